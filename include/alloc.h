@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SUIVANT_ALLOC_H
+#define SUIVANT_ALLOC_H
+
+#include <stddef.h>
+
+/*
+ * Every allocation in src/ goes through these wrappers so that tests can
+ * make the Nth allocation fail (SQLite's fault simulation idea) and prove
+ * that each error path returns SV_ENOMEM instead of crashing.
+ * They behave like their libc namesakes; sv_free(NULL) is a no-op.
+ * sv_calloc and sv_reallocarray check n * size for overflow.
+ */
+void *sv_malloc(size_t size);
+void *sv_calloc(size_t n, size_t size);
+void *sv_realloc(void *p, size_t size);
+void *sv_reallocarray(void *p, size_t n, size_t size);
+char *sv_strdup(const char *s);
+char *sv_strndup(const char *s, size_t n);
+void sv_free(void *p);
+
+/*
+ * Test hook: after n more successful allocations, every allocation fails
+ * until sv_alloc_fail_after(-1) is called. Thread-safe (atomic counter).
+ */
+void sv_alloc_fail_after(long n);
+
+#endif

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SUIVANT_ANSWER_H
+#define SUIVANT_ANSWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "buf.h"
+#include "err.h"
+#include "placeholder.h"
+
+/*
+ * A compiled answer: a document rendered once (when a snapshot is built)
+ * and cut into literal byte runs and slots that each request fills with its
+ * own facts. Filling is a few memcpy calls: no XML writer, no SQL, no lock
+ * on the request path.
+ *
+ * Slots:
+ *  - SV_SLOT_DOMAIN: the requested domain (always known: it chose the
+ *    answer). Domains are validated LDH host names, copied as they are.
+ *  - SV_SLOT_EMAILADDRESS / _EMAILLOCALPART / _EMAILDOMAIN: the address
+ *    parts when the request carried an address, else the placeholder token
+ *    itself ("%EMAILLOCALPART%") so that the client substitutes it.
+ *    Address parts are escaped for the answer's syntax (XML text).
+ */
+enum sv_slot {
+	SV_SLOT_NONE = -1,
+	SV_SLOT_DOMAIN = 0,
+	SV_SLOT_EMAILADDRESS,
+	SV_SLOT_EMAILLOCALPART,
+	SV_SLOT_EMAILDOMAIN,
+};
+
+/* How slot values are escaped. */
+enum sv_escape {
+	SV_ESCAPE_XML, /* & < > " ' as entities */
+};
+
+struct sv_answer_part {
+	size_t off;         /* into bytes, for literal parts */
+	size_t len;
+	enum sv_slot slot;  /* SV_SLOT_NONE for a literal run */
+};
+
+struct sv_answer {
+	char *bytes;                  /* owned literal bytes */
+	size_t n_bytes;
+	struct sv_answer_part *parts; /* owned, in output order */
+	size_t n_parts;
+	enum sv_escape escape;
+	const char *content_type;     /* static string */
+};
+
+/* Facts of one request. address and local are NULL when no address was
+ * given; domain is never NULL. Values are raw (unescaped) UTF-8. */
+struct sv_answer_facts {
+	const char *domain;
+	const char *address;
+	const char *local;
+};
+
+/* Frees a and what it owns. NULL is a no-op. */
+void sv_answer_destroy(struct sv_answer *a);
+
+/*
+ * Appends the filled answer to out. Returns SV_OK, or SV_ETOOBIG /
+ * SV_ENOMEM (out is then empty, see sv_buf). Thread-safe: a is read only.
+ */
+int sv_answer_fill(const struct sv_answer *a, const struct sv_answer_facts *f,
+	struct sv_buf *out);
+
+/*
+ * Builds an answer from libxml2's text writer. Usage:
+ *   struct sv_answer_builder b;
+ *   if (sv_answer_builder_init(&b, content_type) != SV_OK) ...
+ *   xmlTextWriter calls on b.w ..., with sv_answer_builder_slot() and
+ *   sv_answer_builder_template() where request facts go,
+ *   sv_answer_builder_finish(&b, &answer)  (or _abandon on error)
+ * Every writer call's result must be checked by the caller (< 0 = error).
+ */
+struct sv_answer_builder {
+	xmlBufferPtr xb;      /* owned */
+	xmlTextWriterPtr w;   /* owned; writes into xb */
+	struct sv_answer_part *parts; /* owned until finish */
+	size_t n_parts, cap_parts;
+	size_t mark;          /* xb offset where the current literal run began */
+	const char *content_type;
+	int failed;           /* a slot or template call failed */
+};
+
+int sv_answer_builder_init(struct sv_answer_builder *b,
+	const char *content_type);
+/*
+ * Ends the literal run at the writer's current position (closing a pending
+ * start tag first) and appends a slot. Returns 0 or -1 like the writer.
+ */
+int sv_answer_builder_slot(struct sv_answer_builder *b, enum sv_slot slot);
+/*
+ * Writes a placeholder template as element text: literal pieces escaped
+ * by the writer, EMAILADDRESS / EMAILLOCALPART / EMAILDOMAIN tokens as
+ * slots, %REALNAME% literally (the server never knows it). The template
+ * must be valid (sv_placeholder_validate); returns 0 or -1.
+ */
+int sv_answer_builder_template(struct sv_answer_builder *b, const char *tpl);
+/* On success *out is an owned answer; the builder is finished either way. */
+int sv_answer_builder_finish(struct sv_answer_builder *b,
+	struct sv_answer **out, struct sv_err *err);
+/* Frees everything after a failure. Safe on a zeroed builder. */
+void sv_answer_builder_abandon(struct sv_answer_builder *b);
+
+#endif

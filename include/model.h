@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SUIVANT_MODEL_H
+#define SUIVANT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/*
+ * The one in-memory description of a mail provider, modelled on Mozilla's
+ * config-v1.1.xml so that nothing a real provider file says is lost.
+ * Produced by the store (sv_store_load) and by the importer
+ * (sv_import_mozilla_*), checked by one validator (sv_provider_validate),
+ * consumed by every renderer. Plain data: no I/O here.
+ *
+ * Ownership: a struct sv_provider owns every string and array reachable
+ * from it; sv_provider_destroy frees it all. Strings are UTF-8, NUL-
+ * terminated; a NULL string means "absent" (distinct from "").
+ */
+
+/* Limits shared by the validator, the importer and the CLI. */
+#define SV_MODEL_MAX_DOMAIN 253   /* host name, without the trailing dot */
+#define SV_MODEL_MAX_LABEL 63
+#define SV_MODEL_MAX_TEXT 4096    /* display names, descriptions, URLs */
+#define SV_MODEL_MAX_TEMPLATE 255 /* host name and username templates */
+#define SV_MODEL_MAX_AUTH 8       /* authentication methods per server */
+#define SV_MODEL_MAX_SERVERS 64
+#define SV_MODEL_MAX_DISPLAY_NAME 60  /* draft-ietf-mailmaint-autoconfig */
+#define SV_MODEL_MAX_SHORT_NAME 20
+
+enum sv_server_type {
+	SV_SERVER_IMAP,
+	SV_SERVER_POP3,
+	SV_SERVER_SMTP,
+	SV_SERVER_EXCHANGE, /* legacy: hostname + owaURL/ewsURL */
+	SV_SERVER_EWS,      /* URL-based */
+	SV_SERVER_OWA,      /* URL-based */
+	SV_SERVER_GRAPH,    /* URL-based */
+	SV_SERVER_TYPE_COUNT
+};
+
+enum sv_socket {
+	SV_SOCKET_NONE = 0, /* absent (URL-based servers) */
+	SV_SOCKET_PLAIN,
+	SV_SOCKET_SSL,      /* implicit TLS */
+	SV_SOCKET_STARTTLS,
+};
+
+/* Mozilla <authentication> values, spelled as in the XML. */
+enum sv_auth {
+	SV_AUTH_PASSWORD_CLEARTEXT,
+	SV_AUTH_PASSWORD_ENCRYPTED,
+	SV_AUTH_PLAIN,  /* deprecated alias of password-cleartext */
+	SV_AUTH_SECURE, /* deprecated alias of password-encrypted */
+	SV_AUTH_NTLM,
+	SV_AUTH_GSSAPI,
+	SV_AUTH_OAUTH2,
+	SV_AUTH_TLS_CLIENT_CERT,
+	SV_AUTH_NONE,              /* outgoing only */
+	SV_AUTH_CLIENT_IP_ADDRESS, /* outgoing only */
+	SV_AUTH_SMTP_AFTER_POP,    /* outgoing only */
+	SV_AUTH_COUNT
+};
+
+/* An optional boolean: absent, false or true. */
+enum sv_tristate { SV_UNSET = 0, SV_FALSE, SV_TRUE };
+
+/* A text with an optional language tag (descr, instruction). */
+struct sv_text {
+	char *lang; /* owned; NULL = no lang attribute */
+	char *text; /* owned; never NULL */
+};
+
+enum sv_link_kind {
+	SV_LINK_DOCUMENTATION, /* <documentation url> + <descr lang> */
+	SV_LINK_ENABLE,        /* <enable visiturl> + <instruction lang> */
+	SV_LINK_INSTRUCTION,   /* legacy <instruction url> + <descr lang> */
+	SV_LINK_KIND_COUNT
+};
+
+struct sv_link {
+	enum sv_link_kind kind;
+	char *url;              /* owned; never NULL */
+	struct sv_text *texts;  /* owned array, document order */
+	size_t n_texts;
+};
+
+struct sv_pop3_options {
+	enum sv_tristate leave_on_server;
+	int days_to_leave;        /* -1 = absent */
+	enum sv_tristate download_on_biff;
+	int check_interval_min;   /* -1 = absent */
+};
+
+struct sv_server {
+	int64_t id;                 /* store row id; 0 when not stored */
+	enum sv_server_type type;
+	char *hostname;             /* owned template; NULL for URL types */
+	int port;                   /* 1..65535; 0 for URL types */
+	enum sv_socket socket;
+	char *username;             /* owned template; NULL = absent */
+	enum sv_auth auth[SV_MODEL_MAX_AUTH]; /* preference order */
+	size_t n_auth;
+	int priority;               /* lower first; ties keep document order */
+	char *domain;               /* owned; NULL = every domain of the
+	                             * provider, else only this one (replaces
+	                             * provider-wide servers of the same type) */
+	char *url;                  /* owned; URL-based types */
+	char *owa_url, *ews_url;    /* owned; type exchange */
+	struct sv_pop3_options pop3;/* meaningful for pop3 only */
+	bool has_pop3;              /* a <pop3> element was given */
+	enum sv_tristate use_global_preferred_server;
+	enum sv_tristate add_this_server; /* outgoing */
+	char *restriction;          /* owned; outgoing, e.g. client-IP-address */
+};
+
+struct sv_webmail {
+	char *login_page;        /* owned; NULL = no <webMail> at all */
+	char *info_url;          /* owned; NULL = no <loginPageInfo> */
+	char *username;          /* owned template */
+	char *username_field_id, *username_field_name;  /* owned */
+	char *password_field_id, *password_field_name;  /* owned */
+	char *login_button_id, *login_button_name;      /* owned */
+};
+
+struct sv_oauth2 {
+	char *issuer;    /* owned; NULL = no <oAuth2> */
+	char *scope;
+	char *auth_url;
+	char *token_url;
+};
+
+struct sv_provider {
+	char *id;                  /* host-name form, lower case */
+	char *display_name;        /* owned; may be NULL */
+	char *short_name;          /* owned; may be NULL */
+	char **domains;            /* owned array of owned names, in order:
+	                            * exact names, "*.suffix", or "*" */
+	size_t n_domains;
+	struct sv_server *servers; /* owned array, sorted by priority */
+	size_t n_servers;
+	struct sv_link *links;     /* owned array, document order */
+	size_t n_links;
+	struct sv_webmail webmail;
+	struct sv_oauth2 oauth2;
+};
+
+/* Allocates a zeroed provider; NULL on allocation failure. */
+struct sv_provider *sv_provider_create(void);
+/* Frees pv and everything it owns. NULL is a no-op. */
+void sv_provider_destroy(struct sv_provider *pv);
+/* Frees what s owns and zeroes it (for servers not yet in a provider). */
+void sv_server_finish(struct sv_server *s);
+
+/*
+ * Appenders: copy their string arguments (the caller keeps its own) and
+ * return SV_OK or SV_ENOMEM. They do not validate; sv_provider_validate
+ * does. sv_provider_add_server moves *s into pv (s is zeroed after), and
+ * returns a pointer to the stored copy through out (may be NULL).
+ */
+int sv_provider_add_domain(struct sv_provider *pv, const char *name);
+int sv_provider_add_server(struct sv_provider *pv, struct sv_server *s,
+	struct sv_server **out);
+int sv_provider_add_link(struct sv_provider *pv, enum sv_link_kind kind,
+	const char *url, struct sv_link **out);
+int sv_link_add_text(struct sv_link *l, const char *lang, const char *text);
+/* Stable sort of servers by priority (document order breaks ties). */
+void sv_provider_sort_servers(struct sv_provider *pv);
+
+/*
+ * The servers a client of domain gets, in priority order, written to out
+ * (capacity max, SV_MODEL_MAX_SERVERS is always enough): the provider-wide
+ * servers (domain NULL), except those of a type for which domain has
+ * servers of its own, plus domain's own servers. domain NULL gives the
+ * provider-wide view. Returns the count. Pointers borrow from pv.
+ */
+size_t sv_provider_servers_for(const struct sv_provider *pv,
+	const char *domain, const struct sv_server **out, size_t max);
+/* True when some server of pv is bound to exactly this domain. */
+bool sv_provider_domain_has_servers(const struct sv_provider *pv,
+	const char *domain);
+
+/* Names as written in Mozilla XML and in the database. */
+const char *sv_server_type_name(enum sv_server_type t);  /* "imap" */
+const char *sv_socket_name(enum sv_socket s);            /* "SSL" */
+const char *sv_auth_name(enum sv_auth a);       /* "password-cleartext" */
+const char *sv_link_kind_name(enum sv_link_kind k);     /* "documentation" */
+/* Parsers: exact, case-sensitive match; SV_OK or SV_EINVAL. */
+int sv_server_type_parse(const char *s, enum sv_server_type *out);
+int sv_socket_parse(const char *s, enum sv_socket *out);
+int sv_auth_parse(const char *s, enum sv_auth *out);
+int sv_link_kind_parse(const char *s, enum sv_link_kind *out);
+bool sv_server_type_is_outgoing(enum sv_server_type t);
+bool sv_server_type_is_url_based(enum sv_server_type t);
+bool sv_auth_is_outgoing_only(enum sv_auth a);
+
+/*
+ * Host-name syntax (letters, digits, hyphens; dot-separated labels of 1..63,
+ * total <= 253, no leading/trailing hyphen), lower case only when
+ * lower_only. No trailing dot.
+ */
+bool sv_is_hostname(const char *s, bool lower_only);
+/* A domain row: a lower-case host name, "*.<host name>" or "*". */
+bool sv_is_domain_pattern(const char *s);
+
+/*
+ * Checks everything the store's CHECK constraints check and more: id and
+ * domains well-formed and unique, ports in range, socket types present on TCP servers, templates
+ * valid (sv_placeholder_validate), auth lists non-empty with outgoing-only
+ * methods only on outgoing servers, server domains among pv's domains,
+ * text lengths. Returns SV_OK or SV_EINVAL with the first problem in err,
+ * naming the field ("server 2 (smtp): port: 0 is not in 1..65535").
+ */
+int sv_provider_validate(const struct sv_provider *pv, struct sv_err *err);
+
+/*
+ * What a client needs on top of a valid provider: at least one imap or pop3
+ * server and at least one smtp server usable by every domain (Thunderbird
+ * rejects the whole file otherwise). An admin may store a provider that is
+ * not servable yet (while adding its servers); the snapshot skips it.
+ */
+int sv_provider_check_servable(const struct sv_provider *pv,
+	struct sv_err *err);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SUIVANT_RENDER_AUTOCONFIG_H
+#define SUIVANT_RENDER_AUTOCONFIG_H
+
+#include "answer.h"
+#include "err.h"
+#include "model.h"
+
+#define SV_AUTOCONFIG_CONTENT_TYPE "text/xml; charset=utf-8"
+
+/*
+ * Renders pv as the public Mozilla autoconfig answer (config-v1.1.xml):
+ * XML declaration (UTF-8), clientConfig version="1.1", one emailProvider
+ * with pv's id, one <domain> holding SV_SLOT_DOMAIN (the requested domain
+ * only: a hoster's customer list is never leaked), displayName and
+ * displayShortName when known, the servers that apply to override_domain
+ * (sv_provider_servers_for) in priority order with hostname and username
+ * as templates (sv_answer_builder_template), every extra in the data
+ * (pop3 options, documentation, enable, instruction, webMail, oAuth2).
+ * Never a <password>. All XML comes from libxml2's writer.
+ *
+ * override_domain: NULL for the provider-wide answer, else a domain of pv
+ * that has its own servers. On success *out is an owned answer.
+ */
+int sv_render_autoconfig(const struct sv_provider *pv,
+	const char *override_domain, struct sv_answer **out,
+	struct sv_err *err);
+
+#endif

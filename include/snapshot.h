@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SUIVANT_SNAPSHOT_H
+#define SUIVANT_SNAPSHOT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "answer.h"
+#include "buf.h"
+#include "err.h"
+#include "model.h"
+
+/*
+ * An immutable, self-contained view of the whole data set, built once from
+ * the store's providers and then only read: the domain index (exact names
+ * in a hash table, "*.suffix" rows matched label by label from the left so
+ * the longest suffix wins, then the "*" row) and, per provider and per
+ * domain with servers of its own, the compiled answers of every format.
+ * Requests hold a reference (sv_snapshot_holder_acquire/release) from their
+ * first byte to their last, so a snapshot replaced by a live reload is
+ * freed only when its last request is done.
+ */
+
+enum sv_format {
+	SV_FORMAT_AUTOCONFIG, /* Mozilla config-v1.1.xml */
+	SV_FORMAT_COUNT
+};
+
+struct sv_snapshot;
+
+/* What a domain resolved to. Pointers borrow from the snapshot. */
+struct sv_snapshot_match {
+	const struct sv_provider *provider;
+	const struct sv_answer *answers[SV_FORMAT_COUNT];
+	const char *pattern; /* the domain row that matched: "x.fr", "*.fr", "*" */
+};
+
+/*
+ * Builds a snapshot from n providers, taking ownership of the array and of
+ * every provider in it (even on failure). Providers that fail
+ * sv_provider_validate or sv_provider_check_servable are left out and
+ * counted in *skipped (may be NULL), each reported through warn (may be
+ * NULL) with its reason. generation is a caller's counter shown in logs.
+ * Returns the snapshot with one reference held by the caller, or NULL with
+ * err set.
+ */
+struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
+	uint64_t generation, size_t *skipped,
+	void (*warn)(const char *provider_id, const char *reason),
+	struct sv_err *err);
+
+/* Drops a reference; the last one frees the snapshot. NULL is a no-op. */
+void sv_snapshot_release(struct sv_snapshot *s);
+/* Adds a reference (for a holder or a request). */
+struct sv_snapshot *sv_snapshot_retain(struct sv_snapshot *s);
+
+uint64_t sv_snapshot_generation(const struct sv_snapshot *s);
+size_t sv_snapshot_domain_count(const struct sv_snapshot *s);
+size_t sv_snapshot_provider_count(const struct sv_snapshot *s);
+
+/*
+ * Resolves a normalised domain (sv_domain_normalize): the exact name, else
+ * the longest "*.suffix" row strictly above it, else "*". Returns SV_OK or
+ * SV_ENOTFOUND. Thread-safe.
+ */
+int sv_snapshot_lookup(const struct sv_snapshot *s, const char *domain,
+	struct sv_snapshot_match *out);
+
+/*
+ * The whole request path in one call: resolves facts->domain and appends
+ * the filled answer of format to out; *content_type receives the static
+ * content type. SV_ENOTFOUND for an unknown domain. Used by both the HTTP
+ * server and `suivant lookup`, so they cannot disagree.
+ */
+int sv_snapshot_answer(const struct sv_snapshot *s, enum sv_format format,
+	const struct sv_answer_facts *facts, struct sv_buf *out,
+	const char **content_type);
+
+/*
+ * The current snapshot of a running server. publish swaps atomically;
+ * acquire returns the current snapshot with a reference the caller must
+ * release. acquire may return NULL before the first publish.
+ */
+struct sv_snapshot_holder {
+	pthread_mutex_t lock; /* guards current and its refcount increment */
+	struct sv_snapshot *current; /* one reference owned by the holder */
+};
+
+int sv_snapshot_holder_init(struct sv_snapshot_holder *h);
+/* Releases the current snapshot. Call after every reader has stopped. */
+void sv_snapshot_holder_finish(struct sv_snapshot_holder *h);
+/* Takes over the caller's reference to s; releases the previous one. */
+void sv_snapshot_holder_publish(struct sv_snapshot_holder *h,
+	struct sv_snapshot *s);
+struct sv_snapshot *sv_snapshot_holder_acquire(struct sv_snapshot_holder *h);
+
+#endif

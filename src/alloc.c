@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Allocation wrappers with a fault-injection counter for tests. The counter
+ * is the only process-wide mutable state here; it is atomic and is never
+ * armed outside tests.
+ */
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+static atomic_long fail_countdown = -1;
+
+void sv_alloc_fail_after(long n) {
+	atomic_store(&fail_countdown, n);
+}
+
+/* True when the injected failure point has been reached. */
+static int should_fail(void) {
+	long left = atomic_load(&fail_countdown);
+	while (left >= 0) {
+		if (left == 0) {
+			return 1;
+		}
+		if (atomic_compare_exchange_weak(&fail_countdown, &left,
+				left - 1)) {
+			return 0;
+		}
+	}
+	return 0;
+}
+
+void *sv_malloc(size_t size) {
+	return should_fail() ? NULL : malloc(size == 0 ? 1 : size);
+}
+
+void *sv_calloc(size_t n, size_t size) {
+	if (size != 0 && n > SIZE_MAX / size) {
+		return NULL;
+	}
+	return should_fail() ? NULL : calloc(n == 0 ? 1 : n, size == 0 ? 1 : size);
+}
+
+void *sv_realloc(void *p, size_t size) {
+	return should_fail() ? NULL : realloc(p, size == 0 ? 1 : size);
+}
+
+void *sv_reallocarray(void *p, size_t n, size_t size) {
+	if (size != 0 && n > SIZE_MAX / size) {
+		return NULL;
+	}
+	return sv_realloc(p, n * size);
+}
+
+char *sv_strndup(const char *s, size_t n) {
+	char *d = sv_malloc(n + 1);
+	if (d != NULL) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+char *sv_strdup(const char *s) {
+	return sv_strndup(s, strlen(s));
+}
+
+void sv_free(void *p) {
+	free(p);
+}

@@ -66,10 +66,35 @@ void sv_answer_destroy(struct sv_answer *a);
 
 /*
  * Appends the filled answer to out. Returns SV_OK, or SV_ETOOBIG /
- * SV_ENOMEM (out is then empty, see sv_buf). Thread-safe: a is read only.
+ * SV_ENOMEM (out is then empty, see sv_buf), or SV_EINVAL (out emptied too)
+ * when an address part holds a control byte other than tab or newline,
+ * which XML cannot carry (addresses are validated upstream, so this is a
+ * caller's bug). When f->address is set but f->local is NULL, the local
+ * part is taken as the address up to its last '@'. Thread-safe: a is read
+ * only.
  */
 int sv_answer_fill(const struct sv_answer *a, const struct sv_answer_facts *f,
 	struct sv_buf *out);
+
+/*
+ * libxml2 2.9.14's text writer does not report every allocation failure:
+ * xmlTextWriterWriteString drops its text when xmlEncodeSpecialChars fails,
+ * xmlTextWriterStartElement ignores a failed push on its element stack, so
+ * a document can come out truncated or even malformed while every call
+ * returned >= 0 (tests/unit/test_render_autoconfig.c shows it). This routes
+ * libxml2's allocations through alloc.h (so tests can fail them too) and
+ * counts their failures; a builder during whose life any libxml2
+ * allocation failed finishes with SV_ENOMEM instead of a corrupt answer.
+ * The count is process-wide: a failure in another thread's libxml2 use
+ * also fails a concurrent build (a snapshot rebuild then keeps the old
+ * one). Call once in main, before xmlInitParser() and before any thread
+ * starts. Returns SV_OK, or SV_EINVAL if libxml2 refused the hooks.
+ * Without it, builders cannot see these failures.
+ */
+int sv_answer_xml_memory_setup(void);
+
+/* Number of libxml2 allocation failures seen since the setup. */
+unsigned long sv_answer_xml_alloc_failures(void);
 
 /*
  * Builds an answer from libxml2's text writer. Usage:
@@ -87,7 +112,10 @@ struct sv_answer_builder {
 	size_t n_parts, cap_parts;
 	size_t mark;          /* xb offset where the current literal run began */
 	const char *content_type;
-	int failed;           /* a slot or template call failed */
+	unsigned long xml_failures; /* sv_answer_xml_alloc_failures() at init */
+	int failed;           /* 0, or the enum sv_rc of the first failed
+	                       * slot or template call (SV_ENOMEM, or
+	                       * SV_EINVAL for an invalid template) */
 };
 
 int sv_answer_builder_init(struct sv_answer_builder *b,
@@ -104,7 +132,12 @@ int sv_answer_builder_slot(struct sv_answer_builder *b, enum sv_slot slot);
  * must be valid (sv_placeholder_validate); returns 0 or -1.
  */
 int sv_answer_builder_template(struct sv_answer_builder *b, const char *tpl);
-/* On success *out is an owned answer; the builder is finished either way. */
+/*
+ * Call after the document is ended (e.g. xmlTextWriterEndDocument). On
+ * success *out is an owned answer (free with sv_answer_destroy); else *out
+ * is NULL and the result is b->failed or SV_ENOMEM. The builder is finished
+ * either way.
+ */
 int sv_answer_builder_finish(struct sv_answer_builder *b,
 	struct sv_answer **out, struct sv_err *err);
 /* Frees everything after a failure. Safe on a zeroed builder. */

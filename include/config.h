@@ -9,7 +9,7 @@
 /*
  * Everything `suivant serve` can be told, one commented field per tunable
  * with its default next to it. sv_config_init sets the defaults;
- * sv_config_check reports the first problem.
+ * sv_config_check reports every problem it finds in one message.
  */
 
 #define SV_CONFIG_DEFAULT_DB "suivant.db"
@@ -19,6 +19,14 @@
 #define SV_CONFIG_DEFAULT_PER_IP_LIMIT 64
 #define SV_CONFIG_DEFAULT_TIMEOUT_S 10
 #define SV_CONFIG_DEFAULT_CONN_MEMORY (32 * 1024)
+
+/* Bounds enforced by sv_config_check (inclusive). */
+#define SV_CONFIG_MAX_THREADS 256
+#define SV_CONFIG_MAX_CONN_LIMIT 65536
+#define SV_CONFIG_MAX_TIMEOUT_S 3600
+/* Headers of a request must fit; MHD also needs room for its own work. */
+#define SV_CONFIG_MIN_CONN_MEMORY (8 * 1024)
+#define SV_CONFIG_MAX_CONN_MEMORY (1024 * 1024)
 
 struct sv_config {
 	const char *db_path;      /* borrowed (argv); default SV_CONFIG_DEFAULT_DB */
@@ -31,13 +39,25 @@ struct sv_config {
 	size_t conn_memory;       /* per-connection memory (headers), bytes */
 };
 
+/* Sets every field to its default. Cannot fail. */
 void sv_config_init(struct sv_config *cfg);
+
+/*
+ * Checks every field against its bounds (threads <= SV_CONFIG_MAX_THREADS,
+ * limits >= 1, per-IP limit <= connection limit, timeout 1..3600 s, memory
+ * in SV_CONFIG_MIN_CONN_MEMORY..SV_CONFIG_MAX_CONN_MEMORY, every listen
+ * address parses). Returns SV_OK, or SV_EINVAL with every problem found,
+ * separated by "; ", in err (truncated to one line if need be).
+ */
 int sv_config_check(const struct sv_config *cfg, struct sv_err *err);
 
 /*
  * Parses "ADDR:PORT", "[V6ADDR]:PORT" or "PORT" (meaning 127.0.0.1) into a
- * socket address. PORT 0 asks the kernel for a free port. Returns SV_OK or
- * SV_EINVAL with the reason.
+ * socket address. ADDR is numeric only (dotted quad, or IPv6 in brackets;
+ * no host names, no zone ids); PORT is 0..65535 in decimal digits, and 0
+ * asks the kernel for a free port. *out_len receives the size of the
+ * address actually written (sockaddr_in or sockaddr_in6). Returns SV_OK or
+ * SV_EINVAL with the reason; out is untouched on failure.
  */
 struct sockaddr_storage;
 int sv_config_parse_listen(const char *s, struct sockaddr_storage *out,

@@ -31,4 +31,13 @@ int sv_import_mozilla_memory(const char *buf, size_t len, const char *name,
 int sv_import_mozilla_file(const char *path, struct sv_provider **out,
 	struct sv_err *err);
 
+/*
+ * Notes for both functions. sv_import_mozilla_file also returns
+ * SV_ENOTFOUND ("path: No such file or directory") and SV_EIO (read
+ * error, or a file that changed while being read). Messages carry a line
+ * whenever one exists; the size cap, I/O and allocation failures give
+ * "name: ..." only. A file of exactly SV_IMPORT_MAX_FILE bytes is accepted.
+ * Thread-safe (no shared state) once xmlInitParser() has run.
+ */
+
 #endif

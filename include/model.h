@@ -158,7 +158,8 @@ void sv_server_finish(struct sv_server *s);
  * Appenders: copy their string arguments (the caller keeps its own) and
  * return SV_OK or SV_ENOMEM. They do not validate; sv_provider_validate
  * does. sv_provider_add_server moves *s into pv (s is zeroed after), and
- * returns a pointer to the stored copy through out (may be NULL).
+ * returns a pointer to the stored copy through out (may be NULL), valid
+ * until the next sv_provider_add_server on pv.
  */
 int sv_provider_add_domain(struct sv_provider *pv, const char *name);
 int sv_provider_add_server(struct sv_provider *pv, struct sv_server *s,

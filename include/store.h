@@ -28,7 +28,9 @@ enum sv_store_mode {
 /*
  * Opens path. READONLY and READWRITE refuse a database whose user_version
  * is newer than this binary knows, or that is not a suivant database;
- * READWRITE and CREATE apply pending migrations. Returns NULL with err set
+ * READWRITE and CREATE apply pending migrations; READONLY also refuses an
+ * older schema (a writer must migrate it first). CREATE accepts an empty
+ * file (e.g. from mkstemp). Returns NULL with err set
  * (SV_ENOTFOUND when the file is missing in READONLY/READWRITE mode,
  * SV_EDB otherwise). Dual to sv_store_close().
  */
@@ -40,7 +42,12 @@ void sv_store_close(struct sv_store *st);
 /* Schema version this binary writes (the highest migration number). */
 int sv_store_schema_version(void);
 
-/* Transactions for multi-step writes (import, init). begin is IMMEDIATE. */
+/*
+ * Transactions for multi-step writes (import, init). begin is IMMEDIATE
+ * (SV_EBUSY after the busy timeout; SV_EDB on a READONLY store). A commit
+ * that fails rolls back, so the connection is never left inside a
+ * transaction.
+ */
 int sv_store_begin(struct sv_store *st, struct sv_err *err);
 int sv_store_commit(struct sv_store *st, struct sv_err *err);
 /* Rolls back if a transaction is open; never fails. */
@@ -61,7 +68,10 @@ void sv_store_free_providers(struct sv_provider **pvs, size_t n);
  * the same id (its domains, servers and links are replaced; server ids are
  * new). pv must pass sv_provider_validate (checked again here). A domain
  * owned by another provider is SV_EEXIST naming the domain and its owner.
- * Runs in the caller's transaction when one is open, else in its own.
+ * Runs in the caller's transaction when one is open, else in its own;
+ * on failure nothing of this call remains (the caller's earlier writes
+ * do). POP3 options of a server without has_pop3 are not stored: they
+ * load back as absent (-1 / SV_UNSET).
  */
 int sv_store_put_provider(struct sv_store *st, const struct sv_provider *pv,
 	struct sv_err *err);
@@ -76,5 +86,22 @@ int sv_store_count_providers(struct sv_store *st, int64_t *out,
  */
 int sv_store_data_version(struct sv_store *st, int64_t *out,
 	struct sv_err *err);
+
+/*
+ * PRAGMA application_id of a suivant database ('SVNT'), set by the first
+ * migration; a file with another non-zero id is refused on open.
+ */
+#define SV_STORE_APPLICATION_ID 0x53564e54
+
+/*
+ * sv_store_open with its result code: SV_OK and *out set, or the rc that
+ * sv_store_open describes in err (SV_ENOTFOUND for a missing file in
+ * READONLY/READWRITE mode, SV_EBUSY when locked, SV_EDB for a file that is
+ * not a usable suivant database) and *out NULL. Lets callers tell "no such
+ * file" from "not ours" without parsing messages. Free with
+ * sv_store_close().
+ */
+int sv_store_open_rc(const char *path, enum sv_store_mode mode,
+	struct sv_store **out, struct sv_err *err);
 
 #endif

@@ -1,3 +1,380 @@
 /* SPDX-License-Identifier: MIT */
-/* Not written yet. */
+/*
+ * Compiled answers. A renderer writes its document once, with libxml2's
+ * text writer, through a struct sv_answer_builder; wherever a request fact
+ * goes it asks for a slot instead of writing text. The builder records the
+ * writer's output length at each slot, so the finished document is the
+ * writer's bytes cut into literal runs, with zero-width slots between them.
+ * sv_answer_fill() then rebuilds one request's document with memcpy and one
+ * small escaping function: no XML writer and no allocation besides the
+ * output buffer's own growth.
+ *
+ * Cutting needs the writer's output to be complete at the cut: libxml2
+ * writes the '>' of a start tag lazily (the next call may still add an
+ * attribute), and keeps bytes in its output buffer until flushed. A slot
+ * therefore first writes an empty text node, which makes the writer close
+ * the pending start tag (xmlTextWriterWriteString -> WriteRawLen ->
+ * HandleStateDependencies in libxml2 2.9.14; tests/unit/
+ * test_render_autoconfig.c checks the resulting bytes), then flushes, then
+ * reads xmlBufferLength. Writing text also clears the writer's indentation
+ * flag, so the matching end tag stays on the same line as the slot.
+ *
+ * Every writer call's result is checked, but libxml2 2.9.14 also fails
+ * silently on some allocation failures (answer.h); a builder therefore
+ * also compares libxml2's allocation-failure count, kept by the hooks of
+ * sv_answer_xml_memory_setup(), at init and at finish.
+ *
+ * Ownership: the builder owns its xmlBuffer, writer and part array until
+ * sv_answer_builder_finish() hands a struct sv_answer to the caller or
+ * sv_answer_builder_abandon() frees them. An answer owns its bytes and
+ * parts and is immutable afterwards, so any number of threads may fill it.
+ */
+#include <assert.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include <libxml/xmlmemory.h>
+
+#include "alloc.h"
 #include "answer.h"
+
+/* libxml2 allocation failures since sv_answer_xml_memory_setup(). */
+static atomic_ulong xml_alloc_failures;
+
+static void *xml_malloc(size_t size) {
+	void *p = sv_malloc(size);
+	if (p == NULL) {
+		atomic_fetch_add(&xml_alloc_failures, 1);
+	}
+	return p;
+}
+
+static void *xml_realloc(void *old, size_t size) {
+	void *p = sv_realloc(old, size);
+	if (p == NULL) {
+		atomic_fetch_add(&xml_alloc_failures, 1);
+	}
+	return p;
+}
+
+static char *xml_strdup(const char *s) {
+	char *p = sv_strdup(s);
+	if (p == NULL) {
+		atomic_fetch_add(&xml_alloc_failures, 1);
+	}
+	return p;
+}
+
+int sv_answer_xml_memory_setup(void) {
+	if (xmlMemSetup(sv_free, xml_malloc, xml_realloc, xml_strdup) != 0) {
+		return SV_EINVAL;
+	}
+	return SV_OK;
+}
+
+unsigned long sv_answer_xml_alloc_failures(void) {
+	return atomic_load(&xml_alloc_failures);
+}
+
+void sv_answer_destroy(struct sv_answer *a) {
+	if (a == NULL) {
+		return;
+	}
+	sv_free(a->bytes);
+	sv_free(a->parts);
+	sv_free(a);
+}
+
+/*
+ * Appends n bytes of s to out as XML text (element content or attribute
+ * value): & < > " ' become entities, everything else is copied in runs.
+ * Control bytes other than tab and newline cannot be written as XML 1.0
+ * text; callers validate addresses first, so seeing one is a bug upstream
+ * and yields SV_EINVAL with out emptied (never a half-escaped document).
+ * The only escaping function of the fill path.
+ */
+static int append_xml_escaped(struct sv_buf *out, const char *s, size_t n) {
+	size_t run = 0; /* start of the pending run of plain bytes */
+	for (size_t i = 0; i < n; i++) {
+		const char *ent;
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '&': ent = "&amp;"; break;
+		case '<': ent = "&lt;"; break;
+		case '>': ent = "&gt;"; break;
+		case '"': ent = "&quot;"; break;
+		case '\'': ent = "&apos;"; break;
+		default:
+			if (c < 0x20 && c != '\t' && c != '\n') {
+				sv_buf_finish(out);
+				return SV_EINVAL;
+			}
+			continue;
+		}
+		int rc = sv_buf_append(out, s + run, i - run);
+		if (rc == SV_OK) {
+			rc = sv_buf_append_str(out, ent);
+		}
+		if (rc != SV_OK) {
+			return rc;
+		}
+		run = i + 1;
+	}
+	return sv_buf_append(out, s + run, n - run);
+}
+
+/* Appends the value of one slot for the request facts f. */
+static int fill_slot(struct sv_buf *out, enum sv_slot slot,
+		const struct sv_answer_facts *f) {
+	if (slot == SV_SLOT_DOMAIN) {
+		/* A validated, normalised LDH name: nothing to escape. */
+		return sv_buf_append_str(out, f->domain);
+	}
+	if (f->address == NULL) {
+		/* No address: leave the token for the client to substitute. */
+		enum sv_token t = slot == SV_SLOT_EMAILADDRESS ? SV_TOKEN_EMAILADDRESS
+			: slot == SV_SLOT_EMAILLOCALPART ? SV_TOKEN_EMAILLOCALPART
+			: SV_TOKEN_EMAILDOMAIN;
+		return sv_buf_append_str(out, sv_token_text(t));
+	}
+	switch (slot) {
+	case SV_SLOT_EMAILADDRESS:
+		return append_xml_escaped(out, f->address, strlen(f->address));
+	case SV_SLOT_EMAILLOCALPART:
+		if (f->local != NULL) {
+			return append_xml_escaped(out, f->local, strlen(f->local));
+		} else {
+			/* Address only: the part before its last '@'. */
+			const char *at = strrchr(f->address, '@');
+			size_t n = at != NULL ? (size_t)(at - f->address)
+				: strlen(f->address);
+			return append_xml_escaped(out, f->address, n);
+		}
+	case SV_SLOT_EMAILDOMAIN:
+		return append_xml_escaped(out, f->domain, strlen(f->domain));
+	default:
+		break;
+	}
+	assert(!"unknown slot");
+	sv_buf_finish(out);
+	return SV_EINVAL;
+}
+
+int sv_answer_fill(const struct sv_answer *a, const struct sv_answer_facts *f,
+		struct sv_buf *out) {
+	for (size_t i = 0; i < a->n_parts; i++) {
+		const struct sv_answer_part *p = &a->parts[i];
+		int rc = p->slot == SV_SLOT_NONE
+			? sv_buf_append(out, a->bytes + p->off, p->len)
+			: fill_slot(out, p->slot, f);
+		if (rc != SV_OK) {
+			return rc; /* out is empty: every failure path empties it */
+		}
+	}
+	return SV_OK;
+}
+
+int sv_answer_builder_init(struct sv_answer_builder *b,
+		const char *content_type) {
+	memset(b, 0, sizeof(*b));
+	b->content_type = content_type;
+	b->xml_failures = sv_answer_xml_alloc_failures();
+	b->xb = xmlBufferCreate();
+	if (b->xb == NULL) {
+		return SV_ENOMEM;
+	}
+	b->w = xmlNewTextWriterMemory(b->xb, 0);
+	if (b->w == NULL) {
+		sv_answer_builder_abandon(b);
+		return SV_ENOMEM;
+	}
+	return SV_OK;
+}
+
+/* Appends one part; on failure marks the builder failed. */
+static int add_part(struct sv_answer_builder *b, size_t off, size_t len,
+		enum sv_slot slot) {
+	if (b->n_parts == b->cap_parts) {
+		size_t cap = b->cap_parts != 0 ? b->cap_parts * 2 : 16;
+		struct sv_answer_part *p = sv_reallocarray(b->parts, cap,
+			sizeof(*p));
+		if (p == NULL) {
+			b->failed = SV_ENOMEM;
+			return -1;
+		}
+		b->parts = p;
+		b->cap_parts = cap;
+	}
+	b->parts[b->n_parts++] = (struct sv_answer_part){
+		.off = off, .len = len, .slot = slot };
+	return 0;
+}
+
+/* Closes the current literal run at the writer's position. */
+static int end_run(struct sv_answer_builder *b) {
+	if (xmlTextWriterFlush(b->w) < 0) {
+		b->failed = SV_ENOMEM;
+		return -1;
+	}
+	int end = xmlBufferLength(b->xb);
+	if (end < 0 || (size_t)end < b->mark) {
+		b->failed = SV_ENOMEM; /* cannot happen: the buffer only grows */
+		return -1;
+	}
+	if ((size_t)end > b->mark &&
+			add_part(b, b->mark, (size_t)end - b->mark, SV_SLOT_NONE) < 0) {
+		return -1;
+	}
+	b->mark = (size_t)end;
+	return 0;
+}
+
+int sv_answer_builder_slot(struct sv_answer_builder *b, enum sv_slot slot) {
+	if (b->failed != 0) {
+		return -1;
+	}
+	assert(slot >= SV_SLOT_DOMAIN && slot <= SV_SLOT_EMAILDOMAIN);
+	/* An empty text node closes a pending start tag ("<domain" + ">"). */
+	if (xmlTextWriterWriteString(b->w, BAD_CAST "") < 0) {
+		b->failed = SV_ENOMEM;
+		return -1;
+	}
+	if (end_run(b) < 0 || add_part(b, 0, 0, slot) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+static enum sv_slot token_slot(enum sv_token t) {
+	switch (t) {
+	case SV_TOKEN_EMAILADDRESS: return SV_SLOT_EMAILADDRESS;
+	case SV_TOKEN_EMAILLOCALPART: return SV_SLOT_EMAILLOCALPART;
+	case SV_TOKEN_EMAILDOMAIN: return SV_SLOT_EMAILDOMAIN;
+	default: return SV_SLOT_NONE; /* %REALNAME%: written literally */
+	}
+}
+
+int sv_answer_builder_template(struct sv_answer_builder *b, const char *tpl) {
+	if (b->failed != 0) {
+		return -1;
+	}
+	if (tpl == NULL) {
+		b->failed = SV_EINVAL;
+		return -1;
+	}
+	/* Every piece but an empty template's only one spans >= 1 byte. */
+	size_t max = strlen(tpl) + 1;
+	struct sv_tpl_piece *pieces = sv_calloc(max, sizeof(*pieces));
+	if (pieces == NULL) {
+		b->failed = SV_ENOMEM;
+		return -1;
+	}
+	size_t n = 0;
+	int rc = sv_placeholder_split(tpl, pieces, max, &n, NULL);
+	if (rc != SV_OK) {
+		b->failed = rc;
+		goto fail;
+	}
+	/* Closes the start tag even for an empty template ("<username>"). */
+	if (xmlTextWriterWriteString(b->w, BAD_CAST "") < 0) {
+		b->failed = SV_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct sv_tpl_piece *p = &pieces[i];
+		enum sv_slot slot = p->is_token ? token_slot(p->token)
+			: SV_SLOT_NONE;
+		if (slot != SV_SLOT_NONE) {
+			if (sv_answer_builder_slot(b, slot) < 0) {
+				goto fail;
+			}
+			continue;
+		}
+		/* A literal piece borrows from tpl: copy it to get its NUL. */
+		char *copy = NULL;
+		const char *text = sv_token_text(p->token); /* %REALNAME% */
+		if (!p->is_token) {
+			if ((copy = sv_strndup(p->lit, p->lit_len)) == NULL) {
+				b->failed = SV_ENOMEM;
+				goto fail;
+			}
+			text = copy;
+		}
+		int wr = xmlTextWriterWriteString(b->w, BAD_CAST text);
+		sv_free(copy);
+		if (wr < 0) {
+			b->failed = SV_ENOMEM;
+			goto fail;
+		}
+	}
+	sv_free(pieces);
+	return 0;
+fail:
+	sv_free(pieces);
+	return -1;
+}
+
+int sv_answer_builder_finish(struct sv_answer_builder *b,
+		struct sv_answer **out, struct sv_err *err) {
+	*out = NULL;
+	int rc = b->failed;
+	if (rc != 0) {
+		sv_answer_builder_abandon(b);
+		return sv_errf(err, rc, "answer: building the document failed: %s",
+			sv_rc_str(rc));
+	}
+	if (end_run(b) < 0) {
+		goto fail;
+	}
+	/*
+	 * Freeing the writer closes its output, which must add nothing after
+	 * the flush above (checked, since the last run ends at b->mark).
+	 */
+	xmlFreeTextWriter(b->w);
+	b->w = NULL;
+	if ((size_t)xmlBufferLength(b->xb) != b->mark ||
+			sv_answer_xml_alloc_failures() != b->xml_failures) {
+		b->failed = SV_ENOMEM; /* see sv_answer_xml_memory_setup() */
+		goto fail;
+	}
+	struct sv_answer *a = sv_calloc(1, sizeof(*a));
+	if (a == NULL) {
+		b->failed = SV_ENOMEM;
+		goto fail;
+	}
+	a->bytes = sv_malloc(b->mark + 1);
+	if (a->bytes == NULL) {
+		sv_answer_destroy(a);
+		b->failed = SV_ENOMEM;
+		goto fail;
+	}
+	if (b->mark > 0) {
+		memcpy(a->bytes, xmlBufferContent(b->xb), b->mark);
+	}
+	a->bytes[b->mark] = '\0';
+	a->n_bytes = b->mark;
+	a->parts = b->parts;
+	a->n_parts = b->n_parts;
+	a->escape = SV_ESCAPE_XML;
+	a->content_type = b->content_type;
+	b->parts = NULL;
+	b->n_parts = 0;
+	sv_answer_builder_abandon(b);
+	*out = a;
+	return SV_OK;
+fail:
+	rc = b->failed;
+	sv_answer_builder_abandon(b);
+	return sv_errf(err, rc, "answer: building the document failed: %s",
+		sv_rc_str(rc));
+}
+
+void sv_answer_builder_abandon(struct sv_answer_builder *b) {
+	if (b == NULL) {
+		return;
+	}
+	xmlFreeTextWriter(b->w); /* NULL-safe in libxml2 */
+	xmlBufferFree(b->xb);    /* NULL-safe in libxml2 */
+	sv_free(b->parts);
+	memset(b, 0, sizeof(*b));
+}

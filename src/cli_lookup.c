@@ -1,3 +1,92 @@
 /* SPDX-License-Identifier: MIT */
-/* Not written yet. */
+/*
+ * suivant lookup: print exactly what a mail client receives for an
+ * address, through the same snapshot and answer code as the server.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "address.h"
+#include "buf.h"
 #include "cli.h"
+#include "config.h"
+
+static const char usage[] =
+	"usage: suivant lookup [--db FILE] EMAIL\n"
+	"\n"
+	"Prints the Mozilla autoconfig document (config-v1.1.xml) that\n"
+	"`suivant serve` sends for EMAIL, placeholders expanded.\n"
+	"\n"
+	"  --db FILE   database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
+	"  -h, --help  show this help\n";
+
+#define LOOKUP_MAX_ANSWER (1024 * 1024)
+
+int sv_cli_lookup(int argc, char **argv) {
+	static const struct option options[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = SV_CONFIG_DEFAULT_DB;
+	int c;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EX_OK;
+		default:
+			fputs(usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	struct sv_err err = { "" };
+	struct sv_address addr;
+	const char *email = argv[optind];
+	if (sv_address_parse(email, strlen(email), &addr, &err) != SV_OK) {
+		sv_cli_error("lookup", "%s", err.msg);
+		return EX_DATAERR;
+	}
+	struct sv_snapshot *snap = sv_cli_load_snapshot(db, 1, &err);
+	if (snap == NULL) {
+		sv_cli_error("lookup", "%s", err.msg);
+		return EX_NOINPUT;
+	}
+	struct sv_answer_facts facts = {
+		.domain = addr.domain,
+		.address = addr.address,
+		.local = addr.local,
+	};
+	struct sv_buf out;
+	const char *content_type = NULL;
+	sv_buf_init(&out, LOOKUP_MAX_ANSWER);
+	int rc = sv_snapshot_answer(snap, SV_FORMAT_AUTOCONFIG, &facts, &out,
+		&content_type);
+	int status = EX_OK;
+	if (rc == SV_ENOTFOUND) {
+		sv_cli_error("lookup", "no configuration for domain %s",
+			addr.domain);
+		status = EX_NOINPUT;
+	} else if (rc != SV_OK) {
+		sv_cli_error("lookup", "cannot build the answer: %s",
+			sv_rc_str(rc));
+		status = sv_cli_exit_code(rc);
+	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
+			fflush(stdout) != 0) {
+		sv_cli_error("lookup", "cannot write the answer");
+		status = EX_IOERR;
+	}
+	sv_buf_finish(&out);
+	sv_snapshot_release(snap);
+	return status;
+}

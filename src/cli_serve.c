@@ -1,3 +1,270 @@
 /* SPDX-License-Identifier: MIT */
-/* Not written yet. */
+/*
+ * suivant serve: build the snapshot, start the HTTP front end, then keep
+ * the snapshot current. The main thread is the reload watcher: it waits
+ * for signals with a short timeout and, on each tick, asks SQLite whether
+ * another connection committed (PRAGMA data_version) or whether the file
+ * was replaced (inode change). A change rebuilds the snapshot here, off
+ * the request path, and publishes it atomically; a failed rebuild keeps
+ * the current snapshot and logs why.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+
 #include "cli.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "store.h"
+
+static const char usage[] =
+	"usage: suivant serve [--db FILE] [--listen ADDR:PORT]... [options]\n"
+	"\n"
+	"Answers mail clients (Mozilla autoconfig) over HTTP from FILE\n"
+	"(default ./" SV_CONFIG_DEFAULT_DB "), created from the bundled data\n"
+	"when it does not exist. Edits committed to FILE by other processes\n"
+	"are served within a second, without a restart.\n"
+	"\n"
+	"  --db FILE            database file\n"
+	"  --listen ADDR:PORT   address to listen on, repeatable (default\n"
+	"                       " SV_CONFIG_DEFAULT_LISTEN "; [::1]:PORT for IPv6, "
+	"port 0 = any free port)\n"
+	"  --threads N          worker threads per listener (default: cores)\n"
+	"  --check              load the data, report problems, and exit\n"
+	"  -v, --verbose        debug logging\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"Prints \"ready port=N\" on stdout for each listener once serving.\n";
+
+#define WATCH_INTERVAL_NS (250 * 1000 * 1000L)
+
+/* What the watcher compares to notice a change. */
+struct watch {
+	struct sv_store *store; /* read-only connection kept open */
+	int64_t data_version;
+	dev_t dev;
+	ino_t ino;
+};
+
+static int watch_open(struct watch *w, const char *db, struct sv_err *err) {
+	struct stat st;
+	w->store = sv_store_open(db, SV_STORE_READONLY, err);
+	if (w->store == NULL) {
+		return SV_EDB;
+	}
+	if (stat(db, &st) != 0) {
+		return sv_errf(err, SV_EIO, "%s: %s", db, strerror(errno));
+	}
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+	return sv_store_data_version(w->store, &w->data_version, err);
+}
+
+/* True when db changed since the last call (or cannot be checked). */
+static bool watch_changed(struct watch *w, const char *db) {
+	struct stat st;
+	struct sv_err err;
+	int64_t v;
+	if (stat(db, &st) != 0 || st.st_dev != w->dev || st.st_ino != w->ino) {
+		/* Replaced or removed: reopen on the new file, if any. */
+		sv_store_close(w->store);
+		w->store = NULL;
+		if (watch_open(w, db, &err) != SV_OK) {
+			sv_log_warnx("reload: %s", err.msg);
+			sv_store_close(w->store);
+			w->store = NULL;
+			return false;
+		}
+		return true;
+	}
+	if (w->store == NULL) {
+		return watch_open(w, db, &err) == SV_OK;
+	}
+	if (sv_store_data_version(w->store, &v, &err) != SV_OK) {
+		sv_log_warnx("reload: %s", err.msg);
+		return false;
+	}
+	if (v == w->data_version) {
+		return false;
+	}
+	w->data_version = v;
+	return true;
+}
+
+static void reload(struct sv_snapshot_holder *h, const char *db,
+		uint64_t *generation) {
+	struct sv_err err = { "" };
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct sv_snapshot *s = sv_cli_load_snapshot(db, *generation + 1, &err);
+	if (s == NULL) {
+		sv_log_warnx("reload failed, still serving generation %llu: %s",
+			(unsigned long long)*generation, err.msg);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*generation += 1;
+	sv_log_info("reloaded: generation %llu, %zu providers, %zu domains, "
+		"%ld ms", (unsigned long long)*generation,
+		sv_snapshot_provider_count(s), sv_snapshot_domain_count(s),
+		(t1.tv_sec - t0.tv_sec) * 1000 +
+		(t1.tv_nsec - t0.tv_nsec) / 1000000);
+	sv_snapshot_holder_publish(h, s);
+}
+
+static int parse_threads(const char *s, unsigned *out) {
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > 256) {
+		return SV_EINVAL;
+	}
+	*out = (unsigned)v;
+	return SV_OK;
+}
+
+/* Serves until SIGINT or SIGTERM; SIGHUP forces a reload. */
+static int serve_loop(struct sv_snapshot_holder *h, const char *db,
+		const sigset_t *signals, uint64_t *generation) {
+	struct watch w = { 0 };
+	struct sv_err err = { "" };
+	if (watch_open(&w, db, &err) != SV_OK) {
+		sv_log_warnx("reload watcher: %s", err.msg);
+	}
+	const struct timespec tick = { 0, WATCH_INTERVAL_NS };
+	for (;;) {
+		int sig = sigtimedwait(signals, NULL, &tick);
+		if (sig == SIGINT || sig == SIGTERM) {
+			sv_log_info("signal %d: shutting down", sig);
+			break;
+		}
+		bool changed = watch_changed(&w, db);
+		if (changed || sig == SIGHUP) {
+			reload(h, db, generation);
+		}
+	}
+	sv_store_close(w.store);
+	return EX_OK;
+}
+
+int sv_cli_serve(int argc, char **argv) {
+	static const struct option options[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sv_config cfg;
+	bool check_only = false;
+	int c;
+	sv_config_init(&cfg);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "nvh", options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			cfg.db_path = optarg;
+			break;
+		case 'l':
+			if (cfg.n_listen == SV_CONFIG_MAX_LISTEN) {
+				sv_cli_error("serve", "at most %d --listen",
+					SV_CONFIG_MAX_LISTEN);
+				return EX_USAGE;
+			}
+			cfg.listen[cfg.n_listen++] = optarg;
+			break;
+		case 't':
+			if (parse_threads(optarg, &cfg.threads) != SV_OK) {
+				sv_cli_error("serve", "--threads: '%s' is not "
+					"a number in 0..256", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'n':
+			check_only = true;
+			break;
+		case 'v':
+			sv_log_set_verbose(true);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EX_OK;
+		default:
+			fputs(usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		sv_cli_error("serve", "unexpected argument '%s'", argv[optind]);
+		return EX_USAGE;
+	}
+	struct sv_err err = { "" };
+	if (sv_config_check(&cfg, &err) != SV_OK) {
+		sv_cli_error("serve", "%s", err.msg);
+		return EX_USAGE;
+	}
+	bool created = false;
+	int rc = sv_cli_ensure_db(cfg.db_path, &created, &err);
+	if (rc != SV_OK) {
+		sv_cli_error("serve", "cannot create %s: %s", cfg.db_path,
+			err.msg);
+		return EX_CANTCREAT;
+	}
+	if (created) {
+		sv_log_info("created %s from the bundled data", cfg.db_path);
+	}
+	uint64_t generation = 1;
+	struct sv_snapshot *snap = sv_cli_load_snapshot(cfg.db_path,
+		generation, &err);
+	if (snap == NULL) {
+		sv_cli_error("serve", "%s", err.msg);
+		return EX_NOINPUT;
+	}
+	sv_log_info("loaded %s: %zu providers, %zu domains", cfg.db_path,
+		sv_snapshot_provider_count(snap),
+		sv_snapshot_domain_count(snap));
+	if (check_only) {
+		sv_snapshot_release(snap);
+		return EX_OK;
+	}
+	/* Block the signals we wait for before any thread exists, so every
+	 * worker inherits the mask and only sigtimedwait sees them. */
+	sigset_t signals;
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct sv_snapshot_holder holder;
+	if (sv_snapshot_holder_init(&holder) != SV_OK) {
+		sv_snapshot_release(snap);
+		sv_cli_error("serve", "cannot initialise the snapshot holder");
+		return EX_OSERR;
+	}
+	sv_snapshot_holder_publish(&holder, snap);
+	struct sv_http *http = sv_http_start(&cfg, &holder, &err);
+	if (http == NULL) {
+		sv_cli_error("serve", "%s", err.msg);
+		sv_snapshot_holder_finish(&holder);
+		return EX_UNAVAILABLE;
+	}
+	for (size_t i = 0; i < sv_http_listener_count(http); i++) {
+		printf("ready port=%u\n", (unsigned)sv_http_port(http, i));
+	}
+	fflush(stdout);
+	int status = serve_loop(&holder, cfg.db_path, &signals, &generation);
+	sv_http_stop(http);
+	sv_snapshot_holder_finish(&holder);
+	return status;
+}

@@ -1,3 +1,229 @@
 /* SPDX-License-Identifier: MIT */
-/* Not written yet. */
+/*
+ * The server's settings: defaults, bounds and the listen-address parser.
+ * Nothing here allocates or touches the network: sv_config_parse_listen
+ * only turns text into a socket address (numeric forms only, so that no
+ * resolver is consulted at start-up), and sv_config_check reports every
+ * out-of-bounds field at once, OpenSMTPD style, so that an administrator
+ * fixes a bad command line in one go. The struct borrows its strings from
+ * argv.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
 #include "config.h"
+
+#define PORT_MAX 65535UL
+
+void sv_config_init(struct sv_config *cfg) {
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->db_path = SV_CONFIG_DEFAULT_DB;
+	cfg->n_listen = 0;
+	cfg->threads = 0;
+	cfg->conn_limit = SV_CONFIG_DEFAULT_CONN_LIMIT;
+	cfg->per_ip_limit = SV_CONFIG_DEFAULT_PER_IP_LIMIT;
+	cfg->timeout_s = SV_CONFIG_DEFAULT_TIMEOUT_S;
+	cfg->conn_memory = SV_CONFIG_DEFAULT_CONN_MEMORY;
+}
+
+/* Problems found by sv_config_check, joined with "; " into one line. */
+struct problems {
+	struct sv_err *err;
+	size_t n;
+	size_t used; /* bytes of err->msg in use */
+};
+
+static void problem(struct problems *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void problem(struct problems *p, const char *fmt, ...) {
+	p->n++;
+	if (p->err == NULL || p->used >= sizeof(p->err->msg) - 1) {
+		return;
+	}
+	char *dst = p->err->msg + p->used;
+	size_t room = sizeof(p->err->msg) - p->used;
+	if (p->n > 1) {
+		int k = snprintf(dst, room, "; ");
+		if (k < 0 || (size_t)k >= room) {
+			p->used = sizeof(p->err->msg) - 1;
+			return;
+		}
+		dst += k;
+		room -= (size_t)k;
+		p->used += (size_t)k;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(dst, room, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= room) {
+		p->used = sizeof(p->err->msg) - 1;
+	} else {
+		p->used += (size_t)k;
+	}
+}
+
+int sv_config_check(const struct sv_config *cfg, struct sv_err *err) {
+	struct problems p = { .err = err };
+	if (err != NULL) {
+		err->msg[0] = '\0';
+	}
+	if (cfg->db_path == NULL || cfg->db_path[0] == '\0') {
+		problem(&p, "db: empty path");
+	}
+	if (cfg->n_listen > SV_CONFIG_MAX_LISTEN) {
+		problem(&p, "listen: %zu addresses, at most %d", cfg->n_listen,
+			SV_CONFIG_MAX_LISTEN);
+	}
+	size_t n = cfg->n_listen < SV_CONFIG_MAX_LISTEN ?
+		cfg->n_listen : SV_CONFIG_MAX_LISTEN;
+	for (size_t i = 0; i < n; i++) {
+		struct sockaddr_storage ss;
+		unsigned len;
+		struct sv_err e;
+		if (sv_config_parse_listen(cfg->listen[i], &ss, &len, &e) !=
+				SV_OK) {
+			problem(&p, "%s", e.msg);
+		}
+	}
+	if (cfg->threads > SV_CONFIG_MAX_THREADS) {
+		problem(&p, "threads: %u is not in 0..%d", cfg->threads,
+			SV_CONFIG_MAX_THREADS);
+	}
+	if (cfg->conn_limit < 1 || cfg->conn_limit > SV_CONFIG_MAX_CONN_LIMIT) {
+		problem(&p, "connection limit: %u is not in 1..%d",
+			cfg->conn_limit, SV_CONFIG_MAX_CONN_LIMIT);
+	}
+	if (cfg->per_ip_limit < 1 || cfg->per_ip_limit > cfg->conn_limit) {
+		problem(&p, "per-IP limit: %u is not in 1..%u",
+			cfg->per_ip_limit, cfg->conn_limit);
+	}
+	if (cfg->timeout_s < 1 || cfg->timeout_s > SV_CONFIG_MAX_TIMEOUT_S) {
+		problem(&p, "timeout: %u s is not in 1..%d", cfg->timeout_s,
+			SV_CONFIG_MAX_TIMEOUT_S);
+	}
+	if (cfg->conn_memory < SV_CONFIG_MIN_CONN_MEMORY ||
+			cfg->conn_memory > SV_CONFIG_MAX_CONN_MEMORY) {
+		problem(&p, "connection memory: %zu bytes is not in %d..%d",
+			cfg->conn_memory, SV_CONFIG_MIN_CONN_MEMORY,
+			SV_CONFIG_MAX_CONN_MEMORY);
+	}
+	return p.n == 0 ? SV_OK : SV_EINVAL;
+}
+
+/* Decimal digits only (strtoul alone would take spaces, signs and "0x"). */
+static int parse_port(const char *s, const char *whole, unsigned *out,
+		struct sv_err *err) {
+	if (s[0] < '0' || s[0] > '9') {
+		return sv_errf(err, SV_EINVAL,
+			"listen: '%.80s': port is not a number", whole);
+	}
+	for (const char *q = s; *q != '\0'; q++) {
+		if (*q < '0' || *q > '9') {
+			return sv_errf(err, SV_EINVAL,
+				"listen: '%.80s': port is not a number", whole);
+		}
+	}
+	char *end = NULL;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > PORT_MAX) {
+		return sv_errf(err, SV_EINVAL,
+			"listen: '%.80s': port is not in 0..65535", whole);
+	}
+	*out = (unsigned)v;
+	return SV_OK;
+}
+
+/*
+ * Splits s into host (size INET6_ADDRSTRLEN) and *port; *v6 tells which
+ * family the brackets asked for. A bare "PORT" means 127.0.0.1.
+ */
+static int split_listen(const char *s, char *host, const char **port,
+		bool *v6, struct sv_err *err) {
+	const char *h = s, *end = NULL;
+	*v6 = s[0] == '[';
+	if (*v6) {
+		h = s + 1;
+		end = strchr(s, ']');
+		if (end == NULL || end[1] != ':') {
+			return sv_errf(err, SV_EINVAL, "listen: '%.80s': "
+				"expected [IPV6]:PORT", s);
+		}
+	} else {
+		end = strrchr(s, ':');
+		if (end == NULL) { /* "PORT" alone */
+			memcpy(host, "127.0.0.1", sizeof("127.0.0.1"));
+			*port = s;
+			return SV_OK;
+		}
+		if (memchr(s, ':', (size_t)(end - s)) != NULL) {
+			return sv_errf(err, SV_EINVAL, "listen: '%.80s': IPv6 "
+				"addresses go in brackets ([::1]:8080)", s);
+		}
+	}
+	size_t n = (size_t)(end - h);
+	if (n == 0 || n >= INET6_ADDRSTRLEN) {
+		return sv_errf(err, SV_EINVAL, "listen: '%.80s': bad address",
+			s);
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = end + (*v6 ? 2 : 1);
+	return SV_OK;
+}
+
+int sv_config_parse_listen(const char *s, struct sockaddr_storage *out,
+		unsigned *out_len, struct sv_err *err) {
+	if (s == NULL || s[0] == '\0') {
+		return sv_errf(err, SV_EINVAL, "listen: empty address");
+	}
+	char host[INET6_ADDRSTRLEN];
+	const char *port = NULL;
+	bool v6 = false;
+	int rc = split_listen(s, host, &port, &v6, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	unsigned p;
+	rc = parse_port(port, s, &p, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (v6) {
+		struct sockaddr_in6 sin6;
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)p);
+		if (inet_pton(AF_INET6, host, &sin6.sin6_addr) != 1) {
+			return sv_errf(err, SV_EINVAL, "listen: '%.80s': "
+				"bad IPv6 address", s);
+		}
+		memset(out, 0, sizeof(*out));
+		memcpy(out, &sin6, sizeof(sin6));
+		*out_len = (unsigned)sizeof(sin6);
+	} else {
+		struct sockaddr_in sin;
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)p);
+		/* inet_pton, unlike inet_aton, refuses "127.1" and octal */
+		if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+			return sv_errf(err, SV_EINVAL, "listen: '%.80s': "
+				"bad IPv4 address (numeric only)", s);
+		}
+		memset(out, 0, sizeof(*out));
+		memcpy(out, &sin, sizeof(sin));
+		*out_len = (unsigned)sizeof(sin);
+	}
+	return SV_OK;
+}

@@ -1,3 +1,319 @@
 /* SPDX-License-Identifier: MIT */
-/* Not written yet. */
+/*
+ * The provider model: construction, destruction and the names of its
+ * enumerations. A provider owns every string and array reachable from it;
+ * appenders copy their arguments, so callers keep what they pass in.
+ * Arrays grow by doubling; counts never exceed what was allocated.
+ */
+#include <string.h>
+
+#include "alloc.h"
 #include "model.h"
+
+static const char *const server_type_names[SV_SERVER_TYPE_COUNT] = {
+	[SV_SERVER_IMAP] = "imap",
+	[SV_SERVER_POP3] = "pop3",
+	[SV_SERVER_SMTP] = "smtp",
+	[SV_SERVER_EXCHANGE] = "exchange",
+	[SV_SERVER_EWS] = "ews",
+	[SV_SERVER_OWA] = "owa",
+	[SV_SERVER_GRAPH] = "graph",
+};
+
+static const char *const socket_names[] = {
+	[SV_SOCKET_NONE] = "",
+	[SV_SOCKET_PLAIN] = "plain",
+	[SV_SOCKET_SSL] = "SSL",
+	[SV_SOCKET_STARTTLS] = "STARTTLS",
+};
+
+static const char *const auth_names[SV_AUTH_COUNT] = {
+	[SV_AUTH_PASSWORD_CLEARTEXT] = "password-cleartext",
+	[SV_AUTH_PASSWORD_ENCRYPTED] = "password-encrypted",
+	[SV_AUTH_PLAIN] = "plain",
+	[SV_AUTH_SECURE] = "secure",
+	[SV_AUTH_NTLM] = "NTLM",
+	[SV_AUTH_GSSAPI] = "GSSAPI",
+	[SV_AUTH_OAUTH2] = "OAuth2",
+	[SV_AUTH_TLS_CLIENT_CERT] = "TLS-client-cert",
+	[SV_AUTH_NONE] = "none",
+	[SV_AUTH_CLIENT_IP_ADDRESS] = "client-IP-address",
+	[SV_AUTH_SMTP_AFTER_POP] = "smtp-after-pop",
+};
+
+static const char *const link_kind_names[SV_LINK_KIND_COUNT] = {
+	[SV_LINK_DOCUMENTATION] = "documentation",
+	[SV_LINK_ENABLE] = "enable",
+	[SV_LINK_INSTRUCTION] = "instruction",
+};
+
+const char *sv_server_type_name(enum sv_server_type t) {
+	return (unsigned)t < SV_SERVER_TYPE_COUNT ? server_type_names[t] : "?";
+}
+
+const char *sv_socket_name(enum sv_socket s) {
+	return (unsigned)s <= SV_SOCKET_STARTTLS ? socket_names[s] : "?";
+}
+
+const char *sv_auth_name(enum sv_auth a) {
+	return (unsigned)a < SV_AUTH_COUNT ? auth_names[a] : "?";
+}
+
+const char *sv_link_kind_name(enum sv_link_kind k) {
+	return (unsigned)k < SV_LINK_KIND_COUNT ? link_kind_names[k] : "?";
+}
+
+/* Index of s in names[0..n), or -1. Empty names never match. */
+static int find_name(const char *const *names, size_t n, const char *s) {
+	for (size_t i = 0; i < n; i++) {
+		if (names[i][0] != '\0' && strcmp(names[i], s) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+int sv_server_type_parse(const char *s, enum sv_server_type *out) {
+	int i = find_name(server_type_names, SV_SERVER_TYPE_COUNT, s);
+	if (i < 0) {
+		return SV_EINVAL;
+	}
+	*out = (enum sv_server_type)i;
+	return SV_OK;
+}
+
+int sv_socket_parse(const char *s, enum sv_socket *out) {
+	int i = find_name(socket_names,
+		sizeof(socket_names) / sizeof(socket_names[0]), s);
+	if (i < 0) {
+		return SV_EINVAL;
+	}
+	*out = (enum sv_socket)i;
+	return SV_OK;
+}
+
+int sv_auth_parse(const char *s, enum sv_auth *out) {
+	int i = find_name(auth_names, SV_AUTH_COUNT, s);
+	if (i < 0) {
+		return SV_EINVAL;
+	}
+	*out = (enum sv_auth)i;
+	return SV_OK;
+}
+
+int sv_link_kind_parse(const char *s, enum sv_link_kind *out) {
+	int i = find_name(link_kind_names, SV_LINK_KIND_COUNT, s);
+	if (i < 0) {
+		return SV_EINVAL;
+	}
+	*out = (enum sv_link_kind)i;
+	return SV_OK;
+}
+
+bool sv_server_type_is_outgoing(enum sv_server_type t) {
+	return t == SV_SERVER_SMTP;
+}
+
+bool sv_server_type_is_url_based(enum sv_server_type t) {
+	return t == SV_SERVER_EWS || t == SV_SERVER_OWA || t == SV_SERVER_GRAPH;
+}
+
+bool sv_auth_is_outgoing_only(enum sv_auth a) {
+	return a == SV_AUTH_NONE || a == SV_AUTH_CLIENT_IP_ADDRESS ||
+		a == SV_AUTH_SMTP_AFTER_POP;
+}
+
+struct sv_provider *sv_provider_create(void) {
+	return sv_calloc(1, sizeof(struct sv_provider));
+}
+
+void sv_server_finish(struct sv_server *s) {
+	if (s == NULL) {
+		return;
+	}
+	sv_free(s->hostname);
+	sv_free(s->username);
+	sv_free(s->domain);
+	sv_free(s->url);
+	sv_free(s->owa_url);
+	sv_free(s->ews_url);
+	sv_free(s->restriction);
+	memset(s, 0, sizeof(*s));
+}
+
+static void link_finish(struct sv_link *l) {
+	sv_free(l->url);
+	for (size_t i = 0; i < l->n_texts; i++) {
+		sv_free(l->texts[i].lang);
+		sv_free(l->texts[i].text);
+	}
+	sv_free(l->texts);
+}
+
+void sv_provider_destroy(struct sv_provider *pv) {
+	if (pv == NULL) {
+		return;
+	}
+	sv_free(pv->id);
+	sv_free(pv->display_name);
+	sv_free(pv->short_name);
+	for (size_t i = 0; i < pv->n_domains; i++) {
+		sv_free(pv->domains[i]);
+	}
+	sv_free(pv->domains);
+	for (size_t i = 0; i < pv->n_servers; i++) {
+		sv_server_finish(&pv->servers[i]);
+	}
+	sv_free(pv->servers);
+	for (size_t i = 0; i < pv->n_links; i++) {
+		link_finish(&pv->links[i]);
+	}
+	sv_free(pv->links);
+	struct sv_webmail *w = &pv->webmail;
+	sv_free(w->login_page);
+	sv_free(w->info_url);
+	sv_free(w->username);
+	sv_free(w->username_field_id);
+	sv_free(w->username_field_name);
+	sv_free(w->password_field_id);
+	sv_free(w->password_field_name);
+	sv_free(w->login_button_id);
+	sv_free(w->login_button_name);
+	sv_free(pv->oauth2.issuer);
+	sv_free(pv->oauth2.scope);
+	sv_free(pv->oauth2.auth_url);
+	sv_free(pv->oauth2.token_url);
+	sv_free(pv);
+}
+
+/*
+ * Makes room for one more element in *arr (count n, element size sz),
+ * growing to a power of two. Returns SV_OK or SV_ENOMEM (arr untouched).
+ */
+static int grow(void *arr, size_t n, size_t sz) {
+	void **p = arr;
+	if ((n & (n - 1)) != 0 && n != 0) {
+		return SV_OK; /* n is not a power of two: room remains */
+	}
+	size_t cap = n == 0 ? 1 : n * 2;
+	void *d = sv_reallocarray(*p, cap, sz);
+	if (d == NULL) {
+		return SV_ENOMEM;
+	}
+	*p = d;
+	return SV_OK;
+}
+
+int sv_provider_add_domain(struct sv_provider *pv, const char *name) {
+	char *copy = sv_strdup(name);
+	if (copy == NULL || grow(&pv->domains, pv->n_domains,
+			sizeof(*pv->domains)) != SV_OK) {
+		sv_free(copy);
+		return SV_ENOMEM;
+	}
+	pv->domains[pv->n_domains++] = copy;
+	return SV_OK;
+}
+
+int sv_provider_add_server(struct sv_provider *pv, struct sv_server *s,
+		struct sv_server **out) {
+	if (grow(&pv->servers, pv->n_servers, sizeof(*pv->servers)) != SV_OK) {
+		return SV_ENOMEM;
+	}
+	struct sv_server *dst = &pv->servers[pv->n_servers++];
+	*dst = *s;
+	memset(s, 0, sizeof(*s));
+	if (out != NULL) {
+		*out = dst;
+	}
+	return SV_OK;
+}
+
+int sv_provider_add_link(struct sv_provider *pv, enum sv_link_kind kind,
+		const char *url, struct sv_link **out) {
+	char *copy = sv_strdup(url);
+	if (copy == NULL || grow(&pv->links, pv->n_links,
+			sizeof(*pv->links)) != SV_OK) {
+		sv_free(copy);
+		return SV_ENOMEM;
+	}
+	struct sv_link *l = &pv->links[pv->n_links++];
+	memset(l, 0, sizeof(*l));
+	l->kind = kind;
+	l->url = copy;
+	if (out != NULL) {
+		*out = l;
+	}
+	return SV_OK;
+}
+
+int sv_link_add_text(struct sv_link *l, const char *lang, const char *text) {
+	char *lang_copy = lang != NULL ? sv_strdup(lang) : NULL;
+	char *text_copy = sv_strdup(text);
+	if ((lang != NULL && lang_copy == NULL) || text_copy == NULL ||
+			grow(&l->texts, l->n_texts, sizeof(*l->texts)) != SV_OK) {
+		sv_free(lang_copy);
+		sv_free(text_copy);
+		return SV_ENOMEM;
+	}
+	l->texts[l->n_texts].lang = lang_copy;
+	l->texts[l->n_texts].text = text_copy;
+	l->n_texts++;
+	return SV_OK;
+}
+
+void sv_provider_sort_servers(struct sv_provider *pv) {
+	/* Insertion sort: stable, and providers have a handful of servers. */
+	for (size_t i = 1; i < pv->n_servers; i++) {
+		struct sv_server key = pv->servers[i];
+		size_t j = i;
+		while (j > 0 && pv->servers[j - 1].priority > key.priority) {
+			pv->servers[j] = pv->servers[j - 1];
+			j--;
+		}
+		pv->servers[j] = key;
+	}
+}
+
+bool sv_provider_domain_has_servers(const struct sv_provider *pv,
+		const char *domain) {
+	for (size_t i = 0; i < pv->n_servers; i++) {
+		const char *d = pv->servers[i].domain;
+		if (d != NULL && domain != NULL && strcmp(d, domain) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* True when domain has a server of its own of type t. */
+static bool domain_overrides_type(const struct sv_provider *pv,
+		const char *domain, enum sv_server_type t) {
+	for (size_t i = 0; i < pv->n_servers; i++) {
+		const struct sv_server *s = &pv->servers[i];
+		if (s->type == t && s->domain != NULL &&
+				strcmp(s->domain, domain) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+size_t sv_provider_servers_for(const struct sv_provider *pv,
+		const char *domain, const struct sv_server **out, size_t max) {
+	size_t n = 0;
+	for (size_t i = 0; i < pv->n_servers && n < max; i++) {
+		const struct sv_server *s = &pv->servers[i];
+		bool take;
+		if (s->domain == NULL) {
+			take = domain == NULL ||
+				!domain_overrides_type(pv, domain, s->type);
+		} else {
+			take = domain != NULL && strcmp(s->domain, domain) == 0;
+		}
+		if (take) {
+			out[n++] = s;
+		}
+	}
+	return n;
+}

@@ -1,3 +1,806 @@
 /* SPDX-License-Identifier: MIT */
-/* Not written yet. */
+/*
+ * The one validator of the provider model, shared by the CLI, the importer,
+ * the store and `suivant check`: host-name and domain-pattern syntax, then
+ * every field of a provider in document order, stopping at the first
+ * problem with a message that names the field ("server 2 (smtp): port: 0
+ * is not in 1..65535"). Indexes in messages count from 1.
+ *
+ * Values quoted in messages come from import files, the CLI or the
+ * database, so they are shown escaped (controls and invalid UTF-8 as
+ * \xNN) and cut short. Nothing here keeps state; everything is
+ * thread-safe. The only allocation is a sorted view of a long domain list
+ * for the duplicate check.
+ */
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
 #include "model.h"
+#include "placeholder.h"
+
+/* How much of a value an error message shows. */
+#define SHOWN_MAX 64
+/* Domain lists up to this long are checked for duplicates pairwise. */
+#define PAIRWISE_MAX 64
+/* BCP 47 tags are at most 35 characters in practice (RFC 5646 4.4.1). */
+#define LANG_MAX 35
+
+bool sv_is_hostname(const char *s, bool lower_only) {
+	if (s == NULL || s[0] == '\0') {
+		return false;
+	}
+	size_t label = 0; /* length of the current label */
+	size_t total = 0;
+	char prev = '.';
+	for (const char *p = s; *p != '\0'; p++) {
+		char c = *p;
+		if (++total > SV_MODEL_MAX_DOMAIN) {
+			return false;
+		}
+		if (c == '.') {
+			if (label == 0 || prev == '-') {
+				return false;
+			}
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+				(!lower_only && c >= 'A' && c <= 'Z')) {
+			label++;
+		} else if (c == '-') {
+			if (label == 0) {
+				return false;
+			}
+			label++;
+		} else {
+			return false;
+		}
+		if (label > SV_MODEL_MAX_LABEL) {
+			return false;
+		}
+		prev = c;
+	}
+	return label != 0 && prev != '-';
+}
+
+bool sv_is_domain_pattern(const char *s) {
+	if (s == NULL) {
+		return false;
+	}
+	if (strcmp(s, "*") == 0) {
+		return true;
+	}
+	if (s[0] == '*' && s[1] == '.') {
+		return sv_is_hostname(s + 2, true);
+	}
+	return sv_is_hostname(s, true);
+}
+
+/*
+ * Decodes the UTF-8 sequence at p (n > 0 bytes available) into *cp and
+ * returns its length, or 0 when it is not valid RFC 3629 UTF-8 (overlong,
+ * surrogate, above U+10FFFF, truncated).
+ */
+static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp) {
+	unsigned char c = p[0];
+	size_t len;
+	uint32_t v, min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		v = c & 0x1Fu;
+		min = 0x80;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		v = c & 0x0Fu;
+		min = 0x800;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		v = c & 0x07u;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len) {
+		return 0;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80) {
+			return 0;
+		}
+		v = v << 6 | (p[i] & 0x3Fu);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+		return 0;
+	}
+	*cp = v;
+	return len;
+}
+
+/* C0 controls, DEL and C1 controls. */
+static bool is_control(uint32_t cp) {
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+/*
+ * Writes a printable, bounded copy of s into buf for an error message:
+ * valid non-control UTF-8 is kept, other bytes become \xNN, and a long
+ * value is cut with "...". Returns buf.
+ */
+static const char *shown(const char *s, char *buf, size_t bufsz) {
+	assert(bufsz >= 8);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	size_t o = 0;
+	size_t room = bufsz - 4; /* keep space for "..." and the NUL */
+	size_t i = 0;
+	while (i < n) {
+		uint32_t cp;
+		size_t k = utf8_decode(p + i, n - i, &cp);
+		if (k != 0 && !is_control(cp) && cp != '\\') {
+			if (o + k > room) {
+				break;
+			}
+			memcpy(buf + o, p + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		if (o + 4 > room) {
+			break;
+		}
+		snprintf(buf + o, 5, "\\x%02X", p[i]);
+		o += 4;
+		i++;
+	}
+	if (i < n) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/*
+ * A text field: valid UTF-8, no control character, at most max_bytes
+ * bytes. where names the field. *chars (may be NULL) receives the number
+ * of code points.
+ */
+static int check_text(const char *s, size_t max_bytes, const char *where,
+		size_t *chars, struct sv_err *err) {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	if (n > max_bytes) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: %zu bytes is more than the %zu allowed", where, n,
+			max_bytes);
+	}
+	size_t count = 0;
+	size_t i = 0;
+	while (i < n) {
+		uint32_t cp;
+		size_t k = utf8_decode(p + i, n - i, &cp);
+		if (k == 0) {
+			return sv_errf(err, SV_EINVAL,
+				"%s: invalid UTF-8 at byte %zu", where, i + 1);
+		}
+		if (is_control(cp)) {
+			return sv_errf(err, SV_EINVAL,
+				"%s: control character U+%04X at byte %zu",
+				where, (unsigned)cp, i + 1);
+		}
+		count++;
+		i += k;
+	}
+	if (chars != NULL) {
+		*chars = count;
+	}
+	return SV_OK;
+}
+
+/* A name shown to users: non-empty text of at most max characters. */
+static int check_name(const char *s, size_t max, const char *where,
+		struct sv_err *err) {
+	size_t chars = 0;
+	int rc = check_text(s, SV_MODEL_MAX_TEXT, where, &chars, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (chars == 0) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: empty (leave it unset instead)", where);
+	}
+	if (chars > max) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: %zu characters is more than the %zu allowed",
+			where, chars, max);
+	}
+	return SV_OK;
+}
+
+static bool has_prefix_nocase(const char *s, const char *prefix) {
+	for (; *prefix != '\0'; s++, prefix++) {
+		char c = *s;
+		if (c >= 'A' && c <= 'Z') {
+			c = (char)(c - 'A' + 'a');
+		}
+		if (c != *prefix) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * An http or https URL with a non-empty authority; a text (check_text)
+ * with no space either. Placeholders are allowed: they are plain text.
+ */
+static int check_url(const char *s, const char *where, struct sv_err *err) {
+	char buf[SHOWN_MAX];
+	int rc = check_text(s, SV_MODEL_MAX_TEXT, where, NULL, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (s[0] == '\0') {
+		return sv_errf(err, SV_EINVAL, "%s: empty", where);
+	}
+	const char *rest;
+	if (has_prefix_nocase(s, "https://")) {
+		rest = s + 8;
+	} else if (has_prefix_nocase(s, "http://")) {
+		rest = s + 7;
+	} else {
+		return sv_errf(err, SV_EINVAL,
+			"%s: '%s' is not an http or https URL", where,
+			shown(s, buf, sizeof(buf)));
+	}
+	if (rest[0] == '\0' || rest[0] == '/' || rest[0] == '?' ||
+			rest[0] == '#') {
+		return sv_errf(err, SV_EINVAL, "%s: '%s' has no host", where,
+			shown(s, buf, sizeof(buf)));
+	}
+	if (strchr(s, ' ') != NULL) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: '%s' contains a space (write %%20)", where,
+			shown(s, buf, sizeof(buf)));
+	}
+	return SV_OK;
+}
+
+/* A username-like template: text, <= SV_MODEL_MAX_TEMPLATE, valid tokens. */
+static int check_template(const char *s, const char *where,
+		struct sv_err *err) {
+	int rc = check_text(s, SV_MODEL_MAX_TEMPLATE, where, NULL, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct sv_err sub = { .msg = "" };
+	if (sv_placeholder_validate(s, &sub) != SV_OK) {
+		return sv_errf(err, SV_EINVAL, "%s: %s", where, sub.msg);
+	}
+	return SV_OK;
+}
+
+/* A language tag: 1..35 letters, digits and hyphens, a letter first. */
+static bool is_lang(const char *s) {
+	size_t n = strlen(s);
+	if (n == 0 || n > LANG_MAX ||
+			!((s[0] >= 'a' && s[0] <= 'z') ||
+			(s[0] >= 'A' && s[0] <= 'Z'))) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				(c >= '0' && c <= '9') || c == '-')) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static int cmp_domain_ref(const void *a, const void *b) {
+	char *const *x = *(char *const *const *)a;
+	char *const *y = *(char *const *const *)b;
+	int c = strcmp(*x, *y);
+	if (c != 0) {
+		return c;
+	}
+	return x < y ? -1 : x > y; /* keep the first occurrence first */
+}
+
+static int duplicate_domain(const struct sv_provider *pv, size_t first,
+		size_t second, struct sv_err *err) {
+	char buf[SHOWN_MAX];
+	return sv_errf(err, SV_EINVAL, "domain %zu: '%s' repeats domain %zu",
+		second + 1, shown(pv->domains[second], buf, sizeof(buf)),
+		first + 1);
+}
+
+/*
+ * No domain twice. Pairwise for short lists; a hoster's long list is
+ * sorted through an array of references so that messages still give
+ * positions. SV_ENOMEM when that array cannot be allocated.
+ */
+static int check_unique_domains(const struct sv_provider *pv,
+		struct sv_err *err) {
+	size_t n = pv->n_domains;
+	if (n <= PAIRWISE_MAX) {
+		for (size_t j = 1; j < n; j++) {
+			for (size_t i = 0; i < j; i++) {
+				if (strcmp(pv->domains[i], pv->domains[j]) ==
+						0) {
+					return duplicate_domain(pv, i, j, err);
+				}
+			}
+		}
+		return SV_OK;
+	}
+	char *const **refs = sv_calloc(n, sizeof(*refs));
+	if (refs == NULL) {
+		return sv_errf(err, SV_ENOMEM, "domains: out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		refs[i] = &pv->domains[i];
+	}
+	qsort(refs, n, sizeof(*refs), cmp_domain_ref);
+	int rc = SV_OK;
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(*refs[i - 1], *refs[i]) == 0) {
+			rc = duplicate_domain(pv, (size_t)(refs[i - 1] -
+				pv->domains), (size_t)(refs[i] - pv->domains),
+				err);
+			break;
+		}
+	}
+	sv_free(refs);
+	return rc;
+}
+
+static int check_domains(const struct sv_provider *pv, struct sv_err *err) {
+	char buf[SHOWN_MAX];
+	if (pv->n_domains == 0) {
+		return sv_errf(err, SV_EINVAL,
+			"domains: none (at least one is required)");
+	}
+	for (size_t i = 0; i < pv->n_domains; i++) {
+		const char *d = pv->domains[i];
+		if (d == NULL) {
+			return sv_errf(err, SV_EINVAL, "domain %zu: missing",
+				i + 1);
+		}
+		if (!sv_is_domain_pattern(d)) {
+			return sv_errf(err, SV_EINVAL,
+				"domain %zu: '%s' is not a lower-case host "
+				"name, '*.suffix' or '*'", i + 1,
+				shown(d, buf, sizeof(buf)));
+		}
+	}
+	return check_unique_domains(pv, err);
+}
+
+static bool provider_has_domain(const struct sv_provider *pv,
+		const char *d) {
+	for (size_t i = 0; i < pv->n_domains; i++) {
+		if (strcmp(pv->domains[i], d) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool is_tristate(enum sv_tristate t) {
+	return t == SV_UNSET || t == SV_FALSE || t == SV_TRUE;
+}
+
+/* hostname, port and socket of a TCP server (imap, pop3, smtp, exchange). */
+static int check_tcp(const struct sv_server *s, const char *w,
+		struct sv_err *err) {
+	if (s->hostname == NULL) {
+		return sv_errf(err, SV_EINVAL, "%s: hostname: missing", w);
+	}
+	char where[96];
+	snprintf(where, sizeof(where), "%s: hostname", w);
+	int rc = check_text(s->hostname, SV_MODEL_MAX_TEMPLATE, where, NULL,
+		err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct sv_err sub = { .msg = "" };
+	if (sv_placeholder_validate_hostname(s->hostname, &sub) != SV_OK) {
+		return sv_errf(err, SV_EINVAL, "%s: %s", where, sub.msg);
+	}
+	if (s->port < 1 || s->port > 65535) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: port: %d is not in 1..65535", w, s->port);
+	}
+	if (s->socket == SV_SOCKET_NONE) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: socket: missing (plain, SSL or STARTTLS)", w);
+	}
+	if (s->socket != SV_SOCKET_PLAIN && s->socket != SV_SOCKET_SSL &&
+			s->socket != SV_SOCKET_STARTTLS) {
+		return sv_errf(err, SV_EINVAL, "%s: socket: unknown value %d",
+			w, (int)s->socket);
+	}
+	if (s->url != NULL) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: url: only ews, owa and graph servers have one", w);
+	}
+	return SV_OK;
+}
+
+/* url of a URL-based server (ews, owa, graph), and no TCP fields. */
+static int check_url_server(const struct sv_server *s, const char *w,
+		struct sv_err *err) {
+	if (s->url == NULL) {
+		return sv_errf(err, SV_EINVAL, "%s: url: missing", w);
+	}
+	char where[96];
+	snprintf(where, sizeof(where), "%s: url", w);
+	int rc = check_url(s->url, where, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (s->hostname != NULL) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: hostname: not used by URL-based servers", w);
+	}
+	if (s->port != 0) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: port: not used by URL-based servers", w);
+	}
+	if (s->socket != SV_SOCKET_NONE) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: socket: not used by URL-based servers", w);
+	}
+	return SV_OK;
+}
+
+static int check_auth(const struct sv_server *s, const char *w,
+		struct sv_err *err) {
+	if (s->n_auth == 0) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: authentication: none (at least one is required)",
+			w);
+	}
+	if (s->n_auth > SV_MODEL_MAX_AUTH) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: authentication: %zu methods is more than the %d "
+			"allowed", w, s->n_auth, SV_MODEL_MAX_AUTH);
+	}
+	for (size_t i = 0; i < s->n_auth; i++) {
+		enum sv_auth a = s->auth[i];
+		if ((unsigned)a >= SV_AUTH_COUNT) {
+			return sv_errf(err, SV_EINVAL,
+				"%s: authentication %zu: unknown value %d", w,
+				i + 1, (int)a);
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (s->auth[j] == a) {
+				return sv_errf(err, SV_EINVAL,
+					"%s: authentication %zu: %s is already "
+					"listed", w, i + 1, sv_auth_name(a));
+			}
+		}
+		if (sv_auth_is_outgoing_only(a) &&
+				!sv_server_type_is_outgoing(s->type)) {
+			return sv_errf(err, SV_EINVAL,
+				"%s: authentication %zu: %s is for outgoing "
+				"(smtp) servers only", w, i + 1,
+				sv_auth_name(a));
+		}
+	}
+	return SV_OK;
+}
+
+static int check_pop3(const struct sv_server *s, const char *w,
+		struct sv_err *err) {
+	if (!s->has_pop3) {
+		return SV_OK;
+	}
+	if (s->type != SV_SERVER_POP3) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: pop3: options are for pop3 servers only", w);
+	}
+	const struct sv_pop3_options *o = &s->pop3;
+	if (!is_tristate(o->leave_on_server) ||
+			!is_tristate(o->download_on_biff)) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: pop3: boolean option out of range", w);
+	}
+	if (o->days_to_leave < -1) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: pop3: days to leave: %d is negative", w,
+			o->days_to_leave);
+	}
+	if (o->check_interval_min < -1 || o->check_interval_min == 0) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: pop3: check interval: %d is not a number of "
+			"minutes >= 1", w, o->check_interval_min);
+	}
+	return SV_OK;
+}
+
+static int check_server(const struct sv_provider *pv, size_t i,
+		struct sv_err *err) {
+	const struct sv_server *s = &pv->servers[i];
+	char w[64];
+	if ((unsigned)s->type >= SV_SERVER_TYPE_COUNT) {
+		return sv_errf(err, SV_EINVAL, "server %zu: type: unknown "
+			"value %d", i + 1, (int)s->type);
+	}
+	snprintf(w, sizeof(w), "server %zu (%s)", i + 1,
+		sv_server_type_name(s->type));
+
+	int rc = sv_server_type_is_url_based(s->type) ?
+		check_url_server(s, w, err) : check_tcp(s, w, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	char where[96];
+	if (s->username != NULL) {
+		snprintf(where, sizeof(where), "%s: username", w);
+		if ((rc = check_template(s->username, where, err)) != SV_OK) {
+			return rc;
+		}
+	}
+	if ((rc = check_auth(s, w, err)) != SV_OK ||
+			(rc = check_pop3(s, w, err)) != SV_OK) {
+		return rc;
+	}
+	if (s->type != SV_SERVER_EXCHANGE &&
+			(s->owa_url != NULL || s->ews_url != NULL)) {
+		return sv_errf(err, SV_EINVAL, "%s: owa/ews URL: only exchange "
+			"servers have them", w);
+	}
+	if (s->owa_url != NULL) {
+		snprintf(where, sizeof(where), "%s: owa URL", w);
+		if ((rc = check_url(s->owa_url, where, err)) != SV_OK) {
+			return rc;
+		}
+	}
+	if (s->ews_url != NULL) {
+		snprintf(where, sizeof(where), "%s: ews URL", w);
+		if ((rc = check_url(s->ews_url, where, err)) != SV_OK) {
+			return rc;
+		}
+	}
+	if (!is_tristate(s->use_global_preferred_server) ||
+			!is_tristate(s->add_this_server)) {
+		return sv_errf(err, SV_EINVAL,
+			"%s: boolean option out of range", w);
+	}
+	bool outgoing = sv_server_type_is_outgoing(s->type);
+	if (s->add_this_server != SV_UNSET && !outgoing) {
+		return sv_errf(err, SV_EINVAL, "%s: addThisServer: for "
+			"outgoing (smtp) servers only", w);
+	}
+	if (s->restriction != NULL) {
+		if (!outgoing) {
+			return sv_errf(err, SV_EINVAL, "%s: restriction: for "
+				"outgoing (smtp) servers only", w);
+		}
+		snprintf(where, sizeof(where), "%s: restriction", w);
+		rc = check_text(s->restriction, SV_MODEL_MAX_TEXT, where, NULL,
+			err);
+		if (rc != SV_OK) {
+			return rc;
+		}
+		if (s->restriction[0] == '\0') {
+			return sv_errf(err, SV_EINVAL, "%s: empty", where);
+		}
+	}
+	if (s->domain != NULL && !provider_has_domain(pv, s->domain)) {
+		char buf[SHOWN_MAX];
+		return sv_errf(err, SV_EINVAL,
+			"%s: domain: '%s' is not one of the provider's "
+			"domains", w, shown(s->domain, buf, sizeof(buf)));
+	}
+	return SV_OK;
+}
+
+static int check_links(const struct sv_provider *pv, struct sv_err *err) {
+	for (size_t i = 0; i < pv->n_links; i++) {
+		const struct sv_link *l = &pv->links[i];
+		char w[48];
+		char where[80];
+		if ((unsigned)l->kind >= SV_LINK_KIND_COUNT) {
+			return sv_errf(err, SV_EINVAL,
+				"link %zu: kind: unknown value %d", i + 1,
+				(int)l->kind);
+		}
+		snprintf(w, sizeof(w), "link %zu (%s)", i + 1,
+			sv_link_kind_name(l->kind));
+		if (l->url == NULL) {
+			return sv_errf(err, SV_EINVAL, "%s: url: missing", w);
+		}
+		snprintf(where, sizeof(where), "%s: url", w);
+		int rc = check_url(l->url, where, err);
+		if (rc != SV_OK) {
+			return rc;
+		}
+		for (size_t j = 0; j < l->n_texts; j++) {
+			const struct sv_text *t = &l->texts[j];
+			char buf[SHOWN_MAX];
+			if (t->lang != NULL && !is_lang(t->lang)) {
+				return sv_errf(err, SV_EINVAL,
+					"%s: text %zu: lang: '%s' is not a "
+					"language tag", w, j + 1,
+					shown(t->lang, buf, sizeof(buf)));
+			}
+			if (t->text == NULL) {
+				return sv_errf(err, SV_EINVAL,
+					"%s: text %zu: missing", w, j + 1);
+			}
+			snprintf(where, sizeof(where), "%s: text %zu", w,
+				j + 1);
+			rc = check_text(t->text, SV_MODEL_MAX_TEXT, where,
+				NULL, err);
+			if (rc != SV_OK) {
+				return rc;
+			}
+		}
+	}
+	return SV_OK;
+}
+
+static int check_webmail(const struct sv_webmail *wm, struct sv_err *err) {
+	int rc;
+	if (wm->login_page == NULL) {
+		if (wm->info_url != NULL || wm->username != NULL ||
+				wm->username_field_id != NULL ||
+				wm->username_field_name != NULL ||
+				wm->password_field_id != NULL ||
+				wm->password_field_name != NULL ||
+				wm->login_button_id != NULL ||
+				wm->login_button_name != NULL) {
+			return sv_errf(err, SV_EINVAL, "webmail: login page: "
+				"missing while other webmail fields are set");
+		}
+		return SV_OK;
+	}
+	if ((rc = check_url(wm->login_page, "webmail: login page",
+			err)) != SV_OK) {
+		return rc;
+	}
+	if (wm->info_url != NULL && (rc = check_url(wm->info_url,
+			"webmail: login page info", err)) != SV_OK) {
+		return rc;
+	}
+	if (wm->username != NULL && (rc = check_template(wm->username,
+			"webmail: username", err)) != SV_OK) {
+		return rc;
+	}
+	const struct {
+		const char *name;
+		const char *value;
+	} fields[] = {
+		{ "webmail: username field id", wm->username_field_id },
+		{ "webmail: username field name", wm->username_field_name },
+		{ "webmail: password field id", wm->password_field_id },
+		{ "webmail: password field name", wm->password_field_name },
+		{ "webmail: login button id", wm->login_button_id },
+		{ "webmail: login button name", wm->login_button_name },
+	};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (fields[i].value != NULL && (rc = check_text(
+				fields[i].value, SV_MODEL_MAX_TEXT,
+				fields[i].name, NULL, err)) != SV_OK) {
+			return rc;
+		}
+	}
+	return SV_OK;
+}
+
+static int check_oauth2(const struct sv_oauth2 *o, struct sv_err *err) {
+	int rc;
+	if (o->issuer == NULL) {
+		if (o->scope != NULL || o->auth_url != NULL ||
+				o->token_url != NULL) {
+			return sv_errf(err, SV_EINVAL, "oauth2: issuer: "
+				"missing while other oauth2 fields are set");
+		}
+		return SV_OK;
+	}
+	if ((rc = check_text(o->issuer, SV_MODEL_MAX_TEXT, "oauth2: issuer",
+			NULL, err)) != SV_OK) {
+		return rc;
+	}
+	if (o->issuer[0] == '\0') {
+		return sv_errf(err, SV_EINVAL, "oauth2: issuer: empty");
+	}
+	if (o->scope != NULL && (rc = check_text(o->scope, SV_MODEL_MAX_TEXT,
+			"oauth2: scope", NULL, err)) != SV_OK) {
+		return rc;
+	}
+	if (o->auth_url != NULL && (rc = check_url(o->auth_url,
+			"oauth2: auth URL", err)) != SV_OK) {
+		return rc;
+	}
+	if (o->token_url != NULL && (rc = check_url(o->token_url,
+			"oauth2: token URL", err)) != SV_OK) {
+		return rc;
+	}
+	return SV_OK;
+}
+
+int sv_provider_validate(const struct sv_provider *pv, struct sv_err *err) {
+	assert(pv != NULL);
+	char buf[SHOWN_MAX];
+	int rc;
+	if (pv->id == NULL) {
+		return sv_errf(err, SV_EINVAL, "id: missing");
+	}
+	if (!sv_is_hostname(pv->id, true)) {
+		return sv_errf(err, SV_EINVAL,
+			"id: '%s' is not a lower-case host name",
+			shown(pv->id, buf, sizeof(buf)));
+	}
+	if (pv->display_name != NULL && (rc = check_name(pv->display_name,
+			SV_MODEL_MAX_DISPLAY_NAME, "display_name",
+			err)) != SV_OK) {
+		return rc;
+	}
+	if (pv->short_name != NULL && (rc = check_name(pv->short_name,
+			SV_MODEL_MAX_SHORT_NAME, "short_name", err)) != SV_OK) {
+		return rc;
+	}
+	if ((rc = check_domains(pv, err)) != SV_OK) {
+		return rc;
+	}
+	if (pv->n_servers > SV_MODEL_MAX_SERVERS) {
+		return sv_errf(err, SV_EINVAL,
+			"servers: %zu is more than the %d allowed",
+			pv->n_servers, SV_MODEL_MAX_SERVERS);
+	}
+	for (size_t i = 0; i < pv->n_servers; i++) {
+		if ((rc = check_server(pv, i, err)) != SV_OK) {
+			return rc;
+		}
+	}
+	if ((rc = check_links(pv, err)) != SV_OK ||
+			(rc = check_webmail(&pv->webmail, err)) != SV_OK ||
+			(rc = check_oauth2(&pv->oauth2, err)) != SV_OK) {
+		return rc;
+	}
+	return SV_OK;
+}
+
+int sv_provider_check_servable(const struct sv_provider *pv,
+		struct sv_err *err) {
+	assert(pv != NULL);
+	/* Per-domain servers only replace provider-wide ones of the same
+	 * type, so the provider-wide view is the one every domain relies on. */
+	bool incoming = false;
+	bool outgoing = false;
+	for (size_t i = 0; i < pv->n_servers; i++) {
+		const struct sv_server *s = &pv->servers[i];
+		if (s->domain != NULL) {
+			continue;
+		}
+		if (s->type == SV_SERVER_IMAP || s->type == SV_SERVER_POP3) {
+			incoming = true;
+		} else if (s->type == SV_SERVER_SMTP) {
+			outgoing = true;
+		}
+	}
+	char buf[SHOWN_MAX];
+	const char *id = pv->id != NULL ? shown(pv->id, buf, sizeof(buf)) :
+		"(no id)";
+	if (!incoming) {
+		return sv_errf(err, SV_EINVAL,
+			"provider %s has no incoming (imap or pop3) server",
+			id);
+	}
+	if (!outgoing) {
+		return sv_errf(err, SV_EINVAL,
+			"provider %s has no outgoing (smtp) server", id);
+	}
+	return SV_OK;
+}

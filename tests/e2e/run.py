@@ -1,2 +1,682 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+r"""End-to-end tests: the real `suivant serve` spoken to over raw sockets.
+
+usage: run.py SUIVANT [NAME-SUBSTRING...]
+env:   SV_SOURCE_ROOT (repository root; default: two levels above this file)
+       SV_E2E_KEEP=1 keeps each case's temporary directory
+
+Each tests/e2e/cases/NNNN-<slug>.case runs, in name order, in a fresh
+temporary directory: setup commands, then `suivant serve --db $DB --listen
+127.0.0.1:0` (its "ready port=N" line is awaited for 10 s), then each
+request on a new connection, then SIGTERM. A case fails when an expectation
+fails, when a setup command fails, when the server dies or exits non-zero,
+or when its stderr holds a sanitizer report. Output: one line per case,
+"ok NAME" or "FAIL NAME: reason", then "e2e: N passed, N failed"; the exit
+status is 1 if anything failed.
+
+Case file format (line based; lines starting with '#' are comments, blank
+lines are ignored):
+
+  Setup, before the server starts
+    run ARGS...       runs `suivant ARGS` (shell quoting; $DB, $SRC, $TMP
+                      are replaced by the database path, the repository
+                      root and the case's directory); it must exit 0.
+                      Unless a case has a `run` line, it first runs
+                      `run init --db $DB` (`run-exit` lines do not count).
+    run-exit N ARGS...  like run, but `suivant ARGS` must exit with status N
+                      (within 10 s: for commands that must refuse to start).
+    serve ARGS...     extra arguments for `suivant serve`.
+
+  Steps while the server runs, in order with the requests
+    exec ARGS...      runs `suivant ARGS` (as `run`); it must exit 0.
+    sleep SECONDS     waits (for the server to notice a change).
+
+  A request (sent byte for byte, each request on a new connection)
+    > TEXT            one line of the request. The harness ends each line
+                      with CRLF; consecutive '>' lines form one request
+                      (any other line, even blank, ends it), and if none
+                      of them is empty, an empty line (the end of the
+                      headers) is appended. Escapes: \r \n \t \\ \xHH;
+                      a line ending in \c gets no CRLF (bodies);
+                      {{TEXT*N}} stands for TEXT repeated N times.
+
+  Expectations about the request just above
+    status N                  the status code; `status closed`: the server
+                              closed the connection without answering
+    header NAME: VALUE        header NAME present, value exactly VALUE
+    header~ NAME: REGEX       header NAME present, value matches REGEX
+    no-header NAME            header NAME absent
+    body TEXT                 body is exactly TEXT (escapes as above;
+                              `body` alone: empty body)
+    body-contains TEXT        body contains TEXT (escapes as above)
+    body-lacks TEXT           body does not contain TEXT
+    body~ REGEX               body (UTF-8) matches REGEX (search, DOTALL)
+    same-body-as N            body identical to response N of this case
+    same-headers-as N         status and headers (but Date) identical to
+                              response N's
+    xml-valid                 body is a config-v1.1 document that
+                              Thunderbird accepts (PROTOCOLS.md 8, items
+                              5-24: declaration, no BOM, one provider,
+                              domains, complete servers, no password...)
+    xml PATH = V1 | V2 ...    the texts of findall(PATH) from the root
+                              <clientConfig> are exactly V1, V2... in order
+                              ({{TEXT*N}} allowed, no other escapes);
+                              PATH may end in /@ATTR for attribute values;
+                              `xml PATH =` with nothing: no match at all
+
+  Expectations about the server's stderr, checked after it stopped
+    log-contains TEXT / log-lacks TEXT    (escapes as above)
+    log~ REGEX                            (re.search, multi-line)
+
+Responses are read by their Content-Length (or chunked encoding); for HEAD,
+whatever arrives before the server closes or goes quiet for 0.5 s is taken
+as the body, so that `body` (empty) proves there is none.
+"""
+
+import os
+import re
+import select
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
 import sys
-sys.exit(77)
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+READY_TIMEOUT = 10.0
+IO_TIMEOUT = 5.0
+HEAD_QUIET = 0.5
+STOP_TIMEOUT = 10.0
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:")
+
+
+class CaseError(Exception):
+    """A failed expectation or a broken case; the message is the reason."""
+
+
+# ---------------------------------------------------------------- parsing
+
+ESCAPE_RE = re.compile(r"\\(x[0-9A-Fa-f]{2}|[rnt\\])")
+REPEAT_RE = re.compile(r"\{\{(.*?)\*(\d+)\}\}")
+
+
+def unescape(text):
+    """Case-file text to bytes: UTF-8, then the escapes and repeats."""
+    text = REPEAT_RE.sub(lambda m: m.group(1) * int(m.group(2)), text)
+    out = bytearray()
+    pos = 0
+    for m in ESCAPE_RE.finditer(text):
+        out += text[pos:m.start()].encode("utf-8")
+        e = m.group(1)
+        if e[0] == "x":
+            out.append(int(e[1:], 16))
+        else:
+            out += {"r": b"\r", "n": b"\n", "t": b"\t", "\\": b"\\"}[e]
+        pos = m.end()
+    out += text[pos:].encode("utf-8")
+    return bytes(out)
+
+
+class Request:
+    def __init__(self, lineno):
+        self.lineno = lineno
+        self.lines = []       # raw '>' lines, without the marker
+        self.expect = []      # (lineno, keyword, argument)
+
+    def wire(self):
+        """The bytes to send."""
+        data = bytearray()
+        for line in self.lines:
+            if line.endswith("\\c"):
+                data += unescape(line[:-2])
+            else:
+                data += unescape(line) + b"\r\n"
+        if all(line != "" for line in self.lines):
+            data += b"\r\n"
+        return bytes(data)
+
+    def method(self):
+        first = self.lines[0] if self.lines else ""
+        return first.split(" ", 1)[0]
+
+
+class Case:
+    def __init__(self, path):
+        self.path = path
+        self.name = os.path.basename(path)[:-len(".case")]
+        self.runs = []        # (exit status wanted, arguments for suivant)
+        self.serve = []       # extra serve arguments
+        self.steps = []       # Request, or (lineno, "exec"|"sleep", arg)
+        self.log_expect = []  # (lineno, keyword, argument)
+
+
+EXPECT_WORDS = ("status", "header", "header~", "no-header", "body",
+                "body-contains", "body-lacks", "body~", "same-body-as",
+                "same-headers-as", "xml-valid", "xml")
+LOG_WORDS = ("log-contains", "log-lacks", "log~")
+
+
+def parse_case(path):
+    case = Case(path)
+    current = None            # the last request
+    reading = False           # its '>' lines are being read
+    with open(path, encoding="utf-8") as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.rstrip("\n")
+            if line.startswith(">"):
+                text = line[2:] if line.startswith("> ") else line[1:]
+                if not reading:
+                    current = Request(lineno)
+                    case.steps.append(current)
+                    reading = True
+                current.lines.append(text)
+                continue
+            reading = False
+            stripped = line.strip()
+            if stripped == "" or stripped.startswith("#"):
+                continue
+            word, _, arg = stripped.partition(" ")
+            if word == "run":
+                case.runs.append((0, arg))
+            elif word == "run-exit":
+                status, _, rest = arg.partition(" ")
+                if not status.isdigit():
+                    raise CaseError("line %d: run-exit needs a status"
+                                    % lineno)
+                case.runs.append((int(status), rest))
+            elif word == "serve":
+                case.serve.extend(shlex.split(arg))
+            elif word in ("exec", "sleep"):
+                if word == "sleep":
+                    try:
+                        float(arg)
+                    except ValueError:
+                        raise CaseError("line %d: sleep needs seconds"
+                                        % lineno)
+                case.steps.append((lineno, word, arg))
+            elif word in LOG_WORDS:
+                case.log_expect.append((lineno, word, arg))
+            elif word in EXPECT_WORDS:
+                if current is None:
+                    raise CaseError("line %d: '%s' before any request"
+                                    % (lineno, word))
+                current.expect.append((lineno, word, arg))
+            else:
+                raise CaseError("line %d: unknown directive '%s'"
+                                % (lineno, word))
+    if not any(status == 0 for status, _ in case.runs):
+        case.runs.insert(0, (0, "init --db $DB"))
+    return case
+
+
+# ------------------------------------------------------------------- HTTP
+
+class Response:
+    def __init__(self):
+        self.closed = False   # nothing at all came back
+        self.status = None
+        self.headers = []     # (name, value) in order
+        self.body = b""
+
+    def header(self, name):
+        for n, v in self.headers:
+            if n.lower() == name.lower():
+                return v
+        return None
+
+
+def recv_until(sock, buf, pred):
+    """Reads into buf until pred(buf) or EOF; returns False on EOF."""
+    while not pred(buf):
+        chunk = sock.recv(65536)
+        if not chunk:
+            return False
+        buf += chunk
+    return True
+
+
+def read_chunked(sock, buf):
+    body = bytearray()
+    while True:
+        if not recv_until(sock, buf, lambda b: b"\r\n" in b):
+            raise CaseError("chunked body cut short")
+        line, _, rest = bytes(buf).partition(b"\r\n")
+        buf[:] = rest
+        size = int(line.split(b";")[0], 16)
+        if not recv_until(sock, buf, lambda b: len(b) >= size + 2):
+            raise CaseError("chunked body cut short")
+        body += buf[:size]
+        buf[:] = buf[size + 2:]
+        if size == 0:
+            return bytes(body)
+
+
+def exchange(port, req):
+    """Sends one request, returns the parsed Response."""
+    resp = Response()
+    sock = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
+    try:
+        try:
+            sock.sendall(req.wire())
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer (413, 414) before reading it all
+        buf = bytearray()
+        try:
+            complete = recv_until(sock, buf, lambda b: b"\r\n\r\n" in b)
+        except ConnectionResetError:
+            complete = False
+        except socket.timeout:
+            raise CaseError("no response within %.0f s" % IO_TIMEOUT)
+        if not complete:
+            if not buf:
+                resp.closed = True
+                return resp
+            raise CaseError("response cut short: %r" % bytes(buf[:80]))
+        head, _, rest = bytes(buf).partition(b"\r\n\r\n")
+        buf = bytearray(rest)
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/"):
+            raise CaseError("bad status line %r" % lines[0])
+        resp.status = int(parts[1])
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            resp.headers.append((name.strip(), value.strip()))
+        if req.method() == "HEAD" or resp.status in (204, 304) or \
+                resp.status < 200:
+            sock.settimeout(HEAD_QUIET)
+            try:
+                recv_until(sock, buf, lambda b: False)
+            except (socket.timeout, ConnectionResetError):
+                pass
+            resp.body = bytes(buf)
+        elif (resp.header("Transfer-Encoding") or "").lower() == "chunked":
+            resp.body = read_chunked(sock, buf)
+        elif resp.header("Content-Length") is not None:
+            n = int(resp.header("Content-Length"))
+            if not recv_until(sock, buf, lambda b: len(b) >= n):
+                raise CaseError("body shorter than Content-Length")
+            resp.body = bytes(buf[:n])
+        else:
+            recv_until(sock, buf, lambda b: False)
+            resp.body = bytes(buf)
+        return resp
+    except socket.timeout:
+        raise CaseError("response timed out after %.0f s" % IO_TIMEOUT)
+    finally:
+        sock.close()
+
+
+# ----------------------------------------------------------- expectations
+
+HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+                         r")(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+HOST_TEMPLATE_RE = re.compile(r"^[A-Za-z0-9.-]*(%[A-Z0-9]+%[A-Za-z0-9.-]*)+$")
+TOKENS = ("%EMAILADDRESS%", "%EMAILLOCALPART%", "%EMAILDOMAIN%",
+          "%REALNAME%")
+AUTH_ANY = {"password-cleartext", "password-encrypted", "plain", "secure",
+            "NTLM", "GSSAPI", "OAuth2", "TLS-client-cert"}
+AUTH_OUT_ONLY = {"none", "client-IP-address", "smtp-after-pop"}
+
+
+def check_placeholders(text, where):
+    rest = text
+    for t in TOKENS:
+        rest = rest.replace(t, "")
+    if re.search(r"%[A-Z0-9]+%", rest):
+        raise CaseError("xml: %s: unknown placeholder in %r" % (where, text))
+
+
+def xml_root(body):
+    try:
+        return ET.fromstring(body)
+    except ET.ParseError as e:
+        raise CaseError("xml: not well-formed: %s" % e)
+
+
+def check_xml_valid(body):
+    if body.startswith(b"\xef\xbb\xbf"):
+        raise CaseError("xml: body starts with a BOM")
+    if not re.match(rb'<\?xml version="1.0" encoding="UTF-8"\?>', body):
+        raise CaseError("xml: no UTF-8 XML declaration first")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CaseError("xml: body is not UTF-8")
+    root = xml_root(body)
+    if root.tag != "clientConfig" or root.get("version") != "1.1":
+        raise CaseError("xml: root is not <clientConfig version=\"1.1\">")
+    providers = root.findall("emailProvider")
+    if len(providers) != 1:
+        raise CaseError("xml: %d emailProvider elements" % len(providers))
+    pv = providers[0]
+    if not HOSTNAME_RE.match(pv.get("id") or ""):
+        raise CaseError("xml: emailProvider id %r" % pv.get("id"))
+    domains = [d.text or "" for d in pv.findall("domain")]
+    if not domains or not all(HOSTNAME_RE.match(d) for d in domains):
+        raise CaseError("xml: bad or no <domain>: %r" % domains)
+    name = pv.findtext("displayName") or ""
+    if not name or len(name) > 60:
+        raise CaseError("xml: displayName %r" % name)
+    if len(pv.findtext("displayShortName") or "") > 20:
+        raise CaseError("xml: displayShortName too long")
+    incoming = pv.findall("incomingServer")
+    outgoing = pv.findall("outgoingServer")
+    if not incoming or not outgoing:
+        raise CaseError("xml: needs incoming and outgoing servers")
+    for kind, servers, types in (("incoming", incoming, ("imap", "pop3")),
+                                 ("outgoing", outgoing, ("smtp",))):
+        for i, s in enumerate(servers, 1):
+            where = "%s server %d" % (kind, i)
+            if s.get("type") not in types:
+                raise CaseError("xml: %s: type %r" % (where, s.get("type")))
+            host = s.findtext("hostname") or ""
+            if not (HOSTNAME_RE.match(host) or HOST_TEMPLATE_RE.match(host)):
+                raise CaseError("xml: %s: hostname %r" % (where, host))
+            check_placeholders(host, where)
+            port = s.findtext("port") or ""
+            if not port.isdigit() or not 1 <= int(port) <= 65535:
+                raise CaseError("xml: %s: port %r" % (where, port))
+            if s.findtext("socketType") not in ("plain", "SSL", "STARTTLS"):
+                raise CaseError("xml: %s: socketType" % where)
+            user = s.findtext("username")
+            if user is None:
+                raise CaseError("xml: %s: no username" % where)
+            check_placeholders(user, where)
+            auths = [a.text for a in s.findall("authentication")]
+            allowed = AUTH_ANY | (AUTH_OUT_ONLY if kind == "outgoing"
+                                  else set())
+            if not auths or not all(a in allowed for a in auths):
+                raise CaseError("xml: %s: authentication %r" % (where, auths))
+            if s.find("password") is not None:
+                raise CaseError("xml: %s: has a password" % where)
+            if s.find("pop3") is not None and s.get("type") != "pop3":
+                raise CaseError("xml: %s: pop3 options on non-pop3" % where)
+    for el in root.iter():
+        if el.text and el.text.strip() and el.text != el.text.strip():
+            raise CaseError("xml: <%s> text has outer whitespace" % el.tag)
+
+
+def check_xml_path(body, arg):
+    path, sep, want = arg.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise CaseError("xml: expected 'xml PATH = VALUES'")
+    want = REPEAT_RE.sub(lambda m: m.group(1) * int(m.group(2)), want)
+    want = [v.strip() for v in want.split("|")] if want.strip() else []
+    root = xml_root(body)
+    attr = None
+    if "/@" in path:
+        path, attr = path.rsplit("/@", 1)
+    elif path.startswith("@"):
+        path, attr = ".", path[1:]
+    found = root.findall(path)
+    if attr is not None:
+        got = [el.get(attr) for el in found if el.get(attr) is not None]
+    else:
+        got = [el.text or "" for el in found]
+    if got != want:
+        raise CaseError("xml %s: got %r, want %r" % (arg.split("=")[0]
+                                                     .strip(), got, want))
+
+
+def split_header_arg(arg):
+    name, sep, value = arg.partition(":")
+    if not sep:
+        raise CaseError("expected 'NAME: VALUE', got %r" % arg)
+    return name.strip(), value.strip()
+
+
+def check(resp, word, arg, previous):
+    """One expectation about resp; previous holds the earlier responses."""
+    if word == "status":
+        if arg == "closed":
+            if not resp.closed:
+                raise CaseError("status %s, want closed" % resp.status)
+            return
+        if resp.closed:
+            raise CaseError("connection closed without a response, "
+                            "want status %s" % arg)
+        if str(resp.status) != arg:
+            raise CaseError("status %s, want %s (body %r)"
+                            % (resp.status, arg, resp.body[:120]))
+        return
+    if resp.closed:
+        raise CaseError("connection closed without a response")
+    if word == "header":
+        name, value = split_header_arg(arg)
+        got = resp.header(name)
+        if got != value:
+            raise CaseError("header %s: %r, want %r" % (name, got, value))
+    elif word == "header~":
+        name, regex = split_header_arg(arg)
+        got = resp.header(name)
+        if got is None or not re.search(regex, got):
+            raise CaseError("header %s: %r does not match %r"
+                            % (name, got, regex))
+    elif word == "no-header":
+        if resp.header(arg) is not None:
+            raise CaseError("header %s present: %r" % (arg, resp.header(arg)))
+    elif word == "body":
+        if resp.body != unescape(arg):
+            raise CaseError("body %r, want %r" % (resp.body[:200],
+                                                  unescape(arg)))
+    elif word == "body-contains":
+        if unescape(arg) not in resp.body:
+            raise CaseError("body lacks %r" % arg)
+    elif word == "body-lacks":
+        if unescape(arg) in resp.body:
+            raise CaseError("body contains %r" % arg)
+    elif word == "body~":
+        text = resp.body.decode("utf-8", "replace")
+        if not re.search(arg, text, re.S):
+            raise CaseError("body does not match %r" % arg)
+    elif word in ("same-body-as", "same-headers-as"):
+        n = int(arg)
+        if not 1 <= n <= len(previous):
+            raise CaseError("%s %d: no such earlier response" % (word, n))
+        other = previous[n - 1]
+        if word == "same-body-as":
+            if resp.body != other.body:
+                raise CaseError("body differs from response %d" % n)
+        else:
+            mine = [(k.lower(), v) for k, v in resp.headers
+                    if k.lower() != "date"]
+            theirs = [(k.lower(), v) for k, v in other.headers
+                      if k.lower() != "date"]
+            if resp.status != other.status or mine != theirs:
+                raise CaseError("headers differ from response %d: %r vs %r"
+                                % (n, mine, theirs))
+    elif word == "xml-valid":
+        check_xml_valid(resp.body)
+    elif word == "xml":
+        check_xml_path(resp.body, arg)
+
+
+def check_log(log, word, arg):
+    """log is the server's stderr as bytes."""
+    if word == "log-contains" and unescape(arg) not in log:
+        raise CaseError("log lacks %r" % arg)
+    if word == "log-lacks" and unescape(arg) in log:
+        raise CaseError("log contains %r" % arg)
+    if word == "log~" and not re.search(arg, log.decode("utf-8", "replace"),
+                                        re.M):
+        raise CaseError("log does not match %r" % arg)
+
+
+# ----------------------------------------------------------------- server
+
+def substitute(text, env):
+    for key in ("DB", "SRC", "TMP"):
+        text = text.replace("$" + key, env[key])
+    return text
+
+
+def start_server(suivant, case, env, stderr):
+    args = [suivant, "serve", "--db", env["DB"], "--listen",
+            "127.0.0.1:0"] + [substitute(a, env) for a in case.serve]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr,
+                            stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + READY_TIMEOUT
+    line = b""
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
+            proc.kill()
+            proc.wait()
+            raise CaseError("no 'ready port=N' within %.0f s"
+                            % READY_TIMEOUT)
+        ch = os.read(proc.stdout.fileno(), 1)  # unbuffered, for select
+        if not ch:
+            proc.wait()
+            raise CaseError("server exited (%s) before ready"
+                            % proc.returncode)
+        line += ch
+    m = re.fullmatch(rb"ready port=(\d+)\n", line)
+    if not m:
+        proc.kill()
+        proc.wait()
+        raise CaseError("unexpected first line %r" % line)
+    return proc, int(m.group(1))
+
+
+def stop_server(proc):
+    """SIGTERM, then the exit status (None if it had to be killed)."""
+    if proc.poll() is not None:
+        return proc.returncode, True
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return None, False
+    return proc.returncode, False
+
+
+def run_step(suivant, env, step):
+    """An exec or sleep step while the server runs; returns a failure."""
+    lineno, word, arg = step
+    if word == "sleep":
+        time.sleep(float(arg))
+        return None
+    args = [substitute(a, env) for a in shlex.split(arg)]
+    done = subprocess.run([suivant] + args, capture_output=True,
+                          stdin=subprocess.DEVNULL, timeout=60)
+    if done.returncode != 0:
+        return "line %d: 'suivant %s' exited %d: %s" % (
+            lineno, arg, done.returncode,
+            done.stderr.decode("utf-8", "replace").strip()[-300:])
+    return None
+
+
+def run_case(suivant, src, case):
+    tmp = tempfile.mkdtemp(prefix="sv-e2e-%s-" % case.name)
+    env = {"DB": os.path.join(tmp, "suivant.db"), "SRC": src, "TMP": tmp}
+    try:
+        for want, run in case.runs:
+            args = [substitute(a, env) for a in shlex.split(run)]
+            try:
+                done = subprocess.run([suivant] + args, capture_output=True,
+                                      stdin=subprocess.DEVNULL,
+                                      timeout=60 if want == 0 else 10)
+            except subprocess.TimeoutExpired:
+                raise CaseError("'suivant %s' did not exit" % run)
+            if done.returncode != want:
+                raise CaseError("'suivant %s' exited %d, want %d: %s" % (
+                    run, done.returncode, want,
+                    done.stderr.decode("utf-8", "replace").strip()[-300:]))
+        log_path = os.path.join(tmp, "serve.stderr")
+        with open(log_path, "wb") as log_file:
+            proc, port = start_server(suivant, case, env, log_file)
+            failure = None
+            try:
+                previous = []
+                for req in case.steps:
+                    if isinstance(req, tuple):
+                        failure = failure or run_step(suivant, env, req)
+                        continue
+                    try:
+                        resp = exchange(port, req)
+                        for lineno, word, arg in req.expect:
+                            try:
+                                check(resp, word, arg, previous)
+                            except CaseError as e:
+                                raise CaseError("line %d: %s" % (lineno, e))
+                    except (CaseError, OSError) as e:
+                        failure = failure or "request at line %d: %s" % (
+                            req.lineno, e)
+                        resp = Response()
+                        resp.closed = True
+                    previous.append(resp)
+            finally:
+                status, died = stop_server(proc)
+        with open(log_path, "rb") as f:
+            log = f.read()
+        text = log.decode("utf-8", "replace")
+        for mark in SANITIZER_MARKS:
+            if mark in text:
+                i = text.index(mark)
+                raise CaseError("sanitizer: %s" % text[i:i + 300].strip())
+        if died:
+            raise CaseError("server died during the case (status %s): %s"
+                            % (status, text.strip()[-300:]))
+        if status is None:
+            raise CaseError("server did not stop on SIGTERM")
+        if status != 0:
+            raise CaseError("server exited %d after SIGTERM: %s"
+                            % (status, text.strip()[-300:]))
+        if failure:
+            raise CaseError(failure)
+        for lineno, word, arg in case.log_expect:
+            try:
+                check_log(log, word, arg)
+            except CaseError as e:
+                raise CaseError("line %d: %s" % (lineno, e))
+    finally:
+        if os.environ.get("SV_E2E_KEEP"):
+            print("# kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    suivant = os.path.abspath(argv[1])
+    src = os.environ.get("SV_SOURCE_ROOT") or os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    src = os.path.abspath(src)
+    cases_dir = os.path.join(src, "tests", "e2e", "cases")
+    if not os.access(suivant, os.X_OK):
+        print("e2e: %s is not executable" % suivant, file=sys.stderr)
+        return 1
+    names = sorted(n for n in os.listdir(cases_dir) if n.endswith(".case"))
+    if argv[2:]:
+        names = [n for n in names if any(s in n for s in argv[2:])]
+    passed = failed = 0
+    started = time.monotonic()
+    for n in names:
+        path = os.path.join(cases_dir, n)
+        name = n[:-len(".case")]
+        try:
+            run_case(suivant, src, parse_case(path))
+        except (CaseError, OSError, subprocess.SubprocessError) as e:
+            failed += 1
+            print("FAIL %s: %s" % (name, e), flush=True)
+        else:
+            passed += 1
+            print("ok %s" % name, flush=True)
+    print("# %d cases in %.1f s" % (len(names), time.monotonic() - started))
+    print("e2e: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,10 +1,931 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for src/answer.c and src/render_autoconfig.c: providers are built
+ * in C with the model's appenders, rendered once, filled with and without
+ * an address, and compared byte for byte with
+ * tests/data/golden/autoconfig/<case>.xml (SUIVANT_UPDATE_GOLDEN=1 rewrites
+ * them; review the diff). Every output is parsed back with libxml2 to prove
+ * it well-formed. Allocation failures are injected in our allocations and,
+ * routed through alloc.h by sv_answer_xml_memory_setup(), in libxml2's.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void nothing(void **state) { (void)state; }
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlmemory.h>
+
+#include "alloc.h"
+#include "answer.h"
+#include "buf.h"
+#include "model.h"
+#include "render_autoconfig.h"
+#include "xml_testing.h"
+
+#ifndef SV_SOURCE_ROOT
+#error "SV_SOURCE_ROOT must name the source tree"
+#endif
+
+#define GOLDEN_DIR SV_SOURCE_ROOT "/tests/data/golden/autoconfig/"
+#define OUT_MAX (1024 * 1024)
+
+/* ---- building providers ---- */
+
+static char *dup_or_null(const char *s) {
+	if (s == NULL) {
+		return NULL;
+	}
+	char *d = sv_strdup(s);
+	assert_non_null(d);
+	return d;
+}
+
+static struct sv_provider *provider_new(const char *id, const char *display,
+		const char *short_name) {
+	struct sv_provider *pv = sv_provider_create();
+	assert_non_null(pv);
+	pv->id = dup_or_null(id);
+	pv->display_name = dup_or_null(display);
+	pv->short_name = dup_or_null(short_name);
+	return pv;
+}
+
+struct srv_spec {
+	enum sv_server_type type;
+	const char *host;
+	int port;
+	enum sv_socket socket;
+	const char *user;
+	enum sv_auth auth[SV_MODEL_MAX_AUTH];
+	size_t n_auth;
+	const char *domain; /* NULL: provider-wide */
+};
+
+static struct sv_server *add_server(struct sv_provider *pv,
+		const struct srv_spec *sp) {
+	struct sv_server s;
+	memset(&s, 0, sizeof(s));
+	s.type = sp->type;
+	s.hostname = dup_or_null(sp->host);
+	s.port = sp->port;
+	s.socket = sp->socket;
+	s.username = dup_or_null(sp->user);
+	memcpy(s.auth, sp->auth, sizeof(s.auth));
+	s.n_auth = sp->n_auth;
+	s.domain = dup_or_null(sp->domain);
+	s.pop3.days_to_leave = -1;
+	s.pop3.check_interval_min = -1;
+	s.priority = (int)pv->n_servers * 10;
+	struct sv_server *out = NULL;
+	assert_int_equal(sv_provider_add_server(pv, &s, &out), SV_OK);
+	assert_non_null(out);
+	return out;
+}
+
+static void add_domain(struct sv_provider *pv, const char *name) {
+	assert_int_equal(sv_provider_add_domain(pv, name), SV_OK);
+}
+
+static struct sv_link *add_link(struct sv_provider *pv,
+		enum sv_link_kind kind, const char *url) {
+	struct sv_link *l = NULL;
+	assert_int_equal(sv_provider_add_link(pv, kind, url, &l), SV_OK);
+	assert_non_null(l);
+	return l;
+}
+
+static void add_text(struct sv_link *l, const char *lang, const char *text) {
+	assert_int_equal(sv_link_add_text(l, lang, text), SV_OK);
+}
+
+#define IMAP_SSL(h, u) { .type = SV_SERVER_IMAP, .host = (h), \
+	.port = 993, .socket = SV_SOCKET_SSL, .user = (u), \
+	.auth = { SV_AUTH_PASSWORD_CLEARTEXT }, .n_auth = 1 }
+#define SMTP_SSL(h, u) { .type = SV_SERVER_SMTP, .host = (h), \
+	.port = 465, .socket = SV_SOCKET_SSL, .user = (u), \
+	.auth = { SV_AUTH_PASSWORD_CLEARTEXT }, .n_auth = 1 }
+
+/* imap + smtp, the least a client accepts. */
+static struct sv_provider *minimal_provider(void) {
+	struct sv_provider *pv = provider_new("example.fr", "Example Mail",
+		"Example");
+	add_domain(pv, "example.fr");
+	add_server(pv, &(struct srv_spec)IMAP_SSL("imap.example.fr",
+		"%EMAILADDRESS%"));
+	add_server(pv, &(struct srv_spec)SMTP_SSL("smtp.example.fr",
+		"%EMAILADDRESS%"));
+	return pv;
+}
+
+/* Everything the model can say, plus servers this format leaves out. */
+static struct sv_provider *extras_provider(void) {
+	struct sv_provider *pv = provider_new("mail.example.com",
+		"Example Mail Services", "ExMail");
+	add_domain(pv, "example.com");
+	add_domain(pv, "example.net");
+	/* Written after the smtp server: incoming must still come first. */
+	struct sv_server *smtp = add_server(pv, &(struct srv_spec){
+		.type = SV_SERVER_SMTP, .host = "smtp.example.com",
+		.port = 587, .socket = SV_SOCKET_STARTTLS, .user = NULL,
+		.auth = { SV_AUTH_PASSWORD_ENCRYPTED,
+			SV_AUTH_PASSWORD_CLEARTEXT }, .n_auth = 2 });
+	smtp->restriction = dup_or_null("client-IP-address");
+	smtp->add_this_server = SV_TRUE;
+	smtp->use_global_preferred_server = SV_FALSE;
+	add_server(pv, &(struct srv_spec){
+		.type = SV_SERVER_IMAP, .host = "imap.example.com",
+		.port = 993, .socket = SV_SOCKET_SSL, .user = "%EMAILADDRESS%",
+		.auth = { SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_CLEARTEXT },
+		.n_auth = 2 });
+	struct sv_server *ews = add_server(pv, &(struct srv_spec){
+		.type = SV_SERVER_EWS, .port = 0, .socket = SV_SOCKET_NONE,
+		.auth = { SV_AUTH_PASSWORD_CLEARTEXT }, .n_auth = 1 });
+	ews->url = dup_or_null("https://ews.example.com/EWS/Exchange.asmx");
+	struct sv_server *pop = add_server(pv, &(struct srv_spec){
+		.type = SV_SERVER_POP3, .host = "pop.example.com",
+		.port = 995, .socket = SV_SOCKET_SSL,
+		.user = "%EMAILLOCALPART%",
+		.auth = { SV_AUTH_PASSWORD_CLEARTEXT }, .n_auth = 1 });
+	pop->has_pop3 = true;
+	pop->pop3.leave_on_server = SV_TRUE;
+	pop->pop3.days_to_leave = 7;
+	pop->pop3.download_on_biff = SV_FALSE;
+	pop->pop3.check_interval_min = 15;
+	pop->use_global_preferred_server = SV_TRUE;
+	struct sv_server *pop_plain = add_server(pv, &(struct srv_spec){
+		.type = SV_SERVER_POP3, .host = "pop.example.com",
+		.port = 110, .socket = SV_SOCKET_STARTTLS,
+		.user = "%EMAILLOCALPART%",
+		.auth = { SV_AUTH_PASSWORD_ENCRYPTED }, .n_auth = 1 });
+	pop_plain->has_pop3 = true; /* given without options: left out */
+	struct sv_server *exch = add_server(pv, &(struct srv_spec){
+		.type = SV_SERVER_EXCHANGE, .host = "outlook.example.com",
+		.port = 443, .socket = SV_SOCKET_SSL, .user = "%EMAILADDRESS%",
+		.auth = { SV_AUTH_NTLM }, .n_auth = 1 });
+	exch->owa_url = dup_or_null("https://outlook.example.com/owa/");
+	add_server(pv, &(struct srv_spec){
+		.type = SV_SERVER_SMTP, .host = "relay.example.com",
+		.port = 25, .socket = SV_SOCKET_PLAIN, .user = NULL,
+		.auth = { SV_AUTH_CLIENT_IP_ADDRESS }, .n_auth = 1 });
+
+	struct sv_link *l = add_link(pv, SV_LINK_DOCUMENTATION,
+		"https://help.example.com/mail");
+	add_text(l, "en", "Mail settings");
+	add_text(l, "fr", "Paramètres de messagerie");
+	l = add_link(pv, SV_LINK_ENABLE, "https://example.com/settings");
+	add_text(l, "en", "Enable IMAP in the settings first.");
+	add_text(l, NULL, "No language given.");
+	l = add_link(pv, SV_LINK_INSTRUCTION, "https://example.com/howto");
+	add_text(l, "de", "Anleitung");
+	l = add_link(pv, SV_LINK_DOCUMENTATION, "https://example.com/faq");
+	(void)l; /* a link without any text */
+
+	struct sv_webmail *wm = &pv->webmail;
+	wm->login_page = dup_or_null("https://webmail.example.com/");
+	wm->info_url = dup_or_null("https://webmail.example.com/login?a=1&b=2");
+	wm->username = dup_or_null("%EMAILADDRESS%");
+	wm->username_field_id = dup_or_null("user");
+	wm->username_field_name = dup_or_null("login");
+	wm->password_field_name = dup_or_null("pass");
+	wm->login_button_id = dup_or_null("submit");
+
+	struct sv_oauth2 *o = &pv->oauth2;
+	o->issuer = dup_or_null("login.example.com");
+	o->scope = dup_or_null("https://mail.example.com/ offline_access");
+	o->auth_url = dup_or_null("https://login.example.com/authorize");
+	o->token_url = dup_or_null("https://login.example.com/token");
+	return pv;
+}
+
+/* Templates in host names and usernames (PROTOCOLS.md 1.5 and 7). */
+static struct sv_provider *templates_provider(void) {
+	struct sv_provider *pv = provider_new("hoster.example", "Hoster", NULL);
+	add_domain(pv, "*.fr");
+	add_server(pv, &(struct srv_spec)IMAP_SSL("mail.%EMAILDOMAIN%",
+		"%EMAILLOCALPART%%%EMAILDOMAIN%"));
+	add_server(pv, &(struct srv_spec){
+		.type = SV_SERVER_POP3, .host = "pop.%EMAILDOMAIN%",
+		.port = 995, .socket = SV_SOCKET_SSL,
+		.user = "recent:%EMAILADDRESS%",
+		.auth = { SV_AUTH_PASSWORD_CLEARTEXT }, .n_auth = 1 });
+	add_server(pv, &(struct srv_spec){
+		.type = SV_SERVER_IMAP, .host = "imap.hoster.example",
+		.port = 143, .socket = SV_SOCKET_STARTTLS,
+		.user = "%REALNAME%",
+		.auth = { SV_AUTH_PASSWORD_CLEARTEXT }, .n_auth = 1 });
+	add_server(pv, &(struct srv_spec)SMTP_SSL("smtp.%EMAILDOMAIN%",
+		"%EMAILLOCALPART%.%EMAILDOMAIN%"));
+	return pv;
+}
+
+/* Provider-wide imap + smtp; other.fr has its own imap server. */
+static struct sv_provider *override_provider(void) {
+	struct sv_provider *pv = provider_new("example.fr", "Example Mail",
+		NULL);
+	add_domain(pv, "example.fr");
+	add_domain(pv, "other.fr");
+	add_server(pv, &(struct srv_spec)IMAP_SSL("imap.example.fr",
+		"%EMAILADDRESS%"));
+	add_server(pv, &(struct srv_spec)SMTP_SSL("smtp.example.fr",
+		"%EMAILADDRESS%"));
+	struct srv_spec own = IMAP_SSL("imap.other.fr", "%EMAILLOCALPART%");
+	own.domain = "other.fr";
+	add_server(pv, &own);
+	return pv;
+}
+
+/* Text that libxml2 must escape, and non-ASCII it must keep. */
+static struct sv_provider *escaping_provider(void) {
+	struct sv_provider *pv = provider_new("example.jp",
+		"Tom & Jerry <Mail> é 日本", "T&J \"Mail\"");
+	add_domain(pv, "example.jp");
+	add_server(pv, &(struct srv_spec)IMAP_SSL("imap.example.jp",
+		"user&<x>'\"%EMAILADDRESS%"));
+	add_server(pv, &(struct srv_spec)SMTP_SSL("smtp.example.jp",
+		"%EMAILADDRESS%"));
+	struct sv_link *l = add_link(pv, SV_LINK_DOCUMENTATION,
+		"https://example.jp/help?a=1&b=<2>&c=\"3\"");
+	add_text(l, "ja", "設定 & <ヘルプ> 'quote' \"dq\"");
+	add_text(l, "fr", "Réglages > avancés");
+	return pv;
+}
+
+/* ---- rendering, filling, golden files ---- */
+
+static const struct sv_answer_facts no_address = {
+	.domain = "example.fr", .address = NULL, .local = NULL };
+
+static char *render_fill(const struct sv_provider *pv, const char *override,
+		const struct sv_answer_facts *f, size_t *len) {
+	struct sv_answer *a = NULL;
+	struct sv_err err = { "" };
+	int rc = sv_render_autoconfig(pv, override, &a, &err);
+	if (rc != SV_OK) {
+		fail_msg("render %s: %s", pv->id, err.msg);
+	}
+	assert_non_null(a);
+	assert_string_equal(a->content_type, SV_AUTOCONFIG_CONTENT_TYPE);
+	struct sv_buf out;
+	sv_buf_init(&out, OUT_MAX);
+	assert_int_equal(sv_answer_fill(a, f, &out), SV_OK);
+	sv_answer_destroy(a);
+	char *s = sv_buf_take(&out, len);
+	assert_non_null(s);
+	return s;
+}
+
+static char *read_file(const char *path, size_t *len) {
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL) {
+		return NULL;
+	}
+	struct sv_buf b;
+	sv_buf_init(&b, OUT_MAX);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		assert_int_equal(sv_buf_append(&b, chunk, n), SV_OK);
+	}
+	assert_int_equal(ferror(fp), 0);
+	fclose(fp);
+	return sv_buf_take(&b, len);
+}
+
+/* Proves well-formedness and the shape every answer shares. */
+static void check_xml(const char *doc, size_t len) {
+	const char *decl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+	assert_true(len >= strlen(decl));
+	assert_memory_equal(doc, decl, strlen(decl)); /* no BOM either */
+	assert_null(strstr(doc, "<password>")); /* <passwordField> is fine */
+	assert_null(strstr(doc, "<password "));
+	assert_null(strstr(doc, "<password/"));
+	xmlDocPtr d = xmlReadMemory(doc, (int)len, "answer.xml", NULL,
+		XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	assert_non_null(d);
+	xmlNodePtr root = xmlDocGetRootElement(d);
+	assert_non_null(root);
+	assert_string_equal((const char *)root->name, "clientConfig");
+	assert_null(root->ns);
+	xmlFreeDoc(d);
+}
+
+static void check_golden(const char *name, const char *got, size_t len) {
+	char path[512];
+	int n = snprintf(path, sizeof(path), GOLDEN_DIR "%s.xml", name);
+	assert_true(n > 0 && (size_t)n < sizeof(path));
+	check_xml(got, len);
+	const char *update = getenv("SUIVANT_UPDATE_GOLDEN");
+	if (update != NULL && strcmp(update, "1") == 0) {
+		FILE *fp = fopen(path, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(got, 1, len, fp), len);
+		assert_int_equal(fclose(fp), 0);
+		return;
+	}
+	size_t want_len = 0;
+	char *want = read_file(path, &want_len);
+	if (want == NULL) {
+		fail_msg("%s: missing (run with SUIVANT_UPDATE_GOLDEN=1)", path);
+	}
+	if (want_len != len || memcmp(want, got, len) != 0) {
+		/* Leave the output next to the build for a diff. */
+		char got_path[600];
+		n = snprintf(got_path, sizeof(got_path), "%s.got", name);
+		assert_true(n > 0 && (size_t)n < sizeof(got_path));
+		FILE *fp = fopen(got_path, "wb");
+		if (fp != NULL) {
+			fwrite(got, 1, len, fp);
+			fclose(fp);
+		}
+		sv_free(want);
+		fail_msg("%s differs (output in %s)", path, got_path);
+	}
+	sv_free(want);
+}
+
+/* Renders pv, fills it without and with an address, checks both. */
+static void golden_case(const char *name, const struct sv_provider *pv,
+		const char *override, const char *domain, const char *address,
+		const char *local) {
+	struct sv_answer_facts f = { .domain = domain };
+	size_t len;
+	char *doc = render_fill(pv, override, &f, &len);
+	check_golden(name, doc, len);
+	sv_free(doc);
+
+	char with[128];
+	int n = snprintf(with, sizeof(with), "%s-address", name);
+	assert_true(n > 0 && (size_t)n < sizeof(with));
+	f.address = address;
+	f.local = local;
+	doc = render_fill(pv, override, &f, &len);
+	check_golden(with, doc, len);
+	sv_free(doc);
+}
+
+/* ---- the builder on its own ---- */
+
+/* Builds "<a k="v">SLOT</a>" by hand and checks the cut. */
+static void test_slot_closes_start_tag(void **state) {
+	(void)state;
+	for (int indent = 0; indent < 2; indent++) {
+		struct sv_answer_builder b;
+		assert_int_equal(sv_answer_builder_init(&b, "text/x"), SV_OK);
+		assert_true(xmlTextWriterSetIndent(b.w, indent) >= 0);
+		assert_true(xmlTextWriterStartDocument(b.w, NULL, "UTF-8",
+			NULL) >= 0);
+		assert_true(xmlTextWriterStartElement(b.w, BAD_CAST "r") >= 0);
+		assert_true(xmlTextWriterStartElement(b.w, BAD_CAST "a") >= 0);
+		assert_true(xmlTextWriterWriteAttribute(b.w, BAD_CAST "k",
+			BAD_CAST "v") >= 0);
+		assert_int_equal(sv_answer_builder_slot(&b, SV_SLOT_DOMAIN), 0);
+		assert_int_equal(sv_answer_builder_slot(&b,
+			SV_SLOT_EMAILLOCALPART), 0);
+		assert_true(xmlTextWriterEndElement(b.w) >= 0);
+		assert_true(xmlTextWriterStartElement(b.w, BAD_CAST "e") >= 0);
+		assert_int_equal(sv_answer_builder_template(&b, ""), 0);
+		assert_true(xmlTextWriterEndElement(b.w) >= 0);
+		assert_true(xmlTextWriterEndDocument(b.w) >= 0);
+		struct sv_answer *a = NULL;
+		assert_int_equal(sv_answer_builder_finish(&b, &a, NULL), SV_OK);
+		assert_non_null(a);
+		/* literal, slot, slot, literal */
+		assert_int_equal(a->n_parts, 4);
+		assert_int_equal(a->parts[1].slot, SV_SLOT_DOMAIN);
+		assert_int_equal(a->parts[2].slot, SV_SLOT_EMAILLOCALPART);
+		assert_int_equal(a->parts[1].len, 0);
+
+		struct sv_buf out;
+		sv_buf_init(&out, 4096);
+		const struct sv_answer_facts f = { .domain = "d.fr",
+			.address = "x<y@d.fr", .local = "x<y" };
+		assert_int_equal(sv_answer_fill(a, &f, &out), SV_OK);
+		const char *want = indent
+			? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			  "<r>\n <a k=\"v\">d.frx&lt;y</a>\n <e></e>\n</r>\n"
+			: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			  "<r><a k=\"v\">d.frx&lt;y</a><e></e></r>\n";
+		assert_string_equal(out.data, want);
+		sv_buf_finish(&out);
+		sv_answer_destroy(a);
+	}
+}
+
+static void test_builder_abandon_and_destroy_null(void **state) {
+	(void)state;
+	struct sv_answer_builder b;
+	memset(&b, 0, sizeof(b));
+	sv_answer_builder_abandon(&b); /* zeroed: no-op */
+	sv_answer_builder_abandon(NULL);
+	sv_answer_destroy(NULL);
+	assert_int_equal(sv_answer_builder_init(&b, "t"), SV_OK);
+	assert_true(xmlTextWriterStartElement(b.w, BAD_CAST "x") >= 0);
+	sv_answer_builder_abandon(&b); /* half-written: frees all */
+	assert_null(b.w);
+}
+
+/* A template the builder cannot split fails the whole answer. */
+static void test_builder_bad_template(void **state) {
+	(void)state;
+	struct sv_answer_builder b;
+	assert_int_equal(sv_answer_builder_init(&b, "t"), SV_OK);
+	assert_true(xmlTextWriterStartElement(b.w, BAD_CAST "x") >= 0);
+	assert_int_equal(sv_answer_builder_template(&b, "%FOO%"), -1);
+	assert_int_equal(b.failed, SV_EINVAL);
+	assert_int_equal(sv_answer_builder_slot(&b, SV_SLOT_DOMAIN), -1);
+	static struct sv_answer sentinel;
+	struct sv_answer *a = &sentinel; /* must be reset to NULL */
+	struct sv_err err = { "" };
+	assert_int_equal(sv_answer_builder_finish(&b, &a, &err), SV_EINVAL);
+	assert_null(a);
+	assert_true(err.msg[0] != '\0');
+}
+
+/* ---- golden cases ---- */
+
+static void test_minimal(void **state) {
+	(void)state;
+	struct sv_provider *pv = minimal_provider();
+	golden_case("minimal", pv, NULL, "example.fr", "jean.dupont@example.fr",
+		"jean.dupont");
+	sv_provider_destroy(pv);
+}
+
+static void test_every_extra(void **state) {
+	(void)state;
+	struct sv_provider *pv = extras_provider();
+	golden_case("extras", pv, NULL, "example.net", "ann@example.net",
+		"ann");
+	size_t len;
+	const struct sv_answer_facts f = { .domain = "example.net" };
+	char *doc = render_fill(pv, NULL, &f, &len);
+	/* Left out: URL-based and exchange servers. */
+	assert_null(strstr(doc, "ews"));
+	assert_null(strstr(doc, "exchange"));
+	assert_null(strstr(doc, "owa"));
+	/* An empty <pop3/> makes Thunderbird's readFromXML throw. */
+	assert_null(strstr(doc, "<pop3/>"));
+	/* Only the requested domain, never the provider's list. */
+	assert_null(strstr(doc, "example.com</domain>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_templates(void **state) {
+	(void)state;
+	struct sv_provider *pv = templates_provider();
+	golden_case("templates", pv, NULL, "client.fr", "jean@client.fr",
+		"jean");
+	/* Spot checks, so the golden file is not the only witness. */
+	size_t len;
+	const struct sv_answer_facts f = { .domain = "client.fr",
+		.address = "jean@client.fr", .local = "jean" };
+	char *doc = render_fill(pv, NULL, &f, &len);
+	assert_non_null(strstr(doc, "<hostname>mail.client.fr</hostname>"));
+	assert_non_null(strstr(doc, "<username>jean%client.fr</username>"));
+	assert_non_null(strstr(doc,
+		"<username>recent:jean@client.fr</username>"));
+	assert_non_null(strstr(doc, "<username>%REALNAME%</username>"));
+	assert_non_null(strstr(doc,
+		"<username>jean.client.fr</username>"));
+	sv_free(doc);
+	doc = render_fill(pv, NULL, &no_address, &len);
+	assert_non_null(strstr(doc,
+		"<hostname>mail.%EMAILDOMAIN%</hostname>"));
+	assert_non_null(strstr(doc,
+		"<username>%EMAILLOCALPART%%%EMAILDOMAIN%</username>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_special_address(void **state) {
+	(void)state;
+	struct sv_provider *pv = templates_provider();
+	const struct sv_answer_facts f = { .domain = "example.fr",
+		.address = "o'brien&co@example.fr", .local = "o'brien&co" };
+	size_t len;
+	char *doc = render_fill(pv, NULL, &f, &len);
+	check_golden("special-address", doc, len);
+	assert_non_null(strstr(doc,
+		"<username>o&apos;brien&amp;co%example.fr</username>"));
+	assert_non_null(strstr(doc, "<username>recent:"
+		"o&apos;brien&amp;co@example.fr</username>"));
+	sv_free(doc);
+
+	/* Without local, the part before the last '@' is used. */
+	const struct sv_answer_facts g = { .domain = "example.fr",
+		.address = "\"a@b\"@example.fr", .local = NULL };
+	doc = render_fill(pv, NULL, &g, &len);
+	assert_non_null(strstr(doc,
+		"<username>&quot;a@b&quot;%example.fr</username>"));
+	check_xml(doc, len);
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_override_domain(void **state) {
+	(void)state;
+	struct sv_provider *pv = override_provider();
+	golden_case("override", pv, "other.fr", "other.fr", "paul@other.fr",
+		"paul");
+	size_t len;
+	const struct sv_answer_facts f = { .domain = "other.fr" };
+	char *doc = render_fill(pv, "other.fr", &f, &len);
+	assert_non_null(strstr(doc, "imap.other.fr"));
+	assert_null(strstr(doc, "imap.example.fr"));
+	assert_non_null(strstr(doc, "smtp.example.fr"));
+	sv_free(doc);
+	/* The provider-wide answer never shows a domain's own servers. */
+	doc = render_fill(pv, NULL, &no_address, &len);
+	assert_null(strstr(doc, "imap.other.fr"));
+	assert_non_null(strstr(doc, "imap.example.fr"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_text_escaping(void **state) {
+	(void)state;
+	struct sv_provider *pv = escaping_provider();
+	golden_case("escaping", pv, NULL, "example.jp", "a.b@example.jp",
+		"a.b");
+	size_t len;
+	const struct sv_answer_facts f = { .domain = "example.jp" };
+	char *doc = render_fill(pv, NULL, &f, &len);
+	assert_non_null(strstr(doc, "<displayName>Tom &amp; Jerry "
+		"&lt;Mail&gt; é 日本</displayName>"));
+	assert_non_null(strstr(doc, "url=\"https://example.jp/help?a=1&amp;"
+		"b=&lt;2&gt;&amp;c=&quot;3&quot;\""));
+	assert_non_null(strstr(doc, "設定 &amp; &lt;ヘルプ&gt;"));
+	/* The writer's literal run next to a slot. */
+	assert_non_null(strstr(doc, "<username>user&amp;&lt;x&gt;'&quot;"
+		"%EMAILADDRESS%</username>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+/* ---- limits and failures ---- */
+
+static void test_fill_too_big(void **state) {
+	(void)state;
+	struct sv_provider *pv = templates_provider();
+	struct sv_answer *a = NULL;
+	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, NULL), SV_OK);
+	const struct sv_answer_facts f = { .domain = "client.fr",
+		.address = "jean@client.fr", .local = "jean" };
+	struct sv_buf out;
+	sv_buf_init(&out, 16);
+	assert_int_equal(sv_answer_fill(a, &f, &out), SV_ETOOBIG);
+	assert_null(out.data);
+	assert_int_equal(out.len, 0);
+
+	/* Exactly fitting (max counts the NUL) and one byte short. */
+	sv_buf_init(&out, OUT_MAX);
+	assert_int_equal(sv_answer_fill(a, &f, &out), SV_OK);
+	size_t need = out.len + 1;
+	sv_buf_finish(&out);
+	sv_buf_init(&out, need);
+	assert_int_equal(sv_answer_fill(a, &f, &out), SV_OK);
+	sv_buf_finish(&out);
+	sv_buf_init(&out, need - 1);
+	assert_int_equal(sv_answer_fill(a, &f, &out), SV_ETOOBIG);
+	assert_null(out.data);
+	/* Too big inside an escaped slot value. */
+	const struct sv_answer_facts g = { .domain = "client.fr",
+		.address = "&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&@client.fr",
+		.local = "&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&" };
+	sv_buf_init(&out, need + 60);
+	assert_int_equal(sv_answer_fill(a, &g, &out), SV_ETOOBIG);
+	assert_null(out.data);
+	sv_answer_destroy(a);
+	sv_provider_destroy(pv);
+}
+
+static void test_fill_rejects_control_bytes(void **state) {
+	(void)state;
+	struct sv_provider *pv = templates_provider();
+	struct sv_answer *a = NULL;
+	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, NULL), SV_OK);
+	const struct sv_answer_facts f = { .domain = "client.fr",
+		.address = "je\ran@client.fr", .local = "je\ran" };
+	struct sv_buf out;
+	sv_buf_init(&out, OUT_MAX);
+	assert_int_equal(sv_buf_append_str(&out, "prefix"), SV_OK);
+	assert_int_equal(sv_answer_fill(a, &f, &out), SV_EINVAL);
+	assert_null(out.data); /* nothing partial */
+	/* Tab and newline are XML text; they pass. */
+	const struct sv_answer_facts g = { .domain = "client.fr",
+		.address = "je\tan@client.fr", .local = "je\nan" };
+	assert_int_equal(sv_answer_fill(a, &g, &out), SV_OK);
+	sv_buf_finish(&out);
+	sv_answer_destroy(a);
+	sv_provider_destroy(pv);
+}
+
+static void test_render_rejects_bad_data(void **state) {
+	(void)state;
+	struct sv_provider *pv = minimal_provider();
+	static struct sv_answer sentinel;
+	struct sv_answer *a = &sentinel; /* must be reset to NULL */
+	struct sv_err err = { "" };
+	sv_free(pv->servers[0].hostname);
+	pv->servers[0].hostname = dup_or_null("mail.%FOO%");
+	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, &err), SV_EINVAL);
+	assert_null(a);
+	assert_non_null(strstr(err.msg, "example.fr"));
+
+	sv_free(pv->servers[0].hostname);
+	pv->servers[0].hostname = NULL;
+	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, &err), SV_EINVAL);
+	assert_non_null(strstr(err.msg, "hostname"));
+	pv->servers[0].hostname = dup_or_null("imap.example.fr");
+
+	pv->servers[1].port = 65536;
+	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, &err), SV_EINVAL);
+	pv->servers[1].port = 465;
+	pv->servers[1].socket = SV_SOCKET_NONE;
+	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, &err), SV_EINVAL);
+	pv->servers[1].socket = SV_SOCKET_SSL;
+	pv->servers[1].n_auth = 0;
+	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, &err), SV_EINVAL);
+	pv->servers[1].n_auth = 1;
+	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, &err), SV_OK);
+	sv_answer_destroy(a);
+	sv_provider_destroy(pv);
+}
+
+/*
+ * Absent or empty names: no empty elements, which Thunderbird reads as the
+ * string "true"; the display name falls back to the id, the username to
+ * the address.
+ */
+static void test_absent_and_empty_values(void **state) {
+	(void)state;
+	for (int empty = 0; empty < 2; empty++) {
+		struct sv_provider *pv = minimal_provider();
+		sv_free(pv->display_name);
+		pv->display_name = empty ? dup_or_null("") : NULL;
+		sv_free(pv->short_name);
+		pv->short_name = empty ? dup_or_null("") : NULL;
+		sv_free(pv->servers[0].username);
+		pv->servers[0].username = empty ? dup_or_null("") : NULL;
+		sv_free(pv->servers[1].username);
+		pv->servers[1].username = NULL;
+		pv->webmail.login_page = dup_or_null(empty ? "" : "https://w/");
+		pv->webmail.info_url = dup_or_null("https://w/login");
+		pv->webmail.username = empty ? dup_or_null("") : NULL;
+		size_t len;
+		char *doc = render_fill(pv, NULL, &no_address, &len);
+		assert_non_null(strstr(doc,
+			"<displayName>example.fr</displayName>"));
+		assert_null(strstr(doc, "displayShortName"));
+		assert_null(strstr(doc, "></"));  /* no empty element */
+		const char *u = "<username>%EMAILADDRESS%</username>";
+		const char *first = strstr(doc, u);
+		assert_non_null(first);
+		assert_non_null(strstr(first + 1, u)); /* both servers */
+		if (empty) {
+			assert_null(strstr(doc, "webMail"));
+		} else {
+			assert_non_null(strstr(doc, "<loginPageInfo "
+				"url=\"https://w/login\"/>"));
+		}
+		check_xml(doc, len);
+		sv_free(doc);
+		sv_provider_destroy(pv);
+	}
+}
+
+/*
+ * Fails the nth allocation for n = 0, 1, ... until render and fill succeed:
+ * each attempt must be SV_ENOMEM or SV_OK, leak nothing, and a success must
+ * give the reference bytes.
+ */
+static void alloc_loop(const struct sv_provider *pv, const char *want,
+		size_t want_len, const struct sv_answer_facts *f) {
+	for (long n = 0;; n++) {
+		struct sv_answer *a = NULL;
+		sv_alloc_fail_after(n);
+		int rc = sv_render_autoconfig(pv, NULL, &a, NULL);
+		sv_alloc_fail_after(-1);
+		if (rc != SV_OK) {
+			assert_int_equal(rc, SV_ENOMEM);
+			assert_null(a);
+			continue;
+		}
+		struct sv_buf out;
+		sv_buf_init(&out, OUT_MAX);
+		assert_int_equal(sv_answer_fill(a, f, &out), SV_OK);
+		bool same = out.len == want_len &&
+			memcmp(out.data, want, want_len) == 0;
+		sv_buf_finish(&out);
+		if (!same) {
+			sv_answer_destroy(a);
+			fail_msg("render succeeded after allocation failure %ld "
+				"with different bytes", n);
+		}
+		for (long m = 0;; m++) {
+			sv_buf_init(&out, OUT_MAX);
+			sv_alloc_fail_after(m);
+			int frc = sv_answer_fill(a, f, &out);
+			sv_alloc_fail_after(-1);
+			if (frc == SV_OK) {
+				assert_int_equal(out.len, want_len);
+				assert_memory_equal(out.data, want, want_len);
+				sv_buf_finish(&out);
+				break;
+			}
+			assert_int_equal(frc, SV_ENOMEM);
+			assert_null(out.data);
+		}
+		sv_answer_destroy(a);
+		break;
+	}
+}
+
+static void test_alloc_failures(void **state) {
+	(void)state;
+	struct sv_provider *pv = extras_provider();
+	const struct sv_answer_facts f = { .domain = "example.net",
+		.address = "ann@example.net", .local = "ann" };
+	size_t len;
+	char *want = render_fill(pv, NULL, &f, &len);
+	xmlSetGenericErrorFunc(NULL, sv_test_xml_quiet); /* libxml2's "out of memory" */
+	alloc_loop(pv, want, len, &f);
+	xmlSetGenericErrorFunc(NULL, NULL);
+	sv_free(want);
+	sv_provider_destroy(pv);
+}
+
+/*
+ * One-shot failures in libxml2: the allocation number n of libxml2 fails
+ * and the following ones succeed again, which is where libxml2 2.9.14's
+ * writer loses text without an error (answer.h). The hooks wrap the
+ * counting ones of sv_answer_xml_memory_setup(), so the builder sees the
+ * failure and every such render must end in SV_ENOMEM.
+ */
+static xmlFreeFunc inner_free;
+static xmlMallocFunc inner_malloc;
+static xmlReallocFunc inner_realloc;
+static xmlStrdupFunc inner_strdup;
+static long oneshot = -1; /* libxml2 allocations left before the failure */
+static bool oneshot_hit;
+
+static bool oneshot_now(void) {
+	if (oneshot < 0 || oneshot-- > 0) {
+		return false;
+	}
+	oneshot_hit = true;
+	sv_alloc_fail_after(0); /* the inner hook fails and counts it */
+	return true;
+}
+
+static void *os_malloc(size_t n) {
+	bool now = oneshot_now();
+	void *p = inner_malloc(n);
+	if (now) {
+		sv_alloc_fail_after(-1);
+	}
+	return p;
+}
+
+static void *os_realloc(void *old, size_t n) {
+	bool now = oneshot_now();
+	void *p = inner_realloc(old, n);
+	if (now) {
+		sv_alloc_fail_after(-1);
+	}
+	return p;
+}
+
+static char *os_strdup(const char *str) {
+	bool now = oneshot_now();
+	char *p = inner_strdup(str);
+	if (now) {
+		sv_alloc_fail_after(-1);
+	}
+	return p;
+}
+
+/* A small document through the bare writer; 0 when every call was >= 0. */
+static int bare_writer_doc(char **out) {
+	*out = NULL;
+	xmlBufferPtr xb = xmlBufferCreate();
+	xmlTextWriterPtr w = xb != NULL ? xmlNewTextWriterMemory(xb, 0) : NULL;
+	int rc = 0;
+	if (w == NULL || xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "a") < 0 ||
+			xmlTextWriterWriteElement(w, BAD_CAST "b",
+				BAD_CAST "Tom & Jerry") < 0 ||
+			xmlTextWriterEndDocument(w) < 0) {
+		rc = -1;
+	}
+	xmlFreeTextWriter(w);
+	if (rc == 0) {
+		*out = sv_strdup((const char *)xmlBufferContent(xb));
+		assert_non_null(*out);
+	}
+	xmlBufferFree(xb);
+	return rc;
+}
+
+static void test_libxml2_oneshot_failures(void **state) {
+	(void)state;
+	struct sv_provider *pv = extras_provider();
+	const struct sv_answer_facts f = { .domain = "example.net",
+		.address = "ann@example.net", .local = "ann" };
+	size_t want_len;
+	char *want = render_fill(pv, NULL, &f, &want_len);
+	char *bare_want;
+	assert_int_equal(bare_writer_doc(&bare_want), 0);
+
+	assert_int_equal(xmlMemGet(&inner_free, &inner_malloc, &inner_realloc,
+		&inner_strdup), 0);
+	assert_int_equal(xmlMemSetup(inner_free, os_malloc, os_realloc,
+		os_strdup), 0);
+	xmlSetGenericErrorFunc(NULL, sv_test_xml_quiet);
+
+	/* What the bare writer does (informational: upstream behaviour). */
+	int silent = 0, tries = 0;
+	for (long n = 0;; n++, tries++) {
+		char *got;
+		oneshot = n;
+		oneshot_hit = false;
+		int rc = bare_writer_doc(&got);
+		oneshot = -1;
+		if (!oneshot_hit) {
+			assert_int_equal(rc, 0);
+			sv_free(got);
+			break;
+		}
+		if (rc == 0 && strcmp(got, bare_want) != 0) {
+			silent++;
+		}
+		sv_free(got);
+	}
+	print_message("libxml2: %d of %d one-shot allocation failures "
+		"corrupted the bare writer's output without an error\n",
+		silent, tries);
+
+	/* The builder turns every one of them into SV_ENOMEM. */
+	for (long n = 0;; n++) {
+		struct sv_answer *a = NULL;
+		oneshot = n;
+		oneshot_hit = false;
+		int rc = sv_render_autoconfig(pv, NULL, &a, NULL);
+		oneshot = -1;
+		if (!oneshot_hit) {
+			assert_int_equal(rc, SV_OK);
+			sv_answer_destroy(a);
+			break;
+		}
+		if (rc != SV_ENOMEM) {
+			sv_answer_destroy(a);
+			fail_msg("libxml2 allocation %ld failed, render gave %d",
+				n, rc);
+		}
+		assert_null(a);
+	}
+
+	xmlSetGenericErrorFunc(NULL, NULL);
+	assert_int_equal(xmlMemSetup(inner_free, inner_malloc, inner_realloc,
+		inner_strdup), 0);
+	sv_free(bare_want);
+	sv_free(want);
+	sv_provider_destroy(pv);
+}
+
 int main(void) {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(nothing) };
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* As main.c does: libxml2 allocates through alloc.h, counted. */
+	if (sv_answer_xml_memory_setup() != SV_OK) {
+		return 1;
+	}
+	xmlInitParser();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_slot_closes_start_tag),
+		cmocka_unit_test(test_builder_abandon_and_destroy_null),
+		cmocka_unit_test(test_builder_bad_template),
+		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_every_extra),
+		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_special_address),
+		cmocka_unit_test(test_override_domain),
+		cmocka_unit_test(test_text_escaping),
+		cmocka_unit_test(test_fill_too_big),
+		cmocka_unit_test(test_fill_rejects_control_bytes),
+		cmocka_unit_test(test_render_rejects_bad_data),
+		cmocka_unit_test(test_absent_and_empty_values),
+		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_libxml2_oneshot_failures),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	xmlCleanupParser();
+	return rc;
 }

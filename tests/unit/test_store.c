@@ -1,10 +1,1338 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for src/store.c and schema/0001_init.sql: opening and migrating,
+ * refusing files that are not ours, round-tripping every field of the
+ * model, replacing providers without orphans, domain conflicts that leave
+ * the database unchanged, CHECK constraints and triggers against raw SQL,
+ * and allocation failures during load and put. Each test gets a fresh
+ * temporary file (mkstemp in /tmp) that is removed with its -wal and -shm
+ * companions afterwards; tests that need no raw SQL access also run on
+ * ":memory:".
+ *
+ * SV_STORE_BENCH=N (environment) makes test_load_many put N domains
+ * (100 per provider) and print how long sv_store_load takes.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void nothing(void **state) { (void)state; }
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "alloc.h"
+#include "model.h"
+#include "store.h"
+
+/* ---- fixtures ---- */
+
+struct fixture {
+	char path[64];
+};
+
+static int setup_tmp(void **state) {
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "/tmp/suivant-test-store-XXXXXX");
+	int fd = mkstemp(f->path);
+	if (fd < 0) {
+		free(f);
+		return -1;
+	}
+	close(fd);
+	*state = f;
+	return 0;
+}
+
+static int teardown_tmp(void **state) {
+	struct fixture *f = *state;
+	char p[80];
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-journal", f->path);
+	unlink(p);
+	free(f);
+	return 0;
+}
+
+static const char *fixture_path(void **state) {
+	return ((struct fixture *)*state)->path;
+}
+
+static struct sv_store *open_ok(const char *path, enum sv_store_mode mode) {
+	struct sv_err err = { .msg = "" };
+	struct sv_store *st = sv_store_open(path, mode, &err);
+	if (st == NULL) {
+		print_error("open %s: %s\n", path, err.msg);
+	}
+	assert_non_null(st);
+	return st;
+}
+
+/* ---- raw SQLite access, as an admin with the sqlite3 shell would ---- */
+
+static sqlite3 *raw_open(const char *path) {
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+		SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL,
+		NULL, NULL), SQLITE_OK);
+	return db;
+}
+
+static void raw_close(sqlite3 *db) {
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static int64_t raw_int(sqlite3 *db, const char *sql) {
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(s, 0);
+	assert_int_equal(sqlite3_finalize(s), SQLITE_OK);
+	return v;
+}
+
+static void raw_exec(sqlite3 *db, const char *sql) {
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		print_error("%s: %s\n", sql, msg != NULL ? msg : "?");
+	}
+	sqlite3_free(msg);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+/* Row counts of every table, to prove that nothing is left behind. */
+struct counts {
+	int64_t providers, domains, servers, auth, links, texts;
+};
+
+static struct counts raw_counts(const char *path) {
+	sqlite3 *db = raw_open(path);
+	struct counts c = {
+		raw_int(db, "SELECT count(*) FROM providers"),
+		raw_int(db, "SELECT count(*) FROM domains"),
+		raw_int(db, "SELECT count(*) FROM servers"),
+		raw_int(db, "SELECT count(*) FROM server_auth"),
+		raw_int(db, "SELECT count(*) FROM links"),
+		raw_int(db, "SELECT count(*) FROM link_texts"),
+	};
+	raw_close(db);
+	return c;
+}
+
+static void assert_counts(struct counts got, struct counts want) {
+	assert_int_equal(got.providers, want.providers);
+	assert_int_equal(got.domains, want.domains);
+	assert_int_equal(got.servers, want.servers);
+	assert_int_equal(got.auth, want.auth);
+	assert_int_equal(got.links, want.links);
+	assert_int_equal(got.texts, want.texts);
+}
+
+/* ---- building providers ---- */
+
+static char *xdup(const char *s) {
+	if (s == NULL) {
+		return NULL;
+	}
+	char *d = sv_strdup(s);
+	assert_non_null(d);
+	return d;
+}
+
+static struct sv_provider *provider_new(const char *id) {
+	struct sv_provider *pv = sv_provider_create();
+	assert_non_null(pv);
+	pv->id = xdup(id);
+	return pv;
+}
+
+static void add_domain(struct sv_provider *pv, const char *name) {
+	assert_int_equal(sv_provider_add_domain(pv, name), SV_OK);
+}
+
+/* A TCP server; returns the stored copy for further fields. */
+static struct sv_server *add_tcp(struct sv_provider *pv,
+		enum sv_server_type type, const char *host, int port,
+		enum sv_socket sock, const char *user, int priority) {
+	struct sv_server s = {
+		.type = type,
+		.hostname = xdup(host),
+		.port = port,
+		.socket = sock,
+		.username = xdup(user),
+		.priority = priority,
+		.pop3 = { SV_UNSET, -1, SV_UNSET, -1 },
+	};
+	struct sv_server *out = NULL;
+	assert_int_equal(sv_provider_add_server(pv, &s, &out), SV_OK);
+	return out;
+}
+
+static struct sv_server *add_url_server(struct sv_provider *pv,
+		enum sv_server_type type, const char *url, int priority) {
+	struct sv_server s = {
+		.type = type,
+		.url = xdup(url),
+		.priority = priority,
+		.pop3 = { SV_UNSET, -1, SV_UNSET, -1 },
+	};
+	struct sv_server *out = NULL;
+	assert_int_equal(sv_provider_add_server(pv, &s, &out), SV_OK);
+	return out;
+}
+
+static void auth(struct sv_server *s, enum sv_auth a) {
+	assert_true(s->n_auth < SV_MODEL_MAX_AUTH);
+	s->auth[s->n_auth++] = a;
+}
+
+static struct sv_link *add_link(struct sv_provider *pv,
+		enum sv_link_kind kind, const char *url) {
+	struct sv_link *l = NULL;
+	assert_int_equal(sv_provider_add_link(pv, kind, url, &l), SV_OK);
+	return l;
+}
+
+static void add_text(struct sv_link *l, const char *lang, const char *t) {
+	assert_int_equal(sv_link_add_text(l, lang, t), SV_OK);
+}
+
+static void assert_valid(const struct sv_provider *pv) {
+	struct sv_err err = { .msg = "" };
+	int rc = sv_provider_validate(pv, &err);
+	if (rc != SV_OK) {
+		print_error("invalid test provider %s: %s\n", pv->id, err.msg);
+	}
+	assert_int_equal(rc, SV_OK);
+}
+
+/*
+ * A provider that sets every field of the model at least once: all three
+ * tristate values, POP3 options, every server type, webmail, oauth2, a
+ * per-domain override, several auth methods in a non-alphabetical order,
+ * and links with and without lang. Servers are in priority order, as the
+ * model keeps them.
+ */
+static struct sv_provider *full_provider(const char *id) {
+	struct sv_provider *pv = provider_new(id);
+	pv->display_name = xdup("Exemple Messagerie \xc3\xa9t\xc3\xa9");
+	pv->short_name = xdup("Exemple");
+	add_domain(pv, id);
+	add_domain(pv, "exemple.org");
+	add_domain(pv, "*.exemple.net");
+	add_domain(pv, "courriel.exemple.com");
+
+	struct sv_server *s = add_tcp(pv, SV_SERVER_IMAP, "imap.exemple.fr",
+		993, SV_SOCKET_SSL, "%EMAILADDRESS%", 0);
+	auth(s, SV_AUTH_OAUTH2);
+	auth(s, SV_AUTH_PASSWORD_CLEARTEXT);
+	auth(s, SV_AUTH_PASSWORD_ENCRYPTED);
+	s->use_global_preferred_server = SV_TRUE;
+
+	s = add_tcp(pv, SV_SERVER_SMTP, "smtp.exemple.fr", 465, SV_SOCKET_SSL,
+		NULL, 0);
+	auth(s, SV_AUTH_CLIENT_IP_ADDRESS);
+	auth(s, SV_AUTH_PASSWORD_CLEARTEXT);
+	s->add_this_server = SV_TRUE;
+	s->use_global_preferred_server = SV_FALSE;
+	s->restriction = xdup("client-IP-address");
+
+	s = add_tcp(pv, SV_SERVER_SMTP, "smtp.exemple.org", 587,
+		SV_SOCKET_STARTTLS, "%EMAILLOCALPART%", 0);
+	s->domain = xdup("exemple.org");
+	auth(s, SV_AUTH_NONE);
+	auth(s, SV_AUTH_SMTP_AFTER_POP);
+	s->add_this_server = SV_FALSE;
+
+	s = add_tcp(pv, SV_SERVER_POP3, "pop.%EMAILDOMAIN%", 995,
+		SV_SOCKET_SSL, "%EMAILLOCALPART%%%EMAILDOMAIN%", 10);
+	auth(s, SV_AUTH_PASSWORD_ENCRYPTED);
+	s->has_pop3 = true;
+	s->pop3 = (struct sv_pop3_options){ SV_TRUE, 7, SV_FALSE, 15 };
+
+	s = add_tcp(pv, SV_SERVER_POP3, "pop2.exemple.fr", 110,
+		SV_SOCKET_PLAIN, "recent:%EMAILADDRESS%", 10);
+	auth(s, SV_AUTH_PLAIN);
+	auth(s, SV_AUTH_SECURE);
+	s->has_pop3 = true;
+	s->pop3 = (struct sv_pop3_options){ SV_UNSET, 0, SV_TRUE, -1 };
+
+	s = add_tcp(pv, SV_SERVER_EXCHANGE, "outlook.exemple.fr", 443,
+		SV_SOCKET_SSL, "%EMAILADDRESS%", 20);
+	auth(s, SV_AUTH_NTLM);
+	auth(s, SV_AUTH_GSSAPI);
+	s->owa_url = xdup("https://outlook.exemple.fr/owa/");
+	s->ews_url = xdup("https://outlook.exemple.fr/EWS/Exchange.asmx");
+
+	s = add_url_server(pv, SV_SERVER_EWS,
+		"https://ews.exemple.fr/EWS/Exchange.asmx", 30);
+	auth(s, SV_AUTH_TLS_CLIENT_CERT);
+	s = add_url_server(pv, SV_SERVER_OWA, "https://owa.exemple.fr/", 30);
+	auth(s, SV_AUTH_PASSWORD_CLEARTEXT);
+	s = add_url_server(pv, SV_SERVER_GRAPH,
+		"https://graph.exemple.fr/v1.0/", 40);
+	auth(s, SV_AUTH_OAUTH2);
+	s->username = xdup("%EMAILADDRESS%");
+
+	struct sv_link *l = add_link(pv, SV_LINK_DOCUMENTATION,
+		"https://aide.exemple.fr/messagerie");
+	add_text(l, "fr", "Param\xc3\xa8tres de messagerie");
+	add_text(l, "en", "Mail settings");
+	l = add_link(pv, SV_LINK_ENABLE, "https://exemple.fr/activer");
+	add_text(l, NULL, "Enable IMAP first");
+	add_text(l, "de-CH", "IMAP zuerst aktivieren");
+	add_link(pv, SV_LINK_INSTRUCTION, "http://exemple.fr/aide?x=1&y=2");
+
+	struct sv_webmail *w = &pv->webmail;
+	w->login_page = xdup("https://webmail.exemple.fr/");
+	w->info_url = xdup("https://webmail.exemple.fr/login");
+	w->username = xdup("%EMAILADDRESS%");
+	w->username_field_id = xdup("user");
+	w->username_field_name = xdup("login");
+	w->password_field_id = xdup("pass");
+	w->password_field_name = xdup("password");
+	w->login_button_id = xdup("go");
+	w->login_button_name = xdup("submit");
+
+	pv->oauth2.issuer = xdup("accounts.exemple.fr");
+	pv->oauth2.scope = xdup("mail offline_access");
+	pv->oauth2.auth_url = xdup("https://accounts.exemple.fr/auth");
+	pv->oauth2.token_url = xdup("https://accounts.exemple.fr/token");
+	assert_valid(pv);
+	return pv;
+}
+
+/* A small valid provider with one imap and one smtp server. */
+static struct sv_provider *small_provider(const char *id, const char *d1,
+		const char *d2) {
+	struct sv_provider *pv = provider_new(id);
+	add_domain(pv, d1);
+	if (d2 != NULL) {
+		add_domain(pv, d2);
+	}
+	char host[300];
+	snprintf(host, sizeof(host), "imap.%s", id);
+	auth(add_tcp(pv, SV_SERVER_IMAP, host, 993, SV_SOCKET_SSL,
+		"%EMAILADDRESS%", 0), SV_AUTH_PASSWORD_CLEARTEXT);
+	snprintf(host, sizeof(host), "smtp.%s", id);
+	auth(add_tcp(pv, SV_SERVER_SMTP, host, 465, SV_SOCKET_SSL,
+		"%EMAILADDRESS%", 0), SV_AUTH_PASSWORD_CLEARTEXT);
+	assert_valid(pv);
+	return pv;
+}
+
+/* ---- comparing providers ---- */
+
+static void assert_str_eq(const char *got, const char *want) {
+	if (want == NULL) {
+		assert_null(got);
+	} else {
+		assert_non_null(got);
+		assert_string_equal(got, want);
+	}
+}
+
+static void assert_server_eq(const struct sv_server *got,
+		const struct sv_server *want) {
+	assert_int_equal(got->type, want->type);
+	assert_str_eq(got->hostname, want->hostname);
+	assert_int_equal(got->port, want->port);
+	assert_int_equal(got->socket, want->socket);
+	assert_str_eq(got->username, want->username);
+	assert_int_equal(got->n_auth, want->n_auth);
+	for (size_t i = 0; i < want->n_auth; i++) {
+		assert_int_equal(got->auth[i], want->auth[i]);
+	}
+	assert_int_equal(got->priority, want->priority);
+	assert_str_eq(got->domain, want->domain);
+	assert_str_eq(got->url, want->url);
+	assert_str_eq(got->owa_url, want->owa_url);
+	assert_str_eq(got->ews_url, want->ews_url);
+	assert_int_equal(got->has_pop3, want->has_pop3);
+	if (want->has_pop3) {
+		assert_int_equal(got->pop3.leave_on_server,
+			want->pop3.leave_on_server);
+		assert_int_equal(got->pop3.days_to_leave,
+			want->pop3.days_to_leave);
+		assert_int_equal(got->pop3.download_on_biff,
+			want->pop3.download_on_biff);
+		assert_int_equal(got->pop3.check_interval_min,
+			want->pop3.check_interval_min);
+	} else { /* stored as absent */
+		assert_int_equal(got->pop3.leave_on_server, SV_UNSET);
+		assert_int_equal(got->pop3.days_to_leave, -1);
+		assert_int_equal(got->pop3.download_on_biff, SV_UNSET);
+		assert_int_equal(got->pop3.check_interval_min, -1);
+	}
+	assert_int_equal(got->use_global_preferred_server,
+		want->use_global_preferred_server);
+	assert_int_equal(got->add_this_server, want->add_this_server);
+	assert_str_eq(got->restriction, want->restriction);
+	assert_true(got->id > 0);
+}
+
+static void assert_provider_eq(const struct sv_provider *got,
+		const struct sv_provider *want) {
+	assert_str_eq(got->id, want->id);
+	assert_str_eq(got->display_name, want->display_name);
+	assert_str_eq(got->short_name, want->short_name);
+	assert_int_equal(got->n_domains, want->n_domains);
+	for (size_t i = 0; i < want->n_domains; i++) {
+		assert_string_equal(got->domains[i], want->domains[i]);
+	}
+	assert_int_equal(got->n_servers, want->n_servers);
+	for (size_t i = 0; i < want->n_servers; i++) {
+		assert_server_eq(&got->servers[i], &want->servers[i]);
+		for (size_t j = 0; j < i; j++) {
+			assert_true(got->servers[j].id != got->servers[i].id);
+		}
+	}
+	assert_int_equal(got->n_links, want->n_links);
+	for (size_t i = 0; i < want->n_links; i++) {
+		const struct sv_link *g = &got->links[i], *w = &want->links[i];
+		assert_int_equal(g->kind, w->kind);
+		assert_str_eq(g->url, w->url);
+		assert_int_equal(g->n_texts, w->n_texts);
+		for (size_t j = 0; j < w->n_texts; j++) {
+			assert_str_eq(g->texts[j].lang, w->texts[j].lang);
+			assert_str_eq(g->texts[j].text, w->texts[j].text);
+		}
+	}
+	const struct sv_webmail *gw = &got->webmail, *ww = &want->webmail;
+	assert_str_eq(gw->login_page, ww->login_page);
+	assert_str_eq(gw->info_url, ww->info_url);
+	assert_str_eq(gw->username, ww->username);
+	assert_str_eq(gw->username_field_id, ww->username_field_id);
+	assert_str_eq(gw->username_field_name, ww->username_field_name);
+	assert_str_eq(gw->password_field_id, ww->password_field_id);
+	assert_str_eq(gw->password_field_name, ww->password_field_name);
+	assert_str_eq(gw->login_button_id, ww->login_button_id);
+	assert_str_eq(gw->login_button_name, ww->login_button_name);
+	assert_str_eq(got->oauth2.issuer, want->oauth2.issuer);
+	assert_str_eq(got->oauth2.scope, want->oauth2.scope);
+	assert_str_eq(got->oauth2.auth_url, want->oauth2.auth_url);
+	assert_str_eq(got->oauth2.token_url, want->oauth2.token_url);
+}
+
+static void put_ok(struct sv_store *st, const struct sv_provider *pv) {
+	struct sv_err err = { .msg = "" };
+	int rc = sv_store_put_provider(st, pv, &err);
+	if (rc != SV_OK) {
+		print_error("put %s: %s\n", pv->id, err.msg);
+	}
+	assert_int_equal(rc, SV_OK);
+}
+
+/* Loads and checks that exactly the given providers come back, in order. */
+static void assert_loads(struct sv_store *st,
+		const struct sv_provider *const *want, size_t n) {
+	struct sv_err err = { .msg = "" };
+	struct sv_provider **pvs = NULL;
+	size_t got = 0;
+	int rc = sv_store_load(st, &pvs, &got, &err);
+	if (rc != SV_OK) {
+		print_error("load: %s\n", err.msg);
+	}
+	assert_int_equal(rc, SV_OK);
+	assert_int_equal(got, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_provider_eq(pvs[i], want[i]);
+	}
+	sv_store_free_providers(pvs, got);
+}
+
+/* ---- open and migrate ---- */
+
+static void test_create_migrates(void **state) {
+	const char *path = fixture_path(state); /* exists, empty */
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	int64_t n = -1;
+	assert_int_equal(sv_store_count_providers(st, &n, NULL), SV_OK);
+	assert_int_equal(n, 0);
+	sv_store_close(st);
+
+	assert_true(sv_store_schema_version() >= 1);
+	sqlite3 *db = raw_open(path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"),
+		sv_store_schema_version());
+	assert_int_equal(raw_int(db, "PRAGMA application_id"),
+		SV_STORE_APPLICATION_ID);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_journal_mode"
+		" WHERE journal_mode = 'wal'"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
+		" WHERE type = 'table' AND name IN ('providers', 'domains',"
+		" 'servers', 'server_auth', 'links', 'link_texts')"), 6);
+	raw_close(db);
+
+	/* Opening again migrates nothing and keeps the data. */
+	st = open_ok(path, SV_STORE_CREATE);
+	sv_store_close(st);
+	st = open_ok(path, SV_STORE_READWRITE);
+	sv_store_close(st);
+	db = raw_open(path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"),
+		sv_store_schema_version());
+	raw_close(db);
+}
+
+static void test_create_new_file(void **state) {
+	char path[96];
+	snprintf(path, sizeof(path), "%s.new", fixture_path(state));
+	unlink(path);
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	sv_store_close(st);
+	st = open_ok(path, SV_STORE_READONLY);
+	sv_store_close(st);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s.new-wal", fixture_path(state));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s.new-shm", fixture_path(state));
+	unlink(path);
+}
+
+static void test_memory_database(void **state) {
+	(void)state;
+	struct sv_store *st = open_ok(":memory:", SV_STORE_CREATE);
+	struct sv_provider *pv = full_provider("exemple.fr");
+	put_ok(st, pv);
+	const struct sv_provider *want[] = { pv };
+	assert_loads(st, want, 1);
+	sv_provider_destroy(pv);
+	sv_store_close(st);
+}
+
+static void test_reopen_readonly(void **state) {
+	const char *path = fixture_path(state);
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	struct sv_provider *pv = full_provider("exemple.fr");
+	put_ok(st, pv);
+	sv_store_close(st);
+
+	struct sv_store *ro = open_ok(path, SV_STORE_READONLY);
+	const struct sv_provider *want[] = { pv };
+	assert_loads(ro, want, 1);
+
+	/* The server never writes. */
+	struct sv_err err = { .msg = "" };
+	assert_int_equal(sv_store_put_provider(ro, pv, &err), SV_EDB);
+	assert_non_null(strstr(err.msg, "read-only"));
+	assert_int_not_equal(sv_store_begin(ro, &err), SV_OK);
+	sv_store_rollback(ro);
+
+	/* data_version moves when another connection commits. */
+	int64_t v1 = 0, v2 = 0, v3 = 0;
+	assert_int_equal(sv_store_data_version(ro, &v1, NULL), SV_OK);
+	assert_int_equal(sv_store_data_version(ro, &v2, NULL), SV_OK);
+	assert_int_equal(v1, v2);
+	struct sv_store *rw = open_ok(path, SV_STORE_READWRITE);
+	struct sv_provider *other = small_provider("autre.fr", "autre.fr",
+		NULL);
+	put_ok(rw, other);
+	assert_int_equal(sv_store_data_version(ro, &v3, NULL), SV_OK);
+	assert_int_not_equal(v1, v3);
+	int64_t n = 0;
+	assert_int_equal(sv_store_count_providers(ro, &n, NULL), SV_OK);
+	assert_int_equal(n, 2);
+	sv_store_close(rw);
+	sv_store_close(ro);
+	sv_provider_destroy(other);
+	sv_provider_destroy(pv);
+}
+
+static void test_open_missing(void **state) {
+	char path[96];
+	snprintf(path, sizeof(path), "%s.missing", fixture_path(state));
+	struct sv_err err = { .msg = "" };
+	struct sv_store *st = (struct sv_store *)&err; /* must become NULL */
+	assert_int_equal(sv_store_open_rc(path, SV_STORE_READONLY, &st, &err),
+		SV_ENOTFOUND);
+	assert_null(st);
+	assert_non_null(strstr(err.msg, path));
+	assert_int_equal(sv_store_open_rc(path, SV_STORE_READWRITE, &st,
+		&err), SV_ENOTFOUND);
+	assert_null(sv_store_open(path, SV_STORE_READONLY, NULL));
+	assert_int_equal(access(path, F_OK), -1); /* nothing created */
+	snprintf(path, sizeof(path), "/nonexistent-dir/x/y.sqlite");
+	assert_int_equal(sv_store_open_rc(path, SV_STORE_CREATE, &st, &err),
+		SV_EDB);
+	assert_null(st);
+}
+
+/* Expects every mode in modes to refuse path with SV_EDB. */
+static void assert_refused(const char *path, const char *msg_part) {
+	const enum sv_store_mode modes[] = {
+		SV_STORE_READONLY, SV_STORE_READWRITE, SV_STORE_CREATE,
+	};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++) {
+		struct sv_err err = { .msg = "" };
+		struct sv_store *st = NULL;
+		int rc = sv_store_open_rc(path, modes[i], &st, &err);
+		if (rc != SV_EDB) {
+			print_error("mode %zu: rc %d: %s\n", i, rc, err.msg);
+		}
+		assert_int_equal(rc, SV_EDB);
+		assert_null(st);
+		if (msg_part != NULL) {
+			assert_non_null(strstr(err.msg, msg_part));
+		}
+	}
+}
+
+static void test_open_refuses_foreign(void **state) {
+	const char *path = fixture_path(state);
+	/* Another application's SQLite database. */
+	sqlite3 *db = raw_open(path);
+	raw_exec(db, "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+	raw_close(db);
+	assert_refused(path, "not a suivant database");
+	/* ... left untouched: not switched to WAL, not migrated */
+	db = raw_open(path);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_journal_mode"
+		" WHERE journal_mode = 'delete'"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"), 1);
+	/* Someone else's application_id, no tables. */
+	raw_exec(db, "DROP TABLE t; PRAGMA application_id = 1234");
+	raw_close(db);
+	assert_refused(path, "not a suivant database");
+}
+
+static void test_open_refuses_not_sqlite(void **state) {
+	const char *path = fixture_path(state);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 64; i++) {
+		fputs("this is a text file, not a database\n", f);
+	}
+	assert_int_equal(fclose(f), 0);
+	assert_refused(path, path);
+}
+
+static void test_open_refuses_empty_readonly(void **state) {
+	const char *path = fixture_path(state); /* mkstemp: 0 bytes */
+	struct sv_err err = { .msg = "" };
+	struct sv_store *st = NULL;
+	assert_int_equal(sv_store_open_rc(path, SV_STORE_READONLY, &st, &err),
+		SV_EDB);
+	assert_non_null(strstr(err.msg, "not a suivant database"));
+	assert_int_equal(sv_store_open_rc(path, SV_STORE_READWRITE, &st,
+		&err), SV_EDB);
+	assert_null(st);
+}
+
+static void test_open_refuses_newer(void **state) {
+	const char *path = fixture_path(state);
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	sv_store_close(st);
+	sqlite3 *db = raw_open(path);
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		sv_store_schema_version() + 1);
+	raw_exec(db, sql);
+	raw_close(db);
+	assert_refused(path, "newer suivant");
+}
+
+static void test_readonly_refuses_unmigrated(void **state) {
+	const char *path = fixture_path(state);
+	/* Ours, but without a schema: only possible by hand. */
+	sqlite3 *db = raw_open(path);
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d",
+		SV_STORE_APPLICATION_ID);
+	raw_exec(db, sql);
+	raw_close(db);
+	struct sv_err err = { .msg = "" };
+	struct sv_store *st = NULL;
+	assert_int_equal(sv_store_open_rc(path, SV_STORE_READONLY, &st, &err),
+		SV_EDB);
+	/* A writer migrates it, after which the reader accepts it. */
+	st = open_ok(path, SV_STORE_READWRITE);
+	sv_store_close(st);
+	st = open_ok(path, SV_STORE_READONLY);
+	sv_store_close(st);
+}
+
+/* ---- put and load ---- */
+
+static void test_roundtrip_every_field(void **state) {
+	const char *path = fixture_path(state);
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	struct sv_provider *pv = full_provider("exemple.fr");
+	put_ok(st, pv);
+	const struct sv_provider *want[] = { pv };
+	assert_loads(st, want, 1);
+
+	/* What load gives back is valid and stores back identically. */
+	struct sv_provider **pvs = NULL;
+	size_t n = 0;
+	assert_int_equal(sv_store_load(st, &pvs, &n, NULL), SV_OK);
+	assert_int_equal(n, 1);
+	put_ok(st, pvs[0]);
+	assert_loads(st, want, 1);
+	sv_store_free_providers(pvs, n);
+	sv_store_close(st);
+
+	/* Absent values are NULL in SQL, not "" or 0. */
+	sqlite3 *db = raw_open(path);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM servers"
+		" WHERE type = 'smtp' AND username IS NULL"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM servers"
+		" WHERE type IN ('ews', 'owa', 'graph') AND port IS NULL"
+		" AND socket IS NULL AND hostname IS NULL"), 3);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM servers"
+		" WHERE pop3_days_to_leave = 0 AND pop3_leave_on_server IS NULL"
+		" AND pop3_check_interval_min IS NULL"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM link_texts"
+		" WHERE lang IS NULL"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM servers"
+		" WHERE domain = 'exemple.org'"), 1);
+	raw_close(db);
+	sv_provider_destroy(pv);
+}
+
+static void test_load_order(void **state) {
+	(void)state;
+	struct sv_store *st = open_ok(":memory:", SV_STORE_CREATE);
+	/* Servers out of priority order, domains out of alphabetical order. */
+	struct sv_provider *b = provider_new("b.example");
+	add_domain(b, "zz.example");
+	add_domain(b, "b.example");
+	add_domain(b, "*.mm.example");
+	auth(add_tcp(b, SV_SERVER_IMAP, "imap5.b.example", 993, SV_SOCKET_SSL,
+		"u", 5), SV_AUTH_PASSWORD_CLEARTEXT);
+	auth(add_tcp(b, SV_SERVER_SMTP, "smtp0.b.example", 465, SV_SOCKET_SSL,
+		"u", 0), SV_AUTH_PASSWORD_CLEARTEXT);
+	auth(add_tcp(b, SV_SERVER_IMAP, "imap0.b.example", 993, SV_SOCKET_SSL,
+		"u", 0), SV_AUTH_PASSWORD_CLEARTEXT);
+	auth(add_tcp(b, SV_SERVER_POP3, "pop5.b.example", 995, SV_SOCKET_SSL,
+		"u", 5), SV_AUTH_PASSWORD_CLEARTEXT);
+	auth(add_tcp(b, SV_SERVER_SMTP, "smtpm.b.example", 587,
+		SV_SOCKET_STARTTLS, "u", -3), SV_AUTH_PASSWORD_CLEARTEXT);
+	assert_valid(b);
+	struct sv_provider *a = small_provider("a.example", "a.example", NULL);
+	put_ok(st, b);
+	put_ok(st, a);
+
+	struct sv_provider **pvs = NULL;
+	size_t n = 0;
+	assert_int_equal(sv_store_load(st, &pvs, &n, NULL), SV_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(pvs[0]->id, "a.example");
+	assert_string_equal(pvs[1]->id, "b.example");
+	const struct sv_provider *lb = pvs[1];
+	assert_int_equal(lb->n_domains, 3);
+	assert_string_equal(lb->domains[0], "zz.example");
+	assert_string_equal(lb->domains[1], "b.example");
+	assert_string_equal(lb->domains[2], "*.mm.example");
+	const char *order[] = { "smtpm.b.example", "smtp0.b.example",
+		"imap0.b.example", "imap5.b.example", "pop5.b.example" };
+	assert_int_equal(lb->n_servers, 5);
+	for (size_t i = 0; i < 5; i++) {
+		assert_string_equal(lb->servers[i].hostname, order[i]);
+		if (i > 0) {
+			assert_true(lb->servers[i - 1].priority <=
+				lb->servers[i].priority);
+		}
+	}
+	sv_store_free_providers(pvs, n);
+	sv_store_free_providers(NULL, 0);
+	sv_provider_destroy(a);
+	sv_provider_destroy(b);
+	sv_store_close(st);
+}
+
+static void test_load_empty(void **state) {
+	(void)state;
+	struct sv_store *st = open_ok(":memory:", SV_STORE_CREATE);
+	struct sv_provider **pvs = (struct sv_provider **)&st;
+	size_t n = 99;
+	assert_int_equal(sv_store_load(st, &pvs, &n, NULL), SV_OK);
+	assert_int_equal(n, 0);
+	sv_store_free_providers(pvs, n);
+	sv_store_close(st);
+}
+
+static void test_replace_keeps_no_orphans(void **state) {
+	const char *path = fixture_path(state);
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	struct sv_provider *full = full_provider("exemple.fr");
+	struct sv_provider *keep = small_provider("autre.fr", "autre.fr",
+		"autre.net");
+	put_ok(st, keep);
+	put_ok(st, full);
+	const struct counts both = { 2, 6, 11, 17, 3, 4 };
+	assert_counts(raw_counts(path), both);
+
+	int64_t max_id = 0;
+	{
+		sqlite3 *db = raw_open(path);
+		max_id = raw_int(db, "SELECT max(id) FROM servers");
+		raw_close(db);
+	}
+	/* Same id, far less: one domain, two servers, no links, no extras. */
+	struct sv_provider *small = small_provider("exemple.fr", "exemple.fr",
+		NULL);
+	put_ok(st, small);
+	assert_counts(raw_counts(path), (struct counts){ 2, 3, 4, 4, 0, 0 });
+	const struct sv_provider *want[] = { keep, small };
+	assert_loads(st, want, 2);
+	/* The domains it gave up are free for another provider now. */
+	struct sv_provider *taker = small_provider("preneur.fr", "exemple.org",
+		"*.exemple.net");
+	put_ok(st, taker);
+
+	/* Putting the same provider twice changes nothing but server ids. */
+	put_ok(st, keep);
+	put_ok(st, keep);
+	assert_counts(raw_counts(path), (struct counts){ 3, 5, 6, 6, 0, 0 });
+	struct sv_provider **pvs = NULL;
+	size_t n = 0;
+	assert_int_equal(sv_store_load(st, &pvs, &n, NULL), SV_OK);
+	assert_int_equal(n, 3);
+	assert_true(pvs[0]->servers[0].id > max_id); /* autre.fr: new ids */
+	sv_store_free_providers(pvs, n);
+
+	sv_provider_destroy(taker);
+	sv_provider_destroy(small);
+	sv_provider_destroy(keep);
+	sv_provider_destroy(full);
+	sv_store_close(st);
+}
+
+static void test_conflict_leaves_db_unchanged(void **state) {
+	const char *path = fixture_path(state);
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	struct sv_provider *a = full_provider("exemple.fr");
+	put_ok(st, a);
+	struct counts before = raw_counts(path);
+
+	/* The conflicting domain comes last: the earlier ones were fine. */
+	struct sv_provider *b = small_provider("b.fr", "b.fr", "exemple.org");
+	struct sv_err err = { .msg = "" };
+	assert_int_equal(sv_store_put_provider(st, b, &err), SV_EEXIST);
+	assert_string_equal(err.msg,
+		"domain exemple.org belongs to provider exemple.fr");
+	assert_counts(raw_counts(path), before);
+	const struct sv_provider *want[] = { a };
+	assert_loads(st, want, 1);
+
+	/* Replacing a with a domain of b is refused the same way. */
+	struct sv_provider *c = small_provider("c.fr", "c.fr", NULL);
+	put_ok(st, c);
+	before = raw_counts(path);
+	add_domain(a, "c.fr");
+	assert_int_equal(sv_store_put_provider(st, a, &err), SV_EEXIST);
+	assert_string_equal(err.msg, "domain c.fr belongs to provider c.fr");
+	assert_counts(raw_counts(path), before);
+
+	/* Inside the caller's transaction only the failed put is undone. */
+	struct sv_provider *d = small_provider("d.fr", "d.fr", NULL);
+	assert_int_equal(sv_store_begin(st, &err), SV_OK);
+	put_ok(st, d);
+	assert_int_equal(sv_store_put_provider(st, b, &err), SV_EEXIST);
+	int64_t n = 0;
+	assert_int_equal(sv_store_count_providers(st, &n, NULL), SV_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(sv_store_commit(st, &err), SV_OK);
+	before.providers++;
+	before.domains++;
+	before.servers += 2;
+	before.auth += 2;
+	assert_counts(raw_counts(path), before);
+
+	sv_provider_destroy(d);
+	sv_provider_destroy(c);
+	sv_provider_destroy(b);
+	sv_provider_destroy(a);
+	sv_store_close(st);
+}
+
+static void test_put_invalid_writes_nothing(void **state) {
+	const char *path = fixture_path(state);
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	struct sv_provider *pv = small_provider("exemple.fr", "exemple.fr",
+		NULL);
+	pv->servers[0].port = 0;
+	struct sv_err err = { .msg = "" };
+	assert_int_equal(sv_store_put_provider(st, pv, &err), SV_EINVAL);
+	assert_non_null(strstr(err.msg, "port"));
+	sv_provider_destroy(pv);
+
+	/* small_provider validated a lower-case id; break it afterwards */
+	pv = small_provider("exemple.fr", "exemple.fr", NULL);
+	pv->id[0] = 'E';
+	assert_int_equal(sv_store_put_provider(st, pv, &err), SV_EINVAL);
+	assert_counts(raw_counts(path), (struct counts){ 0, 0, 0, 0, 0, 0 });
+	sv_provider_destroy(pv);
+	sv_store_close(st);
+}
+
+static void test_transactions(void **state) {
+	const char *path = fixture_path(state);
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	struct sv_provider *a = small_provider("a.fr", "a.fr", NULL);
+	struct sv_provider *b = small_provider("b.fr", "b.fr", NULL);
+	struct sv_err err = { .msg = "" };
+
+	assert_int_equal(sv_store_begin(st, &err), SV_OK);
+	assert_int_not_equal(sv_store_begin(st, &err), SV_OK); /* no nesting */
+	put_ok(st, a);
+	sv_store_rollback(st);
+	sv_store_rollback(st); /* nothing open: no-op */
+	assert_counts(raw_counts(path), (struct counts){ 0, 0, 0, 0, 0, 0 });
+
+	assert_int_equal(sv_store_begin(st, &err), SV_OK);
+	put_ok(st, a);
+	put_ok(st, b);
+	/* A load inside the transaction sees its own writes. */
+	const struct sv_provider *want[] = { a, b };
+	assert_loads(st, want, 2);
+	assert_int_equal(sv_store_commit(st, &err), SV_OK);
+	assert_counts(raw_counts(path), (struct counts){ 2, 2, 4, 4, 0, 0 });
+	assert_int_not_equal(sv_store_commit(st, &err), SV_OK);
+	sv_store_rollback(NULL);
+
+	sv_provider_destroy(b);
+	sv_provider_destroy(a);
+	sv_store_close(st);
+	sv_store_close(NULL);
+}
+
+/* ---- the schema on its own: raw SQL ---- */
+
+/* Statements that must fail with a constraint error, each on its own. */
+static const char *const junk[] = {
+	/* providers */
+	"INSERT INTO providers (id) VALUES ('Exemple.fr')",
+	"INSERT INTO providers (id) VALUES ('a b.fr')",
+	"INSERT INTO providers (id) VALUES ('.a.fr')",
+	"INSERT INTO providers (id) VALUES ('a.fr.')",
+	"INSERT INTO providers (id) VALUES ('a..fr')",
+	"INSERT INTO providers (id) VALUES ('-a.fr')",
+	"INSERT INTO providers (id) VALUES ('a-.fr')",
+	"INSERT INTO providers (id) VALUES ('a_b.fr')",
+	"INSERT INTO providers (id) VALUES ('')",
+	"INSERT INTO providers (id) VALUES (NULL)",
+	"INSERT INTO providers (id) VALUES (x'612e6672')", /* a blob */
+	"INSERT INTO providers (id) VALUES ("
+		"replace(hex(zeroblob(127)), '0', 'a'))", /* 254 chars */
+	"INSERT INTO providers (id) VALUES ('a.fr')", /* duplicate */
+	"INSERT INTO providers (id, display_name) VALUES ('x.fr', '')",
+	"INSERT INTO providers (id, display_name) VALUES ('x.fr',"
+		" replace(hex(zeroblob(31)), '0', 'n') || 'n')", /* 63 */
+	"INSERT INTO providers (id, short_name) VALUES ('x.fr',"
+		" '123456789012345678901')",
+	"INSERT INTO providers (id, webmail_username) VALUES ('x.fr', 'u')",
+	"INSERT INTO providers (id, webmail_login_page)"
+		" VALUES ('x.fr', 'ftp://x.fr/')",
+	"INSERT INTO providers (id, webmail_login_page)"
+		" VALUES ('x.fr', 'https:///x')",
+	"INSERT INTO providers (id, webmail_login_page)"
+		" VALUES ('x.fr', 'https://x.fr/a b')",
+	"INSERT INTO providers (id, oauth2_scope) VALUES ('x.fr', 'mail')",
+	"INSERT INTO providers (id, oauth2_issuer) VALUES ('x.fr', '')",
+	"INSERT INTO providers (id, oauth2_issuer, oauth2_token_url)"
+		" VALUES ('x.fr', 'i', 'token')",
+	/* domains */
+	"INSERT INTO domains VALUES ('A.fr', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('*.', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('**', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('*.*', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('x*.fr', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('*x.fr', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('x.*.fr', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('*.-x.fr', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('x..fr', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('x.fr.', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('x fr', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('', 'a.fr', 10)",
+	"INSERT INTO domains VALUES ('x.fr', 'nobody.fr', 10)",
+	"INSERT INTO domains VALUES ('x.fr', 'a.fr', -1)",
+	"INSERT INTO domains VALUES ('x.fr', 'a.fr', 0)", /* position taken */
+	"INSERT INTO domains VALUES ('a.fr', 'b.fr', 10)", /* name taken */
+	"UPDATE domains SET provider_id = 'b.fr' WHERE name = 'a.fr'",
+	/* servers */
+	"INSERT INTO servers (provider_id, type, hostname, port, socket)"
+		" VALUES ('a.fr', 'nntp', 'h.fr', 119, 'plain')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket)"
+		" VALUES ('a.fr', 'IMAP', 'h.fr', 993, 'SSL')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket)"
+		" VALUES ('a.fr', 'imap', 'h.fr', 0, 'SSL')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket)"
+		" VALUES ('a.fr', 'imap', 'h.fr', 65536, 'SSL')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket)"
+		" VALUES ('a.fr', 'imap', 'h.fr', 'abc', 'SSL')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket)"
+		" VALUES ('a.fr', 'imap', 'h.fr', 993, 'ssl')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket)"
+		" VALUES ('a.fr', 'imap', 'h_x.fr', 993, 'SSL')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket)"
+		" VALUES ('a.fr', 'imap', '', 993, 'SSL')",
+	"INSERT INTO servers (provider_id, type, hostname, socket)"
+		" VALUES ('a.fr', 'imap', 'h.fr', 'SSL')",
+	"INSERT INTO servers (provider_id, type, hostname, port)"
+		" VALUES ('a.fr', 'smtp', 'h.fr', 465)",
+	"INSERT INTO servers (provider_id, type, port, socket)"
+		" VALUES ('a.fr', 'pop3', 995, 'SSL')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket)"
+		" VALUES ('nobody.fr', 'imap', 'h.fr', 993, 'SSL')",
+	"INSERT INTO servers (provider_id, type) VALUES ('a.fr', 'ews')",
+	"INSERT INTO servers (provider_id, type, url)"
+		" VALUES ('a.fr', 'ews', 'ews.fr')",
+	"INSERT INTO servers (provider_id, type, url, hostname)"
+		" VALUES ('a.fr', 'graph', 'https://g.fr/', 'g.fr')",
+	"INSERT INTO servers (provider_id, type, url, port)"
+		" VALUES ('a.fr', 'owa', 'https://o.fr/', 443)",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" owa_url) VALUES ('a.fr', 'imap', 'h.fr', 993, 'SSL',"
+		" 'https://o.fr/')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" url) VALUES ('a.fr', 'imap', 'h.fr', 993, 'SSL',"
+		" 'https://o.fr/')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" has_pop3) VALUES ('a.fr', 'imap', 'h.fr', 993, 'SSL', 1)",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" pop3_days_to_leave) VALUES ('a.fr', 'pop3', 'h.fr', 995,"
+		" 'SSL', 7)",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" has_pop3, pop3_check_interval_min) VALUES ('a.fr', 'pop3',"
+		" 'h.fr', 995, 'SSL', 1, 0)",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" has_pop3, pop3_days_to_leave) VALUES ('a.fr', 'pop3',"
+		" 'h.fr', 995, 'SSL', 1, -1)",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" has_pop3, pop3_leave_on_server) VALUES ('a.fr', 'pop3',"
+		" 'h.fr', 995, 'SSL', 1, 2)",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" has_pop3) VALUES ('a.fr', 'pop3', 'h.fr', 995, 'SSL', 2)",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" use_global_preferred_server) VALUES ('a.fr', 'imap', 'h.fr',"
+		" 993, 'SSL', -1)",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" add_this_server) VALUES ('a.fr', 'imap', 'h.fr', 993, 'SSL',"
+		" 1)",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" restriction) VALUES ('a.fr', 'imap', 'h.fr', 993, 'SSL',"
+		" 'client-IP-address')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" domain) VALUES ('a.fr', 'imap', 'h.fr', 993, 'SSL', 'b.fr')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" domain) VALUES ('a.fr', 'imap', 'h.fr', 993, 'SSL', 'zz.fr')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" priority) VALUES ('a.fr', 'imap', 'h.fr', 993, 'SSL',"
+		" 4294967296)",
+	"UPDATE servers SET domain = 'b.fr' WHERE id = 1",
+	"UPDATE servers SET port = 70000 WHERE id = 1",
+	/* server_auth */
+	"INSERT INTO server_auth VALUES (1, 5, 'foo')",
+	"INSERT INTO server_auth VALUES (1, 5, 'oauth2')",
+	"INSERT INTO server_auth VALUES (1, 8, 'NTLM')",
+	"INSERT INTO server_auth VALUES (1, -1, 'NTLM')",
+	"INSERT INTO server_auth VALUES (1, 0, 'NTLM')", /* position taken */
+	"INSERT INTO server_auth VALUES (1, 5, 'password-cleartext')",
+	"INSERT INTO server_auth VALUES (1, 5, 'none')", /* imap */
+	"INSERT INTO server_auth VALUES (99, 0, 'NTLM')",
+	"UPDATE server_auth SET method = 'smtp-after-pop' WHERE server_id = 1",
+	/* links */
+	"INSERT INTO links (provider_id, kind, position, url)"
+		" VALUES ('a.fr', 'faq', 5, 'https://a.fr/')",
+	"INSERT INTO links (provider_id, kind, position, url)"
+		" VALUES ('a.fr', 'enable', 5, NULL)",
+	"INSERT INTO links (provider_id, kind, position, url)"
+		" VALUES ('a.fr', 'enable', 5, 'javascript:alert(1)')",
+	"INSERT INTO links (provider_id, kind, position, url)"
+		" VALUES ('a.fr', 'enable', 0, 'https://a.fr/')",
+	"INSERT INTO links (provider_id, kind, position, url)"
+		" VALUES ('nobody.fr', 'enable', 5, 'https://a.fr/')",
+	/* link_texts */
+	"INSERT INTO link_texts VALUES (1, 5, 'en', NULL)",
+	"INSERT INTO link_texts VALUES (1, 5, '', 't')",
+	"INSERT INTO link_texts VALUES (1, 5, '1en', 't')",
+	"INSERT INTO link_texts VALUES (1, 5, 'en_US', 't')",
+	"INSERT INTO link_texts VALUES (1, 0, 'en', 't')", /* position taken */
+	"INSERT INTO link_texts VALUES (99, 0, 'en', 't')",
+	"INSERT INTO link_texts VALUES (1, 5, 'en',"
+		" replace(hex(zeroblob(2049)), '0', 'x'))", /* 4098 chars */
+};
+
+/* Rows every junk statement would otherwise fit next to. */
+static const char baseline[] =
+	"INSERT INTO providers (id) VALUES ('a.fr'), ('b.fr');"
+	"INSERT INTO domains VALUES ('a.fr', 'a.fr', 0), ('c.fr', 'a.fr', 1),"
+	" ('b.fr', 'b.fr', 0);"
+	"INSERT INTO servers (id, provider_id, type, hostname, port, socket)"
+	" VALUES (1, 'a.fr', 'imap', 'h.fr', 993, 'SSL');"
+	"INSERT INTO server_auth VALUES (1, 0, 'password-cleartext');"
+	"INSERT INTO links (id, provider_id, kind, position, url)"
+	" VALUES (1, 'a.fr', 'documentation', 0, 'https://a.fr/doc');"
+	"INSERT INTO link_texts VALUES (1, 0, 'fr', 'Aide');";
+
+/* Statements that must succeed: the CHECKs are not just refusing all. */
+static const char *const fine[] = {
+	"INSERT INTO providers (id, display_name, short_name) VALUES"
+		" ('x-1.example', 'X', 'x'), ('localhost', NULL, NULL)",
+	"INSERT INTO providers (id, display_name) VALUES ('y.fr',"
+		" replace(hex(zeroblob(30)), '0', '\xc3\xa9'))", /* 60 chars */
+	"INSERT INTO providers (id) VALUES ("
+		"replace(hex(zeroblob(63)), '0', 'a') || '.' ||"
+		" replace(hex(zeroblob(63)), '0', 'b'))", /* 253 chars */
+	"INSERT INTO providers (id, webmail_login_page, webmail_username,"
+		" oauth2_issuer, oauth2_auth_url) VALUES ('z.fr',"
+		" 'HTTPS://w.z.fr/', '%EMAILADDRESS%', 'z', 'http://z.fr/a')",
+	"INSERT INTO domains VALUES ('*', 'a.fr', 2), ('*.x.fr', 'a.fr', 3),"
+		" ('xn--bcher-kva.de', 'a.fr', 4), ('a-b.c-d', 'a.fr', 5)",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" domain, priority) VALUES ('a.fr', 'smtp', 'smtp.%EMAILDOMAIN%',"
+		" 587, 'STARTTLS', 'c.fr', -5)",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" has_pop3, pop3_leave_on_server, pop3_days_to_leave,"
+		" pop3_download_on_biff, pop3_check_interval_min) VALUES"
+		" ('a.fr', 'pop3', 'pop.a.fr', 995, 'SSL', 1, 0, 0, 1, 10)",
+	"INSERT INTO servers (provider_id, type, url) VALUES"
+		" ('a.fr', 'graph', 'https://graph.a.fr/')",
+	"INSERT INTO servers (provider_id, type, hostname, port, socket,"
+		" owa_url) VALUES ('a.fr', 'exchange', 'ex.a.fr', 443, 'SSL',"
+		" 'https://ex.a.fr/owa')",
+	"INSERT INTO server_auth VALUES (1, 7, 'OAuth2')",
+	"INSERT INTO link_texts VALUES (1, 1, NULL, ''),"
+		" (1, 2, 'zh-Hant-TW', 'x')",
+};
+
+static void test_checks_reject_junk(void **state) {
+	const char *path = fixture_path(state);
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	sv_store_close(st);
+	sqlite3 *db = raw_open(path);
+	raw_exec(db, baseline);
+	struct counts base = raw_counts(path);
+	for (size_t i = 0; i < sizeof(junk) / sizeof(*junk); i++) {
+		int rc = sqlite3_exec(db, junk[i], NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_CONSTRAINT) {
+			print_error("accepted or wrong error (%d: %s): %s\n",
+				rc, sqlite3_errmsg(db), junk[i]);
+		}
+		assert_int_equal(rc & 0xff, SQLITE_CONSTRAINT);
+	}
+	assert_counts(raw_counts(path), base);
+	raw_exec(db, "UPDATE servers SET port = 143, socket = 'STARTTLS'"
+		" WHERE id = 1");
+	for (size_t i = 0; i < sizeof(fine) / sizeof(*fine); i++) {
+		raw_exec(db, fine[i]);
+	}
+	/* Deleting a provider takes everything it owns along. */
+	raw_exec(db, "DELETE FROM providers WHERE id = 'a.fr'");
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM domains"
+		" WHERE provider_id = 'a.fr'"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM servers"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM server_auth"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM links"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM link_texts"), 0);
+	raw_close(db);
+}
+
+/* A row that the schema would take but the model cannot: load refuses. */
+static void test_load_refuses_orphans(void **state) {
+	const char *path = fixture_path(state);
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	sv_store_close(st);
+	sqlite3 *db = raw_open(path);
+	raw_exec(db, "PRAGMA foreign_keys = OFF;"
+		"INSERT INTO providers (id) VALUES ('a.fr');"
+		"INSERT INTO domains VALUES ('a.fr', 'a.fr', 0),"
+		" ('z.fr', 'zz.fr', 0)");
+	raw_close(db);
+	st = open_ok(path, SV_STORE_READONLY);
+	struct sv_provider **pvs = NULL;
+	size_t n = 0;
+	struct sv_err err = { .msg = "" };
+	assert_int_equal(sv_store_load(st, &pvs, &n, &err), SV_EDB);
+	assert_non_null(strstr(err.msg, "zz.fr"));
+	assert_null(pvs);
+	assert_int_equal(n, 0);
+	sv_store_close(st);
+}
+
+/* ---- allocation failures ---- */
+
+static void test_load_alloc_failure(void **state) {
+	const char *path = fixture_path(state);
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	struct sv_provider *a = full_provider("exemple.fr");
+	struct sv_provider *b = small_provider("b.fr", "b.fr", "*.b.fr");
+	put_ok(st, a);
+	put_ok(st, b);
+	const struct sv_provider *want[] = { b, a };
+	long n;
+	for (n = 0; n < 100000; n++) {
+		struct sv_provider **pvs = NULL;
+		size_t count = 0;
+		struct sv_err err = { .msg = "" };
+		sv_alloc_fail_after(n);
+		int rc = sv_store_load(st, &pvs, &count, &err);
+		sv_alloc_fail_after(-1);
+		if (rc == SV_OK) {
+			assert_int_equal(count, 2);
+			for (size_t i = 0; i < count; i++) {
+				assert_provider_eq(pvs[i], want[i]);
+			}
+			sv_store_free_providers(pvs, count);
+			break;
+		}
+		assert_int_equal(rc, SV_ENOMEM);
+		assert_null(pvs);
+		assert_int_equal(count, 0);
+		/* The connection is still usable: no transaction left. */
+		int64_t np = 0;
+		assert_int_equal(sv_store_count_providers(st, &np, NULL), SV_OK);
+		assert_int_equal(np, 2);
+	}
+	assert_true(n > 10); /* failures were really injected */
+	put_ok(st, b);
+	sv_provider_destroy(b);
+	sv_provider_destroy(a);
+	sv_store_close(st);
+}
+
+static void test_put_and_open_alloc_failure(void **state) {
+	const char *path = fixture_path(state);
+	/* Opening allocates the store handle itself. */
+	struct sv_store *st = NULL;
+	long n;
+	for (n = 0; n < 1000; n++) {
+		sv_alloc_fail_after(n);
+		int rc = sv_store_open_rc(path, SV_STORE_CREATE, &st, NULL);
+		sv_alloc_fail_after(-1);
+		if (rc == SV_OK) {
+			break;
+		}
+		assert_int_equal(rc, SV_ENOMEM);
+		assert_null(st);
+	}
+	assert_non_null(st);
+	/* Over 64 domains, the validator allocates for its duplicate check. */
+	struct sv_provider *pv = small_provider("exemple.fr", "exemple.fr",
+		NULL);
+	for (int i = 0; i < 70; i++) {
+		char d[32];
+		snprintf(d, sizeof(d), "d%d.exemple.fr", i);
+		add_domain(pv, d);
+	}
+	for (n = 0; n < 1000; n++) {
+		sv_alloc_fail_after(n);
+		int rc = sv_store_put_provider(st, pv, NULL);
+		sv_alloc_fail_after(-1);
+		if (rc == SV_OK) {
+			break;
+		}
+		assert_int_equal(rc, SV_ENOMEM);
+		assert_counts(raw_counts(path),
+			(struct counts){ 0, 0, 0, 0, 0, 0 });
+	}
+	assert_true(n > 0);
+	const struct sv_provider *want[] = { pv };
+	assert_loads(st, want, 1);
+	sv_provider_destroy(pv);
+	sv_store_close(st);
+}
+
+/* ---- volume ---- */
+
+static double now_s(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_load_many(void **state) {
+	const char *path = fixture_path(state);
+	const char *env = getenv("SV_STORE_BENCH");
+	long n_domains = env != NULL ? strtol(env, NULL, 10) : 20000;
+	const long per = 100;
+	long n_providers = n_domains / per > 0 ? n_domains / per : 1;
+	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
+	struct sv_err err = { .msg = "" };
+	double t0 = now_s();
+	assert_int_equal(sv_store_begin(st, &err), SV_OK);
+	for (long p = 0; p < n_providers; p++) {
+		char id[64];
+		snprintf(id, sizeof(id), "p%ld.example", p);
+		struct sv_provider *pv = small_provider(id, id, NULL);
+		for (long d = 1; d < per; d++) {
+			char name[80];
+			snprintf(name, sizeof(name), "d%ld.%s", d, id);
+			add_domain(pv, name);
+		}
+		put_ok(st, pv);
+		sv_provider_destroy(pv);
+	}
+	assert_int_equal(sv_store_commit(st, &err), SV_OK);
+	sv_store_close(st);
+	double t1 = now_s();
+
+	st = open_ok(path, SV_STORE_READONLY);
+	struct sv_provider **pvs = NULL;
+	size_t n = 0;
+	double t2 = now_s();
+	assert_int_equal(sv_store_load(st, &pvs, &n, &err), SV_OK);
+	double t3 = now_s();
+	assert_int_equal(n, (size_t)n_providers);
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		total += pvs[i]->n_domains;
+		assert_int_equal(pvs[i]->n_servers, 2);
+		assert_string_equal(pvs[i]->domains[0], pvs[i]->id);
+	}
+	assert_int_equal(total, (size_t)(n_providers * per));
+	if (env != NULL) {
+		fprintf(stderr, "store bench: %zu domains, %zu providers: "
+			"put %.2f s, load %.3f s\n", total, n, t1 - t0,
+			t3 - t2);
+	}
+	sv_store_free_providers(pvs, n);
+	sv_store_close(st);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup_tmp, teardown_tmp)
+
 int main(void) {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(nothing) };
+	const struct CMUnitTest tests[] = {
+		T(test_create_migrates),
+		T(test_create_new_file),
+		T(test_memory_database),
+		T(test_reopen_readonly),
+		T(test_open_missing),
+		T(test_open_refuses_foreign),
+		T(test_open_refuses_not_sqlite),
+		T(test_open_refuses_empty_readonly),
+		T(test_open_refuses_newer),
+		T(test_readonly_refuses_unmigrated),
+		T(test_roundtrip_every_field),
+		T(test_load_order),
+		T(test_load_empty),
+		T(test_replace_keeps_no_orphans),
+		T(test_conflict_leaves_db_unchanged),
+		T(test_put_invalid_writes_nothing),
+		T(test_transactions),
+		T(test_checks_reject_junk),
+		T(test_load_refuses_orphans),
+		T(test_load_alloc_failure),
+		T(test_put_and_open_alloc_failure),
+		T(test_load_many),
+	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SUIVANT_HTTP_INTERNAL_H
+#define SUIVANT_HTTP_INTERNAL_H
+
+/*
+ * Private to the HTTP front end: shared by src/http.c (daemons, request
+ * state, routing, access log) and the endpoint files src/http_<name>.c.
+ * Nothing else includes this header (nor microhttpd.h).
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "address.h"
+#include "http.h"
+#include "snapshot.h"
+
+#define SV_HTTP_XSTR(x) #x
+#define SV_HTTP_STR(x) SV_HTTP_XSTR(x) /* SV_HTTP_STR(300) is "300" */
+
+/* Fixed responses: built once by sv_http_start, shared by every thread. */
+enum sv_http_fixed_id {
+	SV_HTTP_FIXED_BAD_REQUEST,  /* 400, when no better reason exists */
+	SV_HTTP_FIXED_NOT_FOUND,    /* 404, unknown path */
+	SV_HTTP_FIXED_NO_CONFIG,    /* 404, unknown domain */
+	SV_HTTP_FIXED_NOT_ALLOWED,  /* 405 + Allow: GET, HEAD */
+	SV_HTTP_FIXED_TOO_LARGE,    /* 413 */
+	SV_HTTP_FIXED_URI_TOO_LONG, /* 414 */
+	SV_HTTP_FIXED_INTERNAL,     /* 500, details in the log only */
+	SV_HTTP_FIXED_UNAVAILABLE,  /* 503, no snapshot published yet */
+	SV_HTTP_FIXED_COUNT
+};
+
+struct sv_http_fixed {
+	struct MHD_Response *resp; /* owned by struct sv_http */
+	unsigned status;
+	size_t len;                /* body length, for the access log */
+};
+
+/*
+ * Per-request state, in MHD's *req_cls from the request line (URI log
+ * callback) to the completion callback, which logs and frees it.
+ */
+struct sv_http_req {
+	struct sv_snapshot *snap;  /* owned reference, taken on the first
+	                            * handler call, released on completion */
+	struct timespec t0;        /* request line seen (CLOCK_MONOTONIC) */
+	size_t url_len;            /* raw request-target length, path+query */
+	size_t path_len;           /* bytes in path */
+	char path[SV_HTTP_MAX_URL + 1]; /* raw (still %-encoded) path without
+	                            * the query; empty when url_len is over
+	                            * SV_HTTP_MAX_URL */
+	bool started;              /* the access handler has run once */
+	size_t body_len;           /* request body bytes seen (discarded) */
+	unsigned status;           /* queued status; 0 = none yet */
+	size_t bytes;              /* queued response body length */
+	char method[16];           /* truncated copy, for the access log */
+	char domain[SV_DOMAIN_MAX + 1]; /* the domain answered for, or "" */
+};
+
+/* What a route handler gets. Everything is borrowed for the call. */
+struct sv_http_call {
+	struct MHD_Connection *c;
+	struct sv_http_req *r;
+	const struct sv_http_fixed *fixed; /* [SV_HTTP_FIXED_COUNT] */
+	int variant;      /* the route's variant, meaning is the handler's */
+	const char *arg;  /* decoded path after a prefix route; may hold NUL
+	                   * bytes (a decoded %00): use arg_len */
+	size_t arg_len;
+};
+
+typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
+
+/*
+ * Queues resp with status and records both for the access log. Does not
+ * take the caller's reference: the caller still destroys a dynamic
+ * response after queueing it (MHD keeps its own).
+ */
+enum MHD_Result sv_http_queue(const struct sv_http_call *call,
+	unsigned status, struct MHD_Response *resp, size_t len);
+/* Queues one of the fixed responses. */
+enum MHD_Result sv_http_queue_fixed(const struct sv_http_call *call,
+	enum sv_http_fixed_id id);
+/*
+ * Queues a text/plain answer "<what>: <reason>\n" with status. reason is
+ * escaped (sv_log_escape: control bytes, quotes and non-ASCII as \xHH), so
+ * request bytes are never echoed raw. Falls back to the fixed 400 or 500
+ * response when memory is short.
+ */
+enum MHD_Result sv_http_queue_reason(const struct sv_http_call *call,
+	unsigned status, const char *what, const char *reason);
+
+/* Adds the headers every response carries (nosniff). SV_OK or SV_ENOMEM. */
+int sv_http_common_headers(struct MHD_Response *resp);
+
+/* src/http_autoconfig.c */
+
+/* Where the autoconfig endpoints take the domain from without an address. */
+enum sv_http_autoconfig_from {
+	SV_HTTP_FROM_HOST,       /* Host minus a leading "autoconfig." */
+	SV_HTTP_FROM_HOST_RETRY, /* Host, then Host minus "autoconfig." */
+	SV_HTTP_FROM_PATH,       /* the path after the route prefix */
+};
+
+/*
+ * GET|HEAD of a config-v1.1.xml: the domain comes from the emailaddress
+ * query parameter when present (400 if malformed), else as variant says.
+ * 200 with the compiled answer, 404 for an unknown domain, 500 otherwise.
+ */
+enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call);
+
+#endif

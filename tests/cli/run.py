@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+r"""Command-line tests: the real `suivant` binary run as an admin would.
+
+usage: run.py SUIVANT [NAME-SUBSTRING...]
+env:   SV_SOURCE_ROOT (repository root; default: two levels above this file)
+
+Each tests/cli/cases/NNNN-<slug>.case runs in a fresh temporary directory
+(also the working directory). Lines starting with '#' are comments.
+
+  $ ARGS...            runs `suivant ARGS` (shell quoting; $DB, $SRC, $TMP
+                       stand for $TMP/suivant.db, the repository root and
+                       the case's directory). The lines below it, up to the
+                       next '$', are its expectations; without an `exit`
+                       line it must exit 0.
+  exit N               exit status N
+  stdout TEXT          stdout is exactly TEXT plus a newline
+  stdout-contains TEXT / stdout-lacks TEXT / stdout~ REGEX
+  stderr-contains TEXT / stderr-lacks TEXT / stderr~ REGEX
+  stdout-empty / stderr-empty
+  db-unchanged         the database file is byte-for-byte what it was
+                       before the command (or still absent)
+  file-absent PATH     PATH (with the variables above) does not exist
+
+TEXT may use the escapes \t \n \\. Prints "ok NAME" / "FAIL NAME: reason"
+per case, then "cli: N passed, N failed"; exits 1 if any failed.
+"""
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+TIMEOUT = 60
+SANITIZER_MARKS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer',
+                   'runtime error:')
+
+
+class CaseError(Exception):
+    pass
+
+
+def unescape(text):
+    return re.sub(r'\\([tn\\])', lambda m: {'t': '\t', 'n': '\n',
+                                            '\\': '\\'}[m.group(1)], text)
+
+
+def parse(path):
+    steps = []
+    with open(path, encoding='utf-8') as f:
+        for number, raw in enumerate(f, 1):
+            line = raw.rstrip('\n')
+            if not line.strip() or line.lstrip().startswith('#'):
+                continue
+            if line.startswith('$ '):
+                steps.append({'args': line[2:], 'line': number,
+                              'expect': []})
+            elif not steps:
+                raise CaseError('line %d: expectation before any $' % number)
+            else:
+                word, _, rest = line.partition(' ')
+                steps[-1]['expect'].append((word, rest, number))
+    return steps
+
+
+def read_db(path):
+    try:
+        with open(path, 'rb') as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def check(step, proc, before, variables):
+    out, err = proc.stdout, proc.stderr
+    for mark in SANITIZER_MARKS:
+        if mark in err:
+            raise CaseError('sanitizer report: %s' % err[-1500:])
+    want_exit = 0
+    for word, rest, number in step['expect']:
+        text = unescape(rest)
+        where = 'line %d: ' % number
+        if word == 'exit':
+            want_exit = int(rest)
+        elif word == 'stdout':
+            if out != text + '\n':
+                raise CaseError(where + 'stdout is %r' % out[:500])
+        elif word in ('stdout-contains', 'stderr-contains'):
+            stream = out if word.startswith('stdout') else err
+            if text not in stream:
+                raise CaseError(where + '%r not in %s: %r' % (
+                    text, word[:6], stream[:800]))
+        elif word in ('stdout-lacks', 'stderr-lacks'):
+            stream = out if word.startswith('stdout') else err
+            if text in stream:
+                raise CaseError(where + '%r found in %s' % (text, word[:6]))
+        elif word in ('stdout~', 'stderr~'):
+            stream = out if word.startswith('stdout') else err
+            if not re.search(rest, stream, re.S | re.M):
+                raise CaseError(where + '%s does not match %r: %r' % (
+                    word[:6], rest, stream[:800]))
+        elif word == 'stdout-empty':
+            if out:
+                raise CaseError(where + 'stdout is %r' % out[:300])
+        elif word == 'stderr-empty':
+            if err:
+                raise CaseError(where + 'stderr is %r' % err[:300])
+        elif word == 'db-unchanged':
+            if read_db(variables['DB']) != before:
+                raise CaseError(where + 'the database changed')
+        elif word == 'file-absent':
+            path = expand(rest, variables)
+            if os.path.exists(path):
+                raise CaseError(where + '%s exists' % path)
+        else:
+            raise CaseError(where + 'unknown expectation %r' % word)
+    if proc.returncode != want_exit:
+        raise CaseError('line %d: `suivant %s` exited %d, expected %d; '
+                        'stderr: %s' % (step['line'], step['args'],
+                                        proc.returncode, want_exit,
+                                        err[-800:]))
+
+
+def expand(text, variables):
+    for k, v in variables.items():
+        text = text.replace('$' + k, v)
+    return text
+
+
+def run_case(binary, path, root):
+    tmp = tempfile.mkdtemp(prefix='suivant-cli-')
+    variables = {'DB': os.path.join(tmp, 'suivant.db'), 'SRC': root,
+                 'TMP': tmp}
+    try:
+        for step in parse(path):
+            args = [expand(a, variables) for a in shlex.split(step['args'])]
+            before = read_db(variables['DB'])
+            proc = subprocess.run([binary] + args, cwd=tmp, text=True,
+                                  errors='replace', capture_output=True,
+                                  timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+            check(step, proc, before, variables)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    binary = os.path.abspath(sys.argv[1])
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.environ.get('SV_SOURCE_ROOT',
+                          os.path.dirname(os.path.dirname(here)))
+    cases = sorted(f for f in os.listdir(os.path.join(here, 'cases'))
+                   if f.endswith('.case'))
+    if len(sys.argv) > 2:
+        cases = [c for c in cases if any(s in c for s in sys.argv[2:])]
+    passed = failed = 0
+    for name in cases:
+        try:
+            run_case(binary, os.path.join(here, 'cases', name), root)
+            passed += 1
+            print('ok %s' % name[:-5])
+        except (CaseError, subprocess.TimeoutExpired, ValueError) as e:
+            failed += 1
+            print('FAIL %s: %s' % (name[:-5], e))
+        sys.stdout.flush()
+    print('cli: %d passed, %d failed' % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -21,6 +21,7 @@
 
 #include "address.h"
 #include "err.h"
+#include "utf8.h"
 
 /*
  * Longest input worth looking at: a U-label has no more code points than
@@ -30,54 +31,6 @@
 #define DOMAIN_INPUT_MAX (4 * SV_DOMAIN_MAX + 1)
 #define LABEL_MAX 63
 
-/*
- * Decodes the UTF-8 sequence at p (n > 0 bytes available) into *cp and
- * returns its length, or 0 when it is not valid RFC 3629 UTF-8 (overlong
- * forms, surrogates, code points above U+10FFFF, truncated sequences).
- */
-static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp) {
-	unsigned char c = p[0];
-	size_t len;
-	uint32_t v, min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		v = c & 0x1Fu;
-		min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		v = c & 0x0Fu;
-		min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		v = c & 0x07u;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len) {
-		return 0;
-	}
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80) {
-			return 0;
-		}
-		v = v << 6 | (p[i] & 0x3Fu);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-		return 0;
-	}
-	*cp = v;
-	return len;
-}
-
-/* C0 controls, DEL and C1 controls. */
-static bool is_control(uint32_t cp) {
-	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
-}
 
 /*
  * Checks that s[0..len) is valid UTF-8 without NUL or control characters;
@@ -91,7 +44,7 @@ static int check_chars(const char *s, size_t len, const char *what,
 	size_t i = 0;
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_decode(p + i, len - i, &cp);
+		size_t n = sv_utf8_decode(p + i, len - i, &cp);
 		if (n == 0) {
 			return sv_errf(err, SV_EINVAL, "%s: invalid UTF-8",
 				what);
@@ -100,7 +53,7 @@ static int check_chars(const char *s, size_t len, const char *what,
 			return sv_errf(err, SV_EINVAL,
 				"%s: contains a NUL byte", what);
 		}
-		if (is_control(cp)) {
+		if (sv_utf8_is_control(cp)) {
 			return sv_errf(err, SV_EINVAL,
 				"%s: contains a control character", what);
 		}
@@ -276,7 +229,7 @@ static int check_local(const char *s, size_t len, struct sv_err *err) {
 	size_t i = 0;
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_decode(p + i, len - i, &cp);
+		size_t n = sv_utf8_decode(p + i, len - i, &cp);
 		if (n == 0) {
 			return sv_errf(err, SV_EINVAL,
 				"local part: invalid UTF-8");

@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "model.h"
 #include "placeholder.h"
+#include "utf8.h"
 
 /* How much of a value an error message shows. */
 #define SHOWN_MAX 64
@@ -78,54 +79,6 @@ bool sv_is_domain_pattern(const char *s) {
 	return sv_is_hostname(s, true);
 }
 
-/*
- * Decodes the UTF-8 sequence at p (n > 0 bytes available) into *cp and
- * returns its length, or 0 when it is not valid RFC 3629 UTF-8 (overlong,
- * surrogate, above U+10FFFF, truncated).
- */
-static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp) {
-	unsigned char c = p[0];
-	size_t len;
-	uint32_t v, min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		v = c & 0x1Fu;
-		min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		v = c & 0x0Fu;
-		min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		v = c & 0x07u;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len) {
-		return 0;
-	}
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80) {
-			return 0;
-		}
-		v = v << 6 | (p[i] & 0x3Fu);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-		return 0;
-	}
-	*cp = v;
-	return len;
-}
-
-/* C0 controls, DEL and C1 controls. */
-static bool is_control(uint32_t cp) {
-	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
-}
 
 /*
  * Writes a printable, bounded copy of s into buf for an error message:
@@ -141,8 +94,8 @@ static const char *shown(const char *s, char *buf, size_t bufsz) {
 	size_t i = 0;
 	while (i < n) {
 		uint32_t cp;
-		size_t k = utf8_decode(p + i, n - i, &cp);
-		if (k != 0 && !is_control(cp) && cp != '\\') {
+		size_t k = sv_utf8_decode(p + i, n - i, &cp);
+		if (k != 0 && !sv_utf8_is_control(cp) && cp != '\\') {
 			if (o + k > room) {
 				break;
 			}
@@ -184,12 +137,12 @@ static int check_text(const char *s, size_t max_bytes, const char *where,
 	size_t i = 0;
 	while (i < n) {
 		uint32_t cp;
-		size_t k = utf8_decode(p + i, n - i, &cp);
+		size_t k = sv_utf8_decode(p + i, n - i, &cp);
 		if (k == 0) {
 			return sv_errf(err, SV_EINVAL,
 				"%s: invalid UTF-8 at byte %zu", where, i + 1);
 		}
-		if (is_control(cp)) {
+		if (sv_utf8_is_control(cp)) {
 			return sv_errf(err, SV_EINVAL,
 				"%s: control character U+%04X at byte %zu",
 				where, (unsigned)cp, i + 1);

@@ -22,6 +22,7 @@ OWNERS = {
     'microhttpd.h': {'src/http.c', 'src/http_autoconfig.c',
                      'include/http_internal.h'},
     'libxml/': {'src/answer.c', 'include/answer.h', 'src/import_mozilla.c',
+                'src/xml_safe.c', 'include/xml_safe.h',
                 'src/render_autoconfig.c', 'src/main.c'},
 }
 

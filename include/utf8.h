@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SUIVANT_UTF8_H
+#define SUIVANT_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Decodes the UTF-8 sequence at p (n > 0 bytes available) into *cp and
+ * returns its length, or 0 when it is not valid RFC 3629 UTF-8 (overlong
+ * forms, surrogates, code points above U+10FFFF, truncated sequences).
+ */
+size_t sv_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
+
+/* C0 controls, DEL and C1 controls. */
+bool sv_utf8_is_control(uint32_t cp);
+
+#endif

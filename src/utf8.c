@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * UTF-8 decoding shared by every validator of untrusted text (addresses,
+ * domain names, provider texts): one definition of "valid UTF-8".
+ */
+#include "utf8.h"
+
+/*
+ * Decodes the UTF-8 sequence at p (n > 0 bytes available) into *cp and
+ * returns its length, or 0 when it is not valid RFC 3629 UTF-8 (overlong
+ * forms, surrogates, code points above U+10FFFF, truncated sequences).
+ */
+size_t sv_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp) {
+	unsigned char c = p[0];
+	size_t len;
+	uint32_t v, min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		v = c & 0x1Fu;
+		min = 0x80;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		v = c & 0x0Fu;
+		min = 0x800;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		v = c & 0x07u;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len) {
+		return 0;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80) {
+			return 0;
+		}
+		v = v << 6 | (p[i] & 0x3Fu);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+		return 0;
+	}
+	*cp = v;
+	return len;
+}
+
+bool sv_utf8_is_control(uint32_t cp) {
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}

@@ -24,6 +24,16 @@
  *    parts when the request carried an address, else the placeholder token
  *    itself ("%EMAILLOCALPART%") so that the client substitutes it.
  *    Address parts are escaped for the answer's syntax (XML text).
+ *  - SV_SLOT_DOMAIN_REVERSED: the requested domain's labels in reverse
+ *    order ("mail.example.fr" gives "fr.example.mail"), the prefix of a
+ *    reverse-DNS identifier (Apple's PayloadIdentifier).
+ *  - SV_SLOT_UUID_PROFILE / SV_SLOT_UUID_MAIL: name-based (version 5,
+ *    SHA-1) UUIDs in upper-case text, from SV_ANSWER_UUID_NAMESPACE and
+ *    "profile:" or "mail:" followed by the address with its local part's
+ *    ASCII letters lower-cased: the same address always gives the same
+ *    UUIDs (a re-installed Apple profile replaces the old one), different
+ *    addresses or roles give different ones. They need an address: filling
+ *    them without one is SV_EINVAL.
  */
 enum sv_slot {
 	SV_SLOT_NONE = -1,
@@ -31,7 +41,18 @@ enum sv_slot {
 	SV_SLOT_EMAILADDRESS,
 	SV_SLOT_EMAILLOCALPART,
 	SV_SLOT_EMAILDOMAIN,
+	SV_SLOT_DOMAIN_REVERSED,
+	SV_SLOT_UUID_PROFILE,
+	SV_SLOT_UUID_MAIL,
+	SV_SLOT_COUNT
 };
+
+/*
+ * Namespace of the name-based UUID slots. Fixed forever: changing it
+ * changes every UUID, so profiles installed before would be duplicated
+ * instead of replaced.
+ */
+#define SV_ANSWER_UUID_NAMESPACE "3f0b7c52-8d1e-4a6b-9c2f-5e7a1d4b8c60"
 
 /* How slot values are escaped. */
 enum sv_escape {
@@ -69,9 +90,9 @@ void sv_answer_destroy(struct sv_answer *a);
  * SV_ENOMEM (out is then empty, see sv_buf), or SV_EINVAL (out emptied too)
  * when an address part holds a control byte other than tab or newline,
  * which XML cannot carry (addresses are validated upstream, so this is a
- * caller's bug). When f->address is set but f->local is NULL, the local
- * part is taken as the address up to its last '@'. Thread-safe: a is read
- * only.
+ * caller's bug), or when a UUID slot has no address or one over 254
+ * bytes. When f->address is set but f->local is NULL, the local part is
+ * taken as the address up to its last '@'. Thread-safe: a is read only.
  */
 int sv_answer_fill(const struct sv_answer *a, const struct sv_answer_facts *f,
 	struct sv_buf *out);

@@ -2,11 +2,15 @@
 #ifndef SUIVANT_CLI_H
 #define SUIVANT_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
 #include "snapshot.h"
+#include "store.h"
 
 /*
  * Command entry points, one file each (src/cli_<command>.c), dispatched by
@@ -14,10 +18,16 @@
  * data on stdout and diagnostics on stderr as "suivant: <cmd>: <msg>", and
  * returns a <sysexits.h> code.
  */
+int sv_cli_check(int argc, char **argv);
+int sv_cli_dns(int argc, char **argv);
+int sv_cli_domain(int argc, char **argv);
+int sv_cli_export(int argc, char **argv);
 int sv_cli_import(int argc, char **argv);
 int sv_cli_init(int argc, char **argv);
 int sv_cli_lookup(int argc, char **argv);
+int sv_cli_provider(int argc, char **argv);
 int sv_cli_serve(int argc, char **argv);
+int sv_cli_server(int argc, char **argv);
 
 /* Shared by the commands (cli_common.c). */
 
@@ -34,6 +44,9 @@ void sv_cli_error(const char *cmd, const char *fmt, ...)
  * An existing file is left alone.
  */
 int sv_cli_ensure_db(const char *path, bool *created, struct sv_err *err);
+/* The same, with the bundled data only when bundled (init --empty). */
+int sv_cli_create_db(const char *path, bool bundled, bool *created,
+	struct sv_err *err);
 
 /*
  * Opens path read-only, loads every provider and builds a snapshot
@@ -42,5 +55,129 @@ int sv_cli_ensure_db(const char *path, bool *created, struct sv_err *err);
  */
 struct sv_snapshot *sv_cli_load_snapshot(const char *path,
 	uint64_t generation, struct sv_err *err);
+
+/* ---- Option parsing, shared by the commands (cli_common.c) ---- */
+
+/* What every command's options may set; see sv_cli_getopt. */
+struct sv_cli_opts {
+	const char *db; /* --db FILE (borrowed from argv); default
+	                 * SV_CONFIG_DEFAULT_DB */
+	bool json;      /* --json, when the command takes it */
+};
+
+/* The most options one command may declare (extra in sv_cli_getopt). */
+#define SV_CLI_MAX_OPTIONS 48
+
+/*
+ * getopt_long over argv (argv[0] is the command or verb) with the shared
+ * options, --db FILE and -h/--help, plus --json when accept_json, plus
+ * the command's own (extra: an array ending with a zeroed entry, may be
+ * NULL; flag must be NULL and val >= 256). Each of the command's options
+ * is handed to on_opt(val, optarg, ctx) in argv order; on_opt returns
+ * EX_OK to go on, or prints its own diagnostic and returns the exit
+ * code. Returns -1 when parsing succeeded, *first being the index of the
+ * first positional argument (options and arguments may be mixed);
+ * otherwise the exit code to return at once: EX_OK after --help (usage
+ * on stdout), EX_USAGE after an unknown or incomplete option (usage on
+ * stderr), or on_opt's code.
+ */
+int sv_cli_getopt(int argc, char **argv, const char *usage,
+	bool accept_json, const struct option *extra,
+	int (*on_opt)(int val, const char *arg, void *ctx), void *ctx,
+	struct sv_cli_opts *opts, int *first);
+
+/* A verb of a command group: `suivant provider add ...`. */
+struct sv_cli_verb {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the verb */
+};
+
+/*
+ * Runs the verb argv[1] of the command group argv[0]. "--help", "-h" and
+ * "help" print usage on stdout (EX_OK); a missing or unknown verb prints
+ * a diagnostic and usage on stderr (EX_USAGE).
+ */
+int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
+	size_t n_verbs, const char *usage);
+
+/*
+ * The database a command works on: opened in mode, *out set, EX_OK; or
+ * an error printed as cmd's and its exit code (EX_NOINPUT for a missing
+ * file: nothing is created).
+ */
+int sv_cli_open_store(const char *cmd, const char *path,
+	enum sv_store_mode mode, struct sv_store **out);
+
+/* ---- Arguments ---- */
+
+/* Room for a domain row: "*." + SV_DOMAIN_MAX + NUL. */
+#define SV_CLI_DOMAIN_ROW_MAX (2 + 253 + 1)
+
+/*
+ * A domain row from the command line: "*", "*.NAME" or "NAME", each NAME
+ * through sv_domain_normalize (lower case, trailing dot removed,
+ * internationalised names as A-labels). what names the argument in the
+ * message ("DOMAIN", "--domain"). SV_EINVAL with the reason.
+ */
+int sv_cli_domain_row(const char *s, const char *what, char *out,
+	size_t outsz, struct sv_err *err);
+
+/* A provider id: a host name, normalised as sv_domain_normalize does. */
+int sv_cli_provider_id(const char *s, const char *what, char *out,
+	size_t outsz, struct sv_err *err);
+
+/* A decimal integer in lo..hi, whole string, no sign games. */
+int sv_cli_int(const char *s, long long lo, long long hi, long long *out);
+
+/* ---- Output ---- */
+
+/*
+ * Prints v (a jansson value, whose reference is taken over, may be NULL
+ * after an allocation failure while building it) as indented JSON and a
+ * newline on stdout. Returns an exit code (EX_OSERR for NULL or a failed
+ * dump, EX_IOERR when stdout fails), printing cmd's diagnostic.
+ */
+struct json_t;
+int sv_cli_print_json(const char *cmd, struct json_t *v);
+
+/*
+ * A server as `server list --json` shows it: id, provider, type, host,
+ * port, socket, auth (array), username, priority, domain (null = every
+ * domain of the provider), url for URL-based servers. A new reference,
+ * or NULL on allocation failure (cli_server.c).
+ */
+struct json_t *sv_cli_server_json(const char *provider_id,
+	const struct sv_server *s);
+
+/*
+ * Appends s to a `server list` table: ID, PROVIDER (left out when
+ * provider_id is NULL), TYPE, HOST, PORT, SOCKET, AUTH, USERNAME,
+ * PRIORITY, DOMAIN ("*all*" when not bound to one) (cli_server.c).
+ */
+struct sv_cli_table;
+void sv_cli_table_add_server(struct sv_cli_table *t,
+	const char *provider_id, const struct sv_server *s);
+
+/* cli_provider_show.c: prints pv for `provider show`; an exit code. */
+int sv_cli_provider_show_print(const struct sv_provider *pv, bool json);
+
+/*
+ * A table printed with aligned columns: cells are padded to the widest of
+ * their column (counted in UTF-8 code points), two spaces apart, no
+ * trailing blanks. The first row added is the header.
+ */
+struct sv_cli_table {
+	size_t n_cols;
+	char **cells;      /* owned: n_rows * n_cols owned strings */
+	size_t n_rows, cap;
+	bool failed;       /* an allocation failed; print reports it */
+};
+
+void sv_cli_table_init(struct sv_cli_table *t, size_t n_cols);
+/* Appends a row of n_cols cells (copied; NULL shows as "-"). */
+void sv_cli_table_add(struct sv_cli_table *t, const char *const *cells);
+/* Prints the rows to f; SV_ENOMEM when an add failed, SV_EIO. */
+int sv_cli_table_print(const struct sv_cli_table *t, FILE *f);
+void sv_cli_table_finish(struct sv_cli_table *t);
 
 #endif

@@ -28,6 +28,8 @@
 #define SV_CONFIG_MIN_CONN_MEMORY (8 * 1024)
 #define SV_CONFIG_MAX_CONN_MEMORY (1024 * 1024)
 
+struct sv_sign_cms;
+
 struct sv_config {
 	const char *db_path;      /* borrowed (argv); default SV_CONFIG_DEFAULT_DB */
 	const char *listen[SV_CONFIG_MAX_LISTEN]; /* borrowed "ADDR:PORT" */
@@ -37,6 +39,13 @@ struct sv_config {
 	unsigned per_ip_limit;    /* connections per client address */
 	unsigned timeout_s;       /* idle connection timeout, seconds */
 	size_t conn_memory;       /* per-connection memory (headers), bytes */
+	const char *sign_cert;    /* borrowed; certificate that signs Apple
+	                           * profiles; NULL = profiles unsigned */
+	const char *sign_key;     /* borrowed; its key (with sign_cert only) */
+	const char *sign_chain;   /* borrowed; intermediates, or NULL */
+	struct sv_sign_cms *signer; /* borrowed; loaded from the three paths
+	                           * by `serve` before sv_http_start and freed
+	                           * after sv_http_stop; NULL = unsigned */
 };
 
 /* Sets every field to its default. Cannot fail. */
@@ -46,7 +55,8 @@ void sv_config_init(struct sv_config *cfg);
  * Checks every field against its bounds (threads <= SV_CONFIG_MAX_THREADS,
  * limits >= 1, per-IP limit <= connection limit, timeout 1..3600 s, memory
  * in SV_CONFIG_MIN_CONN_MEMORY..SV_CONFIG_MAX_CONN_MEMORY, every listen
- * address parses). Returns SV_OK, or SV_EINVAL with every problem found,
+ * address parses, sign_cert and sign_key given together, sign_chain only
+ * with them). Returns SV_OK, or SV_EINVAL with every problem found,
  * separated by "; ", in err (truncated to one line if need be).
  */
 int sv_config_check(const struct sv_config *cfg, struct sv_err *err);

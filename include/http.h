@@ -14,8 +14,15 @@
  *   GET|HEAD /mail/config-v1.1.xml[?emailaddress=ADDR]
  *   GET|HEAD /.well-known/autoconfig/mail/config-v1.1.xml[?emailaddress=]
  *   GET|HEAD /v1.1/DOMAIN
+ *   GET|HEAD /  (the Apple profile page)
+ *   GET|HEAD /email.mobileconfig?email=ADDR, /mobileconfig[/]?emailaddress=
+ *            (Apple profile, CMS-signed when cfg->signer is set)
+ *   POST|GET|HEAD /autodiscover/autodiscover.xml  (Autodiscover v1, body
+ *            read up to SV_HTTP_MAX_BODY, never logged)
+ *   GET|HEAD /autodiscover/autodiscover.json?Email=ADDR&Protocol=P,
+ *            /autodiscover/autodiscover.json/v1.0/ADDR?Protocol=P (v2)
  * (paths matched without regard to letter case; methods other than GET
- * and HEAD get 405, other paths 404). Answers come from the snapshot held
+ * and HEAD, and POST where listed, get 405, other paths 404). Answers come from the snapshot held
  * by the holder; no SQL, no rendering per request. One access line per
  * request goes to the log (method, path without query, status, domain:
  * never the query nor the address).
@@ -39,7 +46,8 @@ struct sv_http;
  * Binds every cfg->listen address (or the default) and starts serving from
  * h, which must outlive the server. One libmicrohttpd daemon per address,
  * each with an internal epoll thread pool of cfg->threads (0 = online
- * CPUs). cfg is read during the call only. Returns NULL with err set when
+ * CPUs). cfg is read during the call only, but for cfg->signer (may be
+ * NULL), which is borrowed and must outlive the server. Returns NULL with err set when
  * an address is invalid or cannot be bound (nothing is left running).
  * Dual to sv_http_stop().
  */

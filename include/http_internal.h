@@ -19,7 +19,9 @@
 #include <microhttpd.h>
 
 #include "address.h"
+#include "buf.h"
 #include "http.h"
+#include "sign_cms.h"
 #include "snapshot.h"
 
 #define SV_HTTP_XSTR(x) #x
@@ -31,6 +33,7 @@ enum sv_http_fixed_id {
 	SV_HTTP_FIXED_NOT_FOUND,    /* 404, unknown path */
 	SV_HTTP_FIXED_NO_CONFIG,    /* 404, unknown domain */
 	SV_HTTP_FIXED_NOT_ALLOWED,  /* 405 + Allow: GET, HEAD */
+	SV_HTTP_FIXED_NOT_ALLOWED_POST, /* 405 + Allow: GET, HEAD, POST */
 	SV_HTTP_FIXED_TOO_LARGE,    /* 413 */
 	SV_HTTP_FIXED_URI_TOO_LONG, /* 414 */
 	SV_HTTP_FIXED_INTERNAL,     /* 500, details in the log only */
@@ -58,7 +61,11 @@ struct sv_http_req {
 	                            * the query; empty when url_len is over
 	                            * SV_HTTP_MAX_URL */
 	bool started;              /* the access handler has run once */
-	size_t body_len;           /* request body bytes seen (discarded) */
+	size_t body_len;           /* request body bytes seen */
+	struct sv_buf body;        /* a POST's body (at most SV_HTTP_MAX_BODY
+	                            * bytes); other bodies are discarded.
+	                            * Never logged: Autodiscover clients send
+	                            * addresses, and credentials next to them */
 	unsigned status;           /* queued status; 0 = none yet */
 	size_t bytes;              /* queued response body length */
 	char method[16];           /* truncated copy, for the access log */
@@ -74,6 +81,7 @@ struct sv_http_call {
 	const char *arg;  /* decoded path after a prefix route; may hold NUL
 	                   * bytes (a decoded %00): use arg_len */
 	size_t arg_len;
+	struct sv_sign_cms *signer; /* Apple profile signer, or NULL */
 };
 
 typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
@@ -115,5 +123,50 @@ enum sv_http_autoconfig_from {
  * 200 with the compiled answer, 404 for an unknown domain, 500 otherwise.
  */
 enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call);
+
+/* src/http_mobileconfig.c */
+
+/*
+ * GET|HEAD of an Apple profile: the address comes from the query
+ * parameter email or emailaddress (either name; both given must agree).
+ * 200 application/x-apple-aspen-config with Content-Disposition
+ * attachment; filename="<domain>.mobileconfig", CMS-signed when
+ * call->signer is set; 400 for a missing or malformed address, 404 for an
+ * unknown domain, 500 otherwise.
+ */
+enum MHD_Result sv_http_mobileconfig(const struct sv_http_call *call);
+/*
+ * GET|HEAD /: a static HTML page (French and English) with a form that
+ * asks for an address and downloads its profile. No request data in it.
+ */
+enum MHD_Result sv_http_mobileconfig_page(const struct sv_http_call *call);
+
+/* src/http_autodiscover.c */
+
+/* Where the Autodiscover v2 endpoint takes the address from. */
+enum sv_http_autodiscover_from {
+	SV_HTTP_AD_FROM_QUERY, /* ?Email=ADDR */
+	SV_HTTP_AD_FROM_PATH,  /* the path after .../autodiscover.json/v1.0/ */
+};
+
+/*
+ * /autodiscover/autodiscover.xml (Autodiscover v1, "POX"): POST with a
+ * request body (text/xml, application/xml or no Content-Type; 415
+ * otherwise) gets the Outlook settings document (200), or an Error
+ * document: 600 (malformed body, missing address; HTTP 200), 601 (schema
+ * other than Outlook; HTTP 200), 500 (domain not served; HTTP 404), 603
+ * (internal failure; HTTP 500). GET and HEAD get the Error 600 document
+ * (HTTP 200). The body is read from call->r->body and never logged.
+ */
+enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call);
+/*
+ * GET|HEAD /autodiscover/autodiscover.json?Email=ADDR&Protocol=P and
+ * .../autodiscover.json/v1.0/ADDR?Protocol=P (Autodiscover v2): parameter
+ * names in any letter case, P = AutodiscoverV1 (any case) gets 200 JSON
+ * {"Protocol","Url"} naming https://autodiscover.DOMAIN/autodiscover/
+ * autodiscover.xml; another or no P, a missing, repeated or malformed
+ * address: 400 JSON {"ErrorCode","ErrorMessage"}; unknown domain 404 JSON.
+ */
+enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call);
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef SUIVANT_IMPORT_MOZILLA_H
 #define SUIVANT_IMPORT_MOZILLA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -32,6 +33,10 @@ int sv_import_mozilla_file(const char *path, struct sv_provider **out,
 	struct sv_err *err);
 
 /*
+ * A <usernameField/>, <passwordField/> or <loginButton/> with neither id
+ * nor name is kept as an empty id, which the renderers write back as the
+ * bare element (render_mozilla.h).
+ *
  * Notes for both functions. sv_import_mozilla_file also returns
  * SV_ENOTFOUND ("path: No such file or directory") and SV_EIO (read
  * error, or a file that changed while being read). Messages carry a line
@@ -39,5 +44,40 @@ int sv_import_mozilla_file(const char *path, struct sv_provider **out,
  * "name: ..." only. A file of exactly SV_IMPORT_MAX_FILE bytes is accepted.
  * Thread-safe (no shared state) once xmlInitParser() has run.
  */
+
+/*
+ * Options of the _ex variants (NULL options = all false, as above).
+ *
+ * repair: fix the typos whose fix is unambiguous instead of refusing the
+ * file, and report each one through on_repair as
+ * "name:line: repaired <what>: 'FROM' -> 'TO'" (one line, no newline).
+ * Without repair each of these stays an error (or, for displayNameShort,
+ * an unknown element that is ignored). The repairs:
+ *  - a known placeholder missing its closing '%' in a hostname, username
+ *    or webmail username ("%EMAILADDRESS" -> "%EMAILADDRESS%"); only the
+ *    full token name counts ("%EMAILADDR" stays an error);
+ *  - an emailProvider id or a domain with upper-case ASCII letters:
+ *    lower-cased (when the result is valid);
+ *  - a domain listed again: the repeat is dropped;
+ *  - a displayShortName over SV_MODEL_MAX_SHORT_NAME characters: dropped
+ *    (a cut name would be a label nobody chose; the element is optional
+ *    and no client relies on it);
+ *  - <displayNameShort> (an ISPDB typo) read as displayShortName when the
+ *    provider has no displayShortName.
+ * on_repair may be NULL; it is called during the import, so a file that
+ * is rejected later may have reported repairs already.
+ */
+struct sv_import_options {
+	bool repair;
+	void (*on_repair)(void *ctx, const char *msg);
+	void *ctx;          /* passed to on_repair */
+};
+
+int sv_import_mozilla_memory_ex(const char *buf, size_t len,
+	const char *name, const struct sv_import_options *opt,
+	struct sv_provider **out, struct sv_err *err);
+int sv_import_mozilla_file_ex(const char *path,
+	const struct sv_import_options *opt, struct sv_provider **out,
+	struct sv_err *err);
 
 #endif

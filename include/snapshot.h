@@ -25,6 +25,9 @@
 
 enum sv_format {
 	SV_FORMAT_AUTOCONFIG, /* Mozilla config-v1.1.xml */
+	SV_FORMAT_MOBILECONFIG, /* Apple .mobileconfig plist (needs an address) */
+	SV_FORMAT_AUTODISCOVER, /* Microsoft Autodiscover v1, Outlook schema
+	                         * (needs an address) */
 	SV_FORMAT_COUNT
 };
 

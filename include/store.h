@@ -104,4 +104,108 @@ int sv_store_data_version(struct sv_store *st, int64_t *out,
 int sv_store_open_rc(const char *path, enum sv_store_mode mode,
 	struct sv_store **out, struct sv_err *err);
 
+/* ---- store_admin.c: the admin commands' reads and mutations ----
+ *
+ * Each mutation loads what it changes, applies the change to the model in
+ * memory, checks the result with sv_provider_validate (the validator the
+ * importer and `suivant check` use) and then writes only the rows that
+ * changed, so server ids stay stable. One exception to the validator: a
+ * provider may be stored without any domain yet (between `provider add`
+ * and its first `domain add`); the snapshot skips it and `suivant check`
+ * reports it. Each call runs in the caller's transaction when one is
+ * open, else in its own BEGIN IMMEDIATE one; on failure nothing of the
+ * call remains. Errors: SV_ENOTFOUND (no such provider, domain or server,
+ * named in err), SV_EEXIST (id or domain already taken, naming the
+ * owner), SV_EINVAL (the validator's message, servers named by their id:
+ * "server 12 (imap): port: ..."; "new server (imap): ..." for one being
+ * added), SV_EBUSY (another writer past the busy timeout), SV_EDB,
+ * SV_ENOMEM. Strings are borrowed for the call.
+ */
+
+/*
+ * Loads the provider id as sv_store_load would (domains, servers sorted
+ * by priority, links, extras). *out is owned: sv_provider_destroy.
+ */
+int sv_store_load_provider(struct sv_store *st, const char *id,
+	struct sv_provider **out, struct sv_err *err);
+
+/*
+ * Loads the provider that owns server id; *idx is the server's index in
+ * (*out)->servers. *out is owned: sv_provider_destroy.
+ */
+int sv_store_load_server(struct sv_store *st, int64_t id,
+	struct sv_provider **out, size_t *idx, struct sv_err *err);
+
+/*
+ * The provider that owns domain row name ("x.fr", "*.x.fr", "*"), as an
+ * owned string (sv_free), or SV_ENOTFOUND.
+ */
+int sv_store_domain_owner(struct sv_store *st, const char *name,
+	char **provider_id, struct sv_err *err);
+
+/* What a removal took with it (ON DELETE CASCADE). */
+struct sv_store_removed {
+	int64_t domains;
+	int64_t servers;
+	int64_t links;
+};
+
+/*
+ * Inserts a new provider: pv's id, names, links, webmail, OAuth2, and its
+ * domains and servers if it has any (new server ids). SV_EEXIST when the
+ * id is taken or a domain belongs to another provider.
+ */
+int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
+	struct sv_err *err);
+
+/*
+ * Rewrites the provider-level fields of the stored provider pv->id from
+ * pv: display and short names, links (all replaced), webmail, OAuth2.
+ * pv's domains and servers are ignored: the stored ones are kept, and the
+ * result is validated with them.
+ */
+int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
+	struct sv_err *err);
+
+/* Removes provider id with its domains, servers and links; out may be
+ * NULL. */
+int sv_store_provider_rm(struct sv_store *st, const char *id,
+	struct sv_store_removed *out, struct sv_err *err);
+
+/*
+ * Adds domain row name (already normalised: a lower-case A-label name,
+ * "*.<name>" or "*") to provider_id, after its existing domains.
+ * SV_EEXIST names the owner when the row exists.
+ */
+int sv_store_domain_add(struct sv_store *st, const char *provider_id,
+	const char *name, struct sv_err *err);
+
+/*
+ * Removes domain row name and the servers bound to it; *provider_id (may
+ * be NULL) receives its former owner (sv_free), out (may be NULL) what
+ * went with it.
+ */
+int sv_store_domain_rm(struct sv_store *st, const char *name,
+	char **provider_id, struct sv_store_removed *out, struct sv_err *err);
+
+/*
+ * Adds a copy of s (its id is ignored) to provider_id; *id (may be NULL)
+ * receives the new server's id. A server bound to a domain (s->domain)
+ * needs that domain to be one of the provider's.
+ */
+int sv_store_server_add(struct sv_store *st, const char *provider_id,
+	const struct sv_server *s, int64_t *id, struct sv_err *err);
+
+/*
+ * Replaces the stored server s->id, in its provider, by a copy of s (the
+ * id stays). A server cannot move to another provider.
+ */
+int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
+	struct sv_err *err);
+
+/* Removes server id; *provider_id (may be NULL) receives its former
+ * owner (sv_free). */
+int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
+	struct sv_err *err);
+
 #endif

@@ -149,7 +149,9 @@ static int idn2_failure(int rc, struct sv_err *err) {
 
 int sv_domain_normalize(const char *s, size_t len, char *out, size_t outsz,
 		struct sv_err *err) {
-	assert(out != NULL && outsz >= SV_DOMAIN_MAX + 1);
+	if (outsz < SV_DOMAIN_MAX + 1) {
+		return sv_errf(err, SV_ETOOBIG, "domain: no room for the result");
+	}
 	out[0] = '\0';
 	if (s == NULL || len == 0) {
 		return sv_errf(err, SV_EINVAL, "domain: empty");

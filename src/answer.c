@@ -7,7 +7,8 @@
  * writer's bytes cut into literal runs, with zero-width slots between them.
  * sv_answer_fill() then rebuilds one request's document with memcpy and one
  * small escaping function: no XML writer and no allocation besides the
- * output buffer's own growth.
+ * output buffer's own growth. The UUID slots of Apple profiles hash the
+ * address (one SHA-1 each, on the stack); the others are copies.
  *
  * Cutting needs the writer's output to be complete at the cut: libxml2
  * writes the '>' of a start tag lazily (the next call may still add an
@@ -34,9 +35,13 @@
 #include <string.h>
 
 #include <libxml/xmlmemory.h>
+#include <uuid/uuid.h>
 
 #include "alloc.h"
 #include "answer.h"
+
+/* Longest address a UUID slot accepts (RFC 5321, as address.h). */
+#define UUID_ADDRESS_MAX 254
 
 /* libxml2 allocation failures since sv_answer_xml_memory_setup(). */
 static atomic_ulong xml_alloc_failures;
@@ -123,12 +128,83 @@ static int append_xml_escaped(struct sv_buf *out, const char *s, size_t n) {
 	return sv_buf_append(out, s + run, n - run);
 }
 
+/* The labels of a validated domain, last first: "fr.example.mail". */
+static int append_reversed(struct sv_buf *out, const char *domain) {
+	size_t end = strlen(domain);
+	while (end > 0) {
+		size_t start = end;
+		while (start > 0 && domain[start - 1] != '.') {
+			start--;
+		}
+		int rc = sv_buf_append(out, domain + start, end - start);
+		if (rc == SV_OK && start > 0) {
+			rc = sv_buf_append(out, ".", 1);
+		}
+		if (rc != SV_OK) {
+			return rc;
+		}
+		end = start > 0 ? start - 1 : 0;
+	}
+	return SV_OK;
+}
+
+/*
+ * A name-based UUID for (role, address): SHA-1 over the fixed namespace
+ * and "role:" + the address with the local part's ASCII letters lower-
+ * cased (mail providers treat "Jean" and "jean" as one mailbox, and a
+ * profile for either must replace the other). Computed per request: two
+ * SHA-1 blocks, no allocation.
+ */
+static int append_uuid(struct sv_buf *out, const char *role,
+		const struct sv_answer_facts *f) {
+	if (f->address == NULL) {
+		sv_buf_finish(out);
+		return SV_EINVAL;
+	}
+	size_t rlen = strlen(role), alen = strlen(f->address);
+	char name[sizeof("profile:") + UUID_ADDRESS_MAX];
+	if (alen > UUID_ADDRESS_MAX || rlen + 1 + alen > sizeof(name)) {
+		sv_buf_finish(out);
+		return SV_EINVAL;
+	}
+	memcpy(name, role, rlen);
+	name[rlen] = ':';
+	const char *at = strrchr(f->address, '@');
+	size_t local_len = at != NULL ? (size_t)(at - f->address) : alen;
+	for (size_t i = 0; i < alen; i++) {
+		char c = f->address[i];
+		if (i < local_len && c >= 'A' && c <= 'Z') {
+			c = (char)(c - 'A' + 'a');
+		}
+		name[rlen + 1 + i] = c;
+	}
+	uuid_t ns, id;
+	char text[37];
+	if (uuid_parse(SV_ANSWER_UUID_NAMESPACE, ns) != 0) {
+		assert(!"bad SV_ANSWER_UUID_NAMESPACE");
+		sv_buf_finish(out);
+		return SV_EINVAL;
+	}
+	uuid_generate_sha1(id, ns, name, rlen + 1 + alen);
+	uuid_unparse_upper(id, text);
+	return sv_buf_append(out, text, 36);
+}
+
 /* Appends the value of one slot for the request facts f. */
 static int fill_slot(struct sv_buf *out, enum sv_slot slot,
 		const struct sv_answer_facts *f) {
-	if (slot == SV_SLOT_DOMAIN) {
+	switch (slot) {
+	case SV_SLOT_DOMAIN:
 		/* A validated, normalised LDH name: nothing to escape. */
 		return sv_buf_append_str(out, f->domain);
+	case SV_SLOT_DOMAIN_REVERSED:
+		return append_reversed(out, f->domain);
+	case SV_SLOT_UUID_PROFILE:
+		return append_uuid(out, "profile", f);
+	case SV_SLOT_UUID_MAIL:
+		return append_uuid(out, "mail", f);
+	default:
+		break;
 	}
 	if (f->address == NULL) {
 		/* No address: leave the token for the client to substitute. */
@@ -233,7 +309,7 @@ int sv_answer_builder_slot(struct sv_answer_builder *b, enum sv_slot slot) {
 	if (b->failed != 0) {
 		return -1;
 	}
-	assert(slot >= SV_SLOT_DOMAIN && slot <= SV_SLOT_EMAILDOMAIN);
+	assert(slot >= SV_SLOT_DOMAIN && slot < SV_SLOT_COUNT);
 	/* An empty text node closes a pending start tag ("<domain" + ">"). */
 	if (xmlTextWriterWriteString(b->w, BAD_CAST "") < 0) {
 		b->failed = SV_ENOMEM;

@@ -1,20 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What every command shares: exit codes, error lines, creating the default
- * database and loading a snapshot from a database file.
+ * What every command shares: exit codes, error lines, option parsing and
+ * verb dispatch, argument parsers, JSON and table output, creating the
+ * default database and loading a snapshot from a database file.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "address.h"
+#include "alloc.h"
 #include "bundle.h"
 #include "cli.h"
+#include "config.h"
 #include "log.h"
 #include "store.h"
+#include "utf8.h"
 
 int sv_cli_exit_code(int rc) {
 	switch (rc) {
@@ -53,6 +62,11 @@ static void remove_db_files(const char *path) {
 }
 
 int sv_cli_ensure_db(const char *path, bool *created, struct sv_err *err) {
+	return sv_cli_create_db(path, true, created, err);
+}
+
+int sv_cli_create_db(const char *path, bool bundled, bool *created,
+		struct sv_err *err) {
 	struct stat st;
 	*created = false;
 	if (stat(path, &st) == 0) {
@@ -72,7 +86,7 @@ int sv_cli_ensure_db(const char *path, bool *created, struct sv_err *err) {
 		remove_db_files(tmp);
 		return SV_EDB;
 	}
-	int rc = sv_bundle_install(store, NULL, err);
+	int rc = bundled ? sv_bundle_install(store, NULL, err) : SV_OK;
 	sv_store_close(store);
 	/* link, not rename: never replaces a database that another process
 	 * created meanwhile. */
@@ -106,4 +120,266 @@ struct sv_snapshot *sv_cli_load_snapshot(const char *path,
 		return NULL;
 	}
 	return sv_snapshot_build(pvs, n, generation, NULL, warn_skipped, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Options and verbs                                                  */
+
+enum { OPT_DB = 1, OPT_JSON = 2 };
+
+int sv_cli_getopt(int argc, char **argv, const char *usage,
+		bool accept_json, const struct option *extra,
+		int (*on_opt)(int val, const char *arg, void *ctx), void *ctx,
+		struct sv_cli_opts *opts, int *first) {
+	struct option all[SV_CLI_MAX_OPTIONS + 4];
+	size_t n = 0;
+	all[n++] = (struct option){ "db", required_argument, NULL, OPT_DB };
+	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	if (accept_json) {
+		all[n++] = (struct option){ "json", no_argument, NULL,
+			OPT_JSON };
+	}
+	for (size_t i = 0; extra != NULL && extra[i].name != NULL; i++) {
+		if (i == SV_CLI_MAX_OPTIONS) { /* a programming error */
+			sv_cli_error(argv[0], "too many options");
+			return EX_SOFTWARE;
+		}
+		all[n++] = extra[i];
+	}
+	all[n] = (struct option){ NULL, 0, NULL, 0 };
+	opts->db = SV_CONFIG_DEFAULT_DB;
+	opts->json = false;
+	int c;
+	optind = 0; /* 0: full re-initialisation (GNU), commands may chain */
+	while ((c = getopt_long(argc, argv, "h", all, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB:
+			opts->db = optarg;
+			break;
+		case OPT_JSON:
+			opts->json = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EX_OK;
+		case '?':
+		case ':':
+			fputs(usage, stderr);
+			return EX_USAGE;
+		default: {
+			int rc = on_opt != NULL ? on_opt(c, optarg, ctx)
+				: EX_SOFTWARE;
+			if (rc != EX_OK) {
+				return rc;
+			}
+			break;
+		}
+		}
+	}
+	*first = optind;
+	return -1;
+}
+
+int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
+		size_t n_verbs, const char *usage) {
+	if (argc < 2) {
+		sv_cli_error(argv[0], "missing verb");
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	const char *verb = argv[1];
+	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 ||
+			strcmp(verb, "help") == 0) {
+		fputs(usage, stdout);
+		return EX_OK;
+	}
+	for (size_t i = 0; i < n_verbs; i++) {
+		if (strcmp(verb, verbs[i].name) == 0) {
+			return verbs[i].run(argc - 1, argv + 1);
+		}
+	}
+	char shown[64];
+	sv_cli_error(argv[0], "unknown verb '%s'",
+		sv_log_escape(verb, shown, sizeof(shown)));
+	fputs(usage, stderr);
+	return EX_USAGE;
+}
+
+int sv_cli_open_store(const char *cmd, const char *path,
+		enum sv_store_mode mode, struct sv_store **out) {
+	struct sv_err err = { "" };
+	int rc = sv_store_open_rc(path, mode, out, &err);
+	if (rc != SV_OK) {
+		sv_cli_error(cmd, "%s", err.msg);
+		return rc == SV_ENOTFOUND ? EX_NOINPUT : sv_cli_exit_code(rc);
+	}
+	return EX_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Arguments                                                          */
+
+int sv_cli_domain_row(const char *s, const char *what, char *out,
+		size_t outsz, struct sv_err *err) {
+	struct sv_err why = { "" };
+	if (outsz < SV_CLI_DOMAIN_ROW_MAX) {
+		return sv_errf(err, SV_EINVAL, "%s: no room", what);
+	}
+	if (strcmp(s, "*") == 0) {
+		memcpy(out, "*", 2);
+		return SV_OK;
+	}
+	bool wild = s[0] == '*' && s[1] == '.';
+	const char *name = wild ? s + 2 : s;
+	int rc = sv_domain_normalize(name, strlen(name), out + (wild ? 2 : 0),
+		outsz - 2, &why);
+	if (rc != SV_OK) {
+		char shown[80];
+		return sv_errf(err, SV_EINVAL, "%s: '%s': %s (expected a "
+			"domain name, '*.suffix' or '*')", what,
+			sv_log_escape(s, shown, sizeof(shown)), why.msg);
+	}
+	if (wild) {
+		memcpy(out, "*.", 2);
+	}
+	return SV_OK;
+}
+
+int sv_cli_provider_id(const char *s, const char *what, char *out,
+		size_t outsz, struct sv_err *err) {
+	struct sv_err why = { "" };
+	if (sv_domain_normalize(s, strlen(s), out, outsz, &why) != SV_OK) {
+		char shown[80];
+		return sv_errf(err, SV_EINVAL, "%s: '%s' is not a provider id "
+			"(a host name such as example.net): %s", what,
+			sv_log_escape(s, shown, sizeof(shown)), why.msg);
+	}
+	return SV_OK;
+}
+
+int sv_cli_int(const char *s, long long lo, long long hi, long long *out) {
+	if (s[0] == '\0' || s[0] == ' ' || s[0] == '+' ||
+			(s[0] == '-' && (s[1] < '0' || s[1] > '9'))) {
+		return SV_EINVAL;
+	}
+	errno = 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi) {
+		return SV_EINVAL;
+	}
+	*out = v;
+	return SV_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output                                                             */
+
+int sv_cli_print_json(const char *cmd, struct json_t *v) {
+	char *text = v != NULL ? json_dumps(v, JSON_INDENT(2)) : NULL;
+	json_decref(v);
+	if (text == NULL) {
+		sv_cli_error(cmd, "cannot build the JSON output: out of memory");
+		return EX_OSERR;
+	}
+	int status = EX_OK;
+	if (puts(text) == EOF || fflush(stdout) != 0) {
+		sv_cli_error(cmd, "cannot write the output");
+		status = EX_IOERR;
+	}
+	free(text); /* json_dumps allocates with jansson's malloc */
+	return status;
+}
+
+void sv_cli_table_init(struct sv_cli_table *t, size_t n_cols) {
+	memset(t, 0, sizeof(*t));
+	t->n_cols = n_cols;
+}
+
+void sv_cli_table_add(struct sv_cli_table *t, const char *const *cells) {
+	if (t->failed) {
+		return;
+	}
+	if (t->n_rows == t->cap) {
+		size_t cap = t->cap != 0 ? t->cap * 2 : 16;
+		char **d = sv_reallocarray(t->cells, cap * t->n_cols,
+			sizeof(*d));
+		if (d == NULL) {
+			t->failed = true;
+			return;
+		}
+		t->cells = d;
+		t->cap = cap;
+	}
+	char **row = &t->cells[t->n_rows * t->n_cols];
+	for (size_t i = 0; i < t->n_cols; i++) {
+		row[i] = sv_strdup(cells[i] != NULL ? cells[i] : "-");
+		if (row[i] == NULL) {
+			for (size_t k = 0; k < i; k++) {
+				sv_free(row[k]);
+			}
+			t->failed = true;
+			return;
+		}
+	}
+	t->n_rows++;
+}
+
+/* Display width: code points, as terminals show most text. */
+static size_t text_width(const char *s) {
+	size_t n = strlen(s), w = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = sv_utf8_decode((const unsigned char *)s + i, n - i,
+			&cp);
+		i += k != 0 ? k : 1;
+		w++;
+	}
+	return w;
+}
+
+int sv_cli_table_print(const struct sv_cli_table *t, FILE *f) {
+	if (t->failed) {
+		return SV_ENOMEM;
+	}
+	size_t *width = sv_calloc(t->n_cols != 0 ? t->n_cols : 1,
+		sizeof(*width));
+	if (width == NULL) {
+		return SV_ENOMEM;
+	}
+	for (size_t r = 0; r < t->n_rows; r++) {
+		for (size_t c = 0; c < t->n_cols; c++) {
+			size_t w = text_width(t->cells[r * t->n_cols + c]);
+			width[c] = w > width[c] ? w : width[c];
+		}
+	}
+	int rc = SV_OK;
+	for (size_t r = 0; r < t->n_rows && rc == SV_OK; r++) {
+		for (size_t c = 0; c < t->n_cols; c++) {
+			const char *cell = t->cells[r * t->n_cols + c];
+			bool last = c + 1 == t->n_cols;
+			int pad = last ? 0 : (int)(width[c] - text_width(cell));
+			if (fprintf(f, "%s%*s%s", cell, pad, "",
+					last ? "\n" : "  ") < 0) {
+				rc = SV_EIO;
+				break;
+			}
+		}
+	}
+	sv_free(width);
+	if (rc == SV_OK && fflush(f) != 0) {
+		rc = SV_EIO;
+	}
+	return rc;
+}
+
+void sv_cli_table_finish(struct sv_cli_table *t) {
+	if (t == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < t->n_rows * t->n_cols; i++) {
+		sv_free(t->cells[i]);
+	}
+	sv_free(t->cells);
+	memset(t, 0, sizeof(*t));
 }

@@ -14,29 +14,62 @@
 #include "config.h"
 
 static const char usage[] =
-	"usage: suivant lookup [--db FILE] EMAIL\n"
+	"usage: suivant lookup [--db FILE] [--format FORMAT] EMAIL\n"
 	"\n"
-	"Prints the Mozilla autoconfig document (config-v1.1.xml) that\n"
-	"`suivant serve` sends for EMAIL, placeholders expanded.\n"
+	"Prints the document that `suivant serve` sends for EMAIL,\n"
+	"placeholders expanded.\n"
 	"\n"
-	"  --db FILE   database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
-	"  -h, --help  show this help\n";
+	"  --db FILE        database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
+	"  --format FORMAT  autoconfig: Mozilla config-v1.1.xml (default)\n"
+	"                   mobileconfig: Apple configuration profile (unsigned)\n"
+	"                   autodiscover: Microsoft Autodiscover (POX, Outlook)\n"
+	"  -h, --help       show this help\n";
+
+/* --format values. */
+static const struct {
+	const char *name;
+	enum sv_format format;
+} formats[] = {
+	{ "autoconfig", SV_FORMAT_AUTOCONFIG },
+	{ "mobileconfig", SV_FORMAT_MOBILECONFIG },
+	{ "autodiscover", SV_FORMAT_AUTODISCOVER },
+};
+
+static int parse_format(const char *s, enum sv_format *out) {
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (strcmp(s, formats[i].name) == 0) {
+			*out = formats[i].format;
+			return SV_OK;
+		}
+	}
+	return SV_EINVAL;
+}
 
 #define LOOKUP_MAX_ANSWER (1024 * 1024)
 
 int sv_cli_lookup(int argc, char **argv) {
 	static const struct option options[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = SV_CONFIG_DEFAULT_DB;
+	enum sv_format format = SV_FORMAT_AUTOCONFIG;
 	int c;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
+			break;
+		case 'f':
+			if (parse_format(optarg, &format) != SV_OK) {
+				sv_cli_error("lookup", "--format: unknown format "
+					"'%s' (autoconfig, mobileconfig, "
+					"autodiscover)", optarg);
+				return EX_USAGE;
+			}
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -70,7 +103,7 @@ int sv_cli_lookup(int argc, char **argv) {
 	struct sv_buf out;
 	const char *content_type = NULL;
 	sv_buf_init(&out, LOOKUP_MAX_ANSWER);
-	int rc = sv_snapshot_answer(snap, SV_FORMAT_AUTOCONFIG, &facts, &out,
+	int rc = sv_snapshot_answer(snap, format, &facts, &out,
 		&content_type);
 	int status = EX_OK;
 	if (rc == SV_ENOTFOUND) {

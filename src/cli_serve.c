@@ -17,11 +17,13 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "sign_cms.h"
 #include "store.h"
 
 static const char usage[] =
@@ -37,6 +39,9 @@ static const char usage[] =
 	"                       " SV_CONFIG_DEFAULT_LISTEN "; [::1]:PORT for IPv6, "
 	"port 0 = any free port)\n"
 	"  --threads N          worker threads per listener (default: cores)\n"
+	"  --sign-cert FILE     sign Apple profiles with this certificate (PEM)\n"
+	"  --sign-key FILE      its private key (PEM, unencrypted; not a TLS key)\n"
+	"  --sign-chain FILE    intermediate certificates to include (PEM)\n"
 	"  --check              load the data, report problems, and exit\n"
 	"  -v, --verbose        debug logging\n"
 	"  -h, --help           show this help\n"
@@ -130,6 +135,37 @@ static int parse_threads(const char *s, unsigned *out) {
 	return SV_OK;
 }
 
+/*
+ * Loads the Apple profile signer named by cfg into cfg->signer. A file
+ * that cannot be read is EX_NOINPUT, one that is not what it should be
+ * EX_DATAERR. An expired certificate only warns: devices then show the
+ * profile as unsigned, which is no reason to stop serving it.
+ */
+static int load_signer(struct sv_config *cfg) {
+	struct sv_err err = { "" };
+	cfg->signer = sv_sign_cms_create(cfg->sign_cert, cfg->sign_key,
+		cfg->sign_chain, &err);
+	if (cfg->signer == NULL) {
+		sv_cli_error("serve", "%s", err.msg);
+		bool readable = access(cfg->sign_cert, R_OK) == 0 &&
+			access(cfg->sign_key, R_OK) == 0 &&
+			(cfg->sign_chain == NULL ||
+				access(cfg->sign_chain, R_OK) == 0);
+		return readable ? EX_DATAERR : EX_NOINPUT;
+	}
+	time_t expires = sv_sign_cms_expires(cfg->signer);
+	if (expires != (time_t)-1 && expires < time(NULL)) {
+		sv_log_warnx("sign-cert: %s: the certificate has expired: "
+			"devices will show profiles as unsigned",
+			cfg->sign_cert);
+	}
+	char subject[256];
+	sv_log_escape(sv_sign_cms_subject(cfg->signer), subject,
+		sizeof(subject));
+	sv_log_info("signing Apple profiles as %s", subject);
+	return EX_OK;
+}
+
 /* Serves until SIGINT or SIGTERM; SIGHUP forces a reload. */
 static int serve_loop(struct sv_snapshot_holder *h, const char *db,
 		const sigset_t *signals, uint64_t *generation) {
@@ -159,6 +195,9 @@ int sv_cli_serve(int argc, char **argv) {
 		{ "db", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "sign-cert", required_argument, NULL, 'C' },
+		{ "sign-key", required_argument, NULL, 'K' },
+		{ "sign-chain", required_argument, NULL, 'H' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -189,6 +228,15 @@ int sv_cli_serve(int argc, char **argv) {
 				return EX_USAGE;
 			}
 			break;
+		case 'C':
+			cfg.sign_cert = optarg;
+			break;
+		case 'K':
+			cfg.sign_key = optarg;
+			break;
+		case 'H':
+			cfg.sign_chain = optarg;
+			break;
 		case 'n':
 			check_only = true;
 			break;
@@ -212,11 +260,18 @@ int sv_cli_serve(int argc, char **argv) {
 		sv_cli_error("serve", "%s", err.msg);
 		return EX_USAGE;
 	}
+	if (cfg.sign_cert != NULL) {
+		int st = load_signer(&cfg);
+		if (st != EX_OK) {
+			return st;
+		}
+	}
 	bool created = false;
 	int rc = sv_cli_ensure_db(cfg.db_path, &created, &err);
 	if (rc != SV_OK) {
 		sv_cli_error("serve", "cannot create %s: %s", cfg.db_path,
 			err.msg);
+		sv_sign_cms_destroy(cfg.signer);
 		return EX_CANTCREAT;
 	}
 	if (created) {
@@ -227,6 +282,7 @@ int sv_cli_serve(int argc, char **argv) {
 		generation, &err);
 	if (snap == NULL) {
 		sv_cli_error("serve", "%s", err.msg);
+		sv_sign_cms_destroy(cfg.signer);
 		return EX_NOINPUT;
 	}
 	sv_log_info("loaded %s: %zu providers, %zu domains", cfg.db_path,
@@ -234,6 +290,7 @@ int sv_cli_serve(int argc, char **argv) {
 		sv_snapshot_domain_count(snap));
 	if (check_only) {
 		sv_snapshot_release(snap);
+		sv_sign_cms_destroy(cfg.signer);
 		return EX_OK;
 	}
 	/* Block the signals we wait for before any thread exists, so every
@@ -249,6 +306,7 @@ int sv_cli_serve(int argc, char **argv) {
 	struct sv_snapshot_holder holder;
 	if (sv_snapshot_holder_init(&holder) != SV_OK) {
 		sv_snapshot_release(snap);
+		sv_sign_cms_destroy(cfg.signer);
 		sv_cli_error("serve", "cannot initialise the snapshot holder");
 		return EX_OSERR;
 	}
@@ -257,6 +315,7 @@ int sv_cli_serve(int argc, char **argv) {
 	if (http == NULL) {
 		sv_cli_error("serve", "%s", err.msg);
 		sv_snapshot_holder_finish(&holder);
+		sv_sign_cms_destroy(cfg.signer);
 		return EX_UNAVAILABLE;
 	}
 	for (size_t i = 0; i < sv_http_listener_count(http); i++) {
@@ -266,5 +325,6 @@ int sv_cli_serve(int argc, char **argv) {
 	int status = serve_loop(&holder, cfg.db_path, &signals, &generation);
 	sv_http_stop(http);
 	sv_snapshot_holder_finish(&holder);
+	sv_sign_cms_destroy(cfg.signer); /* no request can sign any more */
 	return status;
 }

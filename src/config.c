@@ -117,6 +117,12 @@ int sv_config_check(const struct sv_config *cfg, struct sv_err *err) {
 			cfg->conn_memory, SV_CONFIG_MIN_CONN_MEMORY,
 			SV_CONFIG_MAX_CONN_MEMORY);
 	}
+	if ((cfg->sign_cert == NULL) != (cfg->sign_key == NULL)) {
+		problem(&p, "signing: --sign-cert and --sign-key go together");
+	}
+	if (cfg->sign_chain != NULL && cfg->sign_cert == NULL) {
+		problem(&p, "signing: --sign-chain needs --sign-cert");
+	}
 	return p.n == 0 ? SV_OK : SV_EINVAL;
 }
 

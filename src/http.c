@@ -13,10 +13,11 @@
  *  - on_request, first call (headers only): 414 for an overlong URL, 413
  *    for a declared body over SV_HTTP_MAX_BODY, else takes a snapshot
  *    reference (503 if none was published) and waits for the rest.
- *  - on_request, next calls: body chunks are counted and dropped (none of
- *    our endpoints reads a body); a chunked body that outgrows the cap
- *    drops the connection, as MHD 0.9.75 accepts a response only on the
- *    first call or after the whole request.
+ *  - on_request, next calls: body chunks are counted; a POST's are kept
+ *    in r->body (Autodiscover reads it; it is never logged), others are
+ *    dropped; a chunked body that outgrows the cap drops the connection,
+ *    as MHD 0.9.75 accepts a response only on the first call or after
+ *    the whole request.
  *  - on_request, last call: routes and queues exactly one response.
  *  - on_completed: logs one access line, releases the snapshot reference
  *    (held until here so that answer bytes stay valid while MHD sends
@@ -40,9 +41,11 @@
 
 #define TEXT_PLAIN "text/plain; charset=utf-8"
 #define ALLOWED_METHODS "GET, HEAD"
+#define ALLOWED_METHODS_POST "GET, HEAD, POST"
 
 struct sv_http {
 	struct sv_snapshot_holder *holder; /* borrowed; outlives the server */
+	struct sv_sign_cms *signer;        /* borrowed (cfg); may be NULL */
 	struct sv_http_fixed fixed[SV_HTTP_FIXED_COUNT]; /* owned responses */
 	struct MHD_Daemon *daemons[SV_CONFIG_MAX_LISTEN]; /* owned */
 	uint16_t ports[SV_CONFIG_MAX_LISTEN];
@@ -69,7 +72,28 @@ static const struct route routes[] = {
 	{ "/.well-known/autoconfig/mail/config-v1.1.xml", MATCH_EXACT,
 		sv_http_autoconfig, SV_HTTP_FROM_HOST_RETRY },
 	{ "/v1.1/", MATCH_PREFIX, sv_http_autoconfig, SV_HTTP_FROM_PATH },
+	{ "/autodiscover/autodiscover.xml", MATCH_EXACT, sv_http_autodiscover,
+		0 },
+	{ "/autodiscover/autodiscover.json", MATCH_EXACT,
+		sv_http_autodiscover_json, SV_HTTP_AD_FROM_QUERY },
+	{ "/autodiscover/autodiscover.json/v1.0/", MATCH_PREFIX,
+		sv_http_autodiscover_json, SV_HTTP_AD_FROM_PATH },
+	{ "/", MATCH_EXACT, sv_http_mobileconfig_page, 0 },
+	{ "/email.mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0 },
+	{ "/mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0 },
+	{ "/mobileconfig/", MATCH_EXACT, sv_http_mobileconfig, 0 },
 };
+
+/* Routes that take POST too (ALLOWED_METHODS_POST): Autodiscover v1. */
+static bool route_takes_post(const struct route *rt) {
+	return rt->handler == sv_http_autodiscover;
+}
+
+/* Prefix routes whose remainder is an address, kept out of the log. */
+static bool route_arg_is_private(const struct route *rt) {
+	return rt->handler == sv_http_autodiscover_json &&
+		rt->match == MATCH_PREFIX;
+}
 
 /* Body, status and extra header of each fixed response. */
 static const struct {
@@ -83,6 +107,8 @@ static const struct {
 		"no configuration for this domain\n", NULL, NULL },
 	[SV_HTTP_FIXED_NOT_ALLOWED] = { 405, "method not allowed\n",
 		MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS },
+	[SV_HTTP_FIXED_NOT_ALLOWED_POST] = { 405, "method not allowed\n",
+		MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS_POST },
 	[SV_HTTP_FIXED_TOO_LARGE] = { 413, "request body too large\n",
 		NULL, NULL },
 	[SV_HTTP_FIXED_URI_TOO_LONG] = { 414, "URI too long\n", NULL, NULL },
@@ -269,9 +295,21 @@ static enum MHD_Result route(struct sv_http_call *call, const char *method) {
 	if (rt == NULL) {
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_NOT_FOUND);
 	}
+	if (route_arg_is_private(rt)) { /* log the prefix and a '*' only */
+		size_t n = strlen(rt->path);
+		n = n < SV_HTTP_MAX_URL ? n : SV_HTTP_MAX_URL - 1;
+		memcpy(call->r->path, rt->path, n);
+		call->r->path[n++] = '*';
+		call->r->path[n] = '\0';
+		call->r->path_len = n;
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-			strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_NOT_ALLOWED);
+			strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
+			!(route_takes_post(rt) &&
+				strcmp(method, MHD_HTTP_METHOD_POST) == 0)) {
+		return sv_http_queue_fixed(call, route_takes_post(rt) ?
+			SV_HTTP_FIXED_NOT_ALLOWED_POST :
+			SV_HTTP_FIXED_NOT_ALLOWED);
 	}
 	call->variant = rt->variant;
 	return rt->handler(call); /* HEAD is GET: MHD drops the body */
@@ -307,11 +345,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	struct sv_http_req *r = *req_cls;
 	(void)url; /* decoded by MHD, cut at a %00: we route on r->path */
 	(void)version;
-	(void)data;
 	if (r == NULL) { /* on_uri() ran out of memory */
 		return MHD_NO;
 	}
-	struct sv_http_call call = { .c = c, .r = r, .fixed = srv->fixed };
+	struct sv_http_call call = { .c = c, .r = r, .fixed = srv->fixed,
+		.signer = srv->signer };
 	if (!r->started) { /* first call: headers only */
 		r->started = true;
 		size_t mlen = strlen(method);
@@ -332,11 +370,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			return sv_http_queue_fixed(&call,
 				SV_HTTP_FIXED_UNAVAILABLE);
 		}
+		/* max counts the NUL: SV_HTTP_MAX_BODY bytes fit */
+		sv_buf_init(&r->body, SV_HTTP_MAX_BODY + 1);
 		return MHD_YES;
 	}
-	if (*size != 0) { /* a body chunk: counted, capped, dropped */
+	if (*size != 0) { /* a body chunk: counted, capped, kept if POST */
 		if (*size > SV_HTTP_MAX_BODY - r->body_len) {
 			return MHD_NO; /* chunked body over the cap */
+		}
+		if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
+				sv_buf_append(&r->body, data, *size) != SV_OK) {
+			return MHD_NO; /* out of memory */
 		}
 		r->body_len += *size;
 		*size = 0;
@@ -424,6 +468,7 @@ static void on_completed(void *cls, struct MHD_Connection *c,
 	}
 	*req_cls = NULL;
 	log_access(r, toe);
+	sv_buf_finish(&r->body);
 	sv_snapshot_release(r->snap);
 	sv_free(r);
 }
@@ -510,6 +555,7 @@ struct sv_http *sv_http_start(const struct sv_config *cfg,
 		return NULL;
 	}
 	srv->holder = h;
+	srv->signer = cfg->signer;
 	if (fixed_create(srv->fixed, err) != SV_OK) {
 		goto fail;
 	}

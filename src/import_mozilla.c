@@ -20,6 +20,11 @@
  * in document order, incoming and outgoing interleaved as written.
  * Finally sv_provider_validate checks what the model requires.
  *
+ * With the repair option (import_mozilla.h lists the cases) a few typos
+ * whose fix is unambiguous are fixed where they are read, each reported
+ * through the caller's callback with the element's line; everything else
+ * stays as strict as without it.
+ *
  * Ownership: the provider under construction is owned by struct imp until
  * it is handed to the caller; strings are copied out of the libxml2 tree
  * with alloc.h, so the tree is freed before returning on every path. No
@@ -53,7 +58,10 @@ struct imp {
 	const char *name;        /* borrowed: the file name for messages */
 	struct sv_err *err;      /* borrowed; may be NULL */
 	struct sv_provider *pv;  /* owned until handed to the caller */
+	const struct sv_import_options *opt; /* borrowed; never NULL */
 };
+
+static const struct sv_import_options no_options = { .repair = false };
 
 /* ------------------------------------------------------------------ */
 /* Messages */
@@ -77,6 +85,23 @@ static int fail(const struct imp *im, long line, int rc, const char *fmt,
 
 static int oom(const struct imp *im) {
 	return sv_errf(im->err, SV_ENOMEM, "%s: out of memory", im->name);
+}
+
+/* Reports one repair as "name:line: repaired <message>". */
+__attribute__((format(printf, 3, 4)))
+static void repaired(const struct imp *im, long line, const char *fmt, ...) {
+	if (im->opt->on_repair == NULL) {
+		return;
+	}
+	char what[SV_ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	char msg[SV_ERR_MSG_MAX + 64];
+	snprintf(msg, sizeof(msg), "%s:%ld: repaired %s", im->name, line,
+		what);
+	im->opt->on_repair(im->opt->ctx, msg);
 }
 
 /*
@@ -226,7 +251,7 @@ static int parse_bool(const struct imp *im, const xmlNode *n,
 		return fail(im, line_of(n), SV_EINVAL, "duplicate <%s>",
 			elem_name(n));
 	}
-	char *s;
+	char *s = NULL;
 	int rc = text_of(im, n, &s);
 	if (rc != SV_OK) {
 		return rc;
@@ -291,7 +316,7 @@ static int parse_number(const struct imp *im, const xmlNode *n,
 		return fail(im, line_of(n), SV_EINVAL, "duplicate <%s>",
 			elem_name(n));
 	}
-	char *s;
+	char *s = NULL;
 	int rc = attr != NULL ? attr_of(im, n, attr, true, &s) :
 		text_of(im, n, &s);
 	if (rc != SV_OK) {
@@ -337,9 +362,105 @@ static int map_pop3(const struct imp *im, const xmlNode *pop3,
 	return rc;
 }
 
-/* The template check, with the element's line in the message. */
+/*
+ * The length of the known token name (without its '%' signs) that starts
+ * at p and is not followed by its closing '%' nor by more of a token
+ * name, or 0. Such a run, after a '%', is a placeholder missing its end.
+ */
+static size_t unterminated_token(const char *p) {
+	for (int t = 0; t < SV_TOKEN_COUNT; t++) {
+		const char *name = sv_token_text((enum sv_token)t) + 1;
+		size_t len = strlen(name) - 1; /* without the closing '%' */
+		if (strncmp(p, name, len) != 0) {
+			continue;
+		}
+		char next = p[len]; /* p holds at least len bytes + NUL */
+		if (next != '%' && !(next >= 'A' && next <= 'Z') &&
+				!(next >= '0' && next <= '9') && next != '_') {
+			return len;
+		}
+	}
+	return 0;
+}
+
+/* The length of the complete token ("%EMAILDOMAIN%") at p, or 0. */
+static size_t token_len(const char *p) {
+	for (int t = 0; t < SV_TOKEN_COUNT; t++) {
+		const char *tok = sv_token_text((enum sv_token)t);
+		size_t len = strlen(tok);
+		if (strncmp(p, tok, len) == 0) {
+			return len;
+		}
+	}
+	return 0;
+}
+
+/*
+ * With the repair option: closes every known placeholder that misses its
+ * closing '%' in the template *tpl of element n ("%EMAILADDRESS" ->
+ * "%EMAILADDRESS%"), replacing *tpl and reporting the repair. Complete
+ * tokens are copied whole, so "%EMAILLOCALPART%%%EMAILDOMAIN%" is left
+ * alone. Returns SV_OK or SV_ENOMEM.
+ */
+static int repair_template(const struct imp *im, const xmlNode *n,
+		char **tpl) {
+	const char *s = *tpl;
+	size_t pct = 0; /* each '%' adds at most one byte */
+	for (const char *p = strchr(s, '%'); p != NULL; p = strchr(p + 1, '%')) {
+		pct++;
+	}
+	if (pct == 0) {
+		return SV_OK;
+	}
+	char *fixed = sv_malloc(strlen(s) + pct + 1);
+	if (fixed == NULL) {
+		return oom(im);
+	}
+	size_t at = 0;
+	bool changed = false;
+	for (const char *p = s; *p != '\0';) {
+		size_t k = *p == '%' ? token_len(p) : 0;
+		size_t len = *p == '%' && k == 0 ? unterminated_token(p + 1) : 0;
+		if (k > 0) {
+			memcpy(fixed + at, p, k);
+			at += k;
+			p += k;
+		} else if (len > 0) {
+			memcpy(fixed + at, p, len + 1);
+			at += len + 1;
+			p += len + 1;
+			fixed[at++] = '%';
+			changed = true;
+		} else {
+			fixed[at++] = *p++;
+		}
+	}
+	fixed[at] = '\0';
+	if (!changed) {
+		sv_free(fixed);
+		return SV_OK;
+	}
+	char q1[QUOTE_MAX + 4], q2[QUOTE_MAX + 4];
+	repaired(im, line_of(n), "%s: placeholder without its closing '%%': "
+		"'%s' -> '%s'", elem_name(n), quote(s, q1), quote(fixed, q2));
+	sv_free(*tpl);
+	*tpl = fixed;
+	return SV_OK;
+}
+
+/*
+ * The template check, with the element's line in the message; with the
+ * repair option, unterminated placeholders in *tpl are closed first.
+ */
 static int check_template(const struct imp *im, const xmlNode *n,
-		const char *tpl, bool hostname) {
+		char **tpl_io, bool hostname) {
+	if (im->opt->repair) {
+		int rc = repair_template(im, n, tpl_io);
+		if (rc != SV_OK) {
+			return rc;
+		}
+	}
+	const char *tpl = *tpl_io;
 	struct sv_err e = { .msg = "" };
 	int rc = hostname ? sv_placeholder_validate_hostname(tpl, &e) :
 		sv_placeholder_validate(tpl, &e);
@@ -351,7 +472,7 @@ static int check_template(const struct imp *im, const xmlNode *n,
 
 static int add_auth(const struct imp *im, const xmlNode *n,
 		struct sv_server *s) {
-	char *v;
+	char *v = NULL;
 	int rc = text_of(im, n, &v);
 	if (rc != SV_OK) {
 		return rc;
@@ -381,7 +502,7 @@ static int map_server_child(const struct imp *im, const xmlNode *c,
 		if ((rc = scalar(im, c, &s->hostname)) != SV_OK) {
 			return rc;
 		}
-		return check_template(im, c, s->hostname, true);
+		return check_template(im, c, &s->hostname, true);
 	}
 	if (is_elem(c, "port")) {
 		return parse_number(im, c, NULL, 1, 65535, 0, &s->port);
@@ -391,7 +512,7 @@ static int map_server_child(const struct imp *im, const xmlNode *c,
 			return fail(im, line_of(c), SV_EINVAL,
 				"duplicate <socketType>");
 		}
-		char *v;
+		char *v = NULL;
 		if ((rc = text_of(im, c, &v)) != SV_OK) {
 			return rc;
 		}
@@ -406,7 +527,7 @@ static int map_server_child(const struct imp *im, const xmlNode *c,
 		if ((rc = scalar(im, c, &s->username)) != SV_OK) {
 			return rc;
 		}
-		return check_template(im, c, s->username, false);
+		return check_template(im, c, &s->username, false);
 	}
 	if (is_elem(c, "authentication")) {
 		return add_auth(im, c, s);
@@ -469,7 +590,7 @@ static int map_server(struct imp *im, const xmlNode *n, bool outgoing) {
 		.pop3 = { .days_to_leave = -1, .check_interval_min = -1 },
 	};
 	char q[QUOTE_MAX + 4];
-	char *type;
+	char *type = NULL;
 	int rc = attr_of(im, n, "type", true, &type);
 	if (rc != SV_OK) {
 		return rc;
@@ -514,7 +635,7 @@ static int map_server(struct imp *im, const xmlNode *n, bool outgoing) {
  */
 static int map_link(struct imp *im, const xmlNode *n, enum sv_link_kind kind,
 		const char *url_attr, const char *text_name) {
-	char *url;
+	char *url = NULL;
 	int rc = attr_of(im, n, url_attr, true, &url);
 	if (rc != SV_OK) {
 		return rc;
@@ -529,7 +650,7 @@ static int map_link(struct imp *im, const xmlNode *n, enum sv_link_kind kind,
 		if (!is_elem(c, text_name)) {
 			continue;
 		}
-		char *lang, *text = NULL;
+		char *lang = NULL, *text = NULL;
 		if ((rc = attr_of(im, c, "lang", false, &lang)) != SV_OK) {
 			return rc;
 		}
@@ -557,6 +678,13 @@ static int map_field(const struct imp *im, const xmlNode *n, char **id,
 	if (rc == SV_OK) {
 		rc = attr_of(im, n, "name", false, name);
 	}
+	if (rc == SV_OK && *id == NULL && *name == NULL) {
+		/* a bare <loginButton/>: kept as an empty id (header) */
+		*id = sv_strdup("");
+		if (*id == NULL) {
+			rc = oom(im);
+		}
+	}
 	return rc;
 }
 
@@ -572,7 +700,8 @@ static int map_login_page_info(const struct imp *im, const xmlNode *n,
 		if (is_elem(c, "username")) {
 			rc = scalar(im, c, &w->username);
 			if (rc == SV_OK) {
-				rc = check_template(im, c, w->username, false);
+				rc = check_template(im, c, &w->username,
+					false);
 			}
 		} else if (is_elem(c, "usernameField")) {
 			rc = map_field(im, c, &w->username_field_id,
@@ -650,13 +779,66 @@ static int map_oauth2(struct imp *im, const xmlNode *n, bool *seen) {
 /* ------------------------------------------------------------------ */
 /* Provider and document */
 
+/*
+ * With the repair option: lower-cases the ASCII letters of *s in place
+ * when that turns it into a value ok() accepts, and reports it as what.
+ * SV_OK (repaired or not) or SV_ENOMEM.
+ */
+static int repair_case(const struct imp *im, const xmlNode *n, char *s,
+		const char *what, bool (*ok)(const char *)) {
+	if (!im->opt->repair || ok(s)) {
+		return SV_OK;
+	}
+	char *low = sv_strdup(s);
+	if (low == NULL) {
+		return oom(im);
+	}
+	for (char *p = low; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z') {
+			*p = (char)(*p - 'A' + 'a');
+		}
+	}
+	if (ok(low)) { /* else not (only) a case problem: the error follows */
+		char before[QUOTE_MAX + 4], after[QUOTE_MAX + 4];
+		repaired(im, line_of(n), "%s in upper case: '%s' -> '%s'",
+			what, quote(s, before), quote(low, after));
+		memcpy(s, low, strlen(low) + 1); /* same length */
+	}
+	sv_free(low);
+	return SV_OK;
+}
+
+static bool is_lower_hostname(const char *s) {
+	return sv_is_hostname(s, true);
+}
+
+/* True when pv already lists domain d. */
+static bool has_domain(const struct sv_provider *pv, const char *d) {
+	for (size_t i = 0; i < pv->n_domains; i++) {
+		if (strcmp(pv->domains[i], d) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static int map_domain(struct imp *im, const xmlNode *n) {
-	char *d;
+	char *d = NULL;
 	int rc = text_of(im, n, &d);
 	if (rc != SV_OK) {
 		return rc;
 	}
 	char q[QUOTE_MAX + 4];
+	if (repair_case(im, n, d, "domain", sv_is_domain_pattern) != SV_OK) {
+		sv_free(d);
+		return SV_ENOMEM;
+	}
+	if (im->opt->repair && has_domain(im->pv, d)) {
+		repaired(im, line_of(n), "domain listed twice: '%s' -> "
+			"dropped", quote(d, q));
+		sv_free(d);
+		return SV_OK;
+	}
 	if (!sv_is_domain_pattern(d)) {
 		rc = fail(im, line_of(n), SV_EINVAL, "domain: '%s' is not a "
 			"lower-case domain name", quote(d, q));
@@ -667,9 +849,42 @@ static int map_domain(struct imp *im, const xmlNode *n) {
 	return rc;
 }
 
+/* Code points of a UTF-8 string (libxml2 hands us valid UTF-8). */
+static size_t utf8_chars(const char *s) {
+	size_t n = 0;
+	for (; *s != '\0'; s++) {
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	}
+	return n;
+}
+
+/*
+ * With the repair option: drops a displayShortName over the limit (see
+ * import_mozilla.h for why it is not cut).
+ */
+static void repair_short_name(struct imp *im, long line) {
+	struct sv_provider *pv = im->pv;
+	if (!im->opt->repair || pv->short_name == NULL ||
+			utf8_chars(pv->short_name) <= SV_MODEL_MAX_SHORT_NAME) {
+		return;
+	}
+	char q[QUOTE_MAX + 4];
+	repaired(im, line, "displayShortName over %d characters: '%s' -> "
+		"dropped", SV_MODEL_MAX_SHORT_NAME, quote(pv->short_name, q));
+	sv_free(pv->short_name);
+	pv->short_name = NULL;
+}
+
 static int map_provider(struct imp *im, const xmlNode *ep) {
 	struct sv_provider *pv = im->pv;
+	long short_line = line_of(ep);
+	const xmlNode *typo = NULL; /* <displayNameShort>, with repair */
 	int rc = attr_of(im, ep, "id", true, &pv->id);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	rc = repair_case(im, ep, pv->id, "emailProvider id",
+		is_lower_hostname);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -686,6 +901,10 @@ static int map_provider(struct imp *im, const xmlNode *ep) {
 			rc = scalar(im, c, &pv->display_name);
 		} else if (is_elem(c, "displayShortName")) {
 			rc = scalar(im, c, &pv->short_name);
+			short_line = line_of(c);
+		} else if (is_elem(c, "displayNameShort") &&
+				im->opt->repair && typo == NULL) {
+			typo = c;
 		} else if (is_elem(c, "incomingServer")) {
 			rc = map_server(im, c, false);
 		} else if (is_elem(c, "outgoingServer")) {
@@ -704,6 +923,17 @@ static int map_provider(struct imp *im, const xmlNode *ep) {
 	if (rc == SV_OK && pv->n_domains == 0) {
 		rc = fail(im, line_of(ep), SV_EINVAL,
 			"<emailProvider> has no <domain>");
+	}
+	if (rc == SV_OK && typo != NULL && pv->short_name == NULL) {
+		rc = text_of(im, typo, &pv->short_name);
+		short_line = line_of(typo);
+		if (rc == SV_OK) {
+			repaired(im, short_line, "<displayNameShort> (a typo) "
+				"-> <displayShortName>");
+		}
+	}
+	if (rc == SV_OK) {
+		repair_short_name(im, short_line);
 	}
 	return rc;
 }
@@ -879,9 +1109,16 @@ static int parse(const struct imp *im, const char *buf, size_t len,
 
 int sv_import_mozilla_memory(const char *buf, size_t len, const char *name,
 		struct sv_provider **out, struct sv_err *err) {
+	return sv_import_mozilla_memory_ex(buf, len, name, NULL, out, err);
+}
+
+int sv_import_mozilla_memory_ex(const char *buf, size_t len,
+		const char *name, const struct sv_import_options *opt,
+		struct sv_provider **out, struct sv_err *err) {
 	struct imp im = {
 		.name = name != NULL ? name : "<memory>",
 		.err = err,
+		.opt = opt != NULL ? opt : &no_options,
 	};
 	xmlDoc *doc;
 	int rc = parse(&im, buf, len, &doc);
@@ -916,6 +1153,12 @@ int sv_import_mozilla_memory(const char *buf, size_t len, const char *name,
 }
 
 int sv_import_mozilla_file(const char *path, struct sv_provider **out,
+		struct sv_err *err) {
+	return sv_import_mozilla_file_ex(path, NULL, out, err);
+}
+
+int sv_import_mozilla_file_ex(const char *path,
+		const struct sv_import_options *opt, struct sv_provider **out,
 		struct sv_err *err) {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
@@ -967,7 +1210,7 @@ int sv_import_mozilla_file(const char *path, struct sv_provider **out,
 			path);
 		goto done;
 	}
-	rc = sv_import_mozilla_memory(buf, len, path, out, err);
+	rc = sv_import_mozilla_memory_ex(buf, len, path, opt, out, err);
 done:
 	sv_free(buf);
 	close(fd);

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include <jansson.h>
 #include <libxml/parser.h>
 
+#include "alloc.h"
 #include "answer.h"
 #include "cli.h"
 
@@ -20,10 +22,16 @@ struct command {
 
 /* Keep alphabetized. */
 static const struct command commands[] = {
+	{ "check", sv_cli_check, "validate the whole database, list every problem" },
+	{ "dns", sv_cli_dns, "print the DNS records a domain needs" },
+	{ "domain", sv_cli_domain, "add, remove or list domains" },
+	{ "export", sv_cli_export, "write providers back as Mozilla provider files" },
 	{ "import", sv_cli_import, "import Mozilla provider files" },
 	{ "init", sv_cli_init, "create a database from the bundled data" },
 	{ "lookup", sv_cli_lookup, "print what a mail client gets for an address" },
+	{ "provider", sv_cli_provider, "add, change, remove, list or show providers" },
 	{ "serve", sv_cli_serve, "answer mail clients over HTTP" },
+	{ "server", sv_cli_server, "add, change, remove or list servers" },
 };
 
 static void usage(FILE *f) {
@@ -56,6 +64,8 @@ int main(int argc, char **argv) {
 		return EX_SOFTWARE;
 	}
 	xmlInitParser();
+	/* jansson's allocations go through alloc.h like ours. */
+	json_set_alloc_funcs(sv_malloc, sv_free);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name) == 0) {
 			return commands[i].run(argc - 1, argv + 1);

@@ -20,6 +20,8 @@
 
 #include "alloc.h"
 #include "render_autoconfig.h"
+#include "render_autodiscover.h"
+#include "render_mobileconfig.h"
 #include "snapshot.h"
 
 struct entry {
@@ -133,6 +135,22 @@ static int render_all(struct sv_snapshot *s, const struct sv_provider *pv,
 		return sv_errf(err, rc, "out of memory");
 	}
 	out[SV_FORMAT_AUTOCONFIG] = a;
+	a = NULL;
+	if ((rc = sv_render_mobileconfig(pv, override, &a, err)) != SV_OK) {
+		return rc;
+	}
+	if ((rc = keep_answer(s, a)) != SV_OK) {
+		return sv_errf(err, rc, "out of memory");
+	}
+	out[SV_FORMAT_MOBILECONFIG] = a;
+	a = NULL;
+	if ((rc = sv_render_autodiscover(pv, override, &a, err)) != SV_OK) {
+		return rc;
+	}
+	if ((rc = keep_answer(s, a)) != SV_OK) {
+		return sv_errf(err, rc, "out of memory");
+	}
+	out[SV_FORMAT_AUTODISCOVER] = a;
 	return SV_OK;
 }
 

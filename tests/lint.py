@@ -18,12 +18,16 @@ ROOT = os.environ.get('SV_SOURCE_ROOT', os.path.dirname(os.path.dirname(
 BANNED = re.compile(r'\b(sprintf|vsprintf|strcpy|strcat|strncat|strncpy|'
                     r'gets|atoi|atol|atof|strtok|alloca|system|popen)\s*\(')
 OWNERS = {
-    'sqlite3.h': {'src/store.c'},
+    'sqlite3.h': {'src/store.c', 'src/store_load.c', 'src/store_write.c',
+                  'src/store_admin.c', 'include/store_internal.h'},
     'microhttpd.h': {'src/http.c', 'src/http_autoconfig.c',
                      'include/http_internal.h'},
     'libxml/': {'src/answer.c', 'include/answer.h', 'src/import_mozilla.c',
                 'src/xml_safe.c', 'include/xml_safe.h',
-                'src/render_autoconfig.c', 'src/main.c'},
+                'src/render_autoconfig.c', 'src/main.c',
+                'src/render_mobileconfig.c', 'src/render_mozilla.c',
+                'include/render_mozilla.h', 'src/render_ispdb.c',
+                'src/render_autodiscover.c', 'src/autodiscover_request.c'},
 }
 
 

@@ -21,10 +21,25 @@ Each tests/cli/cases/NNNN-<slug>.case runs in a fresh temporary directory
   db-unchanged         the database file is byte-for-byte what it was
                        before the command (or still absent)
   file-absent PATH     PATH (with the variables above) does not exist
+  stdout-json PATH = JSON
+                       stdout parses as JSON and the value at PATH equals
+                       JSON (a JSON literal: "text", 3, null, [1, 2]...).
+                       PATH is dot-separated object keys and array
+                       indexes (0-based, negative from the end); `.` is
+                       the whole document; a final `#` takes the length
+                       of the array or object reached (`problems.#`)
+  stdout-var NAME      stdout, stripped, becomes $NAME in later steps
+                       (e.g. the id `server add` prints)
+  zone-valid ORIGIN    stdout, after a minimal SOA and NS, loads as zone
+                       ORIGIN in `named-checkzone` (bind9-utils); passes
+                       with a note on stderr when the tool is absent
 
-TEXT may use the escapes \t \n \\. Prints "ok NAME" / "FAIL NAME: reason"
-per case, then "cli: N passed, N failed"; exits 1 if any failed.
+TEXT may use the escapes \t \n \\ and the variables ($DB... and those
+set by stdout-var); regexes (~) take neither. Prints "ok NAME" /
+"FAIL NAME: reason" per case, then "cli: N passed, N failed"; exits 1 if
+any failed.
 """
+import json
 import os
 import re
 import shlex
@@ -73,6 +88,51 @@ def read_db(path):
         return None
 
 
+def json_at(doc, path):
+    """The value at a dot-separated PATH (see the docstring)."""
+    if path == '.':
+        return doc
+    value = doc
+    for part in path.split('.'):
+        if part == '#':
+            if not isinstance(value, (list, dict)):
+                raise CaseError('%s: # of a %s' % (path, type(value)))
+            value = len(value)
+        elif isinstance(value, list):
+            try:
+                value = value[int(part)]
+            except (ValueError, IndexError):
+                raise CaseError('%s: no index %r' % (path, part))
+        elif isinstance(value, dict):
+            if part not in value:
+                raise CaseError('%s: no key %r in %r' % (
+                    path, part, sorted(value)))
+            value = value[part]
+        else:
+            raise CaseError('%s: %r is not a container' % (path, value))
+    return value
+
+
+ZONE_HEAD = ('$TTL 300\n@ IN SOA ns.invalid. hostmaster.invalid. '
+             '1 3600 600 86400 300\n@ IN NS ns.invalid.\n')
+
+
+def zone_valid(origin, text, tmp):
+    tool = shutil.which('named-checkzone')
+    if tool is None:
+        sys.stderr.write('note: named-checkzone absent (bind9-utils): '
+                         'zone-valid not checked\n')
+        return
+    path = os.path.join(tmp, 'zone-valid.db')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(ZONE_HEAD + text)
+    proc = subprocess.run([tool, origin, path], capture_output=True,
+                          text=True, timeout=TIMEOUT)
+    if proc.returncode != 0:
+        raise CaseError('named-checkzone %s: %s' % (
+            origin, (proc.stdout + proc.stderr)[-800:]))
+
+
 def check(step, proc, before, variables):
     out, err = proc.stdout, proc.stderr
     for mark in SANITIZER_MARKS:
@@ -80,7 +140,7 @@ def check(step, proc, before, variables):
             raise CaseError('sanitizer report: %s' % err[-1500:])
     want_exit = 0
     for word, rest, number in step['expect']:
-        text = unescape(rest)
+        text = unescape(expand(rest, variables))
         where = 'line %d: ' % number
         if word == 'exit':
             want_exit = int(rest)
@@ -114,6 +174,30 @@ def check(step, proc, before, variables):
             path = expand(rest, variables)
             if os.path.exists(path):
                 raise CaseError(where + '%s exists' % path)
+        elif word == 'stdout-json':
+            path, sep, want = rest.partition(' = ')
+            if not sep:
+                raise CaseError(where + "expected 'stdout-json PATH = JSON'")
+            try:
+                doc = json.loads(out)
+            except ValueError as e:
+                raise CaseError(where + 'stdout is not JSON (%s): %r' % (
+                    e, out[:300]))
+            try:
+                want_value = json.loads(expand(want, variables))
+            except ValueError as e:
+                raise CaseError(where + 'bad JSON literal %r: %s' % (want, e))
+            got = json_at(doc, path.strip())
+            if got != want_value:
+                raise CaseError(where + '%s is %r, want %r' % (
+                    path.strip(), got, want_value))
+        elif word == 'stdout-var':
+            if not re.fullmatch(r'[A-Z][A-Z0-9_]*', rest):
+                raise CaseError(where + 'stdout-var needs an upper-case '
+                                'NAME')
+            variables[rest] = out.strip()
+        elif word == 'zone-valid':
+            zone_valid(rest.strip(), out, variables['TMP'])
         else:
             raise CaseError(where + 'unknown expectation %r' % word)
     if proc.returncode != want_exit:
@@ -124,8 +208,9 @@ def check(step, proc, before, variables):
 
 
 def expand(text, variables):
-    for k, v in variables.items():
-        text = text.replace('$' + k, v)
+    # longest names first, so that $DB2 is not read as $DB then "2"
+    for k in sorted(variables, key=len, reverse=True):
+        text = text.replace('$' + k, variables[k])
     return text
 
 

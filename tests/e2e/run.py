@@ -30,7 +30,11 @@ lines are ignored):
 
   Steps while the server runs, in order with the requests
     exec ARGS...      runs `suivant ARGS` (as `run`); it must exit 0.
+    exec-exit N ARGS...  the same, but it must exit with status N.
     sleep SECONDS     waits (for the server to notice a change).
+    write PATH TEXT   writes TEXT (escapes as for '>') to PATH ($TMP...).
+    rename SRC DST    renames SRC over DST (os.replace), e.g. to put
+                      another file in place of $DB.
 
   A request (sent byte for byte, each request on a new connection)
     > TEXT            one line of the request. The harness ends each line
@@ -191,13 +195,20 @@ def parse_case(path):
                 case.runs.append((int(status), rest))
             elif word == "serve":
                 case.serve.extend(shlex.split(arg))
-            elif word in ("exec", "sleep"):
+            elif word in ("exec", "exec-exit", "sleep", "write", "rename"):
                 if word == "sleep":
                     try:
                         float(arg)
                     except ValueError:
                         raise CaseError("line %d: sleep needs seconds"
                                         % lineno)
+                if word == "exec-exit" and not arg.partition(" ")[0] \
+                        .isdigit():
+                    raise CaseError("line %d: exec-exit needs a status"
+                                    % lineno)
+                if word in ("write", "rename") and " " not in arg:
+                    raise CaseError("line %d: %s needs two arguments"
+                                    % (lineno, word))
                 case.steps.append((lineno, word, arg))
             elif word in LOG_WORDS:
                 case.log_expect.append((lineno, word, arg))
@@ -560,17 +571,30 @@ def stop_server(proc):
 
 
 def run_step(suivant, env, step):
-    """An exec or sleep step while the server runs; returns a failure."""
+    """A step between requests while the server runs; returns a failure."""
     lineno, word, arg = step
     if word == "sleep":
         time.sleep(float(arg))
         return None
+    if word == "write":
+        path, _, text = arg.partition(" ")
+        with open(substitute(path, env), "wb") as f:
+            f.write(unescape(text))
+        return None
+    if word == "rename":
+        src, _, dst = arg.partition(" ")
+        os.replace(substitute(src, env), substitute(dst.strip(), env))
+        return None
+    want = 0
+    if word == "exec-exit":
+        status, _, arg = arg.partition(" ")
+        want = int(status)
     args = [substitute(a, env) for a in shlex.split(arg)]
     done = subprocess.run([suivant] + args, capture_output=True,
                           stdin=subprocess.DEVNULL, timeout=60)
-    if done.returncode != 0:
-        return "line %d: 'suivant %s' exited %d: %s" % (
-            lineno, arg, done.returncode,
+    if done.returncode != want:
+        return "line %d: 'suivant %s' exited %d, want %d: %s" % (
+            lineno, arg, done.returncode, want,
             done.stderr.decode("utf-8", "replace").strip()[-300:])
     return None
 

@@ -6,13 +6,33 @@ KMail's account wizard (the oracles in ../shared/oracles, see their
 READMEs), and the account each client would create must equal the one it
 builds from our bundled provider file read from disk.
 
-usage: run.py SUIVANT_BINARY   (env SV_SOURCE_ROOT = repository root)
+Coverage: every domain of our seed files (db/*.xml); for the providers
+bundled from Thunderbird's ISP database (db/ispdb/*.xml, ~800 domains at
+~1 s per 4 checks) the first domain of each file, and for those
+Thunderbird must also build the same account from the original ISPDB file
+(../shared/ispdb, named in the bundled file's header comment) as from our
+answer. Only imap/pop3/smtp servers are compared: the public answer
+leaves ews/owa/graph/exchange servers to Autodiscover (PROTOCOLS.md 8,
+item 14; render_autoconfig.c), while Thunderbird reading the original
+ISPDB file would list them as alternatives. The username of an outgoing
+server without authentication is not compared either: our answer always
+has one, the ISPDB file may not, and neither client ever sends it. Where
+a file gives a server no username at all (two ISPDB files do, on their
+outgoing server), Thunderbird logs in as the literal "undefined" and KMail
+with an empty name; our answer gives the address instead
+(render_autoconfig.c), so the file's side is compared as if it said
+%EMAILADDRESS%.
+
+usage: run.py SUIVANT_BINARY   (env SV_SOURCE_ROOT = repository root;
+                               SV_ORACLE_ALL=1 checks every db/ispdb
+                               domain, not only each file's first)
 Exits 77 (skipped) when ../shared/oracles is absent, as on a user's clone.
 """
 import concurrent.futures
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,9 +45,11 @@ ROOT = os.environ.get('SV_SOURCE_ROOT',
 ORACLES = os.path.join(os.path.dirname(ROOT), 'shared', 'oracles')
 TB = os.path.join(ORACLES, 'thunderbird')
 KMAIL = os.path.join(ORACLES, 'kmail')
+ISPDB = os.path.join(os.path.dirname(ROOT), 'shared', 'ispdb')
 LOCAL = 'jean.dupont'
 FIELDS = ('type', 'hostname', 'port', 'socketTypeName', 'authName',
           'username')
+PUBLIC_TYPES = ('imap', 'pop3', 'smtp')
 
 
 def setup():
@@ -38,15 +60,36 @@ def setup():
             sys.exit('oracle setup failed: %s\n%s' % (script, r.stderr[-2000:]))
 
 
+def exact_domains(path):
+    root = ET.parse(path).getroot()
+    names = [(d.text or '').strip() for d in root.iter('domain')]
+    return [n for n in names if n and not n.startswith('*')]
+
+
+def ispdb_source(path):
+    """The original ISPDB file a db/ispdb file was generated from."""
+    with open(path, encoding='utf-8') as f:
+        m = re.search(r"ISP database \(thunderbird/autoconfig\), file "
+                      r"([^:]+\.xml):", f.read(2000))
+    if m is None:
+        return None
+    original = os.path.join(ISPDB, m.group(1))
+    return original if os.path.isfile(original) else None
+
+
 def bundled_domains():
-    """(domain, file) for every exact domain of the bundled data."""
+    """(domain, bundled file, original ISPDB file or None): every exact
+    domain of the seed files, the first one of each db/ispdb file."""
     out = []
     for path in sorted(glob.glob(os.path.join(ROOT, 'db', '*.xml'))):
-        root = ET.parse(path).getroot()
-        for d in root.iter('domain'):
-            name = (d.text or '').strip()
-            if name and not name.startswith('*'):
-                out.append((name, path))
+        out += [(name, path, None) for name in exact_domains(path)]
+    for path in sorted(glob.glob(os.path.join(ROOT, 'db', 'ispdb',
+                                              '*.xml'))):
+        names = exact_domains(path)
+        if os.environ.get('SV_ORACLE_ALL') != '1':
+            names = names[:1]
+        original = ispdb_source(path)
+        out += [(name, path, original) for name in names]
     return out
 
 
@@ -65,15 +108,30 @@ def servers(cfg, email):
                 v = v.replace(k, t)
         return v
 
-    def pick(s):
-        return {k: expand(s.get(k)) for k in FIELDS} if s else None
+    def fields(s):
+        got = {k: expand(s.get(k)) for k in FIELDS}
+        if got['username'] == 'undefined':
+            got['username'] = email  # no username in the file (above)
+        if got['authName'] == 'none':
+            # Our answer always carries a username (render_autoconfig.c),
+            # also where the file has none, but Thunderbird drops it from
+            # a server without authentication when it creates the account
+            # (CreateInBackend.sys.mjs: username only if auth != none).
+            got['username'] = None
+        return got
+
+    def pick(servers):
+        return [fields(s) for s in servers
+                if s and s.get('type') in PUBLIC_TYPES]
+    incoming = pick([cfg.get('incoming')] +
+                    (cfg.get('incomingAlternatives') or []))
+    outgoing = pick([cfg.get('outgoing')] +
+                    (cfg.get('outgoingAlternatives') or []))
     return {
-        'incoming': pick(cfg.get('incoming')),
-        'incomingAlternatives': [pick(s) for s in
-                                 cfg.get('incomingAlternatives') or []],
-        'outgoing': pick(cfg.get('outgoing')),
-        'outgoingAlternatives': [pick(s) for s in
-                                 cfg.get('outgoingAlternatives') or []],
+        'incoming': incoming[:1],
+        'incomingAlternatives': incoming[1:],
+        'outgoing': outgoing[:1],
+        'outgoingAlternatives': outgoing[1:],
     }
 
 
@@ -88,12 +146,20 @@ def thunderbird(args):
     return r.returncode, doc, ''
 
 
-def check_thunderbird(domain, path, port):
+def check_thunderbird(domain, path, original, port):
     email = '%s@%s' % (LOCAL, domain)
     rc_file, from_file, err = thunderbird(['--email', email, path])
     if rc_file != 0 or from_file is None:
         return 'Thunderbird rejects the bundled file %s: %s' % (
             os.path.basename(path), err or from_file.get('error'))
+    from_original = None
+    if original is not None:
+        rc_file, from_original, err = thunderbird(['--email', email,
+                                                   original])
+        if rc_file != 0 or from_original is None:
+            return 'Thunderbird rejects the ISPDB file %s: %s' % (
+                os.path.basename(original),
+                err or from_original.get('error'))
     rc, served, err = thunderbird(
         ['--email', email, '--url',
          'http://127.0.0.1:%d/mail/config-v1.1.xml' % port])
@@ -107,6 +173,12 @@ def check_thunderbird(domain, path, port):
     if want != got:
         return 'Thunderbird builds a different account:\n  file:   %s\n' \
             '  served: %s' % (json.dumps(want), json.dumps(got))
+    if from_original is not None:
+        want = servers(from_original['config'], email)
+        if want != got:
+            return 'Thunderbird builds a different account from the ' \
+                'ISPDB original:\n  original: %s\n  served:   %s' % (
+                    json.dumps(want), json.dumps(got))
     return None
 
 
@@ -133,6 +205,12 @@ def check_kmail(domain, path, port):
     except (ValueError, IndexError):
         return 'KMail cannot read the bundled file: %s' % r.stderr[-500:]
     keys = ('incoming', 'outgoing')
+    for side in (got, want):
+        for server in side.get('outgoing') or []:
+            if server.get('authentication') == 'NoAuth':
+                server['username'] = ''  # never sent without auth
+            elif side is want and server.get('username') == '':
+                server['username'] = email  # none in the file (top)
     if [got.get(k) for k in keys] != [want.get(k) for k in keys]:
         return 'KMail builds a different account:\n  file:   %s\n' \
             '  served: %s' % (json.dumps([want.get(k) for k in keys]),
@@ -165,9 +243,9 @@ def main():
         port = int(line.split('=')[1])
         jobs = []
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-            for domain, path in bundled_domains():
+            for domain, path, original in bundled_domains():
                 jobs.append(('thunderbird', domain, pool.submit(
-                    check_thunderbird, domain, path, port)))
+                    check_thunderbird, domain, path, original, port)))
                 jobs.append(('kmail', domain, pool.submit(
                     check_kmail, domain, path, port)))
             passed = failed = 0

@@ -847,6 +847,189 @@ static void test_allocation_failures(void **state) {
 /* The ISPDB corpus */
 
 /* Files with data errors, and the start of the message each must give. */
+/* ------------------------------------------------------------------ */
+/* --repair (issue #4) */
+
+/* The repairs reported by one import, one per line. */
+struct repairs {
+	char text[4096];
+	size_t n;
+};
+
+static void collect(void *ctx, const char *msg) {
+	struct repairs *r = ctx;
+	size_t at = strlen(r->text);
+	snprintf(r->text + at, sizeof(r->text) - at, "%s\n", msg);
+	r->n++;
+}
+
+static int import_repair(const char *doc, struct repairs *r,
+		struct sv_provider **pv, struct sv_err *e) {
+	struct sv_import_options opt = {
+		.repair = true, .on_repair = collect, .ctx = r };
+	memset(r, 0, sizeof(*r));
+	return sv_import_mozilla_memory_ex(doc, strlen(doc), "t.xml", &opt,
+		pv, e);
+}
+
+/* Every repair, each with its line; without --repair the same errors. */
+#define REPAIRABLE \
+	"<?xml version=\"1.0\"?>\n"                              /* 1 */ \
+	"<clientConfig version=\"1.1\">\n"                       /* 2 */ \
+	"<emailProvider id=\"Example.COM\">\n"                   /* 3 */ \
+	"<domain>Example.com</domain>\n"                         /* 4 */ \
+	"<domain>*.Hosted.example</domain>\n"                    /* 5 */ \
+	"<domain>example.com</domain>\n"                         /* 6 */ \
+	"<displayNameShort>Ex</displayNameShort>\n"              /* 7 */ \
+	IMAP_OPEN                                                /* 8 */ \
+	"<hostname>mail.%EMAILDOMAIN</hostname>\n"               /* 9 */ \
+	L_PORT L_SOCK                                       /* 10, 11 */ \
+	"<username>%EMAILLOCALPART%%%EMAILDOMAIN</username>\n"   /* 12 */ \
+	L_AUTH IMAP_CLOSE SMTP                           /* 13, 14, 15 */ \
+	"</emailProvider>\n"                                     /* 16 */ \
+	"<webMail><loginPage url=\"https://w.example.com/\"/>\n" /* 17 */ \
+	"<loginPageInfo url=\"https://w.example.com/\">\n"       /* 18 */ \
+	"<username>%EMAILADDRESS</username>\n"                   /* 19 */ \
+	"<loginButton/>\n"                                       /* 20 */ \
+	"</loginPageInfo></webMail>\n"                           /* 21 */ \
+	"</clientConfig>\n"
+
+static void test_repairs(void **state) {
+	(void)state;
+	struct sv_provider *pv = NULL;
+	struct sv_err e = { .msg = "" };
+	assert_int_equal(import_str(REPAIRABLE, &pv, &e), SV_EINVAL);
+	assert_string_equal(e.msg, "t.xml:3: emailProvider id 'Example.COM' "
+		"is not a lower-case host name");
+	assert_null(pv);
+
+	struct repairs r;
+	int rc = import_repair(REPAIRABLE, &r, &pv, &e);
+	if (rc != SV_OK) {
+		fail_msg("%s", e.msg);
+	}
+	assert_string_equal(r.text,
+		"t.xml:3: repaired emailProvider id in upper case: "
+		"'Example.COM' -> 'example.com'\n"
+		"t.xml:4: repaired domain in upper case: 'Example.com' -> "
+		"'example.com'\n"
+		"t.xml:5: repaired domain in upper case: '*.Hosted.example' -> "
+		"'*.hosted.example'\n"
+		"t.xml:6: repaired domain listed twice: 'example.com' -> "
+		"dropped\n"
+		"t.xml:9: repaired hostname: placeholder without its closing "
+		"'%': 'mail.%EMAILDOMAIN' -> 'mail.%EMAILDOMAIN%'\n"
+		"t.xml:12: repaired username: placeholder without its closing "
+		"'%': '%EMAILLOCALPART%%%EMAILDOMAIN' -> "
+		"'%EMAILLOCALPART%%%EMAILDOMAIN%'\n"
+		"t.xml:7: repaired <displayNameShort> (a typo) -> "
+		"<displayShortName>\n"
+		"t.xml:19: repaired username: placeholder without its closing "
+		"'%': '%EMAILADDRESS' -> '%EMAILADDRESS%'\n");
+	assert_int_equal(r.n, 8);
+	assert_string_equal(pv->id, "example.com");
+	assert_int_equal(pv->n_domains, 2);
+	assert_string_equal(pv->domains[0], "example.com");
+	assert_string_equal(pv->domains[1], "*.hosted.example");
+	assert_string_equal(pv->short_name, "Ex");
+	assert_string_equal(pv->servers[0].hostname, "mail.%EMAILDOMAIN%");
+	assert_string_equal(pv->servers[0].username,
+		"%EMAILLOCALPART%%%EMAILDOMAIN%");
+	assert_string_equal(pv->webmail.username, "%EMAILADDRESS%");
+	/* a bare <loginButton/> survives as an empty id */
+	assert_non_null(pv->webmail.login_button_id);
+	assert_string_equal(pv->webmail.login_button_id, "");
+	assert_null(pv->webmail.login_button_name);
+	sv_provider_destroy(pv);
+
+	/* a callback is optional */
+	struct sv_import_options quiet = { .repair = true };
+	pv = NULL;
+	assert_int_equal(sv_import_mozilla_memory_ex(REPAIRABLE,
+		strlen(REPAIRABLE), "t.xml", &quiet, &pv, &e), SV_OK);
+	sv_provider_destroy(pv);
+}
+
+/* What --repair leaves alone: it is not a typo, or not unambiguous. */
+static void test_repair_limits(void **state) {
+	(void)state;
+	static const struct {
+		const char *doc;
+		const char *msg;
+	} cases[] = {
+		{ DOC(L_HOST L_PORT L_SOCK "<username>%EMAILUSER%</username>\n"
+			L_AUTH), "t.xml:9: username: unknown placeholder "
+			"%EMAILUSER%" },
+		{ DOC(L_HOST L_PORT L_SOCK "<username>%EMAILADDR</username>\n"
+			L_AUTH), "t.xml:9: username: placeholder %EMAILADDR is "
+			"missing its closing '%'" },
+		{ DOC_PROVIDER("<domain>EXAMPLE..COM</domain>\n"),
+			"t.xml:5: domain: 'EXAMPLE..COM' is not a lower-case "
+			"domain name" },
+		{ DOC_PROVIDER("<displayName>" "0123456789012345678901234567"
+			"890123456789012345678901234567890</displayName>\n"),
+			"t.xml:5: display_name: 61 characters is more than the "
+			"60 allowed" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct repairs r;
+		struct sv_provider *pv = NULL;
+		struct sv_err e = { .msg = "" };
+		assert_int_equal(import_repair(cases[i].doc, &r, &pv, &e),
+			SV_EINVAL);
+		if (strncmp(e.msg, cases[i].msg, strlen(cases[i].msg)) != 0) {
+			fail_msg("case %zu: %s", i, e.msg);
+		}
+		assert_null(pv);
+	}
+	/* exactly 20 characters (UTF-8: 20 code points) is kept */
+	struct repairs r;
+	struct sv_provider *pv = NULL;
+	struct sv_err e = { .msg = "" };
+	assert_int_equal(import_repair(DOC_PROVIDER("<displayShortName>"
+		"\xc3\xa9" "0123456789012345678</displayShortName>\n"), &r, &pv,
+		&e), SV_OK);
+	assert_int_equal(r.n, 0);
+	assert_non_null(pv->short_name);
+	sv_provider_destroy(pv);
+	/* 21 is dropped, and said */
+	pv = NULL;
+	assert_int_equal(import_repair(DOC_PROVIDER("<displayShortName>"
+		"\xc3\xa9" "01234567890123456789</displayShortName>\n"), &r,
+		&pv, &e), SV_OK);
+	assert_int_equal(r.n, 1);
+	assert_null(pv->short_name);
+	sv_provider_destroy(pv);
+	/* a well-formed document needs nothing */
+	pv = NULL;
+	assert_int_equal(import_repair(GOOD, &r, &pv, &e), SV_OK);
+	assert_int_equal(r.n, 0);
+	sv_provider_destroy(pv);
+}
+
+static void test_repair_allocation_failures(void **state) {
+	(void)state;
+	long n = 0;
+	for (;; n++) {
+		assert_true(n < 100000);
+		struct repairs r;
+		struct sv_provider *pv = NULL;
+		struct sv_err e = { .msg = "" };
+		sv_alloc_fail_after(n);
+		int rc = import_repair(REPAIRABLE, &r, &pv, &e);
+		sv_alloc_fail_after(-1);
+		if (rc == SV_OK) {
+			sv_provider_destroy(pv);
+			break;
+		}
+		if (rc != SV_ENOMEM) {
+			fail_msg("n=%ld: rc %d: %s", n, rc, e.msg);
+		}
+		assert_null(pv);
+	}
+	assert_true(n > 20);
+}
+
 static const struct {
 	const char *file;
 	const char *msg; /* after "<dir>/<file>:" */
@@ -943,6 +1126,48 @@ static void test_corpus(void **state) {
 	assert_true(imported > 0);
 }
 
+/* With --repair the whole corpus imports; each repaired file is listed. */
+static void test_corpus_repaired(void **state) {
+	(void)state;
+	DIR *dir = opendir(CORPUS_DIR);
+	if (dir == NULL) {
+		skip();
+	}
+	size_t files = 0, repaired = 0, repairs = 0;
+	struct dirent *de;
+	while ((de = readdir(dir)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len <= 4 || strcmp(de->d_name + len - 4, ".xml") != 0) {
+			continue;
+		}
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", CORPUS_DIR, de->d_name);
+		struct repairs r;
+		memset(&r, 0, sizeof(r));
+		struct sv_import_options opt = {
+			.repair = true, .on_repair = collect, .ctx = &r };
+		struct sv_provider *pv = NULL;
+		struct sv_err e = { .msg = "" };
+		int rc = sv_import_mozilla_file_ex(path, &opt, &pv, &e);
+		if (rc != SV_OK) {
+			fail_msg("%s", e.msg);
+		}
+		sv_provider_destroy(pv);
+		files++;
+		repaired += r.n > 0;
+		repairs += r.n;
+		if (r.n > 0) {
+			print_message("corpus: %s", r.text);
+		}
+	}
+	closedir(dir);
+	print_message("corpus: %zu files, %zu repaired (%zu repairs)\n",
+		files, repaired, repairs);
+	/* cty-net, gransy, messagingengine, nili, office365 (2), oxcloud x2 */
+	assert_int_equal(repaired, 7);
+	assert_int_equal(repairs, 8);
+}
+
 int main(void) {
 	xmlInitParser();
 	const struct CMUnitTest tests[] = {
@@ -958,7 +1183,11 @@ int main(void) {
 		cmocka_unit_test(test_doctype_refused_quickly),
 		cmocka_unit_test(test_xinclude_not_fetched),
 		cmocka_unit_test(test_allocation_failures),
+		cmocka_unit_test(test_repairs),
+		cmocka_unit_test(test_repair_limits),
+		cmocka_unit_test(test_repair_allocation_failures),
 		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_corpus_repaired),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SUIVANT_STORE_INTERNAL_H
+#define SUIVANT_STORE_INTERNAL_H
+
+/*
+ * Private to the store's own files: store.c (open, migrations,
+ * transactions, the helpers below), store_load.c (model from rows),
+ * store_write.c (rows from the model) and store_admin.c (the admin
+ * mutations). Nothing else includes this header, so sqlite3.h stays the
+ * store's alone (a lint test checks it). Names are store_<verb>: shared
+ * between these files, never part of the API in store.h.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct sv_store {
+	sqlite3 *db; /* owned */
+	enum sv_store_mode mode;
+	/*
+	 * Owned array of PUT_COUNT statements prepared by the first
+	 * sv_store_put_provider and reused by the next ones (an import puts
+	 * thousands of providers; preparing costs more than the inserts);
+	 * NULL until then. Finalized by sv_store_close.
+	 */
+	sqlite3_stmt **put_cache;
+};
+
+/* ---- store.c: errors and statement helpers ---- */
+
+/* Maps an SQLite result code (primary or extended) to an enum sv_rc. */
+int store_rc_of(int src);
+/* "<formatted what>: <sqlite3_errmsg>", with the rc mapped from src. */
+int store_db_fail(sqlite3 *db, int src, struct sv_err *err,
+	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* sqlite3_exec of constant SQL; failures through store_db_fail. */
+int store_exec(sqlite3 *db, const char *sql, struct sv_err *err,
+	const char *what);
+/*
+ * For cleanup paths that already carry an error: runs sql and drops its
+ * result (e.g. ROLLBACK after SQLite already rolled back).
+ */
+void store_exec_quiet(sqlite3 *db, const char *sql);
+/* Prepares constant SQL; *out is NULL on failure. */
+int store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out,
+	struct sv_err *err);
+/* sqlite3_finalize, result dropped (the last step's was handled); NULL ok. */
+void store_finalize(sqlite3_stmt *s);
+/* Steps s, which must not return rows, and resets it for the next use. */
+int store_step_done(sqlite3 *db, sqlite3_stmt *s, struct sv_err *err,
+	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Runs constant SQL that yields one integer (a PRAGMA or a count). */
+int store_query_int(sqlite3 *db, const char *sql, int64_t *out,
+	struct sv_err *err);
+
+/*
+ * Binders: each does nothing once *src holds an error, so that a run of
+ * binds is checked once at its end. NULL strings bind SQL NULL; strings
+ * are bound SQLITE_STATIC (they must outlive the next step).
+ */
+void store_bind_text(sqlite3_stmt *s, int i, const char *v, int *src);
+void store_bind_int(sqlite3_stmt *s, int i, int64_t v, int *src);
+/* v binds NULL when it equals absent (port 0, POP3 counts -1). */
+void store_bind_int_or_null(sqlite3_stmt *s, int i, int64_t v,
+	int64_t absent, int *src);
+void store_bind_tristate(sqlite3_stmt *s, int i, enum sv_tristate t,
+	int *src);
+
+/*
+ * One write call's transaction: joins the caller's transaction when one
+ * is open (*own false), else opens BEGIN IMMEDIATE (*own true); then a
+ * SAVEPOINT, so that a failure undoes this call only. Dual to
+ * store_write_end(), which releases (rc SV_OK) or rolls back to the
+ * savepoint, then commits or rolls back its own transaction, and returns
+ * the final rc (a failed COMMIT turns SV_OK into its error). Either way
+ * the connection is left as the caller had it.
+ */
+int store_write_begin(struct sv_store *st, bool *own, struct sv_err *err);
+int store_write_end(struct sv_store *st, bool own, int rc,
+	struct sv_err *err);
+
+/* ---- store_load.c ---- */
+
+/*
+ * Loads the providers, as sv_store_load describes, into *out / *n; only
+ * the one with id `only` when only is not NULL (then *n is 0 or 1).
+ * Runs in the caller's transaction, or in its own read transaction.
+ */
+int store_load(struct sv_store *st, const char *only,
+	struct sv_provider ***out, size_t *n, struct sv_err *err);
+
+/* ---- store_write.c ---- */
+
+enum {
+	PUT_OWNER, PUT_DELETE, PUT_PROVIDER, PUT_DOMAIN, PUT_SERVER,
+	PUT_AUTH, PUT_LINK, PUT_TEXT, PUT_COUNT
+};
+
+/*
+ * The prepared INSERT statements that write a provider's rows. pv is
+ * borrowed for the putter's life; keep_ids binds each server's id (when
+ * non-zero) instead of letting SQLite choose a new one.
+ */
+struct store_putter {
+	sqlite3 *db;
+	const struct sv_provider *pv; /* borrowed */
+	bool keep_ids;
+	sqlite3_stmt *s[PUT_COUNT];   /* owned, or borrowed when cached */
+	bool cached;                  /* s borrows st->put_cache */
+};
+
+/* Prepares every statement. Dual to store_putter_finish() (always call). */
+int store_putter_prepare(struct store_putter *p, struct sv_err *err);
+/* The same with st's cached statements (prepared on first use). */
+int store_putter_prepare_cached(struct sv_store *st, struct store_putter *p,
+	struct sv_err *err);
+/* Finalizes p's statements, or resets and unbinds them when cached. */
+void store_putter_finish(struct store_putter *p);
+/* SV_EEXIST when a domain of pv is owned by another provider. */
+int store_put_check_owners(struct store_putter *p, struct sv_err *err);
+/* Inserts the providers row of pv (the row must not exist). */
+int store_put_provider_row(struct store_putter *p, struct sv_err *err);
+/* Inserts pv->servers[idx] and its auth rows; *id (may be NULL) gets the
+ * row id. */
+int store_put_server(struct store_putter *p, size_t idx, int64_t *id,
+	struct sv_err *err);
+/* Inserts pv->links[idx] (at position idx) and its texts. */
+int store_put_link(struct store_putter *p, size_t idx, struct sv_err *err);
+/*
+ * Replaces pv as a whole (delete with cascade, then every row), without
+ * validating and without a transaction of its own: the caller holds one.
+ * Prepares p's statements unless they already are; finishes them.
+ */
+int store_put_rows(struct store_putter *p, struct sv_err *err);
+
+#endif

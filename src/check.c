@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lints for `suivant check` (and the warnings of `server add|set`): the
+ * validator's verdict, servability, and what is legal but most likely a
+ * mistake. Every finding goes through the caller's report function with
+ * the provider, the server id and the domain it is about; nothing is
+ * kept. Values quoted in messages come from the database, which only
+ * holds validated text (the store's CHECKs refuse control characters in
+ * host names), and are cut to a bounded length by the message buffer.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+/* Registered mail ports (RFC 6186, RFC 8314) and what they carry. */
+static const struct port_rule {
+	int port;
+	enum sv_server_type type;
+	bool tls;         /* implicit TLS (socket SSL) */
+	const char *what;
+	int twin;         /* the same service with the other TLS mode */
+} port_rules[] = {
+	{ 993, SV_SERVER_IMAP, true, "IMAP over SSL", 143 },
+	{ 143, SV_SERVER_IMAP, false, "IMAP with STARTTLS", 993 },
+	{ 995, SV_SERVER_POP3, true, "POP3 over SSL", 110 },
+	{ 110, SV_SERVER_POP3, false, "POP3 with STARTTLS", 995 },
+	{ 465, SV_SERVER_SMTP, true, "mail submission over SSL", 587 },
+	{ 587, SV_SERVER_SMTP, false, "mail submission with STARTTLS", 465 },
+	{ 25, SV_SERVER_SMTP, false, "SMTP (plain or STARTTLS)", 465 },
+};
+
+static const struct port_rule *rule_for_port(int port) {
+	for (size_t i = 0; i < sizeof(port_rules) / sizeof(*port_rules); i++) {
+		if (port_rules[i].port == port) {
+			return &port_rules[i];
+		}
+	}
+	return NULL;
+}
+
+bool sv_check_port_socket(enum sv_server_type type, int port,
+		enum sv_socket socket, char *msg, size_t n) {
+	const struct port_rule *r = rule_for_port(port);
+	if (r == NULL || (type != SV_SERVER_IMAP && type != SV_SERVER_POP3 &&
+			type != SV_SERVER_SMTP)) {
+		return false;
+	}
+	if (r->type != type) {
+		snprintf(msg, n, "port %d is %s, not %s", port, r->what,
+			sv_server_type_name(type));
+		return true;
+	}
+	bool tls = socket == SV_SOCKET_SSL;
+	if (tls == r->tls) {
+		return false;
+	}
+	const struct port_rule *twin = rule_for_port(r->twin);
+	snprintf(msg, n, "%s on port %d, which is %s (%s is port %d)",
+		sv_socket_name(socket), port, r->what,
+		twin != NULL ? twin->what : "the other", r->twin);
+	return true;
+}
+
+int sv_check_validate_draft(const struct sv_provider *pv,
+		struct sv_err *err) {
+	char any[] = "*";
+	char *one[] = { any };
+	struct sv_provider view = *pv; /* shallow: borrowed, not destroyed */
+	if (view.n_domains == 0) {
+		view.domains = one;
+		view.n_domains = 1;
+	}
+	return sv_provider_validate(&view, err);
+}
+
+struct reporter {
+	const struct sv_provider *pv;
+	sv_check_report_fn report;
+	void *ctx;
+	size_t n;
+};
+
+static void emit(struct reporter *r, enum sv_check_severity sev,
+		int64_t server, const char *domain, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void emit(struct reporter *r, enum sv_check_severity sev,
+		int64_t server, const char *domain, const char *fmt, ...) {
+	struct sv_check_problem p = {
+		.severity = sev, .provider = r->pv->id, .server = server,
+		.domain = domain,
+	};
+	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(p.message, sizeof(p.message), fmt, ap);
+	va_end(ap);
+	if (len < 0) {
+		p.message[0] = '\0';
+	}
+	r->n++;
+	if (r->report != NULL) {
+		r->report(&p, r->ctx);
+	}
+}
+
+/* "server 12 (imap mail.example.net:993)" */
+static void server_label(const struct sv_server *s, char *buf, size_t n) {
+	if (s->hostname != NULL) {
+		snprintf(buf, n, "server %lld (%s %s:%d)", (long long)s->id,
+			sv_server_type_name(s->type), s->hostname, s->port);
+	} else {
+		snprintf(buf, n, "server %lld (%s)", (long long)s->id,
+			sv_server_type_name(s->type));
+	}
+}
+
+static bool same_text(const char *a, const char *b) {
+	return (a == NULL && b == NULL) ||
+		(a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool sends_password(const struct sv_server *s) {
+	for (size_t i = 0; i < s->n_auth; i++) {
+		if (s->auth[i] == SV_AUTH_PASSWORD_CLEARTEXT ||
+				s->auth[i] == SV_AUTH_PLAIN) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void check_server(struct reporter *r, size_t i) {
+	const struct sv_provider *pv = r->pv;
+	const struct sv_server *s = &pv->servers[i];
+	if (s->hostname == NULL || sv_server_type_is_url_based(s->type)) {
+		return;
+	}
+	char label[SV_ERR_MSG_MAX / 2];
+	char why[SV_ERR_MSG_MAX / 2];
+	server_label(s, label, sizeof(label));
+	if (sv_check_port_socket(s->type, s->port, s->socket, why,
+			sizeof(why))) {
+		emit(r, SV_CHECK_WARNING, s->id, s->domain, "%s: %s", label,
+			why);
+	}
+	if (s->socket == SV_SOCKET_PLAIN && sends_password(s)) {
+		emit(r, SV_CHECK_NOTICE, s->id, s->domain, "%s: sends "
+			"passwords unencrypted (socket plain with a clear-text "
+			"password method)", label);
+	}
+	for (size_t j = 0; j < i; j++) {
+		const struct sv_server *o = &pv->servers[j];
+		if (o->type == s->type && o->port == s->port &&
+				o->socket == s->socket &&
+				same_text(o->hostname, s->hostname) &&
+				same_text(o->domain, s->domain)) {
+			emit(r, SV_CHECK_WARNING, s->id, s->domain,
+				"%s: repeats server %lld", label,
+				(long long)o->id);
+			break;
+		}
+	}
+}
+
+size_t sv_check_provider(const struct sv_provider *pv,
+		sv_check_report_fn report, void *ctx) {
+	struct reporter r = { .pv = pv, .report = report, .ctx = ctx };
+	struct sv_err err = { "" };
+	if (pv->n_domains == 0) {
+		emit(&r, SV_CHECK_ERROR, 0, NULL, "has no domain: no client "
+			"reaches it (suivant domain add DOMAIN --provider %s)",
+			pv->id);
+	}
+	if (sv_check_validate_draft(pv, &err) != SV_OK) {
+		emit(&r, SV_CHECK_ERROR, 0, NULL, "invalid, not served: %s",
+			err.msg);
+		return r.n;
+	}
+	if (pv->n_domains > 0 &&
+			sv_provider_check_servable(pv, &err) != SV_OK) {
+		/* "provider X has no ...": the provider is named apart */
+		const char *why = err.msg;
+		size_t idlen = strlen(pv->id);
+		if (strncmp(why, "provider ", 9) == 0 &&
+				strncmp(why + 9, pv->id, idlen) == 0 &&
+				why[9 + idlen] == ' ') {
+			why += 9 + idlen + 1;
+		}
+		emit(&r, SV_CHECK_ERROR, 0, NULL, "not served, its %zu "
+			"domain%s answer 404: %s", pv->n_domains,
+			pv->n_domains == 1 ? "" : "s", why);
+	}
+	if (pv->display_name == NULL) {
+		emit(&r, SV_CHECK_WARNING, 0, NULL, "no display name: mail "
+			"clients show the provider id (suivant provider set %s "
+			"--name NAME)", pv->id);
+	}
+	for (size_t i = 0; i < pv->n_servers; i++) {
+		check_server(&r, i);
+	}
+	return r.n;
+}

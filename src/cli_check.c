@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * suivant check: reads the whole database and lists every problem that
+ * check.c finds, provider by provider; the list is the command's data, so
+ * it goes to stdout. Exit 0 when there is none, EX_DATAERR otherwise.
+ */
+#include <stdio.h>
+#include <sysexits.h>
+
+#include <jansson.h>
+
+#include "check.h"
+#include "cli.h"
+#include "config.h"
+#include "store.h"
+
+static const char usage[] =
+	"usage: suivant check [--db FILE] [--json]\n"
+	"\n"
+	"Validates the whole database and lists every problem, one per line:\n"
+	"errors (a provider, or part of it, is not served: no domain, no\n"
+	"incoming or no outgoing server, a value the validator refuses such\n"
+	"as a template with an unknown placeholder) and warnings (served, but\n"
+	"probably not meant: SSL on a STARTTLS port such as 143 or the\n"
+	"reverse, a port of another protocol, a server listed twice, no\n"
+	"display name). Notices (passwords over a plain connection) are\n"
+	"listed but do not count as problems.\n"
+	"\n"
+	"  --db FILE   database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
+	"  --json      {\"providers\", \"domains\", \"servers\", \"errors\",\n"
+	"              \"warnings\", \"notices\", \"problems\": [{\"severity\",\n"
+	"              \"provider\", \"server\", \"domain\", \"message\"}]}\n"
+	"  -h, --help  show this help\n"
+	"\n"
+	"Exit status: 0 no error or warning, 65 errors or warnings found, 66\n"
+	"no such database, 74 unreadable database.\n";
+
+static const char *const severity_names[] = {
+	[SV_CHECK_ERROR] = "error",
+	[SV_CHECK_WARNING] = "warning",
+	[SV_CHECK_NOTICE] = "notice",
+};
+
+struct tally {
+	size_t errors, warnings, notices;
+	json_t *problems; /* owned; NULL in text mode or after a failure */
+	bool json, failed;
+};
+
+static void report(const struct sv_check_problem *p, void *ctx) {
+	struct tally *t = ctx;
+	const char *severity = severity_names[p->severity];
+	t->errors += p->severity == SV_CHECK_ERROR;
+	t->warnings += p->severity == SV_CHECK_WARNING;
+	t->notices += p->severity == SV_CHECK_NOTICE;
+	if (!t->json) {
+		printf("%-7s provider %s: %s\n", severity, p->provider,
+			p->message);
+		return;
+	}
+	if (t->problems == NULL || json_array_append_new(t->problems,
+			json_pack("{s:s, s:s, s:o, s:s?, s:s}", "severity",
+			severity, "provider", p->provider,
+			"server", p->server != 0 ?
+			json_integer(p->server) : json_null(),
+			"domain", p->domain, "message", p->message)) != 0) {
+		t->failed = true;
+	}
+}
+
+int sv_cli_check(int argc, char **argv) {
+	struct sv_cli_opts o;
+	int first;
+	int status = sv_cli_getopt(argc, argv, usage, true, NULL, NULL, NULL,
+		&o, &first);
+	if (status >= 0) {
+		return status;
+	}
+	if (first != argc) {
+		sv_cli_error("check", "unexpected argument");
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	struct sv_store *st;
+	if ((status = sv_cli_open_store("check", o.db, SV_STORE_READONLY,
+			&st)) != EX_OK) {
+		return status;
+	}
+	struct sv_err err = { "" };
+	struct sv_provider **pvs = NULL;
+	size_t n = 0;
+	int rc = sv_store_load(st, &pvs, &n, &err);
+	sv_store_close(st);
+	if (rc != SV_OK) {
+		sv_cli_error("check", "%s", err.msg);
+		return sv_cli_exit_code(rc);
+	}
+	struct tally t = { .json = o.json };
+	size_t domains = 0, servers = 0;
+	if (o.json && (t.problems = json_array()) == NULL) {
+		t.failed = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sv_check_provider(pvs[i], report, &t);
+		domains += pvs[i]->n_domains;
+		servers += pvs[i]->n_servers;
+	}
+	sv_store_free_providers(pvs, n);
+	if (o.json) {
+		json_t *v = t.failed ? NULL : json_pack("{s:I, s:I, s:I, s:I, "
+			"s:I, s:I, s:o}", "providers", (json_int_t)n,
+			"domains", (json_int_t)domains,
+			"servers", (json_int_t)servers,
+			"errors", (json_int_t)t.errors,
+			"warnings", (json_int_t)t.warnings,
+			"notices", (json_int_t)t.notices,
+			"problems", t.problems);
+		if (t.failed) {
+			json_decref(t.problems);
+		}
+		status = sv_cli_print_json("check", v);
+	} else {
+		printf("%zu provider(s), %zu domain(s), %zu server(s): ", n,
+			domains, servers);
+		if (t.errors + t.warnings == 0) {
+			printf("no problems");
+		} else {
+			printf("%zu error(s), %zu warning(s)", t.errors,
+				t.warnings);
+		}
+		if (t.notices > 0) {
+			printf(", %zu notice(s)", t.notices);
+		}
+		printf("\n");
+		status = fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+	}
+	if (status == EX_OK && t.errors + t.warnings > 0) {
+		status = EX_DATAERR;
+	}
+	return status;
+}

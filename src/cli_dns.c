@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * suivant dns: the zone-file records a mail domain needs. The domain is
+ * resolved through the same snapshot the server answers from (exact row,
+ * longest "*.suffix", "*"), so the records describe exactly the servers
+ * its clients are told about; render_dns.c turns them into text.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <jansson.h>
+
+#include "address.h"
+#include "alloc.h"
+#include "buf.h"
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "render_dns.h"
+
+static const char usage[] =
+	"usage: suivant dns [--db FILE] [--json] DOMAIN [--target HOST] "
+	"[--ttl N]\n"
+	"\n"
+	"Prints the DNS records DOMAIN needs, as zone-file lines to add to its\n"
+	"zone: autoconfig.DOMAIN and autodiscover.DOMAIN CNAMEs pointing at\n"
+	"this service, the _autodiscover._tcp SRV record, and the RFC 6186 /\n"
+	"RFC 8314 SRV records (_imaps, _imap, _pop3s, _pop3, _submissions,\n"
+	"_submission) of the servers DOMAIN's clients get, host-name templates\n"
+	"expanded with DOMAIN; a service that is not offered gets target \".\".\n"
+	"Servers whose host name depends on the user are left out, with a\n"
+	"comment saying so.\n"
+	"\n"
+	"  --target HOST  host name of this autoconfiguration service (default:\n"
+	"                 autoconfig.PROVIDER and autodiscover.PROVIDER)\n"
+	"  --ttl N        record TTL in seconds (default 3600)\n"
+	"  --db FILE      database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
+	"  --json         {\"domain\", \"provider\", \"pattern\", \"ttl\",\n"
+	"                 \"records\": [{\"name\", \"type\", \"ttl\", \"target\",\n"
+	"                 \"priority\", \"weight\", \"port\"}], \"notes\"}\n"
+	"  -h, --help     show this help\n"
+	"\n"
+	"Exit status: 0 done, 64 bad usage, 65 invalid DOMAIN, HOST or N, 66\n"
+	"no such database or no provider for DOMAIN.\n";
+
+#define DNS_MAX_TEXT (256 * 1024)
+
+enum { OPT_TARGET = 256, OPT_TTL };
+
+static const struct option options[] = {
+	{ "target", required_argument, NULL, OPT_TARGET },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct args {
+	const char *target, *ttl; /* borrowed from argv */
+};
+
+static int on_opt(int val, const char *arg, void *ctx) {
+	struct args *a = ctx;
+	if (val == OPT_TARGET) {
+		a->target = arg;
+	} else if (val == OPT_TTL) {
+		a->ttl = arg;
+	} else {
+		return EX_SOFTWARE;
+	}
+	return EX_OK;
+}
+
+static json_t *zone_json(const struct sv_dns_zone *z) {
+	json_t *records = json_array();
+	json_t *notes = json_array();
+	bool failed = records == NULL || notes == NULL;
+	for (size_t i = 0; !failed && i < z->n_records; i++) {
+		const struct sv_dns_record *r = &z->records[i];
+		json_t *o = r->type == SV_DNS_CNAME ?
+			json_pack("{s:s, s:s, s:I, s:s}", "name", r->owner,
+				"type", "CNAME", "ttl", (json_int_t)z->ttl,
+				"target", r->target) :
+			json_pack("{s:s, s:s, s:I, s:s, s:i, s:i, s:i}",
+				"name", r->owner, "type", "SRV",
+				"ttl", (json_int_t)z->ttl, "target", r->target,
+				"priority", r->priority, "weight", r->weight,
+				"port", r->port);
+		failed = json_array_append_new(records, o) != 0;
+	}
+	for (size_t i = 0; !failed && i < z->n_notes; i++) {
+		failed = json_array_append_new(notes,
+			json_string(z->notes[i])) != 0;
+	}
+	if (failed) {
+		json_decref(records);
+		json_decref(notes);
+		return NULL;
+	}
+	return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "domain", z->domain,
+		"provider", z->provider, "pattern", z->pattern,
+		"ttl", (json_int_t)z->ttl, "records", records, "notes", notes);
+}
+
+/* Renders and prints; an exit code. */
+static int print_zone(const struct sv_dns_zone *z, bool json) {
+	if (json) {
+		return sv_cli_print_json("dns", zone_json(z));
+	}
+	struct sv_buf out;
+	sv_buf_init(&out, DNS_MAX_TEXT);
+	int rc = sv_render_dns_zone(z, &out);
+	int status = EX_OK;
+	if (rc != SV_OK) {
+		sv_cli_error("dns", "cannot render the records: %s",
+			sv_rc_str(rc));
+		status = sv_cli_exit_code(rc);
+	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
+			fflush(stdout) != 0) {
+		sv_cli_error("dns", "cannot write the records");
+		status = EX_IOERR;
+	}
+	sv_buf_finish(&out);
+	return status;
+}
+
+int sv_cli_dns(int argc, char **argv) {
+	struct args a = { 0 };
+	struct sv_cli_opts o;
+	int first;
+	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
+		&a, &o, &first);
+	if (status >= 0) {
+		return status;
+	}
+	if (argc - first != 1) {
+		sv_cli_error("dns", "expected one DOMAIN");
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	struct sv_err err = { "" };
+	char domain[SV_DOMAIN_MAX + 1], target[SV_DOMAIN_MAX + 1];
+	char shown[80];
+	const char *arg = argv[first];
+	if (sv_domain_normalize(arg, strlen(arg), domain, sizeof(domain),
+			&err) != SV_OK) {
+		sv_cli_error("dns", "DOMAIN: '%s': %s",
+			sv_log_escape(arg, shown, sizeof(shown)), err.msg);
+		return EX_DATAERR;
+	}
+	if (a.target != NULL && sv_domain_normalize(a.target,
+			strlen(a.target), target, sizeof(target), &err) != SV_OK) {
+		sv_cli_error("dns", "--target: '%s': %s",
+			sv_log_escape(a.target, shown, sizeof(shown)), err.msg);
+		return EX_DATAERR;
+	}
+	long long ttl = SV_DNS_DEFAULT_TTL;
+	if (a.ttl != NULL && sv_cli_int(a.ttl, 0, SV_DNS_MAX_TTL, &ttl) !=
+			SV_OK) {
+		sv_cli_error("dns", "--ttl: '%s' is not a number of seconds "
+			"(0..%ld)", sv_log_escape(a.ttl, shown, sizeof(shown)),
+			SV_DNS_MAX_TTL);
+		return EX_DATAERR;
+	}
+	struct sv_snapshot *snap = sv_cli_load_snapshot(o.db, 1, &err);
+	if (snap == NULL) {
+		sv_cli_error("dns", "%s", err.msg);
+		return EX_NOINPUT;
+	}
+	struct sv_snapshot_match m;
+	struct sv_dns_zone *z = NULL;
+	if (sv_snapshot_lookup(snap, domain, &m) != SV_OK) {
+		sv_cli_error("dns", "no provider serves %s", domain);
+		status = EX_NOINPUT;
+	} else if ((z = sv_calloc(1, sizeof(*z))) == NULL) {
+		sv_cli_error("dns", "out of memory");
+		status = EX_OSERR;
+	} else if (sv_render_dns_records(m.provider, m.pattern, domain,
+			a.target != NULL ? target : NULL, (long)ttl, z, &err)
+			!= SV_OK) {
+		sv_cli_error("dns", "%s", err.msg);
+		status = EX_DATAERR;
+	} else {
+		status = print_zone(z, o.json);
+	}
+	sv_free(z);
+	sv_snapshot_release(snap);
+	return status;
+}

@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * suivant provider add|set|rm|list|show: providers and their extras
+ * (documentation and enable-instruction links with their texts, webmail,
+ * OAuth2). Options that edit a provider are recorded in argv order and
+ * applied in that order to the model (the new provider for `add`, the
+ * stored one, read in the same transaction, for `set`), so that
+ * "--clear-doc --doc URL --doc-text en:TEXT" means what it says; the
+ * store then validates the result with the shared validator and writes
+ * it, all in one transaction.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <jansson.h>
+
+#include "alloc.h"
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "store.h"
+
+static const char usage[] =
+	"usage: suivant provider add|set|rm|list|show [--db FILE] [--json] ...\n"
+	"\n"
+	"  suivant provider add ID --name NAME [--short-name S] [EXTRAS]\n"
+	"  suivant provider set ID [--name NAME] [--short-name S] [EXTRAS]\n"
+	"  suivant provider rm ID\n"
+	"  suivant provider list\n"
+	"  suivant provider show ID\n"
+	"\n"
+	"ID is the provider's host-name form (example.net); `rm` also removes\n"
+	"its domains and servers. A provider is served once it has a domain\n"
+	"(suivant domain add), an imap or pop3 server and an smtp server\n"
+	"(suivant server add); `list` and `show` tell why one is not.\n"
+	"\n"
+	"  --name NAME            display name (1..60 characters)\n"
+	"  --short-name S         short display name (1..20 characters)\n"
+	"  --clear-short-name     remove it\n"
+	"EXTRAS, applied in the order given:\n"
+	"  --doc URL              a documentation page (kept if already there)\n"
+	"  --doc-text LANG:TEXT   its description in LANG (en:Setup guide;\n"
+	"                         :TEXT for no language), for the --doc just\n"
+	"                         given or the provider's only one; replaces\n"
+	"                         the text in the same language\n"
+	"  --clear-doc            remove every documentation page\n"
+	"  --enable URL           where users enable IMAP/POP/SMTP access\n"
+	"  --enable-text LANG:TEXT  its instructions, as --doc-text\n"
+	"  --clear-enable         remove every enable page\n"
+	"  --webmail URL          the webmail login page\n"
+	"  --webmail-username TEMPLATE  its login (e.g. %EMAILADDRESS%)\n"
+	"  --clear-webmail        remove the webmail details\n"
+	"  --oauth2-issuer HOST   OAuth2 issuer (required for the others)\n"
+	"  --oauth2-scope SCOPES  space-separated scopes\n"
+	"  --oauth2-auth-url URL  authorization endpoint\n"
+	"  --oauth2-token-url URL token endpoint\n"
+	"  --clear-oauth2         remove the OAuth2 details\n"
+	"Common:\n"
+	"  --db FILE              database file (default ./"
+	SV_CONFIG_DEFAULT_DB ")\n"
+	"  --json                 machine-readable output on stdout\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit status: 0 done, 64 bad usage, 65 invalid value or id taken, 66\n"
+	"no such database or provider, 75 database busy.\n";
+
+enum {
+	OPT_NAME = 256, OPT_SHORT, OPT_CLEAR_SHORT, OPT_DOC, OPT_DOC_TEXT,
+	OPT_CLEAR_DOC, OPT_ENABLE, OPT_ENABLE_TEXT, OPT_CLEAR_ENABLE,
+	OPT_WEBMAIL, OPT_WEBMAIL_USER, OPT_CLEAR_WEBMAIL, OPT_OAUTH_ISSUER,
+	OPT_OAUTH_SCOPE, OPT_OAUTH_AUTH, OPT_OAUTH_TOKEN, OPT_CLEAR_OAUTH,
+};
+
+static const struct option edit_options[] = {
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "short-name", required_argument, NULL, OPT_SHORT },
+	{ "clear-short-name", no_argument, NULL, OPT_CLEAR_SHORT },
+	{ "doc", required_argument, NULL, OPT_DOC },
+	{ "doc-text", required_argument, NULL, OPT_DOC_TEXT },
+	{ "clear-doc", no_argument, NULL, OPT_CLEAR_DOC },
+	{ "enable", required_argument, NULL, OPT_ENABLE },
+	{ "enable-text", required_argument, NULL, OPT_ENABLE_TEXT },
+	{ "clear-enable", no_argument, NULL, OPT_CLEAR_ENABLE },
+	{ "webmail", required_argument, NULL, OPT_WEBMAIL },
+	{ "webmail-username", required_argument, NULL, OPT_WEBMAIL_USER },
+	{ "clear-webmail", no_argument, NULL, OPT_CLEAR_WEBMAIL },
+	{ "oauth2-issuer", required_argument, NULL, OPT_OAUTH_ISSUER },
+	{ "oauth2-scope", required_argument, NULL, OPT_OAUTH_SCOPE },
+	{ "oauth2-auth-url", required_argument, NULL, OPT_OAUTH_AUTH },
+	{ "oauth2-token-url", required_argument, NULL, OPT_OAUTH_TOKEN },
+	{ "clear-oauth2", no_argument, NULL, OPT_CLEAR_OAUTH },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define MAX_OPS 64
+
+/* The editing options, in argv order. */
+struct edits {
+	const char *cmd;
+	struct {
+		int val;
+		const char *arg; /* borrowed from argv; NULL for --clear-* */
+	} ops[MAX_OPS];
+	size_t n;
+	bool has_name;
+};
+
+/* "LANG:TEXT" -> lang (NULL when empty) and text; false without ':'. */
+static bool split_text(const char *arg, char *lang, size_t langsz,
+		const char **text) {
+	const char *colon = strchr(arg, ':');
+	if (colon == NULL || (size_t)(colon - arg) >= langsz) {
+		return false;
+	}
+	memcpy(lang, arg, (size_t)(colon - arg));
+	lang[colon - arg] = '\0';
+	*text = colon + 1;
+	return true;
+}
+
+static int on_opt(int val, const char *arg, void *ctx) {
+	struct edits *e = ctx;
+	if (e->n == MAX_OPS) {
+		sv_cli_error(e->cmd, "more than %d options", MAX_OPS);
+		return EX_USAGE;
+	}
+	if (val == OPT_DOC_TEXT || val == OPT_ENABLE_TEXT) {
+		char lang[64];
+		const char *text;
+		if (!split_text(arg, lang, sizeof(lang), &text)) {
+			char shown[80];
+			sv_cli_error(e->cmd, "--%s: '%s' is not LANG:TEXT (e.g. "
+				"'en:Setup guide', or ':TEXT' without a "
+				"language)", val == OPT_DOC_TEXT ? "doc-text" :
+				"enable-text",
+				sv_log_escape(arg, shown, sizeof(shown)));
+			return EX_DATAERR;
+		}
+	}
+	e->has_name |= val == OPT_NAME;
+	e->ops[e->n].val = val;
+	e->ops[e->n].arg = arg;
+	e->n++;
+	return EX_OK;
+}
+
+/* *dst = copy of v (NULL clears); SV_ENOMEM leaves *dst alone. */
+static int set_str(char **dst, const char *v) {
+	char *copy = NULL;
+	if (v != NULL && (copy = sv_strdup(v)) == NULL) {
+		return SV_ENOMEM;
+	}
+	sv_free(*dst);
+	*dst = copy;
+	return SV_OK;
+}
+
+static void drop_links(struct sv_provider *pv, enum sv_link_kind kind) {
+	size_t k = 0;
+	for (size_t i = 0; i < pv->n_links; i++) {
+		struct sv_link *l = &pv->links[i];
+		if (l->kind != kind) {
+			pv->links[k++] = *l;
+			continue;
+		}
+		sv_free(l->url);
+		for (size_t t = 0; t < l->n_texts; t++) {
+			sv_free(l->texts[t].lang);
+			sv_free(l->texts[t].text);
+		}
+		sv_free(l->texts);
+	}
+	pv->n_links = k;
+}
+
+/* The link of kind with url, added when missing; its index in *idx. */
+static int select_link(struct sv_provider *pv, enum sv_link_kind kind,
+		const char *url, size_t *idx) {
+	for (size_t i = 0; i < pv->n_links; i++) {
+		if (pv->links[i].kind == kind &&
+				strcmp(pv->links[i].url, url) == 0) {
+			*idx = i;
+			return SV_OK;
+		}
+	}
+	if (sv_provider_add_link(pv, kind, url, NULL) != SV_OK) {
+		return SV_ENOMEM;
+	}
+	*idx = pv->n_links - 1;
+	return SV_OK;
+}
+
+/* Sets the text in lang (NULL: none) of link l, replacing the same lang. */
+static int set_text(struct sv_link *l, const char *lang, const char *text) {
+	for (size_t i = 0; i < l->n_texts; i++) {
+		struct sv_text *t = &l->texts[i];
+		if ((t->lang == NULL && lang == NULL) || (t->lang != NULL &&
+				lang != NULL && strcmp(t->lang, lang) == 0)) {
+			return set_str(&t->text, text);
+		}
+	}
+	return sv_link_add_text(l, lang, text);
+}
+
+static int add_text(struct sv_provider *pv, enum sv_link_kind kind,
+		const char *flag, bool chosen, size_t idx, const char *arg,
+		struct sv_err *err) {
+	if (!chosen) { /* the provider's only link of this kind */
+		size_t n = 0;
+		for (size_t i = 0; i < pv->n_links; i++) {
+			if (pv->links[i].kind == kind) {
+				idx = i;
+				n++;
+			}
+		}
+		if (n != 1) {
+			return sv_errf(err, SV_EINVAL, "--%s: provider %s has "
+				"%zu %s links; name one with --%.*s URL first",
+				flag, pv->id, n, sv_link_kind_name(kind),
+				(int)(strlen(flag) - 5), flag);
+		}
+	}
+	char lang[64];
+	const char *text = "";
+	split_text(arg, lang, sizeof(lang), &text); /* checked in on_opt */
+	if (set_text(&pv->links[idx], lang[0] != '\0' ? lang : NULL, text)
+			!= SV_OK) {
+		return sv_errf(err, SV_ENOMEM, "out of memory");
+	}
+	return SV_OK;
+}
+
+static void clear_webmail(struct sv_webmail *w) {
+	char **f[] = {
+		&w->login_page, &w->info_url, &w->username,
+		&w->username_field_id, &w->username_field_name,
+		&w->password_field_id, &w->password_field_name,
+		&w->login_button_id, &w->login_button_name,
+	};
+	for (size_t i = 0; i < sizeof(f) / sizeof(*f); i++) {
+		sv_free(*f[i]);
+		*f[i] = NULL;
+	}
+}
+
+static void clear_oauth2(struct sv_oauth2 *o) {
+	char **f[] = { &o->issuer, &o->scope, &o->auth_url, &o->token_url };
+	for (size_t i = 0; i < sizeof(f) / sizeof(*f); i++) {
+		sv_free(*f[i]);
+		*f[i] = NULL;
+	}
+}
+
+/* Applies e's options to pv, in order. Values are checked by the store. */
+static int apply(const struct edits *e, struct sv_provider *pv,
+		struct sv_err *err) {
+	bool doc_chosen = false, enable_chosen = false;
+	size_t doc = 0, enable = 0;
+	for (size_t i = 0; i < e->n; i++) {
+		const char *arg = e->ops[i].arg;
+		int rc = SV_OK;
+		switch (e->ops[i].val) {
+		case OPT_NAME: rc = set_str(&pv->display_name, arg); break;
+		case OPT_SHORT: rc = set_str(&pv->short_name, arg); break;
+		case OPT_CLEAR_SHORT:
+			rc = set_str(&pv->short_name, NULL);
+			break;
+		case OPT_DOC:
+			rc = select_link(pv, SV_LINK_DOCUMENTATION, arg, &doc);
+			doc_chosen = true;
+			break;
+		case OPT_ENABLE:
+			rc = select_link(pv, SV_LINK_ENABLE, arg, &enable);
+			enable_chosen = true;
+			break;
+		case OPT_DOC_TEXT:
+			if ((rc = add_text(pv, SV_LINK_DOCUMENTATION,
+					"doc-text", doc_chosen, doc, arg, err))
+					!= SV_OK) {
+				return rc;
+			}
+			break;
+		case OPT_ENABLE_TEXT:
+			if ((rc = add_text(pv, SV_LINK_ENABLE, "enable-text",
+					enable_chosen, enable, arg, err))
+					!= SV_OK) {
+				return rc;
+			}
+			break;
+		case OPT_CLEAR_DOC:
+			drop_links(pv, SV_LINK_DOCUMENTATION);
+			doc_chosen = false;
+			enable_chosen = false; /* indexes moved */
+			break;
+		case OPT_CLEAR_ENABLE:
+			drop_links(pv, SV_LINK_ENABLE);
+			doc_chosen = false;
+			enable_chosen = false;
+			break;
+		case OPT_WEBMAIL:
+			rc = set_str(&pv->webmail.login_page, arg);
+			break;
+		case OPT_WEBMAIL_USER:
+			rc = set_str(&pv->webmail.username, arg);
+			break;
+		case OPT_CLEAR_WEBMAIL: clear_webmail(&pv->webmail); break;
+		case OPT_OAUTH_ISSUER:
+			rc = set_str(&pv->oauth2.issuer, arg);
+			break;
+		case OPT_OAUTH_SCOPE:
+			rc = set_str(&pv->oauth2.scope, arg);
+			break;
+		case OPT_OAUTH_AUTH:
+			rc = set_str(&pv->oauth2.auth_url, arg);
+			break;
+		case OPT_OAUTH_TOKEN:
+			rc = set_str(&pv->oauth2.token_url, arg);
+			break;
+		case OPT_CLEAR_OAUTH: clear_oauth2(&pv->oauth2); break;
+		default: rc = SV_EINVAL; break;
+		}
+		if (rc != SV_OK) {
+			return sv_errf(err, rc, "out of memory");
+		}
+	}
+	return SV_OK;
+}
+
+static int fail(const char *cmd, int rc, const struct sv_err *err) {
+	sv_cli_error(cmd, "%s", err->msg);
+	return sv_cli_exit_code(rc);
+}
+
+/*
+ * Options, then exactly n_pos positional arguments; with n_pos 1, *id
+ * receives the normalised ID (room SV_CLI_DOMAIN_ROW_MAX).
+ */
+static int parse(int argc, char **argv, bool editing, int n_pos,
+		struct edits *e, struct sv_cli_opts *o, char *id) {
+	int first;
+	int status = sv_cli_getopt(argc, argv, usage, true,
+		editing ? edit_options : NULL, on_opt, e, o, &first);
+	if (status >= 0) {
+		return status;
+	}
+	if (argc - first != n_pos) {
+		sv_cli_error(e->cmd, n_pos == 1 ? "expected one provider ID" :
+			"unexpected argument");
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	struct sv_err err = { "" };
+	if (n_pos == 1 && sv_cli_provider_id(argv[first], "ID", id,
+			SV_CLI_DOMAIN_ROW_MAX, &err) != SV_OK) {
+		return fail(e->cmd, SV_EINVAL, &err);
+	}
+	return -1;
+}
+
+/* Whether the snapshot serves pv, and why not. */
+static bool served(const struct sv_provider *pv, struct sv_err *why) {
+	return sv_provider_validate(pv, why) == SV_OK &&
+		sv_provider_check_servable(pv, why) == SV_OK;
+}
+
+static int provider_add(int argc, char **argv) {
+	struct edits e = { .cmd = "provider add" };
+	struct sv_cli_opts o;
+	char id[SV_CLI_DOMAIN_ROW_MAX];
+	int status = parse(argc, argv, true, 1, &e, &o, id);
+	if (status >= 0) {
+		return status;
+	}
+	if (!e.has_name) {
+		sv_cli_error(e.cmd, "--name NAME is required");
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	struct sv_err err = { "" };
+	struct sv_provider *pv = sv_provider_create();
+	int rc = pv == NULL || set_str(&pv->id, id) != SV_OK ?
+		sv_errf(&err, SV_ENOMEM, "out of memory") : apply(&e, pv, &err);
+	struct sv_store *st = NULL;
+	if (rc == SV_OK && (status = sv_cli_open_store(e.cmd, o.db,
+			SV_STORE_READWRITE, &st)) != EX_OK) {
+		sv_provider_destroy(pv);
+		return status;
+	}
+	if (rc == SV_OK) {
+		rc = sv_store_provider_add(st, pv, &err);
+	}
+	sv_store_close(st);
+	sv_provider_destroy(pv);
+	if (rc != SV_OK) {
+		return fail(e.cmd, rc, &err);
+	}
+	if (o.json) {
+		return sv_cli_print_json(e.cmd, json_pack("{s:s}", "id", id));
+	}
+	printf("added provider %s\n", id);
+	return EX_OK;
+}
+
+static int provider_set(int argc, char **argv) {
+	struct edits e = { .cmd = "provider set" };
+	struct sv_cli_opts o;
+	char id[SV_CLI_DOMAIN_ROW_MAX];
+	int status = parse(argc, argv, true, 1, &e, &o, id);
+	if (status >= 0) {
+		return status;
+	}
+	if (e.n == 0) {
+		sv_cli_error(e.cmd, "nothing to change");
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	struct sv_store *st;
+	if ((status = sv_cli_open_store(e.cmd, o.db, SV_STORE_READWRITE,
+			&st)) != EX_OK) {
+		return status;
+	}
+	/* One transaction: read the provider, change it, write it back. */
+	struct sv_err err = { "" };
+	struct sv_provider *pv = NULL;
+	int rc = sv_store_begin(st, &err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_provider(st, id, &pv, &err);
+	}
+	if (rc == SV_OK) {
+		rc = apply(&e, pv, &err);
+	}
+	if (rc == SV_OK) {
+		rc = sv_store_provider_set(st, pv, &err);
+	}
+	if (rc == SV_OK) {
+		rc = sv_store_commit(st, &err);
+	}
+	sv_store_rollback(st);
+	sv_store_close(st);
+	sv_provider_destroy(pv);
+	if (rc != SV_OK) {
+		return fail(e.cmd, rc, &err);
+	}
+	if (o.json) {
+		return sv_cli_print_json(e.cmd, json_pack("{s:s}", "id", id));
+	}
+	printf("changed provider %s\n", id);
+	return EX_OK;
+}
+
+static int provider_rm(int argc, char **argv) {
+	struct edits e = { .cmd = "provider rm" };
+	struct sv_cli_opts o;
+	char id[SV_CLI_DOMAIN_ROW_MAX];
+	int status = parse(argc, argv, false, 1, &e, &o, id);
+	if (status >= 0) {
+		return status;
+	}
+	struct sv_store *st;
+	if ((status = sv_cli_open_store(e.cmd, o.db, SV_STORE_READWRITE,
+			&st)) != EX_OK) {
+		return status;
+	}
+	struct sv_err err = { "" };
+	struct sv_store_removed gone = { 0 };
+	int rc = sv_store_provider_rm(st, id, &gone, &err);
+	sv_store_close(st);
+	if (rc != SV_OK) {
+		return fail(e.cmd, rc, &err);
+	}
+	if (o.json) {
+		return sv_cli_print_json(e.cmd, json_pack("{s:s, s:I, s:I, s:I}",
+			"id", id, "domains_removed", (json_int_t)gone.domains,
+			"servers_removed", (json_int_t)gone.servers,
+			"links_removed", (json_int_t)gone.links));
+	}
+	printf("removed provider %s with %lld domain(s), %lld server(s) and "
+		"%lld link(s)\n", id, (long long)gone.domains,
+		(long long)gone.servers, (long long)gone.links);
+	return EX_OK;
+}
+
+static int provider_list(int argc, char **argv) {
+	struct edits e = { .cmd = "provider list" };
+	struct sv_cli_opts o;
+	int status = parse(argc, argv, false, 0, &e, &o, NULL);
+	if (status >= 0) {
+		return status;
+	}
+	struct sv_store *st;
+	if ((status = sv_cli_open_store(e.cmd, o.db, SV_STORE_READONLY,
+			&st)) != EX_OK) {
+		return status;
+	}
+	struct sv_err err = { "" };
+	struct sv_provider **pvs = NULL;
+	size_t n = 0;
+	int rc = sv_store_load(st, &pvs, &n, &err);
+	sv_store_close(st);
+	if (rc != SV_OK) {
+		return fail(e.cmd, rc, &err);
+	}
+	json_t *arr = o.json ? json_array() : NULL;
+	struct sv_cli_table t;
+	sv_cli_table_init(&t, 5);
+	sv_cli_table_add(&t, (const char *const[]){ "ID", "NAME", "DOMAINS",
+		"SERVERS", "STATUS" });
+	for (size_t i = 0; i < n; i++) {
+		const struct sv_provider *pv = pvs[i];
+		struct sv_err why = { "" };
+		bool ok = served(pv, &why);
+		if (o.json) {
+			if (arr != NULL && json_array_append_new(arr, json_pack(
+					"{s:s, s:s?, s:s?, s:I, s:I, s:b, s:s?}",
+					"id", pv->id, "name", pv->display_name,
+					"short_name", pv->short_name,
+					"domains", (json_int_t)pv->n_domains,
+					"servers", (json_int_t)pv->n_servers,
+					"served", ok, "problem",
+					ok ? NULL : why.msg)) != 0) {
+				json_decref(arr);
+				arr = NULL;
+			}
+			continue;
+		}
+		char nd[24], ns[24], status_text[SV_ERR_MSG_MAX + 16];
+		snprintf(nd, sizeof(nd), "%zu", pv->n_domains);
+		snprintf(ns, sizeof(ns), "%zu", pv->n_servers);
+		snprintf(status_text, sizeof(status_text), "%s%s",
+			ok ? "served" : "not served: ", ok ? "" : why.msg);
+		sv_cli_table_add(&t, (const char *const[]){ pv->id,
+			pv->display_name, nd, ns, status_text });
+	}
+	if (o.json) {
+		status = sv_cli_print_json(e.cmd, arr);
+	} else if ((rc = sv_cli_table_print(&t, stdout)) != SV_OK) {
+		sv_cli_error(e.cmd, "cannot print the list: %s", sv_rc_str(rc));
+		status = sv_cli_exit_code(rc);
+	} else {
+		status = EX_OK;
+	}
+	sv_cli_table_finish(&t);
+	sv_store_free_providers(pvs, n);
+	return status;
+}
+
+static int provider_show(int argc, char **argv) {
+	struct edits e = { .cmd = "provider show" };
+	struct sv_cli_opts o;
+	char id[SV_CLI_DOMAIN_ROW_MAX];
+	int status = parse(argc, argv, false, 1, &e, &o, id);
+	if (status >= 0) {
+		return status;
+	}
+	struct sv_store *st;
+	if ((status = sv_cli_open_store(e.cmd, o.db, SV_STORE_READONLY,
+			&st)) != EX_OK) {
+		return status;
+	}
+	struct sv_err err = { "" };
+	struct sv_provider *pv = NULL;
+	int rc = sv_store_load_provider(st, id, &pv, &err);
+	sv_store_close(st);
+	if (rc != SV_OK) {
+		return fail(e.cmd, rc, &err);
+	}
+	status = sv_cli_provider_show_print(pv, o.json);
+	sv_provider_destroy(pv);
+	return status;
+}
+
+/* Keep alphabetized. */
+static const struct sv_cli_verb verbs[] = {
+	{ "add", provider_add },
+	{ "list", provider_list },
+	{ "rm", provider_rm },
+	{ "set", provider_set },
+	{ "show", provider_show },
+};
+
+int sv_cli_provider(int argc, char **argv) {
+	return sv_cli_dispatch(argc, argv, verbs,
+		sizeof(verbs) / sizeof(*verbs), usage);
+}

@@ -1,0 +1,625 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * suivant server add|set|rm|list: the imap, pop3 and smtp servers of a
+ * provider. Flags are parsed and checked here, each refusal naming the
+ * flag and its accepted values; the store then checks the edited
+ * provider as a whole with the shared validator, in one transaction.
+ * A port/socket pairing that contradicts the port's registration is
+ * stored (a provider may really run that way) with a warning.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+#include <jansson.h>
+
+#include "alloc.h"
+#include "check.h"
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "placeholder.h"
+#include "store.h"
+
+static const char usage[] =
+	"usage: suivant server add|set|rm|list [--db FILE] [--json] ...\n"
+	"\n"
+	"  suivant server add --provider ID --type imap|pop3|smtp --host HOST\n"
+	"                     --port N --socket SSL|STARTTLS|plain [OPTIONS]\n"
+	"  suivant server set SERVER-ID [--type T] [--host HOST] [--port N]\n"
+	"                     [--socket S] [OPTIONS] [--all-domains]\n"
+	"  suivant server rm SERVER-ID\n"
+	"  suivant server list [--provider ID]\n"
+	"\n"
+	"`add` prints the new server's id; `list` shows every id. Servers are\n"
+	"offered in priority order (lower first; equal priorities in the\n"
+	"order they were added).\n"
+	"\n"
+	"  --provider ID         the provider (add: required; list: filter)\n"
+	"  --type T              imap, pop3 (incoming) or smtp (outgoing)\n"
+	"  --host HOST           host name, or a template such as\n"
+	"                        mail.%EMAILDOMAIN% (also %EMAILLOCALPART%,\n"
+	"                        %EMAILADDRESS%)\n"
+	"  --port N              1..65535 (993 imap SSL, 143 imap STARTTLS,\n"
+	"                        995/110 pop3, 465/587 smtp)\n"
+	"  --socket S            SSL (implicit TLS), STARTTLS or plain\n"
+	"  --auth M[,M...]       methods, preferred first (default\n"
+	"                        password-cleartext): password-cleartext,\n"
+	"                        password-encrypted, OAuth2, NTLM, GSSAPI,\n"
+	"                        TLS-client-cert; smtp only: none,\n"
+	"                        client-IP-address, smtp-after-pop\n"
+	"  --username TEMPLATE   login (default %EMAILADDRESS%; e.g.\n"
+	"                        %EMAILLOCALPART%)\n"
+	"  --priority N          order among the servers (default 0)\n"
+	"  --domain DOMAIN       only for this domain row of the provider: it\n"
+	"                        replaces the provider-wide servers of the\n"
+	"                        same type for that domain\n"
+	"  --all-domains         set: no longer bound to one domain\n"
+	"  --db FILE             database file (default ./"
+	SV_CONFIG_DEFAULT_DB ")\n"
+	"  --json                machine-readable output on stdout\n"
+	"  -h, --help            show this help\n"
+	"\n"
+	"Exit status: 0 done, 64 bad usage, 65 invalid value, 66 no such\n"
+	"database, provider or server, 75 database busy.\n";
+
+enum {
+	OPT_PROVIDER = 256, OPT_TYPE, OPT_HOST, OPT_PORT, OPT_SOCKET,
+	OPT_AUTH, OPT_USERNAME, OPT_PRIORITY, OPT_DOMAIN, OPT_ALL_DOMAINS,
+};
+
+static const struct option options[] = {
+	{ "provider", required_argument, NULL, OPT_PROVIDER },
+	{ "type", required_argument, NULL, OPT_TYPE },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "auth", required_argument, NULL, OPT_AUTH },
+	{ "username", required_argument, NULL, OPT_USERNAME },
+	{ "priority", required_argument, NULL, OPT_PRIORITY },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "all-domains", no_argument, NULL, OPT_ALL_DOMAINS },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* What the command line says; NULL / false = not given. */
+struct args {
+	const char *cmd;
+	const char *provider, *type, *host, *port, *socket, *auth;
+	const char *username, *priority, *domain;
+	bool all_domains;
+	/* parsed */
+	char provider_id[SV_CLI_DOMAIN_ROW_MAX];
+	char domain_row[SV_CLI_DOMAIN_ROW_MAX];
+	struct sv_server s; /* strings borrowed from argv */
+};
+
+static int on_opt(int val, const char *arg, void *ctx) {
+	struct args *a = ctx;
+	const char **slot[] = {
+		[OPT_PROVIDER - 256] = &a->provider,
+		[OPT_TYPE - 256] = &a->type,
+		[OPT_HOST - 256] = &a->host,
+		[OPT_PORT - 256] = &a->port,
+		[OPT_SOCKET - 256] = &a->socket,
+		[OPT_AUTH - 256] = &a->auth,
+		[OPT_USERNAME - 256] = &a->username,
+		[OPT_PRIORITY - 256] = &a->priority,
+		[OPT_DOMAIN - 256] = &a->domain,
+	};
+	if (val == OPT_ALL_DOMAINS) {
+		a->all_domains = true;
+		return EX_OK;
+	}
+	if (val < 256 || val - 256 >= (int)(sizeof(slot) / sizeof(*slot))) {
+		return EX_SOFTWARE;
+	}
+	*slot[val - 256] = arg;
+	return EX_OK;
+}
+
+static int bad(struct args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Prints a refused value's diagnostic; EX_DATAERR. */
+static int bad(struct args *a, const char *fmt, ...) {
+	char msg[SV_ERR_MSG_MAX * 2];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sv_cli_error(a->cmd, "%s", n >= 0 ? msg : "invalid value");
+	return EX_DATAERR;
+}
+
+/* Command-line text made safe to print (80 bytes). */
+#define SHOWN(s) sv_log_escape((s), (char[80]){ 0 }, 80)
+
+static const char auth_accepted[] = "accepted: password-cleartext, "
+	"password-encrypted, OAuth2, NTLM, GSSAPI, TLS-client-cert, plain, "
+	"secure; smtp only: none, client-IP-address, smtp-after-pop";
+
+/* Case-insensitive lookup of an auth method's canonical spelling. */
+static int parse_auth_one(const char *s, enum sv_auth *out) {
+	for (int i = 0; i < SV_AUTH_COUNT; i++) {
+		if (strcasecmp(s, sv_auth_name((enum sv_auth)i)) == 0) {
+			*out = (enum sv_auth)i;
+			return SV_OK;
+		}
+	}
+	return SV_EINVAL;
+}
+
+static int parse_auth(struct args *a, const char *list) {
+	char buf[512];
+	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf)) {
+		return bad(a, "--auth: '%s...' is too long", SHOWN(list));
+	}
+	a->s.n_auth = 0;
+	char *save = NULL;
+	for (char *m = strtok_r(buf, ",", &save); m != NULL;
+			m = strtok_r(NULL, ",", &save)) {
+		enum sv_auth v;
+		if (parse_auth_one(m, &v) != SV_OK) {
+			return bad(a, "--auth: '%s' is not an authentication "
+				"method (%s)", SHOWN(m), auth_accepted);
+		}
+		for (size_t i = 0; i < a->s.n_auth; i++) {
+			if (a->s.auth[i] == v) {
+				return bad(a, "--auth: %s is listed twice",
+					sv_auth_name(v));
+			}
+		}
+		if (a->s.n_auth == SV_MODEL_MAX_AUTH) {
+			return bad(a, "--auth: more than %d methods",
+				SV_MODEL_MAX_AUTH);
+		}
+		a->s.auth[a->s.n_auth++] = v;
+	}
+	if (a->s.n_auth == 0) {
+		return bad(a, "--auth: no method given (%s)", auth_accepted);
+	}
+	return EX_OK;
+}
+
+/* Checks every given flag and fills a->s with it (a->s otherwise kept). */
+static int apply_flags(struct args *a) {
+	struct sv_err err = { "" };
+	long long v;
+	if (a->type != NULL) {
+		if (strcasecmp(a->type, "imap") == 0) {
+			a->s.type = SV_SERVER_IMAP;
+		} else if (strcasecmp(a->type, "pop3") == 0) {
+			a->s.type = SV_SERVER_POP3;
+		} else if (strcasecmp(a->type, "smtp") == 0) {
+			a->s.type = SV_SERVER_SMTP;
+		} else {
+			return bad(a, "--type: '%s' is not one of imap, pop3, "
+				"smtp", SHOWN(a->type));
+		}
+	}
+	if (a->host != NULL) {
+		if (sv_placeholder_validate_hostname(a->host, &err) != SV_OK) {
+			sv_cli_error(a->cmd, "--host: %s", err.msg);
+			return EX_DATAERR;
+		}
+		a->s.hostname = (char *)a->host;
+	}
+	if (a->port != NULL) {
+		if (sv_cli_int(a->port, 1, 65535, &v) != SV_OK) {
+			return bad(a, "--port: '%s' is not a port number "
+				"(1..65535)", SHOWN(a->port));
+		}
+		a->s.port = (int)v;
+	}
+	if (a->socket != NULL) {
+		if (strcasecmp(a->socket, "SSL") == 0) {
+			a->s.socket = SV_SOCKET_SSL;
+		} else if (strcasecmp(a->socket, "STARTTLS") == 0) {
+			a->s.socket = SV_SOCKET_STARTTLS;
+		} else if (strcasecmp(a->socket, "plain") == 0) {
+			a->s.socket = SV_SOCKET_PLAIN;
+		} else {
+			return bad(a, "--socket: '%s' is not one of SSL, "
+				"STARTTLS, plain", SHOWN(a->socket));
+		}
+	}
+	int status;
+	if (a->auth != NULL && (status = parse_auth(a, a->auth)) != EX_OK) {
+		return status;
+	}
+	for (size_t i = 0; i < a->s.n_auth; i++) {
+		if (sv_auth_is_outgoing_only(a->s.auth[i]) &&
+				!sv_server_type_is_outgoing(a->s.type)) {
+			return bad(a, "--auth: %s is for smtp servers only",
+				sv_auth_name(a->s.auth[i]));
+		}
+	}
+	if (a->username != NULL) {
+		if (sv_placeholder_validate(a->username, &err) != SV_OK) {
+			sv_cli_error(a->cmd, "--username: %s", err.msg);
+			return EX_DATAERR;
+		}
+		a->s.username = (char *)a->username;
+	}
+	if (a->priority != NULL) {
+		if (sv_cli_int(a->priority, -2147483647LL - 1, 2147483647LL,
+				&v) != SV_OK) {
+			return bad(a, "--priority: '%s' is not an integer "
+				"(lower comes first)", SHOWN(a->priority));
+		}
+		a->s.priority = (int)v;
+	}
+	if (a->domain != NULL && a->all_domains) {
+		sv_cli_error(a->cmd, "--domain and --all-domains contradict "
+			"each other");
+		return EX_USAGE;
+	}
+	if (a->domain != NULL) {
+		if (sv_cli_domain_row(a->domain, "--domain", a->domain_row,
+				sizeof(a->domain_row), &err) != SV_OK) {
+			sv_cli_error(a->cmd, "%s", err.msg);
+			return EX_DATAERR;
+		}
+		a->s.domain = a->domain_row;
+	}
+	if (a->all_domains) {
+		a->s.domain = NULL;
+	}
+	return EX_OK;
+}
+
+static void warn_port(struct args *a) {
+	char why[SV_ERR_MSG_MAX];
+	if (sv_check_port_socket(a->s.type, a->s.port, a->s.socket, why,
+			sizeof(why))) {
+		sv_cli_error(a->cmd, "warning: %s (stored anyway; see "
+			"suivant check)", why);
+	}
+}
+
+struct json_t *sv_cli_server_json(const char *provider_id,
+		const struct sv_server *s) {
+	json_t *auth = json_array();
+	for (size_t i = 0; auth != NULL && i < s->n_auth; i++) {
+		if (json_array_append_new(auth,
+				json_string(sv_auth_name(s->auth[i]))) != 0) {
+			json_decref(auth);
+			auth = NULL;
+		}
+	}
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s?, s:o?, s:s?, s:o, s:s?,"
+		" s:i, s:s?}",
+		"id", (json_int_t)s->id, "provider", provider_id,
+		"type", sv_server_type_name(s->type),
+		"host", s->hostname,
+		"port", s->port != 0 ? json_integer(s->port) : NULL,
+		"socket", s->socket != SV_SOCKET_NONE ?
+			sv_socket_name(s->socket) : NULL,
+		"auth", auth, "username", s->username,
+		"priority", s->priority, "domain", s->domain);
+	if (o != NULL && s->url != NULL &&
+			json_object_set_new(o, "url", json_string(s->url)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+static int fail(const char *cmd, int rc, const struct sv_err *err) {
+	sv_cli_error(cmd, "%s", err->msg);
+	return sv_cli_exit_code(rc);
+}
+
+/* Options, then exactly n_pos positional arguments (*pos the first). */
+static int parse(int argc, char **argv, struct args *a, int n_pos,
+		struct sv_cli_opts *o, const char **pos) {
+	int first;
+	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
+		a, o, &first);
+	if (status >= 0) {
+		return status;
+	}
+	if (argc - first != n_pos) {
+		if (n_pos == 0) {
+			sv_cli_error(a->cmd, "unexpected argument '%s'",
+				SHOWN(argv[first]));
+		} else {
+			sv_cli_error(a->cmd, "expected one SERVER-ID");
+		}
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	*pos = n_pos > 0 ? argv[first] : NULL;
+	return -1;
+}
+
+static int server_add(int argc, char **argv) {
+	struct args a = { .cmd = "server add" };
+	struct sv_cli_opts o;
+	const char *pos;
+	int status = parse(argc, argv, &a, 0, &o, &pos);
+	if (status >= 0) {
+		return status;
+	}
+	const char *missing = a.provider == NULL ? "--provider ID" :
+		a.type == NULL ? "--type imap|pop3|smtp" :
+		a.host == NULL ? "--host HOST" : a.port == NULL ? "--port N" :
+		a.socket == NULL ? "--socket SSL|STARTTLS|plain" :
+		a.all_domains ? "" : NULL;
+	if (missing != NULL) {
+		sv_cli_error(a.cmd, missing[0] != '\0' ? "%s is required" :
+			"--all-domains is for server set", missing);
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	struct sv_err err = { "" };
+	int rc = sv_cli_provider_id(a.provider, "--provider", a.provider_id,
+		sizeof(a.provider_id), &err);
+	if (rc != SV_OK) {
+		return fail(a.cmd, rc, &err);
+	}
+	a.s.auth[0] = SV_AUTH_PASSWORD_CLEARTEXT;
+	a.s.n_auth = 1;
+	a.s.username = (char *)"%EMAILADDRESS%";
+	a.s.pop3 = (struct sv_pop3_options){ SV_UNSET, -1, SV_UNSET, -1 };
+	if ((status = apply_flags(&a)) != EX_OK) {
+		return status;
+	}
+	struct sv_store *st;
+	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READWRITE,
+			&st)) != EX_OK) {
+		return status;
+	}
+	int64_t id = 0;
+	rc = sv_store_server_add(st, a.provider_id, &a.s, &id, &err);
+	sv_store_close(st);
+	if (rc != SV_OK) {
+		return fail(a.cmd, rc, &err);
+	}
+	warn_port(&a);
+	a.s.id = id;
+	if (o.json) {
+		return sv_cli_print_json(a.cmd,
+			sv_cli_server_json(a.provider_id, &a.s));
+	}
+	printf("%lld\n", (long long)id);
+	return EX_OK;
+}
+
+/* SERVER-ID: a positive integer. */
+static int parse_id(struct args *a, const char *s, int64_t *id) {
+	long long v;
+	if (sv_cli_int(s, 1, INT64_MAX, &v) != SV_OK) {
+		return bad(a, "SERVER-ID: '%s' is not a server id (see suivant "
+			"server list)", SHOWN(s));
+	}
+	*id = v;
+	return EX_OK;
+}
+
+static int server_set(int argc, char **argv) {
+	struct args a = { .cmd = "server set" };
+	struct sv_cli_opts o;
+	const char *pos;
+	int64_t id = 0;
+	int status = parse(argc, argv, &a, 1, &o, &pos);
+	if (status >= 0) {
+		return status;
+	}
+	if (a.provider != NULL) {
+		sv_cli_error(a.cmd, "--provider: a server cannot move to "
+			"another provider (rm it and add it there)");
+		return EX_USAGE;
+	}
+	if (a.type == NULL && a.host == NULL && a.port == NULL &&
+			a.socket == NULL && a.auth == NULL &&
+			a.username == NULL && a.priority == NULL &&
+			a.domain == NULL && !a.all_domains) {
+		sv_cli_error(a.cmd, "nothing to change");
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	if ((status = parse_id(&a, pos, &id)) != EX_OK) {
+		return status;
+	}
+	struct sv_store *st;
+	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READWRITE,
+			&st)) != EX_OK) {
+		return status;
+	}
+	/* One transaction: read the server, change it, write it back. */
+	struct sv_err err = { "" };
+	struct sv_provider *pv = NULL;
+	size_t idx = 0;
+	int rc = sv_store_begin(st, &err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_server(st, id, &pv, &idx, &err);
+	}
+	if (rc == SV_OK) {
+		a.s = pv->servers[idx]; /* borrows from pv */
+		status = apply_flags(&a);
+		if (status == EX_OK) {
+			rc = sv_store_server_set(st, &a.s, &err);
+		}
+	}
+	if (rc == SV_OK && status == EX_OK) {
+		rc = sv_store_commit(st, &err);
+	}
+	sv_store_rollback(st);
+	sv_store_close(st);
+	if (rc != SV_OK) {
+		sv_provider_destroy(pv);
+		return fail(a.cmd, rc, &err);
+	}
+	if (status == EX_OK) {
+		warn_port(&a);
+		if (o.json) {
+			status = sv_cli_print_json(a.cmd,
+				sv_cli_server_json(pv->id, &a.s));
+		} else {
+			printf("changed server %lld of provider %s\n",
+				(long long)id, pv->id);
+		}
+	}
+	sv_provider_destroy(pv);
+	return status;
+}
+
+static int server_rm(int argc, char **argv) {
+	struct args a = { .cmd = "server rm" };
+	struct sv_cli_opts o;
+	const char *pos;
+	int64_t id = 0;
+	int status = parse(argc, argv, &a, 1, &o, &pos);
+	if (status >= 0) {
+		return status;
+	}
+	if ((status = parse_id(&a, pos, &id)) != EX_OK) {
+		return status;
+	}
+	struct sv_store *st;
+	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READWRITE,
+			&st)) != EX_OK) {
+		return status;
+	}
+	struct sv_err err = { "" };
+	char *owner = NULL;
+	int rc = sv_store_server_rm(st, id, &owner, &err);
+	sv_store_close(st);
+	if (rc != SV_OK) {
+		return fail(a.cmd, rc, &err);
+	}
+	if (o.json) {
+		status = sv_cli_print_json(a.cmd, json_pack("{s:I, s:s}",
+			"id", (json_int_t)id, "provider", owner));
+	} else {
+		printf("removed server %lld of provider %s\n", (long long)id,
+			owner);
+	}
+	sv_free(owner);
+	return status;
+}
+
+void sv_cli_table_add_server(struct sv_cli_table *t, const char *pid,
+		const struct sv_server *s) {
+	char id[24], port[16], prio[16], auth[256] = "";
+	snprintf(id, sizeof(id), "%lld", (long long)s->id);
+	snprintf(port, sizeof(port), "%d", s->port);
+	snprintf(prio, sizeof(prio), "%d", s->priority);
+	size_t len = 0;
+	for (size_t i = 0; i < s->n_auth; i++) {
+		int n = snprintf(auth + len, sizeof(auth) - len, "%s%s",
+			i > 0 ? "," : "", sv_auth_name(s->auth[i]));
+		if (n < 0 || (size_t)n >= sizeof(auth) - len) {
+			break;
+		}
+		len += (size_t)n;
+	}
+	const char *cells[] = {
+		id, pid, sv_server_type_name(s->type),
+		s->hostname != NULL ? s->hostname : s->url,
+		s->port != 0 ? port : NULL,
+		s->socket != SV_SOCKET_NONE ? sv_socket_name(s->socket) : NULL,
+		auth, s->username, prio, s->domain != NULL ? s->domain : "*all*",
+	};
+	if (pid == NULL) { /* no provider column */
+		memmove(&cells[1], &cells[2], sizeof(cells) - 2 * sizeof(*cells));
+	}
+	sv_cli_table_add(t, cells);
+}
+
+static int print_servers(const char *cmd, struct sv_provider **pvs,
+		size_t n, bool json) {
+	if (json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; arr != NULL && i < n; i++) {
+			for (size_t k = 0; k < pvs[i]->n_servers; k++) {
+				if (json_array_append_new(arr,
+						sv_cli_server_json(pvs[i]->id,
+						&pvs[i]->servers[k])) != 0) {
+					json_decref(arr);
+					arr = NULL;
+					break;
+				}
+			}
+		}
+		return sv_cli_print_json(cmd, arr);
+	}
+	struct sv_cli_table t;
+	sv_cli_table_init(&t, 10);
+	sv_cli_table_add(&t, (const char *const[]){ "ID", "PROVIDER", "TYPE",
+		"HOST", "PORT", "SOCKET", "AUTH", "USERNAME", "PRIORITY",
+		"DOMAIN" });
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < pvs[i]->n_servers; k++) {
+			sv_cli_table_add_server(&t, pvs[i]->id,
+				&pvs[i]->servers[k]);
+		}
+	}
+	int rc = sv_cli_table_print(&t, stdout);
+	sv_cli_table_finish(&t);
+	if (rc != SV_OK) {
+		sv_cli_error(cmd, "cannot print the list: %s", sv_rc_str(rc));
+		return sv_cli_exit_code(rc);
+	}
+	return EX_OK;
+}
+
+static int server_list(int argc, char **argv) {
+	struct args a = { .cmd = "server list" };
+	struct sv_cli_opts o;
+	const char *pos;
+	int status = parse(argc, argv, &a, 0, &o, &pos);
+	if (status >= 0) {
+		return status;
+	}
+	struct sv_err err = { "" };
+	if (a.provider != NULL && sv_cli_provider_id(a.provider, "--provider",
+			a.provider_id, sizeof(a.provider_id), &err) != SV_OK) {
+		return fail(a.cmd, SV_EINVAL, &err);
+	}
+	struct sv_store *st;
+	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READONLY,
+			&st)) != EX_OK) {
+		return status;
+	}
+	struct sv_provider **pvs = NULL;
+	size_t n = 0;
+	int rc;
+	if (a.provider != NULL) {
+		struct sv_provider *pv = NULL;
+		rc = sv_store_load_provider(st, a.provider_id, &pv, &err);
+		if (rc == SV_OK && (pvs = sv_calloc(1, sizeof(*pvs))) == NULL) {
+			sv_provider_destroy(pv);
+			rc = sv_errf(&err, SV_ENOMEM, "out of memory");
+		} else if (rc == SV_OK) {
+			pvs[0] = pv;
+			n = 1;
+		}
+	} else {
+		rc = sv_store_load(st, &pvs, &n, &err);
+	}
+	sv_store_close(st);
+	if (rc != SV_OK) {
+		return fail(a.cmd, rc, &err);
+	}
+	status = print_servers(a.cmd, pvs, n, o.json);
+	sv_store_free_providers(pvs, n);
+	return status;
+}
+
+/* Keep alphabetized. */
+static const struct sv_cli_verb verbs[] = {
+	{ "add", server_add },
+	{ "list", server_list },
+	{ "rm", server_rm },
+	{ "set", server_set },
+};
+
+int sv_cli_server(int argc, char **argv) {
+	return sv_cli_dispatch(argc, argv, verbs,
+		sizeof(verbs) / sizeof(*verbs), usage);
+}

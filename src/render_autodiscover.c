@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Microsoft Autodiscover renderers (PROTOCOLS.md 3 and 4).
+ *
+ * The v1 Outlook settings document is compiled once per provider (and per
+ * domain with servers of its own) into a struct sv_answer, like the
+ * Mozilla one, from the same server selection (sv_provider_servers_for):
+ * the two answers cannot disagree on host, port, TLS mode or login. POX
+ * clients substitute nothing, so every address-dependent text is a slot
+ * and the HTTP layer always fills the answer with the request's address.
+ *
+ * Choices, each for a client:
+ *  - Default namespace declarations only, no prefixes: Thunderbird
+ *    matches element names literally, so <a:Autodiscover> would be
+ *    unknown to it (PROTOCOLS.md 3.3).
+ *  - TLS (3.5): implicit TLS is SSL=on + Encryption=SSL, STARTTLS is
+ *    SSL=on + Encryption=TLS, plain is SSL=off + Encryption=None; never
+ *    SSL=off with TLS, which Thunderbird reads as plain text. Both SSL
+ *    and Encryption are always written (older Outlook reads only SSL).
+ *  - SPA is written explicitly: Microsoft's default is "on", Thunderbird's
+ *    "off". "on" only where the data says no clear-text password.
+ *  - User/DisplayName is the address: the server never knows the user's
+ *    name, and [MS-OXDSCLI] wants a User element on success.
+ *  - Error documents are small and carry the time of day, so they are
+ *    written per request (still with the writer, through a builder so
+ *    that libxml2's silent allocation failures are caught, answer.h).
+ *
+ * v2 answers are JSON, written with jansson into a stack buffer (json_
+ * dumpb), then copied into the caller's sv_buf.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libxml/xmlwriter.h>
+
+#include "alloc.h"
+#include "autodiscover_request.h"
+#include "placeholder.h"
+#include "render_autodiscover.h"
+#include "utf8.h"
+
+/* Longest v2 JSON document: the URL holds a domain of <= 253 bytes. */
+#define V2_JSON_MAX 2048
+
+static bool absent(const char *s) {
+	return s == NULL || s[0] == '\0';
+}
+
+static int text_el(xmlTextWriterPtr w, const char *name, const char *value) {
+	return xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST value);
+}
+
+static int on_off_el(xmlTextWriterPtr w, const char *name, bool on) {
+	return text_el(w, name, on ? "on" : "off");
+}
+
+/* Element whose text is a placeholder template (tokens become slots). */
+static int template_el(struct sv_answer_builder *b, const char *name,
+		const char *tpl) {
+	if (xmlTextWriterStartElement(b->w, BAD_CAST name) < 0 ||
+			sv_answer_builder_template(b, tpl) < 0 ||
+			xmlTextWriterEndElement(b->w) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+/* What POX can say about a server's authentication. */
+struct pox_auth {
+	bool required;  /* AuthRequired */
+	bool spa;       /* SPA: no clear-text password */
+	bool smtp_last; /* SMTPLast: smtp-after-pop */
+};
+
+/* From the first method POX can express; see render_autodiscover.h. */
+static struct pox_auth map_auth(const struct sv_server *s) {
+	struct pox_auth a = { .required = true };
+	for (size_t i = 0; i < s->n_auth && i < SV_MODEL_MAX_AUTH; i++) {
+		switch (s->auth[i]) {
+		case SV_AUTH_PASSWORD_CLEARTEXT:
+		case SV_AUTH_PLAIN:
+			return a;
+		case SV_AUTH_PASSWORD_ENCRYPTED:
+		case SV_AUTH_SECURE:
+		case SV_AUTH_NTLM:
+		case SV_AUTH_GSSAPI:
+			a.spa = true;
+			return a;
+		case SV_AUTH_NONE:
+		case SV_AUTH_CLIENT_IP_ADDRESS:
+			a.required = false;
+			return a;
+		case SV_AUTH_SMTP_AFTER_POP:
+			a.required = false;
+			a.smtp_last = true;
+			return a;
+		case SV_AUTH_OAUTH2:
+		case SV_AUTH_TLS_CLIENT_CERT:
+		default:
+			break; /* not expressible: look further */
+		}
+	}
+	return a; /* nothing expressible: a password is the best guess */
+}
+
+/* The login template of a server: a missing one is the address. */
+static const char *login_of(const struct sv_server *s) {
+	return !absent(s->username) ? s->username : "%EMAILADDRESS%";
+}
+
+/*
+ * Whether a valid template uses %REALNAME%: 1 yes, 0 no, -1 when it does
+ * not split (invalid, caught by the builder's own split too).
+ */
+static int uses_realname(const char *tpl) {
+	struct sv_tpl_piece pieces[SV_MODEL_MAX_TEMPLATE + 1];
+	size_t n = 0;
+	if (sv_placeholder_split(tpl, pieces, SV_MODEL_MAX_TEMPLATE + 1, &n,
+			NULL) != SV_OK) {
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pieces[i].is_token && pieces[i].token == SV_TOKEN_REALNAME) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static const char *type_name(enum sv_server_type t) {
+	switch (t) {
+	case SV_SERVER_IMAP: return "IMAP";
+	case SV_SERVER_POP3: return "POP3";
+	default: return "SMTP";
+	}
+}
+
+/*
+ * One <Protocol>. incoming_login is the first incoming server's login
+ * template (for UsePOPAuth), or NULL when there is none.
+ */
+static int write_protocol(struct sv_answer_builder *b,
+		const struct sv_server *s, const char *incoming_login) {
+	xmlTextWriterPtr w = b->w;
+	const char *login = login_of(s);
+	struct pox_auth a = map_auth(s);
+	bool ssl = s->socket != SV_SOCKET_PLAIN;
+	const char *enc = s->socket == SV_SOCKET_SSL ? "SSL"
+		: s->socket == SV_SOCKET_STARTTLS ? "TLS" : "None";
+	int realname = uses_realname(login);
+	if (realname < 0) {
+		b->failed = SV_EINVAL;
+		return -1;
+	}
+	if (xmlTextWriterStartElement(w, BAD_CAST "Protocol") < 0 ||
+			text_el(w, "Type", type_name(s->type)) < 0 ||
+			template_el(b, "Server", s->hostname) < 0 ||
+			xmlTextWriterWriteFormatElement(w, BAD_CAST "Port",
+				"%d", s->port) < 0 ||
+			(realname == 0 &&
+				template_el(b, "LoginName", login) < 0) ||
+			on_off_el(w, "DomainRequired", false) < 0 ||
+			on_off_el(w, "SPA", a.spa) < 0 ||
+			on_off_el(w, "SSL", ssl) < 0 ||
+			text_el(w, "Encryption", enc) < 0 ||
+			on_off_el(w, "AuthRequired", a.required) < 0) {
+		return -1;
+	}
+	if (s->type == SV_SERVER_SMTP) {
+		bool same = a.required && incoming_login != NULL &&
+			strcmp(login, incoming_login) == 0;
+		if (on_off_el(w, "UsePOPAuth", same) < 0 ||
+				on_off_el(w, "SMTPLast", a.smtp_last) < 0) {
+			return -1;
+		}
+	}
+	return xmlTextWriterEndElement(w);
+}
+
+/* Starts the document: declaration, Autodiscover, Response in ns. */
+static int start_document(xmlTextWriterPtr w, const char *response_ns) {
+	if (xmlTextWriterSetIndent(w, 1) < 0 ||
+			xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ||
+			xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "Autodiscover") < 0 ||
+			xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns",
+				BAD_CAST SV_AUTODISCOVER_NS_RESPONSE) < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "Response") < 0) {
+		return -1;
+	}
+	if (response_ns != NULL && xmlTextWriterWriteAttribute(w,
+			BAD_CAST "xmlns", BAD_CAST response_ns) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+static int write_settings(struct sv_answer_builder *b,
+		const struct sv_server *const *sv, size_t n) {
+	xmlTextWriterPtr w = b->w;
+	if (start_document(w, SV_AUTODISCOVER_NS_OUTLOOK) < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "User") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "DisplayName") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS) < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			xmlTextWriterStartElement(w,
+				BAD_CAST "AutoDiscoverSMTPAddress") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS) < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			xmlTextWriterEndElement(w) < 0 || /* User */
+			xmlTextWriterStartElement(w, BAD_CAST "Account") < 0 ||
+			text_el(w, "AccountType", "email") < 0 ||
+			text_el(w, "Action", "settings") < 0) {
+		return -1;
+	}
+	const char *incoming_login = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!sv_server_type_is_outgoing(sv[i]->type)) {
+			incoming_login = login_of(sv[i]);
+			break;
+		}
+	}
+	for (int pass = 0; pass < 2; pass++) { /* incoming, then outgoing */
+		for (size_t i = 0; i < n; i++) {
+			bool outgoing = sv_server_type_is_outgoing(sv[i]->type);
+			if (outgoing != (pass == 1)) {
+				continue;
+			}
+			if (write_protocol(b, sv[i], incoming_login) < 0) {
+				return -1;
+			}
+		}
+	}
+	return xmlTextWriterEndDocument(w) < 0 ? -1 : 0;
+}
+
+/* Servers POX can carry: imap, pop3, smtp. */
+static bool is_pox(enum sv_server_type t) {
+	return t == SV_SERVER_IMAP || t == SV_SERVER_POP3 || t == SV_SERVER_SMTP;
+}
+
+/* What the writer would turn into a broken document. */
+static int check_server(const struct sv_provider *pv,
+		const struct sv_server *s, struct sv_err *err) {
+	const char *type = sv_server_type_name(s->type);
+	if (absent(s->hostname)) {
+		return sv_errf(err, SV_EINVAL, "autodiscover: %s: %s server "
+			"without hostname", pv->id, type);
+	}
+	if (s->port < 1 || s->port > 65535) {
+		return sv_errf(err, SV_EINVAL, "autodiscover: %s: %s server: "
+			"port %d is not in 1..65535", pv->id, type, s->port);
+	}
+	if (s->socket != SV_SOCKET_PLAIN && s->socket != SV_SOCKET_SSL &&
+			s->socket != SV_SOCKET_STARTTLS) {
+		return sv_errf(err, SV_EINVAL, "autodiscover: %s: %s server "
+			"without socket type", pv->id, type);
+	}
+	return SV_OK;
+}
+
+int sv_render_autodiscover(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	*out = NULL;
+	if (pv->id == NULL) {
+		return sv_errf(err, SV_EINVAL, "autodiscover: provider without "
+			"id");
+	}
+	if (pv->n_servers > SV_MODEL_MAX_SERVERS) {
+		return sv_errf(err, SV_ETOOBIG, "autodiscover: %s: more than %d "
+			"servers", pv->id, SV_MODEL_MAX_SERVERS);
+	}
+	const struct sv_server *all[SV_MODEL_MAX_SERVERS];
+	const struct sv_server *sv[SV_MODEL_MAX_SERVERS];
+	size_t n_all = sv_provider_servers_for(pv, override_domain, all,
+		SV_MODEL_MAX_SERVERS);
+	size_t n = 0;
+	for (size_t i = 0; i < n_all; i++) {
+		if (!is_pox(all[i]->type)) {
+			continue;
+		}
+		int rc = check_server(pv, all[i], err);
+		if (rc != SV_OK) {
+			return rc;
+		}
+		sv[n++] = all[i];
+	}
+
+	struct sv_answer_builder b;
+	int rc = sv_answer_builder_init(&b, SV_AUTODISCOVER_CONTENT_TYPE);
+	if (rc != SV_OK) {
+		return sv_errf(err, rc, "autodiscover: %s: out of memory",
+			pv->id);
+	}
+	if (write_settings(&b, sv, n) < 0) {
+		/* Template errors are the builder's; a writer error is memory. */
+		rc = b.failed != 0 ? b.failed : SV_ENOMEM;
+		sv_answer_builder_abandon(&b);
+		return sv_errf(err, rc, "autodiscover: %s: cannot write the "
+			"document: %s", pv->id, sv_rc_str(rc));
+	}
+	rc = sv_answer_builder_finish(&b, out, NULL);
+	if (rc != SV_OK) {
+		return sv_errf(err, rc, "autodiscover: %s: cannot compile the "
+			"answer: %s", pv->id, sv_rc_str(rc));
+	}
+	return SV_OK;
+}
+
+/* ---- error documents ---- */
+
+static const char *error_message(enum sv_autodiscover_error code) {
+	switch (code) {
+	case SV_AUTODISCOVER_ERROR_NO_ADDRESS:
+		return "The e-mail address cannot be found.";
+	case SV_AUTODISCOVER_ERROR_INVALID:
+		return "Invalid Request";
+	case SV_AUTODISCOVER_ERROR_SCHEMA:
+		return "The requested schema is not available.";
+	case SV_AUTODISCOVER_ERROR_INTERNAL:
+		return "Internal Server Error";
+	}
+	return NULL;
+}
+
+static int write_error(xmlTextWriterPtr w, enum sv_autodiscover_error code,
+		const struct tm *tm, long frac, uint32_t id) {
+	const char *ns = code == SV_AUTODISCOVER_ERROR_NO_ADDRESS ?
+		SV_AUTODISCOVER_NS_OUTLOOK : NULL;
+	if (start_document(w, ns) < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "Error") < 0 ||
+			xmlTextWriterWriteFormatAttribute(w, BAD_CAST "Time",
+				"%02d:%02d:%02d.%07ld", tm->tm_hour, tm->tm_min,
+				tm->tm_sec, frac) < 0 ||
+			xmlTextWriterWriteFormatAttribute(w, BAD_CAST "Id",
+				"%lu", (unsigned long)id) < 0 ||
+			xmlTextWriterWriteFormatElement(w, BAD_CAST "ErrorCode",
+				"%d", (int)code) < 0 ||
+			text_el(w, "Message", error_message(code)) < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "DebugData") < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			xmlTextWriterEndDocument(w) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+int sv_render_autodiscover_error(enum sv_autodiscover_error code,
+		const struct timespec *when, uint32_t id, struct sv_buf *out,
+		struct sv_err *err) {
+	if (error_message(code) == NULL) {
+		sv_buf_finish(out);
+		return sv_errf(err, SV_EINVAL, "autodiscover: no error code %d",
+			(int)code);
+	}
+	struct tm tm;
+	if (gmtime_r(&when->tv_sec, &tm) == NULL || when->tv_nsec < 0 ||
+			when->tv_nsec >= 1000000000L) {
+		sv_buf_finish(out);
+		return sv_errf(err, SV_EINVAL, "autodiscover: bad time");
+	}
+	struct sv_answer_builder b;
+	int rc = sv_answer_builder_init(&b, SV_AUTODISCOVER_CONTENT_TYPE);
+	if (rc != SV_OK) {
+		sv_buf_finish(out);
+		return sv_errf(err, rc, "autodiscover: out of memory");
+	}
+	if (write_error(b.w, code, &tm, when->tv_nsec / 100, id) < 0) {
+		sv_answer_builder_abandon(&b);
+		sv_buf_finish(out);
+		return sv_errf(err, SV_ENOMEM, "autodiscover: cannot write the "
+			"error document");
+	}
+	struct sv_answer *a = NULL;
+	rc = sv_answer_builder_finish(&b, &a, NULL);
+	if (rc != SV_OK) {
+		sv_buf_finish(out);
+		return sv_errf(err, rc, "autodiscover: cannot write the error "
+			"document: %s", sv_rc_str(rc));
+	}
+	const struct sv_answer_facts none = { .domain = "" };
+	rc = sv_answer_fill(a, &none, out); /* no slots: a copy */
+	sv_answer_destroy(a);
+	if (rc != SV_OK) {
+		return sv_errf(err, rc, "autodiscover: error document: %s",
+			sv_rc_str(rc));
+	}
+	return SV_OK;
+}
+
+/* ---- v2 (JSON) ---- */
+
+static bool valid_utf8(const char *s) {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = sv_utf8_decode(p + i, n - i, &cp);
+		if (k == 0) {
+			return false;
+		}
+		i += k;
+	}
+	return true;
+}
+
+/*
+ * Appends {"k1":"v1","k2":"v2"} (key order kept) to out. Values must be
+ * valid UTF-8; jansson escapes them (and every non-ASCII character, so
+ * the body is plain ASCII).
+ */
+static int append_pair_object(const char *k1, const char *v1,
+		const char *k2, const char *v2, struct sv_buf *out,
+		struct sv_err *err) {
+	if (!valid_utf8(v1) || !valid_utf8(v2)) {
+		sv_buf_finish(out);
+		return sv_errf(err, SV_EINVAL, "autodiscover: JSON value is "
+			"not UTF-8");
+	}
+	json_t *o = json_object();
+	if (o == NULL || json_object_set_new(o, k1, json_string(v1)) != 0 ||
+			json_object_set_new(o, k2, json_string(v2)) != 0) {
+		json_decref(o);
+		sv_buf_finish(out);
+		return sv_errf(err, SV_ENOMEM, "autodiscover: out of memory");
+	}
+	char text[V2_JSON_MAX];
+	size_t len = json_dumpb(o, text, sizeof(text),
+		JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(o);
+	if (len == 0 || len >= sizeof(text)) {
+		sv_buf_finish(out);
+		return sv_errf(err, len == 0 ? SV_ENOMEM : SV_ETOOBIG,
+			"autodiscover: cannot write the JSON document");
+	}
+	int rc = sv_buf_append(out, text, len);
+	if (rc != SV_OK) {
+		return sv_errf(err, rc, "autodiscover: %s", sv_rc_str(rc));
+	}
+	return SV_OK;
+}
+
+int sv_render_autodiscover_v2(const char *domain, struct sv_buf *out,
+		struct sv_err *err) {
+	if (!sv_is_hostname(domain, true)) {
+		sv_buf_finish(out);
+		return sv_errf(err, SV_EINVAL, "autodiscover: not a host name");
+	}
+	char url[sizeof("https://autodiscover.") + SV_MODEL_MAX_DOMAIN +
+		sizeof("/autodiscover/autodiscover.xml")];
+	int n = snprintf(url, sizeof(url),
+		"https://autodiscover.%s/autodiscover/autodiscover.xml", domain);
+	if (n < 0 || (size_t)n >= sizeof(url)) {
+		sv_buf_finish(out);
+		return sv_errf(err, SV_ETOOBIG, "autodiscover: URL too long");
+	}
+	return append_pair_object("Protocol", "AutodiscoverV1", "Url", url,
+		out, err);
+}
+
+int sv_render_autodiscover_v2_error(const char *code, const char *message,
+		struct sv_buf *out, struct sv_err *err) {
+	return append_pair_object("ErrorCode", code, "ErrorMessage", message,
+		out, err);
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The export renderer: a provider as a full Mozilla provider file, the
+ * admin's view (render_ispdb.h). The element writers are the public
+ * answer's own (render_mozilla.c) in their admin view, so the two
+ * documents cannot drift apart; only the frame differs here: every
+ * domain instead of the requested one, no display-name fallback, servers
+ * in stored priority order (incoming and outgoing interleaved as the
+ * source had them) and templates written literally.
+ *
+ * libxml2 2.9.14's writer can drop text silently when an allocation
+ * fails (answer.h); the allocation-failure count kept by
+ * sv_answer_xml_memory_setup() is compared before and after, so such a
+ * document is refused rather than exported truncated.
+ */
+#include <stdbool.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "answer.h"
+#include "render_ispdb.h"
+#include "render_mozilla.h"
+
+static bool absent(const char *s) {
+	return s == NULL || s[0] == '\0';
+}
+
+static int opt_text_el(xmlTextWriterPtr w, const char *name,
+		const char *value) {
+	return !absent(value) ? xmlTextWriterWriteElement(w, BAD_CAST name,
+		BAD_CAST value) : 0;
+}
+
+/* A comment saying that n servers bound to one domain were left out. */
+static int left_out_comment(xmlTextWriterPtr w, size_t n) {
+	return xmlTextWriterWriteFormatComment(w, " suivant: %zu server%s "
+		"bound to a single domain not exported: the Mozilla format "
+		"cannot say which domain a server is for ", n,
+		n == 1 ? "" : "s");
+}
+
+static int write_document(xmlTextWriterPtr w, const struct sv_provider *pv,
+		size_t *n_left_out) {
+	const struct sv_mozilla_writer mw = {
+		.w = w,
+		.view = SV_MOZILLA_ADMIN,
+		.template_text = NULL, /* placeholders intact */
+	};
+	if (xmlTextWriterSetIndent(w, 1) < 0 ||
+			xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ||
+			xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "clientConfig") < 0 ||
+			xmlTextWriterWriteAttribute(w, BAD_CAST "version",
+				BAD_CAST "1.1") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "emailProvider") < 0 ||
+			xmlTextWriterWriteAttribute(w, BAD_CAST "id",
+				BAD_CAST pv->id) < 0) {
+		return -1;
+	}
+	for (size_t i = 0; i < pv->n_domains; i++) {
+		if (opt_text_el(w, "domain", pv->domains[i]) < 0) {
+			return -1;
+		}
+	}
+	if (opt_text_el(w, "displayName", pv->display_name) < 0 ||
+			opt_text_el(w, "displayShortName", pv->short_name) < 0) {
+		return -1;
+	}
+	size_t left_out = 0;
+	for (size_t i = 0; i < pv->n_servers; i++) {
+		const struct sv_server *s = &pv->servers[i];
+		if (s->domain != NULL) {
+			left_out++;
+			continue;
+		}
+		if (sv_render_mozilla_server(&mw, s) < 0) {
+			return -1;
+		}
+	}
+	if (left_out > 0 && left_out_comment(w, left_out) < 0) {
+		return -1;
+	}
+	for (size_t i = 0; i < pv->n_links; i++) {
+		if (sv_render_mozilla_link(&mw, &pv->links[i]) < 0) {
+			return -1;
+		}
+	}
+	if (xmlTextWriterEndElement(w) < 0 || /* emailProvider */
+			sv_render_mozilla_webmail(&mw, &pv->webmail) < 0 ||
+			sv_render_mozilla_oauth2(&mw, &pv->oauth2) < 0 ||
+			xmlTextWriterEndDocument(w) < 0) {
+		return -1;
+	}
+	*n_left_out = left_out;
+	return 0;
+}
+
+int sv_render_ispdb(const struct sv_provider *pv, struct sv_buf *out,
+		size_t *n_left_out, struct sv_err *err) {
+	if (pv->id == NULL) {
+		return sv_errf(err, SV_EINVAL, "export: provider without id");
+	}
+	unsigned long failures = sv_answer_xml_alloc_failures();
+	size_t left_out = 0;
+	int rc = SV_ENOMEM;
+	xmlBufferPtr xb = xmlBufferCreate();
+	xmlTextWriterPtr w = xb != NULL ? xmlNewTextWriterMemory(xb, 0) : NULL;
+	if (w == NULL || write_document(w, pv, &left_out) < 0) {
+		sv_errf(err, rc, "export: %s: cannot write the document: %s",
+			pv->id, sv_rc_str(rc));
+		goto done;
+	}
+	xmlFreeTextWriter(w); /* flushes into xb */
+	w = NULL;
+	if (sv_answer_xml_alloc_failures() != failures) {
+		sv_errf(err, rc, "export: %s: out of memory in libxml2",
+			pv->id);
+		goto done;
+	}
+	rc = sv_buf_append(out, xmlBufferContent(xb),
+		(size_t)xmlBufferLength(xb));
+	if (rc != SV_OK) {
+		sv_errf(err, rc, "export: %s: output limit reached", pv->id);
+		goto done;
+	}
+	if (n_left_out != NULL) {
+		*n_left_out = left_out;
+	}
+done:
+	xmlFreeTextWriter(w);
+	xmlBufferFree(xb);
+	return rc;
+}

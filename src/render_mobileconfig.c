@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Apple configuration profile renderer (.mobileconfig, PROTOCOLS.md
+ * 5) compiled into a struct sv_answer: an XML property list written once
+ * with libxml2's text writer, DOCTYPE included, whose address-dependent
+ * values are slots (answer.h). Pure: a provider in, an answer out.
+ *
+ * Choices, each for a device:
+ *  - One com.apple.mail.managed payload carries one incoming and one
+ *    outgoing server: the first imap server of the view, else its first
+ *    pop3 server (IMAP keeps mail in sync across devices), and its first
+ *    smtp server. The view is sv_provider_servers_for(), exactly as the
+ *    Mozilla renderer's, so both answers name the same hosts.
+ *  - *UseSSL is true for implicit TLS only. For STARTTLS and plain it is
+ *    false: Apple's key means "connect with TLS", a STARTTLS server does
+ *    not speak TLS on connect, and the device upgrades by itself when the
+ *    server offers STARTTLS (the rule mox uses; PROTOCOLS.md 5).
+ *  - Authentication: the server's first method Apple can express
+ *    (sv_mobileconfig_auth). OAuth2 has no key here; providers that offer
+ *    it also list a password method, which is then used.
+ *  - Usernames are expanded through slots. A template that needs
+ *    %REALNAME% is left out (the device asks) rather than sent as the
+ *    literal token; so is the username of a server without
+ *    authentication, which has nothing to log in with.
+ *  - No password key, ever (IncomingPassword, OutgoingPassword belong in
+ *    encrypted profiles only). OutgoingPasswordSameAsIncomingPassword is
+ *    true when both servers log in, so that the user types it once.
+ *  - Identifiers: "<reversed domain>.mobileconfig.<UUID>". The UUIDs are
+ *    name-based on the address (answer.h), so the identifier is stable for
+ *    an address (a new download replaces the installed profile), differs
+ *    between addresses (two accounts at one provider coexist) and needs no
+ *    escaping of the local part.
+ *  - Keys are written in sorted order, as Apple's own tools write them.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "placeholder.h"
+#include "render_mobileconfig.h"
+
+#define PLIST_PUBID "-//Apple//DTD PLIST 1.0//EN"
+#define PLIST_SYSID "http://www.apple.com/DTDs/PropertyList-1.0.dtd"
+
+/* The pieces of a template a renderer needs at most (placeholder.c). */
+#define MAX_PIECES (SV_MODEL_MAX_TEMPLATE / 2 + 2)
+
+static bool absent(const char *s) {
+	return s == NULL || s[0] == '\0';
+}
+
+const char *sv_mobileconfig_auth(const struct sv_server *s) {
+	for (size_t i = 0; i < s->n_auth && i < SV_MODEL_MAX_AUTH; i++) {
+		switch (s->auth[i]) {
+		case SV_AUTH_PASSWORD_CLEARTEXT:
+		case SV_AUTH_PLAIN:
+			return "EmailAuthPassword";
+		case SV_AUTH_PASSWORD_ENCRYPTED:
+		case SV_AUTH_SECURE:
+			return "EmailAuthCRAMMD5";
+		case SV_AUTH_NTLM:
+			return "EmailAuthNTLM";
+		case SV_AUTH_NONE:
+		case SV_AUTH_CLIENT_IP_ADDRESS:
+		case SV_AUTH_SMTP_AFTER_POP:
+			return "EmailAuthNone";
+		case SV_AUTH_GSSAPI:
+		case SV_AUTH_OAUTH2:
+		case SV_AUTH_TLS_CLIENT_CERT:
+		case SV_AUTH_COUNT:
+			break;
+		}
+	}
+	return "EmailAuthPassword";
+}
+
+static bool logs_in(const struct sv_server *s) {
+	return strcmp(sv_mobileconfig_auth(s), "EmailAuthNone") != 0;
+}
+
+/* True when the (valid) template holds the %REALNAME% token. */
+static int needs_realname(const char *tpl, bool *out, struct sv_err *err) {
+	struct sv_tpl_piece pieces[MAX_PIECES];
+	size_t n = 0;
+	*out = false;
+	if (strlen(tpl) > SV_MODEL_MAX_TEMPLATE) {
+		return sv_errf(err, SV_EINVAL, "template longer than %d bytes",
+			SV_MODEL_MAX_TEMPLATE);
+	}
+	int rc = sv_placeholder_split(tpl, pieces, MAX_PIECES, &n, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pieces[i].is_token && pieces[i].token == SV_TOKEN_REALNAME) {
+			*out = true;
+		}
+	}
+	return SV_OK;
+}
+
+static int key(xmlTextWriterPtr w, const char *name) {
+	return xmlTextWriterWriteElement(w, BAD_CAST "key", BAD_CAST name);
+}
+
+static int key_string(xmlTextWriterPtr w, const char *name,
+		const char *value) {
+	if (key(w, name) < 0) {
+		return -1;
+	}
+	return xmlTextWriterWriteElement(w, BAD_CAST "string", BAD_CAST value);
+}
+
+static int key_integer(xmlTextWriterPtr w, const char *name, int value) {
+	if (key(w, name) < 0) {
+		return -1;
+	}
+	return xmlTextWriterWriteFormatElement(w, BAD_CAST "integer", "%d",
+		value);
+}
+
+static int key_bool(xmlTextWriterPtr w, const char *name, bool value) {
+	if (key(w, name) < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST (value ? "true" :
+				"false")) < 0) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(w);
+}
+
+/* <key>name</key><string>SLOT</string> */
+static int key_slot(struct sv_answer_builder *b, const char *name,
+		enum sv_slot slot) {
+	if (key(b->w, name) < 0 ||
+			xmlTextWriterStartElement(b->w, BAD_CAST "string") < 0 ||
+			sv_answer_builder_slot(b, slot) < 0) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(b->w);
+}
+
+/* <key>name</key><string>TEMPLATE, tokens as slots</string> */
+static int key_template(struct sv_answer_builder *b, const char *name,
+		const char *tpl) {
+	if (key(b->w, name) < 0 ||
+			xmlTextWriterStartElement(b->w, BAD_CAST "string") < 0 ||
+			sv_answer_builder_template(b, tpl) < 0) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(b->w);
+}
+
+/* <key>PayloadIdentifier</key><string>REVDOMAIN.mobileconfig.UUID</string> */
+static int key_identifier(struct sv_answer_builder *b, enum sv_slot uuid) {
+	if (key(b->w, "PayloadIdentifier") < 0 ||
+			xmlTextWriterStartElement(b->w, BAD_CAST "string") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_DOMAIN_REVERSED) < 0 ||
+			xmlTextWriterWriteString(b->w,
+				BAD_CAST ".mobileconfig.") < 0 ||
+			sv_answer_builder_slot(b, uuid) < 0) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(b->w);
+}
+
+/* "Incoming" + "HostName" -> "IncomingMailServerHostName", into k. */
+static const char *kname(char *k, size_t n, const char *dir,
+		const char *what) {
+	int len = snprintf(k, n, "%sMailServer%s", dir, what);
+	return len > 0 && (size_t)len < n ? k : "";
+}
+
+/* The keys of one server; dir is "Incoming" or "Outgoing". */
+static int write_server(struct sv_answer_builder *b, const char *dir,
+		const struct sv_server *s, bool with_username) {
+	char k[64];
+	/* A missing template means the address, as in the Mozilla answer. */
+	const char *username = !absent(s->username) ? s->username :
+		"%EMAILADDRESS%";
+	if (key_string(b->w, kname(k, sizeof(k), dir, "Authentication"),
+				sv_mobileconfig_auth(s)) < 0 ||
+			key_template(b, kname(k, sizeof(k), dir, "HostName"),
+				s->hostname) < 0 ||
+			key_integer(b->w, kname(k, sizeof(k), dir, "PortNumber"),
+				s->port) < 0 ||
+			key_bool(b->w, kname(k, sizeof(k), dir, "UseSSL"),
+				s->socket == SV_SOCKET_SSL) < 0) {
+		return -1;
+	}
+	if (with_username && key_template(b, kname(k, sizeof(k), dir,
+			"Username"), username) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+/* What the renderer decided before writing. */
+struct plan {
+	const struct sv_provider *pv;
+	const char *display;        /* borrowed: display name, else id */
+	const struct sv_server *in; /* borrowed: imap or pop3 */
+	const struct sv_server *out;/* borrowed: smtp */
+	bool in_user, out_user;     /* write the usernames */
+};
+
+static int write_mail_payload(struct sv_answer_builder *b,
+		const struct plan *p) {
+	xmlTextWriterPtr w = b->w;
+	bool imap = p->in->type == SV_SERVER_IMAP;
+	if (xmlTextWriterStartElement(w, BAD_CAST "dict") < 0 ||
+			key_string(w, "EmailAccountDescription", p->display) < 0 ||
+			key_string(w, "EmailAccountType", imap ? "EmailTypeIMAP" :
+				"EmailTypePOP") < 0 ||
+			key_slot(b, "EmailAddress", SV_SLOT_EMAILADDRESS) < 0 ||
+			write_server(b, "Incoming", p->in, p->in_user) < 0 ||
+			write_server(b, "Outgoing", p->out, p->out_user) < 0 ||
+			key_bool(w, "OutgoingPasswordSameAsIncomingPassword",
+				logs_in(p->in) && logs_in(p->out)) < 0 ||
+			key_string(w, "PayloadDescription",
+				"Compte de messagerie / Mail account") < 0 ||
+			key_slot(b, "PayloadDisplayName",
+				SV_SLOT_EMAILADDRESS) < 0 ||
+			key_identifier(b, SV_SLOT_UUID_MAIL) < 0 ||
+			key_string(w, "PayloadType", "com.apple.mail.managed") < 0 ||
+			key_slot(b, "PayloadUUID", SV_SLOT_UUID_MAIL) < 0 ||
+			key_integer(w, "PayloadVersion", 1) < 0) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(w);
+}
+
+static int write_document(struct sv_answer_builder *b,
+		const struct plan *p) {
+	xmlTextWriterPtr w = b->w;
+	/* The DOCTYPE on one line, as Apple writes it: indent only after. */
+	if (xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
+			xmlTextWriterWriteDTD(w, BAD_CAST "plist",
+				BAD_CAST PLIST_PUBID, BAD_CAST PLIST_SYSID,
+				NULL) < 0 ||
+			xmlTextWriterWriteRaw(w, BAD_CAST "\n") < 0 ||
+			xmlTextWriterSetIndent(w, 1) < 0 ||
+			xmlTextWriterSetIndentString(w, BAD_CAST "\t") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "plist") < 0 ||
+			xmlTextWriterWriteAttribute(w, BAD_CAST "version",
+				BAD_CAST "1.0") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "dict") < 0 ||
+			key(w, "PayloadContent") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "array") < 0 ||
+			write_mail_payload(b, p) < 0 ||
+			xmlTextWriterEndElement(w) < 0 || /* array */
+			key(w, "PayloadDescription") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "string") < 0 ||
+			xmlTextWriterWriteString(w, BAD_CAST "Réglages de "
+				"messagerie pour ") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS) < 0 ||
+			xmlTextWriterWriteString(w, BAD_CAST
+				" (mot de passe demandé à l’installation) / Mail "
+				"settings for ") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS) < 0 ||
+			xmlTextWriterWriteString(w, BAD_CAST
+				" (password asked when installing)") < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			key(w, "PayloadDisplayName") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "string") < 0 ||
+			xmlTextWriterWriteString(w, BAD_CAST p->display) < 0 ||
+			xmlTextWriterWriteString(w, BAD_CAST " — ") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS) < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			key_identifier(b, SV_SLOT_UUID_PROFILE) < 0 ||
+			key_string(w, "PayloadOrganization", p->display) < 0 ||
+			key_bool(w, "PayloadRemovalDisallowed", false) < 0 ||
+			key_string(w, "PayloadType", "Configuration") < 0 ||
+			key_slot(b, "PayloadUUID", SV_SLOT_UUID_PROFILE) < 0 ||
+			key_integer(w, "PayloadVersion", 1) < 0 ||
+			xmlTextWriterEndDocument(w) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+/* A chosen server the document cannot do without. */
+static int check_server(const struct sv_provider *pv,
+		const struct sv_server *s, struct sv_err *err) {
+	const char *type = sv_server_type_name(s->type);
+	struct sv_err why;
+	if (absent(s->hostname) ||
+			sv_placeholder_validate_hostname(s->hostname, &why) !=
+			SV_OK) {
+		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s server: "
+			"bad or no host name", pv->id, type);
+	}
+	if (s->port < 1 || s->port > 65535) {
+		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s server: "
+			"port %d is not in 1..65535", pv->id, type, s->port);
+	}
+	if (s->socket == SV_SOCKET_NONE ||
+			(unsigned)s->socket > SV_SOCKET_STARTTLS) {
+		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s server "
+			"without socket type", pv->id, type);
+	}
+	return SV_OK;
+}
+
+/* Whether to write s's username: it logs in and needs no %REALNAME%. */
+static int plan_username(const struct sv_provider *pv,
+		const struct sv_server *s, bool *out, struct sv_err *err) {
+	bool realname = false;
+	*out = false;
+	if (!logs_in(s)) {
+		return SV_OK;
+	}
+	if (!absent(s->username) &&
+			needs_realname(s->username, &realname, NULL) != SV_OK) {
+		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s server: "
+			"invalid username template", pv->id,
+			sv_server_type_name(s->type));
+	}
+	*out = !realname;
+	return SV_OK;
+}
+
+static int make_plan(const struct sv_provider *pv,
+		const char *override_domain, struct plan *p, struct sv_err *err) {
+	const struct sv_server *sv[SV_MODEL_MAX_SERVERS];
+	size_t n = sv_provider_servers_for(pv, override_domain, sv,
+		SV_MODEL_MAX_SERVERS);
+	const struct sv_server *pop = NULL;
+	memset(p, 0, sizeof(*p));
+	p->pv = pv;
+	p->display = !absent(pv->display_name) ? pv->display_name : pv->id;
+	for (size_t i = 0; i < n; i++) {
+		if (sv[i]->type == SV_SERVER_IMAP && p->in == NULL) {
+			p->in = sv[i];
+		} else if (sv[i]->type == SV_SERVER_POP3 && pop == NULL) {
+			pop = sv[i];
+		} else if (sv[i]->type == SV_SERVER_SMTP && p->out == NULL) {
+			p->out = sv[i];
+		}
+	}
+	if (p->in == NULL) {
+		p->in = pop;
+	}
+	if (p->in == NULL || p->out == NULL) {
+		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: needs an imap "
+			"or pop3 server and an smtp server", pv->id);
+	}
+	int rc = check_server(pv, p->in, err);
+	if (rc == SV_OK) {
+		rc = check_server(pv, p->out, err);
+	}
+	if (rc == SV_OK) {
+		rc = plan_username(pv, p->in, &p->in_user, err);
+	}
+	if (rc == SV_OK) {
+		rc = plan_username(pv, p->out, &p->out_user, err);
+	}
+	return rc;
+}
+
+int sv_render_mobileconfig(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	*out = NULL;
+	if (pv->id == NULL) {
+		return sv_errf(err, SV_EINVAL,
+			"mobileconfig: provider without id");
+	}
+	if (pv->n_servers > SV_MODEL_MAX_SERVERS) {
+		return sv_errf(err, SV_ETOOBIG, "mobileconfig: %s: more than %d "
+			"servers", pv->id, SV_MODEL_MAX_SERVERS);
+	}
+	struct plan p;
+	int rc = make_plan(pv, override_domain, &p, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct sv_answer_builder b;
+	rc = sv_answer_builder_init(&b, SV_MOBILECONFIG_CONTENT_TYPE);
+	if (rc != SV_OK) {
+		return sv_errf(err, rc, "mobileconfig: %s: out of memory",
+			pv->id);
+	}
+	if (write_document(&b, &p) < 0) {
+		/* Template errors are the builder's; a writer error is memory. */
+		rc = b.failed != 0 ? b.failed : SV_ENOMEM;
+		sv_answer_builder_abandon(&b);
+		return sv_errf(err, rc, "mobileconfig: %s: cannot write the "
+			"document: %s", pv->id, sv_rc_str(rc));
+	}
+	rc = sv_answer_builder_finish(&b, out, NULL);
+	if (rc != SV_OK) {
+		return sv_errf(err, rc, "mobileconfig: %s: cannot compile the "
+			"answer: %s", pv->id, sv_rc_str(rc));
+	}
+	return SV_OK;
+}

@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The admin commands' mutations (suivant provider|domain|server ...).
+ *
+ * Each one follows the same recipe, inside store_write_begin/end (the
+ * caller's transaction or its own BEGIN IMMEDIATE, plus a savepoint):
+ * check that what it names exists, load the affected provider
+ * (store_load with a filter: one provider's rows, not the whole
+ * database), apply the change to the model in memory, validate the
+ * result with sv_provider_validate, then write only the rows that change.
+ * Validating the whole edited provider means the CLI, the importer and
+ * `suivant check` share one validator; writing only the changed rows
+ * keeps server ids stable (a rewritten server is deleted and inserted
+ * again under its own id), and keeps `domain add` cheap for a hoster with
+ * many domains.
+ *
+ * The one departure from sv_provider_validate: a provider may have no
+ * domain yet (sv_check_validate_draft), because admins create a provider
+ * first and add its domains after.
+ *
+ * Ownership: loaded providers are owned here and destroyed before
+ * returning; caller strings are borrowed for the call.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "check.h"
+#include "store_internal.h"
+
+/* ------------------------------------------------------------------ */
+/* Validation                                                         */
+
+/*
+ * The validator names servers by their position ("server 3 (imap): ..."),
+ * which means nothing to an admin: name them by their id, as `server
+ * list` shows them, or "new server" for one not stored yet.
+ */
+static void name_servers(const struct sv_provider *pv, struct sv_err *err) {
+	unsigned long n = 0;
+	int used = 0;
+	if (err == NULL || sscanf(err->msg, "server %lu (%n", &n, &used) != 1
+			|| used == 0 || n == 0 || n > pv->n_servers) {
+		return;
+	}
+	char rest[SV_ERR_MSG_MAX];
+	snprintf(rest, sizeof(rest), "%s", err->msg + used - 1);
+	int64_t id = pv->servers[n - 1].id;
+	if (id != 0) {
+		sv_errf(err, SV_EINVAL, "server %lld %s", (long long)id, rest);
+	} else {
+		sv_errf(err, SV_EINVAL, "new server %s", rest);
+	}
+}
+
+/*
+ * sv_provider_validate, except that pv may have no domain yet
+ * (sv_check_validate_draft), with servers named by their ids.
+ */
+static int validate(const struct sv_provider *pv, struct sv_err *err) {
+	int rc = sv_check_validate_draft(pv, err);
+	if (rc == SV_EINVAL) {
+		name_servers(pv, err);
+	}
+	return rc;
+}
+
+static bool has_domain(const struct sv_provider *pv, const char *name) {
+	for (size_t i = 0; i < pv->n_domains; i++) {
+		if (strcmp(pv->domains[i], name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A server bound to a domain needs that domain to be pv's. */
+static int check_server_domain(const struct sv_provider *pv,
+		const struct sv_server *s, struct sv_err *err) {
+	if (s->domain == NULL || has_domain(pv, s->domain)) {
+		return SV_OK;
+	}
+	return sv_errf(err, SV_EINVAL, "domain: %s is not a domain of "
+		"provider %s (see suivant domain list --provider %s)",
+		s->domain, pv->id, pv->id);
+}
+
+/* Deep copy of s into dst (zeroed on failure). */
+static int server_copy(struct sv_server *dst, const struct sv_server *s) {
+	*dst = *s;
+	char **to[] = {
+		&dst->hostname, &dst->username, &dst->domain, &dst->url,
+		&dst->owa_url, &dst->ews_url, &dst->restriction,
+	};
+	const char *from[] = {
+		s->hostname, s->username, s->domain, s->url, s->owa_url,
+		s->ews_url, s->restriction,
+	};
+	size_t n = sizeof(to) / sizeof(*to);
+	for (size_t i = 0; i < n; i++) {
+		*to[i] = NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (from[i] != NULL && (*to[i] = sv_strdup(from[i])) == NULL) {
+			sv_server_finish(dst);
+			return SV_ENOMEM;
+		}
+	}
+	return SV_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Small queries                                                      */
+
+/*
+ * Runs sql with ?1 bound to key (text) or, when key is NULL, to ikey.
+ * When a row comes, *out receives column 0: as an owned string through
+ * text (may be NULL), as an integer through num (may be NULL); *found
+ * tells whether a row came.
+ */
+static int query_one(sqlite3 *db, const char *sql, const char *key,
+		int64_t ikey, char **text, int64_t *num, bool *found,
+		struct sv_err *err) {
+	sqlite3_stmt *s;
+	*found = false;
+	int rc = store_prepare(db, sql, &s, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	int src = SQLITE_OK;
+	if (key != NULL) {
+		store_bind_text(s, 1, key, &src);
+	} else {
+		store_bind_int(s, 1, ikey, &src);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_step(s);
+	}
+	if (src == SQLITE_ROW) {
+		*found = true;
+		if (num != NULL) {
+			*num = sqlite3_column_int64(s, 0);
+		}
+		if (text != NULL) {
+			const char *t = (const char *)sqlite3_column_text(s, 0);
+			*text = t != NULL ? sv_strdup(t) : NULL;
+			if (*text == NULL) {
+				rc = sv_errf(err, SV_ENOMEM,
+					"store: out of memory");
+			}
+		}
+	} else if (src != SQLITE_DONE) {
+		rc = store_db_fail(db, src, err, "store: query");
+	}
+	store_finalize(s);
+	return rc;
+}
+
+/* Runs a DELETE or UPDATE-like statement with ?1 bound to key or ikey. */
+static int run_keyed(sqlite3 *db, const char *sql, const char *key,
+		int64_t ikey, struct sv_err *err) {
+	sqlite3_stmt *s;
+	int rc = store_prepare(db, sql, &s, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	int src = SQLITE_OK;
+	if (key != NULL) {
+		store_bind_text(s, 1, key, &src);
+	} else {
+		store_bind_int(s, 1, ikey, &src);
+	}
+	rc = src != SQLITE_OK ? store_db_fail(db, src, err, "store: bind")
+		: store_step_done(db, s, err, "store: write");
+	store_finalize(s);
+	return rc;
+}
+
+static int count_of(sqlite3 *db, const char *sql, const char *key,
+		int64_t *out, struct sv_err *err) {
+	bool found;
+	*out = 0;
+	return query_one(db, sql, key, 0, NULL, out, &found, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reads                                                              */
+
+int sv_store_load_provider(struct sv_store *st, const char *id,
+		struct sv_provider **out, struct sv_err *err) {
+	struct sv_provider **pvs = NULL;
+	size_t n = 0;
+	*out = NULL;
+	int rc = store_load(st, id, &pvs, &n, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (n == 0) {
+		sv_free(pvs);
+		return sv_errf(err, SV_ENOTFOUND, "no provider %s", id);
+	}
+	*out = pvs[0]; /* n is 1: ids are unique */
+	sv_free(pvs);
+	return SV_OK;
+}
+
+int sv_store_load_server(struct sv_store *st, int64_t id,
+		struct sv_provider **out, size_t *idx, struct sv_err *err) {
+	char *owner = NULL;
+	bool found;
+	*out = NULL;
+	int rc = query_one(st->db, "SELECT provider_id FROM servers"
+		" WHERE id = ?1", NULL, id, &owner, NULL, &found, err);
+	if (rc == SV_OK && !found) {
+		rc = sv_errf(err, SV_ENOTFOUND, "no server %lld",
+			(long long)id);
+	}
+	if (rc == SV_OK) {
+		rc = sv_store_load_provider(st, owner, out, err);
+	}
+	sv_free(owner);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	for (size_t i = 0; i < (*out)->n_servers; i++) {
+		if ((*out)->servers[i].id == id) {
+			*idx = i;
+			return SV_OK;
+		}
+	}
+	/* the row exists but did not load: only a concurrent writer
+	 * outside any transaction could do that */
+	sv_provider_destroy(*out);
+	*out = NULL;
+	return sv_errf(err, SV_EDB, "store: server %lld vanished",
+		(long long)id);
+}
+
+int sv_store_domain_owner(struct sv_store *st, const char *name,
+		char **provider_id, struct sv_err *err) {
+	bool found;
+	*provider_id = NULL;
+	int rc = query_one(st->db, "SELECT provider_id FROM domains"
+		" WHERE name = ?1", name, 0, provider_id, NULL, &found, err);
+	if (rc == SV_OK && !found) {
+		rc = sv_errf(err, SV_ENOTFOUND, "no domain %s", name);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Providers                                                          */
+
+int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
+		struct sv_err *err) {
+	int rc = validate(pv, err);
+	for (size_t i = 0; rc == SV_OK && i < pv->n_servers; i++) {
+		rc = check_server_domain(pv, &pv->servers[i], err);
+	}
+	bool own;
+	if (rc != SV_OK || (rc = store_write_begin(st, &own, err)) != SV_OK) {
+		return rc;
+	}
+	bool found;
+	rc = query_one(st->db, "SELECT 1 FROM providers WHERE id = ?1",
+		pv->id, 0, NULL, NULL, &found, err);
+	if (rc == SV_OK && found) {
+		rc = sv_errf(err, SV_EEXIST, "provider %s already exists",
+			pv->id);
+	}
+	if (rc == SV_OK) {
+		struct store_putter p = { .db = st->db, .pv = pv };
+		rc = store_put_rows(&p, err);
+	}
+	return store_write_end(st, own, rc, err);
+}
+
+static const char update_provider_sql[] =
+	"UPDATE providers SET display_name = ?2, short_name = ?3,"
+	" webmail_login_page = ?4, webmail_info_url = ?5,"
+	" webmail_username = ?6, webmail_username_field_id = ?7,"
+	" webmail_username_field_name = ?8, webmail_password_field_id = ?9,"
+	" webmail_password_field_name = ?10, webmail_login_button_id = ?11,"
+	" webmail_login_button_name = ?12, oauth2_issuer = ?13,"
+	" oauth2_scope = ?14, oauth2_auth_url = ?15, oauth2_token_url = ?16"
+	" WHERE id = ?1";
+
+static int update_provider_row(sqlite3 *db, const struct sv_provider *pv,
+		struct sv_err *err) {
+	const struct sv_webmail *w = &pv->webmail;
+	const struct sv_oauth2 *o = &pv->oauth2;
+	const char *const v[] = {
+		pv->id, pv->display_name, pv->short_name,
+		w->login_page, w->info_url, w->username,
+		w->username_field_id, w->username_field_name,
+		w->password_field_id, w->password_field_name,
+		w->login_button_id, w->login_button_name,
+		o->issuer, o->scope, o->auth_url, o->token_url,
+	};
+	sqlite3_stmt *s;
+	int rc = store_prepare(db, update_provider_sql, &s, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	int src = SQLITE_OK;
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		store_bind_text(s, (int)i + 1, v[i], &src);
+	}
+	rc = src != SQLITE_OK ? store_db_fail(db, src, err, "store: bind")
+		: store_step_done(db, s, err, "provider %s", pv->id);
+	store_finalize(s);
+	return rc;
+}
+
+int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
+		struct sv_err *err) {
+	bool own;
+	int rc = store_write_begin(st, &own, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct sv_provider *stored = NULL;
+	rc = sv_store_load_provider(st, pv->id, &stored, err);
+	/* pv's provider-level fields with the stored domains and servers */
+	struct sv_provider view = *pv;
+	if (rc == SV_OK) {
+		view.domains = stored->domains;
+		view.n_domains = stored->n_domains;
+		view.servers = stored->servers;
+		view.n_servers = stored->n_servers;
+		rc = validate(&view, err);
+	}
+	if (rc == SV_OK) {
+		rc = update_provider_row(st->db, &view, err);
+	}
+	if (rc == SV_OK) { /* cascades to link_texts */
+		rc = run_keyed(st->db,
+			"DELETE FROM links WHERE provider_id = ?1", pv->id, 0,
+			err);
+	}
+	if (rc == SV_OK && view.n_links > 0) {
+		struct store_putter p = { .db = st->db, .pv = &view };
+		rc = store_putter_prepare(&p, err);
+		for (size_t i = 0; rc == SV_OK && i < view.n_links; i++) {
+			rc = store_put_link(&p, i, err);
+		}
+		store_putter_finish(&p);
+	}
+	sv_provider_destroy(stored);
+	return store_write_end(st, own, rc, err);
+}
+
+int sv_store_provider_rm(struct sv_store *st, const char *id,
+		struct sv_store_removed *out, struct sv_err *err) {
+	struct sv_store_removed r = { 0 };
+	bool own, found;
+	int rc = store_write_begin(st, &own, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	rc = query_one(st->db, "SELECT 1 FROM providers WHERE id = ?1", id, 0,
+		NULL, NULL, &found, err);
+	if (rc == SV_OK && !found) {
+		rc = sv_errf(err, SV_ENOTFOUND, "no provider %s", id);
+	}
+	if (rc == SV_OK) {
+		rc = count_of(st->db, "SELECT count(*) FROM domains"
+			" WHERE provider_id = ?1", id, &r.domains, err);
+	}
+	if (rc == SV_OK) {
+		rc = count_of(st->db, "SELECT count(*) FROM servers"
+			" WHERE provider_id = ?1", id, &r.servers, err);
+	}
+	if (rc == SV_OK) {
+		rc = count_of(st->db, "SELECT count(*) FROM links"
+			" WHERE provider_id = ?1", id, &r.links, err);
+	}
+	if (rc == SV_OK) { /* cascades to everything the provider owns */
+		rc = run_keyed(st->db, "DELETE FROM providers WHERE id = ?1",
+			id, 0, err);
+	}
+	rc = store_write_end(st, own, rc, err);
+	if (rc == SV_OK && out != NULL) {
+		*out = r;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Domains                                                            */
+
+/* SV_EEXIST naming the owner when domain row name exists. */
+static int check_domain_free(sqlite3 *db, const char *name,
+		struct sv_err *err) {
+	char *owner = NULL;
+	bool found;
+	int rc = query_one(db, "SELECT provider_id FROM domains"
+		" WHERE name = ?1", name, 0, &owner, NULL, &found, err);
+	if (rc == SV_OK && found) {
+		rc = sv_errf(err, SV_EEXIST, "domain %s already belongs to "
+			"provider %s", name, owner);
+	}
+	sv_free(owner);
+	return rc;
+}
+
+static int insert_domain(sqlite3 *db, const char *provider_id,
+		const char *name, struct sv_err *err) {
+	int64_t pos = 0;
+	int rc = count_of(db, "SELECT coalesce(max(position) + 1, 0)"
+		" FROM domains WHERE provider_id = ?1", provider_id, &pos, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	sqlite3_stmt *s;
+	rc = store_prepare(db, "INSERT INTO domains (name, provider_id,"
+		" position) VALUES (?1, ?2, ?3)", &s, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	int src = SQLITE_OK;
+	store_bind_text(s, 1, name, &src);
+	store_bind_text(s, 2, provider_id, &src);
+	store_bind_int(s, 3, pos, &src);
+	rc = src != SQLITE_OK ? store_db_fail(db, src, err, "store: bind")
+		: store_step_done(db, s, err, "domain %s", name);
+	store_finalize(s);
+	return rc;
+}
+
+int sv_store_domain_add(struct sv_store *st, const char *provider_id,
+		const char *name, struct sv_err *err) {
+	bool own;
+	int rc = store_write_begin(st, &own, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct sv_provider *pv = NULL;
+	rc = sv_store_load_provider(st, provider_id, &pv, err);
+	if (rc == SV_OK) {
+		rc = check_domain_free(st->db, name, err);
+	}
+	if (rc == SV_OK && sv_provider_add_domain(pv, name) != SV_OK) {
+		rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
+	}
+	if (rc == SV_OK) {
+		rc = validate(pv, err);
+	}
+	if (rc == SV_OK) {
+		rc = insert_domain(st->db, provider_id, name, err);
+	}
+	sv_provider_destroy(pv);
+	return store_write_end(st, own, rc, err);
+}
+
+int sv_store_domain_rm(struct sv_store *st, const char *name,
+		char **provider_id, struct sv_store_removed *out,
+		struct sv_err *err) {
+	struct sv_store_removed r = { .domains = 1 };
+	char *owner = NULL;
+	bool own;
+	int rc = store_write_begin(st, &own, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	rc = sv_store_domain_owner(st, name, &owner, err);
+	if (rc == SV_OK) {
+		rc = count_of(st->db, "SELECT count(*) FROM servers"
+			" WHERE domain = ?1", name, &r.servers, err);
+	}
+	if (rc == SV_OK) { /* cascades to the servers bound to it */
+		rc = run_keyed(st->db, "DELETE FROM domains WHERE name = ?1",
+			name, 0, err);
+	}
+	rc = store_write_end(st, own, rc, err);
+	if (rc == SV_OK && out != NULL) {
+		*out = r;
+	}
+	if (rc == SV_OK && provider_id != NULL) {
+		*provider_id = owner;
+		owner = NULL;
+	}
+	sv_free(owner);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Servers                                                            */
+
+int sv_store_server_add(struct sv_store *st, const char *provider_id,
+		const struct sv_server *s, int64_t *id, struct sv_err *err) {
+	bool own;
+	int rc = store_write_begin(st, &own, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct sv_provider *pv = NULL;
+	struct sv_server copy;
+	rc = sv_store_load_provider(st, provider_id, &pv, err);
+	if (rc == SV_OK) {
+		rc = check_server_domain(pv, s, err);
+	}
+	if (rc == SV_OK && server_copy(&copy, s) != SV_OK) {
+		rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
+	}
+	if (rc == SV_OK) {
+		copy.id = 0; /* "new server" in messages */
+		if (sv_provider_add_server(pv, &copy, NULL) != SV_OK) {
+			sv_server_finish(&copy);
+			rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
+		}
+	}
+	if (rc == SV_OK) {
+		rc = validate(pv, err);
+	}
+	if (rc == SV_OK) {
+		struct store_putter p = { .db = st->db, .pv = pv };
+		rc = store_putter_prepare(&p, err);
+		if (rc == SV_OK) {
+			rc = store_put_server(&p, pv->n_servers - 1, id, err);
+		}
+		store_putter_finish(&p);
+	}
+	sv_provider_destroy(pv);
+	return store_write_end(st, own, rc, err);
+}
+
+int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
+		struct sv_err *err) {
+	bool own;
+	int rc = store_write_begin(st, &own, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct sv_provider *pv = NULL;
+	size_t idx = 0;
+	rc = sv_store_load_server(st, s->id, &pv, &idx, err);
+	if (rc == SV_OK) {
+		rc = check_server_domain(pv, s, err);
+	}
+	if (rc == SV_OK) {
+		/* s in place of the stored server, borrowed until restored */
+		struct sv_server saved = pv->servers[idx];
+		pv->servers[idx] = *s;
+		rc = validate(pv, err);
+		if (rc == SV_OK) {
+			rc = run_keyed(st->db, "DELETE FROM servers"
+				" WHERE id = ?1", NULL, s->id, err);
+		}
+		if (rc == SV_OK) {
+			struct store_putter p = {
+				.db = st->db, .pv = pv, .keep_ids = true,
+			};
+			rc = store_putter_prepare(&p, err);
+			if (rc == SV_OK) {
+				rc = store_put_server(&p, idx, NULL, err);
+			}
+			store_putter_finish(&p);
+		}
+		pv->servers[idx] = saved;
+	}
+	sv_provider_destroy(pv);
+	return store_write_end(st, own, rc, err);
+}
+
+int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
+		struct sv_err *err) {
+	char *owner = NULL;
+	bool own, found;
+	int rc = store_write_begin(st, &own, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	rc = query_one(st->db, "SELECT provider_id FROM servers WHERE id = ?1",
+		NULL, id, &owner, NULL, &found, err);
+	if (rc == SV_OK && !found) {
+		rc = sv_errf(err, SV_ENOTFOUND, "no server %lld",
+			(long long)id);
+	}
+	if (rc == SV_OK) {
+		rc = run_keyed(st->db, "DELETE FROM servers WHERE id = ?1",
+			NULL, id, err);
+	}
+	rc = store_write_end(st, own, rc, err);
+	if (rc == SV_OK && provider_id != NULL) {
+		*provider_id = owner;
+		owner = NULL;
+	}
+	sv_free(owner);
+	return rc;
+}

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Thunderbird judges our Autodiscover (POX) answers (issue #5): for every
+bundled domain, a running `suivant serve` is asked by Thunderbird's own
+Exchange AutoDiscover code (parse-autodiscover.mjs --server: it POSTs to
+autodiscover.D, D and http://autodiscover.D, all forwarded to us), which
+must accept the answer; and the account it builds must have the same
+servers, in the same order, with the same host, port, TLS mode and login
+as the account Thunderbird builds from our Mozilla autoconfig answer from
+the same server.
+
+Authentication is compared only where POX can say it: POX has no OAuth2,
+so a server whose Mozilla answer prefers OAuth2 arrives as a password
+login; a password login must arrive as a password login.
+
+Thunderbird reads a POX TLS mode from the port (PROTOCOLS.md 3.5): any
+encryption on 25/110/143/587 is STARTTLS to it, elsewhere implicit TLS.
+So implicit TLS on one of those ports, or STARTTLS on another, cannot
+reach Thunderbird through POX; for such a server the TLS mode is checked
+in our document itself (Encryption SSL/TLS/None, which Outlook reads),
+and every other field through Thunderbird. Our document is also read
+directly for every server: Type, Server, Port, LoginName, Encryption.
+
+Coverage: every exact domain of the seed files (db/*.xml) and the first
+one of each provider file bundled from Thunderbird's ISP database
+(db/ispdb/*.xml).
+
+usage: autodiscover.py SUIVANT_BINARY   (env SV_SOURCE_ROOT = repository root)
+Exits 77 (skipped) when ../shared/oracles or node is absent.
+"""
+import concurrent.futures
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import xml.etree.ElementTree as ET
+
+ROOT = os.environ.get('SV_SOURCE_ROOT',
+                      os.path.dirname(os.path.dirname(os.path.dirname(
+                          os.path.abspath(__file__)))))
+ORACLES = os.path.join(os.path.dirname(ROOT), 'shared', 'oracles')
+TB = os.path.join(ORACLES, 'thunderbird')
+LOCAL = 'jean.dupont'
+STARTTLS_PORTS = (25, 110, 143, 587)
+ENCRYPTION = {'SSL': 'SSL', 'alwaysSTARTTLS': 'TLS', 'plain': 'None'}
+REQUEST = '''<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/\
+outlook/requestschema/2006"><Request><EMailAddress>%s</EMailAddress>
+<AcceptableResponseSchema>http://schemas.microsoft.com/exchange/\
+autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
+</Request></Autodiscover>'''
+FIELDS = ('type', 'hostname', 'port', 'socketTypeName', 'username')
+
+
+def setup():
+    r = subprocess.run(['bash', os.path.join(TB, 'setup.sh')],
+                       capture_output=True, text=True, timeout=1800)
+    if r.returncode != 0:
+        sys.exit('oracle setup failed: %s' % r.stderr[-2000:])
+
+
+def exact_domains(path):
+    root = ET.parse(path).getroot()
+    names = [(d.text or '').strip() for d in root.iter('domain')]
+    return [n for n in names if n and not n.startswith('*')]
+
+
+def bundled_domains():
+    out = []
+    for path in sorted(glob.glob(os.path.join(ROOT, 'db', '*.xml'))):
+        out += exact_domains(path)
+    for path in sorted(glob.glob(os.path.join(ROOT, 'db', 'ispdb',
+                                              '*.xml'))):
+        out += exact_domains(path)[:1]
+    return sorted(set(out))
+
+
+def node(script, args):
+    r = subprocess.run(['node', os.path.join(TB, script), '--compact']
+                       + args, capture_output=True, text=True, timeout=120)
+    try:
+        doc = json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return r.returncode, None, r.stderr[-500:]
+    return r.returncode, doc, ''
+
+
+def servers(cfg):
+    """The account's servers in Thunderbird's order, as comparable dicts."""
+    out = []
+    for key in ('incoming', 'incomingAlternatives', 'outgoing',
+                'outgoingAlternatives'):
+        value = cfg.get(key)
+        for s in (value if isinstance(value, list) else [value]):
+            if s:
+                out.append(s)
+    return out
+
+
+def pox_protocols(base, email):
+    """Our document's Protocols, read directly: a list of dicts."""
+    req = urllib.request.Request(
+        base + '/autodiscover/autodiscover.xml', method='POST',
+        data=(REQUEST % email).encode(),
+        headers={'Content-Type': 'text/xml; charset=utf-8'})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        root = ET.fromstring(r.read())
+    out = []
+    for p in root.findall('{*}Response/{*}Account/{*}Protocol'):
+        out.append({c.tag.split('}')[1]: c.text for c in p})
+    return out
+
+
+def expressible(server):
+    """Whether Thunderbird can read this TLS mode from POX."""
+    mode = server.get('socketTypeName')
+    starttls_port = server.get('port') in STARTTLS_PORTS
+    return mode == 'plain' or (mode == 'alwaysSTARTTLS') == starttls_port
+
+
+def check(domain, port):
+    email = '%s@%s' % (LOCAL, domain)
+    base = 'http://127.0.0.1:%d' % port
+    rc, mozilla, err = node('parse-autoconfig.mjs', [
+        '--email', email, '--url', base + '/mail/config-v1.1.xml'])
+    if rc != 0 or mozilla is None:
+        return 'Thunderbird rejects the Mozilla answer: %s' % (
+            err or mozilla.get('error'))
+    rc, pox, err = node('parse-autodiscover.mjs', [
+        '--email', email, '--server', base])
+    if rc != 0 or pox is None or not pox.get('ok'):
+        return 'Thunderbird rejects the Autodiscover answer: %s' % (
+            err or (pox or {}).get('error'))
+    if pox.get('config', {}).get('source') != 'exchange':
+        return 'not read as an Autodiscover answer: %s' % pox.get('config')
+    for req in pox.get('requests', []):
+        if req.get('method') != 'POST' or req.get('status') not in (
+                None, 200):
+            return 'request not answered as expected: %s' % req
+    want = servers(mozilla['config'])
+    got = servers(pox['config'])
+    kinds = {s['type'] for s in want}
+    if not ({'imap', 'pop3'} & kinds and 'smtp' in kinds):
+        return None  # not an IMAP/POP3 + SMTP provider: nothing to match
+    doc = pox_protocols(base, email)
+    d = [{'type': p.get('Type', '').lower(), 'hostname': p.get('Server'),
+          'port': int(p.get('Port', '0')), 'socketTypeName':
+          p.get('Encryption'), 'username': p.get('LoginName')} for p in doc]
+    w = [{k: (ENCRYPTION.get(s.get(k)) if k == 'socketTypeName'
+              else s.get(k)) for k in FIELDS} for s in want]
+    if w != d:
+        return 'our document differs:\n  autoconfig:   %s\n' \
+            '  autodiscover: %s' % (json.dumps(w), json.dumps(d))
+    w = [{k: s.get(k) for k in FIELDS
+          if k != 'socketTypeName' or expressible(s)} for s in want]
+    g = [{k: s.get(k) for k in FIELDS
+          if k != 'socketTypeName' or expressible(a)}
+         for s, a in zip(got, want)] + [{} for _ in got[len(want):]]
+    if w != g:
+        return 'different servers:\n  autoconfig:   %s\n' \
+            '  autodiscover: %s' % (json.dumps(w), json.dumps(g))
+    for a, b in zip(want, got):
+        if a.get('authName') == 'passwordCleartext' and \
+                b.get('authName') != 'passwordCleartext':
+            return '%s %s: password login became %s' % (
+                a['type'], a['hostname'], b.get('authName'))
+        if b.get('authName') not in ('passwordCleartext', 'secure'):
+            return '%s %s: unexpected authentication %s' % (
+                b['type'], b['hostname'], b.get('authName'))
+    return None
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    binary = os.path.abspath(sys.argv[1])
+    if not os.path.isdir(ORACLES):
+        print('oracle-autodiscover: skipped: %s is absent' % ORACLES)
+        return 77
+    if shutil.which('node') is None:
+        print('oracle-autodiscover: skipped: node is not installed')
+        return 77
+    setup()
+    work = tempfile.mkdtemp(prefix='suivant-oracle-ad-')
+    db = os.path.join(work, 'suivant.db')
+    server = subprocess.Popen([binary, 'serve', '--db', db, '--listen',
+                               '127.0.0.1:0'], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = server.stdout.readline()
+        if not line.startswith('ready port='):
+            print('oracle-autodiscover: server did not start')
+            return 1
+        port = int(line.split('=')[1])
+        domains = bundled_domains()
+        passed = failed = 0
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            jobs = [(d, pool.submit(check, d, port)) for d in domains]
+            for domain, job in jobs:
+                problem = job.result()
+                if problem is None:
+                    passed += 1
+                    print('ok thunderbird-autodiscover %s' % domain)
+                else:
+                    failed += 1
+                    print('FAIL thunderbird-autodiscover %s: %s'
+                          % (domain, problem))
+        print('oracle-autodiscover: %d passed, %d failed' % (passed, failed))
+        return 1 if failed else 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,1038 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for src/autodiscover_request.c (Autodiscover v1 request bodies,
+ * hostile ones included) and src/render_autodiscover.c (the Outlook
+ * settings answer, the Error documents, the v2 JSON). Rendered documents
+ * are compared byte for byte with tests/data/golden/autodiscover/<case>.xml
+ * (SUIVANT_UPDATE_GOLDEN=1 rewrites them; review the diff) and parsed back
+ * with libxml2. Allocation failures are injected in our allocations, in
+ * libxml2's (routed through alloc.h as main.c does) and in jansson's.
+ * Issue #5.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "alloc.h"
+#include "answer.h"
+#include "autodiscover_request.h"
+#include "buf.h"
+#include "model.h"
+#include "render_autodiscover.h"
+#include "xml_testing.h"
+
+#ifndef SV_SOURCE_ROOT
+#error "SV_SOURCE_ROOT must name the source tree"
+#endif
+
+#define GOLDEN_DIR SV_SOURCE_ROOT "/tests/data/golden/autodiscover/"
+#define OUT_MAX (1024 * 1024)
+
+#define NS_REQ SV_AUTODISCOVER_NS_REQUEST_OUTLOOK
+#define NS_OUT SV_AUTODISCOVER_NS_OUTLOOK
+
+/* ---- request parser ---- */
+
+/* The body Thunderbird sends (ExchangeAutoDiscover.sys.mjs), for addr. */
+#define TB_BODY(addr) \
+	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" \
+	"    <Autodiscover xmlns=\"" NS_REQ "\">\n" \
+	"      <Request>\n" \
+	"        <EMailAddress>" addr "</EMailAddress>\n" \
+	"        <AcceptableResponseSchema>" NS_OUT \
+	"</AcceptableResponseSchema>\n" \
+	"      </Request>\n" \
+	"    </Autodiscover>"
+
+/* A request body from its Request children, in the Outlook namespace. */
+#define REQ(children) \
+	"<Autodiscover xmlns=\"" NS_REQ "\"><Request>" children \
+	"</Request></Autodiscover>"
+#define ADDR(a) "<EMailAddress>" a "</EMailAddress>"
+#define SCHEMA(s) "<AcceptableResponseSchema>" s "</AcceptableResponseSchema>"
+
+static int parse(const char *body, struct sv_autodiscover_request *req,
+		struct sv_err *err) {
+	return sv_autodiscover_request_parse(body, strlen(body), req, err);
+}
+
+static void test_request_thunderbird(void **state) {
+	(void)state;
+	struct sv_autodiscover_request req;
+	struct sv_err err = { "" };
+	assert_int_equal(parse(TB_BODY("Jean.Dupont@Free.FR"), &req, &err),
+		SV_OK);
+	assert_int_equal(req.schema, SV_AUTODISCOVER_SCHEMA_OUTLOOK);
+	assert_string_equal(req.address.local, "Jean.Dupont");
+	assert_string_equal(req.address.domain, "free.fr");
+	assert_string_equal(req.address.address, "Jean.Dupont@free.fr");
+}
+
+/* What the parser must tolerate: prefixes, BOM, white space, CDATA... */
+static void test_request_tolerated_forms(void **state) {
+	(void)state;
+	static const struct {
+		const char *body;
+		const char *address;
+		enum sv_autodiscover_schema schema;
+	} cases[] = {
+		/* prefixed elements, any prefix, namespace declared anywhere */
+		{ "<a:Autodiscover xmlns:a=\"" NS_REQ "\"><a:Request>"
+			"<a:EMailAddress>p@free.fr</a:EMailAddress>"
+			"<a:AcceptableResponseSchema>" NS_OUT
+			"</a:AcceptableResponseSchema></a:Request>"
+			"</a:Autodiscover>", "p@free.fr",
+			SV_AUTODISCOVER_SCHEMA_OUTLOOK },
+		{ "<Autodiscover xmlns=\"" NS_REQ "\"><x:Request xmlns:x=\""
+			NS_REQ "\">" ADDR("q@free.fr") SCHEMA(NS_OUT)
+			"</x:Request></Autodiscover>", "q@free.fr",
+			SV_AUTODISCOVER_SCHEMA_OUTLOOK },
+		/* UTF-8 BOM and a declaration in capitals */
+		{ "\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+			REQ(ADDR("b@free.fr") SCHEMA(NS_OUT)), "b@free.fr",
+			SV_AUTODISCOVER_SCHEMA_OUTLOOK },
+		/* white space around values, CDATA, comments, entities */
+		{ REQ(ADDR("\n\t  w@free.fr \r\n") SCHEMA("  " NS_OUT "\n")),
+			"w@free.fr", SV_AUTODISCOVER_SCHEMA_OUTLOOK },
+		{ REQ(ADDR("<![CDATA[c]]>d<!-- x -->@free.fr<?pi x?>")
+			SCHEMA(NS_OUT)), "cd@free.fr",
+			SV_AUTODISCOVER_SCHEMA_OUTLOOK },
+		{ REQ(ADDR("o&apos;b&amp;c&#x40;free.fr") SCHEMA(NS_OUT)),
+			"o'b&c@free.fr", SV_AUTODISCOVER_SCHEMA_OUTLOOK },
+		/* order, LegacyDN and unknown elements do not matter */
+		{ REQ(SCHEMA(NS_OUT) "<LegacyDN>/o=x</LegacyDN><Foo/>"
+			ADDR("o@free.fr")), "o@free.fr",
+			SV_AUTODISCOVER_SCHEMA_OUTLOOK },
+		/* elements of other namespaces are not ours: ignored */
+		{ REQ("<EMailAddress xmlns=\"urn:other\">x@evil.example"
+			"</EMailAddress>" ADDR("n@free.fr") SCHEMA(NS_OUT)),
+			"n@free.fr", SV_AUTODISCOVER_SCHEMA_OUTLOOK },
+		/* IDN domain: normalised to A-labels */
+		{ REQ(ADDR("j@\xc3\xa9t\xc3\xa9.fr") SCHEMA(NS_OUT)),
+			"j@xn--t-9fab.fr", SV_AUTODISCOVER_SCHEMA_OUTLOOK },
+		/* schemas */
+		{ REQ(ADDR("s@free.fr")
+			SCHEMA(SV_AUTODISCOVER_NS_OUTLOOK_2006)), "s@free.fr",
+			SV_AUTODISCOVER_SCHEMA_OUTLOOK },
+		{ "<Autodiscover xmlns=\"" SV_AUTODISCOVER_NS_REQUEST_MOBILESYNC
+			"\"><Request>" ADDR("m@free.fr")
+			SCHEMA(SV_AUTODISCOVER_NS_MOBILESYNC)
+			"</Request></Autodiscover>", "m@free.fr",
+			SV_AUTODISCOVER_SCHEMA_MOBILESYNC },
+		{ REQ(ADDR("u@free.fr") SCHEMA("urn:unknown")), "u@free.fr",
+			SV_AUTODISCOVER_SCHEMA_OTHER },
+		{ REQ(ADDR("h@free.fr") SCHEMA("https://schemas.microsoft.com/"
+			"exchange/autodiscover/outlook/responseschema/2006a")),
+			"h@free.fr", SV_AUTODISCOVER_SCHEMA_OTHER },
+		{ REQ(ADDR("e@free.fr") SCHEMA("")), "e@free.fr",
+			SV_AUTODISCOVER_SCHEMA_OTHER },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sv_autodiscover_request req;
+		struct sv_err err = { "" };
+		int rc = parse(cases[i].body, &req, &err);
+		if (rc != SV_OK) {
+			fail_msg("case %zu: %d %s", i, rc, err.msg);
+		}
+		assert_string_equal(req.address.address, cases[i].address);
+		assert_int_equal(req.schema, cases[i].schema);
+	}
+}
+
+/* Hostile and malformed bodies: SV_EINVAL (error 600), nothing else. */
+static void test_request_refused(void **state) {
+	(void)state;
+	static const struct {
+		const char *name;
+		const char *body;
+	} cases[] = {
+		{ "empty", "" },
+		{ "white space", " \n" },
+		{ "not XML", "EMailAddress=jean@free.fr" },
+		{ "JSON", "{\"EMailAddress\":\"jean@free.fr\"}" },
+		{ "unclosed", "<Autodiscover xmlns=\"" NS_REQ "\"><Request>" },
+		{ "two roots", REQ(ADDR("a@free.fr") SCHEMA(NS_OUT)) "<x/>" },
+		{ "billion laughs", "<?xml version=\"1.0\"?>\n"
+			"<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+			"<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;\">"
+			"<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;\">]>\n"
+			REQ(ADDR("&lol3;@free.fr") SCHEMA(NS_OUT)) },
+		{ "external entity", "<!DOCTYPE r [<!ENTITY x SYSTEM "
+			"\"file:///etc/passwd\">]>"
+			REQ(ADDR("&x;@free.fr") SCHEMA(NS_OUT)) },
+		{ "parameter entity", "<!DOCTYPE r [<!ENTITY % p SYSTEM "
+			"\"http://127.0.0.1:1/x.dtd\"> %p;]>"
+			REQ(ADDR("a@free.fr") SCHEMA(NS_OUT)) },
+		{ "external DTD", "<!DOCTYPE Autodiscover SYSTEM "
+			"\"http://127.0.0.1:1/a.dtd\">"
+			REQ(ADDR("a@free.fr") SCHEMA(NS_OUT)) },
+		{ "undeclared entity", REQ(ADDR("&x;@free.fr") SCHEMA(NS_OUT)) },
+		{ "invalid UTF-8", REQ(ADDR("j\xc3(@free.fr") SCHEMA(NS_OUT)) },
+		{ "overlong UTF-8", REQ(ADDR("j\xc0\xaf@free.fr")
+			SCHEMA(NS_OUT)) },
+		{ "UTF-16 BOM", "\xff\xfe<\0A\0" },
+		{ "Latin-1 declared", "<?xml version=\"1.0\" encoding="
+			"\"ISO-8859-1\"?>" REQ(ADDR("a@free.fr")
+			SCHEMA(NS_OUT)) },
+		{ "no namespace", "<Autodiscover><Request>" ADDR("a@free.fr")
+			SCHEMA(NS_OUT) "</Request></Autodiscover>" },
+		{ "https namespace", "<Autodiscover xmlns=\"https://schemas."
+			"microsoft.com/exchange/autodiscover/outlook/"
+			"requestschema/2006\"><Request>" ADDR("a@free.fr")
+			SCHEMA(NS_OUT) "</Request></Autodiscover>" },
+		{ "response namespace", "<Autodiscover xmlns=\""
+			SV_AUTODISCOVER_NS_RESPONSE "\"><Request>"
+			ADDR("a@free.fr") SCHEMA(NS_OUT)
+			"</Request></Autodiscover>" },
+		{ "Request in another namespace", "<Autodiscover xmlns=\""
+			NS_REQ "\"><Request xmlns=\"urn:x\">" ADDR("a@free.fr")
+			SCHEMA(NS_OUT) "</Request></Autodiscover>" },
+		{ "wrong root", "<Autodiscovery xmlns=\"" NS_REQ "\"><Request>"
+			ADDR("a@free.fr") SCHEMA(NS_OUT)
+			"</Request></Autodiscovery>" },
+		{ "lower-case names", "<autodiscover xmlns=\"" NS_REQ "\">"
+			"<request><emailaddress>a@free.fr</emailaddress>"
+			"</request></autodiscover>" },
+		{ "no Request", "<Autodiscover xmlns=\"" NS_REQ "\">"
+			ADDR("a@free.fr") SCHEMA(NS_OUT) "</Autodiscover>" },
+		{ "two Requests", "<Autodiscover xmlns=\"" NS_REQ "\"><Request>"
+			ADDR("a@free.fr") SCHEMA(NS_OUT) "</Request><Request>"
+			ADDR("b@free.fr") SCHEMA(NS_OUT)
+			"</Request></Autodiscover>" },
+		{ "no address", REQ(SCHEMA(NS_OUT)) },
+		{ "LegacyDN only", REQ("<LegacyDN>/o=First Organization/"
+			"cn=jean</LegacyDN>" SCHEMA(NS_OUT)) },
+		{ "two addresses", REQ(ADDR("a@free.fr") ADDR("b@evil.example")
+			SCHEMA(NS_OUT)) },
+		{ "empty address", REQ(ADDR("") SCHEMA(NS_OUT)) },
+		{ "address without @", REQ(ADDR("jean") SCHEMA(NS_OUT)) },
+		{ "address with two @", REQ(ADDR("a@b@free.fr")
+			SCHEMA(NS_OUT)) },
+		{ "address with a space", REQ(ADDR("je an@free.fr")
+			SCHEMA(NS_OUT)) },
+		{ "address with a control", REQ(ADDR("je&#x7f;an@free.fr")
+			SCHEMA(NS_OUT)) },
+		{ "address with markup", REQ(ADDR("a&lt;b&gt;@free.fr")
+			SCHEMA(NS_OUT)) },
+		{ "address with a child", REQ(ADDR("a<b/>@free.fr")
+			SCHEMA(NS_OUT)) },
+		{ "address with an XInclude", REQ("<EMailAddress><xi:include "
+			"xmlns:xi=\"http://www.w3.org/2001/XInclude\" "
+			"href=\"file:///etc/passwd\" parse=\"text\"/>"
+			"</EMailAddress>" SCHEMA(NS_OUT)) },
+		{ "domain label too long", REQ(ADDR("a@"
+			"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			"aaaaaaaaaaaaa.fr") SCHEMA(NS_OUT)) },
+		{ "no schema", REQ(ADDR("a@free.fr")) },
+		{ "two schemas", REQ(ADDR("a@free.fr") SCHEMA(NS_OUT)
+			SCHEMA(NS_OUT)) },
+		{ "schema with a child", REQ(ADDR("a@free.fr")
+			"<AcceptableResponseSchema><x/>"
+			"</AcceptableResponseSchema>") },
+		{ "unbound prefix", "<a:Autodiscover><a:Request/>"
+			"</a:Autodiscover>" },
+		{ "attribute twice", "<Autodiscover xmlns=\"" NS_REQ "\" a=\"1\" "
+			"a=\"2\"/>" },
+		{ "NUL byte", "<Autodiscover\0/>" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sv_autodiscover_request req;
+		struct sv_err err = { "" };
+		size_t len = strlen(cases[i].body);
+		if (strcmp(cases[i].name, "UTF-16 BOM") == 0) {
+			len = 6;
+		} else if (strcmp(cases[i].name, "NUL byte") == 0) {
+			len = sizeof("<Autodiscover\0/>") - 1;
+		}
+		int rc = sv_autodiscover_request_parse(cases[i].body, len, &req,
+			&err);
+		if (rc != SV_EINVAL) {
+			fail_msg("%s: rc %d, want SV_EINVAL", cases[i].name, rc);
+		}
+		assert_true(err.msg[0] != '\0');
+		/* the reason never quotes the body */
+		assert_null(strstr(err.msg, "free.fr"));
+		assert_null(strstr(err.msg, "lol"));
+		assert_null(strstr(err.msg, "passwd"));
+		assert_string_equal(req.address.address, "");
+		assert_int_equal(req.schema, SV_AUTODISCOVER_SCHEMA_OTHER);
+	}
+	struct sv_autodiscover_request req;
+	assert_int_equal(sv_autodiscover_request_parse(NULL, 0, &req, NULL),
+		SV_EINVAL);
+}
+
+/*
+ * No network: bodies naming a listening loopback socket as an external
+ * DTD, an external entity, a parameter entity and an XInclude are refused
+ * and the socket never sees a connection.
+ */
+static void test_request_no_network(void **state) {
+	(void)state;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	socklen_t sl = sizeof(sa);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/x",
+		(unsigned)ntohs(sa.sin_port));
+	static const struct {
+		const char *before, *after; /* around the URL */
+	} forms[] = {
+		{ "<!DOCTYPE Autodiscover SYSTEM \"", "\">" },
+		{ "<!DOCTYPE r [<!ENTITY x SYSTEM \"", "\">]>" },
+		{ "<!DOCTYPE r [<!ENTITY % p SYSTEM \"", "\"> %p;]>" },
+	};
+	const char *req = REQ(ADDR("a@free.fr") SCHEMA(NS_OUT));
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		char body[1024];
+		snprintf(body, sizeof(body), "%s%s%s%s", forms[i].before, url,
+			forms[i].after, req);
+		struct sv_autodiscover_request r;
+		assert_int_equal(parse(body, &r, NULL), SV_EINVAL);
+	}
+	char body[1024];
+	snprintf(body, sizeof(body), REQ("<EMailAddress><xi:include "
+		"xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"%s\" "
+		"parse=\"text\"/></EMailAddress>" SCHEMA(NS_OUT)), url);
+	struct sv_autodiscover_request r;
+	assert_int_equal(parse(body, &r, NULL), SV_EINVAL);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 100), 0); /* nobody connected */
+	close(fd);
+}
+
+/* Deep nesting and long texts within the cap: refused, quickly. */
+static void test_request_deep_and_long(void **state) {
+	(void)state;
+	struct sv_buf b;
+	struct sv_autodiscover_request req;
+	struct sv_err err;
+	/* 2000 nested elements inside Request (libxml2 stops at 256) */
+	sv_buf_init(&b, SV_AUTODISCOVER_MAX_REQUEST + 1);
+	assert_int_equal(sv_buf_append_str(&b, "<Autodiscover xmlns=\""
+		NS_REQ "\"><Request>"), SV_OK);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(sv_buf_append_str(&b, "<a>"), SV_OK);
+	}
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(sv_buf_append_str(&b, "</a>"), SV_OK);
+	}
+	assert_int_equal(sv_buf_append_str(&b, ADDR("a@free.fr")
+		SCHEMA(NS_OUT) "</Request></Autodiscover>"), SV_OK);
+	assert_int_equal(parse(b.data, &req, &err), SV_EINVAL);
+	sv_buf_finish(&b);
+
+	/* an address of 1025 bytes of text (over SV_AUTODISCOVER_MAX_TEXT) */
+	sv_buf_init(&b, SV_AUTODISCOVER_MAX_REQUEST + 1);
+	assert_int_equal(sv_buf_append_str(&b, "<Autodiscover xmlns=\""
+		NS_REQ "\"><Request><EMailAddress>a@free.fr"), SV_OK);
+	for (int i = 0; i < 1025 - 9; i++) {
+		assert_int_equal(sv_buf_append_str(&b, " "), SV_OK);
+	}
+	assert_int_equal(sv_buf_append_str(&b, "</EMailAddress>"
+		SCHEMA(NS_OUT) "</Request></Autodiscover>"), SV_OK);
+	assert_int_equal(parse(b.data, &req, &err), SV_EINVAL);
+	sv_buf_finish(&b);
+
+	/* 1024 bytes of text is fine (white space trimmed) */
+	sv_buf_init(&b, SV_AUTODISCOVER_MAX_REQUEST + 1);
+	assert_int_equal(sv_buf_append_str(&b, "<Autodiscover xmlns=\""
+		NS_REQ "\"><Request><EMailAddress>a@free.fr"), SV_OK);
+	for (int i = 0; i < 1024 - 9; i++) {
+		assert_int_equal(sv_buf_append_str(&b, " "), SV_OK);
+	}
+	assert_int_equal(sv_buf_append_str(&b, "</EMailAddress>"
+		SCHEMA(NS_OUT) "</Request></Autodiscover>"), SV_OK);
+	assert_int_equal(parse(b.data, &req, &err), SV_OK);
+	assert_string_equal(req.address.address, "a@free.fr");
+	sv_buf_finish(&b);
+
+	/* a local part of 65 octets (SV_LOCALPART_MAX + 1) */
+	assert_int_equal(parse(REQ(ADDR("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaa@free.fr") SCHEMA(NS_OUT)), &req,
+		&err), SV_EINVAL);
+	assert_int_equal(parse(REQ(ADDR("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaa@free.fr") SCHEMA(NS_OUT)), &req,
+		&err), SV_OK);
+}
+
+/* The size cap: SV_AUTODISCOVER_MAX_REQUEST bytes parse, one more not. */
+static void test_request_size_cap(void **state) {
+	(void)state;
+	const char *head = "<Autodiscover xmlns=\"" NS_REQ "\"><Request>"
+		ADDR("a@free.fr") SCHEMA(NS_OUT) "</Request><!--";
+	const char *tail = "--></Autodiscover>";
+	size_t n = SV_AUTODISCOVER_MAX_REQUEST;
+	char *body = sv_malloc(n + 2);
+	assert_non_null(body);
+	memset(body, 'x', n + 1);
+	memcpy(body, head, strlen(head));
+	memcpy(body + n - strlen(tail), tail, strlen(tail));
+	struct sv_autodiscover_request req;
+	struct sv_err err;
+	assert_int_equal(sv_autodiscover_request_parse(body, n, &req, &err),
+		SV_OK);
+	assert_string_equal(req.address.address, "a@free.fr");
+	memcpy(body + n + 1 - strlen(tail), tail, strlen(tail));
+	assert_int_equal(sv_autodiscover_request_parse(body, n + 1, &req,
+		&err), SV_ETOOBIG);
+	sv_free(body);
+}
+
+/* Every allocation failing in turn: a clean error, never a crash. */
+static void test_request_alloc_failures(void **state) {
+	(void)state;
+	const char *body = TB_BODY("jean@free.fr");
+	xmlSetGenericErrorFunc(NULL, sv_test_xml_quiet);
+	long n = 0;
+	for (;; n++) {
+		assert_true(n < 100000);
+		struct sv_autodiscover_request req;
+		struct sv_err err = { "" };
+		sv_alloc_fail_after(n);
+		int rc = parse(body, &req, &err);
+		sv_alloc_fail_after(-1);
+		if (rc == SV_OK) {
+			assert_string_equal(req.address.address,
+				"jean@free.fr");
+			break;
+		}
+		/* libxml2 2.9.14 reports some failures as syntax errors */
+		if (rc != SV_ENOMEM && rc != SV_EINVAL) {
+			fail_msg("n=%ld: rc %d: %s", n, rc, err.msg);
+		}
+	}
+	xmlSetGenericErrorFunc(NULL, NULL);
+	print_message("request: %ld allocation failure points\n", n);
+	assert_true(n > 5);
+}
+
+/* ---- building providers ---- */
+
+static char *dup_or_null(const char *s) {
+	if (s == NULL) {
+		return NULL;
+	}
+	char *d = sv_strdup(s);
+	assert_non_null(d);
+	return d;
+}
+
+struct srv_spec {
+	enum sv_server_type type;
+	const char *host;
+	int port;
+	enum sv_socket socket;
+	const char *user;
+	enum sv_auth auth[SV_MODEL_MAX_AUTH];
+	size_t n_auth;
+	const char *domain; /* NULL: provider-wide */
+};
+
+static struct sv_server *add_server(struct sv_provider *pv,
+		const struct srv_spec *sp) {
+	struct sv_server s;
+	memset(&s, 0, sizeof(s));
+	s.type = sp->type;
+	s.hostname = dup_or_null(sp->host);
+	s.port = sp->port;
+	s.socket = sp->socket;
+	s.username = dup_or_null(sp->user);
+	memcpy(s.auth, sp->auth, sizeof(s.auth));
+	s.n_auth = sp->n_auth;
+	s.domain = dup_or_null(sp->domain);
+	s.pop3.days_to_leave = -1;
+	s.pop3.check_interval_min = -1;
+	s.priority = (int)pv->n_servers * 10;
+	struct sv_server *out = NULL;
+	assert_int_equal(sv_provider_add_server(pv, &s, &out), SV_OK);
+	assert_non_null(out);
+	return out;
+}
+
+static struct sv_provider *provider_new(const char *id) {
+	struct sv_provider *pv = sv_provider_create();
+	assert_non_null(pv);
+	pv->id = dup_or_null(id);
+	pv->display_name = dup_or_null("Example Mail");
+	return pv;
+}
+
+#define CLEAR { SV_AUTH_PASSWORD_CLEARTEXT }, .n_auth = 1
+
+/* imap + smtp over implicit TLS, logging in with the address. */
+static struct sv_provider *minimal_provider(void) {
+	struct sv_provider *pv = provider_new("example.fr");
+	assert_int_equal(sv_provider_add_domain(pv, "example.fr"), SV_OK);
+	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_IMAP,
+		.host = "imap.example.fr", .port = 993,
+		.socket = SV_SOCKET_SSL, .user = "%EMAILADDRESS%",
+		.auth = CLEAR });
+	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_SMTP,
+		.host = "smtp.example.fr", .port = 465,
+		.socket = SV_SOCKET_SSL, .user = "%EMAILADDRESS%",
+		.auth = CLEAR });
+	return pv;
+}
+
+/* Every TLS mode, every authentication mapping, templates, order. */
+static struct sv_provider *mixed_provider(void) {
+	struct sv_provider *pv = provider_new("hoster.example");
+	assert_int_equal(sv_provider_add_domain(pv, "*.example"), SV_OK);
+	/* smtp written first: incoming must still come first */
+	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_SMTP,
+		.host = "smtp.%EMAILDOMAIN%", .port = 587,
+		.socket = SV_SOCKET_STARTTLS, .user = "%EMAILLOCALPART%",
+		.auth = { SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_CLEARTEXT },
+		.n_auth = 2 });
+	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_IMAP,
+		.host = "mail.%EMAILDOMAIN%", .port = 143,
+		.socket = SV_SOCKET_STARTTLS, .user = "%EMAILLOCALPART%",
+		.auth = { SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_CLEARTEXT },
+		.n_auth = 2 });
+	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_POP3,
+		.host = "pop.hoster.example", .port = 995,
+		.socket = SV_SOCKET_SSL, .user = NULL,
+		.auth = { SV_AUTH_PASSWORD_ENCRYPTED }, .n_auth = 1 });
+	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_IMAP,
+		.host = "old.hoster.example", .port = 143,
+		.socket = SV_SOCKET_PLAIN, .user = "%REALNAME%",
+		.auth = { SV_AUTH_NTLM }, .n_auth = 1 });
+	struct sv_server *ews = add_server(pv, &(struct srv_spec){
+		.type = SV_SERVER_EWS, .port = 0, .socket = SV_SOCKET_NONE,
+		.auth = CLEAR });
+	ews->url = dup_or_null("https://ews.hoster.example/EWS/"
+		"Exchange.asmx");
+	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_SMTP,
+		.host = "relay.hoster.example", .port = 25,
+		.socket = SV_SOCKET_PLAIN, .user = NULL,
+		.auth = { SV_AUTH_CLIENT_IP_ADDRESS }, .n_auth = 1 });
+	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_SMTP,
+		.host = "pop-relay.hoster.example", .port = 2525,
+		.socket = SV_SOCKET_SSL, .user = "x&y",
+		.auth = { SV_AUTH_SMTP_AFTER_POP }, .n_auth = 1 });
+	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_SMTP,
+		.host = "cert.hoster.example", .port = 465,
+		.socket = SV_SOCKET_SSL, .user = "%EMAILADDRESS%",
+		.auth = { SV_AUTH_TLS_CLIENT_CERT }, .n_auth = 1 });
+	return pv;
+}
+
+/* Provider-wide imap + smtp; other.fr has its own imap server. */
+static struct sv_provider *override_provider(void) {
+	struct sv_provider *pv = minimal_provider();
+	assert_int_equal(sv_provider_add_domain(pv, "other.fr"), SV_OK);
+	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_IMAP,
+		.host = "imap.other.fr", .port = 993,
+		.socket = SV_SOCKET_SSL, .user = "%EMAILLOCALPART%",
+		.auth = CLEAR, .domain = "other.fr" });
+	return pv;
+}
+
+/* ---- golden files ---- */
+
+static char *read_file(const char *path, size_t *len) {
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL) {
+		return NULL;
+	}
+	struct sv_buf b;
+	sv_buf_init(&b, OUT_MAX);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		assert_int_equal(sv_buf_append(&b, chunk, n), SV_OK);
+	}
+	fclose(fp);
+	return sv_buf_take(&b, len);
+}
+
+/*
+ * Well-formed, declaration first, root Autodiscover in the response
+ * namespace with no prefix anywhere, Response in response_ns.
+ */
+static void check_xml(const char *doc, size_t len, const char *response_ns) {
+	const char *decl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+	assert_true(len >= strlen(decl));
+	assert_memory_equal(doc, decl, strlen(decl));
+	assert_null(strstr(doc, "xmlns:"));
+	xmlDocPtr d = xmlReadMemory(doc, (int)len, "answer.xml", NULL,
+		XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	assert_non_null(d);
+	xmlNodePtr root = xmlDocGetRootElement(d);
+	assert_string_equal((const char *)root->name, "Autodiscover");
+	assert_non_null(root->ns);
+	assert_null(root->ns->prefix);
+	assert_string_equal((const char *)root->ns->href,
+		SV_AUTODISCOVER_NS_RESPONSE);
+	xmlNodePtr resp = xmlFirstElementChild(root);
+	assert_non_null(resp);
+	assert_string_equal((const char *)resp->name, "Response");
+	assert_string_equal((const char *)resp->ns->href, response_ns);
+	assert_null(xmlNextElementSibling(resp));
+	xmlFreeDoc(d);
+}
+
+static void check_golden(const char *name, const char *got, size_t len) {
+	char path[512];
+	int n = snprintf(path, sizeof(path), GOLDEN_DIR "%s.xml", name);
+	assert_true(n > 0 && (size_t)n < sizeof(path));
+	const char *update = getenv("SUIVANT_UPDATE_GOLDEN");
+	if (update != NULL && strcmp(update, "1") == 0) {
+		FILE *fp = fopen(path, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(got, 1, len, fp), len);
+		assert_int_equal(fclose(fp), 0);
+		return;
+	}
+	size_t want_len = 0;
+	char *want = read_file(path, &want_len);
+	if (want == NULL) {
+		fail_msg("%s: missing (run with SUIVANT_UPDATE_GOLDEN=1)", path);
+	}
+	if (want_len != len || memcmp(want, got, len) != 0) {
+		char got_path[600];
+		n = snprintf(got_path, sizeof(got_path), "%s.got", name);
+		assert_true(n > 0 && (size_t)n < sizeof(got_path));
+		FILE *fp = fopen(got_path, "wb");
+		if (fp != NULL) {
+			fwrite(got, 1, len, fp);
+			fclose(fp);
+		}
+		sv_free(want);
+		fail_msg("%s differs (output in %s)", path, got_path);
+	}
+	sv_free(want);
+}
+
+static char *render_fill(const struct sv_provider *pv, const char *override,
+		const struct sv_answer_facts *f, size_t *len) {
+	struct sv_answer *a = NULL;
+	struct sv_err err = { "" };
+	int rc = sv_render_autodiscover(pv, override, &a, &err);
+	if (rc != SV_OK) {
+		fail_msg("render %s: %s", pv->id, err.msg);
+	}
+	assert_string_equal(a->content_type, SV_AUTODISCOVER_CONTENT_TYPE);
+	struct sv_buf out;
+	sv_buf_init(&out, OUT_MAX);
+	assert_int_equal(sv_answer_fill(a, f, &out), SV_OK);
+	sv_answer_destroy(a);
+	char *s = sv_buf_take(&out, len);
+	assert_non_null(s);
+	check_xml(s, *len, NS_OUT);
+	return s;
+}
+
+static void test_render_minimal(void **state) {
+	(void)state;
+	struct sv_provider *pv = minimal_provider();
+	const struct sv_answer_facts f = { .domain = "example.fr",
+		.address = "jean.dupont@example.fr", .local = "jean.dupont" };
+	size_t len;
+	char *doc = render_fill(pv, NULL, &f, &len);
+	check_golden("minimal", doc, len);
+	/* PROTOCOLS.md 3.9, spot checks beside the golden file */
+	assert_non_null(strstr(doc, "<User>\n      <DisplayName>"
+		"jean.dupont@example.fr</DisplayName>"));
+	assert_non_null(strstr(doc, "<AccountType>email</AccountType>\n"
+		"      <Action>settings</Action>"));
+	assert_non_null(strstr(doc, "<Type>IMAP</Type>\n        <Server>"
+		"imap.example.fr</Server>\n        <Port>993</Port>\n"
+		"        <LoginName>jean.dupont@example.fr</LoginName>"));
+	assert_null(strstr(doc, "%"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_render_mixed(void **state) {
+	(void)state;
+	struct sv_provider *pv = mixed_provider();
+	const struct sv_answer_facts f = { .domain = "client.example",
+		.address = "ann@client.example", .local = "ann" };
+	size_t len;
+	char *doc = render_fill(pv, NULL, &f, &len);
+	check_golden("mixed", doc, len);
+	/* incoming first, each group in priority order */
+	const char *imap = strstr(doc, "<Server>mail.client.example</Server>");
+	const char *pop = strstr(doc, "<Server>pop.hoster.example</Server>");
+	const char *old = strstr(doc, "<Server>old.hoster.example</Server>");
+	const char *smtp = strstr(doc, "<Server>smtp.client.example</Server>");
+	const char *relay = strstr(doc, "<Server>relay.hoster.example");
+	assert_true(imap != NULL && pop != NULL && old != NULL &&
+		smtp != NULL && relay != NULL);
+	assert_true(imap < pop && pop < old && old < smtp && smtp < relay);
+	/* URL-based servers are not POX protocols */
+	assert_null(strstr(doc, "ews"));
+	/* %REALNAME% login: no LoginName at all */
+	assert_non_null(strstr(doc, "<Port>143</Port>\n        "
+		"<DomainRequired>off</DomainRequired>"));
+	assert_null(strstr(doc, "REALNAME"));
+	/* escaped login */
+	assert_non_null(strstr(doc, "<LoginName>x&amp;y</LoginName>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+/* Each field of each Protocol: TLS and authentication mappings. */
+static void test_render_mappings(void **state) {
+	(void)state;
+	struct sv_provider *pv = mixed_provider();
+	const struct sv_answer_facts f = { .domain = "client.example",
+		.address = "ann@client.example", .local = "ann" };
+	size_t len;
+	char *doc = render_fill(pv, NULL, &f, &len);
+	xmlDocPtr d = xmlReadMemory(doc, (int)len, "a.xml", NULL, 0);
+	assert_non_null(d);
+	static const struct {
+		const char *type, *server, *port, *login, *spa, *ssl, *enc,
+			*auth, *popauth, *last;
+	} want[] = {
+		{ "IMAP", "mail.client.example", "143", "ann", "off", "on",
+			"TLS", "on", NULL, NULL },
+		{ "POP3", "pop.hoster.example", "995", "ann@client.example",
+			"on", "on", "SSL", "on", NULL, NULL },
+		{ "IMAP", "old.hoster.example", "143", NULL, "on", "off",
+			"None", "on", NULL, NULL },
+		{ "SMTP", "smtp.client.example", "587", "ann", "off", "on",
+			"TLS", "on", "on", "off" },
+		{ "SMTP", "relay.hoster.example", "25", "ann@client.example",
+			"off", "off", "None", "off", "off", "off" },
+		{ "SMTP", "pop-relay.hoster.example", "2525", "x&y", "off",
+			"on", "SSL", "off", "off", "on" },
+		/* TLS-client-cert cannot be said: a password, not shared */
+		{ "SMTP", "cert.hoster.example", "465", "ann@client.example",
+			"off", "on", "SSL", "on", "off", "off" },
+	};
+	xmlNodePtr account = xmlFirstElementChild(xmlFirstElementChild(
+		xmlDocGetRootElement(d)));
+	account = xmlNextElementSibling(account); /* after User */
+	assert_string_equal((const char *)account->name, "Account");
+	size_t i = 0;
+	for (xmlNodePtr p = xmlFirstElementChild(account); p != NULL;
+			p = xmlNextElementSibling(p)) {
+		if (strcmp((const char *)p->name, "Protocol") != 0) {
+			continue;
+		}
+		assert_true(i < sizeof(want) / sizeof(want[0]));
+		const char *names[] = { "Type", "Server", "Port", "LoginName",
+			"SPA", "SSL", "Encryption", "AuthRequired",
+			"UsePOPAuth", "SMTPLast" };
+		const char *values[] = { want[i].type, want[i].server,
+			want[i].port, want[i].login, want[i].spa, want[i].ssl,
+			want[i].enc, want[i].auth, want[i].popauth,
+			want[i].last };
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			const char *got = NULL;
+			xmlChar *content = NULL;
+			for (xmlNodePtr c = xmlFirstElementChild(p); c != NULL;
+					c = xmlNextElementSibling(c)) {
+				if (strcmp((const char *)c->name, names[k]) ==
+						0) {
+					content = xmlNodeGetContent(c);
+					got = (const char *)content;
+				}
+			}
+			if (values[k] == NULL ? got != NULL : got == NULL ||
+					strcmp(got, values[k]) != 0) {
+				fail_msg("Protocol %zu: %s = %s, want %s", i,
+					names[k], got ? got : "(none)",
+					values[k] ? values[k] : "(none)");
+			}
+			xmlFree(content);
+		}
+		i++;
+	}
+	assert_int_equal(i, sizeof(want) / sizeof(want[0]));
+	xmlFreeDoc(d);
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_render_escaping_and_override(void **state) {
+	(void)state;
+	struct sv_provider *pv = override_provider();
+	const struct sv_answer_facts f = { .domain = "other.fr",
+		.address = "o'brien&co@other.fr", .local = "o'brien&co" };
+	size_t len;
+	char *doc = render_fill(pv, "other.fr", &f, &len);
+	check_golden("override-escaping", doc, len);
+	assert_non_null(strstr(doc, "<DisplayName>o&apos;brien&amp;co@"
+		"other.fr</DisplayName>"));
+	assert_non_null(strstr(doc, "<Server>imap.other.fr</Server>"));
+	assert_null(strstr(doc, "imap.example.fr"));
+	assert_non_null(strstr(doc, "<Server>smtp.example.fr</Server>"));
+	/* own imap logs in with the local part, smtp with the address */
+	assert_non_null(strstr(doc, "<UsePOPAuth>off</UsePOPAuth>"));
+	sv_free(doc);
+	/* the provider-wide answer never shows a domain's own servers */
+	const struct sv_answer_facts g = { .domain = "example.fr",
+		.address = "a@example.fr", .local = "a" };
+	doc = render_fill(pv, NULL, &g, &len);
+	assert_null(strstr(doc, "imap.other.fr"));
+	assert_non_null(strstr(doc, "<UsePOPAuth>on</UsePOPAuth>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_render_rejects_bad_data(void **state) {
+	(void)state;
+	struct sv_provider *pv = minimal_provider();
+	static struct sv_answer sentinel;
+	struct sv_answer *a = &sentinel;
+	struct sv_err err = { "" };
+	sv_free(pv->servers[0].hostname);
+	pv->servers[0].hostname = NULL;
+	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
+		SV_EINVAL);
+	assert_null(a);
+	assert_non_null(strstr(err.msg, "hostname"));
+	pv->servers[0].hostname = dup_or_null("mail.%FOO%");
+	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
+		SV_EINVAL);
+	sv_free(pv->servers[0].hostname);
+	pv->servers[0].hostname = dup_or_null("imap.example.fr");
+	pv->servers[1].port = 0;
+	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
+		SV_EINVAL);
+	pv->servers[1].port = 465;
+	pv->servers[1].socket = SV_SOCKET_NONE;
+	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
+		SV_EINVAL);
+	pv->servers[1].socket = SV_SOCKET_SSL;
+	sv_free(pv->servers[1].username);
+	pv->servers[1].username = dup_or_null("%EMAILADDRESS");
+	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
+		SV_EINVAL);
+	sv_free(pv->servers[1].username);
+	pv->servers[1].username = NULL;
+	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err), SV_OK);
+	sv_answer_destroy(a);
+	sv_free(pv->id);
+	pv->id = NULL;
+	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
+		SV_EINVAL);
+	sv_provider_destroy(pv);
+}
+
+/* ---- error documents ---- */
+
+/* 2026-01-02T13:05:12.0412345Z */
+static const struct timespec fixed_time = { .tv_sec = 1767359112,
+	.tv_nsec = 41234567 };
+
+static void test_error_documents(void **state) {
+	(void)state;
+	static const struct {
+		enum sv_autodiscover_error code;
+		const char *name;
+		const char *ns;
+	} cases[] = {
+		{ SV_AUTODISCOVER_ERROR_NO_ADDRESS, "error-500", NS_OUT },
+		{ SV_AUTODISCOVER_ERROR_INVALID, "error-600",
+			SV_AUTODISCOVER_NS_RESPONSE },
+		{ SV_AUTODISCOVER_ERROR_SCHEMA, "error-601",
+			SV_AUTODISCOVER_NS_RESPONSE },
+		{ SV_AUTODISCOVER_ERROR_INTERNAL, "error-603",
+			SV_AUTODISCOVER_NS_RESPONSE },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sv_buf out;
+		struct sv_err err = { "" };
+		sv_buf_init(&out, OUT_MAX);
+		assert_int_equal(sv_render_autodiscover_error(cases[i].code,
+			&fixed_time, 2477272013u, &out, &err), SV_OK);
+		check_xml(out.data, out.len, cases[i].ns);
+		check_golden(cases[i].name, out.data, out.len);
+		assert_non_null(strstr(out.data, "<Error Time=\"13:05:12."
+			"0412345\" Id=\"2477272013\">"));
+		char code[32];
+		snprintf(code, sizeof(code), "<ErrorCode>%d</ErrorCode>",
+			(int)cases[i].code);
+		assert_non_null(strstr(out.data, code));
+		assert_non_null(strstr(out.data, "<DebugData/>"));
+		sv_buf_finish(&out);
+	}
+	/* bad input: nothing written, not even after earlier text */
+	struct sv_buf out;
+	sv_buf_init(&out, OUT_MAX);
+	assert_int_equal(sv_buf_append_str(&out, "x"), SV_OK);
+	assert_int_equal(sv_render_autodiscover_error(
+		(enum sv_autodiscover_error)602, &fixed_time, 1, &out, NULL),
+		SV_EINVAL);
+	assert_null(out.data);
+	struct timespec bad = { .tv_sec = 0, .tv_nsec = 1000000000L };
+	assert_int_equal(sv_render_autodiscover_error(
+		SV_AUTODISCOVER_ERROR_INVALID, &bad, 1, &out, NULL), SV_EINVAL);
+	/* too small a buffer: SV_ETOOBIG, empty */
+	sv_buf_init(&out, 64);
+	assert_int_equal(sv_render_autodiscover_error(
+		SV_AUTODISCOVER_ERROR_INVALID, &fixed_time, 1, &out, NULL),
+		SV_ETOOBIG);
+	assert_null(out.data);
+}
+
+/* ---- v2 ---- */
+
+static void test_v2_json(void **state) {
+	(void)state;
+	struct sv_buf out;
+	struct sv_err err = { "" };
+	sv_buf_init(&out, OUT_MAX);
+	assert_int_equal(sv_render_autodiscover_v2("xn--t-9fab.fr", &out,
+		&err), SV_OK);
+	assert_string_equal(out.data, "{\"Protocol\":\"AutodiscoverV1\","
+		"\"Url\":\"https://autodiscover.xn--t-9fab.fr/autodiscover/"
+		"autodiscover.xml\"}");
+	sv_buf_finish(&out);
+	assert_int_equal(sv_render_autodiscover_v2("Free.fr", &out, &err),
+		SV_EINVAL);
+	assert_int_equal(sv_render_autodiscover_v2("a\"b", &out, &err),
+		SV_EINVAL);
+	assert_null(out.data);
+
+	assert_int_equal(sv_render_autodiscover_v2_error("InvalidProtocol",
+		"value 'x\"<\\' \xc3\xa9", &out, &err), SV_OK);
+	assert_string_equal(out.data, "{\"ErrorCode\":\"InvalidProtocol\","
+		"\"ErrorMessage\":\"value 'x\\\"<\\\\' \\u00E9\"}");
+	sv_buf_finish(&out);
+	assert_int_equal(sv_render_autodiscover_v2_error("X", "\xc3(", &out,
+		&err), SV_EINVAL);
+	assert_null(out.data);
+}
+
+/* ---- allocation failures ---- */
+
+/*
+ * Fails allocation n = 0, 1, ... (ours, libxml2's through the hooks, and
+ * jansson's) until fn succeeds: every failure must be SV_ENOMEM with out
+ * empty, and the success must give the reference bytes.
+ */
+typedef int (*render_fn)(struct sv_buf *out);
+
+static void alloc_loop(const char *what, render_fn fn) {
+	struct sv_buf out;
+	sv_buf_init(&out, OUT_MAX);
+	assert_int_equal(fn(&out), SV_OK);
+	size_t want_len;
+	char *want = sv_buf_take(&out, &want_len);
+	assert_non_null(want);
+	xmlSetGenericErrorFunc(NULL, sv_test_xml_quiet);
+	long n = 0;
+	for (;; n++) {
+		assert_true(n < 100000);
+		sv_buf_init(&out, OUT_MAX);
+		sv_alloc_fail_after(n);
+		int rc = fn(&out);
+		sv_alloc_fail_after(-1);
+		if (rc == SV_OK) {
+			assert_int_equal(out.len, want_len);
+			assert_memory_equal(out.data, want, want_len);
+			sv_buf_finish(&out);
+			break;
+		}
+		if (rc != SV_ENOMEM) {
+			fail_msg("%s: allocation %ld failed, got %d", what, n,
+				rc);
+		}
+		assert_null(out.data);
+	}
+	xmlSetGenericErrorFunc(NULL, NULL);
+	print_message("%s: %ld allocation failure points\n", what, n);
+	assert_true(n > 0);
+	sv_free(want);
+}
+
+static struct sv_provider *loop_pv;
+
+static int render_settings(struct sv_buf *out) {
+	struct sv_answer *a = NULL;
+	int rc = sv_render_autodiscover(loop_pv, NULL, &a, NULL);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	const struct sv_answer_facts f = { .domain = "client.example",
+		.address = "ann@client.example", .local = "ann" };
+	rc = sv_answer_fill(a, &f, out);
+	sv_answer_destroy(a);
+	return rc;
+}
+
+static int render_error_600(struct sv_buf *out) {
+	return sv_render_autodiscover_error(SV_AUTODISCOVER_ERROR_INVALID,
+		&fixed_time, 7, out, NULL);
+}
+
+static int render_v2(struct sv_buf *out) {
+	return sv_render_autodiscover_v2("free.fr", out, NULL);
+}
+
+static int render_v2_error(struct sv_buf *out) {
+	return sv_render_autodiscover_v2_error("InvalidProtocol", "no", out,
+		NULL);
+}
+
+static void test_alloc_failures(void **state) {
+	(void)state;
+	loop_pv = mixed_provider();
+	alloc_loop("settings", render_settings);
+	sv_provider_destroy(loop_pv);
+	loop_pv = NULL;
+	alloc_loop("error 600", render_error_600);
+	alloc_loop("v2", render_v2);
+	alloc_loop("v2 error", render_v2_error);
+}
+
+int main(void) {
+	/* As main.c does: libxml2 allocates through alloc.h, counted. */
+	if (sv_answer_xml_memory_setup() != SV_OK) {
+		return 1;
+	}
+	xmlInitParser();
+	/* jansson too, so that its allocations can be failed */
+	json_set_alloc_funcs(sv_malloc, sv_free);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_request_thunderbird),
+		cmocka_unit_test(test_request_tolerated_forms),
+		cmocka_unit_test(test_request_refused),
+		cmocka_unit_test(test_request_no_network),
+		cmocka_unit_test(test_request_deep_and_long),
+		cmocka_unit_test(test_request_size_cap),
+		cmocka_unit_test(test_request_alloc_failures),
+		cmocka_unit_test(test_render_minimal),
+		cmocka_unit_test(test_render_mixed),
+		cmocka_unit_test(test_render_mappings),
+		cmocka_unit_test(test_render_escaping_and_override),
+		cmocka_unit_test(test_render_rejects_bad_data),
+		cmocka_unit_test(test_error_documents),
+		cmocka_unit_test(test_v2_json),
+		cmocka_unit_test(test_alloc_failures),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	xmlCleanupParser();
+	return rc;
+}

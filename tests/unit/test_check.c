@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for src/check.c (issue #3, `suivant check`): the port/socket
+ * lint, validation of providers that have no domain yet, and the
+ * problems reported for whole providers, with their severity, server id
+ * and message.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "check.h"
+
+static struct sv_provider *provider(const char *id, const char *domain) {
+	struct sv_provider *pv = sv_provider_create();
+	assert_non_null(pv);
+	pv->id = sv_strdup(id);
+	pv->display_name = sv_strdup("Name");
+	if (domain != NULL) {
+		assert_int_equal(sv_provider_add_domain(pv, domain), SV_OK);
+	}
+	return pv;
+}
+
+static struct sv_server *server(struct sv_provider *pv, int64_t id,
+		enum sv_server_type type, const char *host, int port,
+		enum sv_socket sock) {
+	struct sv_server s = {
+		.id = id, .type = type, .hostname = sv_strdup(host),
+		.port = port, .socket = sock,
+		.username = sv_strdup("%EMAILADDRESS%"),
+		.pop3 = { SV_UNSET, -1, SV_UNSET, -1 },
+	};
+	s.auth[s.n_auth++] = SV_AUTH_PASSWORD_CLEARTEXT;
+	struct sv_server *out = NULL;
+	assert_int_equal(sv_provider_add_server(pv, &s, &out), SV_OK);
+	return out;
+}
+
+struct found {
+	struct sv_check_problem p[16];
+	size_t n;
+};
+
+static void collect(const struct sv_check_problem *p, void *ctx) {
+	struct found *f = ctx;
+	assert_true(f->n < 16);
+	f->p[f->n++] = *p;
+}
+
+static void test_port_socket(void **state) {
+	(void)state;
+	char msg[SV_ERR_MSG_MAX];
+	assert_false(sv_check_port_socket(SV_SERVER_IMAP, 993, SV_SOCKET_SSL,
+		msg, sizeof(msg)));
+	assert_false(sv_check_port_socket(SV_SERVER_IMAP, 143,
+		SV_SOCKET_STARTTLS, msg, sizeof(msg)));
+	assert_false(sv_check_port_socket(SV_SERVER_IMAP, 143, SV_SOCKET_PLAIN,
+		msg, sizeof(msg)));
+	assert_false(sv_check_port_socket(SV_SERVER_SMTP, 25, SV_SOCKET_PLAIN,
+		msg, sizeof(msg)));
+	assert_false(sv_check_port_socket(SV_SERVER_SMTP, 25,
+		SV_SOCKET_STARTTLS, msg, sizeof(msg)));
+	assert_false(sv_check_port_socket(SV_SERVER_IMAP, 10993, SV_SOCKET_SSL,
+		msg, sizeof(msg)));
+	assert_false(sv_check_port_socket(SV_SERVER_EWS, 993, SV_SOCKET_NONE,
+		msg, sizeof(msg)));
+	assert_true(sv_check_port_socket(SV_SERVER_IMAP, 143, SV_SOCKET_SSL,
+		msg, sizeof(msg)));
+	assert_string_equal(msg, "SSL on port 143, which is IMAP with STARTTLS "
+		"(IMAP over SSL is port 993)");
+	assert_true(sv_check_port_socket(SV_SERVER_POP3, 995,
+		SV_SOCKET_STARTTLS, msg, sizeof(msg)));
+	assert_string_equal(msg, "STARTTLS on port 995, which is POP3 over SSL "
+		"(POP3 with STARTTLS is port 110)");
+	assert_true(sv_check_port_socket(SV_SERVER_SMTP, 25, SV_SOCKET_SSL,
+		msg, sizeof(msg)));
+	assert_true(sv_check_port_socket(SV_SERVER_SMTP, 465, SV_SOCKET_PLAIN,
+		msg, sizeof(msg)));
+	assert_true(sv_check_port_socket(SV_SERVER_IMAP, 995, SV_SOCKET_SSL,
+		msg, sizeof(msg)));
+	assert_string_equal(msg, "port 995 is POP3 over SSL, not imap");
+	/* a short buffer is cut, never overrun */
+	char tiny[8];
+	assert_true(sv_check_port_socket(SV_SERVER_SMTP, 587, SV_SOCKET_SSL,
+		tiny, sizeof(tiny)));
+	assert_int_equal(strlen(tiny), 7);
+}
+
+static void test_validate_draft(void **state) {
+	(void)state;
+	struct sv_err err = { "" };
+	struct sv_provider *pv = provider("p.example", NULL);
+	assert_int_equal(sv_provider_validate(pv, &err), SV_EINVAL);
+	assert_int_equal(sv_check_validate_draft(pv, &err), SV_OK);
+	server(pv, 7, SV_SERVER_IMAP, "mail.%EMAILDOMAIN", 993, SV_SOCKET_SSL);
+	assert_int_equal(sv_check_validate_draft(pv, &err), SV_EINVAL);
+	assert_string_equal(err.msg, "server 1 (imap): hostname: placeholder "
+		"%EMAILDOMAIN is missing its closing '%'");
+	sv_provider_destroy(pv);
+}
+
+static void test_problems(void **state) {
+	(void)state;
+	struct found f = { .n = 0 };
+	/* clean */
+	struct sv_provider *pv = provider("p.example", "p.example");
+	server(pv, 1, SV_SERVER_IMAP, "imap.p.example", 993, SV_SOCKET_SSL);
+	server(pv, 2, SV_SERVER_SMTP, "smtp.p.example", 587,
+		SV_SOCKET_STARTTLS);
+	assert_int_equal(sv_check_provider(pv, collect, &f), 0);
+	/* a template with an unknown token (as the sqlite3 shell could
+	 * store it): one error, nothing else */
+	sv_free(pv->servers[0].hostname);
+	pv->servers[0].hostname = sv_strdup("mail.%FOO%.example");
+	assert_int_equal(sv_check_provider(pv, collect, &f), 1);
+	assert_int_equal(f.p[0].severity, SV_CHECK_ERROR);
+	assert_string_equal(f.p[0].provider, "p.example");
+	assert_non_null(strstr(f.p[0].message, "invalid, not served: server 1 "
+		"(imap): hostname: unknown placeholder %FOO%"));
+	sv_provider_destroy(pv);
+
+	/* no outgoing server, wrong pairing, duplicate, plain password */
+	f.n = 0;
+	pv = provider("q.example", "q.example");
+	assert_int_equal(sv_provider_add_domain(pv, "*.q.example"), SV_OK);
+	sv_free(pv->display_name);
+	pv->display_name = NULL;
+	server(pv, 10, SV_SERVER_IMAP, "imap.q.example", 143, SV_SOCKET_SSL);
+	server(pv, 11, SV_SERVER_POP3, "pop.q.example", 110, SV_SOCKET_PLAIN);
+	server(pv, 12, SV_SERVER_POP3, "pop.q.example", 110, SV_SOCKET_PLAIN);
+	assert_int_equal(sv_check_provider(pv, collect, &f), 6);
+	assert_int_equal(f.p[0].severity, SV_CHECK_ERROR);
+	assert_string_equal(f.p[0].message, "not served, its 2 domains answer "
+		"404: has no outgoing (smtp) server");
+	assert_int_equal(f.p[1].severity, SV_CHECK_WARNING);
+	assert_non_null(strstr(f.p[1].message, "no display name"));
+	assert_int_equal(f.p[2].server, 10);
+	assert_string_equal(f.p[2].message, "server 10 (imap imap.q.example:"
+		"143): SSL on port 143, which is IMAP with STARTTLS (IMAP over "
+		"SSL is port 993)");
+	assert_int_equal(f.p[3].severity, SV_CHECK_NOTICE);
+	assert_int_equal(f.p[3].server, 11);
+	assert_int_equal(f.p[4].severity, SV_CHECK_NOTICE);
+	assert_int_equal(f.p[5].severity, SV_CHECK_WARNING);
+	assert_string_equal(f.p[5].message, "server 12 (pop3 pop.q.example:"
+		"110): repeats server 11");
+	sv_provider_destroy(pv);
+
+	/* no domain: said first, the rest still checked */
+	f.n = 0;
+	pv = provider("r.example", NULL);
+	server(pv, 20, SV_SERVER_SMTP, "smtp.r.example", 587, SV_SOCKET_SSL);
+	assert_int_equal(sv_check_provider(pv, collect, &f), 2);
+	assert_non_null(strstr(f.p[0].message, "has no domain"));
+	assert_non_null(strstr(f.p[1].message, "SSL on port 587"));
+	/* without a report function, problems are only counted */
+	assert_int_equal(sv_check_provider(pv, NULL, NULL), 2);
+	sv_provider_destroy(pv);
+}
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_port_socket),
+		cmocka_unit_test(test_validate_draft),
+		cmocka_unit_test(test_problems),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

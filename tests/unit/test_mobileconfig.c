@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for src/render_mobileconfig.c and the slots it added to
+ * src/answer.c (issue #6): providers built in C, rendered, filled for an
+ * address and compared byte for byte with
+ * tests/data/golden/mobileconfig/<case>.plist (SUIVANT_UPDATE_GOLDEN=1
+ * rewrites them; review the diff); every output is parsed back with
+ * libxml2 (plist DOCTYPE, root, no password key). The UUIDs expected below
+ * were computed with Python's uuid.uuid5, an independent implementation.
+ * Allocation failures are injected in our allocations and libxml2's.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "alloc.h"
+#include "answer.h"
+#include "buf.h"
+#include "model.h"
+#include "render_mobileconfig.h"
+#include "xml_testing.h"
+
+#ifndef SV_SOURCE_ROOT
+#error "SV_SOURCE_ROOT must name the source tree"
+#endif
+
+#define GOLDEN_DIR SV_SOURCE_ROOT "/tests/data/golden/mobileconfig/"
+#define OUT_MAX (1024 * 1024)
+
+/* uuid.uuid5(NAMESPACE, "profile:" / "mail:" + "jean.dupont@example.fr") */
+#define JEAN_PROFILE "2C74CC80-32E7-55A6-98FA-D256D2EF791B"
+#define JEAN_MAIL "5888E339-0C5A-5781-B1A9-F887F1EB5AFA"
+
+/* ---- building providers ---- */
+
+static char *dup_or_null(const char *s) {
+	if (s == NULL) {
+		return NULL;
+	}
+	char *d = sv_strdup(s);
+	assert_non_null(d);
+	return d;
+}
+
+struct srv_spec {
+	enum sv_server_type type;
+	const char *host;
+	int port;
+	enum sv_socket socket;
+	const char *user;
+	enum sv_auth auth[SV_MODEL_MAX_AUTH];
+	size_t n_auth;
+	const char *domain;
+};
+
+static void add_server(struct sv_provider *pv, const struct srv_spec *sp) {
+	struct sv_server s;
+	memset(&s, 0, sizeof(s));
+	s.type = sp->type;
+	s.hostname = dup_or_null(sp->host);
+	s.port = sp->port;
+	s.socket = sp->socket;
+	s.username = dup_or_null(sp->user);
+	memcpy(s.auth, sp->auth, sizeof(s.auth));
+	s.n_auth = sp->n_auth;
+	s.domain = dup_or_null(sp->domain);
+	s.pop3.days_to_leave = -1;
+	s.pop3.check_interval_min = -1;
+	s.priority = (int)pv->n_servers * 10;
+	assert_int_equal(sv_provider_add_server(pv, &s, NULL), SV_OK);
+}
+
+static struct sv_provider *provider_new(const char *id, const char *display,
+		const char *domain) {
+	struct sv_provider *pv = sv_provider_create();
+	assert_non_null(pv);
+	pv->id = dup_or_null(id);
+	pv->display_name = dup_or_null(display);
+	assert_int_equal(sv_provider_add_domain(pv, domain), SV_OK);
+	return pv;
+}
+
+#define SERVER(t, h, p, s, u, a) { .type = (t), .host = (h), .port = (p), \
+	.socket = (s), .user = (u), .auth = { a }, .n_auth = 1 }
+#define PW SV_AUTH_PASSWORD_CLEARTEXT
+
+/* imap + smtp with implicit TLS, login = the full address. */
+static struct sv_provider *minimal_provider(void) {
+	struct sv_provider *pv = provider_new("example.fr", "Example Mail",
+		"example.fr");
+	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_IMAP,
+		"imap.example.fr", 993, SV_SOCKET_SSL, "%EMAILADDRESS%", PW));
+	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_SMTP,
+		"smtp.example.fr", 465, SV_SOCKET_SSL, "%EMAILADDRESS%", PW));
+	return pv;
+}
+
+/*
+ * A hoster: pop3 listed before imap, templates everywhere, STARTTLS,
+ * OAuth2 before a password, and a domain with its own imap server.
+ */
+static struct sv_provider *hoster_provider(void) {
+	struct sv_provider *pv = provider_new("hoster.example",
+		"Hoster & <Co> é", "*.example.fr");
+	assert_int_equal(sv_provider_add_domain(pv, "own.example.fr"), SV_OK);
+	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_POP3,
+		"pop.%EMAILDOMAIN%", 995, SV_SOCKET_SSL, "%EMAILLOCALPART%", PW));
+	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_IMAP,
+		.host = "mail.%EMAILDOMAIN%", .port = 143,
+		.socket = SV_SOCKET_STARTTLS,
+		.user = "%EMAILLOCALPART%%%EMAILDOMAIN%",
+		.auth = { SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_ENCRYPTED },
+		.n_auth = 2 });
+	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_SMTP,
+		"smtp.%EMAILDOMAIN%", 587, SV_SOCKET_STARTTLS, NULL, PW));
+	struct srv_spec own = SERVER(SV_SERVER_IMAP, "imap.own.example.fr",
+		993, SV_SOCKET_SSL, "%EMAILADDRESS%", PW);
+	own.domain = "own.example.fr";
+	add_server(pv, &own);
+	return pv;
+}
+
+/* ---- rendering and checking ---- */
+
+static const struct sv_answer_facts jean = { .domain = "example.fr",
+	.address = "jean.dupont@example.fr", .local = "jean.dupont" };
+
+static char *render_fill(const struct sv_provider *pv, const char *override,
+		const struct sv_answer_facts *f, size_t *len) {
+	struct sv_answer *a = NULL;
+	struct sv_err err = { "" };
+	int rc = sv_render_mobileconfig(pv, override, &a, &err);
+	if (rc != SV_OK) {
+		fail_msg("render %s: %s", pv->id, err.msg);
+	}
+	assert_string_equal(a->content_type, SV_MOBILECONFIG_CONTENT_TYPE);
+	struct sv_buf out;
+	sv_buf_init(&out, OUT_MAX);
+	assert_int_equal(sv_answer_fill(a, f, &out), SV_OK);
+	sv_answer_destroy(a);
+	char *s = sv_buf_take(&out, len);
+	assert_non_null(s);
+	return s;
+}
+
+/* Well-formed, plist DOCTYPE, root <plist version="1.0">, no password. */
+static void check_plist(const char *doc, size_t len) {
+	static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+		"\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+		"<plist version=\"1.0\">\n";
+	assert_true(len > sizeof(head));
+	assert_memory_equal(doc, head, sizeof(head) - 1);
+	assert_null(strstr(doc, "<key>IncomingPassword</key>"));
+	assert_null(strstr(doc, "<key>OutgoingPassword</key>"));
+	assert_null(strstr(doc, "%EMAIL"));
+	xmlDocPtr d = xmlReadMemory(doc, (int)len, "profile.plist", NULL,
+		XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	assert_non_null(d);
+	assert_non_null(d->intSubset);
+	assert_string_equal((const char *)d->intSubset->name, "plist");
+	assert_string_equal((const char *)d->intSubset->ExternalID,
+		"-//Apple//DTD PLIST 1.0//EN");
+	xmlNodePtr root = xmlDocGetRootElement(d);
+	assert_string_equal((const char *)root->name, "plist");
+	xmlFreeDoc(d);
+}
+
+static char *read_file(const char *path, size_t *len) {
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL) {
+		return NULL;
+	}
+	struct sv_buf b;
+	sv_buf_init(&b, OUT_MAX);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		assert_int_equal(sv_buf_append(&b, chunk, n), SV_OK);
+	}
+	fclose(fp);
+	return sv_buf_take(&b, len);
+}
+
+static void check_golden(const char *name, const char *got, size_t len) {
+	char path[512];
+	int n = snprintf(path, sizeof(path), GOLDEN_DIR "%s.plist", name);
+	assert_true(n > 0 && (size_t)n < sizeof(path));
+	check_plist(got, len);
+	const char *update = getenv("SUIVANT_UPDATE_GOLDEN");
+	if (update != NULL && strcmp(update, "1") == 0) {
+		FILE *fp = fopen(path, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(got, 1, len, fp), len);
+		assert_int_equal(fclose(fp), 0);
+		return;
+	}
+	size_t want_len = 0;
+	char *want = read_file(path, &want_len);
+	if (want == NULL) {
+		fail_msg("%s: missing (run with SUIVANT_UPDATE_GOLDEN=1)", path);
+	}
+	bool same = want_len == len && memcmp(want, got, len) == 0;
+	sv_free(want);
+	if (!same) {
+		fail_msg("%s differs", path);
+	}
+}
+
+/* "<key>K</key>\n<tabs><VALUE>" appears in doc. */
+static void assert_key(const char *doc, const char *k, const char *value) {
+	char want[512];
+	int n = snprintf(want, sizeof(want), "<key>%s</key>\n\t\t\t\t%s", k,
+		value);
+	assert_true(n > 0 && (size_t)n < sizeof(want));
+	if (strstr(doc, want) == NULL) {
+		fail_msg("missing %s = %s", k, value);
+	}
+}
+
+/* ---- tests ---- */
+
+static void test_minimal_golden(void **state) {
+	(void)state;
+	struct sv_provider *pv = minimal_provider();
+	size_t len;
+	char *doc = render_fill(pv, NULL, &jean, &len);
+	check_golden("minimal", doc, len);
+	assert_key(doc, "EmailAccountType", "<string>EmailTypeIMAP</string>");
+	assert_key(doc, "IncomingMailServerUseSSL", "<true/>");
+	assert_key(doc, "IncomingMailServerPortNumber", "<integer>993</integer>");
+	assert_key(doc, "IncomingMailServerUsername",
+		"<string>jean.dupont@example.fr</string>");
+	assert_key(doc, "OutgoingPasswordSameAsIncomingPassword", "<true/>");
+	assert_key(doc, "PayloadUUID", "<string>" JEAN_MAIL "</string>");
+	assert_key(doc, "PayloadIdentifier",
+		"<string>fr.example.mobileconfig." JEAN_MAIL "</string>");
+	assert_non_null(strstr(doc, "<key>PayloadUUID</key>\n\t\t<string>"
+		JEAN_PROFILE "</string>"));
+	assert_non_null(strstr(doc, "<string>fr.example.mobileconfig."
+		JEAN_PROFILE "</string>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+/* IMAP over an earlier POP3, templates expanded, STARTTLS, OAuth2. */
+static void test_hoster_golden(void **state) {
+	(void)state;
+	struct sv_provider *pv = hoster_provider();
+	const struct sv_answer_facts f = { .domain = "shop.example.fr",
+		.address = "o'brien&co@shop.example.fr", .local = "o'brien&co" };
+	size_t len;
+	char *doc = render_fill(pv, NULL, &f, &len);
+	check_golden("hoster", doc, len);
+	assert_key(doc, "EmailAccountType", "<string>EmailTypeIMAP</string>");
+	assert_key(doc, "EmailAccountDescription",
+		"<string>Hoster &amp; &lt;Co&gt; é</string>");
+	assert_key(doc, "IncomingMailServerHostName",
+		"<string>mail.shop.example.fr</string>");
+	assert_key(doc, "IncomingMailServerUseSSL", "<false/>");
+	assert_key(doc, "IncomingMailServerAuthentication",
+		"<string>EmailAuthCRAMMD5</string>");
+	assert_key(doc, "IncomingMailServerUsername",
+		"<string>o&apos;brien&amp;co%shop.example.fr</string>");
+	assert_key(doc, "OutgoingMailServerHostName",
+		"<string>smtp.shop.example.fr</string>");
+	assert_key(doc, "OutgoingMailServerUsername",
+		"<string>o&apos;brien&amp;co@shop.example.fr</string>");
+	assert_non_null(strstr(doc, "<string>fr.example.shop.mobileconfig."));
+	assert_null(strstr(doc, "pop."));
+	sv_free(doc);
+
+	/* own.example.fr has its own imap server: that answer uses it. */
+	const struct sv_answer_facts g = { .domain = "own.example.fr",
+		.address = "a@own.example.fr", .local = "a" };
+	doc = render_fill(pv, "own.example.fr", &g, &len);
+	check_plist(doc, len);
+	assert_key(doc, "IncomingMailServerHostName",
+		"<string>imap.own.example.fr</string>");
+	assert_key(doc, "IncomingMailServerUseSSL", "<true/>");
+	assert_key(doc, "OutgoingMailServerHostName",
+		"<string>smtp.own.example.fr</string>");
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_pop_only_and_no_login(void **state) {
+	(void)state;
+	struct sv_provider *pv = provider_new("pop.example", NULL,
+		"example.fr");
+	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_POP3,
+		"pop.example.fr", 110, SV_SOCKET_PLAIN, "%EMAILLOCALPART%",
+		SV_AUTH_PASSWORD_ENCRYPTED));
+	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_SMTP,
+		"relay.example.fr", 25, SV_SOCKET_PLAIN, "%EMAILADDRESS%",
+		SV_AUTH_CLIENT_IP_ADDRESS));
+	size_t len;
+	char *doc = render_fill(pv, NULL, &jean, &len);
+	check_plist(doc, len);
+	assert_key(doc, "EmailAccountType", "<string>EmailTypePOP</string>");
+	/* no display name: the id, as the Mozilla answer does */
+	assert_key(doc, "EmailAccountDescription", "<string>pop.example</string>");
+	assert_key(doc, "IncomingMailServerUsername",
+		"<string>jean.dupont</string>");
+	assert_key(doc, "OutgoingMailServerAuthentication",
+		"<string>EmailAuthNone</string>");
+	assert_key(doc, "OutgoingPasswordSameAsIncomingPassword", "<false/>");
+	assert_null(strstr(doc, "OutgoingMailServerUsername"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_realname_username_left_out(void **state) {
+	(void)state;
+	struct sv_provider *pv = minimal_provider();
+	sv_free(pv->servers[1].username);
+	pv->servers[1].username = dup_or_null("%REALNAME%");
+	sv_free(pv->servers[0].username);
+	/* "%EMAILDOMAIN%REALNAME%" holds no %REALNAME% token */
+	pv->servers[0].username = dup_or_null("%EMAILDOMAIN%REALNAME%");
+	size_t len;
+	char *doc = render_fill(pv, NULL, &jean, &len);
+	check_plist(doc, len);
+	assert_null(strstr(doc, "OutgoingMailServerUsername"));
+	assert_null(strstr(doc, "<string>%REALNAME%</string>"));
+	assert_key(doc, "IncomingMailServerUsername",
+		"<string>example.frREALNAME%</string>");
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_auth_mapping(void **state) {
+	(void)state;
+	static const struct {
+		enum sv_auth auth[3];
+		size_t n;
+		const char *want;
+	} cases[] = {
+		{ { SV_AUTH_PASSWORD_CLEARTEXT }, 1, "EmailAuthPassword" },
+		{ { SV_AUTH_PLAIN }, 1, "EmailAuthPassword" },
+		{ { SV_AUTH_PASSWORD_ENCRYPTED }, 1, "EmailAuthCRAMMD5" },
+		{ { SV_AUTH_SECURE }, 1, "EmailAuthCRAMMD5" },
+		{ { SV_AUTH_NTLM }, 1, "EmailAuthNTLM" },
+		{ { SV_AUTH_NONE }, 1, "EmailAuthNone" },
+		{ { SV_AUTH_CLIENT_IP_ADDRESS }, 1, "EmailAuthNone" },
+		{ { SV_AUTH_SMTP_AFTER_POP }, 1, "EmailAuthNone" },
+		{ { SV_AUTH_OAUTH2, SV_AUTH_NTLM }, 2, "EmailAuthNTLM" },
+		{ { SV_AUTH_GSSAPI, SV_AUTH_TLS_CLIENT_CERT,
+			SV_AUTH_PASSWORD_ENCRYPTED }, 3, "EmailAuthCRAMMD5" },
+		{ { SV_AUTH_OAUTH2 }, 1, "EmailAuthPassword" },
+		{ { SV_AUTH_PASSWORD_CLEARTEXT, SV_AUTH_NTLM }, 2,
+			"EmailAuthPassword" },
+		{ { 0 }, 0, "EmailAuthPassword" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sv_server s;
+		memset(&s, 0, sizeof(s));
+		memcpy(s.auth, cases[i].auth, sizeof(cases[i].auth));
+		s.n_auth = cases[i].n;
+		assert_string_equal(sv_mobileconfig_auth(&s), cases[i].want);
+	}
+}
+
+/* The UUID and reversed-domain slots on their own. */
+static void test_uuid_slots(void **state) {
+	(void)state;
+	struct sv_answer_builder b;
+	assert_int_equal(sv_answer_builder_init(&b, "t"), SV_OK);
+	assert_true(xmlTextWriterStartElement(b.w, BAD_CAST "r") >= 0);
+	assert_int_equal(sv_answer_builder_slot(&b, SV_SLOT_DOMAIN_REVERSED), 0);
+	assert_true(xmlTextWriterWriteString(b.w, BAD_CAST " ") >= 0);
+	assert_int_equal(sv_answer_builder_slot(&b, SV_SLOT_UUID_PROFILE), 0);
+	assert_true(xmlTextWriterWriteString(b.w, BAD_CAST " ") >= 0);
+	assert_int_equal(sv_answer_builder_slot(&b, SV_SLOT_UUID_MAIL), 0);
+	assert_true(xmlTextWriterEndDocument(b.w) >= 0);
+	struct sv_answer *a = NULL;
+	assert_int_equal(sv_answer_builder_finish(&b, &a, NULL), SV_OK);
+	struct sv_buf out;
+	sv_buf_init(&out, 4096);
+
+	assert_int_equal(sv_answer_fill(a, &jean, &out), SV_OK);
+	assert_non_null(strstr(out.data, "<r>fr.example " JEAN_PROFILE " "
+		JEAN_MAIL "</r>"));
+	/* The local part's letter case does not matter; the domain arrives
+	 * normalised. Without local, the part before the last '@' is used. */
+	const struct sv_answer_facts upper = { .domain = "example.fr",
+		.address = "Jean.DUPONT@example.fr", .local = NULL };
+	sv_buf_reset(&out);
+	assert_int_equal(sv_answer_fill(a, &upper, &out), SV_OK);
+	assert_non_null(strstr(out.data, JEAN_PROFILE " " JEAN_MAIL));
+	/* one label; many labels */
+	const struct sv_answer_facts one = { .domain = "localhost",
+		.address = "x@localhost" };
+	sv_buf_reset(&out);
+	assert_int_equal(sv_answer_fill(a, &one, &out), SV_OK);
+	assert_non_null(strstr(out.data, "<r>localhost "));
+	const struct sv_answer_facts deep = { .domain = "a.b.c.d.example",
+		.address = "x@a.b.c.d.example" };
+	sv_buf_reset(&out);
+	assert_int_equal(sv_answer_fill(a, &deep, &out), SV_OK);
+	assert_non_null(strstr(out.data, "<r>example.d.c.b.a "));
+	/* UUIDs need an address, of at most 254 bytes. */
+	const struct sv_answer_facts none = { .domain = "example.fr" };
+	assert_int_equal(sv_answer_fill(a, &none, &out), SV_EINVAL);
+	assert_null(out.data);
+	char big[300];
+	memset(big, 'a', sizeof(big));
+	memcpy(big + 243, "@example.fr", 12); /* 254 bytes + NUL */
+	const struct sv_answer_facts max = { .domain = "example.fr",
+		.address = big };
+	assert_int_equal(strlen(big), 254);
+	assert_int_equal(sv_answer_fill(a, &max, &out), SV_OK);
+	sv_buf_finish(&out);
+	memset(big, 'a', sizeof(big));
+	memcpy(big + 244, "@example.fr", 12); /* 255 bytes */
+	assert_int_equal(sv_answer_fill(a, &max, &out), SV_EINVAL);
+	assert_null(out.data);
+	sv_answer_destroy(a);
+}
+
+static void test_render_rejects_bad_data(void **state) {
+	(void)state;
+	struct sv_provider *pv = minimal_provider();
+	static struct sv_answer sentinel;
+	struct sv_answer *a = &sentinel;
+	struct sv_err err = { "" };
+	pv->servers[1].type = SV_SERVER_EWS; /* no smtp left */
+	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
+		SV_EINVAL);
+	assert_null(a);
+	assert_non_null(strstr(err.msg, "smtp"));
+	pv->servers[1].type = SV_SERVER_SMTP;
+	pv->servers[0].port = 0;
+	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
+		SV_EINVAL);
+	assert_non_null(strstr(err.msg, "port"));
+	pv->servers[0].port = 993;
+	pv->servers[0].socket = SV_SOCKET_NONE;
+	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
+		SV_EINVAL);
+	pv->servers[0].socket = SV_SOCKET_SSL;
+	sv_free(pv->servers[0].hostname);
+	pv->servers[0].hostname = dup_or_null("mail.%FOO%");
+	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
+		SV_EINVAL);
+	sv_free(pv->servers[0].hostname);
+	pv->servers[0].hostname = NULL;
+	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
+		SV_EINVAL);
+	pv->servers[0].hostname = dup_or_null("imap.example.fr");
+	sv_free(pv->servers[1].username);
+	pv->servers[1].username = dup_or_null("%BAD%");
+	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
+		SV_EINVAL);
+	assert_non_null(strstr(err.msg, "username"));
+	sv_free(pv->servers[1].username);
+	pv->servers[1].username = NULL; /* absent: the address */
+	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err), SV_OK);
+	sv_answer_destroy(a);
+	sv_provider_destroy(pv);
+}
+
+/*
+ * Fails the nth allocation (ours and libxml2's) for n = 0, 1, ... until
+ * render and fill succeed: each attempt is SV_ENOMEM or SV_OK, leaks
+ * nothing, and success gives the reference bytes.
+ */
+static void test_alloc_failures(void **state) {
+	(void)state;
+	struct sv_provider *pv = hoster_provider();
+	const struct sv_answer_facts f = { .domain = "shop.example.fr",
+		.address = "ann@shop.example.fr", .local = "ann" };
+	size_t want_len;
+	char *want = render_fill(pv, NULL, &f, &want_len);
+	xmlSetGenericErrorFunc(NULL, sv_test_xml_quiet);
+	long failures = 0;
+	for (long n = 0;; n++) {
+		struct sv_answer *a = NULL;
+		sv_alloc_fail_after(n);
+		int rc = sv_render_mobileconfig(pv, NULL, &a, NULL);
+		sv_alloc_fail_after(-1);
+		if (rc != SV_OK) {
+			assert_int_equal(rc, SV_ENOMEM);
+			assert_null(a);
+			failures++;
+			continue;
+		}
+		for (long m = 0;; m++) {
+			struct sv_buf out;
+			sv_buf_init(&out, OUT_MAX);
+			sv_alloc_fail_after(m);
+			int frc = sv_answer_fill(a, &f, &out);
+			sv_alloc_fail_after(-1);
+			if (frc == SV_OK) {
+				assert_int_equal(out.len, want_len);
+				assert_memory_equal(out.data, want, want_len);
+				sv_buf_finish(&out);
+				break;
+			}
+			assert_int_equal(frc, SV_ENOMEM);
+			assert_null(out.data);
+		}
+		sv_answer_destroy(a);
+		break;
+	}
+	xmlSetGenericErrorFunc(NULL, NULL);
+	assert_true(failures > 10); /* the loop did reach the renderer */
+	sv_free(want);
+	sv_provider_destroy(pv);
+}
+
+int main(void) {
+	if (sv_answer_xml_memory_setup() != SV_OK) {
+		return 1;
+	}
+	xmlInitParser();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal_golden),
+		cmocka_unit_test(test_hoster_golden),
+		cmocka_unit_test(test_pop_only_and_no_login),
+		cmocka_unit_test(test_realname_username_left_out),
+		cmocka_unit_test(test_auth_mapping),
+		cmocka_unit_test(test_uuid_slots),
+		cmocka_unit_test(test_render_rejects_bad_data),
+		cmocka_unit_test(test_alloc_failures),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	xmlCleanupParser();
+	return rc;
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for src/render_ispdb.c (the export, issue #4): providers read by
+ * the importer from the fixtures in tests/data/import are rendered and compared byte
+ * for byte with tests/data/golden/ispdb/<case>.xml (SUIVANT_UPDATE_GOLDEN=1
+ * rewrites them; review the diff); the rendered document is imported
+ * again and must render to the very same bytes (export is the importer's
+ * inverse). Servers bound to one domain are left out and counted;
+ * allocation failures, in our allocations and libxml2's, give SV_ENOMEM
+ * and an empty buffer, never a truncated document.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#include "alloc.h"
+#include "answer.h"
+#include "buf.h"
+#include "import_mozilla.h"
+#include "model.h"
+#include "render_ispdb.h"
+#include "xml_testing.h"
+
+#ifndef SV_SOURCE_ROOT
+#error "SV_SOURCE_ROOT must name the source tree"
+#endif
+
+#define DATA_DIR SV_SOURCE_ROOT "/tests/data/import/"
+#define GOLDEN_DIR SV_SOURCE_ROOT "/tests/data/golden/ispdb/"
+#define OUT_MAX (1024 * 1024)
+
+static struct sv_provider *import_path(const char *path) {
+	struct sv_provider *pv = NULL;
+	struct sv_err e = { "" };
+	if (sv_import_mozilla_file(path, &pv, &e) != SV_OK) {
+		fail_msg("%s", e.msg);
+	}
+	return pv;
+}
+
+static char *render(const struct sv_provider *pv, size_t *len,
+		size_t *left_out) {
+	struct sv_buf out;
+	sv_buf_init(&out, OUT_MAX);
+	struct sv_err e = { "" };
+	if (sv_render_ispdb(pv, &out, left_out, &e) != SV_OK) {
+		fail_msg("%s", e.msg);
+	}
+	char *s = sv_buf_take(&out, len);
+	assert_non_null(s);
+	return s;
+}
+
+static char *read_file(const char *path, size_t *len) {
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL) {
+		return NULL;
+	}
+	struct sv_buf b;
+	sv_buf_init(&b, OUT_MAX);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		assert_int_equal(sv_buf_append(&b, chunk, n), SV_OK);
+	}
+	fclose(fp);
+	return sv_buf_take(&b, len);
+}
+
+static void check_golden(const char *name, const char *got, size_t len) {
+	char path[512];
+	snprintf(path, sizeof(path), GOLDEN_DIR "%s.xml", name);
+	const char *update = getenv("SUIVANT_UPDATE_GOLDEN");
+	if (update != NULL && strcmp(update, "1") == 0) {
+		FILE *fp = fopen(path, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(got, 1, len, fp), len);
+		assert_int_equal(fclose(fp), 0);
+		return;
+	}
+	size_t want_len = 0;
+	char *want = read_file(path, &want_len);
+	if (want == NULL) {
+		fail_msg("%s: missing (run with SUIVANT_UPDATE_GOLDEN=1)", path);
+	}
+	if (want_len != len || memcmp(want, got, len) != 0) {
+		fail_msg("%s differs:\n%.*s", path, (int)len, got);
+	}
+	sv_free(want);
+}
+
+/* Renders the fixture, checks the golden file and the fixpoint. */
+static void golden_fixture(const char *name) {
+	char path[512];
+	snprintf(path, sizeof(path), DATA_DIR "%s.xml", name);
+	struct sv_provider *pv = import_path(path);
+	size_t len, left_out = 99;
+	char *doc = render(pv, &len, &left_out);
+	assert_int_equal(left_out, 0);
+	check_golden(name, doc, len);
+
+	/* import(export(pv)) exports to the same bytes */
+	struct sv_provider *again = NULL;
+	struct sv_err e = { "" };
+	if (sv_import_mozilla_memory(doc, len, "exported.xml", &again,
+			&e) != SV_OK) {
+		fail_msg("the export does not import: %s", e.msg);
+	}
+	size_t len2;
+	char *doc2 = render(again, &len2, NULL);
+	assert_int_equal(len2, len);
+	assert_memory_equal(doc2, doc, len);
+	assert_int_equal(again->n_servers, pv->n_servers);
+	assert_int_equal(again->n_links, pv->n_links);
+	sv_free(doc2);
+	sv_provider_destroy(again);
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_full(void **state) {
+	(void)state;
+	golden_fixture("full");
+}
+
+static void test_minimal(void **state) {
+	(void)state;
+	golden_fixture("minimal");
+}
+
+/* What the public answer leaves out or fills in, the export keeps as is. */
+static void test_admin_view(void **state) {
+	(void)state;
+	struct sv_provider *pv = import_path(DATA_DIR "full.xml");
+	size_t len;
+	char *doc = render(pv, &len, NULL);
+	/* every domain, templates intact, URL and Exchange servers */
+	assert_non_null(strstr(doc, "<domain>example.org</domain>"));
+	assert_non_null(strstr(doc, "<hostname>smtp.%EMAILDOMAIN%</hostname>"));
+	assert_non_null(strstr(doc, "<incomingServer type=\"ews\">"));
+	assert_non_null(strstr(doc, "<owaURL>https://exchange.example.net/"
+		"owa/</owaURL>"));
+	/* the relay without username stays without one */
+	const char *relay = strstr(doc, "<hostname>relay.example.net");
+	assert_non_null(relay);
+	const char *end = strstr(relay, "</outgoingServer>");
+	assert_non_null(end);
+	const char *user = strstr(relay, "<username>");
+	assert_true(user == NULL || user > end);
+	/* the <enable> that was under clientConfig is in emailProvider */
+	const char *ep_end = strstr(doc, "</emailProvider>");
+	const char *pop_enable = strstr(doc, "settings/pop");
+	assert_non_null(pop_enable);
+	assert_true(pop_enable < ep_end);
+	/* never a password, nor what the model does not keep */
+	assert_null(strstr(doc, "<password>"));
+	assert_null(strstr(doc, "inputField"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+/* A server bound to one domain cannot be written: left out, counted. */
+static void test_domain_servers_left_out(void **state) {
+	(void)state;
+	struct sv_provider *pv = import_path(DATA_DIR "minimal.xml");
+	assert_int_equal(sv_provider_add_domain(pv, "other.example"), SV_OK);
+	struct sv_server s = {
+		.type = SV_SERVER_IMAP, .port = 993, .socket = SV_SOCKET_SSL,
+		.auth = { SV_AUTH_PASSWORD_CLEARTEXT }, .n_auth = 1,
+		.priority = 5,
+		.pop3 = { .days_to_leave = -1, .check_interval_min = -1 },
+	};
+	s.hostname = sv_strdup("imap.other.example");
+	s.domain = sv_strdup("other.example");
+	assert_non_null(s.hostname);
+	assert_non_null(s.domain);
+	assert_int_equal(sv_provider_add_server(pv, &s, NULL), SV_OK);
+	size_t len, left_out = 0;
+	char *doc = render(pv, &len, &left_out);
+	assert_int_equal(left_out, 1);
+	assert_null(strstr(doc, "imap.other.example"));
+	assert_non_null(strstr(doc, "<!-- suivant: 1 server bound to a single "
+		"domain not exported"));
+	assert_non_null(strstr(doc, "<domain>other.example</domain>"));
+	struct sv_provider *again = NULL;
+	struct sv_err e = { "" };
+	assert_int_equal(sv_import_mozilla_memory(doc, len, "x.xml", &again,
+		&e), SV_OK);
+	assert_int_equal(again->n_servers, pv->n_servers - 1);
+	sv_provider_destroy(again);
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+static void test_bad_input(void **state) {
+	(void)state;
+	struct sv_provider *pv = sv_provider_create();
+	assert_non_null(pv);
+	struct sv_buf out;
+	sv_buf_init(&out, OUT_MAX);
+	struct sv_err e = { "" };
+	assert_int_equal(sv_render_ispdb(pv, &out, NULL, &e), SV_EINVAL);
+	assert_string_equal(e.msg, "export: provider without id");
+	sv_provider_destroy(pv);
+
+	/* the output limit: an empty buffer, never half a document */
+	pv = import_path(DATA_DIR "full.xml");
+	sv_buf_init(&out, 256);
+	assert_int_equal(sv_render_ispdb(pv, &out, NULL, &e), SV_ETOOBIG);
+	assert_null(out.data);
+	sv_buf_finish(&out);
+	sv_provider_destroy(pv);
+}
+
+static void test_alloc_failures(void **state) {
+	(void)state;
+	struct sv_provider *pv = import_path(DATA_DIR "full.xml");
+	size_t want_len;
+	char *want = render(pv, &want_len, NULL);
+	xmlSetGenericErrorFunc(NULL, sv_test_xml_quiet);
+	long n = 0;
+	for (;; n++) {
+		assert_true(n < 100000);
+		struct sv_buf out;
+		sv_buf_init(&out, OUT_MAX);
+		struct sv_err e = { "" };
+		sv_alloc_fail_after(n);
+		int rc = sv_render_ispdb(pv, &out, NULL, &e);
+		sv_alloc_fail_after(-1);
+		if (rc == SV_OK) {
+			assert_int_equal(out.len, want_len);
+			assert_memory_equal(out.data, want, want_len);
+			sv_buf_finish(&out);
+			break;
+		}
+		assert_int_equal(rc, SV_ENOMEM);
+		assert_null(out.data);
+		sv_buf_finish(&out);
+	}
+	xmlSetGenericErrorFunc(NULL, NULL);
+	print_message("allocation failure: %ld failure points\n", n);
+	assert_true(n > 10);
+	sv_free(want);
+	sv_provider_destroy(pv);
+}
+
+int main(void) {
+	if (sv_answer_xml_memory_setup() != SV_OK) {
+		return 1;
+	}
+	xmlInitParser();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_admin_view),
+		cmocka_unit_test(test_domain_servers_left_out),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_alloc_failures),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	xmlCleanupParser();
+	return rc;
+}

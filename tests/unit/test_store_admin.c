@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for src/store_admin.c (issue #3: the admin commands' mutations):
+ * each mutation checks what it names, validates the edited provider with
+ * the shared validator, writes only what changes (server ids stay), and
+ * on any failure (refusal, busy database, allocation failure at any
+ * point) leaves every table as it was. Each test gets a fresh temporary
+ * database file, removed with its -wal and -shm companions afterwards.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "alloc.h"
+#include "model.h"
+#include "store.h"
+#include "store_internal.h" /* the connection, for busy timeouts */
+
+/* ---- fixtures ---- */
+
+struct fixture {
+	char path[64];
+	struct sv_store *st;
+};
+
+static int setup(void **state) {
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "/tmp/suivant-test-admin-XXXXXX");
+	int fd = mkstemp(f->path);
+	if (fd < 0) {
+		free(f);
+		return -1;
+	}
+	close(fd);
+	f->st = sv_store_open(f->path, SV_STORE_CREATE, NULL);
+	if (f->st == NULL) {
+		unlink(f->path);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state) {
+	struct fixture *f = *state;
+	char p[80];
+	sv_store_close(f->st);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	free(f);
+	return 0;
+}
+
+static struct sv_store *store_of(void **state) {
+	return ((struct fixture *)*state)->st;
+}
+
+static const char *path_of(void **state) {
+	return ((struct fixture *)*state)->path;
+}
+
+/* ---- raw views of the tables ---- */
+
+static int64_t raw_int(const char *path, const char *sql) {
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+		NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(s, 0);
+	assert_int_equal(sqlite3_finalize(s), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	return v;
+}
+
+/*
+ * A digest of every row of every table, to prove that a refused or
+ * failed call changed nothing at all.
+ */
+static int64_t digest(const char *path) {
+	return raw_int(path, "SELECT"
+		" (SELECT count(*) FROM providers)"
+		" + 10 * (SELECT count(*) FROM domains)"
+		" + 100 * (SELECT count(*) FROM servers)"
+		" + 1000 * (SELECT count(*) FROM server_auth)"
+		" + 10000 * (SELECT count(*) FROM links)"
+		" + 100000 * (SELECT count(*) FROM link_texts)"
+		" + 1000000 * (SELECT coalesce(sum(port * 7 + priority), 0)"
+		"   FROM servers)"
+		" + (SELECT coalesce(sum(length(name) * position), 0)"
+		"   FROM domains)"
+		" + (SELECT coalesce(sum(length(coalesce(display_name, ''))),"
+		"   0) FROM providers)");
+}
+
+/* ---- building blocks ---- */
+
+static struct sv_provider *provider_new(const char *id, const char *name) {
+	struct sv_provider *pv = sv_provider_create();
+	assert_non_null(pv);
+	pv->id = sv_strdup(id);
+	pv->display_name = name != NULL ? sv_strdup(name) : NULL;
+	assert_non_null(pv->id);
+	return pv;
+}
+
+static struct sv_server tcp(enum sv_server_type type, const char *host,
+		int port, enum sv_socket sock) {
+	struct sv_server s = {
+		.type = type, .hostname = (char *)host, .port = port,
+		.socket = sock, .username = (char *)"%EMAILADDRESS%",
+		.pop3 = { SV_UNSET, -1, SV_UNSET, -1 },
+	};
+	s.auth[s.n_auth++] = SV_AUTH_PASSWORD_CLEARTEXT;
+	return s;
+}
+
+static void ok(int rc, const struct sv_err *err) {
+	if (rc != SV_OK) {
+		print_error("unexpected failure: %s\n", err->msg);
+	}
+	assert_int_equal(rc, SV_OK);
+}
+
+/* A provider p.example with domains p.example, p.net, two servers. */
+static void seed(struct sv_store *st, int64_t *imap, int64_t *smtp) {
+	struct sv_err err = { "" };
+	struct sv_provider *pv = provider_new("p.example", "P");
+	ok(sv_store_provider_add(st, pv, &err), &err);
+	sv_provider_destroy(pv);
+	ok(sv_store_domain_add(st, "p.example", "p.example", &err), &err);
+	ok(sv_store_domain_add(st, "p.example", "p.net", &err), &err);
+	struct sv_server s = tcp(SV_SERVER_IMAP, "imap.p.example", 993,
+		SV_SOCKET_SSL);
+	ok(sv_store_server_add(st, "p.example", &s, imap, &err), &err);
+	s = tcp(SV_SERVER_SMTP, "smtp.p.example", 465, SV_SOCKET_SSL);
+	ok(sv_store_server_add(st, "p.example", &s, smtp, &err), &err);
+}
+
+/* ---- providers ---- */
+
+static void test_provider_add_draft_and_refusals(void **state) {
+	struct sv_store *st = store_of(state);
+	struct sv_err err = { "" };
+	struct sv_provider *pv = provider_new("p.example", "P");
+	/* no domain yet: allowed (a draft), loaded back as stored */
+	ok(sv_store_provider_add(st, pv, &err), &err);
+	struct sv_provider *got = NULL;
+	ok(sv_store_load_provider(st, "p.example", &got, &err), &err);
+	assert_string_equal(got->id, "p.example");
+	assert_string_equal(got->display_name, "P");
+	assert_int_equal(got->n_domains, 0);
+	sv_provider_destroy(got);
+	int64_t before = digest(path_of(state));
+	assert_int_equal(sv_store_provider_add(st, pv, &err), SV_EEXIST);
+	assert_string_equal(err.msg, "provider p.example already exists");
+	sv_provider_destroy(pv);
+	pv = provider_new("Bad_Id", "X");
+	assert_int_equal(sv_store_provider_add(st, pv, &err), SV_EINVAL);
+	assert_non_null(strstr(err.msg, "id:"));
+	sv_provider_destroy(pv);
+	pv = provider_new("q.example", "");
+	assert_int_equal(sv_store_provider_add(st, pv, &err), SV_EINVAL);
+	assert_non_null(strstr(err.msg, "display_name"));
+	sv_provider_destroy(pv);
+	assert_int_equal(digest(path_of(state)), before);
+	assert_int_equal(sv_store_load_provider(st, "nobody.example", &got,
+		&err), SV_ENOTFOUND);
+	assert_null(got);
+	assert_string_equal(err.msg, "no provider nobody.example");
+}
+
+static void test_provider_set_keeps_servers(void **state) {
+	struct sv_store *st = store_of(state);
+	struct sv_err err = { "" };
+	int64_t imap, smtp;
+	seed(st, &imap, &smtp);
+	struct sv_provider *pv = NULL;
+	ok(sv_store_load_provider(st, "p.example", &pv, &err), &err);
+	sv_free(pv->display_name);
+	pv->display_name = sv_strdup("Renamed");
+	struct sv_link *l = NULL;
+	assert_int_equal(sv_provider_add_link(pv, SV_LINK_DOCUMENTATION,
+		"https://p.example/help", &l), SV_OK);
+	assert_int_equal(sv_link_add_text(l, "en", "Help"), SV_OK);
+	pv->oauth2.issuer = sv_strdup("accounts.p.example");
+	/* pv's own server list is ignored: the stored one stays */
+	sv_server_finish(&pv->servers[1]);
+	pv->n_servers = 1;
+	ok(sv_store_provider_set(st, pv, &err), &err);
+	sv_provider_destroy(pv);
+	ok(sv_store_load_provider(st, "p.example", &pv, &err), &err);
+	assert_string_equal(pv->display_name, "Renamed");
+	assert_int_equal(pv->n_links, 1);
+	assert_string_equal(pv->links[0].texts[0].text, "Help");
+	assert_string_equal(pv->oauth2.issuer, "accounts.p.example");
+	assert_int_equal(pv->n_servers, 2);
+	assert_int_equal(pv->servers[0].id, imap);
+	assert_int_equal(pv->servers[1].id, smtp);
+	assert_int_equal(pv->n_domains, 2);
+	/* invalid: refused, unchanged */
+	int64_t before = digest(path_of(state));
+	sv_free(pv->oauth2.issuer);
+	pv->oauth2.issuer = NULL;
+	pv->oauth2.scope = sv_strdup("imap");
+	assert_int_equal(sv_store_provider_set(st, pv, &err), SV_EINVAL);
+	assert_non_null(strstr(err.msg, "oauth2: issuer: missing"));
+	assert_int_equal(digest(path_of(state)), before);
+	sv_free(pv->id);
+	pv->id = sv_strdup("nobody.example");
+	assert_int_equal(sv_store_provider_set(st, pv, &err), SV_ENOTFOUND);
+	sv_provider_destroy(pv);
+}
+
+static void test_provider_rm_cascades(void **state) {
+	struct sv_store *st = store_of(state);
+	struct sv_err err = { "" };
+	int64_t imap, smtp;
+	seed(st, &imap, &smtp);
+	struct sv_store_removed gone = { 0 };
+	ok(sv_store_provider_rm(st, "p.example", &gone, &err), &err);
+	assert_int_equal(gone.domains, 2);
+	assert_int_equal(gone.servers, 2);
+	assert_int_equal(digest(path_of(state)), 0);
+	assert_int_equal(sv_store_provider_rm(st, "p.example", NULL, &err),
+		SV_ENOTFOUND);
+}
+
+/* ---- domains ---- */
+
+static void test_domain_add_rm(void **state) {
+	struct sv_store *st = store_of(state);
+	struct sv_err err = { "" };
+	int64_t imap, smtp;
+	seed(st, &imap, &smtp);
+	struct sv_provider *q = provider_new("q.example", "Q");
+	ok(sv_store_provider_add(st, q, &err), &err);
+	sv_provider_destroy(q);
+	int64_t before = digest(path_of(state));
+	assert_int_equal(sv_store_domain_add(st, "q.example", "p.net", &err),
+		SV_EEXIST);
+	assert_string_equal(err.msg,
+		"domain p.net already belongs to provider p.example");
+	assert_int_equal(sv_store_domain_add(st, "p.example", "p.net", &err),
+		SV_EEXIST);
+	assert_int_equal(sv_store_domain_add(st, "nobody.example", "x.fr",
+		&err), SV_ENOTFOUND);
+	assert_int_equal(sv_store_domain_add(st, "q.example", "Upper.fr",
+		&err), SV_EINVAL);
+	assert_int_equal(sv_store_domain_add(st, "q.example", "*.*.fr",
+		&err), SV_EINVAL);
+	assert_int_equal(digest(path_of(state)), before);
+	ok(sv_store_domain_add(st, "q.example", "*", &err), &err);
+	ok(sv_store_domain_add(st, "q.example", "*.q.example", &err), &err);
+	char *owner = NULL;
+	ok(sv_store_domain_owner(st, "*", &owner, &err), &err);
+	assert_string_equal(owner, "q.example");
+	sv_free(owner);
+	/* a server bound to p.net goes with it */
+	struct sv_server s = tcp(SV_SERVER_IMAP, "imap.p.net", 993,
+		SV_SOCKET_SSL);
+	s.domain = (char *)"p.net";
+	int64_t bound;
+	ok(sv_store_server_add(st, "p.example", &s, &bound, &err), &err);
+	struct sv_store_removed gone = { 0 };
+	ok(sv_store_domain_rm(st, "p.net", &owner, &gone, &err), &err);
+	assert_string_equal(owner, "p.example");
+	assert_int_equal(gone.servers, 1);
+	sv_free(owner);
+	owner = NULL;
+	assert_int_equal(sv_store_domain_rm(st, "p.net", &owner, NULL, &err),
+		SV_ENOTFOUND);
+	assert_null(owner);
+	struct sv_provider *pv = NULL;
+	size_t idx;
+	assert_int_equal(sv_store_load_server(st, bound, &pv, &idx, &err),
+		SV_ENOTFOUND);
+	/* domain order is kept: new rows go after the others */
+	ok(sv_store_domain_add(st, "p.example", "a.example", &err), &err);
+	ok(sv_store_load_provider(st, "p.example", &pv, &err), &err);
+	assert_int_equal(pv->n_domains, 2);
+	assert_string_equal(pv->domains[0], "p.example");
+	assert_string_equal(pv->domains[1], "a.example");
+	sv_provider_destroy(pv);
+}
+
+/* ---- servers ---- */
+
+static void test_server_add_set_rm(void **state) {
+	struct sv_store *st = store_of(state);
+	struct sv_err err = { "" };
+	int64_t imap, smtp;
+	seed(st, &imap, &smtp);
+	assert_true(imap > 0 && smtp > imap);
+	struct sv_provider *pv = NULL;
+	size_t idx = 99;
+	ok(sv_store_load_server(st, smtp, &pv, &idx, &err), &err);
+	assert_string_equal(pv->id, "p.example");
+	assert_int_equal(pv->servers[idx].id, smtp);
+	/* change the port and bind it to p.net: the id stays */
+	struct sv_server s = pv->servers[idx];
+	s.port = 587;
+	s.socket = SV_SOCKET_STARTTLS;
+	s.domain = (char *)"p.net";
+	s.auth[s.n_auth++] = SV_AUTH_OAUTH2;
+	ok(sv_store_server_set(st, &s, &err), &err);
+	sv_provider_destroy(pv);
+	ok(sv_store_load_server(st, smtp, &pv, &idx, &err), &err);
+	assert_int_equal(pv->servers[idx].port, 587);
+	assert_int_equal(pv->servers[idx].socket, SV_SOCKET_STARTTLS);
+	assert_string_equal(pv->servers[idx].domain, "p.net");
+	assert_int_equal(pv->servers[idx].n_auth, 2);
+	assert_int_equal(pv->servers[idx].auth[1], SV_AUTH_OAUTH2);
+	/* refusals name the server by id, and change nothing */
+	int64_t before = digest(path_of(state));
+	s = pv->servers[idx];
+	s.hostname = (char *)"mail.%EMAILADDRESS";
+	assert_int_equal(sv_store_server_set(st, &s, &err), SV_EINVAL);
+	char want[SV_ERR_MSG_MAX];
+	snprintf(want, sizeof(want), "server %lld (smtp): hostname: "
+		"placeholder %%EMAILADDRESS is missing its closing '%%'",
+		(long long)smtp);
+	assert_string_equal(err.msg, want);
+	s = pv->servers[idx];
+	s.domain = (char *)"q.example";
+	assert_int_equal(sv_store_server_set(st, &s, &err), SV_EINVAL);
+	assert_non_null(strstr(err.msg, "q.example is not a domain of "
+		"provider p.example"));
+	struct sv_server n = tcp(SV_SERVER_IMAP, "imap.p.example", 993,
+		SV_SOCKET_SSL);
+	n.auth[0] = SV_AUTH_NONE;
+	assert_int_equal(sv_store_server_add(st, "p.example", &n, NULL, &err),
+		SV_EINVAL);
+	assert_string_equal(err.msg, "new server (imap): authentication 1: "
+		"none is for outgoing (smtp) servers only");
+	n = tcp(SV_SERVER_IMAP, "imap.p.example", 993, SV_SOCKET_SSL);
+	assert_int_equal(sv_store_server_add(st, "nobody.example", &n, NULL,
+		&err), SV_ENOTFOUND);
+	s.id = 424242;
+	s.domain = NULL;
+	assert_int_equal(sv_store_server_set(st, &s, &err), SV_ENOTFOUND);
+	assert_string_equal(err.msg, "no server 424242");
+	assert_int_equal(sv_store_server_rm(st, 424242, NULL, &err),
+		SV_ENOTFOUND);
+	assert_int_equal(digest(path_of(state)), before);
+	sv_provider_destroy(pv);
+	char *owner = NULL;
+	ok(sv_store_server_rm(st, imap, &owner, &err), &err);
+	assert_string_equal(owner, "p.example");
+	sv_free(owner);
+	/* ids are never reused */
+	int64_t again = 0;
+	ok(sv_store_server_add(st, "p.example", &n, &again, &err), &err);
+	assert_true(again > smtp);
+}
+
+static void test_server_limit(void **state) {
+	struct sv_store *st = store_of(state);
+	struct sv_err err = { "" };
+	int64_t imap, smtp;
+	seed(st, &imap, &smtp);
+	struct sv_server s = tcp(SV_SERVER_IMAP, "imap.p.example", 993,
+		SV_SOCKET_SSL);
+	for (int i = 2; i < SV_MODEL_MAX_SERVERS; i++) {
+		ok(sv_store_server_add(st, "p.example", &s, NULL, &err), &err);
+	}
+	int64_t before = digest(path_of(state));
+	assert_int_equal(sv_store_server_add(st, "p.example", &s, NULL, &err),
+		SV_EINVAL);
+	assert_string_equal(err.msg, "servers: 65 is more than the 64 allowed");
+	assert_int_equal(digest(path_of(state)), before);
+}
+
+/* ---- transactions ---- */
+
+static void test_caller_transaction(void **state) {
+	struct sv_store *st = store_of(state);
+	struct sv_err err = { "" };
+	int64_t imap, smtp;
+	seed(st, &imap, &smtp);
+	int64_t before = digest(path_of(state));
+	/* inside the caller's transaction: a failed call undoes only
+	 * itself, the caller's rollback undoes everything */
+	ok(sv_store_begin(st, &err), &err);
+	ok(sv_store_domain_add(st, "p.example", "x.fr", &err), &err);
+	assert_int_equal(sv_store_domain_add(st, "p.example", "x.fr", &err),
+		SV_EEXIST);
+	char *owner = NULL;
+	ok(sv_store_domain_owner(st, "x.fr", &owner, &err), &err);
+	sv_free(owner);
+	sv_store_rollback(st);
+	assert_int_equal(digest(path_of(state)), before);
+	assert_int_equal(sv_store_domain_owner(st, "x.fr", &owner, &err),
+		SV_ENOTFOUND);
+}
+
+static void test_readonly_refuses(void **state) {
+	struct sv_err err = { "" };
+	int64_t imap, smtp;
+	seed(store_of(state), &imap, &smtp);
+	int64_t before = digest(path_of(state));
+	struct sv_store *ro = sv_store_open(path_of(state), SV_STORE_READONLY,
+		&err);
+	assert_non_null(ro);
+	assert_int_equal(sv_store_domain_add(ro, "p.example", "x.fr", &err),
+		SV_EDB);
+	assert_string_equal(err.msg, "store: opened read-only");
+	assert_int_equal(sv_store_provider_rm(ro, "p.example", NULL, &err),
+		SV_EDB);
+	assert_int_equal(sv_store_server_rm(ro, imap, NULL, &err), SV_EDB);
+	sv_store_close(ro);
+	assert_int_equal(digest(path_of(state)), before);
+}
+
+static void test_busy(void **state) {
+	struct sv_err err = { "" };
+	int64_t imap, smtp;
+	seed(store_of(state), &imap, &smtp);
+	int64_t before = digest(path_of(state));
+	sqlite3 *other = NULL;
+	assert_int_equal(sqlite3_open_v2(path_of(state), &other,
+		SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+		NULL), SQLITE_OK);
+	struct sv_store *st = store_of(state);
+	/* the store waits 5 s by default; the test need not */
+	assert_int_equal(sqlite3_busy_timeout(st->db, 50), SQLITE_OK);
+	assert_int_equal(sv_store_domain_add(st, "p.example", "x.fr", &err),
+		SV_EBUSY);
+	struct sv_server s = tcp(SV_SERVER_IMAP, "imap.p.example", 143,
+		SV_SOCKET_STARTTLS);
+	assert_int_equal(sv_store_server_add(st, "p.example", &s, NULL, &err),
+		SV_EBUSY);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_close(other), SQLITE_OK);
+	assert_int_equal(digest(path_of(state)), before);
+	/* the connection is usable again */
+	ok(sv_store_domain_add(st, "p.example", "x.fr", &err), &err);
+}
+
+/* ---- allocation failures ---- */
+
+/*
+ * Runs op with the nth allocation failing, for n = 0, 1, ... until it
+ * succeeds: every failure must be SV_ENOMEM and leave the tables as they
+ * were. Returns how many failures were injected.
+ */
+typedef int (*op_fn)(struct sv_store *st, void *arg, struct sv_err *err);
+
+static long fail_each_alloc(void **state, op_fn op, void *arg) {
+	struct sv_store *st = store_of(state);
+	int64_t before = digest(path_of(state));
+	long n;
+	for (n = 0; n < 100000; n++) {
+		struct sv_err err = { "" };
+		sv_alloc_fail_after(n);
+		int rc = op(st, arg, &err);
+		sv_alloc_fail_after(-1);
+		if (rc == SV_OK) {
+			break;
+		}
+		if (rc != SV_ENOMEM) {
+			print_error("allocation %ld: %s\n", n, err.msg);
+		}
+		assert_int_equal(rc, SV_ENOMEM);
+		assert_int_equal(digest(path_of(state)), before);
+	}
+	return n;
+}
+
+static int op_provider_add(struct sv_store *st, void *arg,
+		struct sv_err *err) {
+	return sv_store_provider_add(st, arg, err);
+}
+
+static int op_domain_add(struct sv_store *st, void *arg,
+		struct sv_err *err) {
+	return sv_store_domain_add(st, "p.example", arg, err);
+}
+
+static int op_server_add(struct sv_store *st, void *arg,
+		struct sv_err *err) {
+	return sv_store_server_add(st, "p.example", arg, NULL, err);
+}
+
+static int op_server_set(struct sv_store *st, void *arg,
+		struct sv_err *err) {
+	return sv_store_server_set(st, arg, err);
+}
+
+static int op_provider_set(struct sv_store *st, void *arg,
+		struct sv_err *err) {
+	return sv_store_provider_set(st, arg, err);
+}
+
+static int op_domain_rm(struct sv_store *st, void *arg,
+		struct sv_err *err) {
+	char *owner = NULL;
+	int rc = sv_store_domain_rm(st, arg, &owner, NULL, err);
+	sv_free(owner);
+	return rc;
+}
+
+static int op_server_rm(struct sv_store *st, void *arg,
+		struct sv_err *err) {
+	char *owner = NULL;
+	int rc = sv_store_server_rm(st, *(int64_t *)arg, &owner, err);
+	sv_free(owner);
+	return rc;
+}
+
+static void test_alloc_failures(void **state) {
+	struct sv_err err = { "" };
+	struct sv_provider *pv = provider_new("p.example", "P");
+	struct sv_link *l = NULL;
+	assert_int_equal(sv_provider_add_link(pv, SV_LINK_ENABLE,
+		"https://p.example/enable", &l), SV_OK);
+	assert_int_equal(sv_link_add_text(l, "en", "Enable IMAP"), SV_OK);
+	/* adding a small provider allocates nothing: still run it */
+	assert_true(fail_each_alloc(state, op_provider_add, pv) >= 0);
+	sv_provider_destroy(pv);
+	/* over 64 domains, the validator allocates too */
+	for (int i = 0; i < 70; i++) {
+		char d[32];
+		snprintf(d, sizeof(d), "d%d.p.example", i);
+		ok(sv_store_domain_add(store_of(state), "p.example", d, &err),
+			&err);
+	}
+	assert_true(fail_each_alloc(state, op_domain_add, "x.fr") > 70);
+	struct sv_server s = tcp(SV_SERVER_SMTP, "smtp.p.example", 587,
+		SV_SOCKET_STARTTLS);
+	s.domain = (char *)"x.fr";
+	assert_true(fail_each_alloc(state, op_server_add, &s) > 70);
+	struct sv_provider *stored = NULL;
+	size_t idx = 0;
+	ok(sv_store_load_provider(store_of(state), "p.example", &stored,
+		&err), &err);
+	int64_t id = stored->servers[0].id;
+	struct sv_server edit = stored->servers[0];
+	edit.port = 465;
+	edit.socket = SV_SOCKET_SSL;
+	assert_true(fail_each_alloc(state, op_server_set, &edit) > 70);
+	sv_free(stored->display_name);
+	stored->display_name = sv_strdup("Renamed");
+	assert_true(fail_each_alloc(state, op_provider_set, stored) > 70);
+	sv_provider_destroy(stored);
+	ok(sv_store_load_server(store_of(state), id, &stored, &idx, &err),
+		&err);
+	assert_int_equal(stored->servers[idx].port, 465);
+	assert_string_equal(stored->display_name, "Renamed");
+	assert_int_equal(stored->n_links, 1);
+	sv_provider_destroy(stored);
+	assert_true(fail_each_alloc(state, op_server_rm, &id) > 0);
+	assert_true(fail_each_alloc(state, op_domain_rm, "x.fr") > 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+		T(test_provider_add_draft_and_refusals),
+		T(test_provider_set_keeps_servers),
+		T(test_provider_rm_cascades),
+		T(test_domain_add_rm),
+		T(test_server_add_set_rm),
+		T(test_server_limit),
+		T(test_caller_transaction),
+		T(test_readonly_refuses),
+		T(test_busy),
+		T(test_alloc_failures),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

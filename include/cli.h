@@ -22,6 +22,7 @@ int sv_cli_check(int argc, char **argv);
 int sv_cli_dns(int argc, char **argv);
 int sv_cli_domain(int argc, char **argv);
 int sv_cli_export(int argc, char **argv);
+int sv_cli_export_static(int argc, char **argv);
 int sv_cli_import(int argc, char **argv);
 int sv_cli_init(int argc, char **argv);
 int sv_cli_lookup(int argc, char **argv);
@@ -107,6 +108,14 @@ int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
  */
 int sv_cli_open_store(const char *cmd, const char *path,
 	enum sv_store_mode mode, struct sv_store **out);
+
+/*
+ * What a listing shows: the provider id of st (NULL: every provider)
+ * into *pvs and *n, owned by the caller (sv_store_free_providers). SV_OK,
+ * or the store's error (SV_ENOTFOUND for an unknown id) in err.
+ */
+int sv_cli_load_providers(struct sv_store *st, const char *id,
+	struct sv_provider ***pvs, size_t *n, struct sv_err *err);
 
 /* ---- Arguments ---- */
 

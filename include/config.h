@@ -2,7 +2,9 @@
 #ifndef SUIVANT_CONFIG_H
 #define SUIVANT_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -28,17 +30,32 @@
 #define SV_CONFIG_MIN_CONN_MEMORY (8 * 1024)
 #define SV_CONFIG_MAX_CONN_MEMORY (1024 * 1024)
 
+/* Who may read /healthz and /metrics, by default: loopback only. */
+#define SV_CONFIG_DEFAULT_ADMIN_ALLOW "127.0.0.0/8,::1/128"
+#define SV_CONFIG_MAX_ADMIN_NETS 16
+
 struct sv_sign_cms;
 
 struct sv_config {
 	const char *db_path;      /* borrowed (argv); default SV_CONFIG_DEFAULT_DB */
 	const char *listen[SV_CONFIG_MAX_LISTEN]; /* borrowed "ADDR:PORT" */
-	size_t n_listen;          /* 0 = SV_CONFIG_DEFAULT_LISTEN */
+	size_t n_listen;          /* 0 (and no listen_tls) =
+	                           * SV_CONFIG_DEFAULT_LISTEN */
+	const char *listen_tls[SV_CONFIG_MAX_LISTEN]; /* borrowed "ADDR:PORT"
+	                           * served over TLS (1.2 and 1.3 only) */
+	size_t n_listen_tls;
+	const char *tls_cert;     /* borrowed; PEM certificate chain of the
+	                           * TLS listeners, leaf first; re-read by
+	                           * sv_http_reload_tls (SIGHUP) */
+	const char *tls_key;      /* borrowed; its PEM private key */
 	unsigned threads;         /* worker threads per listener; 0 = cores */
 	unsigned conn_limit;      /* total connections per listener */
 	unsigned per_ip_limit;    /* connections per client address */
 	unsigned timeout_s;       /* idle connection timeout, seconds */
 	size_t conn_memory;       /* per-connection memory (headers), bytes */
+	const char *admin_allow;  /* borrowed; "CIDR[,CIDR]..." allowed to
+	                           * read /healthz and /metrics; default
+	                           * SV_CONFIG_DEFAULT_ADMIN_ALLOW */
 	const char *sign_cert;    /* borrowed; certificate that signs Apple
 	                           * profiles; NULL = profiles unsigned */
 	const char *sign_key;     /* borrowed; its key (with sign_cert only) */
@@ -56,7 +73,7 @@ void sv_config_init(struct sv_config *cfg);
  * limits >= 1, per-IP limit <= connection limit, timeout 1..3600 s, memory
  * in SV_CONFIG_MIN_CONN_MEMORY..SV_CONFIG_MAX_CONN_MEMORY, every listen
  * address parses, sign_cert and sign_key given together, sign_chain only
- * with them). Returns SV_OK, or SV_EINVAL with every problem found,
+ * with them, tls_cert and tls_key given exactly when listen_tls is). Returns SV_OK, or SV_EINVAL with every problem found,
  * separated by "; ", in err (truncated to one line if need be).
  */
 int sv_config_check(const struct sv_config *cfg, struct sv_err *err);
@@ -70,6 +87,28 @@ int sv_config_check(const struct sv_config *cfg, struct sv_err *err);
  * SV_EINVAL with the reason; out is untouched on failure.
  */
 struct sockaddr_storage;
+
+/* One client network of an allow list. */
+struct sv_config_net {
+	int family;          /* AF_INET or AF_INET6 */
+	uint8_t addr[16];    /* network bytes (4 used for AF_INET) */
+	unsigned prefix;     /* 0..32 or 0..128 */
+};
+
+/*
+ * Parses a comma-separated list of "ADDR/PREFIX" or "ADDR" (a host) into
+ * out[SV_CONFIG_MAX_ADMIN_NETS]; numeric addresses only. Host bits set
+ * below the prefix are refused (a typo, most often). SV_OK with *n, or
+ * SV_EINVAL with the reason.
+ */
+int sv_config_parse_nets(const char *s, struct sv_config_net *out, size_t *n,
+	struct sv_err *err);
+/* Whether the socket address sa (AF_INET or AF_INET6) is in one of nets;
+ * an IPv4-mapped IPv6 address counts as IPv4. */
+struct sockaddr;
+bool sv_config_net_match(const struct sv_config_net *nets, size_t n,
+	const struct sockaddr *sa);
+
 int sv_config_parse_listen(const char *s, struct sockaddr_storage *out,
 	unsigned *out_len, struct sv_err *err);
 

@@ -2,6 +2,7 @@
 #ifndef SUIVANT_HTTP_H
 #define SUIVANT_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@
  *            read up to SV_HTTP_MAX_BODY, never logged)
  *   GET|HEAD /autodiscover/autodiscover.json?Email=ADDR&Protocol=P,
  *            /autodiscover/autodiscover.json/v1.0/ADDR?Protocol=P (v2)
+ *   GET|HEAD /healthz, /metrics  (cfg->admin_allow clients only, else 403)
  * (paths matched without regard to letter case; methods other than GET
  * and HEAD, and POST where listed, get 405, other paths 404). Answers come from the snapshot held
  * by the holder; no SQL, no rendering per request. One access line per
@@ -43,8 +45,11 @@
 struct sv_http;
 
 /*
- * Binds every cfg->listen address (or the default) and starts serving from
- * h, which must outlive the server. One libmicrohttpd daemon per address,
+ * Binds every cfg->listen address (or the default when neither listen nor
+ * listen_tls is given) and every cfg->listen_tls address (TLS 1.2/1.3 with
+ * cfg->tls_cert and cfg->tls_key, SV_HTTP_TLS_PRIORITIES), and starts
+ * serving from h, which must outlive the server. One libmicrohttpd daemon
+ * per address,
  * each with an internal epoll thread pool of cfg->threads (0 = online
  * CPUs). cfg is read during the call only, but for cfg->signer (may be
  * NULL), which is borrowed and must outlive the server. Returns NULL with err set when
@@ -53,10 +58,39 @@ struct sv_http;
  */
 struct sv_http *sv_http_start(const struct sv_config *cfg,
 	struct sv_snapshot_holder *h, struct sv_err *err);
-/* Number of listeners, and the port listener i is bound to. */
+/*
+ * Number of listeners (plain ones first, then TLS ones, each in the order
+ * given), the port listener i is bound to, and whether it speaks TLS.
+ */
 size_t sv_http_listener_count(const struct sv_http *srv);
 uint16_t sv_http_port(const struct sv_http *srv, size_t i);
-/* Stops accepting, finishes or drops in-flight requests, frees. NULL ok. */
+bool sv_http_is_tls(const struct sv_http *srv, size_t i);
+/*
+ * Re-reads the TLS certificate and key given to sv_http_start (SIGHUP).
+ * New handshakes use the new pair; connections are not dropped. On failure
+ * the old pair stays and err says why. SV_OK when there is no TLS
+ * listener. Call from one thread only.
+ */
+int sv_http_reload_tls(struct sv_http *srv, struct sv_err *err);
+/*
+ * Loads and checks a TLS certificate chain and key as sv_http_start would
+ * (before anything is bound): SV_OK, SV_EIO when a file cannot be read,
+ * SV_EINVAL when it is not PEM or the key does not match, with err set.
+ * Not while a server with TLS listeners runs.
+ */
+int sv_http_check_tls(const char *cert, const char *key, struct sv_err *err);
+/*
+ * Tells the server a data reload was attempted (for /metrics) and, when
+ * ok, that the snapshot it serves was just published (/healthz's age).
+ * Thread-safe. NULL ok.
+ */
+void sv_http_note_reload(struct sv_http *srv, bool ok);
+/*
+ * Graceful stop: closes the listening sockets at once, waits for open
+ * connections to finish their requests (at most cfg->timeout_s seconds,
+ * the idle timeout that also ends idle keep-alive connections), then
+ * closes what is left and frees. NULL ok.
+ */
 void sv_http_stop(struct sv_http *srv);
 
 #endif

@@ -9,6 +9,7 @@
  */
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,8 +70,42 @@ struct sv_http_req {
 	unsigned status;           /* queued status; 0 = none yet */
 	size_t bytes;              /* queued response body length */
 	char method[16];           /* truncated copy, for the access log */
+	size_t endpoint;           /* metrics row: the route's index, or
+	                            * the "none" row */
+	char client[46];           /* numeric peer address (INET6_ADDRSTRLEN),
+	                            * for the access log, or "" */
 	char domain[SV_DOMAIN_MAX + 1]; /* the domain answered for, or "" */
 };
+
+/*
+ * Counters for /metrics, shared by every thread: relaxed atomics, no lock
+ * (a scrape may see one request counted and its latency not yet: fine).
+ */
+#define SV_HTTP_ENDPOINTS 16     /* >= routes + 1 ("none": no route) */
+#define SV_HTTP_STATUSES 13      /* see sv_http_status_slot() */
+#define SV_HTTP_LATENCY_BUCKETS 11 /* finite upper bounds, seconds */
+
+struct sv_http_metrics {
+	atomic_ulong requests[SV_HTTP_ENDPOINTS][SV_HTTP_STATUSES];
+	atomic_ulong latency[SV_HTTP_LATENCY_BUCKETS + 1]; /* per bucket, the
+	                              * last one +Inf; made cumulative when
+	                              * scraped */
+	atomic_ulong latency_sum_us;
+	atomic_ulong reloads[2];   /* data reloads: [0] failed, [1] done */
+	atomic_ulong tls_reloads[2]; /* certificate reloads, the same */
+	atomic_llong loaded_at;    /* CLOCK_REALTIME seconds of the current
+	                            * snapshot's publication */
+	struct sv_config_net admin[SV_CONFIG_MAX_ADMIN_NETS]; /* who may read
+	                            * /healthz and /metrics */
+	size_t n_admin;
+};
+
+/* Status codes counted apart; others count as "other", none as "none". */
+extern const unsigned sv_http_statuses[SV_HTTP_STATUSES - 2];
+/* Upper bounds of the latency buckets, in microseconds. */
+extern const unsigned long sv_http_latency_us[SV_HTTP_LATENCY_BUCKETS];
+/* Endpoint label of metrics row i (< SV_HTTP_ENDPOINTS), or NULL. */
+const char *sv_http_endpoint_name(size_t i);
 
 /* What a route handler gets. Everything is borrowed for the call. */
 struct sv_http_call {
@@ -82,6 +117,7 @@ struct sv_http_call {
 	                   * bytes (a decoded %00): use arg_len */
 	size_t arg_len;
 	struct sv_sign_cms *signer; /* Apple profile signer, or NULL */
+	struct sv_http_metrics *metrics;
 };
 
 typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
@@ -104,6 +140,17 @@ enum MHD_Result sv_http_queue_fixed(const struct sv_http_call *call,
  */
 enum MHD_Result sv_http_queue_reason(const struct sv_http_call *call,
 	unsigned status, const char *what, const char *reason);
+
+/*
+ * The query parameter name (exact name) with its percent-decoded value
+ * and length (a decoded %00 stays, so use n); "?name" without "=" gives
+ * "" and 0. False when absent. *v is MHD's, valid for the request.
+ */
+bool sv_http_query_param(struct MHD_Connection *c, const char *name,
+	const char **v, size_t *n);
+/* Records the domain answered for, for the access log and metrics; d is
+ * a normalised LDH name (safe to log), cut to fit. */
+void sv_http_note_domain(const struct sv_http_call *call, const char *d);
 
 /* Adds the headers every response carries (nosniff). SV_OK or SV_ENOMEM. */
 int sv_http_common_headers(struct MHD_Response *resp);
@@ -168,5 +215,17 @@ enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call);
  * address: 400 JSON {"ErrorCode","ErrorMessage"}; unknown domain 404 JSON.
  */
 enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call);
+
+/* src/http_admin.c */
+
+/*
+ * GET|HEAD /healthz: 200 JSON {"status":"ok","generation","loaded_at",
+ * "age_seconds","providers","domains"} about the snapshot being served;
+ * /metrics: Prometheus text format 0.0.4 (requests by endpoint and
+ * status, a latency histogram, reloads, snapshot size and age). Both 403
+ * to clients outside call->metrics->admin.
+ */
+enum MHD_Result sv_http_healthz(const struct sv_http_call *call);
+enum MHD_Result sv_http_metrics_page(const struct sv_http_call *call);
 
 #endif

@@ -66,5 +66,11 @@ int sv_render_mozilla_webmail(const struct sv_mozilla_writer *mw,
 /* <oAuth2>, or nothing when o has no issuer. */
 int sv_render_mozilla_oauth2(const struct sv_mozilla_writer *mw,
 	const struct sv_oauth2 *o);
+/*
+ * What follows the servers in both documents: pv's links, the end of
+ * <emailProvider>, <webMail>, <oAuth2> and the end of the document.
+ */
+int sv_render_mozilla_tail(const struct sv_mozilla_writer *mw,
+	const struct sv_provider *pv);
 
 #endif

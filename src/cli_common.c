@@ -216,6 +216,28 @@ int sv_cli_open_store(const char *cmd, const char *path,
 	return EX_OK;
 }
 
+int sv_cli_load_providers(struct sv_store *st, const char *id,
+		struct sv_provider ***pvs, size_t *n, struct sv_err *err) {
+	*pvs = NULL;
+	*n = 0;
+	if (id == NULL) {
+		return sv_store_load(st, pvs, n, err);
+	}
+	struct sv_provider *pv = NULL;
+	int rc = sv_store_load_provider(st, id, &pv, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	*pvs = sv_calloc(1, sizeof(**pvs));
+	if (*pvs == NULL) {
+		sv_provider_destroy(pv);
+		return sv_errf(err, SV_ENOMEM, "out of memory");
+	}
+	(*pvs)[0] = pv;
+	*n = 1;
+	return SV_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* Arguments                                                          */
 

@@ -247,23 +247,8 @@ static int domain_list(int argc, char **argv) {
 	}
 	struct sv_provider **pvs = NULL;
 	size_t n = 0;
-	int rc;
-	if (a.provider != NULL) {
-		struct sv_provider *pv = NULL;
-		rc = sv_store_load_provider(st, pid, &pv, &err);
-		if (rc == SV_OK) {
-			pvs = sv_calloc(1, sizeof(*pvs));
-			if (pvs == NULL) {
-				sv_provider_destroy(pv);
-				rc = sv_errf(&err, SV_ENOMEM, "out of memory");
-			} else {
-				pvs[0] = pv;
-				n = 1;
-			}
-		}
-	} else {
-		rc = sv_store_load(st, &pvs, &n, &err);
-	}
+	int rc = sv_cli_load_providers(st, a.provider != NULL ? pid : NULL,
+		&pvs, &n, &err);
 	sv_store_close(st);
 	if (rc != SV_OK) {
 		return fail(a.cmd, rc, &err);

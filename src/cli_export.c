@@ -202,39 +202,41 @@ static int exit_for(int rc) {
 	return rc == SV_EIO ? EX_CANTCREAT : sv_cli_exit_code(rc);
 }
 
+enum { OPT_ALL = 256, OPT_OUT };
+
+/* What the command line sets besides --db. */
+struct args {
+	bool all;
+	const char *dir; /* --out DIR, borrowed from argv; NULL: stdout */
+};
+
+static int on_opt(int val, const char *arg, void *ctx) {
+	struct args *a = ctx;
+	if (val == OPT_ALL) {
+		a->all = true;
+	} else if (val == OPT_OUT) {
+		a->dir = arg;
+	}
+	return EX_OK;
+}
+
 int sv_cli_export(int argc, char **argv) {
-	static const struct option options[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "out", required_argument, NULL, 'o' },
+	static const struct option extra[] = {
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "out", required_argument, NULL, OPT_OUT },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = SV_CONFIG_DEFAULT_DB;
-	const char *dir = NULL;
-	bool all = false;
-	int c;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			all = true;
-			break;
-		case 'd':
-			db = optarg;
-			break;
-		case 'o':
-			dir = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return EX_OK;
-		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
-		}
+	struct args a = { 0 };
+	struct sv_cli_opts opts;
+	int first;
+	int status = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
+		&a, &opts, &first);
+	if (status >= 0) {
+		return status;
 	}
-	int names = argc - optind;
+	bool all = a.all;
+	const char *dir = a.dir;
+	int names = argc - first;
 	if (all ? names != 0 || dir == NULL : names == 0 ||
 			(names > 1 && dir == NULL)) {
 		sv_cli_error("export", "%s", all ? (names != 0 ?
@@ -244,19 +246,19 @@ int sv_cli_export(int argc, char **argv) {
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
-	struct sv_err err = { "" };
 	struct sv_store *st = NULL;
-	int rc = sv_store_open_rc(db, SV_STORE_READONLY, &st, &err);
-	struct loaded l = { 0 };
-	if (rc == SV_OK) {
-		rc = sv_store_load(st, &l.pvs, &l.n, &err);
-		sv_store_close(st);
+	status = sv_cli_open_store("export", opts.db, SV_STORE_READONLY, &st);
+	if (status != EX_OK) {
+		return status;
 	}
+	struct sv_err err = { "" };
+	struct loaded l = { 0 };
+	int rc = sv_store_load(st, &l.pvs, &l.n, &err);
+	sv_store_close(st);
 	if (rc != SV_OK) {
 		sv_cli_error("export", "%s", err.msg);
 		return sv_cli_exit_code(rc);
 	}
-	int status = EX_OK;
 	if (dir != NULL && (rc = make_dir(dir, &err)) != SV_OK) {
 		sv_cli_error("export", "%s", err.msg);
 		status = EX_CANTCREAT;
@@ -272,7 +274,7 @@ int sv_cli_export(int argc, char **argv) {
 			written += rc == SV_OK;
 		}
 	}
-	for (int i = optind; i < argc && status == EX_OK; i++) {
+	for (int i = first; i < argc && status == EX_OK; i++) {
 		struct sv_provider *pv = resolve(&l, argv[i]);
 		if (pv == NULL) {
 			sv_cli_error("export", "no provider or domain %s",

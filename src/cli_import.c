@@ -389,57 +389,61 @@ static void import_dir(struct run *r, const char *dir) {
 	free(names);
 }
 
+enum { OPT_DRY_RUN = 256, OPT_REPAIR };
+
+/* What the command line sets besides --db. */
+struct args {
+	bool dry_run;
+	bool repair;
+};
+
+static int on_opt(int val, const char *arg, void *ctx) {
+	struct args *a = ctx;
+	(void)arg;
+	if (val == OPT_DRY_RUN) {
+		a->dry_run = true;
+	} else if (val == OPT_REPAIR) {
+		a->repair = true;
+	}
+	return EX_OK;
+}
+
 int sv_cli_import(int argc, char **argv) {
-	static const struct option options[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "repair", no_argument, NULL, 'r' },
+	static const struct option extra[] = {
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "repair", no_argument, NULL, OPT_REPAIR },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = SV_CONFIG_DEFAULT_DB;
-	bool dry_run = false;
-	struct run r = { 0 };
-	int c;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'n':
-			dry_run = true;
-			break;
-		case 'r':
-			r.opt.repair = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return EX_OK;
-		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
-		}
+	struct args a = { 0 };
+	struct sv_cli_opts opts;
+	int first;
+	int status = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
+		&a, &opts, &first);
+	if (status >= 0) {
+		return status;
 	}
-	if (optind == argc) {
+	if (first == argc) {
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
+	bool dry_run = a.dry_run;
+	struct run r = { 0 };
+	r.opt.repair = a.repair;
 	r.opt.on_repair = on_repair;
 	r.opt.ctx = &r;
-	struct sv_err err = { "" };
-	int rc = sv_store_open_rc(db, SV_STORE_READWRITE, &r.store, &err);
-	if (rc != SV_OK) {
-		sv_cli_error("import", "%s", err.msg);
-		return rc == SV_ENOTFOUND ? EX_NOINPUT : sv_cli_exit_code(rc);
+	status = sv_cli_open_store("import", opts.db, SV_STORE_READWRITE,
+		&r.store);
+	if (status != EX_OK) {
+		return status;
 	}
-	rc = sv_store_begin(r.store, &err);
+	struct sv_err err = { "" };
+	int rc = sv_store_begin(r.store, &err);
 	if (rc != SV_OK) {
 		sv_cli_error("import", "%s", err.msg);
 		sv_store_close(r.store);
 		return sv_cli_exit_code(rc);
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		struct stat st;
 		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
 			import_dir(&r, argv[i]);
@@ -447,7 +451,7 @@ int sv_cli_import(int argc, char **argv) {
 			import_one(&r, argv[i]);
 		}
 	}
-	int status = r.failed > 0 ? EX_DATAERR : EX_OK;
+	status = r.failed > 0 ? EX_DATAERR : EX_OK;
 	bool stored = false;
 	if (r.failed > 0 || dry_run) {
 		sv_store_rollback(r.store);

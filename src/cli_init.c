@@ -21,35 +21,32 @@ static const char usage[] =
 	"  --empty     the schema only, no provider\n"
 	"  -h, --help  show this help\n";
 
+enum { OPT_EMPTY = 256 };
+
+static int on_opt(int val, const char *arg, void *ctx) {
+	(void)arg;
+	if (val == OPT_EMPTY) {
+		*(bool *)ctx = true;
+	}
+	return EX_OK;
+}
+
 int sv_cli_init(int argc, char **argv) {
-	static const struct option options[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "empty", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct option extra[] = {
+		{ "empty", no_argument, NULL, OPT_EMPTY },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = SV_CONFIG_DEFAULT_DB;
 	bool empty = false;
-	int c;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'e':
-			empty = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return EX_OK;
-		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
-		}
+	struct sv_cli_opts opts;
+	int first = 0;
+	int rc = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
+		&empty, &opts, &first);
+	if (rc != -1) {
+		return rc;
 	}
-	if (optind != argc) {
-		sv_cli_error("init", "unexpected argument '%s'", argv[optind]);
+	const char *db = opts.db;
+	if (first != argc) {
+		sv_cli_error("init", "unexpected argument '%s'", argv[first]);
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
@@ -61,7 +58,7 @@ int sv_cli_init(int argc, char **argv) {
 	}
 	struct sv_err err = { "" };
 	bool created = false;
-	int rc = sv_cli_create_db(db, !empty, &created, &err);
+	rc = sv_cli_create_db(db, !empty, &created, &err);
 	if (rc != SV_OK) {
 		sv_cli_error("init", "%s", err.msg);
 		return rc == SV_EIO || rc == SV_EDB ? EX_CANTCREAT :

@@ -47,45 +47,38 @@ static int parse_format(const char *s, enum sv_format *out) {
 
 #define LOOKUP_MAX_ANSWER (1024 * 1024)
 
+enum { OPT_FORMAT = 256 };
+
+static int on_opt(int val, const char *arg, void *ctx) {
+	if (val == OPT_FORMAT && parse_format(arg, ctx) != SV_OK) {
+		sv_cli_error("lookup", "--format: unknown format '%s' "
+			"(autoconfig, mobileconfig, autodiscover)", arg);
+		return EX_USAGE;
+	}
+	return EX_OK;
+}
+
 int sv_cli_lookup(int argc, char **argv) {
-	static const struct option options[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct option extra[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = SV_CONFIG_DEFAULT_DB;
 	enum sv_format format = SV_FORMAT_AUTOCONFIG;
-	int c;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'f':
-			if (parse_format(optarg, &format) != SV_OK) {
-				sv_cli_error("lookup", "--format: unknown format "
-					"'%s' (autoconfig, mobileconfig, "
-					"autodiscover)", optarg);
-				return EX_USAGE;
-			}
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return EX_OK;
-		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
-		}
+	struct sv_cli_opts opts;
+	int first;
+	int parsed = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
+		&format, &opts, &first);
+	if (parsed >= 0) {
+		return parsed;
 	}
-	if (argc - optind != 1) {
+	if (argc - first != 1) {
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
+	const char *db = opts.db;
 	struct sv_err err = { "" };
 	struct sv_address addr;
-	const char *email = argv[optind];
+	const char *email = argv[first];
 	if (sv_address_parse(email, strlen(email), &addr, &err) != SV_OK) {
 		sv_cli_error("lookup", "%s", err.msg);
 		return EX_DATAERR;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,19 +27,53 @@
 #include "sign_cms.h"
 #include "store.h"
 
+#define XSTR_(x) #x
+#define XSTR(x) XSTR_(x) /* XSTR(64) is "64" */
+
 static const char usage[] =
 	"usage: suivant serve [--db FILE] [--listen ADDR:PORT]... [options]\n"
 	"\n"
-	"Answers mail clients (Mozilla autoconfig) over HTTP from FILE\n"
-	"(default ./" SV_CONFIG_DEFAULT_DB "), created from the bundled data\n"
-	"when it does not exist. Edits committed to FILE by other processes\n"
-	"are served within a second, without a restart.\n"
+	"Answers mail clients over HTTP (and HTTPS) from FILE (default\n"
+	"./" SV_CONFIG_DEFAULT_DB "), created from the bundled data when it does\n"
+	"not exist. Edits committed to FILE by other processes are served\n"
+	"within a second, without a restart.\n"
+	"\n"
+	"Endpoints (GET and HEAD; paths in any letter case):\n"
+	"  /mail/config-v1.1.xml[?emailaddress=ADDR]   Mozilla autoconfig\n"
+	"  /.well-known/autoconfig/mail/config-v1.1.xml   the same\n"
+	"  /v1.1/DOMAIN                                 the same, ISPDB style\n"
+	"  /autodiscover/autodiscover.xml   Autodiscover v1 (POST; GET: error)\n"
+	"  /autodiscover/autodiscover.json?Email=ADDR&Protocol=AutodiscoverV1\n"
+	"  /autodiscover/autodiscover.json/v1.0/ADDR?Protocol=AutodiscoverV1\n"
+	"  /                                the Apple profile download page\n"
+	"  /email.mobileconfig?email=ADDR, /mobileconfig?emailaddress=ADDR\n"
+	"  /healthz, /metrics   health (JSON) and Prometheus metrics, for\n"
+	"                       --admin-allow clients only\n"
 	"\n"
 	"  --db FILE            database file\n"
 	"  --listen ADDR:PORT   address to listen on, repeatable (default\n"
 	"                       " SV_CONFIG_DEFAULT_LISTEN "; [::1]:PORT for IPv6, "
 	"port 0 = any free port)\n"
+	"  --listen-tls ADDR:PORT  address to serve HTTPS on (TLS 1.2 and 1.3),\n"
+	"                       repeatable, combinable with --listen\n"
+	"  --tls-cert FILE      certificate chain for --listen-tls (PEM, leaf\n"
+	"                       first); re-read with the key on SIGHUP\n"
+	"  --tls-key FILE       its private key (PEM, unencrypted)\n"
 	"  --threads N          worker threads per listener (default: cores)\n"
+	"  --max-connections N  connections per listener (default "
+	XSTR(SV_CONFIG_DEFAULT_CONN_LIMIT) ")\n"
+	"  --max-per-ip N       connections per client address (default "
+	XSTR(SV_CONFIG_DEFAULT_PER_IP_LIMIT) ")\n"
+	"  --timeout SECONDS    close a connection that sends nothing for this\n"
+	"                       long, mid-request too (default "
+	XSTR(SV_CONFIG_DEFAULT_TIMEOUT_S) " s)\n"
+	"  --max-header-bytes N memory per connection for the request line\n"
+	"                       and headers (default 32768; more gets 431)\n"
+	"  --admin-allow CIDR[,CIDR]  clients that may read /healthz and\n"
+	"                       /metrics (default " SV_CONFIG_DEFAULT_ADMIN_ALLOW ")\n"
+	"  --log-format F       text (default) or json (one object per line)\n"
+	"  --log-file FILE      append the log to FILE instead of stderr\n"
+	"                       (reopened on SIGHUP, for log rotation)\n"
 	"  --sign-cert FILE     sign Apple profiles with this certificate (PEM)\n"
 	"  --sign-key FILE      its private key (PEM, unencrypted; not a TLS key)\n"
 	"  --sign-chain FILE    intermediate certificates to include (PEM)\n"
@@ -46,7 +81,9 @@ static const char usage[] =
 	"  -v, --verbose        debug logging\n"
 	"  -h, --help           show this help\n"
 	"\n"
-	"Prints \"ready port=N\" on stdout for each listener once serving.\n";
+	"Prints \"ready port=N\" on stdout for each listener once serving\n"
+	"(\"ready port=N tls\" for TLS ones). SIGHUP re-reads the database\n"
+	"and the TLS certificate; SIGTERM stops.\n";
 
 #define WATCH_INTERVAL_NS (250 * 1000 * 1000L)
 
@@ -103,8 +140,8 @@ static bool watch_changed(struct watch *w, const char *db) {
 	return true;
 }
 
-static void reload(struct sv_snapshot_holder *h, const char *db,
-		uint64_t *generation) {
+static void reload(struct sv_snapshot_holder *h, struct sv_http *http,
+		const char *db, uint64_t *generation) {
 	struct sv_err err = { "" };
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -112,6 +149,7 @@ static void reload(struct sv_snapshot_holder *h, const char *db,
 	if (s == NULL) {
 		sv_log_warnx("reload failed, still serving generation %llu: %s",
 			(unsigned long long)*generation, err.msg);
+		sv_http_note_reload(http, false);
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -122,17 +160,67 @@ static void reload(struct sv_snapshot_holder *h, const char *db,
 		(t1.tv_sec - t0.tv_sec) * 1000 +
 		(t1.tv_nsec - t0.tv_nsec) / 1000000);
 	sv_snapshot_holder_publish(h, s);
+	sv_http_note_reload(http, true);
 }
 
-static int parse_threads(const char *s, unsigned *out) {
+/* A decimal count in 0..max (no sign, no spaces, no "0x"). */
+static int parse_count(const char *s, unsigned long max, unsigned long *out) {
 	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > 256) {
+	if (s[0] < '0' || s[0] > '9') {
 		return SV_EINVAL;
 	}
-	*out = (unsigned)v;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > max) {
+		return SV_EINVAL;
+	}
+	*out = v;
 	return SV_OK;
+}
+
+/* --threads and the limits: numbers, range-checked by sv_config_check. */
+static int parse_limit(int c, const char *arg, struct sv_config *cfg) {
+	static const struct {
+		int c;
+		const char *name;
+		unsigned long max;
+	} flags[] = {
+		{ 't', "--threads", SV_CONFIG_MAX_THREADS },
+		{ 'm', "--max-connections", SV_CONFIG_MAX_CONN_LIMIT },
+		{ 'p', "--max-per-ip", SV_CONFIG_MAX_CONN_LIMIT },
+		{ 'o', "--timeout", SV_CONFIG_MAX_TIMEOUT_S },
+		{ 'b', "--max-header-bytes", SV_CONFIG_MAX_CONN_MEMORY },
+	};
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		unsigned long v;
+		if (flags[i].c != c) {
+			continue;
+		}
+		if (parse_count(arg, flags[i].max, &v) != SV_OK) {
+			sv_cli_error("serve", "%s: '%s' is not a number in "
+				"0..%lu", flags[i].name, arg, flags[i].max);
+			return EX_USAGE;
+		}
+		switch (c) {
+		case 't':
+			cfg->threads = (unsigned)v;
+			break;
+		case 'm':
+			cfg->conn_limit = (unsigned)v;
+			break;
+		case 'p':
+			cfg->per_ip_limit = (unsigned)v;
+			break;
+		case 'o':
+			cfg->timeout_s = (unsigned)v;
+			break;
+		default:
+			cfg->conn_memory = (size_t)v;
+			break;
+		}
+		return EX_OK;
+	}
+	return EX_SOFTWARE;
 }
 
 /*
@@ -166,9 +254,25 @@ static int load_signer(struct sv_config *cfg) {
 	return EX_OK;
 }
 
+/* SIGHUP: a renewed certificate replaces the old one, a bad one does not. */
+static void reload_tls(struct sv_http *http, const struct sv_config *cfg) {
+	struct sv_err err = { "" };
+	if (cfg->n_listen_tls == 0) {
+		return;
+	}
+	if (sv_http_reload_tls(http, &err) != SV_OK) {
+		sv_log_warnx("tls reload failed, keeping the current "
+			"certificate: %s", err.msg);
+		return;
+	}
+	sv_log_info("tls: reloaded %s", cfg->tls_cert);
+}
+
 /* Serves until SIGINT or SIGTERM; SIGHUP forces a reload. */
-static int serve_loop(struct sv_snapshot_holder *h, const char *db,
-		const sigset_t *signals, uint64_t *generation) {
+static int serve_loop(struct sv_snapshot_holder *h, struct sv_http *http,
+		const struct sv_config *cfg, const sigset_t *signals,
+		uint64_t *generation) {
+	const char *db = cfg->db_path;
 	struct watch w = { 0 };
 	struct sv_err err = { "" };
 	if (watch_open(&w, db, &err) != SV_OK) {
@@ -179,11 +283,18 @@ static int serve_loop(struct sv_snapshot_holder *h, const char *db,
 		int sig = sigtimedwait(signals, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM) {
 			sv_log_info("signal %d: shutting down", sig);
+			sd_notify(0, "STOPPING=1");
 			break;
+		}
+		if (sig == SIGHUP) {
+			if (sv_log_reopen(&err) != SV_OK) {
+				sv_log_warnx("%s", err.msg);
+			}
+			reload_tls(http, cfg);
 		}
 		bool changed = watch_changed(&w, db);
 		if (changed || sig == SIGHUP) {
-			reload(h, db, generation);
+			reload(h, http, db, generation);
 		}
 	}
 	sv_store_close(w.store);
@@ -194,10 +305,20 @@ int sv_cli_serve(int argc, char **argv) {
 	static const struct option options[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "listen-tls", required_argument, NULL, 'L' },
+		{ "tls-cert", required_argument, NULL, 'T' },
+		{ "tls-key", required_argument, NULL, 'k' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "max-per-ip", required_argument, NULL, 'p' },
+		{ "timeout", required_argument, NULL, 'o' },
+		{ "max-header-bytes", required_argument, NULL, 'b' },
 		{ "sign-cert", required_argument, NULL, 'C' },
 		{ "sign-key", required_argument, NULL, 'K' },
 		{ "sign-chain", required_argument, NULL, 'H' },
+		{ "log-format", required_argument, NULL, 'F' },
+		{ "admin-allow", required_argument, NULL, 'A' },
+		{ "log-file", required_argument, NULL, 'f' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -205,6 +326,7 @@ int sv_cli_serve(int argc, char **argv) {
 	};
 	struct sv_config cfg;
 	bool check_only = false;
+	const char *log_file = NULL;
 	int c;
 	sv_config_init(&cfg);
 	optind = 0;
@@ -221,10 +343,26 @@ int sv_cli_serve(int argc, char **argv) {
 			}
 			cfg.listen[cfg.n_listen++] = optarg;
 			break;
+		case 'L':
+			if (cfg.n_listen_tls == SV_CONFIG_MAX_LISTEN) {
+				sv_cli_error("serve", "at most %d --listen-tls",
+					SV_CONFIG_MAX_LISTEN);
+				return EX_USAGE;
+			}
+			cfg.listen_tls[cfg.n_listen_tls++] = optarg;
+			break;
+		case 'T':
+			cfg.tls_cert = optarg;
+			break;
+		case 'k':
+			cfg.tls_key = optarg;
+			break;
 		case 't':
-			if (parse_threads(optarg, &cfg.threads) != SV_OK) {
-				sv_cli_error("serve", "--threads: '%s' is not "
-					"a number in 0..256", optarg);
+		case 'm':
+		case 'p':
+		case 'o':
+		case 'b':
+			if (parse_limit(c, optarg, &cfg) != EX_OK) {
 				return EX_USAGE;
 			}
 			break;
@@ -236,6 +374,22 @@ int sv_cli_serve(int argc, char **argv) {
 			break;
 		case 'H':
 			cfg.sign_chain = optarg;
+			break;
+		case 'F': {
+			enum sv_log_format fmt;
+			if (sv_log_parse_format(optarg, &fmt) != SV_OK) {
+				sv_cli_error("serve", "--log-format: '%s' is "
+					"not text or json", optarg);
+				return EX_USAGE;
+			}
+			sv_log_set_format(fmt);
+			break;
+		}
+		case 'A':
+			cfg.admin_allow = optarg;
+			break;
+		case 'f':
+			log_file = optarg;
 			break;
 		case 'n':
 			check_only = true;
@@ -259,6 +413,17 @@ int sv_cli_serve(int argc, char **argv) {
 	if (sv_config_check(&cfg, &err) != SV_OK) {
 		sv_cli_error("serve", "%s", err.msg);
 		return EX_USAGE;
+	}
+	if (log_file != NULL && sv_log_open_file(log_file, &err) != SV_OK) {
+		sv_cli_error("serve", "%s", err.msg);
+		return EX_CANTCREAT;
+	}
+	if (cfg.n_listen_tls != 0) { /* a bad pair stops us before binding */
+		int rc = sv_http_check_tls(cfg.tls_cert, cfg.tls_key, &err);
+		if (rc != SV_OK) {
+			sv_cli_error("serve", "%s", err.msg);
+			return rc == SV_EIO ? EX_NOINPUT : EX_DATAERR;
+		}
 	}
 	if (cfg.sign_cert != NULL) {
 		int st = load_signer(&cfg);
@@ -310,6 +475,7 @@ int sv_cli_serve(int argc, char **argv) {
 		sv_cli_error("serve", "cannot initialise the snapshot holder");
 		return EX_OSERR;
 	}
+	size_t n_domains = sv_snapshot_domain_count(snap);
 	sv_snapshot_holder_publish(&holder, snap);
 	struct sv_http *http = sv_http_start(&cfg, &holder, &err);
 	if (http == NULL) {
@@ -319,12 +485,17 @@ int sv_cli_serve(int argc, char **argv) {
 		return EX_UNAVAILABLE;
 	}
 	for (size_t i = 0; i < sv_http_listener_count(http); i++) {
-		printf("ready port=%u\n", (unsigned)sv_http_port(http, i));
+		printf("ready port=%u%s\n", (unsigned)sv_http_port(http, i),
+			sv_http_is_tls(http, i) ? " tls" : "");
 	}
 	fflush(stdout);
-	int status = serve_loop(&holder, cfg.db_path, &signals, &generation);
+	/* systemd Type=notify: the data is loaded and every socket bound
+	 * (no-op when NOTIFY_SOCKET is unset) */
+	sd_notifyf(0, "READY=1\nSTATUS=serving %zu domains", n_domains);
+	int status = serve_loop(&holder, http, &cfg, &signals, &generation);
 	sv_http_stop(http);
 	sv_snapshot_holder_finish(&holder);
 	sv_sign_cms_destroy(cfg.signer); /* no request can sign any more */
+	sv_log_open_file(NULL, NULL); /* back to stderr */
 	return status;
 }

@@ -32,6 +32,7 @@ void sv_config_init(struct sv_config *cfg) {
 	cfg->per_ip_limit = SV_CONFIG_DEFAULT_PER_IP_LIMIT;
 	cfg->timeout_s = SV_CONFIG_DEFAULT_TIMEOUT_S;
 	cfg->conn_memory = SV_CONFIG_DEFAULT_CONN_MEMORY;
+	cfg->admin_allow = SV_CONFIG_DEFAULT_ADMIN_ALLOW;
 }
 
 /* Problems found by sv_config_check, joined with "; " into one line. */
@@ -95,6 +96,29 @@ int sv_config_check(const struct sv_config *cfg, struct sv_err *err) {
 			problem(&p, "%s", e.msg);
 		}
 	}
+	if (cfg->n_listen_tls > SV_CONFIG_MAX_LISTEN) {
+		problem(&p, "listen-tls: %zu addresses, at most %d",
+			cfg->n_listen_tls, SV_CONFIG_MAX_LISTEN);
+	}
+	n = cfg->n_listen_tls < SV_CONFIG_MAX_LISTEN ?
+		cfg->n_listen_tls : SV_CONFIG_MAX_LISTEN;
+	for (size_t i = 0; i < n; i++) {
+		struct sockaddr_storage ss;
+		unsigned len;
+		struct sv_err e;
+		if (sv_config_parse_listen(cfg->listen_tls[i], &ss, &len,
+				&e) != SV_OK) {
+			problem(&p, "%s", e.msg);
+		}
+	}
+	if (cfg->n_listen_tls != 0 &&
+			(cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
+		problem(&p, "tls: --listen-tls needs --tls-cert and --tls-key");
+	}
+	if (cfg->n_listen_tls == 0 &&
+			(cfg->tls_cert != NULL || cfg->tls_key != NULL)) {
+		problem(&p, "tls: --tls-cert and --tls-key need --listen-tls");
+	}
 	if (cfg->threads > SV_CONFIG_MAX_THREADS) {
 		problem(&p, "threads: %u is not in 0..%d", cfg->threads,
 			SV_CONFIG_MAX_THREADS);
@@ -116,6 +140,13 @@ int sv_config_check(const struct sv_config *cfg, struct sv_err *err) {
 		problem(&p, "connection memory: %zu bytes is not in %d..%d",
 			cfg->conn_memory, SV_CONFIG_MIN_CONN_MEMORY,
 			SV_CONFIG_MAX_CONN_MEMORY);
+	}
+	struct sv_config_net nets[SV_CONFIG_MAX_ADMIN_NETS];
+	size_t n_nets;
+	struct sv_err e;
+	if (cfg->admin_allow != NULL && sv_config_parse_nets(cfg->admin_allow,
+			nets, &n_nets, &e) != SV_OK) {
+		problem(&p, "%s", e.msg);
 	}
 	if ((cfg->sign_cert == NULL) != (cfg->sign_key == NULL)) {
 		problem(&p, "signing: --sign-cert and --sign-key go together");
@@ -232,4 +263,125 @@ int sv_config_parse_listen(const char *s, struct sockaddr_storage *out,
 		*out_len = (unsigned)sizeof(sin);
 	}
 	return SV_OK;
+}
+
+/* One "ADDR[/PREFIX]" of n bytes (no NUL) into out. */
+static int parse_net(const char *s, size_t n, struct sv_config_net *out,
+		struct sv_err *err) {
+	char text[INET6_ADDRSTRLEN + 5];
+	if (n == 0 || n >= sizeof(text)) {
+		return sv_errf(err, SV_EINVAL, "admin-allow: '%.*s': not a "
+			"network", (int)(n < 60 ? n : 60), s);
+	}
+	memcpy(text, s, n);
+	text[n] = '\0';
+	char *slash = strchr(text, '/');
+	unsigned long prefix = 0;
+	if (slash != NULL) {
+		char *end;
+		*slash = '\0';
+		errno = 0;
+		prefix = strtoul(slash + 1, &end, 10);
+		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' ||
+				errno != 0) {
+			return sv_errf(err, SV_EINVAL, "admin-allow: '%.*s': "
+				"bad prefix length", (int)n, s);
+		}
+	}
+	memset(out, 0, sizeof(*out));
+	unsigned bits;
+	if (inet_pton(AF_INET, text, out->addr) == 1) {
+		out->family = AF_INET;
+		bits = 32;
+	} else if (inet_pton(AF_INET6, text, out->addr) == 1) {
+		out->family = AF_INET6;
+		bits = 128;
+	} else {
+		return sv_errf(err, SV_EINVAL, "admin-allow: '%.*s': not a "
+			"numeric address", (int)n, s);
+	}
+	if (slash == NULL) {
+		prefix = bits;
+	}
+	if (prefix > bits) {
+		return sv_errf(err, SV_EINVAL, "admin-allow: '%.*s': prefix "
+			"over %u", (int)n, s, bits);
+	}
+	out->prefix = (unsigned)prefix;
+	for (unsigned i = out->prefix; i < bits; i++) {
+		if (out->addr[i / 8] & (0x80 >> (i % 8))) {
+			return sv_errf(err, SV_EINVAL, "admin-allow: '%.*s': "
+				"host bits set below the prefix", (int)n, s);
+		}
+	}
+	return SV_OK;
+}
+
+int sv_config_parse_nets(const char *s, struct sv_config_net *out, size_t *n,
+		struct sv_err *err) {
+	size_t k = 0;
+	const char *p = s;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (k == SV_CONFIG_MAX_ADMIN_NETS) {
+			return sv_errf(err, SV_EINVAL, "admin-allow: at most "
+				"%d networks", SV_CONFIG_MAX_ADMIN_NETS);
+		}
+		int rc = parse_net(p, len, &out[k], err);
+		if (rc != SV_OK) {
+			return rc;
+		}
+		k++;
+		if (comma == NULL) {
+			break;
+		}
+		p = comma + 1;
+	}
+	*n = k;
+	return SV_OK;
+}
+
+static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits) {
+	for (unsigned i = 0; i < bits; i++) {
+		uint8_t m = (uint8_t)(0x80 >> (i % 8));
+		if ((a[i / 8] & m) != (b[i / 8] & m)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool sv_config_net_match(const struct sv_config_net *nets, size_t n,
+		const struct sockaddr *sa) {
+	uint8_t a[16];
+	int family;
+	if (sa == NULL) {
+		return false;
+	}
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+		memcpy(a, &in->sin_addr, 4);
+		family = AF_INET;
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+			0, 0xff, 0xff };
+		if (memcmp(&in6->sin6_addr, mapped, 12) == 0) {
+			memcpy(a, (const uint8_t *)&in6->sin6_addr + 12, 4);
+			family = AF_INET;
+		} else {
+			memcpy(a, &in6->sin6_addr, 16);
+			family = AF_INET6;
+		}
+	} else {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (nets[i].family == family &&
+				prefix_eq(nets[i].addr, a, nets[i].prefix)) {
+			return true;
+		}
+	}
+	return false;
 }

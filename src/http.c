@@ -25,10 +25,22 @@
  *
  * Fixed responses (errors) are built once in sv_http_start with
  * MHD_RESPMEM_PERSISTENT over string literals, shared by all threads and
- * destroyed after the daemons stop. struct sv_http owns the daemons and
- * the fixed responses; there is no other global state.
+ * destroyed after the daemons stop. struct sv_http owns the daemons, the
+ * fixed responses, the TLS credentials (src/http_tls.c, whose current pair
+ * is the front end's one file-scope variable: GnuTLS's callback takes no
+ * user pointer) and the metrics counters (relaxed atomics, bumped in
+ * on_completed, read by src/http_admin.c).
+ *
+ * Plain and TLS listeners are separate daemons with the same options; a
+ * TLS daemon asks sv_http_tls_retrieve for its certificate at each
+ * handshake, so SIGHUP swaps certificates without a restart.
+ * sv_http_stop is graceful: MHD_quiesce_daemon closes the listening
+ * sockets, requests in flight finish (bounded by the idle timeout), then
+ * the daemons stop.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +49,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "http_internal.h"
+#include "http_tls.h"
 #include "log.h"
 
 #define TEXT_PLAIN "text/plain; charset=utf-8"
@@ -47,9 +60,14 @@ struct sv_http {
 	struct sv_snapshot_holder *holder; /* borrowed; outlives the server */
 	struct sv_sign_cms *signer;        /* borrowed (cfg); may be NULL */
 	struct sv_http_fixed fixed[SV_HTTP_FIXED_COUNT]; /* owned responses */
-	struct MHD_Daemon *daemons[SV_CONFIG_MAX_LISTEN]; /* owned */
-	uint16_t ports[SV_CONFIG_MAX_LISTEN];
+	struct MHD_Daemon *daemons[2 * SV_CONFIG_MAX_LISTEN]; /* owned */
+	uint16_t ports[2 * SV_CONFIG_MAX_LISTEN];
+	bool tls[2 * SV_CONFIG_MAX_LISTEN];
 	size_t n_daemons;
+	struct sv_http_tls *creds;         /* owned; NULL without TLS */
+	struct sv_http_metrics metrics;
+	unsigned grace_s;                  /* sv_http_stop's wait for
+	                                    * in-flight requests */
 };
 
 /*
@@ -64,25 +82,84 @@ struct route {
 	enum match match;
 	sv_http_handler handler;
 	int variant;
+	const char *endpoint; /* metrics label */
 };
 
 static const struct route routes[] = {
 	{ "/mail/config-v1.1.xml", MATCH_EXACT, sv_http_autoconfig,
-		SV_HTTP_FROM_HOST },
+		SV_HTTP_FROM_HOST, "autoconfig" },
 	{ "/.well-known/autoconfig/mail/config-v1.1.xml", MATCH_EXACT,
-		sv_http_autoconfig, SV_HTTP_FROM_HOST_RETRY },
-	{ "/v1.1/", MATCH_PREFIX, sv_http_autoconfig, SV_HTTP_FROM_PATH },
+		sv_http_autoconfig, SV_HTTP_FROM_HOST_RETRY,
+		"autoconfig_well_known" },
+	{ "/v1.1/", MATCH_PREFIX, sv_http_autoconfig, SV_HTTP_FROM_PATH,
+		"ispdb" },
 	{ "/autodiscover/autodiscover.xml", MATCH_EXACT, sv_http_autodiscover,
-		0 },
+		0, "autodiscover_v1" },
 	{ "/autodiscover/autodiscover.json", MATCH_EXACT,
-		sv_http_autodiscover_json, SV_HTTP_AD_FROM_QUERY },
+		sv_http_autodiscover_json, SV_HTTP_AD_FROM_QUERY,
+		"autodiscover_v2" },
 	{ "/autodiscover/autodiscover.json/v1.0/", MATCH_PREFIX,
-		sv_http_autodiscover_json, SV_HTTP_AD_FROM_PATH },
-	{ "/", MATCH_EXACT, sv_http_mobileconfig_page, 0 },
-	{ "/email.mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0 },
-	{ "/mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0 },
-	{ "/mobileconfig/", MATCH_EXACT, sv_http_mobileconfig, 0 },
+		sv_http_autodiscover_json, SV_HTTP_AD_FROM_PATH,
+		"autodiscover_v2" },
+	{ "/", MATCH_EXACT, sv_http_mobileconfig_page, 0, "profile_page" },
+	{ "/email.mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
+		"mobileconfig" },
+	{ "/mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
+		"mobileconfig" },
+	{ "/mobileconfig/", MATCH_EXACT, sv_http_mobileconfig, 0,
+		"mobileconfig" },
+	{ "/healthz", MATCH_EXACT, sv_http_healthz, 0, "healthz" },
+	{ "/metrics", MATCH_EXACT, sv_http_metrics_page, 0, "metrics" },
 };
+
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+#define ENDPOINT_NONE N_ROUTES /* metrics row of unrouted requests */
+_Static_assert(N_ROUTES + 1 <= SV_HTTP_ENDPOINTS, "metrics rows");
+
+/*
+ * Metrics rows are route indexes; routes sharing a label (autodiscover
+ * v2, mobileconfig) are summed when scraped. "none": no route matched.
+ */
+const char *sv_http_endpoint_name(size_t i) {
+	return i < N_ROUTES ? routes[i].endpoint : i == ENDPOINT_NONE ?
+		"none" : NULL;
+}
+
+const unsigned sv_http_statuses[SV_HTTP_STATUSES - 2] = {
+	200, 400, 403, 404, 405, 413, 414, 415, 431, 500, 503,
+};
+
+const unsigned long sv_http_latency_us[SV_HTTP_LATENCY_BUCKETS] = {
+	250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000,
+	1000000,
+};
+
+static size_t status_slot(unsigned status) {
+	if (status == 0) {
+		return SV_HTTP_STATUSES - 1; /* none */
+	}
+	for (size_t i = 0; i < SV_HTTP_STATUSES - 2; i++) {
+		if (sv_http_statuses[i] == status) {
+			return i;
+		}
+	}
+	return SV_HTTP_STATUSES - 2; /* other */
+}
+
+static void count_request(struct sv_http_metrics *m,
+		const struct sv_http_req *r, unsigned long us) {
+	size_t e = r->endpoint < SV_HTTP_ENDPOINTS ? r->endpoint :
+		ENDPOINT_NONE;
+	atomic_fetch_add_explicit(&m->requests[e][status_slot(r->status)], 1,
+		memory_order_relaxed);
+	size_t b = 0;
+	while (b < SV_HTTP_LATENCY_BUCKETS && us > sv_http_latency_us[b]) {
+		b++;
+	}
+	atomic_fetch_add_explicit(&m->latency[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->latency_sum_us, us,
+		memory_order_relaxed);
+}
 
 /* Routes that take POST too (ALLOWED_METHODS_POST): Autodiscover v1. */
 static bool route_takes_post(const struct route *rt) {
@@ -123,6 +200,28 @@ int sv_http_common_headers(struct MHD_Response *resp) {
 		return SV_ENOMEM;
 	}
 	return SV_OK;
+}
+
+bool sv_http_query_param(struct MHD_Connection *c, const char *name,
+		const char **v, size_t *n) {
+	*v = NULL;
+	*n = 0;
+	if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, name,
+			strlen(name), v, n) != MHD_YES) {
+		return false;
+	}
+	if (*v == NULL) { /* "?name" without "=" */
+		*v = "";
+		*n = 0;
+	}
+	return true;
+}
+
+void sv_http_note_domain(const struct sv_http_call *call, const char *d) {
+	size_t n = strlen(d);
+	n = n < sizeof(call->r->domain) - 1 ? n : sizeof(call->r->domain) - 1;
+	memcpy(call->r->domain, d, n);
+	call->r->domain[n] = '\0';
 }
 
 /* Headers of every plain-text error: not worth caching, never sniffed. */
@@ -270,7 +369,7 @@ static bool ascii_caseeq(const char *a, const char *b, size_t n) {
 
 static const struct route *find_route(const char *path, size_t len,
 		const char **arg, size_t *arg_len) {
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+	for (size_t i = 0; i < N_ROUTES; i++) {
 		const struct route *rt = &routes[i];
 		size_t n = strlen(rt->path);
 		if (rt->match == MATCH_EXACT ? len != n : len < n) {
@@ -295,6 +394,7 @@ static enum MHD_Result route(struct sv_http_call *call, const char *method) {
 	if (rt == NULL) {
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_NOT_FOUND);
 	}
+	call->r->endpoint = (size_t)(rt - routes);
 	if (route_arg_is_private(rt)) { /* log the prefix and a '*' only */
 		size_t n = strlen(rt->path);
 		n = n < SV_HTTP_MAX_URL ? n : SV_HTTP_MAX_URL - 1;
@@ -349,7 +449,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		return MHD_NO;
 	}
 	struct sv_http_call call = { .c = c, .r = r, .fixed = srv->fixed,
-		.signer = srv->signer };
+		.signer = srv->signer, .metrics = &srv->metrics };
 	if (!r->started) { /* first call: headers only */
 		r->started = true;
 		size_t mlen = strlen(method);
@@ -389,6 +489,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	return route(&call, method);
 }
 
+/* The peer's numeric address, or "-". */
+static void client_address(struct MHD_Connection *c, char *out, size_t size) {
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	const void *bytes = NULL;
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		bytes = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		bytes = &((const struct sockaddr_in6 *)(const void *)sa)->
+			sin6_addr;
+	}
+	if (bytes == NULL ||
+			inet_ntop(sa->sa_family, bytes, out, (socklen_t)size) ==
+			NULL) {
+		snprintf(out, size, "-");
+	}
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	(void)cls;
 	(void)c;
@@ -396,6 +515,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	if (r == NULL) {
 		return NULL;
 	}
+	r->endpoint = ENDPOINT_NONE;
+	client_address(c, r->client, sizeof(r->client));
 	if (clock_gettime(CLOCK_MONOTONIC, &r->t0) != 0) {
 		r->t0.tv_sec = 0;
 		r->t0.tv_nsec = 0;
@@ -429,45 +550,48 @@ static const char *termination_name(enum MHD_RequestTerminationCode toe) {
 }
 
 /*
- * The access line: method, path without the query (which may carry an
- * address), status, body bytes, milliseconds, domain. Request text is
- * escaped; the domain is a normalised LDH name or empty.
+ * The access line: client address, method, path without the query (which
+ * may carry an address), status, body bytes, milliseconds, domain; never
+ * the query, the body or a header. Request text is escaped; the domain is
+ * a normalised LDH name or empty.
  */
-static void log_access(const struct sv_http_req *r,
+static unsigned long log_access(const struct sv_http_req *r,
 		enum MHD_RequestTerminationCode toe) {
 	char method[4 * sizeof(r->method)];
 	char path[256];
-	char status[16];
 	struct timespec t1;
-	long ms = 0;
+	long us = 0;
 	if (clock_gettime(CLOCK_MONOTONIC, &t1) == 0 && r->t0.tv_sec != 0) {
-		ms = (long)(t1.tv_sec - r->t0.tv_sec) * 1000 +
-			(t1.tv_nsec - r->t0.tv_nsec) / 1000000;
+		us = (long)(t1.tv_sec - r->t0.tv_sec) * 1000000 +
+			(t1.tv_nsec - r->t0.tv_nsec) / 1000;
 	}
-	if (r->status != 0) {
-		snprintf(status, sizeof(status), "%u", r->status);
-	} else {
-		snprintf(status, sizeof(status), "-");
-	}
-	const char *end = termination_name(toe);
-	sv_log_info("access: %s \"%s\" %s bytes=%zu ms=%ld domain=%s%s%s",
-		r->method[0] != '\0' ?
+	us = us > 0 ? us : 0;
+	long ms = us / 1000;
+	struct sv_log_access a = {
+		.client = r->client[0] != '\0' ? r->client : "-",
+		.method = r->method[0] != '\0' ?
 			sv_log_escape(r->method, method, sizeof(method)) : "-",
-		sv_log_escape(r->path, path, sizeof(path)), status, r->bytes,
-		ms, r->domain[0] != '\0' ? r->domain : "-",
-		end != NULL ? " end=" : "", end != NULL ? end : "");
+		.path = sv_log_escape(r->path, path, sizeof(path)),
+		.status = r->status,
+		.bytes = r->bytes,
+		.ms = ms,
+		.domain = r->domain[0] != '\0' ? r->domain : "-",
+		.end = termination_name(toe),
+	};
+	sv_log_access(&a);
+	return (unsigned long)us;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c,
 		void **req_cls, enum MHD_RequestTerminationCode toe) {
-	(void)cls;
+	struct sv_http *srv = cls;
 	(void)c;
 	struct sv_http_req *r = *req_cls;
 	if (r == NULL) {
 		return;
 	}
 	*req_cls = NULL;
-	log_access(r, toe);
+	count_request(&srv->metrics, r, log_access(r, toe));
 	sv_buf_finish(&r->body);
 	sv_snapshot_release(r->snap);
 	sv_free(r);
@@ -500,36 +624,55 @@ static unsigned online_cpus(void) {
 		(unsigned)n;
 }
 
+/* Options every daemon gets, plain or TLS (a macro: MHD takes varargs). */
+#define COMMON_OPTIONS(srv, cfg, ss, threads) \
+	/* first, or MHD logs the options' problems its own way */ \
+	MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)NULL, \
+	MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&(ss), \
+	MHD_OPTION_THREAD_POOL_SIZE, (threads), \
+	MHD_OPTION_CONNECTION_LIMIT, (cfg)->conn_limit, \
+	MHD_OPTION_PER_IP_CONNECTION_LIMIT, (cfg)->per_ip_limit, \
+	MHD_OPTION_CONNECTION_TIMEOUT, (cfg)->timeout_s, \
+	MHD_OPTION_CONNECTION_MEMORY_LIMIT, (cfg)->conn_memory, \
+	MHD_OPTION_STRICT_FOR_CLIENT, (int)1, \
+	MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)(srv), \
+	MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)(srv)
+
 static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
-		const char *addr, struct sv_err *err) {
+		const char *addr, bool tls, struct sv_err *err) {
 	struct sockaddr_storage ss;
 	unsigned ss_len;
 	int rc = sv_config_parse_listen(addr, &ss, &ss_len, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	/* ITC: MHD_quiesce_daemon needs it, for a graceful stop */
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+		MHD_USE_ITC;
 	if (ss.ss_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
 	}
 	unsigned threads = cfg->threads != 0 ? cfg->threads : online_cpus();
-	struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL,
-		on_request, srv,
-		/* first, or MHD logs the options' problems its own way */
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
-		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory,
-		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)srv,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)srv,
-		MHD_OPTION_END);
+	/* MHD splits the connection limit among the pool's threads and
+	 * refuses to start when one would get none */
+	threads = threads < cfg->conn_limit ? threads : cfg->conn_limit;
+	struct MHD_Daemon *d;
+	if (tls) {
+		d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL,
+			on_request, srv,
+			COMMON_OPTIONS(srv, cfg, ss, threads),
+			MHD_OPTION_HTTPS_CERT_CALLBACK, sv_http_tls_retrieve,
+			MHD_OPTION_HTTPS_PRIORITIES, SV_HTTP_TLS_PRIORITIES,
+			MHD_OPTION_END);
+	} else {
+		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+			COMMON_OPTIONS(srv, cfg, ss, threads),
+			MHD_OPTION_END);
+	}
 	if (d == NULL) {
-		return sv_errf(err, SV_EIO, "listen: %.80s: cannot start the "
-			"server (address in use or not available?)", addr);
+		return sv_errf(err, SV_EIO, "%s: %.80s: cannot start the "
+			"server (address in use or not available?)",
+			tls ? "listen-tls" : "listen", addr);
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d,
 		MHD_DAEMON_INFO_BIND_PORT);
@@ -540,6 +683,7 @@ static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
 	}
 	srv->daemons[srv->n_daemons] = d;
 	srv->ports[srv->n_daemons] = info->port;
+	srv->tls[srv->n_daemons] = tls;
 	srv->n_daemons++;
 	return SV_OK;
 }
@@ -556,14 +700,36 @@ struct sv_http *sv_http_start(const struct sv_config *cfg,
 	}
 	srv->holder = h;
 	srv->signer = cfg->signer;
+	srv->grace_s = cfg->timeout_s;
+	atomic_store(&srv->metrics.loaded_at, (long long)time(NULL));
+	if (sv_config_parse_nets(cfg->admin_allow != NULL ? cfg->admin_allow :
+			SV_CONFIG_DEFAULT_ADMIN_ALLOW, srv->metrics.admin,
+			&srv->metrics.n_admin, err) != SV_OK) {
+		goto fail;
+	}
 	if (fixed_create(srv->fixed, err) != SV_OK) {
 		goto fail;
 	}
-	size_t n = cfg->n_listen != 0 ? cfg->n_listen : 1;
+	size_t n = cfg->n_listen != 0 || cfg->n_listen_tls != 0 ?
+		cfg->n_listen : 1;
 	for (size_t i = 0; i < n; i++) {
 		const char *addr = cfg->n_listen != 0 ? cfg->listen[i] :
 			SV_CONFIG_DEFAULT_LISTEN;
-		if (listen_one(srv, cfg, addr, err) != SV_OK) {
+		if (listen_one(srv, cfg, addr, false, err) != SV_OK) {
+			goto fail;
+		}
+	}
+	if (cfg->n_listen_tls != 0) {
+		int rc;
+		srv->creds = sv_http_tls_create(cfg->tls_cert, cfg->tls_key,
+			&rc, err);
+		if (srv->creds == NULL) {
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_listen_tls; i++) {
+		if (listen_one(srv, cfg, cfg->listen_tls[i], true, err) !=
+				SV_OK) {
 			goto fail;
 		}
 	}
@@ -581,9 +747,73 @@ uint16_t sv_http_port(const struct sv_http *srv, size_t i) {
 	return srv != NULL && i < srv->n_daemons ? srv->ports[i] : 0;
 }
 
+bool sv_http_is_tls(const struct sv_http *srv, size_t i) {
+	return srv != NULL && i < srv->n_daemons && srv->tls[i];
+}
+
+int sv_http_reload_tls(struct sv_http *srv, struct sv_err *err) {
+	if (srv == NULL || srv->creds == NULL) {
+		return SV_OK;
+	}
+	int rc = sv_http_tls_reload(srv->creds, err);
+	atomic_fetch_add(&srv->metrics.tls_reloads[rc == SV_OK], 1);
+	return rc;
+}
+
+int sv_http_check_tls(const char *cert, const char *key, struct sv_err *err) {
+	int rc = SV_OK;
+	struct sv_http_tls *t = sv_http_tls_create(cert, key, &rc, err);
+	sv_http_tls_destroy(t);
+	return rc;
+}
+
+void sv_http_note_reload(struct sv_http *srv, bool ok) {
+	if (srv == NULL) {
+		return;
+	}
+	atomic_fetch_add(&srv->metrics.reloads[ok], 1);
+	if (ok) {
+		atomic_store(&srv->metrics.loaded_at, (long long)time(NULL));
+	}
+}
+
+/* Connections still open on every daemon. */
+static unsigned open_connections(const struct sv_http *srv) {
+	unsigned n = 0;
+	for (size_t i = 0; i < srv->n_daemons; i++) {
+		const union MHD_DaemonInfo *info = MHD_get_daemon_info(
+			srv->daemons[i], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		n += info != NULL ? info->num_connections : 0;
+	}
+	return n;
+}
+
 void sv_http_stop(struct sv_http *srv) {
 	if (srv == NULL) {
 		return;
+	}
+	/* Stop accepting first (the listening sockets close now, so a
+	 * restarted instance can bind), then let in-flight requests finish:
+	 * idle keep-alive connections end by the idle timeout, which bounds
+	 * the wait. */
+	for (size_t i = 0; i < srv->n_daemons; i++) {
+		MHD_socket fd = MHD_quiesce_daemon(srv->daemons[i]);
+		if (fd != MHD_INVALID_SOCKET) {
+			close(fd);
+		}
+	}
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	unsigned left;
+	while (srv->n_daemons > 0 && (left = open_connections(srv)) > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= (time_t)srv->grace_s) {
+			sv_log_warnx("stop: %u connections still open after "
+				"%u s, closing them", left, srv->grace_s);
+			break;
+		}
+		const struct timespec tick = { 0, 20 * 1000 * 1000L };
+		nanosleep(&tick, NULL);
 	}
 	/* completion callbacks run here and release snapshot references */
 	for (size_t i = 0; i < srv->n_daemons; i++) {
@@ -592,5 +822,6 @@ void sv_http_stop(struct sv_http *srv) {
 	}
 	srv->n_daemons = 0;
 	fixed_destroy(srv->fixed); /* only once no daemon can queue them */
+	sv_http_tls_destroy(srv->creds); /* no handshake can use them now */
 	sv_free(srv);
 }

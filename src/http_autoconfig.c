@@ -71,14 +71,6 @@ static bool strip_prefix(char *domain) {
 	return true;
 }
 
-/* Records the domain for the access log (normalised: safe to log). */
-static void note_domain(const struct sv_http_call *call, const char *d) {
-	size_t n = strlen(d);
-	n = n < sizeof(call->r->domain) - 1 ? n : sizeof(call->r->domain) - 1;
-	memcpy(call->r->domain, d, n);
-	call->r->domain[n] = '\0';
-}
-
 /* Queues the filled answer in out (taken over) as a 200. */
 static enum MHD_Result queue_answer(const struct sv_http_call *call,
 		struct sv_buf *out, const char *content_type, bool personal) {
@@ -120,7 +112,7 @@ static enum MHD_Result queue_answer(const struct sv_http_call *call,
 static int fill(const struct sv_http_call *call,
 		const struct sv_answer_facts *facts, struct sv_buf *out,
 		const char **content_type) {
-	note_domain(call, facts->domain);
+	sv_http_note_domain(call, facts->domain);
 	int rc = sv_snapshot_answer(call->r->snap, SV_FORMAT_AUTOCONFIG,
 		facts, out, content_type);
 	if (rc != SV_OK && rc != SV_ENOTFOUND) {
@@ -152,14 +144,8 @@ enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call) {
 
 	const char *ea = NULL;
 	size_t ea_len = 0;
-	if (MHD_lookup_connection_value_n(call->c, MHD_GET_ARGUMENT_KIND,
-			EMAILADDRESS, sizeof(EMAILADDRESS) - 1, &ea, &ea_len) ==
-			MHD_YES) {
+	if (sv_http_query_param(call->c, EMAILADDRESS, &ea, &ea_len)) {
 		struct sv_address addr;
-		if (ea == NULL) { /* "?emailaddress" without "=" */
-			ea = "";
-			ea_len = 0;
-		}
 		if (sv_address_parse(ea, ea_len, &addr, &err) != SV_OK) {
 			return sv_http_queue_reason(call, MHD_HTTP_BAD_REQUEST,
 				EMAILADDRESS, err.msg);

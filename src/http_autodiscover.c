@@ -50,14 +50,6 @@
 #define PROTOCOL_ECHO_MAX 64
 #define V2_PROTOCOL "AutodiscoverV1"
 
-/* Records the domain for the access log (normalised: safe to log). */
-static void note_domain(const struct sv_http_call *call, const char *d) {
-	size_t n = strlen(d);
-	n = n < sizeof(call->r->domain) - 1 ? n : sizeof(call->r->domain) - 1;
-	memcpy(call->r->domain, d, n);
-	call->r->domain[n] = '\0';
-}
-
 /* Queues out's bytes (taken over, out emptied) with status and headers. */
 static enum MHD_Result queue_body(const struct sv_http_call *call,
 		unsigned status, struct sv_buf *out, const char *content_type,
@@ -241,7 +233,7 @@ enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call) {
 		return queue_error(call, SV_AUTODISCOVER_ERROR_INTERNAL,
 			MHD_HTTP_INTERNAL_SERVER_ERROR);
 	}
-	note_domain(call, req.address.domain);
+	sv_http_note_domain(call, req.address.domain);
 	if (req.schema != SV_AUTODISCOVER_SCHEMA_OUTLOOK) {
 		return queue_error(call, SV_AUTODISCOVER_ERROR_SCHEMA,
 			MHD_HTTP_OK);
@@ -379,7 +371,7 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 		return queue_v2_error(call, MHD_HTTP_BAD_REQUEST,
 			"InvalidEmail", err.msg);
 	}
-	note_domain(call, addr.domain);
+	sv_http_note_domain(call, addr.domain);
 	struct sv_snapshot_match m;
 	if (sv_snapshot_lookup(call->r->snap, addr.domain, &m) != SV_OK) {
 		return queue_v2_error(call, MHD_HTTP_NOT_FOUND, "NotFound",

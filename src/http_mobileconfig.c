@@ -108,30 +108,6 @@ enum MHD_Result sv_http_mobileconfig_page(const struct sv_http_call *call) {
 	return ret;
 }
 
-/* A query parameter with its decoded length; false when absent. */
-static bool param(struct MHD_Connection *c, const char *name,
-		const char **v, size_t *n) {
-	*v = NULL;
-	*n = 0;
-	if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, name,
-			strlen(name), v, n) != MHD_YES) {
-		return false;
-	}
-	if (*v == NULL) { /* "?email" without "=" */
-		*v = "";
-		*n = 0;
-	}
-	return true;
-}
-
-/* Records the domain for the access log (normalised: safe to log). */
-static void note_domain(const struct sv_http_call *call, const char *d) {
-	size_t n = strlen(d);
-	n = n < sizeof(call->r->domain) - 1 ? n : sizeof(call->r->domain) - 1;
-	memcpy(call->r->domain, d, n);
-	call->r->domain[n] = '\0';
-}
-
 /* Queues body (taken over, sv_free'd by MHD) as the 200 profile. */
 static enum MHD_Result queue_profile(const struct sv_http_call *call,
 		struct sv_buf *body, const char *content_type,
@@ -180,8 +156,8 @@ static int request_address(struct MHD_Connection *c,
 		struct sv_address *addr, struct sv_err *err) {
 	const char *a, *b;
 	size_t an, bn;
-	bool has_a = param(c, PARAM_EMAIL, &a, &an);
-	bool has_b = param(c, PARAM_EMAILADDRESS, &b, &bn);
+	bool has_a = sv_http_query_param(c, PARAM_EMAIL, &a, &an);
+	bool has_b = sv_http_query_param(c, PARAM_EMAILADDRESS, &b, &bn);
 	if (!has_a && !has_b) {
 		return sv_errf(err, SV_EINVAL, "missing (?" PARAM_EMAIL
 			"=ADDRESS)");
@@ -201,7 +177,7 @@ enum MHD_Result sv_http_mobileconfig(const struct sv_http_call *call) {
 		return sv_http_queue_reason(call, MHD_HTTP_BAD_REQUEST,
 			PARAM_EMAIL, err.msg);
 	}
-	note_domain(call, addr.domain);
+	sv_http_note_domain(call, addr.domain);
 	struct sv_answer_facts facts = {
 		.domain = addr.domain,
 		.address = addr.address,

@@ -23,7 +23,9 @@
  * With the repair option (import_mozilla.h lists the cases) a few typos
  * whose fix is unambiguous are fixed where they are read, each reported
  * through the caller's callback with the element's line; everything else
- * stays as strict as without it.
+ * stays as strict as without it. The fixes live in import_repair.c,
+ * and import_line.c finds the line a model validator message is about;
+ * import_internal.h is what the three files share.
  *
  * Ownership: the provider under construction is owned by struct imp until
  * it is handed to the caller; strings are copied out of the libxml2 tree
@@ -46,34 +48,23 @@
 #include <libxml/tree.h>
 
 #include "alloc.h"
+#include "import_internal.h"
 #include "import_mozilla.h"
 #include "placeholder.h"
 #include "xml_safe.h"
-
-/* Room for a quoted excerpt of a bad value in a message. */
-#define QUOTE_MAX 40
-
-/* One import in progress. */
-struct imp {
-	const char *name;        /* borrowed: the file name for messages */
-	struct sv_err *err;      /* borrowed; may be NULL */
-	struct sv_provider *pv;  /* owned until handed to the caller */
-	const struct sv_import_options *opt; /* borrowed; never NULL */
-};
 
 static const struct sv_import_options no_options = { .repair = false };
 
 /* ------------------------------------------------------------------ */
 /* Messages */
 
-static long line_of(const xmlNode *n) {
+long imp_line_of(const xmlNode *n) {
 	long line = xmlGetLineNo(n);
 	return line > 0 ? line : 0;
 }
 
 /* Formats "name:line: message" into im->err and returns rc. */
-__attribute__((format(printf, 4, 5)))
-static int fail(const struct imp *im, long line, int rc, const char *fmt,
+int imp_fail(const struct imp *im, long line, int rc, const char *fmt,
 		...) {
 	char msg[SV_ERR_MSG_MAX];
 	va_list ap;
@@ -83,34 +74,18 @@ static int fail(const struct imp *im, long line, int rc, const char *fmt,
 	return sv_errf(im->err, rc, "%s:%ld: %s", im->name, line, msg);
 }
 
-static int oom(const struct imp *im) {
+int imp_oom(const struct imp *im) {
 	return sv_errf(im->err, SV_ENOMEM, "%s: out of memory", im->name);
 }
 
-/* Reports one repair as "name:line: repaired <message>". */
-__attribute__((format(printf, 3, 4)))
-static void repaired(const struct imp *im, long line, const char *fmt, ...) {
-	if (im->opt->on_repair == NULL) {
-		return;
-	}
-	char what[SV_ERR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	char msg[SV_ERR_MSG_MAX + 64];
-	snprintf(msg, sizeof(msg), "%s:%ld: repaired %s", im->name, line,
-		what);
-	im->opt->on_repair(im->opt->ctx, msg);
-}
-
 /*
- * Copies at most QUOTE_MAX bytes of s into out (QUOTE_MAX + 4 bytes) for a
- * message: control characters become '?', a longer value ends in "...".
+ * Copies at most IMP_QUOTE_MAX bytes of s into out (IMP_QUOTE_MAX + 4
+ * bytes) for a message: control characters become '?', a longer value
+ * ends in "...".
  */
-static const char *quote(const char *s, char *out) {
+const char *imp_quote(const char *s, char *out) {
 	size_t i = 0;
-	for (; s[i] != '\0' && i < QUOTE_MAX; i++) {
+	for (; s[i] != '\0' && i < IMP_QUOTE_MAX; i++) {
 		unsigned char c = (unsigned char)s[i];
 		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
 	}
@@ -126,12 +101,12 @@ static const char *quote(const char *s, char *out) {
 /* Tree access */
 
 /* An element without a namespace called name. */
-static bool is_elem(const xmlNode *n, const char *name) {
+bool imp_is_elem(const xmlNode *n, const char *name) {
 	return n->type == XML_ELEMENT_NODE && n->ns == NULL &&
 		strcmp((const char *)n->name, name) == 0;
 }
 
-static const char *elem_name(const xmlNode *n) {
+const char *imp_elem_name(const xmlNode *n) {
 	return (const char *)n->name;
 }
 
@@ -190,12 +165,12 @@ static char *list_text(const xmlNode *first, bool trim) {
 static int text_of(const struct imp *im, const xmlNode *n, char **out) {
 	char *s = list_text(n->children, true);
 	if (s == NULL) {
-		return oom(im);
+		return imp_oom(im);
 	}
 	if (s[0] == '\0') {
 		sv_free(s);
-		return fail(im, line_of(n), SV_EINVAL, "<%s> is empty",
-			elem_name(n));
+		return imp_fail(im, imp_line_of(n), SV_EINVAL, "<%s> is empty",
+			imp_elem_name(n));
 	}
 	*out = s;
 	return SV_OK;
@@ -204,8 +179,8 @@ static int text_of(const struct imp *im, const xmlNode *n, char **out) {
 /* Like text_of, for a single-valued field: a second one is an error. */
 static int scalar(const struct imp *im, const xmlNode *n, char **field) {
 	if (*field != NULL) {
-		return fail(im, line_of(n), SV_EINVAL, "duplicate <%s>",
-			elem_name(n));
+		return imp_fail(im, imp_line_of(n), SV_EINVAL, "duplicate <%s>",
+			imp_elem_name(n));
 	}
 	return text_of(im, n, field);
 }
@@ -224,19 +199,19 @@ static int attr_of(const struct imp *im, const xmlNode *n, const char *name,
 		}
 		char *s = list_text(a->children, false);
 		if (s == NULL) {
-			return oom(im);
+			return imp_oom(im);
 		}
 		if (required && s[0] == '\0') {
 			sv_free(s);
-			return fail(im, line_of(n), SV_EINVAL,
-				"<%s %s> is empty", elem_name(n), name);
+			return imp_fail(im, imp_line_of(n), SV_EINVAL,
+				"<%s %s> is empty", imp_elem_name(n), name);
 		}
 		*out = s;
 		return SV_OK;
 	}
 	if (required) {
-		return fail(im, line_of(n), SV_EINVAL,
-			"<%s> has no %s attribute", elem_name(n), name);
+		return imp_fail(im, imp_line_of(n), SV_EINVAL,
+			"<%s> has no %s attribute", imp_elem_name(n), name);
 	}
 	return SV_OK;
 }
@@ -248,8 +223,8 @@ static int attr_of(const struct imp *im, const xmlNode *n, const char *name,
 static int parse_bool(const struct imp *im, const xmlNode *n,
 		enum sv_tristate *field) {
 	if (*field != SV_UNSET) {
-		return fail(im, line_of(n), SV_EINVAL, "duplicate <%s>",
-			elem_name(n));
+		return imp_fail(im, imp_line_of(n), SV_EINVAL, "duplicate <%s>",
+			imp_elem_name(n));
 	}
 	char *s = NULL;
 	int rc = text_of(im, n, &s);
@@ -274,9 +249,10 @@ static int parse_bool(const struct imp *im, const xmlNode *n,
 			return SV_OK;
 		}
 	}
-	char q[QUOTE_MAX + 4];
-	rc = fail(im, line_of(n), SV_EINVAL, "%s: '%s' is not true or false",
-		elem_name(n), quote(s, q));
+	char q[IMP_QUOTE_MAX + 4];
+	rc = imp_fail(im, imp_line_of(n), SV_EINVAL,
+		"%s: '%s' is not true or false", imp_elem_name(n),
+		imp_quote(s, q));
 	sv_free(s);
 	return rc;
 }
@@ -313,8 +289,8 @@ static bool parse_decimal(const char *s, long min, long max, long *out) {
 static int parse_number(const struct imp *im, const xmlNode *n,
 		const char *attr, long min, long max, int unset, int *field) {
 	if (*field != unset) {
-		return fail(im, line_of(n), SV_EINVAL, "duplicate <%s>",
-			elem_name(n));
+		return imp_fail(im, imp_line_of(n), SV_EINVAL, "duplicate <%s>",
+			imp_elem_name(n));
 	}
 	char *s = NULL;
 	int rc = attr != NULL ? attr_of(im, n, attr, true, &s) :
@@ -328,9 +304,11 @@ static int parse_number(const struct imp *im, const xmlNode *n,
 		sv_free(s);
 		return SV_OK;
 	}
-	char q[QUOTE_MAX + 4];
-	rc = fail(im, line_of(n), SV_EINVAL, "%s: '%s' is not in %ld..%ld",
-		attr != NULL ? attr : elem_name(n), quote(s, q), min, max);
+	char q[IMP_QUOTE_MAX + 4];
+	rc = imp_fail(im, imp_line_of(n), SV_EINVAL,
+		"%s: '%s' is not in %ld..%ld",
+		attr != NULL ? attr : imp_elem_name(n), imp_quote(s, q), min,
+		max);
 	sv_free(s);
 	return rc;
 }
@@ -341,111 +319,26 @@ static int parse_number(const struct imp *im, const xmlNode *n,
 static int map_pop3(const struct imp *im, const xmlNode *pop3,
 		struct sv_server *s) {
 	if (s->has_pop3) {
-		return fail(im, line_of(pop3), SV_EINVAL, "duplicate <pop3>");
+		return imp_fail(im, imp_line_of(pop3), SV_EINVAL,
+			"duplicate <pop3>");
 	}
 	s->has_pop3 = true;
 	int rc = SV_OK;
 	for (const xmlNode *c = pop3->children; c != NULL && rc == SV_OK;
 			c = c->next) {
-		if (is_elem(c, "leaveMessagesOnServer")) {
+		if (imp_is_elem(c, "leaveMessagesOnServer")) {
 			rc = parse_bool(im, c, &s->pop3.leave_on_server);
-		} else if (is_elem(c, "daysToLeaveMessagesOnServer")) {
+		} else if (imp_is_elem(c, "daysToLeaveMessagesOnServer")) {
 			rc = parse_number(im, c, NULL, 0, INT_MAX, -1,
 				&s->pop3.days_to_leave);
-		} else if (is_elem(c, "downloadOnBiff")) {
+		} else if (imp_is_elem(c, "downloadOnBiff")) {
 			rc = parse_bool(im, c, &s->pop3.download_on_biff);
-		} else if (is_elem(c, "checkInterval")) {
+		} else if (imp_is_elem(c, "checkInterval")) {
 			rc = parse_number(im, c, "minutes", 1, INT_MAX, -1,
 				&s->pop3.check_interval_min);
 		}
 	}
 	return rc;
-}
-
-/*
- * The length of the known token name (without its '%' signs) that starts
- * at p and is not followed by its closing '%' nor by more of a token
- * name, or 0. Such a run, after a '%', is a placeholder missing its end.
- */
-static size_t unterminated_token(const char *p) {
-	for (int t = 0; t < SV_TOKEN_COUNT; t++) {
-		const char *name = sv_token_text((enum sv_token)t) + 1;
-		size_t len = strlen(name) - 1; /* without the closing '%' */
-		if (strncmp(p, name, len) != 0) {
-			continue;
-		}
-		char next = p[len]; /* p holds at least len bytes + NUL */
-		if (next != '%' && !(next >= 'A' && next <= 'Z') &&
-				!(next >= '0' && next <= '9') && next != '_') {
-			return len;
-		}
-	}
-	return 0;
-}
-
-/* The length of the complete token ("%EMAILDOMAIN%") at p, or 0. */
-static size_t token_len(const char *p) {
-	for (int t = 0; t < SV_TOKEN_COUNT; t++) {
-		const char *tok = sv_token_text((enum sv_token)t);
-		size_t len = strlen(tok);
-		if (strncmp(p, tok, len) == 0) {
-			return len;
-		}
-	}
-	return 0;
-}
-
-/*
- * With the repair option: closes every known placeholder that misses its
- * closing '%' in the template *tpl of element n ("%EMAILADDRESS" ->
- * "%EMAILADDRESS%"), replacing *tpl and reporting the repair. Complete
- * tokens are copied whole, so "%EMAILLOCALPART%%%EMAILDOMAIN%" is left
- * alone. Returns SV_OK or SV_ENOMEM.
- */
-static int repair_template(const struct imp *im, const xmlNode *n,
-		char **tpl) {
-	const char *s = *tpl;
-	size_t pct = 0; /* each '%' adds at most one byte */
-	for (const char *p = strchr(s, '%'); p != NULL; p = strchr(p + 1, '%')) {
-		pct++;
-	}
-	if (pct == 0) {
-		return SV_OK;
-	}
-	char *fixed = sv_malloc(strlen(s) + pct + 1);
-	if (fixed == NULL) {
-		return oom(im);
-	}
-	size_t at = 0;
-	bool changed = false;
-	for (const char *p = s; *p != '\0';) {
-		size_t k = *p == '%' ? token_len(p) : 0;
-		size_t len = *p == '%' && k == 0 ? unterminated_token(p + 1) : 0;
-		if (k > 0) {
-			memcpy(fixed + at, p, k);
-			at += k;
-			p += k;
-		} else if (len > 0) {
-			memcpy(fixed + at, p, len + 1);
-			at += len + 1;
-			p += len + 1;
-			fixed[at++] = '%';
-			changed = true;
-		} else {
-			fixed[at++] = *p++;
-		}
-	}
-	fixed[at] = '\0';
-	if (!changed) {
-		sv_free(fixed);
-		return SV_OK;
-	}
-	char q1[QUOTE_MAX + 4], q2[QUOTE_MAX + 4];
-	repaired(im, line_of(n), "%s: placeholder without its closing '%%': "
-		"'%s' -> '%s'", elem_name(n), quote(s, q1), quote(fixed, q2));
-	sv_free(*tpl);
-	*tpl = fixed;
-	return SV_OK;
 }
 
 /*
@@ -455,7 +348,7 @@ static int repair_template(const struct imp *im, const xmlNode *n,
 static int check_template(const struct imp *im, const xmlNode *n,
 		char **tpl_io, bool hostname) {
 	if (im->opt->repair) {
-		int rc = repair_template(im, n, tpl_io);
+		int rc = imp_repair_template(im, n, tpl_io);
 		if (rc != SV_OK) {
 			return rc;
 		}
@@ -465,7 +358,8 @@ static int check_template(const struct imp *im, const xmlNode *n,
 	int rc = hostname ? sv_placeholder_validate_hostname(tpl, &e) :
 		sv_placeholder_validate(tpl, &e);
 	if (rc != SV_OK) {
-		return fail(im, line_of(n), rc, "%s: %s", elem_name(n), e.msg);
+		return imp_fail(im, imp_line_of(n), rc, "%s: %s",
+			imp_elem_name(n), e.msg);
 	}
 	return SV_OK;
 }
@@ -477,13 +371,13 @@ static int add_auth(const struct imp *im, const xmlNode *n,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	char q[QUOTE_MAX + 4];
+	char q[IMP_QUOTE_MAX + 4];
 	enum sv_auth a;
 	if (sv_auth_parse(v, &a) != SV_OK) {
-		rc = fail(im, line_of(n), SV_EINVAL,
-			"authentication: unknown method '%s'", quote(v, q));
+		rc = imp_fail(im, imp_line_of(n), SV_EINVAL,
+			"authentication: unknown method '%s'", imp_quote(v, q));
 	} else if (s->n_auth == SV_MODEL_MAX_AUTH) {
-		rc = fail(im, line_of(n), SV_EINVAL,
+		rc = imp_fail(im, imp_line_of(n), SV_EINVAL,
 			"authentication: more than %d methods",
 			SV_MODEL_MAX_AUTH);
 	} else {
@@ -496,20 +390,20 @@ static int add_auth(const struct imp *im, const xmlNode *n,
 /* One child of incomingServer/outgoingServer. */
 static int map_server_child(const struct imp *im, const xmlNode *c,
 		struct sv_server *s) {
-	char q[QUOTE_MAX + 4];
+	char q[IMP_QUOTE_MAX + 4];
 	int rc;
-	if (is_elem(c, "hostname")) {
+	if (imp_is_elem(c, "hostname")) {
 		if ((rc = scalar(im, c, &s->hostname)) != SV_OK) {
 			return rc;
 		}
 		return check_template(im, c, &s->hostname, true);
 	}
-	if (is_elem(c, "port")) {
+	if (imp_is_elem(c, "port")) {
 		return parse_number(im, c, NULL, 1, 65535, 0, &s->port);
 	}
-	if (is_elem(c, "socketType")) {
+	if (imp_is_elem(c, "socketType")) {
 		if (s->socket != SV_SOCKET_NONE) {
-			return fail(im, line_of(c), SV_EINVAL,
+			return imp_fail(im, imp_line_of(c), SV_EINVAL,
 				"duplicate <socketType>");
 		}
 		char *v = NULL;
@@ -517,40 +411,41 @@ static int map_server_child(const struct imp *im, const xmlNode *c,
 			return rc;
 		}
 		if (sv_socket_parse(v, &s->socket) != SV_OK) {
-			rc = fail(im, line_of(c), SV_EINVAL, "socketType: '%s' "
-				"is not plain, SSL or STARTTLS", quote(v, q));
+			rc = imp_fail(im, imp_line_of(c), SV_EINVAL,
+				"socketType: '%s' is not plain, SSL or "
+				"STARTTLS", imp_quote(v, q));
 		}
 		sv_free(v);
 		return rc;
 	}
-	if (is_elem(c, "username")) {
+	if (imp_is_elem(c, "username")) {
 		if ((rc = scalar(im, c, &s->username)) != SV_OK) {
 			return rc;
 		}
 		return check_template(im, c, &s->username, false);
 	}
-	if (is_elem(c, "authentication")) {
+	if (imp_is_elem(c, "authentication")) {
 		return add_auth(im, c, s);
 	}
-	if (is_elem(c, "url")) {
+	if (imp_is_elem(c, "url")) {
 		return scalar(im, c, &s->url);
 	}
-	if (is_elem(c, "owaURL")) {
+	if (imp_is_elem(c, "owaURL")) {
 		return scalar(im, c, &s->owa_url);
 	}
-	if (is_elem(c, "ewsURL")) {
+	if (imp_is_elem(c, "ewsURL")) {
 		return scalar(im, c, &s->ews_url);
 	}
-	if (is_elem(c, "pop3")) {
+	if (imp_is_elem(c, "pop3")) {
 		return map_pop3(im, c, s);
 	}
-	if (is_elem(c, "useGlobalPreferredServer")) {
+	if (imp_is_elem(c, "useGlobalPreferredServer")) {
 		return parse_bool(im, c, &s->use_global_preferred_server);
 	}
-	if (is_elem(c, "addThisServer")) {
+	if (imp_is_elem(c, "addThisServer")) {
 		return parse_bool(im, c, &s->add_this_server);
 	}
-	if (is_elem(c, "restriction")) {
+	if (imp_is_elem(c, "restriction")) {
 		return scalar(im, c, &s->restriction);
 	}
 	return SV_OK; /* password, easURL, unknown: ignored */
@@ -559,9 +454,9 @@ static int map_server_child(const struct imp *im, const xmlNode *c,
 /* What a server section must contain once all its children are read. */
 static int check_server(const struct imp *im, const xmlNode *n,
 		const struct sv_server *s) {
-	const char *what = elem_name(n);
+	const char *what = imp_elem_name(n);
 	const char *type = sv_server_type_name(s->type);
-	long line = line_of(n);
+	long line = imp_line_of(n);
 	const char *missing = NULL;
 	if (sv_server_type_is_url_based(s->type)) {
 		if (s->url == NULL) {
@@ -578,8 +473,8 @@ static int check_server(const struct imp *im, const xmlNode *n,
 		missing = "authentication";
 	}
 	if (missing != NULL) {
-		return fail(im, line, SV_EINVAL, "%s (%s) has no <%s>", what,
-			type, missing);
+		return imp_fail(im, line, SV_EINVAL, "%s (%s) has no <%s>",
+			what, type, missing);
 	}
 	return SV_OK;
 }
@@ -589,22 +484,23 @@ static int map_server(struct imp *im, const xmlNode *n, bool outgoing) {
 		.port = 0,
 		.pop3 = { .days_to_leave = -1, .check_interval_min = -1 },
 	};
-	char q[QUOTE_MAX + 4];
+	char q[IMP_QUOTE_MAX + 4];
 	char *type = NULL;
 	int rc = attr_of(im, n, "type", true, &type);
 	if (rc != SV_OK) {
 		return rc;
 	}
 	if (sv_server_type_parse(type, &s.type) != SV_OK) {
-		rc = fail(im, line_of(n), SV_EINVAL,
-			"%s type '%s' is not supported", elem_name(n),
-			quote(type, q));
+		rc = imp_fail(im, imp_line_of(n), SV_EINVAL,
+			"%s type '%s' is not supported", imp_elem_name(n),
+			imp_quote(type, q));
 	} else if (sv_server_type_is_outgoing(s.type) != outgoing) {
-		rc = fail(im, line_of(n), SV_EINVAL,
-			"%s type '%s' is not allowed here (%s)", elem_name(n),
-			type, outgoing ? "smtp only" : "smtp is outgoing");
+		rc = imp_fail(im, imp_line_of(n), SV_EINVAL,
+			"%s type '%s' is not allowed here (%s)",
+			imp_elem_name(n), type,
+			outgoing ? "smtp only" : "smtp is outgoing");
 	} else if (im->pv->n_servers == SV_MODEL_MAX_SERVERS) {
-		rc = fail(im, line_of(n), SV_EINVAL,
+		rc = imp_fail(im, imp_line_of(n), SV_EINVAL,
 			"more than %d servers", SV_MODEL_MAX_SERVERS);
 	}
 	sv_free(type);
@@ -620,7 +516,7 @@ static int map_server(struct imp *im, const xmlNode *n, bool outgoing) {
 		rc = check_server(im, n, &s);
 	}
 	if (rc == SV_OK && sv_provider_add_server(im->pv, &s, NULL) != SV_OK) {
-		rc = oom(im);
+		rc = imp_oom(im);
 	}
 	sv_server_finish(&s); /* zeroed when moved into pv */
 	return rc;
@@ -644,10 +540,10 @@ static int map_link(struct imp *im, const xmlNode *n, enum sv_link_kind kind,
 	rc = sv_provider_add_link(im->pv, kind, url, &l);
 	sv_free(url);
 	if (rc != SV_OK) {
-		return oom(im);
+		return imp_oom(im);
 	}
 	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
-		if (!is_elem(c, text_name)) {
+		if (!imp_is_elem(c, text_name)) {
 			continue;
 		}
 		char *lang = NULL, *text = NULL;
@@ -656,7 +552,7 @@ static int map_link(struct imp *im, const xmlNode *n, enum sv_link_kind kind,
 		}
 		if ((rc = text_of(im, c, &text)) == SV_OK &&
 				sv_link_add_text(l, lang, text) != SV_OK) {
-			rc = oom(im);
+			rc = imp_oom(im);
 		}
 		sv_free(lang);
 		sv_free(text);
@@ -671,8 +567,8 @@ static int map_link(struct imp *im, const xmlNode *n, enum sv_link_kind kind,
 static int map_field(const struct imp *im, const xmlNode *n, char **id,
 		char **name) {
 	if (*id != NULL || *name != NULL) {
-		return fail(im, line_of(n), SV_EINVAL, "duplicate <%s>",
-			elem_name(n));
+		return imp_fail(im, imp_line_of(n), SV_EINVAL, "duplicate <%s>",
+			imp_elem_name(n));
 	}
 	int rc = attr_of(im, n, "id", false, id);
 	if (rc == SV_OK) {
@@ -682,7 +578,7 @@ static int map_field(const struct imp *im, const xmlNode *n, char **id,
 		/* a bare <loginButton/>: kept as an empty id (header) */
 		*id = sv_strdup("");
 		if (*id == NULL) {
-			rc = oom(im);
+			rc = imp_oom(im);
 		}
 	}
 	return rc;
@@ -691,25 +587,25 @@ static int map_field(const struct imp *im, const xmlNode *n, char **id,
 static int map_login_page_info(const struct imp *im, const xmlNode *n,
 		struct sv_webmail *w) {
 	if (w->info_url != NULL) {
-		return fail(im, line_of(n), SV_EINVAL,
+		return imp_fail(im, imp_line_of(n), SV_EINVAL,
 			"duplicate <loginPageInfo>");
 	}
 	int rc = attr_of(im, n, "url", true, &w->info_url);
 	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
 			c = c->next) {
-		if (is_elem(c, "username")) {
+		if (imp_is_elem(c, "username")) {
 			rc = scalar(im, c, &w->username);
 			if (rc == SV_OK) {
 				rc = check_template(im, c, &w->username,
 					false);
 			}
-		} else if (is_elem(c, "usernameField")) {
+		} else if (imp_is_elem(c, "usernameField")) {
 			rc = map_field(im, c, &w->username_field_id,
 				&w->username_field_name);
-		} else if (is_elem(c, "passwordField")) {
+		} else if (imp_is_elem(c, "passwordField")) {
 			rc = map_field(im, c, &w->password_field_id,
 				&w->password_field_name);
-		} else if (is_elem(c, "loginButton")) {
+		} else if (imp_is_elem(c, "loginButton")) {
 			rc = map_field(im, c, &w->login_button_id,
 				&w->login_button_name);
 		}
@@ -719,25 +615,26 @@ static int map_login_page_info(const struct imp *im, const xmlNode *n,
 
 static int map_webmail(struct imp *im, const xmlNode *n, bool *seen) {
 	if (*seen) {
-		return fail(im, line_of(n), SV_EINVAL, "duplicate <webMail>");
+		return imp_fail(im, imp_line_of(n), SV_EINVAL,
+			"duplicate <webMail>");
 	}
 	*seen = true;
 	struct sv_webmail *w = &im->pv->webmail;
 	int rc = SV_OK;
 	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
 			c = c->next) {
-		if (is_elem(c, "loginPage")) {
+		if (imp_is_elem(c, "loginPage")) {
 			if (w->login_page != NULL) {
-				return fail(im, line_of(c), SV_EINVAL,
+				return imp_fail(im, imp_line_of(c), SV_EINVAL,
 					"duplicate <loginPage>");
 			}
 			rc = attr_of(im, c, "url", true, &w->login_page);
-		} else if (is_elem(c, "loginPageInfo")) {
+		} else if (imp_is_elem(c, "loginPageInfo")) {
 			rc = map_login_page_info(im, c, w);
 		}
 	}
 	if (rc == SV_OK && w->login_page == NULL) {
-		rc = fail(im, line_of(n), SV_EINVAL,
+		rc = imp_fail(im, imp_line_of(n), SV_EINVAL,
 			"<webMail> has no <loginPage>");
 	}
 	return rc;
@@ -745,20 +642,21 @@ static int map_webmail(struct imp *im, const xmlNode *n, bool *seen) {
 
 static int map_oauth2(struct imp *im, const xmlNode *n, bool *seen) {
 	if (*seen) {
-		return fail(im, line_of(n), SV_EINVAL, "duplicate <oAuth2>");
+		return imp_fail(im, imp_line_of(n), SV_EINVAL,
+			"duplicate <oAuth2>");
 	}
 	*seen = true;
 	struct sv_oauth2 *o = &im->pv->oauth2;
 	int rc = SV_OK;
 	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
 			c = c->next) {
-		if (is_elem(c, "issuer")) {
+		if (imp_is_elem(c, "issuer")) {
 			rc = scalar(im, c, &o->issuer);
-		} else if (is_elem(c, "scope")) {
+		} else if (imp_is_elem(c, "scope")) {
 			rc = scalar(im, c, &o->scope);
-		} else if (is_elem(c, "authURL")) {
+		} else if (imp_is_elem(c, "authURL")) {
 			rc = scalar(im, c, &o->auth_url);
-		} else if (is_elem(c, "tokenURL")) {
+		} else if (imp_is_elem(c, "tokenURL")) {
 			rc = scalar(im, c, &o->token_url);
 		}
 	}
@@ -770,7 +668,7 @@ static int map_oauth2(struct imp *im, const xmlNode *n, bool *seen) {
 		o->auth_url == NULL ? "authURL" :
 		o->token_url == NULL ? "tokenURL" : NULL;
 	if (missing != NULL) {
-		return fail(im, line_of(n), SV_EINVAL,
+		return imp_fail(im, imp_line_of(n), SV_EINVAL,
 			"<oAuth2> has no <%s>", missing);
 	}
 	return SV_OK;
@@ -778,35 +676,6 @@ static int map_oauth2(struct imp *im, const xmlNode *n, bool *seen) {
 
 /* ------------------------------------------------------------------ */
 /* Provider and document */
-
-/*
- * With the repair option: lower-cases the ASCII letters of *s in place
- * when that turns it into a value ok() accepts, and reports it as what.
- * SV_OK (repaired or not) or SV_ENOMEM.
- */
-static int repair_case(const struct imp *im, const xmlNode *n, char *s,
-		const char *what, bool (*ok)(const char *)) {
-	if (!im->opt->repair || ok(s)) {
-		return SV_OK;
-	}
-	char *low = sv_strdup(s);
-	if (low == NULL) {
-		return oom(im);
-	}
-	for (char *p = low; *p != '\0'; p++) {
-		if (*p >= 'A' && *p <= 'Z') {
-			*p = (char)(*p - 'A' + 'a');
-		}
-	}
-	if (ok(low)) { /* else not (only) a case problem: the error follows */
-		char before[QUOTE_MAX + 4], after[QUOTE_MAX + 4];
-		repaired(im, line_of(n), "%s in upper case: '%s' -> '%s'",
-			what, quote(s, before), quote(low, after));
-		memcpy(s, low, strlen(low) + 1); /* same length */
-	}
-	sv_free(low);
-	return SV_OK;
-}
 
 static bool is_lower_hostname(const char *s) {
 	return sv_is_hostname(s, true);
@@ -828,112 +697,88 @@ static int map_domain(struct imp *im, const xmlNode *n) {
 	if (rc != SV_OK) {
 		return rc;
 	}
-	char q[QUOTE_MAX + 4];
-	if (repair_case(im, n, d, "domain", sv_is_domain_pattern) != SV_OK) {
+	char q[IMP_QUOTE_MAX + 4];
+	if (imp_repair_case(im, n, d, "domain", sv_is_domain_pattern) !=
+			SV_OK) {
 		sv_free(d);
 		return SV_ENOMEM;
 	}
 	if (im->opt->repair && has_domain(im->pv, d)) {
-		repaired(im, line_of(n), "domain listed twice: '%s' -> "
-			"dropped", quote(d, q));
+		imp_repaired(im, imp_line_of(n), "domain listed twice: '%s' -> "
+			"dropped", imp_quote(d, q));
 		sv_free(d);
 		return SV_OK;
 	}
 	if (!sv_is_domain_pattern(d)) {
-		rc = fail(im, line_of(n), SV_EINVAL, "domain: '%s' is not a "
-			"lower-case domain name", quote(d, q));
+		rc = imp_fail(im, imp_line_of(n), SV_EINVAL, "domain: '%s' is "
+			"not a lower-case domain name", imp_quote(d, q));
 	} else if (sv_provider_add_domain(im->pv, d) != SV_OK) {
-		rc = oom(im);
+		rc = imp_oom(im);
 	}
 	sv_free(d);
 	return rc;
 }
 
-/* Code points of a UTF-8 string (libxml2 hands us valid UTF-8). */
-static size_t utf8_chars(const char *s) {
-	size_t n = 0;
-	for (; *s != '\0'; s++) {
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	}
-	return n;
-}
-
-/*
- * With the repair option: drops a displayShortName over the limit (see
- * import_mozilla.h for why it is not cut).
- */
-static void repair_short_name(struct imp *im, long line) {
-	struct sv_provider *pv = im->pv;
-	if (!im->opt->repair || pv->short_name == NULL ||
-			utf8_chars(pv->short_name) <= SV_MODEL_MAX_SHORT_NAME) {
-		return;
-	}
-	char q[QUOTE_MAX + 4];
-	repaired(im, line, "displayShortName over %d characters: '%s' -> "
-		"dropped", SV_MODEL_MAX_SHORT_NAME, quote(pv->short_name, q));
-	sv_free(pv->short_name);
-	pv->short_name = NULL;
-}
-
 static int map_provider(struct imp *im, const xmlNode *ep) {
 	struct sv_provider *pv = im->pv;
-	long short_line = line_of(ep);
+	long short_line = imp_line_of(ep);
 	const xmlNode *typo = NULL; /* <displayNameShort>, with repair */
 	int rc = attr_of(im, ep, "id", true, &pv->id);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	rc = repair_case(im, ep, pv->id, "emailProvider id",
+	rc = imp_repair_case(im, ep, pv->id, "emailProvider id",
 		is_lower_hostname);
 	if (rc != SV_OK) {
 		return rc;
 	}
 	if (!sv_is_hostname(pv->id, true)) {
-		char q[QUOTE_MAX + 4];
-		return fail(im, line_of(ep), SV_EINVAL, "emailProvider id "
-			"'%s' is not a lower-case host name", quote(pv->id, q));
+		char q[IMP_QUOTE_MAX + 4];
+		return imp_fail(im, imp_line_of(ep), SV_EINVAL,
+			"emailProvider id '%s' is not a lower-case host name",
+			imp_quote(pv->id, q));
 	}
 	for (const xmlNode *c = ep->children; c != NULL && rc == SV_OK;
 			c = c->next) {
-		if (is_elem(c, "domain")) {
+		if (imp_is_elem(c, "domain")) {
 			rc = map_domain(im, c);
-		} else if (is_elem(c, "displayName")) {
+		} else if (imp_is_elem(c, "displayName")) {
 			rc = scalar(im, c, &pv->display_name);
-		} else if (is_elem(c, "displayShortName")) {
+		} else if (imp_is_elem(c, "displayShortName")) {
 			rc = scalar(im, c, &pv->short_name);
-			short_line = line_of(c);
-		} else if (is_elem(c, "displayNameShort") &&
+			short_line = imp_line_of(c);
+		} else if (imp_is_elem(c, "displayNameShort") &&
 				im->opt->repair && typo == NULL) {
 			typo = c;
-		} else if (is_elem(c, "incomingServer")) {
+		} else if (imp_is_elem(c, "incomingServer")) {
 			rc = map_server(im, c, false);
-		} else if (is_elem(c, "outgoingServer")) {
+		} else if (imp_is_elem(c, "outgoingServer")) {
 			rc = map_server(im, c, true);
-		} else if (is_elem(c, "documentation")) {
+		} else if (imp_is_elem(c, "documentation")) {
 			rc = map_link(im, c, SV_LINK_DOCUMENTATION, "url",
 				"descr");
-		} else if (is_elem(c, "enable")) {
+		} else if (imp_is_elem(c, "enable")) {
 			rc = map_link(im, c, SV_LINK_ENABLE, "visiturl",
 				"instruction");
-		} else if (is_elem(c, "instruction")) {
+		} else if (imp_is_elem(c, "instruction")) {
 			rc = map_link(im, c, SV_LINK_INSTRUCTION, "url",
 				"descr");
 		}
 	}
 	if (rc == SV_OK && pv->n_domains == 0) {
-		rc = fail(im, line_of(ep), SV_EINVAL,
+		rc = imp_fail(im, imp_line_of(ep), SV_EINVAL,
 			"<emailProvider> has no <domain>");
 	}
 	if (rc == SV_OK && typo != NULL && pv->short_name == NULL) {
 		rc = text_of(im, typo, &pv->short_name);
-		short_line = line_of(typo);
+		short_line = imp_line_of(typo);
 		if (rc == SV_OK) {
-			repaired(im, short_line, "<displayNameShort> (a typo) "
-				"-> <displayShortName>");
+			imp_repaired(im, short_line, "<displayNameShort> "
+				"(a typo) -> <displayShortName>");
 		}
 	}
 	if (rc == SV_OK) {
-		repair_short_name(im, short_line);
+		imp_repair_short_name(im, short_line);
 	}
 	return rc;
 }
@@ -941,151 +786,49 @@ static int map_provider(struct imp *im, const xmlNode *ep) {
 static int map_document(struct imp *im, const xmlDoc *doc) {
 	const xmlNode *root = xmlDocGetRootElement(doc);
 	if (root == NULL) {
-		return fail(im, 1, SV_EINVAL, "no root element");
+		return imp_fail(im, 1, SV_EINVAL, "no root element");
 	}
-	if (!is_elem(root, "clientConfig")) {
+	if (!imp_is_elem(root, "clientConfig")) {
 		if (root->ns != NULL && root->ns->href != NULL) {
-			char q[QUOTE_MAX + 4];
-			return fail(im, line_of(root), SV_EINVAL,
+			char q[IMP_QUOTE_MAX + 4];
+			return imp_fail(im, imp_line_of(root), SV_EINVAL,
 				"root element is %s in namespace '%s', "
 				"expected clientConfig without namespace",
-				elem_name(root),
-				quote((const char *)root->ns->href, q));
+				imp_elem_name(root),
+				imp_quote((const char *)root->ns->href, q));
 		}
-		return fail(im, line_of(root), SV_EINVAL,
+		return imp_fail(im, imp_line_of(root), SV_EINVAL,
 			"root element is %s, expected clientConfig",
-			elem_name(root));
+			imp_elem_name(root));
 	}
 	long provider_line = 0;
 	bool webmail = false, oauth2 = false;
 	int rc = SV_OK;
 	for (const xmlNode *c = root->children; c != NULL && rc == SV_OK;
 			c = c->next) {
-		if (is_elem(c, "emailProvider")) {
+		if (imp_is_elem(c, "emailProvider")) {
 			if (provider_line != 0) {
-				return fail(im, line_of(c), SV_EINVAL,
+				return imp_fail(im, imp_line_of(c), SV_EINVAL,
 					"second <emailProvider> (the first "
 					"is at line %ld)", provider_line);
 			}
-			provider_line = line_of(c) > 0 ? line_of(c) : 1;
+			provider_line = imp_line_of(c) > 0 ? imp_line_of(c) : 1;
 			rc = map_provider(im, c);
-		} else if (is_elem(c, "enable")) {
+		} else if (imp_is_elem(c, "enable")) {
 			/* misplaced by some ISPDB files; kept */
 			rc = map_link(im, c, SV_LINK_ENABLE, "visiturl",
 				"instruction");
-		} else if (is_elem(c, "webMail")) {
+		} else if (imp_is_elem(c, "webMail")) {
 			rc = map_webmail(im, c, &webmail);
-		} else if (is_elem(c, "oAuth2")) {
+		} else if (imp_is_elem(c, "oAuth2")) {
 			rc = map_oauth2(im, c, &oauth2);
 		}
 	}
 	if (rc == SV_OK && provider_line == 0) {
-		rc = fail(im, line_of(root), SV_EINVAL,
+		rc = imp_fail(im, imp_line_of(root), SV_EINVAL,
 			"<clientConfig> has no <emailProvider>");
 	}
 	return rc;
-}
-
-/* The children of emailProvider that map_provider turns into links. */
-static bool is_link_elem(const xmlNode *n) {
-	return is_elem(n, "documentation") || is_elem(n, "enable") ||
-		is_elem(n, "instruction");
-}
-
-/*
- * The line of the element a validator message is about, found again in the
- * tree. sv_provider_validate names the field first ("server 2 (smtp): ...",
- * "domain 3: ...", "link 1 (enable): ...", "webmail: ...", "id: ..."),
- * counting from 1 in model order, which is document order here because
- * every such element above added exactly one entry. 0 when the message
- * names nothing we can find; the caller then prints no line.
- */
-static long validator_line(const xmlDoc *doc, const char *msg) {
-	const xmlNode *root = xmlDocGetRootElement(doc);
-	const xmlNode *ep = root != NULL ? root->children : NULL;
-	while (ep != NULL && !is_elem(ep, "emailProvider")) {
-		ep = ep->next;
-	}
-	if (ep == NULL) {
-		return 0;
-	}
-	static const struct {
-		const char *prefix; /* of the message */
-		const char *elem;   /* a child of emailProvider, or NULL */
-		bool indexed;       /* a number follows the prefix */
-	} fields[] = {
-		{ "id:", NULL, false },
-		{ "display_name:", "displayName", false },
-		{ "short_name:", "displayShortName", false },
-		{ "domains:", NULL, false },
-		{ "servers:", NULL, false },
-		{ "domain ", "domain", true },
-		{ "server ", "*server", true },
-		{ "link ", "*link", true },
-		{ "webmail:", "*webMail", false },
-		{ "oauth2:", "*oAuth2", false },
-	};
-	size_t f = 0;
-	size_t nf = sizeof(fields) / sizeof(fields[0]);
-	while (f < nf && strncmp(msg, fields[f].prefix,
-			strlen(fields[f].prefix)) != 0) {
-		f++;
-	}
-	if (f == nf) {
-		return 0;
-	}
-	const char *elem = fields[f].elem;
-	if (elem == NULL) {
-		return line_of(ep);
-	}
-	size_t want = 1;
-	if (fields[f].indexed) {
-		const char *p = msg + strlen(fields[f].prefix);
-		want = 0;
-		for (; *p >= '0' && *p <= '9' && want < 100000; p++) {
-			want = want * 10 + (size_t)(*p - '0');
-		}
-		if (want == 0) {
-			return 0;
-		}
-	}
-	size_t seen = 0;
-	if (strcmp(elem, "*webMail") == 0 || strcmp(elem, "*oAuth2") == 0) {
-		for (const xmlNode *c = root->children; c != NULL;
-				c = c->next) {
-			if (is_elem(c, elem + 1)) {
-				return line_of(c);
-			}
-		}
-		return 0;
-	}
-	if (strcmp(elem, "*link") == 0) {
-		/* links: in emailProvider, and <enable> under clientConfig */
-		for (const xmlNode *c = root->children; c != NULL;
-				c = c->next) {
-			if (c == ep) {
-				for (const xmlNode *l = ep->children; l != NULL;
-						l = l->next) {
-					if (is_link_elem(l) &&
-							++seen == want) {
-						return line_of(l);
-					}
-				}
-			} else if (is_elem(c, "enable") && ++seen == want) {
-				return line_of(c);
-			}
-		}
-		return 0;
-	}
-	for (const xmlNode *c = ep->children; c != NULL; c = c->next) {
-		bool match = strcmp(elem, "*server") == 0 ?
-			is_elem(c, "incomingServer") ||
-			is_elem(c, "outgoingServer") : is_elem(c, elem);
-		if (match && ++seen == want) {
-			return line_of(c);
-		}
-	}
-	return 0;
 }
 
 /* Parses buf into *doc (owned, xmlFreeDoc) or reports why not. */
@@ -1095,14 +838,14 @@ static int parse(const struct imp *im, const char *buf, size_t len,
 	long line = 1;
 	int rc = sv_xml_parse(buf, len, SV_IMPORT_MAX_FILE, doc, &line, &e);
 	if (rc == SV_ENOMEM) {
-		return oom(im);
+		return imp_oom(im);
 	}
 	if (rc == SV_ETOOBIG) {
 		return sv_errf(im->err, rc, "%s: %zu bytes, over the import "
 			"limit of %d bytes", im->name, len, SV_IMPORT_MAX_FILE);
 	}
 	if (rc != SV_OK) {
-		return fail(im, line, rc, "%s", e.msg);
+		return imp_fail(im, line, rc, "%s", e.msg);
 	}
 	return SV_OK;
 }
@@ -1127,18 +870,18 @@ int sv_import_mozilla_memory_ex(const char *buf, size_t len,
 	}
 	im.pv = sv_provider_create();
 	if (im.pv == NULL) {
-		rc = oom(&im);
+		rc = imp_oom(&im);
 	} else {
 		rc = map_document(&im, doc);
 	}
 	if (rc == SV_OK) {
 		struct sv_err e = { .msg = "" };
 		rc = sv_provider_validate(im.pv, &e);
-		long line = rc != SV_OK ? validator_line(doc, e.msg) : 0;
+		long line = rc != SV_OK ? imp_validator_line(doc, e.msg) : 0;
 		if (rc == SV_ENOMEM) {
-			oom(&im);
+			imp_oom(&im);
 		} else if (rc != SV_OK && line > 0) {
-			fail(&im, line, rc, "%s", e.msg);
+			imp_fail(&im, line, rc, "%s", e.msg);
 		} else if (rc != SV_OK) {
 			sv_errf(err, rc, "%s: %s", im.name, e.msg);
 		}

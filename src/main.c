@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "dns", sv_cli_dns, "print the DNS records a domain needs" },
 	{ "domain", sv_cli_domain, "add, remove or list domains" },
 	{ "export", sv_cli_export, "write providers back as Mozilla provider files" },
+	{ "export-static", sv_cli_export_static, "write the answers for a static web server or CDN" },
 	{ "import", sv_cli_import, "import Mozilla provider files" },
 	{ "init", sv_cli_init, "create a database from the bundled data" },
 	{ "lookup", sv_cli_lookup, "print what a mail client gets for an address" },

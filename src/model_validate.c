@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The one validator of the provider model, shared by the CLI, the importer,
- * the store and `suivant check`: host-name and domain-pattern syntax, then
- * every field of a provider in document order, stopping at the first
- * problem with a message that names the field ("server 2 (smtp): port: 0
- * is not in 1..65535"). Indexes in messages count from 1.
+ * the store and `suivant check`: every field of a provider in document
+ * order, stopping at the first problem with a message that names the
+ * field ("server 2 (smtp): port: 0 is not in 1..65535"). Indexes in
+ * messages count from 1. The checks of single values (host names, text,
+ * URLs, templates, language tags) are in model_value.c.
  *
  * Values quoted in messages come from import files, the CLI or the
  * database, so they are shown escaped (controls and invalid UTF-8 as
@@ -20,242 +21,12 @@
 
 #include "alloc.h"
 #include "model.h"
+#include "model_internal.h"
 #include "placeholder.h"
 #include "utf8.h"
 
-/* How much of a value an error message shows. */
-#define SHOWN_MAX 64
 /* Domain lists up to this long are checked for duplicates pairwise. */
 #define PAIRWISE_MAX 64
-/* BCP 47 tags are at most 35 characters in practice (RFC 5646 4.4.1). */
-#define LANG_MAX 35
-
-bool sv_is_hostname(const char *s, bool lower_only) {
-	if (s == NULL || s[0] == '\0') {
-		return false;
-	}
-	size_t label = 0; /* length of the current label */
-	size_t total = 0;
-	char prev = '.';
-	for (const char *p = s; *p != '\0'; p++) {
-		char c = *p;
-		if (++total > SV_MODEL_MAX_DOMAIN) {
-			return false;
-		}
-		if (c == '.') {
-			if (label == 0 || prev == '-') {
-				return false;
-			}
-			label = 0;
-		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-				(!lower_only && c >= 'A' && c <= 'Z')) {
-			label++;
-		} else if (c == '-') {
-			if (label == 0) {
-				return false;
-			}
-			label++;
-		} else {
-			return false;
-		}
-		if (label > SV_MODEL_MAX_LABEL) {
-			return false;
-		}
-		prev = c;
-	}
-	return label != 0 && prev != '-';
-}
-
-bool sv_is_domain_pattern(const char *s) {
-	if (s == NULL) {
-		return false;
-	}
-	if (strcmp(s, "*") == 0) {
-		return true;
-	}
-	if (s[0] == '*' && s[1] == '.') {
-		return sv_is_hostname(s + 2, true);
-	}
-	return sv_is_hostname(s, true);
-}
-
-
-/*
- * Writes a printable, bounded copy of s into buf for an error message:
- * valid non-control UTF-8 is kept, other bytes become \xNN, and a long
- * value is cut with "...". Returns buf.
- */
-static const char *shown(const char *s, char *buf, size_t bufsz) {
-	assert(bufsz >= 8);
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	size_t o = 0;
-	size_t room = bufsz - 4; /* keep space for "..." and the NUL */
-	size_t i = 0;
-	while (i < n) {
-		uint32_t cp;
-		size_t k = sv_utf8_decode(p + i, n - i, &cp);
-		if (k != 0 && !sv_utf8_is_control(cp) && cp != '\\') {
-			if (o + k > room) {
-				break;
-			}
-			memcpy(buf + o, p + i, k);
-			o += k;
-			i += k;
-			continue;
-		}
-		if (o + 4 > room) {
-			break;
-		}
-		snprintf(buf + o, 5, "\\x%02X", p[i]);
-		o += 4;
-		i++;
-	}
-	if (i < n) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-/*
- * A text field: valid UTF-8, no control character, at most max_bytes
- * bytes. where names the field. *chars (may be NULL) receives the number
- * of code points.
- */
-static int check_text(const char *s, size_t max_bytes, const char *where,
-		size_t *chars, struct sv_err *err) {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	if (n > max_bytes) {
-		return sv_errf(err, SV_EINVAL,
-			"%s: %zu bytes is more than the %zu allowed", where, n,
-			max_bytes);
-	}
-	size_t count = 0;
-	size_t i = 0;
-	while (i < n) {
-		uint32_t cp;
-		size_t k = sv_utf8_decode(p + i, n - i, &cp);
-		if (k == 0) {
-			return sv_errf(err, SV_EINVAL,
-				"%s: invalid UTF-8 at byte %zu", where, i + 1);
-		}
-		if (sv_utf8_is_control(cp)) {
-			return sv_errf(err, SV_EINVAL,
-				"%s: control character U+%04X at byte %zu",
-				where, (unsigned)cp, i + 1);
-		}
-		count++;
-		i += k;
-	}
-	if (chars != NULL) {
-		*chars = count;
-	}
-	return SV_OK;
-}
-
-/* A name shown to users: non-empty text of at most max characters. */
-static int check_name(const char *s, size_t max, const char *where,
-		struct sv_err *err) {
-	size_t chars = 0;
-	int rc = check_text(s, SV_MODEL_MAX_TEXT, where, &chars, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	if (chars == 0) {
-		return sv_errf(err, SV_EINVAL,
-			"%s: empty (leave it unset instead)", where);
-	}
-	if (chars > max) {
-		return sv_errf(err, SV_EINVAL,
-			"%s: %zu characters is more than the %zu allowed",
-			where, chars, max);
-	}
-	return SV_OK;
-}
-
-static bool has_prefix_nocase(const char *s, const char *prefix) {
-	for (; *prefix != '\0'; s++, prefix++) {
-		char c = *s;
-		if (c >= 'A' && c <= 'Z') {
-			c = (char)(c - 'A' + 'a');
-		}
-		if (c != *prefix) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/*
- * An http or https URL with a non-empty authority; a text (check_text)
- * with no space either. Placeholders are allowed: they are plain text.
- */
-static int check_url(const char *s, const char *where, struct sv_err *err) {
-	char buf[SHOWN_MAX];
-	int rc = check_text(s, SV_MODEL_MAX_TEXT, where, NULL, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	if (s[0] == '\0') {
-		return sv_errf(err, SV_EINVAL, "%s: empty", where);
-	}
-	const char *rest;
-	if (has_prefix_nocase(s, "https://")) {
-		rest = s + 8;
-	} else if (has_prefix_nocase(s, "http://")) {
-		rest = s + 7;
-	} else {
-		return sv_errf(err, SV_EINVAL,
-			"%s: '%s' is not an http or https URL", where,
-			shown(s, buf, sizeof(buf)));
-	}
-	if (rest[0] == '\0' || rest[0] == '/' || rest[0] == '?' ||
-			rest[0] == '#') {
-		return sv_errf(err, SV_EINVAL, "%s: '%s' has no host", where,
-			shown(s, buf, sizeof(buf)));
-	}
-	if (strchr(s, ' ') != NULL) {
-		return sv_errf(err, SV_EINVAL,
-			"%s: '%s' contains a space (write %%20)", where,
-			shown(s, buf, sizeof(buf)));
-	}
-	return SV_OK;
-}
-
-/* A username-like template: text, <= SV_MODEL_MAX_TEMPLATE, valid tokens. */
-static int check_template(const char *s, const char *where,
-		struct sv_err *err) {
-	int rc = check_text(s, SV_MODEL_MAX_TEMPLATE, where, NULL, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	struct sv_err sub = { .msg = "" };
-	if (sv_placeholder_validate(s, &sub) != SV_OK) {
-		return sv_errf(err, SV_EINVAL, "%s: %s", where, sub.msg);
-	}
-	return SV_OK;
-}
-
-/* A language tag: 1..35 letters, digits and hyphens, a letter first. */
-static bool is_lang(const char *s) {
-	size_t n = strlen(s);
-	if (n == 0 || n > LANG_MAX ||
-			!((s[0] >= 'a' && s[0] <= 'z') ||
-			(s[0] >= 'A' && s[0] <= 'Z'))) {
-		return false;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				(c >= '0' && c <= '9') || c == '-')) {
-			return false;
-		}
-	}
-	return true;
-}
 
 static int cmp_domain_ref(const void *a, const void *b) {
 	char *const *x = *(char *const *const *)a;
@@ -269,9 +40,9 @@ static int cmp_domain_ref(const void *a, const void *b) {
 
 static int duplicate_domain(const struct sv_provider *pv, size_t first,
 		size_t second, struct sv_err *err) {
-	char buf[SHOWN_MAX];
+	char buf[MODEL_SHOWN_MAX];
 	return sv_errf(err, SV_EINVAL, "domain %zu: '%s' repeats domain %zu",
-		second + 1, shown(pv->domains[second], buf, sizeof(buf)),
+		second + 1, model_shown(pv->domains[second], buf, sizeof(buf)),
 		first + 1);
 }
 
@@ -316,7 +87,7 @@ static int check_unique_domains(const struct sv_provider *pv,
 }
 
 static int check_domains(const struct sv_provider *pv, struct sv_err *err) {
-	char buf[SHOWN_MAX];
+	char buf[MODEL_SHOWN_MAX];
 	if (pv->n_domains == 0) {
 		return sv_errf(err, SV_EINVAL,
 			"domains: none (at least one is required)");
@@ -331,7 +102,7 @@ static int check_domains(const struct sv_provider *pv, struct sv_err *err) {
 			return sv_errf(err, SV_EINVAL,
 				"domain %zu: '%s' is not a lower-case host "
 				"name, '*.suffix' or '*'", i + 1,
-				shown(d, buf, sizeof(buf)));
+				model_shown(d, buf, sizeof(buf)));
 		}
 	}
 	return check_unique_domains(pv, err);
@@ -359,8 +130,8 @@ static int check_tcp(const struct sv_server *s, const char *w,
 	}
 	char where[96];
 	snprintf(where, sizeof(where), "%s: hostname", w);
-	int rc = check_text(s->hostname, SV_MODEL_MAX_TEMPLATE, where, NULL,
-		err);
+	int rc = model_check_text(s->hostname, SV_MODEL_MAX_TEMPLATE, where,
+		NULL, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -396,7 +167,7 @@ static int check_url_server(const struct sv_server *s, const char *w,
 	}
 	char where[96];
 	snprintf(where, sizeof(where), "%s: url", w);
-	int rc = check_url(s->url, where, err);
+	int rc = model_check_url(s->url, where, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -499,7 +270,8 @@ static int check_server(const struct sv_provider *pv, size_t i,
 	char where[96];
 	if (s->username != NULL) {
 		snprintf(where, sizeof(where), "%s: username", w);
-		if ((rc = check_template(s->username, where, err)) != SV_OK) {
+		rc = model_check_template(s->username, where, err);
+		if (rc != SV_OK) {
 			return rc;
 		}
 	}
@@ -514,13 +286,13 @@ static int check_server(const struct sv_provider *pv, size_t i,
 	}
 	if (s->owa_url != NULL) {
 		snprintf(where, sizeof(where), "%s: owa URL", w);
-		if ((rc = check_url(s->owa_url, where, err)) != SV_OK) {
+		if ((rc = model_check_url(s->owa_url, where, err)) != SV_OK) {
 			return rc;
 		}
 	}
 	if (s->ews_url != NULL) {
 		snprintf(where, sizeof(where), "%s: ews URL", w);
-		if ((rc = check_url(s->ews_url, where, err)) != SV_OK) {
+		if ((rc = model_check_url(s->ews_url, where, err)) != SV_OK) {
 			return rc;
 		}
 	}
@@ -540,8 +312,8 @@ static int check_server(const struct sv_provider *pv, size_t i,
 				"outgoing (smtp) servers only", w);
 		}
 		snprintf(where, sizeof(where), "%s: restriction", w);
-		rc = check_text(s->restriction, SV_MODEL_MAX_TEXT, where, NULL,
-			err);
+		rc = model_check_text(s->restriction, SV_MODEL_MAX_TEXT, where,
+			NULL, err);
 		if (rc != SV_OK) {
 			return rc;
 		}
@@ -550,10 +322,10 @@ static int check_server(const struct sv_provider *pv, size_t i,
 		}
 	}
 	if (s->domain != NULL && !provider_has_domain(pv, s->domain)) {
-		char buf[SHOWN_MAX];
+		char buf[MODEL_SHOWN_MAX];
 		return sv_errf(err, SV_EINVAL,
 			"%s: domain: '%s' is not one of the provider's "
-			"domains", w, shown(s->domain, buf, sizeof(buf)));
+			"domains", w, model_shown(s->domain, buf, sizeof(buf)));
 	}
 	return SV_OK;
 }
@@ -574,18 +346,18 @@ static int check_links(const struct sv_provider *pv, struct sv_err *err) {
 			return sv_errf(err, SV_EINVAL, "%s: url: missing", w);
 		}
 		snprintf(where, sizeof(where), "%s: url", w);
-		int rc = check_url(l->url, where, err);
+		int rc = model_check_url(l->url, where, err);
 		if (rc != SV_OK) {
 			return rc;
 		}
 		for (size_t j = 0; j < l->n_texts; j++) {
 			const struct sv_text *t = &l->texts[j];
-			char buf[SHOWN_MAX];
-			if (t->lang != NULL && !is_lang(t->lang)) {
+			char buf[MODEL_SHOWN_MAX];
+			if (t->lang != NULL && !model_is_lang(t->lang)) {
 				return sv_errf(err, SV_EINVAL,
 					"%s: text %zu: lang: '%s' is not a "
 					"language tag", w, j + 1,
-					shown(t->lang, buf, sizeof(buf)));
+					model_shown(t->lang, buf, sizeof(buf)));
 			}
 			if (t->text == NULL) {
 				return sv_errf(err, SV_EINVAL,
@@ -593,7 +365,7 @@ static int check_links(const struct sv_provider *pv, struct sv_err *err) {
 			}
 			snprintf(where, sizeof(where), "%s: text %zu", w,
 				j + 1);
-			rc = check_text(t->text, SV_MODEL_MAX_TEXT, where,
+			rc = model_check_text(t->text, SV_MODEL_MAX_TEXT, where,
 				NULL, err);
 			if (rc != SV_OK) {
 				return rc;
@@ -618,15 +390,15 @@ static int check_webmail(const struct sv_webmail *wm, struct sv_err *err) {
 		}
 		return SV_OK;
 	}
-	if ((rc = check_url(wm->login_page, "webmail: login page",
+	if ((rc = model_check_url(wm->login_page, "webmail: login page",
 			err)) != SV_OK) {
 		return rc;
 	}
-	if (wm->info_url != NULL && (rc = check_url(wm->info_url,
+	if (wm->info_url != NULL && (rc = model_check_url(wm->info_url,
 			"webmail: login page info", err)) != SV_OK) {
 		return rc;
 	}
-	if (wm->username != NULL && (rc = check_template(wm->username,
+	if (wm->username != NULL && (rc = model_check_template(wm->username,
 			"webmail: username", err)) != SV_OK) {
 		return rc;
 	}
@@ -642,7 +414,7 @@ static int check_webmail(const struct sv_webmail *wm, struct sv_err *err) {
 		{ "webmail: login button name", wm->login_button_name },
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (fields[i].value != NULL && (rc = check_text(
+		if (fields[i].value != NULL && (rc = model_check_text(
 				fields[i].value, SV_MODEL_MAX_TEXT,
 				fields[i].name, NULL, err)) != SV_OK) {
 			return rc;
@@ -661,22 +433,23 @@ static int check_oauth2(const struct sv_oauth2 *o, struct sv_err *err) {
 		}
 		return SV_OK;
 	}
-	if ((rc = check_text(o->issuer, SV_MODEL_MAX_TEXT, "oauth2: issuer",
-			NULL, err)) != SV_OK) {
+	if ((rc = model_check_text(o->issuer, SV_MODEL_MAX_TEXT,
+			"oauth2: issuer", NULL, err)) != SV_OK) {
 		return rc;
 	}
 	if (o->issuer[0] == '\0') {
 		return sv_errf(err, SV_EINVAL, "oauth2: issuer: empty");
 	}
-	if (o->scope != NULL && (rc = check_text(o->scope, SV_MODEL_MAX_TEXT,
-			"oauth2: scope", NULL, err)) != SV_OK) {
+	if (o->scope != NULL && (rc = model_check_text(o->scope,
+			SV_MODEL_MAX_TEXT, "oauth2: scope", NULL,
+			err)) != SV_OK) {
 		return rc;
 	}
-	if (o->auth_url != NULL && (rc = check_url(o->auth_url,
+	if (o->auth_url != NULL && (rc = model_check_url(o->auth_url,
 			"oauth2: auth URL", err)) != SV_OK) {
 		return rc;
 	}
-	if (o->token_url != NULL && (rc = check_url(o->token_url,
+	if (o->token_url != NULL && (rc = model_check_url(o->token_url,
 			"oauth2: token URL", err)) != SV_OK) {
 		return rc;
 	}
@@ -685,7 +458,7 @@ static int check_oauth2(const struct sv_oauth2 *o, struct sv_err *err) {
 
 int sv_provider_validate(const struct sv_provider *pv, struct sv_err *err) {
 	assert(pv != NULL);
-	char buf[SHOWN_MAX];
+	char buf[MODEL_SHOWN_MAX];
 	int rc;
 	if (pv->id == NULL) {
 		return sv_errf(err, SV_EINVAL, "id: missing");
@@ -693,14 +466,14 @@ int sv_provider_validate(const struct sv_provider *pv, struct sv_err *err) {
 	if (!sv_is_hostname(pv->id, true)) {
 		return sv_errf(err, SV_EINVAL,
 			"id: '%s' is not a lower-case host name",
-			shown(pv->id, buf, sizeof(buf)));
+			model_shown(pv->id, buf, sizeof(buf)));
 	}
-	if (pv->display_name != NULL && (rc = check_name(pv->display_name,
+	if (pv->display_name != NULL && (rc = model_check_name(pv->display_name,
 			SV_MODEL_MAX_DISPLAY_NAME, "display_name",
 			err)) != SV_OK) {
 		return rc;
 	}
-	if (pv->short_name != NULL && (rc = check_name(pv->short_name,
+	if (pv->short_name != NULL && (rc = model_check_name(pv->short_name,
 			SV_MODEL_MAX_SHORT_NAME, "short_name", err)) != SV_OK) {
 		return rc;
 	}
@@ -743,9 +516,9 @@ int sv_provider_check_servable(const struct sv_provider *pv,
 			outgoing = true;
 		}
 	}
-	char buf[SHOWN_MAX];
-	const char *id = pv->id != NULL ? shown(pv->id, buf, sizeof(buf)) :
-		"(no id)";
+	char buf[MODEL_SHOWN_MAX];
+	const char *id = pv->id != NULL ?
+		model_shown(pv->id, buf, sizeof(buf)) : "(no id)";
 	if (!incoming) {
 		return sv_errf(err, SV_EINVAL,
 			"provider %s has no incoming (imap or pop3) server",

@@ -41,11 +41,7 @@
 
 #include "render_autoconfig.h"
 #include "render_mozilla.h"
-
-/* True when s is NULL or "": both mean "absent" in an element. */
-static bool absent(const char *s) {
-	return s == NULL || s[0] == '\0';
-}
+#include "render_util.h"
 
 static int attr(xmlTextWriterPtr w, const char *name, const char *value) {
 	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value);
@@ -56,9 +52,18 @@ static int template_slots(void *ctx, const char *tpl) {
 	return sv_answer_builder_template(ctx, tpl);
 }
 
-static int write_document(struct sv_answer_builder *b,
-		const struct sv_provider *pv, const struct sv_server *const *sv,
-		size_t n) {
+/* What write_document() writes: pv with the chosen servers. */
+struct selection {
+	const struct sv_provider *pv;
+	const struct sv_server *sv[SV_MODEL_MAX_SERVERS]; /* borrowed */
+	size_t n;
+};
+
+static int write_document(struct sv_answer_builder *b, const void *ctx) {
+	const struct selection *sel = ctx;
+	const struct sv_provider *pv = sel->pv;
+	const struct sv_server *const *sv = sel->sv;
+	size_t n = sel->n;
 	xmlTextWriterPtr w = b->w;
 	const struct sv_mozilla_writer mw = {
 		.w = w,
@@ -66,8 +71,8 @@ static int write_document(struct sv_answer_builder *b,
 		.template_text = template_slots,
 		.ctx = b,
 	};
-	const char *display = !absent(pv->display_name) ? pv->display_name
-		: pv->id;
+	const char *display = !sv_render_absent(pv->display_name)
+		? pv->display_name : pv->id;
 	if (xmlTextWriterSetIndent(w, 1) < 0 ||
 			xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ||
 			xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
@@ -80,111 +85,30 @@ static int write_document(struct sv_answer_builder *b,
 			xmlTextWriterEndElement(w) < 0 ||
 			xmlTextWriterWriteElement(w, BAD_CAST "displayName",
 				BAD_CAST display) < 0 ||
-			(!absent(pv->short_name) && xmlTextWriterWriteElement(w,
+			(!sv_render_absent(pv->short_name) &&
+				xmlTextWriterWriteElement(w,
 				BAD_CAST "displayShortName",
 				BAD_CAST pv->short_name) < 0)) {
 		return -1;
 	}
-	for (int pass = 0; pass < 2; pass++) { /* incoming, then outgoing */
-		for (size_t i = 0; i < n; i++) {
-			bool outgoing = sv_server_type_is_outgoing(sv[i]->type);
-			if (outgoing != (pass == 1)) {
-				continue;
-			}
-			if (sv_render_mozilla_server(&mw, sv[i]) < 0) {
-				return -1;
-			}
-		}
-	}
-	for (size_t i = 0; i < pv->n_links; i++) {
-		if (sv_render_mozilla_link(&mw, &pv->links[i]) < 0) {
+	for (size_t i = 0; i < n; i++) { /* incoming first already */
+		if (sv_render_mozilla_server(&mw, sv[i]) < 0) {
 			return -1;
 		}
 	}
-	if (xmlTextWriterEndElement(w) < 0 || /* emailProvider */
-			sv_render_mozilla_webmail(&mw, &pv->webmail) < 0 ||
-			sv_render_mozilla_oauth2(&mw, &pv->oauth2) < 0 ||
-			xmlTextWriterEndDocument(w) < 0) {
-		return -1;
-	}
-	return 0;
-}
-
-/* Servers this format can carry: imap, pop3, smtp (see the top). */
-static bool is_public(enum sv_server_type t) {
-	return t == SV_SERVER_IMAP || t == SV_SERVER_POP3 || t == SV_SERVER_SMTP;
-}
-
-/*
- * What the writer would otherwise turn into a broken document; the snapshot
- * only renders validated providers, so this guards direct callers.
- */
-static int check_server(const struct sv_provider *pv,
-		const struct sv_server *s, struct sv_err *err) {
-	const char *type = sv_server_type_name(s->type);
-	if (absent(s->hostname)) {
-		return sv_errf(err, SV_EINVAL, "autoconfig: %s: %s server "
-			"without hostname", pv->id, type);
-	}
-	if (s->port < 1 || s->port > 65535) {
-		return sv_errf(err, SV_EINVAL, "autoconfig: %s: %s server: "
-			"port %d is not in 1..65535", pv->id, type, s->port);
-	}
-	if (s->socket == SV_SOCKET_NONE ||
-			(unsigned)s->socket > SV_SOCKET_STARTTLS) {
-		return sv_errf(err, SV_EINVAL, "autoconfig: %s: %s server "
-			"without socket type", pv->id, type);
-	}
-	if (s->n_auth == 0 || s->n_auth > SV_MODEL_MAX_AUTH) {
-		return sv_errf(err, SV_EINVAL, "autoconfig: %s: %s server: "
-			"%zu authentication methods", pv->id, type, s->n_auth);
-	}
-	return SV_OK;
+	return sv_render_mozilla_tail(&mw, pv);
 }
 
 int sv_render_autoconfig(const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
 	*out = NULL;
-	if (pv->id == NULL) {
-		return sv_errf(err, SV_EINVAL, "autoconfig: provider without id");
-	}
-	if (pv->n_servers > SV_MODEL_MAX_SERVERS) {
-		return sv_errf(err, SV_ETOOBIG, "autoconfig: %s: more than %d "
-			"servers", pv->id, SV_MODEL_MAX_SERVERS);
-	}
-	const struct sv_server *all[SV_MODEL_MAX_SERVERS];
-	const struct sv_server *sv[SV_MODEL_MAX_SERVERS];
-	size_t n_all = sv_provider_servers_for(pv, override_domain, all,
-		SV_MODEL_MAX_SERVERS);
-	size_t n = 0;
-	for (size_t i = 0; i < n_all; i++) {
-		if (!is_public(all[i]->type)) {
-			continue;
-		}
-		int rc = check_server(pv, all[i], err);
-		if (rc != SV_OK) {
-			return rc;
-		}
-		sv[n++] = all[i];
-	}
-
-	struct sv_answer_builder b;
-	int rc = sv_answer_builder_init(&b, SV_AUTOCONFIG_CONTENT_TYPE);
+	struct selection sel = { .pv = pv };
+	int rc = sv_render_select_servers("autoconfig", pv, override_domain,
+		SV_RENDER_NEED_AUTH, sel.sv, &sel.n, err);
 	if (rc != SV_OK) {
-		return sv_errf(err, rc, "autoconfig: %s: out of memory", pv->id);
+		return rc;
 	}
-	if (write_document(&b, pv, sv, n) < 0) {
-		/* Template errors are the builder's; a writer error is memory. */
-		rc = b.failed != 0 ? b.failed : SV_ENOMEM;
-		sv_answer_builder_abandon(&b);
-		return sv_errf(err, rc, "autoconfig: %s: cannot write the "
-			"document: %s", pv->id, sv_rc_str(rc));
-	}
-	rc = sv_answer_builder_finish(&b, out, NULL);
-	if (rc != SV_OK) {
-		return sv_errf(err, rc, "autoconfig: %s: cannot compile the "
-			"answer: %s", pv->id, sv_rc_str(rc));
-	}
-	return SV_OK;
+	return sv_render_answer("autoconfig", pv->id,
+		SV_AUTOCONFIG_CONTENT_TYPE, write_document, &sel, out, err);
 }

@@ -39,14 +39,11 @@
 #include "autodiscover_request.h"
 #include "placeholder.h"
 #include "render_autodiscover.h"
+#include "render_util.h"
 #include "utf8.h"
 
 /* Longest v2 JSON document: the URL holds a domain of <= 253 bytes. */
 #define V2_JSON_MAX 2048
-
-static bool absent(const char *s) {
-	return s == NULL || s[0] == '\0';
-}
 
 static int text_el(xmlTextWriterPtr w, const char *name, const char *value) {
 	return xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST value);
@@ -107,7 +104,7 @@ static struct pox_auth map_auth(const struct sv_server *s) {
 
 /* The login template of a server: a missing one is the address. */
 static const char *login_of(const struct sv_server *s) {
-	return !absent(s->username) ? s->username : "%EMAILADDRESS%";
+	return !sv_render_absent(s->username) ? s->username : "%EMAILADDRESS%";
 }
 
 /*
@@ -197,8 +194,16 @@ static int start_document(xmlTextWriterPtr w, const char *response_ns) {
 	return 0;
 }
 
-static int write_settings(struct sv_answer_builder *b,
-		const struct sv_server *const *sv, size_t n) {
+/* What write_settings() writes: the chosen servers. */
+struct selection {
+	const struct sv_server *sv[SV_MODEL_MAX_SERVERS]; /* borrowed */
+	size_t n;
+};
+
+static int write_settings(struct sv_answer_builder *b, const void *ctx) {
+	const struct selection *sel = ctx;
+	const struct sv_server *const *sv = sel->sv;
+	size_t n = sel->n;
 	xmlTextWriterPtr w = b->w;
 	if (start_document(w, SV_AUTODISCOVER_NS_OUTLOOK) < 0 ||
 			xmlTextWriterStartElement(w, BAD_CAST "User") < 0 ||
@@ -222,92 +227,26 @@ static int write_settings(struct sv_answer_builder *b,
 			break;
 		}
 	}
-	for (int pass = 0; pass < 2; pass++) { /* incoming, then outgoing */
-		for (size_t i = 0; i < n; i++) {
-			bool outgoing = sv_server_type_is_outgoing(sv[i]->type);
-			if (outgoing != (pass == 1)) {
-				continue;
-			}
-			if (write_protocol(b, sv[i], incoming_login) < 0) {
-				return -1;
-			}
+	for (size_t i = 0; i < n; i++) { /* incoming first already */
+		if (write_protocol(b, sv[i], incoming_login) < 0) {
+			return -1;
 		}
 	}
 	return xmlTextWriterEndDocument(w) < 0 ? -1 : 0;
-}
-
-/* Servers POX can carry: imap, pop3, smtp. */
-static bool is_pox(enum sv_server_type t) {
-	return t == SV_SERVER_IMAP || t == SV_SERVER_POP3 || t == SV_SERVER_SMTP;
-}
-
-/* What the writer would turn into a broken document. */
-static int check_server(const struct sv_provider *pv,
-		const struct sv_server *s, struct sv_err *err) {
-	const char *type = sv_server_type_name(s->type);
-	if (absent(s->hostname)) {
-		return sv_errf(err, SV_EINVAL, "autodiscover: %s: %s server "
-			"without hostname", pv->id, type);
-	}
-	if (s->port < 1 || s->port > 65535) {
-		return sv_errf(err, SV_EINVAL, "autodiscover: %s: %s server: "
-			"port %d is not in 1..65535", pv->id, type, s->port);
-	}
-	if (s->socket != SV_SOCKET_PLAIN && s->socket != SV_SOCKET_SSL &&
-			s->socket != SV_SOCKET_STARTTLS) {
-		return sv_errf(err, SV_EINVAL, "autodiscover: %s: %s server "
-			"without socket type", pv->id, type);
-	}
-	return SV_OK;
 }
 
 int sv_render_autodiscover(const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
 	*out = NULL;
-	if (pv->id == NULL) {
-		return sv_errf(err, SV_EINVAL, "autodiscover: provider without "
-			"id");
-	}
-	if (pv->n_servers > SV_MODEL_MAX_SERVERS) {
-		return sv_errf(err, SV_ETOOBIG, "autodiscover: %s: more than %d "
-			"servers", pv->id, SV_MODEL_MAX_SERVERS);
-	}
-	const struct sv_server *all[SV_MODEL_MAX_SERVERS];
-	const struct sv_server *sv[SV_MODEL_MAX_SERVERS];
-	size_t n_all = sv_provider_servers_for(pv, override_domain, all,
-		SV_MODEL_MAX_SERVERS);
-	size_t n = 0;
-	for (size_t i = 0; i < n_all; i++) {
-		if (!is_pox(all[i]->type)) {
-			continue;
-		}
-		int rc = check_server(pv, all[i], err);
-		if (rc != SV_OK) {
-			return rc;
-		}
-		sv[n++] = all[i];
-	}
-
-	struct sv_answer_builder b;
-	int rc = sv_answer_builder_init(&b, SV_AUTODISCOVER_CONTENT_TYPE);
+	struct selection sel;
+	int rc = sv_render_select_servers("autodiscover", pv, override_domain,
+		0, sel.sv, &sel.n, err);
 	if (rc != SV_OK) {
-		return sv_errf(err, rc, "autodiscover: %s: out of memory",
-			pv->id);
+		return rc;
 	}
-	if (write_settings(&b, sv, n) < 0) {
-		/* Template errors are the builder's; a writer error is memory. */
-		rc = b.failed != 0 ? b.failed : SV_ENOMEM;
-		sv_answer_builder_abandon(&b);
-		return sv_errf(err, rc, "autodiscover: %s: cannot write the "
-			"document: %s", pv->id, sv_rc_str(rc));
-	}
-	rc = sv_answer_builder_finish(&b, out, NULL);
-	if (rc != SV_OK) {
-		return sv_errf(err, rc, "autodiscover: %s: cannot compile the "
-			"answer: %s", pv->id, sv_rc_str(rc));
-	}
-	return SV_OK;
+	return sv_render_answer("autodiscover", pv->id,
+		SV_AUTODISCOVER_CONTENT_TYPE, write_settings, &sel, out, err);
 }
 
 /* ---- error documents ---- */

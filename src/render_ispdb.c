@@ -20,14 +20,11 @@
 #include "answer.h"
 #include "render_ispdb.h"
 #include "render_mozilla.h"
-
-static bool absent(const char *s) {
-	return s == NULL || s[0] == '\0';
-}
+#include "render_util.h"
 
 static int opt_text_el(xmlTextWriterPtr w, const char *name,
 		const char *value) {
-	return !absent(value) ? xmlTextWriterWriteElement(w, BAD_CAST name,
+	return !sv_render_absent(value) ? xmlTextWriterWriteElement(w, BAD_CAST name,
 		BAD_CAST value) : 0;
 }
 
@@ -80,15 +77,7 @@ static int write_document(xmlTextWriterPtr w, const struct sv_provider *pv,
 	if (left_out > 0 && left_out_comment(w, left_out) < 0) {
 		return -1;
 	}
-	for (size_t i = 0; i < pv->n_links; i++) {
-		if (sv_render_mozilla_link(&mw, &pv->links[i]) < 0) {
-			return -1;
-		}
-	}
-	if (xmlTextWriterEndElement(w) < 0 || /* emailProvider */
-			sv_render_mozilla_webmail(&mw, &pv->webmail) < 0 ||
-			sv_render_mozilla_oauth2(&mw, &pv->oauth2) < 0 ||
-			xmlTextWriterEndDocument(w) < 0) {
+	if (sv_render_mozilla_tail(&mw, pv) < 0) {
 		return -1;
 	}
 	*n_left_out = left_out;

@@ -40,16 +40,13 @@
 
 #include "placeholder.h"
 #include "render_mobileconfig.h"
+#include "render_util.h"
 
 #define PLIST_PUBID "-//Apple//DTD PLIST 1.0//EN"
 #define PLIST_SYSID "http://www.apple.com/DTDs/PropertyList-1.0.dtd"
 
 /* The pieces of a template a renderer needs at most (placeholder.c). */
 #define MAX_PIECES (SV_MODEL_MAX_TEMPLATE / 2 + 2)
-
-static bool absent(const char *s) {
-	return s == NULL || s[0] == '\0';
-}
 
 const char *sv_mobileconfig_auth(const struct sv_server *s) {
 	for (size_t i = 0; i < s->n_auth && i < SV_MODEL_MAX_AUTH; i++) {
@@ -177,7 +174,7 @@ static int write_server(struct sv_answer_builder *b, const char *dir,
 		const struct sv_server *s, bool with_username) {
 	char k[64];
 	/* A missing template means the address, as in the Mozilla answer. */
-	const char *username = !absent(s->username) ? s->username :
+	const char *username = !sv_render_absent(s->username) ? s->username :
 		"%EMAILADDRESS%";
 	if (key_string(b->w, kname(k, sizeof(k), dir, "Authentication"),
 				sv_mobileconfig_auth(s)) < 0 ||
@@ -231,8 +228,8 @@ static int write_mail_payload(struct sv_answer_builder *b,
 	return xmlTextWriterEndElement(w);
 }
 
-static int write_document(struct sv_answer_builder *b,
-		const struct plan *p) {
+static int write_document(struct sv_answer_builder *b, const void *ctx) {
+	const struct plan *p = ctx;
 	xmlTextWriterPtr w = b->w;
 	/* The DOCTYPE on one line, as Apple writes it: indent only after. */
 	if (xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
@@ -285,7 +282,7 @@ static int check_server(const struct sv_provider *pv,
 		const struct sv_server *s, struct sv_err *err) {
 	const char *type = sv_server_type_name(s->type);
 	struct sv_err why;
-	if (absent(s->hostname) ||
+	if (sv_render_absent(s->hostname) ||
 			sv_placeholder_validate_hostname(s->hostname, &why) !=
 			SV_OK) {
 		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s server: "
@@ -311,7 +308,7 @@ static int plan_username(const struct sv_provider *pv,
 	if (!logs_in(s)) {
 		return SV_OK;
 	}
-	if (!absent(s->username) &&
+	if (!sv_render_absent(s->username) &&
 			needs_realname(s->username, &realname, NULL) != SV_OK) {
 		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s server: "
 			"invalid username template", pv->id,
@@ -329,7 +326,7 @@ static int make_plan(const struct sv_provider *pv,
 	const struct sv_server *pop = NULL;
 	memset(p, 0, sizeof(*p));
 	p->pv = pv;
-	p->display = !absent(pv->display_name) ? pv->display_name : pv->id;
+	p->display = !sv_render_absent(pv->display_name) ? pv->display_name : pv->id;
 	for (size_t i = 0; i < n; i++) {
 		if (sv[i]->type == SV_SERVER_IMAP && p->in == NULL) {
 			p->in = sv[i];
@@ -363,36 +360,15 @@ int sv_render_mobileconfig(const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
 	*out = NULL;
-	if (pv->id == NULL) {
-		return sv_errf(err, SV_EINVAL,
-			"mobileconfig: provider without id");
-	}
-	if (pv->n_servers > SV_MODEL_MAX_SERVERS) {
-		return sv_errf(err, SV_ETOOBIG, "mobileconfig: %s: more than %d "
-			"servers", pv->id, SV_MODEL_MAX_SERVERS);
-	}
-	struct plan p;
-	int rc = make_plan(pv, override_domain, &p, err);
+	int rc = sv_render_check_provider("mobileconfig", pv, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	struct sv_answer_builder b;
-	rc = sv_answer_builder_init(&b, SV_MOBILECONFIG_CONTENT_TYPE);
+	struct plan p;
+	rc = make_plan(pv, override_domain, &p, err);
 	if (rc != SV_OK) {
-		return sv_errf(err, rc, "mobileconfig: %s: out of memory",
-			pv->id);
+		return rc;
 	}
-	if (write_document(&b, &p) < 0) {
-		/* Template errors are the builder's; a writer error is memory. */
-		rc = b.failed != 0 ? b.failed : SV_ENOMEM;
-		sv_answer_builder_abandon(&b);
-		return sv_errf(err, rc, "mobileconfig: %s: cannot write the "
-			"document: %s", pv->id, sv_rc_str(rc));
-	}
-	rc = sv_answer_builder_finish(&b, out, NULL);
-	if (rc != SV_OK) {
-		return sv_errf(err, rc, "mobileconfig: %s: cannot compile the "
-			"answer: %s", pv->id, sv_rc_str(rc));
-	}
-	return SV_OK;
+	return sv_render_answer("mobileconfig", pv->id,
+		SV_MOBILECONFIG_CONTENT_TYPE, write_document, &p, out, err);
 }

@@ -271,3 +271,19 @@ int sv_render_mozilla_oauth2(const struct sv_mozilla_writer *mw,
 	}
 	return xmlTextWriterEndElement(w);
 }
+
+int sv_render_mozilla_tail(const struct sv_mozilla_writer *mw,
+		const struct sv_provider *pv) {
+	for (size_t i = 0; i < pv->n_links; i++) {
+		if (sv_render_mozilla_link(mw, &pv->links[i]) < 0) {
+			return -1;
+		}
+	}
+	if (xmlTextWriterEndElement(mw->w) < 0 || /* emailProvider */
+			sv_render_mozilla_webmail(mw, &pv->webmail) < 0 ||
+			sv_render_mozilla_oauth2(mw, &pv->oauth2) < 0 ||
+			xmlTextWriterEndDocument(mw->w) < 0) {
+		return -1;
+	}
+	return 0;
+}

@@ -113,6 +113,26 @@ static int server_copy(struct sv_server *dst, const struct sv_server *s) {
 /* Small queries                                                      */
 
 /*
+ * Prepares sql into *s and binds ?1 to key (text) or, when key is NULL,
+ * to ikey; *src receives the bind's SQLite code. SV_OK or the prepare's
+ * error (then there is no statement to finalize).
+ */
+static int prepare_keyed(sqlite3 *db, const char *sql, const char *key,
+		int64_t ikey, sqlite3_stmt **s, int *src, struct sv_err *err) {
+	int rc = store_prepare(db, sql, s, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	*src = SQLITE_OK;
+	if (key != NULL) {
+		store_bind_text(*s, 1, key, src);
+	} else {
+		store_bind_int(*s, 1, ikey, src);
+	}
+	return SV_OK;
+}
+
+/*
  * Runs sql with ?1 bound to key (text) or, when key is NULL, to ikey.
  * When a row comes, *out receives column 0: as an owned string through
  * text (may be NULL), as an integer through num (may be NULL); *found
@@ -122,16 +142,11 @@ static int query_one(sqlite3 *db, const char *sql, const char *key,
 		int64_t ikey, char **text, int64_t *num, bool *found,
 		struct sv_err *err) {
 	sqlite3_stmt *s;
+	int src;
 	*found = false;
-	int rc = store_prepare(db, sql, &s, err);
+	int rc = prepare_keyed(db, sql, key, ikey, &s, &src, err);
 	if (rc != SV_OK) {
 		return rc;
-	}
-	int src = SQLITE_OK;
-	if (key != NULL) {
-		store_bind_text(s, 1, key, &src);
-	} else {
-		store_bind_int(s, 1, ikey, &src);
 	}
 	if (src == SQLITE_OK) {
 		src = sqlite3_step(s);
@@ -160,15 +175,10 @@ static int query_one(sqlite3 *db, const char *sql, const char *key,
 static int run_keyed(sqlite3 *db, const char *sql, const char *key,
 		int64_t ikey, struct sv_err *err) {
 	sqlite3_stmt *s;
-	int rc = store_prepare(db, sql, &s, err);
+	int src;
+	int rc = prepare_keyed(db, sql, key, ikey, &s, &src, err);
 	if (rc != SV_OK) {
 		return rc;
-	}
-	int src = SQLITE_OK;
-	if (key != NULL) {
-		store_bind_text(s, 1, key, &src);
-	} else {
-		store_bind_int(s, 1, ikey, &src);
 	}
 	rc = src != SQLITE_OK ? store_db_fail(db, src, err, "store: bind")
 		: store_step_done(db, s, err, "store: write");

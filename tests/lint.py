@@ -23,6 +23,8 @@ OWNERS = {
     'microhttpd.h': {'src/http.c', 'src/http_autoconfig.c',
                      'include/http_internal.h'},
     'libxml/': {'src/answer.c', 'include/answer.h', 'src/import_mozilla.c',
+                'src/import_repair.c', 'src/import_line.c',
+                'include/import_internal.h',
                 'src/xml_safe.c', 'include/xml_safe.h',
                 'src/render_autoconfig.c', 'src/main.c',
                 'src/render_mobileconfig.c', 'src/render_mozilla.c',

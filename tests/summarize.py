@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 """Counts test cases across meson test logs: each cmocka binary and each
 harness reports its own cases, so the total is per case, not per binary.
-"--failed NAME" (repeatable, first) counts a failure that has no log.
+"--failed NAME" (repeatable, first) counts a failure that has no log;
+"--text FILE" (repeatable, next) counts a harness's plain output (its last
+"NAME: N passed, N failed" line; none is one failure), e.g. tests/fuzz/run.sh.
 Prints one line "N passed, N failed, N skipped"; exits 1 on any failure."""
 import json
 import re
@@ -43,6 +45,20 @@ def main():
     while args[:1] == ['--failed']:
         print('failed: %s' % args[1], file=sys.stderr)
         failed += 1
+        args = args[2:]
+    while args[:1] == ['--text']:
+        try:
+            with open(args[1]) as f:
+                h = HARNESS.findall(f.read())
+        except OSError as e:
+            print('summarize: %s' % e, file=sys.stderr)
+            h = []
+        p, f, s = h[-1] if h else (0, 1, 0)
+        passed += int(p)
+        failed += int(f)
+        skipped += int(s or 0)
+        if not h or int(f):
+            print('failed: %s' % args[1], file=sys.stderr)
         args = args[2:]
     for path in args:
         try:

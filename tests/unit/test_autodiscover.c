@@ -36,6 +36,7 @@
 #include "buf.h"
 #include "model.h"
 #include "render_autodiscover.h"
+#include "test_support.h"
 #include "xml_testing.h"
 
 #ifndef SV_SOURCE_ROOT
@@ -433,53 +434,8 @@ static void test_request_alloc_failures(void **state) {
 
 /* ---- building providers ---- */
 
-static char *dup_or_null(const char *s) {
-	if (s == NULL) {
-		return NULL;
-	}
-	char *d = sv_strdup(s);
-	assert_non_null(d);
-	return d;
-}
-
-struct srv_spec {
-	enum sv_server_type type;
-	const char *host;
-	int port;
-	enum sv_socket socket;
-	const char *user;
-	enum sv_auth auth[SV_MODEL_MAX_AUTH];
-	size_t n_auth;
-	const char *domain; /* NULL: provider-wide */
-};
-
-static struct sv_server *add_server(struct sv_provider *pv,
-		const struct srv_spec *sp) {
-	struct sv_server s;
-	memset(&s, 0, sizeof(s));
-	s.type = sp->type;
-	s.hostname = dup_or_null(sp->host);
-	s.port = sp->port;
-	s.socket = sp->socket;
-	s.username = dup_or_null(sp->user);
-	memcpy(s.auth, sp->auth, sizeof(s.auth));
-	s.n_auth = sp->n_auth;
-	s.domain = dup_or_null(sp->domain);
-	s.pop3.days_to_leave = -1;
-	s.pop3.check_interval_min = -1;
-	s.priority = (int)pv->n_servers * 10;
-	struct sv_server *out = NULL;
-	assert_int_equal(sv_provider_add_server(pv, &s, &out), SV_OK);
-	assert_non_null(out);
-	return out;
-}
-
 static struct sv_provider *provider_new(const char *id) {
-	struct sv_provider *pv = sv_provider_create();
-	assert_non_null(pv);
-	pv->id = dup_or_null(id);
-	pv->display_name = dup_or_null("Example Mail");
-	return pv;
+	return sv_test_provider_new(id, "Example Mail", NULL);
 }
 
 #define CLEAR { SV_AUTH_PASSWORD_CLEARTEXT }, .n_auth = 1
@@ -488,11 +444,11 @@ static struct sv_provider *provider_new(const char *id) {
 static struct sv_provider *minimal_provider(void) {
 	struct sv_provider *pv = provider_new("example.fr");
 	assert_int_equal(sv_provider_add_domain(pv, "example.fr"), SV_OK);
-	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_IMAP,
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_IMAP,
 		.host = "imap.example.fr", .port = 993,
 		.socket = SV_SOCKET_SSL, .user = "%EMAILADDRESS%",
 		.auth = CLEAR });
-	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_SMTP,
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_SMTP,
 		.host = "smtp.example.fr", .port = 465,
 		.socket = SV_SOCKET_SSL, .user = "%EMAILADDRESS%",
 		.auth = CLEAR });
@@ -504,38 +460,38 @@ static struct sv_provider *mixed_provider(void) {
 	struct sv_provider *pv = provider_new("hoster.example");
 	assert_int_equal(sv_provider_add_domain(pv, "*.example"), SV_OK);
 	/* smtp written first: incoming must still come first */
-	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_SMTP,
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_SMTP,
 		.host = "smtp.%EMAILDOMAIN%", .port = 587,
 		.socket = SV_SOCKET_STARTTLS, .user = "%EMAILLOCALPART%",
 		.auth = { SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_CLEARTEXT },
 		.n_auth = 2 });
-	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_IMAP,
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_IMAP,
 		.host = "mail.%EMAILDOMAIN%", .port = 143,
 		.socket = SV_SOCKET_STARTTLS, .user = "%EMAILLOCALPART%",
 		.auth = { SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_CLEARTEXT },
 		.n_auth = 2 });
-	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_POP3,
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_POP3,
 		.host = "pop.hoster.example", .port = 995,
 		.socket = SV_SOCKET_SSL, .user = NULL,
 		.auth = { SV_AUTH_PASSWORD_ENCRYPTED }, .n_auth = 1 });
-	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_IMAP,
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_IMAP,
 		.host = "old.hoster.example", .port = 143,
 		.socket = SV_SOCKET_PLAIN, .user = "%REALNAME%",
 		.auth = { SV_AUTH_NTLM }, .n_auth = 1 });
-	struct sv_server *ews = add_server(pv, &(struct srv_spec){
+	struct sv_server *ews = sv_test_add_server(pv, &(struct sv_test_server){
 		.type = SV_SERVER_EWS, .port = 0, .socket = SV_SOCKET_NONE,
 		.auth = CLEAR });
-	ews->url = dup_or_null("https://ews.hoster.example/EWS/"
+	ews->url = sv_test_dup("https://ews.hoster.example/EWS/"
 		"Exchange.asmx");
-	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_SMTP,
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_SMTP,
 		.host = "relay.hoster.example", .port = 25,
 		.socket = SV_SOCKET_PLAIN, .user = NULL,
 		.auth = { SV_AUTH_CLIENT_IP_ADDRESS }, .n_auth = 1 });
-	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_SMTP,
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_SMTP,
 		.host = "pop-relay.hoster.example", .port = 2525,
 		.socket = SV_SOCKET_SSL, .user = "x&y",
 		.auth = { SV_AUTH_SMTP_AFTER_POP }, .n_auth = 1 });
-	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_SMTP,
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_SMTP,
 		.host = "cert.hoster.example", .port = 465,
 		.socket = SV_SOCKET_SSL, .user = "%EMAILADDRESS%",
 		.auth = { SV_AUTH_TLS_CLIENT_CERT }, .n_auth = 1 });
@@ -546,7 +502,7 @@ static struct sv_provider *mixed_provider(void) {
 static struct sv_provider *override_provider(void) {
 	struct sv_provider *pv = minimal_provider();
 	assert_int_equal(sv_provider_add_domain(pv, "other.fr"), SV_OK);
-	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_IMAP,
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_IMAP,
 		.host = "imap.other.fr", .port = 993,
 		.socket = SV_SOCKET_SSL, .user = "%EMAILLOCALPART%",
 		.auth = CLEAR, .domain = "other.fr" });
@@ -554,22 +510,6 @@ static struct sv_provider *override_provider(void) {
 }
 
 /* ---- golden files ---- */
-
-static char *read_file(const char *path, size_t *len) {
-	FILE *fp = fopen(path, "rb");
-	if (fp == NULL) {
-		return NULL;
-	}
-	struct sv_buf b;
-	sv_buf_init(&b, OUT_MAX);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		assert_int_equal(sv_buf_append(&b, chunk, n), SV_OK);
-	}
-	fclose(fp);
-	return sv_buf_take(&b, len);
-}
 
 /*
  * Well-formed, declaration first, root Autodiscover in the response
@@ -598,52 +538,13 @@ static void check_xml(const char *doc, size_t len, const char *response_ns) {
 }
 
 static void check_golden(const char *name, const char *got, size_t len) {
-	char path[512];
-	int n = snprintf(path, sizeof(path), GOLDEN_DIR "%s.xml", name);
-	assert_true(n > 0 && (size_t)n < sizeof(path));
-	const char *update = getenv("SUIVANT_UPDATE_GOLDEN");
-	if (update != NULL && strcmp(update, "1") == 0) {
-		FILE *fp = fopen(path, "wb");
-		assert_non_null(fp);
-		assert_int_equal(fwrite(got, 1, len, fp), len);
-		assert_int_equal(fclose(fp), 0);
-		return;
-	}
-	size_t want_len = 0;
-	char *want = read_file(path, &want_len);
-	if (want == NULL) {
-		fail_msg("%s: missing (run with SUIVANT_UPDATE_GOLDEN=1)", path);
-	}
-	if (want_len != len || memcmp(want, got, len) != 0) {
-		char got_path[600];
-		n = snprintf(got_path, sizeof(got_path), "%s.got", name);
-		assert_true(n > 0 && (size_t)n < sizeof(got_path));
-		FILE *fp = fopen(got_path, "wb");
-		if (fp != NULL) {
-			fwrite(got, 1, len, fp);
-			fclose(fp);
-		}
-		sv_free(want);
-		fail_msg("%s differs (output in %s)", path, got_path);
-	}
-	sv_free(want);
+	sv_test_golden_check(GOLDEN_DIR, name, ".xml", got, len);
 }
 
 static char *render_fill(const struct sv_provider *pv, const char *override,
 		const struct sv_answer_facts *f, size_t *len) {
-	struct sv_answer *a = NULL;
-	struct sv_err err = { "" };
-	int rc = sv_render_autodiscover(pv, override, &a, &err);
-	if (rc != SV_OK) {
-		fail_msg("render %s: %s", pv->id, err.msg);
-	}
-	assert_string_equal(a->content_type, SV_AUTODISCOVER_CONTENT_TYPE);
-	struct sv_buf out;
-	sv_buf_init(&out, OUT_MAX);
-	assert_int_equal(sv_answer_fill(a, f, &out), SV_OK);
-	sv_answer_destroy(a);
-	char *s = sv_buf_take(&out, len);
-	assert_non_null(s);
+	char *s = sv_test_render_fill(sv_render_autodiscover,
+		SV_AUTODISCOVER_CONTENT_TYPE, pv, override, f, len);
 	check_xml(s, *len, NS_OUT);
 	return s;
 }
@@ -811,11 +712,11 @@ static void test_render_rejects_bad_data(void **state) {
 		SV_EINVAL);
 	assert_null(a);
 	assert_non_null(strstr(err.msg, "hostname"));
-	pv->servers[0].hostname = dup_or_null("mail.%FOO%");
+	pv->servers[0].hostname = sv_test_dup("mail.%FOO%");
 	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
 		SV_EINVAL);
 	sv_free(pv->servers[0].hostname);
-	pv->servers[0].hostname = dup_or_null("imap.example.fr");
+	pv->servers[0].hostname = sv_test_dup("imap.example.fr");
 	pv->servers[1].port = 0;
 	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
 		SV_EINVAL);
@@ -825,7 +726,7 @@ static void test_render_rejects_bad_data(void **state) {
 		SV_EINVAL);
 	pv->servers[1].socket = SV_SOCKET_SSL;
 	sv_free(pv->servers[1].username);
-	pv->servers[1].username = dup_or_null("%EMAILADDRESS");
+	pv->servers[1].username = sv_test_dup("%EMAILADDRESS");
 	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
 		SV_EINVAL);
 	sv_free(pv->servers[1].username);
@@ -928,50 +829,12 @@ static void test_v2_json(void **state) {
 /* ---- allocation failures ---- */
 
 /*
- * Fails allocation n = 0, 1, ... (ours, libxml2's through the hooks, and
- * jansson's) until fn succeeds: every failure must be SV_ENOMEM with out
- * empty, and the success must give the reference bytes.
+ * Each renderer under sv_test_buf_alloc_loop() (ours, libxml2's through
+ * the hooks, and jansson's allocations fail in turn).
  */
-typedef int (*render_fn)(struct sv_buf *out);
-
-static void alloc_loop(const char *what, render_fn fn) {
-	struct sv_buf out;
-	sv_buf_init(&out, OUT_MAX);
-	assert_int_equal(fn(&out), SV_OK);
-	size_t want_len;
-	char *want = sv_buf_take(&out, &want_len);
-	assert_non_null(want);
-	xmlSetGenericErrorFunc(NULL, sv_test_xml_quiet);
-	long n = 0;
-	for (;; n++) {
-		assert_true(n < 100000);
-		sv_buf_init(&out, OUT_MAX);
-		sv_alloc_fail_after(n);
-		int rc = fn(&out);
-		sv_alloc_fail_after(-1);
-		if (rc == SV_OK) {
-			assert_int_equal(out.len, want_len);
-			assert_memory_equal(out.data, want, want_len);
-			sv_buf_finish(&out);
-			break;
-		}
-		if (rc != SV_ENOMEM) {
-			fail_msg("%s: allocation %ld failed, got %d", what, n,
-				rc);
-		}
-		assert_null(out.data);
-	}
-	xmlSetGenericErrorFunc(NULL, NULL);
-	print_message("%s: %ld allocation failure points\n", what, n);
-	assert_true(n > 0);
-	sv_free(want);
-}
-
-static struct sv_provider *loop_pv;
-
-static int render_settings(struct sv_buf *out) {
+static int render_settings(void *ctx, struct sv_buf *out) {
 	struct sv_answer *a = NULL;
-	int rc = sv_render_autodiscover(loop_pv, NULL, &a, NULL);
+	int rc = sv_render_autodiscover(ctx, NULL, &a, NULL);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -982,29 +845,34 @@ static int render_settings(struct sv_buf *out) {
 	return rc;
 }
 
-static int render_error_600(struct sv_buf *out) {
+static int render_error_600(void *ctx, struct sv_buf *out) {
+	(void)ctx;
 	return sv_render_autodiscover_error(SV_AUTODISCOVER_ERROR_INVALID,
 		&fixed_time, 7, out, NULL);
 }
 
-static int render_v2(struct sv_buf *out) {
+static int render_v2(void *ctx, struct sv_buf *out) {
+	(void)ctx;
 	return sv_render_autodiscover_v2("free.fr", out, NULL);
 }
 
-static int render_v2_error(struct sv_buf *out) {
+static int render_v2_error(void *ctx, struct sv_buf *out) {
+	(void)ctx;
 	return sv_render_autodiscover_v2_error("InvalidProtocol", "no", out,
 		NULL);
 }
 
 static void test_alloc_failures(void **state) {
 	(void)state;
-	loop_pv = mixed_provider();
-	alloc_loop("settings", render_settings);
-	sv_provider_destroy(loop_pv);
-	loop_pv = NULL;
-	alloc_loop("error 600", render_error_600);
-	alloc_loop("v2", render_v2);
-	alloc_loop("v2 error", render_v2_error);
+	struct sv_provider *pv = mixed_provider();
+	assert_true(sv_test_buf_alloc_loop("settings", render_settings,
+		pv) > 0);
+	sv_provider_destroy(pv);
+	assert_true(sv_test_buf_alloc_loop("error 600", render_error_600,
+		NULL) > 0);
+	assert_true(sv_test_buf_alloc_loop("v2", render_v2, NULL) > 0);
+	assert_true(sv_test_buf_alloc_loop("v2 error", render_v2_error,
+		NULL) > 0);
 }
 
 int main(void) {

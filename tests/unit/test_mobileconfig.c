@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "model.h"
 #include "render_mobileconfig.h"
+#include "test_support.h"
 #include "xml_testing.h"
 
 #ifndef SV_SOURCE_ROOT
@@ -35,7 +36,6 @@
 #endif
 
 #define GOLDEN_DIR SV_SOURCE_ROOT "/tests/data/golden/mobileconfig/"
-#define OUT_MAX (1024 * 1024)
 
 /* uuid.uuid5(NAMESPACE, "profile:" / "mail:" + "jean.dupont@example.fr") */
 #define JEAN_PROFILE "2C74CC80-32E7-55A6-98FA-D256D2EF791B"
@@ -43,49 +43,9 @@
 
 /* ---- building providers ---- */
 
-static char *dup_or_null(const char *s) {
-	if (s == NULL) {
-		return NULL;
-	}
-	char *d = sv_strdup(s);
-	assert_non_null(d);
-	return d;
-}
-
-struct srv_spec {
-	enum sv_server_type type;
-	const char *host;
-	int port;
-	enum sv_socket socket;
-	const char *user;
-	enum sv_auth auth[SV_MODEL_MAX_AUTH];
-	size_t n_auth;
-	const char *domain;
-};
-
-static void add_server(struct sv_provider *pv, const struct srv_spec *sp) {
-	struct sv_server s;
-	memset(&s, 0, sizeof(s));
-	s.type = sp->type;
-	s.hostname = dup_or_null(sp->host);
-	s.port = sp->port;
-	s.socket = sp->socket;
-	s.username = dup_or_null(sp->user);
-	memcpy(s.auth, sp->auth, sizeof(s.auth));
-	s.n_auth = sp->n_auth;
-	s.domain = dup_or_null(sp->domain);
-	s.pop3.days_to_leave = -1;
-	s.pop3.check_interval_min = -1;
-	s.priority = (int)pv->n_servers * 10;
-	assert_int_equal(sv_provider_add_server(pv, &s, NULL), SV_OK);
-}
-
 static struct sv_provider *provider_new(const char *id, const char *display,
 		const char *domain) {
-	struct sv_provider *pv = sv_provider_create();
-	assert_non_null(pv);
-	pv->id = dup_or_null(id);
-	pv->display_name = dup_or_null(display);
+	struct sv_provider *pv = sv_test_provider_new(id, display, NULL);
 	assert_int_equal(sv_provider_add_domain(pv, domain), SV_OK);
 	return pv;
 }
@@ -98,9 +58,9 @@ static struct sv_provider *provider_new(const char *id, const char *display,
 static struct sv_provider *minimal_provider(void) {
 	struct sv_provider *pv = provider_new("example.fr", "Example Mail",
 		"example.fr");
-	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_IMAP,
+	sv_test_add_server(pv, &(struct sv_test_server)SERVER(SV_SERVER_IMAP,
 		"imap.example.fr", 993, SV_SOCKET_SSL, "%EMAILADDRESS%", PW));
-	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_SMTP,
+	sv_test_add_server(pv, &(struct sv_test_server)SERVER(SV_SERVER_SMTP,
 		"smtp.example.fr", 465, SV_SOCKET_SSL, "%EMAILADDRESS%", PW));
 	return pv;
 }
@@ -113,20 +73,20 @@ static struct sv_provider *hoster_provider(void) {
 	struct sv_provider *pv = provider_new("hoster.example",
 		"Hoster & <Co> é", "*.example.fr");
 	assert_int_equal(sv_provider_add_domain(pv, "own.example.fr"), SV_OK);
-	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_POP3,
+	sv_test_add_server(pv, &(struct sv_test_server)SERVER(SV_SERVER_POP3,
 		"pop.%EMAILDOMAIN%", 995, SV_SOCKET_SSL, "%EMAILLOCALPART%", PW));
-	add_server(pv, &(struct srv_spec){ .type = SV_SERVER_IMAP,
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_IMAP,
 		.host = "mail.%EMAILDOMAIN%", .port = 143,
 		.socket = SV_SOCKET_STARTTLS,
 		.user = "%EMAILLOCALPART%%%EMAILDOMAIN%",
 		.auth = { SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_ENCRYPTED },
 		.n_auth = 2 });
-	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_SMTP,
+	sv_test_add_server(pv, &(struct sv_test_server)SERVER(SV_SERVER_SMTP,
 		"smtp.%EMAILDOMAIN%", 587, SV_SOCKET_STARTTLS, NULL, PW));
-	struct srv_spec own = SERVER(SV_SERVER_IMAP, "imap.own.example.fr",
+	struct sv_test_server own = SERVER(SV_SERVER_IMAP, "imap.own.example.fr",
 		993, SV_SOCKET_SSL, "%EMAILADDRESS%", PW);
 	own.domain = "own.example.fr";
-	add_server(pv, &own);
+	sv_test_add_server(pv, &own);
 	return pv;
 }
 
@@ -137,20 +97,8 @@ static const struct sv_answer_facts jean = { .domain = "example.fr",
 
 static char *render_fill(const struct sv_provider *pv, const char *override,
 		const struct sv_answer_facts *f, size_t *len) {
-	struct sv_answer *a = NULL;
-	struct sv_err err = { "" };
-	int rc = sv_render_mobileconfig(pv, override, &a, &err);
-	if (rc != SV_OK) {
-		fail_msg("render %s: %s", pv->id, err.msg);
-	}
-	assert_string_equal(a->content_type, SV_MOBILECONFIG_CONTENT_TYPE);
-	struct sv_buf out;
-	sv_buf_init(&out, OUT_MAX);
-	assert_int_equal(sv_answer_fill(a, f, &out), SV_OK);
-	sv_answer_destroy(a);
-	char *s = sv_buf_take(&out, len);
-	assert_non_null(s);
-	return s;
+	return sv_test_render_fill(sv_render_mobileconfig,
+		SV_MOBILECONFIG_CONTENT_TYPE, pv, override, f, len);
 }
 
 /* Well-formed, plist DOCTYPE, root <plist version="1.0">, no password. */
@@ -176,45 +124,9 @@ static void check_plist(const char *doc, size_t len) {
 	xmlFreeDoc(d);
 }
 
-static char *read_file(const char *path, size_t *len) {
-	FILE *fp = fopen(path, "rb");
-	if (fp == NULL) {
-		return NULL;
-	}
-	struct sv_buf b;
-	sv_buf_init(&b, OUT_MAX);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		assert_int_equal(sv_buf_append(&b, chunk, n), SV_OK);
-	}
-	fclose(fp);
-	return sv_buf_take(&b, len);
-}
-
 static void check_golden(const char *name, const char *got, size_t len) {
-	char path[512];
-	int n = snprintf(path, sizeof(path), GOLDEN_DIR "%s.plist", name);
-	assert_true(n > 0 && (size_t)n < sizeof(path));
 	check_plist(got, len);
-	const char *update = getenv("SUIVANT_UPDATE_GOLDEN");
-	if (update != NULL && strcmp(update, "1") == 0) {
-		FILE *fp = fopen(path, "wb");
-		assert_non_null(fp);
-		assert_int_equal(fwrite(got, 1, len, fp), len);
-		assert_int_equal(fclose(fp), 0);
-		return;
-	}
-	size_t want_len = 0;
-	char *want = read_file(path, &want_len);
-	if (want == NULL) {
-		fail_msg("%s: missing (run with SUIVANT_UPDATE_GOLDEN=1)", path);
-	}
-	bool same = want_len == len && memcmp(want, got, len) == 0;
-	sv_free(want);
-	if (!same) {
-		fail_msg("%s differs", path);
-	}
+	sv_test_golden_check(GOLDEN_DIR, name, ".plist", got, len);
 }
 
 /* "<key>K</key>\n<tabs><VALUE>" appears in doc. */
@@ -298,10 +210,10 @@ static void test_pop_only_and_no_login(void **state) {
 	(void)state;
 	struct sv_provider *pv = provider_new("pop.example", NULL,
 		"example.fr");
-	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_POP3,
+	sv_test_add_server(pv, &(struct sv_test_server)SERVER(SV_SERVER_POP3,
 		"pop.example.fr", 110, SV_SOCKET_PLAIN, "%EMAILLOCALPART%",
 		SV_AUTH_PASSWORD_ENCRYPTED));
-	add_server(pv, &(struct srv_spec)SERVER(SV_SERVER_SMTP,
+	sv_test_add_server(pv, &(struct sv_test_server)SERVER(SV_SERVER_SMTP,
 		"relay.example.fr", 25, SV_SOCKET_PLAIN, "%EMAILADDRESS%",
 		SV_AUTH_CLIENT_IP_ADDRESS));
 	size_t len;
@@ -324,10 +236,10 @@ static void test_realname_username_left_out(void **state) {
 	(void)state;
 	struct sv_provider *pv = minimal_provider();
 	sv_free(pv->servers[1].username);
-	pv->servers[1].username = dup_or_null("%REALNAME%");
+	pv->servers[1].username = sv_test_dup("%REALNAME%");
 	sv_free(pv->servers[0].username);
 	/* "%EMAILDOMAIN%REALNAME%" holds no %REALNAME% token */
-	pv->servers[0].username = dup_or_null("%EMAILDOMAIN%REALNAME%");
+	pv->servers[0].username = sv_test_dup("%EMAILDOMAIN%REALNAME%");
 	size_t len;
 	char *doc = render_fill(pv, NULL, &jean, &len);
 	check_plist(doc, len);
@@ -450,16 +362,16 @@ static void test_render_rejects_bad_data(void **state) {
 		SV_EINVAL);
 	pv->servers[0].socket = SV_SOCKET_SSL;
 	sv_free(pv->servers[0].hostname);
-	pv->servers[0].hostname = dup_or_null("mail.%FOO%");
+	pv->servers[0].hostname = sv_test_dup("mail.%FOO%");
 	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
 		SV_EINVAL);
 	sv_free(pv->servers[0].hostname);
 	pv->servers[0].hostname = NULL;
 	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
 		SV_EINVAL);
-	pv->servers[0].hostname = dup_or_null("imap.example.fr");
+	pv->servers[0].hostname = sv_test_dup("imap.example.fr");
 	sv_free(pv->servers[1].username);
-	pv->servers[1].username = dup_or_null("%BAD%");
+	pv->servers[1].username = sv_test_dup("%BAD%");
 	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
 		SV_EINVAL);
 	assert_non_null(strstr(err.msg, "username"));
@@ -482,38 +394,8 @@ static void test_alloc_failures(void **state) {
 		.address = "ann@shop.example.fr", .local = "ann" };
 	size_t want_len;
 	char *want = render_fill(pv, NULL, &f, &want_len);
-	xmlSetGenericErrorFunc(NULL, sv_test_xml_quiet);
-	long failures = 0;
-	for (long n = 0;; n++) {
-		struct sv_answer *a = NULL;
-		sv_alloc_fail_after(n);
-		int rc = sv_render_mobileconfig(pv, NULL, &a, NULL);
-		sv_alloc_fail_after(-1);
-		if (rc != SV_OK) {
-			assert_int_equal(rc, SV_ENOMEM);
-			assert_null(a);
-			failures++;
-			continue;
-		}
-		for (long m = 0;; m++) {
-			struct sv_buf out;
-			sv_buf_init(&out, OUT_MAX);
-			sv_alloc_fail_after(m);
-			int frc = sv_answer_fill(a, &f, &out);
-			sv_alloc_fail_after(-1);
-			if (frc == SV_OK) {
-				assert_int_equal(out.len, want_len);
-				assert_memory_equal(out.data, want, want_len);
-				sv_buf_finish(&out);
-				break;
-			}
-			assert_int_equal(frc, SV_ENOMEM);
-			assert_null(out.data);
-		}
-		sv_answer_destroy(a);
-		break;
-	}
-	xmlSetGenericErrorFunc(NULL, NULL);
+	long failures = sv_test_answer_alloc_loop(sv_render_mobileconfig, pv,
+		&f, want, want_len);
 	assert_true(failures > 10); /* the loop did reach the renderer */
 	sv_free(want);
 	sv_provider_destroy(pv);

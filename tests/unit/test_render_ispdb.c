@@ -27,6 +27,7 @@
 #include "import_mozilla.h"
 #include "model.h"
 #include "render_ispdb.h"
+#include "test_support.h"
 #include "xml_testing.h"
 
 #ifndef SV_SOURCE_ROOT
@@ -59,42 +60,8 @@ static char *render(const struct sv_provider *pv, size_t *len,
 	return s;
 }
 
-static char *read_file(const char *path, size_t *len) {
-	FILE *fp = fopen(path, "rb");
-	if (fp == NULL) {
-		return NULL;
-	}
-	struct sv_buf b;
-	sv_buf_init(&b, OUT_MAX);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		assert_int_equal(sv_buf_append(&b, chunk, n), SV_OK);
-	}
-	fclose(fp);
-	return sv_buf_take(&b, len);
-}
-
 static void check_golden(const char *name, const char *got, size_t len) {
-	char path[512];
-	snprintf(path, sizeof(path), GOLDEN_DIR "%s.xml", name);
-	const char *update = getenv("SUIVANT_UPDATE_GOLDEN");
-	if (update != NULL && strcmp(update, "1") == 0) {
-		FILE *fp = fopen(path, "wb");
-		assert_non_null(fp);
-		assert_int_equal(fwrite(got, 1, len, fp), len);
-		assert_int_equal(fclose(fp), 0);
-		return;
-	}
-	size_t want_len = 0;
-	char *want = read_file(path, &want_len);
-	if (want == NULL) {
-		fail_msg("%s: missing (run with SUIVANT_UPDATE_GOLDEN=1)", path);
-	}
-	if (want_len != len || memcmp(want, got, len) != 0) {
-		fail_msg("%s differs:\n%.*s", path, (int)len, got);
-	}
-	sv_free(want);
+	sv_test_golden_check(GOLDEN_DIR, name, ".xml", got, len);
 }
 
 /* Renders the fixture, checks the golden file and the fixpoint. */
@@ -220,35 +187,15 @@ static void test_bad_input(void **state) {
 	sv_provider_destroy(pv);
 }
 
+static int render_full(void *ctx, struct sv_buf *out) {
+	struct sv_err e = { "" };
+	return sv_render_ispdb(ctx, out, NULL, &e);
+}
+
 static void test_alloc_failures(void **state) {
 	(void)state;
 	struct sv_provider *pv = import_path(DATA_DIR "full.xml");
-	size_t want_len;
-	char *want = render(pv, &want_len, NULL);
-	xmlSetGenericErrorFunc(NULL, sv_test_xml_quiet);
-	long n = 0;
-	for (;; n++) {
-		assert_true(n < 100000);
-		struct sv_buf out;
-		sv_buf_init(&out, OUT_MAX);
-		struct sv_err e = { "" };
-		sv_alloc_fail_after(n);
-		int rc = sv_render_ispdb(pv, &out, NULL, &e);
-		sv_alloc_fail_after(-1);
-		if (rc == SV_OK) {
-			assert_int_equal(out.len, want_len);
-			assert_memory_equal(out.data, want, want_len);
-			sv_buf_finish(&out);
-			break;
-		}
-		assert_int_equal(rc, SV_ENOMEM);
-		assert_null(out.data);
-		sv_buf_finish(&out);
-	}
-	xmlSetGenericErrorFunc(NULL, NULL);
-	print_message("allocation failure: %ld failure points\n", n);
-	assert_true(n > 10);
-	sv_free(want);
+	assert_true(sv_test_buf_alloc_loop("full", render_full, pv) > 10);
 	sv_provider_destroy(pv);
 }
 

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SUIVANT_MODEL_INTERNAL_H
+#define SUIVANT_MODEL_INTERNAL_H
+
+/*
+ * Shared by model_value.c (checks of single values) and model_validate.c
+ * (the provider rules) only; not part of the model API (model.h). Every
+ * check returns SV_OK or SV_EINVAL with a message that starts with where
+ * (the field's name) and quotes the value through model_shown().
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+/* How much of a value an error message shows. */
+#define MODEL_SHOWN_MAX 64
+
+/*
+ * Writes a printable, bounded copy of s into buf (bufsz >= 8) for an
+ * error message: valid non-control UTF-8 is kept, other bytes become
+ * \xNN, and a long value is cut with "...". Returns buf.
+ */
+const char *model_shown(const char *s, char *buf, size_t bufsz);
+/*
+ * A text field: valid UTF-8, no control character, at most max_bytes
+ * bytes. *chars (may be NULL) receives the number of code points.
+ */
+int model_check_text(const char *s, size_t max_bytes, const char *where,
+	size_t *chars, struct sv_err *err);
+/* A name shown to users: non-empty text of at most max characters. */
+int model_check_name(const char *s, size_t max, const char *where,
+	struct sv_err *err);
+/* An http(s) URL with a non-empty authority, no space, placeholders ok. */
+int model_check_url(const char *s, const char *where, struct sv_err *err);
+/* A username-like template: text, <= SV_MODEL_MAX_TEMPLATE, valid tokens. */
+int model_check_template(const char *s, const char *where,
+	struct sv_err *err);
+/* A language tag: 1..35 letters, digits and hyphens, a letter first. */
+bool model_is_lang(const char *s);
+
+#endif

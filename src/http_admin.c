@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The operator's endpoints: /healthz (is a snapshot loaded, which one, how
+ * old) and /metrics (Prometheus text exposition format 0.0.4). Both are
+ * answered only to clients in the --admin-allow networks (loopback by
+ * default), 403 otherwise; both are built per request into an sv_buf
+ * (MHD_RESPMEM_MUST_FREE-style free callback) from the relaxed atomic
+ * counters of struct sv_http_metrics and the request's snapshot
+ * reference. Nothing here is on the mail clients' path.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "config.h"
+#include "http_internal.h"
+
+#define ADMIN_MAX_BODY (64 * 1024)
+
+static bool allowed(const struct sv_http_call *call) {
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(call->c,
+		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	return ci != NULL && sv_config_net_match(call->metrics->admin,
+		call->metrics->n_admin, ci->client_addr);
+}
+
+/* Queues b's bytes as a 200 of type ctype; b is emptied. */
+static enum MHD_Result queue_buf(const struct sv_http_call *call,
+		struct sv_buf *b, const char *ctype) {
+	size_t len;
+	char *body = sv_buf_take(b, &len);
+	struct MHD_Response *resp = body == NULL ? NULL :
+		MHD_create_response_from_buffer_with_free_callback(len, body,
+			sv_free);
+	if (resp == NULL) {
+		sv_free(body);
+		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
+	}
+	enum MHD_Result ret;
+	if (sv_http_common_headers(resp) != SV_OK ||
+			MHD_add_response_header(resp,
+				MHD_HTTP_HEADER_CONTENT_TYPE, ctype) !=
+				MHD_YES ||
+			MHD_add_response_header(resp,
+				MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") !=
+				MHD_YES) {
+		ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
+	} else {
+		ret = sv_http_queue(call, 200, resp, len);
+	}
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static long long age_seconds(const struct sv_http_metrics *m,
+		long long *loaded_at) {
+	*loaded_at = atomic_load(&m->loaded_at);
+	long long age = (long long)time(NULL) - *loaded_at;
+	return age > 0 ? age : 0;
+}
+
+enum MHD_Result sv_http_healthz(const struct sv_http_call *call) {
+	if (!allowed(call)) {
+		return sv_http_queue_reason(call, 403, "healthz",
+			"not allowed from this address (see --admin-allow)");
+	}
+	const struct sv_snapshot *s = call->r->snap;
+	long long loaded_at;
+	long long age = age_seconds(call->metrics, &loaded_at);
+	struct sv_buf b;
+	sv_buf_init(&b, 1024);
+	if (sv_buf_printf(&b, "{\"status\":\"ok\",\"generation\":%llu,"
+			"\"loaded_at\":%lld,\"age_seconds\":%lld,"
+			"\"providers\":%zu,\"domains\":%zu}\n",
+			(unsigned long long)sv_snapshot_generation(s), loaded_at,
+			age, sv_snapshot_provider_count(s),
+			sv_snapshot_domain_count(s)) != SV_OK) {
+		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
+	}
+	return queue_buf(call, &b, "application/json");
+}
+
+static unsigned long load(atomic_ulong *v) {
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+static int status_label(size_t slot, char *out, size_t size) {
+	if (slot < SV_HTTP_STATUSES - 2) {
+		return snprintf(out, size, "%u", sv_http_statuses[slot]);
+	}
+	return snprintf(out, size, "%s", slot == SV_HTTP_STATUSES - 2 ?
+		"other" : "none");
+}
+
+/* suivant_requests_total{endpoint,status}: rows sharing a label summed. */
+static int write_requests(struct sv_buf *b, struct sv_http_metrics *m) {
+	int rc = sv_buf_append_str(b,
+		"# HELP suivant_requests_total Requests answered, by endpoint "
+		"and HTTP status (none: the connection ended first).\n"
+		"# TYPE suivant_requests_total counter\n");
+	for (size_t e = 0; rc == SV_OK && e < SV_HTTP_ENDPOINTS; e++) {
+		const char *name = sv_http_endpoint_name(e);
+		bool first = true;
+		for (size_t k = 0; name != NULL && k < e; k++) {
+			const char *other = sv_http_endpoint_name(k);
+			first = first && (other == NULL || strcmp(other, name));
+		}
+		if (name == NULL || !first) {
+			continue;
+		}
+		for (size_t st = 0; rc == SV_OK && st < SV_HTTP_STATUSES; st++) {
+			unsigned long n = 0;
+			for (size_t k = e; k < SV_HTTP_ENDPOINTS; k++) {
+				const char *other = sv_http_endpoint_name(k);
+				if (other != NULL && strcmp(other, name) == 0) {
+					n += load(&m->requests[k][st]);
+				}
+			}
+			char label[16];
+			status_label(st, label, sizeof(label));
+			if (n != 0) {
+				rc = sv_buf_printf(b, "suivant_requests_total"
+					"{endpoint=\"%s\",status=\"%s\"} %lu\n",
+					name, label, n);
+			}
+		}
+	}
+	return rc;
+}
+
+static int write_latency(struct sv_buf *b, struct sv_http_metrics *m) {
+	int rc = sv_buf_append_str(b,
+		"# HELP suivant_request_duration_seconds From the request line "
+		"to the last byte queued.\n"
+		"# TYPE suivant_request_duration_seconds histogram\n");
+	unsigned long cum = 0;
+	for (size_t i = 0; rc == SV_OK && i < SV_HTTP_LATENCY_BUCKETS; i++) {
+		cum += load(&m->latency[i]);
+		rc = sv_buf_printf(b, "suivant_request_duration_seconds_bucket"
+			"{le=\"%g\"} %lu\n", sv_http_latency_us[i] / 1e6, cum);
+	}
+	cum += load(&m->latency[SV_HTTP_LATENCY_BUCKETS]);
+	if (rc == SV_OK) {
+		rc = sv_buf_printf(b, "suivant_request_duration_seconds_bucket"
+			"{le=\"+Inf\"} %lu\n"
+			"suivant_request_duration_seconds_sum %.6f\n"
+			"suivant_request_duration_seconds_count %lu\n", cum,
+			load(&m->latency_sum_us) / 1e6, cum);
+	}
+	return rc;
+}
+
+enum MHD_Result sv_http_metrics_page(const struct sv_http_call *call) {
+	if (!allowed(call)) {
+		return sv_http_queue_reason(call, 403, "metrics",
+			"not allowed from this address (see --admin-allow)");
+	}
+	struct sv_http_metrics *m = call->metrics;
+	const struct sv_snapshot *s = call->r->snap;
+	long long loaded_at;
+	long long age = age_seconds(m, &loaded_at);
+	struct sv_buf b;
+	sv_buf_init(&b, ADMIN_MAX_BODY);
+	int rc = write_requests(&b, m);
+	if (rc == SV_OK) {
+		rc = write_latency(&b, m);
+	}
+	if (rc == SV_OK) {
+		rc = sv_buf_printf(&b,
+			"# HELP suivant_reloads_total Data reloads, by result.\n"
+			"# TYPE suivant_reloads_total counter\n"
+			"suivant_reloads_total{result=\"ok\"} %lu\n"
+			"suivant_reloads_total{result=\"failed\"} %lu\n"
+			"# HELP suivant_tls_reloads_total Certificate reloads "
+			"(SIGHUP), by result.\n"
+			"# TYPE suivant_tls_reloads_total counter\n"
+			"suivant_tls_reloads_total{result=\"ok\"} %lu\n"
+			"suivant_tls_reloads_total{result=\"failed\"} %lu\n"
+			"# HELP suivant_snapshot_generation Generation of the "
+			"data being served.\n"
+			"# TYPE suivant_snapshot_generation gauge\n"
+			"suivant_snapshot_generation %llu\n"
+			"# HELP suivant_snapshot_age_seconds Since the data being "
+			"served was loaded.\n"
+			"# TYPE suivant_snapshot_age_seconds gauge\n"
+			"suivant_snapshot_age_seconds %lld\n"
+			"# HELP suivant_snapshot_providers Providers served.\n"
+			"# TYPE suivant_snapshot_providers gauge\n"
+			"suivant_snapshot_providers %zu\n"
+			"# HELP suivant_snapshot_domains Domain rows served.\n"
+			"# TYPE suivant_snapshot_domains gauge\n"
+			"suivant_snapshot_domains %zu\n",
+			load(&m->reloads[1]), load(&m->reloads[0]),
+			load(&m->tls_reloads[1]), load(&m->tls_reloads[0]),
+			(unsigned long long)sv_snapshot_generation(s), age,
+			sv_snapshot_provider_count(s),
+			sv_snapshot_domain_count(s));
+	}
+	if (rc != SV_OK) {
+		sv_buf_finish(&b);
+		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
+	}
+	return queue_buf(call, &b, "text/plain; version=0.0.4; charset=utf-8");
+}

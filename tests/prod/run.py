@@ -1,0 +1,949 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+r"""Production-operation tests (issue #7): the real `suivant serve` with
+TLS listeners, limits and timeouts, driven by curl, openssl and raw
+sockets.
+
+usage: run.py SUIVANT [NAME-SUBSTRING...]
+env:   SV_PROD_KEEP=1 keeps each test's temporary directory
+
+Each test_* function below is one test; it gets a fresh temporary
+directory holding a database made by `suivant init`, starts servers
+through Server (which waits for every "ready port=N[ tls]" line), and
+raises Failure on a wrong answer. Certificates are throw-away ones made by
+`openssl req -x509` in the test's directory. A server whose stderr holds a
+sanitizer report, or that does not exit 0 on SIGTERM, fails the test.
+Output: "ok NAME" or "FAIL NAME: reason" per test, then
+"prod: N passed, N failed"; exit status 1 if anything failed.
+"""
+
+import http.client
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+READY_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+class Server:
+    """`suivant serve ARGS`, its ports (plain, tls) and its stderr."""
+
+    def __init__(self, suivant, tmp, args, listeners, env=None):
+        self.log_path = os.path.join(tmp, "serve-%d.stderr" % time.time_ns())
+        self.log_file = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [suivant, "serve", "--db", os.path.join(tmp, "suivant.db")]
+            + args, stdout=subprocess.PIPE, stderr=self.log_file,
+            stdin=subprocess.DEVNULL, cwd=tmp,
+            env=dict(os.environ, **(env or {})))
+        self.plain, self.tls = [], []
+        deadline = time.monotonic() + READY_TIMEOUT
+        buf = b""
+        while len(self.plain) + len(self.tls) < listeners:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stdout], [], [],
+                                              left)[0]:
+                self.kill()
+                raise Failure("no ready lines within %.0f s: %s"
+                              % (READY_TIMEOUT, self.log()))
+            ch = os.read(self.proc.stdout.fileno(), 1)
+            if not ch:
+                self.proc.wait()
+                raise Failure("server exited (%s) before ready: %s"
+                              % (self.proc.returncode, self.log()))
+            buf += ch
+            if ch == b"\n":
+                m = re.fullmatch(rb"ready port=(\d+)( tls)?\n", buf)
+                check(m, "unexpected line %r" % buf)
+                (self.tls if m.group(2) else self.plain).append(
+                    int(m.group(1)))
+                buf = b""
+
+    def log(self):
+        if not self.log_file.closed:
+            self.log_file.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self):
+        """SIGTERM; the server must exit 0 and be sanitizer-clean."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise Failure("server ignored SIGTERM")
+        self.log_file.close()
+        log = self.log()
+        check("Sanitizer" not in log and "runtime error" not in log,
+              "sanitizer report: %s" % log[-2000:])
+        check(self.proc.returncode == 0,
+              "server exited %d: %s" % (self.proc.returncode, log[-500:]))
+
+
+def make_cert(tmp, name, cn="localhost",
+              san="DNS:localhost,IP:127.0.0.1"):
+    """A self-signed P-256 certificate, by default for localhost."""
+    cert = os.path.join(tmp, name + ".crt")
+    key = os.path.join(tmp, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                    "-keyout", key, "-out", cert, "-subj", "/CN=" + cn,
+                    "-addext", "subjectAltName=" + san],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def curl(*args):
+    """Runs curl; returns (exit status, stdout text, stderr text)."""
+    done = subprocess.run(["curl", "-sS", "--max-time", "10"] + list(args),
+                          capture_output=True, timeout=30)
+    return (done.returncode, done.stdout.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace"))
+
+
+def https_status(port, cacert, path="/v1.1/free.fr", extra=()):
+    rc, out, err = curl("--cacert", cacert, "-o", "/dev/null", "-w",
+                        "%{http_code} %{ssl_verify_result}", *extra,
+                        "https://localhost:%d%s" % (port, path))
+    return rc, out, err
+
+
+# ------------------------------------------------------------------ TLS
+
+def test_tls_and_plain_in_one_process(suivant, tmp):
+    cert, key = make_cert(tmp, "a")
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--listen",
+                                "127.0.0.1:0", "--listen-tls",
+                                "127.0.0.1:0", "--tls-cert", cert,
+                                "--tls-key", key], 3)
+    try:
+        check(len(srv.plain) == 2 and len(srv.tls) == 1,
+              "listeners %r %r" % (srv.plain, srv.tls))
+        rc, out, err = https_status(srv.tls[0], cert)
+        check(rc == 0 and out == "200 0", "https: %d %r %s" % (rc, out, err))
+        for p in srv.plain:
+            rc, out, err = curl("-o", "/dev/null", "-w", "%{http_code}",
+                                "http://127.0.0.1:%d/v1.1/free.fr" % p)
+            check(rc == 0 and out == "200", "http: %d %r %s" % (rc, out, err))
+        # The TLS port does not speak plain HTTP.
+        rc, out, err = curl("-o", "/dev/null", "-w", "%{http_code}",
+                            "http://127.0.0.1:%d/v1.1/free.fr" % srv.tls[0])
+        check(out != "200", "plain HTTP answered on the TLS port")
+    finally:
+        srv.stop()
+
+
+def test_tls_versions(suivant, tmp):
+    cert, key = make_cert(tmp, "a")
+    srv = Server(suivant, tmp, ["--listen-tls", "127.0.0.1:0", "--tls-cert",
+                                cert, "--tls-key", key], 1)
+    try:
+        check(srv.plain == [], "no plain listener without --listen")
+        port = srv.tls[0]
+        for ver, want in (("1.3", "TLSv1.3"), ("1.2", "TLSv1.2")):
+            rc, out, err = curl("-v", "--cacert", cert, "--tls-max", ver,
+                                "-o", "/dev/null",
+                                "https://localhost:%d/" % port)
+            check(rc == 0 and want in err,
+                  "TLS %s: %d %s" % (ver, rc, err[-300:]))
+        # TLS 1.0 and 1.1 are refused, with Python's ssl as the client
+        # (curl's OpenSSL may not even offer them).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for ver in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.load_verify_locations(cert)
+            try:
+                ctx.minimum_version = ver
+                ctx.maximum_version = ver
+                ctx.set_ciphers("ALL:@SECLEVEL=0")
+            except (ValueError, ssl.SSLError):
+                continue
+            try:
+                with socket.create_connection(("127.0.0.1", port), 5) as s:
+                    with ctx.wrap_socket(s, server_hostname="localhost"):
+                        raise Failure("%s accepted" % ver)
+            except (ssl.SSLError, OSError):
+                pass
+    finally:
+        srv.stop()
+
+
+def test_tls_sighup_reloads_certificate(suivant, tmp):
+    cert, key = make_cert(tmp, "live")
+    old_ca = os.path.join(tmp, "old.crt")
+    shutil.copy(cert, old_ca)
+    srv = Server(suivant, tmp, ["--listen-tls", "127.0.0.1:0", "--tls-cert",
+                                cert, "--tls-key", key], 1)
+    try:
+        port = srv.tls[0]
+        # A kept-alive connection opened before the reload keeps working.
+        ctx = ssl.create_default_context(cafile=old_ca)
+        conn = http.client.HTTPSConnection("localhost", port, context=ctx,
+                                           timeout=5)
+        conn.request("GET", "/v1.1/free.fr")
+        r = conn.getresponse()
+        r.read()
+        check(r.status == 200, "before reload: %d" % r.status)
+        # A renewed pair, put in place the way certbot does (rename).
+        new_cert, new_key = make_cert(tmp, "new", cn="renewed")
+        os.replace(new_cert, cert)
+        os.replace(new_key, key)
+        new_ca = os.path.join(tmp, "new.crt")
+        shutil.copy(cert, new_ca)
+        srv.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 5
+        while True:
+            rc, out, _ = https_status(port, new_ca)
+            if rc == 0 and out == "200 0":
+                break
+            check(time.monotonic() < deadline, "new certificate not served")
+            time.sleep(0.1)
+        rc, out, _ = https_status(port, old_ca)
+        check(rc != 0, "old certificate still served after SIGHUP")
+        conn.request("GET", "/v1.1/free.fr")
+        r = conn.getresponse()
+        r.read()
+        check(r.status == 200, "old connection after reload: %d" % r.status)
+        conn.close()
+        # A broken pair on SIGHUP keeps the current one.
+        with open(key, "w") as f:
+            f.write("not a key\n")
+        srv.signal(signal.SIGHUP)
+        time.sleep(0.6)
+        rc, out, err = https_status(port, new_ca)
+        check(rc == 0 and out == "200 0", "after a bad reload: %s" % err)
+        check("tls reload failed, keeping the current certificate"
+              in srv.log(), "bad reload not logged: %s" % srv.log()[-500:])
+    finally:
+        srv.stop()
+
+
+def test_tls_bad_options(suivant, tmp):
+    cert, key = make_cert(tmp, "a")
+    other_cert, other_key = make_cert(tmp, "b")
+    db = os.path.join(tmp, "suivant.db")
+    cases = [
+        (["--listen-tls", "127.0.0.1:0"], 64, "needs --tls-cert"),
+        (["--listen-tls", "127.0.0.1:0", "--tls-cert", cert], 64,
+         "needs --tls-cert and --tls-key"),
+        (["--tls-cert", cert, "--tls-key", key], 64, "need --listen-tls"),
+        (["--listen-tls", "nowhere:1", "--tls-cert", cert, "--tls-key",
+          key], 64, "bad IPv4 address"),
+        (["--listen-tls", "127.0.0.1:0", "--tls-cert", cert, "--tls-key",
+          other_key], 65, "its key"),
+        (["--listen-tls", "127.0.0.1:0", "--tls-cert",
+          os.path.join(tmp, "missing.crt"), "--tls-key", key], 66,
+         "cannot read"),
+        (["--listen-tls", "127.0.0.1:0", "--tls-cert", key, "--tls-key",
+          key], 65, "tls:"),
+    ]
+    for args, want, text in cases:
+        done = subprocess.run([suivant, "serve", "--db", db] + args,
+                              capture_output=True, timeout=20,
+                              stdin=subprocess.DEVNULL)
+        err = done.stderr.decode("utf-8", "replace")
+        check(done.returncode == want and text in err,
+              "%r: exit %d, want %d with %r: %s" % (args, done.returncode,
+                                                   want, text, err))
+    del other_cert
+
+
+# --------------------------------------------------------------- limits
+
+def connect(port, source="127.0.0.1"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def ask(sock, request=b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n\r\n"):
+    """Sends request; returns the status line, or None if the server
+    closed the connection (or reset it) without answering."""
+    try:
+        sock.sendall(request)
+        data = b""
+        while b"\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return None
+            data += chunk
+    except (ConnectionResetError, BrokenPipeError):
+        return None
+    return data.split(b"\r\n", 1)[0].decode("latin-1")
+
+
+def test_limit_header_size_431(suivant, tmp):
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0",
+                                "--max-header-bytes", "8192"], 1)
+    try:
+        port = srv.plain[0]
+        big = b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n"
+        with connect(port) as s:
+            line = ask(s, big % (b"a" * 9000))
+            check(line is not None and " 431 " in line, "9000: %r" % line)
+        with connect(port) as s:
+            line = ask(s, big % (b"a" * 6000))
+            check(line == "HTTP/1.1 200 OK", "6000: %r" % line)
+    finally:
+        srv.stop()
+
+
+def test_limit_per_client_address(suivant, tmp):
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--threads", "1",
+                                "--max-connections", "16", "--max-per-ip",
+                                "2"], 1)
+    try:
+        port = srv.plain[0]
+        a, b = connect(port), connect(port)
+        time.sleep(0.3)
+        with connect(port) as c:
+            check(ask(c) is None, "third connection from one address served")
+        with connect(port, "127.0.0.2") as c:
+            check(ask(c) == "HTTP/1.1 200 OK", "another address refused")
+        check(ask(a) == "HTTP/1.1 200 OK", "first connection dropped")
+        a.close()
+        b.close()
+        time.sleep(0.3)
+        with connect(port) as c:
+            check(ask(c) == "HTTP/1.1 200 OK", "not served after closing")
+        check("connection limit" in srv.log() or "per IP" in srv.log()
+              or "IP" in srv.log(), "refusal not logged: %s"
+              % srv.log()[-500:])
+    finally:
+        srv.stop()
+
+
+def test_limit_total_connections(suivant, tmp):
+    # One thread: MHD divides a listener's limit among its threads.
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--threads", "1",
+                                "--max-connections", "2", "--max-per-ip",
+                                "1"], 1)
+    try:
+        port = srv.plain[0]
+        a, b = connect(port, "127.0.0.1"), connect(port, "127.0.0.2")
+        time.sleep(0.3)
+        # At the limit, MHD stops accepting: a third client waits in the
+        # kernel's backlog, unanswered, until a connection ends.
+        c = connect(port, "127.0.0.3")
+        c.settimeout(1)
+        try:
+            line = ask(c)
+            raise Failure("connection over the total limit got %r" % line)
+        except TimeoutError:
+            pass
+        check(ask(a) == "HTTP/1.1 200 OK", "first connection dropped")
+        a.close()
+        c.settimeout(5)
+        data = c.recv(4096)
+        check(data.startswith(b"HTTP/1.1 200 OK"),
+              "waiting client not served once a slot freed: %r" % data)
+        c.close()
+        b.close()
+    finally:
+        srv.stop()
+
+
+def test_timeout_drops_stalled_client(suivant, tmp):
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout", "1"],
+                 1)
+    try:
+        port = srv.plain[0]
+        with connect(port) as s:  # slow loris: headers never finished
+            s.sendall(b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n")
+            t0 = time.monotonic()
+            s.settimeout(8)
+            try:
+                data = s.recv(100)
+            except ConnectionResetError:
+                data = b""
+            took = time.monotonic() - t0
+            check(data == b"", "stalled client got %r" % data)
+            check(0.8 <= took <= 4, "dropped after %.1f s" % took)
+        with connect(port) as s:  # idle, nothing sent at all
+            t0 = time.monotonic()
+            s.settimeout(8)
+            try:
+                data = s.recv(100)
+            except ConnectionResetError:
+                data = b""
+            check(data == b"" and time.monotonic() - t0 <= 4,
+                  "idle connection kept")
+        with connect(port) as s:
+            check(ask(s) == "HTTP/1.1 200 OK", "server stopped serving")
+        srv.stop()
+        check("end=timeout" in srv.log(), "timeout not logged: %s"
+              % srv.log()[-500:])
+    finally:
+        srv.stop()
+
+
+def test_limit_flags_checked(suivant, tmp):
+    db = os.path.join(tmp, "suivant.db")
+    for args, text in (
+            (["--max-per-ip", "0"], "per-IP limit: 0"),
+            (["--max-connections", "10", "--max-per-ip", "11"],
+             "per-IP limit: 11 is not in 1..10"),
+            (["--timeout", "0"], "timeout: 0 s"),
+            (["--timeout", "3601"], "--timeout: '3601'"),
+            (["--max-connections", "abc"], "--max-connections: 'abc'"),
+            (["--max-header-bytes", "100"], "connection memory: 100"),
+            (["--threads", "-1"], "--threads: '-1'")):
+        done = subprocess.run([suivant, "serve", "--db", db] + args,
+                              capture_output=True, timeout=20,
+                              stdin=subprocess.DEVNULL)
+        err = done.stderr.decode("utf-8", "replace")
+        check(done.returncode == 64 and text in err,
+              "%r: exit %d: %s" % (args, done.returncode, err))
+
+
+# ----------------------------------------------------------------- logs
+
+SECRET_LOCAL = "jean.secret"
+SECRET_PASSWORD = "hunter2-secret-password"
+
+
+def secret_requests(port):
+    """Requests carrying an address, a body and credentials; returns the
+    statuses."""
+    import base64
+    auth = base64.b64encode(("%s@free.fr:%s" % (SECRET_LOCAL,
+                                                SECRET_PASSWORD)).encode())
+    body = ('<?xml version="1.0"?><Autodiscover xmlns="http://schemas.'
+            'microsoft.com/exchange/autodiscover/outlook/requestschema/2006">'
+            '<Request><EMailAddress>%s@free.fr</EMailAddress>'
+            '<AcceptableResponseSchema>http://schemas.microsoft.com/exchange/'
+            'autodiscover/outlook/responseschema/2006a</AcceptableResponse'
+            'Schema></Request></Autodiscover>' % SECRET_LOCAL).encode()
+    out = []
+    for method, path, data in (
+            ("GET", "/mail/config-v1.1.xml?emailaddress=%s%%40free.fr"
+             "&password=%s" % (SECRET_LOCAL, SECRET_PASSWORD), None),
+            ("POST", "/autodiscover/autodiscover.xml", body),
+            ("GET", "/autodiscover/autodiscover.json/v1.0/%s@free.fr"
+             "?Protocol=AutodiscoverV1" % SECRET_LOCAL, None),
+            ("GET", "/mobileconfig?emailaddress=%s@free.fr" % SECRET_LOCAL,
+             None)):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        headers = {"Authorization": "Basic " + auth.decode(),
+                   "Host": "autoconfig.free.fr"}
+        if data is not None:
+            headers["Content-Type"] = "text/xml"
+        conn.request(method, path, body=data, headers=headers)
+        r = conn.getresponse()
+        r.read()
+        out.append(r.status)
+        conn.close()
+    return out
+
+
+def no_secrets(text, where):
+    for s in (SECRET_LOCAL, SECRET_PASSWORD, "Basic ", "amVhbi5zZWNyZXQ"):
+        check(s not in text, "%s holds %r" % (where, s))
+
+
+def test_log_text_access_lines(suivant, tmp):
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0"], 1)
+    try:
+        statuses = secret_requests(srv.plain[0])
+        check(statuses == [200, 200, 200, 200], "statuses %r" % statuses)
+    finally:
+        srv.stop()
+    log = srv.log()
+    no_secrets(log, "stderr")
+    for line in ('access: GET "/mail/config-v1.1.xml" 200 ',
+                 'access: POST "/autodiscover/autodiscover.xml" 200 ',
+                 'access: GET "/autodiscover/autodiscover.json/v1.0/*" 200 ',
+                 'access: GET "/mobileconfig" 200 '):
+        check(line in log, "no %r in %s" % (line, log))
+    check(re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ info: access: GET "
+                    r'"/mobileconfig" 200 bytes=\d+ ms=\d+ domain=free\.fr '
+                    r"client=127\.0\.0\.1$", log, re.M),
+          "access line fields: %s" % log)
+
+
+def test_log_json_file_and_rotation(suivant, tmp):
+    path = os.path.join(tmp, "suivant.log")
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--log-format",
+                                "json", "--log-file", path], 1)
+    try:
+        statuses = secret_requests(srv.plain[0])
+        check(statuses == [200, 200, 200, 200], "statuses %r" % statuses)
+        time.sleep(0.2)
+        os.replace(path, path + ".1")  # logrotate
+        srv.signal(signal.SIGHUP)
+        time.sleep(0.6)
+        conn = http.client.HTTPConnection("127.0.0.1", srv.plain[0],
+                                          timeout=5)
+        conn.request("GET", "/v1.1/free.fr")
+        conn.getresponse().read()
+        conn.close()
+        time.sleep(0.2)
+    finally:
+        srv.stop()
+    import json
+    with open(path + ".1") as f:
+        old = f.read()
+    with open(path) as f:
+        new = f.read()
+    no_secrets(old + new + srv.log(), "log")
+    records = [json.loads(line) for line in old.splitlines()]
+    access = [r for r in records if "status" in r]
+    check(len(access) == 4, "access records: %r" % records)
+    for r in access:
+        check(set(r) >= {"time", "level", "client", "method", "path",
+                         "status", "bytes", "ms", "domain"}, "fields %r" % r)
+        check(r["client"] == "127.0.0.1" and r["status"] == 200
+              and r["domain"] == "free.fr" and "?" not in r["path"],
+              "record %r" % r)
+    check(any(r.get("msg", "").startswith("loaded ") for r in records),
+          "no start-up record in %r" % records)
+    news = [json.loads(line) for line in new.splitlines()]
+    check(any(r.get("path") == "/v1.1/free.fr" for r in news),
+          "rotated file lacks the new request: %r" % news)
+    check(srv.log() == "", "stderr not empty: %r" % srv.log())
+
+
+def test_log_flags_checked(suivant, tmp):
+    db = os.path.join(tmp, "suivant.db")
+    for args, want, text in (
+            (["--log-format", "xml"], 64, "--log-format: 'xml'"),
+            (["--log-file", os.path.join(tmp, "no", "such", "dir")], 73,
+             "log file:")):
+        done = subprocess.run([suivant, "serve", "--db", db] + args,
+                              capture_output=True, timeout=20,
+                              stdin=subprocess.DEVNULL)
+        err = done.stderr.decode("utf-8", "replace")
+        check(done.returncode == want and text in err,
+              "%r: exit %d: %s" % (args, done.returncode, err))
+
+
+# -------------------------------------------------- health and metrics
+
+def get(port, path, host="127.0.0.1"):
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    conn.request("GET", path)
+    r = conn.getresponse()
+    body = r.read().decode("utf-8", "replace")
+    conn.close()
+    return r.status, r.getheader("Content-Type"), body
+
+
+def parse_metrics(text):
+    """Prometheus text format: {'name{labels}': value}; checks the
+    syntax of every line on the way."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("# HELP ") or line.startswith("# TYPE "):
+            continue
+        m = re.fullmatch(r'([a-z_]+(?:\{[a-z_]+="[^"]*"(?:,[a-z_]+="[^"]*")*'
+                         r'\})?) ([0-9.e+-]+)', line)
+        check(m, "bad metrics line %r" % line)
+        out[m.group(1)] = float(m.group(2))
+    return out
+
+
+def test_healthz_and_metrics(suivant, tmp):
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0"], 1)
+    try:
+        port = srv.plain[0]
+        status, ctype, body = get(port, "/healthz")
+        import json
+        h = json.loads(body)
+        check(status == 200 and ctype == "application/json"
+              and h["status"] == "ok" and h["generation"] == 1
+              and h["providers"] > 100 and h["domains"] > 800
+              and 0 <= h["age_seconds"] <= 5, "healthz %d %r" % (status, h))
+        for path in ("/v1.1/free.fr", "/v1.1/free.fr", "/v1.1/nowhere.example",
+                     "/nope"):
+            get(port, path)
+        srv.signal(signal.SIGHUP)  # forces a data reload
+        deadline = time.monotonic() + 5
+        while json.loads(get(port, "/healthz")[2])["generation"] != 2:
+            check(time.monotonic() < deadline, "no reload after SIGHUP")
+            time.sleep(0.1)
+        status, ctype, body = get(port, "/metrics")
+        check(status == 200 and ctype.startswith("text/plain; version=0.0.4"),
+              "metrics %d %r" % (status, ctype))
+        m = parse_metrics(body)
+        want = {
+            'suivant_requests_total{endpoint="ispdb",status="200"}': 2,
+            'suivant_requests_total{endpoint="ispdb",status="404"}': 1,
+            'suivant_requests_total{endpoint="none",status="404"}': 1,
+            'suivant_reloads_total{result="ok"}': 1,
+            'suivant_reloads_total{result="failed"}': 0,
+            'suivant_snapshot_generation': 2,
+        }
+        for k, v in want.items():
+            check(m.get(k) == v, "%s = %r, want %r" % (k, m.get(k), v))
+        check(m['suivant_snapshot_domains'] > 800, "domains gauge")
+        count = m["suivant_request_duration_seconds_count"]
+        check(m['suivant_request_duration_seconds_bucket{le="+Inf"}']
+              == count and count >= 5, "histogram count %r" % count)
+        buckets = [v for k, v in m.items() if "_bucket{" in k]
+        check(buckets == sorted(buckets), "buckets not cumulative")
+    finally:
+        srv.stop()
+
+
+def test_admin_allow(suivant, tmp):
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--admin-allow",
+                                "10.0.0.0/8,192.0.2.7"], 1)
+    try:
+        for path in ("/healthz", "/metrics"):
+            status, _, body = get(srv.plain[0], path)
+            check(status == 403 and "--admin-allow" in body,
+                  "%s from loopback: %d %r" % (path, status, body))
+        status, _, _ = get(srv.plain[0], "/v1.1/free.fr")
+        check(status == 200, "mail clients refused: %d" % status)
+    finally:
+        srv.stop()
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--listen",
+                                "[::1]:0", "--admin-allow", "::1"], 2)
+    try:
+        check(get(srv.plain[0], "/healthz")[0] == 403, "IPv4 allowed")
+        check(get(srv.plain[1], "/healthz", "::1")[0] == 200, "::1 refused")
+    finally:
+        srv.stop()
+    db = os.path.join(tmp, "suivant.db")
+    for bad, text in (("10.0.0.1/8", "host bits"), ("example.org", "numeric"),
+                      ("10.0.0.0/33", "prefix over 32"), ("", "network")):
+        done = subprocess.run([suivant, "serve", "--db", db, "--admin-allow",
+                               bad], capture_output=True, timeout=20,
+                              stdin=subprocess.DEVNULL)
+        err = done.stderr.decode("utf-8", "replace")
+        check(done.returncode == 64 and text in err,
+              "%r: exit %d: %s" % (bad, done.returncode, err))
+
+
+# ------------------------------------------------ service management
+
+def test_sd_notify_ready_and_stopping(suivant, tmp):
+    path = os.path.join(tmp, "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(5)
+    try:
+        srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0",
+                                    "--listen", "127.0.0.1:0"], 2,
+                     env={"NOTIFY_SOCKET": path})
+        try:
+            msg = sock.recv(4096).decode()
+            check("READY=1" in msg.split("\n"), "first message %r" % msg)
+            check(re.search(r"STATUS=serving \d+ domains", msg),
+                  "status %r" % msg)
+            # READY comes after the sockets are bound: both answer now.
+            for p in srv.plain:
+                check(get(p, "/v1.1/free.fr")[0] == 200, "port %d" % p)
+            srv.signal(signal.SIGTERM)
+            msg = sock.recv(4096).decode()
+            check("STOPPING=1" in msg, "on SIGTERM: %r" % msg)
+        finally:
+            srv.stop()
+    finally:
+        sock.close()
+
+
+def test_sigterm_finishes_in_flight_requests(suivant, tmp):
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout", "5"],
+                 1)
+    try:
+        port = srv.plain[0]
+        s = connect(port)
+        s.sendall(b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        srv.signal(signal.SIGTERM)
+        time.sleep(0.5)
+        # No new connections once stopping...
+        try:
+            with connect(port) as c:
+                check(ask(c) is None, "new connection served while stopping")
+        except OSError:
+            pass
+        check(srv.proc.poll() is None, "exited with a request in flight")
+        # ...but the request in flight is answered in full.
+        s.sendall(b"\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            if b"</clientConfig>" in data:
+                break
+        s.close()
+        check(data.startswith(b"HTTP/1.1 200 OK") and
+              data.rstrip().endswith(b"</clientConfig>"),
+              "in-flight request got %r" % data[:200])
+        srv.proc.wait(10)
+        check(time.monotonic() - t0 < 5, "stop waited for the timeout")
+    finally:
+        srv.stop()
+    check(srv.log().count("access:") == 1, "log %s" % srv.log())
+
+
+# ---------------------------------------------------------------- nginx
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_nginx_example(suivant, tmp):
+    """deploy/nginx.conf itself, ports and paths swapped for the test's."""
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if nginx is None:
+        print("note: nginx not installed, deploy/nginx.conf not tested")
+        return
+    cert, key = make_cert(tmp, "proxy", cn="autoconfig.free.fr",
+                          san="DNS:autoconfig.free.fr,"
+                              "DNS:autodiscover.free.fr")
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0"], 1)
+    nginx_proc = None
+    try:
+        src = os.environ.get("SV_SOURCE_ROOT") or os.path.dirname(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        with open(os.path.join(src, "deploy", "nginx.conf")) as f:
+            site = f.read()
+        https, plain = free_port(), free_port()
+        site = (site.replace("listen 443 ssl;", "listen 127.0.0.1:%d ssl;"
+                             % https)
+                .replace("listen [::]:443 ssl;", "")
+                .replace("listen 80;", "listen 127.0.0.1:%d;" % plain)
+                .replace("listen [::]:80;", "")
+                .replace("127.0.0.1:8080", "127.0.0.1:%d" % srv.plain[0])
+                .replace("/etc/ssl/suivant/fullchain.pem", cert)
+                .replace("/etc/ssl/suivant/privkey.pem", key))
+        conf = os.path.join(tmp, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("daemon off;\npid %s/nginx.pid;\nerror_log %s/"
+                    "nginx-error.log;\nevents {}\nhttp {\naccess_log "
+                    "off;\nclient_body_temp_path %s;\nproxy_temp_path "
+                    "%s;\n%s\n}\n" % (tmp, tmp, tmp, tmp, site))
+        nginx_proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf],
+                                      stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", https), 1).close()
+                break
+            except OSError:
+                check(nginx_proc.poll() is None, "nginx exited: %s"
+                      % nginx_proc.stderr.read().decode())
+                check(time.monotonic() < deadline, "nginx not listening")
+                time.sleep(0.1)
+
+        def through(host, port, path, scheme="https", extra=()):
+            return curl("--cacert", cert, "--resolve",
+                        "%s:%d:127.0.0.1" % (host, port), "-o", "-", "-w",
+                        "\n%{http_code} %{redirect_url}", *extra,
+                        "%s://%s:%d%s" % (scheme, host, port, path))
+        rc, out, err = through("autoconfig.free.fr", https,
+                               "/mail/config-v1.1.xml")
+        check(rc == 0 and out.endswith("\n200 ") and
+              "<domain>free.fr</domain>" in out, "https autoconfig: %s %s"
+              % (out[-200:], err))
+        rc, out, err = through("autoconfig.free.fr", plain,
+                               "/mail/config-v1.1.xml", "http")
+        check(rc == 0 and out.endswith("\n200 "), "http autoconfig: %s"
+              % out[-200:])
+        rc, out, err = through("autodiscover.free.fr", plain,
+                               "/autodiscover/autodiscover.xml", "http")
+        check(rc == 0 and out.endswith(
+            "\n302 https://autodiscover.free.fr/autodiscover/"
+            "autodiscover.xml"), "plain autodiscover: %r" % out[-200:])
+        rc, out, err = through("autodiscover.free.fr", https,
+                               "/autodiscover/autodiscover.json?Email="
+                               "a%40free.fr&Protocol=AutodiscoverV1")
+        check(rc == 0 and out.endswith("\n200 "), "https v2: %s"
+              % out[-200:])
+        for path in ("/metrics", "/healthz"):
+            rc, out, err = through("autoconfig.free.fr", https, path)
+            check(out.endswith("\n404 "), "%s through nginx: %s"
+                  % (path, out[-200:]))
+        rc, out, err = through("autoconfig.free.fr", https, "/",
+                               extra=("--tls-max", "1.1"))
+        check(rc != 0, "nginx accepted TLS 1.1")
+    finally:
+        if nginx_proc is not None:
+            nginx_proc.terminate()
+            nginx_proc.wait(10)
+        srv.stop()
+
+
+# -------------------------------------------------------- export-static
+
+def test_export_static_matches_serve(suivant, tmp):
+    """Every bundled domain: nginx serving the export answers exactly what
+    `suivant serve` answers (status, body, content type)."""
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    db = os.path.join(tmp, "suivant.db")
+    done = subprocess.run([suivant, "domain", "add", "*.wild.example",
+                           "--provider", "free.fr", "--db", db],
+                          capture_output=True, timeout=60)
+    check(done.returncode == 0, "domain add: %s" % done.stderr)
+    port = free_port()
+    out = os.path.join(tmp, "static")
+    done = subprocess.run([suivant, "export-static", "--db", db, "--listen",
+                           "127.0.0.1:%d" % port, out], capture_output=True,
+                          timeout=120, stdin=subprocess.DEVNULL)
+    err = done.stderr.decode()
+    check(done.returncode == 0, "export-static: %d %s" % (done.returncode,
+                                                          err))
+    check("*.wild.example (provider free.fr): wildcard rows cannot be "
+          "exported" in err, "wildcard not reported: %s" % err)
+    check("Sanitizer" not in err, err)
+    for args, want in ((["export-static", "--db", db], 64),
+                       (["export-static", "--db", db, "--listen", "x:1",
+                         out], 64),
+                       (["export-static", "--db", db, out, out], 64),
+                       (["export-static", "--db", os.path.join(tmp, "no.db"),
+                         os.path.join(tmp, "other")], 66)):
+        bad = subprocess.run([suivant] + args, capture_output=True,
+                             timeout=60, stdin=subprocess.DEVNULL)
+        check(bad.returncode == want, "%r: exit %d, want %d: %s"
+              % (args, bad.returncode, want, bad.stderr))
+    domains = sorted(os.listdir(os.path.join(out, "autoconfig")))
+    check(len(domains) > 800 and "free.fr" in domains,
+          "%d domains exported" % len(domains))
+    for d in domains:
+        check(os.path.exists(os.path.join(out, "v1.1", d)) and
+              os.path.exists(os.path.join(out, "autodiscover", d + ".json")),
+              "files missing for %s" % d)
+    if nginx is None:
+        print("note: nginx not installed, export not served")
+        return
+    conf = os.path.join(tmp, "nginx-static.conf")
+    with open(conf, "w") as f:
+        f.write("daemon off;\npid %s/nginx.pid;\nerror_log %s/"
+                "nginx-error.log;\nevents {}\nhttp {\naccess_log off;\n"
+                "client_body_temp_path %s;\nproxy_temp_path %s;\n"
+                "include %s/nginx.conf;\n}\n" % (tmp, tmp, tmp, tmp, out))
+    nginx_proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf],
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0"], 1)
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                check(nginx_proc.poll() is None, "nginx exited: %s"
+                      % nginx_proc.stderr.read().decode())
+                check(time.monotonic() < deadline, "nginx not listening")
+                time.sleep(0.1)
+        a = http.client.HTTPConnection("127.0.0.1", srv.plain[0], timeout=10)
+        b = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+        def both(path, host):
+            got = []
+            for conn in (a, b):
+                conn.request("GET", path, headers={"Host": host})
+                r = conn.getresponse()
+                body = r.read()
+                ctype = r.getheader("Content-Type") if r.status == 200 \
+                    else None
+                got.append((r.status, ctype, body))
+            if got[0][0] != 200:  # error bodies differ: statuses only
+                got = [(g[0], None, b"") for g in got]
+            check(got[0] == got[1], "%s %s: serve %r, export %r"
+                  % (host, path, got[0][:2] + (got[0][2][:80],),
+                     got[1][:2] + (got[1][2][:80],)))
+            return got[0][0]
+        for d in domains + ["not-served.example"]:
+            want = 404 if d == "not-served.example" else 200
+            check(both("/mail/config-v1.1.xml", "autoconfig." + d) == want,
+                  "status for %s" % d)
+            both("/mail/config-v1.1.xml", d)
+            both("/.well-known/autoconfig/mail/config-v1.1.xml",
+                 "autoconfig." + d)
+            both("/v1.1/" + d, "autoconfig.example")
+            both("/autodiscover/autodiscover.json?Email=someone%%40%s"
+                 "&Protocol=AutodiscoverV1" % d, "autodiscover." + d)
+        a.close()
+        b.close()
+    finally:
+        nginx_proc.terminate()
+        nginx_proc.wait(10)
+        srv.stop()
+
+
+# ------------------------------------------------------------- harness
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 64
+    suivant = os.path.abspath(argv[1])
+    wanted = argv[2:]
+    for tool in ("curl", "openssl"):
+        if shutil.which(tool) is None:
+            print("prod: %s not installed: skipped" % tool)
+            return 77
+    tests = sorted((name, fn) for name, fn in globals().items()
+                   if name.startswith("test_") and callable(fn))
+    passed = failed = 0
+    for name, fn in tests:
+        short = name[len("test_"):]
+        if wanted and not any(w in short for w in wanted):
+            continue
+        tmp = tempfile.mkdtemp(prefix="sv-prod-%s-" % short)
+        try:
+            subprocess.run([suivant, "init", "--db",
+                            os.path.join(tmp, "suivant.db")],
+                           check=True, capture_output=True, timeout=60)
+            fn(suivant, tmp)
+            print("ok %s" % short)
+            passed += 1
+        except Failure as e:
+            print("FAIL %s: %s" % (short, e))
+            failed += 1
+        except Exception as e:  # a harness error is a failure too
+            print("FAIL %s: %s: %s" % (short, type(e).__name__, e))
+            failed += 1
+        finally:
+            if os.environ.get("SV_PROD_KEEP") != "1":
+                shutil.rmtree(tmp, ignore_errors=True)
+        sys.stdout.flush()
+    print("prod: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared unit-test helpers (test_support.h): building providers, golden
+ * files and allocation-failure loops, written once for the renderers'
+ * tests. Everything here asserts through cmocka, so a helper's failure
+ * fails the test that called it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xmlerror.h>
+
+#include "alloc.h"
+#include "test_support.h"
+
+/* Allocation-failure loops give up here: the code under test never ends. */
+#define ALLOC_LOOP_MAX 100000
+
+char *sv_test_dup(const char *s) {
+	if (s == NULL) {
+		return NULL;
+	}
+	char *d = sv_strdup(s);
+	assert_non_null(d);
+	return d;
+}
+
+struct sv_provider *sv_test_provider_new(const char *id,
+		const char *display_name, const char *short_name) {
+	struct sv_provider *pv = sv_provider_create();
+	assert_non_null(pv);
+	pv->id = sv_test_dup(id);
+	pv->display_name = sv_test_dup(display_name);
+	pv->short_name = sv_test_dup(short_name);
+	return pv;
+}
+
+struct sv_server *sv_test_add_server(struct sv_provider *pv,
+		const struct sv_test_server *sp) {
+	struct sv_server s;
+	memset(&s, 0, sizeof(s));
+	s.type = sp->type;
+	s.hostname = sv_test_dup(sp->host);
+	s.port = sp->port;
+	s.socket = sp->socket;
+	s.username = sv_test_dup(sp->user);
+	memcpy(s.auth, sp->auth, sizeof(s.auth));
+	s.n_auth = sp->n_auth;
+	s.domain = sv_test_dup(sp->domain);
+	s.pop3.days_to_leave = -1;
+	s.pop3.check_interval_min = -1;
+	s.priority = (int)pv->n_servers * 10;
+	struct sv_server *out = NULL;
+	assert_int_equal(sv_provider_add_server(pv, &s, &out), SV_OK);
+	assert_non_null(out);
+	return out;
+}
+
+char *sv_test_read_file(const char *path, size_t *len) {
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL) {
+		return NULL;
+	}
+	struct sv_buf b;
+	sv_buf_init(&b, SV_TEST_OUT_MAX);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		assert_int_equal(sv_buf_append(&b, chunk, n), SV_OK);
+	}
+	assert_int_equal(ferror(fp), 0);
+	fclose(fp);
+	return sv_buf_take(&b, len);
+}
+
+void sv_test_golden_check(const char *dir, const char *name,
+		const char *ext, const char *got, size_t len) {
+	char path[512];
+	int n = snprintf(path, sizeof(path), "%s%s%s", dir, name, ext);
+	assert_true(n > 0 && (size_t)n < sizeof(path));
+	const char *update = getenv("SUIVANT_UPDATE_GOLDEN");
+	if (update != NULL && strcmp(update, "1") == 0) {
+		FILE *fp = fopen(path, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(got, 1, len, fp), len);
+		assert_int_equal(fclose(fp), 0);
+		return;
+	}
+	size_t want_len = 0;
+	char *want = sv_test_read_file(path, &want_len);
+	if (want == NULL) {
+		fail_msg("%s: missing (run with SUIVANT_UPDATE_GOLDEN=1)", path);
+	}
+	bool same = want_len == len && memcmp(want, got, len) == 0;
+	sv_free(want);
+	if (!same) {
+		/* Leave the output next to the build for a diff. */
+		char got_path[600];
+		n = snprintf(got_path, sizeof(got_path), "%s.got", name);
+		assert_true(n > 0 && (size_t)n < sizeof(got_path));
+		FILE *fp = fopen(got_path, "wb");
+		if (fp != NULL) {
+			fwrite(got, 1, len, fp);
+			fclose(fp);
+		}
+		fail_msg("%s differs (output in %s)", path, got_path);
+	}
+}
+
+char *sv_test_render_fill(sv_test_answer_fn fn, const char *content_type,
+		const struct sv_provider *pv, const char *override_domain,
+		const struct sv_answer_facts *f, size_t *len) {
+	struct sv_answer *a = NULL;
+	struct sv_err err = { "" };
+	int rc = fn(pv, override_domain, &a, &err);
+	if (rc != SV_OK) {
+		fail_msg("render %s: %s", pv->id, err.msg);
+	}
+	assert_non_null(a);
+	assert_string_equal(a->content_type, content_type);
+	struct sv_buf out;
+	sv_buf_init(&out, SV_TEST_OUT_MAX);
+	assert_int_equal(sv_answer_fill(a, f, &out), SV_OK);
+	sv_answer_destroy(a);
+	char *s = sv_buf_take(&out, len);
+	assert_non_null(s);
+	return s;
+}
+
+/* libxml2's generic error handler during injected failures: silent. */
+static void quiet(void *ctx, const char *fmt, ...) {
+	(void)ctx;
+	(void)fmt;
+}
+
+/* Fills a with f, failing allocation m = 0, 1, ... until it succeeds. */
+static void fill_loop(const struct sv_answer *a,
+		const struct sv_answer_facts *f, const char *want,
+		size_t want_len) {
+	for (long m = 0;; m++) {
+		assert_true(m < ALLOC_LOOP_MAX);
+		struct sv_buf out;
+		sv_buf_init(&out, SV_TEST_OUT_MAX);
+		sv_alloc_fail_after(m);
+		int rc = sv_answer_fill(a, f, &out);
+		sv_alloc_fail_after(-1);
+		if (rc == SV_OK) {
+			assert_int_equal(out.len, want_len);
+			assert_memory_equal(out.data, want, want_len);
+			sv_buf_finish(&out);
+			return;
+		}
+		assert_int_equal(rc, SV_ENOMEM);
+		assert_null(out.data);
+	}
+}
+
+long sv_test_answer_alloc_loop(sv_test_answer_fn fn,
+		const struct sv_provider *pv, const struct sv_answer_facts *f,
+		const char *want, size_t want_len) {
+	xmlSetGenericErrorFunc(NULL, quiet); /* libxml2's "out of memory" */
+	long n = 0;
+	for (;; n++) {
+		assert_true(n < ALLOC_LOOP_MAX);
+		struct sv_answer *a = NULL;
+		sv_alloc_fail_after(n);
+		int rc = fn(pv, NULL, &a, NULL);
+		sv_alloc_fail_after(-1);
+		if (rc != SV_OK) {
+			assert_int_equal(rc, SV_ENOMEM);
+			assert_null(a);
+			continue;
+		}
+		struct sv_buf out;
+		sv_buf_init(&out, SV_TEST_OUT_MAX);
+		assert_int_equal(sv_answer_fill(a, f, &out), SV_OK);
+		bool same = out.len == want_len &&
+			memcmp(out.data, want, want_len) == 0;
+		sv_buf_finish(&out);
+		if (!same) {
+			sv_answer_destroy(a);
+			fail_msg("render succeeded after allocation failure %ld "
+				"with different bytes", n);
+		}
+		fill_loop(a, f, want, want_len);
+		sv_answer_destroy(a);
+		break;
+	}
+	xmlSetGenericErrorFunc(NULL, NULL);
+	return n;
+}
+
+long sv_test_buf_alloc_loop(const char *what, sv_test_buf_fn fn, void *ctx) {
+	struct sv_buf out;
+	sv_buf_init(&out, SV_TEST_OUT_MAX);
+	assert_int_equal(fn(ctx, &out), SV_OK);
+	size_t want_len;
+	char *want = sv_buf_take(&out, &want_len);
+	assert_non_null(want);
+	xmlSetGenericErrorFunc(NULL, quiet);
+	long n = 0;
+	for (;; n++) {
+		assert_true(n < ALLOC_LOOP_MAX);
+		sv_buf_init(&out, SV_TEST_OUT_MAX);
+		sv_alloc_fail_after(n);
+		int rc = fn(ctx, &out);
+		sv_alloc_fail_after(-1);
+		if (rc == SV_OK) {
+			assert_int_equal(out.len, want_len);
+			assert_memory_equal(out.data, want, want_len);
+			sv_buf_finish(&out);
+			break;
+		}
+		if (rc != SV_ENOMEM) {
+			fail_msg("%s: allocation %ld failed, got %d", what, n,
+				rc);
+		}
+		assert_null(out.data);
+		sv_buf_finish(&out);
+	}
+	xmlSetGenericErrorFunc(NULL, NULL);
+	print_message("%s: %ld allocation failure points\n", what, n);
+	sv_free(want);
+	return n;
+}

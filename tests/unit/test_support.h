@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the unit tests (tests/unit/test_support.c): providers
+ * built in C with the model's appenders, golden files compared byte for
+ * byte (SUIVANT_UPDATE_GOLDEN=1 rewrites them), and the loops that fail
+ * allocation n = 0, 1, ... in turn. Every helper fails the running cmocka
+ * test on an unexpected result; include cmocka.h before this header.
+ */
+#ifndef SUIVANT_TEST_SUPPORT_H
+#define SUIVANT_TEST_SUPPORT_H
+
+#include <stddef.h>
+
+#include "answer.h"
+#include "buf.h"
+#include "err.h"
+#include "model.h"
+
+/* Cap of every output buffer the helpers create. */
+#define SV_TEST_OUT_MAX (1024 * 1024)
+
+/* sv_strdup(s), or NULL for NULL; the copy is owned (sv_free). */
+char *sv_test_dup(const char *s);
+
+/*
+ * An empty provider with these (copied) names, any of them may be NULL;
+ * owned by the caller (sv_provider_destroy).
+ */
+struct sv_provider *sv_test_provider_new(const char *id,
+	const char *display_name, const char *short_name);
+
+/* What sv_test_add_server() copies into a new server. */
+struct sv_test_server {
+	enum sv_server_type type;
+	const char *host;
+	int port;
+	enum sv_socket socket;
+	const char *user;
+	enum sv_auth auth[SV_MODEL_MAX_AUTH];
+	size_t n_auth;
+	const char *domain; /* NULL: provider-wide */
+};
+
+/*
+ * Appends a server made from sp (POP3 options unset, priority 10 per
+ * server already there) and returns it, borrowed from pv.
+ */
+struct sv_server *sv_test_add_server(struct sv_provider *pv,
+	const struct sv_test_server *sp);
+
+/*
+ * The whole file at path in a NUL-terminated buffer owned by the caller
+ * (sv_free), *len its size; NULL when the file cannot be opened.
+ */
+char *sv_test_read_file(const char *path, size_t *len);
+
+/*
+ * Compares got with the golden file <dir><name><ext>, or rewrites it when
+ * SUIVANT_UPDATE_GOLDEN=1. A difference leaves got in ./<name>.got for a
+ * diff and fails the test.
+ */
+void sv_test_golden_check(const char *dir, const char *name,
+	const char *ext, const char *got, size_t len);
+
+/* sv_render_autoconfig() and its siblings that build an answer. */
+typedef int (*sv_test_answer_fn)(const struct sv_provider *pv,
+	const char *override_domain, struct sv_answer **out,
+	struct sv_err *err);
+
+/*
+ * Renders pv with fn (whose answer must have content_type), fills it
+ * with f and returns the bytes, owned by the caller (sv_free).
+ */
+char *sv_test_render_fill(sv_test_answer_fn fn, const char *content_type,
+	const struct sv_provider *pv, const char *override_domain,
+	const struct sv_answer_facts *f, size_t *len);
+
+/*
+ * Fails allocation n = 0, 1, ... (ours, and libxml2's through the hooks)
+ * in fn until it succeeds, then each allocation of the fill in turn: every
+ * failure must be SV_ENOMEM with nothing out, and both a success after
+ * the failures and the fill must give want. libxml2's messages are
+ * silenced meanwhile. Returns how many renders failed.
+ */
+long sv_test_answer_alloc_loop(sv_test_answer_fn fn,
+	const struct sv_provider *pv, const struct sv_answer_facts *f,
+	const char *want, size_t want_len);
+
+/* A renderer into a buffer; ctx is the test's own. */
+typedef int (*sv_test_buf_fn)(void *ctx, struct sv_buf *out);
+
+/*
+ * Renders once with fn for the reference bytes, then fails allocation
+ * n = 0, 1, ... until fn succeeds again: every failure must be SV_ENOMEM
+ * with out empty, and the success must give the reference bytes. libxml2's
+ * messages are silenced meanwhile; what names the case in messages.
+ * Returns how many attempts failed.
+ */
+long sv_test_buf_alloc_loop(const char *what, sv_test_buf_fn fn, void *ctx);
+
+#endif

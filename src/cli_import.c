@@ -66,6 +66,7 @@ struct run {
 	struct sv_store *store;
 	struct sv_import_options opt;
 	size_t ok, failed, repaired;
+	int fatal;            /* a store failure (disk, lock): stop the run */
 	size_t file_repairs;  /* repairs reported for the current file */
 	struct seen *seen;    /* owned open-addressing table, cap slots */
 	size_t n_seen, cap_seen;
@@ -357,6 +358,12 @@ static void import_one(struct run *r, const char *path) {
 		/* conflicts name the domain and its owner; add the file */
 		sv_cli_error("import", "%s: %s", path, err.msg);
 		r->failed++;
+		if (rc == SV_EDB || rc == SV_EIO || rc == SV_EBUSY ||
+				rc == SV_ENOMEM) {
+			/* not this file's fault: the next ones would only
+			 * repeat it */
+			r->fatal = rc;
+		}
 	}
 	sv_provider_destroy(pv);
 }
@@ -381,7 +388,7 @@ static void import_dir(struct run *r, const char *dir) {
 				names[i]->d_name) >= (int)sizeof(path)) {
 			sv_cli_error("import", "%s: path too long", dir);
 			r->failed++;
-		} else {
+		} else if (r->fatal == SV_OK) {
 			import_one(r, path);
 		}
 		free(names[i]); /* scandir allocates with malloc */
@@ -443,7 +450,7 @@ int sv_cli_import(int argc, char **argv) {
 		sv_store_close(r.store);
 		return sv_cli_exit_code(rc);
 	}
-	for (int i = first; i < argc; i++) {
+	for (int i = first; i < argc && r.fatal == SV_OK; i++) {
 		struct stat st;
 		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
 			import_dir(&r, argv[i]);
@@ -451,7 +458,8 @@ int sv_cli_import(int argc, char **argv) {
 			import_one(&r, argv[i]);
 		}
 	}
-	status = r.failed > 0 ? EX_DATAERR : EX_OK;
+	status = r.fatal != SV_OK ? sv_cli_exit_code(r.fatal) :
+		r.failed > 0 ? EX_DATAERR : EX_OK;
 	bool stored = false;
 	if (r.failed > 0 || dry_run) {
 		sv_store_rollback(r.store);

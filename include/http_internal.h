@@ -4,8 +4,10 @@
 
 /*
  * Private to the HTTP front end: shared by src/http.c (daemons, request
- * state, routing, access log) and the endpoint files src/http_<name>.c.
- * Nothing else includes this header (nor microhttpd.h).
+ * state), src/http_route.c (routing), src/http_response.c (fixed
+ * responses, queueing), src/http_metrics.c (access line, counters) and
+ * the endpoint files src/http_<name>.c. Nothing else includes this
+ * header (nor microhttpd.h).
  */
 
 #include <stdarg.h>
@@ -48,6 +50,12 @@ struct sv_http_fixed {
 	size_t len;                /* body length, for the access log */
 };
 
+/* Builds fx[SV_HTTP_FIXED_COUNT]; on failure nothing is left built. */
+int sv_http_fixed_create(struct sv_http_fixed *fx, struct sv_err *err);
+/* Dual to sv_http_fixed_create; safe on a zeroed or half-built array.
+ * Only once no daemon can queue them any more. */
+void sv_http_fixed_destroy(struct sv_http_fixed *fx);
+
 /*
  * Per-request state, in MHD's *req_cls from the request line (URI log
  * callback) to the completion callback, which logs and frees it.
@@ -81,7 +89,8 @@ struct sv_http_req {
  * Counters for /metrics, shared by every thread: relaxed atomics, no lock
  * (a scrape may see one request counted and its latency not yet: fine).
  */
-#define SV_HTTP_ENDPOINTS 16     /* >= routes + 1 ("none": no route) */
+#define SV_HTTP_ENDPOINTS 16     /* > routes: the last row is "none" */
+#define SV_HTTP_ENDPOINT_NONE (SV_HTTP_ENDPOINTS - 1) /* no route matched */
 #define SV_HTTP_STATUSES 13      /* see sv_http_status_slot() */
 #define SV_HTTP_LATENCY_BUCKETS 11 /* finite upper bounds, seconds */
 
@@ -106,6 +115,12 @@ extern const unsigned sv_http_statuses[SV_HTTP_STATUSES - 2];
 extern const unsigned long sv_http_latency_us[SV_HTTP_LATENCY_BUCKETS];
 /* Endpoint label of metrics row i (< SV_HTTP_ENDPOINTS), or NULL. */
 const char *sv_http_endpoint_name(size_t i);
+/*
+ * Once a request has ended (completed or not), at now (CLOCK_MONOTONIC):
+ * writes its access line and counts it. src/http_metrics.c.
+ */
+void sv_http_account(struct sv_http_metrics *m, const struct sv_http_req *r,
+	enum MHD_RequestTerminationCode toe, const struct timespec *now);
 
 /* What a route handler gets. Everything is borrowed for the call. */
 struct sv_http_call {
@@ -121,6 +136,14 @@ struct sv_http_call {
 };
 
 typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
+
+/*
+ * Last handler call, the whole request in: finds the route of the raw
+ * path in call->r (sets call->r->endpoint, and hides the address of a
+ * private prefix route from the log), checks the method (405), and runs
+ * the route's handler, or queues 404. src/http_route.c.
+ */
+enum MHD_Result sv_http_route(struct sv_http_call *call, const char *method);
 
 /*
  * Queues resp with status and records both for the access log. Does not

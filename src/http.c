@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The HTTP front end: one libmicrohttpd daemon per listen address, each
- * with an internal epoll thread pool, the route table, the per-request
- * state and the access log. Endpoints (src/http_<name>.c) turn a routed
- * request into a response; nothing here runs SQL or builds markup.
+ * with an internal epoll thread pool, and the per-request state. Routing
+ * is src/http_route.c, responses src/http_response.c, the access line
+ * and counters src/http_metrics.c; endpoints (src/http_<name>.c) turn a
+ * routed request into a response. Nothing here runs SQL or builds markup.
  *
  * A request's life, in MHD's callbacks:
  *  - on_uri (URI log callback, once per request, before the headers are
@@ -19,17 +20,14 @@
  *    as MHD 0.9.75 accepts a response only on the first call or after
  *    the whole request.
  *  - on_request, last call: routes and queues exactly one response.
- *  - on_completed: logs one access line, releases the snapshot reference
- *    (held until here so that answer bytes stay valid while MHD sends
- *    them) and frees the state.
+ *  - on_completed: logs and counts the request, releases the snapshot
+ *    reference (held until here so that answer bytes stay valid while MHD
+ *    sends them) and frees the state.
  *
- * Fixed responses (errors) are built once in sv_http_start with
- * MHD_RESPMEM_PERSISTENT over string literals, shared by all threads and
- * destroyed after the daemons stop. struct sv_http owns the daemons, the
- * fixed responses, the TLS credentials (src/http_tls.c, whose current pair
- * is the front end's one file-scope variable: GnuTLS's callback takes no
- * user pointer) and the metrics counters (relaxed atomics, bumped in
- * on_completed, read by src/http_admin.c).
+ * struct sv_http owns the daemons, the fixed responses, the TLS
+ * credentials (src/http_tls.c, whose current pair is the front end's one
+ * file-scope variable: GnuTLS's callback takes no user pointer) and the
+ * metrics counters.
  *
  * Plain and TLS listeners are separate daemons with the same options; a
  * TLS daemon asks sv_http_tls_retrieve for its certificate at each
@@ -52,10 +50,6 @@
 #include "http_tls.h"
 #include "log.h"
 
-#define TEXT_PLAIN "text/plain; charset=utf-8"
-#define ALLOWED_METHODS "GET, HEAD"
-#define ALLOWED_METHODS_POST "GET, HEAD, POST"
-
 struct sv_http {
 	struct sv_snapshot_holder *holder; /* borrowed; outlives the server */
 	struct sv_sign_cms *signer;        /* borrowed (cfg); may be NULL */
@@ -69,138 +63,6 @@ struct sv_http {
 	unsigned grace_s;                  /* sv_http_stop's wait for
 	                                    * in-flight requests */
 };
-
-/*
- * Routes: the decoded path is compared without regard to ASCII case,
- * exactly (MATCH_EXACT) or as a prefix whose remainder goes to the handler
- * (MATCH_PREFIX). Every route answers GET and HEAD only (ALLOWED_METHODS).
- */
-enum match { MATCH_EXACT, MATCH_PREFIX };
-
-struct route {
-	const char *path;
-	enum match match;
-	sv_http_handler handler;
-	int variant;
-	const char *endpoint; /* metrics label */
-};
-
-static const struct route routes[] = {
-	{ "/mail/config-v1.1.xml", MATCH_EXACT, sv_http_autoconfig,
-		SV_HTTP_FROM_HOST, "autoconfig" },
-	{ "/.well-known/autoconfig/mail/config-v1.1.xml", MATCH_EXACT,
-		sv_http_autoconfig, SV_HTTP_FROM_HOST_RETRY,
-		"autoconfig_well_known" },
-	{ "/v1.1/", MATCH_PREFIX, sv_http_autoconfig, SV_HTTP_FROM_PATH,
-		"ispdb" },
-	{ "/autodiscover/autodiscover.xml", MATCH_EXACT, sv_http_autodiscover,
-		0, "autodiscover_v1" },
-	{ "/autodiscover/autodiscover.json", MATCH_EXACT,
-		sv_http_autodiscover_json, SV_HTTP_AD_FROM_QUERY,
-		"autodiscover_v2" },
-	{ "/autodiscover/autodiscover.json/v1.0/", MATCH_PREFIX,
-		sv_http_autodiscover_json, SV_HTTP_AD_FROM_PATH,
-		"autodiscover_v2" },
-	{ "/", MATCH_EXACT, sv_http_mobileconfig_page, 0, "profile_page" },
-	{ "/email.mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
-		"mobileconfig" },
-	{ "/mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
-		"mobileconfig" },
-	{ "/mobileconfig/", MATCH_EXACT, sv_http_mobileconfig, 0,
-		"mobileconfig" },
-	{ "/healthz", MATCH_EXACT, sv_http_healthz, 0, "healthz" },
-	{ "/metrics", MATCH_EXACT, sv_http_metrics_page, 0, "metrics" },
-};
-
-#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
-#define ENDPOINT_NONE N_ROUTES /* metrics row of unrouted requests */
-_Static_assert(N_ROUTES + 1 <= SV_HTTP_ENDPOINTS, "metrics rows");
-
-/*
- * Metrics rows are route indexes; routes sharing a label (autodiscover
- * v2, mobileconfig) are summed when scraped. "none": no route matched.
- */
-const char *sv_http_endpoint_name(size_t i) {
-	return i < N_ROUTES ? routes[i].endpoint : i == ENDPOINT_NONE ?
-		"none" : NULL;
-}
-
-const unsigned sv_http_statuses[SV_HTTP_STATUSES - 2] = {
-	200, 400, 403, 404, 405, 413, 414, 415, 431, 500, 503,
-};
-
-const unsigned long sv_http_latency_us[SV_HTTP_LATENCY_BUCKETS] = {
-	250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000,
-	1000000,
-};
-
-static size_t status_slot(unsigned status) {
-	if (status == 0) {
-		return SV_HTTP_STATUSES - 1; /* none */
-	}
-	for (size_t i = 0; i < SV_HTTP_STATUSES - 2; i++) {
-		if (sv_http_statuses[i] == status) {
-			return i;
-		}
-	}
-	return SV_HTTP_STATUSES - 2; /* other */
-}
-
-static void count_request(struct sv_http_metrics *m,
-		const struct sv_http_req *r, unsigned long us) {
-	size_t e = r->endpoint < SV_HTTP_ENDPOINTS ? r->endpoint :
-		ENDPOINT_NONE;
-	atomic_fetch_add_explicit(&m->requests[e][status_slot(r->status)], 1,
-		memory_order_relaxed);
-	size_t b = 0;
-	while (b < SV_HTTP_LATENCY_BUCKETS && us > sv_http_latency_us[b]) {
-		b++;
-	}
-	atomic_fetch_add_explicit(&m->latency[b], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m->latency_sum_us, us,
-		memory_order_relaxed);
-}
-
-/* Routes that take POST too (ALLOWED_METHODS_POST): Autodiscover v1. */
-static bool route_takes_post(const struct route *rt) {
-	return rt->handler == sv_http_autodiscover;
-}
-
-/* Prefix routes whose remainder is an address, kept out of the log. */
-static bool route_arg_is_private(const struct route *rt) {
-	return rt->handler == sv_http_autodiscover_json &&
-		rt->match == MATCH_PREFIX;
-}
-
-/* Body, status and extra header of each fixed response. */
-static const struct {
-	unsigned status;
-	const char *body;
-	const char *header, *value; /* extra header, or NULL */
-} fixed_specs[SV_HTTP_FIXED_COUNT] = {
-	[SV_HTTP_FIXED_BAD_REQUEST] = { 400, "bad request\n", NULL, NULL },
-	[SV_HTTP_FIXED_NOT_FOUND] = { 404, "not found\n", NULL, NULL },
-	[SV_HTTP_FIXED_NO_CONFIG] = { 404,
-		"no configuration for this domain\n", NULL, NULL },
-	[SV_HTTP_FIXED_NOT_ALLOWED] = { 405, "method not allowed\n",
-		MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS },
-	[SV_HTTP_FIXED_NOT_ALLOWED_POST] = { 405, "method not allowed\n",
-		MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS_POST },
-	[SV_HTTP_FIXED_TOO_LARGE] = { 413, "request body too large\n",
-		NULL, NULL },
-	[SV_HTTP_FIXED_URI_TOO_LONG] = { 414, "URI too long\n", NULL, NULL },
-	[SV_HTTP_FIXED_INTERNAL] = { 500, "internal error\n", NULL, NULL },
-	[SV_HTTP_FIXED_UNAVAILABLE] = { 503, "service unavailable\n",
-		MHD_HTTP_HEADER_RETRY_AFTER, "5" },
-};
-
-int sv_http_common_headers(struct MHD_Response *resp) {
-	if (MHD_add_response_header(resp, "X-Content-Type-Options",
-			"nosniff") != MHD_YES) {
-		return SV_ENOMEM;
-	}
-	return SV_OK;
-}
 
 bool sv_http_query_param(struct MHD_Connection *c, const char *name,
 		const char **v, size_t *n) {
@@ -222,197 +84,6 @@ void sv_http_note_domain(const struct sv_http_call *call, const char *d) {
 	n = n < sizeof(call->r->domain) - 1 ? n : sizeof(call->r->domain) - 1;
 	memcpy(call->r->domain, d, n);
 	call->r->domain[n] = '\0';
-}
-
-/* Headers of every plain-text error: not worth caching, never sniffed. */
-static int text_headers(struct MHD_Response *resp) {
-	if (sv_http_common_headers(resp) != SV_OK ||
-			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_PLAIN) !=
-				MHD_YES ||
-			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") !=
-				MHD_YES) {
-		return SV_ENOMEM;
-	}
-	return SV_OK;
-}
-
-/* Dual to fixed_create(). Safe on a zeroed or half-built array. */
-static void fixed_destroy(struct sv_http_fixed *fx) {
-	for (size_t i = 0; i < SV_HTTP_FIXED_COUNT; i++) {
-		if (fx[i].resp != NULL) {
-			MHD_destroy_response(fx[i].resp);
-			fx[i].resp = NULL;
-		}
-	}
-}
-
-static int fixed_create(struct sv_http_fixed *fx, struct sv_err *err) {
-	for (size_t i = 0; i < SV_HTTP_FIXED_COUNT; i++) {
-		size_t len = strlen(fixed_specs[i].body);
-		/* PERSISTENT only aliases the bytes: literals outlive MHD */
-		fx[i].resp = MHD_create_response_from_buffer(len,
-			(void *)(uintptr_t)fixed_specs[i].body,
-			MHD_RESPMEM_PERSISTENT);
-		fx[i].status = fixed_specs[i].status;
-		fx[i].len = len;
-		if (fx[i].resp == NULL || text_headers(fx[i].resp) != SV_OK ||
-				(fixed_specs[i].header != NULL &&
-				MHD_add_response_header(fx[i].resp,
-					fixed_specs[i].header,
-					fixed_specs[i].value) != MHD_YES)) {
-			fixed_destroy(fx);
-			return sv_errf(err, SV_ENOMEM,
-				"http: cannot build fixed responses");
-		}
-	}
-	return SV_OK;
-}
-
-enum MHD_Result sv_http_queue(const struct sv_http_call *call,
-		unsigned status, struct MHD_Response *resp, size_t len) {
-	enum MHD_Result ret = MHD_queue_response(call->c, status, resp);
-	if (ret == MHD_YES) {
-		call->r->status = status;
-		call->r->bytes = len;
-	}
-	return ret;
-}
-
-enum MHD_Result sv_http_queue_fixed(const struct sv_http_call *call,
-		enum sv_http_fixed_id id) {
-	const struct sv_http_fixed *f = &call->fixed[id];
-	return sv_http_queue(call, f->status, f->resp, f->len);
-}
-
-enum MHD_Result sv_http_queue_reason(const struct sv_http_call *call,
-		unsigned status, const char *what, const char *reason) {
-	char esc[SV_ERR_MSG_MAX];
-	struct sv_buf b;
-	sv_buf_init(&b, 2 * SV_ERR_MSG_MAX);
-	sv_log_escape(reason, esc, sizeof(esc));
-	if (sv_buf_printf(&b, "%s: %s\n", what, esc) != SV_OK) {
-		return sv_http_queue_fixed(call, status == 400 ?
-			SV_HTTP_FIXED_BAD_REQUEST : SV_HTTP_FIXED_INTERNAL);
-	}
-	size_t len;
-	char *body = sv_buf_take(&b, &len);
-	struct MHD_Response *resp = body == NULL ? NULL :
-		MHD_create_response_from_buffer_with_free_callback(len, body,
-			sv_free);
-	if (resp == NULL) {
-		sv_free(body);
-		return sv_http_queue_fixed(call, status == 400 ?
-			SV_HTTP_FIXED_BAD_REQUEST : SV_HTTP_FIXED_INTERNAL);
-	}
-	enum MHD_Result ret;
-	if (text_headers(resp) != SV_OK) {
-		ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	} else {
-		ret = sv_http_queue(call, status, resp, len);
-	}
-	MHD_destroy_response(resp); /* MHD holds its own reference */
-	return ret;
-}
-
-static int hexval(unsigned char ch) {
-	if (ch >= '0' && ch <= '9') {
-		return ch - '0';
-	}
-	if (ch >= 'a' && ch <= 'f') {
-		return ch - 'a' + 10;
-	}
-	if (ch >= 'A' && ch <= 'F') {
-		return ch - 'A' + 10;
-	}
-	return -1;
-}
-
-/*
- * Percent-decodes n bytes of in into out (room for n bytes: decoding never
- * grows) and returns the decoded length. A '%' not followed by two hex
- * digits stays literal, as MHD does; NUL bytes are kept and counted.
- */
-static size_t pct_decode(const char *in, size_t n, char *out) {
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		int hi, lo;
-		if (in[i] == '%' && n - i >= 3 &&
-				(hi = hexval((unsigned char)in[i + 1])) >= 0 &&
-				(lo = hexval((unsigned char)in[i + 2])) >= 0) {
-			out[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			out[o++] = in[i];
-		}
-	}
-	return o;
-}
-
-/* ASCII case-insensitive comparison of n bytes (locale-independent). */
-static bool ascii_caseeq(const char *a, const char *b, size_t n) {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-		if (x >= 'A' && x <= 'Z') {
-			x = (unsigned char)(x - 'A' + 'a');
-		}
-		if (y >= 'A' && y <= 'Z') {
-			y = (unsigned char)(y - 'A' + 'a');
-		}
-		if (x != y) {
-			return false;
-		}
-	}
-	return true;
-}
-
-static const struct route *find_route(const char *path, size_t len,
-		const char **arg, size_t *arg_len) {
-	for (size_t i = 0; i < N_ROUTES; i++) {
-		const struct route *rt = &routes[i];
-		size_t n = strlen(rt->path);
-		if (rt->match == MATCH_EXACT ? len != n : len < n) {
-			continue;
-		}
-		if (ascii_caseeq(path, rt->path, n)) {
-			*arg = path + n;
-			*arg_len = len - n;
-			return rt;
-		}
-	}
-	return NULL;
-}
-
-/* Last handler call: the whole request is in; answer it. */
-static enum MHD_Result route(struct sv_http_call *call, const char *method) {
-	char path[SV_HTTP_MAX_URL + 1];
-	size_t len = pct_decode(call->r->path, call->r->path_len, path);
-	path[len] = '\0';
-	const struct route *rt = find_route(path, len, &call->arg,
-		&call->arg_len);
-	if (rt == NULL) {
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_NOT_FOUND);
-	}
-	call->r->endpoint = (size_t)(rt - routes);
-	if (route_arg_is_private(rt)) { /* log the prefix and a '*' only */
-		size_t n = strlen(rt->path);
-		n = n < SV_HTTP_MAX_URL ? n : SV_HTTP_MAX_URL - 1;
-		memcpy(call->r->path, rt->path, n);
-		call->r->path[n++] = '*';
-		call->r->path[n] = '\0';
-		call->r->path_len = n;
-	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-			strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
-			!(route_takes_post(rt) &&
-				strcmp(method, MHD_HTTP_METHOD_POST) == 0)) {
-		return sv_http_queue_fixed(call, route_takes_post(rt) ?
-			SV_HTTP_FIXED_NOT_ALLOWED_POST :
-			SV_HTTP_FIXED_NOT_ALLOWED);
-	}
-	call->variant = rt->variant;
-	return rt->handler(call); /* HEAD is GET: MHD drops the body */
 }
 
 /* Content-Length over the cap (MHD has already checked its syntax). */
@@ -486,7 +157,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		*size = 0;
 		return MHD_YES;
 	}
-	return route(&call, method);
+	return sv_http_route(&call, method);
 }
 
 /* The peer's numeric address, or "-". */
@@ -515,7 +186,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	if (r == NULL) {
 		return NULL;
 	}
-	r->endpoint = ENDPOINT_NONE;
+	r->endpoint = SV_HTTP_ENDPOINT_NONE;
 	client_address(c, r->client, sizeof(r->client));
 	if (clock_gettime(CLOCK_MONOTONIC, &r->t0) != 0) {
 		r->t0.tv_sec = 0;
@@ -531,57 +202,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	return r;
 }
 
-static const char *termination_name(enum MHD_RequestTerminationCode toe) {
-	switch (toe) {
-	case MHD_REQUEST_TERMINATED_COMPLETED_OK:
-		return NULL;
-	case MHD_REQUEST_TERMINATED_WITH_ERROR:
-		return "error";
-	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
-		return "timeout";
-	case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
-		return "shutdown";
-	case MHD_REQUEST_TERMINATED_READ_ERROR:
-		return "read-error";
-	case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
-		return "client-abort";
-	}
-	return "unknown";
-}
-
-/*
- * The access line: client address, method, path without the query (which
- * may carry an address), status, body bytes, milliseconds, domain; never
- * the query, the body or a header. Request text is escaped; the domain is
- * a normalised LDH name or empty.
- */
-static unsigned long log_access(const struct sv_http_req *r,
-		enum MHD_RequestTerminationCode toe) {
-	char method[4 * sizeof(r->method)];
-	char path[256];
-	struct timespec t1;
-	long us = 0;
-	if (clock_gettime(CLOCK_MONOTONIC, &t1) == 0 && r->t0.tv_sec != 0) {
-		us = (long)(t1.tv_sec - r->t0.tv_sec) * 1000000 +
-			(t1.tv_nsec - r->t0.tv_nsec) / 1000;
-	}
-	us = us > 0 ? us : 0;
-	long ms = us / 1000;
-	struct sv_log_access a = {
-		.client = r->client[0] != '\0' ? r->client : "-",
-		.method = r->method[0] != '\0' ?
-			sv_log_escape(r->method, method, sizeof(method)) : "-",
-		.path = sv_log_escape(r->path, path, sizeof(path)),
-		.status = r->status,
-		.bytes = r->bytes,
-		.ms = ms,
-		.domain = r->domain[0] != '\0' ? r->domain : "-",
-		.end = termination_name(toe),
-	};
-	sv_log_access(&a);
-	return (unsigned long)us;
-}
-
 static void on_completed(void *cls, struct MHD_Connection *c,
 		void **req_cls, enum MHD_RequestTerminationCode toe) {
 	struct sv_http *srv = cls;
@@ -591,7 +211,11 @@ static void on_completed(void *cls, struct MHD_Connection *c,
 		return;
 	}
 	*req_cls = NULL;
-	count_request(&srv->metrics, r, log_access(r, toe));
+	struct timespec now;
+	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) {
+		now = r->t0; /* cannot happen with CLOCK_MONOTONIC */
+	}
+	sv_http_account(&srv->metrics, r, toe, &now);
 	sv_buf_finish(&r->body);
 	sv_snapshot_release(r->snap);
 	sv_free(r);
@@ -707,7 +331,7 @@ struct sv_http *sv_http_start(const struct sv_config *cfg,
 			&srv->metrics.n_admin, err) != SV_OK) {
 		goto fail;
 	}
-	if (fixed_create(srv->fixed, err) != SV_OK) {
+	if (sv_http_fixed_create(srv->fixed, err) != SV_OK) {
 		goto fail;
 	}
 	size_t n = cfg->n_listen != 0 || cfg->n_listen_tls != 0 ?
@@ -821,7 +445,7 @@ void sv_http_stop(struct sv_http *srv) {
 		srv->daemons[i] = NULL;
 	}
 	srv->n_daemons = 0;
-	fixed_destroy(srv->fixed); /* only once no daemon can queue them */
+	sv_http_fixed_destroy(srv->fixed); /* no daemon can queue them now */
 	sv_http_tls_destroy(srv->creds); /* no handshake can use them now */
 	sv_free(srv);
 }

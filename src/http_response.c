@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Responses: the fixed ones (errors, built once by sv_http_start with
+ * MHD_RESPMEM_PERSISTENT over string literals and shared by every
+ * thread) and the helpers every endpoint queues its answer through, which
+ * record the status and length for the access line.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "http_internal.h"
+#include "log.h"
+
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+#define ALLOWED_METHODS "GET, HEAD"
+#define ALLOWED_METHODS_POST "GET, HEAD, POST"
+
+/* Body, status and extra headers of each fixed response. */
+static const struct {
+	unsigned status;
+	const char *body;
+	const char *header, *value; /* extra header, or NULL */
+	const char *header2, *value2; /* another, or NULL */
+} fixed_specs[SV_HTTP_FIXED_COUNT] = {
+	[SV_HTTP_FIXED_BAD_REQUEST] = { 400, "bad request\n", NULL, NULL,
+		NULL, NULL },
+	[SV_HTTP_FIXED_NOT_FOUND] = { 404, "not found\n", NULL, NULL, NULL,
+		NULL },
+	[SV_HTTP_FIXED_NO_CONFIG] = { 404,
+		"no configuration for this domain\n", NULL, NULL, NULL, NULL },
+	[SV_HTTP_FIXED_NOT_ALLOWED] = { 405, "method not allowed\n",
+		MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS, NULL, NULL },
+	[SV_HTTP_FIXED_NOT_ALLOWED_POST] = { 405, "method not allowed\n",
+		MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS_POST, NULL,
+		NULL },
+	[SV_HTTP_FIXED_TOO_LARGE] = { 413, "request body too large\n",
+		NULL, NULL, NULL, NULL },
+	[SV_HTTP_FIXED_URI_TOO_LONG] = { 414, "URI too long\n", NULL, NULL,
+		NULL, NULL },
+	[SV_HTTP_FIXED_INTERNAL] = { 500, "internal error\n", NULL, NULL,
+		NULL, NULL },
+	[SV_HTTP_FIXED_UNAVAILABLE] = { 503, "service unavailable\n",
+		MHD_HTTP_HEADER_RETRY_AFTER, "5", NULL, NULL },
+};
+
+int sv_http_common_headers(struct MHD_Response *resp) {
+	if (MHD_add_response_header(resp, "X-Content-Type-Options",
+			"nosniff") != MHD_YES) {
+		return SV_ENOMEM;
+	}
+	return SV_OK;
+}
+
+/* Headers of every plain-text error: not worth caching, never sniffed. */
+static int text_headers(struct MHD_Response *resp) {
+	if (sv_http_common_headers(resp) != SV_OK ||
+			MHD_add_response_header(resp,
+				MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_PLAIN) !=
+				MHD_YES ||
+			MHD_add_response_header(resp,
+				MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") !=
+				MHD_YES) {
+		return SV_ENOMEM;
+	}
+	return SV_OK;
+}
+
+void sv_http_fixed_destroy(struct sv_http_fixed *fx) {
+	for (size_t i = 0; i < SV_HTTP_FIXED_COUNT; i++) {
+		if (fx[i].resp != NULL) {
+			MHD_destroy_response(fx[i].resp);
+			fx[i].resp = NULL;
+		}
+	}
+}
+
+int sv_http_fixed_create(struct sv_http_fixed *fx, struct sv_err *err) {
+	for (size_t i = 0; i < SV_HTTP_FIXED_COUNT; i++) {
+		size_t len = strlen(fixed_specs[i].body);
+		/* PERSISTENT only aliases the bytes: literals outlive MHD */
+		fx[i].resp = MHD_create_response_from_buffer(len,
+			(void *)(uintptr_t)fixed_specs[i].body,
+			MHD_RESPMEM_PERSISTENT);
+		fx[i].status = fixed_specs[i].status;
+		fx[i].len = len;
+		if (fx[i].resp == NULL || text_headers(fx[i].resp) != SV_OK ||
+				(fixed_specs[i].header != NULL &&
+				MHD_add_response_header(fx[i].resp,
+					fixed_specs[i].header,
+					fixed_specs[i].value) != MHD_YES) ||
+				(fixed_specs[i].header2 != NULL &&
+				MHD_add_response_header(fx[i].resp,
+					fixed_specs[i].header2,
+					fixed_specs[i].value2) != MHD_YES)) {
+			sv_http_fixed_destroy(fx);
+			return sv_errf(err, SV_ENOMEM,
+				"http: cannot build fixed responses");
+		}
+	}
+	return SV_OK;
+}
+
+enum MHD_Result sv_http_queue(const struct sv_http_call *call,
+		unsigned status, struct MHD_Response *resp, size_t len) {
+	enum MHD_Result ret = MHD_queue_response(call->c, status, resp);
+	if (ret == MHD_YES) {
+		call->r->status = status;
+		call->r->bytes = len;
+	}
+	return ret;
+}
+
+enum MHD_Result sv_http_queue_fixed(const struct sv_http_call *call,
+		enum sv_http_fixed_id id) {
+	const struct sv_http_fixed *f = &call->fixed[id];
+	return sv_http_queue(call, f->status, f->resp, f->len);
+}
+
+enum MHD_Result sv_http_queue_reason(const struct sv_http_call *call,
+		unsigned status, const char *what, const char *reason) {
+	char esc[SV_ERR_MSG_MAX];
+	struct sv_buf b;
+	sv_buf_init(&b, 2 * SV_ERR_MSG_MAX);
+	sv_log_escape(reason, esc, sizeof(esc));
+	if (sv_buf_printf(&b, "%s: %s\n", what, esc) != SV_OK) {
+		return sv_http_queue_fixed(call, status == 400 ?
+			SV_HTTP_FIXED_BAD_REQUEST : SV_HTTP_FIXED_INTERNAL);
+	}
+	size_t len;
+	char *body = sv_buf_take(&b, &len);
+	struct MHD_Response *resp = body == NULL ? NULL :
+		MHD_create_response_from_buffer_with_free_callback(len, body,
+			sv_free);
+	if (resp == NULL) {
+		sv_free(body);
+		return sv_http_queue_fixed(call, status == 400 ?
+			SV_HTTP_FIXED_BAD_REQUEST : SV_HTTP_FIXED_INTERNAL);
+	}
+	enum MHD_Result ret;
+	if (text_headers(resp) != SV_OK) {
+		ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
+	} else {
+		ret = sv_http_queue(call, status, resp, len);
+	}
+	MHD_destroy_response(resp); /* MHD holds its own reference */
+	return ret;
+}
+

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Routing: the route table, the raw path's percent-decoding, and the
+ * method check. MHD hands the handler a decoded path cut at the first
+ * %00, so routing works on the raw path kept by on_uri (src/http.c) and
+ * decodes it here, NUL bytes included. The metrics rows are the route
+ * indexes, so the table also names them.
+ */
+#include <string.h>
+
+#include "http_internal.h"
+
+/*
+ * Routes: the decoded path is compared without regard to ASCII case,
+ * exactly (MATCH_EXACT) or as a prefix whose remainder goes to the handler
+ * (MATCH_PREFIX). Every route answers GET and HEAD only (ALLOWED_METHODS).
+ */
+enum match { MATCH_EXACT, MATCH_PREFIX };
+
+struct route {
+	const char *path;
+	enum match match;
+	sv_http_handler handler;
+	int variant;
+	const char *endpoint; /* metrics label */
+};
+
+static const struct route routes[] = {
+	{ "/mail/config-v1.1.xml", MATCH_EXACT, sv_http_autoconfig,
+		SV_HTTP_FROM_HOST, "autoconfig" },
+	{ "/.well-known/autoconfig/mail/config-v1.1.xml", MATCH_EXACT,
+		sv_http_autoconfig, SV_HTTP_FROM_HOST_RETRY,
+		"autoconfig_well_known" },
+	{ "/v1.1/", MATCH_PREFIX, sv_http_autoconfig, SV_HTTP_FROM_PATH,
+		"ispdb" },
+	{ "/autodiscover/autodiscover.xml", MATCH_EXACT, sv_http_autodiscover,
+		0, "autodiscover_v1" },
+	{ "/autodiscover/autodiscover.json", MATCH_EXACT,
+		sv_http_autodiscover_json, SV_HTTP_AD_FROM_QUERY,
+		"autodiscover_v2" },
+	{ "/autodiscover/autodiscover.json/v1.0/", MATCH_PREFIX,
+		sv_http_autodiscover_json, SV_HTTP_AD_FROM_PATH,
+		"autodiscover_v2" },
+	{ "/", MATCH_EXACT, sv_http_mobileconfig_page, 0, "profile_page" },
+	{ "/email.mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
+		"mobileconfig" },
+	{ "/mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
+		"mobileconfig" },
+	{ "/mobileconfig/", MATCH_EXACT, sv_http_mobileconfig, 0,
+		"mobileconfig" },
+	{ "/healthz", MATCH_EXACT, sv_http_healthz, 0, "healthz" },
+	{ "/metrics", MATCH_EXACT, sv_http_metrics_page, 0, "metrics" },
+};
+
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+_Static_assert(N_ROUTES < SV_HTTP_ENDPOINT_NONE, "metrics rows");
+
+/*
+ * Metrics rows are route indexes; routes sharing a label (autodiscover
+ * v2, mobileconfig) are summed when scraped. "none": no route matched.
+ */
+const char *sv_http_endpoint_name(size_t i) {
+	return i < N_ROUTES ? routes[i].endpoint :
+		i == SV_HTTP_ENDPOINT_NONE ? "none" : NULL;
+}
+
+/* Routes that take POST too (ALLOWED_METHODS_POST): Autodiscover v1. */
+static bool route_takes_post(const struct route *rt) {
+	return rt->handler == sv_http_autodiscover;
+}
+
+/* Prefix routes whose remainder is an address, kept out of the log. */
+static bool route_arg_is_private(const struct route *rt) {
+	return rt->handler == sv_http_autodiscover_json &&
+		rt->match == MATCH_PREFIX;
+}
+
+static int hexval(unsigned char ch) {
+	if (ch >= '0' && ch <= '9') {
+		return ch - '0';
+	}
+	if (ch >= 'a' && ch <= 'f') {
+		return ch - 'a' + 10;
+	}
+	if (ch >= 'A' && ch <= 'F') {
+		return ch - 'A' + 10;
+	}
+	return -1;
+}
+
+/*
+ * Percent-decodes n bytes of in into out (room for n bytes: decoding never
+ * grows) and returns the decoded length. A '%' not followed by two hex
+ * digits stays literal, as MHD does; NUL bytes are kept and counted.
+ */
+static size_t pct_decode(const char *in, size_t n, char *out) {
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		if (in[i] == '%' && n - i >= 3 &&
+				(hi = hexval((unsigned char)in[i + 1])) >= 0 &&
+				(lo = hexval((unsigned char)in[i + 2])) >= 0) {
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	return o;
+}
+
+/* ASCII case-insensitive comparison of n bytes (locale-independent). */
+static bool ascii_caseeq(const char *a, const char *b, size_t n) {
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z') {
+			x = (unsigned char)(x - 'A' + 'a');
+		}
+		if (y >= 'A' && y <= 'Z') {
+			y = (unsigned char)(y - 'A' + 'a');
+		}
+		if (x != y) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static const struct route *find_route(const char *path, size_t len,
+		const char **arg, size_t *arg_len) {
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		const struct route *rt = &routes[i];
+		size_t n = strlen(rt->path);
+		if (rt->match == MATCH_EXACT ? len != n : len < n) {
+			continue;
+		}
+		if (ascii_caseeq(path, rt->path, n)) {
+			*arg = path + n;
+			*arg_len = len - n;
+			return rt;
+		}
+	}
+	return NULL;
+}
+
+/* Last handler call: the whole request is in; answer it. */
+enum MHD_Result sv_http_route(struct sv_http_call *call,
+		const char *method) {
+	char path[SV_HTTP_MAX_URL + 1];
+	size_t len = pct_decode(call->r->path, call->r->path_len, path);
+	path[len] = '\0';
+	const struct route *rt = find_route(path, len, &call->arg,
+		&call->arg_len);
+	if (rt == NULL) {
+		return sv_http_queue_fixed(call, SV_HTTP_FIXED_NOT_FOUND);
+	}
+	call->r->endpoint = (size_t)(rt - routes);
+	if (route_arg_is_private(rt)) { /* log the prefix and a '*' only */
+		size_t n = strlen(rt->path);
+		n = n < SV_HTTP_MAX_URL ? n : SV_HTTP_MAX_URL - 1;
+		memcpy(call->r->path, rt->path, n);
+		call->r->path[n++] = '*';
+		call->r->path[n] = '\0';
+		call->r->path_len = n;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+			strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
+			!(route_takes_post(rt) &&
+				strcmp(method, MHD_HTTP_METHOD_POST) == 0)) {
+		return sv_http_queue_fixed(call, route_takes_post(rt) ?
+			SV_HTTP_FIXED_NOT_ALLOWED_POST :
+			SV_HTTP_FIXED_NOT_ALLOWED);
+	}
+	call->variant = rt->variant;
+	return rt->handler(call); /* HEAD is GET: MHD drops the body */
+}
+

@@ -20,6 +20,7 @@
 #define SV_CONFIG_DEFAULT_CONN_LIMIT 4096
 #define SV_CONFIG_DEFAULT_PER_IP_LIMIT 64
 #define SV_CONFIG_DEFAULT_TIMEOUT_S 10
+#define SV_CONFIG_DEFAULT_REQUEST_TIMEOUT_S 15
 #define SV_CONFIG_DEFAULT_CONN_MEMORY (32 * 1024)
 
 /* Bounds enforced by sv_config_check (inclusive). */
@@ -52,6 +53,10 @@ struct sv_config {
 	unsigned conn_limit;      /* total connections per listener */
 	unsigned per_ip_limit;    /* connections per client address */
 	unsigned timeout_s;       /* idle connection timeout, seconds */
+	unsigned request_timeout_s; /* a whole request (headers and body)
+	                           * must arrive within this many seconds of
+	                           * the accept, or of the previous response
+	                           * on a kept-alive connection */
 	size_t conn_memory;       /* per-connection memory (headers), bytes */
 	const char *admin_allow;  /* borrowed; "CIDR[,CIDR]..." allowed to
 	                           * read /healthz and /metrics; default
@@ -70,7 +75,8 @@ void sv_config_init(struct sv_config *cfg);
 
 /*
  * Checks every field against its bounds (threads <= SV_CONFIG_MAX_THREADS,
- * limits >= 1, per-IP limit <= connection limit, timeout 1..3600 s, memory
+ * limits >= 1, per-IP limit <= connection limit, both timeouts 1..3600 s,
+ * memory
  * in SV_CONFIG_MIN_CONN_MEMORY..SV_CONFIG_MAX_CONN_MEMORY, every listen
  * address parses, sign_cert and sign_key given together, sign_chain only
  * with them, tls_cert and tls_key given exactly when listen_tls is). Returns SV_OK, or SV_EINVAL with every problem found,

@@ -28,6 +28,13 @@
  * by the holder; no SQL, no rendering per request. One access line per
  * request goes to the log (method, path without query, status, domain:
  * never the query nor the address).
+ *
+ * Connections: over cfg->conn_limit on a listener, or cfg->per_ip_limit
+ * from one client address on it, a connection's request is answered 503
+ * (Retry-After, Connection: close); a request not complete within
+ * cfg->request_timeout_s of the accept (or of the previous response on a
+ * kept-alive connection) has its connection closed by a janitor thread,
+ * TLS or not.
  */
 
 /*
@@ -89,7 +96,7 @@ void sv_http_note_reload(struct sv_http *srv, bool ok);
  * Graceful stop: closes the listening sockets at once, waits for open
  * connections to finish their requests (at most cfg->timeout_s seconds,
  * the idle timeout that also ends idle keep-alive connections), then
- * closes what is left and frees. NULL ok.
+ * closes what is left, stops the janitor thread and frees. NULL ok.
  */
 void sv_http_stop(struct sv_http *srv);
 

@@ -41,6 +41,8 @@ enum sv_http_fixed_id {
 	SV_HTTP_FIXED_URI_TOO_LONG, /* 414 */
 	SV_HTTP_FIXED_INTERNAL,     /* 500, details in the log only */
 	SV_HTTP_FIXED_UNAVAILABLE,  /* 503, no snapshot published yet */
+	SV_HTTP_FIXED_OVER_LIMIT,   /* 503 + Retry-After: 1 + Connection:
+	                             * close, over a connection limit */
 	SV_HTTP_FIXED_COUNT
 };
 
@@ -56,11 +58,16 @@ int sv_http_fixed_create(struct sv_http_fixed *fx, struct sv_err *err);
  * Only once no daemon can queue them any more. */
 void sv_http_fixed_destroy(struct sv_http_fixed *fx);
 
+struct sv_http_conn; /* include/http_deadline.h */
+
 /*
  * Per-request state, in MHD's *req_cls from the request line (URI log
  * callback) to the completion callback, which logs and frees it.
  */
 struct sv_http_req {
+	struct sv_http_conn *conn; /* borrowed: the connection's entry in the
+	                            * deadline registry (outlives the
+	                            * request), or NULL when out of memory */
 	struct sv_snapshot *snap;  /* owned reference, taken on the first
 	                            * handler call, released on completion */
 	struct timespec t0;        /* request line seen (CLOCK_MONOTONIC) */
@@ -102,6 +109,10 @@ struct sv_http_metrics {
 	atomic_ulong latency_sum_us;
 	atomic_ulong reloads[2];   /* data reloads: [0] failed, [1] done */
 	atomic_ulong tls_reloads[2]; /* certificate reloads, the same */
+	atomic_ulong deadline_drops; /* connections shut down for not
+	                            * sending a whole request in time */
+	atomic_ulong over_limit[2]; /* 503s for being over a limit:
+	                            * [0] --max-connections, [1] --max-per-ip */
 	atomic_llong loaded_at;    /* CLOCK_REALTIME seconds of the current
 	                            * snapshot's publication */
 	struct sv_config_net admin[SV_CONFIG_MAX_ADMIN_NETS]; /* who may read
@@ -146,7 +157,8 @@ typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
 enum MHD_Result sv_http_route(struct sv_http_call *call, const char *method);
 
 /*
- * Queues resp with status and records both for the access log. Does not
+ * Queues resp with status, records both for the access log and lifts
+ * the request deadline (src/http_deadline.c). Does not
  * take the caller's reference: the caller still destroys a dynamic
  * response after queueing it (MHD keeps its own).
  */

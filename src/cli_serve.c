@@ -60,13 +60,18 @@ static const char usage[] =
 	"                       first); re-read with the key on SIGHUP\n"
 	"  --tls-key FILE       its private key (PEM, unencrypted)\n"
 	"  --threads N          worker threads per listener (default: cores)\n"
-	"  --max-connections N  connections per listener (default "
-	XSTR(SV_CONFIG_DEFAULT_CONN_LIMIT) ")\n"
-	"  --max-per-ip N       connections per client address (default "
+	"  --max-connections N  connections per listener; more get 503\n"
+	"                       (default " XSTR(SV_CONFIG_DEFAULT_CONN_LIMIT) ")\n"
+	"  --max-per-ip N       connections per client address and listener;\n"
+	"                       more get 503 (default "
 	XSTR(SV_CONFIG_DEFAULT_PER_IP_LIMIT) ")\n"
 	"  --timeout SECONDS    close a connection that sends nothing for this\n"
 	"                       long, mid-request too (default "
 	XSTR(SV_CONFIG_DEFAULT_TIMEOUT_S) " s)\n"
+	"  --request-timeout SECONDS  close a connection whose request (headers\n"
+	"                       and body) is not complete this long after the\n"
+	"                       connection or the previous response (default "
+	XSTR(SV_CONFIG_DEFAULT_REQUEST_TIMEOUT_S) " s)\n"
 	"  --max-header-bytes N memory per connection for the request line\n"
 	"                       and headers (default 32768; more gets 431)\n"
 	"  --admin-allow CIDR[,CIDR]  clients that may read /healthz and\n"
@@ -189,6 +194,7 @@ static int parse_limit(int c, const char *arg, struct sv_config *cfg) {
 		{ 'm', "--max-connections", SV_CONFIG_MAX_CONN_LIMIT },
 		{ 'p', "--max-per-ip", SV_CONFIG_MAX_CONN_LIMIT },
 		{ 'o', "--timeout", SV_CONFIG_MAX_TIMEOUT_S },
+		{ 'r', "--request-timeout", SV_CONFIG_MAX_TIMEOUT_S },
 		{ 'b', "--max-header-bytes", SV_CONFIG_MAX_CONN_MEMORY },
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
@@ -213,6 +219,9 @@ static int parse_limit(int c, const char *arg, struct sv_config *cfg) {
 			break;
 		case 'o':
 			cfg->timeout_s = (unsigned)v;
+			break;
+		case 'r':
+			cfg->request_timeout_s = (unsigned)v;
 			break;
 		default:
 			cfg->conn_memory = (size_t)v;
@@ -312,6 +321,7 @@ int sv_cli_serve(int argc, char **argv) {
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "max-per-ip", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 'o' },
+		{ "request-timeout", required_argument, NULL, 'r' },
 		{ "max-header-bytes", required_argument, NULL, 'b' },
 		{ "sign-cert", required_argument, NULL, 'C' },
 		{ "sign-key", required_argument, NULL, 'K' },
@@ -361,6 +371,7 @@ int sv_cli_serve(int argc, char **argv) {
 		case 'm':
 		case 'p':
 		case 'o':
+		case 'r':
 		case 'b':
 			if (parse_limit(c, optarg, &cfg) != EX_OK) {
 				return EX_USAGE;

@@ -31,6 +31,7 @@ void sv_config_init(struct sv_config *cfg) {
 	cfg->conn_limit = SV_CONFIG_DEFAULT_CONN_LIMIT;
 	cfg->per_ip_limit = SV_CONFIG_DEFAULT_PER_IP_LIMIT;
 	cfg->timeout_s = SV_CONFIG_DEFAULT_TIMEOUT_S;
+	cfg->request_timeout_s = SV_CONFIG_DEFAULT_REQUEST_TIMEOUT_S;
 	cfg->conn_memory = SV_CONFIG_DEFAULT_CONN_MEMORY;
 	cfg->admin_allow = SV_CONFIG_DEFAULT_ADMIN_ALLOW;
 }
@@ -134,6 +135,11 @@ int sv_config_check(const struct sv_config *cfg, struct sv_err *err) {
 	if (cfg->timeout_s < 1 || cfg->timeout_s > SV_CONFIG_MAX_TIMEOUT_S) {
 		problem(&p, "timeout: %u s is not in 1..%d", cfg->timeout_s,
 			SV_CONFIG_MAX_TIMEOUT_S);
+	}
+	if (cfg->request_timeout_s < 1 ||
+			cfg->request_timeout_s > SV_CONFIG_MAX_TIMEOUT_S) {
+		problem(&p, "request timeout: %u s is not in 1..%d",
+			cfg->request_timeout_s, SV_CONFIG_MAX_TIMEOUT_S);
 	}
 	if (cfg->conn_memory < SV_CONFIG_MIN_CONN_MEMORY ||
 			cfg->conn_memory > SV_CONFIG_MAX_CONN_MEMORY) {

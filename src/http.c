@@ -3,38 +3,54 @@
  * The HTTP front end: one libmicrohttpd daemon per listen address, each
  * with an internal epoll thread pool, and the per-request state. Routing
  * is src/http_route.c, responses src/http_response.c, the access line
- * and counters src/http_metrics.c; endpoints (src/http_<name>.c) turn a
- * routed request into a response. Nothing here runs SQL or builds markup.
+ * and counters src/http_metrics.c, the request deadline and connection
+ * limits src/http_deadline.c; endpoints (src/http_<name>.c) turn a routed
+ * request into a response. Nothing here runs SQL or builds markup.
+ *
+ * A connection's life: MHD_CONNECTION_NOTIFY_STARTED registers it in the
+ * deadline registry (its descriptor, its client address, a deadline for
+ * its first request; over --max-connections or --max-per-ip it is marked
+ * to be refused) and keeps the entry in MHD's socket context;
+ * MHD_CONNECTION_NOTIFY_CLOSED, which MHD 0.9.75 delivers before it
+ * closes the socket, unregisters it.
  *
  * A request's life, in MHD's callbacks:
  *  - on_uri (URI log callback, once per request, before the headers are
- *    parsed): allocates struct sv_http_req into *req_cls and keeps the raw
+ *    parsed): allocates struct sv_http_req into *req_cls, keeps the raw
  *    path and the raw URL length (MHD hands the handler a decoded path
- *    only, where a %00 would silently cut the string).
- *  - on_request, first call (headers only): 414 for an overlong URL, 413
- *    for a declared body over SV_HTTP_MAX_BODY, else takes a snapshot
- *    reference (503 if none was published) and waits for the rest.
+ *    only, where a %00 would silently cut the string) and borrows the
+ *    connection's registry entry.
+ *  - on_request, first call (headers only): 503 + Connection: close on a
+ *    connection over a limit, 414 for an overlong URL, 413 for a declared
+ *    body over SV_HTTP_MAX_BODY, else takes a snapshot reference (503 if
+ *    none was published) and waits for the rest.
  *  - on_request, next calls: body chunks are counted; a POST's are kept
  *    in r->body (Autodiscover reads it; it is never logged), others are
  *    dropped; a chunked body that outgrows the cap drops the connection,
  *    as MHD 0.9.75 accepts a response only on the first call or after
  *    the whole request.
- *  - on_request, last call: routes and queues exactly one response.
- *  - on_completed: logs and counts the request, releases the snapshot
+ *  - on_request, last call: routes and queues exactly one response;
+ *    queueing lifts the deadline (lock-free store).
+ *  - on_completed: re-arms the deadline for the next request on a kept
+ *    alive connection, logs and counts the request, releases the snapshot
  *    reference (held until here so that answer bytes stay valid while MHD
  *    sends them) and frees the state.
  *
- * struct sv_http owns the daemons, the fixed responses, the TLS
- * credentials (src/http_tls.c, whose current pair is the front end's one
- * file-scope variable: GnuTLS's callback takes no user pointer) and the
- * metrics counters.
+ * struct sv_http owns the daemons, the fixed responses, the deadline
+ * registry (its janitor thread), the TLS credentials (src/http_tls.c,
+ * whose current pair is the front end's one file-scope variable: GnuTLS's
+ * callback takes no user pointer) and the metrics counters.
+ *
+ * Limits: ours (the registry's counts) answer 503; MHD's own limits are
+ * set above them (BACKSTOP) only so that a flood cannot exhaust
+ * descriptors, and MHD drops what exceeds those without an answer.
  *
  * Plain and TLS listeners are separate daemons with the same options; a
  * TLS daemon asks sv_http_tls_retrieve for its certificate at each
  * handshake, so SIGHUP swaps certificates without a restart.
  * sv_http_stop is graceful: MHD_quiesce_daemon closes the listening
- * sockets, requests in flight finish (bounded by the idle timeout), then
- * the daemons stop.
+ * sockets, requests in flight finish (bounded by the idle timeout and
+ * the request deadline), then the daemons stop, then the janitor.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,9 +62,20 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "http_deadline.h"
 #include "http_internal.h"
 #include "http_tls.h"
 #include "log.h"
+
+/* MHD's limits, a backstop above ours: half again plus some, capped. */
+#define BACKSTOP(n) ((n) > SV_CONFIG_MAX_CONN_LIMIT / 2 ? \
+	SV_CONFIG_MAX_CONN_LIMIT : (n) + (n) / 2 + 64)
+
+/* What a daemon's connection notifications need. */
+struct listener {
+	struct sv_http_deadline *reg; /* borrowed from struct sv_http */
+	unsigned index;
+};
 
 struct sv_http {
 	struct sv_snapshot_holder *holder; /* borrowed; outlives the server */
@@ -58,7 +85,9 @@ struct sv_http {
 	uint16_t ports[2 * SV_CONFIG_MAX_LISTEN];
 	bool tls[2 * SV_CONFIG_MAX_LISTEN];
 	size_t n_daemons;
+	struct listener listeners[2 * SV_CONFIG_MAX_LISTEN];
 	struct sv_http_tls *creds;         /* owned; NULL without TLS */
+	struct sv_http_deadline *reg;      /* owned; outlives the daemons */
 	struct sv_http_metrics metrics;
 	unsigned grace_s;                  /* sv_http_stop's wait for
 	                                    * in-flight requests */
@@ -128,6 +157,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			sizeof(r->method) - 1;
 		memcpy(r->method, method, mlen);
 		r->method[mlen] = '\0';
+		enum sv_http_over over = r->conn != NULL ?
+			sv_http_deadline_over_limit(r->conn) :
+			SV_HTTP_OVER_TOTAL; /* unregistered: out of memory */
+		if (over != SV_HTTP_OVER_NONE) {
+			atomic_fetch_add_explicit(&srv->metrics.over_limit[
+				over == SV_HTTP_OVER_PER_IP], 1,
+				memory_order_relaxed);
+			return sv_http_queue_fixed(&call,
+				SV_HTTP_FIXED_OVER_LIMIT);
+		}
 		if (r->url_len > SV_HTTP_MAX_URL) {
 			return sv_http_queue_fixed(&call,
 				SV_HTTP_FIXED_URI_TOO_LONG);
@@ -181,12 +220,14 @@ static void client_address(struct MHD_Connection *c, char *out, size_t size) {
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	(void)cls;
-	(void)c;
 	struct sv_http_req *r = sv_calloc(1, sizeof(*r));
 	if (r == NULL) {
 		return NULL;
 	}
 	r->endpoint = SV_HTTP_ENDPOINT_NONE;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	r->conn = ci != NULL ? ci->socket_context : NULL;
 	client_address(c, r->client, sizeof(r->client));
 	if (clock_gettime(CLOCK_MONOTONIC, &r->t0) != 0) {
 		r->t0.tv_sec = 0;
@@ -215,10 +256,33 @@ static void on_completed(void *cls, struct MHD_Connection *c,
 	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) {
 		now = r->t0; /* cannot happen with CLOCK_MONOTONIC */
 	}
+	if (r->conn != NULL) { /* kept alive: the next request's clock */
+		sv_http_deadline_rearm(srv->reg, r->conn, &now);
+	}
 	sv_http_account(&srv->metrics, r, toe, &now);
 	sv_buf_finish(&r->body);
 	sv_snapshot_release(r->snap);
 	sv_free(r);
+}
+
+/* Registers each connection, before any of its requests, and
+ * unregisters it before MHD closes its socket. */
+static void on_connection(void *cls, struct MHD_Connection *c,
+		void **socket_context, enum MHD_ConnectionNotificationCode toe) {
+	const struct listener *l = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		sv_http_deadline_close(l->reg, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *addr = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	/* NULL (out of memory) gets a 503 from on_request */
+	*socket_context = fd == NULL ? NULL : sv_http_deadline_open(l->reg,
+		l->index, fd->connect_fd, addr != NULL ? addr->client_addr :
+		NULL);
 }
 
 /* MHD's own diagnostics: one escaped line each, through our logger. */
@@ -249,18 +313,19 @@ static unsigned online_cpus(void) {
 }
 
 /* Options every daemon gets, plain or TLS (a macro: MHD takes varargs). */
-#define COMMON_OPTIONS(srv, cfg, ss, threads) \
+#define COMMON_OPTIONS(srv, cfg, ss, threads, l) \
 	/* first, or MHD logs the options' problems its own way */ \
 	MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)NULL, \
 	MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&(ss), \
 	MHD_OPTION_THREAD_POOL_SIZE, (threads), \
-	MHD_OPTION_CONNECTION_LIMIT, (cfg)->conn_limit, \
-	MHD_OPTION_PER_IP_CONNECTION_LIMIT, (cfg)->per_ip_limit, \
+	MHD_OPTION_CONNECTION_LIMIT, BACKSTOP((cfg)->conn_limit), \
+	MHD_OPTION_PER_IP_CONNECTION_LIMIT, BACKSTOP((cfg)->per_ip_limit), \
 	MHD_OPTION_CONNECTION_TIMEOUT, (cfg)->timeout_s, \
 	MHD_OPTION_CONNECTION_MEMORY_LIMIT, (cfg)->conn_memory, \
 	MHD_OPTION_STRICT_FOR_CLIENT, (int)1, \
 	MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)(srv), \
-	MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)(srv)
+	MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)(srv), \
+	MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)(l)
 
 static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
 		const char *addr, bool tls, struct sv_err *err) {
@@ -277,20 +342,24 @@ static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
 		flags |= MHD_USE_IPv6;
 	}
 	unsigned threads = cfg->threads != 0 ? cfg->threads : online_cpus();
-	/* MHD splits the connection limit among the pool's threads and
+	/* MHD splits its connection limit among the pool's threads and
 	 * refuses to start when one would get none */
-	threads = threads < cfg->conn_limit ? threads : cfg->conn_limit;
+	unsigned backstop = BACKSTOP(cfg->conn_limit);
+	threads = threads < backstop ? threads : backstop;
+	struct listener *l = &srv->listeners[srv->n_daemons];
+	l->reg = srv->reg;
+	l->index = (unsigned)srv->n_daemons;
 	struct MHD_Daemon *d;
 	if (tls) {
 		d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL,
 			on_request, srv,
-			COMMON_OPTIONS(srv, cfg, ss, threads),
+			COMMON_OPTIONS(srv, cfg, ss, threads, l),
 			MHD_OPTION_HTTPS_CERT_CALLBACK, sv_http_tls_retrieve,
 			MHD_OPTION_HTTPS_PRIORITIES, SV_HTTP_TLS_PRIORITIES,
 			MHD_OPTION_END);
 	} else {
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
-			COMMON_OPTIONS(srv, cfg, ss, threads),
+			COMMON_OPTIONS(srv, cfg, ss, threads, l),
 			MHD_OPTION_END);
 	}
 	if (d == NULL) {
@@ -336,6 +405,12 @@ struct sv_http *sv_http_start(const struct sv_config *cfg,
 	}
 	size_t n = cfg->n_listen != 0 || cfg->n_listen_tls != 0 ?
 		cfg->n_listen : 1;
+	srv->reg = sv_http_deadline_create((unsigned)(n + cfg->n_listen_tls),
+		cfg->conn_limit, cfg->per_ip_limit, cfg->request_timeout_s,
+		&srv->metrics.deadline_drops, err);
+	if (srv->reg == NULL) {
+		goto fail;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *addr = cfg->n_listen != 0 ? cfg->listen[i] :
 			SV_CONFIG_DEFAULT_LISTEN;
@@ -445,6 +520,8 @@ void sv_http_stop(struct sv_http *srv) {
 		srv->daemons[i] = NULL;
 	}
 	srv->n_daemons = 0;
+	/* every connection is closed, so unregistered: the janitor goes */
+	sv_http_deadline_destroy(srv->reg);
 	sv_http_fixed_destroy(srv->fixed); /* no daemon can queue them now */
 	sv_http_tls_destroy(srv->creds); /* no handshake can use them now */
 	sv_free(srv);

@@ -177,6 +177,18 @@ enum MHD_Result sv_http_metrics_page(const struct sv_http_call *call) {
 			"# TYPE suivant_tls_reloads_total counter\n"
 			"suivant_tls_reloads_total{result=\"ok\"} %lu\n"
 			"suivant_tls_reloads_total{result=\"failed\"} %lu\n"
+			"# HELP suivant_request_timeouts_total Connections "
+			"closed for not sending a whole request within "
+			"--request-timeout.\n"
+			"# TYPE suivant_request_timeouts_total counter\n"
+			"suivant_request_timeouts_total %lu\n"
+			"# HELP suivant_connections_refused_total Connections "
+			"answered 503 for being over a limit, by limit.\n"
+			"# TYPE suivant_connections_refused_total counter\n"
+			"suivant_connections_refused_total"
+			"{limit=\"max_connections\"} %lu\n"
+			"suivant_connections_refused_total"
+			"{limit=\"max_per_ip\"} %lu\n"
 			"# HELP suivant_snapshot_generation Generation of the "
 			"data being served.\n"
 			"# TYPE suivant_snapshot_generation gauge\n"
@@ -193,6 +205,8 @@ enum MHD_Result sv_http_metrics_page(const struct sv_http_call *call) {
 			"suivant_snapshot_domains %zu\n",
 			load(&m->reloads[1]), load(&m->reloads[0]),
 			load(&m->tls_reloads[1]), load(&m->tls_reloads[0]),
+			load(&m->deadline_drops), load(&m->over_limit[0]),
+			load(&m->over_limit[1]),
 			(unsigned long long)sv_snapshot_generation(s), age,
 			sv_snapshot_provider_count(s),
 			sv_snapshot_domain_count(s));

@@ -3,13 +3,15 @@
  * Responses: the fixed ones (errors, built once by sv_http_start with
  * MHD_RESPMEM_PERSISTENT over string literals and shared by every
  * thread) and the helpers every endpoint queues its answer through, which
- * record the status and length for the access line.
+ * record the status and length for the access line and lift the
+ * request's deadline (the request is complete once answered).
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "buf.h"
+#include "http_deadline.h"
 #include "http_internal.h"
 #include "log.h"
 
@@ -43,6 +45,10 @@ static const struct {
 		NULL, NULL },
 	[SV_HTTP_FIXED_UNAVAILABLE] = { 503, "service unavailable\n",
 		MHD_HTTP_HEADER_RETRY_AFTER, "5", NULL, NULL },
+	/* "close" makes MHD close the connection once this is sent */
+	[SV_HTTP_FIXED_OVER_LIMIT] = { 503, "too many connections, retry "
+		"later\n", MHD_HTTP_HEADER_RETRY_AFTER, "1",
+		MHD_HTTP_HEADER_CONNECTION, "close" },
 };
 
 int sv_http_common_headers(struct MHD_Response *resp) {
@@ -105,6 +111,9 @@ int sv_http_fixed_create(struct sv_http_fixed *fx, struct sv_err *err) {
 enum MHD_Result sv_http_queue(const struct sv_http_call *call,
 		unsigned status, struct MHD_Response *resp, size_t len) {
 	enum MHD_Result ret = MHD_queue_response(call->c, status, resp);
+	if (call->r->conn != NULL) { /* answered: the request is complete */
+		sv_http_deadline_disarm(call->r->conn);
+	}
 	if (ret == MHD_YES) {
 		call->r->status = status;
 		call->r->bytes = len;

@@ -318,16 +318,80 @@ def test_limit_header_size_431(suivant, tmp):
         srv.stop()
 
 
+def read_response(sock):
+    """Reads one whole response (Content-Length framed); returns (status
+    line, headers dict with lower-case names, body), or None when the
+    server closed (or reset) the connection first."""
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return None
+            data += chunk
+        head, body = data.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            k, v = line.split(":", 1)
+            headers[k.strip().lower()] = v.strip()
+        want = int(headers.get("content-length", "0"))
+        while len(body) < want:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return None
+            body += chunk
+    except (ConnectionResetError, BrokenPipeError):
+        return None
+    return lines[0], headers, body
+
+
+def closed_by_server(sock, within):
+    """True when the server closes sock (EOF or reset) within seconds."""
+    sock.settimeout(within)
+    try:
+        while sock.recv(4096):
+            pass
+        return True
+    except ConnectionResetError:
+        return True
+    except (TimeoutError, socket.timeout):
+        return False
+
+
+GET_FREE = b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def metrics(port):
+    status, _, body = get(port, "/metrics")
+    check(status == 200, "metrics: %d" % status)
+    return parse_metrics(body)
+
+
+def check_refused(sock, what):
+    """sock's request gets our 503 with Retry-After and Connection:
+    close, then the connection ends."""
+    sock.sendall(GET_FREE)
+    got = read_response(sock)
+    check(got is not None, "%s: closed without an answer" % what)
+    line, headers, _ = got
+    check(line == "HTTP/1.1 503 Service Unavailable", "%s: %r"
+          % (what, line))
+    check(headers.get("connection") == "close" and
+          headers.get("retry-after") == "1", "%s: headers %r"
+          % (what, headers))
+    check(closed_by_server(sock, 2), "%s: connection kept open" % what)
+
+
 def test_limit_per_client_address(suivant, tmp):
-    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--threads", "1",
-                                "--max-connections", "16", "--max-per-ip",
-                                "2"], 1)
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--max-connections",
+                                "16", "--max-per-ip", "2"], 1)
     try:
         port = srv.plain[0]
         a, b = connect(port), connect(port)
         time.sleep(0.3)
         with connect(port) as c:
-            check(ask(c) is None, "third connection from one address served")
+            check_refused(c, "third connection from one address")
         with connect(port, "127.0.0.2") as c:
             check(ask(c) == "HTTP/1.1 200 OK", "another address refused")
         check(ask(a) == "HTTP/1.1 200 OK", "first connection dropped")
@@ -336,39 +400,186 @@ def test_limit_per_client_address(suivant, tmp):
         time.sleep(0.3)
         with connect(port) as c:
             check(ask(c) == "HTTP/1.1 200 OK", "not served after closing")
-        check("connection limit" in srv.log() or "per IP" in srv.log()
-              or "IP" in srv.log(), "refusal not logged: %s"
+        m = metrics(port)
+        check(m.get('suivant_connections_refused_total{limit="max_per_ip"}')
+              == 1 and m.get('suivant_connections_refused_total'
+                             '{limit="max_connections"}') == 0,
+              "refusals counted: %r" % m)
+        check(re.search(r'GET "/v1.1/free.fr" 503 .*client=127\.0\.0\.1$',
+                        srv.log(), re.M), "503 not logged: %s"
               % srv.log()[-500:])
     finally:
         srv.stop()
 
 
 def test_limit_total_connections(suivant, tmp):
-    # One thread: MHD divides a listener's limit among its threads.
-    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--threads", "1",
+    # Two threads: our count is per listener, not split among threads
+    # (MHD's own, higher, limit is).
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--threads", "2",
                                 "--max-connections", "2", "--max-per-ip",
-                                "1"], 1)
+                                "2"], 1)
     try:
         port = srv.plain[0]
         a, b = connect(port, "127.0.0.1"), connect(port, "127.0.0.2")
         time.sleep(0.3)
-        # At the limit, MHD stops accepting: a third client waits in the
-        # kernel's backlog, unanswered, until a connection ends.
-        c = connect(port, "127.0.0.3")
-        c.settimeout(1)
-        try:
-            line = ask(c)
-            raise Failure("connection over the total limit got %r" % line)
-        except TimeoutError:
-            pass
+        for source in ("127.0.0.3", "127.0.0.1"):
+            with connect(port, source) as c:
+                check_refused(c, "over the total limit from %s" % source)
         check(ask(a) == "HTTP/1.1 200 OK", "first connection dropped")
         a.close()
-        c.settimeout(5)
-        data = c.recv(4096)
-        check(data.startswith(b"HTTP/1.1 200 OK"),
-              "waiting client not served once a slot freed: %r" % data)
-        c.close()
         b.close()
+        time.sleep(0.3)
+        with connect(port, "127.0.0.3") as c:
+            check(ask(c) == "HTTP/1.1 200 OK", "not served once slots freed")
+        m = metrics(port)
+        check(m.get('suivant_connections_refused_total'
+                    '{limit="max_connections"}') == 2,
+              "refusals counted: %r" % m)
+        check(m.get('suivant_requests_total{endpoint="none",status="503"}')
+              == 2, "503s not in requests_total: %r" % m)
+    finally:
+        srv.stop()
+
+
+def trickle(sock, data, interval, out):
+    """Sends data one byte every interval seconds; out["ended"] gets the
+    monotonic time the server cut the connection, if it did."""
+    try:
+        for ch in data:
+            sock.sendall(bytes([ch]))
+            time.sleep(interval)
+        # all sent: did the server answer, or close?
+        sock.settimeout(5)
+        out["answer"] = sock.recv(100)
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        pass
+    out["ended"] = time.monotonic()
+
+
+def test_request_timeout_drops_trickler(suivant, tmp):
+    import threading
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout", "5",
+                                "--request-timeout", "2"], 1)
+    try:
+        port = srv.plain[0]
+        long_request = (b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n" +
+                        b"X-Pad: " + b"a" * 40 + b"\r\n\r\n")
+        s = connect(port)
+        t0 = time.monotonic()
+        out = {}
+        th = threading.Thread(target=trickle, args=(s, long_request, 0.5,
+                                                    out))
+        th.start()
+        time.sleep(0.7)
+        # Meanwhile a normal client is served.
+        with connect(port) as c:
+            check(ask(c) == "HTTP/1.1 200 OK", "normal client during")
+        th.join(30)
+        s.close()
+        check("answer" not in out, "trickler answered %r" % out.get("answer"))
+        took = out["ended"] - t0
+        # deadline 2 s + a janitor tick + the trickle's own 0.5 s until a
+        # send notices, + slack
+        check(2.0 <= took <= 3.5, "trickler dropped after %.2f s" % took)
+        with connect(port) as c:
+            check(ask(c) == "HTTP/1.1 200 OK", "normal client after")
+        check(re.search(r"warning: request-timeout: .*client=127\.0\.0\.1$",
+                        srv.log(), re.M), "drop not logged: %s"
+              % srv.log()[-500:])
+        m = metrics(port)
+        check(m.get("suivant_request_timeouts_total") == 1,
+              "timeouts counted: %r" % m.get("suivant_request_timeouts_total"))
+    finally:
+        srv.stop()
+
+
+def test_request_timeout_spares_slow_client(suivant, tmp):
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout", "5",
+                                "--request-timeout", "2"], 1)
+    try:
+        port = srv.plain[0]
+        with connect(port) as s:  # 1.2 s for the whole request: in time
+            for piece in (b"GET /v1.1/free.fr HTTP/1.1\r\n", b"Host: x\r\n",
+                          b"Accept: */*\r\n", b"\r\n"):
+                s.sendall(piece)
+                time.sleep(0.4)
+            got = read_response(s)
+            check(got is not None and got[0] == "HTTP/1.1 200 OK",
+                  "slow client got %r" % (got,))
+        # A POST whose body comes slowly but in time is answered too.
+        with connect(port) as s:
+            body = b"x" * 20
+            s.sendall(b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\n"
+                      b"Host: x\r\nContent-Type: text/xml\r\n"
+                      b"Content-Length: 20\r\n\r\n")
+            for i in range(0, 20, 5):
+                time.sleep(0.3)
+                s.sendall(body[i:i + 5])
+            got = read_response(s)
+            check(got is not None and got[0] == "HTTP/1.1 200 OK",
+                  "slow POST got %r" % (got,))
+        check("request-timeout" not in srv.log(), srv.log()[-500:])
+    finally:
+        srv.stop()
+
+
+def test_request_timeout_keep_alive(suivant, tmp):
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout", "6",
+                                "--request-timeout", "2"], 1)
+    try:
+        port = srv.plain[0]
+        with connect(port) as s:
+            # 3 requests, 1.5 s apart: 3 s on one connection, more than
+            # the deadline, which restarts after each response
+            for i in range(3):
+                if i:
+                    time.sleep(1.5)
+                s.sendall(GET_FREE)
+                got = read_response(s)
+                check(got is not None and got[0] == "HTTP/1.1 200 OK",
+                      "request %d on a kept-alive connection: %r" % (i, got))
+            # idle for longer than the deadline (but not --timeout): a
+            # request that never comes is dropped by the deadline
+            t0 = time.monotonic()
+            check(closed_by_server(s, 5), "idle connection kept")
+            took = time.monotonic() - t0
+            check(1.8 <= took <= 3.0, "idle connection dropped after %.2f s"
+                  % took)
+    finally:
+        srv.stop()
+
+
+def test_request_timeout_tls(suivant, tmp):
+    cert, key = make_cert(tmp, "a")
+    srv = Server(suivant, tmp, ["--listen-tls", "127.0.0.1:0", "--tls-cert",
+                                cert, "--tls-key", key, "--timeout", "10",
+                                "--request-timeout", "2"], 1)
+    try:
+        port = srv.tls[0]
+        ctx = ssl.create_default_context(cafile=cert)
+        # After the handshake, a request trickled inside TLS records.
+        raw = socket.create_connection(("127.0.0.1", port), 5)
+        t0 = time.monotonic()
+        s = ctx.wrap_socket(raw, server_hostname="localhost")
+        out = {}
+        trickle(s, GET_FREE + b"X" * 40, 0.5, out)
+        s.close()
+        check("answer" not in out or out["answer"] == b"",
+              "TLS trickler answered %r" % out.get("answer"))
+        took = out["ended"] - t0
+        check(took <= 3.5, "TLS trickler dropped after %.2f s" % took)
+        # A client that never even starts the handshake.
+        with connect(port) as c:
+            t0 = time.monotonic()
+            check(closed_by_server(c, 6), "silent TLS client kept")
+            took = time.monotonic() - t0
+            check(1.8 <= took <= 3.0, "silent TLS client dropped after "
+                  "%.2f s" % took)
+        rc, out, err = https_status(port, cert)
+        check(rc == 0 and out == "200 0", "https after: %d %r %s"
+              % (rc, out, err))
+        check(srv.log().count("warning: request-timeout:") == 2,
+              "drops logged: %s" % srv.log()[-800:])
     finally:
         srv.stop()
 
@@ -415,6 +626,8 @@ def test_limit_flags_checked(suivant, tmp):
              "per-IP limit: 11 is not in 1..10"),
             (["--timeout", "0"], "timeout: 0 s"),
             (["--timeout", "3601"], "--timeout: '3601'"),
+            (["--request-timeout", "0"], "request timeout: 0 s"),
+            (["--request-timeout", "3601"], "--request-timeout: '3601'"),
             (["--max-connections", "abc"], "--max-connections: 'abc'"),
             (["--max-header-bytes", "100"], "connection memory: 100"),
             (["--threads", "-1"], "--threads: '-1'")):

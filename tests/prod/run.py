@@ -925,6 +925,62 @@ def test_sigterm_finishes_in_flight_requests(suivant, tmp):
     check(srv.log().count("access:") == 1, "log %s" % srv.log())
 
 
+def unit_for_test(suivant, tmp):
+    """deploy/suivant.service with ExecStart's binary swapped for the one
+    under test (verify checks that it exists and is executable)."""
+    src = os.environ.get("SV_SOURCE_ROOT") or os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(src, "deploy", "suivant.service")) as f:
+        unit = f.read()
+    check("ExecStart=/usr/local/bin/suivant serve " in unit,
+          "ExecStart not found in the unit")
+    unit = unit.replace("/usr/local/bin/suivant", suivant)
+    path = os.path.join(tmp, "suivant.service")
+    with open(path, "w") as f:
+        f.write(unit)
+    return path
+
+
+def systemd_analyze():
+    tool = shutil.which("systemd-analyze")
+    if tool is None:
+        print("note: systemd-analyze not installed (package systemd), "
+              "deploy/suivant.service not checked: skipped")
+    return tool
+
+
+def test_systemd_unit_verify(suivant, tmp):
+    tool = systemd_analyze()
+    if tool is None:
+        return
+    unit = unit_for_test(suivant, tmp)
+    done = subprocess.run([tool, "verify", unit], capture_output=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    out = (done.stdout + done.stderr).decode("utf-8", "replace")
+    # unknown keys and bad values are only warnings: any line about the
+    # unit fails the test too
+    check(done.returncode == 0 and "suivant.service" not in out,
+          "systemd-analyze verify: exit %d: %s" % (done.returncode, out))
+
+
+def test_systemd_unit_security(suivant, tmp):
+    tool = systemd_analyze()
+    if tool is None:
+        return
+    unit = unit_for_test(suivant, tmp)
+    done = subprocess.run([tool, "security", "--offline=true", "--no-pager",
+                           unit], capture_output=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    out = done.stdout.decode("utf-8", "replace")
+    m = re.search(r"Overall exposure level for suivant\.service: "
+                  r"([0-9.]+) (\w+)", out)
+    check(done.returncode == 0 and m, "systemd-analyze security: exit %d: "
+          "%s %s" % (done.returncode, out[-500:], done.stderr[-500:]))
+    # 0 (locked down) .. 10 (exposed); "OK" is up to 2.0 or so
+    check(float(m.group(1)) <= 2.0 and m.group(2) == "OK",
+          "exposure level %s %s:\n%s" % (m.group(1), m.group(2), out))
+
+
 # ---------------------------------------------------------------- nginx
 
 def free_port():

@@ -151,12 +151,14 @@ static void sweep(struct sv_http_deadline *d) {
 					&c->deadline_ms, memory_order_relaxed)) {
 				continue;
 			}
+			/* counted first: who sees the end of file may read
+			 * the counter at once */
+			atomic_fetch_add_explicit(d->drops, 1,
+				memory_order_relaxed);
+			c->dropped = true;
 			/* ENOTCONN (the peer already left) is no matter:
 			 * MHD notices either way */
 			(void)shutdown(c->fd, SHUT_RDWR);
-			c->dropped = true;
-			atomic_fetch_add_explicit(d->drops, 1,
-				memory_order_relaxed);
 			if (n < LOG_MAX) {
 				memcpy(clients[n++], c->client, CLIENT_MAX);
 			} else {

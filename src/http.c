@@ -10,7 +10,8 @@
  *    parsed): allocates struct sv_http_req into *req_cls and keeps the raw
  *    path and the raw URL length (MHD hands the handler a decoded path
  *    only, where a %00 would silently cut the string).
- *  - on_request, first call (headers only): 414 for an overlong URL, 413
+ *  - on_request, first call (headers only): 414 for an overlong URL, 400
+ *    for ambiguous Host or body framing (framing_ambiguous), 413
  *    for a declared body over SV_HTTP_MAX_BODY, else takes a snapshot
  *    reference (503 if none was published) and waits for the rest.
  *  - on_request, next calls: body chunks are counted; a POST's are kept
@@ -438,6 +439,51 @@ static bool declared_body_too_large(struct MHD_Connection *c) {
 	return val > SV_HTTP_MAX_BODY;
 }
 
+/*
+ * Requests whose Host or body framing a proxy in front could read
+ * differently (request smuggling; RFC 9112 3.2, 5.1, 6.1, 6.3): several
+ * Host or Content-Length headers, Transfer-Encoding with Content-Length,
+ * a transfer coding other than "chunked" alone (MHD 0.9.75 would wait for
+ * such a body until the timeout), white space before a header's colon
+ * (MHD 0.9.75 keeps "Host " as a name of its own). Answered 400; MHD
+ * closes the connection as the body is not read.
+ */
+struct framing {
+	unsigned host, length, te;
+	bool chunked, space;
+};
+
+static bool header_is(const char *key, const char *name) {
+	size_t n = strlen(name);
+	return strlen(key) == n && ascii_caseeq(key, name, n);
+}
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind,
+		const char *key, const char *value) {
+	struct framing *f = cls;
+	(void)kind;
+	size_t n = strlen(key);
+	if (n > 0 && (key[n - 1] == ' ' || key[n - 1] == '\t')) {
+		f->space = true;
+	}
+	if (header_is(key, MHD_HTTP_HEADER_HOST)) {
+		f->host++;
+	} else if (header_is(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		f->length++;
+	} else if (header_is(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		f->te++;
+		f->chunked = value != NULL && header_is(value, "chunked");
+	}
+	return MHD_YES;
+}
+
+static bool framing_ambiguous(struct MHD_Connection *c) {
+	struct framing f = { 0 };
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+	return f.host > 1 || f.length > 1 || f.space ||
+		(f.te > 0 && (f.length > 0 || f.te > 1 || !f.chunked));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		const char *url, const char *method, const char *version,
 		const char *data, size_t *size, void **req_cls) {
@@ -460,6 +506,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		if (r->url_len > SV_HTTP_MAX_URL) {
 			return sv_http_queue_fixed(&call,
 				SV_HTTP_FIXED_URI_TOO_LONG);
+		}
+		if (framing_ambiguous(c)) {
+			return sv_http_queue_fixed(&call,
+				SV_HTTP_FIXED_BAD_REQUEST);
 		}
 		if (declared_body_too_large(c)) {
 			return sv_http_queue_fixed(&call,

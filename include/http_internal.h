@@ -155,6 +155,20 @@ typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
  * the route's handler, or queues 404. src/http_route.c.
  */
 enum MHD_Result sv_http_route(struct sv_http_call *call, const char *method);
+/* ASCII case-insensitive comparison of n bytes (locale-independent). */
+bool sv_http_ascii_caseeq(const char *a, const char *b, size_t n);
+
+/*
+ * First handler call, headers only (src/http_framing.c). Whether the
+ * declared Content-Length is over SV_HTTP_MAX_BODY or not a plain number
+ * (then 413); whether Host or the body's framing is ambiguous (several
+ * Host or Content-Length headers, Transfer-Encoding other than a lone
+ * "chunked" or beside Content-Length, white space before a colon: then
+ * 400, as RFC 9112 asks, because a proxy in front could read the request
+ * differently from us).
+ */
+bool sv_http_body_too_large(struct MHD_Connection *c);
+bool sv_http_framing_ambiguous(struct MHD_Connection *c);
 
 /*
  * Queues resp with status, records both for the access log and lifts

@@ -4,7 +4,7 @@
  * with an internal epoll thread pool, and the per-request state. Routing
  * is src/http_route.c, responses src/http_response.c, the access line
  * and counters src/http_metrics.c, the request deadline and connection
- * limits src/http_deadline.c; endpoints (src/http_<name>.c) turn a routed
+ * limits src/http_deadline.c, header checks src/http_framing.c; endpoints (src/http_<name>.c) turn a routed
  * request into a response. Nothing here runs SQL or builds markup.
  *
  * A connection's life: MHD_CONNECTION_NOTIFY_STARTED registers it in the
@@ -21,9 +21,10 @@
  *    only, where a %00 would silently cut the string) and borrows the
  *    connection's registry entry.
  *  - on_request, first call (headers only): 503 + Connection: close on a
- *    connection over a limit, 414 for an overlong URL, 413 for a declared
- *    body over SV_HTTP_MAX_BODY, else takes a snapshot reference (503 if
- *    none was published) and waits for the rest.
+ *    connection over a limit, 414 for an overlong URL, 400 for ambiguous
+ *    Host or body framing and 413 for a declared body over
+ *    SV_HTTP_MAX_BODY (src/http_framing.c), else takes a snapshot
+ *    reference (503 if none was published) and waits for the rest.
  *  - on_request, next calls: body chunks are counted; a POST's are kept
  *    in r->body (Autodiscover reads it; it is never logged), others are
  *    dropped; a chunked body that outgrows the cap drops the connection,
@@ -115,29 +116,6 @@ void sv_http_note_domain(const struct sv_http_call *call, const char *d) {
 	call->r->domain[n] = '\0';
 }
 
-/* Content-Length over the cap (MHD has already checked its syntax). */
-static bool declared_body_too_large(struct MHD_Connection *c) {
-	const char *v = NULL;
-	size_t n = 0;
-	if (MHD_lookup_connection_value_n(c, MHD_HEADER_KIND,
-			MHD_HTTP_HEADER_CONTENT_LENGTH,
-			sizeof(MHD_HTTP_HEADER_CONTENT_LENGTH) - 1, &v, &n) !=
-			MHD_YES || v == NULL) {
-		return false;
-	}
-	size_t val = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9') {
-			return true; /* not a length we understand: refuse */
-		}
-		if (val > SV_HTTP_MAX_BODY) {
-			return true; /* stop before any overflow */
-		}
-		val = val * 10 + (size_t)(v[i] - '0');
-	}
-	return val > SV_HTTP_MAX_BODY;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		const char *url, const char *method, const char *version,
 		const char *data, size_t *size, void **req_cls) {
@@ -171,7 +149,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			return sv_http_queue_fixed(&call,
 				SV_HTTP_FIXED_URI_TOO_LONG);
 		}
-		if (declared_body_too_large(c)) {
+		if (sv_http_framing_ambiguous(c)) {
+			return sv_http_queue_fixed(&call,
+				SV_HTTP_FIXED_BAD_REQUEST);
+		}
+		if (sv_http_body_too_large(c)) {
 			return sv_http_queue_fixed(&call,
 				SV_HTTP_FIXED_TOO_LARGE);
 		}

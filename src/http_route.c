@@ -109,8 +109,7 @@ static size_t pct_decode(const char *in, size_t n, char *out) {
 	return o;
 }
 
-/* ASCII case-insensitive comparison of n bytes (locale-independent). */
-static bool ascii_caseeq(const char *a, const char *b, size_t n) {
+bool sv_http_ascii_caseeq(const char *a, const char *b, size_t n) {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
 		if (x >= 'A' && x <= 'Z') {
@@ -134,7 +133,7 @@ static const struct route *find_route(const char *path, size_t len,
 		if (rt->match == MATCH_EXACT ? len != n : len < n) {
 			continue;
 		}
-		if (ascii_caseeq(path, rt->path, n)) {
+		if (sv_http_ascii_caseeq(path, rt->path, n)) {
 			*arg = path + n;
 			*arg_len = len - n;
 			return rt;

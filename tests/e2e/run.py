@@ -80,10 +80,8 @@ as the body, so that `body` (empty) proves there is none.
 
 import os
 import re
-import select
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -91,12 +89,13 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-READY_TIMEOUT = 10.0
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
+from httpwire import Response  # noqa: E402
+
 IO_TIMEOUT = 5.0
 HEAD_QUIET = 0.5
-STOP_TIMEOUT = 10.0
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                   "runtime error:")
 
 
 class CaseError(Exception):
@@ -227,96 +226,20 @@ def parse_case(path):
 
 # ------------------------------------------------------------------- HTTP
 
-class Response:
-    def __init__(self):
-        self.closed = False   # nothing at all came back
-        self.status = None
-        self.headers = []     # (name, value) in order
-        self.body = b""
-
-    def header(self, name):
-        for n, v in self.headers:
-            if n.lower() == name.lower():
-                return v
-        return None
-
-
-def recv_until(sock, buf, pred):
-    """Reads into buf until pred(buf) or EOF; returns False on EOF."""
-    while not pred(buf):
-        chunk = sock.recv(65536)
-        if not chunk:
-            return False
-        buf += chunk
-    return True
-
-
-def read_chunked(sock, buf):
-    body = bytearray()
-    while True:
-        if not recv_until(sock, buf, lambda b: b"\r\n" in b):
-            raise CaseError("chunked body cut short")
-        line, _, rest = bytes(buf).partition(b"\r\n")
-        buf[:] = rest
-        size = int(line.split(b";")[0], 16)
-        if not recv_until(sock, buf, lambda b: len(b) >= size + 2):
-            raise CaseError("chunked body cut short")
-        body += buf[:size]
-        buf[:] = buf[size + 2:]
-        if size == 0:
-            return bytes(body)
-
-
 def exchange(port, req):
     """Sends one request, returns the parsed Response."""
-    resp = Response()
     sock = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
     try:
         try:
             sock.sendall(req.wire())
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server may answer (413, 414) before reading it all
-        buf = bytearray()
         try:
-            complete = recv_until(sock, buf, lambda b: b"\r\n\r\n" in b)
-        except ConnectionResetError:
-            complete = False
-        except socket.timeout:
-            raise CaseError("no response within %.0f s" % IO_TIMEOUT)
-        if not complete:
-            if not buf:
-                resp.closed = True
-                return resp
-            raise CaseError("response cut short: %r" % bytes(buf[:80]))
-        head, _, rest = bytes(buf).partition(b"\r\n\r\n")
-        buf = bytearray(rest)
-        lines = head.decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/"):
-            raise CaseError("bad status line %r" % lines[0])
-        resp.status = int(parts[1])
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            resp.headers.append((name.strip(), value.strip()))
-        if req.method() == "HEAD" or resp.status in (204, 304) or \
-                resp.status < 200:
-            sock.settimeout(HEAD_QUIET)
-            try:
-                recv_until(sock, buf, lambda b: False)
-            except (socket.timeout, ConnectionResetError):
-                pass
-            resp.body = bytes(buf)
-        elif (resp.header("Transfer-Encoding") or "").lower() == "chunked":
-            resp.body = read_chunked(sock, buf)
-        elif resp.header("Content-Length") is not None:
-            n = int(resp.header("Content-Length"))
-            if not recv_until(sock, buf, lambda b: len(b) >= n):
-                raise CaseError("body shorter than Content-Length")
-            resp.body = bytes(buf[:n])
-        else:
-            recv_until(sock, buf, lambda b: False)
-            resp.body = bytes(buf)
-        return resp
+            return httpwire.read_response(sock, bytearray(),
+                                          req.method() == "HEAD",
+                                          HEAD_QUIET)
+        except httpwire.WireError as e:
+            raise CaseError(str(e))
     except socket.timeout:
         raise CaseError("response timed out after %.0f s" % IO_TIMEOUT)
     finally:
@@ -529,45 +452,14 @@ def substitute(text, env):
 
 
 def start_server(suivant, case, env, stderr):
-    args = [suivant, "serve", "--db", env["DB"], "--listen",
-            "127.0.0.1:0"] + [substitute(a, env) for a in case.serve]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr,
-                            stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + READY_TIMEOUT
-    line = b""
-    while not line.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
-            proc.kill()
-            proc.wait()
-            raise CaseError("no 'ready port=N' within %.0f s"
-                            % READY_TIMEOUT)
-        ch = os.read(proc.stdout.fileno(), 1)  # unbuffered, for select
-        if not ch:
-            proc.wait()
-            raise CaseError("server exited (%s) before ready"
-                            % proc.returncode)
-        line += ch
-    m = re.fullmatch(rb"ready port=(\d+)\n", line)
-    if not m:
-        proc.kill()
-        proc.wait()
-        raise CaseError("unexpected first line %r" % line)
-    return proc, int(m.group(1))
-
-
-def stop_server(proc):
-    """SIGTERM, then the exit status (None if it had to be killed)."""
-    if proc.poll() is not None:
-        return proc.returncode, True
-    proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        return None, False
-    return proc.returncode, False
+        return httpwire.start_server(suivant, env["DB"], [
+            substitute(a, env) for a in case.serve], stderr)
+    except httpwire.WireError as e:
+        raise CaseError(str(e))
+
+
+stop_server = httpwire.stop_server
 
 
 def run_step(suivant, env, step):
@@ -643,10 +535,9 @@ def run_case(suivant, src, case):
         with open(log_path, "rb") as f:
             log = f.read()
         text = log.decode("utf-8", "replace")
-        for mark in SANITIZER_MARKS:
-            if mark in text:
-                i = text.index(mark)
-                raise CaseError("sanitizer: %s" % text[i:i + 300].strip())
+        report = httpwire.sanitizer_report(text)
+        if report:
+            raise CaseError("sanitizer: %s" % report)
         if died:
             raise CaseError("server died during the case (status %s): %s"
                             % (status, text.strip()[-300:]))

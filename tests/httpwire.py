@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: MIT
+"""Raw HTTP/1.1 over sockets, and the `suivant serve` process, shared by
+the harnesses that speak to the real server byte for byte (tests/e2e,
+tests/hostile). Import with the tests directory on sys.path.
+
+Reading is strict on purpose: a response is a status line, headers and
+exactly Content-Length bytes (or a chunked body), so a pipelined answer
+that is cut short or carries extra bytes is seen."""
+
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import time
+
+READY_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:")
+
+
+class WireError(Exception):
+    """A response that cannot be read; the message says why."""
+
+
+class Response:
+    def __init__(self):
+        self.closed = False   # nothing at all came back
+        self.status = None
+        self.headers = []     # (name, value) in order
+        self.head = b""       # the status line and headers, raw
+        self.body = b""
+
+    def header(self, name):
+        for n, v in self.headers:
+            if n.lower() == name.lower():
+                return v
+        return None
+
+    def header_names(self):
+        return [n.lower() for n, _ in self.headers]
+
+
+def recv_until(sock, buf, pred):
+    """Reads into buf until pred(buf) or EOF; returns False on EOF."""
+    while not pred(buf):
+        chunk = sock.recv(65536)
+        if not chunk:
+            return False
+        buf += chunk
+    return True
+
+
+def read_chunked(sock, buf):
+    body = bytearray()
+    while True:
+        if not recv_until(sock, buf, lambda b: b"\r\n" in b):
+            raise WireError("chunked body cut short")
+        line, _, rest = bytes(buf).partition(b"\r\n")
+        buf[:] = rest
+        size = int(line.split(b";")[0], 16)
+        if not recv_until(sock, buf, lambda b: len(b) >= size + 2):
+            raise WireError("chunked body cut short")
+        body += buf[:size]
+        buf[:] = buf[size + 2:]
+        if size == 0:
+            return bytes(body)
+
+
+def read_response(sock, buf, head_request=False, quiet=None):
+    """Reads one response from sock; buf (a bytearray) holds bytes already
+    received and keeps what follows the response (pipelining). A response
+    to HEAD (head_request) has no body; with quiet set, whatever arrives
+    before the server closes or goes quiet that long is taken as its body
+    instead (to prove there is none). A Response with closed set: the
+    server closed (or reset) the connection before sending anything."""
+    resp = Response()
+    try:
+        complete = recv_until(sock, buf, lambda b: b"\r\n\r\n" in b)
+    except ConnectionResetError:
+        complete = False
+    if not complete:
+        if not buf:
+            resp.closed = True
+            return resp
+        raise WireError("response cut short: %r" % bytes(buf[:80]))
+    head, _, rest = bytes(buf).partition(b"\r\n\r\n")
+    buf[:] = rest
+    resp.head = head
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or \
+            not parts[1].isdigit():
+        raise WireError("bad status line %r" % lines[0])
+    resp.status = int(parts[1])
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        resp.headers.append((name.strip(), value.strip()))
+    if head_request or resp.status in (204, 304) or resp.status < 200:
+        if quiet is not None:
+            timeout = sock.gettimeout()
+            sock.settimeout(quiet)
+            try:
+                recv_until(sock, buf, lambda b: False)
+            except (socket.timeout, ConnectionResetError):
+                pass
+            sock.settimeout(timeout)
+            resp.body = bytes(buf)
+            buf[:] = b""
+    elif (resp.header("Transfer-Encoding") or "").lower() == "chunked":
+        resp.body = read_chunked(sock, buf)
+    elif resp.header("Content-Length") is not None:
+        n = int(resp.header("Content-Length"))
+        if not recv_until(sock, buf, lambda b: len(b) >= n):
+            raise WireError("body shorter than Content-Length")
+        resp.body = bytes(buf[:n])
+        buf[:] = buf[n:]
+    else:
+        recv_until(sock, buf, lambda b: False)
+        resp.body = bytes(buf)
+        buf[:] = b""
+    return resp
+
+
+def wait_ready(proc, timeout=READY_TIMEOUT):
+    """The port of the server's first "ready port=N" line on its stdout;
+    kills the server and raises WireError when none comes in time."""
+    deadline = time.monotonic() + timeout
+    line = b""
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
+            proc.kill()
+            proc.wait()
+            raise WireError("no 'ready port=N' within %.0f s" % timeout)
+        ch = os.read(proc.stdout.fileno(), 1)  # unbuffered, for select
+        if not ch:
+            proc.wait()
+            raise WireError("server exited (%s) before ready"
+                            % proc.returncode)
+        line += ch
+    m = re.fullmatch(rb"ready port=(\d+)( tls)?\n", line)
+    if not m:
+        proc.kill()
+        proc.wait()
+        raise WireError("unexpected first line %r" % line)
+    return int(m.group(1))
+
+
+def start_server(suivant, db, args, stderr, env=None):
+    """`suivant serve --db DB --listen 127.0.0.1:0 ARGS`: (process, port).
+    env: variables to add to the server's environment."""
+    proc = subprocess.Popen([suivant, "serve", "--db", db, "--listen",
+                             "127.0.0.1:0"] + list(args),
+                            stdout=subprocess.PIPE, stderr=stderr,
+                            stdin=subprocess.DEVNULL,
+                            env=dict(os.environ, **(env or {})))
+    return proc, wait_ready(proc)
+
+
+def stop_server(proc):
+    """SIGTERM, then (exit status or None if it had to be killed, whether
+    it had already exited before the signal)."""
+    if proc.poll() is not None:
+        return proc.returncode, True
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return None, False
+    return proc.returncode, False
+
+
+def sanitizer_report(log_text):
+    """The first sanitizer report in a server's stderr, or None."""
+    for mark in SANITIZER_MARKS:
+        if mark in log_text:
+            i = log_text.index(mark)
+            return log_text[i:i + 300].strip()
+    return None

@@ -24,6 +24,8 @@ OWNERS = {
                      'include/http_internal.h'},
     'libxml/': {'src/answer.c', 'include/answer.h', 'src/import_mozilla.c',
                 'src/import_repair.c', 'src/import_line.c',
+                'src/import_value.c', 'src/import_server.c',
+                'src/import_extras.c',
                 'include/import_internal.h',
                 'src/xml_safe.c', 'include/xml_safe.h',
                 'src/render_autoconfig.c', 'src/main.c',

@@ -495,7 +495,8 @@ static int server_list(int argc, char **argv) {
 		return sv_cli_fail(a.cmd, SV_EINVAL, &err);
 	}
 	return sv_cli_list(a.cmd, &o,
-		a.provider != NULL ? a.provider_id : NULL, sv_cli_print_servers);
+		a.provider != NULL ? a.provider_id : NULL,
+		sv_cli_print_servers);
 }
 
 /* Keep alphabetized. */

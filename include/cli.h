@@ -34,6 +34,19 @@ int sv_cli_server(int argc, char **argv);
 
 /* The <sysexits.h> code for an enum sv_rc. */
 int sv_cli_exit_code(int rc);
+
+/*
+ * The exit code when a command cannot use its database, the same for
+ * every command (README, "Exit codes"): EX_NOINPUT (66) when there is no
+ * such file (SV_ENOTFOUND); EX_IOERR (74) when the file exists but is
+ * not a usable suivant database (SV_EDB: not SQLite, truncated, damaged
+ * pages, another application's, a schema from a newer suivant);
+ * EX_TEMPFAIL (75) when it stays locked; any other rc as
+ * sv_cli_exit_code (EX_OSERR when out of memory).
+ */
+int sv_cli_db_exit_code(int rc);
+/* Prints err->msg as cmd's diagnostic; returns sv_cli_db_exit_code(rc). */
+int sv_cli_db_fail(const char *cmd, int rc, const struct sv_err *err);
 /* Prints "suivant: cmd: message" and a newline on stderr. */
 void sv_cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -51,11 +64,12 @@ int sv_cli_create_db(const char *path, bool bundled, bool *created,
 
 /*
  * Opens path read-only, loads every provider and builds a snapshot
- * (providers that cannot be served are reported on stderr and left out).
- * Returns the snapshot with one reference, or NULL with err set.
+ * (providers that cannot be served are reported on stderr and left out)
+ * into *out, with one reference. Returns SV_OK, or the enum sv_rc of the
+ * failure with err set and *out NULL (see sv_cli_db_exit_code).
  */
-struct sv_snapshot *sv_cli_load_snapshot(const char *path,
-	uint64_t generation, struct sv_err *err);
+int sv_cli_load_snapshot(const char *path, uint64_t generation,
+	struct sv_snapshot **out, struct sv_err *err);
 
 /* ---- Option parsing, shared by the commands (cli_common.c) ---- */
 
@@ -103,8 +117,8 @@ int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
 
 /*
  * The database a command works on: opened in mode, *out set, EX_OK; or
- * an error printed as cmd's and its exit code (EX_NOINPUT for a missing
- * file: nothing is created).
+ * an error printed as cmd's and its sv_cli_db_exit_code (EX_NOINPUT for
+ * a missing file: nothing is created).
  */
 int sv_cli_open_store(const char *cmd, const char *path,
 	enum sv_store_mode mode, struct sv_store **out);

@@ -184,28 +184,67 @@ static int parse_auth(struct args *a, const char *list) {
 	return EX_OK;
 }
 
+/* A flag's accepted word and the model value it stands for. */
+struct keyword {
+	const char *name;
+	int value;
+};
+
+/* The value of s among words (ending with a NULL name), any letter case;
+ * -1 when s is none of them. */
+static int keyword(const char *s, const struct keyword *words) {
+	for (size_t i = 0; words[i].name != NULL; i++) {
+		if (strcasecmp(s, words[i].name) == 0) {
+			return words[i].value;
+		}
+	}
+	return -1;
+}
+
+/*
+ * A placeholder template flag's value v (a host name template when
+ * hostname) into *field, borrowing v; nothing when the flag is absent.
+ */
+static int template_flag(const struct args *a, const char *flag,
+		const char *v, bool hostname, char **field) {
+	if (v == NULL) {
+		return EX_OK;
+	}
+	struct sv_err err = { "" };
+	int rc = hostname ? sv_placeholder_validate_hostname(v, &err) :
+		sv_placeholder_validate(v, &err);
+	if (rc != SV_OK) {
+		sv_cli_error(a->cmd, "%s: %s", flag, err.msg);
+		return EX_DATAERR;
+	}
+	*field = (char *)v;
+	return EX_OK;
+}
+
 /* Checks every given flag and fills a->s with it (a->s otherwise kept). */
 static int apply_flags(struct args *a) {
 	struct sv_err err = { "" };
 	long long v;
+	static const struct keyword types[] = {
+		{ "imap", SV_SERVER_IMAP }, { "pop3", SV_SERVER_POP3 },
+		{ "smtp", SV_SERVER_SMTP }, { NULL, 0 },
+	};
+	static const struct keyword sockets[] = {
+		{ "SSL", SV_SOCKET_SSL }, { "STARTTLS", SV_SOCKET_STARTTLS },
+		{ "plain", SV_SOCKET_PLAIN }, { NULL, 0 },
+	};
+	int k;
 	if (a->type != NULL) {
-		if (strcasecmp(a->type, "imap") == 0) {
-			a->s.type = SV_SERVER_IMAP;
-		} else if (strcasecmp(a->type, "pop3") == 0) {
-			a->s.type = SV_SERVER_POP3;
-		} else if (strcasecmp(a->type, "smtp") == 0) {
-			a->s.type = SV_SERVER_SMTP;
-		} else {
+		if ((k = keyword(a->type, types)) < 0) {
 			return bad(a, "--type: '%s' is not one of imap, pop3, "
 				"smtp", SHOWN(a->type));
 		}
+		a->s.type = (enum sv_server_type)k;
 	}
-	if (a->host != NULL) {
-		if (sv_placeholder_validate_hostname(a->host, &err) != SV_OK) {
-			sv_cli_error(a->cmd, "--host: %s", err.msg);
-			return EX_DATAERR;
-		}
-		a->s.hostname = (char *)a->host;
+	int status;
+	if ((status = template_flag(a, "--host", a->host, true,
+			&a->s.hostname)) != EX_OK) {
+		return status;
 	}
 	if (a->port != NULL) {
 		if (sv_cli_int(a->port, 1, 65535, &v) != SV_OK) {
@@ -215,18 +254,12 @@ static int apply_flags(struct args *a) {
 		a->s.port = (int)v;
 	}
 	if (a->socket != NULL) {
-		if (strcasecmp(a->socket, "SSL") == 0) {
-			a->s.socket = SV_SOCKET_SSL;
-		} else if (strcasecmp(a->socket, "STARTTLS") == 0) {
-			a->s.socket = SV_SOCKET_STARTTLS;
-		} else if (strcasecmp(a->socket, "plain") == 0) {
-			a->s.socket = SV_SOCKET_PLAIN;
-		} else {
+		if ((k = keyword(a->socket, sockets)) < 0) {
 			return bad(a, "--socket: '%s' is not one of SSL, "
 				"STARTTLS, plain", SHOWN(a->socket));
 		}
+		a->s.socket = (enum sv_socket)k;
 	}
-	int status;
 	if (a->auth != NULL && (status = parse_auth(a, a->auth)) != EX_OK) {
 		return status;
 	}
@@ -237,12 +270,9 @@ static int apply_flags(struct args *a) {
 				sv_auth_name(a->s.auth[i]));
 		}
 	}
-	if (a->username != NULL) {
-		if (sv_placeholder_validate(a->username, &err) != SV_OK) {
-			sv_cli_error(a->cmd, "--username: %s", err.msg);
-			return EX_DATAERR;
-		}
-		a->s.username = (char *)a->username;
+	if ((status = template_flag(a, "--username", a->username, false,
+			&a->s.username)) != EX_OK) {
+		return status;
 	}
 	if (a->priority != NULL) {
 		if (sv_cli_int(a->priority, -2147483647LL - 1, 2147483647LL,

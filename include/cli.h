@@ -34,6 +34,19 @@ int sv_cli_server(int argc, char **argv);
 
 /* The <sysexits.h> code for an enum sv_rc. */
 int sv_cli_exit_code(int rc);
+
+/*
+ * The exit code when a command cannot use its database, the same for
+ * every command (README, "Exit codes"): EX_NOINPUT (66) when there is no
+ * such file (SV_ENOTFOUND); EX_IOERR (74) when the file exists but is
+ * not a usable suivant database (SV_EDB: not SQLite, truncated, damaged
+ * pages, another application's, a schema from a newer suivant);
+ * EX_TEMPFAIL (75) when it stays locked; any other rc as
+ * sv_cli_exit_code (EX_OSERR when out of memory).
+ */
+int sv_cli_db_exit_code(int rc);
+/* Prints err->msg as cmd's diagnostic; returns sv_cli_db_exit_code(rc). */
+int sv_cli_db_fail(const char *cmd, int rc, const struct sv_err *err);
 /* Prints "suivant: cmd: message" and a newline on stderr. */
 void sv_cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -51,11 +64,12 @@ int sv_cli_create_db(const char *path, bool bundled, bool *created,
 
 /*
  * Opens path read-only, loads every provider and builds a snapshot
- * (providers that cannot be served are reported on stderr and left out).
- * Returns the snapshot with one reference, or NULL with err set.
+ * (providers that cannot be served are reported on stderr and left out)
+ * into *out, with one reference. Returns SV_OK, or the enum sv_rc of the
+ * failure with err set and *out NULL (see sv_cli_db_exit_code).
  */
-struct sv_snapshot *sv_cli_load_snapshot(const char *path,
-	uint64_t generation, struct sv_err *err);
+int sv_cli_load_snapshot(const char *path, uint64_t generation,
+	struct sv_snapshot **out, struct sv_err *err);
 
 /* ---- Option parsing, shared by the commands (cli_common.c) ---- */
 
@@ -103,8 +117,8 @@ int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
 
 /*
  * The database a command works on: opened in mode, *out set, EX_OK; or
- * an error printed as cmd's and its exit code (EX_NOINPUT for a missing
- * file: nothing is created).
+ * an error printed as cmd's and its sv_cli_db_exit_code (EX_NOINPUT for
+ * a missing file: nothing is created).
  */
 int sv_cli_open_store(const char *cmd, const char *path,
 	enum sv_store_mode mode, struct sv_store **out);
@@ -116,6 +130,51 @@ int sv_cli_open_store(const char *cmd, const char *path,
  */
 int sv_cli_load_providers(struct sv_store *st, const char *id,
 	struct sv_provider ***pvs, size_t *n, struct sv_err *err);
+
+/* ---- The admin verbs' shape (cli_write.c) ---- */
+
+/* Prints err->msg as cmd's diagnostic; the exit code for rc. */
+int sv_cli_fail(const char *cmd, int rc, const struct sv_err *err);
+
+struct json_t;
+
+/* What differs between two admin writes; sv_cli_write does the rest. */
+struct sv_cli_write {
+	const char *cmd;                   /* for diagnostics */
+	const struct sv_cli_opts *opts;    /* db and json; borrowed */
+	/*
+	 * The change, inside the transaction: SV_OK, or an enum sv_rc with
+	 * err set; or, having printed its own diagnostic, any non-OK rc
+	 * with *status set to the exit code (err is then not printed).
+	 */
+	int (*change)(struct sv_store *st, void *ctx, int *status,
+		struct sv_err *err);
+	/* After the commit, before the output; may be NULL. */
+	void (*committed)(void *ctx);
+	/* With --json: the output, a new reference (NULL: out of memory). */
+	struct json_t *(*json)(void *ctx);
+	/* Without --json: prints the output on stdout. */
+	void (*text)(void *ctx);
+	void *ctx;                         /* handed to the callbacks */
+};
+
+/*
+ * Opens opts->db read-write, runs change in one transaction and commits
+ * it, then prints the result. Any failure rolls the whole change back
+ * and prints one diagnostic. Returns the exit code.
+ */
+int sv_cli_write(const struct sv_cli_write *w);
+
+/* Prints a listing of pvs (n of them) as JSON or a table; an exit code. */
+typedef int sv_cli_print_fn(const char *cmd, struct sv_provider **pvs,
+	size_t n, bool json);
+
+/*
+ * Opens opts->db read-only, loads provider id (NULL: every provider; an
+ * unknown id is SV_ENOTFOUND) and hands them to print. An exit code.
+ */
+int sv_cli_list(const char *cmd, const struct sv_cli_opts *opts,
+	const char *id, sv_cli_print_fn *print);
 
 /* ---- Arguments ---- */
 
@@ -153,7 +212,7 @@ int sv_cli_print_json(const char *cmd, struct json_t *v);
  * A server as `server list --json` shows it: id, provider, type, host,
  * port, socket, auth (array), username, priority, domain (null = every
  * domain of the provider), url for URL-based servers. A new reference,
- * or NULL on allocation failure (cli_server.c).
+ * or NULL on allocation failure (cli_server_show.c).
  */
 struct json_t *sv_cli_server_json(const char *provider_id,
 	const struct sv_server *s);
@@ -161,11 +220,20 @@ struct json_t *sv_cli_server_json(const char *provider_id,
 /*
  * Appends s to a `server list` table: ID, PROVIDER (left out when
  * provider_id is NULL), TYPE, HOST, PORT, SOCKET, AUTH, USERNAME,
- * PRIORITY, DOMAIN ("*all*" when not bound to one) (cli_server.c).
+ * PRIORITY, DOMAIN ("*all*" when not bound to one)
+ * (cli_server_show.c).
  */
 struct sv_cli_table;
 void sv_cli_table_add_server(struct sv_cli_table *t,
 	const char *provider_id, const struct sv_server *s);
+
+/*
+ * Prints the servers of pvs (n providers) as `server list` does: a JSON
+ * array of sv_cli_server_json objects, or a table. An exit code
+ * (cli_server_show.c).
+ */
+int sv_cli_print_servers(const char *cmd, struct sv_provider **pvs,
+	size_t n, bool json);
 
 /* cli_provider_show.c: prints pv for `provider show`; an exit code. */
 int sv_cli_provider_show_print(const struct sv_provider *pv, bool json);
@@ -188,5 +256,10 @@ void sv_cli_table_add(struct sv_cli_table *t, const char *const *cells);
 /* Prints the rows to f; SV_ENOMEM when an add failed, SV_EIO. */
 int sv_cli_table_print(const struct sv_cli_table *t, FILE *f);
 void sv_cli_table_finish(struct sv_cli_table *t);
+/*
+ * Prints t on stdout and finishes it (cli_write.c); an exit code, with
+ * cmd's diagnostic when printing failed.
+ */
+int sv_cli_table_emit(const char *cmd, struct sv_cli_table *t);
 
 #endif

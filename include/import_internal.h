@@ -4,8 +4,10 @@
 
 /*
  * Shared by the files of the Mozilla importer only: import_mozilla.c (the
- * parser and the mapping onto the model), import_repair.c (the --repair
- * fixes) and import_line.c (finding a validator message's element).
+ * entry points and the document level), import_value.c (texts and
+ * values), import_server.c (server sections), import_extras.c (links,
+ * webMail, oAuth2), import_repair.c (the --repair fixes) and
+ * import_line.c (finding a validator message's element).
  * Nothing here is part of the import API (import_mozilla.h).
  */
 #include <stdbool.h>
@@ -46,6 +48,61 @@ const char *imp_quote(const char *s, char *out);
 bool imp_is_elem(const xmlNode *n, const char *name);
 /* n's local name, for messages. */
 const char *imp_elem_name(const xmlNode *n);
+
+/* ---- import_value.c: every failure names n's line ---- */
+
+/*
+ * The trimmed text of element n into *out (owned). An empty text is an
+ * error naming the element. Returns SV_OK, SV_EINVAL or SV_ENOMEM.
+ */
+int imp_text_of(const struct imp *im, const xmlNode *n, char **out);
+/* Like imp_text_of, for a single-valued field: a second one is an error. */
+int imp_scalar(const struct imp *im, const xmlNode *n, char **field);
+/*
+ * Attribute name (no namespace) of element n: *out receives an owned copy,
+ * or NULL when absent. When required, absence or an empty value is an
+ * error.
+ */
+int imp_attr_of(const struct imp *im, const xmlNode *n, const char *name,
+	bool required, char **out);
+/* "true"/"false" in any letter case into a tristate field still unset. */
+int imp_parse_bool(const struct imp *im, const xmlNode *n,
+	enum sv_tristate *field);
+/*
+ * A decimal in min..max held by element n (or by its attribute attr when
+ * attr is not NULL) into *field, which must still hold unset (a duplicate
+ * is an error).
+ */
+int imp_parse_number(const struct imp *im, const xmlNode *n,
+	const char *attr, long min, long max, int unset, int *field);
+/*
+ * The placeholder check of template *tpl_io (a host name when hostname);
+ * with the repair option, unterminated placeholders are closed first,
+ * replacing *tpl_io (owned).
+ */
+int imp_check_template(const struct imp *im, const xmlNode *n,
+	char **tpl_io, bool hostname);
+
+/* ---- import_server.c ---- */
+
+/*
+ * An <incomingServer> (outgoing false) or <outgoingServer> section n,
+ * appended to im->pv with the next priority.
+ */
+int imp_map_server(struct imp *im, const xmlNode *n, bool outgoing);
+
+/* ---- import_extras.c ---- */
+
+/*
+ * A link element n of the given kind: its URL in attribute url_attr, its
+ * texts in the children called text_name (optional lang attribute).
+ */
+int imp_map_link(struct imp *im, const xmlNode *n, enum sv_link_kind kind,
+	const char *url_attr, const char *text_name);
+/* <webMail> into im->pv->webmail; *seen makes a second one an error. */
+int imp_map_webmail(struct imp *im, const xmlNode *n, bool *seen);
+/* <oAuth2> into im->pv->oauth2; *seen makes a second one an error. */
+int imp_map_oauth2(struct imp *im, const xmlNode *n, bool *seen);
 
 /* ---- import_repair.c: only with im->opt->repair ---- */
 

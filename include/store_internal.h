@@ -82,6 +82,23 @@ int store_write_begin(struct sv_store *st, bool *own, struct sv_err *err);
 int store_write_end(struct sv_store *st, bool own, int rc,
 	struct sv_err *err);
 
+/* ---- store_query.c: ?1 bound to key (text) or, key NULL, to ikey ---- */
+
+/*
+ * Runs sql once. When a row comes, column 0 goes to *text as an owned
+ * string (text may be NULL) and to *num as an integer (num may be NULL);
+ * *found tells whether a row came.
+ */
+int store_query_one(sqlite3 *db, const char *sql, const char *key,
+	int64_t ikey, char **text, int64_t *num, bool *found,
+	struct sv_err *err);
+/* Runs a DELETE or UPDATE-like statement. */
+int store_run_keyed(sqlite3 *db, const char *sql, const char *key,
+	int64_t ikey, struct sv_err *err);
+/* The integer of sql's first row with ?1 bound to key (0 without a row). */
+int store_count_of(sqlite3 *db, const char *sql, const char *key,
+	int64_t *out, struct sv_err *err);
+
 /* ---- store_load.c ---- */
 
 /*

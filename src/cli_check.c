@@ -92,8 +92,7 @@ int sv_cli_check(int argc, char **argv) {
 	int rc = sv_store_load(st, &pvs, &n, &err);
 	sv_store_close(st);
 	if (rc != SV_OK) {
-		sv_cli_error("check", "%s", err.msg);
-		return sv_cli_exit_code(rc);
+		return sv_cli_db_fail("check", rc, &err);
 	}
 	struct tally t = { .json = o.json };
 	size_t domains = 0, servers = 0;

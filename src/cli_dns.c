@@ -161,10 +161,10 @@ int sv_cli_dns(int argc, char **argv) {
 			SV_DNS_MAX_TTL);
 		return EX_DATAERR;
 	}
-	struct sv_snapshot *snap = sv_cli_load_snapshot(o.db, 1, &err);
-	if (snap == NULL) {
-		sv_cli_error("dns", "%s", err.msg);
-		return EX_NOINPUT;
+	struct sv_snapshot *snap;
+	int rc = sv_cli_load_snapshot(o.db, 1, &snap, &err);
+	if (rc != SV_OK) {
+		return sv_cli_db_fail("dns", rc, &err);
 	}
 	struct sv_snapshot_match m;
 	struct sv_dns_zone *z = NULL;

@@ -78,9 +78,29 @@ static int parse(int argc, char **argv, bool with_provider, int n_pos,
 	return -1;
 }
 
-static int fail(const char *cmd, int rc, const struct sv_err *err) {
-	sv_cli_error(cmd, "%s", err->msg);
-	return sv_cli_exit_code(rc);
+/* One verb's domain row, its provider, and what removing it took. */
+struct change {
+	char name[SV_CLI_DOMAIN_ROW_MAX];
+	char pid[SV_CLI_DOMAIN_ROW_MAX];
+	char *owner;                  /* rm: owned */
+	struct sv_store_removed gone; /* rm */
+};
+
+static int add_change(struct sv_store *st, void *ctx, int *status,
+		struct sv_err *err) {
+	(void)status;
+	struct change *c = ctx;
+	return sv_store_domain_add(st, c->pid, c->name, err);
+}
+
+static struct json_t *add_json(void *ctx) {
+	const struct change *c = ctx;
+	return json_pack("{s:s, s:s}", "domain", c->name, "provider", c->pid);
+}
+
+static void add_text(void *ctx) {
+	const struct change *c = ctx;
+	printf("added domain %s to provider %s\n", c->name, c->pid);
 }
 
 static int domain_add(int argc, char **argv) {
@@ -97,33 +117,43 @@ static int domain_add(int argc, char **argv) {
 		return EX_USAGE;
 	}
 	struct sv_err err = { "" };
-	char name[SV_CLI_DOMAIN_ROW_MAX];
-	char pid[SV_CLI_DOMAIN_ROW_MAX];
-	int rc = sv_cli_domain_row(argv[first], "DOMAIN", name, sizeof(name),
-		&err);
+	struct change c = { .owner = NULL };
+	int rc = sv_cli_domain_row(argv[first], "DOMAIN", c.name,
+		sizeof(c.name), &err);
 	if (rc == SV_OK) {
-		rc = sv_cli_provider_id(a.provider, "--provider", pid,
-			sizeof(pid), &err);
+		rc = sv_cli_provider_id(a.provider, "--provider", c.pid,
+			sizeof(c.pid), &err);
 	}
 	if (rc != SV_OK) {
-		return fail(a.cmd, rc, &err);
+		return sv_cli_fail(a.cmd, rc, &err);
 	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READWRITE,
-			&st)) != EX_OK) {
-		return status;
+	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &o,
+		.change = add_change, .json = add_json, .text = add_text,
+		.ctx = &c });
+}
+
+static int rm_change(struct sv_store *st, void *ctx, int *status,
+		struct sv_err *err) {
+	(void)status;
+	struct change *c = ctx;
+	return sv_store_domain_rm(st, c->name, &c->owner, &c->gone, err);
+}
+
+static struct json_t *rm_json(void *ctx) {
+	const struct change *c = ctx;
+	return json_pack("{s:s, s:s, s:I}", "domain", c->name, "provider",
+		c->owner, "servers_removed", (json_int_t)c->gone.servers);
+}
+
+static void rm_text(void *ctx) {
+	const struct change *c = ctx;
+	printf("removed domain %s from provider %s", c->name, c->owner);
+	if (c->gone.servers > 0) {
+		printf(" with the %lld server%s bound to it",
+			(long long)c->gone.servers,
+			c->gone.servers == 1 ? "" : "s");
 	}
-	rc = sv_store_domain_add(st, pid, name, &err);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		return fail(a.cmd, rc, &err);
-	}
-	if (o.json) {
-		return sv_cli_print_json(a.cmd, json_pack("{s:s, s:s}",
-			"domain", name, "provider", pid));
-	}
-	printf("added domain %s to provider %s\n", name, pid);
-	return EX_OK;
+	printf("\n");
 }
 
 static int domain_rm(int argc, char **argv) {
@@ -135,38 +165,16 @@ static int domain_rm(int argc, char **argv) {
 		return status;
 	}
 	struct sv_err err = { "" };
-	char name[SV_CLI_DOMAIN_ROW_MAX];
-	int rc = sv_cli_domain_row(argv[first], "DOMAIN", name, sizeof(name),
-		&err);
+	struct change c = { .owner = NULL };
+	int rc = sv_cli_domain_row(argv[first], "DOMAIN", c.name,
+		sizeof(c.name), &err);
 	if (rc != SV_OK) {
-		return fail(a.cmd, rc, &err);
+		return sv_cli_fail(a.cmd, rc, &err);
 	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READWRITE,
-			&st)) != EX_OK) {
-		return status;
-	}
-	char *owner = NULL;
-	struct sv_store_removed gone = { 0 };
-	rc = sv_store_domain_rm(st, name, &owner, &gone, &err);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		return fail(a.cmd, rc, &err);
-	}
-	if (o.json) {
-		status = sv_cli_print_json(a.cmd, json_pack("{s:s, s:s, s:I}",
-			"domain", name, "provider", owner, "servers_removed",
-			(json_int_t)gone.servers));
-	} else {
-		printf("removed domain %s from provider %s", name, owner);
-		if (gone.servers > 0) {
-			printf(" with the %lld server%s bound to it",
-				(long long)gone.servers,
-				gone.servers == 1 ? "" : "s");
-		}
-		printf("\n");
-	}
-	sv_free(owner);
+	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
+		.opts = &o, .change = rm_change, .json = rm_json,
+		.text = rm_text, .ctx = &c });
+	sv_free(c.owner);
 	return status;
 }
 
@@ -214,13 +222,7 @@ static int print_list(const char *cmd, struct sv_provider **pvs, size_t n,
 				pvs[i]->id, count });
 		}
 	}
-	int rc = sv_cli_table_print(&t, stdout);
-	sv_cli_table_finish(&t);
-	if (rc != SV_OK) {
-		sv_cli_error(cmd, "cannot print the list: %s", sv_rc_str(rc));
-		return sv_cli_exit_code(rc);
-	}
-	return EX_OK;
+	return sv_cli_table_emit(cmd, &t);
 }
 
 static int domain_list(int argc, char **argv) {
@@ -237,25 +239,11 @@ static int domain_list(int argc, char **argv) {
 		int rc = sv_cli_provider_id(a.provider, "--provider", pid,
 			sizeof(pid), &err);
 		if (rc != SV_OK) {
-			return fail(a.cmd, rc, &err);
+			return sv_cli_fail(a.cmd, rc, &err);
 		}
 	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READONLY,
-			&st)) != EX_OK) {
-		return status;
-	}
-	struct sv_provider **pvs = NULL;
-	size_t n = 0;
-	int rc = sv_cli_load_providers(st, a.provider != NULL ? pid : NULL,
-		&pvs, &n, &err);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		return fail(a.cmd, rc, &err);
-	}
-	status = print_list(a.cmd, pvs, n, o.json);
-	sv_store_free_providers(pvs, n);
-	return status;
+	return sv_cli_list(a.cmd, &o, a.provider != NULL ? pid : NULL,
+		print_list);
 }
 
 /* Keep alphabetized. */

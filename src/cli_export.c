@@ -256,8 +256,7 @@ int sv_cli_export(int argc, char **argv) {
 	int rc = sv_store_load(st, &l.pvs, &l.n, &err);
 	sv_store_close(st);
 	if (rc != SV_OK) {
-		sv_cli_error("export", "%s", err.msg);
-		return sv_cli_exit_code(rc);
+		return sv_cli_db_fail("export", rc, &err);
 	}
 	if (dir != NULL && (rc = make_dir(dir, &err)) != SV_OK) {
 		sv_cli_error("export", "%s", err.msg);

@@ -221,20 +221,22 @@ int sv_cli_export_static(int argc, char **argv) {
 		sv_cli_error("export-static", "%s: %s", dir, strerror(errno));
 		return EX_CANTCREAT;
 	}
-	struct sv_store *st = sv_store_open(db, SV_STORE_READONLY, &err);
+	struct sv_store *st;
 	struct sv_provider **pvs = NULL;
 	size_t n = 0;
-	if (st == NULL || sv_store_load(st, &pvs, &n, &err) != SV_OK) {
-		sv_cli_error("export-static", "%s", err.msg);
+	int rc = sv_store_open_rc(db, SV_STORE_READONLY, &st, &err);
+	if (rc == SV_OK) {
+		rc = sv_store_load(st, &pvs, &n, &err);
 		sv_store_close(st);
-		return EX_NOINPUT;
 	}
-	sv_store_close(st);
-	struct sv_snapshot *snap = sv_cli_load_snapshot(db, 1, &err);
-	if (snap == NULL) {
-		sv_cli_error("export-static", "%s", err.msg);
+	if (rc != SV_OK) {
+		return sv_cli_db_fail("export-static", rc, &err);
+	}
+	struct sv_snapshot *snap;
+	rc = sv_cli_load_snapshot(db, 1, &snap, &err);
+	if (rc != SV_OK) {
 		sv_store_free_providers(pvs, n);
-		return EX_NOINPUT;
+		return sv_cli_db_fail("export-static", rc, &err);
 	}
 	int status = EX_OK;
 	size_t done = 0, wild = 0;

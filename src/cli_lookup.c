@@ -83,10 +83,10 @@ int sv_cli_lookup(int argc, char **argv) {
 		sv_cli_error("lookup", "%s", err.msg);
 		return EX_DATAERR;
 	}
-	struct sv_snapshot *snap = sv_cli_load_snapshot(db, 1, &err);
-	if (snap == NULL) {
-		sv_cli_error("lookup", "%s", err.msg);
-		return EX_NOINPUT;
+	struct sv_snapshot *snap;
+	int rc = sv_cli_load_snapshot(db, 1, &snap, &err);
+	if (rc != SV_OK) {
+		return sv_cli_db_fail("lookup", rc, &err);
 	}
 	struct sv_answer_facts facts = {
 		.domain = addr.domain,
@@ -96,7 +96,7 @@ int sv_cli_lookup(int argc, char **argv) {
 	struct sv_buf out;
 	const char *content_type = NULL;
 	sv_buf_init(&out, LOOKUP_MAX_ANSWER);
-	int rc = sv_snapshot_answer(snap, format, &facts, &out,
+	rc = sv_snapshot_answer(snap, format, &facts, &out,
 		&content_type);
 	int status = EX_OK;
 	if (rc == SV_ENOTFOUND) {

@@ -327,11 +327,6 @@ static int apply(const struct edits *e, struct sv_provider *pv,
 	return SV_OK;
 }
 
-static int fail(const char *cmd, int rc, const struct sv_err *err) {
-	sv_cli_error(cmd, "%s", err->msg);
-	return sv_cli_exit_code(rc);
-}
-
 /*
  * Options, then exactly n_pos positional arguments; with n_pos 1, *id
  * receives the normalised ID (room SV_CLI_DOMAIN_ROW_MAX).
@@ -353,7 +348,7 @@ static int parse(int argc, char **argv, bool editing, int n_pos,
 	struct sv_err err = { "" };
 	if (n_pos == 1 && sv_cli_provider_id(argv[first], "ID", id,
 			SV_CLI_DOMAIN_ROW_MAX, &err) != SV_OK) {
-		return fail(e->cmd, SV_EINVAL, &err);
+		return sv_cli_fail(e->cmd, SV_EINVAL, &err);
 	}
 	return -1;
 }
@@ -362,6 +357,48 @@ static int parse(int argc, char **argv, bool editing, int n_pos,
 static bool served(const struct sv_provider *pv, struct sv_err *why) {
 	return sv_provider_validate(pv, why) == SV_OK &&
 		sv_provider_check_servable(pv, why) == SV_OK;
+}
+
+/* One verb's provider and what removing it took. */
+struct change {
+	const struct edits *e;
+	const char *id;               /* normalised; borrowed */
+	struct sv_provider *pv;       /* add, set: owned */
+	struct sv_store_removed gone; /* rm */
+};
+
+static int add_change(struct sv_store *st, void *ctx, int *status,
+		struct sv_err *err) {
+	(void)status;
+	struct change *c = ctx;
+	return sv_store_provider_add(st, c->pv, err);
+}
+
+static int set_change(struct sv_store *st, void *ctx, int *status,
+		struct sv_err *err) {
+	(void)status;
+	struct change *c = ctx;
+	int rc = sv_store_load_provider(st, c->id, &c->pv, err);
+	if (rc == SV_OK) {
+		rc = apply(c->e, c->pv, err);
+	}
+	if (rc == SV_OK) {
+		rc = sv_store_provider_set(st, c->pv, err);
+	}
+	return rc;
+}
+
+static struct json_t *id_json(void *ctx) {
+	const struct change *c = ctx;
+	return json_pack("{s:s}", "id", c->id);
+}
+
+static void added_text(void *ctx) {
+	printf("added provider %s\n", ((const struct change *)ctx)->id);
+}
+
+static void changed_text(void *ctx) {
+	printf("changed provider %s\n", ((const struct change *)ctx)->id);
 }
 
 static int provider_add(int argc, char **argv) {
@@ -378,28 +415,16 @@ static int provider_add(int argc, char **argv) {
 		return EX_USAGE;
 	}
 	struct sv_err err = { "" };
-	struct sv_provider *pv = sv_provider_create();
-	int rc = pv == NULL || set_str(&pv->id, id) != SV_OK ?
-		sv_errf(&err, SV_ENOMEM, "out of memory") : apply(&e, pv, &err);
-	struct sv_store *st = NULL;
-	if (rc == SV_OK && (status = sv_cli_open_store(e.cmd, o.db,
-			SV_STORE_READWRITE, &st)) != EX_OK) {
-		sv_provider_destroy(pv);
-		return status;
-	}
-	if (rc == SV_OK) {
-		rc = sv_store_provider_add(st, pv, &err);
-	}
-	sv_store_close(st);
-	sv_provider_destroy(pv);
-	if (rc != SV_OK) {
-		return fail(e.cmd, rc, &err);
-	}
-	if (o.json) {
-		return sv_cli_print_json(e.cmd, json_pack("{s:s}", "id", id));
-	}
-	printf("added provider %s\n", id);
-	return EX_OK;
+	struct change c = { .e = &e, .id = id, .pv = sv_provider_create() };
+	int rc = c.pv == NULL || set_str(&c.pv->id, id) != SV_OK ?
+		sv_errf(&err, SV_ENOMEM, "out of memory") :
+		apply(&e, c.pv, &err);
+	status = rc != SV_OK ? sv_cli_fail(e.cmd, rc, &err) :
+		sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd, .opts = &o,
+		.change = add_change, .json = id_json, .text = added_text,
+		.ctx = &c });
+	sv_provider_destroy(c.pv);
+	return status;
 }
 
 static int provider_set(int argc, char **argv) {
@@ -415,38 +440,34 @@ static int provider_set(int argc, char **argv) {
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store(e.cmd, o.db, SV_STORE_READWRITE,
-			&st)) != EX_OK) {
-		return status;
-	}
-	/* One transaction: read the provider, change it, write it back. */
-	struct sv_err err = { "" };
-	struct sv_provider *pv = NULL;
-	int rc = sv_store_begin(st, &err);
-	if (rc == SV_OK) {
-		rc = sv_store_load_provider(st, id, &pv, &err);
-	}
-	if (rc == SV_OK) {
-		rc = apply(&e, pv, &err);
-	}
-	if (rc == SV_OK) {
-		rc = sv_store_provider_set(st, pv, &err);
-	}
-	if (rc == SV_OK) {
-		rc = sv_store_commit(st, &err);
-	}
-	sv_store_rollback(st);
-	sv_store_close(st);
-	sv_provider_destroy(pv);
-	if (rc != SV_OK) {
-		return fail(e.cmd, rc, &err);
-	}
-	if (o.json) {
-		return sv_cli_print_json(e.cmd, json_pack("{s:s}", "id", id));
-	}
-	printf("changed provider %s\n", id);
-	return EX_OK;
+	struct change c = { .e = &e, .id = id, .pv = NULL };
+	status = sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd,
+		.opts = &o, .change = set_change, .json = id_json,
+		.text = changed_text, .ctx = &c });
+	sv_provider_destroy(c.pv);
+	return status;
+}
+
+static int rm_change(struct sv_store *st, void *ctx, int *status,
+		struct sv_err *err) {
+	(void)status;
+	struct change *c = ctx;
+	return sv_store_provider_rm(st, c->id, &c->gone, err);
+}
+
+static struct json_t *rm_json(void *ctx) {
+	const struct change *c = ctx;
+	return json_pack("{s:s, s:I, s:I, s:I}", "id", c->id,
+		"domains_removed", (json_int_t)c->gone.domains,
+		"servers_removed", (json_int_t)c->gone.servers,
+		"links_removed", (json_int_t)c->gone.links);
+}
+
+static void rm_text(void *ctx) {
+	const struct change *c = ctx;
+	printf("removed provider %s with %lld domain(s), %lld server(s) and "
+		"%lld link(s)\n", c->id, (long long)c->gone.domains,
+		(long long)c->gone.servers, (long long)c->gone.links);
 }
 
 static int provider_rm(int argc, char **argv) {
@@ -457,51 +478,15 @@ static int provider_rm(int argc, char **argv) {
 	if (status >= 0) {
 		return status;
 	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store(e.cmd, o.db, SV_STORE_READWRITE,
-			&st)) != EX_OK) {
-		return status;
-	}
-	struct sv_err err = { "" };
-	struct sv_store_removed gone = { 0 };
-	int rc = sv_store_provider_rm(st, id, &gone, &err);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		return fail(e.cmd, rc, &err);
-	}
-	if (o.json) {
-		return sv_cli_print_json(e.cmd, json_pack("{s:s, s:I, s:I, s:I}",
-			"id", id, "domains_removed", (json_int_t)gone.domains,
-			"servers_removed", (json_int_t)gone.servers,
-			"links_removed", (json_int_t)gone.links));
-	}
-	printf("removed provider %s with %lld domain(s), %lld server(s) and "
-		"%lld link(s)\n", id, (long long)gone.domains,
-		(long long)gone.servers, (long long)gone.links);
-	return EX_OK;
+	struct change c = { .e = &e, .id = id, .pv = NULL };
+	return sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd, .opts = &o,
+		.change = rm_change, .json = rm_json, .text = rm_text,
+		.ctx = &c });
 }
 
-static int provider_list(int argc, char **argv) {
-	struct edits e = { .cmd = "provider list" };
-	struct sv_cli_opts o;
-	int status = parse(argc, argv, false, 0, &e, &o, NULL);
-	if (status >= 0) {
-		return status;
-	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store(e.cmd, o.db, SV_STORE_READONLY,
-			&st)) != EX_OK) {
-		return status;
-	}
-	struct sv_err err = { "" };
-	struct sv_provider **pvs = NULL;
-	size_t n = 0;
-	int rc = sv_store_load(st, &pvs, &n, &err);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		return fail(e.cmd, rc, &err);
-	}
-	json_t *arr = o.json ? json_array() : NULL;
+static int print_list(const char *cmd, struct sv_provider **pvs, size_t n,
+		bool json) {
+	json_t *arr = json ? json_array() : NULL;
 	struct sv_cli_table t;
 	sv_cli_table_init(&t, 5);
 	sv_cli_table_add(&t, (const char *const[]){ "ID", "NAME", "DOMAINS",
@@ -510,7 +495,7 @@ static int provider_list(int argc, char **argv) {
 		const struct sv_provider *pv = pvs[i];
 		struct sv_err why = { "" };
 		bool ok = served(pv, &why);
-		if (o.json) {
+		if (json) {
 			if (arr != NULL && json_array_append_new(arr, json_pack(
 					"{s:s, s:s?, s:s?, s:I, s:I, s:b, s:s?}",
 					"id", pv->id, "name", pv->display_name,
@@ -532,17 +517,29 @@ static int provider_list(int argc, char **argv) {
 		sv_cli_table_add(&t, (const char *const[]){ pv->id,
 			pv->display_name, nd, ns, status_text });
 	}
-	if (o.json) {
-		status = sv_cli_print_json(e.cmd, arr);
-	} else if ((rc = sv_cli_table_print(&t, stdout)) != SV_OK) {
-		sv_cli_error(e.cmd, "cannot print the list: %s", sv_rc_str(rc));
-		status = sv_cli_exit_code(rc);
-	} else {
-		status = EX_OK;
+	if (json) {
+		sv_cli_table_finish(&t);
+		return sv_cli_print_json(cmd, arr);
 	}
-	sv_cli_table_finish(&t);
-	sv_store_free_providers(pvs, n);
-	return status;
+	return sv_cli_table_emit(cmd, &t);
+}
+
+static int provider_list(int argc, char **argv) {
+	struct edits e = { .cmd = "provider list" };
+	struct sv_cli_opts o;
+	int status = parse(argc, argv, false, 0, &e, &o, NULL);
+	if (status >= 0) {
+		return status;
+	}
+	return sv_cli_list(e.cmd, &o, NULL, print_list);
+}
+
+/* sv_cli_list hands over exactly the one provider asked for. */
+static int print_show(const char *cmd, struct sv_provider **pvs, size_t n,
+		bool json) {
+	(void)cmd;
+	(void)n;
+	return sv_cli_provider_show_print(pvs[0], json);
 }
 
 static int provider_show(int argc, char **argv) {
@@ -553,21 +550,7 @@ static int provider_show(int argc, char **argv) {
 	if (status >= 0) {
 		return status;
 	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store(e.cmd, o.db, SV_STORE_READONLY,
-			&st)) != EX_OK) {
-		return status;
-	}
-	struct sv_err err = { "" };
-	struct sv_provider *pv = NULL;
-	int rc = sv_store_load_provider(st, id, &pv, &err);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		return fail(e.cmd, rc, &err);
-	}
-	status = sv_cli_provider_show_print(pv, o.json);
-	sv_provider_destroy(pv);
-	return status;
+	return sv_cli_list(e.cmd, &o, id, print_show);
 }
 
 /* Keep alphabetized. */

@@ -150,8 +150,8 @@ static void reload(struct sv_snapshot_holder *h, struct sv_http *http,
 	struct sv_err err = { "" };
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct sv_snapshot *s = sv_cli_load_snapshot(db, *generation + 1, &err);
-	if (s == NULL) {
+	struct sv_snapshot *s;
+	if (sv_cli_load_snapshot(db, *generation + 1, &s, &err) != SV_OK) {
 		sv_log_warnx("reload failed, still serving generation %llu: %s",
 			(unsigned long long)*generation, err.msg);
 		sv_http_note_reload(http, false);
@@ -454,12 +454,11 @@ int sv_cli_serve(int argc, char **argv) {
 		sv_log_info("created %s from the bundled data", cfg.db_path);
 	}
 	uint64_t generation = 1;
-	struct sv_snapshot *snap = sv_cli_load_snapshot(cfg.db_path,
-		generation, &err);
-	if (snap == NULL) {
-		sv_cli_error("serve", "%s", err.msg);
+	struct sv_snapshot *snap;
+	rc = sv_cli_load_snapshot(cfg.db_path, generation, &snap, &err);
+	if (rc != SV_OK) {
 		sv_sign_cms_destroy(cfg.signer);
-		return EX_NOINPUT;
+		return sv_cli_db_fail("serve", rc, &err);
 	}
 	sv_log_info("loaded %s: %zu providers, %zu domains", cfg.db_path,
 		sv_snapshot_provider_count(snap),

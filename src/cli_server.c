@@ -184,28 +184,67 @@ static int parse_auth(struct args *a, const char *list) {
 	return EX_OK;
 }
 
+/* A flag's accepted word and the model value it stands for. */
+struct keyword {
+	const char *name;
+	int value;
+};
+
+/* The value of s among words (ending with a NULL name), any letter case;
+ * -1 when s is none of them. */
+static int keyword(const char *s, const struct keyword *words) {
+	for (size_t i = 0; words[i].name != NULL; i++) {
+		if (strcasecmp(s, words[i].name) == 0) {
+			return words[i].value;
+		}
+	}
+	return -1;
+}
+
+/*
+ * A placeholder template flag's value v (a host name template when
+ * hostname) into *field, borrowing v; nothing when the flag is absent.
+ */
+static int template_flag(const struct args *a, const char *flag,
+		const char *v, bool hostname, char **field) {
+	if (v == NULL) {
+		return EX_OK;
+	}
+	struct sv_err err = { "" };
+	int rc = hostname ? sv_placeholder_validate_hostname(v, &err) :
+		sv_placeholder_validate(v, &err);
+	if (rc != SV_OK) {
+		sv_cli_error(a->cmd, "%s: %s", flag, err.msg);
+		return EX_DATAERR;
+	}
+	*field = (char *)v;
+	return EX_OK;
+}
+
 /* Checks every given flag and fills a->s with it (a->s otherwise kept). */
 static int apply_flags(struct args *a) {
 	struct sv_err err = { "" };
 	long long v;
+	static const struct keyword types[] = {
+		{ "imap", SV_SERVER_IMAP }, { "pop3", SV_SERVER_POP3 },
+		{ "smtp", SV_SERVER_SMTP }, { NULL, 0 },
+	};
+	static const struct keyword sockets[] = {
+		{ "SSL", SV_SOCKET_SSL }, { "STARTTLS", SV_SOCKET_STARTTLS },
+		{ "plain", SV_SOCKET_PLAIN }, { NULL, 0 },
+	};
+	int k;
 	if (a->type != NULL) {
-		if (strcasecmp(a->type, "imap") == 0) {
-			a->s.type = SV_SERVER_IMAP;
-		} else if (strcasecmp(a->type, "pop3") == 0) {
-			a->s.type = SV_SERVER_POP3;
-		} else if (strcasecmp(a->type, "smtp") == 0) {
-			a->s.type = SV_SERVER_SMTP;
-		} else {
+		if ((k = keyword(a->type, types)) < 0) {
 			return bad(a, "--type: '%s' is not one of imap, pop3, "
 				"smtp", SHOWN(a->type));
 		}
+		a->s.type = (enum sv_server_type)k;
 	}
-	if (a->host != NULL) {
-		if (sv_placeholder_validate_hostname(a->host, &err) != SV_OK) {
-			sv_cli_error(a->cmd, "--host: %s", err.msg);
-			return EX_DATAERR;
-		}
-		a->s.hostname = (char *)a->host;
+	int status;
+	if ((status = template_flag(a, "--host", a->host, true,
+			&a->s.hostname)) != EX_OK) {
+		return status;
 	}
 	if (a->port != NULL) {
 		if (sv_cli_int(a->port, 1, 65535, &v) != SV_OK) {
@@ -215,18 +254,12 @@ static int apply_flags(struct args *a) {
 		a->s.port = (int)v;
 	}
 	if (a->socket != NULL) {
-		if (strcasecmp(a->socket, "SSL") == 0) {
-			a->s.socket = SV_SOCKET_SSL;
-		} else if (strcasecmp(a->socket, "STARTTLS") == 0) {
-			a->s.socket = SV_SOCKET_STARTTLS;
-		} else if (strcasecmp(a->socket, "plain") == 0) {
-			a->s.socket = SV_SOCKET_PLAIN;
-		} else {
+		if ((k = keyword(a->socket, sockets)) < 0) {
 			return bad(a, "--socket: '%s' is not one of SSL, "
 				"STARTTLS, plain", SHOWN(a->socket));
 		}
+		a->s.socket = (enum sv_socket)k;
 	}
-	int status;
 	if (a->auth != NULL && (status = parse_auth(a, a->auth)) != EX_OK) {
 		return status;
 	}
@@ -237,12 +270,9 @@ static int apply_flags(struct args *a) {
 				sv_auth_name(a->s.auth[i]));
 		}
 	}
-	if (a->username != NULL) {
-		if (sv_placeholder_validate(a->username, &err) != SV_OK) {
-			sv_cli_error(a->cmd, "--username: %s", err.msg);
-			return EX_DATAERR;
-		}
-		a->s.username = (char *)a->username;
+	if ((status = template_flag(a, "--username", a->username, false,
+			&a->s.username)) != EX_OK) {
+		return status;
 	}
 	if (a->priority != NULL) {
 		if (sv_cli_int(a->priority, -2147483647LL - 1, 2147483647LL,
@@ -271,46 +301,14 @@ static int apply_flags(struct args *a) {
 	return EX_OK;
 }
 
-static void warn_port(struct args *a) {
+static void warn_port(void *ctx) {
+	const struct args *a = ctx;
 	char why[SV_ERR_MSG_MAX];
 	if (sv_check_port_socket(a->s.type, a->s.port, a->s.socket, why,
 			sizeof(why))) {
 		sv_cli_error(a->cmd, "warning: %s (stored anyway; see "
 			"suivant check)", why);
 	}
-}
-
-struct json_t *sv_cli_server_json(const char *provider_id,
-		const struct sv_server *s) {
-	json_t *auth = json_array();
-	for (size_t i = 0; auth != NULL && i < s->n_auth; i++) {
-		if (json_array_append_new(auth,
-				json_string(sv_auth_name(s->auth[i]))) != 0) {
-			json_decref(auth);
-			auth = NULL;
-		}
-	}
-	json_t *o = json_pack("{s:I, s:s, s:s, s:s?, s:o?, s:s?, s:o, s:s?,"
-		" s:i, s:s?}",
-		"id", (json_int_t)s->id, "provider", provider_id,
-		"type", sv_server_type_name(s->type),
-		"host", s->hostname,
-		"port", s->port != 0 ? json_integer(s->port) : NULL,
-		"socket", s->socket != SV_SOCKET_NONE ?
-			sv_socket_name(s->socket) : NULL,
-		"auth", auth, "username", s->username,
-		"priority", s->priority, "domain", s->domain);
-	if (o != NULL && s->url != NULL &&
-			json_object_set_new(o, "url", json_string(s->url)) != 0) {
-		json_decref(o);
-		o = NULL;
-	}
-	return o;
-}
-
-static int fail(const char *cmd, int rc, const struct sv_err *err) {
-	sv_cli_error(cmd, "%s", err->msg);
-	return sv_cli_exit_code(rc);
 }
 
 /* Options, then exactly n_pos positional arguments (*pos the first). */
@@ -336,6 +334,24 @@ static int parse(int argc, char **argv, struct args *a, int n_pos,
 	return -1;
 }
 
+static int add_change(struct sv_store *st, void *ctx, int *status,
+		struct sv_err *err) {
+	(void)status;
+	struct args *a = ctx;
+	return sv_store_server_add(st, a->provider_id, &a->s, &a->s.id, err);
+}
+
+/* The server changed, as server list --json shows it. */
+static struct json_t *server_json(void *ctx) {
+	const struct args *a = ctx;
+	return sv_cli_server_json(a->provider_id, &a->s);
+}
+
+static void add_text(void *ctx) {
+	const struct args *a = ctx;
+	printf("%lld\n", (long long)a->s.id);
+}
+
 static int server_add(int argc, char **argv) {
 	struct args a = { .cmd = "server add" };
 	struct sv_cli_opts o;
@@ -359,7 +375,7 @@ static int server_add(int argc, char **argv) {
 	int rc = sv_cli_provider_id(a.provider, "--provider", a.provider_id,
 		sizeof(a.provider_id), &err);
 	if (rc != SV_OK) {
-		return fail(a.cmd, rc, &err);
+		return sv_cli_fail(a.cmd, rc, &err);
 	}
 	a.s.auth[0] = SV_AUTH_PASSWORD_CLEARTEXT;
 	a.s.n_auth = 1;
@@ -368,25 +384,9 @@ static int server_add(int argc, char **argv) {
 	if ((status = apply_flags(&a)) != EX_OK) {
 		return status;
 	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READWRITE,
-			&st)) != EX_OK) {
-		return status;
-	}
-	int64_t id = 0;
-	rc = sv_store_server_add(st, a.provider_id, &a.s, &id, &err);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		return fail(a.cmd, rc, &err);
-	}
-	warn_port(&a);
-	a.s.id = id;
-	if (o.json) {
-		return sv_cli_print_json(a.cmd,
-			sv_cli_server_json(a.provider_id, &a.s));
-	}
-	printf("%lld\n", (long long)id);
-	return EX_OK;
+	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &o,
+		.change = add_change, .committed = warn_port,
+		.json = server_json, .text = add_text, .ctx = &a });
 }
 
 /* SERVER-ID: a positive integer. */
@@ -400,11 +400,52 @@ static int parse_id(struct args *a, const char *s, int64_t *id) {
 	return EX_OK;
 }
 
+/*
+ * set and rm: the server id, its provider (owned by pv or owner), and
+ * the flags' args.
+ */
+struct edit {
+	struct args *a;
+	int64_t id;
+	struct sv_provider *pv; /* set: owned; a->s borrows from it */
+	char *owner;            /* rm: owned */
+};
+
+static int set_change(struct sv_store *st, void *ctx, int *status,
+		struct sv_err *err) {
+	struct edit *e = ctx;
+	size_t idx = 0;
+	int rc = sv_store_load_server(st, e->id, &e->pv, &idx, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	e->a->s = e->pv->servers[idx]; /* borrows from pv */
+	if ((*status = apply_flags(e->a)) != EX_OK) {
+		return SV_EINVAL;
+	}
+	return sv_store_server_set(st, &e->a->s, err);
+}
+
+static void set_warn(void *ctx) {
+	warn_port(((struct edit *)ctx)->a);
+}
+
+static struct json_t *set_json(void *ctx) {
+	const struct edit *e = ctx;
+	return sv_cli_server_json(e->pv->id, &e->a->s);
+}
+
+static void set_text(void *ctx) {
+	const struct edit *e = ctx;
+	printf("changed server %lld of provider %s\n", (long long)e->id,
+		e->pv->id);
+}
+
 static int server_set(int argc, char **argv) {
 	struct args a = { .cmd = "server set" };
 	struct sv_cli_opts o;
 	const char *pos;
-	int64_t id = 0;
+	struct edit e = { .a = &a };
 	int status = parse(argc, argv, &a, 1, &o, &pos);
 	if (status >= 0) {
 		return status;
@@ -422,150 +463,52 @@ static int server_set(int argc, char **argv) {
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
-	if ((status = parse_id(&a, pos, &id)) != EX_OK) {
+	if ((status = parse_id(&a, pos, &e.id)) != EX_OK) {
 		return status;
 	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READWRITE,
-			&st)) != EX_OK) {
-		return status;
-	}
-	/* One transaction: read the server, change it, write it back. */
-	struct sv_err err = { "" };
-	struct sv_provider *pv = NULL;
-	size_t idx = 0;
-	int rc = sv_store_begin(st, &err);
-	if (rc == SV_OK) {
-		rc = sv_store_load_server(st, id, &pv, &idx, &err);
-	}
-	if (rc == SV_OK) {
-		a.s = pv->servers[idx]; /* borrows from pv */
-		status = apply_flags(&a);
-		if (status == EX_OK) {
-			rc = sv_store_server_set(st, &a.s, &err);
-		}
-	}
-	if (rc == SV_OK && status == EX_OK) {
-		rc = sv_store_commit(st, &err);
-	}
-	sv_store_rollback(st);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		sv_provider_destroy(pv);
-		return fail(a.cmd, rc, &err);
-	}
-	if (status == EX_OK) {
-		warn_port(&a);
-		if (o.json) {
-			status = sv_cli_print_json(a.cmd,
-				sv_cli_server_json(pv->id, &a.s));
-		} else {
-			printf("changed server %lld of provider %s\n",
-				(long long)id, pv->id);
-		}
-	}
-	sv_provider_destroy(pv);
+	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
+		.opts = &o, .change = set_change, .committed = set_warn,
+		.json = set_json, .text = set_text, .ctx = &e });
+	sv_provider_destroy(e.pv);
 	return status;
+}
+
+static int rm_change(struct sv_store *st, void *ctx, int *status,
+		struct sv_err *err) {
+	(void)status;
+	struct edit *e = ctx;
+	return sv_store_server_rm(st, e->id, &e->owner, err);
+}
+
+static struct json_t *rm_json(void *ctx) {
+	const struct edit *e = ctx;
+	return json_pack("{s:I, s:s}", "id", (json_int_t)e->id, "provider",
+		e->owner);
+}
+
+static void rm_text(void *ctx) {
+	const struct edit *e = ctx;
+	printf("removed server %lld of provider %s\n", (long long)e->id,
+		e->owner);
 }
 
 static int server_rm(int argc, char **argv) {
 	struct args a = { .cmd = "server rm" };
 	struct sv_cli_opts o;
 	const char *pos;
-	int64_t id = 0;
+	struct edit e = { .a = &a };
 	int status = parse(argc, argv, &a, 1, &o, &pos);
 	if (status >= 0) {
 		return status;
 	}
-	if ((status = parse_id(&a, pos, &id)) != EX_OK) {
+	if ((status = parse_id(&a, pos, &e.id)) != EX_OK) {
 		return status;
 	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READWRITE,
-			&st)) != EX_OK) {
-		return status;
-	}
-	struct sv_err err = { "" };
-	char *owner = NULL;
-	int rc = sv_store_server_rm(st, id, &owner, &err);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		return fail(a.cmd, rc, &err);
-	}
-	if (o.json) {
-		status = sv_cli_print_json(a.cmd, json_pack("{s:I, s:s}",
-			"id", (json_int_t)id, "provider", owner));
-	} else {
-		printf("removed server %lld of provider %s\n", (long long)id,
-			owner);
-	}
-	sv_free(owner);
+	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
+		.opts = &o, .change = rm_change, .json = rm_json,
+		.text = rm_text, .ctx = &e });
+	sv_free(e.owner);
 	return status;
-}
-
-void sv_cli_table_add_server(struct sv_cli_table *t, const char *pid,
-		const struct sv_server *s) {
-	char id[24], port[16], prio[16], auth[256] = "";
-	snprintf(id, sizeof(id), "%lld", (long long)s->id);
-	snprintf(port, sizeof(port), "%d", s->port);
-	snprintf(prio, sizeof(prio), "%d", s->priority);
-	size_t len = 0;
-	for (size_t i = 0; i < s->n_auth; i++) {
-		int n = snprintf(auth + len, sizeof(auth) - len, "%s%s",
-			i > 0 ? "," : "", sv_auth_name(s->auth[i]));
-		if (n < 0 || (size_t)n >= sizeof(auth) - len) {
-			break;
-		}
-		len += (size_t)n;
-	}
-	const char *cells[] = {
-		id, pid, sv_server_type_name(s->type),
-		s->hostname != NULL ? s->hostname : s->url,
-		s->port != 0 ? port : NULL,
-		s->socket != SV_SOCKET_NONE ? sv_socket_name(s->socket) : NULL,
-		auth, s->username, prio, s->domain != NULL ? s->domain : "*all*",
-	};
-	if (pid == NULL) { /* no provider column */
-		memmove(&cells[1], &cells[2], sizeof(cells) - 2 * sizeof(*cells));
-	}
-	sv_cli_table_add(t, cells);
-}
-
-static int print_servers(const char *cmd, struct sv_provider **pvs,
-		size_t n, bool json) {
-	if (json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; arr != NULL && i < n; i++) {
-			for (size_t k = 0; k < pvs[i]->n_servers; k++) {
-				if (json_array_append_new(arr,
-						sv_cli_server_json(pvs[i]->id,
-						&pvs[i]->servers[k])) != 0) {
-					json_decref(arr);
-					arr = NULL;
-					break;
-				}
-			}
-		}
-		return sv_cli_print_json(cmd, arr);
-	}
-	struct sv_cli_table t;
-	sv_cli_table_init(&t, 10);
-	sv_cli_table_add(&t, (const char *const[]){ "ID", "PROVIDER", "TYPE",
-		"HOST", "PORT", "SOCKET", "AUTH", "USERNAME", "PRIORITY",
-		"DOMAIN" });
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < pvs[i]->n_servers; k++) {
-			sv_cli_table_add_server(&t, pvs[i]->id,
-				&pvs[i]->servers[k]);
-		}
-	}
-	int rc = sv_cli_table_print(&t, stdout);
-	sv_cli_table_finish(&t);
-	if (rc != SV_OK) {
-		sv_cli_error(cmd, "cannot print the list: %s", sv_rc_str(rc));
-		return sv_cli_exit_code(rc);
-	}
-	return EX_OK;
 }
 
 static int server_list(int argc, char **argv) {
@@ -579,24 +522,11 @@ static int server_list(int argc, char **argv) {
 	struct sv_err err = { "" };
 	if (a.provider != NULL && sv_cli_provider_id(a.provider, "--provider",
 			a.provider_id, sizeof(a.provider_id), &err) != SV_OK) {
-		return fail(a.cmd, SV_EINVAL, &err);
+		return sv_cli_fail(a.cmd, SV_EINVAL, &err);
 	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READONLY,
-			&st)) != EX_OK) {
-		return status;
-	}
-	struct sv_provider **pvs = NULL;
-	size_t n = 0;
-	int rc = sv_cli_load_providers(st,
-		a.provider != NULL ? a.provider_id : NULL, &pvs, &n, &err);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		return fail(a.cmd, rc, &err);
-	}
-	status = print_servers(a.cmd, pvs, n, o.json);
-	sv_store_free_providers(pvs, n);
-	return status;
+	return sv_cli_list(a.cmd, &o,
+		a.provider != NULL ? a.provider_id : NULL,
+		sv_cli_print_servers);
 }
 
 /* Keep alphabetized. */

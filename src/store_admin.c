@@ -110,90 +110,6 @@ static int server_copy(struct sv_server *dst, const struct sv_server *s) {
 }
 
 /* ------------------------------------------------------------------ */
-/* Small queries                                                      */
-
-/*
- * Prepares sql into *s and binds ?1 to key (text) or, when key is NULL,
- * to ikey; *src receives the bind's SQLite code. SV_OK or the prepare's
- * error (then there is no statement to finalize).
- */
-static int prepare_keyed(sqlite3 *db, const char *sql, const char *key,
-		int64_t ikey, sqlite3_stmt **s, int *src, struct sv_err *err) {
-	int rc = store_prepare(db, sql, s, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	*src = SQLITE_OK;
-	if (key != NULL) {
-		store_bind_text(*s, 1, key, src);
-	} else {
-		store_bind_int(*s, 1, ikey, src);
-	}
-	return SV_OK;
-}
-
-/*
- * Runs sql with ?1 bound to key (text) or, when key is NULL, to ikey.
- * When a row comes, *out receives column 0: as an owned string through
- * text (may be NULL), as an integer through num (may be NULL); *found
- * tells whether a row came.
- */
-static int query_one(sqlite3 *db, const char *sql, const char *key,
-		int64_t ikey, char **text, int64_t *num, bool *found,
-		struct sv_err *err) {
-	sqlite3_stmt *s;
-	int src;
-	*found = false;
-	int rc = prepare_keyed(db, sql, key, ikey, &s, &src, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_step(s);
-	}
-	if (src == SQLITE_ROW) {
-		*found = true;
-		if (num != NULL) {
-			*num = sqlite3_column_int64(s, 0);
-		}
-		if (text != NULL) {
-			const char *t = (const char *)sqlite3_column_text(s, 0);
-			*text = t != NULL ? sv_strdup(t) : NULL;
-			if (*text == NULL) {
-				rc = sv_errf(err, SV_ENOMEM,
-					"store: out of memory");
-			}
-		}
-	} else if (src != SQLITE_DONE) {
-		rc = store_db_fail(db, src, err, "store: query");
-	}
-	store_finalize(s);
-	return rc;
-}
-
-/* Runs a DELETE or UPDATE-like statement with ?1 bound to key or ikey. */
-static int run_keyed(sqlite3 *db, const char *sql, const char *key,
-		int64_t ikey, struct sv_err *err) {
-	sqlite3_stmt *s;
-	int src;
-	int rc = prepare_keyed(db, sql, key, ikey, &s, &src, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	rc = src != SQLITE_OK ? store_db_fail(db, src, err, "store: bind")
-		: store_step_done(db, s, err, "store: write");
-	store_finalize(s);
-	return rc;
-}
-
-static int count_of(sqlite3 *db, const char *sql, const char *key,
-		int64_t *out, struct sv_err *err) {
-	bool found;
-	*out = 0;
-	return query_one(db, sql, key, 0, NULL, out, &found, err);
-}
-
-/* ------------------------------------------------------------------ */
 /* Reads                                                              */
 
 int sv_store_load_provider(struct sv_store *st, const char *id,
@@ -219,7 +135,7 @@ int sv_store_load_server(struct sv_store *st, int64_t id,
 	char *owner = NULL;
 	bool found;
 	*out = NULL;
-	int rc = query_one(st->db, "SELECT provider_id FROM servers"
+	int rc = store_query_one(st->db, "SELECT provider_id FROM servers"
 		" WHERE id = ?1", NULL, id, &owner, NULL, &found, err);
 	if (rc == SV_OK && !found) {
 		rc = sv_errf(err, SV_ENOTFOUND, "no server %lld",
@@ -250,7 +166,7 @@ int sv_store_domain_owner(struct sv_store *st, const char *name,
 		char **provider_id, struct sv_err *err) {
 	bool found;
 	*provider_id = NULL;
-	int rc = query_one(st->db, "SELECT provider_id FROM domains"
+	int rc = store_query_one(st->db, "SELECT provider_id FROM domains"
 		" WHERE name = ?1", name, 0, provider_id, NULL, &found, err);
 	if (rc == SV_OK && !found) {
 		rc = sv_errf(err, SV_ENOTFOUND, "no domain %s", name);
@@ -272,7 +188,7 @@ int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
 		return rc;
 	}
 	bool found;
-	rc = query_one(st->db, "SELECT 1 FROM providers WHERE id = ?1",
+	rc = store_query_one(st->db, "SELECT 1 FROM providers WHERE id = ?1",
 		pv->id, 0, NULL, NULL, &found, err);
 	if (rc == SV_OK && found) {
 		rc = sv_errf(err, SV_EEXIST, "provider %s already exists",
@@ -344,7 +260,7 @@ int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
 		rc = update_provider_row(st->db, &view, err);
 	}
 	if (rc == SV_OK) { /* cascades to link_texts */
-		rc = run_keyed(st->db,
+		rc = store_run_keyed(st->db,
 			"DELETE FROM links WHERE provider_id = ?1", pv->id, 0,
 			err);
 	}
@@ -368,26 +284,26 @@ int sv_store_provider_rm(struct sv_store *st, const char *id,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	rc = query_one(st->db, "SELECT 1 FROM providers WHERE id = ?1", id, 0,
-		NULL, NULL, &found, err);
+	rc = store_query_one(st->db, "SELECT 1 FROM providers WHERE id = ?1",
+		id, 0, NULL, NULL, &found, err);
 	if (rc == SV_OK && !found) {
 		rc = sv_errf(err, SV_ENOTFOUND, "no provider %s", id);
 	}
 	if (rc == SV_OK) {
-		rc = count_of(st->db, "SELECT count(*) FROM domains"
+		rc = store_count_of(st->db, "SELECT count(*) FROM domains"
 			" WHERE provider_id = ?1", id, &r.domains, err);
 	}
 	if (rc == SV_OK) {
-		rc = count_of(st->db, "SELECT count(*) FROM servers"
+		rc = store_count_of(st->db, "SELECT count(*) FROM servers"
 			" WHERE provider_id = ?1", id, &r.servers, err);
 	}
 	if (rc == SV_OK) {
-		rc = count_of(st->db, "SELECT count(*) FROM links"
+		rc = store_count_of(st->db, "SELECT count(*) FROM links"
 			" WHERE provider_id = ?1", id, &r.links, err);
 	}
 	if (rc == SV_OK) { /* cascades to everything the provider owns */
-		rc = run_keyed(st->db, "DELETE FROM providers WHERE id = ?1",
-			id, 0, err);
+		rc = store_run_keyed(st->db,
+			"DELETE FROM providers WHERE id = ?1", id, 0, err);
 	}
 	rc = store_write_end(st, own, rc, err);
 	if (rc == SV_OK && out != NULL) {
@@ -404,7 +320,7 @@ static int check_domain_free(sqlite3 *db, const char *name,
 		struct sv_err *err) {
 	char *owner = NULL;
 	bool found;
-	int rc = query_one(db, "SELECT provider_id FROM domains"
+	int rc = store_query_one(db, "SELECT provider_id FROM domains"
 		" WHERE name = ?1", name, 0, &owner, NULL, &found, err);
 	if (rc == SV_OK && found) {
 		rc = sv_errf(err, SV_EEXIST, "domain %s already belongs to "
@@ -417,7 +333,7 @@ static int check_domain_free(sqlite3 *db, const char *name,
 static int insert_domain(sqlite3 *db, const char *provider_id,
 		const char *name, struct sv_err *err) {
 	int64_t pos = 0;
-	int rc = count_of(db, "SELECT coalesce(max(position) + 1, 0)"
+	int rc = store_count_of(db, "SELECT coalesce(max(position) + 1, 0)"
 		" FROM domains WHERE provider_id = ?1", provider_id, &pos, err);
 	if (rc != SV_OK) {
 		return rc;
@@ -475,12 +391,12 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 	}
 	rc = sv_store_domain_owner(st, name, &owner, err);
 	if (rc == SV_OK) {
-		rc = count_of(st->db, "SELECT count(*) FROM servers"
+		rc = store_count_of(st->db, "SELECT count(*) FROM servers"
 			" WHERE domain = ?1", name, &r.servers, err);
 	}
 	if (rc == SV_OK) { /* cascades to the servers bound to it */
-		rc = run_keyed(st->db, "DELETE FROM domains WHERE name = ?1",
-			name, 0, err);
+		rc = store_run_keyed(st->db,
+			"DELETE FROM domains WHERE name = ?1", name, 0, err);
 	}
 	rc = store_write_end(st, own, rc, err);
 	if (rc == SV_OK && out != NULL) {
@@ -554,7 +470,7 @@ int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 		pv->servers[idx] = *s;
 		rc = validate(pv, err);
 		if (rc == SV_OK) {
-			rc = run_keyed(st->db, "DELETE FROM servers"
+			rc = store_run_keyed(st->db, "DELETE FROM servers"
 				" WHERE id = ?1", NULL, s->id, err);
 		}
 		if (rc == SV_OK) {
@@ -581,15 +497,16 @@ int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	rc = query_one(st->db, "SELECT provider_id FROM servers WHERE id = ?1",
-		NULL, id, &owner, NULL, &found, err);
+	rc = store_query_one(st->db,
+		"SELECT provider_id FROM servers WHERE id = ?1", NULL, id,
+		&owner, NULL, &found, err);
 	if (rc == SV_OK && !found) {
 		rc = sv_errf(err, SV_ENOTFOUND, "no server %lld",
 			(long long)id);
 	}
 	if (rc == SV_OK) {
-		rc = run_keyed(st->db, "DELETE FROM servers WHERE id = ?1",
-			NULL, id, err);
+		rc = store_run_keyed(st->db,
+			"DELETE FROM servers WHERE id = ?1", NULL, id, err);
 	}
 	rc = store_write_end(st, own, rc, err);
 	if (rc == SV_OK && provider_id != NULL) {

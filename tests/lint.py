@@ -19,11 +19,14 @@ BANNED = re.compile(r'\b(sprintf|vsprintf|strcpy|strcat|strncat|strncpy|'
                     r'gets|atoi|atol|atof|strtok|alloca|system|popen)\s*\(')
 OWNERS = {
     'sqlite3.h': {'src/store.c', 'src/store_load.c', 'src/store_write.c',
-                  'src/store_admin.c', 'include/store_internal.h'},
+                  'src/store_admin.c', 'src/store_query.c',
+                  'include/store_internal.h'},
     'microhttpd.h': {'src/http.c', 'src/http_autoconfig.c',
                      'include/http_internal.h'},
     'libxml/': {'src/answer.c', 'include/answer.h', 'src/import_mozilla.c',
                 'src/import_repair.c', 'src/import_line.c',
+                'src/import_value.c', 'src/import_server.c',
+                'src/import_extras.c',
                 'include/import_internal.h',
                 'src/xml_safe.c', 'include/xml_safe.h',
                 'src/render_autoconfig.c', 'src/main.c',

@@ -703,40 +703,28 @@ static void test_render_escaping_and_override(void **state) {
 static void test_render_rejects_bad_data(void **state) {
 	(void)state;
 	struct sv_provider *pv = minimal_provider();
-	static struct sv_answer sentinel;
-	struct sv_answer *a = &sentinel;
-	struct sv_err err = { "" };
 	sv_free(pv->servers[0].hostname);
 	pv->servers[0].hostname = NULL;
-	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
-		SV_EINVAL);
-	assert_null(a);
-	assert_non_null(strstr(err.msg, "hostname"));
+	sv_test_render_refused(sv_render_autodiscover, pv, "hostname");
 	pv->servers[0].hostname = sv_test_dup("mail.%FOO%");
-	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
-		SV_EINVAL);
+	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
 	sv_free(pv->servers[0].hostname);
 	pv->servers[0].hostname = sv_test_dup("imap.example.fr");
 	pv->servers[1].port = 0;
-	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
-		SV_EINVAL);
+	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
 	pv->servers[1].port = 465;
 	pv->servers[1].socket = SV_SOCKET_NONE;
-	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
-		SV_EINVAL);
+	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
 	pv->servers[1].socket = SV_SOCKET_SSL;
 	sv_free(pv->servers[1].username);
 	pv->servers[1].username = sv_test_dup("%EMAILADDRESS");
-	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
-		SV_EINVAL);
+	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
 	sv_free(pv->servers[1].username);
 	pv->servers[1].username = NULL;
-	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err), SV_OK);
-	sv_answer_destroy(a);
+	sv_test_render_ok(sv_render_autodiscover, pv);
 	sv_free(pv->id);
 	pv->id = NULL;
-	assert_int_equal(sv_render_autodiscover(pv, NULL, &a, &err),
-		SV_EINVAL);
+	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
 	sv_provider_destroy(pv);
 }
 

@@ -343,42 +343,28 @@ static void test_uuid_slots(void **state) {
 static void test_render_rejects_bad_data(void **state) {
 	(void)state;
 	struct sv_provider *pv = minimal_provider();
-	static struct sv_answer sentinel;
-	struct sv_answer *a = &sentinel;
-	struct sv_err err = { "" };
 	pv->servers[1].type = SV_SERVER_EWS; /* no smtp left */
-	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
-		SV_EINVAL);
-	assert_null(a);
-	assert_non_null(strstr(err.msg, "smtp"));
+	sv_test_render_refused(sv_render_mobileconfig, pv, "smtp");
 	pv->servers[1].type = SV_SERVER_SMTP;
 	pv->servers[0].port = 0;
-	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
-		SV_EINVAL);
-	assert_non_null(strstr(err.msg, "port"));
+	sv_test_render_refused(sv_render_mobileconfig, pv, "port");
 	pv->servers[0].port = 993;
 	pv->servers[0].socket = SV_SOCKET_NONE;
-	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
-		SV_EINVAL);
+	sv_test_render_refused(sv_render_mobileconfig, pv, NULL);
 	pv->servers[0].socket = SV_SOCKET_SSL;
 	sv_free(pv->servers[0].hostname);
 	pv->servers[0].hostname = sv_test_dup("mail.%FOO%");
-	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
-		SV_EINVAL);
+	sv_test_render_refused(sv_render_mobileconfig, pv, NULL);
 	sv_free(pv->servers[0].hostname);
 	pv->servers[0].hostname = NULL;
-	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
-		SV_EINVAL);
+	sv_test_render_refused(sv_render_mobileconfig, pv, NULL);
 	pv->servers[0].hostname = sv_test_dup("imap.example.fr");
 	sv_free(pv->servers[1].username);
 	pv->servers[1].username = sv_test_dup("%BAD%");
-	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err),
-		SV_EINVAL);
-	assert_non_null(strstr(err.msg, "username"));
+	sv_test_render_refused(sv_render_mobileconfig, pv, "username");
 	sv_free(pv->servers[1].username);
 	pv->servers[1].username = NULL; /* absent: the address */
-	assert_int_equal(sv_render_mobileconfig(pv, NULL, &a, &err), SV_OK);
-	sv_answer_destroy(a);
+	sv_test_render_ok(sv_render_mobileconfig, pv);
 	sv_provider_destroy(pv);
 }
 
@@ -392,12 +378,9 @@ static void test_alloc_failures(void **state) {
 	struct sv_provider *pv = hoster_provider();
 	const struct sv_answer_facts f = { .domain = "shop.example.fr",
 		.address = "ann@shop.example.fr", .local = "ann" };
-	size_t want_len;
-	char *want = render_fill(pv, NULL, &f, &want_len);
-	long failures = sv_test_answer_alloc_loop(sv_render_mobileconfig, pv,
-		&f, want, want_len);
+	long failures = sv_test_answer_alloc_case(sv_render_mobileconfig,
+		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
 	assert_true(failures > 10); /* the loop did reach the renderer */
-	sv_free(want);
 	sv_provider_destroy(pv);
 }
 

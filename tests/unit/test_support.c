@@ -135,6 +135,39 @@ char *sv_test_render_fill(sv_test_answer_fn fn, const char *content_type,
 	return s;
 }
 
+void sv_test_render_refused(sv_test_answer_fn fn,
+		const struct sv_provider *pv, const char *in_msg) {
+	static struct sv_answer sentinel;
+	struct sv_answer *a = &sentinel; /* must be reset to NULL */
+	struct sv_err err = { "" };
+	assert_int_equal(fn(pv, NULL, &a, &err), SV_EINVAL);
+	assert_null(a);
+	if (in_msg != NULL && strstr(err.msg, in_msg) == NULL) {
+		fail_msg("'%s' not in '%s'", in_msg, err.msg);
+	}
+}
+
+void sv_test_render_ok(sv_test_answer_fn fn, const struct sv_provider *pv) {
+	struct sv_answer *a = NULL;
+	struct sv_err err = { "" };
+	int rc = fn(pv, NULL, &a, &err);
+	if (rc != SV_OK) {
+		fail_msg("render %s: %s", pv->id, err.msg);
+	}
+	sv_answer_destroy(a);
+}
+
+long sv_test_answer_alloc_case(sv_test_answer_fn fn,
+		const char *content_type, const struct sv_provider *pv,
+		const struct sv_answer_facts *f) {
+	size_t want_len;
+	char *want = sv_test_render_fill(fn, content_type, pv, NULL, f,
+		&want_len);
+	long n = sv_test_answer_alloc_loop(fn, pv, f, want, want_len);
+	sv_free(want);
+	return n;
+}
+
 /* libxml2's generic error handler during injected failures: silent. */
 static void quiet(void *ctx, const char *fmt, ...) {
 	(void)ctx;

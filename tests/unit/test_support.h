@@ -86,6 +86,25 @@ long sv_test_answer_alloc_loop(sv_test_answer_fn fn,
 	const struct sv_provider *pv, const struct sv_answer_facts *f,
 	const char *want, size_t want_len);
 
+/*
+ * fn must refuse pv: SV_EINVAL, its answer pointer reset to NULL, and a
+ * message containing in_msg unless in_msg is NULL.
+ */
+void sv_test_render_refused(sv_test_answer_fn fn,
+	const struct sv_provider *pv, const char *in_msg);
+
+/* fn must render pv (the answer is dropped). */
+void sv_test_render_ok(sv_test_answer_fn fn, const struct sv_provider *pv);
+
+/*
+ * A whole allocation-failure case: the reference bytes from fn and f
+ * (sv_test_render_fill with content_type), then
+ * sv_test_answer_alloc_loop. Returns the loop's count.
+ */
+long sv_test_answer_alloc_case(sv_test_answer_fn fn,
+	const char *content_type, const struct sv_provider *pv,
+	const struct sv_answer_facts *f);
+
 /* A renderer into a buffer; ctx is the test's own. */
 typedef int (*sv_test_buf_fn)(void *ctx, struct sv_buf *out);
 

@@ -39,6 +39,7 @@
 
 #include "alloc.h"
 #include "answer.h"
+#include "hash.h"
 
 /* Longest address a UUID slot accepts (RFC 5321, as address.h). */
 #define UUID_ADDRESS_MAX 254
@@ -122,15 +123,6 @@ size_t sv_answer_bytes(const struct sv_answer *a) {
 	return sizeof(*a) + a->n_ops * sizeof(a->ops[0]);
 }
 
-static uint32_t hash_bytes(const char *s, size_t n) {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* Appends a chunk (no lookup); its index in *idx. */
 static int pool_add(struct sv_answer_pool *p, const char *s, size_t n,
 		uint32_t *idx) {
@@ -169,6 +161,32 @@ static int pool_add(struct sv_answer_pool *p, const char *s, size_t n,
 	return SV_OK;
 }
 
+/* Makes room for bytes more bytes and chunks more chunks. */
+static int pool_reserve(struct sv_answer_pool *p, size_t bytes,
+		size_t chunks) {
+	if (p->n_arena + bytes > p->cap_arena) {
+		char *a = sv_realloc(p->arena, p->n_arena + bytes);
+		if (a == NULL) {
+			return SV_ENOMEM;
+		}
+		p->arena = a;
+		p->cap_arena = p->n_arena + bytes;
+	}
+	if (p->n_chunks + chunks > p->cap_chunks) {
+		if (p->n_chunks + chunks >= SV_ANSWER_OP_SLOT) {
+			return SV_ETOOBIG;
+		}
+		struct chunk *c = sv_reallocarray(p->chunks,
+			p->n_chunks + chunks, sizeof(*c));
+		if (c == NULL) {
+			return SV_ENOMEM;
+		}
+		p->chunks = c;
+		p->cap_chunks = (uint32_t)(p->n_chunks + chunks);
+	}
+	return SV_OK;
+}
+
 /* (Re)builds the lookup table for at least want chunks (load <= 1/2). */
 static int pool_rehash(struct sv_answer_pool *p, size_t want) {
 	size_t cap = 1024;
@@ -181,7 +199,8 @@ static int pool_rehash(struct sv_answer_pool *p, size_t want) {
 	}
 	for (uint32_t k = 0; k < p->n_chunks; k++) {
 		const struct chunk *c = &p->chunks[k];
-		size_t i = hash_bytes(p->arena + c->off, c->len) & (cap - 1);
+		size_t i = (size_t)sv_hash_bytes(p->arena + c->off, c->len) &
+			(cap - 1);
 		while (slots[i] != 0) {
 			i = (i + 1) & (cap - 1);
 		}
@@ -202,7 +221,7 @@ static int pool_intern(struct sv_answer_pool *p, const char *s, size_t n,
 			return rc;
 		}
 	}
-	size_t i = hash_bytes(s, n) & p->mask;
+	size_t i = (size_t)sv_hash_bytes(s, n) & p->mask;
 	for (; p->slots[i] != 0; i = (i + 1) & p->mask) {
 		const struct chunk *c = &p->chunks[p->slots[i] - 1];
 		if (c->len == n && memcmp(p->arena + c->off, s, n) == 0) {
@@ -654,6 +673,12 @@ int sv_answer_builder_finish(struct sv_answer_builder *b,
 	a->escape = SV_ESCAPE_XML;
 	a->content_type = b->content_type;
 	const char *bytes = (const char *)xmlBufferContent(b->xb);
+	int rc1 = pool_reserve(pool, b->mark, b->n_parts);
+	if (rc1 != SV_OK) {
+		sv_answer_destroy(a);
+		b->failed = rc1;
+		goto fail;
+	}
 	for (size_t i = 0; i < b->n_parts; i++) {
 		const struct sv_answer_builder_part *p = &b->parts[i];
 		uint32_t idx;

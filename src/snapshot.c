@@ -30,6 +30,7 @@
 #endif
 
 #include "alloc.h"
+#include "hash.h"
 #include "render_autoconfig.h"
 #include "render_autodiscover.h"
 #include "render_mobileconfig.h"
@@ -72,15 +73,6 @@ struct sv_snapshot {
 	struct slot catch_all;          /* the "*" row; name 0 = none */
 };
 
-static uint64_t hash_name(const char *s, size_t n) {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static int table_init(struct table *t, size_t n, size_t skip) {
 	size_t cap = 16;
 	while (cap < n * 2) {
@@ -98,13 +90,14 @@ static int table_init(struct table *t, size_t n, size_t skip) {
  */
 static struct slot *table_probe(const struct sv_snapshot *s,
 		const struct table *t, const char *key, size_t len) {
-	for (size_t i = hash_name(key, len) & t->mask;; i = (i + 1) & t->mask) {
+	size_t i = (size_t)sv_hash_bytes(key, len) & t->mask;
+	for (;; i = (i + 1) & t->mask) {
 		struct slot *sl = &t->slots[i];
 		if (sl->name == 0) {
 			return sl;
 		}
 		const char *k = s->names + sl->name - 1 + t->skip;
-		if (memcmp(k, key, len) == 0 && k[len] == '\0') {
+		if (strncmp(k, key, len) == 0 && k[len] == '\0') {
 			return sl;
 		}
 	}

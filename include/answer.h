@@ -79,6 +79,7 @@ struct sv_answer {
 	struct sv_answer_pool *own_pool;   /* owned private pool, or NULL */
 	uint32_t n_ops;
 	uint32_t escape;                   /* enum sv_escape */
+	size_t n_literal;                  /* literal bytes, all chunks */
 	uint32_t ops[];                    /* in output order */
 };
 

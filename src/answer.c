@@ -294,6 +294,7 @@ int sv_answer_intern(struct sv_answer_pool *pool, struct sv_answer **ap) {
 	}
 	out->content_type = a->content_type;
 	out->escape = a->escape;
+	out->n_literal = a->n_literal;
 	out->pool = pool;
 	size_t k = 0;
 	for (uint32_t i = 0; i < a->n_ops; i++) {
@@ -477,9 +478,30 @@ static int fill_slot(struct sv_buf *out, enum sv_slot slot,
 	return SV_EINVAL;
 }
 
+/* Room reserved beyond an answer's literal bytes for its slot values. */
+#define FILL_SLACK 512
+
+/* sv_buf_append with the common case (it fits) inline. */
+static inline int append_literal(struct sv_buf *out, const char *p,
+		size_t n) {
+	if (out->data != NULL && out->cap - out->len > n) {
+		memcpy(out->data + out->len, p, n);
+		out->len += n;
+		out->data[out->len] = '\0';
+		return SV_OK;
+	}
+	return sv_buf_append(out, p, n);
+}
+
 int sv_answer_fill(const struct sv_answer *a, const struct sv_answer_facts *f,
 		struct sv_buf *out) {
 	const struct sv_answer_pool *pool = a->pool;
+	/* one allocation for the literal bytes and typical slot values,
+	 * instead of doubling from 64 bytes */
+	int rc0 = sv_buf_reserve(out, a->n_literal + FILL_SLACK);
+	if (rc0 != SV_OK) {
+		return rc0;
+	}
 	for (uint32_t i = 0; i < a->n_ops; i++) {
 		uint32_t op = a->ops[i];
 		int rc;
@@ -488,7 +510,7 @@ int sv_answer_fill(const struct sv_answer *a, const struct sv_answer_facts *f,
 				f);
 		} else {
 			const struct chunk *c = &pool->chunks[op];
-			rc = sv_buf_append(out, pool->arena + c->off, c->len);
+			rc = append_literal(out, pool->arena + c->off, c->len);
 		}
 		if (rc != SV_OK) {
 			return rc; /* out is empty: every failure path empties it */
@@ -672,6 +694,7 @@ int sv_answer_builder_finish(struct sv_answer_builder *b,
 	a->pool = pool;
 	a->escape = SV_ESCAPE_XML;
 	a->content_type = b->content_type;
+	a->n_literal = b->mark;
 	const char *bytes = (const char *)xmlBufferContent(b->xb);
 	int rc1 = pool_reserve(pool, b->mark, b->n_parts);
 	if (rc1 != SV_OK) {

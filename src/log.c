@@ -240,15 +240,31 @@ void sv_log_batch_stop(void) {
 	sv_log_flush();
 }
 
+/* The text of this thread's last second: one strftime per second and
+ * thread instead of one per line. */
+static _Thread_local time_t ts_second = (time_t)-1;
+static _Thread_local char ts_text[32];
+static _Thread_local size_t ts_len;
+
 static size_t timestamp(char *out, size_t size) {
 	struct timespec ts;
 	struct tm tm;
-	if (clock_gettime(CLOCK_REALTIME, &ts) == 0 &&
-			gmtime_r(&ts.tv_sec, &tm) != NULL) {
-		return strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
+		out[0] = '\0';
+		return 0;
 	}
-	out[0] = '\0';
-	return 0;
+	if (ts.tv_sec != ts_second) {
+		ts_len = gmtime_r(&ts.tv_sec, &tm) != NULL ?
+			strftime(ts_text, sizeof(ts_text),
+				"%Y-%m-%dT%H:%M:%SZ", &tm) : 0;
+		ts_second = ts_len != 0 ? ts.tv_sec : (time_t)-1;
+	}
+	if (ts_len == 0 || ts_len >= size) {
+		out[0] = '\0';
+		return 0;
+	}
+	memcpy(out, ts_text, ts_len + 1);
+	return ts_len;
 }
 
 /* Writes o as one JSON line (o is consumed); drops it if it cannot. */

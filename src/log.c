@@ -59,7 +59,8 @@ static _Thread_local struct batch *my_batch;
 static pthread_t flusher;
 static bool flusher_running;         /* serve thread only */
 static pthread_mutex_t flusher_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t flusher_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t flusher_cond;  /* on CLOCK_MONOTONIC: made by
+                                      * sv_log_batch_start */
 static bool flusher_stop;            /* guarded by flusher_lock */
 
 void sv_log_set_format(enum sv_log_format format) {
@@ -199,7 +200,7 @@ static void *flusher_main(void *arg) {
 	pthread_mutex_lock(&flusher_lock);
 	while (!flusher_stop) {
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += FLUSH_INTERVAL_NS;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
@@ -219,7 +220,21 @@ int sv_log_batch_start(void) {
 		return SV_OK;
 	}
 	flusher_stop = false;
+	/* a monotonic wait: a step of the wall clock cannot hold lines back */
+	pthread_condattr_t attr;
+	if (pthread_condattr_init(&attr) != 0) {
+		return SV_ENOMEM;
+	}
+	int rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (rc == 0) {
+		rc = pthread_cond_init(&flusher_cond, &attr);
+	}
+	pthread_condattr_destroy(&attr);
+	if (rc != 0) {
+		return SV_ENOMEM;
+	}
 	if (pthread_create(&flusher, NULL, flusher_main, NULL) != 0) {
+		pthread_cond_destroy(&flusher_cond);
 		return SV_ENOMEM; /* lines are then written at once */
 	}
 	flusher_running = true;
@@ -235,6 +250,7 @@ void sv_log_batch_stop(void) {
 		pthread_cond_signal(&flusher_cond);
 		pthread_mutex_unlock(&flusher_lock);
 		pthread_join(flusher, NULL);
+		pthread_cond_destroy(&flusher_cond);
 		flusher_running = false;
 	}
 	sv_log_flush();

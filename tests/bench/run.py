@@ -15,7 +15,7 @@ databases of 1k, 100k and 1M domains and reports start-up and live-reload
 (load + snapshot build) times, RSS, GET throughput and p99 during a live
 reload; the three servers run at the same time and wrk drives them in
 alternation (1k, 100k, 1M, then again), so the 1M / 1k ratio is measured
-in one run. Both servers write an access log to a file (nginx's
+in one run, with one host and with 20,000 random hosts per server. Both servers write an access log to a file (nginx's
 access_log, suivant's stderr). Absolute numbers drift on shared machines:
 read the ratios, which are measured in one run.
 """
@@ -390,10 +390,37 @@ def scale(work, suivant, args):
     status, rss, runs = {}, {}, dict((n, []) for n in sizes)
     for n in sizes:
         status[n], _ = http_get(servers[n].port, GET_PATH, hosts[n])
+    # many hosts: 20,000 random exact domains of each database, cycled by a
+    # wrk script, so that index rows and answers come from all over memory
+    scripts, spread = {}, dict((n, []) for n in sizes)
+    for n in sizes:
+        con = sqlite3.connect(dbs[n])
+        names = [r[0] for r in con.execute(
+            "SELECT name FROM domains WHERE name NOT LIKE '*%'")]
+        con.close()
+        rnd = random.Random(2)
+        pick = [rnd.choice(names) for _ in range(20000)]
+        scripts[n] = os.path.join(work, 'hosts-%d.lua' % n)
+        with open(scripts[n], 'w') as f:
+            f.write('local hosts = {%s}\nlocal i = 0\n'
+                    'request = function()\n  i = i %% #hosts + 1\n'
+                    '  return wrk.format("GET", "%s", '
+                    '{Host = "autoconfig." .. hosts[i]})\nend\n'
+                    % (','.join('"%s"' % h for h in pick), GET_PATH))
     for _ in range(args.rounds):
         for n in sizes:
-            runs[n].append(wrk(servers[n].port, args.seconds, 64, 2,
-                               host=hosts[n]))
+            cpu0 = servers[n].stats()[1]
+            r = wrk(servers[n].port, args.seconds, 64, 2, host=hosts[n])
+            r['us'] = ((servers[n].stats()[1] - cpu0) * 1e6
+                       / max(r['rps'] * args.seconds, 1))
+            runs[n].append(r)
+        for n in sizes:
+            cpu0 = servers[n].stats()[1]
+            r = wrk(servers[n].port, args.seconds, 64, 2,
+                    script=scripts[n])
+            r['us'] = ((servers[n].stats()[1] - cpu0) * 1e6
+                       / max(r['rps'] * args.seconds, 1))
+            spread[n].append(r)
     for n in sizes:
         rss[n], _ = servers[n].stats()
     reloaded = re.compile(r'reloaded: .* (\d+) ms')
@@ -437,22 +464,45 @@ def scale(work, suivant, args):
               '(%.2f s CPU), '
               'live reload (load + snapshot build) %.2f s, RSS %.0f MB '
               '(peak %.0f MB across the reload), %.0f req/s (median; '
-              'rounds %s; status %d), p99 %.2f ms, p99 during the reload '
-              '%.2f ms%s%s'
+              'rounds %s; status %d), server CPU per request %.2f us, '
+              'p99 %.2f ms, p99 during the reload %.2f ms%s%s'
               % (n, providers[n], sv.startup, sv.startup_cpu, reload_s,
                  rss[n], peak, rps,
                  ' '.join('%.0f' % r['rps'] for r in runs[n]),
-                 status[n], p99, lat.get('99', float('nan')),
+                 status[n], statistics.median(r['us'] for r in runs[n]),
+                 p99, lat.get('99', float('nan')),
                  '' if in_window else ' (the reload ended after the '
                  'load: rerun with more --seconds)',
                  ('  ERRORS: ' + '; '.join(errors)) if errors else ''))
     for n in sizes[1:]:
         per_round = [runs[n][i]['rps'] / runs[1000][i]['rps']
                      for i in range(args.rounds)]
-        print('  %s / 1k throughput: x%.2f (median of the rounds: %s)'
+        cpu = [runs[n][i]['us'] / runs[1000][i]['us']
+               for i in range(args.rounds)]
+        print('  %s / 1k throughput: x%.2f (median of the rounds: %s), '
+              'CPU per request x%.2f'
               % ('1M' if n == 1000000 else '100k',
                  statistics.median(per_round),
-                 ' '.join('x%.2f' % r for r in per_round)))
+                 ' '.join('x%.2f' % r for r in per_round),
+                 statistics.median(cpu)))
+    print('  20,000 random hosts per server (wrk script), same rounds:')
+    for n in sizes:
+        errors = sorted({r['errors'] for r in spread[n] if r['errors']})
+        print('  %8d domains: %.0f req/s (rounds %s), server CPU per '
+              'request %.2f us%s'
+              % (n, statistics.median(r['rps'] for r in spread[n]),
+                 ' '.join('%.0f' % r['rps'] for r in spread[n]),
+                 statistics.median(r['us'] for r in spread[n]),
+                 ('  ERRORS: ' + '; '.join(errors)) if errors else ''))
+    for n in sizes[1:]:
+        rps = [spread[n][i]['rps'] / spread[1000][i]['rps']
+               for i in range(args.rounds)]
+        cpu = [spread[n][i]['us'] / spread[1000][i]['us']
+               for i in range(args.rounds)]
+        print('  %s / 1k, random hosts: throughput x%.2f, CPU per request '
+              'x%.2f (medians of the per-round ratios)'
+              % ('1M' if n == 1000000 else '100k', statistics.median(rps),
+                 statistics.median(cpu)))
     for n in sizes:
         servers[n].stop()
 

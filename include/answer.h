@@ -59,20 +59,50 @@ enum sv_escape {
 	SV_ESCAPE_XML, /* & < > " ' as entities */
 };
 
-struct sv_answer_part {
-	size_t off;         /* into bytes, for literal parts */
-	size_t len;
-	enum sv_slot slot;  /* SV_SLOT_NONE for a literal run */
-};
+/*
+ * Literal bytes live in a pool of chunks: one arena of bytes and a table
+ * of (offset, length) pairs. An answer is a sequence of 32-bit ops, each
+ * either a chunk index or a slot (SV_ANSWER_OP_SLOT | slot). A finished
+ * builder's answer has a private pool (one chunk per literal run);
+ * sv_answer_intern() moves it into a pool shared by every answer of a
+ * snapshot, cut into lines, each distinct line stored once: the answers
+ * of 44,000 providers are mostly the same lines ("<port>993</port>",
+ * "<key>PayloadType</key>"...) around a few of their own.
+ */
+#define SV_ANSWER_OP_SLOT 0x80000000u
+
+struct sv_answer_pool;
 
 struct sv_answer {
-	char *bytes;                  /* owned literal bytes */
-	size_t n_bytes;
-	struct sv_answer_part *parts; /* owned, in output order */
-	size_t n_parts;
-	enum sv_escape escape;
-	const char *content_type;     /* static string */
+	const char *content_type;          /* static string */
+	const struct sv_answer_pool *pool; /* literal chunks */
+	struct sv_answer_pool *own_pool;   /* owned private pool, or NULL */
+	uint32_t n_ops;
+	uint32_t escape;                   /* enum sv_escape */
+	size_t n_literal;                  /* literal bytes, all chunks */
+	uint32_t ops[];                    /* in output order */
 };
+
+/* An empty pool whose sv_answer_intern() stores each distinct line once. */
+struct sv_answer_pool *sv_answer_pool_create(void);
+/* Frees the pool. Every answer interned in it must be destroyed first. */
+void sv_answer_pool_destroy(struct sv_answer_pool *p);
+/*
+ * Rewrites *a (an answer with a private pool, from a builder) to use pool
+ * instead: same output, its literal lines shared with the answers interned
+ * before. On success the old answer is freed and *a replaced; on SV_ENOMEM
+ * *a is left as it was. Not thread-safe for one pool.
+ */
+int sv_answer_intern(struct sv_answer_pool *pool, struct sv_answer **a);
+/* After the last intern: frees the pool's lookup table and gives back the
+ * slack of its arrays. Interning afterwards still works (it rebuilds). */
+void sv_answer_pool_seal(struct sv_answer_pool *p);
+/* Bytes held by the pool (arena + chunk table + lookup table), and the
+ * number of distinct chunks, for statistics. */
+size_t sv_answer_pool_bytes(const struct sv_answer_pool *p);
+size_t sv_answer_pool_chunks(const struct sv_answer_pool *p);
+/* Bytes held by one answer (its struct and ops; not the shared pool). */
+size_t sv_answer_bytes(const struct sv_answer *a);
 
 /* Facts of one request. address and local are NULL when no address was
  * given; domain is never NULL. Values are raw (unescaped) UTF-8. */
@@ -126,10 +156,16 @@ unsigned long sv_answer_xml_alloc_failures(void);
  *   sv_answer_builder_finish(&b, &answer)  (or _abandon on error)
  * Every writer call's result must be checked by the caller (< 0 = error).
  */
+struct sv_answer_builder_part {
+	size_t off;         /* into the writer's buffer, for literal parts */
+	size_t len;
+	enum sv_slot slot;  /* SV_SLOT_NONE for a literal run */
+};
+
 struct sv_answer_builder {
 	xmlBufferPtr xb;      /* owned */
 	xmlTextWriterPtr w;   /* owned; writes into xb */
-	struct sv_answer_part *parts; /* owned until finish */
+	struct sv_answer_builder_part *parts; /* owned until finish */
 	size_t n_parts, cap_parts;
 	size_t mark;          /* xb offset where the current literal run began */
 	const char *content_type;

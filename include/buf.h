@@ -24,6 +24,10 @@ void sv_buf_finish(struct sv_buf *b);
 void sv_buf_reset(struct sv_buf *b);
 /* SV_OK, SV_ETOOBIG (len + n + 1 > max) or SV_ENOMEM; on failure b is empty. */
 int sv_buf_append(struct sv_buf *b, const void *p, size_t n);
+/* Grows the allocation to hold at least n more bytes (clamped to max), so
+ * that the appends that follow need not reallocate. Returns SV_OK or
+ * SV_ENOMEM (b is then emptied, as by a failed append). */
+int sv_buf_reserve(struct sv_buf *b, size_t n);
 int sv_buf_append_str(struct sv_buf *b, const char *s);
 int sv_buf_printf(struct sv_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

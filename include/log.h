@@ -49,6 +49,22 @@ struct sv_log_access {
 	const char *end;    /* why it ended early ("timeout"...), or NULL */
 };
 void sv_log_access(const struct sv_log_access *a);
+
+/*
+ * Batching of access lines (a server's hot path): after
+ * sv_log_batch_start() each thread collects its access lines in its own
+ * buffer of at most PIPE_BUF bytes, written with one write(2) when full and
+ * by a flusher thread at most 250 ms after a line was logged. Lines stay
+ * whole and never interleave; other lines are still written at once.
+ * sv_log_flush() writes every pending line now (sv_log_reopen and
+ * sv_log_open_file call it first). sv_log_batch_stop() stops the flusher,
+ * flushes, and goes back to writing every line at once: call it after the
+ * threads that log access lines have stopped. Serve thread only; start
+ * returns SV_ENOMEM (lines written at once) if no thread could be made.
+ */
+int sv_log_batch_start(void);
+void sv_log_batch_stop(void);
+void sv_log_flush(void);
 void sv_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sv_log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sv_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -63,6 +63,25 @@ int sv_buf_append(struct sv_buf *b, const void *p, size_t n) {
 	return SV_OK;
 }
 
+int sv_buf_reserve(struct sv_buf *b, size_t n) {
+	size_t need = b->len + 1 + (n < b->max ? n : b->max);
+	need = need < b->max ? need : b->max;
+	if (need <= b->cap) {
+		return SV_OK;
+	}
+	char *d = sv_realloc(b->data, need);
+	if (d == NULL) {
+		sv_buf_finish(b);
+		return SV_ENOMEM;
+	}
+	if (b->data == NULL) {
+		d[0] = '\0';
+	}
+	b->data = d;
+	b->cap = need;
+	return SV_OK;
+}
+
 int sv_buf_append_str(struct sv_buf *b, const char *s) {
 	return sv_buf_append(b, s, strlen(s));
 }

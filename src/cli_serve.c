@@ -499,11 +499,17 @@ int sv_cli_serve(int argc, char **argv) {
 			sv_http_is_tls(http, i) ? " tls" : "");
 	}
 	fflush(stdout);
+	/* access lines are batched per thread from here on (log.h) */
+	if (sv_log_batch_start() != SV_OK) {
+		sv_log_warnx("access log: no flusher thread, writing each line "
+			"at once");
+	}
 	/* systemd Type=notify: the data is loaded and every socket bound
 	 * (no-op when NOTIFY_SOCKET is unset) */
 	sd_notifyf(0, "READY=1\nSTATUS=serving %zu domains", n_domains);
 	int status = serve_loop(&holder, http, &cfg, &signals, &generation);
 	sv_http_stop(http);
+	sv_log_batch_stop(); /* every worker has stopped: write their lines */
 	sv_snapshot_holder_finish(&holder);
 	sv_sign_cms_destroy(cfg.signer); /* no request can sign any more */
 	sv_log_open_file(NULL, NULL); /* back to stderr */

@@ -4,9 +4,22 @@
  * is formatted into one buffer and written with a single write(2) so that
  * lines from worker threads never interleave. JSON is encoded by jansson
  * (json_dumpb into the line buffer), never by hand.
+ *
+ * Access lines, once sv_log_batch_start() ran, are batched per thread: each
+ * thread appends whole lines to its own buffer (registered in a list, with
+ * a mutex only that thread and the flusher take) and writes it with one
+ * write(2) when the next line would not fit. The buffer holds at most
+ * PIPE_BUF bytes, so that even on a pipe (stderr under systemd) a write is
+ * atomic and never interleaves with another thread's. A flusher thread
+ * writes every pending buffer every 250 ms (sv_log_flush), so a line waits
+ * at most that long on a quiet server; warnings and other lines are
+ * written at once. sv_log_batch_stop() flushes everything and goes back to
+ * writing at once.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,6 +39,29 @@ static atomic_bool verbose_on;
 static atomic_int json_on;
 static atomic_int log_fd = STDERR_FILENO;
 static char *log_path; /* owned; only the serve thread changes it */
+
+/* PIPE_BUF (4096 on Linux): the largest write a pipe keeps whole. */
+#define BATCH_BYTES PIPE_BUF
+#define FLUSH_INTERVAL_NS (250 * 1000 * 1000L)
+
+struct batch {
+	pthread_mutex_t lock; /* its thread and sv_log_flush(); uncontended */
+	size_t len;
+	struct batch *next;   /* in the list of every thread's batch */
+	char data[BATCH_BYTES];
+};
+
+static atomic_bool batching;
+static pthread_mutex_t batches_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct batch *batches;        /* guarded by batches_lock; kept for
+                                      * the process's life once made */
+static _Thread_local struct batch *my_batch;
+static pthread_t flusher;
+static bool flusher_running;         /* serve thread only */
+static pthread_mutex_t flusher_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t flusher_cond;  /* on CLOCK_MONOTONIC: made by
+                                      * sv_log_batch_start */
+static bool flusher_stop;            /* guarded by flusher_lock */
 
 void sv_log_set_format(enum sv_log_format format) {
 	atomic_store(&json_on, format == SV_LOG_JSON);
@@ -70,6 +106,7 @@ static int open_into(const char *path, struct sv_err *err) {
 }
 
 int sv_log_open_file(const char *path, struct sv_err *err) {
+	sv_log_flush();
 	if (path == NULL) {
 		atomic_store(&log_fd, STDERR_FILENO);
 		sv_free(log_path);
@@ -91,31 +128,163 @@ int sv_log_open_file(const char *path, struct sv_err *err) {
 }
 
 int sv_log_reopen(struct sv_err *err) {
+	sv_log_flush(); /* lines logged before the rotation go to the old file */
 	return log_path != NULL ? open_into(log_path, err) : SV_OK;
 }
 
-static void emit(char *line, size_t n, size_t cap) {
+static void write_out(const char *data, size_t n) {
+	ssize_t w = write(atomic_load(&log_fd), data, n);
+	(void)w; /* nowhere left to report a failed log write */
+}
+
+/* This thread's batch, made and registered on first use; NULL if out of
+ * memory (the caller then writes at once). */
+static struct batch *batch_get(void) {
+	if (my_batch != NULL) {
+		return my_batch;
+	}
+	struct batch *b = sv_malloc(sizeof(*b));
+	if (b == NULL) {
+		return NULL;
+	}
+	if (pthread_mutex_init(&b->lock, NULL) != 0) {
+		sv_free(b);
+		return NULL;
+	}
+	b->len = 0;
+	pthread_mutex_lock(&batches_lock);
+	b->next = batches;
+	batches = b;
+	pthread_mutex_unlock(&batches_lock);
+	my_batch = b;
+	return b;
+}
+
+/* Writes line[0..n) plus a newline, at once or through this thread's
+ * batch. line has room for the newline at line[n] when n < cap - 1. */
+static void emit_line(char *line, size_t n, size_t cap, bool batch) {
 	if (n >= cap - 1) {
 		n = cap - 2;
 	}
 	line[n++] = '\n';
-	ssize_t w = write(atomic_load(&log_fd), line, n);
-	(void)w; /* nowhere left to report a failed log write */
+	struct batch *b = batch && atomic_load(&batching) ? batch_get() : NULL;
+	if (b == NULL || n > sizeof(b->data)) {
+		write_out(line, n);
+		return;
+	}
+	pthread_mutex_lock(&b->lock);
+	if (b->len + n > sizeof(b->data)) {
+		write_out(b->data, b->len);
+		b->len = 0;
+	}
+	memcpy(b->data + b->len, line, n);
+	b->len += n;
+	pthread_mutex_unlock(&b->lock);
 }
+
+void sv_log_flush(void) {
+	pthread_mutex_lock(&batches_lock);
+	for (struct batch *b = batches; b != NULL; b = b->next) {
+		pthread_mutex_lock(&b->lock);
+		if (b->len != 0) {
+			write_out(b->data, b->len);
+			b->len = 0;
+		}
+		pthread_mutex_unlock(&b->lock);
+	}
+	pthread_mutex_unlock(&batches_lock);
+}
+
+static void *flusher_main(void *arg) {
+	(void)arg;
+	pthread_mutex_lock(&flusher_lock);
+	while (!flusher_stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += FLUSH_INTERVAL_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&flusher_cond, &flusher_lock, &until);
+		pthread_mutex_unlock(&flusher_lock);
+		sv_log_flush();
+		pthread_mutex_lock(&flusher_lock);
+	}
+	pthread_mutex_unlock(&flusher_lock);
+	return NULL;
+}
+
+int sv_log_batch_start(void) {
+	if (flusher_running) {
+		return SV_OK;
+	}
+	flusher_stop = false;
+	/* a monotonic wait: a step of the wall clock cannot hold lines back */
+	pthread_condattr_t attr;
+	if (pthread_condattr_init(&attr) != 0) {
+		return SV_ENOMEM;
+	}
+	int rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (rc == 0) {
+		rc = pthread_cond_init(&flusher_cond, &attr);
+	}
+	pthread_condattr_destroy(&attr);
+	if (rc != 0) {
+		return SV_ENOMEM;
+	}
+	if (pthread_create(&flusher, NULL, flusher_main, NULL) != 0) {
+		pthread_cond_destroy(&flusher_cond);
+		return SV_ENOMEM; /* lines are then written at once */
+	}
+	flusher_running = true;
+	atomic_store(&batching, true);
+	return SV_OK;
+}
+
+void sv_log_batch_stop(void) {
+	atomic_store(&batching, false);
+	if (flusher_running) {
+		pthread_mutex_lock(&flusher_lock);
+		flusher_stop = true;
+		pthread_cond_signal(&flusher_cond);
+		pthread_mutex_unlock(&flusher_lock);
+		pthread_join(flusher, NULL);
+		pthread_cond_destroy(&flusher_cond);
+		flusher_running = false;
+	}
+	sv_log_flush();
+}
+
+/* The text of this thread's last second: one strftime per second and
+ * thread instead of one per line. */
+static _Thread_local time_t ts_second = (time_t)-1;
+static _Thread_local char ts_text[32];
+static _Thread_local size_t ts_len;
 
 static size_t timestamp(char *out, size_t size) {
 	struct timespec ts;
 	struct tm tm;
-	if (clock_gettime(CLOCK_REALTIME, &ts) == 0 &&
-			gmtime_r(&ts.tv_sec, &tm) != NULL) {
-		return strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
+		out[0] = '\0';
+		return 0;
 	}
-	out[0] = '\0';
-	return 0;
+	if (ts.tv_sec != ts_second) {
+		ts_len = gmtime_r(&ts.tv_sec, &tm) != NULL ?
+			strftime(ts_text, sizeof(ts_text),
+				"%Y-%m-%dT%H:%M:%SZ", &tm) : 0;
+		ts_second = ts_len != 0 ? ts.tv_sec : (time_t)-1;
+	}
+	if (ts_len == 0 || ts_len >= size) {
+		out[0] = '\0';
+		return 0;
+	}
+	memcpy(out, ts_text, ts_len + 1);
+	return ts_len;
 }
 
 /* Writes o as one JSON line (o is consumed); drops it if it cannot. */
-static void emit_json(json_t *o) {
+static void emit_json(json_t *o, bool batch) {
 	char line[LINE_MAX_BYTES];
 	if (o == NULL) {
 		return;
@@ -126,14 +295,15 @@ static void emit_json(json_t *o) {
 	if (n == 0 || n > sizeof(line) - 1) {
 		return; /* too long for one line: dropped rather than cut */
 	}
-	emit(line, n, sizeof(line));
+	emit_line(line, n, sizeof(line), batch);
 }
 
 void sv_log_set_verbose(bool verbose) {
 	atomic_store(&verbose_on, verbose);
 }
 
-static void vlog(const char *level, int errnum, const char *fmt, va_list ap) {
+static void vlog(const char *level, int errnum, bool batch, const char *fmt,
+		va_list ap) {
 	char line[LINE_MAX_BYTES];
 	size_t n = 0;
 	bool json = atomic_load(&json_on);
@@ -159,7 +329,7 @@ static void vlog(const char *level, int errnum, const char *fmt, va_list ap) {
 		}
 	}
 	if (!json) {
-		emit(line, n, sizeof(line));
+		emit_line(line, n, sizeof(line), batch);
 		return;
 	}
 	char ts[32];
@@ -168,7 +338,17 @@ static void vlog(const char *level, int errnum, const char *fmt, va_list ap) {
 	/* "s#" would take invalid UTF-8 and fail: messages are ASCII-escaped
 	 * by their callers, and a stray byte makes jansson refuse the line */
 	emit_json(json_pack("{s:s, s:s, s:s}", "time", ts, "level", level,
-		"msg", line));
+		"msg", line), batch);
+}
+
+/* An info line through this thread's batch. */
+static void access_text(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static void access_text(const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	vlog("info", 0, true, fmt, ap);
+	va_end(ap);
 }
 
 void sv_log_access(const struct sv_log_access *a) {
@@ -186,7 +366,7 @@ void sv_log_access(const struct sv_log_access *a) {
 			json_decref(o);
 			o = NULL;
 		}
-		emit_json(o);
+		emit_json(o, true);
 		return;
 	}
 	char status[16];
@@ -195,7 +375,7 @@ void sv_log_access(const struct sv_log_access *a) {
 	} else {
 		snprintf(status, sizeof(status), "-");
 	}
-	sv_log_info("access: %s \"%s\" %s bytes=%zu ms=%ld domain=%s "
+	access_text("access: %s \"%s\" %s bytes=%zu ms=%ld domain=%s "
 		"client=%s%s%s", a->method, a->path, status, a->bytes, a->ms,
 		a->domain, a->client, a->end != NULL ? " end=" : "",
 		a->end != NULL ? a->end : "");
@@ -206,7 +386,7 @@ void sv_log_access(const struct sv_log_access *a) {
 		int saved = errno;                                       \
 		va_list ap;                                              \
 		va_start(ap, fmt);                                       \
-		vlog(level, errnum, fmt, ap);                            \
+		vlog(level, errnum, false, fmt, ap);                     \
 		va_end(ap);                                              \
 		errno = saved;                                           \
 	} while (0)

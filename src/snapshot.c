@@ -4,16 +4,23 @@
  * index, built once and then only read by any number of threads.
  *
  * Index: two open-addressing hash tables (FNV-1a, linear probing, load
- * factor <= 1/2) mapping a name to an entry: one for exact domains, one for
- * "*.suffix" rows keyed by the suffix. A lookup of a.b.example.com tries
- * the exact table, then the suffix table with b.example.com, example.com,
- * com (the first hit is the longest suffix), then the "*" entry.
+ * factor <= 1/2) of 8-byte slots: one for exact domains, one for
+ * "*.suffix" rows keyed by the suffix. A slot holds the offset of its
+ * pattern in one arena of names (all patterns, back to back) and the index
+ * of its target (provider and answers). No per-row allocation, and a
+ * probe touches the slot and the name only. A lookup of a.b.example.com
+ * tries the exact table, then the suffix table with b.example.com,
+ * example.com, com (the first hit is the longest suffix), then "*".
+ *
+ * Answers are interned in the snapshot's pool (answer.h): each distinct
+ * line of every answer is stored once.
  *
  * Ownership: the snapshot owns the providers array and every provider in
- * it, every answer (listed in answers[]), the entries and the tables.
- * Entries borrow their pattern from their provider's domains.
+ * it, every answer (listed in answers[]) and their pool, the names, the
+ * targets and the tables.
  */
 #define _DEFAULT_SOURCE /* glibc's malloc_trim, beside POSIX */
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,20 +30,29 @@
 #endif
 
 #include "alloc.h"
+#include "hash.h"
 #include "render_autoconfig.h"
 #include "render_autodiscover.h"
 #include "render_mobileconfig.h"
 #include "snapshot.h"
 
-struct entry {
-	const char *pattern;                /* borrowed from the provider */
+/* What a domain row leads to: its provider and its answers, one per
+ * provider (provider-wide) and one per domain with servers of its own. */
+struct target {
 	const struct sv_provider *provider; /* borrowed */
 	const struct sv_answer *answers[SV_FORMAT_COUNT]; /* borrowed */
 };
 
+/* A domain row: 8 bytes, in the table itself (no entry to chase). */
+struct slot {
+	uint32_t name;   /* offset + 1 of the pattern in names; 0 = empty */
+	uint32_t target; /* index in targets */
+};
+
 struct table {
-	uint32_t *slots; /* entry index + 1; 0 = empty */
+	struct slot *slots;
 	size_t mask;     /* capacity - 1 (capacity a power of two) */
+	size_t skip;     /* bytes of the pattern before its key: 2 for "*." */
 };
 
 struct sv_snapshot {
@@ -46,75 +62,63 @@ struct sv_snapshot {
 	size_t n_providers;
 	struct sv_answer **answers;     /* owned, and each answer */
 	size_t n_answers, cap_answers;
-	struct entry *entries;          /* owned */
-	size_t n_entries, cap_entries;
+	struct sv_answer_pool *pool;    /* owned: the answers' literal lines */
+	char *names;                    /* owned arena of NUL-terminated
+	                                 * patterns, sized before the build */
+	size_t n_names, cap_names;
+	struct target *targets;         /* owned */
+	size_t n_targets, cap_targets;
+	size_t n_entries;               /* domain rows in the index */
 	struct table exact, suffix;
-	const struct entry *catch_all;  /* borrowed from entries, or NULL */
+	struct slot catch_all;          /* the "*" row; name 0 = none */
 };
 
-static uint64_t hash_name(const char *s, size_t n) {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-/* The key an entry is stored under in its table. */
-static const char *entry_key(const struct entry *e) {
-	return e->pattern[0] == '*' && e->pattern[1] == '.' ?
-		e->pattern + 2 : e->pattern;
-}
-
-static int table_init(struct table *t, size_t n) {
+static int table_init(struct table *t, size_t n, size_t skip) {
 	size_t cap = 16;
 	while (cap < n * 2) {
 		cap *= 2;
 	}
 	t->slots = sv_calloc(cap, sizeof(*t->slots));
 	t->mask = cap - 1;
+	t->skip = skip;
 	return t->slots != NULL ? SV_OK : SV_ENOMEM;
 }
 
-static const struct entry *table_find(const struct sv_snapshot *s,
+/*
+ * The slot holding key[0..len), or else the empty slot where it belongs
+ * (entries are never removed, so the first empty slot ends the search).
+ */
+static struct slot *table_probe(const struct sv_snapshot *s,
+		const struct table *t, const char *key, size_t len) {
+	size_t i = (size_t)sv_hash_bytes(key, len) & t->mask;
+	for (;; i = (i + 1) & t->mask) {
+		struct slot *sl = &t->slots[i];
+		if (sl->name == 0) {
+			return sl;
+		}
+		const char *k = s->names + sl->name - 1 + t->skip;
+		if (strncmp(k, key, len) == 0 && k[len] == '\0') {
+			return sl;
+		}
+	}
+}
+
+static const struct slot *table_find(const struct sv_snapshot *s,
 		const struct table *t, const char *key, size_t len) {
 	if (t->slots == NULL) {
 		return NULL;
 	}
-	for (size_t i = hash_name(key, len) & t->mask;; i = (i + 1) & t->mask) {
-		uint32_t v = t->slots[i];
-		if (v == 0) {
-			return NULL;
-		}
-		const struct entry *e = &s->entries[v - 1];
-		const char *k = entry_key(e);
-		if (strncmp(k, key, len) == 0 && k[len] == '\0') {
-			return e;
-		}
-	}
+	const struct slot *sl = table_probe(s, t, key, len);
+	return sl->name != 0 ? sl : NULL;
 }
 
-/*
- * Inserts entry idx; false when its key is already present. One hash and
- * one probe sequence: the first empty slot ends both the duplicate search
- * and the search for a place (entries are never removed).
- */
-static bool table_insert(struct sv_snapshot *s, struct table *t, size_t idx) {
-	const char *key = entry_key(&s->entries[idx]);
-	size_t len = strlen(key);
-	size_t i = hash_name(key, len) & t->mask;
-	for (; t->slots[i] != 0; i = (i + 1) & t->mask) {
-		const char *k = entry_key(&s->entries[t->slots[i] - 1]);
-		if (strcmp(k, key) == 0) {
-			return false;
-		}
+static int keep_answer(struct sv_snapshot *s, struct sv_answer *a,
+		const struct sv_answer **out) {
+	int rc = sv_answer_intern(s->pool, &a);
+	if (rc != SV_OK) {
+		sv_answer_destroy(a);
+		return rc;
 	}
-	t->slots[i] = (uint32_t)(idx + 1);
-	return true;
-}
-
-static int keep_answer(struct sv_snapshot *s, struct sv_answer *a) {
 	if (s->n_answers == s->cap_answers) {
 		size_t cap = s->cap_answers ? s->cap_answers * 2 : 64;
 		struct sv_answer **d = sv_reallocarray(s->answers, cap,
@@ -127,6 +131,7 @@ static int keep_answer(struct sv_snapshot *s, struct sv_answer *a) {
 		s->cap_answers = cap;
 	}
 	s->answers[s->n_answers++] = a;
+	*out = a;
 	return SV_OK;
 }
 
@@ -139,66 +144,93 @@ static int render_all(struct sv_snapshot *s, const struct sv_provider *pv,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	if ((rc = keep_answer(s, a)) != SV_OK) {
+	if ((rc = keep_answer(s, a, &out[SV_FORMAT_AUTOCONFIG])) != SV_OK) {
 		return sv_errf(err, rc, "out of memory");
 	}
-	out[SV_FORMAT_AUTOCONFIG] = a;
 	a = NULL;
 	if ((rc = sv_render_mobileconfig(pv, override, &a, err)) != SV_OK) {
 		return rc;
 	}
-	if ((rc = keep_answer(s, a)) != SV_OK) {
+	if ((rc = keep_answer(s, a, &out[SV_FORMAT_MOBILECONFIG])) != SV_OK) {
 		return sv_errf(err, rc, "out of memory");
 	}
-	out[SV_FORMAT_MOBILECONFIG] = a;
 	a = NULL;
 	if ((rc = sv_render_autodiscover(pv, override, &a, err)) != SV_OK) {
 		return rc;
 	}
-	if ((rc = keep_answer(s, a)) != SV_OK) {
+	if ((rc = keep_answer(s, a, &out[SV_FORMAT_AUTODISCOVER])) != SV_OK) {
 		return sv_errf(err, rc, "out of memory");
 	}
-	out[SV_FORMAT_AUTODISCOVER] = a;
+	return SV_OK;
+}
+
+/* A new target for pv; its index in *idx. */
+static int add_target(struct sv_snapshot *s, const struct sv_provider *pv,
+		size_t *idx) {
+	if (s->n_targets == s->cap_targets) {
+		size_t cap = s->cap_targets ? s->cap_targets * 2 : 64;
+		struct target *t = sv_reallocarray(s->targets, cap, sizeof(*t));
+		if (t == NULL) {
+			return SV_ENOMEM;
+		}
+		s->targets = t;
+		s->cap_targets = cap;
+	}
+	*idx = s->n_targets++;
+	s->targets[*idx] = (struct target){ .provider = pv };
 	return SV_OK;
 }
 
 static int add_provider(struct sv_snapshot *s, const struct sv_provider *pv,
 		void (*warn)(const char *, const char *), struct sv_err *err) {
-	const struct sv_answer *wide[SV_FORMAT_COUNT] = { 0 };
-	int rc = render_all(s, pv, NULL, wide, err);
+	size_t wide;
+	int rc = add_target(s, pv, &wide);
 	if (rc != SV_OK) {
-		return rc;
+		return sv_errf(err, rc, "out of memory");
+	}
+	{
+		const struct sv_answer *answers[SV_FORMAT_COUNT] = { 0 };
+		if ((rc = render_all(s, pv, NULL, answers, err)) != SV_OK) {
+			return rc;
+		}
+		memcpy(s->targets[wide].answers, answers, sizeof(answers));
 	}
 	for (size_t i = 0; i < pv->n_domains; i++) {
 		const char *d = pv->domains[i];
-		struct entry *e = &s->entries[s->n_entries];
-		e->pattern = d;
-		e->provider = pv;
-		memcpy(e->answers, wide, sizeof(wide));
-		if (sv_provider_domain_has_servers(pv, d)) {
-			if ((rc = render_all(s, pv, d, e->answers, err)) !=
-					SV_OK) {
-				return rc;
-			}
-		}
-		bool fresh;
+		size_t len = strlen(d);
+		struct slot *sl;
 		if (strcmp(d, "*") == 0) {
-			fresh = s->catch_all == NULL;
-			if (fresh) {
-				s->catch_all = e;
-			}
+			sl = &s->catch_all;
 		} else if (d[0] == '*') {
-			fresh = table_insert(s, &s->suffix, s->n_entries);
+			sl = table_probe(s, &s->suffix, d + 2, len - 2);
 		} else {
-			fresh = table_insert(s, &s->exact, s->n_entries);
+			sl = table_probe(s, &s->exact, d, len);
 		}
-		if (!fresh) {
+		if (sl->name != 0) {
 			if (warn != NULL) {
 				warn(pv->id, "a domain is already served by "
 					"another provider; this row is ignored");
 			}
 			continue;
 		}
+		size_t target = wide;
+		if (sv_provider_domain_has_servers(pv, d)) {
+			const struct sv_answer *answers[SV_FORMAT_COUNT] = { 0 };
+			if ((rc = render_all(s, pv, d, answers, err)) != SV_OK) {
+				return rc;
+			}
+			if ((rc = add_target(s, pv, &target)) != SV_OK) {
+				return sv_errf(err, rc, "out of memory");
+			}
+			memcpy(s->targets[target].answers, answers,
+				sizeof(answers));
+		}
+		/* the arena was sized for every row: this always fits */
+		assert(s->n_names + len + 1 <= s->cap_names);
+		memcpy(s->names + s->n_names, d, len + 1);
+		sl->name = (uint32_t)(s->n_names + 1);
+		sl->target = (uint32_t)target;
+		s->n_names += len + 1;
 		s->n_entries++;
 	}
 	return SV_OK;
@@ -209,7 +241,7 @@ struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
 		void (*warn)(const char *provider_id, const char *reason),
 		struct sv_err *err) {
 	size_t n_skipped = 0;
-	size_t n_domains = 0, n_suffixes = 0;
+	size_t n_domains = 0, n_suffixes = 0, n_names = 0;
 	struct sv_snapshot *s = sv_calloc(1, sizeof(*s));
 	if (s == NULL) {
 		for (size_t i = 0; i < n; i++) {
@@ -220,6 +252,7 @@ struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
 		return NULL;
 	}
 	atomic_init(&s->refs, 1);
+	s->pool = sv_answer_pool_create();
 	s->generation = generation;
 	s->providers = pvs;
 	s->n_providers = n;
@@ -227,15 +260,18 @@ struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
 		n_domains += pvs[i]->n_domains;
 		for (size_t k = 0; k < pvs[i]->n_domains; k++) {
 			n_suffixes += pvs[i]->domains[k][0] == '*';
+			n_names += strlen(pvs[i]->domains[k]) + 1;
 		}
 	}
-	if (n_domains >= UINT32_MAX / 2) {
+	if (n_domains >= UINT32_MAX / 2 || n_names >= UINT32_MAX) {
 		sv_errf(err, SV_ETOOBIG, "too many domains (%zu)", n_domains);
 		goto fail;
 	}
-	s->entries = sv_calloc(n_domains ? n_domains : 1, sizeof(*s->entries));
-	if (s->entries == NULL || table_init(&s->exact, n_domains) != SV_OK ||
-			table_init(&s->suffix, n_suffixes) != SV_OK) {
+	s->names = sv_malloc(n_names ? n_names : 1);
+	s->cap_names = n_names;
+	if (s->names == NULL || s->pool == NULL ||
+			table_init(&s->exact, n_domains - n_suffixes, 0) != SV_OK ||
+			table_init(&s->suffix, n_suffixes, 2) != SV_OK) {
 		sv_errf(err, SV_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -255,6 +291,15 @@ struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
 			goto fail;
 		}
 	}
+	sv_answer_pool_seal(s->pool);
+	if (s->n_targets != 0 && s->n_targets < s->cap_targets) {
+		struct target *t = sv_reallocarray(s->targets, s->n_targets,
+			sizeof(*t));
+		if (t != NULL) {
+			s->targets = t;
+			s->cap_targets = s->n_targets;
+		}
+	}
 	if (skipped != NULL) {
 		*skipped = n_skipped;
 	}
@@ -269,11 +314,13 @@ static void snapshot_free(struct sv_snapshot *s) {
 		sv_answer_destroy(s->answers[i]);
 	}
 	sv_free(s->answers);
+	sv_answer_pool_destroy(s->pool);
 	for (size_t i = 0; i < s->n_providers; i++) {
 		sv_provider_destroy(s->providers[i]);
 	}
 	sv_free(s->providers);
-	sv_free(s->entries);
+	sv_free(s->names);
+	sv_free(s->targets);
 	sv_free(s->exact.slots);
 	sv_free(s->suffix.slots);
 	sv_free(s);
@@ -311,21 +358,23 @@ size_t sv_snapshot_provider_count(const struct sv_snapshot *s) {
 
 int sv_snapshot_lookup(const struct sv_snapshot *s, const char *domain,
 		struct sv_snapshot_match *out) {
-	const struct entry *e = table_find(s, &s->exact, domain,
-		strlen(domain));
-	for (const char *p = strchr(domain, '.'); e == NULL && p != NULL;
-			p = strchr(p + 1, '.')) {
-		e = table_find(s, &s->suffix, p + 1, strlen(p + 1));
+	size_t len = strlen(domain);
+	const struct slot *sl = table_find(s, &s->exact, domain, len);
+	for (const char *p = memchr(domain, '.', len); sl == NULL && p != NULL;
+			p = memchr(p + 1, '.', len - (size_t)(p + 1 - domain))) {
+		sl = table_find(s, &s->suffix, p + 1,
+			len - (size_t)(p + 1 - domain));
 	}
-	if (e == NULL) {
-		e = s->catch_all;
+	if (sl == NULL && s->catch_all.name != 0) {
+		sl = &s->catch_all;
 	}
-	if (e == NULL) {
+	if (sl == NULL) {
 		return SV_ENOTFOUND;
 	}
-	out->provider = e->provider;
-	memcpy(out->answers, e->answers, sizeof(out->answers));
-	out->pattern = e->pattern;
+	const struct target *t = &s->targets[sl->target];
+	out->provider = t->provider;
+	memcpy(out->answers, t->answers, sizeof(out->answers));
+	out->pattern = s->names + sl->name - 1;
 	return SV_OK;
 }
 

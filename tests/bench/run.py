@@ -13,7 +13,9 @@ requests/s, p50/p99 latency and the ratios to nginx for each scenario, plus
 suivant's peak RSS and CPU time. Then (unless --no-scale) it generates
 databases of 1k, 100k and 1M domains and reports start-up and live-reload
 (load + snapshot build) times, RSS, GET throughput and p99 during a live
-reload. Both servers write an access log to a file (nginx's
+reload; the three servers run at the same time and wrk drives them in
+alternation (1k, 100k, 1M, then again), so the 1M / 1k ratio is measured
+in one run, with one host and with 20,000 random hosts per server. Both servers write an access log to a file (nginx's
 access_log, suivant's stderr). Absolute numbers drift on shared machines:
 read the ratios, which are measured in one run.
 """
@@ -364,69 +366,145 @@ def generate(path, n_domains, seed=1):
 
 
 def scale(work, suivant, args):
-    print('Scale with data (GET keep-alive -c64, %d s)' % args.seconds)
-    results = {}
-    for n in (1000, 100000, 1000000):
-        db = os.path.join(work, 'scale-%d.db' % n)
+    """1k, 100k and 1M domains: the three servers run at the same time and
+    wrk drives them in alternation (1k, 100k, 1M, then again, --rounds
+    times), so that the throughput ratios come from one run under one
+    load; then a live reload of each under load, one at a time."""
+    sizes = (1000, 100000, 1000000)
+    print('Scale with data (GET keep-alive -c64, %d rounds of %d s, '
+          'servers running together, driven in alternation)'
+          % (args.rounds, args.seconds))
+    servers, hosts, providers, logs, dbs = {}, {}, {}, {}, {}
+    for n in sizes:
+        db = dbs[n] = os.path.join(work, 'scale-%d.db' % n)
         sh([suivant, 'init', '--empty', '--db', db],
            stdout=subprocess.DEVNULL)
-        providers = generate(db, n)
-        log = os.path.join(work, 'scale-%d.log' % n)
-        sv = Server('suivant', [suivant, 'serve', '--db', db, '--listen',
-                                '127.0.0.1:0', '--threads', '2'] + ONE_CLIENT, 0,
-                    ready='ready port=', log=log)
-        try:
-            host = 'autoconfig.d%d-0.example' % (providers // 2)
-            status, _ = http_get(sv.port, GET_PATH, host)
-            r = wrk(sv.port, args.seconds, 64, 2, host=host)
-            rss, _ = sv.stats()
-            # a live reload under load: one committed change while wrk runs
-            loader = subprocess.Popen(
-                ['wrk', '--latency', '-t2', '-c64', '-d%ds' % args.seconds,
-                 '-H', 'Host: ' + host,
-                 'http://127.0.0.1:%d%s' % (sv.port, GET_PATH)],
-                stdout=subprocess.PIPE, text=True)
-            time.sleep(args.seconds / 3)
-            con = sqlite3.connect(db)
-            con.execute("UPDATE providers SET display_name = 'changed' "
-                        "WHERE id = 'p1.example'")
-            con.commit()
-            con.close()
-            reloaded = re.compile(r'reloaded: .* (\d+) ms')
+        providers[n] = generate(db, n)
+        hosts[n] = 'autoconfig.d%d-0.example' % (providers[n] // 2)
+    for n in sizes:  # started one at a time: start-up is measured alone
+        logs[n] = os.path.join(work, 'scale-%d.log' % n)
+        servers[n] = Server('suivant', [suivant, 'serve', '--db', dbs[n],
+                                        '--listen', '127.0.0.1:0',
+                                        '--threads', '2'] + ONE_CLIENT, 0,
+                            ready='ready port=', log=logs[n])
+    status, rss, runs = {}, {}, dict((n, []) for n in sizes)
+    for n in sizes:
+        status[n], _ = http_get(servers[n].port, GET_PATH, hosts[n])
+    # many hosts: 20,000 random exact domains of each database, cycled by a
+    # wrk script, so that index rows and answers come from all over memory
+    scripts, spread = {}, dict((n, []) for n in sizes)
+    for n in sizes:
+        con = sqlite3.connect(dbs[n])
+        names = [r[0] for r in con.execute(
+            "SELECT name FROM domains WHERE name NOT LIKE '*%'")]
+        con.close()
+        rnd = random.Random(2)
+        pick = [rnd.choice(names) for _ in range(20000)]
+        scripts[n] = os.path.join(work, 'hosts-%d.lua' % n)
+        with open(scripts[n], 'w') as f:
+            f.write('local hosts = {%s}\nlocal i = 0\n'
+                    'request = function()\n  i = i %% #hosts + 1\n'
+                    '  return wrk.format("GET", "%s", '
+                    '{Host = "autoconfig." .. hosts[i]})\nend\n'
+                    % (','.join('"%s"' % h for h in pick), GET_PATH))
+    for _ in range(args.rounds):
+        for n in sizes:
+            cpu0 = servers[n].stats()[1]
+            r = wrk(servers[n].port, args.seconds, 64, 2, host=hosts[n])
+            r['us'] = ((servers[n].stats()[1] - cpu0) * 1e6
+                       / max(r['rps'] * args.seconds, 1))
+            runs[n].append(r)
+        for n in sizes:
+            cpu0 = servers[n].stats()[1]
+            r = wrk(servers[n].port, args.seconds, 64, 2,
+                    script=scripts[n])
+            r['us'] = ((servers[n].stats()[1] - cpu0) * 1e6
+                       / max(r['rps'] * args.seconds, 1))
+            spread[n].append(r)
+    for n in sizes:
+        rss[n], _ = servers[n].stats()
+    reloaded = re.compile(r'reloaded: .* (\d+) ms')
 
-            def reload_ms():
-                with open(log) as f:
-                    m = reloaded.search(f.read())
-                return int(m.group(1)) if m else None
-            in_window = False
-            while loader.poll() is None:
-                in_window = in_window or reload_ms() is not None
-                time.sleep(0.1)
-            out = loader.communicate()[0]
-            for _ in range(600):  # a reload slower than the load window
-                if reload_ms() is not None:
-                    break
-                time.sleep(0.1)
-            lat = dict((pct, float(v) * {'us': 0.001, 'ms': 1, 's': 1000}[u])
-                       for pct, v, u in WRK_LAT.findall(out))
-            results[n] = r['rps']
-            peak, _ = sv.stats()
-            ms = reload_ms()
-            reload_s = ms / 1000 if ms is not None else float('nan')
-            print('  %8d domains (%d providers): start to ready %.2f s '
-                  '(%.2f s CPU), '
-                  'live reload (load + snapshot build) %.2f s, RSS %.0f MB '
-                  '(peak %.0f MB across the reload), %.0f req/s (status %d)'
-                  ', p99 %.2f ms, p99 during the reload %.2f ms%s'
-                  % (n, providers, sv.startup, sv.startup_cpu, reload_s,
-                     rss, peak,
-                     r['rps'], status, r['p99'],
-                     lat.get('99', float('nan')),
-                     '' if in_window else ' (the reload ended after the '
-                     'load: rerun with more --seconds)'))
-        finally:
-            sv.stop()
-    print('  1M / 1k throughput: x%.2f' % (results[1000000] / results[1000]))
+    def reload_ms(n):
+        with open(logs[n]) as f:
+            m = reloaded.search(f.read())
+        return int(m.group(1)) if m else None
+    for n in sizes:
+        sv = servers[n]
+        # a live reload under load: one committed change while wrk runs
+        loader = subprocess.Popen(
+            ['wrk', '--latency', '-t2', '-c64', '-d%ds' % args.seconds,
+             '-H', 'Host: ' + hosts[n],
+             'http://127.0.0.1:%d%s' % (sv.port, GET_PATH)],
+            stdout=subprocess.PIPE, text=True)
+        time.sleep(args.seconds / 3)
+        con = sqlite3.connect(dbs[n])
+        con.execute("UPDATE providers SET display_name = 'changed' "
+                    "WHERE id = 'p1.example'")
+        con.commit()
+        con.close()
+        in_window = False
+        while loader.poll() is None:
+            in_window = in_window or reload_ms(n) is not None
+            time.sleep(0.1)
+        out = loader.communicate()[0]
+        for _ in range(600):  # a reload slower than the load window
+            if reload_ms(n) is not None:
+                break
+            time.sleep(0.1)
+        lat = dict((pct, float(v) * {'us': 0.001, 'ms': 1, 's': 1000}[u])
+                   for pct, v, u in WRK_LAT.findall(out))
+        peak, _ = sv.stats()
+        ms = reload_ms(n)
+        reload_s = ms / 1000 if ms is not None else float('nan')
+        rps = statistics.median(r['rps'] for r in runs[n])
+        p99 = statistics.median(r['p99'] for r in runs[n])
+        errors = sorted({r['errors'] for r in runs[n] if r['errors']})
+        print('  %8d domains (%d providers): start to ready %.2f s '
+              '(%.2f s CPU), '
+              'live reload (load + snapshot build) %.2f s, RSS %.0f MB '
+              '(peak %.0f MB across the reload), %.0f req/s (median; '
+              'rounds %s; status %d), server CPU per request %.2f us, '
+              'p99 %.2f ms, p99 during the reload %.2f ms%s%s'
+              % (n, providers[n], sv.startup, sv.startup_cpu, reload_s,
+                 rss[n], peak, rps,
+                 ' '.join('%.0f' % r['rps'] for r in runs[n]),
+                 status[n], statistics.median(r['us'] for r in runs[n]),
+                 p99, lat.get('99', float('nan')),
+                 '' if in_window else ' (the reload ended after the '
+                 'load: rerun with more --seconds)',
+                 ('  ERRORS: ' + '; '.join(errors)) if errors else ''))
+    for n in sizes[1:]:
+        per_round = [runs[n][i]['rps'] / runs[1000][i]['rps']
+                     for i in range(args.rounds)]
+        cpu = [runs[n][i]['us'] / runs[1000][i]['us']
+               for i in range(args.rounds)]
+        print('  %s / 1k throughput: x%.2f (median of the rounds: %s), '
+              'CPU per request x%.2f'
+              % ('1M' if n == 1000000 else '100k',
+                 statistics.median(per_round),
+                 ' '.join('x%.2f' % r for r in per_round),
+                 statistics.median(cpu)))
+    print('  20,000 random hosts per server (wrk script), same rounds:')
+    for n in sizes:
+        errors = sorted({r['errors'] for r in spread[n] if r['errors']})
+        print('  %8d domains: %.0f req/s (rounds %s), server CPU per '
+              'request %.2f us%s'
+              % (n, statistics.median(r['rps'] for r in spread[n]),
+                 ' '.join('%.0f' % r['rps'] for r in spread[n]),
+                 statistics.median(r['us'] for r in spread[n]),
+                 ('  ERRORS: ' + '; '.join(errors)) if errors else ''))
+    for n in sizes[1:]:
+        rps = [spread[n][i]['rps'] / spread[1000][i]['rps']
+               for i in range(args.rounds)]
+        cpu = [spread[n][i]['us'] / spread[1000][i]['us']
+               for i in range(args.rounds)]
+        print('  %s / 1k, random hosts: throughput x%.2f, CPU per request '
+              'x%.2f (medians of the per-round ratios)'
+              % ('1M' if n == 1000000 else '100k', statistics.median(rps),
+                 statistics.median(cpu)))
+    for n in sizes:
+        servers[n].stop()
 
 
 if __name__ == '__main__':

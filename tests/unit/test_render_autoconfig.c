@@ -289,10 +289,11 @@ static void test_slot_closes_start_tag(void **state) {
 		assert_int_equal(sv_answer_builder_finish(&b, &a, NULL), SV_OK);
 		assert_non_null(a);
 		/* literal, slot, slot, literal */
-		assert_int_equal(a->n_parts, 4);
-		assert_int_equal(a->parts[1].slot, SV_SLOT_DOMAIN);
-		assert_int_equal(a->parts[2].slot, SV_SLOT_EMAILLOCALPART);
-		assert_int_equal(a->parts[1].len, 0);
+		assert_int_equal(a->n_ops, 4);
+		assert_int_equal(a->ops[1], SV_ANSWER_OP_SLOT | SV_SLOT_DOMAIN);
+		assert_int_equal(a->ops[2],
+			SV_ANSWER_OP_SLOT | SV_SLOT_EMAILLOCALPART);
+		assert_true((a->ops[0] & SV_ANSWER_OP_SLOT) == 0);
 
 		struct sv_buf out;
 		sv_buf_init(&out, 4096);

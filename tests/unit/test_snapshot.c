@@ -5,6 +5,7 @@
  * reference counting and allocation failures during a build.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -14,6 +15,8 @@
 #include <libxml/parser.h>
 
 #include "alloc.h"
+#include "render_autoconfig.h"
+#include "render_mobileconfig.h"
 #include "snapshot.h"
 #include "xml_testing.h"
 
@@ -264,12 +267,123 @@ static void test_build_alloc_failures(void **state) {
 	}
 }
 
+/* The compact index at a size where the tables grow and probe sequences
+ * collide: every row found, near misses not, suffix rules intact, and a
+ * duplicate row ignored (the first provider keeps it). */
+static void test_index_many_rows(void **state) {
+	(void)state;
+	enum { N = 3000 };
+	static char names[N + 3][32];
+	const char *a[N / 2 + 2], *b[N / 2 + 3];
+	size_t na = 0, nb = 0;
+	for (size_t i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "d%zu.example", i);
+		if (i % 2 == 0) {
+			a[na++] = names[i];
+		} else {
+			b[nb++] = names[i];
+		}
+	}
+	snprintf(names[N], sizeof(names[N]), "*.example");
+	snprintf(names[N + 1], sizeof(names[N + 1]), "*.d7.example");
+	a[na++] = names[N];
+	b[nb++] = names[N + 1];
+	b[nb++] = names[0]; /* already a's: ignored */
+	a[na] = NULL;
+	b[nb] = NULL;
+	struct sv_provider *list[] = {
+		provider("a.example", a), provider("b.example", b),
+	};
+	struct sv_snapshot *s = build(list, 2, NULL);
+	assert_int_equal(sv_snapshot_domain_count(s), N + 2);
+	for (size_t i = 0; i < N; i++) {
+		struct sv_snapshot_match m;
+		assert_int_equal(sv_snapshot_lookup(s, names[i], &m), SV_OK);
+		assert_string_equal(m.pattern, names[i]);
+		assert_string_equal(m.provider->id,
+			i % 2 == 0 ? "a.example" : "b.example");
+	}
+	/* prefixes and extensions of stored names fall to the suffix rows */
+	assert_string_equal(resolve(s, "d1.exampl.example"), "*.example");
+	assert_string_equal(resolve(s, "xd1.example"), "*.example");
+	assert_string_equal(resolve(s, "mx.d7.example"), "*.d7.example");
+	assert_string_equal(resolve(s, "a.mx.d7.example"), "*.d7.example");
+	assert_string_equal(resolve(s, "mx.d8.example"), "*.example");
+	assert_null(resolve(s, "example"));
+	assert_null(resolve(s, "d1.exampl"));
+	assert_null(resolve(s, "d1.examplex"));
+	assert_null(resolve(s, "d7.example.org"));
+	sv_snapshot_release(s);
+}
+
+static char *filled(const struct sv_answer *a, const char *domain) {
+	struct sv_buf out;
+	sv_buf_init(&out, 1 << 16);
+	const struct sv_answer_facts f = { .domain = domain,
+		.address = "jean&co@example.fr", .local = NULL };
+	assert_int_equal(sv_answer_fill(a, &f, &out), SV_OK);
+	char *copy = sv_strndup(out.data, out.len);
+	sv_buf_finish(&out);
+	return copy;
+}
+
+/* Interning keeps every byte and stores each distinct line once. */
+static void test_answer_interning(void **state) {
+	(void)state;
+	const char *d1[] = { "one.example", NULL };
+	const char *d2[] = { "two.example", NULL };
+	struct sv_provider *p1 = provider("one.example", d1);
+	struct sv_provider *p2 = provider("two.example", d2);
+	struct sv_answer_pool *pool = sv_answer_pool_create();
+	assert_non_null(pool);
+	struct sv_answer *ans[4];
+	char *want[4];
+	struct sv_err err = { "" };
+	assert_int_equal(sv_render_autoconfig(p1, NULL, &ans[0], &err), SV_OK);
+	assert_int_equal(sv_render_autoconfig(p2, NULL, &ans[1], &err), SV_OK);
+	assert_int_equal(sv_render_autoconfig(p1, NULL, &ans[2], &err), SV_OK);
+	assert_int_equal(sv_render_mobileconfig(p2, NULL, &ans[3], &err),
+		SV_OK);
+	for (size_t i = 0; i < 4; i++) {
+		want[i] = filled(ans[i], "x.example");
+	}
+	assert_int_equal(sv_answer_intern(pool, &ans[0]), SV_OK);
+	size_t after_one = sv_answer_pool_chunks(pool);
+	assert_true(after_one > 5); /* one chunk per line */
+	assert_int_equal(sv_answer_intern(pool, &ans[1]), SV_OK);
+	size_t after_two = sv_answer_pool_chunks(pool);
+	/* the second provider differs in its id and name lines only */
+	assert_true(after_two > after_one);
+	assert_true(after_two - after_one <= 4);
+	assert_int_equal(sv_answer_intern(pool, &ans[2]), SV_OK);
+	assert_int_equal(sv_answer_pool_chunks(pool), after_two);
+	assert_int_equal(ans[2]->n_ops, ans[0]->n_ops);
+	assert_memory_equal(ans[2]->ops, ans[0]->ops,
+		ans[0]->n_ops * sizeof(ans[0]->ops[0]));
+	sv_answer_pool_seal(pool);
+	assert_int_equal(sv_answer_intern(pool, &ans[3]), SV_OK);
+	for (size_t i = 0; i < 4; i++) {
+		char *got = filled(ans[i], "x.example");
+		assert_string_equal(got, want[i]);
+		assert_ptr_equal(ans[i]->pool, pool);
+		sv_free(got);
+		sv_free(want[i]);
+		sv_answer_destroy(ans[i]);
+	}
+	assert_true(sv_answer_pool_bytes(pool) > 0);
+	sv_answer_pool_destroy(pool);
+	sv_provider_destroy(p1);
+	sv_provider_destroy(p2);
+}
+
 int main(void) {
 	assert_int_equal(sv_answer_xml_memory_setup(), SV_OK);
 	xmlInitParser();
 	xmlSetGenericErrorFunc(NULL, sv_test_xml_quiet);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolution_order),
+		cmocka_unit_test(test_index_many_rows),
+		cmocka_unit_test(test_answer_interning),
 		cmocka_unit_test(test_not_found_without_catch_all),
 		cmocka_unit_test(test_answer_fills_requested_domain),
 		cmocka_unit_test(test_domain_override_has_own_answer),

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for log.c's batched access lines: whole lines, none lost or
+ * interleaved when several threads log at once (with warnings written at
+ * once in between), in text and JSON; a quiet thread's line reaches the
+ * file within the flusher's interval; reopen and stop flush.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "alloc.h"
+#include "log.h"
+
+enum { THREADS = 4, LINES = 3000 };
+
+static char path[64];
+
+static void temp_log(void) {
+	snprintf(path, sizeof(path), "/tmp/sv-test-log-%ld.log", (long)getpid());
+	unlink(path);
+	struct sv_err err = { "" };
+	assert_int_equal(sv_log_open_file(path, &err), SV_OK);
+}
+
+static char *slurp(size_t *len) {
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	char *data = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n + 4096 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			data = realloc(data, cap + 1);
+			assert_non_null(data);
+		}
+		size_t k = fread(data + n, 1, cap - n, f);
+		if (k == 0) {
+			break;
+		}
+		n += k;
+	}
+	fclose(f);
+	data[n] = '\0';
+	*len = n;
+	return data;
+}
+
+static void *worker(void *arg) {
+	long t = (long)(intptr_t)arg;
+	char p[32];
+	snprintf(p, sizeof(p), "/t%ld", t);
+	for (long i = 0; i < LINES; i++) {
+		char dom[32];
+		snprintf(dom, sizeof(dom), "d%ld.example", i);
+		struct sv_log_access a = { .client = "127.0.0.1", .method = "GET",
+			.path = p, .status = 200, .bytes = (size_t)i, .ms = 1,
+			.domain = dom, .end = NULL };
+		sv_log_access(&a);
+		if (i % 500 == 0) {
+			sv_log_warnx("warning from thread %ld line %ld", t, i);
+		}
+	}
+	return NULL;
+}
+
+static void run_threads(void) {
+	pthread_t th[THREADS];
+	for (long t = 0; t < THREADS; t++) {
+		assert_int_equal(pthread_create(&th[t], NULL, worker,
+			(void *)(intptr_t)t), 0);
+	}
+	for (int t = 0; t < THREADS; t++) {
+		pthread_join(th[t], NULL);
+	}
+}
+
+static void test_text_lines_whole(void **state) {
+	(void)state;
+	temp_log();
+	sv_log_set_format(SV_LOG_TEXT);
+	assert_int_equal(sv_log_batch_start(), SV_OK);
+	run_threads();
+	sv_log_batch_stop();
+	size_t len;
+	char *data = slurp(&len);
+	long count[THREADS] = { 0 }, warnings = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(data, "\n", &save); line != NULL;
+			line = strtok_r(NULL, "\n", &save)) {
+		long t, i;
+		size_t bytes;
+		char *acc = strstr(line, " info: access: GET \"/t");
+		if (acc != NULL) {
+			assert_int_equal(sscanf(acc, " info: access: GET \"/t%ld\" "
+				"200 bytes=%zu ms=1 domain=d%ld.example "
+				"client=127.0.0.1", &t, &bytes, &i), 3);
+			assert_true(t >= 0 && t < THREADS);
+			assert_int_equal((long)bytes, i);
+			assert_int_equal(i, count[t]); /* in order per thread */
+			assert_non_null(strstr(line, "client=127.0.0.1"));
+			count[t]++;
+		} else {
+			assert_non_null(strstr(line, " warning: warning from "
+				"thread "));
+			warnings++;
+		}
+	}
+	for (int t = 0; t < THREADS; t++) {
+		assert_int_equal(count[t], LINES);
+	}
+	assert_int_equal(warnings, THREADS * (LINES / 500));
+	free(data);
+	unlink(path);
+}
+
+static void test_json_lines_whole(void **state) {
+	(void)state;
+	temp_log();
+	sv_log_set_format(SV_LOG_JSON);
+	assert_int_equal(sv_log_batch_start(), SV_OK);
+	run_threads();
+	sv_log_batch_stop();
+	sv_log_set_format(SV_LOG_TEXT);
+	size_t len;
+	char *data = slurp(&len);
+	long access = 0, warnings = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(data, "\n", &save); line != NULL;
+			line = strtok_r(NULL, "\n", &save)) {
+		json_error_t jerr;
+		json_t *o = json_loads(line, 0, &jerr);
+		assert_non_null(o);
+		if (json_object_get(o, "status") != NULL) {
+			access++;
+		} else {
+			assert_string_equal(json_string_value(
+				json_object_get(o, "level")), "warning");
+			warnings++;
+		}
+		json_decref(o);
+	}
+	assert_int_equal(access, THREADS * LINES);
+	assert_int_equal(warnings, THREADS * (LINES / 500));
+	free(data);
+	unlink(path);
+}
+
+static double now_s(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One line on a quiet server is written by the flusher, not held. */
+static void test_quiet_line_flushed(void **state) {
+	(void)state;
+	temp_log();
+	assert_int_equal(sv_log_batch_start(), SV_OK);
+	struct sv_log_access a = { .client = "-", .method = "GET",
+		.path = "/quiet", .status = 404, .bytes = 0, .ms = 0,
+		.domain = "-", .end = NULL };
+	double t0 = now_s();
+	sv_log_access(&a);
+	size_t len = 0;
+	char *data = NULL;
+	while (now_s() - t0 < 5) {
+		free(data);
+		data = slurp(&len);
+		if (strstr(data, "/quiet") != NULL) {
+			break;
+		}
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000L }, NULL);
+	}
+	double waited = now_s() - t0;
+	assert_non_null(strstr(data, "\"/quiet\" 404"));
+	assert_true(waited < 1.0); /* the flusher runs every 250 ms */
+	free(data);
+	/* reopen flushes what is pending into the old file first */
+	sv_log_access(&a);
+	struct sv_err err = { "" };
+	assert_int_equal(sv_log_reopen(&err), SV_OK);
+	data = slurp(&len);
+	assert_non_null(strstr(strstr(data, "/quiet") + 1, "/quiet"));
+	free(data);
+	sv_log_batch_stop();
+	assert_int_equal(sv_log_open_file(NULL, &err), SV_OK);
+	unlink(path);
+}
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_lines_whole),
+		cmocka_unit_test(test_json_lines_whole),
+		cmocka_unit_test(test_quiet_line_flushed),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

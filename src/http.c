@@ -317,9 +317,15 @@ static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	/* ITC: MHD_quiesce_daemon needs it, for a graceful stop */
+	/*
+	 * ITC: MHD_quiesce_daemon needs it, for a graceful stop. TURBO: a
+	 * new connection is read at once, reads and writes are tried before
+	 * epoll says ready, and MHD closes without shutdown(SHUT_WR) first;
+	 * close(2) sends the same FIN, and a socket with unread input gets a
+	 * reset either way. 7-9% less CPU per request (tests/bench).
+	 */
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-		MHD_USE_ITC;
+		MHD_USE_ITC | MHD_USE_TURBO;
 	if (ss.ss_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
 	}

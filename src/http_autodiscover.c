@@ -128,22 +128,7 @@ static bool is_ows(char c) {
 
 /* ASCII case-insensitive equality of s[0..n) and the literal lit. */
 static bool caseeq(const char *s, size_t n, const char *lit) {
-	if (strlen(lit) != n) {
-		return false;
-	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char a = (unsigned char)s[i], b = (unsigned char)lit[i];
-		if (a >= 'A' && a <= 'Z') {
-			a = (unsigned char)(a - 'A' + 'a');
-		}
-		if (b >= 'A' && b <= 'Z') {
-			b = (unsigned char)(b - 'A' + 'a');
-		}
-		if (a != b) {
-			return false;
-		}
-	}
-	return true;
+	return strlen(lit) == n && sv_http_ascii_caseeq(s, lit, n);
 }
 
 /* s[0..*n) without leading and trailing OWS. */

@@ -25,6 +25,10 @@
  * also compares libxml2's allocation-failure count, kept by the hooks of
  * sv_answer_xml_memory_setup(), at init and at finish.
  *
+ * Literal bytes live in chunks of a struct sv_answer_pool (src/answer_pool.c,
+ * which also interns a finished answer's lines into a snapshot's shared
+ * pool).
+ *
  * Ownership: the builder owns its xmlBuffer, writer and part array until
  * sv_answer_builder_finish() hands a struct sv_answer to the caller or
  * sv_answer_builder_abandon() frees them. An answer owns its bytes and
@@ -39,7 +43,7 @@
 
 #include "alloc.h"
 #include "answer.h"
-#include "hash.h"
+#include "answer_internal.h"
 
 /* Longest address a UUID slot accepts (RFC 5321, as address.h). */
 #define UUID_ADDRESS_MAX 254
@@ -80,256 +84,6 @@ int sv_answer_xml_memory_setup(void) {
 
 unsigned long sv_answer_xml_alloc_failures(void) {
 	return atomic_load(&xml_alloc_failures);
-}
-
-struct chunk {
-	uint32_t off, len; /* into arena */
-};
-
-struct sv_answer_pool {
-	char *arena;            /* owned bytes of every chunk */
-	size_t n_arena, cap_arena;
-	struct chunk *chunks;   /* owned */
-	uint32_t n_chunks, cap_chunks;
-	uint32_t *slots;        /* owned lookup table: chunk index + 1, 0 =
-	                         * empty; NULL for a private pool or sealed */
-	size_t mask;            /* capacity - 1 */
-};
-
-struct sv_answer_pool *sv_answer_pool_create(void) {
-	return sv_calloc(1, sizeof(struct sv_answer_pool));
-}
-
-void sv_answer_pool_destroy(struct sv_answer_pool *p) {
-	if (p == NULL) {
-		return;
-	}
-	sv_free(p->arena);
-	sv_free(p->chunks);
-	sv_free(p->slots);
-	sv_free(p);
-}
-
-size_t sv_answer_pool_bytes(const struct sv_answer_pool *p) {
-	return sizeof(*p) + p->cap_arena + p->cap_chunks * sizeof(*p->chunks) +
-		(p->slots != NULL ? (p->mask + 1) * sizeof(*p->slots) : 0);
-}
-
-size_t sv_answer_pool_chunks(const struct sv_answer_pool *p) {
-	return p->n_chunks;
-}
-
-size_t sv_answer_bytes(const struct sv_answer *a) {
-	return sizeof(*a) + a->n_ops * sizeof(a->ops[0]);
-}
-
-/* Appends a chunk (no lookup); its index in *idx. */
-static int pool_add(struct sv_answer_pool *p, const char *s, size_t n,
-		uint32_t *idx) {
-	if (n > UINT32_MAX || p->n_arena + n > UINT32_MAX ||
-			p->n_chunks >= SV_ANSWER_OP_SLOT - 1) {
-		return SV_ETOOBIG;
-	}
-	if (p->n_arena + n > p->cap_arena) {
-		size_t cap = p->cap_arena != 0 ? p->cap_arena : 256;
-		while (cap < p->n_arena + n) {
-			cap *= 2;
-		}
-		char *a = sv_realloc(p->arena, cap);
-		if (a == NULL) {
-			return SV_ENOMEM;
-		}
-		p->arena = a;
-		p->cap_arena = cap;
-	}
-	if (p->n_chunks == p->cap_chunks) {
-		uint32_t cap = p->cap_chunks != 0 ? p->cap_chunks * 2 : 16;
-		struct chunk *c = sv_reallocarray(p->chunks, cap, sizeof(*c));
-		if (c == NULL) {
-			return SV_ENOMEM;
-		}
-		p->chunks = c;
-		p->cap_chunks = cap;
-	}
-	if (n > 0) {
-		memcpy(p->arena + p->n_arena, s, n);
-	}
-	p->chunks[p->n_chunks] = (struct chunk){
-		.off = (uint32_t)p->n_arena, .len = (uint32_t)n };
-	p->n_arena += n;
-	*idx = p->n_chunks++;
-	return SV_OK;
-}
-
-/* Makes room for bytes more bytes and chunks more chunks. */
-static int pool_reserve(struct sv_answer_pool *p, size_t bytes,
-		size_t chunks) {
-	if (p->n_arena + bytes > p->cap_arena) {
-		char *a = sv_realloc(p->arena, p->n_arena + bytes);
-		if (a == NULL) {
-			return SV_ENOMEM;
-		}
-		p->arena = a;
-		p->cap_arena = p->n_arena + bytes;
-	}
-	if (p->n_chunks + chunks > p->cap_chunks) {
-		if (p->n_chunks + chunks >= SV_ANSWER_OP_SLOT) {
-			return SV_ETOOBIG;
-		}
-		struct chunk *c = sv_reallocarray(p->chunks,
-			p->n_chunks + chunks, sizeof(*c));
-		if (c == NULL) {
-			return SV_ENOMEM;
-		}
-		p->chunks = c;
-		p->cap_chunks = (uint32_t)(p->n_chunks + chunks);
-	}
-	return SV_OK;
-}
-
-/* (Re)builds the lookup table for at least want chunks (load <= 1/2). */
-static int pool_rehash(struct sv_answer_pool *p, size_t want) {
-	size_t cap = 1024;
-	while (cap < want * 2) {
-		cap *= 2;
-	}
-	uint32_t *slots = sv_calloc(cap, sizeof(*slots));
-	if (slots == NULL) {
-		return SV_ENOMEM;
-	}
-	for (uint32_t k = 0; k < p->n_chunks; k++) {
-		const struct chunk *c = &p->chunks[k];
-		size_t i = (size_t)sv_hash_bytes(p->arena + c->off, c->len) &
-			(cap - 1);
-		while (slots[i] != 0) {
-			i = (i + 1) & (cap - 1);
-		}
-		slots[i] = k + 1;
-	}
-	sv_free(p->slots);
-	p->slots = slots;
-	p->mask = cap - 1;
-	return SV_OK;
-}
-
-/* The index of the chunk holding s[0..n), added if new. */
-static int pool_intern(struct sv_answer_pool *p, const char *s, size_t n,
-		uint32_t *idx) {
-	if (p->slots == NULL || (size_t)p->n_chunks + 1 > (p->mask + 1) / 2) {
-		int rc = pool_rehash(p, (size_t)p->n_chunks * 2 + 1);
-		if (rc != SV_OK) {
-			return rc;
-		}
-	}
-	size_t i = (size_t)sv_hash_bytes(s, n) & p->mask;
-	for (; p->slots[i] != 0; i = (i + 1) & p->mask) {
-		const struct chunk *c = &p->chunks[p->slots[i] - 1];
-		if (c->len == n && memcmp(p->arena + c->off, s, n) == 0) {
-			*idx = p->slots[i] - 1;
-			return SV_OK;
-		}
-	}
-	int rc = pool_add(p, s, n, idx);
-	if (rc == SV_OK) {
-		p->slots[i] = *idx + 1;
-	}
-	return rc;
-}
-
-void sv_answer_pool_seal(struct sv_answer_pool *p) {
-	sv_free(p->slots);
-	p->slots = NULL;
-	p->mask = 0;
-	if (p->n_arena != 0 && p->n_arena < p->cap_arena) {
-		char *a = sv_realloc(p->arena, p->n_arena);
-		if (a != NULL) {
-			p->arena = a;
-			p->cap_arena = p->n_arena;
-		}
-	}
-	if (p->n_chunks != 0 && p->n_chunks < p->cap_chunks) {
-		struct chunk *c = sv_reallocarray(p->chunks, p->n_chunks,
-			sizeof(*c));
-		if (c != NULL) {
-			p->chunks = c;
-			p->cap_chunks = p->n_chunks;
-		}
-	}
-}
-
-static struct sv_answer *answer_alloc(size_t n_ops) {
-	if (n_ops > UINT32_MAX) {
-		return NULL;
-	}
-	struct sv_answer *a = sv_malloc(sizeof(*a) + n_ops * sizeof(a->ops[0]));
-	if (a != NULL) {
-		memset(a, 0, sizeof(*a));
-		a->n_ops = (uint32_t)n_ops;
-	}
-	return a;
-}
-
-int sv_answer_intern(struct sv_answer_pool *pool, struct sv_answer **ap) {
-	const struct sv_answer *a = *ap;
-	const struct sv_answer_pool *src = a->pool;
-	/* one op per line: count them first */
-	size_t n_ops = 0;
-	for (uint32_t i = 0; i < a->n_ops; i++) {
-		uint32_t op = a->ops[i];
-		if (op & SV_ANSWER_OP_SLOT) {
-			n_ops++;
-			continue;
-		}
-		const struct chunk *c = &src->chunks[op];
-		const char *b = src->arena + c->off, *end = b + c->len;
-		while (b < end) {
-			const char *nl = memchr(b, '\n', (size_t)(end - b));
-			b = nl != NULL ? nl + 1 : end;
-			n_ops++;
-		}
-	}
-	struct sv_answer *out = answer_alloc(n_ops);
-	if (out == NULL) {
-		return SV_ENOMEM;
-	}
-	out->content_type = a->content_type;
-	out->escape = a->escape;
-	out->n_literal = a->n_literal;
-	out->pool = pool;
-	size_t k = 0;
-	for (uint32_t i = 0; i < a->n_ops; i++) {
-		uint32_t op = a->ops[i];
-		if (op & SV_ANSWER_OP_SLOT) {
-			out->ops[k++] = op;
-			continue;
-		}
-		const struct chunk *c = &src->chunks[op];
-		const char *b = src->arena + c->off, *end = b + c->len;
-		while (b < end) {
-			const char *nl = memchr(b, '\n', (size_t)(end - b));
-			const char *e = nl != NULL ? nl + 1 : end;
-			uint32_t idx;
-			int rc = pool_intern(pool, b, (size_t)(e - b), &idx);
-			if (rc != SV_OK) {
-				sv_free(out);
-				return rc;
-			}
-			out->ops[k++] = idx;
-			b = e;
-		}
-	}
-	assert(k == n_ops);
-	sv_answer_destroy(*ap);
-	*ap = out;
-	return SV_OK;
-}
-
-void sv_answer_destroy(struct sv_answer *a) {
-	if (a == NULL) {
-		return;
-	}
-	sv_answer_pool_destroy(a->own_pool);
-	sv_free(a);
 }
 
 /*
@@ -682,7 +436,7 @@ int sv_answer_builder_finish(struct sv_answer_builder *b,
 		b->failed = SV_ENOMEM; /* see sv_answer_xml_memory_setup() */
 		goto fail;
 	}
-	struct sv_answer *a = answer_alloc(b->n_parts);
+	struct sv_answer *a = sv_answer_alloc(b->n_parts);
 	struct sv_answer_pool *pool = sv_answer_pool_create();
 	if (a == NULL || pool == NULL) {
 		sv_free(a);
@@ -696,7 +450,7 @@ int sv_answer_builder_finish(struct sv_answer_builder *b,
 	a->content_type = b->content_type;
 	a->n_literal = b->mark;
 	const char *bytes = (const char *)xmlBufferContent(b->xb);
-	int rc1 = pool_reserve(pool, b->mark, b->n_parts);
+	int rc1 = sv_answer_pool_reserve(pool, b->mark, b->n_parts);
 	if (rc1 != SV_OK) {
 		sv_answer_destroy(a);
 		b->failed = rc1;
@@ -709,7 +463,7 @@ int sv_answer_builder_finish(struct sv_answer_builder *b,
 			a->ops[i] = SV_ANSWER_OP_SLOT | (uint32_t)p->slot;
 			continue;
 		}
-		int rc2 = pool_add(pool, bytes + p->off, p->len, &idx);
+		int rc2 = sv_answer_pool_add(pool, bytes + p->off, p->len, &idx);
 		if (rc2 != SV_OK) {
 			sv_answer_destroy(a);
 			b->failed = rc2;

@@ -24,9 +24,10 @@ struct sv_address {
 };
 
 /*
- * Normalises a domain name: valid UTF-8, no control characters, one
- * trailing dot removed, converted to lower-case A-labels (IDNA2008 via
- * libidn2, so "Exämple.FR" gives "xn--exmple-cua.fr"), then checked for
+ * Normalises a domain name: valid UTF-8, no control characters nor
+ * noncharacters (sv_utf8_is_noncharacter), one trailing dot removed,
+ * converted to lower-case A-labels (IDNA2008 via libidn2, so
+ * "Exämple.FR" gives "xn--exmple-cua.fr"), then checked for
  * host-name syntax (labels 1..63 of letters, digits, hyphens; total <= 253;
  * at least... one label). Writes into out (outsz >= SV_DOMAIN_MAX + 1).
  * Returns SV_OK, or SV_EINVAL / SV_ETOOBIG with a short reason in err
@@ -37,8 +38,8 @@ int sv_domain_normalize(const char *s, size_t len, char *out, size_t outsz,
 
 /*
  * Parses "local@domain": exactly one '@', local part 1..64 octets of valid
- * UTF-8 without control characters, spaces or any of "(),:;<>[\] and
- * double quote, no leading/trailing/double dot; domain as
+ * UTF-8 without control characters, noncharacters, spaces or any of
+ * "(),:;<>[\] and double quote, no leading/trailing/double dot; domain as
  * sv_domain_normalize; whole input <= SV_ADDRESS_MAX octets.
  * Returns SV_OK or SV_EINVAL / SV_ETOOBIG with a short reason in err.
  */

@@ -23,8 +23,9 @@
  */
 const char *model_shown(const char *s, char *buf, size_t bufsz);
 /*
- * A text field: valid UTF-8, no control character, at most max_bytes
- * bytes. *chars (may be NULL) receives the number of code points.
+ * A text field: valid UTF-8, no control character nor noncharacter
+ * (sv_utf8_is_noncharacter), at most max_bytes bytes. *chars (may be
+ * NULL) receives the number of code points.
  */
 int model_check_text(const char *s, size_t max_bytes, const char *where,
 	size_t *chars, struct sv_err *err);

@@ -16,4 +16,13 @@ size_t sv_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
 /* C0 controls, DEL and C1 controls. */
 bool sv_utf8_is_control(uint32_t cp);
 
+/*
+ * Unicode noncharacters: U+FDD0..U+FDEF and the last two code points of
+ * every plane. U+FFFE and U+FFFF are not XML 1.0 characters, so a document
+ * carrying one is not well-formed; the others are for a program's own use
+ * and never part of an address or a name someone typed. Text we may serve
+ * (addresses, provider values) refuses them all.
+ */
+bool sv_utf8_is_noncharacter(uint32_t cp);
+
 #endif

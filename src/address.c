@@ -33,9 +33,9 @@
 
 
 /*
- * Checks that s[0..len) is valid UTF-8 without NUL or control characters;
- * what names the value in the message. *ascii tells whether every byte
- * is below 0x80.
+ * Checks that s[0..len) is valid UTF-8 without NUL, control characters or
+ * noncharacters; what names the value in the message. *ascii tells whether
+ * every byte is below 0x80.
  */
 static int check_chars(const char *s, size_t len, const char *what,
 		bool *ascii, struct sv_err *err) {
@@ -56,6 +56,11 @@ static int check_chars(const char *s, size_t len, const char *what,
 		if (sv_utf8_is_control(cp)) {
 			return sv_errf(err, SV_EINVAL,
 				"%s: contains a control character", what);
+		}
+		if (sv_utf8_is_noncharacter(cp)) {
+			return sv_errf(err, SV_EINVAL,
+				"%s: contains the noncharacter U+%04X", what,
+				(unsigned)cp);
 		}
 		if (cp >= 0x80) {
 			only_ascii = false;

@@ -109,9 +109,9 @@ const char *model_shown(const char *s, char *buf, size_t bufsz) {
 }
 
 /*
- * A text field: valid UTF-8, no control character, at most max_bytes
- * bytes. where names the field. *chars (may be NULL) receives the number
- * of code points.
+ * A text field: valid UTF-8, no control character nor noncharacter (see
+ * sv_utf8_is_noncharacter), at most max_bytes bytes. where names the
+ * field. *chars (may be NULL) receives the number of code points.
  */
 int model_check_text(const char *s, size_t max_bytes, const char *where,
 		size_t *chars, struct sv_err *err) {
@@ -134,6 +134,11 @@ int model_check_text(const char *s, size_t max_bytes, const char *where,
 		if (sv_utf8_is_control(cp)) {
 			return sv_errf(err, SV_EINVAL,
 				"%s: control character U+%04X at byte %zu",
+				where, (unsigned)cp, i + 1);
+		}
+		if (sv_utf8_is_noncharacter(cp)) {
+			return sv_errf(err, SV_EINVAL,
+				"%s: noncharacter U+%04X at byte %zu",
 				where, (unsigned)cp, i + 1);
 		}
 		count++;

@@ -52,3 +52,7 @@ size_t sv_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp) {
 bool sv_utf8_is_control(uint32_t cp) {
 	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
+
+bool sv_utf8_is_noncharacter(uint32_t cp) {
+	return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
+}

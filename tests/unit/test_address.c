@@ -264,6 +264,33 @@ static void test_controls_and_spaces(void **state) {
 	assert_string_equal(err.msg, "address: contains a control character");
 }
 
+/* Found by fuzz_placeholder: U+FFFE in a local part made an answer that
+ * is not well-formed XML (U+FFFE and U+FFFF are not XML characters). */
+static void test_noncharacters(void **state) {
+	(void)state;
+	expect_bad("je\xef\xbf\xbe" "an@x.fr");     /* U+FFFE */
+	expect_bad("\xef\xbf\xbf@x.fr");            /* U+FFFF */
+	expect_bad("je\xef\xb7\x90" "an@x.fr");     /* U+FDD0 */
+	expect_bad("je\xef\xb7\xaf" "an@x.fr");     /* U+FDEF */
+	expect_bad("je\xf0\x9f\xbf\xbe" "an@x.fr"); /* U+1FFFE */
+	expect_bad("je\xf4\x8f\xbf\xbf" "an@x.fr"); /* U+10FFFF */
+	expect_bad("jean@x\xef\xbf\xbe.fr");
+	struct sv_err err = { .msg = "" };
+	struct sv_address a;
+	assert_int_equal(parse("\xef\xbf\xbe@x.fr", &a, &err), SV_EINVAL);
+	assert_string_equal(err.msg,
+		"address: contains the noncharacter U+FFFE");
+	/* their neighbours are characters */
+	assert_int_equal(parse("je\xef\xbf\xbd" "an@x.fr", &a, &err),
+		SV_OK);                              /* U+FFFD */
+	assert_int_equal(parse("je\xef\xb7\x8f" "an@x.fr", &a, &err),
+		SV_OK);                              /* U+FDCF */
+	assert_int_equal(parse("je\xef\xb7\xb0" "an@x.fr", &a, &err),
+		SV_OK);                              /* U+FDF0 */
+	assert_int_equal(parse("je\xf0\x9f\xbf\xbd" "an@x.fr", &a, &err),
+		SV_OK);                              /* U+1FFFD */
+}
+
 static void test_local_specials(void **state) {
 	(void)state;
 	const char *specials = "(),:;<>[\\]\"";
@@ -305,11 +332,12 @@ static void test_invalid_utf8(void **state) {
 		assert_int_equal(norm(s, out, &err), SV_EINVAL);
 		assert_string_equal(err.msg, "domain: invalid UTF-8");
 	}
-	/* the largest valid code points and the edges around surrogates */
+	/* the edges around surrogates, and the largest character (U+10FFFF
+	 * itself is a noncharacter, see test_noncharacters) */
 	struct sv_address a;
 	assert_int_equal(parse("\xed\x9f\xbf@x.fr", &a, NULL), SV_OK);
 	assert_int_equal(parse("\xee\x80\x80@x.fr", &a, NULL), SV_OK);
-	assert_int_equal(parse("\xf4\x8f\xbf\xbf@x.fr", &a, NULL), SV_OK);
+	assert_int_equal(parse("\xf4\x8f\xbf\xbd@x.fr", &a, NULL), SV_OK);
 }
 
 static void test_dots(void **state) {
@@ -464,6 +492,7 @@ int main(void) {
 		cmocka_unit_test(test_address_limit),
 		cmocka_unit_test(test_embedded_nul),
 		cmocka_unit_test(test_controls_and_spaces),
+		cmocka_unit_test(test_noncharacters),
 		cmocka_unit_test(test_local_specials),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_dots),

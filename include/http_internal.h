@@ -111,6 +111,8 @@ struct sv_http_metrics {
 	atomic_ulong tls_reloads[2]; /* certificate reloads, the same */
 	atomic_ulong deadline_drops; /* connections shut down for not
 	                            * sending a whole request in time */
+	atomic_long open_connections; /* accepted and not yet closed, over
+	                            * every listener */
 	atomic_ulong over_limit[2]; /* 503s for being over a limit:
 	                            * [0] --max-connections, [1] --max-per-ip */
 	atomic_llong loaded_at;    /* CLOCK_REALTIME seconds of the current

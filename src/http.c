@@ -75,6 +75,7 @@
 /* What a daemon's connection notifications need. */
 struct listener {
 	struct sv_http_deadline *reg; /* borrowed from struct sv_http */
+	struct sv_http_metrics *metrics; /* borrowed, the same */
 	unsigned index;
 };
 
@@ -255,8 +256,12 @@ static void on_connection(void *cls, struct MHD_Connection *c,
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		sv_http_deadline_close(l->reg, *socket_context);
 		*socket_context = NULL;
+		atomic_fetch_sub_explicit(&l->metrics->open_connections, 1,
+			memory_order_relaxed);
 		return;
 	}
+	atomic_fetch_add_explicit(&l->metrics->open_connections, 1,
+		memory_order_relaxed);
 	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c,
 		MHD_CONNECTION_INFO_CONNECTION_FD);
 	const union MHD_ConnectionInfo *addr = MHD_get_connection_info(c,
@@ -336,6 +341,7 @@ static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
 	threads = threads < backstop ? threads : backstop;
 	struct listener *l = &srv->listeners[srv->n_daemons];
 	l->reg = srv->reg;
+	l->metrics = &srv->metrics;
 	l->index = (unsigned)srv->n_daemons;
 	struct MHD_Daemon *d;
 	if (tls) {

@@ -829,6 +829,26 @@ def test_healthz_and_metrics(suivant, tmp):
               == count and count >= 5, "histogram count %r" % count)
         buckets = [v for k, v in m.items() if "_bucket{" in k]
         check(buckets == sorted(buckets), "buckets not cumulative")
+        check(m["suivant_heap_inuse_bytes"] > 0, "heap gauge")
+        # three idle clients, then the scrape's own connection
+        idle = [socket.create_connection(("127.0.0.1", port))
+                for _ in range(3)]
+        try:
+            deadline = time.monotonic() + 5
+            while parse_metrics(get(port, "/metrics")[2]).get(
+                    "suivant_connections_open") != 4:
+                check(time.monotonic() < deadline, "open connections "
+                      "gauge never 4 with 3 idle clients")
+                time.sleep(0.05)
+        finally:
+            for c in idle:
+                c.close()
+        deadline = time.monotonic() + 5
+        while parse_metrics(get(port, "/metrics")[2]).get(
+                "suivant_connections_open") != 1:
+            check(time.monotonic() < deadline, "open connections gauge "
+                  "not back to 1 after the clients left")
+            time.sleep(0.05)
     finally:
         srv.stop()
 

@@ -75,6 +75,8 @@ void sv_http_deadline_close(struct sv_http_deadline *d,
 
 /* Set once by sv_http_deadline_open; safe from any thread. */
 enum sv_http_over sv_http_deadline_over_limit(const struct sv_http_conn *c);
+/* Whether the janitor has shut conn down; safe from any thread. */
+bool sv_http_deadline_dropped(const struct sv_http_conn *conn);
 /* The request is complete (a response is queued): no deadline. */
 void sv_http_deadline_disarm(struct sv_http_conn *conn);
 /* The response is sent: the next request must be complete by now

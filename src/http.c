@@ -242,6 +242,11 @@ static void on_completed(void *cls, struct MHD_Connection *c,
 	if (r->conn != NULL) { /* kept alive: the next request's clock */
 		sv_http_deadline_rearm(srv->reg, r->conn, &now);
 	}
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->conn != NULL &&
+			sv_http_deadline_dropped(r->conn)) {
+		/* MHD saw the janitor's shutdown(2) as a socket error */
+		toe = MHD_REQUEST_TERMINATED_TIMEOUT_REACHED;
+	}
 	sv_http_account(&srv->metrics, r, toe, &now);
 	sv_buf_finish(&r->body);
 	sv_snapshot_release(r->snap);

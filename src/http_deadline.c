@@ -43,7 +43,8 @@ struct sv_http_conn {
 	int fd;                    /* MHD's; only ever shut down here */
 	unsigned listener;
 	enum sv_http_over over;    /* fixed at open */
-	bool dropped;              /* shut down already (under the mutex) */
+	atomic_bool dropped;       /* shut down already (written under the
+	                            * mutex, read by the request path) */
 	int family;                /* AF_INET, AF_INET6 or 0 (unknown) */
 	uint8_t addr[16];
 	uint32_t hash;
@@ -147,7 +148,9 @@ static void sweep(struct sv_http_deadline *d) {
 	for (size_t b = 0; b < BUCKETS; b++) {
 		for (struct sv_http_conn *c = d->buckets[b]; c != NULL;
 				c = c->next) {
-			if (c->dropped || now < atomic_load_explicit(
+			if (atomic_load_explicit(&c->dropped,
+					memory_order_relaxed) ||
+					now < atomic_load_explicit(
 					&c->deadline_ms, memory_order_relaxed)) {
 				continue;
 			}
@@ -155,7 +158,10 @@ static void sweep(struct sv_http_deadline *d) {
 			 * the counter at once */
 			atomic_fetch_add_explicit(d->drops, 1,
 				memory_order_relaxed);
-			c->dropped = true;
+			/* before the shutdown whose effect the request
+			 * path sees first */
+			atomic_store_explicit(&c->dropped, true,
+				memory_order_release);
 			/* ENOTCONN (the peer already left) is no matter:
 			 * MHD notices either way */
 			(void)shutdown(c->fd, SHUT_RDWR);
@@ -294,6 +300,7 @@ struct sv_http_conn *sv_http_deadline_open(struct sv_http_deadline *d,
 	set_address(c, sa);
 	c->hash = hash_of(listener, c->family, c->addr);
 	atomic_init(&c->deadline_ms, now_ms() + d->timeout_ms);
+	atomic_init(&c->dropped, false);
 	struct sv_http_conn **head = &d->buckets[c->hash & (BUCKETS - 1)];
 	lock(d);
 	unsigned same = 0;
@@ -340,6 +347,10 @@ void sv_http_deadline_close(struct sv_http_deadline *d,
 
 enum sv_http_over sv_http_deadline_over_limit(const struct sv_http_conn *c) {
 	return c->over;
+}
+
+bool sv_http_deadline_dropped(const struct sv_http_conn *conn) {
+	return atomic_load_explicit(&conn->dropped, memory_order_acquire);
 }
 
 void sv_http_deadline_disarm(struct sv_http_conn *c) {

@@ -489,8 +489,18 @@ def test_request_timeout_drops_trickler(suivant, tmp):
         check(re.search(r"warning: request-timeout: .*client=127\.0\.0\.1$",
                         srv.log(), re.M), "drop not logged: %s"
               % srv.log()[-500:])
+        # headers begun and never ended: its access line says why it ended
+        with connect(port) as s:
+            s.sendall(b"GET /v1.1/stalled.example HTTP/1.1\r\nHost: x\r\n")
+            check(closed_by_server(s, 6), "stalled client kept")
+        deadline = time.monotonic() + 3
+        while not re.search(r'"/v1\.1/stalled\.example" .* end=timeout$',
+                            srv.log(), re.M):
+            check(time.monotonic() < deadline, "stalled request not logged "
+                  "end=timeout: %s" % srv.log()[-500:])
+            time.sleep(0.05)
         m = metrics(port)
-        check(m.get("suivant_request_timeouts_total") == 1,
+        check(m.get("suivant_request_timeouts_total") == 2,
               "timeouts counted: %r" % m.get("suivant_request_timeouts_total"))
     finally:
         srv.stop()

@@ -134,8 +134,11 @@ static void test_janitor(void **state) {
 	sv_http_deadline_disarm(cd); /* its request came in time */
 	sleep_ms(500);
 	assert_false(shut(late));
+	assert_false(sv_http_deadline_dropped(cl));
 	assert_true(until_shut(late, t0) >= 1.0); /* 1 s deadline */
+	assert_true(sv_http_deadline_dropped(cl));
 	assert_false(shut(done));
+	assert_false(sv_http_deadline_dropped(cd));
 	assert_int_equal(atomic_load(&drops), 1);
 	/* its response sent, the kept-alive connection gets a new clock */
 	struct timespec now;

@@ -303,6 +303,9 @@ void sv_log_set_verbose(bool verbose) {
 }
 
 static void vlog(const char *level, int errnum, bool batch, const char *fmt,
+		va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vlog(const char *level, int errnum, bool batch, const char *fmt,
 		va_list ap) {
 	char line[LINE_MAX_BYTES];
 	size_t n = 0;

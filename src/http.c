@@ -4,8 +4,9 @@
  * with an internal epoll thread pool, and the per-request state. Routing
  * is src/http_route.c, responses src/http_response.c, the access line
  * and counters src/http_metrics.c, the request deadline and connection
- * limits src/http_deadline.c, header checks src/http_framing.c; endpoints (src/http_<name>.c) turn a routed
- * request into a response. Nothing here runs SQL or builds markup.
+ * limits src/http_deadline.c, header checks src/http_framing.c; endpoints
+ * (src/http_<name>.c) turn a routed request into a response. Nothing here
+ * runs SQL or builds markup.
  *
  * A connection's life: MHD_CONNECTION_NOTIFY_STARTED registers it in the
  * deadline registry (its descriptor, its client address, a deadline for

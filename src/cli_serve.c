@@ -39,7 +39,7 @@
  * connection pools) every burst of new connections faulted fresh pages
  * in after the last one's were given back: page faults and madvise(2)
  * were about 15% of the server's CPU samples under Connection: close, and
- * CPU per request fell by 8% without them (tests/bench/RESULTS.md).
+ * CPU per request fell by 9% without them (tests/bench/RESULTS.md).
  * 16 MiB holds 512 pools per arena.
  */
 #define HEAP_KEEP_BYTES (16 * 1024 * 1024)

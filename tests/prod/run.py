@@ -844,23 +844,26 @@ def test_healthz_and_metrics(suivant, tmp):
         idle = [socket.create_connection(("127.0.0.1", port))
                 for _ in range(3)]
         try:
-            deadline = time.monotonic() + 5
-            while parse_metrics(get(port, "/metrics")[2]).get(
-                    "suivant_connections_open") != 4:
-                check(time.monotonic() < deadline, "open connections "
-                      "gauge never 4 with 3 idle clients")
-                time.sleep(0.05)
+            wait_open_connections(port, 4, "with 3 idle clients")
         finally:
             for c in idle:
                 c.close()
-        deadline = time.monotonic() + 5
-        while parse_metrics(get(port, "/metrics")[2]).get(
-                "suivant_connections_open") != 1:
-            check(time.monotonic() < deadline, "open connections gauge "
-                  "not back to 1 after the clients left")
-            time.sleep(0.05)
+        wait_open_connections(port, 1, "after the idle clients left")
     finally:
         srv.stop()
+
+
+def wait_open_connections(port, want, when):
+    """Scrapes until suivant_connections_open is want (5 s at most)."""
+    deadline = time.monotonic() + 5
+    while True:
+        got = parse_metrics(get(port, "/metrics")[2]).get(
+            "suivant_connections_open")
+        if got == want:
+            return
+        check(time.monotonic() < deadline, "open connections gauge %r, "
+              "not %d, %s" % (got, want, when))
+        time.sleep(0.05)
 
 
 def test_admin_allow(suivant, tmp):

@@ -46,8 +46,9 @@
 
 static void keep_heap(void) {
 #ifdef __GLIBC__
+	/* AddressSanitizer's allocator refuses: no matter there */
 	if (mallopt(M_TRIM_THRESHOLD, HEAP_KEEP_BYTES) != 1) {
-		sv_log_warnx("serve: mallopt(M_TRIM_THRESHOLD) failed: the "
+		sv_log_debug("serve: mallopt(M_TRIM_THRESHOLD) refused: the "
 			"heap is trimmed as by default");
 	}
 #endif
@@ -303,13 +304,9 @@ static void reload_tls(struct sv_http *http, const struct sv_config *cfg) {
 /* Serves until SIGINT or SIGTERM; SIGHUP forces a reload. */
 static int serve_loop(struct sv_snapshot_holder *h, struct sv_http *http,
 		const struct sv_config *cfg, const sigset_t *signals,
-		uint64_t *generation) {
+		struct watch *w, uint64_t *generation) {
 	const char *db = cfg->db_path;
-	struct watch w = { 0 };
 	struct sv_err err = { "" };
-	if (watch_open(&w, db, &err) != SV_OK) {
-		sv_log_warnx("reload watcher: %s", err.msg);
-	}
 	const struct timespec tick = { 0, WATCH_INTERVAL_NS };
 	for (;;) {
 		int sig = sigtimedwait(signals, NULL, &tick);
@@ -324,12 +321,11 @@ static int serve_loop(struct sv_snapshot_holder *h, struct sv_http *http,
 			}
 			reload_tls(http, cfg);
 		}
-		bool changed = watch_changed(&w, db);
+		bool changed = watch_changed(w, db);
 		if (changed || sig == SIGHUP) {
 			reload(h, http, db, generation);
 		}
 	}
-	sv_store_close(w.store);
 	return EX_OK;
 }
 
@@ -476,10 +472,19 @@ int sv_cli_serve(int argc, char **argv) {
 	if (created) {
 		sv_log_info("created %s from the bundled data", cfg.db_path);
 	}
+	/* The watch's baseline (the file's identity, its data_version) is
+	 * taken before the first load, so that an edit committed or a file
+	 * swapped in meanwhile shows as a change at the first tick: taken
+	 * after, it would hide that change for good. */
+	struct watch w = { 0 };
+	if (!check_only && watch_open(&w, cfg.db_path, &err) != SV_OK) {
+		sv_log_warnx("reload watcher: %s", err.msg);
+	}
 	uint64_t generation = 1;
 	struct sv_snapshot *snap;
 	rc = sv_cli_load_snapshot(cfg.db_path, generation, &snap, &err);
 	if (rc != SV_OK) {
+		sv_store_close(w.store);
 		sv_sign_cms_destroy(cfg.signer);
 		return sv_cli_db_fail("serve", rc, &err);
 	}
@@ -504,6 +509,7 @@ int sv_cli_serve(int argc, char **argv) {
 
 	struct sv_snapshot_holder holder;
 	if (sv_snapshot_holder_init(&holder) != SV_OK) {
+		sv_store_close(w.store);
 		sv_snapshot_release(snap);
 		sv_sign_cms_destroy(cfg.signer);
 		sv_cli_error("serve", "cannot initialise the snapshot holder");
@@ -514,6 +520,7 @@ int sv_cli_serve(int argc, char **argv) {
 	struct sv_http *http = sv_http_start(&cfg, &holder, &err);
 	if (http == NULL) {
 		sv_cli_error("serve", "%s", err.msg);
+		sv_store_close(w.store);
 		sv_snapshot_holder_finish(&holder);
 		sv_sign_cms_destroy(cfg.signer);
 		return EX_UNAVAILABLE;
@@ -531,7 +538,9 @@ int sv_cli_serve(int argc, char **argv) {
 	/* systemd Type=notify: the data is loaded and every socket bound
 	 * (no-op when NOTIFY_SOCKET is unset) */
 	sd_notifyf(0, "READY=1\nSTATUS=serving %zu domains", n_domains);
-	int status = serve_loop(&holder, http, &cfg, &signals, &generation);
+	int status = serve_loop(&holder, http, &cfg, &signals, &w,
+		&generation);
+	sv_store_close(w.store);
 	sv_http_stop(http);
 	sv_log_batch_stop(); /* every worker has stopped: write their lines */
 	sv_snapshot_holder_finish(&holder);

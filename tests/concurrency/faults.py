@@ -312,6 +312,21 @@ def case_replaced(c):
     expect_status(port, 'old.example', 404)
 
 
+def case_replaced_at_start(c):
+    """The file swapped right after "ready": serve's watcher once took its
+    baseline only then, so a swap between the first load and that moment
+    was never noticed (CI, under ASan)."""
+    c.run('init', '--empty')
+    add_provider(c, 'old.example')
+    other = os.path.join(c.tmp, 'other.db')
+    c.run('init', '--empty', db=other)
+    add_provider(c, 'new.example', db=other)
+    port = c.serve()
+    os.replace(other, c.db)
+    expect_status(port, 'new.example', 200, within=2)
+    expect_status(port, 'old.example', 404)
+
+
 def case_disk_full(c):
     c.run('init', '--empty')
     add_provider(c, 'old.example')
@@ -346,7 +361,9 @@ def case_disk_full(c):
 
 CASES = [('missing', case_missing), ('not-a-db', case_not_a_db),
          ('unreadable', case_unreadable), ('locked', case_locked),
-         ('replaced', case_replaced), ('disk-full', case_disk_full)]
+         ('replaced', case_replaced),
+         ('replaced-at-start', case_replaced_at_start),
+         ('disk-full', case_disk_full)]
 
 
 def main(argv):
@@ -371,6 +388,11 @@ def main(argv):
         except (CaseError, OSError, subprocess.SubprocessError,
                 sqlite3.Error) as e:
             print('FAIL %s: %s' % (name, e))
+            log = os.path.join(tmp, 'serve.log')
+            if os.path.exists(log):
+                lines = read(log).decode('utf-8', 'replace').splitlines()
+                print('\n'.join(l for l in lines
+                                if ' access: ' not in l)[-2000:])
             failed += 1
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

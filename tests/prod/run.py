@@ -839,7 +839,10 @@ def test_healthz_and_metrics(suivant, tmp):
               == count and count >= 5, "histogram count %r" % count)
         buckets = [v for k, v in m.items() if "_bucket{" in k]
         check(buckets == sorted(buckets), "buckets not cumulative")
-        check(m["suivant_heap_inuse_bytes"] > 0, "heap gauge")
+        # glibc's count: 0 under AddressSanitizer, whose allocator it
+        # does not see (tests/hostile bounds it in the other build)
+        check(m.get("suivant_heap_inuse_bytes", -1) >= 0, "heap gauge %r"
+              % m.get("suivant_heap_inuse_bytes"))
         # three idle clients, then the scrape's own connection
         idle = [socket.create_connection(("127.0.0.1", port))
                 for _ in range(3)]

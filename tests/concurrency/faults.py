@@ -295,36 +295,41 @@ def case_locked(c):
     expect_status(port, 'old.example', 200)
 
 
-def case_replaced(c):
+def old_and_new(c):
+    """The served database with old.example, and the path of another one
+    with new.example, to be swapped in."""
     c.run('init', '--empty')
     add_provider(c, 'old.example')
     other = os.path.join(c.tmp, 'other.db')
     c.run('init', '--empty', db=other)
     add_provider(c, 'new.example', db=other)
+    return other
+
+
+def swap_in(c, port, other):
+    """Replaces the served file by other; only its data is served after."""
+    os.replace(other, c.db)
+    expect_status(port, 'new.example', 200, within=2)
+    expect_status(port, 'old.example', 404)
+
+
+def case_replaced(c):
+    other = old_and_new(c)
     port = c.serve()
     expect_status(port, 'old.example', 200)
     expect_status(port, 'new.example', 404)
     for suffix in ('-wal', '-shm'):  # other's WAL was checkpointed on close
         if os.path.exists(other + suffix):
             raise CaseError('other.db%s left behind' % suffix)
-    os.replace(other, c.db)
-    expect_status(port, 'new.example', 200, within=2)
-    expect_status(port, 'old.example', 404)
+    swap_in(c, port, other)
 
 
 def case_replaced_at_start(c):
     """The file swapped right after "ready": serve's watcher once took its
     baseline only then, so a swap between the first load and that moment
     was never noticed (CI, under ASan)."""
-    c.run('init', '--empty')
-    add_provider(c, 'old.example')
-    other = os.path.join(c.tmp, 'other.db')
-    c.run('init', '--empty', db=other)
-    add_provider(c, 'new.example', db=other)
-    port = c.serve()
-    os.replace(other, c.db)
-    expect_status(port, 'new.example', 200, within=2)
-    expect_status(port, 'old.example', 404)
+    other = old_and_new(c)
+    swap_in(c, c.serve(), other)
 
 
 def case_disk_full(c):

@@ -156,7 +156,7 @@ def write_record(sources, bundled, merge, repairs, renamed):
              '%d provider files from %d ISPDB files, %d domains. '
              'Regenerate with:' % (len(bundled), len(sources),
                                    sum(b[3] for b in bundled)),
-             '', '```', 'db/regenerate-ispdb.py build/src/suivant '
+             '', '```', 'db/regenerate-ispdb.py build/suivant '
              '../shared/ispdb', '```', '',
              '**Seed wins.** Where a seed file and an ISPDB file both list '
              'a domain, the seed keeps it and the ISPDB copy drops it:', '']

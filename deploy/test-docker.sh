@@ -9,7 +9,7 @@
 #            the bundled data, then serves with the image's default CMD
 #   answer   GET /mail/config-v1.1.xml?emailaddress=a@free.fr is a 200
 #            text/xml answer, byte-identical to what a locally built
-#            `suivant serve` gives (SUIVANT=path, default build/src/suivant;
+#            `suivant serve` gives (SUIVANT=path, default build/suivant;
 #            SKIP when there is no local binary)
 #   admin    `docker run --rm -v VOLUME IMAGE domain add|list` edits the
 #            same database, and the running server answers for the new domain
@@ -31,7 +31,7 @@
 #
 # Environment:
 #   SUIVANT                local binary for the comparison
-#                          (default build/src/suivant)
+#                          (default build/suivant)
 #   SV_DOCKER_BUILD_FLAGS  extra `docker build` flags, e.g. "--network host"
 #   SV_DOCKER_NETWORK      bridge (default: -p 127.0.0.1::8080 and the
 #                          image's CMD) or host (--network host, the server
@@ -53,7 +53,7 @@ TAG=$ID:latest
 NAME=$ID
 VOL=$ID-data
 NET=${SV_DOCKER_NETWORK:-bridge}
-SUIVANT=${SUIVANT:-build/src/suivant}
+SUIVANT=${SUIVANT:-build/suivant}
 DB=/var/lib/suivant/suivant.db
 URL_PATH='/mail/config-v1.1.xml?emailaddress='
 TMP=$(mktemp -d)

@@ -18,29 +18,31 @@ ROOT = os.environ.get('SV_SOURCE_ROOT', os.path.dirname(os.path.dirname(
 BANNED = re.compile(r'\b(sprintf|vsprintf|strcpy|strcat|strncat|strncpy|'
                     r'gets|atoi|atol|atof|strtok|alloca|system|popen)\s*\(')
 OWNERS = {
-    'sqlite3.h': {'src/store.c', 'src/store_load.c', 'src/store_write.c',
-                  'src/store_admin.c', 'src/store_query.c',
-                  'include/store_internal.h'},
-    'microhttpd.h': {'src/http.c', 'src/http_autoconfig.c',
-                     'include/http_internal.h'},
-    'libxml/': {'src/answer.c', 'include/answer.h', 'src/import_mozilla.c',
-                'src/import_repair.c', 'src/import_line.c',
-                'src/import_value.c', 'src/import_server.c',
-                'src/import_extras.c',
-                'include/import_internal.h',
-                'src/xml_safe.c', 'include/xml_safe.h',
-                'src/render_autoconfig.c', 'src/main.c',
-                'src/render_mobileconfig.c', 'src/render_mozilla.c',
-                'include/render_mozilla.h', 'src/render_ispdb.c',
-                'src/render_autodiscover.c', 'src/autodiscover_request.c'},
+    'sqlite3.h': {'src/store/store.c', 'src/store/store_load.c', 'src/store/store_write.c',
+                  'src/store/store_admin.c', 'src/store/store_query.c',
+                  'include/store/store_internal.h'},
+    'microhttpd.h': {'src/http/http.c', 'src/http/http_autoconfig.c',
+                     'include/http/http_internal.h'},
+    'libxml/': {'src/answer/answer.c', 'include/answer/answer.h', 'src/import/import_mozilla.c',
+                'src/import/import_repair.c', 'src/import/import_line.c',
+                'src/import/import_value.c', 'src/import/import_server.c',
+                'src/import/import_extras.c',
+                'include/import/import_internal.h',
+                'src/util/xml_safe.c', 'include/util/xml_safe.h',
+                'src/answer/render_autoconfig.c', 'src/main.c',
+                'src/answer/render_mobileconfig.c', 'src/answer/render_mozilla.c',
+                'include/answer/render_mozilla.h', 'src/answer/render_ispdb.c',
+                'src/answer/render_autodiscover.c', 'src/request/autodiscover_request.c'},
 }
 
 
 def c_files():
     for d in ('src', 'include'):
-        for name in sorted(os.listdir(os.path.join(ROOT, d))):
-            if name.endswith(('.c', '.h')):
-                yield '%s/%s' % (d, name)
+        for top, dirs, names in os.walk(os.path.join(ROOT, d)):
+            dirs.sort()
+            for name in sorted(names):
+                if name.endswith(('.c', '.h')):
+                    yield os.path.relpath(os.path.join(top, name), ROOT)
 
 
 def strip_comments(text):

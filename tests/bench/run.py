@@ -64,9 +64,9 @@ def build(work, bdir, binary=None):
         if not os.path.exists(os.path.join(bdir, 'build.ninja')):
             sh(['meson', 'setup', '--buildtype=release', bdir, ROOT],
                stdout=subprocess.DEVNULL)
-        sh(['meson', 'compile', '-C', bdir, 'src/suivant'],
+        sh(['meson', 'compile', '-C', bdir, 'suivant'],
            stdout=subprocess.DEVNULL)
-        binary = os.path.join(bdir, 'src', 'suivant')
+        binary = os.path.join(bdir, 'suivant')
     mhd = os.path.join(work, 'mhd_constant')
     cflags = subprocess.run(['pkg-config', '--cflags', '--libs',
                              'libmicrohttpd'], capture_output=True,

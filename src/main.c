@@ -10,9 +10,9 @@
 #include <jansson.h>
 #include <libxml/parser.h>
 
-#include "alloc.h"
-#include "answer.h"
-#include "cli.h"
+#include "answer/answer.h"
+#include "cli/cli.h"
+#include "util/alloc.h"
 
 struct command {
 	const char *name;

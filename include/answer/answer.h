@@ -7,9 +7,9 @@
 
 #include <libxml/xmlwriter.h>
 
-#include "buf.h"
-#include "err.h"
-#include "placeholder.h"
+#include "model/placeholder.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 /*
  * A compiled answer: a document rendered once (when a snapshot is built)

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "answer.h"
+#include "answer/answer.h"
 
 struct chunk {
 	uint32_t off, len; /* into arena */

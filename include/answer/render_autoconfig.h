@@ -2,9 +2,9 @@
 #ifndef SUIVANT_RENDER_AUTOCONFIG_H
 #define SUIVANT_RENDER_AUTOCONFIG_H
 
-#include "answer.h"
-#include "err.h"
-#include "model.h"
+#include "answer/answer.h"
+#include "model/model.h"
+#include "util/err.h"
 
 #define SV_AUTOCONFIG_CONTENT_TYPE "text/xml; charset=utf-8"
 

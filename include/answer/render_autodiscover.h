@@ -5,10 +5,10 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "answer.h"
-#include "buf.h"
-#include "err.h"
-#include "model.h"
+#include "answer/answer.h"
+#include "model/model.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 /*
  * Microsoft Autodiscover renderers (PROTOCOLS.md 3 and 4): the v1 "POX"

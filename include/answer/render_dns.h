@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "err.h"
-#include "model.h"
+#include "model/model.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 /*
  * The DNS records a mail domain needs (PROTOCOLS.md section 6):

@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "err.h"
-#include "model.h"
+#include "model/model.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 /*
  * Renders pv as a complete Mozilla provider file (config-v1.1.xml, the

@@ -2,9 +2,9 @@
 #ifndef SUIVANT_RENDER_MOBILECONFIG_H
 #define SUIVANT_RENDER_MOBILECONFIG_H
 
-#include "answer.h"
-#include "err.h"
-#include "model.h"
+#include "answer/answer.h"
+#include "model/model.h"
+#include "util/err.h"
 
 #define SV_MOBILECONFIG_CONTENT_TYPE "application/x-apple-aspen-config"
 

@@ -4,7 +4,7 @@
 
 #include <libxml/xmlwriter.h>
 
-#include "model.h"
+#include "model/model.h"
 
 /*
  * The element writers of a Mozilla config-v1.1.xml document, shared by the

@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "answer.h"
-#include "err.h"
-#include "model.h"
+#include "answer/answer.h"
+#include "model/model.h"
+#include "util/err.h"
 
 /*
  * The frame the answer renderers (render_autoconfig.c,

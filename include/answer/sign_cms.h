@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "buf.h"
-#include "err.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 /*
  * CMS (PKCS #7) signing of Apple configuration profiles with GnuTLS: a

@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "err.h"
-#include "snapshot.h"
-#include "store.h"
+#include "snapshot/snapshot.h"
+#include "store/store.h"
+#include "util/err.h"
 
 /*
  * Command entry points, one file each (src/cli_<command>.c), dispatched by

@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "store.h"
+#include "store/store.h"
+#include "util/err.h"
 
 /*
  * The bundled data (db/ *.xml: Mozilla provider files compiled into the

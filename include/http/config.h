@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "util/err.h"
 
 /*
  * Everything `suivant serve` can be told, one commented field per tunable

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "err.h"
-#include "snapshot.h"
+#include "http/config.h"
+#include "snapshot/snapshot.h"
+#include "util/err.h"
 
 /*
  * The HTTP front end (libmicrohttpd, internal epoll thread pool). Routes:

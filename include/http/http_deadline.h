@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "err.h"
+#include "util/err.h"
 
 #define SV_HTTP_DEADLINE_TICK_MS 250
 

@@ -21,11 +21,11 @@
 
 #include <microhttpd.h>
 
-#include "address.h"
-#include "buf.h"
-#include "http.h"
-#include "sign_cms.h"
-#include "snapshot.h"
+#include "answer/sign_cms.h"
+#include "http/http.h"
+#include "request/address.h"
+#include "snapshot/snapshot.h"
+#include "util/buf.h"
 
 #define SV_HTTP_XSTR(x) #x
 #define SV_HTTP_STR(x) SV_HTTP_XSTR(x) /* SV_HTTP_STR(300) is "300" */

@@ -11,7 +11,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
-#include "err.h"
+#include "util/err.h"
 
 /* GnuTLS priorities of every TLS listener: TLS 1.2 and 1.3 only. */
 #define SV_HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"

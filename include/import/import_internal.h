@@ -14,9 +14,9 @@
 
 #include <libxml/tree.h>
 
-#include "err.h"
-#include "import_mozilla.h"
-#include "model.h"
+#include "import/import_mozilla.h"
+#include "model/model.h"
+#include "util/err.h"
 
 /* Room for a quoted excerpt of a bad value in a message. */
 #define IMP_QUOTE_MAX 40

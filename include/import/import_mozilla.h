@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "err.h"
-#include "model.h"
+#include "model/model.h"
+#include "util/err.h"
 
 /*
  * Reads a Mozilla provider file (config-v1.1.xml) into the model. libxml2

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "util/err.h"
 
 /*
  * The one in-memory description of a mail provider, modelled on Mozilla's

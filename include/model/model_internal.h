@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 
 /* How much of a value an error message shows. */
 #define MODEL_SHOWN_MAX 64

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 
 /*
  * Mozilla placeholder templates: "%EMAILLOCALPART%", "mail.%EMAILDOMAIN%",

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 
 /*
  * E-mail addresses and domain names from untrusted input (query strings,

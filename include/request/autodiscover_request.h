@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "address.h"
-#include "err.h"
+#include "request/address.h"
+#include "util/err.h"
 
 /*
  * Microsoft Autodiscover v1 ("POX") request bodies (PROTOCOLS.md 3.2):

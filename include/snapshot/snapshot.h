@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "answer.h"
-#include "buf.h"
-#include "err.h"
-#include "model.h"
+#include "answer/answer.h"
+#include "model/model.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 /*
  * An immutable, self-contained view of the whole data set, built once from

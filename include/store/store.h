@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "model.h"
+#include "model/model.h"
+#include "util/err.h"
 
 /*
  * The SQLite store: the only code that speaks SQL. Schema migrations are

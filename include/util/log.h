@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 
 /*
  * Logging to stderr (journald and containers collect it) or to a file,

@@ -6,7 +6,7 @@
 
 #include <libxml/tree.h>
 
-#include "err.h"
+#include "util/err.h"
 
 /*
  * Parses untrusted XML (provider files, Autodiscover request bodies) into

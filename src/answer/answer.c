@@ -41,9 +41,9 @@
 #include <libxml/xmlmemory.h>
 #include <uuid/uuid.h>
 
-#include "alloc.h"
-#include "answer.h"
-#include "answer_internal.h"
+#include "answer/answer.h"
+#include "answer/answer_internal.h"
+#include "util/alloc.h"
 
 /* Longest address a UUID slot accepts (RFC 5321, as address.h). */
 #define UUID_ADDRESS_MAX 254

@@ -11,9 +11,9 @@
 #include <assert.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "answer_internal.h"
-#include "hash.h"
+#include "answer/answer_internal.h"
+#include "util/alloc.h"
+#include "util/hash.h"
 
 struct sv_answer_pool *sv_answer_pool_create(void) {
 	return sv_calloc(1, sizeof(struct sv_answer_pool));

@@ -39,9 +39,9 @@
 
 #include <libxml/xmlwriter.h>
 
-#include "render_autoconfig.h"
-#include "render_mozilla.h"
-#include "render_util.h"
+#include "answer/render_autoconfig.h"
+#include "answer/render_mozilla.h"
+#include "answer/render_util.h"
 
 static int attr(xmlTextWriterPtr w, const char *name, const char *value) {
 	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value);

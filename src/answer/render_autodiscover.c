@@ -35,12 +35,12 @@
 #include <jansson.h>
 #include <libxml/xmlwriter.h>
 
-#include "alloc.h"
-#include "autodiscover_request.h"
-#include "placeholder.h"
-#include "render_autodiscover.h"
-#include "render_util.h"
-#include "utf8.h"
+#include "answer/render_autodiscover.h"
+#include "answer/render_util.h"
+#include "model/placeholder.h"
+#include "request/autodiscover_request.h"
+#include "util/alloc.h"
+#include "util/utf8.h"
 
 /* Longest v2 JSON document: the URL holds a domain of <= 253 bytes. */
 #define V2_JSON_MAX 2048

@@ -25,8 +25,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "placeholder.h"
-#include "render_dns.h"
+#include "answer/render_dns.h"
+#include "model/placeholder.h"
 
 /* RFC 6186 / RFC 8314 labels, in the order they are written. */
 static const struct srv_label {

@@ -17,10 +17,10 @@
 
 #include <libxml/xmlwriter.h>
 
-#include "answer.h"
-#include "render_ispdb.h"
-#include "render_mozilla.h"
-#include "render_util.h"
+#include "answer/answer.h"
+#include "answer/render_ispdb.h"
+#include "answer/render_mozilla.h"
+#include "answer/render_util.h"
 
 static int opt_text_el(xmlTextWriterPtr w, const char *name,
 		const char *value) {

@@ -38,9 +38,9 @@
 
 #include <libxml/xmlwriter.h>
 
-#include "placeholder.h"
-#include "render_mobileconfig.h"
-#include "render_util.h"
+#include "answer/render_mobileconfig.h"
+#include "answer/render_util.h"
+#include "model/placeholder.h"
 
 #define PLIST_PUBID "-//Apple//DTD PLIST 1.0//EN"
 #define PLIST_SYSID "http://www.apple.com/DTDs/PropertyList-1.0.dtd"

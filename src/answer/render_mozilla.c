@@ -11,7 +11,7 @@
  */
 #include <stdbool.h>
 
-#include "render_mozilla.h"
+#include "answer/render_mozilla.h"
 
 /* Element with escaped text; value must not be NULL. */
 static int text_el(xmlTextWriterPtr w, const char *name, const char *value) {

@@ -5,7 +5,7 @@
  * use, and the builder's init/write/finish sequence. Messages keep the
  * renderer's name first so a log line says which format refused what.
  */
-#include "render_util.h"
+#include "answer/render_util.h"
 
 bool sv_render_absent(const char *s) {
 	return s == NULL || s[0] == '\0';

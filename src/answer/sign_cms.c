@@ -23,8 +23,8 @@
 #include <gnutls/pkcs7.h>
 #include <gnutls/x509.h>
 
-#include "alloc.h"
-#include "sign_cms.h"
+#include "answer/sign_cms.h"
+#include "util/alloc.h"
 
 /* Enough for any key id GnuTLS computes (SHA-512 is 64 bytes). */
 #define KEY_ID_MAX 64

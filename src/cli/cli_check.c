@@ -9,10 +9,10 @@
 
 #include <jansson.h>
 
-#include "check.h"
-#include "cli.h"
-#include "config.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "http/config.h"
+#include "model/check.h"
+#include "store/store.h"
 
 static const char usage[] =
 	"usage: suivant check [--db FILE] [--json]\n"

@@ -16,14 +16,14 @@
 
 #include <jansson.h>
 
-#include "address.h"
-#include "alloc.h"
-#include "bundle.h"
-#include "cli.h"
-#include "config.h"
-#include "log.h"
-#include "store.h"
-#include "utf8.h"
+#include "cli/cli.h"
+#include "dataset/bundle.h"
+#include "http/config.h"
+#include "request/address.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/log.h"
+#include "util/utf8.h"
 
 int sv_cli_exit_code(int rc) {
 	switch (rc) {

@@ -11,13 +11,13 @@
 
 #include <jansson.h>
 
-#include "address.h"
-#include "alloc.h"
-#include "buf.h"
-#include "cli.h"
-#include "config.h"
-#include "log.h"
-#include "render_dns.h"
+#include "answer/render_dns.h"
+#include "cli/cli.h"
+#include "http/config.h"
+#include "request/address.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/log.h"
 
 static const char usage[] =
 	"usage: suivant dns [--db FILE] [--json] DOMAIN [--target HOST] "

@@ -11,10 +11,10 @@
 
 #include <jansson.h>
 
-#include "alloc.h"
-#include "cli.h"
-#include "config.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "http/config.h"
+#include "store/store.h"
+#include "util/alloc.h"
 
 static const char usage[] =
 	"usage: suivant domain add|rm|list [--db FILE] [--json] ...\n"

@@ -20,12 +20,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "cli.h"
-#include "config.h"
-#include "render_ispdb.h"
-#include "store.h"
+#include "answer/render_ispdb.h"
+#include "cli/cli.h"
+#include "http/config.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 
 /* Largest document export writes: far above any real provider. */
 #define EXPORT_MAX_DOC (4 * 1024 * 1024)

@@ -23,12 +23,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "cli.h"
-#include "config.h"
-#include "render_autodiscover.h"
-#include "snapshot.h"
-#include "store.h"
+#include "answer/render_autodiscover.h"
+#include "cli/cli.h"
+#include "http/config.h"
+#include "snapshot/snapshot.h"
+#include "store/store.h"
+#include "util/buf.h"
 
 static const char usage[] =
 	"usage: suivant export-static [--db FILE] [--listen ADDR:PORT] DIR\n"

@@ -30,11 +30,11 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-#include "alloc.h"
-#include "cli.h"
-#include "config.h"
-#include "import_mozilla.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "http/config.h"
+#include "import/import_mozilla.h"
+#include "store/store.h"
+#include "util/alloc.h"
 
 static const char usage[] =
 	"usage: suivant import [--db FILE] [--dry-run] [--repair] PATH...\n"

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-#include "cli.h"
-#include "config.h"
+#include "cli/cli.h"
+#include "http/config.h"
 
 static const char usage[] =
 	"usage: suivant init [--db FILE] [--empty]\n"

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "address.h"
-#include "buf.h"
-#include "cli.h"
-#include "config.h"
+#include "cli/cli.h"
+#include "http/config.h"
+#include "request/address.h"
+#include "util/buf.h"
 
 static const char usage[] =
 	"usage: suivant lookup [--db FILE] [--format FORMAT] EMAIL\n"

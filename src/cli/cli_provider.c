@@ -15,11 +15,11 @@
 
 #include <jansson.h>
 
-#include "alloc.h"
-#include "cli.h"
-#include "config.h"
-#include "log.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "http/config.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/log.h"
 
 static const char usage[] =
 	"usage: suivant provider add|set|rm|list|show [--db FILE] [--json] ...\n"

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static const char cmd[] = "provider show";
 

@@ -23,12 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "config.h"
-#include "http.h"
-#include "log.h"
-#include "sign_cms.h"
-#include "store.h"
+#include "answer/sign_cms.h"
+#include "cli/cli.h"
+#include "http/config.h"
+#include "http/http.h"
+#include "store/store.h"
+#include "util/log.h"
 
 #define XSTR_(x) #x
 #define XSTR(x) XSTR_(x) /* XSTR(64) is "64" */

@@ -15,13 +15,13 @@
 
 #include <jansson.h>
 
-#include "alloc.h"
-#include "check.h"
-#include "cli.h"
-#include "config.h"
-#include "log.h"
-#include "placeholder.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "http/config.h"
+#include "model/check.h"
+#include "model/placeholder.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/log.h"
 
 static const char usage[] =
 	"usage: suivant server add|set|rm|list [--db FILE] [--json] ...\n"

@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "cli.h"
-#include "model.h"
+#include "cli/cli.h"
+#include "model/model.h"
 
 struct json_t *sv_cli_server_json(const char *provider_id,
 		const struct sv_server *s) {

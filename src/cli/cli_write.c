@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <sysexits.h>
 
-#include "cli.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "store/store.h"
 
 int sv_cli_fail(const char *cmd, int rc, const struct sv_err *err) {
 	sv_cli_error(cmd, "%s", err->msg);

@@ -4,9 +4,9 @@
  * through the same importer and store path as `suivant import`, so bundled
  * data obeys exactly the rules admins' files do.
  */
-#include "bundle.h"
-#include "import_mozilla.h"
-#include "model.h"
+#include "dataset/bundle.h"
+#include "import/import_mozilla.h"
+#include "model/model.h"
 
 int sv_bundle_install(struct sv_store *st, size_t *n_providers,
 		struct sv_err *err) {

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "config.h"
+#include "http/config.h"
 
 #define PORT_MAX 65535UL
 

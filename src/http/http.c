@@ -62,12 +62,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "http_deadline.h"
-#include "http_internal.h"
-#include "http_tls.h"
-#include "log.h"
+#include "http/http_deadline.h"
+#include "http/http_internal.h"
+#include "http/http_tls.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/log.h"
 
 /* MHD's limits, a backstop above ours: half again plus some, capped. */
 #define BACKSTOP(n) ((n) > SV_CONFIG_MAX_CONN_LIMIT / 2 ? \

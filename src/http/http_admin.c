@@ -15,9 +15,9 @@
 #include <malloc.h>
 #endif
 
-#include "alloc.h"
-#include "config.h"
-#include "http_internal.h"
+#include "http/config.h"
+#include "http/http_internal.h"
+#include "util/alloc.h"
 
 #define ADMIN_MAX_BODY (64 * 1024)
 

@@ -17,10 +17,10 @@
  */
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "http_internal.h"
-#include "log.h"
+#include "http/http_internal.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/log.h"
 
 #define EMAILADDRESS "emailaddress"
 #define PREFIX "autoconfig."

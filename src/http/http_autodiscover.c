@@ -37,12 +37,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "autodiscover_request.h"
-#include "buf.h"
-#include "http_internal.h"
-#include "log.h"
-#include "render_autodiscover.h"
+#include "answer/render_autodiscover.h"
+#include "http/http_internal.h"
+#include "request/autodiscover_request.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/log.h"
 
 /* Largest error document or v2 JSON answer. */
 #define SMALL_ANSWER_MAX 4096

@@ -27,9 +27,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "alloc.h"
-#include "http_deadline.h"
-#include "log.h"
+#include "http/http_deadline.h"
+#include "util/alloc.h"
+#include "util/log.h"
 
 #define BUCKETS 4096          /* power of two */
 #define NONE INT64_MAX        /* deadline of a connection with no request

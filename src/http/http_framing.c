@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "http_internal.h"
+#include "http/http_internal.h"
 
 /* Content-Length over the cap (MHD has already checked its syntax). */
 bool sv_http_body_too_large(struct MHD_Connection *c) {

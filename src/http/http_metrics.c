@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http_internal.h"
-#include "log.h"
+#include "http/http_internal.h"
+#include "util/log.h"
 
 const unsigned sv_http_statuses[SV_HTTP_STATUSES - 2] = {
 	200, 400, 403, 404, 405, 413, 414, 415, 431, 500, 503,

@@ -18,10 +18,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "http_internal.h"
-#include "log.h"
+#include "http/http_internal.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/log.h"
 
 #define PARAM_EMAIL "email"
 #define PARAM_EMAILADDRESS "emailaddress"

@@ -9,11 +9,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "http_deadline.h"
-#include "http_internal.h"
-#include "log.h"
+#include "http/http_deadline.h"
+#include "http/http_internal.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/log.h"
 
 #define TEXT_PLAIN "text/plain; charset=utf-8"
 #define ALLOWED_METHODS "GET, HEAD"

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "http_internal.h"
+#include "http/http_internal.h"
 
 /*
  * Routes: the decoded path is compared without regard to ASCII case,

@@ -23,8 +23,8 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
-#include "alloc.h"
-#include "http_tls.h"
+#include "http/http_tls.h"
+#include "util/alloc.h"
 
 #define MAX_CHAIN 16 /* certificates in one chain file */
 

@@ -9,8 +9,8 @@
 
 #include <libxml/tree.h>
 
-#include "alloc.h"
-#include "import_internal.h"
+#include "import/import_internal.h"
+#include "util/alloc.h"
 
 /*
  * <documentation url> / <enable visiturl> / <instruction url>, whose texts

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "import_internal.h"
+#include "import/import_internal.h"
 
 /* The children of emailProvider that map_provider turns into links. */
 static bool is_link_elem(const xmlNode *n) {

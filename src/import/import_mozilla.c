@@ -50,11 +50,11 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "alloc.h"
-#include "import_internal.h"
-#include "import_mozilla.h"
-#include "placeholder.h"
-#include "xml_safe.h"
+#include "import/import_internal.h"
+#include "import/import_mozilla.h"
+#include "model/placeholder.h"
+#include "util/alloc.h"
+#include "util/xml_safe.h"
 
 static const struct sv_import_options no_options = { .repair = false };
 

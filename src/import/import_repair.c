@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "import_internal.h"
-#include "placeholder.h"
+#include "import/import_internal.h"
+#include "model/placeholder.h"
+#include "util/alloc.h"
 
 /* Reports one repair as "name:line: repaired <message>". */
 void imp_repaired(const struct imp *im, long line, const char *fmt, ...) {

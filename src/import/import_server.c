@@ -12,8 +12,8 @@
 
 #include <libxml/tree.h>
 
-#include "alloc.h"
-#include "import_internal.h"
+#include "import/import_internal.h"
+#include "util/alloc.h"
 
 static int map_pop3(const struct imp *im, const xmlNode *pop3,
 		struct sv_server *s) {

@@ -11,9 +11,9 @@
 
 #include <libxml/tree.h>
 
-#include "alloc.h"
-#include "import_internal.h"
-#include "placeholder.h"
+#include "import/import_internal.h"
+#include "model/placeholder.h"
+#include "util/alloc.h"
 
 static bool is_xml_space(char c) {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';

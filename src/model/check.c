@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
+#include "model/check.h"
 
 /* Registered mail ports (RFC 6186, RFC 8314) and what they carry. */
 static const struct port_rule {

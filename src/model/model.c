@@ -7,8 +7,8 @@
  */
 #include <string.h>
 
-#include "alloc.h"
-#include "model.h"
+#include "model/model.h"
+#include "util/alloc.h"
 
 static const char *const server_type_names[SV_SERVER_TYPE_COUNT] = {
 	[SV_SERVER_IMAP] = "imap",

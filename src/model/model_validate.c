@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "model.h"
-#include "model_internal.h"
-#include "placeholder.h"
-#include "utf8.h"
+#include "model/model.h"
+#include "model/model_internal.h"
+#include "model/placeholder.h"
+#include "util/alloc.h"
+#include "util/utf8.h"
 
 /* Domain lists up to this long are checked for duplicates pairwise. */
 #define PAIRWISE_MAX 64

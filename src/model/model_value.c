@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model.h"
-#include "model_internal.h"
-#include "placeholder.h"
-#include "utf8.h"
+#include "model/model.h"
+#include "model/model_internal.h"
+#include "model/placeholder.h"
+#include "util/utf8.h"
 
 /* BCP 47 tags are at most 35 characters in practice (RFC 5646 4.4.1). */
 #define LANG_MAX 35

@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "model.h"
-#include "placeholder.h"
+#include "model/model.h"
+#include "model/placeholder.h"
 
 static const char *const token_texts[SV_TOKEN_COUNT] = {
 	[SV_TOKEN_EMAILADDRESS] = "%EMAILADDRESS%",

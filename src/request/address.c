@@ -19,9 +19,9 @@
 
 #include <idn2.h>
 
-#include "address.h"
-#include "err.h"
-#include "utf8.h"
+#include "request/address.h"
+#include "util/err.h"
+#include "util/utf8.h"
 
 /*
  * Longest input worth looking at: a U-label has no more code points than

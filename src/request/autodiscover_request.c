@@ -19,8 +19,8 @@
 
 #include <libxml/tree.h>
 
-#include "autodiscover_request.h"
-#include "xml_safe.h"
+#include "request/autodiscover_request.h"
+#include "util/xml_safe.h"
 
 static bool is_xml_space(unsigned char c) {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';

@@ -29,12 +29,12 @@
 #include <malloc.h>
 #endif
 
-#include "alloc.h"
-#include "hash.h"
-#include "render_autoconfig.h"
-#include "render_autodiscover.h"
-#include "render_mobileconfig.h"
-#include "snapshot.h"
+#include "answer/render_autoconfig.h"
+#include "answer/render_autodiscover.h"
+#include "answer/render_mobileconfig.h"
+#include "snapshot/snapshot.h"
+#include "util/alloc.h"
+#include "util/hash.h"
 
 /* What a domain row leads to: its provider and its answers, one per
  * provider (provider-wide) and one per domain with servers of its own. */

@@ -32,9 +32,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "alloc.h"
-#include "bundle.h"
-#include "store_internal.h"
+#include "dataset/bundle.h"
+#include "store/store_internal.h"
+#include "util/alloc.h"
 
 #define BUSY_TIMEOUT_MS 5000
 #define SAVEPOINT_NAME "sv_write"

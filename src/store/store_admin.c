@@ -24,9 +24,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "check.h"
-#include "store_internal.h"
+#include "model/check.h"
+#include "store/store_internal.h"
+#include "util/alloc.h"
 
 /* ------------------------------------------------------------------ */
 /* Validation                                                         */

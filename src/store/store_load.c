@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "store_internal.h"
+#include "store/store_internal.h"
+#include "util/alloc.h"
 
 struct loader {
 	sqlite3 *db;

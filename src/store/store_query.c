@@ -7,8 +7,8 @@
  */
 #include <stdbool.h>
 
-#include "alloc.h"
-#include "store_internal.h"
+#include "store/store_internal.h"
+#include "util/alloc.h"
 
 /*
  * Prepares sql into *s and binds ?1 to key (text) or, when key is NULL,

@@ -13,8 +13,8 @@
  */
 #include <string.h>
 
-#include "alloc.h"
-#include "store_internal.h"
+#include "store/store_internal.h"
+#include "util/alloc.h"
 
 static const char *const put_sql[PUT_COUNT] = {
 	[PUT_OWNER] = "SELECT provider_id FROM domains WHERE name = ?1",

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "err.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 void sv_buf_init(struct sv_buf *b, size_t max) {
 	b->data = NULL;

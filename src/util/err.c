@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "err.h"
+#include "util/err.h"
 
 int sv_errf(struct sv_err *err, int rc, const char *fmt, ...) {
 	if (err != NULL) {

@@ -30,8 +30,8 @@
 
 #include <jansson.h>
 
-#include "alloc.h"
-#include "log.h"
+#include "util/alloc.h"
+#include "util/log.h"
 
 #define LINE_MAX_BYTES 2048
 

@@ -3,7 +3,7 @@
  * UTF-8 decoding shared by every validator of untrusted text (addresses,
  * domain names, provider texts): one definition of "valid UTF-8".
  */
-#include "utf8.h"
+#include "util/utf8.h"
 
 /*
  * Decodes the UTF-8 sequence at p (n > 0 bytes available) into *cp and

@@ -14,7 +14,7 @@
 #include <libxml/SAX2.h>
 #include <libxml/xmlerror.h>
 
-#include "xml_safe.h"
+#include "util/xml_safe.h"
 
 /* libxml2 2.12 made the error passed to structured handlers const. */
 #if LIBXML_VERSION >= 21200

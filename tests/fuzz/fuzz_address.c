@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "address.h"
-#include "model.h"
+#include "model/model.h"
+#include "request/address.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

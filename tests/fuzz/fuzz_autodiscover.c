@@ -11,8 +11,8 @@
 
 #include <libxml/parser.h>
 
-#include "autodiscover_request.h"
-#include "model.h"
+#include "model/model.h"
+#include "request/autodiscover_request.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -14,11 +14,11 @@
 
 #include <libxml/parser.h>
 
-#include "answer.h"
-#include "buf.h"
-#include "import_mozilla.h"
-#include "model.h"
-#include "render_autoconfig.h"
+#include "answer/answer.h"
+#include "answer/render_autoconfig.h"
+#include "import/import_mozilla.h"
+#include "model/model.h"
+#include "util/buf.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

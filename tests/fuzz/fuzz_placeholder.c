@@ -16,15 +16,15 @@
 
 #include <libxml/parser.h>
 
-#include "address.h"
-#include "alloc.h"
-#include "answer.h"
-#include "buf.h"
-#include "model.h"
-#include "placeholder.h"
-#include "render_autoconfig.h"
-#include "render_autodiscover.h"
-#include "render_mobileconfig.h"
+#include "answer/answer.h"
+#include "answer/render_autoconfig.h"
+#include "answer/render_autodiscover.h"
+#include "answer/render_mobileconfig.h"
+#include "model/model.h"
+#include "model/placeholder.h"
+#include "request/address.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -18,8 +18,8 @@
 
 #include <libxml/xmlerror.h>
 
-#include "alloc.h"
 #include "test_support.h"
+#include "util/alloc.h"
 
 /* Allocation-failure loops give up here: the code under test never ends. */
 #define ALLOC_LOOP_MAX 100000

@@ -11,10 +11,10 @@
 
 #include <stddef.h>
 
-#include "answer.h"
-#include "buf.h"
-#include "err.h"
-#include "model.h"
+#include "answer/answer.h"
+#include "model/model.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 /* Cap of every output buffer the helpers create. */
 #define SV_TEST_OUT_MAX (1024 * 1024)

@@ -23,12 +23,12 @@
 #include <libxml/tree.h>
 #include <libxml/xmlmemory.h>
 
-#include "alloc.h"
-#include "answer.h"
-#include "buf.h"
-#include "model.h"
-#include "render_autoconfig.h"
+#include "answer/answer.h"
+#include "answer/render_autoconfig.h"
+#include "model/model.h"
 #include "test_support.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 #include "xml_testing.h"
 
 #ifndef SV_SOURCE_ROOT

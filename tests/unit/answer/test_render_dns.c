@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "render_dns.h"
+#include "answer/render_dns.h"
+#include "util/alloc.h"
 
 static struct sv_server *server(struct sv_provider *pv, int64_t id,
 		enum sv_server_type type, const char *host, int port,

@@ -21,13 +21,13 @@
 
 #include <libxml/parser.h>
 
-#include "alloc.h"
-#include "answer.h"
-#include "buf.h"
-#include "import_mozilla.h"
-#include "model.h"
-#include "render_ispdb.h"
+#include "answer/answer.h"
+#include "answer/render_ispdb.h"
+#include "import/import_mozilla.h"
+#include "model/model.h"
 #include "test_support.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 #include "xml_testing.h"
 
 #ifndef SV_SOURCE_ROOT

@@ -24,9 +24,9 @@
 #include <gnutls/pkcs7.h>
 #include <gnutls/x509.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "sign_cms.h"
+#include "answer/sign_cms.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 
 static char dir[] = "/tmp/sv-sign-cms-XXXXXX";
 static char cert_path[128], key_path[128], other_key_path[128];

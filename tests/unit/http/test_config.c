@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "config.h"
+#include "http/config.h"
 
 static struct sockaddr_in v4(const char *a) {
 	struct sockaddr_in sin;

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http_deadline.h"
+#include "http/http_deadline.h"
 
 static struct sockaddr_in v4(const char *a) {
 	struct sockaddr_in sin;

@@ -22,8 +22,8 @@
 
 #include <libxml/parser.h>
 
-#include "alloc.h"
-#include "import_mozilla.h"
+#include "import/import_mozilla.h"
+#include "util/alloc.h"
 
 #define DATA_DIR SV_SOURCE_ROOT "/tests/data/import"
 #define CORPUS_DIR SV_SOURCE_ROOT "/../shared/ispdb"

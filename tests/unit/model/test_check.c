@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "check.h"
+#include "model/check.h"
+#include "util/alloc.h"
 
 static struct sv_provider *provider(const char *id, const char *domain) {
 	struct sv_provider *pv = sv_provider_create();

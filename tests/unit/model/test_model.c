@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "err.h"
-#include "model.h"
+#include "model/model.h"
+#include "util/alloc.h"
+#include "util/err.h"
 
 /* Replaces *field by a copy of v (NULL clears it). */
 static void set(char **field, const char *v) {

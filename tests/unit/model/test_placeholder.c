@@ -12,9 +12,9 @@
 
 #include <string.h>
 
-#include "err.h"
-#include "model.h"
-#include "placeholder.h"
+#include "model/model.h"
+#include "model/placeholder.h"
+#include "util/err.h"
 
 #define MAXP 16
 

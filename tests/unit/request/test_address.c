@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "address.h"
-#include "err.h"
+#include "request/address.h"
+#include "util/err.h"
 
 /* Parses a NUL-terminated literal (its strlen is the length). */
 static int parse(const char *s, struct sv_address *a, struct sv_err *err) {

@@ -30,13 +30,13 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "alloc.h"
-#include "answer.h"
-#include "autodiscover_request.h"
-#include "buf.h"
-#include "model.h"
-#include "render_autodiscover.h"
+#include "answer/answer.h"
+#include "answer/render_autodiscover.h"
+#include "model/model.h"
+#include "request/autodiscover_request.h"
 #include "test_support.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 #include "xml_testing.h"
 
 #ifndef SV_SOURCE_ROOT

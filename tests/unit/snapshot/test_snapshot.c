@@ -14,10 +14,10 @@
 
 #include <libxml/parser.h>
 
-#include "alloc.h"
-#include "render_autoconfig.h"
-#include "render_mobileconfig.h"
-#include "snapshot.h"
+#include "answer/render_autoconfig.h"
+#include "answer/render_mobileconfig.h"
+#include "snapshot/snapshot.h"
+#include "util/alloc.h"
 #include "xml_testing.h"
 
 static void add_server(struct sv_provider *pv, enum sv_server_type type,

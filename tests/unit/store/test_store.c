@@ -27,9 +27,9 @@
 
 #include <sqlite3.h>
 
-#include "alloc.h"
-#include "model.h"
-#include "store.h"
+#include "model/model.h"
+#include "store/store.h"
+#include "util/alloc.h"
 
 /* ---- fixtures ---- */
 

@@ -21,10 +21,10 @@
 
 #include <sqlite3.h>
 
-#include "alloc.h"
-#include "model.h"
-#include "store.h"
-#include "store_internal.h" /* the connection, for busy timeouts */
+#include "model/model.h"
+#include "store/store.h"
+#include "store/store_internal.h" /* the connection, for busy timeouts */
+#include "util/alloc.h"
 
 /* ---- fixtures ---- */
 

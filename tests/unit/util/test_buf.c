@@ -7,9 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "err.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 static void test_cap_is_hard(void **state) {
 	(void)state;

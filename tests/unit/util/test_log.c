@@ -20,8 +20,8 @@
 
 #include <jansson.h>
 
-#include "alloc.h"
-#include "log.h"
+#include "util/alloc.h"
+#include "util/log.h"
 
 enum { THREADS = 4, LINES = 3000 };
 

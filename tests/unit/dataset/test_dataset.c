@@ -32,6 +32,9 @@
 
 #define WAIT_S 20          /* longest wait for a reload (ASan, busy CI) */
 #define FAST_MS 20         /* the watcher's interval in these tests */
+/* A file where a database should be: SQLite reads it and refuses it. */
+#define NOT_A_DB "not a database, though long enough to be read as one " \
+	"by SQLite: a header would say otherwise\n"
 
 /* ---- fixture: a temporary directory ---- */
 
@@ -113,16 +116,15 @@ static bool serves(const struct sv_snapshot *s, const char *domain) {
 	return sv_snapshot_lookup(s, domain, &m) == SV_OK;
 }
 
-/* The generation ds serves now, and whether it serves domain. */
-static uint64_t served(struct sv_dataset *ds, const char *domain,
-		bool *found) {
+/* ds serves generation gen, with free.fr or without. */
+static void expect_served(struct sv_dataset *ds, uint64_t gen,
+		bool free_fr) {
 	struct sv_snapshot *s = sv_snapshot_holder_acquire(
 		sv_dataset_holder(ds));
 	assert_non_null(s);
-	uint64_t g = sv_snapshot_generation(s);
-	*found = serves(s, domain);
+	assert_int_equal(sv_snapshot_generation(s), gen);
+	assert_int_equal(serves(s, "free.fr"), free_fr);
 	sv_snapshot_release(s);
-	return g;
 }
 
 /* What the watcher reported, from its thread. */
@@ -169,27 +171,41 @@ static void wait_reports(struct reports *r, int ok, int failed) {
 	}
 }
 
-/* A dataset on path, its watcher (baseline taken) and the first load. */
-static struct sv_dataset *open_watched(const char *path,
-		struct sv_dataset_watcher **w) {
+/* A dataset watched as serve watches it, and what its watcher reports. */
+struct watched {
+	struct sv_dataset *ds;
+	struct sv_dataset_watcher *w;
+	struct reports r;
+};
+
+/* The dataset on path and its watcher (baseline taken), then, when
+ * load, the first load. */
+static void watched_open(struct watched *t, const char *path, bool load) {
 	struct sv_err err = { "" };
-	struct sv_dataset *ds = sv_dataset_create(path, &err);
-	assert_non_null(ds);
-	*w = sv_dataset_watcher_create(ds, &err);
-	assert_non_null(*w);
-	assert_int_equal(sv_dataset_load(ds, &err), SV_OK);
-	return ds;
+	t->ds = sv_dataset_create(path, &err);
+	assert_non_null(t->ds);
+	t->w = sv_dataset_watcher_create(t->ds, &err);
+	assert_non_null(t->w);
+	if (load) {
+		assert_int_equal(sv_dataset_load(t->ds, &err), SV_OK);
+	}
+	reports_init(&t->r);
 }
 
-static void start(struct sv_dataset_watcher *w, struct reports *r,
-		unsigned interval_ms) {
+static void watched_start(struct watched *t, unsigned interval_ms) {
 	struct sv_err err = { "" };
 	const struct sv_dataset_watch opts = {
 		.interval_ms = interval_ms,
 		.reloaded = on_reload,
-		.ctx = r,
+		.ctx = &t->r,
 	};
-	assert_int_equal(sv_dataset_watcher_start(w, &opts, &err), SV_OK);
+	assert_int_equal(sv_dataset_watcher_start(t->w, &opts, &err), SV_OK);
+}
+
+static void watched_close(struct watched *t) {
+	sv_dataset_watcher_stop(t->w);
+	reports_finish(&t->r);
+	sv_dataset_destroy(t->ds);
 }
 
 /* ---- creating a database ---- */
@@ -289,8 +305,7 @@ static void test_read_errors(void **state) {
 	assert_int_equal(sv_dataset_read(f->db, 1, &s, &err), SV_ENOTFOUND);
 	assert_null(s);
 	sv_snapshot_release(empty);
-	write_text(f->db, "not a database, though long enough to be read as "
-		"one by SQLite: a header would say otherwise\n");
+	write_text(f->db, NOT_A_DB);
 	assert_int_equal(sv_dataset_read(f->db, 1, &s, &err), SV_EDB);
 	assert_null(s);
 	assert_non_null(strstr(err.msg, f->db));
@@ -305,17 +320,14 @@ static void test_load(void **state) {
 	/* nothing served before the first load */
 	assert_null(sv_snapshot_holder_acquire(sv_dataset_holder(ds)));
 	assert_int_equal(sv_dataset_load(ds, &err), SV_OK);
-	bool found;
-	assert_int_equal(served(ds, "free.fr", &found), 1);
-	assert_true(found);
+	expect_served(ds, 1, true);
 	/* each load is the next generation, and sees the file as it is */
 	struct sv_store *st = sv_store_open(f->db, SV_STORE_READWRITE, &err);
 	assert_non_null(st);
 	assert_int_equal(sv_store_provider_rm(st, "free.fr", NULL, &err), SV_OK);
 	sv_store_close(st);
 	assert_int_equal(sv_dataset_load(ds, &err), SV_OK);
-	assert_int_equal(served(ds, "free.fr", &found), 2);
-	assert_false(found);
+	expect_served(ds, 2, false);
 	sv_dataset_destroy(ds);
 	sv_dataset_destroy(NULL);
 }
@@ -339,17 +351,13 @@ static void test_failed_load_keeps_snapshot(void **state) {
 
 	/* damaged, then gone: the snapshot served stays, and so does its
 	 * generation */
-	write_text(f->other, "not a database, though long enough to be read "
-		"as one by SQLite: a header would say otherwise\n");
+	write_text(f->other, NOT_A_DB);
 	assert_int_equal(rename(f->other, f->db), 0);
 	assert_int_equal(sv_dataset_load(ds, &err), SV_EDB);
-	bool found;
-	assert_int_equal(served(ds, "free.fr", &found), 1);
-	assert_true(found);
+	expect_served(ds, 1, true);
 	assert_int_equal(unlink(f->db), 0);
 	assert_int_equal(sv_dataset_load(ds, &err), SV_ENOTFOUND);
-	assert_int_equal(served(ds, "free.fr", &found), 1);
-	assert_true(found);
+	expect_served(ds, 1, true);
 
 	/* out of memory at every step of a load in turn */
 	make_db(f->db, false);
@@ -361,14 +369,12 @@ static void test_failed_load_keeps_snapshot(void **state) {
 		sv_alloc_fail_after(-1);
 		if (rc != SV_OK) {
 			assert_int_equal(rc, SV_ENOMEM);
-			assert_int_equal(served(ds, "free.fr", &found), 1);
-			assert_true(found);
+			expect_served(ds, 1, true);
 		}
 	} while (rc != SV_OK);
 	assert_true(n > 1);
 	/* failed loads do not use up generations */
-	assert_int_equal(served(ds, "free.fr", &found), 2);
-	assert_false(found);
+	expect_served(ds, 2, false);
 	assert_true(serves(in_flight, "free.fr"));
 	sv_snapshot_release(in_flight);
 	sv_dataset_destroy(ds);
@@ -401,45 +407,32 @@ static void test_watcher_notices_commit(void **state) {
 	struct fixture *f = *state;
 	struct sv_err err = { "" };
 	make_db(f->db, false);
-	struct sv_dataset_watcher *w;
-	struct sv_dataset *ds = open_watched(f->db, &w);
-	struct reports r;
-	reports_init(&r);
-	start(w, &r, FAST_MS);
+	struct watched t;
+	watched_open(&t, f->db, true);
+	watched_start(&t, FAST_MS);
 	/* another connection commits: data_version moves */
 	struct sv_store *st = sv_store_open(f->db, SV_STORE_READWRITE, &err);
 	assert_non_null(st);
 	assert_int_equal(sv_bundle_install(st, NULL, &err), SV_OK);
 	sv_store_close(st);
-	wait_reports(&r, 1, 0);
-	bool found;
-	assert_int_equal(served(ds, "free.fr", &found), 2);
-	assert_true(found);
-	sv_dataset_watcher_stop(w);
-	assert_int_equal(r.failed, 0);
-	reports_finish(&r);
-	sv_dataset_destroy(ds);
+	wait_reports(&t.r, 1, 0);
+	expect_served(t.ds, 2, true);
+	watched_close(&t);
 }
 
 static void test_watcher_notices_replaced_file(void **state) {
 	struct fixture *f = *state;
 	make_db(f->db, false);
 	make_db(f->other, true);
-	struct sv_dataset_watcher *w;
-	struct sv_dataset *ds = open_watched(f->db, &w);
-	struct reports r;
-	reports_init(&r);
-	start(w, &r, FAST_MS);
+	struct watched t;
+	watched_open(&t, f->db, true);
+	watched_start(&t, FAST_MS);
 	/* rename(2) over it, as an admin deploys a database built elsewhere:
 	 * the old file's data_version never moves */
 	assert_int_equal(rename(f->other, f->db), 0);
-	wait_reports(&r, 1, 0);
-	bool found;
-	assert_int_equal(served(ds, "free.fr", &found), 2);
-	assert_true(found);
-	sv_dataset_watcher_stop(w);
-	reports_finish(&r);
-	sv_dataset_destroy(ds);
+	wait_reports(&t.r, 1, 0);
+	expect_served(t.ds, 2, true);
+	watched_close(&t);
 }
 
 static void test_watcher_baseline_before_load(void **state) {
@@ -447,127 +440,90 @@ static void test_watcher_baseline_before_load(void **state) {
 	struct sv_err err = { "" };
 	make_db(f->db, false);
 	make_db(f->other, true);
-	struct sv_dataset *ds = sv_dataset_create(f->db, &err);
-	assert_non_null(ds);
-	struct sv_dataset_watcher *w = sv_dataset_watcher_create(ds, &err);
-	assert_non_null(w);
-	/* swapped between the watcher's creation and its start: the swap
-	 * still counts as a change at the first check */
+	struct watched t;
+	watched_open(&t, f->db, false);
+	/* swapped between the watcher's creation and the first load: the
+	 * swap still counts as a change at the first check */
 	assert_int_equal(rename(f->other, f->db), 0);
-	assert_int_equal(sv_dataset_load(ds, &err), SV_OK);
-	struct reports r;
-	reports_init(&r);
-	start(w, &r, FAST_MS);
-	wait_reports(&r, 1, 0);
-	sv_dataset_watcher_stop(w);
-	bool found;
-	assert_int_equal(served(ds, "free.fr", &found), 2);
-	assert_true(found);
-	reports_finish(&r);
-	sv_dataset_destroy(ds);
+	assert_int_equal(sv_dataset_load(t.ds, &err), SV_OK);
+	watched_start(&t, FAST_MS);
+	wait_reports(&t.r, 1, 0);
+	expect_served(t.ds, 2, true);
+	watched_close(&t);
 }
 
 static void test_watcher_bad_replacement(void **state) {
 	struct fixture *f = *state;
 	make_db(f->db, true);
-	struct sv_dataset_watcher *w;
-	struct sv_dataset *ds = open_watched(f->db, &w);
-	struct reports r;
-	reports_init(&r);
-	start(w, &r, FAST_MS);
-	write_text(f->other, "not a database, though long enough to be read "
-		"as one by SQLite: a header would say otherwise\n");
+	struct watched t;
+	watched_open(&t, f->db, true);
+	watched_start(&t, FAST_MS);
+	write_text(f->other, NOT_A_DB);
 	assert_int_equal(rename(f->other, f->db), 0);
 	/* the watcher only warns about a file it cannot open; a reload it
 	 * is asked for fails, and keeps what is served */
-	sv_dataset_watcher_poke(w);
-	wait_reports(&r, 0, 1);
-	bool found;
-	assert_int_equal(served(ds, "free.fr", &found), 1);
-	assert_true(found);
+	sv_dataset_watcher_poke(t.w);
+	wait_reports(&t.r, 0, 1);
+	expect_served(t.ds, 1, true);
 	/* once a good file is back, it is served */
 	make_db(f->other, false);
 	assert_int_equal(rename(f->other, f->db), 0);
-	wait_reports(&r, 1, 1);
-	assert_int_equal(served(ds, "free.fr", &found), 2);
-	assert_false(found);
-	sv_dataset_watcher_stop(w);
-	reports_finish(&r);
-	sv_dataset_destroy(ds);
+	wait_reports(&t.r, 1, 1);
+	expect_served(t.ds, 2, false);
+	watched_close(&t);
 }
 
 static void test_watcher_poke(void **state) {
 	struct fixture *f = *state;
 	make_db(f->db, true);
-	struct sv_dataset_watcher *w;
-	struct sv_dataset *ds = open_watched(f->db, &w);
-	struct reports r;
-	reports_init(&r);
-	start(w, &r, 3600 * 1000); /* only a poke can wake it */
-	sv_dataset_watcher_poke(w);
-	wait_reports(&r, 1, 0);
-	sv_dataset_watcher_poke(w);
-	wait_reports(&r, 2, 0);
-	bool found;
-	assert_int_equal(served(ds, "free.fr", &found), 3);
-	assert_true(found);
-	sv_dataset_watcher_stop(w);
-	reports_finish(&r);
-	sv_dataset_destroy(ds);
+	struct watched t;
+	watched_open(&t, f->db, true);
+	watched_start(&t, 3600 * 1000); /* only a poke can wake it */
+	sv_dataset_watcher_poke(t.w);
+	wait_reports(&t.r, 1, 0);
+	sv_dataset_watcher_poke(t.w);
+	wait_reports(&t.r, 2, 0);
+	expect_served(t.ds, 3, true);
+	watched_close(&t);
 }
 
 static void test_watcher_stop(void **state) {
 	struct fixture *f = *state;
 	struct sv_err err = { "" };
 	make_db(f->db, true);
-	struct sv_dataset_watcher *w;
-	struct sv_dataset *ds = open_watched(f->db, &w);
-	struct reports r;
-	reports_init(&r);
-	start(w, &r, 3600 * 1000);
+	struct watched t;
+	watched_open(&t, f->db, true);
+	watched_start(&t, 3600 * 1000);
 	const struct sv_dataset_watch opts = { .interval_ms = FAST_MS };
-	assert_int_equal(sv_dataset_watcher_start(w, &opts, &err), SV_EINVAL);
+	assert_int_equal(sv_dataset_watcher_start(t.w, &opts, &err),
+		SV_EINVAL);
 	/* stop wakes the thread: it does not sleep out its hour */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	sv_dataset_watcher_stop(w);
+	sv_dataset_watcher_stop(t.w);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_true(t1.tv_sec - t0.tv_sec < WAIT_S);
-	assert_int_equal(r.ok + r.failed, 0);
-	reports_finish(&r);
+	assert_int_equal(t.r.ok + t.r.failed, 0);
 
 	/* stopping one that never started, and NULL */
-	w = sv_dataset_watcher_create(ds, &err);
-	assert_non_null(w);
-	sv_dataset_watcher_stop(w);
+	t.w = sv_dataset_watcher_create(t.ds, &err);
+	assert_non_null(t.w);
 	sv_dataset_watcher_stop(NULL);
-
 	/* the data stays served after the watcher is gone */
-	bool found;
-	assert_int_equal(served(ds, "free.fr", &found), 1);
-	assert_true(found);
-	sv_dataset_destroy(ds);
+	expect_served(t.ds, 1, true);
+	watched_close(&t);
 }
 
 static void test_watcher_without_baseline(void **state) {
 	struct fixture *f = *state;
-	struct sv_err err = { "" };
-	struct sv_dataset *ds = sv_dataset_create(f->db, &err);
-	assert_non_null(ds);
 	/* no file yet: the watcher still starts, and retries */
-	struct sv_dataset_watcher *w = sv_dataset_watcher_create(ds, &err);
-	assert_non_null(w);
-	struct reports r;
-	reports_init(&r);
-	start(w, &r, FAST_MS);
+	struct watched t;
+	watched_open(&t, f->db, false);
+	watched_start(&t, FAST_MS);
 	make_db(f->db, true);
-	wait_reports(&r, 1, 0);
-	sv_dataset_watcher_stop(w);
-	bool found;
-	assert_int_equal(served(ds, "free.fr", &found), 1);
-	assert_true(found);
-	reports_finish(&r);
-	sv_dataset_destroy(ds);
+	wait_reports(&t.r, 1, 0);
+	expect_served(t.ds, 1, true);
+	watched_close(&t);
 }
 
 int main(void) {

@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: MIT
 """Counts test cases across meson test logs: each cmocka binary and each
 harness reports its own cases, so the total is per case, not per binary.
-"--failed NAME" (repeatable, first) counts a failure that has no log;
-"--text FILE" (repeatable, next) counts a harness's plain output (its last
-"NAME: N passed, N failed" line; none is one failure), e.g. tests/fuzz/run.sh.
+Options, before the logs, in any order and repeatable: "--failed NAME"
+counts a failure that has no log (a build that failed); "--skipped NAME"
+counts a run that could not happen here (build-tsan without clang);
+"--text FILE" counts a harness's plain output (its last "NAME: N passed,
+N failed" line; none is one failure), e.g. tests/fuzz/run.sh. Each log is
+one build's meson-logs/testlog.json (build, build-asan, build-tsan).
 Prints one line "N passed, N failed, N skipped"; exits 1 on any failure."""
 import json
 import re
@@ -25,6 +28,8 @@ def count(entry):
         p, f, s = h[-1]
         failed = int(f) or (1 if result not in ('OK', 'SKIP') else 0)
         return int(p), failed, int(s or 0)
+    # cmocka prints its summary lines on stderr, which meson logs apart
+    out += entry.get('stderr') or ''
     if CMOCKA_PASSED.search(out) or CMOCKA_FAILED.search(out):
         p = sum(int(x) for x in CMOCKA_PASSED.findall(out))
         f = sum(int(x) for x in CMOCKA_FAILED.findall(out))
@@ -42,13 +47,18 @@ def count(entry):
 def main():
     passed = failed = skipped = 0
     args = sys.argv[1:]
-    while args[:1] == ['--failed']:
-        print('failed: %s' % args[1], file=sys.stderr)
-        failed += 1
-        args = args[2:]
-    while args[:1] == ['--text']:
+    while args[:1] in (['--failed'], ['--skipped'], ['--text']):
+        flag, name, args = args[0], args[1], args[2:]
+        if flag == '--failed':
+            print('failed: %s' % name, file=sys.stderr)
+            failed += 1
+            continue
+        if flag == '--skipped':
+            print('skipped: %s' % name, file=sys.stderr)
+            skipped += 1
+            continue
         try:
-            with open(args[1]) as f:
+            with open(name) as f:
                 h = HARNESS.findall(f.read())
         except OSError as e:
             print('summarize: %s' % e, file=sys.stderr)
@@ -58,8 +68,7 @@ def main():
         failed += int(f)
         skipped += int(s or 0)
         if not h or int(f):
-            print('failed: %s' % args[1], file=sys.stderr)
-        args = args[2:]
+            print('failed: %s' % name, file=sys.stderr)
     for path in args:
         try:
             with open(path) as f:

@@ -51,26 +51,6 @@ int sv_cli_db_fail(const char *cmd, int rc, const struct sv_err *err);
 void sv_cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/*
- * Creates the database at path from the schema and the bundled data when
- * no file exists there (built under a temporary name, then renamed, so a
- * crash never leaves a half-made database). *created tells whether it did.
- * An existing file is left alone.
- */
-int sv_cli_ensure_db(const char *path, bool *created, struct sv_err *err);
-/* The same, with the bundled data only when bundled (init --empty). */
-int sv_cli_create_db(const char *path, bool bundled, bool *created,
-	struct sv_err *err);
-
-/*
- * Opens path read-only, loads every provider and builds a snapshot
- * (providers that cannot be served are reported on stderr and left out)
- * into *out, with one reference. Returns SV_OK, or the enum sv_rc of the
- * failure with err set and *out NULL (see sv_cli_db_exit_code).
- */
-int sv_cli_load_snapshot(const char *path, uint64_t generation,
-	struct sv_snapshot **out, struct sv_err *err);
-
 /* ---- Option parsing, shared by the commands (cli_common.c) ---- */
 
 /* What every command's options may set; see sv_cli_getopt. */

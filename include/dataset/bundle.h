@@ -5,20 +5,15 @@
 #include <stddef.h>
 
 #include "store/store.h"
+#include "store/store_schema.h"
 #include "util/err.h"
 
 /*
- * The bundled data (db/ *.xml: Mozilla provider files compiled into the
- * binary) and the schema migrations (schema/ *.sql).
+ * The bundled data: the Mozilla provider files of db/ (named by their
+ * path below db/, e.g. "free.fr.xml", "ispdb/126.com.xml"), compiled into
+ * the binary by src/embed.py as bundle_data.c in the build tree, and their
+ * installer (bundle.c). The files are read-only, static storage.
  */
-struct sv_embedded_file {
-	const char *name;   /* file name, e.g. "free.fr.xml" */
-	const char *data;   /* NUL-terminated contents */
-	size_t len;
-};
-
-extern const struct sv_embedded_file sv_embedded_schema[];
-extern const size_t sv_embedded_schema_count;
 extern const struct sv_embedded_file sv_embedded_data[];
 extern const size_t sv_embedded_data_count;
 

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What every command shares: exit codes, error lines, option parsing and
- * verb dispatch, argument parsers, JSON and table output, creating the
- * default database and loading a snapshot from a database file.
+ * verb dispatch, argument parsers, JSON and table output.
  */
 #include <errno.h>
 #include <limits.h>
@@ -10,14 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "dataset/bundle.h"
 #include "http/config.h"
 #include "request/address.h"
 #include "store/store.h"
@@ -68,83 +64,6 @@ void sv_cli_error(const char *cmd, const char *fmt, ...) {
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "suivant: %s: %s\n", cmd, msg);
-}
-
-/* Removes path and its WAL side files; errors do not matter here. */
-static void remove_db_files(const char *path) {
-	char side[4096];
-	(void)unlink(path);
-	if (snprintf(side, sizeof(side), "%s-wal", path) < (int)sizeof(side)) {
-		(void)unlink(side);
-	}
-	if (snprintf(side, sizeof(side), "%s-shm", path) < (int)sizeof(side)) {
-		(void)unlink(side);
-	}
-}
-
-int sv_cli_ensure_db(const char *path, bool *created, struct sv_err *err) {
-	return sv_cli_create_db(path, true, created, err);
-}
-
-int sv_cli_create_db(const char *path, bool bundled, bool *created,
-		struct sv_err *err) {
-	struct stat st;
-	*created = false;
-	if (stat(path, &st) == 0) {
-		return SV_OK;
-	}
-	if (errno != ENOENT) {
-		return sv_errf(err, SV_EIO, "%s: %s", path, strerror(errno));
-	}
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >=
-			(int)sizeof(tmp)) {
-		return sv_errf(err, SV_EINVAL, "database path too long");
-	}
-	remove_db_files(tmp);
-	struct sv_store *store = sv_store_open(tmp, SV_STORE_CREATE, err);
-	if (store == NULL) {
-		remove_db_files(tmp);
-		return SV_EDB;
-	}
-	int rc = bundled ? sv_bundle_install(store, NULL, err) : SV_OK;
-	sv_store_close(store);
-	/* link, not rename: never replaces a database that another process
-	 * created meanwhile. */
-	if (rc == SV_OK) {
-		if (link(tmp, path) == 0) {
-			*created = true;
-		} else if (errno != EEXIST) {
-			rc = sv_errf(err, SV_EIO, "%s: %s", path,
-				strerror(errno));
-		}
-	}
-	remove_db_files(tmp);
-	return rc;
-}
-
-static void warn_skipped(const char *provider_id, const char *reason) {
-	sv_log_warnx("provider %s not served: %s", provider_id, reason);
-}
-
-int sv_cli_load_snapshot(const char *path, uint64_t generation,
-		struct sv_snapshot **out, struct sv_err *err) {
-	*out = NULL;
-	struct sv_store *store;
-	int rc = sv_store_open_rc(path, SV_STORE_READONLY, &store, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	struct sv_provider **pvs = NULL;
-	size_t n = 0;
-	rc = sv_store_load(store, &pvs, &n, err);
-	sv_store_close(store);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	/* invalid providers are left out, not fatal: only memory can fail */
-	*out = sv_snapshot_build(pvs, n, generation, NULL, warn_skipped, err);
-	return *out != NULL ? SV_OK : SV_ENOMEM;
 }
 
 /* ------------------------------------------------------------------ */

@@ -13,6 +13,7 @@
 
 #include "answer/render_dns.h"
 #include "cli/cli.h"
+#include "dataset/dataset.h"
 #include "http/config.h"
 #include "request/address.h"
 #include "util/alloc.h"
@@ -162,7 +163,7 @@ int sv_cli_dns(int argc, char **argv) {
 		return EX_DATAERR;
 	}
 	struct sv_snapshot *snap;
-	int rc = sv_cli_load_snapshot(o.db, 1, &snap, &err);
+	int rc = sv_dataset_read(o.db, 1, &snap, &err);
 	if (rc != SV_OK) {
 		return sv_cli_db_fail("dns", rc, &err);
 	}

@@ -25,6 +25,7 @@
 
 #include "answer/render_autodiscover.h"
 #include "cli/cli.h"
+#include "dataset/dataset.h"
 #include "http/config.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
@@ -233,7 +234,7 @@ int sv_cli_export_static(int argc, char **argv) {
 		return sv_cli_db_fail("export-static", rc, &err);
 	}
 	struct sv_snapshot *snap;
-	rc = sv_cli_load_snapshot(db, 1, &snap, &err);
+	rc = sv_dataset_read(db, 1, &snap, &err);
 	if (rc != SV_OK) {
 		sv_store_free_providers(pvs, n);
 		return sv_cli_db_fail("export-static", rc, &err);

@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "cli/cli.h"
+#include "dataset/dataset.h"
 #include "http/config.h"
 
 static const char usage[] =
@@ -58,7 +59,7 @@ int sv_cli_init(int argc, char **argv) {
 	}
 	struct sv_err err = { "" };
 	bool created = false;
-	rc = sv_cli_create_db(db, !empty, &created, &err);
+	rc = sv_dataset_init_file(db, !empty, &created, &err);
 	if (rc != SV_OK) {
 		sv_cli_error("init", "%s", err.msg);
 		return rc == SV_EIO || rc == SV_EDB ? EX_CANTCREAT :

@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "cli/cli.h"
+#include "dataset/dataset.h"
 #include "http/config.h"
 #include "request/address.h"
 #include "util/buf.h"
@@ -84,7 +85,7 @@ int sv_cli_lookup(int argc, char **argv) {
 		return EX_DATAERR;
 	}
 	struct sv_snapshot *snap;
-	int rc = sv_cli_load_snapshot(db, 1, &snap, &err);
+	int rc = sv_dataset_read(db, 1, &snap, &err);
 	if (rc != SV_OK) {
 		return sv_cli_db_fail("lookup", rc, &err);
 	}

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * suivant serve: build the snapshot, start the HTTP front end, then keep
- * the snapshot current. The main thread is the reload watcher: it waits
- * for signals with a short timeout and, on each tick, asks SQLite whether
- * another connection committed (PRAGMA data_version) or whether the file
- * was replaced (inode change). A change rebuilds the snapshot here, off
- * the request path, and publishes it atomically; a failed rebuild keeps
- * the current snapshot and logs why.
+ * suivant serve: options and wiring. The dataset (dataset.h) loads the
+ * database and its watcher keeps the served snapshot current from a thread
+ * of its own; the HTTP front end answers from it; the main thread waits
+ * for signals: SIGHUP reopens the log, reloads the TLS certificate and
+ * asks the watcher for a reload, SIGINT and SIGTERM stop.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,8 +14,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -25,9 +21,9 @@
 
 #include "answer/sign_cms.h"
 #include "cli/cli.h"
+#include "dataset/dataset.h"
 #include "http/config.h"
 #include "http/http.h"
-#include "store/store.h"
 #include "util/log.h"
 
 #define XSTR_(x) #x
@@ -113,84 +109,6 @@ static const char usage[] =
 	"Prints \"ready port=N\" on stdout for each listener once serving\n"
 	"(\"ready port=N tls\" for TLS ones). SIGHUP re-reads the database\n"
 	"and the TLS certificate; SIGTERM stops.\n";
-
-#define WATCH_INTERVAL_NS (250 * 1000 * 1000L)
-
-/* What the watcher compares to notice a change. */
-struct watch {
-	struct sv_store *store; /* read-only connection kept open */
-	int64_t data_version;
-	dev_t dev;
-	ino_t ino;
-};
-
-static int watch_open(struct watch *w, const char *db, struct sv_err *err) {
-	struct stat st;
-	w->store = sv_store_open(db, SV_STORE_READONLY, err);
-	if (w->store == NULL) {
-		return SV_EDB;
-	}
-	if (stat(db, &st) != 0) {
-		return sv_errf(err, SV_EIO, "%s: %s", db, strerror(errno));
-	}
-	w->dev = st.st_dev;
-	w->ino = st.st_ino;
-	return sv_store_data_version(w->store, &w->data_version, err);
-}
-
-/* True when db changed since the last call (or cannot be checked). */
-static bool watch_changed(struct watch *w, const char *db) {
-	struct stat st;
-	struct sv_err err;
-	int64_t v;
-	if (stat(db, &st) != 0 || st.st_dev != w->dev || st.st_ino != w->ino) {
-		/* Replaced or removed: reopen on the new file, if any. */
-		sv_store_close(w->store);
-		w->store = NULL;
-		if (watch_open(w, db, &err) != SV_OK) {
-			sv_log_warnx("reload: %s", err.msg);
-			sv_store_close(w->store);
-			w->store = NULL;
-			return false;
-		}
-		return true;
-	}
-	if (w->store == NULL) {
-		return watch_open(w, db, &err) == SV_OK;
-	}
-	if (sv_store_data_version(w->store, &v, &err) != SV_OK) {
-		sv_log_warnx("reload: %s", err.msg);
-		return false;
-	}
-	if (v == w->data_version) {
-		return false;
-	}
-	w->data_version = v;
-	return true;
-}
-
-static void reload(struct sv_snapshot_holder *h, struct sv_http *http,
-		const char *db, uint64_t *generation) {
-	struct sv_err err = { "" };
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct sv_snapshot *s;
-	if (sv_cli_load_snapshot(db, *generation + 1, &s, &err) != SV_OK) {
-		sv_log_warnx("reload failed, still serving generation %llu: %s",
-			(unsigned long long)*generation, err.msg);
-		sv_http_note_reload(http, false);
-		return;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	*generation += 1;
-	sv_log_info("reloaded: generation %llu, %zu providers, %zu domains, "
-		"%ld ms", (unsigned long long)*generation,
-		sv_snapshot_provider_count(s), sv_snapshot_domain_count(s),
-		(t1.tv_sec - t0.tv_sec) * 1000 +
-		(t1.tv_nsec - t0.tv_nsec) / 1000000);
-	sv_snapshot_holder_publish(h, s);
-	sv_http_note_reload(http, true);
-}
 
 /* A decimal count in 0..max (no sign, no spaces, no "0x"). */
 static int parse_count(const char *s, unsigned long max, unsigned long *out) {
@@ -301,31 +219,133 @@ static void reload_tls(struct sv_http *http, const struct sv_config *cfg) {
 	sv_log_info("tls: reloaded %s", cfg->tls_cert);
 }
 
-/* Serves until SIGINT or SIGTERM; SIGHUP forces a reload. */
-static int serve_loop(struct sv_snapshot_holder *h, struct sv_http *http,
-		const struct sv_config *cfg, const sigset_t *signals,
-		struct watch *w, uint64_t *generation) {
-	const char *db = cfg->db_path;
+/* The watcher's report of each reload, for /metrics. */
+static void note_reload(void *ctx, bool ok) {
+	sv_http_note_reload(ctx, ok);
+}
+
+/*
+ * Creates cfg->db_path from the bundled data when there is no such file,
+ * and loads it into *ds, with a watcher in *w unless check_only: created
+ * first, so that its baseline predates the load (dataset.h). *n_domains:
+ * the domains loaded. An exit code; on failure *ds and *w are NULL.
+ */
+static int open_dataset(const struct sv_config *cfg, bool check_only,
+		struct sv_dataset **ds, struct sv_dataset_watcher **w,
+		size_t *n_domains) {
 	struct sv_err err = { "" };
-	const struct timespec tick = { 0, WATCH_INTERVAL_NS };
+	bool created = false;
+	*ds = NULL;
+	*w = NULL;
+	int rc = sv_dataset_init_file(cfg->db_path, true, &created, &err);
+	if (rc != SV_OK) {
+		sv_cli_error("serve", "cannot create %s: %s", cfg->db_path,
+			err.msg);
+		return EX_CANTCREAT;
+	}
+	if (created) {
+		sv_log_info("created %s from the bundled data", cfg->db_path);
+	}
+	*ds = sv_dataset_create(cfg->db_path, &err);
+	if (*ds != NULL && !check_only) {
+		*w = sv_dataset_watcher_create(*ds, &err);
+	}
+	if (*ds == NULL || (!check_only && *w == NULL)) {
+		sv_cli_error("serve", "%s", err.msg);
+		sv_dataset_destroy(*ds);
+		*ds = NULL;
+		return EX_OSERR;
+	}
+	rc = sv_dataset_load(*ds, &err);
+	if (rc != SV_OK) {
+		sv_dataset_watcher_stop(*w);
+		sv_dataset_destroy(*ds);
+		*w = NULL;
+		*ds = NULL;
+		return sv_cli_db_fail("serve", rc, &err);
+	}
+	struct sv_snapshot *snap = sv_snapshot_holder_acquire(
+		sv_dataset_holder(*ds));
+	*n_domains = sv_snapshot_domain_count(snap);
+	sv_log_info("loaded %s: %zu providers, %zu domains", cfg->db_path,
+		sv_snapshot_provider_count(snap), *n_domains);
+	sv_snapshot_release(snap);
+	return EX_OK;
+}
+
+/* Waits for SIGINT or SIGTERM; on SIGHUP, reopens and reloads. */
+static void serve_loop(struct sv_http *http, const struct sv_config *cfg,
+		const sigset_t *signals, struct sv_dataset_watcher *w) {
+	struct sv_err err = { "" };
 	for (;;) {
-		int sig = sigtimedwait(signals, NULL, &tick);
+		int sig = sigwaitinfo(signals, NULL);
 		if (sig == SIGINT || sig == SIGTERM) {
 			sv_log_info("signal %d: shutting down", sig);
 			sd_notify(0, "STOPPING=1");
-			break;
+			return;
 		}
 		if (sig == SIGHUP) {
 			if (sv_log_reopen(&err) != SV_OK) {
 				sv_log_warnx("%s", err.msg);
 			}
 			reload_tls(http, cfg);
-		}
-		bool changed = watch_changed(w, db);
-		if (changed || sig == SIGHUP) {
-			reload(h, http, db, generation);
+			sv_dataset_watcher_poke(w); /* reloads the data too */
 		}
 	}
+}
+
+/*
+ * Serves ds (n_domains of them) until SIGINT or SIGTERM, w keeping it
+ * current; stops w (taken over) and the server before returning. An exit
+ * code.
+ */
+static int run(const struct sv_config *cfg, struct sv_dataset *ds,
+		struct sv_dataset_watcher *w, size_t n_domains) {
+	/* Block the signals we wait for before any thread exists, so every
+	 * worker inherits the mask and only sigwaitinfo sees them. */
+	sigset_t signals;
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	keep_heap();
+
+	struct sv_err err = { "" };
+	struct sv_http *http = sv_http_start(cfg, sv_dataset_holder(ds), &err);
+	if (http == NULL) {
+		sv_cli_error("serve", "%s", err.msg);
+		sv_dataset_watcher_stop(w);
+		return EX_UNAVAILABLE;
+	}
+	const struct sv_dataset_watch watch = {
+		.reloaded = note_reload,
+		.ctx = http,
+	};
+	if (sv_dataset_watcher_start(w, &watch, &err) != SV_OK) {
+		sv_cli_error("serve", "%s", err.msg);
+		sv_dataset_watcher_stop(w);
+		sv_http_stop(http);
+		return EX_OSERR;
+	}
+	for (size_t i = 0; i < sv_http_listener_count(http); i++) {
+		printf("ready port=%u%s\n", (unsigned)sv_http_port(http, i),
+			sv_http_is_tls(http, i) ? " tls" : "");
+	}
+	fflush(stdout);
+	/* access lines are batched per thread from here on (log.h) */
+	if (sv_log_batch_start() != SV_OK) {
+		sv_log_warnx("access log: no flusher thread, writing each line "
+			"at once");
+	}
+	/* systemd Type=notify: the data is loaded and every socket bound
+	 * (no-op when NOTIFY_SOCKET is unset) */
+	sd_notifyf(0, "READY=1\nSTATUS=serving %zu domains", n_domains);
+	serve_loop(http, cfg, &signals, w);
+	sv_dataset_watcher_stop(w); /* no reload, no note_reload after this */
+	sv_http_stop(http);
+	sv_log_batch_stop(); /* every worker has stopped: write their lines */
 	return EX_OK;
 }
 
@@ -461,90 +481,15 @@ int sv_cli_serve(int argc, char **argv) {
 			return st;
 		}
 	}
-	bool created = false;
-	int rc = sv_cli_ensure_db(cfg.db_path, &created, &err);
-	if (rc != SV_OK) {
-		sv_cli_error("serve", "cannot create %s: %s", cfg.db_path,
-			err.msg);
-		sv_sign_cms_destroy(cfg.signer);
-		return EX_CANTCREAT;
+	struct sv_dataset *ds;
+	struct sv_dataset_watcher *w;
+	size_t n_domains = 0;
+	int status = open_dataset(&cfg, check_only, &ds, &w, &n_domains);
+	if (status == EX_OK && !check_only) {
+		status = run(&cfg, ds, w, n_domains);
+		sv_log_open_file(NULL, NULL); /* back to stderr */
 	}
-	if (created) {
-		sv_log_info("created %s from the bundled data", cfg.db_path);
-	}
-	/* The watch's baseline (the file's identity, its data_version) is
-	 * taken before the first load, so that an edit committed or a file
-	 * swapped in meanwhile shows as a change at the first tick: taken
-	 * after, it would hide that change for good. */
-	struct watch w = { 0 };
-	if (!check_only && watch_open(&w, cfg.db_path, &err) != SV_OK) {
-		sv_log_warnx("reload watcher: %s", err.msg);
-	}
-	uint64_t generation = 1;
-	struct sv_snapshot *snap;
-	rc = sv_cli_load_snapshot(cfg.db_path, generation, &snap, &err);
-	if (rc != SV_OK) {
-		sv_store_close(w.store);
-		sv_sign_cms_destroy(cfg.signer);
-		return sv_cli_db_fail("serve", rc, &err);
-	}
-	sv_log_info("loaded %s: %zu providers, %zu domains", cfg.db_path,
-		sv_snapshot_provider_count(snap),
-		sv_snapshot_domain_count(snap));
-	if (check_only) {
-		sv_snapshot_release(snap);
-		sv_sign_cms_destroy(cfg.signer);
-		return EX_OK;
-	}
-	/* Block the signals we wait for before any thread exists, so every
-	 * worker inherits the mask and only sigtimedwait sees them. */
-	sigset_t signals;
-	sigemptyset(&signals);
-	sigaddset(&signals, SIGINT);
-	sigaddset(&signals, SIGTERM);
-	sigaddset(&signals, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	keep_heap();
-
-	struct sv_snapshot_holder holder;
-	if (sv_snapshot_holder_init(&holder) != SV_OK) {
-		sv_store_close(w.store);
-		sv_snapshot_release(snap);
-		sv_sign_cms_destroy(cfg.signer);
-		sv_cli_error("serve", "cannot initialise the snapshot holder");
-		return EX_OSERR;
-	}
-	size_t n_domains = sv_snapshot_domain_count(snap);
-	sv_snapshot_holder_publish(&holder, snap);
-	struct sv_http *http = sv_http_start(&cfg, &holder, &err);
-	if (http == NULL) {
-		sv_cli_error("serve", "%s", err.msg);
-		sv_store_close(w.store);
-		sv_snapshot_holder_finish(&holder);
-		sv_sign_cms_destroy(cfg.signer);
-		return EX_UNAVAILABLE;
-	}
-	for (size_t i = 0; i < sv_http_listener_count(http); i++) {
-		printf("ready port=%u%s\n", (unsigned)sv_http_port(http, i),
-			sv_http_is_tls(http, i) ? " tls" : "");
-	}
-	fflush(stdout);
-	/* access lines are batched per thread from here on (log.h) */
-	if (sv_log_batch_start() != SV_OK) {
-		sv_log_warnx("access log: no flusher thread, writing each line "
-			"at once");
-	}
-	/* systemd Type=notify: the data is loaded and every socket bound
-	 * (no-op when NOTIFY_SOCKET is unset) */
-	sd_notifyf(0, "READY=1\nSTATUS=serving %zu domains", n_domains);
-	int status = serve_loop(&holder, http, &cfg, &signals, &w,
-		&generation);
-	sv_store_close(w.store);
-	sv_http_stop(http);
-	sv_log_batch_stop(); /* every worker has stopped: write their lines */
-	sv_snapshot_holder_finish(&holder);
+	sv_dataset_destroy(ds); /* every reader has stopped */
 	sv_sign_cms_destroy(cfg.signer); /* no request can sign any more */
-	sv_log_open_file(NULL, NULL); /* back to stderr */
 	return status;
 }

@@ -32,7 +32,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "dataset/bundle.h"
+#include "store/store_schema.h"
 #include "store/store_internal.h"
 #include "util/alloc.h"
 

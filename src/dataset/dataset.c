@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The data spine (dataset.h): creating a database from the bundled data,
+ * building snapshots from a database file, and the watcher that rebuilds
+ * the served one when the file changes.
+ *
+ * The watcher is one thread that sleeps on a condition variable: woken by
+ * its interval, a poke (SIGHUP) or stop. Reloads run there, under the
+ * dataset's lock, so a reload never overlaps another, and requests only
+ * ever see the holder's atomic swap (snapshot.h).
+ *
+ * Ownership: a dataset owns its path copy, its holder and (through it) the
+ * served snapshot. A watcher borrows its dataset and owns its read-only
+ * store connection and its thread.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dataset/bundle.h"
+#include "dataset/dataset.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+/* ------------------------------------------------------------------ */
+/* Database files                                                     */
+
+/* Removes path and its WAL side files; errors do not matter here. */
+static void remove_db_files(const char *path) {
+	char side[4096];
+	(void)unlink(path);
+	if (snprintf(side, sizeof(side), "%s-wal", path) < (int)sizeof(side)) {
+		(void)unlink(side);
+	}
+	if (snprintf(side, sizeof(side), "%s-shm", path) < (int)sizeof(side)) {
+		(void)unlink(side);
+	}
+}
+
+int sv_dataset_init_file(const char *path, bool bundled, bool *created,
+		struct sv_err *err) {
+	struct stat st;
+	*created = false;
+	if (stat(path, &st) == 0) {
+		return SV_OK;
+	}
+	if (errno != ENOENT) {
+		return sv_errf(err, SV_EIO, "%s: %s", path, strerror(errno));
+	}
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >=
+			(int)sizeof(tmp)) {
+		return sv_errf(err, SV_EINVAL, "database path too long");
+	}
+	remove_db_files(tmp);
+	struct sv_store *store = sv_store_open(tmp, SV_STORE_CREATE, err);
+	if (store == NULL) {
+		remove_db_files(tmp);
+		return SV_EDB;
+	}
+	int rc = bundled ? sv_bundle_install(store, NULL, err) : SV_OK;
+	sv_store_close(store);
+	/* link, not rename: never replaces a database that another process
+	 * created meanwhile. */
+	if (rc == SV_OK) {
+		if (link(tmp, path) == 0) {
+			*created = true;
+		} else if (errno != EEXIST) {
+			rc = sv_errf(err, SV_EIO, "%s: %s", path,
+				strerror(errno));
+		}
+	}
+	remove_db_files(tmp);
+	return rc;
+}
+
+static void warn_skipped(const char *provider_id, const char *reason) {
+	sv_log_warnx("provider %s not served: %s", provider_id, reason);
+}
+
+int sv_dataset_read(const char *path, uint64_t generation,
+		struct sv_snapshot **out, struct sv_err *err) {
+	*out = NULL;
+	struct sv_store *store;
+	int rc = sv_store_open_rc(path, SV_STORE_READONLY, &store, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct sv_provider **pvs = NULL;
+	size_t n = 0;
+	rc = sv_store_load(store, &pvs, &n, err);
+	sv_store_close(store);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	/* invalid providers are left out, not fatal: only memory can fail */
+	*out = sv_snapshot_build(pvs, n, generation, NULL, warn_skipped, err);
+	return *out != NULL ? SV_OK : SV_ENOMEM;
+}
+
+/* ------------------------------------------------------------------ */
+/* The served dataset                                                 */
+
+struct sv_dataset {
+	char *path;                       /* owned copy */
+	struct sv_snapshot_holder holder; /* owns the served snapshot */
+	pthread_mutex_t lock;             /* one load at a time; never taken
+	                                   * by a request */
+	uint64_t generation;              /* of the served snapshot, 0 before
+	                                   * the first; under lock */
+};
+
+struct sv_dataset *sv_dataset_create(const char *path, struct sv_err *err) {
+	struct sv_dataset *ds = sv_calloc(1, sizeof(*ds));
+	if (ds == NULL) {
+		sv_errf(err, SV_ENOMEM, "dataset: out of memory");
+		return NULL;
+	}
+	ds->path = sv_strdup(path);
+	if (ds->path == NULL) {
+		sv_free(ds);
+		sv_errf(err, SV_ENOMEM, "dataset: out of memory");
+		return NULL;
+	}
+	if (sv_snapshot_holder_init(&ds->holder) != SV_OK) {
+		sv_free(ds->path);
+		sv_free(ds);
+		sv_errf(err, SV_ENOMEM, "dataset: cannot create the holder");
+		return NULL;
+	}
+	if (pthread_mutex_init(&ds->lock, NULL) != 0) {
+		sv_snapshot_holder_finish(&ds->holder);
+		sv_free(ds->path);
+		sv_free(ds);
+		sv_errf(err, SV_ENOMEM, "dataset: cannot create its lock");
+		return NULL;
+	}
+	return ds;
+}
+
+void sv_dataset_destroy(struct sv_dataset *ds) {
+	if (ds == NULL) {
+		return;
+	}
+	sv_snapshot_holder_finish(&ds->holder);
+	pthread_mutex_destroy(&ds->lock);
+	sv_free(ds->path);
+	sv_free(ds);
+}
+
+/*
+ * Builds the next generation and publishes it; ds->lock held. *providers
+ * and *domains receive its counts (read before publishing: once published
+ * it is the holder's).
+ */
+static int load_locked(struct sv_dataset *ds, size_t *providers,
+		size_t *domains, struct sv_err *err) {
+	struct sv_snapshot *s;
+	int rc = sv_dataset_read(ds->path, ds->generation + 1, &s, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	*providers = sv_snapshot_provider_count(s);
+	*domains = sv_snapshot_domain_count(s);
+	ds->generation++;
+	sv_snapshot_holder_publish(&ds->holder, s);
+	return SV_OK;
+}
+
+int sv_dataset_load(struct sv_dataset *ds, struct sv_err *err) {
+	size_t providers, domains;
+	pthread_mutex_lock(&ds->lock);
+	int rc = load_locked(ds, &providers, &domains, err);
+	pthread_mutex_unlock(&ds->lock);
+	return rc;
+}
+
+struct sv_snapshot_holder *sv_dataset_holder(struct sv_dataset *ds) {
+	return &ds->holder;
+}
+
+/* ------------------------------------------------------------------ */
+/* The watcher                                                        */
+
+struct sv_dataset_watcher {
+	struct sv_dataset *ds;        /* borrowed */
+	struct sv_dataset_watch opts;
+	/* What a check compares; only the watcher's thread (or its
+	 * creator, before start) touches these. */
+	struct sv_store *store;       /* owned read-only connection; NULL
+	                               * when it could not be opened */
+	int64_t data_version;
+	dev_t dev;
+	ino_t ino;
+	/* The thread and how to wake it. */
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;         /* guards poked and stopping */
+	pthread_cond_t wake;          /* on CLOCK_MONOTONIC */
+	bool poked, stopping;
+};
+
+static int watch_open(struct sv_dataset_watcher *w, struct sv_err *err) {
+	const char *db = w->ds->path;
+	struct stat st;
+	w->store = sv_store_open(db, SV_STORE_READONLY, err);
+	if (w->store == NULL) {
+		return SV_EDB;
+	}
+	if (stat(db, &st) != 0) {
+		return sv_errf(err, SV_EIO, "%s: %s", db, strerror(errno));
+	}
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+	return sv_store_data_version(w->store, &w->data_version, err);
+}
+
+/* True when the file changed since the last call (or cannot be checked). */
+static bool watch_changed(struct sv_dataset_watcher *w) {
+	struct stat st;
+	struct sv_err err;
+	int64_t v;
+	if (stat(w->ds->path, &st) != 0 || st.st_dev != w->dev ||
+			st.st_ino != w->ino) {
+		/* Replaced or removed: reopen on the new file, if any. */
+		sv_store_close(w->store);
+		w->store = NULL;
+		if (watch_open(w, &err) != SV_OK) {
+			sv_log_warnx("reload: %s", err.msg);
+			sv_store_close(w->store);
+			w->store = NULL;
+			return false;
+		}
+		return true;
+	}
+	if (w->store == NULL) {
+		return watch_open(w, &err) == SV_OK;
+	}
+	if (sv_store_data_version(w->store, &v, &err) != SV_OK) {
+		sv_log_warnx("reload: %s", err.msg);
+		return false;
+	}
+	if (v == w->data_version) {
+		return false;
+	}
+	w->data_version = v;
+	return true;
+}
+
+static long ms_between(const struct timespec *t0, const struct timespec *t1) {
+	return (t1->tv_sec - t0->tv_sec) * 1000 +
+		(t1->tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void reload(struct sv_dataset_watcher *w) {
+	struct sv_dataset *ds = w->ds;
+	struct sv_err err = { "" };
+	struct timespec t0, t1;
+	size_t providers, domains;
+	pthread_mutex_lock(&ds->lock);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = load_locked(ds, &providers, &domains, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc != SV_OK) {
+		sv_log_warnx("reload failed, still serving generation %llu: %s",
+			(unsigned long long)ds->generation, err.msg);
+	} else {
+		sv_log_info("reloaded: generation %llu, %zu providers, "
+			"%zu domains, %ld ms", (unsigned long long)ds->generation,
+			providers, domains, ms_between(&t0, &t1));
+	}
+	pthread_mutex_unlock(&ds->lock);
+	if (w->opts.reloaded != NULL) {
+		w->opts.reloaded(w->opts.ctx, rc == SV_OK);
+	}
+}
+
+struct sv_dataset_watcher *sv_dataset_watcher_create(struct sv_dataset *ds,
+		struct sv_err *err) {
+	struct sv_dataset_watcher *w = sv_calloc(1, sizeof(*w));
+	if (w == NULL) {
+		sv_errf(err, SV_ENOMEM, "reload watcher: out of memory");
+		return NULL;
+	}
+	w->ds = ds;
+	pthread_condattr_t attr;
+	bool attr_ok = pthread_condattr_init(&attr) == 0;
+	bool cond_ok = attr_ok &&
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+		pthread_cond_init(&w->wake, &attr) == 0;
+	if (attr_ok) {
+		pthread_condattr_destroy(&attr);
+	}
+	if (!cond_ok) {
+		sv_free(w);
+		sv_errf(err, SV_ENOMEM, "reload watcher: cannot create its "
+			"condition variable");
+		return NULL;
+	}
+	if (pthread_mutex_init(&w->lock, NULL) != 0) {
+		pthread_cond_destroy(&w->wake);
+		sv_free(w);
+		sv_errf(err, SV_ENOMEM, "reload watcher: cannot create its "
+			"lock");
+		return NULL;
+	}
+	struct sv_err why = { "" };
+	if (watch_open(w, &why) != SV_OK) {
+		sv_log_warnx("reload watcher: %s", why.msg);
+		sv_store_close(w->store); /* retried at each check */
+		w->store = NULL;
+	}
+	return w;
+}
+
+static void *watch_thread(void *arg) {
+	struct sv_dataset_watcher *w = arg;
+	unsigned ms = w->opts.interval_ms != 0 ? w->opts.interval_ms :
+		SV_DATASET_WATCH_INTERVAL_MS;
+	pthread_mutex_lock(&w->lock);
+	while (!w->stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += (time_t)(ms / 1000);
+		until.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		int e = 0; /* ETIMEDOUT: the interval is over */
+		while (!w->stopping && !w->poked && e == 0) {
+			e = pthread_cond_timedwait(&w->wake, &w->lock, &until);
+		}
+		if (w->stopping) {
+			break;
+		}
+		bool poked = w->poked;
+		w->poked = false;
+		pthread_mutex_unlock(&w->lock);
+		/* a poke reloads too, but still updates the baseline */
+		if (watch_changed(w) || poked) {
+			reload(w);
+		}
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int sv_dataset_watcher_start(struct sv_dataset_watcher *w,
+		const struct sv_dataset_watch *opts, struct sv_err *err) {
+	if (w->started) {
+		return sv_errf(err, SV_EINVAL, "reload watcher: already "
+			"started");
+	}
+	w->opts = *opts;
+	/* The thread inherits a full mask: the caller's signals stay the
+	 * caller's (serve waits for them with sigwaitinfo). */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int e = pthread_create(&w->thread, NULL, watch_thread, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		return sv_errf(err, SV_ENOMEM, "reload watcher: cannot start "
+			"its thread: %s", strerror(e));
+	}
+	w->started = true;
+	return SV_OK;
+}
+
+void sv_dataset_watcher_poke(struct sv_dataset_watcher *w) {
+	pthread_mutex_lock(&w->lock);
+	w->poked = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void sv_dataset_watcher_stop(struct sv_dataset_watcher *w) {
+	if (w == NULL) {
+		return;
+	}
+	if (w->started) {
+		pthread_mutex_lock(&w->lock);
+		w->stopping = true;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	sv_store_close(w->store);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	sv_free(w);
+}

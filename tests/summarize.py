@@ -5,6 +5,8 @@ harness reports its own cases, so the total is per case, not per binary.
 "--failed NAME" (repeatable, first) counts a failure that has no log;
 "--text FILE" (repeatable, next) counts a harness's plain output (its last
 "NAME: N passed, N failed" line; none is one failure), e.g. tests/fuzz/run.sh.
+A harness line may end ", N skipped" (cases whose tool is missing); a
+harness skipped whole (exit 77) counts at least one skip.
 Prints one line "N passed, N failed, N skipped"; exits 1 on any failure."""
 import json
 import re
@@ -22,9 +24,11 @@ def count(entry):
     result = entry.get('result')
     h = HARNESS.findall(out)
     if h:
-        p, f, s = h[-1]
-        failed = int(f) or (1 if result not in ('OK', 'SKIP') else 0)
-        return int(p), failed, int(s or 0)
+        p, f, s = (int(x or 0) for x in h[-1])
+        failed = f or (1 if result not in ('OK', 'SKIP') else 0)
+        if result == 'SKIP' and not (p or failed or s):
+            s = 1  # skipped whole (exit 77) without counting its cases
+        return p, failed, s
     if CMOCKA_PASSED.search(out) or CMOCKA_FAILED.search(out):
         p = sum(int(x) for x in CMOCKA_PASSED.findall(out))
         f = sum(int(x) for x in CMOCKA_FAILED.findall(out))

@@ -4,8 +4,8 @@
  * checks a route's row asks for (method, admin client). MHD hands the
  * handler a decoded path cut at the first %00, so routing works on the
  * raw path kept by on_uri (src/http.c) and decodes it here, NUL bytes
- * included. The metrics rows are the route
- * indexes, so the table also names them.
+ * included. The metrics rows are the route indexes, so the table also
+ * names them.
  */
 #include <string.h>
 

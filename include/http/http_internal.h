@@ -218,6 +218,15 @@ int sv_http_add_headers(struct MHD_Response *resp, const char *content_type,
 enum MHD_Result sv_http_queue_buf(const struct sv_http_call *call,
 	unsigned status, struct sv_buf *body, const char *content_type,
 	const char *disposition, enum sv_http_cache cache);
+/*
+ * For a body a renderer just wrote, rc being its result: SV_OK queues it
+ * as sv_http_queue_buf does; otherwise err's message is logged and the
+ * fixed 500 queued. body is finished either way.
+ */
+enum MHD_Result sv_http_queue_rendered(const struct sv_http_call *call,
+	int rc, const struct sv_err *err, unsigned status,
+	struct sv_buf *body, const char *content_type,
+	enum sv_http_cache cache);
 
 /* src/http/http_request.c */
 

@@ -87,16 +87,10 @@ enum MHD_Result sv_http_autodiscover_error(const struct sv_http_call *call,
 	struct sv_buf out;
 	struct sv_err err;
 	sv_buf_init(&out, ERROR_DOC_MAX);
-	if (sv_render_autodiscover_error(code, &now, server_id(), &out,
-			&err) != SV_OK) {
-		sv_log_warnx("%s", err.msg);
-		sv_buf_finish(&out);
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	}
-	enum MHD_Result ret = sv_http_queue_buf(call, status, &out,
-		SV_AUTODISCOVER_CONTENT_TYPE, NULL, SV_HTTP_CACHE_NO_STORE);
-	sv_buf_finish(&out);
-	return ret;
+	int rc = sv_render_autodiscover_error(code, &now, server_id(), &out,
+		&err);
+	return sv_http_queue_rendered(call, rc, &err, status, &out,
+		SV_AUTODISCOVER_CONTENT_TYPE, SV_HTTP_CACHE_NO_STORE);
 }
 
 /* The format's answer when its domain is not served (rc SV_ENOTFOUND)

@@ -161,16 +161,9 @@ static enum MHD_Result queue_v2_error(const struct sv_http_call *call,
 	struct sv_buf out;
 	struct sv_err err;
 	sv_buf_init(&out, SMALL_ANSWER_MAX);
-	if (sv_render_autodiscover_v2_error(code, message, &out, &err) !=
-			SV_OK) {
-		sv_log_warnx("%s", err.msg);
-		sv_buf_finish(&out);
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	}
-	enum MHD_Result ret = sv_http_queue_buf(call, status, &out,
-		SV_AUTODISCOVER_JSON_CONTENT_TYPE, NULL, SV_HTTP_CACHE_NO_STORE);
-	sv_buf_finish(&out);
-	return ret;
+	int rc = sv_render_autodiscover_v2_error(code, message, &out, &err);
+	return sv_http_queue_rendered(call, rc, &err, status, &out,
+		SV_AUTODISCOVER_JSON_CONTENT_TYPE, SV_HTTP_CACHE_NO_STORE);
 }
 
 /* True when s[0..n) is short printable ASCII: safe to quote back. */
@@ -238,14 +231,8 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 	}
 	struct sv_buf out;
 	sv_buf_init(&out, SMALL_ANSWER_MAX);
-	if (sv_render_autodiscover_v2(addr.domain, &out, &err) != SV_OK) {
-		sv_log_warnx("%s", err.msg);
-		sv_buf_finish(&out);
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	}
+	int rc = sv_render_autodiscover_v2(addr.domain, &out, &err);
 	/* names the address's domain, asked for with the address */
-	enum MHD_Result ret = sv_http_queue_buf(call, MHD_HTTP_OK, &out,
-		SV_AUTODISCOVER_JSON_CONTENT_TYPE, NULL, SV_HTTP_CACHE_PRIVATE);
-	sv_buf_finish(&out);
-	return ret;
+	return sv_http_queue_rendered(call, rc, &err, MHD_HTTP_OK, &out,
+		SV_AUTODISCOVER_JSON_CONTENT_TYPE, SV_HTTP_CACHE_PRIVATE);
 }

@@ -165,6 +165,22 @@ enum MHD_Result sv_http_queue_buf(const struct sv_http_call *call,
 	return sv_http_queue_fixed(call, fallback(status));
 }
 
+enum MHD_Result sv_http_queue_rendered(const struct sv_http_call *call,
+		int rc, const struct sv_err *err, unsigned status,
+		struct sv_buf *body, const char *content_type,
+		enum sv_http_cache cache) {
+	enum MHD_Result ret;
+	if (rc != SV_OK) {
+		sv_log_warnx("%s", err->msg);
+		ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
+	} else {
+		ret = sv_http_queue_buf(call, status, body, content_type, NULL,
+			cache);
+	}
+	sv_buf_finish(body);
+	return ret;
+}
+
 enum MHD_Result sv_http_queue_reason(const struct sv_http_call *call,
 		unsigned status, const char *what, const char *reason) {
 	char esc[SV_ERR_MSG_MAX];

@@ -6,8 +6,10 @@ Options, before the logs, in any order and repeatable: "--failed NAME"
 counts a failure that has no log (a build that failed); "--skipped NAME"
 counts a run that could not happen here (build-tsan without clang);
 "--text FILE" counts a harness's plain output (its last "NAME: N passed,
-N failed" line; none is one failure), e.g. tests/fuzz/run.sh. Each log is
-one build's meson-logs/testlog.json (build, build-asan, build-tsan).
+N failed" line; none is one failure), e.g. tests/fuzz/run.sh. A harness
+line may end ", N skipped" (cases whose tool is missing); a harness
+skipped whole (exit 77) counts at least one skip. Each log is one build's
+meson-logs/testlog.json (build, build-asan, build-tsan).
 Prints one line "N passed, N failed, N skipped"; exits 1 on any failure."""
 import json
 import re
@@ -25,9 +27,11 @@ def count(entry):
     result = entry.get('result')
     h = HARNESS.findall(out)
     if h:
-        p, f, s = h[-1]
-        failed = int(f) or (1 if result not in ('OK', 'SKIP') else 0)
-        return int(p), failed, int(s or 0)
+        p, f, s = (int(x or 0) for x in h[-1])
+        failed = f or (1 if result not in ('OK', 'SKIP') else 0)
+        if result == 'SKIP' and not (p or failed or s):
+            s = 1  # skipped whole (exit 77) without counting its cases
+        return p, failed, s
     # cmocka prints its summary lines on stderr, which meson logs apart
     out += entry.get('stderr') or ''
     if CMOCKA_PASSED.search(out) or CMOCKA_FAILED.search(out):

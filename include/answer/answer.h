@@ -8,6 +8,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "model/placeholder.h"
+#include "request/address.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -105,12 +106,22 @@ size_t sv_answer_pool_chunks(const struct sv_answer_pool *p);
 size_t sv_answer_bytes(const struct sv_answer *a);
 
 /* Facts of one request. address and local are NULL when no address was
- * given; domain is never NULL. Values are raw (unescaped) UTF-8. */
+ * given; domain is never NULL. Values are raw (unescaped) UTF-8. A request
+ * that names only a domain is { .domain = d }. */
 struct sv_answer_facts {
 	const char *domain;
 	const char *address;
 	const char *local;
 };
+
+/*
+ * The facts of a request that carried an address (sv_address_parse): its
+ * normalised domain, the whole address and the local part as typed. They
+ * borrow from addr. Every front end (the HTTP endpoints, `suivant lookup`)
+ * builds them here, so none can fill an answer differently.
+ */
+struct sv_answer_facts sv_answer_facts_of_address(
+	const struct sv_address *addr);
 
 /* Frees a and what it owns. NULL is a no-op. */
 void sv_answer_destroy(struct sv_answer *a);

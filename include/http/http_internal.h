@@ -3,11 +3,13 @@
 #define SUIVANT_HTTP_INTERNAL_H
 
 /*
- * Private to the HTTP front end: shared by src/http.c (daemons, request
- * state), src/http_route.c (routing), src/http_response.c (fixed
- * responses, queueing), src/http_metrics.c (access line, counters) and
- * the endpoint files src/http_<name>.c. Nothing else includes this
- * header (nor microhttpd.h).
+ * Private to the HTTP front end: shared by src/http/http.c (daemons,
+ * request state), http_route.c (routing), http_request.c (reading a
+ * request), http_answer.c (the answer pipeline: format and facts to a
+ * queued response), http_response.c (fixed responses, queueing),
+ * http_metrics.c (access line, counters) and the endpoint files
+ * http_<name>.c, which read their request, then hand (format, facts) to
+ * sv_http_answer. Nothing else includes this header (nor microhttpd.h).
  */
 
 #include <stdarg.h>
@@ -21,6 +23,7 @@
 
 #include <microhttpd.h>
 
+#include "answer/render_autodiscover.h"
 #include "answer/sign_cms.h"
 #include "http/http.h"
 #include "request/address.h"
@@ -141,6 +144,8 @@ struct sv_http_call {
 	struct sv_http_req *r;
 	const struct sv_http_fixed *fixed; /* [SV_HTTP_FIXED_COUNT] */
 	int variant;      /* the route's variant, meaning is the handler's */
+	enum sv_format format; /* the route's format, for handlers that serve
+	                  * a compiled answer (SV_FORMAT_COUNT otherwise) */
 	const char *arg;  /* decoded path after a prefix route; may hold NUL
 	                   * bytes (a decoded %00): use arg_len */
 	size_t arg_len;
@@ -153,12 +158,11 @@ typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
 /*
  * Last handler call, the whole request in: finds the route of the raw
  * path in call->r (sets call->r->endpoint, and hides the address of a
- * private prefix route from the log), checks the method (405), and runs
- * the route's handler, or queues 404. src/http_route.c.
+ * private prefix route from the log), checks the method (405) and, for an
+ * admin-only route, the client (403), and runs the route's handler with
+ * its variant and format, or queues 404. src/http/http_route.c.
  */
 enum MHD_Result sv_http_route(struct sv_http_call *call, const char *method);
-/* ASCII case-insensitive comparison of n bytes (locale-independent). */
-bool sv_http_ascii_caseeq(const char *a, const char *b, size_t n);
 
 /*
  * First handler call, headers only (src/http_framing.c). Whether the
@@ -192,6 +196,44 @@ enum MHD_Result sv_http_queue_fixed(const struct sv_http_call *call,
 enum MHD_Result sv_http_queue_reason(const struct sv_http_call *call,
 	unsigned status, const char *what, const char *reason);
 
+/* Cache-Control of a response. */
+enum sv_http_cache {
+	SV_HTTP_CACHE_NO_STORE, /* errors, admin pages, answers to a POST */
+	SV_HTTP_CACHE_PRIVATE,  /* made for one address: "private, max-age" */
+	SV_HTTP_CACHE_PUBLIC,   /* the same for everyone: "public, max-age" */
+};
+
+/*
+ * Adds, in this order, the headers of every response we build:
+ * X-Content-Type-Options: nosniff, Content-Type, Content-Disposition
+ * (unless disposition is NULL), Cache-Control. SV_OK or SV_ENOMEM.
+ */
+int sv_http_add_headers(struct MHD_Response *resp, const char *content_type,
+	const char *disposition, enum sv_http_cache cache);
+/*
+ * Queues body's bytes (taken over: body is left empty, MHD frees them)
+ * with status and the headers above. When memory is short: a warning
+ * naming the endpoint, and the fixed 400 (status 400) or 500 instead.
+ */
+enum MHD_Result sv_http_queue_buf(const struct sv_http_call *call,
+	unsigned status, struct sv_buf *body, const char *content_type,
+	const char *disposition, enum sv_http_cache cache);
+/*
+ * For a body a renderer just wrote, rc being its result: SV_OK queues it
+ * as sv_http_queue_buf does; otherwise err's message is logged and the
+ * fixed 500 queued. body is finished either way.
+ */
+enum MHD_Result sv_http_queue_rendered(const struct sv_http_call *call,
+	int rc, const struct sv_err *err, unsigned status,
+	struct sv_buf *body, const char *content_type,
+	enum sv_http_cache cache);
+
+/* src/http/http_request.c */
+
+/* ASCII case-insensitive comparison of n bytes (locale-independent). */
+bool sv_http_ascii_caseeq(const char *a, const char *b, size_t n);
+/* The same for s[0..n) and the whole of the string lit. */
+bool sv_http_caseeq_lit(const char *s, size_t n, const char *lit);
 /*
  * The query parameter name (exact name) with its percent-decoded value
  * and length (a decoded %00 stays, so use n); "?name" without "=" gives
@@ -199,12 +241,55 @@ enum MHD_Result sv_http_queue_reason(const struct sv_http_call *call,
  */
 bool sv_http_query_param(struct MHD_Connection *c, const char *name,
 	const char **v, size_t *n);
+/* A query parameter matched by name in any ASCII letter case. */
+struct sv_http_param {
+	const char *name;  /* set by the caller */
+	const char *value; /* MHD's, valid for the request; NULL until seen */
+	size_t len;
+	unsigned seen;     /* times given: the last one is in value */
+};
+/* Fills ps[0..n) from the query string. */
+void sv_http_query_params_anycase(struct MHD_Connection *c,
+	struct sv_http_param *ps, size_t n);
+/*
+ * The address in the first of the query parameters names[0..n) that is
+ * given (several given must hold the same bytes), parsed by
+ * sv_address_parse. SV_OK; SV_ENOTFOUND when none is given; SV_EINVAL or
+ * SV_ETOOBIG with a reason in err (a 400's).
+ */
+int sv_http_query_address(struct MHD_Connection *c,
+	const char *const *names, size_t n, struct sv_address *addr,
+	struct sv_err *err);
+/*
+ * The domain the Host header names: present, not an IP literal in
+ * brackets, an optional ":PORT" of at most 5 digits removed, then
+ * normalised (sv_domain_normalize) into out[SV_DOMAIN_MAX + 1]. SV_OK, or
+ * SV_EINVAL / SV_ETOOBIG with a reason in err (a 400's).
+ */
+int sv_http_host_domain(struct MHD_Connection *c, char *out,
+	struct sv_err *err);
 /* Records the domain answered for, for the access log and metrics; d is
  * a normalised LDH name (safe to log), cut to fit. */
 void sv_http_note_domain(const struct sv_http_call *call, const char *d);
 
-/* Adds the headers every response carries (nosniff). SV_OK or SV_ENOMEM. */
-int sv_http_common_headers(struct MHD_Response *resp);
+/* src/http/http_answer.c */
+
+/*
+ * The answer pipeline's last step, for every endpoint that serves a
+ * compiled answer: notes facts->domain, fills the snapshot's answer of
+ * format for facts (signed where the format is, when call->signer is
+ * set) and queues it: 200, the answer's Content-Type, Cache-Control
+ * no-store for a POST, private when facts carry an address, else public
+ * (and a download's Content-Disposition). A domain not served gets the
+ * format's 404 and a failure its 500 (the fixed text responses, or
+ * Autodiscover Error documents for SV_FORMAT_AUTODISCOVER).
+ */
+enum MHD_Result sv_http_answer(const struct sv_http_call *call,
+	enum sv_format format, const struct sv_answer_facts *facts);
+/* Queues the Autodiscover v1 Error document for code with HTTP status
+ * (no-store). */
+enum MHD_Result sv_http_autodiscover_error(const struct sv_http_call *call,
+	enum sv_autodiscover_error code, unsigned status);
 
 /* src/http_autoconfig.c */
 
@@ -217,8 +302,9 @@ enum sv_http_autoconfig_from {
 
 /*
  * GET|HEAD of a config-v1.1.xml: the domain comes from the emailaddress
- * query parameter when present (400 if malformed), else as variant says.
- * 200 with the compiled answer, 404 for an unknown domain, 500 otherwise.
+ * query parameter when present (400 if malformed), else as variant says;
+ * then sv_http_answer with call->format (200, 404 for an unknown domain,
+ * 500).
  */
 enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call);
 
@@ -226,11 +312,11 @@ enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call);
 
 /*
  * GET|HEAD of an Apple profile: the address comes from the query
- * parameter email or emailaddress (either name; both given must agree).
- * 200 application/x-apple-aspen-config with Content-Disposition
- * attachment; filename="<domain>.mobileconfig", CMS-signed when
- * call->signer is set; 400 for a missing or malformed address, 404 for an
- * unknown domain, 500 otherwise.
+ * parameter email or emailaddress (either name; both given must agree),
+ * 400 when missing or malformed; then sv_http_answer with call->format
+ * (for SV_FORMAT_MOBILECONFIG: 200 application/x-apple-aspen-config with
+ * Content-Disposition attachment; filename="<domain>.mobileconfig",
+ * CMS-signed when call->signer is set; 404 for an unknown domain, 500).
  */
 enum MHD_Result sv_http_mobileconfig(const struct sv_http_call *call);
 /*
@@ -254,7 +340,8 @@ enum sv_http_autodiscover_from {
  * document: 600 (malformed body, missing address; HTTP 200), 601 (schema
  * other than Outlook; HTTP 200), 500 (domain not served; HTTP 404), 603
  * (internal failure; HTTP 500). GET and HEAD get the Error 600 document
- * (HTTP 200). The body is read from call->r->body and never logged.
+ * (HTTP 200). The body is read from call->r->body and never logged. The
+ * settings are sv_http_answer's for call->format.
  */
 enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call);
 /*

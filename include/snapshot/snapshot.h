@@ -31,6 +31,12 @@ enum sv_format {
 	SV_FORMAT_COUNT
 };
 
+/* The name of a format: "autoconfig", "mobileconfig", "autodiscover";
+ * NULL for a value out of range. */
+const char *sv_format_name(enum sv_format f);
+/* The format of that name; SV_OK, or SV_EINVAL for an unknown name. */
+int sv_format_parse(const char *name, enum sv_format *out);
+
 struct sv_snapshot;
 
 /* What a domain resolved to. Pointers borrow from the snapshot. */

@@ -232,6 +232,15 @@ static int fill_slot(struct sv_buf *out, enum sv_slot slot,
 	return SV_EINVAL;
 }
 
+struct sv_answer_facts sv_answer_facts_of_address(
+		const struct sv_address *addr) {
+	return (struct sv_answer_facts){
+		.domain = addr->domain,
+		.address = addr->address,
+		.local = addr->local,
+	};
+}
+
 /* Room reserved beyond an answer's literal bytes for its slot values. */
 #define FILL_SLACK 512
 

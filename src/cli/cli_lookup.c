@@ -26,32 +26,12 @@ static const char usage[] =
 	"                   autodiscover: Microsoft Autodiscover (POX, Outlook)\n"
 	"  -h, --help       show this help\n";
 
-/* --format values. */
-static const struct {
-	const char *name;
-	enum sv_format format;
-} formats[] = {
-	{ "autoconfig", SV_FORMAT_AUTOCONFIG },
-	{ "mobileconfig", SV_FORMAT_MOBILECONFIG },
-	{ "autodiscover", SV_FORMAT_AUTODISCOVER },
-};
-
-static int parse_format(const char *s, enum sv_format *out) {
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		if (strcmp(s, formats[i].name) == 0) {
-			*out = formats[i].format;
-			return SV_OK;
-		}
-	}
-	return SV_EINVAL;
-}
-
 #define LOOKUP_MAX_ANSWER (1024 * 1024)
 
 enum { OPT_FORMAT = 256 };
 
 static int on_opt(int val, const char *arg, void *ctx) {
-	if (val == OPT_FORMAT && parse_format(arg, ctx) != SV_OK) {
+	if (val == OPT_FORMAT && sv_format_parse(arg, ctx) != SV_OK) {
 		sv_cli_error("lookup", "--format: unknown format '%s' "
 			"(autoconfig, mobileconfig, autodiscover)", arg);
 		return EX_USAGE;
@@ -89,11 +69,7 @@ int sv_cli_lookup(int argc, char **argv) {
 	if (rc != SV_OK) {
 		return sv_cli_db_fail("lookup", rc, &err);
 	}
-	struct sv_answer_facts facts = {
-		.domain = addr.domain,
-		.address = addr.address,
-		.local = addr.local,
-	};
+	struct sv_answer_facts facts = sv_answer_facts_of_address(&addr);
 	struct sv_buf out;
 	const char *content_type = NULL;
 	sv_buf_init(&out, LOOKUP_MAX_ANSWER);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The HTTP front end: one libmicrohttpd daemon per listen address, each
- * with an internal epoll thread pool, and the per-request state. Routing
- * is src/http_route.c, responses src/http_response.c, the access line
- * and counters src/http_metrics.c, the request deadline and connection
- * limits src/http_deadline.c, header checks src/http_framing.c; endpoints
- * (src/http_<name>.c) turn a routed request into a response. Nothing here
- * runs SQL or builds markup.
+ * with an internal epoll thread pool, and the per-request state. In
+ * src/http/: routing is http_route.c, reading a request http_request.c,
+ * responses http_response.c, the access line and counters
+ * http_metrics.c, the request deadline and connection limits
+ * http_deadline.c, header checks http_framing.c; endpoints
+ * (http_<name>.c) read a routed request and hand (format, facts) to the
+ * answer pipeline (http_answer.c). Nothing here runs SQL or builds
+ * markup.
  *
  * A connection's life: MHD_CONNECTION_NOTIFY_STARTED registers it in the
  * deadline registry (its descriptor, its client address, a deadline for
@@ -96,28 +98,6 @@ struct sv_http {
 	                                    * in-flight requests */
 };
 
-bool sv_http_query_param(struct MHD_Connection *c, const char *name,
-		const char **v, size_t *n) {
-	*v = NULL;
-	*n = 0;
-	if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, name,
-			strlen(name), v, n) != MHD_YES) {
-		return false;
-	}
-	if (*v == NULL) { /* "?name" without "=" */
-		*v = "";
-		*n = 0;
-	}
-	return true;
-}
-
-void sv_http_note_domain(const struct sv_http_call *call, const char *d) {
-	size_t n = strlen(d);
-	n = n < sizeof(call->r->domain) - 1 ? n : sizeof(call->r->domain) - 1;
-	memcpy(call->r->domain, d, n);
-	call->r->domain[n] = '\0';
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		const char *url, const char *method, const char *version,
 		const char *data, size_t *size, void **req_cls) {
@@ -129,7 +109,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		return MHD_NO;
 	}
 	struct sv_http_call call = { .c = c, .r = r, .fixed = srv->fixed,
-		.signer = srv->signer, .metrics = &srv->metrics };
+		.format = SV_FORMAT_COUNT, .signer = srv->signer,
+		.metrics = &srv->metrics };
 	if (!r->started) { /* first call: headers only */
 		r->started = true;
 		size_t mlen = strlen(method);

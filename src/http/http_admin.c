@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The operator's endpoints: /healthz (is a snapshot loaded, which one, how
- * old) and /metrics (Prometheus text exposition format 0.0.4). Both are
- * answered only to clients in the --admin-allow networks (loopback by
- * default), 403 otherwise; both are built per request into an sv_buf
- * (MHD_RESPMEM_MUST_FREE-style free callback) from the relaxed atomic
- * counters of struct sv_http_metrics and the request's snapshot
- * reference. Nothing here is on the mail clients' path.
+ * old) and /metrics (Prometheus text exposition format 0.0.4). Their
+ * routes are admin-only: the router (src/http/http_route.c) answers 403
+ * to clients outside the --admin-allow networks (loopback by default)
+ * before these run. Both are built per request into an sv_buf from the
+ * relaxed atomic counters of struct sv_http_metrics and the request's
+ * snapshot reference. Nothing here is on the mail clients' path.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,18 +15,9 @@
 #include <malloc.h>
 #endif
 
-#include "http/config.h"
 #include "http/http_internal.h"
-#include "util/alloc.h"
 
 #define ADMIN_MAX_BODY (64 * 1024)
-
-static bool allowed(const struct sv_http_call *call) {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(call->c,
-		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	return ci != NULL && sv_config_net_match(call->metrics->admin,
-		call->metrics->n_admin, ci->client_addr);
-}
 
 /*
  * The heap in use, by glibc's own count: RSS also holds memory freed and
@@ -47,34 +38,6 @@ static int write_heap(struct sv_buf *b) {
 #endif
 }
 
-/* Queues b's bytes as a 200 of type ctype; b is emptied. */
-static enum MHD_Result queue_buf(const struct sv_http_call *call,
-		struct sv_buf *b, const char *ctype) {
-	size_t len;
-	char *body = sv_buf_take(b, &len);
-	struct MHD_Response *resp = body == NULL ? NULL :
-		MHD_create_response_from_buffer_with_free_callback(len, body,
-			sv_free);
-	if (resp == NULL) {
-		sv_free(body);
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	}
-	enum MHD_Result ret;
-	if (sv_http_common_headers(resp) != SV_OK ||
-			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CONTENT_TYPE, ctype) !=
-				MHD_YES ||
-			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") !=
-				MHD_YES) {
-		ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	} else {
-		ret = sv_http_queue(call, 200, resp, len);
-	}
-	MHD_destroy_response(resp);
-	return ret;
-}
-
 static long long age_seconds(const struct sv_http_metrics *m,
 		long long *loaded_at) {
 	*loaded_at = atomic_load(&m->loaded_at);
@@ -83,10 +46,6 @@ static long long age_seconds(const struct sv_http_metrics *m,
 }
 
 enum MHD_Result sv_http_healthz(const struct sv_http_call *call) {
-	if (!allowed(call)) {
-		return sv_http_queue_reason(call, 403, "healthz",
-			"not allowed from this address (see --admin-allow)");
-	}
 	const struct sv_snapshot *s = call->r->snap;
 	long long loaded_at;
 	long long age = age_seconds(call->metrics, &loaded_at);
@@ -100,7 +59,8 @@ enum MHD_Result sv_http_healthz(const struct sv_http_call *call) {
 			sv_snapshot_domain_count(s)) != SV_OK) {
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
 	}
-	return queue_buf(call, &b, "application/json");
+	return sv_http_queue_buf(call, MHD_HTTP_OK, &b, "application/json",
+		NULL, SV_HTTP_CACHE_NO_STORE);
 }
 
 static unsigned long load(atomic_ulong *v) {
@@ -174,10 +134,6 @@ static int write_latency(struct sv_buf *b, struct sv_http_metrics *m) {
 }
 
 enum MHD_Result sv_http_metrics_page(const struct sv_http_call *call) {
-	if (!allowed(call)) {
-		return sv_http_queue_reason(call, 403, "metrics",
-			"not allowed from this address (see --admin-allow)");
-	}
 	struct sv_http_metrics *m = call->metrics;
 	const struct sv_snapshot *s = call->r->snap;
 	long long loaded_at;
@@ -246,5 +202,7 @@ enum MHD_Result sv_http_metrics_page(const struct sv_http_call *call) {
 		sv_buf_finish(&b);
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
 	}
-	return queue_buf(call, &b, "text/plain; version=0.0.4; charset=utf-8");
+	return sv_http_queue_buf(call, MHD_HTTP_OK, &b,
+		"text/plain; version=0.0.4; charset=utf-8", NULL,
+		SV_HTTP_CACHE_NO_STORE);
 }

@@ -4,9 +4,11 @@
  *
  * v1 ("POX"), /autodiscover/autodiscover.xml in any letter case: the POST
  * body is parsed by sv_autodiscover_request_parse (the safe XML parser,
- * 16 KiB cap), the address's domain is resolved in the snapshot and the
- * compiled Outlook answer is filled with the address. Every outcome is a
- * complete document or a fixed response, never a partial one:
+ * 16 KiB cap) and its address goes to the answer pipeline
+ * (src/http/http_answer.c), which fills the compiled Outlook answer with
+ * it and answers this format's not-found and internal errors with Error
+ * documents. Every outcome is a complete document or a fixed response,
+ * never a partial one:
  *
  *   outcome                                   HTTP  Autodiscover
  *   settings                                  200   Response/Account
@@ -34,101 +36,21 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "answer/render_autodiscover.h"
 #include "http/http_internal.h"
 #include "request/autodiscover_request.h"
-#include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"
 
-/* Largest error document or v2 JSON answer. */
+/* Largest v2 JSON answer or error. */
 #define SMALL_ANSWER_MAX 4096
 /* Longest Protocol value echoed in a v2 error message. */
 #define PROTOCOL_ECHO_MAX 64
 #define V2_PROTOCOL "AutodiscoverV1"
 
-/* Queues out's bytes (taken over, out emptied) with status and headers. */
-static enum MHD_Result queue_body(const struct sv_http_call *call,
-		unsigned status, struct sv_buf *out, const char *content_type,
-		const char *cache) {
-	size_t len;
-	char *body = sv_buf_take(out, &len);
-	struct MHD_Response *resp = body == NULL ? NULL :
-		MHD_create_response_from_buffer_with_free_callback(len, body,
-			sv_free);
-	if (resp == NULL) {
-		sv_free(body);
-		sv_log_warnx("autodiscover: out of memory");
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	}
-	enum MHD_Result ret;
-	if (sv_http_common_headers(resp) != SV_OK ||
-			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CONTENT_TYPE, content_type) !=
-				MHD_YES ||
-			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CACHE_CONTROL, cache) !=
-				MHD_YES) {
-		sv_log_warnx("autodiscover: out of memory");
-		ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	} else {
-		ret = sv_http_queue(call, status, resp, len);
-	}
-	MHD_destroy_response(resp); /* MHD holds its own reference */
-	return ret;
-}
-
-/*
- * The Error element's Id: "identifies the server" ([MS-OXDSCLI]), so an
- * FNV-1a hash of the host name, the same for every answer of a machine.
- */
-static uint32_t server_id(void) {
-	char host[256];
-	if (gethostname(host, sizeof(host)) != 0) {
-		host[0] = '\0';
-	}
-	host[sizeof(host) - 1] = '\0';
-	uint32_t h = 2166136261u;
-	for (const char *p = host; *p != '\0'; p++) {
-		h ^= (unsigned char)*p;
-		h *= 16777619u;
-	}
-	return h;
-}
-
-/* Queues the Error document for code with HTTP status. */
-static enum MHD_Result queue_error(const struct sv_http_call *call,
-		enum sv_autodiscover_error code, unsigned status) {
-	struct timespec now;
-	if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
-		now.tv_sec = 0;
-		now.tv_nsec = 0;
-	}
-	struct sv_buf out;
-	struct sv_err err;
-	sv_buf_init(&out, SMALL_ANSWER_MAX);
-	if (sv_render_autodiscover_error(code, &now, server_id(), &out,
-			&err) != SV_OK) {
-		sv_log_warnx("%s", err.msg);
-		sv_buf_finish(&out);
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	}
-	enum MHD_Result ret = queue_body(call, status, &out,
-		SV_AUTODISCOVER_CONTENT_TYPE, "no-store");
-	sv_buf_finish(&out);
-	return ret;
-}
-
 static bool is_ows(char c) {
 	return c == ' ' || c == '\t';
-}
-
-/* ASCII case-insensitive equality of s[0..n) and the literal lit. */
-static bool caseeq(const char *s, size_t n, const char *lit) {
-	return strlen(lit) == n && sv_http_ascii_caseeq(s, lit, n);
 }
 
 /* s[0..*n) without leading and trailing OWS. */
@@ -160,7 +82,8 @@ static bool content_type_ok(struct MHD_Connection *c) {
 	const char *semi = memchr(v, ';', n);
 	size_t tn = semi != NULL ? (size_t)(semi - v) : n;
 	const char *t = trim_ows(v, &tn);
-	if (!caseeq(t, tn, "text/xml") && !caseeq(t, tn, "application/xml")) {
+	if (!sv_http_caseeq_lit(t, tn, "text/xml") &&
+			!sv_http_caseeq_lit(t, tn, "application/xml")) {
 		return false;
 	}
 	while (semi != NULL) {
@@ -176,14 +99,15 @@ static bool content_type_ok(struct MHD_Connection *c) {
 		size_t kn = (size_t)(eq - p), vn = pn - kn - 1;
 		const char *k = trim_ows(p, &kn);
 		const char *val = trim_ows(eq + 1, &vn);
-		if (!caseeq(k, kn, "charset")) {
+		if (!sv_http_caseeq_lit(k, kn, "charset")) {
 			continue;
 		}
 		if (vn >= 2 && val[0] == '"' && val[vn - 1] == '"') {
 			val++;
 			vn -= 2;
 		}
-		if (!caseeq(val, vn, "utf-8") && !caseeq(val, vn, "utf8")) {
+		if (!sv_http_caseeq_lit(val, vn, "utf-8") &&
+				!sv_http_caseeq_lit(val, vn, "utf8")) {
 			return false;
 		}
 	}
@@ -193,8 +117,8 @@ static bool content_type_ok(struct MHD_Connection *c) {
 enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call) {
 	if (strcmp(call->r->method, MHD_HTTP_METHOD_POST) != 0) {
 		/* GET or HEAD: what Exchange answers a probe without a body */
-		return queue_error(call, SV_AUTODISCOVER_ERROR_INVALID,
-			MHD_HTTP_OK);
+		return sv_http_autodiscover_error(call,
+			SV_AUTODISCOVER_ERROR_INVALID, MHD_HTTP_OK);
 	}
 	if (!content_type_ok(call->c)) {
 		return sv_http_queue_reason(call,
@@ -210,76 +134,26 @@ enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call) {
 	}
 	if (rc == SV_EINVAL) {
 		sv_log_debug("autodiscover: error 600: %s", err.msg);
-		return queue_error(call, SV_AUTODISCOVER_ERROR_INVALID,
-			MHD_HTTP_OK);
+		return sv_http_autodiscover_error(call,
+			SV_AUTODISCOVER_ERROR_INVALID, MHD_HTTP_OK);
 	}
 	if (rc != SV_OK) {
 		sv_log_warnx("autodiscover: %s", err.msg);
-		return queue_error(call, SV_AUTODISCOVER_ERROR_INTERNAL,
+		return sv_http_autodiscover_error(call,
+			SV_AUTODISCOVER_ERROR_INTERNAL,
 			MHD_HTTP_INTERNAL_SERVER_ERROR);
 	}
 	sv_http_note_domain(call, req.address.domain);
 	if (req.schema != SV_AUTODISCOVER_SCHEMA_OUTLOOK) {
-		return queue_error(call, SV_AUTODISCOVER_ERROR_SCHEMA,
-			MHD_HTTP_OK);
+		return sv_http_autodiscover_error(call,
+			SV_AUTODISCOVER_ERROR_SCHEMA, MHD_HTTP_OK);
 	}
-	const struct sv_answer_facts facts = {
-		.domain = req.address.domain,
-		.address = req.address.address,
-		.local = req.address.local,
-	};
-	struct sv_buf out;
-	const char *content_type = NULL;
-	sv_buf_init(&out, SV_HTTP_MAX_ANSWER);
-	rc = sv_snapshot_answer(call->r->snap, SV_FORMAT_AUTODISCOVER, &facts,
-		&out, &content_type);
-	enum MHD_Result ret;
-	if (rc == SV_OK && content_type != NULL) {
-		/* personal (it names the address) and answers a POST */
-		ret = queue_body(call, MHD_HTTP_OK, &out, content_type,
-			"no-store");
-	} else if (rc == SV_ENOTFOUND) {
-		ret = queue_error(call, SV_AUTODISCOVER_ERROR_NO_ADDRESS,
-			MHD_HTTP_NOT_FOUND);
-	} else {
-		sv_log_warnx("autodiscover: %s: %s", req.address.domain,
-			sv_rc_str(rc));
-		ret = queue_error(call, SV_AUTODISCOVER_ERROR_INTERNAL,
-			MHD_HTTP_INTERNAL_SERVER_ERROR);
-	}
-	sv_buf_finish(&out);
-	return ret;
+	const struct sv_answer_facts facts =
+		sv_answer_facts_of_address(&req.address);
+	return sv_http_answer(call, call->format, &facts);
 }
 
 /* ---- v2 ---- */
-
-/* A query parameter matched without regard to case. */
-struct param {
-	const char *name;
-	const char *value; /* borrowed from MHD; NULL until seen */
-	size_t len;
-	unsigned seen;
-};
-
-struct params {
-	struct param email, protocol;
-};
-
-static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind,
-		const char *key, size_t key_size, const char *value,
-		size_t value_size) {
-	struct params *ps = cls;
-	(void)kind;
-	struct param *all[] = { &ps->email, &ps->protocol };
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (caseeq(key, key_size, all[i]->name)) {
-			all[i]->seen++;
-			all[i]->value = value != NULL ? value : "";
-			all[i]->len = value != NULL ? value_size : 0;
-		}
-	}
-	return MHD_YES;
-}
 
 /* Queues {"ErrorCode","ErrorMessage"} with status. */
 static enum MHD_Result queue_v2_error(const struct sv_http_call *call,
@@ -287,16 +161,9 @@ static enum MHD_Result queue_v2_error(const struct sv_http_call *call,
 	struct sv_buf out;
 	struct sv_err err;
 	sv_buf_init(&out, SMALL_ANSWER_MAX);
-	if (sv_render_autodiscover_v2_error(code, message, &out, &err) !=
-			SV_OK) {
-		sv_log_warnx("%s", err.msg);
-		sv_buf_finish(&out);
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	}
-	enum MHD_Result ret = queue_body(call, status, &out,
-		SV_AUTODISCOVER_JSON_CONTENT_TYPE, "no-store");
-	sv_buf_finish(&out);
-	return ret;
+	int rc = sv_render_autodiscover_v2_error(code, message, &out, &err);
+	return sv_http_queue_rendered(call, rc, &err, status, &out,
+		SV_AUTODISCOVER_JSON_CONTENT_TYPE, SV_HTTP_CACHE_NO_STORE);
 }
 
 /* True when s[0..n) is short printable ASCII: safe to quote back. */
@@ -313,7 +180,7 @@ static bool echoable(const char *s, size_t n) {
 }
 
 static enum MHD_Result bad_protocol(const struct sv_http_call *call,
-		const struct param *p) {
+		const struct sv_http_param *p) {
 	char msg[256];
 	if (p->seen == 1 && echoable(p->value, p->len)) {
 		snprintf(msg, sizeof(msg), "The given protocol value '%.*s' is "
@@ -328,24 +195,24 @@ static enum MHD_Result bad_protocol(const struct sv_http_call *call,
 }
 
 enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
-	struct params ps = {
-		.email = { .name = "Email" },
-		.protocol = { .name = "Protocol" },
+	struct sv_http_param ps[] = {
+		{ .name = "Email" },
+		{ .name = "Protocol" },
 	};
-	MHD_get_connection_values_n(call->c, MHD_GET_ARGUMENT_KIND, on_param,
-		&ps);
-	if (ps.protocol.seen != 1 || !caseeq(ps.protocol.value,
-			ps.protocol.len, V2_PROTOCOL)) {
-		return bad_protocol(call, &ps.protocol);
+	const struct sv_http_param *email = &ps[0], *protocol = &ps[1];
+	sv_http_query_params_anycase(call->c, ps, sizeof(ps) / sizeof(ps[0]));
+	if (protocol->seen != 1 || !sv_http_caseeq_lit(protocol->value,
+			protocol->len, V2_PROTOCOL)) {
+		return bad_protocol(call, protocol);
 	}
-	const char *a = ps.email.value;
-	size_t alen = ps.email.len;
+	const char *a = email->value;
+	size_t alen = email->len;
 	if (call->variant == SV_HTTP_AD_FROM_PATH) {
 		a = call->arg;
 		alen = call->arg_len;
-	} else if (ps.email.seen != 1) {
+	} else if (email->seen != 1) {
 		return queue_v2_error(call, MHD_HTTP_BAD_REQUEST,
-			"InvalidEmail", ps.email.seen == 0 ?
+			"InvalidEmail", email->seen == 0 ?
 			"The Email parameter is missing." :
 			"The Email parameter is given more than once.");
 	}
@@ -364,14 +231,8 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 	}
 	struct sv_buf out;
 	sv_buf_init(&out, SMALL_ANSWER_MAX);
-	if (sv_render_autodiscover_v2(addr.domain, &out, &err) != SV_OK) {
-		sv_log_warnx("%s", err.msg);
-		sv_buf_finish(&out);
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	}
-	enum MHD_Result ret = queue_body(call, MHD_HTTP_OK, &out,
-		SV_AUTODISCOVER_JSON_CONTENT_TYPE,
-		"private, max-age=" SV_HTTP_STR(SV_HTTP_MAX_AGE));
-	sv_buf_finish(&out);
-	return ret;
+	int rc = sv_render_autodiscover_v2(addr.domain, &out, &err);
+	/* names the address's domain, asked for with the address */
+	return sv_http_queue_rendered(call, rc, &err, MHD_HTTP_OK, &out,
+		SV_AUTODISCOVER_JSON_CONTENT_TYPE, SV_HTTP_CACHE_PRIVATE);
 }

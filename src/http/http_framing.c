@@ -49,8 +49,7 @@ struct framing {
 };
 
 static bool header_is(const char *key, const char *name) {
-	size_t n = strlen(name);
-	return strlen(key) == n && sv_http_ascii_caseeq(key, name, n);
+	return sv_http_caseeq_lit(key, strlen(key), name);
 }
 
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind,

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Apple configuration profiles over HTTP (PROTOCOLS.md 5): the profile
- * endpoints, which hand an address to the snapshot (the compiled
- * .mobileconfig answer, filled for it) and sign the result when a signer
- * was configured, and the page at "/" where a person types an address and
- * downloads the profile. Nothing is rendered here.
+ * endpoints, which read the address and hand it with the route's format
+ * to the answer pipeline (src/http/http_answer.c: the compiled
+ * .mobileconfig answer filled for it, signed when a signer was
+ * configured, sent as an attachment), and the page at "/" where a person
+ * types an address and downloads the profile. Nothing is rendered here.
  *
  * There is no standard URL: /email.mobileconfig?email=ADDR is ours (what
  * the page's form asks for), /mobileconfig?emailaddress=ADDR and
@@ -15,13 +16,9 @@
  * A profile names the address, so it is "private" for caches; signing
  * happens per request because the signed bytes embed that address.
  */
-#include <stdio.h>
-#include <string.h>
+#include <stdint.h>
 
 #include "http/http_internal.h"
-#include "util/alloc.h"
-#include "util/buf.h"
-#include "util/log.h"
 
 #define PARAM_EMAIL "email"
 #define PARAM_EMAILADDRESS "emailaddress"
@@ -88,14 +85,8 @@ enum MHD_Result sv_http_mobileconfig_page(const struct sv_http_call *call) {
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
 	}
 	enum MHD_Result ret;
-	if (sv_http_common_headers(resp) != SV_OK ||
-			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_HTML) !=
-				MHD_YES ||
-			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CACHE_CONTROL,
-				"public, max-age=" SV_HTTP_STR(SV_HTTP_MAX_AGE)) !=
-				MHD_YES ||
+	if (sv_http_add_headers(resp, TEXT_HTML, NULL, SV_HTTP_CACHE_PUBLIC) !=
+			SV_OK ||
 			MHD_add_response_header(resp,
 				"Content-Security-Policy", PAGE_CSP) != MHD_YES ||
 			MHD_add_response_header(resp, "Referrer-Policy",
@@ -108,108 +99,19 @@ enum MHD_Result sv_http_mobileconfig_page(const struct sv_http_call *call) {
 	return ret;
 }
 
-/* Queues body (taken over, sv_free'd by MHD) as the 200 profile. */
-static enum MHD_Result queue_profile(const struct sv_http_call *call,
-		struct sv_buf *body, const char *content_type,
-		const char *domain) {
-	/* A normalised LDH domain: nothing in it needs quoting. */
-	char disposition[SV_DOMAIN_MAX + 64];
-	int dn = snprintf(disposition, sizeof(disposition),
-		"attachment; filename=\"%s.mobileconfig\"", domain);
-	size_t len;
-	char *bytes = sv_buf_take(body, &len);
-	struct MHD_Response *resp = bytes == NULL ? NULL :
-		MHD_create_response_from_buffer_with_free_callback(len, bytes,
-			sv_free);
-	if (resp == NULL || dn < 0 || (size_t)dn >= sizeof(disposition)) {
-		if (resp != NULL) {
-			MHD_destroy_response(resp);
-		} else {
-			sv_free(bytes);
-		}
-		sv_log_warnx("mobileconfig: %s: out of memory", domain);
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	}
-	enum MHD_Result ret;
-	if (sv_http_common_headers(resp) != SV_OK ||
-			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CONTENT_TYPE, content_type) !=
-				MHD_YES ||
-			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CONTENT_DISPOSITION,
-				disposition) != MHD_YES ||
-			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CACHE_CONTROL,
-				"private, max-age=" SV_HTTP_STR(SV_HTTP_MAX_AGE)) !=
-				MHD_YES) {
-		sv_log_warnx("mobileconfig: %s: out of memory", domain);
-		ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	} else {
-		ret = sv_http_queue(call, MHD_HTTP_OK, resp, len);
-	}
-	MHD_destroy_response(resp); /* MHD holds its own reference */
-	return ret;
-}
-
-/* The address from email or emailaddress; 400 reasons in err. */
-static int request_address(struct MHD_Connection *c,
-		struct sv_address *addr, struct sv_err *err) {
-	const char *a, *b;
-	size_t an, bn;
-	bool has_a = sv_http_query_param(c, PARAM_EMAIL, &a, &an);
-	bool has_b = sv_http_query_param(c, PARAM_EMAILADDRESS, &b, &bn);
-	if (!has_a && !has_b) {
-		return sv_errf(err, SV_EINVAL, "missing (?" PARAM_EMAIL
-			"=ADDRESS)");
-	}
-	if (has_a && has_b && (an != bn || memcmp(a, b, an) != 0)) {
-		return sv_errf(err, SV_EINVAL, PARAM_EMAIL " and "
-			PARAM_EMAILADDRESS " differ");
-	}
-	return has_a ? sv_address_parse(a, an, addr, err) :
-		sv_address_parse(b, bn, addr, err);
-}
-
 enum MHD_Result sv_http_mobileconfig(const struct sv_http_call *call) {
+	static const char *const names[] = { PARAM_EMAIL, PARAM_EMAILADDRESS };
 	struct sv_err err = { "" };
 	struct sv_address addr;
-	if (request_address(call->c, &addr, &err) != SV_OK) {
+	int rc = sv_http_query_address(call->c, names, 2, &addr, &err);
+	if (rc == SV_ENOTFOUND) {
+		return sv_http_queue_reason(call, MHD_HTTP_BAD_REQUEST,
+			PARAM_EMAIL, "missing (?" PARAM_EMAIL "=ADDRESS)");
+	}
+	if (rc != SV_OK) {
 		return sv_http_queue_reason(call, MHD_HTTP_BAD_REQUEST,
 			PARAM_EMAIL, err.msg);
 	}
-	sv_http_note_domain(call, addr.domain);
-	struct sv_answer_facts facts = {
-		.domain = addr.domain,
-		.address = addr.address,
-		.local = addr.local,
-	};
-	struct sv_buf plist;
-	const char *content_type = NULL;
-	sv_buf_init(&plist, SV_HTTP_MAX_ANSWER);
-	int rc = sv_snapshot_answer(call->r->snap, SV_FORMAT_MOBILECONFIG,
-		&facts, &plist, &content_type);
-	if (rc == SV_ENOTFOUND) {
-		sv_buf_finish(&plist);
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_NO_CONFIG);
-	}
-	if (rc != SV_OK || content_type == NULL) {
-		sv_buf_finish(&plist);
-		sv_log_warnx("mobileconfig: %s: %s", addr.domain,
-			sv_rc_str(rc));
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	}
-	if (call->signer == NULL) {
-		return queue_profile(call, &plist, content_type, addr.domain);
-	}
-	struct sv_buf signed_der;
-	sv_buf_init(&signed_der, SV_HTTP_MAX_ANSWER);
-	rc = sv_sign_cms_sign(call->signer, plist.data, plist.len,
-		&signed_der, &err);
-	sv_buf_finish(&plist);
-	if (rc != SV_OK) {
-		sv_buf_finish(&signed_der);
-		sv_log_warnx("mobileconfig: %s: %s", addr.domain, err.msg);
-		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	}
-	return queue_profile(call, &signed_der, content_type, addr.domain);
+	struct sv_answer_facts facts = sv_answer_facts_of_address(&addr);
+	return sv_http_answer(call, call->format, &facts);
 }

@@ -51,23 +51,27 @@ static const struct {
 		MHD_HTTP_HEADER_CONNECTION, "close" },
 };
 
-int sv_http_common_headers(struct MHD_Response *resp) {
-	if (MHD_add_response_header(resp, "X-Content-Type-Options",
-			"nosniff") != MHD_YES) {
-		return SV_ENOMEM;
-	}
-	return SV_OK;
-}
+static const char *const cache_control[] = {
+	[SV_HTTP_CACHE_NO_STORE] = "no-store",
+	[SV_HTTP_CACHE_PRIVATE] = "private, max-age="
+		SV_HTTP_STR(SV_HTTP_MAX_AGE),
+	[SV_HTTP_CACHE_PUBLIC] = "public, max-age="
+		SV_HTTP_STR(SV_HTTP_MAX_AGE),
+};
 
-/* Headers of every plain-text error: not worth caching, never sniffed. */
-static int text_headers(struct MHD_Response *resp) {
-	if (sv_http_common_headers(resp) != SV_OK ||
+int sv_http_add_headers(struct MHD_Response *resp, const char *content_type,
+		const char *disposition, enum sv_http_cache cache) {
+	if (MHD_add_response_header(resp, "X-Content-Type-Options",
+			"nosniff") != MHD_YES ||
 			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_PLAIN) !=
+				MHD_HTTP_HEADER_CONTENT_TYPE, content_type) !=
 				MHD_YES ||
+			(disposition != NULL && MHD_add_response_header(resp,
+				MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+				disposition) != MHD_YES) ||
 			MHD_add_response_header(resp,
-				MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") !=
-				MHD_YES) {
+				MHD_HTTP_HEADER_CACHE_CONTROL,
+				cache_control[cache]) != MHD_YES) {
 		return SV_ENOMEM;
 	}
 	return SV_OK;
@@ -91,7 +95,9 @@ int sv_http_fixed_create(struct sv_http_fixed *fx, struct sv_err *err) {
 			MHD_RESPMEM_PERSISTENT);
 		fx[i].status = fixed_specs[i].status;
 		fx[i].len = len;
-		if (fx[i].resp == NULL || text_headers(fx[i].resp) != SV_OK ||
+		if (fx[i].resp == NULL || sv_http_add_headers(fx[i].resp,
+				TEXT_PLAIN, NULL, SV_HTTP_CACHE_NO_STORE) !=
+				SV_OK ||
 				(fixed_specs[i].header != NULL &&
 				MHD_add_response_header(fx[i].resp,
 					fixed_specs[i].header,
@@ -127,6 +133,54 @@ enum MHD_Result sv_http_queue_fixed(const struct sv_http_call *call,
 	return sv_http_queue(call, f->status, f->resp, f->len);
 }
 
+/* What a client error falls back to when memory is short: still a client
+ * error, without its details. */
+static enum sv_http_fixed_id fallback(unsigned status) {
+	return status == 400 ? SV_HTTP_FIXED_BAD_REQUEST :
+		SV_HTTP_FIXED_INTERNAL;
+}
+
+enum MHD_Result sv_http_queue_buf(const struct sv_http_call *call,
+		unsigned status, struct sv_buf *body, const char *content_type,
+		const char *disposition, enum sv_http_cache cache) {
+	size_t len;
+	char *bytes = sv_buf_take(body, &len);
+	struct MHD_Response *resp = bytes == NULL ? NULL :
+		MHD_create_response_from_buffer_with_free_callback(len, bytes,
+			sv_free);
+	if (resp != NULL && sv_http_add_headers(resp, content_type,
+			disposition, cache) == SV_OK) {
+		enum MHD_Result ret = sv_http_queue(call, status, resp, len);
+		MHD_destroy_response(resp); /* MHD holds its own reference */
+		return ret;
+	}
+	if (resp != NULL) {
+		MHD_destroy_response(resp); /* frees bytes */
+	} else {
+		sv_free(bytes);
+	}
+	sv_log_warnx("%s: %s: out of memory",
+		sv_http_endpoint_name(call->r->endpoint),
+		call->r->domain[0] != '\0' ? call->r->domain : "-");
+	return sv_http_queue_fixed(call, fallback(status));
+}
+
+enum MHD_Result sv_http_queue_rendered(const struct sv_http_call *call,
+		int rc, const struct sv_err *err, unsigned status,
+		struct sv_buf *body, const char *content_type,
+		enum sv_http_cache cache) {
+	enum MHD_Result ret;
+	if (rc != SV_OK) {
+		sv_log_warnx("%s", err->msg);
+		ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
+	} else {
+		ret = sv_http_queue_buf(call, status, body, content_type, NULL,
+			cache);
+	}
+	sv_buf_finish(body);
+	return ret;
+}
+
 enum MHD_Result sv_http_queue_reason(const struct sv_http_call *call,
 		unsigned status, const char *what, const char *reason) {
 	char esc[SV_ERR_MSG_MAX];
@@ -134,26 +188,8 @@ enum MHD_Result sv_http_queue_reason(const struct sv_http_call *call,
 	sv_buf_init(&b, 2 * SV_ERR_MSG_MAX);
 	sv_log_escape(reason, esc, sizeof(esc));
 	if (sv_buf_printf(&b, "%s: %s\n", what, esc) != SV_OK) {
-		return sv_http_queue_fixed(call, status == 400 ?
-			SV_HTTP_FIXED_BAD_REQUEST : SV_HTTP_FIXED_INTERNAL);
+		return sv_http_queue_fixed(call, fallback(status));
 	}
-	size_t len;
-	char *body = sv_buf_take(&b, &len);
-	struct MHD_Response *resp = body == NULL ? NULL :
-		MHD_create_response_from_buffer_with_free_callback(len, body,
-			sv_free);
-	if (resp == NULL) {
-		sv_free(body);
-		return sv_http_queue_fixed(call, status == 400 ?
-			SV_HTTP_FIXED_BAD_REQUEST : SV_HTTP_FIXED_INTERNAL);
-	}
-	enum MHD_Result ret;
-	if (text_headers(resp) != SV_OK) {
-		ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-	} else {
-		ret = sv_http_queue(call, status, resp, len);
-	}
-	MHD_destroy_response(resp); /* MHD holds its own reference */
-	return ret;
+	return sv_http_queue_buf(call, status, &b, TEXT_PLAIN, NULL,
+		SV_HTTP_CACHE_NO_STORE);
 }
-

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Routing: the route table, the raw path's percent-decoding, and the
- * method check. MHD hands the handler a decoded path cut at the first
- * %00, so routing works on the raw path kept by on_uri (src/http.c) and
- * decodes it here, NUL bytes included. The metrics rows are the route
- * indexes, so the table also names them.
+ * checks a route's row asks for (method, admin client). MHD hands the
+ * handler a decoded path cut at the first %00, so routing works on the
+ * raw path kept by on_uri (src/http.c) and decodes it here, NUL bytes
+ * included. The metrics rows are the route indexes, so the table also
+ * names them.
  */
 #include <string.h>
 
@@ -13,43 +14,70 @@
 /*
  * Routes: the decoded path is compared without regard to ASCII case,
  * exactly (MATCH_EXACT) or as a prefix whose remainder goes to the handler
- * (MATCH_PREFIX). Every route answers GET and HEAD only (ALLOWED_METHODS).
+ * (MATCH_PREFIX). Everything the router decides about a route is a column
+ * of its row: which methods it takes (others get 405 with the matching
+ * Allow), whether the remainder is private (an address: the access line
+ * shows the prefix and a '*'), whether it is for the operator only (403
+ * outside --admin-allow), and for the routes that serve a compiled answer,
+ * its format (the handler hands it to sv_http_answer). Serving a new
+ * format the way an existing route does is one more row.
  */
 enum match { MATCH_EXACT, MATCH_PREFIX };
+
+enum methods {
+	GET_HEAD,      /* ALLOWED_METHODS */
+	GET_HEAD_POST, /* ALLOWED_METHODS_POST */
+};
+
+#define ROUTE_PRIVATE_ARG 0x1 /* the remainder is an address: not logged */
+#define ROUTE_ADMIN 0x2       /* --admin-allow clients only, else 403 */
+
+#define NO_FORMAT SV_FORMAT_COUNT /* the route serves no compiled answer */
 
 struct route {
 	const char *path;
 	enum match match;
 	sv_http_handler handler;
-	int variant;
-	const char *endpoint; /* metrics label */
+	int variant;           /* the handler's own (call->variant) */
+	enum sv_format format; /* the answer served (call->format), for the
+	                        * handlers that serve one */
+	enum methods methods;
+	unsigned flags;        /* ROUTE_* */
+	const char *endpoint;  /* metrics label */
 };
 
 static const struct route routes[] = {
+	/* path, match, handler, variant, format, methods, flags, endpoint */
 	{ "/mail/config-v1.1.xml", MATCH_EXACT, sv_http_autoconfig,
-		SV_HTTP_FROM_HOST, "autoconfig" },
+		SV_HTTP_FROM_HOST, SV_FORMAT_AUTOCONFIG, GET_HEAD, 0,
+		"autoconfig" },
 	{ "/.well-known/autoconfig/mail/config-v1.1.xml", MATCH_EXACT,
 		sv_http_autoconfig, SV_HTTP_FROM_HOST_RETRY,
-		"autoconfig_well_known" },
+		SV_FORMAT_AUTOCONFIG, GET_HEAD, 0, "autoconfig_well_known" },
 	{ "/v1.1/", MATCH_PREFIX, sv_http_autoconfig, SV_HTTP_FROM_PATH,
-		"ispdb" },
+		SV_FORMAT_AUTOCONFIG, GET_HEAD, 0, "ispdb" },
 	{ "/autodiscover/autodiscover.xml", MATCH_EXACT, sv_http_autodiscover,
-		0, "autodiscover_v1" },
+		0, SV_FORMAT_AUTODISCOVER, GET_HEAD_POST, 0,
+		"autodiscover_v1" },
 	{ "/autodiscover/autodiscover.json", MATCH_EXACT,
 		sv_http_autodiscover_json, SV_HTTP_AD_FROM_QUERY,
-		"autodiscover_v2" },
+		NO_FORMAT, GET_HEAD, 0, "autodiscover_v2" },
 	{ "/autodiscover/autodiscover.json/v1.0/", MATCH_PREFIX,
 		sv_http_autodiscover_json, SV_HTTP_AD_FROM_PATH,
+		NO_FORMAT, GET_HEAD, ROUTE_PRIVATE_ARG,
 		"autodiscover_v2" },
-	{ "/", MATCH_EXACT, sv_http_mobileconfig_page, 0, "profile_page" },
+	{ "/", MATCH_EXACT, sv_http_mobileconfig_page, 0, NO_FORMAT,
+		GET_HEAD, 0, "profile_page" },
 	{ "/email.mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
-		"mobileconfig" },
+		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, "mobileconfig" },
 	{ "/mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
-		"mobileconfig" },
+		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, "mobileconfig" },
 	{ "/mobileconfig/", MATCH_EXACT, sv_http_mobileconfig, 0,
-		"mobileconfig" },
-	{ "/healthz", MATCH_EXACT, sv_http_healthz, 0, "healthz" },
-	{ "/metrics", MATCH_EXACT, sv_http_metrics_page, 0, "metrics" },
+		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, "mobileconfig" },
+	{ "/healthz", MATCH_EXACT, sv_http_healthz, 0, NO_FORMAT,
+		GET_HEAD, ROUTE_ADMIN, "healthz" },
+	{ "/metrics", MATCH_EXACT, sv_http_metrics_page, 0, NO_FORMAT,
+		GET_HEAD, ROUTE_ADMIN, "metrics" },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -62,17 +90,6 @@ _Static_assert(N_ROUTES < SV_HTTP_ENDPOINT_NONE, "metrics rows");
 const char *sv_http_endpoint_name(size_t i) {
 	return i < N_ROUTES ? routes[i].endpoint :
 		i == SV_HTTP_ENDPOINT_NONE ? "none" : NULL;
-}
-
-/* Routes that take POST too (ALLOWED_METHODS_POST): Autodiscover v1. */
-static bool route_takes_post(const struct route *rt) {
-	return rt->handler == sv_http_autodiscover;
-}
-
-/* Prefix routes whose remainder is an address, kept out of the log. */
-static bool route_arg_is_private(const struct route *rt) {
-	return rt->handler == sv_http_autodiscover_json &&
-		rt->match == MATCH_PREFIX;
 }
 
 static int hexval(unsigned char ch) {
@@ -109,20 +126,18 @@ static size_t pct_decode(const char *in, size_t n, char *out) {
 	return o;
 }
 
-bool sv_http_ascii_caseeq(const char *a, const char *b, size_t n) {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-		if (x >= 'A' && x <= 'Z') {
-			x = (unsigned char)(x - 'A' + 'a');
-		}
-		if (y >= 'A' && y <= 'Z') {
-			y = (unsigned char)(y - 'A' + 'a');
-		}
-		if (x != y) {
-			return false;
-		}
-	}
-	return true;
+static bool method_allowed(const struct route *rt, const char *method) {
+	return strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
+		(rt->methods == GET_HEAD_POST &&
+			strcmp(method, MHD_HTTP_METHOD_POST) == 0);
+}
+
+static bool client_is_admin(const struct sv_http_call *call) {
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(call->c,
+		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	return ci != NULL && sv_config_net_match(call->metrics->admin,
+		call->metrics->n_admin, ci->client_addr);
 }
 
 static const struct route *find_route(const char *path, size_t len,
@@ -154,7 +169,7 @@ enum MHD_Result sv_http_route(struct sv_http_call *call,
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_NOT_FOUND);
 	}
 	call->r->endpoint = (size_t)(rt - routes);
-	if (route_arg_is_private(rt)) { /* log the prefix and a '*' only */
+	if (rt->flags & ROUTE_PRIVATE_ARG) { /* log the prefix and a '*' */
 		size_t n = strlen(rt->path);
 		n = n < SV_HTTP_MAX_URL ? n : SV_HTTP_MAX_URL - 1;
 		memcpy(call->r->path, rt->path, n);
@@ -162,15 +177,17 @@ enum MHD_Result sv_http_route(struct sv_http_call *call,
 		call->r->path[n] = '\0';
 		call->r->path_len = n;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-			strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
-			!(route_takes_post(rt) &&
-				strcmp(method, MHD_HTTP_METHOD_POST) == 0)) {
-		return sv_http_queue_fixed(call, route_takes_post(rt) ?
+	if (!method_allowed(rt, method)) {
+		return sv_http_queue_fixed(call, rt->methods == GET_HEAD_POST ?
 			SV_HTTP_FIXED_NOT_ALLOWED_POST :
 			SV_HTTP_FIXED_NOT_ALLOWED);
 	}
+	if ((rt->flags & ROUTE_ADMIN) && !client_is_admin(call)) {
+		return sv_http_queue_reason(call, MHD_HTTP_FORBIDDEN,
+			rt->endpoint,
+			"not allowed from this address (see --admin-allow)");
+	}
 	call->variant = rt->variant;
+	call->format = rt->format;
 	return rt->handler(call); /* HEAD is GET: MHD drops the body */
 }
-

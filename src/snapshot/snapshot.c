@@ -136,31 +136,48 @@ static int keep_answer(struct sv_snapshot *s, struct sv_answer *a,
 	return SV_OK;
 }
 
+/*
+ * The compiled-answer kinds, one row per enum sv_format: its name (for
+ * `suivant lookup --format` and log lines) and its renderer. A new format
+ * is one renderer and one row here.
+ */
+static const struct kind {
+	const char *name;
+	int (*render)(const struct sv_provider *pv, const char *override,
+		struct sv_answer **out, struct sv_err *err);
+} kinds[SV_FORMAT_COUNT] = {
+	[SV_FORMAT_AUTOCONFIG] = { "autoconfig", sv_render_autoconfig },
+	[SV_FORMAT_MOBILECONFIG] = { "mobileconfig", sv_render_mobileconfig },
+	[SV_FORMAT_AUTODISCOVER] = { "autodiscover", sv_render_autodiscover },
+};
+
+const char *sv_format_name(enum sv_format f) {
+	return (unsigned)f < SV_FORMAT_COUNT ? kinds[f].name : NULL;
+}
+
+int sv_format_parse(const char *name, enum sv_format *out) {
+	for (size_t i = 0; i < SV_FORMAT_COUNT; i++) {
+		if (strcmp(name, kinds[i].name) == 0) {
+			*out = (enum sv_format)i;
+			return SV_OK;
+		}
+	}
+	return SV_EINVAL;
+}
+
 /* Renders every format of pv for override (NULL = provider-wide). */
 static int render_all(struct sv_snapshot *s, const struct sv_provider *pv,
 		const char *override, const struct sv_answer **out,
 		struct sv_err *err) {
-	struct sv_answer *a = NULL;
-	int rc = sv_render_autoconfig(pv, override, &a, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	if ((rc = keep_answer(s, a, &out[SV_FORMAT_AUTOCONFIG])) != SV_OK) {
-		return sv_errf(err, rc, "out of memory");
-	}
-	a = NULL;
-	if ((rc = sv_render_mobileconfig(pv, override, &a, err)) != SV_OK) {
-		return rc;
-	}
-	if ((rc = keep_answer(s, a, &out[SV_FORMAT_MOBILECONFIG])) != SV_OK) {
-		return sv_errf(err, rc, "out of memory");
-	}
-	a = NULL;
-	if ((rc = sv_render_autodiscover(pv, override, &a, err)) != SV_OK) {
-		return rc;
-	}
-	if ((rc = keep_answer(s, a, &out[SV_FORMAT_AUTODISCOVER])) != SV_OK) {
-		return sv_errf(err, rc, "out of memory");
+	for (size_t i = 0; i < SV_FORMAT_COUNT; i++) {
+		struct sv_answer *a = NULL;
+		int rc = kinds[i].render(pv, override, &a, err);
+		if (rc != SV_OK) {
+			return rc;
+		}
+		if ((rc = keep_answer(s, a, &out[i])) != SV_OK) {
+			return sv_errf(err, rc, "out of memory");
+		}
 	}
 	return SV_OK;
 }

@@ -11,7 +11,9 @@ temporary directory: setup commands, then `suivant serve --db $DB --listen
 127.0.0.1:0` (its "ready port=N" line is awaited for 10 s), then each
 request on a new connection, then SIGTERM. A case fails when an expectation
 fails, when a setup command fails, when the server dies or exits non-zero,
-or when its stderr holds a sanitizer report. Output: one line per case,
+or when its stderr holds a sanitizer report. A case that could not fail
+is refused (counted as failed): a request without an expectation, or a
+case without any. Output: one line per case,
 "ok NAME" or "FAIL NAME: reason", then "e2e: N passed, N failed"; the exit
 status is 1 if anything failed.
 
@@ -219,9 +221,27 @@ def parse_case(path):
             else:
                 raise CaseError("line %d: unknown directive '%s'"
                                 % (lineno, word))
+    check_has_expectations(case)
     if not any(status == 0 for status, _ in case.runs):
         case.runs.insert(0, (0, "init --db $DB"))
     return case
+
+
+def check_has_expectations(case):
+    """A case must be able to fail: every request has an expectation, and
+    the case has at least one (a request's, a log line, or an exit status
+    of run-exit, exec or exec-exit). Plain `run` lines are set-up."""
+    requests = [s for s in case.steps if isinstance(s, Request)]
+    for req in requests:
+        if not req.expect:
+            raise CaseError("line %d: request without an expectation "
+                            "(status, header, body...): it checks nothing"
+                            % req.lineno)
+    exits = [s for s in case.steps if isinstance(s, tuple)
+             and s[1] in ("exec", "exec-exit")]
+    if not (requests or case.log_expect or exits
+            or any(status != 0 for status, _ in case.runs)):
+        raise CaseError("no expectation: the case checks nothing")
 
 
 # ------------------------------------------------------------------- HTTP

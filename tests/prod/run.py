@@ -13,8 +13,10 @@ through Server (which waits for every "ready port=N[ tls]" line), and
 raises Failure on a wrong answer. Certificates are throw-away ones made by
 `openssl req -x509` in the test's directory. A server whose stderr holds a
 sanitizer report, or that does not exit 0 on SIGTERM, fails the test.
-Output: "ok NAME" or "FAIL NAME: reason" per test, then
-"prod: N passed, N failed"; exit status 1 if anything failed.
+Output: "ok NAME", "skip NAME: reason" (a tool it needs is missing:
+never counted as passed) or "FAIL NAME: reason" per test, then
+"prod: N passed, N failed, N skipped"; exit status 1 if anything failed,
+77 (skipped) if every test skipped.
 """
 
 import http.client
@@ -37,6 +39,11 @@ STOP_TIMEOUT = 10.0
 
 class Failure(Exception):
     pass
+
+
+class Skip(Exception):
+    """The check cannot run here (a tool is missing); the message says
+    which and what is left unchecked. Counted as skipped, never passed."""
 
 
 def check(cond, what):
@@ -985,15 +992,13 @@ def unit_for_test(suivant, tmp):
 def systemd_analyze():
     tool = shutil.which("systemd-analyze")
     if tool is None:
-        print("note: systemd-analyze not installed (package systemd), "
-              "deploy/suivant.service not checked: skipped")
+        raise Skip("systemd-analyze not installed (package systemd): "
+                   "deploy/suivant.service not checked")
     return tool
 
 
 def test_systemd_unit_verify(suivant, tmp):
     tool = systemd_analyze()
-    if tool is None:
-        return
     unit = unit_for_test(suivant, tmp)
     done = subprocess.run([tool, "verify", unit], capture_output=True,
                           timeout=60, stdin=subprocess.DEVNULL)
@@ -1006,8 +1011,6 @@ def test_systemd_unit_verify(suivant, tmp):
 
 def test_systemd_unit_security(suivant, tmp):
     tool = systemd_analyze()
-    if tool is None:
-        return
     unit = unit_for_test(suivant, tmp)
     done = subprocess.run([tool, "security", "--offline=true", "--no-pager",
                            unit], capture_output=True, timeout=60,
@@ -1035,8 +1038,8 @@ def test_nginx_example(suivant, tmp):
     nginx = shutil.which("nginx") or (
         "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     if nginx is None:
-        print("note: nginx not installed, deploy/nginx.conf not tested")
-        return
+        raise Skip("nginx not installed (package nginx-light): "
+                   "deploy/nginx.conf not tested")
     cert, key = make_cert(tmp, "proxy", cn="autoconfig.free.fr",
                           san="DNS:autoconfig.free.fr,"
                               "DNS:autodiscover.free.fr")
@@ -1155,8 +1158,8 @@ def test_export_static_matches_serve(suivant, tmp):
               os.path.exists(os.path.join(out, "autodiscover", d + ".json")),
               "files missing for %s" % d)
     if nginx is None:
-        print("note: nginx not installed, export not served")
-        return
+        raise Skip("nginx not installed (package nginx-light): the "
+                   "export was written but not served and compared")
     conf = os.path.join(tmp, "nginx-static.conf")
     with open(conf, "w") as f:
         f.write("daemon off;\npid %s/nginx.pid;\nerror_log %s/"
@@ -1228,7 +1231,7 @@ def main(argv):
             return 77
     tests = sorted((name, fn) for name, fn in globals().items()
                    if name.startswith("test_") and callable(fn))
-    passed = failed = 0
+    passed = failed = skipped = 0
     for name, fn in tests:
         short = name[len("test_"):]
         if wanted and not any(w in short for w in wanted):
@@ -1241,6 +1244,9 @@ def main(argv):
             fn(suivant, tmp)
             print("ok %s" % short)
             passed += 1
+        except Skip as e:
+            print("skip %s: %s" % (short, e))
+            skipped += 1
         except Failure as e:
             print("FAIL %s: %s" % (short, e))
             failed += 1
@@ -1251,8 +1257,11 @@ def main(argv):
             if os.environ.get("SV_PROD_KEEP") != "1":
                 shutil.rmtree(tmp, ignore_errors=True)
         sys.stdout.flush()
-    print("prod: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    print("prod: %d passed, %d failed, %d skipped"
+          % (passed, failed, skipped))
+    if failed:
+        return 1
+    return 77 if skipped and not passed else 0
 
 
 if __name__ == "__main__":

@@ -145,6 +145,47 @@ static void test_answer_fills_requested_domain(void **state) {
 	sv_snapshot_release(s);
 }
 
+/*
+ * Every format has a name that parses back to it and an answer for every
+ * served domain, filled from the facts of an address the way both front
+ * ends build them (sv_answer_facts_of_address).
+ */
+static void test_every_format_named_and_answered(void **state) {
+	(void)state;
+	const char *a[] = { "example.fr", NULL };
+	struct sv_provider *list[] = { provider("a.example", a) };
+	struct sv_snapshot *s = build(list, 1, NULL);
+	struct sv_address addr;
+	snprintf(addr.local, sizeof(addr.local), "Jean");
+	snprintf(addr.domain, sizeof(addr.domain), "example.fr");
+	snprintf(addr.address, sizeof(addr.address), "Jean@example.fr");
+	struct sv_answer_facts facts = sv_answer_facts_of_address(&addr);
+	assert_ptr_equal(facts.domain, addr.domain);
+	assert_ptr_equal(facts.address, addr.address);
+	assert_ptr_equal(facts.local, addr.local);
+	struct sv_buf out;
+	sv_buf_init(&out, 1 << 16);
+	for (int f = 0; f < SV_FORMAT_COUNT; f++) {
+		const char *name = sv_format_name((enum sv_format)f);
+		enum sv_format back = SV_FORMAT_COUNT;
+		assert_non_null(name);
+		assert_int_equal(sv_format_parse(name, &back), SV_OK);
+		assert_int_equal(back, f);
+		const char *ct = NULL;
+		sv_buf_reset(&out);
+		assert_int_equal(sv_snapshot_answer(s, (enum sv_format)f,
+			&facts, &out, &ct), SV_OK);
+		assert_non_null(ct);
+		assert_non_null(strstr(out.data, "Jean@example.fr"));
+	}
+	assert_null(sv_format_name(SV_FORMAT_COUNT));
+	enum sv_format none;
+	assert_int_equal(sv_format_parse("Autoconfig", &none), SV_EINVAL);
+	assert_int_equal(sv_format_parse("", &none), SV_EINVAL);
+	sv_buf_finish(&out);
+	sv_snapshot_release(s);
+}
+
 static void test_domain_override_has_own_answer(void **state) {
 	(void)state;
 	const char *a[] = { "example.fr", "big.example", NULL };
@@ -386,6 +427,7 @@ int main(void) {
 		cmocka_unit_test(test_answer_interning),
 		cmocka_unit_test(test_not_found_without_catch_all),
 		cmocka_unit_test(test_answer_fills_requested_domain),
+		cmocka_unit_test(test_every_format_named_and_answered),
 		cmocka_unit_test(test_domain_override_has_own_answer),
 		cmocka_unit_test(test_bad_providers_are_skipped),
 		cmocka_unit_test(test_empty_snapshot),

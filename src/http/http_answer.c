@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The answer pipeline's last step, one for every endpoint: an endpoint
+ * reads its request into facts (sv_answer_facts_of_address, or a domain
+ * alone) and calls sv_http_answer with the route's format; everything
+ * after that is decided here, the same way for every format:
+ *
+ *   note the domain (access line, metrics)
+ *   -> the snapshot's compiled answer of that format, filled with the facts
+ *   -> signed, for formats that are (Apple profiles, with --sign-cert)
+ *   -> queued with its status and headers: nosniff, the answer's
+ *      Content-Type, a Content-Disposition for formats that are downloads,
+ *      Cache-Control by who the answer is for (below)
+ *   or, when the domain is not served or the answer cannot be made, the
+ *   format's error response (the fixed text ones, or Autodiscover's Error
+ *   documents).
+ *
+ * Cache policy: an answer to a POST is not cached (no-store); an answer
+ * filled with an address is private; one that names only a domain is the
+ * same for everyone (public). HEAD is GET to us: MHD sends the headers
+ * and Content-Length and drops the body. The answers carry no validator
+ * (ETag): this is where one would be added, from the snapshot's
+ * generation and the facts.
+ *
+ * Formats differ here only where the table below says so; a format that
+ * is a plain document needs no row. The body is built by
+ * sv_snapshot_answer into one buffer handed to MHD; everything an
+ * endpoint sees is (format, facts) -> queued, so the body can become an
+ * iovec over the compiled answer without touching an endpoint.
+ *
+ * The Autodiscover v1 Error documents are queued here too (its endpoint
+ * answers its own request errors with them): its not-found and internal
+ * errors are this pipeline's error mapping for that format.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "answer/render_autodiscover.h"
+#include "http/http_internal.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+/* Largest Autodiscover Error document. */
+#define ERROR_DOC_MAX 4096
+
+/* How a format's answers go out where they differ from a plain document
+ * with the fixed text errors. */
+static const struct form {
+	const char *download;   /* Content-Disposition: attachment; filename=
+	                         * "DOMAIN<download>", or NULL */
+	bool sign;              /* CMS-signed when call->signer is set */
+	bool autodiscover_errors; /* not found and internal errors as
+	                         * Autodiscover Error documents */
+} forms[SV_FORMAT_COUNT] = {
+	[SV_FORMAT_MOBILECONFIG] = { .download = ".mobileconfig",
+		.sign = true },
+	[SV_FORMAT_AUTODISCOVER] = { .autodiscover_errors = true },
+};
+
+/*
+ * The Error element's Id: "identifies the server" ([MS-OXDSCLI]), so an
+ * FNV-1a hash of the host name, the same for every answer of a machine.
+ */
+static uint32_t server_id(void) {
+	char host[256];
+	if (gethostname(host, sizeof(host)) != 0) {
+		host[0] = '\0';
+	}
+	host[sizeof(host) - 1] = '\0';
+	uint32_t h = 2166136261u;
+	for (const char *p = host; *p != '\0'; p++) {
+		h ^= (unsigned char)*p;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+enum MHD_Result sv_http_autodiscover_error(const struct sv_http_call *call,
+		enum sv_autodiscover_error code, unsigned status) {
+	struct timespec now;
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
+		now.tv_sec = 0;
+		now.tv_nsec = 0;
+	}
+	struct sv_buf out;
+	struct sv_err err;
+	sv_buf_init(&out, ERROR_DOC_MAX);
+	int rc = sv_render_autodiscover_error(code, &now, server_id(), &out,
+		&err);
+	return sv_http_queue_rendered(call, rc, &err, status, &out,
+		SV_AUTODISCOVER_CONTENT_TYPE, SV_HTTP_CACHE_NO_STORE);
+}
+
+/* The format's answer when its domain is not served (rc SV_ENOTFOUND)
+ * or it could not be made (any other rc). */
+static enum MHD_Result queue_error(const struct sv_http_call *call,
+		enum sv_format format, int rc) {
+	if (forms[format].autodiscover_errors) {
+		return rc == SV_ENOTFOUND ?
+			sv_http_autodiscover_error(call,
+				SV_AUTODISCOVER_ERROR_NO_ADDRESS,
+				MHD_HTTP_NOT_FOUND) :
+			sv_http_autodiscover_error(call,
+				SV_AUTODISCOVER_ERROR_INTERNAL,
+				MHD_HTTP_INTERNAL_SERVER_ERROR);
+	}
+	return sv_http_queue_fixed(call, rc == SV_ENOTFOUND ?
+		SV_HTTP_FIXED_NO_CONFIG : SV_HTTP_FIXED_INTERNAL);
+}
+
+/* Replaces body by its CMS signature (the signed bytes embed it). */
+static int sign(const struct sv_http_call *call, struct sv_buf *body,
+		struct sv_err *err) {
+	struct sv_buf der;
+	sv_buf_init(&der, SV_HTTP_MAX_ANSWER);
+	int rc = sv_sign_cms_sign(call->signer, body->data, body->len, &der,
+		err);
+	sv_buf_finish(body);
+	*body = der; /* emptied on failure */
+	return rc;
+}
+
+enum MHD_Result sv_http_answer(const struct sv_http_call *call,
+		enum sv_format format, const struct sv_answer_facts *facts) {
+	const char *name = sv_format_name(format);
+	if (name == NULL) { /* a route row without a format: a bug */
+		sv_log_warnx("http: route %s serves no format",
+			sv_http_endpoint_name(call->r->endpoint));
+		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
+	}
+	sv_http_note_domain(call, facts->domain);
+	struct sv_buf body;
+	const char *content_type = NULL;
+	sv_buf_init(&body, SV_HTTP_MAX_ANSWER);
+	int rc = sv_snapshot_answer(call->r->snap, format, facts, &body,
+		&content_type);
+	if (rc == SV_OK && content_type == NULL) {
+		rc = SV_EINVAL; /* a compiled answer always has one */
+	}
+	struct sv_err err = { "" };
+	if (rc == SV_OK && forms[format].sign && call->signer != NULL &&
+			(rc = sign(call, &body, &err)) != SV_OK) {
+		sv_log_warnx("%s: %s: %s", name, facts->domain, err.msg);
+		sv_buf_finish(&body);
+		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
+	}
+	if (rc != SV_OK) {
+		if (rc != SV_ENOTFOUND) {
+			sv_log_warnx("%s: %s: %s", name, facts->domain,
+				sv_rc_str(rc));
+		}
+		sv_buf_finish(&body);
+		return queue_error(call, format, rc);
+	}
+	char disposition[SV_DOMAIN_MAX + 64];
+	if (forms[format].download != NULL) {
+		/* a normalised LDH domain: nothing in it needs quoting */
+		int n = snprintf(disposition, sizeof(disposition),
+			"attachment; filename=\"%s%s\"", facts->domain,
+			forms[format].download);
+		if (n < 0 || (size_t)n >= sizeof(disposition)) {
+			sv_buf_finish(&body);
+			return sv_http_queue_fixed(call,
+				SV_HTTP_FIXED_INTERNAL);
+		}
+	}
+	enum sv_http_cache cache =
+		strcmp(call->r->method, MHD_HTTP_METHOD_POST) == 0 ?
+			SV_HTTP_CACHE_NO_STORE :
+		facts->address != NULL ? SV_HTTP_CACHE_PRIVATE :
+			SV_HTTP_CACHE_PUBLIC;
+	enum MHD_Result ret = sv_http_queue_buf(call, MHD_HTTP_OK, &body,
+		content_type, forms[format].download != NULL ? disposition :
+		NULL, cache);
+	sv_buf_finish(&body);
+	return ret;
+}

@@ -11,6 +11,7 @@
 #include "snapshot/snapshot.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/name.h"
 
 /*
  * Command entry points, one file each (src/cli_<command>.c), dispatched by
@@ -179,13 +180,13 @@ int sv_cli_list(const char *cmd, const struct sv_cli_opts *opts,
 /* ---- Arguments ---- */
 
 /* Room for a domain row: "*." + SV_DOMAIN_MAX + NUL. */
-#define SV_CLI_DOMAIN_ROW_MAX (2 + 253 + 1)
+#define SV_CLI_DOMAIN_ROW_MAX (SV_DOMAIN_PATTERN_MAX + 1)
 
 /*
- * A domain row from the command line: "*", "*.NAME" or "NAME", each NAME
- * through sv_domain_normalize (lower case, trailing dot removed,
- * internationalised names as A-labels). what names the argument in the
- * message ("DOMAIN", "--domain"). SV_EINVAL with the reason.
+ * A domain row from the command line: "*", "*.NAME" or "NAME", through
+ * sv_domain_pattern_normalize (util/name.h: lower case, trailing dot
+ * removed, internationalised names as A-labels). what names the argument
+ * in the message ("DOMAIN", "--domain"). SV_EINVAL with the reason.
  */
 int sv_cli_domain_row(const char *s, const char *what, char *out,
 	size_t outsz, struct sv_err *err);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/name.h"
 
 /*
  * The one in-memory description of a mail provider, modelled on Mozilla's
@@ -20,9 +21,12 @@
  * terminated; a NULL string means "absent" (distinct from "").
  */
 
-/* Limits shared by the validator, the importer and the CLI. */
-#define SV_MODEL_MAX_DOMAIN 253   /* host name, without the trailing dot */
-#define SV_MODEL_MAX_LABEL 63
+/*
+ * Limits shared by the validator, the importer and the CLI. Ids, domain
+ * rows and server host names follow the name rule of util/name.h
+ * (sv_is_domain_name, sv_is_domain_pattern, sv_is_hostname), included
+ * here because every user of the model needs it.
+ */
 #define SV_MODEL_MAX_TEXT 4096    /* display names, descriptions, URLs */
 #define SV_MODEL_MAX_TEMPLATE 255 /* host name and username templates */
 #define SV_MODEL_MAX_AUTH 8       /* authentication methods per server */
@@ -196,15 +200,6 @@ int sv_link_kind_parse(const char *s, enum sv_link_kind *out);
 bool sv_server_type_is_outgoing(enum sv_server_type t);
 bool sv_server_type_is_url_based(enum sv_server_type t);
 bool sv_auth_is_outgoing_only(enum sv_auth a);
-
-/*
- * Host-name syntax (letters, digits, hyphens; dot-separated labels of 1..63,
- * total <= 253, no leading/trailing hyphen), lower case only when
- * lower_only. No trailing dot.
- */
-bool sv_is_hostname(const char *s, bool lower_only);
-/* A domain row: a lower-case host name, "*.<host name>" or "*". */
-bool sv_is_domain_pattern(const char *s);
 
 /*
  * Checks everything the store's CHECK constraints check and more: id and

@@ -169,7 +169,7 @@ static int seen_put(struct run *r, const struct sv_provider *pv,
 
 /* A first domain that can serve as an id, and is not one in this run. */
 static bool free_id(const struct run *r, const char *domain) {
-	return sv_is_hostname(domain, true) && seen_find(r, domain) == NULL;
+	return sv_is_domain_name(domain) && seen_find(r, domain) == NULL;
 }
 
 static int rename_provider(struct sv_provider *pv, const char *id) {

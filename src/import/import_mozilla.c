@@ -116,10 +116,6 @@ const char *imp_elem_name(const xmlNode *n) {
 /* ------------------------------------------------------------------ */
 /* Provider and document */
 
-static bool is_lower_hostname(const char *s) {
-	return sv_is_hostname(s, true);
-}
-
 /* True when pv already lists domain d. */
 static bool has_domain(const struct sv_provider *pv, const char *d) {
 	for (size_t i = 0; i < pv->n_domains; i++) {
@@ -150,7 +146,8 @@ static int map_domain(struct imp *im, const xmlNode *n) {
 	}
 	if (!sv_is_domain_pattern(d)) {
 		rc = imp_fail(im, imp_line_of(n), SV_EINVAL, "domain: '%s' is "
-			"not a lower-case domain name", imp_quote(d, q));
+			"not a lower-case domain name%s", imp_quote(d, q),
+			sv_name_numeric_tld_note(d, true));
 	} else if (sv_provider_add_domain(im->pv, d) != SV_OK) {
 		rc = imp_oom(im);
 	}
@@ -167,15 +164,16 @@ static int map_provider(struct imp *im, const xmlNode *ep) {
 		return rc;
 	}
 	rc = imp_repair_case(im, ep, pv->id, "emailProvider id",
-		is_lower_hostname);
+		sv_is_domain_name);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	if (!sv_is_hostname(pv->id, true)) {
+	if (!sv_is_domain_name(pv->id)) {
 		char q[IMP_QUOTE_MAX + 4];
 		return imp_fail(im, imp_line_of(ep), SV_EINVAL,
-			"emailProvider id '%s' is not a lower-case host name",
-			imp_quote(pv->id, q));
+			"emailProvider id '%s' is not a lower-case host name%s",
+			imp_quote(pv->id, q),
+			sv_name_numeric_tld_note(pv->id, true));
 	}
 	for (const xmlNode *c = ep->children; c != NULL && rc == SV_OK;
 			c = c->next) {

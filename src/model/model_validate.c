@@ -101,8 +101,9 @@ static int check_domains(const struct sv_provider *pv, struct sv_err *err) {
 		if (!sv_is_domain_pattern(d)) {
 			return sv_errf(err, SV_EINVAL,
 				"domain %zu: '%s' is not a lower-case host "
-				"name, '*.suffix' or '*'", i + 1,
-				model_shown(d, buf, sizeof(buf)));
+				"name, '*.suffix' or '*'%s", i + 1,
+				model_shown(d, buf, sizeof(buf)),
+				sv_name_numeric_tld_note(d, true));
 		}
 	}
 	return check_unique_domains(pv, err);
@@ -463,10 +464,11 @@ int sv_provider_validate(const struct sv_provider *pv, struct sv_err *err) {
 	if (pv->id == NULL) {
 		return sv_errf(err, SV_EINVAL, "id: missing");
 	}
-	if (!sv_is_hostname(pv->id, true)) {
+	if (!sv_is_domain_name(pv->id)) {
 		return sv_errf(err, SV_EINVAL,
-			"id: '%s' is not a lower-case host name",
-			model_shown(pv->id, buf, sizeof(buf)));
+			"id: '%s' is not a lower-case host name%s",
+			model_shown(pv->id, buf, sizeof(buf)),
+			sv_name_numeric_tld_note(pv->id, true));
 	}
 	if (pv->display_name != NULL && (rc = model_check_name(pv->display_name,
 			SV_MODEL_MAX_DISPLAY_NAME, "display_name",

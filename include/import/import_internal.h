@@ -7,7 +7,7 @@
  * entry points and the document level), import_value.c (texts and
  * values), import_server.c (server sections), import_extras.c (links,
  * webMail, oAuth2), import_repair.c (the --repair fixes) and
- * import_line.c (finding a validator message's element).
+ * import_line.c (finding a validator problem's element).
  * Nothing here is part of the import API (import_mozilla.h).
  */
 #include <stdbool.h>
@@ -134,9 +134,9 @@ void imp_repair_short_name(struct imp *im, long line);
 /* ---- import_line.c ---- */
 
 /*
- * The line of the element an sv_provider_validate() message is about,
- * found again in doc, or 0 when the message names nothing we can find.
+ * The line of the element an sv_provider_problem() problem is about,
+ * found again in doc, or 0 when it cannot be found.
  */
-long imp_validator_line(const xmlDoc *doc, const char *msg);
+long imp_validator_line(const xmlDoc *doc, const struct sv_problem *p);
 
 #endif

@@ -16,8 +16,9 @@
  * understand is taken strictly: an unknown server type, socket type,
  * authentication method or boolean, a bad port, a missing required child,
  * a duplicated single-valued child are errors naming the line, because
- * skipping them would lose data silently. Finally sv_provider_validate
- * checks what the model requires.
+ * skipping them would lose data silently. Finally sv_provider_problem
+ * checks what the model requires, and the problem's field and index lead
+ * back to the element's line (import_line.c).
  *
  * This file holds the entry points, the messages, and the document and
  * <emailProvider> levels; import_value.c reads texts and values,
@@ -28,7 +29,7 @@
  * whose fix is unambiguous are fixed where they are read, each reported
  * through the caller's callback with the element's line; everything else
  * stays as strict as without it. The fixes live in import_repair.c,
- * and import_line.c finds the line a model validator message is about;
+ * and import_line.c finds the line a model validator problem is about;
  * import_internal.h is what these files share.
  *
  * Ownership: the provider under construction is owned by struct imp until
@@ -312,15 +313,15 @@ int sv_import_mozilla_memory_ex(const char *buf, size_t len,
 		rc = map_document(&im, doc);
 	}
 	if (rc == SV_OK) {
-		struct sv_err e = { .msg = "" };
-		rc = sv_provider_validate(im.pv, &e);
-		long line = rc != SV_OK ? imp_validator_line(doc, e.msg) : 0;
+		struct sv_problem p;
+		rc = sv_provider_problem(im.pv, &p);
+		long line = rc != SV_OK ? imp_validator_line(doc, &p) : 0;
 		if (rc == SV_ENOMEM) {
 			imp_oom(&im);
 		} else if (rc != SV_OK && line > 0) {
-			imp_fail(&im, line, rc, "%s", e.msg);
+			imp_fail(&im, line, rc, "%s", p.err.msg);
 		} else if (rc != SV_OK) {
-			sv_errf(err, rc, "%s: %s", im.name, e.msg);
+			sv_errf(err, rc, "%s: %s", im.name, p.err.msg);
 		}
 	}
 	xmlFreeDoc(doc);

@@ -26,7 +26,7 @@ OWNERS = {
     'libxml/': {'src/answer/answer.c', 'include/answer/answer.h', 'src/import/import_mozilla.c',
                 'src/import/import_repair.c', 'src/import/import_line.c',
                 'src/import/import_value.c', 'src/import/import_server.c',
-                'src/import/import_extras.c',
+                'src/import/import_extras.c', 'src/import/import_common.c',
                 'include/import/import_internal.h',
                 'src/util/xml_safe.c', 'include/util/xml_safe.h',
                 'src/answer/render_autoconfig.c', 'src/main.c',

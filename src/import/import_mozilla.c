@@ -20,10 +20,11 @@
  * checks what the model requires, and the problem's field and index lead
  * back to the element's line (import_line.c).
  *
- * This file holds the entry points, the messages, and the document and
- * <emailProvider> levels; import_value.c reads texts and values,
- * import_server.c maps the server sections, import_extras.c the links,
- * <webMail> and <oAuth2>.
+ * This file holds the entry points and the document and <emailProvider>
+ * levels; import_value.c reads texts and values, import_server.c maps the
+ * server sections, import_extras.c the links, <webMail> and <oAuth2>, and
+ * import_common.c holds what they all use (messages, tree access), so
+ * that no file of the importer calls back into one that calls it.
  *
  * With the repair option (import_mozilla.h lists the cases) a few typos
  * whose fix is unambiguous are fixed where they are read, each reported
@@ -40,9 +41,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,61 +57,6 @@
 #include "util/xml_safe.h"
 
 static const struct sv_import_options no_options = { .repair = false };
-
-/* ------------------------------------------------------------------ */
-/* Messages */
-
-long imp_line_of(const xmlNode *n) {
-	long line = xmlGetLineNo(n);
-	return line > 0 ? line : 0;
-}
-
-/* Formats "name:line: message" into im->err and returns rc. */
-int imp_fail(const struct imp *im, long line, int rc, const char *fmt,
-		...) {
-	char msg[SV_ERR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return sv_errf(im->err, rc, "%s:%ld: %s", im->name, line, msg);
-}
-
-int imp_oom(const struct imp *im) {
-	return sv_errf(im->err, SV_ENOMEM, "%s: out of memory", im->name);
-}
-
-/*
- * Copies at most IMP_QUOTE_MAX bytes of s into out (IMP_QUOTE_MAX + 4
- * bytes) for a message: control characters become '?', a longer value
- * ends in "...".
- */
-const char *imp_quote(const char *s, char *out) {
-	size_t i = 0;
-	for (; s[i] != '\0' && i < IMP_QUOTE_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	if (s[i] != '\0') {
-		memcpy(out + i, "...", 3);
-		i += 3;
-	}
-	out[i] = '\0';
-	return out;
-}
-
-/* ------------------------------------------------------------------ */
-/* Tree access */
-
-/* An element without a namespace called name. */
-bool imp_is_elem(const xmlNode *n, const char *name) {
-	return n->type == XML_ELEMENT_NODE && n->ns == NULL &&
-		strcmp((const char *)n->name, name) == 0;
-}
-
-const char *imp_elem_name(const xmlNode *n) {
-	return (const char *)n->name;
-}
 
 /* ------------------------------------------------------------------ */
 /* Provider and document */

@@ -3,8 +3,8 @@
 #define SUIVANT_ANSWER_INTERNAL_H
 
 /*
- * Private to compiled answers: shared by src/answer.c (the builder and
- * the fill path) and src/answer_pool.c (the line pool and interning).
+ * Private to compiled answers: shared by answer.c (the builder and
+ * the fill path) and answer_pool.c (the line pool and interning).
  * Nothing else includes this header.
  */
 

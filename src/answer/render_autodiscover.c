@@ -38,7 +38,7 @@
 #include "answer/render_autodiscover.h"
 #include "answer/render_util.h"
 #include "model/placeholder.h"
-#include "request/autodiscover_request.h"
+#include "request/autodiscover_ns.h"
 #include "util/alloc.h"
 #include "util/utf8.h"
 

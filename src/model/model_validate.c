@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "model/model.h"
-#include "model/model_internal.h"
+#include "model/model_value.h"
 #include "model/placeholder.h"
 #include "util/alloc.h"
 #include "util/utf8.h"

@@ -2,7 +2,7 @@
 /*
  * The value checks of the provider rules in model_validate.c: text, name,
  * URL, template and language-tag checks with the escaped excerpts their
- * messages quote (model_internal.h). Host names and domain rows are the
+ * messages quote (model_value.h). Host names and domain rows are the
  * name module's (util/name.h). Stateless and thread-safe.
  */
 #include <assert.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "model/model.h"
-#include "model/model_internal.h"
+#include "model/model_value.h"
 #include "model/placeholder.h"
 #include "util/utf8.h"
 

@@ -42,6 +42,7 @@
 #include "request/autodiscover_request.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 /* Largest error document or v2 JSON answer. */
@@ -91,12 +92,7 @@ static uint32_t server_id(void) {
 		host[0] = '\0';
 	}
 	host[sizeof(host) - 1] = '\0';
-	uint32_t h = 2166136261u;
-	for (const char *p = host; *p != '\0'; p++) {
-		h ^= (unsigned char)*p;
-		h *= 16777619u;
-	}
-	return h;
+	return sv_fnv1a32(SV_FNV1A32_INIT, host, strlen(host));
 }
 
 /* Queues the Error document for code with HTTP status. */

@@ -185,7 +185,8 @@ static int take(const char *name, bool keep_numeric_tld, char *out,
 static int normalize(const char *s, size_t len, bool keep_numeric_tld,
 		char *out, size_t outsz, struct sv_err *err) {
 	if (outsz < SV_DOMAIN_MAX + 1) {
-		return sv_errf(err, SV_ETOOBIG, "domain: no room for the result");
+		return sv_errf(err, SV_ETOOBIG,
+			"domain: no room for the result");
 	}
 	out[0] = '\0';
 	if (s == NULL || len == 0) {
@@ -248,7 +249,8 @@ int sv_domain_pattern_normalize(const char *s, size_t len,
 		bool keep_numeric_tld, char *out, size_t outsz,
 		struct sv_err *err) {
 	if (outsz < SV_DOMAIN_PATTERN_MAX + 1) {
-		return sv_errf(err, SV_ETOOBIG, "domain: no room for the result");
+		return sv_errf(err, SV_ETOOBIG,
+			"domain: no room for the result");
 	}
 	out[0] = '\0';
 	if (s == NULL) {

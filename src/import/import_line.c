@@ -16,15 +16,21 @@ static bool is_link_elem(const xmlNode *n) {
 		imp_is_elem(n, "instruction");
 }
 
-/* The n-th (from 0) child of parent that is an element called name, or
- * with name NULL a server section. */
+static bool is_server_elem(const xmlNode *n) {
+	return imp_is_elem(n, "incomingServer") ||
+		imp_is_elem(n, "outgoingServer");
+}
+
+/*
+ * The *n-th (from 0) child of parent that is an element called name, or
+ * that is() accepts when name is NULL. *n is counted down by the children
+ * that match, so that a search can go on in another parent.
+ */
 static const xmlNode *nth_child(const xmlNode *parent, const char *name,
-		size_t n) {
+		bool (*is)(const xmlNode *), size_t *n) {
 	for (const xmlNode *c = parent->children; c != NULL; c = c->next) {
-		bool match = name != NULL ? imp_is_elem(c, name) :
-			imp_is_elem(c, "incomingServer") ||
-			imp_is_elem(c, "outgoingServer");
-		if (match && n-- == 0) {
+		if ((name != NULL ? imp_is_elem(c, name) : is(c)) &&
+				(*n)-- == 0) {
 			return c;
 		}
 	}
@@ -37,19 +43,16 @@ static const xmlNode *nth_child(const xmlNode *parent, const char *name,
  */
 static const xmlNode *nth_link(const xmlNode *root, const xmlNode *ep,
 		size_t n) {
-	for (const xmlNode *c = root->children; c != NULL; c = c->next) {
+	const xmlNode *found = NULL;
+	for (const xmlNode *c = root->children; c != NULL && found == NULL;
+			c = c->next) {
 		if (c == ep) {
-			for (const xmlNode *l = ep->children; l != NULL;
-					l = l->next) {
-				if (is_link_elem(l) && n-- == 0) {
-					return l;
-				}
-			}
+			found = nth_child(ep, NULL, is_link_elem, &n);
 		} else if (imp_is_elem(c, "enable") && n-- == 0) {
-			return c;
+			found = c;
 		}
 	}
-	return NULL;
+	return found;
 }
 
 /*
@@ -67,35 +70,30 @@ long imp_validator_line(const xmlDoc *doc, const struct sv_problem *p) {
 	if (ep == NULL) {
 		return 0;
 	}
-	const xmlNode *n = NULL;
-	switch (p->field) {
-	case SV_FIELD_PROVIDER:
-	case SV_FIELD_ID:
-	case SV_FIELD_DOMAINS:
-	case SV_FIELD_SERVERS:
-		n = ep;
-		break;
-	case SV_FIELD_DISPLAY_NAME:
-		n = nth_child(ep, "displayName", 0);
-		break;
-	case SV_FIELD_SHORT_NAME:
-		n = nth_child(ep, "displayShortName", 0);
-		break;
-	case SV_FIELD_DOMAIN:
-		n = nth_child(ep, "domain", p->index);
-		break;
-	case SV_FIELD_SERVER:
-		n = nth_child(ep, NULL, p->index);
-		break;
-	case SV_FIELD_LINK:
-		n = nth_link(root, ep, p->index);
-		break;
-	case SV_FIELD_WEBMAIL:
-		n = nth_child(root, "webMail", 0);
-		break;
-	case SV_FIELD_OAUTH2:
-		n = nth_child(root, "oAuth2", 0);
-		break;
+	/* Where each field's element is: the index-th match (index is 0 for
+	 * the fields that have none) among the children of emailProvider,
+	 * or of clientConfig; emailProvider itself when nothing is named. */
+	static const struct {
+		bool in_root;
+		const char *name;
+		bool (*is)(const xmlNode *);
+	} where[] = {
+		[SV_FIELD_DISPLAY_NAME] = { false, "displayName", NULL },
+		[SV_FIELD_SHORT_NAME] = { false, "displayShortName", NULL },
+		[SV_FIELD_DOMAIN] = { false, "domain", NULL },
+		[SV_FIELD_SERVER] = { false, NULL, is_server_elem },
+		[SV_FIELD_WEBMAIL] = { true, "webMail", NULL },
+		[SV_FIELD_OAUTH2] = { true, "oAuth2", NULL },
+	};
+	size_t index = p->index;
+	const xmlNode *n = ep;
+	if (p->field == SV_FIELD_LINK) {
+		n = nth_link(root, ep, index);
+	} else if ((size_t)p->field < sizeof(where) / sizeof(where[0]) &&
+			(where[p->field].name != NULL ||
+			where[p->field].is != NULL)) {
+		n = nth_child(where[p->field].in_root ? root : ep,
+			where[p->field].name, where[p->field].is, &index);
 	}
 	return n != NULL ? imp_line_of(n) : 0;
 }

@@ -182,15 +182,16 @@ static void test_patterns(void **state) {
 	assert_string_equal(out, "*");
 }
 
-/* A name of exactly n octets (n >= 5) ending in a letter label. */
+/*
+ * A name of exactly n octets (n >= 2, n % 64 != 0): labels of 63 'a'
+ * between dots, the last one ending in 'b'.
+ */
 static char *name_of(char *buf, size_t n) {
-	size_t o = 0;
-	while (n - o > 64) {
-		memset(buf + o, 'a', 63);
-		o += 63;
-		buf[o++] = '.';
+	memset(buf, 'a', n);
+	for (size_t dot = SV_LABEL_MAX; dot < n; dot += SV_LABEL_MAX + 1) {
+		buf[dot] = '.';
 	}
-	memset(buf + o, 'b', n - o);
+	buf[n - 1] = 'b';
 	buf[n] = '\0';
 	return buf;
 }

@@ -23,12 +23,11 @@ uint32_t sv_fnv1a32(uint32_t h, const void *p, size_t n);
 
 /*
  * A fast non-cryptographic hash of s[0..n) for in-memory tables (the
- * snapshot's domain index and answer line pool, import's ids): eight bytes
- * per multiply
- * instead of FNV-1a's one, then murmur3's 64-bit finaliser so that the low
- * bits (the table index) depend on every input byte. Not for anything an
- * attacker can aim at a fixed table: the tables are built from the
- * operator's data, and requests only look names up.
+ * snapshot's domain index and answer line pool, import's ids): eight
+ * bytes per multiply instead of FNV-1a's one, then murmur3's 64-bit
+ * finaliser so that the low bits (the table index) depend on every input
+ * byte. Not for anything an attacker can aim at a fixed table: the tables
+ * are built from the operator's data, and requests only look names up.
  */
 static inline uint64_t sv_hash_bytes(const char *s, size_t n) {
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);

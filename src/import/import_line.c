@@ -85,15 +85,15 @@ long imp_validator_line(const xmlDoc *doc, const struct sv_problem *p) {
 		[SV_FIELD_WEBMAIL] = { true, "webMail", NULL },
 		[SV_FIELD_OAUTH2] = { true, "oAuth2", NULL },
 	};
-	size_t index = p->index;
+	size_t at = p->index;
 	const xmlNode *n = ep;
 	if (p->field == SV_FIELD_LINK) {
-		n = nth_link(root, ep, index);
+		n = nth_link(root, ep, at);
 	} else if ((size_t)p->field < sizeof(where) / sizeof(where[0]) &&
 			(where[p->field].name != NULL ||
 			where[p->field].is != NULL)) {
 		n = nth_child(where[p->field].in_root ? root : ep,
-			where[p->field].name, where[p->field].is, &index);
+			where[p->field].name, where[p->field].is, &at);
 	}
 	return n != NULL ? imp_line_of(n) : 0;
 }

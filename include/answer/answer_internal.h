@@ -3,9 +3,10 @@
 #define SUIVANT_ANSWER_INTERNAL_H
 
 /*
- * Private to compiled answers: shared by src/answer.c (the builder and
- * the fill path) and src/answer_pool.c (the line pool and interning).
- * Nothing else includes this header.
+ * Private to compiled answers: answer.c (the builder and the fill path)
+ * and answer_pool.c (the line pool and interning) share the pool's
+ * layout, which nothing else may touch. Nothing else includes this
+ * header.
  */
 
 #include <stddef.h>
@@ -26,6 +27,8 @@ struct sv_answer_pool {
 	                         * empty; NULL for a private pool or sealed */
 	size_t mask;            /* capacity - 1 */
 };
+
+/* ---- answer_pool.c ---- */
 
 /* Appends a chunk without looking for an equal one; its index in *idx.
  * SV_ETOOBIG past 32-bit offsets or indexes, SV_ENOMEM. */

@@ -11,9 +11,16 @@
 #include "snapshot/snapshot.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/name.h"
 
 /*
- * Command entry points, one file each (src/cli_<command>.c), dispatched by
+ * The command line: the files src/cli/cli_*.c share this one header, and
+ * each section below is headed by the file that defines it (as OpenSMTPD's
+ * smtpd.h is).
+ */
+
+/*
+ * Command entry points, one file each (cli_<command>.c), dispatched by
  * main.c. Each takes its own argv (argv[0] is the command name), prints
  * data on stdout and diagnostics on stderr as "suivant: <cmd>: <msg>", and
  * returns a <sysexits.h> code.
@@ -30,7 +37,7 @@ int sv_cli_provider(int argc, char **argv);
 int sv_cli_serve(int argc, char **argv);
 int sv_cli_server(int argc, char **argv);
 
-/* Shared by the commands (cli_common.c). */
+/* ---- cli_common.c: shared by the commands ---- */
 
 /* The <sysexits.h> code for an enum sv_rc. */
 int sv_cli_exit_code(int rc);
@@ -51,7 +58,7 @@ int sv_cli_db_fail(const char *cmd, int rc, const struct sv_err *err);
 void sv_cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* ---- Option parsing, shared by the commands (cli_common.c) ---- */
+/* ---- cli_common.c: option parsing, shared by the commands ---- */
 
 /* What every command's options may set; see sv_cli_getopt. */
 struct sv_cli_opts {
@@ -111,7 +118,7 @@ int sv_cli_open_store(const char *cmd, const char *path,
 int sv_cli_load_providers(struct sv_store *st, const char *id,
 	struct sv_provider ***pvs, size_t *n, struct sv_err *err);
 
-/* ---- The admin verbs' shape (cli_write.c) ---- */
+/* ---- cli_write.c: the admin verbs' shape ---- */
 
 /* Prints err->msg as cmd's diagnostic; the exit code for rc. */
 int sv_cli_fail(const char *cmd, int rc, const struct sv_err *err);
@@ -156,16 +163,16 @@ typedef int sv_cli_print_fn(const char *cmd, struct sv_provider **pvs,
 int sv_cli_list(const char *cmd, const struct sv_cli_opts *opts,
 	const char *id, sv_cli_print_fn *print);
 
-/* ---- Arguments ---- */
+/* ---- cli_common.c: arguments ---- */
 
 /* Room for a domain row: "*." + SV_DOMAIN_MAX + NUL. */
-#define SV_CLI_DOMAIN_ROW_MAX (2 + 253 + 1)
+#define SV_CLI_DOMAIN_ROW_MAX (SV_DOMAIN_PATTERN_MAX + 1)
 
 /*
- * A domain row from the command line: "*", "*.NAME" or "NAME", each NAME
- * through sv_domain_normalize (lower case, trailing dot removed,
- * internationalised names as A-labels). what names the argument in the
- * message ("DOMAIN", "--domain"). SV_EINVAL with the reason.
+ * A domain row from the command line: "*", "*.NAME" or "NAME", through
+ * sv_domain_pattern_normalize (util/name.h: lower case, trailing dot
+ * removed, internationalised names as A-labels). what names the argument
+ * in the message ("DOMAIN", "--domain"). SV_EINVAL with the reason.
  */
 int sv_cli_domain_row(const char *s, const char *what, char *out,
 	size_t outsz, struct sv_err *err);
@@ -177,7 +184,7 @@ int sv_cli_provider_id(const char *s, const char *what, char *out,
 /* A decimal integer in lo..hi, whole string, no sign games. */
 int sv_cli_int(const char *s, long long lo, long long hi, long long *out);
 
-/* ---- Output ---- */
+/* ---- cli_common.c: output ---- */
 
 /*
  * Prints v (a jansson value, whose reference is taken over, may be NULL
@@ -187,6 +194,8 @@ int sv_cli_int(const char *s, long long lo, long long hi, long long *out);
  */
 struct json_t;
 int sv_cli_print_json(const char *cmd, struct json_t *v);
+
+/* ---- cli_server_show.c ---- */
 
 /*
  * A server as `server list --json` shows it: id, provider, type, host,
@@ -215,8 +224,12 @@ void sv_cli_table_add_server(struct sv_cli_table *t,
 int sv_cli_print_servers(const char *cmd, struct sv_provider **pvs,
 	size_t n, bool json);
 
-/* cli_provider_show.c: prints pv for `provider show`; an exit code. */
+/* ---- cli_provider_show.c ---- */
+
+/* Prints pv for `provider show`; an exit code. */
 int sv_cli_provider_show_print(const struct sv_provider *pv, bool json);
+
+/* ---- cli_common.c: tables ---- */
 
 /*
  * A table printed with aligned columns: cells are padded to the widest of

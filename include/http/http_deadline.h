@@ -6,7 +6,7 @@
  * The registry of open connections, private to the HTTP front end: it
  * enforces the request deadline (--request-timeout) and keeps the
  * connection counts behind --max-connections and --max-per-ip. It knows
- * descriptors and socket addresses, not libmicrohttpd: src/http.c feeds it
+ * descriptors and socket addresses, not libmicrohttpd: src/http/http.c feeds it
  * from MHD's connection notifications.
  *
  * Contract with the caller, which makes the janitor's shutdown(2) safe:

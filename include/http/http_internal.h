@@ -61,7 +61,26 @@ int sv_http_fixed_create(struct sv_http_fixed *fx, struct sv_err *err);
  * Only once no daemon can queue them any more. */
 void sv_http_fixed_destroy(struct sv_http_fixed *fx);
 
-struct sv_http_conn; /* include/http_deadline.h */
+/*
+ * The metrics rows: one per endpoint label, in the order /metrics lists
+ * them. Several routes may share one (the two Autodiscover v2 forms, the
+ * three profile paths). Names: sv_http_endpoint_name (http_metrics.c).
+ */
+enum sv_http_endpoint {
+	SV_HTTP_EP_AUTOCONFIG,
+	SV_HTTP_EP_AUTOCONFIG_WELL_KNOWN,
+	SV_HTTP_EP_ISPDB,
+	SV_HTTP_EP_AUTODISCOVER_V1,
+	SV_HTTP_EP_AUTODISCOVER_V2,
+	SV_HTTP_EP_PROFILE_PAGE,
+	SV_HTTP_EP_MOBILECONFIG,
+	SV_HTTP_EP_HEALTHZ,
+	SV_HTTP_EP_METRICS,
+	SV_HTTP_EP_NONE, /* no route matched */
+	SV_HTTP_ENDPOINTS
+};
+
+struct sv_http_conn; /* include/http/http_deadline.h */
 
 /*
  * Per-request state, in MHD's *req_cls from the request line (URI log
@@ -88,8 +107,8 @@ struct sv_http_req {
 	unsigned status;           /* queued status; 0 = none yet */
 	size_t bytes;              /* queued response body length */
 	char method[16];           /* truncated copy, for the access log */
-	size_t endpoint;           /* metrics row: the route's index, or
-	                            * the "none" row */
+	enum sv_http_endpoint endpoint; /* metrics row; SV_HTTP_EP_NONE
+	                            * until a route matched */
 	char client[46];           /* numeric peer address (INET6_ADDRSTRLEN),
 	                            * for the access log, or "" */
 	char domain[SV_DOMAIN_MAX + 1]; /* the domain answered for, or "" */
@@ -99,8 +118,6 @@ struct sv_http_req {
  * Counters for /metrics, shared by every thread: relaxed atomics, no lock
  * (a scrape may see one request counted and its latency not yet: fine).
  */
-#define SV_HTTP_ENDPOINTS 16     /* > routes: the last row is "none" */
-#define SV_HTTP_ENDPOINT_NONE (SV_HTTP_ENDPOINTS - 1) /* no route matched */
 #define SV_HTTP_STATUSES 13      /* see sv_http_status_slot() */
 #define SV_HTTP_LATENCY_BUCKETS 11 /* finite upper bounds, seconds */
 
@@ -129,11 +146,11 @@ struct sv_http_metrics {
 extern const unsigned sv_http_statuses[SV_HTTP_STATUSES - 2];
 /* Upper bounds of the latency buckets, in microseconds. */
 extern const unsigned long sv_http_latency_us[SV_HTTP_LATENCY_BUCKETS];
-/* Endpoint label of metrics row i (< SV_HTTP_ENDPOINTS), or NULL. */
-const char *sv_http_endpoint_name(size_t i);
+/* The label of metrics row e ("autoconfig", ..., "none"). */
+const char *sv_http_endpoint_name(enum sv_http_endpoint e);
 /*
  * Once a request has ended (completed or not), at now (CLOCK_MONOTONIC):
- * writes its access line and counts it. src/http_metrics.c.
+ * writes its access line and counts it. src/http/http_metrics.c.
  */
 void sv_http_account(struct sv_http_metrics *m, const struct sv_http_req *r,
 	enum MHD_RequestTerminationCode toe, const struct timespec *now);
@@ -165,7 +182,7 @@ typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
 enum MHD_Result sv_http_route(struct sv_http_call *call, const char *method);
 
 /*
- * First handler call, headers only (src/http_framing.c). Whether the
+ * First handler call, headers only (src/http/http_framing.c). Whether the
  * declared Content-Length is over SV_HTTP_MAX_BODY or not a plain number
  * (then 413); whether Host or the body's framing is ambiguous (several
  * Host or Content-Length headers, Transfer-Encoding other than a lone
@@ -178,7 +195,7 @@ bool sv_http_framing_ambiguous(struct MHD_Connection *c);
 
 /*
  * Queues resp with status, records both for the access log and lifts
- * the request deadline (src/http_deadline.c). Does not
+ * the request deadline (src/http/http_deadline.c). Does not
  * take the caller's reference: the caller still destroys a dynamic
  * response after queueing it (MHD keeps its own).
  */
@@ -291,7 +308,7 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 enum MHD_Result sv_http_autodiscover_error(const struct sv_http_call *call,
 	enum sv_autodiscover_error code, unsigned status);
 
-/* src/http_autoconfig.c */
+/* src/http/http_autoconfig.c */
 
 /* Where the autoconfig endpoints take the domain from without an address. */
 enum sv_http_autoconfig_from {
@@ -308,7 +325,7 @@ enum sv_http_autoconfig_from {
  */
 enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call);
 
-/* src/http_mobileconfig.c */
+/* src/http/http_mobileconfig.c */
 
 /*
  * GET|HEAD of an Apple profile: the address comes from the query
@@ -325,7 +342,7 @@ enum MHD_Result sv_http_mobileconfig(const struct sv_http_call *call);
  */
 enum MHD_Result sv_http_mobileconfig_page(const struct sv_http_call *call);
 
-/* src/http_autodiscover.c */
+/* src/http/http_autodiscover.c */
 
 /* Where the Autodiscover v2 endpoint takes the address from. */
 enum sv_http_autodiscover_from {
@@ -354,7 +371,7 @@ enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call);
  */
 enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call);
 
-/* src/http_admin.c */
+/* src/http/http_admin.c */
 
 /*
  * GET|HEAD /healthz: 200 JSON {"status":"ok","generation","loaded_at",

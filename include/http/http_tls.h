@@ -3,7 +3,7 @@
 #define SUIVANT_HTTP_TLS_H
 
 /*
- * Private to the HTTP front end (src/http.c and src/http_tls.c): the TLS
+ * Private to the HTTP front end (src/http/http.c and src/http/http_tls.c): the TLS
  * listeners' credentials. Kept apart from http_internal.h so that the
  * endpoint files do not see GnuTLS's names.
  */

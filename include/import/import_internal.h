@@ -3,11 +3,13 @@
 #define SUIVANT_IMPORT_INTERNAL_H
 
 /*
- * Shared by the files of the Mozilla importer only: import_mozilla.c (the
- * entry points and the document level), import_value.c (texts and
- * values), import_server.c (server sections), import_extras.c (links,
- * webMail, oAuth2), import_repair.c (the --repair fixes) and
- * import_line.c (finding a validator message's element).
+ * Private to the Mozilla importer, one module over several files that
+ * share struct imp (the import in progress): import_mozilla.c (the entry
+ * points and the document level, import_mozilla.h) calls import_value.c
+ * (texts and values), import_server.c (server sections), import_extras.c
+ * (links, webMail, oAuth2), import_repair.c (the --repair fixes) and
+ * import_line.c (finding a validator problem's element), which all call
+ * import_common.c (messages, tree access); nothing calls upwards.
  * Nothing here is part of the import API (import_mozilla.h).
  */
 #include <stdbool.h>
@@ -29,7 +31,7 @@ struct imp {
 	const struct sv_import_options *opt; /* borrowed; never NULL */
 };
 
-/* ---- import_mozilla.c ---- */
+/* ---- import_common.c ---- */
 
 /* n's line in the file, or 0 when libxml2 does not know it. */
 long imp_line_of(const xmlNode *n);
@@ -134,9 +136,9 @@ void imp_repair_short_name(struct imp *im, long line);
 /* ---- import_line.c ---- */
 
 /*
- * The line of the element an sv_provider_validate() message is about,
- * found again in doc, or 0 when the message names nothing we can find.
+ * The line of the element an sv_provider_problem() problem is about,
+ * found again in doc, or 0 when it cannot be found.
  */
-long imp_validator_line(const xmlDoc *doc, const char *msg);
+long imp_validator_line(const xmlDoc *doc, const struct sv_problem *p);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/name.h"
 
 /*
  * The one in-memory description of a mail provider, modelled on Mozilla's
@@ -20,9 +21,12 @@
  * terminated; a NULL string means "absent" (distinct from "").
  */
 
-/* Limits shared by the validator, the importer and the CLI. */
-#define SV_MODEL_MAX_DOMAIN 253   /* host name, without the trailing dot */
-#define SV_MODEL_MAX_LABEL 63
+/*
+ * Limits shared by the validator, the importer and the CLI. Ids, domain
+ * rows and server host names follow the name rule of util/name.h
+ * (sv_is_domain_name, sv_is_domain_pattern, sv_is_hostname), included
+ * here because every user of the model needs it.
+ */
 #define SV_MODEL_MAX_TEXT 4096    /* display names, descriptions, URLs */
 #define SV_MODEL_MAX_TEMPLATE 255 /* host name and username templates */
 #define SV_MODEL_MAX_AUTH 8       /* authentication methods per server */
@@ -197,23 +201,50 @@ bool sv_server_type_is_outgoing(enum sv_server_type t);
 bool sv_server_type_is_url_based(enum sv_server_type t);
 bool sv_auth_is_outgoing_only(enum sv_auth a);
 
+/* ---- model_validate.c: the one validator ---- */
+
+/* What a problem the validator finds is about. */
+enum sv_field {
+	SV_FIELD_PROVIDER,     /* the provider as a whole */
+	SV_FIELD_ID,
+	SV_FIELD_DISPLAY_NAME,
+	SV_FIELD_SHORT_NAME,
+	SV_FIELD_DOMAINS,      /* the list: none, or no memory to check it */
+	SV_FIELD_DOMAIN,       /* domains[index] */
+	SV_FIELD_SERVERS,      /* the list: too many */
+	SV_FIELD_SERVER,       /* servers[index] */
+	SV_FIELD_LINK,         /* links[index] */
+	SV_FIELD_WEBMAIL,
+	SV_FIELD_OAUTH2,
+};
+
 /*
- * Host-name syntax (letters, digits, hyphens; dot-separated labels of 1..63,
- * total <= 253, no leading/trailing hyphen), lower case only when
- * lower_only. No trailing dot.
+ * A problem as data, so that callers can place it (the importer finds the
+ * element's line from field and index) without reading its English text.
  */
-bool sv_is_hostname(const char *s, bool lower_only);
-/* A domain row: a lower-case host name, "*.<host name>" or "*". */
-bool sv_is_domain_pattern(const char *s);
+struct sv_problem {
+	enum sv_field field;
+	size_t index;       /* from 0, for SV_FIELD_DOMAIN, _SERVER, _LINK;
+	                     * else 0 */
+	int code;           /* an enum sv_rc: SV_EINVAL, or SV_ENOMEM */
+	struct sv_err err;  /* the message, which names the field first and
+	                     * counts from 1 ("domain 3: ...") */
+};
 
 /*
  * Checks everything the store's CHECK constraints check and more: id and
- * domains well-formed and unique, ports in range, socket types present on TCP servers, templates
- * valid (sv_placeholder_validate), auth lists non-empty with outgoing-only
- * methods only on outgoing servers, server domains among pv's domains,
- * text lengths. Returns SV_OK or SV_EINVAL with the first problem in err,
- * naming the field ("server 2 (smtp): port: 0 is not in 1..65535").
+ * domains well-formed (util/name.h) and unique, ports in range, socket
+ * types present on TCP servers, templates valid (sv_placeholder_validate),
+ * auth lists non-empty with outgoing-only methods only on outgoing
+ * servers, server domains among pv's domains, text lengths, field by field
+ * in document order. Returns SV_OK, or the first problem's code with *p
+ * filled ("server 2 (smtp): port: 0 is not in 1..65535" has field
+ * SV_FIELD_SERVER and index 1). SV_ENOMEM only when a long domain list
+ * cannot be sorted for the duplicate check.
  */
+int sv_provider_problem(const struct sv_provider *pv, struct sv_problem *p);
+
+/* sv_provider_problem with the message alone, into err (may be NULL). */
 int sv_provider_validate(const struct sv_provider *pv, struct sv_err *err);
 
 /*
@@ -221,6 +252,15 @@ int sv_provider_validate(const struct sv_provider *pv, struct sv_err *err);
  * server and at least one smtp server usable by every domain (Thunderbird
  * rejects the whole file otherwise). An admin may store a provider that is
  * not servable yet (while adding its servers); the snapshot skips it.
+ * SV_OK, or SV_EINVAL with field SV_FIELD_PROVIDER and a message about pv
+ * that does not name it ("has no outgoing (smtp) server").
+ */
+int sv_provider_servable_problem(const struct sv_provider *pv,
+	struct sv_problem *p);
+
+/*
+ * sv_provider_servable_problem with the message naming the provider
+ * ("provider example.fr has no outgoing (smtp) server") into err.
  */
 int sv_provider_check_servable(const struct sv_provider *pv,
 	struct sv_err *err);

@@ -47,8 +47,8 @@ int sv_placeholder_split(const char *tpl, struct sv_tpl_piece *pieces,
 int sv_placeholder_validate(const char *tpl, struct sv_err *err);
 
 /*
- * A host-name template: valid template, and either a host name
- * (sv_is_hostname) or Thunderbird's pattern
+ * A host-name template: valid template, and either a host name or an
+ * IPv4 address (sv_is_hostname, util/name.h) or Thunderbird's pattern
  * [A-Za-z0-9.-]*(%[A-Z0-9]+%[A-Za-z0-9.-]*)+ with known tokens only.
  */
 int sv_placeholder_validate_hostname(const char *tpl, struct sv_err *err);

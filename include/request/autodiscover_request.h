@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "request/address.h"
+#include "request/autodiscover_ns.h"
 #include "util/err.h"
 
 /*
@@ -18,31 +19,8 @@
  *     </Request>
  *   </Autodiscover>
  *
- * The namespaces below are compared exactly (XML namespace names are
- * compared as strings; "https://" is not the same name). The response
- * namespaces are also the renderer's (render_autodiscover.h).
+ * Namespaces are compared exactly (autodiscover_ns.h).
  */
-#define SV_AUTODISCOVER_NS_REQUEST_OUTLOOK \
-	"http://schemas.microsoft.com/exchange/autodiscover/outlook/" \
-	"requestschema/2006"
-#define SV_AUTODISCOVER_NS_REQUEST_MOBILESYNC \
-	"http://schemas.microsoft.com/exchange/autodiscover/mobilesync/" \
-	"requestschema/2006"
-/* Root of every response document, success or error. */
-#define SV_AUTODISCOVER_NS_RESPONSE \
-	"http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
-/* The Outlook response schema: an AcceptableResponseSchema value and the
- * namespace of the success document's <Response>. */
-#define SV_AUTODISCOVER_NS_OUTLOOK \
-	"http://schemas.microsoft.com/exchange/autodiscover/outlook/" \
-	"responseschema/2006a"
-/* Older spelling some tools send; answered with the 2006a document. */
-#define SV_AUTODISCOVER_NS_OUTLOOK_2006 \
-	"http://schemas.microsoft.com/exchange/autodiscover/outlook/" \
-	"responseschema/2006"
-#define SV_AUTODISCOVER_NS_MOBILESYNC \
-	"http://schemas.microsoft.com/exchange/autodiscover/mobilesync/" \
-	"responseschema/2006"
 
 /* Largest request body read (bytes); larger is SV_ETOOBIG (HTTP 413). */
 #define SV_AUTODISCOVER_MAX_REQUEST (16 * 1024)

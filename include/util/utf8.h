@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 /*
  * Decodes the UTF-8 sequence at p (n > 0 bytes available) into *cp and
  * returns its length, or 0 when it is not valid RFC 3629 UTF-8 (overlong
@@ -24,5 +26,14 @@ bool sv_utf8_is_control(uint32_t cp);
  * (addresses, provider values) refuses them all.
  */
 bool sv_utf8_is_noncharacter(uint32_t cp);
+
+/*
+ * Checks that untrusted s[0..len) is valid UTF-8 without NUL, control
+ * characters or noncharacters; what names the value in the reason
+ * ("address: contains a NUL byte"), which never quotes the input.
+ * *ascii tells whether every byte is below 0x80. SV_OK or SV_EINVAL.
+ */
+int sv_utf8_check(const char *s, size_t len, const char *what, bool *ascii,
+	struct sv_err *err);
 
 #endif

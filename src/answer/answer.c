@@ -25,7 +25,7 @@
  * also compares libxml2's allocation-failure count, kept by the hooks of
  * sv_answer_xml_memory_setup(), at init and at finish.
  *
- * Literal bytes live in chunks of a struct sv_answer_pool (src/answer_pool.c,
+ * Literal bytes live in chunks of a struct sv_answer_pool (src/answer/answer_pool.c,
  * which also interns a finished answer's lines into a snapshot's shared
  * pool).
  *

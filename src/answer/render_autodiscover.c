@@ -38,7 +38,7 @@
 #include "answer/render_autodiscover.h"
 #include "answer/render_util.h"
 #include "model/placeholder.h"
-#include "request/autodiscover_request.h"
+#include "request/autodiscover_ns.h"
 #include "util/alloc.h"
 #include "util/utf8.h"
 
@@ -384,11 +384,11 @@ static int append_pair_object(const char *k1, const char *v1,
 
 int sv_render_autodiscover_v2(const char *domain, struct sv_buf *out,
 		struct sv_err *err) {
-	if (!sv_is_hostname(domain, true)) {
+	if (!sv_is_domain_name(domain)) {
 		sv_buf_finish(out);
 		return sv_errf(err, SV_EINVAL, "autodiscover: not a host name");
 	}
-	char url[sizeof("https://autodiscover.") + SV_MODEL_MAX_DOMAIN +
+	char url[sizeof("https://autodiscover.") + SV_DOMAIN_MAX +
 		sizeof("/autodiscover/autodiscover.xml")];
 	int n = snprintf(url, sizeof(url),
 		"https://autodiscover.%s/autodiscover/autodiscover.xml", domain);

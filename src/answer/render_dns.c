@@ -211,11 +211,11 @@ int sv_render_dns_records(const struct sv_provider *pv, const char *pattern,
 		const char *domain, const char *target, long ttl,
 		struct sv_dns_zone *z, struct sv_err *err) {
 	memset(z, 0, sizeof(*z));
-	if (!sv_is_hostname(domain, true)) {
+	if (!sv_is_domain_name(domain)) {
 		return sv_errf(err, SV_EINVAL, "dns: '%.64s' is not a "
 			"lower-case host name", domain);
 	}
-	if (target != NULL && !sv_is_hostname(target, true)) {
+	if (target != NULL && !sv_is_domain_name(target)) {
 		return sv_errf(err, SV_EINVAL, "dns: target '%.64s' is not a "
 			"lower-case host name", target);
 	}

@@ -15,10 +15,10 @@
 
 #include "cli/cli.h"
 #include "http/config.h"
-#include "request/address.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/log.h"
+#include "util/name.h"
 #include "util/utf8.h"
 
 int sv_cli_exit_code(int rc) {
@@ -187,22 +187,12 @@ int sv_cli_domain_row(const char *s, const char *what, char *out,
 	if (outsz < SV_CLI_DOMAIN_ROW_MAX) {
 		return sv_errf(err, SV_EINVAL, "%s: no room", what);
 	}
-	if (strcmp(s, "*") == 0) {
-		memcpy(out, "*", 2);
-		return SV_OK;
-	}
-	bool wild = s[0] == '*' && s[1] == '.';
-	const char *name = wild ? s + 2 : s;
-	int rc = sv_domain_normalize(name, strlen(name), out + (wild ? 2 : 0),
-		outsz - 2, &why);
-	if (rc != SV_OK) {
+	if (sv_domain_pattern_normalize(s, strlen(s), false, out, outsz,
+			&why) != SV_OK) {
 		char shown[80];
 		return sv_errf(err, SV_EINVAL, "%s: '%s': %s (expected a "
 			"domain name, '*.suffix' or '*')", what,
 			sv_log_escape(s, shown, sizeof(shown)), why.msg);
-	}
-	if (wild) {
-		memcpy(out, "*.", 2);
 	}
 	return SV_OK;
 }

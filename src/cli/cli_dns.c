@@ -15,10 +15,10 @@
 #include "cli/cli.h"
 #include "dataset/dataset.h"
 #include "http/config.h"
-#include "request/address.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/name.h"
 
 static const char usage[] =
 	"usage: suivant dns [--db FILE] [--json] DOMAIN [--target HOST] "

@@ -15,6 +15,7 @@
 #include "http/config.h"
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/name.h"
 
 static const char usage[] =
 	"usage: suivant domain add|rm|list [--db FILE] [--json] ...\n"
@@ -166,8 +167,15 @@ static int domain_rm(int argc, char **argv) {
 	}
 	struct sv_err err = { "" };
 	struct change c = { .owner = NULL };
-	int rc = sv_cli_domain_row(argv[first], "DOMAIN", c.name,
-		sizeof(c.name), &err);
+	const char *arg = argv[first];
+	int rc = sv_cli_domain_row(arg, "DOMAIN", c.name, sizeof(c.name),
+		&err);
+	/* a row stored before the name rule refused all-digit top-level
+	 * labels (util/name.h) is reported by check; it must stay removable */
+	if (rc != SV_OK && sv_domain_pattern_normalize(arg, strlen(arg), true,
+			c.name, sizeof(c.name), NULL) == SV_OK) {
+		rc = SV_OK;
+	}
 	if (rc != SV_OK) {
 		return sv_cli_fail(a.cmd, rc, &err);
 	}

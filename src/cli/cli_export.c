@@ -93,7 +93,7 @@ static struct sv_provider *resolve(const struct loaded *l, char *arg) {
 	const char *name = sv_cli_domain_row(arg, "DOMAIN", row, sizeof(row),
 		&e) == SV_OK ? row : arg;
 	struct sv_provider *pv = by_domain(l, name);
-	char pattern[SV_MODEL_MAX_DOMAIN + 3];
+	char pattern[SV_DOMAIN_MAX + 3];
 	for (const char *s = name; pv == NULL && s != NULL;
 			s = strchr(s + 1, '.')) {
 		const char *suffix = s == name ? NULL : s + 1;

@@ -35,6 +35,7 @@
 #include "import/import_mozilla.h"
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/hash.h"
 
 static const char usage[] =
 	"usage: suivant import [--db FILE] [--dry-run] [--repair] PATH...\n"
@@ -78,15 +79,6 @@ static void on_repair(void *ctx, const char *msg) {
 	sv_cli_error("import", "%s", msg);
 }
 
-/* FNV-1a */
-static uint64_t hash_str(const char *s) {
-	uint64_t h = 14695981039346656037ULL;
-	for (; *s != '\0'; s++) {
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	}
-	return h;
-}
-
 static void seen_finish(struct run *r) {
 	for (size_t i = 0; i < r->cap_seen; i++) {
 		sv_free(r->seen[i].id);
@@ -100,7 +92,7 @@ static void seen_finish(struct run *r) {
 
 /* The slot holding id, or the empty slot where it would go. */
 static struct seen *seen_slot(struct seen *tab, size_t cap, const char *id) {
-	size_t i = (size_t)hash_str(id) & (cap - 1);
+	size_t i = (size_t)sv_hash_bytes(id, strlen(id)) & (cap - 1);
 	while (tab[i].id != NULL && strcmp(tab[i].id, id) != 0) {
 		i = (i + 1) & (cap - 1);
 	}
@@ -169,7 +161,7 @@ static int seen_put(struct run *r, const struct sv_provider *pv,
 
 /* A first domain that can serve as an id, and is not one in this run. */
 static bool free_id(const struct run *r, const char *domain) {
-	return sv_is_hostname(domain, true) && seen_find(r, domain) == NULL;
+	return sv_is_domain_name(domain) && seen_find(r, domain) == NULL;
 }
 
 static int rename_provider(struct sv_provider *pv, const char *id) {

@@ -26,7 +26,7 @@
  *  - on_request, first call (headers only): 503 + Connection: close on a
  *    connection over a limit, 414 for an overlong URL, 400 for ambiguous
  *    Host or body framing and 413 for a declared body over
- *    SV_HTTP_MAX_BODY (src/http_framing.c), else takes a snapshot
+ *    SV_HTTP_MAX_BODY (src/http/http_framing.c), else takes a snapshot
  *    reference (503 if none was published) and waits for the rest.
  *  - on_request, next calls: body chunks are counted; a POST's are kept
  *    in r->body (Autodiscover reads it; it is never logged), others are
@@ -41,7 +41,7 @@
  *    sends them) and frees the state.
  *
  * struct sv_http owns the daemons, the fixed responses, the deadline
- * registry (its janitor thread), the TLS credentials (src/http_tls.c,
+ * registry (its janitor thread), the TLS credentials (src/http/http_tls.c,
  * whose current pair is the front end's one file-scope variable: GnuTLS's
  * callback takes no user pointer) and the metrics counters.
  *
@@ -189,7 +189,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	if (r == NULL) {
 		return NULL;
 	}
-	r->endpoint = SV_HTTP_ENDPOINT_NONE;
+	r->endpoint = SV_HTTP_EP_NONE;
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
 		MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	r->conn = ci != NULL ? ci->socket_context : NULL;

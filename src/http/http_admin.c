@@ -75,36 +75,21 @@ static int status_label(size_t slot, char *out, size_t size) {
 		"other" : "none");
 }
 
-/* suivant_requests_total{endpoint,status}: rows sharing a label summed. */
+/* suivant_requests_total{endpoint,status}, counts that are not zero. */
 static int write_requests(struct sv_buf *b, struct sv_http_metrics *m) {
 	int rc = sv_buf_append_str(b,
 		"# HELP suivant_requests_total Requests answered, by endpoint "
 		"and HTTP status (none: the connection ended first).\n"
 		"# TYPE suivant_requests_total counter\n");
 	for (size_t e = 0; rc == SV_OK && e < SV_HTTP_ENDPOINTS; e++) {
-		const char *name = sv_http_endpoint_name(e);
-		bool first = true;
-		for (size_t k = 0; name != NULL && k < e; k++) {
-			const char *other = sv_http_endpoint_name(k);
-			first = first && (other == NULL || strcmp(other, name));
-		}
-		if (name == NULL || !first) {
-			continue;
-		}
 		for (size_t st = 0; rc == SV_OK && st < SV_HTTP_STATUSES; st++) {
-			unsigned long n = 0;
-			for (size_t k = e; k < SV_HTTP_ENDPOINTS; k++) {
-				const char *other = sv_http_endpoint_name(k);
-				if (other != NULL && strcmp(other, name) == 0) {
-					n += load(&m->requests[k][st]);
-				}
-			}
+			unsigned long n = load(&m->requests[e][st]);
 			char label[16];
 			status_label(st, label, sizeof(label));
 			if (n != 0) {
 				rc = sv_buf_printf(b, "suivant_requests_total"
 					"{endpoint=\"%s\",status=\"%s\"} %lu\n",
-					name, label, n);
+					sv_http_endpoint_name(e), label, n);
 			}
 		}
 	}

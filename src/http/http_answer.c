@@ -40,6 +40,7 @@
 #include "answer/render_autodiscover.h"
 #include "http/http_internal.h"
 #include "util/buf.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 /* Largest Autodiscover Error document. */
@@ -69,12 +70,7 @@ static uint32_t server_id(void) {
 		host[0] = '\0';
 	}
 	host[sizeof(host) - 1] = '\0';
-	uint32_t h = 2166136261u;
-	for (const char *p = host; *p != '\0'; p++) {
-		h ^= (unsigned char)*p;
-		h *= 16777619u;
-	}
-	return h;
+	return sv_fnv1a32(SV_FNV1A32_INIT, host, strlen(host));
 }
 
 enum MHD_Result sv_http_autodiscover_error(const struct sv_http_call *call,

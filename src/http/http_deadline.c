@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Open connections: request deadlines and connection counts (see
- * include/http_deadline.h for the contract with the caller).
+ * include/http/http_deadline.h for the contract with the caller).
  *
  * MHD's own timeout is an inactivity timeout: a client that trickles one
  * header byte every few seconds keeps its connection for ever. Here every
@@ -29,6 +29,7 @@
 
 #include "http/http_deadline.h"
 #include "util/alloc.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 #define BUCKETS 4096          /* power of two */
@@ -97,15 +98,9 @@ static int64_t now_ms(void) {
 
 /* FNV-1a over the listener and the address bytes. */
 static uint32_t hash_of(unsigned listener, int family, const uint8_t *a) {
-	uint32_t h = 2166136261u;
 	uint8_t head[2] = { (uint8_t)listener, (uint8_t)family };
-	for (size_t i = 0; i < sizeof(head); i++) {
-		h = (h ^ head[i]) * 16777619u;
-	}
-	for (size_t i = 0; i < 16; i++) {
-		h = (h ^ a[i]) * 16777619u;
-	}
-	return h;
+	uint32_t h = sv_fnv1a32(SV_FNV1A32_INIT, head, sizeof(head));
+	return sv_fnv1a32(h, a, 16);
 }
 
 /* Fills family, addr and client from sa; IPv4-mapped IPv6 is IPv4. */

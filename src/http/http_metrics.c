@@ -2,7 +2,7 @@
 /*
  * Accounting of finished requests: the access line and the /metrics
  * counters (relaxed atomics in struct sv_http_metrics, read by
- * src/http_admin.c). Called once per request from the completion
+ * src/http/http_admin.c). Called once per request from the completion
  * callback; no lock, no allocation.
  */
 #include <stdio.h>
@@ -32,10 +32,27 @@ static size_t status_slot(unsigned status) {
 	return SV_HTTP_STATUSES - 2; /* other */
 }
 
+static const char *const endpoint_names[SV_HTTP_ENDPOINTS] = {
+	[SV_HTTP_EP_AUTOCONFIG] = "autoconfig",
+	[SV_HTTP_EP_AUTOCONFIG_WELL_KNOWN] = "autoconfig_well_known",
+	[SV_HTTP_EP_ISPDB] = "ispdb",
+	[SV_HTTP_EP_AUTODISCOVER_V1] = "autodiscover_v1",
+	[SV_HTTP_EP_AUTODISCOVER_V2] = "autodiscover_v2",
+	[SV_HTTP_EP_PROFILE_PAGE] = "profile_page",
+	[SV_HTTP_EP_MOBILECONFIG] = "mobileconfig",
+	[SV_HTTP_EP_HEALTHZ] = "healthz",
+	[SV_HTTP_EP_METRICS] = "metrics",
+	[SV_HTTP_EP_NONE] = "none",
+};
+
+const char *sv_http_endpoint_name(enum sv_http_endpoint e) {
+	return e < SV_HTTP_ENDPOINTS ? endpoint_names[e] : "none";
+}
+
 static void count_request(struct sv_http_metrics *m,
 		const struct sv_http_req *r, unsigned long us) {
 	size_t e = r->endpoint < SV_HTTP_ENDPOINTS ? r->endpoint :
-		SV_HTTP_ENDPOINT_NONE;
+		SV_HTTP_EP_NONE;
 	atomic_fetch_add_explicit(&m->requests[e][status_slot(r->status)], 1,
 		memory_order_relaxed);
 	size_t b = 0;

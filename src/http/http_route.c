@@ -3,9 +3,8 @@
  * Routing: the route table, the raw path's percent-decoding, and the
  * checks a route's row asks for (method, admin client). MHD hands the
  * handler a decoded path cut at the first %00, so routing works on the
- * raw path kept by on_uri (src/http.c) and decodes it here, NUL bytes
- * included. The metrics rows are the route indexes, so the table also
- * names them.
+ * raw path kept by on_uri (src/http/http.c) and decodes it here, NUL bytes
+ * included. Each row names its metrics row (enum sv_http_endpoint).
  */
 #include <string.h>
 
@@ -43,54 +42,44 @@ struct route {
 	                        * handlers that serve one */
 	enum methods methods;
 	unsigned flags;        /* ROUTE_* */
-	const char *endpoint;  /* metrics label */
+	enum sv_http_endpoint endpoint; /* metrics row */
 };
 
 static const struct route routes[] = {
 	/* path, match, handler, variant, format, methods, flags, endpoint */
 	{ "/mail/config-v1.1.xml", MATCH_EXACT, sv_http_autoconfig,
 		SV_HTTP_FROM_HOST, SV_FORMAT_AUTOCONFIG, GET_HEAD, 0,
-		"autoconfig" },
+		SV_HTTP_EP_AUTOCONFIG },
 	{ "/.well-known/autoconfig/mail/config-v1.1.xml", MATCH_EXACT,
 		sv_http_autoconfig, SV_HTTP_FROM_HOST_RETRY,
-		SV_FORMAT_AUTOCONFIG, GET_HEAD, 0, "autoconfig_well_known" },
+		SV_FORMAT_AUTOCONFIG, GET_HEAD, 0, SV_HTTP_EP_AUTOCONFIG_WELL_KNOWN },
 	{ "/v1.1/", MATCH_PREFIX, sv_http_autoconfig, SV_HTTP_FROM_PATH,
-		SV_FORMAT_AUTOCONFIG, GET_HEAD, 0, "ispdb" },
+		SV_FORMAT_AUTOCONFIG, GET_HEAD, 0, SV_HTTP_EP_ISPDB },
 	{ "/autodiscover/autodiscover.xml", MATCH_EXACT, sv_http_autodiscover,
 		0, SV_FORMAT_AUTODISCOVER, GET_HEAD_POST, 0,
-		"autodiscover_v1" },
+		SV_HTTP_EP_AUTODISCOVER_V1 },
 	{ "/autodiscover/autodiscover.json", MATCH_EXACT,
 		sv_http_autodiscover_json, SV_HTTP_AD_FROM_QUERY,
-		NO_FORMAT, GET_HEAD, 0, "autodiscover_v2" },
+		NO_FORMAT, GET_HEAD, 0, SV_HTTP_EP_AUTODISCOVER_V2 },
 	{ "/autodiscover/autodiscover.json/v1.0/", MATCH_PREFIX,
 		sv_http_autodiscover_json, SV_HTTP_AD_FROM_PATH,
 		NO_FORMAT, GET_HEAD, ROUTE_PRIVATE_ARG,
-		"autodiscover_v2" },
+		SV_HTTP_EP_AUTODISCOVER_V2 },
 	{ "/", MATCH_EXACT, sv_http_mobileconfig_page, 0, NO_FORMAT,
-		GET_HEAD, 0, "profile_page" },
+		GET_HEAD, 0, SV_HTTP_EP_PROFILE_PAGE },
 	{ "/email.mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
-		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, "mobileconfig" },
+		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, SV_HTTP_EP_MOBILECONFIG },
 	{ "/mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
-		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, "mobileconfig" },
+		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, SV_HTTP_EP_MOBILECONFIG },
 	{ "/mobileconfig/", MATCH_EXACT, sv_http_mobileconfig, 0,
-		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, "mobileconfig" },
+		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, SV_HTTP_EP_MOBILECONFIG },
 	{ "/healthz", MATCH_EXACT, sv_http_healthz, 0, NO_FORMAT,
-		GET_HEAD, ROUTE_ADMIN, "healthz" },
+		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_HEALTHZ },
 	{ "/metrics", MATCH_EXACT, sv_http_metrics_page, 0, NO_FORMAT,
-		GET_HEAD, ROUTE_ADMIN, "metrics" },
+		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_METRICS },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
-_Static_assert(N_ROUTES < SV_HTTP_ENDPOINT_NONE, "metrics rows");
-
-/*
- * Metrics rows are route indexes; routes sharing a label (autodiscover
- * v2, mobileconfig) are summed when scraped. "none": no route matched.
- */
-const char *sv_http_endpoint_name(size_t i) {
-	return i < N_ROUTES ? routes[i].endpoint :
-		i == SV_HTTP_ENDPOINT_NONE ? "none" : NULL;
-}
 
 static int hexval(unsigned char ch) {
 	if (ch >= '0' && ch <= '9') {
@@ -168,7 +157,7 @@ enum MHD_Result sv_http_route(struct sv_http_call *call,
 	if (rt == NULL) {
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_NOT_FOUND);
 	}
-	call->r->endpoint = (size_t)(rt - routes);
+	call->r->endpoint = rt->endpoint;
 	if (rt->flags & ROUTE_PRIVATE_ARG) { /* log the prefix and a '*' */
 		size_t n = strlen(rt->path);
 		n = n < SV_HTTP_MAX_URL ? n : SV_HTTP_MAX_URL - 1;
@@ -184,7 +173,7 @@ enum MHD_Result sv_http_route(struct sv_http_call *call,
 	}
 	if ((rt->flags & ROUTE_ADMIN) && !client_is_admin(call)) {
 		return sv_http_queue_reason(call, MHD_HTTP_FORBIDDEN,
-			rt->endpoint,
+			sv_http_endpoint_name(rt->endpoint),
 			"not allowed from this address (see --admin-allow)");
 	}
 	call->variant = rt->variant;

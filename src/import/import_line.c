@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Finding again, in the parsed tree, the element that a model validator
- * message is about, so that an import error names its line even when the
- * problem is only found after the mapping (sv_provider_validate).
+ * problem is about (its field and index: sv_provider_problem), so that an
+ * import error names its line even when the problem is only found after
+ * the mapping.
  */
 #include <stdbool.h>
-#include <string.h>
+#include <stddef.h>
 
 #include "import/import_internal.h"
 
@@ -15,15 +16,52 @@ static bool is_link_elem(const xmlNode *n) {
 		imp_is_elem(n, "instruction");
 }
 
+static bool is_server_elem(const xmlNode *n) {
+	return imp_is_elem(n, "incomingServer") ||
+		imp_is_elem(n, "outgoingServer");
+}
+
 /*
- * The line of the element a validator message is about, found again in the
- * tree. sv_provider_validate names the field first ("server 2 (smtp): ...",
- * "domain 3: ...", "link 1 (enable): ...", "webmail: ...", "id: ..."),
- * counting from 1 in model order, which is document order here because
- * every such element above added exactly one entry. 0 when the message
- * names nothing we can find; the caller then prints no line.
+ * The *n-th (from 0) child of parent that is an element called name, or
+ * that is() accepts when name is NULL. *n is counted down by the children
+ * that match, so that a search can go on in another parent.
  */
-long imp_validator_line(const xmlDoc *doc, const char *msg) {
+static const xmlNode *nth_child(const xmlNode *parent, const char *name,
+		bool (*is)(const xmlNode *), size_t *n) {
+	for (const xmlNode *c = parent->children; c != NULL; c = c->next) {
+		if ((name != NULL ? imp_is_elem(c, name) : is(c)) &&
+				(*n)-- == 0) {
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The n-th (from 0) link: map_document reads them in document order from
+ * emailProvider and from <enable> elements misplaced under clientConfig.
+ */
+static const xmlNode *nth_link(const xmlNode *root, const xmlNode *ep,
+		size_t n) {
+	const xmlNode *found = NULL;
+	for (const xmlNode *c = root->children; c != NULL && found == NULL;
+			c = c->next) {
+		if (c == ep) {
+			found = nth_child(ep, NULL, is_link_elem, &n);
+		} else if (imp_is_elem(c, "enable") && n-- == 0) {
+			found = c;
+		}
+	}
+	return found;
+}
+
+/*
+ * The line of the element problem p is about, found again in the tree.
+ * Indexes are model order, which is document order here because every
+ * such element added exactly one entry. 0 when the element cannot be
+ * found; the caller then prints no line.
+ */
+long imp_validator_line(const xmlDoc *doc, const struct sv_problem *p) {
 	const xmlNode *root = xmlDocGetRootElement(doc);
 	const xmlNode *ep = root != NULL ? root->children : NULL;
 	while (ep != NULL && !imp_is_elem(ep, "emailProvider")) {
@@ -32,82 +70,30 @@ long imp_validator_line(const xmlDoc *doc, const char *msg) {
 	if (ep == NULL) {
 		return 0;
 	}
+	/* Where each field's element is: the index-th match (index is 0 for
+	 * the fields that have none) among the children of emailProvider,
+	 * or of clientConfig; emailProvider itself when nothing is named. */
 	static const struct {
-		const char *prefix; /* of the message */
-		const char *elem;   /* a child of emailProvider, or NULL */
-		bool indexed;       /* a number follows the prefix */
-	} fields[] = {
-		{ "id:", NULL, false },
-		{ "display_name:", "displayName", false },
-		{ "short_name:", "displayShortName", false },
-		{ "domains:", NULL, false },
-		{ "servers:", NULL, false },
-		{ "domain ", "domain", true },
-		{ "server ", "*server", true },
-		{ "link ", "*link", true },
-		{ "webmail:", "*webMail", false },
-		{ "oauth2:", "*oAuth2", false },
+		bool in_root;
+		const char *name;
+		bool (*is)(const xmlNode *);
+	} where[] = {
+		[SV_FIELD_DISPLAY_NAME] = { false, "displayName", NULL },
+		[SV_FIELD_SHORT_NAME] = { false, "displayShortName", NULL },
+		[SV_FIELD_DOMAIN] = { false, "domain", NULL },
+		[SV_FIELD_SERVER] = { false, NULL, is_server_elem },
+		[SV_FIELD_WEBMAIL] = { true, "webMail", NULL },
+		[SV_FIELD_OAUTH2] = { true, "oAuth2", NULL },
 	};
-	size_t f = 0;
-	size_t nf = sizeof(fields) / sizeof(fields[0]);
-	while (f < nf && strncmp(msg, fields[f].prefix,
-			strlen(fields[f].prefix)) != 0) {
-		f++;
+	size_t at = p->index;
+	const xmlNode *n = ep;
+	if (p->field == SV_FIELD_LINK) {
+		n = nth_link(root, ep, at);
+	} else if ((size_t)p->field < sizeof(where) / sizeof(where[0]) &&
+			(where[p->field].name != NULL ||
+			where[p->field].is != NULL)) {
+		n = nth_child(where[p->field].in_root ? root : ep,
+			where[p->field].name, where[p->field].is, &at);
 	}
-	if (f == nf) {
-		return 0;
-	}
-	const char *elem = fields[f].elem;
-	if (elem == NULL) {
-		return imp_line_of(ep);
-	}
-	size_t want = 1;
-	if (fields[f].indexed) {
-		const char *p = msg + strlen(fields[f].prefix);
-		want = 0;
-		for (; *p >= '0' && *p <= '9' && want < 100000; p++) {
-			want = want * 10 + (size_t)(*p - '0');
-		}
-		if (want == 0) {
-			return 0;
-		}
-	}
-	size_t seen = 0;
-	if (strcmp(elem, "*webMail") == 0 || strcmp(elem, "*oAuth2") == 0) {
-		for (const xmlNode *c = root->children; c != NULL;
-				c = c->next) {
-			if (imp_is_elem(c, elem + 1)) {
-				return imp_line_of(c);
-			}
-		}
-		return 0;
-	}
-	if (strcmp(elem, "*link") == 0) {
-		/* links: in emailProvider, and <enable> under clientConfig */
-		for (const xmlNode *c = root->children; c != NULL;
-				c = c->next) {
-			if (c == ep) {
-				for (const xmlNode *l = ep->children; l != NULL;
-						l = l->next) {
-					if (is_link_elem(l) &&
-							++seen == want) {
-						return imp_line_of(l);
-					}
-				}
-			} else if (imp_is_elem(c, "enable") && ++seen == want) {
-				return imp_line_of(c);
-			}
-		}
-		return 0;
-	}
-	for (const xmlNode *c = ep->children; c != NULL; c = c->next) {
-		bool match = strcmp(elem, "*server") == 0 ?
-			imp_is_elem(c, "incomingServer") ||
-			imp_is_elem(c, "outgoingServer") : imp_is_elem(c, elem);
-		if (match && ++seen == want) {
-			return imp_line_of(c);
-		}
-	}
-	return 0;
+	return n != NULL ? imp_line_of(n) : 0;
 }
-

@@ -16,19 +16,21 @@
  * understand is taken strictly: an unknown server type, socket type,
  * authentication method or boolean, a bad port, a missing required child,
  * a duplicated single-valued child are errors naming the line, because
- * skipping them would lose data silently. Finally sv_provider_validate
- * checks what the model requires.
+ * skipping them would lose data silently. Finally sv_provider_problem
+ * checks what the model requires, and the problem's field and index lead
+ * back to the element's line (import_line.c).
  *
- * This file holds the entry points, the messages, and the document and
- * <emailProvider> levels; import_value.c reads texts and values,
- * import_server.c maps the server sections, import_extras.c the links,
- * <webMail> and <oAuth2>.
+ * This file holds the entry points and the document and <emailProvider>
+ * levels; import_value.c reads texts and values, import_server.c maps the
+ * server sections, import_extras.c the links, <webMail> and <oAuth2>, and
+ * import_common.c holds what they all use (messages, tree access), so
+ * that no file of the importer calls back into one that calls it.
  *
  * With the repair option (import_mozilla.h lists the cases) a few typos
  * whose fix is unambiguous are fixed where they are read, each reported
  * through the caller's callback with the element's line; everything else
  * stays as strict as without it. The fixes live in import_repair.c,
- * and import_line.c finds the line a model validator message is about;
+ * and import_line.c finds the line a model validator problem is about;
  * import_internal.h is what these files share.
  *
  * Ownership: the provider under construction is owned by struct imp until
@@ -39,9 +41,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,66 +59,7 @@
 static const struct sv_import_options no_options = { .repair = false };
 
 /* ------------------------------------------------------------------ */
-/* Messages */
-
-long imp_line_of(const xmlNode *n) {
-	long line = xmlGetLineNo(n);
-	return line > 0 ? line : 0;
-}
-
-/* Formats "name:line: message" into im->err and returns rc. */
-int imp_fail(const struct imp *im, long line, int rc, const char *fmt,
-		...) {
-	char msg[SV_ERR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return sv_errf(im->err, rc, "%s:%ld: %s", im->name, line, msg);
-}
-
-int imp_oom(const struct imp *im) {
-	return sv_errf(im->err, SV_ENOMEM, "%s: out of memory", im->name);
-}
-
-/*
- * Copies at most IMP_QUOTE_MAX bytes of s into out (IMP_QUOTE_MAX + 4
- * bytes) for a message: control characters become '?', a longer value
- * ends in "...".
- */
-const char *imp_quote(const char *s, char *out) {
-	size_t i = 0;
-	for (; s[i] != '\0' && i < IMP_QUOTE_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	if (s[i] != '\0') {
-		memcpy(out + i, "...", 3);
-		i += 3;
-	}
-	out[i] = '\0';
-	return out;
-}
-
-/* ------------------------------------------------------------------ */
-/* Tree access */
-
-/* An element without a namespace called name. */
-bool imp_is_elem(const xmlNode *n, const char *name) {
-	return n->type == XML_ELEMENT_NODE && n->ns == NULL &&
-		strcmp((const char *)n->name, name) == 0;
-}
-
-const char *imp_elem_name(const xmlNode *n) {
-	return (const char *)n->name;
-}
-
-/* ------------------------------------------------------------------ */
 /* Provider and document */
-
-static bool is_lower_hostname(const char *s) {
-	return sv_is_hostname(s, true);
-}
 
 /* True when pv already lists domain d. */
 static bool has_domain(const struct sv_provider *pv, const char *d) {
@@ -150,7 +91,8 @@ static int map_domain(struct imp *im, const xmlNode *n) {
 	}
 	if (!sv_is_domain_pattern(d)) {
 		rc = imp_fail(im, imp_line_of(n), SV_EINVAL, "domain: '%s' is "
-			"not a lower-case domain name", imp_quote(d, q));
+			"not a lower-case domain name%s", imp_quote(d, q),
+			sv_name_numeric_tld_note(d, true));
 	} else if (sv_provider_add_domain(im->pv, d) != SV_OK) {
 		rc = imp_oom(im);
 	}
@@ -167,15 +109,16 @@ static int map_provider(struct imp *im, const xmlNode *ep) {
 		return rc;
 	}
 	rc = imp_repair_case(im, ep, pv->id, "emailProvider id",
-		is_lower_hostname);
+		sv_is_domain_name);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	if (!sv_is_hostname(pv->id, true)) {
+	if (!sv_is_domain_name(pv->id)) {
 		char q[IMP_QUOTE_MAX + 4];
 		return imp_fail(im, imp_line_of(ep), SV_EINVAL,
-			"emailProvider id '%s' is not a lower-case host name",
-			imp_quote(pv->id, q));
+			"emailProvider id '%s' is not a lower-case host name%s",
+			imp_quote(pv->id, q),
+			sv_name_numeric_tld_note(pv->id, true));
 	}
 	for (const xmlNode *c = ep->children; c != NULL && rc == SV_OK;
 			c = c->next) {
@@ -314,15 +257,15 @@ int sv_import_mozilla_memory_ex(const char *buf, size_t len,
 		rc = map_document(&im, doc);
 	}
 	if (rc == SV_OK) {
-		struct sv_err e = { .msg = "" };
-		rc = sv_provider_validate(im.pv, &e);
-		long line = rc != SV_OK ? imp_validator_line(doc, e.msg) : 0;
+		struct sv_problem p;
+		rc = sv_provider_problem(im.pv, &p);
+		long line = rc != SV_OK ? imp_validator_line(doc, &p) : 0;
 		if (rc == SV_ENOMEM) {
 			imp_oom(&im);
 		} else if (rc != SV_OK && line > 0) {
-			imp_fail(&im, line, rc, "%s", e.msg);
+			imp_fail(&im, line, rc, "%s", p.err.msg);
 		} else if (rc != SV_OK) {
-			sv_errf(err, rc, "%s: %s", im.name, e.msg);
+			sv_errf(err, rc, "%s: %s", im.name, p.err.msg);
 		}
 	}
 	xmlFreeDoc(doc);

@@ -178,19 +178,12 @@ size_t sv_check_provider(const struct sv_provider *pv,
 			err.msg);
 		return r.n;
 	}
+	struct sv_problem why;
 	if (pv->n_domains > 0 &&
-			sv_provider_check_servable(pv, &err) != SV_OK) {
-		/* "provider X has no ...": the provider is named apart */
-		const char *why = err.msg;
-		size_t idlen = strlen(pv->id);
-		if (strncmp(why, "provider ", 9) == 0 &&
-				strncmp(why + 9, pv->id, idlen) == 0 &&
-				why[9 + idlen] == ' ') {
-			why += 9 + idlen + 1;
-		}
+			sv_provider_servable_problem(pv, &why) != SV_OK) {
 		emit(&r, SV_CHECK_ERROR, 0, NULL, "not served, its %zu "
 			"domain%s answer 404: %s", pv->n_domains,
-			pv->n_domains == 1 ? "" : "s", why);
+			pv->n_domains == 1 ? "" : "s", why.err.msg);
 	}
 	if (pv->display_name == NULL) {
 		emit(&r, SV_CHECK_WARNING, 0, NULL, "no display name: mail "

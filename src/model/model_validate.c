@@ -2,10 +2,11 @@
 /*
  * The one validator of the provider model, shared by the CLI, the importer,
  * the store and `suivant check`: every field of a provider in document
- * order, stopping at the first problem with a message that names the
- * field ("server 2 (smtp): port: 0 is not in 1..65535"). Indexes in
- * messages count from 1. The checks of single values (host names, text,
- * URLs, templates, language tags) are in model_value.c.
+ * order, stopping at the first problem, reported as data (the field, its
+ * index, a code) with a message that names the field ("server 2 (smtp):
+ * port: 0 is not in 1..65535"). Indexes in messages count from 1, in the
+ * data from 0. The checks of single values (text, URLs, templates,
+ * language tags) are in model_value.c, names in util/name.c.
  *
  * Values quoted in messages come from import files, the CLI or the
  * database, so they are shown escaped (controls and invalid UTF-8 as
@@ -20,13 +21,33 @@
 #include <string.h>
 
 #include "model/model.h"
-#include "model/model_internal.h"
+#include "model/model_value.h"
 #include "model/placeholder.h"
 #include "util/alloc.h"
 #include "util/utf8.h"
 
 /* Domain lists up to this long are checked for duplicates pairwise. */
 #define PAIRWISE_MAX 64
+
+/* Notes what the problem just written to p->err is about; returns rc. */
+static int about(struct sv_problem *p, enum sv_field field, size_t index,
+		int rc) {
+	if (rc != SV_OK) {
+		p->field = field;
+		p->index = index;
+		p->code = rc;
+	}
+	return rc;
+}
+
+/* No problem yet (without zeroing the message buffer: this runs once per
+ * provider on every load). */
+static void clear(struct sv_problem *p) {
+	p->field = SV_FIELD_PROVIDER;
+	p->index = 0;
+	p->code = SV_OK;
+	p->err.msg[0] = '\0';
+}
 
 static int cmp_domain_ref(const void *a, const void *b) {
 	char *const *x = *(char *const *const *)a;
@@ -39,11 +60,12 @@ static int cmp_domain_ref(const void *a, const void *b) {
 }
 
 static int duplicate_domain(const struct sv_provider *pv, size_t first,
-		size_t second, struct sv_err *err) {
+		size_t second, struct sv_problem *p) {
 	char buf[MODEL_SHOWN_MAX];
-	return sv_errf(err, SV_EINVAL, "domain %zu: '%s' repeats domain %zu",
-		second + 1, model_shown(pv->domains[second], buf, sizeof(buf)),
-		first + 1);
+	return about(p, SV_FIELD_DOMAIN, second, sv_errf(&p->err, SV_EINVAL,
+		"domain %zu: '%s' repeats domain %zu", second + 1,
+		model_shown(pv->domains[second], buf, sizeof(buf)),
+		first + 1));
 }
 
 /*
@@ -52,14 +74,14 @@ static int duplicate_domain(const struct sv_provider *pv, size_t first,
  * positions. SV_ENOMEM when that array cannot be allocated.
  */
 static int check_unique_domains(const struct sv_provider *pv,
-		struct sv_err *err) {
+		struct sv_problem *p) {
 	size_t n = pv->n_domains;
 	if (n <= PAIRWISE_MAX) {
 		for (size_t j = 1; j < n; j++) {
 			for (size_t i = 0; i < j; i++) {
 				if (strcmp(pv->domains[i], pv->domains[j]) ==
 						0) {
-					return duplicate_domain(pv, i, j, err);
+					return duplicate_domain(pv, i, j, p);
 				}
 			}
 		}
@@ -67,7 +89,8 @@ static int check_unique_domains(const struct sv_provider *pv,
 	}
 	char *const **refs = sv_calloc(n, sizeof(*refs));
 	if (refs == NULL) {
-		return sv_errf(err, SV_ENOMEM, "domains: out of memory");
+		return about(p, SV_FIELD_DOMAINS, 0, sv_errf(&p->err,
+			SV_ENOMEM, "domains: out of memory"));
 	}
 	for (size_t i = 0; i < n; i++) {
 		refs[i] = &pv->domains[i];
@@ -78,7 +101,7 @@ static int check_unique_domains(const struct sv_provider *pv,
 		if (strcmp(*refs[i - 1], *refs[i]) == 0) {
 			rc = duplicate_domain(pv, (size_t)(refs[i - 1] -
 				pv->domains), (size_t)(refs[i] - pv->domains),
-				err);
+				p);
 			break;
 		}
 	}
@@ -86,26 +109,29 @@ static int check_unique_domains(const struct sv_provider *pv,
 	return rc;
 }
 
-static int check_domains(const struct sv_provider *pv, struct sv_err *err) {
+static int check_domains(const struct sv_provider *pv,
+		struct sv_problem *p) {
+	struct sv_err *err = &p->err;
 	char buf[MODEL_SHOWN_MAX];
 	if (pv->n_domains == 0) {
-		return sv_errf(err, SV_EINVAL,
-			"domains: none (at least one is required)");
+		return about(p, SV_FIELD_DOMAINS, 0, sv_errf(err, SV_EINVAL,
+			"domains: none (at least one is required)"));
 	}
 	for (size_t i = 0; i < pv->n_domains; i++) {
 		const char *d = pv->domains[i];
 		if (d == NULL) {
-			return sv_errf(err, SV_EINVAL, "domain %zu: missing",
-				i + 1);
+			return about(p, SV_FIELD_DOMAIN, i, sv_errf(err,
+				SV_EINVAL, "domain %zu: missing", i + 1));
 		}
 		if (!sv_is_domain_pattern(d)) {
-			return sv_errf(err, SV_EINVAL,
-				"domain %zu: '%s' is not a lower-case host "
-				"name, '*.suffix' or '*'", i + 1,
-				model_shown(d, buf, sizeof(buf)));
+			return about(p, SV_FIELD_DOMAIN, i, sv_errf(err,
+				SV_EINVAL, "domain %zu: '%s' is not a "
+				"lower-case host name, '*.suffix' or '*'%s",
+				i + 1, model_shown(d, buf, sizeof(buf)),
+				sv_name_numeric_tld_note(d, true)));
 		}
 	}
-	return check_unique_domains(pv, err);
+	return check_unique_domains(pv, p);
 }
 
 static bool provider_has_domain(const struct sv_provider *pv,
@@ -330,46 +356,44 @@ static int check_server(const struct sv_provider *pv, size_t i,
 	return SV_OK;
 }
 
-static int check_links(const struct sv_provider *pv, struct sv_err *err) {
-	for (size_t i = 0; i < pv->n_links; i++) {
-		const struct sv_link *l = &pv->links[i];
-		char w[48];
-		char where[80];
-		if ((unsigned)l->kind >= SV_LINK_KIND_COUNT) {
+static int check_link(const struct sv_provider *pv, size_t i,
+		struct sv_err *err) {
+	const struct sv_link *l = &pv->links[i];
+	char w[48];
+	char where[80];
+	if ((unsigned)l->kind >= SV_LINK_KIND_COUNT) {
+		return sv_errf(err, SV_EINVAL,
+			"link %zu: kind: unknown value %d", i + 1,
+			(int)l->kind);
+	}
+	snprintf(w, sizeof(w), "link %zu (%s)", i + 1,
+		sv_link_kind_name(l->kind));
+	if (l->url == NULL) {
+		return sv_errf(err, SV_EINVAL, "%s: url: missing", w);
+	}
+	snprintf(where, sizeof(where), "%s: url", w);
+	int rc = model_check_url(l->url, where, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	for (size_t j = 0; j < l->n_texts; j++) {
+		const struct sv_text *t = &l->texts[j];
+		char buf[MODEL_SHOWN_MAX];
+		if (t->lang != NULL && !model_is_lang(t->lang)) {
 			return sv_errf(err, SV_EINVAL,
-				"link %zu: kind: unknown value %d", i + 1,
-				(int)l->kind);
+				"%s: text %zu: lang: '%s' is not a "
+				"language tag", w, j + 1,
+				model_shown(t->lang, buf, sizeof(buf)));
 		}
-		snprintf(w, sizeof(w), "link %zu (%s)", i + 1,
-			sv_link_kind_name(l->kind));
-		if (l->url == NULL) {
-			return sv_errf(err, SV_EINVAL, "%s: url: missing", w);
+		if (t->text == NULL) {
+			return sv_errf(err, SV_EINVAL,
+				"%s: text %zu: missing", w, j + 1);
 		}
-		snprintf(where, sizeof(where), "%s: url", w);
-		int rc = model_check_url(l->url, where, err);
+		snprintf(where, sizeof(where), "%s: text %zu", w, j + 1);
+		rc = model_check_text(t->text, SV_MODEL_MAX_TEXT, where, NULL,
+			err);
 		if (rc != SV_OK) {
 			return rc;
-		}
-		for (size_t j = 0; j < l->n_texts; j++) {
-			const struct sv_text *t = &l->texts[j];
-			char buf[MODEL_SHOWN_MAX];
-			if (t->lang != NULL && !model_is_lang(t->lang)) {
-				return sv_errf(err, SV_EINVAL,
-					"%s: text %zu: lang: '%s' is not a "
-					"language tag", w, j + 1,
-					model_shown(t->lang, buf, sizeof(buf)));
-			}
-			if (t->text == NULL) {
-				return sv_errf(err, SV_EINVAL,
-					"%s: text %zu: missing", w, j + 1);
-			}
-			snprintf(where, sizeof(where), "%s: text %zu", w,
-				j + 1);
-			rc = model_check_text(t->text, SV_MODEL_MAX_TEXT, where,
-				NULL, err);
-			if (rc != SV_OK) {
-				return rc;
-			}
 		}
 	}
 	return SV_OK;
@@ -456,51 +480,72 @@ static int check_oauth2(const struct sv_oauth2 *o, struct sv_err *err) {
 	return SV_OK;
 }
 
-int sv_provider_validate(const struct sv_provider *pv, struct sv_err *err) {
-	assert(pv != NULL);
+int sv_provider_problem(const struct sv_provider *pv,
+		struct sv_problem *p) {
+	assert(pv != NULL && p != NULL);
+	clear(p);
+	struct sv_err *err = &p->err;
 	char buf[MODEL_SHOWN_MAX];
 	int rc;
 	if (pv->id == NULL) {
-		return sv_errf(err, SV_EINVAL, "id: missing");
+		return about(p, SV_FIELD_ID, 0,
+			sv_errf(err, SV_EINVAL, "id: missing"));
 	}
-	if (!sv_is_hostname(pv->id, true)) {
-		return sv_errf(err, SV_EINVAL,
-			"id: '%s' is not a lower-case host name",
-			model_shown(pv->id, buf, sizeof(buf)));
+	if (!sv_is_domain_name(pv->id)) {
+		return about(p, SV_FIELD_ID, 0, sv_errf(err, SV_EINVAL,
+			"id: '%s' is not a lower-case host name%s",
+			model_shown(pv->id, buf, sizeof(buf)),
+			sv_name_numeric_tld_note(pv->id, true)));
 	}
 	if (pv->display_name != NULL && (rc = model_check_name(pv->display_name,
 			SV_MODEL_MAX_DISPLAY_NAME, "display_name",
 			err)) != SV_OK) {
-		return rc;
+		return about(p, SV_FIELD_DISPLAY_NAME, 0, rc);
 	}
 	if (pv->short_name != NULL && (rc = model_check_name(pv->short_name,
 			SV_MODEL_MAX_SHORT_NAME, "short_name", err)) != SV_OK) {
-		return rc;
+		return about(p, SV_FIELD_SHORT_NAME, 0, rc);
 	}
-	if ((rc = check_domains(pv, err)) != SV_OK) {
+	if ((rc = check_domains(pv, p)) != SV_OK) {
 		return rc;
 	}
 	if (pv->n_servers > SV_MODEL_MAX_SERVERS) {
-		return sv_errf(err, SV_EINVAL,
+		return about(p, SV_FIELD_SERVERS, 0, sv_errf(err, SV_EINVAL,
 			"servers: %zu is more than the %d allowed",
-			pv->n_servers, SV_MODEL_MAX_SERVERS);
+			pv->n_servers, SV_MODEL_MAX_SERVERS));
 	}
 	for (size_t i = 0; i < pv->n_servers; i++) {
 		if ((rc = check_server(pv, i, err)) != SV_OK) {
-			return rc;
+			return about(p, SV_FIELD_SERVER, i, rc);
 		}
 	}
-	if ((rc = check_links(pv, err)) != SV_OK ||
-			(rc = check_webmail(&pv->webmail, err)) != SV_OK ||
-			(rc = check_oauth2(&pv->oauth2, err)) != SV_OK) {
-		return rc;
+	for (size_t i = 0; i < pv->n_links; i++) {
+		if ((rc = check_link(pv, i, err)) != SV_OK) {
+			return about(p, SV_FIELD_LINK, i, rc);
+		}
+	}
+	if ((rc = check_webmail(&pv->webmail, err)) != SV_OK) {
+		return about(p, SV_FIELD_WEBMAIL, 0, rc);
+	}
+	if ((rc = check_oauth2(&pv->oauth2, err)) != SV_OK) {
+		return about(p, SV_FIELD_OAUTH2, 0, rc);
 	}
 	return SV_OK;
 }
 
-int sv_provider_check_servable(const struct sv_provider *pv,
-		struct sv_err *err) {
-	assert(pv != NULL);
+int sv_provider_validate(const struct sv_provider *pv, struct sv_err *err) {
+	struct sv_problem p;
+	int rc = sv_provider_problem(pv, &p);
+	if (rc != SV_OK && err != NULL) {
+		*err = p.err;
+	}
+	return rc;
+}
+
+int sv_provider_servable_problem(const struct sv_provider *pv,
+		struct sv_problem *p) {
+	assert(pv != NULL && p != NULL);
+	clear(p);
 	/* Per-domain servers only replace provider-wide ones of the same
 	 * type, so the provider-wide view is the one every domain relies on. */
 	bool incoming = false;
@@ -516,17 +561,26 @@ int sv_provider_check_servable(const struct sv_provider *pv,
 			outgoing = true;
 		}
 	}
+	if (!incoming) {
+		return about(p, SV_FIELD_PROVIDER, 0, sv_errf(&p->err,
+			SV_EINVAL, "has no incoming (imap or pop3) server"));
+	}
+	if (!outgoing) {
+		return about(p, SV_FIELD_PROVIDER, 0, sv_errf(&p->err,
+			SV_EINVAL, "has no outgoing (smtp) server"));
+	}
+	return SV_OK;
+}
+
+int sv_provider_check_servable(const struct sv_provider *pv,
+		struct sv_err *err) {
+	struct sv_problem p;
+	int rc = sv_provider_servable_problem(pv, &p);
+	if (rc == SV_OK) {
+		return SV_OK;
+	}
 	char buf[MODEL_SHOWN_MAX];
 	const char *id = pv->id != NULL ?
 		model_shown(pv->id, buf, sizeof(buf)) : "(no id)";
-	if (!incoming) {
-		return sv_errf(err, SV_EINVAL,
-			"provider %s has no incoming (imap or pop3) server",
-			id);
-	}
-	if (!outgoing) {
-		return sv_errf(err, SV_EINVAL,
-			"provider %s has no outgoing (smtp) server", id);
-	}
-	return SV_OK;
+	return sv_errf(err, rc, "provider %s %s", id, p.err.msg);
 }

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The value checks of the provider model: host names and domain
- * patterns (model.h), and, for the provider rules in model_validate.c,
- * the text, name, URL, template and language-tag checks with the escaped
- * excerpts their messages quote (model_internal.h). Stateless and
- * thread-safe.
+ * The value checks of the provider rules in model_validate.c: text, name,
+ * URL, template and language-tag checks with the escaped excerpts their
+ * messages quote (model_value.h). Host names and domain rows are the
+ * name module's (util/name.h). Stateless and thread-safe.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -12,62 +11,12 @@
 #include <string.h>
 
 #include "model/model.h"
-#include "model/model_internal.h"
+#include "model/model_value.h"
 #include "model/placeholder.h"
 #include "util/utf8.h"
 
 /* BCP 47 tags are at most 35 characters in practice (RFC 5646 4.4.1). */
 #define LANG_MAX 35
-
-bool sv_is_hostname(const char *s, bool lower_only) {
-	if (s == NULL || s[0] == '\0') {
-		return false;
-	}
-	size_t label = 0; /* length of the current label */
-	size_t total = 0;
-	char prev = '.';
-	for (const char *p = s; *p != '\0'; p++) {
-		char c = *p;
-		if (++total > SV_MODEL_MAX_DOMAIN) {
-			return false;
-		}
-		if (c == '.') {
-			if (label == 0 || prev == '-') {
-				return false;
-			}
-			label = 0;
-		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-				(!lower_only && c >= 'A' && c <= 'Z')) {
-			label++;
-		} else if (c == '-') {
-			if (label == 0) {
-				return false;
-			}
-			label++;
-		} else {
-			return false;
-		}
-		if (label > SV_MODEL_MAX_LABEL) {
-			return false;
-		}
-		prev = c;
-	}
-	return label != 0 && prev != '-';
-}
-
-bool sv_is_domain_pattern(const char *s) {
-	if (s == NULL) {
-		return false;
-	}
-	if (strcmp(s, "*") == 0) {
-		return true;
-	}
-	if (s[0] == '*' && s[1] == '.') {
-		return sv_is_hostname(s + 2, true);
-	}
-	return sv_is_hostname(s, true);
-}
-
 
 /*
  * Writes a printable, bounded copy of s into buf for an error message:

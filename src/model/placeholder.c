@@ -14,6 +14,7 @@
 
 #include "model/model.h"
 #include "model/placeholder.h"
+#include "util/name.h"
 
 static const char *const token_texts[SV_TOKEN_COUNT] = {
 	[SV_TOKEN_EMAILADDRESS] = "%EMAILADDRESS%",
@@ -173,8 +174,8 @@ int sv_placeholder_validate_hostname(const char *tpl, struct sv_err *err) {
 		}
 	}
 	if (!has_token && !sv_is_hostname(tpl, false)) {
-		return sv_errf(err, SV_EINVAL, "'%.64s' is not a host name",
-			tpl);
+		return sv_errf(err, SV_EINVAL, "'%.64s' is not a host name%s",
+			tpl, sv_name_numeric_tld_note(tpl, false));
 	}
 	return SV_OK;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The SQLite store: opening, migrations, transactions and the statement
- * helpers that the other store files share (include/store_internal.h).
+ * helpers that the other store files share (include/store/store_internal.h).
  * Only the store's files include sqlite3.h: this one, store_load.c (rows
  * to model), store_write.c (model to rows) and store_admin.c (the admin
  * mutations).

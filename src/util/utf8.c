@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * UTF-8 decoding shared by every validator of untrusted text (addresses,
- * domain names, provider texts): one definition of "valid UTF-8".
+ * domain names, provider texts): one definition of "valid UTF-8", and
+ * the check of typed values that refuses what no name may hold.
  */
+#include "util/err.h"
 #include "util/utf8.h"
 
 /*
@@ -55,4 +57,38 @@ bool sv_utf8_is_control(uint32_t cp) {
 
 bool sv_utf8_is_noncharacter(uint32_t cp) {
 	return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
+}
+
+int sv_utf8_check(const char *s, size_t len, const char *what, bool *ascii,
+		struct sv_err *err) {
+	const unsigned char *p = (const unsigned char *)s;
+	bool only_ascii = true;
+	size_t i = 0;
+	while (i < len) {
+		uint32_t cp;
+		size_t n = sv_utf8_decode(p + i, len - i, &cp);
+		if (n == 0) {
+			return sv_errf(err, SV_EINVAL, "%s: invalid UTF-8",
+				what);
+		}
+		if (cp == 0) {
+			return sv_errf(err, SV_EINVAL,
+				"%s: contains a NUL byte", what);
+		}
+		if (sv_utf8_is_control(cp)) {
+			return sv_errf(err, SV_EINVAL,
+				"%s: contains a control character", what);
+		}
+		if (sv_utf8_is_noncharacter(cp)) {
+			return sv_errf(err, SV_EINVAL,
+				"%s: contains the noncharacter U+%04X", what,
+				(unsigned)cp);
+		}
+		if (cp >= 0x80) {
+			only_ascii = false;
+		}
+		i += n;
+	}
+	*ascii = only_ascii;
+	return SV_OK;
 }

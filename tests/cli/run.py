@@ -13,6 +13,9 @@ Each tests/cli/cases/NNNN-<slug>.case runs in a fresh temporary directory
                        the case's directory). The lines below it, up to the
                        next '$', are its expectations; without an `exit`
                        line it must exit 0.
+  sql STATEMENTS       runs SQL on $DB with Python's sqlite3, bypassing
+                       suivant: a database as an older version or another
+                       tool left it (no expectations follow it)
   exit N               exit status N
   stdout TEXT          stdout is exactly TEXT plus a newline
   stdout-contains TEXT / stdout-lacks TEXT / stdout~ REGEX
@@ -45,6 +48,7 @@ import os
 import re
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -73,8 +77,11 @@ def parse(path):
             if line.startswith('$ '):
                 steps.append({'args': line[2:], 'line': number,
                               'expect': []})
-            elif not steps:
-                raise CaseError('line %d: expectation before any $' % number)
+            elif line.startswith('sql '):
+                steps.append({'sql': line[4:], 'line': number})
+            elif not steps or 'sql' in steps[-1]:
+                raise CaseError('line %d: expectation without a $ step'
+                                % number)
             else:
                 word, _, rest = line.partition(' ')
                 steps[-1]['expect'].append((word, rest, number))
@@ -220,6 +227,18 @@ def expand(text, variables):
     return text
 
 
+def run_sql(db, statements):
+    if not os.path.exists(db):
+        raise CaseError('sql: no database at %s yet' % db)
+    con = sqlite3.connect(db)
+    try:
+        con.executescript(statements)
+    except sqlite3.Error as e:
+        raise CaseError('sql: %s' % e)
+    finally:
+        con.close()
+
+
 def run_case(binary, path, root):
     """Raises CaseError on a failure; returns the reasons some
     expectations could not be checked (empty: all were)."""
@@ -229,6 +248,9 @@ def run_case(binary, path, root):
     unchecked = []
     try:
         for step in parse(path):
+            if 'sql' in step:
+                run_sql(variables['DB'], expand(step['sql'], variables))
+                continue
             args = [expand(a, variables) for a in shlex.split(step['args'])]
             before = read_db(variables['DB'])
             proc = subprocess.run([binary] + args, cwd=tmp, text=True,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for src/render_mobileconfig.c and the slots it added to
- * src/answer.c (issue #6): providers built in C, rendered, filled for an
+ * Tests for src/answer/render_mobileconfig.c and the slots it added to
+ * src/answer/answer.c (issue #6): providers built in C, rendered, filled for an
  * address and compared byte for byte with
  * tests/data/golden/mobileconfig/<case>.plist (SUIVANT_UPDATE_GOLDEN=1
  * rewrites them; review the diff); every output is parsed back with

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for src/answer.c and src/render_autoconfig.c: providers are built
+ * Tests for src/answer/answer.c and src/answer/render_autoconfig.c: providers are built
  * in C with the model's appenders, rendered once, filled with and without
  * an address, and compared byte for byte with
  * tests/data/golden/autoconfig/<case>.xml (SUIVANT_UPDATE_GOLDEN=1 rewrites

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for src/render_dns.c (issue #3, `suivant dns`): which records a
+ * Tests for src/answer/render_dns.c (issue #3, `suivant dns`): which records a
  * domain gets, SRV labels and priorities from the servers it gets,
  * templates expanded with the domain, "." for services not offered,
  * notes instead of records for what has no DNS form, and the zone text.

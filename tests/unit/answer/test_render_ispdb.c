@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for src/render_ispdb.c (the export, issue #4): providers read by
+ * Tests for src/answer/render_ispdb.c (the export, issue #4): providers read by
  * the importer from the fixtures in tests/data/import are rendered and compared byte
  * for byte with tests/data/golden/ispdb/<case>.xml (SUIVANT_UPDATE_GOLDEN=1
  * rewrites them; review the diff); the rendered document is imported

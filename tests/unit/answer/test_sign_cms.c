@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for src/sign_cms.c (issue #6): a throw-away key and self-signed
+ * Tests for src/answer/sign_cms.c (issue #6): a throw-away key and self-signed
  * certificate are made with GnuTLS in a temporary directory; profiles
  * signed with them must verify with GnuTLS's own PKCS #7 verifier and
  * embed the exact bytes; bad files, a key of another certificate and a

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for src/check.c (issue #3, `suivant check`): the port/socket
+ * Tests for src/model/check.c (issue #3, `suivant check`): the port/socket
  * lint, validation of providers that have no domain yet, and the
  * problems reported for whole providers, with their severity, server id
  * and message.

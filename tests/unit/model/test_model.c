@@ -810,6 +810,112 @@ static void test_servable(void **state) {
 		"provider example.fr has no incoming (imap or pop3) server");
 }
 
+/* ---- problems as data ------------------------------------------------ */
+
+/*
+ * Expects the first problem of pv to be about field (and index, from 0),
+ * with code SV_EINVAL and the message sv_provider_validate gives.
+ */
+static void expect_problem(const struct sv_provider *pv,
+		enum sv_field field, size_t index, const char *prefix) {
+	struct sv_problem p;
+	struct sv_err err = { .msg = "" };
+	assert_int_equal(sv_provider_problem(pv, &p), SV_EINVAL);
+	assert_int_equal(p.code, SV_EINVAL);
+	assert_int_equal(p.field, field);
+	assert_int_equal(p.index, index);
+	assert_int_equal(sv_provider_validate(pv, &err), SV_EINVAL);
+	assert_string_equal(p.err.msg, err.msg);
+	if (strncmp(p.err.msg, prefix, strlen(prefix)) != 0) {
+		fail_msg("message '%s' does not start with '%s'", p.err.msg,
+			prefix);
+	}
+}
+
+static void test_problem_data(void **state) {
+	struct sv_provider *pv = *state;
+	struct sv_problem p;
+	assert_int_equal(sv_provider_problem(pv, &p), SV_OK);
+	assert_int_equal(p.code, SV_OK);
+
+	set(&pv->id, "Example.fr");
+	expect_problem(pv, SV_FIELD_ID, 0, "id: ");
+	set(&pv->id, "example.fr");
+	set(&pv->display_name, "");
+	expect_problem(pv, SV_FIELD_DISPLAY_NAME, 0, "display_name: ");
+	set(&pv->display_name, NULL);
+	set(&pv->short_name, "");
+	expect_problem(pv, SV_FIELD_SHORT_NAME, 0, "short_name: ");
+	set(&pv->short_name, NULL);
+	set(&pv->domains[2], "Hoster.fr");
+	expect_problem(pv, SV_FIELD_DOMAIN, 2, "domain 3: ");
+	/* a repeat is about the second occurrence */
+	set(&pv->domains[2], "example.fr");
+	expect_problem(pv, SV_FIELD_DOMAIN, 2, "domain 3: 'example.fr' "
+		"repeats domain 1");
+	set(&pv->domains[2], "*.hoster.fr");
+	pv->servers[1].port = 0;
+	expect_problem(pv, SV_FIELD_SERVER, 1, "server 2 (smtp): port: ");
+	pv->servers[1].port = 465;
+	set(&pv->links[0].url, "ftp://x/");
+	expect_problem(pv, SV_FIELD_LINK, 0, "link 1 (documentation): url: ");
+	set(&pv->links[0].url, "https://x/");
+	set(&pv->webmail.login_page, "x");
+	expect_problem(pv, SV_FIELD_WEBMAIL, 0, "webmail: ");
+	set(&pv->webmail.login_page, NULL);
+	set(&pv->oauth2.scope, "mail");
+	expect_problem(pv, SV_FIELD_OAUTH2, 0, "oauth2: ");
+	set(&pv->oauth2.scope, NULL);
+	expect_ok(pv);
+
+	/* the servable check: about the provider, without naming it */
+	set(&pv->servers[1].domain, "example.com");
+	assert_int_equal(sv_provider_servable_problem(pv, &p), SV_EINVAL);
+	assert_int_equal(p.field, SV_FIELD_PROVIDER);
+	assert_string_equal(p.err.msg, "has no outgoing (smtp) server");
+	set(&pv->servers[1].domain, NULL);
+	assert_int_equal(sv_provider_servable_problem(pv, &p), SV_OK);
+
+	/* no memory for the duplicate check of a long list */
+	char d[32];
+	for (int i = 0; i < 100; i++) {
+		snprintf(d, sizeof(d), "d%d.fr", i);
+		assert_int_equal(sv_provider_add_domain(pv, d), SV_OK);
+	}
+	sv_alloc_fail_after(0);
+	int rc = sv_provider_problem(pv, &p);
+	sv_alloc_fail_after(-1);
+	assert_int_equal(rc, SV_ENOMEM);
+	assert_int_equal(p.code, SV_ENOMEM);
+	assert_int_equal(p.field, SV_FIELD_DOMAINS);
+	pv->n_domains = 0; /* the extra ones are still freed by destroy */
+	expect_problem(pv, SV_FIELD_DOMAINS, 0, "domains: none");
+	pv->n_domains = 103;
+}
+
+/* Names an older version stored against the rule: refused with why. */
+static void test_numeric_tld_rows(void **state) {
+	struct sv_provider *pv = *state;
+	set(&pv->id, "example.123");
+	expect_msg(pv, "id: 'example.123' is not a lower-case host name "
+		"(its top-level label is all digits)");
+	set(&pv->id, "example.fr");
+	set(&pv->domains[2], "*.42");
+	expect_msg(pv, "domain 3: '*.42' is not a lower-case host name, "
+		"'*.suffix' or '*' (its top-level label is all digits)");
+	set(&pv->domains[2], "1.2.3.4");
+	expect_problem(pv, SV_FIELD_DOMAIN, 2, "domain 3: '1.2.3.4' ");
+	set(&pv->domains[2], "*.hoster.fr");
+	set(&pv->servers[0].hostname, "IMAP.example.123");
+	expect_msg(pv, "server 1 (imap): hostname: 'IMAP.example.123' is not "
+		"a host name (its top-level label is all digits)");
+	/* a server may be named by its IPv4 address */
+	set(&pv->servers[0].hostname, "192.0.2.1");
+	expect_ok(pv);
+	set(&pv->servers[0].hostname, "192.0.2.256");
+	expect_problem(pv, SV_FIELD_SERVER, 0, "server 1 (imap): hostname: ");
+}
+
 /* ---- model.c --------------------------------------------------------- */
 
 static void test_names_round_trip(void **state) {
@@ -1082,6 +1188,8 @@ int main(void) {
 		T(test_webmail),
 		T(test_oauth2),
 		T(test_servable),
+		T(test_problem_data),
+		T(test_numeric_tld_rows),
 		cmocka_unit_test(test_names_round_trip),
 		cmocka_unit_test(test_predicates),
 		T(test_servers_for),

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for src/autodiscover_request.c (Autodiscover v1 request bodies,
- * hostile ones included) and src/render_autodiscover.c (the Outlook
+ * Tests for src/request/autodiscover_request.c (Autodiscover v1 request bodies,
+ * hostile ones included) and src/answer/render_autodiscover.c (the Outlook
  * settings answer, the Error documents, the v2 JSON). Rendered documents
  * are compared byte for byte with tests/data/golden/autodiscover/<case>.xml
  * (SUIVANT_UPDATE_GOLDEN=1 rewrites them; review the diff) and parsed back

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for src/store.c and schema/0001_init.sql: opening and migrating,
+ * Tests for src/store/store.c and schema/0001_init.sql: opening and migrating,
  * refusing files that are not ours, round-tripping every field of the
  * model, replacing providers without orphans, domain conflicts that leave
  * the database unchanged, CHECK constraints and triggers against raw SQL,

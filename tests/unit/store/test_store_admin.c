@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for src/store_admin.c (issue #3: the admin commands' mutations):
+ * Tests for src/store/store_admin.c (issue #3: the admin commands' mutations):
  * each mutation checks what it names, validates the edited provider with
  * the shared validator, writes only what changes (server ids stay), and
  * on any failure (refusal, busy database, allocation failure at any

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef SUIVANT_MODEL_INTERNAL_H
-#define SUIVANT_MODEL_INTERNAL_H
+#ifndef SUIVANT_MODEL_VALUE_H
+#define SUIVANT_MODEL_VALUE_H
 
 /*
- * Shared by model_value.c (checks of single values) and model_validate.c
- * (the provider rules) only; not part of the model API (model.h). Every
- * check returns SV_OK or SV_EINVAL with a message that starts with where
- * (the field's name) and quotes the value through model_shown().
+ * The checks of single values (model_value.c) that the provider rules
+ * (model_validate.c) are made of; not part of the model API (model.h).
+ * Every check returns SV_OK or SV_EINVAL with a message that starts with
+ * where (the field's name) and quotes the value through model_shown().
  */
 #include <stdbool.h>
 #include <stddef.h>

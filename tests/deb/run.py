@@ -75,7 +75,7 @@ def skip_reason():
     for tool in ('dpkg-buildpackage', 'lintian', 'dpkg', 'setpriv'):
         if shutil.which(tool) is None:
             return '%s is not installed (apt-get install dpkg-dev ' \
-                   'debhelper fakeroot lintian)' % tool
+                   'debhelper lintian)' % tool
     if os.geteuid() != 0:
         return 'installing a package needs root'
     if run(['dpkg-query', '-W', 'suivant']).returncode == 0:

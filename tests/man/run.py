@@ -112,7 +112,7 @@ def main():
         sys.exit(__doc__)
     binary, built = os.path.abspath(sys.argv[1]), sys.argv[2]
     if shutil.which('groff') is None:
-        print('man: skipped: groff is not installed (apt-get install groff)')
+        print('man: skipped: groff is not installed (apt-get install man-db)')
         return 77
     if not os.path.isdir(built) or not os.listdir(built):
         print('man: skipped: the pages were not built (scdoc is not '

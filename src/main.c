@@ -41,8 +41,7 @@ static const struct command commands[] = {
 };
 
 static void usage(FILE *f) {
-	fprintf(f, "usage: suivant <command> [options]\n"
-		"\ncommands:\n");
+	fprintf(f, "usage: suivant <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		fprintf(f, "  %-14s %s\n", commands[i].name,
 			commands[i].summary);
@@ -61,7 +60,8 @@ static void usage(FILE *f) {
 
 /*
  * Takes --json and --version out of argv wherever they are before a
- * "--" (they mean the same to every command); returns the new argc.
+ * "--" (they mean the same to every command); returns the new argc. An
+ * option's value spelled exactly "--json" must be given as --opt=--json.
  */
 static int take_global_flags(int argc, char **argv, bool *json,
 		bool *version) {
@@ -105,11 +105,17 @@ static int run(int argc, char **argv) {
 		}
 	}
 	char shown[64];
-	sv_cli_error_field(NULL, argv[1][0] == '-' ? argv[1] : "command",
-		argv[1][0] == '-' ? "unknown option '%s' before the command "
-		"(only --db, --json, --help and --version go there)" :
-		"unknown command '%s'", sv_log_escape(argv[1], shown,
-		sizeof(shown)));
+	sv_log_escape(argv[1], shown, sizeof(shown));
+	if (strcmp(argv[1], "--db") == 0) { /* the last argument */
+		sv_cli_error_field(NULL, "--db", "option '--db' needs a value");
+	} else if (argv[1][0] == '-') {
+		sv_cli_error_field(NULL, shown, "unknown option '%s' before the "
+			"command (only --db, --json, --help and --version go "
+			"there)", shown);
+	} else {
+		sv_cli_error_field(NULL, "command", "unknown command '%s'",
+			shown);
+	}
 	if (!sv_cli_report_json()) {
 		fputc('\n', stderr);
 		usage(stderr);

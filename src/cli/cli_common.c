@@ -390,9 +390,9 @@ static int global_option(int argc, char **argv, int i, bool *help) {
 
 bool sv_cli_hoist(int argc, char **argv, bool *help) {
 	*help = false;
-	int i = 1;
-	for (int k; i < argc && (k = global_option(argc, argv, i, help)) > 0;
-			i += k) {
+	int i = 1, k;
+	while (i < argc && (k = global_option(argc, argv, i, help)) > 0) {
+		i += k;
 	}
 	if (i >= argc) {
 		return false;

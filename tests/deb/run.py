@@ -60,14 +60,29 @@ def known(name, db):
     return run(['getent', db, name]).returncode == 0
 
 
+# man-db's cache of formatted pages, which `man` (and systemd-analyze
+# verify, checking the unit's man: link) fills during the test: not the
+# package's (man-db's daily job drops the pages of removed packages), but
+# the test removes the ones it made.
+NOT_OURS = ('/var/cache/man/',)
+
+
+def cached_pages():
+    found = set()
+    for top, _, names in os.walk(NOT_OURS[0]):
+        found.update(os.path.join(top, n) for n in names if 'suivant' in n)
+    return found
+
+
 def suivant_paths():
     """Every path under AREAS whose name says suivant."""
     found = set()
     for area in AREAS:
         for top, dirs, names in os.walk(area):
             for name in dirs + names:
-                if 'suivant' in name:
-                    found.add(os.path.join(top, name))
+                path = os.path.join(top, name)
+                if 'suivant' in name and not path.startswith(NOT_OURS):
+                    found.add(path)
     return found
 
 
@@ -149,6 +164,8 @@ def test_install(deb):
     check('ExecStart=/usr/bin/suivant serve --db %s ' % DB in unit,
           'the unit does not run /usr/bin/suivant on %s:\n%s' % (DB, unit))
     check('/usr/local' not in unit, 'the unit names /usr/local')
+    check('Documentation=man:suivant-serve(1) ' in unit,
+          'the unit does not name its manual page')
     if shutil.which('systemd-analyze'):
         done = run(['systemd-analyze', 'verify', UNIT])
         check(done.returncode == 0, 'systemd-analyze verify: %s'
@@ -231,6 +248,7 @@ def main():
         print('deb: skipped: %s' % reason)
         return 77
     before = suivant_paths()
+    cached = cached_pages()
     out = tempfile.mkdtemp(prefix='suivant-deb-out-')
     passed = failed = 0
     deb = None
@@ -263,6 +281,8 @@ def main():
         # never leave the package behind, whatever failed
         if run(['dpkg-query', '-W', 'suivant']).returncode == 0:
             run(['dpkg', '--purge', 'suivant'])
+        for page in cached_pages() - cached:
+            os.unlink(page)
         shutil.rmtree(out, ignore_errors=True)
     print('deb: %d passed, %d failed' % (passed, failed))
     return 1 if failed else 0

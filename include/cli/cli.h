@@ -54,9 +54,71 @@ int sv_cli_exit_code(int rc);
 int sv_cli_db_exit_code(int rc);
 /* Prints err->msg as cmd's diagnostic; returns sv_cli_db_exit_code(rc). */
 int sv_cli_db_fail(const char *cmd, int rc, const struct sv_err *err);
-/* Prints "suivant: cmd: message" and a newline on stderr. */
+/*
+ * Prints "suivant: cmd: message" ("suivant: message" when cmd is NULL:
+ * main's own) and a newline on stderr; with --json
+ * (sv_cli_report_start), keeps the message for the JSON error object
+ * that sv_cli_report_end prints instead.
+ */
 void sv_cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The same, naming the option or argument at fault ("--port"); a
+ * message that starts with an option's name ("--port: ...") names it
+ * without this.
+ */
+void sv_cli_error_field(const char *cmd, const char *field,
+	const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * A diagnostic that is not an error (import's "repaired ..." lines):
+ * "suivant: cmd: message" on stderr, with or without --json.
+ */
+void sv_cli_note(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * A usage error's tail: prints usage on stderr (not with --json, whose
+ * error object stands alone) and returns EX_USAGE.
+ */
+int sv_cli_usage_error(const char *usage);
+
+/* ---- Global options and the error report (cli_common.c, main.c) ---- */
+
+/*
+ * Global options (--db FILE, --json, --help, --version) are accepted
+ * before or after the command, and before or after a group's verb:
+ * `suivant --db F provider list` is `suivant provider list --db F`.
+ * main.c handles --version and --json wherever they are (before a "--");
+ * the other two are moved after the command, then after the verb, by
+ * sv_cli_hoist, and parsed by sv_cli_getopt like any other option.
+ */
+
+/*
+ * Rotates argv[1..argc) so that the first argument that is not one of
+ * the global options --db FILE, --db=FILE, --help or -h comes first
+ * (argv[1]), the options it passed following it in their order; argv[0]
+ * stays. Returns false when there is no such argument (argv holds global
+ * options only); *help tells whether --help or -h came before it. An
+ * argument starting with '-' that is not one of these (a command's own
+ * option before the command, "--") also stops the search: it becomes
+ * argv[1], for the caller to report.
+ */
+bool sv_cli_hoist(int argc, char **argv, bool *help);
+
+/*
+ * The error report of one command line, set up by main before the
+ * command runs. With json, sv_cli_error keeps its messages instead of
+ * printing them, and sv_cli_report_end prints, when status is not EX_OK,
+ * one JSON object on stderr: {"error": the first message, "field": the
+ * option or argument at fault or null, "exit": status}, plus "messages"
+ * (every message) when there were several; a failure that printed no
+ * message gets one naming cmd's --help. Without json, messages are
+ * printed as they come and sv_cli_report_end prints nothing. Returns
+ * status. Commands run one at a time on the main thread: nothing else
+ * calls these.
+ */
+void sv_cli_report_start(bool json);
+bool sv_cli_report_json(void);
+int sv_cli_report_end(const char *cmd, int status);
 
 /* ---- cli_common.c: option parsing, shared by the commands ---- */
 
@@ -64,7 +126,8 @@ void sv_cli_error(const char *cmd, const char *fmt, ...)
 struct sv_cli_opts {
 	const char *db; /* --db FILE (borrowed from argv); default
 	                 * SV_CONFIG_DEFAULT_DB */
-	bool json;      /* --json, when the command takes it */
+	bool json;      /* --json was given (main.c) and the command has a
+	                 * JSON output (accept_json) */
 };
 
 /* The most options one command may declare (extra in sv_cli_getopt). */
@@ -72,16 +135,18 @@ struct sv_cli_opts {
 
 /*
  * getopt_long over argv (argv[0] is the command or verb) with the shared
- * options, --db FILE and -h/--help, plus --json when accept_json, plus
- * the command's own (extra: an array ending with a zeroed entry, may be
- * NULL; flag must be NULL and val >= 256). Each of the command's options
- * is handed to on_opt(val, optarg, ctx) in argv order; on_opt returns
- * EX_OK to go on, or prints its own diagnostic and returns the exit
- * code. Returns -1 when parsing succeeded, *first being the index of the
- * first positional argument (options and arguments may be mixed);
- * otherwise the exit code to return at once: EX_OK after --help (usage
- * on stdout), EX_USAGE after an unknown or incomplete option (usage on
- * stderr), or on_opt's code.
+ * options, --db FILE and -h/--help, plus the command's own (extra: an
+ * array ending with a zeroed entry, may be NULL; flag must be NULL and
+ * val >= 256); --json never reaches it (main.c takes it out) and sets
+ * opts->json when accept_json. Each of the command's options is handed
+ * to on_opt(val, optarg, ctx) in argv order; on_opt returns EX_OK to go
+ * on, or prints its own diagnostic and returns the exit code (the option
+ * is then the error's field). Returns -1 when parsing succeeded, *first
+ * being the index of the first positional argument (options and
+ * arguments may be mixed); otherwise the exit code to return at once:
+ * EX_OK after --help (usage on stdout), EX_USAGE after an unknown or
+ * incomplete option ("unknown option '--x'", "option '--db' needs a
+ * value", then usage on stderr), or on_opt's code.
  */
 int sv_cli_getopt(int argc, char **argv, const char *usage,
 	bool accept_json, const struct option *extra,
@@ -95,9 +160,10 @@ struct sv_cli_verb {
 };
 
 /*
- * Runs the verb argv[1] of the command group argv[0]. "--help", "-h" and
- * "help" print usage on stdout (EX_OK); a missing or unknown verb prints
- * a diagnostic and usage on stderr (EX_USAGE).
+ * Runs the verb of the command group argv[0]: the first argument after
+ * the global options (sv_cli_hoist), which then follow the verb. "help",
+ * or --help/-h without a verb, print usage on stdout (EX_OK); a missing
+ * or unknown verb prints a diagnostic and usage on stderr (EX_USAGE).
  */
 int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
 	size_t n_verbs, const char *usage);

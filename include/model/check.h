@@ -24,7 +24,8 @@ enum sv_check_severity {
 	SV_CHECK_WARNING, /* served, but probably not what was meant */
 	SV_CHECK_NOTICE,  /* deliberate-looking, worth knowing (passwords
 	                   * over a plain connection: common, deprecated
-	                   * by RFC 8314) */
+	                   * by RFC 8314; a port/socket pairing a provider
+	                   * is known to run on purpose) */
 };
 
 struct sv_check_problem {

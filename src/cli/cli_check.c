@@ -2,7 +2,8 @@
 /*
  * suivant check: reads the whole database and lists every problem that
  * check.c finds, provider by provider; the list is the command's data, so
- * it goes to stdout. Exit 0 when there is none, EX_DATAERR otherwise.
+ * it goes to stdout. The exit status is the policy: errors always fail
+ * (EX_DATAERR), warnings fail unless --warnings-ok, notices never do.
  */
 #include <stdio.h>
 #include <sysexits.h>
@@ -15,25 +16,42 @@
 #include "store/store.h"
 
 static const char usage[] =
-	"usage: suivant check [--db FILE] [--json]\n"
+	"usage: suivant check [--db FILE] [--json] [--warnings-ok]\n"
 	"\n"
-	"Validates the whole database and lists every problem, one per line:\n"
-	"errors (a provider, or part of it, is not served: no domain, no\n"
-	"incoming or no outgoing server, a value the validator refuses such\n"
-	"as a template with an unknown placeholder) and warnings (served, but\n"
-	"probably not meant: SSL on a STARTTLS port such as 143 or the\n"
-	"reverse, a port of another protocol, a server listed twice, no\n"
-	"display name). Notices (passwords over a plain connection) are\n"
-	"listed but do not count as problems.\n"
+	"Validates the whole database and lists every problem, one per line,\n"
+	"in three severities:\n"
+	"  error    a provider, or part of it, is not served: no domain, no\n"
+	"           incoming or no outgoing server, a value the validator\n"
+	"           refuses such as a template with an unknown placeholder;\n"
+	"  warning  served, but probably not meant: SSL on a STARTTLS port\n"
+	"           such as 143 or the reverse, a port of another protocol,\n"
+	"           a server listed twice, no display name;\n"
+	"  notice   worth knowing, not a problem: passwords over a plain\n"
+	"           connection, or a port/socket pairing the provider is\n"
+	"           known to run on purpose.\n"
+	"Errors always fail the check, warnings fail it unless --warnings-ok,\n"
+	"notices never do.\n"
 	"\n"
-	"  --db FILE   database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
-	"  --json      {\"providers\", \"domains\", \"servers\", \"errors\",\n"
-	"              \"warnings\", \"notices\", \"problems\": [{\"severity\",\n"
-	"              \"provider\", \"server\", \"domain\", \"message\"}]}\n"
-	"  -h, --help  show this help\n"
+	"  --db FILE      database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
+	"  --json         {\"providers\", \"domains\", \"servers\", \"errors\",\n"
+	"                 \"warnings\", \"notices\", \"problems\": [{\"severity\",\n"
+	"                 \"provider\", \"server\", \"domain\", \"message\"}]}\n"
+	"  --warnings-ok  warnings are listed but do not fail the check\n"
+	"  -h, --help     show this help\n"
 	"\n"
-	"Exit status: 0 no error or warning, 65 errors or warnings found, 66\n"
-	"no such database, 74 unreadable database.\n";
+	"Exit status: 0 no error and no warning (or warnings only, with\n"
+	"--warnings-ok), 65 errors or warnings found, 66 no such database, 74\n"
+	"unreadable database.\n";
+
+enum { OPT_WARNINGS_OK = 256 };
+
+static int on_opt(int val, const char *arg, void *ctx) {
+	(void)arg;
+	if (val == OPT_WARNINGS_OK) {
+		*(bool *)ctx = true;
+	}
+	return EX_OK;
+}
 
 static const char *const severity_names[] = {
 	[SV_CHECK_ERROR] = "error",
@@ -69,17 +87,21 @@ static void report(const struct sv_check_problem *p, void *ctx) {
 }
 
 int sv_cli_check(int argc, char **argv) {
+	static const struct option extra[] = {
+		{ "warnings-ok", no_argument, NULL, OPT_WARNINGS_OK },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool warnings_ok = false;
 	struct sv_cli_opts o;
 	int first;
-	int status = sv_cli_getopt(argc, argv, usage, true, NULL, NULL, NULL,
-		&o, &first);
+	int status = sv_cli_getopt(argc, argv, usage, true, extra, on_opt,
+		&warnings_ok, &o, &first);
 	if (status >= 0) {
 		return status;
 	}
 	if (first != argc) {
 		sv_cli_error("check", "unexpected argument");
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	struct sv_store *st;
 	if ((status = sv_cli_open_store("check", o.db, SV_STORE_READONLY,
@@ -133,7 +155,11 @@ int sv_cli_check(int argc, char **argv) {
 		printf("\n");
 		status = fflush(stdout) == 0 ? EX_OK : EX_IOERR;
 	}
-	if (status == EX_OK && t.errors + t.warnings > 0) {
+	if (status == EX_OK && (t.errors > 0 ||
+			(t.warnings > 0 && !warnings_ok))) {
+		sv_cli_error("check", "%zu error(s), %zu warning(s)%s", t.errors,
+			t.warnings, t.errors == 0 ? " (--warnings-ok accepts "
+			"warnings)" : "");
 		status = EX_DATAERR;
 	}
 	return status;

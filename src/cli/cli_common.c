@@ -53,36 +53,191 @@ int sv_cli_db_exit_code(int rc) {
 }
 
 int sv_cli_db_fail(const char *cmd, int rc, const struct sv_err *err) {
-	sv_cli_error(cmd, "%s", err->msg);
+	sv_cli_error_field(cmd, "--db", "%s", err->msg);
 	return sv_cli_db_exit_code(rc);
 }
 
+/* ------------------------------------------------------------------ */
+/* Diagnostics and the --json error report                            */
+
+/*
+ * The one piece of mutable state outside a command's own: how this
+ * process reports errors, set by main before the command runs (--json)
+ * and filled by the command's diagnostics, all on the main thread.
+ * messages is NULL without --json.
+ */
+static struct {
+	json_t *messages;  /* owned array of strings, in order */
+	json_t *lines;     /* owned: the same as printed without --json */
+	char field[80];    /* the first field named, "" for none */
+	bool failed;       /* a message could not be kept */
+} report;
+
+void sv_cli_report_start(bool json) {
+	json_decref(report.messages);
+	json_decref(report.lines);
+	memset(&report, 0, sizeof(report));
+	if (json) {
+		report.messages = json_array();
+		report.lines = json_array();
+		report.failed = report.messages == NULL ||
+			report.lines == NULL;
+	}
+}
+
+bool sv_cli_report_json(void) {
+	return report.messages != NULL || report.failed;
+}
+
+/* msg as a JSON string: as is when it is UTF-8, else escaped. */
+static json_t *json_text(const char *msg) {
+	json_t *v = json_string(msg);
+	if (v == NULL) {
+		char shown[1024];
+		v = json_string(sv_log_escape(msg, shown, sizeof(shown)));
+	}
+	return v;
+}
+
+/* "suivant: cmd: msg"; main's own (cmd NULL) "suivant: msg". */
+static void print_line(const char *cmd, const char *msg) {
+	fprintf(stderr, "suivant: %s%s%s\n", cmd != NULL ? cmd : "",
+		cmd != NULL ? ": " : "", msg);
+}
+
+/* The error's field, unless one was named already. */
+static void report_field(const char *field) {
+	if (report.field[0] == '\0') {
+		snprintf(report.field, sizeof(report.field), "%s", field);
+	}
+}
+
+static void verror(const char *cmd, const char *field, const char *fmt,
+		va_list ap) {
+	char msg[1024];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (!sv_cli_report_json()) {
+		print_line(cmd, msg);
+		return;
+	}
+	char line[1200];
+	snprintf(line, sizeof(line), "suivant: %s%s%s", cmd != NULL ? cmd : "",
+		cmd != NULL ? ": " : "", msg);
+	if (report.messages == NULL || json_array_append_new(report.messages,
+			json_text(msg)) != 0 || json_array_append_new(
+			report.lines, json_text(line)) != 0) {
+		report.failed = true;
+	}
+	if (field == NULL && strncmp(msg, "--", 2) == 0) {
+		/* messages name their option first: "--port: '0' is not..." */
+		size_t n = 2 + strspn(msg + 2, "abcdefghijklmnopqrstuvwxyz"
+			"0123456789-");
+		if (n > 2 && (msg[n] == ':' || msg[n] == ' ') &&
+				n < sizeof(report.field)) {
+			char name[sizeof(report.field)];
+			memcpy(name, msg, n);
+			name[n] = '\0';
+			report_field(name);
+		}
+	}
+	if (field != NULL) {
+		report_field(field);
+	}
+}
+
 void sv_cli_error(const char *cmd, const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	verror(cmd, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void sv_cli_error_field(const char *cmd, const char *field,
+		const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	verror(cmd, field, fmt, ap);
+	va_end(ap);
+}
+
+void sv_cli_note(const char *cmd, const char *fmt, ...) {
 	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "suivant: %s: %s\n", cmd, msg);
+	print_line(cmd, msg);
+}
+
+int sv_cli_usage_error(const char *usage) {
+	if (!sv_cli_report_json()) {
+		fputs(usage, stderr);
+	}
+	return EX_USAGE;
+}
+
+int sv_cli_report_end(const char *cmd, int status) {
+	json_t *messages = report.messages;
+	size_t n = json_array_size(messages);
+	if (status == EX_OK) {
+		/* kept for an error that did not come: shown as usual */
+		for (size_t i = 0; i < json_array_size(report.lines); i++) {
+			fprintf(stderr, "%s\n", json_string_value(
+				json_array_get(report.lines, i)));
+		}
+	} else if (sv_cli_report_json()) {
+		char fallback[128];
+		snprintf(fallback, sizeof(fallback), "%s: see 'suivant %s%s"
+			"--help'", status == EX_USAGE ? "bad usage" : "failed",
+			cmd != NULL ? cmd : "", cmd != NULL ? " " : "");
+		json_t *o = json_pack("{s:s, s:s?, s:i}", "error", n > 0 ?
+			json_string_value(json_array_get(messages, 0)) :
+			fallback, "field", report.field[0] != '\0' ?
+			report.field : NULL, "exit", status);
+		if (o != NULL && n > 1) {
+			json_object_set(o, "messages", messages);
+		}
+		char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+		/* out of memory: still one JSON object, without the details */
+		fprintf(stderr, "%s\n", text != NULL ? text :
+			"{\"error\": \"out of memory\", \"field\": null, "
+			"\"exit\": 71}");
+		free(text); /* json_dumps allocates with jansson's malloc */
+		json_decref(o);
+	}
+	sv_cli_report_start(false);
+	return status;
 }
 
 /* ------------------------------------------------------------------ */
 /* Options and verbs                                                  */
 
-enum { OPT_DB = 1, OPT_JSON = 2 };
+enum { OPT_DB = 1 };
+
+/* The option argv[optind - 1] getopt_long refused, for the message. */
+static const char *refused_option(int argc, char **argv, int c,
+		char *buf, size_t n) {
+	if (optopt != 0 && optopt < 256 && c != ':') {
+		snprintf(buf, n, "-%c", optopt); /* an unknown short option */
+		return buf;
+	}
+	const char *arg = optind >= 1 && optind <= argc ? argv[optind - 1]
+		: "?";
+	size_t len = strcspn(arg, "=");
+	char shown[80];
+	snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1),
+		sv_log_escape(arg, shown, sizeof(shown)));
+	return buf;
+}
 
 int sv_cli_getopt(int argc, char **argv, const char *usage,
 		bool accept_json, const struct option *extra,
 		int (*on_opt)(int val, const char *arg, void *ctx), void *ctx,
 		struct sv_cli_opts *opts, int *first) {
-	struct option all[SV_CLI_MAX_OPTIONS + 4];
+	struct option all[SV_CLI_MAX_OPTIONS + 3];
 	size_t n = 0;
 	all[n++] = (struct option){ "db", required_argument, NULL, OPT_DB };
 	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	if (accept_json) {
-		all[n++] = (struct option){ "json", no_argument, NULL,
-			OPT_JSON };
-	}
 	for (size_t i = 0; extra != NULL && extra[i].name != NULL; i++) {
 		if (i == SV_CLI_MAX_OPTIONS) { /* a programming error */
 			sv_cli_error(argv[0], "too many options");
@@ -92,48 +247,95 @@ int sv_cli_getopt(int argc, char **argv, const char *usage,
 	}
 	all[n] = (struct option){ NULL, 0, NULL, 0 };
 	opts->db = SV_CONFIG_DEFAULT_DB;
-	opts->json = false;
-	int c;
+	opts->json = accept_json && sv_cli_report_json();
+	int c, index = -1;
+	char field[72];
 	optind = 0; /* 0: full re-initialisation (GNU), commands may chain */
-	while ((c = getopt_long(argc, argv, "h", all, NULL)) != -1) {
+	opterr = 0; /* our own messages, which --json can report */
+	/* ':' first: a missing value is ':', an unknown option '?' */
+	while ((c = getopt_long(argc, argv, ":h", all, &index)) != -1) {
 		switch (c) {
 		case OPT_DB:
 			opts->db = optarg;
-			break;
-		case OPT_JSON:
-			opts->json = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
 			return EX_OK;
 		case '?':
+			refused_option(argc, argv, c, field, sizeof(field));
+			sv_cli_error_field(argv[0], field,
+				"unknown option '%s'", field);
+			return sv_cli_usage_error(usage);
 		case ':':
-			fputs(usage, stderr);
-			return EX_USAGE;
+			refused_option(argc, argv, c, field, sizeof(field));
+			sv_cli_error_field(argv[0], field,
+				"option '%s' needs a value", field);
+			return sv_cli_usage_error(usage);
 		default: {
 			int rc = on_opt != NULL ? on_opt(c, optarg, ctx)
 				: EX_SOFTWARE;
 			if (rc != EX_OK) {
+				if (index >= 0 && (size_t)index < n) {
+					snprintf(field, sizeof(field), "--%s",
+						all[index].name);
+					report_field(field);
+				}
 				return rc;
 			}
 			break;
 		}
 		}
+		index = -1;
 	}
 	*first = optind;
 	return -1;
 }
 
+/* --db FILE, --db=FILE, --help, -h: how many arguments at argv[i]. */
+static int global_option(int argc, char **argv, int i, bool *help) {
+	const char *a = argv[i];
+	if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		*help = true;
+		return 1;
+	}
+	if (strncmp(a, "--db=", 5) == 0) {
+		return 1;
+	}
+	if (strcmp(a, "--db") == 0 && i + 1 < argc) {
+		return 2;
+	}
+	return 0;
+}
+
+bool sv_cli_hoist(int argc, char **argv, bool *help) {
+	*help = false;
+	int i = 1, k;
+	while (i < argc && (k = global_option(argc, argv, i, help)) > 0) {
+		i += k;
+	}
+	if (i >= argc) {
+		return false;
+	}
+	/* rotate argv[1..i] right by one: the word first, order kept */
+	char *word = argv[i];
+	memmove(&argv[2], &argv[1], (size_t)(i - 1) * sizeof(*argv));
+	argv[1] = word;
+	return true;
+}
+
 int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
 		size_t n_verbs, const char *usage) {
-	if (argc < 2) {
-		sv_cli_error(argv[0], "missing verb");
-		fputs(usage, stderr);
-		return EX_USAGE;
+	bool help;
+	if (!sv_cli_hoist(argc, argv, &help)) {
+		if (help) {
+			fputs(usage, stdout);
+			return EX_OK;
+		}
+		sv_cli_error_field(argv[0], "verb", "missing verb");
+		return sv_cli_usage_error(usage);
 	}
 	const char *verb = argv[1];
-	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 ||
-			strcmp(verb, "help") == 0) {
+	if (strcmp(verb, "help") == 0) {
 		fputs(usage, stdout);
 		return EX_OK;
 	}
@@ -143,10 +345,10 @@ int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
 		}
 	}
 	char shown[64];
-	sv_cli_error(argv[0], "unknown verb '%s'",
-		sv_log_escape(verb, shown, sizeof(shown)));
-	fputs(usage, stderr);
-	return EX_USAGE;
+	sv_cli_error_field(argv[0], "verb", verb[0] == '-' ?
+		"unknown option '%s' (a verb comes first)" :
+		"unknown verb '%s'", sv_log_escape(verb, shown, sizeof(shown)));
+	return sv_cli_usage_error(usage);
 }
 
 int sv_cli_open_store(const char *cmd, const char *path,

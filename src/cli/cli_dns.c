@@ -135,8 +135,7 @@ int sv_cli_dns(int argc, char **argv) {
 	}
 	if (argc - first != 1) {
 		sv_cli_error("dns", "expected one DOMAIN");
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
 	char domain[SV_DOMAIN_MAX + 1], target[SV_DOMAIN_MAX + 1];

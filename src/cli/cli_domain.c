@@ -73,8 +73,7 @@ static int parse(int argc, char **argv, bool with_provider, int n_pos,
 	if (argc - *first != n_pos) {
 		sv_cli_error(a->cmd, n_pos == 0 ? "unexpected argument" :
 			"expected one DOMAIN");
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	return -1;
 }
@@ -114,8 +113,7 @@ static int domain_add(int argc, char **argv) {
 	}
 	if (a.provider == NULL) {
 		sv_cli_error(a.cmd, "--provider ID is required");
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
 	struct change c = { .owner = NULL };

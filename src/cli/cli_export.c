@@ -243,8 +243,7 @@ int sv_cli_export(int argc, char **argv) {
 			"--all takes no names" : "--all needs --out DIR") :
 			names == 0 ? "name a provider or a domain, or --all" :
 			"several providers need --out DIR");
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	struct sv_store *st = NULL;
 	status = sv_cli_open_store("export", opts.db, SV_STORE_READONLY, &st);

@@ -76,7 +76,7 @@ struct run {
 static void on_repair(void *ctx, const char *msg) {
 	struct run *r = ctx;
 	r->file_repairs++;
-	sv_cli_error("import", "%s", msg);
+	sv_cli_note("import", "%s", msg); /* a fix, not an error */
 }
 
 static void seen_finish(struct run *r) {
@@ -201,7 +201,7 @@ static int yield_id(struct run *r, struct sv_provider *pv, const char *path,
 			return SV_OK;
 		}
 	}
-	sv_cli_error("import", "%s: repaired emailProvider id '%s', already "
+	sv_cli_note("import", "%s: repaired emailProvider id '%s', already "
 		"the id of %s -> '%s' (its first domain)", path, pv->id,
 		old != NULL ? old->path : "a stored provider that lists it as "
 		"a domain", first);
@@ -233,7 +233,7 @@ static int id_clash(struct run *r, struct sv_provider *pv, const char *path,
 	int rc = old_path == NULL || old_first == NULL ? SV_ENOMEM :
 		sv_import_mozilla_file_ex(old_path, &quiet, &prev, err);
 	if (rc == SV_OK) {
-		sv_cli_error("import", "%s: repaired emailProvider id '%s', "
+		sv_cli_note("import", "%s: repaired emailProvider id '%s', "
 			"also the id of %s which lists it as a domain -> '%s' "
 			"(its first domain)", old_path, pv->id, path,
 			old_first);
@@ -292,7 +292,7 @@ static int reclaim_id(struct run *r, struct sv_provider *pv, const char *path,
 		sv_provider_destroy(prev);
 		return SV_OK;
 	}
-	sv_cli_error("import", "%s: repaired emailProvider id '%s' of the "
+	sv_cli_note("import", "%s: repaired emailProvider id '%s' of the "
 		"stored provider of %s, also the id of this file which lists it "
 		"as a domain -> '%s' (its first domain)", path, pv->id, first,
 		first);
@@ -422,8 +422,7 @@ int sv_cli_import(int argc, char **argv) {
 		return status;
 	}
 	if (first == argc) {
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	bool dry_run = a.dry_run;
 	struct run r = { 0 };

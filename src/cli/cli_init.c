@@ -48,8 +48,7 @@ int sv_cli_init(int argc, char **argv) {
 	const char *db = opts.db;
 	if (first != argc) {
 		sv_cli_error("init", "unexpected argument '%s'", argv[first]);
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	struct stat st;
 	if (stat(db, &st) == 0) {

@@ -53,8 +53,7 @@ int sv_cli_lookup(int argc, char **argv) {
 		return parsed;
 	}
 	if (argc - first != 1) {
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	const char *db = opts.db;
 	struct sv_err err = { "" };

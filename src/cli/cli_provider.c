@@ -342,8 +342,7 @@ static int parse(int argc, char **argv, bool editing, int n_pos,
 	if (argc - first != n_pos) {
 		sv_cli_error(e->cmd, n_pos == 1 ? "expected one provider ID" :
 			"unexpected argument");
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
 	if (n_pos == 1 && sv_cli_provider_id(argv[first], "ID", id,
@@ -411,8 +410,7 @@ static int provider_add(int argc, char **argv) {
 	}
 	if (!e.has_name) {
 		sv_cli_error(e.cmd, "--name NAME is required");
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
 	struct change c = { .e = &e, .id = id, .pv = sv_provider_create() };
@@ -437,8 +435,7 @@ static int provider_set(int argc, char **argv) {
 	}
 	if (e.n == 0) {
 		sv_cli_error(e.cmd, "nothing to change");
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	struct change c = { .e = &e, .id = id, .pv = NULL };
 	status = sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd,

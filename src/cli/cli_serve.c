@@ -451,8 +451,7 @@ int sv_cli_serve(int argc, char **argv) {
 			fputs(usage, stdout);
 			return EX_OK;
 		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
+			return sv_cli_usage_error(usage);
 		}
 	}
 	if (optind != argc) {

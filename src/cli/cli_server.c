@@ -327,8 +327,7 @@ static int parse(int argc, char **argv, struct args *a, int n_pos,
 		} else {
 			sv_cli_error(a->cmd, "expected one SERVER-ID");
 		}
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	*pos = n_pos > 0 ? argv[first] : NULL;
 	return -1;
@@ -368,8 +367,7 @@ static int server_add(int argc, char **argv) {
 	if (missing != NULL) {
 		sv_cli_error(a.cmd, missing[0] != '\0' ? "%s is required" :
 			"--all-domains is for server set", missing);
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
 	int rc = sv_cli_provider_id(a.provider, "--provider", a.provider_id,
@@ -460,8 +458,7 @@ static int server_set(int argc, char **argv) {
 			a.username == NULL && a.priority == NULL &&
 			a.domain == NULL && !a.all_domains) {
 		sv_cli_error(a.cmd, "nothing to change");
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return sv_cli_usage_error(usage);
 	}
 	if ((status = parse_id(&a, pos, &e.id)) != EX_OK) {
 		return status;

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model/check.h"
 
@@ -30,6 +31,37 @@ static const struct port_rule {
 	{ 587, SV_SERVER_SMTP, false, "mail submission with STARTTLS", 465 },
 	{ 25, SV_SERVER_SMTP, false, "SMTP (plain or STARTTLS)", 465 },
 };
+
+/*
+ * Pairings that contradict a port's registration but that a provider is
+ * known to run on purpose, each from public sources (db/README.md,
+ * "Corrections to ISPDB data"): check reports them as notices, since
+ * the data is right and "fixing" it would break every client. Host
+ * names compare in any letter case.
+ */
+static const struct known_pairing {
+	const char *host;
+	enum sv_server_type type;
+	int port;
+	enum sv_socket socket;
+	const char *why;
+} known_pairings[] = {
+	{ "mobile.charter.net", SV_SERVER_SMTP, 587, SV_SOCKET_SSL,
+		"Charter (Spectrum) accepts only implicit TLS on 587" },
+};
+
+static const char *known_pairing(const struct sv_server *s) {
+	for (size_t i = 0; i < sizeof(known_pairings) /
+			sizeof(*known_pairings); i++) {
+		const struct known_pairing *k = &known_pairings[i];
+		if (k->type == s->type && k->port == s->port &&
+				k->socket == s->socket &&
+				strcasecmp(k->host, s->hostname) == 0) {
+			return k->why;
+		}
+	}
+	return NULL;
+}
 
 static const struct port_rule *rule_for_port(int port) {
 	for (size_t i = 0; i < sizeof(port_rules) / sizeof(*port_rules); i++) {
@@ -142,8 +174,14 @@ static void check_server(struct reporter *r, size_t i) {
 	server_label(s, label, sizeof(label));
 	if (sv_check_port_socket(s->type, s->port, s->socket, why,
 			sizeof(why))) {
-		emit(r, SV_CHECK_WARNING, s->id, s->domain, "%s: %s", label,
-			why);
+		const char *known = known_pairing(s);
+		if (known != NULL) {
+			emit(r, SV_CHECK_NOTICE, s->id, s->domain, "%s: %s; "
+				"on purpose: %s", label, why, known);
+		} else {
+			emit(r, SV_CHECK_WARNING, s->id, s->domain, "%s: %s",
+				label, why);
+		}
 	}
 	if (s->socket == SV_SOCKET_PLAIN && sends_password(s)) {
 		emit(r, SV_CHECK_NOTICE, s->id, s->domain, "%s: sends "

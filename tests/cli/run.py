@@ -31,6 +31,9 @@ Each tests/cli/cases/NNNN-<slug>.case runs in a fresh temporary directory
                        indexes (0-based, negative from the end); `.` is
                        the whole document; a final `#` takes the length
                        of the array or object reached (`problems.#`)
+  stderr-json PATH = JSON
+                       the same for stderr, which must hold one JSON
+                       document and nothing else
   stdout-var NAME      stdout, stripped, becomes $NAME in later steps
                        (e.g. the id `server add` prints)
   zone-valid ORIGIN    stdout, after a minimal SOA and NS, loads as zone
@@ -185,15 +188,16 @@ def check(step, proc, before, variables, unchecked):
             path = expand(rest, variables)
             if os.path.exists(path):
                 raise CaseError(where + '%s exists' % path)
-        elif word == 'stdout-json':
+        elif word in ('stdout-json', 'stderr-json'):
             path, sep, want = rest.partition(' = ')
             if not sep:
-                raise CaseError(where + "expected 'stdout-json PATH = JSON'")
+                raise CaseError(where + "expected '%s PATH = JSON'" % word)
+            stream = out if word == 'stdout-json' else err
             try:
-                doc = json.loads(out)
+                doc = json.loads(stream)
             except ValueError as e:
-                raise CaseError(where + 'stdout is not JSON (%s): %r' % (
-                    e, out[:300]))
+                raise CaseError(where + '%s is not JSON (%s): %r' % (
+                    word[:6], e, stream[:300]))
             try:
                 want_value = json.loads(expand(want, variables))
             except ValueError as e:

@@ -165,11 +165,41 @@ static void test_problems(void **state) {
 	sv_provider_destroy(pv);
 }
 
+/* A pairing a provider runs on purpose is a notice; the same pairing
+ * elsewhere, or another on that host, stays a warning. */
+static void test_known_pairing(void **state) {
+	(void)state;
+	struct found f = { .n = 0 };
+	struct sv_provider *pv = provider("charter.net", "charter.net");
+	server(pv, 1, SV_SERVER_IMAP, "mobile.charter.net", 993,
+		SV_SOCKET_SSL);
+	server(pv, 2, SV_SERVER_SMTP, "Mobile.Charter.net", 587,
+		SV_SOCKET_SSL);
+	assert_int_equal(sv_check_provider(pv, collect, &f), 1);
+	assert_int_equal(f.p[0].severity, SV_CHECK_NOTICE);
+	assert_int_equal(f.p[0].server, 2);
+	assert_string_equal(f.p[0].message, "server 2 (smtp Mobile.Charter.net"
+		":587): SSL on port 587, which is mail submission with STARTTLS "
+		"(mail submission over SSL is port 465); on purpose: Charter "
+		"(Spectrum) accepts only implicit TLS on 587");
+	f.n = 0;
+	server(pv, 3, SV_SERVER_SMTP, "mobile.charter.net", 465,
+		SV_SOCKET_STARTTLS);
+	server(pv, 4, SV_SERVER_SMTP, "smtp.charter.net", 587, SV_SOCKET_SSL);
+	assert_int_equal(sv_check_provider(pv, collect, &f), 3);
+	assert_int_equal(f.p[1].severity, SV_CHECK_WARNING);
+	assert_int_equal(f.p[1].server, 3);
+	assert_int_equal(f.p[2].severity, SV_CHECK_WARNING);
+	assert_int_equal(f.p[2].server, 4);
+	sv_provider_destroy(pv);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_port_socket),
 		cmocka_unit_test(test_validate_draft),
 		cmocka_unit_test(test_problems),
+		cmocka_unit_test(test_known_pairing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,16 +22,22 @@
  *            read up to SV_HTTP_MAX_BODY, never logged)
  *   GET|HEAD /autodiscover/autodiscover.json?Email=ADDR&Protocol=P,
  *            /autodiscover/autodiscover.json/v1.0/ADDR?Protocol=P (v2)
- *   GET|HEAD /healthz, /metrics  (cfg->admin_allow clients only, else 403)
- * (paths matched without regard to letter case; methods other than GET
+ *   GET|HEAD /healthz, /metrics  (cfg->admin_allow clients only, else
+ *            403; never a request with proxy headers from a peer that is
+ *            not in cfg->trusted_proxy)
+ * (paths matched without regard to letter case, but for the two admin
+ * paths, which are matched exactly as written; methods other than GET
  * and HEAD, and POST where listed, get 405, other paths 404). Answers come from the snapshot held
  * by the holder; no SQL, no rendering per request. One access line per
  * request goes to the log (method, path without query, status, domain:
  * never the query nor the address).
  *
- * Connections: over cfg->conn_limit on a listener, or cfg->per_ip_limit
- * from one client address on it, a connection's request is answered 503
- * (Retry-After, Connection: close); a request not complete within
+ * Connections: over cfg->conn_limit on a listener (unless an admin client
+ * takes one of cfg->admin_reserve, for admin paths only), or
+ * cfg->per_ip_limit from one client (an address prefix:
+ * cfg->prefix4/prefix6; behind a trusted proxy, the client it forwards)
+ * on it, a connection's request is answered 503 (Retry-After, Connection:
+ * close); a request not complete within
  * cfg->request_timeout_s of the accept (or of the previous response on a
  * kept-alive connection) has its connection closed by a janitor thread,
  * TLS or not.

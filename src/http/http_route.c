@@ -183,13 +183,14 @@ enum MHD_Result sv_http_route(struct sv_http_call *call,
 	if (rt == NULL) {
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_NOT_FOUND);
 	}
-	call->r->endpoint = rt->endpoint;
 	if (call->r->reserve && !(rt->flags & ROUTE_ADMIN)) {
-		/* let in over --max-connections for monitoring only */
+		/* let in over --max-connections for monitoring only: the
+		 * refusal counts as one of the limit's, endpoint none */
 		atomic_fetch_add_explicit(&call->metrics->over_limit[0], 1,
 			memory_order_relaxed);
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_OVER_LIMIT);
 	}
+	call->r->endpoint = rt->endpoint;
 	if (!method_allowed(rt, method)) {
 		return sv_http_queue_fixed(call, rt->methods == GET_HEAD_POST ?
 			SV_HTTP_FIXED_NOT_ALLOWED_POST :

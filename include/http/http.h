@@ -72,6 +72,21 @@ struct sv_http;
 struct sv_http *sv_http_start(const struct sv_config *cfg,
 	struct sv_snapshot_holder *h, struct sv_err *err);
 /*
+ * A test hook (tests/fuzz/fuzz_http.c): the same front end with no
+ * listener and no thread of its own, driven by the caller. cfg's listen
+ * addresses are ignored (one unnamed listener). sv_http_add_connection
+ * hands it a connected socket fd (closed by the server) whose peer is sa;
+ * SV_OK or SV_EIO (fd closed). sv_http_run processes whatever is ready
+ * and returns without waiting; sv_http_stop as for sv_http_start. One
+ * thread only.
+ */
+struct sockaddr;
+struct sv_http *sv_http_start_driven(const struct sv_config *cfg,
+	struct sv_snapshot_holder *h, struct sv_err *err);
+int sv_http_add_connection(struct sv_http *srv, int fd,
+	const struct sockaddr *sa, unsigned sa_len);
+void sv_http_run(struct sv_http *srv);
+/*
  * Number of listeners (plain ones first, then TLS ones, each in the order
  * given), the port listener i is bound to, and whether it speaks TLS.
  */

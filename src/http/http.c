@@ -440,12 +440,11 @@ static unsigned online_cpus(void) {
 		(unsigned)n;
 }
 
-/* Options every daemon gets, plain or TLS (a macro: MHD takes varargs). */
-#define COMMON_OPTIONS(srv, cfg, ss, threads, l) \
+/* Options every daemon gets, plain, TLS or driven (a macro: MHD takes
+ * varargs). */
+#define COMMON_OPTIONS(srv, cfg, l) \
 	/* first, or MHD logs the options' problems its own way */ \
 	MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)NULL, \
-	MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&(ss), \
-	MHD_OPTION_THREAD_POOL_SIZE, (threads), \
 	MHD_OPTION_CONNECTION_LIMIT, \
 		BACKSTOP((cfg)->conn_limit + (cfg)->admin_reserve), \
 	/* a trusted proxy is one address for many clients: MHD's limit \
@@ -490,14 +489,17 @@ static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
 	struct MHD_Daemon *d;
 	if (tls) {
 		d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL,
-			on_request, srv,
-			COMMON_OPTIONS(srv, cfg, ss, threads, l),
+			on_request, srv, COMMON_OPTIONS(srv, cfg, l),
+			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			MHD_OPTION_THREAD_POOL_SIZE, threads,
 			MHD_OPTION_HTTPS_CERT_CALLBACK, sv_http_tls_retrieve,
 			MHD_OPTION_HTTPS_PRIORITIES, SV_HTTP_TLS_PRIORITIES,
 			MHD_OPTION_END);
 	} else {
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
-			COMMON_OPTIONS(srv, cfg, ss, threads, l),
+			COMMON_OPTIONS(srv, cfg, l),
+			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			MHD_OPTION_THREAD_POOL_SIZE, threads,
 			MHD_OPTION_END);
 	}
 	if (d == NULL) {
@@ -519,8 +521,29 @@ static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
 	return SV_OK;
 }
 
-struct sv_http *sv_http_start(const struct sv_config *cfg,
-		struct sv_snapshot_holder *h, struct sv_err *err) {
+/*
+ * The driven daemon (sv_http_start_driven): no listening socket, no
+ * thread; the caller hands it connections and runs it.
+ */
+static int start_driven(struct sv_http *srv, const struct sv_config *cfg,
+		struct sv_err *err) {
+	struct listener *l = &srv->listeners[0];
+	l->srv = srv;
+	l->index = 0;
+	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET |
+		MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, srv,
+		COMMON_OPTIONS(srv, cfg, l), MHD_OPTION_END);
+	if (d == NULL) {
+		return sv_errf(err, SV_EIO, "http: cannot start the driven "
+			"server");
+	}
+	srv->daemons[0] = d;
+	srv->n_daemons = 1;
+	return SV_OK;
+}
+
+static struct sv_http *start(const struct sv_config *cfg,
+		struct sv_snapshot_holder *h, bool driven, struct sv_err *err) {
 	if (sv_config_check(cfg, err) != SV_OK) {
 		return NULL;
 	}
@@ -548,7 +571,11 @@ struct sv_http *sv_http_start(const struct sv_config *cfg,
 	}
 	size_t n = cfg->n_listen != 0 || cfg->n_listen_tls != 0 ?
 		cfg->n_listen : 1;
-	srv->reg = sv_http_deadline_create((unsigned)(n + cfg->n_listen_tls),
+	if (driven) {
+		n = 1;
+	}
+	srv->reg = sv_http_deadline_create((unsigned)(n + (driven ? 0 :
+		cfg->n_listen_tls)),
 		cfg->conn_limit, cfg->per_ip_limit, cfg->request_timeout_s,
 		&srv->metrics.deadline_drops, err);
 	if (srv->reg == NULL) {
@@ -562,6 +589,12 @@ struct sv_http *sv_http_start(const struct sv_config *cfg,
 		.reserve = cfg->admin_reserve,
 	};
 	sv_http_deadline_set_policy(srv->reg, &policy);
+	if (driven) {
+		if (start_driven(srv, cfg, err) != SV_OK) {
+			goto fail;
+		}
+		return srv;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *addr = cfg->n_listen != 0 ? cfg->listen[i] :
 			SV_CONFIG_DEFAULT_LISTEN;
@@ -587,6 +620,26 @@ struct sv_http *sv_http_start(const struct sv_config *cfg,
 fail:
 	sv_http_stop(srv);
 	return NULL;
+}
+
+struct sv_http *sv_http_start(const struct sv_config *cfg,
+		struct sv_snapshot_holder *h, struct sv_err *err) {
+	return start(cfg, h, false, err);
+}
+
+struct sv_http *sv_http_start_driven(const struct sv_config *cfg,
+		struct sv_snapshot_holder *h, struct sv_err *err) {
+	return start(cfg, h, true, err);
+}
+
+int sv_http_add_connection(struct sv_http *srv, int fd,
+		const struct sockaddr *sa, unsigned sa_len) {
+	return MHD_add_connection(srv->daemons[0], fd, sa, sa_len) == MHD_YES ?
+		SV_OK : SV_EIO;
+}
+
+void sv_http_run(struct sv_http *srv) {
+	(void)MHD_run(srv->daemons[0]);
 }
 
 size_t sv_http_listener_count(const struct sv_http *srv) {

@@ -46,6 +46,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
+
 SANITIZER_MARKS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer',
                    'runtime error:')
 ROOT = os.environ.get('SV_SOURCE_ROOT', os.path.dirname(os.path.dirname(
@@ -84,7 +88,9 @@ class Ctx:
     def serve(self, db=None):
         proc = subprocess.Popen(
             [self.suivant, 'serve', '--db', db or self.db, '--listen',
-             '127.0.0.1:0'], stdout=subprocess.PIPE,
+             '127.0.0.1:0'] + httpwire.unprivileged(
+                 [], os.path.dirname(os.path.abspath(db or self.db))),
+            stdout=subprocess.PIPE,
             stderr=open(os.path.join(self.tmp, 'serve.log'), 'ab'),
             stdin=subprocess.DEVNULL, cwd=self.tmp)
         self.servers.append(proc)

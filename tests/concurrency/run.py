@@ -43,6 +43,10 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
+
 CLIENTS = 4
 SANITIZER_MARKS = (b'ERROR: AddressSanitizer', b'ERROR: LeakSanitizer',
                    b'runtime error:')
@@ -314,7 +318,8 @@ def main(argv):
                        capture_output=True, timeout=60)
         errlog = open(os.path.join(tmp, 'serve.log'), 'wb')
         proc = subprocess.Popen([suivant, 'serve', '--db', db, '--listen',
-                                 '127.0.0.1:0'], stdout=subprocess.PIPE,
+                                 '127.0.0.1:0'] + httpwire.unprivileged(
+                                     [], tmp), stdout=subprocess.PIPE,
                                 stderr=errlog, stdin=subprocess.DEVNULL)
         line = b''
         deadline = time.monotonic() + 10

@@ -38,6 +38,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
+
 TIMEOUT = 30.0
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
@@ -48,7 +52,9 @@ class Failure(Exception):
 
 def start_server(suivant, db, log):
     proc = subprocess.Popen([suivant, "serve", "--db", db, "--listen",
-                             "127.0.0.1:0"], stdout=subprocess.PIPE,
+                             "127.0.0.1:0"] + httpwire.unprivileged(
+                                 [], os.path.dirname(db)),
+                            stdout=subprocess.PIPE,
                             stderr=log, stdin=subprocess.DEVNULL)
     line = b""
     deadline = time.monotonic() + 10

@@ -45,6 +45,10 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
+
 READY_TIMEOUT = 10.0
 APPLE_AUTH = {"EmailAuthNone", "EmailAuthPassword", "EmailAuthCRAMMD5",
               "EmailAuthNTLM", "EmailAuthHTTPMD5"}
@@ -67,7 +71,7 @@ class Server:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [suivant, "serve", "--db", db, "--listen", "127.0.0.1:0"]
-            + list(extra), stdout=subprocess.PIPE, stderr=self.log,
+            + httpwire.unprivileged(extra, os.path.dirname(db)), stdout=subprocess.PIPE, stderr=self.log,
             stdin=subprocess.DEVNULL)
         line = b""
         deadline = time.monotonic() + READY_TIMEOUT

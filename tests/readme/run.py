@@ -139,8 +139,10 @@ def check_first_command(clone, command, log):
             status, body = e.code, e.read().decode('utf-8', 'replace')
         if status != 200 or '<hostname>imap.free.fr</hostname>' not in body:
             raise AssertionError('GET %s: %d %r' % (url, status, body[:300]))
-        offline = subprocess.run(['./build/suivant', 'lookup',
-                                  'jean.dupont@free.fr'], cwd=clone,
+        db = re.search(r'--db (\S+)', command)  # the database it served
+        offline = subprocess.run(['./build/suivant', 'lookup'] +
+                                 (['--db', db.group(1)] if db else []) +
+                                 ['jean.dupont@free.fr'], cwd=clone,
                                  capture_output=True, text=True, timeout=60)
         if offline.returncode != 0 or offline.stdout != body:
             raise AssertionError('./build/suivant lookup differs from the '

@@ -40,8 +40,6 @@ enum sv_http_fixed_id {
 	                             * proxy could read otherwise */
 	SV_HTTP_FIXED_FOLDED,       /* 400 + Connection: close: a header
 	                             * line folded onto the next (obs-fold) */
-	SV_HTTP_FIXED_LENGTH_REQUIRED, /* 411 + Connection: close: a chunked
-	                             * request body */
 	SV_HTTP_FIXED_NOT_FOUND,    /* 404, unknown path */
 	SV_HTTP_FIXED_NO_CONFIG,    /* 404, unknown domain */
 	SV_HTTP_FIXED_NOT_ALLOWED,  /* 405 + Allow: GET, HEAD */
@@ -144,7 +142,7 @@ struct sv_http_req {
  * Counters for /metrics, shared by every thread: relaxed atomics, no lock
  * (a scrape may see one request counted and its latency not yet: fine).
  */
-#define SV_HTTP_STATUSES 14      /* see sv_http_status_slot() */
+#define SV_HTTP_STATUSES 13      /* see sv_http_status_slot() */
 #define SV_HTTP_LATENCY_BUCKETS 11 /* finite upper bounds, seconds */
 
 struct sv_http_metrics {
@@ -245,12 +243,8 @@ bool sv_http_framing_ambiguous(struct MHD_Connection *c);
  * lies outside that block was folded. First handler call only.
  */
 bool sv_http_header_folded(struct MHD_Connection *c, const char *method);
-/*
- * Whether the request has a chunked body. suivant takes bodies with a
- * Content-Length only (411 otherwise): MHD 0.9.75 answers 500 to a chunk
- * line longer than its buffer (a 40 KB chunk extension), and no client of
- * ours sends chunked bodies.
- */
+/* Whether the request has a chunked body (the framing check has refused
+ * every other Transfer-Encoding). */
 bool sv_http_body_chunked(struct MHD_Connection *c);
 
 /*

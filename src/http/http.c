@@ -28,18 +28,22 @@
  *    the access line must hide the path (an address follows a private
  *    prefix), so that no early refusal logs it.
  *  - MHD reads the headers. If their cookies do not fit in the connection
- *    memory, MHD 0.9.75 cannot answer correctly: refuse_on_pool_exhausted
+ *    memory, MHD 0.9.75 cannot answer correctly: refuse_on_mhd_error
  *    shuts the connection down before it writes anything.
  *  - on_request, first call (headers only, on_headers): who the client is
  *    (a trusted proxy's X-Forwarded-For, http_client.c), 503 + Connection:
  *    close over a limit, 414 for an overlong URL, 400 for ambiguous Host
- *    or body framing or a folded header line, 411 for a chunked body, 413
- *    for a declared body over SV_HTTP_MAX_BODY (src/http/http_framing.c),
- *    else takes a snapshot reference (503 if none was published) and
- *    waits for the rest.
+ *    or body framing or a folded header line, 413 for a declared body
+ *    over SV_HTTP_MAX_BODY (src/http/http_framing.c), else takes a
+ *    snapshot reference (503 if none was published) and waits for the
+ *    rest.
  *  - on_request, next calls: body chunks are counted; a POST's are kept
  *    in r->body (Autodiscover reads it; it is never logged), others are
- *    dropped.
+ *    dropped; a chunked body that outgrows the cap drops the connection,
+ *    as MHD 0.9.75 accepts a response only on the first call or after
+ *    the whole request. A chunk line that outgrows the connection memory
+ *    (a 40 KB chunk extension) is refused by refuse_on_mhd_error: MHD
+ *    would answer it 500.
  *  - on_request, last call: routes and queues exactly one response;
  *    queueing lifts the deadline (lock-free store).
  *  - on_completed (or the connection's close): re-arms the deadline for
@@ -69,6 +73,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,50 +124,60 @@ struct sv_http {
  * body buffer went with it (a remote memory leak). A request still live
  * at the close is ended there.
  */
+/* What MHD is doing for a connection without calling us. */
+enum unattended {
+	UNATTENDED_NONE,
+	UNATTENDED_HEADERS, /* reading the headers, after the request line */
+	UNATTENDED_CHUNKS,  /* reading a chunked body's chunk lines */
+};
+
 struct connection {
 	struct MHD_Connection *c;
 	struct sv_http_conn *reg; /* registry entry, or NULL (out of memory) */
 	int fd;                   /* MHD's; only ever shut down here */
 	bool live;                /* req is in use */
-	bool reading;             /* on its thread's reading list */
+	enum unattended unattended; /* and on its thread's list when not
+	                           * UNATTENDED_NONE */
 	struct connection *prev, *next; /* that list */
 	struct sv_http_req req;
 };
 
 /*
- * The connections of this thread that are reading a request's headers:
- * from the request line (on_uri) to the first handler call, or the end of
- * the request. MHD calls nothing of ours in between, and its logger is
- * told no connection: this list is how refuse_on_pool_exhausted finds the
- * one MHD is complaining about. Thread-local: MHD 0.9.75 makes every
- * callback of a connection, its close included, from the one thread that
- * accepted it (or, without internal threads, from the caller's).
+ * The connections of this thread for which MHD works without calling us:
+ * reading a request's headers (from the request line, on_uri, to the
+ * first handler call) or a chunked body (from the first handler call to
+ * the last), and only until the request ends. MHD's logger is told no
+ * connection: this list is how refuse_on_mhd_error finds the one MHD is
+ * about to answer wrongly. Thread-local: MHD 0.9.75 makes every callback
+ * of a connection, its close included, from the one thread that accepted
+ * it (or, without internal threads, from the caller's).
  */
-static _Thread_local struct connection *reading;
+static _Thread_local struct connection *unattended;
 
-static void reading_add(struct connection *cn) {
-	cn->prev = NULL;
-	cn->next = reading;
-	if (reading != NULL) {
-		reading->prev = cn;
-	}
-	reading = cn;
-	cn->reading = true;
-}
-
-static void reading_remove(struct connection *cn) {
-	if (!cn->reading) {
+static void unattended_remove(struct connection *cn) {
+	if (cn->unattended == UNATTENDED_NONE) {
 		return;
 	}
 	if (cn->prev != NULL) {
 		cn->prev->next = cn->next;
 	} else {
-		reading = cn->next;
+		unattended = cn->next;
 	}
 	if (cn->next != NULL) {
 		cn->next->prev = cn->prev;
 	}
-	cn->reading = false;
+	cn->unattended = UNATTENDED_NONE;
+}
+
+static void unattended_add(struct connection *cn, enum unattended what) {
+	unattended_remove(cn);
+	cn->prev = NULL;
+	cn->next = unattended;
+	if (unattended != NULL) {
+		unattended->prev = cn;
+	}
+	unattended = cn;
+	cn->unattended = what;
 }
 
 /* Ends cn's request: re-arms the deadline for the next request on a
@@ -189,7 +204,13 @@ static void finish(struct sv_http *srv, struct connection *cn,
 	sv_snapshot_release(r->snap);
 	r->snap = NULL;
 	cn->live = false;
-	reading_remove(cn);
+	unattended_remove(cn);
+}
+
+/* The connection state a request lives in. */
+static struct connection *connection_of_req(struct sv_http_req *r) {
+	return (struct connection *)(void *)((char *)r -
+		offsetof(struct connection, req));
 }
 
 /* The connection state of c, or NULL (out of memory at its start). */
@@ -202,8 +223,8 @@ static struct connection *connection_of(struct MHD_Connection *c) {
 /*
  * First handler call, headers only: who the client is, then the refusals
  * that need no route (503 over a limit, 414, 400 for ambiguous or folded
- * framing, 411 for a chunked body, 413), then a snapshot reference (503
- * if none was published yet).
+ * framing, 413), then a snapshot reference (503 if none was published
+ * yet).
  */
 static enum MHD_Result on_headers(struct sv_http *srv,
 		struct sv_http_call *call, const char *method) {
@@ -237,16 +258,15 @@ static enum MHD_Result on_headers(struct sv_http *srv,
 	if (sv_http_header_folded(c, method)) {
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_FOLDED);
 	}
-	if (sv_http_body_chunked(c)) {
-		return sv_http_queue_fixed(call,
-			SV_HTTP_FIXED_LENGTH_REQUIRED);
-	}
 	if (sv_http_body_too_large(c)) {
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_TOO_LARGE);
 	}
 	r->snap = sv_snapshot_holder_acquire(srv->holder);
 	if (r->snap == NULL) {
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_UNAVAILABLE);
+	}
+	if (sv_http_body_chunked(c)) { /* MHD reads its chunk lines alone */
+		unattended_add(connection_of_req(r), UNATTENDED_CHUNKS);
 	}
 	/* max counts the NUL: SV_HTTP_MAX_BODY bytes fit */
 	sv_buf_init(&r->body, SV_HTTP_MAX_BODY + 1);
@@ -268,8 +288,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		.metrics = &srv->metrics };
 	if (!r->started) {
 		r->started = true;
-		reading_remove((struct connection *)(void *)((char *)r -
-			offsetof(struct connection, req)));
+		unattended_remove(connection_of_req(r));
 		return on_headers(srv, &call, method);
 	}
 	if (*size != 0) { /* a body chunk: counted, capped, kept if POST */
@@ -285,6 +304,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		*size = 0;
 		return MHD_YES;
 	}
+	unattended_remove(connection_of_req(r)); /* the whole body is in */
 	return sv_http_route(&call, method);
 }
 
@@ -297,7 +317,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	if (cn->live) { /* cannot happen: MHD ends a request before the next */
 		finish(srv, cn, MHD_REQUEST_TERMINATED_WITH_ERROR);
 	}
-	reading_add(cn);
+	unattended_add(cn, UNATTENDED_HEADERS);
 	struct sv_http_req *r = &cn->req;
 	*r = (struct sv_http_req){ .conn = cn->reg,
 		.endpoint = SV_HTTP_EP_NONE };
@@ -329,8 +349,7 @@ static void on_completed(void *cls, struct MHD_Connection *c,
 		return;
 	}
 	*req_cls = NULL;
-	struct connection *cn = (struct connection *)(void *)((char *)r -
-		offsetof(struct connection, req));
+	struct connection *cn = connection_of_req(r);
 	if (r->status == 0 && !r->refused) {
 		/* answered by MHD itself (431, 400...): log what it sent */
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
@@ -351,7 +370,7 @@ static void on_connection(void *cls, struct MHD_Connection *c,
 			finish(l->srv, cn, MHD_REQUEST_TERMINATED_WITH_ERROR);
 		}
 		if (cn != NULL) {
-			reading_remove(cn);
+			unattended_remove(cn);
 		}
 		if (cn != NULL) {
 			sv_http_deadline_close(l->srv->reg, cn->reg);
@@ -382,32 +401,56 @@ static void on_connection(void *cls, struct MHD_Connection *c,
 }
 
 /*
- * MHD 0.9.75 parses a request's cookies into its connection memory, and
- * gives up when they do not fit (a few hundred cookies in 4 KB do not):
- * it then either closes the connection unanswered or sends two status
- * lines, one after the other, and never calls us for that request. It
- * says so through its logger first, while parsing the headers, from the
- * connection's thread: refuse that connection cleanly, by shutting it
- * down before MHD writes anything. It is the one connection of this
- * thread still reading its headers whose header block is complete
- * (MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE) and which has no response
- * queued: any other that got that far has had its first handler call.
+ * Two things libmicrohttpd 0.9.75 cannot answer correctly, which it
+ * reports through its logger (told no connection) from the thread of the
+ * connection concerned, before it writes anything:
+ *  - cookies that do not fit in the connection memory (a few hundred in
+ *    4 KB do): it then closes the connection unanswered or sends two
+ *    status lines back to back, never calling us for that request. The
+ *    connection is the one of this thread still reading its headers
+ *    whose header block is complete (MHD_CONNECTION_INFO_REQUEST_HEADER_
+ *    SIZE) with no response queued: any other that got that far has had
+ *    its first handler call.
+ *  - a chunk line longer than the connection memory (a 40 KB chunk
+ *    extension): it answers 500, a server error for a client's. The
+ *    connection is one of this thread reading chunk lines; when there are
+ *    several, which one is not known, and the 500 goes out.
+ * Either connection is refused cleanly instead: shut down, so that MHD's
+ * sending fails and nothing is sent; its access line says end=refused.
  */
-static void refuse_on_pool_exhausted(const char *fmt) {
-	static const char mark[] = "Not enough memory in pool";
-	if (strncmp(fmt, mark, sizeof(mark) - 1) != 0) {
-		return;
-	}
-	for (struct connection *cn = reading; cn != NULL; cn = cn->next) {
-		if (MHD_get_connection_info(cn->c,
-				MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE) != NULL &&
-				MHD_get_connection_info(cn->c,
-				MHD_CONNECTION_INFO_HTTP_STATUS) == NULL) {
-			reading_remove(cn);
-			cn->req.refused = true;
-			(void)shutdown(cn->fd, SHUT_RDWR); /* MHD's send fails */
-			return;
+static void refuse_on_mhd_error(const char *msg) {
+	static const char pool[] = "Not enough memory in pool";
+	static const char e500[] = "Error processing request (HTTP response "
+		"code is 500";
+	struct connection *found = NULL;
+	if (strncmp(msg, pool, sizeof(pool) - 1) == 0) {
+		for (struct connection *cn = unattended; cn != NULL;
+				cn = cn->next) {
+			if (cn->unattended == UNATTENDED_HEADERS &&
+					MHD_get_connection_info(cn->c,
+					MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE) !=
+					NULL && MHD_get_connection_info(cn->c,
+					MHD_CONNECTION_INFO_HTTP_STATUS) == NULL) {
+				found = cn;
+				break;
+			}
 		}
+	} else if (strncmp(msg, e500, sizeof(e500) - 1) == 0) {
+		for (struct connection *cn = unattended; cn != NULL;
+				cn = cn->next) {
+			if (cn->unattended != UNATTENDED_CHUNKS) {
+				continue;
+			}
+			if (found != NULL) {
+				return; /* which one is not known */
+			}
+			found = cn;
+		}
+	}
+	if (found != NULL) {
+		unattended_remove(found);
+		found->req.refused = true;
+		(void)shutdown(found->fd, SHUT_RDWR); /* MHD's send fails */
 	}
 }
 
@@ -418,11 +461,11 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
 	char msg[512], esc[512];
 	(void)cls;
-	refuse_on_pool_exhausted(fmt);
 	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n < 0) {
 		return;
 	}
+	refuse_on_mhd_error(msg);
 	size_t len = strlen(msg);
 	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r')) {
 		msg[--len] = '\0';

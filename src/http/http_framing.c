@@ -3,8 +3,7 @@
  * Checks on a request's headers made before its body is read: a body
  * declared larger than we accept, framing that a proxy in front could
  * read differently from us (duplicates, odd transfer codings, header
- * lines folded onto the next), and chunked bodies, which we do not take.
- * All run on the first handler call, so that the refusal is queued before
+ * lines folded onto the next). All run on the first handler call, so that the refusal is queued before
  * MHD waits for a body.
  */
 #include <stdbool.h>
@@ -114,7 +113,6 @@ bool sv_http_header_folded(struct MHD_Connection *c, const char *method) {
 }
 
 bool sv_http_body_chunked(struct MHD_Connection *c) {
-	/* the framing check has refused every other Transfer-Encoding */
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
 }

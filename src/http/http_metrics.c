@@ -12,7 +12,7 @@
 #include "util/log.h"
 
 const unsigned sv_http_statuses[SV_HTTP_STATUSES - 2] = {
-	200, 400, 403, 404, 405, 411, 413, 414, 415, 431, 500, 503,
+	200, 400, 403, 404, 405, 413, 414, 415, 431, 500, 503,
 };
 
 const unsigned long sv_http_latency_us[SV_HTTP_LATENCY_BUCKETS] = {

@@ -35,9 +35,6 @@ static const struct {
 	[SV_HTTP_FIXED_FOLDED] = { 400, "header lines folded onto the next "
 		"line (obs-fold) are not accepted\n",
 		MHD_HTTP_HEADER_CONNECTION, "close", NULL, NULL },
-	[SV_HTTP_FIXED_LENGTH_REQUIRED] = { 411, "a request body needs a "
-		"Content-Length\n", MHD_HTTP_HEADER_CONNECTION, "close", NULL,
-		NULL },
 	[SV_HTTP_FIXED_NOT_FOUND] = { 404, "not found\n", NULL, NULL, NULL,
 		NULL },
 	[SV_HTTP_FIXED_NO_CONFIG] = { 404,

@@ -232,8 +232,9 @@ def case_not_a_db(c):
             if read(path) != before:
                 raise CaseError('%s changed %s' % (args[0], name))
         p = subprocess.run([c.suivant, 'serve', '--db', path, '--listen',
-                            '127.0.0.1:0'], capture_output=True, text=True,
-                           timeout=20)
+                            '127.0.0.1:0'] + httpwire.unprivileged(
+                                [], os.path.dirname(path)),
+                           capture_output=True, text=True, timeout=20)
         if p.returncode != 74 or what not in p.stderr:
             raise CaseError('serve on %s: exit %d: %r'
                             % (name, p.returncode, p.stderr))

@@ -1041,49 +1041,14 @@ def free_port():
 
 def test_nginx_example(suivant, tmp):
     """deploy/nginx.conf itself, ports and paths swapped for the test's."""
-    nginx = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    if nginx is None:
-        raise Skip("nginx not installed (package nginx-light): "
-                   "deploy/nginx.conf not tested")
     cert, key = make_cert(tmp, "proxy", cn="autoconfig.free.fr",
                           san="DNS:autoconfig.free.fr,"
                               "DNS:autodiscover.free.fr")
     srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0"], 1)
     nginx_proc = None
     try:
-        src = os.environ.get("SV_SOURCE_ROOT") or os.path.dirname(
-            os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        with open(os.path.join(src, "deploy", "nginx.conf")) as f:
-            site = f.read()
-        https, plain = free_port(), free_port()
-        site = (site.replace("listen 443 ssl;", "listen 127.0.0.1:%d ssl;"
-                             % https)
-                .replace("listen [::]:443 ssl;", "")
-                .replace("listen 80;", "listen 127.0.0.1:%d;" % plain)
-                .replace("listen [::]:80;", "")
-                .replace("127.0.0.1:8080", "127.0.0.1:%d" % srv.plain[0])
-                .replace("/etc/ssl/suivant/fullchain.pem", cert)
-                .replace("/etc/ssl/suivant/privkey.pem", key))
-        conf = os.path.join(tmp, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write("daemon off;\npid %s/nginx.pid;\nerror_log %s/"
-                    "nginx-error.log;\nevents {}\nhttp {\naccess_log "
-                    "off;\nclient_body_temp_path %s;\nproxy_temp_path "
-                    "%s;\n%s\n}\n" % (tmp, tmp, tmp, tmp, site))
-        nginx_proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf],
-                                      stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", https), 1).close()
-                break
-            except OSError:
-                check(nginx_proc.poll() is None, "nginx exited: %s"
-                      % nginx_proc.stderr.read().decode())
-                check(time.monotonic() < deadline, "nginx not listening")
-                time.sleep(0.1)
+        site, https, plain = deploy_site(srv.plain[0], cert, key)
+        nginx_proc = start_nginx(tmp, site)
 
         def through(host, port, path, scheme="https", extra=()):
             return curl("--cacert", cert, "--resolve",

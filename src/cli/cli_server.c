@@ -442,7 +442,7 @@ static void set_text(void *ctx) {
 static int server_set(int argc, char **argv) {
 	struct args a = { .cmd = "server set" };
 	struct sv_cli_opts o;
-	const char *pos;
+	const char *pos = NULL;
 	struct edit e = { .a = &a };
 	int status = parse(argc, argv, &a, 1, &o, &pos);
 	if (status >= 0) {
@@ -492,7 +492,7 @@ static void rm_text(void *ctx) {
 static int server_rm(int argc, char **argv) {
 	struct args a = { .cmd = "server rm" };
 	struct sv_cli_opts o;
-	const char *pos;
+	const char *pos = NULL;
 	struct edit e = { .a = &a };
 	int status = parse(argc, argv, &a, 1, &o, &pos);
 	if (status >= 0) {

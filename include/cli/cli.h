@@ -261,6 +261,16 @@ int sv_cli_int(const char *s, long long lo, long long hi, long long *out);
 struct json_t;
 int sv_cli_print_json(const char *cmd, struct json_t *v);
 
+/*
+ * The end of a command that prints one rendered document: with rc (the
+ * renderer's) SV_OK, prints out on stdout and returns EX_OK, or EX_IOERR
+ * with "cannot write <what>"; otherwise prints "cannot <verb> <what>:
+ * <rc>" and returns rc's exit code (sv_cli_exit_code).
+ */
+struct sv_buf;
+int sv_cli_print_doc(const char *cmd, int rc, const struct sv_buf *out,
+	const char *verb, const char *what);
+
 /* ---- cli_server_show.c ---- */
 
 /*

@@ -17,6 +17,7 @@
 #include "http/config.h"
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/name.h"
 #include "util/utf8.h"
@@ -443,6 +444,21 @@ int sv_cli_print_json(const char *cmd, struct json_t *v) {
 	}
 	free(text); /* json_dumps allocates with jansson's malloc */
 	return status;
+}
+
+int sv_cli_print_doc(const char *cmd, int rc, const struct sv_buf *out,
+		const char *verb, const char *what) {
+	if (rc != SV_OK) {
+		sv_cli_error(cmd, "cannot %s %s: %s", verb, what,
+			sv_rc_str(rc));
+		return sv_cli_exit_code(rc);
+	}
+	if (fwrite(out->data, 1, out->len, stdout) != out->len ||
+			fflush(stdout) != 0) {
+		sv_cli_error(cmd, "cannot write %s", what);
+		return EX_IOERR;
+	}
+	return EX_OK;
 }
 
 void sv_cli_table_init(struct sv_cli_table *t, size_t n_cols) {

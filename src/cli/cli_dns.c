@@ -110,16 +110,8 @@ static int print_zone(const struct sv_dns_zone *z, bool json) {
 	struct sv_buf out;
 	sv_buf_init(&out, DNS_MAX_TEXT);
 	int rc = sv_render_dns_zone(z, &out);
-	int status = EX_OK;
-	if (rc != SV_OK) {
-		sv_cli_error("dns", "cannot render the records: %s",
-			sv_rc_str(rc));
-		status = sv_cli_exit_code(rc);
-	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
-			fflush(stdout) != 0) {
-		sv_cli_error("dns", "cannot write the records");
-		status = EX_IOERR;
-	}
+	int status = sv_cli_print_doc("dns", rc, &out, "render",
+		"the records");
 	sv_buf_finish(&out);
 	return status;
 }

@@ -128,6 +128,9 @@ struct sv_cli_opts {
 	                 * SV_CONFIG_DEFAULT_DB */
 	bool json;      /* --json was given (main.c) and the command has a
 	                 * JSON output (accept_json) */
+	char **args;    /* the positional arguments (borrowed: argv's tail,
+	                 * after getopt_long moved the options before it) */
+	int n_args;
 };
 
 /* The most options one command may declare (extra in sv_cli_getopt). */
@@ -141,9 +144,9 @@ struct sv_cli_opts {
  * opts->json when accept_json. Each of the command's options is handed
  * to on_opt(val, optarg, ctx) in argv order; on_opt returns EX_OK to go
  * on, or prints its own diagnostic and returns the exit code (the option
- * is then the error's field). Returns -1 when parsing succeeded, *first
- * being the index of the first positional argument (options and
- * arguments may be mixed); otherwise the exit code to return at once:
+ * is then the error's field). Returns -1 when parsing succeeded,
+ * opts->args holding the positional arguments (options and arguments
+ * may be mixed); otherwise the exit code to return at once:
  * EX_OK after --help (usage on stdout), EX_USAGE after an unknown or
  * incomplete option ("unknown option '--x'", "option '--db' needs a
  * value", then usage on stderr), or on_opt's code.
@@ -151,7 +154,7 @@ struct sv_cli_opts {
 int sv_cli_getopt(int argc, char **argv, const char *usage,
 	bool accept_json, const struct option *extra,
 	int (*on_opt)(int val, const char *arg, void *ctx), void *ctx,
-	struct sv_cli_opts *opts, int *first);
+	struct sv_cli_opts *opts);
 
 /* A verb of a command group: `suivant provider add ...`. */
 struct sv_cli_verb {

@@ -93,13 +93,12 @@ int sv_cli_check(int argc, char **argv) {
 	};
 	bool warnings_ok = false;
 	struct sv_cli_opts o;
-	int first;
 	int status = sv_cli_getopt(argc, argv, usage, true, extra, on_opt,
-		&warnings_ok, &o, &first);
+		&warnings_ok, &o);
 	if (status >= 0) {
 		return status;
 	}
-	if (first != argc) {
+	if (o.n_args != 0) {
 		sv_cli_error("check", "unexpected argument");
 		return sv_cli_usage_error(usage);
 	}

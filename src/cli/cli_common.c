@@ -234,7 +234,7 @@ static const char *refused_option(int argc, char **argv, int c,
 int sv_cli_getopt(int argc, char **argv, const char *usage,
 		bool accept_json, const struct option *extra,
 		int (*on_opt)(int val, const char *arg, void *ctx), void *ctx,
-		struct sv_cli_opts *opts, int *first) {
+		struct sv_cli_opts *opts) {
 	struct option all[SV_CLI_MAX_OPTIONS + 3];
 	size_t n = 0;
 	all[n++] = (struct option){ "db", required_argument, NULL, OPT_DB };
@@ -288,7 +288,8 @@ int sv_cli_getopt(int argc, char **argv, const char *usage,
 		}
 		index = -1;
 	}
-	*first = optind;
+	opts->args = argv + optind;
+	opts->n_args = argc - optind;
 	return -1;
 }
 

@@ -119,20 +119,19 @@ static int print_zone(const struct sv_dns_zone *z, bool json) {
 int sv_cli_dns(int argc, char **argv) {
 	struct args a = { 0 };
 	struct sv_cli_opts o;
-	int first;
 	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
-		&a, &o, &first);
+		&a, &o);
 	if (status >= 0) {
 		return status;
 	}
-	if (argc - first != 1) {
+	if (o.n_args != 1) {
 		sv_cli_error("dns", "expected one DOMAIN");
 		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
 	char domain[SV_DOMAIN_MAX + 1], target[SV_DOMAIN_MAX + 1];
 	char shown[80];
-	const char *arg = argv[first];
+	const char *arg = o.args[0];
 	if (sv_domain_normalize(arg, strlen(arg), domain, sizeof(domain),
 			&err) != SV_OK) {
 		sv_cli_error("dns", "DOMAIN: '%s': %s",

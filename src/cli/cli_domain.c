@@ -64,13 +64,13 @@ static int on_opt(int val, const char *arg, void *ctx) {
 
 /* Parses options and exactly n_pos positional arguments. */
 static int parse(int argc, char **argv, bool with_provider, int n_pos,
-		struct args *a, struct sv_cli_opts *o, int *first) {
+		struct args *a, struct sv_cli_opts *o) {
 	int rc = sv_cli_getopt(argc, argv, usage, true,
-		with_provider ? provider_opt : NULL, on_opt, a, o, first);
+		with_provider ? provider_opt : NULL, on_opt, a, o);
 	if (rc >= 0) {
 		return rc;
 	}
-	if (argc - *first != n_pos) {
+	if (o->n_args != n_pos) {
 		sv_cli_error(a->cmd, n_pos == 0 ? "unexpected argument" :
 			"expected one DOMAIN");
 		return sv_cli_usage_error(usage);
@@ -106,8 +106,7 @@ static void add_text(void *ctx) {
 static int domain_add(int argc, char **argv) {
 	struct args a = { .cmd = "domain add" };
 	struct sv_cli_opts o;
-	int first;
-	int status = parse(argc, argv, true, 1, &a, &o, &first);
+	int status = parse(argc, argv, true, 1, &a, &o);
 	if (status >= 0) {
 		return status;
 	}
@@ -117,7 +116,7 @@ static int domain_add(int argc, char **argv) {
 	}
 	struct sv_err err = { "" };
 	struct change c = { .owner = NULL };
-	int rc = sv_cli_domain_row(argv[first], "DOMAIN", c.name,
+	int rc = sv_cli_domain_row(o.args[0], "DOMAIN", c.name,
 		sizeof(c.name), &err);
 	if (rc == SV_OK) {
 		rc = sv_cli_provider_id(a.provider, "--provider", c.pid,
@@ -158,14 +157,13 @@ static void rm_text(void *ctx) {
 static int domain_rm(int argc, char **argv) {
 	struct args a = { .cmd = "domain rm" };
 	struct sv_cli_opts o;
-	int first;
-	int status = parse(argc, argv, false, 1, &a, &o, &first);
+	int status = parse(argc, argv, false, 1, &a, &o);
 	if (status >= 0) {
 		return status;
 	}
 	struct sv_err err = { "" };
 	struct change c = { .owner = NULL };
-	const char *arg = argv[first];
+	const char *arg = o.args[0];
 	int rc = sv_cli_domain_row(arg, "DOMAIN", c.name, sizeof(c.name),
 		&err);
 	/* a row stored before the name rule refused all-digit top-level
@@ -234,8 +232,7 @@ static int print_list(const char *cmd, struct sv_provider **pvs, size_t n,
 static int domain_list(int argc, char **argv) {
 	struct args a = { .cmd = "domain list" };
 	struct sv_cli_opts o;
-	int first;
-	int status = parse(argc, argv, true, 0, &a, &o, &first);
+	int status = parse(argc, argv, true, 0, &a, &o);
 	if (status >= 0) {
 		return status;
 	}

@@ -228,15 +228,14 @@ int sv_cli_export(int argc, char **argv) {
 	};
 	struct args a = { 0 };
 	struct sv_cli_opts opts;
-	int first;
 	int status = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&a, &opts, &first);
+		&a, &opts);
 	if (status >= 0) {
 		return status;
 	}
 	bool all = a.all;
 	const char *dir = a.dir;
-	int names = argc - first;
+	int names = opts.n_args;
 	if (all ? names != 0 || dir == NULL : names == 0 ||
 			(names > 1 && dir == NULL)) {
 		sv_cli_error("export", "%s", all ? (names != 0 ?
@@ -272,11 +271,11 @@ int sv_cli_export(int argc, char **argv) {
 			written += rc == SV_OK;
 		}
 	}
-	for (int i = first; i < argc && status == EX_OK; i++) {
-		struct sv_provider *pv = resolve(&l, argv[i]);
+	for (int i = 0; i < names && status == EX_OK; i++) {
+		struct sv_provider *pv = resolve(&l, opts.args[i]);
 		if (pv == NULL) {
 			sv_cli_error("export", "no provider or domain %s",
-				argv[i]);
+				opts.args[i]);
 			status = EX_NOINPUT;
 		} else if ((rc = export_one(pv, dir, &err)) != SV_OK) {
 			sv_cli_error("export", "%s", err.msg);

@@ -415,13 +415,12 @@ int sv_cli_import(int argc, char **argv) {
 	};
 	struct args a = { 0 };
 	struct sv_cli_opts opts;
-	int first;
 	int status = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&a, &opts, &first);
+		&a, &opts);
 	if (status >= 0) {
 		return status;
 	}
-	if (first == argc) {
+	if (opts.n_args == 0) {
 		return sv_cli_usage_error(usage);
 	}
 	bool dry_run = a.dry_run;
@@ -441,12 +440,13 @@ int sv_cli_import(int argc, char **argv) {
 		sv_store_close(r.store);
 		return sv_cli_exit_code(rc);
 	}
-	for (int i = first; i < argc && r.fatal == SV_OK; i++) {
+	for (int i = 0; i < opts.n_args && r.fatal == SV_OK; i++) {
+		const char *path = opts.args[i];
 		struct stat st;
-		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			import_dir(&r, argv[i]);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			import_dir(&r, path);
 		} else {
-			import_one(&r, argv[i]);
+			import_one(&r, path);
 		}
 	}
 	status = r.fatal != SV_OK ? sv_cli_exit_code(r.fatal) :

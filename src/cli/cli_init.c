@@ -39,15 +39,14 @@ int sv_cli_init(int argc, char **argv) {
 	};
 	bool empty = false;
 	struct sv_cli_opts opts;
-	int first = 0;
 	int rc = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&empty, &opts, &first);
+		&empty, &opts);
 	if (rc != -1) {
 		return rc;
 	}
 	const char *db = opts.db;
-	if (first != argc) {
-		sv_cli_error("init", "unexpected argument '%s'", argv[first]);
+	if (opts.n_args != 0) {
+		sv_cli_error("init", "unexpected argument '%s'", opts.args[0]);
 		return sv_cli_usage_error(usage);
 	}
 	struct stat st;

@@ -46,19 +46,18 @@ int sv_cli_lookup(int argc, char **argv) {
 	};
 	enum sv_format format = SV_FORMAT_AUTOCONFIG;
 	struct sv_cli_opts opts;
-	int first;
 	int parsed = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&format, &opts, &first);
+		&format, &opts);
 	if (parsed >= 0) {
 		return parsed;
 	}
-	if (argc - first != 1) {
+	if (opts.n_args != 1) {
 		return sv_cli_usage_error(usage);
 	}
 	const char *db = opts.db;
 	struct sv_err err = { "" };
 	struct sv_address addr;
-	const char *email = argv[first];
+	const char *email = opts.args[0];
 	if (sv_address_parse(email, strlen(email), &addr, &err) != SV_OK) {
 		sv_cli_error("lookup", "%s", err.msg);
 		return EX_DATAERR;

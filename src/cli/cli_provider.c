@@ -333,19 +333,18 @@ static int apply(const struct edits *e, struct sv_provider *pv,
  */
 static int parse(int argc, char **argv, bool editing, int n_pos,
 		struct edits *e, struct sv_cli_opts *o, char *id) {
-	int first;
 	int status = sv_cli_getopt(argc, argv, usage, true,
-		editing ? edit_options : NULL, on_opt, e, o, &first);
+		editing ? edit_options : NULL, on_opt, e, o);
 	if (status >= 0) {
 		return status;
 	}
-	if (argc - first != n_pos) {
+	if (o->n_args != n_pos) {
 		sv_cli_error(e->cmd, n_pos == 1 ? "expected one provider ID" :
 			"unexpected argument");
 		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
-	if (n_pos == 1 && sv_cli_provider_id(argv[first], "ID", id,
+	if (n_pos == 1 && sv_cli_provider_id(o->args[0], "ID", id,
 			SV_CLI_DOMAIN_ROW_MAX, &err) != SV_OK) {
 		return sv_cli_fail(e->cmd, SV_EINVAL, &err);
 	}

@@ -314,22 +314,21 @@ static void warn_port(void *ctx) {
 /* Options, then exactly n_pos positional arguments (*pos the first). */
 static int parse(int argc, char **argv, struct args *a, int n_pos,
 		struct sv_cli_opts *o, const char **pos) {
-	int first;
 	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
-		a, o, &first);
+		a, o);
 	if (status >= 0) {
 		return status;
 	}
-	if (argc - first != n_pos) {
+	if (o->n_args != n_pos) {
 		if (n_pos == 0) {
 			sv_cli_error(a->cmd, "unexpected argument '%s'",
-				SHOWN(argv[first]));
+				SHOWN(o->args[0]));
 		} else {
 			sv_cli_error(a->cmd, "expected one SERVER-ID");
 		}
 		return sv_cli_usage_error(usage);
 	}
-	*pos = n_pos > 0 ? argv[first] : NULL;
+	*pos = n_pos > 0 ? o->args[0] : NULL;
 	return -1;
 }
 

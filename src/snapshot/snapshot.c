@@ -310,13 +310,11 @@ struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
 		}
 	}
 	sv_answer_pool_seal(s->pool);
-	if (s->n_targets != 0 && s->n_targets < s->cap_targets) {
-		struct target *t = sv_reallocarray(s->targets, s->n_targets,
-			sizeof(*t));
-		if (t != NULL) {
-			s->targets = t;
-			s->cap_targets = s->n_targets;
-		}
+	struct target *t = sv_shrink_array(s->targets, s->n_targets,
+		s->cap_targets, sizeof(*t));
+	if (t != NULL) {
+		s->targets = t;
+		s->cap_targets = s->n_targets;
 	}
 	if (skipped != NULL) {
 		*skipped = n_skipped;

@@ -139,10 +139,11 @@ struct sv_cli_opts {
 /*
  * getopt_long over argv (argv[0] is the command or verb) with the shared
  * options, --db FILE and -h/--help, plus the command's own (extra: an
- * array ending with a zeroed entry, may be NULL; flag must be NULL and
- * val >= 256); --json never reaches it (main.c takes it out) and sets
- * opts->json when accept_json. Each of the command's options is handed
- * to on_opt(val, optarg, ctx) in argv order; on_opt returns EX_OK to go
+ * array ending with a zeroed entry, may be NULL); --json never reaches
+ * it (main.c takes it out) and sets opts->json when accept_json. A flag
+ * (an option whose flag points to an int of the caller's) is set by
+ * getopt_long itself; every other option of the command (flag NULL, val
+ * >= 256) is handed to on_opt(val, optarg, ctx) in argv order; on_opt returns EX_OK to go
  * on, or prints its own diagnostic and returns the exit code (the option
  * is then the error's field). Returns -1 when parsing succeeded,
  * opts->args holding the positional arguments (options and arguments

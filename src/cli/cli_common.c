@@ -259,6 +259,8 @@ int sv_cli_getopt(int argc, char **argv, const char *usage,
 		case OPT_DB:
 			opts->db = optarg;
 			break;
+		case 0: /* a flag: getopt_long has set it */
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return EX_OK;

@@ -202,39 +202,29 @@ static int exit_for(int rc) {
 	return rc == SV_EIO ? EX_CANTCREAT : sv_cli_exit_code(rc);
 }
 
-enum { OPT_ALL = 256, OPT_OUT };
+enum { OPT_OUT = 256 };
 
-/* What the command line sets besides --db. */
-struct args {
-	bool all;
-	const char *dir; /* --out DIR, borrowed from argv; NULL: stdout */
-};
-
+/* --out DIR (borrowed from argv); ctx is the const char * to set. */
 static int on_opt(int val, const char *arg, void *ctx) {
-	struct args *a = ctx;
-	if (val == OPT_ALL) {
-		a->all = true;
-	} else if (val == OPT_OUT) {
-		a->dir = arg;
-	}
+	(void)val;
+	*(const char **)ctx = arg;
 	return EX_OK;
 }
 
 int sv_cli_export(int argc, char **argv) {
-	static const struct option extra[] = {
-		{ "all", no_argument, NULL, OPT_ALL },
+	int all = 0;
+	const char *dir = NULL; /* NULL: stdout */
+	const struct option extra[] = {
+		{ "all", no_argument, &all, 1 },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct args a = { 0 };
 	struct sv_cli_opts opts;
 	int status = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&a, &opts);
+		&dir, &opts);
 	if (status >= 0) {
 		return status;
 	}
-	bool all = a.all;
-	const char *dir = a.dir;
 	int names = opts.n_args;
 	if (all ? names != 0 || dir == NULL : names == 0 ||
 			(names > 1 && dir == NULL)) {

@@ -388,44 +388,24 @@ static void import_dir(struct run *r, const char *dir) {
 	free(names);
 }
 
-enum { OPT_DRY_RUN = 256, OPT_REPAIR };
-
-/* What the command line sets besides --db. */
-struct args {
-	bool dry_run;
-	bool repair;
-};
-
-static int on_opt(int val, const char *arg, void *ctx) {
-	struct args *a = ctx;
-	(void)arg;
-	if (val == OPT_DRY_RUN) {
-		a->dry_run = true;
-	} else if (val == OPT_REPAIR) {
-		a->repair = true;
-	}
-	return EX_OK;
-}
-
 int sv_cli_import(int argc, char **argv) {
-	static const struct option extra[] = {
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "repair", no_argument, NULL, OPT_REPAIR },
+	int dry_run = 0, repair = 0;
+	const struct option extra[] = {
+		{ "dry-run", no_argument, &dry_run, 1 },
+		{ "repair", no_argument, &repair, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct args a = { 0 };
 	struct sv_cli_opts opts;
-	int status = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&a, &opts);
+	int status = sv_cli_getopt(argc, argv, usage, false, extra, NULL, NULL,
+		&opts);
 	if (status >= 0) {
 		return status;
 	}
 	if (opts.n_args == 0) {
 		return sv_cli_usage_error(usage);
 	}
-	bool dry_run = a.dry_run;
 	struct run r = { 0 };
-	r.opt.repair = a.repair;
+	r.opt.repair = repair;
 	r.opt.on_repair = on_repair;
 	r.opt.ctx = &r;
 	status = sv_cli_open_store("import", opts.db, SV_STORE_READWRITE,

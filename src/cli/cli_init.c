@@ -22,25 +22,15 @@ static const char usage[] =
 	"  --empty     the schema only, no provider\n"
 	"  -h, --help  show this help\n";
 
-enum { OPT_EMPTY = 256 };
-
-static int on_opt(int val, const char *arg, void *ctx) {
-	(void)arg;
-	if (val == OPT_EMPTY) {
-		*(bool *)ctx = true;
-	}
-	return EX_OK;
-}
-
 int sv_cli_init(int argc, char **argv) {
-	static const struct option extra[] = {
-		{ "empty", no_argument, NULL, OPT_EMPTY },
+	int empty = 0;
+	const struct option extra[] = {
+		{ "empty", no_argument, &empty, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool empty = false;
 	struct sv_cli_opts opts;
-	int rc = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&empty, &opts);
+	int rc = sv_cli_getopt(argc, argv, usage, false, extra, NULL, NULL,
+		&opts);
 	if (rc != -1) {
 		return rc;
 	}

@@ -143,8 +143,7 @@ static int keep_answer(struct sv_snapshot *s, struct sv_answer *a,
  */
 static const struct kind {
 	const char *name;
-	int (*render)(const struct sv_provider *pv, const char *override,
-		struct sv_answer **out, struct sv_err *err);
+	sv_answer_renderer *render;
 } kinds[SV_FORMAT_COUNT] = {
 	[SV_FORMAT_AUTOCONFIG] = { "autoconfig", sv_render_autoconfig },
 	[SV_FORMAT_MOBILECONFIG] = { "mobileconfig", sv_render_mobileconfig },

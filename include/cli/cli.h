@@ -157,6 +157,15 @@ int sv_cli_getopt(int argc, char **argv, const char *usage,
 	int (*on_opt)(int val, const char *arg, void *ctx), void *ctx,
 	struct sv_cli_opts *opts);
 
+/*
+ * After sv_cli_getopt, for a command taking n (0 or 1) positional
+ * arguments: -1 when opts holds exactly n; otherwise prints cmd's
+ * "expected one <what>" (n 1) or "unexpected argument" (n 0) and
+ * returns the usage error's code (sv_cli_usage_error).
+ */
+int sv_cli_args(const char *cmd, const struct sv_cli_opts *opts, int n,
+	const char *what, const char *usage);
+
 /* A verb of a command group: `suivant provider add ...`. */
 struct sv_cli_verb {
 	const char *name;

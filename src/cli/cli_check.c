@@ -85,12 +85,9 @@ int sv_cli_check(int argc, char **argv) {
 	struct sv_cli_opts o;
 	int status = sv_cli_getopt(argc, argv, usage, true, extra, NULL, NULL,
 		&o);
-	if (status >= 0) {
+	if (status >= 0 || (status = sv_cli_args("check", &o, 0, NULL,
+			usage)) >= 0) {
 		return status;
-	}
-	if (o.n_args != 0) {
-		sv_cli_error("check", "unexpected argument");
-		return sv_cli_usage_error(usage);
 	}
 	struct sv_store *st;
 	if ((status = sv_cli_open_store("check", o.db, SV_STORE_READONLY,

@@ -449,6 +449,19 @@ int sv_cli_print_json(const char *cmd, struct json_t *v) {
 	return status;
 }
 
+int sv_cli_args(const char *cmd, const struct sv_cli_opts *opts, int n,
+		const char *what, const char *usage) {
+	if (opts->n_args == n) {
+		return -1;
+	}
+	if (n == 0) {
+		sv_cli_error(cmd, "unexpected argument");
+	} else {
+		sv_cli_error(cmd, "expected one %s", what);
+	}
+	return sv_cli_usage_error(usage);
+}
+
 int sv_cli_print_doc(const char *cmd, int rc, const struct sv_buf *out,
 		const char *verb, const char *what) {
 	if (rc != SV_OK) {

@@ -121,12 +121,9 @@ int sv_cli_dns(int argc, char **argv) {
 	struct sv_cli_opts o;
 	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
 		&a, &o);
-	if (status >= 0) {
+	if (status >= 0 || (status = sv_cli_args("dns", &o, 1, "DOMAIN",
+			usage)) >= 0) {
 		return status;
-	}
-	if (o.n_args != 1) {
-		sv_cli_error("dns", "expected one DOMAIN");
-		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
 	char domain[SV_DOMAIN_MAX + 1], target[SV_DOMAIN_MAX + 1];

@@ -67,15 +67,7 @@ static int parse(int argc, char **argv, bool with_provider, int n_pos,
 		struct args *a, struct sv_cli_opts *o) {
 	int rc = sv_cli_getopt(argc, argv, usage, true,
 		with_provider ? provider_opt : NULL, on_opt, a, o);
-	if (rc >= 0) {
-		return rc;
-	}
-	if (o->n_args != n_pos) {
-		sv_cli_error(a->cmd, n_pos == 0 ? "unexpected argument" :
-			"expected one DOMAIN");
-		return sv_cli_usage_error(usage);
-	}
-	return -1;
+	return rc >= 0 ? rc : sv_cli_args(a->cmd, o, n_pos, "DOMAIN", usage);
 }
 
 /* One verb's domain row, its provider, and what removing it took. */

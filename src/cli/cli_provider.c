@@ -335,13 +335,9 @@ static int parse(int argc, char **argv, bool editing, int n_pos,
 		struct edits *e, struct sv_cli_opts *o, char *id) {
 	int status = sv_cli_getopt(argc, argv, usage, true,
 		editing ? edit_options : NULL, on_opt, e, o);
-	if (status >= 0) {
+	if (status >= 0 || (status = sv_cli_args(e->cmd, o, n_pos,
+			"provider ID", usage)) >= 0) {
 		return status;
-	}
-	if (o->n_args != n_pos) {
-		sv_cli_error(e->cmd, n_pos == 1 ? "expected one provider ID" :
-			"unexpected argument");
-		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
 	if (n_pos == 1 && sv_cli_provider_id(o->args[0], "ID", id,

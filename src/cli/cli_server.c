@@ -311,25 +311,23 @@ static void warn_port(void *ctx) {
 	}
 }
 
-/* Options, then exactly n_pos positional arguments (*pos the first). */
+/*
+ * Options, then exactly n_pos positional arguments (o->args); a verb
+ * taking none names the first extra one.
+ */
 static int parse(int argc, char **argv, struct args *a, int n_pos,
-		struct sv_cli_opts *o, const char **pos) {
+		struct sv_cli_opts *o) {
 	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
 		a, o);
 	if (status >= 0) {
 		return status;
 	}
-	if (o->n_args != n_pos) {
-		if (n_pos == 0) {
-			sv_cli_error(a->cmd, "unexpected argument '%s'",
-				SHOWN(o->args[0]));
-		} else {
-			sv_cli_error(a->cmd, "expected one SERVER-ID");
-		}
+	if (n_pos == 0 && o->n_args != 0) {
+		sv_cli_error(a->cmd, "unexpected argument '%s'",
+			SHOWN(o->args[0]));
 		return sv_cli_usage_error(usage);
 	}
-	*pos = n_pos > 0 ? o->args[0] : NULL;
-	return -1;
+	return sv_cli_args(a->cmd, o, n_pos, "SERVER-ID", usage);
 }
 
 static int add_change(struct sv_store *st, void *ctx, int *status,
@@ -353,8 +351,7 @@ static void add_text(void *ctx) {
 static int server_add(int argc, char **argv) {
 	struct args a = { .cmd = "server add" };
 	struct sv_cli_opts o;
-	const char *pos;
-	int status = parse(argc, argv, &a, 0, &o, &pos);
+	int status = parse(argc, argv, &a, 0, &o);
 	if (status >= 0) {
 		return status;
 	}
@@ -441,9 +438,8 @@ static void set_text(void *ctx) {
 static int server_set(int argc, char **argv) {
 	struct args a = { .cmd = "server set" };
 	struct sv_cli_opts o;
-	const char *pos;
 	struct edit e = { .a = &a };
-	int status = parse(argc, argv, &a, 1, &o, &pos);
+	int status = parse(argc, argv, &a, 1, &o);
 	if (status >= 0) {
 		return status;
 	}
@@ -459,7 +455,7 @@ static int server_set(int argc, char **argv) {
 		sv_cli_error(a.cmd, "nothing to change");
 		return sv_cli_usage_error(usage);
 	}
-	if ((status = parse_id(&a, pos, &e.id)) != EX_OK) {
+	if ((status = parse_id(&a, o.args[0], &e.id)) != EX_OK) {
 		return status;
 	}
 	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
@@ -491,13 +487,12 @@ static void rm_text(void *ctx) {
 static int server_rm(int argc, char **argv) {
 	struct args a = { .cmd = "server rm" };
 	struct sv_cli_opts o;
-	const char *pos;
 	struct edit e = { .a = &a };
-	int status = parse(argc, argv, &a, 1, &o, &pos);
+	int status = parse(argc, argv, &a, 1, &o);
 	if (status >= 0) {
 		return status;
 	}
-	if ((status = parse_id(&a, pos, &e.id)) != EX_OK) {
+	if ((status = parse_id(&a, o.args[0], &e.id)) != EX_OK) {
 		return status;
 	}
 	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
@@ -510,8 +505,7 @@ static int server_rm(int argc, char **argv) {
 static int server_list(int argc, char **argv) {
 	struct args a = { .cmd = "server list" };
 	struct sv_cli_opts o;
-	const char *pos;
-	int status = parse(argc, argv, &a, 0, &o, &pos);
+	int status = parse(argc, argv, &a, 0, &o);
 	if (status >= 0) {
 		return status;
 	}

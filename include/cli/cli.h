@@ -273,6 +273,13 @@ int sv_cli_int(const char *s, long long lo, long long hi, long long *out);
  */
 struct json_t;
 int sv_cli_print_json(const char *cmd, struct json_t *v);
+/*
+ * Appends v (whose reference is taken over; NULL after a failed
+ * json_pack) to arr and returns arr; when that fails, or arr is NULL
+ * (an earlier failure), both are dropped and NULL returned, so that a
+ * loop of pushes is checked once, by sv_cli_print_json.
+ */
+struct json_t *sv_cli_json_push(struct json_t *arr, struct json_t *v);
 
 /*
  * The end of a command that prints one rendered document: with rc (the

@@ -449,6 +449,14 @@ int sv_cli_print_json(const char *cmd, struct json_t *v) {
 	return status;
 }
 
+json_t *sv_cli_json_push(json_t *arr, json_t *v) {
+	if (json_array_append_new(arr, v) != 0) { /* v dropped, even here */
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
 int sv_cli_args(const char *cmd, const struct sv_cli_opts *opts, int n,
 		const char *what, const char *usage) {
 	if (opts->n_args == n) {

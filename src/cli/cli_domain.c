@@ -189,17 +189,13 @@ static int print_list(const char *cmd, struct sv_provider **pvs, size_t n,
 	if (json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; arr != NULL && i < n; i++) {
-			for (size_t k = 0; k < pvs[i]->n_domains; k++) {
+			for (size_t k = 0; arr != NULL && k < pvs[i]->n_domains;
+					k++) {
 				const char *d = pvs[i]->domains[k];
-				if (json_array_append_new(arr, json_pack(
-						"{s:s, s:s, s:I}", "domain", d,
-						"provider", pvs[i]->id,
-						"own_servers", (json_int_t)
-						own_servers(pvs[i], d))) != 0) {
-					json_decref(arr);
-					arr = NULL;
-					break;
-				}
+				arr = sv_cli_json_push(arr, json_pack(
+					"{s:s, s:s, s:I}", "domain", d,
+					"provider", pvs[i]->id, "own_servers",
+					(json_int_t)own_servers(pvs[i], d)));
 			}
 		}
 		return sv_cli_print_json(cmd, arr);

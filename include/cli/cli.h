@@ -158,6 +158,13 @@ int sv_cli_getopt(int argc, char **argv, const char *usage,
 	struct sv_cli_opts *opts);
 
 /*
+ * The on_opt of a command whose one option with a value (besides flags)
+ * sets a string: ctx is the const char * that receives arg (borrowed
+ * from argv).
+ */
+int sv_cli_opt_string(int val, const char *arg, void *ctx);
+
+/*
  * After sv_cli_getopt, for a command taking n (0 or 1) positional
  * arguments: -1 when opts holds exactly n; otherwise prints cmd's
  * "expected one <what>" (n 1) or "unexpected argument" (n 0) and

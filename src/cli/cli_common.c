@@ -457,6 +457,12 @@ json_t *sv_cli_json_push(json_t *arr, json_t *v) {
 	return arr;
 }
 
+int sv_cli_opt_string(int val, const char *arg, void *ctx) {
+	(void)val;
+	*(const char **)ctx = arg;
+	return EX_OK;
+}
+
 int sv_cli_args(const char *cmd, const struct sv_cli_opts *opts, int n,
 		const char *what, const char *usage) {
 	if (opts->n_args == n) {

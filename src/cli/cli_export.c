@@ -202,14 +202,8 @@ static int exit_for(int rc) {
 	return rc == SV_EIO ? EX_CANTCREAT : sv_cli_exit_code(rc);
 }
 
-enum { OPT_OUT = 256 };
 
-/* --out DIR (borrowed from argv); ctx is the const char * to set. */
-static int on_opt(int val, const char *arg, void *ctx) {
-	(void)val;
-	*(const char **)ctx = arg;
-	return EX_OK;
-}
+enum { OPT_OUT = 256 };
 
 int sv_cli_export(int argc, char **argv) {
 	int all = 0;
@@ -220,8 +214,8 @@ int sv_cli_export(int argc, char **argv) {
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sv_cli_opts opts;
-	int status = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&dir, &opts);
+	int status = sv_cli_getopt(argc, argv, usage, false, extra,
+		sv_cli_opt_string, &dir, &opts);
 	if (status >= 0) {
 		return status;
 	}

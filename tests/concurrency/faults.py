@@ -46,6 +46,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
+
 SANITIZER_MARKS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer',
                    'runtime error:')
 ROOT = os.environ.get('SV_SOURCE_ROOT', os.path.dirname(os.path.dirname(
@@ -131,12 +135,7 @@ def get_status(port, domain):
            % (domain, domain)).encode()
     with socket.create_connection(('127.0.0.1', port), timeout=10) as s:
         s.sendall(req)
-        data = b''
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = httpwire.recv_all(s)
     if not data.startswith(b'HTTP/1.1 '):
         raise CaseError('no HTTP answer for %s' % domain)
     return int(data.split()[1])
@@ -372,11 +371,7 @@ CASES = [('missing', case_missing), ('not-a-db', case_not_a_db),
 
 
 def main(argv):
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    suivant = os.path.abspath(argv[1])
-    only = argv[2:]
+    suivant, only = httpwire.harness_args(argv, __doc__, 2)
     passed = failed = 0
     for name, fn in CASES:
         if only and not any(s in name for s in only):

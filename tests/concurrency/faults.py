@@ -35,7 +35,6 @@ Prints "ok NAME" / "FAIL NAME: reason", then "faults: N passed, N failed".
 import os
 import re
 import resource
-import select
 import shutil
 import signal
 import socket
@@ -92,32 +91,18 @@ class Ctx:
             stderr=open(os.path.join(self.tmp, 'serve.log'), 'ab'),
             stdin=subprocess.DEVNULL, cwd=self.tmp)
         self.servers.append(proc)
-        line = b''
-        deadline = time.monotonic() + 10
-        while not line.endswith(b'\n'):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([proc.stdout], [], [],
-                                              left)[0]:
-                raise CaseError('serve: no "ready port=N" line')
-            ch = os.read(proc.stdout.fileno(), 1)
-            if not ch:
-                raise CaseError('serve exited (%s) before ready'
-                                % proc.wait())
-            line += ch
-        return int(re.fullmatch(rb'ready port=(\d+)\n', line).group(1))
+        try:
+            return httpwire.wait_ready(proc)
+        except httpwire.WireError as e:
+            raise CaseError('serve: %s' % e)
 
     def stop(self):
         for proc in self.servers:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-                    raise CaseError('serve did not stop on SIGTERM')
-            if proc.returncode != 0:
-                raise CaseError('serve exited %d' % proc.returncode)
+            status, _ = httpwire.stop_server(proc)
+            if status is None:
+                raise CaseError('serve did not stop on SIGTERM')
+            if status != 0:
+                raise CaseError('serve exited %d' % status)
         log = os.path.join(self.tmp, 'serve.log')
         if os.path.exists(log):
             with open(log, errors='replace') as f:

@@ -143,11 +143,12 @@ struct sv_cli_opts {
  * it (main.c takes it out) and sets opts->json when accept_json. A flag
  * (an option whose flag points to an int of the caller's) is set by
  * getopt_long itself; every other option of the command (flag NULL, val
- * >= 256) is handed to on_opt(val, optarg, ctx) in argv order; on_opt returns EX_OK to go
- * on, or prints its own diagnostic and returns the exit code (the option
- * is then the error's field). Returns -1 when parsing succeeded,
- * opts->args holding the positional arguments (options and arguments
- * may be mixed); otherwise the exit code to return at once:
+ * >= 256) is handed to on_opt(val, optarg, ctx) in argv order; on_opt
+ * returns EX_OK to go on, or prints its own diagnostic and returns the
+ * exit code (the option is then the error's field). Returns -1 when
+ * parsing succeeded, opts->args holding the positional arguments
+ * (options and arguments may be mixed); otherwise the exit code to return
+ * at once:
  * EX_OK after --help (usage on stdout), EX_USAGE after an unknown or
  * incomplete option ("unknown option '--x'", "option '--db' needs a
  * value", then usage on stderr), or on_opt's code.

@@ -60,7 +60,8 @@ int store_rc_of(int src) {
 }
 
 static int db_vfail(sqlite3 *db, int src, struct sv_err *err,
-		const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+		const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 static int db_vfail(sqlite3 *db, int src, struct sv_err *err,
 		const char *fmt, va_list ap) {

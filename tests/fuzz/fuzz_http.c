@@ -31,6 +31,7 @@
 
 #include <libxml/parser.h>
 
+#include "fuzz.h"
 #include "http/config.h"
 #include "http/http.h"
 #include "import/import_mozilla.h"
@@ -44,9 +45,6 @@
 #endif
 
 #define ROUNDS_MAX 2000
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const providers[] = {
 	"tests/data/providers/hoster.xml",

@@ -880,7 +880,7 @@ def flood_one(port, data, source):
         s.bind((source, 0))
         s.connect(("127.0.0.1", port))
         send(s, data)
-        got = b""
+        got = b""  # not httpwire.recv_all: bytes before a reset count
         while True:
             chunk = s.recv(65536)
             if not chunk:
@@ -1040,11 +1040,7 @@ def run_round(ctx, cases, failures, verbose):
 
 
 def main(argv):
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 64
-    suivant = os.path.abspath(argv[1])
-    wanted = argv[2:]
+    suivant, wanted = httpwire.harness_args(argv, __doc__)
     cases = [(n, f) for n, f in CASES
              if not wanted or any(w in n for w in wanted)]
     names = [n for n, _ in CASES]

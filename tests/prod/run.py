@@ -63,8 +63,8 @@ class Server:
         self.log_file = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [suivant, "serve", "--db", os.path.join(tmp, "suivant.db")]
-            + httpwire.unprivileged(args, tmp), stdout=subprocess.PIPE, stderr=self.log_file,
-            stdin=subprocess.DEVNULL, cwd=tmp,
+            + httpwire.unprivileged(args, tmp), stdout=subprocess.PIPE,
+            stderr=self.log_file, stdin=subprocess.DEVNULL, cwd=tmp,
             env=dict(os.environ, **(env or {})))
         self.plain, self.tls = [], []
         deadline = time.monotonic() + READY_TIMEOUT
@@ -960,14 +960,7 @@ def test_sigterm_finishes_in_flight_requests(suivant, tmp):
         check(srv.proc.poll() is None, "exited with a request in flight")
         # ...but the request in flight is answered in full.
         s.sendall(b"\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-            if b"</clientConfig>" in data:
-                break
+        data = httpwire.recv_all(s, b"</clientConfig>")
         s.close()
         check(data.startswith(b"HTTP/1.1 200 OK") and
               data.rstrip().endswith(b"</clientConfig>"),
@@ -1514,11 +1507,7 @@ def test_export_static_matches_serve(suivant, tmp):
 # ------------------------------------------------------------- harness
 
 def main(argv):
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 64
-    suivant = os.path.abspath(argv[1])
-    wanted = argv[2:]
+    suivant, wanted = httpwire.harness_args(argv, __doc__)
     for tool in ("curl", "openssl"):
         if shutil.which(tool) is None:
             print("prod: %s not installed: skipped" % tool)

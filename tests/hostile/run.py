@@ -876,11 +876,11 @@ FLOOD_COOKIES = (500, 2500)  # no answer / two status lines, at 32 KiB
 def flood_one(port, data, source):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(IO_TIMEOUT)
+    got = b""  # not httpwire.recv_all: bytes before a reset count
     try:
         s.bind((source, 0))
         s.connect(("127.0.0.1", port))
         send(s, data)
-        got = b""  # not httpwire.recv_all: bytes before a reset count
         while True:
             chunk = s.recv(65536)
             if not chunk:

@@ -61,6 +61,23 @@ static int on_opt(int val, const char *arg, void *ctx) {
 	return EX_SOFTWARE;
 }
 
+/*
+ * getopt_long takes any unambiguous abbreviation: "--password SECRET"
+ * would be --password-file, and the secret a file name in our messages.
+ * Only the whole name is accepted, and what follows is never shown.
+ */
+static bool abbreviated(int argc, char **argv) {
+	static const char full[] = "--password-file";
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		size_t n = strcspn(argv[i], "=");
+		if (n > 2 && n < sizeof(full) - 1 &&
+				strncmp(argv[i], full, n) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Parses options and exactly n_pos positional arguments. */
 static int parse(int argc, char **argv, bool with_file, int n_pos,
 		struct args *a, struct sv_cli_opts *o, int *first) {
@@ -68,6 +85,12 @@ static int parse(int argc, char **argv, bool with_file, int n_pos,
 		{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 		{ NULL, 0, NULL, 0 },
 	};
+	if (abbreviated(argc, argv)) {
+		sv_cli_error_field(a->cmd, "--password-file", "spell the option "
+			"--password-file in full; a password is never given "
+			"on the command line");
+		return sv_cli_usage_error(usage);
+	}
 	int rc = sv_cli_getopt(argc, argv, usage, true,
 		with_file ? file_opt : NULL, on_opt, a, o, first);
 	if (rc >= 0) {
@@ -105,8 +128,9 @@ static int password_from_file(const char *cmd, const char *path, char *buf,
 		size_t size, size_t *len) {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (f == NULL) {
+		/* the path is not shown: it may be a mistyped password */
 		sv_cli_error_field(cmd, "--password-file", "--password-file: "
-			"%s: %s", path, strerror(errno));
+			"cannot open the file: %s", strerror(errno));
 		return errno == ENOENT ? EX_NOINPUT : EX_IOERR;
 	}
 	bool ok = read_line(f, buf, size, len);
@@ -115,7 +139,7 @@ static int password_from_file(const char *cmd, const char *path, char *buf,
 	}
 	if (!ok) {
 		sv_cli_error_field(cmd, "--password-file", "--password-file: "
-			"%s: no password line (at most %d bytes)", path,
+			"no password line (at most %d bytes)",
 			SV_ADMIN_PASSWORD_MAX);
 		return EX_DATAERR;
 	}

@@ -23,6 +23,7 @@ const char sv_admin_css[] =
 	"main{max-width:72rem;margin:0 auto;padding:1rem}\n"
 	"h1{font-size:1.5rem;margin:.2rem 0 1rem;overflow-wrap:anywhere}\n"
 	"h2{font-size:1.15rem;margin:1.5rem 0 .5rem}\n"
+	"section>h2:first-child{margin-top:0}\n"
 	"section,fieldset{background:#fff;border:1px solid #d5d9e0;"
 	"border-radius:6px;padding:.8rem;margin:0 0 1rem}\n"
 	"fieldset legend{font-weight:600;padding:0 .3rem}\n"

@@ -150,6 +150,10 @@ void sv_admin_route(struct sv_admin_app *app, struct sv_admin_req *rq,
 		(void)sv_buf_append_str(&resp->body, sv_admin_css);
 		return;
 	}
+	if (strcmp(rq->path, "/favicon.ico") == 0 && !post) {
+		resp->status = 204; /* none: browsers ask all the same */
+		return;
+	}
 	const struct route *r = NULL;
 	bool path_known = false;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {

@@ -250,7 +250,8 @@ static enum MHD_Result add_security_headers(struct MHD_Response *resp) {
 		{ "Content-Security-Policy", csp },
 		{ "X-Frame-Options", "DENY" },
 		{ "X-Content-Type-Options", "nosniff" },
-		{ "Referrer-Policy", "no-referrer" },
+		{ "Referrer-Policy", "same-origin" }, /* no-referrer would
+								 * make Origin "null" */
 		{ "Cross-Origin-Opener-Policy", "same-origin" },
 		{ "Cross-Origin-Resource-Policy", "same-origin" },
 		{ "Cache-Control", "no-store" },

@@ -519,8 +519,11 @@ int sv_cli_serve(int argc, char **argv) {
 		sv_cli_error("serve", "%s", err.msg);
 		return EX_CANTCREAT;
 	}
-	if (cfg.n_listen_tls != 0) { /* a bad pair stops us before binding */
-		int rc = sv_http_check_tls(cfg.tls_cert, cfg.tls_key, &err);
+	if (cfg.n_listen_tls != 0 || admin.tls_cert != NULL) {
+		/* a bad pair stops us before binding */
+		int rc = sv_http_check_tls(cfg.n_listen_tls != 0 ?
+			cfg.tls_cert : admin.tls_cert, cfg.n_listen_tls != 0 ?
+			cfg.tls_key : admin.tls_key, &err);
 		if (rc != SV_OK) {
 			sv_cli_error("serve", "%s", err.msg);
 			return rc == SV_EIO ? EX_NOINPUT : EX_DATAERR;

@@ -5,8 +5,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
-
 #include "store/store.h"
 #include "store/store_account.h"
 #include "util/err.h"
@@ -87,12 +85,18 @@ struct sv_admin_limiter;
 
 struct sv_admin_limiter *sv_admin_limiter_create(void);
 void sv_admin_limiter_destroy(struct sv_admin_limiter *l);
-/* Seconds before address may try account again (0: now). */
-unsigned sv_admin_limiter_wait(struct sv_admin_limiter *l,
-	const char *address, const char *account, time_t now);
+/*
+ * Milliseconds before address may try account again (0: now); now_ms is
+ * a CLOCK_MONOTONIC reading (sv_admin_limiter_now): whole seconds would
+ * make a 1 s wait anything from 0 to 1 s.
+ */
+int64_t sv_admin_limiter_wait(struct sv_admin_limiter *l,
+	const char *address, const char *account, int64_t now_ms);
 /* Counts a failure; returns the account's failures in a row. */
 unsigned sv_admin_limiter_failed(struct sv_admin_limiter *l,
-	const char *address, const char *account, time_t now);
+	const char *address, const char *account, int64_t now_ms);
+/* The monotonic clock in milliseconds. */
+int64_t sv_admin_limiter_now(void);
 void sv_admin_limiter_succeeded(struct sv_admin_limiter *l,
 	const char *address, const char *account);
 

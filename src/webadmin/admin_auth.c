@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <argon2.h>
 #include <gnutls/crypto.h>
@@ -217,8 +218,8 @@ int sv_admin_logout(struct sv_store *st, const char *token,
 struct slot {
 	char key[KEY_MAX];  /* "" = free */
 	unsigned failures;  /* in a row */
-	time_t next;        /* no attempt before this */
-	time_t last;        /* of the last failure, for eviction */
+	int64_t next;       /* no attempt before this (ms, monotonic) */
+	int64_t last;       /* of the last failure, for eviction */
 };
 
 struct sv_admin_limiter {
@@ -269,37 +270,45 @@ static struct slot *find(struct slot *tab, const char *key, bool make) {
 	return victim;
 }
 
-static unsigned wait_of(const struct slot *s, time_t now) {
-	return s != NULL && s->next > now ? (unsigned)(s->next - now) : 0;
+int64_t sv_admin_limiter_now(void) {
+	struct timespec t;
+	if (clock_gettime(CLOCK_MONOTONIC, &t) != 0) {
+		return 0; /* cannot happen with CLOCK_MONOTONIC */
+	}
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-unsigned sv_admin_limiter_wait(struct sv_admin_limiter *l,
-		const char *address, const char *account, time_t now) {
+static int64_t wait_of(const struct slot *s, int64_t now) {
+	return s != NULL && s->next > now ? s->next - now : 0;
+}
+
+int64_t sv_admin_limiter_wait(struct sv_admin_limiter *l,
+		const char *address, const char *account, int64_t now_ms) {
 	pthread_mutex_lock(&l->lock);
-	unsigned a = wait_of(find(l->by_address, address, false), now);
-	unsigned b = wait_of(find(l->by_account, account, false), now);
+	int64_t a = wait_of(find(l->by_address, address, false), now_ms);
+	int64_t b = wait_of(find(l->by_account, account, false), now_ms);
 	pthread_mutex_unlock(&l->lock);
 	return a > b ? a : b;
 }
 
-static void fail(struct slot *s, time_t now) {
+static void fail(struct slot *s, int64_t now) {
 	s->failures++;
 	s->last = now;
 	if (s->failures >= SV_ADMIN_FREE_FAILURES) {
 		unsigned shift = s->failures - SV_ADMIN_FREE_FAILURES;
-		time_t wait = shift >= 10 ? SV_ADMIN_MAX_WAIT_S :
-			(time_t)1 << shift;
-		s->next = now + (wait < SV_ADMIN_MAX_WAIT_S ? wait :
+		int64_t wait = shift >= 10 ? SV_ADMIN_MAX_WAIT_S :
+			(int64_t)1 << shift;
+		s->next = now + 1000 * (wait < SV_ADMIN_MAX_WAIT_S ? wait :
 			SV_ADMIN_MAX_WAIT_S);
 	}
 }
 
 unsigned sv_admin_limiter_failed(struct sv_admin_limiter *l,
-		const char *address, const char *account, time_t now) {
+		const char *address, const char *account, int64_t now_ms) {
 	pthread_mutex_lock(&l->lock);
-	fail(find(l->by_address, address, true), now);
+	fail(find(l->by_address, address, true), now_ms);
 	struct slot *s = find(l->by_account, account, true);
-	fail(s, now);
+	fail(s, now_ms);
 	unsigned n = s->failures;
 	pthread_mutex_unlock(&l->lock);
 	return n;

@@ -61,9 +61,11 @@ void sv_admin_login_post(struct sv_admin_app *app, struct sv_admin_req *rq,
 	const char *pw = sv_admin_field_or(&rq->form, "password");
 	char shown[80];
 	sv_log_escape(name, shown, sizeof(shown));
-	unsigned wait = sv_admin_limiter_wait(app->limiter, rq->client, name,
-		rq->now);
-	if (wait > 0) {
+	int64_t now_ms = sv_admin_limiter_now();
+	int64_t wait_ms = sv_admin_limiter_wait(app->limiter, rq->client, name,
+		now_ms);
+	if (wait_ms > 0) {
+		unsigned wait = (unsigned)((wait_ms + 999) / 1000);
 		sv_log_warnx("admin: login for account \"%s\" from %s refused: "
 			"back-off, %u s left", shown, rq->client, wait);
 		char msg[128];
@@ -79,7 +81,7 @@ void sv_admin_login_post(struct sv_admin_app *app, struct sv_admin_req *rq,
 		&err);
 	if (rc == SV_EINVAL) {
 		unsigned n = sv_admin_limiter_failed(app->limiter, rq->client,
-			name, rq->now);
+			name, sv_admin_limiter_now());
 		sv_log_warnx("admin: login failed for account \"%s\" from %s "
 			"(%u in a row)", shown, rq->client, n);
 		sv_admin_login_page(rq, resp, 401,

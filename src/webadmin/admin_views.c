@@ -64,6 +64,18 @@ static void db_error(const struct sv_admin_req *rq,
 	}
 }
 
+/* Every provider into *pvs / *n (sv_store_free_providers), or false
+ * with the error page sent. */
+static bool load_all(struct sv_admin_req *rq, struct sv_admin_resp *resp,
+		struct sv_provider ***pvs, size_t *n) {
+	struct sv_err err = { "" };
+	int rc = sv_store_load(rq->st, pvs, n, &err);
+	if (rc != SV_OK) {
+		db_error(rq, resp, rc, &err);
+	}
+	return rc == SV_OK;
+}
+
 /* Whether pv's id or one of its domains contains q (lower-cased). */
 static bool matches(const struct sv_provider *pv, const char *q) {
 	if (q[0] == '\0' || strstr(pv->id, q) != NULL) {
@@ -94,12 +106,9 @@ static void add_provider_form(struct sv_html *h, const struct sv_admin_req *rq) 
 void sv_admin_view_list(struct sv_admin_app *app, struct sv_admin_req *rq,
 		struct sv_admin_resp *resp) {
 	(void)app;
-	struct sv_err err = { "" };
 	struct sv_provider **pvs = NULL;
 	size_t n = 0;
-	int rc = sv_store_load(rq->st, &pvs, &n, &err);
-	if (rc != SV_OK) {
-		db_error(rq, resp, rc, &err);
+	if (!load_all(rq, resp, &pvs, &n)) {
 		return;
 	}
 	char q[SV_DOMAIN_PATTERN_MAX + 1];
@@ -539,12 +548,9 @@ static void check_row(const struct sv_check_problem *pr, void *ctx) {
 void sv_admin_view_check(struct sv_admin_app *app, struct sv_admin_req *rq,
 		struct sv_admin_resp *resp) {
 	(void)app;
-	struct sv_err err = { "" };
 	struct sv_provider **pvs = NULL;
 	size_t n = 0;
-	int rc = sv_store_load(rq->st, &pvs, &n, &err);
-	if (rc != SV_OK) {
-		db_error(rq, resp, rc, &err);
+	if (!load_all(rq, resp, &pvs, &n)) {
 		return;
 	}
 	struct check_ctx c = { .h = sv_admin_page(rq, "Check") };

@@ -37,7 +37,6 @@
 #include <microhttpd.h>
 
 #include "http/config.h"
-#include "http/http_tls.h"
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/utf8.h"
@@ -49,6 +48,8 @@
 #define MAX_PER_IP 16
 #define HEADER_MEMORY (32 * 1024)
 #define MAX_PEM (256 * 1024)
+/* The public TLS listeners' (http/http_tls.h): TLS 1.2 and 1.3 only. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 static const char csp[] = "default-src 'none'; style-src 'self'; "
 	"img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -478,30 +479,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	return last_call(wa, c, r, method);
 }
 
-static void client_address(struct MHD_Connection *c, char *out, size_t size) {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
-		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
-	const void *bytes = NULL;
-	if (sa != NULL && sa->sa_family == AF_INET) {
-		bytes = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		bytes = &((const struct sockaddr_in6 *)(const void *)sa)->
-			sin6_addr;
-	}
-	if (bytes == NULL || inet_ntop(sa->sa_family, bytes, out,
-			(socklen_t)size) == NULL) {
-		snprintf(out, size, "-");
-	}
-}
-
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	(void)cls;
 	struct req *r = sv_calloc(1, sizeof(*r));
 	if (r == NULL) {
 		return NULL;
 	}
-	client_address(c, r->client, sizeof(r->client));
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	sv_config_address_text(ci != NULL ? ci->client_addr : NULL, r->client,
+		sizeof(r->client));
 	size_t n = strlen(uri);
 	const char *q = memchr(uri, '?', n);
 	size_t plen = q != NULL ? (size_t)(q - uri) : n;
@@ -659,7 +646,7 @@ struct sv_webadmin *sv_webadmin_start(const struct sv_webadmin_config *cfg,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)wa,
 		wa->app.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 		wa->cert, MHD_OPTION_HTTPS_MEM_KEY, wa->key,
-		MHD_OPTION_HTTPS_PRIORITIES, SV_HTTP_TLS_PRIORITIES,
+		MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 		MHD_OPTION_END);
 	if (wa->d == NULL) {
 		sv_errf(err, SV_EIO, "admin-listen: %.80s: cannot start the "

@@ -24,8 +24,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-import httpwire  # noqa: E402  (tests/httpwire.py)
+sys.path.insert(0, HERE)
+import adminserve  # noqa: E402  (tests/webadmin/adminserve.py)
+from adminserve import httpwire  # noqa: E402
 
 TIMEOUT_S = 1
 HEAP_BOUND_KIB = 64
@@ -278,32 +279,15 @@ def main(argv):
     cases = [(n, f) for n, f in CASES
              if not argv[2:] or any(w in n for w in argv[2:])]
     tmp = tempfile.mkdtemp(prefix="sv-admin-hostile-")
-    db = os.path.join(tmp, "suivant.db")
-    log_path = os.path.join(tmp, "serve.log")
     failures = {}
     passed = failed = 0
-    proc = None
+    server = None
     try:
-        subprocess.run([binary, "init", "--db", db], check=True,
-                       capture_output=True, timeout=60)
-        pw = os.path.join(tmp, "pw")
-        with open(pw, "w") as f:
-            f.write("correct horse battery staple\n")
-        for name in ["alice"] + ["u%d" % i for i in range(10)]:
-            subprocess.run([binary, "admin-user", "add", name,
-                            "--password-file", pw, "--db", db],
-                           check=True, capture_output=True, timeout=60)
-        log = open(log_path, "wb")
-        proc = subprocess.Popen([binary, "serve", "--db", db, "--listen",
-                                 "127.0.0.1:0", "--admin-listen",
-                                 "127.0.0.1:0", "--timeout",
-                                 str(TIMEOUT_S)], stdout=subprocess.PIPE,
-                                stderr=log, stdin=subprocess.DEVNULL,
-                                env=dict(os.environ, **SERVE_ENV))
-        public = int(re.fullmatch(rb"ready port=(\d+)\n",
-                                  proc.stdout.readline()).group(1))
-        port = int(re.fullmatch(rb"ready admin port=(\d+)\n",
-                                proc.stdout.readline()).group(1))
+        db, _ = adminserve.make_db(binary, tmp, ["alice"] +
+                                   ["u%d" % i for i in range(10)])
+        server = adminserve.Server(binary, db, os.path.join(
+            tmp, "serve.log"), ["--timeout", str(TIMEOUT_S)], SERVE_ENV)
+        public, port, proc = server.public, server.admin, server.proc
         ref = reference(port)
         check(ref.status == 200, "reference: %s" % ref.status)
         with open("/proc/%d/maps" % proc.pid) as f:
@@ -341,18 +325,13 @@ def main(argv):
         print("FAIL setup: %s" % e)
         failed += 1
     finally:
-        if proc is not None:
-            code, died = httpwire.stop_server(proc)
-            log.close()
-            text = open(log_path, encoding="utf-8", errors="replace").read()
-            report = httpwire.sanitizer_report(text)
-            if died or code != 0 or report:
-                print("FAIL server: %s" % (report or "exit %s" % code))
-                print(text[-2000:])
-                failed += 1
-            else:
-                print("ok server-exit")
-                passed += 1
+        problem = server.stop() if server is not None else None
+        if problem:
+            print("FAIL server: %s" % problem)
+            failed += 1
+        elif server is not None:
+            print("ok server-exit")
+            passed += 1
         shutil.rmtree(tmp, ignore_errors=True)
     print("webadmin-hostile: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -43,11 +43,11 @@ import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-import httpwire  # noqa: E402  (tests/httpwire.py)
+sys.path.insert(0, HERE)
+import adminserve  # noqa: E402  (tests/webadmin/adminserve.py)
+from adminserve import PASSWORD, httpwire, read_ready  # noqa: E402
 
 ROOT = os.environ.get("SV_SOURCE_ROOT", os.path.dirname(os.path.dirname(HERE)))
-PASSWORD = "correct horse battery staple"
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 HOSTILE = "<script>alert('x')</script> & \"Hôte\" <b>"
@@ -896,17 +896,6 @@ def https_cookie_and_refusals(env):
     check(code == 0 and not died, "the HTTPS server exited %s" % code)
 
 
-def read_ready(proc, n):
-    lines = []
-    deadline = time.monotonic() + 15
-    while len(lines) < n:
-        line = proc.stdout.readline()
-        if not line or time.monotonic() > deadline:
-            raise Failure("server not ready: %r" % lines)
-        lines.append(line.decode().strip())
-    return lines
-
-
 # ------------------------------------------------------------- main
 
 def main(argv):
@@ -917,31 +906,14 @@ def main(argv):
     env.binary = os.path.abspath(argv[1])
     wanted = argv[2:]
     env.tmp = tempfile.mkdtemp(prefix="sv-webadmin-")
-    env.db = os.path.join(env.tmp, "suivant.db")
-    env.pwfile = os.path.join(env.tmp, "pw")
     env.log_path = os.path.join(env.tmp, "serve.log")
     passed = failed = skipped = 0
-    proc = None
+    server = None
     try:
-        subprocess.run([env.binary, "init", "--db", env.db], check=True,
-                       capture_output=True, timeout=60)
-        with open(env.pwfile, "w") as f:
-            f.write(PASSWORD + "\n")
-        for name in ("alice", "bob"):
-            subprocess.run([env.binary, "admin-user", "add", name,
-                            "--password-file", env.pwfile, "--db", env.db],
-                           check=True, capture_output=True, timeout=60)
-        log = open(env.log_path, "wb")
-        proc = subprocess.Popen([env.binary, "serve", "--db", env.db,
-                                 "--listen", "127.0.0.1:0",
-                                 "--admin-listen", "127.0.0.1:0"],
-                                stdout=subprocess.PIPE, stderr=log,
-                                stdin=subprocess.DEVNULL)
-        lines = read_ready(proc, 2)
-        env.public = int(re.fullmatch(r"ready port=(\d+)",
-                                      lines[0]).group(1))
-        env.admin = int(re.fullmatch(r"ready admin port=(\d+)",
-                                     lines[1]).group(1))
+        env.db, env.pwfile = adminserve.make_db(env.binary, env.tmp,
+                                                ["alice", "bob"])
+        server = adminserve.Server(env.binary, env.db, env.log_path)
+        env.public, env.admin = server.public, server.admin
         for name, fn in CASES:
             if wanted and not any(w in name for w in wanted):
                 continue
@@ -966,19 +938,13 @@ def main(argv):
         print("FAIL setup: %s" % e)
         failed += 1
     finally:
-        if proc is not None:
-            code, died = httpwire.stop_server(proc)
-            log.close()
-            text = open(env.log_path, encoding="utf-8",
-                        errors="replace").read()
-            report = httpwire.sanitizer_report(text)
-            if died or code != 0 or report:
-                print("FAIL server: %s" % (report or "exit %s" % code))
-                print(text[-3000:])
-                failed += 1
-            else:
-                print("ok server-exit")
-                passed += 1
+        problem = server.stop() if server is not None else None
+        if problem:
+            print("FAIL server: %s" % problem)
+            failed += 1
+        elif server is not None:
+            print("ok server-exit")
+            passed += 1
         if os.environ.get("SV_WEBADMIN_KEEP"):
             print("# kept %s" % env.tmp)
         else:

@@ -9,12 +9,9 @@
 #include "util/err.h"
 
 /*
- * What the web admin records beside the provider rows
- * (schema/0005_webadmin.sql): the audit trail of its changes, and the
- * version counter that every write to a provider's rows increments (by
- * triggers: whoever writes), which its forms carry for optimistic
- * concurrency. Calls run in the caller's transaction when one is open:
- * a change, its version check and its audit row commit together.
+ * The web admin's audit trail (schema/0005_webadmin.sql). Calls run in
+ * the caller's transaction when one is open: a change and its audit row
+ * commit together.
  */
 
 /* One audit row. Strings are owned by a list (sv_store_audit_free) and
@@ -38,12 +35,5 @@ int sv_store_audit_add(struct sv_store *st, const struct sv_audit_entry *e,
 int sv_store_audit_list(struct sv_store *st, size_t limit,
 	struct sv_audit_entry **out, size_t *n, struct sv_err *err);
 void sv_store_audit_free(struct sv_audit_entry *list, size_t n);
-
-/*
- * The version of provider id: 0 when it was never stored, else a number
- * that changes with every write to its rows (its removal included).
- */
-int sv_store_provider_version(struct sv_store *st, const char *id,
-	int64_t *version, struct sv_err *err);
 
 #endif

@@ -126,6 +126,25 @@ void sv_admin_redirect_to(struct sv_admin_resp *resp, const char *path,
 /* The stylesheet (GET /style.css): static text. */
 extern const char sv_admin_css[];
 
+/* ---- admin_record.c: a provider as the audit and the forms see it ---- */
+
+#define SV_ADMIN_VERSION_LEN 32 /* hex digits of a provider's fingerprint */
+
+struct json_t;
+
+/* A provider, every field of it, as JSON text, owned (sv_free); NULL
+ * when out of memory. */
+char *sv_admin_provider_json(const struct sv_provider *pv);
+/* Its fingerprint (the first SV_ADMIN_VERSION_LEN hex digits of the
+ * JSON's SHA-256): the version its forms carry. SV_OK or SV_ENOMEM. */
+int sv_admin_provider_version(const struct sv_provider *pv,
+	char out[SV_ADMIN_VERSION_LEN + 1]);
+/* A server as JSON (a new reference; NULL when out of memory). */
+struct json_t *sv_admin_server_json(const struct sv_server *s);
+/* json's compact text, owned (sv_free); takes json's reference. NULL when
+ * json is NULL or memory is short. */
+char *sv_admin_json_text(struct json_t *json);
+
 /* ---- admin_views.c: the pages that only read ---- */
 
 void sv_admin_view_list(struct sv_admin_app *app, struct sv_admin_req *rq,
@@ -190,9 +209,6 @@ void sv_admin_server_rm(struct sv_admin_app *app, struct sv_admin_req *rq,
 int sv_admin_audit(const struct sv_admin_req *rq, const char *what,
 	const char *provider_id, const char *before, const char *after,
 	struct sv_err *err);
-/* A provider as JSON text for the audit (its whole provider file), owned
- * (sv_free); NULL when out of memory. */
-char *sv_admin_provider_json(const struct sv_provider *pv);
 
 /* ---- admin_import.c: provider files ---- */
 

@@ -1,9 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * The web admin's audit rows and the provider version counters
- * (store_audit.h). The counters are written by the schema's triggers,
- * never here: a write through any path counts.
- */
+/* The web admin's audit rows (store_audit.h). */
 #include <string.h>
 
 #include "store/store_audit.h"
@@ -101,12 +97,4 @@ int sv_store_audit_list(struct sv_store *st, size_t limit,
 	*out = list;
 	*n = count;
 	return SV_OK;
-}
-
-int sv_store_provider_version(struct sv_store *st, const char *id,
-		int64_t *version, struct sv_err *err) {
-	bool found;
-	*version = 0;
-	return store_query_one(st->db, "SELECT version FROM provider_versions"
-		" WHERE provider_id = ?1", id, 0, NULL, version, &found, err);
 }

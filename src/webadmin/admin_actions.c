@@ -24,14 +24,11 @@
 
 #include <jansson.h>
 
-#include "answer/render_ispdb.h"
 #include "store/store_audit.h"
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/name.h"
 #include "webadmin/admin_internal.h"
-
-#define AUDIT_MAX_DOC (4 * 1024 * 1024)
 
 /* ------------------------------------------------------------------ */
 /* Audit                                                              */
@@ -47,35 +44,6 @@ int sv_admin_audit(const struct sv_admin_req *rq, const char *what,
 	return sv_store_audit_add(rq->st, &e, err);
 }
 
-/* json's text (compact, keys in insertion order), owned; takes json's
- * reference. NULL when json is NULL or memory is short. */
-static char *json_text(json_t *json) {
-	if (json == NULL) {
-		return NULL;
-	}
-	char *text = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(json);
-	return text; /* jansson allocates with sv_malloc (main.c) */
-}
-
-static json_t *server_json(const struct sv_server *s) {
-	json_t *auth = json_array();
-	for (size_t i = 0; auth != NULL && i < s->n_auth; i++) {
-		if (json_array_append_new(auth,
-				json_string(sv_auth_name(s->auth[i]))) != 0) {
-			json_decref(auth);
-			auth = NULL;
-		}
-	}
-	return auth == NULL ? NULL : json_pack("{s:I, s:s, s:s?, s:i, s:s?, "
-		"s:s?, s:o, s:i, s:s?, s:s?}", "id", (json_int_t)s->id,
-		"type", sv_server_type_name(s->type), "host", s->hostname,
-		"port", s->port, "socket", s->socket != SV_SOCKET_NONE ?
-		sv_socket_name(s->socket) : NULL, "username", s->username,
-		"auth", auth, "priority", s->priority, "domain", s->domain,
-		"url", s->url);
-}
-
 static json_t *names_json(const struct sv_provider *pv) {
 	return json_pack("{s:s?, s:s?, s:s?, s:{s:s?, s:s?, s:s?, s:s?}}",
 		"display_name", pv->display_name, "short_name",
@@ -83,29 +51,6 @@ static json_t *names_json(const struct sv_provider *pv) {
 		"issuer", pv->oauth2.issuer, "scope", pv->oauth2.scope,
 		"auth_url", pv->oauth2.auth_url, "token_url",
 		pv->oauth2.token_url);
-}
-
-char *sv_admin_provider_json(const struct sv_provider *pv) {
-	struct sv_buf doc;
-	struct sv_err err;
-	sv_buf_init(&doc, AUDIT_MAX_DOC);
-	if (sv_render_ispdb(pv, &doc, NULL, &err) != SV_OK) {
-		return NULL;
-	}
-	/* the file format has no per-domain servers: list them apart */
-	json_t *bound = json_array();
-	for (size_t i = 0; bound != NULL && i < pv->n_servers; i++) {
-		if (pv->servers[i].domain != NULL &&
-				json_array_append_new(bound,
-				server_json(&pv->servers[i])) != 0) {
-			json_decref(bound);
-			bound = NULL;
-		}
-	}
-	json_t *json = bound == NULL ? NULL : json_pack("{s:s, s:s, s:o}",
-		"id", pv->id, "file", doc.data, "domain_servers", bound);
-	sv_buf_finish(&doc);
-	return json_text(json);
 }
 
 /* ------------------------------------------------------------------ */
@@ -161,20 +106,24 @@ static int parse_int(const char *s, long long lo, long long hi,
 static void run(struct sv_admin_app *app, struct sv_admin_req *rq,
 		struct sv_admin_resp *resp, struct action *a) {
 	struct sv_err err = { "" };
-	long long version = 0;
+	const char *version = sv_admin_field(&rq->form, "version");
 	a->id = sv_admin_field(&rq->form, "id");
-	if (a->id == NULL || (!a->is_new && parse_int(sv_admin_field(
-			&rq->form, "version"), 0, INT64_MAX, &version) !=
-			SV_OK)) {
+	if (a->id == NULL || (!a->is_new && version == NULL)) {
 		sv_admin_send_error(rq, resp, 400, "Bad form",
 			"the form lacks the provider or its version");
 		return;
 	}
 	int rc = sv_store_begin(rq->st, &err);
-	int64_t current = 0;
 	if (rc == SV_OK && !a->is_new) {
-		rc = sv_store_provider_version(rq->st, a->id, &current, &err);
-		if (rc == SV_OK && current != version) {
+		struct sv_provider *pv = NULL;
+		char current[SV_ADMIN_VERSION_LEN + 1];
+		rc = sv_store_load_provider(rq->st, a->id, &pv, &err);
+		if (rc == SV_OK && sv_admin_provider_version(pv, current) !=
+				SV_OK) {
+			rc = sv_errf(&err, SV_ENOMEM, "out of memory");
+		}
+		sv_provider_destroy(pv);
+		if (rc == SV_OK && strcmp(current, version) != 0) {
 			sv_store_rollback(rq->st);
 			sv_admin_view_provider(app, rq, resp, a->id, 409,
 				"Not saved: this provider was changed since "
@@ -256,7 +205,7 @@ static int provider_add_change(struct sv_admin_req *rq, struct action *a,
 	} else {
 		sv_errf(err, rc, "out of memory");
 	}
-	if (rc == SV_OK && (a->after = json_text(names_json(pv))) == NULL) {
+	if (rc == SV_OK && (a->after = sv_admin_json_text(names_json(pv))) == NULL) {
 		rc = sv_errf(err, SV_ENOMEM, "out of memory");
 	}
 	sv_provider_destroy(pv);
@@ -297,7 +246,7 @@ static int provider_set_change(struct sv_admin_req *rq, struct action *a,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	if ((a->before = json_text(names_json(pv))) == NULL) {
+	if ((a->before = sv_admin_json_text(names_json(pv))) == NULL) {
 		rc = SV_ENOMEM;
 	}
 	struct sv_webmail *w = &pv->webmail;
@@ -332,7 +281,7 @@ static int provider_set_change(struct sv_admin_req *rq, struct action *a,
 	if (rc == SV_OK) {
 		rc = sv_store_provider_set(rq->st, pv, err);
 	}
-	if (rc == SV_OK && (a->after = json_text(names_json(pv))) == NULL) {
+	if (rc == SV_OK && (a->after = sv_admin_json_text(names_json(pv))) == NULL) {
 		rc = sv_errf(err, SV_ENOMEM, "out of memory");
 	}
 	sv_provider_destroy(pv);
@@ -394,7 +343,7 @@ static int domain_add_change(struct sv_admin_req *rq, struct action *a,
 	if (rc == SV_OK) {
 		rc = sv_store_domain_add(rq->st, a->id, name, err);
 	}
-	if (rc == SV_OK && (a->after = json_text(json_pack("{s:s}",
+	if (rc == SV_OK && (a->after = sv_admin_json_text(json_pack("{s:s}",
 			"domain", name))) == NULL) {
 		rc = sv_errf(err, SV_ENOMEM, "out of memory");
 	}
@@ -423,7 +372,7 @@ static int domain_rm_change(struct sv_admin_req *rq, struct action *a,
 	if (rc == SV_OK) {
 		rc = sv_store_domain_rm(rq->st, name, NULL, &gone, err);
 	}
-	if (rc == SV_OK && (a->before = json_text(json_pack("{s:s, s:I}",
+	if (rc == SV_OK && (a->before = sv_admin_json_text(json_pack("{s:s, s:I}",
 			"domain", name, "servers_removed",
 			(json_int_t)gone.servers))) == NULL) {
 		rc = sv_errf(err, SV_ENOMEM, "out of memory");
@@ -582,7 +531,7 @@ static int server_add_change(struct sv_admin_req *rq, struct action *a,
 		rc = sv_store_server_add(rq->st, a->id, &s, &id, err);
 	}
 	s.id = id;
-	if (rc == SV_OK && (a->after = json_text(server_json(&s))) == NULL) {
+	if (rc == SV_OK && (a->after = sv_admin_json_text(sv_admin_server_json(&s))) == NULL) {
 		rc = sv_errf(err, SV_ENOMEM, "out of memory");
 	}
 	sv_server_finish(&s);
@@ -601,7 +550,7 @@ static int server_set_change(struct sv_admin_req *rq, struct action *a,
 	size_t idx = 0;
 	int rc = form_server_of(rq, a->id, &pv, &idx, err);
 	struct sv_server *s = rc == SV_OK ? &pv->servers[idx] : NULL;
-	if (rc == SV_OK && (a->before = json_text(server_json(s))) == NULL) {
+	if (rc == SV_OK && (a->before = sv_admin_json_text(sv_admin_server_json(s))) == NULL) {
 		rc = sv_errf(err, SV_ENOMEM, "out of memory");
 	}
 	if (rc == SV_OK) {
@@ -610,7 +559,7 @@ static int server_set_change(struct sv_admin_req *rq, struct action *a,
 	if (rc == SV_OK) {
 		rc = sv_store_server_set(rq->st, s, err);
 	}
-	if (rc == SV_OK && (a->after = json_text(server_json(s))) == NULL) {
+	if (rc == SV_OK && (a->after = sv_admin_json_text(sv_admin_server_json(s))) == NULL) {
 		rc = sv_errf(err, SV_ENOMEM, "out of memory");
 	}
 	sv_provider_destroy(pv);
@@ -628,7 +577,7 @@ static int server_rm_change(struct sv_admin_req *rq, struct action *a,
 	struct sv_provider *pv = NULL;
 	size_t idx = 0;
 	int rc = form_server_of(rq, a->id, &pv, &idx, err);
-	if (rc == SV_OK && (a->before = json_text(server_json(
+	if (rc == SV_OK && (a->before = sv_admin_json_text(sv_admin_server_json(
 			&pv->servers[idx]))) == NULL) {
 		rc = sv_errf(err, SV_ENOMEM, "out of memory");
 	}

@@ -42,7 +42,7 @@ struct outcome {
 	bool replaces;            /* a provider with pv's id is stored */
 	bool want_before;         /* set before (a commit's audit) */
 	char *before;             /* owned JSON of the stored provider */
-	int64_t version;          /* its version (0: none) */
+	char version[SV_ADMIN_VERSION_LEN + 1]; /* its version ("none") */
 	int rc;
 	struct sv_err err;
 };
@@ -74,16 +74,13 @@ static void try_import(struct sv_admin_req *rq, struct outcome *o) {
 	struct sv_err ignored;
 	o->replaces = sv_store_load_provider(rq->st, o->pv->id, &stored,
 		&ignored) == SV_OK;
-	if (o->replaces && o->want_before &&
-			(o->before = sv_admin_provider_json(stored)) == NULL) {
+	snprintf(o->version, sizeof(o->version), "none");
+	if (o->replaces && (sv_admin_provider_version(stored, o->version) !=
+			SV_OK || (o->want_before && (o->before =
+			sv_admin_provider_json(stored)) == NULL))) {
 		o->rc = sv_errf(&o->err, SV_ENOMEM, "out of memory");
 	}
 	sv_provider_destroy(stored);
-	if (o->rc != SV_OK) {
-		return;
-	}
-	o->rc = sv_store_provider_version(rq->st, o->pv->id, &o->version,
-		&o->err);
 	if (o->rc == SV_OK) {
 		o->rc = sv_store_put_provider(rq->st, o->pv, &o->err);
 	}
@@ -166,14 +163,11 @@ void sv_admin_import_check(struct sv_admin_app *app, struct sv_admin_req *rq,
 			"would be added");
 		sv_html_close(h);
 		report(h, &o);
-		char version[24];
-		snprintf(version, sizeof(version), "%lld",
-			(long long)o.version);
 		sv_admin_form(h, rq, "/import/commit", true);
 		sv_admin_hidden(h, "file", sv_admin_field(&rq->form, "file"));
 		sv_admin_hidden(h, "repair", sv_admin_field_or(&rq->form,
 			"repair"));
-		sv_admin_hidden(h, "version", version);
+		sv_admin_hidden(h, "version", o.version);
 		sv_admin_button(h, "Import", NULL);
 		sv_html_close(h);
 	}
@@ -185,9 +179,8 @@ void sv_admin_import_check(struct sv_admin_app *app, struct sv_admin_req *rq,
 void sv_admin_import_commit(struct sv_admin_app *app, struct sv_admin_req *rq,
 		struct sv_admin_resp *resp) {
 	struct outcome o = { .rc = SV_OK, .want_before = true };
-	long long expected = -1;
-	const char *v = sv_admin_field_or(&rq->form, "version");
-	if (sscanf(v, "%lld", &expected) != 1 || expected < 0) {
+	const char *expected = sv_admin_field(&rq->form, "version");
+	if (expected == NULL) {
 		sv_admin_send_error(rq, resp, 400, "Bad form",
 			"the form lacks the provider's version");
 		return;
@@ -197,7 +190,7 @@ void sv_admin_import_commit(struct sv_admin_app *app, struct sv_admin_req *rq,
 	if (o.rc == SV_OK) {
 		try_import(rq, &o);
 	}
-	if (o.rc == SV_OK && o.version != expected) {
+	if (o.rc == SV_OK && strcmp(o.version, expected) != 0) {
 		o.rc = sv_errf(&o.err, SV_EEXIST, "not imported: provider %s "
 			"was changed since the dry run; check the file again",
 			o.pv->id);

@@ -186,7 +186,7 @@ struct provider_page {
 	struct sv_html *h;
 	const struct sv_admin_req *rq;
 	const struct sv_provider *pv;
-	char version[24];
+	char version[SV_ADMIN_VERSION_LEN + 1];
 };
 
 /* A form to action with the provider's id and version. */
@@ -404,11 +404,12 @@ void sv_admin_view_provider(struct sv_admin_app *app, struct sv_admin_req *rq,
 	(void)app;
 	struct sv_err err = { "" };
 	struct sv_provider *pv = NULL;
-	int64_t version = 0;
+	struct provider_page p = { .rq = rq };
 	int rc = id != NULL ? sv_store_load_provider(rq->st, id, &pv, &err) :
 		sv_errf(&err, SV_ENOTFOUND, "no provider given");
-	if (rc == SV_OK) {
-		rc = sv_store_provider_version(rq->st, id, &version, &err);
+	if (rc == SV_OK && sv_admin_provider_version(pv, p.version) !=
+			SV_OK) {
+		rc = sv_errf(&err, SV_ENOMEM, "out of memory");
 	}
 	if (rc == SV_ENOTFOUND) {
 		sv_admin_send_error(rq, resp, 404, "No such provider",
@@ -423,9 +424,8 @@ void sv_admin_view_provider(struct sv_admin_app *app, struct sv_admin_req *rq,
 	}
 	char title[SV_DOMAIN_MAX + 16];
 	snprintf(title, sizeof(title), "Provider %s", pv->id);
-	struct provider_page p = { .h = sv_admin_page(rq, title), .rq = rq,
-		.pv = pv };
-	snprintf(p.version, sizeof(p.version), "%lld", (long long)version);
+	p.h = sv_admin_page(rq, title);
+	p.pv = pv;
 	if (p.h != NULL) {
 		if (notice != NULL) {
 			sv_admin_notice(p.h, status >= 400 ? "error" : "ok",

@@ -163,7 +163,7 @@ class Admin:
 
 
 def version_of(text, action=None):
-    m = re.search(r'name="version" value="(\d+)"', text)
+    m = re.search(r'name="version" value="([0-9a-f]+|none)"', text)
     check(m is not None, "no version in the page")
     return m.group(1)
 
@@ -511,6 +511,15 @@ def stale_version_409(env):
     r = a.post("/domain/add", {"id": "free.fr", "version": v,
                                "domain": "second.example"})
     check(r.status == 409, "after a CLI write: %d" % r.status)
+    # a field the provider file does not show (a server's priority) too
+    v = version_of(r.text)
+    sid = re.search(r'name="server" value="(\d+)"', r.text).group(1)
+    c = suivant(env, "server", "set", sid, "--priority", "7", "--db",
+                env.db)
+    check(c.returncode == 0, c.stderr)
+    r = a.post("/domain/add", {"id": "free.fr", "version": v,
+                               "domain": "second.example"})
+    check(r.status == 409, "after a priority change: %d" % r.status)
     c = suivant(env, "domain", "list", "--provider", "free.fr", "--db",
                 env.db)
     check("second.example" not in c.stdout, "stored with a stale version")
@@ -610,7 +619,7 @@ def import_dry_run_then_commit(env):
           % (r.status, notice(r.text)))
     c = suivant(env, "provider", "show", pid, "--db", env.db)
     check(c.returncode == 66, "the dry run stored the provider")
-    m = re.search(r'name="version" value="(\d+)"', r.text)
+    m = re.search(r'name="version" value="([0-9a-f]+|none)"', r.text)
     check(m is not None and 'action="/import/commit"' in r.text,
           "no commit form")
     # the file travels back in the commit form, as a browser sends it
@@ -630,7 +639,7 @@ def import_dry_run_then_commit(env):
           "bad file: %d %r" % (bad.status, notice(bad.text)))
     # committing over a provider changed since the dry run
     r = a.post_multipart("/import", {}, {"file": ("minimal.xml", data)})
-    v = re.search(r'name="version" value="(\d+)"', r.text).group(1)
+    v = re.search(r'name="version" value="([0-9a-f]+|none)"', r.text).group(1)
     c = suivant(env, "domain", "add", "late.example", "--provider", pid,
                 "--db", env.db)
     check(c.returncode == 0, c.stderr)

@@ -55,6 +55,21 @@ static void status_cell(struct sv_html *h, const struct sv_provider *pv) {
 	}
 }
 
+/* Opens a table with its header row of n columns, then its body: two
+ * sv_html_close calls end it. */
+static void table_open(struct sv_html *h, const char *const *cols,
+		size_t n) {
+	sv_html_open(h, "table", NULL);
+	sv_html_open(h, "thead", NULL);
+	sv_html_open(h, "tr", NULL);
+	for (size_t i = 0; i < n; i++) {
+		sv_html_elem(h, "th", cols[i], NULL);
+	}
+	sv_html_close(h);
+	sv_html_close(h);
+	sv_html_open(h, "tbody", NULL);
+}
+
 static void db_error(const struct sv_admin_req *rq,
 		struct sv_admin_resp *resp, int rc, const struct sv_err *err) {
 	sv_admin_send_error(rq, resp, rc == SV_EBUSY ? 503 : 500,
@@ -130,15 +145,8 @@ void sv_admin_view_list(struct sv_admin_app *app, struct sv_admin_req *rq,
 	sv_html_open(h, "p", NULL);
 	sv_html_textf(h, "%zu providers, %zu served.", n, served);
 	sv_html_close(h);
-	sv_html_open(h, "table", NULL);
-	sv_html_open(h, "thead", NULL);
-	sv_html_open(h, "tr", NULL);
-	sv_html_elem(h, "th", "Provider", NULL);
-	sv_html_elem(h, "th", "Domains", NULL);
-	sv_html_elem(h, "th", "Status", NULL);
-	sv_html_close(h);
-	sv_html_close(h);
-	sv_html_open(h, "tbody", NULL);
+	table_open(h, (const char *const[]){ "Provider", "Domains",
+		"Status" }, 3);
 	for (size_t i = 0; i < n && shown < LIST_MAX_ROWS; i++) {
 		const struct sv_provider *pv = pvs[i];
 		if (!matches(pv, q)) {
@@ -557,15 +565,8 @@ void sv_admin_view_check(struct sv_admin_app *app, struct sv_admin_req *rq,
 	sv_html_elem(c.h, "p", "What `suivant check` finds: errors (not "
 		"served), warnings (served, but probably not what was meant) "
 		"and notices.", NULL);
-	sv_html_open(c.h, "table", NULL);
-	sv_html_open(c.h, "thead", NULL);
-	sv_html_open(c.h, "tr", NULL);
-	sv_html_elem(c.h, "th", "Severity", NULL);
-	sv_html_elem(c.h, "th", "Provider", NULL);
-	sv_html_elem(c.h, "th", "Problem", NULL);
-	sv_html_close(c.h);
-	sv_html_close(c.h);
-	sv_html_open(c.h, "tbody", NULL);
+	table_open(c.h, (const char *const[]){ "Severity", "Provider",
+		"Problem" }, 3);
 	for (size_t i = 0; i < n; i++) {
 		sv_check_provider(pvs[i], check_row, &c);
 	}
@@ -596,17 +597,8 @@ void sv_admin_view_audit(struct sv_admin_app *app, struct sv_admin_req *rq,
 	sv_html_textf(h, "The last %d changes made here, newest first "
 		"(all of them: suivant audit --json).", AUDIT_ROWS);
 	sv_html_close(h);
-	sv_html_open(h, "table", NULL);
-	sv_html_open(h, "thead", NULL);
-	sv_html_open(h, "tr", NULL);
-	sv_html_elem(h, "th", "When (UTC)", NULL);
-	sv_html_elem(h, "th", "Who", NULL);
-	sv_html_elem(h, "th", "What", NULL);
-	sv_html_elem(h, "th", "Before", NULL);
-	sv_html_elem(h, "th", "After", NULL);
-	sv_html_close(h);
-	sv_html_close(h);
-	sv_html_open(h, "tbody", NULL);
+	table_open(h, (const char *const[]){ "When (UTC)", "Who", "What",
+		"Before", "After" }, 5);
 	for (size_t i = 0; i < n; i++) {
 		char when[32] = "";
 		time_t t = (time_t)list[i].at;

@@ -12,6 +12,7 @@
 #include <malloc.h>
 #endif
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
@@ -26,6 +27,7 @@
 #include "http/http.h"
 #include "util/log.h"
 #include "util/privdrop.h"
+#include "webadmin/webadmin.h"
 
 /* Who `serve` becomes when started as root (--user). */
 #define SV_SERVE_DEFAULT_USER "suivant"
@@ -74,6 +76,7 @@ static const char usage[] =
 	"  /healthz, /metrics   health (JSON) and Prometheus metrics, for\n"
 	"                       --admin-allow clients only (these two\n"
 	"                       paths exactly as written)\n"
+	"The web admin, when asked for, has its own listener and paths.\n"
 	"\n"
 	"  --db FILE            database file\n"
 	"  --listen ADDR:PORT   address to listen on, repeatable (default\n"
@@ -81,8 +84,9 @@ static const char usage[] =
 	"port 0 = any free port)\n"
 	"  --listen-tls ADDR:PORT  address to serve HTTPS on (TLS 1.2 and 1.3),\n"
 	"                       repeatable, combinable with --listen\n"
-	"  --tls-cert FILE      certificate chain for --listen-tls (PEM, leaf\n"
-	"                       first); re-read with the key on SIGHUP\n"
+	"  --tls-cert FILE      certificate chain for --listen-tls and\n"
+	"                       --admin-listen (PEM, leaf first); re-read with\n"
+	"                       the key on SIGHUP (--listen-tls only)\n"
 	"  --tls-key FILE       its private key (PEM, unencrypted)\n"
 	"  --threads N          worker threads per listener (default: cores)\n"
 	"  --max-connections N  connections per listener; more get 503\n"
@@ -99,6 +103,10 @@ static const char usage[] =
 	XSTR(SV_CONFIG_DEFAULT_REQUEST_TIMEOUT_S) " s)\n"
 	"  --max-header-bytes N memory per connection for the request line\n"
 	"                       and headers (default 32768; more gets 431)\n"
+	"  --admin-listen ADDR:PORT  serve the web admin there (its accounts:\n"
+	"                       suivant admin-user); off by default; a\n"
+	"                       non-loopback ADDR needs --tls-cert/--tls-key\n"
+	"                       (then HTTPS)\n"
 	"  --admin-allow CIDR[,CIDR]  clients that may read /healthz and\n"
 	"                       /metrics (default " SV_CONFIG_DEFAULT_ADMIN_ALLOW ")\n"
 	"  --admin-reserve N    connections kept over --max-connections for\n"
@@ -124,7 +132,8 @@ static const char usage[] =
 	"  -h, --help           show this help\n"
 	"\n"
 	"Prints \"ready port=N\" on stdout for each listener once serving\n"
-	"(\"ready port=N tls\" for TLS ones). SIGHUP re-reads the database\n"
+	"(\"ready port=N tls\" for TLS ones; \"ready admin port=N\" for the web\n"
+	"admin). SIGHUP re-reads the database\n"
 	"and the TLS certificate; SIGTERM stops.\n";
 
 /* A decimal count in 0..max (no sign, no spaces, no "0x"). */
@@ -241,6 +250,17 @@ static void reload_tls(struct sv_http *http, const struct sv_config *cfg) {
 	sv_log_info("tls: reloaded %s", cfg->tls_cert);
 }
 
+/* The web admin committed a change: reload now, not at the next poll. */
+/* ctx: the watcher's slot, empty until the watcher runs (the web admin
+ * starts before it, while serve may still be root). */
+static void admin_changed(void *ctx) {
+	_Atomic(struct sv_dataset_watcher *) *slot = ctx;
+	struct sv_dataset_watcher *w = atomic_load(slot);
+	if (w != NULL) {
+		sv_dataset_watcher_poke(w);
+	}
+}
+
 /* The watcher's report of each reload, for /metrics. */
 static void note_reload(void *ctx, bool ok) {
 	sv_http_note_reload(ctx, ok);
@@ -314,11 +334,13 @@ static void serve_loop(struct sv_http *http, const struct sv_config *cfg,
  * (started as root), every id is dropped to it before the database is
  * created or read: the server reads and reloads its data with the rights
  * it runs with, and the file it creates is the user's. Until the data is
- * loaded requests get 503; "ready" and systemd's READY=1 come after. An
- * exit code.
+ * loaded requests get 503; "ready" and systemd's READY=1 come after. The
+ * web admin (admin, or NULL) is started with the public listeners, before
+ * the drop; it pokes the watcher once there is one. An exit code.
  */
 static int run(const struct sv_config *cfg, bool check_only,
-		const struct sv_privdrop_user *user, struct sv_dataset *ds) {
+		const struct sv_privdrop_user *user, struct sv_dataset *ds,
+		struct sv_webadmin_config *admin) {
 	/* Block the signals we wait for before any thread exists, so every
 	 * worker inherits the mask and only sigwaitinfo sees them. */
 	sigset_t signals;
@@ -337,9 +359,25 @@ static int run(const struct sv_config *cfg, bool check_only,
 		sv_cli_error("serve", "%s", err.msg);
 		return EX_UNAVAILABLE;
 	}
+	/* bound and its key read before the drop, like the public ones */
+	_Atomic(struct sv_dataset_watcher *) w_slot = NULL;
+	struct sv_webadmin *wa = NULL;
+	if (admin != NULL && !check_only) {
+		admin->holder = sv_dataset_holder(ds);
+		admin->changed = admin_changed;
+		admin->ctx = &w_slot;
+		admin->timeout_s = cfg->timeout_s;
+		wa = sv_webadmin_start(admin, &err);
+		if (wa == NULL) {
+			sv_cli_error("serve", "%s", err.msg);
+			sv_http_stop(http);
+			return EX_UNAVAILABLE;
+		}
+	}
 	if (user != NULL) {
 		if (sv_privdrop_to(user, &err) != SV_OK) {
 			sv_cli_error("serve", "%s", err.msg);
+			sv_webadmin_stop(wa);
 			sv_http_stop(http);
 			return EX_OSERR;
 		}
@@ -350,6 +388,7 @@ static int run(const struct sv_config *cfg, bool check_only,
 	size_t n_domains = 0;
 	int status = open_dataset(cfg, check_only, ds, &w, &n_domains);
 	if (status != EX_OK || check_only) {
+		sv_webadmin_stop(wa);
 		sv_http_stop(http);
 		return status;
 	}
@@ -359,13 +398,19 @@ static int run(const struct sv_config *cfg, bool check_only,
 	};
 	if (sv_dataset_watcher_start(w, &watch, &err) != SV_OK) {
 		sv_cli_error("serve", "%s", err.msg);
+		sv_webadmin_stop(wa);
 		sv_dataset_watcher_stop(w);
 		sv_http_stop(http);
 		return EX_OSERR;
 	}
+	atomic_store(&w_slot, w);
 	for (size_t i = 0; i < sv_http_listener_count(http); i++) {
 		printf("ready port=%u%s\n", (unsigned)sv_http_port(http, i),
 			sv_http_is_tls(http, i) ? " tls" : "");
+	}
+	if (wa != NULL) {
+		printf("ready admin port=%u%s\n", (unsigned)sv_webadmin_port(wa),
+			sv_webadmin_is_tls(wa) ? " tls" : "");
 	}
 	fflush(stdout);
 	/* access lines are batched per thread from here on (log.h) */
@@ -377,6 +422,7 @@ static int run(const struct sv_config *cfg, bool check_only,
 	 * (no-op when NOTIFY_SOCKET is unset) */
 	sd_notifyf(0, "READY=1\nSTATUS=serving %zu domains", n_domains);
 	serve_loop(http, cfg, &signals, w);
+	sv_webadmin_stop(wa); /* before the watcher it pokes */
 	sv_dataset_watcher_stop(w); /* no reload, no note_reload after this */
 	sv_http_stop(http);
 	sv_log_batch_stop(); /* every worker has stopped: write their lines */
@@ -417,6 +463,7 @@ int sv_cli_serve(int argc, char **argv) {
 		{ "sign-chain", required_argument, NULL, 'H' },
 		{ "log-format", required_argument, NULL, 'F' },
 		{ "admin-allow", required_argument, NULL, 'A' },
+		{ "admin-listen", required_argument, NULL, 'a' },
 		{ "log-file", required_argument, NULL, 'f' },
 		{ "trusted-proxy", required_argument, NULL, 'P' },
 		{ "admin-reserve", required_argument, NULL, 'R' },
@@ -429,6 +476,7 @@ int sv_cli_serve(int argc, char **argv) {
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sv_config cfg;
+	struct sv_webadmin_config admin = { .listen = NULL };
 	bool check_only = false;
 	const char *log_file = NULL;
 	const char *user_name = NULL; /* --user; as root, default suivant */
@@ -499,6 +547,9 @@ int sv_cli_serve(int argc, char **argv) {
 		case 'u':
 			user_name = optarg;
 			break;
+		case 'a':
+			admin.listen = optarg;
+			break;
 		case 'f':
 			log_file = optarg;
 			break;
@@ -520,6 +571,20 @@ int sv_cli_serve(int argc, char **argv) {
 		return EX_USAGE;
 	}
 	struct sv_err err = { "" };
+	if (admin.listen != NULL) {
+		/* HTTPS whenever a certificate is given; without --listen-tls
+		 * it is the web admin's alone */
+		admin.db_path = cfg.db_path;
+		admin.tls_cert = cfg.tls_cert;
+		admin.tls_key = cfg.tls_key;
+		if (cfg.n_listen_tls == 0) {
+			cfg.tls_cert = cfg.tls_key = NULL;
+		}
+		if (sv_webadmin_check(&admin, &err) != SV_OK) {
+			sv_cli_error("serve", "%s", err.msg);
+			return EX_USAGE;
+		}
+	}
 	if (sv_config_check(&cfg, &err) != SV_OK) {
 		sv_cli_error("serve", "%s", err.msg);
 		return EX_USAGE;
@@ -528,8 +593,11 @@ int sv_cli_serve(int argc, char **argv) {
 		sv_cli_error("serve", "%s", err.msg);
 		return EX_CANTCREAT;
 	}
-	if (cfg.n_listen_tls != 0) { /* a bad pair stops us before binding */
-		int rc = sv_http_check_tls(cfg.tls_cert, cfg.tls_key, &err);
+	if (cfg.n_listen_tls != 0 || admin.tls_cert != NULL) {
+		/* a bad pair stops us before binding */
+		int rc = sv_http_check_tls(cfg.n_listen_tls != 0 ?
+			cfg.tls_cert : admin.tls_cert, cfg.n_listen_tls != 0 ?
+			cfg.tls_key : admin.tls_key, &err);
 		if (rc != SV_OK) {
 			sv_cli_error("serve", "%s", err.msg);
 			return rc == SV_EIO ? EX_NOINPUT : EX_DATAERR;
@@ -560,7 +628,8 @@ int sv_cli_serve(int argc, char **argv) {
 	if (ds == NULL) {
 		sv_cli_error("serve", "%s", err.msg);
 	} else {
-		status = run(&cfg, check_only, as_root ? &user : NULL, ds);
+		status = run(&cfg, check_only, as_root ? &user : NULL, ds,
+			admin.listen != NULL ? &admin : NULL);
 	}
 	sv_log_open_file(NULL, NULL); /* back to stderr */
 	sv_dataset_destroy(ds); /* every reader has stopped */

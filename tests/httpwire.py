@@ -173,9 +173,31 @@ def wait_ready(proc, timeout=READY_TIMEOUT):
     return int(m.group(1))
 
 
+def unprivileged(args, *dirs):
+    """`serve` started as root drops to --user and refuses to run without
+    one (issue #16): as root, ARGS plus --user nobody, and nobody let into
+    DIRS (the database's directory: SQLite creates the -wal and -shm
+    files beside it) and given the files already there (the web admin
+    writes the database). ARGS unchanged otherwise, or when they name a
+    user."""
+    if os.geteuid() != 0 or "--user" in args:
+        return list(args)
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    for d in dirs:
+        os.chmod(d, 0o777)
+        for name in os.listdir(d):
+            path = os.path.join(d, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    return list(args) + ["--user", "nobody"]
+
+
 def start_server(suivant, db, args, stderr, env=None):
-    """`suivant serve --db DB --listen 127.0.0.1:0 ARGS`: (process, port).
-    env: variables to add to the server's environment."""
+    """`suivant serve --db DB --listen 127.0.0.1:0 ARGS`: (process, port),
+    unprivileged (above) when run as root. env: variables to add to the
+    server's environment."""
+    args = unprivileged(args, os.path.dirname(os.path.abspath(db)))
     proc = subprocess.Popen([suivant, "serve", "--db", db, "--listen",
                              "127.0.0.1:0"] + list(args),
                             stdout=subprocess.PIPE, stderr=stderr,

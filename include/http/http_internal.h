@@ -36,6 +36,10 @@
 /* Fixed responses: built once by sv_http_start, shared by every thread. */
 enum sv_http_fixed_id {
 	SV_HTTP_FIXED_BAD_REQUEST,  /* 400, when no better reason exists */
+	SV_HTTP_FIXED_BAD_FRAMING,  /* 400 + Connection: close: framing a
+	                             * proxy could read otherwise */
+	SV_HTTP_FIXED_FOLDED,       /* 400 + Connection: close: a header
+	                             * line folded onto the next (obs-fold) */
 	SV_HTTP_FIXED_NOT_FOUND,    /* 404, unknown path */
 	SV_HTTP_FIXED_NO_CONFIG,    /* 404, unknown domain */
 	SV_HTTP_FIXED_NOT_ALLOWED,  /* 405 + Allow: GET, HEAD */
@@ -83,22 +87,38 @@ enum sv_http_endpoint {
 struct sv_http_conn; /* include/http/http_deadline.h */
 
 /*
- * Per-request state, in MHD's *req_cls from the request line (URI log
- * callback) to the completion callback, which logs and frees it.
+ * Per-request state. It lives inside its connection's state (src/http/
+ * http.c), one request at a time, from the request line (URI log
+ * callback) until the request ends: the completion callback, or the
+ * connection's close when MHD ends it without one (MHD 0.9.75 does when
+ * it gives up on a request's headers), so nothing is left behind
+ * whatever way a connection ends.
  */
 struct sv_http_req {
 	struct sv_http_conn *conn; /* borrowed: the connection's entry in the
 	                            * deadline registry (outlives the
 	                            * request), or NULL when out of memory */
 	struct sv_snapshot *snap;  /* owned reference, taken on the first
-	                            * handler call, released on completion */
+	                            * handler call, released when it ends */
 	struct timespec t0;        /* request line seen (CLOCK_MONOTONIC) */
 	size_t url_len;            /* raw request-target length, path+query */
 	size_t path_len;           /* bytes in path */
 	char path[SV_HTTP_MAX_URL + 1]; /* raw (still %-encoded) path without
-	                            * the query; empty when url_len is over
-	                            * SV_HTTP_MAX_URL */
+	                            * the query, cut at SV_HTTP_MAX_URL bytes.
+	                            * For routing only: the access line shows
+	                            * log_prefix instead when set */
+	const char *log_prefix;    /* the private prefix route the path is
+	                            * under (an address follows it): logged as
+	                            * this and a '*', decided at the request
+	                            * line so that no refusal logs the address */
 	bool started;              /* the access handler has run once */
+	bool refused;              /* shut down unanswered: MHD 0.9.75 could
+	                            * not answer it correctly (http.c) */
+	bool reserve;              /* on a connection of the admin reserve:
+	                            * admin routes only */
+	bool forwarded;            /* carries a proxy's client headers
+	                            * (X-Forwarded-For...) from a peer that
+	                            * is not a trusted proxy: never admin */
 	size_t body_len;           /* request body bytes seen */
 	struct sv_buf body;        /* a POST's body (at most SV_HTTP_MAX_BODY
 	                            * bytes); other bodies are discarded.
@@ -109,8 +129,12 @@ struct sv_http_req {
 	char method[16];           /* truncated copy, for the access log */
 	enum sv_http_endpoint endpoint; /* metrics row; SV_HTTP_EP_NONE
 	                            * until a route matched */
-	char client[46];           /* numeric peer address (INET6_ADDRSTRLEN),
-	                            * for the access log, or "" */
+	struct sockaddr_storage client_sa; /* the client: the peer, or the
+	                            * address a trusted proxy forwarded
+	                            * (http_client.c); ss_family AF_UNSPEC
+	                            * when unknown */
+	char client[46];           /* its numeric form (INET6_ADDRSTRLEN),
+	                            * for the access log, or "-" */
 	char domain[SV_DOMAIN_MAX + 1]; /* the domain answered for, or "" */
 };
 
@@ -140,6 +164,10 @@ struct sv_http_metrics {
 	struct sv_config_net admin[SV_CONFIG_MAX_ADMIN_NETS]; /* who may read
 	                            * /healthz and /metrics */
 	size_t n_admin;
+	struct sv_config_net proxies[SV_CONFIG_MAX_ADMIN_NETS]; /* trusted
+	                            * proxies (--trusted-proxy), whose
+	                            * X-Forwarded-For names the client */
+	size_t n_proxies;
 };
 
 /* Status codes counted apart; others count as "other", none as "none". */
@@ -180,6 +208,17 @@ typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
  * its variant and format, or queues 404. src/http/http_route.c.
  */
 enum MHD_Result sv_http_route(struct sv_http_call *call, const char *method);
+/*
+ * At the request line: the private prefix route (an address follows it)
+ * the raw path raw[0..n) is under, matched as the router would (after
+ * percent-decoding, in any letter case), or NULL. The access line shows
+ * that prefix and a '*' instead of the path.
+ */
+const char *sv_http_route_private_prefix(const char *raw, size_t n);
+/* In a message about a request (MHD's diagnostics name its path): what
+ * follows a private prefix route becomes one '*', the rest of the text
+ * dropped. text is NUL-terminated and changed in place. */
+void sv_http_route_mask_private(char *text);
 
 /*
  * First handler call, headers only (src/http/http_framing.c). Whether the
@@ -192,6 +231,21 @@ enum MHD_Result sv_http_route(struct sv_http_call *call, const char *method);
  */
 bool sv_http_body_too_large(struct MHD_Connection *c);
 bool sv_http_framing_ambiguous(struct MHD_Connection *c);
+/*
+ * Whether a header line was folded onto the next (obs-fold, RFC 9112
+ * 5.2): MHD 0.9.75 glues the continuation onto the header's *name*
+ * ("Content-Length:\r\n 53" becomes a header "Content-Length53" with an
+ * empty value), so that the framing check above never sees the header a
+ * proxy in front may have read. Such a name is the one thing MHD builds
+ * outside the raw header block, which starts at method (the access
+ * handler's method argument points into it) and is
+ * MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE bytes long: a header whose name
+ * lies outside that block was folded. First handler call only.
+ */
+bool sv_http_header_folded(struct MHD_Connection *c, const char *method);
+/* Whether the request has a chunked body (the framing check has refused
+ * every other Transfer-Encoding). */
+bool sv_http_body_chunked(struct MHD_Connection *c);
 
 /*
  * Queues resp with status, records both for the access log and lifts
@@ -244,6 +298,29 @@ enum MHD_Result sv_http_queue_rendered(const struct sv_http_call *call,
 	int rc, const struct sv_err *err, unsigned status,
 	struct sv_buf *body, const char *content_type,
 	enum sv_http_cache cache);
+
+/* src/http/http_client.c */
+
+/*
+ * Who a request comes from, on its first handler call: the peer, unless
+ * the peer is one of m->proxies (--trusted-proxy) and the request carries
+ * X-Forwarded-For; then the client is the last address of the last such
+ * header that is not a trusted proxy itself (what the nearest untrusted
+ * hop connected from: the addresses before it are the client's word).
+ * Fills r->client_sa and r->client (AF_UNSPEC and "-" when a trusted
+ * proxy forwarded something that is not an address); sets r->forwarded
+ * when a peer that is not trusted sends X-Forwarded-For, Forwarded or
+ * X-Real-IP: such a request came through a proxy we were not told of.
+ */
+void sv_http_client_identify(struct MHD_Connection *c,
+	const struct sv_http_metrics *m, struct sv_http_req *r);
+/* Whether r's client may read the admin routes (m->admin), forwarded
+ * requests from an untrusted peer never. */
+bool sv_http_client_is_admin(const struct sv_http_metrics *m,
+	const struct sv_http_req *r);
+/* The numeric text of sa (AF_INET or AF_INET6; IPv4-mapped IPv6 as IPv4)
+ * into out (size >= 46), or "-". */
+void sv_http_client_text(const struct sockaddr *sa, char *out, size_t size);
 
 /* src/http/http_request.c */
 

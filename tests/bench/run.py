@@ -260,7 +260,8 @@ def compare(work, suivant, mhd, args):
     db = os.path.join(work, 'suivant.db')
     # its access log goes to a file, as nginx's does
     sv = Server('suivant', [suivant, 'serve', '--db', db, '--listen',
-                            '127.0.0.1:0', '--threads', '2'] + ONE_CLIENT, 0,
+                            '127.0.0.1:0', '--threads', '2'] + ONE_CLIENT
+                + httpwire.unprivileged([], work), 0,
                 ready='ready port=', log=os.path.join(work, 'suivant.log'))
     status, answer = http_get(sv.port, GET_PATH, HOST)
     if status != 200:
@@ -384,7 +385,9 @@ def scale(work, suivant, args):
         logs[n] = os.path.join(work, 'scale-%d.log' % n)
         servers[n] = Server('suivant', [suivant, 'serve', '--db', dbs[n],
                                         '--listen', '127.0.0.1:0',
-                                        '--threads', '2'] + ONE_CLIENT, 0,
+                                        '--threads', '2'] + ONE_CLIENT
+                            + httpwire.unprivileged(
+                                [], os.path.dirname(dbs[n])), 0,
                             ready='ready port=', log=logs[n])
     status, rss, runs = {}, {}, dict((n, []) for n in sizes)
     for n in sizes:

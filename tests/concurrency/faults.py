@@ -87,7 +87,9 @@ class Ctx:
     def serve(self, db=None):
         proc = subprocess.Popen(
             [self.suivant, 'serve', '--db', db or self.db, '--listen',
-             '127.0.0.1:0'], stdout=subprocess.PIPE,
+             '127.0.0.1:0'] + httpwire.unprivileged(
+                 [], os.path.dirname(os.path.abspath(db or self.db))),
+            stdout=subprocess.PIPE,
             stderr=open(os.path.join(self.tmp, 'serve.log'), 'ab'),
             stdin=subprocess.DEVNULL, cwd=self.tmp)
         self.servers.append(proc)
@@ -210,8 +212,9 @@ def case_not_a_db(c):
             if read(path) != before:
                 raise CaseError('%s changed %s' % (args[0], name))
         p = subprocess.run([c.suivant, 'serve', '--db', path, '--listen',
-                            '127.0.0.1:0'], capture_output=True, text=True,
-                           timeout=20)
+                            '127.0.0.1:0'] + httpwire.unprivileged(
+                                [], os.path.dirname(path)),
+                           capture_output=True, text=True, timeout=20)
         if p.returncode != 74 or what not in p.stderr:
             raise CaseError('serve on %s: exit %d: %r'
                             % (name, p.returncode, p.stderr))

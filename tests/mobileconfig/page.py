@@ -50,7 +50,9 @@ class Failure(Exception):
 
 def start_server(suivant, db, log):
     proc = subprocess.Popen([suivant, "serve", "--db", db, "--listen",
-                             "127.0.0.1:0"], stdout=subprocess.PIPE,
+                             "127.0.0.1:0"] + httpwire.unprivileged(
+                                 [], os.path.dirname(db)),
+                            stdout=subprocess.PIPE,
                             stderr=log, stdin=subprocess.DEVNULL)
     try:
         return proc, httpwire.wait_ready(proc)

@@ -69,8 +69,8 @@ class Server:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [suivant, "serve", "--db", db, "--listen", "127.0.0.1:0"]
-            + list(extra), stdout=subprocess.PIPE, stderr=self.log,
-            stdin=subprocess.DEVNULL)
+            + httpwire.unprivileged(extra, os.path.dirname(db)),
+            stdout=subprocess.PIPE, stderr=self.log, stdin=subprocess.DEVNULL)
         try:
             self.port = httpwire.wait_ready(self.proc, READY_TIMEOUT)
         except httpwire.WireError as e:

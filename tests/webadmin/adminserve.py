@@ -54,7 +54,8 @@ class Server:
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(
             [binary, "serve", "--db", db, "--listen", "127.0.0.1:0",
-             "--admin-listen", "127.0.0.1:0"] + list(args),
+             "--admin-listen", "127.0.0.1:0"]
+            + httpwire.unprivileged(args, os.path.dirname(db)),
             stdout=subprocess.PIPE, stderr=self.log,
             stdin=subprocess.DEVNULL, env=dict(os.environ, **(env or {})))
         public, admin = read_ready(self.proc, 2)

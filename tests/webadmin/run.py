@@ -880,7 +880,9 @@ def https_cookie_and_refusals(env):
     proc = subprocess.Popen([env.binary, "serve", "--db", env.db,
                              "--listen", "127.0.0.1:0", "--admin-listen",
                              "127.0.0.1:0", "--tls-cert", cert,
-                             "--tls-key", key], stdout=subprocess.PIPE,
+                             "--tls-key", key] + httpwire.unprivileged(
+                                 [], os.path.dirname(env.db)),
+                            stdout=subprocess.PIPE,
                             stderr=log, stdin=subprocess.DEVNULL)
     try:
         lines = read_ready(proc, 2)

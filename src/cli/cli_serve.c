@@ -24,6 +24,7 @@
 #include "dataset/dataset.h"
 #include "http/config.h"
 #include "http/http.h"
+#include "resolve/mx_resolver.h"
 #include "util/log.h"
 
 #define XSTR_(x) #x
@@ -69,6 +70,9 @@ static const char usage[] =
 	"  /email.mobileconfig?email=ADDR, /mobileconfig?emailaddress=ADDR\n"
 	"  /healthz, /metrics   health (JSON) and Prometheus metrics, for\n"
 	"                       --admin-allow clients only\n"
+	"  /tls/ask?domain=NAME 200 when a certificate for NAME is worth\n"
+	"                       getting (Caddy's on-demand TLS), else 404;\n"
+	"                       --admin-allow clients only\n"
 	"\n"
 	"  --db FILE            database file\n"
 	"  --listen ADDR:PORT   address to listen on, repeatable (default\n"
@@ -102,6 +106,12 @@ static const char usage[] =
 	"  --sign-cert FILE     sign Apple profiles with this certificate (PEM)\n"
 	"  --sign-key FILE      its private key (PEM, unencrypted; not a TLS key)\n"
 	"  --sign-chain FILE    intermediate certificates to include (PEM)\n"
+	"  --resolver IP[:PORT] DNS server for MX rows' look-ups (default:\n"
+	"                       the system's, /etc/resolv.conf)\n"
+	"  --mx-cache N         domains whose MX answer is cached (default\n"
+	"                       " XSTR(SV_MX_CACHE_DEFAULT) ")\n"
+	"  --mx-max-inflight N  DNS queries outstanding at once; more get 503\n"
+	"                       (default " XSTR(SV_MX_INFLIGHT_DEFAULT) ")\n"
 	"  --check              load the data, report problems, and exit\n"
 	"  -v, --verbose        debug logging\n"
 	"  -h, --help           show this help\n"
@@ -138,6 +148,8 @@ static int parse_limit(int c, const char *arg, struct sv_config *cfg) {
 		{ 'o', "--timeout", SV_CONFIG_MAX_TIMEOUT_S },
 		{ 'r', "--request-timeout", SV_CONFIG_MAX_TIMEOUT_S },
 		{ 'b', "--max-header-bytes", SV_CONFIG_MAX_CONN_MEMORY },
+		{ 'X', "--mx-cache", SV_MX_CACHE_MAX },
+		{ 'I', "--mx-max-inflight", SV_MX_INFLIGHT_MAX },
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		unsigned long v;
@@ -164,6 +176,12 @@ static int parse_limit(int c, const char *arg, struct sv_config *cfg) {
 			break;
 		case 'r':
 			cfg->request_timeout_s = (unsigned)v;
+			break;
+		case 'X':
+			cfg->mx_cache = (size_t)v;
+			break;
+		case 'I':
+			cfg->mx_max_inflight = (unsigned)v;
 			break;
 		default:
 			cfg->conn_memory = (size_t)v;
@@ -368,6 +386,9 @@ int sv_cli_serve(int argc, char **argv) {
 		{ "log-format", required_argument, NULL, 'F' },
 		{ "admin-allow", required_argument, NULL, 'A' },
 		{ "log-file", required_argument, NULL, 'f' },
+		{ "resolver", required_argument, NULL, 'R' },
+		{ "mx-cache", required_argument, NULL, 'X' },
+		{ "mx-max-inflight", required_argument, NULL, 'I' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -412,6 +433,8 @@ int sv_cli_serve(int argc, char **argv) {
 		case 'o':
 		case 'r':
 		case 'b':
+		case 'X':
+		case 'I':
 			if (parse_limit(c, optarg, &cfg) != EX_OK) {
 				return EX_USAGE;
 			}
@@ -437,6 +460,9 @@ int sv_cli_serve(int argc, char **argv) {
 		}
 		case 'A':
 			cfg.admin_allow = optarg;
+			break;
+		case 'R':
+			cfg.resolver = optarg;
 			break;
 		case 'f':
 			log_file = optarg;

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "http/config.h"
+#include "resolve/mx_resolver.h"
 
 #define PORT_MAX 65535UL
 
@@ -34,6 +35,8 @@ void sv_config_init(struct sv_config *cfg) {
 	cfg->request_timeout_s = SV_CONFIG_DEFAULT_REQUEST_TIMEOUT_S;
 	cfg->conn_memory = SV_CONFIG_DEFAULT_CONN_MEMORY;
 	cfg->admin_allow = SV_CONFIG_DEFAULT_ADMIN_ALLOW;
+	cfg->mx_cache = SV_MX_CACHE_DEFAULT;
+	cfg->mx_max_inflight = SV_MX_INFLIGHT_DEFAULT;
 }
 
 /* Problems found by sv_config_check, joined with "; " into one line. */
@@ -159,6 +162,19 @@ int sv_config_check(const struct sv_config *cfg, struct sv_err *err) {
 	}
 	if (cfg->sign_chain != NULL && cfg->sign_cert == NULL) {
 		problem(&p, "signing: --sign-chain needs --sign-cert");
+	}
+	if (cfg->mx_cache < 1 || cfg->mx_cache > SV_MX_CACHE_MAX) {
+		problem(&p, "mx cache: %zu domains is not in 1..%d",
+			cfg->mx_cache, SV_MX_CACHE_MAX);
+	}
+	if (cfg->mx_max_inflight < 1 ||
+			cfg->mx_max_inflight > SV_MX_INFLIGHT_MAX) {
+		problem(&p, "mx max in flight: %u is not in 1..%d",
+			cfg->mx_max_inflight, SV_MX_INFLIGHT_MAX);
+	}
+	if (cfg->resolver != NULL &&
+			sv_mx_resolver_check_server(cfg->resolver, &e) != SV_OK) {
+		problem(&p, "%s", e.msg);
 	}
 	return p.n == 0 ? SV_OK : SV_EINVAL;
 }

@@ -42,6 +42,7 @@ static const char *const endpoint_names[SV_HTTP_ENDPOINTS] = {
 	[SV_HTTP_EP_MOBILECONFIG] = "mobileconfig",
 	[SV_HTTP_EP_HEALTHZ] = "healthz",
 	[SV_HTTP_EP_METRICS] = "metrics",
+	[SV_HTTP_EP_TLS_ASK] = "tls_ask",
 	[SV_HTTP_EP_NONE] = "none",
 };
 
@@ -91,7 +92,7 @@ static const char *termination_name(enum MHD_RequestTerminationCode toe) {
 static unsigned long log_access(const struct sv_http_req *r,
 		enum MHD_RequestTerminationCode toe, const struct timespec *t1) {
 	char method[4 * sizeof(r->method)];
-	char path[256];
+	char path[256], shown[256];
 	long us = 0;
 	if (r->t0.tv_sec != 0) {
 		us = (long)(t1->tv_sec - r->t0.tv_sec) * 1000000 +
@@ -103,12 +104,15 @@ static unsigned long log_access(const struct sv_http_req *r,
 		.client = r->client[0] != '\0' ? r->client : "-",
 		.method = r->method[0] != '\0' ?
 			sv_log_escape(r->method, method, sizeof(method)) : "-",
-		.path = sv_log_escape(r->path, path, sizeof(path)),
+		.path = sv_log_escape(r->private_prefix == NULL ? r->path :
+			(snprintf(shown, sizeof(shown), "%s*",
+				r->private_prefix), shown), path, sizeof(path)),
 		.status = r->status,
 		.bytes = r->bytes,
 		.ms = ms,
 		.domain = r->domain[0] != '\0' ? r->domain : "-",
 		.end = termination_name(toe),
+		.mx = r->mx_note,
 	};
 	sv_log_access(&a);
 	return (unsigned long)us;

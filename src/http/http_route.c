@@ -77,6 +77,8 @@ static const struct route routes[] = {
 		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_HEALTHZ },
 	{ "/metrics", MATCH_EXACT, sv_http_metrics_page, 0, NO_FORMAT,
 		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_METRICS },
+	{ "/tls/ask", MATCH_EXACT, sv_http_tls_ask, 0, NO_FORMAT,
+		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_TLS_ASK },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -159,12 +161,9 @@ enum MHD_Result sv_http_route(struct sv_http_call *call,
 	}
 	call->r->endpoint = rt->endpoint;
 	if (rt->flags & ROUTE_PRIVATE_ARG) { /* log the prefix and a '*' */
-		size_t n = strlen(rt->path);
-		n = n < SV_HTTP_MAX_URL ? n : SV_HTTP_MAX_URL - 1;
-		memcpy(call->r->path, rt->path, n);
-		call->r->path[n++] = '*';
-		call->r->path[n] = '\0';
-		call->r->path_len = n;
+		/* r->path stays: a request resumed after a DNS wait is
+		 * routed again */
+		call->r->private_prefix = rt->path;
 	}
 	if (!method_allowed(rt, method)) {
 		return sv_http_queue_fixed(call, rt->methods == GET_HEAD_POST ?

@@ -2,8 +2,8 @@
 --
 -- 0004_hosting: MX rows, and the domain rows that `suivant sync` owns.
 -- Applied like every migration (src/store/store.c: one transaction,
--- foreign keys checked before the commit). It reads and rebuilds nothing
--- that another migration may have changed: one new table, one new column.
+-- foreign keys checked before the commit). It reads, alters and rebuilds
+-- nothing that another migration may have changed: two new tables.
 --
 -- MX rows ("mx:HOST", "mx:*.SUFFIX": util/name.h) name mail servers, not
 -- mail domains, so they get a table of their own rather than loosening
@@ -33,8 +33,12 @@ CREATE TABLE domain_mx (
 
 CREATE INDEX domain_mx_by_provider ON domain_mx (provider_id, position);
 
--- 1: the row was written by `suivant sync` for its provider, which may
--- replace it at the next sync; 0: added by hand (domain add, import),
--- which a sync never touches.
-ALTER TABLE domains ADD COLUMN synced INTEGER NOT NULL DEFAULT 0
-	CONSTRAINT domain_synced CHECK (synced IN (0, 1));
+-- The domain rows `suivant sync` wrote for their provider, which the
+-- next sync may replace; a row not listed here was added by hand
+-- (domain add, import) and no sync touches it. A table of marks rather
+-- than a column of domains, so that the domains table keeps its shape
+-- for every tool that writes it; a mark goes with its row.
+CREATE TABLE domain_synced (
+	name TEXT NOT NULL PRIMARY KEY
+		REFERENCES domains (name) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;

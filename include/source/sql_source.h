@@ -44,19 +44,23 @@ int sv_sql_source_check_url(const char *url, struct sv_err *err);
 int sv_sql_source_read(const char *url, const char *password,
 	const char *query, sv_sql_row_fn row, void *ctx, struct sv_err *err);
 
+/* ---- sql_message.c ---- */
+
 /*
  * A client library's message (several lines, the server's quotes) as one
- * line for a diagnostic: white space runs become one space, the rest is
- * escaped (sv_log_escape). Returns out.
+ * line for a diagnostic: white space runs become one space, double
+ * quotes single ones, the rest is escaped (sv_log_escape). Returns out.
  */
 const char *sv_sql_source_message(const char *msg, char *out, size_t size);
 
-/* ---- sql_source_pg.c, sql_source_mysql.c: the two clients ---- */
+/* ---- sql_source_pg.c ---- */
 
 int sv_sql_source_read_pg(const char *url, const char *password,
 	const char *query, sv_sql_row_fn row, void *ctx, struct sv_err *err);
 
-/* The parts of a mysql:// URL (borrowed into buf). */
+/* ---- sql_source_mysql.c ---- */
+
+/* The parts of a mysql:// URL (strings borrowed from the parser). */
 struct sv_sql_mysql_url {
 	const char *user, *host, *db, *socket; /* NULL when absent */
 	unsigned port;                         /* 0 when absent */

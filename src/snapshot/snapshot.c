@@ -472,6 +472,9 @@ int sv_snapshot_answer(const struct sv_snapshot *s, enum sv_format format,
 		const struct sv_answer_facts *facts, struct sv_buf *out,
 		const char **content_type) {
 	struct sv_snapshot_match m;
+	if ((unsigned)format >= SV_FORMAT_COUNT) {
+		return SV_EINVAL;
+	}
 	int rc = sv_snapshot_lookup(s, facts->domain, &m);
 	return rc != SV_OK ? rc :
 		sv_snapshot_answer_of(&m, format, facts, out, content_type);

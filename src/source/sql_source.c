@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "source/sql_source.h"
-#include "util/log.h"
 
 #define URL_MAX 2048
 
@@ -149,24 +148,6 @@ static int parse_mysql(const char *s, char *buf, struct sv_sql_mysql_url *u,
 		rest += n;
 	}
 	return SV_OK;
-}
-
-const char *sv_sql_source_message(const char *msg, char *out, size_t size) {
-	char flat[SV_ERR_MSG_MAX];
-	size_t n = 0;
-	bool space = true; /* drops leading white space */
-	for (const char *p = msg; *p != '\0' && n < sizeof(flat) - 1; p++) {
-		bool ws = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
-		if (!ws || !space) {
-			flat[n++] = ws ? ' ' : *p == '"' ? '\'' : *p;
-		}
-		space = ws;
-	}
-	while (n > 0 && flat[n - 1] == ' ') {
-		n--;
-	}
-	flat[n] = '\0';
-	return sv_log_escape(flat, out, size);
 }
 
 int sv_sql_source_check_url(const char *url, struct sv_err *err) {

@@ -106,13 +106,14 @@ int sv_store_sync_domains(struct sv_store *st, const char *provider_id,
 		r->field = (size_t)v; \
 	}
 	COUNT("SELECT count(*) FROM temp.sync_in WHERE ?1 IS NOT NULL", input)
-	COUNT("SELECT count(*) FROM domains WHERE provider_id = ?1"
-		" AND synced = 1", before)
-	COUNT("SELECT count(*) FROM domains WHERE provider_id = ?1"
-		" AND synced = 1 AND name NOT IN (SELECT name FROM temp.sync_in)",
-		removed)
+	COUNT("SELECT count(*) FROM domains JOIN domain_synced USING (name)"
+		" WHERE provider_id = ?1", before)
+	COUNT("SELECT count(*) FROM domains JOIN domain_synced USING (name)"
+		" WHERE provider_id = ?1 AND name NOT IN"
+		" (SELECT name FROM temp.sync_in)", removed)
 	COUNT("SELECT count(*) FROM domains d JOIN temp.sync_in USING (name)"
-		" WHERE d.provider_id = ?1 AND d.synced = 0", hand)
+		" WHERE d.provider_id = ?1 AND name NOT IN"
+		" (SELECT name FROM domain_synced)", hand)
 #undef COUNT
 	if (rc == SV_OK) {
 		rc = run_rows(db, "SELECT name, d.provider_id FROM domains d"
@@ -131,10 +132,16 @@ int sv_store_sync_domains(struct sv_store *st, const char *provider_id,
 			"(--allow-shrink to accept)", r->removed, r->before,
 			provider_id);
 	}
-	if (rc == SV_OK) { /* cascades to servers bound to them */
+	if (rc == SV_OK) { /* cascades to their marks and servers */
 		rc = store_run_keyed(db, "DELETE FROM domains WHERE"
-			" provider_id = ?1 AND synced = 1 AND name NOT IN"
+			" provider_id = ?1 AND name IN (SELECT name FROM"
+			" domain_synced) AND name NOT IN"
 			" (SELECT name FROM temp.sync_in)", provider_id, 0, err);
+	}
+	if (rc == SV_OK) { /* the names nobody has: these are added */
+		rc = store_run_keyed(db, "DELETE FROM temp.sync_in WHERE"
+			" name IN (SELECT name FROM domains) AND ?1 IS NOT NULL",
+			provider_id, 0, err);
 	}
 	int64_t base = 0;
 	if (rc == SV_OK) {
@@ -147,10 +154,8 @@ int sv_store_sync_domains(struct sv_store *st, const char *provider_id,
 	if (rc == SV_OK) {
 		sqlite3_stmt *s;
 		rc = store_prepare(db, "INSERT INTO domains (name, provider_id,"
-			" position, synced) SELECT name, ?1, ?2 + row_number()"
-			" OVER (ORDER BY name), 1 FROM temp.sync_in s WHERE NOT"
-			" EXISTS (SELECT 1 FROM domains d WHERE d.name = s.name)",
-			&s, err);
+			" position) SELECT name, ?1, ?2 + row_number()"
+			" OVER (ORDER BY name) FROM temp.sync_in", &s, err);
 		if (rc == SV_OK) {
 			int src = SQLITE_OK;
 			store_bind_text(s, 1, provider_id, &src);
@@ -161,6 +166,10 @@ int sv_store_sync_domains(struct sv_store *st, const char *provider_id,
 			r->added = (size_t)sqlite3_changes(db);
 			store_finalize(s);
 		}
+	}
+	if (rc == SV_OK) {
+		rc = store_exec(db, "INSERT INTO domain_synced (name)"
+			" SELECT name FROM temp.sync_in", err, "store: sync");
 	}
 	if (rc == SV_OK) {
 		r->kept = r->before - r->removed;

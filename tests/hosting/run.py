@@ -105,8 +105,9 @@ def provider_of(text):
 # ---------------------------------------------------------------- DNS --
 
 class Knot:
-    """knotd on a loopback port with the test zone; slow.test goes to a
-    UDP socket that never answers."""
+    """knotd on a loopback port with the zone test. (ZONE, or zone: its
+    text after the SOA and NS); slow.test goes to a UDP socket that never
+    answers. Also used by tests/bench/run.py."""
 
     ZONE = """$ORIGIN test.
 $TTL 300
@@ -123,7 +124,7 @@ exactwins MX 10 mx1.mx.hoster.test.
 nomx A 192.0.2.1
 """
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, zone=None):
         knotd = shutil.which("knotd") or (
             "/usr/sbin/knotd" if os.path.exists("/usr/sbin/knotd") else None)
         if knotd is None:
@@ -135,7 +136,8 @@ nomx A 192.0.2.1
         self.blackhole.bind(("127.0.0.1", 0))
         self.port = free_port()
         with open(os.path.join(d, "test.zone"), "w") as f:
-            f.write(self.ZONE)
+            f.write(self.ZONE if zone is None else
+                    "\n".join(self.ZONE.split("\n")[:5]) + "\n" + zone)
         with open(os.path.join(d, "slow.zone"), "w") as f:
             f.write("$ORIGIN slow.test.\n$TTL 300\n@ SOA ns.test. "
                     "admin.test. 1 3600 600 86400 60\n@ NS ns.test.\n")

@@ -312,11 +312,11 @@ void sv_http_note_domain(const struct sv_http_call *call, const char *d);
  * request waits for without holding its thread: the connection is
  * suspended and resumed by the answer, and MHD then runs the handler
  * again, which calls this again and gets the answer kept in the request.
- * Returns SV_OK with *m (m->mx_host is not kept: NULL), SV_ENOTFOUND,
- * SV_EAGAIN when the request now waits (the handler returns *ret at
- * once, queueing nothing), or, with the response queued and *ret set,
- * SV_EBUSY (over --mx-max-inflight: 503 with Retry-After) or SV_ENOMEM
- * (500). Notes the MX stage's outcome in call->r->mx_note.
+ * Returns SV_OK with *m (m->mx_host is not kept: NULL), SV_ENOTFOUND, or
+ * SV_EAGAIN: the handler returns *ret at once, the request now waiting
+ * for DNS with nothing queued, or already answered (over
+ * --mx-max-inflight: 503 with Retry-After; out of memory: 500). Notes the
+ * MX stage's outcome in call->r->mx_note.
  */
 int sv_http_resolve(const struct sv_http_call *call, const char *domain,
 	struct sv_snapshot_match *m, enum MHD_Result *ret);

@@ -82,11 +82,14 @@ struct sv_mx_resolver;
 struct sv_mx_resolver *sv_mx_resolver_create(
 	const struct sv_mx_resolver_opts *opts, struct sv_err *err);
 /*
- * Stops: every waiter still waiting gets SV_MX_FAILED (so that every
- * suspended request is resumed), later asks get SV_EBUSY, the thread is
- * joined, everything freed. NULL is a no-op.
+ * Stops the thread: every waiter still waiting gets SV_MX_FAILED (so that
+ * every suspended request is resumed), later asks get SV_EBUSY; the cache
+ * stays readable, so that requests still running may use r until
+ * sv_mx_resolver_destroy. Idempotent; NULL is a no-op.
  */
 void sv_mx_resolver_stop(struct sv_mx_resolver *r);
+/* Stops r if need be and frees it: once no request can use it. NULL ok. */
+void sv_mx_resolver_destroy(struct sv_mx_resolver *r);
 
 /* The request path: the cached answer for domain (normalised): true with
  * *out, or false (a miss: ask). Lock-free. */

@@ -10,6 +10,7 @@
  * period (a systemd timer running it once is the other way:
  * deploy/suivant-sync.timer).
  */
+#define _DEFAULT_SOURCE /* explicit_bzero, beside POSIX */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -326,6 +327,6 @@ int sv_cli_sync(int argc, char **argv) {
 	const char *pw = a.password_file != NULL ? password : NULL;
 	status = every > 0 ? sync_every(&a, every, pid, pw, &o) :
 		sync_once(&a, pid, pw, &o);
-	memset(password, 0, sizeof(password));
+	explicit_bzero(password, sizeof(password));
 	return status;
 }

@@ -505,14 +505,15 @@ void sv_http_stop(struct sv_http *srv) {
 		nanosleep(&tick, NULL);
 	}
 	/* Requests still waiting for DNS are answered (and resumed) now:
-	 * MHD must not be stopped with a connection suspended. */
+	 * MHD must not be stopped with a connection suspended. The resolver
+	 * stays readable for requests still running. */
 	sv_mx_resolver_stop(srv->mx);
-	srv->mx = NULL;
 	/* completion callbacks run here and release snapshot references */
 	for (size_t i = 0; i < srv->n_daemons; i++) {
 		MHD_stop_daemon(srv->daemons[i]);
 		srv->daemons[i] = NULL;
 	}
+	sv_mx_resolver_destroy(srv->mx); /* no request is left to use it */
 	srv->n_daemons = 0;
 	/* every connection is closed, so unregistered: the janitor goes */
 	sv_http_deadline_destroy(srv->reg);

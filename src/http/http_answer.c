@@ -130,7 +130,7 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 	struct sv_snapshot_match m;
 	enum MHD_Result waiting;
 	int rc = sv_http_resolve(call, facts->domain, &m, &waiting);
-	if (rc == SV_EAGAIN || rc == SV_EBUSY || rc == SV_ENOMEM) {
+	if (rc == SV_EAGAIN) {
 		return waiting; /* waiting for DNS, or answered */
 	}
 	struct sv_buf body;

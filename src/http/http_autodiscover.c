@@ -227,7 +227,7 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 	struct sv_snapshot_match m;
 	enum MHD_Result waiting;
 	int rc = sv_http_resolve(call, addr.domain, &m, &waiting);
-	if (rc == SV_EAGAIN || rc == SV_EBUSY || rc == SV_ENOMEM) {
+	if (rc == SV_EAGAIN) {
 		return waiting; /* waiting for DNS, or answered */
 	}
 	if (rc != SV_OK) {

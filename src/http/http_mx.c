@@ -54,7 +54,7 @@ static int wait_for(const struct sv_http_call *call, const char *domain,
 	struct sv_http_req *r = call->r;
 	if (r->mx == NULL && (r->mx = sv_calloc(1, sizeof(*r->mx))) == NULL) {
 		*ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
-		return SV_ENOMEM;
+		return SV_EAGAIN;
 	}
 	struct sv_http_mx *x = r->mx;
 	snprintf(x->domain, sizeof(x->domain), "%s", domain);
@@ -87,7 +87,7 @@ int sv_http_resolve(const struct sv_http_call *call, const char *domain,
 			r->mx_note = r->mx->rc == SV_EBUSY ? "busy" : "failed";
 			*ret = sv_http_queue_fixed(call, r->mx->rc == SV_EBUSY ?
 				SV_HTTP_FIXED_DNS_BUSY : SV_HTTP_FIXED_INTERNAL);
-			return r->mx->rc;
+			return SV_EAGAIN;
 		}
 		h = &r->mx->hosts;
 	} else if (call->mx != NULL &&

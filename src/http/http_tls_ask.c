@@ -42,7 +42,7 @@ enum MHD_Result sv_http_tls_ask(const struct sv_http_call *call) {
 	enum MHD_Result ret;
 	int rc = domain != NULL ? sv_http_resolve(call, domain, &m, &ret) :
 		SV_ENOTFOUND;
-	if (rc == SV_EAGAIN || rc == SV_EBUSY || rc == SV_ENOMEM) {
+	if (rc == SV_EAGAIN) {
 		return ret; /* waiting for DNS, or answered */
 	}
 	if (rc != SV_OK || strcmp(m.pattern, "*") == 0) {

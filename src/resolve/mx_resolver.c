@@ -59,6 +59,7 @@ struct sv_mx_resolver {
 	unsigned timeout_ms, max_inflight;
 	int efd;                       /* eventfd: wakes the thread */
 	pthread_t thread;
+	bool joined;                   /* the thread has been stopped */
 	pthread_mutex_t lock;
 	struct pending *buckets[BUCKETS]; /* lock */
 	struct pending *all;              /* lock */
@@ -616,7 +617,7 @@ fail:
 }
 
 void sv_mx_resolver_stop(struct sv_mx_resolver *r) {
-	if (r == NULL) {
+	if (r == NULL || r->joined) {
 		return;
 	}
 	pthread_mutex_lock(&r->lock);
@@ -625,6 +626,14 @@ void sv_mx_resolver_stop(struct sv_mx_resolver *r) {
 	atomic_store(&r->stop, true);
 	wake(r);
 	pthread_join(r->thread, NULL);
+	r->joined = true;
+}
+
+void sv_mx_resolver_destroy(struct sv_mx_resolver *r) {
+	if (r == NULL) {
+		return;
+	}
+	sv_mx_resolver_stop(r);
 	ares_destroy(r->channel);
 	close(r->efd);
 	sv_mx_cache_destroy(r->cache);

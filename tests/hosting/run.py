@@ -37,12 +37,12 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "prod"))
-from run import Failure, Server, Skip, check, curl, free_port  # noqa: E402
+from run import (Failure, Server, Skip, check, curl, free_port,  # noqa
+                 run_tests)
 
 ROOT = os.environ.get("SV_SOURCE_ROOT", os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
@@ -722,38 +722,9 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__)
         return 2
-    suivant = os.path.abspath(argv[1])
-    wanted = argv[2:]
     tests = sorted((name, fn) for name, fn in globals().items()
                    if name.startswith("test_") and callable(fn))
-    passed = failed = skipped = 0
-    for name, fn in tests:
-        short = name[len("test_"):]
-        if wanted and not any(w in short for w in wanted):
-            continue
-        tmp = tempfile.mkdtemp(prefix="sv-hosting-%s-" % short)
-        try:
-            fn(suivant, tmp)
-            print("ok %s" % short)
-            passed += 1
-        except Skip as e:
-            print("skip %s: %s" % (short, e))
-            skipped += 1
-        except Failure as e:
-            print("FAIL %s: %s" % (short, e))
-            failed += 1
-        except Exception as e:  # a harness error is a failure too
-            print("FAIL %s: %s: %s" % (short, type(e).__name__, e))
-            failed += 1
-        finally:
-            if os.environ.get("SV_PROD_KEEP") != "1":
-                shutil.rmtree(tmp, ignore_errors=True)
-        sys.stdout.flush()
-    print("hosting: %d passed, %d failed, %d skipped"
-          % (passed, failed, skipped))
-    if failed:
-        return 1
-    return 77 if skipped and not passed else 0
+    return run_tests("hosting", tests, os.path.abspath(argv[1]), argv[2:])
 
 
 if __name__ == "__main__":

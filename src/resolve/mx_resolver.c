@@ -292,11 +292,12 @@ static void read_answer(int status, const unsigned char *abuf, int alen,
  * the count. */
 static nfds_t ares_pollfds(ares_channel ch, struct pollfd *fds) {
 	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-	int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+	/* ares.h's ARES_GETSOCK_WRITABLE shifts a signed 1 by up to 31 */
+	unsigned bits = (unsigned)ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
 	nfds_t n = 0;
-	for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-		short ev = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN :
-			0) | (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+	for (unsigned i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+		short ev = (short)((bits & 1u << i ? POLLIN : 0) |
+			(bits & 1u << (i + ARES_GETSOCK_MAXNUM) ? POLLOUT : 0));
 		if (ev != 0) {
 			fds[n].fd = socks[i];
 			fds[n].events = ev;

@@ -8,7 +8,9 @@
   importer, the renderers and main's one-time set-up);
 - every `suivant <command> --help` is documented in the README;
 - layers: src/<layer>/ and include/<layer>/ include only their own layer
-  and the layers below it (LAYERS);
+  and the layers below it (LAYERS), in this order: util < model <
+  request < import, store (neither includes the other) < answer <
+  snapshot < dataset < http < cli < src/main.c (src/README.md);
 - no circle between modules: a module is one source file (or one of the
   GROUPS), and it depends on the files defining the functions and
   objects it uses; the graph must be acyclic;
@@ -63,10 +65,9 @@ RANK = {layer: rank for rank, names in enumerate(LAYERS) for layer in names}
 # that no longer matches fails, so that it is removed with its cause.
 LAYER_EXCEPTIONS = {}
 
-# Files that form one module although they call each other: they share
-# private request state through http_internal.h (daemon, routing,
-# endpoints). Issue 15 item 3 reshapes the front end; any other circle
-# fails. Patterns are matched against paths, so new files join by name.
+# Files that form one module although they call each other (none today:
+# any circle between modules fails). Patterns are matched against paths,
+# so new files join by name.
 GROUPS = {}
 
 

@@ -71,7 +71,7 @@ struct sv_config {
 	const char *resolver;     /* borrowed; "IP[:PORT]" of the DNS server
 	                           * MX rows are checked with; NULL = the
 	                           * system's (resolve/mx_resolver.h) */
-	size_t mx_cache;          /* domains whose MX answer is cached
+	unsigned mx_cache;        /* domains whose MX answer is cached
 	                           * (SV_MX_CACHE_DEFAULT) */
 	unsigned mx_max_inflight; /* DNS queries outstanding at once; more
 	                           * get 503 (SV_MX_INFLIGHT_DEFAULT) */

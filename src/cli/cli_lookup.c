@@ -61,19 +61,18 @@ int sv_cli_lookup(int argc, char **argv) {
 	};
 	struct args a = { .format = SV_FORMAT_AUTOCONFIG };
 	struct sv_cli_opts opts;
-	int first;
 	int parsed = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&a, &opts, &first);
+		&a, &opts);
 	if (parsed >= 0) {
 		return parsed;
 	}
-	if (argc - first != 1) {
+	if (opts.n_args != 1) {
 		return sv_cli_usage_error(usage);
 	}
 	const char *db = opts.db;
 	struct sv_err err = { "" };
 	struct sv_address addr;
-	const char *email = argv[first];
+	const char *email = opts.args[0];
 	if (sv_address_parse(email, strlen(email), &addr, &err) != SV_OK) {
 		sv_cli_error("lookup", "%s", err.msg);
 		return EX_DATAERR;
@@ -99,7 +98,7 @@ int sv_cli_lookup(int argc, char **argv) {
 		rc = sv_snapshot_answer_of(&m, a.format, &facts, &out,
 			&content_type);
 	}
-	int status = EX_OK;
+	int status;
 	if (rc == SV_ENOTFOUND) {
 		sv_cli_error("lookup", "no configuration for domain %s%s%s%s",
 			addr.domain, mx.status != NULL ? " (MX look-up: " : "",
@@ -109,14 +108,9 @@ int sv_cli_lookup(int argc, char **argv) {
 	} else if (rc == SV_EIO || rc == SV_EINVAL) {
 		sv_cli_error("lookup", "%s", err.msg);
 		status = rc == SV_EINVAL ? EX_USAGE : EX_UNAVAILABLE;
-	} else if (rc != SV_OK) {
-		sv_cli_error("lookup", "cannot build the answer: %s",
-			sv_rc_str(rc));
-		status = sv_cli_exit_code(rc);
-	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
-			fflush(stdout) != 0) {
-		sv_cli_error("lookup", "cannot write the answer");
-		status = EX_IOERR;
+	} else {
+		status = sv_cli_print_doc("lookup", rc, &out, "build",
+			"the answer");
 	}
 	sv_buf_finish(&out);
 	sv_snapshot_release(snap);

@@ -163,15 +163,11 @@ static int publish(const char *db, const char *out, bool json) {
 
 int sv_cli_publish(int argc, char **argv) {
 	struct sv_cli_opts o;
-	int first;
 	int status = sv_cli_getopt(argc, argv, usage, true, NULL, NULL, NULL,
-		&o, &first);
-	if (status >= 0) {
+		&o);
+	if (status >= 0 || (status = sv_cli_args(CMD, &o, 1, "OUT.db",
+			usage)) >= 0) {
 		return status;
 	}
-	if (argc - first != 1) {
-		sv_cli_error(CMD, "expected one OUT.db");
-		return sv_cli_usage_error(usage);
-	}
-	return publish(o.db, argv[first], o.json);
+	return publish(o.db, o.args[0], o.json);
 }

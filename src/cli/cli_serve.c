@@ -135,21 +135,38 @@ static int parse_count(const char *s, unsigned long max, unsigned long *out) {
 	return SV_OK;
 }
 
+/* Appends a --listen or --listen-tls address to its list (n entries). */
+static int add_listen(const char **list, size_t *n, const char *opt,
+		const char *addr) {
+	if (*n == SV_CONFIG_MAX_LISTEN) {
+		sv_cli_error("serve", "at most %d --%s", SV_CONFIG_MAX_LISTEN,
+			opt);
+		return EX_USAGE;
+	}
+	list[(*n)++] = addr;
+	return EX_OK;
+}
+
 /* --threads and the limits: numbers, range-checked by sv_config_check. */
 static int parse_limit(int c, const char *arg, struct sv_config *cfg) {
-	static const struct {
+	const struct {
 		int c;
 		const char *name;
 		unsigned long max;
+		unsigned *field; /* NULL: conn_memory, a size_t */
 	} flags[] = {
-		{ 't', "--threads", SV_CONFIG_MAX_THREADS },
-		{ 'm', "--max-connections", SV_CONFIG_MAX_CONN_LIMIT },
-		{ 'p', "--max-per-ip", SV_CONFIG_MAX_CONN_LIMIT },
-		{ 'o', "--timeout", SV_CONFIG_MAX_TIMEOUT_S },
-		{ 'r', "--request-timeout", SV_CONFIG_MAX_TIMEOUT_S },
-		{ 'b', "--max-header-bytes", SV_CONFIG_MAX_CONN_MEMORY },
-		{ 'X', "--mx-cache", SV_MX_CACHE_MAX },
-		{ 'I', "--mx-max-inflight", SV_MX_INFLIGHT_MAX },
+		{ 't', "--threads", SV_CONFIG_MAX_THREADS, &cfg->threads },
+		{ 'm', "--max-connections", SV_CONFIG_MAX_CONN_LIMIT,
+			&cfg->conn_limit },
+		{ 'p', "--max-per-ip", SV_CONFIG_MAX_CONN_LIMIT,
+			&cfg->per_ip_limit },
+		{ 'o', "--timeout", SV_CONFIG_MAX_TIMEOUT_S, &cfg->timeout_s },
+		{ 'r', "--request-timeout", SV_CONFIG_MAX_TIMEOUT_S,
+			&cfg->request_timeout_s },
+		{ 'b', "--max-header-bytes", SV_CONFIG_MAX_CONN_MEMORY, NULL },
+		{ 'X', "--mx-cache", SV_MX_CACHE_MAX, &cfg->mx_cache },
+		{ 'I', "--mx-max-inflight", SV_MX_INFLIGHT_MAX,
+			&cfg->mx_max_inflight },
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		unsigned long v;
@@ -161,31 +178,10 @@ static int parse_limit(int c, const char *arg, struct sv_config *cfg) {
 				"0..%lu", flags[i].name, arg, flags[i].max);
 			return EX_USAGE;
 		}
-		switch (c) {
-		case 't':
-			cfg->threads = (unsigned)v;
-			break;
-		case 'm':
-			cfg->conn_limit = (unsigned)v;
-			break;
-		case 'p':
-			cfg->per_ip_limit = (unsigned)v;
-			break;
-		case 'o':
-			cfg->timeout_s = (unsigned)v;
-			break;
-		case 'r':
-			cfg->request_timeout_s = (unsigned)v;
-			break;
-		case 'X':
-			cfg->mx_cache = (size_t)v;
-			break;
-		case 'I':
-			cfg->mx_max_inflight = (unsigned)v;
-			break;
-		default:
+		if (flags[i].field != NULL) {
+			*flags[i].field = (unsigned)v;
+		} else {
 			cfg->conn_memory = (size_t)v;
-			break;
 		}
 		return EX_OK;
 	}
@@ -406,20 +402,16 @@ int sv_cli_serve(int argc, char **argv) {
 			cfg.db_path = optarg;
 			break;
 		case 'l':
-			if (cfg.n_listen == SV_CONFIG_MAX_LISTEN) {
-				sv_cli_error("serve", "at most %d --listen",
-					SV_CONFIG_MAX_LISTEN);
+			if (add_listen(cfg.listen, &cfg.n_listen, "listen",
+					optarg) != EX_OK) {
 				return EX_USAGE;
 			}
-			cfg.listen[cfg.n_listen++] = optarg;
 			break;
 		case 'L':
-			if (cfg.n_listen_tls == SV_CONFIG_MAX_LISTEN) {
-				sv_cli_error("serve", "at most %d --listen-tls",
-					SV_CONFIG_MAX_LISTEN);
+			if (add_listen(cfg.listen_tls, &cfg.n_listen_tls,
+					"listen-tls", optarg) != EX_OK) {
 				return EX_USAGE;
 			}
-			cfg.listen_tls[cfg.n_listen_tls++] = optarg;
 			break;
 		case 'T':
 			cfg.tls_cert = optarg;

@@ -289,15 +289,11 @@ static int sync_every(const struct args *a, long long every,
 int sv_cli_sync(int argc, char **argv) {
 	struct args a = { .provider = NULL };
 	struct sv_cli_opts o;
-	int first;
 	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
-		&a, &o, &first);
-	if (status >= 0) {
+		&a, &o);
+	if (status >= 0 || (status = sv_cli_args(CMD, &o, 0, NULL, usage)) >=
+			0) {
 		return status;
-	}
-	if (argc != first) {
-		sv_cli_error(CMD, "unexpected argument");
-		return sv_cli_usage_error(usage);
 	}
 	if (a.provider == NULL || a.from == NULL || a.query == NULL) {
 		sv_cli_error(CMD, "--provider, --from and --query are required");

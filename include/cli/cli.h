@@ -25,6 +25,8 @@
  * data on stdout and diagnostics on stderr as "suivant: <cmd>: <msg>", and
  * returns a <sysexits.h> code.
  */
+int sv_cli_admin_user(int argc, char **argv);
+int sv_cli_audit(int argc, char **argv);
 int sv_cli_check(int argc, char **argv);
 int sv_cli_dns(int argc, char **argv);
 int sv_cli_domain(int argc, char **argv);
@@ -357,6 +359,11 @@ int sv_cli_print_servers(const char *cmd, struct sv_provider **pvs,
 
 /* Prints pv for `provider show`; an exit code. */
 int sv_cli_provider_show_print(const struct sv_provider *pv, bool json);
+
+/* ---- cli_audit.c ---- */
+
+/* Unix time t as "2026-11-22T04:06:54Z" (UTC) into out. */
+void sv_cli_utc_time(int64_t t, char *out, size_t size);
 
 /* ---- cli_common.c: tables ---- */
 

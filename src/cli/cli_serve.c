@@ -26,6 +26,7 @@
 #include "http/http.h"
 #include "resolve/mx_resolver.h"
 #include "util/log.h"
+#include "webadmin/webadmin.h"
 
 #define XSTR_(x) #x
 #define XSTR(x) XSTR_(x) /* XSTR(64) is "64" */
@@ -73,6 +74,7 @@ static const char usage[] =
 	"  /tls/ask?domain=NAME 200 when a certificate for NAME is worth\n"
 	"                       getting (Caddy's on-demand TLS), else 404;\n"
 	"                       --admin-allow clients only\n"
+	"The web admin, when asked for, has its own listener and paths.\n"
 	"\n"
 	"  --db FILE            database file\n"
 	"  --listen ADDR:PORT   address to listen on, repeatable (default\n"
@@ -80,8 +82,9 @@ static const char usage[] =
 	"port 0 = any free port)\n"
 	"  --listen-tls ADDR:PORT  address to serve HTTPS on (TLS 1.2 and 1.3),\n"
 	"                       repeatable, combinable with --listen\n"
-	"  --tls-cert FILE      certificate chain for --listen-tls (PEM, leaf\n"
-	"                       first); re-read with the key on SIGHUP\n"
+	"  --tls-cert FILE      certificate chain for --listen-tls and\n"
+	"                       --admin-listen (PEM, leaf first); re-read with\n"
+	"                       the key on SIGHUP (--listen-tls only)\n"
 	"  --tls-key FILE       its private key (PEM, unencrypted)\n"
 	"  --threads N          worker threads per listener (default: cores)\n"
 	"  --max-connections N  connections per listener; more get 503\n"
@@ -98,6 +101,10 @@ static const char usage[] =
 	XSTR(SV_CONFIG_DEFAULT_REQUEST_TIMEOUT_S) " s)\n"
 	"  --max-header-bytes N memory per connection for the request line\n"
 	"                       and headers (default 32768; more gets 431)\n"
+	"  --admin-listen ADDR:PORT  serve the web admin there (its accounts:\n"
+	"                       suivant admin-user); off by default; a\n"
+	"                       non-loopback ADDR needs --tls-cert/--tls-key\n"
+	"                       (then HTTPS)\n"
 	"  --admin-allow CIDR[,CIDR]  clients that may read /healthz and\n"
 	"                       /metrics (default " SV_CONFIG_DEFAULT_ADMIN_ALLOW ")\n"
 	"  --log-format F       text (default) or json (one object per line)\n"
@@ -117,7 +124,8 @@ static const char usage[] =
 	"  -h, --help           show this help\n"
 	"\n"
 	"Prints \"ready port=N\" on stdout for each listener once serving\n"
-	"(\"ready port=N tls\" for TLS ones). SIGHUP re-reads the database\n"
+	"(\"ready port=N tls\" for TLS ones; \"ready admin port=N\" for the web\n"
+	"admin). SIGHUP re-reads the database\n"
 	"and the TLS certificate; SIGTERM stops.\n";
 
 /* A decimal count in 0..max (no sign, no spaces, no "0x"). */
@@ -233,6 +241,11 @@ static void reload_tls(struct sv_http *http, const struct sv_config *cfg) {
 	sv_log_info("tls: reloaded %s", cfg->tls_cert);
 }
 
+/* The web admin committed a change: reload now, not at the next poll. */
+static void admin_changed(void *ctx) {
+	sv_dataset_watcher_poke(ctx);
+}
+
 /* The watcher's report of each reload, for /metrics. */
 static void note_reload(void *ctx, bool ok) {
 	sv_http_note_reload(ctx, ok);
@@ -314,7 +327,8 @@ static void serve_loop(struct sv_http *http, const struct sv_config *cfg,
  * code.
  */
 static int run(const struct sv_config *cfg, struct sv_dataset *ds,
-		struct sv_dataset_watcher *w, size_t n_domains) {
+		struct sv_dataset_watcher *w, size_t n_domains,
+		struct sv_webadmin_config *admin) {
 	/* Block the signals we wait for before any thread exists, so every
 	 * worker inherits the mask and only sigwaitinfo sees them. */
 	sigset_t signals;
@@ -343,9 +357,27 @@ static int run(const struct sv_config *cfg, struct sv_dataset *ds,
 		sv_http_stop(http);
 		return EX_OSERR;
 	}
+	struct sv_webadmin *wa = NULL;
+	if (admin != NULL) {
+		admin->holder = sv_dataset_holder(ds);
+		admin->changed = admin_changed;
+		admin->ctx = w;
+		admin->timeout_s = cfg->timeout_s;
+		wa = sv_webadmin_start(admin, &err);
+		if (wa == NULL) {
+			sv_cli_error("serve", "%s", err.msg);
+			sv_dataset_watcher_stop(w);
+			sv_http_stop(http);
+			return EX_UNAVAILABLE;
+		}
+	}
 	for (size_t i = 0; i < sv_http_listener_count(http); i++) {
 		printf("ready port=%u%s\n", (unsigned)sv_http_port(http, i),
 			sv_http_is_tls(http, i) ? " tls" : "");
+	}
+	if (wa != NULL) {
+		printf("ready admin port=%u%s\n", (unsigned)sv_webadmin_port(wa),
+			sv_webadmin_is_tls(wa) ? " tls" : "");
 	}
 	fflush(stdout);
 	/* access lines are batched per thread from here on (log.h) */
@@ -357,6 +389,7 @@ static int run(const struct sv_config *cfg, struct sv_dataset *ds,
 	 * (no-op when NOTIFY_SOCKET is unset) */
 	sd_notifyf(0, "READY=1\nSTATUS=serving %zu domains", n_domains);
 	serve_loop(http, cfg, &signals, w);
+	sv_webadmin_stop(wa); /* before the watcher it pokes */
 	sv_dataset_watcher_stop(w); /* no reload, no note_reload after this */
 	sv_http_stop(http);
 	sv_log_batch_stop(); /* every worker has stopped: write their lines */
@@ -381,6 +414,7 @@ int sv_cli_serve(int argc, char **argv) {
 		{ "sign-chain", required_argument, NULL, 'H' },
 		{ "log-format", required_argument, NULL, 'F' },
 		{ "admin-allow", required_argument, NULL, 'A' },
+		{ "admin-listen", required_argument, NULL, 'a' },
 		{ "log-file", required_argument, NULL, 'f' },
 		{ "resolver", required_argument, NULL, 'R' },
 		{ "mx-cache", required_argument, NULL, 'X' },
@@ -391,6 +425,7 @@ int sv_cli_serve(int argc, char **argv) {
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sv_config cfg;
+	struct sv_webadmin_config admin = { .listen = NULL };
 	bool check_only = false;
 	const char *log_file = NULL;
 	int c;
@@ -456,6 +491,9 @@ int sv_cli_serve(int argc, char **argv) {
 		case 'R':
 			cfg.resolver = optarg;
 			break;
+		case 'a':
+			admin.listen = optarg;
+			break;
 		case 'f':
 			log_file = optarg;
 			break;
@@ -477,6 +515,20 @@ int sv_cli_serve(int argc, char **argv) {
 		return EX_USAGE;
 	}
 	struct sv_err err = { "" };
+	if (admin.listen != NULL) {
+		/* HTTPS whenever a certificate is given; without --listen-tls
+		 * it is the web admin's alone */
+		admin.db_path = cfg.db_path;
+		admin.tls_cert = cfg.tls_cert;
+		admin.tls_key = cfg.tls_key;
+		if (cfg.n_listen_tls == 0) {
+			cfg.tls_cert = cfg.tls_key = NULL;
+		}
+		if (sv_webadmin_check(&admin, &err) != SV_OK) {
+			sv_cli_error("serve", "%s", err.msg);
+			return EX_USAGE;
+		}
+	}
 	if (sv_config_check(&cfg, &err) != SV_OK) {
 		sv_cli_error("serve", "%s", err.msg);
 		return EX_USAGE;
@@ -485,8 +537,11 @@ int sv_cli_serve(int argc, char **argv) {
 		sv_cli_error("serve", "%s", err.msg);
 		return EX_CANTCREAT;
 	}
-	if (cfg.n_listen_tls != 0) { /* a bad pair stops us before binding */
-		int rc = sv_http_check_tls(cfg.tls_cert, cfg.tls_key, &err);
+	if (cfg.n_listen_tls != 0 || admin.tls_cert != NULL) {
+		/* a bad pair stops us before binding */
+		int rc = sv_http_check_tls(cfg.n_listen_tls != 0 ?
+			cfg.tls_cert : admin.tls_cert, cfg.n_listen_tls != 0 ?
+			cfg.tls_key : admin.tls_key, &err);
 		if (rc != SV_OK) {
 			sv_cli_error("serve", "%s", err.msg);
 			return rc == SV_EIO ? EX_NOINPUT : EX_DATAERR;
@@ -503,7 +558,8 @@ int sv_cli_serve(int argc, char **argv) {
 	size_t n_domains = 0;
 	int status = open_dataset(&cfg, check_only, &ds, &w, &n_domains);
 	if (status == EX_OK && !check_only) {
-		status = run(&cfg, ds, w, n_domains);
+		status = run(&cfg, ds, w, n_domains,
+			admin.listen != NULL ? &admin : NULL);
 		sv_log_open_file(NULL, NULL); /* back to stderr */
 	}
 	sv_dataset_destroy(ds); /* every reader has stopped */

@@ -364,6 +364,21 @@ int sv_config_parse_nets(const char *s, struct sv_config_net *out, size_t *n,
 	return SV_OK;
 }
 
+void sv_config_address_text(const struct sockaddr *sa, char *out,
+		size_t size) {
+	const void *bytes = NULL;
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		bytes = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		bytes = &((const struct sockaddr_in6 *)(const void *)sa)->
+			sin6_addr;
+	}
+	if (bytes == NULL || inet_ntop(sa->sa_family, bytes, out,
+			(socklen_t)size) == NULL) {
+		snprintf(out, size, "-");
+	}
+}
+
 static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits) {
 	for (unsigned i = 0; i < bits; i++) {
 		uint8_t m = (uint8_t)(0x80 >> (i % 8));

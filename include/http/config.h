@@ -83,6 +83,13 @@ struct sv_config {
 	struct sv_sign_cms *signer; /* borrowed; loaded from the three paths
 	                           * by `serve` before sv_http_start and freed
 	                           * after sv_http_stop; NULL = unsigned */
+	const char *resolver;     /* borrowed; "IP[:PORT]" of the DNS server
+	                           * MX rows are checked with; NULL = the
+	                           * system's (resolve/mx_resolver.h) */
+	unsigned mx_cache;        /* domains whose MX answer is cached
+	                           * (SV_MX_CACHE_DEFAULT) */
+	unsigned mx_max_inflight; /* DNS queries outstanding at once; more
+	                           * get 503 (SV_MX_INFLIGHT_DEFAULT) */
 };
 
 /* Sets every field to its default. Cannot fail. */
@@ -95,7 +102,9 @@ void sv_config_init(struct sv_config *cfg);
  * 1..128, both network lists parse, memory
  * in SV_CONFIG_MIN_CONN_MEMORY..SV_CONFIG_MAX_CONN_MEMORY, every listen
  * address parses, sign_cert and sign_key given together, sign_chain only
- * with them, tls_cert and tls_key given exactly when listen_tls is). Returns SV_OK, or SV_EINVAL with every problem found,
+ * with them, tls_cert and tls_key given exactly when listen_tls is,
+ * mx_cache in 1..SV_MX_CACHE_MAX, mx_max_inflight in
+ * 1..SV_MX_INFLIGHT_MAX, resolver a numeric IP[:PORT]). Returns SV_OK, or SV_EINVAL with every problem found,
  * separated by "; ", in err (truncated to one line if need be).
  */
 int sv_config_check(const struct sv_config *cfg, struct sv_err *err);

@@ -27,6 +27,7 @@
 #include "answer/sign_cms.h"
 #include "http/http.h"
 #include "request/address.h"
+#include "resolve/mx_resolver.h"
 #include "snapshot/snapshot.h"
 #include "util/buf.h"
 
@@ -50,6 +51,8 @@ enum sv_http_fixed_id {
 	SV_HTTP_FIXED_UNAVAILABLE,  /* 503, no snapshot published yet */
 	SV_HTTP_FIXED_OVER_LIMIT,   /* 503 + Retry-After: 1 + Connection:
 	                             * close, over a connection limit */
+	SV_HTTP_FIXED_DNS_BUSY,     /* 503 + Retry-After: 1, over
+	                             * --mx-max-inflight DNS queries */
 	SV_HTTP_FIXED_COUNT
 };
 
@@ -80,11 +83,13 @@ enum sv_http_endpoint {
 	SV_HTTP_EP_MOBILECONFIG,
 	SV_HTTP_EP_HEALTHZ,
 	SV_HTTP_EP_METRICS,
+	SV_HTTP_EP_TLS_ASK,
 	SV_HTTP_EP_NONE, /* no route matched */
 	SV_HTTP_ENDPOINTS
 };
 
 struct sv_http_conn; /* include/http/http_deadline.h */
+struct sv_http_mx;   /* src/http/http_mx.c: a request's DNS wait */
 
 /*
  * Per-request state. It lives inside its connection's state (src/http/
@@ -136,6 +141,12 @@ struct sv_http_req {
 	char client[46];           /* its numeric form (INET6_ADDRSTRLEN),
 	                            * for the access log, or "-" */
 	char domain[SV_DOMAIN_MAX + 1]; /* the domain answered for, or "" */
+	struct sv_http_mx *mx;     /* owned: the DNS wait, from the first MX
+	                            * cache miss to completion; or NULL */
+	const char *mx_note;       /* static: what the MX stage found, for
+	                            * the access line ("match", "nomatch",
+	                            * "none", "failed", "timeout", "busy"); NULL
+	                            * when the domain needed no MX look-up */
 };
 
 /*
@@ -196,6 +207,7 @@ struct sv_http_call {
 	size_t arg_len;
 	struct sv_sign_cms *signer; /* Apple profile signer, or NULL */
 	struct sv_http_metrics *metrics;
+	struct sv_mx_resolver *mx;  /* MX look-ups (sv_http_resolve) */
 };
 
 typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
@@ -371,6 +383,40 @@ int sv_http_host_domain(struct MHD_Connection *c, char *out,
 /* Records the domain answered for, for the access log and metrics; d is
  * a normalised LDH name (safe to log), cut to fit. */
 void sv_http_note_domain(const struct sv_http_call *call, const char *d);
+
+/* src/http/http_mx.c */
+
+/*
+ * Resolves a mail domain for this request as sv_snapshot_resolve does,
+ * its MX hosts taken from the cache or, on a miss, from a DNS query the
+ * request waits for without holding its thread: the connection is
+ * suspended and resumed by the answer, and MHD then runs the handler
+ * again, which calls this again and gets the answer kept in the request.
+ * Returns SV_OK with *m (m->mx_host is not kept: NULL), SV_ENOTFOUND, or
+ * SV_EAGAIN: the handler returns *ret at once, the request now waiting
+ * for DNS with nothing queued, or already answered (over
+ * --mx-max-inflight: 503 with Retry-After; out of memory: 500). Notes the
+ * MX stage's outcome in call->r->mx_note.
+ */
+int sv_http_resolve(const struct sv_http_call *call, const char *domain,
+	struct sv_snapshot_match *m, enum MHD_Result *ret);
+/* Frees a request's DNS wait (completion only: never while it waits). */
+void sv_http_mx_free(struct sv_http_mx *x);
+/* The MX lines of /metrics, into b. */
+int sv_http_mx_metrics(struct sv_mx_resolver *mx, struct sv_buf *b);
+
+/* src/http/http_tls_ask.c */
+
+/*
+ * GET|HEAD /tls/ask?domain=NAME (admin-only route): 200 "ok" when NAME
+ * is "autoconfig.", "autodiscover." or "ua-auto-config." followed by a
+ * domain served by an exact, "*.suffix" or MX row; 404 otherwise (the
+ * catch-all "*" does not count: a certificate for every name pointed at
+ * us is what a CA's rate limits would punish); 400 without a valid
+ * domain parameter. Caddy's on-demand TLS asks this before it gets a
+ * certificate (deploy/Caddyfile).
+ */
+enum MHD_Result sv_http_tls_ask(const struct sv_http_call *call);
 
 /* src/http/http_answer.c */
 

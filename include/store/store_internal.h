@@ -112,7 +112,8 @@ int store_load(struct sv_store *st, const char *only,
 /* ---- store_write.c ---- */
 
 enum {
-	PUT_OWNER, PUT_DELETE, PUT_PROVIDER, PUT_DOMAIN, PUT_SERVER,
+	PUT_OWNER, PUT_DELETE, PUT_PROVIDER, PUT_DOMAIN, PUT_DOMAIN_MX,
+	PUT_SERVER,
 	PUT_AUTH, PUT_LINK, PUT_TEXT, PUT_COUNT
 };
 

@@ -25,6 +25,7 @@
 #include "dataset/dataset.h"
 #include "http/config.h"
 #include "http/http.h"
+#include "resolve/mx_resolver.h"
 #include "util/log.h"
 #include "util/privdrop.h"
 #include "webadmin/webadmin.h"
@@ -76,6 +77,9 @@ static const char usage[] =
 	"  /healthz, /metrics   health (JSON) and Prometheus metrics, for\n"
 	"                       --admin-allow clients only (these two\n"
 	"                       paths exactly as written)\n"
+	"  /tls/ask?domain=NAME 200 when a certificate for NAME is worth\n"
+	"                       getting (Caddy's on-demand TLS), else 404;\n"
+	"                       --admin-allow clients only\n"
 	"The web admin, when asked for, has its own listener and paths.\n"
 	"\n"
 	"  --db FILE            database file\n"
@@ -127,6 +131,12 @@ static const char usage[] =
 	"  --sign-cert FILE     sign Apple profiles with this certificate (PEM)\n"
 	"  --sign-key FILE      its private key (PEM, unencrypted; not a TLS key)\n"
 	"  --sign-chain FILE    intermediate certificates to include (PEM)\n"
+	"  --resolver IP[:PORT] DNS server for MX rows' look-ups (default:\n"
+	"                       the system's, /etc/resolv.conf)\n"
+	"  --mx-cache N         domains whose MX answer is cached (default\n"
+	"                       " XSTR(SV_MX_CACHE_DEFAULT) ")\n"
+	"  --mx-max-inflight N  DNS queries outstanding at once; more get 503\n"
+	"                       (default " XSTR(SV_MX_INFLIGHT_DEFAULT) ")\n"
 	"  --check              load the data, report problems, and exit\n"
 	"  -v, --verbose        debug logging\n"
 	"  -h, --help           show this help\n"
@@ -184,6 +194,9 @@ static int parse_limit(int c, const char *arg, struct sv_config *cfg) {
 			&cfg->admin_reserve },
 		{ '4', "--ipv4-prefix", 32, &cfg->prefix4 },
 		{ '6', "--ipv6-prefix", 128, &cfg->prefix6 },
+		{ 'X', "--mx-cache", SV_MX_CACHE_MAX, &cfg->mx_cache },
+		{ 'I', "--mx-max-inflight", SV_MX_INFLIGHT_MAX,
+			&cfg->mx_max_inflight },
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		unsigned long v;
@@ -470,6 +483,9 @@ int sv_cli_serve(int argc, char **argv) {
 		{ "ipv4-prefix", required_argument, NULL, '4' },
 		{ "ipv6-prefix", required_argument, NULL, '6' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "resolver", required_argument, NULL, 'D' },
+		{ "mx-cache", required_argument, NULL, 'X' },
+		{ "mx-max-inflight", required_argument, NULL, 'I' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -515,6 +531,8 @@ int sv_cli_serve(int argc, char **argv) {
 		case 'R':
 		case '4':
 		case '6':
+		case 'X':
+		case 'I':
 			if (parse_limit(c, optarg, &cfg) != EX_OK) {
 				return EX_USAGE;
 			}
@@ -546,6 +564,9 @@ int sv_cli_serve(int argc, char **argv) {
 			break;
 		case 'u':
 			user_name = optarg;
+			break;
+		case 'D':
+			cfg.resolver = optarg;
 			break;
 		case 'a':
 			admin.listen = optarg;

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "http/config.h"
+#include "resolve/mx_resolver.h"
 
 #define PORT_MAX 65535UL
 
@@ -37,6 +38,8 @@ void sv_config_init(struct sv_config *cfg) {
 	cfg->admin_reserve = SV_CONFIG_DEFAULT_ADMIN_RESERVE;
 	cfg->prefix4 = SV_CONFIG_DEFAULT_PREFIX4;
 	cfg->prefix6 = SV_CONFIG_DEFAULT_PREFIX6;
+	cfg->mx_cache = SV_MX_CACHE_DEFAULT;
+	cfg->mx_max_inflight = SV_MX_INFLIGHT_DEFAULT;
 }
 
 /* Problems found by sv_config_check, joined with "; " into one line. */
@@ -177,6 +180,19 @@ int sv_config_check(const struct sv_config *cfg, struct sv_err *err) {
 	}
 	if (cfg->sign_chain != NULL && cfg->sign_cert == NULL) {
 		problem(&p, "signing: --sign-chain needs --sign-cert");
+	}
+	if (cfg->mx_cache < 1 || cfg->mx_cache > SV_MX_CACHE_MAX) {
+		problem(&p, "mx cache: %u domains is not in 1..%d",
+			cfg->mx_cache, SV_MX_CACHE_MAX);
+	}
+	if (cfg->mx_max_inflight < 1 ||
+			cfg->mx_max_inflight > SV_MX_INFLIGHT_MAX) {
+		problem(&p, "mx max in flight: %u is not in 1..%d",
+			cfg->mx_max_inflight, SV_MX_INFLIGHT_MAX);
+	}
+	if (cfg->resolver != NULL &&
+			sv_mx_resolver_check_server(cfg->resolver, &e) != SV_OK) {
+		problem(&p, "%s", e.msg);
 	}
 	return p.n == 0 ? SV_OK : SV_EINVAL;
 }

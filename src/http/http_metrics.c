@@ -42,6 +42,7 @@ static const char *const endpoint_names[SV_HTTP_ENDPOINTS] = {
 	[SV_HTTP_EP_MOBILECONFIG] = "mobileconfig",
 	[SV_HTTP_EP_HEALTHZ] = "healthz",
 	[SV_HTTP_EP_METRICS] = "metrics",
+	[SV_HTTP_EP_TLS_ASK] = "tls_ask",
 	[SV_HTTP_EP_NONE] = "none",
 };
 
@@ -118,6 +119,7 @@ static unsigned long log_access(const struct sv_http_req *r,
 		.ms = ms,
 		.domain = r->domain[0] != '\0' ? r->domain : "-",
 		.end = termination_name(r, toe),
+		.mx = r->mx_note,
 	};
 	sv_log_access(&a);
 	return (unsigned long)us;

@@ -56,6 +56,8 @@ static const struct {
 	[SV_HTTP_FIXED_OVER_LIMIT] = { 503, "too many connections, retry "
 		"later\n", MHD_HTTP_HEADER_RETRY_AFTER, "1",
 		MHD_HTTP_HEADER_CONNECTION, "close" },
+	[SV_HTTP_FIXED_DNS_BUSY] = { 503, "too many DNS look-ups in flight, "
+		"retry later\n", MHD_HTTP_HEADER_RETRY_AFTER, "1", NULL, NULL },
 };
 
 static const char *const cache_control[] = {

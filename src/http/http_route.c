@@ -78,6 +78,8 @@ static const struct route routes[] = {
 		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_HEALTHZ },
 	{ "/metrics", MATCH_EXACT, sv_http_metrics_page, 0, NO_FORMAT,
 		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_METRICS },
+	{ "/tls/ask", MATCH_EXACT, sv_http_tls_ask, 0, NO_FORMAT,
+		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_TLS_ASK },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

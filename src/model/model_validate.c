@@ -123,11 +123,13 @@ static int check_domains(const struct sv_provider *pv,
 			return about(p, SV_FIELD_DOMAIN, i, sv_errf(err,
 				SV_EINVAL, "domain %zu: missing", i + 1));
 		}
-		if (!sv_is_domain_pattern(d)) {
+		if (sv_is_mx_prefixed(d) ? !sv_is_mx_row(d) :
+				!sv_is_domain_pattern(d)) {
 			return about(p, SV_FIELD_DOMAIN, i, sv_errf(err,
 				SV_EINVAL, "domain %zu: '%s' is not a "
-				"lower-case host name, '*.suffix' or '*'%s",
+				"lower-case host name, '*.suffix' or '*'%s%s",
 				i + 1, model_shown(d, buf, sizeof(buf)),
+				sv_is_mx_prefixed(d) ? " after 'mx:'" : "",
 				sv_name_numeric_tld_note(d, true)));
 		}
 	}
@@ -352,6 +354,11 @@ static int check_server(const struct sv_provider *pv, size_t i,
 		return sv_errf(err, SV_EINVAL,
 			"%s: domain: '%s' is not one of the provider's "
 			"domains", w, model_shown(s->domain, buf, sizeof(buf)));
+	}
+	if (s->domain != NULL && sv_is_mx_prefixed(s->domain)) {
+		/* an MX row stands for many domains, none of them known here */
+		return sv_errf(err, SV_EINVAL, "%s: domain: a server cannot be "
+			"bound to an MX row", w);
 	}
 	return SV_OK;
 }

@@ -167,6 +167,7 @@ int sv_store_domain_owner(struct sv_store *st, const char *name,
 	bool found;
 	*provider_id = NULL;
 	int rc = store_query_one(st->db, "SELECT provider_id FROM domains"
+		" WHERE name = ?1 UNION ALL SELECT provider_id FROM domain_mx"
 		" WHERE name = ?1", name, 0, provider_id, NULL, &found, err);
 	if (rc == SV_OK && !found) {
 		rc = sv_errf(err, SV_ENOTFOUND, "no domain %s", name);
@@ -278,8 +279,10 @@ int sv_store_provider_rm(struct sv_store *st, const char *id,
 		rc = sv_errf(err, SV_ENOTFOUND, "no provider %s", id);
 	}
 	if (rc == SV_OK) {
-		rc = store_count_of(st->db, "SELECT count(*) FROM domains"
-			" WHERE provider_id = ?1", id, &r.domains, err);
+		rc = store_count_of(st->db, "SELECT (SELECT count(*) FROM"
+			" domains WHERE provider_id = ?1) + (SELECT count(*)"
+			" FROM domain_mx WHERE provider_id = ?1)", id,
+			&r.domains, err);
 	}
 	if (rc == SV_OK) {
 		rc = store_count_of(st->db, "SELECT count(*) FROM servers"
@@ -309,6 +312,7 @@ static int check_domain_free(sqlite3 *db, const char *name,
 	char *owner = NULL;
 	bool found;
 	int rc = store_query_one(db, "SELECT provider_id FROM domains"
+		" WHERE name = ?1 UNION ALL SELECT provider_id FROM domain_mx"
 		" WHERE name = ?1", name, 0, &owner, NULL, &found, err);
 	if (rc == SV_OK && found) {
 		rc = sv_errf(err, SV_EEXIST, "domain %s already belongs to "
@@ -321,14 +325,19 @@ static int check_domain_free(sqlite3 *db, const char *name,
 static int insert_domain(sqlite3 *db, const char *provider_id,
 		const char *name, struct sv_err *err) {
 	int64_t pos = 0;
-	int rc = store_count_of(db, "SELECT coalesce(max(position) + 1, 0)"
-		" FROM domains WHERE provider_id = ?1", provider_id, &pos, err);
+	int rc = store_count_of(db, "SELECT coalesce(max(p) + 1, 0) FROM"
+		" (SELECT max(position) AS p FROM domains WHERE provider_id = ?1"
+		" UNION ALL SELECT max(position) FROM domain_mx"
+		" WHERE provider_id = ?1)", provider_id, &pos, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
 	sqlite3_stmt *s;
-	rc = store_prepare(db, "INSERT INTO domains (name, provider_id,"
-		" position) VALUES (?1, ?2, ?3)", &s, err);
+	rc = store_prepare(db, sv_is_mx_prefixed(name) ?
+		"INSERT INTO domain_mx (name, provider_id, position)"
+		" VALUES (?1, ?2, ?3)" :
+		"INSERT INTO domains (name, provider_id, position)"
+		" VALUES (?1, ?2, ?3)", &s, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -383,7 +392,8 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 			" WHERE domain = ?1", name, &r.servers, err);
 	}
 	if (rc == SV_OK) { /* cascades to the servers bound to it */
-		rc = store_run_keyed(st->db,
+		rc = store_run_keyed(st->db, sv_is_mx_prefixed(name) ?
+			"DELETE FROM domain_mx WHERE name = ?1" :
 			"DELETE FROM domains WHERE name = ?1", name, 0, err);
 	}
 	rc = store_write_end(st, own, rc, err);

@@ -204,12 +204,16 @@ static int load_providers(struct loader *ld, struct sv_err *err) {
 	return rc;
 }
 
-#define DOMAINS_SQL "SELECT provider_id, name FROM domains"
+/* Domain rows and MX rows (schema/0004) share one position sequence;
+ * SQLite merges the two ordered scans. */
+#define DOMAINS_SQL(where) \
+	"SELECT provider_id, name, position FROM domains" where \
+	" UNION ALL SELECT provider_id, name, position FROM domain_mx" where
 
 static int load_domains(struct loader *ld, struct sv_err *err) {
 	sqlite3_stmt *s;
-	int rc = load_prepare(ld, DOMAINS_SQL " ORDER BY provider_id, position",
-		DOMAINS_SQL " WHERE provider_id = ?1 ORDER BY position", &s,
+	int rc = load_prepare(ld, DOMAINS_SQL("") " ORDER BY 1, 3",
+		DOMAINS_SQL(" WHERE provider_id = ?1") " ORDER BY 3", &s,
 		err);
 	if (rc != SV_OK) {
 		return rc;

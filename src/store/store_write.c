@@ -17,7 +17,8 @@
 #include "util/alloc.h"
 
 static const char *const put_sql[PUT_COUNT] = {
-	[PUT_OWNER] = "SELECT provider_id FROM domains WHERE name = ?1",
+	[PUT_OWNER] = "SELECT provider_id FROM domains WHERE name = ?1"
+		" UNION ALL SELECT provider_id FROM domain_mx WHERE name = ?1",
 	[PUT_DELETE] = "DELETE FROM providers WHERE id = ?1",
 	[PUT_PROVIDER] = "INSERT INTO providers (id, display_name,"
 		" short_name, webmail_login_page, webmail_info_url,"
@@ -30,6 +31,8 @@ static const char *const put_sql[PUT_COUNT] = {
 		" ?13, ?14, ?15, ?16)",
 	[PUT_DOMAIN] = "INSERT INTO domains (name, provider_id, position)"
 		" VALUES (?1, ?2, ?3)",
+	[PUT_DOMAIN_MX] = "INSERT INTO domain_mx (name, provider_id,"
+		" position) VALUES (?1, ?2, ?3)",
 	/* id NULL: SQLite picks a new one (AUTOINCREMENT: never reused) */
 	[PUT_SERVER] = "INSERT INTO servers (provider_id, type, hostname,"
 		" port, socket, username, priority, domain, url, owa_url,"
@@ -168,8 +171,9 @@ int store_put_provider_row(struct store_putter *p, struct sv_err *err) {
 }
 
 static int put_domains(struct store_putter *p, struct sv_err *err) {
-	sqlite3_stmt *s = p->s[PUT_DOMAIN];
 	for (size_t i = 0; i < p->pv->n_domains; i++) {
+		sqlite3_stmt *s = p->s[sv_is_mx_prefixed(p->pv->domains[i]) ?
+			PUT_DOMAIN_MX : PUT_DOMAIN];
 		int src = SQLITE_OK;
 		store_bind_text(s, 1, p->pv->domains[i], &src);
 		store_bind_text(s, 2, p->pv->id, &src);

@@ -1514,16 +1514,29 @@ def main(argv):
             return 77
     tests = sorted((name, fn) for name, fn in globals().items()
                    if name.startswith("test_") and callable(fn))
+
+    def init(tmp):
+        subprocess.run([suivant, "init", "--db",
+                        os.path.join(tmp, "suivant.db")],
+                       check=True, capture_output=True, timeout=60)
+
+    return run_tests("prod", tests, suivant, wanted, init)
+
+
+def run_tests(label, tests, suivant, wanted, setup=None):
+    """Runs each test function fn(suivant, tmp) of tests (name, fn) whose
+    name holds one of wanted (all when empty) in a fresh temporary
+    directory, after setup(tmp) when given; prints a line per test and
+    the summary; returns the exit status. Shared with tests/hosting."""
     passed = failed = skipped = 0
     for name, fn in tests:
         short = name[len("test_"):]
         if wanted and not any(w in short for w in wanted):
             continue
-        tmp = tempfile.mkdtemp(prefix="sv-prod-%s-" % short)
+        tmp = tempfile.mkdtemp(prefix="sv-%s-%s-" % (label, short))
         try:
-            subprocess.run([suivant, "init", "--db",
-                            os.path.join(tmp, "suivant.db")],
-                           check=True, capture_output=True, timeout=60)
+            if setup is not None:
+                setup(tmp)
             fn(suivant, tmp)
             print("ok %s" % short)
             passed += 1
@@ -1540,8 +1553,8 @@ def main(argv):
             if os.environ.get("SV_PROD_KEEP") != "1":
                 shutil.rmtree(tmp, ignore_errors=True)
         sys.stdout.flush()
-    print("prod: %d passed, %d failed, %d skipped"
-          % (passed, failed, skipped))
+    print("%s: %d passed, %d failed, %d skipped"
+          % (label, passed, failed, skipped))
     if failed:
         return 1
     return 77 if skipped and not passed else 0

@@ -56,9 +56,7 @@
  * sockets, requests in flight finish (bounded by the idle timeout and
  * the request deadline), then the daemons stop, then the janitor.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,19 +166,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 static void client_address(struct MHD_Connection *c, char *out, size_t size) {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
 		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
-	const void *bytes = NULL;
-	if (sa != NULL && sa->sa_family == AF_INET) {
-		bytes = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		bytes = &((const struct sockaddr_in6 *)(const void *)sa)->
-			sin6_addr;
-	}
-	if (bytes == NULL ||
-			inet_ntop(sa->sa_family, bytes, out, (socklen_t)size) ==
-			NULL) {
-		snprintf(out, size, "-");
-	}
+	sv_config_address_text(ci != NULL ? ci->client_addr : NULL, out, size);
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {

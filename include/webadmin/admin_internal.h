@@ -109,6 +109,10 @@ void sv_admin_input(struct sv_html *h, const char *label, const char *name,
 	const char *value, const char *type);
 /* A submit button. */
 void sv_admin_button(struct sv_html *h, const char *text, const char *cls);
+/* The form's submit button, then the form's end. */
+void sv_admin_form_end(struct sv_html *h, const char *text, const char *cls);
+/* <section> with an <h2> of title; close it with sv_html_close. */
+void sv_admin_section(struct sv_html *h, const char *title);
 
 /* Finishes h as resp's body with status (text/html). */
 void sv_admin_send_page(struct sv_admin_resp *resp, struct sv_html *h,

@@ -187,24 +187,18 @@ const char *sv_admin_cookie_name(bool tls);
 
 /* ---- admin_actions.c: the forms that change providers ---- */
 
-/* One handler per POST path of webadmin.h; each checks the form's
- * provider version, changes, audits and commits in one transaction. */
-void sv_admin_provider_add(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_provider_set(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_provider_rm(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_domain_add(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_domain_rm(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_server_add(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_server_set(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_server_rm(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
+/*
+ * One form per POST path of webadmin.h that changes a provider; the route
+ * table names it and sv_admin_act runs it: checks the form's provider
+ * version, changes, audits and commits in one transaction.
+ */
+struct sv_admin_action;
+extern const struct sv_admin_action sv_admin_provider_add,
+	sv_admin_provider_set, sv_admin_provider_rm, sv_admin_domain_add,
+	sv_admin_domain_rm, sv_admin_server_add, sv_admin_server_set,
+	sv_admin_server_rm;
+void sv_admin_act(struct sv_admin_app *app, struct sv_admin_req *rq,
+	struct sv_admin_resp *resp, const struct sv_admin_action *action);
 /*
  * Records one change in the audit table, inside the caller's
  * transaction: rq's account, now, what, the provider, before and after

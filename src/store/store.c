@@ -504,8 +504,7 @@ void sv_store_rollback(struct sv_store *st) {
 	}
 }
 
-int store_write_begin(struct sv_store *st, bool *own, struct sv_err *err) {
-	*own = false;
+int store_write_begin(struct sv_store *st, struct sv_err *err) {
 	if (st->mode == SV_STORE_READONLY) {
 		return sv_errf(err, SV_EDB, "store: opened read-only");
 	}
@@ -514,25 +513,29 @@ int store_write_begin(struct sv_store *st, bool *own, struct sv_err *err) {
 	 * and could then fail to upgrade to a write lock (SQLITE_BUSY without
 	 * the busy handler) if another connection wrote in between.
 	 */
-	if (sqlite3_get_autocommit(st->db)) {
+	bool own = st->writes == 0 && sqlite3_get_autocommit(st->db);
+	if (own) {
 		int rc = store_exec(st->db, "BEGIN IMMEDIATE", err,
 			"store: begin");
 		if (rc != SV_OK) {
 			return rc;
 		}
-		*own = true;
 	}
 	int rc = store_exec(st->db, "SAVEPOINT " SAVEPOINT_NAME, err,
 		"store: savepoint");
-	if (rc != SV_OK && *own) {
-		store_exec_quiet(st->db, "ROLLBACK");
-		*own = false;
+	if (rc != SV_OK) {
+		if (own) {
+			store_exec_quiet(st->db, "ROLLBACK");
+		}
+		return rc;
 	}
-	return rc;
+	if (st->writes++ == 0) {
+		st->own_txn = own;
+	}
+	return SV_OK;
 }
 
-int store_write_end(struct sv_store *st, bool own, int rc,
-		struct sv_err *err) {
+int store_write_end(struct sv_store *st, int rc, struct sv_err *err) {
 	if (rc == SV_OK) {
 		rc = store_exec(st->db, "RELEASE " SAVEPOINT_NAME, err,
 			"store: release");
@@ -543,7 +546,8 @@ int store_write_end(struct sv_store *st, bool own, int rc,
 		store_exec_quiet(st->db, "ROLLBACK TO " SAVEPOINT_NAME);
 		store_exec_quiet(st->db, "RELEASE " SAVEPOINT_NAME);
 	}
-	if (own) {
+	if (--st->writes == 0 && st->own_txn) {
+		st->own_txn = false;
 		if (rc == SV_OK) {
 			rc = store_exec(st->db, "COMMIT", err, "store: commit");
 		}

@@ -133,14 +133,9 @@ int sv_store_load_provider(struct sv_store *st, const char *id,
 int sv_store_load_server(struct sv_store *st, int64_t id,
 		struct sv_provider **out, size_t *idx, struct sv_err *err) {
 	char *owner = NULL;
-	bool found;
 	*out = NULL;
-	int rc = store_query_one(st->db, "SELECT provider_id FROM servers"
-		" WHERE id = ?1", NULL, id, &owner, NULL, &found, err);
-	if (rc == SV_OK && !found) {
-		rc = sv_errf(err, SV_ENOTFOUND, "no server %lld",
-			(long long)id);
-	}
+	int rc = store_query_must(st->db, "SELECT provider_id FROM servers"
+		" WHERE id = ?1", NULL, id, &owner, "server", err);
 	if (rc == SV_OK) {
 		rc = sv_store_load_provider(st, owner, out, err);
 	}
@@ -164,14 +159,8 @@ int sv_store_load_server(struct sv_store *st, int64_t id,
 
 int sv_store_domain_owner(struct sv_store *st, const char *name,
 		char **provider_id, struct sv_err *err) {
-	bool found;
-	*provider_id = NULL;
-	int rc = store_query_one(st->db, "SELECT provider_id FROM domains"
-		" WHERE name = ?1", name, 0, provider_id, NULL, &found, err);
-	if (rc == SV_OK && !found) {
-		rc = sv_errf(err, SV_ENOTFOUND, "no domain %s", name);
-	}
-	return rc;
+	return store_query_must(st->db, "SELECT provider_id FROM domains"
+		" WHERE name = ?1", name, 0, provider_id, "domain", err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -183,8 +172,7 @@ int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
 	for (size_t i = 0; rc == SV_OK && i < pv->n_servers; i++) {
 		rc = check_server_domain(pv, &pv->servers[i], err);
 	}
-	bool own;
-	if (rc != SV_OK || (rc = store_write_begin(st, &own, err)) != SV_OK) {
+	if (rc != SV_OK || (rc = store_write_begin(st, err)) != SV_OK) {
 		return rc;
 	}
 	bool found;
@@ -198,7 +186,7 @@ int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
 		struct store_putter p = { .db = st->db, .pv = pv };
 		rc = store_put_rows(&p, err);
 	}
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 static const char update_provider_sql[] =
@@ -228,8 +216,7 @@ static int update_provider_row(sqlite3 *db, const struct sv_provider *pv,
 
 int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
 		struct sv_err *err) {
-	bool own;
-	int rc = store_write_begin(st, &own, err);
+	int rc = store_write_begin(st, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -261,22 +248,18 @@ int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
 		store_putter_finish(&p);
 	}
 	sv_provider_destroy(stored);
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 int sv_store_provider_rm(struct sv_store *st, const char *id,
 		struct sv_store_removed *out, struct sv_err *err) {
 	struct sv_store_removed r = { 0 };
-	bool own, found;
-	int rc = store_write_begin(st, &own, err);
+	int rc = store_write_begin(st, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	rc = store_query_one(st->db, "SELECT 1 FROM providers WHERE id = ?1",
-		id, 0, NULL, NULL, &found, err);
-	if (rc == SV_OK && !found) {
-		rc = sv_errf(err, SV_ENOTFOUND, "no provider %s", id);
-	}
+	rc = store_query_must(st->db, "SELECT 1 FROM providers WHERE id = ?1",
+		id, 0, NULL, "provider", err);
 	if (rc == SV_OK) {
 		rc = store_count_of(st->db, "SELECT count(*) FROM domains"
 			" WHERE provider_id = ?1", id, &r.domains, err);
@@ -293,7 +276,7 @@ int sv_store_provider_rm(struct sv_store *st, const char *id,
 		rc = store_run_keyed(st->db,
 			"DELETE FROM providers WHERE id = ?1", id, 0, err);
 	}
-	rc = store_write_end(st, own, rc, err);
+	rc = store_write_end(st, rc, err);
 	if (rc == SV_OK && out != NULL) {
 		*out = r;
 	}
@@ -344,8 +327,7 @@ static int insert_domain(sqlite3 *db, const char *provider_id,
 
 int sv_store_domain_add(struct sv_store *st, const char *provider_id,
 		const char *name, struct sv_err *err) {
-	bool own;
-	int rc = store_write_begin(st, &own, err);
+	int rc = store_write_begin(st, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -364,7 +346,7 @@ int sv_store_domain_add(struct sv_store *st, const char *provider_id,
 		rc = insert_domain(st->db, provider_id, name, err);
 	}
 	sv_provider_destroy(pv);
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 int sv_store_domain_rm(struct sv_store *st, const char *name,
@@ -372,8 +354,7 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 		struct sv_err *err) {
 	struct sv_store_removed r = { .domains = 1 };
 	char *owner = NULL;
-	bool own;
-	int rc = store_write_begin(st, &own, err);
+	int rc = store_write_begin(st, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -386,7 +367,7 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 		rc = store_run_keyed(st->db,
 			"DELETE FROM domains WHERE name = ?1", name, 0, err);
 	}
-	rc = store_write_end(st, own, rc, err);
+	rc = store_write_end(st, rc, err);
 	if (rc == SV_OK && out != NULL) {
 		*out = r;
 	}
@@ -403,8 +384,7 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 
 int sv_store_server_add(struct sv_store *st, const char *provider_id,
 		const struct sv_server *s, int64_t *id, struct sv_err *err) {
-	bool own;
-	int rc = store_write_begin(st, &own, err);
+	int rc = store_write_begin(st, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -436,13 +416,12 @@ int sv_store_server_add(struct sv_store *st, const char *provider_id,
 		store_putter_finish(&p);
 	}
 	sv_provider_destroy(pv);
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 		struct sv_err *err) {
-	bool own;
-	int rc = store_write_begin(st, &own, err);
+	int rc = store_write_begin(st, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -474,29 +453,24 @@ int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 		pv->servers[idx] = saved;
 	}
 	sv_provider_destroy(pv);
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
 		struct sv_err *err) {
 	char *owner = NULL;
-	bool own, found;
-	int rc = store_write_begin(st, &own, err);
+	int rc = store_write_begin(st, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	rc = store_query_one(st->db,
+	rc = store_query_must(st->db,
 		"SELECT provider_id FROM servers WHERE id = ?1", NULL, id,
-		&owner, NULL, &found, err);
-	if (rc == SV_OK && !found) {
-		rc = sv_errf(err, SV_ENOTFOUND, "no server %lld",
-			(long long)id);
-	}
+		&owner, "server", err);
 	if (rc == SV_OK) {
 		rc = store_run_keyed(st->db,
 			"DELETE FROM servers WHERE id = ?1", NULL, id, err);
 	}
-	rc = store_write_end(st, own, rc, err);
+	rc = store_write_end(st, rc, err);
 	if (rc == SV_OK && provider_id != NULL) {
 		*provider_id = owner;
 		owner = NULL;

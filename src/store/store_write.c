@@ -322,8 +322,7 @@ int sv_store_put_provider(struct sv_store *st, const struct sv_provider *pv,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	bool own;
-	rc = store_write_begin(st, &own, err);
+	rc = store_write_begin(st, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -332,5 +331,5 @@ int sv_store_put_provider(struct sv_store *st, const struct sv_provider *pv,
 	if (rc == SV_OK) {
 		rc = store_put_rows(&p, err);
 	}
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }

@@ -28,9 +28,11 @@ struct sv_store {
 	 */
 	sqlite3_stmt **put_cache;
 	/* Write calls under way (store_write_begin without its end yet),
-	 * and whether the outermost one opened the transaction itself. */
+	 * whether the outermost one opened the transaction itself, and
+	 * whether the last begin failed (its end then closes nothing). */
 	unsigned writes;
 	bool own_txn;
+	bool begin_failed;
 };
 
 /* ---- store.c: errors and statement helpers ---- */
@@ -77,11 +79,13 @@ void store_bind_tristate(sqlite3_stmt *s, int i, enum sv_tristate t,
  * One write call's transaction: joins the caller's transaction when one
  * is open, else opens BEGIN IMMEDIATE (the store remembers which, so
  * write calls may nest); then a SAVEPOINT, so that a failure undoes this
- * call only. Dual to store_write_end() (called only after a successful
- * begin), which releases (rc SV_OK) or rolls back to the savepoint, then
- * commits or rolls back the transaction the outermost begin opened, and
- * returns the final rc (a failed COMMIT turns SV_OK into its error).
- * Either way the connection is left as the caller had it.
+ * call only. Every begin is followed by its store_write_end(), whatever
+ * it returned (so that a call reads as one chain of rc == SV_OK steps):
+ * after a failed begin, the end closes nothing and returns rc; else it
+ * releases (rc SV_OK) or rolls back to the savepoint, then commits or
+ * rolls back the transaction the outermost begin opened, and returns the
+ * final rc (a failed COMMIT turns SV_OK into its error). Either way the
+ * connection is left as the caller had it.
  */
 int store_write_begin(struct sv_store *st, struct sv_err *err);
 int store_write_end(struct sv_store *st, int rc, struct sv_err *err);

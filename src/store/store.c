@@ -505,37 +505,39 @@ void sv_store_rollback(struct sv_store *st) {
 }
 
 int store_write_begin(struct sv_store *st, struct sv_err *err) {
-	if (st->mode == SV_STORE_READONLY) {
-		return sv_errf(err, SV_EDB, "store: opened read-only");
-	}
 	/*
 	 * Our own transaction is IMMEDIATE: a deferred one would read first
 	 * and could then fail to upgrade to a write lock (SQLITE_BUSY without
 	 * the busy handler) if another connection wrote in between.
 	 */
-	bool own = st->writes == 0 && sqlite3_get_autocommit(st->db);
-	if (own) {
-		int rc = store_exec(st->db, "BEGIN IMMEDIATE", err,
-			"store: begin");
-		if (rc != SV_OK) {
-			return rc;
-		}
+	bool own = st->writes++ == 0 && sqlite3_get_autocommit(st->db);
+	int rc = SV_OK;
+	if (st->mode == SV_STORE_READONLY) {
+		rc = sv_errf(err, SV_EDB, "store: opened read-only");
+	} else if (own) {
+		rc = store_exec(st->db, "BEGIN IMMEDIATE", err, "store: begin");
 	}
-	int rc = store_exec(st->db, "SAVEPOINT " SAVEPOINT_NAME, err,
-		"store: savepoint");
-	if (rc != SV_OK) {
-		if (own) {
+	if (rc == SV_OK) {
+		rc = store_exec(st->db, "SAVEPOINT " SAVEPOINT_NAME, err,
+			"store: savepoint");
+		if (rc != SV_OK && own) {
 			store_exec_quiet(st->db, "ROLLBACK");
 		}
-		return rc;
 	}
-	if (st->writes++ == 0) {
-		st->own_txn = own;
+	if (st->writes == 1) {
+		st->own_txn = own && rc == SV_OK;
 	}
-	return SV_OK;
+	/* the end that follows has nothing to close */
+	st->begin_failed = rc != SV_OK;
+	return rc;
 }
 
 int store_write_end(struct sv_store *st, int rc, struct sv_err *err) {
+	st->writes--;
+	if (st->begin_failed) {
+		st->begin_failed = false;
+		return rc;
+	}
 	if (rc == SV_OK) {
 		rc = store_exec(st->db, "RELEASE " SAVEPOINT_NAME, err,
 			"store: release");
@@ -546,7 +548,7 @@ int store_write_end(struct sv_store *st, int rc, struct sv_err *err) {
 		store_exec_quiet(st->db, "ROLLBACK TO " SAVEPOINT_NAME);
 		store_exec_quiet(st->db, "RELEASE " SAVEPOINT_NAME);
 	}
-	if (--st->writes == 0 && st->own_txn) {
+	if (st->writes == 0 && st->own_txn) {
 		st->own_txn = false;
 		if (rc == SV_OK) {
 			rc = store_exec(st->db, "COMMIT", err, "store: commit");

@@ -172,12 +172,15 @@ int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
 	for (size_t i = 0; rc == SV_OK && i < pv->n_servers; i++) {
 		rc = check_server_domain(pv, &pv->servers[i], err);
 	}
-	if (rc != SV_OK || (rc = store_write_begin(st, err)) != SV_OK) {
+	if (rc != SV_OK) {
 		return rc;
 	}
-	bool found;
-	rc = store_query_one(st->db, "SELECT 1 FROM providers WHERE id = ?1",
-		pv->id, 0, NULL, NULL, &found, err);
+	bool found = false;
+	rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = store_query_one(st->db, "SELECT 1 FROM providers"
+			" WHERE id = ?1", pv->id, 0, NULL, NULL, &found, err);
+	}
 	if (rc == SV_OK && found) {
 		rc = sv_errf(err, SV_EEXIST, "provider %s already exists",
 			pv->id);
@@ -216,12 +219,11 @@ static int update_provider_row(sqlite3 *db, const struct sv_provider *pv,
 
 int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
 		struct sv_err *err) {
-	int rc = store_write_begin(st, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_provider *stored = NULL;
-	rc = sv_store_load_provider(st, pv->id, &stored, err);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_provider(st, pv->id, &stored, err);
+	}
 	/* pv's provider-level fields with the stored domains and servers */
 	struct sv_provider view = *pv;
 	if (rc == SV_OK) {
@@ -255,11 +257,10 @@ int sv_store_provider_rm(struct sv_store *st, const char *id,
 		struct sv_store_removed *out, struct sv_err *err) {
 	struct sv_store_removed r = { 0 };
 	int rc = store_write_begin(st, err);
-	if (rc != SV_OK) {
-		return rc;
+	if (rc == SV_OK) {
+		rc = store_query_must(st->db, "SELECT 1 FROM providers"
+			" WHERE id = ?1", id, 0, NULL, "provider", err);
 	}
-	rc = store_query_must(st->db, "SELECT 1 FROM providers WHERE id = ?1",
-		id, 0, NULL, "provider", err);
 	if (rc == SV_OK) {
 		rc = store_count_of(st->db, "SELECT count(*) FROM domains"
 			" WHERE provider_id = ?1", id, &r.domains, err);
@@ -327,12 +328,11 @@ static int insert_domain(sqlite3 *db, const char *provider_id,
 
 int sv_store_domain_add(struct sv_store *st, const char *provider_id,
 		const char *name, struct sv_err *err) {
-	int rc = store_write_begin(st, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_provider *pv = NULL;
-	rc = sv_store_load_provider(st, provider_id, &pv, err);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_provider(st, provider_id, &pv, err);
+	}
 	if (rc == SV_OK) {
 		rc = check_domain_free(st->db, name, err);
 	}
@@ -355,10 +355,9 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 	struct sv_store_removed r = { .domains = 1 };
 	char *owner = NULL;
 	int rc = store_write_begin(st, err);
-	if (rc != SV_OK) {
-		return rc;
+	if (rc == SV_OK) {
+		rc = sv_store_domain_owner(st, name, &owner, err);
 	}
-	rc = sv_store_domain_owner(st, name, &owner, err);
 	if (rc == SV_OK) {
 		rc = store_count_of(st->db, "SELECT count(*) FROM servers"
 			" WHERE domain = ?1", name, &r.servers, err);
@@ -384,13 +383,12 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 
 int sv_store_server_add(struct sv_store *st, const char *provider_id,
 		const struct sv_server *s, int64_t *id, struct sv_err *err) {
-	int rc = store_write_begin(st, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_provider *pv = NULL;
 	struct sv_server copy;
-	rc = sv_store_load_provider(st, provider_id, &pv, err);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_provider(st, provider_id, &pv, err);
+	}
 	if (rc == SV_OK) {
 		rc = check_server_domain(pv, s, err);
 	}
@@ -421,13 +419,12 @@ int sv_store_server_add(struct sv_store *st, const char *provider_id,
 
 int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 		struct sv_err *err) {
-	int rc = store_write_begin(st, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_provider *pv = NULL;
 	size_t idx = 0;
-	rc = sv_store_load_server(st, s->id, &pv, &idx, err);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_server(st, s->id, &pv, &idx, err);
+	}
 	if (rc == SV_OK) {
 		rc = check_server_domain(pv, s, err);
 	}
@@ -460,12 +457,11 @@ int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
 		struct sv_err *err) {
 	char *owner = NULL;
 	int rc = store_write_begin(st, err);
-	if (rc != SV_OK) {
-		return rc;
+	if (rc == SV_OK) {
+		rc = store_query_must(st->db,
+			"SELECT provider_id FROM servers WHERE id = ?1", NULL, id,
+			&owner, "server", err);
 	}
-	rc = store_query_must(st->db,
-		"SELECT provider_id FROM servers WHERE id = ?1", NULL, id,
-		&owner, "server", err);
 	if (rc == SV_OK) {
 		rc = store_run_keyed(st->db,
 			"DELETE FROM servers WHERE id = ?1", NULL, id, err);

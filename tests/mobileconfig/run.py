@@ -46,6 +46,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 import httpwire  # noqa: E402  (tests/httpwire.py)
+from httpwire import Failure  # noqa: E402
 
 READY_TIMEOUT = 10.0
 APPLE_AUTH = {"EmailAuthNone", "EmailAuthPassword", "EmailAuthCRAMMD5",
@@ -55,10 +56,6 @@ UUID_RE = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-"
 NAMESPACE = uuid.UUID("3f0b7c52-8d1e-4a6b-9c2f-5e7a1d4b8c60")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:")
-
-
-class Failure(Exception):
-    pass
 
 
 class Server:

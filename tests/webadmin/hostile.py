@@ -312,13 +312,8 @@ def main(argv):
         print("FAIL setup: %s" % e)
         failed += 1
     finally:
-        problem = server.stop() if server is not None else None
-        if problem:
-            print("FAIL server: %s" % problem)
-            failed += 1
-        elif server is not None:
-            print("ok server-exit")
-            passed += 1
+        ok, bad = adminserve.stop_counted(server)
+        passed, failed = passed + ok, failed + bad
         shutil.rmtree(tmp, ignore_errors=True)
     print("webadmin-hostile: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -17,9 +17,6 @@
 #include "util/log.h"
 #include "webadmin/admin_internal.h"
 
-typedef void (*handler)(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-
 static void view_provider(struct sv_admin_app *app, struct sv_admin_req *rq,
 		struct sv_admin_resp *resp) {
 	sv_admin_view_provider(app, rq, resp, sv_admin_field(&rq->query, "id"),
@@ -40,7 +37,7 @@ static const struct route {
 	const char *path;
 	bool post;        /* POST; else GET and HEAD */
 	bool session;     /* needs a session */
-	handler fn;       /* the page, or NULL for an action's */
+	sv_admin_handler *fn; /* the page, or NULL for an action's */
 	const struct sv_admin_action *action;
 } routes[] = {
 	{ "/", false, true, sv_admin_view_list, NULL },

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 """Raw HTTP/1.1 over sockets, the `suivant serve` process and a harness's
-command line, shared by the harnesses that speak to the real server byte
-for byte (tests/e2e, tests/hostile, tests/prod, tests/concurrency,
-tests/bench). Import with the tests directory on sys.path.
+command line, and the Failure a harness's check raises, shared by the
+harnesses that speak to the real server byte for byte (tests/e2e,
+tests/hostile, tests/prod, tests/concurrency, tests/bench,
+tests/mobileconfig, tests/webadmin). Import with the tests directory on
+sys.path.
 
 Reading is strict on purpose: a response is a status line, headers and
 exactly Content-Length bytes (or a chunked body), so a pipelined answer
@@ -25,6 +27,24 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
 
 class WireError(Exception):
     """A response that cannot be read; the message says why."""
+
+
+class Failure(Exception):
+    """A harness's check failed; the message says what was wrong."""
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def connect(port, source="127.0.0.1", timeout=5):
+    """A TCP connection to 127.0.0.1:port from source (any port)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    return s
 
 
 class Response:

@@ -70,7 +70,6 @@
  * sockets, requests in flight finish (bounded by the idle timeout and
  * the request deadline), then the daemons stop, then the janitor.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stddef.h>

@@ -504,35 +504,40 @@ void sv_store_rollback(struct sv_store *st) {
 	}
 }
 
-int store_write_begin(struct sv_store *st, bool *own, struct sv_err *err) {
-	*own = false;
-	if (st->mode == SV_STORE_READONLY) {
-		return sv_errf(err, SV_EDB, "store: opened read-only");
-	}
+int store_write_begin(struct sv_store *st, struct sv_err *err) {
 	/*
 	 * Our own transaction is IMMEDIATE: a deferred one would read first
 	 * and could then fail to upgrade to a write lock (SQLITE_BUSY without
 	 * the busy handler) if another connection wrote in between.
 	 */
-	if (sqlite3_get_autocommit(st->db)) {
-		int rc = store_exec(st->db, "BEGIN IMMEDIATE", err,
-			"store: begin");
-		if (rc != SV_OK) {
-			return rc;
+	bool own = st->writes++ == 0 && sqlite3_get_autocommit(st->db);
+	int rc = SV_OK;
+	if (st->mode == SV_STORE_READONLY) {
+		rc = sv_errf(err, SV_EDB, "store: opened read-only");
+	} else if (own) {
+		rc = store_exec(st->db, "BEGIN IMMEDIATE", err, "store: begin");
+	}
+	if (rc == SV_OK) {
+		rc = store_exec(st->db, "SAVEPOINT " SAVEPOINT_NAME, err,
+			"store: savepoint");
+		if (rc != SV_OK && own) {
+			store_exec_quiet(st->db, "ROLLBACK");
 		}
-		*own = true;
 	}
-	int rc = store_exec(st->db, "SAVEPOINT " SAVEPOINT_NAME, err,
-		"store: savepoint");
-	if (rc != SV_OK && *own) {
-		store_exec_quiet(st->db, "ROLLBACK");
-		*own = false;
+	if (st->writes == 1) {
+		st->own_txn = own && rc == SV_OK;
 	}
+	/* the end that follows has nothing to close */
+	st->begin_failed = rc != SV_OK;
 	return rc;
 }
 
-int store_write_end(struct sv_store *st, bool own, int rc,
-		struct sv_err *err) {
+int store_write_end(struct sv_store *st, int rc, struct sv_err *err) {
+	st->writes--;
+	if (st->begin_failed) {
+		st->begin_failed = false;
+		return rc;
+	}
 	if (rc == SV_OK) {
 		rc = store_exec(st->db, "RELEASE " SAVEPOINT_NAME, err,
 			"store: release");
@@ -543,7 +548,8 @@ int store_write_end(struct sv_store *st, bool own, int rc,
 		store_exec_quiet(st->db, "ROLLBACK TO " SAVEPOINT_NAME);
 		store_exec_quiet(st->db, "RELEASE " SAVEPOINT_NAME);
 	}
-	if (own) {
+	if (st->writes == 0 && st->own_txn) {
+		st->own_txn = false;
 		if (rc == SV_OK) {
 			rc = store_exec(st->db, "COMMIT", err, "store: commit");
 		}

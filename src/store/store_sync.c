@@ -97,10 +97,10 @@ int sv_store_sync_domains(struct sv_store *st, const char *provider_id,
 		const char *const *names, size_t n, bool allow_shrink,
 		struct sv_store_sync *r, struct sv_err *err) {
 	memset(r, 0, sizeof(*r));
-	bool own, found;
-	int rc = store_write_begin(st, &own, err);
+	bool found;
+	int rc = store_write_begin(st, err);
 	if (rc != SV_OK) {
-		return rc;
+		return store_write_end(st, rc, err);
 	}
 	sqlite3 *db = st->db;
 	rc = store_query_one(db, "SELECT 1 FROM providers WHERE id = ?1",
@@ -188,7 +188,7 @@ int sv_store_sync_domains(struct sv_store *st, const char *provider_id,
 		rc = store_exec(db, "DELETE FROM temp.sync_in", err,
 			"store: sync");
 	}
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 int sv_store_vacuum_into(struct sv_store *st, const char *path,

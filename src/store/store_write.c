@@ -326,15 +326,13 @@ int sv_store_put_provider(struct sv_store *st, const struct sv_provider *pv,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	bool own;
-	rc = store_write_begin(st, &own, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct store_putter p = { .db = st->db, .pv = pv };
-	rc = store_putter_prepare_cached(st, &p, err);
+	rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = store_putter_prepare_cached(st, &p, err);
+	}
 	if (rc == SV_OK) {
 		rc = store_put_rows(&p, err);
 	}
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }

@@ -45,6 +45,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 import httpwire  # noqa: E402  (tests/httpwire.py)
+from httpwire import Failure, check  # noqa: E402
 
 TIMEOUT_S = 1          # --timeout: idle cases wait this long
 HEADER_BYTES = 8192    # --max-header-bytes
@@ -84,15 +85,6 @@ NS_REQ = ("http://schemas.microsoft.com/exchange/autodiscover/outlook/"
           "requestschema/2006")
 NS_OUT = ("http://schemas.microsoft.com/exchange/autodiscover/outlook/"
           "responseschema/2006a")
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 # ------------------------------------------------------------- sockets

@@ -39,13 +39,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 import httpwire  # noqa: E402  (tests/httpwire.py)
+from httpwire import Failure  # noqa: E402
 
 TIMEOUT = 30.0
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
-
-
-class Failure(Exception):
-    pass
 
 
 def start_server(suivant, db, log):

@@ -46,6 +46,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 import httpwire  # noqa: E402  (tests/httpwire.py)
+from httpwire import Failure  # noqa: E402
 
 READY_TIMEOUT = 10.0
 APPLE_AUTH = {"EmailAuthNone", "EmailAuthPassword", "EmailAuthCRAMMD5",
@@ -55,10 +56,6 @@ UUID_RE = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-"
 NAMESPACE = uuid.UUID("3f0b7c52-8d1e-4a6b-9c2f-5e7a1d4b8c60")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:")
-
-
-class Failure(Exception):
-    pass
 
 
 class Server:
@@ -263,21 +260,22 @@ def make_pki(tmp):
                               capture_output=True)
         if done.returncode != 0:
             raise Failure("openssl %s: %s" % (args[0], done.stderr[-300:]))
+
+    def issue(name, subject, issuer, extensions):
+        """name.key and name.pem, signed by issuer's."""
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout",
+            name + ".key", "-out", name + ".csr", "-subj", subject,
+            "-config", cnf)
+        run("x509", "-req", "-in", name + ".csr", "-CA", issuer + ".pem",
+            "-CAkey", issuer + ".key", "-CAcreateserial", "-out",
+            name + ".pem", "-days", "2", "-extfile", cnf, "-extensions",
+            extensions)
+
     run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
         "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=suivant "
         "test root", "-config", cnf, "-extensions", "ca")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "int.key",
-        "-out", "int.csr", "-subj", "/CN=suivant test intermediate",
-        "-config", cnf)
-    run("x509", "-req", "-in", "int.csr", "-CA", "ca.pem", "-CAkey",
-        "ca.key", "-CAcreateserial", "-out", "int.pem", "-days", "2",
-        "-extfile", cnf, "-extensions", "ca")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "sign.key",
-        "-out", "sign.csr", "-subj", "/CN=suivant profile signer",
-        "-config", cnf)
-    run("x509", "-req", "-in", "sign.csr", "-CA", "int.pem", "-CAkey",
-        "int.key", "-CAcreateserial", "-out", "sign.pem", "-days", "2",
-        "-extfile", cnf, "-extensions", "leaf")
+    issue("int", "/CN=suivant test intermediate", "ca", "ca")
+    issue("sign", "/CN=suivant profile signer", "int", "leaf")
     return {k: os.path.join(tmp, k + ".pem") for k in ("ca", "int", "sign")}
 
 

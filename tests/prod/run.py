@@ -36,23 +36,15 @@ import warnings
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 import httpwire  # noqa: E402  (tests/httpwire.py)
+from httpwire import Failure, check, connect  # noqa: E402
 
 READY_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 
 
-class Failure(Exception):
-    pass
-
-
 class Skip(Exception):
     """The check cannot run here (a tool is missing); the message says
     which and what is left unchecked. Counted as skipped, never passed."""
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 class Server:
@@ -289,14 +281,6 @@ def test_tls_bad_options(suivant, tmp):
 
 
 # --------------------------------------------------------------- limits
-
-def connect(port, source="127.0.0.1"):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.bind((source, 0))
-    s.connect(("127.0.0.1", port))
-    return s
-
 
 def ask(sock, request=b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n\r\n"):
     """Sends request; returns the status line, or None if the server

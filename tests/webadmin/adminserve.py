@@ -75,3 +75,17 @@ class Server:
         if died or code != 0 or report:
             return "%s\n%s" % (report or "exit %s" % code, text[-3000:])
         return None
+
+
+def stop_counted(server):
+    """Stops server (None: it never started) as one more case of the
+    run: prints "ok server-exit" or "FAIL server: ..." and returns what
+    to add to (passed, failed)."""
+    if server is None:
+        return 0, 0
+    problem = server.stop()
+    if problem:
+        print("FAIL server: %s" % problem)
+        return 0, 1
+    print("ok server-exit")
+    return 1, 0

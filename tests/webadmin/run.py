@@ -46,6 +46,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import adminserve  # noqa: E402  (tests/webadmin/adminserve.py)
 from adminserve import PASSWORD, httpwire, read_ready  # noqa: E402
+from httpwire import Failure, check  # noqa: E402
 
 ROOT = os.environ.get("SV_SOURCE_ROOT", os.path.dirname(os.path.dirname(HERE)))
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -53,17 +54,8 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; "
 HOSTILE = "<script>alert('x')</script> & \"Hôte\" <b>"
 
 
-class Failure(Exception):
-    pass
-
-
 class Skip(Exception):
     pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 class Resp:
@@ -949,13 +941,8 @@ def main(argv):
         print("FAIL setup: %s" % e)
         failed += 1
     finally:
-        problem = server.stop() if server is not None else None
-        if problem:
-            print("FAIL server: %s" % problem)
-            failed += 1
-        elif server is not None:
-            print("ok server-exit")
-            passed += 1
+        ok, bad = adminserve.stop_counted(server)
+        passed, failed = passed + ok, failed + bad
         if os.environ.get("SV_WEBADMIN_KEEP"):
             print("# kept %s" % env.tmp)
         else:

@@ -25,9 +25,10 @@ static const char *const put_sql[PUT_COUNT] = {
 		" webmail_username_field_name, webmail_password_field_id,"
 		" webmail_password_field_name, webmail_login_button_id,"
 		" webmail_login_button_name, oauth2_issuer, oauth2_scope,"
-		" oauth2_auth_url, oauth2_token_url)"
+		" oauth2_auth_url, oauth2_token_url,"
+		" webmail_wait_redirect_prefix)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		" ?13, ?14, ?15, ?16)",
+		" ?13, ?14, ?15, ?16, ?17)",
 	[PUT_DOMAIN] = "INSERT INTO domains (name, provider_id, position)"
 		" VALUES (?1, ?2, ?3)",
 	/* id NULL: SQLite picks a new one (AUTOINCREMENT: never reused) */
@@ -151,6 +152,7 @@ int store_put_provider_row(struct store_putter *p, struct sv_err *err) {
 		w->password_field_id, w->password_field_name,
 		w->login_button_id, w->login_button_name,
 		o->issuer, o->scope, o->auth_url, o->token_url,
+		w->wait_redirect_prefix,
 	};
 	sqlite3_stmt *s = p->s[PUT_PROVIDER];
 	int src = SQLITE_OK;

@@ -27,6 +27,9 @@ struct sv_store {
 	 * NULL until then. Finalized by sv_store_close.
 	 */
 	sqlite3_stmt **put_cache;
+	/* A write transaction of ours began since the WAL was last trimmed
+	 * (store.c: wal_trim). */
+	bool wrote;
 };
 
 /* ---- store.c: errors and statement helpers ---- */

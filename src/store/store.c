@@ -38,6 +38,10 @@
 
 #define BUSY_TIMEOUT_MS 5000
 #define SAVEPOINT_NAME "sv_write"
+/* The largest -wal file a writer leaves behind (wal_trim), and what
+ * journal_size_limit lets SQLite keep when it restarts the WAL. */
+#define WAL_KEEP_BYTES 1048576
+#define WAL_KEEP_SQL "1048576"
 
 /* ------------------------------------------------------------------ */
 /* Errors and small statement helpers                                 */
@@ -323,7 +327,20 @@ static int check_identity(sqlite3 *db, const char *path,
 			&n_objects, err);
 	}
 	if (rc != SV_OK) {
-		/* e.g. "file is not a database": say which file */
+		/* The first read of the file: say which file, and what its
+		 * state most likely means rather than which query saw it. */
+		switch (sqlite3_errcode(db)) {
+		case SQLITE_NOTADB:
+			return sv_errf(err, rc, "%s: file is not a database (no "
+				"SQLite header: not a database file, or "
+				"overwritten)", path);
+		case SQLITE_CORRUPT:
+			return sv_errf(err, rc, "%s: database disk image is "
+				"malformed (damaged, or overwritten while in "
+				"use)", path);
+		default:
+			break;
+		}
 		char msg[SV_ERR_MSG_MAX];
 		snprintf(msg, sizeof(msg), "%s", err != NULL ? err->msg : "");
 		return sv_errf(err, rc, "%s: %s", path, msg);
@@ -424,6 +441,11 @@ int sv_store_open_rc(const char *path, enum sv_store_mode mode,
 				path);
 			goto fail;
 		}
+		rc = store_exec(st->db, "PRAGMA journal_size_limit = "
+			WAL_KEEP_SQL, err, "store: journal_size_limit");
+		if (rc != SV_OK) {
+			goto fail;
+		}
 		/* Migrations may rebuild tables: the SQLite-documented
 		 * procedure runs them with foreign keys off and checks with
 		 * foreign_key_check before committing. */
@@ -463,6 +485,7 @@ void sv_store_close(struct sv_store *st) {
 	if (st == NULL) {
 		return;
 	}
+	sv_store_rollback(st); /* a transaction left open, and its WAL */
 	if (st->put_cache != NULL) {
 		for (size_t i = 0; i < PUT_COUNT; i++) {
 			store_finalize(st->put_cache[i]);
@@ -479,11 +502,49 @@ void sv_store_close(struct sv_store *st) {
 /* ------------------------------------------------------------------ */
 /* Transactions                                                       */
 
+/*
+ * Once a write transaction of ours has ended. A server keeps a connection
+ * open, so SQLite's last-close checkpoint never comes while it runs:
+ *  - a -wal file over WAL_KEEP_BYTES (a large import, committed or rolled
+ *    back after the cache spilled into the WAL) is checkpointed and
+ *    truncated, or a full disk would stay full. Waits for readers still
+ *    in the WAL (up to the busy timeout; readers are never disturbed); it
+ *    restarts the WAL, so a server reloads once more.
+ *  - after a commit, the new pages are copied into the database file
+ *    (PASSIVE: no wait, the WAL index stays as it is, so no reload): a
+ *    reader then needs nothing from the WAL, and a database copied over
+ *    the file in place is not read mixed with our frames.
+ * A rollback of a small write does neither (nothing for a server to see).
+ * Failing changes nothing: the write is done, and journal_size_limit trims
+ * the WAL at the next write.
+ */
+static void wal_trim(struct sv_store *st, bool committed) {
+	if (!st->wrote) {
+		return;
+	}
+	st->wrote = false;
+	const char *db = sqlite3_db_filename(st->db, "main");
+	const char *wal = db != NULL && db[0] != '\0' ?
+		sqlite3_filename_wal(db) : NULL;
+	struct stat sb;
+	bool large = wal != NULL && stat(wal, &sb) == 0 &&
+		sb.st_size > WAL_KEEP_BYTES;
+	if (!large && !committed) {
+		return;
+	}
+	int src = sqlite3_wal_checkpoint_v2(st->db, NULL, large ?
+		SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, NULL,
+		NULL);
+	(void)src;
+}
+
 int sv_store_begin(struct sv_store *st, struct sv_err *err) {
 	if (st->mode == SV_STORE_READONLY) {
 		return sv_errf(err, SV_EDB, "store: opened read-only");
 	}
-	return store_exec(st->db, "BEGIN IMMEDIATE", err, "store: begin");
+	int rc = store_exec(st->db, "BEGIN IMMEDIATE", err, "store: begin");
+	st->wrote |= rc == SV_OK;
+	return rc;
 }
 
 int sv_store_commit(struct sv_store *st, struct sv_err *err) {
@@ -492,13 +553,19 @@ int sv_store_commit(struct sv_store *st, struct sv_err *err) {
 		/* all or nothing: never leave the caller inside it */
 		store_exec_quiet(st->db, "ROLLBACK");
 	}
+	wal_trim(st, rc == SV_OK);
 	return rc;
 }
 
 void sv_store_rollback(struct sv_store *st) {
-	if (st != NULL && !sqlite3_get_autocommit(st->db)) {
+	if (st == NULL || st->db == NULL) {
+		return;
+	}
+	if (!sqlite3_get_autocommit(st->db)) {
 		store_exec_quiet(st->db, "ROLLBACK");
 	}
+	/* also when SQLite rolled back by itself (SQLITE_FULL) */
+	wal_trim(st, false);
 }
 
 int store_write_begin(struct sv_store *st, bool *own, struct sv_err *err) {
@@ -518,6 +585,7 @@ int store_write_begin(struct sv_store *st, bool *own, struct sv_err *err) {
 			return rc;
 		}
 		*own = true;
+		st->wrote = true;
 	}
 	int rc = store_exec(st->db, "SAVEPOINT " SAVEPOINT_NAME, err,
 		"store: savepoint");
@@ -547,6 +615,7 @@ int store_write_end(struct sv_store *st, bool own, int rc,
 		if (rc != SV_OK && !sqlite3_get_autocommit(st->db)) {
 			store_exec_quiet(st->db, "ROLLBACK");
 		}
+		wal_trim(st, rc == SV_OK);
 	}
 	return rc;
 }

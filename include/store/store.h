@@ -48,11 +48,12 @@ int sv_store_schema_version(void);
  * (SV_EBUSY after the busy timeout; SV_EDB on a READONLY store). A commit
  * that fails rolls back, so the connection is never left inside a
  * transaction. Once a write transaction has ended (commit, rollback, or a
- * write call's own transaction), a -wal file over 1 MiB is checkpointed
- * and truncated (waiting for readers up to the busy timeout; a reader is
- * never disturbed), so neither a large nor a failed write leaves a large
- * -wal file behind while a server keeps the database open, and what a
- * commit wrote is copied into the database file at once.
+ * write call's own transaction), the WAL is checkpointed and truncated
+ * after a commit, or when a rollback leaves it over 1 MiB (waiting for
+ * readers up to the busy timeout; a reader is never disturbed): neither a
+ * large nor a failed write leaves a large -wal file behind while a server
+ * keeps the database open, and no frame stays in it to be mixed with a
+ * database copied over the file.
  */
 int sv_store_begin(struct sv_store *st, struct sv_err *err);
 int sv_store_commit(struct sv_store *st, struct sv_err *err);

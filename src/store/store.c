@@ -38,8 +38,8 @@
 
 #define BUSY_TIMEOUT_MS 5000
 #define SAVEPOINT_NAME "sv_write"
-/* The largest -wal file a writer leaves behind (wal_trim), and what
- * journal_size_limit lets SQLite keep when it restarts the WAL. */
+/* The largest -wal file a rolled-back write leaves behind (wal_trim),
+ * and what journal_size_limit lets SQLite keep when it restarts the WAL. */
 #define WAL_KEEP_BYTES 1048576
 #define WAL_KEEP_SQL "1048576"
 
@@ -503,38 +503,36 @@ void sv_store_close(struct sv_store *st) {
 /* Transactions                                                       */
 
 /*
- * Once a write transaction of ours has ended. A server keeps a connection
- * open, so SQLite's last-close checkpoint never comes while it runs:
- *  - a -wal file over WAL_KEEP_BYTES (a large import, committed or rolled
- *    back after the cache spilled into the WAL) is checkpointed and
- *    truncated, or a full disk would stay full. Waits for readers still
- *    in the WAL (up to the busy timeout; readers are never disturbed); it
- *    restarts the WAL, so a server reloads once more.
- *  - after a commit, the new pages are copied into the database file
- *    (PASSIVE: no wait, the WAL index stays as it is, so no reload): a
- *    reader then needs nothing from the WAL, and a database copied over
- *    the file in place is not read mixed with our frames.
- * A rollback of a small write does neither (nothing for a server to see).
- * Failing changes nothing: the write is done, and journal_size_limit trims
- * the WAL at the next write.
+ * Once a write transaction of ours has ended: after a commit, or when the
+ * -wal file grew past WAL_KEEP_BYTES (the cache spilled into it before a
+ * rollback), the WAL is checkpointed into the database file and truncated.
+ * A server keeps a connection open, so SQLite's last-close checkpoint never
+ * comes while it runs: without this a failed or large import leaves the
+ * -wal file at its peak size (a full disk stays full), and frames left in
+ * it would be read over, or replayed onto, a database copied or renamed
+ * over the file. Waits for readers still in the WAL (up to the busy
+ * timeout); readers are never disturbed. A rolled-back small write does
+ * nothing: the WAL index stays as it is, so a server does not reload.
+ * Failing changes nothing, the write is done; journal_size_limit trims the
+ * WAL at the next write.
  */
 static void wal_trim(struct sv_store *st, bool committed) {
 	if (!st->wrote) {
 		return;
 	}
 	st->wrote = false;
-	const char *db = sqlite3_db_filename(st->db, "main");
-	const char *wal = db != NULL && db[0] != '\0' ?
-		sqlite3_filename_wal(db) : NULL;
-	struct stat sb;
-	bool large = wal != NULL && stat(wal, &sb) == 0 &&
-		sb.st_size > WAL_KEEP_BYTES;
-	if (!large && !committed) {
-		return;
+	if (!committed) {
+		const char *db = sqlite3_db_filename(st->db, "main");
+		const char *wal = db != NULL && db[0] != '\0' ?
+			sqlite3_filename_wal(db) : NULL;
+		struct stat sb;
+		if (wal == NULL || stat(wal, &sb) != 0 ||
+				sb.st_size <= WAL_KEEP_BYTES) {
+			return;
+		}
 	}
-	int src = sqlite3_wal_checkpoint_v2(st->db, NULL, large ?
-		SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, NULL,
-		NULL);
+	int src = sqlite3_wal_checkpoint_v2(st->db, NULL,
+		SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	(void)src;
 }
 

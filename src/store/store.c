@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "store/store_schema.h"
 #include "store/store_internal.h"
@@ -42,6 +43,10 @@
  * and what journal_size_limit lets SQLite keep when it restarts the WAL. */
 #define WAL_KEEP_BYTES 1048576
 #define WAL_KEEP_SQL "1048576"
+/* How long a writer retries truncating the WAL after a commit, and how
+ * often (wal_trim). */
+#define WAL_TRIM_MS 1000
+#define WAL_TRIM_STEP_MS 20
 
 /* ------------------------------------------------------------------ */
 /* Errors and small statement helpers                                 */
@@ -510,29 +515,57 @@ void sv_store_close(struct sv_store *st) {
  * comes while it runs: without this a failed or large import leaves the
  * -wal file at its peak size (a full disk stays full), and frames left in
  * it would be read over, or replayed onto, a database copied or renamed
- * over the file. Waits for readers still in the WAL (up to the busy
- * timeout); readers are never disturbed. A rolled-back small write does
- * nothing: the WAL index stays as it is, so a server does not reload.
- * Failing changes nothing, the write is done; journal_size_limit trims the
- * WAL at the next write.
+ * over the file. A rolled-back small write does nothing: the WAL index
+ * stays as it is, so a server does not reload.
+ *
+ * Copying (PASSIVE) needs no lock and waits for no one. Truncating needs
+ * the write lock and no reader in the WAL (a server's reload); SQLite
+ * would hold the write lock while it waits, stalling other writers into
+ * their busy timeout. So, without a busy handler: copy, and once all is
+ * copied, truncate (the write lock is then held for an instant); what a
+ * reader still blocks is retried, holding no lock in between, for
+ * WAL_TRIM_MS (a large WAL: BUSY_TIMEOUT_MS). Failing changes nothing,
+ * the write is done; the next write tries again, and journal_size_limit
+ * trims the WAL when SQLite restarts it.
  */
 static void wal_trim(struct sv_store *st, bool committed) {
 	if (!st->wrote) {
 		return;
 	}
 	st->wrote = false;
-	if (!committed) {
-		const char *db = sqlite3_db_filename(st->db, "main");
-		const char *wal = db != NULL && db[0] != '\0' ?
-			sqlite3_filename_wal(db) : NULL;
-		struct stat sb;
-		if (wal == NULL || stat(wal, &sb) != 0 ||
-				sb.st_size <= WAL_KEEP_BYTES) {
-			return;
+	const char *db = sqlite3_db_filename(st->db, "main");
+	const char *wal = db != NULL && db[0] != '\0' ?
+		sqlite3_filename_wal(db) : NULL;
+	struct stat sb;
+	bool large = wal != NULL && stat(wal, &sb) == 0 &&
+		sb.st_size > WAL_KEEP_BYTES;
+	if (!committed && !large) {
+		return;
+	}
+	long limit_ms = large ? BUSY_TIMEOUT_MS : WAL_TRIM_MS;
+	/* only misuse makes this fail: the connection is open */
+	if (sqlite3_busy_timeout(st->db, 0) != SQLITE_OK) {
+		return;
+	}
+	for (long waited = 0;; waited += WAL_TRIM_STEP_MS) {
+		int frames = -1, copied = -1;
+		int src = sqlite3_wal_checkpoint_v2(st->db, NULL,
+			SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+		if (src == SQLITE_OK && frames == copied) {
+			src = sqlite3_wal_checkpoint_v2(st->db, NULL,
+				SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		} else if (src == SQLITE_OK) {
+			src = SQLITE_BUSY; /* a reader holds the rest back */
+		}
+		/* done, or an error that waiting will not mend */
+		if (src != SQLITE_BUSY || waited >= limit_ms) {
+			break;
+		}
+		struct timespec t = { 0, WAL_TRIM_STEP_MS * 1000000L };
+		while (nanosleep(&t, &t) != 0 && errno == EINTR) {
 		}
 	}
-	int src = sqlite3_wal_checkpoint_v2(st->db, NULL,
-		SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	int src = sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	(void)src;
 }
 

@@ -30,6 +30,9 @@ Each case runs in a fresh temporary directory:
                  a message; no provider is half-written (the provider
                  list and `check` are what they were) and a running
                  server keeps serving.
+  replaced-after-edit
+                 as replaced, right after an admin edit went through the
+                 WAL: nothing of the old file's WAL is replayed onto it.
   rewritten-in-place-cp, -dd, -rsync
                  another database written over the live file in place
                  (same inode: cp, dd conv=notrunc, rsync --inplace),
@@ -411,6 +414,19 @@ def rewrite_in_place(c, port, other, tool):
     c.run('check')  # and the file itself is whole
 
 
+def case_replaced_after_edit(c):
+    """A rename over the file right after an edit went through the WAL:
+    the old file's frames, left in the -wal file, would be replayed onto
+    the new file when SQLite rebuilds its WAL index."""
+    other = old_and_new(c)
+    port = c.serve()
+    add_provider(c, 'edit.example')
+    expect_status(port, 'edit.example', 200, within=3)
+    swap_in(c, port, other)
+    expect_status(port, 'edit.example', 404)
+    c.run('check')
+
+
 def in_place_case(tool):
     def case(c):
         if shutil.which(tool[0]) is None:
@@ -585,6 +601,7 @@ CASES = [('missing', case_missing), ('not-a-db', case_not_a_db),
          ('replaced', case_replaced),
          ('replaced-at-start', case_replaced_at_start),
          ('disk-full', case_disk_full),
+         ('replaced-after-edit', case_replaced_after_edit),
          ('rewritten-in-place-cp', in_place_case(['cp'])),
          ('rewritten-in-place-dd', in_place_case(['dd'])),
          # -I: both files may share size and mtime second (quick check)

@@ -154,10 +154,8 @@ class Ctx:
                                     % text[-2000:])
 
 
-def http_get(port, path):
-    """(status, body) of GET path from 127.0.0.1."""
-    req = ('GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n'
-           '\r\n' % path).encode()
+def exchange(port, req):
+    """Everything the server sends back for req, until it closes."""
     with socket.create_connection(('127.0.0.1', port), timeout=10) as s:
         s.sendall(req)
         data = b''
@@ -166,6 +164,13 @@ def http_get(port, path):
             if not chunk:
                 break
             data += chunk
+    return data
+
+
+def http_get(port, path):
+    """(status, body) of GET path from 127.0.0.1."""
+    data = exchange(port, ('GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+                           'Connection: close\r\n\r\n' % path).encode())
     head, _, body = data.partition(b'\r\n\r\n')
     return int(head.split()[1]), body.decode('utf-8', 'replace')
 
@@ -189,17 +194,10 @@ def log_lines(c, pattern):
 
 def get_status(port, domain):
     """Status of the autoconfig answer for someone@domain."""
-    req = ('GET /mail/config-v1.1.xml?emailaddress=someone%%40%s HTTP/1.1'
-           '\r\nHost: autoconfig.%s\r\nConnection: close\r\n\r\n'
-           % (domain, domain)).encode()
-    with socket.create_connection(('127.0.0.1', port), timeout=10) as s:
-        s.sendall(req)
-        data = b''
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+    data = exchange(port, (
+        'GET /mail/config-v1.1.xml?emailaddress=someone%%40%s HTTP/1.1'
+        '\r\nHost: autoconfig.%s\r\nConnection: close\r\n\r\n'
+        % (domain, domain)).encode())
     if not data.startswith(b'HTTP/1.1 '):
         raise CaseError('no HTTP answer for %s' % domain)
     return int(data.split()[1])

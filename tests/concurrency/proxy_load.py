@@ -41,9 +41,7 @@ versions seen), then "proxy_load: N passed, N failed".
 import json
 import os
 import re
-import select
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -54,8 +52,8 @@ import time
 
 ROOT = os.environ.get('SV_SOURCE_ROOT', os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
-SANITIZER_MARKS = (b'ERROR: AddressSanitizer', b'ERROR: LeakSanitizer',
-                   b'runtime error:')
+sys.path.insert(0, os.path.join(ROOT, 'tests'))
+import httpwire  # noqa: E402  (tests/httpwire.py)
 VERSIONS = 7
 EDIT_EVERY = 0.1  # seconds
 MAX_EDITS_RUNNING = 16
@@ -186,38 +184,6 @@ def run(argv, timeout=60, **kw):
                           timeout=timeout, **kw)
 
 
-class Serve:
-    def __init__(self, suivant, db, tmp):
-        self.log = os.path.join(tmp, 'serve.log')
-        self.proc = subprocess.Popen(
-            [suivant, 'serve', '--db', db, '--listen', '127.0.0.1:0',
-             '--max-per-ip', '4096'], stdout=subprocess.PIPE,
-            stderr=open(self.log, 'wb'), stdin=subprocess.DEVNULL, cwd=tmp)
-        line = b''
-        deadline = time.monotonic() + 20
-        while not line.endswith(b'\n'):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.proc.stdout], [], [],
-                                              left)[0]:
-                raise Failure('serve: no "ready port=N" line')
-            ch = os.read(self.proc.stdout.fileno(), 1)
-            if not ch:
-                raise Failure('serve exited (%s) before ready'
-                              % self.proc.wait())
-            line += ch
-        self.port = int(re.fullmatch(rb'ready port=(\d+)\n', line).group(1))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
-
-
 def nginx_conf(tmp, https, plain, upstream, cert, key):
     """deploy/nginx.conf with only its listen lines, upstream port and
     certificate paths changed, inside a main context of our own."""
@@ -253,16 +219,10 @@ def fetch(port, path):
     with socket.create_connection(('127.0.0.1', port), timeout=10) as raw:
         with ctx.wrap_socket(raw, server_hostname=HOST) as s:
             s.sendall(req)
-            data = b''
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-    head, _, body = data.partition(b'\r\n\r\n')
-    if b'transfer-encoding: chunked' in head.lower():
-        raise Failure('%s: chunked answer through nginx' % path)
-    return int(head.split()[1]), body
+            resp = httpwire.read_response(s, bytearray())
+    if resp.closed:
+        raise Failure('%s: no answer through nginx' % path)
+    return resp.status, resp.body
 
 
 def import_version(suivant, db, tmp, k):
@@ -305,6 +265,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix='suivant-proxy-load-')
     checks = []
     serve = nginx_proc = None
+    log = os.path.join(tmp, 'serve.log')
     try:
         db = os.path.join(tmp, 'suivant.db')
         r = run([suivant, 'init', '--db', db])
@@ -320,9 +281,11 @@ def main():
                  '-subj', '/CN=' + HOST, '-keyout', key, '-out', cert])
         if r.returncode != 0:
             raise Failure('openssl: %s' % r.stderr)
-        serve = Serve(suivant, db, tmp)
+        with open(log, 'wb') as err:
+            serve, port = httpwire.start_server(suivant, db, [
+                '--max-per-ip', '4096'], err)
         https, plain = free_port(), free_port()
-        conf = nginx_conf(tmp, https, plain, serve.port, cert, key)
+        conf = nginx_conf(tmp, https, plain, port, cert, key)
         nginx_proc = subprocess.Popen([nginx, '-p', tmp, '-c', conf],
                                       stdout=subprocess.DEVNULL,
                                       stderr=subprocess.PIPE)
@@ -396,7 +359,7 @@ def main():
                 t.join()
 
         editor = threading.Thread(target=admin)
-        reloads0 = count_reloads(serve.log)
+        reloads0 = count_reloads(log)
         editor.start()
         try:
             w = run([wrk, '-t2', '-c%d' % CONNECTIONS, '-d%ds' % seconds,
@@ -412,7 +375,7 @@ def main():
                                                     w.stdout[-1000:],
                                                     w.stderr[-1000:]))
         res = json.loads(m.group(1))
-        reloads = count_reloads(serve.log) - reloads0
+        reloads = count_reloads(log) - reloads0
         socket_errors = sum(res[k] for k in ('connect', 'read', 'write',
                                              'timeout'))
         versions = sorted(k for k in res['seen'] if k != 'free.fr')
@@ -456,19 +419,19 @@ def main():
             upstream = [l for l in f if 'upstream' in l]
         checks.append(('nginx: no upstream error', not upstream,
                        ''.join(upstream[:3])))
-    except (Failure, OSError, subprocess.SubprocessError) as e:
+    except (Failure, httpwire.WireError, OSError,
+            subprocess.SubprocessError) as e:
         checks.append(('run', False, str(e)))
     finally:
         if nginx_proc is not None and nginx_proc.poll() is None:
             nginx_proc.terminate()
             nginx_proc.wait(10)
         if serve is not None:
-            rc = serve.stop()
-            with open(serve.log, 'rb') as f:
-                log = f.read()
-            marks = [m for m in SANITIZER_MARKS if m in log]
-            checks.append(('serve: clean exit', rc == 0 and not marks,
-                           'exit %s, %s' % (rc, marks)))
+            rc, _ = httpwire.stop_server(serve)
+            with open(log, errors='replace') as f:
+                report = httpwire.sanitizer_report(f.read())
+            checks.append(('serve: clean exit', rc == 0 and not report,
+                           'exit %s, %s' % (rc, report)))
         if os.environ.get('SV_PROXY_LOAD_KEEP'):
             print('proxy_load: kept %s' % tmp)
         else:

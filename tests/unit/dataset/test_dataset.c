@@ -276,6 +276,24 @@ static void watched_close(struct watched *t) {
 	sv_dataset_destroy(t->ds);
 }
 
+/* ds on f->db (the bundled providers) watched every FAST_MS, its log in
+ * log (size n, in f->dir); watched_unlog undoes it. */
+static void watched_logged(struct fixture *f, struct watched *t, char *log,
+		size_t n, unsigned remind_ms) {
+	struct sv_err err = { "" };
+	snprintf(log, n, "%s/watch.log", f->dir);
+	assert_int_equal(sv_log_open_file(log, &err), SV_OK);
+	make_db(f->db, true);
+	watched_open(t, f->db, true);
+	watched_start_remind(t, FAST_MS, remind_ms);
+}
+
+static void watched_unlog(struct watched *t) {
+	struct sv_err err = { "" };
+	watched_close(t);
+	assert_int_equal(sv_log_open_file(NULL, &err), SV_OK);
+}
+
 /* ---- creating a database ---- */
 
 static void test_init_file_bundled(void **state) {
@@ -566,13 +584,8 @@ static void test_watcher_notices_rewrite_in_place(void **state) {
 static void test_watcher_failing_file_logged_once(void **state) {
 	struct fixture *f = *state;
 	char log[128];
-	snprintf(log, sizeof(log), "%s/watch.log", f->dir);
-	struct sv_err err = { "" };
-	assert_int_equal(sv_log_open_file(log, &err), SV_OK);
-	make_db(f->db, true);
 	struct watched t;
-	watched_open(&t, f->db, true);
-	watched_start_remind(&t, FAST_MS, 60 * 1000);
+	watched_logged(f, &t, log, sizeof(log), 60 * 1000);
 	scribble_in_place(f->db);
 	wait_reports(&t.r, 0, 1);
 	sleep_ms(20 * FAST_MS); /* twenty checks more */
@@ -603,43 +616,35 @@ static void test_watcher_failing_file_logged_once(void **state) {
 	sv_log_flush();
 	assert_int_equal(log_lines(log, "warning:", NULL), 3);
 
-	/* back: loaded, and the next failure is news again */
+	/* back: loaded */
 	make_db(f->db, false);
 	wait_reports(&t.r, 1, 3);
 	expect_served(t.ds, 2, false);
 	sv_log_flush();
 	assert_int_equal(log_lines(log, "reloaded: generation 2 of", f->db),
 		1);
-	watched_close(&t);
-	assert_int_equal(sv_log_open_file(NULL, &err), SV_OK);
+	watched_unlog(&t);
 }
 
 /* A file failing for long: one reminder per remind interval. */
 static void test_watcher_failing_file_reminded(void **state) {
 	struct fixture *f = *state;
 	char log[128];
-	snprintf(log, sizeof(log), "%s/watch.log", f->dir);
-	struct sv_err err = { "" };
-	assert_int_equal(sv_log_open_file(log, &err), SV_OK);
-	make_db(f->db, true);
 	struct watched t;
-	watched_open(&t, f->db, true);
-	watched_start_remind(&t, FAST_MS, 30 * FAST_MS);
+	watched_logged(f, &t, log, sizeof(log), 30 * FAST_MS);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(unlink(f->db), 0);
 	wait_reports(&t.r, 0, 1);
 	sleep_ms(75 * FAST_MS); /* two reminders, not seventy */
-	watched_close(&t);
+	watched_unlog(&t);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long ms = (t1.tv_sec - t0.tv_sec) * 1000 +
 		(t1.tv_nsec - t0.tv_nsec) / 1000000;
-	sv_log_flush();
 	int reminders = log_lines(log, "reload: still failing after", f->db);
 	assert_true(reminders >= 1 && reminders <= ms / (30 * FAST_MS));
 	assert_int_equal(log_lines(log, "serving generation 1", NULL),
 		1 + reminders);
-	assert_int_equal(sv_log_open_file(NULL, &err), SV_OK);
 }
 
 static void test_watcher_poke(void **state) {

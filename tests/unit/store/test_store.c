@@ -673,7 +673,7 @@ static void test_readonly_refuses_unmigrated(void **state) {
 /*
  * A database made by the first release (schema/0001_init.sql, with a
  * provider) migrates in place: its rows stay, and the columns added since
- * (0002: webmail_wait_redirect_prefix) load as absent and can be set.
+ * (0006: webmail_wait_redirect_prefix) load as absent and can be set.
  */
 static void test_migrates_a_0001_database(void **state) {
 	const char *path = fixture_path(state);

@@ -36,7 +36,8 @@ enum sv_store_mode {
  */
 struct sv_store *sv_store_open(const char *path, enum sv_store_mode mode,
 	struct sv_err *err);
-/* Closes the connection. NULL is a no-op. */
+/* Closes the connection (rolling back a transaction left open). NULL is a
+ * no-op. */
 void sv_store_close(struct sv_store *st);
 
 /* Schema version this binary writes (the highest migration number). */
@@ -46,7 +47,13 @@ int sv_store_schema_version(void);
  * Transactions for multi-step writes (import, init). begin is IMMEDIATE
  * (SV_EBUSY after the busy timeout; SV_EDB on a READONLY store). A commit
  * that fails rolls back, so the connection is never left inside a
- * transaction.
+ * transaction. Once a write transaction has ended (commit, rollback, or a
+ * write call's own transaction), the WAL is checkpointed and truncated
+ * after a commit, or when a rollback leaves it over 1 MiB (waiting for
+ * readers up to the busy timeout; a reader is never disturbed): neither a
+ * large nor a failed write leaves a large -wal file behind while a server
+ * keeps the database open, and no frame stays in it to be mixed with a
+ * database copied over the file.
  */
 int sv_store_begin(struct sv_store *st, struct sv_err *err);
 int sv_store_commit(struct sv_store *st, struct sv_err *err);

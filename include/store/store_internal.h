@@ -33,6 +33,9 @@ struct sv_store {
 	unsigned writes;
 	bool own_txn;
 	bool begin_failed;
+	/* A write transaction of ours began since the WAL was last trimmed
+	 * (store.c: wal_trim). */
+	bool wrote;
 };
 
 /* ---- store.c: errors and statement helpers ---- */

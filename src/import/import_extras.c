@@ -76,6 +76,10 @@ static int map_login_page_info(const struct imp *im, const xmlNode *n,
 		return imp_duplicate(im, n);
 	}
 	int rc = imp_attr_of(im, n, "url", true, &w->info_url);
+	if (rc == SV_OK) {
+		rc = imp_attr_of(im, n, "waitForRedirectionURLPrefix", false,
+			&w->wait_redirect_prefix);
+	}
 	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
 			c = c->next) {
 		if (imp_is_elem(c, "username")) {

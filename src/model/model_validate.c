@@ -410,6 +410,7 @@ static int check_webmail(const struct sv_webmail *wm, struct sv_err *err) {
 	int rc;
 	if (wm->login_page == NULL) {
 		if (wm->info_url != NULL || wm->username != NULL ||
+				wm->wait_redirect_prefix != NULL ||
 				wm->username_field_id != NULL ||
 				wm->username_field_name != NULL ||
 				wm->password_field_id != NULL ||
@@ -427,6 +428,16 @@ static int check_webmail(const struct sv_webmail *wm, struct sv_err *err) {
 	}
 	if (wm->info_url != NULL && (rc = model_check_url(wm->info_url,
 			"webmail: login page info", err)) != SV_OK) {
+		return rc;
+	}
+	/* an attribute of <loginPageInfo>: without it, never written out */
+	if (wm->wait_redirect_prefix != NULL && wm->info_url == NULL) {
+		return sv_errf(err, SV_EINVAL, "webmail: redirection URL "
+			"prefix: set without a login page info URL");
+	}
+	if (wm->wait_redirect_prefix != NULL && (rc = model_check_url(
+			wm->wait_redirect_prefix,
+			"webmail: redirection URL prefix", err)) != SV_OK) {
 		return rc;
 	}
 	if (wm->username != NULL && (rc = model_check_template(wm->username,

@@ -146,7 +146,7 @@ static int find_provider(struct loader *ld, const char *id,
 	" webmail_password_field_id, webmail_password_field_name," \
 	" webmail_login_button_id, webmail_login_button_name," \
 	" oauth2_issuer, oauth2_scope, oauth2_auth_url," \
-	" oauth2_token_url FROM providers"
+	" oauth2_token_url, webmail_wait_redirect_prefix FROM providers"
 
 static int load_providers(struct loader *ld, struct sv_err *err) {
 	sqlite3_stmt *s;
@@ -185,6 +185,7 @@ static int load_providers(struct loader *ld, struct sv_err *err) {
 			&w->password_field_id, &w->password_field_name,
 			&w->login_button_id, &w->login_button_name,
 			&o->issuer, &o->scope, &o->auth_url, &o->token_url,
+			&w->wait_redirect_prefix,
 		};
 		for (size_t i = 0; rc == SV_OK && i < sizeof(dst) / sizeof(*dst);
 				i++) {

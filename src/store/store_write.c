@@ -26,9 +26,10 @@ static const char *const put_sql[PUT_COUNT] = {
 		" webmail_username_field_name, webmail_password_field_id,"
 		" webmail_password_field_name, webmail_login_button_id,"
 		" webmail_login_button_name, oauth2_issuer, oauth2_scope,"
-		" oauth2_auth_url, oauth2_token_url)"
+		" oauth2_auth_url, oauth2_token_url,"
+		" webmail_wait_redirect_prefix)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		" ?13, ?14, ?15, ?16)",
+		" ?13, ?14, ?15, ?16, ?17)",
 	[PUT_DOMAIN] = "INSERT INTO domains (name, provider_id, position)"
 		" VALUES (?1, ?2, ?3)",
 	[PUT_DOMAIN_MX] = "INSERT INTO domain_mx (name, provider_id,"
@@ -154,6 +155,7 @@ void store_bind_provider_row(sqlite3_stmt *s, const struct sv_provider *pv,
 		w->password_field_id, w->password_field_name,
 		w->login_button_id, w->login_button_name,
 		o->issuer, o->scope, o->auth_url, o->token_url,
+		w->wait_redirect_prefix,
 	};
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
 		store_bind_text(s, (int)i + 1, v[i], src);

@@ -597,6 +597,38 @@ def edit_names_domains_servers(env):
 
 
 @case
+def webmail_redirect_prefix_kept(env):
+    """t-online.de's loginPageInfo waitForRedirectionURLPrefix (issue 16)
+    survives an edit of the names, and goes with the webmail when it is
+    cleared (the form has no field for it)."""
+    c = suivant(env, "import", os.path.join(ROOT, "tests", "data",
+                                            "roundtrip", "t-online.de.xml"),
+                "--db", env.db)
+    check(c.returncode == 0, c.stderr)
+    a = Admin(env.admin)
+    a.login()
+
+    def webmail():
+        return json.loads(suivant(env, "provider", "show", "t-online.de",
+                                  "--json", "--db", env.db).stdout)["webmail"]
+
+    form = {"id": "t-online.de", "display_name": "Telekom",
+            "short_name": "T-Online", "webmail": "https://email.t-online.de/em",
+            "oauth2_issuer": "", "oauth2_scope": "", "oauth2_auth_url": "",
+            "oauth2_token_url": ""}
+    page = a.get("/provider?id=t-online.de").text
+    r = a.post("/provider/set", dict(form, version=version_of(page)))
+    check(r.status == 303, "names: %d %s" % (r.status, notice(r.text)))
+    check(webmail().get("wait_redirect_prefix") ==
+          "https://email.t-online.de/em", "prefix lost: %r" % webmail())
+    page = a.get("/provider?id=t-online.de").text
+    r = a.post("/provider/set", dict(form, webmail="",
+                                     version=version_of(page)))
+    check(r.status == 303, "no webmail: %d %s" % (r.status, notice(r.text)))
+    check(webmail() is None, "webmail left: %r" % webmail())
+
+
+@case
 def import_dry_run_then_commit(env):
     a = Admin(env.admin)
     a.login()

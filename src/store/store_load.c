@@ -205,7 +205,7 @@ static int load_providers(struct loader *ld, struct sv_err *err) {
 	return rc;
 }
 
-/* Domain rows and MX rows (schema/0004) share one position sequence;
+/* Domain rows and MX rows (schema/0007) share one position sequence;
  * SQLite merges the two ordered scans. */
 #define DOMAINS_SQL(where) \
 	"SELECT provider_id, name, position FROM domains" where \

@@ -584,8 +584,8 @@ def hosting(work, suivant, args):
         # what answers 503 here
         srv = Server('suivant-mx', [suivant, 'serve', '--db', db, '--listen',
                                     '127.0.0.1:0', '--resolver',
-                                    knot.resolver, '--max-per-ip', '4096'],
-                     0,
+                                    knot.resolver, '--max-per-ip', '4096']
+                     + httpwire.unprivileged([], tmp), 0,
                      log=os.path.join(tmp, 'mx.log'))
         exact = GET_PATH + '?emailaddress=u%40exact.test'
         warm = GET_PATH + '?emailaddress=u%40warm.test'
@@ -661,7 +661,8 @@ def sync_bench(h, tmp, suivant, args):
         hosting_db(suivant, db)
         log = os.path.join(tmp, 'sync.log')
         srv = Server('suivant-sync', [suivant, 'serve', '--db', db,
-                                      '--listen', '127.0.0.1:0'], 0,
+                                      '--listen', '127.0.0.1:0']
+                     + httpwire.unprivileged([], os.path.dirname(db)), 0,
                      log=log)
         t0 = time.monotonic()
         out = sh([suivant, 'sync', '--db', db, '--provider', 'hoster.test',

@@ -446,7 +446,8 @@ def case_garbage_in_place(c):
     c.stop()
     c.servers = []
     p = subprocess.run([c.suivant, 'serve', '--db', c.db, '--listen',
-                        '127.0.0.1:0'], capture_output=True, text=True,
+                        '127.0.0.1:0'] + httpwire.unprivileged(
+                            [], c.tmp), capture_output=True, text=True,
                        timeout=20, cwd=c.tmp)
     if p.returncode != 74 or not re.search(
             r'suivant\.db: file is not a database \(.*overwritten\)',

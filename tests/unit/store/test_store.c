@@ -720,6 +720,49 @@ static void test_migrates_a_0001_database(void **state) {
 	raw_close(db);
 }
 
+/*
+ * The release before hosting shipped schema 0001 and 0005 (user_version
+ * 5). A later migration numbered below that would be skipped on such a
+ * database, so every migration added since must still be applied to it:
+ * hosting's domain_mx table (0007) must exist and take rows.
+ */
+static void test_migrates_a_version_5_database(void **state) {
+	const char *path = fixture_path(state);
+	sqlite3 *db = raw_open(path);
+	static const char *const shipped[] = {
+		SV_SOURCE_ROOT "/schema/0001_init.sql",
+		SV_SOURCE_ROOT "/schema/0005_webadmin.sql",
+	};
+	static char sql[64 * 1024];
+	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+		FILE *f = fopen(shipped[i], "rb");
+		assert_non_null(f);
+		size_t n = fread(sql, 1, sizeof(sql) - 1, f);
+		assert_true(n > 0 && n < sizeof(sql) - 1);
+		fclose(f);
+		sql[n] = '\0';
+		raw_exec(db, sql);
+	}
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d",
+		SV_STORE_APPLICATION_ID);
+	raw_exec(db, pragma);
+	raw_exec(db, "PRAGMA user_version = 5");
+	raw_exec(db, "INSERT INTO providers (id) VALUES ('exemple.fr')");
+	raw_close(db);
+
+	struct sv_store *st = open_ok(path, SV_STORE_READWRITE);
+	sv_store_close(st);
+	db = raw_open(path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"),
+		sv_store_schema_version());
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
+		" WHERE name = 'domain_mx'"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_table_info("
+		"'providers') WHERE name = 'webmail_wait_redirect_prefix'"), 1);
+	raw_close(db);
+}
+
 /* ---- put and load ---- */
 
 static void test_roundtrip_every_field(void **state) {
@@ -1375,6 +1418,7 @@ int main(void) {
 		T(test_open_refuses_newer),
 		T(test_readonly_refuses_unmigrated),
 		T(test_migrates_a_0001_database),
+		T(test_migrates_a_version_5_database),
 		T(test_roundtrip_every_field),
 		T(test_load_order),
 		T(test_load_empty),

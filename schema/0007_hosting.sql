@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: MIT
 --
--- 0004_hosting: MX rows, and the domain rows that `suivant sync` owns.
+-- 0007_hosting: MX rows, and the domain rows that `suivant sync` owns.
 -- Applied like every migration (src/store/store.c: one transaction,
 -- foreign keys checked before the commit). It reads, alters and rebuilds
 -- nothing that another migration may have changed: two new tables.

@@ -208,8 +208,8 @@ static const char update_provider_sql[] =
 	" webmail_username_field_name = ?8, webmail_password_field_id = ?9,"
 	" webmail_password_field_name = ?10, webmail_login_button_id = ?11,"
 	" webmail_login_button_name = ?12, oauth2_issuer = ?13,"
-	" oauth2_scope = ?14, oauth2_auth_url = ?15, oauth2_token_url = ?16"
-	" WHERE id = ?1";
+	" oauth2_scope = ?14, oauth2_auth_url = ?15, oauth2_token_url = ?16,"
+	" publish_plaintext = ?17 WHERE id = ?1";
 
 static int update_provider_row(sqlite3 *db, const struct sv_provider *pv,
 		struct sv_err *err) {
@@ -232,6 +232,8 @@ static int update_provider_row(sqlite3 *db, const struct sv_provider *pv,
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
 		store_bind_text(s, (int)i + 1, v[i], &src);
 	}
+	store_bind_int(s, (int)(sizeof(v) / sizeof(*v)) + 1,
+		pv->publish_plaintext ? 1 : 0, &src);
 	rc = src != SQLITE_OK ? store_db_fail(db, src, err, "store: bind")
 		: store_step_done(db, s, err, "provider %s", pv->id);
 	store_finalize(s);

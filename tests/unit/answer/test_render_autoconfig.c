@@ -81,6 +81,9 @@ static struct sv_provider *extras_provider(void) {
 		"Example Mail Services", "ExMail");
 	add_domain(pv, "example.com");
 	add_domain(pv, "example.net");
+	/* Every extra, a plain server beside TLS ones included: the admin
+	 * opted in (test_plaintext_withheld covers the default). */
+	pv->publish_plaintext = true;
 	/* Written after the smtp server: incoming must still come first. */
 	struct sv_server *smtp = sv_test_add_server(pv, &(struct sv_test_server){
 		.type = SV_SERVER_SMTP, .host = "smtp.example.com",
@@ -367,6 +370,22 @@ static void test_every_extra(void **state) {
 	assert_null(strstr(doc, "<pop3/>"));
 	/* Only the requested domain, never the provider's list. */
 	assert_null(strstr(doc, "example.com</domain>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+/* By default the plain relay beside the STARTTLS smtp server is left
+ * out (model.h, sv_provider_servers_for); the rest is unchanged. */
+static void test_plaintext_withheld(void **state) {
+	(void)state;
+	struct sv_provider *pv = extras_provider();
+	pv->publish_plaintext = false;
+	size_t len;
+	const struct sv_answer_facts f = { .domain = "example.net" };
+	char *doc = render_fill(pv, NULL, &f, &len);
+	assert_null(strstr(doc, "relay.example.com"));
+	assert_null(strstr(doc, "<socketType>plain</socketType>"));
+	assert_non_null(strstr(doc, "<hostname>smtp.example.com</hostname>"));
 	sv_free(doc);
 	sv_provider_destroy(pv);
 }
@@ -755,6 +774,7 @@ int main(void) {
 		cmocka_unit_test(test_builder_bad_template),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_every_extra),
+		cmocka_unit_test(test_plaintext_withheld),
 		cmocka_unit_test(test_templates),
 		cmocka_unit_test(test_special_address),
 		cmocka_unit_test(test_override_domain),

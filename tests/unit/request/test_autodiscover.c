@@ -459,6 +459,9 @@ static struct sv_provider *minimal_provider(void) {
 static struct sv_provider *mixed_provider(void) {
 	struct sv_provider *pv = provider_new("hoster.example");
 	assert_int_equal(sv_provider_add_domain(pv, "*.example"), SV_OK);
+	/* every mapping, plain beside TLS included: the admin opted in
+	 * (test_render_plaintext_withheld covers the default) */
+	pv->publish_plaintext = true;
 	/* smtp written first: incoming must still come first */
 	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_SMTP,
 		.host = "smtp.%EMAILDOMAIN%", .port = 587,
@@ -595,6 +598,24 @@ static void test_render_mixed(void **state) {
 	assert_null(strstr(doc, "REALNAME"));
 	/* escaped login */
 	assert_non_null(strstr(doc, "<LoginName>x&amp;y</LoginName>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+/* By default the plain IMAP and SMTP servers beside TLS ones of their
+ * type are left out (model.h, sv_provider_servers_for). */
+static void test_render_plaintext_withheld(void **state) {
+	(void)state;
+	struct sv_provider *pv = mixed_provider();
+	pv->publish_plaintext = false;
+	const struct sv_answer_facts f = { .domain = "client.example",
+		.address = "ann@client.example", .local = "ann" };
+	size_t len;
+	char *doc = render_fill(pv, NULL, &f, &len);
+	assert_null(strstr(doc, "old.hoster.example"));
+	assert_null(strstr(doc, "<Server>relay.hoster.example"));
+	assert_null(strstr(doc, "<SSL>off</SSL>"));
+	assert_non_null(strstr(doc, "<Server>mail.client.example</Server>"));
 	sv_free(doc);
 	sv_provider_destroy(pv);
 }
@@ -881,6 +902,7 @@ int main(void) {
 		cmocka_unit_test(test_request_alloc_failures),
 		cmocka_unit_test(test_render_minimal),
 		cmocka_unit_test(test_render_mixed),
+		cmocka_unit_test(test_render_plaintext_withheld),
 		cmocka_unit_test(test_render_mappings),
 		cmocka_unit_test(test_render_escaping_and_override),
 		cmocka_unit_test(test_render_rejects_bad_data),

@@ -356,8 +356,11 @@ enum sv_http_autodiscover_from {
  * otherwise) gets the Outlook settings document (200), or an Error
  * document: 600 (malformed body, missing address; HTTP 200), 601 (schema
  * other than Outlook; HTTP 200), 500 (domain not served; HTTP 404), 603
- * (internal failure; HTTP 500). GET and HEAD get the Error 600 document
- * (HTTP 200). The body is read from call->r->body and never logged. The
+ * (internal failure; HTTP 500). GET and HEAD are answered from the
+ * Host, minus "autodiscover." or "autoconfig.": the domain's settings
+ * without an address (SV_FORMAT_AUTODISCOVER_DOMAIN, 200), or the fixed
+ * 404 for a domain not served or a Host that names none (400 without a
+ * Host). The body is read from call->r->body and never logged. The
  * settings are sv_http_answer's for call->format.
  */
 enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call);

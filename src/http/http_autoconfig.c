@@ -15,12 +15,19 @@
  *     that is unknown (/.well-known/...), or the path segment (/v1.1/D).
  * Every name goes through sv_domain_normalize (lower-case A-labels), which
  * is also why the "autoconfig." test below may be case-sensitive.
+ *
+ * Evolution's request (an emailmd5 parameter, or the stand-in address
+ * EVOLUTIONUSER@DOMAIN, request/address.h) gets the Evolution form of
+ * the answer (SV_FORMAT_EVOLUTION: one server per type, render_autoconfig.h)
+ * filled by sv_answer_facts_of_evolution; every other request is answered
+ * as before.
  */
 #include <string.h>
 
 #include "http/http_internal.h"
 
 #define EMAILADDRESS "emailaddress"
+#define EMAILMD5 "emailmd5"
 #define PREFIX "autoconfig."
 #define PREFIX_LEN (sizeof(PREFIX) - 1)
 
@@ -38,10 +45,22 @@ enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call) {
 	static const char *const names[] = { EMAILADDRESS };
 	struct sv_err err;
 	struct sv_address addr;
+	const char *md5;
+	size_t md5_len;
+	bool evolution = call->format == SV_FORMAT_AUTOCONFIG &&
+		sv_http_query_param(call->c, EMAILMD5, &md5, &md5_len);
+	enum sv_format format = evolution ? SV_FORMAT_EVOLUTION : call->format;
 	int rc = sv_http_query_address(call->c, names, 1, &addr, &err);
 	if (rc == SV_OK) {
-		struct sv_answer_facts facts = sv_answer_facts_of_address(&addr);
-		return sv_http_answer(call, call->format, &facts);
+		if (call->format == SV_FORMAT_AUTOCONFIG &&
+				sv_address_is_evolution_user(&addr)) {
+			evolution = true;
+			format = SV_FORMAT_EVOLUTION;
+		}
+		struct sv_answer_facts facts = evolution ?
+			sv_answer_facts_of_evolution(&addr) :
+			sv_answer_facts_of_address(&addr);
+		return sv_http_answer(call, format, &facts);
 	}
 	if (rc != SV_ENOTFOUND) {
 		return sv_http_queue_reason(call, MHD_HTTP_BAD_REQUEST,
@@ -65,10 +84,10 @@ enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call) {
 		/* the Host itself when it is served, else without the prefix */
 		struct sv_snapshot_match m;
 		if (sv_snapshot_lookup(call->r->snap, domain, &m) != SV_OK ||
-				m.answers[call->format] == NULL) {
+				m.answers[format] == NULL) {
 			strip_prefix(domain);
 		}
 	}
 	struct sv_answer_facts facts = { .domain = domain };
-	return sv_http_answer(call, call->format, &facts);
+	return sv_http_answer(call, format, &facts);
 }

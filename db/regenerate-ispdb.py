@@ -236,14 +236,13 @@ def limitation_of(root):
     ep = root.find('emailProvider')
     imap = [s for s in ep.findall('incomingServer') if s.get('type') == 'imap']
     smtp = [s for s in ep.findall('outgoingServer') if s.get('type') == 'smtp']
-    if not imap:
-        return 'POP3 only'
+    why = [] if imap else ['POP3 only']
     plain = [s for s in imap + smtp
              if (s.findtext('socketType') or '').strip() == 'plain']
     if plain:
-        return 'plaintext only (%s)' % ', '.join(sorted(set(
-            s.get('type') for s in plain)))
-    return None
+        why.append('plaintext only (%s)' % ', '.join(sorted(set(
+            s.get('type') for s in plain))))
+    return '; '.join(why) or None
 
 
 def write_record(sources, bundled, merge, repairs, renamed, limits):

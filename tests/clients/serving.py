@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: MIT
+"""What the client tests (tests/clients/*.py) share: a database made by
+`suivant init`, `suivant serve` on a free loopback port, GET requests with
+a chosen Host, and the bundled exact domains with their providers."""
+
+import http.client
+import json
+import os
+import re
+import select
+import subprocess
+import time
+
+READY_TIMEOUT = 10
+
+
+class Failure(Exception):
+    """A failed expectation; the message says what."""
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def run(suivant, *args):
+    """`suivant ARGS`; its stdout, or Failure."""
+    r = subprocess.run([suivant] + list(args), capture_output=True,
+                       text=True, timeout=120, stdin=subprocess.DEVNULL)
+    check(r.returncode == 0, "suivant %s: exit %d: %s"
+          % (" ".join(args), r.returncode, r.stderr.strip()))
+    return r.stdout
+
+
+class Server:
+    """`suivant serve --db DB --listen LISTEN` until stop()."""
+
+    def __init__(self, suivant, db, tmp, listen="127.0.0.1:0"):
+        self.log_path = os.path.join(tmp, "serve.stderr")
+        self.log_file = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [suivant, "serve", "--db", db, "--listen", listen],
+            stdout=subprocess.PIPE, stderr=self.log_file,
+            stdin=subprocess.DEVNULL, cwd=tmp)
+        deadline = time.monotonic() + READY_TIMEOUT
+        line = b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stdout], [], [],
+                                              left)[0]:
+                self.stop()
+                raise Failure("suivant serve: not ready: %s" % self.log())
+            ch = os.read(self.proc.stdout.fileno(), 1)
+            if not ch:
+                self.stop()
+                raise Failure("suivant serve exited: %s" % self.log())
+            line += ch
+        m = re.fullmatch(rb"ready port=(\d+)\n", line)
+        check(m, "unexpected line %r" % line)
+        self.port = int(m.group(1))
+
+    def log(self):
+        if not self.log_file.closed:
+            self.log_file.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def get(self, path, host, method="GET"):
+        """(status, body bytes) of one request on a new connection."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                          timeout=10)
+        try:
+            conn.request(method, path, headers={"Host": host})
+            r = conn.getresponse()
+            return r.status, r.read()
+        finally:
+            conn.close()
+
+    def stop(self):
+        """Stops the server; Failure if it exited badly or a sanitizer
+        spoke."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+        text = self.log()
+        check(self.proc.returncode in (0, -15), "suivant serve exited %s: %s"
+              % (self.proc.returncode, text[-2000:]))
+        check("Sanitizer" not in text and "runtime error:" not in text,
+              text[-4000:])
+
+
+def exact_domains(suivant, db):
+    """[(domain, provider id)] for every exact domain row, in order."""
+    rows = json.loads(run(suivant, "domain", "list", "--json", "--db", db))
+    return [(r["domain"], r["provider"]) for r in rows
+            if not r["domain"].startswith("*")]
+
+
+def known_limitations(source_root):
+    """{provider id: reason} from db/README.md's generated "Known
+    limitations" list (db/regenerate-ispdb.py)."""
+    with open(os.path.join(source_root, "db", "README.md"),
+              encoding="utf-8") as f:
+        text = f.read()
+    part = text.split("**Known limitations**", 1)
+    check(len(part) == 2, "db/README.md has no Known limitations list")
+    body = part[1].split("<!-- END ispdb-merge -->", 1)[0]
+    return dict(re.findall(r"^- `([^`]+)`: (.+)$", body, re.M))

@@ -390,6 +390,46 @@ static void test_plaintext_withheld(void **state) {
 	sv_provider_destroy(pv);
 }
 
+/*
+ * Evolution's form (issue 17): the first server of each type only, in
+ * the usual order, %EMAILDOMAIN% written as the requested domain even
+ * without an address, the address tokens kept for Evolution to fill.
+ */
+static void test_evolution(void **state) {
+	(void)state;
+	struct sv_provider *pv = templates_provider();
+	size_t len;
+	const struct sv_answer_facts f = { .domain = "client.fr" };
+	char *doc = sv_test_render_fill(sv_render_autoconfig_evolution,
+		SV_AUTOCONFIG_CONTENT_TYPE, pv, NULL, &f, &len);
+	/* imap (the SSL one, not the later STARTTLS one), pop3, smtp */
+	assert_non_null(strstr(doc, "<hostname>mail.client.fr</hostname>"));
+	assert_null(strstr(doc, "imap.hoster.example"));
+	assert_non_null(strstr(doc, "<hostname>pop.client.fr</hostname>"));
+	assert_non_null(strstr(doc, "<hostname>smtp.client.fr</hostname>"));
+	assert_null(strstr(doc, "%EMAILDOMAIN%"));
+	assert_non_null(strstr(doc, "<username>%EMAILLOCALPART%%client.fr"
+		"</username>"));
+	assert_non_null(strstr(doc, "<username>recent:%EMAILADDRESS%"
+		"</username>"));
+	const char *imap = strstr(doc, "type=\"imap\"");
+	const char *pop = strstr(doc, "type=\"pop3\"");
+	const char *smtp = strstr(doc, "type=\"smtp\"");
+	assert_true(imap != NULL && pop != NULL && smtp != NULL &&
+		imap < pop && pop < smtp);
+	assert_null(strstr(imap + 1, "type=\"imap\""));
+	sv_free(doc);
+	/* with an address (a newer Evolution sends it): filled */
+	const struct sv_answer_facts a = { .domain = "client.fr",
+		.address = "jean@client.fr", .local = "jean" };
+	doc = sv_test_render_fill(sv_render_autoconfig_evolution,
+		SV_AUTOCONFIG_CONTENT_TYPE, pv, NULL, &a, &len);
+	assert_non_null(strstr(doc, "<username>jean%client.fr</username>"));
+	assert_null(strstr(doc, "%EMAIL"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
 static void test_templates(void **state) {
 	(void)state;
 	struct sv_provider *pv = templates_provider();
@@ -775,6 +815,7 @@ int main(void) {
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_every_extra),
 		cmocka_unit_test(test_plaintext_withheld),
+		cmocka_unit_test(test_evolution),
 		cmocka_unit_test(test_templates),
 		cmocka_unit_test(test_special_address),
 		cmocka_unit_test(test_override_domain),

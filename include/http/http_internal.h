@@ -338,7 +338,10 @@ enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call);
 enum MHD_Result sv_http_mobileconfig(const struct sv_http_call *call);
 /*
  * GET|HEAD /: a static HTML page (French and English) with a form that
- * asks for an address and downloads its profile. No request data in it.
+ * asks for an address and downloads its profile, no request data in it;
+ * with ?email=ADDR (a valid address; anything else gets the static page)
+ * the same page with a QR code of ADDR's profile URL on the Host
+ * (render_page.h), made for that request (Cache-Control private).
  */
 enum MHD_Result sv_http_mobileconfig_page(const struct sv_http_call *call);
 

@@ -45,28 +45,27 @@ enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call) {
 	static const char *const names[] = { EMAILADDRESS };
 	struct sv_err err;
 	struct sv_address addr;
-	const char *md5;
+	const char *md5; /* its value does not matter, only its presence */
 	size_t md5_len;
-	bool evolution = call->format == SV_FORMAT_AUTOCONFIG &&
+	bool mozilla = call->format == SV_FORMAT_AUTOCONFIG;
+	bool evolution = mozilla &&
 		sv_http_query_param(call->c, EMAILMD5, &md5, &md5_len);
-	enum sv_format format = evolution ? SV_FORMAT_EVOLUTION : call->format;
 	int rc = sv_http_query_address(call->c, names, 1, &addr, &err);
 	if (rc == SV_OK) {
-		if (call->format == SV_FORMAT_AUTOCONFIG &&
-				sv_address_is_evolution_user(&addr)) {
-			evolution = true;
-			format = SV_FORMAT_EVOLUTION;
-		}
+		evolution = evolution ||
+			(mozilla && sv_address_is_evolution_user(&addr));
 		struct sv_answer_facts facts = evolution ?
 			sv_answer_facts_of_evolution(&addr) :
 			sv_answer_facts_of_address(&addr);
-		return sv_http_answer(call, format, &facts);
+		return sv_http_answer(call, evolution ? SV_FORMAT_EVOLUTION :
+			call->format, &facts);
 	}
 	if (rc != SV_ENOTFOUND) {
 		return sv_http_queue_reason(call, MHD_HTTP_BAD_REQUEST,
 			EMAILADDRESS, err.msg);
 	}
 
+	enum sv_format format = evolution ? SV_FORMAT_EVOLUTION : call->format;
 	char domain[SV_DOMAIN_MAX + 1];
 	if (call->variant == SV_HTTP_FROM_PATH) {
 		if (sv_domain_normalize(call->arg, call->arg_len, domain,

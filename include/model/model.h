@@ -206,6 +206,10 @@ size_t sv_provider_plaintext_withheld(const struct sv_provider *pv,
 /* True when some server of pv is bound to exactly this domain. */
 bool sv_provider_domain_has_servers(const struct sv_provider *pv,
 	const char *domain);
+/* The same for servers of type t only: those replace the provider-wide
+ * servers of that type in domain's view. */
+bool sv_provider_domain_has_servers_of(const struct sv_provider *pv,
+	const char *domain, enum sv_server_type t);
 
 /* Names as written in Mozilla XML and in the database. */
 const char *sv_server_type_name(enum sv_server_type t);  /* "imap" */

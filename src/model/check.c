@@ -206,19 +206,6 @@ static bool is_tls(enum sv_socket s) {
 	return s == SV_SOCKET_SSL || s == SV_SOCKET_STARTTLS;
 }
 
-/* Whether domain has servers of its own of type t. */
-static bool has_own(const struct sv_provider *pv, const char *domain,
-		enum sv_server_type t) {
-	for (size_t i = 0; i < pv->n_servers; i++) {
-		const struct sv_server *s = &pv->servers[i];
-		if (s->type == t && s->domain != NULL &&
-				strcmp(s->domain, domain) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
 /*
  * The plaintext rule (sv_provider_servers_for) seen from one view: the
  * provider-wide one (domain NULL) or a domain's with servers of its own.
@@ -241,7 +228,9 @@ static void check_plaintext_view(struct reporter *r, const char *domain) {
 		snprintf(where, sizeof(where), "domain %s: ", domain);
 	}
 	for (size_t t = 0; t < sizeof(types) / sizeof(*types); t++) {
-		if (domain != NULL && !has_own(pv, domain, types[t])) {
+		if (domain != NULL &&
+				!sv_provider_domain_has_servers_of(pv, domain,
+					types[t])) {
 			continue; /* the provider-wide view's: reported there */
 		}
 		size_t tls = 0, plain = 0;

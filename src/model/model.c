@@ -286,8 +286,7 @@ bool sv_provider_domain_has_servers(const struct sv_provider *pv,
 	return false;
 }
 
-/* True when domain has a server of its own of type t. */
-static bool domain_overrides_type(const struct sv_provider *pv,
+bool sv_provider_domain_has_servers_of(const struct sv_provider *pv,
 		const char *domain, enum sv_server_type t) {
 	for (size_t i = 0; i < pv->n_servers; i++) {
 		const struct sv_server *s = &pv->servers[i];
@@ -304,7 +303,8 @@ static bool in_view(const struct sv_provider *pv, const char *domain,
 		const struct sv_server *s) {
 	if (s->domain == NULL) {
 		return domain == NULL ||
-			!domain_overrides_type(pv, domain, s->type);
+			!sv_provider_domain_has_servers_of(pv, domain,
+				s->type);
 	}
 	return domain != NULL && strcmp(s->domain, domain) == 0;
 }

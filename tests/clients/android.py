@@ -28,14 +28,12 @@ refused once the admin publishes plaintext on purpose. Prints
 
 import os
 import re
-import shutil
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serving import (Failure, Server, check, exact_domains,  # noqa: E402
-                     known_limitations, run)
+                     known_limitations, run, run_tests)
 
 ROOT = os.environ.get("SV_SOURCE_ROOT", os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
@@ -44,7 +42,7 @@ SOCKETS = ("SSL", "STARTTLS")
 LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
-class Refused(Exception):
+class Refused(Failure):
     """The parser's AutoconfigParserException: the reason."""
 
 
@@ -234,28 +232,6 @@ def test_plain_alternative(suivant, tmp):
         srv.stop()
 
 
-def main(argv):
-    if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 64
-    suivant = os.path.abspath(argv[1])
-    passed = failed = 0
-    for name, fn in sorted((n, f) for n, f in globals().items()
-                           if n.startswith("test_")):
-        tmp = tempfile.mkdtemp(prefix="sv-android-")
-        try:
-            fn(suivant, tmp)
-            print("ok %s" % name[5:])
-            passed += 1
-        except (Failure, Refused) as e:
-            print("FAIL %s: %s" % (name[5:], e))
-            failed += 1
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        sys.stdout.flush()
-    print("android: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_tests("android", __doc__, globals(), sys.argv))

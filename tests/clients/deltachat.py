@@ -24,13 +24,12 @@ Chat moves on to (6) instead of stopping at an empty answer. Prints
 "deltachat: N passed, N failed"."""
 
 import os
-import shutil
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serving import Failure, Server, check, exact_domains, run  # noqa: E402
+from serving import (Server, check, exact_domains, run,  # noqa: E402
+                     run_tests)
 
 NS = "{http://schemas.microsoft.com/exchange/autodiscover/outlook/" \
     "responseschema/2006a}"
@@ -119,28 +118,6 @@ def test_unknown_domain_moves_on(suivant, tmp):
         srv.stop()
 
 
-def main(argv):
-    if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 64
-    suivant = os.path.abspath(argv[1])
-    passed = failed = 0
-    for name, fn in sorted((n, f) for n, f in globals().items()
-                           if n.startswith("test_")):
-        tmp = tempfile.mkdtemp(prefix="sv-deltachat-")
-        try:
-            fn(suivant, tmp)
-            print("ok %s" % name[5:])
-            passed += 1
-        except Failure as e:
-            print("FAIL %s: %s" % (name[5:], e))
-            failed += 1
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        sys.stdout.flush()
-    print("deltachat: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_tests("deltachat", __doc__, globals(), sys.argv))

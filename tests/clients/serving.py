@@ -8,7 +8,10 @@ import json
 import os
 import re
 import select
+import shutil
 import subprocess
+import sys
+import tempfile
 import time
 
 READY_TIMEOUT = 10
@@ -111,3 +114,30 @@ def known_limitations(source_root):
     check(len(part) == 2, "db/README.md has no Known limitations list")
     body = part[1].split("<!-- END ispdb-merge -->", 1)[0]
     return dict(re.findall(r"^- `([^`]+)`: (.+)$", body, re.M))
+
+
+def run_tests(label, doc, tests, argv):
+    """The harness of android.py and deltachat.py: each test_NAME(suivant,
+    tmp) in tests (a module's globals) in a fresh temporary directory;
+    "ok NAME" / "FAIL NAME: reason", then "LABEL: N passed, N failed".
+    Returns the exit status."""
+    if len(argv) != 2:
+        print(doc, file=sys.stderr)
+        return 64
+    suivant = os.path.abspath(argv[1])
+    passed = failed = 0
+    for name, fn in sorted((n, f) for n, f in tests.items()
+                           if n.startswith("test_")):
+        tmp = tempfile.mkdtemp(prefix="sv-%s-" % label)
+        try:
+            fn(suivant, tmp)
+            print("ok %s" % name[5:])
+            passed += 1
+        except Failure as e:
+            print("FAIL %s: %s" % (name[5:], e))
+            failed += 1
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        sys.stdout.flush()
+    print("%s: %d passed, %d failed" % (label, passed, failed))
+    return 1 if failed else 0

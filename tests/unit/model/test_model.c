@@ -1067,6 +1067,12 @@ static void test_servers_for(void **state) {
 	assert_false(sv_provider_domain_has_servers(pv, "example.fr"));
 	assert_false(sv_provider_domain_has_servers(pv, "x.hoster.fr"));
 	assert_false(sv_provider_domain_has_servers(pv, NULL));
+	assert_true(sv_provider_domain_has_servers_of(pv, "example.com",
+		SV_SERVER_SMTP));
+	assert_false(sv_provider_domain_has_servers_of(pv, "example.com",
+		SV_SERVER_POP3));
+	assert_true(sv_provider_domain_has_servers_of(pv, "*.hoster.fr",
+		SV_SERVER_POP3));
 }
 
 /*

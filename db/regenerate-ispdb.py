@@ -275,9 +275,10 @@ def write_record(sources, bundled, merge, repairs, renamed, limits):
               for o in OVERRIDES]
     lines += ['', '**Known limitations**: providers whose answer '
               'Thunderbird for Android refuses (it reads only IMAP and '
-              'SMTP, each with SSL or STARTTLS) and Delta Chat cannot use '
-              '(IMAP only); their other clients are served as the data '
-              'says. Plain-only types are published on purpose '
+              'SMTP, each with SSL or STARTTLS); Delta Chat, which needs '
+              'IMAP, cannot use the POP3-only ones either. Their other '
+              'clients are served as the data says. Plain-only types are '
+              'published on purpose '
               '(`publishPlaintext`, `suivant provider set ID '
               '--publish-plaintext`); tests/clients/android.py checks '
               'this list against the answers:', '']

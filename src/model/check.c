@@ -259,7 +259,8 @@ static void check_plaintext_view(struct reporter *r, const char *domain) {
 			emit(r, SV_CHECK_WARNING, 0, domain, "%spublishes %zu "
 				"plain %s server%s beside TLS ones "
 				"(--publish-plaintext): a client may settle on the "
-				"plain one%s", where, plain, type, plain == 1 ? "" : "s", android);
+				"plain one%s", where, plain, type,
+				plain == 1 ? "" : "s", android);
 		}
 	}
 	const struct sv_server *out[SV_MODEL_MAX_SERVERS];

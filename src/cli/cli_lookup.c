@@ -128,13 +128,12 @@ int sv_cli_lookup(int argc, char **argv) {
 	};
 	struct choice choice = { .format = SV_FORMAT_AUTOCONFIG };
 	struct sv_cli_opts opts;
-	int first;
 	int parsed = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&choice, &opts, &first);
+		&choice, &opts);
 	if (parsed >= 0) {
 		return parsed;
 	}
-	if (argc - first != 1) {
+	if (opts.n_args != 1) {
 		return sv_cli_usage_error(usage);
 	}
 	if (choice.client != NULL && choice.format_given) {
@@ -145,7 +144,7 @@ int sv_cli_lookup(int argc, char **argv) {
 	const char *db = opts.db;
 	struct sv_err err = { "" };
 	struct sv_address addr, stand_in;
-	const char *email = argv[first];
+	const char *email = opts.args[0];
 	if (sv_address_parse(email, strlen(email), &addr, &err) != SV_OK) {
 		sv_cli_error("lookup", "%s", err.msg);
 		return EX_DATAERR;
@@ -170,19 +169,14 @@ int sv_cli_lookup(int argc, char **argv) {
 	sv_buf_init(&out, LOOKUP_MAX_ANSWER);
 	rc = sv_snapshot_answer(snap, format, &facts, &out,
 		&content_type);
-	int status = EX_OK;
+	int status;
 	if (rc == SV_ENOTFOUND) {
 		sv_cli_error("lookup", "no configuration for domain %s",
 			addr.domain);
 		status = EX_NOINPUT;
-	} else if (rc != SV_OK) {
-		sv_cli_error("lookup", "cannot build the answer: %s",
-			sv_rc_str(rc));
-		status = sv_cli_exit_code(rc);
-	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
-			fflush(stdout) != 0) {
-		sv_cli_error("lookup", "cannot write the answer");
-		status = EX_IOERR;
+	} else {
+		status = sv_cli_print_doc("lookup", rc, &out, "build",
+			"the answer");
 	}
 	sv_buf_finish(&out);
 	sv_snapshot_release(snap);

@@ -7,14 +7,14 @@ import http.client
 import json
 import os
 import re
-import select
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-READY_TIMEOUT = 10
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
 
 
 class Failure(Exception):
@@ -36,7 +36,8 @@ def run(suivant, *args):
 
 
 class Server:
-    """`suivant serve --db DB --listen LISTEN` until stop()."""
+    """`suivant serve --db DB --listen LISTEN` until stop(), started and
+    stopped with tests/httpwire.py's helpers."""
 
     def __init__(self, suivant, db, tmp, listen="127.0.0.1:0"):
         self.log_path = os.path.join(tmp, "serve.stderr")
@@ -45,22 +46,11 @@ class Server:
             [suivant, "serve", "--db", db, "--listen", listen],
             stdout=subprocess.PIPE, stderr=self.log_file,
             stdin=subprocess.DEVNULL, cwd=tmp)
-        deadline = time.monotonic() + READY_TIMEOUT
-        line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.proc.stdout], [], [],
-                                              left)[0]:
-                self.stop()
-                raise Failure("suivant serve: not ready: %s" % self.log())
-            ch = os.read(self.proc.stdout.fileno(), 1)
-            if not ch:
-                self.stop()
-                raise Failure("suivant serve exited: %s" % self.log())
-            line += ch
-        m = re.fullmatch(rb"ready port=(\d+)\n", line)
-        check(m, "unexpected line %r" % line)
-        self.port = int(m.group(1))
+        try:
+            self.port = httpwire.wait_ready(self.proc)
+        except httpwire.WireError as e:
+            self.log_file.close()
+            raise Failure("suivant serve: %s: %s" % (e, self.log()))
 
     def log(self):
         if not self.log_file.closed:
@@ -82,19 +72,13 @@ class Server:
     def stop(self):
         """Stops the server; Failure if it exited badly or a sanitizer
         spoke."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        status, _ = httpwire.stop_server(self.proc)
         self.log_file.close()
         text = self.log()
-        check(self.proc.returncode in (0, -15), "suivant serve exited %s: %s"
-              % (self.proc.returncode, text[-2000:]))
-        check("Sanitizer" not in text and "runtime error:" not in text,
-              text[-4000:])
+        check(status == 0, "suivant serve exited %s: %s"
+              % (status, text[-2000:]))
+        report = httpwire.sanitizer_report(text)
+        check(report is None, report)
 
 
 def exact_domains(suivant, db):

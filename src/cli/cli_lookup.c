@@ -18,10 +18,13 @@
 #include "util/buf.h"
 
 static const char usage[] =
-	"usage: suivant lookup [--db FILE] [--format FORMAT | --as CLIENT] EMAIL\n"
+	"usage: suivant lookup [--db FILE] [--format FORMAT | --as CLIENT]\n"
+	"                      [--resolver IP[:PORT]] EMAIL\n"
 	"\n"
 	"Prints the document that `suivant serve` sends for EMAIL,\n"
-	"placeholders expanded.\n"
+	"placeholders expanded. When an MX row decides (a domain without a\n"
+	"row of its own), its MX records are looked up and the MX host that\n"
+	"matched is named on stderr.\n"
 	"\n"
 	"  --db FILE        database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
 	"  --format FORMAT  autoconfig: Mozilla config-v1.1.xml (default)\n"
@@ -33,6 +36,8 @@ static const char usage[] =
 	"  --as CLIENT      what CLIENT is sent when its user types EMAIL:\n"
 	"                   thunderbird, android (Thunderbird for Android, K-9),\n"
 	"                   evolution, kmail, outlook, apple, deltachat\n"
+	"  --resolver IP[:PORT]  DNS server for MX look-ups (default: the\n"
+	"                   system's)\n"
 	"  -h, --help       show this help\n";
 
 #define LOOKUP_MAX_ANSWER (1024 * 1024)
@@ -58,12 +63,13 @@ static const struct client {
 	{ "deltachat", SV_FORMAT_AUTOCONFIG, SENDS_ADDRESS },
 };
 
-enum { OPT_FORMAT = 256, OPT_AS };
+enum { OPT_FORMAT = 256, OPT_AS, OPT_RESOLVER };
 
 struct choice {
 	enum sv_format format;
 	const struct client *client; /* NULL: --format, the address sent */
 	bool format_given;
+	const char *resolver; /* borrowed from argv */
 };
 
 static int on_opt(int val, const char *arg, void *ctx) {
@@ -76,6 +82,10 @@ static int on_opt(int val, const char *arg, void *ctx) {
 			return EX_USAGE;
 		}
 		c->format_given = true;
+		return EX_OK;
+	}
+	if (val == OPT_RESOLVER) {
+		c->resolver = arg;
 		return EX_OK;
 	}
 	for (size_t i = 0; i < sizeof(clients) / sizeof(*clients); i++) {
@@ -124,6 +134,7 @@ int sv_cli_lookup(int argc, char **argv) {
 	static const struct option extra[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "as", required_argument, NULL, OPT_AS },
+		{ "resolver", required_argument, NULL, OPT_RESOLVER },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct choice choice = { .format = SV_FORMAT_AUTOCONFIG };
@@ -167,13 +178,28 @@ int sv_cli_lookup(int argc, char **argv) {
 	struct sv_buf out;
 	const char *content_type = NULL;
 	sv_buf_init(&out, LOOKUP_MAX_ANSWER);
-	rc = sv_snapshot_answer(snap, format, &facts, &out,
-		&content_type);
+	struct sv_snapshot_match m;
+	struct sv_cli_mx mx;
+	rc = sv_cli_resolve(snap, addr.domain, choice.resolver, &m, &mx, &err);
+	if (rc == SV_OK && m.mx_host != NULL) {
+		sv_cli_note("lookup", "%s: MX host %s matches row %s of "
+			"provider %s", addr.domain, m.mx_host, m.pattern,
+			m.provider->id);
+	}
+	if (rc == SV_OK) {
+		rc = sv_snapshot_answer_of(&m, format, &facts, &out,
+			&content_type);
+	}
 	int status;
 	if (rc == SV_ENOTFOUND) {
-		sv_cli_error("lookup", "no configuration for domain %s",
-			addr.domain);
+		sv_cli_error("lookup", "no configuration for domain %s%s%s%s",
+			addr.domain, mx.status != NULL ? " (MX look-up: " : "",
+			mx.status != NULL ? mx.status : "",
+			mx.status != NULL ? ")" : "");
 		status = EX_NOINPUT;
+	} else if (rc == SV_EIO || rc == SV_EINVAL) {
+		sv_cli_error("lookup", "%s", err.msg);
+		status = rc == SV_EINVAL ? EX_USAGE : EX_UNAVAILABLE;
 	} else {
 		status = sv_cli_print_doc("lookup", rc, &out, "build",
 			"the answer");

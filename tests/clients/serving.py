@@ -43,7 +43,9 @@ class Server:
         self.log_path = os.path.join(tmp, "serve.stderr")
         self.log_file = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [suivant, "serve", "--db", db, "--listen", listen],
+            [suivant, "serve", "--db", db, "--listen", listen]
+            + httpwire.unprivileged([], os.path.dirname(
+                os.path.abspath(db))),
             stdout=subprocess.PIPE, stderr=self.log_file,
             stdin=subprocess.DEVNULL, cwd=tmp)
         try:

@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: MIT
 --
--- 0002_publish_plaintext: whether a provider's answers list its plain
+-- 0008_publish_plaintext: whether a provider's answers list its plain
 -- (no TLS) servers beside TLS ones of the same type. 0, the default for
 -- every provider already stored: they are left out, so no client is
 -- offered a downgrade (RFC 8314); 1 when the admin asked for it

@@ -467,7 +467,10 @@ enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call);
 enum MHD_Result sv_http_mobileconfig(const struct sv_http_call *call);
 /*
  * GET|HEAD /: a static HTML page (French and English) with a form that
- * asks for an address and downloads its profile. No request data in it.
+ * asks for an address and downloads its profile, no request data in it;
+ * with ?email=ADDR (a valid address; anything else gets the static page)
+ * the same page with a QR code of ADDR's profile URL on the Host
+ * (render_page.h), made for that request (Cache-Control private).
  */
 enum MHD_Result sv_http_mobileconfig_page(const struct sv_http_call *call);
 
@@ -485,8 +488,11 @@ enum sv_http_autodiscover_from {
  * otherwise) gets the Outlook settings document (200), or an Error
  * document: 600 (malformed body, missing address; HTTP 200), 601 (schema
  * other than Outlook; HTTP 200), 500 (domain not served; HTTP 404), 603
- * (internal failure; HTTP 500). GET and HEAD get the Error 600 document
- * (HTTP 200). The body is read from call->r->body and never logged. The
+ * (internal failure; HTTP 500). GET and HEAD are answered from the
+ * Host, minus "autodiscover." or "autoconfig.": the domain's settings
+ * without an address (SV_FORMAT_AUTODISCOVER_DOMAIN, 200), or the fixed
+ * 404 for a domain not served or a Host that names none (400 without a
+ * Host). The body is read from call->r->body and never logged. The
  * settings are sv_http_answer's for call->format.
  */
 enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call);

@@ -29,6 +29,17 @@
  *  - <pop3> options only on pop3 servers (item 23); <restriction> and
  *    <addThisServer> only on outgoing servers. Never a <password> (24).
  *
+ * Evolution's answer (sv_render_autoconfig_evolution) is the same
+ * document for the way Evolution 3.46 reads it (e_mail_autoconfig, tried
+ * against this server by tests/clients/evolution.py): it keeps the LAST
+ * incomingServer and outgoingServer of each type, field by field, so a
+ * list in preference order hands it the worst server; it gets one server
+ * per type instead, the one every other client uses first. Its request
+ * carries no real address (EVOLUTIONUSER@domain), and it fills
+ * %EMAILDOMAIN% from an empty field (the token becomes ""), so that
+ * token is written as the requested domain while %EMAILADDRESS% and
+ * %EMAILLOCALPART% stay for Evolution to fill with the real address.
+ *
  * The element writers are shared with the export (render_mozilla.c, in
  * its public view), which fixes the element order inside a server, stable
  * for golden files: hostname, port, socketType, username,
@@ -57,6 +68,7 @@ struct selection {
 	const struct sv_provider *pv;
 	const struct sv_server *sv[SV_MODEL_MAX_SERVERS]; /* borrowed */
 	size_t n;
+	bool domain_filled; /* %EMAILDOMAIN% is the requested domain */
 };
 
 static int write_document(struct sv_answer_builder *b, const void *ctx) {
@@ -73,6 +85,7 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 	};
 	const char *display = !sv_render_absent(pv->display_name)
 		? pv->display_name : pv->id;
+	b->domain_token_is_domain = sel->domain_filled;
 	if (xmlTextWriterSetIndent(w, 1) < 0 ||
 			xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ||
 			xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
@@ -99,16 +112,30 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 	return sv_render_mozilla_tail(&mw, pv);
 }
 
-int sv_render_autoconfig(const struct sv_provider *pv,
-		const char *override_domain, struct sv_answer **out,
-		struct sv_err *err) {
+/* Both answers: every server (what) or the first of each type. */
+static int render(const char *what, const struct sv_provider *pv,
+		const char *override_domain, bool evolution,
+		struct sv_answer **out, struct sv_err *err) {
 	*out = NULL;
-	struct selection sel = { .pv = pv };
-	int rc = sv_render_select_servers("autoconfig", pv, override_domain,
-		SV_RENDER_NEED_AUTH, sel.sv, &sel.n, err);
+	struct selection sel = { .pv = pv, .domain_filled = evolution };
+	int rc = sv_render_select_servers(what, pv, override_domain,
+		SV_RENDER_NEED_AUTH | (evolution ? SV_RENDER_FIRST_OF_TYPE : 0),
+		sel.sv, &sel.n, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	return sv_render_answer("autoconfig", pv->id,
-		SV_AUTOCONFIG_CONTENT_TYPE, write_document, &sel, out, err);
+	return sv_render_answer(what, pv->id, SV_AUTOCONFIG_CONTENT_TYPE,
+		write_document, &sel, out, err);
+}
+
+int sv_render_autoconfig(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	return render("autoconfig", pv, override_domain, false, out, err);
+}
+
+int sv_render_autoconfig_evolution(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	return render("evolution", pv, override_domain, true, out, err);
 }

@@ -148,7 +148,9 @@ static int keep_answer(struct sv_snapshot *s, struct sv_answer *a,
 /*
  * The compiled-answer kinds, one row per enum sv_format: its name (for
  * `suivant lookup --format` and log lines) and its renderer. A new format
- * is one renderer and one row here.
+ * is one renderer and one row here. A renderer may give no answer (SV_OK
+ * and NULL) for a provider the format cannot serve: its domains are then
+ * not found in that format.
  */
 static const struct kind {
 	const char *name;
@@ -157,6 +159,10 @@ static const struct kind {
 	[SV_FORMAT_AUTOCONFIG] = { "autoconfig", sv_render_autoconfig },
 	[SV_FORMAT_MOBILECONFIG] = { "mobileconfig", sv_render_mobileconfig },
 	[SV_FORMAT_AUTODISCOVER] = { "autodiscover", sv_render_autodiscover },
+	[SV_FORMAT_EVOLUTION] = { "evolution",
+		sv_render_autoconfig_evolution },
+	[SV_FORMAT_AUTODISCOVER_DOMAIN] = { "autodiscover-domain",
+		sv_render_autodiscover_domain },
 };
 
 const char *sv_format_name(enum sv_format f) {
@@ -182,6 +188,9 @@ static int render_all(struct sv_snapshot *s, const struct sv_provider *pv,
 		int rc = kinds[i].render(pv, override, &a, err);
 		if (rc != SV_OK) {
 			return rc;
+		}
+		if (a == NULL) {
+			continue; /* no answer of this kind: 404 */
 		}
 		if ((rc = keep_answer(s, a, &out[i])) != SV_OK) {
 			return sv_errf(err, rc, "out of memory");

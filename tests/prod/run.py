@@ -1392,7 +1392,8 @@ def port_bindable(port):
 
 def test_export_static_matches_serve(suivant, tmp):
     """Every bundled domain: nginx serving the export answers exactly what
-    `suivant serve` answers (status, body, content type)."""
+    `suivant serve` answers (status, body, content type), Evolution's
+    request and the Autodiscover GET included."""
     nginx = shutil.which("nginx") or (
         "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     db = os.path.join(tmp, "suivant.db")
@@ -1480,6 +1481,16 @@ def test_export_static_matches_serve(suivant, tmp):
             both("/v1.1/" + d, "autoconfig.example")
             both("/autodiscover/autodiscover.json?Email=someone%%40%s"
                  "&Protocol=AutodiscoverV1" % d, "autodiscover." + d)
+            # issue 24: the Autodiscover GET, from the Host
+            check(both("/autodiscover/autodiscover.xml",
+                       "autodiscover." + d) == want, "GET POX for %s" % d)
+            both("/autodiscover/autodiscover.xml", d)
+            # issue 17: Evolution's request, either marker
+            both("/mail/config-v1.1.xml?emailaddress=EVOLUTIONUSER%%40%s"
+                 "&emailmd5=0123456789abcdef0123456789abcdef" % d,
+                 "autoconfig." + d)
+            both("/mail/config-v1.1.xml?emailaddress=EVOLUTIONUSER%%40%s"
+                 % d, "autoconfig." + d)
         a.close()
         b.close()
     finally:

@@ -79,6 +79,7 @@
 struct listener {
 	struct sv_http_deadline *reg; /* borrowed from struct sv_http */
 	struct sv_http_metrics *metrics; /* borrowed, the same */
+	struct sv_http_tls *tls; /* borrowed, the same; NULL if plain */
 	unsigned index;
 };
 
@@ -249,6 +250,15 @@ static void on_connection(void *cls, struct MHD_Connection *c,
 	}
 	atomic_fetch_add_explicit(&l->metrics->open_connections, 1,
 		memory_order_relaxed);
+	if (l->tls != NULL) { /* MHD made the session; no handshake yet */
+		const union MHD_ConnectionInfo *ts = MHD_get_connection_info(c,
+			MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		if (ts == NULL || sv_http_tls_session_start(l->tls,
+				(gnutls_session_t)ts->tls_session) != SV_OK) {
+			sv_log_warnx("tls: session tickets not enabled on a "
+				"connection");
+		}
+	}
 	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c,
 		MHD_CONNECTION_INFO_CONNECTION_FD);
 	const union MHD_ConnectionInfo *addr = MHD_get_connection_info(c,
@@ -316,8 +326,17 @@ static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
 	 * close(2) sends the same FIN, and a socket with unread input gets a
 	 * reset either way. 7-9% less CPU per request (tests/bench).
 	 */
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-		MHD_USE_ITC | MHD_USE_TURBO;
+	unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
+	/*
+	 * TLS daemons poll(2), plain ones use epoll. With epoll, MHD 0.9.75
+	 * leaves a connection whose handshake waits for the client in its
+	 * ready list (MHD_run_tls_handshake_ does not clear READ_READY on
+	 * GNUTLS_E_AGAIN), so the thread spins on recv() until the client's
+	 * next flight: ~80 failed recv calls per handshake and a third of
+	 * its CPU (tests/bench/RESULTS.md). poll waits for readability.
+	 */
+	flags |= tls ? MHD_USE_POLL_INTERNAL_THREAD :
+		MHD_USE_EPOLL_INTERNAL_THREAD;
 	if (ss.ss_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
 	}
@@ -329,6 +348,7 @@ static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
 	struct listener *l = &srv->listeners[srv->n_daemons];
 	l->reg = srv->reg;
 	l->metrics = &srv->metrics;
+	l->tls = tls ? srv->creds : NULL;
 	l->index = (unsigned)srv->n_daemons;
 	struct MHD_Daemon *d;
 	if (tls) {

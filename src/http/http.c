@@ -524,6 +524,7 @@ void sv_http_stop(struct sv_http *srv) {
 	/* every connection is closed, so unregistered: the janitor goes */
 	sv_http_deadline_destroy(srv->reg);
 	sv_http_fixed_destroy(srv->fixed); /* no daemon can queue them now */
+	sv_http_body_spares_free(); /* bodies MHD gave back in this thread */
 	sv_http_tls_destroy(srv->creds); /* no handshake can use them now */
 	sv_free(srv);
 }

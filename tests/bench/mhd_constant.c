@@ -13,6 +13,7 @@
  * share can be read off the same run.
  *
  * usage: mhd_constant PORT THREADS FILE [CERT KEY tickets|notickets]
+ * Prints "ready port=N" once serving (PORT 0: a free port).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -131,10 +132,13 @@ int main(int argc, char **argv) {
 			MHD_OPTION_CONNECTION_LIMIT, 4096U,
 			MHD_OPTION_END);
 	}
-	if (d == NULL) {
+	const union MHD_DaemonInfo *info = d == NULL ? NULL :
+		MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	if (info == NULL) {
 		return 71;
 	}
-	printf("ready\n");
+	/* PORT 0: any free port, said here (run.py reads it) */
+	printf("ready port=%u\n", (unsigned)info->port);
 	fflush(stdout);
 	sigset_t set;
 	sigemptyset(&set);

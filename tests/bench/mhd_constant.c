@@ -6,8 +6,9 @@
  * so that suivant's rate can be read as a share of what MHD itself allows.
  *
  * With CERT and KEY it serves HTTPS through MHD's own GnuTLS set-up (the
- * same priorities as suivant), which measures what libmicrohttpd 0.9.75 +
- * GnuTLS allow for handshakes; "tickets" adds TLS session tickets (one
+ * same priorities and poll loop as suivant), which measures what
+ * libmicrohttpd 0.9.75 + GnuTLS allow for handshakes; "tickets" adds TLS
+ * session tickets (one
  * random key, enabled on each connection's session when MHD announces
  * the connection), "notickets" leaves them off, so that resumption's
  * share can be read off the same run.
@@ -102,7 +103,10 @@ int main(int argc, char **argv) {
 			"Content-Type", "text/xml; charset=utf-8") != MHD_YES) {
 		return 70;
 	}
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO;
+	/* poll for TLS, as suivant does (src/http/http.c: MHD 0.9.75's
+	 * epoll loop spins on recv() while a handshake waits) */
+	unsigned flags = (argc == 7 ? MHD_USE_POLL_INTERNAL_THREAD :
+		MHD_USE_EPOLL_INTERNAL_THREAD) | MHD_USE_TURBO;
 	struct MHD_Daemon *d;
 	unsigned threads = (unsigned)strtoul(argv[2], NULL, 10);
 	uint16_t port = (uint16_t)strtoul(argv[1], NULL, 10);

@@ -123,6 +123,9 @@ struct sv_server {
 struct sv_webmail {
 	char *login_page;        /* owned; NULL = no <webMail> at all */
 	char *info_url;          /* owned; NULL = no <loginPageInfo> */
+	char *wait_redirect_prefix; /* owned; NULL = none; its
+	                          * waitForRedirectionURLPrefix: the URL the
+	                          * login form redirects to once logged in */
 	char *username;          /* owned template */
 	char *username_field_id, *username_field_name;  /* owned */
 	char *password_field_id, *password_field_name;  /* owned */

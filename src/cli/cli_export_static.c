@@ -228,7 +228,7 @@ int sv_cli_export_static(int argc, char **argv) {
 		return sv_cli_db_fail("export-static", rc, &err);
 	}
 	int status = EX_OK;
-	size_t done = 0, wild = 0;
+	size_t done = 0, wild = 0, mx = 0;
 	for (size_t i = 0; i < n && status == EX_OK; i++) {
 		for (size_t j = 0; j < pvs[i]->n_domains; j++) {
 			const char *d = pvs[i]->domains[j];
@@ -239,6 +239,14 @@ int sv_cli_export_static(int argc, char **argv) {
 					"exported; serve them with suivant "
 					"serve\n", d, pvs[i]->id);
 				wild++;
+				continue;
+			}
+			if (sv_is_mx_prefixed(d)) {
+				fprintf(stderr, "suivant: export-static: %s "
+					"(provider %s): MX rows need a DNS look-up "
+					"per request and cannot be exported; serve "
+					"them with suivant serve\n", d, pvs[i]->id);
+				mx++;
 				continue;
 			}
 			if (sv_snapshot_lookup(snap, d, &m) != SV_OK ||
@@ -267,7 +275,11 @@ int sv_cli_export_static(int argc, char **argv) {
 	}
 	if (status == EX_OK) {
 		printf("exported %zu domains to %s (%zu wildcard rows left "
-			"out)\n", done, abs_dir, wild);
+			"out", done, abs_dir, wild);
+		if (mx > 0) {
+			printf(", %zu MX rows", mx);
+		}
+		printf(")\n");
 	}
 	sv_snapshot_release(snap);
 	sv_store_free_providers(pvs, n);

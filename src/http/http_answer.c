@@ -118,11 +118,21 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
 	}
 	sv_http_note_domain(call, facts->domain);
+	struct sv_snapshot_match m;
+	enum MHD_Result waiting;
+	int rc = sv_http_resolve(call, facts->domain, &m, &waiting);
+	if (rc == SV_EAGAIN) {
+		return waiting; /* waiting for DNS, or answered */
+	}
 	/* the thread's recycled body: no allocation once warm */
 	struct sv_http_body *body = sv_http_body_get();
 	const char *content_type = NULL;
-	int rc = body == NULL ? SV_ENOMEM : sv_snapshot_answer(call->r->snap,
-		format, facts, &body->buf, &content_type);
+	if (body == NULL) {
+		rc = SV_ENOMEM;
+	} else if (rc == SV_OK) {
+		rc = sv_snapshot_answer_of(&m, format, facts, &body->buf,
+			&content_type);
+	}
 	if (rc == SV_OK && content_type == NULL) {
 		rc = SV_EINVAL; /* a compiled answer always has one */
 	}

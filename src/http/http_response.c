@@ -173,6 +173,31 @@ static enum sv_http_fixed_id fallback(unsigned status) {
 		SV_HTTP_FIXED_INTERNAL;
 }
 
+/*
+ * Queues RESP (LEN body bytes) with its headers, or the fallback for
+ * STATUS when RESP is NULL (its body already released by the caller) or
+ * its headers do not fit. Consumes RESP either way: destroying it runs
+ * the body's free callback.
+ */
+static enum MHD_Result queue_made(const struct sv_http_call *call,
+		unsigned status, struct MHD_Response *resp, size_t len,
+		const char *content_type, const char *disposition,
+		enum sv_http_cache cache) {
+	if (resp != NULL && sv_http_add_headers(resp, content_type,
+			disposition, cache) == SV_OK) {
+		enum MHD_Result ret = sv_http_queue(call, status, resp, len);
+		MHD_destroy_response(resp); /* MHD holds its own reference */
+		return ret;
+	}
+	if (resp != NULL) {
+		MHD_destroy_response(resp);
+	}
+	sv_log_warnx("%s: %s: out of memory",
+		sv_http_endpoint_name(call->r->endpoint),
+		call->r->domain[0] != '\0' ? call->r->domain : "-");
+	return sv_http_queue_fixed(call, fallback(status));
+}
+
 enum MHD_Result sv_http_queue_buf(const struct sv_http_call *call,
 		unsigned status, struct sv_buf *body, const char *content_type,
 		const char *disposition, enum sv_http_cache cache) {
@@ -181,21 +206,11 @@ enum MHD_Result sv_http_queue_buf(const struct sv_http_call *call,
 	struct MHD_Response *resp = bytes == NULL ? NULL :
 		MHD_create_response_from_buffer_with_free_callback(len, bytes,
 			sv_free);
-	if (resp != NULL && sv_http_add_headers(resp, content_type,
-			disposition, cache) == SV_OK) {
-		enum MHD_Result ret = sv_http_queue(call, status, resp, len);
-		MHD_destroy_response(resp); /* MHD holds its own reference */
-		return ret;
-	}
-	if (resp != NULL) {
-		MHD_destroy_response(resp); /* frees bytes */
-	} else {
+	if (resp == NULL) {
 		sv_free(bytes);
 	}
-	sv_log_warnx("%s: %s: out of memory",
-		sv_http_endpoint_name(call->r->endpoint),
-		call->r->domain[0] != '\0' ? call->r->domain : "-");
-	return sv_http_queue_fixed(call, fallback(status));
+	return queue_made(call, status, resp, len, content_type, disposition,
+		cache);
 }
 
 /* This thread's spare list: the head, with its length in a count
@@ -283,21 +298,11 @@ enum MHD_Result sv_http_queue_body(const struct sv_http_call *call,
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer_with_free_callback_cls(len,
 			b->buf.data, body_release, b);
-	if (resp != NULL && sv_http_add_headers(resp, content_type,
-			disposition, cache) == SV_OK) {
-		enum MHD_Result ret = sv_http_queue(call, status, resp, len);
-		MHD_destroy_response(resp); /* MHD holds its own reference */
-		return ret;
-	}
-	if (resp != NULL) {
-		MHD_destroy_response(resp); /* puts b back */
-	} else {
+	if (resp == NULL) {
 		sv_http_body_put(b);
 	}
-	sv_log_warnx("%s: %s: out of memory",
-		sv_http_endpoint_name(call->r->endpoint),
-		call->r->domain[0] != '\0' ? call->r->domain : "-");
-	return sv_http_queue_fixed(call, fallback(status));
+	return queue_made(call, status, resp, len, content_type, disposition,
+		cache);
 }
 
 enum MHD_Result sv_http_queue_rendered(const struct sv_http_call *call,

@@ -14,8 +14,9 @@
  * constraints: the validator's verdict (sv_provider_validate), whether
  * the snapshot will serve it (sv_provider_check_servable), lints that
  * are legal but most likely mistakes (a port/socket pairing that
- * contradicts the port's registration, a server listed twice) and
- * notices (passwords over an unencrypted connection). Model layer: no
+ * contradicts the port's registration, a server listed twice, a service
+ * over plain http or listed twice) and notices (passwords over an
+ * unencrypted connection). Model layer: no
  * I/O, no state, thread-safe.
  */
 
@@ -42,7 +43,8 @@ typedef void (*sv_check_report_fn)(const struct sv_check_problem *p,
 
 /*
  * Reports every problem of pv through report, in a stable order
- * (provider-level, then servers in priority order), and returns their
+ * (provider-level, then servers, then services, in priority order), and
+ * returns their
  * count. A provider that fails the validator gets that one error (its
  * other findings would rest on bad data) plus, when it has no domain,
  * what the rest of it holds.

@@ -28,11 +28,13 @@ enum sv_format {
 	SV_FORMAT_MOBILECONFIG, /* Apple .mobileconfig plist (needs an address) */
 	SV_FORMAT_AUTODISCOVER, /* Microsoft Autodiscover v1, Outlook schema
 	                         * (needs an address) */
+	SV_FORMAT_CALDAV,       /* the RFC 6764 /.well-known/caldav target */
+	SV_FORMAT_CARDDAV,      /* and /.well-known/carddav's */
 	SV_FORMAT_COUNT
 };
 
-/* The name of a format: "autoconfig", "mobileconfig", "autodiscover";
- * NULL for a value out of range. */
+/* The name of a format: "autoconfig", "mobileconfig", "autodiscover",
+ * "caldav", "carddav"; NULL for a value out of range. */
 const char *sv_format_name(enum sv_format f);
 /* The format of that name; SV_OK, or SV_EINVAL for an unknown name. */
 int sv_format_parse(const char *name, enum sv_format *out);

@@ -21,6 +21,11 @@
  *    "off". "on" only where the data says no clear-text password.
  *  - User/DisplayName is the address: the server never knows the user's
  *    name, and [MS-OXDSCLI] wants a User element on success.
+ *  - Calendars and address books: CalDAV and CardDAV <Protocol> entries
+ *    after the mail ones, in the shape mailcow's Autodiscover answer
+ *    gives eM Client (write_dav_protocol). Outlook schema only: the
+ *    mobilesync schema never gets them (it gets Error 601, as before).
+ *    Thunderbird reads only the types it knows and skips these.
  *  - Error documents are small and carry the time of day, so they are
  *    written per request (still with the writer, through a builder so
  *    that libxml2's silent allocation failures are caught, answer.h).
@@ -194,10 +199,42 @@ static int start_document(xmlTextWriterPtr w, const char *response_ns) {
 	return 0;
 }
 
-/* What write_settings() writes: the chosen servers. */
+/*
+ * A calendar or address-book <Protocol> in the shape mailcow's answer
+ * gives eM Client: Type CalDAV or CardDAV, Server the whole URL
+ * (expanded: POX clients substitute nothing), DomainRequired off,
+ * LoginName. No Port nor SSL: the URL says both.
+ */
+static int write_dav_protocol(struct sv_answer_builder *b,
+		const struct sv_service *s) {
+	xmlTextWriterPtr w = b->w;
+	const char *login = !sv_render_absent(s->username) ? s->username :
+		"%EMAILADDRESS%";
+	int realname = uses_realname(login);
+	if (realname < 0) {
+		b->failed = SV_EINVAL;
+		return -1;
+	}
+	if (xmlTextWriterStartElement(w, BAD_CAST "Protocol") < 0 ||
+			text_el(w, "Type", s->type == SV_SERVICE_CALDAV ?
+				"CalDAV" : "CardDAV") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "Server") < 0 ||
+			sv_answer_builder_url(b, s->url) < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			on_off_el(w, "DomainRequired", false) < 0 ||
+			(realname == 0 &&
+				template_el(b, "LoginName", login) < 0)) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(w);
+}
+
+/* What write_settings() writes: the chosen servers and services. */
 struct selection {
 	const struct sv_server *sv[SV_MODEL_MAX_SERVERS]; /* borrowed */
 	size_t n;
+	const struct sv_service *svc[SV_MODEL_MAX_SERVICES]; /* borrowed */
+	size_t n_svc;
 };
 
 static int write_settings(struct sv_answer_builder *b, const void *ctx) {
@@ -232,6 +269,12 @@ static int write_settings(struct sv_answer_builder *b, const void *ctx) {
 			return -1;
 		}
 	}
+	for (size_t i = 0; i < sel->n_svc; i++) { /* no WebDAV type in POX */
+		if (sel->svc[i]->type != SV_SERVICE_WEBDAV &&
+				write_dav_protocol(b, sel->svc[i]) < 0) {
+			return -1;
+		}
+	}
 	return xmlTextWriterEndDocument(w) < 0 ? -1 : 0;
 }
 
@@ -245,6 +288,8 @@ int sv_render_autodiscover(const struct sv_provider *pv,
 	if (rc != SV_OK) {
 		return rc;
 	}
+	sel.n_svc = sv_provider_services_for(pv, override_domain, sel.svc,
+		SV_MODEL_MAX_SERVICES);
 	return sv_render_answer("autodiscover", pv->id,
 		SV_AUTODISCOVER_CONTENT_TYPE, write_settings, &sel, out, err);
 }

@@ -33,12 +33,14 @@
 #include "answer/render_autoconfig.h"
 #include "answer/render_autodiscover.h"
 #include "answer/render_mobileconfig.h"
+#include "answer/render_wellknown.h"
 #include "snapshot/snapshot.h"
 #include "util/alloc.h"
 #include "util/hash.h"
 
 /* What a domain row leads to: its provider and its answers, one per
- * provider (provider-wide) and one per domain with servers of its own. */
+ * provider (provider-wide) and one per domain with servers or services of
+ * its own. */
 struct target {
 	const struct sv_provider *provider; /* borrowed */
 	const struct sv_answer *answers[SV_FORMAT_COUNT]; /* borrowed */
@@ -149,6 +151,8 @@ static const struct kind {
 	[SV_FORMAT_AUTOCONFIG] = { "autoconfig", sv_render_autoconfig },
 	[SV_FORMAT_MOBILECONFIG] = { "mobileconfig", sv_render_mobileconfig },
 	[SV_FORMAT_AUTODISCOVER] = { "autodiscover", sv_render_autodiscover },
+	[SV_FORMAT_CALDAV] = { "caldav", sv_render_caldav_location },
+	[SV_FORMAT_CARDDAV] = { "carddav", sv_render_carddav_location },
 };
 
 const char *sv_format_name(enum sv_format f) {
@@ -174,6 +178,10 @@ static int render_all(struct sv_snapshot *s, const struct sv_provider *pv,
 		int rc = kinds[i].render(pv, override, &a, err);
 		if (rc != SV_OK) {
 			return rc;
+		}
+		if (a == NULL) { /* nothing to say in this format */
+			out[i] = NULL;
+			continue;
 		}
 		if ((rc = keep_answer(s, a, &out[i])) != SV_OK) {
 			return sv_errf(err, rc, "out of memory");
@@ -232,7 +240,7 @@ static int add_provider(struct sv_snapshot *s, const struct sv_provider *pv,
 			continue;
 		}
 		size_t target = wide;
-		if (sv_provider_domain_has_servers(pv, d)) {
+		if (sv_provider_domain_has_own(pv, d)) {
 			const struct sv_answer *answers[SV_FORMAT_COUNT] = { 0 };
 			if ((rc = render_all(s, pv, d, answers, err)) != SV_OK) {
 				return rc;

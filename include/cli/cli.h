@@ -36,6 +36,7 @@ int sv_cli_lookup(int argc, char **argv);
 int sv_cli_provider(int argc, char **argv);
 int sv_cli_serve(int argc, char **argv);
 int sv_cli_server(int argc, char **argv);
+int sv_cli_service(int argc, char **argv);
 
 /* ---- cli_common.c: shared by the commands ---- */
 
@@ -288,6 +289,28 @@ void sv_cli_table_add_server(struct sv_cli_table *t,
  * (cli_server_show.c).
  */
 int sv_cli_print_servers(const char *cmd, struct sv_provider **pvs,
+	size_t n, bool json);
+
+/* ---- cli_service_show.c ---- */
+
+/*
+ * A service as `service list --json` shows it: id, provider, type, url,
+ * auth (array), username, priority, domain (null = every domain of the
+ * provider), insecure. A new reference, or NULL on allocation failure.
+ */
+struct json_t *sv_cli_service_json(const char *provider_id,
+	const struct sv_service *s);
+
+/*
+ * Appends s to a `service list` table: ID, PROVIDER (left out when
+ * provider_id is NULL), TYPE, URL, AUTH, USERNAME, PRIORITY, DOMAIN
+ * ("*all*" when not bound to one).
+ */
+void sv_cli_table_add_service(struct sv_cli_table *t,
+	const char *provider_id, const struct sv_service *s);
+
+/* Prints the services of pvs as `service list` does; an exit code. */
+int sv_cli_print_services(const char *cmd, struct sv_provider **pvs,
 	size_t n, bool json);
 
 /* ---- cli_provider_show.c ---- */

@@ -4,6 +4,7 @@
  * address, through the same snapshot and answer code as the server.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -18,12 +19,15 @@ static const char usage[] =
 	"usage: suivant lookup [--db FILE] [--format FORMAT] EMAIL\n"
 	"\n"
 	"Prints the document that `suivant serve` sends for EMAIL,\n"
-	"placeholders expanded.\n"
+	"placeholders expanded (for caldav and carddav, the redirect target\n"
+	"and a newline).\n"
 	"\n"
 	"  --db FILE        database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
 	"  --format FORMAT  autoconfig: Mozilla config-v1.1.xml (default)\n"
 	"                   mobileconfig: Apple configuration profile (unsigned)\n"
 	"                   autodiscover: Microsoft Autodiscover (POX, Outlook)\n"
+	"                   caldav, carddav: where /.well-known/caldav or\n"
+	"                   /.well-known/carddav redirects (RFC 6764)\n"
 	"  -h, --help       show this help\n";
 
 #define LOOKUP_MAX_ANSWER (1024 * 1024)
@@ -33,7 +37,8 @@ enum { OPT_FORMAT = 256 };
 static int on_opt(int val, const char *arg, void *ctx) {
 	if (val == OPT_FORMAT && sv_format_parse(arg, ctx) != SV_OK) {
 		sv_cli_error("lookup", "--format: unknown format '%s' "
-			"(autoconfig, mobileconfig, autodiscover)", arg);
+			"(autoconfig, mobileconfig, autodiscover, caldav, "
+			"carddav)", arg);
 		return EX_USAGE;
 	}
 	return EX_OK;
@@ -75,7 +80,15 @@ int sv_cli_lookup(int argc, char **argv) {
 	rc = sv_snapshot_answer(snap, format, &facts, &out,
 		&content_type);
 	int status = EX_OK;
-	if (rc == SV_ENOTFOUND) {
+	struct sv_snapshot_match m;
+	bool redirect = format == SV_FORMAT_CALDAV ||
+		format == SV_FORMAT_CARDDAV;
+	if (rc == SV_ENOTFOUND && sv_snapshot_lookup(snap, addr.domain, &m) ==
+			SV_OK) {
+		sv_cli_error("lookup", "domain %s has no %s service",
+			addr.domain, sv_format_name(format));
+		status = EX_NOINPUT;
+	} else if (rc == SV_ENOTFOUND) {
 		sv_cli_error("lookup", "no configuration for domain %s",
 			addr.domain);
 		status = EX_NOINPUT;
@@ -84,6 +97,7 @@ int sv_cli_lookup(int argc, char **argv) {
 			sv_rc_str(rc));
 		status = sv_cli_exit_code(rc);
 	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
+			(redirect && putchar('\n') == EOF) ||
 			fflush(stdout) != 0) {
 		sv_cli_error("lookup", "cannot write the answer");
 		status = EX_IOERR;

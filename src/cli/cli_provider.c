@@ -452,19 +452,33 @@ static int rm_change(struct sv_store *st, void *ctx, int *status,
 	return sv_store_provider_rm(st, c->id, &c->gone, err);
 }
 
+/* services_removed only when there were some: the output of a provider
+ * without services stays what it was before services existed. */
 static struct json_t *rm_json(void *ctx) {
 	const struct change *c = ctx;
-	return json_pack("{s:s, s:I, s:I, s:I}", "id", c->id,
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "id", c->id,
 		"domains_removed", (json_int_t)c->gone.domains,
 		"servers_removed", (json_int_t)c->gone.servers,
 		"links_removed", (json_int_t)c->gone.links);
+	if (o != NULL && c->gone.services > 0 && json_object_set_new(o,
+			"services_removed", json_integer(c->gone.services)) !=
+			0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
 }
 
 static void rm_text(void *ctx) {
 	const struct change *c = ctx;
-	printf("removed provider %s with %lld domain(s), %lld server(s) and "
-		"%lld link(s)\n", c->id, (long long)c->gone.domains,
-		(long long)c->gone.servers, (long long)c->gone.links);
+	printf("removed provider %s with %lld domain(s), %lld server(s)%s "
+		"%lld link(s)", c->id, (long long)c->gone.domains,
+		(long long)c->gone.servers, c->gone.services > 0 ? "," : " and",
+		(long long)c->gone.links);
+	if (c->gone.services > 0) {
+		printf(" and %lld service(s)", (long long)c->gone.services);
+	}
+	printf("\n");
 }
 
 static int provider_rm(int argc, char **argv) {

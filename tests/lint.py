@@ -40,12 +40,14 @@ OWNERS = {
                 'src/import/import_repair.c', 'src/import/import_line.c',
                 'src/import/import_value.c', 'src/import/import_server.c',
                 'src/import/import_extras.c', 'src/import/import_common.c',
+                'src/import/import_service.c',
                 'include/import/import_internal.h',
                 'src/util/xml_safe.c', 'include/util/xml_safe.h',
                 'src/answer/render_autoconfig.c', 'src/main.c',
                 'src/answer/render_mobileconfig.c', 'src/answer/render_mozilla.c',
                 'include/answer/render_mozilla.h', 'src/answer/render_ispdb.c',
-                'src/answer/render_autodiscover.c', 'src/request/autodiscover_request.c'},
+                'src/answer/render_autodiscover.c', 'src/request/autodiscover_request.c',
+                'src/answer/render_wellknown.c'},
 }
 
 

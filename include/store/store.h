@@ -43,6 +43,17 @@ void sv_store_close(struct sv_store *st);
 int sv_store_schema_version(void);
 
 /*
+ * Brings an existing suivant database at path up to this binary's schema
+ * when it is older (the migrations of a READWRITE open); leaves anything
+ * else alone (missing file, current or newer schema, not a suivant
+ * database: whoever opens it next says why). *from receives the version
+ * found (0 when none was read). SV_OK, or the READWRITE open's error.
+ * For `serve`, whose own connections are read-only: a package upgrade
+ * restarts it on the previous release's database.
+ */
+int sv_store_upgrade(const char *path, int *from, struct sv_err *err);
+
+/*
  * Transactions for multi-step writes (import, init). begin is IMMEDIATE
  * (SV_EBUSY after the busy timeout; SV_EDB on a READONLY store). A commit
  * that fails rolls back, so the connection is never left inside a

@@ -24,6 +24,7 @@
 #include "dataset/dataset.h"
 #include "http/config.h"
 #include "http/http.h"
+#include "store/store.h"
 #include "util/log.h"
 
 #define XSTR_(x) #x
@@ -226,7 +227,8 @@ static void note_reload(void *ctx, bool ok) {
 
 /*
  * Creates cfg->db_path from the bundled data when there is no such file,
- * and loads it into *ds, with a watcher in *w unless check_only: created
+ * migrates it when an older release made it (sv_store_upgrade), and
+ * loads it into *ds, with a watcher in *w unless check_only: created
  * first, so that its baseline predates the load (dataset.h). *n_domains:
  * the domains loaded. An exit code; on failure *ds and *w are NULL.
  */
@@ -245,6 +247,14 @@ static int open_dataset(const struct sv_config *cfg, bool check_only,
 	}
 	if (created) {
 		sv_log_info("created %s from the bundled data", cfg->db_path);
+	}
+	int from = 0;
+	if (!created && sv_store_upgrade(cfg->db_path, &from, &err) != SV_OK) {
+		/* the load below refuses the old schema and says why */
+		sv_log_warnx("cannot migrate %s: %s", cfg->db_path, err.msg);
+	} else if (from != 0 && from < sv_store_schema_version()) {
+		sv_log_info("migrated %s from schema %d to %d", cfg->db_path,
+			from, sv_store_schema_version());
 	}
 	*ds = sv_dataset_create(cfg->db_path, &err);
 	if (*ds != NULL && !check_only) {

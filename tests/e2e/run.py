@@ -66,7 +66,10 @@ lines are ignored):
     same-body-as N            body identical to response N of this case
     same-headers-as N         status and headers (but Date) identical to
                               response N's
-    xml-valid                 body is a config-v1.1 document that
+    xml-valid                 body is a config-v1.1 document (1.2 when it
+                              has root-level calendar, addressbook or
+                              fileShare sections, each with an https
+                              url, authentication and username) that
                               Thunderbird accepts (PROTOCOLS.md 8, items
                               5-24: declaration, no BOM, one provider,
                               domains, complete servers, no password...)
@@ -312,8 +315,18 @@ def check_xml_valid(body):
     except UnicodeDecodeError:
         raise CaseError("xml: body is not UTF-8")
     root = xml_root(body)
-    if root.tag != "clientConfig" or root.get("version") != "1.1":
-        raise CaseError("xml: root is not <clientConfig version=\"1.1\">")
+    # 1.2 exactly when the document has the draft's root-level services
+    services = [c for c in root
+                if c.tag in ("calendar", "addressbook", "fileShare")]
+    version = "1.2" if services else "1.1"
+    if root.tag != "clientConfig" or root.get("version") != version:
+        raise CaseError("xml: root is not <clientConfig version=\"%s\">"
+                        % version)
+    for sec in services:
+        if not (sec.findtext("url") or "").lower().startswith("https://") \
+                or not sec.findall("authentication") \
+                or not sec.findtext("username"):
+            raise CaseError("xml: incomplete <%s>" % sec.tag)
     providers = root.findall("emailProvider")
     if len(providers) != 1:
         raise CaseError("xml: %d emailProvider elements" % len(providers))

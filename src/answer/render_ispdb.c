@@ -96,7 +96,7 @@ static int write_document(xmlTextWriterPtr w, const struct sv_provider *pv,
 	if (sv_render_mozilla_tail(&mw, pv, svc, n_svc) < 0) {
 		return -1;
 	}
-	*n_left_out = left_out + svc_left_out;
+	*n_left_out = left_out;
 	return 0;
 }
 

@@ -163,13 +163,17 @@ static int parse_auth(struct args *a) {
 static int apply_flags(struct args *a) {
 	struct sv_err err = { "" };
 	if (a->type != NULL) {
-		enum sv_service_type t;
-		if (sv_service_type_parse(a->type, &t) != SV_OK) {
+		int t = -1;
+		for (int i = 0; i < SV_SERVICE_TYPE_COUNT && t < 0; i++) {
+			t = strcasecmp(a->type, sv_service_type_name(
+				(enum sv_service_type)i)) == 0 ? i : -1;
+		}
+		if (t < 0) {
 			sv_cli_error(a->cmd, "--type: '%s' is not one of caldav, "
 				"carddav, webdav", SHOWN(a->type));
 			return EX_DATAERR;
 		}
-		a->s.type = t;
+		a->s.type = (enum sv_service_type)t;
 	}
 	if (a->url != NULL) {
 		struct sv_service_url u;

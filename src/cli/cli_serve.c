@@ -68,6 +68,8 @@ static const char usage[] =
 	"  /autodiscover/autodiscover.json/v1.0/ADDR?Protocol=AutodiscoverV1\n"
 	"  /                                the Apple profile download page\n"
 	"  /email.mobileconfig?email=ADDR, /mobileconfig?emailaddress=ADDR\n"
+	"  /.well-known/caldav, /.well-known/carddav   301 to the Host's\n"
+	"                       calendar or contacts service (also PROPFIND)\n"
 	"  /healthz, /metrics   health (JSON) and Prometheus metrics, for\n"
 	"                       --admin-allow clients only\n"
 	"\n"

@@ -1059,6 +1059,18 @@ def test_nginx_example(suivant, tmp):
                 .replace("127.0.0.1:8080", "127.0.0.1:%d" % srv.plain[0])
                 .replace("/etc/ssl/suivant/fullchain.pem", cert)
                 .replace("/etc/ssl/suivant/privkey.pem", key))
+        # the customer site of the example, on the bundled provider that
+        # has calendars and contacts, with the snippet it includes
+        with open(os.path.join(src, "deploy", "nginx-dav.conf")) as f:
+            snippet = f.read().replace("127.0.0.1:8080", "127.0.0.1:%d"
+                                       % srv.plain[0])
+        dav_conf = os.path.join(tmp, "suivant-dav.conf")
+        with open(dav_conf, "w") as f:
+            f.write(snippet)
+        site = (site.replace("server_name example.fr www.example.fr;",
+                             "server_name messagingengine.com;")
+                .replace("root /var/www/example.fr;", "root %s;" % tmp)
+                .replace("/etc/nginx/snippets/suivant-dav.conf", dav_conf))
         conf = os.path.join(tmp, "nginx.conf")
         with open(conf, "w") as f:
             f.write("daemon off;\npid %s/nginx.pid;\nerror_log %s/"
@@ -1107,6 +1119,22 @@ def test_nginx_example(suivant, tmp):
             rc, out, err = through("autoconfig.free.fr", https, path)
             check(out.endswith("\n404 "), "%s through nginx: %s"
                   % (path, out[-200:]))
+        rc, out, err = through("messagingengine.com", plain,
+                               "/.well-known/caldav", "http")
+        check(rc == 0 and out.endswith(
+            "\n301 https://caldav.fastmail.com/"), "customer site caldav: "
+            "%r" % out[-200:])
+        rc, out, err = through("messagingengine.com", plain,
+                               "/.well-known/carddav/", "http",
+                               ("-X", "PROPFIND", "-H", "Depth: 0"))
+        check(rc == 0 and out.endswith(
+            "\n301 https://carddav.fastmail.com/"), "customer site "
+            "carddav: %r" % out[-200:])
+        rc, out, err = through("messagingengine.com", plain,
+                               "/.well-known/caldav", "http",
+                               ("-X", "DELETE"))
+        check(rc == 0 and out.endswith("\n405 "), "customer site DELETE: "
+              "%r" % out[-200:])
         rc, out, err = through("autoconfig.free.fr", https, "/",
                                extra=("--tls-max", "1.1"))
         check(rc != 0, "nginx accepted TLS 1.1")
@@ -1199,6 +1227,20 @@ def test_export_static_matches_serve(suivant, tmp):
                   % (host, path, got[0][:2] + (got[0][2][:80],),
                      got[1][:2] + (got[1][2][:80],)))
             return got[0][0]
+
+        def redirect(method, path, host):
+            """RFC 6764: the same status and Location from both."""
+            got = []
+            for conn in (a, b):
+                conn.request(method, path, headers={"Host": host})
+                r = conn.getresponse()
+                r.read()
+                got.append((r.status, r.getheader("Location"),
+                            r.getheader("Allow")))
+            check(got[0] == got[1], "%s %s %s: serve %r, export %r"
+                  % (method, host, path, got[0], got[1]))
+            return got[0][0]
+        redirects = 0
         for d in domains + ["not-served.example"]:
             want = 404 if d == "not-served.example" else 200
             check(both("/mail/config-v1.1.xml", "autoconfig." + d) == want,
@@ -1209,6 +1251,12 @@ def test_export_static_matches_serve(suivant, tmp):
             both("/v1.1/" + d, "autoconfig.example")
             both("/autodiscover/autodiscover.json?Email=someone%%40%s"
                  "&Protocol=AutodiscoverV1" % d, "autodiscover." + d)
+            for path in ("/.well-known/caldav", "/.well-known/carddav"):
+                redirects += redirect("GET", path, d) == 301
+                redirect("PROPFIND", path, "autoconfig." + d)
+        check(redirects >= 2, "no bundled domain has a calendar or "
+              "contacts service to redirect to")
+        redirect("DELETE", "/.well-known/caldav", "messagingengine.com")
         a.close()
         b.close()
     finally:

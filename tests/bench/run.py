@@ -10,7 +10,9 @@ serving the byte-identical autoconfig answer as a static file, and a bare
 libmicrohttpd program answering one constant buffer (the stack's ceiling),
 then drives them with wrk in alternation (A B C, A B C, ...) and prints
 requests/s, p50/p99 latency and the ratios to nginx for each scenario, plus
-suivant's peak RSS and CPU time. Then (unless --no-scale) it generates
+suivant's peak RSS and CPU time, and the autoconfig GET of a provider with
+calendar, contacts and file-share sections against the same provider
+without them, on the same server in alternation (issue #18: within 5%). Then (unless --no-scale) it generates
 databases of 1k, 100k and 1M domains and reports start-up and live-reload
 (load + snapshot build) times, RSS, GET throughput and p99 during a live
 reload; the three servers run at the same time and wrk drives them in
@@ -257,8 +259,47 @@ def row(name, results, base):
     return rps, p50, p99
 
 
+def dav_providers(work, suivant, db):
+    """The bundled data plus tests/data/import/dav.xml (a provider with
+    two calendars, an address book and a file share) and the same file
+    without those sections, as provider nodav.example."""
+    src = os.path.join(ROOT, 'tests', 'data', 'import', 'dav.xml')
+    with open(src, encoding='utf-8') as f:
+        text = f.read()
+    bare = re.sub(r'\n  <(calendar|addressbook|fileShare) .*?</\1>', '',
+                  text, flags=re.S).replace('version="1.2"', 'version="1.1"')
+    bare = bare.replace('dav.example', 'nodav.example')
+    nodav = os.path.join(work, 'nodav.xml')
+    with open(nodav, 'w', encoding='utf-8') as f:
+        f.write(bare)
+    for argv in (['init', '--db', db], ['import', '--db', db, src, nodav]):
+        sh([suivant] + argv, stdout=subprocess.DEVNULL)
+
+
+def compare_dav(sv, args):
+    hosts = (('without DAV', 'autoconfig.nodav.example'),
+             ('with DAV', 'autoconfig.dav.example'))
+    for _, host in hosts:
+        status, body = http_get(sv.port, GET_PATH, host)
+        if status != 200:
+            raise SystemExit('suivant answered %d for %s' % (status, host))
+        print('answer: %d bytes (%s%s)' % (len(body), host, GET_PATH))
+    res = {name: [] for name, _ in hosts}
+    for _ in range(args.rounds):
+        for name, host in hosts:
+            res[name].append(wrk(sv.port, args.seconds, 64, 2, host=host))
+    print('GET keep-alive -c64: a provider with calendar, contacts and '
+          'file-share sections vs the same without them')
+    base = row('without DAV', res['without DAV'], None)
+    mine = row('with DAV', res['with DAV'], None)
+    print('  with / without: x%.3f rps, x%.3f p50, x%.3f p99 '
+          '(target: within 5%%)' % (mine[0] / base[0], mine[1] / base[1],
+                                    mine[2] / base[2]))
+
+
 def compare(work, suivant, mhd, args):
     db = os.path.join(work, 'suivant.db')
+    dav_providers(work, suivant, db)
     # its access log goes to a file, as nginx's does
     sv = Server('suivant', [suivant, 'serve', '--db', db, '--listen',
                             '127.0.0.1:0', '--threads', '2'] + ONE_CLIENT, 0,
@@ -314,6 +355,7 @@ def compare(work, suivant, mhd, args):
             row('suivant POST', res['suivant'], base)
         else:
             print('Autodiscover POST: not served by this build, skipped')
+        compare_dav(sv, args)
         rss, cpu = sv.stats()
         print('suivant peak RSS %.1f MB, CPU time %.1f s' % (rss, cpu))
     finally:

@@ -38,7 +38,7 @@ static const struct command commands[] = {
 	{ "provider", sv_cli_provider, "add, change, remove, list or show providers" },
 	{ "serve", sv_cli_serve, "answer mail clients over HTTP" },
 	{ "server", sv_cli_server, "add, change, remove or list servers" },
-	{ "service", sv_cli_service, "add, change, remove or list calendar, contacts, file services" },
+	{ "service", sv_cli_service, "add, change, remove or list DAV services" },
 };
 
 static void usage(FILE *f) {

@@ -141,15 +141,10 @@ static int rm_change(struct sv_store *st, void *ctx, int *status,
 /* services_removed only when there were some (as provider rm). */
 static struct json_t *rm_json(void *ctx) {
 	const struct change *c = ctx;
-	json_t *o = json_pack("{s:s, s:s, s:I}", "domain", c->name, "provider",
-		c->owner, "servers_removed", (json_int_t)c->gone.servers);
-	if (o != NULL && c->gone.services > 0 && json_object_set_new(o,
-			"services_removed", json_integer(c->gone.services)) !=
-			0) {
-		json_decref(o);
-		o = NULL;
-	}
-	return o;
+	return sv_cli_json_count(json_pack("{s:s, s:s, s:I}", "domain",
+		c->name, "provider", c->owner, "servers_removed",
+		(json_int_t)c->gone.servers), "services_removed",
+		c->gone.services);
 }
 
 static void rm_text(void *ctx) {

@@ -456,17 +456,11 @@ static int rm_change(struct sv_store *st, void *ctx, int *status,
  * without services stays what it was before services existed. */
 static struct json_t *rm_json(void *ctx) {
 	const struct change *c = ctx;
-	json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "id", c->id,
-		"domains_removed", (json_int_t)c->gone.domains,
+	return sv_cli_json_count(json_pack("{s:s, s:I, s:I, s:I}", "id",
+		c->id, "domains_removed", (json_int_t)c->gone.domains,
 		"servers_removed", (json_int_t)c->gone.servers,
-		"links_removed", (json_int_t)c->gone.links);
-	if (o != NULL && c->gone.services > 0 && json_object_set_new(o,
-			"services_removed", json_integer(c->gone.services)) !=
-			0) {
-		json_decref(o);
-		o = NULL;
-	}
-	return o;
+		"links_removed", (json_int_t)c->gone.links),
+		"services_removed", c->gone.services);
 }
 
 static void rm_text(void *ctx) {

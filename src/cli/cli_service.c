@@ -8,7 +8,6 @@
  * Plain http is refused unless --allow-insecure says the admin means it
  * (stored with the service; `suivant check` keeps warning about it).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,7 +20,6 @@
 #include "model/placeholder.h"
 #include "model/service_url.h"
 #include "store/store.h"
-#include "util/alloc.h"
 #include "util/log.h"
 
 static const char usage[] =
@@ -299,24 +297,11 @@ static int service_add(int argc, char **argv) {
 		.ctx = &a });
 }
 
-/* SERVICE-ID: a positive integer. */
-static int parse_id(struct args *a, const char *s, int64_t *id) {
-	long long v;
-	if (sv_cli_int(s, 1, INT64_MAX, &v) != SV_OK) {
-		sv_cli_error(a->cmd, "SERVICE-ID: '%s' is not a service id (see "
-			"suivant service list)", SHOWN(s));
-		return EX_DATAERR;
-	}
-	*id = v;
-	return EX_OK;
-}
-
-/* set and rm: the service id, its provider (owned), the flags' args. */
+/* set: the service id, its provider (owned), the flags' args. */
 struct edit {
 	struct args *a;
 	int64_t id;
-	struct sv_provider *pv; /* set: owned; a->s borrows from it */
-	char *owner;            /* rm: owned */
+	struct sv_provider *pv; /* owned; a->s borrows from it */
 };
 
 static int set_change(struct sv_store *st, void *ctx, int *status,
@@ -365,7 +350,8 @@ static int service_set(int argc, char **argv) {
 		sv_cli_error(a.cmd, "nothing to change");
 		return sv_cli_usage_error(usage);
 	}
-	if ((status = parse_id(&a, pos, &e.id)) != EX_OK) {
+	if ((status = sv_cli_row_id(a.cmd, "SERVICE-ID", "service", pos,
+			&e.id)) != EX_OK) {
 		return status;
 	}
 	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
@@ -375,42 +361,20 @@ static int service_set(int argc, char **argv) {
 	return status;
 }
 
-static int rm_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
-	struct edit *e = ctx;
-	return sv_store_service_rm(st, e->id, &e->owner, err);
-}
-
-static struct json_t *rm_json(void *ctx) {
-	const struct edit *e = ctx;
-	return json_pack("{s:I, s:s}", "id", (json_int_t)e->id, "provider",
-		e->owner);
-}
-
-static void rm_text(void *ctx) {
-	const struct edit *e = ctx;
-	printf("removed service %lld of provider %s\n", (long long)e->id,
-		e->owner);
-}
-
 static int service_rm(int argc, char **argv) {
 	struct args a = { .cmd = "service rm" };
 	struct sv_cli_opts o;
 	const char *pos;
-	struct edit e = { .a = &a };
+	int64_t id = 0;
 	int status = parse(argc, argv, &a, 1, &o, &pos);
 	if (status >= 0) {
 		return status;
 	}
-	if ((status = parse_id(&a, pos, &e.id)) != EX_OK) {
+	if ((status = sv_cli_row_id(a.cmd, "SERVICE-ID", "service", pos,
+			&id)) != EX_OK) {
 		return status;
 	}
-	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
-		.opts = &o, .change = rm_change, .json = rm_json,
-		.text = rm_text, .ctx = &e });
-	sv_free(e.owner);
-	return status;
+	return sv_cli_rm_row(a.cmd, &o, "service", id, sv_store_service_rm);
 }
 
 static int service_list(int argc, char **argv) {
@@ -421,14 +385,7 @@ static int service_list(int argc, char **argv) {
 	if (status >= 0) {
 		return status;
 	}
-	struct sv_err err = { "" };
-	if (a.provider != NULL && sv_cli_provider_id(a.provider, "--provider",
-			a.provider_id, sizeof(a.provider_id), &err) != SV_OK) {
-		return sv_cli_fail(a.cmd, SV_EINVAL, &err);
-	}
-	return sv_cli_list(a.cmd, &o,
-		a.provider != NULL ? a.provider_id : NULL,
-		sv_cli_print_services);
+	return sv_cli_list_rows(a.cmd, &o, a.provider, sv_cli_print_services);
 }
 
 /* Keep alphabetized. */

@@ -2,9 +2,9 @@
 /*
  * Lints for `suivant check` (and the warnings of `server add|set`): the
  * validator's verdict, servability, and what is legal but most likely a
- * mistake (services over plain http included). Every finding goes through the caller's report function with
- * the provider, the server id and the domain it is about; nothing is
- * kept. Values quoted in messages come from the database, which only
+ * mistake (services over plain http included). Every finding goes
+ * through the caller's report function with the provider, the server id
+ * and the domain it is about; nothing is kept. Values quoted in messages come from the database, which only
  * holds validated text (the store's CHECKs refuse control characters in
  * host names), and are cut to a bounded length by the message buffer.
  */

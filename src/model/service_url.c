@@ -31,19 +31,6 @@ static bool is_url_char(unsigned char c) {
 	return c > 0x20 && c < 0x7f && strchr("\"<>\\^`{|}", c) == NULL;
 }
 
-static bool has_prefix_nocase(const char *s, const char *prefix) {
-	for (; *prefix != '\0'; s++, prefix++) {
-		char c = *s;
-		if (c >= 'A' && c <= 'Z') {
-			c = (char)(c - 'A' + 'a');
-		}
-		if (c != *prefix) {
-			return false;
-		}
-	}
-	return true;
-}
-
 /* Checks the host template h[0..n): tokens and the expanded name. */
 static int check_host(const char *url, const char *h, size_t n,
 		const char *where, struct sv_err *err) {
@@ -159,10 +146,10 @@ int sv_service_url_parse(const char *url, const char *where,
 		}
 	}
 	const char *rest;
-	if (has_prefix_nocase(url, "https://")) {
+	if (model_has_prefix_nocase(url, "https://")) {
 		u.https = true;
 		rest = url + 8;
-	} else if (has_prefix_nocase(url, "http://")) {
+	} else if (model_has_prefix_nocase(url, "http://")) {
 		rest = url + 7;
 	} else {
 		return sv_errf(err, SV_EINVAL, "%s: '%s' is not an http or "

@@ -3,9 +3,9 @@
  * The store's loader: rows to model. sv_store_load reads each table once,
  * in one read transaction, ordered so that rows arrive in model order
  * (providers by id, domains and links by position, servers and services
- * by priority then id); child rows find their provider by comparing with the previous
- * row's provider, else by binary search in the id-sorted provider array,
- * so loading stays linear in the number of rows. The same queries with
+ * by priority then id); child rows find their provider by comparing with
+ * the previous row's provider, else by binary search in the id-sorted
+ * provider array, so loading stays linear in the number of rows. The same queries with
  * "WHERE provider_id = ?1" load a single provider (sv_store_load_provider,
  * the admin commands), so both views are built by the same code.
  *

@@ -12,8 +12,8 @@ then drives them with wrk in alternation (A B C, A B C, ...) and prints
 requests/s, p50/p99 latency and the ratios to nginx for each scenario, plus
 suivant's peak RSS and CPU time, and the autoconfig GET of a provider with
 calendar, contacts and file-share sections against the same provider
-without them, on the same server in alternation (issue #18: within 5%). Then (unless --no-scale) it generates
-databases of 1k, 100k and 1M domains and reports start-up and live-reload
+without them, on the same server in alternation (issue #18: within 5%).
+Then (unless --no-scale) it generates databases of 1k, 100k and 1M domains and reports start-up and live-reload
 (load + snapshot build) times, RSS, GET throughput and p99 during a live
 reload; the three servers run at the same time and wrk drives them in
 alternation (1k, 100k, 1M, then again), so the 1M / 1k ratio is measured

@@ -353,7 +353,7 @@ static void add_text(void *ctx) {
 static int server_add(int argc, char **argv) {
 	struct args a = { .cmd = "server add" };
 	struct sv_cli_opts o;
-	const char *pos;
+	const char *pos = NULL;
 	int status = parse(argc, argv, &a, 0, &o, &pos);
 	if (status >= 0) {
 		return status;
@@ -426,7 +426,7 @@ static void set_text(void *ctx) {
 static int server_set(int argc, char **argv) {
 	struct args a = { .cmd = "server set" };
 	struct sv_cli_opts o;
-	const char *pos;
+	const char *pos = NULL;
 	struct edit e = { .a = &a };
 	int status = parse(argc, argv, &a, 1, &o, &pos);
 	if (status >= 0) {
@@ -458,7 +458,7 @@ static int server_set(int argc, char **argv) {
 static int server_rm(int argc, char **argv) {
 	struct args a = { .cmd = "server rm" };
 	struct sv_cli_opts o;
-	const char *pos;
+	const char *pos = NULL;
 	int64_t id = 0;
 	int status = parse(argc, argv, &a, 1, &o, &pos);
 	if (status >= 0) {
@@ -474,7 +474,7 @@ static int server_rm(int argc, char **argv) {
 static int server_list(int argc, char **argv) {
 	struct args a = { .cmd = "server list" };
 	struct sv_cli_opts o;
-	const char *pos;
+	const char *pos = NULL;
 	int status = parse(argc, argv, &a, 0, &o, &pos);
 	if (status >= 0) {
 		return status;

@@ -267,7 +267,7 @@ static void add_text(void *ctx) {
 static int service_add(int argc, char **argv) {
 	struct args a = { .cmd = "service add" };
 	struct sv_cli_opts o;
-	const char *pos;
+	const char *pos = NULL;
 	int status = parse(argc, argv, &a, 0, &o, &pos);
 	if (status >= 0) {
 		return status;
@@ -333,7 +333,7 @@ static void set_text(void *ctx) {
 static int service_set(int argc, char **argv) {
 	struct args a = { .cmd = "service set" };
 	struct sv_cli_opts o;
-	const char *pos;
+	const char *pos = NULL;
 	struct edit e = { .a = &a };
 	int status = parse(argc, argv, &a, 1, &o, &pos);
 	if (status >= 0) {
@@ -364,7 +364,7 @@ static int service_set(int argc, char **argv) {
 static int service_rm(int argc, char **argv) {
 	struct args a = { .cmd = "service rm" };
 	struct sv_cli_opts o;
-	const char *pos;
+	const char *pos = NULL;
 	int64_t id = 0;
 	int status = parse(argc, argv, &a, 1, &o, &pos);
 	if (status >= 0) {
@@ -380,7 +380,7 @@ static int service_rm(int argc, char **argv) {
 static int service_list(int argc, char **argv) {
 	struct args a = { .cmd = "service list" };
 	struct sv_cli_opts o;
-	const char *pos;
+	const char *pos = NULL;
 	int status = parse(argc, argv, &a, 0, &o, &pos);
 	if (status >= 0) {
 		return status;

@@ -112,7 +112,9 @@ static void report_field(const char *field) {
 	}
 }
 
-__attribute__((format(printf, 3, 0)))
+static void verror(const char *cmd, const char *field, const char *fmt,
+	va_list ap) __attribute__((format(printf, 3, 0)));
+
 static void verror(const char *cmd, const char *field, const char *fmt,
 		va_list ap) {
 	char msg[1024];

@@ -191,10 +191,12 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 		return queue_error(call, format, rc);
 	}
 	if (forms[format].redirect) {
+		/* a PROPFIND's answer is not for caches (RFC 9111 3) */
+		bool get = strcmp(call->r->method, MHD_HTTP_METHOD_GET) == 0 ||
+			strcmp(call->r->method, MHD_HTTP_METHOD_HEAD) == 0;
 		enum MHD_Result ret = queue_redirect(call, &body,
-			content_type, strcmp(call->r->method, MHD_HTTP_METHOD_GET) == 0 ||
-			strcmp(call->r->method, MHD_HTTP_METHOD_HEAD) == 0 ?
-			SV_HTTP_CACHE_PUBLIC : SV_HTTP_CACHE_NO_STORE);
+			content_type, get ? SV_HTTP_CACHE_PUBLIC :
+			SV_HTTP_CACHE_NO_STORE);
 		sv_buf_finish(&body);
 		return ret;
 	}

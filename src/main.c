@@ -27,6 +27,8 @@ struct command {
 
 /* Keep alphabetized. */
 static const struct command commands[] = {
+	{ "admin-user", sv_cli_admin_user, "add, remove or list web admin accounts" },
+	{ "audit", sv_cli_audit, "print the web admin's audit trail" },
 	{ "check", sv_cli_check, "validate the whole database, list every problem" },
 	{ "dns", sv_cli_dns, "print the DNS records a domain needs" },
 	{ "domain", sv_cli_domain, "add, remove or list domains" },

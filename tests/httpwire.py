@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
-"""Raw HTTP/1.1 over sockets, and the `suivant serve` process, shared by
-the harnesses that speak to the real server byte for byte (tests/e2e,
-tests/hostile). Import with the tests directory on sys.path.
+"""Raw HTTP/1.1 over sockets, the `suivant serve` process and a harness's
+command line, shared by the harnesses that speak to the real server byte
+for byte (tests/e2e, tests/hostile, tests/prod, tests/concurrency,
+tests/bench). Import with the tests directory on sys.path.
 
 Reading is strict on purpose: a response is a status line, headers and
 exactly Content-Length bytes (or a chunked body), so a pipelined answer
@@ -13,6 +14,7 @@ import select
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 READY_TIMEOUT = 10.0
@@ -51,6 +53,28 @@ def recv_until(sock, buf, pred):
             return False
         buf += chunk
     return True
+
+
+def recv_all(sock, until=None):
+    """Reads until the server closes the connection, or until the bytes
+    until have arrived; returns all that came."""
+    data = b""
+    while until is None or until not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def harness_args(argv, doc, usage_status=64):
+    """(the suivant binary as an absolute path, the other arguments) of a
+    harness run as `run.py SUIVANT [ARGS...]`; without SUIVANT, prints doc
+    and exits with usage_status."""
+    if len(argv) < 2:
+        print(doc, file=sys.stderr)
+        sys.exit(usage_status)
+    return os.path.abspath(argv[1]), argv[2:]
 
 
 def read_chunked(sock, buf):

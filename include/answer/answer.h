@@ -94,6 +94,20 @@ struct sv_answer {
 	uint32_t ops[];                    /* in output order */
 };
 
+/*
+ * What every format's renderer (render_<format>.h) is: pv's answer for
+ * the provider-wide view (override_domain NULL) or for override_domain, a
+ * domain of pv that has its own servers (sv_provider_servers_for). On
+ * success *out is an owned answer (sv_answer_destroy) with the format's
+ * content type; otherwise the rc, err saying why. Pure and thread-safe.
+ * The snapshot compiles one answer per provider and kind through its
+ * table of renderers (snapshot.c).
+ */
+struct sv_provider;
+typedef int sv_answer_renderer(const struct sv_provider *pv,
+	const char *override_domain, struct sv_answer **out,
+	struct sv_err *err);
+
 /* An empty pool whose sv_answer_intern() stores each distinct line once. */
 struct sv_answer_pool *sv_answer_pool_create(void);
 /* Frees the pool. Every answer interned in it must be destroyed first. */

@@ -26,8 +26,6 @@
  * override_domain: NULL for the provider-wide answer, else a domain of pv
  * that has its own servers. On success *out is an owned answer.
  */
-int sv_render_autoconfig(const struct sv_provider *pv,
-	const char *override_domain, struct sv_answer **out,
-	struct sv_err *err);
+sv_answer_renderer sv_render_autoconfig;
 
 #endif

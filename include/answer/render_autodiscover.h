@@ -57,9 +57,7 @@
  * SV_AUTODISCOVER_CONTENT_TYPE. SV_EINVAL for a provider the writer cannot
  * express (no id, bad port, socket or template), SV_ENOMEM.
  */
-int sv_render_autodiscover(const struct sv_provider *pv,
-	const char *override_domain, struct sv_answer **out,
-	struct sv_err *err);
+sv_answer_renderer sv_render_autodiscover;
 
 /*
  * Autodiscover v1 error codes ([MS-OXDSCLI] 2.2.4.2.1.3) the server sends.

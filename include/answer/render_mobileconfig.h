@@ -38,9 +38,7 @@
  * server is incomplete (no host name, port out of range, no socket type,
  * invalid template); SV_ENOMEM; err says which. Pure and thread-safe.
  */
-int sv_render_mobileconfig(const struct sv_provider *pv,
-	const char *override_domain, struct sv_answer **out,
-	struct sv_err *err);
+sv_answer_renderer sv_render_mobileconfig;
 
 /*
  * Apple's names for what the model says (exposed for tests and other

@@ -25,6 +25,8 @@
  * data on stdout and diagnostics on stderr as "suivant: <cmd>: <msg>", and
  * returns a <sysexits.h> code.
  */
+int sv_cli_admin_user(int argc, char **argv);
+int sv_cli_audit(int argc, char **argv);
 int sv_cli_check(int argc, char **argv);
 int sv_cli_dns(int argc, char **argv);
 int sv_cli_domain(int argc, char **argv);
@@ -129,6 +131,9 @@ struct sv_cli_opts {
 	                 * SV_CONFIG_DEFAULT_DB */
 	bool json;      /* --json was given (main.c) and the command has a
 	                 * JSON output (accept_json) */
+	char **args;    /* the positional arguments (borrowed: argv's tail,
+	                 * after getopt_long moved the options before it) */
+	int n_args;
 };
 
 /* The most options one command may declare (extra in sv_cli_getopt). */
@@ -137,14 +142,16 @@ struct sv_cli_opts {
 /*
  * getopt_long over argv (argv[0] is the command or verb) with the shared
  * options, --db FILE and -h/--help, plus the command's own (extra: an
- * array ending with a zeroed entry, may be NULL; flag must be NULL and
- * val >= 256); --json never reaches it (main.c takes it out) and sets
- * opts->json when accept_json. Each of the command's options is handed
- * to on_opt(val, optarg, ctx) in argv order; on_opt returns EX_OK to go
- * on, or prints its own diagnostic and returns the exit code (the option
- * is then the error's field). Returns -1 when parsing succeeded, *first
- * being the index of the first positional argument (options and
- * arguments may be mixed); otherwise the exit code to return at once:
+ * array ending with a zeroed entry, may be NULL); --json never reaches
+ * it (main.c takes it out) and sets opts->json when accept_json. A flag
+ * (an option whose flag points to an int of the caller's) is set by
+ * getopt_long itself; every other option of the command (flag NULL, val
+ * >= 256) is handed to on_opt(val, optarg, ctx) in argv order; on_opt
+ * returns EX_OK to go on, or prints its own diagnostic and returns the
+ * exit code (the option is then the error's field). Returns -1 when
+ * parsing succeeded, opts->args holding the positional arguments
+ * (options and arguments may be mixed); otherwise the exit code to return
+ * at once:
  * EX_OK after --help (usage on stdout), EX_USAGE after an unknown or
  * incomplete option ("unknown option '--x'", "option '--db' needs a
  * value", then usage on stderr), or on_opt's code.
@@ -152,7 +159,23 @@ struct sv_cli_opts {
 int sv_cli_getopt(int argc, char **argv, const char *usage,
 	bool accept_json, const struct option *extra,
 	int (*on_opt)(int val, const char *arg, void *ctx), void *ctx,
-	struct sv_cli_opts *opts, int *first);
+	struct sv_cli_opts *opts);
+
+/*
+ * The on_opt of a command whose one option with a value (besides flags)
+ * sets a string: ctx is the const char * that receives arg (borrowed
+ * from argv).
+ */
+int sv_cli_opt_string(int val, const char *arg, void *ctx);
+
+/*
+ * After sv_cli_getopt, for a command taking n (0 or 1) positional
+ * arguments: -1 when opts holds exactly n; otherwise prints cmd's
+ * "expected one <what>" (n 1) or "unexpected argument" (n 0) and
+ * returns the usage error's code (sv_cli_usage_error).
+ */
+int sv_cli_args(const char *cmd, const struct sv_cli_opts *opts, int n,
+	const char *what, const char *usage);
 
 /* A verb of a command group: `suivant provider add ...`. */
 struct sv_cli_verb {
@@ -298,6 +321,23 @@ struct json_t *sv_cli_json_count(struct json_t *o, const char *key,
  */
 struct json_t;
 int sv_cli_print_json(const char *cmd, struct json_t *v);
+/*
+ * Appends v (whose reference is taken over; NULL after a failed
+ * json_pack) to arr and returns arr; when that fails, or arr is NULL
+ * (an earlier failure), both are dropped and NULL returned, so that a
+ * loop of pushes is checked once, by sv_cli_print_json.
+ */
+struct json_t *sv_cli_json_push(struct json_t *arr, struct json_t *v);
+
+/*
+ * The end of a command that prints one rendered document: with rc (the
+ * renderer's) SV_OK, prints out on stdout and returns EX_OK, or EX_IOERR
+ * with "cannot write <what>"; otherwise prints "cannot <verb> <what>:
+ * <rc>" and returns rc's exit code (sv_cli_exit_code).
+ */
+struct sv_buf;
+int sv_cli_print_doc(const char *cmd, int rc, const struct sv_buf *out,
+	const char *verb, const char *what);
 
 /* ---- cli_server_show.c ---- */
 
@@ -354,6 +394,11 @@ int sv_cli_print_services(const char *cmd, struct sv_provider **pvs,
 
 /* Prints pv for `provider show`; an exit code. */
 int sv_cli_provider_show_print(const struct sv_provider *pv, bool json);
+
+/* ---- cli_audit.c ---- */
+
+/* Unix time t as "2026-11-22T04:06:54Z" (UTC) into out. */
+void sv_cli_utc_time(int64_t t, char *out, size_t size);
 
 /* ---- cli_common.c: tables ---- */
 

@@ -118,4 +118,9 @@ bool sv_config_net_match(const struct sv_config_net *nets, size_t n,
 int sv_config_parse_listen(const char *s, struct sockaddr_storage *out,
 	unsigned *out_len, struct sv_err *err);
 
+/* The numeric text of sa (AF_INET or AF_INET6; may be NULL) into out
+ * (size INET6_ADDRSTRLEN or more), or "-". */
+void sv_config_address_text(const struct sockaddr *sa, char *out,
+	size_t size);
+
 #endif

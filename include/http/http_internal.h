@@ -260,6 +260,12 @@ bool sv_http_caseeq_lit(const char *s, size_t n, const char *lit);
  */
 bool sv_http_query_param(struct MHD_Connection *c, const char *name,
 	const char **v, size_t *n);
+/*
+ * The request header name (MHD matches it in any case) and its length;
+ * false when absent. *v is MHD's, valid for the request.
+ */
+bool sv_http_header(struct MHD_Connection *c, const char *name,
+	const char **v, size_t *n);
 /* A query parameter matched by name in any ASCII letter case. */
 struct sv_http_param {
 	const char *name;  /* set by the caller */

@@ -51,6 +51,11 @@ const char *imp_quote(const char *s, char *out);
 bool imp_is_elem(const xmlNode *n, const char *name);
 /* n's local name, for messages. */
 const char *imp_elem_name(const xmlNode *n);
+/*
+ * The error for a second n where one is allowed ("duplicate <name>" at
+ * n's line): keeping either copy would drop the other silently.
+ */
+int imp_duplicate(const struct imp *im, const xmlNode *n);
 
 /* ---- import_value.c: every failure names n's line ---- */
 

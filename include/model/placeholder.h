@@ -47,6 +47,14 @@ int sv_placeholder_split(const char *tpl, struct sv_tpl_piece *pieces,
 int sv_placeholder_validate(const char *tpl, struct sv_err *err);
 
 /*
+ * Whether the template tpl (which must pass sv_placeholder_validate,
+ * else its error) holds token, e.g. %REALNAME%, which a renderer that
+ * never knows the user's name must leave out.
+ */
+int sv_placeholder_uses(const char *tpl, enum sv_token token, bool *out,
+	struct sv_err *err);
+
+/*
  * A host-name template: valid template, and either a host name or an
  * IPv4 address (sv_is_hostname, util/name.h) or Thunderbird's pattern
  * [A-Za-z0-9.-]*(%[A-Z0-9]+%[A-Za-z0-9.-]*)+ with known tokens only.

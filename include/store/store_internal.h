@@ -139,6 +139,13 @@ int store_putter_prepare_cached(struct sv_store *st, struct store_putter *p,
 void store_putter_finish(struct store_putter *p);
 /* SV_EEXIST when a domain of pv is owned by another provider. */
 int store_put_check_owners(struct store_putter *p, struct sv_err *err);
+/*
+ * Binds the 16 columns of pv's providers row as ?1 (id) .. ?16
+ * (oauth2_token_url), in the order of the table; the INSERT of the
+ * putter and the admin UPDATE both number their parameters so.
+ */
+void store_bind_provider_row(sqlite3_stmt *s, const struct sv_provider *pv,
+	int *src);
 /* Inserts the providers row of pv (the row must not exist). */
 int store_put_provider_row(struct store_putter *p, struct sv_err *err);
 /* Inserts pv->servers[idx] and its auth rows; *id (may be NULL) gets the

@@ -20,6 +20,14 @@ char *sv_strndup(const char *s, size_t n);
 void sv_free(void *p);
 
 /*
+ * For an array that has stopped growing (cap elements of size bytes at
+ * p, n of them used): the block shrunk to the n used elements, or NULL
+ * when there is nothing to give back (n 0 or not below cap) or the
+ * shrink failed; p then stays as it was, valid and larger.
+ */
+void *sv_shrink_array(void *p, size_t n, size_t cap, size_t size);
+
+/*
  * Test hook: after n more successful allocations, every allocation fails
  * until sv_alloc_fail_after(-1) is called. Thread-safe (atomic counter).
  */

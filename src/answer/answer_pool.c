@@ -157,20 +157,16 @@ void sv_answer_pool_seal(struct sv_answer_pool *p) {
 	sv_free(p->slots);
 	p->slots = NULL;
 	p->mask = 0;
-	if (p->n_arena != 0 && p->n_arena < p->cap_arena) {
-		char *a = sv_realloc(p->arena, p->n_arena);
-		if (a != NULL) {
-			p->arena = a;
-			p->cap_arena = p->n_arena;
-		}
+	char *a = sv_shrink_array(p->arena, p->n_arena, p->cap_arena, 1);
+	if (a != NULL) {
+		p->arena = a;
+		p->cap_arena = p->n_arena;
 	}
-	if (p->n_chunks != 0 && p->n_chunks < p->cap_chunks) {
-		struct chunk *c = sv_reallocarray(p->chunks, p->n_chunks,
-			sizeof(*c));
-		if (c != NULL) {
-			p->chunks = c;
-			p->cap_chunks = p->n_chunks;
-		}
+	struct chunk *c = sv_shrink_array(p->chunks, p->n_chunks,
+		p->cap_chunks, sizeof(*c));
+	if (c != NULL) {
+		p->chunks = c;
+		p->cap_chunks = p->n_chunks;
 	}
 }
 

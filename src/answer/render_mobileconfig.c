@@ -55,9 +55,6 @@
 #define PLIST_PUBID "-//Apple//DTD PLIST 1.0//EN"
 #define PLIST_SYSID "http://www.apple.com/DTDs/PropertyList-1.0.dtd"
 
-/* The pieces of a template a renderer needs at most (placeholder.c). */
-#define MAX_PIECES (SV_MODEL_MAX_TEMPLATE / 2 + 2)
-
 const char *sv_mobileconfig_auth(const struct sv_server *s) {
 	for (size_t i = 0; i < s->n_auth && i < SV_MODEL_MAX_AUTH; i++) {
 		switch (s->auth[i]) {
@@ -85,27 +82,6 @@ const char *sv_mobileconfig_auth(const struct sv_server *s) {
 
 static bool logs_in(const struct sv_server *s) {
 	return strcmp(sv_mobileconfig_auth(s), "EmailAuthNone") != 0;
-}
-
-/* True when the (valid) template holds the %REALNAME% token. */
-static int needs_realname(const char *tpl, bool *out, struct sv_err *err) {
-	struct sv_tpl_piece pieces[MAX_PIECES];
-	size_t n = 0;
-	*out = false;
-	if (strlen(tpl) > SV_MODEL_MAX_TEMPLATE) {
-		return sv_errf(err, SV_EINVAL, "template longer than %d bytes",
-			SV_MODEL_MAX_TEMPLATE);
-	}
-	int rc = sv_placeholder_split(tpl, pieces, MAX_PIECES, &n, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (pieces[i].is_token && pieces[i].token == SV_TOKEN_REALNAME) {
-			*out = true;
-		}
-	}
-	return SV_OK;
 }
 
 static int key(xmlTextWriterPtr w, const char *name) {
@@ -401,7 +377,8 @@ static int plan_username(const struct sv_provider *pv,
 		return SV_OK;
 	}
 	if (!sv_render_absent(s->username) &&
-			needs_realname(s->username, &realname, NULL) != SV_OK) {
+			sv_placeholder_uses(s->username, SV_TOKEN_REALNAME,
+				&realname, NULL) != SV_OK) {
 		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s server: "
 			"invalid username template", pv->id,
 			sv_server_type_name(s->type));
@@ -438,7 +415,8 @@ static int plan_dav(const struct sv_provider *pv, const char *override_domain,
 	d->host[d->u.host_len] = '\0';
 	bool realname = false;
 	if (!sv_render_absent(d->s->username) &&
-			needs_realname(d->s->username, &realname, NULL) != SV_OK) {
+			sv_placeholder_uses(d->s->username, SV_TOKEN_REALNAME,
+				&realname, NULL) != SV_OK) {
 		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s service: "
 			"invalid username template", pv->id,
 			sv_service_type_name(kind->type));

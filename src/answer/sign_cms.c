@@ -53,45 +53,53 @@ static int load(const char *what, const char *path, gnutls_datum_t *d,
 	return SV_OK;
 }
 
-static int load_cert(const char *path, gnutls_x509_crt_t crt,
-		struct sv_err *err) {
+/* Imports d into obj (a certificate or a key) in format fmt. */
+typedef int import_fn(void *obj, const gnutls_datum_t *d,
+	gnutls_x509_crt_fmt_t fmt);
+
+static int import_cert(void *obj, const gnutls_datum_t *d,
+		gnutls_x509_crt_fmt_t fmt) {
+	return gnutls_x509_crt_import(obj, d, fmt);
+}
+
+static int import_key(void *obj, const gnutls_datum_t *d,
+		gnutls_x509_crt_fmt_t fmt) {
+	return gnutls_privkey_import_x509_raw(obj, d, fmt, NULL, 0);
+}
+
+/*
+ * Reads the file of option what and imports it into obj as PEM, else as
+ * DER; the error says the file is not `is` ("a certificate").
+ */
+static int load_one(const char *what, const char *is, const char *path,
+		import_fn *import, void *obj, struct sv_err *err) {
 	gnutls_datum_t d;
-	int rc = load("sign-cert", path, &d, err);
+	int rc = load(what, path, &d, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	int g = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM);
+	int g = import(obj, &d, GNUTLS_X509_FMT_PEM);
 	if (g < 0) {
-		g = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER);
+		g = import(obj, &d, GNUTLS_X509_FMT_DER);
 	}
 	gnutls_free(d.data);
 	if (g < 0) {
-		return sv_errf(err, SV_EINVAL, "sign-cert: %s: not a "
-			"certificate (%s)", path, gnutls_strerror(g));
+		return sv_errf(err, SV_EINVAL, "%s: %s: not %s (%s)", what,
+			path, is, gnutls_strerror(g));
 	}
 	return SV_OK;
 }
 
+static int load_cert(const char *path, gnutls_x509_crt_t crt,
+		struct sv_err *err) {
+	return load_one("sign-cert", "a certificate", path, import_cert, crt,
+		err);
+}
+
 static int load_key(const char *path, gnutls_privkey_t key,
 		struct sv_err *err) {
-	gnutls_datum_t d;
-	int rc = load("sign-key", path, &d, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	int g = gnutls_privkey_import_x509_raw(key, &d, GNUTLS_X509_FMT_PEM,
-		NULL, 0);
-	if (g < 0) {
-		g = gnutls_privkey_import_x509_raw(key, &d,
-			GNUTLS_X509_FMT_DER, NULL, 0);
-	}
-	gnutls_free(d.data);
-	if (g < 0) {
-		return sv_errf(err, SV_EINVAL, "sign-key: %s: not an "
-			"unencrypted private key (%s)", path,
-			gnutls_strerror(g));
-	}
-	return SV_OK;
+	return load_one("sign-key", "an unencrypted private key", path,
+		import_key, key, err);
 }
 
 static int load_chain(const char *path, struct sv_sign_cms *s,

@@ -44,16 +44,6 @@ static const char usage[] =
 	"--warnings-ok), 65 errors or warnings found, 66 no such database, 74\n"
 	"unreadable database.\n";
 
-enum { OPT_WARNINGS_OK = 256 };
-
-static int on_opt(int val, const char *arg, void *ctx) {
-	(void)arg;
-	if (val == OPT_WARNINGS_OK) {
-		*(bool *)ctx = true;
-	}
-	return EX_OK;
-}
-
 static const char *const severity_names[] = {
 	[SV_CHECK_ERROR] = "error",
 	[SV_CHECK_WARNING] = "warning",
@@ -88,21 +78,17 @@ static void report(const struct sv_check_problem *p, void *ctx) {
 }
 
 int sv_cli_check(int argc, char **argv) {
-	static const struct option extra[] = {
-		{ "warnings-ok", no_argument, NULL, OPT_WARNINGS_OK },
+	int warnings_ok = 0;
+	const struct option extra[] = {
+		{ "warnings-ok", no_argument, &warnings_ok, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool warnings_ok = false;
 	struct sv_cli_opts o;
-	int first;
-	int status = sv_cli_getopt(argc, argv, usage, true, extra, on_opt,
-		&warnings_ok, &o, &first);
-	if (status >= 0) {
+	int status = sv_cli_getopt(argc, argv, usage, true, extra, NULL, NULL,
+		&o);
+	if (status >= 0 || (status = sv_cli_args("check", &o, 0, NULL,
+			usage)) >= 0) {
 		return status;
-	}
-	if (first != argc) {
-		sv_cli_error("check", "unexpected argument");
-		return sv_cli_usage_error(usage);
 	}
 	struct sv_store *st;
 	if ((status = sv_cli_open_store("check", o.db, SV_STORE_READONLY,

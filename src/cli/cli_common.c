@@ -17,6 +17,7 @@
 #include "http/config.h"
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/name.h"
 #include "util/utf8.h"
@@ -236,7 +237,7 @@ static const char *refused_option(int argc, char **argv, int c,
 int sv_cli_getopt(int argc, char **argv, const char *usage,
 		bool accept_json, const struct option *extra,
 		int (*on_opt)(int val, const char *arg, void *ctx), void *ctx,
-		struct sv_cli_opts *opts, int *first) {
+		struct sv_cli_opts *opts) {
 	struct option all[SV_CLI_MAX_OPTIONS + 3];
 	size_t n = 0;
 	all[n++] = (struct option){ "db", required_argument, NULL, OPT_DB };
@@ -260,6 +261,8 @@ int sv_cli_getopt(int argc, char **argv, const char *usage,
 		switch (c) {
 		case OPT_DB:
 			opts->db = optarg;
+			break;
+		case 0: /* a flag: getopt_long has set it */
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -290,7 +293,8 @@ int sv_cli_getopt(int argc, char **argv, const char *usage,
 		}
 		index = -1;
 	}
-	*first = optind;
+	opts->args = argv + optind;
+	opts->n_args = argc - optind;
 	return -1;
 }
 
@@ -446,6 +450,48 @@ int sv_cli_print_json(const char *cmd, struct json_t *v) {
 	}
 	free(text); /* json_dumps allocates with jansson's malloc */
 	return status;
+}
+
+json_t *sv_cli_json_push(json_t *arr, json_t *v) {
+	if (json_array_append_new(arr, v) != 0) { /* v dropped, even here */
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+int sv_cli_opt_string(int val, const char *arg, void *ctx) {
+	(void)val;
+	*(const char **)ctx = arg;
+	return EX_OK;
+}
+
+int sv_cli_args(const char *cmd, const struct sv_cli_opts *opts, int n,
+		const char *what, const char *usage) {
+	if (opts->n_args == n) {
+		return -1;
+	}
+	if (n == 0) {
+		sv_cli_error(cmd, "unexpected argument");
+	} else {
+		sv_cli_error(cmd, "expected one %s", what);
+	}
+	return sv_cli_usage_error(usage);
+}
+
+int sv_cli_print_doc(const char *cmd, int rc, const struct sv_buf *out,
+		const char *verb, const char *what) {
+	if (rc != SV_OK) {
+		sv_cli_error(cmd, "cannot %s %s: %s", verb, what,
+			sv_rc_str(rc));
+		return sv_cli_exit_code(rc);
+	}
+	if (fwrite(out->data, 1, out->len, stdout) != out->len ||
+			fflush(stdout) != 0) {
+		sv_cli_error(cmd, "cannot write %s", what);
+		return EX_IOERR;
+	}
+	return EX_OK;
 }
 
 void sv_cli_table_init(struct sv_cli_table *t, size_t n_cols) {

@@ -117,16 +117,8 @@ static int print_zone(const struct sv_dns_zone *z, bool json) {
 	struct sv_buf out;
 	sv_buf_init(&out, DNS_MAX_TEXT);
 	int rc = sv_render_dns_zone(z, &out);
-	int status = EX_OK;
-	if (rc != SV_OK) {
-		sv_cli_error("dns", "cannot render the records: %s",
-			sv_rc_str(rc));
-		status = sv_cli_exit_code(rc);
-	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
-			fflush(stdout) != 0) {
-		sv_cli_error("dns", "cannot write the records");
-		status = EX_IOERR;
-	}
+	int status = sv_cli_print_doc("dns", rc, &out, "render",
+		"the records");
 	sv_buf_finish(&out);
 	return status;
 }
@@ -134,20 +126,16 @@ static int print_zone(const struct sv_dns_zone *z, bool json) {
 int sv_cli_dns(int argc, char **argv) {
 	struct args a = { 0 };
 	struct sv_cli_opts o;
-	int first;
 	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
-		&a, &o, &first);
-	if (status >= 0) {
+		&a, &o);
+	if (status >= 0 || (status = sv_cli_args("dns", &o, 1, "DOMAIN",
+			usage)) >= 0) {
 		return status;
-	}
-	if (argc - first != 1) {
-		sv_cli_error("dns", "expected one DOMAIN");
-		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
 	char domain[SV_DOMAIN_MAX + 1], target[SV_DOMAIN_MAX + 1];
 	char shown[80];
-	const char *arg = argv[first];
+	const char *arg = o.args[0];
 	if (sv_domain_normalize(arg, strlen(arg), domain, sizeof(domain),
 			&err) != SV_OK) {
 		sv_cli_error("dns", "DOMAIN: '%s': %s",

@@ -51,6 +51,7 @@ static const struct option provider_opt[] = {
 struct args {
 	const char *cmd;
 	const char *provider; /* borrowed from argv */
+	struct sv_cli_opts o;
 };
 
 static int on_opt(int val, const char *arg, void *ctx) {
@@ -64,18 +65,11 @@ static int on_opt(int val, const char *arg, void *ctx) {
 
 /* Parses options and exactly n_pos positional arguments. */
 static int parse(int argc, char **argv, bool with_provider, int n_pos,
-		struct args *a, struct sv_cli_opts *o, int *first) {
+		struct args *a) {
 	int rc = sv_cli_getopt(argc, argv, usage, true,
-		with_provider ? provider_opt : NULL, on_opt, a, o, first);
-	if (rc >= 0) {
-		return rc;
-	}
-	if (argc - *first != n_pos) {
-		sv_cli_error(a->cmd, n_pos == 0 ? "unexpected argument" :
-			"expected one DOMAIN");
-		return sv_cli_usage_error(usage);
-	}
-	return -1;
+		with_provider ? provider_opt : NULL, on_opt, a, &a->o);
+	return rc >= 0 ? rc : sv_cli_args(a->cmd, &a->o, n_pos, "DOMAIN",
+		usage);
 }
 
 /* One verb's domain row, its provider, and what removing it took. */
@@ -105,9 +99,7 @@ static void add_text(void *ctx) {
 
 static int domain_add(int argc, char **argv) {
 	struct args a = { .cmd = "domain add" };
-	struct sv_cli_opts o;
-	int first;
-	int status = parse(argc, argv, true, 1, &a, &o, &first);
+	int status = parse(argc, argv, true, 1, &a);
 	if (status >= 0) {
 		return status;
 	}
@@ -117,7 +109,7 @@ static int domain_add(int argc, char **argv) {
 	}
 	struct sv_err err = { "" };
 	struct change c = { .owner = NULL };
-	int rc = sv_cli_domain_row(argv[first], "DOMAIN", c.name,
+	int rc = sv_cli_domain_row(a.o.args[0], "DOMAIN", c.name,
 		sizeof(c.name), &err);
 	if (rc == SV_OK) {
 		rc = sv_cli_provider_id(a.provider, "--provider", c.pid,
@@ -126,7 +118,7 @@ static int domain_add(int argc, char **argv) {
 	if (rc != SV_OK) {
 		return sv_cli_fail(a.cmd, rc, &err);
 	}
-	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &o,
+	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &a.o,
 		.change = add_change, .json = add_json, .text = add_text,
 		.ctx = &c });
 }
@@ -170,15 +162,13 @@ static void rm_text(void *ctx) {
 
 static int domain_rm(int argc, char **argv) {
 	struct args a = { .cmd = "domain rm" };
-	struct sv_cli_opts o;
-	int first;
-	int status = parse(argc, argv, false, 1, &a, &o, &first);
+	int status = parse(argc, argv, false, 1, &a);
 	if (status >= 0) {
 		return status;
 	}
 	struct sv_err err = { "" };
 	struct change c = { .owner = NULL };
-	const char *arg = argv[first];
+	const char *arg = a.o.args[0];
 	int rc = sv_cli_domain_row(arg, "DOMAIN", c.name, sizeof(c.name),
 		&err);
 	/* a row stored before the name rule refused all-digit top-level
@@ -191,7 +181,7 @@ static int domain_rm(int argc, char **argv) {
 		return sv_cli_fail(a.cmd, rc, &err);
 	}
 	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
-		.opts = &o, .change = rm_change, .json = rm_json,
+		.opts = &a.o, .change = rm_change, .json = rm_json,
 		.text = rm_text, .ctx = &c });
 	sv_free(c.owner);
 	return status;
@@ -212,17 +202,13 @@ static int print_list(const char *cmd, struct sv_provider **pvs, size_t n,
 	if (json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; arr != NULL && i < n; i++) {
-			for (size_t k = 0; k < pvs[i]->n_domains; k++) {
+			for (size_t k = 0; arr != NULL && k < pvs[i]->n_domains;
+					k++) {
 				const char *d = pvs[i]->domains[k];
-				if (json_array_append_new(arr, json_pack(
-						"{s:s, s:s, s:I}", "domain", d,
-						"provider", pvs[i]->id,
-						"own_servers", (json_int_t)
-						own_servers(pvs[i], d))) != 0) {
-					json_decref(arr);
-					arr = NULL;
-					break;
-				}
+				arr = sv_cli_json_push(arr, json_pack(
+					"{s:s, s:s, s:I}", "domain", d,
+					"provider", pvs[i]->id, "own_servers",
+					(json_int_t)own_servers(pvs[i], d)));
 			}
 		}
 		return sv_cli_print_json(cmd, arr);
@@ -246,9 +232,7 @@ static int print_list(const char *cmd, struct sv_provider **pvs, size_t n,
 
 static int domain_list(int argc, char **argv) {
 	struct args a = { .cmd = "domain list" };
-	struct sv_cli_opts o;
-	int first;
-	int status = parse(argc, argv, true, 0, &a, &o, &first);
+	int status = parse(argc, argv, true, 0, &a);
 	if (status >= 0) {
 		return status;
 	}
@@ -261,7 +245,7 @@ static int domain_list(int argc, char **argv) {
 			return sv_cli_fail(a.cmd, rc, &err);
 		}
 	}
-	return sv_cli_list(a.cmd, &o, a.provider != NULL ? pid : NULL,
+	return sv_cli_list(a.cmd, &a.o, a.provider != NULL ? pid : NULL,
 		print_list);
 }
 

@@ -213,41 +213,24 @@ static int exit_for(int rc) {
 	return rc == SV_EIO ? EX_CANTCREAT : sv_cli_exit_code(rc);
 }
 
-enum { OPT_ALL = 256, OPT_OUT };
 
-/* What the command line sets besides --db. */
-struct args {
-	bool all;
-	const char *dir; /* --out DIR, borrowed from argv; NULL: stdout */
-};
-
-static int on_opt(int val, const char *arg, void *ctx) {
-	struct args *a = ctx;
-	if (val == OPT_ALL) {
-		a->all = true;
-	} else if (val == OPT_OUT) {
-		a->dir = arg;
-	}
-	return EX_OK;
-}
+enum { OPT_OUT = 256 };
 
 int sv_cli_export(int argc, char **argv) {
-	static const struct option extra[] = {
-		{ "all", no_argument, NULL, OPT_ALL },
+	int all = 0;
+	const char *dir = NULL; /* NULL: stdout */
+	const struct option extra[] = {
+		{ "all", no_argument, &all, 1 },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct args a = { 0 };
 	struct sv_cli_opts opts;
-	int first;
-	int status = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&a, &opts, &first);
+	int status = sv_cli_getopt(argc, argv, usage, false, extra,
+		sv_cli_opt_string, &dir, &opts);
 	if (status >= 0) {
 		return status;
 	}
-	bool all = a.all;
-	const char *dir = a.dir;
-	int names = argc - first;
+	int names = opts.n_args;
 	if (all ? names != 0 || dir == NULL : names == 0 ||
 			(names > 1 && dir == NULL)) {
 		sv_cli_error("export", "%s", all ? (names != 0 ?
@@ -283,11 +266,11 @@ int sv_cli_export(int argc, char **argv) {
 			written += rc == SV_OK;
 		}
 	}
-	for (int i = first; i < argc && status == EX_OK; i++) {
-		struct sv_provider *pv = resolve(&l, argv[i]);
+	for (int i = 0; i < names && status == EX_OK; i++) {
+		struct sv_provider *pv = resolve(&l, opts.args[i]);
 		if (pv == NULL) {
 			sv_cli_error("export", "no provider or domain %s",
-				argv[i]);
+				opts.args[i]);
 			status = EX_NOINPUT;
 		} else if ((rc = export_one(pv, dir, &err)) != SV_OK) {
 			sv_cli_error("export", "%s", err.msg);

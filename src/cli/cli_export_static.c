@@ -271,37 +271,26 @@ static int export_domain(const struct sv_snapshot *snap, const char *dir,
 	return 0;
 }
 
+enum { OPT_LISTEN = 256 };
+
 int sv_cli_export_static(int argc, char **argv) {
-	static const struct option options[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct option extra[] = {
+		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = SV_CONFIG_DEFAULT_DB;
 	const char *listen = SV_CONFIG_DEFAULT_LISTEN;
-	int c;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'l':
-			listen = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return EX_OK;
-		default:
-			return sv_cli_usage_error(usage);
-		}
+	struct sv_cli_opts opts;
+	int parsed = sv_cli_getopt(argc, argv, usage, false, extra,
+		sv_cli_opt_string, &listen, &opts);
+	if (parsed >= 0) {
+		return parsed;
 	}
-	if (optind != argc - 1) {
+	if (opts.n_args != 1) {
 		sv_cli_error("export-static", "expected one directory");
 		return EX_USAGE;
 	}
-	const char *dir = argv[optind];
+	const char *db = opts.db;
+	const char *dir = opts.args[0];
 	struct sockaddr_storage ss;
 	unsigned ss_len;
 	struct sv_err err = { "" };

@@ -399,50 +399,26 @@ static void import_dir(struct run *r, const char *dir) {
 	free(names);
 }
 
-enum { OPT_DRY_RUN = 256, OPT_REPAIR, OPT_ALLOW_INSECURE };
-
-/* What the command line sets besides --db. */
-struct args {
-	bool dry_run;
-	bool repair;
-	bool allow_insecure;
-};
-
-static int on_opt(int val, const char *arg, void *ctx) {
-	struct args *a = ctx;
-	(void)arg;
-	if (val == OPT_DRY_RUN) {
-		a->dry_run = true;
-	} else if (val == OPT_REPAIR) {
-		a->repair = true;
-	} else if (val == OPT_ALLOW_INSECURE) {
-		a->allow_insecure = true;
-	}
-	return EX_OK;
-}
-
 int sv_cli_import(int argc, char **argv) {
-	static const struct option extra[] = {
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "repair", no_argument, NULL, OPT_REPAIR },
-		{ "allow-insecure", no_argument, NULL, OPT_ALLOW_INSECURE },
+	int dry_run = 0, repair = 0, allow_insecure = 0;
+	const struct option extra[] = {
+		{ "dry-run", no_argument, &dry_run, 1 },
+		{ "repair", no_argument, &repair, 1 },
+		{ "allow-insecure", no_argument, &allow_insecure, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct args a = { 0 };
 	struct sv_cli_opts opts;
-	int first;
-	int status = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&a, &opts, &first);
+	int status = sv_cli_getopt(argc, argv, usage, false, extra, NULL, NULL,
+		&opts);
 	if (status >= 0) {
 		return status;
 	}
-	if (first == argc) {
+	if (opts.n_args == 0) {
 		return sv_cli_usage_error(usage);
 	}
-	bool dry_run = a.dry_run;
 	struct run r = { 0 };
-	r.opt.repair = a.repair;
-	r.opt.allow_insecure = a.allow_insecure;
+	r.opt.repair = repair;
+	r.opt.allow_insecure = allow_insecure;
 	r.opt.on_repair = on_repair;
 	r.opt.ctx = &r;
 	status = sv_cli_open_store("import", opts.db, SV_STORE_READWRITE,
@@ -457,12 +433,13 @@ int sv_cli_import(int argc, char **argv) {
 		sv_store_close(r.store);
 		return sv_cli_exit_code(rc);
 	}
-	for (int i = first; i < argc && r.fatal == SV_OK; i++) {
+	for (int i = 0; i < opts.n_args && r.fatal == SV_OK; i++) {
+		const char *path = opts.args[i];
 		struct stat st;
-		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			import_dir(&r, argv[i]);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			import_dir(&r, path);
 		} else {
-			import_one(&r, argv[i]);
+			import_one(&r, path);
 		}
 	}
 	status = r.fatal != SV_OK ? sv_cli_exit_code(r.fatal) :

@@ -22,32 +22,21 @@ static const char usage[] =
 	"  --empty     the schema only, no provider\n"
 	"  -h, --help  show this help\n";
 
-enum { OPT_EMPTY = 256 };
-
-static int on_opt(int val, const char *arg, void *ctx) {
-	(void)arg;
-	if (val == OPT_EMPTY) {
-		*(bool *)ctx = true;
-	}
-	return EX_OK;
-}
-
 int sv_cli_init(int argc, char **argv) {
-	static const struct option extra[] = {
-		{ "empty", no_argument, NULL, OPT_EMPTY },
+	int empty = 0;
+	const struct option extra[] = {
+		{ "empty", no_argument, &empty, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool empty = false;
 	struct sv_cli_opts opts;
-	int first = 0;
-	int rc = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&empty, &opts, &first);
+	int rc = sv_cli_getopt(argc, argv, usage, false, extra, NULL, NULL,
+		&opts);
 	if (rc != -1) {
 		return rc;
 	}
 	const char *db = opts.db;
-	if (first != argc) {
-		sv_cli_error("init", "unexpected argument '%s'", argv[first]);
+	if (opts.n_args != 0) {
+		sv_cli_error("init", "unexpected argument '%s'", opts.args[0]);
 		return sv_cli_usage_error(usage);
 	}
 	struct stat st;

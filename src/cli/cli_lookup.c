@@ -4,7 +4,6 @@
  * address, through the same snapshot and answer code as the server.
  */
 #include <getopt.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -51,19 +50,18 @@ int sv_cli_lookup(int argc, char **argv) {
 	};
 	enum sv_format format = SV_FORMAT_AUTOCONFIG;
 	struct sv_cli_opts opts;
-	int first;
 	int parsed = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&format, &opts, &first);
+		&format, &opts);
 	if (parsed >= 0) {
 		return parsed;
 	}
-	if (argc - first != 1) {
+	if (opts.n_args != 1) {
 		return sv_cli_usage_error(usage);
 	}
 	const char *db = opts.db;
 	struct sv_err err = { "" };
 	struct sv_address addr;
-	const char *email = argv[first];
+	const char *email = opts.args[0];
 	if (sv_address_parse(email, strlen(email), &addr, &err) != SV_OK) {
 		sv_cli_error("lookup", "%s", err.msg);
 		return EX_DATAERR;
@@ -79,10 +77,8 @@ int sv_cli_lookup(int argc, char **argv) {
 	sv_buf_init(&out, LOOKUP_MAX_ANSWER);
 	rc = sv_snapshot_answer(snap, format, &facts, &out,
 		&content_type);
-	int status = EX_OK;
+	int status;
 	struct sv_snapshot_match m;
-	bool redirect = format == SV_FORMAT_CALDAV ||
-		format == SV_FORMAT_CARDDAV;
 	if (rc == SV_ENOTFOUND && sv_snapshot_lookup(snap, addr.domain, &m) ==
 			SV_OK) {
 		sv_cli_error("lookup", "domain %s has no %s service",
@@ -92,15 +88,14 @@ int sv_cli_lookup(int argc, char **argv) {
 		sv_cli_error("lookup", "no configuration for domain %s",
 			addr.domain);
 		status = EX_NOINPUT;
-	} else if (rc != SV_OK) {
-		sv_cli_error("lookup", "cannot build the answer: %s",
-			sv_rc_str(rc));
-		status = sv_cli_exit_code(rc);
-	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
-			(redirect && putchar('\n') == EOF) ||
-			fflush(stdout) != 0) {
-		sv_cli_error("lookup", "cannot write the answer");
-		status = EX_IOERR;
+	} else {
+		/* a redirect target is a line, not a document */
+		if (rc == SV_OK && (format == SV_FORMAT_CALDAV ||
+				format == SV_FORMAT_CARDDAV)) {
+			rc = sv_buf_append(&out, "\n", 1);
+		}
+		status = sv_cli_print_doc("lookup", rc, &out, "build",
+			"the answer");
 	}
 	sv_buf_finish(&out);
 	sv_snapshot_release(snap);

@@ -104,6 +104,8 @@ struct edits {
 	} ops[MAX_OPS];
 	size_t n;
 	bool has_name;
+	struct sv_cli_opts o;
+	char id[SV_CLI_DOMAIN_ROW_MAX]; /* the verb's ID, normalised */
 };
 
 /* "LANG:TEXT" -> lang (NULL when empty) and text; false without ':'. */
@@ -252,6 +254,21 @@ static void clear_oauth2(struct sv_oauth2 *o) {
 	}
 }
 
+/* The text field of pv that option val sets to its value, or NULL. */
+static char **text_field(struct sv_provider *pv, int val) {
+	switch (val) {
+	case OPT_NAME: return &pv->display_name;
+	case OPT_SHORT: return &pv->short_name;
+	case OPT_WEBMAIL: return &pv->webmail.login_page;
+	case OPT_WEBMAIL_USER: return &pv->webmail.username;
+	case OPT_OAUTH_ISSUER: return &pv->oauth2.issuer;
+	case OPT_OAUTH_SCOPE: return &pv->oauth2.scope;
+	case OPT_OAUTH_AUTH: return &pv->oauth2.auth_url;
+	case OPT_OAUTH_TOKEN: return &pv->oauth2.token_url;
+	default: return NULL;
+	}
+}
+
 /* Applies e's options to pv, in order. Values are checked by the store. */
 static int apply(const struct edits *e, struct sv_provider *pv,
 		struct sv_err *err) {
@@ -261,8 +278,6 @@ static int apply(const struct edits *e, struct sv_provider *pv,
 		const char *arg = e->ops[i].arg;
 		int rc = SV_OK;
 		switch (e->ops[i].val) {
-		case OPT_NAME: rc = set_str(&pv->display_name, arg); break;
-		case OPT_SHORT: rc = set_str(&pv->short_name, arg); break;
 		case OPT_CLEAR_SHORT:
 			rc = set_str(&pv->short_name, NULL);
 			break;
@@ -298,27 +313,13 @@ static int apply(const struct edits *e, struct sv_provider *pv,
 			doc_chosen = false;
 			enable_chosen = false;
 			break;
-		case OPT_WEBMAIL:
-			rc = set_str(&pv->webmail.login_page, arg);
-			break;
-		case OPT_WEBMAIL_USER:
-			rc = set_str(&pv->webmail.username, arg);
-			break;
 		case OPT_CLEAR_WEBMAIL: clear_webmail(&pv->webmail); break;
-		case OPT_OAUTH_ISSUER:
-			rc = set_str(&pv->oauth2.issuer, arg);
-			break;
-		case OPT_OAUTH_SCOPE:
-			rc = set_str(&pv->oauth2.scope, arg);
-			break;
-		case OPT_OAUTH_AUTH:
-			rc = set_str(&pv->oauth2.auth_url, arg);
-			break;
-		case OPT_OAUTH_TOKEN:
-			rc = set_str(&pv->oauth2.token_url, arg);
-			break;
 		case OPT_CLEAR_OAUTH: clear_oauth2(&pv->oauth2); break;
-		default: rc = SV_EINVAL; break;
+		default: { /* the options that set one text field */
+			char **field = text_field(pv, e->ops[i].val);
+			rc = field != NULL ? set_str(field, arg) : SV_EINVAL;
+			break;
+		}
 		}
 		if (rc != SV_OK) {
 			return sv_errf(err, rc, "out of memory");
@@ -328,25 +329,20 @@ static int apply(const struct edits *e, struct sv_provider *pv,
 }
 
 /*
- * Options, then exactly n_pos positional arguments; with n_pos 1, *id
- * receives the normalised ID (room SV_CLI_DOMAIN_ROW_MAX).
+ * Options, then exactly n_pos positional arguments; with n_pos 1, e->id
+ * receives the normalised ID.
  */
 static int parse(int argc, char **argv, bool editing, int n_pos,
-		struct edits *e, struct sv_cli_opts *o, char *id) {
-	int first;
+		struct edits *e) {
 	int status = sv_cli_getopt(argc, argv, usage, true,
-		editing ? edit_options : NULL, on_opt, e, o, &first);
-	if (status >= 0) {
+		editing ? edit_options : NULL, on_opt, e, &e->o);
+	if (status >= 0 || (status = sv_cli_args(e->cmd, &e->o, n_pos,
+			"provider ID", usage)) >= 0) {
 		return status;
 	}
-	if (argc - first != n_pos) {
-		sv_cli_error(e->cmd, n_pos == 1 ? "expected one provider ID" :
-			"unexpected argument");
-		return sv_cli_usage_error(usage);
-	}
 	struct sv_err err = { "" };
-	if (n_pos == 1 && sv_cli_provider_id(argv[first], "ID", id,
-			SV_CLI_DOMAIN_ROW_MAX, &err) != SV_OK) {
+	if (n_pos == 1 && sv_cli_provider_id(e->o.args[0], "ID", e->id,
+			sizeof(e->id), &err) != SV_OK) {
 		return sv_cli_fail(e->cmd, SV_EINVAL, &err);
 	}
 	return -1;
@@ -402,9 +398,7 @@ static void changed_text(void *ctx) {
 
 static int provider_add(int argc, char **argv) {
 	struct edits e = { .cmd = "provider add" };
-	struct sv_cli_opts o;
-	char id[SV_CLI_DOMAIN_ROW_MAX];
-	int status = parse(argc, argv, true, 1, &e, &o, id);
+	int status = parse(argc, argv, true, 1, &e);
 	if (status >= 0) {
 		return status;
 	}
@@ -413,12 +407,12 @@ static int provider_add(int argc, char **argv) {
 		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
-	struct change c = { .e = &e, .id = id, .pv = sv_provider_create() };
-	int rc = c.pv == NULL || set_str(&c.pv->id, id) != SV_OK ?
+	struct change c = { .e = &e, .id = e.id, .pv = sv_provider_create() };
+	int rc = c.pv == NULL || set_str(&c.pv->id, e.id) != SV_OK ?
 		sv_errf(&err, SV_ENOMEM, "out of memory") :
 		apply(&e, c.pv, &err);
 	status = rc != SV_OK ? sv_cli_fail(e.cmd, rc, &err) :
-		sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd, .opts = &o,
+		sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd, .opts = &e.o,
 		.change = add_change, .json = id_json, .text = added_text,
 		.ctx = &c });
 	sv_provider_destroy(c.pv);
@@ -427,9 +421,7 @@ static int provider_add(int argc, char **argv) {
 
 static int provider_set(int argc, char **argv) {
 	struct edits e = { .cmd = "provider set" };
-	struct sv_cli_opts o;
-	char id[SV_CLI_DOMAIN_ROW_MAX];
-	int status = parse(argc, argv, true, 1, &e, &o, id);
+	int status = parse(argc, argv, true, 1, &e);
 	if (status >= 0) {
 		return status;
 	}
@@ -437,9 +429,9 @@ static int provider_set(int argc, char **argv) {
 		sv_cli_error(e.cmd, "nothing to change");
 		return sv_cli_usage_error(usage);
 	}
-	struct change c = { .e = &e, .id = id, .pv = NULL };
+	struct change c = { .e = &e, .id = e.id, .pv = NULL };
 	status = sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd,
-		.opts = &o, .change = set_change, .json = id_json,
+		.opts = &e.o, .change = set_change, .json = id_json,
 		.text = changed_text, .ctx = &c });
 	sv_provider_destroy(c.pv);
 	return status;
@@ -477,14 +469,12 @@ static void rm_text(void *ctx) {
 
 static int provider_rm(int argc, char **argv) {
 	struct edits e = { .cmd = "provider rm" };
-	struct sv_cli_opts o;
-	char id[SV_CLI_DOMAIN_ROW_MAX];
-	int status = parse(argc, argv, false, 1, &e, &o, id);
+	int status = parse(argc, argv, false, 1, &e);
 	if (status >= 0) {
 		return status;
 	}
-	struct change c = { .e = &e, .id = id, .pv = NULL };
-	return sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd, .opts = &o,
+	struct change c = { .e = &e, .id = e.id, .pv = NULL };
+	return sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd, .opts = &e.o,
 		.change = rm_change, .json = rm_json, .text = rm_text,
 		.ctx = &c });
 }
@@ -531,12 +521,11 @@ static int print_list(const char *cmd, struct sv_provider **pvs, size_t n,
 
 static int provider_list(int argc, char **argv) {
 	struct edits e = { .cmd = "provider list" };
-	struct sv_cli_opts o;
-	int status = parse(argc, argv, false, 0, &e, &o, NULL);
+	int status = parse(argc, argv, false, 0, &e);
 	if (status >= 0) {
 		return status;
 	}
-	return sv_cli_list(e.cmd, &o, NULL, print_list);
+	return sv_cli_list(e.cmd, &e.o, NULL, print_list);
 }
 
 /* sv_cli_list hands over exactly the one provider asked for. */
@@ -549,13 +538,11 @@ static int print_show(const char *cmd, struct sv_provider **pvs, size_t n,
 
 static int provider_show(int argc, char **argv) {
 	struct edits e = { .cmd = "provider show" };
-	struct sv_cli_opts o;
-	char id[SV_CLI_DOMAIN_ROW_MAX];
-	int status = parse(argc, argv, false, 1, &e, &o, id);
+	int status = parse(argc, argv, false, 1, &e);
 	if (status >= 0) {
 		return status;
 	}
-	return sv_cli_list(e.cmd, &o, id, print_show);
+	return sv_cli_list(e.cmd, &e.o, e.id, print_show);
 }
 
 /* Keep alphabetized. */

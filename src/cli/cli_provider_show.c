@@ -19,12 +19,8 @@ static const char cmd[] = "provider show";
 static json_t *texts_json(const struct sv_link *l) {
 	json_t *arr = json_array();
 	for (size_t i = 0; arr != NULL && i < l->n_texts; i++) {
-		if (json_array_append_new(arr, json_pack("{s:s?, s:s}",
-				"lang", l->texts[i].lang, "text",
-				l->texts[i].text)) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+		arr = sv_cli_json_push(arr, json_pack("{s:s?, s:s}", "lang",
+			l->texts[i].lang, "text", l->texts[i].text));
 	}
 	return arr;
 }

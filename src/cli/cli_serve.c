@@ -26,6 +26,7 @@
 #include "http/http.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "webadmin/webadmin.h"
 
 #define XSTR_(x) #x
 #define XSTR(x) XSTR_(x) /* XSTR(64) is "64" */
@@ -72,6 +73,7 @@ static const char usage[] =
 	"                       calendar or contacts service (also PROPFIND)\n"
 	"  /healthz, /metrics   health (JSON) and Prometheus metrics, for\n"
 	"                       --admin-allow clients only\n"
+	"The web admin, when asked for, has its own listener and paths.\n"
 	"\n"
 	"  --db FILE            database file\n"
 	"  --listen ADDR:PORT   address to listen on, repeatable (default\n"
@@ -79,8 +81,9 @@ static const char usage[] =
 	"port 0 = any free port)\n"
 	"  --listen-tls ADDR:PORT  address to serve HTTPS on (TLS 1.2 and 1.3),\n"
 	"                       repeatable, combinable with --listen\n"
-	"  --tls-cert FILE      certificate chain for --listen-tls (PEM, leaf\n"
-	"                       first); re-read with the key on SIGHUP\n"
+	"  --tls-cert FILE      certificate chain for --listen-tls and\n"
+	"                       --admin-listen (PEM, leaf first); re-read with\n"
+	"                       the key on SIGHUP (--listen-tls only)\n"
 	"  --tls-key FILE       its private key (PEM, unencrypted)\n"
 	"  --threads N          worker threads per listener (default: cores)\n"
 	"  --max-connections N  connections per listener; more get 503\n"
@@ -97,6 +100,10 @@ static const char usage[] =
 	XSTR(SV_CONFIG_DEFAULT_REQUEST_TIMEOUT_S) " s)\n"
 	"  --max-header-bytes N memory per connection for the request line\n"
 	"                       and headers (default 32768; more gets 431)\n"
+	"  --admin-listen ADDR:PORT  serve the web admin there (its accounts:\n"
+	"                       suivant admin-user); off by default; a\n"
+	"                       non-loopback ADDR needs --tls-cert/--tls-key\n"
+	"                       (then HTTPS)\n"
 	"  --admin-allow CIDR[,CIDR]  clients that may read /healthz and\n"
 	"                       /metrics (default " SV_CONFIG_DEFAULT_ADMIN_ALLOW ")\n"
 	"  --log-format F       text (default) or json (one object per line)\n"
@@ -110,7 +117,8 @@ static const char usage[] =
 	"  -h, --help           show this help\n"
 	"\n"
 	"Prints \"ready port=N\" on stdout for each listener once serving\n"
-	"(\"ready port=N tls\" for TLS ones). SIGHUP re-reads the database\n"
+	"(\"ready port=N tls\" for TLS ones; \"ready admin port=N\" for the web\n"
+	"admin). SIGHUP re-reads the database\n"
 	"and the TLS certificate; SIGTERM stops.\n";
 
 /* A decimal count in 0..max (no sign, no spaces, no "0x"). */
@@ -128,19 +136,35 @@ static int parse_count(const char *s, unsigned long max, unsigned long *out) {
 	return SV_OK;
 }
 
+/* Appends a --listen or --listen-tls address to its list (n entries). */
+static int add_listen(const char **list, size_t *n, const char *opt,
+		const char *addr) {
+	if (*n == SV_CONFIG_MAX_LISTEN) {
+		sv_cli_error("serve", "at most %d --%s", SV_CONFIG_MAX_LISTEN,
+			opt);
+		return EX_USAGE;
+	}
+	list[(*n)++] = addr;
+	return EX_OK;
+}
+
 /* --threads and the limits: numbers, range-checked by sv_config_check. */
 static int parse_limit(int c, const char *arg, struct sv_config *cfg) {
-	static const struct {
+	const struct {
 		int c;
 		const char *name;
 		unsigned long max;
+		unsigned *field; /* NULL: conn_memory, a size_t */
 	} flags[] = {
-		{ 't', "--threads", SV_CONFIG_MAX_THREADS },
-		{ 'm', "--max-connections", SV_CONFIG_MAX_CONN_LIMIT },
-		{ 'p', "--max-per-ip", SV_CONFIG_MAX_CONN_LIMIT },
-		{ 'o', "--timeout", SV_CONFIG_MAX_TIMEOUT_S },
-		{ 'r', "--request-timeout", SV_CONFIG_MAX_TIMEOUT_S },
-		{ 'b', "--max-header-bytes", SV_CONFIG_MAX_CONN_MEMORY },
+		{ 't', "--threads", SV_CONFIG_MAX_THREADS, &cfg->threads },
+		{ 'm', "--max-connections", SV_CONFIG_MAX_CONN_LIMIT,
+			&cfg->conn_limit },
+		{ 'p', "--max-per-ip", SV_CONFIG_MAX_CONN_LIMIT,
+			&cfg->per_ip_limit },
+		{ 'o', "--timeout", SV_CONFIG_MAX_TIMEOUT_S, &cfg->timeout_s },
+		{ 'r', "--request-timeout", SV_CONFIG_MAX_TIMEOUT_S,
+			&cfg->request_timeout_s },
+		{ 'b', "--max-header-bytes", SV_CONFIG_MAX_CONN_MEMORY, NULL },
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		unsigned long v;
@@ -152,25 +176,10 @@ static int parse_limit(int c, const char *arg, struct sv_config *cfg) {
 				"0..%lu", flags[i].name, arg, flags[i].max);
 			return EX_USAGE;
 		}
-		switch (c) {
-		case 't':
-			cfg->threads = (unsigned)v;
-			break;
-		case 'm':
-			cfg->conn_limit = (unsigned)v;
-			break;
-		case 'p':
-			cfg->per_ip_limit = (unsigned)v;
-			break;
-		case 'o':
-			cfg->timeout_s = (unsigned)v;
-			break;
-		case 'r':
-			cfg->request_timeout_s = (unsigned)v;
-			break;
-		default:
+		if (flags[i].field != NULL) {
+			*flags[i].field = (unsigned)v;
+		} else {
 			cfg->conn_memory = (size_t)v;
-			break;
 		}
 		return EX_OK;
 	}
@@ -220,6 +229,11 @@ static void reload_tls(struct sv_http *http, const struct sv_config *cfg) {
 		return;
 	}
 	sv_log_info("tls: reloaded %s", cfg->tls_cert);
+}
+
+/* The web admin committed a change: reload now, not at the next poll. */
+static void admin_changed(void *ctx) {
+	sv_dataset_watcher_poke(ctx);
 }
 
 /* The watcher's report of each reload, for /metrics. */
@@ -312,7 +326,8 @@ static void serve_loop(struct sv_http *http, const struct sv_config *cfg,
  * code.
  */
 static int run(const struct sv_config *cfg, struct sv_dataset *ds,
-		struct sv_dataset_watcher *w, size_t n_domains) {
+		struct sv_dataset_watcher *w, size_t n_domains,
+		struct sv_webadmin_config *admin) {
 	/* Block the signals we wait for before any thread exists, so every
 	 * worker inherits the mask and only sigwaitinfo sees them. */
 	sigset_t signals;
@@ -341,9 +356,27 @@ static int run(const struct sv_config *cfg, struct sv_dataset *ds,
 		sv_http_stop(http);
 		return EX_OSERR;
 	}
+	struct sv_webadmin *wa = NULL;
+	if (admin != NULL) {
+		admin->holder = sv_dataset_holder(ds);
+		admin->changed = admin_changed;
+		admin->ctx = w;
+		admin->timeout_s = cfg->timeout_s;
+		wa = sv_webadmin_start(admin, &err);
+		if (wa == NULL) {
+			sv_cli_error("serve", "%s", err.msg);
+			sv_dataset_watcher_stop(w);
+			sv_http_stop(http);
+			return EX_UNAVAILABLE;
+		}
+	}
 	for (size_t i = 0; i < sv_http_listener_count(http); i++) {
 		printf("ready port=%u%s\n", (unsigned)sv_http_port(http, i),
 			sv_http_is_tls(http, i) ? " tls" : "");
+	}
+	if (wa != NULL) {
+		printf("ready admin port=%u%s\n", (unsigned)sv_webadmin_port(wa),
+			sv_webadmin_is_tls(wa) ? " tls" : "");
 	}
 	fflush(stdout);
 	/* access lines are batched per thread from here on (log.h) */
@@ -355,6 +388,7 @@ static int run(const struct sv_config *cfg, struct sv_dataset *ds,
 	 * (no-op when NOTIFY_SOCKET is unset) */
 	sd_notifyf(0, "READY=1\nSTATUS=serving %zu domains", n_domains);
 	serve_loop(http, cfg, &signals, w);
+	sv_webadmin_stop(wa); /* before the watcher it pokes */
 	sv_dataset_watcher_stop(w); /* no reload, no note_reload after this */
 	sv_http_stop(http);
 	sv_log_batch_stop(); /* every worker has stopped: write their lines */
@@ -379,6 +413,7 @@ int sv_cli_serve(int argc, char **argv) {
 		{ "sign-chain", required_argument, NULL, 'H' },
 		{ "log-format", required_argument, NULL, 'F' },
 		{ "admin-allow", required_argument, NULL, 'A' },
+		{ "admin-listen", required_argument, NULL, 'a' },
 		{ "log-file", required_argument, NULL, 'f' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -386,6 +421,7 @@ int sv_cli_serve(int argc, char **argv) {
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sv_config cfg;
+	struct sv_webadmin_config admin = { .listen = NULL };
 	bool check_only = false;
 	const char *log_file = NULL;
 	int c;
@@ -397,20 +433,16 @@ int sv_cli_serve(int argc, char **argv) {
 			cfg.db_path = optarg;
 			break;
 		case 'l':
-			if (cfg.n_listen == SV_CONFIG_MAX_LISTEN) {
-				sv_cli_error("serve", "at most %d --listen",
-					SV_CONFIG_MAX_LISTEN);
+			if (add_listen(cfg.listen, &cfg.n_listen, "listen",
+					optarg) != EX_OK) {
 				return EX_USAGE;
 			}
-			cfg.listen[cfg.n_listen++] = optarg;
 			break;
 		case 'L':
-			if (cfg.n_listen_tls == SV_CONFIG_MAX_LISTEN) {
-				sv_cli_error("serve", "at most %d --listen-tls",
-					SV_CONFIG_MAX_LISTEN);
+			if (add_listen(cfg.listen_tls, &cfg.n_listen_tls,
+					"listen-tls", optarg) != EX_OK) {
 				return EX_USAGE;
 			}
-			cfg.listen_tls[cfg.n_listen_tls++] = optarg;
 			break;
 		case 'T':
 			cfg.tls_cert = optarg;
@@ -450,6 +482,9 @@ int sv_cli_serve(int argc, char **argv) {
 		case 'A':
 			cfg.admin_allow = optarg;
 			break;
+		case 'a':
+			admin.listen = optarg;
+			break;
 		case 'f':
 			log_file = optarg;
 			break;
@@ -471,6 +506,20 @@ int sv_cli_serve(int argc, char **argv) {
 		return EX_USAGE;
 	}
 	struct sv_err err = { "" };
+	if (admin.listen != NULL) {
+		/* HTTPS whenever a certificate is given; without --listen-tls
+		 * it is the web admin's alone */
+		admin.db_path = cfg.db_path;
+		admin.tls_cert = cfg.tls_cert;
+		admin.tls_key = cfg.tls_key;
+		if (cfg.n_listen_tls == 0) {
+			cfg.tls_cert = cfg.tls_key = NULL;
+		}
+		if (sv_webadmin_check(&admin, &err) != SV_OK) {
+			sv_cli_error("serve", "%s", err.msg);
+			return EX_USAGE;
+		}
+	}
 	if (sv_config_check(&cfg, &err) != SV_OK) {
 		sv_cli_error("serve", "%s", err.msg);
 		return EX_USAGE;
@@ -479,8 +528,11 @@ int sv_cli_serve(int argc, char **argv) {
 		sv_cli_error("serve", "%s", err.msg);
 		return EX_CANTCREAT;
 	}
-	if (cfg.n_listen_tls != 0) { /* a bad pair stops us before binding */
-		int rc = sv_http_check_tls(cfg.tls_cert, cfg.tls_key, &err);
+	if (cfg.n_listen_tls != 0 || admin.tls_cert != NULL) {
+		/* a bad pair stops us before binding */
+		int rc = sv_http_check_tls(cfg.n_listen_tls != 0 ?
+			cfg.tls_cert : admin.tls_cert, cfg.n_listen_tls != 0 ?
+			cfg.tls_key : admin.tls_key, &err);
 		if (rc != SV_OK) {
 			sv_cli_error("serve", "%s", err.msg);
 			return rc == SV_EIO ? EX_NOINPUT : EX_DATAERR;
@@ -497,7 +549,8 @@ int sv_cli_serve(int argc, char **argv) {
 	size_t n_domains = 0;
 	int status = open_dataset(&cfg, check_only, &ds, &w, &n_domains);
 	if (status == EX_OK && !check_only) {
-		status = run(&cfg, ds, w, n_domains);
+		status = run(&cfg, ds, w, n_domains,
+			admin.listen != NULL ? &admin : NULL);
 		sv_log_open_file(NULL, NULL); /* back to stderr */
 	}
 	sv_dataset_destroy(ds); /* every reader has stopped */

@@ -93,6 +93,7 @@ struct args {
 	char provider_id[SV_CLI_DOMAIN_ROW_MAX];
 	char domain_row[SV_CLI_DOMAIN_ROW_MAX];
 	struct sv_server s; /* strings borrowed from argv */
+	struct sv_cli_opts o;
 };
 
 static int on_opt(int val, const char *arg, void *ctx) {
@@ -310,26 +311,22 @@ static void warn_port(void *ctx) {
 	}
 }
 
-/* Options, then exactly n_pos positional arguments (*pos the first). */
-static int parse(int argc, char **argv, struct args *a, int n_pos,
-		struct sv_cli_opts *o, const char **pos) {
-	int first;
+/*
+ * Options, then exactly n_pos positional arguments (a->o.args); a verb
+ * taking none names the first extra one.
+ */
+static int parse(int argc, char **argv, struct args *a, int n_pos) {
 	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
-		a, o, &first);
+		a, &a->o);
 	if (status >= 0) {
 		return status;
 	}
-	if (argc - first != n_pos) {
-		if (n_pos == 0) {
-			sv_cli_error(a->cmd, "unexpected argument '%s'",
-				SHOWN(argv[first]));
-		} else {
-			sv_cli_error(a->cmd, "expected one SERVER-ID");
-		}
+	if (n_pos == 0 && a->o.n_args != 0) {
+		sv_cli_error(a->cmd, "unexpected argument '%s'",
+			SHOWN(a->o.args[0]));
 		return sv_cli_usage_error(usage);
 	}
-	*pos = n_pos > 0 ? argv[first] : NULL;
-	return -1;
+	return sv_cli_args(a->cmd, &a->o, n_pos, "SERVER-ID", usage);
 }
 
 static int add_change(struct sv_store *st, void *ctx, int *status,
@@ -352,9 +349,7 @@ static void add_text(void *ctx) {
 
 static int server_add(int argc, char **argv) {
 	struct args a = { .cmd = "server add" };
-	struct sv_cli_opts o;
-	const char *pos = NULL;
-	int status = parse(argc, argv, &a, 0, &o, &pos);
+	int status = parse(argc, argv, &a, 0);
 	if (status >= 0) {
 		return status;
 	}
@@ -381,11 +376,12 @@ static int server_add(int argc, char **argv) {
 	if ((status = apply_flags(&a)) != EX_OK) {
 		return status;
 	}
-	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &o,
+	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &a.o,
 		.change = add_change, .committed = warn_port,
 		.json = server_json, .text = add_text, .ctx = &a });
 }
 
+/* SERVER-ID: a positive integer. */
 /* set: the server id, its provider (owned), and the flags' args. */
 struct edit {
 	struct args *a;
@@ -425,10 +421,8 @@ static void set_text(void *ctx) {
 
 static int server_set(int argc, char **argv) {
 	struct args a = { .cmd = "server set" };
-	struct sv_cli_opts o;
-	const char *pos = NULL;
 	struct edit e = { .a = &a };
-	int status = parse(argc, argv, &a, 1, &o, &pos);
+	int status = parse(argc, argv, &a, 1);
 	if (status >= 0) {
 		return status;
 	}
@@ -444,12 +438,12 @@ static int server_set(int argc, char **argv) {
 		sv_cli_error(a.cmd, "nothing to change");
 		return sv_cli_usage_error(usage);
 	}
-	if ((status = sv_cli_row_id(a.cmd, "SERVER-ID", "server", pos,
-			&e.id)) != EX_OK) {
+	if ((status = sv_cli_row_id(a.cmd, "SERVER-ID", "server",
+			a.o.args[0], &e.id)) != EX_OK) {
 		return status;
 	}
 	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
-		.opts = &o, .change = set_change, .committed = set_warn,
+		.opts = &a.o, .change = set_change, .committed = set_warn,
 		.json = set_json, .text = set_text, .ctx = &e });
 	sv_provider_destroy(e.pv);
 	return status;
@@ -457,29 +451,25 @@ static int server_set(int argc, char **argv) {
 
 static int server_rm(int argc, char **argv) {
 	struct args a = { .cmd = "server rm" };
-	struct sv_cli_opts o;
-	const char *pos = NULL;
 	int64_t id = 0;
-	int status = parse(argc, argv, &a, 1, &o, &pos);
+	int status = parse(argc, argv, &a, 1);
 	if (status >= 0) {
 		return status;
 	}
-	if ((status = sv_cli_row_id(a.cmd, "SERVER-ID", "server", pos,
-			&id)) != EX_OK) {
+	if ((status = sv_cli_row_id(a.cmd, "SERVER-ID", "server",
+			a.o.args[0], &id)) != EX_OK) {
 		return status;
 	}
-	return sv_cli_rm_row(a.cmd, &o, "server", id, sv_store_server_rm);
+	return sv_cli_rm_row(a.cmd, &a.o, "server", id, sv_store_server_rm);
 }
 
 static int server_list(int argc, char **argv) {
 	struct args a = { .cmd = "server list" };
-	struct sv_cli_opts o;
-	const char *pos = NULL;
-	int status = parse(argc, argv, &a, 0, &o, &pos);
+	int status = parse(argc, argv, &a, 0);
 	if (status >= 0) {
 		return status;
 	}
-	return sv_cli_list_rows(a.cmd, &o, a.provider, sv_cli_print_servers);
+	return sv_cli_list_rows(a.cmd, &a.o, a.provider, sv_cli_print_servers);
 }
 
 /* Keep alphabetized. */

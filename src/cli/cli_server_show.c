@@ -17,11 +17,8 @@ struct json_t *sv_cli_server_json(const char *provider_id,
 		const struct sv_server *s) {
 	json_t *auth = json_array();
 	for (size_t i = 0; auth != NULL && i < s->n_auth; i++) {
-		if (json_array_append_new(auth,
-				json_string(sv_auth_name(s->auth[i]))) != 0) {
-			json_decref(auth);
-			auth = NULL;
-		}
+		auth = sv_cli_json_push(auth,
+			json_string(sv_auth_name(s->auth[i])));
 	}
 	json_t *o = json_pack("{s:I, s:s, s:s, s:s?, s:o?, s:s?, s:o, s:s?,"
 		" s:i, s:s?}",
@@ -74,14 +71,10 @@ int sv_cli_print_servers(const char *cmd, struct sv_provider **pvs,
 	if (json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; arr != NULL && i < n; i++) {
-			for (size_t k = 0; k < pvs[i]->n_servers; k++) {
-				if (json_array_append_new(arr,
-						sv_cli_server_json(pvs[i]->id,
-						&pvs[i]->servers[k])) != 0) {
-					json_decref(arr);
-					arr = NULL;
-					break;
-				}
+			for (size_t k = 0; arr != NULL && k < pvs[i]->n_servers;
+					k++) {
+				arr = sv_cli_json_push(arr, sv_cli_server_json(
+					pvs[i]->id, &pvs[i]->servers[k]));
 			}
 		}
 		return sv_cli_print_json(cmd, arr);

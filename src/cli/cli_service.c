@@ -86,6 +86,7 @@ struct args {
 	char provider_id[SV_CLI_DOMAIN_ROW_MAX];
 	char domain_row[SV_CLI_DOMAIN_ROW_MAX];
 	struct sv_service s; /* strings borrowed from argv or a loaded pv */
+	struct sv_cli_opts o;
 };
 
 static int on_opt(int val, const char *arg, void *ctx) {
@@ -228,23 +229,19 @@ static int apply_flags(struct args *a) {
 	return EX_OK;
 }
 
-/* Options, then exactly n_pos positional arguments (*pos the first). */
-static int parse(int argc, char **argv, struct args *a, int n_pos,
-		struct sv_cli_opts *o, const char **pos) {
-	int first;
+/* Options, then exactly n_pos positional arguments (a->o.args). */
+static int parse(int argc, char **argv, struct args *a, int n_pos) {
 	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
-		a, o, &first);
+		a, &a->o);
 	if (status >= 0) {
 		return status;
 	}
-	if (argc - first != n_pos) {
-		sv_cli_error(a->cmd, n_pos == 0 ? "unexpected argument '%s'" :
-			"expected one SERVICE-ID%s", n_pos == 0 ?
-			SHOWN(argv[first]) : "");
+	if (n_pos == 0 && a->o.n_args != 0) {
+		sv_cli_error(a->cmd, "unexpected argument '%s'",
+			SHOWN(a->o.args[0]));
 		return sv_cli_usage_error(usage);
 	}
-	*pos = n_pos > 0 ? argv[first] : NULL;
-	return -1;
+	return sv_cli_args(a->cmd, &a->o, n_pos, "SERVICE-ID", usage);
 }
 
 static int add_change(struct sv_store *st, void *ctx, int *status,
@@ -266,9 +263,7 @@ static void add_text(void *ctx) {
 
 static int service_add(int argc, char **argv) {
 	struct args a = { .cmd = "service add" };
-	struct sv_cli_opts o;
-	const char *pos = NULL;
-	int status = parse(argc, argv, &a, 0, &o, &pos);
+	int status = parse(argc, argv, &a, 0);
 	if (status >= 0) {
 		return status;
 	}
@@ -292,7 +287,7 @@ static int service_add(int argc, char **argv) {
 	if ((status = apply_flags(&a)) != EX_OK) {
 		return status;
 	}
-	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &o,
+	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &a.o,
 		.change = add_change, .json = add_json, .text = add_text,
 		.ctx = &a });
 }
@@ -332,10 +327,8 @@ static void set_text(void *ctx) {
 
 static int service_set(int argc, char **argv) {
 	struct args a = { .cmd = "service set" };
-	struct sv_cli_opts o;
-	const char *pos = NULL;
 	struct edit e = { .a = &a };
-	int status = parse(argc, argv, &a, 1, &o, &pos);
+	int status = parse(argc, argv, &a, 1);
 	if (status >= 0) {
 		return status;
 	}
@@ -350,12 +343,12 @@ static int service_set(int argc, char **argv) {
 		sv_cli_error(a.cmd, "nothing to change");
 		return sv_cli_usage_error(usage);
 	}
-	if ((status = sv_cli_row_id(a.cmd, "SERVICE-ID", "service", pos,
-			&e.id)) != EX_OK) {
+	if ((status = sv_cli_row_id(a.cmd, "SERVICE-ID", "service",
+			a.o.args[0], &e.id)) != EX_OK) {
 		return status;
 	}
 	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
-		.opts = &o, .change = set_change, .json = set_json,
+		.opts = &a.o, .change = set_change, .json = set_json,
 		.text = set_text, .ctx = &e });
 	sv_provider_destroy(e.pv);
 	return status;
@@ -363,29 +356,25 @@ static int service_set(int argc, char **argv) {
 
 static int service_rm(int argc, char **argv) {
 	struct args a = { .cmd = "service rm" };
-	struct sv_cli_opts o;
-	const char *pos = NULL;
 	int64_t id = 0;
-	int status = parse(argc, argv, &a, 1, &o, &pos);
+	int status = parse(argc, argv, &a, 1);
 	if (status >= 0) {
 		return status;
 	}
-	if ((status = sv_cli_row_id(a.cmd, "SERVICE-ID", "service", pos,
-			&id)) != EX_OK) {
+	if ((status = sv_cli_row_id(a.cmd, "SERVICE-ID", "service",
+			a.o.args[0], &id)) != EX_OK) {
 		return status;
 	}
-	return sv_cli_rm_row(a.cmd, &o, "service", id, sv_store_service_rm);
+	return sv_cli_rm_row(a.cmd, &a.o, "service", id, sv_store_service_rm);
 }
 
 static int service_list(int argc, char **argv) {
 	struct args a = { .cmd = "service list" };
-	struct sv_cli_opts o;
-	const char *pos = NULL;
-	int status = parse(argc, argv, &a, 0, &o, &pos);
+	int status = parse(argc, argv, &a, 0);
 	if (status >= 0) {
 		return status;
 	}
-	return sv_cli_list_rows(a.cmd, &o, a.provider, sv_cli_print_services);
+	return sv_cli_list_rows(a.cmd, &a.o, a.provider, sv_cli_print_services);
 }
 
 /* Keep alphabetized. */

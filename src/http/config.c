@@ -242,32 +242,32 @@ int sv_config_parse_listen(const char *s, struct sockaddr_storage *out,
 	if (rc != SV_OK) {
 		return rc;
 	}
+	union {
+		struct sockaddr_storage ss;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} a;
+	memset(&a, 0, sizeof(a));
+	void *addr;
+	unsigned len;
 	if (v6) {
-		struct sockaddr_in6 sin6;
-		memset(&sin6, 0, sizeof(sin6));
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons((uint16_t)p);
-		if (inet_pton(AF_INET6, host, &sin6.sin6_addr) != 1) {
-			return sv_errf(err, SV_EINVAL, "listen: '%.80s': "
-				"bad IPv6 address", s);
-		}
-		memset(out, 0, sizeof(*out));
-		memcpy(out, &sin6, sizeof(sin6));
-		*out_len = (unsigned)sizeof(sin6);
+		a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_port = htons((uint16_t)p);
+		addr = &a.in6.sin6_addr;
+		len = (unsigned)sizeof(a.in6);
 	} else {
-		struct sockaddr_in sin;
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)p);
-		/* inet_pton, unlike inet_aton, refuses "127.1" and octal */
-		if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
-			return sv_errf(err, SV_EINVAL, "listen: '%.80s': "
-				"bad IPv4 address (numeric only)", s);
-		}
-		memset(out, 0, sizeof(*out));
-		memcpy(out, &sin, sizeof(sin));
-		*out_len = (unsigned)sizeof(sin);
+		a.in.sin_family = AF_INET;
+		a.in.sin_port = htons((uint16_t)p);
+		addr = &a.in.sin_addr;
+		len = (unsigned)sizeof(a.in);
 	}
+	/* inet_pton, unlike inet_aton, refuses "127.1" and octal */
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) != 1) {
+		return sv_errf(err, SV_EINVAL, "listen: '%.80s': %s", s, v6 ?
+			"bad IPv6 address" : "bad IPv4 address (numeric only)");
+	}
+	*out = a.ss;
+	*out_len = len;
 	return SV_OK;
 }
 
@@ -346,6 +346,21 @@ int sv_config_parse_nets(const char *s, struct sv_config_net *out, size_t *n,
 	}
 	*n = k;
 	return SV_OK;
+}
+
+void sv_config_address_text(const struct sockaddr *sa, char *out,
+		size_t size) {
+	const void *bytes = NULL;
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		bytes = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		bytes = &((const struct sockaddr_in6 *)(const void *)sa)->
+			sin6_addr;
+	}
+	if (bytes == NULL || inet_ntop(sa->sa_family, bytes, out,
+			(socklen_t)size) == NULL) {
+		snprintf(out, size, "-");
+	}
 }
 
 static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits) {

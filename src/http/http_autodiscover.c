@@ -71,12 +71,9 @@ static const char *trim_ows(const char *s, size_t *n) {
  * are ignored.
  */
 static bool content_type_ok(struct MHD_Connection *c) {
-	const char *v = NULL;
-	size_t n = 0;
-	if (MHD_lookup_connection_value_n(c, MHD_HEADER_KIND,
-			MHD_HTTP_HEADER_CONTENT_TYPE,
-			sizeof(MHD_HTTP_HEADER_CONTENT_TYPE) - 1, &v, &n) !=
-			MHD_YES || v == NULL) {
+	const char *v;
+	size_t n;
+	if (!sv_http_header(c, MHD_HTTP_HEADER_CONTENT_TYPE, &v, &n)) {
 		return true;
 	}
 	const char *semi = memchr(v, ';', n);

@@ -13,12 +13,9 @@
 
 /* Content-Length over the cap (MHD has already checked its syntax). */
 bool sv_http_body_too_large(struct MHD_Connection *c) {
-	const char *v = NULL;
-	size_t n = 0;
-	if (MHD_lookup_connection_value_n(c, MHD_HEADER_KIND,
-			MHD_HTTP_HEADER_CONTENT_LENGTH,
-			sizeof(MHD_HTTP_HEADER_CONTENT_LENGTH) - 1, &v, &n) !=
-			MHD_YES || v == NULL) {
+	const char *v;
+	size_t n;
+	if (!sv_http_header(c, MHD_HTTP_HEADER_CONTENT_LENGTH, &v, &n)) {
 		return false;
 	}
 	size_t val = 0;

@@ -49,6 +49,14 @@ bool sv_http_query_param(struct MHD_Connection *c, const char *name,
 	return true;
 }
 
+bool sv_http_header(struct MHD_Connection *c, const char *name,
+		const char **v, size_t *n) {
+	*v = NULL;
+	*n = 0;
+	return MHD_lookup_connection_value_n(c, MHD_HEADER_KIND, name,
+		strlen(name), v, n) == MHD_YES && *v != NULL;
+}
+
 struct anycase {
 	struct sv_http_param *ps;
 	size_t n;
@@ -105,11 +113,9 @@ int sv_http_query_address(struct MHD_Connection *c,
 
 int sv_http_host_domain(struct MHD_Connection *c, char *out,
 		struct sv_err *err) {
-	const char *h = NULL;
-	size_t n = 0;
-	if (MHD_lookup_connection_value_n(c, MHD_HEADER_KIND,
-			MHD_HTTP_HEADER_HOST, sizeof(MHD_HTTP_HEADER_HOST) - 1,
-			&h, &n) != MHD_YES || h == NULL || n == 0) {
+	const char *h;
+	size_t n;
+	if (!sv_http_header(c, MHD_HTTP_HEADER_HOST, &h, &n) || n == 0) {
 		return sv_errf(err, SV_EINVAL, "missing");
 	}
 	if (h[0] == '[') {

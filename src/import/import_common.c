@@ -68,3 +68,8 @@ bool imp_is_elem(const xmlNode *n, const char *name) {
 const char *imp_elem_name(const xmlNode *n) {
 	return (const char *)n->name;
 }
+
+int imp_duplicate(const struct imp *im, const xmlNode *n) {
+	return imp_fail(im, imp_line_of(n), SV_EINVAL, "duplicate <%s>",
+		imp_elem_name(n));
+}

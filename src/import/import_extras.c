@@ -54,8 +54,7 @@ int imp_map_link(struct imp *im, const xmlNode *n, enum sv_link_kind kind,
 static int map_field(const struct imp *im, const xmlNode *n, char **id,
 		char **name) {
 	if (*id != NULL || *name != NULL) {
-		return imp_fail(im, imp_line_of(n), SV_EINVAL, "duplicate <%s>",
-			imp_elem_name(n));
+		return imp_duplicate(im, n);
 	}
 	int rc = imp_attr_of(im, n, "id", false, id);
 	if (rc == SV_OK) {
@@ -74,8 +73,7 @@ static int map_field(const struct imp *im, const xmlNode *n, char **id,
 static int map_login_page_info(const struct imp *im, const xmlNode *n,
 		struct sv_webmail *w) {
 	if (w->info_url != NULL) {
-		return imp_fail(im, imp_line_of(n), SV_EINVAL,
-			"duplicate <loginPageInfo>");
+		return imp_duplicate(im, n);
 	}
 	int rc = imp_attr_of(im, n, "url", true, &w->info_url);
 	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
@@ -102,8 +100,7 @@ static int map_login_page_info(const struct imp *im, const xmlNode *n,
 
 int imp_map_webmail(struct imp *im, const xmlNode *n, bool *seen) {
 	if (*seen) {
-		return imp_fail(im, imp_line_of(n), SV_EINVAL,
-			"duplicate <webMail>");
+		return imp_duplicate(im, n);
 	}
 	*seen = true;
 	struct sv_webmail *w = &im->pv->webmail;
@@ -112,8 +109,7 @@ int imp_map_webmail(struct imp *im, const xmlNode *n, bool *seen) {
 			c = c->next) {
 		if (imp_is_elem(c, "loginPage")) {
 			if (w->login_page != NULL) {
-				return imp_fail(im, imp_line_of(c), SV_EINVAL,
-					"duplicate <loginPage>");
+				return imp_duplicate(im, c);
 			}
 			rc = imp_attr_of(im, c, "url", true, &w->login_page);
 		} else if (imp_is_elem(c, "loginPageInfo")) {
@@ -129,8 +125,7 @@ int imp_map_webmail(struct imp *im, const xmlNode *n, bool *seen) {
 
 int imp_map_oauth2(struct imp *im, const xmlNode *n, bool *seen) {
 	if (*seen) {
-		return imp_fail(im, imp_line_of(n), SV_EINVAL,
-			"duplicate <oAuth2>");
+		return imp_duplicate(im, n);
 	}
 	*seen = true;
 	struct sv_oauth2 *o = &im->pv->oauth2;

@@ -18,8 +18,7 @@
 static int map_pop3(const struct imp *im, const xmlNode *pop3,
 		struct sv_server *s) {
 	if (s->has_pop3) {
-		return imp_fail(im, imp_line_of(pop3), SV_EINVAL,
-			"duplicate <pop3>");
+		return imp_duplicate(im, pop3);
 	}
 	s->has_pop3 = true;
 	int rc = SV_OK;
@@ -79,8 +78,7 @@ static int map_server_child(const struct imp *im, const xmlNode *c,
 	}
 	if (imp_is_elem(c, "socketType")) {
 		if (s->socket != SV_SOCKET_NONE) {
-			return imp_fail(im, imp_line_of(c), SV_EINVAL,
-				"duplicate <socketType>");
+			return imp_duplicate(im, c);
 		}
 		char *v = NULL;
 		if ((rc = imp_text_of(im, c, &v)) != SV_OK) {

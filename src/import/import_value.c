@@ -84,8 +84,7 @@ int imp_text_of(const struct imp *im, const xmlNode *n, char **out) {
 /* Like text_of, for a single-valued field: a second one is an error. */
 int imp_scalar(const struct imp *im, const xmlNode *n, char **field) {
 	if (*field != NULL) {
-		return imp_fail(im, imp_line_of(n), SV_EINVAL, "duplicate <%s>",
-			imp_elem_name(n));
+		return imp_duplicate(im, n);
 	}
 	return imp_text_of(im, n, field);
 }
@@ -128,8 +127,7 @@ int imp_attr_of(const struct imp *im, const xmlNode *n, const char *name,
 int imp_parse_bool(const struct imp *im, const xmlNode *n,
 		enum sv_tristate *field) {
 	if (*field != SV_UNSET) {
-		return imp_fail(im, imp_line_of(n), SV_EINVAL, "duplicate <%s>",
-			imp_elem_name(n));
+		return imp_duplicate(im, n);
 	}
 	char *s = NULL;
 	int rc = imp_text_of(im, n, &s);
@@ -194,8 +192,7 @@ static bool parse_decimal(const char *s, long min, long max, long *out) {
 int imp_parse_number(const struct imp *im, const xmlNode *n,
 		const char *attr, long min, long max, int unset, int *field) {
 	if (*field != unset) {
-		return imp_fail(im, imp_line_of(n), SV_EINVAL, "duplicate <%s>",
-			imp_elem_name(n));
+		return imp_duplicate(im, n);
 	}
 	char *s = NULL;
 	int rc = attr != NULL ? imp_attr_of(im, n, attr, true, &s) :

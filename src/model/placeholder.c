@@ -123,14 +123,37 @@ int sv_placeholder_split(const char *tpl, struct sv_tpl_piece *pieces,
 /* Pieces a valid template of SV_MODEL_MAX_TEMPLATE bytes can need. */
 #define MAX_PIECES (SV_MODEL_MAX_TEMPLATE / 2 + 2)
 
+/*
+ * sv_placeholder_split of a template of at most SV_MODEL_MAX_TEMPLATE
+ * bytes (what names it when it is longer) into pieces[MAX_PIECES].
+ */
+static int split_template(const char *tpl, const char *what,
+		struct sv_tpl_piece *pieces, size_t *n, struct sv_err *err) {
+	if (strlen(tpl) > SV_MODEL_MAX_TEMPLATE) {
+		return sv_errf(err, SV_EINVAL, "%s longer than %d bytes", what,
+			SV_MODEL_MAX_TEMPLATE);
+	}
+	return sv_placeholder_split(tpl, pieces, MAX_PIECES, n, err);
+}
+
 int sv_placeholder_validate(const char *tpl, struct sv_err *err) {
 	struct sv_tpl_piece pieces[MAX_PIECES];
 	size_t n;
-	if (strlen(tpl) > SV_MODEL_MAX_TEMPLATE) {
-		return sv_errf(err, SV_EINVAL, "template longer than %d bytes",
-			SV_MODEL_MAX_TEMPLATE);
+	return split_template(tpl, "template", pieces, &n, err);
+}
+
+int sv_placeholder_uses(const char *tpl, enum sv_token token, bool *out,
+		struct sv_err *err) {
+	struct sv_tpl_piece pieces[MAX_PIECES];
+	size_t n = 0;
+	*out = false;
+	int rc = split_template(tpl, "template", pieces, &n, err);
+	for (size_t i = 0; rc == SV_OK && i < n; i++) {
+		if (pieces[i].is_token && pieces[i].token == token) {
+			*out = true;
+		}
 	}
-	return sv_placeholder_split(tpl, pieces, MAX_PIECES, &n, err);
+	return rc;
 }
 
 static bool is_host_char(char c) {
@@ -144,11 +167,7 @@ int sv_placeholder_validate_hostname(const char *tpl, struct sv_err *err) {
 	if (tpl[0] == '\0') {
 		return sv_errf(err, SV_EINVAL, "host name is empty");
 	}
-	if (strlen(tpl) > SV_MODEL_MAX_TEMPLATE) {
-		return sv_errf(err, SV_EINVAL, "host name longer than %d bytes",
-			SV_MODEL_MAX_TEMPLATE);
-	}
-	int rc = sv_placeholder_split(tpl, pieces, MAX_PIECES, &n, err);
+	int rc = split_template(tpl, "host name", pieces, &n, err);
 	if (rc != SV_OK) {
 		return rc;
 	}

@@ -145,8 +145,7 @@ static int keep_answer(struct sv_snapshot *s, struct sv_answer *a,
  */
 static const struct kind {
 	const char *name;
-	int (*render)(const struct sv_provider *pv, const char *override,
-		struct sv_answer **out, struct sv_err *err);
+	sv_answer_renderer *render;
 } kinds[SV_FORMAT_COUNT] = {
 	[SV_FORMAT_AUTOCONFIG] = { "autoconfig", sv_render_autoconfig },
 	[SV_FORMAT_MOBILECONFIG] = { "mobileconfig", sv_render_mobileconfig },
@@ -318,13 +317,11 @@ struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
 		}
 	}
 	sv_answer_pool_seal(s->pool);
-	if (s->n_targets != 0 && s->n_targets < s->cap_targets) {
-		struct target *t = sv_reallocarray(s->targets, s->n_targets,
-			sizeof(*t));
-		if (t != NULL) {
-			s->targets = t;
-			s->cap_targets = s->n_targets;
-		}
+	struct target *t = sv_shrink_array(s->targets, s->n_targets,
+		s->cap_targets, sizeof(*t));
+	if (t != NULL) {
+		s->targets = t;
+		s->cap_targets = s->n_targets;
 	}
 	if (skipped != NULL) {
 		*skipped = n_skipped;

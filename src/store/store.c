@@ -59,20 +59,29 @@ int store_rc_of(int src) {
 	}
 }
 
-/* "<formatted what>: <sqlite3_errmsg>", with the rc mapped from src. */
-int store_db_fail(sqlite3 *db, int src, struct sv_err *err,
-		const char *fmt, ...) {
+static int db_vfail(sqlite3 *db, int src, struct sv_err *err,
+		const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static int db_vfail(sqlite3 *db, int src, struct sv_err *err,
+		const char *fmt, va_list ap) {
 	char what[SV_ERR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
+	if (vsnprintf(what, sizeof(what), fmt, ap) < 0) {
 		what[0] = '\0';
 	}
 	int rc = store_rc_of(src);
 	return sv_errf(err, rc == SV_OK ? SV_EDB : rc, "%s: %s", what,
 		sqlite3_errmsg(db));
+}
+
+/* "<formatted what>: <sqlite3_errmsg>", with the rc mapped from src. */
+int store_db_fail(sqlite3 *db, int src, struct sv_err *err,
+		const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = db_vfail(db, src, err, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int store_exec(sqlite3 *db, const char *sql, struct sv_err *err,
@@ -119,17 +128,11 @@ int store_step_done(sqlite3 *db, sqlite3_stmt *s, struct sv_err *err,
 	int src = sqlite3_step(s);
 	int rc = SV_OK;
 	if (src != SQLITE_DONE) {
-		char what[SV_ERR_MSG_MAX];
 		va_list ap;
 		va_start(ap, fmt);
-		int n = vsnprintf(what, sizeof(what), fmt, ap);
+		rc = db_vfail(db, src == SQLITE_ROW ? SQLITE_MISUSE : src, err,
+			fmt, ap);
 		va_end(ap);
-		if (n < 0) {
-			what[0] = '\0';
-		}
-		rc = store_db_fail(db,
-			src == SQLITE_ROW ? SQLITE_MISUSE : src, err,
-			"%s", what);
 	}
 	int rsrc = sqlite3_reset(s);
 	if (rc == SV_OK && rsrc != SQLITE_OK) {

@@ -252,25 +252,13 @@ static const char update_provider_sql[] =
 
 static int update_provider_row(sqlite3 *db, const struct sv_provider *pv,
 		struct sv_err *err) {
-	const struct sv_webmail *w = &pv->webmail;
-	const struct sv_oauth2 *o = &pv->oauth2;
-	const char *const v[] = {
-		pv->id, pv->display_name, pv->short_name,
-		w->login_page, w->info_url, w->username,
-		w->username_field_id, w->username_field_name,
-		w->password_field_id, w->password_field_name,
-		w->login_button_id, w->login_button_name,
-		o->issuer, o->scope, o->auth_url, o->token_url,
-	};
 	sqlite3_stmt *s;
 	int rc = store_prepare(db, update_provider_sql, &s, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
 	int src = SQLITE_OK;
-	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
-		store_bind_text(s, (int)i + 1, v[i], &src);
-	}
+	store_bind_provider_row(s, pv, &src);
 	rc = src != SQLITE_OK ? store_db_fail(db, src, err, "store: bind")
 		: store_step_done(db, s, err, "provider %s", pv->id);
 	store_finalize(s);

@@ -145,8 +145,8 @@ int store_put_check_owners(struct store_putter *p, struct sv_err *err) {
 	return SV_OK;
 }
 
-int store_put_provider_row(struct store_putter *p, struct sv_err *err) {
-	const struct sv_provider *pv = p->pv;
+void store_bind_provider_row(sqlite3_stmt *s, const struct sv_provider *pv,
+		int *src) {
 	const struct sv_webmail *w = &pv->webmail;
 	const struct sv_oauth2 *o = &pv->oauth2;
 	const char *const v[] = {
@@ -157,15 +157,19 @@ int store_put_provider_row(struct store_putter *p, struct sv_err *err) {
 		w->login_button_id, w->login_button_name,
 		o->issuer, o->scope, o->auth_url, o->token_url,
 	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		store_bind_text(s, (int)i + 1, v[i], src);
+	}
+}
+
+int store_put_provider_row(struct store_putter *p, struct sv_err *err) {
 	sqlite3_stmt *s = p->s[PUT_PROVIDER];
 	int src = SQLITE_OK;
-	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
-		store_bind_text(s, (int)i + 1, v[i], &src);
-	}
+	store_bind_provider_row(s, p->pv, &src);
 	if (src != SQLITE_OK) {
 		return bind_fail(p, src, err, "provider");
 	}
-	return store_step_done(p->db, s, err, "provider %s", pv->id);
+	return store_step_done(p->db, s, err, "provider %s", p->pv->id);
 }
 
 static int put_domains(struct store_putter *p, struct sv_err *err) {

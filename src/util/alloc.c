@@ -70,3 +70,10 @@ char *sv_strdup(const char *s) {
 void sv_free(void *p) {
 	free(p);
 }
+
+void *sv_shrink_array(void *p, size_t n, size_t cap, size_t size) {
+	if (n == 0 || n >= cap) {
+		return NULL;
+	}
+	return sv_reallocarray(p, n, size);
+}

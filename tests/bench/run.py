@@ -34,6 +34,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 HERE = os.path.join(ROOT, 'tests', 'bench')
@@ -88,12 +92,7 @@ def http_get(port, path, host, extra=''):
     with socket.create_connection(('127.0.0.1', port), timeout=5) as s:
         s.sendall(('GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n'
                    '%s\r\n' % (path, host, extra)).encode())
-        data = b''
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = httpwire.recv_all(s)
     head, _, body = data.partition(b'\r\n\r\n')
     return int(head.split()[1]), body
 

@@ -35,7 +35,6 @@ Prints "ok NAME" / "FAIL NAME: reason", then "faults: N passed, N failed".
 import os
 import re
 import resource
-import select
 import shutil
 import signal
 import socket
@@ -45,6 +44,10 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
 
 SANITIZER_MARKS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer',
                    'runtime error:')
@@ -88,32 +91,18 @@ class Ctx:
             stderr=open(os.path.join(self.tmp, 'serve.log'), 'ab'),
             stdin=subprocess.DEVNULL, cwd=self.tmp)
         self.servers.append(proc)
-        line = b''
-        deadline = time.monotonic() + 10
-        while not line.endswith(b'\n'):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([proc.stdout], [], [],
-                                              left)[0]:
-                raise CaseError('serve: no "ready port=N" line')
-            ch = os.read(proc.stdout.fileno(), 1)
-            if not ch:
-                raise CaseError('serve exited (%s) before ready'
-                                % proc.wait())
-            line += ch
-        return int(re.fullmatch(rb'ready port=(\d+)\n', line).group(1))
+        try:
+            return httpwire.wait_ready(proc)
+        except httpwire.WireError as e:
+            raise CaseError('serve: %s' % e)
 
     def stop(self):
         for proc in self.servers:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-                    raise CaseError('serve did not stop on SIGTERM')
-            if proc.returncode != 0:
-                raise CaseError('serve exited %d' % proc.returncode)
+            status, _ = httpwire.stop_server(proc)
+            if status is None:
+                raise CaseError('serve did not stop on SIGTERM')
+            if status != 0:
+                raise CaseError('serve exited %d' % status)
         log = os.path.join(self.tmp, 'serve.log')
         if os.path.exists(log):
             with open(log, errors='replace') as f:
@@ -131,12 +120,7 @@ def get_status(port, domain):
            % (domain, domain)).encode()
     with socket.create_connection(('127.0.0.1', port), timeout=10) as s:
         s.sendall(req)
-        data = b''
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = httpwire.recv_all(s)
     if not data.startswith(b'HTTP/1.1 '):
         raise CaseError('no HTTP answer for %s' % domain)
     return int(data.split()[1])
@@ -372,11 +356,7 @@ CASES = [('missing', case_missing), ('not-a-db', case_not_a_db),
 
 
 def main(argv):
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    suivant = os.path.abspath(argv[1])
-    only = argv[2:]
+    suivant, only = httpwire.harness_args(argv, __doc__, 2)
     passed = failed = 0
     for name, fn in CASES:
         if only and not any(s in name for s in only):

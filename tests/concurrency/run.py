@@ -32,15 +32,17 @@ server).
 """
 import os
 import re
-import select
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
 import xml.etree.ElementTree as ET
 
 CLIENTS = 4
@@ -316,18 +318,10 @@ def main(argv):
         proc = subprocess.Popen([suivant, 'serve', '--db', db, '--listen',
                                  '127.0.0.1:0'], stdout=subprocess.PIPE,
                                 stderr=errlog, stdin=subprocess.DEVNULL)
-        line = b''
-        deadline = time.monotonic() + 10
-        while not line.endswith(b'\n'):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([proc.stdout], [], [],
-                                              left)[0]:
-                raise RuntimeError('no "ready port=N" line')
-            ch = os.read(proc.stdout.fileno(), 1)
-            if not ch:
-                raise RuntimeError('server exited before ready')
-            line += ch
-        port = int(re.fullmatch(rb'ready port=(\d+)\n', line).group(1))
+        try:
+            port = httpwire.wait_ready(proc)
+        except httpwire.WireError as e:
+            raise RuntimeError(str(e))
         st, free_body = get(port, '/mail/config-v1.1.xml?emailaddress='
                             'jean.dupont%40free.fr', 'autoconfig.free.fr')
         if st != 200:
@@ -382,13 +376,7 @@ def main(argv):
         failed += 1
     finally:
         if proc is not None:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            httpwire.stop_server(proc)  # a killed server fails below
             with open(os.path.join(tmp, 'serve.log'), 'rb') as f:
                 log = f.read()
             if proc.returncode != 0 or any(m in log

@@ -13,10 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "model/model.h"
 #include "request/address.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_domain(const char *d) {
 	size_t n = strnlen(d, SV_DOMAIN_MAX + 1);

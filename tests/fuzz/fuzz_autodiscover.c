@@ -9,20 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-
+#include "fuzz.h"
 #include "model/model.h"
 #include "request/autodiscover_request.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-	(void)argc;
-	(void)argv;
-	xmlInitParser();
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	struct sv_autodiscover_request req;

@@ -12,23 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-
+#include "fuzz.h"
 #include "answer/answer.h"
 #include "answer/render_autoconfig.h"
 #include "import/import_mozilla.h"
 #include "model/model.h"
 #include "util/buf.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-	(void)argc;
-	(void)argv;
-	xmlInitParser();
-	return 0;
-}
 
 static void on_repair(void *ctx, const char *msg) {
 	(void)ctx;

@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-
+#include "fuzz.h"
 #include "answer/answer.h"
 #include "answer/render_autoconfig.h"
 #include "answer/render_autodiscover.h"
@@ -25,16 +24,6 @@
 #include "request/address.h"
 #include "util/alloc.h"
 #include "util/buf.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-	(void)argc;
-	(void)argv;
-	xmlInitParser();
-	return 0;
-}
 
 /* A NUL-terminated copy of [p, p + n), or NULL. */
 static char *dup_n(const uint8_t *p, size_t n) {

@@ -808,11 +808,7 @@ def run_round(ctx, cases, failures, verbose):
 
 
 def main(argv):
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 64
-    suivant = os.path.abspath(argv[1])
-    wanted = argv[2:]
+    suivant, wanted = httpwire.harness_args(argv, __doc__)
     cases = [(n, f) for n, f in CASES
              if not wanted or any(w in n for w in wanted)]
     names = [n for n, _ in CASES]

@@ -29,14 +29,16 @@ Exits 77 (skipped) when chromium is not installed.
 import json
 import os
 import plistlib
-import re
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
 
 TIMEOUT = 30.0
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -50,22 +52,10 @@ def start_server(suivant, db, log):
     proc = subprocess.Popen([suivant, "serve", "--db", db, "--listen",
                              "127.0.0.1:0"], stdout=subprocess.PIPE,
                             stderr=log, stdin=subprocess.DEVNULL)
-    line = b""
-    deadline = time.monotonic() + 10
-    while not line.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
-            proc.kill()
-            raise Failure("server not ready")
-        ch = os.read(proc.stdout.fileno(), 1)
-        if not ch:
-            raise Failure("server exited before ready")
-        line += ch
-    m = re.fullmatch(rb"ready port=(\d+)\n", line)
-    if not m:
-        proc.kill()
-        raise Failure("unexpected first line %r" % line)
-    return proc, int(m.group(1))
+    try:
+        return proc, httpwire.wait_ready(proc)
+    except httpwire.WireError as e:
+        raise Failure(str(e))
 
 
 class Browser:
@@ -311,12 +301,7 @@ def main(argv):
         if browser is not None:
             browser.close()
         if server is not None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            httpwire.stop_server(server)  # a killed server fails below
             if server.returncode != 0:
                 failed += 1
                 print("FAIL server exited %d" % server.returncode)

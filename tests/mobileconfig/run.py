@@ -41,15 +41,17 @@ import http.client
 import os
 import plistlib
 import re
-import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
 
 READY_TIMEOUT = 10.0
 APPLE_AUTH = {"EmailAuthNone", "EmailAuthPassword", "EmailAuthCRAMMD5",
@@ -75,24 +77,11 @@ class Server:
             [suivant, "serve", "--db", db, "--listen", "127.0.0.1:0"]
             + list(extra), stdout=subprocess.PIPE, stderr=self.log,
             stdin=subprocess.DEVNULL)
-        line = b""
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.proc.stdout], [], [],
-                                              left)[0]:
-                self.stop()
-                raise Failure("server not ready")
-            ch = os.read(self.proc.stdout.fileno(), 1)
-            if not ch:
-                self.stop()
-                raise Failure("server exited before ready")
-            line += ch
-        m = re.fullmatch(rb"ready port=(\d+)\n", line)
-        if not m:
+        try:
+            self.port = httpwire.wait_ready(self.proc, READY_TIMEOUT)
+        except httpwire.WireError as e:
             self.stop()
-            raise Failure("unexpected first line %r" % line)
-        self.port = int(m.group(1))
+            raise Failure(str(e))
 
     def get(self, path):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
@@ -104,13 +93,7 @@ class Server:
             conn.close()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        httpwire.stop_server(self.proc)
         self.log.close()
         with open(self.log_path, "rb") as f:
             text = f.read().decode("utf-8", "replace")

@@ -33,6 +33,10 @@ import tempfile
 import time
 import warnings
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
+
 READY_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 
@@ -954,14 +958,7 @@ def test_sigterm_finishes_in_flight_requests(suivant, tmp):
         check(srv.proc.poll() is None, "exited with a request in flight")
         # ...but the request in flight is answered in full.
         s.sendall(b"\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-            if b"</clientConfig>" in data:
-                break
+        data = httpwire.recv_all(s, b"</clientConfig>")
         s.close()
         check(data.startswith(b"HTTP/1.1 200 OK") and
               data.rstrip().endswith(b"</clientConfig>"),
@@ -1268,11 +1265,7 @@ def test_export_static_matches_serve(suivant, tmp):
 # ------------------------------------------------------------- harness
 
 def main(argv):
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 64
-    suivant = os.path.abspath(argv[1])
-    wanted = argv[2:]
+    suivant, wanted = httpwire.harness_args(argv, __doc__)
     for tool in ("curl", "openssl"):
         if shutil.which(tool) is None:
             print("prod: %s not installed: skipped" % tool)

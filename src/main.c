@@ -38,9 +38,11 @@ static const struct command commands[] = {
 	{ "init", sv_cli_init, "create a database from the bundled data" },
 	{ "lookup", sv_cli_lookup, "print what a mail client gets for an address" },
 	{ "provider", sv_cli_provider, "add, change, remove, list or show providers" },
+	{ "publish", sv_cli_publish, "write a consistent copy of the database for other nodes" },
 	{ "serve", sv_cli_serve, "answer mail clients over HTTP" },
 	{ "server", sv_cli_server, "add, change, remove or list servers" },
 	{ "service", sv_cli_service, "add, change, remove or list DAV services" },
+	{ "sync", sv_cli_sync, "replace a provider's domains by a SQL query's result" },
 };
 
 static void usage(FILE *f) {

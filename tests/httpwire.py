@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 """Raw HTTP/1.1 over sockets, the `suivant serve` process and a harness's
-command line, shared by the harnesses that speak to the real server byte
-for byte (tests/e2e, tests/hostile, tests/prod, tests/concurrency,
-tests/bench). Import with the tests directory on sys.path.
+command line, and the Failure a harness's check raises, shared by the
+harnesses that speak to the real server byte for byte (tests/e2e,
+tests/hostile, tests/prod, tests/concurrency, tests/bench,
+tests/mobileconfig, tests/webadmin). Import with the tests directory on
+sys.path.
 
 Reading is strict on purpose: a response is a status line, headers and
 exactly Content-Length bytes (or a chunked body), so a pipelined answer
@@ -25,6 +27,24 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
 
 class WireError(Exception):
     """A response that cannot be read; the message says why."""
+
+
+class Failure(Exception):
+    """A harness's check failed; the message says what was wrong."""
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def connect(port, source="127.0.0.1", timeout=5):
+    """A TCP connection to 127.0.0.1:port from source (any port)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    return s
 
 
 class Response:
@@ -173,9 +193,31 @@ def wait_ready(proc, timeout=READY_TIMEOUT):
     return int(m.group(1))
 
 
+def unprivileged(args, *dirs):
+    """`serve` started as root drops to --user and refuses to run without
+    one (issue #16): as root, ARGS plus --user nobody, and nobody let into
+    DIRS (the database's directory: SQLite creates the -wal and -shm
+    files beside it) and given the files already there (the web admin
+    writes the database). ARGS unchanged otherwise, or when they name a
+    user."""
+    if os.geteuid() != 0 or "--user" in args:
+        return list(args)
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    for d in dirs:
+        os.chmod(d, 0o777)
+        for name in os.listdir(d):
+            path = os.path.join(d, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    return list(args) + ["--user", "nobody"]
+
+
 def start_server(suivant, db, args, stderr, env=None):
-    """`suivant serve --db DB --listen 127.0.0.1:0 ARGS`: (process, port).
-    env: variables to add to the server's environment."""
+    """`suivant serve --db DB --listen 127.0.0.1:0 ARGS`: (process, port),
+    unprivileged (above) when run as root. env: variables to add to the
+    server's environment."""
+    args = unprivileged(args, os.path.dirname(os.path.abspath(db)))
     proc = subprocess.Popen([suivant, "serve", "--db", db, "--listen",
                              "127.0.0.1:0"] + list(args),
                             stdout=subprocess.PIPE, stderr=stderr,

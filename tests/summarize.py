@@ -9,7 +9,7 @@ counts a run that could not happen here (build-tsan without clang);
 N failed" line; none is one failure), e.g. tests/fuzz/run.sh. A harness
 line may end ", N skipped" (cases whose tool is missing); a harness
 skipped whole (exit 77) counts at least one skip. Each log is one build's
-meson-logs/testlog.json (build, build-asan, build-tsan).
+meson-logs/testlog.json (build, build-asan, build-asan-clang, build-tsan).
 Prints one line "N passed, N failed, N skipped"; exits 1 on any failure."""
 import json
 import re

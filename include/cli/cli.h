@@ -36,9 +36,11 @@ int sv_cli_import(int argc, char **argv);
 int sv_cli_init(int argc, char **argv);
 int sv_cli_lookup(int argc, char **argv);
 int sv_cli_provider(int argc, char **argv);
+int sv_cli_publish(int argc, char **argv);
 int sv_cli_serve(int argc, char **argv);
 int sv_cli_server(int argc, char **argv);
 int sv_cli_service(int argc, char **argv);
+int sv_cli_sync(int argc, char **argv);
 
 /* ---- cli_common.c: shared by the commands ---- */
 
@@ -283,13 +285,13 @@ int sv_cli_list(const char *cmd, const struct sv_cli_opts *opts,
 
 /* ---- cli_common.c: arguments ---- */
 
-/* Room for a domain row: "*." + SV_DOMAIN_MAX + NUL. */
-#define SV_CLI_DOMAIN_ROW_MAX (SV_DOMAIN_PATTERN_MAX + 1)
+/* Room for a domain row: "mx:*." + SV_DOMAIN_MAX + NUL. */
+#define SV_CLI_DOMAIN_ROW_MAX (SV_DOMAIN_ROW_MAX + 1)
 
 /*
- * A domain row from the command line: "*", "*.NAME" or "NAME", through
- * sv_domain_pattern_normalize (util/name.h: lower case, trailing dot
- * removed, internationalised names as A-labels). what names the argument
+ * A domain row from the command line: "*", "*.NAME", "NAME", "mx:NAME"
+ * or "mx:*.NAME", through sv_domain_row_normalize (util/name.h: lower
+ * case, trailing dot removed, internationalised names as A-labels). what names the argument
  * in the message ("DOMAIN", "--domain"). SV_EINVAL with the reason.
  */
 int sv_cli_domain_row(const char *s, const char *what, char *out,
@@ -338,6 +340,29 @@ struct json_t *sv_cli_json_push(struct json_t *arr, struct json_t *v);
 struct sv_buf;
 int sv_cli_print_doc(const char *cmd, int rc, const struct sv_buf *out,
 	const char *verb, const char *what);
+
+/* ---- cli_resolve.c ---- */
+
+/* What the MX stage of sv_cli_resolve found. */
+struct sv_cli_mx {
+	const char *status;           /* static: "found", "none", "failed",
+	                               * "timeout" (sv_mx_status_name), or
+	                               * NULL when no MX look-up was needed */
+	char host[SV_DOMAIN_MAX + 1]; /* the MX host that matched an MX row,
+	                               * or "" */
+};
+
+/*
+ * Resolves domain in snap as `serve` does: exact row, longest
+ * "*.suffix", then (when snap has MX rows) domain's MX hosts, asked of
+ * resolver ("IP[:PORT]"; NULL: the system's) in one blocking query of
+ * at most 2 s, then "*". SV_OK with *m (m->mx_host, when an MX row
+ * matched, points into mx->host), SV_ENOTFOUND, or SV_EIO / SV_EINVAL /
+ * SV_ENOMEM with err set when the DNS cannot be asked.
+ */
+int sv_cli_resolve(const struct sv_snapshot *snap, const char *domain,
+	const char *resolver, struct sv_snapshot_match *m,
+	struct sv_cli_mx *mx, struct sv_err *err);
 
 /* ---- cli_server_show.c ---- */
 

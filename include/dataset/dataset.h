@@ -17,7 +17,7 @@
  *   database file --sv_dataset_load--> snapshot --holder--> requests
  *        ^                                ^
  *        +--- watcher: data_version, -----+ (off the request path,
- *             replaced file, SIGHUP          validate then swap)
+ *             stat of the file, SIGHUP       validate then swap)
  *
  * Front ends never open the store to build a snapshot themselves, so the
  * server, the command line and the admin page serve the same data the
@@ -44,8 +44,8 @@ int sv_dataset_init_file(const char *path, bool bundled, bool *created,
  * the caller's counter, shown in logs). Providers that cannot be served
  * are logged and left out. Returns SV_OK, or the failure (SV_ENOTFOUND: no
  * such file; SV_EDB: not a usable suivant database; SV_EBUSY; SV_ENOMEM)
- * with err set and *out NULL. For one-shot commands (lookup, dns,
- * export-static); a server uses struct sv_dataset.
+ * with err set, naming path, and *out NULL. For one-shot commands
+ * (lookup, dns, export-static); a server uses struct sv_dataset.
  */
 int sv_dataset_read(const char *path, uint64_t generation,
 	struct sv_snapshot **out, struct sv_err *err);
@@ -82,20 +82,34 @@ struct sv_snapshot_holder *sv_dataset_holder(struct sv_dataset *ds);
  * The watcher: keeps ds's snapshot current while a server runs. Every
  * interval, and at once when poked (SIGHUP), it asks SQLite whether
  * another connection committed (PRAGMA data_version, on a read-only
- * connection of its own) and whether path now names another file
- * (device and inode: a database replaced by rename, or removed). On a
- * change, or when poked, it runs sv_dataset_load in its own thread, off
- * the request path: a snapshot that cannot be built is not published, the
- * previous one stays served. It logs each reload ("reloaded: generation
- * N, ...", "reload failed, still serving generation N: why"); a file it
- * cannot open (removed, or replaced by one that is not a database) is
- * logged at each check and reloaded once it can be opened.
+ * connection of its own), and stat(2) whether the file changed: another
+ * file renamed over it or removed (device and inode), or rewritten in
+ * place (size, mtime, ctime: cp, dd conv=notrunc, rsync --inplace over
+ * the live file, which SQLite cannot see). A commit is loaded at the next
+ * check; a change seen only on the file once the file has kept still for
+ * one interval, so that a file being copied is not read half-written
+ * (file times have a coarse clock: a change younger than ~10 ms is
+ * loaded again once still, in case a second write hid behind the same
+ * times).
+ *
+ * Loads run in the watcher's thread, off the request path: a snapshot
+ * that cannot be built is not published, the previous one stays served.
+ * Every attempt is reported (reloaded, below). The log names the file in
+ * every line: "reloaded: generation N of FILE, ..."; a failure is logged
+ * when the file starts failing or fails for another reason ("reload:
+ * failed, still serving generation N: FILE: why"), or when a reload was
+ * asked for, never at each check; then "reload: still failing after N s,
+ * ..." once per remind interval until a load succeeds. A file that
+ * cannot be opened (removed, not a database, another application's
+ * database) is not retried until it changes, except for a cheap open
+ * attempt at each check (a lock released).
  */
 struct sv_dataset_watcher;
 
 /* What the watcher reports to its owner (the server's metrics). */
 struct sv_dataset_watch {
 	unsigned interval_ms; /* 0: SV_DATASET_WATCH_INTERVAL_MS */
+	unsigned remind_ms;   /* 0: SV_DATASET_WATCH_REMIND_MS */
 	/*
 	 * After each reload attempt, from the watcher's thread: ok when a
 	 * new snapshot was published (it already is). May be NULL; ctx is
@@ -106,13 +120,14 @@ struct sv_dataset_watch {
 };
 
 #define SV_DATASET_WATCH_INTERVAL_MS 250
+#define SV_DATASET_WATCH_REMIND_MS (10 * 60 * 1000)
 
 /*
- * Takes the watcher's baseline (the file's identity and data_version):
+ * Takes the watcher's baseline (the file's stat and data_version):
  * create it BEFORE the first sv_dataset_load, so that a change committed
  * or a file swapped in between shows at the first check (taken after, it
- * would hide that change for good). When the baseline cannot be taken
- * (logged), the watcher retries at each check and reloads once it can.
+ * would hide that change for good). A file that cannot be opened yet is
+ * not logged here (the load says why); the watcher loads it once it can.
  * ds is borrowed and must outlive the watcher. NULL with err set when out
  * of memory.
  */

@@ -34,6 +34,12 @@
 /* Who may read /healthz and /metrics, by default: loopback only. */
 #define SV_CONFIG_DEFAULT_ADMIN_ALLOW "127.0.0.0/8,::1/128"
 #define SV_CONFIG_MAX_ADMIN_NETS 16
+/* Connections kept over --max-connections for admin clients. */
+#define SV_CONFIG_DEFAULT_ADMIN_RESERVE 8
+#define SV_CONFIG_MAX_ADMIN_RESERVE 1024
+/* Address prefixes that make one client for --max-per-ip. */
+#define SV_CONFIG_DEFAULT_PREFIX4 32
+#define SV_CONFIG_DEFAULT_PREFIX6 64
 
 struct sv_sign_cms;
 
@@ -61,6 +67,15 @@ struct sv_config {
 	const char *admin_allow;  /* borrowed; "CIDR[,CIDR]..." allowed to
 	                           * read /healthz and /metrics; default
 	                           * SV_CONFIG_DEFAULT_ADMIN_ALLOW */
+	unsigned admin_reserve;   /* connections per listener kept over
+	                           * conn_limit for admin_allow clients
+	                           * (admin routes only) */
+	const char *trusted_proxy; /* borrowed; "CIDR[,CIDR]..." of proxies
+	                           * whose X-Forwarded-For names the client,
+	                           * or NULL (none) */
+	unsigned prefix4;         /* IPv4 prefix bits of one client for
+	                           * per_ip_limit (1..32) */
+	unsigned prefix6;         /* IPv6 prefix bits, the same (1..128) */
 	const char *sign_cert;    /* borrowed; certificate that signs Apple
 	                           * profiles; NULL = profiles unsigned */
 	const char *sign_key;     /* borrowed; its key (with sign_cert only) */
@@ -68,6 +83,13 @@ struct sv_config {
 	struct sv_sign_cms *signer; /* borrowed; loaded from the three paths
 	                           * by `serve` before sv_http_start and freed
 	                           * after sv_http_stop; NULL = unsigned */
+	const char *resolver;     /* borrowed; "IP[:PORT]" of the DNS server
+	                           * MX rows are checked with; NULL = the
+	                           * system's (resolve/mx_resolver.h) */
+	unsigned mx_cache;        /* domains whose MX answer is cached
+	                           * (SV_MX_CACHE_DEFAULT) */
+	unsigned mx_max_inflight; /* DNS queries outstanding at once; more
+	                           * get 503 (SV_MX_INFLIGHT_DEFAULT) */
 };
 
 /* Sets every field to its default. Cannot fail. */
@@ -76,10 +98,13 @@ void sv_config_init(struct sv_config *cfg);
 /*
  * Checks every field against its bounds (threads <= SV_CONFIG_MAX_THREADS,
  * limits >= 1, per-IP limit <= connection limit, both timeouts 1..3600 s,
- * memory
+ * the admin reserve <= SV_CONFIG_MAX_ADMIN_RESERVE, prefixes 1..32 and
+ * 1..128, both network lists parse, memory
  * in SV_CONFIG_MIN_CONN_MEMORY..SV_CONFIG_MAX_CONN_MEMORY, every listen
  * address parses, sign_cert and sign_key given together, sign_chain only
- * with them, tls_cert and tls_key given exactly when listen_tls is). Returns SV_OK, or SV_EINVAL with every problem found,
+ * with them, tls_cert and tls_key given exactly when listen_tls is,
+ * mx_cache in 1..SV_MX_CACHE_MAX, mx_max_inflight in
+ * 1..SV_MX_INFLIGHT_MAX, resolver a numeric IP[:PORT]). Returns SV_OK, or SV_EINVAL with every problem found,
  * separated by "; ", in err (truncated to one line if need be).
  */
 int sv_config_check(const struct sv_config *cfg, struct sv_err *err);
@@ -105,8 +130,11 @@ struct sv_config_net {
  * Parses a comma-separated list of "ADDR/PREFIX" or "ADDR" (a host) into
  * out[SV_CONFIG_MAX_ADMIN_NETS]; numeric addresses only. Host bits set
  * below the prefix are refused (a typo, most often). SV_OK with *n, or
- * SV_EINVAL with the reason.
+ * SV_EINVAL with the reason, which starts with what (the option's name).
+ * sv_config_parse_nets is the same for "admin-allow".
  */
+int sv_config_parse_net_list(const char *what, const char *s,
+	struct sv_config_net *out, size_t *n, struct sv_err *err);
 int sv_config_parse_nets(const char *s, struct sv_config_net *out, size_t *n,
 	struct sv_err *err);
 /* Whether the socket address sa (AF_INET or AF_INET6) is in one of nets;

@@ -22,16 +22,22 @@
  *            read up to SV_HTTP_MAX_BODY, never logged)
  *   GET|HEAD /autodiscover/autodiscover.json?Email=ADDR&Protocol=P,
  *            /autodiscover/autodiscover.json/v1.0/ADDR?Protocol=P (v2)
- *   GET|HEAD /healthz, /metrics  (cfg->admin_allow clients only, else 403)
- * (paths matched without regard to letter case; methods other than GET
+ *   GET|HEAD /healthz, /metrics  (cfg->admin_allow clients only, else
+ *            403; never a request with proxy headers from a peer that is
+ *            not in cfg->trusted_proxy)
+ * (paths matched without regard to letter case, but for the two admin
+ * paths, which are matched exactly as written; methods other than GET
  * and HEAD, and POST where listed, get 405, other paths 404). Answers come from the snapshot held
  * by the holder; no SQL, no rendering per request. One access line per
  * request goes to the log (method, path without query, status, domain:
  * never the query nor the address).
  *
- * Connections: over cfg->conn_limit on a listener, or cfg->per_ip_limit
- * from one client address on it, a connection's request is answered 503
- * (Retry-After, Connection: close); a request not complete within
+ * Connections: over cfg->conn_limit on a listener (unless an admin client
+ * takes one of cfg->admin_reserve, for admin paths only), or
+ * cfg->per_ip_limit from one client (an address prefix:
+ * cfg->prefix4/prefix6; behind a trusted proxy, the client it forwards)
+ * on it, a connection's request is answered 503 (Retry-After, Connection:
+ * close); a request not complete within
  * cfg->request_timeout_s of the accept (or of the previous response on a
  * kept-alive connection) has its connection closed by a janitor thread,
  * TLS or not.
@@ -65,6 +71,21 @@ struct sv_http;
  */
 struct sv_http *sv_http_start(const struct sv_config *cfg,
 	struct sv_snapshot_holder *h, struct sv_err *err);
+/*
+ * A test hook (tests/fuzz/fuzz_http.c): the same front end with no
+ * listener and no thread of its own, driven by the caller. cfg's listen
+ * addresses are ignored (one unnamed listener). sv_http_add_connection
+ * hands it a connected socket fd (closed by the server) whose peer is sa;
+ * SV_OK or SV_EIO (fd closed). sv_http_run processes whatever is ready
+ * and returns without waiting; sv_http_stop as for sv_http_start. One
+ * thread only.
+ */
+struct sockaddr;
+struct sv_http *sv_http_start_driven(const struct sv_config *cfg,
+	struct sv_snapshot_holder *h, struct sv_err *err);
+int sv_http_add_connection(struct sv_http *srv, int fd,
+	const struct sockaddr *sa, unsigned sa_len);
+void sv_http_run(struct sv_http *srv);
 /*
  * Number of listeners (plain ones first, then TLS ones, each in the order
  * given), the port listener i is bound to, and whether it speaks TLS.

@@ -27,6 +27,7 @@
 #include "answer/sign_cms.h"
 #include "http/http.h"
 #include "request/address.h"
+#include "resolve/mx_resolver.h"
 #include "snapshot/snapshot.h"
 #include "util/buf.h"
 
@@ -36,6 +37,10 @@
 /* Fixed responses: built once by sv_http_start, shared by every thread. */
 enum sv_http_fixed_id {
 	SV_HTTP_FIXED_BAD_REQUEST,  /* 400, when no better reason exists */
+	SV_HTTP_FIXED_BAD_FRAMING,  /* 400 + Connection: close: framing a
+	                             * proxy could read otherwise */
+	SV_HTTP_FIXED_FOLDED,       /* 400 + Connection: close: a header
+	                             * line folded onto the next (obs-fold) */
 	SV_HTTP_FIXED_NOT_FOUND,    /* 404, unknown path */
 	SV_HTTP_FIXED_NO_CONFIG,    /* 404, unknown domain */
 	SV_HTTP_FIXED_NOT_ALLOWED,  /* 405 + Allow: GET, HEAD */
@@ -47,6 +52,8 @@ enum sv_http_fixed_id {
 	SV_HTTP_FIXED_UNAVAILABLE,  /* 503, no snapshot published yet */
 	SV_HTTP_FIXED_OVER_LIMIT,   /* 503 + Retry-After: 1 + Connection:
 	                             * close, over a connection limit */
+	SV_HTTP_FIXED_DNS_BUSY,     /* 503 + Retry-After: 1, over
+	                             * --mx-max-inflight DNS queries */
 	SV_HTTP_FIXED_COUNT
 };
 
@@ -78,29 +85,47 @@ enum sv_http_endpoint {
 	SV_HTTP_EP_WELL_KNOWN_DAV,
 	SV_HTTP_EP_HEALTHZ,
 	SV_HTTP_EP_METRICS,
+	SV_HTTP_EP_TLS_ASK,
 	SV_HTTP_EP_NONE, /* no route matched */
 	SV_HTTP_ENDPOINTS
 };
 
 struct sv_http_conn; /* include/http/http_deadline.h */
+struct sv_http_mx;   /* src/http/http_mx.c: a request's DNS wait */
 
 /*
- * Per-request state, in MHD's *req_cls from the request line (URI log
- * callback) to the completion callback, which logs and frees it.
+ * Per-request state. It lives inside its connection's state (src/http/
+ * http.c), one request at a time, from the request line (URI log
+ * callback) until the request ends: the completion callback, or the
+ * connection's close when MHD ends it without one (MHD 0.9.75 does when
+ * it gives up on a request's headers), so nothing is left behind
+ * whatever way a connection ends.
  */
 struct sv_http_req {
 	struct sv_http_conn *conn; /* borrowed: the connection's entry in the
 	                            * deadline registry (outlives the
 	                            * request), or NULL when out of memory */
 	struct sv_snapshot *snap;  /* owned reference, taken on the first
-	                            * handler call, released on completion */
+	                            * handler call, released when it ends */
 	struct timespec t0;        /* request line seen (CLOCK_MONOTONIC) */
 	size_t url_len;            /* raw request-target length, path+query */
 	size_t path_len;           /* bytes in path */
 	char path[SV_HTTP_MAX_URL + 1]; /* raw (still %-encoded) path without
-	                            * the query; empty when url_len is over
-	                            * SV_HTTP_MAX_URL */
+	                            * the query, cut at SV_HTTP_MAX_URL bytes.
+	                            * For routing only: the access line shows
+	                            * log_prefix instead when set */
+	const char *log_prefix;    /* the private prefix route the path is
+	                            * under (an address follows it): logged as
+	                            * this and a '*', decided at the request
+	                            * line so that no refusal logs the address */
 	bool started;              /* the access handler has run once */
+	bool refused;              /* shut down unanswered: MHD 0.9.75 could
+	                            * not answer it correctly (http.c) */
+	bool reserve;              /* on a connection of the admin reserve:
+	                            * admin routes only */
+	bool forwarded;            /* carries a proxy's client headers
+	                            * (X-Forwarded-For...) from a peer that
+	                            * is not a trusted proxy: never admin */
 	size_t body_len;           /* request body bytes seen */
 	struct sv_buf body;        /* a POST's body (at most SV_HTTP_MAX_BODY
 	                            * bytes); other bodies are discarded.
@@ -111,9 +136,19 @@ struct sv_http_req {
 	char method[16];           /* truncated copy, for the access log */
 	enum sv_http_endpoint endpoint; /* metrics row; SV_HTTP_EP_NONE
 	                            * until a route matched */
-	char client[46];           /* numeric peer address (INET6_ADDRSTRLEN),
-	                            * for the access log, or "" */
+	struct sockaddr_storage client_sa; /* the client: the peer, or the
+	                            * address a trusted proxy forwarded
+	                            * (http_client.c); ss_family AF_UNSPEC
+	                            * when unknown */
+	char client[46];           /* its numeric form (INET6_ADDRSTRLEN),
+	                            * for the access log, or "-" */
 	char domain[SV_DOMAIN_MAX + 1]; /* the domain answered for, or "" */
+	struct sv_http_mx *mx;     /* owned: the DNS wait, from the first MX
+	                            * cache miss to completion; or NULL */
+	const char *mx_note;       /* static: what the MX stage found, for
+	                            * the access line ("match", "nomatch",
+	                            * "none", "failed", "timeout", "busy"); NULL
+	                            * when the domain needed no MX look-up */
 };
 
 /*
@@ -142,6 +177,10 @@ struct sv_http_metrics {
 	struct sv_config_net admin[SV_CONFIG_MAX_ADMIN_NETS]; /* who may read
 	                            * /healthz and /metrics */
 	size_t n_admin;
+	struct sv_config_net proxies[SV_CONFIG_MAX_ADMIN_NETS]; /* trusted
+	                            * proxies (--trusted-proxy), whose
+	                            * X-Forwarded-For names the client */
+	size_t n_proxies;
 };
 
 /* Status codes counted apart; others count as "other", none as "none". */
@@ -170,6 +209,7 @@ struct sv_http_call {
 	size_t arg_len;
 	struct sv_sign_cms *signer; /* Apple profile signer, or NULL */
 	struct sv_http_metrics *metrics;
+	struct sv_mx_resolver *mx;  /* MX look-ups (sv_http_resolve) */
 };
 
 typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
@@ -182,6 +222,17 @@ typedef enum MHD_Result (*sv_http_handler)(const struct sv_http_call *call);
  * its variant and format, or queues 404. src/http/http_route.c.
  */
 enum MHD_Result sv_http_route(struct sv_http_call *call, const char *method);
+/*
+ * At the request line: the private prefix route (an address follows it)
+ * the raw path raw[0..n) is under, matched as the router would (after
+ * percent-decoding, in any letter case), or NULL. The access line shows
+ * that prefix and a '*' instead of the path.
+ */
+const char *sv_http_route_private_prefix(const char *raw, size_t n);
+/* In a message about a request (MHD's diagnostics name its path): what
+ * follows a private prefix route becomes one '*', the rest of the text
+ * dropped. text is NUL-terminated and changed in place. */
+void sv_http_route_mask_private(char *text);
 
 /*
  * First handler call, headers only (src/http/http_framing.c). Whether the
@@ -194,6 +245,21 @@ enum MHD_Result sv_http_route(struct sv_http_call *call, const char *method);
  */
 bool sv_http_body_too_large(struct MHD_Connection *c);
 bool sv_http_framing_ambiguous(struct MHD_Connection *c);
+/*
+ * Whether a header line was folded onto the next (obs-fold, RFC 9112
+ * 5.2): MHD 0.9.75 glues the continuation onto the header's *name*
+ * ("Content-Length:\r\n 53" becomes a header "Content-Length53" with an
+ * empty value), so that the framing check above never sees the header a
+ * proxy in front may have read. Such a name is the one thing MHD builds
+ * outside the raw header block, which starts at method (the access
+ * handler's method argument points into it) and is
+ * MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE bytes long: a header whose name
+ * lies outside that block was folded. First handler call only.
+ */
+bool sv_http_header_folded(struct MHD_Connection *c, const char *method);
+/* Whether the request has a chunked body (the framing check has refused
+ * every other Transfer-Encoding). */
+bool sv_http_body_chunked(struct MHD_Connection *c);
 
 /*
  * Queues resp with status, records both for the access log and lifts
@@ -247,6 +313,29 @@ enum MHD_Result sv_http_queue_rendered(const struct sv_http_call *call,
 	struct sv_buf *body, const char *content_type,
 	enum sv_http_cache cache);
 
+/* src/http/http_client.c */
+
+/*
+ * Who a request comes from, on its first handler call: the peer, unless
+ * the peer is one of m->proxies (--trusted-proxy) and the request carries
+ * X-Forwarded-For; then the client is the last address of the last such
+ * header that is not a trusted proxy itself (what the nearest untrusted
+ * hop connected from: the addresses before it are the client's word).
+ * Fills r->client_sa and r->client (AF_UNSPEC and "-" when a trusted
+ * proxy forwarded something that is not an address); sets r->forwarded
+ * when a peer that is not trusted sends X-Forwarded-For, Forwarded or
+ * X-Real-IP: such a request came through a proxy we were not told of.
+ */
+void sv_http_client_identify(struct MHD_Connection *c,
+	const struct sv_http_metrics *m, struct sv_http_req *r);
+/* Whether r's client may read the admin routes (m->admin), forwarded
+ * requests from an untrusted peer never. */
+bool sv_http_client_is_admin(const struct sv_http_metrics *m,
+	const struct sv_http_req *r);
+/* The numeric text of sa (AF_INET or AF_INET6; IPv4-mapped IPv6 as IPv4)
+ * into out (size >= 46), or "-". */
+void sv_http_client_text(const struct sockaddr *sa, char *out, size_t size);
+
 /* src/http/http_request.c */
 
 /* ASCII case-insensitive comparison of n bytes (locale-independent). */
@@ -296,6 +385,40 @@ int sv_http_host_domain(struct MHD_Connection *c, char *out,
 /* Records the domain answered for, for the access log and metrics; d is
  * a normalised LDH name (safe to log), cut to fit. */
 void sv_http_note_domain(const struct sv_http_call *call, const char *d);
+
+/* src/http/http_mx.c */
+
+/*
+ * Resolves a mail domain for this request as sv_snapshot_resolve does,
+ * its MX hosts taken from the cache or, on a miss, from a DNS query the
+ * request waits for without holding its thread: the connection is
+ * suspended and resumed by the answer, and MHD then runs the handler
+ * again, which calls this again and gets the answer kept in the request.
+ * Returns SV_OK with *m (m->mx_host is not kept: NULL), SV_ENOTFOUND, or
+ * SV_EAGAIN: the handler returns *ret at once, the request now waiting
+ * for DNS with nothing queued, or already answered (over
+ * --mx-max-inflight: 503 with Retry-After; out of memory: 500). Notes the
+ * MX stage's outcome in call->r->mx_note.
+ */
+int sv_http_resolve(const struct sv_http_call *call, const char *domain,
+	struct sv_snapshot_match *m, enum MHD_Result *ret);
+/* Frees a request's DNS wait (completion only: never while it waits). */
+void sv_http_mx_free(struct sv_http_mx *x);
+/* The MX lines of /metrics, into b. */
+int sv_http_mx_metrics(struct sv_mx_resolver *mx, struct sv_buf *b);
+
+/* src/http/http_tls_ask.c */
+
+/*
+ * GET|HEAD /tls/ask?domain=NAME (admin-only route): 200 "ok" when NAME
+ * is "autoconfig.", "autodiscover." or "ua-auto-config." followed by a
+ * domain served by an exact, "*.suffix" or MX row; 404 otherwise (the
+ * catch-all "*" does not count: a certificate for every name pointed at
+ * us is what a CA's rate limits would punish); 400 without a valid
+ * domain parameter. Caddy's on-demand TLS asks this before it gets a
+ * certificate (deploy/Caddyfile).
+ */
+enum MHD_Result sv_http_tls_ask(const struct sv_http_call *call);
 
 /* src/http/http_answer.c */
 

@@ -66,6 +66,18 @@ int imp_duplicate(const struct imp *im, const xmlNode *n);
 int imp_text_of(const struct imp *im, const xmlNode *n, char **out);
 /* Like imp_text_of, for a single-valued field: a second one is an error. */
 int imp_scalar(const struct imp *im, const xmlNode *n, char **field);
+/* A child element that holds one string: its name and its field. */
+struct imp_scalar_field {
+	const char *name;
+	char **field;
+};
+/* imp_scalar of n into the field of the one of fields[0..count) that n
+ * is named for; SV_OK, doing nothing, when it is none of them. */
+int imp_scalar_field(const struct imp *im, const xmlNode *n,
+	const struct imp_scalar_field *fields, size_t count);
+/* SV_OK the first time section n is seen (*seen is then set), the
+ * duplicate's error after. */
+int imp_once(const struct imp *im, const xmlNode *n, bool *seen);
 /*
  * Attribute name (no namespace) of element n: *out receives an owned copy,
  * or NULL when absent. When required, absence or an empty value is an
@@ -90,6 +102,9 @@ int imp_parse_number(const struct imp *im, const xmlNode *n,
  */
 int imp_check_template(const struct imp *im, const xmlNode *n,
 	char **tpl_io, bool hostname);
+/* imp_scalar of n into *field, then imp_check_template of it. */
+int imp_scalar_template(const struct imp *im, const xmlNode *n,
+	char **field, bool hostname);
 
 /* ---- import_server.c ---- */
 

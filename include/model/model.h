@@ -125,7 +125,7 @@ struct sv_server {
 /*
  * URL-based services beside mail: calendars, address books, file shares
  * (draft-ietf-mailmaint-autoconfig-06 root-level sections). One table in
- * the store holds every URL-based service type (schema/0003_services.sql
+ * the store holds every URL-based service type (schema/0009_services.sql
  * lists the Exchange, ActiveSync, JMAP and Graph ones too), so a new type
  * is a row in this enum and in the name tables of model.c.
  */
@@ -165,6 +165,9 @@ struct sv_service {
 struct sv_webmail {
 	char *login_page;        /* owned; NULL = no <webMail> at all */
 	char *info_url;          /* owned; NULL = no <loginPageInfo> */
+	char *wait_redirect_prefix; /* owned; NULL = none; its
+	                          * waitForRedirectionURLPrefix: the URL the
+	                          * login form redirects to once logged in */
 	char *username;          /* owned template */
 	char *username_field_id, *username_field_name;  /* owned */
 	char *password_field_id, *password_field_name;  /* owned */

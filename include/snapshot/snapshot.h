@@ -45,7 +45,20 @@ struct sv_snapshot;
 struct sv_snapshot_match {
 	const struct sv_provider *provider;
 	const struct sv_answer *answers[SV_FORMAT_COUNT];
-	const char *pattern; /* the domain row that matched: "x.fr", "*.fr", "*" */
+	const char *pattern; /* the domain row that matched: "x.fr", "*.fr",
+	                      * "mx:*.hoster.example", "*" */
+	const char *mx_host; /* for an MX row, the MX host that matched it
+	                      * (borrowed from the caller's sv_snapshot_mx);
+	                      * else NULL */
+};
+
+/*
+ * A mail domain's MX hosts as a resolver found them: normalised names
+ * (sv_domain_normalize), most preferred first. Borrowed for the call.
+ */
+struct sv_snapshot_mx {
+	const char *const *hosts;
+	size_t n;
 };
 
 /*
@@ -72,9 +85,24 @@ size_t sv_snapshot_domain_count(const struct sv_snapshot *s);
 size_t sv_snapshot_provider_count(const struct sv_snapshot *s);
 
 /*
- * Resolves a normalised domain (sv_domain_normalize): the exact name, else
- * the longest "*.suffix" row strictly above it, else "*". Returns SV_OK or
- * SV_ENOTFOUND. Thread-safe.
+ * Resolves a normalised domain (sv_domain_normalize) in this order: the
+ * exact name, else the longest "*.suffix" row strictly above it, else
+ * (when the snapshot has MX rows) the first of mx->hosts that an MX row
+ * matches (its "mx:HOST" row, else its longest "mx:*.SUFFIX" row), else
+ * "*". Returns SV_OK, SV_ENOTFOUND, or SV_EAGAIN when the answer depends
+ * on the domain's MX hosts and mx is NULL (not known yet: resolve them
+ * and call again). Thread-safe; never blocks.
+ */
+int sv_snapshot_resolve(const struct sv_snapshot *s, const char *domain,
+	const struct sv_snapshot_mx *mx, struct sv_snapshot_match *out);
+/* Whether any MX row is served (requests may then need a DNS look-up). */
+bool sv_snapshot_has_mx_rows(const struct sv_snapshot *s);
+
+/*
+ * sv_snapshot_resolve for a domain known to have no MX host that
+ * matters: exact, longest "*.suffix", then "*"; never SV_EAGAIN. For
+ * callers that cannot resolve names (a static export) or that ask about
+ * a name other than a mail domain.
  */
 int sv_snapshot_lookup(const struct sv_snapshot *s, const char *domain,
 	struct sv_snapshot_match *out);
@@ -88,6 +116,10 @@ int sv_snapshot_lookup(const struct sv_snapshot *s, const char *domain,
 int sv_snapshot_answer(const struct sv_snapshot *s, enum sv_format format,
 	const struct sv_answer_facts *facts, struct sv_buf *out,
 	const char **content_type);
+/* The same for a domain already resolved into m (sv_snapshot_resolve). */
+int sv_snapshot_answer_of(const struct sv_snapshot_match *m,
+	enum sv_format format, const struct sv_answer_facts *facts,
+	struct sv_buf *out, const char **content_type);
 
 /*
  * The current snapshot of a running server, read by every request without

@@ -36,7 +36,8 @@ enum sv_store_mode {
  */
 struct sv_store *sv_store_open(const char *path, enum sv_store_mode mode,
 	struct sv_err *err);
-/* Closes the connection. NULL is a no-op. */
+/* Closes the connection (rolling back a transaction left open). NULL is a
+ * no-op. */
 void sv_store_close(struct sv_store *st);
 
 /* Schema version this binary writes (the highest migration number). */
@@ -57,7 +58,13 @@ int sv_store_upgrade(const char *path, int *from, struct sv_err *err);
  * Transactions for multi-step writes (import, init). begin is IMMEDIATE
  * (SV_EBUSY after the busy timeout; SV_EDB on a READONLY store). A commit
  * that fails rolls back, so the connection is never left inside a
- * transaction.
+ * transaction. Once a write transaction has ended (commit, rollback, or a
+ * write call's own transaction), the WAL is checkpointed and truncated
+ * after a commit, or when a rollback leaves it over 1 MiB (waiting for
+ * readers up to the busy timeout; a reader is never disturbed): neither a
+ * large nor a failed write leaves a large -wal file behind while a server
+ * keeps the database open, and no frame stays in it to be mixed with a
+ * database copied over the file.
  */
 int sv_store_begin(struct sv_store *st, struct sv_err *err);
 int sv_store_commit(struct sv_store *st, struct sv_err *err);
@@ -238,5 +245,50 @@ int sv_store_service_rm(struct sv_store *st, int64_t id, char **provider_id,
  */
 int sv_store_load_service(struct sv_store *st, int64_t id,
 	struct sv_provider **out, size_t *idx, struct sv_err *err);
+/* ---- store_sync.c: `suivant sync` and `suivant publish` ---- */
+
+#define SV_STORE_SYNC_EXAMPLES 5
+
+/* What a sync found and did. */
+struct sv_store_sync {
+	size_t input;    /* distinct names given */
+	size_t before;   /* the provider's synced rows before */
+	size_t added;    /* new synced rows */
+	size_t removed;  /* synced rows no longer given */
+	size_t kept;     /* synced rows given again */
+	size_t hand;     /* names given that are rows of the provider added
+	                  * by hand: left as they are */
+	size_t conflict; /* names given that another provider owns: not
+	                  * moved */
+	struct {
+		char name[SV_DOMAIN_MAX + 1];
+		char owner[SV_DOMAIN_MAX + 1];
+	} conflicts[SV_STORE_SYNC_EXAMPLES]; /* the first, by name */
+	size_t n_examples;
+};
+
+/*
+ * Makes names[0..n) (normalised host names; repeats are ignored) the
+ * synced domain rows of provider_id, in one transaction (the caller's,
+ * or its own): synced rows not in names are removed (and the servers
+ * bound to them), names nobody has are added as synced rows after the
+ * provider's rows; rows added by hand (domain add, import) are never
+ * touched, nor are names another provider owns (counted in *r, the first
+ * ones named). Refused with SV_EINVAL, nothing changed, when names is
+ * empty or more than 10% of the synced rows would go, unless
+ * allow_shrink. SV_ENOTFOUND for an unknown provider; SV_EBUSY; SV_EDB
+ * (a name the schema refuses included).
+ */
+int sv_store_sync_domains(struct sv_store *st, const char *provider_id,
+	const char *const *names, size_t n, bool allow_shrink,
+	struct sv_store_sync *r, struct sv_err *err);
+
+/*
+ * Writes a consistent copy of the whole database to path (VACUUM INTO:
+ * one read transaction, compacted), which must not exist. SV_EDB or
+ * SV_EIO with err set.
+ */
+int sv_store_vacuum_into(struct sv_store *st, const char *path,
+	struct sv_err *err);
 
 #endif

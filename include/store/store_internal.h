@@ -27,6 +27,15 @@ struct sv_store {
 	 * NULL until then. Finalized by sv_store_close.
 	 */
 	sqlite3_stmt **put_cache;
+	/* Write calls under way (store_write_begin without its end yet),
+	 * whether the outermost one opened the transaction itself, and
+	 * whether the last begin failed (its end then closes nothing). */
+	unsigned writes;
+	bool own_txn;
+	bool begin_failed;
+	/* A write transaction of ours began since the WAL was last trimmed
+	 * (store.c: wal_trim). */
+	bool wrote;
 };
 
 /* ---- store.c: errors and statement helpers ---- */
@@ -71,16 +80,18 @@ void store_bind_tristate(sqlite3_stmt *s, int i, enum sv_tristate t,
 
 /*
  * One write call's transaction: joins the caller's transaction when one
- * is open (*own false), else opens BEGIN IMMEDIATE (*own true); then a
- * SAVEPOINT, so that a failure undoes this call only. Dual to
- * store_write_end(), which releases (rc SV_OK) or rolls back to the
- * savepoint, then commits or rolls back its own transaction, and returns
- * the final rc (a failed COMMIT turns SV_OK into its error). Either way
- * the connection is left as the caller had it.
+ * is open, else opens BEGIN IMMEDIATE (the store remembers which, so
+ * write calls may nest); then a SAVEPOINT, so that a failure undoes this
+ * call only. Every begin is followed by its store_write_end(), whatever
+ * it returned (so that a call reads as one chain of rc == SV_OK steps):
+ * after a failed begin, the end closes nothing and returns rc; else it
+ * releases (rc SV_OK) or rolls back to the savepoint, then commits or
+ * rolls back the transaction the outermost begin opened, and returns the
+ * final rc (a failed COMMIT turns SV_OK into its error). Either way the
+ * connection is left as the caller had it.
  */
-int store_write_begin(struct sv_store *st, bool *own, struct sv_err *err);
-int store_write_end(struct sv_store *st, bool own, int rc,
-	struct sv_err *err);
+int store_write_begin(struct sv_store *st, struct sv_err *err);
+int store_write_end(struct sv_store *st, int rc, struct sv_err *err);
 
 /* ---- store_query.c: ?1 bound to key (text) or, key NULL, to ikey ---- */
 
@@ -95,9 +106,38 @@ int store_query_one(sqlite3 *db, const char *sql, const char *key,
 /* Runs a DELETE or UPDATE-like statement. */
 int store_run_keyed(sqlite3 *db, const char *sql, const char *key,
 	int64_t ikey, struct sv_err *err);
+/*
+ * The same for a row that must be there: column 0 into *text (may be
+ * NULL), or SV_ENOTFOUND "no <what> <key>" (or ikey) without a row.
+ */
+int store_query_must(sqlite3 *db, const char *sql, const char *key,
+	int64_t ikey, char **text, const char *what, struct sv_err *err);
 /* The integer of sql's first row with ?1 bound to key (0 without a row). */
 int store_count_of(sqlite3 *db, const char *sql, const char *key,
 	int64_t *out, struct sv_err *err);
+
+/* ---- store_query.c: statements bound from arrays, rows into arrays ---- */
+
+/* Prepares sql into *s, binds texts t[0..nt) then integers v[0..nv)
+ * after them (?1 ..); *s is NULL on failure. */
+int store_prepare_bound(sqlite3 *db, const char *sql, const char *const *t,
+	int nt, const int64_t *v, int nv, sqlite3_stmt **s,
+	struct sv_err *err);
+/* Runs such a statement, which returns no row; *changes (may be NULL)
+ * gets the rows touched; a failure's message names what. */
+int store_run_bound(sqlite3 *db, const char *sql, const char *const *t,
+	int nt, const int64_t *v, int nv, int64_t *changes, const char *what,
+	struct sv_err *err);
+/*
+ * Steps s (prepared and bound; finalized here) through its rows, each
+ * read by row into a zeroed element of size bytes of a new array: SV_OK
+ * with *out (owned by the caller) and *n. On failure (a message naming
+ * what), drop(list, count) frees what was read, and *out is NULL, *n 0.
+ */
+int store_collect(sqlite3 *db, sqlite3_stmt *s, size_t size,
+	int (*row)(sqlite3_stmt *s, void *elem, struct sv_err *err),
+	void (*drop)(void *list, size_t n), void **out, size_t *n,
+	const char *what, struct sv_err *err);
 
 /* ---- store_load.c ---- */
 
@@ -112,7 +152,8 @@ int store_load(struct sv_store *st, const char *only,
 /* ---- store_write.c ---- */
 
 enum {
-	PUT_OWNER, PUT_DELETE, PUT_PROVIDER, PUT_DOMAIN, PUT_SERVER,
+	PUT_OWNER, PUT_DELETE, PUT_PROVIDER, PUT_DOMAIN, PUT_DOMAIN_MX,
+	PUT_SERVER,
 	PUT_AUTH, PUT_LINK, PUT_TEXT, PUT_SERVICE, PUT_SERVICE_AUTH,
 	PUT_COUNT
 };

@@ -18,7 +18,10 @@ enum sv_rc {
 	SV_ENOMEM,    /* allocation failed */
 	SV_EDB,       /* SQLite failed or the database is not ours */
 	SV_EIO,       /* file or socket I/O failed */
-	SV_EBUSY,     /* the database is locked by another writer */
+	SV_EBUSY,     /* the database is locked by another writer, or a
+	               * resource is at its limit (too many DNS queries) */
+	SV_EAGAIN,    /* not known yet: ask again once it is (an MX
+	               * look-up in flight) */
 };
 
 #define SV_ERR_MSG_MAX 256

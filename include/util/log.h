@@ -47,6 +47,8 @@ struct sv_log_access {
 	long ms;            /* from request line to completion */
 	const char *domain; /* domain answered for, or "-" */
 	const char *end;    /* why it ended early ("timeout"...), or NULL */
+	const char *mx;     /* what the MX look-up found ("timeout"...), or
+	                     * NULL when the domain needed none */
 };
 void sv_log_access(const struct sv_log_access *a);
 

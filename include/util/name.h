@@ -47,6 +47,17 @@
 /* A domain row: "*." and a host name. */
 #define SV_DOMAIN_PATTERN_MAX (2 + SV_DOMAIN_MAX)
 
+/*
+ * An MX row: "mx:HOST" or "mx:*.SUFFIX" serves every mail domain whose
+ * MX records name HOST, or a host below SUFFIX (the hoster's own mail
+ * servers). It names mail servers, not mail domains, so it is no host
+ * name itself: a row of its own kind, beside the domain patterns.
+ */
+#define SV_MX_ROW_PREFIX "mx:"
+#define SV_MX_ROW_PREFIX_LEN 3
+/* Any domain row, an MX row included: "mx:*." and a host name. */
+#define SV_DOMAIN_ROW_MAX (SV_MX_ROW_PREFIX_LEN + SV_DOMAIN_PATTERN_MAX)
+
 /* A lower-case host name (above). NULL is false. */
 bool sv_is_domain_name(const char *s);
 
@@ -60,6 +71,13 @@ bool sv_is_hostname(const char *s, bool lower_only);
 
 /* A domain row: a lower-case host name, "*.<host name>" or "*". */
 bool sv_is_domain_pattern(const char *s);
+
+/* An MX row: "mx:" and a lower-case host name or "*.<host name>". */
+bool sv_is_mx_row(const char *s);
+/* Whether s starts with "mx:" (a row meant as an MX row, valid or not). */
+bool sv_is_mx_prefixed(const char *s);
+/* A row a provider may list: sv_is_domain_pattern or sv_is_mx_row. */
+bool sv_is_domain_row(const char *s);
 
 /*
  * SV_NAME_NUMERIC_TLD_NOTE when s (a host name, or a domain row: "*." is
@@ -97,5 +115,15 @@ int sv_domain_normalize(const char *s, size_t len, char *out, size_t outsz,
  */
 int sv_domain_pattern_normalize(const char *s, size_t len,
 	bool keep_numeric_tld, char *out, size_t outsz, struct sv_err *err);
+
+/*
+ * Any row typed by someone: "mx:" (in any letter case) and "HOST" or
+ * "*.SUFFIX" through sv_domain_pattern_normalize, giving "mx:host" or
+ * "mx:*.suffix" ("mx:*" is refused: it would match every mail server);
+ * anything else as sv_domain_pattern_normalize. outsz >=
+ * SV_DOMAIN_ROW_MAX + 1. Returns as sv_domain_normalize.
+ */
+int sv_domain_row_normalize(const char *s, size_t len, bool keep_numeric_tld,
+	char *out, size_t outsz, struct sv_err *err);
 
 #endif

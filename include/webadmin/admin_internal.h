@@ -109,6 +109,10 @@ void sv_admin_input(struct sv_html *h, const char *label, const char *name,
 	const char *value, const char *type);
 /* A submit button. */
 void sv_admin_button(struct sv_html *h, const char *text, const char *cls);
+/* The form's submit button, then the form's end. */
+void sv_admin_form_end(struct sv_html *h, const char *text, const char *cls);
+/* <section> with an <h2> of title; close it with sv_html_close. */
+void sv_admin_section(struct sv_html *h, const char *title);
 
 /* Finishes h as resp's body with status (text/html). */
 void sv_admin_send_page(struct sv_admin_resp *resp, struct sv_html *h,
@@ -145,10 +149,14 @@ struct json_t *sv_admin_server_json(const struct sv_server *s);
  * json is NULL or memory is short. */
 char *sv_admin_json_text(struct json_t *json);
 
+/* A page, or a form's handler: answers rq into resp (admin_route.c
+ * calls it). */
+typedef void sv_admin_handler(struct sv_admin_app *app,
+	struct sv_admin_req *rq, struct sv_admin_resp *resp);
+
 /* ---- admin_views.c: the pages that only read ---- */
 
-void sv_admin_view_list(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
+sv_admin_handler sv_admin_view_list;
 /*
  * The provider page of id with status; notice (may be NULL) is shown on
  * top as an error (status >= 400) or a confirmation. The forms are
@@ -157,14 +165,10 @@ void sv_admin_view_list(struct sv_admin_app *app, struct sv_admin_req *rq,
 void sv_admin_view_provider(struct sv_admin_app *app, struct sv_admin_req *rq,
 	struct sv_admin_resp *resp, const char *id, unsigned status,
 	const char *notice);
-void sv_admin_view_export(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_view_lookup(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_view_check(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_view_audit(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
+sv_admin_handler sv_admin_view_export;
+sv_admin_handler sv_admin_view_lookup;
+sv_admin_handler sv_admin_view_check;
+sv_admin_handler sv_admin_view_audit;
 
 /* ---- admin_login.c: logging in and out ---- */
 
@@ -172,35 +176,27 @@ void sv_admin_view_audit(struct sv_admin_app *app, struct sv_admin_req *rq,
 void sv_admin_login_page(const struct sv_admin_req *rq,
 	struct sv_admin_resp *resp, unsigned status, const char *notice);
 /* POST /login: the limiter, the password, a new session and cookie. */
-void sv_admin_login_post(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
+sv_admin_handler sv_admin_login_post;
 /* POST /logout: ends the session, clears the cookie. */
-void sv_admin_logout_post(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
+sv_admin_handler sv_admin_logout_post;
 /* The session cookie's name: "__Host-suivant" over HTTPS, else
  * "suivant-session". */
 const char *sv_admin_cookie_name(bool tls);
 
 /* ---- admin_actions.c: the forms that change providers ---- */
 
-/* One handler per POST path of webadmin.h; each checks the form's
- * provider version, changes, audits and commits in one transaction. */
-void sv_admin_provider_add(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_provider_set(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_provider_rm(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_domain_add(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_domain_rm(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_server_add(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_server_set(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-void sv_admin_server_rm(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
+/*
+ * One form per POST path of webadmin.h that changes a provider; the route
+ * table names it and sv_admin_act runs it: checks the form's provider
+ * version, changes, audits and commits in one transaction.
+ */
+struct sv_admin_action;
+extern const struct sv_admin_action sv_admin_provider_add,
+	sv_admin_provider_set, sv_admin_provider_rm, sv_admin_domain_add,
+	sv_admin_domain_rm, sv_admin_server_add, sv_admin_server_set,
+	sv_admin_server_rm;
+void sv_admin_act(struct sv_admin_app *app, struct sv_admin_req *rq,
+	struct sv_admin_resp *resp, const struct sv_admin_action *action);
 /*
  * Records one change in the audit table, inside the caller's
  * transaction: rq's account, now, what, the provider, before and after
@@ -213,16 +209,13 @@ int sv_admin_audit(const struct sv_admin_req *rq, const char *what,
 /* ---- admin_import.c: provider files ---- */
 
 /* GET /import: the upload form. */
-void sv_admin_import_page(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
+sv_admin_handler sv_admin_import_page;
 /* POST /import: parses the uploaded file and tries it in a transaction
  * that is rolled back (import --dry-run), then shows the report and, when
  * it would succeed, a form to commit it. */
-void sv_admin_import_check(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
+sv_admin_handler sv_admin_import_check;
 /* POST /import/commit: the same file again, stored for good. */
-void sv_admin_import_commit(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
+sv_admin_handler sv_admin_import_commit;
 
 /* ---- admin_route.c ---- */
 
@@ -231,7 +224,6 @@ void sv_admin_import_commit(struct sv_admin_app *app, struct sv_admin_req *rq,
  * method (405), opens the database, the session (303 to /login without
  * one), the origin and CSRF token of a POST (403), and runs the page.
  */
-void sv_admin_route(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
+sv_admin_handler sv_admin_route;
 
 #endif

@@ -282,6 +282,9 @@ int sv_render_mozilla_webmail(const struct sv_mozilla_writer *mw,
 	if (wm->info_url != NULL) {
 		if (xmlTextWriterStartElement(w, BAD_CAST "loginPageInfo") < 0 ||
 				attr(w, "url", wm->info_url) < 0 ||
+				(wm->wait_redirect_prefix != NULL &&
+					attr(w, "waitForRedirectionURLPrefix",
+						wm->wait_redirect_prefix) < 0) ||
 				(!absent(wm->username) &&
 					template_el(mw, "username",
 						wm->username) < 0) ||

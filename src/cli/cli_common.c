@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 
 #include <jansson.h>
@@ -396,12 +397,14 @@ int sv_cli_domain_row(const char *s, const char *what, char *out,
 	if (outsz < SV_CLI_DOMAIN_ROW_MAX) {
 		return sv_errf(err, SV_EINVAL, "%s: no room", what);
 	}
-	if (sv_domain_pattern_normalize(s, strlen(s), false, out, outsz,
+	if (sv_domain_row_normalize(s, strlen(s), false, out, outsz,
 			&why) != SV_OK) {
 		char shown[80];
 		return sv_errf(err, SV_EINVAL, "%s: '%s': %s (expected a "
-			"domain name, '*.suffix' or '*')", what,
-			sv_log_escape(s, shown, sizeof(shown)), why.msg);
+			"domain name, '*.suffix' or '*'%s)", what,
+			sv_log_escape(s, shown, sizeof(shown)), why.msg,
+			strncasecmp(s, SV_MX_ROW_PREFIX, SV_MX_ROW_PREFIX_LEN) ==
+			0 ? ", or mx:HOST or mx:*.SUFFIX" : "");
 	}
 	return SV_OK;
 }

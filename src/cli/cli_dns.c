@@ -23,6 +23,7 @@
 static const char usage[] =
 	"usage: suivant dns [--db FILE] [--json] DOMAIN [--target HOST] "
 	"[--ttl N]\n"
+	"                   [--resolver IP[:PORT]]\n"
 	"\n"
 	"Prints the DNS records DOMAIN needs, as zone-file lines to add to its\n"
 	"zone: autoconfig.DOMAIN and autodiscover.DOMAIN CNAMEs pointing at\n"
@@ -33,13 +34,16 @@ static const char usage[] =
 	"(_caldavs, _caldav, _carddavs, _carddav) of its calendar and contacts\n"
 	"services; a service that is not offered gets target \".\". Servers\n"
 	"whose host name depends on the user are left out, with a comment\n"
-	"saying so.\n"
+	"saying so. A DOMAIN served through an MX row is looked up in the DNS,\n"
+	"and the MX host that matched is named in a comment.\n"
 	"\n"
 	"  --target HOST  host name of this autoconfiguration service (default:\n"
 	"                 autoconfig.PROVIDER and autodiscover.PROVIDER)\n"
 	"  --ttl N        record TTL in seconds (default 3600)\n"
+	"  --resolver IP[:PORT]  DNS server for MX look-ups (default: the\n"
+	"                 system's)\n"
 	"  --db FILE      database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
-	"  --json         {\"domain\", \"provider\", \"pattern\", \"ttl\",\n"
+	"  --json         {\"domain\", \"provider\", \"pattern\", \"mx_host\", \"ttl\",\n"
 	"                 \"records\": [{\"name\", \"type\", \"ttl\", \"target\",\n"
 	"                 \"priority\", \"weight\", \"port\"; TXT: \"text\"}],\n"
 	"                 \"notes\"}\n"
@@ -50,16 +54,17 @@ static const char usage[] =
 
 #define DNS_MAX_TEXT (256 * 1024)
 
-enum { OPT_TARGET = 256, OPT_TTL };
+enum { OPT_TARGET = 256, OPT_TTL, OPT_RESOLVER };
 
 static const struct option options[] = {
 	{ "target", required_argument, NULL, OPT_TARGET },
 	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "resolver", required_argument, NULL, OPT_RESOLVER },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
-	const char *target, *ttl; /* borrowed from argv */
+	const char *target, *ttl, *resolver; /* borrowed from argv */
 };
 
 static int on_opt(int val, const char *arg, void *ctx) {
@@ -68,13 +73,15 @@ static int on_opt(int val, const char *arg, void *ctx) {
 		a->target = arg;
 	} else if (val == OPT_TTL) {
 		a->ttl = arg;
+	} else if (val == OPT_RESOLVER) {
+		a->resolver = arg;
 	} else {
 		return EX_SOFTWARE;
 	}
 	return EX_OK;
 }
 
-static json_t *zone_json(const struct sv_dns_zone *z) {
+static json_t *zone_json(const struct sv_dns_zone *z, const char *mx_host) {
 	json_t *records = json_array();
 	json_t *notes = json_array();
 	bool failed = records == NULL || notes == NULL;
@@ -104,15 +111,21 @@ static json_t *zone_json(const struct sv_dns_zone *z) {
 		json_decref(notes);
 		return NULL;
 	}
-	return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "domain", z->domain,
-		"provider", z->provider, "pattern", z->pattern,
-		"ttl", (json_int_t)z->ttl, "records", records, "notes", notes);
+	return json_pack("{s:s, s:s, s:s, s:s?, s:I, s:o, s:o}", "domain",
+		z->domain, "provider", z->provider, "pattern", z->pattern,
+		"mx_host", mx_host, "ttl", (json_int_t)z->ttl, "records",
+		records, "notes", notes);
 }
 
 /* Renders and prints; an exit code. */
-static int print_zone(const struct sv_dns_zone *z, bool json) {
+static int print_zone(const struct sv_dns_zone *z, const char *mx_host,
+		bool json) {
 	if (json) {
-		return sv_cli_print_json("dns", zone_json(z));
+		return sv_cli_print_json("dns", zone_json(z, mx_host));
+	}
+	if (mx_host != NULL) {
+		printf("; %s is served through its MX host %s\n", z->domain,
+			mx_host);
 	}
 	struct sv_buf out;
 	sv_buf_init(&out, DNS_MAX_TEXT);
@@ -163,8 +176,17 @@ int sv_cli_dns(int argc, char **argv) {
 	}
 	struct sv_snapshot_match m;
 	struct sv_dns_zone *z = NULL;
-	if (sv_snapshot_lookup(snap, domain, &m) != SV_OK) {
-		sv_cli_error("dns", "no provider serves %s", domain);
+	struct sv_cli_mx mx;
+	rc = sv_cli_resolve(snap, domain, a.resolver, &m, &mx, &err);
+	if (rc == SV_EIO || rc == SV_EINVAL || rc == SV_ENOMEM) {
+		sv_cli_error("dns", "%s", err.msg);
+		status = rc == SV_EINVAL ? EX_USAGE : rc == SV_EIO ?
+			EX_UNAVAILABLE : EX_OSERR;
+	} else if (rc != SV_OK) {
+		sv_cli_error("dns", "no provider serves %s%s%s%s", domain,
+			mx.status != NULL ? " (MX look-up: " : "",
+			mx.status != NULL ? mx.status : "",
+			mx.status != NULL ? ")" : "");
 		status = EX_NOINPUT;
 	} else if ((z = sv_calloc(1, sizeof(*z))) == NULL) {
 		sv_cli_error("dns", "out of memory");
@@ -175,7 +197,7 @@ int sv_cli_dns(int argc, char **argv) {
 		sv_cli_error("dns", "%s", err.msg);
 		status = EX_DATAERR;
 	} else {
-		status = print_zone(z, o.json);
+		status = print_zone(z, m.mx_host, o.json);
 	}
 	sv_free(z);
 	sv_snapshot_release(snap);

@@ -25,9 +25,13 @@ static const char usage[] =
 	"  suivant domain list [--provider ID]\n"
 	"\n"
 	"A DOMAIN row is an exact name (example.fr), '*.SUFFIX' (every name\n"
-	"below SUFFIX, e.g. '*.hoster-customers.example') or the catch-all\n"
-	"'*' (quote the wildcards from the shell). A mail domain resolves to\n"
-	"its exact row, else the longest '*.SUFFIX' row above it, else '*'.\n"
+	"below SUFFIX, e.g. '*.hoster-customers.example'), an MX row\n"
+	"'mx:HOST' or 'mx:*.SUFFIX' (every mail domain whose MX records name\n"
+	"HOST, or a host below SUFFIX, e.g. 'mx:*.mx.hoster.example'), or the\n"
+	"catch-all '*' (quote the wildcards from the shell). A mail domain\n"
+	"resolves to its exact row, else the longest '*.SUFFIX' row above it,\n"
+	"else the MX row its most preferred matching MX host matches (`serve`\n"
+	"asks the DNS), else '*'.\n"
 	"Names are normalised: lower case, trailing dot removed,\n"
 	"internationalised names stored as A-labels (xn--...). A row belongs\n"
 	"to one provider; removing it also removes the servers bound to it\n"
@@ -173,7 +177,7 @@ static int domain_rm(int argc, char **argv) {
 		&err);
 	/* a row stored before the name rule refused all-digit top-level
 	 * labels (util/name.h) is reported by check; it must stay removable */
-	if (rc != SV_OK && sv_domain_pattern_normalize(arg, strlen(arg), true,
+	if (rc != SV_OK && sv_domain_row_normalize(arg, strlen(arg), true,
 			c.name, sizeof(c.name), NULL) == SV_OK) {
 		rc = SV_OK;
 	}

@@ -331,7 +331,7 @@ int sv_cli_export_static(int argc, char **argv) {
 		return sv_cli_db_fail("export-static", rc, &err);
 	}
 	int status = EX_OK;
-	size_t done = 0, wild = 0;
+	size_t done = 0, wild = 0, mx = 0;
 	struct dav_maps dm = { .failed = false };
 	sv_buf_init(&dm.lines[0], 64 * 1024 * 1024);
 	sv_buf_init(&dm.lines[1], 64 * 1024 * 1024);
@@ -340,8 +340,9 @@ int sv_cli_export_static(int argc, char **argv) {
 			for (size_t j = 0; j < pvs[i]->n_domains; j++) {
 				const char *d = pvs[i]->domains[j];
 				struct sv_snapshot_match m;
-				if (d[0] != '*' && sv_snapshot_lookup(snap, d,
-						&m) == SV_OK &&
+				if (d[0] != '*' && !sv_is_mx_prefixed(d) &&
+						sv_snapshot_lookup(snap, d, &m) ==
+						SV_OK &&
 						strcmp(m.pattern, d) == 0) {
 					map_domain(snap, &dm, d, pass);
 				}
@@ -358,6 +359,14 @@ int sv_cli_export_static(int argc, char **argv) {
 					"exported; serve them with suivant "
 					"serve\n", d, pvs[i]->id);
 				wild++;
+				continue;
+			}
+			if (sv_is_mx_prefixed(d)) {
+				fprintf(stderr, "suivant: export-static: %s "
+					"(provider %s): MX rows need a DNS look-up "
+					"per request and cannot be exported; serve "
+					"them with suivant serve\n", d, pvs[i]->id);
+				mx++;
 				continue;
 			}
 			if (sv_snapshot_lookup(snap, d, &m) != SV_OK ||
@@ -392,7 +401,11 @@ int sv_cli_export_static(int argc, char **argv) {
 	}
 	if (status == EX_OK) {
 		printf("exported %zu domains to %s (%zu wildcard rows left "
-			"out)\n", done, abs_dir, wild);
+			"out", done, abs_dir, wild);
+		if (mx > 0) {
+			printf(", %zu MX rows", mx);
+		}
+		printf(")\n");
 	}
 	sv_buf_finish(&dm.lines[0]);
 	sv_buf_finish(&dm.lines[1]);

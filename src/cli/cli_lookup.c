@@ -4,6 +4,7 @@
  * address, through the same snapshot and answer code as the server.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -15,11 +16,14 @@
 #include "util/buf.h"
 
 static const char usage[] =
-	"usage: suivant lookup [--db FILE] [--format FORMAT] EMAIL\n"
+	"usage: suivant lookup [--db FILE] [--format FORMAT] [--resolver IP[:PORT]]\n"
+	"                      EMAIL\n"
 	"\n"
 	"Prints the document that `suivant serve` sends for EMAIL,\n"
 	"placeholders expanded (for caldav and carddav, the redirect target\n"
-	"and a newline).\n"
+	"and a newline). When an MX row decides (a domain without a row of\n"
+	"its own), its MX records are looked up and the MX host that matched\n"
+	"is named on stderr.\n"
 	"\n"
 	"  --db FILE        database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
 	"  --format FORMAT  autoconfig: Mozilla config-v1.1.xml (default)\n"
@@ -27,18 +31,29 @@ static const char usage[] =
 	"                   autodiscover: Microsoft Autodiscover (POX, Outlook)\n"
 	"                   caldav, carddav: where /.well-known/caldav or\n"
 	"                   /.well-known/carddav redirects (RFC 6764)\n"
+	"  --resolver IP[:PORT]  DNS server for MX look-ups (default: the\n"
+	"                   system's)\n"
 	"  -h, --help       show this help\n";
 
 #define LOOKUP_MAX_ANSWER (1024 * 1024)
 
-enum { OPT_FORMAT = 256 };
+enum { OPT_FORMAT = 256, OPT_RESOLVER };
+
+struct args {
+	enum sv_format format;
+	const char *resolver; /* borrowed from argv */
+};
 
 static int on_opt(int val, const char *arg, void *ctx) {
-	if (val == OPT_FORMAT && sv_format_parse(arg, ctx) != SV_OK) {
+	struct args *a = ctx;
+	if (val == OPT_FORMAT && sv_format_parse(arg, &a->format) != SV_OK) {
 		sv_cli_error("lookup", "--format: unknown format '%s' "
 			"(autoconfig, mobileconfig, autodiscover, caldav, "
 			"carddav)", arg);
 		return EX_USAGE;
+	}
+	if (val == OPT_RESOLVER) {
+		a->resolver = arg;
 	}
 	return EX_OK;
 }
@@ -46,12 +61,13 @@ static int on_opt(int val, const char *arg, void *ctx) {
 int sv_cli_lookup(int argc, char **argv) {
 	static const struct option extra[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "resolver", required_argument, NULL, OPT_RESOLVER },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum sv_format format = SV_FORMAT_AUTOCONFIG;
+	struct args a = { .format = SV_FORMAT_AUTOCONFIG };
 	struct sv_cli_opts opts;
 	int parsed = sv_cli_getopt(argc, argv, usage, false, extra, on_opt,
-		&format, &opts);
+		&a, &opts);
 	if (parsed >= 0) {
 		return parsed;
 	}
@@ -75,23 +91,37 @@ int sv_cli_lookup(int argc, char **argv) {
 	struct sv_buf out;
 	const char *content_type = NULL;
 	sv_buf_init(&out, LOOKUP_MAX_ANSWER);
-	rc = sv_snapshot_answer(snap, format, &facts, &out,
-		&content_type);
-	int status;
 	struct sv_snapshot_match m;
-	if (rc == SV_ENOTFOUND && sv_snapshot_lookup(snap, addr.domain, &m) ==
-			SV_OK) {
+	struct sv_cli_mx mx;
+	rc = sv_cli_resolve(snap, addr.domain, a.resolver, &m, &mx, &err);
+	bool served = rc == SV_OK;
+	if (rc == SV_OK && m.mx_host != NULL) {
+		sv_cli_note("lookup", "%s: MX host %s matches row %s of "
+			"provider %s", addr.domain, m.mx_host, m.pattern,
+			m.provider->id);
+	}
+	if (rc == SV_OK) {
+		rc = sv_snapshot_answer_of(&m, a.format, &facts, &out,
+			&content_type);
+	}
+	int status;
+	if (rc == SV_ENOTFOUND && served) {
 		sv_cli_error("lookup", "domain %s has no %s service",
-			addr.domain, sv_format_name(format));
+			addr.domain, sv_format_name(a.format));
 		status = EX_NOINPUT;
 	} else if (rc == SV_ENOTFOUND) {
-		sv_cli_error("lookup", "no configuration for domain %s",
-			addr.domain);
+		sv_cli_error("lookup", "no configuration for domain %s%s%s%s",
+			addr.domain, mx.status != NULL ? " (MX look-up: " : "",
+			mx.status != NULL ? mx.status : "",
+			mx.status != NULL ? ")" : "");
 		status = EX_NOINPUT;
+	} else if (rc == SV_EIO || rc == SV_EINVAL) {
+		sv_cli_error("lookup", "%s", err.msg);
+		status = rc == SV_EINVAL ? EX_USAGE : EX_UNAVAILABLE;
 	} else {
 		/* a redirect target is a line, not a document */
-		if (rc == SV_OK && (format == SV_FORMAT_CALDAV ||
-				format == SV_FORMAT_CARDDAV)) {
+		if (rc == SV_OK && (a.format == SV_FORMAT_CALDAV ||
+				a.format == SV_FORMAT_CARDDAV)) {
 			rc = sv_buf_append(&out, "\n", 1);
 		}
 		status = sv_cli_print_doc("lookup", rc, &out, "build",

@@ -235,8 +235,8 @@ static int add_text(struct sv_provider *pv, enum sv_link_kind kind,
 
 static void clear_webmail(struct sv_webmail *w) {
 	char **f[] = {
-		&w->login_page, &w->info_url, &w->username,
-		&w->username_field_id, &w->username_field_name,
+		&w->login_page, &w->info_url, &w->wait_redirect_prefix,
+		&w->username, &w->username_field_id, &w->username_field_name,
 		&w->password_field_id, &w->password_field_name,
 		&w->login_button_id, &w->login_button_name,
 	};

@@ -55,8 +55,9 @@ static json_t *provider_json(const struct sv_provider *pv, bool ok,
 	const struct sv_webmail *w = &pv->webmail;
 	const struct sv_oauth2 *o = &pv->oauth2;
 	json_t *webmail = w->login_page == NULL ? json_null() : json_pack(
-		"{s:s, s:s?, s:s?}", "login_page", w->login_page, "info_url",
-		w->info_url, "username", w->username);
+		"{s:s, s:s?, s:s*, s:s?}", "login_page", w->login_page,
+		"info_url", w->info_url, "wait_redirect_prefix",
+		w->wait_redirect_prefix, "username", w->username);
 	json_t *oauth2 = o->issuer == NULL ? json_null() : json_pack(
 		"{s:s, s:s?, s:s?, s:s?}", "issuer", o->issuer, "scope",
 		o->scope, "auth_url", o->auth_url, "token_url", o->token_url);

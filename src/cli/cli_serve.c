@@ -12,6 +12,7 @@
 #include <malloc.h>
 #endif
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
@@ -24,9 +25,14 @@
 #include "dataset/dataset.h"
 #include "http/config.h"
 #include "http/http.h"
+#include "resolve/mx_resolver.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/privdrop.h"
 #include "webadmin/webadmin.h"
+
+/* Who `serve` becomes when started as root (--user). */
+#define SV_SERVE_DEFAULT_USER "suivant"
 
 #define XSTR_(x) #x
 #define XSTR(x) XSTR_(x) /* XSTR(64) is "64" */
@@ -72,6 +78,10 @@ static const char usage[] =
 	"  /.well-known/caldav, /.well-known/carddav   301 to the Host's\n"
 	"                       calendar or contacts service (also PROPFIND)\n"
 	"  /healthz, /metrics   health (JSON) and Prometheus metrics, for\n"
+	"                       --admin-allow clients only (these two\n"
+	"                       paths exactly as written)\n"
+	"  /tls/ask?domain=NAME 200 when a certificate for NAME is worth\n"
+	"                       getting (Caddy's on-demand TLS), else 404;\n"
 	"                       --admin-allow clients only\n"
 	"The web admin, when asked for, has its own listener and paths.\n"
 	"\n"
@@ -88,8 +98,8 @@ static const char usage[] =
 	"  --threads N          worker threads per listener (default: cores)\n"
 	"  --max-connections N  connections per listener; more get 503\n"
 	"                       (default " XSTR(SV_CONFIG_DEFAULT_CONN_LIMIT) ")\n"
-	"  --max-per-ip N       connections per client address and listener;\n"
-	"                       more get 503 (default "
+	"  --max-per-ip N       connections per client (address prefix) and\n"
+	"                       listener; more get 503 (default "
 	XSTR(SV_CONFIG_DEFAULT_PER_IP_LIMIT) ")\n"
 	"  --timeout SECONDS    close a connection that sends nothing for this\n"
 	"                       long, mid-request too (default "
@@ -106,12 +116,30 @@ static const char usage[] =
 	"                       (then HTTPS)\n"
 	"  --admin-allow CIDR[,CIDR]  clients that may read /healthz and\n"
 	"                       /metrics (default " SV_CONFIG_DEFAULT_ADMIN_ALLOW ")\n"
+	"  --admin-reserve N    connections kept over --max-connections for\n"
+	"                       --admin-allow clients, admin paths only\n"
+	"                       (default " XSTR(SV_CONFIG_DEFAULT_ADMIN_RESERVE) ")\n"
+	"  --trusted-proxy CIDR[,CIDR]  proxies whose X-Forwarded-For names\n"
+	"                       the client (for logs, --max-per-ip and\n"
+	"                       --admin-allow); default none\n"
+	"  --ipv4-prefix BITS   one client for --max-per-ip is an IPv4 /BITS\n"
+	"                       (default " XSTR(SV_CONFIG_DEFAULT_PREFIX4) ")\n"
+	"  --ipv6-prefix BITS   and an IPv6 /BITS (default "
+	XSTR(SV_CONFIG_DEFAULT_PREFIX6) ")\n"
+	"  --user NAME          started as root: bind, then run as NAME\n"
+	"                       (default " SV_SERVE_DEFAULT_USER "); root itself is refused\n"
 	"  --log-format F       text (default) or json (one object per line)\n"
 	"  --log-file FILE      append the log to FILE instead of stderr\n"
 	"                       (reopened on SIGHUP, for log rotation)\n"
 	"  --sign-cert FILE     sign Apple profiles with this certificate (PEM)\n"
 	"  --sign-key FILE      its private key (PEM, unencrypted; not a TLS key)\n"
 	"  --sign-chain FILE    intermediate certificates to include (PEM)\n"
+	"  --resolver IP[:PORT] DNS server for MX rows' look-ups (default:\n"
+	"                       the system's, /etc/resolv.conf)\n"
+	"  --mx-cache N         domains whose MX answer is cached (default\n"
+	"                       " XSTR(SV_MX_CACHE_DEFAULT) ")\n"
+	"  --mx-max-inflight N  DNS queries outstanding at once; more get 503\n"
+	"                       (default " XSTR(SV_MX_INFLIGHT_DEFAULT) ")\n"
 	"  --check              load the data, report problems, and exit\n"
 	"  -v, --verbose        debug logging\n"
 	"  -h, --help           show this help\n"
@@ -165,6 +193,13 @@ static int parse_limit(int c, const char *arg, struct sv_config *cfg) {
 		{ 'r', "--request-timeout", SV_CONFIG_MAX_TIMEOUT_S,
 			&cfg->request_timeout_s },
 		{ 'b', "--max-header-bytes", SV_CONFIG_MAX_CONN_MEMORY, NULL },
+		{ 'R', "--admin-reserve", SV_CONFIG_MAX_ADMIN_RESERVE,
+			&cfg->admin_reserve },
+		{ '4', "--ipv4-prefix", 32, &cfg->prefix4 },
+		{ '6', "--ipv6-prefix", 128, &cfg->prefix6 },
+		{ 'X', "--mx-cache", SV_MX_CACHE_MAX, &cfg->mx_cache },
+		{ 'I', "--mx-max-inflight", SV_MX_INFLIGHT_MAX,
+			&cfg->mx_max_inflight },
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		unsigned long v;
@@ -232,8 +267,14 @@ static void reload_tls(struct sv_http *http, const struct sv_config *cfg) {
 }
 
 /* The web admin committed a change: reload now, not at the next poll. */
+/* ctx: the watcher's slot, empty until the watcher runs (the web admin
+ * starts before it, while serve may still be root). */
 static void admin_changed(void *ctx) {
-	sv_dataset_watcher_poke(ctx);
+	_Atomic(struct sv_dataset_watcher *) *slot = ctx;
+	struct sv_dataset_watcher *w = atomic_load(slot);
+	if (w != NULL) {
+		sv_dataset_watcher_poke(w);
+	}
 }
 
 /* The watcher's report of each reload, for /metrics. */
@@ -244,16 +285,15 @@ static void note_reload(void *ctx, bool ok) {
 /*
  * Creates cfg->db_path from the bundled data when there is no such file,
  * migrates it when an older release made it (sv_store_upgrade), and
- * loads it into *ds, with a watcher in *w unless check_only: created
+ * loads it into ds, with a watcher in *w unless check_only: created
  * first, so that its baseline predates the load (dataset.h). *n_domains:
- * the domains loaded. An exit code; on failure *ds and *w are NULL.
+ * the domains loaded. An exit code; on failure *w is NULL.
  */
 static int open_dataset(const struct sv_config *cfg, bool check_only,
-		struct sv_dataset **ds, struct sv_dataset_watcher **w,
+		struct sv_dataset *ds, struct sv_dataset_watcher **w,
 		size_t *n_domains) {
 	struct sv_err err = { "" };
 	bool created = false;
-	*ds = NULL;
 	*w = NULL;
 	int rc = sv_dataset_init_file(cfg->db_path, true, &created, &err);
 	if (rc != SV_OK) {
@@ -272,26 +312,19 @@ static int open_dataset(const struct sv_config *cfg, bool check_only,
 		sv_log_info("migrated %s from schema %d to %d", cfg->db_path,
 			from, sv_store_schema_version());
 	}
-	*ds = sv_dataset_create(cfg->db_path, &err);
-	if (*ds != NULL && !check_only) {
-		*w = sv_dataset_watcher_create(*ds, &err);
-	}
-	if (*ds == NULL || (!check_only && *w == NULL)) {
+	if (!check_only && (*w = sv_dataset_watcher_create(ds, &err)) ==
+			NULL) {
 		sv_cli_error("serve", "%s", err.msg);
-		sv_dataset_destroy(*ds);
-		*ds = NULL;
 		return EX_OSERR;
 	}
-	rc = sv_dataset_load(*ds, &err);
+	rc = sv_dataset_load(ds, &err);
 	if (rc != SV_OK) {
 		sv_dataset_watcher_stop(*w);
-		sv_dataset_destroy(*ds);
 		*w = NULL;
-		*ds = NULL;
 		return sv_cli_db_fail("serve", rc, &err);
 	}
 	struct sv_snapshot *snap = sv_snapshot_holder_acquire(
-		sv_dataset_holder(*ds));
+		sv_dataset_holder(ds));
 	*n_domains = sv_snapshot_domain_count(snap);
 	sv_log_info("loaded %s: %zu providers, %zu domains", cfg->db_path,
 		sv_snapshot_provider_count(snap), *n_domains);
@@ -321,12 +354,17 @@ static void serve_loop(struct sv_http *http, const struct sv_config *cfg,
 }
 
 /*
- * Serves ds (n_domains of them) until SIGINT or SIGTERM, w keeping it
- * current; stops w (taken over) and the server before returning. An exit
- * code.
+ * Serves the data of ds until SIGINT or SIGTERM (or, check_only, loads
+ * it and returns). The listeners are bound first, then, when user is set
+ * (started as root), every id is dropped to it before the database is
+ * created or read: the server reads and reloads its data with the rights
+ * it runs with, and the file it creates is the user's. Until the data is
+ * loaded requests get 503; "ready" and systemd's READY=1 come after. The
+ * web admin (admin, or NULL) is started with the public listeners, before
+ * the drop; it pokes the watcher once there is one. An exit code.
  */
-static int run(const struct sv_config *cfg, struct sv_dataset *ds,
-		struct sv_dataset_watcher *w, size_t n_domains,
+static int run(const struct sv_config *cfg, bool check_only,
+		const struct sv_privdrop_user *user, struct sv_dataset *ds,
 		struct sv_webadmin_config *admin) {
 	/* Block the signals we wait for before any thread exists, so every
 	 * worker inherits the mask and only sigwaitinfo sees them. */
@@ -340,11 +378,44 @@ static int run(const struct sv_config *cfg, struct sv_dataset *ds,
 	keep_heap();
 
 	struct sv_err err = { "" };
-	struct sv_http *http = sv_http_start(cfg, sv_dataset_holder(ds), &err);
-	if (http == NULL) {
+	struct sv_http *http = NULL;
+	if (!check_only && (http = sv_http_start(cfg, sv_dataset_holder(ds),
+			&err)) == NULL) {
 		sv_cli_error("serve", "%s", err.msg);
-		sv_dataset_watcher_stop(w);
 		return EX_UNAVAILABLE;
+	}
+	/* bound and its key read before the drop, like the public ones */
+	_Atomic(struct sv_dataset_watcher *) w_slot = NULL;
+	struct sv_webadmin *wa = NULL;
+	if (admin != NULL && !check_only) {
+		admin->holder = sv_dataset_holder(ds);
+		admin->changed = admin_changed;
+		admin->ctx = &w_slot;
+		admin->timeout_s = cfg->timeout_s;
+		wa = sv_webadmin_start(admin, &err);
+		if (wa == NULL) {
+			sv_cli_error("serve", "%s", err.msg);
+			sv_http_stop(http);
+			return EX_UNAVAILABLE;
+		}
+	}
+	if (user != NULL) {
+		if (sv_privdrop_to(user, &err) != SV_OK) {
+			sv_cli_error("serve", "%s", err.msg);
+			sv_webadmin_stop(wa);
+			sv_http_stop(http);
+			return EX_OSERR;
+		}
+		sv_log_info("running as user %s (uid %lu, gid %lu)", user->name,
+			(unsigned long)user->uid, (unsigned long)user->gid);
+	}
+	struct sv_dataset_watcher *w;
+	size_t n_domains = 0;
+	int status = open_dataset(cfg, check_only, ds, &w, &n_domains);
+	if (status != EX_OK || check_only) {
+		sv_webadmin_stop(wa);
+		sv_http_stop(http);
+		return status;
 	}
 	const struct sv_dataset_watch watch = {
 		.reloaded = note_reload,
@@ -352,24 +423,12 @@ static int run(const struct sv_config *cfg, struct sv_dataset *ds,
 	};
 	if (sv_dataset_watcher_start(w, &watch, &err) != SV_OK) {
 		sv_cli_error("serve", "%s", err.msg);
+		sv_webadmin_stop(wa);
 		sv_dataset_watcher_stop(w);
 		sv_http_stop(http);
 		return EX_OSERR;
 	}
-	struct sv_webadmin *wa = NULL;
-	if (admin != NULL) {
-		admin->holder = sv_dataset_holder(ds);
-		admin->changed = admin_changed;
-		admin->ctx = w;
-		admin->timeout_s = cfg->timeout_s;
-		wa = sv_webadmin_start(admin, &err);
-		if (wa == NULL) {
-			sv_cli_error("serve", "%s", err.msg);
-			sv_dataset_watcher_stop(w);
-			sv_http_stop(http);
-			return EX_UNAVAILABLE;
-		}
-	}
+	atomic_store(&w_slot, w);
 	for (size_t i = 0; i < sv_http_listener_count(http); i++) {
 		printf("ready port=%u%s\n", (unsigned)sv_http_port(http, i),
 			sv_http_is_tls(http, i) ? " tls" : "");
@@ -395,6 +454,22 @@ static int run(const struct sv_config *cfg, struct sv_dataset *ds,
 	return EX_OK;
 }
 
+/*
+ * Started as root: the user to become, resolved before anything is
+ * opened (a typo stops serve at once). An exit code.
+ */
+static int resolve_user(const char *name, struct sv_privdrop_user *out) {
+	struct sv_err err = { "" };
+	int rc = sv_privdrop_resolve(name, out, &err);
+	if (rc == SV_OK) {
+		return EX_OK;
+	}
+	sv_cli_error("serve", "%s; serve does not run as root: give --user "
+		"an unprivileged user (default " SV_SERVE_DEFAULT_USER ")",
+		err.msg);
+	return rc == SV_ENOTFOUND ? EX_NOUSER : EX_USAGE;
+}
+
 int sv_cli_serve(int argc, char **argv) {
 	static const struct option options[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -415,6 +490,14 @@ int sv_cli_serve(int argc, char **argv) {
 		{ "admin-allow", required_argument, NULL, 'A' },
 		{ "admin-listen", required_argument, NULL, 'a' },
 		{ "log-file", required_argument, NULL, 'f' },
+		{ "trusted-proxy", required_argument, NULL, 'P' },
+		{ "admin-reserve", required_argument, NULL, 'R' },
+		{ "ipv4-prefix", required_argument, NULL, '4' },
+		{ "ipv6-prefix", required_argument, NULL, '6' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "resolver", required_argument, NULL, 'D' },
+		{ "mx-cache", required_argument, NULL, 'X' },
+		{ "mx-max-inflight", required_argument, NULL, 'I' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -424,6 +507,7 @@ int sv_cli_serve(int argc, char **argv) {
 	struct sv_webadmin_config admin = { .listen = NULL };
 	bool check_only = false;
 	const char *log_file = NULL;
+	const char *user_name = NULL; /* --user; as root, default suivant */
 	int c;
 	sv_config_init(&cfg);
 	optind = 0;
@@ -456,6 +540,11 @@ int sv_cli_serve(int argc, char **argv) {
 		case 'o':
 		case 'r':
 		case 'b':
+		case 'R':
+		case '4':
+		case '6':
+		case 'X':
+		case 'I':
 			if (parse_limit(c, optarg, &cfg) != EX_OK) {
 				return EX_USAGE;
 			}
@@ -481,6 +570,15 @@ int sv_cli_serve(int argc, char **argv) {
 		}
 		case 'A':
 			cfg.admin_allow = optarg;
+			break;
+		case 'P':
+			cfg.trusted_proxy = optarg;
+			break;
+		case 'u':
+			user_name = optarg;
+			break;
+		case 'D':
+			cfg.resolver = optarg;
 			break;
 		case 'a':
 			admin.listen = optarg;
@@ -544,15 +642,29 @@ int sv_cli_serve(int argc, char **argv) {
 			return st;
 		}
 	}
-	struct sv_dataset *ds;
-	struct sv_dataset_watcher *w;
-	size_t n_domains = 0;
-	int status = open_dataset(&cfg, check_only, &ds, &w, &n_domains);
-	if (status == EX_OK && !check_only) {
-		status = run(&cfg, ds, w, n_domains,
-			admin.listen != NULL ? &admin : NULL);
-		sv_log_open_file(NULL, NULL); /* back to stderr */
+	/* as root: who to become, before anything is bound or created */
+	bool as_root = geteuid() == 0 && !check_only;
+	struct sv_privdrop_user user = { 0 };
+	if (as_root) {
+		int st = resolve_user(user_name != NULL ? user_name :
+			SV_SERVE_DEFAULT_USER, &user);
+		if (st != EX_OK) {
+			sv_sign_cms_destroy(cfg.signer);
+			return st;
+		}
+	} else if (user_name != NULL) {
+		sv_log_debug("serve: not started as root: --user %s is not "
+			"needed", user_name);
 	}
+	struct sv_dataset *ds = sv_dataset_create(cfg.db_path, &err);
+	int status = EX_OSERR;
+	if (ds == NULL) {
+		sv_cli_error("serve", "%s", err.msg);
+	} else {
+		status = run(&cfg, check_only, as_root ? &user : NULL, ds,
+			admin.listen != NULL ? &admin : NULL);
+	}
+	sv_log_open_file(NULL, NULL); /* back to stderr */
 	sv_dataset_destroy(ds); /* every reader has stopped */
 	sv_sign_cms_destroy(cfg.signer); /* no request can sign any more */
 	return status;

@@ -84,24 +84,34 @@ static void warn_skipped(const char *provider_id, const char *reason) {
 	sv_log_warnx("provider %s not served: %s", provider_id, reason);
 }
 
+/* rc, with err naming path: the store's messages after its open do not. */
+static int about_file(const char *path, int rc, struct sv_err *err) {
+	if (err != NULL && strstr(err->msg, path) == NULL) {
+		char msg[SV_ERR_MSG_MAX];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		sv_errf(err, rc, "%s: %s", path, msg);
+	}
+	return rc;
+}
+
 int sv_dataset_read(const char *path, uint64_t generation,
 		struct sv_snapshot **out, struct sv_err *err) {
 	*out = NULL;
 	struct sv_store *store;
 	int rc = sv_store_open_rc(path, SV_STORE_READONLY, &store, err);
 	if (rc != SV_OK) {
-		return rc;
+		return about_file(path, rc, err);
 	}
 	struct sv_provider **pvs = NULL;
 	size_t n = 0;
 	rc = sv_store_load(store, &pvs, &n, err);
 	sv_store_close(store);
 	if (rc != SV_OK) {
-		return rc;
+		return about_file(path, rc, err);
 	}
 	/* invalid providers are left out, not fatal: only memory can fail */
 	*out = sv_snapshot_build(pvs, n, generation, NULL, warn_skipped, err);
-	return *out != NULL ? SV_OK : SV_ENOMEM;
+	return *out != NULL ? SV_OK : about_file(path, SV_ENOMEM, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -188,6 +198,59 @@ struct sv_snapshot_holder *sv_dataset_holder(struct sv_dataset *ds) {
 /* ------------------------------------------------------------------ */
 /* The watcher                                                        */
 
+/*
+ * The file as stat(2) describes it. A rewrite in place (cp, dd
+ * conv=notrunc, rsync --inplace over the live file) keeps the inode and
+ * never touches SQLite's WAL index, so data_version cannot see it; its
+ * size, mtime or ctime moves (ctime cannot be set back by any tool). err:
+ * 0, or why stat failed (ENOENT: removed).
+ */
+struct file_sig {
+	int err;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+/*
+ * File times come from a coarse clock (one tick: 1 to 10 ms): two writes
+ * within one tick can leave the same times. A change younger than this
+ * when seen may be followed by another that stat cannot tell apart.
+ */
+#define RACY_NS 10000000LL
+
+/* s describes path now; *racy when it changed less than RACY_NS ago. */
+static void sig_take(const char *path, struct file_sig *s, bool *racy) {
+	struct stat st;
+	memset(s, 0, sizeof(*s));
+	*racy = false;
+	if (stat(path, &st) != 0) {
+		s->err = errno;
+		return;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->size = st.st_size;
+	s->mtime = st.st_mtim;
+	s->ctime = st.st_ctim;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	long long age = (long long)(now.tv_sec - st.st_ctim.tv_sec) *
+		1000000000LL + (now.tv_nsec - st.st_ctim.tv_nsec);
+	*racy = age < RACY_NS;
+}
+
+static bool ts_equal(const struct timespec *a, const struct timespec *b) {
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+static bool sig_equal(const struct file_sig *a, const struct file_sig *b) {
+	return a->err == b->err && a->dev == b->dev && a->ino == b->ino &&
+		a->size == b->size && ts_equal(&a->mtime, &b->mtime) &&
+		ts_equal(&a->ctime, &b->ctime);
+}
+
 struct sv_dataset_watcher {
 	struct sv_dataset *ds;        /* borrowed */
 	struct sv_dataset_watch opts;
@@ -195,9 +258,15 @@ struct sv_dataset_watcher {
 	 * creator, before start) touches these. */
 	struct sv_store *store;       /* owned read-only connection; NULL
 	                               * when it could not be opened */
-	int64_t data_version;
-	dev_t dev;
-	ino_t ino;
+	int64_t data_version;         /* of store, when it was opened */
+	struct file_sig seen;         /* the file when last loaded */
+	struct file_sig moving;       /* a change not loaded yet */
+	bool has_moving;
+	/* A failing file is logged when it starts failing or fails
+	 * otherwise, then reminded of every remind interval. */
+	bool failing;
+	char why[SV_ERR_MSG_MAX];     /* the last failure logged */
+	struct timespec failing_since, reminded; /* CLOCK_MONOTONIC */
 	/* The thread and how to wake it. */
 	pthread_t thread;
 	bool started;
@@ -206,50 +275,66 @@ struct sv_dataset_watcher {
 	bool poked, stopping;
 };
 
-static int watch_open(struct sv_dataset_watcher *w, struct sv_err *err) {
-	const char *db = w->ds->path;
-	struct stat st;
-	w->store = sv_store_open(db, SV_STORE_READONLY, err);
-	if (w->store == NULL) {
-		return SV_EDB;
-	}
-	if (stat(db, &st) != 0) {
-		return sv_errf(err, SV_EIO, "%s: %s", db, strerror(errno));
-	}
-	w->dev = st.st_dev;
-	w->ino = st.st_ino;
-	return sv_store_data_version(w->store, &w->data_version, err);
-}
-
-/* True when the file changed since the last call (or cannot be checked). */
-static bool watch_changed(struct sv_dataset_watcher *w) {
-	struct stat st;
+/*
+ * (Re)opens the watcher's connection and takes its data_version, which a
+ * commit by another connection moves. Quiet: a file that cannot be opened
+ * cannot be loaded either, and the load that follows says why.
+ */
+static bool watch_open(struct sv_dataset_watcher *w) {
 	struct sv_err err;
-	int64_t v;
-	if (stat(w->ds->path, &st) != 0 || st.st_dev != w->dev ||
-			st.st_ino != w->ino) {
-		/* Replaced or removed: reopen on the new file, if any. */
+	sv_store_close(w->store);
+	w->store = sv_store_open(w->ds->path, SV_STORE_READONLY, &err);
+	if (w->store != NULL && sv_store_data_version(w->store,
+			&w->data_version, &err) != SV_OK) {
 		sv_store_close(w->store);
 		w->store = NULL;
-		if (watch_open(w, &err) != SV_OK) {
-			sv_log_warnx("reload: %s", err.msg);
-			sv_store_close(w->store);
-			w->store = NULL;
-			return false;
+	}
+	return w->store != NULL;
+}
+
+/*
+ * Whether to load now: poked, a commit (data_version), or a change on the
+ * file (stat) that has kept still for one interval, so that a file being
+ * copied is not read half-written. On yes, the baseline becomes the file
+ * as seen before the load, which then reads it as it is or newer.
+ */
+static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
+	struct file_sig now;
+	bool racy;
+	sig_take(w->ds->path, &now, &racy);
+	bool moved = !sig_equal(&now, &w->seen);
+	bool settled = moved && w->has_moving && sig_equal(&now, &w->moving);
+	w->moving = now;
+	w->has_moving = moved;
+	bool go = poked || settled;
+	bool reopen = moved || w->store == NULL;
+	if (!go && w->store != NULL) {
+		int64_t v;
+		struct sv_err err;
+		if (sv_store_data_version(w->store, &v, &err) != SV_OK) {
+			go = reopen = true; /* the load says why */
+		} else if (v != w->data_version) {
+			w->data_version = v;
+			go = true;
 		}
-		return true;
+	} else if (!go && !moved) {
+		/* Unchanged, but could not be opened (locked, or not a
+		 * database still): retrying is cheap, only success is news. */
+		go = watch_open(w);
+		reopen = false;
 	}
-	if (w->store == NULL) {
-		return watch_open(w, &err) == SV_OK;
-	}
-	if (sv_store_data_version(w->store, &v, &err) != SV_OK) {
-		sv_log_warnx("reload: %s", err.msg);
+	if (!go) {
 		return false;
 	}
-	if (v == w->data_version) {
-		return false;
+	/* A change too young to trust (RACY_NS) stays pending: it is
+	 * loaded again once the file has kept still. */
+	if (settled || !moved || !racy) {
+		w->seen = now;
+		w->has_moving = false;
 	}
-	w->data_version = v;
+	if (reopen) {
+		(void)watch_open(w); /* the baseline predates the load */
+	}
 	return true;
 }
 
@@ -258,7 +343,50 @@ static long ms_between(const struct timespec *t0, const struct timespec *t1) {
 		(t1->tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-static void reload(struct sv_dataset_watcher *w) {
+static uint64_t served_generation(struct sv_dataset *ds) {
+	pthread_mutex_lock(&ds->lock);
+	uint64_t g = ds->generation;
+	pthread_mutex_unlock(&ds->lock);
+	return g;
+}
+
+/* A failed load: logged when the file starts failing, fails otherwise,
+ * or a reload was asked for (SIGHUP); why names the file. */
+static void note_failure(struct sv_dataset_watcher *w, const char *why,
+		uint64_t generation, bool poked) {
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!w->failing || poked || strcmp(why, w->why) != 0) {
+		sv_log_warnx("reload: failed, still serving generation %llu: "
+			"%s", (unsigned long long)generation, why);
+		w->reminded = now;
+	}
+	if (!w->failing) {
+		w->failing_since = now;
+	}
+	w->failing = true;
+	snprintf(w->why, sizeof(w->why), "%s", why);
+}
+
+/* While failing, at most one reminder per remind interval. */
+static void remind(struct sv_dataset_watcher *w) {
+	unsigned ms = w->opts.remind_ms != 0 ? w->opts.remind_ms :
+		SV_DATASET_WATCH_REMIND_MS;
+	struct timespec now;
+	if (!w->failing) {
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ms_between(&w->reminded, &now) < (long)ms) {
+		return;
+	}
+	w->reminded = now;
+	sv_log_warnx("reload: still failing after %ld s, serving generation "
+		"%llu: %s", ms_between(&w->failing_since, &now) / 1000,
+		(unsigned long long)served_generation(w->ds), w->why);
+}
+
+static void reload(struct sv_dataset_watcher *w, bool poked) {
 	struct sv_dataset *ds = w->ds;
 	struct sv_err err = { "" };
 	struct timespec t0, t1;
@@ -267,15 +395,16 @@ static void reload(struct sv_dataset_watcher *w) {
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = load_locked(ds, &providers, &domains, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc != SV_OK) {
-		sv_log_warnx("reload failed, still serving generation %llu: %s",
-			(unsigned long long)ds->generation, err.msg);
-	} else {
-		sv_log_info("reloaded: generation %llu, %zu providers, "
-			"%zu domains, %ld ms", (unsigned long long)ds->generation,
-			providers, domains, ms_between(&t0, &t1));
-	}
+	uint64_t generation = ds->generation;
 	pthread_mutex_unlock(&ds->lock);
+	if (rc != SV_OK) {
+		note_failure(w, err.msg, generation, poked);
+	} else {
+		w->failing = false;
+		sv_log_info("reloaded: generation %llu of %s, %zu providers, "
+			"%zu domains, %ld ms", (unsigned long long)generation,
+			ds->path, providers, domains, ms_between(&t0, &t1));
+	}
 	if (w->opts.reloaded != NULL) {
 		w->opts.reloaded(w->opts.ctx, rc == SV_OK);
 	}
@@ -310,12 +439,15 @@ struct sv_dataset_watcher *sv_dataset_watcher_create(struct sv_dataset *ds,
 			"lock");
 		return NULL;
 	}
-	struct sv_err why = { "" };
-	if (watch_open(w, &why) != SV_OK) {
-		sv_log_warnx("reload watcher: %s", why.msg);
-		sv_store_close(w->store); /* retried at each check */
-		w->store = NULL;
-	}
+	/*
+	 * The baseline. Not held against a change younger than RACY_NS:
+	 * the first load follows at once and reads the file as it is then,
+	 * and a database just created would otherwise be reloaded for
+	 * nothing. Not opened: retried at each check (the load says why).
+	 */
+	bool racy;
+	sig_take(ds->path, &w->seen, &racy);
+	(void)watch_open(w);
 	return w;
 }
 
@@ -344,8 +476,10 @@ static void *watch_thread(void *arg) {
 		w->poked = false;
 		pthread_mutex_unlock(&w->lock);
 		/* a poke reloads too, but still updates the baseline */
-		if (watch_changed(w) || poked) {
-			reload(w);
+		if (watch_changed(w, poked)) {
+			reload(w, poked);
+		} else {
+			remind(w);
 		}
 		pthread_mutex_lock(&w->lock);
 	}

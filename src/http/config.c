@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "http/config.h"
+#include "resolve/mx_resolver.h"
 
 #define PORT_MAX 65535UL
 
@@ -34,6 +35,11 @@ void sv_config_init(struct sv_config *cfg) {
 	cfg->request_timeout_s = SV_CONFIG_DEFAULT_REQUEST_TIMEOUT_S;
 	cfg->conn_memory = SV_CONFIG_DEFAULT_CONN_MEMORY;
 	cfg->admin_allow = SV_CONFIG_DEFAULT_ADMIN_ALLOW;
+	cfg->admin_reserve = SV_CONFIG_DEFAULT_ADMIN_RESERVE;
+	cfg->prefix4 = SV_CONFIG_DEFAULT_PREFIX4;
+	cfg->prefix6 = SV_CONFIG_DEFAULT_PREFIX6;
+	cfg->mx_cache = SV_MX_CACHE_DEFAULT;
+	cfg->mx_max_inflight = SV_MX_INFLIGHT_DEFAULT;
 }
 
 /* Problems found by sv_config_check, joined with "; " into one line. */
@@ -154,11 +160,39 @@ int sv_config_check(const struct sv_config *cfg, struct sv_err *err) {
 			nets, &n_nets, &e) != SV_OK) {
 		problem(&p, "%s", e.msg);
 	}
+	if (cfg->trusted_proxy != NULL && sv_config_parse_net_list(
+			"trusted-proxy", cfg->trusted_proxy, nets, &n_nets,
+			&e) != SV_OK) {
+		problem(&p, "%s", e.msg);
+	}
+	if (cfg->admin_reserve > SV_CONFIG_MAX_ADMIN_RESERVE) {
+		problem(&p, "admin reserve: %u is not in 0..%d",
+			cfg->admin_reserve, SV_CONFIG_MAX_ADMIN_RESERVE);
+	}
+	if (cfg->prefix4 < 1 || cfg->prefix4 > 32) {
+		problem(&p, "IPv4 prefix: %u is not in 1..32", cfg->prefix4);
+	}
+	if (cfg->prefix6 < 1 || cfg->prefix6 > 128) {
+		problem(&p, "IPv6 prefix: %u is not in 1..128", cfg->prefix6);
+	}
 	if ((cfg->sign_cert == NULL) != (cfg->sign_key == NULL)) {
 		problem(&p, "signing: --sign-cert and --sign-key go together");
 	}
 	if (cfg->sign_chain != NULL && cfg->sign_cert == NULL) {
 		problem(&p, "signing: --sign-chain needs --sign-cert");
+	}
+	if (cfg->mx_cache < 1 || cfg->mx_cache > SV_MX_CACHE_MAX) {
+		problem(&p, "mx cache: %u domains is not in 1..%d",
+			cfg->mx_cache, SV_MX_CACHE_MAX);
+	}
+	if (cfg->mx_max_inflight < 1 ||
+			cfg->mx_max_inflight > SV_MX_INFLIGHT_MAX) {
+		problem(&p, "mx max in flight: %u is not in 1..%d",
+			cfg->mx_max_inflight, SV_MX_INFLIGHT_MAX);
+	}
+	if (cfg->resolver != NULL &&
+			sv_mx_resolver_check_server(cfg->resolver, &e) != SV_OK) {
+		problem(&p, "%s", e.msg);
 	}
 	return p.n == 0 ? SV_OK : SV_EINVAL;
 }
@@ -272,12 +306,12 @@ int sv_config_parse_listen(const char *s, struct sockaddr_storage *out,
 }
 
 /* One "ADDR[/PREFIX]" of n bytes (no NUL) into out. */
-static int parse_net(const char *s, size_t n, struct sv_config_net *out,
-		struct sv_err *err) {
+static int parse_net(const char *what, const char *s, size_t n,
+		struct sv_config_net *out, struct sv_err *err) {
 	char text[INET6_ADDRSTRLEN + 5];
 	if (n == 0 || n >= sizeof(text)) {
-		return sv_errf(err, SV_EINVAL, "admin-allow: '%.*s': not a "
-			"network", (int)(n < 60 ? n : 60), s);
+		return sv_errf(err, SV_EINVAL, "%s: '%.*s': not a "
+			"network", what, (int)(n < 60 ? n : 60), s);
 	}
 	memcpy(text, s, n);
 	text[n] = '\0';
@@ -290,8 +324,8 @@ static int parse_net(const char *s, size_t n, struct sv_config_net *out,
 		prefix = strtoul(slash + 1, &end, 10);
 		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' ||
 				errno != 0) {
-			return sv_errf(err, SV_EINVAL, "admin-allow: '%.*s': "
-				"bad prefix length", (int)n, s);
+			return sv_errf(err, SV_EINVAL, "%s: '%.*s': "
+				"bad prefix length", what, (int)n, s);
 		}
 	}
 	memset(out, 0, sizeof(*out));
@@ -303,21 +337,22 @@ static int parse_net(const char *s, size_t n, struct sv_config_net *out,
 		out->family = AF_INET6;
 		bits = 128;
 	} else {
-		return sv_errf(err, SV_EINVAL, "admin-allow: '%.*s': not a "
-			"numeric address", (int)n, s);
+		return sv_errf(err, SV_EINVAL, "%s: '%.*s': not a "
+			"numeric address", what, (int)n, s);
 	}
 	if (slash == NULL) {
 		prefix = bits;
 	}
 	if (prefix > bits) {
-		return sv_errf(err, SV_EINVAL, "admin-allow: '%.*s': prefix "
-			"over %u", (int)n, s, bits);
+		return sv_errf(err, SV_EINVAL, "%s: '%.*s': prefix "
+			"over %u", what, (int)n, s, bits);
 	}
 	out->prefix = (unsigned)prefix;
 	for (unsigned i = out->prefix; i < bits; i++) {
 		if (out->addr[i / 8] & (0x80 >> (i % 8))) {
-			return sv_errf(err, SV_EINVAL, "admin-allow: '%.*s': "
-				"host bits set below the prefix", (int)n, s);
+			return sv_errf(err, SV_EINVAL, "%s: '%.*s': "
+				"host bits set below the prefix", what,
+				(int)n, s);
 		}
 	}
 	return SV_OK;
@@ -325,16 +360,21 @@ static int parse_net(const char *s, size_t n, struct sv_config_net *out,
 
 int sv_config_parse_nets(const char *s, struct sv_config_net *out, size_t *n,
 		struct sv_err *err) {
+	return sv_config_parse_net_list("admin-allow", s, out, n, err);
+}
+
+int sv_config_parse_net_list(const char *what, const char *s,
+		struct sv_config_net *out, size_t *n, struct sv_err *err) {
 	size_t k = 0;
 	const char *p = s;
 	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
 		if (k == SV_CONFIG_MAX_ADMIN_NETS) {
-			return sv_errf(err, SV_EINVAL, "admin-allow: at most "
-				"%d networks", SV_CONFIG_MAX_ADMIN_NETS);
+			return sv_errf(err, SV_EINVAL, "%s: at most "
+				"%d networks", what, SV_CONFIG_MAX_ADMIN_NETS);
 		}
-		int rc = parse_net(p, len, &out[k], err);
+		int rc = parse_net(what, p, len, &out[k], err);
 		if (rc != SV_OK) {
 			return rc;
 		}

@@ -181,6 +181,9 @@ enum MHD_Result sv_http_metrics_page(const struct sv_http_call *call) {
 			sv_snapshot_domain_count(s));
 	}
 	if (rc == SV_OK) {
+		rc = sv_http_mx_metrics(call->mx, &b);
+	}
+	if (rc == SV_OK) {
 		rc = write_heap(&b);
 	}
 	if (rc != SV_OK) {

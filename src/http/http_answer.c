@@ -167,11 +167,19 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
 	}
 	sv_http_note_domain(call, facts->domain);
+	struct sv_snapshot_match m;
+	enum MHD_Result waiting;
+	int rc = sv_http_resolve(call, facts->domain, &m, &waiting);
+	if (rc == SV_EAGAIN) {
+		return waiting; /* waiting for DNS, or answered */
+	}
 	struct sv_buf body;
 	const char *content_type = NULL;
 	sv_buf_init(&body, SV_HTTP_MAX_ANSWER);
-	int rc = sv_snapshot_answer(call->r->snap, format, facts, &body,
-		&content_type);
+	if (rc == SV_OK) {
+		rc = sv_snapshot_answer_of(&m, format, facts, &body,
+			&content_type);
+	}
 	if (rc == SV_OK && content_type == NULL) {
 		rc = SV_EINVAL; /* a compiled answer always has one */
 	}

@@ -222,13 +222,18 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 	}
 	sv_http_note_domain(call, addr.domain);
 	struct sv_snapshot_match m;
-	if (sv_snapshot_lookup(call->r->snap, addr.domain, &m) != SV_OK) {
+	enum MHD_Result waiting;
+	int rc = sv_http_resolve(call, addr.domain, &m, &waiting);
+	if (rc == SV_EAGAIN) {
+		return waiting; /* waiting for DNS, or answered */
+	}
+	if (rc != SV_OK) {
 		return queue_v2_error(call, MHD_HTTP_NOT_FOUND, "NotFound",
 			"No configuration for this domain.");
 	}
 	struct sv_buf out;
 	sv_buf_init(&out, SMALL_ANSWER_MAX);
-	int rc = sv_render_autodiscover_v2(addr.domain, &out, &err);
+	rc = sv_render_autodiscover_v2(addr.domain, &out, &err);
 	/* names the address's domain, asked for with the address */
 	return sv_http_queue_rendered(call, rc, &err, MHD_HTTP_OK, &out,
 		SV_AUTODISCOVER_JSON_CONTENT_TYPE, SV_HTTP_CACHE_PRIVATE);

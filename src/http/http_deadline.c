@@ -11,9 +11,17 @@
  * past it, and MHD then sees end of file and cleans up as usual. That
  * works the same under TLS, as the socket itself is shut down.
  *
+ * Clients are counted by address prefix (/32 and /64 by default: one
+ * IPv6 host usually holds a whole /64); a trusted proxy's connections
+ * count toward the total only, and each under the client it forwards
+ * once its request says who (sv_http_deadline_attach). Over the total, an
+ * admin peer may still use one of the reserve connections, for /healthz
+ * under a flood; refused connections that stay silent are shed after
+ * SV_HTTP_DEADLINE_REFUSED_MS so that they hold no slot meanwhile.
+ *
  * Entries live in a fixed array of hash buckets keyed by (listener,
- * address), so counting a client's connections walks its own bucket
- * only; the janitor walks them all, four times a second, which for the
+ * address prefix), so counting a client's connections walks its own
+ * bucket only; the janitor walks them all, four times a second, which for the
  * connection counts we allow is microseconds under the mutex. Entries
  * are allocated per connection (not per request), under no lock.
  */
@@ -44,10 +52,14 @@ struct sv_http_conn {
 	int fd;                    /* MHD's; only ever shut down here */
 	unsigned listener;
 	enum sv_http_over over;    /* fixed at open */
+	bool proxy;                /* from a trusted proxy (fixed at open) */
+	bool counted;              /* counts toward its key's --max-per-ip
+	                            * (under the mutex) */
 	atomic_bool dropped;       /* shut down already (written under the
 	                            * mutex, read by the request path) */
 	int family;                /* AF_INET, AF_INET6 or 0 (unknown) */
-	uint8_t addr[16];
+	uint8_t key[16];           /* the client's address prefix: what
+	                            * --max-per-ip counts */
 	uint32_t hash;
 	char client[CLIENT_MAX];   /* numeric address, for the warning */
 	struct sv_http_conn *prev, *next; /* bucket chain, under the mutex */
@@ -64,6 +76,12 @@ struct sv_http_deadline {
 	unsigned n_listeners;
 	atomic_ulong *drops;       /* borrowed */
 	unsigned *open;            /* [n_listeners] counted connections */
+	unsigned *reserved;        /* [n_listeners] on the admin reserve */
+	unsigned prefix4, prefix6, reserve;
+	struct sv_config_net proxies[SV_CONFIG_MAX_ADMIN_NETS];
+	size_t n_proxies;
+	struct sv_config_net admin[SV_CONFIG_MAX_ADMIN_NETS];
+	size_t n_admin;
 	struct sv_http_conn *buckets[BUCKETS];
 };
 
@@ -96,43 +114,88 @@ static int64_t now_ms(void) {
 	return ms_of(&t);
 }
 
-/* FNV-1a over the listener and the address bytes. */
+/* FNV-1a over the listener and the key bytes. */
 static uint32_t hash_of(unsigned listener, int family, const uint8_t *a) {
 	uint8_t head[2] = { (uint8_t)listener, (uint8_t)family };
 	uint32_t h = sv_fnv1a32(SV_FNV1A32_INIT, head, sizeof(head));
 	return sv_fnv1a32(h, a, 16);
 }
 
-/* Fills family, addr and client from sa; IPv4-mapped IPv6 is IPv4. */
-static void set_address(struct sv_http_conn *c, const struct sockaddr *sa) {
+/*
+ * Fills family, key (the address cut to its prefix), hash and client
+ * (the whole address, for the warning) from sa; IPv4-mapped IPv6 is IPv4.
+ */
+static void set_address(const struct sv_http_deadline *d,
+		struct sv_http_conn *c, const struct sockaddr *sa) {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0xff, 0xff };
-	memset(c->addr, 0, sizeof(c->addr));
+	uint8_t addr[16] = { 0 };
 	c->family = 0;
 	if (sa != NULL && sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)sa;
-		memcpy(c->addr, &in->sin_addr, 4);
+		memcpy(addr, &in->sin_addr, 4);
 		c->family = AF_INET;
 	} else if (sa != NULL && sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)sa;
 		if (memcmp(&in6->sin6_addr, mapped, sizeof(mapped)) == 0) {
-			memcpy(c->addr, (const uint8_t *)&in6->sin6_addr + 12, 4);
+			memcpy(addr, (const uint8_t *)&in6->sin6_addr + 12, 4);
 			c->family = AF_INET;
 		} else {
-			memcpy(c->addr, &in6->sin6_addr, 16);
+			memcpy(addr, &in6->sin6_addr, 16);
 			c->family = AF_INET6;
 		}
 	}
-	if (c->family == 0 || inet_ntop(c->family, c->addr, c->client,
+	if (c->family == 0 || inet_ntop(c->family, addr, c->client,
 			(socklen_t)sizeof(c->client)) == NULL) {
 		snprintf(c->client, sizeof(c->client), "-");
 	}
+	unsigned bits = c->family == AF_INET ? d->prefix4 :
+		c->family == AF_INET6 ? d->prefix6 : 0;
+	memset(c->key, 0, sizeof(c->key));
+	memcpy(c->key, addr, bits / 8);
+	if (bits % 8 != 0) {
+		c->key[bits / 8] = (uint8_t)(addr[bits / 8] &
+			(0xff00 >> (bits % 8)));
+	}
+	c->hash = hash_of(c->listener, c->family, c->key);
 }
 
 static bool same_client(const struct sv_http_conn *a,
 		const struct sv_http_conn *b) {
 	return a->listener == b->listener && a->family == b->family &&
-		memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+		memcmp(a->key, b->key, sizeof(a->key)) == 0;
+}
+
+/* Connections counted under c's key, c itself aside. Under the mutex. */
+static unsigned count_same(const struct sv_http_deadline *d,
+		const struct sv_http_conn *c) {
+	unsigned same = 0;
+	for (const struct sv_http_conn *o = d->buckets[c->hash &
+			(BUCKETS - 1)]; o != NULL; o = o->next) {
+		same += o != c && o->counted && same_client(o, c);
+	}
+	return same;
+}
+
+static void link_entry(struct sv_http_deadline *d, struct sv_http_conn *c) {
+	struct sv_http_conn **head = &d->buckets[c->hash & (BUCKETS - 1)];
+	c->prev = NULL;
+	c->next = *head;
+	if (*head != NULL) {
+		(*head)->prev = c;
+	}
+	*head = c;
+}
+
+static void unlink_entry(struct sv_http_deadline *d, struct sv_http_conn *c) {
+	if (c->prev != NULL) {
+		c->prev->next = c->next;
+	} else {
+		d->buckets[c->hash & (BUCKETS - 1)] = c->next;
+	}
+	if (c->next != NULL) {
+		c->next->prev = c->prev;
+	}
 }
 
 /* One tick: shut down what is past its deadline, log after unlocking. */
@@ -149,10 +212,16 @@ static void sweep(struct sv_http_deadline *d) {
 					&c->deadline_ms, memory_order_relaxed)) {
 				continue;
 			}
+			/* a refused connection that said nothing in time is
+			 * shed quietly: no slow request to count or log */
+			bool refused = c->over == SV_HTTP_OVER_TOTAL ||
+				c->over == SV_HTTP_OVER_PER_IP;
 			/* counted first: who sees the end of file may read
 			 * the counter at once */
-			atomic_fetch_add_explicit(d->drops, 1,
-				memory_order_relaxed);
+			if (!refused) {
+				atomic_fetch_add_explicit(d->drops, 1,
+					memory_order_relaxed);
+			}
 			/* before the shutdown whose effect the request
 			 * path sees first */
 			atomic_store_explicit(&c->dropped, true,
@@ -160,6 +229,9 @@ static void sweep(struct sv_http_deadline *d) {
 			/* ENOTCONN (the peer already left) is no matter:
 			 * MHD notices either way */
 			(void)shutdown(c->fd, SHUT_RDWR);
+			if (refused) {
+				continue;
+			}
 			if (n < LOG_MAX) {
 				memcpy(clients[n++], c->client, CLIENT_MAX);
 			} else {
@@ -213,13 +285,19 @@ struct sv_http_deadline *sv_http_deadline_create(unsigned n_listeners,
 	struct sv_http_deadline *d = sv_calloc(1, sizeof(*d));
 	unsigned *open = sv_calloc(n_listeners != 0 ? n_listeners : 1,
 		sizeof(*open));
-	if (d == NULL || open == NULL) {
+	unsigned *reserved = sv_calloc(n_listeners != 0 ? n_listeners : 1,
+		sizeof(*reserved));
+	if (d == NULL || open == NULL || reserved == NULL) {
 		sv_free(d);
 		sv_free(open);
+		sv_free(reserved);
 		sv_errf(err, SV_ENOMEM, "http: out of memory");
 		return NULL;
 	}
 	d->open = open;
+	d->reserved = reserved;
+	d->prefix4 = 32;
+	d->prefix6 = 64;
 	d->n_listeners = n_listeners;
 	d->limit = limit;
 	d->per_ip = per_ip;
@@ -252,6 +330,7 @@ fail_attr:
 	(void)pthread_mutex_destroy(&d->lock); /* unused: cannot fail */
 fail_mutex:
 	sv_free(d->open);
+	sv_free(d->reserved);
 	sv_free(d);
 	sv_errf(err, SV_EIO, "http: cannot start the request-timeout "
 		"janitor: %s", strerror(rc));
@@ -278,7 +357,21 @@ void sv_http_deadline_destroy(struct sv_http_deadline *d) {
 	(void)pthread_cond_destroy(&d->wake);
 	(void)pthread_mutex_destroy(&d->lock);
 	sv_free(d->open);
+	sv_free(d->reserved);
 	sv_free(d);
+}
+
+void sv_http_deadline_set_policy(struct sv_http_deadline *d,
+		const struct sv_http_deadline_policy *p) {
+	d->prefix4 = p->prefix4 >= 1 && p->prefix4 <= 32 ? p->prefix4 : 32;
+	d->prefix6 = p->prefix6 >= 1 && p->prefix6 <= 128 ? p->prefix6 : 64;
+	d->n_proxies = p->n_proxies < SV_CONFIG_MAX_ADMIN_NETS ?
+		p->n_proxies : SV_CONFIG_MAX_ADMIN_NETS;
+	memcpy(d->proxies, p->proxies, d->n_proxies * sizeof(d->proxies[0]));
+	d->n_admin = p->n_admin < SV_CONFIG_MAX_ADMIN_NETS ?
+		p->n_admin : SV_CONFIG_MAX_ADMIN_NETS;
+	memcpy(d->admin, p->admin, d->n_admin * sizeof(d->admin[0]));
+	d->reserve = p->reserve;
 }
 
 struct sv_http_conn *sv_http_deadline_open(struct sv_http_deadline *d,
@@ -292,29 +385,33 @@ struct sv_http_conn *sv_http_deadline_open(struct sv_http_deadline *d,
 	}
 	c->fd = fd;
 	c->listener = listener;
-	set_address(c, sa);
-	c->hash = hash_of(listener, c->family, c->addr);
-	atomic_init(&c->deadline_ms, now_ms() + d->timeout_ms);
-	atomic_init(&c->dropped, false);
-	struct sv_http_conn **head = &d->buckets[c->hash & (BUCKETS - 1)];
+	set_address(d, c, sa);
+	c->proxy = sv_config_net_match(d->proxies, d->n_proxies, sa);
+	bool admin = sv_config_net_match(d->admin, d->n_admin, sa);
+	int64_t now = now_ms();
 	lock(d);
-	unsigned same = 0;
-	for (const struct sv_http_conn *o = *head; o != NULL; o = o->next) {
-		same += o->over == SV_HTTP_OVER_NONE && same_client(o, c);
-	}
 	if (d->open[listener] >= d->limit) {
-		c->over = SV_HTTP_OVER_TOTAL;
-	} else if (same >= d->per_ip) {
+		if (admin && d->reserved[listener] < d->reserve) {
+			c->over = SV_HTTP_OVER_RESERVE;
+			d->reserved[listener]++;
+		} else {
+			c->over = SV_HTTP_OVER_TOTAL;
+		}
+	} else if (!c->proxy && count_same(d, c) >= d->per_ip) {
 		c->over = SV_HTTP_OVER_PER_IP;
 	} else {
 		c->over = SV_HTTP_OVER_NONE;
+		c->counted = !c->proxy; /* a proxy's count per request */
 		d->open[listener]++;
 	}
-	c->next = *head;
-	if (*head != NULL) {
-		(*head)->prev = c;
+	int64_t wait = d->timeout_ms;
+	if ((c->over == SV_HTTP_OVER_TOTAL || c->over == SV_HTTP_OVER_PER_IP) &&
+			wait > SV_HTTP_DEADLINE_REFUSED_MS) {
+		wait = SV_HTTP_DEADLINE_REFUSED_MS;
 	}
-	*head = c;
+	atomic_init(&c->deadline_ms, now + wait);
+	atomic_init(&c->dropped, false);
+	link_entry(d, c);
 	unlock(d);
 	return c;
 }
@@ -325,19 +422,32 @@ void sv_http_deadline_close(struct sv_http_deadline *d,
 		return;
 	}
 	lock(d);
-	if (c->prev != NULL) {
-		c->prev->next = c->next;
-	} else {
-		d->buckets[c->hash & (BUCKETS - 1)] = c->next;
-	}
-	if (c->next != NULL) {
-		c->next->prev = c->prev;
-	}
+	unlink_entry(d, c);
 	if (c->over == SV_HTTP_OVER_NONE) {
 		d->open[c->listener]--;
+	} else if (c->over == SV_HTTP_OVER_RESERVE) {
+		d->reserved[c->listener]--;
 	}
 	unlock(d);
 	sv_free(c);
+}
+
+enum sv_http_over sv_http_deadline_attach(struct sv_http_deadline *d,
+		struct sv_http_conn *c, const struct sockaddr *client) {
+	if (!c->proxy || c->over != SV_HTTP_OVER_NONE) {
+		return c->over;
+	}
+	lock(d);
+	unlink_entry(d, c);
+	set_address(d, c, client);
+	c->counted = count_same(d, c) < d->per_ip;
+	link_entry(d, c);
+	unlock(d);
+	return c->counted ? SV_HTTP_OVER_NONE : SV_HTTP_OVER_PER_IP;
+}
+
+bool sv_http_deadline_is_proxy(const struct sv_http_conn *c) {
+	return c->proxy;
 }
 
 enum sv_http_over sv_http_deadline_over_limit(const struct sv_http_conn *c) {

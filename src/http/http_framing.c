@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Checks on a request's headers made before its body is read: a body
- * declared larger than we accept, and framing that a proxy in front could
- * read differently from us. Both run on the first handler call, so that
- * the refusal is queued before MHD waits for a body.
+ * declared larger than we accept, framing that a proxy in front could
+ * read differently from us (duplicates, odd transfer codings, header
+ * lines folded onto the next). All run on the first handler call, so that the refusal is queued before
+ * MHD waits for a body.
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "http/http_internal.h"
@@ -73,4 +75,41 @@ bool sv_http_framing_ambiguous(struct MHD_Connection *c) {
 	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
 	return f.host > 1 || f.length > 1 || f.space ||
 		(f.te > 0 && (f.length > 0 || f.te > 1 || !f.chunked));
+}
+
+struct fold_check {
+	uintptr_t lo, hi; /* the raw header block */
+	bool folded;
+};
+
+static enum MHD_Result check_in_block(void *cls, enum MHD_ValueKind kind,
+		const char *key, size_t key_size, const char *value,
+		size_t value_size) {
+	struct fold_check *f = cls;
+	(void)kind;
+	(void)value;
+	(void)value_size;
+	uintptr_t k = (uintptr_t)key;
+	if (k < f->lo || k >= f->hi || key_size > f->hi - k) {
+		f->folded = true;
+		return MHD_NO; /* one is enough */
+	}
+	return MHD_YES;
+}
+
+bool sv_http_header_folded(struct MHD_Connection *c, const char *method) {
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (ci == NULL || method == NULL) {
+		return true; /* not where MHD 0.9.75 calls us: refuse */
+	}
+	struct fold_check f = { .lo = (uintptr_t)method,
+		.hi = (uintptr_t)method + ci->header_size };
+	MHD_get_connection_values_n(c, MHD_HEADER_KIND, check_in_block, &f);
+	return f.folded;
+}
+
+bool sv_http_body_chunked(struct MHD_Connection *c) {
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
 }

@@ -43,6 +43,7 @@ static const char *const endpoint_names[SV_HTTP_ENDPOINTS] = {
 	[SV_HTTP_EP_WELL_KNOWN_DAV] = "well_known_dav",
 	[SV_HTTP_EP_HEALTHZ] = "healthz",
 	[SV_HTTP_EP_METRICS] = "metrics",
+	[SV_HTTP_EP_TLS_ASK] = "tls_ask",
 	[SV_HTTP_EP_NONE] = "none",
 };
 
@@ -65,7 +66,11 @@ static void count_request(struct sv_http_metrics *m,
 		memory_order_relaxed);
 }
 
-static const char *termination_name(enum MHD_RequestTerminationCode toe) {
+static const char *termination_name(const struct sv_http_req *r,
+		enum MHD_RequestTerminationCode toe) {
+	if (r->refused) {
+		return "refused";
+	}
 	switch (toe) {
 	case MHD_REQUEST_TERMINATED_COMPLETED_OK:
 		return NULL;
@@ -100,16 +105,22 @@ static unsigned long log_access(const struct sv_http_req *r,
 	}
 	us = us > 0 ? us : 0;
 	long ms = us / 1000;
+	char masked[96]; /* a route path and a '*' */
+	if (r->log_prefix != NULL) { /* an address follows: not logged */
+		snprintf(masked, sizeof(masked), "%s*", r->log_prefix);
+	}
 	struct sv_log_access a = {
 		.client = r->client[0] != '\0' ? r->client : "-",
 		.method = r->method[0] != '\0' ?
 			sv_log_escape(r->method, method, sizeof(method)) : "-",
-		.path = sv_log_escape(r->path, path, sizeof(path)),
+		.path = sv_log_escape(r->log_prefix != NULL ? masked : r->path,
+			path, sizeof(path)),
 		.status = r->status,
 		.bytes = r->bytes,
 		.ms = ms,
 		.domain = r->domain[0] != '\0' ? r->domain : "-",
-		.end = termination_name(toe),
+		.end = termination_name(r, toe),
+		.mx = r->mx_note,
 	};
 	sv_log_access(&a);
 	return (unsigned long)us;

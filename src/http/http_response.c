@@ -29,6 +29,13 @@ static const struct {
 } fixed_specs[SV_HTTP_FIXED_COUNT] = {
 	[SV_HTTP_FIXED_BAD_REQUEST] = { 400, "bad request\n", NULL, NULL,
 		NULL, NULL },
+	/* "close": a request framed ambiguously may be followed by bytes
+	 * a proxy read as part of it: none of them is read as a request */
+	[SV_HTTP_FIXED_BAD_FRAMING] = { 400, "bad request\n",
+		MHD_HTTP_HEADER_CONNECTION, "close", NULL, NULL },
+	[SV_HTTP_FIXED_FOLDED] = { 400, "header lines folded onto the next "
+		"line (obs-fold) are not accepted\n",
+		MHD_HTTP_HEADER_CONNECTION, "close", NULL, NULL },
 	[SV_HTTP_FIXED_NOT_FOUND] = { 404, "not found\n", NULL, NULL, NULL,
 		NULL },
 	[SV_HTTP_FIXED_NO_CONFIG] = { 404,
@@ -53,6 +60,8 @@ static const struct {
 	[SV_HTTP_FIXED_OVER_LIMIT] = { 503, "too many connections, retry "
 		"later\n", MHD_HTTP_HEADER_RETRY_AFTER, "1",
 		MHD_HTTP_HEADER_CONNECTION, "close" },
+	[SV_HTTP_FIXED_DNS_BUSY] = { 503, "too many DNS look-ups in flight, "
+		"retry later\n", MHD_HTTP_HEADER_RETRY_AFTER, "1", NULL, NULL },
 };
 
 static const char *const cache_control[] = {

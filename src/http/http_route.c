@@ -11,9 +11,9 @@
 #include "http/http_internal.h"
 
 /*
- * Routes: the decoded path is compared without regard to ASCII case,
- * exactly (MATCH_EXACT) or as a prefix whose remainder goes to the handler
- * (MATCH_PREFIX). Everything the router decides about a route is a column
+ * Routes: the decoded path is compared without regard to ASCII case (an
+ * admin route's byte for byte), exactly (MATCH_EXACT) or as a prefix whose
+ * remainder goes to the handler (MATCH_PREFIX). Everything the router decides about a route is a column
  * of its row: which methods it takes (others get 405 with the matching
  * Allow), whether the remainder is private (an address: the access line
  * shows the prefix and a '*'), whether it is for the operator only (403
@@ -30,7 +30,8 @@ enum methods {
 };
 
 #define ROUTE_PRIVATE_ARG 0x1 /* the remainder is an address: not logged */
-#define ROUTE_ADMIN 0x2       /* --admin-allow clients only, else 403 */
+#define ROUTE_ADMIN 0x2       /* --admin-allow clients only, else 403;
+                               * matched in its exact letter case */
 
 #define NO_FORMAT SV_FORMAT_COUNT /* the route serves no compiled answer */
 
@@ -90,6 +91,8 @@ static const struct route routes[] = {
 		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_HEALTHZ },
 	{ "/metrics", MATCH_EXACT, sv_http_metrics_page, 0, NO_FORMAT,
 		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_METRICS },
+	{ "/tls/ask", MATCH_EXACT, sv_http_tls_ask, 0, NO_FORMAT,
+		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_TLS_ASK },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -144,25 +147,50 @@ static const enum sv_http_fixed_id not_allowed[] = {
 	[GET_HEAD_PROPFIND] = SV_HTTP_FIXED_NOT_ALLOWED_DAV,
 };
 
-static bool client_is_admin(const struct sv_http_call *call) {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(call->c,
-		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	return ci != NULL && sv_config_net_match(call->metrics->admin,
-		call->metrics->n_admin, ci->client_addr);
+/*
+ * Whether the decoded path[0..len) is rt's, or under it for a prefix
+ * route: in any letter case (clients and users type paths every way),
+ * but an admin route only as written, byte for byte, so that the one
+ * spelling a proxy in front must keep away is the one suivant serves.
+ */
+static bool route_matches(const struct route *rt, const char *path,
+		size_t len) {
+	size_t n = strlen(rt->path);
+	if (rt->match == MATCH_EXACT ? len != n : len < n) {
+		return false;
+	}
+	return (rt->flags & ROUTE_ADMIN) ? memcmp(path, rt->path, n) == 0 :
+		sv_http_ascii_caseeq(path, rt->path, n);
 }
 
 static const struct route *find_route(const char *path, size_t len,
 		const char **arg, size_t *arg_len) {
 	for (size_t i = 0; i < N_ROUTES; i++) {
 		const struct route *rt = &routes[i];
-		size_t n = strlen(rt->path);
-		if (rt->match == MATCH_EXACT ? len != n : len < n) {
-			continue;
-		}
-		if (sv_http_ascii_caseeq(path, rt->path, n)) {
+		if (route_matches(rt, path, len)) {
+			size_t n = strlen(rt->path);
 			*arg = path + n;
 			*arg_len = len - n;
 			return rt;
+		}
+	}
+	return NULL;
+}
+
+/* The longest prefix route path, for sv_http_route_private_prefix. */
+#define PREFIX_MAX 64
+
+const char *sv_http_route_private_prefix(const char *raw, size_t n) {
+	/* decoding never grows: PREFIX_MAX * 3 raw bytes hold a
+	 * PREFIX_MAX-byte decoded prefix, however it is encoded */
+	char path[PREFIX_MAX * 3];
+	size_t len = pct_decode(raw, n < sizeof(path) ? n : sizeof(path),
+		path);
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		const struct route *rt = &routes[i];
+		if ((rt->flags & ROUTE_PRIVATE_ARG) && rt->match == MATCH_PREFIX &&
+				route_matches(rt, path, len)) {
+			return rt->path;
 		}
 	}
 	return NULL;
@@ -179,19 +207,19 @@ enum MHD_Result sv_http_route(struct sv_http_call *call,
 	if (rt == NULL) {
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_NOT_FOUND);
 	}
-	call->r->endpoint = rt->endpoint;
-	if (rt->flags & ROUTE_PRIVATE_ARG) { /* log the prefix and a '*' */
-		size_t n = strlen(rt->path);
-		n = n < SV_HTTP_MAX_URL ? n : SV_HTTP_MAX_URL - 1;
-		memcpy(call->r->path, rt->path, n);
-		call->r->path[n++] = '*';
-		call->r->path[n] = '\0';
-		call->r->path_len = n;
+	if (call->r->reserve && !(rt->flags & ROUTE_ADMIN)) {
+		/* let in over --max-connections for monitoring only: the
+		 * refusal counts as one of the limit's, endpoint none */
+		atomic_fetch_add_explicit(&call->metrics->over_limit[0], 1,
+			memory_order_relaxed);
+		return sv_http_queue_fixed(call, SV_HTTP_FIXED_OVER_LIMIT);
 	}
+	call->r->endpoint = rt->endpoint;
 	if (!method_allowed(rt, method)) {
 		return sv_http_queue_fixed(call, not_allowed[rt->methods]);
 	}
-	if ((rt->flags & ROUTE_ADMIN) && !client_is_admin(call)) {
+	if ((rt->flags & ROUTE_ADMIN) &&
+			!sv_http_client_is_admin(call->metrics, call->r)) {
 		return sv_http_queue_reason(call, MHD_HTTP_FORBIDDEN,
 			sv_http_endpoint_name(rt->endpoint),
 			"not allowed from this address (see --admin-allow)");
@@ -199,4 +227,24 @@ enum MHD_Result sv_http_route(struct sv_http_call *call,
 	call->variant = rt->variant;
 	call->format = rt->format;
 	return rt->handler(call); /* HEAD is GET: MHD drops the body */
+}
+
+void sv_http_route_mask_private(char *text) {
+	size_t len = strlen(text);
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		const struct route *rt = &routes[i];
+		size_t n = strlen(rt->path);
+		if (!(rt->flags & ROUTE_PRIVATE_ARG)) {
+			continue;
+		}
+		for (size_t at = 0; at + n <= len; at++) {
+			if (sv_http_ascii_caseeq(text + at, rt->path, n) &&
+					at + n < len) {
+				text[at + n] = '*';
+				text[at + n + 1] = '\0';
+				len = at + n + 1;
+				break;
+			}
+		}
+	}
 }

@@ -76,14 +76,14 @@ static int map_login_page_info(const struct imp *im, const xmlNode *n,
 		return imp_duplicate(im, n);
 	}
 	int rc = imp_attr_of(im, n, "url", true, &w->info_url);
+	if (rc == SV_OK) {
+		rc = imp_attr_of(im, n, "waitForRedirectionURLPrefix", false,
+			&w->wait_redirect_prefix);
+	}
 	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
 			c = c->next) {
 		if (imp_is_elem(c, "username")) {
-			rc = imp_scalar(im, c, &w->username);
-			if (rc == SV_OK) {
-				rc = imp_check_template(im, c, &w->username,
-					false);
-			}
+			rc = imp_scalar_template(im, c, &w->username, false);
 		} else if (imp_is_elem(c, "usernameField")) {
 			rc = map_field(im, c, &w->username_field_id,
 				&w->username_field_name);
@@ -99,12 +99,8 @@ static int map_login_page_info(const struct imp *im, const xmlNode *n,
 }
 
 int imp_map_webmail(struct imp *im, const xmlNode *n, bool *seen) {
-	if (*seen) {
-		return imp_duplicate(im, n);
-	}
-	*seen = true;
 	struct sv_webmail *w = &im->pv->webmail;
-	int rc = SV_OK;
+	int rc = imp_once(im, n, seen);
 	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
 			c = c->next) {
 		if (imp_is_elem(c, "loginPage")) {
@@ -124,23 +120,16 @@ int imp_map_webmail(struct imp *im, const xmlNode *n, bool *seen) {
 }
 
 int imp_map_oauth2(struct imp *im, const xmlNode *n, bool *seen) {
-	if (*seen) {
-		return imp_duplicate(im, n);
-	}
-	*seen = true;
 	struct sv_oauth2 *o = &im->pv->oauth2;
-	int rc = SV_OK;
+	const struct imp_scalar_field fields[] = {
+		{ "issuer", &o->issuer }, { "scope", &o->scope },
+		{ "authURL", &o->auth_url }, { "tokenURL", &o->token_url },
+	};
+	int rc = imp_once(im, n, seen);
 	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
 			c = c->next) {
-		if (imp_is_elem(c, "issuer")) {
-			rc = imp_scalar(im, c, &o->issuer);
-		} else if (imp_is_elem(c, "scope")) {
-			rc = imp_scalar(im, c, &o->scope);
-		} else if (imp_is_elem(c, "authURL")) {
-			rc = imp_scalar(im, c, &o->auth_url);
-		} else if (imp_is_elem(c, "tokenURL")) {
-			rc = imp_scalar(im, c, &o->token_url);
-		}
+		rc = imp_scalar_field(im, c, fields,
+			sizeof(fields) / sizeof(*fields));
 	}
 	if (rc != SV_OK) {
 		return rc;

@@ -68,10 +68,7 @@ static int map_server_child(const struct imp *im, const xmlNode *c,
 	char q[IMP_QUOTE_MAX + 4];
 	int rc;
 	if (imp_is_elem(c, "hostname")) {
-		if ((rc = imp_scalar(im, c, &s->hostname)) != SV_OK) {
-			return rc;
-		}
-		return imp_check_template(im, c, &s->hostname, true);
+		return imp_scalar_template(im, c, &s->hostname, true);
 	}
 	if (imp_is_elem(c, "port")) {
 		return imp_parse_number(im, c, NULL, 1, 65535, 0, &s->port);
@@ -93,22 +90,10 @@ static int map_server_child(const struct imp *im, const xmlNode *c,
 		return rc;
 	}
 	if (imp_is_elem(c, "username")) {
-		if ((rc = imp_scalar(im, c, &s->username)) != SV_OK) {
-			return rc;
-		}
-		return imp_check_template(im, c, &s->username, false);
+		return imp_scalar_template(im, c, &s->username, false);
 	}
 	if (imp_is_elem(c, "authentication")) {
 		return add_auth(im, c, s);
-	}
-	if (imp_is_elem(c, "url")) {
-		return imp_scalar(im, c, &s->url);
-	}
-	if (imp_is_elem(c, "owaURL")) {
-		return imp_scalar(im, c, &s->owa_url);
-	}
-	if (imp_is_elem(c, "ewsURL")) {
-		return imp_scalar(im, c, &s->ews_url);
 	}
 	if (imp_is_elem(c, "pop3")) {
 		return map_pop3(im, c, s);
@@ -119,10 +104,12 @@ static int map_server_child(const struct imp *im, const xmlNode *c,
 	if (imp_is_elem(c, "addThisServer")) {
 		return imp_parse_bool(im, c, &s->add_this_server);
 	}
-	if (imp_is_elem(c, "restriction")) {
-		return imp_scalar(im, c, &s->restriction);
-	}
-	return SV_OK; /* password, easURL, unknown: ignored */
+	const struct imp_scalar_field fields[] = {
+		{ "url", &s->url }, { "owaURL", &s->owa_url },
+		{ "ewsURL", &s->ews_url }, { "restriction", &s->restriction },
+	};
+	/* password, easURL, unknown: ignored */
+	return imp_scalar_field(im, c, fields, sizeof(fields) / sizeof(*fields));
 }
 
 /* What a server section must contain once all its children are read. */

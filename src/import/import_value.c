@@ -89,6 +89,24 @@ int imp_scalar(const struct imp *im, const xmlNode *n, char **field) {
 	return imp_text_of(im, n, field);
 }
 
+int imp_scalar_field(const struct imp *im, const xmlNode *n,
+		const struct imp_scalar_field *fields, size_t count) {
+	for (size_t i = 0; i < count; i++) {
+		if (imp_is_elem(n, fields[i].name)) {
+			return imp_scalar(im, n, fields[i].field);
+		}
+	}
+	return SV_OK;
+}
+
+int imp_once(const struct imp *im, const xmlNode *n, bool *seen) {
+	if (*seen) {
+		return imp_duplicate(im, n);
+	}
+	*seen = true;
+	return SV_OK;
+}
+
 /*
  * Attribute name (no namespace) of element n: *out receives an owned copy,
  * or NULL when absent. When required, absence or an empty value is an
@@ -236,4 +254,10 @@ int imp_check_template(const struct imp *im, const xmlNode *n,
 			imp_elem_name(n), e.msg);
 	}
 	return SV_OK;
+}
+
+int imp_scalar_template(const struct imp *im, const xmlNode *n,
+		char **field, bool hostname) {
+	int rc = imp_scalar(im, n, field);
+	return rc != SV_OK ? rc : imp_check_template(im, n, field, hostname);
 }

@@ -225,6 +225,7 @@ void sv_provider_destroy(struct sv_provider *pv) {
 	struct sv_webmail *w = &pv->webmail;
 	sv_free(w->login_page);
 	sv_free(w->info_url);
+	sv_free(w->wait_redirect_prefix);
 	sv_free(w->username);
 	sv_free(w->username_field_id);
 	sv_free(w->username_field_name);

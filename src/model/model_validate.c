@@ -124,11 +124,13 @@ static int check_domains(const struct sv_provider *pv,
 			return about(p, SV_FIELD_DOMAIN, i, sv_errf(err,
 				SV_EINVAL, "domain %zu: missing", i + 1));
 		}
-		if (!sv_is_domain_pattern(d)) {
+		if (sv_is_mx_prefixed(d) ? !sv_is_mx_row(d) :
+				!sv_is_domain_pattern(d)) {
 			return about(p, SV_FIELD_DOMAIN, i, sv_errf(err,
 				SV_EINVAL, "domain %zu: '%s' is not a "
-				"lower-case host name, '*.suffix' or '*'%s",
+				"lower-case host name, '*.suffix' or '*'%s%s",
 				i + 1, model_shown(d, buf, sizeof(buf)),
+				sv_is_mx_prefixed(d) ? " after 'mx:'" : "",
 				sv_name_numeric_tld_note(d, true)));
 		}
 	}
@@ -354,6 +356,11 @@ static int check_server(const struct sv_provider *pv, size_t i,
 			"%s: domain: '%s' is not one of the provider's "
 			"domains", w, model_shown(s->domain, buf, sizeof(buf)));
 	}
+	if (s->domain != NULL && sv_is_mx_prefixed(s->domain)) {
+		/* an MX row stands for many domains, none of them known here */
+		return sv_errf(err, SV_EINVAL, "%s: domain: a server cannot be "
+			"bound to an MX row", w);
+	}
 	return SV_OK;
 }
 
@@ -467,6 +474,7 @@ static int check_webmail(const struct sv_webmail *wm, struct sv_err *err) {
 	int rc;
 	if (wm->login_page == NULL) {
 		if (wm->info_url != NULL || wm->username != NULL ||
+				wm->wait_redirect_prefix != NULL ||
 				wm->username_field_id != NULL ||
 				wm->username_field_name != NULL ||
 				wm->password_field_id != NULL ||
@@ -484,6 +492,16 @@ static int check_webmail(const struct sv_webmail *wm, struct sv_err *err) {
 	}
 	if (wm->info_url != NULL && (rc = model_check_url(wm->info_url,
 			"webmail: login page info", err)) != SV_OK) {
+		return rc;
+	}
+	/* an attribute of <loginPageInfo>: without it, never written out */
+	if (wm->wait_redirect_prefix != NULL && wm->info_url == NULL) {
+		return sv_errf(err, SV_EINVAL, "webmail: redirection URL "
+			"prefix: set without a login page info URL");
+	}
+	if (wm->wait_redirect_prefix != NULL && (rc = model_check_url(
+			wm->wait_redirect_prefix,
+			"webmail: redirection URL prefix", err)) != SV_OK) {
 		return rc;
 	}
 	if (wm->username != NULL && (rc = model_check_template(wm->username,

@@ -12,6 +12,13 @@
  * tries the exact table, then the suffix table with b.example.com,
  * example.com, com (the first hit is the longest suffix), then "*".
  *
+ * MX rows ("mx:HOST", "mx:*.SUFFIX") have two tables of their own, keyed
+ * by the mail server's name: sv_snapshot_resolve tries them with the MX
+ * hosts the caller found for the domain, most preferred first, after the
+ * domain's own rows and before "*". The snapshot never resolves a name
+ * itself: it stays a pure function of the database and the caller's
+ * facts, so the DNS cache (src/resolve) lives and expires on its own.
+ *
  * Answers are interned in the snapshot's pool (answer.h): each distinct
  * line of every answer is stored once.
  *
@@ -73,6 +80,8 @@ struct sv_snapshot {
 	size_t n_targets, cap_targets;
 	size_t n_entries;               /* domain rows in the index */
 	struct table exact, suffix;
+	struct table mx_exact, mx_suffix; /* MX rows, by mail server name */
+	size_t n_mx;                    /* MX rows in the index */
 	struct slot catch_all;          /* the "*" row; name 0 = none */
 };
 
@@ -224,7 +233,14 @@ static int add_provider(struct sv_snapshot *s, const struct sv_provider *pv,
 		const char *d = pv->domains[i];
 		size_t len = strlen(d);
 		struct slot *sl;
-		if (strcmp(d, "*") == 0) {
+		bool mx = sv_is_mx_prefixed(d);
+		if (mx && d[SV_MX_ROW_PREFIX_LEN] == '*') {
+			sl = table_probe(s, &s->mx_suffix, d + s->mx_suffix.skip,
+				len - s->mx_suffix.skip);
+		} else if (mx) {
+			sl = table_probe(s, &s->mx_exact, d + s->mx_exact.skip,
+				len - s->mx_exact.skip);
+		} else if (strcmp(d, "*") == 0) {
 			sl = &s->catch_all;
 		} else if (d[0] == '*') {
 			sl = table_probe(s, &s->suffix, d + 2, len - 2);
@@ -257,6 +273,7 @@ static int add_provider(struct sv_snapshot *s, const struct sv_provider *pv,
 		sl->target = (uint32_t)target;
 		s->n_names += len + 1;
 		s->n_entries++;
+		s->n_mx += mx;
 	}
 	return SV_OK;
 }
@@ -267,6 +284,7 @@ struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
 		struct sv_err *err) {
 	size_t n_skipped = 0;
 	size_t n_domains = 0, n_suffixes = 0, n_names = 0;
+	size_t n_mx_exact = 0, n_mx_suffixes = 0;
 	struct sv_snapshot *s = sv_calloc(1, sizeof(*s));
 	if (s == NULL) {
 		for (size_t i = 0; i < n; i++) {
@@ -284,8 +302,13 @@ struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		n_domains += pvs[i]->n_domains;
 		for (size_t k = 0; k < pvs[i]->n_domains; k++) {
-			n_suffixes += pvs[i]->domains[k][0] == '*';
-			n_names += strlen(pvs[i]->domains[k]) + 1;
+			const char *d = pvs[i]->domains[k];
+			bool mx = sv_is_mx_prefixed(d);
+			bool wild = d[mx ? SV_MX_ROW_PREFIX_LEN : 0] == '*';
+			n_suffixes += !mx && wild;
+			n_mx_suffixes += mx && wild;
+			n_mx_exact += mx && !wild;
+			n_names += strlen(d) + 1;
 		}
 	}
 	if (n_domains >= UINT32_MAX / 2 || n_names >= UINT32_MAX) {
@@ -295,8 +318,13 @@ struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
 	s->names = sv_malloc(n_names ? n_names : 1);
 	s->cap_names = n_names;
 	if (s->names == NULL || s->pool == NULL ||
-			table_init(&s->exact, n_domains - n_suffixes, 0) != SV_OK ||
-			table_init(&s->suffix, n_suffixes, 2) != SV_OK) {
+			table_init(&s->exact, n_domains - n_suffixes -
+				n_mx_exact - n_mx_suffixes, 0) != SV_OK ||
+			table_init(&s->suffix, n_suffixes, 2) != SV_OK ||
+			table_init(&s->mx_exact, n_mx_exact,
+				SV_MX_ROW_PREFIX_LEN) != SV_OK ||
+			table_init(&s->mx_suffix, n_mx_suffixes,
+				SV_MX_ROW_PREFIX_LEN + 2) != SV_OK) {
 		sv_errf(err, SV_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -346,6 +374,8 @@ static void snapshot_free(struct sv_snapshot *s) {
 	sv_free(s->targets);
 	sv_free(s->exact.slots);
 	sv_free(s->suffix.slots);
+	sv_free(s->mx_exact.slots);
+	sv_free(s->mx_suffix.slots);
 	sv_free(s);
 }
 
@@ -379,14 +409,36 @@ size_t sv_snapshot_provider_count(const struct sv_snapshot *s) {
 	return s->n_providers;
 }
 
-int sv_snapshot_lookup(const struct sv_snapshot *s, const char *domain,
-		struct sv_snapshot_match *out) {
-	size_t len = strlen(domain);
-	const struct slot *sl = table_find(s, &s->exact, domain, len);
-	for (const char *p = memchr(domain, '.', len); sl == NULL && p != NULL;
-			p = memchr(p + 1, '.', len - (size_t)(p + 1 - domain))) {
-		sl = table_find(s, &s->suffix, p + 1,
-			len - (size_t)(p + 1 - domain));
+bool sv_snapshot_has_mx_rows(const struct sv_snapshot *s) {
+	return s->n_mx != 0;
+}
+
+/* The row of name in exact, else of its longest suffix in suffix. */
+static const struct slot *find_name(const struct sv_snapshot *s,
+		const struct table *exact, const struct table *suffix,
+		const char *name) {
+	size_t len = strlen(name);
+	const struct slot *sl = table_find(s, exact, name, len);
+	for (const char *p = memchr(name, '.', len); sl == NULL && p != NULL;
+			p = memchr(p + 1, '.', len - (size_t)(p + 1 - name))) {
+		sl = table_find(s, suffix, p + 1, len - (size_t)(p + 1 - name));
+	}
+	return sl;
+}
+
+int sv_snapshot_resolve(const struct sv_snapshot *s, const char *domain,
+		const struct sv_snapshot_mx *mx, struct sv_snapshot_match *out) {
+	out->mx_host = NULL;
+	const struct slot *sl = find_name(s, &s->exact, &s->suffix, domain);
+	if (sl == NULL && s->n_mx != 0) {
+		if (mx == NULL) {
+			return SV_EAGAIN;
+		}
+		for (size_t i = 0; sl == NULL && i < mx->n; i++) {
+			sl = find_name(s, &s->mx_exact, &s->mx_suffix,
+				mx->hosts[i]);
+			out->mx_host = sl != NULL ? mx->hosts[i] : NULL;
+		}
 	}
 	if (sl == NULL && s->catch_all.name != 0) {
 		sl = &s->catch_all;
@@ -401,6 +453,26 @@ int sv_snapshot_lookup(const struct sv_snapshot *s, const char *domain,
 	return SV_OK;
 }
 
+int sv_snapshot_lookup(const struct sv_snapshot *s, const char *domain,
+		struct sv_snapshot_match *out) {
+	static const struct sv_snapshot_mx none = { .n = 0 };
+	return sv_snapshot_resolve(s, domain, &none, out);
+}
+
+int sv_snapshot_answer_of(const struct sv_snapshot_match *m,
+		enum sv_format format, const struct sv_answer_facts *facts,
+		struct sv_buf *out, const char **content_type) {
+	if ((unsigned)format >= SV_FORMAT_COUNT) {
+		return SV_EINVAL;
+	}
+	const struct sv_answer *a = m->answers[format];
+	if (a == NULL) {
+		return SV_ENOTFOUND;
+	}
+	*content_type = a->content_type;
+	return sv_answer_fill(a, facts, out);
+}
+
 int sv_snapshot_answer(const struct sv_snapshot *s, enum sv_format format,
 		const struct sv_answer_facts *facts, struct sv_buf *out,
 		const char **content_type) {
@@ -409,15 +481,8 @@ int sv_snapshot_answer(const struct sv_snapshot *s, enum sv_format format,
 		return SV_EINVAL;
 	}
 	int rc = sv_snapshot_lookup(s, facts->domain, &m);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	const struct sv_answer *a = m.answers[format];
-	if (a == NULL) {
-		return SV_ENOTFOUND;
-	}
-	*content_type = a->content_type;
-	return sv_answer_fill(a, facts, out);
+	return rc != SV_OK ? rc :
+		sv_snapshot_answer_of(&m, format, facts, out, content_type);
 }
 
 int sv_snapshot_holder_init(struct sv_snapshot_holder *h) {

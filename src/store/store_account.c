@@ -30,46 +30,6 @@ int sv_store_account_name_check(const char *name, struct sv_err *err) {
 	return SV_OK;
 }
 
-/* Prepares sql, binds texts t[0..nt) then integers v[0..nv) after them. */
-static int prepare_bound(sqlite3 *db, const char *sql, const char *const *t,
-		int nt, const int64_t *v, int nv, sqlite3_stmt **s,
-		struct sv_err *err) {
-	int rc = store_prepare(db, sql, s, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	int src = SQLITE_OK;
-	for (int i = 0; i < nt; i++) {
-		store_bind_text(*s, i + 1, t[i], &src);
-	}
-	for (int i = 0; i < nv; i++) {
-		store_bind_int(*s, nt + i + 1, v[i], &src);
-	}
-	if (src != SQLITE_OK) {
-		rc = store_db_fail(db, src, err, "store: bind");
-		store_finalize(*s);
-		*s = NULL;
-	}
-	return rc;
-}
-
-/* Runs a statement that returns no row; *changes gets the rows touched. */
-static int run(sqlite3 *db, const char *sql, const char *const *t, int nt,
-		const int64_t *v, int nv, int64_t *changes, const char *what,
-		struct sv_err *err) {
-	sqlite3_stmt *s;
-	int rc = prepare_bound(db, sql, t, nt, v, nv, &s, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	rc = store_step_done(db, s, err, "%s", what);
-	store_finalize(s);
-	if (rc == SV_OK && changes != NULL) {
-		*changes = sqlite3_changes64(db);
-	}
-	return rc;
-}
-
 int sv_store_account_add(struct sv_store *st, const char *name,
 		const char *hash, int64_t now, struct sv_err *err) {
 	int rc = sv_store_account_name_check(name, err);
@@ -86,16 +46,17 @@ int sv_store_account_add(struct sv_store *st, const char *name,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	return run(st->db, "INSERT INTO admin_users (name, password_hash,"
-		" created_at) VALUES (?1, ?2, ?3)", (const char *[]){ name,
-		hash }, 2, &now, 1, NULL, "account", err);
+	return store_run_bound(st->db, "INSERT INTO admin_users (name,"
+		" password_hash, created_at) VALUES (?1, ?2, ?3)",
+		(const char *[]){ name, hash }, 2, &now, 1, NULL, "account",
+		err);
 }
 
 int sv_store_account_rm(struct sv_store *st, const char *name,
 		struct sv_err *err) {
 	int64_t n = 0;
-	int rc = run(st->db, "DELETE FROM admin_users WHERE name = ?1",
-		&name, 1, NULL, 0, &n, "account", err);
+	int rc = store_run_bound(st->db, "DELETE FROM admin_users"
+		" WHERE name = ?1", &name, 1, NULL, 0, &n, "account", err);
 	if (rc == SV_OK && n == 0) {
 		rc = sv_errf(err, SV_ENOTFOUND, "no account %s", name);
 	}
@@ -104,14 +65,8 @@ int sv_store_account_rm(struct sv_store *st, const char *name,
 
 int sv_store_account_hash(struct sv_store *st, const char *name,
 		char **hash, struct sv_err *err) {
-	bool found;
-	*hash = NULL;
-	int rc = store_query_one(st->db, "SELECT password_hash FROM admin_users"
-		" WHERE name = ?1", name, 0, hash, NULL, &found, err);
-	if (rc == SV_OK && !found) {
-		rc = sv_errf(err, SV_ENOTFOUND, "no account %s", name);
-	}
-	return rc;
+	return store_query_must(st->db, "SELECT password_hash FROM admin_users"
+		" WHERE name = ?1", name, 0, hash, "account", err);
 }
 
 /* Copies column i of s into out[size], or fails when it does not fit. */
@@ -127,52 +82,40 @@ static int column_copy(sqlite3_stmt *s, int i, char *out, size_t size,
 	return SV_OK;
 }
 
+static int account_row(sqlite3_stmt *s, void *elem, struct sv_err *err) {
+	struct sv_account *a = elem;
+	a->created_at = sqlite3_column_int64(s, 1);
+	a->sessions = sqlite3_column_int64(s, 2);
+	return column_copy(s, 0, a->name, sizeof(a->name), err);
+}
+
+static void accounts_free(void *list, size_t n) {
+	(void)n;
+	sv_free(list);
+}
+
 int sv_store_account_list(struct sv_store *st, struct sv_account **out,
 		size_t *n, struct sv_err *err) {
 	sqlite3_stmt *s;
-	*out = NULL;
+	void *list = NULL;
 	*n = 0;
 	int rc = store_prepare(st->db, "SELECT name, created_at,"
 		" (SELECT count(*) FROM admin_sessions WHERE user_name = name)"
 		" FROM admin_users ORDER BY name", &s, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	struct sv_account *list = NULL;
-	size_t count = 0;
-	int src;
-	while (rc == SV_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
-		struct sv_account *grown = sv_reallocarray(list, count + 1,
-			sizeof(*list));
-		if (grown == NULL) {
-			rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
-			break;
-		}
-		list = grown;
-		rc = column_copy(s, 0, list[count].name,
-			sizeof(list[count].name), err);
-		list[count].created_at = sqlite3_column_int64(s, 1);
-		list[count].sessions = sqlite3_column_int64(s, 2);
-		count++;
-	}
-	if (rc == SV_OK && src != SQLITE_DONE) {
-		rc = store_db_fail(st->db, src, err, "store: accounts");
-	}
-	store_finalize(s);
-	if (rc != SV_OK) {
-		sv_free(list);
-		return rc;
+	if (rc == SV_OK) {
+		rc = store_collect(st->db, s, sizeof(**out), account_row,
+			accounts_free, &list, n, "accounts", err);
 	}
 	*out = list;
-	*n = count;
-	return SV_OK;
+	return rc;
 }
 
 int sv_store_session_add(struct sv_store *st, const char *token_hash,
 		const struct sv_store_session *s, struct sv_err *err) {
 	const int64_t v[] = { s->created_at, s->last_seen };
-	return run(st->db, "INSERT INTO admin_sessions (token_hash, user_name,"
-		" csrf, created_at, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+	return store_run_bound(st->db, "INSERT INTO admin_sessions (token_hash,"
+		" user_name, csrf, created_at, last_seen)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
 		(const char *[]){ token_hash, s->user, s->csrf }, 3, v, 2,
 		NULL, "session", err);
 }
@@ -180,8 +123,9 @@ int sv_store_session_add(struct sv_store *st, const char *token_hash,
 int sv_store_session_get(struct sv_store *st, const char *token_hash,
 		struct sv_store_session *out, struct sv_err *err) {
 	sqlite3_stmt *s;
-	int rc = prepare_bound(st->db, "SELECT user_name, csrf, created_at,"
-		" last_seen FROM admin_sessions WHERE token_hash = ?1",
+	int rc = store_prepare_bound(st->db, "SELECT user_name, csrf,"
+		" created_at, last_seen FROM admin_sessions"
+		" WHERE token_hash = ?1",
 		&token_hash, 1, NULL, 0, &s, err);
 	if (rc != SV_OK) {
 		return rc;
@@ -206,20 +150,22 @@ int sv_store_session_get(struct sv_store *st, const char *token_hash,
 
 int sv_store_session_touch(struct sv_store *st, const char *token_hash,
 		int64_t now, struct sv_err *err) {
-	return run(st->db, "UPDATE admin_sessions SET last_seen = ?2"
-		" WHERE token_hash = ?1", &token_hash, 1, &now, 1, NULL,
-		"session", err);
+	return store_run_bound(st->db, "UPDATE admin_sessions"
+		" SET last_seen = ?2 WHERE token_hash = ?1", &token_hash, 1,
+		&now, 1, NULL, "session", err);
 }
 
 int sv_store_session_rm(struct sv_store *st, const char *token_hash,
 		struct sv_err *err) {
-	return run(st->db, "DELETE FROM admin_sessions WHERE token_hash = ?1",
-		&token_hash, 1, NULL, 0, NULL, "session", err);
+	return store_run_bound(st->db, "DELETE FROM admin_sessions"
+		" WHERE token_hash = ?1", &token_hash, 1, NULL, 0, NULL,
+		"session", err);
 }
 
 int sv_store_session_purge(struct sv_store *st, int64_t idle_before,
 		int64_t created_before, struct sv_err *err) {
 	const int64_t v[] = { idle_before, created_before };
-	return run(st->db, "DELETE FROM admin_sessions WHERE last_seen < ?1"
-		" OR created_at < ?2", NULL, 0, v, 2, NULL, "sessions", err);
+	return store_run_bound(st->db, "DELETE FROM admin_sessions"
+		" WHERE last_seen < ?1 OR created_at < ?2", NULL, 0, v, 2, NULL,
+		"sessions", err);
 }

@@ -152,22 +152,15 @@ int sv_store_load_provider(struct sv_store *st, const char *id,
 }
 
 /*
- * Loads the provider that owns row id of table ("servers", "services":
- * a constant), into *out (owned).
+ * Loads the provider that owns row id of what's table ("server",
+ * "service": a constant; the table is its plural), into *out (owned).
  */
-static int load_owner(struct sv_store *st, const char *table, int64_t id,
+static int load_owner(struct sv_store *st, const char *what, int64_t id,
 		struct sv_provider **out, struct sv_err *err) {
 	char sql[64], *owner = NULL;
-	bool found;
-	snprintf(sql, sizeof(sql), "SELECT provider_id FROM %s WHERE id = ?1",
-		table);
-	int rc = store_query_one(st->db, sql, NULL, id, &owner, NULL, &found,
-		err);
-	if (rc == SV_OK && !found) {
-		/* "no server 3", "no service 3" */
-		rc = sv_errf(err, SV_ENOTFOUND, "no %.*s %lld",
-			(int)strlen(table) - 1, table, (long long)id);
-	}
+	snprintf(sql, sizeof(sql), "SELECT provider_id FROM %ss WHERE id = ?1",
+		what);
+	int rc = store_query_must(st->db, sql, NULL, id, &owner, what, err);
 	if (rc == SV_OK) {
 		rc = sv_store_load_provider(st, owner, out, err);
 	}
@@ -188,7 +181,7 @@ static int vanished(struct sv_provider **out, const char *what, int64_t id,
 int sv_store_load_server(struct sv_store *st, int64_t id,
 		struct sv_provider **out, size_t *idx, struct sv_err *err) {
 	*out = NULL;
-	int rc = load_owner(st, "servers", id, out, err);
+	int rc = load_owner(st, "server", id, out, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -203,14 +196,9 @@ int sv_store_load_server(struct sv_store *st, int64_t id,
 
 int sv_store_domain_owner(struct sv_store *st, const char *name,
 		char **provider_id, struct sv_err *err) {
-	bool found;
-	*provider_id = NULL;
-	int rc = store_query_one(st->db, "SELECT provider_id FROM domains"
-		" WHERE name = ?1", name, 0, provider_id, NULL, &found, err);
-	if (rc == SV_OK && !found) {
-		rc = sv_errf(err, SV_ENOTFOUND, "no domain %s", name);
-	}
-	return rc;
+	return store_query_must(st->db, "SELECT provider_id FROM domains"
+		" WHERE name = ?1 UNION ALL SELECT provider_id FROM domain_mx"
+		" WHERE name = ?1", name, 0, provider_id, "domain", err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -222,13 +210,15 @@ int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
 	for (size_t i = 0; rc == SV_OK && i < pv->n_servers; i++) {
 		rc = check_bound_domain(pv, pv->servers[i].domain, err);
 	}
-	bool own;
-	if (rc != SV_OK || (rc = store_write_begin(st, &own, err)) != SV_OK) {
+	if (rc != SV_OK) {
 		return rc;
 	}
-	bool found;
-	rc = store_query_one(st->db, "SELECT 1 FROM providers WHERE id = ?1",
-		pv->id, 0, NULL, NULL, &found, err);
+	bool found = false;
+	rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = store_query_one(st->db, "SELECT 1 FROM providers"
+			" WHERE id = ?1", pv->id, 0, NULL, NULL, &found, err);
+	}
 	if (rc == SV_OK && found) {
 		rc = sv_errf(err, SV_EEXIST, "provider %s already exists",
 			pv->id);
@@ -237,7 +227,7 @@ int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
 		struct store_putter p = { .db = st->db, .pv = pv };
 		rc = store_put_rows(&p, err);
 	}
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 static const char update_provider_sql[] =
@@ -247,7 +237,8 @@ static const char update_provider_sql[] =
 	" webmail_username_field_name = ?8, webmail_password_field_id = ?9,"
 	" webmail_password_field_name = ?10, webmail_login_button_id = ?11,"
 	" webmail_login_button_name = ?12, oauth2_issuer = ?13,"
-	" oauth2_scope = ?14, oauth2_auth_url = ?15, oauth2_token_url = ?16"
+	" oauth2_scope = ?14, oauth2_auth_url = ?15, oauth2_token_url = ?16,"
+	" webmail_wait_redirect_prefix = ?17"
 	" WHERE id = ?1";
 
 static int update_provider_row(sqlite3 *db, const struct sv_provider *pv,
@@ -267,13 +258,11 @@ static int update_provider_row(sqlite3 *db, const struct sv_provider *pv,
 
 int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
 		struct sv_err *err) {
-	bool own;
-	int rc = store_write_begin(st, &own, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_provider *stored = NULL;
-	rc = sv_store_load_provider(st, pv->id, &stored, err);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_provider(st, pv->id, &stored, err);
+	}
 	/* pv's provider-level fields with the stored domains and servers */
 	struct sv_provider view = *pv;
 	if (rc == SV_OK) {
@@ -300,25 +289,22 @@ int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
 		store_putter_finish(&p);
 	}
 	sv_provider_destroy(stored);
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 int sv_store_provider_rm(struct sv_store *st, const char *id,
 		struct sv_store_removed *out, struct sv_err *err) {
 	struct sv_store_removed r = { 0 };
-	bool own, found;
-	int rc = store_write_begin(st, &own, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	rc = store_query_one(st->db, "SELECT 1 FROM providers WHERE id = ?1",
-		id, 0, NULL, NULL, &found, err);
-	if (rc == SV_OK && !found) {
-		rc = sv_errf(err, SV_ENOTFOUND, "no provider %s", id);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = store_query_must(st->db, "SELECT 1 FROM providers"
+			" WHERE id = ?1", id, 0, NULL, "provider", err);
 	}
 	if (rc == SV_OK) {
-		rc = store_count_of(st->db, "SELECT count(*) FROM domains"
-			" WHERE provider_id = ?1", id, &r.domains, err);
+		rc = store_count_of(st->db, "SELECT (SELECT count(*) FROM"
+			" domains WHERE provider_id = ?1) + (SELECT count(*)"
+			" FROM domain_mx WHERE provider_id = ?1)", id,
+			&r.domains, err);
 	}
 	if (rc == SV_OK) {
 		rc = store_count_of(st->db, "SELECT count(*) FROM servers"
@@ -336,7 +322,7 @@ int sv_store_provider_rm(struct sv_store *st, const char *id,
 		rc = store_run_keyed(st->db,
 			"DELETE FROM providers WHERE id = ?1", id, 0, err);
 	}
-	rc = store_write_end(st, own, rc, err);
+	rc = store_write_end(st, rc, err);
 	if (rc == SV_OK && out != NULL) {
 		*out = r;
 	}
@@ -352,6 +338,7 @@ static int check_domain_free(sqlite3 *db, const char *name,
 	char *owner = NULL;
 	bool found;
 	int rc = store_query_one(db, "SELECT provider_id FROM domains"
+		" WHERE name = ?1 UNION ALL SELECT provider_id FROM domain_mx"
 		" WHERE name = ?1", name, 0, &owner, NULL, &found, err);
 	if (rc == SV_OK && found) {
 		rc = sv_errf(err, SV_EEXIST, "domain %s already belongs to "
@@ -364,14 +351,19 @@ static int check_domain_free(sqlite3 *db, const char *name,
 static int insert_domain(sqlite3 *db, const char *provider_id,
 		const char *name, struct sv_err *err) {
 	int64_t pos = 0;
-	int rc = store_count_of(db, "SELECT coalesce(max(position) + 1, 0)"
-		" FROM domains WHERE provider_id = ?1", provider_id, &pos, err);
+	int rc = store_count_of(db, "SELECT coalesce(max(p) + 1, 0) FROM"
+		" (SELECT max(position) AS p FROM domains WHERE provider_id = ?1"
+		" UNION ALL SELECT max(position) FROM domain_mx"
+		" WHERE provider_id = ?1)", provider_id, &pos, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
 	sqlite3_stmt *s;
-	rc = store_prepare(db, "INSERT INTO domains (name, provider_id,"
-		" position) VALUES (?1, ?2, ?3)", &s, err);
+	rc = store_prepare(db, sv_is_mx_prefixed(name) ?
+		"INSERT INTO domain_mx (name, provider_id, position)"
+		" VALUES (?1, ?2, ?3)" :
+		"INSERT INTO domains (name, provider_id, position)"
+		" VALUES (?1, ?2, ?3)", &s, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -387,13 +379,11 @@ static int insert_domain(sqlite3 *db, const char *provider_id,
 
 int sv_store_domain_add(struct sv_store *st, const char *provider_id,
 		const char *name, struct sv_err *err) {
-	bool own;
-	int rc = store_write_begin(st, &own, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_provider *pv = NULL;
-	rc = sv_store_load_provider(st, provider_id, &pv, err);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_provider(st, provider_id, &pv, err);
+	}
 	if (rc == SV_OK) {
 		rc = check_domain_free(st->db, name, err);
 	}
@@ -407,7 +397,7 @@ int sv_store_domain_add(struct sv_store *st, const char *provider_id,
 		rc = insert_domain(st->db, provider_id, name, err);
 	}
 	sv_provider_destroy(pv);
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 int sv_store_domain_rm(struct sv_store *st, const char *name,
@@ -415,12 +405,10 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 		struct sv_err *err) {
 	struct sv_store_removed r = { .domains = 1 };
 	char *owner = NULL;
-	bool own;
-	int rc = store_write_begin(st, &own, err);
-	if (rc != SV_OK) {
-		return rc;
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_domain_owner(st, name, &owner, err);
 	}
-	rc = sv_store_domain_owner(st, name, &owner, err);
 	if (rc == SV_OK) {
 		rc = store_count_of(st->db, "SELECT count(*) FROM servers"
 			" WHERE domain = ?1", name, &r.servers, err);
@@ -431,10 +419,11 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 	}
 	if (rc == SV_OK) { /* cascades to the servers and services bound
 	                    * to it */
-		rc = store_run_keyed(st->db,
+		rc = store_run_keyed(st->db, sv_is_mx_prefixed(name) ?
+			"DELETE FROM domain_mx WHERE name = ?1" :
 			"DELETE FROM domains WHERE name = ?1", name, 0, err);
 	}
-	rc = store_write_end(st, own, rc, err);
+	rc = store_write_end(st, rc, err);
 	if (rc == SV_OK && out != NULL) {
 		*out = r;
 	}
@@ -451,14 +440,12 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 
 int sv_store_server_add(struct sv_store *st, const char *provider_id,
 		const struct sv_server *s, int64_t *id, struct sv_err *err) {
-	bool own;
-	int rc = store_write_begin(st, &own, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_provider *pv = NULL;
 	struct sv_server copy;
-	rc = sv_store_load_provider(st, provider_id, &pv, err);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_provider(st, provider_id, &pv, err);
+	}
 	if (rc == SV_OK) {
 		rc = check_bound_domain(pv, s->domain, err);
 	}
@@ -484,19 +471,17 @@ int sv_store_server_add(struct sv_store *st, const char *provider_id,
 		store_putter_finish(&p);
 	}
 	sv_provider_destroy(pv);
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 		struct sv_err *err) {
-	bool own;
-	int rc = store_write_begin(st, &own, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_provider *pv = NULL;
 	size_t idx = 0;
-	rc = sv_store_load_server(st, s->id, &pv, &idx, err);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_server(st, s->id, &pv, &idx, err);
+	}
 	if (rc == SV_OK) {
 		rc = check_bound_domain(pv, s->domain, err);
 	}
@@ -522,34 +507,30 @@ int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 		pv->servers[idx] = saved;
 	}
 	sv_provider_destroy(pv);
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 /*
- * Removes row id of table ("servers", "services": a constant);
- * *provider_id (may be NULL) receives its former owner.
+ * Removes row id of what's table ("server", "service": a constant; the
+ * table is its plural); *provider_id (may be NULL) receives its former
+ * owner.
  */
-static int rm_row(struct sv_store *st, const char *table, int64_t id,
+static int rm_row(struct sv_store *st, const char *what, int64_t id,
 		char **provider_id, struct sv_err *err) {
 	char sql[64], *owner = NULL;
-	bool own, found;
-	int rc = store_write_begin(st, &own, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	snprintf(sql, sizeof(sql), "SELECT provider_id FROM %s WHERE id = ?1",
-		table);
-	rc = store_query_one(st->db, sql, NULL, id, &owner, NULL, &found, err);
-	if (rc == SV_OK && !found) {
-		rc = sv_errf(err, SV_ENOTFOUND, "no %.*s %lld",
-			(int)strlen(table) - 1, table, (long long)id);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		snprintf(sql, sizeof(sql), "SELECT provider_id FROM %ss"
+			" WHERE id = ?1", what);
+		rc = store_query_must(st->db, sql, NULL, id, &owner, what,
+			err);
 	}
 	if (rc == SV_OK) {
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?1",
-			table);
+		snprintf(sql, sizeof(sql), "DELETE FROM %ss WHERE id = ?1",
+			what);
 		rc = store_run_keyed(st->db, sql, NULL, id, err);
 	}
-	rc = store_write_end(st, own, rc, err);
+	rc = store_write_end(st, rc, err);
 	if (rc == SV_OK && provider_id != NULL) {
 		*provider_id = owner;
 		owner = NULL;
@@ -560,7 +541,7 @@ static int rm_row(struct sv_store *st, const char *table, int64_t id,
 
 int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
 		struct sv_err *err) {
-	return rm_row(st, "servers", id, provider_id, err);
+	return rm_row(st, "server", id, provider_id, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -584,7 +565,7 @@ static int service_copy(struct sv_service *dst, const struct sv_service *s) {
 int sv_store_load_service(struct sv_store *st, int64_t id,
 		struct sv_provider **out, size_t *idx, struct sv_err *err) {
 	*out = NULL;
-	int rc = load_owner(st, "services", id, out, err);
+	int rc = load_owner(st, "service", id, out, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -612,14 +593,12 @@ static int put_one_service(struct sv_store *st, struct sv_provider *pv,
 
 int sv_store_service_add(struct sv_store *st, const char *provider_id,
 		const struct sv_service *s, int64_t *id, struct sv_err *err) {
-	bool own;
-	int rc = store_write_begin(st, &own, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_provider *pv = NULL;
 	struct sv_service copy;
-	rc = sv_store_load_provider(st, provider_id, &pv, err);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_provider(st, provider_id, &pv, err);
+	}
 	if (rc == SV_OK) {
 		rc = check_bound_domain(pv, s->domain, err);
 	}
@@ -641,19 +620,17 @@ int sv_store_service_add(struct sv_store *st, const char *provider_id,
 			err);
 	}
 	sv_provider_destroy(pv);
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 int sv_store_service_set(struct sv_store *st, const struct sv_service *s,
 		struct sv_err *err) {
-	bool own;
-	int rc = store_write_begin(st, &own, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_provider *pv = NULL;
 	size_t idx = 0;
-	rc = sv_store_load_service(st, s->id, &pv, &idx, err);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_service(st, s->id, &pv, &idx, err);
+	}
 	if (rc == SV_OK) {
 		rc = check_bound_domain(pv, s->domain, err);
 	}
@@ -672,10 +649,10 @@ int sv_store_service_set(struct sv_store *st, const struct sv_service *s,
 		pv->services[idx] = saved;
 	}
 	sv_provider_destroy(pv);
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }
 
 int sv_store_service_rm(struct sv_store *st, int64_t id, char **provider_id,
 		struct sv_err *err) {
-	return rm_row(st, "services", id, provider_id, err);
+	return rm_row(st, "service", id, provider_id, err);
 }

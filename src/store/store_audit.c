@@ -8,24 +8,11 @@
 
 int sv_store_audit_add(struct sv_store *st, const struct sv_audit_entry *e,
 		struct sv_err *err) {
-	sqlite3_stmt *s;
-	int rc = store_prepare(st->db, "INSERT INTO admin_audit (at, actor,"
-		" action, provider_id, before_json, after_json)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	int src = SQLITE_OK;
-	store_bind_int(s, 1, e->at, &src);
-	store_bind_text(s, 2, e->actor, &src);
-	store_bind_text(s, 3, e->action, &src);
-	store_bind_text(s, 4, e->provider_id, &src);
-	store_bind_text(s, 5, e->before_json, &src);
-	store_bind_text(s, 6, e->after_json, &src);
-	rc = src != SQLITE_OK ? store_db_fail(st->db, src, err, "store: bind")
-		: store_step_done(st->db, s, err, "audit");
-	store_finalize(s);
-	return rc;
+	return store_run_bound(st->db, "INSERT INTO admin_audit (actor, action,"
+		" provider_id, before_json, after_json, at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", (const char *[]){ e->actor,
+		e->action, e->provider_id, e->before_json, e->after_json }, 5,
+		&e->at, 1, NULL, "audit", err);
 }
 
 void sv_store_audit_free(struct sv_audit_entry *list, size_t n) {
@@ -46,55 +33,36 @@ static bool column_dup(sqlite3_stmt *s, int i, char **out) {
 	return t == NULL || *out != NULL;
 }
 
+static int audit_row(sqlite3_stmt *s, void *elem, struct sv_err *err) {
+	struct sv_audit_entry *e = elem;
+	e->id = sqlite3_column_int64(s, 0);
+	e->at = sqlite3_column_int64(s, 1);
+	if (!column_dup(s, 2, &e->actor) || !column_dup(s, 3, &e->action) ||
+			!column_dup(s, 4, &e->provider_id) ||
+			!column_dup(s, 5, &e->before_json) ||
+			!column_dup(s, 6, &e->after_json)) {
+		return sv_errf(err, SV_ENOMEM, "store: out of memory");
+	}
+	return SV_OK;
+}
+
+static void audit_drop(void *list, size_t n) {
+	sv_store_audit_free(list, n);
+}
+
 int sv_store_audit_list(struct sv_store *st, size_t limit,
 		struct sv_audit_entry **out, size_t *n, struct sv_err *err) {
 	sqlite3_stmt *s;
-	*out = NULL;
+	void *list = NULL;
+	const int64_t max = limit == 0 ? -1 : (int64_t)limit;
 	*n = 0;
-	int rc = store_prepare(st->db, "SELECT id, at, actor, action,"
+	int rc = store_prepare_bound(st->db, "SELECT id, at, actor, action,"
 		" provider_id, before_json, after_json FROM admin_audit"
-		" ORDER BY id DESC LIMIT ?1", &s, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	int src = SQLITE_OK;
-	store_bind_int(s, 1, limit == 0 ? -1 : (int64_t)limit, &src);
-	struct sv_audit_entry *list = NULL;
-	size_t count = 0;
-	while (src == SQLITE_OK || src == SQLITE_ROW) {
-		src = sqlite3_step(s);
-		if (src != SQLITE_ROW) {
-			break;
-		}
-		struct sv_audit_entry *grown = sv_reallocarray(list, count + 1,
-			sizeof(*list));
-		if (grown == NULL) {
-			rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
-			break;
-		}
-		list = grown;
-		struct sv_audit_entry *e = &list[count++];
-		memset(e, 0, sizeof(*e));
-		e->id = sqlite3_column_int64(s, 0);
-		e->at = sqlite3_column_int64(s, 1);
-		if (!column_dup(s, 2, &e->actor) ||
-				!column_dup(s, 3, &e->action) ||
-				!column_dup(s, 4, &e->provider_id) ||
-				!column_dup(s, 5, &e->before_json) ||
-				!column_dup(s, 6, &e->after_json)) {
-			rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
-			break;
-		}
-	}
-	if (rc == SV_OK && src != SQLITE_DONE) {
-		rc = store_db_fail(st->db, src, err, "store: audit");
-	}
-	store_finalize(s);
-	if (rc != SV_OK) {
-		sv_store_audit_free(list, count);
-		return rc;
+		" ORDER BY id DESC LIMIT ?1", NULL, 0, &max, 1, &s, err);
+	if (rc == SV_OK) {
+		rc = store_collect(st->db, s, sizeof(**out), audit_row,
+			audit_drop, &list, n, "audit", err);
 	}
 	*out = list;
-	*n = count;
-	return SV_OK;
+	return rc;
 }

@@ -146,7 +146,7 @@ static int find_provider(struct loader *ld, const char *id,
 	" webmail_password_field_id, webmail_password_field_name," \
 	" webmail_login_button_id, webmail_login_button_name," \
 	" oauth2_issuer, oauth2_scope, oauth2_auth_url," \
-	" oauth2_token_url FROM providers"
+	" oauth2_token_url, webmail_wait_redirect_prefix FROM providers"
 
 static int load_providers(struct loader *ld, struct sv_err *err) {
 	sqlite3_stmt *s;
@@ -185,6 +185,7 @@ static int load_providers(struct loader *ld, struct sv_err *err) {
 			&w->password_field_id, &w->password_field_name,
 			&w->login_button_id, &w->login_button_name,
 			&o->issuer, &o->scope, &o->auth_url, &o->token_url,
+			&w->wait_redirect_prefix,
 		};
 		for (size_t i = 0; rc == SV_OK && i < sizeof(dst) / sizeof(*dst);
 				i++) {
@@ -204,12 +205,16 @@ static int load_providers(struct loader *ld, struct sv_err *err) {
 	return rc;
 }
 
-#define DOMAINS_SQL "SELECT provider_id, name FROM domains"
+/* Domain rows and MX rows (schema/0007) share one position sequence;
+ * SQLite merges the two ordered scans. */
+#define DOMAINS_SQL(where) \
+	"SELECT provider_id, name, position FROM domains" where \
+	" UNION ALL SELECT provider_id, name, position FROM domain_mx" where
 
 static int load_domains(struct loader *ld, struct sv_err *err) {
 	sqlite3_stmt *s;
-	int rc = load_prepare(ld, DOMAINS_SQL " ORDER BY provider_id, position",
-		DOMAINS_SQL " WHERE provider_id = ?1 ORDER BY position", &s,
+	int rc = load_prepare(ld, DOMAINS_SQL("") " ORDER BY 1, 3",
+		DOMAINS_SQL(" WHERE provider_id = ?1") " ORDER BY 3", &s,
 		err);
 	if (rc != SV_OK) {
 		return rc;

@@ -2,10 +2,13 @@
 /*
  * One-row queries and keyed writes for the admin mutations
  * (store_admin.c): a statement with its one parameter ?1, bound to a
- * text or an integer key, run once. Kept apart so that store_admin.c
- * reads as the mutations' recipe, not as SQLite plumbing.
+ * text or an integer key, run once; statements bound from arrays, and
+ * rows collected into arrays, for the web admin's tables
+ * (store_account.c, store_audit.c). Kept apart so that the callers read
+ * as what they do, not as SQLite plumbing.
  */
 #include <stdbool.h>
+#include <string.h>
 
 #include "store/store_internal.h"
 #include "util/alloc.h"
@@ -84,9 +87,98 @@ int store_run_keyed(sqlite3 *db, const char *sql, const char *key,
 	return rc;
 }
 
+int store_query_must(sqlite3 *db, const char *sql, const char *key,
+		int64_t ikey, char **text, const char *what,
+		struct sv_err *err) {
+	bool found;
+	if (text != NULL) {
+		*text = NULL;
+	}
+	int rc = store_query_one(db, sql, key, ikey, text, NULL, &found, err);
+	if (rc == SV_OK && !found) {
+		rc = key != NULL ?
+			sv_errf(err, SV_ENOTFOUND, "no %s %s", what, key) :
+			sv_errf(err, SV_ENOTFOUND, "no %s %lld", what,
+				(long long)ikey);
+	}
+	return rc;
+}
+
 int store_count_of(sqlite3 *db, const char *sql, const char *key,
 		int64_t *out, struct sv_err *err) {
 	bool found;
 	*out = 0;
 	return store_query_one(db, sql, key, 0, NULL, out, &found, err);
+}
+
+int store_prepare_bound(sqlite3 *db, const char *sql, const char *const *t,
+		int nt, const int64_t *v, int nv, sqlite3_stmt **s,
+		struct sv_err *err) {
+	int rc = store_prepare(db, sql, s, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	int src = SQLITE_OK;
+	for (int i = 0; i < nt; i++) {
+		store_bind_text(*s, i + 1, t[i], &src);
+	}
+	for (int i = 0; i < nv; i++) {
+		store_bind_int(*s, nt + i + 1, v[i], &src);
+	}
+	if (src != SQLITE_OK) {
+		rc = store_db_fail(db, src, err, "store: bind");
+		store_finalize(*s);
+		*s = NULL;
+	}
+	return rc;
+}
+
+int store_run_bound(sqlite3 *db, const char *sql, const char *const *t,
+		int nt, const int64_t *v, int nv, int64_t *changes,
+		const char *what, struct sv_err *err) {
+	sqlite3_stmt *s;
+	int rc = store_prepare_bound(db, sql, t, nt, v, nv, &s, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	rc = store_step_done(db, s, err, "%s", what);
+	store_finalize(s);
+	if (rc == SV_OK && changes != NULL) {
+		*changes = sqlite3_changes64(db);
+	}
+	return rc;
+}
+
+int store_collect(sqlite3 *db, sqlite3_stmt *s, size_t size,
+		int (*row)(sqlite3_stmt *s, void *elem, struct sv_err *err),
+		void (*drop)(void *list, size_t n), void **out, size_t *n,
+		const char *what, struct sv_err *err) {
+	unsigned char *list = NULL;
+	size_t count = 0;
+	int rc = SV_OK, src;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		unsigned char *grown = sv_reallocarray(list, count + 1, size);
+		if (grown == NULL) {
+			rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
+			break;
+		}
+		list = grown;
+		memset(list + count * size, 0, size);
+		rc = row(s, list + count++ * size, err);
+		if (rc != SV_OK) {
+			break;
+		}
+	}
+	if (rc == SV_OK && src != SQLITE_DONE) {
+		rc = store_db_fail(db, src, err, "store: %s", what);
+	}
+	store_finalize(s);
+	if (rc != SV_OK) {
+		drop(list, count);
+		list = NULL;
+		count = 0;
+	}
+	*out = list;
+	*n = count;
+	return rc;
 }

@@ -17,7 +17,8 @@
 #include "util/alloc.h"
 
 static const char *const put_sql[PUT_COUNT] = {
-	[PUT_OWNER] = "SELECT provider_id FROM domains WHERE name = ?1",
+	[PUT_OWNER] = "SELECT provider_id FROM domains WHERE name = ?1"
+		" UNION ALL SELECT provider_id FROM domain_mx WHERE name = ?1",
 	[PUT_DELETE] = "DELETE FROM providers WHERE id = ?1",
 	[PUT_PROVIDER] = "INSERT INTO providers (id, display_name,"
 		" short_name, webmail_login_page, webmail_info_url,"
@@ -25,11 +26,14 @@ static const char *const put_sql[PUT_COUNT] = {
 		" webmail_username_field_name, webmail_password_field_id,"
 		" webmail_password_field_name, webmail_login_button_id,"
 		" webmail_login_button_name, oauth2_issuer, oauth2_scope,"
-		" oauth2_auth_url, oauth2_token_url)"
+		" oauth2_auth_url, oauth2_token_url,"
+		" webmail_wait_redirect_prefix)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		" ?13, ?14, ?15, ?16)",
+		" ?13, ?14, ?15, ?16, ?17)",
 	[PUT_DOMAIN] = "INSERT INTO domains (name, provider_id, position)"
 		" VALUES (?1, ?2, ?3)",
+	[PUT_DOMAIN_MX] = "INSERT INTO domain_mx (name, provider_id,"
+		" position) VALUES (?1, ?2, ?3)",
 	/* id NULL: SQLite picks a new one (AUTOINCREMENT: never reused) */
 	[PUT_SERVER] = "INSERT INTO servers (provider_id, type, hostname,"
 		" port, socket, username, priority, domain, url, owa_url,"
@@ -156,6 +160,7 @@ void store_bind_provider_row(sqlite3_stmt *s, const struct sv_provider *pv,
 		w->password_field_id, w->password_field_name,
 		w->login_button_id, w->login_button_name,
 		o->issuer, o->scope, o->auth_url, o->token_url,
+		w->wait_redirect_prefix,
 	};
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
 		store_bind_text(s, (int)i + 1, v[i], src);
@@ -173,8 +178,9 @@ int store_put_provider_row(struct store_putter *p, struct sv_err *err) {
 }
 
 static int put_domains(struct store_putter *p, struct sv_err *err) {
-	sqlite3_stmt *s = p->s[PUT_DOMAIN];
 	for (size_t i = 0; i < p->pv->n_domains; i++) {
+		sqlite3_stmt *s = p->s[sv_is_mx_prefixed(p->pv->domains[i]) ?
+			PUT_DOMAIN_MX : PUT_DOMAIN];
 		int src = SQLITE_OK;
 		store_bind_text(s, 1, p->pv->domains[i], &src);
 		store_bind_text(s, 2, p->pv->id, &src);
@@ -375,15 +381,13 @@ int sv_store_put_provider(struct sv_store *st, const struct sv_provider *pv,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	bool own;
-	rc = store_write_begin(st, &own, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct store_putter p = { .db = st->db, .pv = pv };
-	rc = store_putter_prepare_cached(st, &p, err);
+	rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = store_putter_prepare_cached(st, &p, err);
+	}
 	if (rc == SV_OK) {
 		rc = store_put_rows(&p, err);
 	}
-	return store_write_end(st, own, rc, err);
+	return store_write_end(st, rc, err);
 }

@@ -32,6 +32,7 @@ const char *sv_rc_str(int rc) {
 	case SV_EDB: return "database error";
 	case SV_EIO: return "I/O error";
 	case SV_EBUSY: return "database busy";
+	case SV_EAGAIN: return "not known yet";
 	default: return "unknown error";
 	}
 }

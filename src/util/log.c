@@ -363,9 +363,11 @@ void sv_log_access(const struct sv_log_access *a) {
 			a->client, "method", a->method, "path", a->path,
 			"status", (int)a->status, "bytes", (json_int_t)a->bytes,
 			"ms", (json_int_t)a->ms, "domain", a->domain);
-		if (o != NULL && a->end != NULL &&
+		if (o != NULL && ((a->end != NULL &&
 				json_object_set_new(o, "end",
-					json_string(a->end)) != 0) {
+					json_string(a->end)) != 0) ||
+				(a->mx != NULL && json_object_set_new(o, "mx",
+					json_string(a->mx)) != 0))) {
 			json_decref(o);
 			o = NULL;
 		}
@@ -379,9 +381,10 @@ void sv_log_access(const struct sv_log_access *a) {
 		snprintf(status, sizeof(status), "-");
 	}
 	access_text("access: %s \"%s\" %s bytes=%zu ms=%ld domain=%s "
-		"client=%s%s%s", a->method, a->path, status, a->bytes, a->ms,
-		a->domain, a->client, a->end != NULL ? " end=" : "",
-		a->end != NULL ? a->end : "");
+		"client=%s%s%s%s%s", a->method, a->path, status, a->bytes,
+		a->ms, a->domain, a->client, a->end != NULL ? " end=" : "",
+		a->end != NULL ? a->end : "", a->mx != NULL ? " mx=" : "",
+		a->mx != NULL ? a->mx : "");
 }
 
 #define LOG_BODY(level, errnum)                                          \

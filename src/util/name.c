@@ -141,9 +141,29 @@ bool sv_is_domain_pattern(const char *s) {
 	return sv_is_domain_name(s[0] == '*' && s[1] == '.' ? s + 2 : s);
 }
 
+bool sv_is_mx_prefixed(const char *s) {
+	return s != NULL && strncmp(s, SV_MX_ROW_PREFIX,
+		SV_MX_ROW_PREFIX_LEN) == 0;
+}
+
+bool sv_is_mx_row(const char *s) {
+	if (!sv_is_mx_prefixed(s)) {
+		return false;
+	}
+	s += SV_MX_ROW_PREFIX_LEN;
+	return sv_is_domain_name(s[0] == '*' && s[1] == '.' ? s + 2 : s);
+}
+
+bool sv_is_domain_row(const char *s) {
+	return sv_is_domain_pattern(s) || sv_is_mx_row(s);
+}
+
 const char *sv_name_numeric_tld_note(const char *s, bool lower_only) {
 	if (s == NULL) {
 		return "";
+	}
+	if (sv_is_mx_prefixed(s)) {
+		s += SV_MX_ROW_PREFIX_LEN;
 	}
 	if (s[0] == '*' && s[1] == '.') {
 		s += 2;
@@ -266,6 +286,36 @@ int sv_domain_pattern_normalize(const char *s, size_t len,
 		outsz - skip, err);
 	if (rc == SV_OK && wild) {
 		memcpy(out, "*.", 2);
+	}
+	return rc;
+}
+
+int sv_domain_row_normalize(const char *s, size_t len, bool keep_numeric_tld,
+		char *out, size_t outsz, struct sv_err *err) {
+	if (outsz < SV_DOMAIN_ROW_MAX + 1) {
+		return sv_errf(err, SV_ETOOBIG,
+			"domain: no room for the result");
+	}
+	bool mx = s != NULL && len >= SV_MX_ROW_PREFIX_LEN &&
+		(s[0] == 'm' || s[0] == 'M') && (s[1] == 'x' || s[1] == 'X') &&
+		s[2] == ':';
+	if (!mx) {
+		return sv_domain_pattern_normalize(s, len, keep_numeric_tld, out,
+			outsz, err);
+	}
+	s += SV_MX_ROW_PREFIX_LEN;
+	len -= SV_MX_ROW_PREFIX_LEN;
+	out[0] = '\0';
+	if (len == 1 && s[0] == '*') {
+		return sv_errf(err, SV_EINVAL,
+			"domain: 'mx:*' would match every mail server");
+	}
+	int rc = sv_domain_pattern_normalize(s, len, keep_numeric_tld,
+		out + SV_MX_ROW_PREFIX_LEN, outsz - SV_MX_ROW_PREFIX_LEN, err);
+	if (rc == SV_OK) {
+		memcpy(out, SV_MX_ROW_PREFIX, SV_MX_ROW_PREFIX_LEN);
+	} else {
+		out[0] = '\0';
 	}
 	return rc;
 }

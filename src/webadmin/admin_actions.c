@@ -56,18 +56,22 @@ static json_t *names_json(const struct sv_provider *pv) {
 /* ------------------------------------------------------------------ */
 /* The recipe                                                         */
 
+/* One run of an action: what its change leaves for the audit and the
+ * answer. */
 struct action {
-	const char *what;       /* the audit's action name */
 	const char *id;         /* the provider, from the form */
-	/* The change, inside the transaction: SV_OK with before and after
-	 * set (owned JSON texts, or NULL), or the refusal with err. */
+	char *before, *after;   /* owned JSON texts, or NULL */
+	char *redirect_id;      /* owned: the page to show after, if not id */
+};
+
+struct sv_admin_action {
+	const char *what;       /* the audit's action name */
+	/* The change, inside the transaction: SV_OK with a's before and
+	 * after set, or the refusal with err. */
 	int (*change)(struct sv_admin_req *rq, struct action *a,
 		struct sv_err *err);
-	char *before, *after;
-	char *redirect_id;      /* owned: the page to show after, if not id */
 	bool gone;              /* the provider is removed: back to the list */
 	bool is_new;            /* no version to compare: provider add */
-	void *ctx;
 };
 
 /* The status of a refusal: the admin's input (422), a conflict (409),
@@ -103,18 +107,26 @@ static int parse_int(const char *s, long long lo, long long hi,
 	return SV_OK;
 }
 
-static void run(struct sv_admin_app *app, struct sv_admin_req *rq,
-		struct sv_admin_resp *resp, struct action *a) {
+/* Sets *dst to json's text (json's reference is taken); SV_ENOMEM with
+ * err when json is NULL or memory is short. */
+static int keep_json(char **dst, json_t *json, struct sv_err *err) {
+	*dst = sv_admin_json_text(json);
+	return *dst != NULL ? SV_OK : sv_errf(err, SV_ENOMEM, "out of memory");
+}
+
+void sv_admin_act(struct sv_admin_app *app, struct sv_admin_req *rq,
+		struct sv_admin_resp *resp, const struct sv_admin_action *def) {
 	struct sv_err err = { "" };
+	struct action act = { .id = sv_admin_field(&rq->form, "id") };
+	struct action *a = &act;
 	const char *version = sv_admin_field(&rq->form, "version");
-	a->id = sv_admin_field(&rq->form, "id");
-	if (a->id == NULL || (!a->is_new && version == NULL)) {
+	if (a->id == NULL || (!def->is_new && version == NULL)) {
 		sv_admin_send_error(rq, resp, 400, "Bad form",
 			"the form lacks the provider or its version");
 		return;
 	}
 	int rc = sv_store_begin(rq->st, &err);
-	if (rc == SV_OK && !a->is_new) {
+	if (rc == SV_OK && !def->is_new) {
 		struct sv_provider *pv = NULL;
 		char current[SV_ADMIN_VERSION_LEN + 1];
 		rc = sv_store_load_provider(rq->st, a->id, &pv, &err);
@@ -135,10 +147,10 @@ static void run(struct sv_admin_app *app, struct sv_admin_req *rq,
 		}
 	}
 	if (rc == SV_OK) {
-		rc = a->change(rq, a, &err);
+		rc = def->change(rq, a, &err);
 	}
 	if (rc == SV_OK) {
-		rc = sv_admin_audit(rq, a->what, a->id, a->before, a->after,
+		rc = sv_admin_audit(rq, def->what, a->id, a->before, a->after,
 			&err);
 	}
 	if (rc == SV_OK) {
@@ -146,9 +158,9 @@ static void run(struct sv_admin_app *app, struct sv_admin_req *rq,
 	}
 	sv_store_rollback(rq->st);
 	if (rc != SV_OK) {
-		sv_log_info("admin: %s %s by %s refused: %s", a->what, a->id,
+		sv_log_info("admin: %s %s by %s refused: %s", def->what, a->id,
 			rq->session.user, err.msg);
-		if (a->is_new) {
+		if (def->is_new) {
 			sv_admin_send_error(rq, resp, status_of(rc),
 				"Not saved", err.msg);
 		} else {
@@ -156,12 +168,12 @@ static void run(struct sv_admin_app *app, struct sv_admin_req *rq,
 				status_of(rc), err.msg);
 		}
 	} else {
-		sv_log_info("admin: %s %s by %s", a->what, a->id,
+		sv_log_info("admin: %s %s by %s", def->what, a->id,
 			rq->session.user);
 		if (app->changed != NULL) {
 			app->changed(app->ctx);
 		}
-		if (a->gone) {
+		if (def->gone) {
 			sv_admin_redirect(resp, "/");
 		} else {
 			sv_admin_redirect_to(resp, "/provider", "id",
@@ -205,19 +217,16 @@ static int provider_add_change(struct sv_admin_req *rq, struct action *a,
 	} else {
 		sv_errf(err, rc, "out of memory");
 	}
-	if (rc == SV_OK && (a->after = sv_admin_json_text(names_json(pv))) == NULL) {
-		rc = sv_errf(err, SV_ENOMEM, "out of memory");
+	if (rc == SV_OK) {
+		rc = keep_json(&a->after, names_json(pv), err);
 	}
 	sv_provider_destroy(pv);
 	return rc;
 }
 
-void sv_admin_provider_add(struct sv_admin_app *app, struct sv_admin_req *rq,
-		struct sv_admin_resp *resp) {
-	struct action a = { .what = "provider add", .is_new = true,
-		.change = provider_add_change };
-	run(app, rq, resp, &a);
-}
+const struct sv_admin_action sv_admin_provider_add = {
+	.what = "provider add", .change = provider_add_change, .is_new = true,
+};
 
 /* Sets *dst to an owned copy of the field (NULL when empty). */
 static int set_field(const struct sv_admin_req *rq, const char *name,
@@ -246,34 +255,27 @@ static int provider_set_change(struct sv_admin_req *rq, struct action *a,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	if ((a->before = sv_admin_json_text(names_json(pv))) == NULL) {
-		rc = SV_ENOMEM;
-	}
+	rc = keep_json(&a->before, names_json(pv), err);
 	struct sv_webmail *w = &pv->webmail;
 	struct sv_oauth2 *o = &pv->oauth2;
-	if (rc == SV_OK) {
-		rc = set_field(rq, "display_name", &pv->display_name);
-	}
-	if (rc == SV_OK) {
-		rc = set_field(rq, "short_name", &pv->short_name);
-	}
-	if (rc == SV_OK) {
-		rc = set_field(rq, "webmail", &w->login_page);
+	static const char *const names[] = { "display_name", "short_name",
+		"webmail", "oauth2_issuer", "oauth2_scope", "oauth2_auth_url",
+		"oauth2_token_url" };
+	char **const fields[] = { &pv->display_name, &pv->short_name,
+		&w->login_page, &o->issuer, &o->scope, &o->auth_url,
+		&o->token_url };
+	for (size_t i = 0; rc == SV_OK && i < sizeof(fields) / sizeof(*fields);
+			i++) {
+		rc = set_field(rq, names[i], fields[i]);
 	}
 	if (rc == SV_OK && w->login_page == NULL) {
 		/* no webmail details without its login page */
-		char **const details[] = { &w->info_url, &w->username,
+		char **const details[] = { &w->info_url,
+			&w->wait_redirect_prefix, &w->username,
 			&w->username_field_id, &w->username_field_name,
 			&w->password_field_id, &w->password_field_name,
 			&w->login_button_id, &w->login_button_name };
 		clear_strings(details, sizeof(details) / sizeof(*details));
-	}
-	static const char *const oauth_fields[] = { "oauth2_issuer",
-		"oauth2_scope", "oauth2_auth_url", "oauth2_token_url" };
-	char **const oauth[] = { &o->issuer, &o->scope, &o->auth_url,
-		&o->token_url };
-	for (size_t i = 0; rc == SV_OK && i < 4; i++) {
-		rc = set_field(rq, oauth_fields[i], oauth[i]);
 	}
 	if (rc == SV_ENOMEM) {
 		rc = sv_errf(err, rc, "out of memory");
@@ -281,19 +283,16 @@ static int provider_set_change(struct sv_admin_req *rq, struct action *a,
 	if (rc == SV_OK) {
 		rc = sv_store_provider_set(rq->st, pv, err);
 	}
-	if (rc == SV_OK && (a->after = sv_admin_json_text(names_json(pv))) == NULL) {
-		rc = sv_errf(err, SV_ENOMEM, "out of memory");
+	if (rc == SV_OK) {
+		rc = keep_json(&a->after, names_json(pv), err);
 	}
 	sv_provider_destroy(pv);
 	return rc;
 }
 
-void sv_admin_provider_set(struct sv_admin_app *app, struct sv_admin_req *rq,
-		struct sv_admin_resp *resp) {
-	struct action a = { .what = "provider set",
-		.change = provider_set_change };
-	run(app, rq, resp, &a);
-}
+const struct sv_admin_action sv_admin_provider_set = {
+	.what = "provider set", .change = provider_set_change,
+};
 
 static int provider_rm_change(struct sv_admin_req *rq, struct action *a,
 		struct sv_err *err) {
@@ -313,12 +312,9 @@ static int provider_rm_change(struct sv_admin_req *rq, struct action *a,
 	return rc;
 }
 
-void sv_admin_provider_rm(struct sv_admin_app *app, struct sv_admin_req *rq,
-		struct sv_admin_resp *resp) {
-	struct action a = { .what = "provider rm", .gone = true,
-		.change = provider_rm_change };
-	run(app, rq, resp, &a);
-}
+const struct sv_admin_action sv_admin_provider_rm = {
+	.what = "provider rm", .change = provider_rm_change, .gone = true,
+};
 
 /* ------------------------------------------------------------------ */
 /* Domains                                                            */
@@ -343,18 +339,16 @@ static int domain_add_change(struct sv_admin_req *rq, struct action *a,
 	if (rc == SV_OK) {
 		rc = sv_store_domain_add(rq->st, a->id, name, err);
 	}
-	if (rc == SV_OK && (a->after = sv_admin_json_text(json_pack("{s:s}",
-			"domain", name))) == NULL) {
-		rc = sv_errf(err, SV_ENOMEM, "out of memory");
+	if (rc == SV_OK) {
+		rc = keep_json(&a->after, json_pack("{s:s}", "domain", name),
+			err);
 	}
 	return rc;
 }
 
-void sv_admin_domain_add(struct sv_admin_app *app, struct sv_admin_req *rq,
-		struct sv_admin_resp *resp) {
-	struct action a = { .what = "domain add", .change = domain_add_change };
-	run(app, rq, resp, &a);
-}
+const struct sv_admin_action sv_admin_domain_add = {
+	.what = "domain add", .change = domain_add_change,
+};
 
 static int domain_rm_change(struct sv_admin_req *rq, struct action *a,
 		struct sv_err *err) {
@@ -372,20 +366,17 @@ static int domain_rm_change(struct sv_admin_req *rq, struct action *a,
 	if (rc == SV_OK) {
 		rc = sv_store_domain_rm(rq->st, name, NULL, &gone, err);
 	}
-	if (rc == SV_OK && (a->before = sv_admin_json_text(json_pack("{s:s, s:I}",
-			"domain", name, "servers_removed",
-			(json_int_t)gone.servers))) == NULL) {
-		rc = sv_errf(err, SV_ENOMEM, "out of memory");
+	if (rc == SV_OK) {
+		rc = keep_json(&a->before, json_pack("{s:s, s:I}", "domain",
+			name, "servers_removed", (json_int_t)gone.servers), err);
 	}
 	sv_free(owner);
 	return rc;
 }
 
-void sv_admin_domain_rm(struct sv_admin_app *app, struct sv_admin_req *rq,
-		struct sv_admin_resp *resp) {
-	struct action a = { .what = "domain rm", .change = domain_rm_change };
-	run(app, rq, resp, &a);
-}
+const struct sv_admin_action sv_admin_domain_rm = {
+	.what = "domain rm", .change = domain_rm_change,
+};
 
 /* ------------------------------------------------------------------ */
 /* Servers                                                            */
@@ -531,18 +522,16 @@ static int server_add_change(struct sv_admin_req *rq, struct action *a,
 		rc = sv_store_server_add(rq->st, a->id, &s, &id, err);
 	}
 	s.id = id;
-	if (rc == SV_OK && (a->after = sv_admin_json_text(sv_admin_server_json(&s))) == NULL) {
-		rc = sv_errf(err, SV_ENOMEM, "out of memory");
+	if (rc == SV_OK) {
+		rc = keep_json(&a->after, sv_admin_server_json(&s), err);
 	}
 	sv_server_finish(&s);
 	return rc;
 }
 
-void sv_admin_server_add(struct sv_admin_app *app, struct sv_admin_req *rq,
-		struct sv_admin_resp *resp) {
-	struct action a = { .what = "server add", .change = server_add_change };
-	run(app, rq, resp, &a);
-}
+const struct sv_admin_action sv_admin_server_add = {
+	.what = "server add", .change = server_add_change,
+};
 
 static int server_set_change(struct sv_admin_req *rq, struct action *a,
 		struct sv_err *err) {
@@ -550,8 +539,8 @@ static int server_set_change(struct sv_admin_req *rq, struct action *a,
 	size_t idx = 0;
 	int rc = form_server_of(rq, a->id, &pv, &idx, err);
 	struct sv_server *s = rc == SV_OK ? &pv->servers[idx] : NULL;
-	if (rc == SV_OK && (a->before = sv_admin_json_text(sv_admin_server_json(s))) == NULL) {
-		rc = sv_errf(err, SV_ENOMEM, "out of memory");
+	if (rc == SV_OK) {
+		rc = keep_json(&a->before, sv_admin_server_json(s), err);
 	}
 	if (rc == SV_OK) {
 		rc = form_server(rq, s, err);
@@ -559,27 +548,25 @@ static int server_set_change(struct sv_admin_req *rq, struct action *a,
 	if (rc == SV_OK) {
 		rc = sv_store_server_set(rq->st, s, err);
 	}
-	if (rc == SV_OK && (a->after = sv_admin_json_text(sv_admin_server_json(s))) == NULL) {
-		rc = sv_errf(err, SV_ENOMEM, "out of memory");
+	if (rc == SV_OK) {
+		rc = keep_json(&a->after, sv_admin_server_json(s), err);
 	}
 	sv_provider_destroy(pv);
 	return rc;
 }
 
-void sv_admin_server_set(struct sv_admin_app *app, struct sv_admin_req *rq,
-		struct sv_admin_resp *resp) {
-	struct action a = { .what = "server set", .change = server_set_change };
-	run(app, rq, resp, &a);
-}
+const struct sv_admin_action sv_admin_server_set = {
+	.what = "server set", .change = server_set_change,
+};
 
 static int server_rm_change(struct sv_admin_req *rq, struct action *a,
 		struct sv_err *err) {
 	struct sv_provider *pv = NULL;
 	size_t idx = 0;
 	int rc = form_server_of(rq, a->id, &pv, &idx, err);
-	if (rc == SV_OK && (a->before = sv_admin_json_text(sv_admin_server_json(
-			&pv->servers[idx]))) == NULL) {
-		rc = sv_errf(err, SV_ENOMEM, "out of memory");
+	if (rc == SV_OK) {
+		rc = keep_json(&a->before,
+			sv_admin_server_json(&pv->servers[idx]), err);
 	}
 	if (rc == SV_OK) {
 		rc = sv_store_server_rm(rq->st, pv->servers[idx].id, NULL, err);
@@ -588,8 +575,6 @@ static int server_rm_change(struct sv_admin_req *rq, struct action *a,
 	return rc;
 }
 
-void sv_admin_server_rm(struct sv_admin_app *app, struct sv_admin_req *rq,
-		struct sv_admin_resp *resp) {
-	struct action a = { .what = "server rm", .change = server_rm_change };
-	run(app, rq, resp, &a);
-}
+const struct sv_admin_action sv_admin_server_rm = {
+	.what = "server rm", .change = server_rm_change,
+};

@@ -8,7 +8,6 @@
  */
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <libxml/xmlwriter.h>
@@ -125,16 +124,13 @@ void sv_html_text(struct sv_html *h, const char *text) {
 }
 
 void sv_html_textf(struct sv_html *h, const char *fmt, ...) {
-	char text[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		h->failed = true;
+	if (h->failed) {
 		return;
 	}
-	sv_html_text(h, text);
+	va_list ap;
+	va_start(ap, fmt);
+	check(h, xmlTextWriterWriteVFormatString(h->w, fmt, ap));
+	va_end(ap);
 }
 
 void sv_html_elem(struct sv_html *h, const char *tag, const char *text,

@@ -168,8 +168,7 @@ void sv_admin_import_check(struct sv_admin_app *app, struct sv_admin_req *rq,
 		sv_admin_hidden(h, "repair", sv_admin_field_or(&rq->form,
 			"repair"));
 		sv_admin_hidden(h, "version", o.version);
-		sv_admin_button(h, "Import", NULL);
-		sv_html_close(h);
+		sv_admin_form_end(h, "Import", NULL);
 	}
 	sv_provider_destroy(o.pv);
 	sv_free(o.before);

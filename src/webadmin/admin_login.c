@@ -49,8 +49,7 @@ void sv_admin_login_page(const struct sv_admin_req *rq,
 		NULL);
 	sv_html_close(h);
 	sv_html_close(h);
-	sv_admin_button(h, "Log in", NULL);
-	sv_html_close(h);
+	sv_admin_form_end(h, "Log in", NULL);
 	sv_html_close(h);
 	sv_admin_send_page(resp, h, status);
 }

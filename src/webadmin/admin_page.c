@@ -83,8 +83,7 @@ static void top_bar(struct sv_html *h, const struct sv_admin_req *rq) {
 		sv_html_close(h);
 		sv_admin_form(h, rq, "/logout", false);
 		sv_html_elem(h, "span", rq->session.user, NULL);
-		sv_admin_button(h, "Log out", "quiet");
-		sv_html_close(h);
+		sv_admin_form_end(h, "Log out", "quiet");
 	}
 	sv_html_close(h);
 }
@@ -148,6 +147,16 @@ void sv_admin_input(struct sv_html *h, const char *label, const char *name,
 
 void sv_admin_button(struct sv_html *h, const char *text, const char *cls) {
 	sv_html_elem(h, "button", text, "type", "submit", "class", cls, NULL);
+}
+
+void sv_admin_form_end(struct sv_html *h, const char *text, const char *cls) {
+	sv_admin_button(h, text, cls);
+	sv_html_close(h);
+}
+
+void sv_admin_section(struct sv_html *h, const char *title) {
+	sv_html_open(h, "section", NULL);
+	sv_html_elem(h, "h2", title, NULL);
 }
 
 void sv_admin_send_page(struct sv_admin_resp *resp, struct sv_html *h,

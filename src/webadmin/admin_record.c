@@ -116,7 +116,8 @@ char *sv_admin_provider_json(const struct sv_provider *pv) {
 	const struct sv_webmail *w = &pv->webmail;
 	const struct sv_oauth2 *o = &pv->oauth2;
 	json_t *json = json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:o, "
-		"s:{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}, "
+		"s:{s:s?, s:s?, s:s*, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, "
+		"s:s?}, "
 		"s:{s:s?, s:s?, s:s?, s:s?}}",
 		"id", pv->id, "display_name", pv->display_name,
 		"short_name", pv->short_name,
@@ -124,6 +125,7 @@ char *sv_admin_provider_json(const struct sv_provider *pv) {
 			pv->n_domains),
 		"servers", servers_json(pv), "links", links_json(pv),
 		"webmail", "login_page", w->login_page, "info_url", w->info_url,
+		"wait_redirect_prefix", w->wait_redirect_prefix,
 		"username", w->username, "username_field_id",
 		w->username_field_id, "username_field_name",
 		w->username_field_name, "password_field_id",

@@ -17,9 +17,6 @@
 #include "util/log.h"
 #include "webadmin/admin_internal.h"
 
-typedef void (*handler)(struct sv_admin_app *app, struct sv_admin_req *rq,
-	struct sv_admin_resp *resp);
-
 static void view_provider(struct sv_admin_app *app, struct sv_admin_req *rq,
 		struct sv_admin_resp *resp) {
 	sv_admin_view_provider(app, rq, resp, sv_admin_field(&rq->query, "id"),
@@ -40,28 +37,29 @@ static const struct route {
 	const char *path;
 	bool post;        /* POST; else GET and HEAD */
 	bool session;     /* needs a session */
-	handler fn;
+	sv_admin_handler *fn; /* the page, or NULL for an action's */
+	const struct sv_admin_action *action;
 } routes[] = {
-	{ "/", false, true, sv_admin_view_list },
-	{ "/login", false, false, login_page },
-	{ "/provider", false, true, view_provider },
-	{ "/export", false, true, sv_admin_view_export },
-	{ "/lookup", false, true, sv_admin_view_lookup },
-	{ "/check", false, true, sv_admin_view_check },
-	{ "/audit", false, true, sv_admin_view_audit },
-	{ "/import", false, true, sv_admin_import_page },
-	{ "/login", true, false, sv_admin_login_post },
-	{ "/logout", true, true, sv_admin_logout_post },
-	{ "/provider/add", true, true, sv_admin_provider_add },
-	{ "/provider/set", true, true, sv_admin_provider_set },
-	{ "/provider/rm", true, true, sv_admin_provider_rm },
-	{ "/domain/add", true, true, sv_admin_domain_add },
-	{ "/domain/rm", true, true, sv_admin_domain_rm },
-	{ "/server/add", true, true, sv_admin_server_add },
-	{ "/server/set", true, true, sv_admin_server_set },
-	{ "/server/rm", true, true, sv_admin_server_rm },
-	{ "/import", true, true, sv_admin_import_check },
-	{ "/import/commit", true, true, sv_admin_import_commit },
+	{ "/", false, true, sv_admin_view_list, NULL },
+	{ "/login", false, false, login_page, NULL },
+	{ "/provider", false, true, view_provider, NULL },
+	{ "/export", false, true, sv_admin_view_export, NULL },
+	{ "/lookup", false, true, sv_admin_view_lookup, NULL },
+	{ "/check", false, true, sv_admin_view_check, NULL },
+	{ "/audit", false, true, sv_admin_view_audit, NULL },
+	{ "/import", false, true, sv_admin_import_page, NULL },
+	{ "/login", true, false, sv_admin_login_post, NULL },
+	{ "/logout", true, true, sv_admin_logout_post, NULL },
+	{ "/provider/add", true, true, NULL, &sv_admin_provider_add },
+	{ "/provider/set", true, true, NULL, &sv_admin_provider_set },
+	{ "/provider/rm", true, true, NULL, &sv_admin_provider_rm },
+	{ "/domain/add", true, true, NULL, &sv_admin_domain_add },
+	{ "/domain/rm", true, true, NULL, &sv_admin_domain_rm },
+	{ "/server/add", true, true, NULL, &sv_admin_server_add },
+	{ "/server/set", true, true, NULL, &sv_admin_server_set },
+	{ "/server/rm", true, true, NULL, &sv_admin_server_rm },
+	{ "/import", true, true, sv_admin_import_check, NULL },
+	{ "/import/commit", true, true, sv_admin_import_commit, NULL },
 };
 
 /* Whether a POST comes from one of our own pages, as far as the browser
@@ -134,7 +132,11 @@ static void dispatch(struct sv_admin_app *app, const struct route *r,
 			return;
 		}
 	}
-	r->fn(app, rq, resp);
+	if (r->action != NULL) {
+		sv_admin_act(app, rq, resp, r->action);
+	} else {
+		r->fn(app, rq, resp);
+	}
 }
 
 void sv_admin_route(struct sv_admin_app *app, struct sv_admin_req *rq,

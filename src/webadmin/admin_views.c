@@ -105,8 +105,7 @@ static bool matches(const struct sv_provider *pv, const char *q) {
 }
 
 static void add_provider_form(struct sv_html *h, const struct sv_admin_req *rq) {
-	sv_html_open(h, "section", NULL);
-	sv_html_elem(h, "h2", "Add a provider", NULL);
+	sv_admin_section(h, "Add a provider");
 	sv_admin_form(h, rq, "/provider/add", false);
 	sv_html_open(h, "div", "class", "row", NULL);
 	sv_admin_input(h, "Id (a host name)", "id", "", "text");
@@ -121,22 +120,21 @@ static void add_provider_form(struct sv_html *h, const struct sv_admin_req *rq) 
 void sv_admin_view_list(struct sv_admin_app *app, struct sv_admin_req *rq,
 		struct sv_admin_resp *resp) {
 	(void)app;
-	struct sv_provider **pvs = NULL;
-	size_t n = 0;
-	if (!load_all(rq, resp, &pvs, &n)) {
-		return;
-	}
 	char q[SV_DOMAIN_PATTERN_MAX + 1];
 	snprintf(q, sizeof(q), "%s", sv_admin_field_or(&rq->query, "q"));
 	for (char *p = q; *p != '\0'; p++) {
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
 	}
+	struct sv_provider **pvs = NULL;
+	size_t n = 0;
+	if (!load_all(rq, resp, &pvs, &n)) {
+		return;
+	}
 	struct sv_html *h = sv_admin_page(rq, "Providers");
 	sv_html_open(h, "form", "method", "get", "action", "/", "class",
 		"row", "role", "search", NULL);
 	sv_admin_input(h, "Search by domain or id", "q", q, "search");
-	sv_admin_button(h, "Search", "quiet");
-	sv_html_close(h);
+	sv_admin_form_end(h, "Search", "quiet");
 	size_t shown = 0, served = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct sv_err why;
@@ -218,8 +216,7 @@ static void section_status(const struct provider_page *p) {
 static void section_names(const struct provider_page *p) {
 	struct sv_html *h = p->h;
 	const struct sv_provider *pv = p->pv;
-	sv_html_open(h, "section", NULL);
-	sv_html_elem(h, "h2", "Names and extras", NULL);
+	sv_admin_section(h, "Names and extras");
 	provider_form(p, "/provider/set");
 	sv_html_open(h, "div", "class", "row", NULL);
 	sv_admin_input(h, "Display name", "display_name", pv->display_name,
@@ -238,8 +235,7 @@ static void section_names(const struct provider_page *p) {
 	sv_admin_input(h, "OAuth2 token URL", "oauth2_token_url",
 		pv->oauth2.token_url, "url");
 	sv_html_close(h);
-	sv_admin_button(h, "Save names and extras", NULL);
-	sv_html_close(h);
+	sv_admin_form_end(h, "Save names and extras", NULL);
 	if (pv->n_links > 0) {
 		sv_html_elem(h, "h2", "Links", NULL);
 		sv_html_open(h, "ul", NULL);
@@ -260,16 +256,14 @@ static void section_names(const struct provider_page *p) {
 static void section_domains(const struct provider_page *p) {
 	struct sv_html *h = p->h;
 	const struct sv_provider *pv = p->pv;
-	sv_html_open(h, "section", NULL);
-	sv_html_elem(h, "h2", "Domains", NULL);
+	sv_admin_section(h, "Domains");
 	sv_html_open(h, "ul", "class", "plain", NULL);
 	for (size_t i = 0; i < pv->n_domains; i++) {
 		sv_html_open(h, "li", NULL);
 		sv_html_elem(h, "span", pv->domains[i], NULL);
 		provider_form(p, "/domain/rm");
 		sv_admin_hidden(h, "domain", pv->domains[i]);
-		sv_admin_button(h, "Remove", "quiet");
-		sv_html_close(h);
+		sv_admin_form_end(h, "Remove", "quiet");
 		sv_html_close(h);
 	}
 	sv_html_close(h);
@@ -352,8 +346,7 @@ static void server_fields(const struct provider_page *p,
 static void section_servers(const struct provider_page *p) {
 	struct sv_html *h = p->h;
 	const struct sv_provider *pv = p->pv;
-	sv_html_open(h, "section", NULL);
-	sv_html_elem(h, "h2", "Servers", NULL);
+	sv_admin_section(h, "Servers");
 	for (size_t i = 0; i < pv->n_servers; i++) {
 		const struct sv_server *s = &pv->servers[i];
 		char id[24], legend[64];
@@ -365,28 +358,24 @@ static void section_servers(const struct provider_page *p) {
 		provider_form(p, "/server/set");
 		sv_admin_hidden(h, "server", id);
 		server_fields(p, s);
-		sv_admin_button(h, "Save server", NULL);
-		sv_html_close(h);
+		sv_admin_form_end(h, "Save server", NULL);
 		provider_form(p, "/server/rm");
 		sv_admin_hidden(h, "server", id);
-		sv_admin_button(h, "Remove server", "quiet");
-		sv_html_close(h);
+		sv_admin_form_end(h, "Remove server", "quiet");
 		sv_html_close(h);
 	}
 	sv_html_open(h, "fieldset", NULL);
 	sv_html_elem(h, "legend", "New server", NULL);
 	provider_form(p, "/server/add");
 	server_fields(p, NULL);
-	sv_admin_button(h, "Add server", NULL);
-	sv_html_close(h);
+	sv_admin_form_end(h, "Add server", NULL);
 	sv_html_close(h);
 	sv_html_close(h);
 }
 
 static void section_remove(const struct provider_page *p) {
 	struct sv_html *h = p->h;
-	sv_html_open(h, "section", NULL);
-	sv_html_elem(h, "h2", "Remove this provider", NULL);
+	sv_admin_section(h, "Remove this provider");
 	provider_form(p, "/provider/rm");
 	sv_html_open(h, "label", NULL);
 	sv_html_text(h, "Type the provider id to confirm");
@@ -394,9 +383,8 @@ static void section_remove(const struct provider_page *p) {
 		"", NULL);
 	sv_html_close(h);
 	sv_html_close(h);
-	sv_admin_button(h, "Remove provider, its domains and servers",
+	sv_admin_form_end(h, "Remove provider, its domains and servers",
 		"danger");
-	sv_html_close(h);
 	sv_html_close(h);
 }
 
@@ -489,8 +477,7 @@ void sv_admin_view_lookup(struct sv_admin_app *app, struct sv_admin_req *rq,
 	sv_html_open(h, "form", "method", "get", "action", "/lookup",
 		"class", "row", NULL);
 	sv_admin_input(h, "E-mail address", "address", addr, "text");
-	sv_admin_button(h, "Look up", NULL);
-	sv_html_close(h);
+	sv_admin_form_end(h, "Look up", NULL);
 	unsigned status = 200;
 	if (addr != NULL && addr[0] != '\0') {
 		struct sv_address a;

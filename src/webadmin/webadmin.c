@@ -150,22 +150,15 @@ static bool fields_ok(const struct sv_admin_fields *f, char *why,
 	return true;
 }
 
-struct query_ctx {
-	struct sv_admin_fields *f;
-	bool failed;
-};
-
+/* Adds one query argument to the fields at cls; stops at the first
+ * that field_add refuses (the caller then finds fewer fields than
+ * arguments). */
 static enum MHD_Result on_query(void *cls, enum MHD_ValueKind kind,
 		const char *key, size_t key_size, const char *value,
 		size_t value_size) {
-	struct query_ctx *q = cls;
 	(void)kind;
-	if (!field_add(q->f, key, key_size, value != NULL ? value : "",
-			value != NULL ? value_size : 0, false)) {
-		q->failed = true;
-		return MHD_NO;
-	}
-	return MHD_YES;
+	return field_add(cls, key, key_size, value != NULL ? value : "",
+		value != NULL ? value_size : 0, false) ? MHD_YES : MHD_NO;
 }
 
 /* The post processor hands values in pieces: off 0 starts a field. */
@@ -423,9 +416,12 @@ static enum MHD_Result last_call(struct sv_webadmin *wa,
 	};
 	struct sv_admin_resp resp = { .status = 500 };
 	sv_buf_init(&resp.body, SV_ADMIN_MAX_PAGE);
-	struct query_ctx q = { .f = &rq.query };
-	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, on_query, &q);
-	int rc = q.failed ? SV_EINVAL : parse_body(c, r, &rq.form);
+	int args = MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND,
+		NULL, NULL);
+	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, on_query,
+		&rq.query);
+	int rc = args < 0 || rq.query.n != (size_t)args ? SV_EINVAL :
+		parse_body(c, r, &rq.form);
 	char why[160] = "malformed query or form";
 	if (rc == SV_OK && (!fields_ok(&rq.query, why, sizeof(why)) ||
 			!fields_ok(&rq.form, why, sizeof(why)))) {

@@ -20,7 +20,20 @@ alternation (1k, 100k, 1M, then again), so the 1M / 1k ratio is measured
 in one run, with one host and with 20,000 random hosts per server. Both servers write an access log to a file (nginx's
 access_log, suivant's stderr). Absolute numbers drift on shared machines:
 read the ratios, which are measured in one run.
+
+--hosting (or --hosting-only) adds issue #20's targets, against Knot DNS
+and PostgreSQL started the way tests/hosting/run.py starts them:
+  - an MX-verified request with a warm cache vs an exact-row request
+    (wrk, alternated; target: >= 0.9x the throughput);
+  - --cold N distinct cold domains (default 10,000) asked as a burst while
+    wrk measures plain requests: their p99 during the burst vs before (no
+    worker blocked), and DNS queries sent = N;
+  - `sync` of --sync-domains N (default 1,000,000) from PostgreSQL into a
+    database a `serve` runs on: sync < 60 s, the reload that follows
+    < 2 s, serve's RSS after it < 300 MB.
 """
+import concurrent.futures
+import importlib.util
 import argparse
 import os
 import random
@@ -226,16 +239,28 @@ def main():
                     help='release build directory (default build-release)')
     ap.add_argument('--suivant', metavar='BINARY',
                     help='benchmark this binary instead of building one')
+    ap.add_argument('--hosting', action='store_true',
+                    help="add issue #20's MX, cold-burst and sync targets")
+    ap.add_argument('--hosting-only', action='store_true')
+    ap.add_argument('--cold', type=int, default=10000,
+                    help='cold domains in the burst (default 10000)')
+    ap.add_argument('--sync-domains', type=int, default=1000000,
+                    help='domains synced from PostgreSQL (default 1M)')
     args = ap.parse_args()
     ensure_tools()
     work = tempfile.mkdtemp(prefix='suivant-bench-')
     os.chmod(work, 0o755)  # nginx's workers run as nobody
     suivant, mhd = build(work, args.builddir, args.suivant)
     try:
+        if args.hosting_only:
+            hosting(work, suivant, args)
+            return
         if not args.scale_only:
             compare(work, suivant, mhd, args)
         if not args.no_scale or args.scale_only:
             scale(work, suivant, args)
+        if args.hosting:
+            hosting(work, suivant, args)
     finally:
         for srv in STARTED:
             srv.stop()
@@ -301,7 +326,8 @@ def compare(work, suivant, mhd, args):
     dav_providers(work, suivant, db)
     # its access log goes to a file, as nginx's does
     sv = Server('suivant', [suivant, 'serve', '--db', db, '--listen',
-                            '127.0.0.1:0', '--threads', '2'] + ONE_CLIENT, 0,
+                            '127.0.0.1:0', '--threads', '2'] + ONE_CLIENT
+                + httpwire.unprivileged([], work), 0,
                 ready='ready port=', log=os.path.join(work, 'suivant.log'))
     status, answer = http_get(sv.port, GET_PATH, HOST)
     if status != 200:
@@ -426,7 +452,9 @@ def scale(work, suivant, args):
         logs[n] = os.path.join(work, 'scale-%d.log' % n)
         servers[n] = Server('suivant', [suivant, 'serve', '--db', dbs[n],
                                         '--listen', '127.0.0.1:0',
-                                        '--threads', '2'] + ONE_CLIENT, 0,
+                                        '--threads', '2'] + ONE_CLIENT
+                            + httpwire.unprivileged(
+                                [], os.path.dirname(dbs[n])), 0,
                             ready='ready port=', log=logs[n])
     status, rss, runs = {}, {}, dict((n, []) for n in sizes)
     for n in sizes:
@@ -546,6 +574,170 @@ def scale(work, suivant, args):
                  statistics.median(cpu)))
     for n in sizes:
         servers[n].stop()
+
+
+def hosting_harness():
+    """tests/hosting/run.py's Knot and Postgres, loaded as a module."""
+    spec = importlib.util.spec_from_file_location(
+        'hosting_run', os.path.join(ROOT, 'tests', 'hosting', 'run.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def hosting_db(suivant, path):
+    sh([suivant, 'init', '--empty', '--db', path], stdout=subprocess.DEVNULL)
+    for argv in (['provider', 'add', 'hoster.test', '--name', 'Hoster'],
+                 ['server', 'add', '--provider', 'hoster.test', '--type',
+                  'imap', '--host', 'imap.%EMAILDOMAIN%', '--port', '993',
+                  '--socket', 'SSL'],
+                 ['server', 'add', '--provider', 'hoster.test', '--type',
+                  'smtp', '--host', 'smtp.hoster.test', '--port', '465',
+                  '--socket', 'SSL'],
+                 ['domain', 'add', 'exact.test', '--provider',
+                  'hoster.test'],
+                 ['domain', 'add', 'mx:*.mx.hoster.test', '--provider',
+                  'hoster.test']):
+        sh([suivant] + argv + ['--db', path], stdout=subprocess.DEVNULL)
+
+
+def metric_of(port, name):
+    _, body = http_get(port, '/metrics', 'localhost')
+    m = re.search(r'^%s (\d+)$' % re.escape(name), body.decode(), re.M)
+    return int(m.group(1)) if m else None
+
+
+def hosting(work, suivant, args):
+    """Issue #20's performance targets (module docstring)."""
+    h = hosting_harness()
+    tmp = tempfile.mkdtemp(prefix='hosting-', dir=work)
+    zone = ['warm MX 10 mx1.mx.hoster.test.']
+    zone += ['c%d.cold MX 10 mx%d.mx.hoster.test.' % (i, i % 4)
+             for i in range(args.cold)]
+    try:
+        knot = h.Knot(tmp, '\n'.join(zone) + '\n')
+    except h.Skip as e:
+        print('hosting: %s' % e)
+        return
+    try:
+        db = os.path.join(tmp, 'mx.db')
+        hosting_db(suivant, db)
+        # every client is 127.0.0.1: the per-address limit must not be
+        # what answers 503 here
+        srv = Server('suivant-mx', [suivant, 'serve', '--db', db, '--listen',
+                                    '127.0.0.1:0', '--resolver',
+                                    knot.resolver, '--max-per-ip', '4096']
+                     + httpwire.unprivileged([], tmp), 0,
+                     log=os.path.join(tmp, 'mx.log'))
+        exact = GET_PATH + '?emailaddress=u%40exact.test'
+        warm = GET_PATH + '?emailaddress=u%40warm.test'
+        status, _ = http_get(srv.port, warm, 'localhost')
+        print('MX rows (GET keep-alive -c64, %d rounds of %d s, '
+              'alternated; warm-up answer %d)' % (args.rounds, args.seconds,
+                                                  status))
+        res = {'exact row': [], 'MX, warm': []}
+        for _ in range(args.rounds):
+            res['exact row'].append(wrk(srv.port, args.seconds, 64, 2,
+                                        path=exact, host='localhost'))
+            res['MX, warm'].append(wrk(srv.port, args.seconds, 64, 2,
+                                       path=warm, host='localhost'))
+        base = row('exact row', res['exact row'], None)
+        mx = row('MX, warm', res['MX, warm'], None)
+        print('  MX / exact throughput: x%.2f (target >= 0.9)'
+              % (mx[0] / base[0]))
+
+        before = wrk(srv.port, args.seconds, 16, 1, path=exact,
+                     host='localhost')
+        q0 = metric_of(srv.port, 'suivant_mx_queries_total')
+
+        def burst(domain_of):
+            """args.cold requests (32 clients, Connection: close) while
+            wrk measures exact-row requests: (statuses, s, wrk's)."""
+            statuses = {}
+            t0 = time.monotonic()
+            with concurrent.futures.ThreadPoolExecutor(32) as pool:
+                done = [pool.submit(lambda i: http_get(
+                    srv.port, GET_PATH + '?emailaddress=u%40' +
+                    domain_of(i), 'localhost')[0], i)
+                    for i in range(args.cold)]
+                during = wrk(srv.port, max(2, args.seconds // 2), 16, 1,
+                             path=exact, host='localhost')
+                for f in done:
+                    statuses[f.result()] = statuses.get(f.result(), 0) + 1
+            return statuses, time.monotonic() - t0, during
+
+        # the same burst of requests that need no DNS: what the load
+        # alone does to the plain requests' p99
+        _, _, control = burst(lambda i: 'exact.test')
+        statuses, took, during = burst(lambda i: 'c%d.cold.test' % i)
+        queries = metric_of(srv.port, 'suivant_mx_queries_total') - q0
+        print('Cold burst: %d distinct domains in %.1f s (%.0f/s), statuses '
+              '%s; DNS queries %d (target: = %d)' % (
+                  args.cold, took, args.cold / took, statuses, queries,
+                  args.cold))
+        print('  plain requests (wrk -c16): p99 %.3f ms alone, %.3f ms '
+              'during a burst of exact-row requests, %.3f ms during the '
+              'cold burst (target: no more than during the exact-row '
+              'burst); %.0f / %.0f / %.0f req/s' % (
+                  before['p99'], control['p99'], during['p99'],
+                  before['rps'], control['rps'], during['rps']))
+        srv.stop()
+    finally:
+        knot.stop()
+    sync_bench(h, tmp, suivant, args)
+
+
+def sync_bench(h, tmp, suivant, args):
+    try:
+        pg = h.Postgres(tmp)
+    except h.Skip as e:
+        print('hosting: %s' % e)
+        return
+    try:
+        n = args.sync_domains
+        pg.sql('CREATE TABLE domain (domain varchar(255) PRIMARY KEY, '
+               'active boolean NOT NULL DEFAULT true);'
+               "INSERT INTO domain (domain) SELECT 'd' || g || "
+               "'.bulk.example' FROM generate_series(1, %d) g;" % n)
+        db = os.path.join(tmp, 'sync.db')
+        hosting_db(suivant, db)
+        log = os.path.join(tmp, 'sync.log')
+        srv = Server('suivant-sync', [suivant, 'serve', '--db', db,
+                                      '--listen', '127.0.0.1:0']
+                     + httpwire.unprivileged([], os.path.dirname(db)), 0,
+                     log=log)
+        t0 = time.monotonic()
+        out = sh([suivant, 'sync', '--db', db, '--provider', 'hoster.test',
+                  '--from', pg.url, '--query',
+                  'SELECT domain FROM domain WHERE active'],
+                 capture_output=True, text=True).stdout.strip()
+        took = time.monotonic() - t0
+        last = 'd%d.bulk.example' % n
+        deadline = time.monotonic() + 60
+        while http_get(srv.port, GET_PATH + '?emailaddress=u%40' + last,
+                       'localhost')[0] != 200:
+            if time.monotonic() > deadline:
+                raise SystemExit('serve did not pick the sync up in 60 s')
+            time.sleep(0.1)
+        seen = time.monotonic() - t0 - took
+        reloads = []
+        for _ in range(50):  # the line follows the publication
+            with open(log) as f:
+                reloads = re.findall(r'reloaded: generation (\d+), .*?'
+                                     r'(\d+) ms', f.read())
+            if reloads:
+                break
+            time.sleep(0.1)
+        with open('/proc/%d/status' % srv.proc.pid) as f:
+            rss = int(re.search(r'VmRSS:\s+(\d+) kB', f.read()).group(1))
+        print('Sync of %d domains from PostgreSQL: %.1f s (target < 60 s);'
+              ' %s' % (n, took, out))
+        print('  serve answers the last one %.2f s after the sync ended; '
+              'reload %s ms (target < 2000); RSS %.0f MB (target < 300)' % (
+                  seen, reloads[-1][1] if reloads else '?', rss / 1024))
+        srv.stop()
+    finally:
+        pg.stop()
 
 
 if __name__ == '__main__':

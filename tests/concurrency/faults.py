@@ -30,7 +30,33 @@ Each case runs in a fresh temporary directory:
                  a message; no provider is half-written (the provider
                  list and `check` are what they were) and a running
                  server keeps serving.
-Prints "ok NAME" / "FAIL NAME: reason", then "faults: N passed, N failed".
+  replaced-after-edit
+                 as replaced, right after an admin edit went through the
+                 WAL: nothing of the old file's WAL is replayed onto it.
+  rewritten-in-place-cp, -dd, -rsync
+                 another database written over the live file in place
+                 (same inode: cp, dd conv=notrunc, rsync --inplace),
+                 right after an admin edit went through the WAL: only
+                 the new data is served within 3 s (nothing of the old
+                 file's WAL mixed in). rsync is skipped when missing.
+  garbage-in-place
+                 random bytes written over the live file in place: the
+                 old data stays served, one warning naming the file,
+                 suivant_reloads_total{result="failed"} 1; the next start
+                 refuses it with exit 74 and a message that says what it
+                 means.
+  failing-logged-once
+                 the file removed, then replaced by another
+                 application's database: one warning each (naming the
+                 file), however many checks see it, each counted as one
+                 failed reload; a good file back is served.
+  failed-import-wal
+                 a large import that fails (one bad file after 2,000
+                 good ones), and one that succeeds, while serve runs:
+                 the -wal file is back to small after each, and the
+                 server serves what was committed.
+Prints "ok NAME" / "skip NAME: why" / "FAIL NAME: reason", then
+"faults: N passed, N failed, N skipped".
 """
 import os
 import re
@@ -57,6 +83,10 @@ ROOT = os.environ.get('SV_SOURCE_ROOT', os.path.dirname(os.path.dirname(
 
 class CaseError(Exception):
     pass
+
+
+class Skip(Exception):
+    """A case whose tool is missing here."""
 
 
 class Ctx:
@@ -87,7 +117,9 @@ class Ctx:
     def serve(self, db=None):
         proc = subprocess.Popen(
             [self.suivant, 'serve', '--db', db or self.db, '--listen',
-             '127.0.0.1:0'], stdout=subprocess.PIPE,
+             '127.0.0.1:0'] + httpwire.unprivileged(
+                 [], os.path.dirname(os.path.abspath(db or self.db))),
+            stdout=subprocess.PIPE,
             stderr=open(os.path.join(self.tmp, 'serve.log'), 'ab'),
             stdin=subprocess.DEVNULL, cwd=self.tmp)
         self.servers.append(proc)
@@ -113,14 +145,45 @@ class Ctx:
                                     % text[-2000:])
 
 
-def get_status(port, domain):
-    """Status of the autoconfig answer for someone@domain."""
-    req = ('GET /mail/config-v1.1.xml?emailaddress=someone%%40%s HTTP/1.1'
-           '\r\nHost: autoconfig.%s\r\nConnection: close\r\n\r\n'
-           % (domain, domain)).encode()
+def exchange(port, req):
+    """Everything the server sends back for req, until it closes."""
     with socket.create_connection(('127.0.0.1', port), timeout=10) as s:
         s.sendall(req)
         data = httpwire.recv_all(s)
+    return data
+
+
+def http_get(port, path):
+    """(status, body) of GET path from 127.0.0.1."""
+    data = exchange(port, ('GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+                           'Connection: close\r\n\r\n' % path).encode())
+    head, _, body = data.partition(b'\r\n\r\n')
+    return int(head.split()[1]), body.decode('utf-8', 'replace')
+
+
+def failed_reloads(port):
+    """suivant_reloads_total{result="failed"} from /metrics."""
+    status, body = http_get(port, '/metrics')
+    m = re.search(r'^suivant_reloads_total\{result="failed"\} (\d+)$', body,
+                  re.M)
+    if status != 200 or not m:
+        raise CaseError('/metrics: %d %r' % (status, body[:200]))
+    return int(m.group(1))
+
+
+def log_lines(c, pattern):
+    """Lines of serve's log (access lines aside) matching pattern."""
+    with open(os.path.join(c.tmp, 'serve.log'), errors='replace') as f:
+        return [l for l in f.read().splitlines()
+                if ' access: ' not in l and re.search(pattern, l)]
+
+
+def get_status(port, domain):
+    """Status of the autoconfig answer for someone@domain."""
+    data = exchange(port, (
+        'GET /mail/config-v1.1.xml?emailaddress=someone%%40%s HTTP/1.1'
+        '\r\nHost: autoconfig.%s\r\nConnection: close\r\n\r\n'
+        % (domain, domain)).encode())
     if not data.startswith(b'HTTP/1.1 '):
         raise CaseError('no HTTP answer for %s' % domain)
     return int(data.split()[1])
@@ -210,8 +273,9 @@ def case_not_a_db(c):
             if read(path) != before:
                 raise CaseError('%s changed %s' % (args[0], name))
         p = subprocess.run([c.suivant, 'serve', '--db', path, '--listen',
-                            '127.0.0.1:0'], capture_output=True, text=True,
-                           timeout=20)
+                            '127.0.0.1:0'] + httpwire.unprivileged(
+                                [], os.path.dirname(path)),
+                           capture_output=True, text=True, timeout=20)
         if p.returncode != 74 or what not in p.stderr:
             raise CaseError('serve on %s: exit %d: %r'
                             % (name, p.returncode, p.stderr))
@@ -316,6 +380,176 @@ def case_replaced_at_start(c):
     swap_in(c, c.serve(), other)
 
 
+def rewrite_in_place(c, port, other, tool):
+    """Writes other over the served file with tool, after an admin edit
+    committed while serve runs (its pages went through the WAL): only
+    other's data is served after."""
+    add_provider(c, 'edit.example')
+    expect_status(port, 'edit.example', 200, within=3)
+    ino = os.stat(c.db).st_ino
+    subprocess.run(tool + [other, c.db] if tool[0] != 'dd' else
+                   ['dd', 'if=' + other, 'of=' + c.db, 'conv=notrunc',
+                    'status=none'], check=True, timeout=30)
+    if os.stat(c.db).st_ino != ino:
+        raise CaseError('%s replaced the file instead of writing it in '
+                        'place' % tool[0])
+    expect_status(port, 'new.example', 200, within=3)
+    expect_status(port, 'old.example', 404)
+    expect_status(port, 'edit.example', 404)
+    c.run('check')  # and the file itself is whole
+
+
+def case_replaced_after_edit(c):
+    """A rename over the file right after an edit went through the WAL:
+    the old file's frames, left in the -wal file, would be replayed onto
+    the new file when SQLite rebuilds its WAL index."""
+    other = old_and_new(c)
+    port = c.serve()
+    add_provider(c, 'edit.example')
+    expect_status(port, 'edit.example', 200, within=3)
+    swap_in(c, port, other)
+    expect_status(port, 'edit.example', 404)
+    c.run('check')
+
+
+def in_place_case(tool):
+    def case(c):
+        if shutil.which(tool[0]) is None:
+            raise Skip('%s not installed (package %s)' % (tool[0], tool[0]))
+        other = old_and_new(c)
+        port = c.serve()
+        expect_status(port, 'old.example', 200)
+        rewrite_in_place(c, port, other, tool)
+    return case
+
+
+def case_garbage_in_place(c):
+    c.run('init', '--empty')
+    add_provider(c, 'old.example')
+    port = c.serve()
+    expect_status(port, 'old.example', 200)
+    with open(c.db, 'r+b') as f:  # dd conv=notrunc, from /dev/urandom
+        f.write(os.urandom(64 * 1024))
+    deadline = time.monotonic() + 5
+    while failed_reloads(port) < 1:
+        if time.monotonic() > deadline:
+            raise CaseError('garbage in place: no failed reload counted')
+        time.sleep(0.1)
+    time.sleep(1.5)  # six checks more: still one line, one count
+    expect_status(port, 'old.example', 200)
+    if failed_reloads(port) != 1:
+        raise CaseError('failed reloads %d, want 1' % failed_reloads(port))
+    warnings = log_lines(c, r'warning:')
+    if len(warnings) != 1 or 'suivant.db' not in warnings[0] or \
+            'not a database' not in warnings[0]:
+        raise CaseError('warnings: %r' % warnings)
+    c.stop()
+    c.servers = []
+    p = subprocess.run([c.suivant, 'serve', '--db', c.db, '--listen',
+                        '127.0.0.1:0'] + httpwire.unprivileged(
+                            [], c.tmp), capture_output=True, text=True,
+                       timeout=20, cwd=c.tmp)
+    if p.returncode != 74 or not re.search(
+            r'suivant\.db: file is not a database \(.*overwritten\)',
+            p.stderr) or 'PRAGMA' in p.stderr:
+        raise CaseError('serve on garbage: exit %d: %r'
+                        % (p.returncode, p.stderr))
+
+
+def case_failing_logged_once(c):
+    other = old_and_new(c)
+    port = c.serve()
+    expect_status(port, 'old.example', 200)
+    saved = os.path.join(c.tmp, 'saved.db')
+    os.rename(c.db, saved)
+    time.sleep(2)  # eight checks
+    expect_status(port, 'old.example', 200)
+    foreign = os.path.join(c.tmp, 'foreign.db')
+    con = sqlite3.connect(foreign)
+    con.execute('CREATE TABLE t (x)')
+    con.commit()
+    con.close()
+    os.rename(foreign, c.db)
+    time.sleep(2)
+    expect_status(port, 'old.example', 200)
+    warnings = log_lines(c, r'warning:')
+    if len(warnings) != 2 or not all('suivant.db' in w for w in warnings) \
+            or 'no such database' not in warnings[0] \
+            or 'not a suivant database' not in warnings[1]:
+        raise CaseError('warnings: %r' % warnings)
+    if failed_reloads(port) != 2:
+        raise CaseError('failed reloads %d, want 2' % failed_reloads(port))
+    os.replace(other, c.db)
+    expect_status(port, 'new.example', 200, within=3)
+    if not log_lines(c, r'reloaded: generation 2 of .*suivant\.db'):
+        raise CaseError('no "reloaded" line naming the file')
+
+
+def wal_size(c):
+    try:
+        return os.path.getsize(c.db + '-wal')
+    except FileNotFoundError:
+        return 0
+
+
+def case_failed_import_wal(c):
+    c.run('init', '--empty')
+    add_provider(c, 'old.example')
+    port = c.serve()
+    expect_status(port, 'old.example', 200)
+    big = os.path.join(c.tmp, 'big')
+    os.mkdir(big)
+    for i in range(2000):
+        domains = ''.join('<domain>d%d.p%d.example</domain>' % (j, i)
+                          for j in range(20))
+        with open(os.path.join(big, 'p%04d.xml' % i), 'w') as f:
+            f.write('<clientConfig version="1.1"><emailProvider '
+                    'id="p%d.example">%s<incomingServer type="imap">'
+                    '<hostname>imap.example.net</hostname><port>993</port>'
+                    '<socketType>SSL</socketType><authentication>'
+                    'password-cleartext</authentication><username>'
+                    '%%EMAILADDRESS%%</username></incomingServer>'
+                    '<outgoingServer type="smtp"><hostname>smtp.example.net'
+                    '</hostname><port>465</port><socketType>SSL</socketType>'
+                    '<authentication>password-cleartext</authentication>'
+                    '</outgoingServer></emailProvider></clientConfig>\n'
+                    % (i, domains))
+    with open(os.path.join(big, 'zzzz.xml'), 'w') as f:
+        f.write('<clientConfig version="1.1"><emailProvider id="bad.example">'
+                '</emailProvider></clientConfig>\n')
+    peak = []
+
+    def watch_wal(stop):
+        while not stop.is_set():
+            peak.append(wal_size(c))
+            time.sleep(0.02)
+
+    stop = threading.Event()
+    t = threading.Thread(target=watch_wal, args=(stop,))
+    t.start()
+    try:
+        c.run('import', big, exit=65, timeout=300)
+    finally:
+        stop.set()
+        t.join()
+    # The import spilled into the WAL (that is what this case is about)...
+    if max(peak) < 1024 * 1024:
+        raise CaseError('the failed import never grew the WAL (peak %d)'
+                        % max(peak))
+    # ...and left it small, with serve still running and serving.
+    if wal_size(c) > 64 * 1024:
+        raise CaseError('-wal is %d bytes after the failed import (peak %d)'
+                        % (wal_size(c), max(peak)))
+    expect_status(port, 'old.example', 200)
+    expect_status(port, 'd0.p1.example', 404)
+    os.remove(os.path.join(big, 'zzzz.xml'))
+    c.run('import', big, timeout=300)
+    if wal_size(c) > 64 * 1024:
+        raise CaseError('-wal is %d bytes after the import' % wal_size(c))
+    expect_status(port, 'd19.p1999.example', 200, within=10)
+    expect_status(port, 'old.example', 200)
+
+
 def case_disk_full(c):
     c.run('init', '--empty')
     add_provider(c, 'old.example')
@@ -352,12 +586,21 @@ CASES = [('missing', case_missing), ('not-a-db', case_not_a_db),
          ('unreadable', case_unreadable), ('locked', case_locked),
          ('replaced', case_replaced),
          ('replaced-at-start', case_replaced_at_start),
-         ('disk-full', case_disk_full)]
+         ('disk-full', case_disk_full),
+         ('replaced-after-edit', case_replaced_after_edit),
+         ('rewritten-in-place-cp', in_place_case(['cp'])),
+         ('rewritten-in-place-dd', in_place_case(['dd'])),
+         # -I: both files may share size and mtime second (quick check)
+         ('rewritten-in-place-rsync', in_place_case(['rsync', '--inplace',
+                                                     '-I'])),
+         ('garbage-in-place', case_garbage_in_place),
+         ('failing-logged-once', case_failing_logged_once),
+         ('failed-import-wal', case_failed_import_wal)]
 
 
 def main(argv):
     suivant, only = httpwire.harness_args(argv, __doc__, 2)
-    passed = failed = 0
+    passed = failed = skipped = 0
     for name, fn in CASES:
         if only and not any(s in name for s in only):
             continue
@@ -370,6 +613,9 @@ def main(argv):
                 c.stop()
             print('ok %s' % name)
             passed += 1
+        except Skip as e:
+            print('skip %s: %s' % (name, e))
+            skipped += 1
         except (CaseError, OSError, subprocess.SubprocessError,
                 sqlite3.Error) as e:
             print('FAIL %s: %s' % (name, e))
@@ -381,7 +627,8 @@ def main(argv):
             failed += 1
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    print('faults: %d passed, %d failed' % (passed, failed))
+    print('faults: %d passed, %d failed, %d skipped'
+          % (passed, failed, skipped))
     return 1 if failed else 0
 
 

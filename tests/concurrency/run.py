@@ -316,7 +316,8 @@ def main(argv):
                        capture_output=True, timeout=60)
         errlog = open(os.path.join(tmp, 'serve.log'), 'wb')
         proc = subprocess.Popen([suivant, 'serve', '--db', db, '--listen',
-                                 '127.0.0.1:0'], stdout=subprocess.PIPE,
+                                 '127.0.0.1:0'] + httpwire.unprivileged(
+                                     [], tmp), stdout=subprocess.PIPE,
                                 stderr=errlog, stdin=subprocess.DEVNULL)
         try:
             port = httpwire.wait_ready(proc)

@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 secs=${1:-20}
 [ $# -gt 0 ] && shift
-names=${*:-address placeholder autodiscover import}
+names=${*:-address placeholder autodiscover import http}
 dir=build-fuzz
 if [ ! -f "$dir/build.ninja" ]; then
 	CC=clang meson setup --fatal-meson-warnings -Dfuzz=true \

@@ -39,18 +39,17 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 import httpwire  # noqa: E402  (tests/httpwire.py)
+from httpwire import Failure  # noqa: E402
 
 TIMEOUT = 30.0
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
 
-class Failure(Exception):
-    pass
-
-
 def start_server(suivant, db, log):
     proc = subprocess.Popen([suivant, "serve", "--db", db, "--listen",
-                             "127.0.0.1:0"], stdout=subprocess.PIPE,
+                             "127.0.0.1:0"] + httpwire.unprivileged(
+                                 [], os.path.dirname(db)),
+                            stdout=subprocess.PIPE,
                             stderr=log, stdin=subprocess.DEVNULL)
     try:
         return proc, httpwire.wait_ready(proc)

@@ -52,6 +52,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 import httpwire  # noqa: E402  (tests/httpwire.py)
+from httpwire import Failure  # noqa: E402
 
 READY_TIMEOUT = 10.0
 APPLE_AUTH = {"EmailAuthNone", "EmailAuthPassword", "EmailAuthCRAMMD5",
@@ -63,10 +64,6 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:")
 
 
-class Failure(Exception):
-    pass
-
-
 class Server:
     """`suivant serve` on a free loopback port; stop() returns its log."""
 
@@ -75,8 +72,8 @@ class Server:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [suivant, "serve", "--db", db, "--listen", "127.0.0.1:0"]
-            + list(extra), stdout=subprocess.PIPE, stderr=self.log,
-            stdin=subprocess.DEVNULL)
+            + httpwire.unprivileged(extra, os.path.dirname(db)),
+            stdout=subprocess.PIPE, stderr=self.log, stdin=subprocess.DEVNULL)
         try:
             self.port = httpwire.wait_ready(self.proc, READY_TIMEOUT)
         except httpwire.WireError as e:
@@ -318,21 +315,22 @@ def make_pki(tmp):
                               capture_output=True)
         if done.returncode != 0:
             raise Failure("openssl %s: %s" % (args[0], done.stderr[-300:]))
+
+    def issue(name, subject, issuer, extensions):
+        """name.key and name.pem, signed by issuer's."""
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout",
+            name + ".key", "-out", name + ".csr", "-subj", subject,
+            "-config", cnf)
+        run("x509", "-req", "-in", name + ".csr", "-CA", issuer + ".pem",
+            "-CAkey", issuer + ".key", "-CAcreateserial", "-out",
+            name + ".pem", "-days", "2", "-extfile", cnf, "-extensions",
+            extensions)
+
     run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
         "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=suivant "
         "test root", "-config", cnf, "-extensions", "ca")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "int.key",
-        "-out", "int.csr", "-subj", "/CN=suivant test intermediate",
-        "-config", cnf)
-    run("x509", "-req", "-in", "int.csr", "-CA", "ca.pem", "-CAkey",
-        "ca.key", "-CAcreateserial", "-out", "int.pem", "-days", "2",
-        "-extfile", cnf, "-extensions", "ca")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "sign.key",
-        "-out", "sign.csr", "-subj", "/CN=suivant profile signer",
-        "-config", cnf)
-    run("x509", "-req", "-in", "sign.csr", "-CA", "int.pem", "-CAkey",
-        "int.key", "-CAcreateserial", "-out", "sign.pem", "-days", "2",
-        "-extfile", cnf, "-extensions", "leaf")
+    issue("int", "/CN=suivant test intermediate", "ca", "ca")
+    issue("sign", "/CN=suivant profile signer", "int", "leaf")
     return {k: os.path.join(tmp, k + ".pem") for k in ("ca", "int", "sign")}
 
 

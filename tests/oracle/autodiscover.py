@@ -44,6 +44,10 @@ import tempfile
 import urllib.request
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
+
 ROOT = os.environ.get('SV_SOURCE_ROOT',
                       os.path.dirname(os.path.dirname(os.path.dirname(
                           os.path.abspath(__file__)))))
@@ -212,7 +216,8 @@ def main():
     work = tempfile.mkdtemp(prefix='suivant-oracle-ad-')
     db = os.path.join(work, 'suivant.db')
     server = subprocess.Popen([binary, 'serve', '--db', db, '--listen',
-                               '127.0.0.1:0'], stdout=subprocess.PIPE,
+                               '127.0.0.1:0'] + httpwire.unprivileged(
+                                   [], work), stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
     try:
         line = server.stdout.readline()

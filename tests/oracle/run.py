@@ -46,6 +46,10 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
+
 ROOT = os.environ.get('SV_SOURCE_ROOT',
                       os.path.dirname(os.path.dirname(os.path.dirname(
                           os.path.abspath(__file__)))))
@@ -260,7 +264,8 @@ def main():
     work = tempfile.mkdtemp(prefix='suivant-oracle-')
     db = os.path.join(work, 'suivant.db')
     server = subprocess.Popen([binary, 'serve', '--db', db, '--listen',
-                               '127.0.0.1:0'], stdout=subprocess.PIPE,
+                               '127.0.0.1:0'] + httpwire.unprivileged(
+                                   [], work), stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
     try:
         line = server.stdout.readline()

@@ -36,23 +36,15 @@ import warnings
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 import httpwire  # noqa: E402  (tests/httpwire.py)
+from httpwire import Failure, check, connect  # noqa: E402
 
 READY_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 
 
-class Failure(Exception):
-    pass
-
-
 class Skip(Exception):
     """The check cannot run here (a tool is missing); the message says
     which and what is left unchecked. Counted as skipped, never passed."""
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 class Server:
@@ -63,8 +55,8 @@ class Server:
         self.log_file = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [suivant, "serve", "--db", os.path.join(tmp, "suivant.db")]
-            + args, stdout=subprocess.PIPE, stderr=self.log_file,
-            stdin=subprocess.DEVNULL, cwd=tmp,
+            + httpwire.unprivileged(args, tmp), stdout=subprocess.PIPE,
+            stderr=self.log_file, stdin=subprocess.DEVNULL, cwd=tmp,
             env=dict(os.environ, **(env or {})))
         self.plain, self.tls = [], []
         deadline = time.monotonic() + READY_TIMEOUT
@@ -129,6 +121,7 @@ def make_cert(tmp, name, cn="localhost",
                     "-keyout", key, "-out", cert, "-subj", "/CN=" + cn,
                     "-addext", "subjectAltName=" + san],
                    check=True, capture_output=True)
+    os.chmod(key, 0o644)  # a test key: the dropped server re-reads it
     return cert, key
 
 
@@ -288,14 +281,6 @@ def test_tls_bad_options(suivant, tmp):
 
 
 # --------------------------------------------------------------- limits
-
-def connect(port, source="127.0.0.1"):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.bind((source, 0))
-    s.connect(("127.0.0.1", port))
-    return s
-
 
 def ask(sock, request=b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n\r\n"):
     """Sends request; returns the status line, or None if the server
@@ -916,6 +901,7 @@ def test_sd_notify_ready_and_stopping(suivant, tmp):
     path = os.path.join(tmp, "notify")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(path)
+    os.chmod(path, 0o777)  # as systemd's: the server may have dropped root
     sock.settimeout(5)
     try:
         srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0",
@@ -1032,61 +1018,19 @@ def free_port():
 
 def test_nginx_example(suivant, tmp):
     """deploy/nginx.conf itself, ports and paths swapped for the test's."""
-    nginx = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    if nginx is None:
-        raise Skip("nginx not installed (package nginx-light): "
-                   "deploy/nginx.conf not tested")
     cert, key = make_cert(tmp, "proxy", cn="autoconfig.free.fr",
                           san="DNS:autoconfig.free.fr,"
                               "DNS:autodiscover.free.fr")
     srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0"], 1)
     nginx_proc = None
     try:
-        src = os.environ.get("SV_SOURCE_ROOT") or os.path.dirname(
-            os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        with open(os.path.join(src, "deploy", "nginx.conf")) as f:
-            site = f.read()
-        https, plain = free_port(), free_port()
-        site = (site.replace("listen 443 ssl;", "listen 127.0.0.1:%d ssl;"
-                             % https)
-                .replace("listen [::]:443 ssl;", "")
-                .replace("listen 80;", "listen 127.0.0.1:%d;" % plain)
-                .replace("listen [::]:80;", "")
-                .replace("127.0.0.1:8080", "127.0.0.1:%d" % srv.plain[0])
-                .replace("/etc/ssl/suivant/fullchain.pem", cert)
-                .replace("/etc/ssl/suivant/privkey.pem", key))
+        site, https, plain = deploy_site(srv.plain[0], cert, key, tmp)
         # the customer site of the example, on the bundled provider that
-        # has calendars and contacts, with the snippet it includes
-        with open(os.path.join(src, "deploy", "nginx-dav.conf")) as f:
-            snippet = f.read().replace("127.0.0.1:8080", "127.0.0.1:%d"
-                                       % srv.plain[0])
-        dav_conf = os.path.join(tmp, "suivant-dav.conf")
-        with open(dav_conf, "w") as f:
-            f.write(snippet)
+        # has calendars and contacts
         site = (site.replace("server_name example.fr www.example.fr;",
                              "server_name messagingengine.com;")
-                .replace("root /var/www/example.fr;", "root %s;" % tmp)
-                .replace("/etc/nginx/snippets/suivant-dav.conf", dav_conf))
-        conf = os.path.join(tmp, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write("daemon off;\npid %s/nginx.pid;\nerror_log %s/"
-                    "nginx-error.log;\nevents {}\nhttp {\naccess_log "
-                    "off;\nclient_body_temp_path %s;\nproxy_temp_path "
-                    "%s;\n%s\n}\n" % (tmp, tmp, tmp, tmp, site))
-        nginx_proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf],
-                                      stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", https), 1).close()
-                break
-            except OSError:
-                check(nginx_proc.poll() is None, "nginx exited: %s"
-                      % nginx_proc.stderr.read().decode())
-                check(time.monotonic() < deadline, "nginx not listening")
-                time.sleep(0.1)
+                .replace("root /var/www/example.fr;", "root %s;" % tmp))
+        nginx_proc = start_nginx(tmp, site)
 
         def through(host, port, path, scheme="https", extra=()):
             return curl("--cacert", cert, "--resolve",
@@ -1140,6 +1084,337 @@ def test_nginx_example(suivant, tmp):
             nginx_proc.terminate()
             nginx_proc.wait(10)
         srv.stop()
+
+
+def start_nginx(tmp, site):
+    """nginx (daemon off) with site in its http block; waits until every
+    listen port of site accepts. The process, or Skip without nginx."""
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if nginx is None:
+        raise Skip("nginx not installed (package nginx-light): "
+                   "deploy/nginx.conf not tested")
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("daemon off;\npid %s/nginx.pid;\nerror_log %s/"
+                "nginx-error.log;\nevents {}\nhttp {\naccess_log "
+                "off;\nclient_body_temp_path %s;\nproxy_temp_path "
+                "%s;\n%s\n}\n" % (tmp, tmp, tmp, tmp, site))
+    proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 5
+    for port in map(int, re.findall(r"listen 127\.0\.0\.1:(\d+)", site)):
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                check(proc.poll() is None, "nginx exited: %s"
+                      % proc.stderr.read().decode())
+                check(time.monotonic() < deadline, "nginx not listening")
+                time.sleep(0.1)
+    return proc
+
+
+def deploy_site(suivant_port, cert, key, tmp):
+    """deploy/nginx.conf with the test's ports and certificate, and the
+    customer site's deploy/nginx-dav.conf written to tmp: (site, https
+    port, plain port)."""
+    src = os.environ.get("SV_SOURCE_ROOT") or os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(src, "deploy", "nginx.conf")) as f:
+        site = f.read()
+    with open(os.path.join(src, "deploy", "nginx-dav.conf")) as f:
+        snippet = f.read().replace("127.0.0.1:8080", "127.0.0.1:%d"
+                                   % suivant_port)
+    dav_conf = os.path.join(tmp, "suivant-dav.conf")
+    with open(dav_conf, "w") as f:
+        f.write(snippet)
+    https, plain = free_port(), free_port()
+    site = (site.replace("listen 443 ssl;", "listen 127.0.0.1:%d ssl;"
+                         % https)
+            .replace("listen [::]:443 ssl;", "")
+            .replace("listen 80;", "listen 127.0.0.1:%d;" % plain)
+            .replace("listen [::]:80;", "")
+            .replace("127.0.0.1:8080", "127.0.0.1:%d" % suivant_port)
+            .replace("/etc/ssl/suivant/fullchain.pem", cert)
+            .replace("/etc/ssl/suivant/privkey.pem", key)
+            .replace("/etc/nginx/snippets/suivant-dav.conf", dav_conf))
+    return site, https, plain
+
+
+ADMIN_SPELLINGS = (
+    "/metrics", "/healthz", "/METRICS", "/HealthZ", "/Metrics", "/HEALTHZ",
+    "/%4Detrics", "/%6Detrics", "/%6detrics", "/%68ealthz", "/%48ealthz",
+    "/metric%73", "//metrics", "///healthz", "/./metrics", "/x/../metrics",
+    "/%2e/metrics", "/metrics/", "/healthz?x=1", "/metrics;x", "/metrics%20",
+    "/%2Fmetrics", "/%252Fmetrics", "/metrics%00", "/healthz#x",
+)
+
+
+def test_nginx_admin_paths_no_spelling(suivant, tmp):
+    """Issue #16: through deploy/nginx.conf no spelling of /metrics or
+    /healthz reaches them (suivant matched them in any case after
+    decoding, and trusted every proxied request as loopback). Each is
+    tried over HTTPS and plain HTTP, also with a forged X-Forwarded-For;
+    none may answer 200 or carry the admin body. The client suivant logs
+    is the one nginx saw (--trusted-proxy, X-Forwarded-For)."""
+    cert, key = make_cert(tmp, "proxy", cn="autoconfig.free.fr",
+                          san="DNS:autoconfig.free.fr")
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0",
+                                "--trusted-proxy", "127.0.0.1"], 1)
+    nginx_proc = None
+    try:
+        site, https, plain = deploy_site(srv.plain[0], cert, key, tmp)
+        nginx_proc = start_nginx(tmp, site)
+        ctx = ssl.create_default_context(cafile=cert)
+        for scheme, port in (("https", https), ("http", plain)):
+            for path in ADMIN_SPELLINGS:
+                for forged in (b"", b"X-Forwarded-For: 127.0.0.1\r\n"):
+                    raw = socket.create_connection(("127.0.0.1", port), 5)
+                    sock = ctx.wrap_socket(
+                        raw, server_hostname="autoconfig.free.fr") \
+                        if scheme == "https" else raw
+                    with sock:
+                        sock.sendall(b"GET %s HTTP/1.1\r\nHost: autoconfig."
+                                     b"free.fr\r\n%sConnection: close\r\n"
+                                     b"\r\n" % (path.encode(), forged))
+                        resp = httpwire.read_response(sock, bytearray())
+                    what = "%s %s%s" % (scheme, path,
+                                        " (forged XFF)" if forged else "")
+                    check(resp.closed or resp.status != 200,
+                          "%s: 200 through nginx" % what)
+                    check(b"suivant_" not in resp.body and
+                          b'"status"' not in resp.body,
+                          "%s: admin body through nginx" % what)
+        # mail clients still get through, and suivant logs who they are
+        rc, out, err = curl("--interface", "127.0.0.9", "-o", "/dev/null",
+                            "-w", "%{http_code}", "-H",
+                            "Host: autoconfig.free.fr",
+                            "http://127.0.0.1:%d/v1.1/free.fr" % plain)
+        check(out == "200", "autoconfig through nginx: %s %s" % (out, err))
+        deadline = time.monotonic() + 3
+        while not re.search(r'"/v1.1/free.fr" 200 .*client=127\.0\.0\.9$',
+                            srv.log(), re.M):
+            check(time.monotonic() < deadline, "client not taken from "
+                  "X-Forwarded-For: %s" % srv.log()[-600:])
+            time.sleep(0.1)
+    finally:
+        if nginx_proc is not None:
+            nginx_proc.terminate()
+            nginx_proc.wait(10)
+        srv.stop()
+
+
+def raw_status(port, request, source="127.0.0.1"):
+    with connect(port, source) as s:
+        s.sendall(request)
+        resp = httpwire.read_response(s, bytearray())
+    return None if resp.closed else resp.status
+
+
+def test_admin_exact_path_and_proxy_headers(suivant, tmp):
+    """Issue #16: the admin routes answer their exact decoded path only,
+    and never a request that carries proxy headers from a peer that is
+    not a trusted proxy; from a trusted one, X-Forwarded-For decides."""
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0",
+                                "--trusted-proxy", "127.0.0.2"], 1)
+    try:
+        port = srv.plain[0]
+
+        def ask_admin(path, extra=b"", source="127.0.0.1"):
+            return raw_status(port, b"GET %s HTTP/1.1\r\nHost: x\r\n%s"
+                              b"Connection: close\r\n\r\n"
+                              % (path.encode(), extra), source)
+        for path, want in (("/healthz", 200), ("/metrics", 200),
+                           ("/%6Detrics", 200), ("/METRICS", 404),
+                           ("/HealthZ", 404), ("/%4Detrics", 404),
+                           ("/metrics/", 404), ("//metrics", 404)):
+            got = ask_admin(path)
+            check(got == want, "%s: %s, want %d" % (path, got, want))
+        for header in (b"X-Forwarded-For: 127.0.0.1", b"X-Real-IP: 127.0.0.1",
+                       b"Forwarded: for=127.0.0.1"):
+            got = ask_admin("/healthz", header + b"\r\n")
+            check(got == 403, "%r from an untrusted peer: %s"
+                  % (header, got))
+        for xff, want in ((b"198.51.100.7", 403), (b"127.0.0.1", 200),
+                          (b"127.0.0.1, 198.51.100.7", 403),
+                          (b"198.51.100.7, 127.0.0.1", 200),
+                          (b"garbage", 403), (b"", 403)):
+            got = ask_admin("/healthz", b"X-Forwarded-For: %s\r\n" % xff,
+                            "127.0.0.2")
+            check(got == want, "XFF %r from the trusted proxy: %s, want %d"
+                  % (xff, got, want))
+        got = ask_admin("/healthz", source="127.0.0.2")
+        check(got == 200, "the trusted proxy's own request: %s" % got)
+    finally:
+        srv.stop()
+
+
+def test_trusted_proxy_not_capped(suivant, tmp):
+    """Issue #16: behind a trusted proxy --max-per-ip caps each client it
+    forwards, not the proxy itself."""
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--max-per-ip",
+                                "2", "--trusted-proxy", "127.0.0.1"], 1)
+    socks = []
+    try:
+        port = srv.plain[0]
+
+        def via_proxy(client):
+            s = connect(port)
+            socks.append(s)
+            s.sendall(b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n"
+                      b"X-Forwarded-For: %s\r\n\r\n" % client)
+            got = read_response(s)
+            return got[0] if got else None
+        for i in range(10):  # ten clients at once, five times the cap
+            line = via_proxy(b"198.51.100.%d" % i)
+            check(line == "HTTP/1.1 200 OK", "client %d: %r" % (i, line))
+        check(via_proxy(b"198.51.100.0") == "HTTP/1.1 200 OK",
+              "second connection of one client refused")
+        line = via_proxy(b"198.51.100.0")
+        check(line == "HTTP/1.1 503 Service Unavailable",
+              "third connection of one client: %r" % line)
+        deadline = time.monotonic() + 3  # access lines are batched
+        while not re.search(r'GET "/v1.1/free.fr" 503 .*client=198\.51\.'
+                            r'100\.0$', srv.log(), re.M):
+            check(time.monotonic() < deadline, "503 not logged with the "
+                  "forwarded client: %s" % srv.log()[-500:])
+            time.sleep(0.1)
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+
+
+def test_flood_healthz_reserve(suivant, tmp):
+    """Issue #16: idle connections from many loopback addresses fill
+    --max-connections (and MHD's own limit above it): new clients get
+    503, but /healthz from an --admin-allow client is still answered
+    (the admin reserve), and only /healthz: the reserve serves nothing
+    else."""
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--threads", "2",
+                                "--max-connections", "100", "--max-per-ip",
+                                "4", "--admin-allow", "127.0.0.1",
+                                "--admin-reserve", "2", "--timeout", "30",
+                                "--request-timeout", "30"], 1)
+    flood = []
+    try:
+        port = srv.plain[0]
+        for i in range(60):  # 240 idle connections, 4 per address
+            for _ in range(4):
+                flood.append(connect(port, "127.0.%d.%d" % (3 + i // 200,
+                                                            2 + i % 200)))
+        time.sleep(0.5)
+        with connect(port, "127.0.0.250") as c:
+            check(ask(c) == "HTTP/1.1 503 Service Unavailable",
+                  "a new client was let in")
+        t0 = time.monotonic()
+        with connect(port, "127.0.0.1") as c:
+            c.settimeout(10)
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            got = read_response(c)
+            check(got is not None and got[0] == "HTTP/1.1 200 OK" and
+                  b'"status":"ok"' in got[2], "healthz under the flood: %r"
+                  % (got,))
+            check(ask(c) == "HTTP/1.1 503 Service Unavailable",
+                  "the reserve served a mail client's request")
+        print("# /healthz answered %.2f s into the flood"
+              % (time.monotonic() - t0))
+        for s in flood:
+            s.close()
+        flood = []
+        time.sleep(0.5)
+        with connect(port, "127.0.0.250") as c:
+            check(ask(c) == "HTTP/1.1 200 OK", "not served after the flood")
+    finally:
+        for s in flood:
+            s.close()
+        srv.stop()
+
+
+TEST_USER = "suivant-test"
+
+
+def test_serve_as_root_drops_privileges(suivant, tmp):
+    """Issue #16: started as root, serve binds (here a port below 1024),
+    then runs as --user with no other group and no capability, and
+    creates its database as that user; it refuses a missing user and
+    root. Skipped when not root."""
+    if os.geteuid() != 0:
+        raise Skip("not root: the privilege drop is not tested")
+    created = subprocess.run(["id", "-u", TEST_USER],
+                             capture_output=True).returncode != 0
+    if created:
+        subprocess.run(["useradd", "--system", "--no-create-home",
+                        "--shell", "/usr/sbin/nologin", TEST_USER],
+                       check=True, capture_output=True)
+    try:
+        import pwd
+        pw = pwd.getpwnam(TEST_USER)
+        data = os.path.join(tmp, "data")
+        os.mkdir(data)
+        os.chown(data, pw.pw_uid, pw.pw_gid)
+        os.chmod(tmp, 0o755)
+        db = os.path.join(data, "suivant.db")
+        low = next(p for p in range(1023, 600, -1)
+                   if port_bindable(p))
+        # LeakSanitizer cannot trace a process that changed ids
+        env = {"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")
+               + ":detect_leaks=0"}
+        srv = Server(suivant, tmp, ["--db", db, "--listen",
+                                    "127.0.0.1:%d" % low, "--user",
+                                    TEST_USER], 1, env)
+        try:
+            check(srv.plain == [low], "ports %r" % srv.plain)
+            with open("/proc/%d/status" % srv.proc.pid) as f:
+                status = dict(line.split(":", 1) for line in f)
+            ids = lambda k: status[k].split()  # noqa: E731
+            check(ids("Uid") == [str(pw.pw_uid)] * 4 and
+                  ids("Gid") == [str(pw.pw_gid)] * 4 and
+                  ids("Groups") == [str(pw.pw_gid)] and
+                  int(status["CapEff"], 16) == 0 and
+                  int(status["CapPrm"], 16) == 0,
+                  "ids after the drop: %r" % {k: status[k].strip() for k in
+                                              ("Uid", "Gid", "Groups",
+                                               "CapEff", "CapPrm")})
+            check(os.stat(db).st_uid == pw.pw_uid,
+                  "database not created as %s" % TEST_USER)
+            check(get(low, "/v1.1/free.fr")[0] == 200, "not serving")
+            srv.signal(signal.SIGHUP)
+            deadline = time.monotonic() + 5
+            while "generation 2" not in srv.log():
+                check(time.monotonic() < deadline, "no reload as %s: %s"
+                      % (TEST_USER, srv.log()[-400:]))
+                time.sleep(0.1)
+        finally:
+            srv.stop()
+        cases = [(["--user", "root"], 64, "uid or gid 0"),
+                 (["--user", "no-such-user-xyz"], 67, "no user")]
+        if subprocess.run(["id", "-u", "suivant"],
+                          capture_output=True).returncode != 0:
+            cases.append(([], 67, "give --user"))
+        for args, want, text in cases:
+            done = subprocess.run([suivant, "serve", "--db", db, "--listen",
+                                   "127.0.0.1:0"] + args,
+                                  capture_output=True, timeout=20,
+                                  stdin=subprocess.DEVNULL)
+            err = done.stderr.decode("utf-8", "replace")
+            check(done.returncode == want and text in err,
+                  "%r: exit %d, want %d with %r: %s"
+                  % (args, done.returncode, want, text, err))
+    finally:
+        if created:
+            subprocess.run(["userdel", TEST_USER], capture_output=True)
+
+
+def port_bindable(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 # -------------------------------------------------------- export-static
@@ -1272,16 +1547,29 @@ def main(argv):
             return 77
     tests = sorted((name, fn) for name, fn in globals().items()
                    if name.startswith("test_") and callable(fn))
+
+    def init(tmp):
+        subprocess.run([suivant, "init", "--db",
+                        os.path.join(tmp, "suivant.db")],
+                       check=True, capture_output=True, timeout=60)
+
+    return run_tests("prod", tests, suivant, wanted, init)
+
+
+def run_tests(label, tests, suivant, wanted, setup=None):
+    """Runs each test function fn(suivant, tmp) of tests (name, fn) whose
+    name holds one of wanted (all when empty) in a fresh temporary
+    directory, after setup(tmp) when given; prints a line per test and
+    the summary; returns the exit status. Shared with tests/hosting."""
     passed = failed = skipped = 0
     for name, fn in tests:
         short = name[len("test_"):]
         if wanted and not any(w in short for w in wanted):
             continue
-        tmp = tempfile.mkdtemp(prefix="sv-prod-%s-" % short)
+        tmp = tempfile.mkdtemp(prefix="sv-%s-%s-" % (label, short))
         try:
-            subprocess.run([suivant, "init", "--db",
-                            os.path.join(tmp, "suivant.db")],
-                           check=True, capture_output=True, timeout=60)
+            if setup is not None:
+                setup(tmp)
             fn(suivant, tmp)
             print("ok %s" % short)
             passed += 1
@@ -1298,8 +1586,8 @@ def main(argv):
             if os.environ.get("SV_PROD_KEEP") != "1":
                 shutil.rmtree(tmp, ignore_errors=True)
         sys.stdout.flush()
-    print("prod: %d passed, %d failed, %d skipped"
-          % (passed, failed, skipped))
+    print("%s: %d passed, %d failed, %d skipped"
+          % (label, passed, failed, skipped))
     if failed:
         return 1
     return 77 if skipped and not passed else 0

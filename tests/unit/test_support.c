@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
 #include "test_support.h"
@@ -281,4 +282,19 @@ long sv_test_buf_alloc_loop(const char *what, sv_test_buf_fn fn, void *ctx) {
 	print_message("%s: %ld allocation failure points\n", what, n);
 	sv_free(want);
 	return n;
+}
+
+int sv_test_xml_setup(void **state) {
+	(void)state;
+	if (sv_answer_xml_memory_setup() != SV_OK) {
+		return -1;
+	}
+	xmlInitParser();
+	return 0;
+}
+
+int sv_test_xml_teardown(void **state) {
+	(void)state;
+	xmlCleanupParser();
+	return 0;
 }

@@ -126,4 +126,13 @@ typedef int (*sv_test_buf_fn)(void *ctx, struct sv_buf *out);
  */
 long sv_test_buf_alloc_loop(const char *what, sv_test_buf_fn fn, void *ctx);
 
+/*
+ * cmocka group setup and teardown of the tests that write XML: as main.c
+ * does, libxml2 allocates through alloc.h (counted, so that its
+ * allocations can be failed), then the parser is initialised; the
+ * teardown cleans the parser up.
+ */
+int sv_test_xml_setup(void **state);
+int sv_test_xml_teardown(void **state);
+
 #endif

@@ -8,7 +8,16 @@
 
 #include <libxml/xmlerror.h>
 
-#ifdef __SANITIZE_ADDRESS__
+/* gcc says __SANITIZE_ADDRESS__; clang answers __has_feature instead. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SV_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SV_TEST_ASAN 1
+#endif
+#endif
+
+#ifdef SV_TEST_ASAN
 /*
  * libxml2 2.9.14 leaks on allocation-failure paths we drive on purpose:
  * xmlTextWriterStartElement and xmlTextWriterStartDTD (the plist DOCTYPE

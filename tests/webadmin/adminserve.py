@@ -54,7 +54,8 @@ class Server:
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(
             [binary, "serve", "--db", db, "--listen", "127.0.0.1:0",
-             "--admin-listen", "127.0.0.1:0"] + list(args),
+             "--admin-listen", "127.0.0.1:0"]
+            + httpwire.unprivileged(args, os.path.dirname(db)),
             stdout=subprocess.PIPE, stderr=self.log,
             stdin=subprocess.DEVNULL, env=dict(os.environ, **(env or {})))
         public, admin = read_ready(self.proc, 2)
@@ -74,3 +75,17 @@ class Server:
         if died or code != 0 or report:
             return "%s\n%s" % (report or "exit %s" % code, text[-3000:])
         return None
+
+
+def stop_counted(server):
+    """Stops server (None: it never started) as one more case of the
+    run: prints "ok server-exit" or "FAIL server: ..." and returns what
+    to add to (passed, failed)."""
+    if server is None:
+        return 0, 0
+    problem = server.stop()
+    if problem:
+        print("FAIL server: %s" % problem)
+        return 0, 1
+    print("ok server-exit")
+    return 1, 0

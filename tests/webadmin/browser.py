@@ -41,6 +41,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import adminserve  # noqa: E402  (tests/webadmin/adminserve.py)
+from httpwire import Failure, check  # noqa: E402
 from adminserve import PASSWORD  # noqa: E402
 WIDTHS = (1280, 390)
 # A change must be served within a second of the click; under
@@ -66,15 +67,6 @@ def load_selenium():
             StaleElementReferenceException
     except ImportError:
         return None
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 class Run:

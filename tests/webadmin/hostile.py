@@ -17,7 +17,6 @@ import itertools
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import adminserve  # noqa: E402  (tests/webadmin/adminserve.py)
 from adminserve import httpwire  # noqa: E402
+from httpwire import Failure, check  # noqa: E402
 
 TIMEOUT_S = 1
 HEAP_BOUND_KIB = 64
@@ -34,21 +34,8 @@ SERVE_ENV = {"MALLOC_ARENA_MAX": "1",
              "GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
 def connect(port, source="127.0.0.1"):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.bind((source, 0))
-    s.connect(("127.0.0.1", port))
-    return s
+    return httpwire.connect(port, source, timeout=10)
 
 
 def exchange(port, data, source="127.0.0.1"):
@@ -325,13 +312,8 @@ def main(argv):
         print("FAIL setup: %s" % e)
         failed += 1
     finally:
-        problem = server.stop() if server is not None else None
-        if problem:
-            print("FAIL server: %s" % problem)
-            failed += 1
-        elif server is not None:
-            print("ok server-exit")
-            passed += 1
+        ok, bad = adminserve.stop_counted(server)
+        passed, failed = passed + ok, failed + bad
         shutil.rmtree(tmp, ignore_errors=True)
     print("webadmin-hostile: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

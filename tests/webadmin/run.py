@@ -46,6 +46,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import adminserve  # noqa: E402  (tests/webadmin/adminserve.py)
 from adminserve import PASSWORD, httpwire, read_ready  # noqa: E402
+from httpwire import Failure, check  # noqa: E402
 
 ROOT = os.environ.get("SV_SOURCE_ROOT", os.path.dirname(os.path.dirname(HERE)))
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -53,17 +54,8 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; "
 HOSTILE = "<script>alert('x')</script> & \"Hôte\" <b>"
 
 
-class Failure(Exception):
-    pass
-
-
 class Skip(Exception):
     pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 class Resp:
@@ -605,6 +597,38 @@ def edit_names_domains_servers(env):
 
 
 @case
+def webmail_redirect_prefix_kept(env):
+    """t-online.de's loginPageInfo waitForRedirectionURLPrefix (issue 16)
+    survives an edit of the names, and goes with the webmail when it is
+    cleared (the form has no field for it)."""
+    c = suivant(env, "import", os.path.join(ROOT, "tests", "data",
+                                            "roundtrip", "t-online.de.xml"),
+                "--db", env.db)
+    check(c.returncode == 0, c.stderr)
+    a = Admin(env.admin)
+    a.login()
+
+    def webmail():
+        return json.loads(suivant(env, "provider", "show", "t-online.de",
+                                  "--json", "--db", env.db).stdout)["webmail"]
+
+    form = {"id": "t-online.de", "display_name": "Telekom",
+            "short_name": "T-Online", "webmail": "https://email.t-online.de/em",
+            "oauth2_issuer": "", "oauth2_scope": "", "oauth2_auth_url": "",
+            "oauth2_token_url": ""}
+    page = a.get("/provider?id=t-online.de").text
+    r = a.post("/provider/set", dict(form, version=version_of(page)))
+    check(r.status == 303, "names: %d %s" % (r.status, notice(r.text)))
+    check(webmail().get("wait_redirect_prefix") ==
+          "https://email.t-online.de/em", "prefix lost: %r" % webmail())
+    page = a.get("/provider?id=t-online.de").text
+    r = a.post("/provider/set", dict(form, webmail="",
+                                     version=version_of(page)))
+    check(r.status == 303, "no webmail: %d %s" % (r.status, notice(r.text)))
+    check(webmail() is None, "webmail left: %r" % webmail())
+
+
+@case
 def import_dry_run_then_commit(env):
     a = Admin(env.admin)
     a.login()
@@ -880,7 +904,9 @@ def https_cookie_and_refusals(env):
     proc = subprocess.Popen([env.binary, "serve", "--db", env.db,
                              "--listen", "127.0.0.1:0", "--admin-listen",
                              "127.0.0.1:0", "--tls-cert", cert,
-                             "--tls-key", key], stdout=subprocess.PIPE,
+                             "--tls-key", key] + httpwire.unprivileged(
+                                 [], os.path.dirname(env.db)),
+                            stdout=subprocess.PIPE,
                             stderr=log, stdin=subprocess.DEVNULL)
     try:
         lines = read_ready(proc, 2)
@@ -947,13 +973,8 @@ def main(argv):
         print("FAIL setup: %s" % e)
         failed += 1
     finally:
-        problem = server.stop() if server is not None else None
-        if problem:
-            print("FAIL server: %s" % problem)
-            failed += 1
-        elif server is not None:
-            print("ok server-exit")
-            passed += 1
+        ok, bad = adminserve.stop_counted(server)
+        passed, failed = passed + ok, failed + bad
         if os.environ.get("SV_WEBADMIN_KEEP"):
             print("# kept %s" % env.tmp)
         else:

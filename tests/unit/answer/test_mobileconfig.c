@@ -430,10 +430,6 @@ static void test_alloc_failures(void **state) {
 }
 
 int main(void) {
-	if (sv_answer_xml_memory_setup() != SV_OK) {
-		return 1;
-	}
-	xmlInitParser();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_golden),
 		cmocka_unit_test(test_hoster_golden),
@@ -445,7 +441,6 @@ int main(void) {
 		cmocka_unit_test(test_render_rejects_bad_data),
 		cmocka_unit_test(test_alloc_failures),
 	};
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	xmlCleanupParser();
-	return rc;
+	return cmocka_run_group_tests(tests, sv_test_xml_setup,
+		sv_test_xml_teardown);
 }

@@ -783,11 +783,6 @@ static void test_libxml2_oneshot_failures(void **state) {
 }
 
 int main(void) {
-	/* As main.c does: libxml2 allocates through alloc.h, counted. */
-	if (sv_answer_xml_memory_setup() != SV_OK) {
-		return 1;
-	}
-	xmlInitParser();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slot_closes_start_tag),
 		cmocka_unit_test(test_builder_abandon_and_destroy_null),
@@ -806,7 +801,6 @@ int main(void) {
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_libxml2_oneshot_failures),
 	};
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	xmlCleanupParser();
-	return rc;
+	return cmocka_run_group_tests(tests, sv_test_xml_setup,
+		sv_test_xml_teardown);
 }

@@ -123,6 +123,30 @@ static void test_dav(void **state) {
 	sv_free(golden);
 }
 
+/* t-online.de's <loginPageInfo waitForRedirectionURLPrefix>: the import
+ * kept it, the export dropped it (issue 16). */
+static void test_login_page_info_wait_redirect_exported(void **state) {
+	(void)state;
+	struct sv_provider *pv = import_path(SV_SOURCE_ROOT
+		"/tests/data/roundtrip/t-online.de.xml");
+	size_t len;
+	char *doc = render(pv, &len, NULL);
+	assert_non_null(strstr(doc, "<loginPageInfo url=\"https://accounts."
+		"login.idm.telekom.com/oauth2/auth\" waitForRedirectionURLPrefix="
+		"\"https://email.t-online.de/em\">"));
+	struct sv_provider *again = NULL;
+	struct sv_err e = { "" };
+	if (sv_import_mozilla_memory(doc, len, "exported.xml", &again,
+			&e) != SV_OK) {
+		fail_msg("the export does not import: %s", e.msg);
+	}
+	assert_string_equal(again->webmail.wait_redirect_prefix,
+		pv->webmail.wait_redirect_prefix);
+	sv_provider_destroy(again);
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
 /* What the public answer leaves out or fills in, the export keeps as is. */
 static void test_admin_view(void **state) {
 	(void)state;
@@ -223,20 +247,16 @@ static void test_alloc_failures(void **state) {
 }
 
 int main(void) {
-	if (sv_answer_xml_memory_setup() != SV_OK) {
-		return 1;
-	}
-	xmlInitParser();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_dav),
 		cmocka_unit_test(test_admin_view),
+		cmocka_unit_test(test_login_page_info_wait_redirect_exported),
 		cmocka_unit_test(test_domain_servers_left_out),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_alloc_failures),
 	};
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	xmlCleanupParser();
-	return rc;
+	return cmocka_run_group_tests(tests, sv_test_xml_setup,
+		sv_test_xml_teardown);
 }

@@ -3,7 +3,9 @@
  * Tests for src/dataset/dataset.c: creating a database from the bundled
  * data (and its error paths), loading snapshots, a failed load that keeps
  * the served snapshot, and the watcher: a commit, a replaced file, a
- * broken replacement, a poke, stop. Each test works in a fresh temporary
+ * broken replacement, a file rewritten in place (a database, garbage),
+ * a failing file logged once and counted, a poke, stop. Each test works
+ * in a fresh temporary
  * directory (mkdtemp in /tmp), removed afterwards. The watcher runs with a
  * short interval; every wait is bounded (WAIT_S) so that a watcher that
  * never reloads fails the test instead of hanging it.
@@ -16,6 +18,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@
 #include "dataset/dataset.h"
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/log.h"
 
 #define WAIT_S 20          /* longest wait for a reload (ASan, busy CI) */
 #define FAST_MS 20         /* the watcher's interval in these tests */
@@ -89,6 +93,56 @@ static void make_db(const char *path, bool bundled) {
 	assert_int_equal(sv_dataset_init_file(path, bundled, &created, &err),
 		SV_OK);
 	assert_true(created);
+}
+
+/* Rewrites dst with src's bytes, as cp does: same inode, truncated. */
+static void copy_in_place(const char *src, const char *dst) {
+	FILE *in = fopen(src, "rb");
+	assert_non_null(in);
+	static char buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof(buf), in);
+	assert_true(n > 0 && n < sizeof(buf));
+	fclose(in);
+	struct stat before, after;
+	assert_int_equal(stat(dst, &before), 0);
+	int fd = open(dst, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, n), (ssize_t)n);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(stat(dst, &after), 0);
+	assert_true(before.st_ino == after.st_ino);
+}
+
+/* Overwrites the first bytes of path, as dd conv=notrunc does. */
+static void scribble_in_place(const char *path) {
+	char junk[4096];
+	memset(junk, 'x', sizeof(junk));
+	int fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	assert_int_equal(close(fd), 0);
+}
+
+/* Lines of the log file at path that hold both needles (b may be NULL). */
+static int log_lines(const char *path, const char *a, const char *b) {
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL) {
+		return 0;
+	}
+	char line[1024];
+	int n = 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		n += strstr(line, a) != NULL && (b == NULL ||
+			strstr(line, b) != NULL);
+	}
+	fclose(fp);
+	return n;
+}
+
+static void sleep_ms(long ms) {
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+	}
 }
 
 static void write_text(const char *path, const char *text) {
@@ -192,20 +246,52 @@ static void watched_open(struct watched *t, const char *path, bool load) {
 	reports_init(&t->r);
 }
 
-static void watched_start(struct watched *t, unsigned interval_ms) {
+static void watched_start_remind(struct watched *t, unsigned interval_ms,
+		unsigned remind_ms) {
 	struct sv_err err = { "" };
 	const struct sv_dataset_watch opts = {
 		.interval_ms = interval_ms,
+		.remind_ms = remind_ms,
 		.reloaded = on_reload,
 		.ctx = &t->r,
 	};
 	assert_int_equal(sv_dataset_watcher_start(t->w, &opts, &err), SV_OK);
 }
 
+static void watched_start(struct watched *t, unsigned interval_ms) {
+	watched_start_remind(t, interval_ms, 0);
+}
+
+/* What the watcher reported so far. */
+static void reports_now(struct reports *r, int *ok, int *failed) {
+	pthread_mutex_lock(&r->lock);
+	*ok = r->ok;
+	*failed = r->failed;
+	pthread_mutex_unlock(&r->lock);
+}
+
 static void watched_close(struct watched *t) {
 	sv_dataset_watcher_stop(t->w);
 	reports_finish(&t->r);
 	sv_dataset_destroy(t->ds);
+}
+
+/* ds on f->db (the bundled providers) watched every FAST_MS, its log in
+ * log (size n, in f->dir); watched_unlog undoes it. */
+static void watched_logged(struct fixture *f, struct watched *t, char *log,
+		size_t n, unsigned remind_ms) {
+	struct sv_err err = { "" };
+	snprintf(log, n, "%s/watch.log", f->dir);
+	assert_int_equal(sv_log_open_file(log, &err), SV_OK);
+	make_db(f->db, true);
+	watched_open(t, f->db, true);
+	watched_start_remind(t, FAST_MS, remind_ms);
+}
+
+static void watched_unlog(struct watched *t) {
+	struct sv_err err = { "" };
+	watched_close(t);
+	assert_int_equal(sv_log_open_file(NULL, &err), SV_OK);
 }
 
 /* ---- creating a database ---- */
@@ -473,6 +559,94 @@ static void test_watcher_bad_replacement(void **state) {
 	watched_close(&t);
 }
 
+/* cp over the live file: same inode, the WAL index untouched, so
+ * data_version never moves (issue 16). */
+static void test_watcher_notices_rewrite_in_place(void **state) {
+	struct fixture *f = *state;
+	make_db(f->db, false);
+	make_db(f->other, true);
+	struct watched t;
+	watched_open(&t, f->db, true);
+	watched_start(&t, FAST_MS);
+	copy_in_place(f->other, f->db);
+	wait_reports(&t.r, 1, 0);
+	expect_served(t.ds, 2, true);
+	watched_close(&t);
+}
+
+/*
+ * Garbage written in place, then the file removed: each is one failed
+ * reload, logged once with the file's name however many checks see it,
+ * reminded of at the remind interval only; the snapshot served stays.
+ * A good file back is loaded (issue 16: a warning every 250 ms, none
+ * counted).
+ */
+static void test_watcher_failing_file_logged_once(void **state) {
+	struct fixture *f = *state;
+	char log[128];
+	struct watched t;
+	watched_logged(f, &t, log, sizeof(log), 60 * 1000);
+	scribble_in_place(f->db);
+	wait_reports(&t.r, 0, 1);
+	sleep_ms(20 * FAST_MS); /* twenty checks more */
+	int ok, failed;
+	reports_now(&t.r, &ok, &failed);
+	assert_int_equal(ok, 0);
+	assert_int_equal(failed, 1);
+	expect_served(t.ds, 1, true);
+	sv_log_flush();
+	assert_int_equal(log_lines(log, "warning:", NULL), 1);
+	assert_int_equal(log_lines(log, "reload: failed, still serving "
+		"generation 1", f->db), 1);
+	assert_int_equal(log_lines(log, "file is not a database", NULL), 1);
+
+	/* removed: another reason, one more line and one more count */
+	assert_int_equal(unlink(f->db), 0);
+	wait_reports(&t.r, 0, 2);
+	sleep_ms(20 * FAST_MS);
+	reports_now(&t.r, &ok, &failed);
+	assert_int_equal(failed, 2);
+	sv_log_flush();
+	assert_int_equal(log_lines(log, "warning:", NULL), 2);
+	assert_int_equal(log_lines(log, "no such database", f->db), 1);
+
+	/* a SIGHUP's reload is logged even when nothing changed */
+	sv_dataset_watcher_poke(t.w);
+	wait_reports(&t.r, 0, 3);
+	sv_log_flush();
+	assert_int_equal(log_lines(log, "warning:", NULL), 3);
+
+	/* back: loaded */
+	make_db(f->db, false);
+	wait_reports(&t.r, 1, 3);
+	expect_served(t.ds, 2, false);
+	sv_log_flush();
+	assert_int_equal(log_lines(log, "reloaded: generation 2 of", f->db),
+		1);
+	watched_unlog(&t);
+}
+
+/* A file failing for long: one reminder per remind interval. */
+static void test_watcher_failing_file_reminded(void **state) {
+	struct fixture *f = *state;
+	char log[128];
+	struct watched t;
+	watched_logged(f, &t, log, sizeof(log), 30 * FAST_MS);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(unlink(f->db), 0);
+	wait_reports(&t.r, 0, 1);
+	sleep_ms(75 * FAST_MS); /* two reminders, not seventy */
+	watched_unlog(&t);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+		(t1.tv_nsec - t0.tv_nsec) / 1000000;
+	int reminders = log_lines(log, "reload: still failing after", f->db);
+	assert_true(reminders >= 1 && reminders <= ms / (30 * FAST_MS));
+	assert_int_equal(log_lines(log, "serving generation 1", NULL),
+		1 + reminders);
+}
+
 static void test_watcher_poke(void **state) {
 	struct fixture *f = *state;
 	make_db(f->db, true);
@@ -540,6 +714,9 @@ int main(void) {
 		T(test_watcher_notices_replaced_file),
 		T(test_watcher_baseline_before_load),
 		T(test_watcher_bad_replacement),
+		T(test_watcher_notices_rewrite_in_place),
+		T(test_watcher_failing_file_logged_once),
+		T(test_watcher_failing_file_reminded),
 		T(test_watcher_poke),
 		T(test_watcher_stop),
 		T(test_watcher_without_baseline),

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,6 +117,183 @@ static double until_shut(const int pair[2], double t0) {
 	return now_s() - t0;
 }
 
+static struct sv_http_conn *open_v6(struct sv_http_deadline *d,
+		const char *a) {
+	struct sockaddr_in6 sin6;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	assert_int_equal(inet_pton(AF_INET6, a, &sin6.sin6_addr), 1);
+	struct sv_http_conn *c = sv_http_deadline_open(d, 0, -1,
+		(const struct sockaddr *)&sin6);
+	assert_non_null(c);
+	return c;
+}
+
+static struct sv_config_net net(const char *cidr) {
+	struct sv_config_net n[SV_CONFIG_MAX_ADMIN_NETS];
+	size_t k = 0;
+	assert_int_equal(sv_config_parse_nets(cidr, n, &k, NULL), SV_OK);
+	assert_int_equal(k, 1);
+	return n[0];
+}
+
+/* Issue #16: one IPv6 host holds a /64, so that is one client. */
+static void test_per_ip_prefix_ipv6_64(void **state) {
+	(void)state;
+	atomic_ulong drops = 0;
+	struct sv_http_deadline *d = sv_http_deadline_create(1, 100, 2, 60,
+		&drops, NULL);
+	assert_non_null(d);
+	struct sv_http_conn *a = open_v6(d, "2001:db8:1:2::1");
+	struct sv_http_conn *b = open_v6(d, "2001:db8:1:2:ffff::9");
+	struct sv_http_conn *c = open_v6(d, "2001:db8:1:2:abcd::1");
+	struct sv_http_conn *other = open_v6(d, "2001:db8:1:3::1");
+	assert_int_equal(sv_http_deadline_over_limit(a), SV_HTTP_OVER_NONE);
+	assert_int_equal(sv_http_deadline_over_limit(b), SV_HTTP_OVER_NONE);
+	assert_int_equal(sv_http_deadline_over_limit(c), SV_HTTP_OVER_PER_IP);
+	assert_int_equal(sv_http_deadline_over_limit(other),
+		SV_HTTP_OVER_NONE);
+	sv_http_deadline_close(d, a);
+	sv_http_deadline_close(d, b);
+	sv_http_deadline_close(d, c);
+	sv_http_deadline_close(d, other);
+	sv_http_deadline_destroy(d);
+}
+
+/* --ipv4-prefix 24 and --ipv6-prefix 128 change what one client is. */
+static void test_per_ip_prefix_options(void **state) {
+	(void)state;
+	atomic_ulong drops = 0;
+	struct sv_http_deadline *d = sv_http_deadline_create(1, 100, 1, 60,
+		&drops, NULL);
+	assert_non_null(d);
+	const struct sv_http_deadline_policy p = { .prefix4 = 24,
+		.prefix6 = 128 };
+	sv_http_deadline_set_policy(d, &p);
+	struct sv_http_conn *a = open_from(d, 0, "192.0.2.1");
+	struct sv_http_conn *b = open_from(d, 0, "192.0.2.200");
+	struct sv_http_conn *c = open_from(d, 0, "192.0.3.1");
+	struct sv_http_conn *x = open_v6(d, "2001:db8::1");
+	struct sv_http_conn *y = open_v6(d, "2001:db8::2");
+	assert_int_equal(sv_http_deadline_over_limit(a), SV_HTTP_OVER_NONE);
+	assert_int_equal(sv_http_deadline_over_limit(b), SV_HTTP_OVER_PER_IP);
+	assert_int_equal(sv_http_deadline_over_limit(c), SV_HTTP_OVER_NONE);
+	assert_int_equal(sv_http_deadline_over_limit(x), SV_HTTP_OVER_NONE);
+	assert_int_equal(sv_http_deadline_over_limit(y), SV_HTTP_OVER_NONE);
+	sv_http_deadline_close(d, a);
+	sv_http_deadline_close(d, b);
+	sv_http_deadline_close(d, c);
+	sv_http_deadline_close(d, x);
+	sv_http_deadline_close(d, y);
+	sv_http_deadline_destroy(d);
+}
+
+/* Behind a trusted proxy the proxy is not capped; the clients it
+ * forwards are, one by one, and a client may move between requests. */
+static void test_trusted_proxy_attach(void **state) {
+	(void)state;
+	atomic_ulong drops = 0;
+	struct sv_http_deadline *d = sv_http_deadline_create(1, 100, 2, 60,
+		&drops, NULL);
+	assert_non_null(d);
+	struct sv_config_net proxy = net("127.0.0.1");
+	const struct sv_http_deadline_policy p = { .prefix4 = 32,
+		.prefix6 = 64, .proxies = &proxy, .n_proxies = 1 };
+	sv_http_deadline_set_policy(d, &p);
+	struct sv_http_conn *c[10];
+	for (size_t i = 0; i < 10; i++) { /* ten times --max-per-ip */
+		c[i] = open_from(d, 0, "127.0.0.1");
+		assert_int_equal(sv_http_deadline_over_limit(c[i]),
+			SV_HTTP_OVER_NONE);
+		assert_true(sv_http_deadline_is_proxy(c[i]));
+	}
+	struct sockaddr_in alice = v4("198.51.100.7");
+	struct sockaddr_in bob = v4("198.51.100.8");
+	const struct sockaddr *sa = (const struct sockaddr *)&alice;
+	assert_int_equal(sv_http_deadline_attach(d, c[0], sa),
+		SV_HTTP_OVER_NONE);
+	assert_int_equal(sv_http_deadline_attach(d, c[1], sa),
+		SV_HTTP_OVER_NONE);
+	assert_int_equal(sv_http_deadline_attach(d, c[2], sa),
+		SV_HTTP_OVER_PER_IP);
+	/* the same connection again: it is not counted twice */
+	assert_int_equal(sv_http_deadline_attach(d, c[1], sa),
+		SV_HTTP_OVER_NONE);
+	/* c[1]'s next request is bob's: alice has room again */
+	assert_int_equal(sv_http_deadline_attach(d, c[1],
+		(const struct sockaddr *)&bob), SV_HTTP_OVER_NONE);
+	assert_int_equal(sv_http_deadline_attach(d, c[2], sa),
+		SV_HTTP_OVER_NONE);
+	/* an unknown client is one client */
+	assert_int_equal(sv_http_deadline_attach(d, c[3], NULL),
+		SV_HTTP_OVER_NONE);
+	assert_int_equal(sv_http_deadline_attach(d, c[4], NULL),
+		SV_HTTP_OVER_NONE);
+	assert_int_equal(sv_http_deadline_attach(d, c[5], NULL),
+		SV_HTTP_OVER_PER_IP);
+	/* a direct client is capped at open as before */
+	struct sv_http_conn *x1 = open_from(d, 0, "198.51.100.7");
+	assert_int_equal(sv_http_deadline_over_limit(x1),
+		SV_HTTP_OVER_PER_IP);
+	assert_false(sv_http_deadline_is_proxy(x1));
+	assert_int_equal(sv_http_deadline_attach(d, x1, sa),
+		SV_HTTP_OVER_PER_IP);
+	sv_http_deadline_close(d, x1);
+	for (size_t i = 0; i < 10; i++) {
+		sv_http_deadline_close(d, c[i]);
+	}
+	sv_http_deadline_destroy(d);
+}
+
+/* Over --max-connections admin peers get the reserve, others nothing;
+ * a silent refused connection is shed after SV_HTTP_DEADLINE_REFUSED_MS,
+ * without counting as a request timeout. */
+static void test_admin_reserve(void **state) {
+	(void)state;
+	atomic_ulong drops = 0;
+	struct sv_http_deadline *d = sv_http_deadline_create(1, 2, 2, 60,
+		&drops, NULL);
+	assert_non_null(d);
+	struct sv_config_net admin = net("192.0.2.100");
+	const struct sv_http_deadline_policy p = { .prefix4 = 32,
+		.prefix6 = 64, .admin = &admin, .n_admin = 1, .reserve = 1 };
+	sv_http_deadline_set_policy(d, &p);
+	struct sv_http_conn *a = open_from(d, 0, "192.0.2.1");
+	struct sv_http_conn *b = open_from(d, 0, "192.0.2.2");
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	struct sockaddr_in sin = v4("192.0.2.3");
+	struct sv_http_conn *c = sv_http_deadline_open(d, 0, sv[0],
+		(const struct sockaddr *)&sin);
+	assert_non_null(c);
+	struct sv_http_conn *m1 = open_from(d, 0, "192.0.2.100");
+	struct sv_http_conn *m2 = open_from(d, 0, "192.0.2.100");
+	assert_int_equal(sv_http_deadline_over_limit(c), SV_HTTP_OVER_TOTAL);
+	assert_int_equal(sv_http_deadline_over_limit(m1),
+		SV_HTTP_OVER_RESERVE);
+	assert_int_equal(sv_http_deadline_over_limit(m2), SV_HTTP_OVER_TOTAL);
+	sv_http_deadline_close(d, m1); /* the reserve slot comes back */
+	m1 = open_from(d, 0, "192.0.2.100");
+	assert_int_equal(sv_http_deadline_over_limit(m1),
+		SV_HTTP_OVER_RESERVE);
+	/* c said nothing: shut down within a second and a tick */
+	char byte;
+	struct timeval tv = { 3, 0 };
+	assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv,
+		sizeof(tv)), 0);
+	assert_int_equal(read(sv[1], &byte, 1), 0);
+	assert_true(sv_http_deadline_dropped(c));
+	assert_int_equal(atomic_load(&drops), 0);
+	sv_http_deadline_close(d, c);
+	sv_http_deadline_close(d, m1);
+	sv_http_deadline_close(d, m2);
+	sv_http_deadline_close(d, a);
+	sv_http_deadline_close(d, b);
+	sv_http_deadline_destroy(d);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void test_janitor(void **state) {
 	(void)state;
 	atomic_ulong drops = 0;
@@ -162,6 +340,10 @@ int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_janitor),
+		cmocka_unit_test(test_per_ip_prefix_ipv6_64),
+		cmocka_unit_test(test_per_ip_prefix_options),
+		cmocka_unit_test(test_trusted_proxy_attach),
+		cmocka_unit_test(test_admin_reserve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

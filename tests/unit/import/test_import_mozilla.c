@@ -397,6 +397,12 @@ static const struct bad_case bad_cases[] = {
 	{ "webmail url", DOC_ROOT("<webMail>\n<loginPage url=\"w\"/>"
 		"</webMail>\n"), SV_EINVAL, "t.xml:14: webmail: login page: "
 		"'w' is not an http or https URL", false },
+	{ "redirection prefix not a URL", DOC_ROOT("<webMail>\n"
+		"<loginPage url=\"https://w.example.com/\"/>\n"
+		"<loginPageInfo url=\"https://w.example.com/\"\n"
+		" waitForRedirectionURLPrefix=\"w.example.com\"/>"
+		"</webMail>\n"), SV_EINVAL, "t.xml:14: webmail: redirection URL "
+		"prefix: 'w.example.com' is not an http or https URL", false },
 };
 
 static void test_bad_documents(void **state) {
@@ -726,6 +732,7 @@ static void test_full_fixture(void **state) {
 	const struct sv_webmail *w = &pv->webmail;
 	assert_string_equal(w->login_page, "https://webmail.example.net/");
 	assert_string_equal(w->info_url, "https://webmail.example.net/login");
+	assert_null(w->wait_redirect_prefix);
 	assert_string_equal(w->username, "%EMAILADDRESS%");
 	assert_string_equal(w->username_field_id, "user");
 	assert_string_equal(w->username_field_name, "login.user");
@@ -770,6 +777,26 @@ static void test_minimal_fixture(void **state) {
 	assert_int_equal(pv->n_links, 0);
 	assert_null(pv->webmail.login_page);
 	assert_null(pv->oauth2.issuer);
+	sv_provider_destroy(pv);
+}
+
+/* t-online.de's <loginPageInfo waitForRedirectionURLPrefix>: kept
+ * (the export lost it once: issue 16). */
+static void test_login_page_info_wait_redirect_kept(void **state) {
+	(void)state;
+	struct sv_provider *pv = NULL;
+	struct sv_err e = { .msg = "" };
+	int rc = sv_import_mozilla_file(SV_SOURCE_ROOT
+		"/tests/data/roundtrip/t-online.de.xml", &pv, &e);
+	if (rc != SV_OK) {
+		fail_msg("%s", e.msg);
+	}
+	const struct sv_webmail *w = &pv->webmail;
+	assert_string_equal(w->info_url,
+		"https://accounts.login.idm.telekom.com/oauth2/auth");
+	assert_string_equal(w->wait_redirect_prefix,
+		"https://email.t-online.de/em");
+	assert_string_equal(w->password_field_id, "pw_pwd");
 	sv_provider_destroy(pv);
 }
 
@@ -1173,6 +1200,7 @@ int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_fixture),
 		cmocka_unit_test(test_minimal_fixture),
+		cmocka_unit_test(test_login_page_info_wait_redirect_kept),
 		cmocka_unit_test(test_text_handling),
 		cmocka_unit_test(test_bad_documents),
 		cmocka_unit_test(test_nul_byte),

@@ -734,7 +734,17 @@ static void test_webmail(void **state) {
 	set(&w->login_page, "https://webmail.example.fr/");
 	set(&w->info_url, "info");
 	expect_bad(pv, "webmail: login page info: ");
+	set(&w->info_url, "https://webmail.example.fr/info");
+	set(&w->wait_redirect_prefix, "https://webmail.example.fr/inbox");
+	expect_ok(pv);
+	set(&w->wait_redirect_prefix, "inbox");
+	expect_bad(pv, "webmail: redirection URL prefix: ");
+	set(&w->wait_redirect_prefix, "https://webmail.example.fr/inbox");
+	/* an attribute of <loginPageInfo>: never without it */
 	set(&w->info_url, NULL);
+	expect_bad(pv, "webmail: redirection URL prefix: set without a login "
+		"page info URL");
+	set(&w->wait_redirect_prefix, NULL);
 	set(&w->password_field_name, "pa\x1bss");
 	expect_bad(pv, "webmail: password field name: control character");
 	set(&w->password_field_name, NULL);

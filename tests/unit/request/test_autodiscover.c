@@ -895,11 +895,6 @@ static void test_alloc_failures(void **state) {
 }
 
 int main(void) {
-	/* As main.c does: libxml2 allocates through alloc.h, counted. */
-	if (sv_answer_xml_memory_setup() != SV_OK) {
-		return 1;
-	}
-	xmlInitParser();
 	/* jansson too, so that its allocations can be failed */
 	json_set_alloc_funcs(sv_malloc, sv_free);
 	const struct CMUnitTest tests[] = {
@@ -920,7 +915,6 @@ int main(void) {
 		cmocka_unit_test(test_v2_json),
 		cmocka_unit_test(test_alloc_failures),
 	};
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	xmlCleanupParser();
-	return rc;
+	return cmocka_run_group_tests(tests, sv_test_xml_setup,
+		sv_test_xml_teardown);
 }

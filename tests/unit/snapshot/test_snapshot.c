@@ -95,6 +95,78 @@ static void test_resolution_order(void **state) {
 	sv_snapshot_release(s);
 }
 
+/* The row a domain with these MX hosts resolves to, or its rc as text. */
+static const char *resolve_mx(const struct sv_snapshot *s, const char *d,
+		const char *const *hosts, size_t n, const char **mx_host) {
+	struct sv_snapshot_match m;
+	const struct sv_snapshot_mx mx = { .hosts = hosts, .n = n };
+	int rc = sv_snapshot_resolve(s, d, hosts != NULL ? &mx : NULL, &m);
+	if (rc != SV_OK) {
+		return rc == SV_EAGAIN ? "again" : "none";
+	}
+	*mx_host = m.mx_host;
+	return m.pattern;
+}
+
+/*
+ * MX rows come after the domain's own rows and before "*"; the first MX
+ * host (in preference order) that matches any MX row decides, by its
+ * exact MX row, else its longest "mx:*.suffix" one.
+ */
+static void test_mx_rows(void **state) {
+	(void)state;
+	const char *a[] = { "own.example", "mx:*.mx.hoster.example",
+		"mx:mail.hoster.example", NULL };
+	const char *b[] = { "mx:*.eu.mx.hoster.example", "*.sub.example",
+		NULL };
+	const char *c[] = { "*", NULL };
+	struct sv_provider *list[] = {
+		provider("a.example", a), provider("b.example", b),
+		provider("c.example", c),
+	};
+	struct sv_snapshot *s = build(list, 3, NULL);
+	assert_true(sv_snapshot_has_mx_rows(s));
+	assert_int_equal(sv_snapshot_domain_count(s), 6);
+	const char *mx = NULL;
+	const char *in[] = { "a.mx.hoster.example" };
+	const char *eu[] = { "x.eu.mx.hoster.example" };
+	const char *exact[] = { "elsewhere.example", "mail.hoster.example" };
+	const char *out[] = { "mail.elsewhere.example" };
+	/* unknown MX: ask; own rows never need them */
+	assert_string_equal(resolve_mx(s, "cust.example", NULL, 0, &mx),
+		"again");
+	assert_string_equal(resolve_mx(s, "own.example", NULL, 0, &mx),
+		"own.example");
+	assert_string_equal(resolve_mx(s, "x.sub.example", in, 1, &mx),
+		"*.sub.example");
+	assert_null(mx);
+	assert_string_equal(resolve_mx(s, "cust.example", in, 1, &mx),
+		"mx:*.mx.hoster.example");
+	assert_string_equal(mx, "a.mx.hoster.example");
+	assert_string_equal(resolve_mx(s, "cust.example", eu, 1, &mx),
+		"mx:*.eu.mx.hoster.example");
+	assert_string_equal(resolve_mx(s, "cust.example", exact, 2, &mx),
+		"mx:mail.hoster.example");
+	assert_string_equal(mx, "mail.hoster.example");
+	/* no MX host matches, or none at all: the catch-all */
+	assert_string_equal(resolve_mx(s, "cust.example", out, 1, &mx), "*");
+	assert_null(mx);
+	assert_string_equal(resolve_mx(s, "cust.example", out, 0, &mx), "*");
+	/* the suffix of an MX row needs a label of its own */
+	const char *bare[] = { "mx.hoster.example" };
+	assert_string_equal(resolve_mx(s, "cust.example", bare, 1, &mx), "*");
+	/* lookup skips the MX stage */
+	assert_string_equal(resolve(s, "cust.example"), "*");
+	sv_snapshot_release(s);
+
+	const char *d[] = { "mx:*.mx.hoster.example", NULL };
+	struct sv_provider *one[] = { provider("d.example", d) };
+	s = build(one, 1, NULL);
+	assert_string_equal(resolve_mx(s, "cust.example", out, 1, &mx),
+		"none");
+	sv_snapshot_release(s);
+}
+
 static void test_not_found_without_catch_all(void **state) {
 	(void)state;
 	const char *a[] = { "example.fr", NULL };
@@ -438,6 +510,7 @@ int main(void) {
 		cmocka_unit_test(test_domain_override_has_own_answer),
 		cmocka_unit_test(test_bad_providers_are_skipped),
 		cmocka_unit_test(test_empty_snapshot),
+		cmocka_unit_test(test_mx_rows),
 		cmocka_unit_test(test_holder_keeps_old_snapshot_alive),
 		cmocka_unit_test(test_build_alloc_failures),
 	};

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for src/store/store.c and schema/0001_init.sql: opening and migrating,
- * refusing files that are not ours, round-tripping every field of the
- * model, replacing providers without orphans, domain conflicts that leave
- * the database unchanged, CHECK constraints and triggers against raw SQL,
+ * Tests for src/store/store.c and the schema migrations: opening and
+ * migrating (a first-release database too), refusing files that are not
+ * ours, round-tripping every field of the model, replacing providers
+ * without orphans, domain conflicts that leave the database unchanged,
+ * CHECK constraints and triggers against raw SQL,
  * and allocation failures during load and put. Each test gets a fresh
  * temporary file (mkstemp in /tmp) that is removed with its -wal and -shm
  * companions afterwards; tests that need no raw SQL access also run on
@@ -352,6 +353,7 @@ static struct sv_provider *full_provider(const char *id) {
 	struct sv_webmail *w = &pv->webmail;
 	w->login_page = xdup("https://webmail.exemple.fr/");
 	w->info_url = xdup("https://webmail.exemple.fr/login");
+	w->wait_redirect_prefix = xdup("https://webmail.exemple.fr/boite");
 	w->username = xdup("%EMAILADDRESS%");
 	w->username_field_id = xdup("user");
 	w->username_field_name = xdup("login");
@@ -483,6 +485,7 @@ static void assert_provider_eq(const struct sv_provider *got,
 	const struct sv_webmail *gw = &got->webmail, *ww = &want->webmail;
 	assert_str_eq(gw->login_page, ww->login_page);
 	assert_str_eq(gw->info_url, ww->info_url);
+	assert_str_eq(gw->wait_redirect_prefix, ww->wait_redirect_prefix);
 	assert_str_eq(gw->username, ww->username);
 	assert_str_eq(gw->username_field_id, ww->username_field_id);
 	assert_str_eq(gw->username_field_name, ww->username_field_name);
@@ -735,7 +738,7 @@ static void test_readonly_refuses_unmigrated(void **state) {
 }
 
 /*
- * A database the previous release made: schema/0001_init.sql alone, as
+ * A database the first release made: schema/0001_init.sql alone, as
  * that release applied it (with its user_version and application_id),
  * holding rows. A writer's open migrates it in place: the rows are all
  * there, the provider loads as it was stored, services can be added, and
@@ -842,6 +845,112 @@ static void test_migrates_previous_release(void **state) {
 	assert_true(id > 0);
 	sv_store_close(st);
 	sv_provider_destroy(old);
+}
+
+/*
+ * A database made by the first release (schema/0001_init.sql, with a
+ * provider) migrates in place: its rows stay, and the columns added since
+ * (0006: webmail_wait_redirect_prefix) load as absent and can be set.
+ */
+static void test_migrates_a_0001_database(void **state) {
+	const char *path = fixture_path(state);
+	FILE *f = fopen(SV_SOURCE_ROOT "/schema/0001_init.sql", "rb");
+	assert_non_null(f);
+	static char sql[64 * 1024];
+	size_t n = fread(sql, 1, sizeof(sql) - 1, f);
+	assert_true(n > 0 && n < sizeof(sql) - 1);
+	fclose(f);
+	sql[n] = '\0';
+	sqlite3 *db = raw_open(path);
+	raw_exec(db, sql);
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d",
+		SV_STORE_APPLICATION_ID);
+	raw_exec(db, pragma);
+	raw_exec(db, "PRAGMA user_version = 1");
+	raw_exec(db, "INSERT INTO providers (id, webmail_login_page,"
+		" webmail_info_url) VALUES ('exemple.fr',"
+		" 'https://webmail.exemple.fr/', 'https://webmail.exemple.fr/in')");
+	raw_close(db);
+
+	struct sv_store *st = open_ok(path, SV_STORE_READWRITE);
+	struct sv_provider *pv = NULL;
+	assert_int_equal(sv_store_load_provider(st, "exemple.fr", &pv, NULL),
+		SV_OK);
+	assert_string_equal(pv->webmail.info_url,
+		"https://webmail.exemple.fr/in");
+	assert_null(pv->webmail.wait_redirect_prefix);
+	sv_provider_destroy(pv);
+	sv_store_close(st);
+	db = raw_open(path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"),
+		sv_store_schema_version());
+	raw_exec(db, "UPDATE providers SET webmail_wait_redirect_prefix ="
+		" 'https://webmail.exemple.fr/boite'");
+	/* the column's CHECK: a URL, and only with webmail_info_url */
+	assert_int_equal(sqlite3_exec(db, "UPDATE providers SET"
+		" webmail_info_url = NULL", NULL, NULL, NULL),
+		SQLITE_CONSTRAINT);
+	assert_int_equal(sqlite3_exec(db, "UPDATE providers SET"
+		" webmail_wait_redirect_prefix = 'boite'", NULL, NULL, NULL),
+		SQLITE_CONSTRAINT);
+	raw_close(db);
+}
+
+/*
+ * The release before hosting shipped schema 0001 and 0005 (user_version
+ * 5). A later migration numbered below that would be skipped on such a
+ * database, so every migration added since must still be applied to it:
+ * hosting's domain_mx table (0007) and the services tables (0009) must
+ * exist, and the provider takes a service.
+ */
+static void test_migrates_a_version_5_database(void **state) {
+	const char *path = fixture_path(state);
+	sqlite3 *db = raw_open(path);
+	static const char *const shipped[] = {
+		SV_SOURCE_ROOT "/schema/0001_init.sql",
+		SV_SOURCE_ROOT "/schema/0005_webadmin.sql",
+	};
+	static char sql[64 * 1024];
+	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+		FILE *f = fopen(shipped[i], "rb");
+		assert_non_null(f);
+		size_t n = fread(sql, 1, sizeof(sql) - 1, f);
+		assert_true(n > 0 && n < sizeof(sql) - 1);
+		fclose(f);
+		sql[n] = '\0';
+		raw_exec(db, sql);
+	}
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d",
+		SV_STORE_APPLICATION_ID);
+	raw_exec(db, pragma);
+	raw_exec(db, "PRAGMA user_version = 5");
+	raw_exec(db, "INSERT INTO providers (id) VALUES ('exemple.fr')");
+	raw_close(db);
+
+	struct sv_store *st = open_ok(path, SV_STORE_READWRITE);
+	sv_store_close(st);
+	db = raw_open(path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"),
+		sv_store_schema_version());
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
+		" WHERE name = 'domain_mx'"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_table_info("
+		"'providers') WHERE name = 'webmail_wait_redirect_prefix'"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
+		" WHERE type = 'table' AND name IN ('services', 'service_auth')"),
+		2);
+	raw_close(db);
+	st = open_ok(path, SV_STORE_READWRITE);
+	struct sv_service s = { .type = SV_SERVICE_CALDAV,
+		.url = (char *)"https://dav.exemple.fr/cal/", .n_auth = 1,
+		.auth = { SV_SAUTH_HTTP_BASIC } };
+	int64_t id = 0;
+	assert_int_equal(sv_store_service_add(st, "exemple.fr", &s, &id, NULL),
+		SV_OK);
+	assert_true(id > 0);
+	sv_store_close(st);
 }
 
 /* ---- put and load ---- */
@@ -1530,6 +1639,8 @@ int main(void) {
 		T(test_open_refuses_newer),
 		T(test_readonly_refuses_unmigrated),
 		T(test_migrates_previous_release),
+		T(test_migrates_a_0001_database),
+		T(test_migrates_a_version_5_database),
 		T(test_roundtrip_every_field),
 		T(test_load_order),
 		T(test_load_empty),

@@ -223,6 +223,44 @@ static void test_limits(void **state) {
 	assert_false(sv_is_hostname(h, false));
 }
 
+/* MX rows: "mx:" and a host name or "*.suffix", typed in any case. */
+static void test_mx_rows(void **state) {
+	(void)state;
+	char out[SV_DOMAIN_ROW_MAX + 1];
+	struct sv_err err = { "" };
+	assert_true(sv_is_mx_row("mx:mail.hoster.example"));
+	assert_true(sv_is_mx_row("mx:*.mx.hoster.example"));
+	assert_false(sv_is_mx_row("mx:*"));
+	assert_false(sv_is_mx_row("mx:"));
+	assert_false(sv_is_mx_row("MX:mail.hoster.example"));
+	assert_false(sv_is_mx_row("mx:Mail.example"));
+	assert_false(sv_is_domain_pattern("mx:mail.hoster.example"));
+	assert_true(sv_is_domain_row("mx:mail.hoster.example"));
+	assert_true(sv_is_domain_row("*.hoster.example"));
+	assert_false(sv_is_domain_row("mx:a..b"));
+	assert_int_equal(sv_domain_row_normalize("MX:*.MX.Hoster.Example.", 23,
+		false, out, sizeof(out), &err), SV_OK);
+	assert_string_equal(out, "mx:*.mx.hoster.example");
+	assert_int_equal(sv_domain_row_normalize("mx:Exämple.fr", 14, false,
+		out, sizeof(out), &err), SV_OK);
+	assert_string_equal(out, "mx:xn--exmple-cua.fr");
+	assert_int_equal(sv_domain_row_normalize("*.x.fr", 6, false, out,
+		sizeof(out), &err), SV_OK);
+	assert_string_equal(out, "*.x.fr");
+	assert_int_equal(sv_domain_row_normalize("mx:*", 4, false, out,
+		sizeof(out), &err), SV_EINVAL);
+	assert_string_equal(out, "");
+	assert_int_equal(sv_domain_row_normalize("mx:", 3, false, out,
+		sizeof(out), &err), SV_EINVAL);
+	assert_int_equal(sv_domain_row_normalize("mx:a..b", 7, false, out,
+		sizeof(out), &err), SV_EINVAL);
+	assert_string_equal(err.msg, "domain: empty label");
+	assert_int_equal(sv_domain_row_normalize("mx:a.fr", 7, false, out,
+		SV_DOMAIN_PATTERN_MAX + 1, &err), SV_ETOOBIG);
+	assert_string_equal(sv_name_numeric_tld_note("mx:*.a.42", true),
+		SV_NAME_NUMERIC_TLD_NOTE);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_rule),
@@ -231,6 +269,7 @@ int main(void) {
 		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_mx_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: MIT
 --
--- 0003_services: the URL-based services of a provider, beside its mail
+-- 0009_services: the URL-based services of a provider, beside its mail
 -- servers (struct sv_service, include/model/model.h): calendars
 -- (caldav), address books (carddav) and file shares (webdav), each with
 -- a URL template, a username template, an ordered list of HTTP

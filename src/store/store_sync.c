@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What `suivant sync` and `suivant publish` need of the store: a
+ * provider's synced domain rows replaced by a list in one transaction,
+ * and a consistent copy of the whole database.
+ *
+ * The sync works set-wise in SQL rather than row by row in C: the list
+ * goes into a temporary table, and the differences (rows to remove,
+ * names to add, names another provider owns, names this provider has
+ * by hand) are each one statement, so a million names cost a few
+ * index-driven passes, not a million round trips through the model.
+ * Names come normalised from the caller; the domains table's CHECK
+ * still refuses anything that is not a host name.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+#include "util/alloc.h"
+
+/* A statement with ?1 bound to the provider id, stepped to its end,
+ * rows handed to each (may be NULL). */
+static int run_rows(sqlite3 *db, const char *sql, const char *pid,
+		void (*each)(sqlite3_stmt *s, void *ctx), void *ctx,
+		struct sv_err *err) {
+	sqlite3_stmt *s;
+	int rc = store_prepare(db, sql, &s, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	int src = SQLITE_OK;
+	store_bind_text(s, 1, pid, &src);
+	while (src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		if (each != NULL) {
+			each(s, ctx);
+		}
+		src = SQLITE_OK;
+	}
+	if (src != SQLITE_DONE) {
+		rc = store_db_fail(db, src, err, "store: sync");
+	}
+	store_finalize(s);
+	return rc;
+}
+
+static void note_conflict(sqlite3_stmt *s, void *ctx) {
+	struct sv_store_sync *r = ctx;
+	if (r->n_examples < SV_STORE_SYNC_EXAMPLES) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		const char *owner = (const char *)sqlite3_column_text(s, 1);
+		snprintf(r->conflicts[r->n_examples].name,
+			sizeof(r->conflicts[0].name), "%s", name ? name : "");
+		snprintf(r->conflicts[r->n_examples].owner,
+			sizeof(r->conflicts[0].owner), "%s", owner ? owner : "");
+		r->n_examples++;
+	}
+	r->conflict++;
+}
+
+static int fill_input(sqlite3 *db, const char *const *names, size_t n,
+		struct sv_err *err) {
+	/* A million names touch every page of two indexes several times:
+	 * SQLite's default 2 MB page cache would read them again and again
+	 * (this connection only, and only while it lives). */
+	int rc = store_exec(db, "PRAGMA cache_size = -131072", err,
+		"store: sync");
+	if (rc == SV_OK) {
+		rc = store_exec(db, "PRAGMA temp_store = MEMORY", err,
+			"store: sync");
+	}
+	if (rc == SV_OK) {
+		rc = store_exec(db, "CREATE TEMP TABLE IF NOT EXISTS sync_in"
+			" (name TEXT PRIMARY KEY) WITHOUT ROWID", err,
+			"store: sync");
+	}
+	if (rc == SV_OK) {
+		rc = store_exec(db, "DELETE FROM temp.sync_in", err,
+			"store: sync");
+	}
+	sqlite3_stmt *s;
+	if (rc != SV_OK || (rc = store_prepare(db, "INSERT OR IGNORE INTO"
+			" temp.sync_in (name) VALUES (?1)", &s, err)) != SV_OK) {
+		return rc;
+	}
+	for (size_t i = 0; rc == SV_OK && i < n; i++) {
+		int src = SQLITE_OK;
+		store_bind_text(s, 1, names[i], &src);
+		rc = src != SQLITE_OK ? store_db_fail(db, src, err,
+			"store: sync: bind") : store_step_done(db, s, err,
+			"store: sync: %s", names[i]);
+	}
+	store_finalize(s);
+	return rc;
+}
+
+int sv_store_sync_domains(struct sv_store *st, const char *provider_id,
+		const char *const *names, size_t n, bool allow_shrink,
+		struct sv_store_sync *r, struct sv_err *err) {
+	memset(r, 0, sizeof(*r));
+	bool found;
+	int rc = store_write_begin(st, err);
+	if (rc != SV_OK) {
+		return store_write_end(st, rc, err);
+	}
+	sqlite3 *db = st->db;
+	rc = store_query_one(db, "SELECT 1 FROM providers WHERE id = ?1",
+		provider_id, 0, NULL, NULL, &found, err);
+	if (rc == SV_OK && !found) {
+		rc = sv_errf(err, SV_ENOTFOUND, "no provider %s", provider_id);
+	}
+	if (rc == SV_OK) {
+		rc = fill_input(db, names, n, err);
+	}
+	int64_t v = 0;
+#define COUNT(sql, field) \
+	if (rc == SV_OK && (rc = store_count_of(db, sql, provider_id, &v, \
+			err)) == SV_OK) { \
+		r->field = (size_t)v; \
+	}
+	COUNT("SELECT count(*) FROM temp.sync_in WHERE ?1 IS NOT NULL", input)
+	COUNT("SELECT count(*) FROM domains JOIN domain_synced USING (name)"
+		" WHERE provider_id = ?1", before)
+	COUNT("SELECT count(*) FROM domains JOIN domain_synced USING (name)"
+		" WHERE provider_id = ?1 AND name NOT IN"
+		" (SELECT name FROM temp.sync_in)", removed)
+	COUNT("SELECT count(*) FROM domains d JOIN temp.sync_in USING (name)"
+		" WHERE d.provider_id = ?1 AND name NOT IN"
+		" (SELECT name FROM domain_synced)", hand)
+#undef COUNT
+	if (rc == SV_OK) {
+		rc = run_rows(db, "SELECT name, d.provider_id FROM domains d"
+			" JOIN temp.sync_in USING (name) WHERE d.provider_id <> ?1"
+			" ORDER BY name", provider_id, note_conflict, r, err);
+	}
+	if (rc == SV_OK && r->input == 0 && !allow_shrink) {
+		rc = sv_errf(err, SV_EINVAL, "the source returned no domain: "
+			"refused (--allow-shrink to empty provider %s)",
+			provider_id);
+	}
+	/* more than 10% of the synced rows would go */
+	if (rc == SV_OK && !allow_shrink && r->removed * 10 > r->before) {
+		rc = sv_errf(err, SV_EINVAL, "%zu of the %zu synced domains of "
+			"%s would be removed (more than 10%%): refused "
+			"(--allow-shrink to accept)", r->removed, r->before,
+			provider_id);
+	}
+	if (rc == SV_OK) { /* cascades to their marks and servers */
+		rc = store_run_keyed(db, "DELETE FROM domains WHERE"
+			" provider_id = ?1 AND name IN (SELECT name FROM"
+			" domain_synced) AND name NOT IN"
+			" (SELECT name FROM temp.sync_in)", provider_id, 0, err);
+	}
+	if (rc == SV_OK) { /* the names nobody has: these are added */
+		rc = store_run_keyed(db, "DELETE FROM temp.sync_in WHERE"
+			" name IN (SELECT name FROM domains) AND ?1 IS NOT NULL",
+			provider_id, 0, err);
+	}
+	int64_t base = 0;
+	if (rc == SV_OK) {
+		rc = store_count_of(db, "SELECT coalesce(max(p) + 1, 0) FROM"
+			" (SELECT max(position) AS p FROM domains WHERE"
+			" provider_id = ?1 UNION ALL SELECT max(position) FROM"
+			" domain_mx WHERE provider_id = ?1)", provider_id, &base,
+			err);
+	}
+	if (rc == SV_OK) {
+		sqlite3_stmt *s;
+		rc = store_prepare(db, "INSERT INTO domains (name, provider_id,"
+			" position) SELECT name, ?1, ?2 + row_number()"
+			" OVER (ORDER BY name) FROM temp.sync_in", &s, err);
+		if (rc == SV_OK) {
+			int src = SQLITE_OK;
+			store_bind_text(s, 1, provider_id, &src);
+			store_bind_int(s, 2, base, &src);
+			rc = src != SQLITE_OK ? store_db_fail(db, src, err,
+				"store: sync: bind") : store_step_done(db, s,
+				err, "store: sync: insert");
+			r->added = (size_t)sqlite3_changes(db);
+			store_finalize(s);
+		}
+	}
+	if (rc == SV_OK) {
+		rc = store_exec(db, "INSERT INTO domain_synced (name)"
+			" SELECT name FROM temp.sync_in", err, "store: sync");
+	}
+	if (rc == SV_OK) {
+		r->kept = r->before - r->removed;
+		rc = store_exec(db, "DELETE FROM temp.sync_in", err,
+			"store: sync");
+	}
+	return store_write_end(st, rc, err);
+}
+
+int sv_store_vacuum_into(struct sv_store *st, const char *path,
+		struct sv_err *err) {
+	sqlite3_stmt *s;
+	int rc = store_prepare(st->db, "VACUUM INTO ?1", &s, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	int src = SQLITE_OK;
+	store_bind_text(s, 1, path, &src);
+	rc = src != SQLITE_OK ? store_db_fail(st->db, src, err, "store: bind") :
+		store_step_done(st->db, s, err, "%s", path);
+	store_finalize(s);
+	return rc;
+}

@@ -737,6 +737,19 @@ static void test_readonly_refuses_unmigrated(void **state) {
 	sv_store_close(st);
 }
 
+/* A migrated database at path stores a calendar for provider_id. */
+static void assert_takes_service(const char *path, const char *provider_id,
+		const char *url) {
+	struct sv_store *st = open_ok(path, SV_STORE_READWRITE);
+	struct sv_service s = { .type = SV_SERVICE_CALDAV, .url = (char *)url,
+		.n_auth = 1, .auth = { SV_SAUTH_HTTP_BASIC } };
+	int64_t id = 0;
+	assert_int_equal(sv_store_service_add(st, provider_id, &s, &id, NULL),
+		SV_OK);
+	assert_true(id > 0);
+	sv_store_close(st);
+}
+
 /*
  * A database the first release made: schema/0001_init.sql alone, as
  * that release applied it (with its user_version and application_id),
@@ -835,15 +848,7 @@ static void test_migrates_previous_release(void **state) {
 	unlink(sql);
 
 	/* And the migrated one takes services. */
-	st = open_ok(path, SV_STORE_READWRITE);
-	struct sv_service s = { .type = SV_SERVICE_CARDDAV,
-		.url = (char *)"https://dav.vieux.fr/", .n_auth = 1,
-		.auth = { SV_SAUTH_HTTP_BASIC } };
-	int64_t id = 0;
-	assert_int_equal(sv_store_service_add(st, "vieux.fr", &s, &id, NULL),
-		SV_OK);
-	assert_true(id > 0);
-	sv_store_close(st);
+	assert_takes_service(path, "vieux.fr", "https://dav.vieux.fr/");
 	sv_provider_destroy(old);
 }
 
@@ -942,15 +947,7 @@ static void test_migrates_a_version_5_database(void **state) {
 		" WHERE type = 'table' AND name IN ('services', 'service_auth')"),
 		2);
 	raw_close(db);
-	st = open_ok(path, SV_STORE_READWRITE);
-	struct sv_service s = { .type = SV_SERVICE_CALDAV,
-		.url = (char *)"https://dav.exemple.fr/cal/", .n_auth = 1,
-		.auth = { SV_SAUTH_HTTP_BASIC } };
-	int64_t id = 0;
-	assert_int_equal(sv_store_service_add(st, "exemple.fr", &s, &id, NULL),
-		SV_OK);
-	assert_true(id > 0);
-	sv_store_close(st);
+	assert_takes_service(path, "exemple.fr", "https://dav.exemple.fr/cal/");
 }
 
 /* ---- put and load ---- */

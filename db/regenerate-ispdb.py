@@ -25,6 +25,13 @@ What it does, with nothing but suivant itself doing the XML work:
     temporary database. An ISPDB provider whose id is a seed's (hotmail.com)
     yields it and takes its first remaining domain as id (the importer's
     id repair), exactly as the five Zoho regions do among themselves.
+ 2b. Plain-only providers: a provider whose only servers of a type are
+    plain (no TLS) is listed as it is (nobody loses their only way in),
+    and `suivant provider set ID --publish-plaintext` records that this
+    is on purpose, so that `suivant check` passes on the bundle; the
+    record below lists them, and the POP3-only ones, as known
+    limitations (Thunderbird for Android and Delta Chat need IMAP with
+    TLS; tests/clients/android.py holds the list to this record).
  3. `suivant export --all` of that database; every provider that is not a
     seed becomes db/ispdb/<id>.xml, with a comment naming its source file
     and licence. db/ispdb/meson.build (the file list) is rewritten,
@@ -33,6 +40,7 @@ What it does, with nothing but suivant itself doing the XML work:
 Run it from anywhere; it changes only db/ispdb/ and that README section.
 """
 import glob
+import json
 import os
 import re
 import shutil
@@ -193,6 +201,10 @@ def main():
         repairs = [line.split('suivant: import: ', 1)[1].replace(
             filtered + '/', '') for line in imported.stderr.splitlines()
             if ': repaired ' in line]
+        plain_only = plain_only_providers(suivant, db)
+        for pid in plain_only:
+            run([suivant, 'provider', 'set', pid, '--publish-plaintext',
+                 '--db', db])
         exported = os.path.join(work, 'export')
         run([suivant, 'export', '--db', db, '--all', '--out', exported])
 
@@ -200,6 +212,7 @@ def main():
             os.unlink(old)
         os.makedirs(OUT, exist_ok=True)
         bundled = []  # (file, id, source, domain count)
+        limits = []   # (id, why Android cannot use it, or None)
         renamed = []
         for name in sorted(os.listdir(exported)):
             path = os.path.join(exported, name)
@@ -227,6 +240,7 @@ def main():
             with open(os.path.join(OUT, name), 'w', encoding='utf-8') as f:
                 f.write(decl + '\n' + header + rest)
             bundled.append((name, pid, source, len(doms)))
+            limits.append((pid, limitation_of(root)))
             if name != source:
                 renamed.append((source, name))
         shutil.copyfile(os.path.join(ispdb, 'LICENSE.MPL-2.0'),
@@ -244,14 +258,43 @@ def main():
         if unused:
             sys.exit('regenerate-ispdb: overrides of files that are not '
                      'bundled: %s' % ', '.join(unused))
-        write_record(sources, bundled, merge, repairs, renamed)
+        write_record(sources, bundled, merge, repairs, renamed,
+                     [(pid, why) for pid, why in limits if why])
         print('db/ispdb: %d providers, %d domains, from %d ISPDB files'
               % (len(bundled), sum(b[3] for b in bundled), len(sources)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def write_record(sources, bundled, merge, repairs, renamed):
+def plain_only_providers(suivant, db):
+    """Ids of the providers `suivant check` finds with a type whose only
+    servers are plain."""
+    r = subprocess.run([suivant, 'check', '--json', '--db', db],
+                       capture_output=True, text=True)
+    found = set()
+    for p in json.loads(r.stdout)['problems']:
+        if re.search(r'the only \w+ servers? (is|are) plain', p['message']):
+            found.add(p['provider'])
+    return sorted(found)
+
+
+def limitation_of(root):
+    """Why Thunderbird for Android (which reads only imap and smtp, and
+    refuses a document with any of them not SSL/STARTTLS) cannot use this
+    provider file, or None."""
+    ep = root.find('emailProvider')
+    imap = [s for s in ep.findall('incomingServer') if s.get('type') == 'imap']
+    smtp = [s for s in ep.findall('outgoingServer') if s.get('type') == 'smtp']
+    why = [] if imap else ['POP3 only']
+    plain = [s for s in imap + smtp
+             if (s.findtext('socketType') or '').strip() == 'plain']
+    if plain:
+        why.append('plaintext only (%s)' % ', '.join(sorted(set(
+            s.get('type') for s in plain))))
+    return '; '.join(why) or None
+
+
+def write_record(sources, bundled, merge, repairs, renamed, limits):
     lines = [BEGIN, '',
              '%d provider files from %d ISPDB files, %d domains. '
              'Regenerate with:' % (len(bundled), len(sources),
@@ -283,6 +326,16 @@ def write_record(sources, bundled, merge, repairs, renamed):
               '"Calendars and contacts"):', '']
     lines += ['- `%s`: %s. Source: %s.' % (o.name, o.what, o.source)
               for o in SERVICES]
+    lines += ['', '**Known limitations**: providers whose answer '
+              'Thunderbird for Android refuses (it reads only IMAP and '
+              'SMTP, each with SSL or STARTTLS); Delta Chat, which needs '
+              'IMAP, cannot use the POP3-only ones either. Their other '
+              'clients are served as the data says. Plain-only types are '
+              'published on purpose '
+              '(`publishPlaintext`, `suivant provider set ID '
+              '--publish-plaintext`); tests/clients/android.py checks '
+              'this list against the answers:', '']
+    lines += ['- `%s`: %s' % (pid, why) for pid, why in limits]
     lines += ['', END]
     readme = os.path.join(DB, 'README.md')
     with open(readme, encoding='utf-8') as f:

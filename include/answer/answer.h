@@ -2,6 +2,7 @@
 #ifndef SUIVANT_ANSWER_H
 #define SUIVANT_ANSWER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -147,6 +148,16 @@ struct sv_answer_facts {
 struct sv_answer_facts sv_answer_facts_of_address(
 	const struct sv_address *addr);
 
+/*
+ * The facts of Evolution's request (SV_FORMAT_EVOLUTION): the domain
+ * alone when addr is Evolution's stand-in (sv_address_is_evolution_user),
+ * so that the answer keeps the %EMAILADDRESS% and %EMAILLOCALPART%
+ * tokens Evolution fills with the real address and never says
+ * "EVOLUTIONUSER"; else those of the address, as above.
+ */
+struct sv_answer_facts sv_answer_facts_of_evolution(
+	const struct sv_address *addr);
+
 /* Frees a and what it owns. NULL is a no-op. */
 void sv_answer_destroy(struct sv_answer *a);
 
@@ -208,6 +219,12 @@ struct sv_answer_builder {
 	int failed;           /* 0, or the enum sv_rc of the first failed
 	                       * slot or template call (SV_ENOMEM, or
 	                       * SV_EINVAL for an invalid template) */
+	bool domain_token_is_domain; /* set by the caller: templates write
+	                       * %EMAILDOMAIN% as SV_SLOT_DOMAIN, the
+	                       * requested domain, even without an
+	                       * address; for answers whose client
+	                       * cannot fill that token (Evolution's,
+	                       * Autodiscover's answer to a GET) */
 };
 
 int sv_answer_builder_init(struct sv_answer_builder *b,
@@ -220,8 +237,9 @@ int sv_answer_builder_slot(struct sv_answer_builder *b, enum sv_slot slot);
 /*
  * Writes a placeholder template as element text: literal pieces escaped
  * by the writer, EMAILADDRESS / EMAILLOCALPART / EMAILDOMAIN tokens as
- * slots, %REALNAME% literally (the server never knows it). The template
- * must be valid (sv_placeholder_validate); returns 0 or -1.
+ * slots (EMAILDOMAIN as SV_SLOT_DOMAIN with domain_token_is_domain),
+ * %REALNAME% literally (the server never knows it). The template must be
+ * valid (sv_placeholder_validate); returns 0 or -1.
  */
 int sv_answer_builder_template(struct sv_answer_builder *b, const char *tpl);
 /*

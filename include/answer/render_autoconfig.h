@@ -28,4 +28,16 @@
  */
 sv_answer_renderer sv_render_autoconfig;
 
+/*
+ * The same document for Evolution, which keeps the last server of each
+ * type (render_autoconfig.c says why): one imap, one pop3 and one smtp
+ * server at most, the first of each type in the selection above (the
+ * one every other client uses first), and %EMAILDOMAIN% written as
+ * SV_SLOT_DOMAIN, the requested domain, so that the answer filled
+ * without an address holds no token Evolution would empty.
+ */
+int sv_render_autoconfig_evolution(const struct sv_provider *pv,
+	const char *override_domain, struct sv_answer **out,
+	struct sv_err *err);
+
 #endif

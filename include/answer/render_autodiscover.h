@@ -60,6 +60,21 @@
 sv_answer_renderer sv_render_autodiscover;
 
 /*
+ * The same settings for a request without an address (a GET on the POX
+ * path, answered from the Host): the document sv_render_autodiscover
+ * writes minus what depends on the address, so that it is filled with
+ * the domain alone and never holds a half-expanded token: no User
+ * element, no LoginName whose template needs the address (as for
+ * %REALNAME%: the client uses its own default), %EMAILDOMAIN% written as
+ * SV_SLOT_DOMAIN. A provider with a server host name that needs the
+ * address has no such answer: SV_OK with *out NULL (the domain then
+ * answers 404, and clients move on). Errors as sv_render_autodiscover.
+ */
+int sv_render_autodiscover_domain(const struct sv_provider *pv,
+	const char *override_domain, struct sv_answer **out,
+	struct sv_err *err);
+
+/*
  * Autodiscover v1 error codes ([MS-OXDSCLI] 2.2.4.2.1.3) the server sends.
  * 500 goes in an outlook/responseschema/2006a Response (it is about the
  * user), the others in a responseschema/2006 one (about the request).

@@ -12,7 +12,9 @@
  * Renders pv as a complete Mozilla provider file (config-v1.1.xml, the
  * format of Thunderbird's ISP database and of `suivant import`): the
  * admin's view, unlike the public answer (render_autoconfig.h). Every
- * domain in order, displayName and displayShortName only when set, every
+ * domain in order, displayName and displayShortName only when set,
+ * <publishPlaintext> in suivant's namespace when pv->publish_plaintext
+ * (import_mozilla.h), every
  * server in priority order whatever its type (ews/owa/graph with <url>,
  * exchange with <owaURL>/<ewsURL>), placeholders left as templates,
  * absent values absent, every link inside <emailProvider> (an <enable>

@@ -29,8 +29,10 @@ bool sv_render_absent(const char *s);
 int sv_render_check_provider(const char *what, const struct sv_provider *pv,
 	struct sv_err *err);
 
-/* Flags of sv_render_check_server(). */
+/* Flags of sv_render_check_server() and sv_render_select_servers(). */
 #define SV_RENDER_NEED_AUTH 0x1 /* 1..SV_MODEL_MAX_AUTH methods */
+#define SV_RENDER_FIRST_OF_TYPE 0x2 /* selection: only the first (the
+                                  * preferred) imap, pop3 and smtp server */
 
 /*
  * SV_OK when s has a hostname, a port in 1..65535 and a socket type
@@ -46,8 +48,9 @@ int sv_render_check_server(const char *what, const struct sv_provider *pv,
  * the provider-wide view, sv_provider_servers_for()), each checked with
  * sv_render_check_server(flags) in priority order, then written to out
  * incoming first, outgoing last, each group in priority order (the first
- * server of a kind is the client's default, PROTOCOLS.md 2). out must hold
- * SV_MODEL_MAX_SERVERS pointers, borrowed from pv; *n gets the count.
+ * server of a kind is the client's default, PROTOCOLS.md 2); with
+ * SV_RENDER_FIRST_OF_TYPE only that first server of each type. out must
+ * hold SV_MODEL_MAX_SERVERS pointers, borrowed from pv; *n gets the count.
  * Calls sv_render_check_provider() first. SV_OK or its/the check's error.
  */
 int sv_render_select_servers(const char *what, const struct sv_provider *pv,

@@ -304,6 +304,35 @@ enum MHD_Result sv_http_queue_buf(const struct sv_http_call *call,
 	unsigned status, struct sv_buf *body, const char *content_type,
 	const char *disposition, enum sv_http_cache cache);
 /*
+ * An answer's body, recycled per thread (src/http/http_response.c): MHD
+ * gives it back when it frees the response, to the spare list of the
+ * thread that frees it, so that a thread that keeps answering keeps
+ * reusing the same few buffers and, once warm, allocates nothing of ours.
+ */
+struct sv_http_body {
+	struct sv_buf buf;         /* the bytes (max SV_HTTP_MAX_ANSWER):
+	                            * reset, not freed, between uses */
+	struct sv_http_body *next; /* in a spare list */
+	unsigned n_spares;         /* the list's length, kept by its head */
+};
+/* A body with an empty buf: one of this thread's spares, or a new one.
+ * NULL when out of memory. Lock-free. */
+struct sv_http_body *sv_http_body_get(void);
+/* Gives b back: to this thread's spares, or freed. NULL is a no-op. */
+void sv_http_body_put(struct sv_http_body *b);
+/* Frees the calling thread's spares (a daemon's threads free theirs
+ * when they end); sv_http_stop calls it after the daemons stopped. */
+void sv_http_body_spares_free(void);
+/*
+ * Queues b's bytes with status and the headers of sv_http_add_headers.
+ * b is taken over: MHD gives it back (sv_http_body_put) when it frees the
+ * response. When memory is short: a warning naming the endpoint, and the
+ * fixed 400 (status 400) or 500 instead.
+ */
+enum MHD_Result sv_http_queue_body(const struct sv_http_call *call,
+	unsigned status, struct sv_http_body *b, const char *content_type,
+	const char *disposition, enum sv_http_cache cache);
+/*
  * For a body a renderer just wrote, rc being its result: SV_OK queues it
  * as sv_http_queue_buf does; otherwise err's message is logged and the
  * fixed 500 queued. body is finished either way.
@@ -471,7 +500,10 @@ enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call);
 enum MHD_Result sv_http_mobileconfig(const struct sv_http_call *call);
 /*
  * GET|HEAD /: a static HTML page (French and English) with a form that
- * asks for an address and downloads its profile. No request data in it.
+ * asks for an address and downloads its profile, no request data in it;
+ * with ?email=ADDR (a valid address; anything else gets the static page)
+ * the same page with a QR code of ADDR's profile URL on the Host
+ * (render_page.h), made for that request (Cache-Control private).
  */
 enum MHD_Result sv_http_mobileconfig_page(const struct sv_http_call *call);
 
@@ -489,8 +521,11 @@ enum sv_http_autodiscover_from {
  * otherwise) gets the Outlook settings document (200), or an Error
  * document: 600 (malformed body, missing address; HTTP 200), 601 (schema
  * other than Outlook; HTTP 200), 500 (domain not served; HTTP 404), 603
- * (internal failure; HTTP 500). GET and HEAD get the Error 600 document
- * (HTTP 200). The body is read from call->r->body and never logged. The
+ * (internal failure; HTTP 500). GET and HEAD are answered from the
+ * Host, minus "autodiscover." or "autoconfig.": the domain's settings
+ * without an address (SV_FORMAT_AUTODISCOVER_DOMAIN, 200), or the fixed
+ * 404 for a domain not served or a Host that names none (400 without a
+ * Host). The body is read from call->r->body and never logged. The
  * settings are sv_http_answer's for call->format.
  */
 enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call);

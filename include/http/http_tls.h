@@ -30,11 +30,20 @@ struct sv_http_tls *sv_http_tls_create(const char *cert, const char *key,
 	int *rc, struct sv_err *err);
 /*
  * Re-reads both files; on success the next handshakes use the new pair
- * (SV_OK). On failure (SV_EIO unreadable, SV_EINVAL invalid or mismatched,
+ * and a new session-ticket key (SV_OK). On failure (SV_EIO unreadable, SV_EINVAL invalid or mismatched,
  * SV_ENOMEM) the current pair stays. Not thread-safe against itself: one
  * caller (the serve loop).
  */
 int sv_http_tls_reload(struct sv_http_tls *t, struct sv_err *err);
+/*
+ * A new TLS connection's session, before its handshake: turns session
+ * tickets on with the current ticket key (replacing the key first when
+ * it is older than its period; see src/http/http_tls.c for the rotation
+ * and why it is sound). Thread-safe and lock-free. SV_OK, or SV_EINVAL
+ * when GnuTLS refused (the connection then works without tickets).
+ * A successful sv_http_tls_reload() also replaces the ticket key.
+ */
+int sv_http_tls_session_start(struct sv_http_tls *t, gnutls_session_t s);
 /* Frees every pair ever loaded; only after the TLS daemons stopped. */
 void sv_http_tls_destroy(struct sv_http_tls *t);
 /* MHD_OPTION_HTTPS_CERT_CALLBACK: the current pair, thread-safe. */

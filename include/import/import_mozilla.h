@@ -20,6 +20,18 @@
 #define SV_IMPORT_MAX_FILE (1024 * 1024)
 
 /*
+ * suivant's own settings in a provider file live in this namespace, as
+ * children of <emailProvider>, so that no Mozilla element name is taken
+ * and other readers skip them (the format's must-ignore rule):
+ *   <publishPlaintext xmlns="SV_MOZILLA_SUIVANT_NS">true</publishPlaintext>
+ * sets struct sv_provider.publish_plaintext (true or false, any letter
+ * case; absent is false). The export writes it only when true, so that
+ * every other provider's file stays the plain Mozilla format.
+ */
+#define SV_MOZILLA_SUIVANT_NS "https://github.com/suivant/suivant/ns/provider"
+#define SV_MOZILLA_PUBLISH_PLAINTEXT "publishPlaintext"
+
+/*
  * Parses len bytes named name (used in messages). On success *out is an
  * owned provider (free with sv_provider_destroy). On failure returns
  * SV_EINVAL (or SV_ETOOBIG / SV_ENOMEM) with "name:line: what is wrong" in

@@ -14,9 +14,12 @@
  * constraints: the validator's verdict (sv_provider_validate), whether
  * the snapshot will serve it (sv_provider_check_servable), lints that
  * are legal but most likely mistakes (a port/socket pairing that
- * contradicts the port's registration, a server listed twice, a service
- * over plain http or listed twice) and notices (passwords over an
- * unencrypted connection). Model layer: no
+ * contradicts the port's registration, a server listed twice, a type
+ * whose only servers are plain, plain servers published beside TLS
+ * ones, a service over plain http or listed twice) and notices
+ * (passwords over an unencrypted connection, plain servers left out of
+ * the answers, plain-only types the admin publishes on purpose with
+ * --publish-plaintext). Model layer: no
  * I/O, no state, thread-safe.
  */
 

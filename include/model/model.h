@@ -196,6 +196,10 @@ struct sv_provider {
 	size_t n_links;
 	struct sv_webmail webmail;
 	struct sv_oauth2 oauth2;
+	bool publish_plaintext;    /* answers list plain (no TLS) servers even
+	                            * beside TLS ones of the same type; false:
+	                            * they are left out (RFC 8314), see
+	                            * sv_provider_servers_for */
 };
 
 /* Allocates a zeroed provider; NULL on allocation failure. */
@@ -234,12 +238,32 @@ void sv_provider_sort_services(struct sv_provider *pv);
  * servers (domain NULL), except those of a type for which domain has
  * servers of its own, plus domain's own servers. domain NULL gives the
  * provider-wide view. Returns the count. Pointers borrow from pv.
+ *
+ * Never a downgrade: an imap, pop3 or smtp server with socket plain is
+ * left out when the view holds an SSL or STARTTLS server of the same
+ * type (RFC 8314: a client given both may settle on the plain one, and
+ * Thunderbird for Android refuses a whole document that lists one),
+ * unless pv->publish_plaintext. A type whose only servers are plain
+ * keeps them: nobody loses their only way in. Every answer (autoconfig,
+ * Autodiscover, Apple profiles, DNS records, the static export, lookup)
+ * takes its servers from here, so the rule holds in all of them.
  */
 size_t sv_provider_servers_for(const struct sv_provider *pv,
+	const char *domain, const struct sv_server **out, size_t max);
+/*
+ * The servers sv_provider_servers_for(pv, domain) leaves out by the rule
+ * above, in priority order, written to out (capacity max); their count.
+ * 0 when pv->publish_plaintext. For `suivant check`.
+ */
+size_t sv_provider_plaintext_withheld(const struct sv_provider *pv,
 	const char *domain, const struct sv_server **out, size_t max);
 /* True when some server of pv is bound to exactly this domain. */
 bool sv_provider_domain_has_servers(const struct sv_provider *pv,
 	const char *domain);
+/* The same for servers of type t only: those replace the provider-wide
+ * servers of that type in domain's view. */
+bool sv_provider_domain_has_servers_of(const struct sv_provider *pv,
+	const char *domain, enum sv_server_type t);
 /*
  * The services a client of domain gets, as sv_provider_servers_for
  * chooses servers: provider-wide ones except those of a type domain has

@@ -2,7 +2,9 @@
 #ifndef SUIVANT_ADDRESS_H
 #define SUIVANT_ADDRESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "util/err.h"
 #include "util/name.h"
@@ -33,5 +35,18 @@ struct sv_address {
  */
 int sv_address_parse(const char *s, size_t len, struct sv_address *out,
 	struct sv_err *err);
+
+/*
+ * Evolution 3.46 never sends the user's address: it asks for
+ * "EVOLUTIONUSER@" DOMAIN (with an emailmd5 parameter, the MD5 of the
+ * real address) and fills the answer's %EMAILADDRESS% and
+ * %EMAILLOCALPART% with the real address itself.
+ */
+#define SV_ADDRESS_EVOLUTION_USER "EVOLUTIONUSER"
+
+/* True when a's local part is Evolution's stand-in (exact case). */
+static inline bool sv_address_is_evolution_user(const struct sv_address *a) {
+	return strcmp(a->local, SV_ADDRESS_EVOLUTION_USER) == 0;
+}
 
 #endif

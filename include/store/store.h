@@ -179,7 +179,8 @@ int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
 
 /*
  * Rewrites the provider-level fields of the stored provider pv->id from
- * pv: display and short names, links (all replaced), webmail, OAuth2.
+ * pv: display and short names, links (all replaced), webmail, OAuth2,
+ * publish_plaintext.
  * pv's domains and servers are ignored: the stored ones are kept, and the
  * result is validated with them.
  */

@@ -181,9 +181,10 @@ void store_putter_finish(struct store_putter *p);
 /* SV_EEXIST when a domain of pv is owned by another provider. */
 int store_put_check_owners(struct store_putter *p, struct sv_err *err);
 /*
- * Binds the 16 columns of pv's providers row as ?1 (id) .. ?16
- * (oauth2_token_url), in the order of the table; the INSERT of the
- * putter and the admin UPDATE both number their parameters so.
+ * Binds the 17 columns of pv's providers row as ?1 (id) .. ?16
+ * (oauth2_token_url), ?17 (publish_plaintext), in the order of the
+ * table; the INSERT of the putter and the admin UPDATE both number their
+ * parameters so.
  */
 void store_bind_provider_row(sqlite3_stmt *s, const struct sv_provider *pv,
 	int *src);

@@ -33,4 +33,12 @@ void *sv_shrink_array(void *p, size_t n, size_t cap, size_t size);
  */
 void sv_alloc_fail_after(long n);
 
+/*
+ * Test hook: counts the successful allocations (sv_malloc, sv_calloc,
+ * sv_realloc and the functions built on them, in every thread) from
+ * sv_alloc_count_start() to sv_alloc_count_stop(), which returns the count.
+ */
+void sv_alloc_count_start(void);
+unsigned long sv_alloc_count_stop(void);
+
 #endif

@@ -272,6 +272,14 @@ struct sv_answer_facts sv_answer_facts_of_address(
 	};
 }
 
+struct sv_answer_facts sv_answer_facts_of_evolution(
+		const struct sv_address *addr) {
+	if (sv_address_is_evolution_user(addr)) {
+		return (struct sv_answer_facts){ .domain = addr->domain };
+	}
+	return sv_answer_facts_of_address(addr);
+}
+
 /* Room reserved beyond an answer's literal bytes for its slot values. */
 #define FILL_SLACK 512
 
@@ -428,6 +436,9 @@ static int write_template(struct sv_answer_builder *b, const char *tpl,
 		const struct sv_tpl_piece *p = &pieces[i];
 		enum sv_slot slot = p->is_token ? token_slot(p->token, url)
 			: SV_SLOT_NONE;
+		if (slot == SV_SLOT_EMAILDOMAIN && b->domain_token_is_domain) {
+			slot = SV_SLOT_DOMAIN;
+		}
 		if (slot != SV_SLOT_NONE) {
 			if (sv_answer_builder_slot(b, slot) < 0) {
 				goto fail;

@@ -36,6 +36,20 @@
  *    the 1.1 document it always had. URL placeholders are expanded for
  *    an address (percent-encoded, answer.h), else left for the client.
  *
+ * Evolution's answer (sv_render_autoconfig_evolution) is the same
+ * document for the way Evolution 3.46 reads it (e_mail_autoconfig, tried
+ * against this server by tests/clients/evolution.py): it keeps the LAST
+ * incomingServer and outgoingServer of each type, field by field, so a
+ * list in preference order hands it the worst server; it gets one server
+ * per type instead, the one every other client uses first. Its request
+ * carries no real address (EVOLUTIONUSER@domain), and it fills
+ * %EMAILDOMAIN% from an empty field (the token becomes ""), so that
+ * token is written as the requested domain while %EMAILADDRESS% and
+ * %EMAILLOCALPART% stay for Evolution to fill with the real address.
+ * It keeps the services too (version 1.2 then): Evolution skips the
+ * root sections it does not know, and other readers of the same URL
+ * lose nothing.
+ *
  * The element writers are shared with the export (render_mozilla.c, in
  * its public view), which fixes the element order inside a server, stable
  * for golden files: hostname, port, socketType, username,
@@ -71,6 +85,7 @@ struct selection {
 	size_t n;
 	const struct sv_service *svc[SV_MODEL_MAX_SERVICES]; /* borrowed */
 	size_t n_svc;
+	bool domain_filled; /* %EMAILDOMAIN% is the requested domain */
 };
 
 static int write_document(struct sv_answer_builder *b, const void *ctx) {
@@ -88,6 +103,7 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 	};
 	const char *display = !sv_render_absent(pv->display_name)
 		? pv->display_name : pv->id;
+	b->domain_token_is_domain = sel->domain_filled;
 	if (xmlTextWriterSetIndent(w, 1) < 0 ||
 			xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ||
 			xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
@@ -114,22 +130,36 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 	return sv_render_mozilla_tail(&mw, pv, sel->svc, sel->n_svc);
 }
 
-int sv_render_autoconfig(const struct sv_provider *pv,
-		const char *override_domain, struct sv_answer **out,
-		struct sv_err *err) {
+/* Both answers: every server (what) or the first of each type. */
+static int render(const char *what, const struct sv_provider *pv,
+		const char *override_domain, bool evolution,
+		struct sv_answer **out, struct sv_err *err) {
 	*out = NULL;
-	struct selection sel = { .pv = pv };
-	int rc = sv_render_select_servers("autoconfig", pv, override_domain,
-		SV_RENDER_NEED_AUTH, sel.sv, &sel.n, err);
+	struct selection sel = { .pv = pv, .domain_filled = evolution };
+	int rc = sv_render_select_servers(what, pv, override_domain,
+		SV_RENDER_NEED_AUTH | (evolution ? SV_RENDER_FIRST_OF_TYPE : 0),
+		sel.sv, &sel.n, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
 	if (pv->n_services > SV_MODEL_MAX_SERVICES) {
-		return sv_errf(err, SV_ETOOBIG, "autoconfig: %s: more than %d "
-			"services", pv->id, SV_MODEL_MAX_SERVICES);
+		return sv_errf(err, SV_ETOOBIG, "%s: %s: more than %d "
+			"services", what, pv->id, SV_MODEL_MAX_SERVICES);
 	}
 	sel.n_svc = sv_provider_services_for(pv, override_domain, sel.svc,
 		SV_MODEL_MAX_SERVICES);
-	return sv_render_answer("autoconfig", pv->id,
-		SV_AUTOCONFIG_CONTENT_TYPE, write_document, &sel, out, err);
+	return sv_render_answer(what, pv->id, SV_AUTOCONFIG_CONTENT_TYPE,
+		write_document, &sel, out, err);
+}
+
+int sv_render_autoconfig(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	return render("autoconfig", pv, override_domain, false, out, err);
+}
+
+int sv_render_autoconfig_evolution(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	return render("evolution", pv, override_domain, true, out, err);
 }

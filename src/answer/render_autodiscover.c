@@ -9,6 +9,11 @@
  * clients substitute nothing, so every address-dependent text is a slot
  * and the HTTP layer always fills the answer with the request's address.
  *
+ * The answer to a GET (sv_render_autodiscover_domain) is the same
+ * document without what needs the address: clients that probe with a
+ * GET (Delta Chat) send none, read only Type, Server, Port and SSL, and
+ * substitute nothing, so no token may be left in it half expanded.
+ *
  * Choices, each for a client:
  *  - Default namespace declarations only, no prefixes: Thunderbird
  *    matches element names literally, so <a:Autodiscover> would be
@@ -112,11 +117,17 @@ static const char *login_of(const struct sv_server *s) {
 	return !sv_render_absent(s->username) ? s->username : "%EMAILADDRESS%";
 }
 
+#define TOKEN_BIT(t) (1u << (t))
+/* The tokens only a request's address can fill. */
+#define ADDRESS_TOKENS (TOKEN_BIT(SV_TOKEN_EMAILADDRESS) | \
+	TOKEN_BIT(SV_TOKEN_EMAILLOCALPART))
+
 /*
- * Whether a valid template uses %REALNAME%: 1 yes, 0 no, -1 when it does
- * not split (invalid, caught by the builder's own split too).
+ * Whether a valid template uses one of the tokens in mask (TOKEN_BIT):
+ * 1 yes, 0 no, -1 when it does not split (invalid, caught by the
+ * builder's own split too).
  */
-static int uses_realname(const char *tpl) {
+static int uses_token(const char *tpl, unsigned mask) {
 	struct sv_tpl_piece pieces[SV_MODEL_MAX_TEMPLATE + 1];
 	size_t n = 0;
 	if (sv_placeholder_split(tpl, pieces, SV_MODEL_MAX_TEMPLATE + 1, &n,
@@ -124,7 +135,8 @@ static int uses_realname(const char *tpl) {
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (pieces[i].is_token && pieces[i].token == SV_TOKEN_REALNAME) {
+		if (pieces[i].is_token &&
+				(mask & TOKEN_BIT(pieces[i].token)) != 0) {
 			return 1;
 		}
 	}
@@ -141,17 +153,21 @@ static const char *type_name(enum sv_server_type t) {
 
 /*
  * One <Protocol>. incoming_login is the first incoming server's login
- * template (for UsePOPAuth), or NULL when there is none.
+ * template (for UsePOPAuth), or NULL when there is none. Without an
+ * address (the answer to a GET), a login that needs one is left out like
+ * a %REALNAME% one: the client uses its own default, the address.
  */
 static int write_protocol(struct sv_answer_builder *b,
-		const struct sv_server *s, const char *incoming_login) {
+		const struct sv_server *s, const char *incoming_login,
+		bool no_address) {
 	xmlTextWriterPtr w = b->w;
 	const char *login = login_of(s);
 	struct pox_auth a = map_auth(s);
 	bool ssl = s->socket != SV_SOCKET_PLAIN;
 	const char *enc = s->socket == SV_SOCKET_SSL ? "SSL"
 		: s->socket == SV_SOCKET_STARTTLS ? "TLS" : "None";
-	int realname = uses_realname(login);
+	int realname = uses_token(login, TOKEN_BIT(SV_TOKEN_REALNAME) |
+		(no_address ? ADDRESS_TOKENS : 0));
 	if (realname < 0) {
 		b->failed = SV_EINVAL;
 		return -1;
@@ -203,17 +219,24 @@ static int start_document(xmlTextWriterPtr w, const char *response_ns) {
  * A calendar or address-book <Protocol> in the shape mailcow's answer
  * gives eM Client: Type CalDAV or CardDAV, Server the whole URL
  * (expanded: POX clients substitute nothing), DomainRequired off,
- * LoginName. No Port nor SSL: the URL says both.
+ * LoginName. No Port nor SSL: the URL says both. Without an address
+ * (the answer to a GET) a service whose URL needs one is left out and a
+ * login that needs one too, as write_protocol() does.
  */
 static int write_dav_protocol(struct sv_answer_builder *b,
-		const struct sv_service *s) {
+		const struct sv_service *s, bool no_address) {
 	xmlTextWriterPtr w = b->w;
 	const char *login = !sv_render_absent(s->username) ? s->username :
 		"%EMAILADDRESS%";
-	int realname = uses_realname(login);
-	if (realname < 0) {
+	int realname = uses_token(login, TOKEN_BIT(SV_TOKEN_REALNAME) |
+		(no_address ? ADDRESS_TOKENS : 0));
+	int url_needs = no_address ? uses_token(s->url, ADDRESS_TOKENS) : 0;
+	if (realname < 0 || url_needs < 0) {
 		b->failed = SV_EINVAL;
 		return -1;
+	}
+	if (url_needs > 0) {
+		return 0;
 	}
 	if (xmlTextWriterStartElement(w, BAD_CAST "Protocol") < 0 ||
 			text_el(w, "Type", s->type == SV_SERVICE_CALDAV ?
@@ -235,23 +258,34 @@ struct selection {
 	size_t n;
 	const struct sv_service *svc[SV_MODEL_MAX_SERVICES]; /* borrowed */
 	size_t n_svc;
+	bool no_address; /* the answer to a GET: no User, no login that
+	                  * needs the address, %EMAILDOMAIN% filled */
 };
 
-static int write_settings(struct sv_answer_builder *b, const void *ctx) {
-	const struct selection *sel = ctx;
-	const struct sv_server *const *sv = sel->sv;
-	size_t n = sel->n;
+/* <User>: the address twice ([MS-OXDSCLI] wants it on success). */
+static int write_user(struct sv_answer_builder *b) {
 	xmlTextWriterPtr w = b->w;
-	if (start_document(w, SV_AUTODISCOVER_NS_OUTLOOK) < 0 ||
-			xmlTextWriterStartElement(w, BAD_CAST "User") < 0 ||
+	if (xmlTextWriterStartElement(w, BAD_CAST "User") < 0 ||
 			xmlTextWriterStartElement(w, BAD_CAST "DisplayName") < 0 ||
 			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS) < 0 ||
 			xmlTextWriterEndElement(w) < 0 ||
 			xmlTextWriterStartElement(w,
 				BAD_CAST "AutoDiscoverSMTPAddress") < 0 ||
 			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS) < 0 ||
-			xmlTextWriterEndElement(w) < 0 ||
-			xmlTextWriterEndElement(w) < 0 || /* User */
+			xmlTextWriterEndElement(w) < 0) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(w); /* User */
+}
+
+static int write_settings(struct sv_answer_builder *b, const void *ctx) {
+	const struct selection *sel = ctx;
+	const struct sv_server *const *sv = sel->sv;
+	size_t n = sel->n;
+	xmlTextWriterPtr w = b->w;
+	b->domain_token_is_domain = sel->no_address;
+	if (start_document(w, SV_AUTODISCOVER_NS_OUTLOOK) < 0 ||
+			(!sel->no_address && write_user(b) < 0) ||
 			xmlTextWriterStartElement(w, BAD_CAST "Account") < 0 ||
 			text_el(w, "AccountType", "email") < 0 ||
 			text_el(w, "Action", "settings") < 0) {
@@ -265,13 +299,15 @@ static int write_settings(struct sv_answer_builder *b, const void *ctx) {
 		}
 	}
 	for (size_t i = 0; i < n; i++) { /* incoming first already */
-		if (write_protocol(b, sv[i], incoming_login) < 0) {
+		if (write_protocol(b, sv[i], incoming_login,
+				sel->no_address) < 0) {
 			return -1;
 		}
 	}
 	for (size_t i = 0; i < sel->n_svc; i++) { /* no WebDAV type in POX */
 		if (sel->svc[i]->type != SV_SERVICE_WEBDAV &&
-				write_dav_protocol(b, sel->svc[i]) < 0) {
+				write_dav_protocol(b, sel->svc[i],
+					sel->no_address) < 0) {
 			return -1;
 		}
 	}
@@ -282,7 +318,7 @@ int sv_render_autodiscover(const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
 	*out = NULL;
-	struct selection sel;
+	struct selection sel = { .no_address = false };
 	int rc = sv_render_select_servers("autodiscover", pv, override_domain,
 		0, sel.sv, &sel.n, err);
 	if (rc != SV_OK) {
@@ -291,6 +327,33 @@ int sv_render_autodiscover(const struct sv_provider *pv,
 	sel.n_svc = sv_provider_services_for(pv, override_domain, sel.svc,
 		SV_MODEL_MAX_SERVICES);
 	return sv_render_answer("autodiscover", pv->id,
+		SV_AUTODISCOVER_CONTENT_TYPE, write_settings, &sel, out, err);
+}
+
+int sv_render_autodiscover_domain(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	*out = NULL;
+	struct selection sel = { .no_address = true };
+	int rc = sv_render_select_servers("autodiscover-domain", pv,
+		override_domain, 0, sel.sv, &sel.n, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	sel.n_svc = sv_provider_services_for(pv, override_domain, sel.svc,
+		SV_MODEL_MAX_SERVICES);
+	for (size_t i = 0; i < sel.n; i++) {
+		int needs = uses_token(sel.sv[i]->hostname, ADDRESS_TOKENS);
+		if (needs != 0) {
+			/* no host without the address: no answer (404), or
+			 * an invalid template, which the builder reports */
+			if (needs > 0) {
+				return SV_OK;
+			}
+			break;
+		}
+	}
+	return sv_render_answer("autodiscover-domain", pv->id,
 		SV_AUTODISCOVER_CONTENT_TYPE, write_settings, &sel, out, err);
 }
 

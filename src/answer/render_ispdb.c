@@ -21,6 +21,7 @@
 #include "answer/render_ispdb.h"
 #include "answer/render_mozilla.h"
 #include "answer/render_util.h"
+#include "import/import_mozilla.h"
 
 static int opt_text_el(xmlTextWriterPtr w, const char *name,
 		const char *value) {
@@ -74,7 +75,11 @@ static int write_document(xmlTextWriterPtr w, const struct sv_provider *pv,
 		}
 	}
 	if (opt_text_el(w, "displayName", pv->display_name) < 0 ||
-			opt_text_el(w, "displayShortName", pv->short_name) < 0) {
+			opt_text_el(w, "displayShortName", pv->short_name) < 0 ||
+			(pv->publish_plaintext && xmlTextWriterWriteElementNS(w,
+				NULL, BAD_CAST SV_MOZILLA_PUBLISH_PLAINTEXT,
+				BAD_CAST SV_MOZILLA_SUIVANT_NS,
+				BAD_CAST "true") < 0)) {
 		return -1;
 	}
 	size_t left_out = 0;

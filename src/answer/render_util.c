@@ -64,9 +64,16 @@ int sv_render_select_servers(const char *what, const struct sv_provider *pv,
 	size_t n_all = sv_provider_servers_for(pv, override_domain, all,
 		SV_MODEL_MAX_SERVERS);
 	size_t n_mail = 0; /* all[0..n_mail) holds the checked ones */
+	bool seen[SV_SERVER_TYPE_COUNT] = { false };
 	for (size_t i = 0; i < n_all; i++) {
 		if (!is_mail(all[i]->type)) {
 			continue;
+		}
+		if ((flags & SV_RENDER_FIRST_OF_TYPE) != 0) {
+			if (seen[all[i]->type]) {
+				continue;
+			}
+			seen[all[i]->type] = true;
 		}
 		rc = sv_render_check_server(what, pv, all[i], flags, err);
 		if (rc != SV_OK) {

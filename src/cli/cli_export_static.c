@@ -7,8 +7,11 @@
  * so they cannot disagree with it:
  *   DIR/autoconfig/DOMAIN/config-v1.1.xml  Mozilla autoconfig without an
  *                                          address (placeholders kept)
+ *   DIR/autoconfig/DOMAIN/evolution.xml    what Evolution's request gets
  *   DIR/v1.1/DOMAIN                        the same bytes, ISPDB style
  *   DIR/autodiscover/DOMAIN.json           Autodiscover v2 answer
+ *   DIR/autodiscover/DOMAIN.xml            Autodiscover v1 answer to a GET
+ *                                          (when the domain has one)
  *   DIR/nginx.conf                         a server block for all of them,
  *                                          and the RFC 6764 redirects of
  *                                          /.well-known/caldav and
@@ -42,8 +45,10 @@ static const char usage[] =
 	"Writes, for every domain of FILE (default ./" SV_CONFIG_DEFAULT_DB "),\n"
 	"the files a static web server or CDN serves instead of suivant:\n"
 	"DIR/autoconfig/DOMAIN/config-v1.1.xml (what /mail/config-v1.1.xml\n"
-	"answers for Host: autoconfig.DOMAIN), DIR/v1.1/DOMAIN and\n"
-	"DIR/autodiscover/DOMAIN.json (Autodiscover v2), and DIR/nginx.conf,\n"
+	"answers for Host: autoconfig.DOMAIN) and evolution.xml beside it\n"
+	"(Evolution's answer), DIR/v1.1/DOMAIN, DIR/autodiscover/DOMAIN.json\n"
+	"(Autodiscover v2) and DIR/autodiscover/DOMAIN.xml (the Autodiscover\n"
+	"answer to a GET), and DIR/nginx.conf,\n"
 	"an nginx server block listening on ADDR:PORT (default\n"
 	SV_CONFIG_DEFAULT_LISTEN ") that serves them and answers the RFC 6764\n"
 	"redirects of /.well-known/caldav and /.well-known/carddav (301 to the\n"
@@ -122,9 +127,30 @@ static const char conf_tail[] =
 	"    if ($host ~ \"^autoconfig\\.(.+)$\") {\n"
 	"        set $sv_domain $1;\n"
 	"    }\n"
+	"    set $sv_ad_domain $host;\n"
+	"    if ($host ~ \"^(autodiscover|autoconfig)\\.(.+)$\") {\n"
+	"        set $sv_ad_domain $2;\n"
+	"    }\n"
+	"    # Evolution's request: it keeps the last server of each type\n"
+	"    set $sv_autoconfig config-v1.1.xml;\n"
+	"    if ($arg_emailmd5 != \"\") {\n"
+	"        set $sv_autoconfig evolution.xml;\n"
+	"    }\n"
+	"    if ($arg_emailaddress ~ \"^EVOLUTIONUSER(@|%40)\") {\n"
+	"        set $sv_autoconfig evolution.xml;\n"
+	"    }\n"
 	"    location ~* ^/(\\.well-known/autoconfig/)?mail/config-v1\\.1\\.xml$ {\n"
 	"        default_type \"text/xml; charset=utf-8\";\n"
-	"        try_files /autoconfig/$sv_domain/config-v1.1.xml =404;\n"
+	"        try_files /autoconfig/$sv_domain/$sv_autoconfig =404;\n"
+	"    }\n"
+	"    # Autodiscover v1: a GET gets the Host's settings; a POST needs\n"
+	"    # the address, which only suivant serve can fill in\n"
+	"    location ~* ^/autodiscover/autodiscover\\.xml$ {\n"
+	"        default_type \"text/xml; charset=utf-8\";\n"
+	"        limit_except GET {\n"
+	"            deny all;\n"
+	"        }\n"
+	"        try_files /autodiscover/$sv_ad_domain.xml =404;\n"
 	"    }\n"
 	"    location ~* ^/v1\\.1/(?<sv_path_domain>[^/]+)$ {\n"
 	"        default_type \"text/xml; charset=utf-8\";\n"
@@ -229,30 +255,62 @@ static int write_maps(struct sv_buf *b, const struct dav_maps *dm) {
 	return rc;
 }
 
+/*
+ * Writes the answer of format for domain alone (the request without an
+ * address) to DIR/rel and, when also is not NULL, DIR/also. A format
+ * without an answer for the domain writes nothing when optional. 0 or -1
+ * with the reason printed.
+ */
+static int export_answer(const struct sv_snapshot *snap, const char *dir,
+		const char *domain, enum sv_format format, bool optional,
+		const char *rel, const char *also) {
+	struct sv_answer_facts facts = { .domain = domain };
+	struct sv_buf b;
+	const char *ctype = NULL;
+	sv_buf_init(&b, 1024 * 1024);
+	int rc = sv_snapshot_answer(snap, format, &facts, &b, &ctype);
+	if (rc == SV_ENOTFOUND && optional) {
+		sv_buf_finish(&b);
+		return 0;
+	}
+	if (rc != SV_OK) {
+		sv_buf_finish(&b);
+		sv_cli_error("export-static", "%s: no %s answer (%s)", domain,
+			sv_format_name(format), sv_rc_str(rc));
+		return -1;
+	}
+	const char *failed = write_file(dir, rel, b.data, b.len) != 0 ? rel :
+		also != NULL && write_file(dir, also, b.data, b.len) != 0 ?
+		also : NULL;
+	sv_buf_finish(&b);
+	if (failed != NULL) {
+		sv_cli_error("export-static", "%s/%s: %s", dir, failed,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Exports one exact domain; 0 or -1 with the reason printed. */
 static int export_domain(const struct sv_snapshot *snap, const char *dir,
 		const char *domain) {
-	struct sv_answer_facts facts = { .domain = domain };
 	struct sv_buf b;
 	struct sv_err err = { "" };
-	const char *ctype = NULL;
-	char rel[512];
-	sv_buf_init(&b, 1024 * 1024);
-	int rc = sv_snapshot_answer(snap, SV_FORMAT_AUTOCONFIG, &facts, &b,
-		&ctype);
-	if (rc != SV_OK) {
-		sv_buf_finish(&b);
-		sv_cli_error("export-static", "%s: no answer (%d)", domain, rc);
+	char rel[512], also[512];
+	snprintf(rel, sizeof(rel), "autoconfig/%s/config-v1.1.xml", domain);
+	snprintf(also, sizeof(also), "v1.1/%s", domain);
+	if (export_answer(snap, dir, domain, SV_FORMAT_AUTOCONFIG, false, rel,
+			also) != 0) {
 		return -1;
 	}
-	snprintf(rel, sizeof(rel), "autoconfig/%s/config-v1.1.xml", domain);
-	int bad = write_file(dir, rel, b.data, b.len);
-	snprintf(rel, sizeof(rel), "v1.1/%s", domain);
-	bad = bad != 0 || write_file(dir, rel, b.data, b.len) != 0;
-	sv_buf_finish(&b);
-	if (bad) {
-		sv_cli_error("export-static", "%s/%s: %s", dir, rel,
-			strerror(errno));
+	snprintf(rel, sizeof(rel), "autoconfig/%s/evolution.xml", domain);
+	if (export_answer(snap, dir, domain, SV_FORMAT_EVOLUTION, false, rel,
+			NULL) != 0) {
+		return -1;
+	}
+	snprintf(rel, sizeof(rel), "autodiscover/%s.xml", domain);
+	if (export_answer(snap, dir, domain, SV_FORMAT_AUTODISCOVER_DOMAIN,
+			true, rel, NULL) != 0) {
 		return -1;
 	}
 	sv_buf_init(&b, 4096);
@@ -261,7 +319,7 @@ static int export_domain(const struct sv_snapshot *snap, const char *dir,
 		return -1;
 	}
 	snprintf(rel, sizeof(rel), "autodiscover/%s.json", domain);
-	bad = write_file(dir, rel, b.data, b.len);
+	int bad = write_file(dir, rel, b.data, b.len);
 	sv_buf_finish(&b);
 	if (bad) {
 		sv_cli_error("export-static", "%s/%s: %s", dir, rel,

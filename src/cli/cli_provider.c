@@ -56,6 +56,10 @@ static const char usage[] =
 	"  --oauth2-auth-url URL  authorization endpoint\n"
 	"  --oauth2-token-url URL token endpoint\n"
 	"  --clear-oauth2         remove the OAuth2 details\n"
+	"  --publish-plaintext    list plain (no TLS) servers even beside\n"
+	"                         TLS servers of the same type\n"
+	"  --no-publish-plaintext leave them out (the default: no client\n"
+	"                         is offered a downgrade)\n"
 	"Common:\n"
 	"  --db FILE              database file (default ./"
 	SV_CONFIG_DEFAULT_DB ")\n"
@@ -70,6 +74,7 @@ enum {
 	OPT_CLEAR_DOC, OPT_ENABLE, OPT_ENABLE_TEXT, OPT_CLEAR_ENABLE,
 	OPT_WEBMAIL, OPT_WEBMAIL_USER, OPT_CLEAR_WEBMAIL, OPT_OAUTH_ISSUER,
 	OPT_OAUTH_SCOPE, OPT_OAUTH_AUTH, OPT_OAUTH_TOKEN, OPT_CLEAR_OAUTH,
+	OPT_PLAINTEXT, OPT_NO_PLAINTEXT,
 };
 
 static const struct option edit_options[] = {
@@ -90,6 +95,8 @@ static const struct option edit_options[] = {
 	{ "oauth2-auth-url", required_argument, NULL, OPT_OAUTH_AUTH },
 	{ "oauth2-token-url", required_argument, NULL, OPT_OAUTH_TOKEN },
 	{ "clear-oauth2", no_argument, NULL, OPT_CLEAR_OAUTH },
+	{ "publish-plaintext", no_argument, NULL, OPT_PLAINTEXT },
+	{ "no-publish-plaintext", no_argument, NULL, OPT_NO_PLAINTEXT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -315,6 +322,8 @@ static int apply(const struct edits *e, struct sv_provider *pv,
 			break;
 		case OPT_CLEAR_WEBMAIL: clear_webmail(&pv->webmail); break;
 		case OPT_CLEAR_OAUTH: clear_oauth2(&pv->oauth2); break;
+		case OPT_PLAINTEXT: pv->publish_plaintext = true; break;
+		case OPT_NO_PLAINTEXT: pv->publish_plaintext = false; break;
 		default: { /* the options that set one text field */
 			char **field = text_field(pv, e->ops[i].val);
 			rc = field != NULL ? set_str(field, arg) : SV_EINVAL;

@@ -71,10 +71,11 @@ static json_t *provider_json(const struct sv_provider *pv, bool ok,
 		return NULL;
 	}
 	/* "o" takes over each reference, even when packing fails */
-	return json_pack("{s:s, s:s?, s:s?, s:b, s:s?, s:o, s:o, s:o, s:o,"
+	return json_pack("{s:s, s:s?, s:s?, s:b, s:s?, s:b, s:o, s:o, s:o, s:o,"
 		" s:o, s:o}", "id", pv->id, "name", pv->display_name,
 		"short_name", pv->short_name, "served", ok,
-		"problem", ok ? NULL : problem, "domains", domains,
+		"problem", ok ? NULL : problem,
+		"publish_plaintext", pv->publish_plaintext, "domains", domains,
 		"servers", servers, "services", services, "links", links,
 		"webmail", webmail, "oauth2", oauth2);
 }
@@ -97,6 +98,9 @@ static int print_text(const struct sv_provider *pv, bool ok,
 	snprintf(line, sizeof(line), "%s%s", ok ? "served" : "not served: ",
 		ok ? "" : problem);
 	field(&t, "status", line);
+	field(&t, "plain servers", pv->publish_plaintext ?
+		"published, even beside TLS ones (--publish-plaintext)" :
+		"listed only where no TLS server of the type exists");
 	for (size_t i = 0; i < pv->n_domains; i++) {
 		field(&t, i == 0 ? "domains" : "", pv->domains[i]);
 	}

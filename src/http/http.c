@@ -92,6 +92,7 @@
 /* What a daemon's connection notifications need. */
 struct listener {
 	struct sv_http *srv; /* the server it belongs to */
+	struct sv_http_tls *tls; /* borrowed from srv; NULL if plain */
 	unsigned index;
 };
 
@@ -384,6 +385,15 @@ static void on_connection(void *cls, struct MHD_Connection *c,
 	}
 	atomic_fetch_add_explicit(&l->srv->metrics.open_connections, 1,
 		memory_order_relaxed);
+	if (l->tls != NULL) { /* MHD made the session; no handshake yet */
+		const union MHD_ConnectionInfo *ts = MHD_get_connection_info(c,
+			MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		if (ts == NULL || sv_http_tls_session_start(l->tls,
+				(gnutls_session_t)ts->tls_session) != SV_OK) {
+			sv_log_warnx("tls: session tickets not enabled on a "
+				"connection");
+		}
+	}
 	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c,
 		MHD_CONNECTION_INFO_CONNECTION_FD);
 	const union MHD_ConnectionInfo *addr = MHD_get_connection_info(c,
@@ -518,8 +528,18 @@ static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
 	 * reset either way. 7-9% less CPU per request (tests/bench).
 	 * SUSPEND_RESUME: a request waiting for DNS (http_mx.c).
 	 */
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-		MHD_USE_ITC | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
+	unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO |
+		MHD_ALLOW_SUSPEND_RESUME;
+	/*
+	 * TLS daemons poll(2), plain ones use epoll. With epoll, MHD 0.9.75
+	 * leaves a connection whose handshake waits for the client in its
+	 * ready list (MHD_run_tls_handshake_ does not clear READ_READY on
+	 * GNUTLS_E_AGAIN), so the thread spins on recv() until the client's
+	 * next flight: ~80 failed recv calls per handshake and a third of
+	 * its CPU (tests/bench/RESULTS.md). poll waits for readability.
+	 */
+	flags |= tls ? MHD_USE_POLL_INTERNAL_THREAD :
+		MHD_USE_EPOLL_INTERNAL_THREAD;
 	if (ss.ss_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
 	}
@@ -530,6 +550,7 @@ static int listen_one(struct sv_http *srv, const struct sv_config *cfg,
 	threads = threads < backstop ? threads : backstop;
 	struct listener *l = &srv->listeners[srv->n_daemons];
 	l->srv = srv;
+	l->tls = tls ? srv->creds : NULL;
 	l->index = (unsigned)srv->n_daemons;
 	struct MHD_Daemon *d;
 	if (tls) {
@@ -783,6 +804,7 @@ void sv_http_stop(struct sv_http *srv) {
 	/* every connection is closed, so unregistered: the janitor goes */
 	sv_http_deadline_destroy(srv->reg);
 	sv_http_fixed_destroy(srv->fixed); /* no daemon can queue them now */
+	sv_http_body_spares_free(); /* bodies MHD gave back in this thread */
 	sv_http_tls_destroy(srv->creds); /* no handshake can use them now */
 	sv_free(srv);
 }

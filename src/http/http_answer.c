@@ -23,10 +23,13 @@
  * generation and the facts.
  *
  * Formats differ here only where the table below says so; a format that
- * is a plain document needs no row. The body is built by
- * sv_snapshot_answer into one buffer handed to MHD; everything an
- * endpoint sees is (format, facts) -> queued, so the body can become an
- * iovec over the compiled answer without touching an endpoint.
+ * is a plain document needs no row. The body is filled by
+ * sv_snapshot_answer into the thread's recycled body buffer
+ * (struct sv_http_body) handed to MHD, which gives it back when it frees
+ * the response: no allocation of ours and no lock on this path once the
+ * thread has answered once (a signed profile allocates its signature).
+ * Why a copy and not an iovec over the compiled answer's chunks: see
+ * src/http/http_response.c.
  *
  * The Autodiscover v1 Error documents are queued here too (its endpoint
  * answers its own request errors with them): its not-found and internal
@@ -146,18 +149,6 @@ static enum MHD_Result queue_error(const struct sv_http_call *call,
 		SV_HTTP_FIXED_NO_CONFIG : SV_HTTP_FIXED_INTERNAL);
 }
 
-/* Replaces body by its CMS signature (the signed bytes embed it). */
-static int sign(const struct sv_http_call *call, struct sv_buf *body,
-		struct sv_err *err) {
-	struct sv_buf der;
-	sv_buf_init(&der, SV_HTTP_MAX_ANSWER);
-	int rc = sv_sign_cms_sign(call->signer, body->data, body->len, &der,
-		err);
-	sv_buf_finish(body);
-	*body = der; /* emptied on failure */
-	return rc;
-}
-
 enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 		enum sv_format format, const struct sv_answer_facts *facts) {
 	const char *name = sv_format_name(format);
@@ -173,21 +164,28 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 	if (rc == SV_EAGAIN) {
 		return waiting; /* waiting for DNS, or answered */
 	}
-	struct sv_buf body;
+	/* the thread's recycled body: no allocation once warm */
+	struct sv_http_body *body = sv_http_body_get();
 	const char *content_type = NULL;
-	sv_buf_init(&body, SV_HTTP_MAX_ANSWER);
-	if (rc == SV_OK) {
-		rc = sv_snapshot_answer_of(&m, format, facts, &body,
+	if (body == NULL) {
+		rc = SV_ENOMEM;
+	} else if (rc == SV_OK) {
+		rc = sv_snapshot_answer_of(&m, format, facts, &body->buf,
 			&content_type);
 	}
 	if (rc == SV_OK && content_type == NULL) {
 		rc = SV_EINVAL; /* a compiled answer always has one */
 	}
 	struct sv_err err = { "" };
-	if (rc == SV_OK && forms[format].sign && call->signer != NULL &&
-			(rc = sign(call, &body, &err)) != SV_OK) {
+	bool sign = forms[format].sign && call->signer != NULL;
+	struct sv_buf signed_body; /* the CMS signature, which embeds body */
+	sv_buf_init(&signed_body, SV_HTTP_MAX_ANSWER);
+	if (rc == SV_OK && sign &&
+			(rc = sv_sign_cms_sign(call->signer, body->buf.data,
+				body->buf.len, &signed_body, &err)) != SV_OK) {
 		sv_log_warnx("%s: %s: %s", name, facts->domain, err.msg);
-		sv_buf_finish(&body);
+		sv_http_body_put(body);
+		sv_buf_finish(&signed_body);
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
 	}
 	if (rc != SV_OK) {
@@ -195,17 +193,18 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 			sv_log_warnx("%s: %s: %s", name, facts->domain,
 				sv_rc_str(rc));
 		}
-		sv_buf_finish(&body);
+		sv_http_body_put(body);
 		return queue_error(call, format, rc);
 	}
 	if (forms[format].redirect) {
 		/* a PROPFIND's answer is not for caches (RFC 9111 3) */
 		bool get = strcmp(call->r->method, MHD_HTTP_METHOD_GET) == 0 ||
 			strcmp(call->r->method, MHD_HTTP_METHOD_HEAD) == 0;
-		enum MHD_Result ret = queue_redirect(call, &body,
+		enum MHD_Result ret = queue_redirect(call, &body->buf,
 			content_type, get ? SV_HTTP_CACHE_PUBLIC :
 			SV_HTTP_CACHE_NO_STORE);
-		sv_buf_finish(&body);
+		sv_http_body_put(body); /* MHD copied the Location */
+		sv_buf_finish(&signed_body);
 		return ret;
 	}
 	char disposition[SV_DOMAIN_MAX + 64];
@@ -215,7 +214,8 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 			"attachment; filename=\"%s%s\"", facts->domain,
 			forms[format].download);
 		if (n < 0 || (size_t)n >= sizeof(disposition)) {
-			sv_buf_finish(&body);
+			sv_http_body_put(body);
+			sv_buf_finish(&signed_body);
 			return sv_http_queue_fixed(call,
 				SV_HTTP_FIXED_INTERNAL);
 		}
@@ -225,9 +225,13 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 			SV_HTTP_CACHE_NO_STORE :
 		facts->address != NULL ? SV_HTTP_CACHE_PRIVATE :
 			SV_HTTP_CACHE_PUBLIC;
-	enum MHD_Result ret = sv_http_queue_buf(call, MHD_HTTP_OK, &body,
-		content_type, forms[format].download != NULL ? disposition :
-		NULL, cache);
-	sv_buf_finish(&body);
-	return ret;
+	const char *disp = forms[format].download != NULL ? disposition :
+		NULL;
+	if (sign) { /* the signature has its own buffer */
+		sv_http_body_put(body);
+		return sv_http_queue_buf(call, MHD_HTTP_OK, &signed_body,
+			content_type, disp, cache);
+	}
+	return sv_http_queue_body(call, MHD_HTTP_OK, body, content_type, disp,
+		cache);
 }

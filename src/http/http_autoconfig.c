@@ -15,12 +15,19 @@
  *     that is unknown (/.well-known/...), or the path segment (/v1.1/D).
  * Every name goes through sv_domain_normalize (lower-case A-labels), which
  * is also why the "autoconfig." test below may be case-sensitive.
+ *
+ * Evolution's request (an emailmd5 parameter, or the stand-in address
+ * EVOLUTIONUSER@DOMAIN, request/address.h) gets the Evolution form of
+ * the answer (SV_FORMAT_EVOLUTION: one server per type, render_autoconfig.h)
+ * filled by sv_answer_facts_of_evolution; every other request is answered
+ * as before.
  */
 #include <string.h>
 
 #include "http/http_internal.h"
 
 #define EMAILADDRESS "emailaddress"
+#define EMAILMD5 "emailmd5"
 #define PREFIX "autoconfig."
 #define PREFIX_LEN (sizeof(PREFIX) - 1)
 
@@ -38,16 +45,27 @@ enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call) {
 	static const char *const names[] = { EMAILADDRESS };
 	struct sv_err err;
 	struct sv_address addr;
+	const char *md5; /* its value does not matter, only its presence */
+	size_t md5_len;
+	bool mozilla = call->format == SV_FORMAT_AUTOCONFIG;
+	bool evolution = mozilla &&
+		sv_http_query_param(call->c, EMAILMD5, &md5, &md5_len);
 	int rc = sv_http_query_address(call->c, names, 1, &addr, &err);
 	if (rc == SV_OK) {
-		struct sv_answer_facts facts = sv_answer_facts_of_address(&addr);
-		return sv_http_answer(call, call->format, &facts);
+		evolution = evolution ||
+			(mozilla && sv_address_is_evolution_user(&addr));
+		struct sv_answer_facts facts = evolution ?
+			sv_answer_facts_of_evolution(&addr) :
+			sv_answer_facts_of_address(&addr);
+		return sv_http_answer(call, evolution ? SV_FORMAT_EVOLUTION :
+			call->format, &facts);
 	}
 	if (rc != SV_ENOTFOUND) {
 		return sv_http_queue_reason(call, MHD_HTTP_BAD_REQUEST,
 			EMAILADDRESS, err.msg);
 	}
 
+	enum sv_format format = evolution ? SV_FORMAT_EVOLUTION : call->format;
 	char domain[SV_DOMAIN_MAX + 1];
 	if (call->variant == SV_HTTP_FROM_PATH) {
 		if (sv_domain_normalize(call->arg, call->arg_len, domain,
@@ -65,10 +83,10 @@ enum MHD_Result sv_http_autoconfig(const struct sv_http_call *call) {
 		/* the Host itself when it is served, else without the prefix */
 		struct sv_snapshot_match m;
 		if (sv_snapshot_lookup(call->r->snap, domain, &m) != SV_OK ||
-				m.answers[call->format] == NULL) {
+				m.answers[format] == NULL) {
 			strip_prefix(domain);
 		}
 	}
 	struct sv_answer_facts facts = { .domain = domain };
-	return sv_http_answer(call, call->format, &facts);
+	return sv_http_answer(call, format, &facts);
 }

@@ -12,7 +12,10 @@
  *
  *   outcome                                   HTTP  Autodiscover
  *   settings                                  200   Response/Account
- *   GET or HEAD (a client probing)            200   Error 600
+ *   GET or HEAD, Host's domain served         200   Response/Account,
+ *                                                   without the address
+ *   GET or HEAD, not served or no domain      404   text (a short body)
+ *   GET or HEAD without a Host                400   text
  *   malformed body, no or bad EMailAddress    200   Error 600
  *   AcceptableResponseSchema not Outlook      200   Error 601
  *     (mobilesync included: the model has no ActiveSync URL)
@@ -24,7 +27,11 @@
  *
  * 200 for protocol errors is what Exchange does and what Outlook parses;
  * 404 for an unknown domain lets clients move on to their next candidate
- * URL, the way the Mozilla endpoints do.
+ * URL, the way the Mozilla endpoints do. A GET is not Exchange's probe
+ * (Exchange answers it Error 600 with 200): the clients that GET this
+ * path (Delta Chat) take any 2xx document that parses as final, so a
+ * GET gets real settings, from the Host as the Mozilla routes do, or a
+ * 404 (README, "Autodiscover GET").
  *
  * v2, /autodiscover/autodiscover.json[/v1.0/ADDR]: JSON pointing at the
  * v1 endpoint of the address's domain (autodiscover.DOMAIN), for the
@@ -111,11 +118,47 @@ static bool content_type_ok(struct MHD_Connection *c) {
 	return true;
 }
 
+/* Removes a leading prefix from a normalised name, if more follows. */
+static bool strip_prefix(char *domain, const char *prefix) {
+	size_t n = strlen(domain), p = strlen(prefix);
+	if (n <= p || memcmp(domain, prefix, p) != 0) {
+		return false;
+	}
+	memmove(domain, domain + p, n - p + 1);
+	return true;
+}
+
+/*
+ * GET or HEAD: a probe without a body (Delta Chat's third step). The
+ * domain is the Host's, minus "autodiscover." or "autoconfig."; a served
+ * one gets its settings without an address, anything else the short 404
+ * that lets the client move on to its next source.
+ */
+static enum MHD_Result autodiscover_get(const struct sv_http_call *call) {
+	char domain[SV_DOMAIN_MAX + 1];
+	struct sv_err err;
+	const char *host;
+	size_t host_len;
+	if (MHD_lookup_connection_value_n(call->c, MHD_HEADER_KIND,
+			MHD_HTTP_HEADER_HOST, sizeof(MHD_HTTP_HEADER_HOST) - 1,
+			&host, &host_len) != MHD_YES || host_len == 0) {
+		return sv_http_queue_reason(call, MHD_HTTP_BAD_REQUEST, "Host",
+			"missing");
+	}
+	if (sv_http_host_domain(call->c, domain, &err) != SV_OK) {
+		/* an IP literal or no host name: nothing is served there */
+		return sv_http_queue_fixed(call, SV_HTTP_FIXED_NO_CONFIG);
+	}
+	if (!strip_prefix(domain, "autodiscover.")) {
+		strip_prefix(domain, "autoconfig.");
+	}
+	const struct sv_answer_facts facts = { .domain = domain };
+	return sv_http_answer(call, SV_FORMAT_AUTODISCOVER_DOMAIN, &facts);
+}
+
 enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call) {
 	if (strcmp(call->r->method, MHD_HTTP_METHOD_POST) != 0) {
-		/* GET or HEAD: what Exchange answers a probe without a body */
-		return sv_http_autodiscover_error(call,
-			SV_AUTODISCOVER_ERROR_INVALID, MHD_HTTP_OK);
+		return autodiscover_get(call);
 	}
 	if (!content_type_ok(call->c)) {
 		return sv_http_queue_reason(call,

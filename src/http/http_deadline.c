@@ -367,10 +367,17 @@ void sv_http_deadline_set_policy(struct sv_http_deadline *d,
 	d->prefix6 = p->prefix6 >= 1 && p->prefix6 <= 128 ? p->prefix6 : 64;
 	d->n_proxies = p->n_proxies < SV_CONFIG_MAX_ADMIN_NETS ?
 		p->n_proxies : SV_CONFIG_MAX_ADMIN_NETS;
-	memcpy(d->proxies, p->proxies, d->n_proxies * sizeof(d->proxies[0]));
+	/* a policy without proxies or admin nets may leave their arrays
+	 * NULL, which memcpy may not be given even for 0 bytes */
+	if (d->n_proxies > 0) {
+		memcpy(d->proxies, p->proxies,
+			d->n_proxies * sizeof(d->proxies[0]));
+	}
 	d->n_admin = p->n_admin < SV_CONFIG_MAX_ADMIN_NETS ?
 		p->n_admin : SV_CONFIG_MAX_ADMIN_NETS;
-	memcpy(d->admin, p->admin, d->n_admin * sizeof(d->admin[0]));
+	if (d->n_admin > 0) {
+		memcpy(d->admin, p->admin, d->n_admin * sizeof(d->admin[0]));
+	}
 	d->reserve = p->reserve;
 }
 

@@ -100,8 +100,17 @@ static int map_domain(struct imp *im, const xmlNode *n) {
 	return rc;
 }
 
+/* An element of suivant's own namespace (import_mozilla.h). */
+static bool is_suivant_elem(const xmlNode *n, const char *name) {
+	return n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+		n->ns->href != NULL && strcmp((const char *)n->ns->href,
+			SV_MOZILLA_SUIVANT_NS) == 0 &&
+		strcmp((const char *)n->name, name) == 0;
+}
+
 static int map_provider(struct imp *im, const xmlNode *ep) {
 	struct sv_provider *pv = im->pv;
+	enum sv_tristate plaintext = SV_UNSET;
 	long short_line = imp_line_of(ep);
 	const xmlNode *typo = NULL; /* <displayNameShort>, with repair */
 	int rc = imp_attr_of(im, ep, "id", true, &pv->id);
@@ -145,8 +154,11 @@ static int map_provider(struct imp *im, const xmlNode *ep) {
 		} else if (imp_is_elem(c, "instruction")) {
 			rc = imp_map_link(im, c, SV_LINK_INSTRUCTION, "url",
 				"descr");
+		} else if (is_suivant_elem(c, SV_MOZILLA_PUBLISH_PLAINTEXT)) {
+			rc = imp_parse_bool(im, c, &plaintext);
 		}
 	}
+	pv->publish_plaintext = plaintext == SV_TRUE;
 	if (rc == SV_OK && pv->n_domains == 0) {
 		rc = imp_fail(im, imp_line_of(ep), SV_EINVAL,
 			"<emailProvider> has no <domain>");

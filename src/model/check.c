@@ -225,6 +225,86 @@ static void check_service(struct reporter *r, size_t i) {
 	}
 }
 
+static bool is_tls(enum sv_socket s) {
+	return s == SV_SOCKET_SSL || s == SV_SOCKET_STARTTLS;
+}
+
+/*
+ * The plaintext rule (sv_provider_servers_for) seen from one view: the
+ * provider-wide one (domain NULL) or a domain's with servers of its own.
+ * Warns where a type's only servers are plain (listed: nobody loses
+ * their only way in; a notice once the admin said --publish-plaintext)
+ * and where plain ones are published beside TLS ones (the same flag:
+ * still a warning, as it breaks Thunderbird for Android); notes each
+ * plain server left out.
+ */
+static void check_plaintext_view(struct reporter *r, const char *domain) {
+	static const enum sv_server_type types[] = {
+		SV_SERVER_IMAP, SV_SERVER_POP3, SV_SERVER_SMTP,
+	};
+	const struct sv_provider *pv = r->pv;
+	const struct sv_server *sv[SV_MODEL_MAX_SERVERS];
+	size_t n = sv_provider_servers_for(pv, domain, sv,
+		SV_MODEL_MAX_SERVERS);
+	char where[SV_DOMAIN_MAX + 16] = "";
+	if (domain != NULL) {
+		snprintf(where, sizeof(where), "domain %s: ", domain);
+	}
+	for (size_t t = 0; t < sizeof(types) / sizeof(*types); t++) {
+		if (domain != NULL &&
+				!sv_provider_domain_has_servers_of(pv, domain,
+					types[t])) {
+			continue; /* the provider-wide view's: reported there */
+		}
+		size_t tls = 0, plain = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (sv[i]->type == types[t]) {
+				tls += is_tls(sv[i]->socket);
+				plain += sv[i]->socket == SV_SOCKET_PLAIN;
+			}
+		}
+		const char *type = sv_server_type_name(types[t]);
+		/* Thunderbird for Android reads imap and smtp only */
+		const char *android = types[t] == SV_SERVER_POP3 ? "" :
+			"; Thunderbird for Android refuses the whole answer";
+		if (plain > 0 && tls == 0) {
+			/* --publish-plaintext says the admin knows */
+			emit(r, pv->publish_plaintext ? SV_CHECK_NOTICE :
+				SV_CHECK_WARNING, 0, domain, "%sthe only %s "
+				"server%s %s plain (no TLS): listed, as the only "
+				"way in, but passwords travel unencrypted%s%s",
+				where, type,
+				plain == 1 ? "" : "s", plain == 1 ? "is" : "are",
+				android, pv->publish_plaintext ?
+				"; published on purpose (--publish-plaintext)" :
+				"");
+		} else if (plain > 0) {
+			emit(r, SV_CHECK_WARNING, 0, domain, "%spublishes %zu "
+				"plain %s server%s beside TLS ones "
+				"(--publish-plaintext): a client may settle on the "
+				"plain one%s", where, plain, type,
+				plain == 1 ? "" : "s", android);
+		}
+	}
+	const struct sv_server *out[SV_MODEL_MAX_SERVERS];
+	n = sv_provider_plaintext_withheld(pv, domain, out,
+		SV_MODEL_MAX_SERVERS);
+	for (size_t i = 0; i < n; i++) {
+		if ((out[i]->domain == NULL) != (domain == NULL)) {
+			continue; /* a provider-wide one: reported once */
+		}
+		char label[SV_ERR_MSG_MAX / 2];
+		server_label(out[i], label, sizeof(label));
+		emit(r, SV_CHECK_NOTICE, out[i]->id, out[i]->domain, "%s: "
+			"plain, left out of every answer beside the TLS %s "
+			"server%s (RFC 8314; suivant provider set %s "
+			"--publish-plaintext lists it)", label,
+			sv_server_type_name(out[i]->type),
+			out[i]->domain != NULL ? " of this domain" : "s",
+			pv->id);
+	}
+}
+
 size_t sv_check_provider(const struct sv_provider *pv,
 		sv_check_report_fn report, void *ctx) {
 	struct reporter r = { .pv = pv, .report = report, .ctx = ctx };
@@ -256,6 +336,12 @@ size_t sv_check_provider(const struct sv_provider *pv,
 	}
 	for (size_t i = 0; i < pv->n_services; i++) {
 		check_service(&r, i);
+	}
+	check_plaintext_view(&r, NULL);
+	for (size_t i = 0; i < pv->n_domains; i++) {
+		if (sv_provider_domain_has_servers(pv, pv->domains[i])) {
+			check_plaintext_view(&r, pv->domains[i]);
+		}
 	}
 	return r.n;
 }

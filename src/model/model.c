@@ -367,8 +367,7 @@ bool sv_provider_domain_has_servers(const struct sv_provider *pv,
 	return false;
 }
 
-/* True when domain has a server of its own of type t. */
-static bool domain_overrides_type(const struct sv_provider *pv,
+bool sv_provider_domain_has_servers_of(const struct sv_provider *pv,
 		const char *domain, enum sv_server_type t) {
 	for (size_t i = 0; i < pv->n_servers; i++) {
 		const struct sv_server *s = &pv->servers[i];
@@ -380,19 +379,63 @@ static bool domain_overrides_type(const struct sv_provider *pv,
 	return false;
 }
 
+/* Whether s belongs to domain's view (before the plaintext rule). */
+static bool in_view(const struct sv_provider *pv, const char *domain,
+		const struct sv_server *s) {
+	if (s->domain == NULL) {
+		return domain == NULL ||
+			!sv_provider_domain_has_servers_of(pv, domain,
+				s->type);
+	}
+	return domain != NULL && strcmp(s->domain, domain) == 0;
+}
+
+/* The mail types the plaintext rule is about. */
+static bool is_mail_type(enum sv_server_type t) {
+	return t == SV_SERVER_IMAP || t == SV_SERVER_POP3 ||
+		t == SV_SERVER_SMTP;
+}
+
+/*
+ * Whether s is withheld from domain's view: a plain mail server while the
+ * view has an SSL or STARTTLS one of its type, and pv does not publish
+ * plain alternatives (model.h).
+ */
+static bool withheld(const struct sv_provider *pv, const char *domain,
+		const struct sv_server *s) {
+	if (pv->publish_plaintext || s->socket != SV_SOCKET_PLAIN ||
+			!is_mail_type(s->type)) {
+		return false;
+	}
+	for (size_t i = 0; i < pv->n_servers; i++) {
+		const struct sv_server *o = &pv->servers[i];
+		if (o->type == s->type && (o->socket == SV_SOCKET_SSL ||
+				o->socket == SV_SOCKET_STARTTLS) &&
+				in_view(pv, domain, o)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 size_t sv_provider_servers_for(const struct sv_provider *pv,
 		const char *domain, const struct sv_server **out, size_t max) {
 	size_t n = 0;
 	for (size_t i = 0; i < pv->n_servers && n < max; i++) {
 		const struct sv_server *s = &pv->servers[i];
-		bool take;
-		if (s->domain == NULL) {
-			take = domain == NULL ||
-				!domain_overrides_type(pv, domain, s->type);
-		} else {
-			take = domain != NULL && strcmp(s->domain, domain) == 0;
+		if (in_view(pv, domain, s) && !withheld(pv, domain, s)) {
+			out[n++] = s;
 		}
-		if (take) {
+	}
+	return n;
+}
+
+size_t sv_provider_plaintext_withheld(const struct sv_provider *pv,
+		const char *domain, const struct sv_server **out, size_t max) {
+	size_t n = 0;
+	for (size_t i = 0; i < pv->n_servers && n < max; i++) {
+		const struct sv_server *s = &pv->servers[i];
+		if (in_view(pv, domain, s) && withheld(pv, domain, s)) {
 			out[n++] = s;
 		}
 	}

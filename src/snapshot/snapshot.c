@@ -150,7 +150,9 @@ static int keep_answer(struct sv_snapshot *s, struct sv_answer *a,
 /*
  * The compiled-answer kinds, one row per enum sv_format: its name (for
  * `suivant lookup --format` and log lines) and its renderer. A new format
- * is one renderer and one row here.
+ * is one renderer and one row here. A renderer may give no answer (SV_OK
+ * and NULL) for a provider the format cannot serve: its domains are then
+ * not found in that format.
  */
 static const struct kind {
 	const char *name;
@@ -161,6 +163,10 @@ static const struct kind {
 	[SV_FORMAT_AUTODISCOVER] = { "autodiscover", sv_render_autodiscover },
 	[SV_FORMAT_CALDAV] = { "caldav", sv_render_caldav_location },
 	[SV_FORMAT_CARDDAV] = { "carddav", sv_render_carddav_location },
+	[SV_FORMAT_EVOLUTION] = { "evolution",
+		sv_render_autoconfig_evolution },
+	[SV_FORMAT_AUTODISCOVER_DOMAIN] = { "autodiscover-domain",
+		sv_render_autodiscover_domain },
 };
 
 const char *sv_format_name(enum sv_format f) {
@@ -187,7 +193,7 @@ static int render_all(struct sv_snapshot *s, const struct sv_provider *pv,
 		if (rc != SV_OK) {
 			return rc;
 		}
-		if (a == NULL) { /* nothing to say in this format */
+		if (a == NULL) { /* no answer of this kind: 404 */
 			out[i] = NULL;
 			continue;
 		}

@@ -238,7 +238,7 @@ static const char update_provider_sql[] =
 	" webmail_password_field_name = ?10, webmail_login_button_id = ?11,"
 	" webmail_login_button_name = ?12, oauth2_issuer = ?13,"
 	" oauth2_scope = ?14, oauth2_auth_url = ?15, oauth2_token_url = ?16,"
-	" webmail_wait_redirect_prefix = ?17"
+	" webmail_wait_redirect_prefix = ?17, publish_plaintext = ?18"
 	" WHERE id = ?1";
 
 static int update_provider_row(sqlite3 *db, const struct sv_provider *pv,

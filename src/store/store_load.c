@@ -146,7 +146,8 @@ static int find_provider(struct loader *ld, const char *id,
 	" webmail_password_field_id, webmail_password_field_name," \
 	" webmail_login_button_id, webmail_login_button_name," \
 	" oauth2_issuer, oauth2_scope, oauth2_auth_url," \
-	" oauth2_token_url, webmail_wait_redirect_prefix FROM providers"
+	" oauth2_token_url, webmail_wait_redirect_prefix, publish_plaintext" \
+	" FROM providers"
 
 static int load_providers(struct loader *ld, struct sv_err *err) {
 	sqlite3_stmt *s;
@@ -190,6 +191,12 @@ static int load_providers(struct loader *ld, struct sv_err *err) {
 		for (size_t i = 0; rc == SV_OK && i < sizeof(dst) / sizeof(*dst);
 				i++) {
 			rc = col_dup(ld, s, (int)i, dst[i], err);
+		}
+		int plain = 0;
+		if (rc == SV_OK) {
+			rc = col_int(s, (int)(sizeof(dst) / sizeof(*dst)), 0, 1,
+				0, &plain, err);
+			pv->publish_plaintext = plain == 1;
 		}
 		if (rc == SV_OK && (pv->id == NULL || (ld->n > 1
 				&& strcmp(ld->pvs[ld->n - 2]->id, pv->id) >= 0))) {

@@ -27,9 +27,9 @@ static const char *const put_sql[PUT_COUNT] = {
 		" webmail_password_field_name, webmail_login_button_id,"
 		" webmail_login_button_name, oauth2_issuer, oauth2_scope,"
 		" oauth2_auth_url, oauth2_token_url,"
-		" webmail_wait_redirect_prefix)"
+		" webmail_wait_redirect_prefix, publish_plaintext)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		" ?13, ?14, ?15, ?16, ?17)",
+		" ?13, ?14, ?15, ?16, ?17, ?18)",
 	[PUT_DOMAIN] = "INSERT INTO domains (name, provider_id, position)"
 		" VALUES (?1, ?2, ?3)",
 	[PUT_DOMAIN_MX] = "INSERT INTO domain_mx (name, provider_id,"
@@ -165,6 +165,8 @@ void store_bind_provider_row(sqlite3_stmt *s, const struct sv_provider *pv,
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
 		store_bind_text(s, (int)i + 1, v[i], src);
 	}
+	store_bind_int(s, (int)(sizeof(v) / sizeof(*v)) + 1,
+		pv->publish_plaintext ? 1 : 0, src);
 }
 
 int store_put_provider_row(struct store_putter *p, struct sv_err *err) {

@@ -115,12 +115,13 @@ static json_t *links_json(const struct sv_provider *pv) {
 char *sv_admin_provider_json(const struct sv_provider *pv) {
 	const struct sv_webmail *w = &pv->webmail;
 	const struct sv_oauth2 *o = &pv->oauth2;
-	json_t *json = json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:o, "
+	json_t *json = json_pack("{s:s, s:s?, s:s?, s:b, s:o, s:o, s:o, "
 		"s:{s:s?, s:s?, s:s*, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, "
 		"s:s?}, "
 		"s:{s:s?, s:s?, s:s?, s:s?}}",
 		"id", pv->id, "display_name", pv->display_name,
 		"short_name", pv->short_name,
+		"publish_plaintext", pv->publish_plaintext,
 		"domains", string_array((const char *const *)pv->domains,
 			pv->n_domains),
 		"servers", servers_json(pv), "links", links_json(pv),

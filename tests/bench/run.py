@@ -3,23 +3,48 @@
 """suivant's benchmark: one command, from a fresh clone (as root on Debian 12):
 
     python3 tests/bench/run.py [--rounds 3] [--seconds 10] [--no-scale]
+        [--baseline OLD-BINARY] [--only WORDS] [--nice N]
 
-It installs what it needs (wrk, nginx-light), builds a release binary
-(build-release/), starts `suivant serve` on the bundled data, Debian's nginx
-serving the byte-identical autoconfig answer as a static file, and a bare
-libmicrohttpd program answering one constant buffer (the stack's ceiling),
-then drives them with wrk in alternation (A B C, A B C, ...) and prints
-requests/s, p50/p99 latency and the ratios to nginx for each scenario, plus
-suivant's peak RSS and CPU time, and the autoconfig GET of a provider with
-calendar, contacts and file-share sections against the same provider
-without them, on the same server in alternation (issue #18: within 5%).
-Then (unless --no-scale) it generates databases of 1k, 100k and 1M domains and reports start-up and live-reload
-(load + snapshot build) times, RSS, GET throughput and p99 during a live
+It installs what it needs (wrk, nginx-light, openssl), builds a release
+binary (build-release/), makes throw-away certificates (ECDSA P-256 and
+RSA-2048, `openssl req -x509`), and starts `suivant serve` on the bundled
+data (plain HTTP, HTTPS with each certificate), Debian's nginx serving the
+byte-identical answers as static files (plain, and HTTPS with OpenSSL,
+the same certificates, `ssl_session_cache` and session tickets as shipped,
+access log on), and bare libmicrohttpd programs answering one constant
+buffer (tests/bench/mhd_constant.c: the stack's ceiling, over HTTP and
+over MHD's own GnuTLS with session tickets). wrk drives them in
+alternation (A B C, A B C, ...) and each scenario prints requests/s,
+p50/p99 latency, the server's CPU time per request (from /proc: robust
+when other work shares the machine) and the ratios to nginx:
+
+  - GET keep-alive -c64 and -c1, and Connection: close, Host-form, no
+    address (the cheapest answer); GET keep-alive -c64 with
+    ?emailaddress= for a rich provider (gmail.com: OAuth2, webmail);
+    the Autodiscover POST (against nginx's static GET);
+  - HTTPS keep-alive -c64, and HTTPS with Connection: close (one
+    handshake per request; wrk's OpenSSL resumes sessions, as browsers
+    and mail clients do: the share nginx resumed is printed) for ECDSA
+    and RSA, TLS 1.3 and 1.2 (wrk limited to 1.2 by an OpenSSL
+    configuration); then full handshakes only (the servers offer no
+    resumption: nginx without cache and tickets, the bare program
+    without tickets).
+
+Then the autoconfig GET of a provider with calendar, contacts and
+file-share sections against the same provider without them, on the same
+server in alternation (issue #18: within 5%).
+
+With --baseline, an older suivant binary runs beside the new one in every
+scenario. suivant's peak RSS with the bundled data is printed (target
+< 25 MB). Then (unless --no-scale) it generates databases of 1k, 100k and
+1M domains and reports start-up and live-reload (load + snapshot build)
+times, RSS (target at 1M < 300 MB), GET throughput and p99 during a live
 reload; the three servers run at the same time and wrk drives them in
 alternation (1k, 100k, 1M, then again), so the 1M / 1k ratio is measured
-in one run, with one host and with 20,000 random hosts per server. Both servers write an access log to a file (nginx's
-access_log, suivant's stderr). Absolute numbers drift on shared machines:
-read the ratios, which are measured in one run.
+in one run, with one host and with 20,000 random hosts per server. Every
+server writes an access log to a file (nginx's access_log, suivant's
+stderr). Absolute numbers drift on shared machines: read the ratios and
+the CPU per request, which are measured in one run.
 
 --hosting (or --hosting-only) adds issue #20's targets, against Knot DNS
 and PostgreSQL started the way tests/hosting/run.py starts them:
@@ -57,6 +82,8 @@ HERE = os.path.join(ROOT, 'tests', 'bench')
 HOST = 'autoconfig.free.fr'
 GET_PATH = '/mail/config-v1.1.xml'
 POST_PATH = '/autodiscover/autodiscover.xml'
+RICH_HOST = 'autoconfig.gmail.com'
+RICH_PATH = GET_PATH + '?emailaddress=jean.dupont%40gmail.com'
 POST_BODY = ('<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns='
              '"http://schemas.microsoft.com/exchange/autodiscover/outlook/'
              'requestschema/2006"><Request><EMailAddress>jean.dupont@free.fr'
@@ -70,7 +97,8 @@ def sh(cmd, **kw):
 
 
 def ensure_tools():
-    missing = [p for p, exe in (('wrk', 'wrk'), ('nginx-light', 'nginx'))
+    missing = [p for p, exe in (('wrk', 'wrk'), ('nginx-light', 'nginx'),
+                                ('openssl', 'openssl'))
                if shutil.which(exe) is None and
                not os.path.exists('/usr/sbin/' + exe)]
     if missing:
@@ -88,7 +116,7 @@ def build(work, bdir, binary=None):
         binary = os.path.join(bdir, 'suivant')
     mhd = os.path.join(work, 'mhd_constant')
     cflags = subprocess.run(['pkg-config', '--cflags', '--libs',
-                             'libmicrohttpd'], capture_output=True,
+                             'libmicrohttpd', 'gnutls'], capture_output=True,
                             text=True, check=True).stdout.split()
     sh(['cc', '-O2', '-o', mhd, os.path.join(HERE, 'mhd_constant.c')] +
        cflags)
@@ -113,27 +141,34 @@ def http_get(port, path, host, extra=''):
 STARTED = []  # every server, stopped by main() whatever happens
 
 
+NICE = []  # ['nice', '-n', N] with --nice: servers and wrk
+
+
 class Server:
     def __init__(self, name, argv, port, ready='ready', cwd=None,
-                 log=None):
+                 log=None, lines=1):
         self.name, self.port, self.log = name, port, log
         self.t0 = time.monotonic()
         err = open(log, 'ab') if log else subprocess.DEVNULL
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(NICE + argv, stdout=subprocess.PIPE,
                                      stderr=err, text=True, cwd=cwd)
         STARTED.append(self)
         if log:
             err.close()
         self.ready_line = ''
-        if ready:
+        self.tls_port = None
+        for _ in range(lines if ready else 0):
             line = self.proc.stdout.readline()
             if ready not in line:
-                raise SystemExit('%s did not start: %r' % (name, line))
+                raise SystemExit('%s did not start: %r (%s)' % (
+                    name, line, ' '.join(argv)))
             self.ready_line = line
-            m = re.search(r'port=(\d+)', line)
-            if m:
+            m = re.search(r'port=(\d+)( tls)?', line)
+            if m and m.group(2):
+                self.tls_port = int(m.group(1))
+            elif m:
                 self.port = int(m.group(1))
-        else:
+        if not ready:
             for _ in range(100):
                 try:
                     socket.create_connection(('127.0.0.1', port), 0.1).close()
@@ -144,12 +179,26 @@ class Server:
         self.startup_cpu = self.stats()[1] if ready else 0.0
 
     def stats(self):
-        with open('/proc/%d/status' % self.proc.pid) as f:
+        """Peak RSS (MB) and CPU time (s) of the server and its children
+        (nginx's workers)."""
+        pid = self.proc.pid  # under --nice too: nice execs the server
+        with open('/proc/%d/status' % pid) as f:
             hwm = re.search(r'VmHWM:\s+(\d+) kB', f.read())
-        with open('/proc/%d/stat' % self.proc.pid) as f:
-            fields = f.read().rsplit(')', 1)[1].split()
+        pids = [pid]
+        try:
+            with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+                pids += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
         tick = os.sysconf('SC_CLK_TCK')
-        cpu = (int(fields[11]) + int(fields[12])) / tick
+        cpu = 0.0
+        for p in pids:
+            try:
+                with open('/proc/%d/stat' % p) as f:
+                    fields = f.read().rsplit(')', 1)[1].split()
+            except OSError:
+                continue
+            cpu += (int(fields[11]) + int(fields[12])) / tick
         return int(hwm.group(1)) / 1024, cpu
 
     def stop(self):
@@ -162,33 +211,87 @@ class Server:
             self.proc.kill()
 
 
-def start_nginx(work, answer, port):
-    root = os.path.join(work, 'www')
-    os.makedirs(os.path.join(root, 'mail'), exist_ok=True)
-    with open(os.path.join(root, 'mail', 'config-v1.1.xml'), 'wb') as f:
-        f.write(answer)
+def make_certs(work):
+    """Throw-away self-signed certificates for the hosts the benchmark
+    asks for: {'ecdsa': (cert, key), 'rsa': (cert, key)}."""
+    out = {}
+    for kind, newkey in (('ecdsa', ['-newkey', 'ec', '-pkeyopt',
+                                    'ec_paramgen_curve:P-256']),
+                         ('rsa', ['-newkey', 'rsa:2048'])):
+        cert = os.path.join(work, kind + '.crt')
+        key = os.path.join(work, kind + '.key')
+        sh(['openssl', 'req', '-x509'] + newkey + [
+            '-nodes', '-days', '2', '-keyout', key, '-out', cert, '-subj',
+            '/CN=' + HOST, '-addext', 'subjectAltName=DNS:%s,DNS:%s,'
+            'IP:127.0.0.1' % (HOST, RICH_HOST)],
+           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out[kind] = (cert, key)
+    return out
+
+
+NGINX_SERVER = """    server {
+        listen 127.0.0.1:%(port)d%(flags)s;
+        server_name %(host)s;
+        root %(root)s;
+        keepalive_requests 100000;
+%(tls)s    }
+"""
+
+
+def start_nginx(work, answers, certs, ports):
+    """One nginx: ports['plain'] serves answers[HOST] by default and
+    answers[RICH_HOST] for that Host; ports['ecdsa'] and ports['rsa'] the
+    same over TLS with a session cache and tickets (tickets are nginx's
+    default, the cache what a production site sets); ports['ecdsa-nores']
+    and ports['rsa-nores'] over TLS without resumption."""
+    roots = {}
+    for i, host in enumerate(sorted(answers)):
+        roots[host] = os.path.join(work, 'www%d' % i)
+        os.makedirs(os.path.join(roots[host], 'mail'), exist_ok=True)
+        with open(os.path.join(roots[host], 'mail', 'config-v1.1.xml'),
+                  'wb') as f:
+            f.write(answers[host])
+    servers = []
+    for name, port in sorted(ports.items()):
+        tls = ''
+        if name != 'plain':
+            kind = name.split('-')[0]
+            tls = ('        ssl_certificate %s;\n'
+                   '        ssl_certificate_key %s;\n'
+                   '        ssl_protocols TLSv1.2 TLSv1.3;\n' % certs[kind])
+            tls += ('        ssl_session_cache off;\n'
+                    '        ssl_session_tickets off;\n'
+                    if name.endswith('-nores') else
+                    '        ssl_session_cache shared:SSL:10m;\n'
+                    '        ssl_session_tickets on;\n')
+        for host in sorted(answers):
+            flags = (' ssl' if tls else '') + (
+                ' default_server' if host == HOST else '')
+            servers.append(NGINX_SERVER % {
+                'port': port, 'flags': flags, 'host': host,
+                'root': roots[host], 'tls': tls})
     conf = os.path.join(work, 'nginx.conf')
     with open(conf, 'w') as f:
-        f.write('''worker_processes 2;
+        f.write("""worker_processes 2;
 pid %(w)s/nginx.pid;
 error_log %(w)s/nginx-error.log;
 events { worker_connections 4096; }
 http {
-    # on, as in Debian's default site: suivant logs every request too
-    access_log %(w)s/nginx-access.log;
+    # on, as in Debian's default site: suivant logs every request too;
+    # the last field says whether the TLS session was resumed ("r")
+    log_format bench '$remote_addr - [$time_local] "$request" $status '
+                     '$body_bytes_sent $ssl_session_reused';
+    access_log %(w)s/nginx-access.log bench;
     types { text/xml xml; }
     default_type text/xml;
     charset utf-8;
     client_body_temp_path %(w)s/tmp;
-    server {
-        listen 127.0.0.1:%(p)d;
-        root %(w)s/www;
-        keepalive_requests 100000;
-    }
-}
-''' % {'w': work, 'p': port})
-    return Server('nginx', ['nginx', '-c', conf, '-g', 'daemon off;'], port,
-                  ready=None)
+%(servers)s}
+""" % {'w': work, 'servers': ''.join(servers)})
+    srv = Server('nginx', ['nginx', '-c', conf, '-g', 'daemon off;'],
+                 ports['plain'], ready=None)
+    srv.access_log = os.path.join(work, 'nginx-access.log')
+    return srv
 
 
 # wrk is one client address: the default --max-per-ip (64) equals -c64,
@@ -204,13 +307,14 @@ WRK_ERR = re.compile(r'Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)')
 
 
 def wrk(port, seconds, conns, threads, extra=(), script=None, path=GET_PATH,
-        host=HOST):
-    argv = ['wrk', '--latency', '-t%d' % threads, '-c%d' % conns,
-            '-d%ds' % seconds, '-H', 'Host: ' + host] + list(extra)
+        host=HOST, scheme='http', env=None):
+    argv = NICE + ['wrk', '--latency', '-t%d' % threads, '-c%d' % conns,
+                   '-d%ds' % seconds, '-H', 'Host: ' + host] + list(extra)
     if script:
         argv += ['-s', script]
-    argv.append('http://127.0.0.1:%d%s' % (port, path))
-    out = subprocess.run(argv, capture_output=True, text=True).stdout
+    argv.append('%s://127.0.0.1:%d%s' % (scheme, port, path))
+    out = subprocess.run(argv, capture_output=True, text=True,
+                         env=env).stdout
     rps = float(WRK_RPS.search(out).group(1))
     lat = {}
     for pct, value, unit in WRK_LAT.findall(out):
@@ -228,6 +332,15 @@ def post_script(work):
     return path
 
 
+def tls12_env(work):
+    """wrk's OpenSSL limited to TLS 1.2 by a configuration file."""
+    conf = os.path.join(work, 'openssl-tls12.cnf')
+    with open(conf, 'w') as f:
+        f.write('openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\n'
+                'system_default = sys\n[sys]\nMaxProtocol = TLSv1.2\n')
+    return dict(os.environ, OPENSSL_CONF=conf)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--rounds', type=int, default=3)
@@ -239,6 +352,14 @@ def main():
                     help='release build directory (default build-release)')
     ap.add_argument('--suivant', metavar='BINARY',
                     help='benchmark this binary instead of building one')
+    ap.add_argument('--baseline', metavar='BINARY',
+                    help='run this (older) suivant beside the new one')
+    ap.add_argument('--only', metavar='WORDS',
+                    help='only the scenarios whose title holds one of '
+                    'these comma-separated words (e.g. "HTTPS,POST")')
+    ap.add_argument('--nice', type=int, metavar='N',
+                    help='run servers and wrk under nice -n N (e.g. -5 on '
+                    'a machine shared with builds)')
     ap.add_argument('--hosting', action='store_true',
                     help="add issue #20's MX, cold-burst and sync targets")
     ap.add_argument('--hosting-only', action='store_true')
@@ -247,9 +368,12 @@ def main():
     ap.add_argument('--sync-domains', type=int, default=1000000,
                     help='domains synced from PostgreSQL (default 1M)')
     args = ap.parse_args()
+    if args.nice is not None:
+        NICE[:] = ['nice', '-n', str(args.nice)]
     ensure_tools()
     work = tempfile.mkdtemp(prefix='suivant-bench-')
     os.chmod(work, 0o755)  # nginx's workers run as nobody
+    os.makedirs(os.path.join(work, 'tmp'))
     suivant, mhd = build(work, args.builddir, args.suivant)
     try:
         if args.hosting_only:
@@ -271,16 +395,65 @@ def row(name, results, base):
     rps = statistics.median(r['rps'] for r in results)
     p50 = statistics.median(r['p50'] for r in results)
     p99 = statistics.median(r['p99'] for r in results)
+    # the CPU time is measured by run_scenario, not by a bare wrk() call
+    # (the hosting rows)
+    us = statistics.median(r['us'] for r in results) \
+        if all('us' in r for r in results) else None
     errors = sorted({r['errors'] for r in results if r['errors']})
-    line = '  %-14s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms' % (
-        name, rps, p50, p99)
+    line = '  %-13s %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms' \
+        % (name, rps, p50, p99)
+    if us is not None:
+        line += '  CPU %6.1f us' % us
     if base is not None:
-        line += '  x%.2f rps, x%.2f p50, x%.2f p99 vs nginx' % (
-            rps / base[0], p50 / base[1], p99 / base[2])
+        line += '  x%.2f rps, x%.2f p99' % (rps / base[0], p99 / base[2])
+        if us is not None and base[3] is not None:
+            line += ', x%.2f CPU' % (us / base[3])
+        line += ' vs nginx'
+    line += '  (rounds %s)' % ' '.join('%.0f' % r['rps'] for r in results)
     if errors:
         line += '  ERRORS: ' + '; '.join(errors)
     print(line)
-    return rps, p50, p99
+    return rps, p50, p99, us
+
+
+def run_scenario(title, entries, args):
+    """entries: (label, server, wrk keyword arguments), nginx first (the
+    base of the ratios). Drives them in alternation, --rounds times, and
+    prints a row each, each suivant's ratio to the bare MHD program when
+    there is one, and the share of its TLS sessions nginx resumed."""
+    res = dict((label, []) for label, _, _ in entries)
+    resumed = [0, 0]
+    for _ in range(args.rounds):
+        for label, srv, kw in entries:
+            log = getattr(srv, 'access_log', None)
+            start = os.path.getsize(log) if log else 0
+            cpu0 = srv.stats()[1]
+            r = wrk(seconds=args.seconds, **kw)
+            r['us'] = ((srv.stats()[1] - cpu0) * 1e6
+                       / max(r['rps'] * args.seconds, 1))
+            res[label].append(r)
+            if log and kw.get('scheme') == 'https':
+                time.sleep(0.3)  # nginx writes its log lines when idle
+                with open(log, 'rb') as f:
+                    f.seek(start)
+                    for line in f:
+                        resumed[0] += line.endswith(b' r\n')
+                        resumed[1] += 1
+    print(title)
+    rows = {}
+    base = None
+    for label, _, _ in entries:
+        rows[label] = row(label, res[label], base)
+        base = base or rows[label]
+    for label in rows:
+        if label.startswith('suivant') and 'mhd-constant' in rows:
+            print('  %s / mhd-constant: x%.2f rps, x%.2f CPU' % (
+                label, rows[label][0] / rows['mhd-constant'][0],
+                rows[label][3] / rows['mhd-constant'][3]))
+    if resumed[1]:
+        print('  nginx resumed %.0f%% of its TLS sessions'
+              % (100.0 * resumed[0] / resumed[1]))
+    sys.stdout.flush()
 
 
 def dav_providers(work, suivant, db):
@@ -322,70 +495,128 @@ def compare_dav(sv, args):
 
 
 def compare(work, suivant, mhd, args):
+    certs = make_certs(work)
     db = os.path.join(work, 'suivant.db')
     dav_providers(work, suivant, db)
-    # its access log goes to a file, as nginx's does
-    sv = Server('suivant', [suivant, 'serve', '--db', db, '--listen',
-                            '127.0.0.1:0', '--threads', '2'] + ONE_CLIENT
-                + httpwire.unprivileged([], work), 0,
-                ready='ready port=', log=os.path.join(work, 'suivant.log'))
-    status, answer = http_get(sv.port, GET_PATH, HOST)
-    if status != 200:
-        raise SystemExit('suivant answered %d' % status)
-    answer_file = os.path.join(work, 'answer.xml')
-    with open(answer_file, 'wb') as f:
-        f.write(answer)
-    ng = start_nginx(work, answer, free_port())
-    _, ng_answer = http_get(ng.port, GET_PATH, HOST)
-    if ng_answer != answer:
-        raise SystemExit('nginx does not serve the byte-identical answer')
-    mhd_port = free_port()
-    mh = Server('mhd', [mhd, str(mhd_port), '2', answer_file], mhd_port)
-    post_ok = False
-    with socket.create_connection(('127.0.0.1', sv.port), timeout=5) as s:
+    binaries = [('suivant', suivant)]
+    if args.baseline:
+        binaries.append(('suivant-old', os.path.abspath(args.baseline)))
+    # one certificate per process: plain HTTP + HTTPS with ECDSA in one,
+    # HTTPS with RSA in another
+    sv = {}
+    for label, binary in binaries:
+        for kind in ('ecdsa', 'rsa'):
+            argv = [binary, 'serve', '--db', db, '--listen-tls',
+                    '127.0.0.1:0', '--tls-cert', certs[kind][0],
+                    '--tls-key', certs[kind][1], '--threads', '2'] + \
+                ONE_CLIENT + httpwire.unprivileged([], work)
+            if kind == 'ecdsa':
+                argv[4:4] = ['--listen', '127.0.0.1:0']
+            sv[label, kind] = Server(
+                label, argv, 0, ready='ready port=',
+                log=os.path.join(work, '%s-%s.log' % (label, kind)),
+                lines=2 if kind == 'ecdsa' else 1)
+    plain = sv['suivant', 'ecdsa'].port
+    answers = {}
+    for host, path in ((HOST, GET_PATH), (RICH_HOST, RICH_PATH)):
+        status, answers[host] = http_get(plain, path, host)
+        if status != 200:
+            raise SystemExit('suivant answered %d for %s' % (status, host))
+    ports = dict((name, free_port()) for name in (
+        'plain', 'ecdsa', 'rsa', 'ecdsa-nores', 'rsa-nores'))
+    ng = start_nginx(work, answers, certs, ports)
+    for host, path in ((HOST, GET_PATH), (RICH_HOST, RICH_PATH)):
+        if http_get(ng.port, path, host)[1] != answers[host]:
+            raise SystemExit('nginx does not serve the byte-identical '
+                             'answer for %s' % host)
+    files = {}
+    for host in answers:
+        files[host] = os.path.join(work, host + '.xml')
+        with open(files[host], 'wb') as f:
+            f.write(answers[host])
+    mh = {}
+    for name, extra in (('plain', []), ('rich', []),
+                        ('ecdsa', list(certs['ecdsa']) + ['tickets']),
+                        ('rsa', list(certs['rsa']) + ['tickets']),
+                        ('ecdsa-nores', list(certs['ecdsa']) + ['notickets']),
+                        ('rsa-nores', list(certs['rsa']) + ['notickets'])):
+        mh[name] = Server('mhd', [mhd, '0', '2', files[
+            RICH_HOST if name == 'rich' else HOST]] + extra, 0,
+            ready='ready port=')
+    with socket.create_connection(('127.0.0.1', plain), timeout=5) as s:
         s.sendall(('POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/xml'
                    '\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s'
                    % (POST_PATH, HOST, len(POST_BODY), POST_BODY)).encode())
-        post_ok = s.recv(64).startswith(b'HTTP/1.1 200')
-    scenarios = [
-        ('GET keep-alive -c64', dict(conns=64, threads=2)),
-        ('GET keep-alive -c1', dict(conns=1, threads=1)),
-        ('GET Connection: close -c64',
-         dict(conns=64, threads=2, extra=('-H', 'Connection: close'))),
-    ]
+        if not s.recv(64).startswith(b'HTTP/1.1 200'):
+            raise SystemExit('suivant does not answer the POST')
     script = post_script(work)
-    print('suivant %s, %d rounds of %d s per server and scenario, '
-          'order A B C' % (suivant, args.rounds, args.seconds))
-    print('answer: %d bytes (%s%s)' % (len(answer), HOST, GET_PATH))
-    try:
-        for title, kw in scenarios:
-            res = {'nginx': [], 'suivant': [], 'mhd-constant': []}
-            for _ in range(args.rounds):
-                for name, srv in (('nginx', ng), ('suivant', sv),
-                                  ('mhd-constant', mh)):
-                    res[name].append(wrk(srv.port, args.seconds, **kw))
-            print(title)
-            base = row('nginx-static', res['nginx'], None)
-            mine = row('suivant', res['suivant'], base)
-            ceil = row('mhd-constant', res['mhd-constant'], base)
-            print('  suivant / mhd-constant: x%.2f' % (mine[0] / ceil[0]))
-        if post_ok:
-            res = {'nginx': [], 'suivant': []}
-            for _ in range(args.rounds):
-                res['nginx'].append(wrk(ng.port, args.seconds, 64, 2))
-                res['suivant'].append(wrk(sv.port, args.seconds, 64, 2,
-                                          script=script, path=POST_PATH))
-            print('Autodiscover POST keep-alive -c64 (vs nginx static GET)')
-            base = row('nginx-static', res['nginx'], None)
-            row('suivant POST', res['suivant'], base)
-        else:
-            print('Autodiscover POST: not served by this build, skipped')
-        compare_dav(sv, args)
-        rss, cpu = sv.stats()
-        print('suivant peak RSS %.1f MB, CPU time %.1f s' % (rss, cpu))
-    finally:
-        for srv in (sv, ng, mh):
-            srv.stop()
+    tls12 = tls12_env(work)
+    print('suivant %s%s, %d rounds of %d s per server and scenario, servers '
+          'in alternation; CPU: the server\'s CPU time per request'
+          % (suivant, ', suivant-old %s' % args.baseline if args.baseline
+             else '', args.rounds, args.seconds))
+    print('answers: %d bytes (%s%s), %d bytes (%s%s)' % (
+        len(answers[HOST]), HOST, GET_PATH, len(answers[RICH_HOST]),
+        RICH_HOST, RICH_PATH))
+    close = ('-H', 'Connection: close')
+
+    def entries(nginx_port, kw, kind='ecdsa', tls=False, bare=None):
+        out = [('nginx', ng, dict(kw, port=nginx_port))]
+        for label, _ in binaries:
+            srv = sv[label, kind]
+            out.append((label, srv, dict(kw, port=srv.tls_port if tls
+                                         else srv.port)))
+        if bare is not None:
+            out.append(('mhd-constant', bare, dict(kw, port=bare.port)))
+        return out
+    scenarios = []
+    for title, kw in (
+            ('GET keep-alive -c64, Host-form, no address',
+             dict(conns=64, threads=2)),
+            ('GET keep-alive -c1, Host-form', dict(conns=1, threads=1)),
+            ('GET Connection: close -c64, Host-form',
+             dict(conns=64, threads=2, extra=close))):
+        scenarios.append((title, entries(ng.port, kw, bare=mh['plain'])))
+    rich = dict(conns=64, threads=2, host=RICH_HOST, path=RICH_PATH)
+    scenarios.append(('GET keep-alive -c64 with ?emailaddress=, a rich '
+                      'provider (%s)' % RICH_HOST,
+                      entries(ng.port, rich, bare=mh['rich'])))
+    post = dict(conns=64, threads=2, script=script, path=POST_PATH)
+    scenarios.append(('Autodiscover POST keep-alive -c64 (nginx: the '
+                      'static GET)', [('nginx', ng, dict(
+                          conns=64, threads=2, port=ng.port))] +
+                      entries(ng.port, post)[1:]))
+    https = dict(conns=64, threads=2, scheme='https')
+    scenarios.append(('HTTPS keep-alive -c64, ECDSA P-256, TLS 1.3',
+                      entries(ports['ecdsa'], https, tls=True,
+                              bare=mh['ecdsa'])))
+    for kind, name in (('ecdsa', 'ECDSA P-256'), ('rsa', 'RSA-2048')):
+        for ver, env in (('1.3', None), ('1.2', tls12)):
+            kw = dict(https, extra=close, env=env)
+            scenarios.append((
+                'HTTPS handshakes: Connection: close -c64, %s, TLS %s'
+                % (name, ver), entries(ports[kind], kw, kind=kind, tls=True,
+                                       bare=mh[kind])))
+    for kind, name in (('ecdsa', 'ECDSA P-256'), ('rsa', 'RSA-2048')):
+        kw = dict(https, extra=close)
+        bare = mh[kind + '-nores']
+        scenarios.append((
+            'HTTPS full handshakes (no resumption offered): Connection: '
+            'close -c64, %s, TLS 1.3; nginx without cache and tickets, '
+            'bare MHD+GnuTLS without tickets' % name,
+            [('nginx', ng, dict(kw, port=ports[kind + '-nores'])),
+             ('mhd-constant', bare, dict(kw, port=bare.port))]))
+    only = [w.strip().lower() for w in (args.only or '').split(',')
+            if w.strip()]
+    for title, group in scenarios:
+        if not only or any(w in title.lower() for w in only):
+            run_scenario(title, group, args)
+    for label, _ in binaries:
+        rss = max(sv[label, kind].stats()[0] for kind in ('ecdsa', 'rsa'))
+        print('%s peak RSS %.1f MB with the bundled data (target < 25 MB)'
+              % (label, rss))
+    if not only or 'dav' in only:
+        compare_dav(sv['suivant', 'ecdsa'], args)
 
 
 def generate(path, n_domains, seed=1):

@@ -82,8 +82,8 @@ static void render_check(const struct sv_provider *pv, render_fn render,
 		const struct sv_answer_facts *with, bool needs_address) {
 	struct sv_answer *a = NULL;
 	struct sv_err err;
-	if (render(pv, NULL, &a, &err) != SV_OK) {
-		return;
+	if (render(pv, NULL, &a, &err) != SV_OK || a == NULL) {
+		return; /* refused, or no answer of this kind (a GET's) */
 	}
 	if (with->address != NULL) {
 		fill_check(a, with);
@@ -160,6 +160,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 		render_check(pv, sv_render_autoconfig, &with, false);
 		render_check(pv, sv_render_autodiscover, &with, true);
 		render_check(pv, sv_render_mobileconfig, &with, true);
+		render_check(pv, sv_render_autoconfig_evolution, &with, false);
+		render_check(pv, sv_render_autodiscover_domain, &with, false);
 	}
 	sv_provider_destroy(pv);
 done:

@@ -21,7 +21,11 @@ a file gives a server no username at all (two ISPDB files do, on their
 outgoing server), Thunderbird logs in as the literal "undefined" and KMail
 with an empty name; our answer gives the address instead
 (render_autoconfig.c), so the file's side is compared as if it said
-%EMAILADDRESS%.
+%EMAILADDRESS%. Never a downgrade (issue 17): an answer leaves out a
+plain server of a type the provider also offers with SSL or STARTTLS,
+unless the file says <publishPlaintext> in suivant's namespace; the
+account built from a file (bundled or original) is compared with that
+rule applied (without_withheld).
 
 A provider file with calendar, contacts or file-share sections (root-level,
 draft-ietf-mailmaint-autoconfig-06) is also compared in a copy without
@@ -124,11 +128,32 @@ def bundled_domains():
     return out
 
 
-def servers(cfg, email):
+SUIVANT_NS = 'https://github.com/suivant/suivant/ns/provider'
+TLS = ('SSL', 'STARTTLS')
+
+
+def publishes_plaintext(path):
+    """Whether a provider file opts in to plain servers beside TLS ones."""
+    el = ET.parse(path).getroot().find(
+        'emailProvider/{%s}publishPlaintext' % SUIVANT_NS)
+    return el is not None and (el.text or '').strip().lower() == 'true'
+
+
+def without_withheld(servers, key):
+    """servers (one client's parsed list, key naming its socket field)
+    minus the plain ones of a type that has an SSL or STARTTLS one, as
+    every answer leaves them out (include/model/model.h)."""
+    tls = {s.get('type') for s in servers if s.get(key) in TLS}
+    return [s for s in servers
+            if not (s.get(key) == 'plain' and s.get('type') in tls)]
+
+
+def servers(cfg, email, rule=False):
     """The account-relevant fields. Thunderbird substitutes placeholders in
     the incoming servers and the first outgoing one only, so a file read
     from disk keeps %EMAILADDRESS% in outgoing alternatives while our
-    answer for an address arrives expanded: compare them expanded."""
+    answer for an address arrives expanded: compare them expanded. With
+    rule, the plain servers every answer leaves out are dropped first."""
     local, domain = email.split('@')
     tokens = {'%EMAILADDRESS%': email, '%EMAILLOCALPART%': local,
               '%EMAILDOMAIN%': domain}
@@ -152,8 +177,9 @@ def servers(cfg, email):
         return got
 
     def pick(servers):
-        return [fields(s) for s in servers
-                if s and s.get('type') in PUBLIC_TYPES]
+        got = [fields(s) for s in servers
+               if s and s.get('type') in PUBLIC_TYPES]
+        return without_withheld(got, 'socketTypeName') if rule else got
     incoming = pick([cfg.get('incoming')] +
                     (cfg.get('incomingAlternatives') or []))
     outgoing = pick([cfg.get('outgoing')] +
@@ -199,13 +225,15 @@ def check_thunderbird(domain, path, original, port):
             err or served.get('error'))
     if served.get('dropped') != {'incomingServers': 0, 'outgoingServers': 0}:
         return 'Thunderbird dropped servers: %s' % served.get('dropped')
-    want = servers(from_file['config'], email)
+    want = servers(from_file['config'], email,
+                   not publishes_plaintext(path))
     got = servers(served['config'], email)
     if want != got:
         return 'Thunderbird builds a different account:\n  file:   %s\n' \
             '  served: %s' % (json.dumps(want), json.dumps(got))
     if from_original is not None:
-        want = servers(from_original['config'], email)
+        want = servers(from_original['config'], email,
+                       not publishes_plaintext(path))
         if want != got:
             return 'Thunderbird builds a different account from the ' \
                 'ISPDB original:\n  original: %s\n  served:   %s' % (
@@ -236,6 +264,9 @@ def check_kmail(domain, path, port):
     except (ValueError, IndexError):
         return 'KMail cannot read the bundled file: %s' % r.stderr[-500:]
     keys = ('incoming', 'outgoing')
+    if not publishes_plaintext(path):
+        for k in keys:
+            want[k] = without_withheld(want.get(k) or [], 'socketType')
     for side in (got, want):
         for server in side.get('outgoing') or []:
             if server.get('authentication') == 'NoAuth':

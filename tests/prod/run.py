@@ -250,6 +250,69 @@ def test_tls_sighup_reloads_certificate(suivant, tmp):
         srv.stop()
 
 
+def tls_get(port, ctx, session=None):
+    """One GET over a new TLS connection, offering session; returns
+    (status, the session to offer next, whether this one was resumed)."""
+    with socket.create_connection(("127.0.0.1", port), 5) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost",
+                             session=session) as s:
+            s.sendall(b"GET /v1.1/free.fr HTTP/1.1\r\nHost: localhost\r\n"
+                      b"Connection: close\r\n\r\n")
+            data = httpwire.recv_all(s)  # TLS 1.3 tickets come after
+            return int(data.split()[1]), s.session, s.session_reused
+
+
+def test_tls_session_resumption(suivant, tmp):
+    """Clients that come back resume with a session ticket (TLS 1.3 and
+    1.2), a ticket outlives neither a certificate reload nor the server,
+    and connections served in the meantime are not disturbed."""
+    cert, key = make_cert(tmp, "resume")
+    srv = Server(suivant, tmp, ["--listen-tls", "127.0.0.1:0", "--tls-cert",
+                                cert, "--tls-key", key], 1)
+    try:
+        port = srv.tls[0]
+        for ver in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
+            ctx = ssl.create_default_context(cafile=cert)
+            ctx.minimum_version = ctx.maximum_version = ver
+            status, sess, reused = tls_get(port, ctx)
+            check(status == 200 and not reused, "%s first: %d %r"
+                  % (ver, status, reused))
+            check(sess is not None and sess.has_ticket,
+                  "%s: no session ticket issued" % ver)
+            for i in range(3):
+                status, sess, reused = tls_get(port, ctx, sess)
+                check(status == 200 and reused, "%s resumption %d: %d %r"
+                      % (ver, i, status, reused))
+            # A certificate reload (the same files) replaces the ticket
+            # key: the old ticket gets a full handshake, then a new one.
+            srv.signal(signal.SIGHUP)
+            deadline = time.monotonic() + 5
+            while True:
+                status, fresh, reused = tls_get(port, ctx, sess)
+                check(status == 200, "%s after SIGHUP: %d" % (ver, status))
+                if not reused:
+                    break
+                check(time.monotonic() < deadline,
+                      "%s: ticket still accepted after a reload" % ver)
+                time.sleep(0.1)
+            status, _, reused = tls_get(port, ctx, fresh)
+            check(status == 200 and reused,
+                  "%s: the new ticket does not resume" % ver)
+        check("session tickets not enabled" not in srv.log(),
+              "tickets refused: %s" % srv.log()[-500:])
+    finally:
+        srv.stop()
+    # A restarted server has a new key: old tickets do not resume.
+    srv = Server(suivant, tmp, ["--listen-tls", "127.0.0.1:%d" % port,
+                                "--tls-cert", cert, "--tls-key", key], 1)
+    try:
+        status, _, reused = tls_get(srv.tls[0], ctx, fresh)
+        check(status == 200 and not reused,
+              "a ticket resumed across a restart")
+    finally:
+        srv.stop()
+
+
 def test_tls_bad_options(suivant, tmp):
     cert, key = make_cert(tmp, "a")
     other_cert, other_key = make_cert(tmp, "b")
@@ -1421,7 +1484,8 @@ def port_bindable(port):
 
 def test_export_static_matches_serve(suivant, tmp):
     """Every bundled domain: nginx serving the export answers exactly what
-    `suivant serve` answers (status, body, content type)."""
+    `suivant serve` answers (status, body, content type), Evolution's
+    request and the Autodiscover GET included."""
     nginx = shutil.which("nginx") or (
         "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     db = os.path.join(tmp, "suivant.db")
@@ -1523,6 +1587,16 @@ def test_export_static_matches_serve(suivant, tmp):
             both("/v1.1/" + d, "autoconfig.example")
             both("/autodiscover/autodiscover.json?Email=someone%%40%s"
                  "&Protocol=AutodiscoverV1" % d, "autodiscover." + d)
+            # issue 24: the Autodiscover GET, from the Host
+            check(both("/autodiscover/autodiscover.xml",
+                       "autodiscover." + d) == want, "GET POX for %s" % d)
+            both("/autodiscover/autodiscover.xml", d)
+            # issue 17: Evolution's request, either marker
+            both("/mail/config-v1.1.xml?emailaddress=EVOLUTIONUSER%%40%s"
+                 "&emailmd5=0123456789abcdef0123456789abcdef" % d,
+                 "autoconfig." + d)
+            both("/mail/config-v1.1.xml?emailaddress=EVOLUTIONUSER%%40%s"
+                 % d, "autoconfig." + d)
             for path in ("/.well-known/caldav", "/.well-known/carddav"):
                 redirects += redirect("GET", path, d) == 301
                 redirect("PROPFIND", path, "autoconfig." + d)

@@ -81,6 +81,9 @@ static struct sv_provider *extras_provider(void) {
 		"Example Mail Services", "ExMail");
 	add_domain(pv, "example.com");
 	add_domain(pv, "example.net");
+	/* Every extra, a plain server beside TLS ones included: the admin
+	 * opted in (test_plaintext_withheld covers the default). */
+	pv->publish_plaintext = true;
 	/* Written after the smtp server: incoming must still come first. */
 	struct sv_server *smtp = sv_test_add_server(pv, &(struct sv_test_server){
 		.type = SV_SERVER_SMTP, .host = "smtp.example.com",
@@ -367,6 +370,62 @@ static void test_every_extra(void **state) {
 	assert_null(strstr(doc, "<pop3/>"));
 	/* Only the requested domain, never the provider's list. */
 	assert_null(strstr(doc, "example.com</domain>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+/* By default the plain relay beside the STARTTLS smtp server is left
+ * out (model.h, sv_provider_servers_for); the rest is unchanged. */
+static void test_plaintext_withheld(void **state) {
+	(void)state;
+	struct sv_provider *pv = extras_provider();
+	pv->publish_plaintext = false;
+	size_t len;
+	const struct sv_answer_facts f = { .domain = "example.net" };
+	char *doc = render_fill(pv, NULL, &f, &len);
+	assert_null(strstr(doc, "relay.example.com"));
+	assert_null(strstr(doc, "<socketType>plain</socketType>"));
+	assert_non_null(strstr(doc, "<hostname>smtp.example.com</hostname>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+/*
+ * Evolution's form (issue 17): the first server of each type only, in
+ * the usual order, %EMAILDOMAIN% written as the requested domain even
+ * without an address, the address tokens kept for Evolution to fill.
+ */
+static void test_evolution(void **state) {
+	(void)state;
+	struct sv_provider *pv = templates_provider();
+	size_t len;
+	const struct sv_answer_facts f = { .domain = "client.fr" };
+	char *doc = sv_test_render_fill(sv_render_autoconfig_evolution,
+		SV_AUTOCONFIG_CONTENT_TYPE, pv, NULL, &f, &len);
+	/* imap (the SSL one, not the later STARTTLS one), pop3, smtp */
+	assert_non_null(strstr(doc, "<hostname>mail.client.fr</hostname>"));
+	assert_null(strstr(doc, "imap.hoster.example"));
+	assert_non_null(strstr(doc, "<hostname>pop.client.fr</hostname>"));
+	assert_non_null(strstr(doc, "<hostname>smtp.client.fr</hostname>"));
+	assert_null(strstr(doc, "%EMAILDOMAIN%"));
+	assert_non_null(strstr(doc, "<username>%EMAILLOCALPART%%client.fr"
+		"</username>"));
+	assert_non_null(strstr(doc, "<username>recent:%EMAILADDRESS%"
+		"</username>"));
+	const char *imap = strstr(doc, "type=\"imap\"");
+	const char *pop = strstr(doc, "type=\"pop3\"");
+	const char *smtp = strstr(doc, "type=\"smtp\"");
+	assert_true(imap != NULL && pop != NULL && smtp != NULL &&
+		imap < pop && pop < smtp);
+	assert_null(strstr(imap + 1, "type=\"imap\""));
+	sv_free(doc);
+	/* with an address (a newer Evolution sends it): filled */
+	const struct sv_answer_facts a = { .domain = "client.fr",
+		.address = "jean@client.fr", .local = "jean" };
+	doc = sv_test_render_fill(sv_render_autoconfig_evolution,
+		SV_AUTOCONFIG_CONTENT_TYPE, pv, NULL, &a, &len);
+	assert_non_null(strstr(doc, "<username>jean%client.fr</username>"));
+	assert_null(strstr(doc, "%EMAIL"));
 	sv_free(doc);
 	sv_provider_destroy(pv);
 }
@@ -789,6 +848,8 @@ int main(void) {
 		cmocka_unit_test(test_builder_bad_template),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_every_extra),
+		cmocka_unit_test(test_plaintext_withheld),
+		cmocka_unit_test(test_evolution),
 		cmocka_unit_test(test_templates),
 		cmocka_unit_test(test_special_address),
 		cmocka_unit_test(test_override_domain),

@@ -135,7 +135,7 @@ static void test_problems(void **state) {
 	server(pv, 10, SV_SERVER_IMAP, "imap.q.example", 143, SV_SOCKET_SSL);
 	server(pv, 11, SV_SERVER_POP3, "pop.q.example", 110, SV_SOCKET_PLAIN);
 	server(pv, 12, SV_SERVER_POP3, "pop.q.example", 110, SV_SOCKET_PLAIN);
-	assert_int_equal(sv_check_provider(pv, collect, &f), 6);
+	assert_int_equal(sv_check_provider(pv, collect, &f), 7);
 	assert_int_equal(f.p[0].severity, SV_CHECK_ERROR);
 	assert_string_equal(f.p[0].message, "not served, its 2 domains answer "
 		"404: has no outgoing (smtp) server");
@@ -151,6 +151,10 @@ static void test_problems(void **state) {
 	assert_int_equal(f.p[5].severity, SV_CHECK_WARNING);
 	assert_string_equal(f.p[5].message, "server 12 (pop3 pop.q.example:"
 		"110): repeats server 11");
+	assert_int_equal(f.p[6].severity, SV_CHECK_WARNING);
+	assert_string_equal(f.p[6].message, "the only pop3 servers are plain "
+		"(no TLS): listed, as the only way in, but passwords travel "
+		"unencrypted");
 	sv_provider_destroy(pv);
 
 	/* no domain: said first, the rest still checked */
@@ -162,6 +166,68 @@ static void test_problems(void **state) {
 	assert_non_null(strstr(f.p[1].message, "SSL on port 587"));
 	/* without a report function, problems are only counted */
 	assert_int_equal(sv_check_provider(pv, NULL, NULL), 2);
+	sv_provider_destroy(pv);
+}
+
+/*
+ * The plaintext rule as check reports it: a withheld plain server is a
+ * notice in its own view, a plain-only type a warning (a notice once the
+ * admin publishes plaintext on purpose), plain beside TLS published a
+ * warning.
+ */
+static void test_plaintext(void **state) {
+	(void)state;
+	struct found f = { .n = 0 };
+	struct sv_provider *pv = provider("p.example", "p.example");
+	assert_int_equal(sv_provider_add_domain(pv, "own.example"), SV_OK);
+	server(pv, 1, SV_SERVER_IMAP, "imap.p.example", 993, SV_SOCKET_SSL);
+	server(pv, 2, SV_SERVER_IMAP, "imap.p.example", 143, SV_SOCKET_PLAIN);
+	server(pv, 3, SV_SERVER_SMTP, "smtp.p.example", 587, SV_SOCKET_PLAIN);
+	struct sv_server *own = server(pv, 4, SV_SERVER_SMTP,
+		"smtp.own.example", 465, SV_SOCKET_SSL);
+	own->domain = sv_strdup("own.example");
+	own = server(pv, 5, SV_SERVER_SMTP, "smtp.own.example", 587,
+		SV_SOCKET_PLAIN);
+	own->domain = sv_strdup("own.example");
+	assert_int_equal(sv_check_provider(pv, collect, &f), 6);
+	/* servers 2, 3 and 5 send passwords in the clear: notices 0-2 */
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(f.p[i].severity, SV_CHECK_NOTICE);
+		assert_non_null(strstr(f.p[i].message, "sends passwords"));
+	}
+	assert_int_equal(f.p[3].severity, SV_CHECK_WARNING);
+	assert_null(f.p[3].domain);
+	assert_string_equal(f.p[3].message, "the only smtp server is plain "
+		"(no TLS): listed, as the only way in, but passwords travel "
+		"unencrypted; Thunderbird for Android refuses the whole answer");
+	assert_int_equal(f.p[4].severity, SV_CHECK_NOTICE);
+	assert_int_equal(f.p[4].server, 2);
+	assert_string_equal(f.p[4].message, "server 2 (imap imap.p.example:"
+		"143): plain, left out of every answer beside the TLS imap "
+		"servers (RFC 8314; suivant provider set p.example "
+		"--publish-plaintext lists it)");
+	assert_int_equal(f.p[5].severity, SV_CHECK_NOTICE);
+	assert_int_equal(f.p[5].server, 5);
+	assert_string_equal(f.p[5].domain, "own.example");
+	assert_non_null(strstr(f.p[5].message, "beside the TLS smtp server "
+		"of this domain"));
+
+	f.n = 0;
+	pv->publish_plaintext = true;
+	assert_int_equal(sv_check_provider(pv, collect, &f), 6);
+	assert_int_equal(f.p[3].severity, SV_CHECK_WARNING);
+	assert_string_equal(f.p[3].message, "publishes 1 plain imap server "
+		"beside TLS ones (--publish-plaintext): a client may settle on "
+		"the plain one; Thunderbird for Android refuses the whole "
+		"answer");
+	assert_int_equal(f.p[4].severity, SV_CHECK_NOTICE);
+	assert_non_null(strstr(f.p[4].message, "the only smtp server is plain"));
+	assert_non_null(strstr(f.p[4].message, "published on purpose"));
+	/* own.example's view differs in smtp only: said once, there */
+	assert_int_equal(f.p[5].severity, SV_CHECK_WARNING);
+	assert_string_equal(f.p[5].domain, "own.example");
+	assert_non_null(strstr(f.p[5].message, "domain own.example: "
+		"publishes 1 plain smtp"));
 	sv_provider_destroy(pv);
 }
 
@@ -199,6 +265,7 @@ int main(void) {
 		cmocka_unit_test(test_port_socket),
 		cmocka_unit_test(test_validate_draft),
 		cmocka_unit_test(test_problems),
+		cmocka_unit_test(test_plaintext),
 		cmocka_unit_test(test_known_pairing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1078,6 +1078,81 @@ static void test_servers_for(void **state) {
 	assert_false(sv_provider_domain_has_servers(pv, "example.fr"));
 	assert_false(sv_provider_domain_has_servers(pv, "x.hoster.fr"));
 	assert_false(sv_provider_domain_has_servers(pv, NULL));
+	assert_true(sv_provider_domain_has_servers_of(pv, "example.com",
+		SV_SERVER_SMTP));
+	assert_false(sv_provider_domain_has_servers_of(pv, "example.com",
+		SV_SERVER_POP3));
+	assert_true(sv_provider_domain_has_servers_of(pv, "*.hoster.fr",
+		SV_SERVER_POP3));
+}
+
+/*
+ * Never a downgrade (RFC 8314): a plain server is left out of a view that
+ * has a TLS server of its type, unless the provider publishes plaintext;
+ * a type whose only servers are plain keeps them. Views count apart: a
+ * domain with its own TLS smtp hides the provider-wide plain one only by
+ * overriding it, and its own plain one beside its TLS one is withheld.
+ */
+static void test_servers_for_plaintext(void **state) {
+	(void)state;
+	struct sv_provider *pv = sv_provider_create();
+	assert_non_null(pv);
+	set(&pv->id, "p.example");
+	assert_int_equal(sv_provider_add_domain(pv, "p.example"), SV_OK);
+	assert_int_equal(sv_provider_add_domain(pv, "own.example"), SV_OK);
+	const struct sv_server *out[SV_MODEL_MAX_SERVERS];
+	char buf[256];
+	/* imap: plain first, then SSL; pop3: plain only; smtp: STARTTLS,
+	 * plain; own.example: its own smtp, plain then SSL */
+	assert_int_equal(add_srv(pv, SV_SERVER_IMAP, "plain.imap", 143,
+		SV_SOCKET_PLAIN, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_IMAP, "ssl.imap", 993,
+		SV_SOCKET_SSL, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_POP3, "plain.pop", 110,
+		SV_SOCKET_PLAIN, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "tls.smtp", 587,
+		SV_SOCKET_STARTTLS, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "plain.smtp", 25,
+		SV_SOCKET_PLAIN, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "own.plain", 25,
+		SV_SOCKET_PLAIN, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "own.ssl", 465,
+		SV_SOCKET_SSL, 0), SV_OK);
+	set(&pv->servers[5].domain, "own.example");
+	set(&pv->servers[6].domain, "own.example");
+	expect_ok(pv);
+
+	size_t n = sv_provider_servers_for(pv, NULL, out,
+		SV_MODEL_MAX_SERVERS);
+	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+		"ssl.imap plain.pop tls.smtp");
+	n = sv_provider_plaintext_withheld(pv, NULL, out,
+		SV_MODEL_MAX_SERVERS);
+	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+		"plain.imap plain.smtp");
+	n = sv_provider_servers_for(pv, "own.example", out,
+		SV_MODEL_MAX_SERVERS);
+	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+		"ssl.imap plain.pop own.ssl");
+	n = sv_provider_plaintext_withheld(pv, "own.example", out,
+		SV_MODEL_MAX_SERVERS);
+	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+		"plain.imap own.plain");
+	/* a domain whose only smtp is plain keeps it */
+	pv->servers[6].socket = SV_SOCKET_PLAIN;
+	n = sv_provider_servers_for(pv, "own.example", out,
+		SV_MODEL_MAX_SERVERS);
+	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+		"ssl.imap plain.pop own.plain own.ssl");
+	pv->servers[6].socket = SV_SOCKET_SSL;
+	/* the admin opted in: everything, nothing withheld */
+	pv->publish_plaintext = true;
+	n = sv_provider_servers_for(pv, NULL, out, SV_MODEL_MAX_SERVERS);
+	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+		"plain.imap ssl.imap plain.pop tls.smtp plain.smtp");
+	assert_int_equal(sv_provider_plaintext_withheld(pv, NULL, out,
+		SV_MODEL_MAX_SERVERS), 0);
+	sv_provider_destroy(pv);
 }
 
 static void test_sort_stable(void **state) {
@@ -1377,6 +1452,7 @@ int main(void) {
 		cmocka_unit_test(test_names_round_trip),
 		cmocka_unit_test(test_predicates),
 		T(test_servers_for),
+		cmocka_unit_test(test_servers_for_plaintext),
 		T(test_service_urls),
 		cmocka_unit_test(test_service_context),
 		T(test_services_for),

@@ -459,6 +459,9 @@ static struct sv_provider *minimal_provider(void) {
 static struct sv_provider *mixed_provider(void) {
 	struct sv_provider *pv = provider_new("hoster.example");
 	assert_int_equal(sv_provider_add_domain(pv, "*.example"), SV_OK);
+	/* every mapping, plain beside TLS included: the admin opted in
+	 * (test_render_plaintext_withheld covers the default) */
+	pv->publish_plaintext = true;
 	/* smtp written first: incoming must still come first */
 	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_SMTP,
 		.host = "smtp.%EMAILDOMAIN%", .port = 587,
@@ -627,6 +630,79 @@ static void test_render_mixed(void **state) {
 	/* escaped login */
 	assert_non_null(strstr(doc, "<LoginName>x&amp;y</LoginName>"));
 	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+/* By default the plain IMAP and SMTP servers beside TLS ones of their
+ * type are left out (model.h, sv_provider_servers_for). */
+static void test_render_plaintext_withheld(void **state) {
+	(void)state;
+	struct sv_provider *pv = mixed_provider();
+	pv->publish_plaintext = false;
+	const struct sv_answer_facts f = { .domain = "client.example",
+		.address = "ann@client.example", .local = "ann" };
+	size_t len;
+	char *doc = render_fill(pv, NULL, &f, &len);
+	assert_null(strstr(doc, "old.hoster.example"));
+	assert_null(strstr(doc, "<Server>relay.hoster.example"));
+	assert_null(strstr(doc, "<SSL>off</SSL>"));
+	assert_non_null(strstr(doc, "<Server>mail.client.example</Server>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
+/*
+ * The answer to a GET (issue 24): the settings without what needs the
+ * address: no User, no LoginName whose template needs it, %EMAILDOMAIN%
+ * filled with the requested domain; none at all for a provider whose
+ * host names need the address.
+ */
+static void test_render_domain(void **state) {
+	(void)state;
+	struct sv_provider *pv = mixed_provider();
+	const struct sv_answer_facts f = { .domain = "client.example" };
+	size_t len;
+	char *doc = sv_test_render_fill(sv_render_autodiscover_domain,
+		SV_AUTODISCOVER_CONTENT_TYPE, pv, NULL, &f, &len);
+	check_xml(doc, len, NS_OUT);
+	assert_null(strstr(doc, "<User>"));
+	assert_null(strstr(doc, "%"));
+	assert_non_null(strstr(doc, "<Server>smtp.client.example</Server>"));
+	/* the fixed login stays, escaped; those of the address go */
+	assert_non_null(strstr(doc, "<LoginName>x&amp;y</LoginName>"));
+	assert_null(strstr(doc, "<LoginName>ann"));
+	sv_free(doc);
+	/* the same Protocols as POST's, in the same order */
+	const struct sv_answer_facts a = { .domain = "client.example",
+		.address = "ann@client.example", .local = "ann" };
+	char *post = render_fill(pv, NULL, &a, &len);
+	doc = sv_test_render_fill(sv_render_autodiscover_domain,
+		SV_AUTODISCOVER_CONTENT_TYPE, pv, NULL, &f, &len);
+	const char *p = post, *g = doc;
+	while ((p = strstr(p, "<Server>")) != NULL) {
+		g = strstr(g, "<Server>");
+		assert_non_null(g);
+		assert_memory_equal(p, g, (size_t)(strchr(p, '/') - p));
+		p++;
+		g++;
+	}
+	assert_null(strstr(g, "<Server>"));
+	sv_free(post);
+	sv_free(doc);
+	sv_provider_destroy(pv);
+	/* a host name that needs the address: no answer to a GET */
+	pv = provider_new("per-user.example");
+	assert_int_equal(sv_provider_add_domain(pv, "per-user.example"),
+		SV_OK);
+	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_IMAP,
+		.host = "%EMAILLOCALPART%.imap.example", .port = 993,
+		.socket = SV_SOCKET_SSL, .user = "%EMAILADDRESS%",
+		.auth = { SV_AUTH_PASSWORD_CLEARTEXT }, .n_auth = 1 });
+	struct sv_answer *none = (struct sv_answer *)1;
+	struct sv_err err;
+	assert_int_equal(sv_render_autodiscover_domain(pv, NULL, &none, &err),
+		SV_OK);
+	assert_null(none);
 	sv_provider_destroy(pv);
 }
 
@@ -908,6 +984,8 @@ int main(void) {
 		cmocka_unit_test(test_render_minimal),
 		cmocka_unit_test(test_render_mixed),
 		cmocka_unit_test(test_render_dav),
+		cmocka_unit_test(test_render_plaintext_withheld),
+		cmocka_unit_test(test_render_domain),
 		cmocka_unit_test(test_render_mappings),
 		cmocka_unit_test(test_render_escaping_and_override),
 		cmocka_unit_test(test_render_rejects_bad_data),

@@ -903,22 +903,15 @@ static void test_migrates_a_0001_database(void **state) {
 }
 
 /*
- * The release before hosting shipped schema 0001 and 0005 (user_version
- * 5). A later migration numbered below that would be skipped on such a
- * database, so every migration added since must still be applied to it:
- * hosting's domain_mx table (0007) and the services tables (0009) must
- * exist, and the provider takes a service.
+ * Makes at path the database that applying files (schema/ paths) in turn
+ * made, with one provider stored, recorded as schema version.
  */
-static void test_migrates_a_version_5_database(void **state) {
-	const char *path = fixture_path(state);
+static void make_older_database(const char *path, const char *const *files,
+		size_t n_files, int version) {
 	sqlite3 *db = raw_open(path);
-	static const char *const shipped[] = {
-		SV_SOURCE_ROOT "/schema/0001_init.sql",
-		SV_SOURCE_ROOT "/schema/0005_webadmin.sql",
-	};
 	static char sql[64 * 1024];
-	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
-		FILE *f = fopen(shipped[i], "rb");
+	for (size_t i = 0; i < n_files; i++) {
+		FILE *f = fopen(files[i], "rb");
 		assert_non_null(f);
 		size_t n = fread(sql, 1, sizeof(sql) - 1, f);
 		assert_true(n > 0 && n < sizeof(sql) - 1);
@@ -930,15 +923,60 @@ static void test_migrates_a_version_5_database(void **state) {
 	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d",
 		SV_STORE_APPLICATION_ID);
 	raw_exec(db, pragma);
-	raw_exec(db, "PRAGMA user_version = 5");
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
+	raw_exec(db, pragma);
 	raw_exec(db, "INSERT INTO providers (id) VALUES ('exemple.fr')");
 	raw_close(db);
+}
 
+/*
+ * Opens the older database at path for writing, then checks that it
+ * reached this binary's version with publish_plaintext (0008): its
+ * provider left at the safe default, and the stored value loaded.
+ */
+static void assert_migrated_to_publish_plaintext(const char *path) {
 	struct sv_store *st = open_ok(path, SV_STORE_READWRITE);
+	struct sv_provider *pv = NULL;
+	assert_int_equal(sv_store_load_provider(st, "exemple.fr", &pv, NULL),
+		SV_OK);
+	assert_false(pv->publish_plaintext);
+	sv_provider_destroy(pv);
 	sv_store_close(st);
-	db = raw_open(path);
+	sqlite3 *db = raw_open(path);
 	assert_int_equal(raw_int(db, "PRAGMA user_version"),
 		sv_store_schema_version());
+	assert_int_equal(raw_int(db, "SELECT publish_plaintext FROM providers"
+		" WHERE id = 'exemple.fr'"), 0);
+	raw_exec(db, "UPDATE providers SET publish_plaintext = 1");
+	assert_int_equal(sqlite3_exec(db, "UPDATE providers SET"
+		" publish_plaintext = 2", NULL, NULL, NULL), SQLITE_CONSTRAINT);
+	raw_close(db);
+	st = open_ok(path, SV_STORE_READONLY);
+	assert_int_equal(sv_store_load_provider(st, "exemple.fr", &pv, NULL),
+		SV_OK);
+	assert_true(pv->publish_plaintext);
+	sv_provider_destroy(pv);
+	sv_store_close(st);
+}
+
+/*
+ * The release before hosting shipped schema 0001 and 0005 (user_version
+ * 5). A later migration numbered below that would be skipped on such a
+ * database, so every migration added since must still be applied to it:
+ * hosting's domain_mx table (0007) must exist, publish_plaintext (0008)
+ * must be there, and the services tables (0009): the provider takes a
+ * service.
+ */
+static void test_migrates_a_version_5_database(void **state) {
+	const char *path = fixture_path(state);
+	static const char *const shipped[] = {
+		SV_SOURCE_ROOT "/schema/0001_init.sql",
+		SV_SOURCE_ROOT "/schema/0005_webadmin.sql",
+	};
+	make_older_database(path, shipped, sizeof(shipped) / sizeof(*shipped),
+		5);
+	assert_migrated_to_publish_plaintext(path);
+	sqlite3 *db = raw_open(path);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
 		" WHERE name = 'domain_mx'"), 1);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_table_info("
@@ -947,6 +985,23 @@ static void test_migrates_a_version_5_database(void **state) {
 		" WHERE type = 'table' AND name IN ('services', 'service_auth')"),
 		2);
 	raw_close(db);
+	assert_takes_service(path, "exemple.fr", "https://dav.exemple.fr/cal/");
+}
+
+/*
+ * A database made with hosting but before publish_plaintext (user_version
+ * 7) gets 0008 and 0009 applied.
+ */
+static void test_migrates_a_version_7_database(void **state) {
+	const char *path = fixture_path(state);
+	static const char *const before[] = {
+		SV_SOURCE_ROOT "/schema/0001_init.sql",
+		SV_SOURCE_ROOT "/schema/0005_webadmin.sql",
+		SV_SOURCE_ROOT "/schema/0006_webmail_wait_redirect.sql",
+		SV_SOURCE_ROOT "/schema/0007_hosting.sql",
+	};
+	make_older_database(path, before, sizeof(before) / sizeof(*before), 7);
+	assert_migrated_to_publish_plaintext(path);
 	assert_takes_service(path, "exemple.fr", "https://dav.exemple.fr/cal/");
 }
 
@@ -1638,6 +1693,7 @@ int main(void) {
 		T(test_migrates_previous_release),
 		T(test_migrates_a_0001_database),
 		T(test_migrates_a_version_5_database),
+		T(test_migrates_a_version_7_database),
 		T(test_roundtrip_every_field),
 		T(test_load_order),
 		T(test_load_empty),

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The answer pipeline's success path allocates nothing of ours
+ * (src/http/http_answer.c, src/http/http_response.c): the real front end
+ * (sv_http_start on the bundled data, plain HTTP on 127.0.0.1) answers
+ * requests on one kept-alive connection while the allocation hook of
+ * src/util/alloc.c counts. Every request also passes through parts that
+ * are not the answer pipeline (the request state, routing, the access
+ * line), so each kind of answer is compared with a 404 for an unknown
+ * path sent the same way (same method, same body): the two counts must
+ * be equal. The bodies are checked too, so that a response that lost its
+ * bytes cannot pass.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "dataset/dataset.h"
+#include "http/config.h"
+#include "http/http.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#define ROUNDS 40      /* requests counted per kind */
+#define WARM 8         /* requests before counting starts */
+
+static const char post_body[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+	"<Autodiscover xmlns=\"http://schemas.microsoft.com/exchange/"
+	"autodiscover/outlook/requestschema/2006\"><Request><EMailAddress>"
+	"jean.dupont@free.fr</EMailAddress><AcceptableResponseSchema>http://"
+	"schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/"
+	"2006a</AcceptableResponseSchema></Request></Autodiscover>";
+
+struct fixture {
+	char dir[64];
+	char db[96];
+	struct sv_dataset *ds;
+	struct sv_http *http;
+	int fd;            /* one kept-alive connection */
+	char resp[65536];  /* the last response, NUL-terminated */
+};
+
+static int setup(void **state) {
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		return -1;
+	}
+	struct sv_err err;
+	bool created;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/suivant-test-answer-XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->db, sizeof(f->db), "%s/suivant.db", f->dir);
+	/* the access lines of a few hundred requests: not on the terminal */
+	if (sv_log_open_file("/dev/null", &err) != SV_OK ||
+			sv_dataset_init_file(f->db, true, &created, &err) !=
+			SV_OK ||
+			(f->ds = sv_dataset_create(f->db, &err)) == NULL ||
+			sv_dataset_load(f->ds, &err) != SV_OK) {
+		fprintf(stderr, "setup: %s\n", err.msg);
+		return -1;
+	}
+	struct sv_config cfg;
+	sv_config_init(&cfg);
+	cfg.listen[0] = "127.0.0.1:0";
+	cfg.n_listen = 1;
+	cfg.threads = 2;
+	f->http = sv_http_start(&cfg, sv_dataset_holder(f->ds), &err);
+	if (f->http == NULL) {
+		fprintf(stderr, "setup: %s\n", err.msg);
+		return -1;
+	}
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+		.sin_port = htons(sv_http_port(f->http, 0)) };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct timeval tv = { 10, 0 };
+	f->fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (f->fd < 0 || setsockopt(f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			sizeof(tv)) != 0 || connect(f->fd,
+			(struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		perror("setup: connect");
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state) {
+	struct fixture *f = *state;
+	close(f->fd);
+	sv_http_stop(f->http);
+	sv_dataset_destroy(f->ds);
+	unlink(f->db);
+	char wal[128];
+	snprintf(wal, sizeof(wal), "%s-wal", f->db);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", f->db);
+	unlink(wal);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Sends one request on the connection and reads its whole response
+ * (Content-Length framed) into f->resp; returns the status. */
+static int request(struct fixture *f, const char *method, const char *host,
+		const char *target, const char *body) {
+	char req[2048];
+	int n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: %s\r\n"
+		"Content-Type: text/xml\r\nContent-Length: %zu\r\n\r\n%s",
+		method, target, host, body != NULL ? strlen(body) : 0,
+		body != NULL ? body : "");
+	assert_true(n > 0 && (size_t)n < sizeof(req));
+	assert_int_equal(send(f->fd, req, (size_t)n, 0), n);
+	size_t got = 0;
+	const char *end = NULL;
+	size_t want = 0;
+	for (;;) {
+		ssize_t r = recv(f->fd, f->resp + got, sizeof(f->resp) - 1 - got,
+			0);
+		assert_true(r > 0);
+		got += (size_t)r;
+		f->resp[got] = '\0';
+		if (end == NULL && (end = strstr(f->resp, "\r\n\r\n")) !=
+				NULL) {
+			const char *cl = strstr(f->resp, "Content-Length: ");
+			assert_non_null(cl);
+			want = (size_t)(end + 4 - f->resp) +
+				strtoul(cl + 16, NULL, 10);
+		}
+		if (end != NULL && got >= want) {
+			break;
+		}
+	}
+	assert_int_equal(got, want); /* nothing pipelined behind it */
+	return atoi(f->resp + 9);
+}
+
+/* Our allocations for ROUNDS identical requests, after WARM of them. */
+static unsigned long count(struct fixture *f, int status,
+		const char *method, const char *host, const char *target,
+		const char *body, const char *expect) {
+	for (int i = 0; i < WARM; i++) {
+		assert_int_equal(request(f, method, host, target, body),
+			status);
+	}
+	sv_alloc_count_start();
+	for (int i = 0; i < ROUNDS; i++) {
+		assert_int_equal(request(f, method, host, target, body),
+			status);
+	}
+	unsigned long n = sv_alloc_count_stop();
+	if (expect != NULL && strstr(f->resp, expect) == NULL) {
+		fail_msg("%s %s: no \"%s\" in %.300s", method, target, expect,
+			f->resp);
+	}
+	return n;
+}
+
+static void check_kind(struct fixture *f, const char *method,
+		const char *host, const char *target, const char *body,
+		const char *expect) {
+	unsigned long base = count(f, 404, method, host, "/no-such-path",
+		body, NULL);
+	unsigned long answer = count(f, 200, method, host, target, body,
+		expect);
+	if (answer != base) {
+		fail_msg("%s %s: %lu allocations for %d answers, %lu for as "
+			"many 404s", method, target, answer, ROUNDS, base);
+	}
+}
+
+static void test_host_form_get(void **state) {
+	check_kind(*state, "GET", "autoconfig.free.fr",
+		"/mail/config-v1.1.xml", NULL, "<domain>free.fr</domain>");
+}
+
+static void test_address_get(void **state) {
+	check_kind(*state, "GET", "autoconfig.gmail.com",
+		"/mail/config-v1.1.xml?emailaddress=jean.dupont%40gmail.com",
+		NULL, "<username>jean.dupont@gmail.com</username>");
+}
+
+static void test_ispdb_get(void **state) {
+	check_kind(*state, "GET", "localhost", "/v1.1/free.fr", NULL,
+		"</clientConfig>");
+}
+
+static void test_autodiscover_post(void **state) {
+	check_kind(*state, "POST", "autodiscover.free.fr",
+		"/autodiscover/autodiscover.xml", post_body, "</Autodiscover>");
+}
+
+static void test_alternating_sizes(void **state) {
+	/* answers of different sizes in turn on one connection: the body
+	 * grows to the larger once, then serves both */
+	struct fixture *f = *state;
+	static const char *const hosts[] = { "autoconfig.gmail.com",
+		"autoconfig.free.fr" };
+	static const char *const targets[] = {
+		"/mail/config-v1.1.xml?emailaddress=a%40gmail.com",
+		"/mail/config-v1.1.xml" };
+	unsigned long n[2]; /* [0] 404s, [1] answers */
+	for (int answers = 0; answers < 2; answers++) {
+		for (int i = 0; i < 2 * WARM + 2 * ROUNDS; i++) {
+			if (i == 2 * WARM) {
+				sv_alloc_count_start();
+			}
+			assert_int_equal(request(f, "GET", hosts[i % 2],
+				answers ? targets[i % 2] : "/no-such-path", NULL),
+				answers ? 200 : 404);
+		}
+		n[answers] = sv_alloc_count_stop();
+	}
+	assert_int_equal(n[1], n[0]);
+}
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_host_form_get),
+		cmocka_unit_test(test_address_get),
+		cmocka_unit_test(test_ispdb_get),
+		cmocka_unit_test(test_autodiscover_post),
+		cmocka_unit_test(test_alternating_sizes),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

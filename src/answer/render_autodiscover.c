@@ -12,7 +12,8 @@
  * The answer to a GET (sv_render_autodiscover_domain) is the same
  * document without what needs the address: clients that probe with a
  * GET (Delta Chat) send none, read only Type, Server, Port and SSL, and
- * substitute nothing, so no token may be left in it half expanded.
+ * substitute nothing, so no token may be left in it half expanded; its
+ * CalDAV and CardDAV entries are those whose URL needs no address.
  *
  * Choices, each for a client:
  *  - Default namespace declarations only, no prefixes: Thunderbird

@@ -41,6 +41,7 @@ static const struct command commands[] = {
 	{ "publish", sv_cli_publish, "write a consistent copy of the database for other nodes" },
 	{ "serve", sv_cli_serve, "answer mail clients over HTTP" },
 	{ "server", sv_cli_server, "add, change, remove or list servers" },
+	{ "service", sv_cli_service, "add, change, remove or list DAV services" },
 	{ "sync", sv_cli_sync, "replace a provider's domains by a SQL query's result" },
 };
 

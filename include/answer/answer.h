@@ -29,9 +29,15 @@
  *  - SV_SLOT_DOMAIN_REVERSED: the requested domain's labels in reverse
  *    order ("mail.example.fr" gives "fr.example.mail"), the prefix of a
  *    reverse-DNS identifier (Apple's PayloadIdentifier).
- *  - SV_SLOT_UUID_PROFILE / SV_SLOT_UUID_MAIL: name-based (version 5,
- *    SHA-1) UUIDs in upper-case text, from SV_ANSWER_UUID_NAMESPACE and
- *    "profile:" or "mail:" followed by the address with its local part's
+ *  - SV_SLOT_EMAILADDRESS_URL / _EMAILLOCALPART_URL: the same address
+ *    parts inside a URL: every byte but letters, digits and
+ *    -._~!$()*+,;=:@ percent-encoded (so a local part's '/', '?', '#',
+ *    '%', '&' or UTF-8 cannot change the URL's structure, and nothing is
+ *    left to escape in XML); the token itself without an address.
+ *  - SV_SLOT_UUID_PROFILE / _MAIL / _CALDAV / _CARDDAV: name-based
+ *    (version 5, SHA-1) UUIDs in upper-case text, from
+ *    SV_ANSWER_UUID_NAMESPACE and "profile:", "mail:", "caldav:" or
+ *    "carddav:" followed by the address with its local part's
  *    ASCII letters lower-cased: the same address always gives the same
  *    UUIDs (a re-installed Apple profile replaces the old one), different
  *    addresses or roles give different ones. They need an address: filling
@@ -46,6 +52,10 @@ enum sv_slot {
 	SV_SLOT_DOMAIN_REVERSED,
 	SV_SLOT_UUID_PROFILE,
 	SV_SLOT_UUID_MAIL,
+	SV_SLOT_EMAILADDRESS_URL,
+	SV_SLOT_EMAILLOCALPART_URL,
+	SV_SLOT_UUID_CALDAV,
+	SV_SLOT_UUID_CARDDAV,
 	SV_SLOT_COUNT
 };
 
@@ -232,6 +242,14 @@ int sv_answer_builder_slot(struct sv_answer_builder *b, enum sv_slot slot);
  * valid (sv_placeholder_validate); returns 0 or -1.
  */
 int sv_answer_builder_template(struct sv_answer_builder *b, const char *tpl);
+/*
+ * Writes a service URL template (model/service_url.h) as element text:
+ * literal pieces escaped by the writer, %EMAILADDRESS% and
+ * %EMAILLOCALPART% as their _URL slots, %EMAILDOMAIN% as its slot (a
+ * domain is an LDH name: nothing to encode). The template must be valid;
+ * returns 0 or -1.
+ */
+int sv_answer_builder_url(struct sv_answer_builder *b, const char *tpl);
 /*
  * Call after the document is ended (e.g. xmlTextWriterEndDocument). On
  * success *out is an owned answer (free with sv_answer_destroy); else *out

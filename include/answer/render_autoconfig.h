@@ -10,13 +10,17 @@
 
 /*
  * Renders pv as the public Mozilla autoconfig answer (config-v1.1.xml):
- * XML declaration (UTF-8), clientConfig version="1.1", one emailProvider
+ * XML declaration (UTF-8), clientConfig version="1.1" (1.2 when the
+ * domain gets services: render_mozilla.h), one emailProvider
  * with pv's id, one <domain> holding SV_SLOT_DOMAIN (the requested domain
  * only: a hoster's customer list is never leaked), displayName and
  * displayShortName when known, the servers that apply to override_domain
  * (sv_provider_servers_for) in priority order with hostname and username
  * as templates (sv_answer_builder_template), every extra in the data
- * (pop3 options, documentation, enable, instruction, webMail, oAuth2).
+ * (pop3 options, documentation, enable, instruction, webMail, oAuth2),
+ * and after emailProvider the calendar, addressbook and fileShare
+ * sections of the services that apply to override_domain
+ * (sv_provider_services_for), URLs through sv_answer_builder_url.
  * Never a <password>. All XML comes from libxml2's writer.
  *
  * override_domain: NULL for the provider-wide answer, else a domain of pv

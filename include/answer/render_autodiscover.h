@@ -32,7 +32,12 @@
  *         per imap and pop3 server, then per smtp server, each group in
  *         priority order (exchange and URL-based servers are left out):
  *         Type, Server, Port, LoginName, DomainRequired off, SPA, SSL,
- *         Encryption, AuthRequired, and for SMTP UsePOPAuth and SMTPLast.
+ *         Encryption, AuthRequired, and for SMTP UsePOPAuth and SMTPLast;
+ *         then one Protocol per caldav and carddav service the domain
+ *         gets (sv_provider_services_for), in priority order: Type
+ *         CalDAV or CardDAV, Server the whole URL (address parts
+ *         percent-encoded), DomainRequired off, LoginName (mailcow's
+ *         shape, which eM Client reads); no WebDAV.
  *
  * Host names and login names are templates whose EMAIL* tokens become
  * slots, so the answer must be filled with an address (POX clients do no

@@ -14,25 +14,37 @@
  * autoconfig and autodiscover CNAMEs to the service, the Autodiscover SRV
  * record, and the RFC 6186 / RFC 8314 SRV records of the servers the
  * domain gets (sv_provider_servers_for), host-name templates expanded
- * with the domain, target "." for each service not offered. Pure: model
+ * with the domain, target "." for each service not offered; and the RFC
+ * 6764 records of its calendar and address-book services
+ * (sv_provider_services_for): _caldavs._tcp / _carddavs._tcp SRV records
+ * (_caldav / _carddav for a plain-http service) with a TXT "path=..."
+ * record each (section 4), "." for the labels not offered. Pure: model
  * in, records and zone-file text out.
  */
 
 #define SV_DNS_NAME_MAX 253    /* presentation form, no trailing dot */
 #define SV_DNS_DEFAULT_TTL 3600
 #define SV_DNS_MAX_TTL 2147483647L /* RFC 2181 section 8 */
-/* 3 service records, the servers, a "." record per SRV label. */
-#define SV_DNS_MAX_RECORDS (3 + SV_MODEL_MAX_SERVERS + 6)
-#define SV_DNS_MAX_NOTES (3 + SV_MODEL_MAX_SERVERS)
+/* 3 service records, the servers, a "." record per mail SRV label, the
+ * DAV services, a "." or a TXT record per DAV label. */
+#define SV_DNS_DAV_LABELS 4
+#define SV_DNS_MAX_RECORDS (3 + SV_MODEL_MAX_SERVERS + 6 + \
+	SV_MODEL_MAX_SERVICES + SV_DNS_DAV_LABELS)
+#define SV_DNS_MAX_NOTES (3 + SV_MODEL_MAX_SERVERS + SV_MODEL_MAX_SERVICES)
+/* One TXT character-string (RFC 1035 3.3: a length byte, 255 at most). */
+#define SV_DNS_TXT_MAX 255
 
-enum sv_dns_type { SV_DNS_CNAME, SV_DNS_SRV };
+enum sv_dns_type { SV_DNS_CNAME, SV_DNS_SRV, SV_DNS_TXT };
 
 struct sv_dns_record {
 	char owner[SV_DNS_NAME_MAX + 2];  /* absolute, trailing dot */
 	enum sv_dns_type type;
 	int priority, weight, port;       /* SRV only */
-	char target[SV_DNS_NAME_MAX + 2]; /* absolute, or "." */
+	char target[SV_DNS_NAME_MAX + 2]; /* absolute, or "."; "" for TXT */
+	const char *text;                 /* TXT only: borrowed from the
+	                                   * zone's texts, no quotes */
 	int64_t server;                   /* the server it comes from, or 0 */
+	int64_t service;                  /* the service it comes from, or 0 */
 };
 
 struct sv_dns_zone {
@@ -42,6 +54,10 @@ struct sv_dns_zone {
 	long ttl;
 	struct sv_dns_record records[SV_DNS_MAX_RECORDS];
 	size_t n_records;
+	/* the TXT records' texts ("path=/dav/"): printable ASCII without
+	 * '"' or '\' (service URLs hold none), so quoting is enough */
+	char texts[SV_DNS_DAV_LABELS][SV_DNS_TXT_MAX + 1];
+	size_t n_texts;
 	/* what could not be published, and why (zone comments) */
 	char notes[SV_DNS_MAX_NOTES][SV_ERR_MSG_MAX];
 	size_t n_notes;
@@ -68,7 +84,7 @@ int sv_render_dns_records(const struct sv_provider *pv, const char *pattern,
  */
 int sv_render_dns_zone(const struct sv_dns_zone *z, struct sv_buf *out);
 
-/* "CNAME" or "SRV". */
+/* "CNAME", "SRV" or "TXT". */
 const char *sv_dns_type_name(enum sv_dns_type t);
 
 #endif

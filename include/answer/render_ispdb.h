@@ -25,7 +25,10 @@
  * Servers bound to one domain (struct sv_server.domain) cannot be said in
  * this format, which has no per-domain servers: they are left out, an XML
  * comment in the document says how many, and *n_left_out (may be NULL)
- * receives the count so that the caller can warn.
+ * receives the count so that the caller can warn. Services bound to one
+ * domain are left out the same way (a comment of their own), not counted
+ * in *n_left_out. The services written are the root-level sections after
+ * <emailProvider> (render_mozilla.h), and make the document version 1.2.
  *
  * Appends the document to out. Returns SV_OK, SV_EINVAL (pv has no id),
  * SV_ENOMEM or SV_ETOOBIG (out's limit; out is then empty, as sv_buf

@@ -11,7 +11,11 @@
 /*
  * Renders pv as an Apple configuration profile (PROTOCOLS.md 5): an XML
  * property list, UTF-8, with the plist DOCTYPE, holding one
- * com.apple.mail.managed payload for the requested address. The servers
+ * com.apple.mail.managed payload for the requested address, then one
+ * com.apple.caldav.account and one com.apple.carddav.account payload for
+ * the preferred caldav and carddav service of the view, if any
+ * (render_mobileconfig.c says which keys, and why only one each). The
+ * servers
  * are those sv_provider_servers_for(pv, override_domain) gives, as for
  * the Mozilla answer: the first imap server, else the first pop3 server,
  * and the first smtp server (priority order). Host names and usernames

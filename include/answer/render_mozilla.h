@@ -29,6 +29,17 @@
  * socketType, username, authentication..., url, owaURL, ewsURL, pop3,
  * restriction, addThisServer, useGlobalPreferredServer.
  *
+ * Services (calendars, address books, file shares) are the root-level
+ * sections of draft-ietf-mailmaint-autoconfig-06, written after
+ * <emailProvider>: <calendar type="caldav">, <addressbook
+ * type="carddav">, <fileShare type="webdav">, each with <url>, its
+ * <authentication> list (http-basic and http-digest as
+ * <authentication system="http">Basic|Digest</authentication>, OAuth2
+ * without the attribute) and <username>, in the draft example's order. A
+ * document with any of them says version="1.2" (SV_MOZILLA_VERSION),
+ * one without keeps "1.1". The public view writes a missing username as
+ * %EMAILADDRESS%, as for servers.
+ *
  * Every function returns 0 or -1 like the libxml2 writer (-1: a writer
  * call failed or the template hook did); the caller owns the writer and
  * ends the document. None allocates outside libxml2 and the hook.
@@ -48,8 +59,17 @@ struct sv_mozilla_writer {
 	 * export). The public answer turns tokens into slots here.
 	 */
 	int (*template_text)(void *ctx, const char *tpl);
-	void *ctx;                   /* passed to template_text */
+	/* The same for a service URL (NULL: literally). */
+	int (*url_text)(void *ctx, const char *tpl);
+	void *ctx;                   /* passed to both hooks */
 };
+
+/* The clientConfig version of a document with n_services services. */
+#define SV_MOZILLA_VERSION(n_services) ((n_services) > 0 ? "1.2" : "1.1")
+
+/* <calendar>, <addressbook> or <fileShare type="..."> for s. */
+int sv_render_mozilla_service(const struct sv_mozilla_writer *mw,
+	const struct sv_service *s);
 
 /* <incomingServer> or <outgoingServer type="..."> for s. */
 int sv_render_mozilla_server(const struct sv_mozilla_writer *mw,
@@ -68,9 +88,12 @@ int sv_render_mozilla_oauth2(const struct sv_mozilla_writer *mw,
 	const struct sv_oauth2 *o);
 /*
  * What follows the servers in both documents: pv's links, the end of
- * <emailProvider>, <webMail>, <oAuth2> and the end of the document.
+ * <emailProvider>, the n services (the document's choice among pv's, in
+ * priority order; borrowed), <webMail>, <oAuth2> and the end of the
+ * document.
  */
 int sv_render_mozilla_tail(const struct sv_mozilla_writer *mw,
-	const struct sv_provider *pv);
+	const struct sv_provider *pv, const struct sv_service *const *services,
+	size_t n);
 
 #endif

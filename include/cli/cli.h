@@ -39,6 +39,7 @@ int sv_cli_provider(int argc, char **argv);
 int sv_cli_publish(int argc, char **argv);
 int sv_cli_serve(int argc, char **argv);
 int sv_cli_server(int argc, char **argv);
+int sv_cli_service(int argc, char **argv);
 int sv_cli_sync(int argc, char **argv);
 
 /* ---- cli_common.c: shared by the commands ---- */
@@ -248,6 +249,34 @@ typedef int sv_cli_print_fn(const char *cmd, struct sv_provider **pvs,
 	size_t n, bool json);
 
 /*
+ * `server rm ID` and `service rm ID`: removes row id of kind what
+ * ("server", "service") with rm (sv_store_server_rm, sv_store_service_rm)
+ * through sv_cli_write, then prints "removed WHAT ID of provider P" or
+ * {"id", "provider"}. An exit code.
+ */
+int sv_cli_rm_row(const char *cmd, const struct sv_cli_opts *opts,
+	const char *what, int64_t id,
+	int (*rm)(struct sv_store *st, int64_t id, char **provider_id,
+		struct sv_err *err));
+
+/*
+ * ID-argument of `server set|rm` and `service set|rm`: a positive
+ * integer into *id; else cmd's diagnostic naming arg ("SERVER-ID") and
+ * what lists them ("server"), and EX_DATAERR.
+ */
+int sv_cli_row_id(const char *cmd, const char *arg, const char *what,
+	const char *s, int64_t *id);
+
+/*
+ * `server list` and `service list`: the rows of provider (the --provider
+ * value as typed, normalised here; NULL for every provider) printed by
+ * print. An exit code.
+ */
+int sv_cli_list_rows(const char *cmd, const struct sv_cli_opts *opts,
+	const char *provider, sv_cli_print_fn *print);
+
+
+/*
  * Opens opts->db read-only, loads provider id (NULL: every provider; an
  * unknown id is SV_ENOTFOUND) and hands them to print. An exit code.
  */
@@ -276,6 +305,15 @@ int sv_cli_provider_id(const char *s, const char *what, char *out,
 int sv_cli_int(const char *s, long long lo, long long hi, long long *out);
 
 /* ---- cli_common.c: output ---- */
+
+/*
+ * Adds key: n to the JSON object o when n is not 0 (a count that older
+ * outputs did not have, such as services_removed, so that their output
+ * stays the same without any); takes over o, returns it, or NULL (o
+ * freed) when memory is short or o is NULL.
+ */
+struct json_t *sv_cli_json_count(struct json_t *o, const char *key,
+	int64_t n);
 
 /*
  * Prints v (a jansson value, whose reference is taken over, may be NULL
@@ -353,6 +391,28 @@ void sv_cli_table_add_server(struct sv_cli_table *t,
  * (cli_server_show.c).
  */
 int sv_cli_print_servers(const char *cmd, struct sv_provider **pvs,
+	size_t n, bool json);
+
+/* ---- cli_service_show.c ---- */
+
+/*
+ * A service as `service list --json` shows it: id, provider, type, url,
+ * auth (array), username, priority, domain (null = every domain of the
+ * provider), insecure. A new reference, or NULL on allocation failure.
+ */
+struct json_t *sv_cli_service_json(const char *provider_id,
+	const struct sv_service *s);
+
+/*
+ * Appends s to a `service list` table: ID, PROVIDER (left out when
+ * provider_id is NULL), TYPE, URL, AUTH, USERNAME, PRIORITY, DOMAIN
+ * ("*all*" when not bound to one).
+ */
+void sv_cli_table_add_service(struct sv_cli_table *t,
+	const char *provider_id, const struct sv_service *s);
+
+/* Prints the services of pvs as `service list` does; an exit code. */
+int sv_cli_print_services(const char *cmd, struct sv_provider **pvs,
 	size_t n, bool json);
 
 /* ---- cli_provider_show.c ---- */

@@ -45,6 +45,7 @@ enum sv_http_fixed_id {
 	SV_HTTP_FIXED_NO_CONFIG,    /* 404, unknown domain */
 	SV_HTTP_FIXED_NOT_ALLOWED,  /* 405 + Allow: GET, HEAD */
 	SV_HTTP_FIXED_NOT_ALLOWED_POST, /* 405 + Allow: GET, HEAD, POST */
+	SV_HTTP_FIXED_NOT_ALLOWED_DAV,  /* 405 + Allow: GET, HEAD, PROPFIND */
 	SV_HTTP_FIXED_TOO_LARGE,    /* 413 */
 	SV_HTTP_FIXED_URI_TOO_LONG, /* 414 */
 	SV_HTTP_FIXED_INTERNAL,     /* 500, details in the log only */
@@ -81,6 +82,7 @@ enum sv_http_endpoint {
 	SV_HTTP_EP_AUTODISCOVER_V2,
 	SV_HTTP_EP_PROFILE_PAGE,
 	SV_HTTP_EP_MOBILECONFIG,
+	SV_HTTP_EP_WELL_KNOWN_DAV,
 	SV_HTTP_EP_HEALTHZ,
 	SV_HTTP_EP_METRICS,
 	SV_HTTP_EP_TLS_ASK,
@@ -153,7 +155,7 @@ struct sv_http_req {
  * Counters for /metrics, shared by every thread: relaxed atomics, no lock
  * (a scrape may see one request counted and its latency not yet: fine).
  */
-#define SV_HTTP_STATUSES 13      /* see sv_http_status_slot() */
+#define SV_HTTP_STATUSES 14      /* see sv_http_status_slot() */
 #define SV_HTTP_LATENCY_BUCKETS 11 /* finite upper bounds, seconds */
 
 struct sv_http_metrics {
@@ -455,7 +457,9 @@ enum MHD_Result sv_http_tls_ask(const struct sv_http_call *call);
  * format for facts (signed where the format is, when call->signer is
  * set) and queues it: 200, the answer's Content-Type, Cache-Control
  * no-store for a POST, private when facts carry an address, else public
- * (and a download's Content-Disposition). A domain not served gets the
+ * (and a download's Content-Disposition); for a redirect format (caldav,
+ * carddav) 301 with the filled answer as Location and no body. A domain
+ * not served gets the
  * format's 404 and a failure its 500 (the fixed text responses, or
  * Autodiscover Error documents for SV_FORMAT_AUTODISCOVER).
  */
@@ -534,6 +538,20 @@ enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call);
  * address: 400 JSON {"ErrorCode","ErrorMessage"}; unknown domain 404 JSON.
  */
 enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call);
+
+/* src/http/http_wellknown.c */
+
+/*
+ * GET, HEAD or PROPFIND (its body, if any, is read up to the cap and
+ * ignored) of /.well-known/caldav or /.well-known/carddav (RFC 6764
+ * section 5): the domain is the Host header's (400 when malformed), else,
+ * when that has nothing of call->format, the Host without a leading
+ * "autoconfig." or "autodiscover."; then sv_http_answer with call->format:
+ * 301 to the stored service's bare context, 404 when the domain has no
+ * such service. No query parameter is read: nothing of the request but
+ * its resolved domain reaches the Location header.
+ */
+enum MHD_Result sv_http_wellknown_dav(const struct sv_http_call *call);
 
 /* src/http/http_admin.c */
 

@@ -6,7 +6,8 @@
  * Private to the Mozilla importer, one module over several files that
  * share struct imp (the import in progress): import_mozilla.c (the entry
  * points and the document level, import_mozilla.h) calls import_value.c
- * (texts and values), import_server.c (server sections), import_extras.c
+ * (texts and values), import_server.c (server sections),
+ * import_service.c (calendar, addressbook, fileShare), import_extras.c
  * (links, webMail, oAuth2), import_repair.c (the --repair fixes) and
  * import_line.c (finding a validator problem's element), which all call
  * import_common.c (messages, tree access); nothing calls upwards.
@@ -112,6 +113,16 @@ int imp_scalar_template(const struct imp *im, const xmlNode *n,
  * appended to im->pv with the next priority.
  */
 int imp_map_server(struct imp *im, const xmlNode *n, bool outgoing);
+
+/* ---- import_service.c ---- */
+
+/*
+ * A root-level service section n (calendar, addressbook, fileShare, or
+ * Stalwart's addressBook), appended to im->pv with the next priority.
+ */
+int imp_map_service(struct imp *im, const xmlNode *n);
+/* n is one of those sections. */
+bool imp_is_service_elem(const xmlNode *n);
 
 /* ---- import_extras.c ---- */
 

@@ -75,12 +75,19 @@ int sv_import_mozilla_file(const char *path, struct sv_provider **out,
  *    (a cut name would be a label nobody chose; the element is optional
  *    and no client relies on it);
  *  - <displayNameShort> (an ISPDB typo) read as displayShortName when the
- *    provider has no displayShortName.
+ *    provider has no displayShortName;
+ *  - Stalwart's spellings of the service sections (an earlier draft's):
+ *    <addressBook> read as <addressbook>, <serverURL> as <url>,
+ *    <authentication>http-basic</...> (and http-digest) as
+ *    <authentication system="http">Basic</...> (Digest).
  * on_repair may be NULL; it is called during the import, so a file that
  * is rejected later may have reported repairs already.
  */
 struct sv_import_options {
 	bool repair;
+	/* accept plain http service URLs (sv_service.insecure) instead of
+	 * refusing them */
+	bool allow_insecure;
 	void (*on_repair)(void *ctx, const char *msg);
 	void *ctx;          /* passed to on_repair */
 };

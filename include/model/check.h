@@ -16,9 +16,10 @@
  * are legal but most likely mistakes (a port/socket pairing that
  * contradicts the port's registration, a server listed twice, a type
  * whose only servers are plain, plain servers published beside TLS
- * ones) and notices (passwords over an unencrypted connection, plain
- * servers left out of the answers, plain-only types the admin publishes
- * on purpose with --publish-plaintext). Model layer: no
+ * ones, a service over plain http or listed twice) and notices
+ * (passwords over an unencrypted connection, plain servers left out of
+ * the answers, plain-only types the admin publishes on purpose with
+ * --publish-plaintext). Model layer: no
  * I/O, no state, thread-safe.
  */
 
@@ -45,7 +46,8 @@ typedef void (*sv_check_report_fn)(const struct sv_check_problem *p,
 
 /*
  * Reports every problem of pv through report, in a stable order
- * (provider-level, then servers in priority order), and returns their
+ * (provider-level, then servers, then services, in priority order), and
+ * returns their
  * count. A provider that fails the validator gets that one error (its
  * other findings would rest on bad data) plus, when it has no domain,
  * what the rest of it holds.

@@ -31,6 +31,8 @@
 #define SV_MODEL_MAX_TEMPLATE 255 /* host name and username templates */
 #define SV_MODEL_MAX_AUTH 8       /* authentication methods per server */
 #define SV_MODEL_MAX_SERVERS 64
+#define SV_MODEL_MAX_SERVICES 32
+#define SV_MODEL_MAX_URL 2048     /* a service's URL, in bytes */
 #define SV_MODEL_MAX_DISPLAY_NAME 60  /* draft-ietf-mailmaint-autoconfig */
 #define SV_MODEL_MAX_SHORT_NAME 20
 
@@ -120,6 +122,46 @@ struct sv_server {
 	char *restriction;          /* owned; outgoing, e.g. client-IP-address */
 };
 
+/*
+ * URL-based services beside mail: calendars, address books, file shares
+ * (draft-ietf-mailmaint-autoconfig-06 root-level sections). One table in
+ * the store holds every URL-based service type (schema/0009_services.sql
+ * lists the Exchange, ActiveSync, JMAP and Graph ones too), so a new type
+ * is a row in this enum and in the name tables of model.c.
+ */
+enum sv_service_type {
+	SV_SERVICE_CALDAV,  /* <calendar type="caldav"> */
+	SV_SERVICE_CARDDAV, /* <addressbook type="carddav"> */
+	SV_SERVICE_WEBDAV,  /* <fileShare type="webdav"> */
+	SV_SERVICE_TYPE_COUNT
+};
+
+/* HTTP authentication of a service, spelled as in the store and the CLI. */
+enum sv_service_auth {
+	SV_SAUTH_HTTP_BASIC,  /* "http-basic": <authentication system="http">
+	                       * Basic</authentication> */
+	SV_SAUTH_HTTP_DIGEST, /* "http-digest": system="http" Digest */
+	SV_SAUTH_OAUTH2,      /* "OAuth2": Bearer (no system attribute) */
+	SV_SAUTH_COUNT
+};
+
+struct sv_service {
+	int64_t id;                 /* store row id; 0 when not stored */
+	enum sv_service_type type;
+	char *url;                  /* owned template (sv_service_url_parse):
+	                             * https unless insecure, placeholders */
+	char *username;             /* owned template; NULL = absent (the
+	                             * answers then use %EMAILADDRESS%) */
+	enum sv_service_auth auth[SV_MODEL_MAX_AUTH]; /* preference order */
+	size_t n_auth;
+	int priority;               /* lower first; ties keep document order */
+	char *domain;               /* owned; NULL = every domain of the
+	                             * provider, else only this one (replaces
+	                             * provider-wide services of its type) */
+	bool insecure;              /* the admin allowed plain http
+	                             * (--allow-insecure); `check` warns */
+};
+
 struct sv_webmail {
 	char *login_page;        /* owned; NULL = no <webMail> at all */
 	char *info_url;          /* owned; NULL = no <loginPageInfo> */
@@ -148,6 +190,8 @@ struct sv_provider {
 	size_t n_domains;
 	struct sv_server *servers; /* owned array, sorted by priority */
 	size_t n_servers;
+	struct sv_service *services; /* owned array, sorted by priority */
+	size_t n_services;
 	struct sv_link *links;     /* owned array, document order */
 	size_t n_links;
 	struct sv_webmail webmail;
@@ -164,6 +208,8 @@ struct sv_provider *sv_provider_create(void);
 void sv_provider_destroy(struct sv_provider *pv);
 /* Frees what s owns and zeroes it (for servers not yet in a provider). */
 void sv_server_finish(struct sv_server *s);
+/* The same for a service. */
+void sv_service_finish(struct sv_service *s);
 
 /*
  * Appenders: copy their string arguments (the caller keeps its own) and
@@ -178,8 +224,13 @@ int sv_provider_add_server(struct sv_provider *pv, struct sv_server *s,
 int sv_provider_add_link(struct sv_provider *pv, enum sv_link_kind kind,
 	const char *url, struct sv_link **out);
 int sv_link_add_text(struct sv_link *l, const char *lang, const char *text);
+/* Moves *s into pv like sv_provider_add_server (out may be NULL). */
+int sv_provider_add_service(struct sv_provider *pv, struct sv_service *s,
+	struct sv_service **out);
 /* Stable sort of servers by priority (document order breaks ties). */
 void sv_provider_sort_servers(struct sv_provider *pv);
+/* The same for services. */
+void sv_provider_sort_services(struct sv_provider *pv);
 
 /*
  * The servers a client of domain gets, in priority order, written to out
@@ -213,6 +264,20 @@ bool sv_provider_domain_has_servers(const struct sv_provider *pv,
  * servers of that type in domain's view. */
 bool sv_provider_domain_has_servers_of(const struct sv_provider *pv,
 	const char *domain, enum sv_server_type t);
+/*
+ * The services a client of domain gets, as sv_provider_servers_for
+ * chooses servers: provider-wide ones except those of a type domain has
+ * services of its own for, plus domain's own; priority order. out holds
+ * max (SV_MODEL_MAX_SERVICES is always enough); returns the count.
+ */
+size_t sv_provider_services_for(const struct sv_provider *pv,
+	const char *domain, const struct sv_service **out, size_t max);
+/*
+ * True when some server or service of pv is bound to exactly this domain:
+ * the domain then gets answers of its own.
+ */
+bool sv_provider_domain_has_own(const struct sv_provider *pv,
+	const char *domain);
 
 /* Names as written in Mozilla XML and in the database. */
 const char *sv_server_type_name(enum sv_server_type t);  /* "imap" */
@@ -227,6 +292,13 @@ int sv_link_kind_parse(const char *s, enum sv_link_kind *out);
 bool sv_server_type_is_outgoing(enum sv_server_type t);
 bool sv_server_type_is_url_based(enum sv_server_type t);
 bool sv_auth_is_outgoing_only(enum sv_auth a);
+/* "caldav", "carddav", "webdav"; "?" out of range. */
+const char *sv_service_type_name(enum sv_service_type t);
+/* "http-basic", "http-digest", "OAuth2"; "?" out of range. */
+const char *sv_service_auth_name(enum sv_service_auth a);
+/* Exact, case-sensitive; SV_OK or SV_EINVAL. */
+int sv_service_type_parse(const char *s, enum sv_service_type *out);
+int sv_service_auth_parse(const char *s, enum sv_service_auth *out);
 
 /* ---- model_validate.c: the one validator ---- */
 
@@ -241,6 +313,8 @@ enum sv_field {
 	SV_FIELD_SERVERS,      /* the list: too many */
 	SV_FIELD_SERVER,       /* servers[index] */
 	SV_FIELD_LINK,         /* links[index] */
+	SV_FIELD_SERVICES,     /* the list: too many */
+	SV_FIELD_SERVICE,      /* services[index] */
 	SV_FIELD_WEBMAIL,
 	SV_FIELD_OAUTH2,
 };
@@ -263,7 +337,9 @@ struct sv_problem {
  * domains well-formed (util/name.h) and unique, ports in range, socket
  * types present on TCP servers, templates valid (sv_placeholder_validate),
  * auth lists non-empty with outgoing-only methods only on outgoing
- * servers, server domains among pv's domains, text lengths, field by field
+ * servers, server domains among pv's domains, services (their URL through
+ * sv_service_url_parse, https only unless the service is insecure, their
+ * username template, auth list and domain), text lengths, field by field
  * in document order. Returns SV_OK, or the first problem's code with *p
  * filled ("server 2 (smtp): port: 0 is not in 1..65535" has field
  * SV_FIELD_SERVER and index 1). SV_ENOMEM only when a long domain list

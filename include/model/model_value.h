@@ -32,6 +32,8 @@ int model_check_text(const char *s, size_t max_bytes, const char *where,
 /* A name shown to users: non-empty text of at most max characters. */
 int model_check_name(const char *s, size_t max, const char *where,
 	struct sv_err *err);
+/* s starts with the lower-case ASCII prefix, in any letter case. */
+bool model_has_prefix_nocase(const char *s, const char *prefix);
 /* An http(s) URL with a non-empty authority, no space, placeholders ok. */
 int model_check_url(const char *s, const char *where, struct sv_err *err);
 /* A username-like template: text, <= SV_MODEL_MAX_TEMPLATE, valid tokens. */

@@ -28,6 +28,8 @@ enum sv_format {
 	SV_FORMAT_MOBILECONFIG, /* Apple .mobileconfig plist (needs an address) */
 	SV_FORMAT_AUTODISCOVER, /* Microsoft Autodiscover v1, Outlook schema
 	                         * (needs an address) */
+	SV_FORMAT_CALDAV,       /* the RFC 6764 /.well-known/caldav target */
+	SV_FORMAT_CARDDAV,      /* and /.well-known/carddav's */
 	SV_FORMAT_EVOLUTION,  /* config-v1.1.xml as Evolution reads it: one
 	                       * server per type, %EMAILDOMAIN% filled
 	                       * (render_autoconfig.h) */
@@ -39,7 +41,8 @@ enum sv_format {
 };
 
 /* The name of a format: "autoconfig", "mobileconfig", "autodiscover",
- * "evolution", "autodiscover-domain"; NULL for a value out of range. */
+ * "caldav", "carddav", "evolution", "autodiscover-domain"; NULL for a
+ * value out of range. */
 const char *sv_format_name(enum sv_format f);
 /* The format of that name; SV_OK, or SV_EINVAL for an unknown name. */
 int sv_format_parse(const char *name, enum sv_format *out);

@@ -44,6 +44,17 @@ void sv_store_close(struct sv_store *st);
 int sv_store_schema_version(void);
 
 /*
+ * Brings an existing suivant database at path up to this binary's schema
+ * when it is older (the migrations of a READWRITE open); leaves anything
+ * else alone (missing file, current or newer schema, not a suivant
+ * database: whoever opens it next says why). *from receives the version
+ * found (0 when none was read). SV_OK, or the READWRITE open's error.
+ * For `serve`, whose own connections are read-only: a package upgrade
+ * restarts it on the previous release's database.
+ */
+int sv_store_upgrade(const char *path, int *from, struct sv_err *err);
+
+/*
  * Transactions for multi-step writes (import, init). begin is IMMEDIATE
  * (SV_EBUSY after the busy timeout; SV_EDB on a READONLY store). A commit
  * that fails rolls back, so the connection is never left inside a
@@ -155,6 +166,7 @@ struct sv_store_removed {
 	int64_t domains;
 	int64_t servers;
 	int64_t links;
+	int64_t services;
 };
 
 /*
@@ -175,8 +187,8 @@ int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
 int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
 	struct sv_err *err);
 
-/* Removes provider id with its domains, servers and links; out may be
- * NULL. */
+/* Removes provider id with its domains, servers, services and links; out
+ * may be NULL. */
 int sv_store_provider_rm(struct sv_store *st, const char *id,
 	struct sv_store_removed *out, struct sv_err *err);
 
@@ -189,9 +201,9 @@ int sv_store_domain_add(struct sv_store *st, const char *provider_id,
 	const char *name, struct sv_err *err);
 
 /*
- * Removes domain row name and the servers bound to it; *provider_id (may
- * be NULL) receives its former owner (sv_free), out (may be NULL) what
- * went with it.
+ * Removes domain row name and the servers and services bound to it;
+ * *provider_id (may be NULL) receives its former owner (sv_free), out
+ * (may be NULL) what went with it.
  */
 int sv_store_domain_rm(struct sv_store *st, const char *name,
 	char **provider_id, struct sv_store_removed *out, struct sv_err *err);
@@ -216,6 +228,24 @@ int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
 	struct sv_err *err);
 
+/*
+ * Services (calendars, address books, file shares), as the servers
+ * above: add a copy of s (its id ignored; *id may be NULL), set the
+ * stored service s->id to a copy of s in its provider, remove one. A
+ * service bound to a domain needs that domain to be its provider's.
+ */
+int sv_store_service_add(struct sv_store *st, const char *provider_id,
+	const struct sv_service *s, int64_t *id, struct sv_err *err);
+int sv_store_service_set(struct sv_store *st, const struct sv_service *s,
+	struct sv_err *err);
+int sv_store_service_rm(struct sv_store *st, int64_t id, char **provider_id,
+	struct sv_err *err);
+/*
+ * Loads the provider that owns service id; *idx is the service's index in
+ * (*out)->services. *out is owned: sv_provider_destroy.
+ */
+int sv_store_load_service(struct sv_store *st, int64_t id,
+	struct sv_provider **out, size_t *idx, struct sv_err *err);
 /* ---- store_sync.c: `suivant sync` and `suivant publish` ---- */
 
 #define SV_STORE_SYNC_EXAMPLES 5

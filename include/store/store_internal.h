@@ -154,13 +154,14 @@ int store_load(struct sv_store *st, const char *only,
 enum {
 	PUT_OWNER, PUT_DELETE, PUT_PROVIDER, PUT_DOMAIN, PUT_DOMAIN_MX,
 	PUT_SERVER,
-	PUT_AUTH, PUT_LINK, PUT_TEXT, PUT_COUNT
+	PUT_AUTH, PUT_LINK, PUT_TEXT, PUT_SERVICE, PUT_SERVICE_AUTH,
+	PUT_COUNT
 };
 
 /*
  * The prepared INSERT statements that write a provider's rows. pv is
- * borrowed for the putter's life; keep_ids binds each server's id (when
- * non-zero) instead of letting SQLite choose a new one.
+ * borrowed for the putter's life; keep_ids binds each server's and
+ * service's id (when non-zero) instead of letting SQLite choose a new one.
  */
 struct store_putter {
 	sqlite3 *db;
@@ -192,6 +193,10 @@ int store_put_provider_row(struct store_putter *p, struct sv_err *err);
 /* Inserts pv->servers[idx] and its auth rows; *id (may be NULL) gets the
  * row id. */
 int store_put_server(struct store_putter *p, size_t idx, int64_t *id,
+	struct sv_err *err);
+/* Inserts pv->services[idx] and its auth rows; *id (may be NULL) gets
+ * the row id. */
+int store_put_service(struct store_putter *p, size_t idx, int64_t *id,
 	struct sv_err *err);
 /* Inserts pv->links[idx] (at position idx) and its texts. */
 int store_put_link(struct store_putter *p, size_t idx, struct sv_err *err);

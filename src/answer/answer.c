@@ -36,6 +36,7 @@
  */
 #include <assert.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <libxml/xmlmemory.h>
@@ -124,6 +125,28 @@ static int append_xml_escaped(struct sv_buf *out, const char *s, size_t n) {
 	return sv_buf_append(out, s + run, n - run);
 }
 
+/*
+ * Appends n bytes of s to out for a URL: letters, digits and
+ * -._~!$()*+,;=:@ as they are, every other byte as %XX. The result holds
+ * nothing XML needs escaped either.
+ */
+static int append_url_encoded(struct sv_buf *out, const char *s, size_t n) {
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') ||
+			(c != '\0' && strchr("-._~!$()*+,;=:@", c) != NULL);
+		char enc[3] = { '%', hex[c >> 4], hex[c & 0xf] };
+		int rc = keep ? sv_buf_append(out, (const char *)&s[i], 1) :
+			sv_buf_append(out, enc, 3);
+		if (rc != SV_OK) {
+			return rc;
+		}
+	}
+	return SV_OK;
+}
+
 /* The labels of a validated domain, last first: "fr.example.mail". */
 static int append_reversed(struct sv_buf *out, const char *domain) {
 	size_t end = strlen(domain);
@@ -199,29 +222,37 @@ static int fill_slot(struct sv_buf *out, enum sv_slot slot,
 		return append_uuid(out, "profile", f);
 	case SV_SLOT_UUID_MAIL:
 		return append_uuid(out, "mail", f);
+	case SV_SLOT_UUID_CALDAV:
+		return append_uuid(out, "caldav", f);
+	case SV_SLOT_UUID_CARDDAV:
+		return append_uuid(out, "carddav", f);
 	default:
 		break;
 	}
 	if (f->address == NULL) {
 		/* No address: leave the token for the client to substitute. */
-		enum sv_token t = slot == SV_SLOT_EMAILADDRESS ? SV_TOKEN_EMAILADDRESS
-			: slot == SV_SLOT_EMAILLOCALPART ? SV_TOKEN_EMAILLOCALPART
-			: SV_TOKEN_EMAILDOMAIN;
+		enum sv_token t = slot == SV_SLOT_EMAILADDRESS ||
+				slot == SV_SLOT_EMAILADDRESS_URL ?
+				SV_TOKEN_EMAILADDRESS :
+			slot == SV_SLOT_EMAILLOCALPART ||
+				slot == SV_SLOT_EMAILLOCALPART_URL ?
+				SV_TOKEN_EMAILLOCALPART : SV_TOKEN_EMAILDOMAIN;
 		return sv_buf_append_str(out, sv_token_text(t));
 	}
+	/* Address only: the local part is what precedes its last '@'. */
+	const char *at = strrchr(f->address, '@');
+	const char *local = f->local != NULL ? f->local : f->address;
+	size_t local_len = f->local != NULL ? strlen(f->local) :
+		at != NULL ? (size_t)(at - f->address) : strlen(f->address);
 	switch (slot) {
 	case SV_SLOT_EMAILADDRESS:
 		return append_xml_escaped(out, f->address, strlen(f->address));
 	case SV_SLOT_EMAILLOCALPART:
-		if (f->local != NULL) {
-			return append_xml_escaped(out, f->local, strlen(f->local));
-		} else {
-			/* Address only: the part before its last '@'. */
-			const char *at = strrchr(f->address, '@');
-			size_t n = at != NULL ? (size_t)(at - f->address)
-				: strlen(f->address);
-			return append_xml_escaped(out, f->address, n);
-		}
+		return append_xml_escaped(out, local, local_len);
+	case SV_SLOT_EMAILADDRESS_URL:
+		return append_url_encoded(out, f->address, strlen(f->address));
+	case SV_SLOT_EMAILLOCALPART_URL:
+		return append_url_encoded(out, local, local_len);
 	case SV_SLOT_EMAILDOMAIN:
 		return append_xml_escaped(out, f->domain, strlen(f->domain));
 	default:
@@ -361,16 +392,21 @@ int sv_answer_builder_slot(struct sv_answer_builder *b, enum sv_slot slot) {
 	return 0;
 }
 
-static enum sv_slot token_slot(enum sv_token t) {
+static enum sv_slot token_slot(enum sv_token t, bool url) {
 	switch (t) {
-	case SV_TOKEN_EMAILADDRESS: return SV_SLOT_EMAILADDRESS;
-	case SV_TOKEN_EMAILLOCALPART: return SV_SLOT_EMAILLOCALPART;
+	case SV_TOKEN_EMAILADDRESS:
+		return url ? SV_SLOT_EMAILADDRESS_URL : SV_SLOT_EMAILADDRESS;
+	case SV_TOKEN_EMAILLOCALPART:
+		return url ? SV_SLOT_EMAILLOCALPART_URL :
+			SV_SLOT_EMAILLOCALPART;
 	case SV_TOKEN_EMAILDOMAIN: return SV_SLOT_EMAILDOMAIN;
 	default: return SV_SLOT_NONE; /* %REALNAME%: written literally */
 	}
 }
 
-int sv_answer_builder_template(struct sv_answer_builder *b, const char *tpl) {
+/* A template's text, its tokens as slots (URL slots when url). */
+static int write_template(struct sv_answer_builder *b, const char *tpl,
+		bool url) {
 	if (b->failed != 0) {
 		return -1;
 	}
@@ -398,7 +434,7 @@ int sv_answer_builder_template(struct sv_answer_builder *b, const char *tpl) {
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct sv_tpl_piece *p = &pieces[i];
-		enum sv_slot slot = p->is_token ? token_slot(p->token)
+		enum sv_slot slot = p->is_token ? token_slot(p->token, url)
 			: SV_SLOT_NONE;
 		if (slot == SV_SLOT_EMAILDOMAIN && b->domain_token_is_domain) {
 			slot = SV_SLOT_DOMAIN;
@@ -431,6 +467,14 @@ int sv_answer_builder_template(struct sv_answer_builder *b, const char *tpl) {
 fail:
 	sv_free(pieces);
 	return -1;
+}
+
+int sv_answer_builder_template(struct sv_answer_builder *b, const char *tpl) {
+	return write_template(b, tpl, false);
+}
+
+int sv_answer_builder_url(struct sv_answer_builder *b, const char *tpl) {
+	return write_template(b, tpl, true);
 }
 
 int sv_answer_builder_finish(struct sv_answer_builder *b,

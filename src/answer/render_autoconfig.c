@@ -28,6 +28,13 @@
  *    Thunderbird labels an account without one "undefined" (item 12).
  *  - <pop3> options only on pop3 servers (item 23); <restriction> and
  *    <addThisServer> only on outgoing servers. Never a <password> (24).
+ *  - The services the domain gets (sv_provider_services_for) follow
+ *    <emailProvider> as the draft's root-level sections, and only then
+ *    is the document version="1.2": Thunderbird, KMail, Evolution and
+ *    Thunderbird for Android ignore root elements they do not know (the
+ *    oracles check it), and a provider without services keeps exactly
+ *    the 1.1 document it always had. URL placeholders are expanded for
+ *    an address (percent-encoded, answer.h), else left for the client.
  *
  * Evolution's answer (sv_render_autoconfig_evolution) is the same
  * document for the way Evolution 3.46 reads it (e_mail_autoconfig, tried
@@ -39,6 +46,9 @@
  * %EMAILDOMAIN% from an empty field (the token becomes ""), so that
  * token is written as the requested domain while %EMAILADDRESS% and
  * %EMAILLOCALPART% stay for Evolution to fill with the real address.
+ * It keeps the services too (version 1.2 then): Evolution skips the
+ * root sections it does not know, and other readers of the same URL
+ * lose nothing.
  *
  * The element writers are shared with the export (render_mozilla.c, in
  * its public view), which fixes the element order inside a server, stable
@@ -58,16 +68,23 @@ static int attr(xmlTextWriterPtr w, const char *name, const char *value) {
 	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value);
 }
 
-/* The template hook of the shared writers: tokens become slots. */
+/* The template hooks of the shared writers: tokens become slots. */
 static int template_slots(void *ctx, const char *tpl) {
 	return sv_answer_builder_template(ctx, tpl);
 }
 
-/* What write_document() writes: pv with the chosen servers. */
+static int url_slots(void *ctx, const char *tpl) {
+	return sv_answer_builder_url(ctx, tpl);
+}
+
+/* What write_document() writes: pv with the chosen servers and
+ * services. */
 struct selection {
 	const struct sv_provider *pv;
 	const struct sv_server *sv[SV_MODEL_MAX_SERVERS]; /* borrowed */
 	size_t n;
+	const struct sv_service *svc[SV_MODEL_MAX_SERVICES]; /* borrowed */
+	size_t n_svc;
 	bool domain_filled; /* %EMAILDOMAIN% is the requested domain */
 };
 
@@ -81,6 +98,7 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 		.w = w,
 		.view = SV_MOZILLA_PUBLIC,
 		.template_text = template_slots,
+		.url_text = url_slots,
 		.ctx = b,
 	};
 	const char *display = !sv_render_absent(pv->display_name)
@@ -90,7 +108,7 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 			xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ||
 			xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
 			xmlTextWriterStartElement(w, BAD_CAST "clientConfig") < 0 ||
-			attr(w, "version", "1.1") < 0 ||
+			attr(w, "version", SV_MOZILLA_VERSION(sel->n_svc)) < 0 ||
 			xmlTextWriterStartElement(w, BAD_CAST "emailProvider") < 0 ||
 			attr(w, "id", pv->id) < 0 ||
 			xmlTextWriterStartElement(w, BAD_CAST "domain") < 0 ||
@@ -109,7 +127,7 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 			return -1;
 		}
 	}
-	return sv_render_mozilla_tail(&mw, pv);
+	return sv_render_mozilla_tail(&mw, pv, sel->svc, sel->n_svc);
 }
 
 /* Both answers: every server (what) or the first of each type. */
@@ -124,6 +142,12 @@ static int render(const char *what, const struct sv_provider *pv,
 	if (rc != SV_OK) {
 		return rc;
 	}
+	if (pv->n_services > SV_MODEL_MAX_SERVICES) {
+		return sv_errf(err, SV_ETOOBIG, "%s: %s: more than %d "
+			"services", what, pv->id, SV_MODEL_MAX_SERVICES);
+	}
+	sel.n_svc = sv_provider_services_for(pv, override_domain, sel.svc,
+		SV_MODEL_MAX_SERVICES);
 	return sv_render_answer(what, pv->id, SV_AUTOCONFIG_CONTENT_TYPE,
 		write_document, &sel, out, err);
 }

@@ -12,7 +12,8 @@
  * The answer to a GET (sv_render_autodiscover_domain) is the same
  * document without what needs the address: clients that probe with a
  * GET (Delta Chat) send none, read only Type, Server, Port and SSL, and
- * substitute nothing, so no token may be left in it half expanded.
+ * substitute nothing, so no token may be left in it half expanded; its
+ * CalDAV and CardDAV entries are those whose URL needs no address.
  *
  * Choices, each for a client:
  *  - Default namespace declarations only, no prefixes: Thunderbird
@@ -26,6 +27,11 @@
  *    "off". "on" only where the data says no clear-text password.
  *  - User/DisplayName is the address: the server never knows the user's
  *    name, and [MS-OXDSCLI] wants a User element on success.
+ *  - Calendars and address books: CalDAV and CardDAV <Protocol> entries
+ *    after the mail ones, in the shape mailcow's Autodiscover answer
+ *    gives eM Client (write_dav_protocol). Outlook schema only: the
+ *    mobilesync schema never gets them (it gets Error 601, as before).
+ *    Thunderbird reads only the types it knows and skips these.
  *  - Error documents are small and carry the time of day, so they are
  *    written per request (still with the writer, through a builder so
  *    that libxml2's silent allocation failures are caught, answer.h).
@@ -210,10 +216,49 @@ static int start_document(xmlTextWriterPtr w, const char *response_ns) {
 	return 0;
 }
 
-/* What write_settings() writes: the chosen servers. */
+/*
+ * A calendar or address-book <Protocol> in the shape mailcow's answer
+ * gives eM Client: Type CalDAV or CardDAV, Server the whole URL
+ * (expanded: POX clients substitute nothing), DomainRequired off,
+ * LoginName. No Port nor SSL: the URL says both. Without an address
+ * (the answer to a GET) a service whose URL needs one is left out and a
+ * login that needs one too, as write_protocol() does.
+ */
+static int write_dav_protocol(struct sv_answer_builder *b,
+		const struct sv_service *s, bool no_address) {
+	xmlTextWriterPtr w = b->w;
+	const char *login = !sv_render_absent(s->username) ? s->username :
+		"%EMAILADDRESS%";
+	int realname = uses_token(login, TOKEN_BIT(SV_TOKEN_REALNAME) |
+		(no_address ? ADDRESS_TOKENS : 0));
+	int url_needs = no_address ? uses_token(s->url, ADDRESS_TOKENS) : 0;
+	if (realname < 0 || url_needs < 0) {
+		b->failed = SV_EINVAL;
+		return -1;
+	}
+	if (url_needs > 0) {
+		return 0;
+	}
+	if (xmlTextWriterStartElement(w, BAD_CAST "Protocol") < 0 ||
+			text_el(w, "Type", s->type == SV_SERVICE_CALDAV ?
+				"CalDAV" : "CardDAV") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "Server") < 0 ||
+			sv_answer_builder_url(b, s->url) < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			on_off_el(w, "DomainRequired", false) < 0 ||
+			(realname == 0 &&
+				template_el(b, "LoginName", login) < 0)) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(w);
+}
+
+/* What write_settings() writes: the chosen servers and services. */
 struct selection {
 	const struct sv_server *sv[SV_MODEL_MAX_SERVERS]; /* borrowed */
 	size_t n;
+	const struct sv_service *svc[SV_MODEL_MAX_SERVICES]; /* borrowed */
+	size_t n_svc;
 	bool no_address; /* the answer to a GET: no User, no login that
 	                  * needs the address, %EMAILDOMAIN% filled */
 };
@@ -260,6 +305,13 @@ static int write_settings(struct sv_answer_builder *b, const void *ctx) {
 			return -1;
 		}
 	}
+	for (size_t i = 0; i < sel->n_svc; i++) { /* no WebDAV type in POX */
+		if (sel->svc[i]->type != SV_SERVICE_WEBDAV &&
+				write_dav_protocol(b, sel->svc[i],
+					sel->no_address) < 0) {
+			return -1;
+		}
+	}
 	return xmlTextWriterEndDocument(w) < 0 ? -1 : 0;
 }
 
@@ -273,6 +325,8 @@ int sv_render_autodiscover(const struct sv_provider *pv,
 	if (rc != SV_OK) {
 		return rc;
 	}
+	sel.n_svc = sv_provider_services_for(pv, override_domain, sel.svc,
+		SV_MODEL_MAX_SERVICES);
 	return sv_render_answer("autodiscover", pv->id,
 		SV_AUTODISCOVER_CONTENT_TYPE, write_settings, &sel, out, err);
 }
@@ -287,6 +341,8 @@ int sv_render_autodiscover_domain(const struct sv_provider *pv,
 	if (rc != SV_OK) {
 		return rc;
 	}
+	sel.n_svc = sv_provider_services_for(pv, override_domain, sel.svc,
+		SV_MODEL_MAX_SERVICES);
 	for (size_t i = 0; i < sel.n; i++) {
 		int needs = uses_token(sel.sv[i]->hostname, ADDRESS_TOKENS);
 		if (needs != 0) {

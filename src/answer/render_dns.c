@@ -16,8 +16,16 @@
  * with the domain; one that depends on the user (%EMAILLOCALPART%) has no
  * DNS form and becomes a note instead of a record.
  *
+ * Calendar and address-book services get their RFC 6764 SRV records
+ * the same way (add_dav_label), each label with a TXT "path=" record:
+ * the path of the service URL's bare context (service_url.h), so a URL
+ * that needs the user's address is published up to its last '/' before
+ * it.
+ *
  * Every name written is a lower-case host name checked with
- * sv_is_hostname, so the text needs no escaping. Nothing is allocated.
+ * sv_is_hostname, and every TXT text is printable ASCII without '"' or
+ * '\' (service_url.c), so the text needs no escaping. Nothing is
+ * allocated.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,6 +35,7 @@
 
 #include "answer/render_dns.h"
 #include "model/placeholder.h"
+#include "model/service_url.h"
 
 /* RFC 6186 / RFC 8314 labels, in the order they are written. */
 static const struct srv_label {
@@ -48,7 +57,8 @@ static const struct srv_label {
 #define MAX_PIECES (SV_MODEL_MAX_TEMPLATE / 2 + 2)
 
 const char *sv_dns_type_name(enum sv_dns_type t) {
-	return t == SV_DNS_CNAME ? "CNAME" : t == SV_DNS_SRV ? "SRV" : "?";
+	return t == SV_DNS_CNAME ? "CNAME" : t == SV_DNS_SRV ? "SRV" :
+		t == SV_DNS_TXT ? "TXT" : "?";
 }
 
 static void note(struct sv_dns_zone *z, const char *fmt, ...)
@@ -91,7 +101,9 @@ static struct sv_dns_record *add(struct sv_dns_zone *z, const char *prefix,
 	memset(r, 0, sizeof(*r));
 	snprintf(r->owner, sizeof(r->owner), "%s.", owner);
 	r->type = type;
-	if (strcmp(target, ".") == 0) {
+	if (type == SV_DNS_TXT) {
+		r->target[0] = '\0';
+	} else if (strcmp(target, ".") == 0) {
 		memcpy(r->target, ".", 2);
 	} else {
 		snprintf(r->target, sizeof(r->target), "%s.", target);
@@ -207,6 +219,134 @@ static void add_srv(struct sv_dns_zone *z, const struct sv_provider *pv,
 	}
 }
 
+/* RFC 6764 labels, in the order they are written. */
+static const struct dav_label {
+	const char *name;
+	enum sv_service_type type;
+	bool tls;
+} dav_labels[SV_DNS_DAV_LABELS] = {
+	{ "_caldavs._tcp", SV_SERVICE_CALDAV, true },
+	{ "_caldav._tcp", SV_SERVICE_CALDAV, false },
+	{ "_carddavs._tcp", SV_SERVICE_CARDDAV, true },
+	{ "_carddav._tcp", SV_SERVICE_CARDDAV, false },
+};
+
+/*
+ * Appends p[0..n) to out (used bytes *len, room outsz) with every
+ * %EMAILDOMAIN% replaced by the zone's domain, lower-cased when lower;
+ * false when it does not fit.
+ */
+static bool expand_domain(const struct sv_dns_zone *z, const char *p,
+		size_t n, bool lower, char *out, size_t outsz, size_t *len) {
+	const char *tok = sv_token_text(SV_TOKEN_EMAILDOMAIN);
+	size_t tok_len = strlen(tok);
+	for (size_t i = 0; i < n;) {
+		const char *add = p + i;
+		size_t k = 1;
+		if (n - i >= tok_len && memcmp(p + i, tok, tok_len) == 0) {
+			add = z->domain;
+			k = strlen(z->domain);
+			i += tok_len;
+		} else {
+			i++;
+		}
+		if (k >= outsz - *len) {
+			return false;
+		}
+		for (size_t c = 0; c < k; c++) {
+			char ch = add[c];
+			out[(*len)++] = lower && ch >= 'A' && ch <= 'Z' ?
+				(char)(ch - 'A' + 'a') : ch;
+		}
+	}
+	out[*len] = '\0';
+	return true;
+}
+
+/*
+ * The SRV records of one RFC 6764 label, and the TXT "path=" record of
+ * its first service (a label has one path: a later service whose path
+ * differs gets a note), or "." when no service is offered under it.
+ */
+static void add_dav_label(struct sv_dns_zone *z, const struct dav_label *l,
+		const struct sv_service *const *svc, size_t n) {
+	int rank = 0;
+	char first_path[SV_DNS_TXT_MAX + 1] = "";
+	for (size_t i = 0; i < n; i++) {
+		const struct sv_service *s = svc[i];
+		struct sv_service_url u;
+		char host[SV_DNS_NAME_MAX + 1];
+		char path[SV_DNS_TXT_MAX + 1];
+		size_t hlen = 0, plen = 0;
+		if (s->type != l->type || s->url == NULL ||
+				sv_service_url_parse(s->url, "url", &u, NULL) !=
+				SV_OK || u.https != l->tls) {
+			continue;
+		}
+		if (!expand_domain(z, u.host, u.host_len, true, host,
+				sizeof(host), &hlen) || !sv_is_hostname(host,
+				true)) {
+			note(z, "service %lld (%s): host too long or not a "
+				"host name for %s, left out", (long long)s->id,
+				sv_service_type_name(s->type), z->domain);
+			continue;
+		}
+		/* the context's path, without a query: RFC 6764 section 4 */
+		size_t ctx = u.context_len - (size_t)(u.path - s->url);
+		const char *q = memchr(u.path, '?', ctx);
+		memcpy(path, "path=", 5);
+		plen = 5;
+		if (!expand_domain(z, u.path, q != NULL ?
+				(size_t)(q - u.path) : ctx, false, path,
+				sizeof(path), &plen)) {
+			note(z, "service %lld (%s): its path does not fit a "
+				"TXT string (%d bytes), left out",
+				(long long)s->id, sv_service_type_name(s->type),
+				SV_DNS_TXT_MAX);
+			continue;
+		}
+		struct sv_dns_record *r = add(z, l->name, SV_DNS_SRV, host);
+		if (r == NULL) {
+			continue;
+		}
+		r->priority = 10 * rank++;
+		r->weight = 1;
+		r->port = sv_service_url_port(&u);
+		r->service = s->id;
+		if (first_path[0] == '\0') {
+			memcpy(first_path, path, plen + 1);
+		} else if (strcmp(first_path, path) != 0) {
+			note(z, "service %lld (%s): %s differs from the first "
+				"service's %s; DNS gives one path per label",
+				(long long)s->id, sv_service_type_name(s->type),
+				path, first_path);
+		}
+	}
+	if (rank == 0) {
+		add(z, l->name, SV_DNS_SRV, ".");
+		return;
+	}
+	if (z->n_texts == SV_DNS_DAV_LABELS) {
+		return;
+	}
+	struct sv_dns_record *r = add(z, l->name, SV_DNS_TXT, "");
+	if (r != NULL) {
+		memcpy(z->texts[z->n_texts], first_path,
+			strlen(first_path) + 1);
+		r->text = z->texts[z->n_texts++];
+	}
+}
+
+static void add_dav(struct sv_dns_zone *z, const struct sv_provider *pv,
+		const char *pattern) {
+	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
+	size_t n = sv_provider_services_for(pv, pattern, svc,
+		SV_MODEL_MAX_SERVICES);
+	for (size_t l = 0; l < SV_DNS_DAV_LABELS; l++) {
+		add_dav_label(z, &dav_labels[l], svc, n);
+	}
+}
+
 int sv_render_dns_records(const struct sv_provider *pv, const char *pattern,
 		const char *domain, const char *target, long ttl,
 		struct sv_dns_zone *z, struct sv_err *err) {
@@ -248,6 +388,7 @@ int sv_render_dns_records(const struct sv_provider *pv, const char *pattern,
 		note(z, "autodiscover.%s: no target name fits", pv->id);
 	}
 	add_srv(z, pv, pattern);
+	add_dav(z, pv, pattern);
 	return SV_OK;
 }
 
@@ -262,7 +403,7 @@ int sv_render_dns_zone(const struct sv_dns_zone *z, struct sv_buf *out) {
 	for (size_t i = 0; rc == SV_OK && i < z->n_notes; i++) {
 		rc = sv_buf_printf(out, "; note: %s\n", z->notes[i]);
 	}
-	bool headed = false;
+	bool headed = false, dav_headed = false;
 	for (size_t i = 0; rc == SV_OK && i < z->n_records; i++) {
 		const struct sv_dns_record *r = &z->records[i];
 		if (!headed && r->type == SV_DNS_SRV &&
@@ -271,7 +412,17 @@ int sv_render_dns_zone(const struct sv_dns_zone *z, struct sv_buf *out) {
 				"RFC 8314); target \".\" = not offered\n");
 			headed = true;
 		}
-		if (rc == SV_OK && r->type == SV_DNS_CNAME) {
+		if (rc == SV_OK && !dav_headed && (strncmp(r->owner,
+				"_caldav", 7) == 0 || strncmp(r->owner,
+				"_carddav", 8) == 0)) {
+			rc = sv_buf_printf(out, "; calendars and contacts "
+				"(RFC 6764); target \".\" = not offered\n");
+			dav_headed = true;
+		}
+		if (rc == SV_OK && r->type == SV_DNS_TXT) {
+			rc = sv_buf_printf(out, "%-*s %ld IN TXT   \"%s\"\n",
+				(int)width, r->owner, z->ttl, r->text);
+		} else if (rc == SV_OK && r->type == SV_DNS_CNAME) {
 			rc = sv_buf_printf(out, "%-*s %ld IN CNAME %s\n",
 				(int)width, r->owner, z->ttl, r->target);
 		} else if (rc == SV_OK) {

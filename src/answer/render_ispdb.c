@@ -29,27 +29,41 @@ static int opt_text_el(xmlTextWriterPtr w, const char *name,
 		BAD_CAST value) : 0;
 }
 
-/* A comment saying that n servers bound to one domain were left out. */
-static int left_out_comment(xmlTextWriterPtr w, size_t n) {
-	return xmlTextWriterWriteFormatComment(w, " suivant: %zu server%s "
+/* A comment saying that n servers (or services) bound to one domain
+ * were left out. */
+static int left_out_comment(xmlTextWriterPtr w, size_t n, const char *what) {
+	return xmlTextWriterWriteFormatComment(w, " suivant: %zu %s%s "
 		"bound to a single domain not exported: the Mozilla format "
-		"cannot say which domain a server is for ", n,
-		n == 1 ? "" : "s");
+		"cannot say which domain a %s is for ", n, what,
+		n == 1 ? "" : "s", what);
 }
 
 static int write_document(xmlTextWriterPtr w, const struct sv_provider *pv,
 		size_t *n_left_out) {
+	/* Provider-wide services only, like servers (see left_out). */
+	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
+	size_t n_svc = 0, svc_left_out = 0;
+	for (size_t i = 0; i < pv->n_services; i++) {
+		if (pv->services[i].domain != NULL) {
+			svc_left_out++;
+		} else if (n_svc < SV_MODEL_MAX_SERVICES) {
+			svc[n_svc++] = &pv->services[i];
+		} else {
+			return -1; /* more than the validator allows */
+		}
+	}
 	const struct sv_mozilla_writer mw = {
 		.w = w,
 		.view = SV_MOZILLA_ADMIN,
 		.template_text = NULL, /* placeholders intact */
+		.url_text = NULL,
 	};
 	if (xmlTextWriterSetIndent(w, 1) < 0 ||
 			xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ||
 			xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
 			xmlTextWriterStartElement(w, BAD_CAST "clientConfig") < 0 ||
 			xmlTextWriterWriteAttribute(w, BAD_CAST "version",
-				BAD_CAST "1.1") < 0 ||
+				BAD_CAST SV_MOZILLA_VERSION(n_svc)) < 0 ||
 			xmlTextWriterStartElement(w, BAD_CAST "emailProvider") < 0 ||
 			xmlTextWriterWriteAttribute(w, BAD_CAST "id",
 				BAD_CAST pv->id) < 0) {
@@ -79,10 +93,12 @@ static int write_document(xmlTextWriterPtr w, const struct sv_provider *pv,
 			return -1;
 		}
 	}
-	if (left_out > 0 && left_out_comment(w, left_out) < 0) {
+	if ((left_out > 0 && left_out_comment(w, left_out, "server") < 0) ||
+			(svc_left_out > 0 && left_out_comment(w, svc_left_out,
+				"service") < 0)) {
 		return -1;
 	}
-	if (sv_render_mozilla_tail(&mw, pv) < 0) {
+	if (sv_render_mozilla_tail(&mw, pv, svc, n_svc) < 0) {
 		return -1;
 	}
 	*n_left_out = left_out;

@@ -31,6 +31,15 @@
  *    between addresses (two accounts at one provider coexist) and needs no
  *    escaping of the local part.
  *  - Keys are written in sorted order, as Apple's own tools write them.
+ *  - Calendars and contacts: one com.apple.caldav.account and one
+ *    com.apple.carddav.account payload after the mail payload, for the
+ *    preferred caldav and carddav service of the view (an alternative
+ *    would be a second account for the same data on the device). Host,
+ *    port and CalDAVUseSSL come from the URL, CalDAVPrincipalURL is the
+ *    whole URL expanded for the address, the username as for mail;
+ *    identifiers and PayloadUUIDs are name-based per role ("caldav",
+ *    "carddav"), so each payload replaces its own on a reinstall. No
+ *    password key. A file share (webdav) has no Apple payload.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,6 +50,7 @@
 #include "answer/render_mobileconfig.h"
 #include "answer/render_util.h"
 #include "model/placeholder.h"
+#include "model/service_url.h"
 
 #define PLIST_PUBID "-//Apple//DTD PLIST 1.0//EN"
 #define PLIST_SYSID "http://www.apple.com/DTDs/PropertyList-1.0.dtd"
@@ -169,6 +179,14 @@ static int write_server(struct sv_answer_builder *b, const char *dir,
 	return 0;
 }
 
+/* A calendar or address-book payload the renderer decided to write. */
+struct dav_plan {
+	const struct sv_service *s; /* borrowed; NULL = no such payload */
+	struct sv_service_url u;    /* s->url's parts */
+	char host[SV_MODEL_MAX_URL + 1]; /* the host template alone */
+	bool user;                  /* write the username */
+};
+
 /* What the renderer decided before writing. */
 struct plan {
 	const struct sv_provider *pv;
@@ -176,6 +194,21 @@ struct plan {
 	const struct sv_server *in; /* borrowed: imap or pop3 */
 	const struct sv_server *out;/* borrowed: smtp */
 	bool in_user, out_user;     /* write the usernames */
+	struct dav_plan dav[2];     /* caldav, carddav */
+};
+
+/* What differs between the CalDAV and CardDAV payloads. */
+static const struct dav_kind {
+	enum sv_service_type type;
+	const char *prefix;         /* of the keys: "CalDAV" */
+	const char *payload_type;
+	const char *description;
+	enum sv_slot uuid;
+} dav_kinds[2] = {
+	{ SV_SERVICE_CALDAV, "CalDAV", "com.apple.caldav.account",
+		"Calendrier / Calendar", SV_SLOT_UUID_CALDAV },
+	{ SV_SERVICE_CARDDAV, "CardDAV", "com.apple.carddav.account",
+		"Carnet d’adresses / Contacts", SV_SLOT_UUID_CARDDAV },
 };
 
 static int write_mail_payload(struct sv_answer_builder *b,
@@ -204,6 +237,65 @@ static int write_mail_payload(struct sv_answer_builder *b,
 	return xmlTextWriterEndElement(w);
 }
 
+/* "CalDAV" + "HostName" -> "CalDAVHostName", into k. */
+static const char *dav_key(char *k, size_t n, const struct dav_kind *kind,
+		const char *what) {
+	int len = snprintf(k, n, "%s%s", kind->prefix, what);
+	return len > 0 && (size_t)len < n ? k : "";
+}
+
+/*
+ * One com.apple.caldav.account or com.apple.carddav.account payload:
+ * host, port and TLS from the service URL, the whole URL (expanded for
+ * the address) as the principal URL, the username; never a password.
+ */
+static int write_dav_payload(struct sv_answer_builder *b,
+		const struct plan *p, const struct dav_kind *kind,
+		const struct dav_plan *d) {
+	xmlTextWriterPtr w = b->w;
+	char k[64];
+	const char *username = !sv_render_absent(d->s->username) ?
+		d->s->username : "%EMAILADDRESS%";
+	if (xmlTextWriterStartElement(w, BAD_CAST "dict") < 0 ||
+			key_string(w, dav_key(k, sizeof(k), kind,
+				"AccountDescription"), p->display) < 0 ||
+			key_template(b, dav_key(k, sizeof(k), kind, "HostName"),
+				d->host) < 0 ||
+			key_integer(w, dav_key(k, sizeof(k), kind, "Port"),
+				sv_service_url_port(&d->u)) < 0 ||
+			key(w, dav_key(k, sizeof(k), kind, "PrincipalURL")) < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "string") < 0 ||
+			sv_answer_builder_url(b, d->s->url) < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			key_bool(w, dav_key(k, sizeof(k), kind, "UseSSL"),
+				d->u.https) < 0 ||
+			(d->user && key_template(b, dav_key(k, sizeof(k), kind,
+				"Username"), username) < 0) ||
+			key_string(w, "PayloadDescription", kind->description) < 0 ||
+			key_string(w, "PayloadDisplayName", kind->description) < 0 ||
+			key_identifier(b, kind->uuid) < 0 ||
+			key_string(w, "PayloadType", kind->payload_type) < 0 ||
+			key_slot(b, "PayloadUUID", kind->uuid) < 0 ||
+			key_integer(w, "PayloadVersion", 1) < 0) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(w);
+}
+
+/* The mail payload, then the calendar and address-book ones. */
+static int write_payloads(struct sv_answer_builder *b, const struct plan *p) {
+	if (write_mail_payload(b, p) < 0) {
+		return -1;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (p->dav[i].s != NULL && write_dav_payload(b, p,
+				&dav_kinds[i], &p->dav[i]) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int write_document(struct sv_answer_builder *b, const void *ctx) {
 	const struct plan *p = ctx;
 	xmlTextWriterPtr w = b->w;
@@ -221,7 +313,7 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 			xmlTextWriterStartElement(w, BAD_CAST "dict") < 0 ||
 			key(w, "PayloadContent") < 0 ||
 			xmlTextWriterStartElement(w, BAD_CAST "array") < 0 ||
-			write_mail_payload(b, p) < 0 ||
+			write_payloads(b, p) < 0 ||
 			xmlTextWriterEndElement(w) < 0 || /* array */
 			key(w, "PayloadDescription") < 0 ||
 			xmlTextWriterStartElement(w, BAD_CAST "string") < 0 ||
@@ -295,6 +387,44 @@ static int plan_username(const struct sv_provider *pv,
 	return SV_OK;
 }
 
+/*
+ * The preferred service of kind's type that override_domain gets, if any,
+ * with its URL's parts.
+ */
+static int plan_dav(const struct sv_provider *pv, const char *override_domain,
+		const struct dav_kind *kind, struct dav_plan *d,
+		struct sv_err *err) {
+	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
+	size_t n = sv_provider_services_for(pv, override_domain, svc,
+		SV_MODEL_MAX_SERVICES);
+	d->s = NULL;
+	for (size_t i = 0; i < n && d->s == NULL; i++) {
+		d->s = svc[i]->type == kind->type ? svc[i] : NULL;
+	}
+	if (d->s == NULL) {
+		return SV_OK;
+	}
+	struct sv_err why;
+	if (d->s->url == NULL || sv_service_url_parse(d->s->url, "url", &d->u,
+			&why) != SV_OK || d->u.host_len >= sizeof(d->host)) {
+		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s service: "
+			"bad or no URL", pv->id,
+			sv_service_type_name(kind->type));
+	}
+	memcpy(d->host, d->u.host, d->u.host_len);
+	d->host[d->u.host_len] = '\0';
+	bool realname = false;
+	if (!sv_render_absent(d->s->username) &&
+			sv_placeholder_uses(d->s->username, SV_TOKEN_REALNAME,
+				&realname, NULL) != SV_OK) {
+		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s service: "
+			"invalid username template", pv->id,
+			sv_service_type_name(kind->type));
+	}
+	d->user = !realname;
+	return SV_OK;
+}
+
 static int make_plan(const struct sv_provider *pv,
 		const char *override_domain, struct plan *p, struct sv_err *err) {
 	const struct sv_server *sv[SV_MODEL_MAX_SERVERS];
@@ -329,6 +459,10 @@ static int make_plan(const struct sv_provider *pv,
 	}
 	if (rc == SV_OK) {
 		rc = plan_username(pv, p->out, &p->out_user, err);
+	}
+	for (size_t i = 0; rc == SV_OK && i < 2; i++) {
+		rc = plan_dav(pv, override_domain, &dav_kinds[i], &p->dav[i],
+			err);
 	}
 	return rc;
 }

@@ -170,6 +170,48 @@ int sv_render_mozilla_server(const struct sv_mozilla_writer *mw,
 	return xmlTextWriterEndElement(w);
 }
 
+/* The root-level element of each service type. */
+static const char *const service_elements[SV_SERVICE_TYPE_COUNT] = {
+	[SV_SERVICE_CALDAV] = "calendar",
+	[SV_SERVICE_CARDDAV] = "addressbook",
+	[SV_SERVICE_WEBDAV] = "fileShare",
+};
+
+int sv_render_mozilla_service(const struct sv_mozilla_writer *mw,
+		const struct sv_service *s) {
+	xmlTextWriterPtr w = mw->w;
+	if ((unsigned)s->type >= SV_SERVICE_TYPE_COUNT) {
+		return -1;
+	}
+	const char *username = !absent(s->username) ? s->username :
+		mw->view == SV_MOZILLA_ADMIN ? NULL : "%EMAILADDRESS%";
+	if (xmlTextWriterStartElement(w,
+				BAD_CAST service_elements[s->type]) < 0 ||
+			attr(w, "type", sv_service_type_name(s->type)) < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "url") < 0 ||
+			(mw->url_text != NULL ? mw->url_text(mw->ctx, s->url) :
+				xmlTextWriterWriteString(w, BAD_CAST s->url)) < 0 ||
+			xmlTextWriterEndElement(w) < 0) {
+		return -1;
+	}
+	for (size_t i = 0; i < s->n_auth; i++) {
+		enum sv_service_auth a = s->auth[i];
+		const char *http = a == SV_SAUTH_HTTP_BASIC ? "Basic" :
+			a == SV_SAUTH_HTTP_DIGEST ? "Digest" : NULL;
+		if (xmlTextWriterStartElement(w, BAD_CAST "authentication") < 0 ||
+				(http != NULL && attr(w, "system", "http") < 0) ||
+				xmlTextWriterWriteString(w, BAD_CAST (http != NULL ?
+					http : sv_service_auth_name(a))) < 0 ||
+				xmlTextWriterEndElement(w) < 0) {
+			return -1;
+		}
+	}
+	if (username != NULL && template_el(mw, "username", username) < 0) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(w);
+}
+
 int sv_render_mozilla_link(const struct sv_mozilla_writer *mw,
 		const struct sv_link *l) {
 	xmlTextWriterPtr w = mw->w;
@@ -276,14 +318,22 @@ int sv_render_mozilla_oauth2(const struct sv_mozilla_writer *mw,
 }
 
 int sv_render_mozilla_tail(const struct sv_mozilla_writer *mw,
-		const struct sv_provider *pv) {
+		const struct sv_provider *pv,
+		const struct sv_service *const *services, size_t n) {
 	for (size_t i = 0; i < pv->n_links; i++) {
 		if (sv_render_mozilla_link(mw, &pv->links[i]) < 0) {
 			return -1;
 		}
 	}
-	if (xmlTextWriterEndElement(mw->w) < 0 || /* emailProvider */
-			sv_render_mozilla_webmail(mw, &pv->webmail) < 0 ||
+	if (xmlTextWriterEndElement(mw->w) < 0) { /* emailProvider */
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (sv_render_mozilla_service(mw, services[i]) < 0) {
+			return -1;
+		}
+	}
+	if (sv_render_mozilla_webmail(mw, &pv->webmail) < 0 ||
 			sv_render_mozilla_oauth2(mw, &pv->oauth2) < 0 ||
 			xmlTextWriterEndDocument(mw->w) < 0) {
 		return -1;

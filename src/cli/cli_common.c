@@ -589,3 +589,12 @@ void sv_cli_table_finish(struct sv_cli_table *t) {
 	sv_free(t->cells);
 	memset(t, 0, sizeof(*t));
 }
+
+json_t *sv_cli_json_count(json_t *o, const char *key, int64_t n) {
+	if (o != NULL && n != 0 &&
+			json_object_set_new(o, key, json_integer(n)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}

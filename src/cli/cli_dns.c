@@ -30,10 +30,12 @@ static const char usage[] =
 	"this service, the _autodiscover._tcp SRV record, and the RFC 6186 /\n"
 	"RFC 8314 SRV records (_imaps, _imap, _pop3s, _pop3, _submissions,\n"
 	"_submission) of the servers DOMAIN's clients get, host-name templates\n"
-	"expanded with DOMAIN; a service that is not offered gets target \".\".\n"
-	"Servers whose host name depends on the user are left out, with a\n"
-	"comment saying so. A DOMAIN served through an MX row is looked up in\n"
-	"the DNS, and the MX host that matched is named in a comment.\n"
+	"expanded with DOMAIN, and the RFC 6764 SRV and TXT \"path=\" records\n"
+	"(_caldavs, _caldav, _carddavs, _carddav) of its calendar and contacts\n"
+	"services; a service that is not offered gets target \".\". Servers\n"
+	"whose host name depends on the user are left out, with a comment\n"
+	"saying so. A DOMAIN served through an MX row is looked up in the DNS,\n"
+	"and the MX host that matched is named in a comment.\n"
 	"\n"
 	"  --target HOST  host name of this autoconfiguration service (default:\n"
 	"                 autoconfig.PROVIDER and autodiscover.PROVIDER)\n"
@@ -43,7 +45,8 @@ static const char usage[] =
 	"  --db FILE      database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
 	"  --json         {\"domain\", \"provider\", \"pattern\", \"mx_host\", \"ttl\",\n"
 	"                 \"records\": [{\"name\", \"type\", \"ttl\", \"target\",\n"
-	"                 \"priority\", \"weight\", \"port\"}], \"notes\"}\n"
+	"                 \"priority\", \"weight\", \"port\"; TXT: \"text\"}],\n"
+	"                 \"notes\"}\n"
 	"  -h, --help     show this help\n"
 	"\n"
 	"Exit status: 0 done, 64 bad usage, 65 invalid DOMAIN, HOST or N, 66\n"
@@ -88,6 +91,10 @@ static json_t *zone_json(const struct sv_dns_zone *z, const char *mx_host) {
 			json_pack("{s:s, s:s, s:I, s:s}", "name", r->owner,
 				"type", "CNAME", "ttl", (json_int_t)z->ttl,
 				"target", r->target) :
+			r->type == SV_DNS_TXT ?
+			json_pack("{s:s, s:s, s:I, s:s}", "name", r->owner,
+				"type", "TXT", "ttl", (json_int_t)z->ttl,
+				"text", r->text) :
 			json_pack("{s:s, s:s, s:I, s:s, s:i, s:i, s:i}",
 				"name", r->owner, "type", "SRV",
 				"ttl", (json_int_t)z->ttl, "target", r->target,

@@ -134,19 +134,32 @@ static int rm_change(struct sv_store *st, void *ctx, int *status,
 	return sv_store_domain_rm(st, c->name, &c->owner, &c->gone, err);
 }
 
+/* services_removed only when there were some (as provider rm). */
 static struct json_t *rm_json(void *ctx) {
 	const struct change *c = ctx;
-	return json_pack("{s:s, s:s, s:I}", "domain", c->name, "provider",
-		c->owner, "servers_removed", (json_int_t)c->gone.servers);
+	return sv_cli_json_count(json_pack("{s:s, s:s, s:I}", "domain",
+		c->name, "provider", c->owner, "servers_removed",
+		(json_int_t)c->gone.servers), "services_removed",
+		c->gone.services);
 }
 
 static void rm_text(void *ctx) {
 	const struct change *c = ctx;
 	printf("removed domain %s from provider %s", c->name, c->owner);
+	if (c->gone.servers > 0 || c->gone.services > 0) {
+		printf(" with the");
+	}
 	if (c->gone.servers > 0) {
-		printf(" with the %lld server%s bound to it",
-			(long long)c->gone.servers,
+		printf(" %lld server%s", (long long)c->gone.servers,
 			c->gone.servers == 1 ? "" : "s");
+	}
+	if (c->gone.services > 0) {
+		printf("%s %lld service%s", c->gone.servers > 0 ? " and" : "",
+			(long long)c->gone.services,
+			c->gone.services == 1 ? "" : "s");
+	}
+	if (c->gone.servers > 0 || c->gone.services > 0) {
+		printf(" bound to it");
 	}
 	printf("\n");
 }

@@ -105,8 +105,19 @@ static struct sv_provider *resolve(const struct loaded *l, char *arg) {
 	return pv != NULL ? pv : by_domain(l, "*");
 }
 
-/* Warns about the servers the format cannot carry (render_ispdb.h). */
+/* Warns about the servers and services the format cannot carry
+ * (render_ispdb.h). */
 static void warn_left_out(const struct sv_provider *pv) {
+	for (size_t i = 0; i < pv->n_services; i++) {
+		const struct sv_service *s = &pv->services[i];
+		if (s->domain != NULL) {
+			sv_cli_error("export", "warning: provider %s: service "
+				"%lld (%s %s) applies to %s only; the Mozilla "
+				"format cannot say so: left out", pv->id,
+				(long long)s->id, sv_service_type_name(s->type),
+				s->url, s->domain);
+		}
+	}
 	for (size_t i = 0; i < pv->n_servers; i++) {
 		const struct sv_server *s = &pv->servers[i];
 		if (s->domain != NULL) {
@@ -162,7 +173,7 @@ static int export_one(const struct sv_provider *pv, const char *dir,
 	sv_buf_init(&doc, EXPORT_MAX_DOC);
 	size_t left_out = 0;
 	int rc = sv_render_ispdb(pv, &doc, &left_out, err);
-	if (rc == SV_OK && left_out > 0) {
+	if (rc == SV_OK) {
 		warn_left_out(pv);
 	}
 	if (rc == SV_OK && dir == NULL) {

@@ -38,7 +38,8 @@
 #include "util/hash.h"
 
 static const char usage[] =
-	"usage: suivant import [--db FILE] [--dry-run] [--repair] PATH...\n"
+	"usage: suivant import [--db FILE] [--dry-run] [--repair] "
+	"[--allow-insecure] PATH...\n"
 	"\n"
 	"Imports Mozilla provider files (config-v1.1.xml format). A PATH that\n"
 	"is a directory imports its *.xml files in name order. A provider\n"
@@ -51,7 +52,11 @@ static const char usage[] =
 	"  --repair    fix unambiguous typos and list each fix on stderr: a\n"
 	"              placeholder missing its closing '%', an upper-case id\n"
 	"              or domain, a repeated domain, a displayShortName over\n"
-	"              20 characters (dropped), <displayNameShort>\n"
+	"              20 characters (dropped), <displayNameShort>, and\n"
+	"              Stalwart's service spellings (<addressBook>,\n"
+	"              <serverURL>, http-basic)\n"
+	"  --allow-insecure  accept plain http calendar, address-book and\n"
+	"              file-share URLs (suivant check warns about them)\n"
 	"  -h, --help  show this help\n";
 
 /* One id imported in this run, and the file it came from. */
@@ -225,7 +230,8 @@ static int id_clash(struct run *r, struct sv_provider *pv, const char *path,
 			"the one whose domains do not include the id");
 	}
 	/* The earlier provider is the one to rename: read it again. */
-	struct sv_import_options quiet = { .repair = true };
+	struct sv_import_options quiet = { .repair = true,
+		.allow_insecure = r->opt.allow_insecure };
 	struct sv_provider *prev = NULL;
 	char *old_path = sv_strdup(old->path);
 	char *old_first = sv_strdup(old->first_domain);
@@ -338,8 +344,13 @@ static void import_one(struct run *r, const char *path) {
 		}
 	}
 	if (rc == SV_OK) {
-		printf("ok %s: provider %s, %zu domain(s), %zu server(s)%s\n",
-			path, pv->id, pv->n_domains, pv->n_servers,
+		char services[48] = "";
+		if (pv->n_services > 0) {
+			snprintf(services, sizeof(services),
+				", %zu service(s)", pv->n_services);
+		}
+		printf("ok %s: provider %s, %zu domain(s), %zu server(s)%s%s\n",
+			path, pv->id, pv->n_domains, pv->n_servers, services,
 			r->file_repairs > 0 ? ", repaired" : "");
 		r->ok++;
 		if (r->file_repairs > 0) {
@@ -389,10 +400,11 @@ static void import_dir(struct run *r, const char *dir) {
 }
 
 int sv_cli_import(int argc, char **argv) {
-	int dry_run = 0, repair = 0;
+	int dry_run = 0, repair = 0, allow_insecure = 0;
 	const struct option extra[] = {
 		{ "dry-run", no_argument, &dry_run, 1 },
 		{ "repair", no_argument, &repair, 1 },
+		{ "allow-insecure", no_argument, &allow_insecure, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sv_cli_opts opts;
@@ -406,6 +418,7 @@ int sv_cli_import(int argc, char **argv) {
 	}
 	struct run r = { 0 };
 	r.opt.repair = repair;
+	r.opt.allow_insecure = allow_insecure;
 	r.opt.on_repair = on_repair;
 	r.opt.ctx = &r;
 	status = sv_cli_open_store("import", opts.db, SV_STORE_READWRITE,

@@ -7,6 +7,7 @@
  * README's client matrix).
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -22,14 +23,17 @@ static const char usage[] =
 	"                      [--resolver IP[:PORT]] EMAIL\n"
 	"\n"
 	"Prints the document that `suivant serve` sends for EMAIL,\n"
-	"placeholders expanded. When an MX row decides (a domain without a\n"
-	"row of its own), its MX records are looked up and the MX host that\n"
-	"matched is named on stderr.\n"
+	"placeholders expanded (for caldav and carddav, the redirect target\n"
+	"and a newline). When an MX row decides (a domain without a row of\n"
+	"its own), its MX records are looked up and the MX host that matched\n"
+	"is named on stderr.\n"
 	"\n"
 	"  --db FILE        database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
 	"  --format FORMAT  autoconfig: Mozilla config-v1.1.xml (default)\n"
 	"                   mobileconfig: Apple configuration profile (unsigned)\n"
 	"                   autodiscover: Microsoft Autodiscover (POX, Outlook)\n"
+	"                   caldav, carddav: where /.well-known/caldav or\n"
+	"                   /.well-known/carddav redirects (RFC 6764)\n"
 	"                   evolution: config-v1.1.xml as Evolution gets it\n"
 	"                   autodiscover-domain: Autodiscover for a GET, no\n"
 	"                   address\n"
@@ -78,7 +82,8 @@ static int on_opt(int val, const char *arg, void *ctx) {
 		if (sv_format_parse(arg, &c->format) != SV_OK) {
 			sv_cli_error("lookup", "--format: unknown format '%s' "
 				"(autoconfig, mobileconfig, autodiscover, "
-				"evolution, autodiscover-domain)", arg);
+				"caldav, carddav, evolution, "
+				"autodiscover-domain)", arg);
 			return EX_USAGE;
 		}
 		c->format_given = true;
@@ -181,6 +186,7 @@ int sv_cli_lookup(int argc, char **argv) {
 	struct sv_snapshot_match m;
 	struct sv_cli_mx mx;
 	rc = sv_cli_resolve(snap, addr.domain, choice.resolver, &m, &mx, &err);
+	bool served = rc == SV_OK;
 	if (rc == SV_OK && m.mx_host != NULL) {
 		sv_cli_note("lookup", "%s: MX host %s matches row %s of "
 			"provider %s", addr.domain, m.mx_host, m.pattern,
@@ -191,7 +197,11 @@ int sv_cli_lookup(int argc, char **argv) {
 			&content_type);
 	}
 	int status;
-	if (rc == SV_ENOTFOUND) {
+	if (rc == SV_ENOTFOUND && served) {
+		sv_cli_error("lookup", "domain %s has no %s service",
+			addr.domain, sv_format_name(format));
+		status = EX_NOINPUT;
+	} else if (rc == SV_ENOTFOUND) {
 		sv_cli_error("lookup", "no configuration for domain %s%s%s%s",
 			addr.domain, mx.status != NULL ? " (MX look-up: " : "",
 			mx.status != NULL ? mx.status : "",
@@ -201,6 +211,11 @@ int sv_cli_lookup(int argc, char **argv) {
 		sv_cli_error("lookup", "%s", err.msg);
 		status = rc == SV_EINVAL ? EX_USAGE : EX_UNAVAILABLE;
 	} else {
+		/* a redirect target is a line, not a document */
+		if (rc == SV_OK && (format == SV_FORMAT_CALDAV ||
+				format == SV_FORMAT_CARDDAV)) {
+			rc = sv_buf_append(&out, "\n", 1);
+		}
 		status = sv_cli_print_doc("lookup", rc, &out, "build",
 			"the answer");
 	}

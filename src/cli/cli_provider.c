@@ -453,19 +453,27 @@ static int rm_change(struct sv_store *st, void *ctx, int *status,
 	return sv_store_provider_rm(st, c->id, &c->gone, err);
 }
 
+/* services_removed only when there were some: the output of a provider
+ * without services stays what it was before services existed. */
 static struct json_t *rm_json(void *ctx) {
 	const struct change *c = ctx;
-	return json_pack("{s:s, s:I, s:I, s:I}", "id", c->id,
-		"domains_removed", (json_int_t)c->gone.domains,
+	return sv_cli_json_count(json_pack("{s:s, s:I, s:I, s:I}", "id",
+		c->id, "domains_removed", (json_int_t)c->gone.domains,
 		"servers_removed", (json_int_t)c->gone.servers,
-		"links_removed", (json_int_t)c->gone.links);
+		"links_removed", (json_int_t)c->gone.links),
+		"services_removed", c->gone.services);
 }
 
 static void rm_text(void *ctx) {
 	const struct change *c = ctx;
-	printf("removed provider %s with %lld domain(s), %lld server(s) and "
-		"%lld link(s)\n", c->id, (long long)c->gone.domains,
-		(long long)c->gone.servers, (long long)c->gone.links);
+	printf("removed provider %s with %lld domain(s), %lld server(s)%s "
+		"%lld link(s)", c->id, (long long)c->gone.domains,
+		(long long)c->gone.servers, c->gone.services > 0 ? "," : " and",
+		(long long)c->gone.links);
+	if (c->gone.services > 0) {
+		printf(" and %lld service(s)", (long long)c->gone.services);
+	}
+	printf("\n");
 }
 
 static int provider_rm(int argc, char **argv) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * suivant provider show: one provider as an admin reads it (aligned
- * "field  value" lines, then its servers as `server list` shows them) or
+ * "field  value" lines, then its servers as `server list` shows them and
+ * its services as `service list` does) or
  * as a script reads it (--json: every field, null when absent). Split
  * from cli_provider.c, which parses the command and loads the provider.
  */
@@ -30,7 +31,9 @@ static json_t *provider_json(const struct sv_provider *pv, bool ok,
 	json_t *domains = json_array();
 	json_t *servers = json_array();
 	json_t *links = json_array();
-	bool failed = domains == NULL || servers == NULL || links == NULL;
+	json_t *services = json_array();
+	bool failed = domains == NULL || servers == NULL || links == NULL ||
+		services == NULL;
 	for (size_t i = 0; !failed && i < pv->n_domains; i++) {
 		failed = json_array_append_new(domains,
 			json_string(pv->domains[i])) != 0;
@@ -38,6 +41,10 @@ static json_t *provider_json(const struct sv_provider *pv, bool ok,
 	for (size_t i = 0; !failed && i < pv->n_servers; i++) {
 		failed = json_array_append_new(servers,
 			sv_cli_server_json(pv->id, &pv->servers[i])) != 0;
+	}
+	for (size_t i = 0; !failed && i < pv->n_services; i++) {
+		failed = json_array_append_new(services,
+			sv_cli_service_json(pv->id, &pv->services[i])) != 0;
 	}
 	for (size_t i = 0; !failed && i < pv->n_links; i++) {
 		const struct sv_link *l = &pv->links[i];
@@ -58,18 +65,19 @@ static json_t *provider_json(const struct sv_provider *pv, bool ok,
 		json_decref(domains);
 		json_decref(servers);
 		json_decref(links);
+		json_decref(services);
 		json_decref(webmail);
 		json_decref(oauth2);
 		return NULL;
 	}
 	/* "o" takes over each reference, even when packing fails */
-	return json_pack("{s:s, s:s?, s:s?, s:b, s:s?, s:b, s:o, s:o, s:o,"
+	return json_pack("{s:s, s:s?, s:s?, s:b, s:s?, s:b, s:o, s:o, s:o, s:o,"
 		" s:o, s:o}", "id", pv->id, "name", pv->display_name,
 		"short_name", pv->short_name, "served", ok,
 		"problem", ok ? NULL : problem,
 		"publish_plaintext", pv->publish_plaintext, "domains", domains,
-		"servers", servers, "links", links, "webmail", webmail,
-		"oauth2", oauth2);
+		"servers", servers, "services", services, "links", links,
+		"webmail", webmail, "oauth2", oauth2);
 }
 
 static void field(struct sv_cli_table *t, const char *name,
@@ -126,6 +134,16 @@ static int print_text(const struct sv_provider *pv, bool ok,
 			"PRIORITY", "DOMAIN" });
 		for (size_t i = 0; i < pv->n_servers; i++) {
 			sv_cli_table_add_server(&t, NULL, &pv->servers[i]);
+		}
+		rc = sv_cli_table_print(&t, stdout);
+		sv_cli_table_finish(&t);
+	}
+	if (rc == SV_OK && pv->n_services > 0 && puts("") != EOF) {
+		sv_cli_table_init(&t, 7);
+		sv_cli_table_add(&t, (const char *const[]){ "SERVICE", "TYPE",
+			"URL", "AUTH", "USERNAME", "PRIORITY", "DOMAIN" });
+		for (size_t i = 0; i < pv->n_services; i++) {
+			sv_cli_table_add_service(&t, NULL, &pv->services[i]);
 		}
 		rc = sv_cli_table_print(&t, stdout);
 		sv_cli_table_finish(&t);

@@ -26,6 +26,7 @@
 #include "http/config.h"
 #include "http/http.h"
 #include "resolve/mx_resolver.h"
+#include "store/store.h"
 #include "util/log.h"
 #include "util/privdrop.h"
 #include "webadmin/webadmin.h"
@@ -74,6 +75,8 @@ static const char usage[] =
 	"  /autodiscover/autodiscover.json/v1.0/ADDR?Protocol=AutodiscoverV1\n"
 	"  /                                the Apple profile download page\n"
 	"  /email.mobileconfig?email=ADDR, /mobileconfig?emailaddress=ADDR\n"
+	"  /.well-known/caldav, /.well-known/carddav   301 to the Host's\n"
+	"                       calendar or contacts service (also PROPFIND)\n"
 	"  /healthz, /metrics   health (JSON) and Prometheus metrics, for\n"
 	"                       --admin-allow clients only (these two\n"
 	"                       paths exactly as written)\n"
@@ -281,7 +284,8 @@ static void note_reload(void *ctx, bool ok) {
 
 /*
  * Creates cfg->db_path from the bundled data when there is no such file,
- * and loads it into ds, with a watcher in *w unless check_only: created
+ * migrates it when an older release made it (sv_store_upgrade), and
+ * loads it into ds, with a watcher in *w unless check_only: created
  * first, so that its baseline predates the load (dataset.h). *n_domains:
  * the domains loaded. An exit code; on failure *w is NULL.
  */
@@ -299,6 +303,14 @@ static int open_dataset(const struct sv_config *cfg, bool check_only,
 	}
 	if (created) {
 		sv_log_info("created %s from the bundled data", cfg->db_path);
+	}
+	int from = 0;
+	if (!created && sv_store_upgrade(cfg->db_path, &from, &err) != SV_OK) {
+		/* the load below refuses the old schema and says why */
+		sv_log_warnx("cannot migrate %s: %s", cfg->db_path, err.msg);
+	} else if (from != 0 && from < sv_store_schema_version()) {
+		sv_log_info("migrated %s from schema %d to %d", cfg->db_path,
+			from, sv_store_schema_version());
 	}
 	if (!check_only && (*w = sv_dataset_watcher_create(ds, &err)) ==
 			NULL) {

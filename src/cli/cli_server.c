@@ -20,7 +20,6 @@
 #include "model/check.h"
 #include "model/placeholder.h"
 #include "store/store.h"
-#include "util/alloc.h"
 #include "util/log.h"
 
 static const char usage[] =
@@ -383,25 +382,11 @@ static int server_add(int argc, char **argv) {
 }
 
 /* SERVER-ID: a positive integer. */
-static int parse_id(struct args *a, const char *s, int64_t *id) {
-	long long v;
-	if (sv_cli_int(s, 1, INT64_MAX, &v) != SV_OK) {
-		return bad(a, "SERVER-ID: '%s' is not a server id (see suivant "
-			"server list)", SHOWN(s));
-	}
-	*id = v;
-	return EX_OK;
-}
-
-/*
- * set and rm: the server id, its provider (owned by pv or owner), and
- * the flags' args.
- */
+/* set: the server id, its provider (owned), and the flags' args. */
 struct edit {
 	struct args *a;
 	int64_t id;
-	struct sv_provider *pv; /* set: owned; a->s borrows from it */
-	char *owner;            /* rm: owned */
+	struct sv_provider *pv; /* owned; a->s borrows from it */
 };
 
 static int set_change(struct sv_store *st, void *ctx, int *status,
@@ -453,7 +438,8 @@ static int server_set(int argc, char **argv) {
 		sv_cli_error(a.cmd, "nothing to change");
 		return sv_cli_usage_error(usage);
 	}
-	if ((status = parse_id(&a, a.o.args[0], &e.id)) != EX_OK) {
+	if ((status = sv_cli_row_id(a.cmd, "SERVER-ID", "server",
+			a.o.args[0], &e.id)) != EX_OK) {
 		return status;
 	}
 	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
@@ -463,40 +449,18 @@ static int server_set(int argc, char **argv) {
 	return status;
 }
 
-static int rm_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
-	struct edit *e = ctx;
-	return sv_store_server_rm(st, e->id, &e->owner, err);
-}
-
-static struct json_t *rm_json(void *ctx) {
-	const struct edit *e = ctx;
-	return json_pack("{s:I, s:s}", "id", (json_int_t)e->id, "provider",
-		e->owner);
-}
-
-static void rm_text(void *ctx) {
-	const struct edit *e = ctx;
-	printf("removed server %lld of provider %s\n", (long long)e->id,
-		e->owner);
-}
-
 static int server_rm(int argc, char **argv) {
 	struct args a = { .cmd = "server rm" };
-	struct edit e = { .a = &a };
+	int64_t id = 0;
 	int status = parse(argc, argv, &a, 1);
 	if (status >= 0) {
 		return status;
 	}
-	if ((status = parse_id(&a, a.o.args[0], &e.id)) != EX_OK) {
+	if ((status = sv_cli_row_id(a.cmd, "SERVER-ID", "server",
+			a.o.args[0], &id)) != EX_OK) {
 		return status;
 	}
-	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
-		.opts = &a.o, .change = rm_change, .json = rm_json,
-		.text = rm_text, .ctx = &e });
-	sv_free(e.owner);
-	return status;
+	return sv_cli_rm_row(a.cmd, &a.o, "server", id, sv_store_server_rm);
 }
 
 static int server_list(int argc, char **argv) {
@@ -505,14 +469,7 @@ static int server_list(int argc, char **argv) {
 	if (status >= 0) {
 		return status;
 	}
-	struct sv_err err = { "" };
-	if (a.provider != NULL && sv_cli_provider_id(a.provider, "--provider",
-			a.provider_id, sizeof(a.provider_id), &err) != SV_OK) {
-		return sv_cli_fail(a.cmd, SV_EINVAL, &err);
-	}
-	return sv_cli_list(a.cmd, &a.o,
-		a.provider != NULL ? a.provider_id : NULL,
-		sv_cli_print_servers);
+	return sv_cli_list_rows(a.cmd, &a.o, a.provider, sv_cli_print_servers);
 }
 
 /* Keep alphabetized. */

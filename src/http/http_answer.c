@@ -57,11 +57,51 @@ static const struct form {
 	bool sign;              /* CMS-signed when call->signer is set */
 	bool autodiscover_errors; /* not found and internal errors as
 	                         * Autodiscover Error documents */
+	bool redirect;          /* the answer is a 301's Location: no body */
 } forms[SV_FORMAT_COUNT] = {
 	[SV_FORMAT_MOBILECONFIG] = { .download = ".mobileconfig",
 		.sign = true },
 	[SV_FORMAT_AUTODISCOVER] = { .autodiscover_errors = true },
+	[SV_FORMAT_CALDAV] = { .redirect = true },
+	[SV_FORMAT_CARDDAV] = { .redirect = true },
 };
+
+/*
+ * Queues 301 with location (a filled redirect answer: the stored URL's
+ * bytes and an LDH domain) as its Location and an empty body. A byte that
+ * cannot be in a header (a bug upstream: the validator allows printable
+ * ASCII only) gives the fixed 500 instead.
+ */
+static enum MHD_Result queue_redirect(const struct sv_http_call *call,
+		const struct sv_buf *location, const char *content_type,
+		enum sv_http_cache cache) {
+	for (size_t i = 0; i < location->len; i++) {
+		unsigned char c = (unsigned char)location->data[i];
+		if (c <= 0x20 || c >= 0x7f) {
+			sv_log_warnx("%s: %s: the redirect target holds byte "
+				"0x%02X", sv_http_endpoint_name(
+				call->r->endpoint), call->r->domain, c);
+			return sv_http_queue_fixed(call,
+				SV_HTTP_FIXED_INTERNAL);
+		}
+	}
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL,
+		MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+	if (resp == NULL || location->len == 0 ||
+			sv_http_add_headers(resp, content_type, NULL, cache) !=
+				SV_OK ||
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
+				location->data) != MHD_YES) {
+		ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
+	} else {
+		ret = sv_http_queue(call, MHD_HTTP_MOVED_PERMANENTLY, resp, 0);
+	}
+	if (resp != NULL) {
+		MHD_destroy_response(resp);
+	}
+	return ret;
+}
 
 /*
  * The Error element's Id: "identifies the server" ([MS-OXDSCLI]), so an
@@ -155,6 +195,17 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 		}
 		sv_http_body_put(body);
 		return queue_error(call, format, rc);
+	}
+	if (forms[format].redirect) {
+		/* a PROPFIND's answer is not for caches (RFC 9111 3) */
+		bool get = strcmp(call->r->method, MHD_HTTP_METHOD_GET) == 0 ||
+			strcmp(call->r->method, MHD_HTTP_METHOD_HEAD) == 0;
+		enum MHD_Result ret = queue_redirect(call, &body->buf,
+			content_type, get ? SV_HTTP_CACHE_PUBLIC :
+			SV_HTTP_CACHE_NO_STORE);
+		sv_http_body_put(body); /* MHD copied the Location */
+		sv_buf_finish(&signed_body);
+		return ret;
 	}
 	char disposition[SV_DOMAIN_MAX + 64];
 	if (forms[format].download != NULL) {

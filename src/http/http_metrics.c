@@ -12,7 +12,7 @@
 #include "util/log.h"
 
 const unsigned sv_http_statuses[SV_HTTP_STATUSES - 2] = {
-	200, 400, 403, 404, 405, 413, 414, 415, 431, 500, 503,
+	200, 301, 400, 403, 404, 405, 413, 414, 415, 431, 500, 503,
 };
 
 const unsigned long sv_http_latency_us[SV_HTTP_LATENCY_BUCKETS] = {
@@ -40,6 +40,7 @@ static const char *const endpoint_names[SV_HTTP_ENDPOINTS] = {
 	[SV_HTTP_EP_AUTODISCOVER_V2] = "autodiscover_v2",
 	[SV_HTTP_EP_PROFILE_PAGE] = "profile_page",
 	[SV_HTTP_EP_MOBILECONFIG] = "mobileconfig",
+	[SV_HTTP_EP_WELL_KNOWN_DAV] = "well_known_dav",
 	[SV_HTTP_EP_HEALTHZ] = "healthz",
 	[SV_HTTP_EP_METRICS] = "metrics",
 	[SV_HTTP_EP_TLS_ASK] = "tls_ask",

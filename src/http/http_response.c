@@ -42,6 +42,7 @@
 #define SPARE_CAP_MAX (64 * 1024)   /* larger ones are freed */
 #define ALLOWED_METHODS "GET, HEAD"
 #define ALLOWED_METHODS_POST "GET, HEAD, POST"
+#define ALLOWED_METHODS_DAV "GET, HEAD, PROPFIND"
 
 /* Body, status and extra headers of each fixed response. */
 static const struct {
@@ -67,6 +68,9 @@ static const struct {
 		MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS, NULL, NULL },
 	[SV_HTTP_FIXED_NOT_ALLOWED_POST] = { 405, "method not allowed\n",
 		MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS_POST, NULL,
+		NULL },
+	[SV_HTTP_FIXED_NOT_ALLOWED_DAV] = { 405, "method not allowed\n",
+		MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS_DAV, NULL,
 		NULL },
 	[SV_HTTP_FIXED_TOO_LARGE] = { 413, "request body too large\n",
 		NULL, NULL, NULL, NULL },

@@ -26,6 +26,7 @@ enum match { MATCH_EXACT, MATCH_PREFIX };
 enum methods {
 	GET_HEAD,      /* ALLOWED_METHODS */
 	GET_HEAD_POST, /* ALLOWED_METHODS_POST */
+	GET_HEAD_PROPFIND, /* ALLOWED_METHODS_DAV: RFC 6764 section 5 */
 };
 
 #define ROUTE_PRIVATE_ARG 0x1 /* the remainder is an address: not logged */
@@ -74,6 +75,18 @@ static const struct route routes[] = {
 		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, SV_HTTP_EP_MOBILECONFIG },
 	{ "/mobileconfig/", MATCH_EXACT, sv_http_mobileconfig, 0,
 		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, SV_HTTP_EP_MOBILECONFIG },
+	{ "/.well-known/caldav", MATCH_EXACT, sv_http_wellknown_dav, 0,
+		SV_FORMAT_CALDAV, GET_HEAD_PROPFIND, 0,
+		SV_HTTP_EP_WELL_KNOWN_DAV },
+	{ "/.well-known/caldav/", MATCH_EXACT, sv_http_wellknown_dav, 0,
+		SV_FORMAT_CALDAV, GET_HEAD_PROPFIND, 0,
+		SV_HTTP_EP_WELL_KNOWN_DAV },
+	{ "/.well-known/carddav", MATCH_EXACT, sv_http_wellknown_dav, 0,
+		SV_FORMAT_CARDDAV, GET_HEAD_PROPFIND, 0,
+		SV_HTTP_EP_WELL_KNOWN_DAV },
+	{ "/.well-known/carddav/", MATCH_EXACT, sv_http_wellknown_dav, 0,
+		SV_FORMAT_CARDDAV, GET_HEAD_PROPFIND, 0,
+		SV_HTTP_EP_WELL_KNOWN_DAV },
 	{ "/healthz", MATCH_EXACT, sv_http_healthz, 0, NO_FORMAT,
 		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_HEALTHZ },
 	{ "/metrics", MATCH_EXACT, sv_http_metrics_page, 0, NO_FORMAT,
@@ -122,8 +135,17 @@ static bool method_allowed(const struct route *rt, const char *method) {
 	return strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 		strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
 		(rt->methods == GET_HEAD_POST &&
-			strcmp(method, MHD_HTTP_METHOD_POST) == 0);
+			strcmp(method, MHD_HTTP_METHOD_POST) == 0) ||
+		(rt->methods == GET_HEAD_PROPFIND &&
+			strcmp(method, MHD_HTTP_METHOD_PROPFIND) == 0);
 }
+
+/* The 405 of each method set, with its Allow header. */
+static const enum sv_http_fixed_id not_allowed[] = {
+	[GET_HEAD] = SV_HTTP_FIXED_NOT_ALLOWED,
+	[GET_HEAD_POST] = SV_HTTP_FIXED_NOT_ALLOWED_POST,
+	[GET_HEAD_PROPFIND] = SV_HTTP_FIXED_NOT_ALLOWED_DAV,
+};
 
 /*
  * Whether the decoded path[0..len) is rt's, or under it for a prefix
@@ -194,9 +216,7 @@ enum MHD_Result sv_http_route(struct sv_http_call *call,
 	}
 	call->r->endpoint = rt->endpoint;
 	if (!method_allowed(rt, method)) {
-		return sv_http_queue_fixed(call, rt->methods == GET_HEAD_POST ?
-			SV_HTTP_FIXED_NOT_ALLOWED_POST :
-			SV_HTTP_FIXED_NOT_ALLOWED);
+		return sv_http_queue_fixed(call, not_allowed[rt->methods]);
 	}
 	if ((rt->flags & ROUTE_ADMIN) &&
 			!sv_http_client_is_admin(call->metrics, call->r)) {

@@ -82,6 +82,7 @@ long imp_validator_line(const xmlDoc *doc, const struct sv_problem *p) {
 		[SV_FIELD_SHORT_NAME] = { false, "displayShortName", NULL },
 		[SV_FIELD_DOMAIN] = { false, "domain", NULL },
 		[SV_FIELD_SERVER] = { false, NULL, is_server_elem },
+		[SV_FIELD_SERVICE] = { true, NULL, imp_is_service_elem },
 		[SV_FIELD_WEBMAIL] = { true, "webMail", NULL },
 		[SV_FIELD_OAUTH2] = { true, "oAuth2", NULL },
 	};

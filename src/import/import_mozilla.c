@@ -212,6 +212,8 @@ static int map_document(struct imp *im, const xmlDoc *doc) {
 			/* misplaced by some ISPDB files; kept */
 			rc = imp_map_link(im, c, SV_LINK_ENABLE, "visiturl",
 				"instruction");
+		} else if (imp_is_service_elem(c)) {
+			rc = imp_map_service(im, c);
 		} else if (imp_is_elem(c, "webMail")) {
 			rc = imp_map_webmail(im, c, &webmail);
 		} else if (imp_is_elem(c, "oAuth2")) {

@@ -2,9 +2,9 @@
 /*
  * Lints for `suivant check` (and the warnings of `server add|set`): the
  * validator's verdict, servability, and what is legal but most likely a
- * mistake. Every finding goes through the caller's report function with
- * the provider, the server id and the domain it is about; nothing is
- * kept. Values quoted in messages come from the database, which only
+ * mistake (services over plain http included). Every finding goes
+ * through the caller's report function with the provider, the server id
+ * and the domain it is about; nothing is kept. Values quoted in messages come from the database, which only
  * holds validated text (the store's CHECKs refuse control characters in
  * host names), and are cut to a bounded length by the message buffer.
  */
@@ -202,6 +202,29 @@ static void check_server(struct reporter *r, size_t i) {
 	}
 }
 
+/* A plain-http service (allowed by the admin) and a repeated service. */
+static void check_service(struct reporter *r, size_t i) {
+	const struct sv_service *s = &r->pv->services[i];
+	if (s->insecure && s->url != NULL &&
+			strncasecmp(s->url, "http:", 5) == 0) {
+		emit(r, SV_CHECK_WARNING, 0, s->domain, "service %lld (%s %s): "
+			"plain http (allowed with --allow-insecure): clients "
+			"send passwords unencrypted", (long long)s->id,
+			sv_service_type_name(s->type), s->url);
+	}
+	for (size_t j = 0; j < i; j++) {
+		const struct sv_service *o = &r->pv->services[j];
+		if (o->type == s->type && same_text(o->url, s->url) &&
+				same_text(o->domain, s->domain)) {
+			emit(r, SV_CHECK_WARNING, 0, s->domain, "service %lld "
+				"(%s %s): repeats service %lld", (long long)s->id,
+				sv_service_type_name(s->type), s->url,
+				(long long)o->id);
+			break;
+		}
+	}
+}
+
 static bool is_tls(enum sv_socket s) {
 	return s == SV_SOCKET_SSL || s == SV_SOCKET_STARTTLS;
 }
@@ -310,6 +333,9 @@ size_t sv_check_provider(const struct sv_provider *pv,
 	}
 	for (size_t i = 0; i < pv->n_servers; i++) {
 		check_server(&r, i);
+	}
+	for (size_t i = 0; i < pv->n_services; i++) {
+		check_service(&r, i);
 	}
 	check_plaintext_view(&r, NULL);
 	for (size_t i = 0; i < pv->n_domains; i++) {

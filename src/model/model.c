@@ -41,6 +41,18 @@ static const char *const auth_names[SV_AUTH_COUNT] = {
 	[SV_AUTH_SMTP_AFTER_POP] = "smtp-after-pop",
 };
 
+static const char *const service_type_names[SV_SERVICE_TYPE_COUNT] = {
+	[SV_SERVICE_CALDAV] = "caldav",
+	[SV_SERVICE_CARDDAV] = "carddav",
+	[SV_SERVICE_WEBDAV] = "webdav",
+};
+
+static const char *const service_auth_names[SV_SAUTH_COUNT] = {
+	[SV_SAUTH_HTTP_BASIC] = "http-basic",
+	[SV_SAUTH_HTTP_DIGEST] = "http-digest",
+	[SV_SAUTH_OAUTH2] = "OAuth2",
+};
+
 static const char *const link_kind_names[SV_LINK_KIND_COUNT] = {
 	[SV_LINK_DOCUMENTATION] = "documentation",
 	[SV_LINK_ENABLE] = "enable",
@@ -61,6 +73,15 @@ const char *sv_auth_name(enum sv_auth a) {
 
 const char *sv_link_kind_name(enum sv_link_kind k) {
 	return (unsigned)k < SV_LINK_KIND_COUNT ? link_kind_names[k] : "?";
+}
+
+const char *sv_service_type_name(enum sv_service_type t) {
+	return (unsigned)t < SV_SERVICE_TYPE_COUNT ? service_type_names[t] :
+		"?";
+}
+
+const char *sv_service_auth_name(enum sv_service_auth a) {
+	return (unsigned)a < SV_SAUTH_COUNT ? service_auth_names[a] : "?";
 }
 
 /* Index of s in names[0..n), or -1. Empty names never match. */
@@ -98,6 +119,24 @@ int sv_auth_parse(const char *s, enum sv_auth *out) {
 		return SV_EINVAL;
 	}
 	*out = (enum sv_auth)i;
+	return SV_OK;
+}
+
+int sv_service_type_parse(const char *s, enum sv_service_type *out) {
+	int i = find_name(service_type_names, SV_SERVICE_TYPE_COUNT, s);
+	if (i < 0) {
+		return SV_EINVAL;
+	}
+	*out = (enum sv_service_type)i;
+	return SV_OK;
+}
+
+int sv_service_auth_parse(const char *s, enum sv_service_auth *out) {
+	int i = find_name(service_auth_names, SV_SAUTH_COUNT, s);
+	if (i < 0) {
+		return SV_EINVAL;
+	}
+	*out = (enum sv_service_auth)i;
 	return SV_OK;
 }
 
@@ -141,6 +180,16 @@ void sv_server_finish(struct sv_server *s) {
 	memset(s, 0, sizeof(*s));
 }
 
+void sv_service_finish(struct sv_service *s) {
+	if (s == NULL) {
+		return;
+	}
+	sv_free(s->url);
+	sv_free(s->username);
+	sv_free(s->domain);
+	memset(s, 0, sizeof(*s));
+}
+
 static void link_finish(struct sv_link *l) {
 	sv_free(l->url);
 	for (size_t i = 0; i < l->n_texts; i++) {
@@ -165,6 +214,10 @@ void sv_provider_destroy(struct sv_provider *pv) {
 		sv_server_finish(&pv->servers[i]);
 	}
 	sv_free(pv->servers);
+	for (size_t i = 0; i < pv->n_services; i++) {
+		sv_service_finish(&pv->services[i]);
+	}
+	sv_free(pv->services);
 	for (size_t i = 0; i < pv->n_links; i++) {
 		link_finish(&pv->links[i]);
 	}
@@ -230,6 +283,21 @@ int sv_provider_add_server(struct sv_provider *pv, struct sv_server *s,
 	return SV_OK;
 }
 
+int sv_provider_add_service(struct sv_provider *pv, struct sv_service *s,
+		struct sv_service **out) {
+	if (grow(&pv->services, pv->n_services, sizeof(*pv->services)) !=
+			SV_OK) {
+		return SV_ENOMEM;
+	}
+	struct sv_service *dst = &pv->services[pv->n_services++];
+	*dst = *s;
+	memset(s, 0, sizeof(*s));
+	if (out != NULL) {
+		*out = dst;
+	}
+	return SV_OK;
+}
+
 int sv_provider_add_link(struct sv_provider *pv, enum sv_link_kind kind,
 		const char *url, struct sv_link **out) {
 	char *copy = sv_strdup(url);
@@ -273,6 +341,18 @@ void sv_provider_sort_servers(struct sv_provider *pv) {
 			j--;
 		}
 		pv->servers[j] = key;
+	}
+}
+
+void sv_provider_sort_services(struct sv_provider *pv) {
+	for (size_t i = 1; i < pv->n_services; i++) {
+		struct sv_service key = pv->services[i];
+		size_t j = i;
+		while (j > 0 && pv->services[j - 1].priority > key.priority) {
+			pv->services[j] = pv->services[j - 1];
+			j--;
+		}
+		pv->services[j] = key;
 	}
 }
 
@@ -360,4 +440,53 @@ size_t sv_provider_plaintext_withheld(const struct sv_provider *pv,
 		}
 	}
 	return n;
+}
+
+/* True when domain has a service of its own of type t. */
+static bool domain_overrides_service(const struct sv_provider *pv,
+		const char *domain, enum sv_service_type t) {
+	for (size_t i = 0; i < pv->n_services; i++) {
+		const struct sv_service *s = &pv->services[i];
+		if (s->type == t && s->domain != NULL &&
+				strcmp(s->domain, domain) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+size_t sv_provider_services_for(const struct sv_provider *pv,
+		const char *domain, const struct sv_service **out, size_t max) {
+	size_t n = 0;
+	for (size_t i = 0; i < pv->n_services && n < max; i++) {
+		const struct sv_service *s = &pv->services[i];
+		bool take;
+		if (s->domain == NULL) {
+			take = domain == NULL ||
+				!domain_overrides_service(pv, domain, s->type);
+		} else {
+			take = domain != NULL && strcmp(s->domain, domain) == 0;
+		}
+		if (take) {
+			out[n++] = s;
+		}
+	}
+	return n;
+}
+
+bool sv_provider_domain_has_own(const struct sv_provider *pv,
+		const char *domain) {
+	if (domain == NULL) {
+		return false;
+	}
+	if (sv_provider_domain_has_servers(pv, domain)) {
+		return true;
+	}
+	for (size_t i = 0; i < pv->n_services; i++) {
+		const char *d = pv->services[i].domain;
+		if (d != NULL && strcmp(d, domain) == 0) {
+			return true;
+		}
+	}
+	return false;
 }

@@ -23,6 +23,7 @@
 #include "model/model.h"
 #include "model/model_value.h"
 #include "model/placeholder.h"
+#include "model/service_url.h"
 #include "util/alloc.h"
 #include "util/utf8.h"
 
@@ -363,6 +364,69 @@ static int check_server(const struct sv_provider *pv, size_t i,
 	return SV_OK;
 }
 
+/*
+ * A service: its URL (service_url.h; plain http only when the admin
+ * allowed it), username template, auth list and domain.
+ */
+static int check_service(const struct sv_provider *pv, size_t i,
+		struct sv_err *err) {
+	const struct sv_service *s = &pv->services[i];
+	char w[64], where[96];
+	if ((unsigned)s->type >= SV_SERVICE_TYPE_COUNT) {
+		return sv_errf(err, SV_EINVAL, "service %zu: type: unknown "
+			"value %d", i + 1, (int)s->type);
+	}
+	snprintf(w, sizeof(w), "service %zu (%s)", i + 1,
+		sv_service_type_name(s->type));
+	if (s->url == NULL) {
+		return sv_errf(err, SV_EINVAL, "%s: url: missing", w);
+	}
+	snprintf(where, sizeof(where), "%s: url", w);
+	struct sv_service_url u;
+	int rc = sv_service_url_parse(s->url, where, &u, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (!u.https && !s->insecure) {
+		return sv_errf(err, SV_EINVAL, "%s: plain http is refused: "
+			"clients would send passwords unencrypted (use https, "
+			"or allow it with --allow-insecure)", where);
+	}
+	if (s->username != NULL) {
+		snprintf(where, sizeof(where), "%s: username", w);
+		if ((rc = model_check_template(s->username, where, err)) !=
+				SV_OK) {
+			return rc;
+		}
+	}
+	if (s->n_auth == 0 || s->n_auth > SV_MODEL_MAX_AUTH) {
+		return sv_errf(err, SV_EINVAL, "%s: authentication: %zu "
+			"methods (1..%d)", w, s->n_auth, SV_MODEL_MAX_AUTH);
+	}
+	for (size_t k = 0; k < s->n_auth; k++) {
+		if ((unsigned)s->auth[k] >= SV_SAUTH_COUNT) {
+			return sv_errf(err, SV_EINVAL, "%s: authentication "
+				"%zu: unknown value %d", w, k + 1,
+				(int)s->auth[k]);
+		}
+		for (size_t j = 0; j < k; j++) {
+			if (s->auth[j] == s->auth[k]) {
+				return sv_errf(err, SV_EINVAL, "%s: "
+					"authentication %zu: %s is already "
+					"listed", w, k + 1,
+					sv_service_auth_name(s->auth[k]));
+			}
+		}
+	}
+	if (s->domain != NULL && !provider_has_domain(pv, s->domain)) {
+		char buf[MODEL_SHOWN_MAX];
+		return sv_errf(err, SV_EINVAL,
+			"%s: domain: '%s' is not one of the provider's "
+			"domains", w, model_shown(s->domain, buf, sizeof(buf)));
+	}
+	return SV_OK;
+}
+
 static int check_link(const struct sv_provider *pv, size_t i,
 		struct sv_err *err) {
 	const struct sv_link *l = &pv->links[i];
@@ -540,6 +604,16 @@ int sv_provider_problem(const struct sv_provider *pv,
 	for (size_t i = 0; i < pv->n_links; i++) {
 		if ((rc = check_link(pv, i, err)) != SV_OK) {
 			return about(p, SV_FIELD_LINK, i, rc);
+		}
+	}
+	if (pv->n_services > SV_MODEL_MAX_SERVICES) {
+		return about(p, SV_FIELD_SERVICES, 0, sv_errf(err, SV_EINVAL,
+			"services: %zu is more than the %d allowed",
+			pv->n_services, SV_MODEL_MAX_SERVICES));
+	}
+	for (size_t i = 0; i < pv->n_services; i++) {
+		if ((rc = check_service(pv, i, err)) != SV_OK) {
+			return about(p, SV_FIELD_SERVICE, i, rc);
 		}
 	}
 	if ((rc = check_webmail(&pv->webmail, err)) != SV_OK) {

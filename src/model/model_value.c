@@ -119,7 +119,7 @@ int model_check_name(const char *s, size_t max, const char *where,
 	return SV_OK;
 }
 
-static bool has_prefix_nocase(const char *s, const char *prefix) {
+bool model_has_prefix_nocase(const char *s, const char *prefix) {
 	for (; *prefix != '\0'; s++, prefix++) {
 		char c = *s;
 		if (c >= 'A' && c <= 'Z') {
@@ -146,9 +146,9 @@ int model_check_url(const char *s, const char *where, struct sv_err *err) {
 		return sv_errf(err, SV_EINVAL, "%s: empty", where);
 	}
 	const char *rest;
-	if (has_prefix_nocase(s, "https://")) {
+	if (model_has_prefix_nocase(s, "https://")) {
 		rest = s + 8;
-	} else if (has_prefix_nocase(s, "http://")) {
+	} else if (model_has_prefix_nocase(s, "http://")) {
 		rest = s + 7;
 	} else {
 		return sv_errf(err, SV_EINVAL,

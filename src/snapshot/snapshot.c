@@ -40,12 +40,14 @@
 #include "answer/render_autoconfig.h"
 #include "answer/render_autodiscover.h"
 #include "answer/render_mobileconfig.h"
+#include "answer/render_wellknown.h"
 #include "snapshot/snapshot.h"
 #include "util/alloc.h"
 #include "util/hash.h"
 
 /* What a domain row leads to: its provider and its answers, one per
- * provider (provider-wide) and one per domain with servers of its own. */
+ * provider (provider-wide) and one per domain with servers or services of
+ * its own. */
 struct target {
 	const struct sv_provider *provider; /* borrowed */
 	const struct sv_answer *answers[SV_FORMAT_COUNT]; /* borrowed */
@@ -159,6 +161,8 @@ static const struct kind {
 	[SV_FORMAT_AUTOCONFIG] = { "autoconfig", sv_render_autoconfig },
 	[SV_FORMAT_MOBILECONFIG] = { "mobileconfig", sv_render_mobileconfig },
 	[SV_FORMAT_AUTODISCOVER] = { "autodiscover", sv_render_autodiscover },
+	[SV_FORMAT_CALDAV] = { "caldav", sv_render_caldav_location },
+	[SV_FORMAT_CARDDAV] = { "carddav", sv_render_carddav_location },
 	[SV_FORMAT_EVOLUTION] = { "evolution",
 		sv_render_autoconfig_evolution },
 	[SV_FORMAT_AUTODISCOVER_DOMAIN] = { "autodiscover-domain",
@@ -189,8 +193,9 @@ static int render_all(struct sv_snapshot *s, const struct sv_provider *pv,
 		if (rc != SV_OK) {
 			return rc;
 		}
-		if (a == NULL) {
-			continue; /* no answer of this kind: 404 */
+		if (a == NULL) { /* no answer of this kind: 404 */
+			out[i] = NULL;
+			continue;
 		}
 		if ((rc = keep_answer(s, a, &out[i])) != SV_OK) {
 			return sv_errf(err, rc, "out of memory");
@@ -256,7 +261,7 @@ static int add_provider(struct sv_snapshot *s, const struct sv_provider *pv,
 			continue;
 		}
 		size_t target = wide;
-		if (sv_provider_domain_has_servers(pv, d)) {
+		if (sv_provider_domain_has_own(pv, d)) {
 			const struct sv_answer *answers[SV_FORMAT_COUNT] = { 0 };
 			if ((rc = render_all(s, pv, d, answers, err)) != SV_OK) {
 				return rc;

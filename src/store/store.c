@@ -483,6 +483,32 @@ fail:
 	return rc;
 }
 
+int sv_store_upgrade(const char *path, int *from, struct sv_err *err) {
+	*from = 0;
+	sqlite3 *db = NULL;
+	int64_t app = 0, version = 0;
+	bool ours = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+		SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+		store_query_int(db, "PRAGMA application_id", &app, NULL) ==
+			SV_OK &&
+		store_query_int(db, "PRAGMA user_version", &version, NULL) ==
+			SV_OK &&
+		app == SV_STORE_APPLICATION_ID;
+	int src = sqlite3_close(db); /* NULL-safe; nothing prepared is left */
+	(void)src;
+	if (!ours || version <= 0 || version > INT_MAX) {
+		return SV_OK;
+	}
+	*from = (int)version;
+	if (version >= sv_store_schema_version()) {
+		return SV_OK;
+	}
+	struct sv_store *st;
+	int rc = sv_store_open_rc(path, SV_STORE_READWRITE, &st, err);
+	sv_store_close(st);
+	return rc;
+}
+
 struct sv_store *sv_store_open(const char *path, enum sv_store_mode mode,
 		struct sv_err *err) {
 	struct sv_store *st;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The admin commands' mutations (suivant provider|domain|server ...).
+ * The admin commands' mutations (suivant provider|domain|server|service
+ * ...).
  *
  * Each one follows the same recipe, inside store_write_begin/end (the
  * caller's transaction or its own BEGIN IMMEDIATE, plus a savepoint):
@@ -53,14 +54,34 @@ static void name_servers(const struct sv_provider *pv, struct sv_err *err) {
 	}
 }
 
+/* The same for services ("service 3 (caldav): ..."). */
+static void name_services(const struct sv_provider *pv, struct sv_err *err) {
+	unsigned long n = 0;
+	int used = 0;
+	if (err == NULL || sscanf(err->msg, "service %lu (%n", &n, &used) != 1
+			|| used == 0 || n == 0 || n > pv->n_services) {
+		return;
+	}
+	char rest[SV_ERR_MSG_MAX];
+	snprintf(rest, sizeof(rest), "%s", err->msg + used - 1);
+	int64_t id = pv->services[n - 1].id;
+	if (id != 0) {
+		sv_errf(err, SV_EINVAL, "service %lld %s", (long long)id, rest);
+	} else {
+		sv_errf(err, SV_EINVAL, "new service %s", rest);
+	}
+}
+
 /*
  * sv_provider_validate, except that pv may have no domain yet
- * (sv_check_validate_draft), with servers named by their ids.
+ * (sv_check_validate_draft), with servers and services named by their
+ * ids.
  */
 static int validate(const struct sv_provider *pv, struct sv_err *err) {
 	int rc = sv_check_validate_draft(pv, err);
 	if (rc == SV_EINVAL) {
 		name_servers(pv, err);
+		name_services(pv, err);
 	}
 	return rc;
 }
@@ -74,15 +95,15 @@ static bool has_domain(const struct sv_provider *pv, const char *name) {
 	return false;
 }
 
-/* A server bound to a domain needs that domain to be pv's. */
-static int check_server_domain(const struct sv_provider *pv,
-		const struct sv_server *s, struct sv_err *err) {
-	if (s->domain == NULL || has_domain(pv, s->domain)) {
+/* A server or service bound to domain needs that domain to be pv's. */
+static int check_bound_domain(const struct sv_provider *pv,
+		const char *domain, struct sv_err *err) {
+	if (domain == NULL || has_domain(pv, domain)) {
 		return SV_OK;
 	}
 	return sv_errf(err, SV_EINVAL, "domain: %s is not a domain of "
 		"provider %s (see suivant domain list --provider %s)",
-		s->domain, pv->id, pv->id);
+		domain, pv->id, pv->id);
 }
 
 /* Deep copy of s into dst (zeroed on failure). */
@@ -130,16 +151,37 @@ int sv_store_load_provider(struct sv_store *st, const char *id,
 	return SV_OK;
 }
 
-int sv_store_load_server(struct sv_store *st, int64_t id,
-		struct sv_provider **out, size_t *idx, struct sv_err *err) {
-	char *owner = NULL;
-	*out = NULL;
-	int rc = store_query_must(st->db, "SELECT provider_id FROM servers"
-		" WHERE id = ?1", NULL, id, &owner, "server", err);
+/*
+ * Loads the provider that owns row id of what's table ("server",
+ * "service": a constant; the table is its plural), into *out (owned).
+ */
+static int load_owner(struct sv_store *st, const char *what, int64_t id,
+		struct sv_provider **out, struct sv_err *err) {
+	char sql[64], *owner = NULL;
+	snprintf(sql, sizeof(sql), "SELECT provider_id FROM %ss WHERE id = ?1",
+		what);
+	int rc = store_query_must(st->db, sql, NULL, id, &owner, what, err);
 	if (rc == SV_OK) {
 		rc = sv_store_load_provider(st, owner, out, err);
 	}
 	sv_free(owner);
+	return rc;
+}
+
+/* The row existed but did not load: only a concurrent writer outside
+ * any transaction could do that. */
+static int vanished(struct sv_provider **out, const char *what, int64_t id,
+		struct sv_err *err) {
+	sv_provider_destroy(*out);
+	*out = NULL;
+	return sv_errf(err, SV_EDB, "store: %s %lld vanished", what,
+		(long long)id);
+}
+
+int sv_store_load_server(struct sv_store *st, int64_t id,
+		struct sv_provider **out, size_t *idx, struct sv_err *err) {
+	*out = NULL;
+	int rc = load_owner(st, "server", id, out, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -149,12 +191,7 @@ int sv_store_load_server(struct sv_store *st, int64_t id,
 			return SV_OK;
 		}
 	}
-	/* the row exists but did not load: only a concurrent writer
-	 * outside any transaction could do that */
-	sv_provider_destroy(*out);
-	*out = NULL;
-	return sv_errf(err, SV_EDB, "store: server %lld vanished",
-		(long long)id);
+	return vanished(out, "server", id, err);
 }
 
 int sv_store_domain_owner(struct sv_store *st, const char *name,
@@ -171,7 +208,7 @@ int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
 		struct sv_err *err) {
 	int rc = validate(pv, err);
 	for (size_t i = 0; rc == SV_OK && i < pv->n_servers; i++) {
-		rc = check_server_domain(pv, &pv->servers[i], err);
+		rc = check_bound_domain(pv, pv->servers[i].domain, err);
 	}
 	if (rc != SV_OK) {
 		return rc;
@@ -277,6 +314,10 @@ int sv_store_provider_rm(struct sv_store *st, const char *id,
 		rc = store_count_of(st->db, "SELECT count(*) FROM links"
 			" WHERE provider_id = ?1", id, &r.links, err);
 	}
+	if (rc == SV_OK) {
+		rc = store_count_of(st->db, "SELECT count(*) FROM services"
+			" WHERE provider_id = ?1", id, &r.services, err);
+	}
 	if (rc == SV_OK) { /* cascades to everything the provider owns */
 		rc = store_run_keyed(st->db,
 			"DELETE FROM providers WHERE id = ?1", id, 0, err);
@@ -372,7 +413,12 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 		rc = store_count_of(st->db, "SELECT count(*) FROM servers"
 			" WHERE domain = ?1", name, &r.servers, err);
 	}
-	if (rc == SV_OK) { /* cascades to the servers bound to it */
+	if (rc == SV_OK) {
+		rc = store_count_of(st->db, "SELECT count(*) FROM services"
+			" WHERE domain = ?1", name, &r.services, err);
+	}
+	if (rc == SV_OK) { /* cascades to the servers and services bound
+	                    * to it */
 		rc = store_run_keyed(st->db, sv_is_mx_prefixed(name) ?
 			"DELETE FROM domain_mx WHERE name = ?1" :
 			"DELETE FROM domains WHERE name = ?1", name, 0, err);
@@ -401,7 +447,7 @@ int sv_store_server_add(struct sv_store *st, const char *provider_id,
 		rc = sv_store_load_provider(st, provider_id, &pv, err);
 	}
 	if (rc == SV_OK) {
-		rc = check_server_domain(pv, s, err);
+		rc = check_bound_domain(pv, s->domain, err);
 	}
 	if (rc == SV_OK && server_copy(&copy, s) != SV_OK) {
 		rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
@@ -437,7 +483,7 @@ int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 		rc = sv_store_load_server(st, s->id, &pv, &idx, err);
 	}
 	if (rc == SV_OK) {
-		rc = check_server_domain(pv, s, err);
+		rc = check_bound_domain(pv, s->domain, err);
 	}
 	if (rc == SV_OK) {
 		/* s in place of the stored server, borrowed until restored */
@@ -464,18 +510,25 @@ int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 	return store_write_end(st, rc, err);
 }
 
-int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
-		struct sv_err *err) {
-	char *owner = NULL;
+/*
+ * Removes row id of what's table ("server", "service": a constant; the
+ * table is its plural); *provider_id (may be NULL) receives its former
+ * owner.
+ */
+static int rm_row(struct sv_store *st, const char *what, int64_t id,
+		char **provider_id, struct sv_err *err) {
+	char sql[64], *owner = NULL;
 	int rc = store_write_begin(st, err);
 	if (rc == SV_OK) {
-		rc = store_query_must(st->db,
-			"SELECT provider_id FROM servers WHERE id = ?1", NULL, id,
-			&owner, "server", err);
+		snprintf(sql, sizeof(sql), "SELECT provider_id FROM %ss"
+			" WHERE id = ?1", what);
+		rc = store_query_must(st->db, sql, NULL, id, &owner, what,
+			err);
 	}
 	if (rc == SV_OK) {
-		rc = store_run_keyed(st->db,
-			"DELETE FROM servers WHERE id = ?1", NULL, id, err);
+		snprintf(sql, sizeof(sql), "DELETE FROM %ss WHERE id = ?1",
+			what);
+		rc = store_run_keyed(st->db, sql, NULL, id, err);
 	}
 	rc = store_write_end(st, rc, err);
 	if (rc == SV_OK && provider_id != NULL) {
@@ -484,4 +537,122 @@ int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
 	}
 	sv_free(owner);
 	return rc;
+}
+
+int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
+		struct sv_err *err) {
+	return rm_row(st, "server", id, provider_id, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Services                                                           */
+
+/* Deep copy of s into dst (zeroed on failure). */
+static int service_copy(struct sv_service *dst, const struct sv_service *s) {
+	*dst = *s;
+	dst->url = s->url != NULL ? sv_strdup(s->url) : NULL;
+	dst->username = s->username != NULL ? sv_strdup(s->username) : NULL;
+	dst->domain = s->domain != NULL ? sv_strdup(s->domain) : NULL;
+	if ((s->url != NULL && dst->url == NULL) ||
+			(s->username != NULL && dst->username == NULL) ||
+			(s->domain != NULL && dst->domain == NULL)) {
+		sv_service_finish(dst);
+		return SV_ENOMEM;
+	}
+	return SV_OK;
+}
+
+int sv_store_load_service(struct sv_store *st, int64_t id,
+		struct sv_provider **out, size_t *idx, struct sv_err *err) {
+	*out = NULL;
+	int rc = load_owner(st, "service", id, out, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	for (size_t i = 0; i < (*out)->n_services; i++) {
+		if ((*out)->services[i].id == id) {
+			*idx = i;
+			return SV_OK;
+		}
+	}
+	return vanished(out, "service", id, err);
+}
+
+/* Writes pv->services[idx] (keeping its id when keep_ids). */
+static int put_one_service(struct sv_store *st, struct sv_provider *pv,
+		size_t idx, bool keep_ids, int64_t *id, struct sv_err *err) {
+	struct store_putter p = { .db = st->db, .pv = pv,
+		.keep_ids = keep_ids };
+	int rc = store_putter_prepare(&p, err);
+	if (rc == SV_OK) {
+		rc = store_put_service(&p, idx, id, err);
+	}
+	store_putter_finish(&p);
+	return rc;
+}
+
+int sv_store_service_add(struct sv_store *st, const char *provider_id,
+		const struct sv_service *s, int64_t *id, struct sv_err *err) {
+	struct sv_provider *pv = NULL;
+	struct sv_service copy;
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_provider(st, provider_id, &pv, err);
+	}
+	if (rc == SV_OK) {
+		rc = check_bound_domain(pv, s->domain, err);
+	}
+	if (rc == SV_OK && service_copy(&copy, s) != SV_OK) {
+		rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
+	}
+	if (rc == SV_OK) {
+		copy.id = 0; /* "new service" in messages */
+		if (sv_provider_add_service(pv, &copy, NULL) != SV_OK) {
+			sv_service_finish(&copy);
+			rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
+		}
+	}
+	if (rc == SV_OK) {
+		rc = validate(pv, err);
+	}
+	if (rc == SV_OK) {
+		rc = put_one_service(st, pv, pv->n_services - 1, false, id,
+			err);
+	}
+	sv_provider_destroy(pv);
+	return store_write_end(st, rc, err);
+}
+
+int sv_store_service_set(struct sv_store *st, const struct sv_service *s,
+		struct sv_err *err) {
+	struct sv_provider *pv = NULL;
+	size_t idx = 0;
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_service(st, s->id, &pv, &idx, err);
+	}
+	if (rc == SV_OK) {
+		rc = check_bound_domain(pv, s->domain, err);
+	}
+	if (rc == SV_OK) {
+		/* s in place of the stored service, borrowed until restored */
+		struct sv_service saved = pv->services[idx];
+		pv->services[idx] = *s;
+		rc = validate(pv, err);
+		if (rc == SV_OK) {
+			rc = store_run_keyed(st->db, "DELETE FROM services"
+				" WHERE id = ?1", NULL, s->id, err);
+		}
+		if (rc == SV_OK) {
+			rc = put_one_service(st, pv, idx, true, NULL, err);
+		}
+		pv->services[idx] = saved;
+	}
+	sv_provider_destroy(pv);
+	return store_write_end(st, rc, err);
+}
+
+int sv_store_service_rm(struct sv_store *st, int64_t id, char **provider_id,
+		struct sv_err *err) {
+	return rm_row(st, "service", id, provider_id, err);
 }

@@ -2,10 +2,10 @@
 /*
  * The store's loader: rows to model. sv_store_load reads each table once,
  * in one read transaction, ordered so that rows arrive in model order
- * (providers by id, domains and links by position, servers by priority
- * then id); child rows find their provider by comparing with the previous
- * row's provider, else by binary search in the id-sorted provider array,
- * so loading stays linear in the number of rows. The same queries with
+ * (providers by id, domains and links by position, servers and services
+ * by priority then id); child rows find their provider by comparing with
+ * the previous row's provider, else by binary search in the id-sorted
+ * provider array, so loading stays linear in the number of rows. The same queries with
  * "WHERE provider_id = ?1" load a single provider (sv_store_load_provider,
  * the admin commands), so both views are built by the same code.
  *
@@ -408,6 +408,124 @@ static int load_servers(struct loader *ld, struct sv_err *err) {
 	return rc;
 }
 
+/* Service columns, in the order of the SELECT in load_services. */
+enum {
+	VC_ID, VC_PROVIDER, VC_TYPE, VC_URL, VC_USERNAME, VC_PRIORITY,
+	VC_DOMAIN, VC_INSECURE, VC_METHOD,
+};
+
+/* Fills a zeroed s from the service columns of the current row. */
+static int read_service(struct loader *ld, sqlite3_stmt *st,
+		struct sv_service *s, struct sv_err *err) {
+	const char *t;
+	int insecure = 0;
+	s->id = sqlite3_column_int64(st, VC_ID);
+	int rc = col_text(ld, st, VC_TYPE, &t, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (t == NULL || sv_service_type_parse(t, &s->type) != SV_OK) {
+		/* a type a later release serves: refused, not dropped */
+		return sv_errf(err, SV_EDB, "store: service %lld: type %s is "
+			"not known to this suivant", (long long)s->id,
+			t != NULL ? t : "NULL");
+	}
+	if ((rc = col_int(st, VC_PRIORITY, INT_MIN, INT_MAX, 0, &s->priority,
+			err)) != SV_OK
+		|| (rc = col_int(st, VC_INSECURE, 0, 1, 0, &insecure, err))
+			!= SV_OK
+		|| (rc = col_dup(ld, st, VC_URL, &s->url, err)) != SV_OK
+		|| (rc = col_dup(ld, st, VC_USERNAME, &s->username, err))
+			!= SV_OK
+		|| (rc = col_dup(ld, st, VC_DOMAIN, &s->domain, err))
+			!= SV_OK) {
+		return rc;
+	}
+	s->insecure = insecure != 0;
+	return SV_OK;
+}
+
+/* Moves *s (if it holds a service) into its provider. */
+static int flush_service(struct sv_provider *pv, struct sv_service *s,
+		struct sv_err *err) {
+	if (pv == NULL) {
+		return SV_OK;
+	}
+	if (sv_provider_add_service(pv, s, NULL) != SV_OK) {
+		return sv_errf(err, SV_ENOMEM, "store: load: out of memory");
+	}
+	return SV_OK;
+}
+
+#define SERVICES_SQL \
+	"SELECT s.id, s.provider_id, s.type, s.url, s.username," \
+	" s.priority, s.domain, s.insecure, a.method" \
+	" FROM services AS s" \
+	" LEFT JOIN service_auth AS a ON a.service_id = s.id"
+
+/* Services and their auth methods in one pass, like load_servers. */
+static int load_services(struct loader *ld, struct sv_err *err) {
+	sqlite3_stmt *st;
+	int rc = load_prepare(ld, SERVICES_SQL
+		" ORDER BY s.provider_id, s.priority, s.id, a.position",
+		SERVICES_SQL " WHERE s.provider_id = ?1"
+		" ORDER BY s.priority, s.id, a.position", &st, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct sv_service cur = { 0 };
+	struct sv_provider *cur_pv = NULL; /* NULL: cur holds nothing */
+	int src = SQLITE_DONE;
+	while (rc == SV_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, VC_ID);
+		if (cur_pv == NULL || id != cur.id) {
+			rc = flush_service(cur_pv, &cur, err);
+			cur_pv = NULL;
+			sv_service_finish(&cur);
+			const char *pid = NULL;
+			struct sv_provider *pv = NULL;
+			if (rc == SV_OK) {
+				rc = col_text(ld, st, VC_PROVIDER, &pid, err);
+			}
+			if (rc == SV_OK) {
+				rc = find_provider(ld, pid, &pv, err);
+			}
+			if (rc == SV_OK) {
+				cur_pv = pv;
+				rc = read_service(ld, st, &cur, err);
+			}
+		}
+		const char *m = NULL;
+		if (rc == SV_OK) {
+			rc = col_text(ld, st, VC_METHOD, &m, err);
+		}
+		if (rc != SV_OK || m == NULL) {
+			continue;
+		}
+		if (cur.n_auth == SV_MODEL_MAX_AUTH) {
+			rc = sv_errf(err, SV_EDB,
+				"store: service %lld: too many auth methods",
+				(long long)cur.id);
+		} else if (sv_service_auth_parse(m, &cur.auth[cur.n_auth]) !=
+				SV_OK) {
+			rc = sv_errf(err, SV_EDB, "store: service %lld: auth "
+				"method %s is not known to this suivant",
+				(long long)cur.id, m);
+		} else {
+			cur.n_auth++;
+		}
+	}
+	if (rc == SV_OK && src != SQLITE_DONE) {
+		rc = store_db_fail(ld->db, src, err, "store: load services");
+	}
+	if (rc == SV_OK) {
+		rc = flush_service(cur_pv, &cur, err);
+	}
+	sv_service_finish(&cur);
+	store_finalize(st);
+	return rc;
+}
+
 #define LINKS_SQL \
 	"SELECT l.id, l.provider_id, l.kind, l.url, t.lang, t.text" \
 	" FROM links AS l" \
@@ -491,6 +609,9 @@ int store_load(struct sv_store *st, const char *only,
 	}
 	if (rc == SV_OK) {
 		rc = load_servers(&ld, err);
+	}
+	if (rc == SV_OK) {
+		rc = load_services(&ld, err);
 	}
 	if (rc == SV_OK) {
 		rc = load_links(&ld, err);

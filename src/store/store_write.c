@@ -49,6 +49,11 @@ static const char *const put_sql[PUT_COUNT] = {
 		" VALUES (?1, ?2, ?3, ?4)",
 	[PUT_TEXT] = "INSERT INTO link_texts (link_id, position, lang, text)"
 		" VALUES (?1, ?2, ?3, ?4)",
+	[PUT_SERVICE] = "INSERT INTO services (provider_id, type, url,"
+		" username, priority, domain, insecure, id)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[PUT_SERVICE_AUTH] = "INSERT INTO service_auth (service_id, position,"
+		" method) VALUES (?1, ?2, ?3)",
 };
 
 int store_putter_prepare(struct store_putter *p, struct sv_err *err) {
@@ -258,6 +263,50 @@ int store_put_server(struct store_putter *p, size_t idx, int64_t *id,
 	return SV_OK;
 }
 
+int store_put_service(struct store_putter *p, size_t idx, int64_t *id,
+		struct sv_err *err) {
+	const struct sv_service *sv = &p->pv->services[idx];
+	const char *type = sv_service_type_name(sv->type);
+	sqlite3_stmt *s = p->s[PUT_SERVICE];
+	int src = SQLITE_OK;
+	store_bind_text(s, 1, p->pv->id, &src);
+	store_bind_text(s, 2, type, &src);
+	store_bind_text(s, 3, sv->url, &src);
+	store_bind_text(s, 4, sv->username, &src);
+	store_bind_int(s, 5, sv->priority, &src);
+	store_bind_text(s, 6, sv->domain, &src);
+	store_bind_int(s, 7, sv->insecure ? 1 : 0, &src);
+	store_bind_int_or_null(s, 8, p->keep_ids ? sv->id : 0, 0, &src);
+	if (src != SQLITE_OK) {
+		return bind_fail(p, src, err, "service");
+	}
+	int rc = store_step_done(p->db, s, err, "provider %s: service %zu "
+		"(%s)", p->pv->id, idx + 1, type);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	int64_t row = sqlite3_last_insert_rowid(p->db);
+	if (id != NULL) {
+		*id = row;
+	}
+	s = p->s[PUT_SERVICE_AUTH];
+	for (size_t i = 0; i < sv->n_auth; i++) {
+		store_bind_int(s, 1, row, &src);
+		store_bind_int(s, 2, (int64_t)i, &src);
+		store_bind_text(s, 3, sv_service_auth_name(sv->auth[i]), &src);
+		if (src != SQLITE_OK) {
+			return bind_fail(p, src, err, "service authentication");
+		}
+		rc = store_step_done(p->db, s, err,
+			"provider %s: service %zu: authentication %zu",
+			p->pv->id, idx + 1, i + 1);
+		if (rc != SV_OK) {
+			return rc;
+		}
+	}
+	return SV_OK;
+}
+
 int store_put_link(struct store_putter *p, size_t idx,
 		struct sv_err *err) {
 	const struct sv_link *l = &p->pv->links[idx];
@@ -301,7 +350,8 @@ int store_put_rows(struct store_putter *p, struct sv_err *err) {
 		rc = store_put_check_owners(p, err);
 	}
 	if (rc == SV_OK) {
-		/* cascades to domains, servers, server_auth, links, texts */
+		/* cascades to domains, servers, services, their auth
+		 * rows, links, texts */
 		int src = SQLITE_OK;
 		store_bind_text(p->s[PUT_DELETE], 1, p->pv->id, &src);
 		rc = src != SQLITE_OK ? bind_fail(p, src, err, "delete")
@@ -316,6 +366,9 @@ int store_put_rows(struct store_putter *p, struct sv_err *err) {
 	}
 	for (size_t i = 0; rc == SV_OK && i < p->pv->n_servers; i++) {
 		rc = store_put_server(p, i, NULL, err);
+	}
+	for (size_t i = 0; rc == SV_OK && i < p->pv->n_services; i++) {
+		rc = store_put_service(p, i, NULL, err);
 	}
 	for (size_t i = 0; rc == SV_OK && i < p->pv->n_links; i++) {
 		rc = store_put_link(p, i, err);

@@ -491,6 +491,13 @@ void sv_admin_view_lookup(struct sv_admin_app *app, struct sv_admin_req *rq,
 			sv_admin_notice(h, "error", "no data is served yet");
 			status = 503;
 		}
+		struct sv_snapshot_match m;
+		if (status == 200 && sv_snapshot_lookup(snap, a.domain, &m) !=
+				SV_OK) {
+			sv_admin_notice(h, "error", "no configuration for "
+				"this domain: clients get 404");
+			status = 404;
+		}
 		for (int f = 0; status == 200 && f < SV_FORMAT_COUNT; f++) {
 			struct sv_answer_facts facts =
 				sv_answer_facts_of_address(&a);
@@ -500,9 +507,12 @@ void sv_admin_view_lookup(struct sv_admin_app *app, struct sv_admin_req *rq,
 			int rc = sv_snapshot_answer(snap, (enum sv_format)f,
 				&facts, &out, &type);
 			if (rc == SV_ENOTFOUND) {
-				sv_admin_notice(h, "error", "no configuration "
-					"for this domain: clients get 404");
-				status = 404;
+				/* a served domain without that service
+				 * (caldav, carddav): nothing to show */
+				sv_html_open(h, "h2", NULL);
+				sv_html_textf(h, "%s (none: 404)",
+					sv_format_name((enum sv_format)f));
+				sv_html_close(h);
 			} else {
 				sv_html_open(h, "h2", NULL);
 				sv_html_textf(h, "%s (%s)",

@@ -30,6 +30,10 @@ when other work shares the machine) and the ratios to nginx:
     resumption: nginx without cache and tickets, the bare program
     without tickets).
 
+Then the autoconfig GET of a provider with calendar, contacts and
+file-share sections against the same provider without them, on the same
+server in alternation (issue #18: within 5%).
+
 With --baseline, an older suivant binary runs beside the new one in every
 scenario. suivant's peak RSS with the bundled data is printed (target
 < 25 MB). Then (unless --no-scale) it generates databases of 1k, 100k and
@@ -452,9 +456,48 @@ def run_scenario(title, entries, args):
     sys.stdout.flush()
 
 
+def dav_providers(work, suivant, db):
+    """The bundled data plus tests/data/import/dav.xml (a provider with
+    two calendars, an address book and a file share) and the same file
+    without those sections, as provider nodav.example."""
+    src = os.path.join(ROOT, 'tests', 'data', 'import', 'dav.xml')
+    with open(src, encoding='utf-8') as f:
+        text = f.read()
+    bare = re.sub(r'\n  <(calendar|addressbook|fileShare) .*?</\1>', '',
+                  text, flags=re.S).replace('version="1.2"', 'version="1.1"')
+    bare = bare.replace('dav.example', 'nodav.example')
+    nodav = os.path.join(work, 'nodav.xml')
+    with open(nodav, 'w', encoding='utf-8') as f:
+        f.write(bare)
+    for argv in (['init', '--db', db], ['import', '--db', db, src, nodav]):
+        sh([suivant] + argv, stdout=subprocess.DEVNULL)
+
+
+def compare_dav(sv, args):
+    hosts = (('without DAV', 'autoconfig.nodav.example'),
+             ('with DAV', 'autoconfig.dav.example'))
+    for _, host in hosts:
+        status, body = http_get(sv.port, GET_PATH, host)
+        if status != 200:
+            raise SystemExit('suivant answered %d for %s' % (status, host))
+        print('answer: %d bytes (%s%s)' % (len(body), host, GET_PATH))
+    res = {name: [] for name, _ in hosts}
+    for _ in range(args.rounds):
+        for name, host in hosts:
+            res[name].append(wrk(sv.port, args.seconds, 64, 2, host=host))
+    print('GET keep-alive -c64: a provider with calendar, contacts and '
+          'file-share sections vs the same without them')
+    base = row('without DAV', res['without DAV'], None)
+    mine = row('with DAV', res['with DAV'], None)
+    print('  with / without: x%.3f rps, x%.3f p50, x%.3f p99 '
+          '(target: within 5%%)' % (mine[0] / base[0], mine[1] / base[1],
+                                    mine[2] / base[2]))
+
+
 def compare(work, suivant, mhd, args):
     certs = make_certs(work)
     db = os.path.join(work, 'suivant.db')
+    dav_providers(work, suivant, db)
     binaries = [('suivant', suivant)]
     if args.baseline:
         binaries.append(('suivant-old', os.path.abspath(args.baseline)))
@@ -572,6 +615,8 @@ def compare(work, suivant, mhd, args):
         rss = max(sv[label, kind].stats()[0] for kind in ('ecdsa', 'rsa'))
         print('%s peak RSS %.1f MB with the bundled data (target < 25 MB)'
               % (label, rss))
+    if not only or 'dav' in only:
+        compare_dav(sv['suivant', 'ecdsa'], args)
 
 
 def generate(path, n_domains, seed=1):

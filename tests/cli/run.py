@@ -16,6 +16,9 @@ Each tests/cli/cases/NNNN-<slug>.case runs in a fresh temporary directory
   sql STATEMENTS       runs SQL on $DB with Python's sqlite3, bypassing
                        suivant: a database as an older version or another
                        tool left it (no expectations follow it)
+  sql-file PATH        the same with the SQL file PATH ($SRC...), e.g.
+                       schema/0001_init.sql for an older release's
+                       database; $DB need not exist yet
   exit N               exit status N
   stdout TEXT          stdout is exactly TEXT plus a newline
   stdout-contains TEXT / stdout-lacks TEXT / stdout~ REGEX
@@ -82,6 +85,9 @@ def parse(path):
                               'expect': []})
             elif line.startswith('sql '):
                 steps.append({'sql': line[4:], 'line': number})
+            elif line.startswith('sql-file '):
+                steps.append({'sql': line[9:], 'line': number,
+                              'file': True})
             elif not steps or 'sql' in steps[-1]:
                 raise CaseError('line %d: expectation without a $ step'
                                 % number)
@@ -231,8 +237,11 @@ def expand(text, variables):
     return text
 
 
-def run_sql(db, statements):
-    if not os.path.exists(db):
+def run_sql(db, statements, is_file=False):
+    if is_file:
+        with open(statements, encoding='utf-8') as f:
+            statements = f.read()
+    elif not os.path.exists(db):
         raise CaseError('sql: no database at %s yet' % db)
     con = sqlite3.connect(db)
     try:
@@ -253,7 +262,8 @@ def run_case(binary, path, root):
     try:
         for step in parse(path):
             if 'sql' in step:
-                run_sql(variables['DB'], expand(step['sql'], variables))
+                run_sql(variables['DB'], expand(step['sql'], variables),
+                        step.get('file', False))
                 continue
             args = [expand(a, variables) for a in shlex.split(step['args'])]
             before = read_db(variables['DB'])

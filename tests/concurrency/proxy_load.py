@@ -198,8 +198,15 @@ def nginx_conf(tmp, https, plain, upstream, cert, key):
     if not (m and k and u):
         raise Failure('deploy/nginx.conf: no listen 443/80 or upstream '
                       '127.0.0.1:8080 to point at the test\'s ports')
+    # the customer site's RFC 6764 snippet, pointed at the same upstream
+    with open(os.path.join(ROOT, 'deploy', 'nginx-dav.conf')) as f:
+        snippet = f.read().replace('127.0.0.1:8080', '127.0.0.1:%d' % upstream)
+    dav_conf = os.path.join(tmp, 'suivant-dav.conf')
+    with open(dav_conf, 'w') as f:
+        f.write(snippet)
     site = (site.replace('/etc/ssl/suivant/fullchain.pem', cert)
-            .replace('/etc/ssl/suivant/privkey.pem', key))
+            .replace('/etc/ssl/suivant/privkey.pem', key)
+            .replace('/etc/nginx/snippets/suivant-dav.conf', dav_conf))
     conf = os.path.join(tmp, 'nginx.conf')
     with open(conf, 'w') as f:
         f.write('daemon off;\nworker_processes auto;\npid %s/nginx.pid;\n'

@@ -28,6 +28,11 @@ lines are ignored):
                       `run init --db $DB` (`run-exit` lines do not count).
     run-exit N ARGS...  like run, but `suivant ARGS` must exit with status N
                       (within 10 s: for commands that must refuse to start).
+    sql-file PATH     runs the SQL file PATH ($SRC...) on $DB with Python's
+                      sqlite3, bypassing suivant (a database an older
+                      release made, from schema/0001_init.sql);
+    sql STATEMENTS    the same with the statements given. A case with sql
+                      lines gets no automatic `init`.
     serve ARGS...     extra arguments for `suivant serve`.
 
   Steps while the server runs, in order with the requests
@@ -61,7 +66,10 @@ lines are ignored):
     same-body-as N            body identical to response N of this case
     same-headers-as N         status and headers (but Date) identical to
                               response N's
-    xml-valid                 body is a config-v1.1 document that
+    xml-valid                 body is a config-v1.1 document (1.2 when it
+                              has root-level calendar, addressbook or
+                              fileShare sections, each with an https
+                              url, authentication and username) that
                               Thunderbird accepts (PROTOCOLS.md 8, items
                               5-24: declaration, no BOM, one provider,
                               domains, complete servers, no password...)
@@ -85,6 +93,7 @@ import re
 import shlex
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -194,6 +203,8 @@ def parse_case(path):
                     raise CaseError("line %d: run-exit needs a status"
                                     % lineno)
                 case.runs.append((int(status), rest))
+            elif word in ("sql", "sql-file"):
+                case.runs.append((word, arg))
             elif word == "serve":
                 case.serve.extend(shlex.split(arg))
             elif word in ("exec", "exec-exit", "sleep", "write", "rename"):
@@ -222,7 +233,7 @@ def parse_case(path):
                 raise CaseError("line %d: unknown directive '%s'"
                                 % (lineno, word))
     check_has_expectations(case)
-    if not any(status == 0 for status, _ in case.runs):
+    if not any(status in (0, "sql", "sql-file") for status, _ in case.runs):
         case.runs.insert(0, (0, "init --db $DB"))
     return case
 
@@ -240,7 +251,8 @@ def check_has_expectations(case):
     exits = [s for s in case.steps if isinstance(s, tuple)
              and s[1] in ("exec", "exec-exit")]
     if not (requests or case.log_expect or exits
-            or any(status != 0 for status, _ in case.runs)):
+            or any(isinstance(status, int) and status != 0
+                   for status, _ in case.runs)):
         raise CaseError("no expectation: the case checks nothing")
 
 
@@ -303,8 +315,18 @@ def check_xml_valid(body):
     except UnicodeDecodeError:
         raise CaseError("xml: body is not UTF-8")
     root = xml_root(body)
-    if root.tag != "clientConfig" or root.get("version") != "1.1":
-        raise CaseError("xml: root is not <clientConfig version=\"1.1\">")
+    # 1.2 exactly when the document has the draft's root-level services
+    services = [c for c in root
+                if c.tag in ("calendar", "addressbook", "fileShare")]
+    version = "1.2" if services else "1.1"
+    if root.tag != "clientConfig" or root.get("version") != version:
+        raise CaseError("xml: root is not <clientConfig version=\"%s\">"
+                        % version)
+    for sec in services:
+        if not (sec.findtext("url") or "").lower().startswith("https://") \
+                or not sec.findall("authentication") \
+                or not sec.findtext("username"):
+            raise CaseError("xml: incomplete <%s>" % sec.tag)
     providers = root.findall("emailProvider")
     if len(providers) != 1:
         raise CaseError("xml: %d emailProvider elements" % len(providers))
@@ -511,11 +533,28 @@ def run_step(suivant, env, step):
     return None
 
 
+def run_sql(db, arg, is_file):
+    """Set-up SQL on db, as another tool (or an older release) would."""
+    if is_file:
+        with open(arg, encoding="utf-8") as f:
+            arg = f.read()
+    con = sqlite3.connect(db)
+    try:
+        con.executescript(arg)
+    except sqlite3.Error as e:
+        raise CaseError("sql: %s" % e)
+    finally:
+        con.close()
+
+
 def run_case(suivant, src, case):
     tmp = tempfile.mkdtemp(prefix="sv-e2e-%s-" % case.name)
     env = {"DB": os.path.join(tmp, "suivant.db"), "SRC": src, "TMP": tmp}
     try:
         for want, run in case.runs:
+            if want in ("sql", "sql-file"):
+                run_sql(env["DB"], substitute(run, env), want == "sql-file")
+                continue
             args = [substitute(a, env) for a in shlex.split(run)]
             try:
                 done = subprocess.run([suivant] + args, capture_output=True,

@@ -19,6 +19,12 @@ every bundled provider (db/*.xml, exact names), fetches
     else first pop3, first smtp; parsed with ElementTree), so the two
     formats cannot drift apart;
   - `suivant lookup --format mobileconfig` prints the same bytes.
+A provider with calendars and address books (tests/data/import/dav.xml,
+imported beside the bundled data) gets the same checks plus one
+com.apple.caldav.account and one com.apple.carddav.account payload, each
+with the keys Apple's schema names (apple/device-management), no
+password, its own name-based UUID, and the host, port, TLS and URL of the
+preferred <calendar> / <addressbook> of the Mozilla answer.
 Then it makes a throw-away CA, intermediate and signing certificate with
 openssl, starts a second server with --sign-cert/--sign-key/--sign-chain,
 and checks that each profile is DER CMS SignedData that `openssl cms
@@ -201,6 +207,55 @@ def check_plist_shape(p, addr):
     return m
 
 
+DAV_KINDS = (("CalDAV", "com.apple.caldav.account", "calendar", "caldav"),
+             ("CardDAV", "com.apple.carddav.account", "addressbook",
+              "carddav"))
+
+
+def check_dav_profile(p, addr, moz):
+    """The calendar and contacts payloads of a profile (beside its mail
+    payload) against the Mozilla answer's first <calendar> and
+    <addressbook>."""
+    root = ET.fromstring(moz)
+    if root.get("version") != "1.2":
+        raise Failure("Mozilla answer version %r" % root.get("version"))
+    content = p["PayloadContent"]
+    if [c.get("PayloadType") for c in content] != [
+            "com.apple.mail.managed", DAV_KINDS[0][1], DAV_KINDS[1][1]]:
+        raise Failure("payloads %r" % [c.get("PayloadType")
+                                       for c in content])
+    lower = addr.split("@")[0].lower() + "@" + addr.split("@")[1]
+    rev = ".".join(reversed(addr.split("@")[1].split(".")))
+    for (prefix, ptype, element, role), c in zip(DAV_KINDS, content[1:]):
+        types = {"HostName": str, "Port": int, "PrincipalURL": str,
+                 "UseSSL": bool, "Username": str, "AccountDescription": str}
+        for k, t in types.items():
+            v = c.get(prefix + k)
+            if not isinstance(v, t) or (t is int and isinstance(v, bool)):
+                raise Failure("%s%s: %r" % (prefix, k, v))
+        if any("Password" in k for k in c):
+            raise Failure("password key in %s" % ptype)
+        want = str(uuid.uuid5(NAMESPACE, role + ":" + lower)).upper()
+        if c.get("PayloadUUID") != want or c.get("PayloadIdentifier") != \
+                "%s.mobileconfig.%s" % (rev, want) or \
+                c.get("PayloadVersion") != 1:
+            raise Failure("%s UUID/identifier %r %r" % (
+                ptype, c.get("PayloadUUID"), c.get("PayloadIdentifier")))
+        sec = root.find(element)
+        url = sec.findtext("url")
+        scheme, _, rest = url.partition("://")
+        hostport = rest.split("/", 1)[0]
+        host, _, port = hostport.partition(":")
+        https = scheme.lower() == "https"
+        got = (c[prefix + "HostName"], c[prefix + "Port"],
+               c[prefix + "UseSSL"], c[prefix + "PrincipalURL"],
+               c[prefix + "Username"])
+        wanted = (host, int(port) if port else 443 if https else 80, https,
+                  url, sec.findtext("username"))
+        if got != wanted:
+            raise Failure("%s %r, Mozilla says %r" % (ptype, got, wanted))
+
+
 def compare_with_mozilla(m, incoming, outgoing):
     want_type = "EmailTypeIMAP" if incoming["type"] == "imap" \
         else "EmailTypePOP"
@@ -326,11 +381,15 @@ def main(argv):
     try:
         subprocess.run([suivant, "init", "--db", db], check=True,
                        capture_output=True)
+        subprocess.run([suivant, "import", "--db", db, os.path.join(
+            src, "tests", "data", "import", "dav.xml")], check=True,
+            capture_output=True)
         srv = Server(suivant, db, tmp)
         servers.append(srv)
         domains = bundled_domains(src)
         if len(domains) < 10:
             raise Failure("only %d bundled domains found" % len(domains))
+        domains.append(("dav.example", "dav.example"))
         for pid, domain in domains:
             addr = "Jean.Dupont+test@%s" % domain
 
@@ -354,13 +413,17 @@ def main(argv):
                                        b'PropertyList-1.0.dtd">\n'):
                     raise Failure("no XML declaration + plist DOCTYPE")
                 p = plistlib.loads(body)
-                m = check_plist_shape(p, addr)
+                dav = len(p["PayloadContent"]) > 1
+                m = check_plist_shape(dict(p, PayloadContent=p[
+                    "PayloadContent"][:1]) if dav else p, addr)
                 plistutil_check(body, tmp)
                 st, _, moz = srv.get("/mail/config-v1.1.xml?emailaddress="
                                      + quote(addr))
                 if st != 200:
                     raise Failure("Mozilla answer: status %d" % st)
                 compare_with_mozilla(m, *mozilla_choice(moz))
+                if dav or pid == "dav.example":
+                    check_dav_profile(p, addr, moz)
                 st, _, again = srv.get("/mobileconfig?emailaddress="
                                        + quote(addr))
                 if again != body:

@@ -20,6 +20,11 @@ reach Thunderbird through POX; for such a server the TLS mode is checked
 in our document itself (Encryption SSL/TLS/None, which Outlook reads),
 and every other field through Thunderbird. Our document is also read
 directly for every server: Type, Server, Port, LoginName, Encryption.
+Calendars and address books (issue #18) follow the mail protocols as
+CalDAV and CardDAV entries, which Thunderbird skips: they are checked in
+the document against the Mozilla answer's <calendar> and <addressbook>
+sections (URL and login, in order), and the mail protocols alone against
+its servers.
 
 Coverage: every exact domain of the seed files (db/*.xml) and the first
 one of each provider file bundled from Thunderbird's ISP database
@@ -119,6 +124,18 @@ def pox_protocols(base, email):
     return out
 
 
+def dav_sections(base, email):
+    """The Mozilla answer's calendars and address books, as the CalDAV and
+    CardDAV protocols of our POX answer must give them."""
+    with urllib.request.urlopen(base + '/mail/config-v1.1.xml?emailaddress='
+                                + email.replace('@', '%40'),
+                                timeout=30) as r:
+        root = ET.fromstring(r.read())
+    kinds = {'calendar': 'CalDAV', 'addressbook': 'CardDAV'}
+    return [(kinds[c.tag], c.findtext('url'), c.findtext('username'))
+            for c in root if c.tag in kinds]
+
+
 def expressible(server):
     """Whether Thunderbird can read this TLS mode from POX."""
     mode = server.get('socketTypeName')
@@ -151,6 +168,13 @@ def check(domain, port):
     if not ({'imap', 'pop3'} & kinds and 'smtp' in kinds):
         return None  # not an IMAP/POP3 + SMTP provider: nothing to match
     doc = pox_protocols(base, email)
+    dav = [(p.get('Type'), p.get('Server'), p.get('LoginName'))
+           for p in doc if p.get('Type') in ('CalDAV', 'CardDAV')]
+    want_dav = dav_sections(base, email)
+    if dav != want_dav:
+        return 'our CalDAV/CardDAV protocols differ:\n  autoconfig:   ' \
+            '%s\n  autodiscover: %s' % (json.dumps(want_dav), json.dumps(dav))
+    doc = [p for p in doc if p.get('Type') not in ('CalDAV', 'CardDAV')]
     d = [{'type': p.get('Type', '').lower(), 'hostname': p.get('Server'),
           'port': int(p.get('Port', '0')), 'socketTypeName':
           p.get('Encryption'), 'username': p.get('LoginName')} for p in doc]

@@ -27,6 +27,13 @@ unless the file says <publishPlaintext> in suivant's namespace; the
 account built from a file (bundled or original) is compared with that
 rule applied (without_withheld).
 
+A provider file with calendar, contacts or file-share sections (root-level,
+draft-ietf-mailmaint-autoconfig-06) is also compared in a copy without
+them, as a 1.1 document: our 1.2 answer with those sections must give both
+clients the very mail account that the plain 1.1 document gives (issue
+#18; Thunderbird's ISPDB original, when there is one, is such a document
+too).
+
 usage: run.py SUIVANT_BINARY   (env SV_SOURCE_ROOT = repository root;
                                SV_ORACLE_ALL=1 checks every db/ispdb
                                domain, not only each file's first)
@@ -83,6 +90,26 @@ def ispdb_source(path):
         return None
     original = os.path.join(ISPDB, m.group(1))
     return original if os.path.isfile(original) else None
+
+
+SERVICE_SECTIONS = ('calendar', 'addressbook', 'fileShare')
+
+
+def without_services(path, work):
+    """path itself when it has no service sections, else a copy without
+    them that says version 1.1 (in work)."""
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    bare = re.sub(r'\n[ \t]*<(%s)\b.*?</\1>' % '|'.join(SERVICE_SECTIONS),
+                  '', text, flags=re.S)
+    if bare == text:
+        return path
+    bare = bare.replace('<clientConfig version="1.2">',
+                        '<clientConfig version="1.1">')
+    copy = os.path.join(work, 'no-services-' + os.path.basename(path))
+    with open(copy, 'w', encoding='utf-8') as f:
+        f.write(bare)
+    return copy
 
 
 def bundled_domains():
@@ -284,6 +311,14 @@ def main():
                     check_thunderbird, domain, path, original, port)))
                 jobs.append(('kmail', domain, pool.submit(
                     check_kmail, domain, path, port)))
+                bare = without_services(path, work)
+                if bare != path:
+                    jobs.append(('thunderbird (1.1, no services)', domain,
+                                 pool.submit(check_thunderbird, domain, bare,
+                                             None, port)))
+                    jobs.append(('kmail (1.1, no services)', domain,
+                                 pool.submit(check_kmail, domain, bare,
+                                             port)))
             passed = failed = 0
             for client, domain, job in jobs:
                 problem = job.result()

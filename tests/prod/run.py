@@ -1087,7 +1087,12 @@ def test_nginx_example(suivant, tmp):
     srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0"], 1)
     nginx_proc = None
     try:
-        site, https, plain = deploy_site(srv.plain[0], cert, key)
+        site, https, plain = deploy_site(srv.plain[0], cert, key, tmp)
+        # the customer site of the example, on the bundled provider that
+        # has calendars and contacts
+        site = (site.replace("server_name example.fr www.example.fr;",
+                             "server_name messagingengine.com;")
+                .replace("root /var/www/example.fr;", "root %s;" % tmp))
         nginx_proc = start_nginx(tmp, site)
 
         def through(host, port, path, scheme="https", extra=()):
@@ -1118,6 +1123,22 @@ def test_nginx_example(suivant, tmp):
             rc, out, err = through("autoconfig.free.fr", https, path)
             check(out.endswith("\n404 "), "%s through nginx: %s"
                   % (path, out[-200:]))
+        rc, out, err = through("messagingengine.com", plain,
+                               "/.well-known/caldav", "http")
+        check(rc == 0 and out.endswith(
+            "\n301 https://caldav.fastmail.com/"), "customer site caldav: "
+            "%r" % out[-200:])
+        rc, out, err = through("messagingengine.com", plain,
+                               "/.well-known/carddav/", "http",
+                               ("-X", "PROPFIND", "-H", "Depth: 0"))
+        check(rc == 0 and out.endswith(
+            "\n301 https://carddav.fastmail.com/"), "customer site "
+            "carddav: %r" % out[-200:])
+        rc, out, err = through("messagingengine.com", plain,
+                               "/.well-known/caldav", "http",
+                               ("-X", "DELETE"))
+        check(rc == 0 and out.endswith("\n405 "), "customer site DELETE: "
+              "%r" % out[-200:])
         rc, out, err = through("autoconfig.free.fr", https, "/",
                                extra=("--tls-max", "1.1"))
         check(rc != 0, "nginx accepted TLS 1.1")
@@ -1158,13 +1179,20 @@ def start_nginx(tmp, site):
     return proc
 
 
-def deploy_site(suivant_port, cert, key):
-    """deploy/nginx.conf with the test's ports and certificate: (site,
-    https port, plain port)."""
+def deploy_site(suivant_port, cert, key, tmp):
+    """deploy/nginx.conf with the test's ports and certificate, and the
+    customer site's deploy/nginx-dav.conf written to tmp: (site, https
+    port, plain port)."""
     src = os.environ.get("SV_SOURCE_ROOT") or os.path.dirname(
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with open(os.path.join(src, "deploy", "nginx.conf")) as f:
         site = f.read()
+    with open(os.path.join(src, "deploy", "nginx-dav.conf")) as f:
+        snippet = f.read().replace("127.0.0.1:8080", "127.0.0.1:%d"
+                                   % suivant_port)
+    dav_conf = os.path.join(tmp, "suivant-dav.conf")
+    with open(dav_conf, "w") as f:
+        f.write(snippet)
     https, plain = free_port(), free_port()
     site = (site.replace("listen 443 ssl;", "listen 127.0.0.1:%d ssl;"
                          % https)
@@ -1173,7 +1201,8 @@ def deploy_site(suivant_port, cert, key):
             .replace("listen [::]:80;", "")
             .replace("127.0.0.1:8080", "127.0.0.1:%d" % suivant_port)
             .replace("/etc/ssl/suivant/fullchain.pem", cert)
-            .replace("/etc/ssl/suivant/privkey.pem", key))
+            .replace("/etc/ssl/suivant/privkey.pem", key)
+            .replace("/etc/nginx/snippets/suivant-dav.conf", dav_conf))
     return site, https, plain
 
 
@@ -1199,7 +1228,7 @@ def test_nginx_admin_paths_no_spelling(suivant, tmp):
                                 "--trusted-proxy", "127.0.0.1"], 1)
     nginx_proc = None
     try:
-        site, https, plain = deploy_site(srv.plain[0], cert, key)
+        site, https, plain = deploy_site(srv.plain[0], cert, key, tmp)
         nginx_proc = start_nginx(tmp, site)
         ctx = ssl.create_default_context(cafile=cert)
         for scheme, port in (("https", https), ("http", plain)):
@@ -1534,6 +1563,20 @@ def test_export_static_matches_serve(suivant, tmp):
                   % (host, path, got[0][:2] + (got[0][2][:80],),
                      got[1][:2] + (got[1][2][:80],)))
             return got[0][0]
+
+        def redirect(method, path, host):
+            """RFC 6764: the same status and Location from both."""
+            got = []
+            for conn in (a, b):
+                conn.request(method, path, headers={"Host": host})
+                r = conn.getresponse()
+                r.read()
+                got.append((r.status, r.getheader("Location"),
+                            r.getheader("Allow")))
+            check(got[0] == got[1], "%s %s %s: serve %r, export %r"
+                  % (method, host, path, got[0], got[1]))
+            return got[0][0]
+        redirects = 0
         for d in domains + ["not-served.example"]:
             want = 404 if d == "not-served.example" else 200
             check(both("/mail/config-v1.1.xml", "autoconfig." + d) == want,
@@ -1554,6 +1597,12 @@ def test_export_static_matches_serve(suivant, tmp):
                  "autoconfig." + d)
             both("/mail/config-v1.1.xml?emailaddress=EVOLUTIONUSER%%40%s"
                  % d, "autoconfig." + d)
+            for path in ("/.well-known/caldav", "/.well-known/carddav"):
+                redirects += redirect("GET", path, d) == 301
+                redirect("PROPFIND", path, "autoconfig." + d)
+        check(redirects >= 2, "no bundled domain has a calendar or "
+              "contacts service to redirect to")
+        redirect("DELETE", "/.well-known/caldav", "messagingengine.com")
         a.close()
         b.close()
     finally:

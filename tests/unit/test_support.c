@@ -65,6 +65,24 @@ struct sv_server *sv_test_add_server(struct sv_provider *pv,
 	return out;
 }
 
+struct sv_service *sv_test_add_service(struct sv_provider *pv,
+		enum sv_service_type type, const char *url, const char *user,
+		const char *domain) {
+	struct sv_service s;
+	memset(&s, 0, sizeof(s));
+	s.type = type;
+	s.url = sv_test_dup(url);
+	s.username = sv_test_dup(user);
+	s.domain = sv_test_dup(domain);
+	s.auth[0] = SV_SAUTH_HTTP_BASIC;
+	s.n_auth = 1;
+	s.priority = (int)pv->n_services * 10;
+	struct sv_service *out = NULL;
+	assert_int_equal(sv_provider_add_service(pv, &s, &out), SV_OK);
+	assert_non_null(out);
+	return out;
+}
+
 char *sv_test_read_file(const char *path, size_t *len) {
 	FILE *fp = fopen(path, "rb");
 	if (fp == NULL) {

@@ -49,6 +49,15 @@ struct sv_server *sv_test_add_server(struct sv_provider *pv,
 	const struct sv_test_server *sp);
 
 /*
+ * Appends a service of type with these (copied) url, username (may be
+ * NULL) and domain (may be NULL), authenticated by HTTP Basic, priority
+ * 10 per service already there; returns it, borrowed from pv.
+ */
+struct sv_service *sv_test_add_service(struct sv_provider *pv,
+	enum sv_service_type type, const char *url, const char *user,
+	const char *domain);
+
+/*
  * The whole file at path in a NUL-terminated buffer owned by the caller
  * (sv_free), *len its size; NULL when the file cannot be opened.
  */

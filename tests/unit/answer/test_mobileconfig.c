@@ -165,6 +165,51 @@ static void test_minimal_golden(void **state) {
 	sv_provider_destroy(pv);
 }
 
+/*
+ * A calendar and an address book: one payload each after the mail
+ * payload, the preferred service of each type only (a second caldav
+ * would be a second account for one calendar), host, port and SSL from
+ * the URL, the whole URL expanded (percent-encoded) as principal URL,
+ * name-based UUIDs of their own, no password; no payload for a file
+ * share.
+ */
+static void test_dav_golden(void **state) {
+	(void)state;
+	struct sv_provider *pv = minimal_provider();
+	sv_test_add_service(pv, SV_SERVICE_WEBDAV, "https://files.example.fr/",
+		NULL, NULL);
+	sv_test_add_service(pv, SV_SERVICE_CALDAV,
+		"https://dav.%EMAILDOMAIN%/cal/%EMAILADDRESS%/", NULL, NULL);
+	sv_test_add_service(pv, SV_SERVICE_CARDDAV,
+		"http://card.example.fr:8080/ab/", "%EMAILLOCALPART%",
+		NULL)->insecure = true;
+	sv_test_add_service(pv, SV_SERVICE_CALDAV, "https://other.example.fr/",
+		NULL, NULL);
+	const struct sv_answer_facts f = { .domain = "example.fr",
+		.address = "jean+cal@example.fr", .local = "jean+cal" };
+	size_t len;
+	char *doc = render_fill(pv, NULL, &f, &len);
+	check_golden("dav", doc, len);
+	assert_key(doc, "CalDAVHostName", "<string>dav.example.fr</string>");
+	assert_key(doc, "CalDAVPort", "<integer>443</integer>");
+	assert_key(doc, "CalDAVUseSSL", "<true/>");
+	assert_key(doc, "CalDAVPrincipalURL", "<string>https://dav.example.fr/"
+		"cal/jean+cal@example.fr/</string>");
+	assert_key(doc, "CardDAVHostName", "<string>card.example.fr</string>");
+	assert_key(doc, "CardDAVPort", "<integer>8080</integer>");
+	assert_key(doc, "CardDAVUseSSL", "<false/>");
+	assert_key(doc, "CardDAVUsername", "<string>jean+cal</string>");
+	assert_key(doc, "PayloadType", "<string>com.apple.caldav.account"
+		"</string>");
+	assert_null(strstr(doc, "other.example.fr"));
+	assert_null(strstr(doc, "files.example.fr"));
+	assert_null(strstr(doc, "Password</key>\n\t\t\t\t<string>"));
+	sv_test_answer_alloc_case(sv_render_mobileconfig,
+		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
 /* IMAP over an earlier POP3, templates expanded, STARTTLS, OAuth2. */
 static void test_hoster_golden(void **state) {
 	(void)state;
@@ -388,6 +433,7 @@ int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_golden),
 		cmocka_unit_test(test_hoster_golden),
+		cmocka_unit_test(test_dav_golden),
 		cmocka_unit_test(test_pop_only_and_no_login),
 		cmocka_unit_test(test_realname_username_left_out),
 		cmocka_unit_test(test_auth_mapping),

@@ -654,6 +654,45 @@ static void test_absent_and_empty_values(void **state) {
 	}
 }
 
+/*
+ * Calendars, address books and file shares: the root-level sections after
+ * emailProvider and version 1.2; a domain with a calendar of its own gets
+ * that one instead of the provider-wide ones; an address is
+ * percent-encoded inside a URL ('/' and '%' of the local part cannot
+ * change the path), and left as placeholders without one.
+ */
+static struct sv_provider *dav_provider(void) {
+	struct sv_provider *pv = minimal_provider();
+	add_domain(pv, "example.org");
+	sv_test_add_service(pv, SV_SERVICE_CALDAV,
+		"https://dav.%EMAILDOMAIN%/cal/%EMAILADDRESS%/", NULL, NULL);
+	struct sv_service *card = sv_test_add_service(pv, SV_SERVICE_CARDDAV,
+		"https://dav.example.fr/card/?u=%EMAILLOCALPART%&x=1",
+		"%EMAILLOCALPART%", NULL);
+	card->auth[0] = SV_SAUTH_OAUTH2;
+	card->auth[1] = SV_SAUTH_HTTP_DIGEST;
+	card->n_auth = 2;
+	sv_test_add_service(pv, SV_SERVICE_WEBDAV, "https://files.example.fr/",
+		"%EMAILADDRESS%", NULL);
+	sv_test_add_service(pv, SV_SERVICE_CALDAV, "https://cal.example.org/",
+		NULL, "example.org");
+	return pv;
+}
+
+static void test_dav(void **state) {
+	(void)state;
+	struct sv_provider *pv = dav_provider();
+	golden_case("dav", pv, NULL, "example.fr", "jean/x%41@example.fr",
+		"jean/x%41");
+	golden_case("dav-override", pv, "example.org", "example.org",
+		"ann@example.org", "ann");
+	const struct sv_answer_facts f = { .domain = "example.fr",
+		.address = "jean/x%41@example.fr", .local = "jean/x%41" };
+	sv_test_answer_alloc_case(sv_render_autoconfig,
+		SV_AUTOCONFIG_CONTENT_TYPE, pv, &f);
+	sv_provider_destroy(pv);
+}
+
 static void test_alloc_failures(void **state) {
 	(void)state;
 	struct sv_provider *pv = extras_provider();
@@ -814,6 +853,7 @@ int main(void) {
 		cmocka_unit_test(test_templates),
 		cmocka_unit_test(test_special_address),
 		cmocka_unit_test(test_override_domain),
+		cmocka_unit_test(test_dav),
 		cmocka_unit_test(test_text_escaping),
 		cmocka_unit_test(test_fill_too_big),
 		cmocka_unit_test(test_fill_rejects_control_bytes),

@@ -87,6 +87,7 @@ static void golden_fixture(const char *name) {
 	assert_memory_equal(doc2, doc, len);
 	assert_int_equal(again->n_servers, pv->n_servers);
 	assert_int_equal(again->n_links, pv->n_links);
+	assert_int_equal(again->n_services, pv->n_services);
 	sv_free(doc2);
 	sv_provider_destroy(again);
 	sv_free(doc);
@@ -101,6 +102,25 @@ static void test_full(void **state) {
 static void test_minimal(void **state) {
 	(void)state;
 	golden_fixture("minimal");
+}
+
+/*
+ * Calendars, address books and file shares: the draft's root-level
+ * sections come back exactly as the file had them (the file is written
+ * in the export's own layout), in their order, version 1.2.
+ */
+static void test_dav(void **state) {
+	(void)state;
+	golden_fixture("dav");
+	size_t in_len = 0, out_len = 0;
+	char *in = sv_test_read_file(DATA_DIR "dav.xml", &in_len);
+	char *golden = sv_test_read_file(GOLDEN_DIR "dav.xml", &out_len);
+	assert_non_null(in);
+	assert_non_null(golden);
+	assert_int_equal(out_len, in_len);
+	assert_memory_equal(golden, in, in_len);
+	sv_free(in);
+	sv_free(golden);
 }
 
 /* t-online.de's <loginPageInfo waitForRedirectionURLPrefix>: the import
@@ -221,12 +241,16 @@ static void test_alloc_failures(void **state) {
 	struct sv_provider *pv = import_path(DATA_DIR "full.xml");
 	assert_true(sv_test_buf_alloc_loop("full", render_full, pv) > 10);
 	sv_provider_destroy(pv);
+	pv = import_path(DATA_DIR "dav.xml");
+	assert_true(sv_test_buf_alloc_loop("dav", render_full, pv) > 10);
+	sv_provider_destroy(pv);
 }
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_dav),
 		cmocka_unit_test(test_admin_view),
 		cmocka_unit_test(test_login_page_info_wait_redirect_exported),
 		cmocka_unit_test(test_domain_servers_left_out),

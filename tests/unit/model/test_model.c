@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "model/service_url.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
@@ -1247,6 +1248,179 @@ static void test_alloc_failures(void **state) {
 	sv_provider_destroy(pv);
 }
 
+/* ---- services ---------------------------------------------------------- */
+
+/* Adds a caldav service with url (copied) to pv; the stored copy. */
+static struct sv_service *add_svc(struct sv_provider *pv, const char *url) {
+	struct sv_service s = { .type = SV_SERVICE_CALDAV, .n_auth = 1,
+		.auth = { SV_SAUTH_HTTP_BASIC } };
+	s.url = sv_strdup(url);
+	assert_non_null(s.url);
+	struct sv_service *out = NULL;
+	assert_int_equal(sv_provider_add_service(pv, &s, &out), SV_OK);
+	return out;
+}
+
+static void test_service_urls(void **state) {
+	struct sv_provider *pv = *state;
+	static const char *const good[] = {
+		"https://dav.example.fr/",
+		"HTTPS://dav.%EMAILDOMAIN%/cal/%EMAILADDRESS%/",
+		"https://dav.example.fr:8443/remote.php/dav?u=%EMAILLOCALPART%",
+		"https://192.0.2.7/dav/%2Fx",
+		"https://%EMAILDOMAIN%/.well-known/caldav",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		struct sv_service *s = add_svc(pv, good[i]);
+		expect_ok(pv);
+		sv_service_finish(s);
+		pv->n_services--;
+	}
+	static const struct {
+		const char *url, *msg;
+	} bad[] = {
+		{ "http://dav.example.fr/", "service 1 (caldav): url: plain "
+			"http is refused" },
+		{ "ftp://dav.example.fr/", "service 1 (caldav): url: "
+			"'ftp://dav.example.fr/' is not an http or https URL" },
+		{ "https://dav.example.fr", "service 1 (caldav): url: "
+			"'https://dav.example.fr' has no path" },
+		{ "https://dav.example.fr?x", "service 1 (caldav): url: "
+			"'https://dav.example.fr?x' has no path" },
+		{ "https://u:p@dav.example.fr/", "service 1 (caldav): url: "
+			"'https://u:p@dav.example.fr/' has user information" },
+		{ "https://dav.example.fr/#cal", "service 1 (caldav): url: "
+			"'https://dav.example.fr/#cal' has a fragment" },
+		{ "https://dav..example.fr/", "service 1 (caldav): url: "
+			"'https://dav..example.fr/': the host is not a host name" },
+		{ "https://dav.example.123/", "service 1 (caldav): url: "
+			"'https://dav.example.123/': the host is not a host name "
+			"(its top-level label is all digits)" },
+		{ "https://[::1]/", "service 1 (caldav): url: 'https://[::1]/': "
+			"an IP literal" },
+		{ "https://dav.example.fr:0/", "service 1 (caldav): url: "
+			"'https://dav.example.fr:0/': the port" },
+		{ "https://dav.example.fr:99999/", "service 1 (caldav): url: "
+			"'https://dav.example.fr:99999/': the port" },
+		{ "https://%EMAILLOCALPART%.example.fr/", "service 1 (caldav): "
+			"url: 'https://%EMAILLOCALPART%.example.fr/': only "
+			"%EMAILDOMAIN% may appear in the host" },
+		{ "https://dav.example.fr/%REALNAME%/", "service 1 (caldav): "
+			"url: 'https://dav.example.fr/%REALNAME%/': %REALNAME% "
+			"cannot appear in a URL" },
+		{ "https://dav.example.fr/%FOO%/", "service 1 (caldav): url: "
+			"unknown placeholder %FOO%" },
+		{ "https://dav.example.fr/%zz", "service 1 (caldav): url: "
+			"'https://dav.example.fr/%zz': '%' is neither" },
+		{ "https://dav.example.fr/a b", "service 1 (caldav): url: "
+			"'https://dav.example.fr/a b': byte 0x20 at 25" },
+		{ "https://dav.example.fr/\xc3\xa9", "service 1 (caldav): url: "
+			"'https://dav.example.fr/\xc3\xa9': byte 0xC3 at 24" },
+		{ "", "service 1 (caldav): url: empty" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct sv_service *s = add_svc(pv, bad[i].url);
+		expect_bad(pv, bad[i].msg);
+		sv_service_finish(s);
+		pv->n_services--;
+	}
+	/* 2048 bytes is the limit. */
+	char long_url[SV_MODEL_MAX_URL + 2];
+	memset(long_url, 'a', sizeof(long_url));
+	memcpy(long_url, "https://d.fr/", 13);
+	long_url[SV_MODEL_MAX_URL] = '\0';
+	struct sv_service *s = add_svc(pv, long_url);
+	expect_ok(pv);
+	sv_service_finish(s);
+	pv->n_services--;
+	long_url[SV_MODEL_MAX_URL] = 'a';
+	long_url[SV_MODEL_MAX_URL + 1] = '\0';
+	s = add_svc(pv, long_url);
+	expect_msg(pv, "service 1 (caldav): url: 2049 bytes is more than the "
+		"2048 allowed");
+	/* plain http, when the admin allowed it */
+	sv_free(s->url);
+	s->url = sv_strdup("http://dav.example.fr/");
+	s->insecure = true;
+	expect_ok(pv);
+	/* auth list, username, domain */
+	s->n_auth = 0;
+	expect_msg(pv, "service 1 (caldav): authentication: 0 methods (1..8)");
+	s->n_auth = 2;
+	s->auth[1] = SV_SAUTH_HTTP_BASIC;
+	expect_msg(pv, "service 1 (caldav): authentication 2: http-basic is "
+		"already listed");
+	s->n_auth = 1;
+	s->username = sv_strdup("%EMAILADDRESS");
+	expect_bad(pv, "service 1 (caldav): username: placeholder "
+		"%EMAILADDRESS is missing");
+	sv_free(s->username);
+	s->username = NULL;
+	s->domain = sv_strdup("other.fr");
+	expect_msg(pv, "service 1 (caldav): domain: 'other.fr' is not one of "
+		"the provider's domains");
+	sv_free(s->domain);
+	s->domain = sv_strdup("example.com");
+	expect_ok(pv);
+	struct sv_problem p;
+	s->type = SV_SERVICE_TYPE_COUNT;
+	assert_int_equal(sv_provider_problem(pv, &p), SV_EINVAL);
+	assert_int_equal(p.field, SV_FIELD_SERVICE);
+	assert_int_equal(p.index, 0);
+}
+
+static void test_service_context(void **state) {
+	(void)state;
+	static const struct {
+		const char *url, *context;
+		int port;
+	} cases[] = {
+		{ "https://dav.%EMAILDOMAIN%/cal/%EMAILADDRESS%/",
+			"https://dav.%EMAILDOMAIN%/cal/", 443 },
+		{ "https://d.fr/%EMAILLOCALPART%", "https://d.fr/", 443 },
+		{ "https://d.fr:8443/a/b?u=%EMAILADDRESS%",
+			"https://d.fr:8443/a/b", 8443 },
+		{ "http://d.fr/a/b/c", "http://d.fr/a/b/c", 80 },
+		{ "https://d.fr/%EMAILDOMAIN%/x%EMAILLOCALPART%/y",
+			"https://d.fr/%EMAILDOMAIN%/", 443 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct sv_service_url u;
+		assert_int_equal(sv_service_url_parse(cases[i].url, "url", &u,
+			NULL), SV_OK);
+		assert_int_equal(u.context_len, strlen(cases[i].context));
+		assert_memory_equal(cases[i].url, cases[i].context,
+			u.context_len);
+		assert_int_equal(sv_service_url_port(&u), cases[i].port);
+	}
+}
+
+static void test_services_for(void **state) {
+	struct sv_provider *pv = *state;
+	add_svc(pv, "https://a.fr/")->priority = 5;
+	add_svc(pv, "https://b.fr/");
+	struct sv_service *own = add_svc(pv, "https://c.fr/");
+	own->domain = sv_strdup("example.com");
+	struct sv_service *card = add_svc(pv, "https://d.fr/");
+	card->type = SV_SERVICE_CARDDAV;
+	sv_provider_sort_services(pv);
+	expect_ok(pv);
+	const struct sv_service *out[SV_MODEL_MAX_SERVICES];
+	size_t n = sv_provider_services_for(pv, NULL, out,
+		SV_MODEL_MAX_SERVICES);
+	assert_int_equal(n, 3);
+	assert_string_equal(out[0]->url, "https://b.fr/");
+	assert_string_equal(out[2]->url, "https://a.fr/");
+	n = sv_provider_services_for(pv, "example.com", out,
+		SV_MODEL_MAX_SERVICES);
+	assert_int_equal(n, 2); /* its own caldav replaces both; carddav */
+	assert_string_equal(out[0]->url, "https://c.fr/");
+	assert_string_equal(out[1]->url, "https://d.fr/");
+	assert_true(sv_provider_domain_has_own(pv, "example.com"));
+	assert_false(sv_provider_domain_has_own(pv, "example.fr"));
+	assert_false(sv_provider_domain_has_servers(pv, "example.com"));
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
@@ -1279,6 +1453,9 @@ int main(void) {
 		cmocka_unit_test(test_predicates),
 		T(test_servers_for),
 		cmocka_unit_test(test_servers_for_plaintext),
+		T(test_service_urls),
+		cmocka_unit_test(test_service_context),
+		T(test_services_for),
 		cmocka_unit_test(test_sort_stable),
 		cmocka_unit_test(test_appenders),
 		cmocka_unit_test(test_alloc_failures),

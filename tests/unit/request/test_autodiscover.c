@@ -573,6 +573,37 @@ static void test_render_minimal(void **state) {
 	sv_provider_destroy(pv);
 }
 
+/*
+ * CalDAV and CardDAV protocols after the mail ones, in the shape
+ * mailcow's answer gives eM Client; no WebDAV protocol.
+ */
+static void test_render_dav(void **state) {
+	(void)state;
+	struct sv_provider *pv = minimal_provider();
+	sv_test_add_service(pv, SV_SERVICE_CARDDAV,
+		"https://dav.%EMAILDOMAIN%/card/%EMAILADDRESS%/", NULL, NULL);
+	sv_test_add_service(pv, SV_SERVICE_WEBDAV, "https://files.example.fr/",
+		NULL, NULL);
+	sv_test_add_service(pv, SV_SERVICE_CALDAV, "https://cal.example.fr/",
+		"%EMAILLOCALPART%", NULL);
+	const struct sv_answer_facts f = { .domain = "example.fr",
+		.address = "jean&co@example.fr", .local = "jean&co" };
+	size_t len;
+	char *doc = render_fill(pv, NULL, &f, &len);
+	check_golden("dav", doc, len);
+	assert_non_null(strstr(doc, "<Type>CardDAV</Type>\n        <Server>"
+		"https://dav.example.fr/card/jean%26co@example.fr/</Server>\n"
+		"        <DomainRequired>off</DomainRequired>\n"
+		"        <LoginName>jean&amp;co@example.fr</LoginName>"));
+	assert_non_null(strstr(doc, "<Type>CalDAV</Type>\n        <Server>"
+		"https://cal.example.fr/</Server>"));
+	assert_null(strstr(doc, "files.example.fr"));
+	assert_true(strstr(doc, "<Type>SMTP</Type>") <
+		strstr(doc, "<Type>CardDAV</Type>"));
+	sv_free(doc);
+	sv_provider_destroy(pv);
+}
+
 static void test_render_mixed(void **state) {
 	(void)state;
 	struct sv_provider *pv = mixed_provider();
@@ -672,6 +703,38 @@ static void test_render_domain(void **state) {
 	assert_int_equal(sv_render_autodiscover_domain(pv, NULL, &none, &err),
 		SV_OK);
 	assert_null(none);
+	sv_provider_destroy(pv);
+}
+
+/*
+ * The answer to a GET keeps the calendars and address books a client can
+ * use without the address: a service whose URL needs it is left out, a
+ * login that needs it too, %EMAILDOMAIN% is the requested domain.
+ */
+static void test_render_domain_dav(void **state) {
+	(void)state;
+	struct sv_provider *pv = minimal_provider();
+	sv_test_add_service(pv, SV_SERVICE_CARDDAV,
+		"https://dav.example.fr/card/%EMAILADDRESS%/", NULL, NULL);
+	sv_test_add_service(pv, SV_SERVICE_CALDAV,
+		"https://cal.%EMAILDOMAIN%/", NULL, NULL);
+	sv_test_add_service(pv, SV_SERVICE_CALDAV, "https://cal2.example.fr/",
+		"cal-%EMAILDOMAIN%", NULL);
+	const struct sv_answer_facts f = { .domain = "example.fr" };
+	size_t len;
+	char *doc = sv_test_render_fill(sv_render_autodiscover_domain,
+		SV_AUTODISCOVER_CONTENT_TYPE, pv, NULL, &f, &len);
+	check_xml(doc, len, NS_OUT);
+	assert_null(strstr(doc, "%"));
+	assert_null(strstr(doc, "CardDAV"));
+	assert_non_null(strstr(doc, "<Type>CalDAV</Type>\n        <Server>"
+		"https://cal.example.fr/</Server>\n"
+		"        <DomainRequired>off</DomainRequired>\n"
+		"      </Protocol>"));
+	assert_non_null(strstr(doc, "<Server>https://cal2.example.fr/</Server>"
+		"\n        <DomainRequired>off</DomainRequired>\n"
+		"        <LoginName>cal-example.fr</LoginName>"));
+	sv_free(doc);
 	sv_provider_destroy(pv);
 }
 
@@ -952,8 +1015,10 @@ int main(void) {
 		cmocka_unit_test(test_request_alloc_failures),
 		cmocka_unit_test(test_render_minimal),
 		cmocka_unit_test(test_render_mixed),
+		cmocka_unit_test(test_render_dav),
 		cmocka_unit_test(test_render_plaintext_withheld),
 		cmocka_unit_test(test_render_domain),
+		cmocka_unit_test(test_render_domain_dav),
 		cmocka_unit_test(test_render_mappings),
 		cmocka_unit_test(test_render_escaping_and_override),
 		cmocka_unit_test(test_render_rejects_bad_data),

@@ -119,6 +119,7 @@ static void raw_exec(sqlite3 *db, const char *sql) {
 /* Row counts of every table, to prove that nothing is left behind. */
 struct counts {
 	int64_t providers, domains, servers, auth, links, texts;
+	int64_t services, service_auth;
 };
 
 static struct counts raw_counts(const char *path) {
@@ -130,6 +131,24 @@ static struct counts raw_counts(const char *path) {
 		raw_int(db, "SELECT count(*) FROM server_auth"),
 		raw_int(db, "SELECT count(*) FROM links"),
 		raw_int(db, "SELECT count(*) FROM link_texts"),
+		raw_int(db, "SELECT count(*) FROM services"),
+		raw_int(db, "SELECT count(*) FROM service_auth"),
+	};
+	raw_close(db);
+	return c;
+}
+
+/* raw_counts of a database that has no services table yet. */
+static struct counts raw_counts_v1(const char *path) {
+	sqlite3 *db = raw_open(path);
+	struct counts c = {
+		raw_int(db, "SELECT count(*) FROM providers"),
+		raw_int(db, "SELECT count(*) FROM domains"),
+		raw_int(db, "SELECT count(*) FROM servers"),
+		raw_int(db, "SELECT count(*) FROM server_auth"),
+		raw_int(db, "SELECT count(*) FROM links"),
+		raw_int(db, "SELECT count(*) FROM link_texts"),
+		0, 0,
 	};
 	raw_close(db);
 	return c;
@@ -142,6 +161,8 @@ static void assert_counts(struct counts got, struct counts want) {
 	assert_int_equal(got.auth, want.auth);
 	assert_int_equal(got.links, want.links);
 	assert_int_equal(got.texts, want.texts);
+	assert_int_equal(got.services, want.services);
+	assert_int_equal(got.service_auth, want.service_auth);
 }
 
 /* ---- building providers ---- */
@@ -211,6 +232,18 @@ static struct sv_link *add_link(struct sv_provider *pv,
 
 static void add_text(struct sv_link *l, const char *lang, const char *t) {
 	assert_int_equal(sv_link_add_text(l, lang, t), SV_OK);
+}
+
+static struct sv_service *add_service(struct sv_provider *pv,
+		enum sv_service_type type, const char *url, const char *user,
+		int priority) {
+	struct sv_service s = {
+		.type = type, .url = xdup(url), .username = xdup(user),
+		.priority = priority,
+	};
+	struct sv_service *out = NULL;
+	assert_int_equal(sv_provider_add_service(pv, &s, &out), SV_OK);
+	return out;
 }
 
 static void assert_valid(const struct sv_provider *pv) {
@@ -289,6 +322,24 @@ static struct sv_provider *full_provider(const char *id) {
 		"https://graph.exemple.fr/v1.0/", 40);
 	auth(s, SV_AUTH_OAUTH2);
 	s->username = xdup("%EMAILADDRESS%");
+
+	struct sv_service *v = add_service(pv, SV_SERVICE_CALDAV,
+		"https://dav.%EMAILDOMAIN%/cal/%EMAILADDRESS%/",
+		"%EMAILADDRESS%", 0);
+	v->auth[v->n_auth++] = SV_SAUTH_OAUTH2;
+	v->auth[v->n_auth++] = SV_SAUTH_HTTP_BASIC;
+	v = add_service(pv, SV_SERVICE_CALDAV, "http://cal.exemple.org/",
+		NULL, 0);
+	v->auth[v->n_auth++] = SV_SAUTH_HTTP_DIGEST;
+	v->insecure = true;
+	v->domain = xdup("exemple.org");
+	v = add_service(pv, SV_SERVICE_CARDDAV,
+		"https://dav.exemple.fr:8443/card/?u=%EMAILLOCALPART%", NULL,
+		5);
+	v->auth[v->n_auth++] = SV_SAUTH_HTTP_BASIC;
+	v = add_service(pv, SV_SERVICE_WEBDAV, "https://files.exemple.fr/",
+		"%EMAILLOCALPART%", 9);
+	v->auth[v->n_auth++] = SV_SAUTH_HTTP_BASIC;
 
 	struct sv_link *l = add_link(pv, SV_LINK_DOCUMENTATION,
 		"https://aide.exemple.fr/messagerie");
@@ -403,6 +454,22 @@ static void assert_provider_eq(const struct sv_provider *got,
 		for (size_t j = 0; j < i; j++) {
 			assert_true(got->servers[j].id != got->servers[i].id);
 		}
+	}
+	assert_int_equal(got->n_services, want->n_services);
+	for (size_t i = 0; i < want->n_services; i++) {
+		const struct sv_service *g = &got->services[i];
+		const struct sv_service *w = &want->services[i];
+		assert_int_equal(g->type, w->type);
+		assert_str_eq(g->url, w->url);
+		assert_str_eq(g->username, w->username);
+		assert_str_eq(g->domain, w->domain);
+		assert_int_equal(g->priority, w->priority);
+		assert_int_equal(g->insecure, w->insecure);
+		assert_int_equal(g->n_auth, w->n_auth);
+		for (size_t k = 0; k < w->n_auth; k++) {
+			assert_int_equal(g->auth[k], w->auth[k]);
+		}
+		assert_true(g->id > 0);
 	}
 	assert_int_equal(got->n_links, want->n_links);
 	for (size_t i = 0; i < want->n_links; i++) {
@@ -670,6 +737,121 @@ static void test_readonly_refuses_unmigrated(void **state) {
 	sv_store_close(st);
 }
 
+/* A migrated database at path stores a calendar for provider_id. */
+static void assert_takes_service(const char *path, const char *provider_id,
+		const char *url) {
+	struct sv_store *st = open_ok(path, SV_STORE_READWRITE);
+	struct sv_service s = { .type = SV_SERVICE_CALDAV, .url = (char *)url,
+		.n_auth = 1, .auth = { SV_SAUTH_HTTP_BASIC } };
+	int64_t id = 0;
+	assert_int_equal(sv_store_service_add(st, provider_id, &s, &id, NULL),
+		SV_OK);
+	assert_true(id > 0);
+	sv_store_close(st);
+}
+
+/*
+ * A database the first release made: schema/0001_init.sql alone, as
+ * that release applied it (with its user_version and application_id),
+ * holding rows. A writer's open migrates it in place: the rows are all
+ * there, the provider loads as it was stored, services can be added, and
+ * the answers it serves are those of the same provider stored today.
+ */
+static void test_migrates_previous_release(void **state) {
+	const char *path = fixture_path(state);
+	size_t len = 0;
+	char *v1 = NULL;
+	FILE *f = fopen(SV_SOURCE_ROOT "/schema/0001_init.sql", "rb");
+	assert_non_null(f);
+	v1 = sv_malloc(1 << 20);
+	assert_non_null(v1);
+	len = fread(v1, 1, (1 << 20) - 1, f);
+	fclose(f);
+	v1[len] = '\0';
+	sqlite3 *db = raw_open(path);
+	raw_exec(db, "BEGIN");
+	raw_exec(db, v1);
+	sv_free(v1);
+	char sql[96];
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d;"
+		" PRAGMA user_version = 1", SV_STORE_APPLICATION_ID);
+	raw_exec(db, sql);
+	raw_exec(db, "COMMIT");
+	raw_exec(db,
+		"INSERT INTO providers (id, display_name) VALUES"
+		" ('vieux.fr', 'Vieux');"
+		"INSERT INTO domains VALUES ('vieux.fr', 'vieux.fr', 0),"
+		" ('vieux.org', 'vieux.fr', 1);"
+		"INSERT INTO servers (id, provider_id, type, hostname, port,"
+		" socket, username, priority) VALUES"
+		" (7, 'vieux.fr', 'imap', 'imap.%EMAILDOMAIN%', 993, 'SSL',"
+		" '%EMAILLOCALPART%', 10),"
+		" (8, 'vieux.fr', 'smtp', 'smtp.vieux.fr', 465, 'SSL', NULL, 20);"
+		"INSERT INTO servers (id, provider_id, type, hostname, port,"
+		" socket, domain, priority) VALUES (9, 'vieux.fr', 'imap',"
+		" 'imap.vieux.org', 143, 'STARTTLS', 'vieux.org', 5);"
+		"INSERT INTO server_auth VALUES (7, 0, 'OAuth2'),"
+		" (7, 1, 'password-cleartext'), (8, 0, 'password-cleartext'),"
+		" (9, 0, 'password-encrypted');"
+		"INSERT INTO links (id, provider_id, kind, position, url) VALUES"
+		" (3, 'vieux.fr', 'documentation', 0, 'https://vieux.fr/aide');"
+		"INSERT INTO link_texts VALUES (3, 0, 'fr', 'Aide');");
+	raw_close(db);
+	struct counts before = raw_counts_v1(path);
+
+	/* The server (read-only) refuses it until a writer migrates it. */
+	struct sv_store *st = NULL;
+	assert_int_equal(sv_store_open_rc(path, SV_STORE_READONLY, &st, NULL),
+		SV_EDB);
+	int from = -1;
+	assert_int_equal(sv_store_upgrade(path, &from, NULL), SV_OK);
+	assert_int_equal(from, 1);
+	db = raw_open(path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"),
+		sv_store_schema_version());
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM services"), 0);
+	raw_close(db);
+	struct counts after = raw_counts(path);
+	after.services = after.service_auth = 0;
+	assert_counts(after, before);
+	/* Once is enough: a current database is left alone. */
+	assert_int_equal(sv_store_upgrade(path, &from, NULL), SV_OK);
+	assert_int_equal(from, sv_store_schema_version());
+
+	st = open_ok(path, SV_STORE_READONLY);
+	struct sv_provider *old = NULL;
+	assert_int_equal(sv_store_load_provider(st, "vieux.fr", &old, NULL),
+		SV_OK);
+	sv_store_close(st);
+	assert_int_equal(old->n_servers, 3);
+	assert_int_equal(old->servers[0].id, 9); /* priority order */
+	assert_int_equal(old->servers[1].n_auth, 2);
+	assert_int_equal(old->n_services, 0);
+	assert_valid(old);
+
+	/* The same rows written today load the same. */
+	char fresh[128];
+	snprintf(fresh, sizeof(fresh), "%s.fresh", path);
+	unlink(fresh);
+	st = open_ok(fresh, SV_STORE_CREATE);
+	put_ok(st, old);
+	struct sv_provider *now = NULL;
+	assert_int_equal(sv_store_load_provider(st, "vieux.fr", &now, NULL),
+		SV_OK);
+	sv_store_close(st);
+	assert_provider_eq(now, old);
+	sv_provider_destroy(now);
+	unlink(fresh);
+	snprintf(sql, sizeof(sql), "%s.fresh-wal", path);
+	unlink(sql);
+	snprintf(sql, sizeof(sql), "%s.fresh-shm", path);
+	unlink(sql);
+
+	/* And the migrated one takes services. */
+	assert_takes_service(path, "vieux.fr", "https://dav.vieux.fr/");
+	sv_provider_destroy(old);
+}
+
 /*
  * A database made by the first release (schema/0001_init.sql, with a
  * provider) migrates in place: its rows stay, and the columns added since
@@ -781,8 +963,9 @@ static void assert_migrated_to_publish_plaintext(const char *path) {
  * The release before hosting shipped schema 0001 and 0005 (user_version
  * 5). A later migration numbered below that would be skipped on such a
  * database, so every migration added since must still be applied to it:
- * hosting's domain_mx table (0007) must exist and take rows, and
- * publish_plaintext (0008) must be there.
+ * hosting's domain_mx table (0007) must exist, publish_plaintext (0008)
+ * must be there, and the services tables (0009): the provider takes a
+ * service.
  */
 static void test_migrates_a_version_5_database(void **state) {
 	const char *path = fixture_path(state);
@@ -798,12 +981,16 @@ static void test_migrates_a_version_5_database(void **state) {
 		" WHERE name = 'domain_mx'"), 1);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_table_info("
 		"'providers') WHERE name = 'webmail_wait_redirect_prefix'"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
+		" WHERE type = 'table' AND name IN ('services', 'service_auth')"),
+		2);
 	raw_close(db);
+	assert_takes_service(path, "exemple.fr", "https://dav.exemple.fr/cal/");
 }
 
 /*
  * A database made with hosting but before publish_plaintext (user_version
- * 7) gets only 0008 applied.
+ * 7) gets 0008 and 0009 applied.
  */
 static void test_migrates_a_version_7_database(void **state) {
 	const char *path = fixture_path(state);
@@ -815,6 +1002,7 @@ static void test_migrates_a_version_7_database(void **state) {
 	};
 	make_older_database(path, before, sizeof(before) / sizeof(*before), 7);
 	assert_migrated_to_publish_plaintext(path);
+	assert_takes_service(path, "exemple.fr", "https://dav.exemple.fr/cal/");
 }
 
 /* ---- put and load ---- */
@@ -925,7 +1113,7 @@ static void test_replace_keeps_no_orphans(void **state) {
 		"autre.net");
 	put_ok(st, keep);
 	put_ok(st, full);
-	const struct counts both = { 2, 6, 11, 17, 3, 4 };
+	const struct counts both = { 2, 6, 11, 17, 3, 4, 4, 5 };
 	assert_counts(raw_counts(path), both);
 
 	int64_t max_id = 0;
@@ -938,7 +1126,7 @@ static void test_replace_keeps_no_orphans(void **state) {
 	struct sv_provider *small = small_provider("exemple.fr", "exemple.fr",
 		NULL);
 	put_ok(st, small);
-	assert_counts(raw_counts(path), (struct counts){ 2, 3, 4, 4, 0, 0 });
+	assert_counts(raw_counts(path), (struct counts){ 2, 3, 4, 4, 0, 0, 0, 0 });
 	const struct sv_provider *want[] = { keep, small };
 	assert_loads(st, want, 2);
 	/* The domains it gave up are free for another provider now. */
@@ -949,7 +1137,7 @@ static void test_replace_keeps_no_orphans(void **state) {
 	/* Putting the same provider twice changes nothing but server ids. */
 	put_ok(st, keep);
 	put_ok(st, keep);
-	assert_counts(raw_counts(path), (struct counts){ 3, 5, 6, 6, 0, 0 });
+	assert_counts(raw_counts(path), (struct counts){ 3, 5, 6, 6, 0, 0, 0, 0 });
 	struct sv_provider **pvs = NULL;
 	size_t n = 0;
 	assert_int_equal(sv_store_load(st, &pvs, &n, NULL), SV_OK);
@@ -1027,7 +1215,7 @@ static void test_put_invalid_writes_nothing(void **state) {
 	pv = small_provider("exemple.fr", "exemple.fr", NULL);
 	pv->id[0] = 'E';
 	assert_int_equal(sv_store_put_provider(st, pv, &err), SV_EINVAL);
-	assert_counts(raw_counts(path), (struct counts){ 0, 0, 0, 0, 0, 0 });
+	assert_counts(raw_counts(path), (struct counts){ 0, 0, 0, 0, 0, 0, 0, 0 });
 	sv_provider_destroy(pv);
 	sv_store_close(st);
 }
@@ -1044,7 +1232,7 @@ static void test_transactions(void **state) {
 	put_ok(st, a);
 	sv_store_rollback(st);
 	sv_store_rollback(st); /* nothing open: no-op */
-	assert_counts(raw_counts(path), (struct counts){ 0, 0, 0, 0, 0, 0 });
+	assert_counts(raw_counts(path), (struct counts){ 0, 0, 0, 0, 0, 0, 0, 0 });
 
 	assert_int_equal(sv_store_begin(st, &err), SV_OK);
 	put_ok(st, a);
@@ -1053,7 +1241,7 @@ static void test_transactions(void **state) {
 	const struct sv_provider *want[] = { a, b };
 	assert_loads(st, want, 2);
 	assert_int_equal(sv_store_commit(st, &err), SV_OK);
-	assert_counts(raw_counts(path), (struct counts){ 2, 2, 4, 4, 0, 0 });
+	assert_counts(raw_counts(path), (struct counts){ 2, 2, 4, 4, 0, 0, 0, 0 });
 	assert_int_not_equal(sv_store_commit(st, &err), SV_OK);
 	sv_store_rollback(NULL);
 
@@ -1218,6 +1406,27 @@ static const char *const junk[] = {
 	"INSERT INTO link_texts VALUES (99, 0, 'en', 't')",
 	"INSERT INTO link_texts VALUES (1, 5, 'en',"
 		" replace(hex(zeroblob(2049)), '0', 'x'))", /* 4098 chars */
+	/* services */
+	"INSERT INTO services (provider_id, type, url) VALUES"
+		" ('a.fr', 'ical', 'https://d.a.fr/')",
+	"INSERT INTO services (provider_id, type, url) VALUES"
+		" ('a.fr', 'caldav', 'http://d.a.fr/')", /* not insecure */
+	"INSERT INTO services (provider_id, type, url) VALUES"
+		" ('a.fr', 'caldav', 'https://d.a.fr/#x')",
+	"INSERT INTO services (provider_id, type, url) VALUES"
+		" ('a.fr', 'caldav', 'ftp://d.a.fr/')",
+	"INSERT INTO services (provider_id, type, url) VALUES"
+		" ('a.fr', 'caldav', 'https://d.a.fr/' ||"
+		" replace(hex(zeroblob(1017)), '0', 'x'))", /* 2049 chars */
+	"INSERT INTO services (provider_id, type, url, domain) VALUES"
+		" ('a.fr', 'caldav', 'https://d.a.fr/', 'b.fr')",
+	"INSERT INTO services (provider_id, type, url, insecure) VALUES"
+		" ('a.fr', 'caldav', 'https://d.a.fr/', 2)",
+	"INSERT INTO service_auth VALUES (1, 0, 'password-cleartext')",
+	"INSERT INTO service_auth VALUES (1, 1, 'http-basic')", /* again */
+	"INSERT INTO service_auth VALUES (1, 8, 'OAuth2')",
+	"INSERT INTO service_auth VALUES (99, 0, 'OAuth2')",
+	"UPDATE domains SET provider_id = 'b.fr' WHERE name = 'c.fr'",
 };
 
 /* Rows every junk statement would otherwise fit next to. */
@@ -1230,7 +1439,10 @@ static const char baseline[] =
 	"INSERT INTO server_auth VALUES (1, 0, 'password-cleartext');"
 	"INSERT INTO links (id, provider_id, kind, position, url)"
 	" VALUES (1, 'a.fr', 'documentation', 0, 'https://a.fr/doc');"
-	"INSERT INTO link_texts VALUES (1, 0, 'fr', 'Aide');";
+	"INSERT INTO link_texts VALUES (1, 0, 'fr', 'Aide');"
+	"INSERT INTO services (id, provider_id, type, url, domain)"
+	" VALUES (1, 'a.fr', 'caldav', 'https://d.a.fr/', 'c.fr');"
+	"INSERT INTO service_auth VALUES (1, 0, 'http-basic');";
 
 /* Statements that must succeed: the CHECKs are not just refusing all. */
 static const char *const fine[] = {
@@ -1261,6 +1473,11 @@ static const char *const fine[] = {
 	"INSERT INTO server_auth VALUES (1, 7, 'OAuth2')",
 	"INSERT INTO link_texts VALUES (1, 1, NULL, ''),"
 		" (1, 2, 'zh-Hant-TW', 'x')",
+	"INSERT INTO services (provider_id, type, url, username, insecure,"
+		" priority) VALUES ('a.fr', 'webdav', 'HTTP://f.a.fr/', '', 1,"
+		" -3), ('a.fr', 'ews', 'https://e.a.fr/EWS/Exchange.asmx', NULL,"
+		" 0, 0)",
+	"INSERT INTO service_auth VALUES (1, 7, 'NTLM')",
 };
 
 static void test_checks_reject_junk(void **state) {
@@ -1292,6 +1509,8 @@ static void test_checks_reject_junk(void **state) {
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM server_auth"), 0);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM links"), 0);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM link_texts"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM services"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM service_auth"), 0);
 	raw_close(db);
 }
 
@@ -1391,7 +1610,7 @@ static void test_put_and_open_alloc_failure(void **state) {
 		}
 		assert_int_equal(rc, SV_ENOMEM);
 		assert_counts(raw_counts(path),
-			(struct counts){ 0, 0, 0, 0, 0, 0 });
+			(struct counts){ 0, 0, 0, 0, 0, 0, 0, 0 });
 	}
 	assert_true(n > 0);
 	const struct sv_provider *want[] = { pv };
@@ -1471,6 +1690,7 @@ int main(void) {
 		T(test_open_refuses_empty_readonly),
 		T(test_open_refuses_newer),
 		T(test_readonly_refuses_unmigrated),
+		T(test_migrates_previous_release),
 		T(test_migrates_a_0001_database),
 		T(test_migrates_a_version_5_database),
 		T(test_migrates_a_version_7_database),

@@ -62,9 +62,8 @@ def load_selenium():
         from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support.ui import Select
-        from selenium.common.exceptions import StaleElementReferenceException
-        return webdriver, Service, By, Select, \
-            StaleElementReferenceException
+        from selenium.common.exceptions import WebDriverException
+        return webdriver, Service, By, Select, WebDriverException
     except ImportError:
         return None
 
@@ -123,14 +122,22 @@ class Run:
         if button_text is not None:
             buttons = [b for b in buttons if b.text == button_text]
         check(buttons, "no button %r" % button_text)
+        # The next page replaces this one: wait until a marker set on
+        # this page is gone and the new one has loaded. Asking an element
+        # of the old page instead races the replacement: chromedriver may
+        # then answer "Node with given id does not belong to the document"
+        # rather than "stale element" (seen under load).
+        self.d.execute_script("window.suivantOldPage = true")
         buttons[0].click()
-        # the next page replaces this one: wait for the old one to go
         deadline = time.monotonic() + 15
         while True:
             try:
-                form.is_enabled()
-            except self.stale:
-                break
+                if self.d.execute_script(
+                        "return window.suivantOldPage === undefined"
+                        " && document.readyState === 'complete'"):
+                    break
+            except self.driver_error:
+                pass  # the old page is unloading
             if time.monotonic() > deadline:
                 raise Failure("the form was not sent")
             time.sleep(0.01)
@@ -302,7 +309,7 @@ def main(argv):
               "python3-selenium (apt-get install chromium "
               "chromium-driver python3-selenium)")
         return 77
-    webdriver, Service, By, Select, stale = sel
+    webdriver, Service, By, Select, driver_error = sel
     screens = os.environ.get("SV_WEBADMIN_SCREENS",
                              os.path.join(HERE, "screens"))
     os.makedirs(screens, exist_ok=True)
@@ -333,7 +340,7 @@ def main(argv):
                                   options=opts)
         driver.set_page_load_timeout(30)
         run = Run(driver, By, Select, admin, public, screens)
-        run.stale = stale
+        run.driver_error = driver_error
         steps = [("login", step_login),
                  ("add-provider-domain-servers", step_add_provider),
                  ("edit-port", step_edit_port),

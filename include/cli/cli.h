@@ -173,7 +173,7 @@ int sv_cli_opt_string(int val, const char *arg, void *ctx);
 /*
  * After sv_cli_getopt, for a command taking n (0 or 1) positional
  * arguments: -1 when opts holds exactly n; otherwise prints cmd's
- * "expected one <what>" (n 1) or "unexpected argument" (n 0) and
+ * "expected one <what>" (n 1) or "unexpected argument 'FIRST'" (n 0) and
  * returns the usage error's code (sv_cli_usage_error).
  */
 int sv_cli_args(const char *cmd, const struct sv_cli_opts *opts, int n,

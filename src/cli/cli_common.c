@@ -475,7 +475,9 @@ int sv_cli_args(const char *cmd, const struct sv_cli_opts *opts, int n,
 		return -1;
 	}
 	if (n == 0) {
-		sv_cli_error(cmd, "unexpected argument");
+		char shown[80];
+		sv_cli_error(cmd, "unexpected argument '%s'",
+			sv_log_escape(opts->args[0], shown, sizeof(shown)));
 	} else {
 		sv_cli_error(cmd, "expected one %s", what);
 	}

@@ -35,9 +35,9 @@ int sv_cli_init(int argc, char **argv) {
 		return rc;
 	}
 	const char *db = opts.db;
-	if (opts.n_args != 0) {
-		sv_cli_error("init", "unexpected argument '%s'", opts.args[0]);
-		return sv_cli_usage_error(usage);
+	rc = sv_cli_args("init", &opts, 0, NULL, usage);
+	if (rc != -1) {
+		return rc;
 	}
 	struct stat st;
 	if (stat(db, &st) == 0) {

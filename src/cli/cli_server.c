@@ -311,20 +311,12 @@ static void warn_port(void *ctx) {
 	}
 }
 
-/*
- * Options, then exactly n_pos positional arguments (a->o.args); a verb
- * taking none names the first extra one.
- */
+/* Options, then exactly n_pos positional arguments (a->o.args). */
 static int parse(int argc, char **argv, struct args *a, int n_pos) {
 	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
 		a, &a->o);
 	if (status >= 0) {
 		return status;
-	}
-	if (n_pos == 0 && a->o.n_args != 0) {
-		sv_cli_error(a->cmd, "unexpected argument '%s'",
-			SHOWN(a->o.args[0]));
-		return sv_cli_usage_error(usage);
 	}
 	return sv_cli_args(a->cmd, &a->o, n_pos, "SERVER-ID", usage);
 }

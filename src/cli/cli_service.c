@@ -236,11 +236,6 @@ static int parse(int argc, char **argv, struct args *a, int n_pos) {
 	if (status >= 0) {
 		return status;
 	}
-	if (n_pos == 0 && a->o.n_args != 0) {
-		sv_cli_error(a->cmd, "unexpected argument '%s'",
-			SHOWN(a->o.args[0]));
-		return sv_cli_usage_error(usage);
-	}
 	return sv_cli_args(a->cmd, &a->o, n_pos, "SERVICE-ID", usage);
 }
 

@@ -1350,6 +1350,122 @@ def test_trusted_proxy_not_capped(suivant, tmp):
         srv.stop()
 
 
+class Ipv6Namespace:
+    """A private network namespace whose loopback holds ADDRS (IPv6, each
+    in its /64), entered by this thread while the block runs: servers it
+    starts and sockets it opens live there, so that one test can speak
+    from several addresses of one /64 without touching the host's
+    interfaces. Raises Skip where namespaces cannot be made (no
+    CAP_SYS_ADMIN, no `unshare`/`ip`, IPv6 disabled)."""
+
+    CLONE_NEWNET = 0x40000000
+
+    def __init__(self, addrs):
+        self.addrs = addrs
+        self.holder = None
+        self.home = None
+
+    def __enter__(self):
+        import ctypes
+        for tool in ("unshare", "ip"):
+            if shutil.which(tool) is None:
+                raise Skip("%s not installed: per-/64 limit not checked "
+                           "through a socket" % tool)
+        setup = "ip link set lo up" + "".join(
+            " && ip -6 addr add %s/64 dev lo nodad" % a for a in self.addrs)
+        # The holder keeps the namespace alive; its "up" line says the
+        # addresses are in place.
+        self.holder = subprocess.Popen(
+            ["unshare", "-n", "sh", "-c", setup + " && echo up && exec "
+             "sleep 600"], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        line = self.holder.stdout.readline()
+        if line != b"up\n":
+            err = self.holder.stderr.read().decode("utf-8", "replace")
+            self.holder.kill()
+            self.holder.wait()
+            raise Skip("cannot make a network namespace here (%s): per-/64 "
+                       "limit not checked through a socket" % err.strip())
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        ns = os.open("/proc/%d/ns/net" % self.holder.pid, os.O_RDONLY)
+        try:
+            if self.libc.setns(ns, self.CLONE_NEWNET) != 0:
+                raise Skip("setns: %s" % os.strerror(ctypes.get_errno()))
+        finally:
+            os.close(ns)
+        return self
+
+    def __exit__(self, *exc):
+        if self.home is not None:
+            back = self.libc.setns(self.home, self.CLONE_NEWNET)
+            os.close(self.home)
+            # A thread left in the namespace would run every later test
+            # there: stop the whole run rather than go on.
+            if back != 0:
+                os.abort()
+        self.holder.kill()
+        self.holder.wait()
+        return False
+
+
+def connect6(addr, port, source):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.bind((source, 0))
+    s.connect((addr, port))
+    return s
+
+
+def test_limit_per_ipv6_prefix(suivant, tmp):
+    """Issue #16 item 7: --max-per-ip counts an IPv6 client by its /64
+    (--ipv6-prefix, default 64), so one host cannot take every slot by
+    rotating through the 2^64 addresses of its own network; another /64
+    is another client; --ipv6-prefix 128 counts exact addresses."""
+    net_a = ["fd00:5::1", "fd00:5::a", "fd00:5::b", "fd00:5::c"]
+    net_b = "fd00:6::1"
+    with Ipv6Namespace(net_a + [net_b]):
+        server = net_a[0]
+        srv = Server(suivant, tmp, ["--listen", "[%s]:0" % server,
+                                    "--max-connections", "16",
+                                    "--max-per-ip", "2"], 1)
+        try:
+            port = srv.plain[0]
+            a = connect6(server, port, net_a[1])
+            b = connect6(server, port, net_a[2])
+            time.sleep(0.3)
+            with connect6(server, port, net_a[3]) as c:
+                check_refused(c, "third address of one /64")
+            with connect6(server, port, net_b) as c:
+                check(ask(c) == "HTTP/1.1 200 OK", "another /64 refused")
+            check(ask(a) == "HTTP/1.1 200 OK", "first connection dropped")
+            a.close()
+            time.sleep(0.3)
+            with connect6(server, port, net_a[3]) as c:
+                check(ask(c) == "HTTP/1.1 200 OK",
+                      "not served once the /64 had a free slot")
+            b.close()
+        finally:
+            srv.stop()
+        srv = Server(suivant, tmp, ["--listen", "[%s]:0" % server,
+                                    "--max-connections", "16",
+                                    "--max-per-ip", "2", "--ipv6-prefix",
+                                    "128"], 1)
+        socks = []
+        try:
+            port = srv.plain[0]
+            for source in net_a[1:]:
+                socks.append(connect6(server, port, source))
+            time.sleep(0.3)
+            for source, s in zip(net_a[1:], socks):
+                check(ask(s) == "HTTP/1.1 200 OK",
+                      "/128: %s refused" % source)
+        finally:
+            for s in socks:
+                s.close()
+            srv.stop()
+
+
 def test_flood_healthz_reserve(suivant, tmp):
     """Issue #16: idle connections from many loopback addresses fill
     --max-connections (and MHD's own limit above it): new clients get

@@ -185,6 +185,9 @@ struct sv_cli_verb {
 	int (*run)(int argc, char **argv); /* argv[0] is the verb */
 };
 
+/* The most verbs one command group may have. */
+#define SV_CLI_MAX_VERBS 8
+
 /*
  * Runs the verb of the command group argv[0]: the first argument after
  * the global options (sv_cli_hoist), which then follow the verb. "help",
@@ -193,6 +196,15 @@ struct sv_cli_verb {
  */
 int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
 	size_t n_verbs, const char *usage);
+
+/*
+ * sv_cli_dispatch's lookup, for a group whose verbs are not plain
+ * functions (cli_row.c): -1 with *index the verb's place among the n
+ * names; otherwise the exit code to return at once (help, a missing or
+ * unknown verb, as sv_cli_dispatch says).
+ */
+int sv_cli_verb_index(int argc, char **argv, const char *const *names,
+	size_t n, const char *usage, size_t *index);
 
 /*
  * The database a command works on: opened in mode, *out set, EX_OK; or
@@ -249,34 +261,6 @@ typedef int sv_cli_print_fn(const char *cmd, struct sv_provider **pvs,
 	size_t n, bool json);
 
 /*
- * `server rm ID` and `service rm ID`: removes row id of kind what
- * ("server", "service") with rm (sv_store_server_rm, sv_store_service_rm)
- * through sv_cli_write, then prints "removed WHAT ID of provider P" or
- * {"id", "provider"}. An exit code.
- */
-int sv_cli_rm_row(const char *cmd, const struct sv_cli_opts *opts,
-	const char *what, int64_t id,
-	int (*rm)(struct sv_store *st, int64_t id, char **provider_id,
-		struct sv_err *err));
-
-/*
- * ID-argument of `server set|rm` and `service set|rm`: a positive
- * integer into *id; else cmd's diagnostic naming arg ("SERVER-ID") and
- * what lists them ("server"), and EX_DATAERR.
- */
-int sv_cli_row_id(const char *cmd, const char *arg, const char *what,
-	const char *s, int64_t *id);
-
-/*
- * `server list` and `service list`: the rows of provider (the --provider
- * value as typed, normalised here; NULL for every provider) printed by
- * print. An exit code.
- */
-int sv_cli_list_rows(const char *cmd, const struct sv_cli_opts *opts,
-	const char *provider, sv_cli_print_fn *print);
-
-
-/*
  * Opens opts->db read-only, loads provider id (NULL: every provider; an
  * unknown id is SV_ENOTFOUND) and hands them to print. An exit code.
  */
@@ -303,6 +287,78 @@ int sv_cli_provider_id(const char *s, const char *what, char *out,
 
 /* A decimal integer in lo..hi, whole string, no sign games. */
 int sv_cli_int(const char *s, long long lo, long long hi, long long *out);
+
+/* ---- cli_row.c: the server and service commands' verbs ---- */
+
+/* The place flags' option values; a kind's own start at ..._KIND. */
+enum {
+	SV_CLI_ROW_OPT_PROVIDER = 256, SV_CLI_ROW_OPT_PRIORITY,
+	SV_CLI_ROW_OPT_DOMAIN, SV_CLI_ROW_OPT_ALL_DOMAINS, SV_CLI_ROW_OPT_KIND,
+};
+
+/*
+ * What a server or service command line says that both kinds share;
+ * NULL / false = not given. A kind's own args begin with it (so a
+ * struct sv_cli_row_args * converts to them).
+ */
+struct sv_cli_row_args {
+	const char *cmd;                 /* "server add" */
+	const char *provider, *priority, *domain;
+	bool all_domains;
+	char provider_id[SV_CLI_DOMAIN_ROW_MAX]; /* add: --provider, checked */
+	char domain_row[SV_CLI_DOMAIN_ROW_MAX];  /* --domain, checked */
+	struct sv_cli_opts o;
+};
+
+/*
+ * A kind of provider row (server, service): what its add, set, rm and
+ * list differ in. The callbacks get the kind's args as r.
+ */
+struct sv_cli_row_kind {
+	const char *what;              /* "server": messages, "see ... list" */
+	const char *id_arg;            /* "SERVER-ID" */
+	const char *usage;
+	size_t args_size;              /* of the kind's args */
+	const struct option *options;  /* the kind's own, NULL-name ended */
+	int (*on_opt)(int val, const char *arg, void *r);
+	/* add: the first required flag of the kind not given, or NULL. */
+	const char *(*missing)(const struct sv_cli_row_args *r);
+	/* set: whether a flag of the kind's own is given. */
+	bool (*changes)(const struct sv_cli_row_args *r);
+	/* add: the row's defaults, before the flags apply. */
+	void (*defaults)(struct sv_cli_row_args *r);
+	/* Checks every given flag into the row (sv_cli_row_place at the end);
+	 * prints its diagnostic and returns the exit code, or EX_OK. */
+	int (*apply)(struct sv_cli_row_args *r);
+	/* Inside the write: stores the new row (its id into *id), loads row
+	 * id into the args (*pv owned, the row borrows from it), stores the
+	 * changed row, removes row id (*provider_id owned). */
+	int (*add)(struct sv_store *st, struct sv_cli_row_args *r,
+		int64_t *id, struct sv_err *err);
+	int (*load)(struct sv_store *st, int64_t id, struct sv_provider **pv,
+		struct sv_cli_row_args *r, struct sv_err *err);
+	int (*set)(struct sv_store *st, struct sv_cli_row_args *r,
+		struct sv_err *err);
+	int (*rm)(struct sv_store *st, int64_t id, char **provider_id,
+		struct sv_err *err);
+	/* After the commit of add or set; may be NULL. */
+	void (*committed)(const struct sv_cli_row_args *r);
+	/* The row as list --json shows it (a new reference). */
+	struct json_t *(*json)(const char *provider_id,
+		const struct sv_cli_row_args *r);
+	sv_cli_print_fn *print;        /* list */
+};
+
+/* Runs `<what> add|set|rm|list ...` of kind k; the exit code. */
+int sv_cli_row(int argc, char **argv, const struct sv_cli_row_kind *k);
+
+/*
+ * The place flags into the kind's row: --priority into *priority,
+ * --domain (checked) or --all-domains into *domain. Prints the refusal
+ * and returns its exit code, or EX_OK.
+ */
+int sv_cli_row_place(struct sv_cli_row_args *r, int *priority,
+	char **domain);
 
 /* ---- cli_common.c: output ---- */
 

@@ -331,8 +331,8 @@ bool sv_cli_hoist(int argc, char **argv, bool *help) {
 	return true;
 }
 
-int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
-		size_t n_verbs, const char *usage) {
+int sv_cli_verb_index(int argc, char **argv, const char *const *names,
+		size_t n, const char *usage, size_t *index) {
 	bool help;
 	if (!sv_cli_hoist(argc, argv, &help)) {
 		if (help) {
@@ -347,9 +347,10 @@ int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
 		fputs(usage, stdout);
 		return EX_OK;
 	}
-	for (size_t i = 0; i < n_verbs; i++) {
-		if (strcmp(verb, verbs[i].name) == 0) {
-			return verbs[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(verb, names[i]) == 0) {
+			*index = i;
+			return -1;
 		}
 	}
 	char shown[64];
@@ -357,6 +358,20 @@ int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
 		"unknown option '%s' (a verb comes first)" :
 		"unknown verb '%s'", sv_log_escape(verb, shown, sizeof(shown)));
 	return sv_cli_usage_error(usage);
+}
+
+int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
+		size_t n_verbs, const char *usage) {
+	const char *names[SV_CLI_MAX_VERBS];
+	if (n_verbs > SV_CLI_MAX_VERBS) {
+		return EX_SOFTWARE;
+	}
+	for (size_t i = 0; i < n_verbs; i++) {
+		names[i] = verbs[i].name;
+	}
+	size_t i = 0;
+	int status = sv_cli_verb_index(argc, argv, names, n_verbs, usage, &i);
+	return status >= 0 ? status : verbs[i].run(argc - 1, argv + 1);
 }
 
 int sv_cli_open_store(const char *cmd, const char *path,

@@ -290,10 +290,20 @@ int sv_cli_int(const char *s, long long lo, long long hi, long long *out);
 
 /* ---- cli_row.c: the server and service commands' verbs ---- */
 
-/* The place flags' option values; a kind's own start at ..._KIND. */
-enum {
-	SV_CLI_ROW_OPT_PROVIDER = 256, SV_CLI_ROW_OPT_PRIORITY,
-	SV_CLI_ROW_OPT_DOMAIN, SV_CLI_ROW_OPT_ALL_DOMAINS, SV_CLI_ROW_OPT_KIND,
+/* The most flags of a kind's own (struct sv_cli_row_flag). */
+#define SV_CLI_ROW_MAX_FLAGS 8
+
+/*
+ * A flag of a kind's own, besides the place flags (--provider,
+ * --priority, --domain, --all-domains) that every kind has.
+ */
+struct sv_cli_row_flag {
+	const char *name;     /* "host": --host */
+	bool value;           /* takes a value (else a switch: --allow-insecure) */
+	bool field;           /* sets a field of the row: set has something to
+	                       * change (a switch may only say how) */
+	const char *required; /* add: the flag's usage when required
+	                       * ("--host HOST"), NULL when optional */
 };
 
 /*
@@ -305,6 +315,9 @@ struct sv_cli_row_args {
 	const char *cmd;                 /* "server add" */
 	const char *provider, *priority, *domain;
 	bool all_domains;
+	/* the kind's flags, by their place in its table: the value, "" for
+	 * a switch; NULL when not given */
+	const char *flag[SV_CLI_ROW_MAX_FLAGS];
 	char provider_id[SV_CLI_DOMAIN_ROW_MAX]; /* add: --provider, checked */
 	char domain_row[SV_CLI_DOMAIN_ROW_MAX];  /* --domain, checked */
 	struct sv_cli_opts o;
@@ -319,12 +332,8 @@ struct sv_cli_row_kind {
 	const char *id_arg;            /* "SERVER-ID" */
 	const char *usage;
 	size_t args_size;              /* of the kind's args */
-	const struct option *options;  /* the kind's own, NULL-name ended */
-	int (*on_opt)(int val, const char *arg, void *r);
-	/* add: the first required flag of the kind not given, or NULL. */
-	const char *(*missing)(const struct sv_cli_row_args *r);
-	/* set: whether a flag of the kind's own is given. */
-	bool (*changes)(const struct sv_cli_row_args *r);
+	const struct sv_cli_row_flag *flags; /* the kind's own, in order */
+	size_t n_flags;                /* at most SV_CLI_ROW_MAX_FLAGS */
 	/* add: the row's defaults, before the flags apply. */
 	void (*defaults)(struct sv_cli_row_args *r);
 	/* Checks every given flag into the row (sv_cli_row_place at the end);

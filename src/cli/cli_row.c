@@ -19,59 +19,56 @@
 #include "util/alloc.h"
 #include "util/log.h"
 
-/* The place flags, in front of the kind's own (SV_CLI_ROW_OPT_KIND...). */
+/* The place flags' option values; the kind's flags follow them. */
+enum {
+	OPT_PROVIDER = 256, OPT_PRIORITY, OPT_DOMAIN, OPT_ALL_DOMAINS,
+	OPT_KIND,
+};
+
 static const struct option place_options[] = {
-	{ "provider", required_argument, NULL, SV_CLI_ROW_OPT_PROVIDER },
-	{ "priority", required_argument, NULL, SV_CLI_ROW_OPT_PRIORITY },
-	{ "domain", required_argument, NULL, SV_CLI_ROW_OPT_DOMAIN },
-	{ "all-domains", no_argument, NULL, SV_CLI_ROW_OPT_ALL_DOMAINS },
+	{ "provider", required_argument, NULL, OPT_PROVIDER },
+	{ "priority", required_argument, NULL, OPT_PRIORITY },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "all-domains", no_argument, NULL, OPT_ALL_DOMAINS },
 };
 
 #define N_PLACE (sizeof(place_options) / sizeof(*place_options))
 
-/* sv_cli_getopt's ctx: the kind and its args. */
-struct parsing {
-	const struct sv_cli_row_kind *k;
-	struct sv_cli_row_args *r;
-};
-
 static int on_opt(int val, const char *arg, void *ctx) {
-	struct parsing *p = ctx;
-	switch (val) {
-	case SV_CLI_ROW_OPT_PROVIDER:
-		p->r->provider = arg;
-		return EX_OK;
-	case SV_CLI_ROW_OPT_PRIORITY:
-		p->r->priority = arg;
-		return EX_OK;
-	case SV_CLI_ROW_OPT_DOMAIN:
-		p->r->domain = arg;
-		return EX_OK;
-	case SV_CLI_ROW_OPT_ALL_DOMAINS:
-		p->r->all_domains = true;
-		return EX_OK;
-	default:
-		return p->k->on_opt(val, arg, p->r);
+	struct sv_cli_row_args *r = ctx;
+	const char **slot[] = {
+		[OPT_PROVIDER - 256] = &r->provider,
+		[OPT_PRIORITY - 256] = &r->priority,
+		[OPT_DOMAIN - 256] = &r->domain,
+	};
+	if (val == OPT_ALL_DOMAINS) {
+		r->all_domains = true;
+	} else if (val < OPT_KIND) {
+		*slot[val - 256] = arg;
+	} else if (val - OPT_KIND < SV_CLI_ROW_MAX_FLAGS) {
+		r->flag[val - OPT_KIND] = arg != NULL ? arg : "";
+	} else {
+		return EX_SOFTWARE;
 	}
+	return EX_OK;
 }
 
 /* Options, then exactly n_pos positional arguments (r->o.args). */
 static int parse(const struct sv_cli_row_kind *k, int argc, char **argv,
 		struct sv_cli_row_args *r, int n_pos) {
-	struct option all[SV_CLI_MAX_OPTIONS];
-	size_t n = 0;
-	for (size_t i = 0; i < N_PLACE; i++) {
-		all[n++] = place_options[i];
+	struct option all[N_PLACE + SV_CLI_ROW_MAX_FLAGS + 1];
+	if (k->n_flags > SV_CLI_ROW_MAX_FLAGS) {
+		return EX_SOFTWARE;
 	}
-	for (size_t i = 0; k->options[i].name != NULL; i++) {
-		if (n + 1 >= SV_CLI_MAX_OPTIONS) {
-			return EX_SOFTWARE;
-		}
-		all[n++] = k->options[i];
+	memcpy(all, place_options, sizeof(place_options));
+	for (size_t i = 0; i < k->n_flags; i++) {
+		all[N_PLACE + i] = (struct option){ k->flags[i].name,
+			k->flags[i].value ? required_argument : no_argument,
+			NULL, OPT_KIND + (int)i };
 	}
-	all[n] = (struct option){ NULL, 0, NULL, 0 };
+	all[N_PLACE + k->n_flags] = (struct option){ NULL, 0, NULL, 0 };
 	int status = sv_cli_getopt(argc, argv, k->usage, true, all, on_opt,
-		&(struct parsing){ k, r }, &r->o);
+		r, &r->o);
 	if (status >= 0) {
 		return status;
 	}
@@ -166,8 +163,10 @@ static int row_add(const struct sv_cli_row_kind *k,
 	if (status >= 0) {
 		return status;
 	}
-	const char *missing = r->provider == NULL ? "--provider ID" :
-		k->missing(r);
+	const char *missing = r->provider == NULL ? "--provider ID" : NULL;
+	for (size_t i = 0; missing == NULL && i < k->n_flags; i++) {
+		missing = r->flag[i] == NULL ? k->flags[i].required : NULL;
+	}
 	if (missing == NULL && r->all_domains) {
 		missing = "";
 	}
@@ -231,8 +230,12 @@ static int row_set(const struct sv_cli_row_kind *k,
 			"another provider (rm it and add it there)", k->what);
 		return EX_USAGE;
 	}
-	if (!k->changes(r) && r->priority == NULL && r->domain == NULL &&
-			!r->all_domains) {
+	bool changes = r->priority != NULL || r->domain != NULL ||
+		r->all_domains;
+	for (size_t i = 0; i < k->n_flags; i++) {
+		changes = changes || (k->flags[i].field && r->flag[i] != NULL);
+	}
+	if (!changes) {
 		sv_cli_error(r->cmd, "nothing to change");
 		return sv_cli_usage_error(k->usage);
 	}

@@ -64,46 +64,23 @@ static const char usage[] =
 	"Exit status: 0 done, 64 bad usage, 65 invalid value, 66 no such\n"
 	"database, provider or server, 75 database busy.\n";
 
-enum {
-	OPT_TYPE = SV_CLI_ROW_OPT_KIND, OPT_HOST, OPT_PORT, OPT_SOCKET,
-	OPT_AUTH, OPT_USERNAME,
+/* A server's own flags; cli_row.c adds the place flags. */
+enum { F_TYPE, F_HOST, F_PORT, F_SOCKET, F_AUTH, F_USERNAME };
+
+static const struct sv_cli_row_flag flags[] = {
+	[F_TYPE] = { "type", true, true, "--type imap|pop3|smtp" },
+	[F_HOST] = { "host", true, true, "--host HOST" },
+	[F_PORT] = { "port", true, true, "--port N" },
+	[F_SOCKET] = { "socket", true, true, "--socket SSL|STARTTLS|plain" },
+	[F_AUTH] = { "auth", true, true, NULL },
+	[F_USERNAME] = { "username", true, true, NULL },
 };
 
-/* Besides the place flags (cli_row.c). */
-static const struct option options[] = {
-	{ "type", required_argument, NULL, OPT_TYPE },
-	{ "host", required_argument, NULL, OPT_HOST },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "socket", required_argument, NULL, OPT_SOCKET },
-	{ "auth", required_argument, NULL, OPT_AUTH },
-	{ "username", required_argument, NULL, OPT_USERNAME },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* What the command line says; NULL = not given. */
+/* What the command line says: the flags (r.flag) and the row they make. */
 struct args {
 	struct sv_cli_row_args r; /* first: the kind's callbacks get &r */
-	const char *type, *host, *port, *socket, *auth, *username;
 	struct sv_server s; /* strings borrowed from argv or a loaded pv */
 };
-
-static int on_opt(int val, const char *arg, void *ctx) {
-	struct args *a = ctx;
-	const char **slot[] = {
-		[OPT_TYPE - OPT_TYPE] = &a->type,
-		[OPT_HOST - OPT_TYPE] = &a->host,
-		[OPT_PORT - OPT_TYPE] = &a->port,
-		[OPT_SOCKET - OPT_TYPE] = &a->socket,
-		[OPT_AUTH - OPT_TYPE] = &a->auth,
-		[OPT_USERNAME - OPT_TYPE] = &a->username,
-	};
-	if (val < OPT_TYPE ||
-			val - OPT_TYPE >= (int)(sizeof(slot) / sizeof(*slot))) {
-		return EX_SOFTWARE;
-	}
-	*slot[val - OPT_TYPE] = arg;
-	return EX_OK;
-}
 
 static int bad(struct args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -209,6 +186,7 @@ static int template_flag(const struct args *a, const char *flag,
 /* Checks every given flag and fills a->s with it (a->s otherwise kept). */
 static int apply(struct sv_cli_row_args *r) {
 	struct args *a = (struct args *)r;
+	const char *const *f = r->flag;
 	long long v;
 	static const struct keyword types[] = {
 		{ "imap", SV_SERVER_IMAP }, { "pop3", SV_SERVER_POP3 },
@@ -219,33 +197,34 @@ static int apply(struct sv_cli_row_args *r) {
 		{ "plain", SV_SOCKET_PLAIN }, { NULL, 0 },
 	};
 	int k;
-	if (a->type != NULL) {
-		if ((k = keyword(a->type, types)) < 0) {
+	if (f[F_TYPE] != NULL) {
+		if ((k = keyword(f[F_TYPE], types)) < 0) {
 			return bad(a, "--type: '%s' is not one of imap, pop3, "
-				"smtp", SHOWN(a->type));
+				"smtp", SHOWN(f[F_TYPE]));
 		}
 		a->s.type = (enum sv_server_type)k;
 	}
 	int status;
-	if ((status = template_flag(a, "--host", a->host, true,
+	if ((status = template_flag(a, "--host", f[F_HOST], true,
 			&a->s.hostname)) != EX_OK) {
 		return status;
 	}
-	if (a->port != NULL) {
-		if (sv_cli_int(a->port, 1, 65535, &v) != SV_OK) {
+	if (f[F_PORT] != NULL) {
+		if (sv_cli_int(f[F_PORT], 1, 65535, &v) != SV_OK) {
 			return bad(a, "--port: '%s' is not a port number "
-				"(1..65535)", SHOWN(a->port));
+				"(1..65535)", SHOWN(f[F_PORT]));
 		}
 		a->s.port = (int)v;
 	}
-	if (a->socket != NULL) {
-		if ((k = keyword(a->socket, sockets)) < 0) {
+	if (f[F_SOCKET] != NULL) {
+		if ((k = keyword(f[F_SOCKET], sockets)) < 0) {
 			return bad(a, "--socket: '%s' is not one of SSL, "
-				"STARTTLS, plain", SHOWN(a->socket));
+				"STARTTLS, plain", SHOWN(f[F_SOCKET]));
 		}
 		a->s.socket = (enum sv_socket)k;
 	}
-	if (a->auth != NULL && (status = parse_auth(a, a->auth)) != EX_OK) {
+	if (f[F_AUTH] != NULL && (status = parse_auth(a, f[F_AUTH])) !=
+			EX_OK) {
 		return status;
 	}
 	for (size_t i = 0; i < a->s.n_auth; i++) {
@@ -255,7 +234,7 @@ static int apply(struct sv_cli_row_args *r) {
 				sv_auth_name(a->s.auth[i]));
 		}
 	}
-	if ((status = template_flag(a, "--username", a->username, false,
+	if ((status = template_flag(a, "--username", f[F_USERNAME], false,
 			&a->s.username)) != EX_OK) {
 		return status;
 	}
@@ -270,19 +249,6 @@ static void warn_port(const struct sv_cli_row_args *r) {
 		sv_cli_error(r->cmd, "warning: %s (stored anyway; see "
 			"suivant check)", why);
 	}
-}
-
-static const char *missing(const struct sv_cli_row_args *r) {
-	const struct args *a = (const struct args *)r;
-	return a->type == NULL ? "--type imap|pop3|smtp" :
-		a->host == NULL ? "--host HOST" : a->port == NULL ? "--port N" :
-		a->socket == NULL ? "--socket SSL|STARTTLS|plain" : NULL;
-}
-
-static bool changes(const struct sv_cli_row_args *r) {
-	const struct args *a = (const struct args *)r;
-	return a->type != NULL || a->host != NULL || a->port != NULL ||
-		a->socket != NULL || a->auth != NULL || a->username != NULL;
 }
 
 static void defaults(struct sv_cli_row_args *r) {
@@ -324,10 +290,9 @@ static struct json_t *json(const char *provider_id,
 
 static const struct sv_cli_row_kind kind = {
 	.what = "server", .id_arg = "SERVER-ID", .usage = usage,
-	.args_size = sizeof(struct args), .options = options,
-	.on_opt = on_opt, .missing = missing, .changes = changes,
-	.defaults = defaults, .apply = apply, .add = add, .load = load,
-	.set = set, .rm = sv_store_server_rm, .committed = warn_port,
+	.args_size = sizeof(struct args), .flags = flags,
+	.n_flags = sizeof(flags) / sizeof(*flags), .defaults = defaults,
+	.apply = apply, .add = add, .load = load, .set = set, .rm = sv_store_server_rm, .committed = warn_port,
 	.json = json, .print = sv_cli_print_servers,
 };
 

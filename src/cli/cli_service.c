@@ -58,52 +58,22 @@ static const char usage[] =
 	"Exit status: 0 done, 64 bad usage, 65 invalid value, 66 no such\n"
 	"database, provider or service, 75 database busy.\n";
 
-enum {
-	OPT_TYPE = SV_CLI_ROW_OPT_KIND, OPT_URL, OPT_USERNAME, OPT_AUTH,
-	OPT_ALLOW_INSECURE,
+/* A service's own flags; cli_row.c adds the place flags. */
+enum { F_TYPE, F_URL, F_USERNAME, F_AUTH, F_ALLOW_INSECURE };
+
+static const struct sv_cli_row_flag flags[] = {
+	[F_TYPE] = { "type", true, true, "--type caldav|carddav|webdav" },
+	[F_URL] = { "url", true, true, "--url URL" },
+	[F_USERNAME] = { "username", true, true, NULL },
+	[F_AUTH] = { "auth", true, true, NULL },
+	[F_ALLOW_INSECURE] = { "allow-insecure", false, false, NULL },
 };
 
-/* Besides the place flags (cli_row.c). */
-static const struct option options[] = {
-	{ "type", required_argument, NULL, OPT_TYPE },
-	{ "url", required_argument, NULL, OPT_URL },
-	{ "username", required_argument, NULL, OPT_USERNAME },
-	{ "auth", required_argument, NULL, OPT_AUTH },
-	{ "allow-insecure", no_argument, NULL, OPT_ALLOW_INSECURE },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* What the command line says; NULL / false = not given. */
+/* What the command line says: the flags (r.flag) and the row they make. */
 struct args {
 	struct sv_cli_row_args r; /* first: the kind's callbacks get &r */
-	const char *type, *url, *username, *auth;
-	bool allow_insecure;
 	struct sv_service s; /* strings borrowed from argv or a loaded pv */
 };
-
-static int on_opt(int val, const char *arg, void *ctx) {
-	struct args *a = ctx;
-	switch (val) {
-	case OPT_TYPE:
-		a->type = arg;
-		break;
-	case OPT_URL:
-		a->url = arg;
-		break;
-	case OPT_USERNAME:
-		a->username = arg;
-		break;
-	case OPT_AUTH:
-		a->auth = arg;
-		break;
-	case OPT_ALLOW_INSECURE:
-		a->allow_insecure = true;
-		break;
-	default:
-		return EX_SOFTWARE;
-	}
-	return EX_OK;
-}
 
 /* Command-line text made safe to print (80 bytes). */
 #define SHOWN(s) sv_log_escape((s), (char[80]){ 0 }, 80)
@@ -112,10 +82,11 @@ static const char auth_accepted[] = "accepted: http-basic, http-digest, "
 	"OAuth2";
 
 static int parse_auth(struct args *a) {
+	const char *auth = a->r.flag[F_AUTH];
 	char buf[512];
-	if (snprintf(buf, sizeof(buf), "%s", a->auth) >= (int)sizeof(buf)) {
+	if (snprintf(buf, sizeof(buf), "%s", auth) >= (int)sizeof(buf)) {
 		sv_cli_error(a->r.cmd, "--auth: '%s...' is too long",
-			SHOWN(a->auth));
+			SHOWN(auth));
 		return EX_DATAERR;
 	}
 	a->s.n_auth = 0;
@@ -154,59 +125,49 @@ static int parse_auth(struct args *a) {
 /* Checks every given flag and fills a->s with it (a->s otherwise kept). */
 static int apply(struct sv_cli_row_args *r) {
 	struct args *a = (struct args *)r;
+	const char *const *f = r->flag;
 	struct sv_err err = { "" };
-	if (a->type != NULL) {
+	if (f[F_TYPE] != NULL) {
 		int t = -1;
 		for (int i = 0; i < SV_SERVICE_TYPE_COUNT && t < 0; i++) {
-			t = strcasecmp(a->type, sv_service_type_name(
+			t = strcasecmp(f[F_TYPE], sv_service_type_name(
 				(enum sv_service_type)i)) == 0 ? i : -1;
 		}
 		if (t < 0) {
 			sv_cli_error(a->r.cmd, "--type: '%s' is not one of caldav, "
-				"carddav, webdav", SHOWN(a->type));
+				"carddav, webdav", SHOWN(f[F_TYPE]));
 			return EX_DATAERR;
 		}
 		a->s.type = (enum sv_service_type)t;
 	}
-	if (a->url != NULL) {
+	if (f[F_URL] != NULL) {
 		struct sv_service_url u;
-		if (sv_service_url_parse(a->url, "--url", &u, &err) != SV_OK) {
+		if (sv_service_url_parse(f[F_URL], "--url", &u, &err) !=
+				SV_OK) {
 			sv_cli_error(a->r.cmd, "%s", err.msg);
 			return EX_DATAERR;
 		}
-		if (!u.https && !a->allow_insecure) {
+		if (!u.https && f[F_ALLOW_INSECURE] == NULL) {
 			sv_cli_error(a->r.cmd, "--url: plain http is refused: "
 				"clients would send passwords unencrypted (use "
 				"https, or --allow-insecure)");
 			return EX_DATAERR;
 		}
-		a->s.url = (char *)a->url;
+		a->s.url = (char *)f[F_URL];
 		a->s.insecure = !u.https;
 	}
-	if (a->username != NULL) {
-		if (sv_placeholder_validate(a->username, &err) != SV_OK) {
+	if (f[F_USERNAME] != NULL) {
+		if (sv_placeholder_validate(f[F_USERNAME], &err) != SV_OK) {
 			sv_cli_error(a->r.cmd, "--username: %s", err.msg);
 			return EX_DATAERR;
 		}
-		a->s.username = (char *)a->username;
+		a->s.username = (char *)f[F_USERNAME];
 	}
 	int status;
-	if (a->auth != NULL && (status = parse_auth(a)) != EX_OK) {
+	if (f[F_AUTH] != NULL && (status = parse_auth(a)) != EX_OK) {
 		return status;
 	}
 	return sv_cli_row_place(&a->r, &a->s.priority, &a->s.domain);
-}
-
-static const char *missing(const struct sv_cli_row_args *r) {
-	const struct args *a = (const struct args *)r;
-	return a->type == NULL ? "--type caldav|carddav|webdav" :
-		a->url == NULL ? "--url URL" : NULL;
-}
-
-static bool changes(const struct sv_cli_row_args *r) {
-	const struct args *a = (const struct args *)r;
-	return a->type != NULL || a->url != NULL || a->username != NULL ||
-		a->auth != NULL;
 }
 
 static void defaults(struct sv_cli_row_args *r) {
@@ -247,10 +208,9 @@ static struct json_t *json(const char *provider_id,
 
 static const struct sv_cli_row_kind kind = {
 	.what = "service", .id_arg = "SERVICE-ID", .usage = usage,
-	.args_size = sizeof(struct args), .options = options,
-	.on_opt = on_opt, .missing = missing, .changes = changes,
-	.defaults = defaults, .apply = apply, .add = add, .load = load,
-	.set = set, .rm = sv_store_service_rm, .json = json,
+	.args_size = sizeof(struct args), .flags = flags,
+	.n_flags = sizeof(flags) / sizeof(*flags), .defaults = defaults,
+	.apply = apply, .add = add, .load = load, .set = set, .rm = sv_store_service_rm, .json = json,
 	.print = sv_cli_print_services,
 };
 

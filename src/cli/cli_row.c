@@ -19,38 +19,41 @@
 #include "util/alloc.h"
 #include "util/log.h"
 
-/* The place flags' option values; the kind's flags follow them. */
-enum {
-	OPT_PROVIDER = 256, OPT_PRIORITY, OPT_DOMAIN, OPT_ALL_DOMAINS,
-	OPT_KIND,
-};
+/* The place flags, the option values 256...; the kind's flags follow. */
+enum { PLACE_PROVIDER, PLACE_PRIORITY, PLACE_DOMAIN, PLACE_ALL_DOMAINS,
+	N_PLACE };
 
-static const struct option place_options[] = {
-	{ "provider", required_argument, NULL, OPT_PROVIDER },
-	{ "priority", required_argument, NULL, OPT_PRIORITY },
-	{ "domain", required_argument, NULL, OPT_DOMAIN },
-	{ "all-domains", no_argument, NULL, OPT_ALL_DOMAINS },
+static const struct sv_cli_row_flag place[N_PLACE] = {
+	[PLACE_PROVIDER] = { "provider", true, false, NULL },
+	[PLACE_PRIORITY] = { "priority", true, true, NULL },
+	[PLACE_DOMAIN] = { "domain", true, true, NULL },
+	[PLACE_ALL_DOMAINS] = { "all-domains", false, true, NULL },
 };
-
-#define N_PLACE (sizeof(place_options) / sizeof(*place_options))
 
 static int on_opt(int val, const char *arg, void *ctx) {
 	struct sv_cli_row_args *r = ctx;
 	const char **slot[] = {
-		[OPT_PROVIDER - 256] = &r->provider,
-		[OPT_PRIORITY - 256] = &r->priority,
-		[OPT_DOMAIN - 256] = &r->domain,
+		[PLACE_PROVIDER] = &r->provider,
+		[PLACE_PRIORITY] = &r->priority,
+		[PLACE_DOMAIN] = &r->domain,
 	};
-	if (val == OPT_ALL_DOMAINS) {
+	int i = val - 256;
+	if (i == PLACE_ALL_DOMAINS) {
 		r->all_domains = true;
-	} else if (val < OPT_KIND) {
-		*slot[val - 256] = arg;
-	} else if (val - OPT_KIND < SV_CLI_ROW_MAX_FLAGS) {
-		r->flag[val - OPT_KIND] = arg != NULL ? arg : "";
+	} else if (i >= 0 && i < PLACE_ALL_DOMAINS) {
+		*slot[i] = arg;
+	} else if (i >= N_PLACE && i - N_PLACE < SV_CLI_ROW_MAX_FLAGS) {
+		r->flag[i - N_PLACE] = arg != NULL ? arg : "";
 	} else {
 		return EX_SOFTWARE;
 	}
 	return EX_OK;
+}
+
+/* The getopt_long option of flag f, whose value is val. */
+static struct option option(const struct sv_cli_row_flag *f, int val) {
+	return (struct option){ f->name,
+		f->value ? required_argument : no_argument, NULL, val };
 }
 
 /* Options, then exactly n_pos positional arguments (r->o.args). */
@@ -60,11 +63,12 @@ static int parse(const struct sv_cli_row_kind *k, int argc, char **argv,
 	if (k->n_flags > SV_CLI_ROW_MAX_FLAGS) {
 		return EX_SOFTWARE;
 	}
-	memcpy(all, place_options, sizeof(place_options));
+	for (int i = 0; i < N_PLACE; i++) {
+		all[i] = option(&place[i], 256 + i);
+	}
 	for (size_t i = 0; i < k->n_flags; i++) {
-		all[N_PLACE + i] = (struct option){ k->flags[i].name,
-			k->flags[i].value ? required_argument : no_argument,
-			NULL, OPT_KIND + (int)i };
+		all[N_PLACE + i] = option(&k->flags[i],
+			256 + N_PLACE + (int)i);
 	}
 	all[N_PLACE + k->n_flags] = (struct option){ NULL, 0, NULL, 0 };
 	int status = sv_cli_getopt(argc, argv, k->usage, true, all, on_opt,

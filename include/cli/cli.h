@@ -267,6 +267,14 @@ typedef int sv_cli_print_fn(const char *cmd, struct sv_provider **pvs,
 int sv_cli_list(const char *cmd, const struct sv_cli_opts *opts,
 	const char *id, sv_cli_print_fn *print);
 
+/*
+ * `domain list`, `server list`, `service list`: sv_cli_list of the
+ * --provider value as typed (normalised and checked here; NULL: every
+ * provider). An exit code.
+ */
+int sv_cli_list_provider(const char *cmd, const struct sv_cli_opts *opts,
+	const char *provider, sv_cli_print_fn *print);
+
 /* ---- cli_common.c: arguments ---- */
 
 /* Room for a domain row: "mx:*." + SV_DOMAIN_MAX + NUL. */

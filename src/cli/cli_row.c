@@ -296,14 +296,7 @@ static int row_list(const struct sv_cli_row_kind *k,
 	if (status >= 0) {
 		return status;
 	}
-	char id[SV_CLI_DOMAIN_ROW_MAX];
-	struct sv_err err = { "" };
-	if (r->provider != NULL && sv_cli_provider_id(r->provider,
-			"--provider", id, sizeof(id), &err) != SV_OK) {
-		return sv_cli_fail(r->cmd, SV_EINVAL, &err);
-	}
-	return sv_cli_list(r->cmd, &r->o, r->provider != NULL ? id : NULL,
-		k->print);
+	return sv_cli_list_provider(r->cmd, &r->o, r->provider, k->print);
 }
 
 /* Keep alphabetized (sv_cli_verb_index's names, same order). */

@@ -83,3 +83,15 @@ int sv_cli_table_emit(const char *cmd, struct sv_cli_table *t) {
 	}
 	return EX_OK;
 }
+
+int sv_cli_list_provider(const char *cmd, const struct sv_cli_opts *opts,
+		const char *provider, sv_cli_print_fn *print) {
+	char id[SV_CLI_DOMAIN_ROW_MAX];
+	struct sv_err err = { "" };
+	int rc = provider == NULL ? SV_OK : sv_cli_provider_id(provider,
+		"--provider", id, sizeof(id), &err);
+	if (rc != SV_OK) {
+		return sv_cli_fail(cmd, rc, &err);
+	}
+	return sv_cli_list(cmd, opts, provider != NULL ? id : NULL, print);
+}

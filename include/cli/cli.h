@@ -404,6 +404,15 @@ int sv_cli_print_json(const char *cmd, struct json_t *v);
  */
 struct json_t *sv_cli_json_push(struct json_t *arr, struct json_t *v);
 
+/* A JSON array of the n strings names (a new reference; NULL when memory
+ * is short). */
+struct json_t *sv_cli_json_names(const char *const *names, size_t n);
+
+/* names[0..n) joined by "," into buf (size > 0), cut where the next one
+ * does not fit. */
+void sv_cli_join(char *buf, size_t size, const char *const *names,
+	size_t n);
+
 /*
  * The end of a command that prints one rendered document: with rc (the
  * renderer's) SV_OK, prints out on stdout and returns EX_OK, or EX_IOERR
@@ -515,6 +524,13 @@ struct sv_cli_table {
 void sv_cli_table_init(struct sv_cli_table *t, size_t n_cols);
 /* Appends a row of n_cols cells (copied; NULL shows as "-"). */
 void sv_cli_table_add(struct sv_cli_table *t, const char *const *cells);
+/*
+ * Appends a row of a provider's servers or services: cells[1] is the
+ * provider column, left out when pid is NULL (the table then has one
+ * column less: cells holds t->n_cols + 1, moved in place).
+ */
+void sv_cli_table_add_owned(struct sv_cli_table *t, const char *pid,
+	const char **cells);
 /* Prints the rows to f; SV_ENOMEM when an add failed, SV_EIO. */
 int sv_cli_table_print(const struct sv_cli_table *t, FILE *f);
 void sv_cli_table_finish(struct sv_cli_table *t);

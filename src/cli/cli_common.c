@@ -478,6 +478,28 @@ json_t *sv_cli_json_push(json_t *arr, json_t *v) {
 	return arr;
 }
 
+json_t *sv_cli_json_names(const char *const *names, size_t n) {
+	json_t *arr = json_array();
+	for (size_t i = 0; arr != NULL && i < n; i++) {
+		arr = sv_cli_json_push(arr, json_string(names[i]));
+	}
+	return arr;
+}
+
+void sv_cli_join(char *buf, size_t size, const char *const *names,
+		size_t n) {
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(buf + len, size - len, "%s%s", i > 0 ? "," : "",
+			names[i]);
+		if (k < 0 || (size_t)k >= size - len) {
+			break;
+		}
+		len += (size_t)k;
+	}
+}
+
 int sv_cli_opt_string(int val, const char *arg, void *ctx) {
 	(void)val;
 	*(const char **)ctx = arg;
@@ -517,6 +539,14 @@ int sv_cli_print_doc(const char *cmd, int rc, const struct sv_buf *out,
 void sv_cli_table_init(struct sv_cli_table *t, size_t n_cols) {
 	memset(t, 0, sizeof(*t));
 	t->n_cols = n_cols;
+}
+
+void sv_cli_table_add_owned(struct sv_cli_table *t, const char *pid,
+		const char **cells) {
+	if (pid == NULL) { /* no provider column */
+		memmove(&cells[1], &cells[2], (t->n_cols - 1) * sizeof(*cells));
+	}
+	sv_cli_table_add(t, cells);
 }
 
 void sv_cli_table_add(struct sv_cli_table *t, const char *const *cells) {

@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* Temporary database files for the store tests (test_db.h). */
+/* Operating-system helpers of the unit tests (test_os.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-#include "test_db.h"
+#include <cmocka.h>
+
+#include "test_os.h"
 
 int sv_test_db_file(char *path, size_t size, const char *name) {
 	int n = snprintf(path, size, "/tmp/suivant-test-%s-XXXXXX", name);
@@ -26,4 +35,19 @@ void sv_test_db_unlink(const char *path) {
 		snprintf(p, sizeof(p), "%s%s", path, beside[i]);
 		unlink(p);
 	}
+}
+
+struct sockaddr_storage sv_test_addr(const char *a) {
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(a, ':') != NULL) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, a, &sin6->sin6_addr), 1);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, a, &sin->sin_addr), 1);
+	}
+	return ss;
 }

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Temporary database files for the store tests (tests/unit/test_db.c):
- * an empty file made with mkstemp in /tmp, and its removal together with
- * the -wal, -shm and -journal files SQLite may leave beside it.
+ * Helpers over the operating system for the unit tests that need no
+ * module of suivant's (tests/unit/test_os.c): temporary database files
+ * (an empty file made with mkstemp in /tmp, removed together with the
+ * -wal, -shm and -journal files SQLite may leave beside it) and client
+ * socket addresses. Include cmocka.h before this header.
  */
-#ifndef SUIVANT_TEST_DB_H
-#define SUIVANT_TEST_DB_H
+#ifndef SUIVANT_TEST_OS_H
+#define SUIVANT_TEST_OS_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 /*
  * Creates an empty file /tmp/suivant-test-<name>-XXXXXX and writes its
@@ -17,5 +20,11 @@ int sv_test_db_file(char *path, size_t size, const char *name);
 
 /* Removes path and the files SQLite keeps beside it (those present). */
 void sv_test_db_unlink(const char *path);
+
+/*
+ * The address a ("192.0.2.1", or IPv6 when it holds a ':'), port 0, as
+ * a client's; fails the running test when a is not one.
+ */
+struct sockaddr_storage sv_test_addr(const char *a);
 
 #endif

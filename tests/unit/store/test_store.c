@@ -32,7 +32,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 
-#include "test_db.h"
+#include "test_os.h"
 
 /* ---- fixtures ---- */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Operating-system helpers of the unit tests (test_os.h). */
+/* Helpers of the unit tests that need no module of suivant's (test_base.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "test_os.h"
+#include "test_base.h"
 
 int sv_test_db_file(char *path, size_t size, const char *name) {
 	int n = snprintf(path, size, "/tmp/suivant-test-%s-XXXXXX", name);
@@ -50,4 +50,16 @@ struct sockaddr_storage sv_test_addr(const char *a) {
 		assert_int_equal(inet_pton(AF_INET, a, &sin->sin_addr), 1);
 	}
 	return ss;
+}
+
+char *sv_test_host_of(char *buf, size_t n) {
+	size_t o = 0;
+	while (n - o > 64) {
+		memset(buf + o, 'a', 63);
+		o += 63;
+		buf[o++] = '.';
+	}
+	memset(buf + o, 'b', n - o);
+	buf[n] = '\0';
+	return buf;
 }

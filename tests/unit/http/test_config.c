@@ -14,7 +14,7 @@
 
 #include "http/config.h"
 
-#include "test_os.h"
+#include "test_base.h"
 
 static bool match(const char *nets, const struct sockaddr *sa) {
 	struct sv_config_net n[SV_CONFIG_MAX_ADMIN_NETS];

@@ -19,7 +19,7 @@
 
 #include "http/http_deadline.h"
 
-#include "test_os.h"
+#include "test_base.h"
 
 static struct sv_http_conn *open_from(struct sv_http_deadline *d,
 		unsigned listener, const char *a) {

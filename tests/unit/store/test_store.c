@@ -32,7 +32,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 
-#include "test_os.h"
+#include "test_base.h"
 
 /* ---- fixtures ---- */
 

@@ -26,7 +26,7 @@
 #include "store/store_internal.h" /* the connection, for busy timeouts */
 #include "util/alloc.h"
 
-#include "test_os.h"
+#include "test_base.h"
 
 /* ---- fixtures ---- */
 

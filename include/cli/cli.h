@@ -307,7 +307,8 @@ int sv_cli_int(const char *s, long long lo, long long hi, long long *out);
  */
 struct sv_cli_row_flag {
 	const char *name;     /* "host": --host */
-	bool value;           /* takes a value (else a switch: --allow-insecure) */
+	bool value;           /* takes a value (else a switch, such as
+	                       * --allow-insecure) */
 	bool field;           /* sets a field of the row: set has something to
 	                       * change (a switch may only say how) */
 	const char *required; /* add: the flag's usage when required

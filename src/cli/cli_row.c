@@ -87,9 +87,9 @@ int sv_cli_row_place(struct sv_cli_row_args *r, int *priority,
 		if (sv_cli_int(r->priority, -2147483647LL - 1, 2147483647LL,
 				&v) != SV_OK) {
 			char shown[80];
-			sv_cli_error(r->cmd, "--priority: '%s' is not an integer "
-				"(lower comes first)", sv_log_escape(r->priority,
-				shown, sizeof(shown)));
+			sv_cli_error(r->cmd, "--priority: '%s' is not an "
+				"integer (lower comes first)", sv_log_escape(
+				r->priority, shown, sizeof(shown)));
 			return EX_DATAERR;
 		}
 		*priority = (int)v;

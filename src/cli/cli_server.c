@@ -292,7 +292,8 @@ static const struct sv_cli_row_kind kind = {
 	.what = "server", .id_arg = "SERVER-ID", .usage = usage,
 	.args_size = sizeof(struct args), .flags = flags,
 	.n_flags = sizeof(flags) / sizeof(*flags), .defaults = defaults,
-	.apply = apply, .add = add, .load = load, .set = set, .rm = sv_store_server_rm, .committed = warn_port,
+	.apply = apply, .add = add, .load = load, .set = set,
+	.rm = sv_store_server_rm, .committed = warn_port,
 	.json = json, .print = sv_cli_print_servers,
 };
 

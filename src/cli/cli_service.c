@@ -134,8 +134,8 @@ static int apply(struct sv_cli_row_args *r) {
 				(enum sv_service_type)i)) == 0 ? i : -1;
 		}
 		if (t < 0) {
-			sv_cli_error(a->r.cmd, "--type: '%s' is not one of caldav, "
-				"carddav, webdav", SHOWN(f[F_TYPE]));
+			sv_cli_error(a->r.cmd, "--type: '%s' is not one of "
+				"caldav, carddav, webdav", SHOWN(f[F_TYPE]));
 			return EX_DATAERR;
 		}
 		a->s.type = (enum sv_service_type)t;
@@ -210,7 +210,8 @@ static const struct sv_cli_row_kind kind = {
 	.what = "service", .id_arg = "SERVICE-ID", .usage = usage,
 	.args_size = sizeof(struct args), .flags = flags,
 	.n_flags = sizeof(flags) / sizeof(*flags), .defaults = defaults,
-	.apply = apply, .add = add, .load = load, .set = set, .rm = sv_store_service_rm, .json = json,
+	.apply = apply, .add = add, .load = load, .set = set,
+	.rm = sv_store_service_rm, .json = json,
 	.print = sv_cli_print_services,
 };
 

@@ -98,7 +98,9 @@ static size_t row_count(const struct row_kind *k,
 /* Row i of pv (writable when pv is, as strchr's result is). */
 static void *row_at(const struct row_kind *k, const struct sv_provider *pv,
 		size_t i) {
-	return *(char *const *)((const char *)pv + k->array_at) + i * k->size;
+	char *array; /* pv's struct sv_server * or sv_service *, as bytes */
+	memcpy(&array, (const char *)pv + k->array_at, sizeof(array));
+	return array + i * k->size;
 }
 
 static int64_t row_id(const struct row_kind *k, const void *row) {
@@ -344,8 +346,8 @@ static int row_set(struct sv_store *st, const struct row_kind *k,
 		rc = validate(pv, err);
 		if (rc == SV_OK) {
 			char sql[64];
-			snprintf(sql, sizeof(sql), "DELETE FROM %ss WHERE id = ?1",
-				k->what);
+			snprintf(sql, sizeof(sql), "DELETE FROM %ss WHERE "
+				"id = ?1", k->what);
 			rc = store_run_keyed(st->db, sql, NULL, id, err);
 		}
 		if (rc == SV_OK) {

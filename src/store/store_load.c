@@ -330,8 +330,8 @@ static int load_grouped(struct loader *ld, const struct grouped *g,
 			continue;
 		}
 		if (*g->cur_n_auth == SV_MODEL_MAX_AUTH) {
-			rc = sv_errf(err, SV_EDB, "store: %s %lld: too many auth "
-				"methods", g->what, (long long)*g->cur_id);
+			rc = sv_errf(err, SV_EDB, "store: %s %lld: too many "
+				"auth methods", g->what, (long long)*g->cur_id);
 		} else if ((rc = g->method(g->cur, m, err)) == SV_OK) {
 			++*g->cur_n_auth;
 		}
@@ -453,7 +453,8 @@ static int load_servers(struct loader *ld, struct sv_err *err) {
 		.all = SERVERS_SQL GROUPED_ORDER_ALL,
 		.one = SERVERS_SQL GROUPED_ORDER_ONE,
 		.what = "server", .method_col = SC_METHOD, .cur = &cur,
-		.cur_id = &cur.id, .cur_n_auth = &cur.n_auth, .read = read_server,
+		.cur_id = &cur.id, .cur_n_auth = &cur.n_auth,
+		.read = read_server,
 		.method = server_method, .move = server_move,
 		.finish = server_finish }, err);
 }

@@ -13,6 +13,7 @@ that is cut short or carries extra bytes is seen."""
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -166,6 +167,33 @@ def read_response(sock, buf, head_request=False, quiet=None):
         resp.body = bytes(buf)
         buf[:] = b""
     return resp
+
+
+def sbin(name):
+    """The path of the tool name: on PATH, else in /usr/sbin (which a
+    user's PATH may leave out); None when it is not installed."""
+    path = os.path.join("/usr/sbin", name)
+    return shutil.which(name) or (path if os.path.exists(path) else None)
+
+
+def wait_listening(ports, seconds, proc, name, connect_timeout=1.0):
+    """Waits until each of ports accepts on 127.0.0.1. Raises Failure
+    "NAME exited: STDERR" when proc (its stderr a pipe) ends first, or
+    "NAME not listening" once seconds have passed."""
+    deadline = time.monotonic() + seconds
+    for port in ports:
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port),
+                                         connect_timeout).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise Failure("%s exited: %s"
+                                  % (name, proc.stderr.read().decode()))
+                check(time.monotonic() < deadline,
+                      "%s not listening" % name)
+                time.sleep(0.1)
 
 
 def wait_ready(proc, timeout=READY_TIMEOUT):

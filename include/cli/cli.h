@@ -185,6 +185,9 @@ struct sv_cli_verb {
 	int (*run)(int argc, char **argv); /* argv[0] is the verb */
 };
 
+/* The most verbs one command group may have. */
+#define SV_CLI_MAX_VERBS 8
+
 /*
  * Runs the verb of the command group argv[0]: the first argument after
  * the global options (sv_cli_hoist), which then follow the verb. "help",
@@ -193,6 +196,15 @@ struct sv_cli_verb {
  */
 int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
 	size_t n_verbs, const char *usage);
+
+/*
+ * sv_cli_dispatch's lookup, for a group whose verbs are not plain
+ * functions (cli_row.c): -1 with *index the verb's place among the n
+ * names; otherwise the exit code to return at once (help, a missing or
+ * unknown verb, as sv_cli_dispatch says).
+ */
+int sv_cli_verb_index(int argc, char **argv, const char *const *names,
+	size_t n, const char *usage, size_t *index);
 
 /*
  * The database a command works on: opened in mode, *out set, EX_OK; or
@@ -249,39 +261,19 @@ typedef int sv_cli_print_fn(const char *cmd, struct sv_provider **pvs,
 	size_t n, bool json);
 
 /*
- * `server rm ID` and `service rm ID`: removes row id of kind what
- * ("server", "service") with rm (sv_store_server_rm, sv_store_service_rm)
- * through sv_cli_write, then prints "removed WHAT ID of provider P" or
- * {"id", "provider"}. An exit code.
- */
-int sv_cli_rm_row(const char *cmd, const struct sv_cli_opts *opts,
-	const char *what, int64_t id,
-	int (*rm)(struct sv_store *st, int64_t id, char **provider_id,
-		struct sv_err *err));
-
-/*
- * ID-argument of `server set|rm` and `service set|rm`: a positive
- * integer into *id; else cmd's diagnostic naming arg ("SERVER-ID") and
- * what lists them ("server"), and EX_DATAERR.
- */
-int sv_cli_row_id(const char *cmd, const char *arg, const char *what,
-	const char *s, int64_t *id);
-
-/*
- * `server list` and `service list`: the rows of provider (the --provider
- * value as typed, normalised here; NULL for every provider) printed by
- * print. An exit code.
- */
-int sv_cli_list_rows(const char *cmd, const struct sv_cli_opts *opts,
-	const char *provider, sv_cli_print_fn *print);
-
-
-/*
  * Opens opts->db read-only, loads provider id (NULL: every provider; an
  * unknown id is SV_ENOTFOUND) and hands them to print. An exit code.
  */
 int sv_cli_list(const char *cmd, const struct sv_cli_opts *opts,
 	const char *id, sv_cli_print_fn *print);
+
+/*
+ * `domain list`, `server list`, `service list`: sv_cli_list of the
+ * --provider value as typed (normalised and checked here; NULL: every
+ * provider). An exit code.
+ */
+int sv_cli_list_provider(const char *cmd, const struct sv_cli_opts *opts,
+	const char *provider, sv_cli_print_fn *print);
 
 /* ---- cli_common.c: arguments ---- */
 
@@ -303,6 +295,88 @@ int sv_cli_provider_id(const char *s, const char *what, char *out,
 
 /* A decimal integer in lo..hi, whole string, no sign games. */
 int sv_cli_int(const char *s, long long lo, long long hi, long long *out);
+
+/* ---- cli_row.c: the server and service commands' verbs ---- */
+
+/* The most flags of a kind's own (struct sv_cli_row_flag). */
+#define SV_CLI_ROW_MAX_FLAGS 8
+
+/*
+ * A flag of a kind's own, besides the place flags (--provider,
+ * --priority, --domain, --all-domains) that every kind has.
+ */
+struct sv_cli_row_flag {
+	const char *name;     /* "host": --host */
+	bool value;           /* takes a value (else a switch, such as
+	                       * --allow-insecure) */
+	bool field;           /* sets a field of the row: set has something to
+	                       * change (a switch may only say how) */
+	const char *required; /* add: the flag's usage when required
+	                       * ("--host HOST"), NULL when optional */
+};
+
+/*
+ * What a server or service command line says that both kinds share;
+ * NULL / false = not given. A kind's own args begin with it (so a
+ * struct sv_cli_row_args * converts to them).
+ */
+struct sv_cli_row_args {
+	const char *cmd;                 /* "server add" */
+	const char *provider, *priority, *domain;
+	bool all_domains;
+	/* the kind's flags, by their place in its table: the value, "" for
+	 * a switch; NULL when not given */
+	const char *flag[SV_CLI_ROW_MAX_FLAGS];
+	char provider_id[SV_CLI_DOMAIN_ROW_MAX]; /* add: --provider, checked */
+	char domain_row[SV_CLI_DOMAIN_ROW_MAX];  /* --domain, checked */
+	struct sv_cli_opts o;
+};
+
+/*
+ * A kind of provider row (server, service): what its add, set, rm and
+ * list differ in. The callbacks get the kind's args as r.
+ */
+struct sv_cli_row_kind {
+	const char *what;              /* "server": messages, "see ... list" */
+	const char *id_arg;            /* "SERVER-ID" */
+	const char *usage;
+	size_t args_size;              /* of the kind's args */
+	const struct sv_cli_row_flag *flags; /* the kind's own, in order */
+	size_t n_flags;                /* at most SV_CLI_ROW_MAX_FLAGS */
+	/* add: the row's defaults, before the flags apply. */
+	void (*defaults)(struct sv_cli_row_args *r);
+	/* Checks every given flag into the row (sv_cli_row_place at the end);
+	 * prints its diagnostic and returns the exit code, or EX_OK. */
+	int (*apply)(struct sv_cli_row_args *r);
+	/* Inside the write: stores the new row (its id into *id), loads row
+	 * id into the args (*pv owned, the row borrows from it), stores the
+	 * changed row, removes row id (*provider_id owned). */
+	int (*add)(struct sv_store *st, struct sv_cli_row_args *r,
+		int64_t *id, struct sv_err *err);
+	int (*load)(struct sv_store *st, int64_t id, struct sv_provider **pv,
+		struct sv_cli_row_args *r, struct sv_err *err);
+	int (*set)(struct sv_store *st, struct sv_cli_row_args *r,
+		struct sv_err *err);
+	int (*rm)(struct sv_store *st, int64_t id, char **provider_id,
+		struct sv_err *err);
+	/* After the commit of add or set; may be NULL. */
+	void (*committed)(const struct sv_cli_row_args *r);
+	/* The row as list --json shows it (a new reference). */
+	struct json_t *(*json)(const char *provider_id,
+		const struct sv_cli_row_args *r);
+	sv_cli_print_fn *print;        /* list */
+};
+
+/* Runs `<what> add|set|rm|list ...` of kind k; the exit code. */
+int sv_cli_row(int argc, char **argv, const struct sv_cli_row_kind *k);
+
+/*
+ * The place flags into the kind's row: --priority into *priority,
+ * --domain (checked) or --all-domains into *domain. Prints the refusal
+ * and returns its exit code, or EX_OK.
+ */
+int sv_cli_row_place(struct sv_cli_row_args *r, int *priority,
+	char **domain);
 
 /* ---- cli_common.c: output ---- */
 
@@ -330,6 +404,15 @@ int sv_cli_print_json(const char *cmd, struct json_t *v);
  * loop of pushes is checked once, by sv_cli_print_json.
  */
 struct json_t *sv_cli_json_push(struct json_t *arr, struct json_t *v);
+
+/* A JSON array of the n strings names (a new reference; NULL when memory
+ * is short). */
+struct json_t *sv_cli_json_names(const char *const *names, size_t n);
+
+/* names[0..n) joined by "," into buf (size > 0), cut where the next one
+ * does not fit. */
+void sv_cli_join(char *buf, size_t size, const char *const *names,
+	size_t n);
 
 /*
  * The end of a command that prints one rendered document: with rc (the
@@ -442,6 +525,13 @@ struct sv_cli_table {
 void sv_cli_table_init(struct sv_cli_table *t, size_t n_cols);
 /* Appends a row of n_cols cells (copied; NULL shows as "-"). */
 void sv_cli_table_add(struct sv_cli_table *t, const char *const *cells);
+/*
+ * Appends a row of a provider's servers or services: cells[1] is the
+ * provider column, left out when pid is NULL (the table then has one
+ * column less: cells holds t->n_cols + 1, moved in place).
+ */
+void sv_cli_table_add_owned(struct sv_cli_table *t, const char *pid,
+	const char **cells);
 /* Prints the rows to f; SV_ENOMEM when an add failed, SV_EIO. */
 int sv_cli_table_print(const struct sv_cli_table *t, FILE *f);
 void sv_cli_table_finish(struct sv_cli_table *t);

@@ -331,8 +331,8 @@ bool sv_cli_hoist(int argc, char **argv, bool *help) {
 	return true;
 }
 
-int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
-		size_t n_verbs, const char *usage) {
+int sv_cli_verb_index(int argc, char **argv, const char *const *names,
+		size_t n, const char *usage, size_t *index) {
 	bool help;
 	if (!sv_cli_hoist(argc, argv, &help)) {
 		if (help) {
@@ -347,9 +347,10 @@ int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
 		fputs(usage, stdout);
 		return EX_OK;
 	}
-	for (size_t i = 0; i < n_verbs; i++) {
-		if (strcmp(verb, verbs[i].name) == 0) {
-			return verbs[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(verb, names[i]) == 0) {
+			*index = i;
+			return -1;
 		}
 	}
 	char shown[64];
@@ -357,6 +358,20 @@ int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
 		"unknown option '%s' (a verb comes first)" :
 		"unknown verb '%s'", sv_log_escape(verb, shown, sizeof(shown)));
 	return sv_cli_usage_error(usage);
+}
+
+int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
+		size_t n_verbs, const char *usage) {
+	const char *names[SV_CLI_MAX_VERBS];
+	if (n_verbs > SV_CLI_MAX_VERBS) {
+		return EX_SOFTWARE;
+	}
+	for (size_t i = 0; i < n_verbs; i++) {
+		names[i] = verbs[i].name;
+	}
+	size_t i = 0;
+	int status = sv_cli_verb_index(argc, argv, names, n_verbs, usage, &i);
+	return status >= 0 ? status : verbs[i].run(argc - 1, argv + 1);
 }
 
 int sv_cli_open_store(const char *cmd, const char *path,
@@ -463,6 +478,28 @@ json_t *sv_cli_json_push(json_t *arr, json_t *v) {
 	return arr;
 }
 
+json_t *sv_cli_json_names(const char *const *names, size_t n) {
+	json_t *arr = json_array();
+	for (size_t i = 0; arr != NULL && i < n; i++) {
+		arr = sv_cli_json_push(arr, json_string(names[i]));
+	}
+	return arr;
+}
+
+void sv_cli_join(char *buf, size_t size, const char *const *names,
+		size_t n) {
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(buf + len, size - len, "%s%s", i > 0 ? "," : "",
+			names[i]);
+		if (k < 0 || (size_t)k >= size - len) {
+			break;
+		}
+		len += (size_t)k;
+	}
+}
+
 int sv_cli_opt_string(int val, const char *arg, void *ctx) {
 	(void)val;
 	*(const char **)ctx = arg;
@@ -502,6 +539,14 @@ int sv_cli_print_doc(const char *cmd, int rc, const struct sv_buf *out,
 void sv_cli_table_init(struct sv_cli_table *t, size_t n_cols) {
 	memset(t, 0, sizeof(*t));
 	t->n_cols = n_cols;
+}
+
+void sv_cli_table_add_owned(struct sv_cli_table *t, const char *pid,
+		const char **cells) {
+	if (pid == NULL) { /* no provider column */
+		memmove(&cells[1], &cells[2], (t->n_cols - 1) * sizeof(*cells));
+	}
+	sv_cli_table_add(t, cells);
 }
 
 void sv_cli_table_add(struct sv_cli_table *t, const char *const *cells) {

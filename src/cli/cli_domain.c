@@ -240,17 +240,7 @@ static int domain_list(int argc, char **argv) {
 	if (status >= 0) {
 		return status;
 	}
-	struct sv_err err = { "" };
-	char pid[SV_CLI_DOMAIN_ROW_MAX];
-	if (a.provider != NULL) {
-		int rc = sv_cli_provider_id(a.provider, "--provider", pid,
-			sizeof(pid), &err);
-		if (rc != SV_OK) {
-			return sv_cli_fail(a.cmd, rc, &err);
-		}
-	}
-	return sv_cli_list(a.cmd, &a.o, a.provider != NULL ? pid : NULL,
-		print_list);
+	return sv_cli_list_provider(a.cmd, &a.o, a.provider, print_list);
 }
 
 /* Keep alphabetized. */

@@ -64,61 +64,23 @@ static const char usage[] =
 	"Exit status: 0 done, 64 bad usage, 65 invalid value, 66 no such\n"
 	"database, provider or server, 75 database busy.\n";
 
-enum {
-	OPT_PROVIDER = 256, OPT_TYPE, OPT_HOST, OPT_PORT, OPT_SOCKET,
-	OPT_AUTH, OPT_USERNAME, OPT_PRIORITY, OPT_DOMAIN, OPT_ALL_DOMAINS,
+/* A server's own flags; cli_row.c adds the place flags. */
+enum { F_TYPE, F_HOST, F_PORT, F_SOCKET, F_AUTH, F_USERNAME };
+
+static const struct sv_cli_row_flag flags[] = {
+	[F_TYPE] = { "type", true, true, "--type imap|pop3|smtp" },
+	[F_HOST] = { "host", true, true, "--host HOST" },
+	[F_PORT] = { "port", true, true, "--port N" },
+	[F_SOCKET] = { "socket", true, true, "--socket SSL|STARTTLS|plain" },
+	[F_AUTH] = { "auth", true, true, NULL },
+	[F_USERNAME] = { "username", true, true, NULL },
 };
 
-static const struct option options[] = {
-	{ "provider", required_argument, NULL, OPT_PROVIDER },
-	{ "type", required_argument, NULL, OPT_TYPE },
-	{ "host", required_argument, NULL, OPT_HOST },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "socket", required_argument, NULL, OPT_SOCKET },
-	{ "auth", required_argument, NULL, OPT_AUTH },
-	{ "username", required_argument, NULL, OPT_USERNAME },
-	{ "priority", required_argument, NULL, OPT_PRIORITY },
-	{ "domain", required_argument, NULL, OPT_DOMAIN },
-	{ "all-domains", no_argument, NULL, OPT_ALL_DOMAINS },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* What the command line says; NULL / false = not given. */
+/* What the command line says: the flags (r.flag) and the row they make. */
 struct args {
-	const char *cmd;
-	const char *provider, *type, *host, *port, *socket, *auth;
-	const char *username, *priority, *domain;
-	bool all_domains;
-	/* parsed */
-	char provider_id[SV_CLI_DOMAIN_ROW_MAX];
-	char domain_row[SV_CLI_DOMAIN_ROW_MAX];
-	struct sv_server s; /* strings borrowed from argv */
-	struct sv_cli_opts o;
+	struct sv_cli_row_args r; /* first: the kind's callbacks get &r */
+	struct sv_server s; /* strings borrowed from argv or a loaded pv */
 };
-
-static int on_opt(int val, const char *arg, void *ctx) {
-	struct args *a = ctx;
-	const char **slot[] = {
-		[OPT_PROVIDER - 256] = &a->provider,
-		[OPT_TYPE - 256] = &a->type,
-		[OPT_HOST - 256] = &a->host,
-		[OPT_PORT - 256] = &a->port,
-		[OPT_SOCKET - 256] = &a->socket,
-		[OPT_AUTH - 256] = &a->auth,
-		[OPT_USERNAME - 256] = &a->username,
-		[OPT_PRIORITY - 256] = &a->priority,
-		[OPT_DOMAIN - 256] = &a->domain,
-	};
-	if (val == OPT_ALL_DOMAINS) {
-		a->all_domains = true;
-		return EX_OK;
-	}
-	if (val < 256 || val - 256 >= (int)(sizeof(slot) / sizeof(*slot))) {
-		return EX_SOFTWARE;
-	}
-	*slot[val - 256] = arg;
-	return EX_OK;
-}
 
 static int bad(struct args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -130,7 +92,7 @@ static int bad(struct args *a, const char *fmt, ...) {
 	va_start(ap, fmt);
 	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	sv_cli_error(a->cmd, "%s", n >= 0 ? msg : "invalid value");
+	sv_cli_error(a->r.cmd, "%s", n >= 0 ? msg : "invalid value");
 	return EX_DATAERR;
 }
 
@@ -214,7 +176,7 @@ static int template_flag(const struct args *a, const char *flag,
 	int rc = hostname ? sv_placeholder_validate_hostname(v, &err) :
 		sv_placeholder_validate(v, &err);
 	if (rc != SV_OK) {
-		sv_cli_error(a->cmd, "%s: %s", flag, err.msg);
+		sv_cli_error(a->r.cmd, "%s: %s", flag, err.msg);
 		return EX_DATAERR;
 	}
 	*field = (char *)v;
@@ -222,8 +184,9 @@ static int template_flag(const struct args *a, const char *flag,
 }
 
 /* Checks every given flag and fills a->s with it (a->s otherwise kept). */
-static int apply_flags(struct args *a) {
-	struct sv_err err = { "" };
+static int apply(struct sv_cli_row_args *r) {
+	struct args *a = (struct args *)r;
+	const char *const *f = r->flag;
 	long long v;
 	static const struct keyword types[] = {
 		{ "imap", SV_SERVER_IMAP }, { "pop3", SV_SERVER_POP3 },
@@ -234,33 +197,34 @@ static int apply_flags(struct args *a) {
 		{ "plain", SV_SOCKET_PLAIN }, { NULL, 0 },
 	};
 	int k;
-	if (a->type != NULL) {
-		if ((k = keyword(a->type, types)) < 0) {
+	if (f[F_TYPE] != NULL) {
+		if ((k = keyword(f[F_TYPE], types)) < 0) {
 			return bad(a, "--type: '%s' is not one of imap, pop3, "
-				"smtp", SHOWN(a->type));
+				"smtp", SHOWN(f[F_TYPE]));
 		}
 		a->s.type = (enum sv_server_type)k;
 	}
 	int status;
-	if ((status = template_flag(a, "--host", a->host, true,
+	if ((status = template_flag(a, "--host", f[F_HOST], true,
 			&a->s.hostname)) != EX_OK) {
 		return status;
 	}
-	if (a->port != NULL) {
-		if (sv_cli_int(a->port, 1, 65535, &v) != SV_OK) {
+	if (f[F_PORT] != NULL) {
+		if (sv_cli_int(f[F_PORT], 1, 65535, &v) != SV_OK) {
 			return bad(a, "--port: '%s' is not a port number "
-				"(1..65535)", SHOWN(a->port));
+				"(1..65535)", SHOWN(f[F_PORT]));
 		}
 		a->s.port = (int)v;
 	}
-	if (a->socket != NULL) {
-		if ((k = keyword(a->socket, sockets)) < 0) {
+	if (f[F_SOCKET] != NULL) {
+		if ((k = keyword(f[F_SOCKET], sockets)) < 0) {
 			return bad(a, "--socket: '%s' is not one of SSL, "
-				"STARTTLS, plain", SHOWN(a->socket));
+				"STARTTLS, plain", SHOWN(f[F_SOCKET]));
 		}
 		a->s.socket = (enum sv_socket)k;
 	}
-	if (a->auth != NULL && (status = parse_auth(a, a->auth)) != EX_OK) {
+	if (f[F_AUTH] != NULL && (status = parse_auth(a, f[F_AUTH])) !=
+			EX_OK) {
 		return status;
 	}
 	for (size_t i = 0; i < a->s.n_auth; i++) {
@@ -270,209 +234,69 @@ static int apply_flags(struct args *a) {
 				sv_auth_name(a->s.auth[i]));
 		}
 	}
-	if ((status = template_flag(a, "--username", a->username, false,
+	if ((status = template_flag(a, "--username", f[F_USERNAME], false,
 			&a->s.username)) != EX_OK) {
 		return status;
 	}
-	if (a->priority != NULL) {
-		if (sv_cli_int(a->priority, -2147483647LL - 1, 2147483647LL,
-				&v) != SV_OK) {
-			return bad(a, "--priority: '%s' is not an integer "
-				"(lower comes first)", SHOWN(a->priority));
-		}
-		a->s.priority = (int)v;
-	}
-	if (a->domain != NULL && a->all_domains) {
-		sv_cli_error(a->cmd, "--domain and --all-domains contradict "
-			"each other");
-		return EX_USAGE;
-	}
-	if (a->domain != NULL) {
-		if (sv_cli_domain_row(a->domain, "--domain", a->domain_row,
-				sizeof(a->domain_row), &err) != SV_OK) {
-			sv_cli_error(a->cmd, "%s", err.msg);
-			return EX_DATAERR;
-		}
-		a->s.domain = a->domain_row;
-	}
-	if (a->all_domains) {
-		a->s.domain = NULL;
-	}
-	return EX_OK;
+	return sv_cli_row_place(&a->r, &a->s.priority, &a->s.domain);
 }
 
-static void warn_port(void *ctx) {
-	const struct args *a = ctx;
+static void warn_port(const struct sv_cli_row_args *r) {
+	const struct args *a = (const struct args *)r;
 	char why[SV_ERR_MSG_MAX];
 	if (sv_check_port_socket(a->s.type, a->s.port, a->s.socket, why,
 			sizeof(why))) {
-		sv_cli_error(a->cmd, "warning: %s (stored anyway; see "
+		sv_cli_error(r->cmd, "warning: %s (stored anyway; see "
 			"suivant check)", why);
 	}
 }
 
-/* Options, then exactly n_pos positional arguments (a->o.args). */
-static int parse(int argc, char **argv, struct args *a, int n_pos) {
-	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
-		a, &a->o);
-	if (status >= 0) {
-		return status;
-	}
-	return sv_cli_args(a->cmd, &a->o, n_pos, "SERVER-ID", usage);
+static void defaults(struct sv_cli_row_args *r) {
+	struct args *a = (struct args *)r;
+	a->s.auth[0] = SV_AUTH_PASSWORD_CLEARTEXT;
+	a->s.n_auth = 1;
+	a->s.username = (char *)"%EMAILADDRESS%";
+	a->s.pop3 = (struct sv_pop3_options){ SV_UNSET, -1, SV_UNSET, -1 };
 }
 
-static int add_change(struct sv_store *st, void *ctx, int *status,
+static int add(struct sv_store *st, struct sv_cli_row_args *r, int64_t *id,
 		struct sv_err *err) {
-	(void)status;
-	struct args *a = ctx;
-	return sv_store_server_add(st, a->provider_id, &a->s, &a->s.id, err);
+	struct args *a = (struct args *)r;
+	int rc = sv_store_server_add(st, r->provider_id, &a->s, &a->s.id, err);
+	*id = a->s.id;
+	return rc;
+}
+
+static int load(struct sv_store *st, int64_t id, struct sv_provider **pv,
+		struct sv_cli_row_args *r, struct sv_err *err) {
+	size_t idx = 0;
+	int rc = sv_store_load_server(st, id, pv, &idx, err);
+	if (rc == SV_OK) {
+		((struct args *)r)->s = (*pv)->servers[idx]; /* borrows */
+	}
+	return rc;
+}
+
+static int set(struct sv_store *st, struct sv_cli_row_args *r,
+		struct sv_err *err) {
+	return sv_store_server_set(st, &((struct args *)r)->s, err);
 }
 
 /* The server changed, as server list --json shows it. */
-static struct json_t *server_json(void *ctx) {
-	const struct args *a = ctx;
-	return sv_cli_server_json(a->provider_id, &a->s);
+static struct json_t *json(const char *provider_id,
+		const struct sv_cli_row_args *r) {
+	return sv_cli_server_json(provider_id, &((const struct args *)r)->s);
 }
 
-static void add_text(void *ctx) {
-	const struct args *a = ctx;
-	printf("%lld\n", (long long)a->s.id);
-}
-
-static int server_add(int argc, char **argv) {
-	struct args a = { .cmd = "server add" };
-	int status = parse(argc, argv, &a, 0);
-	if (status >= 0) {
-		return status;
-	}
-	const char *missing = a.provider == NULL ? "--provider ID" :
-		a.type == NULL ? "--type imap|pop3|smtp" :
-		a.host == NULL ? "--host HOST" : a.port == NULL ? "--port N" :
-		a.socket == NULL ? "--socket SSL|STARTTLS|plain" :
-		a.all_domains ? "" : NULL;
-	if (missing != NULL) {
-		sv_cli_error(a.cmd, missing[0] != '\0' ? "%s is required" :
-			"--all-domains is for server set", missing);
-		return sv_cli_usage_error(usage);
-	}
-	struct sv_err err = { "" };
-	int rc = sv_cli_provider_id(a.provider, "--provider", a.provider_id,
-		sizeof(a.provider_id), &err);
-	if (rc != SV_OK) {
-		return sv_cli_fail(a.cmd, rc, &err);
-	}
-	a.s.auth[0] = SV_AUTH_PASSWORD_CLEARTEXT;
-	a.s.n_auth = 1;
-	a.s.username = (char *)"%EMAILADDRESS%";
-	a.s.pop3 = (struct sv_pop3_options){ SV_UNSET, -1, SV_UNSET, -1 };
-	if ((status = apply_flags(&a)) != EX_OK) {
-		return status;
-	}
-	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &a.o,
-		.change = add_change, .committed = warn_port,
-		.json = server_json, .text = add_text, .ctx = &a });
-}
-
-/* SERVER-ID: a positive integer. */
-/* set: the server id, its provider (owned), and the flags' args. */
-struct edit {
-	struct args *a;
-	int64_t id;
-	struct sv_provider *pv; /* owned; a->s borrows from it */
-};
-
-static int set_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	struct edit *e = ctx;
-	size_t idx = 0;
-	int rc = sv_store_load_server(st, e->id, &e->pv, &idx, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	e->a->s = e->pv->servers[idx]; /* borrows from pv */
-	if ((*status = apply_flags(e->a)) != EX_OK) {
-		return SV_EINVAL;
-	}
-	return sv_store_server_set(st, &e->a->s, err);
-}
-
-static void set_warn(void *ctx) {
-	warn_port(((struct edit *)ctx)->a);
-}
-
-static struct json_t *set_json(void *ctx) {
-	const struct edit *e = ctx;
-	return sv_cli_server_json(e->pv->id, &e->a->s);
-}
-
-static void set_text(void *ctx) {
-	const struct edit *e = ctx;
-	printf("changed server %lld of provider %s\n", (long long)e->id,
-		e->pv->id);
-}
-
-static int server_set(int argc, char **argv) {
-	struct args a = { .cmd = "server set" };
-	struct edit e = { .a = &a };
-	int status = parse(argc, argv, &a, 1);
-	if (status >= 0) {
-		return status;
-	}
-	if (a.provider != NULL) {
-		sv_cli_error(a.cmd, "--provider: a server cannot move to "
-			"another provider (rm it and add it there)");
-		return EX_USAGE;
-	}
-	if (a.type == NULL && a.host == NULL && a.port == NULL &&
-			a.socket == NULL && a.auth == NULL &&
-			a.username == NULL && a.priority == NULL &&
-			a.domain == NULL && !a.all_domains) {
-		sv_cli_error(a.cmd, "nothing to change");
-		return sv_cli_usage_error(usage);
-	}
-	if ((status = sv_cli_row_id(a.cmd, "SERVER-ID", "server",
-			a.o.args[0], &e.id)) != EX_OK) {
-		return status;
-	}
-	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
-		.opts = &a.o, .change = set_change, .committed = set_warn,
-		.json = set_json, .text = set_text, .ctx = &e });
-	sv_provider_destroy(e.pv);
-	return status;
-}
-
-static int server_rm(int argc, char **argv) {
-	struct args a = { .cmd = "server rm" };
-	int64_t id = 0;
-	int status = parse(argc, argv, &a, 1);
-	if (status >= 0) {
-		return status;
-	}
-	if ((status = sv_cli_row_id(a.cmd, "SERVER-ID", "server",
-			a.o.args[0], &id)) != EX_OK) {
-		return status;
-	}
-	return sv_cli_rm_row(a.cmd, &a.o, "server", id, sv_store_server_rm);
-}
-
-static int server_list(int argc, char **argv) {
-	struct args a = { .cmd = "server list" };
-	int status = parse(argc, argv, &a, 0);
-	if (status >= 0) {
-		return status;
-	}
-	return sv_cli_list_rows(a.cmd, &a.o, a.provider, sv_cli_print_servers);
-}
-
-/* Keep alphabetized. */
-static const struct sv_cli_verb verbs[] = {
-	{ "add", server_add },
-	{ "list", server_list },
-	{ "rm", server_rm },
-	{ "set", server_set },
+static const struct sv_cli_row_kind kind = {
+	.what = "server", .id_arg = "SERVER-ID", .usage = usage,
+	.args_size = sizeof(struct args), .flags = flags,
+	.n_flags = sizeof(flags) / sizeof(*flags), .defaults = defaults,
+	.apply = apply, .add = add, .load = load, .set = set,
+	.rm = sv_store_server_rm, .committed = warn_port,
+	.json = json, .print = sv_cli_print_servers,
 };
 
 int sv_cli_server(int argc, char **argv) {
-	return sv_cli_dispatch(argc, argv, verbs,
-		sizeof(verbs) / sizeof(*verbs), usage);
+	return sv_cli_row(argc, argv, &kind);
 }

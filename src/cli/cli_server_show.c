@@ -13,13 +13,19 @@
 #include "cli/cli.h"
 #include "model/model.h"
 
+/* The names of s's auth methods, in order, into names; names. */
+static const char **auth_names(const struct sv_server *s,
+		const char **names) {
+	for (size_t i = 0; i < s->n_auth; i++) {
+		names[i] = sv_auth_name(s->auth[i]);
+	}
+	return names;
+}
+
 struct json_t *sv_cli_server_json(const char *provider_id,
 		const struct sv_server *s) {
-	json_t *auth = json_array();
-	for (size_t i = 0; auth != NULL && i < s->n_auth; i++) {
-		auth = sv_cli_json_push(auth,
-			json_string(sv_auth_name(s->auth[i])));
-	}
+	const char *names[SV_MODEL_MAX_AUTH];
+	json_t *auth = sv_cli_json_names(auth_names(s, names), s->n_auth);
 	json_t *o = json_pack("{s:I, s:s, s:s, s:s?, s:o?, s:s?, s:o, s:s?,"
 		" s:i, s:s?}",
 		"id", (json_int_t)s->id, "provider", provider_id,
@@ -44,15 +50,8 @@ void sv_cli_table_add_server(struct sv_cli_table *t, const char *pid,
 	snprintf(id, sizeof(id), "%lld", (long long)s->id);
 	snprintf(port, sizeof(port), "%d", s->port);
 	snprintf(prio, sizeof(prio), "%d", s->priority);
-	size_t len = 0;
-	for (size_t i = 0; i < s->n_auth; i++) {
-		int n = snprintf(auth + len, sizeof(auth) - len, "%s%s",
-			i > 0 ? "," : "", sv_auth_name(s->auth[i]));
-		if (n < 0 || (size_t)n >= sizeof(auth) - len) {
-			break;
-		}
-		len += (size_t)n;
-	}
+	const char *names[SV_MODEL_MAX_AUTH];
+	sv_cli_join(auth, sizeof(auth), auth_names(s, names), s->n_auth);
 	const char *cells[] = {
 		id, pid, sv_server_type_name(s->type),
 		s->hostname != NULL ? s->hostname : s->url,
@@ -60,10 +59,7 @@ void sv_cli_table_add_server(struct sv_cli_table *t, const char *pid,
 		s->socket != SV_SOCKET_NONE ? sv_socket_name(s->socket) : NULL,
 		auth, s->username, prio, s->domain != NULL ? s->domain : "*all*",
 	};
-	if (pid == NULL) { /* no provider column */
-		memmove(&cells[1], &cells[2], sizeof(cells) - 2 * sizeof(*cells));
-	}
-	sv_cli_table_add(t, cells);
+	sv_cli_table_add_owned(t, pid, cells);
 }
 
 int sv_cli_print_servers(const char *cmd, struct sv_provider **pvs,

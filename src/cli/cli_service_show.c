@@ -13,16 +13,19 @@
 #include "cli/cli.h"
 #include "model/model.h"
 
+/* The names of s's auth methods, in order, into names; names. */
+static const char **auth_names(const struct sv_service *s,
+		const char **names) {
+	for (size_t i = 0; i < s->n_auth; i++) {
+		names[i] = sv_service_auth_name(s->auth[i]);
+	}
+	return names;
+}
+
 struct json_t *sv_cli_service_json(const char *provider_id,
 		const struct sv_service *s) {
-	json_t *auth = json_array();
-	for (size_t i = 0; auth != NULL && i < s->n_auth; i++) {
-		if (json_array_append_new(auth, json_string(
-				sv_service_auth_name(s->auth[i]))) != 0) {
-			json_decref(auth);
-			auth = NULL;
-		}
-	}
+	const char *names[SV_MODEL_MAX_AUTH];
+	json_t *auth = sv_cli_json_names(auth_names(s, names), s->n_auth);
 	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s?, s:i, s:s?, s:b}",
 		"id", (json_int_t)s->id, "provider", provider_id,
 		"type", sv_service_type_name(s->type), "url", s->url,
@@ -36,23 +39,13 @@ void sv_cli_table_add_service(struct sv_cli_table *t, const char *pid,
 	char id[24], prio[16], auth[128] = "";
 	snprintf(id, sizeof(id), "%lld", (long long)s->id);
 	snprintf(prio, sizeof(prio), "%d", s->priority);
-	size_t len = 0;
-	for (size_t i = 0; i < s->n_auth; i++) {
-		int n = snprintf(auth + len, sizeof(auth) - len, "%s%s",
-			i > 0 ? "," : "", sv_service_auth_name(s->auth[i]));
-		if (n < 0 || (size_t)n >= sizeof(auth) - len) {
-			break;
-		}
-		len += (size_t)n;
-	}
+	const char *names[SV_MODEL_MAX_AUTH];
+	sv_cli_join(auth, sizeof(auth), auth_names(s, names), s->n_auth);
 	const char *cells[] = {
 		id, pid, sv_service_type_name(s->type), s->url, auth,
 		s->username, prio, s->domain != NULL ? s->domain : "*all*",
 	};
-	if (pid == NULL) { /* no provider column */
-		memmove(&cells[1], &cells[2], sizeof(cells) - 2 * sizeof(*cells));
-	}
-	sv_cli_table_add(t, cells);
+	sv_cli_table_add_owned(t, pid, cells);
 }
 
 int sv_cli_print_services(const char *cmd, struct sv_provider **pvs,

@@ -3,12 +3,10 @@
  * The shape every admin verb shares (provider, domain, server, service): a
  * write is open the database, one transaction around the change, commit,
  * then the result as JSON or text; a listing is open read-only, load,
- * print; and the rm and list verbs of servers and services are the same
- * but for their names. Kept
+ * print (the server and service verbs build on these: cli_row.c). Kept
  * in one place so that each verb states only its change and its output,
  * and so that every verb fails, rolls back and reports the same way.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <sysexits.h>
 
@@ -16,8 +14,6 @@
 
 #include "cli/cli.h"
 #include "store/store.h"
-#include "util/alloc.h"
-#include "util/log.h"
 
 int sv_cli_fail(const char *cmd, int rc, const struct sv_err *err) {
 	sv_cli_error(cmd, "%s", err->msg);
@@ -88,66 +84,14 @@ int sv_cli_table_emit(const char *cmd, struct sv_cli_table *t) {
 	return EX_OK;
 }
 
-/* What an rm of one row knows. */
-struct rm_row {
-	const char *what;
-	int64_t id;
-	int (*rm)(struct sv_store *, int64_t, char **, struct sv_err *);
-	char *owner; /* owned, once removed */
-};
-
-static int rm_row_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
-	struct rm_row *r = ctx;
-	return r->rm(st, r->id, &r->owner, err);
-}
-
-static struct json_t *rm_row_json(void *ctx) {
-	const struct rm_row *r = ctx;
-	return json_pack("{s:I, s:s}", "id", (json_int_t)r->id, "provider",
-		r->owner);
-}
-
-static void rm_row_text(void *ctx) {
-	const struct rm_row *r = ctx;
-	printf("removed %s %lld of provider %s\n", r->what, (long long)r->id,
-		r->owner);
-}
-
-int sv_cli_rm_row(const char *cmd, const struct sv_cli_opts *opts,
-		const char *what, int64_t id,
-		int (*rm)(struct sv_store *st, int64_t id, char **provider_id,
-			struct sv_err *err)) {
-	struct rm_row r = { .what = what, .id = id, .rm = rm };
-	int status = sv_cli_write(&(struct sv_cli_write){ .cmd = cmd,
-		.opts = opts, .change = rm_row_change, .json = rm_row_json,
-		.text = rm_row_text, .ctx = &r });
-	sv_free(r.owner);
-	return status;
-}
-
-int sv_cli_row_id(const char *cmd, const char *arg, const char *what,
-		const char *s, int64_t *id) {
-	long long v;
-	if (sv_cli_int(s, 1, INT64_MAX, &v) != SV_OK) {
-		char shown[80];
-		sv_cli_error(cmd, "%s: '%s' is not a %s id (see suivant %s "
-			"list)", arg, sv_log_escape(s, shown, sizeof(shown)),
-			what, what);
-		return EX_DATAERR;
-	}
-	*id = v;
-	return EX_OK;
-}
-
-int sv_cli_list_rows(const char *cmd, const struct sv_cli_opts *opts,
+int sv_cli_list_provider(const char *cmd, const struct sv_cli_opts *opts,
 		const char *provider, sv_cli_print_fn *print) {
 	char id[SV_CLI_DOMAIN_ROW_MAX];
 	struct sv_err err = { "" };
-	if (provider != NULL && sv_cli_provider_id(provider, "--provider", id,
-			sizeof(id), &err) != SV_OK) {
-		return sv_cli_fail(cmd, SV_EINVAL, &err);
+	int rc = provider == NULL ? SV_OK : sv_cli_provider_id(provider,
+		"--provider", id, sizeof(id), &err);
+	if (rc != SV_OK) {
+		return sv_cli_fail(cmd, rc, &err);
 	}
 	return sv_cli_list(cmd, opts, provider != NULL ? id : NULL, print);
 }

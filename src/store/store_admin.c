@@ -22,6 +22,7 @@
  * Ownership: loaded providers are owned here and destroyed before
  * returning; caller strings are borrowed for the call.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,81 +31,7 @@
 #include "util/alloc.h"
 
 /* ------------------------------------------------------------------ */
-/* Validation                                                         */
-
-/*
- * The validator names servers by their position ("server 3 (imap): ..."),
- * which means nothing to an admin: name them by their id, as `server
- * list` shows them, or "new server" for one not stored yet.
- */
-static void name_servers(const struct sv_provider *pv, struct sv_err *err) {
-	unsigned long n = 0;
-	int used = 0;
-	if (err == NULL || sscanf(err->msg, "server %lu (%n", &n, &used) != 1
-			|| used == 0 || n == 0 || n > pv->n_servers) {
-		return;
-	}
-	char rest[SV_ERR_MSG_MAX];
-	snprintf(rest, sizeof(rest), "%s", err->msg + used - 1);
-	int64_t id = pv->servers[n - 1].id;
-	if (id != 0) {
-		sv_errf(err, SV_EINVAL, "server %lld %s", (long long)id, rest);
-	} else {
-		sv_errf(err, SV_EINVAL, "new server %s", rest);
-	}
-}
-
-/* The same for services ("service 3 (caldav): ..."). */
-static void name_services(const struct sv_provider *pv, struct sv_err *err) {
-	unsigned long n = 0;
-	int used = 0;
-	if (err == NULL || sscanf(err->msg, "service %lu (%n", &n, &used) != 1
-			|| used == 0 || n == 0 || n > pv->n_services) {
-		return;
-	}
-	char rest[SV_ERR_MSG_MAX];
-	snprintf(rest, sizeof(rest), "%s", err->msg + used - 1);
-	int64_t id = pv->services[n - 1].id;
-	if (id != 0) {
-		sv_errf(err, SV_EINVAL, "service %lld %s", (long long)id, rest);
-	} else {
-		sv_errf(err, SV_EINVAL, "new service %s", rest);
-	}
-}
-
-/*
- * sv_provider_validate, except that pv may have no domain yet
- * (sv_check_validate_draft), with servers and services named by their
- * ids.
- */
-static int validate(const struct sv_provider *pv, struct sv_err *err) {
-	int rc = sv_check_validate_draft(pv, err);
-	if (rc == SV_EINVAL) {
-		name_servers(pv, err);
-		name_services(pv, err);
-	}
-	return rc;
-}
-
-static bool has_domain(const struct sv_provider *pv, const char *name) {
-	for (size_t i = 0; i < pv->n_domains; i++) {
-		if (strcmp(pv->domains[i], name) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
-/* A server or service bound to domain needs that domain to be pv's. */
-static int check_bound_domain(const struct sv_provider *pv,
-		const char *domain, struct sv_err *err) {
-	if (domain == NULL || has_domain(pv, domain)) {
-		return SV_OK;
-	}
-	return sv_errf(err, SV_EINVAL, "domain: %s is not a domain of "
-		"provider %s (see suivant domain list --provider %s)",
-		domain, pv->id, pv->id);
-}
+/* Rows: what servers and services share                             */
 
 /* Deep copy of s into dst (zeroed on failure). */
 static int server_copy(struct sv_server *dst, const struct sv_server *s) {
@@ -128,6 +55,168 @@ static int server_copy(struct sv_server *dst, const struct sv_server *s) {
 		}
 	}
 	return SV_OK;
+}
+
+/* Deep copy of s into dst (zeroed on failure). */
+static int service_copy(struct sv_service *dst, const struct sv_service *s) {
+	*dst = *s;
+	dst->url = s->url != NULL ? sv_strdup(s->url) : NULL;
+	dst->username = s->username != NULL ? sv_strdup(s->username) : NULL;
+	dst->domain = s->domain != NULL ? sv_strdup(s->domain) : NULL;
+	if ((s->url != NULL && dst->url == NULL) ||
+			(s->username != NULL && dst->username == NULL) ||
+			(s->domain != NULL && dst->domain == NULL)) {
+		sv_service_finish(dst);
+		return SV_ENOMEM;
+	}
+	return SV_OK;
+}
+
+/*
+ * What differs between a server and a service write (the rows a provider
+ * holds by id, each with its auth methods): one table each, and the
+ * steps below are the same for both.
+ */
+struct row_kind {
+	const char *what;  /* "server": messages; the table is the plural */
+	size_t size;       /* of its struct */
+	/* where struct sv_provider holds the array and its count, and
+	 * where the row's struct holds its int64_t id (offsetof) */
+	size_t array_at, count_at, id_at;
+	/* Appends a deep copy of row with id 0 ("new server" in messages)
+	 * to pv: SV_OK or SV_ENOMEM (pv unchanged). */
+	int (*append)(struct sv_provider *pv, const void *row);
+	int (*put)(struct store_putter *p, size_t idx, int64_t *id,
+		struct sv_err *err);
+};
+
+static size_t row_count(const struct row_kind *k,
+		const struct sv_provider *pv) {
+	return *(const size_t *)((const char *)pv + k->count_at);
+}
+
+/* Row i of pv (writable when pv is, as strchr's result is). */
+static void *row_at(const struct row_kind *k, const struct sv_provider *pv,
+		size_t i) {
+	char *array; /* pv's struct sv_server * or sv_service *, as bytes */
+	memcpy(&array, (const char *)pv + k->array_at, sizeof(array));
+	return array + i * k->size;
+}
+
+static int64_t row_id(const struct row_kind *k, const void *row) {
+	int64_t id;
+	memcpy(&id, (const char *)row + k->id_at, sizeof(id));
+	return id;
+}
+
+/* Room for any kind's row (row_set keeps the stored one aside). */
+union any_row {
+	struct sv_server server;
+	struct sv_service service;
+};
+
+static int server_append(struct sv_provider *pv, const void *row) {
+	struct sv_server copy;
+	if (server_copy(&copy, row) != SV_OK) {
+		return SV_ENOMEM;
+	}
+	copy.id = 0;
+	if (sv_provider_add_server(pv, &copy, NULL) != SV_OK) {
+		sv_server_finish(&copy);
+		return SV_ENOMEM;
+	}
+	return SV_OK;
+}
+
+static const struct row_kind servers = {
+	"server", sizeof(struct sv_server),
+	offsetof(struct sv_provider, servers),
+	offsetof(struct sv_provider, n_servers),
+	offsetof(struct sv_server, id), server_append, store_put_server,
+};
+
+static int service_append(struct sv_provider *pv, const void *row) {
+	struct sv_service copy;
+	if (service_copy(&copy, row) != SV_OK) {
+		return SV_ENOMEM;
+	}
+	copy.id = 0;
+	if (sv_provider_add_service(pv, &copy, NULL) != SV_OK) {
+		sv_service_finish(&copy);
+		return SV_ENOMEM;
+	}
+	return SV_OK;
+}
+
+static const struct row_kind services = {
+	"service", sizeof(struct sv_service),
+	offsetof(struct sv_provider, services),
+	offsetof(struct sv_provider, n_services),
+	offsetof(struct sv_service, id), service_append, store_put_service,
+};
+
+/* ------------------------------------------------------------------ */
+/* Validation                                                         */
+
+/*
+ * The validator names servers and services by their position ("server 3
+ * (imap): ..."), which means nothing to an admin: name them by their id,
+ * as `server list` shows them, or "new server" for one not stored yet.
+ */
+static void name_rows(const struct row_kind *k,
+		const struct sv_provider *pv, struct sv_err *err) {
+	size_t len = strlen(k->what);
+	unsigned long n = 0;
+	int used = 0;
+	if (err == NULL || strncmp(err->msg, k->what, len) != 0 ||
+			err->msg[len] != ' ' || sscanf(err->msg + len + 1,
+			"%lu (%n", &n, &used) != 1 || used == 0 || n == 0 ||
+			n > row_count(k, pv)) {
+		return;
+	}
+	char rest[SV_ERR_MSG_MAX];
+	snprintf(rest, sizeof(rest), "%s", err->msg + len + used);
+	int64_t id = row_id(k, row_at(k, pv, n - 1));
+	if (id != 0) {
+		sv_errf(err, SV_EINVAL, "%s %lld %s", k->what, (long long)id,
+			rest);
+	} else {
+		sv_errf(err, SV_EINVAL, "new %s %s", k->what, rest);
+	}
+}
+
+/*
+ * sv_provider_validate, except that pv may have no domain yet
+ * (sv_check_validate_draft), with servers and services named by their
+ * ids.
+ */
+static int validate(const struct sv_provider *pv, struct sv_err *err) {
+	int rc = sv_check_validate_draft(pv, err);
+	if (rc == SV_EINVAL) {
+		name_rows(&servers, pv, err);
+		name_rows(&services, pv, err);
+	}
+	return rc;
+}
+
+static bool has_domain(const struct sv_provider *pv, const char *name) {
+	for (size_t i = 0; i < pv->n_domains; i++) {
+		if (strcmp(pv->domains[i], name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A server or service bound to domain needs that domain to be pv's. */
+static int check_bound_domain(const struct sv_provider *pv,
+		const char *domain, struct sv_err *err) {
+	if (domain == NULL || has_domain(pv, domain)) {
+		return SV_OK;
+	}
+	return sv_errf(err, SV_EINVAL, "domain: %s is not a domain of "
+		"provider %s (see suivant domain list --provider %s)",
+		domain, pv->id, pv->id);
 }
 
 /* ------------------------------------------------------------------ */
@@ -178,20 +267,101 @@ static int vanished(struct sv_provider **out, const char *what, int64_t id,
 		(long long)id);
 }
 
-int sv_store_load_server(struct sv_store *st, int64_t id,
-		struct sv_provider **out, size_t *idx, struct sv_err *err) {
+/* sv_store_load_server and sv_store_load_service. */
+static int load_row(struct sv_store *st, const struct row_kind *k,
+		int64_t id, struct sv_provider **out, size_t *idx,
+		struct sv_err *err) {
 	*out = NULL;
-	int rc = load_owner(st, "server", id, out, err);
+	int rc = load_owner(st, k->what, id, out, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	for (size_t i = 0; i < (*out)->n_servers; i++) {
-		if ((*out)->servers[i].id == id) {
+	for (size_t i = 0; i < row_count(k, *out); i++) {
+		if (row_id(k, row_at(k, *out, i)) == id) {
 			*idx = i;
 			return SV_OK;
 		}
 	}
-	return vanished(out, "server", id, err);
+	return vanished(out, k->what, id, err);
+}
+
+/* Writes row idx of pv (keeping its id when keep_ids). */
+static int put_one(struct sv_store *st, const struct row_kind *k,
+		struct sv_provider *pv, size_t idx, bool keep_ids, int64_t *id,
+		struct sv_err *err) {
+	struct store_putter p = { .db = st->db, .pv = pv,
+		.keep_ids = keep_ids };
+	int rc = store_putter_prepare(&p, err);
+	if (rc == SV_OK) {
+		rc = k->put(&p, idx, id, err);
+	}
+	store_putter_finish(&p);
+	return rc;
+}
+
+/* sv_store_server_add and sv_store_service_add; domain is row's. */
+static int row_add(struct sv_store *st, const struct row_kind *k,
+		const char *provider_id, const void *row, const char *domain,
+		int64_t *id, struct sv_err *err) {
+	struct sv_provider *pv = NULL;
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = sv_store_load_provider(st, provider_id, &pv, err);
+	}
+	if (rc == SV_OK) {
+		rc = check_bound_domain(pv, domain, err);
+	}
+	if (rc == SV_OK && k->append(pv, row) != SV_OK) {
+		rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
+	}
+	if (rc == SV_OK) {
+		rc = validate(pv, err);
+	}
+	if (rc == SV_OK) {
+		rc = put_one(st, k, pv, row_count(k, pv) - 1, false, id, err);
+	}
+	sv_provider_destroy(pv);
+	return store_write_end(st, rc, err);
+}
+
+/* sv_store_server_set and sv_store_service_set; domain is row's. */
+static int row_set(struct sv_store *st, const struct row_kind *k,
+		const void *row, const char *domain, struct sv_err *err) {
+	struct sv_provider *pv = NULL;
+	size_t idx = 0;
+	int64_t id = row_id(k, row);
+	int rc = store_write_begin(st, err);
+	if (rc == SV_OK) {
+		rc = load_row(st, k, id, &pv, &idx, err);
+	}
+	if (rc == SV_OK) {
+		rc = check_bound_domain(pv, domain, err);
+	}
+	if (rc == SV_OK) {
+		/* row in place of the stored one, borrowed until restored */
+		union any_row saved;
+		void *slot = row_at(k, pv, idx);
+		memcpy(&saved, slot, k->size);
+		memcpy(slot, row, k->size);
+		rc = validate(pv, err);
+		if (rc == SV_OK) {
+			char sql[64];
+			snprintf(sql, sizeof(sql), "DELETE FROM %ss WHERE "
+				"id = ?1", k->what);
+			rc = store_run_keyed(st->db, sql, NULL, id, err);
+		}
+		if (rc == SV_OK) {
+			rc = put_one(st, k, pv, idx, true, NULL, err);
+		}
+		memcpy(slot, &saved, k->size);
+	}
+	sv_provider_destroy(pv);
+	return store_write_end(st, rc, err);
+}
+
+int sv_store_load_server(struct sv_store *st, int64_t id,
+		struct sv_provider **out, size_t *idx, struct sv_err *err) {
+	return load_row(st, &servers, id, out, idx, err);
 }
 
 int sv_store_domain_owner(struct sv_store *st, const char *name,
@@ -440,74 +610,12 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 
 int sv_store_server_add(struct sv_store *st, const char *provider_id,
 		const struct sv_server *s, int64_t *id, struct sv_err *err) {
-	struct sv_provider *pv = NULL;
-	struct sv_server copy;
-	int rc = store_write_begin(st, err);
-	if (rc == SV_OK) {
-		rc = sv_store_load_provider(st, provider_id, &pv, err);
-	}
-	if (rc == SV_OK) {
-		rc = check_bound_domain(pv, s->domain, err);
-	}
-	if (rc == SV_OK && server_copy(&copy, s) != SV_OK) {
-		rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
-	}
-	if (rc == SV_OK) {
-		copy.id = 0; /* "new server" in messages */
-		if (sv_provider_add_server(pv, &copy, NULL) != SV_OK) {
-			sv_server_finish(&copy);
-			rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
-		}
-	}
-	if (rc == SV_OK) {
-		rc = validate(pv, err);
-	}
-	if (rc == SV_OK) {
-		struct store_putter p = { .db = st->db, .pv = pv };
-		rc = store_putter_prepare(&p, err);
-		if (rc == SV_OK) {
-			rc = store_put_server(&p, pv->n_servers - 1, id, err);
-		}
-		store_putter_finish(&p);
-	}
-	sv_provider_destroy(pv);
-	return store_write_end(st, rc, err);
+	return row_add(st, &servers, provider_id, s, s->domain, id, err);
 }
 
 int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 		struct sv_err *err) {
-	struct sv_provider *pv = NULL;
-	size_t idx = 0;
-	int rc = store_write_begin(st, err);
-	if (rc == SV_OK) {
-		rc = sv_store_load_server(st, s->id, &pv, &idx, err);
-	}
-	if (rc == SV_OK) {
-		rc = check_bound_domain(pv, s->domain, err);
-	}
-	if (rc == SV_OK) {
-		/* s in place of the stored server, borrowed until restored */
-		struct sv_server saved = pv->servers[idx];
-		pv->servers[idx] = *s;
-		rc = validate(pv, err);
-		if (rc == SV_OK) {
-			rc = store_run_keyed(st->db, "DELETE FROM servers"
-				" WHERE id = ?1", NULL, s->id, err);
-		}
-		if (rc == SV_OK) {
-			struct store_putter p = {
-				.db = st->db, .pv = pv, .keep_ids = true,
-			};
-			rc = store_putter_prepare(&p, err);
-			if (rc == SV_OK) {
-				rc = store_put_server(&p, idx, NULL, err);
-			}
-			store_putter_finish(&p);
-		}
-		pv->servers[idx] = saved;
-	}
-	sv_provider_destroy(pv);
-	return store_write_end(st, rc, err);
+	return row_set(st, &servers, s, s->domain, err);
 }
 
 /*
@@ -547,109 +655,19 @@ int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
 /* ------------------------------------------------------------------ */
 /* Services                                                           */
 
-/* Deep copy of s into dst (zeroed on failure). */
-static int service_copy(struct sv_service *dst, const struct sv_service *s) {
-	*dst = *s;
-	dst->url = s->url != NULL ? sv_strdup(s->url) : NULL;
-	dst->username = s->username != NULL ? sv_strdup(s->username) : NULL;
-	dst->domain = s->domain != NULL ? sv_strdup(s->domain) : NULL;
-	if ((s->url != NULL && dst->url == NULL) ||
-			(s->username != NULL && dst->username == NULL) ||
-			(s->domain != NULL && dst->domain == NULL)) {
-		sv_service_finish(dst);
-		return SV_ENOMEM;
-	}
-	return SV_OK;
-}
-
 int sv_store_load_service(struct sv_store *st, int64_t id,
 		struct sv_provider **out, size_t *idx, struct sv_err *err) {
-	*out = NULL;
-	int rc = load_owner(st, "service", id, out, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	for (size_t i = 0; i < (*out)->n_services; i++) {
-		if ((*out)->services[i].id == id) {
-			*idx = i;
-			return SV_OK;
-		}
-	}
-	return vanished(out, "service", id, err);
-}
-
-/* Writes pv->services[idx] (keeping its id when keep_ids). */
-static int put_one_service(struct sv_store *st, struct sv_provider *pv,
-		size_t idx, bool keep_ids, int64_t *id, struct sv_err *err) {
-	struct store_putter p = { .db = st->db, .pv = pv,
-		.keep_ids = keep_ids };
-	int rc = store_putter_prepare(&p, err);
-	if (rc == SV_OK) {
-		rc = store_put_service(&p, idx, id, err);
-	}
-	store_putter_finish(&p);
-	return rc;
+	return load_row(st, &services, id, out, idx, err);
 }
 
 int sv_store_service_add(struct sv_store *st, const char *provider_id,
 		const struct sv_service *s, int64_t *id, struct sv_err *err) {
-	struct sv_provider *pv = NULL;
-	struct sv_service copy;
-	int rc = store_write_begin(st, err);
-	if (rc == SV_OK) {
-		rc = sv_store_load_provider(st, provider_id, &pv, err);
-	}
-	if (rc == SV_OK) {
-		rc = check_bound_domain(pv, s->domain, err);
-	}
-	if (rc == SV_OK && service_copy(&copy, s) != SV_OK) {
-		rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
-	}
-	if (rc == SV_OK) {
-		copy.id = 0; /* "new service" in messages */
-		if (sv_provider_add_service(pv, &copy, NULL) != SV_OK) {
-			sv_service_finish(&copy);
-			rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
-		}
-	}
-	if (rc == SV_OK) {
-		rc = validate(pv, err);
-	}
-	if (rc == SV_OK) {
-		rc = put_one_service(st, pv, pv->n_services - 1, false, id,
-			err);
-	}
-	sv_provider_destroy(pv);
-	return store_write_end(st, rc, err);
+	return row_add(st, &services, provider_id, s, s->domain, id, err);
 }
 
 int sv_store_service_set(struct sv_store *st, const struct sv_service *s,
 		struct sv_err *err) {
-	struct sv_provider *pv = NULL;
-	size_t idx = 0;
-	int rc = store_write_begin(st, err);
-	if (rc == SV_OK) {
-		rc = sv_store_load_service(st, s->id, &pv, &idx, err);
-	}
-	if (rc == SV_OK) {
-		rc = check_bound_domain(pv, s->domain, err);
-	}
-	if (rc == SV_OK) {
-		/* s in place of the stored service, borrowed until restored */
-		struct sv_service saved = pv->services[idx];
-		pv->services[idx] = *s;
-		rc = validate(pv, err);
-		if (rc == SV_OK) {
-			rc = store_run_keyed(st->db, "DELETE FROM services"
-				" WHERE id = ?1", NULL, s->id, err);
-		}
-		if (rc == SV_OK) {
-			rc = put_one_service(st, pv, idx, true, NULL, err);
-		}
-		pv->services[idx] = saved;
-	}
-	sv_provider_destroy(pv);
-	return store_write_end(st, rc, err);
+	return row_set(st, &services, s, s->domain, err);
 }
 
 int sv_store_service_rm(struct sv_store *st, int64_t id, char **provider_id,

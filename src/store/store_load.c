@@ -252,6 +252,102 @@ static int load_domains(struct loader *ld, struct sv_err *err) {
 	return rc;
 }
 
+/*
+ * A kind of row loaded with its auth methods in one pass (servers,
+ * services): the LEFT JOIN (aliases s and a) yields one row per method, or
+ * one row with a NULL method, grouped by the row's id (column 0); column
+ * 1 is its provider. The kind reads a row's own columns and its methods.
+ */
+#define GROUPED_ORDER_ALL \
+	" ORDER BY s.provider_id, s.priority, s.id, a.position"
+#define GROUPED_ORDER_ONE \
+	" WHERE s.provider_id = ?1 ORDER BY s.priority, s.id, a.position"
+
+struct grouped {
+	const char *all, *one; /* the queries, for load_prepare */
+	const char *what;      /* "server": messages */
+	int method_col;
+	void *cur;             /* the row being filled, zeroed; its id and
+	                        * its count of auth methods: */
+	const int64_t *cur_id;
+	size_t *cur_n_auth;
+	/* Fills the zeroed cur from the current row's columns. */
+	int (*read)(struct loader *ld, sqlite3_stmt *st, void *cur,
+		struct sv_err *err);
+	/* Parses method m into cur's next auth slot (*cur_n_auth, below
+	 * SV_MODEL_MAX_AUTH): SV_OK, or SV_EDB with err set. */
+	int (*method)(void *cur, const char *m, struct sv_err *err);
+	/* Moves cur into pv (cur zeroed), as sv_provider_add_server. */
+	int (*move)(struct sv_provider *pv, void *cur);
+	void (*finish)(void *cur);
+};
+
+/* Moves g->cur (if it holds a row: pv set) into its provider pv. */
+static int flush_grouped(struct sv_provider *pv, const struct grouped *g,
+		struct sv_err *err) {
+	if (pv == NULL) {
+		return SV_OK;
+	}
+	if (g->move(pv, g->cur) != SV_OK) {
+		return sv_errf(err, SV_ENOMEM, "store: load: out of memory");
+	}
+	return SV_OK;
+}
+
+static int load_grouped(struct loader *ld, const struct grouped *g,
+		struct sv_err *err) {
+	sqlite3_stmt *st;
+	int rc = load_prepare(ld, g->all, g->one, &st, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct sv_provider *cur_pv = NULL; /* NULL: g->cur holds nothing */
+	int src = SQLITE_DONE;
+	while (rc == SV_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (cur_pv == NULL || id != *g->cur_id) {
+			rc = flush_grouped(cur_pv, g, err);
+			cur_pv = NULL;
+			g->finish(g->cur);
+			const char *pid = NULL;
+			struct sv_provider *pv = NULL;
+			if (rc == SV_OK) {
+				rc = col_text(ld, st, 1, &pid, err);
+			}
+			if (rc == SV_OK) {
+				rc = find_provider(ld, pid, &pv, err);
+			}
+			if (rc == SV_OK) {
+				cur_pv = pv;
+				rc = g->read(ld, st, g->cur, err);
+			}
+		}
+		const char *m = NULL;
+		if (rc == SV_OK) {
+			rc = col_text(ld, st, g->method_col, &m, err);
+		}
+		if (rc != SV_OK || m == NULL) {
+			continue;
+		}
+		if (*g->cur_n_auth == SV_MODEL_MAX_AUTH) {
+			rc = sv_errf(err, SV_EDB, "store: %s %lld: too many "
+				"auth methods", g->what, (long long)*g->cur_id);
+		} else if ((rc = g->method(g->cur, m, err)) == SV_OK) {
+			++*g->cur_n_auth;
+		}
+	}
+	if (rc == SV_OK && src != SQLITE_DONE) {
+		rc = store_db_fail(ld->db, src, err, "store: load %ss",
+			g->what);
+	}
+	if (rc == SV_OK) {
+		rc = flush_grouped(cur_pv, g, err);
+	}
+	g->finish(g->cur);
+	store_finalize(st);
+	return rc;
+}
+
 /* Server columns, in the order of the SELECT in load_servers. */
 enum {
 	SC_ID, SC_PROVIDER, SC_TYPE, SC_HOSTNAME, SC_PORT, SC_SOCKET,
@@ -261,8 +357,9 @@ enum {
 };
 
 /* Fills a zeroed s from the server columns of the current row. */
-static int read_server(struct loader *ld, sqlite3_stmt *st,
-		struct sv_server *s, struct sv_err *err) {
+static int read_server(struct loader *ld, sqlite3_stmt *st, void *cur,
+		struct sv_err *err) {
+	struct sv_server *s = cur;
 	const char *t;
 	s->id = sqlite3_column_int64(st, SC_ID);
 	int rc = col_text(ld, st, SC_TYPE, &t, err);
@@ -321,18 +418,6 @@ static int read_server(struct loader *ld, sqlite3_stmt *st,
 	return SV_OK;
 }
 
-/* Moves *s (if it holds a server) into its provider. */
-static int flush_server(struct sv_provider *pv, struct sv_server *s,
-		struct sv_err *err) {
-	if (pv == NULL) {
-		return SV_OK;
-	}
-	if (sv_provider_add_server(pv, s, NULL) != SV_OK) {
-		return sv_errf(err, SV_ENOMEM, "store: load: out of memory");
-	}
-	return SV_OK;
-}
-
 /*
  * Servers and their auth methods in one pass: the LEFT JOIN yields one row
  * per method (or one row with a NULL method), grouped by server.
@@ -347,65 +432,31 @@ static int flush_server(struct sv_provider *pv, struct sv_server *s,
 	" FROM servers AS s" \
 	" LEFT JOIN server_auth AS a ON a.server_id = s.id"
 
+static int server_method(void *cur, const char *m, struct sv_err *err) {
+	struct sv_server *s = cur;
+	return sv_auth_parse(m, &s->auth[s->n_auth]) == SV_OK ? SV_OK :
+		sv_errf(err, SV_EDB, "store: server %lld: bad auth method",
+			(long long)s->id);
+}
+
+static int server_move(struct sv_provider *pv, void *cur) {
+	return sv_provider_add_server(pv, cur, NULL);
+}
+
+static void server_finish(void *cur) {
+	sv_server_finish(cur);
+}
+
 static int load_servers(struct loader *ld, struct sv_err *err) {
-	sqlite3_stmt *st;
-	int rc = load_prepare(ld, SERVERS_SQL
-		" ORDER BY s.provider_id, s.priority, s.id, a.position",
-		SERVERS_SQL " WHERE s.provider_id = ?1"
-		" ORDER BY s.priority, s.id, a.position", &st, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_server cur = { 0 };
-	struct sv_provider *cur_pv = NULL; /* NULL: cur holds nothing */
-	int src = SQLITE_DONE;
-	while (rc == SV_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, SC_ID);
-		if (cur_pv == NULL || id != cur.id) {
-			rc = flush_server(cur_pv, &cur, err);
-			cur_pv = NULL;
-			sv_server_finish(&cur);
-			const char *pid = NULL;
-			struct sv_provider *pv = NULL;
-			if (rc == SV_OK) {
-				rc = col_text(ld, st, SC_PROVIDER, &pid, err);
-			}
-			if (rc == SV_OK) {
-				rc = find_provider(ld, pid, &pv, err);
-			}
-			if (rc == SV_OK) {
-				cur_pv = pv;
-				rc = read_server(ld, st, &cur, err);
-			}
-		}
-		const char *m = NULL;
-		if (rc == SV_OK) {
-			rc = col_text(ld, st, SC_METHOD, &m, err);
-		}
-		if (rc != SV_OK || m == NULL) {
-			continue;
-		}
-		if (cur.n_auth == SV_MODEL_MAX_AUTH) {
-			rc = sv_errf(err, SV_EDB,
-				"store: server %lld: too many auth methods",
-				(long long)cur.id);
-		} else if (sv_auth_parse(m, &cur.auth[cur.n_auth]) != SV_OK) {
-			rc = sv_errf(err, SV_EDB,
-				"store: server %lld: bad auth method",
-				(long long)cur.id);
-		} else {
-			cur.n_auth++;
-		}
-	}
-	if (rc == SV_OK && src != SQLITE_DONE) {
-		rc = store_db_fail(ld->db, src, err, "store: load servers");
-	}
-	if (rc == SV_OK) {
-		rc = flush_server(cur_pv, &cur, err);
-	}
-	sv_server_finish(&cur);
-	store_finalize(st);
-	return rc;
+	return load_grouped(ld, &(struct grouped){
+		.all = SERVERS_SQL GROUPED_ORDER_ALL,
+		.one = SERVERS_SQL GROUPED_ORDER_ONE,
+		.what = "server", .method_col = SC_METHOD, .cur = &cur,
+		.cur_id = &cur.id, .cur_n_auth = &cur.n_auth,
+		.read = read_server,
+		.method = server_method, .move = server_move,
+		.finish = server_finish }, err);
 }
 
 /* Service columns, in the order of the SELECT in load_services. */
@@ -415,8 +466,9 @@ enum {
 };
 
 /* Fills a zeroed s from the service columns of the current row. */
-static int read_service(struct loader *ld, sqlite3_stmt *st,
-		struct sv_service *s, struct sv_err *err) {
+static int read_service(struct loader *ld, sqlite3_stmt *st, void *cur,
+		struct sv_err *err) {
+	struct sv_service *s = cur;
 	const char *t;
 	int insecure = 0;
 	s->id = sqlite3_column_int64(st, VC_ID);
@@ -445,85 +497,38 @@ static int read_service(struct loader *ld, sqlite3_stmt *st,
 	return SV_OK;
 }
 
-/* Moves *s (if it holds a service) into its provider. */
-static int flush_service(struct sv_provider *pv, struct sv_service *s,
-		struct sv_err *err) {
-	if (pv == NULL) {
-		return SV_OK;
-	}
-	if (sv_provider_add_service(pv, s, NULL) != SV_OK) {
-		return sv_errf(err, SV_ENOMEM, "store: load: out of memory");
-	}
-	return SV_OK;
-}
-
 #define SERVICES_SQL \
 	"SELECT s.id, s.provider_id, s.type, s.url, s.username," \
 	" s.priority, s.domain, s.insecure, a.method" \
 	" FROM services AS s" \
 	" LEFT JOIN service_auth AS a ON a.service_id = s.id"
 
+static int service_method(void *cur, const char *m, struct sv_err *err) {
+	struct sv_service *s = cur;
+	return sv_service_auth_parse(m, &s->auth[s->n_auth]) == SV_OK ?
+		SV_OK : sv_errf(err, SV_EDB, "store: service %lld: auth method "
+			"%s is not known to this suivant", (long long)s->id, m);
+}
+
+static int service_move(struct sv_provider *pv, void *cur) {
+	return sv_provider_add_service(pv, cur, NULL);
+}
+
+static void service_finish(void *cur) {
+	sv_service_finish(cur);
+}
+
 /* Services and their auth methods in one pass, like load_servers. */
 static int load_services(struct loader *ld, struct sv_err *err) {
-	sqlite3_stmt *st;
-	int rc = load_prepare(ld, SERVICES_SQL
-		" ORDER BY s.provider_id, s.priority, s.id, a.position",
-		SERVICES_SQL " WHERE s.provider_id = ?1"
-		" ORDER BY s.priority, s.id, a.position", &st, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	struct sv_service cur = { 0 };
-	struct sv_provider *cur_pv = NULL; /* NULL: cur holds nothing */
-	int src = SQLITE_DONE;
-	while (rc == SV_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, VC_ID);
-		if (cur_pv == NULL || id != cur.id) {
-			rc = flush_service(cur_pv, &cur, err);
-			cur_pv = NULL;
-			sv_service_finish(&cur);
-			const char *pid = NULL;
-			struct sv_provider *pv = NULL;
-			if (rc == SV_OK) {
-				rc = col_text(ld, st, VC_PROVIDER, &pid, err);
-			}
-			if (rc == SV_OK) {
-				rc = find_provider(ld, pid, &pv, err);
-			}
-			if (rc == SV_OK) {
-				cur_pv = pv;
-				rc = read_service(ld, st, &cur, err);
-			}
-		}
-		const char *m = NULL;
-		if (rc == SV_OK) {
-			rc = col_text(ld, st, VC_METHOD, &m, err);
-		}
-		if (rc != SV_OK || m == NULL) {
-			continue;
-		}
-		if (cur.n_auth == SV_MODEL_MAX_AUTH) {
-			rc = sv_errf(err, SV_EDB,
-				"store: service %lld: too many auth methods",
-				(long long)cur.id);
-		} else if (sv_service_auth_parse(m, &cur.auth[cur.n_auth]) !=
-				SV_OK) {
-			rc = sv_errf(err, SV_EDB, "store: service %lld: auth "
-				"method %s is not known to this suivant",
-				(long long)cur.id, m);
-		} else {
-			cur.n_auth++;
-		}
-	}
-	if (rc == SV_OK && src != SQLITE_DONE) {
-		rc = store_db_fail(ld->db, src, err, "store: load services");
-	}
-	if (rc == SV_OK) {
-		rc = flush_service(cur_pv, &cur, err);
-	}
-	sv_service_finish(&cur);
-	store_finalize(st);
-	return rc;
+	return load_grouped(ld, &(struct grouped){
+		.all = SERVICES_SQL GROUPED_ORDER_ALL,
+		.one = SERVICES_SQL GROUPED_ORDER_ONE,
+		.what = "service", .method_col = VC_METHOD, .cur = &cur,
+		.cur_id = &cur.id, .cur_n_auth = &cur.n_auth,
+		.read = read_service,
+		.method = service_method, .move = service_move,
+		.finish = service_finish }, err);
 }
 
 #define LINKS_SQL \

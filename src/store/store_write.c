@@ -200,14 +200,75 @@ static int put_domains(struct store_putter *p, struct sv_err *err) {
 	return SV_OK;
 }
 
+/* A server or service row whose insert is bound, and its auth methods. */
+struct put_row {
+	const char *what;      /* "server": messages */
+	size_t idx;            /* its place in the provider */
+	const char *type;      /* its type's name (NULL: none) */
+	int row_stmt;          /* PUT_SERVER, PUT_SERVICE: bound */
+	int auth_stmt;         /* PUT_AUTH, PUT_SERVICE_AUTH */
+	const char *auth_what; /* names a failed bind of a method */
+	const void *row;       /* the struct sv_server or sv_service */
+	size_t n_auth;
+	/* the name of row's method i */
+	const char *(*auth_name)(const void *row, size_t i);
+};
+
+/*
+ * Binds r's provider and type (?1, ?2) beside the columns the caller bound
+ * (src: how that went), steps the insert, then inserts its methods; the
+ * new row's id into *id (may be NULL).
+ */
+static int put_row(struct store_putter *p, int src, const struct put_row *r,
+		int64_t *id, struct sv_err *err) {
+	sqlite3_stmt *s = p->s[r->row_stmt];
+	store_bind_text(s, 1, p->pv->id, &src);
+	store_bind_text(s, 2, r->type, &src);
+	if (src != SQLITE_OK) {
+		return bind_fail(p, src, err, r->what);
+	}
+	int rc = store_step_done(p->db, s, err, "provider %s: %s %zu (%s)",
+		p->pv->id, r->what, r->idx + 1, r->type != NULL ? r->type : "?");
+	if (rc != SV_OK) {
+		return rc;
+	}
+	int64_t row = sqlite3_last_insert_rowid(p->db);
+	if (id != NULL) {
+		*id = row;
+	}
+	s = p->s[r->auth_stmt];
+	for (size_t i = 0; i < r->n_auth; i++) {
+		store_bind_int(s, 1, row, &src);
+		store_bind_int(s, 2, (int64_t)i, &src);
+		store_bind_text(s, 3, r->auth_name(r->row, i), &src);
+		if (src != SQLITE_OK) {
+			return bind_fail(p, src, err, r->auth_what);
+		}
+		rc = store_step_done(p->db, s, err,
+			"provider %s: %s %zu: authentication %zu",
+			p->pv->id, r->what, r->idx + 1, i + 1);
+		if (rc != SV_OK) {
+			return rc;
+		}
+	}
+	return SV_OK;
+}
+
+/* The name of a server's or service's method i (struct put_row). */
+static const char *server_auth(const void *row, size_t i) {
+	return sv_auth_name(((const struct sv_server *)row)->auth[i]);
+}
+
+static const char *service_auth(const void *row, size_t i) {
+	return sv_service_auth_name(((const struct sv_service *)row)->auth[i]);
+}
+
 int store_put_server(struct store_putter *p, size_t idx, int64_t *id,
 		struct sv_err *err) {
 	const struct sv_server *sv = &p->pv->servers[idx];
 	const char *type = sv_server_type_name(sv->type);
 	sqlite3_stmt *s = p->s[PUT_SERVER];
 	int src = SQLITE_OK;
-	store_bind_text(s, 1, p->pv->id, &src);
-	store_bind_text(s, 2, type, &src);
 	store_bind_text(s, 3, sv->hostname, &src);
 	store_bind_int_or_null(s, 4, sv->port, 0, &src);
 	store_bind_text(s, 5, sv->socket == SV_SOCKET_NONE ? NULL
@@ -233,34 +294,11 @@ int store_put_server(struct store_putter *p, size_t idx, int64_t *id,
 	store_bind_tristate(s, 18, sv->add_this_server, &src);
 	store_bind_text(s, 19, sv->restriction, &src);
 	store_bind_int_or_null(s, 20, p->keep_ids ? sv->id : 0, 0, &src);
-	if (src != SQLITE_OK) {
-		return bind_fail(p, src, err, "server");
-	}
-	int rc = store_step_done(p->db, s, err, "provider %s: server %zu (%s)",
-		p->pv->id, idx + 1, type != NULL ? type : "?");
-	if (rc != SV_OK) {
-		return rc;
-	}
-	int64_t row = sqlite3_last_insert_rowid(p->db);
-	if (id != NULL) {
-		*id = row;
-	}
-	s = p->s[PUT_AUTH];
-	for (size_t i = 0; i < sv->n_auth; i++) {
-		store_bind_int(s, 1, row, &src);
-		store_bind_int(s, 2, (int64_t)i, &src);
-		store_bind_text(s, 3, sv_auth_name(sv->auth[i]), &src);
-		if (src != SQLITE_OK) {
-			return bind_fail(p, src, err, "authentication");
-		}
-		rc = store_step_done(p->db, s, err,
-			"provider %s: server %zu: authentication %zu",
-			p->pv->id, idx + 1, i + 1);
-		if (rc != SV_OK) {
-			return rc;
-		}
-	}
-	return SV_OK;
+	return put_row(p, src, &(struct put_row){ .what = "server",
+		.idx = idx, .type = type,
+		.row_stmt = PUT_SERVER, .auth_stmt = PUT_AUTH,
+		.auth_what = "authentication", .row = sv, .n_auth = sv->n_auth,
+		.auth_name = server_auth }, id, err);
 }
 
 int store_put_service(struct store_putter *p, size_t idx, int64_t *id,
@@ -269,42 +307,17 @@ int store_put_service(struct store_putter *p, size_t idx, int64_t *id,
 	const char *type = sv_service_type_name(sv->type);
 	sqlite3_stmt *s = p->s[PUT_SERVICE];
 	int src = SQLITE_OK;
-	store_bind_text(s, 1, p->pv->id, &src);
-	store_bind_text(s, 2, type, &src);
 	store_bind_text(s, 3, sv->url, &src);
 	store_bind_text(s, 4, sv->username, &src);
 	store_bind_int(s, 5, sv->priority, &src);
 	store_bind_text(s, 6, sv->domain, &src);
 	store_bind_int(s, 7, sv->insecure ? 1 : 0, &src);
 	store_bind_int_or_null(s, 8, p->keep_ids ? sv->id : 0, 0, &src);
-	if (src != SQLITE_OK) {
-		return bind_fail(p, src, err, "service");
-	}
-	int rc = store_step_done(p->db, s, err, "provider %s: service %zu "
-		"(%s)", p->pv->id, idx + 1, type);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	int64_t row = sqlite3_last_insert_rowid(p->db);
-	if (id != NULL) {
-		*id = row;
-	}
-	s = p->s[PUT_SERVICE_AUTH];
-	for (size_t i = 0; i < sv->n_auth; i++) {
-		store_bind_int(s, 1, row, &src);
-		store_bind_int(s, 2, (int64_t)i, &src);
-		store_bind_text(s, 3, sv_service_auth_name(sv->auth[i]), &src);
-		if (src != SQLITE_OK) {
-			return bind_fail(p, src, err, "service authentication");
-		}
-		rc = store_step_done(p->db, s, err,
-			"provider %s: service %zu: authentication %zu",
-			p->pv->id, idx + 1, i + 1);
-		if (rc != SV_OK) {
-			return rc;
-		}
-	}
-	return SV_OK;
+	return put_row(p, src, &(struct put_row){ .what = "service",
+		.idx = idx, .type = type, .row_stmt = PUT_SERVICE,
+		.auth_stmt = PUT_SERVICE_AUTH,
+		.auth_what = "service authentication", .row = sv,
+		.n_auth = sv->n_auth, .auth_name = service_auth }, id, err);
 }
 
 int store_put_link(struct store_putter *p, size_t idx,

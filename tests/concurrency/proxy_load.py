@@ -165,8 +165,7 @@ end
 """
 
 
-class Failure(Exception):
-    pass
+Failure = httpwire.Failure
 
 
 def free_port():
@@ -297,18 +296,7 @@ def main():
         nginx_proc = subprocess.Popen([nginx, '-p', tmp, '-c', conf],
                                       stdout=subprocess.DEVNULL,
                                       stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(('127.0.0.1', https), 1).close()
-                break
-            except OSError:
-                if nginx_proc.poll() is not None:
-                    raise Failure('nginx exited: %s'
-                                  % nginx_proc.stderr.read().decode())
-                if time.monotonic() > deadline:
-                    raise Failure('nginx not listening')
-                time.sleep(0.1)
+        httpwire.wait_listening([https], 10, nginx_proc, 'nginx')
 
         # The valid documents: each version's answer to each request.
         valid = os.path.join(tmp, 'valid.txt')

@@ -43,6 +43,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "prod"))
 from run import (Failure, Server, Skip, check, curl, free_port,  # noqa
                  run_tests)
+import httpwire  # noqa: E402  (tests/httpwire.py, on the path prod set)
 
 ROOT = os.environ.get("SV_SOURCE_ROOT", os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
@@ -125,8 +126,7 @@ nomx A 192.0.2.1
 """
 
     def __init__(self, tmp, zone=None):
-        knotd = shutil.which("knotd") or (
-            "/usr/sbin/knotd" if os.path.exists("/usr/sbin/knotd") else None)
+        knotd = httpwire.sbin("knotd")
         if knotd is None:
             raise Skip("knotd not installed (package knot): MX rows not "
                        "tested against a DNS server")
@@ -496,9 +496,7 @@ class Postgres:
 
 class MariaDB:
     def __init__(self, tmp):
-        mariadbd = shutil.which("mariadbd") or (
-            "/usr/sbin/mariadbd" if os.path.exists("/usr/sbin/mariadbd")
-            else None)
+        mariadbd = httpwire.sbin("mariadbd")
         if mariadbd is None or shutil.which("mariadb-install-db") is None:
             raise Skip("MariaDB not installed (package mariadb-server): "
                        "sync from MariaDB not tested")

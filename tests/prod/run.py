@@ -1152,8 +1152,7 @@ def test_nginx_example(suivant, tmp):
 def start_nginx(tmp, site):
     """nginx (daemon off) with site in its http block; waits until every
     listen port of site accepts. The process, or Skip without nginx."""
-    nginx = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    nginx = httpwire.sbin("nginx")
     if nginx is None:
         raise Skip("nginx not installed (package nginx-light): "
                    "deploy/nginx.conf not tested")
@@ -1165,17 +1164,9 @@ def start_nginx(tmp, site):
                 "%s;\n%s\n}\n" % (tmp, tmp, tmp, tmp, site))
     proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 5
-    for port in map(int, re.findall(r"listen 127\.0\.0\.1:(\d+)", site)):
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), 1).close()
-                break
-            except OSError:
-                check(proc.poll() is None, "nginx exited: %s"
-                      % proc.stderr.read().decode())
-                check(time.monotonic() < deadline, "nginx not listening")
-                time.sleep(0.1)
+    httpwire.wait_listening(
+        map(int, re.findall(r"listen 127\.0\.0\.1:(\d+)", site)), 5, proc,
+        "nginx")
     return proc
 
 
@@ -1602,8 +1593,7 @@ def test_export_static_matches_serve(suivant, tmp):
     """Every bundled domain: nginx serving the export answers exactly what
     `suivant serve` answers (status, body, content type), Evolution's
     request and the Autodiscover GET included."""
-    nginx = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    nginx = httpwire.sbin("nginx")
     db = os.path.join(tmp, "suivant.db")
     done = subprocess.run([suivant, "domain", "add", "*.wild.example",
                            "--provider", "free.fr", "--db", db],
@@ -1651,16 +1641,7 @@ def test_export_static_matches_serve(suivant, tmp):
                                   stderr=subprocess.PIPE)
     srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0"], 1)
     try:
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), 1).close()
-                break
-            except OSError:
-                check(nginx_proc.poll() is None, "nginx exited: %s"
-                      % nginx_proc.stderr.read().decode())
-                check(time.monotonic() < deadline, "nginx not listening")
-                time.sleep(0.1)
+        httpwire.wait_listening([port], 5, nginx_proc, "nginx")
         a = http.client.HTTPConnection("127.0.0.1", srv.plain[0], timeout=10)
         b = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 

@@ -9,28 +9,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "http/config.h"
 
-static struct sockaddr_in v4(const char *a) {
-	struct sockaddr_in sin;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	assert_int_equal(inet_pton(AF_INET, a, &sin.sin_addr), 1);
-	return sin;
-}
-
-static struct sockaddr_in6 v6(const char *a) {
-	struct sockaddr_in6 sin6;
-	memset(&sin6, 0, sizeof(sin6));
-	sin6.sin6_family = AF_INET6;
-	assert_int_equal(inet_pton(AF_INET6, a, &sin6.sin6_addr), 1);
-	return sin6;
-}
+#include "test_base.h"
 
 static bool match(const char *nets, const struct sockaddr *sa) {
 	struct sv_config_net n[SV_CONFIG_MAX_ADMIN_NETS];
@@ -42,10 +26,11 @@ static bool match(const char *nets, const struct sockaddr *sa) {
 
 static void test_default_is_loopback(void **state) {
 	(void)state;
-	struct sockaddr_in a = v4("127.0.0.1"), b = v4("127.255.0.9"),
-		c = v4("10.0.0.1");
-	struct sockaddr_in6 d = v6("::1"), e = v6("::2"),
-		f = v6("::ffff:127.0.0.1"), g = v6("::ffff:10.0.0.1");
+	struct sockaddr_storage a = sv_test_addr("127.0.0.1"),
+		b = sv_test_addr("127.255.0.9"), c = sv_test_addr("10.0.0.1"),
+		d = sv_test_addr("::1"), e = sv_test_addr("::2"),
+		f = sv_test_addr("::ffff:127.0.0.1"),
+		g = sv_test_addr("::ffff:10.0.0.1");
 	const char *def = SV_CONFIG_DEFAULT_ADMIN_ALLOW;
 	assert_true(match(def, (struct sockaddr *)&a));
 	assert_true(match(def, (struct sockaddr *)&b));
@@ -59,14 +44,15 @@ static void test_default_is_loopback(void **state) {
 
 static void test_prefix_bounds(void **state) {
 	(void)state;
-	struct sockaddr_in a = v4("192.0.2.7"), b = v4("192.0.2.8");
+	struct sockaddr_storage a = sv_test_addr("192.0.2.7"),
+		b = sv_test_addr("192.0.2.8");
 	assert_true(match("192.0.2.7/32", (struct sockaddr *)&a));
 	assert_false(match("192.0.2.7/32", (struct sockaddr *)&b));
 	assert_true(match("192.0.2.7", (struct sockaddr *)&a));
 	assert_true(match("0.0.0.0/0", (struct sockaddr *)&b));
 	assert_true(match("192.0.2.0/29", (struct sockaddr *)&a));
 	assert_false(match("192.0.2.0/29", (struct sockaddr *)&b));
-	struct sockaddr_in6 c = v6("2001:db8::1");
+	struct sockaddr_storage c = sv_test_addr("2001:db8::1");
 	assert_true(match("2001:db8::/32,10.0.0.0/8", (struct sockaddr *)&c));
 	assert_false(match("10.0.0.0/8", (struct sockaddr *)&c));
 }

@@ -10,9 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -21,19 +19,13 @@
 
 #include "http/http_deadline.h"
 
-static struct sockaddr_in v4(const char *a) {
-	struct sockaddr_in sin;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	assert_int_equal(inet_pton(AF_INET, a, &sin.sin_addr), 1);
-	return sin;
-}
+#include "test_base.h"
 
 static struct sv_http_conn *open_from(struct sv_http_deadline *d,
 		unsigned listener, const char *a) {
-	struct sockaddr_in sin = v4(a);
+	struct sockaddr_storage ss = sv_test_addr(a);
 	struct sv_http_conn *c = sv_http_deadline_open(d, listener, -1,
-		(const struct sockaddr *)&sin);
+		(const struct sockaddr *)&ss);
 	assert_non_null(c);
 	return c;
 }
@@ -117,18 +109,6 @@ static double until_shut(const int pair[2], double t0) {
 	return now_s() - t0;
 }
 
-static struct sv_http_conn *open_v6(struct sv_http_deadline *d,
-		const char *a) {
-	struct sockaddr_in6 sin6;
-	memset(&sin6, 0, sizeof(sin6));
-	sin6.sin6_family = AF_INET6;
-	assert_int_equal(inet_pton(AF_INET6, a, &sin6.sin6_addr), 1);
-	struct sv_http_conn *c = sv_http_deadline_open(d, 0, -1,
-		(const struct sockaddr *)&sin6);
-	assert_non_null(c);
-	return c;
-}
-
 static struct sv_config_net net(const char *cidr) {
 	struct sv_config_net n[SV_CONFIG_MAX_ADMIN_NETS];
 	size_t k = 0;
@@ -144,10 +124,10 @@ static void test_per_ip_prefix_ipv6_64(void **state) {
 	struct sv_http_deadline *d = sv_http_deadline_create(1, 100, 2, 60,
 		&drops, NULL);
 	assert_non_null(d);
-	struct sv_http_conn *a = open_v6(d, "2001:db8:1:2::1");
-	struct sv_http_conn *b = open_v6(d, "2001:db8:1:2:ffff::9");
-	struct sv_http_conn *c = open_v6(d, "2001:db8:1:2:abcd::1");
-	struct sv_http_conn *other = open_v6(d, "2001:db8:1:3::1");
+	struct sv_http_conn *a = open_from(d, 0, "2001:db8:1:2::1");
+	struct sv_http_conn *b = open_from(d, 0, "2001:db8:1:2:ffff::9");
+	struct sv_http_conn *c = open_from(d, 0, "2001:db8:1:2:abcd::1");
+	struct sv_http_conn *other = open_from(d, 0, "2001:db8:1:3::1");
 	assert_int_equal(sv_http_deadline_over_limit(a), SV_HTTP_OVER_NONE);
 	assert_int_equal(sv_http_deadline_over_limit(b), SV_HTTP_OVER_NONE);
 	assert_int_equal(sv_http_deadline_over_limit(c), SV_HTTP_OVER_PER_IP);
@@ -173,8 +153,8 @@ static void test_per_ip_prefix_options(void **state) {
 	struct sv_http_conn *a = open_from(d, 0, "192.0.2.1");
 	struct sv_http_conn *b = open_from(d, 0, "192.0.2.200");
 	struct sv_http_conn *c = open_from(d, 0, "192.0.3.1");
-	struct sv_http_conn *x = open_v6(d, "2001:db8::1");
-	struct sv_http_conn *y = open_v6(d, "2001:db8::2");
+	struct sv_http_conn *x = open_from(d, 0, "2001:db8::1");
+	struct sv_http_conn *y = open_from(d, 0, "2001:db8::2");
 	assert_int_equal(sv_http_deadline_over_limit(a), SV_HTTP_OVER_NONE);
 	assert_int_equal(sv_http_deadline_over_limit(b), SV_HTTP_OVER_PER_IP);
 	assert_int_equal(sv_http_deadline_over_limit(c), SV_HTTP_OVER_NONE);
@@ -207,8 +187,8 @@ static void test_trusted_proxy_attach(void **state) {
 			SV_HTTP_OVER_NONE);
 		assert_true(sv_http_deadline_is_proxy(c[i]));
 	}
-	struct sockaddr_in alice = v4("198.51.100.7");
-	struct sockaddr_in bob = v4("198.51.100.8");
+	struct sockaddr_storage alice = sv_test_addr("198.51.100.7");
+	struct sockaddr_storage bob = sv_test_addr("198.51.100.8");
 	const struct sockaddr *sa = (const struct sockaddr *)&alice;
 	assert_int_equal(sv_http_deadline_attach(d, c[0], sa),
 		SV_HTTP_OVER_NONE);
@@ -262,9 +242,9 @@ static void test_admin_reserve(void **state) {
 	struct sv_http_conn *b = open_from(d, 0, "192.0.2.2");
 	int sv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	struct sockaddr_in sin = v4("192.0.2.3");
+	struct sockaddr_storage ss = sv_test_addr("192.0.2.3");
 	struct sv_http_conn *c = sv_http_deadline_open(d, 0, sv[0],
-		(const struct sockaddr *)&sin);
+		(const struct sockaddr *)&ss);
 	assert_non_null(c);
 	struct sv_http_conn *m1 = open_from(d, 0, "192.0.2.100");
 	struct sv_http_conn *m2 = open_from(d, 0, "192.0.2.100");

@@ -19,6 +19,8 @@
 #include "util/alloc.h"
 #include "util/err.h"
 
+#include "test_base.h"
+
 /* Replaces *field by a copy of v (NULL clears it). */
 static void set(char **field, const char *v) {
 	sv_free(*field);
@@ -136,19 +138,6 @@ static void expect_bad(const struct sv_provider *pv, const char *prefix) {
 
 /* ---- syntax ---------------------------------------------------------- */
 
-/* A host name of exactly n octets made of 63-octet labels. */
-static char *host_of(char *buf, size_t n) {
-	size_t o = 0;
-	while (n - o > 64) {
-		memset(buf + o, 'a', 63);
-		o += 63;
-		buf[o++] = '.';
-	}
-	memset(buf + o, 'b', n - o);
-	buf[n] = '\0';
-	return buf;
-}
-
 static void test_is_hostname(void **state) {
 	(void)state;
 	static const char *const ok[] = {
@@ -189,8 +178,8 @@ static void test_is_hostname(void **state) {
 	h[66] = 'x';
 	h[67] = '\0';
 	assert_false(sv_is_hostname(h, true));
-	assert_true(sv_is_hostname(host_of(h, 253), true));
-	assert_false(sv_is_hostname(host_of(h, 254), true));
+	assert_true(sv_is_hostname(sv_test_host_of(h, 253), true));
+	assert_false(sv_is_hostname(sv_test_host_of(h, 254), true));
 }
 
 static void test_is_domain_pattern(void **state) {
@@ -215,9 +204,9 @@ static void test_is_domain_pattern(void **state) {
 	}
 	assert_false(sv_is_domain_pattern(NULL));
 	char h[300] = "*.";
-	host_of(h + 2, 253);
+	sv_test_host_of(h + 2, 253);
 	assert_true(sv_is_domain_pattern(h));
-	host_of(h + 2, 254);
+	sv_test_host_of(h + 2, 254);
 	assert_false(sv_is_domain_pattern(h));
 }
 

@@ -16,6 +16,8 @@
 #include "request/address.h"
 #include "util/err.h"
 
+#include "test_base.h"
+
 /* Parses a NUL-terminated literal (its strlen is the length). */
 static int parse(const char *s, struct sv_address *a, struct sv_err *err) {
 	return sv_address_parse(s, strlen(s), a, err);
@@ -38,23 +40,6 @@ static void cat(char *buf, size_t sz, const char *s) {
 	size_t n = strlen(s);
 	assert_true(o + n < sz);
 	memcpy(buf + o, s, n + 1);
-}
-
-/*
- * A domain of exactly n octets (n >= 5): 63-octet labels, then one
- * shorter label, never starting a label with '-' and never ending in a
- * label that is all digits.
- */
-static char *domain_of(char *buf, size_t n) {
-	size_t o = 0;
-	while (n - o > 64) {
-		memset(buf + o, 'a', 63);
-		o += 63;
-		buf[o++] = '.';
-	}
-	memset(buf + o, 'b', n - o);
-	buf[n] = '\0';
-	return buf;
 }
 
 /* Expects rc and a reason that does not contain needle (the input). */
@@ -185,12 +170,12 @@ static void test_domain_limit(void **state) {
 	char d[300];
 	char out[SV_DOMAIN_MAX + 1];
 	struct sv_err err = { .msg = "" };
-	assert_int_equal(norm(domain_of(d, 253), out, NULL), SV_OK);
+	assert_int_equal(norm(sv_test_host_of(d, 253), out, NULL), SV_OK);
 	assert_int_equal(strlen(out), 253);
 	cat(d, sizeof(d), "."); /* 254 octets with the root dot: still 253 */
 	assert_int_equal(norm(d, out, NULL), SV_OK);
 	assert_int_equal(strlen(out), 253);
-	assert_int_equal(norm(domain_of(d, 254), out, &err), SV_ETOOBIG);
+	assert_int_equal(norm(sv_test_host_of(d, 254), out, &err), SV_ETOOBIG);
 	assert_string_equal(err.msg, "domain: longer than 253 octets");
 	assert_string_equal(out, "");
 	/* far beyond anything that could normalise */
@@ -208,15 +193,15 @@ static void test_address_limit(void **state) {
 	struct sv_address a;
 	/* 64 + 1 + 189 = 254 */
 	snprintf(s, sizeof(s), "%s@%s", rep(local, 'l', 64),
-		domain_of(d, 189));
+		sv_test_host_of(d, 189));
 	assert_int_equal(strlen(s), 254);
 	assert_int_equal(parse(s, &a, NULL), SV_OK);
 	assert_string_equal(a.address, s);
-	snprintf(s, sizeof(s), "%s@%s", local, domain_of(d, 190));
+	snprintf(s, sizeof(s), "%s@%s", local, sv_test_host_of(d, 190));
 	assert_int_equal(strlen(s), 255);
 	expect_fail(s, strlen(s), SV_ETOOBIG, NULL);
 	/* a trailing dot counts in the input */
-	snprintf(s, sizeof(s), "%s@%s.", local, domain_of(d, 189));
+	snprintf(s, sizeof(s), "%s@%s.", local, sv_test_host_of(d, 189));
 	expect_fail(s, strlen(s), SV_ETOOBIG, NULL);
 }
 

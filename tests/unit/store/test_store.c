@@ -32,6 +32,8 @@
 #include "store/store.h"
 #include "util/alloc.h"
 
+#include "test_base.h"
+
 /* ---- fixtures ---- */
 
 struct fixture {
@@ -40,30 +42,18 @@ struct fixture {
 
 static int setup_tmp(void **state) {
 	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL) {
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "/tmp/suivant-test-store-XXXXXX");
-	int fd = mkstemp(f->path);
-	if (fd < 0) {
+	if (f == NULL || sv_test_db_file(f->path, sizeof(f->path),
+			"store") != 0) {
 		free(f);
 		return -1;
 	}
-	close(fd);
 	*state = f;
 	return 0;
 }
 
 static int teardown_tmp(void **state) {
 	struct fixture *f = *state;
-	char p[80];
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-journal", f->path);
-	unlink(p);
+	sv_test_db_unlink(f->path);
 	free(f);
 	return 0;
 }

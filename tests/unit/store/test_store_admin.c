@@ -26,6 +26,8 @@
 #include "store/store_internal.h" /* the connection, for busy timeouts */
 #include "util/alloc.h"
 
+#include "test_base.h"
+
 /* ---- fixtures ---- */
 
 struct fixture {
@@ -35,16 +37,11 @@ struct fixture {
 
 static int setup(void **state) {
 	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL) {
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "/tmp/suivant-test-admin-XXXXXX");
-	int fd = mkstemp(f->path);
-	if (fd < 0) {
+	if (f == NULL || sv_test_db_file(f->path, sizeof(f->path),
+			"admin") != 0) {
 		free(f);
 		return -1;
 	}
-	close(fd);
 	f->st = sv_store_open(f->path, SV_STORE_CREATE, NULL);
 	if (f->st == NULL) {
 		unlink(f->path);
@@ -57,13 +54,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
 	struct fixture *f = *state;
-	char p[80];
 	sv_store_close(f->st);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
+	sv_test_db_unlink(f->path);
 	free(f);
 	return 0;
 }

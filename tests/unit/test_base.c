@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers of the unit tests that need no module of suivant's (test_base.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "test_base.h"
+
+int sv_test_db_file(char *path, size_t size, const char *name) {
+	int n = snprintf(path, size, "/tmp/suivant-test-%s-XXXXXX", name);
+	if (n < 0 || (size_t)n >= size) {
+		return -1;
+	}
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+void sv_test_db_unlink(const char *path) {
+	static const char *const beside[] = { "", "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < sizeof(beside) / sizeof(*beside); i++) {
+		char p[128];
+		snprintf(p, sizeof(p), "%s%s", path, beside[i]);
+		unlink(p);
+	}
+}
+
+struct sockaddr_storage sv_test_addr(const char *a) {
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(a, ':') != NULL) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, a, &sin6->sin6_addr), 1);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, a, &sin->sin_addr), 1);
+	}
+	return ss;
+}
+
+char *sv_test_host_of(char *buf, size_t n) {
+	size_t o = 0;
+	while (n - o > 64) {
+		memset(buf + o, 'a', 63);
+		o += 63;
+		buf[o++] = '.';
+	}
+	memset(buf + o, 'b', n - o);
+	buf[n] = '\0';
+	return buf;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers of the unit tests that need no module of suivant's
+ * (tests/unit/test_base.c; test_support.h holds those built on the model
+ * and the renderers): temporary database files (an empty file made with
+ * mkstemp in /tmp, removed together with the -wal, -shm and -journal
+ * files SQLite may leave beside it), client socket addresses, and long
+ * host names. Include cmocka.h before this header.
+ */
+#ifndef SUIVANT_TEST_BASE_H
+#define SUIVANT_TEST_BASE_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/*
+ * Creates an empty file /tmp/suivant-test-<name>-XXXXXX and writes its
+ * path into path (size bytes). 0, or -1 when it cannot.
+ */
+int sv_test_db_file(char *path, size_t size, const char *name);
+
+/* Removes path and the files SQLite keeps beside it (those present). */
+void sv_test_db_unlink(const char *path);
+
+/*
+ * The address a ("192.0.2.1", or IPv6 when it holds a ':'), port 0, as
+ * a client's; fails the running test when a is not one.
+ */
+struct sockaddr_storage sv_test_addr(const char *a);
+
+/*
+ * A host name of exactly n octets (n >= 5) into buf (n + 1 bytes):
+ * 63-octet labels of 'a', then one shorter label of 'b' (never starting
+ * with '-', never all digits). Returns buf.
+ */
+char *sv_test_host_of(char *buf, size_t n);
+
+#endif

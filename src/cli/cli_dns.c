@@ -117,6 +117,29 @@ static json_t *zone_json(const struct sv_dns_zone *z, const char *mx_host) {
 		records, "notes", notes);
 }
 
+/*
+ * PACC's records, from the very bytes `serve` sends for domain: the
+ * snapshot's compiled answer filled with the domain alone, as
+ * sv_http_pacc does (none when PACC cannot say the provider).
+ */
+static int add_pacc(const struct sv_snapshot_match *m, const char *domain,
+		const char *target, struct sv_dns_zone *z, struct sv_err *err) {
+	struct sv_buf doc;
+	const char *ct;
+	struct sv_answer_facts facts = { .domain = domain };
+	sv_buf_init(&doc, DNS_MAX_TEXT);
+	int rc = sv_snapshot_answer_of(m, SV_FORMAT_PACC, &facts, &doc, &ct);
+	if (rc == SV_ENOTFOUND) {
+		rc = sv_render_dns_add_pacc(z, target, NULL, 0, err);
+	} else if (rc != SV_OK) {
+		rc = sv_errf(err, rc, "the PACC document: %s", sv_rc_str(rc));
+	} else {
+		rc = sv_render_dns_add_pacc(z, target, doc.data, doc.len, err);
+	}
+	sv_buf_finish(&doc);
+	return rc;
+}
+
 /* Renders and prints; an exit code. */
 static int print_zone(const struct sv_dns_zone *z, const char *mx_host,
 		bool json) {
@@ -193,7 +216,8 @@ int sv_cli_dns(int argc, char **argv) {
 		status = EX_OSERR;
 	} else if (sv_render_dns_records(m.provider, m.pattern, domain,
 			a.target != NULL ? target : NULL, (long)ttl, z, &err)
-			!= SV_OK) {
+			!= SV_OK || add_pacc(&m, domain, a.target != NULL ?
+			target : NULL, z, &err) != SV_OK) {
 		sv_cli_error("dns", "%s", err.msg);
 		status = EX_DATAERR;
 	} else {

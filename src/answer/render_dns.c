@@ -22,10 +22,15 @@
  * that needs the user's address is published up to its last '/' before
  * it.
  *
+ * PACC's two records come last (sv_render_dns_add_pacc), from the
+ * document's bytes the caller filled: the TXT text is its SHA-256 in
+ * base64 (GnuTLS), so the record changes with every byte of it.
+ *
  * Every name written is a lower-case host name checked with
  * sv_is_hostname, and every TXT text is printable ASCII without '"' or
- * '\' (service_url.c), so the text needs no escaping. Nothing is
- * allocated.
+ * '\' (service_url.c; base64 has neither), so the text needs no
+ * escaping. Nothing is allocated but GnuTLS's base64 text, freed at
+ * once.
  */
 #include <stdarg.h>
 #include <stdbool.h>

@@ -277,6 +277,41 @@ static void test_known_pairing(void **state) {
 	sv_provider_destroy(pv);
 }
 
+/* PACC's notice (model/pacc.h): once per reason, the provider-wide view
+ * first, a domain's own view only when its reason differs. */
+static void test_pacc_notice(void **state) {
+	(void)state;
+	struct found f = { .n = 0 };
+	struct sv_provider *pv = provider("p.example", "p.example");
+	assert_int_equal(sv_provider_add_domain(pv, "own.example"), SV_OK);
+	assert_int_equal(sv_provider_add_domain(pv, "web.example"), SV_OK);
+	server(pv, 1, SV_SERVER_IMAP, "imap.p.example", 993, SV_SOCKET_SSL);
+	server(pv, 2, SV_SERVER_SMTP, "smtp.p.example", 587,
+		SV_SOCKET_STARTTLS);
+	/* own.example's imap does not change the smtp reason: said once */
+	struct sv_server *own = server(pv, 3, SV_SERVER_IMAP,
+		"imap.own.example", 993, SV_SOCKET_SSL);
+	own->domain = sv_strdup("own.example");
+	/* web.example's smtp on 465 makes its view sayable: nothing */
+	own = server(pv, 4, SV_SERVER_SMTP, "smtp.web.example", 465,
+		SV_SOCKET_SSL);
+	own->domain = sv_strdup("web.example");
+	assert_int_equal(sv_check_provider(pv, collect, &f), 1);
+	assert_null(f.p[0].domain);
+	assert_non_null(strstr(f.p[0].message, "submit: its servers use "
+		"STARTTLS"));
+	/* a reason of its own is said for the domain */
+	f.n = 0;
+	sv_free(pv->servers[2].hostname);
+	pv->servers[2].hostname = sv_strdup("%EMAILLOCALPART%.own.example");
+	assert_int_equal(sv_check_provider(pv, collect, &f), 2);
+	assert_string_equal(f.p[1].domain, "own.example");
+	assert_non_null(strstr(f.p[1].message, "domain own.example: no PACC "
+		"document (404 at user-agent-configuration.json): imap: a host "
+		"name that needs the user's address"));
+	sv_provider_destroy(pv);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_port_socket),
@@ -284,6 +319,7 @@ int main(void) {
 		cmocka_unit_test(test_problems),
 		cmocka_unit_test(test_plaintext),
 		cmocka_unit_test(test_known_pairing),
+		cmocka_unit_test(test_pacc_notice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

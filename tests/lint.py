@@ -54,7 +54,7 @@ OWNERS = {
                 'src/answer/render_mobileconfig.c', 'src/answer/render_mozilla.c',
                 'include/answer/render_mozilla.h', 'src/answer/render_ispdb.c',
                 'src/answer/render_autodiscover.c', 'src/request/autodiscover_request.c',
-                'src/answer/render_wellknown.c',
+                'src/answer/render_wellknown.c', 'src/answer/render_util.c',
                 'src/webadmin/admin_html.c', 'src/answer/render_page.c'},
     'qrencode.h': {'src/answer/render_page.c'},
 }

@@ -29,7 +29,7 @@
  * DAV services, a "." or a TXT record per DAV label. */
 #define SV_DNS_DAV_LABELS 4
 #define SV_DNS_MAX_RECORDS (3 + SV_MODEL_MAX_SERVERS + 6 + \
-	SV_MODEL_MAX_SERVICES + SV_DNS_DAV_LABELS)
+	SV_MODEL_MAX_SERVICES + SV_DNS_DAV_LABELS + 2)
 #define SV_DNS_MAX_NOTES (3 + SV_MODEL_MAX_SERVERS + SV_MODEL_MAX_SERVICES)
 /* One TXT character-string (RFC 1035 3.3: a length byte, 255 at most). */
 #define SV_DNS_TXT_MAX 255
@@ -54,9 +54,10 @@ struct sv_dns_zone {
 	long ttl;
 	struct sv_dns_record records[SV_DNS_MAX_RECORDS];
 	size_t n_records;
-	/* the TXT records' texts ("path=/dav/"): printable ASCII without
-	 * '"' or '\' (service URLs hold none), so quoting is enough */
-	char texts[SV_DNS_DAV_LABELS][SV_DNS_TXT_MAX + 1];
+	/* the TXT records' texts ("path=/dav/", PACC's "v=UAAC1; ..."):
+	 * printable ASCII without '"' or '\' (service URLs hold none, nor
+	 * base64), so quoting is enough */
+	char texts[SV_DNS_DAV_LABELS + 1][SV_DNS_TXT_MAX + 1];
 	size_t n_texts;
 	/* what could not be published, and why (zone comments) */
 	char notes[SV_DNS_MAX_NOTES][SV_ERR_MSG_MAX];
@@ -76,6 +77,26 @@ struct sv_dns_zone {
 int sv_render_dns_records(const struct sv_provider *pv, const char *pattern,
 	const char *domain, const char *target, long ttl,
 	struct sv_dns_zone *z, struct sv_err *err);
+
+/*
+ * PACC's records (model/pacc.h) after those of sv_render_dns_records:
+ * ua-auto-config.DOMAIN CNAME to the service (target as there: NULL is
+ * autoconfig.<provider id>) and _ua-auto-config.DOMAIN TXT
+ * "v=UAAC1; a=sha256; d=<base64 of the SHA-256 of doc[0..len)>", doc
+ * being exactly the bytes `serve` sends for DOMAIN (the filled
+ * SV_FORMAT_PACC answer); doc NULL (no PACC document) adds a note
+ * saying so instead. SV_OK, SV_EINVAL (target not a host name), SV_EIO
+ * when the digest cannot be computed.
+ */
+int sv_render_dns_add_pacc(struct sv_dns_zone *z, const char *target,
+	const char *doc, size_t len, struct sv_err *err);
+
+/*
+ * The TXT text of PACC's record for doc[0..len) into out (room for
+ * SV_DNS_TXT_MAX + 1). SV_OK or SV_EIO.
+ */
+int sv_dns_pacc_text(const char *doc, size_t len, char *out, size_t outsz,
+	struct sv_err *err);
 
 /*
  * Appends z as zone-file text (RFC 1035 master file lines with absolute

@@ -57,6 +57,15 @@ int sv_render_select_servers(const char *what, const struct sv_provider *pv,
 	const char *override_domain, unsigned flags,
 	const struct sv_server **out, size_t *n, struct sv_err *err);
 
+/*
+ * Writes text[0..len) raw (no escaping: the caller's bytes are already in
+ * the document's syntax) with every %EMAILDOMAIN% as SV_SLOT_DOMAIN, the
+ * requested domain (an LDH name, safe in a header, a URL or a JSON
+ * string). 0 or -1 like the libxml2 writer.
+ */
+int sv_render_raw_domain(struct sv_answer_builder *b, const char *text,
+	size_t len);
+
 /* Writes a whole document into b; 0 or -1 like the libxml2 writer. */
 typedef int (*sv_render_write_fn)(struct sv_answer_builder *b,
 	const void *ctx);

@@ -29,6 +29,16 @@ int sv_cli_admin_user(int argc, char **argv);
 int sv_cli_audit(int argc, char **argv);
 int sv_cli_check(int argc, char **argv);
 int sv_cli_dns(int argc, char **argv);
+/*
+ * `suivant dns check`'s comparison (cli_dns_check.c): asks resolver
+ * ("IP[:PORT]") for each name and type of z, prints a line per record
+ * (or JSON) and returns the exit code: 0 all published, 65 any missing
+ * or different, 69 when the server did not answer, 64 / 71 when it
+ * cannot be asked.
+ */
+struct sv_dns_zone;
+int sv_cli_dns_check(const struct sv_dns_zone *z, const char *resolver,
+	bool json);
 int sv_cli_domain(int argc, char **argv);
 int sv_cli_export(int argc, char **argv);
 int sv_cli_export_static(int argc, char **argv);

@@ -83,6 +83,7 @@ enum sv_http_endpoint {
 	SV_HTTP_EP_PROFILE_PAGE,
 	SV_HTTP_EP_MOBILECONFIG,
 	SV_HTTP_EP_WELL_KNOWN_DAV,
+	SV_HTTP_EP_PACC,
 	SV_HTTP_EP_HEALTHZ,
 	SV_HTTP_EP_METRICS,
 	SV_HTTP_EP_TLS_ASK,
@@ -552,6 +553,17 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call);
  * its resolved domain reaches the Location header.
  */
 enum MHD_Result sv_http_wellknown_dav(const struct sv_http_call *call);
+
+/*
+ * GET or HEAD of PACC's /.well-known/user-agent-configuration.json
+ * (model/pacc.h): the domain is the Host header's (400 when malformed)
+ * without a leading "ua-auto-config.", the name clients ask it on (the
+ * bare domain works too); then sv_http_answer with call->format: the
+ * compiled JSON, the same bytes `suivant dns` hashes into the TXT
+ * record, or 404 when the domain is not served or PACC cannot say its
+ * provider. No query parameter is read.
+ */
+enum MHD_Result sv_http_pacc(const struct sv_http_call *call);
 
 /* src/http/http_admin.c */
 

@@ -22,10 +22,15 @@
  * that needs the user's address is published up to its last '/' before
  * it.
  *
+ * PACC's two records come last (sv_render_dns_add_pacc), from the
+ * document's bytes the caller filled: the TXT text is its SHA-256 in
+ * base64 (GnuTLS), so the record changes with every byte of it.
+ *
  * Every name written is a lower-case host name checked with
  * sv_is_hostname, and every TXT text is printable ASCII without '"' or
- * '\' (service_url.c), so the text needs no escaping. Nothing is
- * allocated.
+ * '\' (service_url.c; base64 has neither), so the text needs no
+ * escaping. Nothing is allocated but GnuTLS's base64 text, freed at
+ * once.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -33,7 +38,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
 #include "answer/render_dns.h"
+#include "model/pacc.h"
 #include "model/placeholder.h"
 #include "model/service_url.h"
 
@@ -392,6 +401,59 @@ int sv_render_dns_records(const struct sv_provider *pv, const char *pattern,
 	return SV_OK;
 }
 
+int sv_dns_pacc_text(const char *doc, size_t len, char *out, size_t outsz,
+		struct sv_err *err) {
+	unsigned char digest[32];
+	gnutls_datum_t in = { digest, sizeof(digest) }, b64 = { NULL, 0 };
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, doc, len, digest) < 0 ||
+			gnutls_base64_encode2(&in, &b64) < 0) {
+		return sv_errf(err, SV_EIO, "dns: cannot compute the PACC "
+			"document's SHA-256");
+	}
+	int n = snprintf(out, outsz, "%s%.*s", SV_PACC_TXT_PREFIX,
+		(int)b64.size, (const char *)b64.data);
+	gnutls_free(b64.data);
+	if (n < 0 || (size_t)n >= outsz) {
+		return sv_errf(err, SV_EIO, "dns: PACC TXT text too long");
+	}
+	return SV_OK;
+}
+
+int sv_render_dns_add_pacc(struct sv_dns_zone *z, const char *target,
+		const char *doc, size_t len, struct sv_err *err) {
+	char to[SV_DNS_NAME_MAX + 1];
+	if (target != NULL && !sv_is_domain_name(target)) {
+		return sv_errf(err, SV_EINVAL, "dns: target '%.64s' is not a "
+			"lower-case host name", target);
+	}
+	if (doc == NULL) {
+		note(z, "no PACC document for %s (suivant check says why): no "
+			"%s records", z->domain, SV_PACC_HOST_LABEL);
+		return SV_OK;
+	}
+	if (z->n_texts == SV_DNS_DAV_LABELS + 1) {
+		return sv_errf(err, SV_EINVAL, "dns: PACC records added twice");
+	}
+	char *text = z->texts[z->n_texts];
+	int rc = sv_dns_pacc_text(doc, len, text, sizeof(z->texts[0]), err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (join(to, sizeof(to), target != NULL ? NULL : "autoconfig",
+			target != NULL ? target : z->provider)) {
+		add_cname(z, SV_PACC_HOST_LABEL, to);
+	} else {
+		note(z, "%s.%s: no target name fits", SV_PACC_HOST_LABEL,
+			z->domain);
+	}
+	struct sv_dns_record *r = add(z, SV_PACC_TXT_LABEL, SV_DNS_TXT, "");
+	if (r != NULL) {
+		r->text = text;
+		z->n_texts++;
+	}
+	return SV_OK;
+}
+
 int sv_render_dns_zone(const struct sv_dns_zone *z, struct sv_buf *out) {
 	size_t width = 0;
 	for (size_t i = 0; i < z->n_records; i++) {
@@ -403,7 +465,7 @@ int sv_render_dns_zone(const struct sv_dns_zone *z, struct sv_buf *out) {
 	for (size_t i = 0; rc == SV_OK && i < z->n_notes; i++) {
 		rc = sv_buf_printf(out, "; note: %s\n", z->notes[i]);
 	}
-	bool headed = false, dav_headed = false;
+	bool headed = false, dav_headed = false, pacc_headed = false;
 	for (size_t i = 0; rc == SV_OK && i < z->n_records; i++) {
 		const struct sv_dns_record *r = &z->records[i];
 		if (!headed && r->type == SV_DNS_SRV &&
@@ -418,6 +480,16 @@ int sv_render_dns_zone(const struct sv_dns_zone *z, struct sv_buf *out) {
 			rc = sv_buf_printf(out, "; calendars and contacts "
 				"(RFC 6764); target \".\" = not offered\n");
 			dav_headed = true;
+		}
+		if (rc == SV_OK && !pacc_headed && (strncmp(r->owner,
+				SV_PACC_HOST_LABEL ".", 15) == 0 ||
+				strncmp(r->owner, SV_PACC_TXT_LABEL ".", 16) ==
+				0)) {
+			rc = sv_buf_printf(out, "; PACC (%s): the TXT record "
+				"holds the SHA-256 of the document's exact "
+				"bytes; rerun after every change\n",
+				SV_PACC_DRAFT);
+			pacc_headed = true;
 		}
 		if (rc == SV_OK && r->type == SV_DNS_TXT) {
 			rc = sv_buf_printf(out, "%-*s %ld IN TXT   \"%s\"\n",

@@ -5,7 +5,12 @@
  * use, and the builder's init/write/finish sequence. Messages keep the
  * renderer's name first so a log line says which format refused what.
  */
+#include <string.h>
+
+#include <libxml/xmlwriter.h>
+
 #include "answer/render_util.h"
+#include "model/placeholder.h"
 
 bool sv_render_absent(const char *s) {
 	return s == NULL || s[0] == '\0';
@@ -114,4 +119,30 @@ int sv_render_answer(const char *what, const char *id,
 			what, id, sv_rc_str(rc));
 	}
 	return SV_OK;
+}
+
+int sv_render_raw_domain(struct sv_answer_builder *b, const char *text,
+		size_t len) {
+	const char *tok = sv_token_text(SV_TOKEN_EMAILDOMAIN);
+	size_t tok_len = strlen(tok);
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *q = p;
+		while (q < end && ((size_t)(end - q) < tok_len ||
+				memcmp(q, tok, tok_len) != 0)) {
+			q++;
+		}
+		if (q > p && xmlTextWriterWriteRawLen(b->w, BAD_CAST p,
+				(int)(q - p)) < 0) {
+			return -1;
+		}
+		if (q < end) {
+			if (sv_answer_builder_slot(b, SV_SLOT_DOMAIN) < 0) {
+				return -1;
+			}
+			q += tok_len;
+		}
+		p = q;
+	}
+	return 0;
 }

@@ -7,13 +7,8 @@
  * the slot's value is an LDH name, so the filled bytes can go into a
  * header as they are.
  */
-#include <string.h>
-
-#include <libxml/xmlwriter.h>
-
 #include "answer/render_util.h"
 #include "answer/render_wellknown.h"
-#include "model/placeholder.h"
 #include "model/service_url.h"
 
 /* What write_location() writes: url[0..len). */
@@ -24,28 +19,7 @@ struct target {
 
 static int write_location(struct sv_answer_builder *b, const void *ctx) {
 	const struct target *t = ctx;
-	const char *tok = sv_token_text(SV_TOKEN_EMAILDOMAIN);
-	size_t tok_len = strlen(tok);
-	const char *p = t->url, *end = t->url + t->len;
-	while (p < end) {
-		const char *q = p;
-		while (q < end && ((size_t)(end - q) < tok_len ||
-				memcmp(q, tok, tok_len) != 0)) {
-			q++;
-		}
-		if (q > p && xmlTextWriterWriteRawLen(b->w, BAD_CAST p,
-				(int)(q - p)) < 0) {
-			return -1;
-		}
-		if (q < end) {
-			if (sv_answer_builder_slot(b, SV_SLOT_DOMAIN) < 0) {
-				return -1;
-			}
-			q += tok_len;
-		}
-		p = q;
-	}
-	return 0;
+	return sv_render_raw_domain(b, t->url, t->len);
 }
 
 static int render(const char *what, enum sv_service_type type,

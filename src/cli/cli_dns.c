@@ -15,6 +15,8 @@
 #include "cli/cli.h"
 #include "dataset/dataset.h"
 #include "http/config.h"
+#include "model/pacc.h"
+#include "resolve/mx_resolver.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -24,6 +26,9 @@ static const char usage[] =
 	"usage: suivant dns [--db FILE] [--json] DOMAIN [--target HOST] "
 	"[--ttl N]\n"
 	"                   [--resolver IP[:PORT]]\n"
+	"       suivant dns check [--db FILE] [--json] DOMAIN --resolver "
+	"IP[:PORT]\n"
+	"                   [--target HOST]\n"
 	"\n"
 	"Prints the DNS records DOMAIN needs, as zone-file lines to add to its\n"
 	"zone: autoconfig.DOMAIN and autodiscover.DOMAIN CNAMEs pointing at\n"
@@ -35,13 +40,23 @@ static const char usage[] =
 	"services; a service that is not offered gets target \".\". Servers\n"
 	"whose host name depends on the user are left out, with a comment\n"
 	"saying so. A DOMAIN served through an MX row is looked up in the DNS,\n"
-	"and the MX host that matched is named in a comment.\n"
+	"and the MX host that matched is named in a comment. Then PACC's\n"
+	"(" SV_PACC_DRAFT ") ua-auto-config.DOMAIN CNAME and\n"
+	"_ua-auto-config.DOMAIN TXT \"v=UAAC1; a=sha256; d=...\": the\n"
+	"SHA-256 of the exact bytes `serve` sends for DOMAIN's\n"
+	SV_PACC_PATH ", when PACC can say its provider\n"
+	"(else a comment; `suivant check` says why).\n"
+	"\n"
+	"dns check asks the DNS server --resolver names (an authoritative\n"
+	"server of the zone, or a resolver) for every one of these records and\n"
+	"prints each as ok, missing, differs (with what is published) or\n"
+	"extra (an SRV or CNAME record beyond the expected ones).\n"
 	"\n"
 	"  --target HOST  host name of this autoconfiguration service (default:\n"
 	"                 autoconfig.PROVIDER and autodiscover.PROVIDER)\n"
 	"  --ttl N        record TTL in seconds (default 3600)\n"
 	"  --resolver IP[:PORT]  DNS server for MX look-ups (default: the\n"
-	"                 system's)\n"
+	"                 system's); for dns check, the server asked\n"
 	"  --db FILE      database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
 	"  --json         {\"domain\", \"provider\", \"pattern\", \"mx_host\", \"ttl\",\n"
 	"                 \"records\": [{\"name\", \"type\", \"ttl\", \"target\",\n"
@@ -49,8 +64,10 @@ static const char usage[] =
 	"                 \"notes\"}\n"
 	"  -h, --help     show this help\n"
 	"\n"
-	"Exit status: 0 done, 64 bad usage, 65 invalid DOMAIN, HOST or N, 66\n"
-	"no such database or no provider for DOMAIN.\n";
+	"Exit status: 0 done (dns check: every record published), 64 bad\n"
+	"usage, 65 invalid DOMAIN, HOST or N (dns check: a record missing or\n"
+	"different), 66 no such database or no provider for DOMAIN, 69 the\n"
+	"DNS server did not answer.\n";
 
 #define DNS_MAX_TEXT (256 * 1024)
 
@@ -117,6 +134,29 @@ static json_t *zone_json(const struct sv_dns_zone *z, const char *mx_host) {
 		records, "notes", notes);
 }
 
+/*
+ * PACC's records, from the very bytes `serve` sends for domain: the
+ * snapshot's compiled answer filled with the domain alone, as
+ * sv_http_pacc does (none when PACC cannot say the provider).
+ */
+static int add_pacc(const struct sv_snapshot_match *m, const char *domain,
+		const char *target, struct sv_dns_zone *z, struct sv_err *err) {
+	struct sv_buf doc;
+	const char *ct;
+	struct sv_answer_facts facts = { .domain = domain };
+	sv_buf_init(&doc, DNS_MAX_TEXT);
+	int rc = sv_snapshot_answer_of(m, SV_FORMAT_PACC, &facts, &doc, &ct);
+	if (rc == SV_ENOTFOUND) {
+		rc = sv_render_dns_add_pacc(z, target, NULL, 0, err);
+	} else if (rc != SV_OK) {
+		rc = sv_errf(err, rc, "the PACC document: %s", sv_rc_str(rc));
+	} else {
+		rc = sv_render_dns_add_pacc(z, target, doc.data, doc.len, err);
+	}
+	sv_buf_finish(&doc);
+	return rc;
+}
+
 /* Renders and prints; an exit code. */
 static int print_zone(const struct sv_dns_zone *z, const char *mx_host,
 		bool json) {
@@ -141,8 +181,17 @@ int sv_cli_dns(int argc, char **argv) {
 	struct sv_cli_opts o;
 	int status = sv_cli_getopt(argc, argv, usage, true, options, on_opt,
 		&a, &o);
-	if (status >= 0 || (status = sv_cli_args("dns", &o, 1, "DOMAIN",
-			usage)) >= 0) {
+	if (status >= 0) {
+		return status;
+	}
+	/* dns check DOMAIN: the same records, compared with a server's */
+	bool check = o.n_args >= 1 && strcmp(o.args[0], "check") == 0;
+	if (check) {
+		o.args++;
+		o.n_args--;
+	}
+	if ((status = sv_cli_args(check ? "dns check" : "dns", &o, 1,
+			"DOMAIN", usage)) >= 0) {
 		return status;
 	}
 	struct sv_err err = { "" };
@@ -160,6 +209,16 @@ int sv_cli_dns(int argc, char **argv) {
 		sv_cli_error("dns", "--target: '%s': %s",
 			sv_log_escape(a.target, shown, sizeof(shown)), err.msg);
 		return EX_DATAERR;
+	}
+	if (check && a.resolver == NULL) {
+		sv_cli_error("dns check", "--resolver IP[:PORT] is required: "
+			"the DNS server to ask");
+		return EX_USAGE;
+	}
+	if (check && sv_mx_resolver_check_server(a.resolver, &err) !=
+			SV_OK) {
+		sv_cli_error("dns check", "%s", err.msg);
+		return EX_USAGE;
 	}
 	long long ttl = SV_DNS_DEFAULT_TTL;
 	if (a.ttl != NULL && sv_cli_int(a.ttl, 0, SV_DNS_MAX_TTL, &ttl) !=
@@ -193,9 +252,12 @@ int sv_cli_dns(int argc, char **argv) {
 		status = EX_OSERR;
 	} else if (sv_render_dns_records(m.provider, m.pattern, domain,
 			a.target != NULL ? target : NULL, (long)ttl, z, &err)
-			!= SV_OK) {
+			!= SV_OK || add_pacc(&m, domain, a.target != NULL ?
+			target : NULL, z, &err) != SV_OK) {
 		sv_cli_error("dns", "%s", err.msg);
 		status = EX_DATAERR;
+	} else if (check) {
+		status = sv_cli_dns_check(z, a.resolver, o.json);
 	} else {
 		status = print_zone(z, m.mx_host, o.json);
 	}

@@ -12,6 +12,10 @@
  *   DIR/autodiscover/DOMAIN.json           Autodiscover v2 answer
  *   DIR/autodiscover/DOMAIN.xml            Autodiscover v1 answer to a GET
  *                                          (when the domain has one)
+ *   DIR/pacc/DOMAIN.json                   PACC's user-agent-configuration
+ *                                          .json, byte for byte what
+ *                                          `suivant dns` hashes (when PACC
+ *                                          can say the provider)
  *   DIR/nginx.conf                         a server block for all of them,
  *                                          and the RFC 6764 redirects of
  *                                          /.well-known/caldav and
@@ -48,7 +52,8 @@ static const char usage[] =
 	"answers for Host: autoconfig.DOMAIN) and evolution.xml beside it\n"
 	"(Evolution's answer), DIR/v1.1/DOMAIN, DIR/autodiscover/DOMAIN.json\n"
 	"(Autodiscover v2) and DIR/autodiscover/DOMAIN.xml (the Autodiscover\n"
-	"answer to a GET), and DIR/nginx.conf,\n"
+	"answer to a GET), DIR/pacc/DOMAIN.json (PACC's document, when the\n"
+	"provider can be said in PACC), and DIR/nginx.conf,\n"
 	"an nginx server block listening on ADDR:PORT (default\n"
 	SV_CONFIG_DEFAULT_LISTEN ") that serves them and answers the RFC 6764\n"
 	"redirects of /.well-known/caldav and /.well-known/carddav (301 to the\n"
@@ -131,6 +136,10 @@ static const char conf_tail[] =
 	"    if ($host ~ \"^(autodiscover|autoconfig)\\.(.+)$\") {\n"
 	"        set $sv_ad_domain $2;\n"
 	"    }\n"
+	"    set $sv_pacc_domain $host;\n"
+	"    if ($host ~ \"^ua-auto-config\\.(.+)$\") {\n"
+	"        set $sv_pacc_domain $1;\n"
+	"    }\n"
 	"    # Evolution's request: it keeps the last server of each type\n"
 	"    set $sv_autoconfig config-v1.1.xml;\n"
 	"    if ($arg_emailmd5 != \"\") {\n"
@@ -159,6 +168,11 @@ static const char conf_tail[] =
 	"    location ~* ^/autodiscover/autodiscover\\.json$ {\n"
 	"        default_type \"application/json; charset=utf-8\";\n"
 	"        try_files /autodiscover/$sv_email_domain.json =404;\n"
+	"    }\n"
+	"    # PACC: the exact bytes whose SHA-256 `suivant dns` publishes\n"
+	"    location ~* ^/\\.well-known/user-agent-configuration\\.json$ {\n"
+	"        default_type \"application/json\";\n"
+	"        try_files /pacc/$sv_pacc_domain.json =404;\n"
 	"    }\n"
 	"    location ~* ^/\\.well-known/caldav/?$ {\n"
 	"        if ($request_method !~ ^(GET|HEAD|PROPFIND)$) {\n"
@@ -311,6 +325,11 @@ static int export_domain(const struct sv_snapshot *snap, const char *dir,
 	snprintf(rel, sizeof(rel), "autodiscover/%s.xml", domain);
 	if (export_answer(snap, dir, domain, SV_FORMAT_AUTODISCOVER_DOMAIN,
 			true, rel, NULL) != 0) {
+		return -1;
+	}
+	snprintf(rel, sizeof(rel), "pacc/%s.json", domain);
+	if (export_answer(snap, dir, domain, SV_FORMAT_PACC, true, rel,
+			NULL) != 0) {
 		return -1;
 	}
 	sv_buf_init(&b, 4096);

@@ -37,6 +37,7 @@ static const char usage[] =
 	"                   evolution: config-v1.1.xml as Evolution gets it\n"
 	"                   autodiscover-domain: Autodiscover for a GET, no\n"
 	"                   address\n"
+	"                   pacc: PACC's user-agent-configuration.json\n"
 	"  --as CLIENT      what CLIENT is sent when its user types EMAIL:\n"
 	"                   thunderbird, android (Thunderbird for Android, K-9),\n"
 	"                   evolution, kmail, outlook, apple, deltachat\n"

@@ -41,6 +41,7 @@ static const char *const endpoint_names[SV_HTTP_ENDPOINTS] = {
 	[SV_HTTP_EP_PROFILE_PAGE] = "profile_page",
 	[SV_HTTP_EP_MOBILECONFIG] = "mobileconfig",
 	[SV_HTTP_EP_WELL_KNOWN_DAV] = "well_known_dav",
+	[SV_HTTP_EP_PACC] = "pacc",
 	[SV_HTTP_EP_HEALTHZ] = "healthz",
 	[SV_HTTP_EP_METRICS] = "metrics",
 	[SV_HTTP_EP_TLS_ASK] = "tls_ask",

@@ -87,6 +87,8 @@ static const struct route routes[] = {
 	{ "/.well-known/carddav/", MATCH_EXACT, sv_http_wellknown_dav, 0,
 		SV_FORMAT_CARDDAV, GET_HEAD_PROPFIND, 0,
 		SV_HTTP_EP_WELL_KNOWN_DAV },
+	{ "/.well-known/user-agent-configuration.json", MATCH_EXACT,
+		sv_http_pacc, 0, SV_FORMAT_PACC, GET_HEAD, 0, SV_HTTP_EP_PACC },
 	{ "/healthz", MATCH_EXACT, sv_http_healthz, 0, NO_FORMAT,
 		GET_HEAD, ROUTE_ADMIN, SV_HTTP_EP_HEALTHZ },
 	{ "/metrics", MATCH_EXACT, sv_http_metrics_page, 0, NO_FORMAT,

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "model/check.h"
+#include "model/pacc.h"
 
 /* Registered mail ports (RFC 6186, RFC 8314) and what they carry. */
 static const struct port_rule {
@@ -305,6 +306,27 @@ static void check_plaintext_view(struct reporter *r, const char *domain) {
 	}
 }
 
+/*
+ * Whether PACC can say the view (model/pacc.h): a notice when not, since
+ * its PACC request answers 404 and `suivant dns` prints no PACC records,
+ * while every other format still serves it. A domain's view that fails
+ * for the provider-wide view's reason (wide, "" when that one is
+ * sayable) is not said twice.
+ */
+static void check_pacc_view(struct reporter *r, const char *domain,
+		struct sv_err *why, const char *wide) {
+	struct sv_pacc_view v;
+	if (sv_pacc_view(r->pv, domain, &v, why) == SV_OK) {
+		why->msg[0] = '\0';
+	} else if (domain == NULL || strcmp(why->msg, wide) != 0) {
+		emit(r, SV_CHECK_NOTICE, 0, domain, "%s%s%sno PACC document "
+			"(404 at user-agent-configuration.json): %s",
+			domain != NULL ? "domain " : "",
+			domain != NULL ? domain : "", domain != NULL ? ": " : "",
+			why->msg);
+	}
+}
+
 size_t sv_check_provider(const struct sv_provider *pv,
 		sv_check_report_fn report, void *ctx) {
 	struct reporter r = { .pv = pv, .report = report, .ctx = ctx };
@@ -341,6 +363,17 @@ size_t sv_check_provider(const struct sv_provider *pv,
 	for (size_t i = 0; i < pv->n_domains; i++) {
 		if (sv_provider_domain_has_servers(pv, pv->domains[i])) {
 			check_plaintext_view(&r, pv->domains[i]);
+		}
+	}
+	if (pv->n_domains > 0 && sv_provider_servable_problem(pv, &why) ==
+			SV_OK) {
+		struct sv_err wide, own;
+		check_pacc_view(&r, NULL, &wide, "");
+		for (size_t i = 0; i < pv->n_domains; i++) {
+			if (sv_provider_domain_has_own(pv, pv->domains[i])) {
+				check_pacc_view(&r, pv->domains[i], &own,
+					wide.msg);
+			}
 		}
 	}
 	return r.n;

@@ -332,37 +332,41 @@ static int ares_wait_ms(ares_channel ch, int max) {
 }
 
 /* ------------------------------------------------------------------ */
-/* The one-shot look-up (command line)                                 */
+/* The one-shot look-ups (command line)                                */
 
 struct once {
 	bool done;
-	struct sv_mx_hosts *out;
+	/* reads the answer into ctx */
+	void (*read)(void *ctx, int status, const unsigned char *abuf,
+		int alen);
+	void *ctx;
 };
 
 static void once_cb(void *arg, int status, int timeouts,
 		unsigned char *abuf, int alen) {
 	struct once *o = arg;
-	int64_t ttl;
 	(void)timeouts;
-	read_answer(status, abuf, alen, o->out, &ttl);
-	o->done = true;
+	if (!o->done) { /* ares_destroy calls back with ARES_EDESTRUCTION */
+		o->read(o->ctx, status, abuf, alen);
+		o->done = true;
+	}
 }
 
-int sv_mx_lookup_once(const char *server, const char *domain,
-		unsigned timeout_ms, struct sv_mx_hosts *out,
+/* One query of type for name through server, answered into o within
+ * timeout_ms; *timed_out when it was not. SV_OK, or channel_open's. */
+static int query_once(const char *server, const char *name, int type,
+		unsigned timeout_ms, struct once *o, bool *timed_out,
 		struct sv_err *err) {
 	ares_channel ch;
 	int rc = channel_open(server, timeout_ms, &ch, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	struct once o = { .out = out };
 	int64_t deadline = now_ms() + timeout_ms;
-	ares_query(ch, domain, ns_c_in, ns_t_mx, once_cb, &o);
-	while (!o.done) {
+	ares_query(ch, name, ns_c_in, type, once_cb, o);
+	while (!o->done) {
 		int64_t left = deadline - now_ms();
 		if (left <= 0) {
-			sv_mx_hosts_init(out, SV_MX_TIMEOUT);
 			break;
 		}
 		struct pollfd fds[ARES_GETSOCK_MAXNUM];
@@ -373,11 +377,145 @@ int sv_mx_lookup_once(const char *server, const char *domain,
 		}
 		ares_handle(ch, fds, n);
 	}
-	o.done = true; /* ares_destroy calls back with ARES_EDESTRUCTION */
-	struct sv_mx_hosts ignored;
-	o.out = &ignored;
+	*timed_out = !o->done;
+	o->done = true;
 	ares_destroy(ch);
 	return SV_OK;
+}
+
+static void read_mx_once(void *ctx, int status, const unsigned char *abuf,
+		int alen) {
+	int64_t ttl;
+	read_answer(status, abuf, alen, ctx, &ttl);
+}
+
+int sv_mx_lookup_once(const char *server, const char *domain,
+		unsigned timeout_ms, struct sv_mx_hosts *out,
+		struct sv_err *err) {
+	struct once o = { .read = read_mx_once, .ctx = out };
+	bool timed_out;
+	int rc = query_once(server, domain, ns_t_mx, timeout_ms, &o,
+		&timed_out, err);
+	if (rc == SV_OK && timed_out) {
+		sv_mx_hosts_init(out, SV_MX_TIMEOUT);
+	}
+	return rc;
+}
+
+/* The expanded name at p into out (size n, "." for the root); false
+ * when it does not parse or fit. */
+static bool copy_name(const unsigned char *p, const unsigned char *abuf,
+		int alen, char *out, size_t n) {
+	char *name = NULL;
+	long enclen = 0;
+	if (ares_expand_name(p, abuf, alen, &name, &enclen) != ARES_SUCCESS) {
+		return false;
+	}
+	int w = snprintf(out, n, "%s", name[0] != '\0' ? name : ".");
+	ares_free_string(name);
+	return w > 0 && (size_t)w < n;
+}
+
+/* One answer record's data (rd[0..len)) of type into rr; false when
+ * it does not parse. */
+static bool read_rr(int type, const unsigned char *rd, size_t len,
+		const unsigned char *abuf, int alen, struct sv_rr *rr) {
+	memset(rr, 0, sizeof(*rr));
+	if (type == ns_t_cname) {
+		return copy_name(rd, abuf, alen, rr->target,
+			sizeof(rr->target));
+	}
+	if (type == ns_t_srv) {
+		if (len < 7) {
+			return false;
+		}
+		rr->priority = (int)get16(rd);
+		rr->weight = (int)get16(rd + 2);
+		rr->port = (int)get16(rd + 4);
+		return copy_name(rd + 6, abuf, alen, rr->target,
+			sizeof(rr->target));
+	}
+	/* TXT: its character-strings, joined (RFC 7208 3.3 reads them so,
+	 * and PACC's digest is one) */
+	size_t o = 0;
+	for (size_t i = 0; i < len; i += 1 + rd[i]) {
+		size_t k = rd[i];
+		if (i + 1 + k > len || k >= sizeof(rr->text) - o) {
+			return false;
+		}
+		memcpy(rr->text + o, rd + i + 1, k);
+		o += k;
+	}
+	rr->text[o] = '\0';
+	return true;
+}
+
+struct rr_query {
+	int type;
+	struct sv_rrset *out;
+};
+
+static void read_rrset(void *ctx, int status, const unsigned char *abuf,
+		int alen) {
+	struct rr_query *q = ctx;
+	struct sv_rrset *out = q->out;
+	out->n = 0;
+	out->status = status == ARES_SUCCESS ? SV_RR_ANSWERED :
+		status == ARES_ENOTFOUND ? SV_RR_NO_NAME :
+		status == ARES_ENODATA ? SV_RR_NO_DATA :
+		status == ARES_ETIMEOUT ? SV_RR_TIMED_OUT : SV_RR_FAILED;
+	if (status != ARES_SUCCESS) {
+		return;
+	}
+	const unsigned char *p = abuf + HFIXEDSZ, *end = abuf + alen;
+	unsigned qd = alen >= HFIXEDSZ ? get16(abuf + 4) : 0;
+	unsigned an = alen >= HFIXEDSZ ? get16(abuf + 6) : 0;
+	out->status = alen >= HFIXEDSZ ? SV_RR_NO_DATA : SV_RR_FAILED;
+	for (unsigned i = 0; i < qd + an; i++) {
+		long l = name_len(p, abuf, alen);
+		if (l < 0 || end - p < l + (i < qd ? 4 : 10)) {
+			out->status = SV_RR_FAILED;
+			return;
+		}
+		p += l;
+		if (i < qd) {
+			p += 4;
+			continue;
+		}
+		int type = (int)get16(p);
+		size_t len = get16(p + 8);
+		p += 10;
+		if ((size_t)(end - p) < len) {
+			out->status = SV_RR_FAILED;
+			return;
+		}
+		if (type == q->type && out->n < SV_RR_MAX &&
+				read_rr(type, p, len, abuf, alen,
+				&out->rr[out->n])) {
+			out->n++;
+			out->status = SV_RR_ANSWERED;
+		}
+		p += len;
+	}
+}
+
+int sv_rr_query_once(const char *server, const char *name, int type,
+		unsigned timeout_ms, struct sv_rrset *out, struct sv_err *err) {
+	if (type != ns_t_cname && type != ns_t_srv && type != ns_t_txt) {
+		return sv_errf(err, SV_EINVAL, "record type %d not supported",
+			type);
+	}
+	struct rr_query q = { type, out };
+	struct once o = { .read = read_rrset, .ctx = &q };
+	bool timed_out;
+	out->n = 0;
+	out->status = SV_RR_FAILED;
+	int rc = query_once(server, name, type, timeout_ms, &o, &timed_out,
+		err);
+	if (rc == SV_OK && timed_out) {
+		out->status = SV_RR_TIMED_OUT;
+	}
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -7,6 +7,9 @@ r"""Hosting at scale (issue #20), against real components:
   a sub-zone whose server never answers (Knot's dnsproxy module forwards
   it to a UDP socket nobody reads), through `serve --resolver`,
   `lookup` and `dns`;
+- PACC's digest (issue 19): the document `serve` sends hashes to the TXT
+  record `dns` prints; `dns check` against Knot serving zones written
+  from `dns` (correct, a wrong SRV port, a stale digest, none);
 - `sync` from PostgreSQL 15 (initdb + pg_ctl in a temporary directory,
   as the user nobody, on a Unix socket) and from MariaDB
   (mariadb-install-db + mariadbd, the same way), each with a
@@ -364,6 +367,105 @@ def test_mx_command_line(suivant, tmp):
                    knot.resolver, "x@nomx.test", ok=False)
         check(done.returncode == 66 and "(MX look-up: none)" in
               done.stderr, "lookup nomx: %s" % done.stderr)
+    finally:
+        knot.stop()
+
+
+# ---------------------------------------------------- PACC, dns check --
+
+def zone_lines(suivant, db, domain, target):
+    """The records `suivant dns` prints for domain, as zone-file lines."""
+    done = run(suivant, "dns", "--db", db, "--target", target, domain)
+    return [line for line in done.stdout.splitlines()
+            if line and not line.startswith(";")]
+
+
+def test_pacc_digest_and_dns_check(suivant, tmp):
+    """Issue 19: the PACC document `serve` sends hashes to the digest
+    `dns` prints; `dns check` against Knot finds a correct zone correct,
+    a wrong SRV port and a stale PACC digest different, a zone without
+    the records missing."""
+    import base64
+    import hashlib
+    db = hoster_db(suivant, tmp)
+    target = "suivant.hoster.test"
+    for d in ("good.test", "badsrv.test", "stale.test", "absent.test"):
+        run(suivant, "domain", "add", d, "--provider", "hoster.test",
+            "--db", db)
+    # stale.test's zone was written before the provider's name changed
+    stale = zone_lines(suivant, db, "stale.test", target)
+    run(suivant, "provider", "set", "hoster.test", "--name", "Hoster Test",
+        "--db", db)
+    good = zone_lines(suivant, db, "good.test", target)
+    badsrv = [re.sub(r"( SRV\s+\d+ \d+ )993 ", r"\g<1>994 ", line)
+              for line in zone_lines(suivant, db, "badsrv.test", target)]
+    check(badsrv != zone_lines(suivant, db, "badsrv.test", target),
+          "no _imaps SRV record to break: %s" % badsrv)
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0"], 1)
+    try:
+        for d in ("good.test", "stale.test"):
+            for host in ("ua-auto-config." + d, d):
+                c = http.client.HTTPConnection("127.0.0.1", srv.plain[0],
+                                               timeout=15)
+                c.request("GET", "/.well-known/user-agent-configuration"
+                          ".json", headers={"Host": host})
+                r = c.getresponse()
+                body = r.read()
+                c.close()
+                check(r.status == 200 and r.getheader("Content-Type") ==
+                      "application/json", "%s: %d" % (host, r.status))
+                check(json.loads(body)["info"]["provider"]["name"] ==
+                      "Hoster Test", "document: %r" % body)
+                digest = base64.b64encode(
+                    hashlib.sha256(body).digest()).decode()
+                doc = json.loads(run(suivant, "dns", "--db", db, "--json",
+                                     d).stdout)
+                txt = [rec["text"] for rec in doc["records"]
+                       if rec["name"] == "_ua-auto-config.%s." % d]
+                check(txt == ["v=UAAC1; a=sha256; d=" + digest],
+                      "%s: dns prints %r, the served bytes hash to %s"
+                      % (d, txt, digest))
+    finally:
+        srv.stop()
+    knot = Knot(tmp, zone="\n".join(good + badsrv + stale) + "\n")
+    try:
+        done = run(suivant, "dns", "check", "good.test", "--db", db,
+                   "--resolver", knot.resolver, "--target", target)
+        lines = done.stdout.splitlines()
+        check(len(lines) == len(good) + 2 and
+              all(line.startswith("ok ") for line in lines[1:-1]) and
+              lines[-1] == "%d record(s): %d ok, 0 missing, 0 different, "
+              "0 unanswered" % (len(good), len(good)),
+              "good.test: %s" % done.stdout)
+        check(any("_ua-auto-config.good.test." in line for line in lines),
+              "PACC TXT not checked: %s" % done.stdout)
+        done = run(suivant, "dns", "check", "badsrv.test", "--db", db,
+                   "--resolver", knot.resolver, "--target", target,
+                   ok=False)
+        check(done.returncode == 65 and re.search(
+            r"(?m)^differs\s+_imaps\._tcp\.badsrv\.test\.\s+SRV\s+"
+            r"0 1 993 mail\.hoster\.test\. \(published: 0 1 994 "
+            r"mail\.hoster\.test\.\)$", done.stdout) and
+            done.stdout.endswith("0 missing, 1 different, 0 unanswered\n"),
+            "badsrv.test: %d %s" % (done.returncode, done.stdout))
+        done = run(suivant, "dns", "check", "stale.test", "--db", db,
+                   "--resolver", knot.resolver, "--target", target,
+                   "--json", ok=False)
+        doc = json.loads(done.stdout)
+        bad = [rec for rec in doc["records"] if rec["status"] != "ok"]
+        check(done.returncode == 65 and doc["different"] == 1 and
+              len(bad) == 1 and bad[0]["name"] ==
+              "_ua-auto-config.stale.test." and bad[0]["type"] == "TXT" and
+              bad[0]["published"].startswith("\"v=UAAC1; ") and
+              bad[0]["expected"] != bad[0]["published"],
+              "stale.test: %d %s" % (done.returncode, done.stdout))
+        done = run(suivant, "dns", "check", "absent.test", "--db", db,
+                   "--resolver", knot.resolver, "--target", target,
+                   ok=False)
+        check(done.returncode == 65 and "0 ok, " in done.stdout and
+              re.search(r"(?m)^missing\s+ua-auto-config\.absent\.test\.",
+                        done.stdout), "absent.test: %d %s"
+              % (done.returncode, done.stdout))
     finally:
         knot.stop()
 

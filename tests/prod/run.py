@@ -1592,7 +1592,7 @@ def port_bindable(port):
 def test_export_static_matches_serve(suivant, tmp):
     """Every bundled domain: nginx serving the export answers exactly what
     `suivant serve` answers (status, body, content type), Evolution's
-    request and the Autodiscover GET included."""
+    request, the Autodiscover GET and PACC's document included."""
     nginx = httpwire.sbin("nginx")
     db = os.path.join(tmp, "suivant.db")
     done = subprocess.run([suivant, "domain", "add", "*.wild.example",
@@ -1673,7 +1673,7 @@ def test_export_static_matches_serve(suivant, tmp):
             check(got[0] == got[1], "%s %s %s: serve %r, export %r"
                   % (method, host, path, got[0], got[1]))
             return got[0][0]
-        redirects = 0
+        redirects = paccs = 0
         for d in domains + ["not-served.example"]:
             want = 404 if d == "not-served.example" else 200
             check(both("/mail/config-v1.1.xml", "autoconfig." + d) == want,
@@ -1694,11 +1694,16 @@ def test_export_static_matches_serve(suivant, tmp):
                  "autoconfig." + d)
             both("/mail/config-v1.1.xml?emailaddress=EVOLUTIONUSER%%40%s"
                  % d, "autoconfig." + d)
+            # issue 19: PACC, byte for byte (its DNS digest depends on it)
+            paccs += both("/.well-known/user-agent-configuration.json",
+                          "ua-auto-config." + d) == 200
+            both("/.well-known/user-agent-configuration.json", d)
             for path in ("/.well-known/caldav", "/.well-known/carddav"):
                 redirects += redirect("GET", path, d) == 301
                 redirect("PROPFIND", path, "autoconfig." + d)
         check(redirects >= 2, "no bundled domain has a calendar or "
               "contacts service to redirect to")
+        check(paccs > 500, "only %d PACC documents" % paccs)
         redirect("DELETE", "/.well-known/caldav", "messagingengine.com")
         a.close()
         b.close()

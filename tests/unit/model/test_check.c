@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "model/check.h"
+#include "model/pacc.h"
 #include "util/alloc.h"
 
 static struct sv_provider *provider(const char *id, const char *domain) {
@@ -114,6 +115,16 @@ static void test_problems(void **state) {
 	server(pv, 1, SV_SERVER_IMAP, "imap.p.example", 993, SV_SOCKET_SSL);
 	server(pv, 2, SV_SERVER_SMTP, "smtp.p.example", 587,
 		SV_SOCKET_STARTTLS);
+	/* PACC says submission on 465 only: a notice, nothing else */
+	assert_int_equal(sv_check_provider(pv, collect, &f), 1);
+	assert_int_equal(f.p[0].severity, SV_CHECK_NOTICE);
+	assert_string_equal(f.p[0].message, "no PACC document (404 at "
+		"user-agent-configuration.json): submit: its servers use "
+		"STARTTLS, no TLS or another port, and PACC says only implicit "
+		"TLS on port 465 (" SV_PACC_DRAFT ")");
+	f.n = 0;
+	pv->servers[1].port = 465;
+	pv->servers[1].socket = SV_SOCKET_SSL;
 	assert_int_equal(sv_check_provider(pv, collect, &f), 0);
 	/* a template with an unknown token (as the sqlite3 shell could
 	 * store it): one error, nothing else */
@@ -189,7 +200,11 @@ static void test_plaintext(void **state) {
 	own = server(pv, 5, SV_SERVER_SMTP, "smtp.own.example", 587,
 		SV_SOCKET_PLAIN);
 	own->domain = sv_strdup("own.example");
-	assert_int_equal(sv_check_provider(pv, collect, &f), 6);
+	/* 6 and the provider-wide view's PACC notice (own.example's view
+	 * has smtp on 465: PACC can say it) */
+	assert_int_equal(sv_check_provider(pv, collect, &f), 7);
+	assert_null(f.p[6].domain);
+	assert_non_null(strstr(f.p[6].message, "no PACC document"));
 	/* servers 2, 3 and 5 send passwords in the clear: notices 0-2 */
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(f.p[i].severity, SV_CHECK_NOTICE);
@@ -214,7 +229,7 @@ static void test_plaintext(void **state) {
 
 	f.n = 0;
 	pv->publish_plaintext = true;
-	assert_int_equal(sv_check_provider(pv, collect, &f), 6);
+	assert_int_equal(sv_check_provider(pv, collect, &f), 7);
 	assert_int_equal(f.p[3].severity, SV_CHECK_WARNING);
 	assert_string_equal(f.p[3].message, "publishes 1 plain imap server "
 		"beside TLS ones (--publish-plaintext): a client may settle on "
@@ -241,7 +256,9 @@ static void test_known_pairing(void **state) {
 		SV_SOCKET_SSL);
 	server(pv, 2, SV_SERVER_SMTP, "Mobile.Charter.net", 587,
 		SV_SOCKET_SSL);
-	assert_int_equal(sv_check_provider(pv, collect, &f), 1);
+	/* and PACC cannot say submission on 587 */
+	assert_int_equal(sv_check_provider(pv, collect, &f), 2);
+	assert_non_null(strstr(f.p[1].message, "no PACC document"));
 	assert_int_equal(f.p[0].severity, SV_CHECK_NOTICE);
 	assert_int_equal(f.p[0].server, 2);
 	assert_string_equal(f.p[0].message, "server 2 (smtp Mobile.Charter.net"
@@ -252,11 +269,46 @@ static void test_known_pairing(void **state) {
 	server(pv, 3, SV_SERVER_SMTP, "mobile.charter.net", 465,
 		SV_SOCKET_STARTTLS);
 	server(pv, 4, SV_SERVER_SMTP, "smtp.charter.net", 587, SV_SOCKET_SSL);
-	assert_int_equal(sv_check_provider(pv, collect, &f), 3);
+	assert_int_equal(sv_check_provider(pv, collect, &f), 4);
 	assert_int_equal(f.p[1].severity, SV_CHECK_WARNING);
 	assert_int_equal(f.p[1].server, 3);
 	assert_int_equal(f.p[2].severity, SV_CHECK_WARNING);
 	assert_int_equal(f.p[2].server, 4);
+	sv_provider_destroy(pv);
+}
+
+/* PACC's notice (model/pacc.h): once per reason, the provider-wide view
+ * first, a domain's own view only when its reason differs. */
+static void test_pacc_notice(void **state) {
+	(void)state;
+	struct found f = { .n = 0 };
+	struct sv_provider *pv = provider("p.example", "p.example");
+	assert_int_equal(sv_provider_add_domain(pv, "own.example"), SV_OK);
+	assert_int_equal(sv_provider_add_domain(pv, "web.example"), SV_OK);
+	server(pv, 1, SV_SERVER_IMAP, "imap.p.example", 993, SV_SOCKET_SSL);
+	server(pv, 2, SV_SERVER_SMTP, "smtp.p.example", 587,
+		SV_SOCKET_STARTTLS);
+	/* own.example's imap does not change the smtp reason: said once */
+	struct sv_server *own = server(pv, 3, SV_SERVER_IMAP,
+		"imap.own.example", 993, SV_SOCKET_SSL);
+	own->domain = sv_strdup("own.example");
+	/* web.example's smtp on 465 makes its view sayable: nothing */
+	own = server(pv, 4, SV_SERVER_SMTP, "smtp.web.example", 465,
+		SV_SOCKET_SSL);
+	own->domain = sv_strdup("web.example");
+	assert_int_equal(sv_check_provider(pv, collect, &f), 1);
+	assert_null(f.p[0].domain);
+	assert_non_null(strstr(f.p[0].message, "submit: its servers use "
+		"STARTTLS"));
+	/* a reason of its own is said for the domain */
+	f.n = 0;
+	sv_free(pv->servers[2].hostname);
+	pv->servers[2].hostname = sv_strdup("%EMAILLOCALPART%.own.example");
+	assert_int_equal(sv_check_provider(pv, collect, &f), 2);
+	assert_string_equal(f.p[1].domain, "own.example");
+	assert_non_null(strstr(f.p[1].message, "domain own.example: no PACC "
+		"document (404 at user-agent-configuration.json): imap: a host "
+		"name that needs the user's address"));
 	sv_provider_destroy(pv);
 }
 
@@ -267,6 +319,7 @@ int main(void) {
 		cmocka_unit_test(test_problems),
 		cmocka_unit_test(test_plaintext),
 		cmocka_unit_test(test_known_pairing),
+		cmocka_unit_test(test_pacc_notice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What PACC can say of a provider (model/pacc.h). The rule is "all or
+ * nothing": a protocol the provider offers is said exactly, or the
+ * provider gets no PACC document, because a client trusts this document
+ * through a DNS digest and will not fall back to another mechanism for
+ * what it leaves out. Extra servers of a type (an alternative on 143
+ * beside 993) are not a loss: PACC names one host per protocol, the
+ * preferred one.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "model/pacc.h"
+#include "model/placeholder.h"
+#include "model/service_url.h"
+
+static const char *const keys[SV_PACC_PROTOCOL_COUNT] = {
+	[SV_PACC_IMAP] = "imap",
+	[SV_PACC_POP3] = "pop3",
+	[SV_PACC_SUBMIT] = "submit",
+	[SV_PACC_CALDAV] = "caldav",
+	[SV_PACC_CARDDAV] = "carddav",
+	[SV_PACC_WEBDAV] = "webdav",
+};
+
+const char *sv_pacc_protocol_key(enum sv_pacc_protocol p) {
+	return (unsigned)p < SV_PACC_PROTOCOL_COUNT ? keys[p] : "?";
+}
+
+/* The implicit-TLS port PACC assumes for each text protocol. */
+static const int default_port[SV_PACC_PROTOCOL_COUNT] = {
+	[SV_PACC_IMAP] = 993,
+	[SV_PACC_POP3] = 995,
+	[SV_PACC_SUBMIT] = 465,
+};
+
+/* Whether text holds a token that needs the user's address. */
+static bool needs_address(const char *text) {
+	return strstr(text, sv_token_text(SV_TOKEN_EMAILADDRESS)) != NULL ||
+		strstr(text, sv_token_text(SV_TOKEN_EMAILLOCALPART)) != NULL ||
+		strstr(text, sv_token_text(SV_TOKEN_REALNAME)) != NULL;
+}
+
+/* UTF-8 characters of s (the validator checked it is UTF-8). */
+static size_t chars(const char *s) {
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		n += (*p & 0xC0) != 0x80;
+	}
+	return n;
+}
+
+/* Which PACC protocol a server type is, or -1: PACC has no key for it. */
+static int server_protocol(enum sv_server_type t) {
+	switch (t) {
+	case SV_SERVER_IMAP:
+		return SV_PACC_IMAP;
+	case SV_SERVER_POP3:
+		return SV_PACC_POP3;
+	case SV_SERVER_SMTP:
+		return SV_PACC_SUBMIT;
+	default:
+		/* Exchange, EWS, OWA, Graph (and URL types added later,
+		 * such as ActiveSync, until a PACC revision names them):
+		 * PACC cannot say them; they are left out, the rest of the
+		 * provider is still said. JMAP goes here as SV_PACC_JMAP
+		 * ("jmap": {"url"}) once the model has it. */
+		return -1;
+	}
+}
+
+/* The same for a service type. */
+static int service_protocol(enum sv_service_type t) {
+	switch (t) {
+	case SV_SERVICE_CALDAV:
+		return SV_PACC_CALDAV;
+	case SV_SERVICE_CARDDAV:
+		return SV_PACC_CARDDAV;
+	case SV_SERVICE_WEBDAV:
+		return SV_PACC_WEBDAV;
+	default:
+		/* URL services PACC has no key for: left out. */
+		return -1;
+	}
+}
+
+/* The methods of s PACC can state, into *password / *oauth. */
+static void server_auth(const struct sv_server *s, bool *password,
+		bool *oauth) {
+	for (size_t i = 0; i < s->n_auth; i++) {
+		switch (s->auth[i]) {
+		case SV_AUTH_PASSWORD_CLEARTEXT:
+		case SV_AUTH_PASSWORD_ENCRYPTED:
+		case SV_AUTH_PLAIN:
+		case SV_AUTH_SECURE:
+			*password = true;
+			break;
+		case SV_AUTH_OAUTH2:
+			*oauth = true;
+			break;
+		default: /* NTLM, GSSAPI, certificates, none...: no PACC word */
+			break;
+		}
+	}
+}
+
+static void service_auth(const struct sv_service *s, bool *password,
+		bool *oauth) {
+	for (size_t i = 0; i < s->n_auth; i++) {
+		if (s->auth[i] == SV_SAUTH_OAUTH2) {
+			*oauth = true;
+		} else {
+			*password = true; /* HTTP Basic or Digest */
+		}
+	}
+}
+
+/* Records what a protocol's methods add to v; false when none is
+ * statable. */
+static bool take_auth(const struct sv_provider *pv, bool password,
+		bool oauth, struct sv_pacc_view *v) {
+	const char *is = pv->oauth2.issuer;
+	/* Mozilla's <issuer> is a host name; an OAuth issuer identifier
+	 * (RFC 8414, which oauth-public points to) is that host's https
+	 * URL. One already written as an https URL is kept as it is. */
+	bool url = is != NULL && strncmp(is, "https://", 8) == 0 &&
+		!needs_address(is);
+	bool host = is != NULL && sv_is_hostname(is, false);
+	bool issuer = oauth && (url || host);
+	v->password |= password;
+	if (issuer) {
+		v->oauth_issuer = is;
+		v->oauth_scheme = url ? "" : "https://";
+	}
+	return password || issuer;
+}
+
+static int say_servers(const struct sv_provider *pv, const char *domain,
+		struct sv_pacc_view *v, struct sv_err *err) {
+	const struct sv_server *servers[SV_MODEL_MAX_SERVERS];
+	size_t n = sv_provider_servers_for(pv, domain, servers,
+		SV_MODEL_MAX_SERVERS);
+	bool offered[SV_PACC_PROTOCOL_COUNT] = { false };
+	const char *why[SV_PACC_PROTOCOL_COUNT] = { NULL };
+	for (size_t i = 0; i < n; i++) {
+		const struct sv_server *s = servers[i];
+		int p = server_protocol(s->type);
+		if (p < 0) {
+			continue;
+		}
+		offered[p] = true;
+		bool password = false, oauth = false;
+		server_auth(s, &password, &oauth);
+		if (v->server[p] != NULL) {
+			continue;
+		} else if (s->socket != SV_SOCKET_SSL ||
+				s->port != default_port[p]) {
+			why[p] = NULL; /* the port rule: said below */
+		} else if (s->hostname == NULL || needs_address(s->hostname)) {
+			why[p] = "a host name that needs the user's address";
+		} else if (!take_auth(pv, password, oauth, v)) {
+			why[p] = "no password or OAuth2 (with an issuer) login";
+		} else {
+			v->server[p] = s;
+		}
+	}
+	for (int p = 0; p < SV_PACC_PROTOCOL_COUNT; p++) {
+		if (offered[p] && v->server[p] == NULL) {
+			if (why[p] != NULL) {
+				return sv_errf(err, SV_EINVAL, "%s: %s (%s)",
+					sv_pacc_protocol_key(p), why[p],
+					SV_PACC_DRAFT);
+			}
+			return sv_errf(err, SV_EINVAL, "%s: its servers use "
+				"STARTTLS, no TLS or another port, and PACC "
+				"says only implicit TLS on port %d (%s)",
+				sv_pacc_protocol_key(p), default_port[p],
+				SV_PACC_DRAFT);
+		}
+	}
+	return SV_OK;
+}
+
+static int say_services(const struct sv_provider *pv, const char *domain,
+		struct sv_pacc_view *v, struct sv_err *err) {
+	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
+	size_t n = sv_provider_services_for(pv, domain, svc,
+		SV_MODEL_MAX_SERVICES);
+	for (size_t i = 0; i < n; i++) {
+		const struct sv_service *s = svc[i];
+		int p = service_protocol(s->type);
+		if (p < 0 || v->service[p] != NULL) {
+			continue;
+		}
+		struct sv_service_url u;
+		bool password = false, oauth = false;
+		service_auth(s, &password, &oauth);
+		const char *why = NULL;
+		if (s->url == NULL || sv_service_url_parse(s->url, "url", &u,
+				NULL) != SV_OK || !u.https) {
+			why = "not an https URL";
+		} else if (sv_service_url_port(&u) != 443) {
+			why = "not on port 443";
+		} else if (needs_address(s->url)) {
+			why = "its URL needs the user's address";
+		} else if (u.path[0] != '/' || u.path[1] == '\0' ||
+				u.path[1] == '?') {
+			why = "no context path (the URL's path is \"/\")";
+		} else if (!take_auth(pv, password, oauth, v)) {
+			why = "no password or OAuth2 (with an issuer) login";
+		}
+		if (why != NULL) {
+			return sv_errf(err, SV_EINVAL, "%s: service %lld: %s "
+				"(PACC, %s, needs https on 443 with a context "
+				"path)", sv_pacc_protocol_key(p),
+				(long long)s->id, why, SV_PACC_DRAFT);
+		}
+		v->service[p] = s;
+	}
+	return SV_OK;
+}
+
+int sv_pacc_view(const struct sv_provider *pv, const char *domain,
+		struct sv_pacc_view *out, struct sv_err *err) {
+	memset(out, 0, sizeof(*out));
+	int rc = say_servers(pv, domain, out, err);
+	if (rc == SV_OK) {
+		rc = say_services(pv, domain, out, err);
+	}
+	if (rc != SV_OK) {
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
+	bool any = false;
+	for (int p = 0; p < SV_PACC_PROTOCOL_COUNT; p++) {
+		any |= out->server[p] != NULL || out->service[p] != NULL;
+	}
+	const char *name = pv->display_name, *sname = pv->short_name;
+	const char *fail = NULL;
+	if (!any) {
+		fail = "no protocol PACC can say";
+	} else if (name == NULL || name[0] == '\0') {
+		fail = "no display name (info.provider.name is required)";
+	} else if (chars(name) > SV_MODEL_MAX_DISPLAY_NAME) {
+		fail = "display name over 60 characters (info.provider.name)";
+	} else if (sname != NULL && chars(sname) > SV_MODEL_MAX_SHORT_NAME) {
+		fail = "short name over 20 characters "
+			"(info.provider.shortName)";
+	} else if (needs_address(name) || (sname != NULL &&
+			needs_address(sname))) {
+		fail = "a display name that needs the user's address";
+	}
+	if (fail != NULL) {
+		memset(out, 0, sizeof(*out));
+		return sv_errf(err, SV_EINVAL, "%s (PACC, %s)", fail,
+			SV_PACC_DRAFT);
+	}
+	out->name = name;
+	out->short_name = sname != NULL && sname[0] != '\0' ? sname : NULL;
+	for (size_t i = 0; i < pv->n_links; i++) {
+		const struct sv_link *l = &pv->links[i];
+		if (l->kind == SV_LINK_DOCUMENTATION &&
+				strncmp(l->url, "https://", 8) == 0 &&
+				strchr(l->url, '%') == NULL) {
+			out->documentation = l->url;
+			break;
+		}
+	}
+	return SV_OK;
+}

@@ -37,12 +37,15 @@ enum sv_format {
 	                       * address, for a GET (render_autodiscover.h);
 	                       * absent for a provider whose host names need
 	                       * the address */
+	SV_FORMAT_SETTINGS,   /* the settings page for people, in French
+	                       * (render_settings.h) */
+	SV_FORMAT_SETTINGS_EN, /* the same page in English */
 	SV_FORMAT_COUNT
 };
 
 /* The name of a format: "autoconfig", "mobileconfig", "autodiscover",
- * "caldav", "carddav", "evolution", "autodiscover-domain"; NULL for a
- * value out of range. */
+ * "caldav", "carddav", "evolution", "autodiscover-domain",
+ * "settings-html", "settings-html-en"; NULL for a value out of range. */
 const char *sv_format_name(enum sv_format f);
 /* The format of that name; SV_OK, or SV_EINVAL for an unknown name. */
 int sv_format_parse(const char *name, enum sv_format *out);

@@ -34,7 +34,7 @@ struct words {
 	const char *preferred, *others, *services, *links, *home;
 	const char *role[3];          /* imap, pop3, smtp */
 	const char *server, *port, *security, *auth, *username, *url;
-	const char *ssl, *starttls, *none, *none_warning;
+	const char *ssl, *starttls, *none, *none_warning, *plain_warning;
 	const char *auth_name[SV_AUTH_COUNT];
 	const char *or_word, *oauth_note;
 	const char *service[SV_SERVICE_TYPE_COUNT];
@@ -62,6 +62,7 @@ static const struct words fr = {
 	.url = "Adresse (URL)",
 	.ssl = "SSL/TLS", .starttls = "STARTTLS", .none = "aucune",
 	.none_warning = "attention : le mot de passe circule en clair",
+	.plain_warning = "attention : rien n’est chiffré",
 	.auth_name = {
 		[SV_AUTH_PASSWORD_CLEARTEXT] = "mot de passe normal",
 		[SV_AUTH_PLAIN] = "mot de passe normal",
@@ -115,6 +116,7 @@ static const struct words en = {
 	.url = "Address (URL)",
 	.ssl = "SSL/TLS", .starttls = "STARTTLS", .none = "none",
 	.none_warning = "warning: the password travels unencrypted",
+	.plain_warning = "warning: nothing is encrypted",
 	.auth_name = {
 		[SV_AUTH_PASSWORD_CLEARTEXT] = "normal password",
 		[SV_AUTH_PLAIN] = "normal password",
@@ -389,7 +391,8 @@ static int write_server(const struct page *p, const struct sv_server *s) {
 				start(w, "br") < 0 ||
 				xmlTextWriterEndElement(w) < 0 ||
 				element_class(w, "span", "warn",
-					wd->none_warning) < 0) {
+					needs_username(s) ? wd->none_warning :
+					wd->plain_warning) < 0) {
 			return -1;
 		}
 	} else if (text(w, s->socket == SV_SOCKET_SSL ? wd->ssl :
@@ -664,10 +667,13 @@ static int text_server(struct sv_buf *out, const struct sv_server *s,
 	if (rc == SV_OK && (rc = text_label(out, wd, wd->server)) == SV_OK &&
 			(rc = text_template(out, s->hostname, f, wd, err)) ==
 				SV_OK) {
-		rc = sv_buf_printf(out, "\n    %s: %d\n    %s: %s%s%s\n",
-			wd->port, s->port, wd->security, sec,
+		rc = sv_buf_printf(out, "\n    %s%s%d\n    %s%s%s%s%s\n",
+			wd->port, wd->colon, s->port, wd->security, wd->colon,
+			sec,
 			s->socket == SV_SOCKET_PLAIN ? " — " : "",
-			s->socket == SV_SOCKET_PLAIN ? wd->none_warning : "");
+			s->socket != SV_SOCKET_PLAIN ? "" :
+			needs_username(s) ? wd->none_warning :
+			wd->plain_warning);
 	}
 	if (rc == SV_OK) {
 		rc = text_label(out, wd, wd->auth);

@@ -1597,6 +1597,10 @@ def test_export_static_matches_serve(suivant, tmp):
                  "autoconfig." + d)
             both("/mail/config-v1.1.xml?emailaddress=EVOLUTIONUSER%%40%s"
                  % d, "autoconfig." + d)
+            # issue 23: the settings page for the domain, both languages
+            check(both("/settings?domain=" + d, d) == want,
+                  "settings page for %s" % d)
+            both("/settings?domain=%s&lang=en" % d, d)
             for path in ("/.well-known/caldav", "/.well-known/carddav"):
                 redirects += redirect("GET", path, d) == 301
                 redirect("PROPFIND", path, "autoconfig." + d)

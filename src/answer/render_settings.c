@@ -314,9 +314,15 @@ struct page {
 	const struct words *wd;
 };
 
-/* <dt>label</dt><dd>, left open for the value. */
+/*
+ * "\n<dt>label</dt><dd>", left open for the value. One row a line: the
+ * snapshot stores each distinct line of all its answers once, so the
+ * rows that every provider shares ("Port 993", "SSL/TLS") cost nothing
+ * and a provider's own lines are short (a grid ignores the white space).
+ */
 static int row(xmlTextWriterPtr w, const char *label) {
-	return element(w, "dt", label) < 0 ? -1 : start(w, "dd");
+	return newline(w) < 0 || element(w, "dt", label) < 0 ? -1 :
+		start(w, "dd");
 }
 
 /* Whether a person types a username for s: not when it takes mail

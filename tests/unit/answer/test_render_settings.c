@@ -118,7 +118,7 @@ static void test_page_for_address(void **state) {
 	assert_contains(s, "<html lang=\"fr\">");
 	assert_contains(s, "<h3>Réception (IMAP)</h3>");
 	assert_contains(s, "<dt>Serveur</dt><dd><code>imap.free.example"
-		"</code></dd><dt>Port</dt><dd><code>993</code></dd>"
+		"</code></dd>\n<dt>Port</dt><dd><code>993</code></dd>\n"
 		"<dt>Sécurité</dt><dd>SSL/TLS</dd>");
 	assert_contains(s, "<dt>Identifiant</dt><dd><code>jean.dupont</code>");
 	assert_contains(s, "<dd>STARTTLS</dd>");
@@ -218,10 +218,10 @@ static void test_services(void **state) {
 	struct sv_answer_facts f = { .domain = "free.example",
 		.address = "j/x@free.example", .local = "j/x" };
 	char *s = page(sv_render_settings_en, pv, &f);
-	assert_contains(s, "<h3>Calendar (CalDAV)</h3><dl><dt>Address (URL)"
+	assert_contains(s, "<h3>Calendar (CalDAV)</h3><dl>\n<dt>Address (URL)"
 		"</dt><dd><code>https://dav.free.example/cal/j%2Fx/</code></dd>"
-		"<dt>Authentication</dt><dd>password (HTTP Basic)</dd>"
-		"<dt>Username</dt><dd><code>j/x@free.example</code>");
+		"\n<dt>Authentication</dt><dd>password (HTTP Basic)</dd>"
+		"\n<dt>Username</dt><dd><code>j/x@free.example</code>");
 	assert_contains(s, "<h3>Contacts (CardDAV)</h3>");
 	assert_contains(s, "<dt>Username</dt><dd><code>j/x</code></dd></dl>");
 	sv_free(s);

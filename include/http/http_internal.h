@@ -483,7 +483,9 @@ enum MHD_Result sv_http_tls_ask(const struct sv_http_call *call);
  * carddav) 301 with the filled answer as Location and no body. A domain
  * not served gets the
  * format's 404 and a failure its 500 (the fixed text responses, or
- * Autodiscover Error documents for SV_FORMAT_AUTODISCOVER).
+ * Autodiscover Error documents for SV_FORMAT_AUTODISCOVER, or the HTML
+ * 404 page for the settings pages, which also get the page headers:
+ * CSP, Referrer-Policy, Vary: Accept-Language).
  */
 enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 	enum sv_format format, const struct sv_answer_facts *facts);

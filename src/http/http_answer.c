@@ -12,8 +12,8 @@
  *      Content-Type, a Content-Disposition for formats that are downloads,
  *      Cache-Control by who the answer is for (below)
  *   or, when the domain is not served or the answer cannot be made, the
- *   format's error response (the fixed text ones, or Autodiscover's Error
- *   documents).
+ *   format's error response (the fixed text ones, Autodiscover's Error
+ *   documents, or a page format's HTML page).
  *
  * Cache policy: an answer to a POST is not cached (no-store); an answer
  * filled with an address is private; one that names only a domain is the

@@ -38,7 +38,8 @@
  * path; its second button GETs the page itself with the address, which
  * then shows the QR code section (render_page.h) between the
  * introduction and the form, for a person at a laptop whose phone is the
- * device to set up. No script; nothing from the request but a valid
+ * device to set up; its third GETs settings?email=ADDR, the settings
+ * page for people who type them by hand (http_settings.c). No script; nothing from the request but a valid
  * address, escaped by the writer.
  */
 #define PAGE_HEAD \

@@ -24,6 +24,7 @@
 #include "test_support.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "xml_testing.h"
 
 static const char doctype[] = "<!DOCTYPE html>\n";
 

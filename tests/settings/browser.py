@@ -36,9 +36,9 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "mobileconfig"))
-import httpwire  # noqa: E402  (tests/httpwire.py)
-from httpwire import Failure  # noqa: E402
-from page import BROWSERS, TIMEOUT, Browser, start_server  # noqa: E402
+from httpwire import Failure  # noqa: E402  (tests/httpwire.py)
+from page import (BROWSERS, TIMEOUT, Browser, attach,  # noqa: E402
+                  check_no_errors, evaluate, finish, start_server)
 
 WIDTHS = (390, 1280)
 # address, then what its page must show: hosts, ports, the username
@@ -55,13 +55,6 @@ def png_size(data):
     if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
         raise Failure("not a PNG")
     return struct.unpack(">II", data[16:24])
-
-
-def js_user_agent(b, session):
-    """The browser's own User-Agent (kept when overriding the language)."""
-    return b.call("Runtime.evaluate", {"expression": "navigator.userAgent",
-                                       "returnByValue": True},
-                  session=session)["result"]["value"]
 
 
 def main(argv):
@@ -99,23 +92,15 @@ def main(argv):
         base = "http://127.0.0.1:%d" % port
         browser = Browser(exe, os.path.join(tmp, "profile"))
         b = browser
-        target = b.call("Target.createTarget", {"url": "about:blank"})
-        session = b.call("Target.attachToTarget", {
-            "targetId": target["targetId"], "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            b.call(domain + ".enable", session=session)
-        # a French browser: the page follows its Accept-Language
-        b.call("Emulation.setUserAgentOverride", {
-            "userAgent": js_user_agent(b, session),
-            "acceptLanguage": "fr-FR,fr;q=0.9,en;q=0.5"}, session=session)
+        session = attach(b)
 
         def js(expr):
-            r = b.call("Runtime.evaluate", {"expression": expr,
-                                            "returnByValue": True},
-                       session=session)
-            if "exceptionDetails" in r:
-                raise Failure("script error: %s" % r["exceptionDetails"])
-            return r["result"].get("value")
+            return evaluate(b, session, expr)
+
+        # a French browser: the page follows its Accept-Language
+        b.call("Emulation.setUserAgentOverride", {
+            "userAgent": js("navigator.userAgent"),
+            "acceptLanguage": "fr-FR,fr;q=0.9,en;q=0.5"}, session=session)
 
         def loaded(action):
             """Runs action (a navigation) and waits for the new page."""
@@ -176,14 +161,8 @@ def main(argv):
                 step("%s at %d px: no horizontal scroll, host, port and "
                      "username shown" % (address, w), at_width)
 
-        def no_errors():
-            bad = [e for e in b.events if e.get("method") in (
-                "Log.entryAdded", "Runtime.exceptionThrown") and
-                (e["params"].get("entry", {}).get("level") == "error" or
-                 e.get("method") == "Runtime.exceptionThrown")]
-            if bad:
-                raise Failure("browser errors: %r" % bad[:3])
-        step("no console error or CSP violation", no_errors)
+        step("no console error or CSP violation",
+             lambda: check_no_errors(b))
 
         def from_home():
             width(390)
@@ -229,21 +208,8 @@ def main(argv):
         failed += 1
         print("FAIL setup: %s" % e)
     finally:
-        if browser is not None:
-            browser.close()
-        if server is not None:
-            httpwire.stop_server(server)
-            if server.returncode != 0:
-                failed += 1
-                print("FAIL server exited %d" % server.returncode)
         log.close()
-        with open(os.path.join(tmp, "serve.log"), "rb") as f:
-            text = f.read().decode("utf-8", "replace")
-        for mark in ("ERROR: AddressSanitizer", "runtime error:"):
-            if mark in text:
-                failed += 1
-                print("FAIL sanitizer: %s" % text[text.index(mark):][:300])
-        shutil.rmtree(tmp, ignore_errors=True)
+        failed += finish(browser, server, tmp)
     print("settings-browser: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

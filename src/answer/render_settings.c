@@ -156,6 +156,20 @@ static const struct words *words_of(enum sv_settings_lang lang) {
 	return lang == SV_SETTINGS_EN ? &en : &fr;
 }
 
+/* A service's words; a type or method added to the model before its
+ * words are is shown by its model name ("caldav"), never dropped. */
+static const char *service_word(const struct words *wd,
+		enum sv_service_type t) {
+	return (unsigned)t < SV_SERVICE_TYPE_COUNT && wd->service[t] != NULL ?
+		wd->service[t] : sv_service_type_name(t);
+}
+
+static const char *sauth_word(const struct words *wd,
+		enum sv_service_auth a) {
+	return (unsigned)a < SV_SAUTH_COUNT && wd->sauth[a] != NULL ?
+		wd->sauth[a] : sv_service_auth_name(a);
+}
+
 const char *const *sv_render_settings_absent(enum sv_settings_lang lang) {
 	return words_of(lang)->absent;
 }
@@ -428,7 +442,7 @@ static int write_service(const struct page *p, const struct sv_service *s) {
 	const char *user = !sv_render_absent(s->username) ? s->username :
 		"%EMAILADDRESS%";
 	if (start(w, "section") < 0 || attr(w, "class", "card") < 0 ||
-			element(w, "h3", wd->service[s->type]) < 0 ||
+			element(w, "h3", service_word(wd, s->type)) < 0 ||
 			start(w, "dl") < 0 ||
 			row(w, wd->url) < 0 || start(w, "code") < 0 ||
 			sv_answer_builder_url(p->b, s->url) < 0 ||
@@ -437,9 +451,8 @@ static int write_service(const struct page *p, const struct sv_service *s) {
 		return -1;
 	}
 	for (size_t i = 0; i < s->n_auth && i < SV_MODEL_MAX_AUTH; i++) {
-		if ((unsigned)s->auth[i] >= SV_SAUTH_COUNT ||
-				(i > 0 && text(w, wd->or_word) < 0) ||
-				text(w, wd->sauth[s->auth[i]]) < 0) {
+		if ((i > 0 && text(w, wd->or_word) < 0) ||
+				text(w, sauth_word(wd, s->auth[i])) < 0) {
 			return -1;
 		}
 	}
@@ -720,7 +733,7 @@ static int text_server(struct sv_buf *out, const struct sv_server *s,
 static int text_service(struct sv_buf *out, const struct sv_service *s,
 		const struct sv_answer_facts *f, const struct words *wd,
 		struct sv_err *err) {
-	int rc = sv_buf_printf(out, "  %s\n", wd->service[s->type]);
+	int rc = sv_buf_printf(out, "  %s\n", service_word(wd, s->type));
 	if (rc == SV_OK && (rc = text_label(out, wd, wd->url)) == SV_OK &&
 			(rc = text_template(out, s->url, f, wd, err)) == SV_OK &&
 			(rc = sv_buf_append_str(out, "\n")) == SV_OK) {
@@ -728,9 +741,8 @@ static int text_service(struct sv_buf *out, const struct sv_service *s,
 	}
 	for (size_t i = 0; rc == SV_OK && i < s->n_auth &&
 			i < SV_MODEL_MAX_AUTH; i++) {
-		rc = (unsigned)s->auth[i] >= SV_SAUTH_COUNT ? SV_EINVAL :
-			sv_buf_printf(out, "%s%s", i > 0 ? wd->or_word : "",
-				wd->sauth[s->auth[i]]);
+		rc = sv_buf_printf(out, "%s%s", i > 0 ? wd->or_word : "",
+			sauth_word(wd, s->auth[i]));
 	}
 	if (rc == SV_OK && (rc = sv_buf_append_str(out, "\n")) == SV_OK &&
 			(rc = text_label(out, wd, wd->username)) == SV_OK &&

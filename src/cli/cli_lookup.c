@@ -223,7 +223,8 @@ int sv_cli_lookup(int argc, char **argv) {
 			m.pattern) ? m.pattern : NULL;
 		rc = sv_render_settings_text(m.provider, view, &facts,
 			choice.text->lang, &out, &err);
-		rc = rc == SV_OK ? SV_OK : SV_EIO;
+		/* a provider the table refuses: said with err's reason */
+		rc = rc == SV_OK || rc == SV_ENOMEM ? rc : SV_EIO;
 	} else if (rc == SV_OK) {
 		rc = sv_snapshot_answer_of(&m, format, &facts, &out,
 			&content_type);

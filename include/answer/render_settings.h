@@ -24,7 +24,7 @@
  * served with the profile page's strict Content-Security-Policy. Request
  * facts go into slots: the address, the local part (usernames), the
  * domain. Without an address the slots hold the words of
- * sv_render_settings_absent ("votre adresse", "the part before the @"),
+ * sv_render_settings_absent («votre adresse», <the part before the @>),
  * given by the caller in facts->absent.
  */
 
@@ -68,8 +68,9 @@ int sv_render_settings_en(const struct sv_provider *pv,
 /*
  * The words the page and the text show for the address slots when the
  * request named only a domain, for facts->absent (static, indexed by
- * enum sv_slot): "votre adresse" / "your address", "la partie avant le
- * @" / "the part before the @", and "" for the URL slots (the page's link
+ * enum sv_slot): «votre adresse» / <your address>, «la partie avant le
+ * @» / <the part before the @> (marked, so that nobody types them as
+ * they are), and "" for the URL slots (the page's link
  * to the other language then carries the domain alone).
  */
 const char *const *sv_render_settings_absent(enum sv_settings_lang lang);

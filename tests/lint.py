@@ -55,7 +55,8 @@ OWNERS = {
                 'include/answer/render_mozilla.h', 'src/answer/render_ispdb.c',
                 'src/answer/render_autodiscover.c', 'src/request/autodiscover_request.c',
                 'src/answer/render_wellknown.c', 'src/answer/render_util.c',
-                'src/webadmin/admin_html.c', 'src/answer/render_page.c'},
+                'src/webadmin/admin_html.c', 'src/answer/render_page.c',
+                'src/answer/render_settings.c'},
     'qrencode.h': {'src/answer/render_page.c'},
 }
 

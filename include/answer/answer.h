@@ -26,6 +26,7 @@
  *    parts when the request carried an address, else the placeholder token
  *    itself ("%EMAILLOCALPART%") so that the client substitutes it.
  *    Address parts are escaped for the answer's syntax (XML text).
+ *    A page for people gives words instead of tokens (facts->absent).
  *  - SV_SLOT_DOMAIN_REVERSED: the requested domain's labels in reverse
  *    order ("mail.example.fr" gives "fr.example.mail"), the prefix of a
  *    reverse-DNS identifier (Apple's PayloadIdentifier).
@@ -137,6 +138,11 @@ struct sv_answer_facts {
 	const char *domain;
 	const char *address;
 	const char *local;
+	const char *const *absent; /* NULL, or indexed by enum sv_slot: what
+	                   * an address slot holds without an address (raw
+	                   * text, escaped or URL-encoded as the slot is), a
+	                   * NULL entry meaning the token; for pages a
+	                   * person reads (render_settings.h) */
 };
 
 /*

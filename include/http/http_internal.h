@@ -87,6 +87,7 @@ enum sv_http_endpoint {
 	SV_HTTP_EP_HEALTHZ,
 	SV_HTTP_EP_METRICS,
 	SV_HTTP_EP_TLS_ASK,
+	SV_HTTP_EP_SETTINGS,
 	SV_HTTP_EP_NONE, /* no route matched */
 	SV_HTTP_ENDPOINTS
 };
@@ -325,6 +326,22 @@ void sv_http_body_put(struct sv_http_body *b);
  * when they end); sv_http_stop calls it after the daemons stopped. */
 void sv_http_body_spares_free(void);
 /*
+ * Pages for people (the profile page at "/", the settings page): HTML
+ * whose only resource is its inline style, whose one form stays on this
+ * site, never framed, sending no Referer to the links it holds.
+ */
+#define SV_HTTP_TEXT_HTML "text/html; charset=utf-8"
+#define SV_HTTP_PAGE_CSP "default-src 'none'; style-src 'unsafe-inline'; " \
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+/* Adds Content-Security-Policy SV_HTTP_PAGE_CSP, Referrer-Policy
+ * no-referrer and, with vary_language (a page chosen by
+ * Accept-Language), Vary: Accept-Language. SV_OK or SV_ENOMEM. */
+int sv_http_add_page_headers(struct MHD_Response *resp, bool vary_language);
+/* sv_http_queue_buf for an HTML page: SV_HTTP_TEXT_HTML, the page
+ * headers (with Vary: Accept-Language). */
+enum MHD_Result sv_http_queue_page_buf(const struct sv_http_call *call,
+	unsigned status, struct sv_buf *body, enum sv_http_cache cache);
+/*
  * Queues b's bytes with status and the headers of sv_http_add_headers.
  * b is taken over: MHD gives it back (sv_http_body_put) when it frees the
  * response. When memory is short: a warning naming the endpoint, and the
@@ -333,6 +350,11 @@ void sv_http_body_spares_free(void);
 enum MHD_Result sv_http_queue_body(const struct sv_http_call *call,
 	unsigned status, struct sv_http_body *b, const char *content_type,
 	const char *disposition, enum sv_http_cache cache);
+/* The same, with the page headers of sv_http_add_page_headers (and Vary:
+ * Accept-Language) when page is set. */
+enum MHD_Result sv_http_queue_body_as(const struct sv_http_call *call,
+	unsigned status, struct sv_http_body *b, const char *content_type,
+	const char *disposition, enum sv_http_cache cache, bool page);
 /*
  * For a body a renderer just wrote, rc being its result: SV_OK queues it
  * as sv_http_queue_buf does; otherwise err's message is logged and the
@@ -462,10 +484,20 @@ enum MHD_Result sv_http_tls_ask(const struct sv_http_call *call);
  * carddav) 301 with the filled answer as Location and no body. A domain
  * not served gets the
  * format's 404 and a failure its 500 (the fixed text responses, or
- * Autodiscover Error documents for SV_FORMAT_AUTODISCOVER).
+ * Autodiscover Error documents for SV_FORMAT_AUTODISCOVER, or the HTML
+ * 404 page for the settings pages, which also get the page headers:
+ * CSP, Referrer-Policy, Vary: Accept-Language).
  */
 enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 	enum sv_format format, const struct sv_answer_facts *facts);
+/*
+ * Queues the HTML error page of a page format (SV_FORMAT_SETTINGS, _EN:
+ * render_settings.h) in its language: status 404 (detail: the domain) or
+ * 400 (detail: the reason), no-store. A format without pages: the fixed
+ * 500, logged.
+ */
+enum MHD_Result sv_http_page_error(const struct sv_http_call *call,
+	enum sv_format format, unsigned status, const char *detail);
 /* Queues the Autodiscover v1 Error document for code with HTTP status
  * (no-store). */
 enum MHD_Result sv_http_autodiscover_error(const struct sv_http_call *call,
@@ -507,6 +539,17 @@ enum MHD_Result sv_http_mobileconfig(const struct sv_http_call *call);
  * (render_page.h), made for that request (Cache-Control private).
  */
 enum MHD_Result sv_http_mobileconfig_page(const struct sv_http_call *call);
+
+/* src/http/http_settings.c */
+
+/*
+ * GET|HEAD /settings?email=ADDR or ?domain=DOM: the settings page in
+ * French or English (?lang=, else Accept-Language, else French) through
+ * sv_http_answer; the domain form shows words for the address parts.
+ * 400 page for a missing or malformed address or domain, 404 page for a
+ * domain not served.
+ */
+enum MHD_Result sv_http_settings(const struct sv_http_call *call);
 
 /* src/http/http_autodiscover.c */
 

@@ -40,12 +40,15 @@ enum sv_format {
 	SV_FORMAT_PACC,       /* PACC's user-agent-configuration.json
 	                       * (render_pacc.h); absent for a provider
 	                       * PACC cannot say */
+	SV_FORMAT_SETTINGS,   /* the settings page for people, in French
+	                       * (render_settings.h) */
+	SV_FORMAT_SETTINGS_EN, /* the same page in English */
 	SV_FORMAT_COUNT
 };
 
 /* The name of a format: "autoconfig", "mobileconfig", "autodiscover",
- * "caldav", "carddav", "evolution", "autodiscover-domain", "pacc"; NULL
- * for a value out of range. */
+ * "caldav", "carddav", "evolution", "autodiscover-domain", "pacc",
+ * "settings-html", "settings-html-en"; NULL for a value out of range. */
 const char *sv_format_name(enum sv_format f);
 /* The format of that name; SV_OK, or SV_EINVAL for an unknown name. */
 int sv_format_parse(const char *name, enum sv_format *out);

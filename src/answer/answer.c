@@ -229,6 +229,15 @@ static int fill_slot(struct sv_buf *out, enum sv_slot slot,
 	default:
 		break;
 	}
+	if (f->address == NULL && f->absent != NULL &&
+			f->absent[slot] != NULL) {
+		/* No address, and words for a person instead of the token */
+		const char *w = f->absent[slot];
+		bool url = slot == SV_SLOT_EMAILADDRESS_URL ||
+			slot == SV_SLOT_EMAILLOCALPART_URL;
+		return url ? append_url_encoded(out, w, strlen(w)) :
+			append_xml_escaped(out, w, strlen(w));
+	}
 	if (f->address == NULL) {
 		/* No address: leave the token for the client to substitute. */
 		enum sv_token t = slot == SV_SLOT_EMAILADDRESS ||

@@ -16,6 +16,9 @@
  *                                          .json, byte for byte what
  *                                          `suivant dns` hashes (when PACC
  *                                          can say the provider)
+ *   DIR/settings/DOMAIN.fr.html            the settings page for the domain
+ *   DIR/settings/DOMAIN.en.html            (placeholders as words), French
+ *                                          and English
  *   DIR/nginx.conf                         a server block for all of them,
  *                                          and the RFC 6764 redirects of
  *                                          /.well-known/caldav and
@@ -36,6 +39,7 @@
 #include <unistd.h>
 
 #include "answer/render_autodiscover.h"
+#include "answer/render_settings.h"
 #include "cli/cli.h"
 #include "dataset/dataset.h"
 #include "http/config.h"
@@ -53,7 +57,9 @@ static const char usage[] =
 	"(Evolution's answer), DIR/v1.1/DOMAIN, DIR/autodiscover/DOMAIN.json\n"
 	"(Autodiscover v2) and DIR/autodiscover/DOMAIN.xml (the Autodiscover\n"
 	"answer to a GET), DIR/pacc/DOMAIN.json (PACC's document, when the\n"
-	"provider can be said in PACC), and DIR/nginx.conf,\n"
+	"provider can be said in PACC), DIR/settings/DOMAIN.fr.html and\n"
+	".en.html (the settings page for the domain, in French and English),\n"
+	"and DIR/nginx.conf,\n"
 	"an nginx server block listening on ADDR:PORT (default\n"
 	SV_CONFIG_DEFAULT_LISTEN ") that serves them and answers the RFC 6764\n"
 	"redirects of /.well-known/caldav and /.well-known/carddav (301 to the\n"
@@ -194,6 +200,39 @@ static const char conf_tail[] =
 	"        }\n"
 	"        return 301 $sv_carddav;\n"
 	"    }\n"
+	"    # the settings page: the domain's page (with ?email= too: the\n"
+	"    # address itself only suivant serve can fill in), French unless\n"
+	"    # ?lang=en or Accept-Language starts with English; a domain that\n"
+	"    # is not a plain name never reaches try_files\n"
+	"    set $sv_settings_domain $arg_domain;\n"
+	"    if ($sv_email_domain != \"\") {\n"
+	"        set $sv_settings_domain $sv_email_domain;\n"
+	"    }\n"
+	"    set $sv_lang fr;\n"
+	"    if ($http_accept_language ~* \"^\\s*en\") {\n"
+	"        set $sv_lang en;\n"
+	"    }\n"
+	"    if ($arg_lang ~* \"^en$\") {\n"
+	"        set $sv_lang en;\n"
+	"    }\n"
+	"    if ($arg_lang ~* \"^fr$\") {\n"
+	"        set $sv_lang fr;\n"
+	"    }\n"
+	"    location ~* ^/settings$ {\n"
+	"        types { }\n"
+	"        default_type \"text/html; charset=utf-8\";\n"
+	"        add_header X-Content-Type-Options nosniff always;\n"
+	"        add_header Content-Security-Policy \"default-src 'none'; "
+	"style-src 'unsafe-inline'; form-action 'self'; frame-ancestors "
+	"'none'; base-uri 'none'\" always;\n"
+	"        add_header Referrer-Policy no-referrer always;\n"
+	"        add_header Vary Accept-Language always;\n"
+	"        if ($sv_settings_domain !~* "
+	"\"^[a-z0-9-]+(\\.[a-z0-9-]+)*$\") {\n"
+	"            return 400;\n"
+	"        }\n"
+	"        try_files /settings/$sv_settings_domain.$sv_lang.html =404;\n"
+	"    }\n"
 	"    location / {\n"
 	"        return 404;\n"
 	"    }\n"
@@ -271,14 +310,15 @@ static int write_maps(struct sv_buf *b, const struct dav_maps *dm) {
 
 /*
  * Writes the answer of format for domain alone (the request without an
- * address) to DIR/rel and, when also is not NULL, DIR/also. A format
+ * address; absent: the words for its address slots, or NULL for the
+ * tokens) to DIR/rel and, when also is not NULL, DIR/also. A format
  * without an answer for the domain writes nothing when optional. 0 or -1
  * with the reason printed.
  */
 static int export_answer(const struct sv_snapshot *snap, const char *dir,
 		const char *domain, enum sv_format format, bool optional,
-		const char *rel, const char *also) {
-	struct sv_answer_facts facts = { .domain = domain };
+		const char *rel, const char *also, const char *const *absent) {
+	struct sv_answer_facts facts = { .domain = domain, .absent = absent };
 	struct sv_buf b;
 	const char *ctype = NULL;
 	sv_buf_init(&b, 1024 * 1024);
@@ -314,22 +354,33 @@ static int export_domain(const struct sv_snapshot *snap, const char *dir,
 	snprintf(rel, sizeof(rel), "autoconfig/%s/config-v1.1.xml", domain);
 	snprintf(also, sizeof(also), "v1.1/%s", domain);
 	if (export_answer(snap, dir, domain, SV_FORMAT_AUTOCONFIG, false, rel,
-			also) != 0) {
+			also, NULL) != 0) {
 		return -1;
 	}
 	snprintf(rel, sizeof(rel), "autoconfig/%s/evolution.xml", domain);
 	if (export_answer(snap, dir, domain, SV_FORMAT_EVOLUTION, false, rel,
-			NULL) != 0) {
+			NULL, NULL) != 0) {
 		return -1;
 	}
 	snprintf(rel, sizeof(rel), "autodiscover/%s.xml", domain);
 	if (export_answer(snap, dir, domain, SV_FORMAT_AUTODISCOVER_DOMAIN,
-			true, rel, NULL) != 0) {
+			true, rel, NULL, NULL) != 0) {
+		return -1;
+	}
+	snprintf(rel, sizeof(rel), "settings/%s.fr.html", domain);
+	if (export_answer(snap, dir, domain, SV_FORMAT_SETTINGS, false, rel,
+			NULL, sv_render_settings_absent(SV_SETTINGS_FR)) != 0) {
+		return -1;
+	}
+	snprintf(rel, sizeof(rel), "settings/%s.en.html", domain);
+	if (export_answer(snap, dir, domain, SV_FORMAT_SETTINGS_EN, false,
+			rel, NULL, sv_render_settings_absent(SV_SETTINGS_EN)) !=
+			0) {
 		return -1;
 	}
 	snprintf(rel, sizeof(rel), "pacc/%s.json", domain);
 	if (export_answer(snap, dir, domain, SV_FORMAT_PACC, true, rel,
-			NULL) != 0) {
+			NULL, NULL) != 0) {
 		return -1;
 	}
 	sv_buf_init(&b, 4096);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "answer/render_settings.h"
 #include "cli/cli.h"
 #include "dataset/dataset.h"
 #include "http/config.h"
@@ -38,6 +39,10 @@ static const char usage[] =
 	"                   autodiscover-domain: Autodiscover for a GET, no\n"
 	"                   address\n"
 	"                   pacc: PACC's user-agent-configuration.json\n"
+	"                   settings, settings-en: the settings page's table\n"
+	"                   as text (French, English)\n"
+	"                   settings-html, settings-html-en: the settings page\n"
+	"                   (GET /settings?email=EMAIL)\n"
 	"  --as CLIENT      what CLIENT is sent when its user types EMAIL:\n"
 	"                   thunderbird, android (Thunderbird for Android, K-9),\n"
 	"                   evolution, kmail, outlook, apple, deltachat\n"
@@ -70,7 +75,18 @@ static const struct client {
 
 enum { OPT_FORMAT = 256, OPT_AS, OPT_RESOLVER };
 
+/* The settings table as text: not a compiled answer (nothing serves
+ * it), written from the same table as the page (render_settings.h). */
+static const struct text_format {
+	const char *name;
+	enum sv_settings_lang lang;
+} text_formats[] = {
+	{ "settings", SV_SETTINGS_FR },
+	{ "settings-en", SV_SETTINGS_EN },
+};
+
 struct choice {
+	const struct text_format *text; /* NULL: a compiled answer */
 	enum sv_format format;
 	const struct client *client; /* NULL: --format, the address sent */
 	bool format_given;
@@ -80,11 +96,20 @@ struct choice {
 static int on_opt(int val, const char *arg, void *ctx) {
 	struct choice *c = ctx;
 	if (val == OPT_FORMAT) {
-		if (sv_format_parse(arg, &c->format) != SV_OK) {
+		c->text = NULL;
+		for (size_t i = 0; i < sizeof(text_formats) /
+				sizeof(*text_formats); i++) {
+			if (strcmp(arg, text_formats[i].name) == 0) {
+				c->text = &text_formats[i];
+			}
+		}
+		if (c->text == NULL &&
+				sv_format_parse(arg, &c->format) != SV_OK) {
 			sv_cli_error("lookup", "--format: unknown format '%s' "
 				"(autoconfig, mobileconfig, autodiscover, "
 				"caldav, carddav, evolution, "
-				"autodiscover-domain)", arg);
+				"autodiscover-domain, settings, settings-en, "
+				"settings-html, settings-html-en)", arg);
 			return EX_USAGE;
 		}
 		c->format_given = true;
@@ -193,7 +218,15 @@ int sv_cli_lookup(int argc, char **argv) {
 			"provider %s", addr.domain, m.mx_host, m.pattern,
 			m.provider->id);
 	}
-	if (rc == SV_OK) {
+	if (rc == SV_OK && choice.text != NULL) {
+		/* the view the snapshot compiled for this row */
+		const char *view = sv_provider_domain_has_own(m.provider,
+			m.pattern) ? m.pattern : NULL;
+		rc = sv_render_settings_text(m.provider, view, &facts,
+			choice.text->lang, &out, &err);
+		/* a provider the table refuses: said with err's reason */
+		rc = rc == SV_OK || rc == SV_ENOMEM ? rc : SV_EIO;
+	} else if (rc == SV_OK) {
 		rc = sv_snapshot_answer_of(&m, format, &facts, &out,
 			&content_type);
 	}

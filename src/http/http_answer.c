@@ -12,8 +12,8 @@
  *      Content-Type, a Content-Disposition for formats that are downloads,
  *      Cache-Control by who the answer is for (below)
  *   or, when the domain is not served or the answer cannot be made, the
- *   format's error response (the fixed text ones, or Autodiscover's Error
- *   documents).
+ *   format's error response (the fixed text ones, Autodiscover's Error
+ *   documents, or a page format's HTML page).
  *
  * Cache policy: an answer to a POST is not cached (no-store); an answer
  * filled with an address is private; one that names only a domain is the
@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "answer/render_autodiscover.h"
+#include "answer/render_settings.h"
 #include "http/http_internal.h"
 #include "util/buf.h"
 #include "util/hash.h"
@@ -58,12 +59,17 @@ static const struct form {
 	bool autodiscover_errors; /* not found and internal errors as
 	                         * Autodiscover Error documents */
 	bool redirect;          /* the answer is a 301's Location: no body */
+	bool page;              /* a page for people: the page headers
+	                         * (CSP...), errors as HTML pages in lang */
+	enum sv_settings_lang lang;
 } forms[SV_FORMAT_COUNT] = {
 	[SV_FORMAT_MOBILECONFIG] = { .download = ".mobileconfig",
 		.sign = true },
 	[SV_FORMAT_AUTODISCOVER] = { .autodiscover_errors = true },
 	[SV_FORMAT_CALDAV] = { .redirect = true },
 	[SV_FORMAT_CARDDAV] = { .redirect = true },
+	[SV_FORMAT_SETTINGS] = { .page = true, .lang = SV_SETTINGS_FR },
+	[SV_FORMAT_SETTINGS_EN] = { .page = true, .lang = SV_SETTINGS_EN },
 };
 
 /*
@@ -132,10 +138,33 @@ enum MHD_Result sv_http_autodiscover_error(const struct sv_http_call *call,
 		SV_AUTODISCOVER_CONTENT_TYPE, SV_HTTP_CACHE_NO_STORE);
 }
 
+enum MHD_Result sv_http_page_error(const struct sv_http_call *call,
+		enum sv_format format, unsigned status, const char *detail) {
+	struct sv_buf out;
+	struct sv_err err = { "" };
+	sv_buf_init(&out, SV_HTTP_MAX_ANSWER);
+	int rc = (unsigned)format < SV_FORMAT_COUNT && forms[format].page ?
+		sv_render_settings_error(forms[format].lang, status, detail,
+			&out, &err) :
+		sv_errf(&err, SV_EINVAL, "%s: no error page",
+			sv_http_endpoint_name(call->r->endpoint));
+	if (rc != SV_OK) {
+		sv_log_warnx("%s", err.msg);
+		sv_buf_finish(&out);
+		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
+	}
+	return sv_http_queue_page_buf(call, status, &out,
+		SV_HTTP_CACHE_NO_STORE);
+}
+
 /* The format's answer when its domain is not served (rc SV_ENOTFOUND)
  * or it could not be made (any other rc). */
 static enum MHD_Result queue_error(const struct sv_http_call *call,
-		enum sv_format format, int rc) {
+		enum sv_format format, int rc, const char *domain) {
+	if (forms[format].page && rc == SV_ENOTFOUND) {
+		return sv_http_page_error(call, format, MHD_HTTP_NOT_FOUND,
+			domain);
+	}
 	if (forms[format].autodiscover_errors) {
 		return rc == SV_ENOTFOUND ?
 			sv_http_autodiscover_error(call,
@@ -194,7 +223,7 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 				sv_rc_str(rc));
 		}
 		sv_http_body_put(body);
-		return queue_error(call, format, rc);
+		return queue_error(call, format, rc, facts->domain);
 	}
 	if (forms[format].redirect) {
 		/* a PROPFIND's answer is not for caches (RFC 9111 3) */
@@ -232,6 +261,6 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 		return sv_http_queue_buf(call, MHD_HTTP_OK, &signed_body,
 			content_type, disp, cache);
 	}
-	return sv_http_queue_body(call, MHD_HTTP_OK, body, content_type, disp,
-		cache);
+	return sv_http_queue_body_as(call, MHD_HTTP_OK, body, content_type,
+		disp, cache, forms[format].page);
 }

@@ -45,6 +45,7 @@ static const char *const endpoint_names[SV_HTTP_ENDPOINTS] = {
 	[SV_HTTP_EP_HEALTHZ] = "healthz",
 	[SV_HTTP_EP_METRICS] = "metrics",
 	[SV_HTTP_EP_TLS_ASK] = "tls_ask",
+	[SV_HTTP_EP_SETTINGS] = "settings",
 	[SV_HTTP_EP_NONE] = "none",
 };
 

@@ -30,7 +30,6 @@
 
 #define PARAM_EMAIL "email"
 #define PARAM_EMAILADDRESS "emailaddress"
-#define TEXT_HTML "text/html; charset=utf-8"
 
 /*
  * The page, in three static parts: the head and the introduction, the
@@ -39,7 +38,8 @@
  * path; its second button GETs the page itself with the address, which
  * then shows the QR code section (render_page.h) between the
  * introduction and the form, for a person at a laptop whose phone is the
- * device to set up. No script; nothing from the request but a valid
+ * device to set up; its third GETs settings?email=ADDR, the settings
+ * page for people who type them by hand (http_settings.c). No script; nothing from the request but a valid
  * address, escaped by the writer.
  */
 #define PAGE_HEAD \
@@ -86,6 +86,9 @@
 	"<button type=\"submit\" formaction=\"./\">Code QR pour un " \
 	"téléphone <span lang=\"en\">/ QR code for a phone</span>" \
 	"</button>\n" \
+	"<button type=\"submit\" formaction=\"settings\">Paramètres à " \
+	"saisir à la main <span lang=\"en\">/ Settings to type by " \
+	"hand</span></button>\n" \
 	"</form>\n"
 
 #define PAGE_TAIL \
@@ -95,10 +98,9 @@
 
 static const char page[] = PAGE_HEAD PAGE_FORM PAGE_TAIL;
 
-/* The page needs its inline style and its form, nothing else: the QR
- * code is inline SVG markup, which fetches nothing. */
-#define PAGE_CSP "default-src 'none'; style-src 'unsafe-inline'; " \
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+/* The page needs its inline style and its form, nothing else
+ * (SV_HTTP_PAGE_CSP): the QR code is inline SVG markup, which fetches
+ * nothing. */
 
 /* Queues a page (resp, len bytes) with the page's headers. */
 static enum MHD_Result queue_page(const struct sv_http_call *call,
@@ -107,11 +109,9 @@ static enum MHD_Result queue_page(const struct sv_http_call *call,
 		return sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
 	}
 	enum MHD_Result ret;
-	if (sv_http_add_headers(resp, TEXT_HTML, NULL, cache) != SV_OK ||
-			MHD_add_response_header(resp,
-				"Content-Security-Policy", PAGE_CSP) != MHD_YES ||
-			MHD_add_response_header(resp, "Referrer-Policy",
-				"no-referrer") != MHD_YES) {
+	if (sv_http_add_headers(resp, SV_HTTP_TEXT_HTML, NULL, cache) !=
+				SV_OK ||
+			sv_http_add_page_headers(resp, false) != SV_OK) {
 		ret = sv_http_queue_fixed(call, SV_HTTP_FIXED_INTERNAL);
 	} else {
 		ret = sv_http_queue(call, MHD_HTTP_OK, resp, len);

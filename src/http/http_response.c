@@ -114,6 +114,20 @@ int sv_http_add_headers(struct MHD_Response *resp, const char *content_type,
 	return SV_OK;
 }
 
+int sv_http_add_page_headers(struct MHD_Response *resp,
+		bool vary_language) {
+	if (MHD_add_response_header(resp, "Content-Security-Policy",
+			SV_HTTP_PAGE_CSP) != MHD_YES ||
+			MHD_add_response_header(resp, "Referrer-Policy",
+				"no-referrer") != MHD_YES ||
+			(vary_language && MHD_add_response_header(resp,
+				MHD_HTTP_HEADER_VARY, "Accept-Language") !=
+				MHD_YES)) {
+		return SV_ENOMEM;
+	}
+	return SV_OK;
+}
+
 void sv_http_fixed_destroy(struct sv_http_fixed *fx) {
 	for (size_t i = 0; i < SV_HTTP_FIXED_COUNT; i++) {
 		if (fx[i].resp != NULL) {
@@ -186,9 +200,11 @@ static enum sv_http_fixed_id fallback(unsigned status) {
 static enum MHD_Result queue_made(const struct sv_http_call *call,
 		unsigned status, struct MHD_Response *resp, size_t len,
 		const char *content_type, const char *disposition,
-		enum sv_http_cache cache) {
+		enum sv_http_cache cache, bool page) {
 	if (resp != NULL && sv_http_add_headers(resp, content_type,
-			disposition, cache) == SV_OK) {
+			disposition, cache) == SV_OK &&
+			(!page || sv_http_add_page_headers(resp, true) ==
+				SV_OK)) {
 		enum MHD_Result ret = sv_http_queue(call, status, resp, len);
 		MHD_destroy_response(resp); /* MHD holds its own reference */
 		return ret;
@@ -202,19 +218,34 @@ static enum MHD_Result queue_made(const struct sv_http_call *call,
 	return sv_http_queue_fixed(call, fallback(status));
 }
 
-enum MHD_Result sv_http_queue_buf(const struct sv_http_call *call,
-		unsigned status, struct sv_buf *body, const char *content_type,
-		const char *disposition, enum sv_http_cache cache) {
-	size_t len;
-	char *bytes = sv_buf_take(body, &len);
+/* A response over body's bytes (taken over), or NULL (bytes freed). */
+static struct MHD_Response *response_of_buf(struct sv_buf *body,
+		size_t *len) {
+	char *bytes = sv_buf_take(body, len);
 	struct MHD_Response *resp = bytes == NULL ? NULL :
-		MHD_create_response_from_buffer_with_free_callback(len, bytes,
+		MHD_create_response_from_buffer_with_free_callback(*len, bytes,
 			sv_free);
 	if (resp == NULL) {
 		sv_free(bytes);
 	}
+	return resp;
+}
+
+enum MHD_Result sv_http_queue_page_buf(const struct sv_http_call *call,
+		unsigned status, struct sv_buf *body, enum sv_http_cache cache) {
+	size_t len;
+	struct MHD_Response *resp = response_of_buf(body, &len);
+	return queue_made(call, status, resp, len, SV_HTTP_TEXT_HTML, NULL,
+		cache, true);
+}
+
+enum MHD_Result sv_http_queue_buf(const struct sv_http_call *call,
+		unsigned status, struct sv_buf *body, const char *content_type,
+		const char *disposition, enum sv_http_cache cache) {
+	size_t len;
+	struct MHD_Response *resp = response_of_buf(body, &len);
 	return queue_made(call, status, resp, len, content_type, disposition,
-		cache);
+		cache, false);
 }
 
 /* This thread's spare list: the head, with its length in a count
@@ -297,6 +328,14 @@ enum MHD_Result sv_http_queue_body(const struct sv_http_call *call,
 		unsigned status, struct sv_http_body *b,
 		const char *content_type, const char *disposition,
 		enum sv_http_cache cache) {
+	return sv_http_queue_body_as(call, status, b, content_type,
+		disposition, cache, false);
+}
+
+enum MHD_Result sv_http_queue_body_as(const struct sv_http_call *call,
+		unsigned status, struct sv_http_body *b,
+		const char *content_type, const char *disposition,
+		enum sv_http_cache cache, bool page) {
 	size_t len = b->buf.len;
 	/* MHD takes (NULL, 0) for an empty body */
 	struct MHD_Response *resp =
@@ -306,7 +345,7 @@ enum MHD_Result sv_http_queue_body(const struct sv_http_call *call,
 		sv_http_body_put(b);
 	}
 	return queue_made(call, status, resp, len, content_type, disposition,
-		cache);
+		cache, page);
 }
 
 enum MHD_Result sv_http_queue_rendered(const struct sv_http_call *call,

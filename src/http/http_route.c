@@ -69,6 +69,8 @@ static const struct route routes[] = {
 		SV_HTTP_EP_AUTODISCOVER_V2 },
 	{ "/", MATCH_EXACT, sv_http_mobileconfig_page, 0, NO_FORMAT,
 		GET_HEAD, 0, SV_HTTP_EP_PROFILE_PAGE },
+	{ "/settings", MATCH_EXACT, sv_http_settings, 0, SV_FORMAT_SETTINGS,
+		GET_HEAD, 0, SV_HTTP_EP_SETTINGS },
 	{ "/email.mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
 		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, SV_HTTP_EP_MOBILECONFIG },
 	{ "/mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,

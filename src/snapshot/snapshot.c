@@ -41,6 +41,7 @@
 #include "answer/render_autodiscover.h"
 #include "answer/render_mobileconfig.h"
 #include "answer/render_pacc.h"
+#include "answer/render_settings.h"
 #include "answer/render_wellknown.h"
 #include "snapshot/snapshot.h"
 #include "util/alloc.h"
@@ -169,6 +170,9 @@ static const struct kind {
 	[SV_FORMAT_AUTODISCOVER_DOMAIN] = { "autodiscover-domain",
 		sv_render_autodiscover_domain },
 	[SV_FORMAT_PACC] = { "pacc", sv_render_pacc },
+	[SV_FORMAT_SETTINGS] = { "settings-html", sv_render_settings_fr },
+	[SV_FORMAT_SETTINGS_EN] = { "settings-html-en",
+		sv_render_settings_en },
 };
 
 const char *sv_format_name(enum sv_format f) {

@@ -63,6 +63,9 @@ lines are ignored):
     body-contains TEXT        body contains TEXT (escapes as above)
     body-lacks TEXT           body does not contain TEXT
     body~ REGEX               body (UTF-8) matches REGEX (search, DOTALL)
+    body-file PATH            body is exactly the bytes of file PATH ($SRC:
+                              the repository root): golden pages;
+                              SV_E2E_UPDATE=1 rewrites PATH instead
     same-body-as N            body identical to response N of this case
     same-headers-as N         status and headers (but Date) identical to
                               response N's
@@ -106,6 +109,7 @@ import httpwire  # noqa: E402  (tests/httpwire.py)
 from httpwire import Response  # noqa: E402
 
 IO_TIMEOUT = 5.0
+SOURCE_ROOT = "."  # the repository root, set by main ($SRC of body-file)
 HEAD_QUIET = 0.5
 
 
@@ -170,7 +174,8 @@ class Case:
 
 
 EXPECT_WORDS = ("status", "header", "header~", "no-header", "body",
-                "body-contains", "body-lacks", "body~", "same-body-as",
+                "body-contains", "body-lacks", "body~", "body-file",
+                "same-body-as",
                 "same-headers-as", "xml-valid", "xml")
 LOG_WORDS = ("log-contains", "log-lacks", "log~")
 
@@ -452,6 +457,16 @@ def check(resp, word, arg, previous):
         text = resp.body.decode("utf-8", "replace")
         if not re.search(arg, text, re.S):
             raise CaseError("body does not match %r" % arg)
+    elif word == "body-file":
+        path = arg.replace("$SRC", SOURCE_ROOT)
+        if os.environ.get("SV_E2E_UPDATE") == "1":
+            with open(path, "wb") as f:
+                f.write(resp.body)
+        with open(path, "rb") as f:
+            want = f.read()
+        if resp.body != want:
+            raise CaseError("body differs from %s (first 200 bytes: %r)"
+                            % (arg, resp.body[:200]))
     elif word in ("same-body-as", "same-headers-as"):
         n = int(arg)
         if not 1 <= n <= len(previous):
@@ -627,6 +642,8 @@ def main(argv):
     src = os.environ.get("SV_SOURCE_ROOT") or os.path.dirname(
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     src = os.path.abspath(src)
+    global SOURCE_ROOT
+    SOURCE_ROOT = src
     cases_dir = os.path.join(src, "tests", "e2e", "cases")
     if not os.access(suivant, os.X_OK):
         print("e2e: %s is not executable" % suivant, file=sys.stderr)

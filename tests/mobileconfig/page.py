@@ -140,6 +140,58 @@ class Browser:
         os.close(self.from_browser)
 
 
+def attach(b):
+    """A new tab's DevTools session, its Page, Runtime and Log events on."""
+    target = b.call("Target.createTarget", {"url": "about:blank"})
+    session = b.call("Target.attachToTarget", {
+        "targetId": target["targetId"], "flatten": True})["sessionId"]
+    for domain in ("Page", "Runtime", "Log"):
+        b.call(domain + ".enable", session=session)
+    return session
+
+
+def evaluate(b, session, expr):
+    """The value of a JavaScript expression in the tab, or Failure."""
+    r = b.call("Runtime.evaluate", {"expression": expr,
+                                    "returnByValue": True}, session=session)
+    if "exceptionDetails" in r:
+        raise Failure("script error: %s" % r["exceptionDetails"])
+    return r["result"].get("value")
+
+
+def check_no_errors(b):
+    """Failure when the browser logged an error (a CSP violation is one)
+    or a script threw."""
+    bad = [e for e in b.events if e.get("method") in (
+        "Log.entryAdded", "Runtime.exceptionThrown") and
+        (e["params"].get("entry", {}).get("level") == "error" or
+         e.get("method") == "Runtime.exceptionThrown")]
+    if bad:
+        raise Failure("browser errors: %r" % bad[:3])
+
+
+def finish(browser, server, tmp):
+    """Closes the browser, stops the server and removes tmp; prints and
+    returns the failures seen: the server's exit status, sanitizer
+    reports in tmp/serve.log."""
+    failed = 0
+    if browser is not None:
+        browser.close()
+    if server is not None:
+        httpwire.stop_server(server)  # a killed server fails below
+        if server.returncode != 0:
+            failed += 1
+            print("FAIL server exited %d" % server.returncode)
+    with open(os.path.join(tmp, "serve.log"), "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    for mark in ("ERROR: AddressSanitizer", "runtime error:"):
+        if mark in text:
+            failed += 1
+            print("FAIL sanitizer: %s" % text[text.index(mark):][:300])
+    shutil.rmtree(tmp, ignore_errors=True)
+    return failed
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -180,19 +232,10 @@ def main(argv):
         b.call("Browser.setDownloadBehavior", {
             "behavior": "allowAndName", "downloadPath": downloads,
             "eventsEnabled": True})
-        target = b.call("Target.createTarget", {"url": "about:blank"})
-        session = b.call("Target.attachToTarget", {
-            "targetId": target["targetId"], "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            b.call(domain + ".enable", session=session)
+        session = attach(b)
 
         def js(expr):
-            r = b.call("Runtime.evaluate", {"expression": expr,
-                                            "returnByValue": True},
-                       session=session)
-            if "exceptionDetails" in r:
-                raise Failure("script error: %s" % r["exceptionDetails"])
-            return r["result"].get("value")
+            return evaluate(b, session, expr)
 
         def load_page():
             b.call("Page.navigate", {"url": base + "/"}, session=session)
@@ -232,14 +275,8 @@ def main(argv):
                     load_page):
             raise Failure("no page, no more steps")
 
-        def no_errors():
-            bad = [e for e in b.events if e.get("method") in (
-                "Log.entryAdded", "Runtime.exceptionThrown") and
-                (e["params"].get("entry", {}).get("level") == "error" or
-                 e.get("method") == "Runtime.exceptionThrown")]
-            if bad:
-                raise Failure("browser errors: %r" % bad[:3])
-        step("no console error or CSP violation", no_errors)
+        step("no console error or CSP violation",
+             lambda: check_no_errors(b))
 
         def type_and_submit(text):
             js("document.getElementById('email').value = '';"
@@ -297,21 +334,8 @@ def main(argv):
         failed += 1
         print("FAIL setup: %s" % e)
     finally:
-        if browser is not None:
-            browser.close()
-        if server is not None:
-            httpwire.stop_server(server)  # a killed server fails below
-            if server.returncode != 0:
-                failed += 1
-                print("FAIL server exited %d" % server.returncode)
         log.close()
-        with open(os.path.join(tmp, "serve.log"), "rb") as f:
-            text = f.read().decode("utf-8", "replace")
-        for mark in ("ERROR: AddressSanitizer", "runtime error:"):
-            if mark in text:
-                failed += 1
-                print("FAIL sanitizer: %s" % text[text.index(mark):][:300])
-        shutil.rmtree(tmp, ignore_errors=True)
+        failed += finish(browser, server, tmp)
     print("page: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

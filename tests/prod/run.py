@@ -1698,6 +1698,10 @@ def test_export_static_matches_serve(suivant, tmp):
             paccs += both("/.well-known/user-agent-configuration.json",
                           "ua-auto-config." + d) == 200
             both("/.well-known/user-agent-configuration.json", d)
+            # issue 23: the settings page for the domain, both languages
+            check(both("/settings?domain=" + d, d) == want,
+                  "settings page for %s" % d)
+            both("/settings?domain=%s&lang=en" % d, d)
             for path in ("/.well-known/caldav", "/.well-known/carddav"):
                 redirects += redirect("GET", path, d) == 301
                 redirect("PROPFIND", path, "autoconfig." + d)

@@ -1,0 +1,879 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The settings page (render_settings.h): the help-desk table of
+ * ../shared/seeds/, generated from the provider. One table
+ * (sv_settings_table_build) read by two writers: the HTML page through
+ * the answer builder (compiled once per provider and language), the text
+ * for `suivant lookup --format settings`.
+ *
+ * The page is written with the XML text writer in HTML syntax: no XML
+ * declaration, a raw "<!DOCTYPE html>", void elements (meta, br) closed
+ * with "/>" (allowed by HTML), every other element with a full end tag
+ * (an empty "<p/>" would open a paragraph in HTML). Server cards are
+ * definition lists in a grid that falls back to one column on a phone;
+ * long host names and URLs wrap anywhere rather than scroll.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "answer/render_settings.h"
+#include "answer/render_util.h"
+#include "model/placeholder.h"
+
+#define WHAT "settings"
+#define PAGE "settings"  /* the route, relative to the page itself */
+
+/* Everything the page says, per language. */
+struct words {
+	const char *lang, *other_lang, *other_name;
+	const char *colon;            /* between a title and a name */
+	const char *title, *intro, *password;
+	const char *preferred, *others, *services, *links, *home;
+	const char *role[3];          /* imap, pop3, smtp */
+	const char *server, *port, *security, *auth, *username, *url;
+	const char *ssl, *starttls, *none, *none_warning, *plain_warning;
+	const char *auth_name[SV_AUTH_COUNT];
+	const char *or_word, *oauth_note;
+	const char *service[SV_SERVICE_TYPE_COUNT];
+	const char *sauth[SV_SAUTH_COUNT];
+	const char *link[SV_LINK_KIND_COUNT], *webmail;
+	const char *e404_title, *e404_text, *e400_title, *e400_text;
+	const char *absent[SV_SLOT_COUNT];
+};
+
+static const struct words fr = {
+	.lang = "fr", .other_lang = "en", .other_name = "English",
+	.colon = " : ",
+	.title = "Paramètres de messagerie",
+	.intro = "Pour une application qui ne se configure pas seule "
+		"(ancien Outlook, téléphone, imprimante, scanner, NAS) : "
+		"saisissez ces valeurs telles quelles.",
+	.password = "Le mot de passe est celui de votre messagerie ; ce "
+		"site ne le demande jamais.",
+	.preferred = "Serveurs recommandés", .others = "Autres possibilités",
+	.services = "Agenda et contacts", .links = "Liens utiles",
+	.home = "Accueil",
+	.role = { "Réception (IMAP)", "Réception (POP3)", "Envoi (SMTP)" },
+	.server = "Serveur", .port = "Port", .security = "Sécurité",
+	.auth = "Authentification", .username = "Identifiant",
+	.url = "Adresse (URL)",
+	.ssl = "SSL/TLS", .starttls = "STARTTLS", .none = "aucune",
+	.none_warning = "attention : le mot de passe circule en clair",
+	.plain_warning = "attention : rien n’est chiffré",
+	.auth_name = {
+		[SV_AUTH_PASSWORD_CLEARTEXT] = "mot de passe normal",
+		[SV_AUTH_PLAIN] = "mot de passe normal",
+		[SV_AUTH_PASSWORD_ENCRYPTED] = "mot de passe chiffré",
+		[SV_AUTH_SECURE] = "mot de passe chiffré",
+		[SV_AUTH_NTLM] = "NTLM",
+		[SV_AUTH_GSSAPI] = "Kerberos (GSSAPI)",
+		[SV_AUTH_OAUTH2] = "OAuth2",
+		[SV_AUTH_TLS_CLIENT_CERT] = "certificat client",
+		[SV_AUTH_NONE] = "aucune",
+		[SV_AUTH_CLIENT_IP_ADDRESS] = "aucune (selon l’adresse IP)",
+		[SV_AUTH_SMTP_AFTER_POP] = "SMTP après POP",
+	},
+	.or_word = " ou ",
+	.oauth_note = "OAuth2 demande une application qui le prend en "
+		"charge ; sinon, choisissez le mot de passe.",
+	.service = { "Agenda (CalDAV)", "Contacts (CardDAV)",
+		"Fichiers (WebDAV)" },
+	.sauth = { "mot de passe (HTTP Basic)", "mot de passe (HTTP Digest)",
+		"OAuth2" },
+	.link = { "Documentation du fournisseur",
+		"Activer l’accès pour les applications",
+		"Instructions du fournisseur" },
+	.webmail = "Webmail",
+	.e404_title = "Domaine inconnu",
+	.e404_text = "Ce service n’a pas de paramètres pour le domaine ",
+	.e400_title = "Demande incorrecte",
+	.e400_text = "Cette adresse ne peut pas être lue : ",
+	.absent = {
+		[SV_SLOT_EMAILADDRESS] = "«votre adresse»",
+		[SV_SLOT_EMAILLOCALPART] = "«la partie avant le @»",
+		[SV_SLOT_EMAILADDRESS_URL] = "",
+		[SV_SLOT_EMAILLOCALPART_URL] = "",
+	},
+};
+
+static const struct words en = {
+	.lang = "en", .other_lang = "fr", .other_name = "Français",
+	.colon = ": ",
+	.title = "Mail settings",
+	.intro = "For an app that does not set itself up (older Outlook, "
+		"phone, printer, scanner, NAS): type these values as they are.",
+	.password = "The password is your mailbox's; this site never asks "
+		"for it.",
+	.preferred = "Preferred servers", .others = "Alternatives",
+	.services = "Calendars and contacts", .links = "Useful links",
+	.home = "Home",
+	.role = { "Incoming (IMAP)", "Incoming (POP3)", "Outgoing (SMTP)" },
+	.server = "Server", .port = "Port", .security = "Security",
+	.auth = "Authentication", .username = "Username",
+	.url = "Address (URL)",
+	.ssl = "SSL/TLS", .starttls = "STARTTLS", .none = "none",
+	.none_warning = "warning: the password travels unencrypted",
+	.plain_warning = "warning: nothing is encrypted",
+	.auth_name = {
+		[SV_AUTH_PASSWORD_CLEARTEXT] = "normal password",
+		[SV_AUTH_PLAIN] = "normal password",
+		[SV_AUTH_PASSWORD_ENCRYPTED] = "encrypted password",
+		[SV_AUTH_SECURE] = "encrypted password",
+		[SV_AUTH_NTLM] = "NTLM",
+		[SV_AUTH_GSSAPI] = "Kerberos (GSSAPI)",
+		[SV_AUTH_OAUTH2] = "OAuth2",
+		[SV_AUTH_TLS_CLIENT_CERT] = "client certificate",
+		[SV_AUTH_NONE] = "none",
+		[SV_AUTH_CLIENT_IP_ADDRESS] = "none (by IP address)",
+		[SV_AUTH_SMTP_AFTER_POP] = "SMTP after POP",
+	},
+	.or_word = " or ",
+	.oauth_note = "OAuth2 needs an app that supports it; otherwise, "
+		"choose the password.",
+	.service = { "Calendar (CalDAV)", "Contacts (CardDAV)",
+		"Files (WebDAV)" },
+	.sauth = { "password (HTTP Basic)", "password (HTTP Digest)",
+		"OAuth2" },
+	.link = { "Provider's documentation", "Enable access for apps",
+		"Provider's instructions" },
+	.webmail = "Webmail",
+	.e404_title = "Unknown domain",
+	.e404_text = "This service has no settings for the domain ",
+	.e400_title = "Bad request",
+	.e400_text = "This address cannot be read: ",
+	.absent = {
+		[SV_SLOT_EMAILADDRESS] = "<your address>",
+		[SV_SLOT_EMAILLOCALPART] = "<the part before the @>",
+		[SV_SLOT_EMAILADDRESS_URL] = "",
+		[SV_SLOT_EMAILLOCALPART_URL] = "",
+	},
+};
+
+static const struct words *words_of(enum sv_settings_lang lang) {
+	return lang == SV_SETTINGS_EN ? &en : &fr;
+}
+
+/* A service's words; a type or method added to the model before its
+ * words are is shown by its model name ("caldav"), never dropped. */
+static const char *service_word(const struct words *wd,
+		enum sv_service_type t) {
+	return (unsigned)t < SV_SERVICE_TYPE_COUNT && wd->service[t] != NULL ?
+		wd->service[t] : sv_service_type_name(t);
+}
+
+static const char *sauth_word(const struct words *wd,
+		enum sv_service_auth a) {
+	return (unsigned)a < SV_SAUTH_COUNT && wd->sauth[a] != NULL ?
+		wd->sauth[a] : sv_service_auth_name(a);
+}
+
+const char *const *sv_render_settings_absent(enum sv_settings_lang lang) {
+	return words_of(lang)->absent;
+}
+
+/*
+ * Phones first: one column under 40rem; the cards' labels and values
+ * wrap anywhere, so no host name or URL can make the page scroll
+ * sideways. Printed: no navigation, black on white, link targets spelled
+ * out, a card never cut across pages.
+ */
+static const char style[] =
+	"\nbody{font-family:system-ui,-apple-system,sans-serif;margin:0;"
+	"padding:1rem;line-height:1.5;color:#1d1d1f;background:#fff}\n"
+	"main{max-width:64rem;margin:0 auto}\n"
+	"h1{margin:.25rem 0}\n"
+	".lang{text-align:right;margin:0}\n"
+	".cards{display:grid;gap:1rem;grid-template-columns:"
+	"repeat(auto-fit,minmax(min(100%,19rem),1fr))}\n"
+	".card{border:1px solid #c8c8cc;border-radius:.5rem;"
+	"padding:.75rem 1rem;min-width:0}\n"
+	".card h3{margin:0 0 .5rem;font-size:1.05rem}\n"
+	"dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem .75rem;"
+	"margin:0}\n"
+	"dt{color:#555}\n"
+	"dd{margin:0;min-width:0;overflow-wrap:anywhere}\n"
+	"code{font-family:ui-monospace,Menlo,Consolas,monospace;"
+	"font-size:1em;overflow-wrap:anywhere}\n"
+	"a{overflow-wrap:anywhere}\n"
+	".warn{color:#a00000;font-weight:600}\n"
+	".note{color:#555;font-size:.9em}\n"
+	"@media print{.lang,.back{display:none}body{padding:0;color:#000}"
+	".card{break-inside:avoid;border-color:#000}a{color:#000}"
+	"a[href]::after{content:' (' attr(href) ')'}}\n";
+
+static int attr(xmlTextWriterPtr w, const char *name, const char *value) {
+	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value);
+}
+
+static int start(xmlTextWriterPtr w, const char *name) {
+	return xmlTextWriterStartElement(w, BAD_CAST name);
+}
+
+static int end(xmlTextWriterPtr w) {
+	return xmlTextWriterFullEndElement(w);
+}
+
+static int text(xmlTextWriterPtr w, const char *s) {
+	return xmlTextWriterWriteString(w, BAD_CAST s);
+}
+
+/* <NAME>s</NAME> with a full end tag. */
+static int element(xmlTextWriterPtr w, const char *name, const char *s) {
+	return start(w, name) < 0 || text(w, s) < 0 ? -1 : end(w);
+}
+
+/* <NAME class="cls">s</NAME>. */
+static int element_class(xmlTextWriterPtr w, const char *name,
+		const char *cls, const char *s) {
+	return start(w, name) < 0 || attr(w, "class", cls) < 0 ||
+		text(w, s) < 0 ? -1 : end(w);
+}
+
+static int newline(xmlTextWriterPtr w) {
+	return xmlTextWriterWriteRaw(w, BAD_CAST "\n");
+}
+
+/* A void element (meta): "<meta a="v" b="v"/>". */
+static int meta(xmlTextWriterPtr w, const char *a, const char *av,
+		const char *b, const char *bv) {
+	if (start(w, "meta") < 0 || attr(w, a, av) < 0 ||
+			(b != NULL && attr(w, b, bv) < 0) ||
+			xmlTextWriterEndElement(w) < 0) {
+		return -1;
+	}
+	return newline(w);
+}
+
+/* The document's start up to <main>, title "title: name". */
+static int write_head(xmlTextWriterPtr w, const struct words *wd,
+		const char *title, const char *name) {
+	if (xmlTextWriterWriteRaw(w, BAD_CAST "<!DOCTYPE html>\n") < 0 ||
+			start(w, "html") < 0 || attr(w, "lang", wd->lang) < 0 ||
+			newline(w) < 0 || start(w, "head") < 0 || newline(w) < 0 ||
+			meta(w, "charset", "utf-8", NULL, NULL) < 0 ||
+			meta(w, "name", "viewport", "content",
+				"width=device-width, initial-scale=1") < 0 ||
+			meta(w, "name", "robots", "content", "noindex") < 0 ||
+			start(w, "title") < 0 || text(w, title) < 0 ||
+			(name != NULL && (text(w, wd->colon) < 0 ||
+				text(w, name) < 0)) ||
+			end(w) < 0 || newline(w) < 0 ||
+			/* raw: a style element's text is not HTML-escaped */
+			start(w, "style") < 0 ||
+			xmlTextWriterWriteRaw(w, BAD_CAST style) < 0 ||
+			end(w) < 0 || newline(w) < 0 ||
+			end(w) < 0 || newline(w) < 0 || /* head */
+			start(w, "body") < 0 || newline(w) < 0 ||
+			start(w, "main") < 0 || newline(w) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+static int write_tail(xmlTextWriterPtr w, const struct words *wd) {
+	if (start(w, "p") < 0 || attr(w, "class", "back") < 0 ||
+			start(w, "a") < 0 || attr(w, "href", "./") < 0 ||
+			text(w, wd->home) < 0 || end(w) < 0 || end(w) < 0 ||
+			newline(w) < 0 ||
+			end(w) < 0 || newline(w) < 0 || /* main */
+			end(w) < 0 || newline(w) < 0 || /* body */
+			end(w) < 0 || newline(w) < 0 || /* html */
+			xmlTextWriterFlush(w) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+int sv_settings_table_build(const struct sv_provider *pv,
+		const char *override_domain, struct sv_settings_table *t,
+		struct sv_err *err) {
+	memset(t, 0, sizeof(*t));
+	const struct sv_server *sv[SV_MODEL_MAX_SERVERS];
+	size_t n;
+	int rc = sv_render_select_servers(WHAT, pv, override_domain, 0, sv,
+		&n, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (pv->n_services > SV_MODEL_MAX_SERVICES) {
+		return sv_errf(err, SV_ETOOBIG, "%s: %s: more than %d "
+			"services", WHAT, pv->id, SV_MODEL_MAX_SERVICES);
+	}
+	/* sv holds incoming servers first, then outgoing, each in priority
+	 * order: the first of each group is what a client would choose */
+	bool in_taken = false, out_taken = false;
+	for (size_t i = 0; i < n; i++) {
+		bool outgoing = sv_server_type_is_outgoing(sv[i]->type);
+		bool *taken = outgoing ? &out_taken : &in_taken;
+		if (!*taken) {
+			*taken = true;
+			t->preferred[t->n_preferred++] = sv[i];
+		} else {
+			t->others[t->n_others++] = sv[i];
+		}
+	}
+	t->n_services = sv_provider_services_for(pv, override_domain,
+		t->services, SV_MODEL_MAX_SERVICES);
+	return SV_OK;
+}
+
+/* What a page needs while it is written. */
+struct page {
+	struct sv_answer_builder *b;
+	const struct sv_provider *pv;
+	const struct sv_settings_table *t;
+	const struct words *wd;
+};
+
+/*
+ * "\n<dt>label</dt><dd>", left open for the value. One row a line: the
+ * snapshot stores each distinct line of all its answers once, so the
+ * rows that every provider shares ("Port 993", "SSL/TLS") cost nothing
+ * and a provider's own lines are short (a grid ignores the white space).
+ */
+static int row(xmlTextWriterPtr w, const char *label) {
+	return newline(w) < 0 || element(w, "dt", label) < 0 ? -1 :
+		start(w, "dd");
+}
+
+/* Whether a person types a username for s: not when it takes mail
+ * without any (outgoing servers that know the client by its IP). */
+static bool needs_username(const struct sv_server *s) {
+	for (size_t i = 0; i < s->n_auth; i++) {
+		enum sv_auth a = s->auth[i];
+		if (a != SV_AUTH_NONE && a != SV_AUTH_CLIENT_IP_ADDRESS &&
+				a != SV_AUTH_SMTP_AFTER_POP) {
+			return true;
+		}
+	}
+	return s->n_auth == 0;
+}
+
+static bool has_oauth2(const struct sv_server *s) {
+	for (size_t i = 0; i < s->n_auth; i++) {
+		if (s->auth[i] == SV_AUTH_OAUTH2) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The authentication words of s, "a or b", each name once (plain and
+ * password-cleartext say the same to a person). */
+static int write_auth(xmlTextWriterPtr w, const struct words *wd,
+		const struct sv_server *s) {
+	const char *said[SV_MODEL_MAX_AUTH];
+	size_t n_said = 0;
+	for (size_t i = 0; i < s->n_auth && i < SV_MODEL_MAX_AUTH; i++) {
+		const char *name = (unsigned)s->auth[i] < SV_AUTH_COUNT ?
+			wd->auth_name[s->auth[i]] : NULL;
+		bool dup = name == NULL;
+		for (size_t j = 0; j < n_said && !dup; j++) {
+			dup = said[j] == name;
+		}
+		if (dup) {
+			continue;
+		}
+		if ((n_said > 0 && text(w, wd->or_word) < 0) ||
+				text(w, name) < 0) {
+			return -1;
+		}
+		said[n_said++] = name;
+	}
+	if (has_oauth2(s) && (start(w, "br") < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			element_class(w, "span", "note", wd->oauth_note) < 0)) {
+		return -1;
+	}
+	return 0;
+}
+
+static int write_server(const struct page *p, const struct sv_server *s) {
+	xmlTextWriterPtr w = p->b->w;
+	const struct words *wd = p->wd;
+	char port[8];
+	snprintf(port, sizeof(port), "%d", s->port);
+	const char *role = wd->role[s->type == SV_SERVER_IMAP ? 0 :
+		s->type == SV_SERVER_POP3 ? 1 : 2];
+	if (start(w, "section") < 0 || attr(w, "class", "card") < 0 ||
+			element(w, "h3", role) < 0 || start(w, "dl") < 0 ||
+			row(w, wd->server) < 0 || start(w, "code") < 0 ||
+			sv_answer_builder_template(p->b, s->hostname) < 0 ||
+			end(w) < 0 || end(w) < 0 ||
+			row(w, wd->port) < 0 || element(w, "code", port) < 0 ||
+			end(w) < 0 || row(w, wd->security) < 0) {
+		return -1;
+	}
+	if (s->socket == SV_SOCKET_PLAIN) {
+		if (element_class(w, "span", "warn", wd->none) < 0 ||
+				start(w, "br") < 0 ||
+				xmlTextWriterEndElement(w) < 0 ||
+				element_class(w, "span", "warn",
+					needs_username(s) ? wd->none_warning :
+					wd->plain_warning) < 0) {
+			return -1;
+		}
+	} else if (text(w, s->socket == SV_SOCKET_SSL ? wd->ssl :
+			wd->starttls) < 0) {
+		return -1;
+	}
+	if (end(w) < 0 || row(w, wd->auth) < 0 || write_auth(w, wd, s) < 0 ||
+			end(w) < 0) {
+		return -1;
+	}
+	if (needs_username(s)) {
+		const char *user = !sv_render_absent(s->username) ?
+			s->username : "%EMAILADDRESS%";
+		if (row(w, wd->username) < 0 || start(w, "code") < 0 ||
+				sv_answer_builder_template(p->b, user) < 0 ||
+				end(w) < 0 || end(w) < 0) {
+			return -1;
+		}
+	}
+	return end(w) < 0 || end(w) < 0 ? -1 : newline(w); /* dl, section */
+}
+
+static int write_service(const struct page *p, const struct sv_service *s) {
+	xmlTextWriterPtr w = p->b->w;
+	const struct words *wd = p->wd;
+	const char *user = !sv_render_absent(s->username) ? s->username :
+		"%EMAILADDRESS%";
+	if (start(w, "section") < 0 || attr(w, "class", "card") < 0 ||
+			element(w, "h3", service_word(wd, s->type)) < 0 ||
+			start(w, "dl") < 0 ||
+			row(w, wd->url) < 0 || start(w, "code") < 0 ||
+			sv_answer_builder_url(p->b, s->url) < 0 ||
+			end(w) < 0 || end(w) < 0 ||
+			row(w, wd->auth) < 0) {
+		return -1;
+	}
+	for (size_t i = 0; i < s->n_auth && i < SV_MODEL_MAX_AUTH; i++) {
+		if ((i > 0 && text(w, wd->or_word) < 0) ||
+				text(w, sauth_word(wd, s->auth[i])) < 0) {
+			return -1;
+		}
+	}
+	if (end(w) < 0 || row(w, wd->username) < 0 || start(w, "code") < 0 ||
+			sv_answer_builder_template(p->b, user) < 0 ||
+			end(w) < 0 || end(w) < 0) {
+		return -1;
+	}
+	return end(w) < 0 || end(w) < 0 ? -1 : newline(w);
+}
+
+/* A link's text in the page's language, else its first, else NULL. */
+static const char *link_text(const struct sv_link *l, const char *lang) {
+	for (size_t i = 0; i < l->n_texts; i++) {
+		if (l->texts[i].lang != NULL &&
+				strcmp(l->texts[i].lang, lang) == 0) {
+			return l->texts[i].text;
+		}
+	}
+	return l->n_texts > 0 ? l->texts[0].text : NULL;
+}
+
+/* Only web addresses become links: a javascript: or data: URL in a
+ * provider's row stays text. */
+static bool is_web_url(const char *url) {
+	return strncmp(url, "https://", 8) == 0 ||
+		strncmp(url, "http://", 7) == 0;
+}
+
+/* <li><a href=url>label</a> — what</li> */
+static int write_link(xmlTextWriterPtr w, const char *label,
+		const char *url, const char *what) {
+	if (start(w, "li") < 0) {
+		return -1;
+	}
+	if (is_web_url(url)) {
+		if (start(w, "a") < 0 || attr(w, "href", url) < 0 ||
+				attr(w, "rel", "noreferrer") < 0 ||
+				text(w, label) < 0 || end(w) < 0) {
+			return -1;
+		}
+	} else if (text(w, label) < 0 || text(w, ": ") < 0 ||
+			element(w, "code", url) < 0) {
+		return -1;
+	}
+	if (what != NULL && (text(w, " — ") < 0 || text(w, what) < 0)) {
+		return -1;
+	}
+	return end(w) < 0 ? -1 : newline(w);
+}
+
+static int write_links(const struct page *p) {
+	xmlTextWriterPtr w = p->b->w;
+	const struct sv_provider *pv = p->pv;
+	bool webmail = !sv_render_absent(pv->webmail.login_page);
+	if (pv->n_links == 0 && !webmail) {
+		return 0;
+	}
+	if (element(w, "h2", p->wd->links) < 0 || newline(w) < 0 ||
+			start(w, "ul") < 0 || newline(w) < 0) {
+		return -1;
+	}
+	for (size_t i = 0; i < pv->n_links; i++) {
+		const struct sv_link *l = &pv->links[i];
+		if ((unsigned)l->kind >= SV_LINK_KIND_COUNT ||
+				write_link(w, p->wd->link[l->kind], l->url,
+					link_text(l, p->wd->lang)) < 0) {
+			return -1;
+		}
+	}
+	if (webmail && write_link(w, p->wd->webmail, pv->webmail.login_page,
+			NULL) < 0) {
+		return -1;
+	}
+	return end(w) < 0 ? -1 : newline(w);
+}
+
+/* <h2>title</h2><div class="cards"> the servers </div> */
+static int write_servers(const struct page *p, const char *title,
+		const struct sv_server *const *sv, size_t n) {
+	xmlTextWriterPtr w = p->b->w;
+	if (n == 0) {
+		return 0;
+	}
+	if (element(w, "h2", title) < 0 || newline(w) < 0 ||
+			start(w, "div") < 0 || attr(w, "class", "cards") < 0 ||
+			newline(w) < 0) {
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (write_server(p, sv[i]) < 0) {
+			return -1;
+		}
+	}
+	return end(w) < 0 ? -1 : newline(w);
+}
+
+static int write_page(struct sv_answer_builder *b, const void *ctx) {
+	struct page q = *(const struct page *)ctx;
+	q.b = b;
+	const struct page *p = &q;
+	xmlTextWriterPtr w = b->w;
+	const struct words *wd = p->wd;
+	const char *name = !sv_render_absent(p->pv->display_name) ?
+		p->pv->display_name : p->pv->id;
+	b->domain_token_is_domain = true; /* the page always has it */
+	if (write_head(w, wd, wd->title, name) < 0 ||
+			/* the other language, for the same address or domain;
+			 * without an address, email= is empty */
+			start(w, "p") < 0 || attr(w, "class", "lang") < 0 ||
+			start(w, "a") < 0 || attr(w, "hreflang", wd->other_lang) < 0 ||
+			attr(w, "lang", wd->other_lang) < 0 ||
+			xmlTextWriterStartAttribute(w, BAD_CAST "href") < 0 ||
+			text(w, PAGE "?domain=") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_DOMAIN) < 0 ||
+			text(w, "&email=") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS_URL) < 0 ||
+			text(w, "&lang=") < 0 || text(w, wd->other_lang) < 0 ||
+			xmlTextWriterEndAttribute(w) < 0 ||
+			text(w, wd->other_name) < 0 || end(w) < 0 || end(w) < 0 ||
+			newline(w) < 0 ||
+			element(w, "h1", wd->title) < 0 || newline(w) < 0 ||
+			start(w, "p") < 0 || text(w, name) < 0 ||
+			text(w, " — ") < 0 || start(w, "strong") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS) < 0 ||
+			end(w) < 0 || text(w, " (") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_DOMAIN) < 0 ||
+			text(w, ")") < 0 || end(w) < 0 || newline(w) < 0 ||
+			element(w, "p", wd->intro) < 0 || newline(w) < 0 ||
+			element(w, "p", wd->password) < 0 || newline(w) < 0 ||
+			write_servers(p, wd->preferred, p->t->preferred,
+				p->t->n_preferred) < 0 ||
+			write_servers(p, wd->others, p->t->others,
+				p->t->n_others) < 0) {
+		return -1;
+	}
+	if (p->t->n_services > 0) {
+		if (element(w, "h2", wd->services) < 0 || newline(w) < 0 ||
+				start(w, "div") < 0 ||
+				attr(w, "class", "cards") < 0 || newline(w) < 0) {
+			return -1;
+		}
+		for (size_t i = 0; i < p->t->n_services; i++) {
+			if (write_service(p, p->t->services[i]) < 0) {
+				return -1;
+			}
+		}
+		if (end(w) < 0 || newline(w) < 0) {
+			return -1;
+		}
+	}
+	return write_links(p) < 0 ? -1 : write_tail(w, wd);
+}
+
+static int render(const struct words *wd, const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	*out = NULL;
+	struct sv_settings_table t;
+	int rc = sv_settings_table_build(pv, override_domain, &t, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct page p = { .pv = pv, .t = &t, .wd = wd };
+	return sv_render_answer(WHAT, pv->id, SV_SETTINGS_CONTENT_TYPE,
+		write_page, &p, out, err);
+}
+
+int sv_render_settings_fr(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	return render(&fr, pv, override_domain, out, err);
+}
+
+int sv_render_settings_en(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	return render(&en, pv, override_domain, out, err);
+}
+
+/* ---- the text table ---- */
+
+/* Pieces of the longest template: a service URL of SV_MODEL_MAX_URL
+ * bytes, a token (at least 13 bytes) every other piece. */
+#define MAX_PIECES (2 * (SV_MODEL_MAX_URL / 13) + 2)
+
+/* tpl with the facts' address parts (or the absent words) in place of
+ * its tokens, appended to out: a person reads it, nothing is encoded. */
+static int text_template(struct sv_buf *out, const char *tpl,
+		const struct sv_answer_facts *f, const struct words *wd,
+		struct sv_err *err) {
+	struct sv_tpl_piece pieces[MAX_PIECES];
+	size_t n;
+	int rc = sv_placeholder_split(tpl, pieces, MAX_PIECES, &n, err);
+	const char *at = f->address != NULL ? strrchr(f->address, '@') : NULL;
+	for (size_t i = 0; rc == SV_OK && i < n; i++) {
+		const struct sv_tpl_piece *pc = &pieces[i];
+		if (!pc->is_token) {
+			rc = sv_buf_append(out, pc->lit, pc->lit_len);
+		} else if (pc->token == SV_TOKEN_EMAILADDRESS) {
+			rc = sv_buf_append_str(out, f->address != NULL ?
+				f->address : wd->absent[SV_SLOT_EMAILADDRESS]);
+		} else if (pc->token == SV_TOKEN_EMAILLOCALPART) {
+			rc = f->local != NULL ? sv_buf_append_str(out, f->local) :
+				at != NULL ? sv_buf_append(out, f->address,
+					(size_t)(at - f->address)) :
+				sv_buf_append_str(out,
+					wd->absent[SV_SLOT_EMAILLOCALPART]);
+		} else if (pc->token == SV_TOKEN_EMAILDOMAIN) {
+			rc = sv_buf_append_str(out, f->domain);
+		} else {
+			rc = sv_buf_append_str(out, sv_token_text(pc->token));
+		}
+	}
+	return rc;
+}
+
+/* "    label: " */
+static int text_label(struct sv_buf *out, const struct words *wd,
+		const char *label) {
+	return sv_buf_printf(out, "    %s%s", label, wd->colon);
+}
+
+static int text_server(struct sv_buf *out, const struct sv_server *s,
+		const struct sv_answer_facts *f, const struct words *wd,
+		struct sv_err *err) {
+	const char *role = wd->role[s->type == SV_SERVER_IMAP ? 0 :
+		s->type == SV_SERVER_POP3 ? 1 : 2];
+	const char *sec = s->socket == SV_SOCKET_SSL ? wd->ssl :
+		s->socket == SV_SOCKET_STARTTLS ? wd->starttls : wd->none;
+	int rc = sv_buf_printf(out, "  %s\n", role);
+	if (rc == SV_OK && (rc = text_label(out, wd, wd->server)) == SV_OK &&
+			(rc = text_template(out, s->hostname, f, wd, err)) ==
+				SV_OK) {
+		rc = sv_buf_printf(out, "\n    %s%s%d\n    %s%s%s%s%s\n",
+			wd->port, wd->colon, s->port, wd->security, wd->colon,
+			sec,
+			s->socket == SV_SOCKET_PLAIN ? " — " : "",
+			s->socket != SV_SOCKET_PLAIN ? "" :
+			needs_username(s) ? wd->none_warning :
+			wd->plain_warning);
+	}
+	if (rc == SV_OK) {
+		rc = text_label(out, wd, wd->auth);
+	}
+	const char *said[SV_MODEL_MAX_AUTH];
+	size_t n_said = 0;
+	for (size_t i = 0; rc == SV_OK && i < s->n_auth &&
+			i < SV_MODEL_MAX_AUTH; i++) {
+		const char *name = (unsigned)s->auth[i] < SV_AUTH_COUNT ?
+			wd->auth_name[s->auth[i]] : NULL;
+		bool dup = name == NULL;
+		for (size_t j = 0; j < n_said && !dup; j++) {
+			dup = said[j] == name;
+		}
+		if (!dup) {
+			rc = sv_buf_printf(out, "%s%s", n_said > 0 ?
+				wd->or_word : "", name);
+			said[n_said++] = name;
+		}
+	}
+	if (rc == SV_OK && has_oauth2(s)) {
+		rc = sv_buf_printf(out, "\n      (%s)", wd->oauth_note);
+	}
+	if (rc == SV_OK) {
+		rc = sv_buf_append_str(out, "\n");
+	}
+	if (rc == SV_OK && needs_username(s) &&
+			(rc = text_label(out, wd, wd->username)) == SV_OK &&
+			(rc = text_template(out, !sv_render_absent(s->username) ?
+				s->username : "%EMAILADDRESS%", f, wd, err)) ==
+				SV_OK) {
+		rc = sv_buf_append_str(out, "\n");
+	}
+	return rc;
+}
+
+static int text_service(struct sv_buf *out, const struct sv_service *s,
+		const struct sv_answer_facts *f, const struct words *wd,
+		struct sv_err *err) {
+	int rc = sv_buf_printf(out, "  %s\n", service_word(wd, s->type));
+	if (rc == SV_OK && (rc = text_label(out, wd, wd->url)) == SV_OK &&
+			(rc = text_template(out, s->url, f, wd, err)) == SV_OK &&
+			(rc = sv_buf_append_str(out, "\n")) == SV_OK) {
+		rc = text_label(out, wd, wd->auth);
+	}
+	for (size_t i = 0; rc == SV_OK && i < s->n_auth &&
+			i < SV_MODEL_MAX_AUTH; i++) {
+		rc = sv_buf_printf(out, "%s%s", i > 0 ? wd->or_word : "",
+			sauth_word(wd, s->auth[i]));
+	}
+	if (rc == SV_OK && (rc = sv_buf_append_str(out, "\n")) == SV_OK &&
+			(rc = text_label(out, wd, wd->username)) == SV_OK &&
+			(rc = text_template(out, !sv_render_absent(s->username) ?
+				s->username : "%EMAILADDRESS%", f, wd, err)) ==
+				SV_OK) {
+		rc = sv_buf_append_str(out, "\n");
+	}
+	return rc;
+}
+
+int sv_render_settings_text(const struct sv_provider *pv,
+		const char *override_domain, const struct sv_answer_facts *facts,
+		enum sv_settings_lang lang, struct sv_buf *out,
+		struct sv_err *err) {
+	const struct words *wd = words_of(lang);
+	struct sv_settings_table t;
+	int rc = sv_settings_table_build(pv, override_domain, &t, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	const char *name = !sv_render_absent(pv->display_name) ?
+		pv->display_name : pv->id;
+	rc = sv_buf_printf(out, "%s%s%s — %s (%s)\n", wd->title, wd->colon,
+		name,
+		facts->address != NULL ? facts->address :
+			wd->absent[SV_SLOT_EMAILADDRESS], facts->domain);
+	for (size_t i = 0; rc == SV_OK && i < t.n_preferred; i++) {
+		if (i == 0) {
+			rc = sv_buf_printf(out, "\n%s\n", wd->preferred);
+		}
+		if (rc == SV_OK) {
+			rc = text_server(out, t.preferred[i], facts, wd, err);
+		}
+	}
+	for (size_t i = 0; rc == SV_OK && i < t.n_others; i++) {
+		if (i == 0) {
+			rc = sv_buf_printf(out, "\n%s\n", wd->others);
+		}
+		if (rc == SV_OK) {
+			rc = text_server(out, t.others[i], facts, wd, err);
+		}
+	}
+	for (size_t i = 0; rc == SV_OK && i < t.n_services; i++) {
+		if (i == 0) {
+			rc = sv_buf_printf(out, "\n%s\n", wd->services);
+		}
+		if (rc == SV_OK) {
+			rc = text_service(out, t.services[i], facts, wd, err);
+		}
+	}
+	if (rc == SV_OK && (pv->n_links > 0 ||
+			!sv_render_absent(pv->webmail.login_page))) {
+		rc = sv_buf_printf(out, "\n%s\n", wd->links);
+		for (size_t i = 0; rc == SV_OK && i < pv->n_links; i++) {
+			const struct sv_link *l = &pv->links[i];
+			const char *what = link_text(l, wd->lang);
+			rc = (unsigned)l->kind >= SV_LINK_KIND_COUNT ?
+				SV_EINVAL : sv_buf_printf(out, "  %s%s%s%s%s\n",
+					wd->link[l->kind], wd->colon, l->url,
+					what != NULL ? " — " : "",
+					what != NULL ? what : "");
+		}
+		if (rc == SV_OK && !sv_render_absent(pv->webmail.login_page)) {
+			rc = sv_buf_printf(out, "  %s%s%s\n", wd->webmail,
+				wd->colon, pv->webmail.login_page);
+		}
+	}
+	if (rc != SV_OK) {
+		sv_buf_finish(out);
+		if (err->msg[0] == '\0') {
+			sv_errf(err, rc, "%s: %s: %s", WHAT, pv->id,
+				sv_rc_str(rc));
+		}
+	}
+	return rc;
+}
+
+/* ---- the error pages ---- */
+
+/* detail with every byte outside printable ASCII as '?': a reason may
+ * quote the request, which may not even be UTF-8. */
+static void printable(const char *detail, char *out, size_t size) {
+	size_t i = 0;
+	for (; detail[i] != '\0' && i + 1 < size; i++) {
+		unsigned char c = (unsigned char)detail[i];
+		out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	out[i] = '\0';
+}
+
+static int write_error(xmlTextWriterPtr w, const struct words *wd,
+		unsigned status, const char *detail) {
+	const char *title = status == 404 ? wd->e404_title : wd->e400_title;
+	if (write_head(w, wd, title, NULL) < 0 ||
+			element(w, "h1", title) < 0 || newline(w) < 0 ||
+			start(w, "p") < 0 ||
+			text(w, status == 404 ? wd->e404_text : wd->e400_text) < 0 ||
+			element(w, "strong", detail) < 0 ||
+			text(w, status == 404 ? "." : "") < 0 ||
+			end(w) < 0 || newline(w) < 0) {
+		return -1;
+	}
+	return write_tail(w, wd);
+}
+
+int sv_render_settings_error(enum sv_settings_lang lang, unsigned status,
+		const char *detail, struct sv_buf *out, struct sv_err *err) {
+	if (status != 404 && status != 400) {
+		sv_buf_finish(out);
+		return sv_errf(err, SV_EINVAL, "%s: no error page for %u", WHAT,
+			status);
+	}
+	char shown[256];
+	printable(detail, shown, sizeof(shown));
+	unsigned long failures = sv_answer_xml_alloc_failures();
+	int rc = SV_ENOMEM;
+	xmlBufferPtr xb = xmlBufferCreate();
+	xmlTextWriterPtr w = xb != NULL ? xmlNewTextWriterMemory(xb, 0) : NULL;
+	if (w != NULL && write_error(w, words_of(lang), status, shown) >= 0 &&
+			sv_answer_xml_alloc_failures() == failures) {
+		rc = sv_buf_append(out, (const char *)xmlBufferContent(xb),
+			(size_t)xmlBufferLength(xb));
+	} else {
+		sv_buf_finish(out);
+	}
+	xmlFreeTextWriter(w);
+	xmlBufferFree(xb);
+	if (rc != SV_OK) {
+		return sv_errf(err, rc, "%s: cannot write the error page: %s",
+			WHAT, sv_rc_str(rc));
+	}
+	return SV_OK;
+}

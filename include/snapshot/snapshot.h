@@ -37,11 +37,19 @@ enum sv_format {
 	                       * address, for a GET (render_autodiscover.h);
 	                       * absent for a provider whose host names need
 	                       * the address */
+	SV_FORMAT_AUTODISCOVER_MOBILESYNC, /* Autodiscover v1, mobilesync
+	                       * (ActiveSync) schema; absent without an
+	                       * ActiveSync service */
+	SV_FORMAT_AUTODISCOVER_V2_ACTIVESYNC, /* v2 JSON, Protocol=ActiveSync;
+	                       * absent without ActiveSync */
+	SV_FORMAT_AUTODISCOVER_V2_EWS, /* v2 JSON, Protocol=EWS; absent
+	                       * without EWS */
 	SV_FORMAT_COUNT
 };
 
 /* The name of a format: "autoconfig", "mobileconfig", "autodiscover",
- * "caldav", "carddav", "evolution", "autodiscover-domain"; NULL for a
+ * "caldav", "carddav", "evolution", "autodiscover-domain", "mobilesync",
+ * "autodiscover-v2-activesync", "autodiscover-v2-ews"; NULL for a
  * value out of range. */
 const char *sv_format_name(enum sv_format f);
 /* The format of that name; SV_OK, or SV_EINVAL for an unknown name. */

@@ -6,12 +6,17 @@
  * slots (answer.h). Pure: a provider in, an answer out; no I/O.
  *
  * Choices that go beyond "write what the model says", each for a client:
- *  - Only imap and pop3 incoming servers and smtp outgoing servers are
- *    written. exchange/ews/owa/graph servers are left out of the public
- *    answer: the project's conformance rules allow only imap/pop3
- *    (PROTOCOLS.md 8, item 14), KMail and older clients know nothing else,
- *    and Exchange clients are served by Autodiscover. Thunderbird would
- *    skip what it cannot use, but a server list is the client's menu.
+ *  - Of the servers, only imap and pop3 incoming servers and smtp
+ *    outgoing servers are written: the legacy exchange server (hostname
+ *    plus owaURL/ewsURL) is left out, KMail and older clients know
+ *    nothing else. The URL-based accounts (ews, owa, graph, jmap,
+ *    activeSync services) are written as the draft's <incomingServer
+ *    type="..."> with a <url> (version="1.2"), after the imap and pop3
+ *    servers, so that the first incoming server, every client's default,
+ *    stays the one they all know; Thunderbird turns ews, owa and graph
+ *    into Exchange accounts and skips the types it does not know, as
+ *    KMail and Thunderbird for Android skip them all (the oracles and
+ *    tests/clients check it).
  *  - Incoming servers come first, then outgoing ones, each group in the
  *    provider's priority order (the first valid entry is the client's
  *    default, PROTOCOLS.md 2).
@@ -122,8 +127,23 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 				BAD_CAST pv->short_name) < 0)) {
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) { /* incoming first already */
-		if (sv_render_mozilla_server(&mw, sv[i]) < 0) {
+	/* URL-based accounts after the incoming mail servers: a client that
+	 * knows IMAP keeps the first one as its default */
+	bool accounts_done = false;
+	for (size_t i = 0; i <= n; i++) { /* incoming first already */
+		if (!accounts_done && (i == n ||
+				sv_server_type_is_outgoing(sv[i]->type))) {
+			accounts_done = true;
+			for (size_t k = 0; k < sel->n_svc; k++) {
+				if (sv_service_type_is_account(
+						sel->svc[k]->type) &&
+						sv_render_mozilla_service(&mw,
+							sel->svc[k]) < 0) {
+					return -1;
+				}
+			}
+		}
+		if (i < n && sv_render_mozilla_server(&mw, sv[i]) < 0) {
 			return -1;
 		}
 	}

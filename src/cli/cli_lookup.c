@@ -37,6 +37,9 @@ static const char usage[] =
 	"                   evolution: config-v1.1.xml as Evolution gets it\n"
 	"                   autodiscover-domain: Autodiscover for a GET, no\n"
 	"                   address\n"
+	"                   mobilesync: Autodiscover, ActiveSync schema\n"
+	"                   autodiscover-v2-activesync, autodiscover-v2-ews:\n"
+	"                   Autodiscover v2 JSON for Protocol=ActiveSync, EWS\n"
 	"  --as CLIENT      what CLIENT is sent when its user types EMAIL:\n"
 	"                   thunderbird, android (Thunderbird for Android, K-9),\n"
 	"                   evolution, kmail, outlook, apple, deltachat\n"
@@ -83,7 +86,9 @@ static int on_opt(int val, const char *arg, void *ctx) {
 			sv_cli_error("lookup", "--format: unknown format '%s' "
 				"(autoconfig, mobileconfig, autodiscover, "
 				"caldav, carddav, evolution, "
-				"autodiscover-domain)", arg);
+				"autodiscover-domain, mobilesync, "
+				"autodiscover-v2-activesync, "
+				"autodiscover-v2-ews)", arg);
 			return EX_USAGE;
 		}
 		c->format_given = true;

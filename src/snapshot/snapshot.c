@@ -167,6 +167,13 @@ static const struct kind {
 		sv_render_autoconfig_evolution },
 	[SV_FORMAT_AUTODISCOVER_DOMAIN] = { "autodiscover-domain",
 		sv_render_autodiscover_domain },
+	[SV_FORMAT_AUTODISCOVER_MOBILESYNC] = { "mobilesync",
+		sv_render_autodiscover_mobilesync },
+	[SV_FORMAT_AUTODISCOVER_V2_ACTIVESYNC] = {
+		"autodiscover-v2-activesync",
+		sv_render_autodiscover_v2_activesync },
+	[SV_FORMAT_AUTODISCOVER_V2_EWS] = { "autodiscover-v2-ews",
+		sv_render_autodiscover_v2_ews },
 };
 
 const char *sv_format_name(enum sv_format f) {

@@ -33,6 +33,8 @@
  *    Thunderbird labels an account without one "undefined" (item 12).
  *  - <pop3> options only on pop3 servers (item 23); <restriction> and
  *    <addThisServer> only on outgoing servers. Never a <password> (24).
+ *  - An MX row's domain is written as <domain purpose="mx">
+ *    (write_mx_domains), after the requested domain.
  *  - The services the domain gets (sv_provider_services_for) follow
  *    <emailProvider> as the draft's root-level sections, and only then
  *    is the document version="1.2": Thunderbird, KMail, Evolution and
@@ -62,6 +64,7 @@
  * useGlobalPreferredServer.
  */
 #include <stdbool.h>
+#include <string.h>
 
 #include <libxml/xmlwriter.h>
 
@@ -80,6 +83,43 @@ static int template_slots(void *ctx, const char *tpl) {
 
 static int url_slots(void *ctx, const char *tpl) {
 	return sv_answer_builder_url(ctx, tpl);
+}
+
+/*
+ * <domain purpose="mx">NAME</domain> for each MX row of pv ("mx:NAME" or
+ * "mx:*.NAME"; the same name once): the domain of the provider's MX
+ * hosts, which the draft's clients may look up autoconfig under. It
+ * names the hoster, never a customer. Readers of 1.1 skip it: Thunderbird
+ * cannot read a domain with an attribute and goes on with the others.
+ */
+static int write_mx_domains(xmlTextWriterPtr w, const struct sv_provider *pv) {
+	for (size_t i = 0; i < pv->n_domains; i++) {
+		const char *d = pv->domains[i];
+		if (!sv_is_mx_prefixed(d)) {
+			continue;
+		}
+		const char *name = d + SV_MX_ROW_PREFIX_LEN;
+		if (name[0] == '*' && name[1] == '.') {
+			name += 2;
+		}
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const char *o = pv->domains[k];
+			if (sv_is_mx_prefixed(o)) {
+				o += SV_MX_ROW_PREFIX_LEN;
+				o += o[0] == '*' && o[1] == '.' ? 2 : 0;
+				seen = strcmp(o, name) == 0;
+			}
+		}
+		if (!seen && (xmlTextWriterStartElement(w,
+				BAD_CAST "domain") < 0 ||
+				attr(w, "purpose", "mx") < 0 ||
+				xmlTextWriterWriteString(w, BAD_CAST name) < 0 ||
+				xmlTextWriterEndElement(w) < 0)) {
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* What write_document() writes: pv with the chosen servers and
@@ -119,6 +159,7 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 			xmlTextWriterStartElement(w, BAD_CAST "domain") < 0 ||
 			sv_answer_builder_slot(b, SV_SLOT_DOMAIN) < 0 ||
 			xmlTextWriterEndElement(w) < 0 ||
+			write_mx_domains(w, pv) < 0 ||
 			xmlTextWriterWriteElement(w, BAD_CAST "displayName",
 				BAD_CAST display) < 0 ||
 			(!sv_render_absent(pv->short_name) &&

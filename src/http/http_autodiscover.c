@@ -238,8 +238,8 @@ static enum MHD_Result bad_protocol(const struct sv_http_call *call,
 		snprintf(msg, sizeof(msg), "The protocol value is missing or "
 			"invalid. Supported values are " V2_PROTOCOLS ".");
 	}
-	return sv_http_autodiscover_v2_error(call, MHD_HTTP_BAD_REQUEST, "InvalidProtocol",
-		msg);
+	return sv_http_autodiscover_v2_error(call, MHD_HTTP_BAD_REQUEST,
+		"InvalidProtocol", msg);
 }
 
 enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
@@ -267,8 +267,8 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 		a = call->arg;
 		alen = call->arg_len;
 	} else if (email->seen != 1) {
-		return sv_http_autodiscover_v2_error(call, MHD_HTTP_BAD_REQUEST,
-			"InvalidEmail", email->seen == 0 ?
+		return sv_http_autodiscover_v2_error(call,
+			MHD_HTTP_BAD_REQUEST, "InvalidEmail", email->seen == 0 ?
 			"The Email parameter is missing." :
 			"The Email parameter is given more than once.");
 	}
@@ -276,8 +276,8 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 	struct sv_err err;
 	if (sv_address_parse(a, alen, &addr, &err) != SV_OK) {
 		/* address.h's reasons are constant phrases, never the input */
-		return sv_http_autodiscover_v2_error(call, MHD_HTTP_BAD_REQUEST,
-			"InvalidEmail", err.msg);
+		return sv_http_autodiscover_v2_error(call,
+			MHD_HTTP_BAD_REQUEST, "InvalidEmail", err.msg);
 	}
 	if (service >= 0) {
 		const struct sv_answer_facts facts =
@@ -293,7 +293,8 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 		return waiting; /* waiting for DNS, or answered */
 	}
 	if (rc != SV_OK) {
-		return sv_http_autodiscover_v2_error(call, MHD_HTTP_NOT_FOUND, "NotFound",
+		return sv_http_autodiscover_v2_error(call,
+			MHD_HTTP_NOT_FOUND, "NotFound",
 			"No configuration for this domain.");
 	}
 	struct sv_buf out;

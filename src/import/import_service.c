@@ -91,12 +91,6 @@ static int add_auth(const struct imp *im, const xmlNode *n,
 	} else if (account && (strcmp(v, "password-cleartext") == 0 ||
 			strcmp(v, "plain") == 0)) {
 		a = SV_SAUTH_HTTP_BASIC;
-		for (size_t i = 0; i < s->n_auth; i++) {
-			if (s->auth[i] == a) {
-				sv_free(v);
-				return SV_OK; /* the fallback after Basic */
-			}
-		}
 	} else if (strcmp(v, "http-basic") == 0 ||
 			strcmp(v, "http-digest") == 0) {
 		a = v[5] == 'b' ? SV_SAUTH_HTTP_BASIC : SV_SAUTH_HTTP_DIGEST;
@@ -107,6 +101,14 @@ static int add_auth(const struct imp *im, const xmlNode *n,
 		rc = imp_fail(im, imp_line_of(n), SV_EINVAL, "authentication: "
 			"unknown method '%s' (system=\"http\" Basic or Digest, "
 			"or OAuth2)", imp_quote(v, q));
+	}
+	for (size_t i = 0; rc == SV_OK && account &&
+			a == SV_SAUTH_HTTP_BASIC && i < s->n_auth; i++) {
+		if (s->auth[i] == a) { /* Basic and its generic spelling */
+			sv_free(v);
+			sv_free(system);
+			return SV_OK;
+		}
 	}
 	if (rc == SV_OK && s->n_auth == SV_MODEL_MAX_AUTH) {
 		rc = imp_fail(im, imp_line_of(n), SV_EINVAL,

@@ -257,6 +257,14 @@ int sv_answer_builder_template(struct sv_answer_builder *b, const char *tpl);
  */
 int sv_answer_builder_url(struct sv_answer_builder *b, const char *tpl);
 /*
+ * The same for a document that is not XML (a JSON text holding service
+ * URL templates, already in its own syntax): literal pieces written as
+ * they are, tokens as the URL slots, whose values need no escaping in
+ * JSON either (percent-encoded, or an LDH domain). Returns 0 or -1.
+ */
+int sv_answer_builder_url_raw(struct sv_answer_builder *b,
+	const char *text);
+/*
  * Call after the document is ended (e.g. xmlTextWriterEndDocument). On
  * success *out is an owned answer (free with sv_answer_destroy); else *out
  * is NULL and the result is b->failed or SV_ENOMEM. The builder is finished

@@ -75,6 +75,27 @@ int sv_render_autodiscover_domain(const struct sv_provider *pv,
 	struct sv_err *err);
 
 /*
+ * The mobilesync (ActiveSync) schema's answer for pv's first ActiveSync
+ * service (sv_provider_services_for): Response in the mobilesync
+ * namespace with Culture, User (DisplayName and EMailAddress: slots of
+ * the address) and Action/Settings/Server (Type MobileSync, Url and Name:
+ * the service's URL, its tokens as URL slots). SV_OK with *out NULL for
+ * a provider without ActiveSync: those domains get Error 601. Errors as
+ * sv_render_autodiscover.
+ */
+sv_answer_renderer sv_render_autodiscover_mobilesync;
+
+/*
+ * Autodiscover v2 for Protocol=ActiveSync and Protocol=EWS:
+ * {"Protocol":"ActiveSync","Url":URL} (or "EWS") with the first service
+ * of that type, compact, key order kept, the URL's tokens as URL slots,
+ * content type SV_AUTODISCOVER_JSON_CONTENT_TYPE. SV_OK with *out NULL
+ * for a provider without one (its domains then answer 404).
+ */
+sv_answer_renderer sv_render_autodiscover_v2_activesync;
+sv_answer_renderer sv_render_autodiscover_v2_ews;
+
+/*
  * Autodiscover v1 error codes ([MS-OXDSCLI] 2.2.4.2.1.3) the server sends.
  * 500 goes in an outlook/responseschema/2006a Response (it is about the
  * user), the others in a responseschema/2006 one (about the request).

@@ -67,7 +67,14 @@ struct sv_mozilla_writer {
 /* The clientConfig version of a document with n_services services. */
 #define SV_MOZILLA_VERSION(n_services) ((n_services) > 0 ? "1.2" : "1.1")
 
-/* <calendar>, <addressbook> or <fileShare type="..."> for s. */
+/*
+ * <calendar>, <addressbook> or <fileShare type="..."> for s; for a
+ * URL-based account (sv_service_type_is_account) <incomingServer
+ * type="ews|activeSync|owa|jmap|graph"> with <url>, <username> and its
+ * methods (system="http" Basic followed by password-cleartext, which is
+ * what Thunderbird reads), written inside <emailProvider> after the
+ * other servers by the caller (never by sv_render_mozilla_tail).
+ */
 int sv_render_mozilla_service(const struct sv_mozilla_writer *mw,
 	const struct sv_service *s);
 
@@ -88,8 +95,8 @@ int sv_render_mozilla_oauth2(const struct sv_mozilla_writer *mw,
 	const struct sv_oauth2 *o);
 /*
  * What follows the servers in both documents: pv's links, the end of
- * <emailProvider>, the n services (the document's choice among pv's, in
- * priority order; borrowed), <webMail>, <oAuth2> and the end of the
+ * <emailProvider>, the n services that are not URL-based accounts (the
+ * document's choice among pv's, in priority order; borrowed), <webMail>, <oAuth2> and the end of the
  * document.
  */
 int sv_render_mozilla_tail(const struct sv_mozilla_writer *mw,

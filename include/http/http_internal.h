@@ -502,6 +502,10 @@ enum MHD_Result sv_http_page_error(const struct sv_http_call *call,
  * (no-store). */
 enum MHD_Result sv_http_autodiscover_error(const struct sv_http_call *call,
 	enum sv_autodiscover_error code, unsigned status);
+/* Queues the v2 JSON error {"ErrorCode":code,"ErrorMessage":message}
+ * with status (no-store). */
+enum MHD_Result sv_http_autodiscover_v2_error(const struct sv_http_call *call,
+	unsigned status, const char *code, const char *message);
 
 /* src/http/http_autoconfig.c */
 
@@ -578,7 +582,9 @@ enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call);
  * .../autodiscover.json/v1.0/ADDR?Protocol=P (Autodiscover v2): parameter
  * names in any letter case, P = AutodiscoverV1 (any case) gets 200 JSON
  * {"Protocol","Url"} naming https://autodiscover.DOMAIN/autodiscover/
- * autodiscover.xml; another or no P, a missing, repeated or malformed
+ * autodiscover.xml; P ActiveSync or EWS (any case): the provider's URL
+ * of that service (sv_http_answer, formats AUTODISCOVER_V2_*), 404 JSON
+ * when it has none; another or no P, a missing, repeated or malformed
  * address: 400 JSON {"ErrorCode","ErrorMessage"}; unknown domain 404 JSON.
  */
 enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call);

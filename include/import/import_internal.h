@@ -123,6 +123,14 @@ int imp_map_server(struct imp *im, const xmlNode *n, bool outgoing);
 int imp_map_service(struct imp *im, const xmlNode *n);
 /* n is one of those sections. */
 bool imp_is_service_elem(const xmlNode *n);
+/*
+ * An <incomingServer> whose type is a URL-based account (activeSync, ews,
+ * owa, jmap, graph: sv_service_type_parse_xml) becomes a service of that
+ * type, appended to im->pv with the next service priority.
+ */
+int imp_map_account(struct imp *im, const xmlNode *n);
+/* n is such an incomingServer. */
+bool imp_is_account_elem(const xmlNode *n);
 
 /* ---- import_extras.c ---- */
 

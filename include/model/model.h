@@ -133,6 +133,14 @@ enum sv_service_type {
 	SV_SERVICE_CALDAV,  /* <calendar type="caldav"> */
 	SV_SERVICE_CARDDAV, /* <addressbook type="carddav"> */
 	SV_SERVICE_WEBDAV,  /* <fileShare type="webdav"> */
+	/* Mail accounts reached by a URL: <incomingServer type="..."> with a
+	 * <url> inside <emailProvider> (sv_service_type_is_account), https
+	 * only. */
+	SV_SERVICE_ACTIVESYNC, /* type="activeSync": Exchange ActiveSync */
+	SV_SERVICE_EWS,     /* type="ews": Exchange Web Services */
+	SV_SERVICE_OWA,     /* type="owa": Outlook on the web */
+	SV_SERVICE_JMAP,    /* type="jmap": RFC 8620 session URL */
+	SV_SERVICE_GRAPH,   /* type="graph": Microsoft Graph */
 	SV_SERVICE_TYPE_COUNT
 };
 
@@ -292,8 +300,21 @@ int sv_link_kind_parse(const char *s, enum sv_link_kind *out);
 bool sv_server_type_is_outgoing(enum sv_server_type t);
 bool sv_server_type_is_url_based(enum sv_server_type t);
 bool sv_auth_is_outgoing_only(enum sv_auth a);
-/* "caldav", "carddav", "webdav"; "?" out of range. */
+/* "caldav", "carddav", "webdav", "activesync", "ews", "owa", "jmap",
+ * "graph" (the store's and the CLI's names); "?" out of range. */
 const char *sv_service_type_name(enum sv_service_type t);
+/*
+ * The URL-based mail account types (activesync, ews, owa, jmap, graph):
+ * written as <incomingServer type="..."> with a <url> in provider files
+ * and autoconfig answers, never over plain http.
+ */
+bool sv_service_type_is_account(enum sv_service_type t);
+/* Their incomingServer type attribute as Thunderbird spells it
+ * ("activeSync", "ews", ...); NULL for the other types. */
+const char *sv_service_type_xml_name(enum sv_service_type t);
+/* The account type of that attribute (exact, case-sensitive); SV_OK or
+ * SV_EINVAL. */
+int sv_service_type_parse_xml(const char *s, enum sv_service_type *out);
 /* "http-basic", "http-digest", "OAuth2"; "?" out of range. */
 const char *sv_service_auth_name(enum sv_service_auth a);
 /* Exact, case-sensitive; SV_OK or SV_EINVAL. */

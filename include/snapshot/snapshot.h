@@ -43,12 +43,21 @@ enum sv_format {
 	SV_FORMAT_SETTINGS,   /* the settings page for people, in French
 	                       * (render_settings.h) */
 	SV_FORMAT_SETTINGS_EN, /* the same page in English */
+	SV_FORMAT_AUTODISCOVER_MOBILESYNC, /* Autodiscover v1, mobilesync
+	                       * (ActiveSync) schema; absent without an
+	                       * ActiveSync service */
+	SV_FORMAT_AUTODISCOVER_V2_ACTIVESYNC, /* v2 JSON, Protocol=ActiveSync;
+	                       * absent without ActiveSync */
+	SV_FORMAT_AUTODISCOVER_V2_EWS, /* v2 JSON, Protocol=EWS; absent
+	                       * without EWS */
 	SV_FORMAT_COUNT
 };
 
 /* The name of a format: "autoconfig", "mobileconfig", "autodiscover",
  * "caldav", "carddav", "evolution", "autodiscover-domain", "pacc",
- * "settings-html", "settings-html-en"; NULL for a value out of range. */
+ * "settings-html", "settings-html-en", "mobilesync",
+ * "autodiscover-v2-activesync", "autodiscover-v2-ews"; NULL for a value
+ * out of range. */
 const char *sv_format_name(enum sv_format f);
 /* The format of that name; SV_OK, or SV_EINVAL for an unknown name. */
 int sv_format_parse(const char *name, enum sv_format *out);

@@ -413,9 +413,10 @@ static enum sv_slot token_slot(enum sv_token t, bool url) {
 	}
 }
 
-/* A template's text, its tokens as slots (URL slots when url). */
+/* A template's text, its tokens as slots (URL slots when url); literal
+ * pieces escaped by the writer, or as they are when raw. */
 static int write_template(struct sv_answer_builder *b, const char *tpl,
-		bool url) {
+		bool url, bool raw) {
 	if (b->failed != 0) {
 		return -1;
 	}
@@ -464,7 +465,8 @@ static int write_template(struct sv_answer_builder *b, const char *tpl,
 			}
 			text = copy;
 		}
-		int wr = xmlTextWriterWriteString(b->w, BAD_CAST text);
+		int wr = raw ? xmlTextWriterWriteRaw(b->w, BAD_CAST text) :
+			xmlTextWriterWriteString(b->w, BAD_CAST text);
 		sv_free(copy);
 		if (wr < 0) {
 			b->failed = SV_ENOMEM;
@@ -479,11 +481,16 @@ fail:
 }
 
 int sv_answer_builder_template(struct sv_answer_builder *b, const char *tpl) {
-	return write_template(b, tpl, false);
+	return write_template(b, tpl, false, false);
 }
 
 int sv_answer_builder_url(struct sv_answer_builder *b, const char *tpl) {
-	return write_template(b, tpl, true);
+	return write_template(b, tpl, true, false);
+}
+
+int sv_answer_builder_url_raw(struct sv_answer_builder *b,
+		const char *text) {
+	return write_template(b, text, true, true);
 }
 
 int sv_answer_builder_finish(struct sv_answer_builder *b,

@@ -6,12 +6,17 @@
  * slots (answer.h). Pure: a provider in, an answer out; no I/O.
  *
  * Choices that go beyond "write what the model says", each for a client:
- *  - Only imap and pop3 incoming servers and smtp outgoing servers are
- *    written. exchange/ews/owa/graph servers are left out of the public
- *    answer: the project's conformance rules allow only imap/pop3
- *    (PROTOCOLS.md 8, item 14), KMail and older clients know nothing else,
- *    and Exchange clients are served by Autodiscover. Thunderbird would
- *    skip what it cannot use, but a server list is the client's menu.
+ *  - Of the servers, only imap and pop3 incoming servers and smtp
+ *    outgoing servers are written: the legacy exchange server (hostname
+ *    plus owaURL/ewsURL) is left out, KMail and older clients know
+ *    nothing else. The URL-based accounts (ews, owa, graph, jmap,
+ *    activeSync services) are written as the draft's <incomingServer
+ *    type="..."> with a <url> (version="1.2"), after the imap and pop3
+ *    servers, so that the first incoming server, every client's default,
+ *    stays the one they all know; Thunderbird turns ews, owa and graph
+ *    into Exchange accounts and skips the types it does not know, as
+ *    KMail and Thunderbird for Android skip them all (the oracles and
+ *    tests/clients check it).
  *  - Incoming servers come first, then outgoing ones, each group in the
  *    provider's priority order (the first valid entry is the client's
  *    default, PROTOCOLS.md 2).
@@ -28,6 +33,8 @@
  *    Thunderbird labels an account without one "undefined" (item 12).
  *  - <pop3> options only on pop3 servers (item 23); <restriction> and
  *    <addThisServer> only on outgoing servers. Never a <password> (24).
+ *  - An MX row's domain is written as <domain purpose="mx">
+ *    (write_mx_domains), after the requested domain.
  *  - The services the domain gets (sv_provider_services_for) follow
  *    <emailProvider> as the draft's root-level sections, and only then
  *    is the document version="1.2": Thunderbird, KMail, Evolution and
@@ -57,6 +64,7 @@
  * useGlobalPreferredServer.
  */
 #include <stdbool.h>
+#include <string.h>
 
 #include <libxml/xmlwriter.h>
 
@@ -75,6 +83,43 @@ static int template_slots(void *ctx, const char *tpl) {
 
 static int url_slots(void *ctx, const char *tpl) {
 	return sv_answer_builder_url(ctx, tpl);
+}
+
+/*
+ * <domain purpose="mx">NAME</domain> for each MX row of pv ("mx:NAME" or
+ * "mx:*.NAME"; the same name once): the domain of the provider's MX
+ * hosts, which the draft's clients may look up autoconfig under. It
+ * names the hoster, never a customer. Readers of 1.1 skip it: Thunderbird
+ * cannot read a domain with an attribute and goes on with the others.
+ */
+static int write_mx_domains(xmlTextWriterPtr w, const struct sv_provider *pv) {
+	for (size_t i = 0; i < pv->n_domains; i++) {
+		const char *d = pv->domains[i];
+		if (!sv_is_mx_prefixed(d)) {
+			continue;
+		}
+		const char *name = d + SV_MX_ROW_PREFIX_LEN;
+		if (name[0] == '*' && name[1] == '.') {
+			name += 2;
+		}
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const char *o = pv->domains[k];
+			if (sv_is_mx_prefixed(o)) {
+				o += SV_MX_ROW_PREFIX_LEN;
+				o += o[0] == '*' && o[1] == '.' ? 2 : 0;
+				seen = strcmp(o, name) == 0;
+			}
+		}
+		if (!seen && (xmlTextWriterStartElement(w,
+				BAD_CAST "domain") < 0 ||
+				attr(w, "purpose", "mx") < 0 ||
+				xmlTextWriterWriteString(w, BAD_CAST name) < 0 ||
+				xmlTextWriterEndElement(w) < 0)) {
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* What write_document() writes: pv with the chosen servers and
@@ -114,6 +159,7 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 			xmlTextWriterStartElement(w, BAD_CAST "domain") < 0 ||
 			sv_answer_builder_slot(b, SV_SLOT_DOMAIN) < 0 ||
 			xmlTextWriterEndElement(w) < 0 ||
+			write_mx_domains(w, pv) < 0 ||
 			xmlTextWriterWriteElement(w, BAD_CAST "displayName",
 				BAD_CAST display) < 0 ||
 			(!sv_render_absent(pv->short_name) &&
@@ -122,8 +168,23 @@ static int write_document(struct sv_answer_builder *b, const void *ctx) {
 				BAD_CAST pv->short_name) < 0)) {
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) { /* incoming first already */
-		if (sv_render_mozilla_server(&mw, sv[i]) < 0) {
+	/* URL-based accounts after the incoming mail servers: a client that
+	 * knows IMAP keeps the first one as its default */
+	bool accounts_done = false;
+	for (size_t i = 0; i <= n; i++) { /* incoming first already */
+		if (!accounts_done && (i == n ||
+				sv_server_type_is_outgoing(sv[i]->type))) {
+			accounts_done = true;
+			for (size_t k = 0; k < sel->n_svc; k++) {
+				if (sv_service_type_is_account(
+						sel->svc[k]->type) &&
+						sv_render_mozilla_service(&mw,
+							sel->svc[k]) < 0) {
+					return -1;
+				}
+			}
+		}
+		if (i < n && sv_render_mozilla_server(&mw, sv[i]) < 0) {
 			return -1;
 		}
 	}

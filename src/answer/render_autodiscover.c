@@ -41,6 +41,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -253,6 +254,100 @@ static int write_dav_protocol(struct sv_answer_builder *b,
 	return xmlTextWriterEndElement(w);
 }
 
+/* The first service of type t among n (priority order), or NULL. */
+static const struct sv_service *first_of(const struct sv_service *const *svc,
+		size_t n, enum sv_service_type t) {
+	for (size_t i = 0; i < n; i++) {
+		if (svc[i]->type == t) {
+			return svc[i];
+		}
+	}
+	return NULL;
+}
+
+/* <name>URL</name>, the URL's tokens as slots (percent-encoded). */
+static int url_el(struct sv_answer_builder *b, const char *name,
+		const char *url) {
+	if (xmlTextWriterStartElement(b->w, BAD_CAST name) < 0 ||
+			sv_answer_builder_url(b, url) < 0 ||
+			xmlTextWriterEndElement(b->w) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+/* The service s when its URL can be written here (no_address: the
+ * answer to a GET, where a URL that needs the address cannot); NULL when
+ * s is NULL or cannot. -1 in *bad for an invalid template. */
+static const struct sv_service *usable(const struct sv_service *s,
+		bool no_address, int *bad) {
+	if (s == NULL || !no_address) {
+		return s;
+	}
+	int needs = uses_token(s->url, ADDRESS_TOKENS);
+	if (needs < 0) {
+		*bad = -1;
+	}
+	return needs == 0 ? s : NULL;
+}
+
+/*
+ * The Exchange <Protocol> entries, from the provider's EWS, OWA and
+ * ActiveSync URLs: EXCH and EXPR with EwsUrl (and ASUrl when there is
+ * ActiveSync) when it has EWS, WEB with Internal/OWAUrl when it has OWA;
+ * nothing without them. The OWAUrl's AuthenticationMethod attribute is
+ * needed by Thunderbird (it reads the URL as OWAUrl.value, there only
+ * when the element has an attribute): Basic when the OWA service takes
+ * a password, else Fba (a login page).
+ */
+static int write_exchange_protocols(struct sv_answer_builder *b,
+		const struct sv_service *const *svc, size_t n,
+		bool no_address) {
+	xmlTextWriterPtr w = b->w;
+	int bad = 0;
+	const struct sv_service *ews = usable(first_of(svc, n,
+		SV_SERVICE_EWS), no_address, &bad);
+	const struct sv_service *owa = usable(first_of(svc, n,
+		SV_SERVICE_OWA), no_address, &bad);
+	const struct sv_service *as = usable(first_of(svc, n,
+		SV_SERVICE_ACTIVESYNC), no_address, &bad);
+	if (bad < 0) {
+		b->failed = SV_EINVAL;
+		return -1;
+	}
+	static const char *const types[] = { "EXCH", "EXPR" };
+	for (size_t i = 0; ews != NULL && i < 2; i++) {
+		if (xmlTextWriterStartElement(w, BAD_CAST "Protocol") < 0 ||
+				text_el(w, "Type", types[i]) < 0 ||
+				(as != NULL && url_el(b, "ASUrl", as->url) < 0) ||
+				url_el(b, "EwsUrl", ews->url) < 0 ||
+				xmlTextWriterEndElement(w) < 0) {
+			return -1;
+		}
+	}
+	if (owa == NULL) {
+		return 0;
+	}
+	bool basic = false;
+	for (size_t i = 0; i < owa->n_auth; i++) {
+		basic = basic || owa->auth[i] == SV_SAUTH_HTTP_BASIC;
+	}
+	if (xmlTextWriterStartElement(w, BAD_CAST "Protocol") < 0 ||
+			text_el(w, "Type", "WEB") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "Internal") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "OWAUrl") < 0 ||
+			xmlTextWriterWriteAttribute(w,
+				BAD_CAST "AuthenticationMethod",
+				BAD_CAST (basic ? "Basic" : "Fba")) < 0 ||
+			sv_answer_builder_url(b, owa->url) < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			xmlTextWriterEndElement(w) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
 /* What write_settings() writes: the chosen servers and services. */
 struct selection {
 	const struct sv_server *sv[SV_MODEL_MAX_SERVERS]; /* borrowed */
@@ -292,6 +387,10 @@ static int write_settings(struct sv_answer_builder *b, const void *ctx) {
 			text_el(w, "Action", "settings") < 0) {
 		return -1;
 	}
+	if (write_exchange_protocols(b, sel->svc, sel->n_svc,
+			sel->no_address) < 0) {
+		return -1;
+	}
 	const char *incoming_login = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (!sv_server_type_is_outgoing(sv[i]->type)) {
@@ -306,7 +405,8 @@ static int write_settings(struct sv_answer_builder *b, const void *ctx) {
 		}
 	}
 	for (size_t i = 0; i < sel->n_svc; i++) { /* no WebDAV type in POX */
-		if (sel->svc[i]->type != SV_SERVICE_WEBDAV &&
+		enum sv_service_type t = sel->svc[i]->type;
+		if ((t == SV_SERVICE_CALDAV || t == SV_SERVICE_CARDDAV) &&
 				write_dav_protocol(b, sel->svc[i],
 					sel->no_address) < 0) {
 			return -1;
@@ -356,6 +456,57 @@ int sv_render_autodiscover_domain(const struct sv_provider *pv,
 	}
 	return sv_render_answer("autodiscover-domain", pv->id,
 		SV_AUTODISCOVER_CONTENT_TYPE, write_settings, &sel, out, err);
+}
+
+/* ---- mobilesync (ActiveSync) ---- */
+
+/*
+ * The mobilesync schema's settings (PROTOCOLS.md 3.8): Culture, User
+ * (DisplayName and EMailAddress, the address), Action/Settings/Server
+ * with Type MobileSync, Url and Name (the same URL, as Exchange writes
+ * it).
+ */
+static int write_mobilesync(struct sv_answer_builder *b, const void *ctx) {
+	const struct sv_service *as = ctx;
+	xmlTextWriterPtr w = b->w;
+	if (start_document(w, SV_AUTODISCOVER_NS_MOBILESYNC) < 0 ||
+			text_el(w, "Culture", "en:us") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "User") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "DisplayName") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS) < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "EMailAddress") < 0 ||
+			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS) < 0 ||
+			xmlTextWriterEndElement(w) < 0 ||
+			xmlTextWriterEndElement(w) < 0 || /* User */
+			xmlTextWriterStartElement(w, BAD_CAST "Action") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "Settings") < 0 ||
+			xmlTextWriterStartElement(w, BAD_CAST "Server") < 0 ||
+			text_el(w, "Type", "MobileSync") < 0 ||
+			url_el(b, "Url", as->url) < 0 ||
+			url_el(b, "Name", as->url) < 0) {
+		return -1;
+	}
+	return xmlTextWriterEndDocument(w) < 0 ? -1 : 0;
+}
+
+int sv_render_autodiscover_mobilesync(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	*out = NULL;
+	int rc = sv_render_check_provider("mobilesync", pv, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
+	size_t n = sv_provider_services_for(pv, override_domain, svc,
+		SV_MODEL_MAX_SERVICES);
+	const struct sv_service *as = first_of(svc, n, SV_SERVICE_ACTIVESYNC);
+	if (as == NULL) {
+		return SV_OK; /* no ActiveSync: Error 601 (http_answer.c) */
+	}
+	return sv_render_answer("mobilesync", pv->id,
+		SV_AUTODISCOVER_CONTENT_TYPE, write_mobilesync, as, out, err);
 }
 
 /* ---- error documents ---- */
@@ -507,6 +658,70 @@ int sv_render_autodiscover_v2(const char *domain, struct sv_buf *out,
 	}
 	return append_pair_object("Protocol", "AutodiscoverV1", "Url", url,
 		out, err);
+}
+
+/* What write_v2_url() writes: the JSON text, tokens left in its URL. */
+static int write_v2_url(struct sv_answer_builder *b, const void *ctx) {
+	return sv_answer_builder_url_raw(b, ctx);
+}
+
+/*
+ * {"Protocol":protocol,"Url":URL} for the first service of type t, as a
+ * compiled answer: jansson writes the JSON with the URL template in it
+ * (its tokens are plain ASCII letters and '%', which JSON leaves alone),
+ * and the builder cuts the tokens into URL slots.
+ */
+static int render_v2(const char *what, const char *protocol,
+		enum sv_service_type t, const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	*out = NULL;
+	int rc = sv_render_check_provider(what, pv, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
+	size_t n = sv_provider_services_for(pv, override_domain, svc,
+		SV_MODEL_MAX_SERVICES);
+	const struct sv_service *s = first_of(svc, n, t);
+	if (s == NULL) {
+		return SV_OK; /* 404 (http_answer.c) */
+	}
+	if (s->url == NULL || !valid_utf8(s->url)) {
+		return sv_errf(err, SV_EINVAL, "%s: %s: service without a "
+			"valid url", what, pv->id);
+	}
+	json_t *o = json_object();
+	char *text = NULL;
+	if (o != NULL && json_object_set_new(o, "Protocol",
+			json_string(protocol)) == 0 && json_object_set_new(o,
+			"Url", json_string(s->url)) == 0) {
+		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+			JSON_ENSURE_ASCII);
+	}
+	json_decref(o);
+	if (text == NULL) {
+		return sv_errf(err, SV_ENOMEM, "%s: %s: out of memory", what,
+			pv->id);
+	}
+	rc = sv_render_answer(what, pv->id, SV_AUTODISCOVER_JSON_CONTENT_TYPE,
+		write_v2_url, text, out, err);
+	free(text); /* jansson's allocator */
+	return rc;
+}
+
+int sv_render_autodiscover_v2_activesync(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	return render_v2("autodiscover-v2-activesync", "ActiveSync",
+		SV_SERVICE_ACTIVESYNC, pv, override_domain, out, err);
+}
+
+int sv_render_autodiscover_v2_ews(const struct sv_provider *pv,
+		const char *override_domain, struct sv_answer **out,
+		struct sv_err *err) {
+	return render_v2("autodiscover-v2-ews", "EWS", SV_SERVICE_EWS, pv,
+		override_domain, out, err);
 }
 
 int sv_render_autodiscover_v2_error(const char *code, const char *message,

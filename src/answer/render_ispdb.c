@@ -40,16 +40,21 @@ static int left_out_comment(xmlTextWriterPtr w, size_t n, const char *what) {
 
 static int write_document(xmlTextWriterPtr w, const struct sv_provider *pv,
 		size_t *n_left_out) {
-	/* Provider-wide services only, like servers (see left_out). */
+	/* Provider-wide services only, like servers (see left_out); the
+	 * URL-based accounts (acc) apart: they go among the servers. */
 	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
-	size_t n_svc = 0, svc_left_out = 0;
+	const struct sv_service *acc[SV_MODEL_MAX_SERVICES];
+	size_t n_svc = 0, n_acc = 0, svc_left_out = 0;
 	for (size_t i = 0; i < pv->n_services; i++) {
-		if (pv->services[i].domain != NULL) {
+		const struct sv_service *x = &pv->services[i];
+		if (x->domain != NULL) {
 			svc_left_out++;
-		} else if (n_svc < SV_MODEL_MAX_SERVICES) {
-			svc[n_svc++] = &pv->services[i];
-		} else {
+		} else if (n_svc + n_acc >= SV_MODEL_MAX_SERVICES) {
 			return -1; /* more than the validator allows */
+		} else if (sv_service_type_is_account(x->type)) {
+			acc[n_acc++] = x;
+		} else {
+			svc[n_svc++] = x;
 		}
 	}
 	const struct sv_mozilla_writer mw = {
@@ -63,7 +68,7 @@ static int write_document(xmlTextWriterPtr w, const struct sv_provider *pv,
 			xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
 			xmlTextWriterStartElement(w, BAD_CAST "clientConfig") < 0 ||
 			xmlTextWriterWriteAttribute(w, BAD_CAST "version",
-				BAD_CAST SV_MOZILLA_VERSION(n_svc)) < 0 ||
+				BAD_CAST SV_MOZILLA_VERSION(n_svc + n_acc)) < 0 ||
 			xmlTextWriterStartElement(w, BAD_CAST "emailProvider") < 0 ||
 			xmlTextWriterWriteAttribute(w, BAD_CAST "id",
 				BAD_CAST pv->id) < 0) {
@@ -82,14 +87,29 @@ static int write_document(xmlTextWriterPtr w, const struct sv_provider *pv,
 				BAD_CAST "true") < 0)) {
 		return -1;
 	}
-	size_t left_out = 0;
+	/*
+	 * Accounts where their priority puts them among the servers (both
+	 * sorted), so that a new import numbers them as before
+	 * (import_service.c) and which comes first survives the trip.
+	 */
+	size_t left_out = 0, a = 0;
 	for (size_t i = 0; i < pv->n_servers; i++) {
 		const struct sv_server *s = &pv->servers[i];
 		if (s->domain != NULL) {
 			left_out++;
 			continue;
 		}
+		for (; a < n_acc && acc[a]->priority < s->priority; a++) {
+			if (sv_render_mozilla_service(&mw, acc[a]) < 0) {
+				return -1;
+			}
+		}
 		if (sv_render_mozilla_server(&mw, s) < 0) {
+			return -1;
+		}
+	}
+	for (; a < n_acc; a++) {
+		if (sv_render_mozilla_service(&mw, acc[a]) < 0) {
 			return -1;
 		}
 	}

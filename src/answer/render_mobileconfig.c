@@ -40,10 +40,22 @@
  *    identifiers and PayloadUUIDs are name-based per role ("caldav",
  *    "carddav"), so each payload replaces its own on a reinstall. No
  *    password key. A file share (webdav) has no Apple payload.
+ *  - Exchange ActiveSync: a provider whose preferred incoming service is
+ *    ActiveSync (its ActiveSync service, in the view, sorts before the
+ *    first imap or pop3 server, or there is none) gets one
+ *    com.apple.eas.account payload instead of the mail payload (the
+ *    device would otherwise hold the same mailbox twice): Host and SSL
+ *    from the service URL, EmailAddress, UserName as for mail, no
+ *    password. Only for an https URL on port 443 whose path is
+ *    /Microsoft-Server-ActiveSync, the one the device will use.
+ *    Server and service priorities share one scale for this
+ *    (the importer numbers URL-based accounts between the servers they
+ *    sit between in the file).
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/xmlwriter.h>
 
@@ -191,6 +203,8 @@ struct dav_plan {
 struct plan {
 	const struct sv_provider *pv;
 	const char *display;        /* borrowed: display name, else id */
+	struct dav_plan eas;        /* ActiveSync instead of mail, when its
+	                             * .s is set: the rest of in/out unused */
 	const struct sv_server *in; /* borrowed: imap or pop3 */
 	const struct sv_server *out;/* borrowed: smtp */
 	bool in_user, out_user;     /* write the usernames */
@@ -282,9 +296,43 @@ static int write_dav_payload(struct sv_answer_builder *b,
 	return xmlTextWriterEndElement(w);
 }
 
-/* The mail payload, then the calendar and address-book ones. */
+/*
+ * The com.apple.eas.account payload: Host (the URL's host template; the
+ * device adds the fixed ActiveSync path), SSL from the scheme,
+ * EmailAddress and UserName; never a password. Its identifier and UUID
+ * are the mail role's: it stands for the mail account.
+ */
+static int write_eas_payload(struct sv_answer_builder *b,
+		const struct plan *p) {
+	xmlTextWriterPtr w = b->w;
+	const struct dav_plan *d = &p->eas;
+	const char *username = !sv_render_absent(d->s->username) ?
+		d->s->username : "%EMAILADDRESS%";
+	if (xmlTextWriterStartElement(w, BAD_CAST "dict") < 0 ||
+			key_string(w, "AccountDescription", p->display) < 0 ||
+			key_slot(b, "EmailAddress", SV_SLOT_EMAILADDRESS) < 0 ||
+			key_template(b, "Host", d->host) < 0 ||
+			key_string(w, "PayloadDescription",
+				"Compte Exchange ActiveSync / Exchange ActiveSync "
+				"account") < 0 ||
+			key_slot(b, "PayloadDisplayName",
+				SV_SLOT_EMAILADDRESS) < 0 ||
+			key_identifier(b, SV_SLOT_UUID_MAIL) < 0 ||
+			key_string(w, "PayloadType", "com.apple.eas.account") < 0 ||
+			key_slot(b, "PayloadUUID", SV_SLOT_UUID_MAIL) < 0 ||
+			key_integer(w, "PayloadVersion", 1) < 0 ||
+			key_bool(w, "SSL", d->u.https) < 0 ||
+			(d->user && key_template(b, "UserName", username) < 0)) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(w);
+}
+
+/* The mail (or ActiveSync) payload, then the calendar and address-book
+ * ones. */
 static int write_payloads(struct sv_answer_builder *b, const struct plan *p) {
-	if (write_mail_payload(b, p) < 0) {
+	if ((p->eas.s != NULL ? write_eas_payload(b, p) :
+			write_mail_payload(b, p)) < 0) {
 		return -1;
 	}
 	for (size_t i = 0; i < 2; i++) {
@@ -388,18 +436,18 @@ static int plan_username(const struct sv_provider *pv,
 }
 
 /*
- * The preferred service of kind's type that override_domain gets, if any,
+ * The preferred service of type t that override_domain gets, if any,
  * with its URL's parts.
  */
 static int plan_dav(const struct sv_provider *pv, const char *override_domain,
-		const struct dav_kind *kind, struct dav_plan *d,
+		enum sv_service_type t, struct dav_plan *d,
 		struct sv_err *err) {
 	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
 	size_t n = sv_provider_services_for(pv, override_domain, svc,
 		SV_MODEL_MAX_SERVICES);
 	d->s = NULL;
 	for (size_t i = 0; i < n && d->s == NULL; i++) {
-		d->s = svc[i]->type == kind->type ? svc[i] : NULL;
+		d->s = svc[i]->type == t ? svc[i] : NULL;
 	}
 	if (d->s == NULL) {
 		return SV_OK;
@@ -408,8 +456,7 @@ static int plan_dav(const struct sv_provider *pv, const char *override_domain,
 	if (d->s->url == NULL || sv_service_url_parse(d->s->url, "url", &d->u,
 			&why) != SV_OK || d->u.host_len >= sizeof(d->host)) {
 		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s service: "
-			"bad or no URL", pv->id,
-			sv_service_type_name(kind->type));
+			"bad or no URL", pv->id, sv_service_type_name(t));
 	}
 	memcpy(d->host, d->u.host, d->u.host_len);
 	d->host[d->u.host_len] = '\0';
@@ -419,10 +466,23 @@ static int plan_dav(const struct sv_provider *pv, const char *override_domain,
 				&realname, NULL) != SV_OK) {
 		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: %s service: "
 			"invalid username template", pv->id,
-			sv_service_type_name(kind->type));
+			sv_service_type_name(t));
 	}
 	d->user = !realname;
 	return SV_OK;
+}
+
+/*
+ * Whether Apple's EAS payload can say this URL: it has a Host key only,
+ * and the device connects to https://HOST/Microsoft-Server-ActiveSync,
+ * so another port or path cannot be said (the mail payload is used).
+ */
+static bool eas_expressible(const struct sv_service_url *u) {
+	static const char path[] = "/Microsoft-Server-ActiveSync";
+	const size_t n = sizeof(path) - 1;
+	return u->https && (u->port == 0 || u->port == 443) &&
+		strncasecmp(u->path, path, n) == 0 &&
+		(u->path[n] == '\0' || u->path[n] == '/');
 }
 
 static int make_plan(const struct sv_provider *pv,
@@ -446,23 +506,35 @@ static int make_plan(const struct sv_provider *pv,
 	if (p->in == NULL) {
 		p->in = pop;
 	}
-	if (p->in == NULL || p->out == NULL) {
-		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: needs an imap "
-			"or pop3 server and an smtp server", pv->id);
+	int rc = plan_dav(pv, override_domain, SV_SERVICE_ACTIVESYNC, &p->eas,
+		err);
+	if (rc == SV_OK && p->eas.s != NULL && ((p->in != NULL &&
+			p->eas.s->priority >= p->in->priority) ||
+			!eas_expressible(&p->eas.u))) {
+		p->eas.s = NULL; /* mail is preferred, or the only way */
 	}
-	int rc = check_server(pv, p->in, err);
-	if (rc == SV_OK) {
+	if (rc == SV_OK && p->eas.s != NULL) {
+		p->in = p->out = NULL;
+	} else if (rc == SV_OK && (p->in == NULL || p->out == NULL)) {
+		return sv_errf(err, SV_EINVAL, "mobileconfig: %s: needs an imap "
+			"or pop3 server and an smtp server (or ActiveSync)",
+			pv->id);
+	}
+	if (rc == SV_OK && p->in != NULL) {
+		rc = check_server(pv, p->in, err);
+	}
+	if (rc == SV_OK && p->out != NULL) {
 		rc = check_server(pv, p->out, err);
 	}
-	if (rc == SV_OK) {
+	if (rc == SV_OK && p->in != NULL) {
 		rc = plan_username(pv, p->in, &p->in_user, err);
 	}
-	if (rc == SV_OK) {
+	if (rc == SV_OK && p->out != NULL) {
 		rc = plan_username(pv, p->out, &p->out_user, err);
 	}
 	for (size_t i = 0; rc == SV_OK && i < 2; i++) {
-		rc = plan_dav(pv, override_domain, &dav_kinds[i], &p->dav[i],
-			err);
+		rc = plan_dav(pv, override_domain, dav_kinds[i].type,
+			&p->dav[i], err);
 	}
 	return rc;
 }

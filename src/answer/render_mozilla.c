@@ -177,6 +177,65 @@ static const char *const service_elements[SV_SERVICE_TYPE_COUNT] = {
 	[SV_SERVICE_WEBDAV] = "fileShare",
 };
 
+/* <url> with the service's URL template, through the hook. */
+static int url_el(const struct sv_mozilla_writer *mw, const char *url) {
+	xmlTextWriterPtr w = mw->w;
+	if (xmlTextWriterStartElement(w, BAD_CAST "url") < 0 ||
+			(mw->url_text != NULL ? mw->url_text(mw->ctx, url) :
+				xmlTextWriterWriteString(w, BAD_CAST url)) < 0) {
+		return -1;
+	}
+	return xmlTextWriterEndElement(w);
+}
+
+/*
+ * One <authentication>: http-basic and http-digest as the draft's
+ * system="http" Basic|Digest, OAuth2 bare. For an account, Basic is
+ * followed by password-cleartext, the generic method Thunderbird reads
+ * (its readFromXML drops a server whose every method it cannot
+ * translate, and it cannot read one with an attribute); the importer
+ * reads the pair back as the one method.
+ */
+static int service_auth_el(xmlTextWriterPtr w, enum sv_service_auth a,
+		bool account) {
+	const char *http = a == SV_SAUTH_HTTP_BASIC ? "Basic" :
+		a == SV_SAUTH_HTTP_DIGEST ? "Digest" : NULL;
+	if (xmlTextWriterStartElement(w, BAD_CAST "authentication") < 0 ||
+			(http != NULL && attr(w, "system", "http") < 0) ||
+			xmlTextWriterWriteString(w, BAD_CAST (http != NULL ?
+				http : sv_service_auth_name(a))) < 0 ||
+			xmlTextWriterEndElement(w) < 0) {
+		return -1;
+	}
+	if (account && a == SV_SAUTH_HTTP_BASIC &&
+			text_el(w, "authentication", "password-cleartext") < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * <incomingServer type="ews|activeSync|..."> inside <emailProvider>:
+ * <url>, <username>, <authentication>..., the draft's URL-based server.
+ */
+static int write_account(const struct sv_mozilla_writer *mw,
+		const struct sv_service *s, const char *username) {
+	xmlTextWriterPtr w = mw->w;
+	if (xmlTextWriterStartElement(w, BAD_CAST "incomingServer") < 0 ||
+			attr(w, "type", sv_service_type_xml_name(s->type)) < 0 ||
+			url_el(mw, s->url) < 0 ||
+			(username != NULL &&
+				template_el(mw, "username", username) < 0)) {
+		return -1;
+	}
+	for (size_t i = 0; i < s->n_auth; i++) {
+		if (service_auth_el(w, s->auth[i], true) < 0) {
+			return -1;
+		}
+	}
+	return xmlTextWriterEndElement(w);
+}
+
 int sv_render_mozilla_service(const struct sv_mozilla_writer *mw,
 		const struct sv_service *s) {
 	xmlTextWriterPtr w = mw->w;
@@ -185,24 +244,17 @@ int sv_render_mozilla_service(const struct sv_mozilla_writer *mw,
 	}
 	const char *username = !absent(s->username) ? s->username :
 		mw->view == SV_MOZILLA_ADMIN ? NULL : "%EMAILADDRESS%";
+	if (sv_service_type_is_account(s->type)) {
+		return write_account(mw, s, username);
+	}
 	if (xmlTextWriterStartElement(w,
 				BAD_CAST service_elements[s->type]) < 0 ||
 			attr(w, "type", sv_service_type_name(s->type)) < 0 ||
-			xmlTextWriterStartElement(w, BAD_CAST "url") < 0 ||
-			(mw->url_text != NULL ? mw->url_text(mw->ctx, s->url) :
-				xmlTextWriterWriteString(w, BAD_CAST s->url)) < 0 ||
-			xmlTextWriterEndElement(w) < 0) {
+			url_el(mw, s->url) < 0) {
 		return -1;
 	}
 	for (size_t i = 0; i < s->n_auth; i++) {
-		enum sv_service_auth a = s->auth[i];
-		const char *http = a == SV_SAUTH_HTTP_BASIC ? "Basic" :
-			a == SV_SAUTH_HTTP_DIGEST ? "Digest" : NULL;
-		if (xmlTextWriterStartElement(w, BAD_CAST "authentication") < 0 ||
-				(http != NULL && attr(w, "system", "http") < 0) ||
-				xmlTextWriterWriteString(w, BAD_CAST (http != NULL ?
-					http : sv_service_auth_name(a))) < 0 ||
-				xmlTextWriterEndElement(w) < 0) {
+		if (service_auth_el(w, s->auth[i], false) < 0) {
 			return -1;
 		}
 	}
@@ -329,7 +381,8 @@ int sv_render_mozilla_tail(const struct sv_mozilla_writer *mw,
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (sv_render_mozilla_service(mw, services[i]) < 0) {
+		if (!sv_service_type_is_account(services[i]->type) &&
+				sv_render_mozilla_service(mw, services[i]) < 0) {
 			return -1;
 		}
 	}

@@ -43,6 +43,9 @@ static const char usage[] =
 	"                   as text (French, English)\n"
 	"                   settings-html, settings-html-en: the settings page\n"
 	"                   (GET /settings?email=EMAIL)\n"
+	"                   mobilesync: Autodiscover, ActiveSync schema\n"
+	"                   autodiscover-v2-activesync, autodiscover-v2-ews:\n"
+	"                   Autodiscover v2 JSON for Protocol=ActiveSync, EWS\n"
 	"  --as CLIENT      what CLIENT is sent when its user types EMAIL:\n"
 	"                   thunderbird, android (Thunderbird for Android, K-9),\n"
 	"                   evolution, kmail, outlook, apple, deltachat\n"
@@ -108,8 +111,10 @@ static int on_opt(int val, const char *arg, void *ctx) {
 			sv_cli_error("lookup", "--format: unknown format '%s' "
 				"(autoconfig, mobileconfig, autodiscover, "
 				"caldav, carddav, evolution, "
-				"autodiscover-domain, settings, settings-en, "
-				"settings-html, settings-html-en)", arg);
+				"autodiscover-domain, pacc, settings, "
+				"settings-en, settings-html, settings-html-en, "
+				"mobilesync, autodiscover-v2-activesync, "
+				"autodiscover-v2-ews)", arg);
 			return EX_USAGE;
 		}
 		c->format_given = true;

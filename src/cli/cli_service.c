@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * suivant service add|set|rm|list: a provider's calendars (caldav),
- * address books (carddav) and file shares (webdav). As for servers
+ * address books (carddav), file shares (webdav) and URL-based mail
+ * accounts (activesync, ews, owa, jmap, graph). As for servers
  * (cli_server.c), flags are checked here, each refusal naming the flag,
  * and the store then checks the edited provider as a whole with the
  * shared validator in one transaction; nothing is stored on a refusal.
@@ -25,20 +26,21 @@
 static const char usage[] =
 	"usage: suivant service add|set|rm|list [--db FILE] [--json] ...\n"
 	"\n"
-	"  suivant service add --provider ID --type caldav|carddav|webdav\n"
-	"                      --url URL [OPTIONS]\n"
+	"  suivant service add --provider ID --type T --url URL [OPTIONS]\n"
 	"  suivant service set SERVICE-ID [--type T] [--url URL] [OPTIONS]\n"
 	"                      [--all-domains]\n"
 	"  suivant service rm SERVICE-ID\n"
 	"  suivant service list [--provider ID]\n"
 	"\n"
-	"Calendars, address books and file shares that every answer names\n"
-	"beside the mail servers. `add` prints the new service's id; `list`\n"
+	"Calendars, address books, file shares and URL-based mail accounts\n"
+	"(Exchange, ActiveSync, JMAP, Graph) that every answer names beside\n"
+	"the mail servers. `add` prints the new service's id; `list`\n"
 	"shows every id. Services of a type are offered in priority order.\n"
 	"\n"
 	"  --provider ID         the provider (add: required; list: filter)\n"
-	"  --type T              caldav (calendar), carddav (address book) or\n"
-	"                        webdav (file share)\n"
+	"  --type T              caldav (calendar), carddav (address book),\n"
+	"                        webdav (file share), activesync, ews, owa,\n"
+	"                        jmap or graph (accounts, https only)\n"
 	"  --url URL             https URL with a path, placeholders allowed:\n"
 	"                        https://dav.%EMAILDOMAIN%/cal/%EMAILADDRESS%/\n"
 	"  --username TEMPLATE   login (default %EMAILADDRESS%)\n"
@@ -135,7 +137,8 @@ static int apply(struct sv_cli_row_args *r) {
 		}
 		if (t < 0) {
 			sv_cli_error(a->r.cmd, "--type: '%s' is not one of "
-				"caldav, carddav, webdav", SHOWN(f[F_TYPE]));
+				"caldav, carddav, webdav, activesync, ews, owa, "
+				"jmap, graph", SHOWN(f[F_TYPE]));
 			return EX_DATAERR;
 		}
 		a->s.type = (enum sv_service_type)t;
@@ -147,7 +150,9 @@ static int apply(struct sv_cli_row_args *r) {
 			sv_cli_error(a->r.cmd, "%s", err.msg);
 			return EX_DATAERR;
 		}
-		if (!u.https && f[F_ALLOW_INSECURE] == NULL) {
+		/* accounts: the validator's refusal, --allow-insecure or not */
+		if (!u.https && f[F_ALLOW_INSECURE] == NULL &&
+				!sv_service_type_is_account(a->s.type)) {
 			sv_cli_error(a->r.cmd, "--url: plain http is refused: "
 				"clients would send passwords unencrypted (use "
 				"https, or --allow-insecure)");

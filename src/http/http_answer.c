@@ -62,6 +62,12 @@ static const struct form {
 	bool page;              /* a page for people: the page headers
 	                         * (CSP...), errors as HTML pages in lang */
 	enum sv_settings_lang lang;
+	bool schema_601;        /* no answer (the domain not served, or
+	                         * served without one) is Autodiscover Error
+	                         * 601 (200): the schema is not available */
+	const char *v2_absent;  /* errors as Autodiscover v2 JSON; this
+	                         * message for a served domain without the
+	                         * answer (404 either way) */
 } forms[SV_FORMAT_COUNT] = {
 	[SV_FORMAT_MOBILECONFIG] = { .download = ".mobileconfig",
 		.sign = true },
@@ -70,6 +76,12 @@ static const struct form {
 	[SV_FORMAT_CARDDAV] = { .redirect = true },
 	[SV_FORMAT_SETTINGS] = { .page = true, .lang = SV_SETTINGS_FR },
 	[SV_FORMAT_SETTINGS_EN] = { .page = true, .lang = SV_SETTINGS_EN },
+	[SV_FORMAT_AUTODISCOVER_MOBILESYNC] = { .autodiscover_errors = true,
+		.schema_601 = true },
+	[SV_FORMAT_AUTODISCOVER_V2_ACTIVESYNC] = {
+		.v2_absent = "No ActiveSync URL for this domain." },
+	[SV_FORMAT_AUTODISCOVER_V2_EWS] = {
+		.v2_absent = "No EWS URL for this domain." },
 };
 
 /*
@@ -157,15 +169,38 @@ enum MHD_Result sv_http_page_error(const struct sv_http_call *call,
 		SV_HTTP_CACHE_NO_STORE);
 }
 
-/* The format's answer when its domain is not served (rc SV_ENOTFOUND)
- * or it could not be made (any other rc). */
+enum MHD_Result sv_http_autodiscover_v2_error(const struct sv_http_call *call,
+		unsigned status, const char *code, const char *message) {
+	struct sv_buf out;
+	struct sv_err err;
+	sv_buf_init(&out, ERROR_DOC_MAX);
+	int rc = sv_render_autodiscover_v2_error(code, message, &out, &err);
+	return sv_http_queue_rendered(call, rc, &err, status, &out,
+		SV_AUTODISCOVER_JSON_CONTENT_TYPE, SV_HTTP_CACHE_NO_STORE);
+}
+
+/* The format's answer when its domain is not served (rc SV_ENOTFOUND,
+ * served false), is served without an answer of this format (SV_ENOTFOUND,
+ * served true) or it could not be made (any other rc). */
 static enum MHD_Result queue_error(const struct sv_http_call *call,
-		enum sv_format format, int rc, const char *domain) {
-	if (forms[format].page && rc == SV_ENOTFOUND) {
+		enum sv_format format, int rc, bool served, const char *domain) {
+	const struct form *f = &forms[format];
+	if (f->page && rc == SV_ENOTFOUND) {
 		return sv_http_page_error(call, format, MHD_HTTP_NOT_FOUND,
 			domain);
 	}
-	if (forms[format].autodiscover_errors) {
+	if (rc == SV_ENOTFOUND && f->schema_601) {
+		return sv_http_autodiscover_error(call,
+			SV_AUTODISCOVER_ERROR_SCHEMA, MHD_HTTP_OK);
+	}
+	if (f->v2_absent != NULL) {
+		return rc != SV_ENOTFOUND ? sv_http_queue_fixed(call,
+				SV_HTTP_FIXED_INTERNAL) :
+			sv_http_autodiscover_v2_error(call, MHD_HTTP_NOT_FOUND,
+				"NotFound", served ? f->v2_absent :
+				"No configuration for this domain.");
+	}
+	if (f->autodiscover_errors) {
 		return rc == SV_ENOTFOUND ?
 			sv_http_autodiscover_error(call,
 				SV_AUTODISCOVER_ERROR_NO_ADDRESS,
@@ -193,6 +228,7 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 	if (rc == SV_EAGAIN) {
 		return waiting; /* waiting for DNS, or answered */
 	}
+	bool served = rc == SV_OK;
 	/* the thread's recycled body: no allocation once warm */
 	struct sv_http_body *body = sv_http_body_get();
 	const char *content_type = NULL;
@@ -223,7 +259,7 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 				sv_rc_str(rc));
 		}
 		sv_http_body_put(body);
-		return queue_error(call, format, rc, facts->domain);
+		return queue_error(call, format, rc, served, facts->domain);
 	}
 	if (forms[format].redirect) {
 		/* a PROPFIND's answer is not for caches (RFC 9111 3) */

@@ -17,8 +17,10 @@
  *   GET or HEAD, not served or no domain      404   text (a short body)
  *   GET or HEAD without a Host                400   text
  *   malformed body, no or bad EMailAddress    200   Error 600
- *   AcceptableResponseSchema not Outlook      200   Error 601
- *     (mobilesync included: the model has no ActiveSync URL)
+ *   mobilesync schema, ActiveSync URL         200   Response/Action/
+ *                                                   Settings/Server
+ *   mobilesync schema, no ActiveSync URL      200   Error 601
+ *   AcceptableResponseSchema another one      200   Error 601
  *   domain not served                         404   Error 500
  *   internal failure                          500   Error 603 (or the
  *                                                   fixed text 500)
@@ -34,8 +36,13 @@
  * 404 (README, "Autodiscover GET").
  *
  * v2, /autodiscover/autodiscover.json[/v1.0/ADDR]: JSON pointing at the
- * v1 endpoint of the address's domain (autodiscover.DOMAIN), for the
- * AutodiscoverV1 protocol only.
+ * v1 endpoint of the address's domain (autodiscover.DOMAIN) for the
+ * AutodiscoverV1 protocol; for ActiveSync and EWS the provider's own URL
+ * of that service (a compiled answer), 404 JSON when it has none.
+ *
+ * Credentials: an Authorization header is never read, so never logged
+ * and never refused: no request gets a 401 (Thunderbird's account hub
+ * gives up on one).
  *
  * Privacy: the body and the Authorization header are never logged; only
  * the normalised domain goes to the access line, and debug lines carry
@@ -55,6 +62,16 @@
 /* Longest Protocol value echoed in a v2 error message. */
 #define PROTOCOL_ECHO_MAX 64
 #define V2_PROTOCOL "AutodiscoverV1"
+#define V2_PROTOCOLS "'AutodiscoverV1', 'ActiveSync', 'EWS'"
+
+/* The v2 Protocol values besides AutodiscoverV1, and their answers. */
+static const struct {
+	const char *name;
+	enum sv_format format;
+} v2_protocols[] = {
+	{ "ActiveSync", SV_FORMAT_AUTODISCOVER_V2_ACTIVESYNC },
+	{ "EWS", SV_FORMAT_AUTODISCOVER_V2_EWS },
+};
 
 static bool is_ows(char c) {
 	return c == ' ' || c == '\t';
@@ -184,27 +201,18 @@ enum MHD_Result sv_http_autodiscover(const struct sv_http_call *call) {
 			MHD_HTTP_INTERNAL_SERVER_ERROR);
 	}
 	sv_http_note_domain(call, req.address.domain);
-	if (req.schema != SV_AUTODISCOVER_SCHEMA_OUTLOOK) {
+	if (req.schema == SV_AUTODISCOVER_SCHEMA_OTHER) {
 		return sv_http_autodiscover_error(call,
 			SV_AUTODISCOVER_ERROR_SCHEMA, MHD_HTTP_OK);
 	}
 	const struct sv_answer_facts facts =
 		sv_answer_facts_of_address(&req.address);
-	return sv_http_answer(call, call->format, &facts);
+	return sv_http_answer(call, req.schema ==
+		SV_AUTODISCOVER_SCHEMA_MOBILESYNC ?
+		SV_FORMAT_AUTODISCOVER_MOBILESYNC : call->format, &facts);
 }
 
 /* ---- v2 ---- */
-
-/* Queues {"ErrorCode","ErrorMessage"} with status. */
-static enum MHD_Result queue_v2_error(const struct sv_http_call *call,
-		unsigned status, const char *code, const char *message) {
-	struct sv_buf out;
-	struct sv_err err;
-	sv_buf_init(&out, SMALL_ANSWER_MAX);
-	int rc = sv_render_autodiscover_v2_error(code, message, &out, &err);
-	return sv_http_queue_rendered(call, rc, &err, status, &out,
-		SV_AUTODISCOVER_JSON_CONTENT_TYPE, SV_HTTP_CACHE_NO_STORE);
-}
 
 /* True when s[0..n) is short printable ASCII: safe to quote back. */
 static bool echoable(const char *s, size_t n) {
@@ -224,14 +232,14 @@ static enum MHD_Result bad_protocol(const struct sv_http_call *call,
 	char msg[256];
 	if (p->seen == 1 && echoable(p->value, p->len)) {
 		snprintf(msg, sizeof(msg), "The given protocol value '%.*s' is "
-			"invalid. Supported values are '" V2_PROTOCOL "'.",
+			"invalid. Supported values are " V2_PROTOCOLS ".",
 			(int)p->len, p->value);
 	} else {
 		snprintf(msg, sizeof(msg), "The protocol value is missing or "
-			"invalid. Supported values are '" V2_PROTOCOL "'.");
+			"invalid. Supported values are " V2_PROTOCOLS ".");
 	}
-	return queue_v2_error(call, MHD_HTTP_BAD_REQUEST, "InvalidProtocol",
-		msg);
+	return sv_http_autodiscover_v2_error(call, MHD_HTTP_BAD_REQUEST,
+		"InvalidProtocol", msg);
 }
 
 enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
@@ -241,8 +249,16 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 	};
 	const struct sv_http_param *email = &ps[0], *protocol = &ps[1];
 	sv_http_query_params_anycase(call->c, ps, sizeof(ps) / sizeof(ps[0]));
-	if (protocol->seen != 1 || !sv_http_caseeq_lit(protocol->value,
-			protocol->len, V2_PROTOCOL)) {
+	int service = -1; /* index in v2_protocols, or -1: AutodiscoverV1 */
+	for (size_t i = 0; protocol->seen == 1 &&
+			i < sizeof(v2_protocols) / sizeof(*v2_protocols); i++) {
+		if (sv_http_caseeq_lit(protocol->value, protocol->len,
+				v2_protocols[i].name)) {
+			service = (int)i;
+		}
+	}
+	if (protocol->seen != 1 || (service < 0 && !sv_http_caseeq_lit(
+			protocol->value, protocol->len, V2_PROTOCOL))) {
 		return bad_protocol(call, protocol);
 	}
 	const char *a = email->value;
@@ -251,8 +267,8 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 		a = call->arg;
 		alen = call->arg_len;
 	} else if (email->seen != 1) {
-		return queue_v2_error(call, MHD_HTTP_BAD_REQUEST,
-			"InvalidEmail", email->seen == 0 ?
+		return sv_http_autodiscover_v2_error(call,
+			MHD_HTTP_BAD_REQUEST, "InvalidEmail", email->seen == 0 ?
 			"The Email parameter is missing." :
 			"The Email parameter is given more than once.");
 	}
@@ -260,8 +276,14 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 	struct sv_err err;
 	if (sv_address_parse(a, alen, &addr, &err) != SV_OK) {
 		/* address.h's reasons are constant phrases, never the input */
-		return queue_v2_error(call, MHD_HTTP_BAD_REQUEST,
-			"InvalidEmail", err.msg);
+		return sv_http_autodiscover_v2_error(call,
+			MHD_HTTP_BAD_REQUEST, "InvalidEmail", err.msg);
+	}
+	if (service >= 0) {
+		const struct sv_answer_facts facts =
+			sv_answer_facts_of_address(&addr);
+		return sv_http_answer(call, v2_protocols[service].format,
+			&facts);
 	}
 	sv_http_note_domain(call, addr.domain);
 	struct sv_snapshot_match m;
@@ -271,7 +293,8 @@ enum MHD_Result sv_http_autodiscover_json(const struct sv_http_call *call) {
 		return waiting; /* waiting for DNS, or answered */
 	}
 	if (rc != SV_OK) {
-		return queue_v2_error(call, MHD_HTTP_NOT_FOUND, "NotFound",
+		return sv_http_autodiscover_v2_error(call,
+			MHD_HTTP_NOT_FOUND, "NotFound",
 			"No configuration for this domain.");
 	}
 	struct sv_buf out;

@@ -17,7 +17,7 @@ static bool is_link_elem(const xmlNode *n) {
 }
 
 static bool is_server_elem(const xmlNode *n) {
-	return imp_is_elem(n, "incomingServer") ||
+	return (imp_is_elem(n, "incomingServer") && !imp_is_account_elem(n)) ||
 		imp_is_elem(n, "outgoingServer");
 }
 
@@ -82,7 +82,6 @@ long imp_validator_line(const xmlDoc *doc, const struct sv_problem *p) {
 		[SV_FIELD_SHORT_NAME] = { false, "displayShortName", NULL },
 		[SV_FIELD_DOMAIN] = { false, "domain", NULL },
 		[SV_FIELD_SERVER] = { false, NULL, is_server_elem },
-		[SV_FIELD_SERVICE] = { true, NULL, imp_is_service_elem },
 		[SV_FIELD_WEBMAIL] = { true, "webMail", NULL },
 		[SV_FIELD_OAUTH2] = { true, "oAuth2", NULL },
 	};
@@ -90,6 +89,13 @@ long imp_validator_line(const xmlDoc *doc, const struct sv_problem *p) {
 	const xmlNode *n = ep;
 	if (p->field == SV_FIELD_LINK) {
 		n = nth_link(root, ep, at);
+	} else if (p->field == SV_FIELD_SERVICE) {
+		/* URL-based accounts first (emailProvider is read first),
+		 * then the root-level sections */
+		n = nth_child(ep, NULL, imp_is_account_elem, &at);
+		if (n == NULL) {
+			n = nth_child(root, NULL, imp_is_service_elem, &at);
+		}
 	} else if ((size_t)p->field < sizeof(where) / sizeof(where[0]) &&
 			(where[p->field].name != NULL ||
 			where[p->field].is != NULL)) {

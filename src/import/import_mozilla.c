@@ -141,6 +141,8 @@ static int map_provider(struct imp *im, const xmlNode *ep) {
 		} else if (imp_is_elem(c, "displayNameShort") &&
 				im->opt->repair && typo == NULL) {
 			typo = c;
+		} else if (imp_is_account_elem(c)) {
+			rc = imp_map_account(im, c);
 		} else if (imp_is_elem(c, "incomingServer")) {
 			rc = imp_map_server(im, c, false);
 		} else if (imp_is_elem(c, "outgoingServer")) {

@@ -7,6 +7,15 @@
  * (system="http" Basic or Digest, or OAuth2). Services get priorities 10,
  * 20... in document order, the provider's preference.
  *
+ * URL-based mail accounts, <incomingServer type="activeSync|ews|owa|jmap|
+ * graph"> inside <emailProvider> with a <url>, are services too
+ * (imp_map_account): the same URL, username and HTTP methods. There
+ * Thunderbird's spellings are read as well: password-cleartext (and its
+ * alias plain) is HTTP Basic, which is what Thunderbird sends for it,
+ * and the generic method the answers write after system="http" Basic
+ * for Thunderbird (render_mozilla.c) is that same method again, not a
+ * second one.
+ *
  * Stalwart (legacy_autoconfig.rs) writes an earlier draft's spellings:
  * <addressBook>, <serverURL> and <authentication>http-basic</...>. With
  * the repair option each is read as the draft's and reported; without it
@@ -54,7 +63,7 @@ static int old_spelling(const struct imp *im, const xmlNode *n,
 }
 
 static int add_auth(const struct imp *im, const xmlNode *n,
-		struct sv_service *s) {
+		struct sv_service *s, bool account) {
 	char *v = NULL, *system = NULL;
 	char q[IMP_QUOTE_MAX + 4];
 	int rc = imp_text_of(im, n, &v);
@@ -79,6 +88,9 @@ static int add_auth(const struct imp *im, const xmlNode *n,
 		}
 	} else if (strcmp(v, "OAuth2") == 0) {
 		a = SV_SAUTH_OAUTH2;
+	} else if (account && (strcmp(v, "password-cleartext") == 0 ||
+			strcmp(v, "plain") == 0)) {
+		a = SV_SAUTH_HTTP_BASIC;
 	} else if (strcmp(v, "http-basic") == 0 ||
 			strcmp(v, "http-digest") == 0) {
 		a = v[5] == 'b' ? SV_SAUTH_HTTP_BASIC : SV_SAUTH_HTTP_DIGEST;
@@ -89,6 +101,14 @@ static int add_auth(const struct imp *im, const xmlNode *n,
 		rc = imp_fail(im, imp_line_of(n), SV_EINVAL, "authentication: "
 			"unknown method '%s' (system=\"http\" Basic or Digest, "
 			"or OAuth2)", imp_quote(v, q));
+	}
+	for (size_t i = 0; rc == SV_OK && account &&
+			a == SV_SAUTH_HTTP_BASIC && i < s->n_auth; i++) {
+		if (s->auth[i] == a) { /* Basic and its generic spelling */
+			sv_free(v);
+			sv_free(system);
+			return SV_OK;
+		}
 	}
 	if (rc == SV_OK && s->n_auth == SV_MODEL_MAX_AUTH) {
 		rc = imp_fail(im, imp_line_of(n), SV_EINVAL,
@@ -103,9 +123,9 @@ static int add_auth(const struct imp *im, const xmlNode *n,
 	return rc;
 }
 
-/* One child of a service section. */
+/* One child of a service section (or account: an incomingServer). */
 static int map_child(const struct imp *im, const xmlNode *c,
-		struct sv_service *s) {
+		struct sv_service *s, bool account) {
 	int rc;
 	if (imp_is_elem(c, "url")) {
 		return imp_scalar(im, c, &s->url);
@@ -124,9 +144,32 @@ static int map_child(const struct imp *im, const xmlNode *c,
 		return imp_check_template(im, c, &s->username, false);
 	}
 	if (imp_is_elem(c, "authentication")) {
-		return add_auth(im, c, s);
+		return add_auth(im, c, s, account);
 	}
 	return SV_OK; /* password, unknown: ignored */
+}
+
+/*
+ * The end of a section read into *s (rc: how the reading went): checked
+ * for what it needs and moved into im->pv, or freed.
+ */
+static int add_service(struct imp *im, const xmlNode *n,
+		const char *element, struct sv_service *s, int rc) {
+	if (rc == SV_OK && (s->url == NULL || s->n_auth == 0)) {
+		rc = imp_fail(im, imp_line_of(n), SV_EINVAL, "%s (%s) has no "
+			"<%s>", element, sv_service_type_name(s->type),
+			s->url == NULL ? "url" : "authentication");
+	}
+	if (rc == SV_OK && im->opt->allow_insecure && s->url != NULL &&
+			strncasecmp(s->url, "http:", 5) == 0) {
+		s->insecure = true; /* else the validator refuses it, with why */
+	}
+	if (rc == SV_OK && sv_provider_add_service(im->pv, s, NULL) !=
+			SV_OK) {
+		rc = imp_oom(im);
+	}
+	sv_service_finish(s); /* zeroed when moved into pv */
+	return rc;
 }
 
 int imp_map_service(struct imp *im, const xmlNode *n) {
@@ -167,21 +210,46 @@ int imp_map_service(struct imp *im, const xmlNode *n) {
 	s.priority = 10 * (int)(im->pv->n_services + 1);
 	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
 			c = c->next) {
-		rc = map_child(im, c, &s);
+		rc = map_child(im, c, &s, false);
 	}
-	if (rc == SV_OK && (s.url == NULL || s.n_auth == 0)) {
-		rc = imp_fail(im, imp_line_of(n), SV_EINVAL, "%s (%s) has no "
-			"<%s>", element, sv_service_type_name(s.type),
-			s.url == NULL ? "url" : "authentication");
+	return add_service(im, n, element, &s, rc);
+}
+
+
+/* The account type of an incomingServer, when it is one. */
+static bool account_type(const xmlNode *n, enum sv_service_type *out) {
+	if (!imp_is_elem(n, "incomingServer")) {
+		return false;
 	}
-	if (rc == SV_OK && im->opt->allow_insecure && s.url != NULL &&
-			strncasecmp(s.url, "http:", 5) == 0) {
-		s.insecure = true; /* else the validator refuses it, with why */
+	xmlChar *type = xmlGetProp(n, BAD_CAST "type");
+	bool is = type != NULL &&
+		sv_service_type_parse_xml((const char *)type, out) == SV_OK;
+	xmlFree(type);
+	return is;
+}
+
+bool imp_is_account_elem(const xmlNode *n) {
+	enum sv_service_type t;
+	return account_type(n, &t);
+}
+
+int imp_map_account(struct imp *im, const xmlNode *n) {
+	struct sv_service s = { .type = SV_SERVICE_TYPE_COUNT };
+	int rc = SV_OK;
+	if (!account_type(n, &s.type)) {
+		return imp_oom(im); /* read once already: only memory fails */
 	}
-	if (rc == SV_OK && sv_provider_add_service(im->pv, &s, NULL) !=
-			SV_OK) {
-		rc = imp_oom(im);
+	if (im->pv->n_services == SV_MODEL_MAX_SERVICES) {
+		return imp_fail(im, imp_line_of(n), SV_EINVAL,
+			"more than %d services", SV_MODEL_MAX_SERVICES);
 	}
-	sv_service_finish(&s); /* zeroed when moved into pv */
-	return rc;
+	/* between the servers before it (10, 20...) and the next one: the
+	 * file's order among mail servers and accounts, which is the
+	 * provider's preference (render_mobileconfig.c compares them) */
+	s.priority = 10 * (int)(im->pv->n_servers + 1) - 5;
+	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
+			c = c->next) {
+		rc = map_child(im, c, &s, true);
+	}
+	return add_service(im, n, "incomingServer", &s, rc);
 }

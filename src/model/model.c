@@ -45,6 +45,20 @@ static const char *const service_type_names[SV_SERVICE_TYPE_COUNT] = {
 	[SV_SERVICE_CALDAV] = "caldav",
 	[SV_SERVICE_CARDDAV] = "carddav",
 	[SV_SERVICE_WEBDAV] = "webdav",
+	[SV_SERVICE_ACTIVESYNC] = "activesync",
+	[SV_SERVICE_EWS] = "ews",
+	[SV_SERVICE_OWA] = "owa",
+	[SV_SERVICE_JMAP] = "jmap",
+	[SV_SERVICE_GRAPH] = "graph",
+};
+
+/* incomingServer type attributes; NULL: not an account type. */
+static const char *const service_xml_names[SV_SERVICE_TYPE_COUNT] = {
+	[SV_SERVICE_ACTIVESYNC] = "activeSync",
+	[SV_SERVICE_EWS] = "ews",
+	[SV_SERVICE_OWA] = "owa",
+	[SV_SERVICE_JMAP] = "jmap",
+	[SV_SERVICE_GRAPH] = "graph",
 };
 
 static const char *const service_auth_names[SV_SAUTH_COUNT] = {
@@ -129,6 +143,27 @@ int sv_service_type_parse(const char *s, enum sv_service_type *out) {
 	}
 	*out = (enum sv_service_type)i;
 	return SV_OK;
+}
+
+bool sv_service_type_is_account(enum sv_service_type t) {
+	return (unsigned)t < SV_SERVICE_TYPE_COUNT &&
+		service_xml_names[t] != NULL;
+}
+
+const char *sv_service_type_xml_name(enum sv_service_type t) {
+	return (unsigned)t < SV_SERVICE_TYPE_COUNT ? service_xml_names[t] :
+		NULL;
+}
+
+int sv_service_type_parse_xml(const char *s, enum sv_service_type *out) {
+	for (int i = 0; i < SV_SERVICE_TYPE_COUNT; i++) {
+		if (service_xml_names[i] != NULL &&
+				strcmp(service_xml_names[i], s) == 0) {
+			*out = (enum sv_service_type)i;
+			return SV_OK;
+		}
+	}
+	return SV_EINVAL;
 }
 
 int sv_service_auth_parse(const char *s, enum sv_service_auth *out) {

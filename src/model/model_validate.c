@@ -387,6 +387,12 @@ static int check_service(const struct sv_provider *pv, size_t i,
 	if (rc != SV_OK) {
 		return rc;
 	}
+	if (!u.https && sv_service_type_is_account(s->type)) {
+		return sv_errf(err, SV_EINVAL, "%s: plain http is refused: "
+			"%s clients send the password with every request and "
+			"accept https only", where,
+			sv_service_type_name(s->type));
+	}
 	if (!u.https && !s->insecure) {
 		return sv_errf(err, SV_EINVAL, "%s: plain http is refused: "
 			"clients would send passwords unencrypted (use https, "

@@ -173,6 +173,13 @@ static const struct kind {
 	[SV_FORMAT_SETTINGS] = { "settings-html", sv_render_settings_fr },
 	[SV_FORMAT_SETTINGS_EN] = { "settings-html-en",
 		sv_render_settings_en },
+	[SV_FORMAT_AUTODISCOVER_MOBILESYNC] = { "mobilesync",
+		sv_render_autodiscover_mobilesync },
+	[SV_FORMAT_AUTODISCOVER_V2_ACTIVESYNC] = {
+		"autodiscover-v2-activesync",
+		sv_render_autodiscover_v2_activesync },
+	[SV_FORMAT_AUTODISCOVER_V2_EWS] = { "autodiscover-v2-ews",
+		sv_render_autodiscover_v2_ews },
 };
 
 const char *sv_format_name(enum sv_format f) {

@@ -71,8 +71,10 @@ lines are ignored):
                               response N's
     xml-valid                 body is a config-v1.1 document (1.2 when it
                               has root-level calendar, addressbook or
-                              fileShare sections, each with an https
-                              url, authentication and username) that
+                              fileShare sections, or URL-based incoming
+                              servers (ews, owa, graph, jmap, activeSync),
+                              each with an https url, authentication and
+                              username) that
                               Thunderbird accepts (PROTOCOLS.md 8, items
                               5-24: declaration, no BOM, one provider,
                               domains, complete servers, no password...)
@@ -310,6 +312,11 @@ def xml_root(body):
         raise CaseError("xml: not well-formed: %s" % e)
 
 
+URL_TYPES = ("ews", "owa", "graph", "jmap", "activeSync")
+URL_AUTH = {(None, "OAuth2"), (None, "password-cleartext"),
+            ("http", "Basic"), ("http", "Digest")}
+
+
 def check_xml_valid(body):
     if body.startswith(b"\xef\xbb\xbf"):
         raise CaseError("xml: body starts with a BOM")
@@ -321,9 +328,12 @@ def check_xml_valid(body):
         raise CaseError("xml: body is not UTF-8")
     root = xml_root(body)
     # 1.2 exactly when the document has the draft's root-level services
+    # or URL-based servers
     services = [c for c in root
                 if c.tag in ("calendar", "addressbook", "fileShare")]
-    version = "1.2" if services else "1.1"
+    url_servers = [s for s in root.iter("incomingServer")
+                   if s.get("type") in URL_TYPES]
+    version = "1.2" if services or url_servers else "1.1"
     if root.tag != "clientConfig" or root.get("version") != version:
         raise CaseError("xml: root is not <clientConfig version=\"%s\">"
                         % version)
@@ -346,7 +356,22 @@ def check_xml_valid(body):
         raise CaseError("xml: displayName %r" % name)
     if len(pv.findtext("displayShortName") or "") > 20:
         raise CaseError("xml: displayShortName too long")
-    incoming = pv.findall("incomingServer")
+    for i, s in enumerate(url_servers, 1):
+        auths = [(a.get("system"), a.text) for a in s.findall("authentication")]
+        if not (s.findtext("url") or "").startswith("https://") \
+                or not s.findtext("username") or not auths \
+                or not all(a in URL_AUTH for a in auths) \
+                or s.find("hostname") is not None \
+                or s.find("password") is not None:
+            raise CaseError("xml: URL server %d (%s): %r" % (
+                i, s.get("type"), auths))
+        # Thunderbird reads no system attribute: Basic needs its fallback
+        if (("http", "Basic") in auths
+                and (None, "password-cleartext") not in auths):
+            raise CaseError("xml: URL server %d: Basic without "
+                            "password-cleartext" % i)
+    incoming = [s for s in pv.findall("incomingServer")
+                if s.get("type") not in URL_TYPES]
     outgoing = pv.findall("outgoingServer")
     if not incoming or not outgoing:
         raise CaseError("xml: needs incoming and outgoing servers")

@@ -26,9 +26,14 @@ the document against the Mozilla answer's <calendar> and <addressbook>
 sections (URL and login, in order), and the mail protocols alone against
 its servers.
 
-Coverage: every exact domain of the seed files (db/*.xml) and the first
+Exchange (issue 19): EXCH and EXPR protocols carry the EWS URL of the
+Mozilla answer's ews server, and Thunderbird makes an Exchange account
+of them (its mail servers then alternatives, compared as above).
+
+Coverage: every exact domain of the seed files (db/*.xml), the first
 one of each provider file bundled from Thunderbird's ISP database
-(db/ispdb/*.xml).
+(db/ispdb/*.xml), and exchange.example (tests/data/import/exchange.xml:
+EWS, OWA and ActiveSync with password logins).
 
 usage: autodiscover.py SUIVANT_BINARY   (env SV_SOURCE_ROOT = repository root)
 Exits 77 (skipped) when ../shared/oracles or node is absent.
@@ -143,6 +148,28 @@ def expressible(server):
     return mode == 'plain' or (mode == 'alwaysSTARTTLS') == starttls_port
 
 
+MAIL = ('imap', 'pop3', 'smtp')
+
+
+def check_exchange(doc, want_all, got_all):
+    """Issue 19: our EXCH and EXPR protocols carry the EWS URL of the
+    ews server Thunderbird reads from our Mozilla answer (both or none),
+    and Thunderbird turns them into an Exchange account with that URL,
+    the mail servers then its alternatives."""
+    ews = [s.get('exchangeURL') for s in want_all if s.get('type') == 'ews']
+    exch = [(p.get('Type'), p.get('EwsUrl')) for p in doc
+            if p.get('Type') in ('EXCH', 'EXPR')]
+    if exch != [(t, u) for t in ('EXCH', 'EXPR') for u in ews[:1]]:
+        return 'our EXCH/EXPR protocols %s, the Mozilla answer has EWS %s' \
+            % (exch, ews)
+    built = [s.get('exchangeURL') for s in got_all
+             if s.get('type') == 'exchange']
+    if built != ews[:1]:
+        return 'Thunderbird builds Exchange accounts %s from our ' \
+            'Autodiscover answer, want %s' % (built, ews[:1])
+    return None
+
+
 def check(domain, port):
     email = '%s@%s' % (LOCAL, domain)
     base = 'http://127.0.0.1:%d' % port
@@ -162,8 +189,13 @@ def check(domain, port):
         if req.get('method') != 'POST' or req.get('status') not in (
                 None, 200):
             return 'request not answered as expected: %s' % req
-    want = servers(mozilla['config'])
-    got = servers(pox['config'])
+    want_all = servers(mozilla['config'])
+    got_all = servers(pox['config'])
+    want = [s for s in want_all if s.get('type') in MAIL]
+    got = [s for s in got_all if s.get('type') in MAIL]
+    problem = check_exchange(pox_protocols(base, email), want_all, got_all)
+    if problem is not None:
+        return problem
     kinds = {s['type'] for s in want}
     if not ({'imap', 'pop3'} & kinds and 'smtp' in kinds):
         return None  # not an IMAP/POP3 + SMTP provider: nothing to match
@@ -174,7 +206,7 @@ def check(domain, port):
     if dav != want_dav:
         return 'our CalDAV/CardDAV protocols differ:\n  autoconfig:   ' \
             '%s\n  autodiscover: %s' % (json.dumps(want_dav), json.dumps(dav))
-    doc = [p for p in doc if p.get('Type') not in ('CalDAV', 'CardDAV')]
+    doc = [p for p in doc if p.get('Type') in ('IMAP', 'POP3', 'SMTP')]
     d = [{'type': p.get('Type', '').lower(), 'hostname': p.get('Server'),
           'port': int(p.get('Port', '0')), 'socketTypeName':
           p.get('Encryption'), 'username': p.get('LoginName')} for p in doc]
@@ -215,6 +247,12 @@ def main():
     setup()
     work = tempfile.mkdtemp(prefix='suivant-oracle-ad-')
     db = os.path.join(work, 'suivant.db')
+    extra = os.path.join(ROOT, 'tests', 'data', 'import', 'exchange.xml')
+    for args in (['init', '--db', db], ['import', '--db', db, extra]):
+        r = subprocess.run([binary] + args, capture_output=True, text=True)
+        if r.returncode != 0:
+            print('oracle-autodiscover: %s failed: %s' % (args[0], r.stderr))
+            return 1
     server = subprocess.Popen([binary, 'serve', '--db', db, '--listen',
                                '127.0.0.1:0'] + httpwire.unprivileged(
                                    [], work), stdout=subprocess.PIPE,
@@ -225,7 +263,7 @@ def main():
             print('oracle-autodiscover: server did not start')
             return 1
         port = int(line.split('=')[1])
-        domains = bundled_domains()
+        domains = bundled_domains() + ['exchange.example']
         passed = failed = 0
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
             jobs = [(d, pool.submit(check, d, port)) for d in domains]

@@ -11,10 +11,14 @@ bundled from Thunderbird's ISP database (db/ispdb/*.xml, ~800 domains at
 ~1 s per 4 checks) the first domain of each file, and for those
 Thunderbird must also build the same account from the original ISPDB file
 (../shared/ispdb, named in the bundled file's header comment) as from our
-answer. Only imap/pop3/smtp servers are compared: the public answer
-leaves ews/owa/graph/exchange servers to Autodiscover (PROTOCOLS.md 8,
-item 14; render_autoconfig.c), while Thunderbird reading the original
-ISPDB file would list them as alternatives. The username of an outgoing
+answer. Only imap/pop3/smtp servers are compared that way: the public
+answer leaves the legacy exchange server out (render_autoconfig.c). The
+URL-based ones (ews, owa, graph, jmap, activeSync; issue 19) come after
+them in a 1.2 answer, and for each ews server of the file Thunderbird
+must build an EWS account with the same URL from our answer (office365.com
+among the bundled providers, and tests/data/import/exchange.xml, an
+on-premises-like provider with password logins, served beside them);
+Thunderbird may skip only URL-based servers, never a mail server. The username of an outgoing
 server without authentication is not compared either: our answer always
 has one, the ISPDB file may not, and neither client ever sends it. Where
 a file gives a server no username at all (two ISPDB files do, on their
@@ -192,6 +196,26 @@ def servers(cfg, email, rule=False):
     }
 
 
+URL_TYPES = ('ews', 'owa', 'graph', 'jmap', 'activeSync')
+
+
+def url_servers(path, email):
+    """The types of path's URL-based incoming servers (issue 19), and the
+    EWS URLs among them, expanded for email, in file order: Thunderbird
+    must build an EWS account from our answer for each of those."""
+    local, domain = email.split('@')
+    types, ews = [], []
+    for s in ET.parse(path).getroot().iter('incomingServer'):
+        if s.get('type') in URL_TYPES:
+            types.append(s.get('type'))
+            if s.get('type') == 'ews':
+                ews.append((s.findtext('url') or '').strip()
+                           .replace('%EMAILADDRESS%', email)
+                           .replace('%EMAILLOCALPART%', local)
+                           .replace('%EMAILDOMAIN%', domain))
+    return types, ews
+
+
 def thunderbird(args):
     r = subprocess.run(['node', os.path.join(TB, 'parse-autoconfig.mjs'),
                         '--compact'] + args, capture_output=True, text=True,
@@ -223,8 +247,22 @@ def check_thunderbird(domain, path, original, port):
     if rc != 0 or served is None:
         return 'Thunderbird rejects the served answer: %s' % (
             err or served.get('error'))
-    if served.get('dropped') != {'incomingServers': 0, 'outgoingServers': 0}:
-        return 'Thunderbird dropped servers: %s' % served.get('dropped')
+    # URL-based servers of types or methods Thunderbird does not take
+    # (activeSync, jmap; graph behind a preference; OAuth2 for a host it
+    # has no OAuth2 settings for) are skipped by it, as from the file;
+    # a mail server never
+    dropped = served.get('dropped') or {}
+    url_types, ews_urls = url_servers(path, email)
+    if dropped.get('outgoingServers') != 0 or \
+            not 0 <= dropped.get('incomingServers', -1) <= len(url_types):
+        return 'Thunderbird dropped servers: %s' % dropped
+    cfg = served['config']
+    built = [s.get('exchangeURL') for s in [cfg.get('incoming')] +
+             (cfg.get('incomingAlternatives') or [])
+             if s and s.get('type') == 'ews']
+    if ews_urls != built[:len(ews_urls)]:
+        return 'Thunderbird builds EWS accounts %s, the file has %s' % (
+            built, ews_urls)
     want = servers(from_file['config'], email,
                    not publishes_plaintext(path))
     got = servers(served['config'], email)
@@ -294,6 +332,12 @@ def main():
     setup()
     work = tempfile.mkdtemp(prefix='suivant-oracle-')
     db = os.path.join(work, 'suivant.db')
+    extra = os.path.join(ROOT, 'tests', 'data', 'import', 'exchange.xml')
+    for args in (['init', '--db', db], ['import', '--db', db, extra]):
+        r = subprocess.run([binary] + args, capture_output=True, text=True)
+        if r.returncode != 0:
+            print('oracle: %s failed: %s' % (args[0], r.stderr))
+            return 1
     server = subprocess.Popen([binary, 'serve', '--db', db, '--listen',
                                '127.0.0.1:0'] + httpwire.unprivileged(
                                    [], work), stdout=subprocess.PIPE,
@@ -306,7 +350,8 @@ def main():
         port = int(line.split('=')[1])
         jobs = []
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-            for domain, path, original in bundled_domains():
+            for domain, path, original in bundled_domains() + [
+                    ('exchange.example', extra, None)]:
                 jobs.append(('thunderbird', domain, pool.submit(
                     check_thunderbird, domain, path, original, port)))
                 jobs.append(('kmail', domain, pool.submit(

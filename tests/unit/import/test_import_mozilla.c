@@ -225,10 +225,35 @@ static const struct bad_case bad_cases[] = {
 
 	/* servers */
 	{ "unknown server type", HEAD
+		"<incomingServer type=\"nntp\">\n"
+		"<url>https://news.example.com/</url></incomingServer>\n"
+		SMTP TAIL, SV_EINVAL,
+		"t.xml:5: incomingServer type 'nntp' is not supported", false },
+	{ "URL server without authentication", HEAD
 		"<incomingServer type=\"jmap\">\n"
 		"<url>https://jmap.example.com/</url></incomingServer>\n"
 		SMTP TAIL, SV_EINVAL,
-		"t.xml:5: incomingServer type 'jmap' is not supported", false },
+		"t.xml:5: incomingServer (jmap) has no <authentication>", false },
+	{ "URL server without url", HEAD
+		"<incomingServer type=\"activeSync\">\n"
+		"<authentication>OAuth2</authentication></incomingServer>\n"
+		SMTP TAIL, SV_EINVAL,
+		"t.xml:5: incomingServer (activesync) has no <url>", false },
+	{ "URL server over http", HEAD
+		"<incomingServer type=\"ews\">\n"
+		"<url>http://ex.example.com/EWS/Exchange.asmx</url>\n"
+		"<authentication>password-cleartext</authentication>"
+		"</incomingServer>\n" SMTP TAIL, SV_EINVAL,
+		"t.xml:5: service 1 (ews): url: plain http is refused: ews "
+		"clients send the password with every request and accept "
+		"https only", false },
+	{ "URL server with an unknown method", HEAD
+		"<incomingServer type=\"ews\">\n"
+		"<url>https://ex.example.com/EWS/Exchange.asmx</url>\n"
+		"<authentication>NTLM</authentication></incomingServer>\n"
+		SMTP TAIL, SV_EINVAL,
+		"t.xml:7: authentication: unknown method 'NTLM' "
+		"(system=\"http\" Basic or Digest, or OAuth2)", false },
 	{ "server without type", HEAD "<incomingServer>\n" GOOD_BODY
 		IMAP_CLOSE SMTP TAIL, SV_EINVAL,
 		"t.xml:5: <incomingServer> has no type attribute", false },
@@ -615,12 +640,13 @@ static void test_full_fixture(void **state) {
 	assert_string_equal(pv->domains[1], "example.org"); /* trimmed */
 	assert_string_equal(pv->domains[2], "mail-example.com");
 
-	/* servers: document order, incoming and outgoing interleaved */
-	assert_int_equal(pv->n_servers, 6);
+	/* servers: document order, incoming and outgoing interleaved; the
+	 * URL-based ews server is a service (below) */
+	assert_int_equal(pv->n_servers, 5);
 	static const enum sv_server_type types[] = { SV_SERVER_IMAP,
 		SV_SERVER_SMTP, SV_SERVER_POP3, SV_SERVER_EXCHANGE,
-		SV_SERVER_EWS, SV_SERVER_SMTP };
-	for (size_t i = 0; i < 6; i++) {
+		SV_SERVER_SMTP };
+	for (size_t i = 0; i < 5; i++) {
 		assert_int_equal(pv->servers[i].type, types[i]);
 		assert_int_equal(pv->servers[i].priority, 10 * (int)(i + 1));
 		assert_null(pv->servers[i].domain);
@@ -677,17 +703,18 @@ static void test_full_fixture(void **state) {
 	assert_string_equal(s->ews_url,
 		"https://exchange.example.net/EWS/Exchange.asmx");
 
-	s = &pv->servers[4];
-	assert_null(s->hostname);
-	assert_int_equal(s->port, 0);
-	assert_int_equal(s->socket, SV_SOCKET_NONE);
-	assert_string_equal(s->url,
+	/* between the exchange server (40) and the last smtp one (50) */
+	assert_int_equal(pv->n_services, 1);
+	const struct sv_service *ews = &pv->services[0];
+	assert_int_equal(ews->type, SV_SERVICE_EWS);
+	assert_int_equal(ews->priority, 45);
+	assert_string_equal(ews->url,
 		"https://exchange.example.net/EWS/Exchange.asmx");
-	assert_string_equal(s->username, "%EMAILADDRESS%");
-	assert_int_equal(s->n_auth, 1);
-	assert_int_equal(s->auth[0], SV_AUTH_OAUTH2);
+	assert_string_equal(ews->username, "%EMAILADDRESS%");
+	assert_int_equal(ews->n_auth, 1);
+	assert_int_equal(ews->auth[0], SV_SAUTH_OAUTH2);
 
-	s = &pv->servers[5];
+	s = &pv->servers[4];
 	assert_string_equal(s->hostname, "relay.example.net");
 	assert_int_equal(s->port, 25);
 	assert_int_equal(s->socket, SV_SOCKET_PLAIN);

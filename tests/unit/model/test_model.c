@@ -1410,6 +1410,57 @@ static void test_services_for(void **state) {
 	assert_false(sv_provider_domain_has_servers(pv, "example.com"));
 }
 
+/* Issue 19: the URL-based account types, their names and their rule. */
+static void test_account_services(void **state) {
+	struct sv_provider *pv = *state;
+	static const struct {
+		enum sv_service_type t;
+		const char *name, *xml;
+	} types[] = {
+		{ SV_SERVICE_ACTIVESYNC, "activesync", "activeSync" },
+		{ SV_SERVICE_EWS, "ews", "ews" },
+		{ SV_SERVICE_OWA, "owa", "owa" },
+		{ SV_SERVICE_JMAP, "jmap", "jmap" },
+		{ SV_SERVICE_GRAPH, "graph", "graph" },
+	};
+	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++) {
+		enum sv_service_type back = SV_SERVICE_TYPE_COUNT;
+		assert_true(sv_service_type_is_account(types[i].t));
+		assert_string_equal(sv_service_type_name(types[i].t),
+			types[i].name);
+		assert_string_equal(sv_service_type_xml_name(types[i].t),
+			types[i].xml);
+		assert_int_equal(sv_service_type_parse(types[i].name, &back),
+			SV_OK);
+		assert_int_equal(back, types[i].t);
+		back = SV_SERVICE_TYPE_COUNT;
+		assert_int_equal(sv_service_type_parse_xml(types[i].xml, &back),
+			SV_OK);
+		assert_int_equal(back, types[i].t);
+	}
+	enum sv_service_type t;
+	assert_false(sv_service_type_is_account(SV_SERVICE_CALDAV));
+	assert_false(sv_service_type_is_account(SV_SERVICE_TYPE_COUNT));
+	assert_null(sv_service_type_xml_name(SV_SERVICE_WEBDAV));
+	assert_int_equal(sv_service_type_parse_xml("calendar", &t), SV_EINVAL);
+	assert_int_equal(sv_service_type_parse_xml("activesync", &t),
+		SV_EINVAL); /* the attribute is case-sensitive */
+	assert_int_equal(sv_service_type_parse_xml("exchange", &t), SV_EINVAL);
+
+	/* https only, even where the admin allowed plain http */
+	struct sv_service *s = add_svc(pv, "https://mail.%EMAILDOMAIN%/"
+		"Microsoft-Server-ActiveSync");
+	s->type = SV_SERVICE_ACTIVESYNC;
+	expect_ok(pv);
+	sv_free(s->url);
+	s->url = sv_strdup("http://mail.example.fr/EWS/Exchange.asmx");
+	s->type = SV_SERVICE_EWS;
+	s->insecure = true;
+	expect_bad(pv, "service 1 (ews): url: plain http is refused: ews "
+		"clients send the password with every request and accept "
+		"https only");
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
@@ -1448,6 +1499,7 @@ int main(void) {
 		cmocka_unit_test(test_sort_stable),
 		cmocka_unit_test(test_appenders),
 		cmocka_unit_test(test_alloc_failures),
+		T(test_account_services),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

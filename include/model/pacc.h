@@ -37,13 +37,14 @@
  * The PACC protocols, in the order of the document's keys (jansson sorts
  * them anyway). IMAP, POP3 and submission are said by host alone, so
  * only implicit TLS on the default port (993, 995, 465) can be said;
- * CalDAV, CardDAV and WebDAV by an https URL on port 443 whose path is a
- * context (more than "/").
+ * JMAP (its session URL), CalDAV, CardDAV and WebDAV by an https URL on
+ * port 443 whose path is a context (more than "/").
  */
 enum sv_pacc_protocol {
 	SV_PACC_IMAP,
 	SV_PACC_POP3,
 	SV_PACC_SUBMIT,
+	SV_PACC_JMAP,
 	SV_PACC_CALDAV,
 	SV_PACC_CARDDAV,
 	SV_PACC_WEBDAV,
@@ -62,8 +63,8 @@ struct sv_pacc_view {
 	const struct sv_server *server[SV_PACC_PROTOCOL_COUNT];   /* imap,
 	                        * pop3, submit; the host template (only
 	                        * %EMAILDOMAIN% in it) */
-	const struct sv_service *service[SV_PACC_PROTOCOL_COUNT]; /* caldav,
-	                        * carddav, webdav; the URL template */
+	const struct sv_service *service[SV_PACC_PROTOCOL_COUNT]; /* jmap,
+	                        * caldav, carddav, webdav; the URL template */
 	bool password;          /* some protocol takes a password */
 	const char *oauth_issuer; /* pv->oauth2.issuer when some protocol
 	                        * takes OAuth2; else NULL */

@@ -19,6 +19,7 @@ static const char *const keys[SV_PACC_PROTOCOL_COUNT] = {
 	[SV_PACC_IMAP] = "imap",
 	[SV_PACC_POP3] = "pop3",
 	[SV_PACC_SUBMIT] = "submit",
+	[SV_PACC_JMAP] = "jmap",
 	[SV_PACC_CALDAV] = "caldav",
 	[SV_PACC_CARDDAV] = "carddav",
 	[SV_PACC_WEBDAV] = "webdav",
@@ -61,11 +62,9 @@ static int server_protocol(enum sv_server_type t) {
 	case SV_SERVER_SMTP:
 		return SV_PACC_SUBMIT;
 	default:
-		/* Exchange, EWS, OWA, Graph (and URL types added later,
-		 * such as ActiveSync, until a PACC revision names them):
-		 * PACC cannot say them; they are left out, the rest of the
-		 * provider is still said. JMAP goes here as SV_PACC_JMAP
-		 * ("jmap": {"url"}) once the model has it. */
+		/* the legacy URL-typed server rows (Exchange, EWS, OWA,
+		 * Graph) an older import kept: PACC cannot say them; they
+		 * are left out, the rest of the provider is still said */
 		return -1;
 	}
 }
@@ -79,8 +78,11 @@ static int service_protocol(enum sv_service_type t) {
 		return SV_PACC_CARDDAV;
 	case SV_SERVICE_WEBDAV:
 		return SV_PACC_WEBDAV;
+	case SV_SERVICE_JMAP:
+		return SV_PACC_JMAP;
 	default:
-		/* URL services PACC has no key for: left out. */
+		/* ActiveSync, EWS, OWA, Graph: PACC has no key for them
+		 * (pacc-03); left out, the rest of the provider is said. */
 		return -1;
 	}
 }

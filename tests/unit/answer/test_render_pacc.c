@@ -138,6 +138,31 @@ static void test_exact_bytes(void **state) {
 	sv_provider_destroy(pv);
 }
 
+/* JMAP is said by its session URL like the DAV services; the account
+ * types PACC has no key for (ActiveSync, EWS) are left out, the rest of
+ * the provider still said; a JMAP URL off port 443 is refused. */
+static void test_jmap_and_accounts(void **state) {
+	(void)state;
+	struct sv_provider *pv = sayable();
+	service(pv, SV_SERVICE_ACTIVESYNC,
+		"https://eas.p.example/Microsoft-Server-ActiveSync");
+	service(pv, SV_SERVICE_JMAP, "https://jmap.%EMAILDOMAIN%/jmap/");
+	service(pv, SV_SERVICE_EWS, "https://ews.p.example/EWS/Exchange.asmx");
+	char doc[4096];
+	assert_int_equal(document(pv, "shop.example", doc, sizeof(doc)),
+		SV_OK);
+	assert_string_equal(doc, "{\"authentication\":{\"password\":true},"
+		"\"info\":{\"provider\":{\"name\":\"P Mail\"}},"
+		"\"protocols\":{\"imap\":{\"host\":\"imap.shop.example\"},"
+		"\"jmap\":{\"url\":\"https://jmap.shop.example/jmap/\"},"
+		"\"submit\":{\"host\":\"smtp.p.example\"}}}");
+	sv_provider_destroy(pv);
+	pv = sayable();
+	service(pv, SV_SERVICE_JMAP, "https://jmap.p.example:8443/jmap/");
+	refused(pv, "jmap: service");
+	sv_provider_destroy(pv);
+}
+
 static void test_unsayable(void **state) {
 	(void)state;
 	/* STARTTLS submission only */
@@ -267,6 +292,7 @@ int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_bytes),
 		cmocka_unit_test(test_unsayable),
+		cmocka_unit_test(test_jmap_and_accounts),
 		cmocka_unit_test(test_domain_view),
 		cmocka_unit_test(test_alloc_failures),
 	};

@@ -32,6 +32,8 @@ struct words {
 	const char *colon;            /* between a title and a name */
 	const char *title, *intro, *password;
 	const char *preferred, *others, *services, *links, *home;
+	const char *services_accounts; /* the heading when an account
+	                        * (ActiveSync, EWS...) is among them */
 	const char *role[3];          /* imap, pop3, smtp */
 	const char *server, *port, *security, *auth, *username, *url;
 	const char *ssl, *starttls, *none, *none_warning, *plain_warning;
@@ -55,6 +57,7 @@ static const struct words fr = {
 		"site ne le demande jamais.",
 	.preferred = "Serveurs recommandés", .others = "Autres possibilités",
 	.services = "Agenda et contacts", .links = "Liens utiles",
+	.services_accounts = "Agenda, contacts et comptes",
 	.home = "Accueil",
 	.role = { "Réception (IMAP)", "Réception (POP3)", "Envoi (SMTP)" },
 	.server = "Serveur", .port = "Port", .security = "Sécurité",
@@ -80,7 +83,12 @@ static const struct words fr = {
 	.oauth_note = "OAuth2 demande une application qui le prend en "
 		"charge ; sinon, choisissez le mot de passe.",
 	.service = { "Agenda (CalDAV)", "Contacts (CardDAV)",
-		"Fichiers (WebDAV)" },
+		"Fichiers (WebDAV)",
+		[SV_SERVICE_ACTIVESYNC] = "Compte Exchange ActiveSync",
+		[SV_SERVICE_EWS] = "Compte Exchange (EWS)",
+		[SV_SERVICE_OWA] = "Outlook sur le web (OWA)",
+		[SV_SERVICE_JMAP] = "Compte JMAP",
+		[SV_SERVICE_GRAPH] = "Compte Microsoft Graph" },
 	.sauth = { "mot de passe (HTTP Basic)", "mot de passe (HTTP Digest)",
 		"OAuth2" },
 	.link = { "Documentation du fournisseur",
@@ -109,6 +117,7 @@ static const struct words en = {
 		"for it.",
 	.preferred = "Preferred servers", .others = "Alternatives",
 	.services = "Calendars and contacts", .links = "Useful links",
+	.services_accounts = "Calendars, contacts and accounts",
 	.home = "Home",
 	.role = { "Incoming (IMAP)", "Incoming (POP3)", "Outgoing (SMTP)" },
 	.server = "Server", .port = "Port", .security = "Security",
@@ -134,7 +143,12 @@ static const struct words en = {
 	.oauth_note = "OAuth2 needs an app that supports it; otherwise, "
 		"choose the password.",
 	.service = { "Calendar (CalDAV)", "Contacts (CardDAV)",
-		"Files (WebDAV)" },
+		"Files (WebDAV)",
+		[SV_SERVICE_ACTIVESYNC] = "Exchange ActiveSync account",
+		[SV_SERVICE_EWS] = "Exchange account (EWS)",
+		[SV_SERVICE_OWA] = "Outlook on the web (OWA)",
+		[SV_SERVICE_JMAP] = "JMAP account",
+		[SV_SERVICE_GRAPH] = "Microsoft Graph account" },
 	.sauth = { "password (HTTP Basic)", "password (HTTP Digest)",
 		"OAuth2" },
 	.link = { "Provider's documentation", "Enable access for apps",
@@ -318,6 +332,18 @@ int sv_settings_table_build(const struct sv_provider *pv,
 	t->n_services = sv_provider_services_for(pv, override_domain,
 		t->services, SV_MODEL_MAX_SERVICES);
 	return SV_OK;
+}
+
+/* The services' heading: an Exchange or JMAP account is neither a
+ * calendar nor an address book. */
+static const char *services_heading(const struct words *wd,
+		const struct sv_settings_table *t) {
+	for (size_t i = 0; i < t->n_services; i++) {
+		if (sv_service_type_is_account(t->services[i]->type)) {
+			return wd->services_accounts;
+		}
+	}
+	return wd->services;
 }
 
 /* What a page needs while it is written. */
@@ -590,7 +616,8 @@ static int write_page(struct sv_answer_builder *b, const void *ctx) {
 		return -1;
 	}
 	if (p->t->n_services > 0) {
-		if (element(w, "h2", wd->services) < 0 || newline(w) < 0 ||
+		if (element(w, "h2", services_heading(wd, p->t)) < 0 ||
+				newline(w) < 0 ||
 				start(w, "div") < 0 ||
 				attr(w, "class", "cards") < 0 || newline(w) < 0) {
 			return -1;
@@ -788,7 +815,8 @@ int sv_render_settings_text(const struct sv_provider *pv,
 	}
 	for (size_t i = 0; rc == SV_OK && i < t.n_services; i++) {
 		if (i == 0) {
-			rc = sv_buf_printf(out, "\n%s\n", wd->services);
+			rc = sv_buf_printf(out, "\n%s\n",
+				services_heading(wd, &t));
 		}
 		if (rc == SV_OK) {
 			rc = text_service(out, t.services[i], facts, wd, err);

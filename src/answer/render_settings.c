@@ -21,171 +21,14 @@
 
 #include "answer/render_settings.h"
 #include "answer/render_util.h"
+#include "answer/settings_words.h"
 #include "model/placeholder.h"
 
 #define WHAT "settings"
 #define PAGE "settings"  /* the route, relative to the page itself */
 
-/* Everything the page says, per language. */
-struct words {
-	const char *lang, *other_lang, *other_name;
-	const char *colon;            /* between a title and a name */
-	const char *title, *intro, *password;
-	const char *preferred, *others, *services, *links, *home;
-	const char *services_accounts; /* the heading when an account
-	                        * (ActiveSync, EWS...) is among them */
-	const char *role[3];          /* imap, pop3, smtp */
-	const char *server, *port, *security, *auth, *username, *url;
-	const char *ssl, *starttls, *none, *none_warning, *plain_warning;
-	const char *auth_name[SV_AUTH_COUNT];
-	const char *or_word, *oauth_note;
-	const char *service[SV_SERVICE_TYPE_COUNT];
-	const char *sauth[SV_SAUTH_COUNT];
-	const char *link[SV_LINK_KIND_COUNT], *webmail;
-	const char *e404_title, *e404_text, *e400_title, *e400_text;
-	const char *absent[SV_SLOT_COUNT];
-};
-
-static const struct words fr = {
-	.lang = "fr", .other_lang = "en", .other_name = "English",
-	.colon = " : ",
-	.title = "Paramètres de messagerie",
-	.intro = "Pour une application qui ne se configure pas seule "
-		"(ancien Outlook, téléphone, imprimante, scanner, NAS) : "
-		"saisissez ces valeurs telles quelles.",
-	.password = "Le mot de passe est celui de votre messagerie ; ce "
-		"site ne le demande jamais.",
-	.preferred = "Serveurs recommandés", .others = "Autres possibilités",
-	.services = "Agenda et contacts", .links = "Liens utiles",
-	.services_accounts = "Agenda, contacts et comptes",
-	.home = "Accueil",
-	.role = { "Réception (IMAP)", "Réception (POP3)", "Envoi (SMTP)" },
-	.server = "Serveur", .port = "Port", .security = "Sécurité",
-	.auth = "Authentification", .username = "Identifiant",
-	.url = "Adresse (URL)",
-	.ssl = "SSL/TLS", .starttls = "STARTTLS", .none = "aucune",
-	.none_warning = "attention : le mot de passe circule en clair",
-	.plain_warning = "attention : rien n’est chiffré",
-	.auth_name = {
-		[SV_AUTH_PASSWORD_CLEARTEXT] = "mot de passe normal",
-		[SV_AUTH_PLAIN] = "mot de passe normal",
-		[SV_AUTH_PASSWORD_ENCRYPTED] = "mot de passe chiffré",
-		[SV_AUTH_SECURE] = "mot de passe chiffré",
-		[SV_AUTH_NTLM] = "NTLM",
-		[SV_AUTH_GSSAPI] = "Kerberos (GSSAPI)",
-		[SV_AUTH_OAUTH2] = "OAuth2",
-		[SV_AUTH_TLS_CLIENT_CERT] = "certificat client",
-		[SV_AUTH_NONE] = "aucune",
-		[SV_AUTH_CLIENT_IP_ADDRESS] = "aucune (selon l’adresse IP)",
-		[SV_AUTH_SMTP_AFTER_POP] = "SMTP après POP",
-	},
-	.or_word = " ou ",
-	.oauth_note = "OAuth2 demande une application qui le prend en "
-		"charge ; sinon, choisissez le mot de passe.",
-	.service = { "Agenda (CalDAV)", "Contacts (CardDAV)",
-		"Fichiers (WebDAV)",
-		[SV_SERVICE_ACTIVESYNC] = "Compte Exchange ActiveSync",
-		[SV_SERVICE_EWS] = "Compte Exchange (EWS)",
-		[SV_SERVICE_OWA] = "Outlook sur le web (OWA)",
-		[SV_SERVICE_JMAP] = "Compte JMAP",
-		[SV_SERVICE_GRAPH] = "Compte Microsoft Graph" },
-	.sauth = { "mot de passe (HTTP Basic)", "mot de passe (HTTP Digest)",
-		"OAuth2" },
-	.link = { "Documentation du fournisseur",
-		"Activer l’accès pour les applications",
-		"Instructions du fournisseur" },
-	.webmail = "Webmail",
-	.e404_title = "Domaine inconnu",
-	.e404_text = "Ce service n’a pas de paramètres pour le domaine ",
-	.e400_title = "Demande incorrecte",
-	.e400_text = "Cette adresse ne peut pas être lue : ",
-	.absent = {
-		[SV_SLOT_EMAILADDRESS] = "«votre adresse»",
-		[SV_SLOT_EMAILLOCALPART] = "«la partie avant le @»",
-		[SV_SLOT_EMAILADDRESS_URL] = "",
-		[SV_SLOT_EMAILLOCALPART_URL] = "",
-	},
-};
-
-static const struct words en = {
-	.lang = "en", .other_lang = "fr", .other_name = "Français",
-	.colon = ": ",
-	.title = "Mail settings",
-	.intro = "For an app that does not set itself up (older Outlook, "
-		"phone, printer, scanner, NAS): type these values as they are.",
-	.password = "The password is your mailbox's; this site never asks "
-		"for it.",
-	.preferred = "Preferred servers", .others = "Alternatives",
-	.services = "Calendars and contacts", .links = "Useful links",
-	.services_accounts = "Calendars, contacts and accounts",
-	.home = "Home",
-	.role = { "Incoming (IMAP)", "Incoming (POP3)", "Outgoing (SMTP)" },
-	.server = "Server", .port = "Port", .security = "Security",
-	.auth = "Authentication", .username = "Username",
-	.url = "Address (URL)",
-	.ssl = "SSL/TLS", .starttls = "STARTTLS", .none = "none",
-	.none_warning = "warning: the password travels unencrypted",
-	.plain_warning = "warning: nothing is encrypted",
-	.auth_name = {
-		[SV_AUTH_PASSWORD_CLEARTEXT] = "normal password",
-		[SV_AUTH_PLAIN] = "normal password",
-		[SV_AUTH_PASSWORD_ENCRYPTED] = "encrypted password",
-		[SV_AUTH_SECURE] = "encrypted password",
-		[SV_AUTH_NTLM] = "NTLM",
-		[SV_AUTH_GSSAPI] = "Kerberos (GSSAPI)",
-		[SV_AUTH_OAUTH2] = "OAuth2",
-		[SV_AUTH_TLS_CLIENT_CERT] = "client certificate",
-		[SV_AUTH_NONE] = "none",
-		[SV_AUTH_CLIENT_IP_ADDRESS] = "none (by IP address)",
-		[SV_AUTH_SMTP_AFTER_POP] = "SMTP after POP",
-	},
-	.or_word = " or ",
-	.oauth_note = "OAuth2 needs an app that supports it; otherwise, "
-		"choose the password.",
-	.service = { "Calendar (CalDAV)", "Contacts (CardDAV)",
-		"Files (WebDAV)",
-		[SV_SERVICE_ACTIVESYNC] = "Exchange ActiveSync account",
-		[SV_SERVICE_EWS] = "Exchange account (EWS)",
-		[SV_SERVICE_OWA] = "Outlook on the web (OWA)",
-		[SV_SERVICE_JMAP] = "JMAP account",
-		[SV_SERVICE_GRAPH] = "Microsoft Graph account" },
-	.sauth = { "password (HTTP Basic)", "password (HTTP Digest)",
-		"OAuth2" },
-	.link = { "Provider's documentation", "Enable access for apps",
-		"Provider's instructions" },
-	.webmail = "Webmail",
-	.e404_title = "Unknown domain",
-	.e404_text = "This service has no settings for the domain ",
-	.e400_title = "Bad request",
-	.e400_text = "This address cannot be read: ",
-	.absent = {
-		[SV_SLOT_EMAILADDRESS] = "<your address>",
-		[SV_SLOT_EMAILLOCALPART] = "<the part before the @>",
-		[SV_SLOT_EMAILADDRESS_URL] = "",
-		[SV_SLOT_EMAILLOCALPART_URL] = "",
-	},
-};
-
-static const struct words *words_of(enum sv_settings_lang lang) {
-	return lang == SV_SETTINGS_EN ? &en : &fr;
-}
-
-/* A service's words; a type or method added to the model before its
- * words are is shown by its model name ("caldav"), never dropped. */
-static const char *service_word(const struct words *wd,
-		enum sv_service_type t) {
-	return (unsigned)t < SV_SERVICE_TYPE_COUNT && wd->service[t] != NULL ?
-		wd->service[t] : sv_service_type_name(t);
-}
-
-static const char *sauth_word(const struct words *wd,
-		enum sv_service_auth a) {
-	return (unsigned)a < SV_SAUTH_COUNT && wd->sauth[a] != NULL ?
-		wd->sauth[a] : sv_service_auth_name(a);
-}
-
 const char *const *sv_render_settings_absent(enum sv_settings_lang lang) {
-	return words_of(lang)->absent;
+	return sv_settings_words_of(lang)->absent;
 }
 
 /*
@@ -262,7 +105,7 @@ static int meta(xmlTextWriterPtr w, const char *a, const char *av,
 }
 
 /* The document's start up to <main>, title "title: name". */
-static int write_head(xmlTextWriterPtr w, const struct words *wd,
+static int write_head(xmlTextWriterPtr w, const struct sv_settings_words *wd,
 		const char *title, const char *name) {
 	if (xmlTextWriterWriteRaw(w, BAD_CAST "<!DOCTYPE html>\n") < 0 ||
 			start(w, "html") < 0 || attr(w, "lang", wd->lang) < 0 ||
@@ -287,7 +130,7 @@ static int write_head(xmlTextWriterPtr w, const struct words *wd,
 	return 0;
 }
 
-static int write_tail(xmlTextWriterPtr w, const struct words *wd) {
+static int write_tail(xmlTextWriterPtr w, const struct sv_settings_words *wd) {
 	if (start(w, "p") < 0 || attr(w, "class", "back") < 0 ||
 			start(w, "a") < 0 || attr(w, "href", "./") < 0 ||
 			text(w, wd->home) < 0 || end(w) < 0 || end(w) < 0 ||
@@ -336,7 +179,7 @@ int sv_settings_table_build(const struct sv_provider *pv,
 
 /* The services' heading: an Exchange or JMAP account is neither a
  * calendar nor an address book. */
-static const char *services_heading(const struct words *wd,
+static const char *services_heading(const struct sv_settings_words *wd,
 		const struct sv_settings_table *t) {
 	for (size_t i = 0; i < t->n_services; i++) {
 		if (sv_service_type_is_account(t->services[i]->type)) {
@@ -351,7 +194,7 @@ struct page {
 	struct sv_answer_builder *b;
 	const struct sv_provider *pv;
 	const struct sv_settings_table *t;
-	const struct words *wd;
+	const struct sv_settings_words *wd;
 };
 
 /*
@@ -389,7 +232,7 @@ static bool has_oauth2(const struct sv_server *s) {
 
 /* The authentication words of s, "a or b", each name once (plain and
  * password-cleartext say the same to a person). */
-static int write_auth(xmlTextWriterPtr w, const struct words *wd,
+static int write_auth(xmlTextWriterPtr w, const struct sv_settings_words *wd,
 		const struct sv_server *s) {
 	const char *said[SV_MODEL_MAX_AUTH];
 	size_t n_said = 0;
@@ -419,7 +262,7 @@ static int write_auth(xmlTextWriterPtr w, const struct words *wd,
 
 static int write_server(const struct page *p, const struct sv_server *s) {
 	xmlTextWriterPtr w = p->b->w;
-	const struct words *wd = p->wd;
+	const struct sv_settings_words *wd = p->wd;
 	char port[8];
 	snprintf(port, sizeof(port), "%d", s->port);
 	const char *role = wd->role[s->type == SV_SERVER_IMAP ? 0 :
@@ -464,11 +307,11 @@ static int write_server(const struct page *p, const struct sv_server *s) {
 
 static int write_service(const struct page *p, const struct sv_service *s) {
 	xmlTextWriterPtr w = p->b->w;
-	const struct words *wd = p->wd;
+	const struct sv_settings_words *wd = p->wd;
 	const char *user = !sv_render_absent(s->username) ? s->username :
 		"%EMAILADDRESS%";
 	if (start(w, "section") < 0 || attr(w, "class", "card") < 0 ||
-			element(w, "h3", service_word(wd, s->type)) < 0 ||
+			element(w, "h3", sv_settings_service_word(wd, s->type)) < 0 ||
 			start(w, "dl") < 0 ||
 			row(w, wd->url) < 0 || start(w, "code") < 0 ||
 			sv_answer_builder_url(p->b, s->url) < 0 ||
@@ -478,7 +321,7 @@ static int write_service(const struct page *p, const struct sv_service *s) {
 	}
 	for (size_t i = 0; i < s->n_auth && i < SV_MODEL_MAX_AUTH; i++) {
 		if ((i > 0 && text(w, wd->or_word) < 0) ||
-				text(w, sauth_word(wd, s->auth[i])) < 0) {
+				text(w, sv_settings_sauth_word(wd, s->auth[i])) < 0) {
 			return -1;
 		}
 	}
@@ -581,7 +424,7 @@ static int write_page(struct sv_answer_builder *b, const void *ctx) {
 	q.b = b;
 	const struct page *p = &q;
 	xmlTextWriterPtr w = b->w;
-	const struct words *wd = p->wd;
+	const struct sv_settings_words *wd = p->wd;
 	const char *name = !sv_render_absent(p->pv->display_name) ?
 		p->pv->display_name : p->pv->id;
 	b->domain_token_is_domain = true; /* the page always has it */
@@ -634,7 +477,7 @@ static int write_page(struct sv_answer_builder *b, const void *ctx) {
 	return write_links(p) < 0 ? -1 : write_tail(w, wd);
 }
 
-static int render(const struct words *wd, const struct sv_provider *pv,
+static int render(const struct sv_settings_words *wd, const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
 	*out = NULL;
@@ -651,13 +494,15 @@ static int render(const struct words *wd, const struct sv_provider *pv,
 int sv_render_settings_fr(const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
-	return render(&fr, pv, override_domain, out, err);
+	return render(sv_settings_words_of(SV_SETTINGS_FR), pv,
+		override_domain, out, err);
 }
 
 int sv_render_settings_en(const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
-	return render(&en, pv, override_domain, out, err);
+	return render(sv_settings_words_of(SV_SETTINGS_EN), pv,
+		override_domain, out, err);
 }
 
 /* ---- the text table ---- */
@@ -669,7 +514,7 @@ int sv_render_settings_en(const struct sv_provider *pv,
 /* tpl with the facts' address parts (or the absent words) in place of
  * its tokens, appended to out: a person reads it, nothing is encoded. */
 static int text_template(struct sv_buf *out, const char *tpl,
-		const struct sv_answer_facts *f, const struct words *wd,
+		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
 		struct sv_err *err) {
 	struct sv_tpl_piece pieces[MAX_PIECES];
 	size_t n;
@@ -698,13 +543,13 @@ static int text_template(struct sv_buf *out, const char *tpl,
 }
 
 /* "    label: " */
-static int text_label(struct sv_buf *out, const struct words *wd,
+static int text_label(struct sv_buf *out, const struct sv_settings_words *wd,
 		const char *label) {
 	return sv_buf_printf(out, "    %s%s", label, wd->colon);
 }
 
 static int text_server(struct sv_buf *out, const struct sv_server *s,
-		const struct sv_answer_facts *f, const struct words *wd,
+		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
 		struct sv_err *err) {
 	const char *role = wd->role[s->type == SV_SERVER_IMAP ? 0 :
 		s->type == SV_SERVER_POP3 ? 1 : 2];
@@ -758,9 +603,9 @@ static int text_server(struct sv_buf *out, const struct sv_server *s,
 }
 
 static int text_service(struct sv_buf *out, const struct sv_service *s,
-		const struct sv_answer_facts *f, const struct words *wd,
+		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
 		struct sv_err *err) {
-	int rc = sv_buf_printf(out, "  %s\n", service_word(wd, s->type));
+	int rc = sv_buf_printf(out, "  %s\n", sv_settings_service_word(wd, s->type));
 	if (rc == SV_OK && (rc = text_label(out, wd, wd->url)) == SV_OK &&
 			(rc = text_template(out, s->url, f, wd, err)) == SV_OK &&
 			(rc = sv_buf_append_str(out, "\n")) == SV_OK) {
@@ -769,7 +614,7 @@ static int text_service(struct sv_buf *out, const struct sv_service *s,
 	for (size_t i = 0; rc == SV_OK && i < s->n_auth &&
 			i < SV_MODEL_MAX_AUTH; i++) {
 		rc = sv_buf_printf(out, "%s%s", i > 0 ? wd->or_word : "",
-			sauth_word(wd, s->auth[i]));
+			sv_settings_sauth_word(wd, s->auth[i]));
 	}
 	if (rc == SV_OK && (rc = sv_buf_append_str(out, "\n")) == SV_OK &&
 			(rc = text_label(out, wd, wd->username)) == SV_OK &&
@@ -785,7 +630,7 @@ int sv_render_settings_text(const struct sv_provider *pv,
 		const char *override_domain, const struct sv_answer_facts *facts,
 		enum sv_settings_lang lang, struct sv_buf *out,
 		struct sv_err *err) {
-	const struct words *wd = words_of(lang);
+	const struct sv_settings_words *wd = sv_settings_words_of(lang);
 	struct sv_settings_table t;
 	int rc = sv_settings_table_build(pv, override_domain, &t, err);
 	if (rc != SV_OK) {
@@ -862,7 +707,7 @@ static void printable(const char *detail, char *out, size_t size) {
 	out[i] = '\0';
 }
 
-static int write_error(xmlTextWriterPtr w, const struct words *wd,
+static int write_error(xmlTextWriterPtr w, const struct sv_settings_words *wd,
 		unsigned status, const char *detail) {
 	const char *title = status == 404 ? wd->e404_title : wd->e400_title;
 	if (write_head(w, wd, title, NULL) < 0 ||
@@ -890,7 +735,7 @@ int sv_render_settings_error(enum sv_settings_lang lang, unsigned status,
 	int rc = SV_ENOMEM;
 	xmlBufferPtr xb = xmlBufferCreate();
 	xmlTextWriterPtr w = xb != NULL ? xmlNewTextWriterMemory(xb, 0) : NULL;
-	if (w != NULL && write_error(w, words_of(lang), status, shown) >= 0 &&
+	if (w != NULL && write_error(w, sv_settings_words_of(lang), status, shown) >= 0 &&
 			sv_answer_xml_alloc_failures() == failures) {
 		rc = sv_buf_append(out, (const char *)xmlBufferContent(xb),
 			(size_t)xmlBufferLength(xb));

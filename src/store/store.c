@@ -35,6 +35,7 @@
 
 #include "store/store_schema.h"
 #include "store/store_internal.h"
+#include "model/service_url.h"
 #include "util/alloc.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -297,7 +298,36 @@ done:
 	return rc;
 }
 
+/*
+ * suivant_account_url_ok(url): 1 when url is an https URL that the
+ * model's service URL parser accepts, what an account service (ews, owa,
+ * graph...) needs; else 0. 0010 moves the older URL-typed servers rows
+ * with it, because SQL alone cannot say what the parser refuses.
+ */
+static void account_url_ok(sqlite3_context *ctx, int argc,
+		sqlite3_value **argv) {
+	(void)argc;
+	const unsigned char *url = sqlite3_value_text(argv[0]);
+	struct sv_service_url u;
+	struct sv_err sub;
+	sqlite3_result_int(ctx, url != NULL
+		&& sqlite3_value_type(argv[0]) == SQLITE_TEXT
+		&& strlen((const char *)url) ==
+			(size_t)sqlite3_value_bytes(argv[0])
+		&& sv_service_url_parse((const char *)url, "url", &u, &sub) ==
+			SV_OK
+		&& u.https);
+}
+
 static int migrate(sqlite3 *db, int64_t current, struct sv_err *err) {
+	/* for the migrations only: not in triggers or views (DIRECTONLY),
+	 * which other connections would run without it */
+	int src = sqlite3_create_function_v2(db, "suivant_account_url_ok", 1,
+		SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+		account_url_ok, NULL, NULL, NULL);
+	if (src != SQLITE_OK) {
+		return store_db_fail(db, src, err, "store: migrate: function");
+	}
 	int prev = 0;
 	for (size_t i = 0; i < sv_embedded_schema_count; i++) {
 		const struct sv_embedded_file *m = &sv_embedded_schema[i];

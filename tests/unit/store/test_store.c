@@ -995,6 +995,169 @@ static void test_migrates_a_version_7_database(void **state) {
 	assert_takes_service(path, "exemple.fr", "https://dav.exemple.fr/cal/");
 }
 
+static int cmp_str(const void *a, const void *b) {
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The rows a query returns, one line each ('|' between values), sorted,
+ * appended to *out (owned by the caller).
+ */
+static void raw_dump(sqlite3 *db, const char *sql, char **out) {
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	char *rows[64];
+	size_t n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		assert_true(n < sizeof(rows) / sizeof(*rows));
+		char *line = sqlite3_mprintf("%s:", sql);
+		for (int c = 0; c < sqlite3_column_count(s); c++) {
+			const unsigned char *v = sqlite3_column_text(s, c);
+			char *next = sqlite3_mprintf("%s|%s", line,
+				v != NULL ? (const char *)v : "NULL");
+			sqlite3_free(line);
+			line = next;
+		}
+		rows[n++] = line;
+	}
+	assert_int_equal(sqlite3_finalize(s), SQLITE_OK);
+	qsort(rows, n, sizeof(*rows), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *next = sqlite3_mprintf("%s%s\n", *out != NULL ? *out : "",
+			rows[i]);
+		sqlite3_free(rows[i]);
+		sqlite3_free(*out);
+		*out = next;
+	}
+}
+
+/*
+ * Every row of every table but the four 0010 touches, and the queries
+ * given for those: what 0010 must leave as it was.
+ */
+static char *dump_others(sqlite3 *db, const char *const *queries,
+		size_t n_queries) {
+	char *out = NULL;
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master"
+		" WHERE type = 'table' AND name NOT IN ('servers',"
+		" 'server_auth', 'services', 'service_auth', 'sqlite_sequence')"
+		" ORDER BY name", -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		char *q = sqlite3_mprintf("SELECT * FROM \"%w\"",
+			(const char *)sqlite3_column_text(s, 0));
+		raw_dump(db, q, &out);
+		sqlite3_free(q);
+	}
+	assert_int_equal(sqlite3_finalize(s), SQLITE_OK);
+	for (size_t i = 0; i < n_queries; i++) {
+		raw_dump(db, queries[i], &out);
+	}
+	assert_non_null(out);
+	return out;
+}
+
+/*
+ * Before the services model, the importer stored ews, owa and graph
+ * entries as URL-typed servers rows. 0010 moves those the services model
+ * can hold onto services (methods renamed, Basic once, priority and
+ * username kept), removes a row whose service is already there without
+ * adding it twice, and leaves what it cannot hold (a method with no HTTP
+ * name, plain http, a URL the service parser refuses) where it was; every
+ * other row of every table stays byte for byte.
+ */
+static void test_migrates_legacy_url_servers(void **state) {
+	const char *path = fixture_path(state);
+	static const char *const before[] = {
+		SV_SOURCE_ROOT "/schema/0001_init.sql",
+		SV_SOURCE_ROOT "/schema/0005_webadmin.sql",
+		SV_SOURCE_ROOT "/schema/0006_webmail_wait_redirect.sql",
+		SV_SOURCE_ROOT "/schema/0007_hosting.sql",
+		SV_SOURCE_ROOT "/schema/0008_publish_plaintext.sql",
+		SV_SOURCE_ROOT "/schema/0009_services.sql",
+	};
+	make_older_database(path, before, sizeof(before) / sizeof(*before), 9);
+	sqlite3 *db = raw_open(path);
+	raw_exec(db, "INSERT INTO domains VALUES ('exemple.fr', 'exemple.fr',"
+		" 0);"
+		"INSERT INTO servers (id, provider_id, type, hostname, port,"
+		" socket, priority) VALUES (1, 'exemple.fr', 'imap',"
+		" 'imap.exemple.fr', 993, 'SSL', 10);"
+		"INSERT INTO servers (id, provider_id, type, url, username,"
+		" priority) VALUES"
+		" (2, 'exemple.fr', 'ews', 'https://mail.exemple.fr/EWS/"
+		"Exchange.asmx', '%EMAILADDRESS%', 20),"
+		" (3, 'exemple.fr', 'graph', 'https://graph.exemple.fr/', NULL,"
+		" 30),"
+		" (4, 'exemple.fr', 'owa', 'http://mail.exemple.fr/owa/', NULL,"
+		" 40),"
+		" (5, 'exemple.fr', 'owa', 'https://mail.exemple.fr/owa/', NULL,"
+		" 50),"
+		" (6, 'exemple.fr', 'ews', 'https://u@mail.exemple.fr/EWS/',"
+		" NULL, 60);"
+		"INSERT INTO server_auth VALUES (1, 0, 'password-cleartext'),"
+		" (2, 0, 'plain'), (2, 1, 'OAuth2'), (2, 2, 'password-cleartext'),"
+		" (3, 0, 'password-encrypted'), (4, 0, 'password-cleartext'),"
+		" (5, 0, 'password-cleartext'), (6, 0, 'OAuth2');"
+		"INSERT INTO services (id, provider_id, type, url, priority)"
+		" VALUES (9, 'exemple.fr', 'owa', 'https://mail.exemple.fr/owa/',"
+		" 45);"
+		"INSERT INTO service_auth VALUES (9, 0, 'OAuth2'),"
+		" (9, 1, 'http-basic');"
+		"INSERT INTO links (id, provider_id, kind, position, url) VALUES"
+		" (1, 'exemple.fr', 'documentation', 0, 'https://exemple.fr/');");
+	/* the same queries after: no service had id 10 before */
+	static const char *const kept[] = {
+		"SELECT * FROM servers WHERE id NOT IN (2, 5)",
+		"SELECT * FROM server_auth WHERE server_id NOT IN (2, 5)",
+		"SELECT * FROM services WHERE id <> 10",
+		"SELECT * FROM service_auth WHERE service_id <> 10",
+	};
+	char *want = dump_others(db, kept, sizeof(kept) / sizeof(*kept));
+	raw_close(db);
+
+	struct sv_store *st = open_ok(path, SV_STORE_READWRITE);
+	struct sv_provider *pv = NULL;
+	assert_int_equal(sv_store_load_provider(st, "exemple.fr", &pv, NULL),
+		SV_OK);
+	sv_store_close(st);
+	assert_int_equal(pv->n_servers, 4);
+	assert_int_equal(pv->n_services, 2);
+	const struct sv_service *ews = &pv->services[0];
+	assert_int_equal(ews->type, SV_SERVICE_EWS);
+	assert_string_equal(ews->url, "https://mail.exemple.fr/EWS/"
+		"Exchange.asmx");
+	assert_string_equal(ews->username, "%EMAILADDRESS%");
+	assert_int_equal(ews->priority, 20);
+	assert_null(ews->domain);
+	assert_int_equal(ews->n_auth, 2);
+	assert_int_equal(ews->auth[0], SV_SAUTH_HTTP_BASIC);
+	assert_int_equal(ews->auth[1], SV_SAUTH_OAUTH2);
+	assert_int_equal(pv->services[1].id, 9);
+	sv_provider_destroy(pv);
+
+	db = raw_open(path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"),
+		sv_store_schema_version());
+	/* a new id after the highest, so no stale id names it */
+	assert_int_equal(raw_int(db, "SELECT id FROM services WHERE type ="
+		" 'ews'"), 10);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM service_auth"
+		" WHERE service_id = 10 AND ((position = 0 AND method ="
+		" 'http-basic') OR (position = 1 AND method = 'OAuth2'))"), 2);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM service_auth"),
+		4);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_temp_master"),
+		0);
+	char *got = dump_others(db, kept, sizeof(kept) / sizeof(*kept));
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM servers WHERE id IN"
+		" (2, 5)"), 0);
+	raw_close(db);
+	assert_string_equal(got, want);
+	sqlite3_free(want);
+	sqlite3_free(got);
+}
+
 /* ---- put and load ---- */
 
 static void test_roundtrip_every_field(void **state) {
@@ -1684,6 +1847,7 @@ int main(void) {
 		T(test_migrates_a_0001_database),
 		T(test_migrates_a_version_5_database),
 		T(test_migrates_a_version_7_database),
+		T(test_migrates_legacy_url_servers),
 		T(test_roundtrip_every_field),
 		T(test_load_order),
 		T(test_load_empty),

@@ -94,4 +94,15 @@ struct sv_pacc_view {
 int sv_pacc_view(const struct sv_provider *pv, const char *domain,
 	struct sv_pacc_view *out, struct sv_err *err);
 
+/*
+ * Whether text (one TXT record's text) is a PACC record: tags "t=value"
+ * separated by ';', spaces around them ignored, in any order, unknown
+ * tags ignored (as clients read it), each of v, a, d at most once, with
+ * v=UAAC1, a=sha256 and a d. Then *digest and *digest_len give d's
+ * value, borrowed from text. A record `dns` prints (SV_PACC_TXT_PREFIX
+ * and the digest) is one; "v=UAAC1;d=X;a=sha256" is the same record.
+ */
+bool sv_pacc_txt_digest(const char *text, const char **digest,
+	size_t *digest_len);
+
 #endif

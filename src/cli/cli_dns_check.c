@@ -7,7 +7,15 @@
  * compared per name and type: an SRV or CNAME the server has beyond the
  * expected ones is a difference (a client may pick it); a TXT record
  * beside the expected one is not (PACC allows several during a change,
- * and a name may carry other TXT records).
+ * and a name may carry other TXT records), but another PACC digest
+ * beside the expected one is named as a notice: the previous document's,
+ * to remove once caches have the new one. PACC records compare as
+ * clients read them (sv_pacc_txt_digest: tags in any order, unknown
+ * ones ignored).
+ *
+ * A server that leaves one query unanswered in time is not asked the
+ * rest: each would wait as long again (13 records, 40 s), and the answer
+ * is the same, exit 69.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +26,7 @@
 
 #include "answer/render_dns.h"
 #include "cli/cli.h"
+#include "model/pacc.h"
 #include "resolve/mx_resolver.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -25,12 +34,15 @@
 #define CHECK_TIMEOUT_MS 3000
 #define VALUE_MAX 1100
 
-enum verdict { OK, MISSING, DIFFERS, EXTRA, UNANSWERED };
+enum verdict { OK, MISSING, DIFFERS, EXTRA, NOTICE, UNANSWERED };
 
 static const char *const verdicts[] = {
 	[OK] = "ok", [MISSING] = "missing", [DIFFERS] = "differs",
-	[EXTRA] = "extra", [UNANSWERED] = "error",
+	[EXTRA] = "extra", [NOTICE] = "notice", [UNANSWERED] = "error",
 };
+
+#define STALE_NOTE "another digest: the previous document's, remove it " \
+	"once caches have the new one"
 
 static int rr_type(enum sv_dns_type t) {
 	return t == SV_DNS_CNAME ? SV_RR_TYPE_CNAME : t == SV_DNS_SRV ?
@@ -56,8 +68,15 @@ static bool same(const struct sv_dns_record *e, const struct sv_rr *p) {
 		return e->priority == p->priority && e->weight == p->weight &&
 			e->port == p->port && same_name(p->target, e->target);
 	default:
-		return strcmp(e->text, p->text) == 0;
+		break;
 	}
+	const char *want, *got;
+	size_t want_n, got_n;
+	if (sv_pacc_txt_digest(e->text, &want, &want_n)) {
+		return sv_pacc_txt_digest(p->text, &got, &got_n) &&
+			want_n == got_n && memcmp(want, got, got_n) == 0;
+	}
+	return strcmp(e->text, p->text) == 0;
 }
 
 /* e's value as `dns` writes it. */
@@ -87,8 +106,9 @@ static void published_value(enum sv_dns_type t, const struct sv_rr *p,
 	}
 }
 
-static const char *status_text(enum sv_rr_status s) {
-	return s == SV_RR_TIMED_OUT ? "no answer in time" :
+static const char *status_text(enum sv_rr_status s, bool asked) {
+	return !asked ? "not asked: an earlier query had no answer in time" :
+		s == SV_RR_TIMED_OUT ? "no answer in time" :
 		s == SV_RR_FAILED ? "the server failed or answered badly" :
 		s == SV_RR_NO_NAME ? "no such name" : "no record";
 }
@@ -99,36 +119,49 @@ struct report {
 	json_t *records;  /* with --json */
 	size_t counts[UNANSWERED + 1];
 	bool failed;      /* out of memory building the JSON */
+	bool timed_out;   /* a query had no answer in time */
 };
 
+/* published: what the server has (DIFFERS), the error (UNANSWERED) or
+ * the note (NOTICE); value is the published one for EXTRA and NOTICE */
 static void say(struct report *r, enum verdict v, const char *owner,
 		enum sv_dns_type t, const char *value, const char *published) {
 	r->counts[v]++;
 	if (r->records != NULL) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "status",
 			verdicts[v], "name", owner, "type", sv_dns_type_name(t),
-			v == EXTRA ? "published" : "expected", value,
-			v == UNANSWERED ? "error" : "published",
-			v == DIFFERS || v == UNANSWERED ? published : NULL);
+			v == EXTRA || v == NOTICE ? "published" : "expected",
+			value, v == UNANSWERED ? "error" : v == NOTICE ?
+			"note" : "published", v == DIFFERS || v == UNANSWERED ||
+			v == NOTICE ? published : NULL);
 		r->failed |= json_array_append_new(r->records, o) != 0;
 		return;
 	}
 	printf("%-8s %-*s %-5s %s%s%s%s\n", verdicts[v], (int)r->width, owner,
 		sv_dns_type_name(t), value, v == DIFFERS ? " (published: " :
-		v == UNANSWERED ? " (" : "", published != NULL ? published :
-		"", published != NULL ? ")" : "");
+		v == UNANSWERED || v == NOTICE ? " (" : "", published != NULL ?
+		published : "", published != NULL ? ")" : "");
 }
 
-/* Checks the records of z with owner and type of records[first]. */
+/*
+ * Checks the records of z with owner and type of records[first]; when
+ * !ask, reports them unanswered without a query.
+ */
 static int check_group(struct report *r, const char *resolver, size_t first,
-		struct sv_rrset *set, struct sv_err *err) {
+		bool ask, struct sv_rrset *set, struct sv_err *err) {
 	const struct sv_dns_zone *z = r->z;
 	const struct sv_dns_record *head = &z->records[first];
 	char name[SV_DNS_NAME_MAX + 2];
 	snprintf(name, sizeof(name), "%s", head->owner);
 	name[strlen(name) - 1] = '\0'; /* the trailing dot */
-	int rc = sv_rr_query_once(resolver, name, rr_type(head->type),
-		CHECK_TIMEOUT_MS, set, err);
+	int rc = SV_OK;
+	if (ask) {
+		rc = sv_rr_query_once(resolver, name, rr_type(head->type),
+			CHECK_TIMEOUT_MS, set, err);
+	} else {
+		set->status = SV_RR_TIMED_OUT;
+		set->n = 0;
+	}
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -157,7 +190,7 @@ static int check_group(struct report *r, const char *resolver, size_t first,
 			o += w > 0 ? (size_t)w : 0;
 		}
 	}
-	bool any_missing = false;
+	bool any_missing = false, pacc_found = false;
 	for (size_t i = first; i < z->n_records; i++) {
 		const struct sv_dns_record *e = &z->records[i];
 		if (e->type != head->type || strcmp(e->owner, head->owner)) {
@@ -168,17 +201,32 @@ static int check_group(struct report *r, const char *resolver, size_t first,
 			found = same(e, &set->rr[k]);
 		}
 		expected_value(e, value, sizeof(value));
+		const char *d;
+		size_t d_n;
 		if (unanswered) {
 			say(r, UNANSWERED, e->owner, e->type, value,
-				status_text(set->status));
+				status_text(set->status, ask));
 		} else if (found) {
 			say(r, OK, e->owner, e->type, value, NULL);
+			pacc_found |= e->type == SV_DNS_TXT &&
+				sv_pacc_txt_digest(e->text, &d, &d_n);
 		} else if (pub[0] != '\0') {
 			say(r, DIFFERS, e->owner, e->type, value, pub);
 			any_missing = true;
 		} else {
 			say(r, MISSING, e->owner, e->type, value, NULL);
 			any_missing = true;
+		}
+	}
+	/* another PACC digest beside the expected one: a rollover's */
+	for (size_t k = 0; pacc_found && k < set->n; k++) {
+		const char *d;
+		size_t d_n;
+		if (!used[k] && sv_pacc_txt_digest(set->rr[k].text, &d, &d_n)) {
+			published_value(head->type, &set->rr[k], value,
+				sizeof(value));
+			say(r, NOTICE, head->owner, head->type, value,
+				STALE_NOTE);
 		}
 	}
 	/* an SRV or CNAME the zone has beyond the expected ones */
@@ -212,6 +260,7 @@ int sv_cli_dns_check(const struct sv_dns_zone *z, const char *resolver,
 			z->domain, z->provider, resolver);
 	}
 	int rc = SV_OK;
+	bool ask = true;
 	for (size_t i = 0; rc == SV_OK && i < z->n_records; i++) {
 		bool seen = false; /* its group was checked with an earlier one */
 		for (size_t k = 0; k < i && !seen; k++) {
@@ -220,7 +269,9 @@ int sv_cli_dns_check(const struct sv_dns_zone *z, const char *resolver,
 					z->records[i].owner) == 0;
 		}
 		if (!seen) {
-			rc = check_group(&r, resolver, i, set, &err);
+			rc = check_group(&r, resolver, i, ask, set, &err);
+			ask = ask && set->status != SV_RR_TIMED_OUT;
+			r.timed_out |= !ask;
 		}
 	}
 	sv_free(set);
@@ -233,7 +284,11 @@ int sv_cli_dns_check(const struct sv_dns_zone *z, const char *resolver,
 	size_t bad = r.counts[MISSING] + r.counts[DIFFERS] + r.counts[EXTRA];
 	int status = r.counts[UNANSWERED] > 0 ? EX_UNAVAILABLE : bad > 0 ?
 		EX_DATAERR : EX_OK;
-	if (r.counts[UNANSWERED] > 0) {
+	if (r.timed_out) {
+		sv_cli_error("dns check", "%s did not answer in time (%d s): "
+			"%zu record(s) not checked", resolver,
+			CHECK_TIMEOUT_MS / 1000, r.counts[UNANSWERED]);
+	} else if (r.counts[UNANSWERED] > 0) {
 		sv_cli_error("dns check", "%s did not answer for %zu "
 			"record(s)", resolver, r.counts[UNANSWERED]);
 	} else if (bad > 0) {
@@ -242,12 +297,13 @@ int sv_cli_dns_check(const struct sv_dns_zone *z, const char *resolver,
 	}
 	if (json) {
 		json_t *doc = r.failed ? NULL : json_pack("{s:s, s:s, s:s, s:o, "
-			"s:I, s:I, s:I, s:I}", "domain", z->domain,
+			"s:I, s:I, s:I, s:I, s:I}", "domain", z->domain,
 			"provider", z->provider, "resolver", resolver, "records",
 			r.records, "ok", (json_int_t)r.counts[OK], "missing",
 			(json_int_t)r.counts[MISSING], "different",
 			(json_int_t)(r.counts[DIFFERS] + r.counts[EXTRA]),
-			"unanswered", (json_int_t)r.counts[UNANSWERED]);
+			"unanswered", (json_int_t)r.counts[UNANSWERED],
+			"notices", (json_int_t)r.counts[NOTICE]);
 		if (r.failed) {
 			json_decref(r.records);
 		}
@@ -255,9 +311,13 @@ int sv_cli_dns_check(const struct sv_dns_zone *z, const char *resolver,
 		return s != EX_OK ? s : status;
 	}
 	printf("%zu record(s): %zu ok, %zu missing, %zu different, %zu "
-		"unanswered\n", r.counts[OK] + r.counts[MISSING] +
+		"unanswered", r.counts[OK] + r.counts[MISSING] +
 		r.counts[DIFFERS] + r.counts[UNANSWERED], r.counts[OK],
 		r.counts[MISSING], r.counts[DIFFERS] + r.counts[EXTRA],
 		r.counts[UNANSWERED]);
+	if (r.counts[NOTICE] > 0) {
+		printf(", %zu notice(s)", r.counts[NOTICE]);
+	}
+	printf("\n");
 	return status;
 }

@@ -271,3 +271,53 @@ int sv_pacc_view(const struct sv_provider *pv, const char *domain,
 	}
 	return SV_OK;
 }
+
+/* text[0..n) without the spaces and tabs around it */
+static void trim(const char **text, size_t *n) {
+	while (*n > 0 && (**text == ' ' || **text == '\t')) {
+		(*text)++;
+		(*n)--;
+	}
+	while (*n > 0 && ((*text)[*n - 1] == ' ' || (*text)[*n - 1] == '\t')) {
+		(*n)--;
+	}
+}
+
+bool sv_pacc_txt_digest(const char *text, const char **digest,
+		size_t *digest_len) {
+	static const char *const tags[] = { "v", "a", "d" };
+	const char *value[3] = { NULL, NULL, NULL };
+	size_t len[3] = { 0, 0, 0 };
+	const char *p = text;
+	while (p != NULL) {
+		const char *end = strchr(p, ';');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', n);
+		if (eq != NULL) {
+			const char *tag = p, *v = eq + 1;
+			size_t tag_n = (size_t)(eq - p);
+			size_t v_n = n - tag_n - 1;
+			trim(&tag, &tag_n);
+			trim(&v, &v_n);
+			for (size_t i = 0; i < 3; i++) {
+				if (tag_n != 1 || tag[0] != tags[i][0]) {
+					continue;
+				}
+				if (value[i] != NULL) {
+					return false; /* said twice */
+				}
+				value[i] = v;
+				len[i] = v_n;
+			}
+		}
+		p = end != NULL ? end + 1 : NULL;
+	}
+	if (value[0] == NULL || len[0] != 5 || memcmp(value[0], "UAAC1", 5) ||
+			value[1] == NULL || len[1] != 6 ||
+			memcmp(value[1], "sha256", 6) || value[2] == NULL) {
+		return false;
+	}
+	*digest = value[2];
+	*digest_len = len[2];
+	return true;
+}

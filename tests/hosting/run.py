@@ -9,7 +9,9 @@ r"""Hosting at scale (issue #20), against real components:
   `lookup` and `dns`;
 - PACC's digest (issue 19): the document `serve` sends hashes to the TXT
   record `dns` prints; `dns check` against Knot serving zones written
-  from `dns` (correct, a wrong SRV port, a stale digest, none);
+  from `dns` (correct, a wrong SRV port, a stale digest, none, a
+  rollover with two digests, tags in another order), and against a UDP
+  socket that never answers (exit 69 within one query's timeout);
 - `sync` from PostgreSQL 15 (initdb + pg_ctl in a temporary directory,
   as the user nobody, on a Unix socket) and from MariaDB
   (mariadb-install-db + mariadbd, the same way), each with a
@@ -471,6 +473,109 @@ def test_pacc_digest_and_dns_check(suivant, tmp):
 
 
 # --------------------------------------------------------- TLS / caddy --
+
+def test_dns_check_pacc_rollover(suivant, tmp):
+    """Issue 19: during a PACC rollover `_ua-auto-config` holds the
+    previous digest beside the current one (the draft allows several
+    records): `dns check` accepts the current one, exit 0, and names the
+    previous one as a notice; tags in another order with an unknown one
+    match too, as clients read them; the previous digest alone differs."""
+    db = hoster_db(suivant, tmp)
+    target = "suivant.hoster.test"
+    for d in ("roll.test", "reorder.test", "old.test"):
+        run(suivant, "domain", "add", d, "--provider", "hoster.test",
+            "--db", db)
+    before = {d: zone_lines(suivant, db, d, target)
+              for d in ("roll.test", "old.test")}
+    run(suivant, "provider", "set", "hoster.test", "--name", "Hoster Test",
+        "--db", db)
+    txt_re = re.compile(r'^(_ua-auto-config\.\S+\s.*TXT\s+)"v=UAAC1; '
+                        r'a=sha256; d=([^"]+)"$')
+    roll = zone_lines(suivant, db, "roll.test", target)
+    old_txt = [line for line in before["roll.test"] if txt_re.match(line)]
+    check(len(old_txt) == 1 and old_txt[0] not in roll,
+          "no previous digest to keep: %s / %s" % (old_txt, roll))
+    reorder = [txt_re.sub(r'\1"a=sha256;v=UAAC1 ; x=1;d=\2"', line)
+               for line in zone_lines(suivant, db, "reorder.test", target)]
+    check(any('"a=sha256;v=UAAC1 ; x=1;d=' in line for line in reorder),
+          "no TXT record to rewrite: %s" % reorder)
+    knot = Knot(tmp, zone="\n".join(roll + old_txt + reorder +
+                                     before["old.test"]) + "\n")
+    try:
+        done = run(suivant, "dns", "check", "roll.test", "--db", db,
+                   "--resolver", knot.resolver, "--target", target)
+        lines = done.stdout.splitlines()
+        old_value = txt_re.match(old_txt[0]).group(2)
+        notices = [line for line in lines if line.startswith("notice ")]
+        check(len(notices) == 1 and re.match(
+            r'notice\s+_ua-auto-config\.roll\.test\.\s+TXT\s+"v=UAAC1; '
+            r'a=sha256; d=%s" \(another digest: the previous document\'s, '
+            r'remove it once caches have the new one\)$'
+            % re.escape(old_value), notices[0]) and
+            lines[-1] == "%d record(s): %d ok, 0 missing, 0 different, "
+            "0 unanswered, 1 notice(s)" % (len(roll), len(roll)),
+            "roll.test: %s" % done.stdout)
+        done = run(suivant, "dns", "check", "roll.test", "--db", db,
+                   "--resolver", knot.resolver, "--target", target,
+                   "--json")
+        doc = json.loads(done.stdout)
+        notes = [rec for rec in doc["records"] if rec["status"] == "notice"]
+        check(doc["notices"] == 1 and doc["different"] == 0 and
+              len(notes) == 1 and notes[0]["published"] ==
+              '"v=UAAC1; a=sha256; d=%s"' % old_value and
+              notes[0]["note"].startswith("another digest"),
+              "roll.test --json: %s" % done.stdout)
+        done = run(suivant, "dns", "check", "reorder.test", "--db", db,
+                   "--resolver", knot.resolver, "--target", target)
+        check(done.stdout.endswith("0 missing, 0 different, 0 unanswered\n")
+              and re.search(r"(?m)^ok\s+_ua-auto-config\.reorder\.test\.",
+                            done.stdout), "reorder.test: %s" % done.stdout)
+        done = run(suivant, "dns", "check", "old.test", "--db", db,
+                   "--resolver", knot.resolver, "--target", target,
+                   ok=False)
+        check(done.returncode == 65 and re.search(
+            r"(?m)^differs\s+_ua-auto-config\.old\.test\.\s+TXT",
+            done.stdout) and "notice" not in done.stdout,
+            "old.test: %d %s" % (done.returncode, done.stdout))
+    finally:
+        knot.stop()
+
+
+def test_dns_check_resolver_timeout(suivant, tmp):
+    """Issue 19: a resolver that never answers (a UDP socket this test
+    binds and never reads): `dns check` exits 69 within one query's
+    timeout (the rest are not asked, each would wait as long again),
+    names every record unanswered and says why on stderr."""
+    db = hoster_db(suivant, tmp)
+    run(suivant, "domain", "add", "quiet.test", "--provider",
+        "hoster.test", "--db", db)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as hole:
+        hole.bind(("127.0.0.1", 0))
+        resolver = "127.0.0.1:%d" % hole.getsockname()[1]
+        expected = zone_lines(suivant, db, "quiet.test", "s.hoster.test")
+        t0 = time.monotonic()
+        done = run(suivant, "dns", "check", "quiet.test", "--db", db,
+                   "--resolver", resolver, "--target", "s.hoster.test",
+                   ok=False, timeout=60)
+        took = time.monotonic() - t0
+    lines = done.stdout.splitlines()
+    check(done.returncode == 69, "exit %d, not 69: %s %s" % (
+        done.returncode, done.stdout, done.stderr))
+    check(2.5 < took < 8, "%d records answered in %.1f s, not one 3 s wait"
+          % (len(expected), took))
+    check(len(expected) > 5 and len(lines) == len(expected) + 2 and
+          lines[1].endswith("(no answer in time)") and
+          all(line.startswith("error ") and line.endswith(
+              "(not asked: an earlier query had no answer in time)")
+              for line in lines[2:-1]) and
+          lines[-1] == "%d record(s): 0 ok, 0 missing, 0 different, "
+          "%d unanswered" % (len(expected), len(expected)),
+          "stdout: %s" % done.stdout)
+    check(done.stderr.endswith("\nsuivant: dns check: %s did not answer "
+                               "in time (3 s): %d record(s) not checked\n"
+                               % (resolver, len(expected))),
+          "stderr: %r" % done.stderr)
+
 
 def test_tls_ask_behind_caddy(suivant, tmp):
     """deploy/Caddyfile with caddy's internal CA: a certificate only for

@@ -288,6 +288,40 @@ static void test_alloc_failures(void **state) {
 	sv_provider_destroy(pv);
 }
 
+/* The TXT record as clients read it: tags in any order, spaces around
+ * them, unknown ones ignored; v, a and d required, each once. */
+static void test_txt_digest(void **state) {
+	(void)state;
+	static const struct {
+		const char *text, *digest;
+	} cases[] = {
+		{ SV_PACC_TXT_PREFIX "abc=", "abc=" },
+		{ "v=UAAC1;a=sha256;d=abc=", "abc=" },
+		{ " d = abc= ; x=1; a=sha256 ;v=UAAC1;", "abc=" },
+		{ "v=UAAC1; a=sha256; d=", "" },
+		{ "v=UAAC1; a=sha256", NULL },
+		{ "v=UAAC2; a=sha256; d=abc=", NULL },
+		{ "v=UAAC1; a=sha512; d=abc=", NULL },
+		{ "v=UAAC1; a=sha256; d=abc=; d=def=", NULL },
+		{ "v=UAAC1; v=UAAC1; a=sha256; d=abc=", NULL },
+		{ "V=UAAC1; a=sha256; d=abc=", NULL },
+		{ "path=/cal/", NULL },
+		{ "", NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *d = NULL;
+		size_t n = 0;
+		bool is = sv_pacc_txt_digest(cases[i].text, &d, &n);
+		if (cases[i].digest == NULL) {
+			assert_false(is);
+			continue;
+		}
+		assert_true(is);
+		assert_int_equal(n, strlen(cases[i].digest));
+		assert_memory_equal(d, cases[i].digest, n);
+	}
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_bytes),
@@ -295,6 +329,7 @@ int main(void) {
 		cmocka_unit_test(test_jmap_and_accounts),
 		cmocka_unit_test(test_domain_view),
 		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_txt_digest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

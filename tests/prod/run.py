@@ -1589,6 +1589,85 @@ def port_bindable(port):
 
 # -------------------------------------------------------- export-static
 
+def test_serve_migrates_legacy_accounts(suivant, tmp):
+    """Issue 19: a database at schema 0009 holding ews and owa entries the
+    way the importer kept them before the services model (URL-typed
+    servers rows, never served): `serve` migrates it in place (0010) and
+    answers them at once, autoconfig `<incomingServer type="ews">` and
+    Autodiscover POX EXCH/WEB, over HTTP."""
+    import sqlite3
+    src = os.environ.get("SV_SOURCE_ROOT") or os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    db = os.path.join(tmp, "suivant.db")
+    os.unlink(db)
+    con = sqlite3.connect(db)
+    for name in ("0001_init", "0005_webadmin", "0006_webmail_wait_redirect",
+                 "0007_hosting", "0008_publish_plaintext", "0009_services"):
+        with open(os.path.join(src, "schema", name + ".sql")) as f:
+            con.executescript(f.read())
+    con.executescript("""
+        PRAGMA application_id = 1398165076; PRAGMA user_version = 9;
+        INSERT INTO providers (id, display_name) VALUES ('old.example',
+            'Old');
+        INSERT INTO domains VALUES ('old.example', 'old.example', 0);
+        INSERT INTO servers (id, provider_id, type, hostname, port, socket,
+            priority) VALUES
+            (1, 'old.example', 'imap', 'imap.old.example', 993, 'SSL', 10),
+            (4, 'old.example', 'smtp', 'smtp.old.example', 465, 'SSL', 40);
+        INSERT INTO servers (id, provider_id, type, url, username, priority)
+            VALUES (2, 'old.example', 'ews',
+            'https://mail.old.example/EWS/Exchange.asmx', '%EMAILADDRESS%',
+            20), (3, 'old.example', 'owa', 'https://mail.old.example/owa/',
+            NULL, 30);
+        INSERT INTO server_auth VALUES (1, 0, 'password-cleartext'),
+            (2, 0, 'password-cleartext'), (3, 0, 'password-cleartext'),
+            (4, 0, 'password-cleartext');
+    """)
+    con.close()
+    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0"], 1)
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", srv.plain[0], timeout=15)
+        c.request("GET", "/mail/config-v1.1.xml?emailaddress=jo@old.example",
+                  headers={"Host": "autoconfig.old.example"})
+        r = c.getresponse()
+        body = r.read().decode()
+        check(r.status == 200 and '<incomingServer type="ews">\n      '
+              '<url>https://mail.old.example/EWS/Exchange.asmx</url>\n      '
+              '<username>jo@old.example</username>' in body and
+              '<incomingServer type="owa">' in body, "autoconfig: %d %s"
+              % (r.status, body))
+        c.request("POST", "/autodiscover/autodiscover.xml", body=(
+            '<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="'
+            'http://schemas.microsoft.com/exchange/autodiscover/outlook/'
+            'requestschema/2006"><Request><EMailAddress>jo@old.example'
+            '</EMailAddress><AcceptableResponseSchema>http://schemas.'
+            'microsoft.com/exchange/autodiscover/outlook/responseschema/'
+            '2006a</AcceptableResponseSchema></Request></Autodiscover>'),
+            headers={"Host": "autodiscover.old.example",
+                     "Content-Type": "text/xml"})
+        r = c.getresponse()
+        body = r.read().decode()
+        c.close()
+        check(r.status == 200 and re.search(
+            r"<Type>EXCH</Type>\s*<EwsUrl>https://mail\.old\.example/EWS/"
+            r"Exchange\.asmx</EwsUrl>", body) and re.search(
+            r"<Type>WEB</Type>\s*<Internal>\s*<OWAUrl AuthenticationMethod="
+            r'"Basic">https://mail\.old\.example/owa/</OWAUrl>', body),
+            "autodiscover: %d %s" % (r.status, body))
+    finally:
+        srv.stop()
+    check(" from schema 9 to 10" in srv.log(),
+          "no migration logged: %s" % srv.log())
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT type, url, priority FROM services ORDER BY "
+                       "priority").fetchall()
+    left = con.execute("SELECT id FROM servers ORDER BY id").fetchall()
+    con.close()
+    check(rows == [("ews", "https://mail.old.example/EWS/Exchange.asmx", 20),
+                   ("owa", "https://mail.old.example/owa/", 30)] and
+          left == [(1,), (4,)], "services %r, servers %r" % (rows, left))
+
+
 def test_export_static_matches_serve(suivant, tmp):
     """Every bundled domain: nginx serving the export answers exactly what
     `suivant serve` answers (status, body, content type), Evolution's

@@ -307,11 +307,12 @@ done:
 static void account_url_ok(sqlite3_context *ctx, int argc,
 		sqlite3_value **argv) {
 	(void)argc;
-	const unsigned char *url = sqlite3_value_text(argv[0]);
+	/* the type before sqlite3_value_text, which may convert it */
+	bool text = sqlite3_value_type(argv[0]) == SQLITE_TEXT;
+	const unsigned char *url = text ? sqlite3_value_text(argv[0]) : NULL;
 	struct sv_service_url u;
 	struct sv_err sub;
 	sqlite3_result_int(ctx, url != NULL
-		&& sqlite3_value_type(argv[0]) == SQLITE_TEXT
 		&& strlen((const char *)url) ==
 			(size_t)sqlite3_value_bytes(argv[0])
 		&& sv_service_url_parse((const char *)url, "url", &u, &sub) ==

@@ -892,12 +892,24 @@ static void test_migrates_a_0001_database(void **state) {
 	raw_close(db);
 }
 
+/* The migrations in order: an older release's database is a prefix. */
+static const char *const older_schema[] = {
+	SV_SOURCE_ROOT "/schema/0001_init.sql",
+	SV_SOURCE_ROOT "/schema/0005_webadmin.sql",
+	SV_SOURCE_ROOT "/schema/0006_webmail_wait_redirect.sql",
+	SV_SOURCE_ROOT "/schema/0007_hosting.sql",
+	SV_SOURCE_ROOT "/schema/0008_publish_plaintext.sql",
+	SV_SOURCE_ROOT "/schema/0009_services.sql",
+};
+
 /*
- * Makes at path the database that applying files (schema/ paths) in turn
- * made, with one provider stored, recorded as schema version.
+ * Makes at path the database that applying the first n_files migrations
+ * in turn made, with one provider stored, recorded as schema version.
  */
-static void make_older_database(const char *path, const char *const *files,
-		size_t n_files, int version) {
+static void make_older_database(const char *path, size_t n_files,
+		int version) {
+	assert_true(n_files <= sizeof(older_schema) / sizeof(*older_schema));
+	const char *const *files = older_schema;
 	sqlite3 *db = raw_open(path);
 	static char sql[64 * 1024];
 	for (size_t i = 0; i < n_files; i++) {
@@ -959,12 +971,7 @@ static void assert_migrated_to_publish_plaintext(const char *path) {
  */
 static void test_migrates_a_version_5_database(void **state) {
 	const char *path = fixture_path(state);
-	static const char *const shipped[] = {
-		SV_SOURCE_ROOT "/schema/0001_init.sql",
-		SV_SOURCE_ROOT "/schema/0005_webadmin.sql",
-	};
-	make_older_database(path, shipped, sizeof(shipped) / sizeof(*shipped),
-		5);
+	make_older_database(path, 2, 5);
 	assert_migrated_to_publish_plaintext(path);
 	sqlite3 *db = raw_open(path);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
@@ -984,13 +991,7 @@ static void test_migrates_a_version_5_database(void **state) {
  */
 static void test_migrates_a_version_7_database(void **state) {
 	const char *path = fixture_path(state);
-	static const char *const before[] = {
-		SV_SOURCE_ROOT "/schema/0001_init.sql",
-		SV_SOURCE_ROOT "/schema/0005_webadmin.sql",
-		SV_SOURCE_ROOT "/schema/0006_webmail_wait_redirect.sql",
-		SV_SOURCE_ROOT "/schema/0007_hosting.sql",
-	};
-	make_older_database(path, before, sizeof(before) / sizeof(*before), 7);
+	make_older_database(path, 4, 7);
 	assert_migrated_to_publish_plaintext(path);
 	assert_takes_service(path, "exemple.fr", "https://dav.exemple.fr/cal/");
 }
@@ -1068,15 +1069,7 @@ static char *dump_others(sqlite3 *db, const char *const *queries,
  */
 static void test_migrates_legacy_url_servers(void **state) {
 	const char *path = fixture_path(state);
-	static const char *const before[] = {
-		SV_SOURCE_ROOT "/schema/0001_init.sql",
-		SV_SOURCE_ROOT "/schema/0005_webadmin.sql",
-		SV_SOURCE_ROOT "/schema/0006_webmail_wait_redirect.sql",
-		SV_SOURCE_ROOT "/schema/0007_hosting.sql",
-		SV_SOURCE_ROOT "/schema/0008_publish_plaintext.sql",
-		SV_SOURCE_ROOT "/schema/0009_services.sql",
-	};
-	make_older_database(path, before, sizeof(before) / sizeof(*before), 9);
+	make_older_database(path, 6, 9);
 	sqlite3 *db = raw_open(path);
 	raw_exec(db, "INSERT INTO domains VALUES ('exemple.fr', 'exemple.fr',"
 		" 0);"

@@ -23,12 +23,14 @@
  * Command entry points, one file each (cli_<command>.c), dispatched by
  * main.c. Each takes its own argv (argv[0] is the command name), prints
  * data on stdout and diagnostics on stderr as "suivant: <cmd>: <msg>", and
- * returns a <sysexits.h> code.
+ * returns a <sysexits.h> code. They share this one signature.
  */
-int sv_cli_admin_user(int argc, char **argv);
-int sv_cli_audit(int argc, char **argv);
-int sv_cli_check(int argc, char **argv);
-int sv_cli_dns(int argc, char **argv);
+typedef int sv_cli_command(int argc, char **argv);
+sv_cli_command sv_cli_admin_user, sv_cli_audit, sv_cli_check, sv_cli_dns,
+	sv_cli_domain, sv_cli_export, sv_cli_export_static, sv_cli_import,
+	sv_cli_init, sv_cli_lookup, sv_cli_provider, sv_cli_publish,
+	sv_cli_serve, sv_cli_server, sv_cli_service, sv_cli_sync;
+
 /*
  * `suivant dns check`'s comparison (cli_dns_check.c): asks resolver
  * ("IP[:PORT]") for each name and type of z, prints a line per record
@@ -39,18 +41,6 @@ int sv_cli_dns(int argc, char **argv);
 struct sv_dns_zone;
 int sv_cli_dns_check(const struct sv_dns_zone *z, const char *resolver,
 	bool json);
-int sv_cli_domain(int argc, char **argv);
-int sv_cli_export(int argc, char **argv);
-int sv_cli_export_static(int argc, char **argv);
-int sv_cli_import(int argc, char **argv);
-int sv_cli_init(int argc, char **argv);
-int sv_cli_lookup(int argc, char **argv);
-int sv_cli_provider(int argc, char **argv);
-int sv_cli_publish(int argc, char **argv);
-int sv_cli_serve(int argc, char **argv);
-int sv_cli_server(int argc, char **argv);
-int sv_cli_service(int argc, char **argv);
-int sv_cli_sync(int argc, char **argv);
 
 /* ---- cli_common.c: shared by the commands ---- */
 

@@ -315,10 +315,11 @@ struct sv_cli_row_flag {
 	                       * ("--host HOST"), NULL when optional */
 };
 
+/* The two kinds of provider row. */
+enum sv_cli_row_type { SV_CLI_ROW_SERVER, SV_CLI_ROW_SERVICE };
+
 /*
- * What a server or service command line says that both kinds share;
- * NULL / false = not given. A kind's own args begin with it (so a
- * struct sv_cli_row_args * converts to them).
+ * What a server or service command line says; NULL / false = not given.
  */
 struct sv_cli_row_args {
 	const char *cmd;                 /* "server add" */
@@ -330,17 +331,24 @@ struct sv_cli_row_args {
 	char provider_id[SV_CLI_DOMAIN_ROW_MAX]; /* add: --provider, checked */
 	char domain_row[SV_CLI_DOMAIN_ROW_MAX];  /* --domain, checked */
 	struct sv_cli_opts o;
+	/* the row the flags make, of the kind's type; its strings are
+	 * borrowed from argv or from the provider set loaded */
+	union {
+		struct sv_server server;
+		struct sv_service service;
+	} row;
 };
 
 /*
  * A kind of provider row (server, service): what its add, set, rm and
- * list differ in. The callbacks get the kind's args as r.
+ * list differ in besides the type (cli_row.c knows each type's store
+ * calls and listing).
  */
 struct sv_cli_row_kind {
 	const char *what;              /* "server": messages, "see ... list" */
 	const char *id_arg;            /* "SERVER-ID" */
 	const char *usage;
-	size_t args_size;              /* of the kind's args */
+	enum sv_cli_row_type type;     /* r->row's member */
 	const struct sv_cli_row_flag *flags; /* the kind's own, in order */
 	size_t n_flags;                /* at most SV_CLI_ROW_MAX_FLAGS */
 	/* add: the row's defaults, before the flags apply. */
@@ -348,24 +356,22 @@ struct sv_cli_row_kind {
 	/* Checks every given flag into the row (sv_cli_row_place at the end);
 	 * prints its diagnostic and returns the exit code, or EX_OK. */
 	int (*apply)(struct sv_cli_row_args *r);
-	/* Inside the write: stores the new row (its id into *id), loads row
-	 * id into the args (*pv owned, the row borrows from it), stores the
-	 * changed row, removes row id (*provider_id owned). */
-	int (*add)(struct sv_store *st, struct sv_cli_row_args *r,
-		int64_t *id, struct sv_err *err);
-	int (*load)(struct sv_store *st, int64_t id, struct sv_provider **pv,
-		struct sv_cli_row_args *r, struct sv_err *err);
-	int (*set)(struct sv_store *st, struct sv_cli_row_args *r,
-		struct sv_err *err);
-	int (*rm)(struct sv_store *st, int64_t id, char **provider_id,
-		struct sv_err *err);
 	/* After the commit of add or set; may be NULL. */
 	void (*committed)(const struct sv_cli_row_args *r);
-	/* The row as list --json shows it (a new reference). */
-	struct json_t *(*json)(const char *provider_id,
-		const struct sv_cli_row_args *r);
-	sv_cli_print_fn *print;        /* list */
 };
+
+/*
+ * The end of a kind's usage, the same for every kind: the options every
+ * command has and the exit status (SV_CONFIG_DEFAULT_DB: http/config.h).
+ */
+#define SV_CLI_ROW_USAGE_END(what) \
+	"  --db FILE             database file (default ./" \
+	SV_CONFIG_DEFAULT_DB ")\n" \
+	"  --json                machine-readable output on stdout\n" \
+	"  -h, --help            show this help\n" \
+	"\n" \
+	"Exit status: 0 done, 64 bad usage, 65 invalid value, 66 no such\n" \
+	"database, provider or " what ", 75 database busy.\n"
 
 /* Runs `<what> add|set|rm|list ...` of kind k; the exit code. */
 int sv_cli_row(int argc, char **argv, const struct sv_cli_row_kind *k);

@@ -179,23 +179,48 @@ int sv_cli_opt_string(int val, const char *arg, void *ctx);
 int sv_cli_args(const char *cmd, const struct sv_cli_opts *opts, int n,
 	const char *what, const char *usage);
 
-/* A verb of a command group: `suivant provider add ...`. */
-struct sv_cli_verb {
-	const char *name;
-	int (*run)(int argc, char **argv); /* argv[0] is the verb */
+/* A command group's verb, as sv_cli_dispatch parsed it. */
+struct sv_cli_verb_args {
+	const char *cmd;      /* "domain add", for diagnostics */
+	struct sv_cli_opts o; /* o.args: the thing it works on, if any */
 };
 
-/* The most verbs one command group may have. */
-#define SV_CLI_MAX_VERBS 8
+/* A verb of a command group (`suivant provider add ...`). */
+struct sv_cli_verb {
+	/* Runs the verb once its command line is parsed into v; ctx is the
+	 * group's (sv_cli_dispatch). NULL: the group has no such verb. */
+	int (*run)(const struct sv_cli_verb_args *v, void *ctx);
+	bool options;         /* takes the group's own options */
+};
+
+/*
+ * A command group whose verbs are among add, list, rm, set and show and
+ * parse alike: the shared options, the group's own (for the verbs that
+ * take them), then no positional argument for list and one, the thing
+ * they work on, for the others.
+ */
+struct sv_cli_group {
+	const char *usage;
+	const char *arg;                 /* the one argument: "DOMAIN" */
+	const struct option *options;    /* the group's own (sv_cli_getopt) */
+	int (*on_opt)(int val, const char *arg, void *ctx);
+	/* Before parsing, may be NULL: -1 to go on, or the exit code. */
+	int (*start)(const char *cmd, int argc, char **argv, void *ctx);
+	/* After parsing, may be NULL: -1 to run the verb, or the exit code. */
+	int (*parsed)(const struct sv_cli_verb_args *v, void *ctx);
+	struct sv_cli_verb add, list, rm, set, show;
+};
 
 /*
  * Runs the verb of the command group argv[0]: the first argument after
  * the global options (sv_cli_hoist), which then follow the verb. "help",
  * or --help/-h without a verb, print usage on stdout (EX_OK); a missing
  * or unknown verb prints a diagnostic and usage on stderr (EX_USAGE).
+ * The verb's command line is parsed as g says, ctx handed to g's
+ * callbacks and the verb's. Returns the exit code.
  */
-int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
-	size_t n_verbs, const char *usage);
+int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_group *g,
+	void *ctx);
 
 /*
  * sv_cli_dispatch's lookup, for a group whose verbs are not plain

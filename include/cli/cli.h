@@ -366,8 +366,8 @@ struct sv_cli_row_args {
 
 /*
  * A kind of provider row (server, service): what its add, set, rm and
- * list differ in besides the type (cli_row.c knows each type's store
- * calls and listing).
+ * list differ in besides the type of its row (cli_row.c makes the store
+ * calls that take the row itself).
  */
 struct sv_cli_row_kind {
 	const char *what;              /* "server": messages, "see ... list" */
@@ -381,8 +381,12 @@ struct sv_cli_row_kind {
 	/* Checks every given flag into the row (sv_cli_row_place at the end);
 	 * prints its diagnostic and returns the exit code, or EX_OK. */
 	int (*apply)(struct sv_cli_row_args *r);
+	/* Inside rm's write: removes row id (*provider_id owned). */
+	int (*rm)(struct sv_store *st, int64_t id, char **provider_id,
+		struct sv_err *err);
 	/* After the commit of add or set; may be NULL. */
 	void (*committed)(const struct sv_cli_row_args *r);
+	sv_cli_print_fn *print;        /* list */
 };
 
 /*

@@ -4,10 +4,10 @@
  * set, rm and list are the same steps for both (parse, check the place
  * flags --provider/--priority/--domain/--all-domains, one store write
  * through sv_cli_write, the same messages), and a struct sv_cli_row_kind
- * states what differs: its own flags and how they fill the row. The
- * store calls and listings of each type of row are named below, once.
- * A third kind of row is one more table, not one more copy of these
- * verbs.
+ * states what differs: its own flags, how they fill the row, its
+ * removal and its listing. The store calls that take the row itself are
+ * made below, once for each type of row. A third kind of row is one more
+ * table and union member, not one more copy of these verbs.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -306,9 +306,7 @@ static int rm_change(struct sv_store *st, void *ctx, int *status,
 		struct sv_err *err) {
 	(void)status;
 	struct verb *v = ctx;
-	return v->k->type == SV_CLI_ROW_SERVER ?
-		sv_store_server_rm(st, v->id, &v->owner, err) :
-		sv_store_service_rm(st, v->id, &v->owner, err);
+	return v->k->rm(st, v->id, &v->owner, err);
 }
 
 static struct json_t *rm_json(void *ctx) {
@@ -346,9 +344,7 @@ static int row_list(const struct sv_cli_row_kind *k,
 	if (status >= 0) {
 		return status;
 	}
-	return sv_cli_list_provider(r->cmd, &r->o, r->provider,
-		k->type == SV_CLI_ROW_SERVER ? sv_cli_print_servers :
-		sv_cli_print_services);
+	return sv_cli_list_provider(r->cmd, &r->o, r->provider, k->print);
 }
 
 /* Keep alphabetized (sv_cli_verb_index's names, same order). */

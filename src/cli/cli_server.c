@@ -252,7 +252,8 @@ static const struct sv_cli_row_kind kind = {
 	.what = "server", .id_arg = "SERVER-ID", .usage = usage,
 	.type = SV_CLI_ROW_SERVER, .flags = flags,
 	.n_flags = sizeof(flags) / sizeof(*flags), .defaults = defaults,
-	.apply = apply, .committed = warn_port,
+	.apply = apply, .rm = sv_store_server_rm, .committed = warn_port,
+	.print = sv_cli_print_servers,
 };
 
 int sv_cli_server(int argc, char **argv) {

@@ -175,7 +175,8 @@ static const struct sv_cli_row_kind kind = {
 	.what = "service", .id_arg = "SERVICE-ID", .usage = usage,
 	.type = SV_CLI_ROW_SERVICE, .flags = flags,
 	.n_flags = sizeof(flags) / sizeof(*flags), .defaults = defaults,
-	.apply = apply,
+	.apply = apply, .rm = sv_store_service_rm,
+	.print = sv_cli_print_services,
 };
 
 int sv_cli_service(int argc, char **argv) {

@@ -23,12 +23,14 @@
  * Command entry points, one file each (cli_<command>.c), dispatched by
  * main.c. Each takes its own argv (argv[0] is the command name), prints
  * data on stdout and diagnostics on stderr as "suivant: <cmd>: <msg>", and
- * returns a <sysexits.h> code.
+ * returns a <sysexits.h> code. They share this one signature.
  */
-int sv_cli_admin_user(int argc, char **argv);
-int sv_cli_audit(int argc, char **argv);
-int sv_cli_check(int argc, char **argv);
-int sv_cli_dns(int argc, char **argv);
+typedef int sv_cli_command(int argc, char **argv);
+sv_cli_command sv_cli_admin_user, sv_cli_audit, sv_cli_check, sv_cli_dns,
+	sv_cli_domain, sv_cli_export, sv_cli_export_static, sv_cli_import,
+	sv_cli_init, sv_cli_lookup, sv_cli_provider, sv_cli_publish,
+	sv_cli_serve, sv_cli_server, sv_cli_service, sv_cli_sync;
+
 /*
  * `suivant dns check`'s comparison (cli_dns_check.c): asks resolver
  * ("IP[:PORT]") for each name and type of z, prints a line per record
@@ -39,18 +41,6 @@ int sv_cli_dns(int argc, char **argv);
 struct sv_dns_zone;
 int sv_cli_dns_check(const struct sv_dns_zone *z, const char *resolver,
 	bool json);
-int sv_cli_domain(int argc, char **argv);
-int sv_cli_export(int argc, char **argv);
-int sv_cli_export_static(int argc, char **argv);
-int sv_cli_import(int argc, char **argv);
-int sv_cli_init(int argc, char **argv);
-int sv_cli_lookup(int argc, char **argv);
-int sv_cli_provider(int argc, char **argv);
-int sv_cli_publish(int argc, char **argv);
-int sv_cli_serve(int argc, char **argv);
-int sv_cli_server(int argc, char **argv);
-int sv_cli_service(int argc, char **argv);
-int sv_cli_sync(int argc, char **argv);
 
 /* ---- cli_common.c: shared by the commands ---- */
 
@@ -189,23 +179,48 @@ int sv_cli_opt_string(int val, const char *arg, void *ctx);
 int sv_cli_args(const char *cmd, const struct sv_cli_opts *opts, int n,
 	const char *what, const char *usage);
 
-/* A verb of a command group: `suivant provider add ...`. */
-struct sv_cli_verb {
-	const char *name;
-	int (*run)(int argc, char **argv); /* argv[0] is the verb */
+/* A command group's verb, as sv_cli_dispatch parsed it. */
+struct sv_cli_verb_args {
+	const char *cmd;      /* "domain add", for diagnostics */
+	struct sv_cli_opts o; /* o.args: the thing it works on, if any */
 };
 
-/* The most verbs one command group may have. */
-#define SV_CLI_MAX_VERBS 8
+/* A verb of a command group (`suivant provider add ...`). */
+struct sv_cli_verb {
+	/* Runs the verb once its command line is parsed into v; ctx is the
+	 * group's (sv_cli_dispatch). NULL: the group has no such verb. */
+	int (*run)(const struct sv_cli_verb_args *v, void *ctx);
+	bool options;         /* takes the group's own options */
+};
+
+/*
+ * A command group whose verbs are among add, list, rm, set and show and
+ * parse alike: the shared options, the group's own (for the verbs that
+ * take them), then no positional argument for list and one, the thing
+ * they work on, for the others.
+ */
+struct sv_cli_group {
+	const char *usage;
+	const char *arg;                 /* the one argument: "DOMAIN" */
+	const struct option *options;    /* the group's own (sv_cli_getopt) */
+	int (*on_opt)(int val, const char *arg, void *ctx);
+	/* Before parsing, may be NULL: -1 to go on, or the exit code. */
+	int (*start)(const char *cmd, int argc, char **argv, void *ctx);
+	/* After parsing, may be NULL: -1 to run the verb, or the exit code. */
+	int (*parsed)(const struct sv_cli_verb_args *v, void *ctx);
+	struct sv_cli_verb add, list, rm, set, show;
+};
 
 /*
  * Runs the verb of the command group argv[0]: the first argument after
  * the global options (sv_cli_hoist), which then follow the verb. "help",
  * or --help/-h without a verb, print usage on stdout (EX_OK); a missing
  * or unknown verb prints a diagnostic and usage on stderr (EX_USAGE).
+ * The verb's command line is parsed as g says, ctx handed to g's
+ * callbacks and the verb's. Returns the exit code.
  */
-int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
-	size_t n_verbs, const char *usage);
+int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_group *g,
+	void *ctx);
 
 /*
  * sv_cli_dispatch's lookup, for a group whose verbs are not plain
@@ -325,10 +340,11 @@ struct sv_cli_row_flag {
 	                       * ("--host HOST"), NULL when optional */
 };
 
+/* The two kinds of provider row. */
+enum sv_cli_row_type { SV_CLI_ROW_SERVER, SV_CLI_ROW_SERVICE };
+
 /*
- * What a server or service command line says that both kinds share;
- * NULL / false = not given. A kind's own args begin with it (so a
- * struct sv_cli_row_args * converts to them).
+ * What a server or service command line says; NULL / false = not given.
  */
 struct sv_cli_row_args {
 	const char *cmd;                 /* "server add" */
@@ -340,17 +356,24 @@ struct sv_cli_row_args {
 	char provider_id[SV_CLI_DOMAIN_ROW_MAX]; /* add: --provider, checked */
 	char domain_row[SV_CLI_DOMAIN_ROW_MAX];  /* --domain, checked */
 	struct sv_cli_opts o;
+	/* the row the flags make, of the kind's type; its strings are
+	 * borrowed from argv or from the provider set loaded */
+	union {
+		struct sv_server server;
+		struct sv_service service;
+	} row;
 };
 
 /*
  * A kind of provider row (server, service): what its add, set, rm and
- * list differ in. The callbacks get the kind's args as r.
+ * list differ in besides the type of its row (cli_row.c makes the store
+ * calls that take the row itself).
  */
 struct sv_cli_row_kind {
 	const char *what;              /* "server": messages, "see ... list" */
 	const char *id_arg;            /* "SERVER-ID" */
 	const char *usage;
-	size_t args_size;              /* of the kind's args */
+	enum sv_cli_row_type type;     /* r->row's member */
 	const struct sv_cli_row_flag *flags; /* the kind's own, in order */
 	size_t n_flags;                /* at most SV_CLI_ROW_MAX_FLAGS */
 	/* add: the row's defaults, before the flags apply. */
@@ -358,24 +381,26 @@ struct sv_cli_row_kind {
 	/* Checks every given flag into the row (sv_cli_row_place at the end);
 	 * prints its diagnostic and returns the exit code, or EX_OK. */
 	int (*apply)(struct sv_cli_row_args *r);
-	/* Inside the write: stores the new row (its id into *id), loads row
-	 * id into the args (*pv owned, the row borrows from it), stores the
-	 * changed row, removes row id (*provider_id owned). */
-	int (*add)(struct sv_store *st, struct sv_cli_row_args *r,
-		int64_t *id, struct sv_err *err);
-	int (*load)(struct sv_store *st, int64_t id, struct sv_provider **pv,
-		struct sv_cli_row_args *r, struct sv_err *err);
-	int (*set)(struct sv_store *st, struct sv_cli_row_args *r,
-		struct sv_err *err);
+	/* Inside rm's write: removes row id (*provider_id owned). */
 	int (*rm)(struct sv_store *st, int64_t id, char **provider_id,
 		struct sv_err *err);
 	/* After the commit of add or set; may be NULL. */
 	void (*committed)(const struct sv_cli_row_args *r);
-	/* The row as list --json shows it (a new reference). */
-	struct json_t *(*json)(const char *provider_id,
-		const struct sv_cli_row_args *r);
 	sv_cli_print_fn *print;        /* list */
 };
+
+/*
+ * The end of a kind's usage, the same for every kind: the options every
+ * command has and the exit status (SV_CONFIG_DEFAULT_DB: http/config.h).
+ */
+#define SV_CLI_ROW_USAGE_END(what) \
+	"  --db FILE             database file (default ./" \
+	SV_CONFIG_DEFAULT_DB ")\n" \
+	"  --json                machine-readable output on stdout\n" \
+	"  -h, --help            show this help\n" \
+	"\n" \
+	"Exit status: 0 done, 64 bad usage, 65 invalid value, 66 no such\n" \
+	"database, provider or " what ", 75 database busy.\n"
 
 /* Runs `<what> add|set|rm|list ...` of kind k; the exit code. */
 int sv_cli_row(int argc, char **argv, const struct sv_cli_row_kind *k);

@@ -47,56 +47,32 @@ static const char usage[] =
 
 enum { OPT_PASSWORD_FILE = 256 };
 
-struct args {
-	const char *cmd;
-	const char *password_file; /* borrowed from argv */
+static const struct option file_opt[] = {
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ NULL, 0, NULL, 0 },
 };
 
-static int on_opt(int val, const char *arg, void *ctx) {
-	struct args *a = ctx;
-	if (val == OPT_PASSWORD_FILE) {
-		a->password_file = arg;
-		return EX_OK;
-	}
-	return EX_SOFTWARE;
-}
-
 /*
- * getopt_long takes any unambiguous abbreviation: "--password SECRET"
- * would be --password-file, and the secret a file name in our messages.
- * Only the whole name is accepted, and what follows is never shown.
+ * The group's start (struct sv_cli_group). getopt_long takes any
+ * unambiguous abbreviation: "--password SECRET" would be
+ * --password-file, and the secret a file name in our messages. Only the
+ * whole name is accepted, and what follows is never shown.
  */
-static bool abbreviated(int argc, char **argv) {
+static int refuse_abbreviated(const char *cmd, int argc, char **argv,
+		void *ctx) {
 	static const char full[] = "--password-file";
+	(void)ctx;
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		size_t n = strcspn(argv[i], "=");
 		if (n > 2 && n < sizeof(full) - 1 &&
 				strncmp(argv[i], full, n) == 0) {
-			return true;
+			sv_cli_error_field(cmd, "--password-file", "spell the "
+				"option --password-file in full; a password is "
+				"never given on the command line");
+			return sv_cli_usage_error(usage);
 		}
 	}
-	return false;
-}
-
-/* Parses options and exactly n_pos positional arguments. */
-static int parse(int argc, char **argv, bool with_file, int n_pos,
-		struct args *a, struct sv_cli_opts *o) {
-	static const struct option file_opt[] = {
-		{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
-		{ NULL, 0, NULL, 0 },
-	};
-	if (abbreviated(argc, argv)) {
-		sv_cli_error_field(a->cmd, "--password-file", "spell the option "
-			"--password-file in full; a password is never given "
-			"on the command line");
-		return sv_cli_usage_error(usage);
-	}
-	int rc = sv_cli_getopt(argc, argv, usage, true,
-		with_file ? file_opt : NULL, on_opt, a, o);
-	if (rc >= 0) {
-		return rc;
-	}
-	return sv_cli_args(a->cmd, o, n_pos, "NAME", usage);
+	return -1;
 }
 
 /* Reads one line of f into buf (size SV_ADMIN_PASSWORD_MAX + 2) without
@@ -210,23 +186,19 @@ static void add_text(void *ctx) {
 	printf("added account %s\n", c->name);
 }
 
-static int user_add(int argc, char **argv) {
-	struct args a = { .cmd = "admin-user add" };
-	struct sv_cli_opts o;
-	int status = parse(argc, argv, true, 1, &a, &o);
-	if (status >= 0) {
-		return status;
-	}
-	struct change c = { .name = o.args[0] };
+/* ctx: the --password-file value (sv_cli_opt_string), or NULL. */
+static int user_add(const struct sv_cli_verb_args *a, void *ctx) {
+	const char *password_file = *(const char **)ctx;
+	struct change c = { .name = a->o.args[0] };
 	struct sv_err err = { "" };
 	if (sv_store_account_name_check(c.name, &err) != SV_OK) {
-		return sv_cli_fail(a.cmd, SV_EINVAL, &err);
+		return sv_cli_fail(a->cmd, SV_EINVAL, &err);
 	}
 	char pw[SV_ADMIN_PASSWORD_MAX + 2];
 	size_t len = 0;
-	status = a.password_file != NULL ? password_from_file(a.cmd,
-		a.password_file, pw, sizeof(pw), &len) :
-		password_from_terminal(a.cmd, pw, sizeof(pw), &len);
+	int status = password_file != NULL ? password_from_file(a->cmd,
+		password_file, pw, sizeof(pw), &len) :
+		password_from_terminal(a->cmd, pw, sizeof(pw), &len);
 	int rc = SV_OK;
 	if (status == EX_OK) {
 		rc = sv_admin_password_hash(pw, len, c.hash, &err);
@@ -236,11 +208,11 @@ static int user_add(int argc, char **argv) {
 		return status;
 	}
 	if (rc != SV_OK) {
-		return sv_cli_fail(a.cmd, rc, &err);
+		return sv_cli_fail(a->cmd, rc, &err);
 	}
-	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &o,
-		.change = add_change, .json = add_json, .text = add_text,
-		.ctx = &c });
+	return sv_cli_write(&(struct sv_cli_write){ .cmd = a->cmd,
+		.opts = &a->o, .change = add_change, .json = add_json,
+		.text = add_text, .ctx = &c });
 }
 
 static int rm_change(struct sv_store *st, void *ctx, int *status,
@@ -255,29 +227,20 @@ static void rm_text(void *ctx) {
 	printf("removed account %s and its sessions\n", c->name);
 }
 
-static int user_rm(int argc, char **argv) {
-	struct args a = { .cmd = "admin-user rm" };
-	struct sv_cli_opts o;
-	int status = parse(argc, argv, false, 1, &a, &o);
-	if (status >= 0) {
-		return status;
-	}
-	struct change c = { .name = o.args[0] };
-	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &o,
-		.change = rm_change, .json = add_json, .text = rm_text,
-		.ctx = &c });
+static int user_rm(const struct sv_cli_verb_args *a, void *ctx) {
+	(void)ctx;
+	struct change c = { .name = a->o.args[0] };
+	return sv_cli_write(&(struct sv_cli_write){ .cmd = a->cmd,
+		.opts = &a->o, .change = rm_change, .json = add_json,
+		.text = rm_text, .ctx = &c });
 }
 
-static int user_list(int argc, char **argv) {
-	struct args a = { .cmd = "admin-user list" };
-	struct sv_cli_opts o;
-	int status = parse(argc, argv, false, 0, &a, &o);
-	if (status >= 0) {
-		return status;
-	}
+static int user_list(const struct sv_cli_verb_args *a, void *ctx) {
+	(void)ctx;
 	struct sv_store *st;
-	if ((status = sv_cli_open_store(a.cmd, o.db, SV_STORE_READWRITE,
-			&st)) != EX_OK) {
+	int status = sv_cli_open_store(a->cmd, a->o.db, SV_STORE_READWRITE,
+		&st);
+	if (status != EX_OK) {
 		return status;
 	}
 	struct sv_err err = { "" };
@@ -286,9 +249,9 @@ static int user_list(int argc, char **argv) {
 	int rc = sv_store_account_list(st, &list, &n, &err);
 	sv_store_close(st);
 	if (rc != SV_OK) {
-		return sv_cli_fail(a.cmd, rc, &err);
+		return sv_cli_fail(a->cmd, rc, &err);
 	}
-	if (o.json) {
+	if (a->o.json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; arr != NULL && i < n; i++) {
 			char when[32];
@@ -302,7 +265,7 @@ static int user_list(int argc, char **argv) {
 			}
 		}
 		sv_free(list);
-		return sv_cli_print_json(a.cmd, arr);
+		return sv_cli_print_json(a->cmd, arr);
 	}
 	struct sv_cli_table t;
 	sv_cli_table_init(&t, 3);
@@ -317,17 +280,16 @@ static int user_list(int argc, char **argv) {
 			sessions });
 	}
 	sv_free(list);
-	return sv_cli_table_emit(a.cmd, &t);
+	return sv_cli_table_emit(a->cmd, &t);
 }
 
-/* Keep alphabetized. */
-static const struct sv_cli_verb verbs[] = {
-	{ "add", user_add },
-	{ "list", user_list },
-	{ "rm", user_rm },
-};
-
 int sv_cli_admin_user(int argc, char **argv) {
-	return sv_cli_dispatch(argc, argv, verbs,
-		sizeof(verbs) / sizeof(*verbs), usage);
+	static const struct sv_cli_group group = {
+		.usage = usage, .arg = "NAME", .options = file_opt,
+		.on_opt = sv_cli_opt_string, .start = refuse_abbreviated,
+		.add = { user_add, true }, .list = { user_list, false },
+		.rm = { user_rm, false },
+	};
+	const char *password_file = NULL; /* borrowed from argv */
+	return sv_cli_dispatch(argc, argv, &group, &password_file);
 }

@@ -360,18 +360,47 @@ int sv_cli_verb_index(int argc, char **argv, const char *const *names,
 	return sv_cli_usage_error(usage);
 }
 
-int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_verb *verbs,
-		size_t n_verbs, const char *usage) {
-	const char *names[SV_CLI_MAX_VERBS];
-	if (n_verbs > SV_CLI_MAX_VERBS) {
-		return EX_SOFTWARE;
-	}
-	for (size_t i = 0; i < n_verbs; i++) {
-		names[i] = verbs[i].name;
+int sv_cli_dispatch(int argc, char **argv, const struct sv_cli_group *g,
+		void *ctx) {
+	const struct sv_cli_verb *all[] = {
+		&g->add, &g->list, &g->rm, &g->set, &g->show,
+	};
+	static const char *const all_names[] = {
+		"add", "list", "rm", "set", "show",
+	};
+	const struct sv_cli_verb *verbs[sizeof(all) / sizeof(*all)];
+	const char *names[sizeof(all) / sizeof(*all)];
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(all) / sizeof(*all); i++) {
+		if (all[i]->run != NULL) {
+			verbs[n] = all[i];
+			names[n++] = all_names[i];
+		}
 	}
 	size_t i = 0;
-	int status = sv_cli_verb_index(argc, argv, names, n_verbs, usage, &i);
-	return status >= 0 ? status : verbs[i].run(argc - 1, argv + 1);
+	int status = sv_cli_verb_index(argc, argv, names, n, g->usage, &i);
+	if (status >= 0) {
+		return status;
+	}
+	const struct sv_cli_verb *verb = verbs[i];
+	char cmd[32];
+	snprintf(cmd, sizeof(cmd), "%s %s", argv[0], names[i]);
+	struct sv_cli_verb_args v = { .cmd = cmd };
+	argc--;
+	argv++;
+	status = g->start != NULL ? g->start(cmd, argc, argv, ctx) : -1;
+	if (status < 0) {
+		status = sv_cli_getopt(argc, argv, g->usage, true,
+			verb->options ? g->options : NULL, g->on_opt, ctx, &v.o);
+	}
+	if (status < 0) {
+		status = sv_cli_args(cmd, &v.o, verb == &g->list ? 0 : 1,
+			g->arg, g->usage);
+	}
+	if (status < 0 && g->parsed != NULL) {
+		status = g->parsed(&v, ctx);
+	}
+	return status >= 0 ? status : verb->run(&v, ctx);
 }
 
 int sv_cli_open_store(const char *cmd, const char *path,

@@ -52,30 +52,6 @@ static const struct option provider_opt[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-struct args {
-	const char *cmd;
-	const char *provider; /* borrowed from argv */
-	struct sv_cli_opts o;
-};
-
-static int on_opt(int val, const char *arg, void *ctx) {
-	struct args *a = ctx;
-	if (val == OPT_PROVIDER) {
-		a->provider = arg;
-		return EX_OK;
-	}
-	return EX_SOFTWARE;
-}
-
-/* Parses options and exactly n_pos positional arguments. */
-static int parse(int argc, char **argv, bool with_provider, int n_pos,
-		struct args *a) {
-	int rc = sv_cli_getopt(argc, argv, usage, true,
-		with_provider ? provider_opt : NULL, on_opt, a, &a->o);
-	return rc >= 0 ? rc : sv_cli_args(a->cmd, &a->o, n_pos, "DOMAIN",
-		usage);
-}
-
 /* One verb's domain row, its provider, and what removing it took. */
 struct change {
 	char name[SV_CLI_DOMAIN_ROW_MAX];
@@ -101,30 +77,27 @@ static void add_text(void *ctx) {
 	printf("added domain %s to provider %s\n", c->name, c->pid);
 }
 
-static int domain_add(int argc, char **argv) {
-	struct args a = { .cmd = "domain add" };
-	int status = parse(argc, argv, true, 1, &a);
-	if (status >= 0) {
-		return status;
-	}
-	if (a.provider == NULL) {
-		sv_cli_error(a.cmd, "--provider ID is required");
+/* ctx: the --provider value (sv_cli_opt_string), NULL when not given. */
+static int domain_add(const struct sv_cli_verb_args *a, void *ctx) {
+	const char *provider = *(const char **)ctx;
+	if (provider == NULL) {
+		sv_cli_error(a->cmd, "--provider ID is required");
 		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
 	struct change c = { .owner = NULL };
-	int rc = sv_cli_domain_row(a.o.args[0], "DOMAIN", c.name,
+	int rc = sv_cli_domain_row(a->o.args[0], "DOMAIN", c.name,
 		sizeof(c.name), &err);
 	if (rc == SV_OK) {
-		rc = sv_cli_provider_id(a.provider, "--provider", c.pid,
+		rc = sv_cli_provider_id(provider, "--provider", c.pid,
 			sizeof(c.pid), &err);
 	}
 	if (rc != SV_OK) {
-		return sv_cli_fail(a.cmd, rc, &err);
+		return sv_cli_fail(a->cmd, rc, &err);
 	}
-	return sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd, .opts = &a.o,
-		.change = add_change, .json = add_json, .text = add_text,
-		.ctx = &c });
+	return sv_cli_write(&(struct sv_cli_write){ .cmd = a->cmd,
+		.opts = &a->o, .change = add_change, .json = add_json,
+		.text = add_text, .ctx = &c });
 }
 
 static int rm_change(struct sv_store *st, void *ctx, int *status,
@@ -164,15 +137,11 @@ static void rm_text(void *ctx) {
 	printf("\n");
 }
 
-static int domain_rm(int argc, char **argv) {
-	struct args a = { .cmd = "domain rm" };
-	int status = parse(argc, argv, false, 1, &a);
-	if (status >= 0) {
-		return status;
-	}
+static int domain_rm(const struct sv_cli_verb_args *a, void *ctx) {
+	(void)ctx;
 	struct sv_err err = { "" };
 	struct change c = { .owner = NULL };
-	const char *arg = a.o.args[0];
+	const char *arg = a->o.args[0];
 	int rc = sv_cli_domain_row(arg, "DOMAIN", c.name, sizeof(c.name),
 		&err);
 	/* a row stored before the name rule refused all-digit top-level
@@ -182,10 +151,10 @@ static int domain_rm(int argc, char **argv) {
 		rc = SV_OK;
 	}
 	if (rc != SV_OK) {
-		return sv_cli_fail(a.cmd, rc, &err);
+		return sv_cli_fail(a->cmd, rc, &err);
 	}
-	status = sv_cli_write(&(struct sv_cli_write){ .cmd = a.cmd,
-		.opts = &a.o, .change = rm_change, .json = rm_json,
+	int status = sv_cli_write(&(struct sv_cli_write){ .cmd = a->cmd,
+		.opts = &a->o, .change = rm_change, .json = rm_json,
 		.text = rm_text, .ctx = &c });
 	sv_free(c.owner);
 	return status;
@@ -234,23 +203,17 @@ static int print_list(const char *cmd, struct sv_provider **pvs, size_t n,
 	return sv_cli_table_emit(cmd, &t);
 }
 
-static int domain_list(int argc, char **argv) {
-	struct args a = { .cmd = "domain list" };
-	int status = parse(argc, argv, true, 0, &a);
-	if (status >= 0) {
-		return status;
-	}
-	return sv_cli_list_provider(a.cmd, &a.o, a.provider, print_list);
+static int domain_list(const struct sv_cli_verb_args *a, void *ctx) {
+	return sv_cli_list_provider(a->cmd, &a->o, *(const char **)ctx,
+		print_list);
 }
 
-/* Keep alphabetized. */
-static const struct sv_cli_verb verbs[] = {
-	{ "add", domain_add },
-	{ "list", domain_list },
-	{ "rm", domain_rm },
-};
-
 int sv_cli_domain(int argc, char **argv) {
-	return sv_cli_dispatch(argc, argv, verbs,
-		sizeof(verbs) / sizeof(*verbs), usage);
+	static const struct sv_cli_group group = {
+		.usage = usage, .arg = "DOMAIN", .options = provider_opt,
+		.on_opt = sv_cli_opt_string, .add = { domain_add, true },
+		.list = { domain_list, true }, .rm = { domain_rm, false },
+	};
+	const char *provider = NULL; /* --provider, borrowed from argv */
+	return sv_cli_dispatch(argc, argv, &group, &provider);
 }

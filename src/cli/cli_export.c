@@ -105,28 +105,36 @@ static struct sv_provider *resolve(const struct loaded *l, char *arg) {
 	return pv != NULL ? pv : by_domain(l, "*");
 }
 
+/* The warning of a row bound to one domain (what: "service 12 (caldav
+ * URL)"), which the format cannot carry; the row is left out. */
+static void warn_bound(const struct sv_provider *pv, const char *what,
+		const char *domain) {
+	sv_cli_error("export", "warning: provider %s: %s applies to %s only; "
+		"the Mozilla format cannot say so: left out", pv->id, what,
+		domain);
+}
+
 /* Warns about the servers and services the format cannot carry
  * (render_ispdb.h). */
 static void warn_left_out(const struct sv_provider *pv) {
+	char what[1024]; /* sv_cli_error's own limit: the same text shown */
 	for (size_t i = 0; i < pv->n_services; i++) {
 		const struct sv_service *s = &pv->services[i];
 		if (s->domain != NULL) {
-			sv_cli_error("export", "warning: provider %s: service "
-				"%lld (%s %s) applies to %s only; the Mozilla "
-				"format cannot say so: left out", pv->id,
+			snprintf(what, sizeof(what), "service %lld (%s %s)",
 				(long long)s->id, sv_service_type_name(s->type),
-				s->url, s->domain);
+				s->url);
+			warn_bound(pv, what, s->domain);
 		}
 	}
 	for (size_t i = 0; i < pv->n_servers; i++) {
 		const struct sv_server *s = &pv->servers[i];
 		if (s->domain != NULL) {
-			sv_cli_error("export", "warning: provider %s: server "
-				"%lld (%s %s:%d) applies to %s only; the Mozilla "
-				"format cannot say so: left out", pv->id,
+			snprintf(what, sizeof(what), "server %lld (%s %s:%d)",
 				(long long)s->id, sv_server_type_name(s->type),
 				s->hostname != NULL ? s->hostname : "-",
-				s->port, s->domain);
+				s->port);
+			warn_bound(pv, what, s->domain);
 		}
 	}
 }

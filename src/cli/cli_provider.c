@@ -104,14 +104,13 @@ static const struct option edit_options[] = {
 
 /* The editing options, in argv order. */
 struct edits {
-	const char *cmd;
+	const char *cmd;                /* for on_opt's diagnostics */
 	struct {
 		int val;
 		const char *arg; /* borrowed from argv; NULL for --clear-* */
 	} ops[MAX_OPS];
 	size_t n;
 	bool has_name;
-	struct sv_cli_opts o;
 	char id[SV_CLI_DOMAIN_ROW_MAX]; /* the verb's ID, normalised */
 };
 
@@ -337,22 +336,21 @@ static int apply(const struct edits *e, struct sv_provider *pv,
 	return SV_OK;
 }
 
-/*
- * Options, then exactly n_pos positional arguments; with n_pos 1, e->id
- * receives the normalised ID.
- */
-static int parse(int argc, char **argv, bool editing, int n_pos,
-		struct edits *e) {
-	int status = sv_cli_getopt(argc, argv, usage, true,
-		editing ? edit_options : NULL, on_opt, e, &e->o);
-	if (status >= 0 || (status = sv_cli_args(e->cmd, &e->o, n_pos,
-			"provider ID", usage)) >= 0) {
-		return status;
-	}
+/* The group's start (struct sv_cli_group): on_opt's messages name cmd. */
+static int start(const char *cmd, int argc, char **argv, void *ctx) {
+	(void)argc;
+	(void)argv;
+	((struct edits *)ctx)->cmd = cmd;
+	return -1;
+}
+
+/* The group's parsed: the verb's ID, normalised into e->id. */
+static int parsed(const struct sv_cli_verb_args *a, void *ctx) {
+	struct edits *e = ctx;
 	struct sv_err err = { "" };
-	if (n_pos == 1 && sv_cli_provider_id(e->o.args[0], "ID", e->id,
+	if (a->o.n_args == 1 && sv_cli_provider_id(a->o.args[0], "ID", e->id,
 			sizeof(e->id), &err) != SV_OK) {
-		return sv_cli_fail(e->cmd, SV_EINVAL, &err);
+		return sv_cli_fail(a->cmd, SV_EINVAL, &err);
 	}
 	return -1;
 }
@@ -405,42 +403,34 @@ static void changed_text(void *ctx) {
 	printf("changed provider %s\n", ((const struct change *)ctx)->id);
 }
 
-static int provider_add(int argc, char **argv) {
-	struct edits e = { .cmd = "provider add" };
-	int status = parse(argc, argv, true, 1, &e);
-	if (status >= 0) {
-		return status;
-	}
-	if (!e.has_name) {
-		sv_cli_error(e.cmd, "--name NAME is required");
+static int provider_add(const struct sv_cli_verb_args *a, void *ctx) {
+	const struct edits *e = ctx;
+	if (!e->has_name) {
+		sv_cli_error(a->cmd, "--name NAME is required");
 		return sv_cli_usage_error(usage);
 	}
 	struct sv_err err = { "" };
-	struct change c = { .e = &e, .id = e.id, .pv = sv_provider_create() };
-	int rc = c.pv == NULL || set_str(&c.pv->id, e.id) != SV_OK ?
+	struct change c = { .e = e, .id = e->id, .pv = sv_provider_create() };
+	int rc = c.pv == NULL || set_str(&c.pv->id, e->id) != SV_OK ?
 		sv_errf(&err, SV_ENOMEM, "out of memory") :
-		apply(&e, c.pv, &err);
-	status = rc != SV_OK ? sv_cli_fail(e.cmd, rc, &err) :
-		sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd, .opts = &e.o,
-		.change = add_change, .json = id_json, .text = added_text,
-		.ctx = &c });
+		apply(e, c.pv, &err);
+	int status = rc != SV_OK ? sv_cli_fail(a->cmd, rc, &err) :
+		sv_cli_write(&(struct sv_cli_write){ .cmd = a->cmd,
+		.opts = &a->o, .change = add_change, .json = id_json,
+		.text = added_text, .ctx = &c });
 	sv_provider_destroy(c.pv);
 	return status;
 }
 
-static int provider_set(int argc, char **argv) {
-	struct edits e = { .cmd = "provider set" };
-	int status = parse(argc, argv, true, 1, &e);
-	if (status >= 0) {
-		return status;
-	}
-	if (e.n == 0) {
-		sv_cli_error(e.cmd, "nothing to change");
+static int provider_set(const struct sv_cli_verb_args *a, void *ctx) {
+	const struct edits *e = ctx;
+	if (e->n == 0) {
+		sv_cli_error(a->cmd, "nothing to change");
 		return sv_cli_usage_error(usage);
 	}
-	struct change c = { .e = &e, .id = e.id, .pv = NULL };
-	status = sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd,
-		.opts = &e.o, .change = set_change, .json = id_json,
+	struct change c = { .e = e, .id = e->id, .pv = NULL };
+	int status = sv_cli_write(&(struct sv_cli_write){ .cmd = a->cmd,
+		.opts = &a->o, .change = set_change, .json = id_json,
 		.text = changed_text, .ctx = &c });
 	sv_provider_destroy(c.pv);
 	return status;
@@ -476,16 +466,12 @@ static void rm_text(void *ctx) {
 	printf("\n");
 }
 
-static int provider_rm(int argc, char **argv) {
-	struct edits e = { .cmd = "provider rm" };
-	int status = parse(argc, argv, false, 1, &e);
-	if (status >= 0) {
-		return status;
-	}
-	struct change c = { .e = &e, .id = e.id, .pv = NULL };
-	return sv_cli_write(&(struct sv_cli_write){ .cmd = e.cmd, .opts = &e.o,
-		.change = rm_change, .json = rm_json, .text = rm_text,
-		.ctx = &c });
+static int provider_rm(const struct sv_cli_verb_args *a, void *ctx) {
+	const struct edits *e = ctx;
+	struct change c = { .e = e, .id = e->id, .pv = NULL };
+	return sv_cli_write(&(struct sv_cli_write){ .cmd = a->cmd,
+		.opts = &a->o, .change = rm_change, .json = rm_json,
+		.text = rm_text, .ctx = &c });
 }
 
 static int print_list(const char *cmd, struct sv_provider **pvs, size_t n,
@@ -528,13 +514,9 @@ static int print_list(const char *cmd, struct sv_provider **pvs, size_t n,
 	return sv_cli_table_emit(cmd, &t);
 }
 
-static int provider_list(int argc, char **argv) {
-	struct edits e = { .cmd = "provider list" };
-	int status = parse(argc, argv, false, 0, &e);
-	if (status >= 0) {
-		return status;
-	}
-	return sv_cli_list(e.cmd, &e.o, NULL, print_list);
+static int provider_list(const struct sv_cli_verb_args *a, void *ctx) {
+	(void)ctx;
+	return sv_cli_list(a->cmd, &a->o, NULL, print_list);
 }
 
 /* sv_cli_list hands over exactly the one provider asked for. */
@@ -545,25 +527,19 @@ static int print_show(const char *cmd, struct sv_provider **pvs, size_t n,
 	return sv_cli_provider_show_print(pvs[0], json);
 }
 
-static int provider_show(int argc, char **argv) {
-	struct edits e = { .cmd = "provider show" };
-	int status = parse(argc, argv, false, 1, &e);
-	if (status >= 0) {
-		return status;
-	}
-	return sv_cli_list(e.cmd, &e.o, e.id, print_show);
+static int provider_show(const struct sv_cli_verb_args *a, void *ctx) {
+	const struct edits *e = ctx;
+	return sv_cli_list(a->cmd, &a->o, e->id, print_show);
 }
 
-/* Keep alphabetized. */
-static const struct sv_cli_verb verbs[] = {
-	{ "add", provider_add },
-	{ "list", provider_list },
-	{ "rm", provider_rm },
-	{ "set", provider_set },
-	{ "show", provider_show },
-};
-
 int sv_cli_provider(int argc, char **argv) {
-	return sv_cli_dispatch(argc, argv, verbs,
-		sizeof(verbs) / sizeof(*verbs), usage);
+	static const struct sv_cli_group group = {
+		.usage = usage, .arg = "provider ID", .options = edit_options,
+		.on_opt = on_opt, .start = start, .parsed = parsed,
+		.add = { provider_add, true }, .list = { provider_list, false },
+		.rm = { provider_rm, false }, .set = { provider_set, true },
+		.show = { provider_show, false },
+	};
+	struct edits e = { .cmd = NULL };
+	return sv_cli_dispatch(argc, argv, &group, &e);
 }

@@ -4,8 +4,10 @@
  * set, rm and list are the same steps for both (parse, check the place
  * flags --provider/--priority/--domain/--all-domains, one store write
  * through sv_cli_write, the same messages), and a struct sv_cli_row_kind
- * states what differs. A third kind of row is one more table, not one
- * more copy of these verbs.
+ * states what differs: its own flags, how they fill the row, its
+ * removal and its listing. The store calls that take the row itself are
+ * made below, once for each type of row. A third kind of row is one more
+ * table and union member, not one more copy of these verbs.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -128,6 +130,50 @@ static int row_id(const struct sv_cli_row_kind *k,
 	return EX_OK;
 }
 
+/*
+ * Inside add's write: stores the new row of r->provider_id; its id into
+ * the row and *id.
+ */
+static int store_add(const struct sv_cli_row_kind *k, struct sv_store *st,
+		struct sv_cli_row_args *r, int64_t *id, struct sv_err *err) {
+	int rc;
+	if (k->type == SV_CLI_ROW_SERVER) {
+		struct sv_server *s = &r->row.server;
+		rc = sv_store_server_add(st, r->provider_id, s, &s->id, err);
+		*id = s->id;
+	} else {
+		struct sv_service *s = &r->row.service;
+		rc = sv_store_service_add(st, r->provider_id, s, &s->id, err);
+		*id = s->id;
+	}
+	return rc;
+}
+
+/* Inside set's write: loads row id into r->row (*pv owned; the row
+ * borrows from it). */
+static int store_load(const struct sv_cli_row_kind *k, struct sv_store *st,
+		int64_t id, struct sv_provider **pv, struct sv_cli_row_args *r,
+		struct sv_err *err) {
+	size_t i = 0;
+	bool server = k->type == SV_CLI_ROW_SERVER;
+	int rc = server ? sv_store_load_server(st, id, pv, &i, err) :
+		sv_store_load_service(st, id, pv, &i, err);
+	if (rc == SV_OK && server) {
+		r->row.server = (*pv)->servers[i];
+	} else if (rc == SV_OK) {
+		r->row.service = (*pv)->services[i];
+	}
+	return rc;
+}
+
+/* The row as list --json shows it (a new reference). */
+static struct json_t *row_json(const struct sv_cli_row_kind *k,
+		const char *provider_id, const struct sv_cli_row_args *r) {
+	return k->type == SV_CLI_ROW_SERVER ?
+		sv_cli_server_json(provider_id, &r->row.server) :
+		sv_cli_service_json(provider_id, &r->row.service);
+}
+
 /* What one verb works on: the kind, its args, the row's id and owner. */
 struct verb {
 	const struct sv_cli_row_kind *k;
@@ -141,7 +187,7 @@ static int add_change(struct sv_store *st, void *ctx, int *status,
 		struct sv_err *err) {
 	(void)status;
 	struct verb *v = ctx;
-	return v->k->add(st, v->r, &v->id, err);
+	return store_add(v->k, st, v->r, &v->id, err);
 }
 
 static void committed(void *ctx) {
@@ -153,7 +199,7 @@ static void committed(void *ctx) {
 
 static struct json_t *add_json(void *ctx) {
 	const struct verb *v = ctx;
-	return v->k->json(v->r->provider_id, v->r);
+	return row_json(v->k, v->r->provider_id, v->r);
 }
 
 static void add_text(void *ctx) {
@@ -202,19 +248,21 @@ static int row_add(const struct sv_cli_row_kind *k,
 static int set_change(struct sv_store *st, void *ctx, int *status,
 		struct sv_err *err) {
 	struct verb *v = ctx;
-	int rc = v->k->load(st, v->id, &v->pv, v->r, err);
+	int rc = store_load(v->k, st, v->id, &v->pv, v->r, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
 	if ((*status = v->k->apply(v->r)) != EX_OK) {
 		return SV_EINVAL;
 	}
-	return v->k->set(st, v->r, err);
+	return v->k->type == SV_CLI_ROW_SERVER ?
+		sv_store_server_set(st, &v->r->row.server, err) :
+		sv_store_service_set(st, &v->r->row.service, err);
 }
 
 static struct json_t *set_json(void *ctx) {
 	const struct verb *v = ctx;
-	return v->k->json(v->pv->id, v->r);
+	return row_json(v->k, v->pv->id, v->r);
 }
 
 static void set_text(void *ctx) {
@@ -313,7 +361,7 @@ int sv_cli_row(int argc, char **argv, const struct sv_cli_row_kind *k) {
 	if (status >= 0) {
 		return status;
 	}
-	struct sv_cli_row_args *r = sv_calloc(1, k->args_size);
+	struct sv_cli_row_args *r = sv_calloc(1, sizeof(*r));
 	if (r == NULL) {
 		sv_cli_error(argv[0], "out of memory");
 		return EX_OSERR;

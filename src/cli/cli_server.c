@@ -56,13 +56,7 @@ static const char usage[] =
 	"                        replaces the provider-wide servers of the\n"
 	"                        same type for that domain\n"
 	"  --all-domains         set: no longer bound to one domain\n"
-	"  --db FILE             database file (default ./"
-	SV_CONFIG_DEFAULT_DB ")\n"
-	"  --json                machine-readable output on stdout\n"
-	"  -h, --help            show this help\n"
-	"\n"
-	"Exit status: 0 done, 64 bad usage, 65 invalid value, 66 no such\n"
-	"database, provider or server, 75 database busy.\n";
+	SV_CLI_ROW_USAGE_END("server");
 
 /* A server's own flags; cli_row.c adds the place flags. */
 enum { F_TYPE, F_HOST, F_PORT, F_SOCKET, F_AUTH, F_USERNAME };
@@ -76,23 +70,17 @@ static const struct sv_cli_row_flag flags[] = {
 	[F_USERNAME] = { "username", true, true, NULL },
 };
 
-/* What the command line says: the flags (r.flag) and the row they make. */
-struct args {
-	struct sv_cli_row_args r; /* first: the kind's callbacks get &r */
-	struct sv_server s; /* strings borrowed from argv or a loaded pv */
-};
-
-static int bad(struct args *a, const char *fmt, ...)
+static int bad(const struct sv_cli_row_args *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Prints a refused value's diagnostic; EX_DATAERR. */
-static int bad(struct args *a, const char *fmt, ...) {
+static int bad(const struct sv_cli_row_args *r, const char *fmt, ...) {
 	char msg[SV_ERR_MSG_MAX * 2];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	sv_cli_error(a->r.cmd, "%s", n >= 0 ? msg : "invalid value");
+	sv_cli_error(r->cmd, "%s", n >= 0 ? msg : "invalid value");
 	return EX_DATAERR;
 }
 
@@ -114,34 +102,35 @@ static int parse_auth_one(const char *s, enum sv_auth *out) {
 	return SV_EINVAL;
 }
 
-static int parse_auth(struct args *a, const char *list) {
+static int parse_auth(struct sv_cli_row_args *r, const char *list) {
+	struct sv_server *s = &r->row.server;
 	char buf[512];
 	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf)) {
-		return bad(a, "--auth: '%s...' is too long", SHOWN(list));
+		return bad(r, "--auth: '%s...' is too long", SHOWN(list));
 	}
-	a->s.n_auth = 0;
+	s->n_auth = 0;
 	char *save = NULL;
 	for (char *m = strtok_r(buf, ",", &save); m != NULL;
 			m = strtok_r(NULL, ",", &save)) {
 		enum sv_auth v;
 		if (parse_auth_one(m, &v) != SV_OK) {
-			return bad(a, "--auth: '%s' is not an authentication "
+			return bad(r, "--auth: '%s' is not an authentication "
 				"method (%s)", SHOWN(m), auth_accepted);
 		}
-		for (size_t i = 0; i < a->s.n_auth; i++) {
-			if (a->s.auth[i] == v) {
-				return bad(a, "--auth: %s is listed twice",
+		for (size_t i = 0; i < s->n_auth; i++) {
+			if (s->auth[i] == v) {
+				return bad(r, "--auth: %s is listed twice",
 					sv_auth_name(v));
 			}
 		}
-		if (a->s.n_auth == SV_MODEL_MAX_AUTH) {
-			return bad(a, "--auth: more than %d methods",
+		if (s->n_auth == SV_MODEL_MAX_AUTH) {
+			return bad(r, "--auth: more than %d methods",
 				SV_MODEL_MAX_AUTH);
 		}
-		a->s.auth[a->s.n_auth++] = v;
+		s->auth[s->n_auth++] = v;
 	}
-	if (a->s.n_auth == 0) {
-		return bad(a, "--auth: no method given (%s)", auth_accepted);
+	if (s->n_auth == 0) {
+		return bad(r, "--auth: no method given (%s)", auth_accepted);
 	}
 	return EX_OK;
 }
@@ -167,7 +156,7 @@ static int keyword(const char *s, const struct keyword *words) {
  * A placeholder template flag's value v (a host name template when
  * hostname) into *field, borrowing v; nothing when the flag is absent.
  */
-static int template_flag(const struct args *a, const char *flag,
+static int template_flag(const struct sv_cli_row_args *r, const char *flag,
 		const char *v, bool hostname, char **field) {
 	if (v == NULL) {
 		return EX_OK;
@@ -176,16 +165,16 @@ static int template_flag(const struct args *a, const char *flag,
 	int rc = hostname ? sv_placeholder_validate_hostname(v, &err) :
 		sv_placeholder_validate(v, &err);
 	if (rc != SV_OK) {
-		sv_cli_error(a->r.cmd, "%s: %s", flag, err.msg);
+		sv_cli_error(r->cmd, "%s: %s", flag, err.msg);
 		return EX_DATAERR;
 	}
 	*field = (char *)v;
 	return EX_OK;
 }
 
-/* Checks every given flag and fills a->s with it (a->s otherwise kept). */
+/* Checks every given flag into r->row (what is not given is kept). */
 static int apply(struct sv_cli_row_args *r) {
-	struct args *a = (struct args *)r;
+	struct sv_server *s = &r->row.server;
 	const char *const *f = r->flag;
 	long long v;
 	static const struct keyword types[] = {
@@ -199,52 +188,52 @@ static int apply(struct sv_cli_row_args *r) {
 	int k;
 	if (f[F_TYPE] != NULL) {
 		if ((k = keyword(f[F_TYPE], types)) < 0) {
-			return bad(a, "--type: '%s' is not one of imap, pop3, "
+			return bad(r, "--type: '%s' is not one of imap, pop3, "
 				"smtp", SHOWN(f[F_TYPE]));
 		}
-		a->s.type = (enum sv_server_type)k;
+		s->type = (enum sv_server_type)k;
 	}
 	int status;
-	if ((status = template_flag(a, "--host", f[F_HOST], true,
-			&a->s.hostname)) != EX_OK) {
+	if ((status = template_flag(r, "--host", f[F_HOST], true,
+			&s->hostname)) != EX_OK) {
 		return status;
 	}
 	if (f[F_PORT] != NULL) {
 		if (sv_cli_int(f[F_PORT], 1, 65535, &v) != SV_OK) {
-			return bad(a, "--port: '%s' is not a port number "
+			return bad(r, "--port: '%s' is not a port number "
 				"(1..65535)", SHOWN(f[F_PORT]));
 		}
-		a->s.port = (int)v;
+		s->port = (int)v;
 	}
 	if (f[F_SOCKET] != NULL) {
 		if ((k = keyword(f[F_SOCKET], sockets)) < 0) {
-			return bad(a, "--socket: '%s' is not one of SSL, "
+			return bad(r, "--socket: '%s' is not one of SSL, "
 				"STARTTLS, plain", SHOWN(f[F_SOCKET]));
 		}
-		a->s.socket = (enum sv_socket)k;
+		s->socket = (enum sv_socket)k;
 	}
-	if (f[F_AUTH] != NULL && (status = parse_auth(a, f[F_AUTH])) !=
+	if (f[F_AUTH] != NULL && (status = parse_auth(r, f[F_AUTH])) !=
 			EX_OK) {
 		return status;
 	}
-	for (size_t i = 0; i < a->s.n_auth; i++) {
-		if (sv_auth_is_outgoing_only(a->s.auth[i]) &&
-				!sv_server_type_is_outgoing(a->s.type)) {
-			return bad(a, "--auth: %s is for smtp servers only",
-				sv_auth_name(a->s.auth[i]));
+	for (size_t i = 0; i < s->n_auth; i++) {
+		if (sv_auth_is_outgoing_only(s->auth[i]) &&
+				!sv_server_type_is_outgoing(s->type)) {
+			return bad(r, "--auth: %s is for smtp servers only",
+				sv_auth_name(s->auth[i]));
 		}
 	}
-	if ((status = template_flag(a, "--username", f[F_USERNAME], false,
-			&a->s.username)) != EX_OK) {
+	if ((status = template_flag(r, "--username", f[F_USERNAME], false,
+			&s->username)) != EX_OK) {
 		return status;
 	}
-	return sv_cli_row_place(&a->r, &a->s.priority, &a->s.domain);
+	return sv_cli_row_place(r, &s->priority, &s->domain);
 }
 
 static void warn_port(const struct sv_cli_row_args *r) {
-	const struct args *a = (const struct args *)r;
+	const struct sv_server *s = &r->row.server;
 	char why[SV_ERR_MSG_MAX];
-	if (sv_check_port_socket(a->s.type, a->s.port, a->s.socket, why,
+	if (sv_check_port_socket(s->type, s->port, s->socket, why,
 			sizeof(why))) {
 		sv_cli_error(r->cmd, "warning: %s (stored anyway; see "
 			"suivant check)", why);
@@ -252,49 +241,19 @@ static void warn_port(const struct sv_cli_row_args *r) {
 }
 
 static void defaults(struct sv_cli_row_args *r) {
-	struct args *a = (struct args *)r;
-	a->s.auth[0] = SV_AUTH_PASSWORD_CLEARTEXT;
-	a->s.n_auth = 1;
-	a->s.username = (char *)"%EMAILADDRESS%";
-	a->s.pop3 = (struct sv_pop3_options){ SV_UNSET, -1, SV_UNSET, -1 };
-}
-
-static int add(struct sv_store *st, struct sv_cli_row_args *r, int64_t *id,
-		struct sv_err *err) {
-	struct args *a = (struct args *)r;
-	int rc = sv_store_server_add(st, r->provider_id, &a->s, &a->s.id, err);
-	*id = a->s.id;
-	return rc;
-}
-
-static int load(struct sv_store *st, int64_t id, struct sv_provider **pv,
-		struct sv_cli_row_args *r, struct sv_err *err) {
-	size_t idx = 0;
-	int rc = sv_store_load_server(st, id, pv, &idx, err);
-	if (rc == SV_OK) {
-		((struct args *)r)->s = (*pv)->servers[idx]; /* borrows */
-	}
-	return rc;
-}
-
-static int set(struct sv_store *st, struct sv_cli_row_args *r,
-		struct sv_err *err) {
-	return sv_store_server_set(st, &((struct args *)r)->s, err);
-}
-
-/* The server changed, as server list --json shows it. */
-static struct json_t *json(const char *provider_id,
-		const struct sv_cli_row_args *r) {
-	return sv_cli_server_json(provider_id, &((const struct args *)r)->s);
+	struct sv_server *s = &r->row.server;
+	s->auth[0] = SV_AUTH_PASSWORD_CLEARTEXT;
+	s->n_auth = 1;
+	s->username = (char *)"%EMAILADDRESS%";
+	s->pop3 = (struct sv_pop3_options){ SV_UNSET, -1, SV_UNSET, -1 };
 }
 
 static const struct sv_cli_row_kind kind = {
 	.what = "server", .id_arg = "SERVER-ID", .usage = usage,
-	.args_size = sizeof(struct args), .flags = flags,
+	.type = SV_CLI_ROW_SERVER, .flags = flags,
 	.n_flags = sizeof(flags) / sizeof(*flags), .defaults = defaults,
-	.apply = apply, .add = add, .load = load, .set = set,
-	.rm = sv_store_server_rm, .committed = warn_port,
-	.json = json, .print = sv_cli_print_servers,
+	.apply = apply, .rm = sv_store_server_rm, .committed = warn_port,
+	.print = sv_cli_print_servers,
 };
 
 int sv_cli_server(int argc, char **argv) {

@@ -52,13 +52,7 @@ static const char usage[] =
 	"                        same type for that domain\n"
 	"  --all-domains         set: no longer bound to one domain\n"
 	"  --allow-insecure      accept a plain http URL (check warns)\n"
-	"  --db FILE             database file (default ./"
-	SV_CONFIG_DEFAULT_DB ")\n"
-	"  --json                machine-readable output on stdout\n"
-	"  -h, --help            show this help\n"
-	"\n"
-	"Exit status: 0 done, 64 bad usage, 65 invalid value, 66 no such\n"
-	"database, provider or service, 75 database busy.\n";
+	SV_CLI_ROW_USAGE_END("service");
 
 /* A service's own flags; cli_row.c adds the place flags. */
 enum { F_TYPE, F_URL, F_USERNAME, F_AUTH, F_ALLOW_INSECURE };
@@ -71,27 +65,22 @@ static const struct sv_cli_row_flag flags[] = {
 	[F_ALLOW_INSECURE] = { "allow-insecure", false, false, NULL },
 };
 
-/* What the command line says: the flags (r.flag) and the row they make. */
-struct args {
-	struct sv_cli_row_args r; /* first: the kind's callbacks get &r */
-	struct sv_service s; /* strings borrowed from argv or a loaded pv */
-};
-
 /* Command-line text made safe to print (80 bytes). */
 #define SHOWN(s) sv_log_escape((s), (char[80]){ 0 }, 80)
 
 static const char auth_accepted[] = "accepted: http-basic, http-digest, "
 	"OAuth2";
 
-static int parse_auth(struct args *a) {
-	const char *auth = a->r.flag[F_AUTH];
+static int parse_auth(struct sv_cli_row_args *r) {
+	struct sv_service *s = &r->row.service;
+	const char *auth = r->flag[F_AUTH];
 	char buf[512];
 	if (snprintf(buf, sizeof(buf), "%s", auth) >= (int)sizeof(buf)) {
-		sv_cli_error(a->r.cmd, "--auth: '%s...' is too long",
+		sv_cli_error(r->cmd, "--auth: '%s...' is too long",
 			SHOWN(auth));
 		return EX_DATAERR;
 	}
-	a->s.n_auth = 0;
+	s->n_auth = 0;
 	char *save = NULL;
 	for (char *m = strtok_r(buf, ",", &save); m != NULL;
 			m = strtok_r(NULL, ",", &save)) {
@@ -102,31 +91,31 @@ static int parse_auth(struct args *a) {
 		}
 		const char *why = v < 0 ? "is not an authentication method" :
 			NULL;
-		for (size_t i = 0; why == NULL && i < a->s.n_auth; i++) {
-			why = a->s.auth[i] == (enum sv_service_auth)v ?
+		for (size_t i = 0; why == NULL && i < s->n_auth; i++) {
+			why = s->auth[i] == (enum sv_service_auth)v ?
 				"is listed twice" : NULL;
 		}
-		if (why == NULL && a->s.n_auth == SV_MODEL_MAX_AUTH) {
+		if (why == NULL && s->n_auth == SV_MODEL_MAX_AUTH) {
 			why = "is one method too many";
 		}
 		if (why != NULL) {
-			sv_cli_error(a->r.cmd, "--auth: '%s' %s (%s)", SHOWN(m),
+			sv_cli_error(r->cmd, "--auth: '%s' %s (%s)", SHOWN(m),
 				why, auth_accepted);
 			return EX_DATAERR;
 		}
-		a->s.auth[a->s.n_auth++] = (enum sv_service_auth)v;
+		s->auth[s->n_auth++] = (enum sv_service_auth)v;
 	}
-	if (a->s.n_auth == 0) {
-		sv_cli_error(a->r.cmd, "--auth: no method given (%s)",
+	if (s->n_auth == 0) {
+		sv_cli_error(r->cmd, "--auth: no method given (%s)",
 			auth_accepted);
 		return EX_DATAERR;
 	}
 	return EX_OK;
 }
 
-/* Checks every given flag and fills a->s with it (a->s otherwise kept). */
+/* Checks every given flag into r->row (what is not given is kept). */
 static int apply(struct sv_cli_row_args *r) {
-	struct args *a = (struct args *)r;
+	struct sv_service *s = &r->row.service;
 	const char *const *f = r->flag;
 	struct sv_err err = { "" };
 	if (f[F_TYPE] != NULL) {
@@ -136,87 +125,57 @@ static int apply(struct sv_cli_row_args *r) {
 				(enum sv_service_type)i)) == 0 ? i : -1;
 		}
 		if (t < 0) {
-			sv_cli_error(a->r.cmd, "--type: '%s' is not one of "
+			sv_cli_error(r->cmd, "--type: '%s' is not one of "
 				"caldav, carddav, webdav, activesync, ews, owa, "
 				"jmap, graph", SHOWN(f[F_TYPE]));
 			return EX_DATAERR;
 		}
-		a->s.type = (enum sv_service_type)t;
+		s->type = (enum sv_service_type)t;
 	}
 	if (f[F_URL] != NULL) {
 		struct sv_service_url u;
 		if (sv_service_url_parse(f[F_URL], "--url", &u, &err) !=
 				SV_OK) {
-			sv_cli_error(a->r.cmd, "%s", err.msg);
+			sv_cli_error(r->cmd, "%s", err.msg);
 			return EX_DATAERR;
 		}
 		/* accounts: the validator's refusal, --allow-insecure or not */
 		if (!u.https && f[F_ALLOW_INSECURE] == NULL &&
-				!sv_service_type_is_account(a->s.type)) {
-			sv_cli_error(a->r.cmd, "--url: plain http is refused: "
+				!sv_service_type_is_account(s->type)) {
+			sv_cli_error(r->cmd, "--url: plain http is refused: "
 				"clients would send passwords unencrypted (use "
 				"https, or --allow-insecure)");
 			return EX_DATAERR;
 		}
-		a->s.url = (char *)f[F_URL];
-		a->s.insecure = !u.https;
+		s->url = (char *)f[F_URL];
+		s->insecure = !u.https;
 	}
 	if (f[F_USERNAME] != NULL) {
 		if (sv_placeholder_validate(f[F_USERNAME], &err) != SV_OK) {
-			sv_cli_error(a->r.cmd, "--username: %s", err.msg);
+			sv_cli_error(r->cmd, "--username: %s", err.msg);
 			return EX_DATAERR;
 		}
-		a->s.username = (char *)f[F_USERNAME];
+		s->username = (char *)f[F_USERNAME];
 	}
 	int status;
-	if (f[F_AUTH] != NULL && (status = parse_auth(a)) != EX_OK) {
+	if (f[F_AUTH] != NULL && (status = parse_auth(r)) != EX_OK) {
 		return status;
 	}
-	return sv_cli_row_place(&a->r, &a->s.priority, &a->s.domain);
+	return sv_cli_row_place(r, &s->priority, &s->domain);
 }
 
 static void defaults(struct sv_cli_row_args *r) {
-	struct args *a = (struct args *)r;
-	a->s.auth[0] = SV_SAUTH_HTTP_BASIC;
-	a->s.n_auth = 1;
-	a->s.username = (char *)"%EMAILADDRESS%";
-}
-
-static int add(struct sv_store *st, struct sv_cli_row_args *r, int64_t *id,
-		struct sv_err *err) {
-	struct args *a = (struct args *)r;
-	int rc = sv_store_service_add(st, r->provider_id, &a->s, &a->s.id,
-		err);
-	*id = a->s.id;
-	return rc;
-}
-
-static int load(struct sv_store *st, int64_t id, struct sv_provider **pv,
-		struct sv_cli_row_args *r, struct sv_err *err) {
-	size_t idx = 0;
-	int rc = sv_store_load_service(st, id, pv, &idx, err);
-	if (rc == SV_OK) {
-		((struct args *)r)->s = (*pv)->services[idx]; /* borrows */
-	}
-	return rc;
-}
-
-static int set(struct sv_store *st, struct sv_cli_row_args *r,
-		struct sv_err *err) {
-	return sv_store_service_set(st, &((struct args *)r)->s, err);
-}
-
-static struct json_t *json(const char *provider_id,
-		const struct sv_cli_row_args *r) {
-	return sv_cli_service_json(provider_id, &((const struct args *)r)->s);
+	struct sv_service *s = &r->row.service;
+	s->auth[0] = SV_SAUTH_HTTP_BASIC;
+	s->n_auth = 1;
+	s->username = (char *)"%EMAILADDRESS%";
 }
 
 static const struct sv_cli_row_kind kind = {
 	.what = "service", .id_arg = "SERVICE-ID", .usage = usage,
-	.args_size = sizeof(struct args), .flags = flags,
+	.type = SV_CLI_ROW_SERVICE, .flags = flags,
 	.n_flags = sizeof(flags) / sizeof(*flags), .defaults = defaults,
-	.apply = apply, .add = add, .load = load, .set = set,
-	.rm = sv_store_service_rm, .json = json,
+	.apply = apply, .rm = sv_store_service_rm,
 	.print = sv_cli_print_services,
 };
 

@@ -58,12 +58,8 @@ int sv_settings_table_build(const struct sv_provider *pv,
 
 /* Renderers (answer.h's sv_answer_renderer): the page in French, in
  * English. */
-int sv_render_settings_fr(const struct sv_provider *pv,
-	const char *override_domain, struct sv_answer **out,
-	struct sv_err *err);
-int sv_render_settings_en(const struct sv_provider *pv,
-	const char *override_domain, struct sv_answer **out,
-	struct sv_err *err);
+sv_answer_renderer sv_render_settings_fr;
+sv_answer_renderer sv_render_settings_en;
 
 /*
  * The words the page and the text show for the address slots when the

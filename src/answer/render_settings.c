@@ -548,6 +548,25 @@ static int text_label(struct sv_buf *out, const struct sv_settings_words *wd,
 	return sv_buf_printf(out, "    %s%s", label, wd->colon);
 }
 
+/* "    label: <tpl expanded>\n" */
+static int text_field(struct sv_buf *out, const char *label, const char *tpl,
+		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
+		struct sv_err *err) {
+	int rc = text_label(out, wd, label);
+	if (rc == SV_OK) {
+		rc = text_template(out, tpl, f, wd, err);
+	}
+	return rc == SV_OK ? sv_buf_append_str(out, "\n") : rc;
+}
+
+/* The username line; a missing template is the address. */
+static int text_username(struct sv_buf *out, const char *username,
+		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
+		struct sv_err *err) {
+	return text_field(out, wd->username, !sv_render_absent(username) ?
+		username : "%EMAILADDRESS%", f, wd, err);
+}
+
 static int text_server(struct sv_buf *out, const struct sv_server *s,
 		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
 		struct sv_err *err) {
@@ -556,10 +575,9 @@ static int text_server(struct sv_buf *out, const struct sv_server *s,
 	const char *sec = s->socket == SV_SOCKET_SSL ? wd->ssl :
 		s->socket == SV_SOCKET_STARTTLS ? wd->starttls : wd->none;
 	int rc = sv_buf_printf(out, "  %s\n", role);
-	if (rc == SV_OK && (rc = text_label(out, wd, wd->server)) == SV_OK &&
-			(rc = text_template(out, s->hostname, f, wd, err)) ==
-				SV_OK) {
-		rc = sv_buf_printf(out, "\n    %s%s%d\n    %s%s%s%s%s\n",
+	if (rc == SV_OK && (rc = text_field(out, wd->server, s->hostname, f, wd,
+			err)) == SV_OK) {
+		rc = sv_buf_printf(out, "    %s%s%d\n    %s%s%s%s%s\n",
 			wd->port, wd->colon, s->port, wd->security, wd->colon,
 			sec,
 			s->socket == SV_SOCKET_PLAIN ? " — " : "",
@@ -592,12 +610,8 @@ static int text_server(struct sv_buf *out, const struct sv_server *s,
 	if (rc == SV_OK) {
 		rc = sv_buf_append_str(out, "\n");
 	}
-	if (rc == SV_OK && needs_username(s) &&
-			(rc = text_label(out, wd, wd->username)) == SV_OK &&
-			(rc = text_template(out, !sv_render_absent(s->username) ?
-				s->username : "%EMAILADDRESS%", f, wd, err)) ==
-				SV_OK) {
-		rc = sv_buf_append_str(out, "\n");
+	if (rc == SV_OK && needs_username(s)) {
+		rc = text_username(out, s->username, f, wd, err);
 	}
 	return rc;
 }
@@ -606,9 +620,8 @@ static int text_service(struct sv_buf *out, const struct sv_service *s,
 		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
 		struct sv_err *err) {
 	int rc = sv_buf_printf(out, "  %s\n", sv_settings_service_word(wd, s->type));
-	if (rc == SV_OK && (rc = text_label(out, wd, wd->url)) == SV_OK &&
-			(rc = text_template(out, s->url, f, wd, err)) == SV_OK &&
-			(rc = sv_buf_append_str(out, "\n")) == SV_OK) {
+	if (rc == SV_OK && (rc = text_field(out, wd->url, s->url, f, wd,
+			err)) == SV_OK) {
 		rc = text_label(out, wd, wd->auth);
 	}
 	for (size_t i = 0; rc == SV_OK && i < s->n_auth &&
@@ -616,12 +629,8 @@ static int text_service(struct sv_buf *out, const struct sv_service *s,
 		rc = sv_buf_printf(out, "%s%s", i > 0 ? wd->or_word : "",
 			sv_settings_sauth_word(wd, s->auth[i]));
 	}
-	if (rc == SV_OK && (rc = sv_buf_append_str(out, "\n")) == SV_OK &&
-			(rc = text_label(out, wd, wd->username)) == SV_OK &&
-			(rc = text_template(out, !sv_render_absent(s->username) ?
-				s->username : "%EMAILADDRESS%", f, wd, err)) ==
-				SV_OK) {
-		rc = sv_buf_append_str(out, "\n");
+	if (rc == SV_OK && (rc = sv_buf_append_str(out, "\n")) == SV_OK) {
+		rc = text_username(out, s->username, f, wd, err);
 	}
 	return rc;
 }

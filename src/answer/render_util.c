@@ -112,16 +112,12 @@ const struct sv_service *sv_render_first_of(
 int sv_render_first_service(const char *what, const struct sv_provider *pv,
 		const char *override_domain, enum sv_service_type type,
 		const struct sv_service **out, struct sv_err *err) {
-	*out = NULL;
-	int rc = sv_render_check_provider(what, pv, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
 	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
-	size_t n = sv_provider_services_for(pv, override_domain, svc,
-		SV_MODEL_MAX_SERVICES);
-	*out = sv_render_first_of(svc, n, type);
-	return SV_OK;
+	int rc = sv_render_check_provider(what, pv, err);
+	*out = rc != SV_OK ? NULL : sv_render_first_of(svc,
+		sv_provider_services_for(pv, override_domain, svc,
+			SV_MODEL_MAX_SERVICES), type);
+	return rc;
 }
 
 int sv_render_answer(const char *what, const char *id,

@@ -36,8 +36,6 @@ sv_answer_renderer sv_render_autoconfig;
  * SV_SLOT_DOMAIN, the requested domain, so that the answer filled
  * without an address holds no token Evolution would empty.
  */
-int sv_render_autoconfig_evolution(const struct sv_provider *pv,
-	const char *override_domain, struct sv_answer **out,
-	struct sv_err *err);
+sv_answer_renderer sv_render_autoconfig_evolution;
 
 #endif

@@ -70,9 +70,7 @@ sv_answer_renderer sv_render_autodiscover;
  * address has no such answer: SV_OK with *out NULL (the domain then
  * answers 404, and clients move on). Errors as sv_render_autodiscover.
  */
-int sv_render_autodiscover_domain(const struct sv_provider *pv,
-	const char *override_domain, struct sv_answer **out,
-	struct sv_err *err);
+sv_answer_renderer sv_render_autodiscover_domain;
 
 /*
  * The mobilesync (ActiveSync) schema's answer for pv's first ActiveSync

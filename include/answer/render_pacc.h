@@ -25,7 +25,6 @@
  * when the provider cannot be said in PACC (sv_pacc_view's reason is
  * `suivant check`'s notice; the request gets 404); SV_ENOMEM. Pure.
  */
-int sv_render_pacc(const struct sv_provider *pv, const char *override_domain,
-	struct sv_answer **out, struct sv_err *err);
+sv_answer_renderer sv_render_pacc;
 
 #endif

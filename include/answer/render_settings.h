@@ -20,8 +20,10 @@
  * lookup --format settings`).
  *
  * The page is HTML written with libxml2's text writer (every value
- * escaped by it), no script, an inline style with a print stylesheet:
- * served with the profile page's strict Content-Security-Policy. Request
+ * escaped by it), no script, no inline style: it links its stylesheet
+ * (sv_settings_css, print rules included) as "settings.css", relative
+ * like its other links so that a copy under any prefix finds it; served
+ * with a strict Content-Security-Policy (style-src 'self'). Request
  * facts go into slots: the address, the local part (usernames), the
  * domain. Without an address the slots hold the words of
  * sv_render_settings_absent («votre adresse», <the part before the @>),
@@ -29,6 +31,16 @@
  */
 
 #define SV_SETTINGS_CONTENT_TYPE "text/html; charset=utf-8"
+#define SV_SETTINGS_CSS_CONTENT_TYPE "text/css; charset=utf-8"
+
+/*
+ * The stylesheet every settings page links (GET /settings.css, and
+ * settings.css in `suivant export-static`'s directory): the same bytes
+ * for every page, provider and language. Static; its length is
+ * sizeof(sv_settings_css) - 1.
+ */
+extern const char sv_settings_css[];
+extern const size_t sv_settings_css_len;
 
 enum sv_settings_lang { SV_SETTINGS_FR, SV_SETTINGS_EN };
 
@@ -58,12 +70,8 @@ int sv_settings_table_build(const struct sv_provider *pv,
 
 /* Renderers (answer.h's sv_answer_renderer): the page in French, in
  * English. */
-int sv_render_settings_fr(const struct sv_provider *pv,
-	const char *override_domain, struct sv_answer **out,
-	struct sv_err *err);
-int sv_render_settings_en(const struct sv_provider *pv,
-	const char *override_domain, struct sv_answer **out,
-	struct sv_err *err);
+sv_answer_renderer sv_render_settings_fr;
+sv_answer_renderer sv_render_settings_en;
 
 /*
  * The words the page and the text show for the address slots when the

@@ -11,10 +11,11 @@
 
 /*
  * The frame the answer renderers (render_autoconfig.c,
- * render_autodiscover.c, render_mobileconfig.c) share: the checks a
- * provider must pass before a writer sees it, the selection of the
- * servers a mail client can use, and the builder's init/write/finish
- * sequence with its error messages. Pure and thread-safe; every message
+ * render_autodiscover.c, render_mobileconfig.c, render_pacc.c,
+ * render_wellknown.c) share: the checks a provider must pass before a
+ * writer sees it, the selection of the servers and of the service a
+ * client can use, and the builder's init/write/finish sequence with its
+ * error messages. Pure and thread-safe; every message
  * starts with "<what>: " where what names the format ("autoconfig").
  */
 
@@ -57,6 +58,21 @@ int sv_render_select_servers(const char *what, const struct sv_provider *pv,
 	const char *override_domain, unsigned flags,
 	const struct sv_server **out, size_t *n, struct sv_err *err);
 
+/* The first service of type among svc[0..n) (priority order), or NULL. */
+const struct sv_service *sv_render_first_of(
+	const struct sv_service *const *svc, size_t n,
+	enum sv_service_type type);
+
+/*
+ * The preferred service of type a client of override_domain gets (the
+ * first of that type in sv_provider_services_for() order) into *out,
+ * borrowed from pv; NULL when there is none. Calls
+ * sv_render_check_provider() first. SV_OK or the check's error.
+ */
+int sv_render_first_service(const char *what, const struct sv_provider *pv,
+	const char *override_domain, enum sv_service_type type,
+	const struct sv_service **out, struct sv_err *err);
+
 /*
  * Writes text[0..len) raw (no escaping: the caller's bytes are already in
  * the document's syntax) with every %EMAILDOMAIN% as SV_SLOT_DOMAIN, the
@@ -69,6 +85,18 @@ int sv_render_raw_domain(struct sv_answer_builder *b, const char *text,
 /* Writes a whole document into b; 0 or -1 like the libxml2 writer. */
 typedef int (*sv_render_write_fn)(struct sv_answer_builder *b,
 	const void *ctx);
+
+/* What sv_render_write_raw_domain() writes: s[0..len), borrowed. */
+struct sv_render_text {
+	const char *s;
+	size_t len;
+};
+
+/*
+ * An sv_render_write_fn for a document that is one text (ctx: a struct
+ * sv_render_text): sv_render_raw_domain() of it.
+ */
+int sv_render_write_raw_domain(struct sv_answer_builder *b, const void *ctx);
 
 /*
  * Starts a builder for content_type, runs write(b, ctx) and compiles the

@@ -26,11 +26,7 @@
  * when there is no such service (the request then gets 404); SV_EINVAL
  * for a service URL the validator would refuse, SV_ENOMEM. Pure.
  */
-int sv_render_caldav_location(const struct sv_provider *pv,
-	const char *override_domain, struct sv_answer **out,
-	struct sv_err *err);
-int sv_render_carddav_location(const struct sv_provider *pv,
-	const char *override_domain, struct sv_answer **out,
-	struct sv_err *err);
+sv_answer_renderer sv_render_caldav_location;
+sv_answer_renderer sv_render_carddav_location;
 
 #endif

@@ -327,20 +327,30 @@ void sv_http_body_put(struct sv_http_body *b);
 void sv_http_body_spares_free(void);
 /*
  * Pages for people (the profile page at "/", the settings page): HTML
- * whose only resource is its inline style, whose one form stays on this
- * site, never framed, sending no Referer to the links it holds.
+ * whose only resource is its style (the profile page's inline, the
+ * settings page's settings.css), whose one form stays on this site,
+ * never framed, sending no Referer to the links it holds.
  */
 #define SV_HTTP_TEXT_HTML "text/html; charset=utf-8"
 #define SV_HTTP_PAGE_CSP "default-src 'none'; style-src 'unsafe-inline'; " \
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+/* The settings pages': their only resource is settings.css, from here. */
+#define SV_HTTP_SETTINGS_CSP "default-src 'none'; style-src 'self'; " \
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 /* Adds Content-Security-Policy SV_HTTP_PAGE_CSP, Referrer-Policy
  * no-referrer and, with vary_language (a page chosen by
  * Accept-Language), Vary: Accept-Language. SV_OK or SV_ENOMEM. */
 int sv_http_add_page_headers(struct MHD_Response *resp, bool vary_language);
-/* sv_http_queue_buf for an HTML page: SV_HTTP_TEXT_HTML, the page
- * headers (with Vary: Accept-Language). */
+/* sv_http_queue_buf for a settings page: SV_HTTP_TEXT_HTML, the page
+ * headers with SV_HTTP_SETTINGS_CSP (and Vary: Accept-Language). */
 enum MHD_Result sv_http_queue_page_buf(const struct sv_http_call *call,
 	unsigned status, struct sv_buf *body, enum sv_http_cache cache);
+/* Queues 200 over bytes[0..len), static (never freed, never copied),
+ * with the headers of sv_http_add_headers; the fixed 500 when memory is
+ * short. */
+enum MHD_Result sv_http_queue_static(const struct sv_http_call *call,
+	const char *bytes, size_t len, const char *content_type,
+	enum sv_http_cache cache);
 /*
  * Queues b's bytes with status and the headers of sv_http_add_headers.
  * b is taken over: MHD gives it back (sv_http_body_put) when it frees the
@@ -350,8 +360,8 @@ enum MHD_Result sv_http_queue_page_buf(const struct sv_http_call *call,
 enum MHD_Result sv_http_queue_body(const struct sv_http_call *call,
 	unsigned status, struct sv_http_body *b, const char *content_type,
 	const char *disposition, enum sv_http_cache cache);
-/* The same, with the page headers of sv_http_add_page_headers (and Vary:
- * Accept-Language) when page is set. */
+/* The same, with the settings page's headers (sv_http_queue_page_buf's)
+ * when page is set. */
 enum MHD_Result sv_http_queue_body_as(const struct sv_http_call *call,
 	unsigned status, struct sv_http_body *b, const char *content_type,
 	const char *disposition, enum sv_http_cache cache, bool page);
@@ -554,6 +564,9 @@ enum MHD_Result sv_http_mobileconfig_page(const struct sv_http_call *call);
  * domain not served.
  */
 enum MHD_Result sv_http_settings(const struct sv_http_call *call);
+/* GET|HEAD /settings.css: the pages' stylesheet (sv_settings_css), the
+ * same for everyone (public cache), like the profile page. */
+enum MHD_Result sv_http_settings_css(const struct sv_http_call *call);
 
 /* src/http/http_autodiscover.c */
 

@@ -65,15 +65,25 @@ static int on_off_el(xmlTextWriterPtr w, const char *name, bool on) {
 	return text_el(w, name, on ? "on" : "off");
 }
 
-/* Element whose text is a placeholder template (tokens become slots). */
-static int template_el(struct sv_answer_builder *b, const char *name,
-		const char *tpl) {
+/*
+ * <name>text</name>, the text's tokens as slots: a URL's percent-encoded
+ * (url), a template's as they are.
+ */
+static int slotted_el(struct sv_answer_builder *b, const char *name,
+		const char *text, bool url) {
 	if (xmlTextWriterStartElement(b->w, BAD_CAST name) < 0 ||
-			sv_answer_builder_template(b, tpl) < 0 ||
+			(url ? sv_answer_builder_url(b, text) :
+				sv_answer_builder_template(b, text)) < 0 ||
 			xmlTextWriterEndElement(b->w) < 0) {
 		return -1;
 	}
 	return 0;
+}
+
+/* Element whose text is a placeholder template (tokens become slots). */
+static int template_el(struct sv_answer_builder *b, const char *name,
+		const char *tpl) {
+	return slotted_el(b, name, tpl, false);
 }
 
 /* What POX can say about a server's authentication. */
@@ -254,26 +264,10 @@ static int write_dav_protocol(struct sv_answer_builder *b,
 	return xmlTextWriterEndElement(w);
 }
 
-/* The first service of type t among n (priority order), or NULL. */
-static const struct sv_service *first_of(const struct sv_service *const *svc,
-		size_t n, enum sv_service_type t) {
-	for (size_t i = 0; i < n; i++) {
-		if (svc[i]->type == t) {
-			return svc[i];
-		}
-	}
-	return NULL;
-}
-
 /* <name>URL</name>, the URL's tokens as slots (percent-encoded). */
 static int url_el(struct sv_answer_builder *b, const char *name,
 		const char *url) {
-	if (xmlTextWriterStartElement(b->w, BAD_CAST name) < 0 ||
-			sv_answer_builder_url(b, url) < 0 ||
-			xmlTextWriterEndElement(b->w) < 0) {
-		return -1;
-	}
-	return 0;
+	return slotted_el(b, name, url, true);
 }
 
 /* The service s when its URL can be written here (no_address: the
@@ -305,11 +299,11 @@ static int write_exchange_protocols(struct sv_answer_builder *b,
 		bool no_address) {
 	xmlTextWriterPtr w = b->w;
 	int bad = 0;
-	const struct sv_service *ews = usable(first_of(svc, n,
+	const struct sv_service *ews = usable(sv_render_first_of(svc, n,
 		SV_SERVICE_EWS), no_address, &bad);
-	const struct sv_service *owa = usable(first_of(svc, n,
+	const struct sv_service *owa = usable(sv_render_first_of(svc, n,
 		SV_SERVICE_OWA), no_address, &bad);
-	const struct sv_service *as = usable(first_of(svc, n,
+	const struct sv_service *as = usable(sv_render_first_of(svc, n,
 		SV_SERVICE_ACTIVESYNC), no_address, &bad);
 	if (bad < 0) {
 		b->failed = SV_EINVAL;
@@ -494,16 +488,11 @@ int sv_render_autodiscover_mobilesync(const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
 	*out = NULL;
-	int rc = sv_render_check_provider("mobilesync", pv, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
-	size_t n = sv_provider_services_for(pv, override_domain, svc,
-		SV_MODEL_MAX_SERVICES);
-	const struct sv_service *as = first_of(svc, n, SV_SERVICE_ACTIVESYNC);
-	if (as == NULL) {
-		return SV_OK; /* no ActiveSync: Error 601 (http_answer.c) */
+	const struct sv_service *as;
+	int rc = sv_render_first_service("mobilesync", pv, override_domain,
+		SV_SERVICE_ACTIVESYNC, &as, err);
+	if (rc != SV_OK || as == NULL) {
+		return rc; /* no ActiveSync: Error 601 (http_answer.c) */
 	}
 	return sv_render_answer("mobilesync", pv->id,
 		SV_AUTODISCOVER_CONTENT_TYPE, write_mobilesync, as, out, err);
@@ -676,16 +665,11 @@ static int render_v2(const char *what, const char *protocol,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
 	*out = NULL;
-	int rc = sv_render_check_provider(what, pv, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
-	size_t n = sv_provider_services_for(pv, override_domain, svc,
-		SV_MODEL_MAX_SERVICES);
-	const struct sv_service *s = first_of(svc, n, t);
-	if (s == NULL) {
-		return SV_OK; /* 404 (http_answer.c) */
+	const struct sv_service *s;
+	int rc = sv_render_first_service(what, pv, override_domain, t, &s,
+		err);
+	if (rc != SV_OK || s == NULL) {
+		return rc; /* none: 404 (http_answer.c) */
 	}
 	if (s->url == NULL || !valid_utf8(s->url)) {
 		return sv_errf(err, SV_EINVAL, "%s: %s: service without a "

@@ -160,6 +160,26 @@ static int key_identifier(struct sv_answer_builder *b, enum sv_slot uuid) {
 	return xmlTextWriterEndElement(b->w);
 }
 
+/*
+ * The keys that name an account payload, in their sorted place:
+ * PayloadDescription, PayloadDisplayName (display; NULL: the address),
+ * PayloadIdentifier, PayloadType, PayloadUUID, PayloadVersion.
+ */
+static int key_payload(struct sv_answer_builder *b, const char *description,
+		const char *display, const char *type, enum sv_slot uuid) {
+	xmlTextWriterPtr w = b->w;
+	if (key_string(w, "PayloadDescription", description) < 0 ||
+			(display != NULL ? key_string(w, "PayloadDisplayName",
+				display) : key_slot(b, "PayloadDisplayName",
+				SV_SLOT_EMAILADDRESS)) < 0 ||
+			key_identifier(b, uuid) < 0 ||
+			key_string(w, "PayloadType", type) < 0 ||
+			key_slot(b, "PayloadUUID", uuid) < 0) {
+		return -1;
+	}
+	return key_integer(w, "PayloadVersion", 1);
+}
+
 /* "Incoming" + "HostName" -> "IncomingMailServerHostName", into k. */
 static const char *kname(char *k, size_t n, const char *dir,
 		const char *what) {
@@ -238,14 +258,9 @@ static int write_mail_payload(struct sv_answer_builder *b,
 			write_server(b, "Outgoing", p->out, p->out_user) < 0 ||
 			key_bool(w, "OutgoingPasswordSameAsIncomingPassword",
 				logs_in(p->in) && logs_in(p->out)) < 0 ||
-			key_string(w, "PayloadDescription",
-				"Compte de messagerie / Mail account") < 0 ||
-			key_slot(b, "PayloadDisplayName",
-				SV_SLOT_EMAILADDRESS) < 0 ||
-			key_identifier(b, SV_SLOT_UUID_MAIL) < 0 ||
-			key_string(w, "PayloadType", "com.apple.mail.managed") < 0 ||
-			key_slot(b, "PayloadUUID", SV_SLOT_UUID_MAIL) < 0 ||
-			key_integer(w, "PayloadVersion", 1) < 0) {
+			key_payload(b, "Compte de messagerie / Mail account",
+				NULL, "com.apple.mail.managed",
+				SV_SLOT_UUID_MAIL) < 0) {
 		return -1;
 	}
 	return xmlTextWriterEndElement(w);
@@ -285,12 +300,8 @@ static int write_dav_payload(struct sv_answer_builder *b,
 				d->u.https) < 0 ||
 			(d->user && key_template(b, dav_key(k, sizeof(k), kind,
 				"Username"), username) < 0) ||
-			key_string(w, "PayloadDescription", kind->description) < 0 ||
-			key_string(w, "PayloadDisplayName", kind->description) < 0 ||
-			key_identifier(b, kind->uuid) < 0 ||
-			key_string(w, "PayloadType", kind->payload_type) < 0 ||
-			key_slot(b, "PayloadUUID", kind->uuid) < 0 ||
-			key_integer(w, "PayloadVersion", 1) < 0) {
+			key_payload(b, kind->description, kind->description,
+				kind->payload_type, kind->uuid) < 0) {
 		return -1;
 	}
 	return xmlTextWriterEndElement(w);
@@ -312,15 +323,9 @@ static int write_eas_payload(struct sv_answer_builder *b,
 			key_string(w, "AccountDescription", p->display) < 0 ||
 			key_slot(b, "EmailAddress", SV_SLOT_EMAILADDRESS) < 0 ||
 			key_template(b, "Host", d->host) < 0 ||
-			key_string(w, "PayloadDescription",
-				"Compte Exchange ActiveSync / Exchange ActiveSync "
-				"account") < 0 ||
-			key_slot(b, "PayloadDisplayName",
-				SV_SLOT_EMAILADDRESS) < 0 ||
-			key_identifier(b, SV_SLOT_UUID_MAIL) < 0 ||
-			key_string(w, "PayloadType", "com.apple.eas.account") < 0 ||
-			key_slot(b, "PayloadUUID", SV_SLOT_UUID_MAIL) < 0 ||
-			key_integer(w, "PayloadVersion", 1) < 0 ||
+			key_payload(b, "Compte Exchange ActiveSync / Exchange "
+				"ActiveSync account", NULL, "com.apple.eas.account",
+				SV_SLOT_UUID_MAIL) < 0 ||
 			key_bool(w, "SSL", d->u.https) < 0 ||
 			(d->user && key_template(b, "UserName", username) < 0)) {
 		return -1;
@@ -442,15 +447,10 @@ static int plan_username(const struct sv_provider *pv,
 static int plan_dav(const struct sv_provider *pv, const char *override_domain,
 		enum sv_service_type t, struct dav_plan *d,
 		struct sv_err *err) {
-	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
-	size_t n = sv_provider_services_for(pv, override_domain, svc,
-		SV_MODEL_MAX_SERVICES);
-	d->s = NULL;
-	for (size_t i = 0; i < n && d->s == NULL; i++) {
-		d->s = svc[i]->type == t ? svc[i] : NULL;
-	}
-	if (d->s == NULL) {
-		return SV_OK;
+	int rc = sv_render_first_service("mobileconfig", pv, override_domain,
+		t, &d->s, err);
+	if (rc != SV_OK || d->s == NULL) {
+		return rc;
 	}
 	struct sv_err why;
 	if (d->s->url == NULL || sv_service_url_parse(d->s->url, "url", &d->u,

@@ -16,16 +16,6 @@
 #include "answer/render_util.h"
 #include "model/pacc.h"
 
-struct text {
-	const char *s;
-	size_t len;
-};
-
-static int write_text(struct sv_answer_builder *b, const void *ctx) {
-	const struct text *t = ctx;
-	return sv_render_raw_domain(b, t->s, t->len);
-}
-
 /* o[key] = {inner_key: value}; false when out of memory. */
 static bool set_one(json_t *o, const char *key, const char *inner_key,
 		const char *value) {
@@ -103,9 +93,9 @@ int sv_render_pacc(const struct sv_provider *pv, const char *override_domain,
 		return sv_errf(err, SV_ENOMEM, "pacc: %s: out of memory",
 			pv->id);
 	}
-	struct text t = { s, strlen(s) };
+	struct sv_render_text t = { s, strlen(s) };
 	int rc = sv_render_answer("pacc", pv->id, SV_PACC_CONTENT_TYPE,
-		write_text, &t, out, err);
+		sv_render_write_raw_domain, &t, out, err);
 	free(s);
 	return rc;
 }

@@ -37,8 +37,8 @@ const char *const *sv_render_settings_absent(enum sv_settings_lang lang) {
  * sideways. Printed: no navigation, black on white, link targets spelled
  * out, a card never cut across pages.
  */
-static const char style[] =
-	"\nbody{font-family:system-ui,-apple-system,sans-serif;margin:0;"
+const char sv_settings_css[] =
+	"body{font-family:system-ui,-apple-system,sans-serif;margin:0;"
 	"padding:1rem;line-height:1.5;color:#1d1d1f;background:#fff}\n"
 	"main{max-width:64rem;margin:0 auto}\n"
 	"h1{margin:.25rem 0}\n"
@@ -60,6 +60,7 @@ static const char style[] =
 	"@media print{.lang,.back{display:none}body{padding:0;color:#000}"
 	".card{break-inside:avoid;border-color:#000}a{color:#000}"
 	"a[href]::after{content:' (' attr(href) ')'}}\n";
+const size_t sv_settings_css_len = sizeof(sv_settings_css) - 1;
 
 static int attr(xmlTextWriterPtr w, const char *name, const char *value) {
 	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value);
@@ -93,10 +94,10 @@ static int newline(xmlTextWriterPtr w) {
 	return xmlTextWriterWriteRaw(w, BAD_CAST "\n");
 }
 
-/* A void element (meta): "<meta a="v" b="v"/>". */
-static int meta(xmlTextWriterPtr w, const char *a, const char *av,
-		const char *b, const char *bv) {
-	if (start(w, "meta") < 0 || attr(w, a, av) < 0 ||
+/* A void element (meta, link): "<NAME a="v" b="v"/>". */
+static int void_el(xmlTextWriterPtr w, const char *name, const char *a,
+		const char *av, const char *b, const char *bv) {
+	if (start(w, name) < 0 || attr(w, a, av) < 0 ||
 			(b != NULL && attr(w, b, bv) < 0) ||
 			xmlTextWriterEndElement(w) < 0) {
 		return -1;
@@ -110,18 +111,17 @@ static int write_head(xmlTextWriterPtr w, const struct sv_settings_words *wd,
 	if (xmlTextWriterWriteRaw(w, BAD_CAST "<!DOCTYPE html>\n") < 0 ||
 			start(w, "html") < 0 || attr(w, "lang", wd->lang) < 0 ||
 			newline(w) < 0 || start(w, "head") < 0 || newline(w) < 0 ||
-			meta(w, "charset", "utf-8", NULL, NULL) < 0 ||
-			meta(w, "name", "viewport", "content",
+			void_el(w, "meta", "charset", "utf-8", NULL, NULL) < 0 ||
+			void_el(w, "meta", "name", "viewport", "content",
 				"width=device-width, initial-scale=1") < 0 ||
-			meta(w, "name", "robots", "content", "noindex") < 0 ||
+			void_el(w, "meta", "name", "robots", "content",
+				"noindex") < 0 ||
 			start(w, "title") < 0 || text(w, title) < 0 ||
 			(name != NULL && (text(w, wd->colon) < 0 ||
 				text(w, name) < 0)) ||
 			end(w) < 0 || newline(w) < 0 ||
-			/* raw: a style element's text is not HTML-escaped */
-			start(w, "style") < 0 ||
-			xmlTextWriterWriteRaw(w, BAD_CAST style) < 0 ||
-			end(w) < 0 || newline(w) < 0 ||
+			void_el(w, "link", "rel", "stylesheet", "href",
+				"settings.css") < 0 ||
 			end(w) < 0 || newline(w) < 0 || /* head */
 			start(w, "body") < 0 || newline(w) < 0 ||
 			start(w, "main") < 0 || newline(w) < 0) {
@@ -548,6 +548,25 @@ static int text_label(struct sv_buf *out, const struct sv_settings_words *wd,
 	return sv_buf_printf(out, "    %s%s", label, wd->colon);
 }
 
+/* "    label: <tpl expanded>\n" */
+static int text_field(struct sv_buf *out, const char *label, const char *tpl,
+		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
+		struct sv_err *err) {
+	int rc = text_label(out, wd, label);
+	if (rc == SV_OK) {
+		rc = text_template(out, tpl, f, wd, err);
+	}
+	return rc == SV_OK ? sv_buf_append_str(out, "\n") : rc;
+}
+
+/* The username line; a missing template is the address. */
+static int text_username(struct sv_buf *out, const char *username,
+		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
+		struct sv_err *err) {
+	return text_field(out, wd->username, !sv_render_absent(username) ?
+		username : "%EMAILADDRESS%", f, wd, err);
+}
+
 static int text_server(struct sv_buf *out, const struct sv_server *s,
 		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
 		struct sv_err *err) {
@@ -556,10 +575,9 @@ static int text_server(struct sv_buf *out, const struct sv_server *s,
 	const char *sec = s->socket == SV_SOCKET_SSL ? wd->ssl :
 		s->socket == SV_SOCKET_STARTTLS ? wd->starttls : wd->none;
 	int rc = sv_buf_printf(out, "  %s\n", role);
-	if (rc == SV_OK && (rc = text_label(out, wd, wd->server)) == SV_OK &&
-			(rc = text_template(out, s->hostname, f, wd, err)) ==
-				SV_OK) {
-		rc = sv_buf_printf(out, "\n    %s%s%d\n    %s%s%s%s%s\n",
+	if (rc == SV_OK && (rc = text_field(out, wd->server, s->hostname, f, wd,
+			err)) == SV_OK) {
+		rc = sv_buf_printf(out, "    %s%s%d\n    %s%s%s%s%s\n",
 			wd->port, wd->colon, s->port, wd->security, wd->colon,
 			sec,
 			s->socket == SV_SOCKET_PLAIN ? " — " : "",
@@ -592,12 +610,8 @@ static int text_server(struct sv_buf *out, const struct sv_server *s,
 	if (rc == SV_OK) {
 		rc = sv_buf_append_str(out, "\n");
 	}
-	if (rc == SV_OK && needs_username(s) &&
-			(rc = text_label(out, wd, wd->username)) == SV_OK &&
-			(rc = text_template(out, !sv_render_absent(s->username) ?
-				s->username : "%EMAILADDRESS%", f, wd, err)) ==
-				SV_OK) {
-		rc = sv_buf_append_str(out, "\n");
+	if (rc == SV_OK && needs_username(s)) {
+		rc = text_username(out, s->username, f, wd, err);
 	}
 	return rc;
 }
@@ -606,9 +620,8 @@ static int text_service(struct sv_buf *out, const struct sv_service *s,
 		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
 		struct sv_err *err) {
 	int rc = sv_buf_printf(out, "  %s\n", sv_settings_service_word(wd, s->type));
-	if (rc == SV_OK && (rc = text_label(out, wd, wd->url)) == SV_OK &&
-			(rc = text_template(out, s->url, f, wd, err)) == SV_OK &&
-			(rc = sv_buf_append_str(out, "\n")) == SV_OK) {
+	if (rc == SV_OK && (rc = text_field(out, wd->url, s->url, f, wd,
+			err)) == SV_OK) {
 		rc = text_label(out, wd, wd->auth);
 	}
 	for (size_t i = 0; rc == SV_OK && i < s->n_auth &&
@@ -616,12 +629,8 @@ static int text_service(struct sv_buf *out, const struct sv_service *s,
 		rc = sv_buf_printf(out, "%s%s", i > 0 ? wd->or_word : "",
 			sv_settings_sauth_word(wd, s->auth[i]));
 	}
-	if (rc == SV_OK && (rc = sv_buf_append_str(out, "\n")) == SV_OK &&
-			(rc = text_label(out, wd, wd->username)) == SV_OK &&
-			(rc = text_template(out, !sv_render_absent(s->username) ?
-				s->username : "%EMAILADDRESS%", f, wd, err)) ==
-				SV_OK) {
-		rc = sv_buf_append_str(out, "\n");
+	if (rc == SV_OK && (rc = sv_buf_append_str(out, "\n")) == SV_OK) {
+		rc = text_username(out, s->username, f, wd, err);
 	}
 	return rc;
 }

@@ -98,6 +98,28 @@ int sv_render_select_servers(const char *what, const struct sv_provider *pv,
 	return SV_OK;
 }
 
+const struct sv_service *sv_render_first_of(
+		const struct sv_service *const *svc, size_t n,
+		enum sv_service_type type) {
+	for (size_t i = 0; i < n; i++) {
+		if (svc[i]->type == type) {
+			return svc[i];
+		}
+	}
+	return NULL;
+}
+
+int sv_render_first_service(const char *what, const struct sv_provider *pv,
+		const char *override_domain, enum sv_service_type type,
+		const struct sv_service **out, struct sv_err *err) {
+	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
+	int rc = sv_render_check_provider(what, pv, err);
+	*out = rc != SV_OK ? NULL : sv_render_first_of(svc,
+		sv_provider_services_for(pv, override_domain, svc,
+			SV_MODEL_MAX_SERVICES), type);
+	return rc;
+}
+
 int sv_render_answer(const char *what, const char *id,
 		const char *content_type, sv_render_write_fn write, const void *ctx,
 		struct sv_answer **out, struct sv_err *err) {
@@ -145,4 +167,9 @@ int sv_render_raw_domain(struct sv_answer_builder *b, const char *text,
 		p = q;
 	}
 	return 0;
+}
+
+int sv_render_write_raw_domain(struct sv_answer_builder *b, const void *ctx) {
+	const struct sv_render_text *t = ctx;
+	return sv_render_raw_domain(b, t->s, t->len);
 }

@@ -11,33 +11,15 @@
 #include "answer/render_wellknown.h"
 #include "model/service_url.h"
 
-/* What write_location() writes: url[0..len). */
-struct target {
-	const char *url;
-	size_t len;
-};
-
-static int write_location(struct sv_answer_builder *b, const void *ctx) {
-	const struct target *t = ctx;
-	return sv_render_raw_domain(b, t->url, t->len);
-}
-
 static int render(const char *what, enum sv_service_type type,
 		const struct sv_provider *pv, const char *override_domain,
 		struct sv_answer **out, struct sv_err *err) {
 	*out = NULL;
-	if (pv->id == NULL) {
-		return sv_errf(err, SV_EINVAL, "%s: provider without id", what);
-	}
-	const struct sv_service *svc[SV_MODEL_MAX_SERVICES];
-	size_t n = sv_provider_services_for(pv, override_domain, svc,
-		SV_MODEL_MAX_SERVICES);
-	const struct sv_service *s = NULL;
-	for (size_t i = 0; i < n && s == NULL; i++) {
-		s = svc[i]->type == type ? svc[i] : NULL;
-	}
-	if (s == NULL) {
-		return SV_OK;
+	const struct sv_service *s;
+	int rc = sv_render_first_service(what, pv, override_domain, type, &s,
+		err);
+	if (rc != SV_OK || s == NULL) {
+		return rc;
 	}
 	struct sv_service_url u;
 	struct sv_err why;
@@ -46,9 +28,9 @@ static int render(const char *what, enum sv_service_type type,
 		return sv_errf(err, SV_EINVAL, "%s: %s: %s", what, pv->id,
 			s->url == NULL ? "service without url" : why.msg);
 	}
-	struct target t = { .url = s->url, .len = u.context_len };
+	struct sv_render_text t = { .s = s->url, .len = u.context_len };
 	return sv_render_answer(what, pv->id, SV_WELLKNOWN_CONTENT_TYPE,
-		write_location, &t, out, err);
+		sv_render_write_raw_domain, &t, out, err);
 }
 
 int sv_render_caldav_location(const struct sv_provider *pv,

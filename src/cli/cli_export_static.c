@@ -19,6 +19,7 @@
  *   DIR/settings/DOMAIN.fr.html            the settings page for the domain
  *   DIR/settings/DOMAIN.en.html            (placeholders as words), French
  *                                          and English
+ *   DIR/settings.css                       the settings pages' stylesheet
  *   DIR/nginx.conf                         a server block for all of them,
  *                                          and the RFC 6764 redirects of
  *                                          /.well-known/caldav and
@@ -58,7 +59,8 @@ static const char usage[] =
 	"(Autodiscover v2) and DIR/autodiscover/DOMAIN.xml (the Autodiscover\n"
 	"answer to a GET), DIR/pacc/DOMAIN.json (PACC's document, when the\n"
 	"provider can be said in PACC), DIR/settings/DOMAIN.fr.html and\n"
-	".en.html (the settings page for the domain, in French and English),\n"
+	".en.html (the settings page for the domain, in French and English)\n"
+	"with DIR/settings.css (their stylesheet),\n"
 	"and DIR/nginx.conf,\n"
 	"an nginx server block listening on ADDR:PORT (default\n"
 	SV_CONFIG_DEFAULT_LISTEN ") that serves them and answers the RFC 6764\n"
@@ -223,7 +225,7 @@ static const char conf_tail[] =
 	"        default_type \"text/html; charset=utf-8\";\n"
 	"        add_header X-Content-Type-Options nosniff always;\n"
 	"        add_header Content-Security-Policy \"default-src 'none'; "
-	"style-src 'unsafe-inline'; form-action 'self'; frame-ancestors "
+	"style-src 'self'; form-action 'self'; frame-ancestors "
 	"'none'; base-uri 'none'\" always;\n"
 	"        add_header Referrer-Policy no-referrer always;\n"
 	"        add_header Vary Accept-Language always;\n"
@@ -232,6 +234,11 @@ static const char conf_tail[] =
 	"            return 400;\n"
 	"        }\n"
 	"        try_files /settings/$sv_settings_domain.$sv_lang.html =404;\n"
+	"    }\n"
+	"    location ~* ^/settings\\.css$ {\n"
+	"        types { }\n"
+	"        default_type \"text/css; charset=utf-8\";\n"
+	"        try_files /settings.css =404;\n"
 	"    }\n"
 	"    location / {\n"
 	"        return 404;\n"
@@ -522,6 +529,11 @@ int sv_cli_export_static(int argc, char **argv) {
 		} else if (write_file(abs_dir, "nginx.conf", b.data, b.len) !=
 				0) {
 			sv_cli_error("export-static", "%s/nginx.conf: %s",
+				abs_dir, strerror(errno));
+			status = EX_CANTCREAT;
+		} else if (write_file(abs_dir, "settings.css", sv_settings_css,
+				sv_settings_css_len) != 0) {
+			sv_cli_error("export-static", "%s/settings.css: %s",
 				abs_dir, strerror(errno));
 			status = EX_CANTCREAT;
 		}

@@ -114,10 +114,10 @@ int sv_http_add_headers(struct MHD_Response *resp, const char *content_type,
 	return SV_OK;
 }
 
-int sv_http_add_page_headers(struct MHD_Response *resp,
+static int add_page_headers(struct MHD_Response *resp, const char *csp,
 		bool vary_language) {
-	if (MHD_add_response_header(resp, "Content-Security-Policy",
-			SV_HTTP_PAGE_CSP) != MHD_YES ||
+	if (MHD_add_response_header(resp, "Content-Security-Policy", csp) !=
+			MHD_YES ||
 			MHD_add_response_header(resp, "Referrer-Policy",
 				"no-referrer") != MHD_YES ||
 			(vary_language && MHD_add_response_header(resp,
@@ -126,6 +126,11 @@ int sv_http_add_page_headers(struct MHD_Response *resp,
 		return SV_ENOMEM;
 	}
 	return SV_OK;
+}
+
+int sv_http_add_page_headers(struct MHD_Response *resp,
+		bool vary_language) {
+	return add_page_headers(resp, SV_HTTP_PAGE_CSP, vary_language);
 }
 
 void sv_http_fixed_destroy(struct sv_http_fixed *fx) {
@@ -203,8 +208,8 @@ static enum MHD_Result queue_made(const struct sv_http_call *call,
 		enum sv_http_cache cache, bool page) {
 	if (resp != NULL && sv_http_add_headers(resp, content_type,
 			disposition, cache) == SV_OK &&
-			(!page || sv_http_add_page_headers(resp, true) ==
-				SV_OK)) {
+			(!page || add_page_headers(resp, SV_HTTP_SETTINGS_CSP,
+				true) == SV_OK)) {
 		enum MHD_Result ret = sv_http_queue(call, status, resp, len);
 		MHD_destroy_response(resp); /* MHD holds its own reference */
 		return ret;
@@ -237,6 +242,16 @@ enum MHD_Result sv_http_queue_page_buf(const struct sv_http_call *call,
 	struct MHD_Response *resp = response_of_buf(body, &len);
 	return queue_made(call, status, resp, len, SV_HTTP_TEXT_HTML, NULL,
 		cache, true);
+}
+
+enum MHD_Result sv_http_queue_static(const struct sv_http_call *call,
+		const char *bytes, size_t len, const char *content_type,
+		enum sv_http_cache cache) {
+	/* PERSISTENT only aliases the bytes: static ones outlive MHD */
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len,
+		(void *)(uintptr_t)bytes, MHD_RESPMEM_PERSISTENT);
+	return queue_made(call, MHD_HTTP_OK, resp, len, content_type, NULL,
+		cache, false);
 }
 
 enum MHD_Result sv_http_queue_buf(const struct sv_http_call *call,

@@ -71,6 +71,8 @@ static const struct route routes[] = {
 		GET_HEAD, 0, SV_HTTP_EP_PROFILE_PAGE },
 	{ "/settings", MATCH_EXACT, sv_http_settings, 0, SV_FORMAT_SETTINGS,
 		GET_HEAD, 0, SV_HTTP_EP_SETTINGS },
+	{ "/settings.css", MATCH_EXACT, sv_http_settings_css, 0, NO_FORMAT,
+		GET_HEAD, 0, SV_HTTP_EP_SETTINGS },
 	{ "/email.mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
 		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, SV_HTTP_EP_MOBILECONFIG },
 	{ "/mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,

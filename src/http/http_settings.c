@@ -16,6 +16,9 @@
  * form-decoded by MHD and read with their lengths, so a decoded %00 or a
  * byte that is not UTF-8 is refused by the parsers like any bad input,
  * and the 400 page shows only the parser's reason, never the input.
+ *
+ * GET /settings.css: the pages' one stylesheet, a static constant
+ * (render_settings.h), served as it is to everyone.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -153,4 +156,9 @@ enum MHD_Result sv_http_settings(const struct sv_http_call *call) {
 		lang == SV_SETTINGS_EN ? "no address (?email=) nor domain "
 		"(?domain=) given" : "ni adresse (?email=) ni domaine "
 		"(?domain=) donnés");
+}
+
+enum MHD_Result sv_http_settings_css(const struct sv_http_call *call) {
+	return sv_http_queue_static(call, sv_settings_css, sv_settings_css_len,
+		SV_SETTINGS_CSS_CONTENT_TYPE, SV_HTTP_CACHE_PUBLIC);
 }

@@ -1784,6 +1784,8 @@ def test_export_static_matches_serve(suivant, tmp):
             for path in ("/.well-known/caldav", "/.well-known/carddav"):
                 redirects += redirect("GET", path, d) == 301
                 redirect("PROPFIND", path, "autoconfig." + d)
+        # the settings pages' stylesheet, the same file for every Host
+        check(both("/settings.css", "free.fr") == 200, "settings.css")
         check(redirects >= 2, "no bundled domain has a calendar or "
               "contacts service to redirect to")
         check(paccs > 500, "only %d PACC documents" % paccs)

@@ -15,7 +15,8 @@ page.py). What it proves:
      the window), and its text, as the browser renders it, holds the host
      names, ports and the username for the typed address; a screenshot
      of each width is taken, a PNG of that width;
-  2. the browser reports no console error or CSP violation;
+  2. the browser reports no console error or CSP violation, and the
+     page's one stylesheet, linked as settings.css, is applied;
   3. a person's way there: on "/", typing an address and pressing the
      "settings" button lands on the settings page for that address;
   4. the link to the other language gives the English page for the same
@@ -163,6 +164,16 @@ def main(argv):
 
         step("no console error or CSP violation",
              lambda: check_no_errors(b))
+
+        def stylesheet():
+            got = js("""[Array.from(document.styleSheets).map(
+                    s => s.href),
+                getComputedStyle(document.querySelector('.cards')).display]
+                """)
+            if got != [[base + "/settings.css"], "grid"]:
+                raise Failure("stylesheets, .cards display: %r" % (got,))
+        step("the page's one stylesheet is /settings.css, applied",
+             stylesheet)
 
         def from_home():
             width(390)

@@ -35,16 +35,21 @@ file-share sections against the same provider without them, on the same
 server in alternation (issue #18: within 5%).
 
 With --baseline, an older suivant binary runs beside the new one in every
-scenario. suivant's peak RSS with the bundled data is printed (target
-< 25 MB). Then (unless --no-scale) it generates databases of 1k, 100k and
-1M domains and reports start-up and live-reload (load + snapshot build)
-times, RSS (target at 1M < 300 MB), GET throughput and p99 during a live
-reload; the three servers run at the same time and wrk drives them in
-alternation (1k, 100k, 1M, then again), so the 1M / 1k ratio is measured
-in one run, with one host and with 20,000 random hosts per server. Every
-server writes an access log to a file (nginx's access_log, suivant's
-stderr). Absolute numbers drift on shared machines: read the ratios and
-the CPU per request, which are measured in one run.
+scenario, on a database it creates itself from its own bundled data (an
+older binary cannot open a newer schema), given only the `serve` options
+its `serve --help` lists (the others are dropped, and named); its answers
+to the benchmark's requests are compared with the new one's, and each
+scenario prints the new / old ratios of each round. suivant's peak RSS
+with the bundled data is printed (target < 25 MB). Then (unless
+--no-scale) it generates databases of 1k, 100k and 1M domains and reports
+start-up and live-reload (load + snapshot build) times, RSS (target at 1M
+< 300 MB), GET throughput and p99 during a live reload; the three
+servers run at the same time and wrk drives them in alternation (1k,
+100k, 1M, then again), so the 1M / 1k ratio is measured in one run, with
+one host and with 20,000 random hosts per server. Every server writes
+an access log to a file (nginx's access_log, suivant's stderr). Absolute
+numbers drift on shared machines: read the ratios and the CPU per
+request, which are measured in one run.
 
 --hosting (or --hosting-only) adds issue #20's targets, against Knot DNS
 and PostgreSQL started the way tests/hosting/run.py starts them:
@@ -129,13 +134,43 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http_get(port, path, host, extra=''):
+def http_get(port, path, host, extra='', method='GET', body=''):
+    """One request on its own connection: (status, body). With BODY, a
+    text/xml one (method='POST')."""
+    if body:
+        extra += 'Content-Type: text/xml\r\nContent-Length: %d\r\n' \
+            % len(body)
     with socket.create_connection(('127.0.0.1', port), timeout=5) as s:
-        s.sendall(('GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n'
-                   '%s\r\n' % (path, host, extra)).encode())
+        s.sendall(('%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n'
+                   '%s\r\n%s' % (method, path, host, extra, body)).encode())
         data = httpwire.recv_all(s)
     head, _, body = data.partition(b'\r\n\r\n')
     return int(head.split()[1]), body
+
+
+def serve_options(binary):
+    """{option: takes a value} for each option BINARY's `serve --help`
+    lists ("  --db FILE", "  -v, --verbose")."""
+    out = subprocess.run([binary, 'serve', '--help'], capture_output=True,
+                         text=True, check=True).stdout
+    return dict((name, bool(value)) for name, value in re.findall(
+        r'^  (?:-\w, )?(--[a-z][a-z0-9-]*)( [A-Z])?', out, re.M))
+
+
+def supported(argv, options, arity):
+    """ARGV without the options that OPTIONS (an older binary's) lacks,
+    each with its value when ARITY (the new binary's) says it takes one;
+    and the names of those dropped."""
+    kept, dropped = [], []
+    args = iter(argv)
+    for arg in args:
+        if arg.startswith('--') and arg not in options:
+            dropped.append(arg)
+            if arity.get(arg):
+                next(args, None)
+        else:
+            kept.append(arg)
+    return kept, dropped
 
 
 STARTED = []  # every server, stopped by main() whatever happens
@@ -450,6 +485,16 @@ def run_scenario(title, entries, args):
             print('  %s / mhd-constant: x%.2f rps, x%.2f CPU' % (
                 label, rows[label][0] / rows['mhd-constant'][0],
                 rows[label][3] / rows['mhd-constant'][3]))
+    if 'suivant-old' in res:
+        # alternated in each round: the per-round ratios share its load
+        ratio = dict((key, [new[key] / old[key] for new, old in zip(
+            res['suivant'], res['suivant-old'])]) for key in ('rps', 'us'))
+        print('  suivant / suivant-old: x%.2f rps, x%.2f CPU per request '
+              '(medians of the per-round ratios: rps %s; CPU %s)' % (
+                  statistics.median(ratio['rps']),
+                  statistics.median(ratio['us']),
+                  ' '.join('x%.2f' % r for r in ratio['rps']),
+                  ' '.join('x%.2f' % r for r in ratio['us'])))
     if resumed[1]:
         print('  nginx resumed %.0f%% of its TLS sessions'
               % (100.0 * resumed[0] / resumed[1]))
@@ -498,20 +543,33 @@ def compare(work, suivant, mhd, args):
     certs = make_certs(work)
     db = os.path.join(work, 'suivant.db')
     dav_providers(work, suivant, db)
-    binaries = [('suivant', suivant)]
+    binaries = [('suivant', suivant, db, work)]
+    arity = serve_options(suivant)
     if args.baseline:
-        binaries.append(('suivant-old', os.path.abspath(args.baseline)))
+        # its own database, created by itself from its own bundled data:
+        # an older binary refuses a database of a newer schema
+        old = os.path.abspath(args.baseline)
+        old_dir = os.path.join(work, 'old')
+        os.makedirs(old_dir)
+        old_db = os.path.join(old_dir, 'suivant.db')
+        sh([old, 'init', '--db', old_db], stdout=subprocess.DEVNULL)
+        binaries.append(('suivant-old', old, old_db, old_dir))
     # one certificate per process: plain HTTP + HTTPS with ECDSA in one,
     # HTTPS with RSA in another
     sv = {}
-    for label, binary in binaries:
+    for label, binary, bdb, bdir in binaries:
+        options = serve_options(binary)
         for kind in ('ecdsa', 'rsa'):
-            argv = [binary, 'serve', '--db', db, '--listen-tls',
+            argv = [binary, 'serve', '--db', bdb, '--listen-tls',
                     '127.0.0.1:0', '--tls-cert', certs[kind][0],
                     '--tls-key', certs[kind][1], '--threads', '2'] + \
-                ONE_CLIENT + httpwire.unprivileged([], work)
+                ONE_CLIENT + httpwire.unprivileged([], bdir)
             if kind == 'ecdsa':
                 argv[4:4] = ['--listen', '127.0.0.1:0']
+            argv, dropped = supported(argv, options, arity)
+            if dropped and kind == 'ecdsa':
+                print('%s: its serve --help lists no %s: started without'
+                      % (label, ', '.join(dropped)))
             sv[label, kind] = Server(
                 label, argv, 0, ready='ready port=',
                 log=os.path.join(work, '%s-%s.log' % (label, kind)),
@@ -543,12 +601,26 @@ def compare(work, suivant, mhd, args):
         mh[name] = Server('mhd', [mhd, '0', '2', files[
             RICH_HOST if name == 'rich' else HOST]] + extra, 0,
             ready='ready port=')
-    with socket.create_connection(('127.0.0.1', plain), timeout=5) as s:
-        s.sendall(('POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/xml'
-                   '\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s'
-                   % (POST_PATH, HOST, len(POST_BODY), POST_BODY)).encode())
-        if not s.recv(64).startswith(b'HTTP/1.1 200'):
-            raise SystemExit('suivant does not answer the POST')
+    status, post_answer = http_get(plain, POST_PATH, HOST, method='POST',
+                                   body=POST_BODY)
+    if status != 200:
+        raise SystemExit('suivant does not answer the POST')
+    for label, _, _, _ in binaries[1:]:
+        # the same requests, and whether the bodies are the same bytes
+        port = sv[label, 'ecdsa'].port
+        for what, (status, body), mine in (
+                (HOST + GET_PATH, http_get(port, GET_PATH, HOST),
+                 answers[HOST]),
+                (RICH_HOST + RICH_PATH, http_get(port, RICH_PATH, RICH_HOST),
+                 answers[RICH_HOST]),
+                ('POST ' + POST_PATH, http_get(port, POST_PATH, HOST,
+                                               method='POST',
+                                               body=POST_BODY),
+                 post_answer)):
+            print('%s answers %s: %d, %s' % (
+                label, what, status, 'the same %d bytes' % len(body)
+                if body == mine else '%d bytes, not the same (suivant: %d)'
+                % (len(body), len(mine))))
     script = post_script(work)
     tls12 = tls12_env(work)
     print('suivant %s%s, %d rounds of %d s per server and scenario, servers '
@@ -562,7 +634,7 @@ def compare(work, suivant, mhd, args):
 
     def entries(nginx_port, kw, kind='ecdsa', tls=False, bare=None):
         out = [('nginx', ng, dict(kw, port=nginx_port))]
-        for label, _ in binaries:
+        for label, _, _, _ in binaries:
             srv = sv[label, kind]
             out.append((label, srv, dict(kw, port=srv.tls_port if tls
                                          else srv.port)))
@@ -611,7 +683,7 @@ def compare(work, suivant, mhd, args):
     for title, group in scenarios:
         if not only or any(w in title.lower() for w in only):
             run_scenario(title, group, args)
-    for label, _ in binaries:
+    for label, _, _, _ in binaries:
         rss = max(sv[label, kind].stats()[0] for kind in ('ecdsa', 'rsa'))
         print('%s peak RSS %.1f MB with the bundled data (target < 25 MB)'
               % (label, rss))

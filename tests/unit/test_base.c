@@ -63,3 +63,16 @@ char *sv_test_host_of(char *buf, size_t n) {
 	buf[n] = '\0';
 	return buf;
 }
+
+void sv_test_int_is(const char *what, long long got, long long want) {
+	if (got != want) {
+		fail_msg("%s: got %lld, want %lld", what, got, want);
+	}
+}
+
+void sv_test_str_is(const char *what, const char *got, const char *want) {
+	if (got == NULL || want == NULL ? got != want : strcmp(got, want) != 0) {
+		fail_msg("%s: got \"%s\", want \"%s\"", what,
+			got ? got : "(null)", want ? want : "(null)");
+	}
+}

@@ -35,4 +35,16 @@ struct sockaddr_storage sv_test_addr(const char *a);
  */
 char *sv_test_host_of(char *buf, size_t n);
 
+/* The number of elements of the array a (a table of cases). */
+#define SV_TEST_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Table-driven tests: got must equal want, else the running test fails
+ * with a message that names the case (what).
+ */
+void sv_test_int_is(const char *what, long long got, long long want);
+
+/* Likewise for strings; NULL equals only NULL. */
+void sv_test_str_is(const char *what, const char *got, const char *want);
+
 #endif

@@ -76,3 +76,13 @@ void sv_test_str_is(const char *what, const char *got, const char *want) {
 			got ? got : "(null)", want ? want : "(null)");
 	}
 }
+
+void sv_test_pred_is(const char *what, bool (*pred)(const char *s),
+		const struct sv_test_pred_case *c, size_t n) {
+	for (size_t i = 0; i < n; i++) {
+		if (pred(c[i].in) != c[i].want) {
+			fail_msg("%s(\"%s\") is %s", what, c[i].in,
+				c[i].want ? "false" : "true");
+		}
+	}
+}

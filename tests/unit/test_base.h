@@ -10,6 +10,7 @@
 #ifndef SUIVANT_TEST_BASE_H
 #define SUIVANT_TEST_BASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -46,5 +47,18 @@ void sv_test_int_is(const char *what, long long got, long long want);
 
 /* Likewise for strings; NULL equals only NULL. */
 void sv_test_str_is(const char *what, const char *got, const char *want);
+
+/* A string and what a predicate must answer for it. */
+struct sv_test_pred_case {
+	const char *in;
+	bool want;
+};
+
+/*
+ * pred(c[i].in) must be c[i].want for each of the n cases; a failure
+ * names the predicate (what) and the input.
+ */
+void sv_test_pred_is(const char *what, bool (*pred)(const char *s),
+	const struct sv_test_pred_case *c, size_t n);
 
 #endif

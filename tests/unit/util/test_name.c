@@ -259,16 +259,20 @@ static void test_mx_rows(void **state) {
 	(void)state;
 	char out[SV_DOMAIN_ROW_MAX + 1];
 	struct sv_err err = { "" };
-	assert_true(sv_is_mx_row("mx:mail.hoster.example"));
-	assert_true(sv_is_mx_row("mx:*.mx.hoster.example"));
-	assert_false(sv_is_mx_row("mx:*"));
-	assert_false(sv_is_mx_row("mx:"));
-	assert_false(sv_is_mx_row("MX:mail.hoster.example"));
-	assert_false(sv_is_mx_row("mx:Mail.example"));
+	static const struct sv_test_pred_case mx[] = {
+		{ "mx:mail.hoster.example", true },
+		{ "mx:*.mx.hoster.example", true }, { "mx:*", false },
+		{ "mx:", false }, { "MX:mail.hoster.example", false },
+		{ "mx:Mail.example", false },
+	};
+	sv_test_pred_is("sv_is_mx_row", sv_is_mx_row, mx, SV_TEST_LEN(mx));
 	assert_false(sv_is_domain_pattern("mx:mail.hoster.example"));
-	assert_true(sv_is_domain_row("mx:mail.hoster.example"));
-	assert_true(sv_is_domain_row("*.hoster.example"));
-	assert_false(sv_is_domain_row("mx:a..b"));
+	static const struct sv_test_pred_case row[] = {
+		{ "mx:mail.hoster.example", true },
+		{ "*.hoster.example", true }, { "mx:a..b", false },
+	};
+	sv_test_pred_is("sv_is_domain_row", sv_is_domain_row, row,
+		SV_TEST_LEN(row));
 	static const struct norm_case rows[] = {
 		{ sv_domain_row_normalize, "MX:*.MX.Hoster.Example.", false,
 			SV_OK, "mx:*.mx.hoster.example", NULL },

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "util/name.h"
+
 #include "test_base.h"
 
 int sv_test_db_file(char *path, size_t size, const char *name) {
@@ -85,4 +87,28 @@ void sv_test_pred_is(const char *what, bool (*pred)(const char *s),
 				c[i].want ? "false" : "true");
 		}
 	}
+}
+
+void sv_test_pred_all(const char *what, bool (*pred)(const char *s),
+		const char *const *list, size_t n, bool want) {
+	for (size_t i = 0; i < n; i++) {
+		struct sv_test_pred_case c = { list[i], want };
+		sv_test_pred_is(what, pred, &c, 1);
+	}
+}
+
+static bool hostname_lower(const char *s) {
+	return sv_is_hostname(s, true);
+}
+
+static bool hostname_any(const char *s) {
+	return sv_is_hostname(s, false);
+}
+
+void sv_test_hostnames(const char *const *ok, size_t nok,
+		const char *const *bad, size_t nbad) {
+	sv_test_pred_all("sv_is_hostname(lower)", hostname_lower, ok, nok,
+		true);
+	sv_test_pred_all("sv_is_hostname", hostname_any, bad, nbad, false);
+	assert_false(sv_is_hostname(NULL, false));
 }

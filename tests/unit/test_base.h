@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers of the unit tests that need no module of suivant's
- * (tests/unit/test_base.c; test_support.h holds those built on the model
+ * Helpers of the unit tests that need no module of suivant's beyond
+ * util/ (tests/unit/test_base.c; test_support.h holds those built on the model
  * and the renderers): temporary database files (an empty file made with
  * mkstemp in /tmp, removed together with the -wal, -shm and -journal
  * files SQLite may leave beside it), client socket addresses, and long
@@ -60,5 +60,16 @@ struct sv_test_pred_case {
  */
 void sv_test_pred_is(const char *what, bool (*pred)(const char *s),
 	const struct sv_test_pred_case *c, size_t n);
+
+/* pred must answer want for each of the n strings of list. */
+void sv_test_pred_all(const char *what, bool (*pred)(const char *s),
+	const char *const *list, size_t n, bool want);
+
+/*
+ * sv_is_hostname() must accept each of the nok names of ok in lower case
+ * only, and refuse NULL and each of the nbad names of bad in any case.
+ */
+void sv_test_hostnames(const char *const *ok, size_t nok,
+	const char *const *bad, size_t nbad);
 
 #endif

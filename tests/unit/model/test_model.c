@@ -144,22 +144,12 @@ static void test_is_hostname(void **state) {
 		"a", "a.b", "example.fr", "xn--exmple-cua.fr", "a-b.c", "a--b.c",
 		"0.fr", "1.2.3.4", "9a.b0",
 	};
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		if (!sv_is_hostname(ok[i], true)) {
-			fail_msg("'%s' refused", ok[i]);
-		}
-	}
 	static const char *const bad[] = {
 		"", ".", "a.", ".a", "a..b", "-a", "a-", "a-.b", "a.-b", "a_b",
 		"_dmarc.example.fr", "a b", "a\tb", "\xc3\xa4.fr", "*.a",
 		"*", "a.b.", "a/b", "a:1", "a@b",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (sv_is_hostname(bad[i], false)) {
-			fail_msg("'%s' accepted", bad[i]);
-		}
-	}
-	assert_false(sv_is_hostname(NULL, false));
+	sv_test_hostnames(ok, SV_TEST_LEN(ok), bad, SV_TEST_LEN(bad));
 	assert_true(sv_is_hostname("Example.FR", false));
 	assert_false(sv_is_hostname("Example.FR", true));
 	assert_false(sv_is_hostname("example.fR", true));

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -111,4 +112,10 @@ void sv_test_hostnames(const char *const *ok, size_t nok,
 		true);
 	sv_test_pred_all("sv_is_hostname", hostname_any, bad, nbad, false);
 	assert_false(sv_is_hostname(NULL, false));
+}
+
+double sv_test_now_s(void) {
+	struct timespec ts;
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

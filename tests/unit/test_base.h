@@ -36,6 +36,9 @@ struct sockaddr_storage sv_test_addr(const char *a);
  */
 char *sv_test_host_of(char *buf, size_t n);
 
+/* Seconds on the monotonic clock, for tests that wait. */
+double sv_test_now_s(void);
+
 /* The number of elements of the array a (a table of cases). */
 #define SV_TEST_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

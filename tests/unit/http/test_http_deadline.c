@@ -94,19 +94,13 @@ static bool shut(const int pair[2]) {
 	return n == 0;
 }
 
-static double now_s(void) {
-	struct timespec t;
-	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &t), 0);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* Seconds from t0 until pair is shut down; polls, for a busy host. */
 static double until_shut(const int pair[2], double t0) {
 	while (!shut(pair)) {
-		assert_true(now_s() - t0 < 5.0);
+		assert_true(sv_test_now_s() - t0 < 5.0);
 		sleep_ms(20);
 	}
-	return now_s() - t0;
+	return sv_test_now_s() - t0;
 }
 
 static struct sv_config_net net(const char *cidr) {
@@ -284,7 +278,7 @@ static void test_janitor(void **state) {
 	struct sv_http_deadline *d = sv_http_deadline_create(1, 10, 10, 1,
 		&drops, &err);
 	assert_non_null(d);
-	double t0 = now_s();
+	double t0 = sv_test_now_s();
 	struct sv_http_conn *cl = sv_http_deadline_open(d, 0, late[0], NULL);
 	struct sv_http_conn *cd = sv_http_deadline_open(d, 0, done[0], NULL);
 	assert_non_null(cl);
@@ -301,7 +295,7 @@ static void test_janitor(void **state) {
 	/* its response sent, the kept-alive connection gets a new clock */
 	struct timespec now;
 	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &now), 0);
-	t0 = now_s();
+	t0 = sv_test_now_s();
 	sv_http_deadline_rearm(d, cd, &now);
 	sleep_ms(500);
 	assert_false(shut(done));

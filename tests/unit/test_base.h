@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers of the unit tests that need no module of suivant's beyond
- * util/ (tests/unit/test_base.c; test_support.h holds those built on the model
- * and the renderers): temporary database files (an empty file made with
- * mkstemp in /tmp, removed together with the -wal, -shm and -journal
- * files SQLite may leave beside it), client socket addresses, and long
- * host names. Include cmocka.h before this header.
+ * util/ (tests/unit/test_base.c; test_support.h holds those built on the
+ * model and the renderers): temporary database files (an empty file made
+ * with mkstemp in /tmp, removed together with the -wal, -shm and -journal
+ * files SQLite may leave beside it), client socket addresses, long host
+ * names, and the checks of table-driven tests, whose failure names the
+ * case. Include cmocka.h before this header.
  */
 #ifndef SUIVANT_TEST_BASE_H
 #define SUIVANT_TEST_BASE_H

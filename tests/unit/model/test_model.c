@@ -994,25 +994,6 @@ static const char *hosts(const struct sv_server *const *out, size_t n,
 	return buf;
 }
 
-/* A server for add_servers(); domain NULL: provider-wide. */
-struct srv_spec {
-	enum sv_server_type type;
-	const char *host;
-	int port;
-	enum sv_socket socket;
-	const char *domain;
-};
-
-/* Appends the n servers of sp to pv, priority 0, in order. */
-static void add_servers(struct sv_provider *pv, const struct srv_spec *sp,
-		size_t n) {
-	for (size_t i = 0; i < n; i++) {
-		sv_test_int_is(sp[i].host, add_srv(pv, sp[i].type, sp[i].host,
-			sp[i].port, sp[i].socket, 0), SV_OK);
-		set(&pv->servers[pv->n_servers - 1].domain, sp[i].domain);
-	}
-}
-
 /* sv_provider_servers_for() and sv_provider_plaintext_withheld(). */
 typedef size_t (*view_fn)(const struct sv_provider *pv, const char *domain,
 	const struct sv_server **out, size_t max);
@@ -1040,17 +1021,18 @@ static void test_servers_for(void **state) {
 	const size_t max = SV_MODEL_MAX_SERVERS;
 	const view_fn view = sv_provider_servers_for;
 	/* example.com has its own imap and smtp; *.hoster.fr its own pop3 */
-	static const struct srv_spec own[] = {
-		{ SV_SERVER_IMAP, "imap.example.com", 993, SV_SOCKET_SSL,
-			"example.com" },
-		{ SV_SERVER_SMTP, "smtp1.example.com", 465, SV_SOCKET_SSL,
-			"example.com" },
-		{ SV_SERVER_SMTP, "smtp2.example.com", 587,
-			SV_SOCKET_STARTTLS, "example.com" },
-		{ SV_SERVER_POP3, "pop.hoster.fr", 995, SV_SOCKET_SSL,
-			"*.hoster.fr" },
-	};
-	add_servers(pv, own, SV_TEST_LEN(own));
+	assert_int_equal(add_srv(pv, SV_SERVER_IMAP, "imap.example.com", 993,
+		SV_SOCKET_SSL, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "smtp1.example.com", 465,
+		SV_SOCKET_SSL, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "smtp2.example.com", 587,
+		SV_SOCKET_STARTTLS, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_POP3, "pop.hoster.fr", 995,
+		SV_SOCKET_SSL, 0), SV_OK);
+	set(&pv->servers[3].domain, "example.com");
+	set(&pv->servers[4].domain, "example.com");
+	set(&pv->servers[5].domain, "example.com");
+	set(&pv->servers[6].domain, "*.hoster.fr");
 	expect_ok(pv);
 	assert_int_equal(sv_provider_check_servable(pv, NULL), SV_OK);
 
@@ -1110,18 +1092,22 @@ static void test_servers_for_plaintext(void **state) {
 	const view_fn withheld = sv_provider_plaintext_withheld;
 	/* imap: plain first, then SSL; pop3: plain only; smtp: STARTTLS,
 	 * plain; own.example: its own smtp, plain then SSL */
-	static const struct srv_spec servers[] = {
-		{ SV_SERVER_IMAP, "plain.imap", 143, SV_SOCKET_PLAIN, NULL },
-		{ SV_SERVER_IMAP, "ssl.imap", 993, SV_SOCKET_SSL, NULL },
-		{ SV_SERVER_POP3, "plain.pop", 110, SV_SOCKET_PLAIN, NULL },
-		{ SV_SERVER_SMTP, "tls.smtp", 587, SV_SOCKET_STARTTLS, NULL },
-		{ SV_SERVER_SMTP, "plain.smtp", 25, SV_SOCKET_PLAIN, NULL },
-		{ SV_SERVER_SMTP, "own.plain", 25, SV_SOCKET_PLAIN,
-			"own.example" },
-		{ SV_SERVER_SMTP, "own.ssl", 465, SV_SOCKET_SSL,
-			"own.example" },
-	};
-	add_servers(pv, servers, SV_TEST_LEN(servers));
+	assert_int_equal(add_srv(pv, SV_SERVER_IMAP, "plain.imap", 143,
+		SV_SOCKET_PLAIN, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_IMAP, "ssl.imap", 993,
+		SV_SOCKET_SSL, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_POP3, "plain.pop", 110,
+		SV_SOCKET_PLAIN, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "tls.smtp", 587,
+		SV_SOCKET_STARTTLS, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "plain.smtp", 25,
+		SV_SOCKET_PLAIN, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "own.plain", 25,
+		SV_SOCKET_PLAIN, 0), SV_OK);
+	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "own.ssl", 465,
+		SV_SOCKET_SSL, 0), SV_OK);
+	set(&pv->servers[5].domain, "own.example");
+	set(&pv->servers[6].domain, "own.example");
 	expect_ok(pv);
 
 	expect_view(view, pv, NULL, max, "ssl.imap plain.pop tls.smtp");

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 
 READY_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
@@ -276,3 +277,24 @@ def sanitizer_report(log_text):
             i = log_text.index(mark)
             return log_text[i:i + 300].strip()
     return None
+
+
+def ispdb_xml(pid, display, servers):
+    """An ISPDB (Mozilla autoconfig) document: provider pid, also its one
+    domain, named display, and servers, (type, hostname, port) tuples in
+    order, each over SSL with the address as username and a cleartext
+    password ("smtp" outgoing, the others incoming)."""
+    root = ET.Element('clientConfig', version='1.1')
+    provider = ET.SubElement(root, 'emailProvider', id=pid)
+    ET.SubElement(provider, 'domain').text = pid
+    ET.SubElement(provider, 'displayName').text = display
+    for kind, host, port in servers:
+        server = ET.SubElement(provider, 'outgoingServer' if kind == 'smtp'
+                               else 'incomingServer', type=kind)
+        for tag, text in (('hostname', host), ('port', str(port)),
+                          ('socketType', 'SSL'),
+                          ('username', '%EMAILADDRESS%'),
+                          ('authentication', 'password-cleartext')):
+            ET.SubElement(server, tag).text = text
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' +
+            ET.tostring(root, encoding='unicode') + '\n')

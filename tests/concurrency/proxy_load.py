@@ -66,28 +66,6 @@ PATHS = ('/mail/config-v1.1.xml?emailaddress=user%40load.example',
          '/v1.1/free.fr')
 HOST = 'autoconfig.load.example'
 
-PROVIDER = """<?xml version="1.0" encoding="UTF-8"?>
-<clientConfig version="1.1">
-  <emailProvider id="load.example">
-    <domain>load.example</domain>
-    <displayName>Load version {k}</displayName>
-    <incomingServer type="imap">
-      <hostname>imap{k}.load.example</hostname>
-      <port>{imap}</port>
-      <socketType>SSL</socketType>
-      <authentication>password-cleartext</authentication>
-      <username>%EMAILADDRESS%</username>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>smtp{k}.load.example</hostname>
-      <port>{smtp}</port>
-      <socketType>SSL</socketType>
-      <authentication>password-cleartext</authentication>
-      <username>%EMAILADDRESS%</username>
-    </outgoingServer>
-  </emailProvider>
-</clientConfig>
-"""
 
 # wrk's Lua side: every answer checked against the valid documents (a
 # table keyed by body: LuaJIT interns strings, so a lookup is a hash).
@@ -236,8 +214,9 @@ def import_version(suivant, db, tmp, k):
     path = os.path.join(tmp, 'load-v%d.xml' % k)
     if not os.path.exists(path):
         with open(path, 'w') as f:
-            f.write(PROVIDER.format(k=k, imap=993 + 1000 * k,
-                                    smtp=465 + 1000 * k))
+            f.write(httpwire.ispdb_xml('load.example', 'Load version %d' % k, (
+                ('imap', 'imap%d.load.example' % k, 993 + 1000 * k),
+                ('smtp', 'smtp%d.load.example' % k, 465 + 1000 * k))))
     return run([suivant, 'import', '--db', db, path])
 
 

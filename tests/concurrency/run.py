@@ -53,36 +53,6 @@ NS_REQ = ('http://schemas.microsoft.com/exchange/autodiscover/outlook/'
 NS_OUT = ('http://schemas.microsoft.com/exchange/autodiscover/outlook/'
           'responseschema/2006a')
 
-PROVIDER = """<?xml version="1.0" encoding="UTF-8"?>
-<clientConfig version="1.1">
-  <emailProvider id="churn.example">
-    <domain>churn.example</domain>
-    <displayName>Churn v{k}</displayName>
-    <incomingServer type="imap">
-      <hostname>imap.churn.example</hostname>
-      <port>{imap}</port>
-      <socketType>SSL</socketType>
-      <username>%EMAILADDRESS%</username>
-      <authentication>password-cleartext</authentication>
-    </incomingServer>
-    <incomingServer type="pop3">
-      <hostname>pop.churn.example</hostname>
-      <port>{pop}</port>
-      <socketType>SSL</socketType>
-      <username>%EMAILADDRESS%</username>
-      <authentication>password-cleartext</authentication>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>smtp.churn.example</hostname>
-      <port>{smtp}</port>
-      <socketType>SSL</socketType>
-      <username>%EMAILADDRESS%</username>
-      <authentication>password-cleartext</authentication>
-    </outgoingServer>
-  </emailProvider>
-</clientConfig>
-"""
-
 
 def autodiscover_body(addr):
     return ('<?xml version="1.0" encoding="utf-8"?>\n'
@@ -278,8 +248,10 @@ def admin_loop(suivant, db, tmp, stop, result):
 
     def import_version(k):
         with open(path, 'w') as f:
-            f.write(PROVIDER.format(k=k, imap=10000 + k, pop=30000 + k,
-                                    smtp=20000 + k))
+            f.write(httpwire.ispdb_xml('churn.example', 'Churn v%d' % k, (
+                ('imap', 'imap.churn.example', 10000 + k),
+                ('pop3', 'pop.churn.example', 30000 + k),
+                ('smtp', 'smtp.churn.example', 20000 + k))))
         run('import', path)
 
     k = 0

@@ -57,6 +57,69 @@ def start_server(suivant, db, log):
         raise Failure(str(e))
 
 
+class Steps:
+    """Named steps: each prints "ok NAME" or "FAIL NAME: reason" and is
+    counted; errors are the exceptions that fail a step."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        self.passed = self.failed = 0
+
+    def __call__(self, name, fn):
+        try:
+            fn()
+        except self.errors as e:
+            self.failed += 1
+            print("FAIL %s: %s" % (name, e), flush=True)
+            return False
+        self.passed += 1
+        print("ok %s" % name, flush=True)
+        return True
+
+
+def serve_bundled(suivant, tmp, log):
+    """`suivant serve` on a new database of the bundled data in tmp, its
+    messages to log: (server process, base URL)."""
+    db = os.path.join(tmp, "suivant.db")
+    subprocess.run([suivant, "init", "--db", db], check=True,
+                   capture_output=True)
+    server, port = start_server(suivant, db, log)
+    return server, "http://127.0.0.1:%d" % port
+
+
+def browser_main(argv, doc, name, prefix, errors, steps):
+    """The main of a browser test: its usage (doc) and exit status 2 on
+    bad arguments, 77 (skipped) without chromium. Serves the bundled data
+    from a new directory /tmp/<prefix>..., opens a browser and calls
+    steps(step, b, base, tmp), step a Steps failing on errors (a Failure
+    out of steps fails "setup"); prints "<name>: N passed, N failed" and
+    returns 1 when something failed, else 0."""
+    if len(argv) != 2:
+        print(doc.split("\n\n")[1], file=sys.stderr)
+        return 2
+    exe = next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
+    if exe is None:
+        print("%s: chromium not installed: skipped" % name)
+        return 77
+    suivant = os.path.abspath(argv[1])
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    step = Steps(errors)
+    server = browser = None
+    log = open(os.path.join(tmp, "serve.log"), "wb")
+    try:
+        server, base = serve_bundled(suivant, tmp, log)
+        browser = Browser(exe, os.path.join(tmp, "profile"))
+        steps(step, browser, base, tmp)
+    except Failure as e:
+        step.failed += 1
+        print("FAIL setup: %s" % e)
+    finally:
+        log.close()
+        step.failed += finish(browser, server, tmp)
+    print("%s: %d passed, %d failed" % (name, step.passed, step.failed))
+    return 1 if step.failed else 0
+
+
 class Browser:
     """Chromium with the DevTools protocol on a pipe."""
 
@@ -192,152 +255,117 @@ def finish(browser, server, tmp):
     return failed
 
 
-def main(argv):
-    if len(argv) != 2:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
-    exe = next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
-    if exe is None:
-        print("page: chromium not installed: skipped")
-        return 77
-    suivant = os.path.abspath(argv[1])
-    tmp = tempfile.mkdtemp(prefix="sv-page-")
+def page_steps(step, b, base, tmp):
+    """The steps of main, in the browser b on the server at base."""
     downloads = os.path.join(tmp, "downloads")
     os.mkdir(downloads)
-    passed = failed = 0
-    server = browser = None
-    log = open(os.path.join(tmp, "serve.log"), "wb")
+    b.call("Browser.setDownloadBehavior", {
+        "behavior": "allowAndName", "downloadPath": downloads,
+        "eventsEnabled": True})
+    session = attach(b)
 
-    def step(name, fn):
-        nonlocal passed, failed
-        try:
-            fn()
-        except (Failure, OSError, ValueError, KeyError,
-                plistlib.InvalidFileException) as e:
-            failed += 1
-            print("FAIL %s: %s" % (name, e), flush=True)
-            return False
-        passed += 1
-        print("ok %s" % name, flush=True)
-        return True
+    def js(expr):
+        return evaluate(b, session, expr)
 
-    try:
-        db = os.path.join(tmp, "suivant.db")
-        subprocess.run([suivant, "init", "--db", db], check=True,
-                       capture_output=True)
-        server, port = start_server(suivant, db, log)
-        base = "http://127.0.0.1:%d" % port
-        browser = Browser(exe, os.path.join(tmp, "profile"))
-        b = browser
-        b.call("Browser.setDownloadBehavior", {
-            "behavior": "allowAndName", "downloadPath": downloads,
-            "eventsEnabled": True})
-        session = attach(b)
+    def load_page():
+        b.call("Page.navigate", {"url": base + "/"}, session=session)
+        if b.wait_event(lambda e: e.get("method") ==
+                        "Page.loadEventFired", TIMEOUT) is None:
+            raise Failure("the page did not load")
+        facts = js("""({
+            charset: document.characterSet,
+            lang: document.documentElement.lang,
+            forms: document.forms.length,
+            method: document.forms[0] && document.forms[0].method,
+            action: document.forms[0] && document.forms[0].action,
+            fields: Array.from(document.forms[0].elements)
+                .filter(e => e.name).map(e => e.name + ':' + e.type),
+            text: document.body.innerText,
+            scripts: document.scripts.length})""")
+        want = {"charset": "UTF-8", "lang": "fr", "forms": 1,
+                "method": "get", "action": base + "/email.mobileconfig",
+                "fields": ["email:email"], "scripts": 0}
+        for k, v in want.items():
+            if facts[k] != v:
+                raise Failure("%s is %r, want %r" % (k, facts[k], v))
+        for text in ("Configurer la messagerie", "Set up mail",
+                     "Adresse e-mail", "E-mail address",
+                     "Télécharger le profil", "Download the profile",
+                     "mot de passe", "password"):
+            if text not in facts["text"]:
+                raise Failure("page text lacks %r" % text)
+        shot = os.environ.get("SV_PAGE_SCREENSHOT")
+        if shot:
+            png = b.call("Page.captureScreenshot", {"format": "png"},
+                         session=session)
+            import base64
+            with open(shot, "wb") as f:
+                f.write(base64.b64decode(png["data"]))
+    if not step("page loads with its form, in French and English",
+                load_page):
+        raise Failure("no page, no more steps")
 
-        def js(expr):
-            return evaluate(b, session, expr)
+    step("no console error or CSP violation",
+         lambda: check_no_errors(b))
 
-        def load_page():
-            b.call("Page.navigate", {"url": base + "/"}, session=session)
-            if b.wait_event(lambda e: e.get("method") ==
-                            "Page.loadEventFired", TIMEOUT) is None:
-                raise Failure("the page did not load")
-            facts = js("""({
-                charset: document.characterSet,
-                lang: document.documentElement.lang,
-                forms: document.forms.length,
-                method: document.forms[0] && document.forms[0].method,
-                action: document.forms[0] && document.forms[0].action,
-                fields: Array.from(document.forms[0].elements)
-                    .filter(e => e.name).map(e => e.name + ':' + e.type),
-                text: document.body.innerText,
-                scripts: document.scripts.length})""")
-            want = {"charset": "UTF-8", "lang": "fr", "forms": 1,
-                    "method": "get", "action": base + "/email.mobileconfig",
-                    "fields": ["email:email"], "scripts": 0}
-            for k, v in want.items():
-                if facts[k] != v:
-                    raise Failure("%s is %r, want %r" % (k, facts[k], v))
-            for text in ("Configurer la messagerie", "Set up mail",
-                         "Adresse e-mail", "E-mail address",
-                         "Télécharger le profil", "Download the profile",
-                         "mot de passe", "password"):
-                if text not in facts["text"]:
-                    raise Failure("page text lacks %r" % text)
-            shot = os.environ.get("SV_PAGE_SCREENSHOT")
-            if shot:
-                png = b.call("Page.captureScreenshot", {"format": "png"},
-                             session=session)
-                import base64
-                with open(shot, "wb") as f:
-                    f.write(base64.b64decode(png["data"]))
-        if not step("page loads with its form, in French and English",
-                    load_page):
-            raise Failure("no page, no more steps")
+    def type_and_submit(text):
+        js("document.getElementById('email').value = '';"
+           "document.getElementById('email').focus()")
+        b.call("Input.insertText", {"text": text}, session=session)
+        for kind in ("keyDown", "keyUp"):
+            params = {"type": kind, "key": "Enter", "code": "Enter",
+                      "windowsVirtualKeyCode": 13}
+            if kind == "keyDown":
+                params["text"] = "\r"
+            b.call("Input.dispatchKeyEvent", params, session=session)
 
-        step("no console error or CSP violation",
-             lambda: check_no_errors(b))
+    typed = "jean.dupont+ios@free.fr"
 
-        def type_and_submit(text):
-            js("document.getElementById('email').value = '';"
-               "document.getElementById('email').focus()")
-            b.call("Input.insertText", {"text": text}, session=session)
-            for kind in ("keyDown", "keyUp"):
-                params = {"type": kind, "key": "Enter", "code": "Enter",
-                          "windowsVirtualKeyCode": 13}
-                if kind == "keyDown":
-                    params["text"] = "\r"
-                b.call("Input.dispatchKeyEvent", params, session=session)
+    def download():
+        type_and_submit(typed)
+        begin = b.wait_event(lambda e: e.get("method") ==
+                             "Browser.downloadWillBegin", TIMEOUT)
+        if begin is None:
+            raise Failure("no download began")
+        p = begin["params"]
+        want_url = base + "/email.mobileconfig?email=" \
+            "jean.dupont%2Bios%40free.fr"
+        if p["url"] != want_url:
+            raise Failure("URL %r, want %r" % (p["url"], want_url))
+        if p["suggestedFilename"] != "free.fr.mobileconfig":
+            raise Failure("file name %r" % p["suggestedFilename"])
+        done = b.wait_event(lambda e: e.get("method") ==
+                            "Browser.downloadProgress" and
+                            e["params"]["guid"] == p["guid"] and
+                            e["params"]["state"] != "inProgress", TIMEOUT)
+        if done is None or done["params"]["state"] != "completed":
+            raise Failure("download did not complete: %r" % done)
+        with open(os.path.join(downloads, p["guid"]), "rb") as f:
+            profile = plistlib.load(f)
+        mail = profile["PayloadContent"][0]
+        if mail["EmailAddress"] != typed or \
+                mail["IncomingMailServerHostName"] != "imap.free.fr" or \
+                mail["IncomingMailServerUsername"] != "jean.dupont+ios":
+            raise Failure("downloaded profile: %r" % mail)
+    step("typing an address and Enter downloads its profile", download)
 
-        typed = "jean.dupont+ios@free.fr"
+    def refused():
+        before = js("location.href")
+        type_and_submit("pas une adresse")
+        if b.wait_event(lambda e: e.get("method") ==
+                        "Browser.downloadWillBegin", 2.0) is not None:
+            raise Failure("something was downloaded")
+        if js("location.href") != before:
+            raise Failure("the page went away")
+        if js("document.getElementById('email').validity.valid"):
+            raise Failure("the field accepts a non-address")
+    step("a non-address is refused by the browser", refused)
 
-        def download():
-            type_and_submit(typed)
-            begin = b.wait_event(lambda e: e.get("method") ==
-                                 "Browser.downloadWillBegin", TIMEOUT)
-            if begin is None:
-                raise Failure("no download began")
-            p = begin["params"]
-            want_url = base + "/email.mobileconfig?email=" \
-                "jean.dupont%2Bios%40free.fr"
-            if p["url"] != want_url:
-                raise Failure("URL %r, want %r" % (p["url"], want_url))
-            if p["suggestedFilename"] != "free.fr.mobileconfig":
-                raise Failure("file name %r" % p["suggestedFilename"])
-            done = b.wait_event(lambda e: e.get("method") ==
-                                "Browser.downloadProgress" and
-                                e["params"]["guid"] == p["guid"] and
-                                e["params"]["state"] != "inProgress", TIMEOUT)
-            if done is None or done["params"]["state"] != "completed":
-                raise Failure("download did not complete: %r" % done)
-            with open(os.path.join(downloads, p["guid"]), "rb") as f:
-                profile = plistlib.load(f)
-            mail = profile["PayloadContent"][0]
-            if mail["EmailAddress"] != typed or \
-                    mail["IncomingMailServerHostName"] != "imap.free.fr" or \
-                    mail["IncomingMailServerUsername"] != "jean.dupont+ios":
-                raise Failure("downloaded profile: %r" % mail)
-        step("typing an address and Enter downloads its profile", download)
 
-        def refused():
-            before = js("location.href")
-            type_and_submit("pas une adresse")
-            if b.wait_event(lambda e: e.get("method") ==
-                            "Browser.downloadWillBegin", 2.0) is not None:
-                raise Failure("something was downloaded")
-            if js("location.href") != before:
-                raise Failure("the page went away")
-            if js("document.getElementById('email').validity.valid"):
-                raise Failure("the field accepts a non-address")
-        step("a non-address is refused by the browser", refused)
-    except Failure as e:
-        failed += 1
-        print("FAIL setup: %s" % e)
-    finally:
-        log.close()
-        failed += finish(browser, server, tmp)
-    print("page: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+def main(argv):
+    return browser_main(argv, __doc__, "page", "sv-page-",
+                        (Failure, OSError, ValueError, KeyError,
+                         plistlib.InvalidFileException), page_steps)
 
 
 if __name__ == "__main__":

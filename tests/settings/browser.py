@@ -28,18 +28,15 @@ N failed". Exits 77 (skipped) when chromium is not installed.
 """
 import base64
 import os
-import shutil
 import struct
-import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "mobileconfig"))
 from httpwire import Failure  # noqa: E402  (tests/httpwire.py)
-from page import (BROWSERS, TIMEOUT, Browser, attach,  # noqa: E402
-                  check_no_errors, evaluate, finish, start_server)
+from page import (TIMEOUT, attach, browser_main,  # noqa: E402
+                  check_no_errors, evaluate)
 
 WIDTHS = (390, 1280)
 # address, then what its page must show: hosts, ports, the username
@@ -58,171 +55,137 @@ def png_size(data):
     return struct.unpack(">II", data[16:24])
 
 
-def main(argv):
-    if len(argv) != 2:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
-    exe = next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
-    if exe is None:
-        print("settings-browser: chromium not installed: skipped")
-        return 77
-    suivant = os.path.abspath(argv[1])
-    tmp = tempfile.mkdtemp(prefix="sv-settings-")
+def browser_steps(step, b, base, tmp):
+    """The steps of main, in the browser b on the server at base."""
     shots = os.environ.get("SV_SETTINGS_SCREENSHOTS") or tmp
-    passed = failed = 0
-    server = browser = None
-    log = open(os.path.join(tmp, "serve.log"), "wb")
+    session = attach(b)
 
-    def step(name, fn):
-        nonlocal passed, failed
-        try:
-            fn()
-        except (Failure, OSError, ValueError, KeyError) as e:
-            failed += 1
-            print("FAIL %s: %s" % (name, e), flush=True)
-            return False
-        passed += 1
-        print("ok %s" % name, flush=True)
-        return True
+    def js(expr):
+        return evaluate(b, session, expr)
 
-    try:
-        db = os.path.join(tmp, "suivant.db")
-        subprocess.run([suivant, "init", "--db", db], check=True,
-                       capture_output=True)
-        server, port = start_server(suivant, db, log)
-        base = "http://127.0.0.1:%d" % port
-        browser = Browser(exe, os.path.join(tmp, "profile"))
-        b = browser
-        session = attach(b)
+    # a French browser: the page follows its Accept-Language
+    b.call("Emulation.setUserAgentOverride", {
+        "userAgent": js("navigator.userAgent"),
+        "acceptLanguage": "fr-FR,fr;q=0.9,en;q=0.5"}, session=session)
 
-        def js(expr):
-            return evaluate(b, session, expr)
+    def loaded(action):
+        """Runs action (a navigation) and waits for the new page."""
+        b.events = [e for e in b.events
+                    if e.get("method") != "Page.loadEventFired"]
+        action()
+        if b.wait_event(lambda e: e.get("method") ==
+                        "Page.loadEventFired", TIMEOUT) is None:
+            raise Failure("the page did not load")
 
-        # a French browser: the page follows its Accept-Language
-        b.call("Emulation.setUserAgentOverride", {
-            "userAgent": js("navigator.userAgent"),
-            "acceptLanguage": "fr-FR,fr;q=0.9,en;q=0.5"}, session=session)
+    def goto(url):
+        loaded(lambda: b.call("Page.navigate", {"url": url},
+                              session=session))
 
-        def loaded(action):
-            """Runs action (a navigation) and waits for the new page."""
-            b.events = [e for e in b.events
-                        if e.get("method") != "Page.loadEventFired"]
-            action()
-            if b.wait_event(lambda e: e.get("method") ==
-                            "Page.loadEventFired", TIMEOUT) is None:
-                raise Failure("the page did not load")
+    def width(w):
+        b.call("Emulation.setDeviceMetricsOverride", {
+            "width": w, "height": 900, "deviceScaleFactor": 1,
+            "mobile": w < 600}, session=session)
 
-        def goto(url):
-            loaded(lambda: b.call("Page.navigate", {"url": url},
-                                  session=session))
+    def page_facts():
+        return js("""({
+            charset: document.characterSet,
+            lang: document.documentElement.lang,
+            scripts: document.scripts.length,
+            scrollWidth: document.documentElement.scrollWidth,
+            innerWidth: window.innerWidth,
+            text: document.body.innerText,
+            href: location.href})""")
 
-        def width(w):
-            b.call("Emulation.setDeviceMetricsOverride", {
-                "width": w, "height": 900, "deviceScaleFactor": 1,
-                "mobile": w < 600}, session=session)
+    for w in WIDTHS:
+        for address, wanted in CASES:
+            def at_width(w=w, address=address, wanted=wanted):
+                width(w)
+                goto(base + "/settings?email=" +
+                     address.replace("@", "%40"))
+                f = page_facts()
+                if (f["charset"], f["lang"], f["scripts"]) != \
+                        ("UTF-8", "fr", 0):
+                    raise Failure("charset/lang/scripts: %r" % (
+                        (f["charset"], f["lang"], f["scripts"]),))
+                if f["innerWidth"] != w:
+                    raise Failure("window is %d px" % f["innerWidth"])
+                if f["scrollWidth"] > f["innerWidth"]:
+                    raise Failure("horizontal scroll: document %d px "
+                                  "in %d" % (f["scrollWidth"], w))
+                for text in wanted:
+                    if text not in f["text"]:
+                        raise Failure("page text lacks %r" % text)
+                png = base64.b64decode(b.call(
+                    "Page.captureScreenshot", {"format": "png"},
+                    session=session)["data"])
+                if png_size(png)[0] != w:
+                    raise Failure("screenshot is %r" % (png_size(png),))
+                name = address.split("@")[1].split(".")[0]
+                with open(os.path.join(shots, "settings-%s-%d.png"
+                                       % (name, w)), "wb") as fh:
+                    fh.write(png)
+            step("%s at %d px: no horizontal scroll, host, port and "
+                 "username shown" % (address, w), at_width)
 
-        def page_facts():
-            return js("""({
-                charset: document.characterSet,
-                lang: document.documentElement.lang,
-                scripts: document.scripts.length,
-                scrollWidth: document.documentElement.scrollWidth,
-                innerWidth: window.innerWidth,
-                text: document.body.innerText,
-                href: location.href})""")
+    step("no console error or CSP violation",
+         lambda: check_no_errors(b))
 
-        for w in WIDTHS:
-            for address, wanted in CASES:
-                def at_width(w=w, address=address, wanted=wanted):
-                    width(w)
-                    goto(base + "/settings?email=" +
-                         address.replace("@", "%40"))
-                    f = page_facts()
-                    if (f["charset"], f["lang"], f["scripts"]) != \
-                            ("UTF-8", "fr", 0):
-                        raise Failure("charset/lang/scripts: %r" % (
-                            (f["charset"], f["lang"], f["scripts"]),))
-                    if f["innerWidth"] != w:
-                        raise Failure("window is %d px" % f["innerWidth"])
-                    if f["scrollWidth"] > f["innerWidth"]:
-                        raise Failure("horizontal scroll: document %d px "
-                                      "in %d" % (f["scrollWidth"], w))
-                    for text in wanted:
-                        if text not in f["text"]:
-                            raise Failure("page text lacks %r" % text)
-                    png = base64.b64decode(b.call(
-                        "Page.captureScreenshot", {"format": "png"},
-                        session=session)["data"])
-                    if png_size(png)[0] != w:
-                        raise Failure("screenshot is %r" % (png_size(png),))
-                    name = address.split("@")[1].split(".")[0]
-                    with open(os.path.join(shots, "settings-%s-%d.png"
-                                           % (name, w)), "wb") as fh:
-                        fh.write(png)
-                step("%s at %d px: no horizontal scroll, host, port and "
-                     "username shown" % (address, w), at_width)
+    def stylesheet():
+        got = js("""[Array.from(document.styleSheets).map(
+                s => s.href),
+            getComputedStyle(document.querySelector('.cards')).display]
+            """)
+        if got != [[base + "/settings.css"], "grid"]:
+            raise Failure("stylesheets, .cards display: %r" % (got,))
+    step("the page's one stylesheet is /settings.css, applied",
+         stylesheet)
 
-        step("no console error or CSP violation",
-             lambda: check_no_errors(b))
+    def from_home():
+        width(390)
+        goto(base + "/")
+        js("document.getElementById('email').focus()")
+        b.call("Input.insertText", {"text": "Marie.Curie@free.fr"},
+               session=session)
+        loaded(lambda: js("document.querySelector("
+                          "'button[formaction=settings]').click()"))
+        f = page_facts()
+        if f["href"] != base + "/settings?email=Marie.Curie%40free.fr":
+            raise Failure("landed on %r" % f["href"])
+        if "Marie.Curie" not in f["text"] or \
+                "imap.free.fr" not in f["text"]:
+            raise Failure("page text: %r" % f["text"][:300])
+    step("the form on / leads to the settings of the typed address",
+         from_home)
 
-        def stylesheet():
-            got = js("""[Array.from(document.styleSheets).map(
-                    s => s.href),
-                getComputedStyle(document.querySelector('.cards')).display]
-                """)
-            if got != [[base + "/settings.css"], "grid"]:
-                raise Failure("stylesheets, .cards display: %r" % (got,))
-        step("the page's one stylesheet is /settings.css, applied",
-             stylesheet)
+    def other_language():
+        loaded(lambda: js("document.querySelector('.lang a').click()"))
+        f = page_facts()
+        if f["lang"] != "en" or "Username" not in f["text"] or \
+                "Marie.Curie" not in f["text"]:
+            raise Failure("lang %r, text %r" % (f["lang"],
+                                                f["text"][:300]))
+    step("the language link gives the English page, same address",
+         other_language)
 
-        def from_home():
-            width(390)
-            goto(base + "/")
-            js("document.getElementById('email').focus()")
-            b.call("Input.insertText", {"text": "Marie.Curie@free.fr"},
-                   session=session)
-            loaded(lambda: js("document.querySelector("
-                              "'button[formaction=settings]').click()"))
-            f = page_facts()
-            if f["href"] != base + "/settings?email=Marie.Curie%40free.fr":
-                raise Failure("landed on %r" % f["href"])
-            if "Marie.Curie" not in f["text"] or \
-                    "imap.free.fr" not in f["text"]:
-                raise Failure("page text: %r" % f["text"][:300])
-        step("the form on / leads to the settings of the typed address",
-             from_home)
+    def printed():
+        b.call("Emulation.setEmulatedMedia", {"media": "print"},
+               session=session)
+        shown = js("""[document.querySelector('.lang'),
+            document.querySelector('.back'),
+            document.querySelector('.card')].map(
+                e => getComputedStyle(e).display)""")
+        b.call("Emulation.setEmulatedMedia", {"media": ""},
+               session=session)
+        if shown[0] != "none" or shown[1] != "none" or \
+                shown[2] == "none":
+            raise Failure("print display: %r" % shown)
+    step("printed: navigation hidden, cards kept", printed)
 
-        def other_language():
-            loaded(lambda: js("document.querySelector('.lang a').click()"))
-            f = page_facts()
-            if f["lang"] != "en" or "Username" not in f["text"] or \
-                    "Marie.Curie" not in f["text"]:
-                raise Failure("lang %r, text %r" % (f["lang"],
-                                                    f["text"][:300]))
-        step("the language link gives the English page, same address",
-             other_language)
 
-        def printed():
-            b.call("Emulation.setEmulatedMedia", {"media": "print"},
-                   session=session)
-            shown = js("""[document.querySelector('.lang'),
-                document.querySelector('.back'),
-                document.querySelector('.card')].map(
-                    e => getComputedStyle(e).display)""")
-            b.call("Emulation.setEmulatedMedia", {"media": ""},
-                   session=session)
-            if shown[0] != "none" or shown[1] != "none" or \
-                    shown[2] == "none":
-                raise Failure("print display: %r" % shown)
-        step("printed: navigation hidden, cards kept", printed)
-    except Failure as e:
-        failed += 1
-        print("FAIL setup: %s" % e)
-    finally:
-        log.close()
-        failed += finish(browser, server, tmp)
-    print("settings-browser: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+def main(argv):
+    return browser_main(argv, __doc__, "settings-browser", "sv-settings-",
+                        (Failure, OSError, ValueError, KeyError),
+                        browser_steps)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "util/name.h"
 
 #include "test_base.h"
 
@@ -62,4 +65,57 @@ char *sv_test_host_of(char *buf, size_t n) {
 	memset(buf + o, 'b', n - o);
 	buf[n] = '\0';
 	return buf;
+}
+
+void sv_test_int_is(const char *what, long long got, long long want) {
+	if (got != want) {
+		fail_msg("%s: got %lld, want %lld", what, got, want);
+	}
+}
+
+void sv_test_str_is(const char *what, const char *got, const char *want) {
+	if (got == NULL || want == NULL ? got != want : strcmp(got, want) != 0) {
+		fail_msg("%s: got \"%s\", want \"%s\"", what,
+			got ? got : "(null)", want ? want : "(null)");
+	}
+}
+
+void sv_test_pred_is(const char *what, bool (*pred)(const char *s),
+		const struct sv_test_pred_case *c, size_t n) {
+	for (size_t i = 0; i < n; i++) {
+		if (pred(c[i].in) != c[i].want) {
+			fail_msg("%s(\"%s\") is %s", what, c[i].in,
+				c[i].want ? "false" : "true");
+		}
+	}
+}
+
+void sv_test_pred_all(const char *what, bool (*pred)(const char *s),
+		const char *const *list, size_t n, bool want) {
+	for (size_t i = 0; i < n; i++) {
+		struct sv_test_pred_case c = { list[i], want };
+		sv_test_pred_is(what, pred, &c, 1);
+	}
+}
+
+static bool hostname_lower(const char *s) {
+	return sv_is_hostname(s, true);
+}
+
+static bool hostname_any(const char *s) {
+	return sv_is_hostname(s, false);
+}
+
+void sv_test_hostnames(const char *const *ok, size_t nok,
+		const char *const *bad, size_t nbad) {
+	sv_test_pred_all("sv_is_hostname(lower)", hostname_lower, ok, nok,
+		true);
+	sv_test_pred_all("sv_is_hostname", hostname_any, bad, nbad, false);
+	assert_false(sv_is_hostname(NULL, false));
+}
+
+double sv_test_now_s(void) {
+	struct timespec ts;
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers of the unit tests that need no module of suivant's
- * (tests/unit/test_base.c; test_support.h holds those built on the model
- * and the renderers): temporary database files (an empty file made with
- * mkstemp in /tmp, removed together with the -wal, -shm and -journal
- * files SQLite may leave beside it), client socket addresses, and long
- * host names. Include cmocka.h before this header.
+ * Helpers of the unit tests that need no module of suivant's beyond
+ * util/ (tests/unit/test_base.c; test_support.h holds those built on the
+ * model and the renderers): temporary database files (an empty file made
+ * with mkstemp in /tmp, removed together with the -wal, -shm and -journal
+ * files SQLite may leave beside it), client socket addresses, long host
+ * names, and the checks of table-driven tests, whose failure names the
+ * case. Include cmocka.h before this header.
  */
 #ifndef SUIVANT_TEST_BASE_H
 #define SUIVANT_TEST_BASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -34,5 +36,44 @@ struct sockaddr_storage sv_test_addr(const char *a);
  * with '-', never all digits). Returns buf.
  */
 char *sv_test_host_of(char *buf, size_t n);
+
+/* Seconds on the monotonic clock, for tests that wait. */
+double sv_test_now_s(void);
+
+/* The number of elements of the array a (a table of cases). */
+#define SV_TEST_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Table-driven tests: got must equal want, else the running test fails
+ * with a message that names the case (what).
+ */
+void sv_test_int_is(const char *what, long long got, long long want);
+
+/* Likewise for strings; NULL equals only NULL. */
+void sv_test_str_is(const char *what, const char *got, const char *want);
+
+/* A string and what a predicate must answer for it. */
+struct sv_test_pred_case {
+	const char *in;
+	bool want;
+};
+
+/*
+ * pred(c[i].in) must be c[i].want for each of the n cases; a failure
+ * names the predicate (what) and the input.
+ */
+void sv_test_pred_is(const char *what, bool (*pred)(const char *s),
+	const struct sv_test_pred_case *c, size_t n);
+
+/* pred must answer want for each of the n strings of list. */
+void sv_test_pred_all(const char *what, bool (*pred)(const char *s),
+	const char *const *list, size_t n, bool want);
+
+/*
+ * sv_is_hostname() must accept each of the nok names of ok in lower case
+ * only, and refuse NULL and each of the nbad names of bad in any case.
+ */
+void sv_test_hostnames(const char *const *ok, size_t nok,
+	const char *const *bad, size_t nbad);
 
 #endif

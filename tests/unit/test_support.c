@@ -134,15 +134,22 @@ void sv_test_golden_check(const char *dir, const char *name,
 	}
 }
 
-char *sv_test_render_fill(sv_test_answer_fn fn, const char *content_type,
-		const struct sv_provider *pv, const char *override_domain,
-		const struct sv_answer_facts *f, size_t *len) {
+/* fn's answer for pv (fails the test when fn fails); may be NULL. */
+static struct sv_answer *rendered(sv_test_answer_fn fn,
+		const struct sv_provider *pv, const char *override_domain) {
 	struct sv_answer *a = NULL;
 	struct sv_err err = { "" };
 	int rc = fn(pv, override_domain, &a, &err);
 	if (rc != SV_OK) {
 		fail_msg("render %s: %s", pv->id, err.msg);
 	}
+	return a;
+}
+
+char *sv_test_render_fill(sv_test_answer_fn fn, const char *content_type,
+		const struct sv_provider *pv, const char *override_domain,
+		const struct sv_answer_facts *f, size_t *len) {
+	struct sv_answer *a = rendered(fn, pv, override_domain);
 	assert_non_null(a);
 	assert_string_equal(a->content_type, content_type);
 	struct sv_buf out;
@@ -167,13 +174,7 @@ void sv_test_render_refused(sv_test_answer_fn fn,
 }
 
 void sv_test_render_ok(sv_test_answer_fn fn, const struct sv_provider *pv) {
-	struct sv_answer *a = NULL;
-	struct sv_err err = { "" };
-	int rc = fn(pv, NULL, &a, &err);
-	if (rc != SV_OK) {
-		fail_msg("render %s: %s", pv->id, err.msg);
-	}
-	sv_answer_destroy(a);
+	sv_answer_destroy(rendered(fn, pv, NULL));
 }
 
 long sv_test_answer_alloc_case(sv_test_answer_fn fn,
@@ -193,26 +194,44 @@ static void quiet(void *ctx, const char *fmt, ...) {
 	(void)fmt;
 }
 
-/* Fills a with f, failing allocation m = 0, 1, ... until it succeeds. */
-static void fill_loop(const struct sv_answer *a,
-		const struct sv_answer_facts *f, const char *want,
-		size_t want_len) {
-	for (long m = 0;; m++) {
-		assert_true(m < ALLOC_LOOP_MAX);
+/*
+ * Fails allocation n = 0, 1, ... in fn(ctx) until it succeeds: every
+ * failure must be SV_ENOMEM with out empty (what names the case), the
+ * success must give want. Returns how many attempts failed.
+ */
+static long buf_fail_loop(const char *what, sv_test_buf_fn fn, void *ctx,
+		const char *want, size_t want_len) {
+	for (long n = 0;; n++) {
+		assert_true(n < ALLOC_LOOP_MAX);
 		struct sv_buf out;
 		sv_buf_init(&out, SV_TEST_OUT_MAX);
-		sv_alloc_fail_after(m);
-		int rc = sv_answer_fill(a, f, &out);
+		sv_alloc_fail_after(n);
+		int rc = fn(ctx, &out);
 		sv_alloc_fail_after(-1);
 		if (rc == SV_OK) {
 			assert_int_equal(out.len, want_len);
 			assert_memory_equal(out.data, want, want_len);
 			sv_buf_finish(&out);
-			return;
+			return n;
 		}
-		assert_int_equal(rc, SV_ENOMEM);
+		if (rc != SV_ENOMEM) {
+			fail_msg("%s: allocation %ld failed, got %d", what, n,
+				rc);
+		}
 		assert_null(out.data);
+		sv_buf_finish(&out);
 	}
+}
+
+/* An answer and the facts it is filled with, for fill(). */
+struct fill_ctx {
+	const struct sv_answer *a;
+	const struct sv_answer_facts *f;
+};
+
+static int fill(void *ctx, struct sv_buf *out) {
+	const struct fill_ctx *c = ctx;
+	return sv_answer_fill(c->a, c->f, out);
 }
 
 long sv_test_answer_alloc_loop(sv_test_answer_fn fn,
@@ -242,7 +261,8 @@ long sv_test_answer_alloc_loop(sv_test_answer_fn fn,
 			fail_msg("render succeeded after allocation failure %ld "
 				"with different bytes", n);
 		}
-		fill_loop(a, f, want, want_len);
+		struct fill_ctx c = { a, f };
+		buf_fail_loop("fill", fill, &c, want, want_len);
 		sv_answer_destroy(a);
 		break;
 	}
@@ -258,26 +278,7 @@ long sv_test_buf_alloc_loop(const char *what, sv_test_buf_fn fn, void *ctx) {
 	char *want = sv_buf_take(&out, &want_len);
 	assert_non_null(want);
 	xmlSetGenericErrorFunc(NULL, quiet);
-	long n = 0;
-	for (;; n++) {
-		assert_true(n < ALLOC_LOOP_MAX);
-		sv_buf_init(&out, SV_TEST_OUT_MAX);
-		sv_alloc_fail_after(n);
-		int rc = fn(ctx, &out);
-		sv_alloc_fail_after(-1);
-		if (rc == SV_OK) {
-			assert_int_equal(out.len, want_len);
-			assert_memory_equal(out.data, want, want_len);
-			sv_buf_finish(&out);
-			break;
-		}
-		if (rc != SV_ENOMEM) {
-			fail_msg("%s: allocation %ld failed, got %d", what, n,
-				rc);
-		}
-		assert_null(out.data);
-		sv_buf_finish(&out);
-	}
+	long n = buf_fail_loop(what, fn, ctx, want, want_len);
 	xmlSetGenericErrorFunc(NULL, NULL);
 	print_message("%s: %ld allocation failure points\n", what, n);
 	sv_free(want);

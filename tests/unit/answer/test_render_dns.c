@@ -64,14 +64,24 @@ static const struct sv_dns_record *find(const struct sv_dns_zone *z,
 	return NULL;
 }
 
-static void test_hoster_customer(void **state) {
-	(void)state;
-	struct sv_provider *pv = hoster();
+/* A new zone (free it) of sv_render_dns_records(pv, pattern, domain,
+ * target, ttl), which must succeed. */
+static struct sv_dns_zone *zone_of(const struct sv_provider *pv,
+		const char *pattern, const char *domain, const char *target,
+		long ttl) {
 	struct sv_dns_zone *z = calloc(1, sizeof(*z));
 	assert_non_null(z);
 	struct sv_err err = { "" };
-	assert_int_equal(sv_render_dns_records(pv, "*.customers.example",
-		"a.customers.example", NULL, 600, z, &err), SV_OK);
+	assert_int_equal(sv_render_dns_records(pv, pattern, domain, target,
+		ttl, z, &err), SV_OK);
+	return z;
+}
+
+static void test_hoster_customer(void **state) {
+	(void)state;
+	struct sv_provider *pv = hoster();
+	struct sv_dns_zone *z = zone_of(pv, "*.customers.example",
+		"a.customers.example", NULL, 600);
 	/* 3 service names, 2 servers, 4 "." mail labels, 4 "." DAV labels */
 	assert_int_equal(z->n_records, 13);
 	assert_int_equal(z->n_notes, 0);
@@ -117,12 +127,10 @@ static void test_hoster_customer(void **state) {
 static void test_notes_and_own_names(void **state) {
 	(void)state;
 	struct sv_provider *pv = hoster();
-	struct sv_dns_zone *z = calloc(1, sizeof(*z));
-	assert_non_null(z);
-	struct sv_err err = { "" };
 	/* special.example's imap depends on the user: a note, and "." */
-	assert_int_equal(sv_render_dns_records(pv, "special.example",
-		"special.example", "ac.service.example", 60, z, &err), SV_OK);
+	struct sv_dns_zone *z = zone_of(pv, "special.example",
+		"special.example", "ac.service.example", 60);
+	struct sv_err err = { "" };
 	assert_int_equal(z->n_notes, 1);
 	assert_non_null(strstr(z->notes[0], "server 4 (imap): host name "
 		"%EMAILLOCALPART%.special.example depends on the user"));

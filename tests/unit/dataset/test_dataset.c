@@ -276,6 +276,23 @@ static void watched_close(struct watched *t) {
 	sv_dataset_destroy(t->ds);
 }
 
+/* f->db made (make_db(bundled)), loaded and watched every interval_ms,
+ * reminding every remind_ms. */
+static void watched_db(struct fixture *f, struct watched *t, bool bundled,
+		unsigned interval_ms, unsigned remind_ms) {
+	make_db(f->db, bundled);
+	watched_open(t, f->db, true);
+	watched_start_remind(t, interval_ms, remind_ms);
+}
+
+/* The watcher saw one change and reloaded it: generation 2 serves the
+ * bundled providers. Closes t. */
+static void expect_one_reload(struct watched *t) {
+	wait_reports(&t->r, 1, 0);
+	expect_served(t->ds, 2, true);
+	watched_close(t);
+}
+
 /* ds on f->db (the bundled providers) watched every FAST_MS, its log in
  * log (size n, in f->dir); watched_unlog undoes it. */
 static void watched_logged(struct fixture *f, struct watched *t, char *log,
@@ -283,9 +300,7 @@ static void watched_logged(struct fixture *f, struct watched *t, char *log,
 	struct sv_err err = { "" };
 	snprintf(log, n, "%s/watch.log", f->dir);
 	assert_int_equal(sv_log_open_file(log, &err), SV_OK);
-	make_db(f->db, true);
-	watched_open(t, f->db, true);
-	watched_start_remind(t, FAST_MS, remind_ms);
+	watched_db(f, t, true, FAST_MS, remind_ms);
 }
 
 static void watched_unlog(struct watched *t) {
@@ -492,33 +507,25 @@ static void test_create_alloc_failures(void **state) {
 static void test_watcher_notices_commit(void **state) {
 	struct fixture *f = *state;
 	struct sv_err err = { "" };
-	make_db(f->db, false);
 	struct watched t;
-	watched_open(&t, f->db, true);
-	watched_start(&t, FAST_MS);
+	watched_db(f, &t, false, FAST_MS, 0);
 	/* another connection commits: data_version moves */
 	struct sv_store *st = sv_store_open(f->db, SV_STORE_READWRITE, &err);
 	assert_non_null(st);
 	assert_int_equal(sv_bundle_install(st, NULL, &err), SV_OK);
 	sv_store_close(st);
-	wait_reports(&t.r, 1, 0);
-	expect_served(t.ds, 2, true);
-	watched_close(&t);
+	expect_one_reload(&t);
 }
 
 static void test_watcher_notices_replaced_file(void **state) {
 	struct fixture *f = *state;
-	make_db(f->db, false);
 	make_db(f->other, true);
 	struct watched t;
-	watched_open(&t, f->db, true);
-	watched_start(&t, FAST_MS);
+	watched_db(f, &t, false, FAST_MS, 0);
 	/* rename(2) over it, as an admin deploys a database built elsewhere:
 	 * the old file's data_version never moves */
 	assert_int_equal(rename(f->other, f->db), 0);
-	wait_reports(&t.r, 1, 0);
-	expect_served(t.ds, 2, true);
-	watched_close(&t);
+	expect_one_reload(&t);
 }
 
 static void test_watcher_baseline_before_load(void **state) {
@@ -533,17 +540,13 @@ static void test_watcher_baseline_before_load(void **state) {
 	assert_int_equal(rename(f->other, f->db), 0);
 	assert_int_equal(sv_dataset_load(t.ds, &err), SV_OK);
 	watched_start(&t, FAST_MS);
-	wait_reports(&t.r, 1, 0);
-	expect_served(t.ds, 2, true);
-	watched_close(&t);
+	expect_one_reload(&t);
 }
 
 static void test_watcher_bad_replacement(void **state) {
 	struct fixture *f = *state;
-	make_db(f->db, true);
 	struct watched t;
-	watched_open(&t, f->db, true);
-	watched_start(&t, FAST_MS);
+	watched_db(f, &t, true, FAST_MS, 0);
 	write_text(f->other, NOT_A_DB);
 	assert_int_equal(rename(f->other, f->db), 0);
 	/* the watcher only warns about a file it cannot open; a reload it
@@ -563,15 +566,11 @@ static void test_watcher_bad_replacement(void **state) {
  * data_version never moves (issue 16). */
 static void test_watcher_notices_rewrite_in_place(void **state) {
 	struct fixture *f = *state;
-	make_db(f->db, false);
 	make_db(f->other, true);
 	struct watched t;
-	watched_open(&t, f->db, true);
-	watched_start(&t, FAST_MS);
+	watched_db(f, &t, false, FAST_MS, 0);
 	copy_in_place(f->other, f->db);
-	wait_reports(&t.r, 1, 0);
-	expect_served(t.ds, 2, true);
-	watched_close(&t);
+	expect_one_reload(&t);
 }
 
 /*
@@ -649,10 +648,8 @@ static void test_watcher_failing_file_reminded(void **state) {
 
 static void test_watcher_poke(void **state) {
 	struct fixture *f = *state;
-	make_db(f->db, true);
 	struct watched t;
-	watched_open(&t, f->db, true);
-	watched_start(&t, 3600 * 1000); /* only a poke can wake it */
+	watched_db(f, &t, true, 3600 * 1000, 0); /* only a poke can wake it */
 	sv_dataset_watcher_poke(t.w);
 	wait_reports(&t.r, 1, 0);
 	sv_dataset_watcher_poke(t.w);
@@ -664,10 +661,8 @@ static void test_watcher_poke(void **state) {
 static void test_watcher_stop(void **state) {
 	struct fixture *f = *state;
 	struct sv_err err = { "" };
-	make_db(f->db, true);
 	struct watched t;
-	watched_open(&t, f->db, true);
-	watched_start(&t, 3600 * 1000);
+	watched_db(f, &t, true, 3600 * 1000, 0);
 	const struct sv_dataset_watch opts = { .interval_ms = FAST_MS };
 	assert_int_equal(sv_dataset_watcher_start(t.w, &opts, &err),
 		SV_EINVAL);

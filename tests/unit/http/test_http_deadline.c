@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -28,6 +29,56 @@ static struct sv_http_conn *open_from(struct sv_http_deadline *d,
 		(const struct sockaddr *)&ss);
 	assert_non_null(c);
 	return c;
+}
+
+/* A connection opened on listener 0 from addr, and the verdict it gets. */
+struct open_case {
+	const char *addr;
+	enum sv_http_over want;
+};
+
+/*
+ * A deadline of one listener, limit connections, per_ip per client, a
+ * 60 s timeout and policy p (NULL: the defaults), counting into drops.
+ */
+static struct sv_http_deadline *deadline(unsigned limit, unsigned per_ip,
+		const struct sv_http_deadline_policy *p, atomic_ulong *drops) {
+	struct sv_http_deadline *d = sv_http_deadline_create(1, limit, per_ip,
+		60, drops, NULL);
+	assert_non_null(d);
+	if (p != NULL) {
+		sv_http_deadline_set_policy(d, p);
+	}
+	return d;
+}
+
+/*
+ * A deadline of 100 connections, per_ip per client and policy p (NULL:
+ * the defaults) opens the n connections of c in order;
+ * each must get its verdict (a failure names the address and its place).
+ * All are closed in order.
+ */
+static void open_check_close(unsigned per_ip,
+		const struct sv_http_deadline_policy *p,
+		const struct open_case *c, size_t n) {
+	atomic_ulong drops = 0;
+	struct sv_http_deadline *d = deadline(100, per_ip, p, &drops);
+	struct sv_http_conn *conn[16];
+	assert_true(n <= SV_TEST_LEN(conn));
+	for (size_t i = 0; i < n; i++) {
+		conn[i] = open_from(d, 0, c[i].addr);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char what[64];
+		snprintf(what, sizeof(what), "connection %zu from %s", i + 1,
+			c[i].addr);
+		sv_test_int_is(what, sv_http_deadline_over_limit(conn[i]),
+			c[i].want);
+	}
+	for (size_t i = 0; i < n; i++) {
+		sv_http_deadline_close(d, conn[i]);
+	}
+	sv_http_deadline_destroy(d);
 }
 
 static void test_limits(void **state) {
@@ -94,19 +145,13 @@ static bool shut(const int pair[2]) {
 	return n == 0;
 }
 
-static double now_s(void) {
-	struct timespec t;
-	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &t), 0);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* Seconds from t0 until pair is shut down; polls, for a busy host. */
 static double until_shut(const int pair[2], double t0) {
 	while (!shut(pair)) {
-		assert_true(now_s() - t0 < 5.0);
+		assert_true(sv_test_now_s() - t0 < 5.0);
 		sleep_ms(20);
 	}
-	return now_s() - t0;
+	return sv_test_now_s() - t0;
 }
 
 static struct sv_config_net net(const char *cidr) {
@@ -120,52 +165,28 @@ static struct sv_config_net net(const char *cidr) {
 /* Issue #16: one IPv6 host holds a /64, so that is one client. */
 static void test_per_ip_prefix_ipv6_64(void **state) {
 	(void)state;
-	atomic_ulong drops = 0;
-	struct sv_http_deadline *d = sv_http_deadline_create(1, 100, 2, 60,
-		&drops, NULL);
-	assert_non_null(d);
-	struct sv_http_conn *a = open_from(d, 0, "2001:db8:1:2::1");
-	struct sv_http_conn *b = open_from(d, 0, "2001:db8:1:2:ffff::9");
-	struct sv_http_conn *c = open_from(d, 0, "2001:db8:1:2:abcd::1");
-	struct sv_http_conn *other = open_from(d, 0, "2001:db8:1:3::1");
-	assert_int_equal(sv_http_deadline_over_limit(a), SV_HTTP_OVER_NONE);
-	assert_int_equal(sv_http_deadline_over_limit(b), SV_HTTP_OVER_NONE);
-	assert_int_equal(sv_http_deadline_over_limit(c), SV_HTTP_OVER_PER_IP);
-	assert_int_equal(sv_http_deadline_over_limit(other),
-		SV_HTTP_OVER_NONE);
-	sv_http_deadline_close(d, a);
-	sv_http_deadline_close(d, b);
-	sv_http_deadline_close(d, c);
-	sv_http_deadline_close(d, other);
-	sv_http_deadline_destroy(d);
+	static const struct open_case c[] = {
+		{ "2001:db8:1:2::1", SV_HTTP_OVER_NONE },
+		{ "2001:db8:1:2:ffff::9", SV_HTTP_OVER_NONE },
+		{ "2001:db8:1:2:abcd::1", SV_HTTP_OVER_PER_IP },
+		{ "2001:db8:1:3::1", SV_HTTP_OVER_NONE },
+	};
+	open_check_close(2, NULL, c, SV_TEST_LEN(c));
 }
 
 /* --ipv4-prefix 24 and --ipv6-prefix 128 change what one client is. */
 static void test_per_ip_prefix_options(void **state) {
 	(void)state;
-	atomic_ulong drops = 0;
-	struct sv_http_deadline *d = sv_http_deadline_create(1, 100, 1, 60,
-		&drops, NULL);
-	assert_non_null(d);
 	const struct sv_http_deadline_policy p = { .prefix4 = 24,
 		.prefix6 = 128 };
-	sv_http_deadline_set_policy(d, &p);
-	struct sv_http_conn *a = open_from(d, 0, "192.0.2.1");
-	struct sv_http_conn *b = open_from(d, 0, "192.0.2.200");
-	struct sv_http_conn *c = open_from(d, 0, "192.0.3.1");
-	struct sv_http_conn *x = open_from(d, 0, "2001:db8::1");
-	struct sv_http_conn *y = open_from(d, 0, "2001:db8::2");
-	assert_int_equal(sv_http_deadline_over_limit(a), SV_HTTP_OVER_NONE);
-	assert_int_equal(sv_http_deadline_over_limit(b), SV_HTTP_OVER_PER_IP);
-	assert_int_equal(sv_http_deadline_over_limit(c), SV_HTTP_OVER_NONE);
-	assert_int_equal(sv_http_deadline_over_limit(x), SV_HTTP_OVER_NONE);
-	assert_int_equal(sv_http_deadline_over_limit(y), SV_HTTP_OVER_NONE);
-	sv_http_deadline_close(d, a);
-	sv_http_deadline_close(d, b);
-	sv_http_deadline_close(d, c);
-	sv_http_deadline_close(d, x);
-	sv_http_deadline_close(d, y);
-	sv_http_deadline_destroy(d);
+	static const struct open_case c[] = {
+		{ "192.0.2.1", SV_HTTP_OVER_NONE },
+		{ "192.0.2.200", SV_HTTP_OVER_PER_IP },
+		{ "192.0.3.1", SV_HTTP_OVER_NONE },
+		{ "2001:db8::1", SV_HTTP_OVER_NONE },
+		{ "2001:db8::2", SV_HTTP_OVER_NONE },
+	};
+	open_check_close(1, &p, c, SV_TEST_LEN(c));
 }
 
 /* Behind a trusted proxy the proxy is not capped; the clients it
@@ -173,13 +194,10 @@ static void test_per_ip_prefix_options(void **state) {
 static void test_trusted_proxy_attach(void **state) {
 	(void)state;
 	atomic_ulong drops = 0;
-	struct sv_http_deadline *d = sv_http_deadline_create(1, 100, 2, 60,
-		&drops, NULL);
-	assert_non_null(d);
 	struct sv_config_net proxy = net("127.0.0.1");
 	const struct sv_http_deadline_policy p = { .prefix4 = 32,
 		.prefix6 = 64, .proxies = &proxy, .n_proxies = 1 };
-	sv_http_deadline_set_policy(d, &p);
+	struct sv_http_deadline *d = deadline(100, 2, &p, &drops);
 	struct sv_http_conn *c[10];
 	for (size_t i = 0; i < 10; i++) { /* ten times --max-per-ip */
 		c[i] = open_from(d, 0, "127.0.0.1");
@@ -187,30 +205,40 @@ static void test_trusted_proxy_attach(void **state) {
 			SV_HTTP_OVER_NONE);
 		assert_true(sv_http_deadline_is_proxy(c[i]));
 	}
+	static const struct {
+		size_t conn;
+		const char *client; /* NULL: unknown */
+		enum sv_http_over want;
+	} steps[] = {
+		{ 0, "198.51.100.7", SV_HTTP_OVER_NONE },
+		{ 1, "198.51.100.7", SV_HTTP_OVER_NONE },
+		{ 2, "198.51.100.7", SV_HTTP_OVER_PER_IP },
+		/* the same connection again: it is not counted twice */
+		{ 1, "198.51.100.7", SV_HTTP_OVER_NONE },
+		/* c[1]'s next request is bob's (.8): alice has room again */
+		{ 1, "198.51.100.8", SV_HTTP_OVER_NONE },
+		{ 2, "198.51.100.7", SV_HTTP_OVER_NONE },
+		/* an unknown client is one client */
+		{ 3, NULL, SV_HTTP_OVER_NONE },
+		{ 4, NULL, SV_HTTP_OVER_NONE },
+		{ 5, NULL, SV_HTTP_OVER_PER_IP },
+	};
+	for (size_t i = 0; i < SV_TEST_LEN(steps); i++) {
+		struct sockaddr_storage ss;
+		const struct sockaddr *sa = NULL;
+		if (steps[i].client != NULL) {
+			ss = sv_test_addr(steps[i].client);
+			sa = (const struct sockaddr *)&ss;
+		}
+		char what[80];
+		snprintf(what, sizeof(what), "step %zu: c[%zu] attached to %s",
+			i + 1, steps[i].conn, steps[i].client ? steps[i].client :
+			"an unknown client");
+		sv_test_int_is(what, sv_http_deadline_attach(d,
+			c[steps[i].conn], sa), steps[i].want);
+	}
 	struct sockaddr_storage alice = sv_test_addr("198.51.100.7");
-	struct sockaddr_storage bob = sv_test_addr("198.51.100.8");
 	const struct sockaddr *sa = (const struct sockaddr *)&alice;
-	assert_int_equal(sv_http_deadline_attach(d, c[0], sa),
-		SV_HTTP_OVER_NONE);
-	assert_int_equal(sv_http_deadline_attach(d, c[1], sa),
-		SV_HTTP_OVER_NONE);
-	assert_int_equal(sv_http_deadline_attach(d, c[2], sa),
-		SV_HTTP_OVER_PER_IP);
-	/* the same connection again: it is not counted twice */
-	assert_int_equal(sv_http_deadline_attach(d, c[1], sa),
-		SV_HTTP_OVER_NONE);
-	/* c[1]'s next request is bob's: alice has room again */
-	assert_int_equal(sv_http_deadline_attach(d, c[1],
-		(const struct sockaddr *)&bob), SV_HTTP_OVER_NONE);
-	assert_int_equal(sv_http_deadline_attach(d, c[2], sa),
-		SV_HTTP_OVER_NONE);
-	/* an unknown client is one client */
-	assert_int_equal(sv_http_deadline_attach(d, c[3], NULL),
-		SV_HTTP_OVER_NONE);
-	assert_int_equal(sv_http_deadline_attach(d, c[4], NULL),
-		SV_HTTP_OVER_NONE);
-	assert_int_equal(sv_http_deadline_attach(d, c[5], NULL),
-		SV_HTTP_OVER_PER_IP);
 	/* a direct client is capped at open as before */
 	struct sv_http_conn *x1 = open_from(d, 0, "198.51.100.7");
 	assert_int_equal(sv_http_deadline_over_limit(x1),
@@ -231,13 +259,10 @@ static void test_trusted_proxy_attach(void **state) {
 static void test_admin_reserve(void **state) {
 	(void)state;
 	atomic_ulong drops = 0;
-	struct sv_http_deadline *d = sv_http_deadline_create(1, 2, 2, 60,
-		&drops, NULL);
-	assert_non_null(d);
 	struct sv_config_net admin = net("192.0.2.100");
 	const struct sv_http_deadline_policy p = { .prefix4 = 32,
 		.prefix6 = 64, .admin = &admin, .n_admin = 1, .reserve = 1 };
-	sv_http_deadline_set_policy(d, &p);
+	struct sv_http_deadline *d = deadline(2, 2, &p, &drops);
 	struct sv_http_conn *a = open_from(d, 0, "192.0.2.1");
 	struct sv_http_conn *b = open_from(d, 0, "192.0.2.2");
 	int sv[2];
@@ -284,7 +309,7 @@ static void test_janitor(void **state) {
 	struct sv_http_deadline *d = sv_http_deadline_create(1, 10, 10, 1,
 		&drops, &err);
 	assert_non_null(d);
-	double t0 = now_s();
+	double t0 = sv_test_now_s();
 	struct sv_http_conn *cl = sv_http_deadline_open(d, 0, late[0], NULL);
 	struct sv_http_conn *cd = sv_http_deadline_open(d, 0, done[0], NULL);
 	assert_non_null(cl);
@@ -301,7 +326,7 @@ static void test_janitor(void **state) {
 	/* its response sent, the kept-alive connection gets a new clock */
 	struct timespec now;
 	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &now), 0);
-	t0 = now_s();
+	t0 = sv_test_now_s();
 	sv_http_deadline_rearm(d, cd, &now);
 	sleep_ms(500);
 	assert_false(shut(done));

@@ -44,6 +44,24 @@ static struct sv_server *server(struct sv_provider *pv, int64_t id,
 	return out;
 }
 
+/* server() bound to domain. */
+static void domain_server(struct sv_provider *pv, int64_t id,
+		enum sv_server_type type, const char *host, int port,
+		enum sv_socket sock, const char *domain) {
+	struct sv_server *s = server(pv, id, type, host, port, sock);
+	s->domain = sv_strdup(domain);
+	assert_non_null(s->domain);
+}
+
+/* p.example, also serving own.example, with server 1: imap.p.example on
+ * 993 over SSL. */
+static struct sv_provider *p_example(void) {
+	struct sv_provider *pv = provider("p.example", "p.example");
+	assert_int_equal(sv_provider_add_domain(pv, "own.example"), SV_OK);
+	server(pv, 1, SV_SERVER_IMAP, "imap.p.example", 993, SV_SOCKET_SSL);
+	return pv;
+}
+
 struct found {
 	struct sv_check_problem p[16];
 	size_t n;
@@ -57,36 +75,45 @@ static void collect(const struct sv_check_problem *p, void *ctx) {
 
 static void test_port_socket(void **state) {
 	(void)state;
-	char msg[SV_ERR_MSG_MAX];
-	assert_false(sv_check_port_socket(SV_SERVER_IMAP, 993, SV_SOCKET_SSL,
-		msg, sizeof(msg)));
-	assert_false(sv_check_port_socket(SV_SERVER_IMAP, 143,
-		SV_SOCKET_STARTTLS, msg, sizeof(msg)));
-	assert_false(sv_check_port_socket(SV_SERVER_IMAP, 143, SV_SOCKET_PLAIN,
-		msg, sizeof(msg)));
-	assert_false(sv_check_port_socket(SV_SERVER_SMTP, 25, SV_SOCKET_PLAIN,
-		msg, sizeof(msg)));
-	assert_false(sv_check_port_socket(SV_SERVER_SMTP, 25,
-		SV_SOCKET_STARTTLS, msg, sizeof(msg)));
-	assert_false(sv_check_port_socket(SV_SERVER_IMAP, 10993, SV_SOCKET_SSL,
-		msg, sizeof(msg)));
-	assert_false(sv_check_port_socket(SV_SERVER_EWS, 993, SV_SOCKET_NONE,
-		msg, sizeof(msg)));
-	assert_true(sv_check_port_socket(SV_SERVER_IMAP, 143, SV_SOCKET_SSL,
-		msg, sizeof(msg)));
-	assert_string_equal(msg, "SSL on port 143, which is IMAP with STARTTLS "
-		"(IMAP over SSL is port 993)");
-	assert_true(sv_check_port_socket(SV_SERVER_POP3, 995,
-		SV_SOCKET_STARTTLS, msg, sizeof(msg)));
-	assert_string_equal(msg, "STARTTLS on port 995, which is POP3 over SSL "
-		"(POP3 with STARTTLS is port 110)");
-	assert_true(sv_check_port_socket(SV_SERVER_SMTP, 25, SV_SOCKET_SSL,
-		msg, sizeof(msg)));
-	assert_true(sv_check_port_socket(SV_SERVER_SMTP, 465, SV_SOCKET_PLAIN,
-		msg, sizeof(msg)));
-	assert_true(sv_check_port_socket(SV_SERVER_IMAP, 995, SV_SOCKET_SSL,
-		msg, sizeof(msg)));
-	assert_string_equal(msg, "port 995 is POP3 over SSL, not imap");
+	/* whether the pairing is flagged, and the message when msg is set */
+	static const struct {
+		enum sv_server_type type;
+		int port;
+		enum sv_socket socket;
+		bool flagged;
+		const char *msg;
+	} cases[] = {
+		{ SV_SERVER_IMAP, 993, SV_SOCKET_SSL, false, NULL },
+		{ SV_SERVER_IMAP, 143, SV_SOCKET_STARTTLS, false, NULL },
+		{ SV_SERVER_IMAP, 143, SV_SOCKET_PLAIN, false, NULL },
+		{ SV_SERVER_SMTP, 25, SV_SOCKET_PLAIN, false, NULL },
+		{ SV_SERVER_SMTP, 25, SV_SOCKET_STARTTLS, false, NULL },
+		{ SV_SERVER_IMAP, 10993, SV_SOCKET_SSL, false, NULL },
+		{ SV_SERVER_EWS, 993, SV_SOCKET_NONE, false, NULL },
+		{ SV_SERVER_IMAP, 143, SV_SOCKET_SSL, true, "SSL on port 143, "
+			"which is IMAP with STARTTLS (IMAP over SSL is port "
+			"993)" },
+		{ SV_SERVER_POP3, 995, SV_SOCKET_STARTTLS, true, "STARTTLS on "
+			"port 995, which is POP3 over SSL (POP3 with STARTTLS "
+			"is port 110)" },
+		{ SV_SERVER_SMTP, 25, SV_SOCKET_SSL, true, NULL },
+		{ SV_SERVER_SMTP, 465, SV_SOCKET_PLAIN, true, NULL },
+		{ SV_SERVER_IMAP, 995, SV_SOCKET_SSL, true,
+			"port 995 is POP3 over SSL, not imap" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char msg[SV_ERR_MSG_MAX] = "";
+		bool got = sv_check_port_socket(cases[i].type, cases[i].port,
+			cases[i].socket, msg, sizeof(msg));
+		if (got != cases[i].flagged || (cases[i].msg != NULL &&
+				strcmp(msg, cases[i].msg) != 0)) {
+			fail_msg("case %zu (%s port %d, %s): %s \"%s\"", i + 1,
+				sv_server_type_name(cases[i].type),
+				cases[i].port, sv_socket_name(cases[i].socket),
+				got ? "flagged" : "not flagged",
+				got ? msg : "");
+		}
+	}
 	/* a short buffer is cut, never overrun */
 	char tiny[8];
 	assert_true(sv_check_port_socket(SV_SERVER_SMTP, 587, SV_SOCKET_SSL,
@@ -189,17 +216,13 @@ static void test_problems(void **state) {
 static void test_plaintext(void **state) {
 	(void)state;
 	struct found f = { .n = 0 };
-	struct sv_provider *pv = provider("p.example", "p.example");
-	assert_int_equal(sv_provider_add_domain(pv, "own.example"), SV_OK);
-	server(pv, 1, SV_SERVER_IMAP, "imap.p.example", 993, SV_SOCKET_SSL);
+	struct sv_provider *pv = p_example();
 	server(pv, 2, SV_SERVER_IMAP, "imap.p.example", 143, SV_SOCKET_PLAIN);
 	server(pv, 3, SV_SERVER_SMTP, "smtp.p.example", 587, SV_SOCKET_PLAIN);
-	struct sv_server *own = server(pv, 4, SV_SERVER_SMTP,
-		"smtp.own.example", 465, SV_SOCKET_SSL);
-	own->domain = sv_strdup("own.example");
-	own = server(pv, 5, SV_SERVER_SMTP, "smtp.own.example", 587,
-		SV_SOCKET_PLAIN);
-	own->domain = sv_strdup("own.example");
+	domain_server(pv, 4, SV_SERVER_SMTP, "smtp.own.example", 465,
+		SV_SOCKET_SSL, "own.example");
+	domain_server(pv, 5, SV_SERVER_SMTP, "smtp.own.example", 587,
+		SV_SOCKET_PLAIN, "own.example");
 	/* 6 and the provider-wide view's PACC notice (own.example's view
 	 * has smtp on 465: PACC can say it) */
 	assert_int_equal(sv_check_provider(pv, collect, &f), 7);
@@ -282,20 +305,16 @@ static void test_known_pairing(void **state) {
 static void test_pacc_notice(void **state) {
 	(void)state;
 	struct found f = { .n = 0 };
-	struct sv_provider *pv = provider("p.example", "p.example");
-	assert_int_equal(sv_provider_add_domain(pv, "own.example"), SV_OK);
+	struct sv_provider *pv = p_example();
 	assert_int_equal(sv_provider_add_domain(pv, "web.example"), SV_OK);
-	server(pv, 1, SV_SERVER_IMAP, "imap.p.example", 993, SV_SOCKET_SSL);
 	server(pv, 2, SV_SERVER_SMTP, "smtp.p.example", 587,
 		SV_SOCKET_STARTTLS);
 	/* own.example's imap does not change the smtp reason: said once */
-	struct sv_server *own = server(pv, 3, SV_SERVER_IMAP,
-		"imap.own.example", 993, SV_SOCKET_SSL);
-	own->domain = sv_strdup("own.example");
+	domain_server(pv, 3, SV_SERVER_IMAP, "imap.own.example", 993,
+		SV_SOCKET_SSL, "own.example");
 	/* web.example's smtp on 465 makes its view sayable: nothing */
-	own = server(pv, 4, SV_SERVER_SMTP, "smtp.web.example", 465,
-		SV_SOCKET_SSL);
-	own->domain = sv_strdup("web.example");
+	domain_server(pv, 4, SV_SERVER_SMTP, "smtp.web.example", 465,
+		SV_SOCKET_SSL, "web.example");
 	assert_int_equal(sv_check_provider(pv, collect, &f), 1);
 	assert_null(f.p[0].domain);
 	assert_non_null(strstr(f.p[0].message, "submit: its servers use "

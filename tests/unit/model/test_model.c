@@ -144,22 +144,12 @@ static void test_is_hostname(void **state) {
 		"a", "a.b", "example.fr", "xn--exmple-cua.fr", "a-b.c", "a--b.c",
 		"0.fr", "1.2.3.4", "9a.b0",
 	};
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		if (!sv_is_hostname(ok[i], true)) {
-			fail_msg("'%s' refused", ok[i]);
-		}
-	}
 	static const char *const bad[] = {
 		"", ".", "a.", ".a", "a..b", "-a", "a-", "a-.b", "a.-b", "a_b",
 		"_dmarc.example.fr", "a b", "a\tb", "\xc3\xa4.fr", "*.a",
 		"*", "a.b.", "a/b", "a:1", "a@b",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (sv_is_hostname(bad[i], false)) {
-			fail_msg("'%s' accepted", bad[i]);
-		}
-	}
-	assert_false(sv_is_hostname(NULL, false));
+	sv_test_hostnames(ok, SV_TEST_LEN(ok), bad, SV_TEST_LEN(bad));
 	assert_true(sv_is_hostname("Example.FR", false));
 	assert_false(sv_is_hostname("Example.FR", true));
 	assert_false(sv_is_hostname("example.fR", true));
@@ -1004,10 +994,32 @@ static const char *hosts(const struct sv_server *const *out, size_t n,
 	return buf;
 }
 
+/* sv_provider_servers_for() and sv_provider_plaintext_withheld(). */
+typedef size_t (*view_fn)(const struct sv_provider *pv, const char *domain,
+	const struct sv_server **out, size_t max);
+
+/*
+ * The view fn gives of domain, at most max servers, must be the hosts
+ * want (joined by spaces); returns its count.
+ */
+static size_t expect_view(view_fn fn, const struct sv_provider *pv,
+		const char *domain, size_t max, const char *want) {
+	const struct sv_server *out[SV_MODEL_MAX_SERVERS];
+	char buf[256], what[128];
+	assert_true(max <= SV_MODEL_MAX_SERVERS);
+	size_t n = fn(pv, domain, out, max);
+	snprintf(what, sizeof(what), "%s(%s, max %zu)",
+		fn == sv_provider_servers_for ? "servers_for" :
+		"plaintext_withheld", domain ? domain : "NULL", max);
+	sv_test_str_is(what, hosts(out, n, buf, sizeof(buf)), want);
+	return n;
+}
+
 static void test_servers_for(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_server *out[SV_MODEL_MAX_SERVERS];
-	char buf[256];
+	const size_t max = SV_MODEL_MAX_SERVERS;
+	const view_fn view = sv_provider_servers_for;
 	/* example.com has its own imap and smtp; *.hoster.fr its own pop3 */
 	assert_int_equal(add_srv(pv, SV_SERVER_IMAP, "imap.example.com", 993,
 		SV_SOCKET_SSL, 0), SV_OK);
@@ -1024,43 +1036,28 @@ static void test_servers_for(void **state) {
 	expect_ok(pv);
 	assert_int_equal(sv_provider_check_servable(pv, NULL), SV_OK);
 
-	size_t n = sv_provider_servers_for(pv, NULL, out,
-		SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+	expect_view(view, pv, NULL, max,
 		"imap.example.fr smtp.example.fr pop.example.fr");
-	n = sv_provider_servers_for(pv, "example.fr", out,
-		SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+	expect_view(view, pv, "example.fr", max,
 		"imap.example.fr smtp.example.fr pop.example.fr");
 	/* the domain's imap and smtps replace the provider-wide ones of those
 	 * types; the provider-wide pop3 stays */
-	n = sv_provider_servers_for(pv, "example.com", out,
-		SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
-		"pop.example.fr imap.example.com smtp1.example.com "
-		"smtp2.example.com");
-	n = sv_provider_servers_for(pv, "*.hoster.fr", out,
-		SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+	expect_view(view, pv, "example.com", max, "pop.example.fr "
+		"imap.example.com smtp1.example.com smtp2.example.com");
+	expect_view(view, pv, "*.hoster.fr", max,
 		"imap.example.fr smtp.example.fr pop.hoster.fr");
 	/* an unknown domain gets the provider-wide view */
-	n = sv_provider_servers_for(pv, "unknown.fr", out,
-		SV_MODEL_MAX_SERVERS);
-	assert_int_equal(n, 3);
+	assert_int_equal(sv_provider_servers_for(pv, "unknown.fr", out, max),
+		3);
 	/* max bounds the output */
-	n = sv_provider_servers_for(pv, "example.com", out, 2);
-	assert_int_equal(n, 2);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
-		"pop.example.fr imap.example.com");
+	assert_int_equal(expect_view(view, pv, "example.com", 2,
+		"pop.example.fr imap.example.com"), 2);
 	assert_int_equal(sv_provider_servers_for(pv, NULL, out, 0), 0);
 	/* priority order after sorting: the domain's smtp2 first */
 	pv->servers[5].priority = -1;
 	sv_provider_sort_servers(pv);
-	n = sv_provider_servers_for(pv, "example.com", out,
-		SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
-		"smtp2.example.com pop.example.fr imap.example.com "
-		"smtp1.example.com");
+	expect_view(view, pv, "example.com", max, "smtp2.example.com "
+		"pop.example.fr imap.example.com smtp1.example.com");
 
 	assert_true(sv_provider_domain_has_servers(pv, "example.com"));
 	assert_true(sv_provider_domain_has_servers(pv, "*.hoster.fr"));
@@ -1090,7 +1087,9 @@ static void test_servers_for_plaintext(void **state) {
 	assert_int_equal(sv_provider_add_domain(pv, "p.example"), SV_OK);
 	assert_int_equal(sv_provider_add_domain(pv, "own.example"), SV_OK);
 	const struct sv_server *out[SV_MODEL_MAX_SERVERS];
-	char buf[256];
+	const size_t max = SV_MODEL_MAX_SERVERS;
+	const view_fn view = sv_provider_servers_for;
+	const view_fn withheld = sv_provider_plaintext_withheld;
 	/* imap: plain first, then SSL; pop3: plain only; smtp: STARTTLS,
 	 * plain; own.example: its own smtp, plain then SSL */
 	assert_int_equal(add_srv(pv, SV_SERVER_IMAP, "plain.imap", 143,
@@ -1111,36 +1110,23 @@ static void test_servers_for_plaintext(void **state) {
 	set(&pv->servers[6].domain, "own.example");
 	expect_ok(pv);
 
-	size_t n = sv_provider_servers_for(pv, NULL, out,
-		SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
-		"ssl.imap plain.pop tls.smtp");
-	n = sv_provider_plaintext_withheld(pv, NULL, out,
-		SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
-		"plain.imap plain.smtp");
-	n = sv_provider_servers_for(pv, "own.example", out,
-		SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+	expect_view(view, pv, NULL, max, "ssl.imap plain.pop tls.smtp");
+	expect_view(withheld, pv, NULL, max, "plain.imap plain.smtp");
+	expect_view(view, pv, "own.example", max,
 		"ssl.imap plain.pop own.ssl");
-	n = sv_provider_plaintext_withheld(pv, "own.example", out,
-		SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+	expect_view(withheld, pv, "own.example", max,
 		"plain.imap own.plain");
 	/* a domain whose only smtp is plain keeps it */
 	pv->servers[6].socket = SV_SOCKET_PLAIN;
-	n = sv_provider_servers_for(pv, "own.example", out,
-		SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+	expect_view(view, pv, "own.example", max,
 		"ssl.imap plain.pop own.plain own.ssl");
 	pv->servers[6].socket = SV_SOCKET_SSL;
 	/* the admin opted in: everything, nothing withheld */
 	pv->publish_plaintext = true;
-	n = sv_provider_servers_for(pv, NULL, out, SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+	expect_view(view, pv, NULL, max,
 		"plain.imap ssl.imap plain.pop tls.smtp plain.smtp");
-	assert_int_equal(sv_provider_plaintext_withheld(pv, NULL, out,
-		SV_MODEL_MAX_SERVERS), 0);
+	assert_int_equal(sv_provider_plaintext_withheld(pv, NULL, out, max),
+		0);
 	sv_provider_destroy(pv);
 }
 
@@ -1156,16 +1142,11 @@ static void test_sort_stable(void **state) {
 			SV_SOCKET_SSL, prio[i]), SV_OK);
 	}
 	sv_provider_sort_servers(pv);
-	const struct sv_server *out[SV_MODEL_MAX_SERVERS];
-	char buf[256];
-	size_t n = sv_provider_servers_for(pv, NULL, out,
-		SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+	expect_view(sv_provider_servers_for, pv, NULL, SV_MODEL_MAX_SERVERS,
 		"h6.p9 h4.p0 h1.p1 h3.p1 h0.p2 h2.p2 h5.p2");
 	/* sorting a sorted list changes nothing; empty is fine */
 	sv_provider_sort_servers(pv);
-	n = sv_provider_servers_for(pv, NULL, out, SV_MODEL_MAX_SERVERS);
-	assert_string_equal(hosts(out, n, buf, sizeof(buf)),
+	expect_view(sv_provider_servers_for, pv, NULL, SV_MODEL_MAX_SERVERS,
 		"h6.p9 h4.p0 h1.p1 h3.p1 h0.p2 h2.p2 h5.p2");
 	sv_provider_destroy(pv);
 	pv = sv_provider_create();

@@ -16,6 +16,8 @@
 #include "model/placeholder.h"
 #include "util/err.h"
 
+#include "test_base.h"
+
 #define MAXP 16
 
 static void expect_lit(const struct sv_tpl_piece *p, const char *text) {
@@ -205,13 +207,13 @@ static void test_template_length(void **state) {
 
 static void test_has_token(void **state) {
 	(void)state;
-	assert_true(sv_placeholder_has_token("%EMAILADDRESS%"));
-	assert_true(sv_placeholder_has_token("mail.%EMAILDOMAIN%"));
-	assert_true(sv_placeholder_has_token("50%%EMAILDOMAIN%"));
-	assert_false(sv_placeholder_has_token("imap.free.fr"));
-	assert_false(sv_placeholder_has_token("50%"));
-	assert_false(sv_placeholder_has_token("%emaildomain%"));
-	assert_false(sv_placeholder_has_token(""));
+	static const struct sv_test_pred_case cases[] = {
+		{ "%EMAILADDRESS%", true }, { "mail.%EMAILDOMAIN%", true },
+		{ "50%%EMAILDOMAIN%", true }, { "imap.free.fr", false },
+		{ "50%", false }, { "%emaildomain%", false }, { "", false },
+	};
+	sv_test_pred_is("sv_placeholder_has_token", sv_placeholder_has_token,
+		cases, SV_TEST_LEN(cases));
 }
 
 static void test_hostname_templates(void **state) {

@@ -544,6 +544,10 @@ static void check_golden(const char *name, const char *got, size_t len) {
 	sv_test_golden_check(GOLDEN_DIR, name, ".xml", got, len);
 }
 
+/* ann@client.example: the address the answers are rendered for. */
+static const struct sv_answer_facts ann = { .domain = "client.example",
+	.address = "ann@client.example", .local = "ann" };
+
 static char *render_fill(const struct sv_provider *pv, const char *override,
 		const struct sv_answer_facts *f, size_t *len) {
 	char *s = sv_test_render_fill(sv_render_autodiscover,
@@ -607,10 +611,8 @@ static void test_render_dav(void **state) {
 static void test_render_mixed(void **state) {
 	(void)state;
 	struct sv_provider *pv = mixed_provider();
-	const struct sv_answer_facts f = { .domain = "client.example",
-		.address = "ann@client.example", .local = "ann" };
 	size_t len;
-	char *doc = render_fill(pv, NULL, &f, &len);
+	char *doc = render_fill(pv, NULL, &ann, &len);
 	check_golden("mixed", doc, len);
 	/* incoming first, each group in priority order */
 	const char *imap = strstr(doc, "<Server>mail.client.example</Server>");
@@ -639,10 +641,8 @@ static void test_render_plaintext_withheld(void **state) {
 	(void)state;
 	struct sv_provider *pv = mixed_provider();
 	pv->publish_plaintext = false;
-	const struct sv_answer_facts f = { .domain = "client.example",
-		.address = "ann@client.example", .local = "ann" };
 	size_t len;
-	char *doc = render_fill(pv, NULL, &f, &len);
+	char *doc = render_fill(pv, NULL, &ann, &len);
 	assert_null(strstr(doc, "old.hoster.example"));
 	assert_null(strstr(doc, "<Server>relay.hoster.example"));
 	assert_null(strstr(doc, "<SSL>off</SSL>"));
@@ -673,9 +673,7 @@ static void test_render_domain(void **state) {
 	assert_null(strstr(doc, "<LoginName>ann"));
 	sv_free(doc);
 	/* the same Protocols as POST's, in the same order */
-	const struct sv_answer_facts a = { .domain = "client.example",
-		.address = "ann@client.example", .local = "ann" };
-	char *post = render_fill(pv, NULL, &a, &len);
+	char *post = render_fill(pv, NULL, &ann, &len);
 	doc = sv_test_render_fill(sv_render_autodiscover_domain,
 		SV_AUTODISCOVER_CONTENT_TYPE, pv, NULL, &f, &len);
 	const char *p = post, *g = doc;
@@ -742,10 +740,8 @@ static void test_render_domain_dav(void **state) {
 static void test_render_mappings(void **state) {
 	(void)state;
 	struct sv_provider *pv = mixed_provider();
-	const struct sv_answer_facts f = { .domain = "client.example",
-		.address = "ann@client.example", .local = "ann" };
 	size_t len;
-	char *doc = render_fill(pv, NULL, &f, &len);
+	char *doc = render_fill(pv, NULL, &ann, &len);
 	xmlDocPtr d = xmlReadMemory(doc, (int)len, "a.xml", NULL, 0);
 	assert_non_null(d);
 	static const struct {
@@ -965,9 +961,7 @@ static int render_settings(void *ctx, struct sv_buf *out) {
 	if (rc != SV_OK) {
 		return rc;
 	}
-	const struct sv_answer_facts f = { .domain = "client.example",
-		.address = "ann@client.example", .local = "ann" };
-	rc = sv_answer_fill(a, &f, out);
+	rc = sv_answer_fill(a, &ann, out);
 	sv_answer_destroy(a);
 	return rc;
 }

@@ -1767,12 +1767,6 @@ static void test_put_and_open_alloc_failure(void **state) {
 
 /* ---- volume ---- */
 
-static double now_s(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void test_load_many(void **state) {
 	const char *path = fixture_path(state);
 	const char *env = getenv("SV_STORE_BENCH");
@@ -1781,7 +1775,7 @@ static void test_load_many(void **state) {
 	long n_providers = n_domains / per > 0 ? n_domains / per : 1;
 	struct sv_store *st = open_ok(path, SV_STORE_CREATE);
 	struct sv_err err = { .msg = "" };
-	double t0 = now_s();
+	double t0 = sv_test_now_s();
 	assert_int_equal(sv_store_begin(st, &err), SV_OK);
 	for (long p = 0; p < n_providers; p++) {
 		char id[64];
@@ -1797,14 +1791,14 @@ static void test_load_many(void **state) {
 	}
 	assert_int_equal(sv_store_commit(st, &err), SV_OK);
 	sv_store_close(st);
-	double t1 = now_s();
+	double t1 = sv_test_now_s();
 
 	st = open_ok(path, SV_STORE_READONLY);
 	struct sv_provider **pvs = NULL;
 	size_t n = 0;
-	double t2 = now_s();
+	double t2 = sv_test_now_s();
 	assert_int_equal(sv_store_load(st, &pvs, &n, &err), SV_OK);
-	double t3 = now_s();
+	double t3 = sv_test_now_s();
 	assert_int_equal(n, (size_t)n_providers);
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {

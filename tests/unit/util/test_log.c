@@ -23,6 +23,8 @@
 #include "util/alloc.h"
 #include "util/log.h"
 
+#include "test_base.h"
+
 enum { THREADS = 4, LINES = 3000 };
 
 static char path[64];
@@ -86,15 +88,24 @@ static void run_threads(void) {
 	}
 }
 
-static void test_text_lines_whole(void **state) {
-	(void)state;
+/*
+ * The log file after run_threads() in format fmt, batched; owned by the
+ * caller (free). The format is back to text afterwards.
+ */
+static char *threads_log(enum sv_log_format fmt, size_t *len) {
 	temp_log();
-	sv_log_set_format(SV_LOG_TEXT);
+	sv_log_set_format(fmt);
 	assert_int_equal(sv_log_batch_start(), SV_OK);
 	run_threads();
 	sv_log_batch_stop();
+	sv_log_set_format(SV_LOG_TEXT);
+	return slurp(len);
+}
+
+static void test_text_lines_whole(void **state) {
+	(void)state;
 	size_t len;
-	char *data = slurp(&len);
+	char *data = threads_log(SV_LOG_TEXT, &len);
 	long count[THREADS] = { 0 }, warnings = 0;
 	char *save = NULL;
 	for (char *line = strtok_r(data, "\n", &save); line != NULL;
@@ -127,14 +138,8 @@ static void test_text_lines_whole(void **state) {
 
 static void test_json_lines_whole(void **state) {
 	(void)state;
-	temp_log();
-	sv_log_set_format(SV_LOG_JSON);
-	assert_int_equal(sv_log_batch_start(), SV_OK);
-	run_threads();
-	sv_log_batch_stop();
-	sv_log_set_format(SV_LOG_TEXT);
 	size_t len;
-	char *data = slurp(&len);
+	char *data = threads_log(SV_LOG_JSON, &len);
 	long access = 0, warnings = 0;
 	char *save = NULL;
 	for (char *line = strtok_r(data, "\n", &save); line != NULL;
@@ -157,12 +162,6 @@ static void test_json_lines_whole(void **state) {
 	unlink(path);
 }
 
-static double now_s(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One line on a quiet server is written by the flusher, not held. */
 static void test_quiet_line_flushed(void **state) {
 	(void)state;
@@ -171,11 +170,11 @@ static void test_quiet_line_flushed(void **state) {
 	struct sv_log_access a = { .client = "-", .method = "GET",
 		.path = "/quiet", .status = 404, .bytes = 0, .ms = 0,
 		.domain = "-", .end = NULL };
-	double t0 = now_s();
+	double t0 = sv_test_now_s();
 	sv_log_access(&a);
 	size_t len = 0;
 	char *data = NULL;
-	while (now_s() - t0 < 5) {
+	while (sv_test_now_s() - t0 < 5) {
 		free(data);
 		data = slurp(&len);
 		if (strstr(data, "/quiet") != NULL) {
@@ -183,7 +182,7 @@ static void test_quiet_line_flushed(void **state) {
 		}
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000L }, NULL);
 	}
-	double waited = now_s() - t0;
+	double waited = sv_test_now_s() - t0;
 	assert_non_null(strstr(data, "\"/quiet\" 404"));
 	assert_true(waited < 1.0); /* the flusher runs every 250 ms */
 	free(data);

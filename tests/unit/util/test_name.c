@@ -17,6 +17,38 @@
 #include "util/err.h"
 #include "util/name.h"
 
+#include "test_base.h"
+
+/*
+ * One call of a normaliser, fn(in, strlen(in), keep, out, outsz, &err),
+ * and what it must give: rc, then out and err.msg where want and msg are
+ * not NULL.
+ */
+struct norm_case {
+	int (*fn)(const char *s, size_t len, bool keep, char *out,
+		size_t outsz, struct sv_err *err);
+	const char *in;
+	bool keep;
+	int rc;
+	const char *want, *msg;
+};
+
+static void check_norm(const struct norm_case *c, size_t n, size_t outsz) {
+	char out[SV_DOMAIN_ROW_MAX + 1];
+	assert_true(outsz <= sizeof(out));
+	for (size_t i = 0; i < n; i++) {
+		struct sv_err err = { "" };
+		sv_test_int_is(c[i].in, c[i].fn(c[i].in, strlen(c[i].in),
+			c[i].keep, out, outsz, &err), c[i].rc);
+		if (c[i].want != NULL) {
+			sv_test_str_is(c[i].in, out, c[i].want);
+		}
+		if (c[i].msg != NULL) {
+			sv_test_str_is(c[i].in, err.msg, c[i].msg);
+		}
+	}
+}
+
 /* Names already in normal form, and whether the rule accepts them. */
 static const struct {
 	const char *name;
@@ -74,21 +106,20 @@ static void test_numeric_tld(void **state) {
 		sizeof(out), &err), SV_EINVAL);
 	assert_string_equal(err.msg, "domain: top-level label is all digits");
 
-	/* rows stored before the rule can still be named, as stored */
-	assert_int_equal(sv_domain_pattern_normalize("Example.123.", 12, true,
-		out, sizeof(out), &err), SV_OK);
-	assert_string_equal(out, "example.123");
-	assert_int_equal(sv_domain_pattern_normalize("*.A.123", 7, true, out,
-		sizeof(out), &err), SV_OK);
-	assert_string_equal(out, "*.a.123");
-	assert_int_equal(sv_domain_pattern_normalize("\xc3\xa9t\xc3\xa9.42", 8,
-		true, out, sizeof(out), &err), SV_OK);
-	assert_string_equal(out, "xn--t-9fab.42");
-	/* and nothing else is let through */
-	assert_int_equal(sv_domain_pattern_normalize("a_b.123", 7, true, out,
-		sizeof(out), &err), SV_EINVAL);
-	assert_string_equal(err.msg, "domain: only letters, digits, hyphens "
-		"and dots are allowed");
+	/* rows stored before the rule can still be named, as stored, and
+	 * nothing else is let through */
+	static const struct norm_case stored[] = {
+		{ sv_domain_pattern_normalize, "Example.123.", true, SV_OK,
+			"example.123", NULL },
+		{ sv_domain_pattern_normalize, "*.A.123", true, SV_OK,
+			"*.a.123", NULL },
+		{ sv_domain_pattern_normalize, "\xc3\xa9t\xc3\xa9.42", true,
+			SV_OK, "xn--t-9fab.42", NULL },
+		{ sv_domain_pattern_normalize, "a_b.123", true, SV_EINVAL, NULL,
+			"domain: only letters, digits, hyphens and dots are "
+			"allowed" },
+	};
+	check_norm(stored, SV_TEST_LEN(stored), sizeof(out));
 }
 
 static void test_note(void **state) {
@@ -116,21 +147,11 @@ static void test_hostname(void **state) {
 		"1.2.3.4", "0.0.0.0", "255.255.255.255", "imap.free.fr",
 		"localhost", "10.0.0.fr",
 	};
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		if (!sv_is_hostname(ok[i], true)) {
-			fail_msg("'%s' refused", ok[i]);
-		}
-	}
 	static const char *const bad[] = {
 		"1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.04",
 		"123", "mail.123", "1..2.3", "1.2.3.4.", "",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (sv_is_hostname(bad[i], false)) {
-			fail_msg("'%s' accepted", bad[i]);
-		}
-	}
-	assert_false(sv_is_hostname(NULL, false));
+	sv_test_hostnames(ok, SV_TEST_LEN(ok), bad, SV_TEST_LEN(bad));
 	assert_true(sv_is_hostname("IMAP.Free.FR", false));
 	assert_false(sv_is_hostname("IMAP.Free.FR", true));
 	/* an address is not a domain: no request names one */
@@ -228,33 +249,33 @@ static void test_mx_rows(void **state) {
 	(void)state;
 	char out[SV_DOMAIN_ROW_MAX + 1];
 	struct sv_err err = { "" };
-	assert_true(sv_is_mx_row("mx:mail.hoster.example"));
-	assert_true(sv_is_mx_row("mx:*.mx.hoster.example"));
-	assert_false(sv_is_mx_row("mx:*"));
-	assert_false(sv_is_mx_row("mx:"));
-	assert_false(sv_is_mx_row("MX:mail.hoster.example"));
-	assert_false(sv_is_mx_row("mx:Mail.example"));
+	static const struct sv_test_pred_case mx[] = {
+		{ "mx:mail.hoster.example", true },
+		{ "mx:*.mx.hoster.example", true }, { "mx:*", false },
+		{ "mx:", false }, { "MX:mail.hoster.example", false },
+		{ "mx:Mail.example", false },
+	};
+	sv_test_pred_is("sv_is_mx_row", sv_is_mx_row, mx, SV_TEST_LEN(mx));
 	assert_false(sv_is_domain_pattern("mx:mail.hoster.example"));
-	assert_true(sv_is_domain_row("mx:mail.hoster.example"));
-	assert_true(sv_is_domain_row("*.hoster.example"));
-	assert_false(sv_is_domain_row("mx:a..b"));
-	assert_int_equal(sv_domain_row_normalize("MX:*.MX.Hoster.Example.", 23,
-		false, out, sizeof(out), &err), SV_OK);
-	assert_string_equal(out, "mx:*.mx.hoster.example");
-	assert_int_equal(sv_domain_row_normalize("mx:Exämple.fr", 14, false,
-		out, sizeof(out), &err), SV_OK);
-	assert_string_equal(out, "mx:xn--exmple-cua.fr");
-	assert_int_equal(sv_domain_row_normalize("*.x.fr", 6, false, out,
-		sizeof(out), &err), SV_OK);
-	assert_string_equal(out, "*.x.fr");
-	assert_int_equal(sv_domain_row_normalize("mx:*", 4, false, out,
-		sizeof(out), &err), SV_EINVAL);
-	assert_string_equal(out, "");
-	assert_int_equal(sv_domain_row_normalize("mx:", 3, false, out,
-		sizeof(out), &err), SV_EINVAL);
-	assert_int_equal(sv_domain_row_normalize("mx:a..b", 7, false, out,
-		sizeof(out), &err), SV_EINVAL);
-	assert_string_equal(err.msg, "domain: empty label");
+	static const struct sv_test_pred_case row[] = {
+		{ "mx:mail.hoster.example", true },
+		{ "*.hoster.example", true }, { "mx:a..b", false },
+	};
+	sv_test_pred_is("sv_is_domain_row", sv_is_domain_row, row,
+		SV_TEST_LEN(row));
+	static const struct norm_case rows[] = {
+		{ sv_domain_row_normalize, "MX:*.MX.Hoster.Example.", false,
+			SV_OK, "mx:*.mx.hoster.example", NULL },
+		{ sv_domain_row_normalize, "mx:Ex\xc3\xa4mple.fr", false, SV_OK,
+			"mx:xn--exmple-cua.fr", NULL },
+		{ sv_domain_row_normalize, "*.x.fr", false, SV_OK, "*.x.fr",
+			NULL },
+		{ sv_domain_row_normalize, "mx:*", false, SV_EINVAL, "", NULL },
+		{ sv_domain_row_normalize, "mx:", false, SV_EINVAL, NULL, NULL },
+		{ sv_domain_row_normalize, "mx:a..b", false, SV_EINVAL, NULL,
+			"domain: empty label" },
+	};
+	check_norm(rows, SV_TEST_LEN(rows), sizeof(out));
 	assert_int_equal(sv_domain_row_normalize("mx:a.fr", 7, false, out,
 		SV_DOMAIN_PATTERN_MAX + 1, &err), SV_ETOOBIG);
 	assert_string_equal(sv_name_numeric_tld_note("mx:*.a.42", true),

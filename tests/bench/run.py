@@ -1026,8 +1026,8 @@ def sync_bench(h, tmp, suivant, args):
         reloads = []
         for _ in range(50):  # the line follows the publication
             with open(log) as f:
-                reloads = re.findall(r'reloaded: generation (\d+), .*?'
-                                     r'(\d+) ms', f.read())
+                reloads = re.findall(r'reloaded: generation (\d+) of .*?'
+                                     r' (\d+) ms', f.read())
             if reloads:
                 break
             time.sleep(0.1)

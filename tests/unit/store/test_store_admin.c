@@ -4,7 +4,8 @@
  * each mutation checks what it names, validates the edited provider with
  * the shared validator, writes only what changes (server ids stay), and
  * on any failure (refusal, busy database, allocation failure at any
- * point) leaves every table as it was. Each test gets a fresh temporary
+ * point) leaves every table as it was; and the names a sync checks
+ * itself (store_sync.c). Each test gets a fresh temporary
  * database file, removed with its -wal and -shm companions afterwards.
  */
 #include <stdarg.h>
@@ -565,6 +566,46 @@ static void test_alloc_failures(void **state) {
 	assert_true(fail_each_alloc(state, op_domain_rm, "x.fr") > 0);
 }
 
+/* ---- sync (store_sync.c) ---- */
+
+/*
+ * The sync checks each name in C and runs its INSERT without SQLite's
+ * CHECKs: a name the CHECK would refuse is still refused (nothing
+ * written), and the connection keeps its CHECKs afterwards.
+ */
+static void test_sync_checks_names(void **state) {
+	struct sv_store *st = store_of(state);
+	struct sv_err err = { "" };
+	seed(st, NULL, NULL);
+	struct sv_store_sync r;
+	const char *names[] = { "b.example", "a.example", "p.net" };
+	ok(sv_store_sync_domains(st, "p.example", names, 3, false, &r, &err),
+		&err);
+	assert_int_equal(r.added, 2);
+	assert_int_equal(r.hand, 1);
+	assert_int_equal(raw_int(path_of(state), "SELECT count(*) FROM"
+		" domains WHERE provider_id = 'p.example' AND position >= 0"),
+		4);
+	int64_t before = digest(path_of(state));
+	const char *bad[][3] = {
+		{ "a.example", "b.example", "c..example" },
+		{ "a.example", "b.example", "C.example" },
+		{ "a.example", "b.example", "-c.example" },
+		{ "a.example", "b.example", "c_d.example" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		assert_int_equal(sv_store_sync_domains(st, "p.example", bad[i],
+			3, false, &r, &err), SV_EINVAL);
+		assert_non_null(strstr(err.msg, bad[i][2]));
+		assert_int_equal(digest(path_of(state)), before);
+	}
+	/* the flag was put back: raw SQL on the same connection is checked */
+	assert_int_equal(sqlite3_exec(st->db, "INSERT INTO domains (name,"
+		" provider_id, position) VALUES ('x..example', 'p.example', 9)",
+		NULL, NULL, NULL) & 0xff, SQLITE_CONSTRAINT);
+	assert_int_equal(digest(path_of(state)), before);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -579,6 +620,7 @@ int main(void) {
 		T(test_readonly_refuses),
 		T(test_busy),
 		T(test_alloc_failures),
+		T(test_sync_checks_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

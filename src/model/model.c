@@ -5,7 +5,6 @@
  * appenders copy their arguments, so callers keep what they pass in.
  * Arrays grow by doubling; counts never exceed what was allocated.
  */
-#include <stddef.h>
 #include <string.h>
 
 #include "model/model.h"
@@ -319,41 +318,29 @@ int sv_link_add_text(struct sv_link *l, const char *lang, const char *text) {
 	return SV_OK;
 }
 
-/*
- * Stable sort of n elements of sz bytes by the int priority at prio_at.
- * Insertion sort: providers have a handful of servers and services.
- */
-static void sort_by_priority(void *base, size_t n, size_t sz,
-		size_t prio_at) {
-	unsigned char *a = base;
-	union {
-		struct sv_server server;
-		struct sv_service service;
-	} key;
-	int kp, p;
-	for (size_t i = 1; i < n; i++) {
-		memcpy(&key, a + i * sz, sz);
-		memcpy(&kp, (unsigned char *)&key + prio_at, sizeof(kp));
+void sv_provider_sort_servers(struct sv_provider *pv) {
+	/* Insertion sort: stable, and providers have a handful of servers. */
+	for (size_t i = 1; i < pv->n_servers; i++) {
+		struct sv_server key = pv->servers[i];
 		size_t j = i;
-		for (; j > 0; j--) {
-			memcpy(&p, a + (j - 1) * sz + prio_at, sizeof(p));
-			if (p <= kp) {
-				break;
-			}
+		while (j > 0 && pv->servers[j - 1].priority > key.priority) {
+			pv->servers[j] = pv->servers[j - 1];
+			j--;
 		}
-		memmove(a + (j + 1) * sz, a + j * sz, (i - j) * sz);
-		memcpy(a + j * sz, &key, sz);
+		pv->servers[j] = key;
 	}
 }
 
-void sv_provider_sort_servers(struct sv_provider *pv) {
-	sort_by_priority(pv->servers, pv->n_servers, sizeof(*pv->servers),
-		offsetof(struct sv_server, priority));
-}
-
 void sv_provider_sort_services(struct sv_provider *pv) {
-	sort_by_priority(pv->services, pv->n_services, sizeof(*pv->services),
-		offsetof(struct sv_service, priority));
+	for (size_t i = 1; i < pv->n_services; i++) {
+		struct sv_service key = pv->services[i];
+		size_t j = i;
+		while (j > 0 && pv->services[j - 1].priority > key.priority) {
+			pv->services[j] = pv->services[j - 1];
+			j--;
+		}
+		pv->services[j] = key;
+	}
 }
 
 bool sv_provider_domain_has_servers(const struct sv_provider *pv,

@@ -111,6 +111,9 @@ void sv_admin_input(struct sv_html *h, const char *label, const char *name,
 void sv_admin_button(struct sv_html *h, const char *text, const char *cls);
 /* The form's submit button, then the form's end. */
 void sv_admin_form_end(struct sv_html *h, const char *text, const char *cls);
+/* The same for a form whose fields stand in a <div class="row">: the
+ * button, then the row's and the form's end. */
+void sv_admin_row_form_end(struct sv_html *h, const char *text);
 /* <section> with an <h2> of title; close it with sv_html_close. */
 void sv_admin_section(struct sv_html *h, const char *title);
 

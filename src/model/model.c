@@ -73,77 +73,53 @@ static const char *const link_kind_names[SV_LINK_KIND_COUNT] = {
 	[SV_LINK_INSTRUCTION] = "instruction",
 };
 
-const char *sv_server_type_name(enum sv_server_type t) {
-	return (unsigned)t < SV_SERVER_TYPE_COUNT ? server_type_names[t] : "?";
-}
-
-const char *sv_socket_name(enum sv_socket s) {
-	return (unsigned)s <= SV_SOCKET_STARTTLS ? socket_names[s] : "?";
-}
-
-const char *sv_auth_name(enum sv_auth a) {
-	return (unsigned)a < SV_AUTH_COUNT ? auth_names[a] : "?";
-}
-
-const char *sv_link_kind_name(enum sv_link_kind k) {
-	return (unsigned)k < SV_LINK_KIND_COUNT ? link_kind_names[k] : "?";
-}
-
-const char *sv_service_type_name(enum sv_service_type t) {
-	return (unsigned)t < SV_SERVICE_TYPE_COUNT ? service_type_names[t] :
-		"?";
-}
-
-const char *sv_service_auth_name(enum sv_service_auth a) {
-	return (unsigned)a < SV_SAUTH_COUNT ? service_auth_names[a] : "?";
-}
-
-/* Index of s in names[0..n), or -1. Empty names never match. */
+/* Index of s in names[0..n), or -1. Empty and absent names never match. */
 static int find_name(const char *const *names, size_t n, const char *s) {
 	for (size_t i = 0; i < n; i++) {
-		if (names[i][0] != '\0' && strcmp(names[i], s) == 0) {
+		if (names[i] != NULL && names[i][0] != '\0' &&
+				strcmp(names[i], s) == 0) {
 			return (int)i;
 		}
 	}
 	return -1;
 }
 
-int sv_server_type_parse(const char *s, enum sv_server_type *out) {
-	int i = find_name(server_type_names, SV_SERVER_TYPE_COUNT, s);
-	if (i < 0) {
-		return SV_EINVAL;
+/*
+ * Defines parse_fn, which sets *out to the value names (count entries)
+ * gives s, or returns SV_EINVAL for an unknown name and leaves *out.
+ */
+#define ENUM_PARSE(type, names, count, parse_fn) \
+	int parse_fn(const char *s, type *out) { \
+		int i = find_name(names, (count), s); \
+		if (i < 0) { \
+			return SV_EINVAL; \
+		} \
+		*out = (type)i; \
+		return SV_OK; \
 	}
-	*out = (enum sv_server_type)i;
-	return SV_OK;
-}
 
-int sv_socket_parse(const char *s, enum sv_socket *out) {
-	int i = find_name(socket_names,
-		sizeof(socket_names) / sizeof(socket_names[0]), s);
-	if (i < 0) {
-		return SV_EINVAL;
-	}
-	*out = (enum sv_socket)i;
-	return SV_OK;
-}
+/* The same, and name_fn, which names a value ("?" outside the table). */
+#define NAMED_ENUM(type, names, count, name_fn, parse_fn) \
+	const char *name_fn(type v) { \
+		return (unsigned)v < (count) ? names[v] : "?"; \
+	} \
+	ENUM_PARSE(type, names, count, parse_fn)
 
-int sv_auth_parse(const char *s, enum sv_auth *out) {
-	int i = find_name(auth_names, SV_AUTH_COUNT, s);
-	if (i < 0) {
-		return SV_EINVAL;
-	}
-	*out = (enum sv_auth)i;
-	return SV_OK;
-}
-
-int sv_service_type_parse(const char *s, enum sv_service_type *out) {
-	int i = find_name(service_type_names, SV_SERVICE_TYPE_COUNT, s);
-	if (i < 0) {
-		return SV_EINVAL;
-	}
-	*out = (enum sv_service_type)i;
-	return SV_OK;
-}
+NAMED_ENUM(enum sv_server_type, server_type_names, SV_SERVER_TYPE_COUNT,
+	sv_server_type_name, sv_server_type_parse)
+NAMED_ENUM(enum sv_socket, socket_names, SV_SOCKET_STARTTLS + 1,
+	sv_socket_name, sv_socket_parse)
+NAMED_ENUM(enum sv_auth, auth_names, SV_AUTH_COUNT,
+	sv_auth_name, sv_auth_parse)
+NAMED_ENUM(enum sv_link_kind, link_kind_names, SV_LINK_KIND_COUNT,
+	sv_link_kind_name, sv_link_kind_parse)
+NAMED_ENUM(enum sv_service_type, service_type_names, SV_SERVICE_TYPE_COUNT,
+	sv_service_type_name, sv_service_type_parse)
+NAMED_ENUM(enum sv_service_auth, service_auth_names, SV_SAUTH_COUNT,
+	sv_service_auth_name, sv_service_auth_parse)
+/* Account services by their incomingServer type attribute. */
+ENUM_PARSE(enum sv_service_type, service_xml_names, SV_SERVICE_TYPE_COUNT,
+	sv_service_type_parse_xml)
 
 bool sv_service_type_is_account(enum sv_service_type t) {
 	return (unsigned)t < SV_SERVICE_TYPE_COUNT &&
@@ -153,35 +129,6 @@ bool sv_service_type_is_account(enum sv_service_type t) {
 const char *sv_service_type_xml_name(enum sv_service_type t) {
 	return (unsigned)t < SV_SERVICE_TYPE_COUNT ? service_xml_names[t] :
 		NULL;
-}
-
-int sv_service_type_parse_xml(const char *s, enum sv_service_type *out) {
-	for (int i = 0; i < SV_SERVICE_TYPE_COUNT; i++) {
-		if (service_xml_names[i] != NULL &&
-				strcmp(service_xml_names[i], s) == 0) {
-			*out = (enum sv_service_type)i;
-			return SV_OK;
-		}
-	}
-	return SV_EINVAL;
-}
-
-int sv_service_auth_parse(const char *s, enum sv_service_auth *out) {
-	int i = find_name(service_auth_names, SV_SAUTH_COUNT, s);
-	if (i < 0) {
-		return SV_EINVAL;
-	}
-	*out = (enum sv_service_auth)i;
-	return SV_OK;
-}
-
-int sv_link_kind_parse(const char *s, enum sv_link_kind *out) {
-	int i = find_name(link_kind_names, SV_LINK_KIND_COUNT, s);
-	if (i < 0) {
-		return SV_EINVAL;
-	}
-	*out = (enum sv_link_kind)i;
-	return SV_OK;
 }
 
 bool sv_server_type_is_outgoing(enum sv_server_type t) {
@@ -304,33 +251,38 @@ int sv_provider_add_domain(struct sv_provider *pv, const char *name) {
 	return SV_OK;
 }
 
+/*
+ * Moves *src (sz bytes) to the end of *arr (count *n), leaving src zeroed;
+ * the new element, or NULL (SV_ENOMEM: nothing moved).
+ */
+static void *append_moved(void *arr, size_t *n, void *src, size_t sz) {
+	if (grow(arr, *n, sz) != SV_OK) {
+		return NULL;
+	}
+	unsigned char *dst = (unsigned char *)*(void **)arr + (*n)++ * sz;
+	memcpy(dst, src, sz);
+	memset(src, 0, sz);
+	return dst;
+}
+
 int sv_provider_add_server(struct sv_provider *pv, struct sv_server *s,
 		struct sv_server **out) {
-	if (grow(&pv->servers, pv->n_servers, sizeof(*pv->servers)) != SV_OK) {
-		return SV_ENOMEM;
-	}
-	struct sv_server *dst = &pv->servers[pv->n_servers++];
-	*dst = *s;
-	memset(s, 0, sizeof(*s));
-	if (out != NULL) {
+	struct sv_server *dst = append_moved(&pv->servers, &pv->n_servers, s,
+		sizeof(*s));
+	if (dst != NULL && out != NULL) {
 		*out = dst;
 	}
-	return SV_OK;
+	return dst != NULL ? SV_OK : SV_ENOMEM;
 }
 
 int sv_provider_add_service(struct sv_provider *pv, struct sv_service *s,
 		struct sv_service **out) {
-	if (grow(&pv->services, pv->n_services, sizeof(*pv->services)) !=
-			SV_OK) {
-		return SV_ENOMEM;
-	}
-	struct sv_service *dst = &pv->services[pv->n_services++];
-	*dst = *s;
-	memset(s, 0, sizeof(*s));
-	if (out != NULL) {
+	struct sv_service *dst = append_moved(&pv->services,
+		&pv->n_services, s, sizeof(*s));
+	if (dst != NULL && out != NULL) {
 		*out = dst;
 	}
-	return SV_OK;
+	return dst != NULL ? SV_OK : SV_ENOMEM;
 }
 
 int sv_provider_add_link(struct sv_provider *pv, enum sv_link_kind kind,
@@ -453,28 +405,28 @@ static bool withheld(const struct sv_provider *pv, const char *domain,
 	return false;
 }
 
-size_t sv_provider_servers_for(const struct sv_provider *pv,
-		const char *domain, const struct sv_server **out, size_t max) {
+/* The servers of domain's view that withheld() holds back (or the others). */
+static size_t view_servers(const struct sv_provider *pv, const char *domain,
+		bool held_back, const struct sv_server **out, size_t max) {
 	size_t n = 0;
 	for (size_t i = 0; i < pv->n_servers && n < max; i++) {
 		const struct sv_server *s = &pv->servers[i];
-		if (in_view(pv, domain, s) && !withheld(pv, domain, s)) {
+		if (in_view(pv, domain, s) &&
+				withheld(pv, domain, s) == held_back) {
 			out[n++] = s;
 		}
 	}
 	return n;
 }
 
+size_t sv_provider_servers_for(const struct sv_provider *pv,
+		const char *domain, const struct sv_server **out, size_t max) {
+	return view_servers(pv, domain, false, out, max);
+}
+
 size_t sv_provider_plaintext_withheld(const struct sv_provider *pv,
 		const char *domain, const struct sv_server **out, size_t max) {
-	size_t n = 0;
-	for (size_t i = 0; i < pv->n_servers && n < max; i++) {
-		const struct sv_server *s = &pv->servers[i];
-		if (in_view(pv, domain, s) && withheld(pv, domain, s)) {
-			out[n++] = s;
-		}
-	}
-	return n;
+	return view_servers(pv, domain, true, out, max);
 }
 
 /* True when domain has a service of its own of type t. */

@@ -200,17 +200,19 @@ static int check_url_server(const struct sv_server *s, const char *w,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	if (s->hostname != NULL) {
-		return sv_errf(err, SV_EINVAL,
-			"%s: hostname: not used by URL-based servers", w);
-	}
-	if (s->port != 0) {
-		return sv_errf(err, SV_EINVAL,
-			"%s: port: not used by URL-based servers", w);
-	}
-	if (s->socket != SV_SOCKET_NONE) {
-		return sv_errf(err, SV_EINVAL,
-			"%s: socket: not used by URL-based servers", w);
+	const struct {
+		const char *name;
+		bool set;
+	} tcp[] = {
+		{ "hostname", s->hostname != NULL },
+		{ "port", s->port != 0 },
+		{ "socket", s->socket != SV_SOCKET_NONE },
+	};
+	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++) {
+		if (tcp[i].set) {
+			return sv_errf(err, SV_EINVAL, "%s: %s: not used by "
+				"URL-based servers", w, tcp[i].name);
+		}
 	}
 	return SV_OK;
 }
@@ -476,28 +478,77 @@ static int check_link(const struct sv_provider *pv, size_t i,
 	return SV_OK;
 }
 
-static int check_webmail(const struct sv_webmail *wm, struct sv_err *err) {
-	int rc;
-	if (wm->login_page == NULL) {
-		if (wm->info_url != NULL || wm->username != NULL ||
-				wm->wait_redirect_prefix != NULL ||
-				wm->username_field_id != NULL ||
-				wm->username_field_name != NULL ||
-				wm->password_field_id != NULL ||
-				wm->password_field_name != NULL ||
-				wm->login_button_id != NULL ||
-				wm->login_button_name != NULL) {
-			return sv_errf(err, SV_EINVAL, "webmail: login page: "
-				"missing while other webmail fields are set");
+/* One optional text field of a group, and what it must be when set. */
+struct field {
+	const char *name; /* "webmail: login page": messages */
+	const char *value;
+	enum { AS_TEXT, AS_URL, AS_TEMPLATE } as;
+};
+
+/* Checks the set fields of f (n of them) in order; the first problem. */
+static int check_fields(const struct field *f, size_t n, struct sv_err *err) {
+	int rc = SV_OK;
+	for (size_t i = 0; i < n && rc == SV_OK; i++) {
+		if (f[i].value == NULL) {
+			continue;
 		}
-		return SV_OK;
+		switch (f[i].as) {
+		case AS_URL:
+			rc = model_check_url(f[i].value, f[i].name, err);
+			break;
+		case AS_TEMPLATE:
+			rc = model_check_template(f[i].value, f[i].name, err);
+			break;
+		default:
+			rc = model_check_text(f[i].value, SV_MODEL_MAX_TEXT,
+				f[i].name, NULL, err);
+		}
 	}
-	if ((rc = model_check_url(wm->login_page, "webmail: login page",
-			err)) != SV_OK) {
-		return rc;
+	return rc;
+}
+
+/*
+ * Whether f[0], the key of a group (webmail, oauth2) of n fields, is
+ * missing: then *rc is SV_OK, or SV_EINVAL when another field is set.
+ */
+static bool key_missing(const struct field *f, size_t n, const char *group,
+		int *rc, struct sv_err *err) {
+	if (f[0].value != NULL) {
+		return false;
 	}
-	if (wm->info_url != NULL && (rc = model_check_url(wm->info_url,
-			"webmail: login page info", err)) != SV_OK) {
+	*rc = SV_OK;
+	for (size_t i = 1; i < n && *rc == SV_OK; i++) {
+		if (f[i].value != NULL) {
+			*rc = sv_errf(err, SV_EINVAL, "%s: missing while other "
+				"%s fields are set", f[0].name, group);
+		}
+	}
+	return true;
+}
+
+static int check_webmail(const struct sv_webmail *wm, struct sv_err *err) {
+	const struct field f[] = {
+		{ "webmail: login page", wm->login_page, AS_URL },
+		{ "webmail: login page info", wm->info_url, AS_URL },
+		{ "webmail: redirection URL prefix", wm->wait_redirect_prefix,
+			AS_URL },
+		{ "webmail: username", wm->username, AS_TEMPLATE },
+		{ "webmail: username field id", wm->username_field_id,
+			AS_TEXT },
+		{ "webmail: username field name", wm->username_field_name,
+			AS_TEXT },
+		{ "webmail: password field id", wm->password_field_id,
+			AS_TEXT },
+		{ "webmail: password field name", wm->password_field_name,
+			AS_TEXT },
+		{ "webmail: login button id", wm->login_button_id, AS_TEXT },
+		{ "webmail: login button name", wm->login_button_name,
+			AS_TEXT },
+	};
+	size_t n = sizeof(f) / sizeof(f[0]);
+	int rc;
+	if (key_missing(f, n, "webmail", &rc, err) ||
+			(rc = check_fields(f, 2, err)) != SV_OK) {
 		return rc;
 	}
 	/* an attribute of <loginPageInfo>: without it, never written out */
@@ -505,67 +556,26 @@ static int check_webmail(const struct sv_webmail *wm, struct sv_err *err) {
 		return sv_errf(err, SV_EINVAL, "webmail: redirection URL "
 			"prefix: set without a login page info URL");
 	}
-	if (wm->wait_redirect_prefix != NULL && (rc = model_check_url(
-			wm->wait_redirect_prefix,
-			"webmail: redirection URL prefix", err)) != SV_OK) {
-		return rc;
-	}
-	if (wm->username != NULL && (rc = model_check_template(wm->username,
-			"webmail: username", err)) != SV_OK) {
-		return rc;
-	}
-	const struct {
-		const char *name;
-		const char *value;
-	} fields[] = {
-		{ "webmail: username field id", wm->username_field_id },
-		{ "webmail: username field name", wm->username_field_name },
-		{ "webmail: password field id", wm->password_field_id },
-		{ "webmail: password field name", wm->password_field_name },
-		{ "webmail: login button id", wm->login_button_id },
-		{ "webmail: login button name", wm->login_button_name },
-	};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (fields[i].value != NULL && (rc = model_check_text(
-				fields[i].value, SV_MODEL_MAX_TEXT,
-				fields[i].name, NULL, err)) != SV_OK) {
-			return rc;
-		}
-	}
-	return SV_OK;
+	return check_fields(f + 2, n - 2, err);
 }
 
 static int check_oauth2(const struct sv_oauth2 *o, struct sv_err *err) {
+	const struct field f[] = {
+		{ "oauth2: issuer", o->issuer, AS_TEXT },
+		{ "oauth2: scope", o->scope, AS_TEXT },
+		{ "oauth2: auth URL", o->auth_url, AS_URL },
+		{ "oauth2: token URL", o->token_url, AS_URL },
+	};
+	size_t n = sizeof(f) / sizeof(f[0]);
 	int rc;
-	if (o->issuer == NULL) {
-		if (o->scope != NULL || o->auth_url != NULL ||
-				o->token_url != NULL) {
-			return sv_errf(err, SV_EINVAL, "oauth2: issuer: "
-				"missing while other oauth2 fields are set");
-		}
-		return SV_OK;
-	}
-	if ((rc = model_check_text(o->issuer, SV_MODEL_MAX_TEXT,
-			"oauth2: issuer", NULL, err)) != SV_OK) {
+	if (key_missing(f, n, "oauth2", &rc, err) ||
+			(rc = check_fields(f, 1, err)) != SV_OK) {
 		return rc;
 	}
 	if (o->issuer[0] == '\0') {
 		return sv_errf(err, SV_EINVAL, "oauth2: issuer: empty");
 	}
-	if (o->scope != NULL && (rc = model_check_text(o->scope,
-			SV_MODEL_MAX_TEXT, "oauth2: scope", NULL,
-			err)) != SV_OK) {
-		return rc;
-	}
-	if (o->auth_url != NULL && (rc = model_check_url(o->auth_url,
-			"oauth2: auth URL", err)) != SV_OK) {
-		return rc;
-	}
-	if (o->token_url != NULL && (rc = model_check_url(o->token_url,
-			"oauth2: token URL", err)) != SV_OK) {
-		return rc;
-	}
-	return SV_OK;
+	return check_fields(f + 1, n - 1, err);
 }
 
 int sv_provider_problem(const struct sv_provider *pv,
@@ -597,29 +607,33 @@ int sv_provider_problem(const struct sv_provider *pv,
 	if ((rc = check_domains(pv, p)) != SV_OK) {
 		return rc;
 	}
-	if (pv->n_servers > SV_MODEL_MAX_SERVERS) {
-		return about(p, SV_FIELD_SERVERS, 0, sv_errf(err, SV_EINVAL,
-			"servers: %zu is more than the %d allowed",
-			pv->n_servers, SV_MODEL_MAX_SERVERS));
-	}
-	for (size_t i = 0; i < pv->n_servers; i++) {
-		if ((rc = check_server(pv, i, err)) != SV_OK) {
-			return about(p, SV_FIELD_SERVER, i, rc);
+	/* The provider's rows, each list in turn: its size, then each row. */
+	const struct {
+		size_t n;
+		int max;                 /* 0: no limit */
+		const char *what;        /* the list, in the limit's message */
+		enum sv_field list, row; /* what a problem is about */
+		int (*check)(const struct sv_provider *pv, size_t i,
+			struct sv_err *err);
+	} rows[] = {
+		{ pv->n_servers, SV_MODEL_MAX_SERVERS, "servers",
+			SV_FIELD_SERVERS, SV_FIELD_SERVER, check_server },
+		{ pv->n_links, 0, "links", SV_FIELD_LINK, SV_FIELD_LINK,
+			check_link },
+		{ pv->n_services, SV_MODEL_MAX_SERVICES, "services",
+			SV_FIELD_SERVICES, SV_FIELD_SERVICE, check_service },
+	};
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		if (rows[k].max != 0 && rows[k].n > (size_t)rows[k].max) {
+			return about(p, rows[k].list, 0, sv_errf(err,
+				SV_EINVAL, "%s: %zu is more than the %d "
+				"allowed", rows[k].what, rows[k].n,
+				rows[k].max));
 		}
-	}
-	for (size_t i = 0; i < pv->n_links; i++) {
-		if ((rc = check_link(pv, i, err)) != SV_OK) {
-			return about(p, SV_FIELD_LINK, i, rc);
-		}
-	}
-	if (pv->n_services > SV_MODEL_MAX_SERVICES) {
-		return about(p, SV_FIELD_SERVICES, 0, sv_errf(err, SV_EINVAL,
-			"services: %zu is more than the %d allowed",
-			pv->n_services, SV_MODEL_MAX_SERVICES));
-	}
-	for (size_t i = 0; i < pv->n_services; i++) {
-		if ((rc = check_service(pv, i, err)) != SV_OK) {
-			return about(p, SV_FIELD_SERVICE, i, rc);
+		for (size_t i = 0; i < rows[k].n; i++) {
+			if ((rc = rows[k].check(pv, i, err)) != SV_OK) {
+				return about(p, rows[k].row, i, rc);
+			}
 		}
 	}
 	if ((rc = check_webmail(&pv->webmail, err)) != SV_OK) {

@@ -15,26 +15,46 @@
 #include "model/placeholder.h"
 #include "model/service_url.h"
 
-static const char *const keys[SV_PACC_PROTOCOL_COUNT] = {
-	[SV_PACC_IMAP] = "imap",
-	[SV_PACC_POP3] = "pop3",
-	[SV_PACC_SUBMIT] = "submit",
-	[SV_PACC_JMAP] = "jmap",
-	[SV_PACC_CALDAV] = "caldav",
-	[SV_PACC_CARDDAV] = "carddav",
-	[SV_PACC_WEBDAV] = "webdav",
+/*
+ * Each PACC protocol: its document key, the one model type it says (a
+ * service type for the HTTP ones, else a server type), and for a text
+ * protocol the implicit-TLS port PACC assumes.
+ */
+static const struct {
+	const char *key;
+	bool service;
+	int type;
+	int port;
+} protocols[SV_PACC_PROTOCOL_COUNT] = {
+	[SV_PACC_IMAP] = { "imap", false, SV_SERVER_IMAP, 993 },
+	[SV_PACC_POP3] = { "pop3", false, SV_SERVER_POP3, 995 },
+	[SV_PACC_SUBMIT] = { "submit", false, SV_SERVER_SMTP, 465 },
+	[SV_PACC_JMAP] = { "jmap", true, SV_SERVICE_JMAP, 0 },
+	[SV_PACC_CALDAV] = { "caldav", true, SV_SERVICE_CALDAV, 0 },
+	[SV_PACC_CARDDAV] = { "carddav", true, SV_SERVICE_CARDDAV, 0 },
+	[SV_PACC_WEBDAV] = { "webdav", true, SV_SERVICE_WEBDAV, 0 },
 };
 
 const char *sv_pacc_protocol_key(enum sv_pacc_protocol p) {
-	return (unsigned)p < SV_PACC_PROTOCOL_COUNT ? keys[p] : "?";
+	return (unsigned)p < SV_PACC_PROTOCOL_COUNT ? protocols[p].key : "?";
 }
 
-/* The implicit-TLS port PACC assumes for each text protocol. */
-static const int default_port[SV_PACC_PROTOCOL_COUNT] = {
-	[SV_PACC_IMAP] = 993,
-	[SV_PACC_POP3] = 995,
-	[SV_PACC_SUBMIT] = 465,
-};
+/*
+ * Which PACC protocol says a service type (service) or a server type, or
+ * -1: PACC has no key for it. Such rows are left out and the rest of the
+ * provider is still said: the legacy URL-typed server rows (Exchange,
+ * EWS, OWA, Graph) an older import kept, and the ActiveSync, EWS, OWA and
+ * Graph services (pacc-03).
+ */
+static int protocol_of(bool service, int type) {
+	for (int p = 0; p < SV_PACC_PROTOCOL_COUNT; p++) {
+		if (protocols[p].service == service &&
+				protocols[p].type == type) {
+			return p;
+		}
+	}
+	return -1;
+}
 
 /* Whether text holds a token that needs the user's address. */
 static bool needs_address(const char *text) {
@@ -50,41 +70,6 @@ static size_t chars(const char *s) {
 		n += (*p & 0xC0) != 0x80;
 	}
 	return n;
-}
-
-/* Which PACC protocol a server type is, or -1: PACC has no key for it. */
-static int server_protocol(enum sv_server_type t) {
-	switch (t) {
-	case SV_SERVER_IMAP:
-		return SV_PACC_IMAP;
-	case SV_SERVER_POP3:
-		return SV_PACC_POP3;
-	case SV_SERVER_SMTP:
-		return SV_PACC_SUBMIT;
-	default:
-		/* the legacy URL-typed server rows (Exchange, EWS, OWA,
-		 * Graph) an older import kept: PACC cannot say them; they
-		 * are left out, the rest of the provider is still said */
-		return -1;
-	}
-}
-
-/* The same for a service type. */
-static int service_protocol(enum sv_service_type t) {
-	switch (t) {
-	case SV_SERVICE_CALDAV:
-		return SV_PACC_CALDAV;
-	case SV_SERVICE_CARDDAV:
-		return SV_PACC_CARDDAV;
-	case SV_SERVICE_WEBDAV:
-		return SV_PACC_WEBDAV;
-	case SV_SERVICE_JMAP:
-		return SV_PACC_JMAP;
-	default:
-		/* ActiveSync, EWS, OWA, Graph: PACC has no key for them
-		 * (pacc-03); left out, the rest of the provider is said. */
-		return -1;
-	}
 }
 
 /* The methods of s PACC can state, into *password / *oauth. */
@@ -147,7 +132,7 @@ static int say_servers(const struct sv_provider *pv, const char *domain,
 	const char *why[SV_PACC_PROTOCOL_COUNT] = { NULL };
 	for (size_t i = 0; i < n; i++) {
 		const struct sv_server *s = servers[i];
-		int p = server_protocol(s->type);
+		int p = protocol_of(false, (int)s->type);
 		if (p < 0) {
 			continue;
 		}
@@ -157,7 +142,7 @@ static int say_servers(const struct sv_provider *pv, const char *domain,
 		if (v->server[p] != NULL) {
 			continue;
 		} else if (s->socket != SV_SOCKET_SSL ||
-				s->port != default_port[p]) {
+				s->port != protocols[p].port) {
 			why[p] = NULL; /* the port rule: said below */
 		} else if (s->hostname == NULL || needs_address(s->hostname)) {
 			why[p] = "a host name that needs the user's address";
@@ -177,7 +162,7 @@ static int say_servers(const struct sv_provider *pv, const char *domain,
 			return sv_errf(err, SV_EINVAL, "%s: its servers use "
 				"STARTTLS, no TLS or another port, and PACC "
 				"says only implicit TLS on port %d (%s)",
-				sv_pacc_protocol_key(p), default_port[p],
+				sv_pacc_protocol_key(p), protocols[p].port,
 				SV_PACC_DRAFT);
 		}
 	}
@@ -191,7 +176,7 @@ static int say_services(const struct sv_provider *pv, const char *domain,
 		SV_MODEL_MAX_SERVICES);
 	for (size_t i = 0; i < n; i++) {
 		const struct sv_service *s = svc[i];
-		int p = service_protocol(s->type);
+		int p = protocol_of(true, (int)s->type);
 		if (p < 0 || v->service[p] != NULL) {
 			continue;
 		}

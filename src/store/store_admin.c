@@ -462,6 +462,38 @@ int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
 	return store_write_end(st, rc, err);
 }
 
+/* A removal's count of what goes with it (struct sv_store_removed). */
+struct count_query {
+	const char *sql; /* one row, one integer; ?1 is the key */
+	int64_t *n;
+};
+
+/* Runs each query of q (n of them) for key, in order, until one fails. */
+static int count_all(sqlite3 *db, const char *key,
+		const struct count_query *q, size_t n, struct sv_err *err) {
+	int rc = SV_OK;
+	for (size_t i = 0; i < n && rc == SV_OK; i++) {
+		rc = store_count_of(db, q[i].sql, key, q[i].n, err);
+	}
+	return rc;
+}
+
+/*
+ * Ends a removal's write (store_write_end) and, when it succeeded, hands
+ * owner, the removed row's provider id, to *provider_id (may be NULL);
+ * owner is freed otherwise.
+ */
+static int end_handing_owner(struct sv_store *st, int rc, char *owner,
+		char **provider_id, struct sv_err *err) {
+	rc = store_write_end(st, rc, err);
+	if (rc == SV_OK && provider_id != NULL) {
+		*provider_id = owner;
+		owner = NULL;
+	}
+	sv_free(owner);
+	return rc;
+}
+
 int sv_store_provider_rm(struct sv_store *st, const char *id,
 		struct sv_store_removed *out, struct sv_err *err) {
 	struct sv_store_removed r = { 0 };
@@ -470,23 +502,20 @@ int sv_store_provider_rm(struct sv_store *st, const char *id,
 		rc = store_query_must(st->db, "SELECT 1 FROM providers"
 			" WHERE id = ?1", id, 0, NULL, "provider", err);
 	}
+	const struct count_query counts[] = {
+		{ "SELECT (SELECT count(*) FROM domains WHERE provider_id = ?1)"
+			" + (SELECT count(*) FROM domain_mx"
+			" WHERE provider_id = ?1)", &r.domains },
+		{ "SELECT count(*) FROM servers WHERE provider_id = ?1",
+			&r.servers },
+		{ "SELECT count(*) FROM links WHERE provider_id = ?1",
+			&r.links },
+		{ "SELECT count(*) FROM services WHERE provider_id = ?1",
+			&r.services },
+	};
 	if (rc == SV_OK) {
-		rc = store_count_of(st->db, "SELECT (SELECT count(*) FROM"
-			" domains WHERE provider_id = ?1) + (SELECT count(*)"
-			" FROM domain_mx WHERE provider_id = ?1)", id,
-			&r.domains, err);
-	}
-	if (rc == SV_OK) {
-		rc = store_count_of(st->db, "SELECT count(*) FROM servers"
-			" WHERE provider_id = ?1", id, &r.servers, err);
-	}
-	if (rc == SV_OK) {
-		rc = store_count_of(st->db, "SELECT count(*) FROM links"
-			" WHERE provider_id = ?1", id, &r.links, err);
-	}
-	if (rc == SV_OK) {
-		rc = store_count_of(st->db, "SELECT count(*) FROM services"
-			" WHERE provider_id = ?1", id, &r.services, err);
+		rc = count_all(st->db, id, counts,
+			sizeof(counts) / sizeof(*counts), err);
 	}
 	if (rc == SV_OK) { /* cascades to everything the provider owns */
 		rc = store_run_keyed(st->db,
@@ -579,13 +608,15 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 	if (rc == SV_OK) {
 		rc = sv_store_domain_owner(st, name, &owner, err);
 	}
+	const struct count_query counts[] = {
+		{ "SELECT count(*) FROM servers WHERE domain = ?1",
+			&r.servers },
+		{ "SELECT count(*) FROM services WHERE domain = ?1",
+			&r.services },
+	};
 	if (rc == SV_OK) {
-		rc = store_count_of(st->db, "SELECT count(*) FROM servers"
-			" WHERE domain = ?1", name, &r.servers, err);
-	}
-	if (rc == SV_OK) {
-		rc = store_count_of(st->db, "SELECT count(*) FROM services"
-			" WHERE domain = ?1", name, &r.services, err);
+		rc = count_all(st->db, name, counts,
+			sizeof(counts) / sizeof(*counts), err);
 	}
 	if (rc == SV_OK) { /* cascades to the servers and services bound
 	                    * to it */
@@ -593,15 +624,10 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 			"DELETE FROM domain_mx WHERE name = ?1" :
 			"DELETE FROM domains WHERE name = ?1", name, 0, err);
 	}
-	rc = store_write_end(st, rc, err);
+	rc = end_handing_owner(st, rc, owner, provider_id, err);
 	if (rc == SV_OK && out != NULL) {
 		*out = r;
 	}
-	if (rc == SV_OK && provider_id != NULL) {
-		*provider_id = owner;
-		owner = NULL;
-	}
-	sv_free(owner);
 	return rc;
 }
 
@@ -638,13 +664,7 @@ static int rm_row(struct sv_store *st, const char *what, int64_t id,
 			what);
 		rc = store_run_keyed(st->db, sql, NULL, id, err);
 	}
-	rc = store_write_end(st, rc, err);
-	if (rc == SV_OK && provider_id != NULL) {
-		*provider_id = owner;
-		owner = NULL;
-	}
-	sv_free(owner);
-	return rc;
+	return end_handing_owner(st, rc, owner, provider_id, err);
 }
 
 int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,

@@ -103,9 +103,7 @@ static void upload_form(struct sv_html *h, const struct sv_admin_req *rq) {
 		"value", "1", NULL);
 	sv_html_close(h);
 	sv_html_close(h);
-	sv_admin_button(h, "Check (dry run)", NULL);
-	sv_html_close(h);
-	sv_html_close(h);
+	sv_admin_row_form_end(h, "Check (dry run)");
 	sv_html_close(h);
 }
 

@@ -154,6 +154,12 @@ void sv_admin_form_end(struct sv_html *h, const char *text, const char *cls) {
 	sv_html_close(h);
 }
 
+void sv_admin_row_form_end(struct sv_html *h, const char *text) {
+	sv_admin_button(h, text, NULL);
+	sv_html_close(h);
+	sv_html_close(h);
+}
+
 void sv_admin_section(struct sv_html *h, const char *title) {
 	sv_html_open(h, "section", NULL);
 	sv_html_elem(h, "h2", title, NULL);

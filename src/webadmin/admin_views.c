@@ -111,9 +111,7 @@ static void add_provider_form(struct sv_html *h, const struct sv_admin_req *rq) 
 	sv_admin_input(h, "Id (a host name)", "id", "", "text");
 	sv_admin_input(h, "Display name", "display_name", "", "text");
 	sv_admin_input(h, "Short name", "short_name", "", "text");
-	sv_admin_button(h, "Add", NULL);
-	sv_html_close(h);
-	sv_html_close(h);
+	sv_admin_row_form_end(h, "Add");
 	sv_html_close(h);
 }
 
@@ -271,9 +269,7 @@ static void section_domains(const struct provider_page *p) {
 	sv_html_open(h, "div", "class", "row", NULL);
 	sv_admin_input(h, "New domain (example.fr, *.example.fr or *)",
 		"domain", "", "text");
-	sv_admin_button(h, "Add domain", NULL);
-	sv_html_close(h);
-	sv_html_close(h);
+	sv_admin_row_form_end(h, "Add domain");
 	sv_html_close(h);
 }
 

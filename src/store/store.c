@@ -482,6 +482,14 @@ int sv_store_open_rc(const char *path, enum sv_store_mode mode,
 		}
 		rc = store_exec(st->db, "PRAGMA journal_size_limit = "
 			WAL_KEEP_SQL, err, "store: journal_size_limit");
+		/* The temporary tables of migrations and of a sync (a million
+		 * names) in memory. Set before the first one exists: once the
+		 * temporary database is open SQLite refuses to change this
+		 * inside a transaction, where a sync fills its table. */
+		if (rc == SV_OK) {
+			rc = store_exec(st->db, "PRAGMA temp_store = MEMORY",
+				err, "store: temp_store");
+		}
 		if (rc != SV_OK) {
 			goto fail;
 		}

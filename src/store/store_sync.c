@@ -65,13 +65,10 @@ static int fill_input(sqlite3 *db, const char *const *names, size_t n,
 		struct sv_err *err) {
 	/* A million names touch every page of two indexes several times:
 	 * SQLite's default 2 MB page cache would read them again and again
-	 * (this connection only, and only while it lives). */
+	 * (this connection only, and only while it lives). The table below
+	 * is in memory: the store sets temp_store when it opens. */
 	int rc = store_exec(db, "PRAGMA cache_size = -131072", err,
 		"store: sync");
-	if (rc == SV_OK) {
-		rc = store_exec(db, "PRAGMA temp_store = MEMORY", err,
-			"store: sync");
-	}
 	if (rc == SV_OK) {
 		rc = store_exec(db, "CREATE TEMP TABLE IF NOT EXISTS sync_in"
 			" (name TEXT PRIMARY KEY) WITHOUT ROWID", err,

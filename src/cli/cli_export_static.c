@@ -12,6 +12,14 @@
  *   DIR/autodiscover/DOMAIN.json           Autodiscover v2 answer
  *   DIR/autodiscover/DOMAIN.xml            Autodiscover v1 answer to a GET
  *                                          (when the domain has one)
+ *   DIR/autodiscover/ActiveSync/DOMAIN.json  Autodiscover v2 answers for
+ *   DIR/autodiscover/EWS/DOMAIN.json       Protocol=ActiveSync and EWS
+ *                                          (when the domain has the URL)
+ *   DIR/address/...                        config-v1.1.xml, evolution.xml
+ *                                          and the ActiveSync and EWS
+ *                                          answers again, with markers
+ *                                          in their address slots that
+ *                                          nginx fills from the request
  *   DIR/pacc/DOMAIN.json                   PACC's user-agent-configuration
  *                                          .json, byte for byte what
  *                                          `suivant dns` hashes (when PACC
@@ -24,8 +32,12 @@
  *                                          /.well-known/caldav and
  *                                          /.well-known/carddav, from two
  *                                          maps of Host to target
- * Wildcard rows (*.suffix, *) cannot be listed as files: they are named
- * on stderr and left to `suivant serve`.
+ * Wildcard rows (*.suffix, *) and MX rows cannot be listed as files: they
+ * are named on stderr and left to `suivant serve`, and so are the request
+ * forms named by not_static below. The nginx block takes the domain as
+ * serve does (the request's address, else the path, else the Host),
+ * through one map of the exported domains, and answers serve's errors
+ * byte for byte; tests/prod compares the two for every bundled domain.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -64,9 +76,14 @@ static const char usage[] =
 	"an nginx server block listening on ADDR:PORT (default\n"
 	SV_CONFIG_DEFAULT_LISTEN ") that serves them and answers the RFC 6764\n"
 	"redirects of /.well-known/caldav and /.well-known/carddav (301 to the\n"
-	"domain's calendar or contacts service, 404 without). Requests with\n"
-	"?emailaddress= get the same file, placeholders left for the client.\n"
-	"Wildcard domain rows cannot be exported and are listed on stderr.\n"
+	"domain's calendar or contacts service, 404 without). The domain is\n"
+	"the request's address's (?emailaddress=, ?Email=, /v1.0/ADDRESS),\n"
+	"else the path's or the Host's, and the address is filled in from the\n"
+	"files under DIR/address/ as suivant serve fills it; Autodiscover v2's\n"
+	"ActiveSync and EWS answers are in DIR/autodiscover/ActiveSync/ and\n"
+	"EWS/. Wildcard and MX domain rows cannot be exported and are listed\n"
+	"on stderr; the requests left to suivant serve are listed after the\n"
+	"summary.\n"
 	"\n"
 	"  --db FILE            database file\n"
 	"  --listen ADDR:PORT   where the nginx server block listens\n"
@@ -586,9 +603,10 @@ static const char not_static[] =
 	"body's address (nginx: 403)\n"
 	"  /email.mobileconfig, /mobileconfig: Apple profiles hold the "
 	"address\n"
-	"  /?email=: the profile page for an address\n"
+	"  /: the profile page (not exported)\n"
 	"  /settings?email=: the page shows the address (nginx: the "
-	"domain's page)\n"
+	"domain's page);\n"
+	"    the settings page's 400 and 404 pages (nginx: its own)\n"
 	"  an address whose local part is not letters, digits, '.', '_' "
 	"and '-' only\n"
 	"    (?emailaddress=, ?Email=, /v1.0/ADDRESS): the placeholders are "

@@ -1686,6 +1686,14 @@ EXPORT_ERRORS = [(base + bad + ("?Protocol=EWS" if "v1.0" in base else ""),
     ("/autodiscover/autodiscover.json?Email=a%40free.fr", HOSTER),
     ("/autodiscover/autodiscover.json?Email=a%40free.fr&Protocol=", HOSTER),
     ("/autodiscover/autodiscover.json?Protocol=EWS", HOSTER),
+    ("/autodiscover/autodiscover.json?Email=a%40free.fr&email=b%40free.fr"
+     "&Protocol=EWS", HOSTER),
+    ("/autodiscover/autodiscover.json?Email=a%40free.fr&Protocol=EWS"
+     "&protocol=ews", HOSTER),
+    ("/autodiscover/autodiscover.json/v1.0/a%40free.fr?Protocol=ews"
+     "&Email=x&email=y", HOSTER),
+    ("/mail/config-v1.1.xml?emailmd5=", "autoconfig.free.fr"),
+    ("/mail/config-v1.1.xml?emailaddress", "autoconfig.free.fr"),
     ("/autodiscover/autodiscover.json?Email=a%40unknown.example"
      "&Protocol=activesync", HOSTER),
     ("/autodiscover/autodiscover.json/v1.0/a@unknown.example"

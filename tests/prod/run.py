@@ -1668,26 +1668,143 @@ def test_serve_migrates_legacy_accounts(suivant, tmp):
           left == [(1,), (4,)], "services %r, servers %r" % (rows, left))
 
 
+# The hoster's name: Thunderbird reaches it through a customer's MX and
+# asks with the customer's address (issue #20).
+HOSTER = "autoconfig.hoster.example"
+# A domain of mail.com's that the test gives servers and an ActiveSync
+# service of its own (per-domain overrides), and the templates they use.
+OVERRIDDEN = "email.com"
+
+
+def export_setup(suivant, db):
+    """Rows a static export must carry or name: a wildcard row, an MX
+    row, servers and an ActiveSync service bound to one domain (their
+    host names and URL fill in the address), and EWS for another."""
+    for args in (["domain", "add", "*.wild.example", "--provider",
+                  "free.fr"],
+                 ["domain", "add", "mx:*.mx.hoster.example", "--provider",
+                  "free.fr"],
+                 ["server", "add", "--provider", "mail.com", "--type",
+                  "imap", "--host", "imap.%EMAILDOMAIN%", "--port", "993",
+                  "--socket", "SSL", "--username", "%EMAILLOCALPART%",
+                  "--domain", OVERRIDDEN],
+                 ["server", "add", "--provider", "mail.com", "--type",
+                  "smtp", "--host", "smtp.email.example", "--port", "465",
+                  "--socket", "SSL", "--domain", OVERRIDDEN],
+                 ["service", "add", "--provider", "mail.com", "--type",
+                  "activesync", "--url",
+                  "https://eas.%EMAILDOMAIN%/as/%EMAILADDRESS%/",
+                  "--domain", OVERRIDDEN]):
+        done = subprocess.run([suivant] + args + ["--db", db],
+                              capture_output=True, timeout=60)
+        check(done.returncode == 0, "%r: %s" % (args, done.stderr))
+
+
+def export_forms(d):
+    """Every GET a mail client or a user sends for domain d, as (path,
+    Host, whether a non-200 body must match too)."""
+    up = d.upper()
+    forms = [
+        ("/mail/config-v1.1.xml", "autoconfig." + d),
+        ("/mail/config-v1.1.xml", d),
+        ("/.well-known/autoconfig/mail/config-v1.1.xml", "autoconfig." + d),
+        ("/.well-known/autoconfig/mail/config-v1.1.xml", d),
+        # the hoster's Host, the customer's address: its domain decides
+        ("/mail/config-v1.1.xml?emailaddress=Jean.Dupont%%40%s" % d,
+         HOSTER),
+        ("/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress="
+         "jean_d-1@%s" % up, HOSTER),
+        ("/v1.1/%s?emailaddress=x%%40%s" % ("other.example", d), HOSTER),
+        ("/v1.1/" + d, HOSTER),
+        ("/V1.1/%s." % up, HOSTER),
+        # issue 17: Evolution's request, either marker
+        ("/mail/config-v1.1.xml?emailaddress=EVOLUTIONUSER%%40%s"
+         "&emailmd5=0123456789abcdef0123456789abcdef" % d, "autoconfig." + d),
+        ("/mail/config-v1.1.xml?emailaddress=EVOLUTIONUSER%%40%s" % d,
+         "autoconfig." + d),
+        ("/v1.1/%s?emailmd5=0123456789abcdef0123456789abcdef" % d, HOSTER),
+        # issue 24: the Autodiscover GET, from the Host
+        ("/autodiscover/autodiscover.xml", "autodiscover." + d),
+        ("/autodiscover/autodiscover.xml", d),
+        # issue 19: PACC, byte for byte (its DNS digest depends on it)
+        ("/.well-known/user-agent-configuration.json",
+         "ua-auto-config." + d),
+        ("/.well-known/user-agent-configuration.json", d),
+    ]
+    # Autodiscover v2: query and path forms, every Protocol
+    for proto in ("AutodiscoverV1", "activesync", "EWS", "Carrier-Pigeon"):
+        forms.append(("/autodiscover/autodiscover.json?Email=someone%%40%s"
+                      "&Protocol=%s" % (d, proto), "autodiscover." + d))
+        forms.append(("/AutoDiscover/AutoDiscover.json/v1.0/Some.One@%s"
+                      "?Protocol=%s" % (up, proto), HOSTER))
+    forms.append(("/autodiscover/autodiscover.json/v1.0/a%%40%s?protocol="
+                  "ActiveSync" % d, HOSTER))
+    return [(path, host, True) for path, host in forms] + [
+        # issue 23: the settings page for the domain, both languages
+        ("/settings?domain=" + d, d, False),
+        ("/settings?domain=%s&lang=en" % d, d, False)]
+
+
+# Addresses serve's parser refuses, one per reason, percent-encoded as a
+# client sends them; the export must refuse them with the same words.
+BAD_ADDRESSES = ["", "jean", "a%40b%40free.fr", "%40free.fr",
+                 "x" * 65 + "%40free.fr", "a%20b%40free.fr", "a(b%40free.fr",
+                 "a%22b%40free.fr", "a%3Cb%40free.fr", "a+b%40free.fr",
+                 ".a%40free.fr", "a.%40free.fr", "a..b%40free.fr", "a%40",
+                 "a%40free..fr", "a%40.free.fr", "a%40-x.com", "a%40x-.com"]
+
+# Requests whose answer does not depend on a domain: the errors, checked
+# body and all.
+EXPORT_ERRORS = [(base + bad + ("?Protocol=EWS" if "v1.0" in base else ""),
+                  HOSTER) for bad in BAD_ADDRESSES for base in (
+    "/mail/config-v1.1.xml?emailaddress=", "/v1.1/free.fr?emailaddress=",
+    "/autodiscover/autodiscover.json?Protocol=EWS&Email=",
+    "/autodiscover/autodiscover.json/v1.0/")] + [
+    ("/nothing/here", "free.fr"),
+    ("/mail/config-v1.1.xml?emailaddress=jean%40unknown.example", HOSTER),
+    ("/autodiscover/autodiscover.json?Email=a%40free.fr", HOSTER),
+    ("/autodiscover/autodiscover.json?Email=a%40free.fr&Protocol=", HOSTER),
+    ("/autodiscover/autodiscover.json?Protocol=EWS", HOSTER),
+    ("/autodiscover/autodiscover.json?Email=a%40free.fr&email=b%40free.fr"
+     "&Protocol=EWS", HOSTER),
+    ("/autodiscover/autodiscover.json?Email=a%40free.fr&Protocol=EWS"
+     "&protocol=ews", HOSTER),
+    ("/autodiscover/autodiscover.json/v1.0/a%40free.fr?Protocol=ews"
+     "&Email=x&email=y", HOSTER),
+    ("/mail/config-v1.1.xml?emailmd5=", "autoconfig.free.fr"),
+    ("/mail/config-v1.1.xml?emailaddress", "autoconfig.free.fr"),
+    ("/autodiscover/autodiscover.json?Email=a%40unknown.example"
+     "&Protocol=activesync", HOSTER),
+    ("/autodiscover/autodiscover.json/v1.0/a@unknown.example"
+     "?Protocol=AutodiscoverV1", HOSTER),
+]
+
+
 def test_export_static_matches_serve(suivant, tmp):
-    """Every bundled domain: nginx serving the export answers exactly what
-    `suivant serve` answers (status, body, content type), Evolution's
-    request, the Autodiscover GET and PACC's document included."""
+    """Every bundled domain through every GET form a static server can
+    answer: nginx serving the export answers exactly what `suivant serve`
+    answers (status, content type, body), and the export names what it
+    cannot say."""
     nginx = httpwire.sbin("nginx")
     db = os.path.join(tmp, "suivant.db")
-    done = subprocess.run([suivant, "domain", "add", "*.wild.example",
-                           "--provider", "free.fr", "--db", db],
-                          capture_output=True, timeout=60)
-    check(done.returncode == 0, "domain add: %s" % done.stderr)
+    export_setup(suivant, db)
     port = free_port()
     out = os.path.join(tmp, "static")
     done = subprocess.run([suivant, "export-static", "--db", db, "--listen",
                            "127.0.0.1:%d" % port, out], capture_output=True,
                           timeout=120, stdin=subprocess.DEVNULL)
     err = done.stderr.decode()
+    said = done.stdout.decode()
     check(done.returncode == 0, "export-static: %d %s" % (done.returncode,
                                                           err))
     check("*.wild.example (provider free.fr): wildcard rows cannot be "
           "exported" in err, "wildcard not reported: %s" % err)
+    check("mx:*.mx.hoster.example (provider free.fr): MX rows need a DNS "
+          "look-up" in err, "MX row not reported: %s" % err)
+    for name in ("POST /autodiscover/autodiscover.xml", "/email.mobileconfig",
+                 "/settings?email=", "local part"):
+        check(name in said, "%r not named as left to serve: %s"
+              % (name, said))
     check("Sanitizer" not in err, err)
     for args, want in ((["export-static", "--db", db], 64),
                        (["export-static", "--db", db, "--listen", "x:1",
@@ -1723,22 +1840,21 @@ def test_export_static_matches_serve(suivant, tmp):
         httpwire.wait_listening([port], 5, nginx_proc, "nginx")
         a = http.client.HTTPConnection("127.0.0.1", srv.plain[0], timeout=10)
         b = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        compared = [0]
 
-        def both(path, host):
+        def both(path, host, bodies=True):
             got = []
             for conn in (a, b):
                 conn.request("GET", path, headers={"Host": host})
                 r = conn.getresponse()
-                body = r.read()
-                ctype = r.getheader("Content-Type") if r.status == 200 \
-                    else None
-                got.append((r.status, ctype, body))
-            if got[0][0] != 200:  # error bodies differ: statuses only
-                got = [(g[0], None, b"") for g in got]
+                got.append((r.status, r.getheader("Content-Type"), r.read()))
+            if got[0][0] != 200 and not bodies:
+                got = [(g[0], None, b"") for g in got]  # statuses only
             check(got[0] == got[1], "%s %s: serve %r, export %r"
-                  % (host, path, got[0][:2] + (got[0][2][:80],),
-                     got[1][:2] + (got[1][2][:80],)))
-            return got[0][0]
+                  % (host, path, got[0][:2] + (got[0][2][-120:],),
+                     got[1][:2] + (got[1][2][-120:],)))
+            compared[0] += 1
+            return got[0]
 
         def redirect(method, path, host):
             """RFC 6764: the same status and Location from both."""
@@ -1752,44 +1868,44 @@ def test_export_static_matches_serve(suivant, tmp):
             check(got[0] == got[1], "%s %s %s: serve %r, export %r"
                   % (method, host, path, got[0], got[1]))
             return got[0][0]
-        redirects = paccs = 0
+        redirects = paccs = filled = v2 = 0
         for d in domains + ["not-served.example"]:
-            want = 404 if d == "not-served.example" else 200
-            check(both("/mail/config-v1.1.xml", "autoconfig." + d) == want,
-                  "status for %s" % d)
-            both("/mail/config-v1.1.xml", d)
-            both("/.well-known/autoconfig/mail/config-v1.1.xml",
-                 "autoconfig." + d)
-            both("/v1.1/" + d, "autoconfig.example")
-            both("/autodiscover/autodiscover.json?Email=someone%%40%s"
-                 "&Protocol=AutodiscoverV1" % d, "autodiscover." + d)
-            # issue 24: the Autodiscover GET, from the Host
-            check(both("/autodiscover/autodiscover.xml",
-                       "autodiscover." + d) == want, "GET POX for %s" % d)
-            both("/autodiscover/autodiscover.xml", d)
-            # issue 17: Evolution's request, either marker
-            both("/mail/config-v1.1.xml?emailaddress=EVOLUTIONUSER%%40%s"
-                 "&emailmd5=0123456789abcdef0123456789abcdef" % d,
-                 "autoconfig." + d)
-            both("/mail/config-v1.1.xml?emailaddress=EVOLUTIONUSER%%40%s"
-                 % d, "autoconfig." + d)
-            # issue 19: PACC, byte for byte (its DNS digest depends on it)
-            paccs += both("/.well-known/user-agent-configuration.json",
-                          "ua-auto-config." + d) == 200
-            both("/.well-known/user-agent-configuration.json", d)
-            # issue 23: the settings page for the domain, both languages
-            check(both("/settings?domain=" + d, d) == want,
-                  "settings page for %s" % d)
-            both("/settings?domain=%s&lang=en" % d, d)
+            want = 200 if d in domains else 404
+            for path, host, bodies in export_forms(d):
+                status, _, body = both(path, host, bodies)
+                if path.startswith("/mail/config-v1.1.xml?emailaddress=Jean"):
+                    check(status == want, "status for %s" % d)
+                    filled += b"Jean.Dupont" in body
+                elif path.startswith("/.well-known/user-agent"):
+                    paccs += status == 200 and host.startswith("ua-")
+                elif "Protocol=activesync" in path or "EWS" in path:
+                    v2 += status == 200
             for path in ("/.well-known/caldav", "/.well-known/carddav"):
                 redirects += redirect("GET", path, d) == 301
                 redirect("PROPFIND", path, "autoconfig." + d)
         # the settings pages' stylesheet, the same file for every Host
         check(both("/settings.css", "free.fr") == 200, "settings.css")
+        for path, host in EXPORT_ERRORS:
+            both(path, host)
+        # the per-domain overrides came through the hoster's Host
+        status, _, body = both("/mail/config-v1.1.xml?emailaddress="
+                               "Jean.Dupont%%40%s" % OVERRIDDEN, HOSTER)
+        check(b"<hostname>imap.email.com</hostname>" in body and
+              b"<username>Jean.Dupont</username>" in body and
+              b"smtp.email.example" in body, "overrides lost: %r" % body)
+        status, _, body = both("/autodiscover/autodiscover.json/v1.0/"
+                               "jo@%s?Protocol=ActiveSync" % OVERRIDDEN,
+                               HOSTER)
+        check(status == 200 and b"https://eas.email.com/as/jo@email.com/"
+              in body, "ActiveSync override: %d %r" % (status, body))
         check(redirects >= 2, "no bundled domain has a calendar or "
               "contacts service to redirect to")
         check(paccs > 500, "only %d PACC documents" % paccs)
+        check(filled > 500, "only %d addresses filled in" % filled)
+        check(v2 >= 3, "only %d ActiveSync or EWS answers" % v2)
         redirect("DELETE", "/.well-known/caldav", "messagingengine.com")
+        print("# %d requests answered alike by nginx and serve, %d domains"
+              % (compared[0], len(domains)))
         a.close()
         b.close()
     finally:

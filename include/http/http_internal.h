@@ -141,9 +141,8 @@ struct sv_http_req {
 	struct sockaddr_storage client_sa; /* the client: the peer, or the
 	                            * address a trusted proxy forwarded
 	                            * (http_client.c); ss_family AF_UNSPEC
-	                            * when unknown */
-	char client[46];           /* its numeric form (INET6_ADDRSTRLEN),
-	                            * for the access log, or "-" */
+	                            * when unknown; written as text only
+	                            * by the access line */
 	char domain[SV_DOMAIN_MAX + 1]; /* the domain answered for, or "" */
 	struct sv_http_mx *mx;     /* owned: the DNS wait, from the first MX
 	                            * cache miss to completion; or NULL */
@@ -383,13 +382,16 @@ enum MHD_Result sv_http_queue_rendered(const struct sv_http_call *call,
  * X-Forwarded-For; then the client is the last address of the last such
  * header that is not a trusted proxy itself (what the nearest untrusted
  * hop connected from: the addresses before it are the client's word).
- * Fills r->client_sa and r->client (AF_UNSPEC and "-" when a trusted
- * proxy forwarded something that is not an address); sets r->forwarded
+ * Fills r->client_sa (AF_UNSPEC when a trusted proxy forwarded
+ * something that is not an address); sets r->forwarded
  * when a peer that is not trusted sends X-Forwarded-For, Forwarded or
  * X-Real-IP: such a request came through a proxy we were not told of.
  */
 void sv_http_client_identify(struct MHD_Connection *c,
 	const struct sv_http_metrics *m, struct sv_http_req *r);
+/* r->client_sa = peer (an IPv4 or IPv6 address; else AF_UNSPEC): who a
+ * request ended before its headers is logged as. */
+void sv_http_client_peer(struct sv_http_req *r, const struct sockaddr *peer);
 /* Whether r's client may read the admin routes (m->admin), forwarded
  * requests from an untrusted peer never. */
 bool sv_http_client_is_admin(const struct sv_http_metrics *m,

@@ -326,8 +326,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	cn->live = true;
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
 		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	sv_http_client_text(ci != NULL ? ci->client_addr : NULL, r->client,
-		sizeof(r->client));
+	sv_http_client_peer(r, ci != NULL ? ci->client_addr : NULL);
 	if (clock_gettime(CLOCK_MONOTONIC, &r->t0) != 0) {
 		r->t0.tv_sec = 0;
 		r->t0.tv_nsec = 0;

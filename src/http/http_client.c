@@ -119,11 +119,7 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
-void sv_http_client_identify(struct MHD_Connection *c,
-		const struct sv_http_metrics *m, struct sv_http_req *r) {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
-		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *peer = ci != NULL ? ci->client_addr : NULL;
+void sv_http_client_peer(struct sv_http_req *r, const struct sockaddr *peer) {
 	memset(&r->client_sa, 0, sizeof(r->client_sa));
 	r->client_sa.ss_family = AF_UNSPEC;
 	if (peer != NULL && (peer->sa_family == AF_INET ||
@@ -131,6 +127,14 @@ void sv_http_client_identify(struct MHD_Connection *c,
 		memcpy(&r->client_sa, peer, peer->sa_family == AF_INET ?
 			sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
 	}
+}
+
+void sv_http_client_identify(struct MHD_Connection *c,
+		const struct sv_http_metrics *m, struct sv_http_req *r) {
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *peer = ci != NULL ? ci->client_addr : NULL;
+	sv_http_client_peer(r, peer);
 	struct proxy_headers p = { 0 };
 	MHD_get_connection_values_n(c, MHD_HEADER_KIND, on_header, &p);
 	if (p.any && !sv_config_net_match(m->proxies, m->n_proxies, peer)) {
@@ -140,8 +144,6 @@ void sv_http_client_identify(struct MHD_Connection *c,
 		memset(&r->client_sa, 0, sizeof(r->client_sa));
 		r->client_sa.ss_family = AF_UNSPEC;
 	}
-	sv_http_client_text((const struct sockaddr *)&r->client_sa, r->client,
-		sizeof(r->client));
 }
 
 bool sv_http_client_is_admin(const struct sv_http_metrics *m,

@@ -108,11 +108,14 @@ static unsigned long log_access(const struct sv_http_req *r,
 	us = us > 0 ? us : 0;
 	long ms = us / 1000;
 	char masked[96]; /* a route path and a '*' */
+	char client[46]; /* INET6_ADDRSTRLEN; once a request, here */
+	sv_http_client_text((const struct sockaddr *)&r->client_sa, client,
+		sizeof(client));
 	if (r->log_prefix != NULL) { /* an address follows: not logged */
 		snprintf(masked, sizeof(masked), "%s*", r->log_prefix);
 	}
 	struct sv_log_access a = {
-		.client = r->client[0] != '\0' ? r->client : "-",
+		.client = client,
 		.method = r->method[0] != '\0' ?
 			sv_log_escape(r->method, method, sizeof(method)) : "-",
 		.path = sv_log_escape(r->log_prefix != NULL ? masked : r->path,

@@ -459,6 +459,22 @@ struct sv_buf;
 int sv_cli_print_doc(const char *cmd, int rc, const struct sv_buf *out,
 	const char *verb, const char *what);
 
+/* ---- cli_serve_run.c ---- */
+
+/*
+ * `serve` once its options are parsed and checked (cli_serve.c): serves
+ * the data of ds until SIGINT or SIGTERM, or with check_only loads it
+ * and returns; drops to user when it is not NULL (started as root); runs
+ * the web admin when admin is not NULL. An exit code.
+ */
+struct sv_config;
+struct sv_privdrop_user;
+struct sv_dataset;
+struct sv_webadmin_config;
+int sv_cli_serve_run(const struct sv_config *cfg, bool check_only,
+	const struct sv_privdrop_user *user, struct sv_dataset *ds,
+	struct sv_webadmin_config *admin);
+
 /* ---- cli_resolve.c ---- */
 
 /* What the MX stage of sv_cli_resolve found. */

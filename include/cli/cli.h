@@ -42,7 +42,7 @@ struct sv_dns_zone;
 int sv_cli_dns_check(const struct sv_dns_zone *z, const char *resolver,
 	bool json);
 
-/* ---- cli_common.c: shared by the commands ---- */
+/* ---- cli_output.c: exit codes and diagnostics ---- */
 
 /* The <sysexits.h> code for an enum sv_rc. */
 int sv_cli_exit_code(int rc);
@@ -86,7 +86,7 @@ void sv_cli_note(const char *cmd, const char *fmt, ...)
  */
 int sv_cli_usage_error(const char *usage);
 
-/* ---- Global options and the error report (cli_common.c, main.c) ---- */
+/* ---- Global options (cli_common.c, main.c) ---- */
 
 /*
  * Global options (--db FILE, --json, --help, --version) are accepted
@@ -109,6 +109,8 @@ int sv_cli_usage_error(const char *usage);
  */
 bool sv_cli_hoist(int argc, char **argv, bool *help);
 
+/* ---- cli_output.c: the error report ---- */
+
 /*
  * The error report of one command line, set up by main before the
  * command runs. With json, sv_cli_error keeps its messages instead of
@@ -124,6 +126,11 @@ bool sv_cli_hoist(int argc, char **argv, bool *help);
 void sv_cli_report_start(bool json);
 bool sv_cli_report_json(void);
 int sv_cli_report_end(const char *cmd, int status);
+/*
+ * Names field ("--port") as the error's, unless one was named already
+ * (sv_cli_getopt: the option whose on_opt refused it).
+ */
+void sv_cli_report_field(const char *field);
 
 /* ---- cli_common.c: option parsing, shared by the commands ---- */
 
@@ -413,7 +420,7 @@ int sv_cli_row(int argc, char **argv, const struct sv_cli_row_kind *k);
 int sv_cli_row_place(struct sv_cli_row_args *r, int *priority,
 	char **domain);
 
-/* ---- cli_common.c: output ---- */
+/* ---- cli_output.c: output ---- */
 
 /*
  * Adds key: n to the JSON object o when n is not 0 (a count that older
@@ -559,7 +566,7 @@ int sv_cli_provider_show_print(const struct sv_provider *pv, bool json);
 /* Unix time t as "2026-11-22T04:06:54Z" (UTC) into out. */
 void sv_cli_utc_time(int64_t t, char *out, size_t size);
 
-/* ---- cli_common.c: tables ---- */
+/* ---- cli_output.c: tables ---- */
 
 /*
  * A table printed with aligned columns: cells are padded to the widest of

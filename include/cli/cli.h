@@ -268,10 +268,10 @@ struct sv_cli_write {
 	/*
 	 * The change, inside the transaction: SV_OK, or an enum sv_rc with
 	 * err set; or, having printed its own diagnostic, any non-OK rc
-	 * with *status set to the exit code (err is then not printed).
+	 * with *status (below) set to the exit code (err is then not
+	 * printed).
 	 */
-	int (*change)(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err);
+	int (*change)(struct sv_store *st, void *ctx, struct sv_err *err);
 	/* After the commit, before the output; may be NULL. */
 	void (*committed)(void *ctx);
 	/* With --json: the output, a new reference (NULL: out of memory). */
@@ -279,6 +279,9 @@ struct sv_cli_write {
 	/* Without --json: prints the output on stdout. */
 	void (*text)(void *ctx);
 	void *ctx;                         /* handed to the callbacks */
+	/* Where a change that prints its own diagnostic leaves its exit
+	 * code (EX_OK until then); NULL when change never does. */
+	const int *status;
 };
 
 /*

@@ -168,9 +168,7 @@ struct change {
 	char hash[SV_ADMIN_HASH_MAX];
 };
 
-static int add_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
+static int add_change(struct sv_store *st, void *ctx, struct sv_err *err) {
 	const struct change *c = ctx;
 	return sv_store_account_add(st, c->name, c->hash, (int64_t)time(NULL),
 		err);
@@ -215,9 +213,7 @@ static int user_add(const struct sv_cli_verb_args *a, void *ctx) {
 		.text = add_text, .ctx = &c });
 }
 
-static int rm_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
+static int rm_change(struct sv_store *st, void *ctx, struct sv_err *err) {
 	const struct change *c = ctx;
 	return sv_store_account_rm(st, c->name, err);
 }

@@ -60,9 +60,7 @@ struct change {
 	struct sv_store_removed gone; /* rm */
 };
 
-static int add_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
+static int add_change(struct sv_store *st, void *ctx, struct sv_err *err) {
 	struct change *c = ctx;
 	return sv_store_domain_add(st, c->pid, c->name, err);
 }
@@ -100,9 +98,7 @@ static int domain_add(const struct sv_cli_verb_args *a, void *ctx) {
 		.text = add_text, .ctx = &c });
 }
 
-static int rm_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
+static int rm_change(struct sv_store *st, void *ctx, struct sv_err *err) {
 	struct change *c = ctx;
 	return sv_store_domain_rm(st, c->name, &c->owner, &c->gone, err);
 }

@@ -369,16 +369,12 @@ struct change {
 	struct sv_store_removed gone; /* rm */
 };
 
-static int add_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
+static int add_change(struct sv_store *st, void *ctx, struct sv_err *err) {
 	struct change *c = ctx;
 	return sv_store_provider_add(st, c->pv, err);
 }
 
-static int set_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
+static int set_change(struct sv_store *st, void *ctx, struct sv_err *err) {
 	struct change *c = ctx;
 	int rc = sv_store_load_provider(st, c->id, &c->pv, err);
 	if (rc == SV_OK) {
@@ -436,9 +432,7 @@ static int provider_set(const struct sv_cli_verb_args *a, void *ctx) {
 	return status;
 }
 
-static int rm_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
+static int rm_change(struct sv_store *st, void *ctx, struct sv_err *err) {
 	struct change *c = ctx;
 	return sv_store_provider_rm(st, c->id, &c->gone, err);
 }

@@ -181,11 +181,10 @@ struct verb {
 	int64_t id;
 	struct sv_provider *pv; /* set: owned; the kind's row borrows */
 	char *owner;            /* rm: owned, once removed */
+	int status;             /* set: apply's refusal, else EX_OK */
 };
 
-static int add_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
+static int add_change(struct sv_store *st, void *ctx, struct sv_err *err) {
 	struct verb *v = ctx;
 	return store_add(v->k, st, v->r, &v->id, err);
 }
@@ -245,14 +244,13 @@ static int row_add(const struct sv_cli_row_kind *k,
 		.json = add_json, .text = add_text, .ctx = &v });
 }
 
-static int set_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
+static int set_change(struct sv_store *st, void *ctx, struct sv_err *err) {
 	struct verb *v = ctx;
 	int rc = store_load(v->k, st, v->id, &v->pv, v->r, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	if ((*status = v->k->apply(v->r)) != EX_OK) {
+	if ((v->status = v->k->apply(v->r)) != EX_OK) {
 		return SV_EINVAL;
 	}
 	return v->k->type == SV_CLI_ROW_SERVER ?
@@ -297,14 +295,13 @@ static int row_set(const struct sv_cli_row_kind *k,
 	}
 	status = sv_cli_write(&(struct sv_cli_write){ .cmd = r->cmd,
 		.opts = &r->o, .change = set_change, .committed = committed,
-		.json = set_json, .text = set_text, .ctx = &v });
+		.json = set_json, .text = set_text, .ctx = &v,
+		.status = &v.status });
 	sv_provider_destroy(v.pv);
 	return status;
 }
 
-static int rm_change(struct sv_store *st, void *ctx, int *status,
-		struct sv_err *err) {
-	(void)status;
+static int rm_change(struct sv_store *st, void *ctx, struct sv_err *err) {
 	struct verb *v = ctx;
 	return v->k->rm(st, v->id, &v->owner, err);
 }

@@ -34,7 +34,7 @@ int sv_cli_write(const struct sv_cli_write *w) {
 	struct sv_err err = { "" };
 	int rc = sv_store_begin(st, &err);
 	if (rc == SV_OK) {
-		rc = w->change(st, w->ctx, &status, &err);
+		rc = w->change(st, w->ctx, &err);
 	}
 	if (rc == SV_OK) {
 		rc = sv_store_commit(st, &err);
@@ -42,7 +42,8 @@ int sv_cli_write(const struct sv_cli_write *w) {
 	sv_store_rollback(st);
 	sv_store_close(st);
 	if (rc != SV_OK) {
-		return status != EX_OK ? status : sv_cli_fail(w->cmd, rc, &err);
+		return w->status != NULL && *w->status != EX_OK ? *w->status :
+			sv_cli_fail(w->cmd, rc, &err);
 	}
 	if (w->committed != NULL) {
 		w->committed(w->ctx);

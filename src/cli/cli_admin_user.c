@@ -252,13 +252,9 @@ static int user_list(const struct sv_cli_verb_args *a, void *ctx) {
 		for (size_t i = 0; arr != NULL && i < n; i++) {
 			char when[32];
 			sv_cli_utc_time(list[i].created_at, when, sizeof(when));
-			if (json_array_append_new(arr, json_pack("{s:s, s:s, "
-					"s:I}", "account", list[i].name, "created",
-					when, "sessions",
-					(json_int_t)list[i].sessions)) != 0) {
-				json_decref(arr);
-				arr = NULL;
-			}
+			arr = sv_cli_json_push(arr, json_pack("{s:s, s:s, s:I}",
+				"account", list[i].name, "created", when,
+				"sessions", (json_int_t)list[i].sessions));
 		}
 		sv_free(list);
 		return sv_cli_print_json(a->cmd, arr);

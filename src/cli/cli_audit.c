@@ -69,16 +69,13 @@ static int print_json(struct sv_audit_entry *list, size_t n) {
 	for (size_t i = 0; arr != NULL && i < n; i++) {
 		char when[32];
 		sv_cli_utc_time(list[i].at, when, sizeof(when));
-		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, "
-				"s:s?, s:o, s:o}", "id", (json_int_t)list[i].id,
-				"time", when, "account", list[i].actor,
-				"action", list[i].action, "provider",
-				list[i].provider_id,
-				"before", json_of(list[i].before_json),
-				"after", json_of(list[i].after_json))) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+		arr = sv_cli_json_push(arr, json_pack("{s:I, s:s, s:s, s:s, "
+			"s:s?, s:o, s:o}", "id", (json_int_t)list[i].id,
+			"time", when, "account", list[i].actor,
+			"action", list[i].action, "provider",
+			list[i].provider_id,
+			"before", json_of(list[i].before_json),
+			"after", json_of(list[i].after_json)));
 	}
 	return sv_cli_print_json("audit", arr);
 }

@@ -480,17 +480,13 @@ static int print_list(const char *cmd, struct sv_provider **pvs, size_t n,
 		struct sv_err why = { "" };
 		bool ok = served(pv, &why);
 		if (json) {
-			if (arr != NULL && json_array_append_new(arr, json_pack(
-					"{s:s, s:s?, s:s?, s:I, s:I, s:b, s:s?}",
-					"id", pv->id, "name", pv->display_name,
-					"short_name", pv->short_name,
-					"domains", (json_int_t)pv->n_domains,
-					"servers", (json_int_t)pv->n_servers,
-					"served", ok, "problem",
-					ok ? NULL : why.msg)) != 0) {
-				json_decref(arr);
-				arr = NULL;
-			}
+			arr = sv_cli_json_push(arr, json_pack(
+				"{s:s, s:s?, s:s?, s:I, s:I, s:b, s:s?}",
+				"id", pv->id, "name", pv->display_name,
+				"short_name", pv->short_name,
+				"domains", (json_int_t)pv->n_domains,
+				"servers", (json_int_t)pv->n_servers,
+				"served", ok, "problem", ok ? NULL : why.msg));
 			continue;
 		}
 		char nd[24], ns[24], status_text[SV_ERR_MSG_MAX + 16];

@@ -53,14 +53,10 @@ int sv_cli_print_services(const char *cmd, struct sv_provider **pvs,
 	if (json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; arr != NULL && i < n; i++) {
-			for (size_t k = 0; k < pvs[i]->n_services; k++) {
-				if (json_array_append_new(arr,
-						sv_cli_service_json(pvs[i]->id,
-						&pvs[i]->services[k])) != 0) {
-					json_decref(arr);
-					arr = NULL;
-					break;
-				}
+			for (size_t k = 0; arr != NULL &&
+					k < pvs[i]->n_services; k++) {
+				arr = sv_cli_json_push(arr, sv_cli_service_json(
+					pvs[i]->id, &pvs[i]->services[k]));
 			}
 		}
 		return sv_cli_print_json(cmd, arr);

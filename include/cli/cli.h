@@ -247,6 +247,14 @@ int sv_cli_open_store(const char *cmd, const char *path,
 	enum sv_store_mode mode, struct sv_store **out);
 
 /*
+ * Every provider of the database at path (opened read-only and closed
+ * again) into *pvs and *n, owned by the caller (sv_store_free_providers):
+ * EX_OK; or an error printed as cmd's and its sv_cli_db_exit_code.
+ */
+int sv_cli_load_all(const char *cmd, const char *path,
+	struct sv_provider ***pvs, size_t *n);
+
+/*
  * What a listing shows: the provider id of st (NULL: every provider)
  * into *pvs and *n, owned by the caller (sv_store_free_providers). SV_OK,
  * or the store's error (SV_ENOTFOUND for an unknown id) in err.

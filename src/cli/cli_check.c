@@ -94,18 +94,10 @@ int sv_cli_check(int argc, char **argv) {
 			usage)) >= 0) {
 		return status;
 	}
-	struct sv_store *st;
-	if ((status = sv_cli_open_store("check", o.db, SV_STORE_READONLY,
-			&st)) != EX_OK) {
-		return status;
-	}
-	struct sv_err err = { "" };
 	struct sv_provider **pvs = NULL;
 	size_t n = 0;
-	int rc = sv_store_load(st, &pvs, &n, &err);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		return sv_cli_db_fail("check", rc, &err);
+	if ((status = sv_cli_load_all("check", o.db, &pvs, &n)) != EX_OK) {
+		return status;
 	}
 	struct tally t = { .json = o.json };
 	size_t domains = 0, servers = 0;

@@ -215,6 +215,19 @@ int sv_cli_open_store(const char *cmd, const char *path,
 	return rc != SV_OK ? sv_cli_db_fail(cmd, rc, &err) : EX_OK;
 }
 
+int sv_cli_load_all(const char *cmd, const char *path,
+		struct sv_provider ***pvs, size_t *n) {
+	struct sv_store *st;
+	int status = sv_cli_open_store(cmd, path, SV_STORE_READONLY, &st);
+	if (status != EX_OK) {
+		return status;
+	}
+	struct sv_err err = { "" };
+	int rc = sv_store_load(st, pvs, n, &err);
+	sv_store_close(st);
+	return rc != SV_OK ? sv_cli_db_fail(cmd, rc, &err) : EX_OK;
+}
+
 int sv_cli_load_providers(struct sv_store *st, const char *id,
 		struct sv_provider ***pvs, size_t *n, struct sv_err *err) {
 	*pvs = NULL;

@@ -247,18 +247,13 @@ int sv_cli_export(int argc, char **argv) {
 			"several providers need --out DIR");
 		return sv_cli_usage_error(usage);
 	}
-	struct sv_store *st = NULL;
-	status = sv_cli_open_store("export", opts.db, SV_STORE_READONLY, &st);
+	struct loaded l = { 0 };
+	status = sv_cli_load_all("export", opts.db, &l.pvs, &l.n);
 	if (status != EX_OK) {
 		return status;
 	}
 	struct sv_err err = { "" };
-	struct loaded l = { 0 };
-	int rc = sv_store_load(st, &l.pvs, &l.n, &err);
-	sv_store_close(st);
-	if (rc != SV_OK) {
-		return sv_cli_db_fail("export", rc, &err);
-	}
+	int rc = SV_OK;
 	if (dir != NULL && (rc = make_dir(dir, &err)) != SV_OK) {
 		sv_cli_error("export", "%s", err.msg);
 		status = EX_CANTCREAT;

@@ -5,9 +5,10 @@
 /*
  * Private to the web admin (src/webadmin/). webadmin.c speaks HTTP
  * (libmicrohttpd): it reads a request into struct sv_admin_req (method,
- * raw path, decoded and checked fields, the few headers that matter) and
- * sends what the pages leave in struct sv_admin_resp, with the security
- * headers every answer gets. Nothing else sees libmicrohttpd. The pages
+ * raw path, decoded and checked fields: admin_fields.c, the few headers
+ * that matter) and sends what the pages leave in struct sv_admin_resp,
+ * with the security headers every answer gets. Nothing else sees
+ * libmicrohttpd (webadmin_internal.h is those two files'). The pages
  * run in this order of dependence, lowest first: admin_page.c (fields,
  * the frame every page shares, answers), admin_views.c (the pages that
  * only read), admin_login.c, admin_actions.c and admin_import.c (the

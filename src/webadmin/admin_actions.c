@@ -11,7 +11,7 @@
  * validator's message, a domain another provider holds) rolls everything
  * back and shows the provider page with the message: nothing is stored.
  *
- * Fields are read here, named as the pages of admin_views.c name them;
+ * Fields are read here, named as the forms of admin_provider.c name them;
  * values are checked only as far as turning them into the model needs
  * (a number, a known keyword): the rest is the validator's job, so that
  * its message is the one the admin reads, as on the command line.

@@ -12,8 +12,8 @@
  * run in this order of dependence, lowest first: admin_page.c (fields,
  * the frame every page shares, answers), admin_views.c (the pages that
  * only read), admin_provider.c (one provider's page and its forms),
- * admin_login.c, admin_actions.c and admin_import.c (the
- * forms that write), admin_route.c (which path goes where, and who may).
+ * admin_login.c, admin_actions.c and admin_import.c (the forms that
+ * write), admin_route.c (which path goes where, and who may).
  */
 
 #include <stdbool.h>

@@ -5,13 +5,15 @@
 /*
  * Private to the web admin (src/webadmin/). webadmin.c speaks HTTP
  * (libmicrohttpd): it reads a request into struct sv_admin_req (method,
- * raw path, decoded and checked fields, the few headers that matter) and
- * sends what the pages leave in struct sv_admin_resp, with the security
- * headers every answer gets. Nothing else sees libmicrohttpd. The pages
+ * raw path, decoded and checked fields: admin_fields.c, the few headers
+ * that matter) and sends what the pages leave in struct sv_admin_resp,
+ * with the security headers every answer gets. Nothing else sees
+ * libmicrohttpd (webadmin_internal.h is those two files'). The pages
  * run in this order of dependence, lowest first: admin_page.c (fields,
  * the frame every page shares, answers), admin_views.c (the pages that
- * only read), admin_login.c, admin_actions.c and admin_import.c (the
- * forms that write), admin_route.c (which path goes where, and who may).
+ * only read), admin_provider.c (one provider's page and its forms),
+ * admin_login.c, admin_actions.c and admin_import.c (the forms that
+ * write), admin_route.c (which path goes where, and who may).
  */
 
 #include <stdbool.h>
@@ -124,6 +126,10 @@ void sv_admin_send_page(struct sv_admin_resp *resp, struct sv_html *h,
 void sv_admin_send_error(const struct sv_admin_req *rq,
 	struct sv_admin_resp *resp, unsigned status, const char *title,
 	const char *message);
+/* The error page of a failed database call (rc, err): 503 with
+ * Retry-After for SV_EBUSY, else 500. */
+void sv_admin_db_error(const struct sv_admin_req *rq,
+	struct sv_admin_resp *resp, int rc, const struct sv_err *err);
 /* 303 See Other to location (a path of ours, written as given). */
 void sv_admin_redirect(struct sv_admin_resp *resp, const char *location);
 /* 303 to path?name=value, the value %-encoded. */
@@ -159,7 +165,16 @@ typedef void sv_admin_handler(struct sv_admin_app *app,
 
 /* ---- admin_views.c: the pages that only read ---- */
 
+/* "served", or "not served" with the reason, for pv. */
+void sv_admin_status_cell(struct sv_html *h, const struct sv_provider *pv);
 sv_admin_handler sv_admin_view_list;
+sv_admin_handler sv_admin_view_export;
+sv_admin_handler sv_admin_view_lookup;
+sv_admin_handler sv_admin_view_check;
+sv_admin_handler sv_admin_view_audit;
+
+/* ---- admin_provider.c: one provider's page with its edit forms ---- */
+
 /*
  * The provider page of id with status; notice (may be NULL) is shown on
  * top as an error (status >= 400) or a confirmation. The forms are
@@ -168,10 +183,6 @@ sv_admin_handler sv_admin_view_list;
 void sv_admin_view_provider(struct sv_admin_app *app, struct sv_admin_req *rq,
 	struct sv_admin_resp *resp, const char *id, unsigned status,
 	const char *notice);
-sv_admin_handler sv_admin_view_export;
-sv_admin_handler sv_admin_view_lookup;
-sv_admin_handler sv_admin_view_check;
-sv_admin_handler sv_admin_view_audit;
 
 /* ---- admin_login.c: logging in and out ---- */
 

@@ -27,7 +27,7 @@
 #include "answer/render_dns.h"
 #include "cli/cli.h"
 #include "model/pacc.h"
-#include "resolve/mx_resolver.h"
+#include "resolve/dns_query.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "resolve/dns_query.h"
 #include "resolve/mx_resolver.h"
 
 int sv_cli_resolve(const struct sv_snapshot *snap, const char *domain,

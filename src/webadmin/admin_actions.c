@@ -11,7 +11,7 @@
  * validator's message, a domain another provider holds) rolls everything
  * back and shows the provider page with the message: nothing is stored.
  *
- * Fields are read here, named as the pages of admin_views.c name them;
+ * Fields are read here, named as the forms of admin_provider.c name them;
  * values are checked only as far as turning them into the model needs
  * (a number, a known keyword): the rest is the validator's job, so that
  * its message is the one the admin reads, as on the command line.
@@ -60,6 +60,8 @@ static json_t *names_json(const struct sv_provider *pv) {
  * answer. */
 struct action {
 	const char *id;         /* the provider, from the form */
+	struct sv_provider *pv; /* owned: as stored when the transaction
+	                         * began (NULL for provider add) */
 	char *before, *after;   /* owned JSON texts, or NULL */
 	char *redirect_id;      /* owned: the page to show after, if not id */
 };
@@ -127,16 +129,15 @@ void sv_admin_act(struct sv_admin_app *app, struct sv_admin_req *rq,
 	}
 	int rc = sv_store_begin(rq->st, &err);
 	if (rc == SV_OK && !def->is_new) {
-		struct sv_provider *pv = NULL;
 		char current[SV_ADMIN_VERSION_LEN + 1];
-		rc = sv_store_load_provider(rq->st, a->id, &pv, &err);
-		if (rc == SV_OK && sv_admin_provider_version(pv, current) !=
+		rc = sv_store_load_provider(rq->st, a->id, &a->pv, &err);
+		if (rc == SV_OK && sv_admin_provider_version(a->pv, current) !=
 				SV_OK) {
 			rc = sv_errf(&err, SV_ENOMEM, "out of memory");
 		}
-		sv_provider_destroy(pv);
 		if (rc == SV_OK && strcmp(current, version) != 0) {
 			sv_store_rollback(rq->st);
+			sv_provider_destroy(a->pv);
 			sv_admin_view_provider(app, rq, resp, a->id, 409,
 				"Not saved: this provider was changed since "
 				"this page was loaded (by another admin, in "
@@ -181,6 +182,7 @@ void sv_admin_act(struct sv_admin_app *app, struct sv_admin_req *rq,
 				a->id);
 		}
 	}
+	sv_provider_destroy(a->pv);
 	sv_free(a->before);
 	sv_free(a->after);
 	sv_free(a->redirect_id);
@@ -250,12 +252,8 @@ static void clear_strings(char **const *fields, size_t n) {
 
 static int provider_set_change(struct sv_admin_req *rq, struct action *a,
 		struct sv_err *err) {
-	struct sv_provider *pv = NULL;
-	int rc = sv_store_load_provider(rq->st, a->id, &pv, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	rc = keep_json(&a->before, names_json(pv), err);
+	struct sv_provider *pv = a->pv;
+	int rc = keep_json(&a->before, names_json(pv), err);
 	struct sv_webmail *w = &pv->webmail;
 	struct sv_oauth2 *o = &pv->oauth2;
 	static const char *const names[] = { "display_name", "short_name",
@@ -286,7 +284,6 @@ static int provider_set_change(struct sv_admin_req *rq, struct action *a,
 	if (rc == SV_OK) {
 		rc = keep_json(&a->after, names_json(pv), err);
 	}
-	sv_provider_destroy(pv);
 	return rc;
 }
 
@@ -300,16 +297,10 @@ static int provider_rm_change(struct sv_admin_req *rq, struct action *a,
 		return sv_errf(err, SV_EINVAL, "not removed: type the "
 			"provider id %s to confirm", a->id);
 	}
-	struct sv_provider *pv = NULL;
-	int rc = sv_store_load_provider(rq->st, a->id, &pv, err);
-	if (rc == SV_OK && (a->before = sv_admin_provider_json(pv)) == NULL) {
-		rc = sv_errf(err, SV_ENOMEM, "out of memory");
+	if ((a->before = sv_admin_provider_json(a->pv)) == NULL) {
+		return sv_errf(err, SV_ENOMEM, "out of memory");
 	}
-	if (rc == SV_OK) {
-		rc = sv_store_provider_rm(rq->st, a->id, NULL, err);
-	}
-	sv_provider_destroy(pv);
-	return rc;
+	return sv_store_provider_rm(rq->st, a->id, NULL, err);
 }
 
 const struct sv_admin_action sv_admin_provider_rm = {
@@ -495,19 +486,25 @@ static int form_server(const struct sv_admin_req *rq, struct sv_server *s,
 	return SV_OK;
 }
 
-/* The form's server id, which must be one of provider id's servers;
- * loads it into *pv / *idx. */
-static int form_server_of(struct sv_admin_req *rq, const char *id,
-		struct sv_provider **pv, size_t *idx, struct sv_err *err) {
+/* The form's server id, which must be one of a's provider's servers:
+ * loads it (*pv, owned, holds *s) and keeps it as a's before. */
+static int form_server_of(struct sv_admin_req *rq, struct action *a,
+		struct sv_provider **pv, struct sv_server **s,
+		struct sv_err *err) {
 	long long sid;
+	size_t idx = 0;
 	if (parse_int(sv_admin_field(&rq->form, "server"), 1, INT64_MAX,
 			&sid) != SV_OK) {
 		return sv_errf(err, SV_EINVAL, "server: not a server id");
 	}
-	int rc = sv_store_load_server(rq->st, sid, pv, idx, err);
-	if (rc == SV_OK && strcmp((*pv)->id, id) != 0) {
+	int rc = sv_store_load_server(rq->st, sid, pv, &idx, err);
+	if (rc == SV_OK && strcmp((*pv)->id, a->id) != 0) {
 		rc = sv_errf(err, SV_EINVAL, "server %lld belongs to provider "
-			"%s, not to %s", sid, (*pv)->id, id);
+			"%s, not to %s", sid, (*pv)->id, a->id);
+	}
+	if (rc == SV_OK) {
+		*s = &(*pv)->servers[idx];
+		rc = keep_json(&a->before, sv_admin_server_json(*s), err);
 	}
 	return rc;
 }
@@ -536,12 +533,8 @@ const struct sv_admin_action sv_admin_server_add = {
 static int server_set_change(struct sv_admin_req *rq, struct action *a,
 		struct sv_err *err) {
 	struct sv_provider *pv = NULL;
-	size_t idx = 0;
-	int rc = form_server_of(rq, a->id, &pv, &idx, err);
-	struct sv_server *s = rc == SV_OK ? &pv->servers[idx] : NULL;
-	if (rc == SV_OK) {
-		rc = keep_json(&a->before, sv_admin_server_json(s), err);
-	}
+	struct sv_server *s = NULL;
+	int rc = form_server_of(rq, a, &pv, &s, err);
 	if (rc == SV_OK) {
 		rc = form_server(rq, s, err);
 	}
@@ -562,14 +555,10 @@ const struct sv_admin_action sv_admin_server_set = {
 static int server_rm_change(struct sv_admin_req *rq, struct action *a,
 		struct sv_err *err) {
 	struct sv_provider *pv = NULL;
-	size_t idx = 0;
-	int rc = form_server_of(rq, a->id, &pv, &idx, err);
+	struct sv_server *s = NULL;
+	int rc = form_server_of(rq, a, &pv, &s, err);
 	if (rc == SV_OK) {
-		rc = keep_json(&a->before,
-			sv_admin_server_json(&pv->servers[idx]), err);
-	}
-	if (rc == SV_OK) {
-		rc = sv_store_server_rm(rq->st, pv->servers[idx].id, NULL, err);
+		rc = sv_store_server_rm(rq->st, s->id, NULL, err);
 	}
 	sv_provider_destroy(pv);
 	return rc;

@@ -194,6 +194,15 @@ void sv_admin_send_error(const struct sv_admin_req *rq,
 	sv_admin_send_page(resp, h, status);
 }
 
+void sv_admin_db_error(const struct sv_admin_req *rq,
+		struct sv_admin_resp *resp, int rc, const struct sv_err *err) {
+	sv_admin_send_error(rq, resp, rc == SV_EBUSY ? 503 : 500,
+		"Database error", err->msg);
+	if (rc == SV_EBUSY) {
+		resp->retry_after = 1;
+	}
+}
+
 void sv_admin_redirect(struct sv_admin_resp *resp, const char *location) {
 	resp->status = 303;
 	snprintf(resp->location, sizeof(resp->location), "%s", location);

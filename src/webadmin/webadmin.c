@@ -2,10 +2,11 @@
 /*
  * The web admin's listener (webadmin.h): one libmicrohttpd daemon with
  * one internal thread, separate from the public front end (src/http/),
- * which shares none of its paths. This file is the only one of the web
- * admin that sees libmicrohttpd: it turns a request into struct
- * sv_admin_req and the pages' struct sv_admin_resp into a response, and
- * adds the security headers every answer carries.
+ * which shares none of its paths. This file and admin_fields.c (the
+ * query and form fields) are the only ones of the web admin that see
+ * libmicrohttpd: it turns a request into struct sv_admin_req and the
+ * pages' struct sv_admin_resp into a response, and adds the security
+ * headers every answer carries.
  *
  * A request's life, in MHD's callbacks:
  *  - on_uri: allocates the request state, keeps the raw path (routes
@@ -19,7 +20,8 @@
  *    call or after the whole request).
  *  - last call: query and form fields decoded (MHD's post processor, run
  *    over the whole body) and checked (UTF-8, no NUL, no control but tab,
- *    CR, LF; 400 otherwise), then routed (admin_route.c) and answered.
+ *    CR, LF; 400 otherwise: admin_fields.c), then routed (admin_route.c)
+ *    and answered.
  *  - on_completed: logs one line and frees the state.
  */
 #include <arpa/inet.h>
@@ -39,11 +41,10 @@
 #include "http/config.h"
 #include "util/alloc.h"
 #include "util/log.h"
-#include "util/utf8.h"
 #include "webadmin/admin_internal.h"
 #include "webadmin/webadmin.h"
+#include "webadmin/webadmin_internal.h"
 
-#define MAX_URL 2048
 #define MAX_CONNECTIONS 64
 #define MAX_PER_IP 16
 #define HEADER_MEMORY (32 * 1024)
@@ -62,179 +63,6 @@ struct sv_webadmin {
 	char *cert, *key;          /* owned PEM texts, or NULL */
 	uint16_t port;
 };
-
-enum body_kind { BODY_NONE, BODY_FORM, BODY_MULTIPART };
-
-struct req {
-	bool started;
-	size_t url_len;
-	char path[MAX_URL + 1];    /* raw, without the query */
-	enum body_kind kind;
-	size_t cap;                /* body bytes allowed */
-	struct sv_buf body;
-	unsigned status;           /* queued, for the log */
-	char client[INET6_ADDRSTRLEN];
-	char user[SV_ACCOUNT_NAME_MAX + 1];
-	char method[8];
-};
-
-/* ------------------------------------------------------------------ */
-/* Fields                                                             */
-
-/* Text a page may hold: UTF-8 without NUL, noncharacters or controls
- * other than tab, CR and LF. */
-static bool text_ok(const char *s, size_t n) {
-	size_t i = 0;
-	while (i < n) {
-		uint32_t cp;
-		size_t k = sv_utf8_decode((const unsigned char *)s + i, n - i,
-			&cp);
-		if (k == 0 || cp == 0 || sv_utf8_is_noncharacter(cp) ||
-				(sv_utf8_is_control(cp) && cp != '\t' &&
-				cp != '\r' && cp != '\n')) {
-			return false;
-		}
-		i += k;
-	}
-	return true;
-}
-
-static void fields_free(struct sv_admin_fields *f) {
-	for (size_t i = 0; i < f->n; i++) {
-		sv_free(f->v[i].name);
-		sv_free(f->v[i].value);
-	}
-	f->n = 0;
-}
-
-/* Adds a field (copies); false when there are too many, a name is too
- * long, or memory is short. */
-static bool field_add(struct sv_admin_fields *f, const char *name,
-		size_t name_len, const char *value, size_t len, bool file) {
-	if (f->n == SV_ADMIN_MAX_FIELDS || name_len == 0 ||
-			name_len > SV_ADMIN_MAX_FIELD_NAME ||
-			memchr(name, '\0', name_len) != NULL) {
-		return false;
-	}
-	struct sv_admin_field *v = &f->v[f->n];
-	v->name = sv_strndup(name, name_len);
-	v->value = sv_malloc(len + 1);
-	if (v->name == NULL || v->value == NULL) {
-		sv_free(v->name);
-		sv_free(v->value);
-		return false;
-	}
-	memcpy(v->value, value, len);
-	v->value[len] = '\0';
-	v->len = len;
-	v->file = file;
-	f->n++;
-	return true;
-}
-
-/* Checks every field's name and value; the first bad one's name into
- * why. */
-static bool fields_ok(const struct sv_admin_fields *f, char *why,
-		size_t size) {
-	for (size_t i = 0; i < f->n; i++) {
-		const struct sv_admin_field *v = &f->v[i];
-		if (!text_ok(v->name, strlen(v->name)) ||
-				!text_ok(v->value, v->len)) {
-			char shown[80];
-			snprintf(why, size, "field %s: not UTF-8 text, or holds "
-				"a NUL or control character",
-				sv_log_escape(v->name, shown, sizeof(shown)));
-			return false;
-		}
-	}
-	return true;
-}
-
-/* Adds one query argument to the fields at cls; stops at the first
- * that field_add refuses (the caller then finds fewer fields than
- * arguments). */
-static enum MHD_Result on_query(void *cls, enum MHD_ValueKind kind,
-		const char *key, size_t key_size, const char *value,
-		size_t value_size) {
-	(void)kind;
-	return field_add(cls, key, key_size, value != NULL ? value : "",
-		value != NULL ? value_size : 0, false) ? MHD_YES : MHD_NO;
-}
-
-/* The post processor hands values in pieces: off 0 starts a field. */
-struct post_ctx {
-	struct sv_admin_fields *f;
-	struct sv_buf value;
-	char name[SV_ADMIN_MAX_FIELD_NAME + 1];
-	size_t name_len;
-	bool open, file, failed;
-};
-
-static bool post_flush(struct post_ctx *p) {
-	if (!p->open) {
-		return true;
-	}
-	p->open = false;
-	bool ok = field_add(p->f, p->name, p->name_len,
-		p->value.data != NULL ? p->value.data : "", p->value.len,
-		p->file);
-	sv_buf_reset(&p->value);
-	return ok;
-}
-
-static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind,
-		const char *key, const char *filename, const char *content_type,
-		const char *transfer_encoding, const char *data, uint64_t off,
-		size_t size) {
-	struct post_ctx *p = cls;
-	(void)kind;
-	(void)content_type;
-	(void)transfer_encoding;
-	size_t klen = strlen(key);
-	if (off == 0 || !p->open || klen != p->name_len ||
-			memcmp(key, p->name, klen) != 0) {
-		if (!post_flush(p) || klen == 0 ||
-				klen > SV_ADMIN_MAX_FIELD_NAME) {
-			p->failed = true;
-			return MHD_NO;
-		}
-		memcpy(p->name, key, klen);
-		p->name[klen] = '\0';
-		p->name_len = klen;
-		p->open = true;
-		p->file = filename != NULL;
-	}
-	if (size > 0 && sv_buf_append(&p->value, data, size) != SV_OK) {
-		p->failed = true;
-		return MHD_NO;
-	}
-	return MHD_YES;
-}
-
-/* Decodes r's body into form. SV_OK, or SV_EINVAL (malformed, too many
- * fields) or SV_ENOMEM. */
-static int parse_body(struct MHD_Connection *c, struct req *r,
-		struct sv_admin_fields *form) {
-	if (r->kind == BODY_NONE || r->body.len == 0) {
-		return SV_OK;
-	}
-	struct post_ctx p = { .f = form };
-	sv_buf_init(&p.value, r->cap + 1);
-	struct MHD_PostProcessor *pp = MHD_create_post_processor(c,
-		16 * 1024, on_post, &p);
-	if (pp == NULL) {
-		sv_buf_finish(&p.value);
-		return SV_EINVAL; /* e.g. multipart without a boundary */
-	}
-	enum MHD_Result ok = MHD_post_process(pp, r->body.data, r->body.len);
-	enum MHD_Result done = MHD_destroy_post_processor(pp);
-	bool flushed = post_flush(&p);
-	sv_buf_finish(&p.value);
-	if (ok != MHD_YES || done != MHD_YES || p.failed || !flushed) {
-		return SV_EINVAL;
-	}
-	return SV_OK;
-}
 
 /* ------------------------------------------------------------------ */
 /* Responses                                                          */
@@ -260,8 +88,8 @@ static enum MHD_Result add_security_headers(struct MHD_Response *resp) {
 
 /* Queues resp's page (taken over) with its headers; 500 text when a
  * response cannot be made. */
-static enum MHD_Result send_resp(struct MHD_Connection *c, struct req *r,
-		struct sv_admin_resp *resp) {
+static enum MHD_Result send_resp(struct MHD_Connection *c,
+		struct sv_webadmin_req *r, struct sv_admin_resp *resp) {
 	size_t len = 0;
 	char *bytes = resp->body.data != NULL ? sv_buf_take(&resp->body, &len)
 		: NULL;
@@ -299,8 +127,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct req *r,
 }
 
 /* A fixed short text answer (405, 413, 414, 415, 400). */
-static enum MHD_Result send_text(struct MHD_Connection *c, struct req *r,
-		unsigned status, const char *text) {
+static enum MHD_Result send_text(struct MHD_Connection *c,
+		struct sv_webadmin_req *r, unsigned status, const char *text) {
 	struct sv_admin_resp resp = { .status = status };
 	sv_buf_init(&resp.body, 4096);
 	if (sv_buf_printf(&resp.body, "%s\n", text) != SV_OK) {
@@ -332,29 +160,29 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind,
 }
 
 /* The body type of a POST from its Content-Type, and its cap. */
-static enum body_kind body_kind_of(const char *ct, size_t *cap) {
+static enum sv_webadmin_body body_kind_of(const char *ct, size_t *cap) {
 	static const char form[] = "application/x-www-form-urlencoded";
 	static const char multi[] = "multipart/form-data";
 	if (ct == NULL) {
-		return BODY_NONE;
+		return SV_WEBADMIN_BODY_NONE;
 	}
 	if (strncasecmp(ct, form, sizeof(form) - 1) == 0 &&
 			(ct[sizeof(form) - 1] == '\0' ||
 			ct[sizeof(form) - 1] == ';')) {
 		*cap = SV_WEBADMIN_MAX_FORM;
-		return BODY_FORM;
+		return SV_WEBADMIN_BODY_FORM;
 	}
 	if (strncasecmp(ct, multi, sizeof(multi) - 1) == 0 &&
 			ct[sizeof(multi) - 1] == ';') {
 		*cap = SV_WEBADMIN_MAX_UPLOAD;
-		return BODY_MULTIPART;
+		return SV_WEBADMIN_BODY_MULTIPART;
 	}
-	return BODY_NONE;
+	return SV_WEBADMIN_BODY_NONE;
 }
 
 /* Headers only: everything that can be refused before the body. */
-static enum MHD_Result first_call(struct MHD_Connection *c, struct req *r,
-		const char *method) {
+static enum MHD_Result first_call(struct MHD_Connection *c,
+		struct sv_webadmin_req *r, const char *method) {
 	snprintf(r->method, sizeof(r->method), "%s", method);
 	bool post = strcmp(method, "POST") == 0;
 	if (!post && strcmp(method, "GET") != 0 &&
@@ -362,7 +190,7 @@ static enum MHD_Result first_call(struct MHD_Connection *c, struct req *r,
 		return send_text(c, r, MHD_HTTP_METHOD_NOT_ALLOWED,
 			"method not allowed");
 	}
-	if (r->url_len > MAX_URL) {
+	if (r->url_len > SV_WEBADMIN_MAX_URL) {
 		return send_text(c, r, 414, "URI too long");
 	}
 	struct header_count n = { 0 };
@@ -390,7 +218,7 @@ static enum MHD_Result first_call(struct MHD_Connection *c, struct req *r,
 	if (post) {
 		r->kind = body_kind_of(MHD_lookup_connection_value(c,
 			MHD_HEADER_KIND, "Content-Type"), &r->cap);
-		if (r->kind == BODY_NONE && (declared > 0 ||
+		if (r->kind == SV_WEBADMIN_BODY_NONE && (declared > 0 ||
 				n.transfer_encoding > 0)) {
 			return send_text(c, r,
 				415, "forms only: "
@@ -409,7 +237,8 @@ static enum MHD_Result first_call(struct MHD_Connection *c, struct req *r,
 
 /* The whole request is in: fields, route, answer. */
 static enum MHD_Result last_call(struct sv_webadmin *wa,
-		struct MHD_Connection *c, struct req *r, const char *method) {
+		struct MHD_Connection *c, struct sv_webadmin_req *r,
+		const char *method) {
 	struct sv_admin_req rq = {
 		.method = method, .path = r->path, .client = r->client,
 		.now = time(NULL),
@@ -418,13 +247,13 @@ static enum MHD_Result last_call(struct sv_webadmin *wa,
 	sv_buf_init(&resp.body, SV_ADMIN_MAX_PAGE);
 	int args = MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND,
 		NULL, NULL);
-	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, on_query,
+	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, sv_admin_on_query,
 		&rq.query);
 	int rc = args < 0 || rq.query.n != (size_t)args ? SV_EINVAL :
-		parse_body(c, r, &rq.form);
+		sv_admin_parse_body(c, r, &rq.form);
 	char why[160] = "malformed query or form";
-	if (rc == SV_OK && (!fields_ok(&rq.query, why, sizeof(why)) ||
-			!fields_ok(&rq.form, why, sizeof(why)))) {
+	if (rc == SV_OK && (!sv_admin_fields_ok(&rq.query, why, sizeof(why)) ||
+			!sv_admin_fields_ok(&rq.form, why, sizeof(why)))) {
 		rc = SV_EINVAL;
 	}
 	enum MHD_Result ret;
@@ -446,8 +275,8 @@ static enum MHD_Result last_call(struct sv_webadmin *wa,
 		ret = send_resp(c, r, &resp);
 	}
 	sv_buf_finish(&resp.body);
-	fields_free(&rq.query);
-	fields_free(&rq.form);
+	sv_admin_fields_free(&rq.query);
+	sv_admin_fields_free(&rq.form);
 	return ret;
 }
 
@@ -455,7 +284,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		const char *url, const char *method, const char *version,
 		const char *data, size_t *size, void **req_cls) {
 	struct sv_webadmin *wa = cls;
-	struct req *r = *req_cls;
+	struct sv_webadmin_req *r = *req_cls;
 	(void)url; /* decoded by MHD: we route on the raw r->path */
 	(void)version;
 	if (r == NULL) {
@@ -477,7 +306,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	(void)cls;
-	struct req *r = sv_calloc(1, sizeof(*r));
+	struct sv_webadmin_req *r = sv_calloc(1, sizeof(*r));
 	if (r == NULL) {
 		return NULL;
 	}
@@ -489,7 +318,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	const char *q = memchr(uri, '?', n);
 	size_t plen = q != NULL ? (size_t)(q - uri) : n;
 	r->url_len = n;
-	plen = plen < MAX_URL ? plen : MAX_URL;
+	plen = plen < SV_WEBADMIN_MAX_URL ? plen : SV_WEBADMIN_MAX_URL;
 	memcpy(r->path, uri, plen);
 	r->path[plen] = '\0';
 	sv_buf_init(&r->body, 1);
@@ -500,7 +329,7 @@ static void on_completed(void *cls, struct MHD_Connection *c,
 		void **req_cls, enum MHD_RequestTerminationCode toe) {
 	(void)cls;
 	(void)c;
-	struct req *r = *req_cls;
+	struct sv_webadmin_req *r = *req_cls;
 	if (r == NULL) {
 		return;
 	}

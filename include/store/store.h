@@ -161,6 +161,8 @@ int sv_store_load_server(struct sv_store *st, int64_t id,
 int sv_store_domain_owner(struct sv_store *st, const char *name,
 	char **provider_id, struct sv_err *err);
 
+/* ---- store_admin_provider.c: providers and their domains ---- */
+
 /* What a removal took with it (ON DELETE CASCADE). */
 struct sv_store_removed {
 	int64_t domains;
@@ -207,6 +209,8 @@ int sv_store_domain_add(struct sv_store *st, const char *provider_id,
  */
 int sv_store_domain_rm(struct sv_store *st, const char *name,
 	char **provider_id, struct sv_store_removed *out, struct sv_err *err);
+
+/* ---- store_admin.c: servers and services ---- */
 
 /*
  * Adds a copy of s (its id is ignored) to provider_id; *id (may be NULL)

@@ -5,10 +5,11 @@
 /*
  * Private to the store's own files: store.c (open, migrations,
  * transactions, the helpers below), store_load.c (model from rows),
- * store_write.c (rows from the model) and store_admin.c (the admin
- * mutations). Nothing else includes this header, so sqlite3.h stays the
- * store's alone (a lint test checks it). Names are store_<verb>: shared
- * between these files, never part of the API in store.h.
+ * store_write.c (rows from the model), store_admin.c and
+ * store_admin_provider.c (the admin mutations). Nothing else includes
+ * this header, so sqlite3.h stays the store's alone (a lint test checks
+ * it). Names are store_<verb>: shared between these files, never part of
+ * the API in store.h.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -148,6 +149,25 @@ int store_collect(sqlite3 *db, sqlite3_stmt *s, size_t size,
  */
 int store_load(struct sv_store *st, const char *only,
 	struct sv_provider ***out, size_t *n, struct sv_err *err);
+
+/* ---- store_admin.c: shared with store_admin_provider.c ---- */
+
+/*
+ * sv_provider_validate, except that pv may have no domain yet
+ * (sv_check_validate_draft), with servers and services named by their
+ * ids.
+ */
+int store_admin_validate(const struct sv_provider *pv, struct sv_err *err);
+/* A server or service bound to domain needs that domain to be pv's. */
+int store_admin_check_bound_domain(const struct sv_provider *pv,
+	const char *domain, struct sv_err *err);
+/*
+ * Ends a removal's write (store_write_end) and, when it succeeded, hands
+ * owner, the removed row's provider id, to *provider_id (may be NULL);
+ * owner is freed otherwise.
+ */
+int store_admin_end_handing_owner(struct sv_store *st, int rc, char *owner,
+	char **provider_id, struct sv_err *err);
 
 /* ---- store_write.c ---- */
 

@@ -3,9 +3,10 @@
 #define SUIVANT_STORE_INTERNAL_H
 
 /*
- * Private to the store's own files: store.c (open, migrations,
- * transactions, the helpers below), store_load.c (model from rows),
- * store_write.c (rows from the model), store_admin.c and
+ * Private to the store's own files: store.c (open, migrations),
+ * store_statement.c (the helpers below), store_transaction.c,
+ * store_load.c (model from rows), store_write.c (rows from the model),
+ * store_admin.c and
  * store_admin_provider.c (the admin mutations). Nothing else includes
  * this header, so sqlite3.h stays the store's alone (a lint test checks
  * it). Names are store_<verb>: shared between these files, never part of
@@ -39,7 +40,15 @@ struct sv_store {
 	bool wrote;
 };
 
-/* ---- store.c: errors and statement helpers ---- */
+/* ---- store.c and store_transaction.c: connection settings ---- */
+
+#define STORE_BUSY_TIMEOUT_MS 5000
+/* The largest -wal file a rolled-back write leaves behind (wal_trim),
+ * and what journal_size_limit lets SQLite keep when it restarts the WAL. */
+#define STORE_WAL_KEEP_BYTES 1048576
+#define STORE_WAL_KEEP_SQL "1048576"
+
+/* ---- store_statement.c: errors and statement helpers ---- */
 
 /* Maps an SQLite result code (primary or extended) to an enum sv_rc. */
 int store_rc_of(int src);
@@ -78,6 +87,8 @@ void store_bind_int_or_null(sqlite3_stmt *s, int i, int64_t v,
 	int64_t absent, int *src);
 void store_bind_tristate(sqlite3_stmt *s, int i, enum sv_tristate t,
 	int *src);
+
+/* ---- store_transaction.c ---- */
 
 /*
  * One write call's transaction: joins the caller's transaction when one

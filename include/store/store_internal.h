@@ -5,8 +5,8 @@
 /*
  * Private to the store's own files: store.c (open, migrations),
  * store_statement.c (the helpers below), store_transaction.c,
- * store_load.c (model from rows), store_write.c (rows from the model),
- * store_admin.c and
+ * store_load.c, store_loader.c and store_load_server.c (model from
+ * rows), store_write.c (rows from the model), store_admin.c and
  * store_admin_provider.c (the admin mutations). Nothing else includes
  * this header, so sqlite3.h stays the store's alone (a lint test checks
  * it). Names are store_<verb>: shared between these files, never part of
@@ -150,6 +150,44 @@ int store_collect(sqlite3 *db, sqlite3_stmt *s, size_t size,
 	int (*row)(sqlite3_stmt *s, void *elem, struct sv_err *err),
 	void (*drop)(void *list, size_t n), void **out, size_t *n,
 	const char *what, struct sv_err *err);
+
+/* ---- store_loader.c: the loader's shared steps ---- */
+
+/* One load in progress (store_load), for the kinds' loaders. */
+struct store_loader {
+	sqlite3 *db;
+	const char *only;         /* borrowed; NULL = every provider */
+	struct sv_provider **pvs; /* owned, sorted by id */
+	size_t n, cap;
+	size_t last;              /* index of the last provider found */
+};
+
+/*
+ * Prepares the query for every provider (all), or the one for ld->only
+ * (one: the same query with "WHERE ... = ?1") with ?1 bound.
+ */
+int store_load_prepare(struct store_loader *ld, const char *all,
+	const char *one, sqlite3_stmt **out, struct sv_err *err);
+/* Column i as a borrowed string valid until the next step, or NULL for
+ * SQL NULL; a text with an embedded NUL is refused. */
+int store_col_text(struct store_loader *ld, sqlite3_stmt *s, int i,
+	const char **out, struct sv_err *err);
+/* Copies column i into *dst (which must be NULL), NULL staying NULL. */
+int store_col_dup(struct store_loader *ld, sqlite3_stmt *s, int i,
+	char **dst, struct sv_err *err);
+/* Column i as an int in lo..hi; SQL NULL gives absent. */
+int store_col_int(sqlite3_stmt *s, int i, int lo, int hi, int absent,
+	int *out, struct sv_err *err);
+int store_col_tristate(sqlite3_stmt *s, int i, enum sv_tristate *out,
+	struct sv_err *err);
+/* The loaded provider with this id (SV_EDB when there is none). */
+int store_find_provider(struct store_loader *ld, const char *id,
+	struct sv_provider **out, struct sv_err *err);
+
+/* ---- store_load_server.c: servers and services with their methods ---- */
+
+int store_load_servers(struct store_loader *ld, struct sv_err *err);
+int store_load_services(struct store_loader *ld, struct sv_err *err);
 
 /* ---- store_load.c ---- */
 

@@ -137,16 +137,6 @@ static int check_domains(const struct sv_provider *pv,
 	return check_unique_domains(pv, p);
 }
 
-static bool provider_has_domain(const struct sv_provider *pv,
-		const char *d) {
-	for (size_t i = 0; i < pv->n_domains; i++) {
-		if (strcmp(pv->domains[i], d) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static bool is_tristate(enum sv_tristate t) {
 	return t == SV_UNSET || t == SV_FALSE || t == SV_TRUE;
 }
@@ -352,7 +342,7 @@ static int check_server(const struct sv_provider *pv, size_t i,
 			return sv_errf(err, SV_EINVAL, "%s: empty", where);
 		}
 	}
-	if (s->domain != NULL && !provider_has_domain(pv, s->domain)) {
+	if (s->domain != NULL && !sv_provider_has_domain(pv, s->domain)) {
 		char buf[MODEL_SHOWN_MAX];
 		return sv_errf(err, SV_EINVAL,
 			"%s: domain: '%s' is not one of the provider's "
@@ -426,7 +416,7 @@ static int check_service(const struct sv_provider *pv, size_t i,
 			}
 		}
 	}
-	if (s->domain != NULL && !provider_has_domain(pv, s->domain)) {
+	if (s->domain != NULL && !sv_provider_has_domain(pv, s->domain)) {
 		char buf[MODEL_SHOWN_MAX];
 		return sv_errf(err, SV_EINVAL,
 			"%s: domain: '%s' is not one of the provider's "

@@ -200,19 +200,10 @@ int store_admin_validate(const struct sv_provider *pv, struct sv_err *err) {
 	return rc;
 }
 
-static bool has_domain(const struct sv_provider *pv, const char *name) {
-	for (size_t i = 0; i < pv->n_domains; i++) {
-		if (strcmp(pv->domains[i], name) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
 /* A server or service bound to domain needs that domain to be pv's. */
 int store_admin_check_bound_domain(const struct sv_provider *pv,
 		const char *domain, struct sv_err *err) {
-	if (domain == NULL || has_domain(pv, domain)) {
+	if (domain == NULL || sv_provider_has_domain(pv, domain)) {
 		return SV_OK;
 	}
 	return sv_errf(err, SV_EINVAL, "domain: %s is not a domain of "

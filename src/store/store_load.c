@@ -20,6 +20,19 @@
 #include "store/store_internal.h"
 #include "util/alloc.h"
 
+/*
+ * Ends a load of what ("domains") that stepped s until src: rc, else the
+ * step's error unless s ran to its end. Finalizes s.
+ */
+static int load_end(struct store_loader *ld, sqlite3_stmt *s, int rc,
+		int src, const char *what, struct sv_err *err) {
+	if (rc == SV_OK && src != SQLITE_DONE) {
+		rc = store_db_fail(ld->db, src, err, "store: load %s", what);
+	}
+	store_finalize(s);
+	return rc;
+}
+
 #define PROVIDERS_SQL \
 	"SELECT id, display_name, short_name, webmail_login_page," \
 	" webmail_info_url, webmail_username," \
@@ -86,11 +99,7 @@ static int load_providers(struct store_loader *ld, struct sv_err *err) {
 				"store: provider ids out of order");
 		}
 	}
-	if (rc == SV_OK && src != SQLITE_DONE) {
-		rc = store_db_fail(ld->db, src, err, "store: load providers");
-	}
-	store_finalize(s);
-	return rc;
+	return load_end(ld, s, rc, src, "providers", err);
 }
 
 /* Domain rows and MX rows (schema/0007) share one position sequence;
@@ -126,11 +135,7 @@ static int load_domains(struct store_loader *ld, struct sv_err *err) {
 				"store: load: out of memory");
 		}
 	}
-	if (rc == SV_OK && src != SQLITE_DONE) {
-		rc = store_db_fail(ld->db, src, err, "store: load domains");
-	}
-	store_finalize(s);
-	return rc;
+	return load_end(ld, s, rc, src, "domains", err);
 }
 
 #define LINKS_SQL \
@@ -192,11 +197,7 @@ static int load_links(struct store_loader *ld, struct sv_err *err) {
 				"store: load: out of memory");
 		}
 	}
-	if (rc == SV_OK && src != SQLITE_DONE) {
-		rc = store_db_fail(ld->db, src, err, "store: load links");
-	}
-	store_finalize(s);
-	return rc;
+	return load_end(ld, s, rc, src, "links", err);
 }
 
 int store_load(struct sv_store *st, const char *only,

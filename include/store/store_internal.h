@@ -36,7 +36,7 @@ struct sv_store {
 	bool own_txn;
 	bool begin_failed;
 	/* A write transaction of ours began since the WAL was last trimmed
-	 * (store.c: wal_trim). */
+	 * (store_transaction.c: wal_trim). */
 	bool wrote;
 };
 

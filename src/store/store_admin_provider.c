@@ -103,18 +103,35 @@ int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
 	return store_write_end(st, rc, err);
 }
 
-/* A removal's count of what goes with it (struct sv_store_removed). */
-struct count_query {
-	const char *sql; /* one row, one integer; ?1 is the key */
-	int64_t *n;
-};
-
-/* Runs each query of q (n of them) for key, in order, until one fails. */
-static int count_all(sqlite3 *db, const char *key,
-		const struct count_query *q, size_t n, struct sv_err *err) {
+/*
+ * Counts into *r what the removal of provider key, or of domain row key
+ * (by_domain), takes with it: one query per count, in order, until one
+ * fails; a count without a query for that removal is left as it is.
+ */
+static int count_removed(sqlite3 *db, const char *key, bool by_domain,
+		struct sv_store_removed *r, struct sv_err *err) {
+	const struct {
+		const char *by_provider, *by_domain; /* ?1 is the key */
+		int64_t *n;
+	} q[] = {
+		{ "SELECT (SELECT count(*) FROM domains WHERE provider_id = ?1)"
+			" + (SELECT count(*) FROM domain_mx"
+			" WHERE provider_id = ?1)", NULL, &r->domains },
+		{ "SELECT count(*) FROM servers WHERE provider_id = ?1",
+			"SELECT count(*) FROM servers WHERE domain = ?1",
+			&r->servers },
+		{ "SELECT count(*) FROM links WHERE provider_id = ?1", NULL,
+			&r->links },
+		{ "SELECT count(*) FROM services WHERE provider_id = ?1",
+			"SELECT count(*) FROM services WHERE domain = ?1",
+			&r->services },
+	};
 	int rc = SV_OK;
-	for (size_t i = 0; i < n && rc == SV_OK; i++) {
-		rc = store_count_of(db, q[i].sql, key, q[i].n, err);
+	for (size_t i = 0; i < sizeof(q) / sizeof(*q) && rc == SV_OK; i++) {
+		const char *sql = by_domain ? q[i].by_domain : q[i].by_provider;
+		if (sql != NULL) {
+			rc = store_count_of(db, sql, key, q[i].n, err);
+		}
 	}
 	return rc;
 }
@@ -127,20 +144,8 @@ int sv_store_provider_rm(struct sv_store *st, const char *id,
 		rc = store_query_must(st->db, "SELECT 1 FROM providers"
 			" WHERE id = ?1", id, 0, NULL, "provider", err);
 	}
-	const struct count_query counts[] = {
-		{ "SELECT (SELECT count(*) FROM domains WHERE provider_id = ?1)"
-			" + (SELECT count(*) FROM domain_mx"
-			" WHERE provider_id = ?1)", &r.domains },
-		{ "SELECT count(*) FROM servers WHERE provider_id = ?1",
-			&r.servers },
-		{ "SELECT count(*) FROM links WHERE provider_id = ?1",
-			&r.links },
-		{ "SELECT count(*) FROM services WHERE provider_id = ?1",
-			&r.services },
-	};
 	if (rc == SV_OK) {
-		rc = count_all(st->db, id, counts,
-			sizeof(counts) / sizeof(*counts), err);
+		rc = count_removed(st->db, id, false, &r, err);
 	}
 	if (rc == SV_OK) { /* cascades to everything the provider owns */
 		rc = store_run_keyed(st->db,
@@ -233,15 +238,8 @@ int sv_store_domain_rm(struct sv_store *st, const char *name,
 	if (rc == SV_OK) {
 		rc = sv_store_domain_owner(st, name, &owner, err);
 	}
-	const struct count_query counts[] = {
-		{ "SELECT count(*) FROM servers WHERE domain = ?1",
-			&r.servers },
-		{ "SELECT count(*) FROM services WHERE domain = ?1",
-			&r.services },
-	};
 	if (rc == SV_OK) {
-		rc = count_all(st->db, name, counts,
-			sizeof(counts) / sizeof(*counts), err);
+		rc = count_removed(st->db, name, true, &r, err);
 	}
 	if (rc == SV_OK) { /* cascades to the servers and services bound
 	                    * to it */

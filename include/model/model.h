@@ -265,6 +265,8 @@ size_t sv_provider_servers_for(const struct sv_provider *pv,
  */
 size_t sv_provider_plaintext_withheld(const struct sv_provider *pv,
 	const char *domain, const struct sv_server **out, size_t max);
+/* True when pv lists domain row name among its domains. */
+bool sv_provider_has_domain(const struct sv_provider *pv, const char *name);
 /* True when some server of pv is bound to exactly this domain. */
 bool sv_provider_domain_has_servers(const struct sv_provider *pv,
 	const char *domain);

@@ -54,6 +54,8 @@ int sv_store_schema_version(void);
  */
 int sv_store_upgrade(const char *path, int *from, struct sv_err *err);
 
+/* ---- store_transaction.c ---- */
+
 /*
  * Transactions for multi-step writes (import, init). begin is IMMEDIATE
  * (SV_EBUSY after the busy timeout; SV_EDB on a READONLY store). A commit
@@ -71,6 +73,8 @@ int sv_store_commit(struct sv_store *st, struct sv_err *err);
 /* Rolls back if a transaction is open; never fails. */
 void sv_store_rollback(struct sv_store *st);
 
+/* ---- store_load.c ---- */
+
 /*
  * Loads every provider, in id order, each with its domains (stored order),
  * servers (sorted by priority), links and extras, inside one read
@@ -80,6 +84,8 @@ void sv_store_rollback(struct sv_store *st);
 int sv_store_load(struct sv_store *st, struct sv_provider ***out, size_t *n,
 	struct sv_err *err);
 void sv_store_free_providers(struct sv_provider **pvs, size_t n);
+
+/* ---- store_write.c ---- */
 
 /*
  * Writes pv as a whole: inserts it, or replaces an existing provider with
@@ -93,6 +99,8 @@ void sv_store_free_providers(struct sv_provider **pvs, size_t n);
  */
 int sv_store_put_provider(struct sv_store *st, const struct sv_provider *pv,
 	struct sv_err *err);
+
+/* ---- store.c ---- */
 
 /* Number of providers stored (0 for a fresh database). */
 int sv_store_count_providers(struct sv_store *st, int64_t *out,
@@ -161,6 +169,8 @@ int sv_store_load_server(struct sv_store *st, int64_t id,
 int sv_store_domain_owner(struct sv_store *st, const char *name,
 	char **provider_id, struct sv_err *err);
 
+/* ---- store_admin_provider.c: providers and their domains ---- */
+
 /* What a removal took with it (ON DELETE CASCADE). */
 struct sv_store_removed {
 	int64_t domains;
@@ -207,6 +217,8 @@ int sv_store_domain_add(struct sv_store *st, const char *provider_id,
  */
 int sv_store_domain_rm(struct sv_store *st, const char *name,
 	char **provider_id, struct sv_store_removed *out, struct sv_err *err);
+
+/* ---- store_admin.c: servers and services ---- */
 
 /*
  * Adds a copy of s (its id is ignored) to provider_id; *id (may be NULL)

@@ -3,12 +3,14 @@
 #define SUIVANT_STORE_INTERNAL_H
 
 /*
- * Private to the store's own files: store.c (open, migrations,
- * transactions, the helpers below), store_load.c (model from rows),
- * store_write.c (rows from the model) and store_admin.c (the admin
- * mutations). Nothing else includes this header, so sqlite3.h stays the
- * store's alone (a lint test checks it). Names are store_<verb>: shared
- * between these files, never part of the API in store.h.
+ * Private to the store's own files: store.c (open, migrations),
+ * store_statement.c (the helpers below), store_transaction.c,
+ * store_load.c, store_loader.c and store_load_server.c (model from
+ * rows), store_write.c (rows from the model), store_admin.c and
+ * store_admin_provider.c (the admin mutations). Nothing else includes
+ * this header, so sqlite3.h stays the store's alone (a lint test checks
+ * it). Names are store_<verb>: shared between these files, never part of
+ * the API in store.h.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,11 +36,19 @@ struct sv_store {
 	bool own_txn;
 	bool begin_failed;
 	/* A write transaction of ours began since the WAL was last trimmed
-	 * (store.c: wal_trim). */
+	 * (store_transaction.c: wal_trim). */
 	bool wrote;
 };
 
-/* ---- store.c: errors and statement helpers ---- */
+/* ---- store.c and store_transaction.c: connection settings ---- */
+
+#define STORE_BUSY_TIMEOUT_MS 5000
+/* The largest -wal file a rolled-back write leaves behind (wal_trim),
+ * and what journal_size_limit lets SQLite keep when it restarts the WAL. */
+#define STORE_WAL_KEEP_BYTES 1048576
+#define STORE_WAL_KEEP_SQL "1048576"
+
+/* ---- store_statement.c: errors and statement helpers ---- */
 
 /* Maps an SQLite result code (primary or extended) to an enum sv_rc. */
 int store_rc_of(int src);
@@ -77,6 +87,8 @@ void store_bind_int_or_null(sqlite3_stmt *s, int i, int64_t v,
 	int64_t absent, int *src);
 void store_bind_tristate(sqlite3_stmt *s, int i, enum sv_tristate t,
 	int *src);
+
+/* ---- store_transaction.c ---- */
 
 /*
  * One write call's transaction: joins the caller's transaction when one
@@ -139,6 +151,44 @@ int store_collect(sqlite3 *db, sqlite3_stmt *s, size_t size,
 	void (*drop)(void *list, size_t n), void **out, size_t *n,
 	const char *what, struct sv_err *err);
 
+/* ---- store_loader.c: the loader's shared steps ---- */
+
+/* One load in progress (store_load), for the kinds' loaders. */
+struct store_loader {
+	sqlite3 *db;
+	const char *only;         /* borrowed; NULL = every provider */
+	struct sv_provider **pvs; /* owned, sorted by id */
+	size_t n, cap;
+	size_t last;              /* index of the last provider found */
+};
+
+/*
+ * Prepares the query for every provider (all), or the one for ld->only
+ * (one: the same query with "WHERE ... = ?1") with ?1 bound.
+ */
+int store_load_prepare(struct store_loader *ld, const char *all,
+	const char *one, sqlite3_stmt **out, struct sv_err *err);
+/* Column i as a borrowed string valid until the next step, or NULL for
+ * SQL NULL; a text with an embedded NUL is refused. */
+int store_col_text(struct store_loader *ld, sqlite3_stmt *s, int i,
+	const char **out, struct sv_err *err);
+/* Copies column i into *dst (which must be NULL), NULL staying NULL. */
+int store_col_dup(struct store_loader *ld, sqlite3_stmt *s, int i,
+	char **dst, struct sv_err *err);
+/* Column i as an int in lo..hi; SQL NULL gives absent. */
+int store_col_int(sqlite3_stmt *s, int i, int lo, int hi, int absent,
+	int *out, struct sv_err *err);
+int store_col_tristate(sqlite3_stmt *s, int i, enum sv_tristate *out,
+	struct sv_err *err);
+/* The loaded provider with this id (SV_EDB when there is none). */
+int store_find_provider(struct store_loader *ld, const char *id,
+	struct sv_provider **out, struct sv_err *err);
+
+/* ---- store_load_server.c: servers and services with their methods ---- */
+
+int store_load_servers(struct store_loader *ld, struct sv_err *err);
+int store_load_services(struct store_loader *ld, struct sv_err *err);
+
 /* ---- store_load.c ---- */
 
 /*
@@ -148,6 +198,25 @@ int store_collect(sqlite3 *db, sqlite3_stmt *s, size_t size,
  */
 int store_load(struct sv_store *st, const char *only,
 	struct sv_provider ***out, size_t *n, struct sv_err *err);
+
+/* ---- store_admin.c: shared with store_admin_provider.c ---- */
+
+/*
+ * sv_provider_validate, except that pv may have no domain yet
+ * (sv_check_validate_draft), with servers and services named by their
+ * ids.
+ */
+int store_admin_validate(const struct sv_provider *pv, struct sv_err *err);
+/* A server or service bound to domain needs that domain to be pv's. */
+int store_admin_check_bound_domain(const struct sv_provider *pv,
+	const char *domain, struct sv_err *err);
+/*
+ * Ends a removal's write (store_write_end) and, when it succeeded, hands
+ * owner, the removed row's provider id, to *provider_id (may be NULL);
+ * owner is freed otherwise.
+ */
+int store_admin_end_handing_owner(struct sv_store *st, int rc, char *owner,
+	char **provider_id, struct sv_err *err);
 
 /* ---- store_write.c ---- */
 

@@ -61,16 +61,6 @@ static const struct sv_import_options no_options = { .repair = false };
 /* ------------------------------------------------------------------ */
 /* Provider and document */
 
-/* True when pv already lists domain d. */
-static bool has_domain(const struct sv_provider *pv, const char *d) {
-	for (size_t i = 0; i < pv->n_domains; i++) {
-		if (strcmp(pv->domains[i], d) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static int map_domain(struct imp *im, const xmlNode *n) {
 	char *d = NULL;
 	int rc = imp_text_of(im, n, &d);
@@ -83,7 +73,7 @@ static int map_domain(struct imp *im, const xmlNode *n) {
 		sv_free(d);
 		return SV_ENOMEM;
 	}
-	if (im->opt->repair && has_domain(im->pv, d)) {
+	if (im->opt->repair && sv_provider_has_domain(im->pv, d)) {
 		imp_repaired(im, imp_line_of(n), "domain listed twice: '%s' -> "
 			"dropped", imp_quote(d, q));
 		sv_free(d);

@@ -343,6 +343,15 @@ void sv_provider_sort_services(struct sv_provider *pv) {
 	}
 }
 
+bool sv_provider_has_domain(const struct sv_provider *pv, const char *name) {
+	for (size_t i = 0; i < pv->n_domains; i++) {
+		if (strcmp(pv->domains[i], name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 bool sv_provider_domain_has_servers(const struct sv_provider *pv,
 		const char *domain) {
 	for (size_t i = 0; i < pv->n_servers; i++) {

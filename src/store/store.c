@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The SQLite store: opening, migrations, transactions and the statement
- * helpers that the other store files share (include/store/store_internal.h).
+ * The SQLite store: opening and migrations; the statement helpers that
+ * the store's files share are in store_statement.c, transactions in
+ * store_transaction.c (include/store/store_internal.h).
  * Only the store's files include sqlite3.h: this one, store_load.c (rows
  * to model), store_write.c (model to rows) and store_admin.c (the admin
  * mutations).
@@ -14,10 +15,6 @@
  * WAL (writers only: a read-only connection cannot change the journal
  * mode) and a busy timeout.
  *
- * Every write call runs under a SAVEPOINT (store_write_begin/end), inside
- * the caller's transaction when one is open, else inside its own BEGIN
- * IMMEDIATE one, and rolls back to it on any failure.
- *
  * Ownership: a struct sv_store owns its sqlite3 connection. No prepared
  * statement outlives the call that prepared it, so sqlite3_close never
  * finds one. Strings bound with SQLITE_STATIC borrow from the caller's
@@ -26,198 +23,15 @@
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "store/store_schema.h"
 #include "store/store_internal.h"
 #include "model/service_url.h"
 #include "util/alloc.h"
-
-#define BUSY_TIMEOUT_MS 5000
-#define SAVEPOINT_NAME "sv_write"
-/* The largest -wal file a rolled-back write leaves behind (wal_trim),
- * and what journal_size_limit lets SQLite keep when it restarts the WAL. */
-#define WAL_KEEP_BYTES 1048576
-#define WAL_KEEP_SQL "1048576"
-/* How long a writer retries truncating the WAL after a commit, and how
- * often (wal_trim). */
-#define WAL_TRIM_MS 1000
-#define WAL_TRIM_STEP_MS 20
-
-/* ------------------------------------------------------------------ */
-/* Errors and small statement helpers                                 */
-
-/* Maps an SQLite result code (primary or extended) to an enum sv_rc. */
-int store_rc_of(int src) {
-	switch (src & 0xff) {
-	case SQLITE_OK:
-		return SV_OK;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return SV_EBUSY;
-	case SQLITE_NOMEM:
-		return SV_ENOMEM;
-	case SQLITE_CONSTRAINT:
-		return SV_EINVAL;
-	default:
-		return SV_EDB;
-	}
-}
-
-static int db_vfail(sqlite3 *db, int src, struct sv_err *err,
-		const char *fmt, va_list ap)
-	__attribute__((format(printf, 4, 0)));
-
-static int db_vfail(sqlite3 *db, int src, struct sv_err *err,
-		const char *fmt, va_list ap) {
-	char what[SV_ERR_MSG_MAX];
-	if (vsnprintf(what, sizeof(what), fmt, ap) < 0) {
-		what[0] = '\0';
-	}
-	int rc = store_rc_of(src);
-	return sv_errf(err, rc == SV_OK ? SV_EDB : rc, "%s: %s", what,
-		sqlite3_errmsg(db));
-}
-
-/* "<formatted what>: <sqlite3_errmsg>", with the rc mapped from src. */
-int store_db_fail(sqlite3 *db, int src, struct sv_err *err,
-		const char *fmt, ...) {
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = db_vfail(db, src, err, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-int store_exec(sqlite3 *db, const char *sql, struct sv_err *err,
-		const char *what) {
-	int src = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	if (src != SQLITE_OK) {
-		return store_db_fail(db, src, err, "%s", what);
-	}
-	return SV_OK;
-}
-
-/*
- * For cleanup paths that already carry an error: runs sql and drops its
- * result, because a second error cannot be reported and the first one is
- * the one that matters (e.g. ROLLBACK after SQLite already rolled back).
- */
-void store_exec_quiet(sqlite3 *db, const char *sql) {
-	int src = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	(void)src;
-}
-
-int store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out,
-		struct sv_err *err) {
-	int src = sqlite3_prepare_v2(db, sql, -1, out, NULL);
-	if (src != SQLITE_OK) {
-		*out = NULL;
-		return store_db_fail(db, src, err, "store: prepare");
-	}
-	return SV_OK;
-}
-
-/*
- * sqlite3_finalize returns the error of the statement's last step, which
- * the caller has already handled; NULL is a no-op.
- */
-void store_finalize(sqlite3_stmt *s) {
-	int src = sqlite3_finalize(s);
-	(void)src;
-}
-
-/* Steps s, which must not return rows, and resets it for the next use. */
-int store_step_done(sqlite3 *db, sqlite3_stmt *s, struct sv_err *err,
-		const char *fmt, ...) {
-	int src = sqlite3_step(s);
-	int rc = SV_OK;
-	if (src != SQLITE_DONE) {
-		va_list ap;
-		va_start(ap, fmt);
-		rc = db_vfail(db, src == SQLITE_ROW ? SQLITE_MISUSE : src, err,
-			fmt, ap);
-		va_end(ap);
-	}
-	int rsrc = sqlite3_reset(s);
-	if (rc == SV_OK && rsrc != SQLITE_OK) {
-		rc = store_db_fail(db, rsrc, err, "store: reset");
-	}
-	return rc;
-}
-
-/* Runs a statement that yields one integer (a PRAGMA or a count). */
-int store_query_int(sqlite3 *db, const char *sql, int64_t *out,
-		struct sv_err *err) {
-	sqlite3_stmt *s;
-	int rc = store_prepare(db, sql, &s, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	int src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		*out = sqlite3_column_int64(s, 0);
-	} else {
-		rc = store_db_fail(db,
-			src == SQLITE_DONE ? SQLITE_ERROR : src, err,
-			"store: %s", sql);
-	}
-	store_finalize(s);
-	return rc;
-}
-
-/*
- * Binders: each does nothing once *src holds an error, so that a run of
- * binds is checked once at its end. NULL strings bind SQL NULL.
- */
-void store_bind_text(sqlite3_stmt *s, int i, const char *v, int *src) {
-	if (*src != SQLITE_OK) {
-		return;
-	}
-	*src = v != NULL ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC)
-		: sqlite3_bind_null(s, i);
-}
-
-void store_bind_int(sqlite3_stmt *s, int i, int64_t v, int *src) {
-	if (*src == SQLITE_OK) {
-		*src = sqlite3_bind_int64(s, i, v);
-	}
-}
-
-/* v binds NULL when it equals absent (port 0, POP3 counts -1). */
-void store_bind_int_or_null(sqlite3_stmt *s, int i, int64_t v,
-		int64_t absent, int *src) {
-	if (*src == SQLITE_OK) {
-		*src = v == absent ? sqlite3_bind_null(s, i)
-			: sqlite3_bind_int64(s, i, v);
-	}
-}
-
-void store_bind_tristate(sqlite3_stmt *s, int i, enum sv_tristate t,
-		int *src) {
-	if (*src != SQLITE_OK) {
-		return;
-	}
-	switch (t) {
-	case SV_UNSET:
-		*src = sqlite3_bind_null(s, i);
-		break;
-	case SV_FALSE:
-		*src = sqlite3_bind_int(s, i, 0);
-		break;
-	case SV_TRUE:
-		*src = sqlite3_bind_int(s, i, 1);
-		break;
-	default:
-		*src = SQLITE_RANGE;
-		break;
-	}
-}
 
 /* ------------------------------------------------------------------ */
 /* Migrations                                                         */
@@ -451,7 +265,7 @@ int sv_store_open_rc(const char *path, enum sv_store_mode mode,
 		rc = store_db_fail(st->db, src, err, "%s", path);
 		goto fail;
 	}
-	src = sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	src = sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	if (src != SQLITE_OK) {
 		rc = store_db_fail(st->db, src, err, "%s: busy_timeout", path);
 		goto fail;
@@ -481,7 +295,7 @@ int sv_store_open_rc(const char *path, enum sv_store_mode mode,
 			goto fail;
 		}
 		rc = store_exec(st->db, "PRAGMA journal_size_limit = "
-			WAL_KEEP_SQL, err, "store: journal_size_limit");
+			STORE_WAL_KEEP_SQL, err, "store: journal_size_limit");
 		/* The temporary tables of migrations and of a sync (a million
 		 * names) in memory. Set before the first one exists: once the
 		 * temporary database is open SQLite refuses to change this
@@ -570,159 +384,6 @@ void sv_store_close(struct sv_store *st) {
 	assert(src == SQLITE_OK);
 	(void)src;
 	sv_free(st);
-}
-
-/* ------------------------------------------------------------------ */
-/* Transactions                                                       */
-
-/*
- * Once a write transaction of ours has ended: after a commit, or when the
- * -wal file grew past WAL_KEEP_BYTES (the cache spilled into it before a
- * rollback), the WAL is checkpointed into the database file and truncated.
- * A server keeps a connection open, so SQLite's last-close checkpoint never
- * comes while it runs: without this a failed or large import leaves the
- * -wal file at its peak size (a full disk stays full), and frames left in
- * it would be read over, or replayed onto, a database copied or renamed
- * over the file. A rolled-back small write does nothing: the WAL index
- * stays as it is, so a server does not reload.
- *
- * Copying (PASSIVE) needs no lock and waits for no one. Truncating needs
- * the write lock and no reader in the WAL (a server's reload); SQLite
- * would hold the write lock while it waits, stalling other writers into
- * their busy timeout. So, without a busy handler: copy, and once all is
- * copied, truncate (the write lock is then held for an instant); what a
- * reader still blocks is retried, holding no lock in between, for
- * WAL_TRIM_MS (a large WAL: BUSY_TIMEOUT_MS). Failing changes nothing,
- * the write is done; the next write tries again, and journal_size_limit
- * trims the WAL when SQLite restarts it.
- */
-static void wal_trim(struct sv_store *st, bool committed) {
-	if (!st->wrote) {
-		return;
-	}
-	st->wrote = false;
-	const char *db = sqlite3_db_filename(st->db, "main");
-	const char *wal = db != NULL && db[0] != '\0' ?
-		sqlite3_filename_wal(db) : NULL;
-	struct stat sb;
-	bool large = wal != NULL && stat(wal, &sb) == 0 &&
-		sb.st_size > WAL_KEEP_BYTES;
-	if (!committed && !large) {
-		return;
-	}
-	long limit_ms = large ? BUSY_TIMEOUT_MS : WAL_TRIM_MS;
-	/* only misuse makes this fail: the connection is open */
-	if (sqlite3_busy_timeout(st->db, 0) != SQLITE_OK) {
-		return;
-	}
-	for (long waited = 0;; waited += WAL_TRIM_STEP_MS) {
-		int frames = -1, copied = -1;
-		int src = sqlite3_wal_checkpoint_v2(st->db, NULL,
-			SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
-		if (src == SQLITE_OK && frames == copied) {
-			src = sqlite3_wal_checkpoint_v2(st->db, NULL,
-				SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-		} else if (src == SQLITE_OK) {
-			src = SQLITE_BUSY; /* a reader holds the rest back */
-		}
-		/* done, or an error that waiting will not mend */
-		if (src != SQLITE_BUSY || waited >= limit_ms) {
-			break;
-		}
-		struct timespec t = { 0, WAL_TRIM_STEP_MS * 1000000L };
-		while (nanosleep(&t, &t) != 0 && errno == EINTR) {
-		}
-	}
-	int src = sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	(void)src;
-}
-
-int sv_store_begin(struct sv_store *st, struct sv_err *err) {
-	if (st->mode == SV_STORE_READONLY) {
-		return sv_errf(err, SV_EDB, "store: opened read-only");
-	}
-	int rc = store_exec(st->db, "BEGIN IMMEDIATE", err, "store: begin");
-	st->wrote |= rc == SV_OK;
-	return rc;
-}
-
-int sv_store_commit(struct sv_store *st, struct sv_err *err) {
-	int rc = store_exec(st->db, "COMMIT", err, "store: commit");
-	if (rc != SV_OK && !sqlite3_get_autocommit(st->db)) {
-		/* all or nothing: never leave the caller inside it */
-		store_exec_quiet(st->db, "ROLLBACK");
-	}
-	wal_trim(st, rc == SV_OK);
-	return rc;
-}
-
-void sv_store_rollback(struct sv_store *st) {
-	if (st == NULL || st->db == NULL) {
-		return;
-	}
-	if (!sqlite3_get_autocommit(st->db)) {
-		store_exec_quiet(st->db, "ROLLBACK");
-	}
-	/* also when SQLite rolled back by itself (SQLITE_FULL) */
-	wal_trim(st, false);
-}
-
-int store_write_begin(struct sv_store *st, struct sv_err *err) {
-	/*
-	 * Our own transaction is IMMEDIATE: a deferred one would read first
-	 * and could then fail to upgrade to a write lock (SQLITE_BUSY without
-	 * the busy handler) if another connection wrote in between.
-	 */
-	bool own = st->writes++ == 0 && sqlite3_get_autocommit(st->db);
-	int rc = SV_OK;
-	if (st->mode == SV_STORE_READONLY) {
-		rc = sv_errf(err, SV_EDB, "store: opened read-only");
-	} else if (own) {
-		rc = store_exec(st->db, "BEGIN IMMEDIATE", err, "store: begin");
-		st->wrote |= rc == SV_OK;
-	}
-	if (rc == SV_OK) {
-		rc = store_exec(st->db, "SAVEPOINT " SAVEPOINT_NAME, err,
-			"store: savepoint");
-		if (rc != SV_OK && own) {
-			store_exec_quiet(st->db, "ROLLBACK");
-		}
-	}
-	if (st->writes == 1) {
-		st->own_txn = own && rc == SV_OK;
-	}
-	/* the end that follows has nothing to close */
-	st->begin_failed = rc != SV_OK;
-	return rc;
-}
-
-int store_write_end(struct sv_store *st, int rc, struct sv_err *err) {
-	st->writes--;
-	if (st->begin_failed) {
-		st->begin_failed = false;
-		return rc;
-	}
-	if (rc == SV_OK) {
-		rc = store_exec(st->db, "RELEASE " SAVEPOINT_NAME, err,
-			"store: release");
-	}
-	if (rc != SV_OK) {
-		/* Fails only when SQLite already rolled back the whole
-		 * transaction (e.g. on SQLITE_FULL). */
-		store_exec_quiet(st->db, "ROLLBACK TO " SAVEPOINT_NAME);
-		store_exec_quiet(st->db, "RELEASE " SAVEPOINT_NAME);
-	}
-	if (st->writes == 0 && st->own_txn) {
-		st->own_txn = false;
-		if (rc == SV_OK) {
-			rc = store_exec(st->db, "COMMIT", err, "store: commit");
-		}
-		if (rc != SV_OK && !sqlite3_get_autocommit(st->db)) {
-			store_exec_quiet(st->db, "ROLLBACK");
-		}
-		wal_trim(st, rc == SV_OK);
-	}
-	return rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The admin commands' mutations (suivant provider|domain|server|service
- * ...).
+ * ...): the server and service rows here, providers and their domains in
+ * store_admin_provider.c.
  *
  * Each one follows the same recipe, inside store_write_begin/end (the
  * caller's transaction or its own BEGIN IMMEDIATE, plus a savepoint):
@@ -190,7 +191,7 @@ static void name_rows(const struct row_kind *k,
  * (sv_check_validate_draft), with servers and services named by their
  * ids.
  */
-static int validate(const struct sv_provider *pv, struct sv_err *err) {
+int store_admin_validate(const struct sv_provider *pv, struct sv_err *err) {
 	int rc = sv_check_validate_draft(pv, err);
 	if (rc == SV_EINVAL) {
 		name_rows(&servers, pv, err);
@@ -199,19 +200,10 @@ static int validate(const struct sv_provider *pv, struct sv_err *err) {
 	return rc;
 }
 
-static bool has_domain(const struct sv_provider *pv, const char *name) {
-	for (size_t i = 0; i < pv->n_domains; i++) {
-		if (strcmp(pv->domains[i], name) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
 /* A server or service bound to domain needs that domain to be pv's. */
-static int check_bound_domain(const struct sv_provider *pv,
+int store_admin_check_bound_domain(const struct sv_provider *pv,
 		const char *domain, struct sv_err *err) {
-	if (domain == NULL || has_domain(pv, domain)) {
+	if (domain == NULL || sv_provider_has_domain(pv, domain)) {
 		return SV_OK;
 	}
 	return sv_errf(err, SV_EINVAL, "domain: %s is not a domain of "
@@ -309,13 +301,13 @@ static int row_add(struct sv_store *st, const struct row_kind *k,
 		rc = sv_store_load_provider(st, provider_id, &pv, err);
 	}
 	if (rc == SV_OK) {
-		rc = check_bound_domain(pv, domain, err);
+		rc = store_admin_check_bound_domain(pv, domain, err);
 	}
 	if (rc == SV_OK && k->append(pv, row) != SV_OK) {
 		rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
 	}
 	if (rc == SV_OK) {
-		rc = validate(pv, err);
+		rc = store_admin_validate(pv, err);
 	}
 	if (rc == SV_OK) {
 		rc = put_one(st, k, pv, row_count(k, pv) - 1, false, id, err);
@@ -335,7 +327,7 @@ static int row_set(struct sv_store *st, const struct row_kind *k,
 		rc = load_row(st, k, id, &pv, &idx, err);
 	}
 	if (rc == SV_OK) {
-		rc = check_bound_domain(pv, domain, err);
+		rc = store_admin_check_bound_domain(pv, domain, err);
 	}
 	if (rc == SV_OK) {
 		/* row in place of the stored one, borrowed until restored */
@@ -343,7 +335,7 @@ static int row_set(struct sv_store *st, const struct row_kind *k,
 		void *slot = row_at(k, pv, idx);
 		memcpy(&saved, slot, k->size);
 		memcpy(slot, row, k->size);
-		rc = validate(pv, err);
+		rc = store_admin_validate(pv, err);
 		if (rc == SV_OK) {
 			char sql[64];
 			snprintf(sql, sizeof(sql), "DELETE FROM %ss WHERE "
@@ -372,266 +364,6 @@ int sv_store_domain_owner(struct sv_store *st, const char *name,
 }
 
 /* ------------------------------------------------------------------ */
-/* Providers                                                          */
-
-int sv_store_provider_add(struct sv_store *st, const struct sv_provider *pv,
-		struct sv_err *err) {
-	int rc = validate(pv, err);
-	for (size_t i = 0; rc == SV_OK && i < pv->n_servers; i++) {
-		rc = check_bound_domain(pv, pv->servers[i].domain, err);
-	}
-	if (rc != SV_OK) {
-		return rc;
-	}
-	bool found = false;
-	rc = store_write_begin(st, err);
-	if (rc == SV_OK) {
-		rc = store_query_one(st->db, "SELECT 1 FROM providers"
-			" WHERE id = ?1", pv->id, 0, NULL, NULL, &found, err);
-	}
-	if (rc == SV_OK && found) {
-		rc = sv_errf(err, SV_EEXIST, "provider %s already exists",
-			pv->id);
-	}
-	if (rc == SV_OK) {
-		struct store_putter p = { .db = st->db, .pv = pv };
-		rc = store_put_rows(&p, err);
-	}
-	return store_write_end(st, rc, err);
-}
-
-static const char update_provider_sql[] =
-	"UPDATE providers SET display_name = ?2, short_name = ?3,"
-	" webmail_login_page = ?4, webmail_info_url = ?5,"
-	" webmail_username = ?6, webmail_username_field_id = ?7,"
-	" webmail_username_field_name = ?8, webmail_password_field_id = ?9,"
-	" webmail_password_field_name = ?10, webmail_login_button_id = ?11,"
-	" webmail_login_button_name = ?12, oauth2_issuer = ?13,"
-	" oauth2_scope = ?14, oauth2_auth_url = ?15, oauth2_token_url = ?16,"
-	" webmail_wait_redirect_prefix = ?17, publish_plaintext = ?18"
-	" WHERE id = ?1";
-
-static int update_provider_row(sqlite3 *db, const struct sv_provider *pv,
-		struct sv_err *err) {
-	sqlite3_stmt *s;
-	int rc = store_prepare(db, update_provider_sql, &s, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	int src = SQLITE_OK;
-	store_bind_provider_row(s, pv, &src);
-	rc = src != SQLITE_OK ? store_db_fail(db, src, err, "store: bind")
-		: store_step_done(db, s, err, "provider %s", pv->id);
-	store_finalize(s);
-	return rc;
-}
-
-int sv_store_provider_set(struct sv_store *st, const struct sv_provider *pv,
-		struct sv_err *err) {
-	struct sv_provider *stored = NULL;
-	int rc = store_write_begin(st, err);
-	if (rc == SV_OK) {
-		rc = sv_store_load_provider(st, pv->id, &stored, err);
-	}
-	/* pv's provider-level fields with the stored domains and servers */
-	struct sv_provider view = *pv;
-	if (rc == SV_OK) {
-		view.domains = stored->domains;
-		view.n_domains = stored->n_domains;
-		view.servers = stored->servers;
-		view.n_servers = stored->n_servers;
-		rc = validate(&view, err);
-	}
-	if (rc == SV_OK) {
-		rc = update_provider_row(st->db, &view, err);
-	}
-	if (rc == SV_OK) { /* cascades to link_texts */
-		rc = store_run_keyed(st->db,
-			"DELETE FROM links WHERE provider_id = ?1", pv->id, 0,
-			err);
-	}
-	if (rc == SV_OK && view.n_links > 0) {
-		struct store_putter p = { .db = st->db, .pv = &view };
-		rc = store_putter_prepare(&p, err);
-		for (size_t i = 0; rc == SV_OK && i < view.n_links; i++) {
-			rc = store_put_link(&p, i, err);
-		}
-		store_putter_finish(&p);
-	}
-	sv_provider_destroy(stored);
-	return store_write_end(st, rc, err);
-}
-
-/* A removal's count of what goes with it (struct sv_store_removed). */
-struct count_query {
-	const char *sql; /* one row, one integer; ?1 is the key */
-	int64_t *n;
-};
-
-/* Runs each query of q (n of them) for key, in order, until one fails. */
-static int count_all(sqlite3 *db, const char *key,
-		const struct count_query *q, size_t n, struct sv_err *err) {
-	int rc = SV_OK;
-	for (size_t i = 0; i < n && rc == SV_OK; i++) {
-		rc = store_count_of(db, q[i].sql, key, q[i].n, err);
-	}
-	return rc;
-}
-
-/*
- * Ends a removal's write (store_write_end) and, when it succeeded, hands
- * owner, the removed row's provider id, to *provider_id (may be NULL);
- * owner is freed otherwise.
- */
-static int end_handing_owner(struct sv_store *st, int rc, char *owner,
-		char **provider_id, struct sv_err *err) {
-	rc = store_write_end(st, rc, err);
-	if (rc == SV_OK && provider_id != NULL) {
-		*provider_id = owner;
-		owner = NULL;
-	}
-	sv_free(owner);
-	return rc;
-}
-
-int sv_store_provider_rm(struct sv_store *st, const char *id,
-		struct sv_store_removed *out, struct sv_err *err) {
-	struct sv_store_removed r = { 0 };
-	int rc = store_write_begin(st, err);
-	if (rc == SV_OK) {
-		rc = store_query_must(st->db, "SELECT 1 FROM providers"
-			" WHERE id = ?1", id, 0, NULL, "provider", err);
-	}
-	const struct count_query counts[] = {
-		{ "SELECT (SELECT count(*) FROM domains WHERE provider_id = ?1)"
-			" + (SELECT count(*) FROM domain_mx"
-			" WHERE provider_id = ?1)", &r.domains },
-		{ "SELECT count(*) FROM servers WHERE provider_id = ?1",
-			&r.servers },
-		{ "SELECT count(*) FROM links WHERE provider_id = ?1",
-			&r.links },
-		{ "SELECT count(*) FROM services WHERE provider_id = ?1",
-			&r.services },
-	};
-	if (rc == SV_OK) {
-		rc = count_all(st->db, id, counts,
-			sizeof(counts) / sizeof(*counts), err);
-	}
-	if (rc == SV_OK) { /* cascades to everything the provider owns */
-		rc = store_run_keyed(st->db,
-			"DELETE FROM providers WHERE id = ?1", id, 0, err);
-	}
-	rc = store_write_end(st, rc, err);
-	if (rc == SV_OK && out != NULL) {
-		*out = r;
-	}
-	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* Domains                                                            */
-
-/* SV_EEXIST naming the owner when domain row name exists. */
-static int check_domain_free(sqlite3 *db, const char *name,
-		struct sv_err *err) {
-	char *owner = NULL;
-	bool found;
-	int rc = store_query_one(db, "SELECT provider_id FROM domains"
-		" WHERE name = ?1 UNION ALL SELECT provider_id FROM domain_mx"
-		" WHERE name = ?1", name, 0, &owner, NULL, &found, err);
-	if (rc == SV_OK && found) {
-		rc = sv_errf(err, SV_EEXIST, "domain %s already belongs to "
-			"provider %s", name, owner);
-	}
-	sv_free(owner);
-	return rc;
-}
-
-static int insert_domain(sqlite3 *db, const char *provider_id,
-		const char *name, struct sv_err *err) {
-	int64_t pos = 0;
-	int rc = store_count_of(db, "SELECT coalesce(max(p) + 1, 0) FROM"
-		" (SELECT max(position) AS p FROM domains WHERE provider_id = ?1"
-		" UNION ALL SELECT max(position) FROM domain_mx"
-		" WHERE provider_id = ?1)", provider_id, &pos, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	sqlite3_stmt *s;
-	rc = store_prepare(db, sv_is_mx_prefixed(name) ?
-		"INSERT INTO domain_mx (name, provider_id, position)"
-		" VALUES (?1, ?2, ?3)" :
-		"INSERT INTO domains (name, provider_id, position)"
-		" VALUES (?1, ?2, ?3)", &s, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	int src = SQLITE_OK;
-	store_bind_text(s, 1, name, &src);
-	store_bind_text(s, 2, provider_id, &src);
-	store_bind_int(s, 3, pos, &src);
-	rc = src != SQLITE_OK ? store_db_fail(db, src, err, "store: bind")
-		: store_step_done(db, s, err, "domain %s", name);
-	store_finalize(s);
-	return rc;
-}
-
-int sv_store_domain_add(struct sv_store *st, const char *provider_id,
-		const char *name, struct sv_err *err) {
-	struct sv_provider *pv = NULL;
-	int rc = store_write_begin(st, err);
-	if (rc == SV_OK) {
-		rc = sv_store_load_provider(st, provider_id, &pv, err);
-	}
-	if (rc == SV_OK) {
-		rc = check_domain_free(st->db, name, err);
-	}
-	if (rc == SV_OK && sv_provider_add_domain(pv, name) != SV_OK) {
-		rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
-	}
-	if (rc == SV_OK) {
-		rc = validate(pv, err);
-	}
-	if (rc == SV_OK) {
-		rc = insert_domain(st->db, provider_id, name, err);
-	}
-	sv_provider_destroy(pv);
-	return store_write_end(st, rc, err);
-}
-
-int sv_store_domain_rm(struct sv_store *st, const char *name,
-		char **provider_id, struct sv_store_removed *out,
-		struct sv_err *err) {
-	struct sv_store_removed r = { .domains = 1 };
-	char *owner = NULL;
-	int rc = store_write_begin(st, err);
-	if (rc == SV_OK) {
-		rc = sv_store_domain_owner(st, name, &owner, err);
-	}
-	const struct count_query counts[] = {
-		{ "SELECT count(*) FROM servers WHERE domain = ?1",
-			&r.servers },
-		{ "SELECT count(*) FROM services WHERE domain = ?1",
-			&r.services },
-	};
-	if (rc == SV_OK) {
-		rc = count_all(st->db, name, counts,
-			sizeof(counts) / sizeof(*counts), err);
-	}
-	if (rc == SV_OK) { /* cascades to the servers and services bound
-	                    * to it */
-		rc = store_run_keyed(st->db, sv_is_mx_prefixed(name) ?
-			"DELETE FROM domain_mx WHERE name = ?1" :
-			"DELETE FROM domains WHERE name = ?1", name, 0, err);
-	}
-	rc = end_handing_owner(st, rc, owner, provider_id, err);
-	if (rc == SV_OK && out != NULL) {
-		*out = r;
-	}
-	return rc;
-}
-
-/* ------------------------------------------------------------------ */
 /* Servers                                                            */
 
 int sv_store_server_add(struct sv_store *st, const char *provider_id,
@@ -642,6 +374,22 @@ int sv_store_server_add(struct sv_store *st, const char *provider_id,
 int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 		struct sv_err *err) {
 	return row_set(st, &servers, s, s->domain, err);
+}
+
+/*
+ * Ends a removal's write (store_write_end) and, when it succeeded, hands
+ * owner, the removed row's provider id, to *provider_id (may be NULL);
+ * owner is freed otherwise.
+ */
+int store_admin_end_handing_owner(struct sv_store *st, int rc, char *owner,
+		char **provider_id, struct sv_err *err) {
+	rc = store_write_end(st, rc, err);
+	if (rc == SV_OK && provider_id != NULL) {
+		*provider_id = owner;
+		owner = NULL;
+	}
+	sv_free(owner);
+	return rc;
 }
 
 /*
@@ -664,7 +412,7 @@ static int rm_row(struct sv_store *st, const char *what, int64_t id,
 			what);
 		rc = store_run_keyed(st->db, sql, NULL, id, err);
 	}
-	return end_handing_owner(st, rc, owner, provider_id, err);
+	return store_admin_end_handing_owner(st, rc, owner, provider_id, err);
 }
 
 int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,

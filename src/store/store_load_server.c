@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The loader's servers and services (store_load.c describes the load):
+ * each kind comes with its auth methods in one pass over a LEFT JOIN.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+/*
+ * A kind of row loaded with its auth methods in one pass (servers,
+ * services): the LEFT JOIN (aliases s and a) yields one row per method, or
+ * one row with a NULL method, grouped by the row's id (column 0); column
+ * 1 is its provider. The kind reads a row's own columns and its methods.
+ */
+#define GROUPED_ORDER_ALL \
+	" ORDER BY s.provider_id, s.priority, s.id, a.position"
+#define GROUPED_ORDER_ONE \
+	" WHERE s.provider_id = ?1 ORDER BY s.priority, s.id, a.position"
+
+struct grouped {
+	const char *all, *one; /* the queries, for store_load_prepare */
+	const char *what;      /* "server": messages */
+	int method_col;
+	void *cur;             /* the row being filled, zeroed; its id and
+	                        * its count of auth methods: */
+	const int64_t *cur_id;
+	size_t *cur_n_auth;
+	/* Fills the zeroed cur from the current row's columns. */
+	int (*read)(struct store_loader *ld, sqlite3_stmt *st, void *cur,
+		struct sv_err *err);
+	/* Parses method m into cur's next auth slot (*cur_n_auth, below
+	 * SV_MODEL_MAX_AUTH): SV_OK, or SV_EDB with err set. */
+	int (*method)(void *cur, const char *m, struct sv_err *err);
+	/* Moves cur into pv (cur zeroed), as sv_provider_add_server. */
+	int (*move)(struct sv_provider *pv, void *cur);
+	void (*finish)(void *cur);
+};
+
+/* Moves g->cur (if it holds a row: pv set) into its provider pv. */
+static int flush_grouped(struct sv_provider *pv, const struct grouped *g,
+		struct sv_err *err) {
+	if (pv == NULL) {
+		return SV_OK;
+	}
+	if (g->move(pv, g->cur) != SV_OK) {
+		return sv_errf(err, SV_ENOMEM, "store: load: out of memory");
+	}
+	return SV_OK;
+}
+
+static int load_grouped(struct store_loader *ld, const struct grouped *g,
+		struct sv_err *err) {
+	sqlite3_stmt *st;
+	int rc = store_load_prepare(ld, g->all, g->one, &st, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	struct sv_provider *cur_pv = NULL; /* NULL: g->cur holds nothing */
+	int src = SQLITE_DONE;
+	while (rc == SV_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (cur_pv == NULL || id != *g->cur_id) {
+			rc = flush_grouped(cur_pv, g, err);
+			cur_pv = NULL;
+			g->finish(g->cur);
+			const char *pid = NULL;
+			struct sv_provider *pv = NULL;
+			if (rc == SV_OK) {
+				rc = store_col_text(ld, st, 1, &pid, err);
+			}
+			if (rc == SV_OK) {
+				rc = store_find_provider(ld, pid, &pv, err);
+			}
+			if (rc == SV_OK) {
+				cur_pv = pv;
+				rc = g->read(ld, st, g->cur, err);
+			}
+		}
+		const char *m = NULL;
+		if (rc == SV_OK) {
+			rc = store_col_text(ld, st, g->method_col, &m, err);
+		}
+		if (rc != SV_OK || m == NULL) {
+			continue;
+		}
+		if (*g->cur_n_auth == SV_MODEL_MAX_AUTH) {
+			rc = sv_errf(err, SV_EDB, "store: %s %lld: too many "
+				"auth methods", g->what, (long long)*g->cur_id);
+		} else if ((rc = g->method(g->cur, m, err)) == SV_OK) {
+			++*g->cur_n_auth;
+		}
+	}
+	if (rc == SV_OK && src != SQLITE_DONE) {
+		rc = store_db_fail(ld->db, src, err, "store: load %ss",
+			g->what);
+	}
+	if (rc == SV_OK) {
+		rc = flush_grouped(cur_pv, g, err);
+	}
+	g->finish(g->cur);
+	store_finalize(st);
+	return rc;
+}
+
+/* Server columns, in the order of the SELECT in store_load_servers. */
+enum {
+	SC_ID, SC_PROVIDER, SC_TYPE, SC_HOSTNAME, SC_PORT, SC_SOCKET,
+	SC_USERNAME, SC_PRIORITY, SC_DOMAIN, SC_URL, SC_OWA_URL, SC_EWS_URL,
+	SC_HAS_POP3, SC_LEAVE, SC_DAYS, SC_BIFF, SC_INTERVAL, SC_GLOBAL,
+	SC_ADD_THIS, SC_RESTRICTION, SC_METHOD,
+};
+
+/* Fills a zeroed s from the server columns of the current row. */
+static int read_server(struct store_loader *ld, sqlite3_stmt *st, void *cur,
+		struct sv_err *err) {
+	struct sv_server *s = cur;
+	const char *t;
+	s->id = sqlite3_column_int64(st, SC_ID);
+	int rc = store_col_text(ld, st, SC_TYPE, &t, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (t == NULL || sv_server_type_parse(t, &s->type) != SV_OK) {
+		return sv_errf(err, SV_EDB, "store: server %lld: bad type",
+			(long long)s->id);
+	}
+	rc = store_col_text(ld, st, SC_SOCKET, &t, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (t == NULL) {
+		s->socket = SV_SOCKET_NONE;
+	} else if (sv_socket_parse(t, &s->socket) != SV_OK) {
+		return sv_errf(err, SV_EDB, "store: server %lld: bad socket",
+			(long long)s->id);
+	}
+	int has_pop3 = 0;
+	if ((rc = store_col_int(st, SC_PORT, 1, 65535, 0, &s->port, err))
+			!= SV_OK
+		|| (rc = store_col_int(st, SC_PRIORITY, INT_MIN, INT_MAX, 0,
+			&s->priority, err)) != SV_OK
+		|| (rc = store_col_int(st, SC_HAS_POP3, 0, 1, 0, &has_pop3,
+			err)) != SV_OK
+		|| (rc = store_col_tristate(st, SC_LEAVE,
+			&s->pop3.leave_on_server, err)) != SV_OK
+		|| (rc = store_col_int(st, SC_DAYS, 0, INT_MAX, -1,
+			&s->pop3.days_to_leave, err)) != SV_OK
+		|| (rc = store_col_tristate(st, SC_BIFF,
+			&s->pop3.download_on_biff, err)) != SV_OK
+		|| (rc = store_col_int(st, SC_INTERVAL, 0, INT_MAX, -1,
+			&s->pop3.check_interval_min, err)) != SV_OK
+		|| (rc = store_col_tristate(st, SC_GLOBAL,
+			&s->use_global_preferred_server, err)) != SV_OK
+		|| (rc = store_col_tristate(st, SC_ADD_THIS,
+			&s->add_this_server, err)) != SV_OK) {
+		return rc;
+	}
+	s->has_pop3 = has_pop3 != 0;
+	if ((rc = store_col_dup(ld, st, SC_HOSTNAME, &s->hostname, err))
+			!= SV_OK
+		|| (rc = store_col_dup(ld, st, SC_USERNAME, &s->username, err))
+			!= SV_OK
+		|| (rc = store_col_dup(ld, st, SC_DOMAIN, &s->domain, err))
+			!= SV_OK
+		|| (rc = store_col_dup(ld, st, SC_URL, &s->url, err)) != SV_OK
+		|| (rc = store_col_dup(ld, st, SC_OWA_URL, &s->owa_url, err))
+			!= SV_OK
+		|| (rc = store_col_dup(ld, st, SC_EWS_URL, &s->ews_url, err))
+			!= SV_OK
+		|| (rc = store_col_dup(ld, st, SC_RESTRICTION, &s->restriction,
+			err)) != SV_OK) {
+		return rc;
+	}
+	return SV_OK;
+}
+
+/*
+ * Servers and their auth methods in one pass: the LEFT JOIN yields one row
+ * per method (or one row with a NULL method), grouped by server.
+ */
+#define SERVERS_SQL \
+	"SELECT s.id, s.provider_id, s.type, s.hostname, s.port," \
+	" s.socket, s.username, s.priority, s.domain, s.url," \
+	" s.owa_url, s.ews_url, s.has_pop3, s.pop3_leave_on_server," \
+	" s.pop3_days_to_leave, s.pop3_download_on_biff," \
+	" s.pop3_check_interval_min, s.use_global_preferred_server," \
+	" s.add_this_server, s.restriction, a.method" \
+	" FROM servers AS s" \
+	" LEFT JOIN server_auth AS a ON a.server_id = s.id"
+
+static int server_method(void *cur, const char *m, struct sv_err *err) {
+	struct sv_server *s = cur;
+	return sv_auth_parse(m, &s->auth[s->n_auth]) == SV_OK ? SV_OK :
+		sv_errf(err, SV_EDB, "store: server %lld: bad auth method",
+			(long long)s->id);
+}
+
+static int server_move(struct sv_provider *pv, void *cur) {
+	return sv_provider_add_server(pv, cur, NULL);
+}
+
+static void server_finish(void *cur) {
+	sv_server_finish(cur);
+}
+
+int store_load_servers(struct store_loader *ld, struct sv_err *err) {
+	struct sv_server cur = { 0 };
+	return load_grouped(ld, &(struct grouped){
+		.all = SERVERS_SQL GROUPED_ORDER_ALL,
+		.one = SERVERS_SQL GROUPED_ORDER_ONE,
+		.what = "server", .method_col = SC_METHOD, .cur = &cur,
+		.cur_id = &cur.id, .cur_n_auth = &cur.n_auth,
+		.read = read_server,
+		.method = server_method, .move = server_move,
+		.finish = server_finish }, err);
+}
+
+/* Service columns, in the order of the SELECT in store_load_services. */
+enum {
+	VC_ID, VC_PROVIDER, VC_TYPE, VC_URL, VC_USERNAME, VC_PRIORITY,
+	VC_DOMAIN, VC_INSECURE, VC_METHOD,
+};
+
+/* Fills a zeroed s from the service columns of the current row. */
+static int read_service(struct store_loader *ld, sqlite3_stmt *st, void *cur,
+		struct sv_err *err) {
+	struct sv_service *s = cur;
+	const char *t;
+	int insecure = 0;
+	s->id = sqlite3_column_int64(st, VC_ID);
+	int rc = store_col_text(ld, st, VC_TYPE, &t, err);
+	if (rc != SV_OK) {
+		return rc;
+	}
+	if (t == NULL || sv_service_type_parse(t, &s->type) != SV_OK) {
+		/* a type a later release serves: refused, not dropped */
+		return sv_errf(err, SV_EDB, "store: service %lld: type %s is "
+			"not known to this suivant", (long long)s->id,
+			t != NULL ? t : "NULL");
+	}
+	if ((rc = store_col_int(st, VC_PRIORITY, INT_MIN, INT_MAX, 0,
+			&s->priority, err)) != SV_OK
+		|| (rc = store_col_int(st, VC_INSECURE, 0, 1, 0, &insecure,
+			err)) != SV_OK
+		|| (rc = store_col_dup(ld, st, VC_URL, &s->url, err)) != SV_OK
+		|| (rc = store_col_dup(ld, st, VC_USERNAME, &s->username, err))
+			!= SV_OK
+		|| (rc = store_col_dup(ld, st, VC_DOMAIN, &s->domain, err))
+			!= SV_OK) {
+		return rc;
+	}
+	s->insecure = insecure != 0;
+	return SV_OK;
+}
+
+#define SERVICES_SQL \
+	"SELECT s.id, s.provider_id, s.type, s.url, s.username," \
+	" s.priority, s.domain, s.insecure, a.method" \
+	" FROM services AS s" \
+	" LEFT JOIN service_auth AS a ON a.service_id = s.id"
+
+static int service_method(void *cur, const char *m, struct sv_err *err) {
+	struct sv_service *s = cur;
+	return sv_service_auth_parse(m, &s->auth[s->n_auth]) == SV_OK ?
+		SV_OK : sv_errf(err, SV_EDB, "store: service %lld: auth method "
+			"%s is not known to this suivant", (long long)s->id, m);
+}
+
+static int service_move(struct sv_provider *pv, void *cur) {
+	return sv_provider_add_service(pv, cur, NULL);
+}
+
+static void service_finish(void *cur) {
+	sv_service_finish(cur);
+}
+
+/* Services and their auth methods in one pass, like store_load_servers. */
+int store_load_services(struct store_loader *ld, struct sv_err *err) {
+	struct sv_service cur = { 0 };
+	return load_grouped(ld, &(struct grouped){
+		.all = SERVICES_SQL GROUPED_ORDER_ALL,
+		.one = SERVICES_SQL GROUPED_ORDER_ONE,
+		.what = "service", .method_col = VC_METHOD, .cur = &cur,
+		.cur_id = &cur.id, .cur_n_auth = &cur.n_auth,
+		.read = read_service,
+		.method = service_method, .move = service_move,
+		.finish = service_finish }, err);
+}

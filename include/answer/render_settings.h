@@ -42,7 +42,10 @@
 extern const char sv_settings_css[];
 extern const size_t sv_settings_css_len;
 
-enum sv_settings_lang { SV_SETTINGS_FR, SV_SETTINGS_EN };
+enum sv_settings_lang {
+	SV_SETTINGS_FR, SV_SETTINGS_EN,
+	SV_SETTINGS_LANG_COUNT
+};
 
 /* The table: what a person must type, in the order they need it. */
 struct sv_settings_table {

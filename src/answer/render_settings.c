@@ -3,8 +3,8 @@
  * The settings page (render_settings.h): the help-desk table of
  * ../shared/seeds/, generated from the provider. One table
  * (sv_settings_table_build) read by two writers: the HTML page through
- * the answer builder (compiled once per provider and language), the text
- * for `suivant lookup --format settings`.
+ * the answer builder (compiled once per provider and language), and the
+ * text for `suivant lookup --format settings` (render_settings_text.c).
  *
  * The page is written with the XML text writer in HTML syntax: no XML
  * declaration, a raw "<!DOCTYPE html>", void elements (meta, br) closed
@@ -22,7 +22,6 @@
 #include "answer/render_settings.h"
 #include "answer/render_util.h"
 #include "answer/settings_words.h"
-#include "model/placeholder.h"
 
 #define WHAT "settings"
 #define PAGE "settings"  /* the route, relative to the page itself */
@@ -201,9 +200,7 @@ static int row(xmlTextWriterPtr w, const char *label) {
 		start(w, "dd");
 }
 
-/* Whether a person types a username for s: not when it takes mail
- * without any (outgoing servers that know the client by its IP). */
-static bool needs_username(const struct sv_server *s) {
+bool sv_settings_needs_username(const struct sv_server *s) {
 	for (size_t i = 0; i < s->n_auth; i++) {
 		enum sv_auth a = s->auth[i];
 		if (a != SV_AUTH_NONE && a != SV_AUTH_CLIENT_IP_ADDRESS &&
@@ -214,7 +211,7 @@ static bool needs_username(const struct sv_server *s) {
 	return s->n_auth == 0;
 }
 
-static bool has_oauth2(const struct sv_server *s) {
+bool sv_settings_has_oauth2(const struct sv_server *s) {
 	for (size_t i = 0; i < s->n_auth; i++) {
 		if (s->auth[i] == SV_AUTH_OAUTH2) {
 			return true;
@@ -234,7 +231,7 @@ static int write_auth(xmlTextWriterPtr w, enum sv_settings_lang lang,
 			return -1;
 		}
 	}
-	if (has_oauth2(s) && (start(w, "br") < 0 ||
+	if (sv_settings_has_oauth2(s) && (start(w, "br") < 0 ||
 			xmlTextWriterEndElement(w) < 0 ||
 			element_class(w, "span", "note",
 				words->oauth_note[lang]) < 0)) {
@@ -265,7 +262,7 @@ static int write_server(const struct page *p, const struct sv_server *s) {
 				start(w, "br") < 0 ||
 				xmlTextWriterEndElement(w) < 0 ||
 				element_class(w, "span", "warn",
-					needs_username(s) ?
+					sv_settings_needs_username(s) ?
 					words->none_warning[lang] :
 					words->plain_warning[lang]) < 0) {
 			return -1;
@@ -278,7 +275,7 @@ static int write_server(const struct page *p, const struct sv_server *s) {
 			write_auth(w, lang, s) < 0 || end(w) < 0) {
 		return -1;
 	}
-	if (needs_username(s)) {
+	if (sv_settings_needs_username(s)) {
 		const char *user = !sv_render_absent(s->username) ?
 			s->username : "%EMAILADDRESS%";
 		if (row(w, words->username[lang]) < 0 ||
@@ -488,204 +485,6 @@ int sv_render_settings_en(const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
 	return render(SV_SETTINGS_EN, pv, override_domain, out, err);
-}
-
-/* ---- the text table ---- */
-
-/* Pieces of the longest template: a service URL of SV_MODEL_MAX_URL
- * bytes, a token (at least 13 bytes) every other piece. */
-#define MAX_PIECES (2 * (SV_MODEL_MAX_URL / 13) + 2)
-
-/* tpl with the facts' address parts (or the absent words) in place of
- * its tokens, appended to out: a person reads it, nothing is encoded. */
-static int text_template(struct sv_buf *out, const char *tpl,
-		const struct sv_answer_facts *f, enum sv_settings_lang lang,
-		struct sv_err *err) {
-	struct sv_tpl_piece pieces[MAX_PIECES];
-	size_t n;
-	int rc = sv_placeholder_split(tpl, pieces, MAX_PIECES, &n, err);
-	const char *at = f->address != NULL ? strrchr(f->address, '@') : NULL;
-	for (size_t i = 0; rc == SV_OK && i < n; i++) {
-		const struct sv_tpl_piece *pc = &pieces[i];
-		if (!pc->is_token) {
-			rc = sv_buf_append(out, pc->lit, pc->lit_len);
-		} else if (pc->token == SV_TOKEN_EMAILADDRESS) {
-			rc = sv_buf_append_str(out, f->address != NULL ?
-				f->address :
-				words->absent[lang][SV_SLOT_EMAILADDRESS]);
-		} else if (pc->token == SV_TOKEN_EMAILLOCALPART) {
-			rc = f->local != NULL ? sv_buf_append_str(out, f->local) :
-				at != NULL ? sv_buf_append(out, f->address,
-					(size_t)(at - f->address)) :
-				sv_buf_append_str(out, words->absent[lang]
-					[SV_SLOT_EMAILLOCALPART]);
-		} else if (pc->token == SV_TOKEN_EMAILDOMAIN) {
-			rc = sv_buf_append_str(out, f->domain);
-		} else {
-			rc = sv_buf_append_str(out, sv_token_text(pc->token));
-		}
-	}
-	return rc;
-}
-
-/* "    label: " */
-static int text_label(struct sv_buf *out, enum sv_settings_lang lang,
-		const char *label) {
-	return sv_buf_printf(out, "    %s%s", label, words->colon[lang]);
-}
-
-/* "    label: <tpl expanded>\n" */
-static int text_field(struct sv_buf *out, const char *label, const char *tpl,
-		const struct sv_answer_facts *f, enum sv_settings_lang lang,
-		struct sv_err *err) {
-	int rc = text_label(out, lang, label);
-	if (rc == SV_OK) {
-		rc = text_template(out, tpl, f, lang, err);
-	}
-	return rc == SV_OK ? sv_buf_append_str(out, "\n") : rc;
-}
-
-/* The username line; a missing template is the address. */
-static int text_username(struct sv_buf *out, const char *username,
-		const struct sv_answer_facts *f, enum sv_settings_lang lang,
-		struct sv_err *err) {
-	return text_field(out, words->username[lang],
-		!sv_render_absent(username) ? username : "%EMAILADDRESS%", f,
-		lang, err);
-}
-
-static int text_server(struct sv_buf *out, const struct sv_server *s,
-		const struct sv_answer_facts *f, enum sv_settings_lang lang,
-		struct sv_err *err) {
-	const char *sec = s->socket == SV_SOCKET_SSL ? words->ssl[lang] :
-		s->socket == SV_SOCKET_STARTTLS ? words->starttls[lang] :
-		words->none[lang];
-	int rc = sv_buf_printf(out, "  %s\n", sv_settings_role_word(lang, s));
-	if (rc == SV_OK && (rc = text_field(out, words->server[lang],
-			s->hostname, f, lang, err)) == SV_OK) {
-		rc = sv_buf_printf(out, "    %s%s%d\n    %s%s%s%s%s\n",
-			words->port[lang], words->colon[lang], s->port,
-			words->security[lang], words->colon[lang], sec,
-			s->socket == SV_SOCKET_PLAIN ? " — " : "",
-			s->socket != SV_SOCKET_PLAIN ? "" :
-			needs_username(s) ? words->none_warning[lang] :
-			words->plain_warning[lang]);
-	}
-	if (rc == SV_OK) {
-		rc = text_label(out, lang, words->auth[lang]);
-	}
-	const char *said[SV_MODEL_MAX_AUTH];
-	size_t n_said = sv_settings_auth_words(lang, s, said);
-	for (size_t i = 0; rc == SV_OK && i < n_said; i++) {
-		rc = sv_buf_printf(out, "%s%s", i > 0 ? words->or_word[lang] :
-			"", said[i]);
-	}
-	if (rc == SV_OK && has_oauth2(s)) {
-		rc = sv_buf_printf(out, "\n      (%s)",
-			words->oauth_note[lang]);
-	}
-	if (rc == SV_OK) {
-		rc = sv_buf_append_str(out, "\n");
-	}
-	if (rc == SV_OK && needs_username(s)) {
-		rc = text_username(out, s->username, f, lang, err);
-	}
-	return rc;
-}
-
-static int text_service(struct sv_buf *out, const struct sv_service *s,
-		const struct sv_answer_facts *f, enum sv_settings_lang lang,
-		struct sv_err *err) {
-	int rc = sv_buf_printf(out, "  %s\n",
-		sv_settings_service_word(lang, s->type));
-	if (rc == SV_OK && (rc = text_field(out, words->url[lang], s->url, f,
-			lang, err)) == SV_OK) {
-		rc = text_label(out, lang, words->auth[lang]);
-	}
-	for (size_t i = 0; rc == SV_OK && i < s->n_auth &&
-			i < SV_MODEL_MAX_AUTH; i++) {
-		rc = sv_buf_printf(out, "%s%s", i > 0 ? words->or_word[lang] :
-			"", sv_settings_sauth_word(lang, s->auth[i]));
-	}
-	if (rc == SV_OK && (rc = sv_buf_append_str(out, "\n")) == SV_OK) {
-		rc = text_username(out, s->username, f, lang, err);
-	}
-	return rc;
-}
-
-int sv_render_settings_text(const struct sv_provider *pv,
-		const char *override_domain, const struct sv_answer_facts *facts,
-		enum sv_settings_lang lang, struct sv_buf *out,
-		struct sv_err *err) {
-	lang = sv_settings_words_column(lang);
-	struct sv_settings_table t;
-	int rc = sv_settings_table_build(pv, override_domain, &t, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	const char *name = !sv_render_absent(pv->display_name) ?
-		pv->display_name : pv->id;
-	rc = sv_buf_printf(out, "%s%s%s — %s (%s)\n", words->title[lang],
-		words->colon[lang], name,
-		facts->address != NULL ? facts->address :
-			words->absent[lang][SV_SLOT_EMAILADDRESS],
-		facts->domain);
-	for (size_t i = 0; rc == SV_OK && i < t.n_preferred; i++) {
-		if (i == 0) {
-			rc = sv_buf_printf(out, "\n%s\n",
-				words->preferred[lang]);
-		}
-		if (rc == SV_OK) {
-			rc = text_server(out, t.preferred[i], facts, lang,
-				err);
-		}
-	}
-	for (size_t i = 0; rc == SV_OK && i < t.n_others; i++) {
-		if (i == 0) {
-			rc = sv_buf_printf(out, "\n%s\n",
-				words->others[lang]);
-		}
-		if (rc == SV_OK) {
-			rc = text_server(out, t.others[i], facts, lang, err);
-		}
-	}
-	for (size_t i = 0; rc == SV_OK && i < t.n_services; i++) {
-		if (i == 0) {
-			rc = sv_buf_printf(out, "\n%s\n",
-				sv_settings_services_heading(lang, &t));
-		}
-		if (rc == SV_OK) {
-			rc = text_service(out, t.services[i], facts, lang,
-				err);
-		}
-	}
-	if (rc == SV_OK && (pv->n_links > 0 ||
-			!sv_render_absent(pv->webmail.login_page))) {
-		rc = sv_buf_printf(out, "\n%s\n", words->links[lang]);
-		for (size_t i = 0; rc == SV_OK && i < pv->n_links; i++) {
-			const struct sv_link *l = &pv->links[i];
-			const char *what = sv_settings_link_text(lang, l);
-			rc = (unsigned)l->kind >= SV_LINK_KIND_COUNT ?
-				SV_EINVAL : sv_buf_printf(out, "  %s%s%s%s%s\n",
-					words->link[l->kind][lang],
-					words->colon[lang], l->url,
-					what != NULL ? " — " : "",
-					what != NULL ? what : "");
-		}
-		if (rc == SV_OK && !sv_render_absent(pv->webmail.login_page)) {
-			rc = sv_buf_printf(out, "  %s%s%s\n",
-				words->webmail[lang], words->colon[lang],
-				pv->webmail.login_page);
-		}
-	}
-	if (rc != SV_OK) {
-		sv_buf_finish(out);
-		if (err->msg[0] == '\0') {
-			sv_errf(err, rc, "%s: %s: %s", WHAT, pv->id,
-				sv_rc_str(rc));
-		}
-	}
-	return rc;
 }
 
 /* ---- the error pages ---- */

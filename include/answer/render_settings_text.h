@@ -10,11 +10,7 @@
 
 /*
  * The settings page's table (render_settings.h) as text, for `suivant
- * lookup --format settings`: one block per server, for a terminal.
- */
-
-/*
- * The same table as text, one block per server, for a terminal:
+ * lookup --format settings`: one block per server, for a terminal,
  * appended to out with the facts' address (or the absent words)
  * substituted. SV_OK, the table's errors, or sv_buf's (out emptied).
  */

@@ -12,13 +12,12 @@
 
 /*
  * Microsoft Autodiscover renderers (PROTOCOLS.md 3 and 4): the v1 "POX"
- * Outlook settings document compiled into a struct sv_answer, the v1
- * Error documents, and the v2 JSON answers. Pure: model and facts in,
- * bytes out. XML comes from libxml2's writer only, JSON from jansson.
+ * Outlook settings document compiled into a struct sv_answer and the v1
+ * Error documents (the v2 JSON answers: render_autodiscover_v2.h). Pure:
+ * model and facts in, bytes out. XML comes from libxml2's writer only.
  */
 
 #define SV_AUTODISCOVER_CONTENT_TYPE "text/xml; charset=utf-8"
-#define SV_AUTODISCOVER_JSON_CONTENT_TYPE "application/json; charset=utf-8"
 
 /*
  * Renders pv as the Outlook-schema (responseschema/2006a) settings answer
@@ -84,16 +83,6 @@ sv_answer_renderer sv_render_autodiscover_domain;
 sv_answer_renderer sv_render_autodiscover_mobilesync;
 
 /*
- * Autodiscover v2 for Protocol=ActiveSync and Protocol=EWS:
- * {"Protocol":"ActiveSync","Url":URL} (or "EWS") with the first service
- * of that type, compact, key order kept, the URL's tokens as URL slots,
- * content type SV_AUTODISCOVER_JSON_CONTENT_TYPE. SV_OK with *out NULL
- * for a provider without one (its domains then answer 404).
- */
-sv_answer_renderer sv_render_autodiscover_v2_activesync;
-sv_answer_renderer sv_render_autodiscover_v2_ews;
-
-/*
  * Autodiscover v1 error codes ([MS-OXDSCLI] 2.2.4.2.1.3) the server sends.
  * 500 goes in an outlook/responseschema/2006a Response (it is about the
  * user), the others in a responseschema/2006 one (about the request).
@@ -116,21 +105,5 @@ enum sv_autodiscover_error {
 int sv_render_autodiscover_error(enum sv_autodiscover_error code,
 	const struct timespec *when, uint32_t id, struct sv_buf *out,
 	struct sv_err *err);
-
-/*
- * Autodiscover v2: appends {"Protocol":"AutodiscoverV1","Url":"https://
- * autodiscover.DOMAIN/autodiscover/autodiscover.xml"} for a normalised
- * domain (an LDH name, see sv_domain_normalize). SV_OK, SV_EINVAL for a
- * domain that is not a host name, SV_ETOOBIG, SV_ENOMEM (out emptied).
- */
-int sv_render_autodiscover_v2(const char *domain, struct sv_buf *out,
-	struct sv_err *err);
-
-/*
- * Autodiscover v2 error body {"ErrorCode":code,"ErrorMessage":message}.
- * Both must be valid UTF-8 (jansson escapes them); SV_EINVAL otherwise.
- */
-int sv_render_autodiscover_v2_error(const char *code, const char *message,
-	struct sv_buf *out, struct sv_err *err);
 
 #endif

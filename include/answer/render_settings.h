@@ -2,6 +2,7 @@
 #ifndef SUIVANT_RENDER_SETTINGS_H
 #define SUIVANT_RENDER_SETTINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "answer/answer.h"
@@ -17,7 +18,7 @@
  * which order) and two outputs: the HTML page, compiled once per provider
  * and language like every answer (GET /settings, `suivant lookup
  * --format settings-html`), and plain text for a terminal (`suivant
- * lookup --format settings`).
+ * lookup --format settings`, render_settings_text.h).
  *
  * The page is HTML written with libxml2's text writer (every value
  * escaped by it), no script, no inline style: it links its stylesheet
@@ -42,7 +43,10 @@
 extern const char sv_settings_css[];
 extern const size_t sv_settings_css_len;
 
-enum sv_settings_lang { SV_SETTINGS_FR, SV_SETTINGS_EN };
+enum sv_settings_lang {
+	SV_SETTINGS_FR, SV_SETTINGS_EN,
+	SV_SETTINGS_LANG_COUNT
+};
 
 /* The table: what a person must type, in the order they need it. */
 struct sv_settings_table {
@@ -68,6 +72,14 @@ int sv_settings_table_build(const struct sv_provider *pv,
 	const char *override_domain, struct sv_settings_table *t,
 	struct sv_err *err);
 
+/* Whether a person types a username for s: not when it takes mail
+ * without any (outgoing servers that know the client by its IP). */
+bool sv_settings_needs_username(const struct sv_server *s);
+
+/* Whether s offers OAuth2 (the table then notes that it needs an app
+ * that supports it). */
+bool sv_settings_has_oauth2(const struct sv_server *s);
+
 /* Renderers (answer.h's sv_answer_renderer): the page in French, in
  * English. */
 sv_answer_renderer sv_render_settings_fr;
@@ -82,15 +94,6 @@ sv_answer_renderer sv_render_settings_en;
  * to the other language then carries the domain alone).
  */
 const char *const *sv_render_settings_absent(enum sv_settings_lang lang);
-
-/*
- * The same table as text, one block per server, for a terminal:
- * appended to out with the facts' address (or the absent words)
- * substituted. SV_OK, the table's errors, or sv_buf's (out emptied).
- */
-int sv_render_settings_text(const struct sv_provider *pv,
-	const char *override_domain, const struct sv_answer_facts *facts,
-	enum sv_settings_lang lang, struct sv_buf *out, struct sv_err *err);
 
 /*
  * The page's error pages, built per request: status 404 (domain, a

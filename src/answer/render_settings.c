@@ -3,8 +3,8 @@
  * The settings page (render_settings.h): the help-desk table of
  * ../shared/seeds/, generated from the provider. One table
  * (sv_settings_table_build) read by two writers: the HTML page through
- * the answer builder (compiled once per provider and language), the text
- * for `suivant lookup --format settings`.
+ * the answer builder (compiled once per provider and language), and the
+ * text for `suivant lookup --format settings` (render_settings_text.c).
  *
  * The page is written with the XML text writer in HTML syntax: no XML
  * declaration, a raw "<!DOCTYPE html>", void elements (meta, br) closed
@@ -22,13 +22,15 @@
 #include "answer/render_settings.h"
 #include "answer/render_util.h"
 #include "answer/settings_words.h"
-#include "model/placeholder.h"
 
 #define WHAT "settings"
 #define PAGE "settings"  /* the route, relative to the page itself */
 
+/* What the page says: words->title[lang] (settings_words.h). */
+static const struct sv_settings_words *const words = &sv_settings_words;
+
 const char *const *sv_render_settings_absent(enum sv_settings_lang lang) {
-	return sv_settings_words_of(lang)->absent;
+	return words->absent[sv_settings_words_column(lang)];
 }
 
 /*
@@ -106,10 +108,11 @@ static int void_el(xmlTextWriterPtr w, const char *name, const char *a,
 }
 
 /* The document's start up to <main>, title "title: name". */
-static int write_head(xmlTextWriterPtr w, const struct sv_settings_words *wd,
+static int write_head(xmlTextWriterPtr w, enum sv_settings_lang lang,
 		const char *title, const char *name) {
 	if (xmlTextWriterWriteRaw(w, BAD_CAST "<!DOCTYPE html>\n") < 0 ||
-			start(w, "html") < 0 || attr(w, "lang", wd->lang) < 0 ||
+			start(w, "html") < 0 ||
+			attr(w, "lang", words->lang[lang]) < 0 ||
 			newline(w) < 0 || start(w, "head") < 0 || newline(w) < 0 ||
 			void_el(w, "meta", "charset", "utf-8", NULL, NULL) < 0 ||
 			void_el(w, "meta", "name", "viewport", "content",
@@ -117,7 +120,7 @@ static int write_head(xmlTextWriterPtr w, const struct sv_settings_words *wd,
 			void_el(w, "meta", "name", "robots", "content",
 				"noindex") < 0 ||
 			start(w, "title") < 0 || text(w, title) < 0 ||
-			(name != NULL && (text(w, wd->colon) < 0 ||
+			(name != NULL && (text(w, words->colon[lang]) < 0 ||
 				text(w, name) < 0)) ||
 			end(w) < 0 || newline(w) < 0 ||
 			void_el(w, "link", "rel", "stylesheet", "href",
@@ -130,10 +133,11 @@ static int write_head(xmlTextWriterPtr w, const struct sv_settings_words *wd,
 	return 0;
 }
 
-static int write_tail(xmlTextWriterPtr w, const struct sv_settings_words *wd) {
+static int write_tail(xmlTextWriterPtr w, enum sv_settings_lang lang) {
 	if (start(w, "p") < 0 || attr(w, "class", "back") < 0 ||
 			start(w, "a") < 0 || attr(w, "href", "./") < 0 ||
-			text(w, wd->home) < 0 || end(w) < 0 || end(w) < 0 ||
+			text(w, words->home[lang]) < 0 ||
+			end(w) < 0 || end(w) < 0 ||
 			newline(w) < 0 ||
 			end(w) < 0 || newline(w) < 0 || /* main */
 			end(w) < 0 || newline(w) < 0 || /* body */
@@ -177,24 +181,12 @@ int sv_settings_table_build(const struct sv_provider *pv,
 	return SV_OK;
 }
 
-/* The services' heading: an Exchange or JMAP account is neither a
- * calendar nor an address book. */
-static const char *services_heading(const struct sv_settings_words *wd,
-		const struct sv_settings_table *t) {
-	for (size_t i = 0; i < t->n_services; i++) {
-		if (sv_service_type_is_account(t->services[i]->type)) {
-			return wd->services_accounts;
-		}
-	}
-	return wd->services;
-}
-
 /* What a page needs while it is written. */
 struct page {
 	struct sv_answer_builder *b;
 	const struct sv_provider *pv;
 	const struct sv_settings_table *t;
-	const struct sv_settings_words *wd;
+	enum sv_settings_lang lang;
 };
 
 /*
@@ -208,9 +200,7 @@ static int row(xmlTextWriterPtr w, const char *label) {
 		start(w, "dd");
 }
 
-/* Whether a person types a username for s: not when it takes mail
- * without any (outgoing servers that know the client by its IP). */
-static bool needs_username(const struct sv_server *s) {
+bool sv_settings_needs_username(const struct sv_server *s) {
 	for (size_t i = 0; i < s->n_auth; i++) {
 		enum sv_auth a = s->auth[i];
 		if (a != SV_AUTH_NONE && a != SV_AUTH_CLIENT_IP_ADDRESS &&
@@ -221,7 +211,7 @@ static bool needs_username(const struct sv_server *s) {
 	return s->n_auth == 0;
 }
 
-static bool has_oauth2(const struct sv_server *s) {
+bool sv_settings_has_oauth2(const struct sv_server *s) {
 	for (size_t i = 0; i < s->n_auth; i++) {
 		if (s->auth[i] == SV_AUTH_OAUTH2) {
 			return true;
@@ -230,31 +220,21 @@ static bool has_oauth2(const struct sv_server *s) {
 	return false;
 }
 
-/* The authentication words of s, "a or b", each name once (plain and
- * password-cleartext say the same to a person). */
-static int write_auth(xmlTextWriterPtr w, const struct sv_settings_words *wd,
+/* The authentication words of s, "a or b" (sv_settings_auth_words). */
+static int write_auth(xmlTextWriterPtr w, enum sv_settings_lang lang,
 		const struct sv_server *s) {
 	const char *said[SV_MODEL_MAX_AUTH];
-	size_t n_said = 0;
-	for (size_t i = 0; i < s->n_auth && i < SV_MODEL_MAX_AUTH; i++) {
-		const char *name = (unsigned)s->auth[i] < SV_AUTH_COUNT ?
-			wd->auth_name[s->auth[i]] : NULL;
-		bool dup = name == NULL;
-		for (size_t j = 0; j < n_said && !dup; j++) {
-			dup = said[j] == name;
-		}
-		if (dup) {
-			continue;
-		}
-		if ((n_said > 0 && text(w, wd->or_word) < 0) ||
-				text(w, name) < 0) {
+	size_t n_said = sv_settings_auth_words(lang, s, said);
+	for (size_t i = 0; i < n_said; i++) {
+		if ((i > 0 && text(w, words->or_word[lang]) < 0) ||
+				text(w, said[i]) < 0) {
 			return -1;
 		}
-		said[n_said++] = name;
 	}
-	if (has_oauth2(s) && (start(w, "br") < 0 ||
+	if (sv_settings_has_oauth2(s) && (start(w, "br") < 0 ||
 			xmlTextWriterEndElement(w) < 0 ||
-			element_class(w, "span", "note", wd->oauth_note) < 0)) {
+			element_class(w, "span", "note",
+				words->oauth_note[lang]) < 0)) {
 		return -1;
 	}
 	return 0;
@@ -262,41 +242,44 @@ static int write_auth(xmlTextWriterPtr w, const struct sv_settings_words *wd,
 
 static int write_server(const struct page *p, const struct sv_server *s) {
 	xmlTextWriterPtr w = p->b->w;
-	const struct sv_settings_words *wd = p->wd;
+	enum sv_settings_lang lang = p->lang;
 	char port[8];
 	snprintf(port, sizeof(port), "%d", s->port);
-	const char *role = wd->role[s->type == SV_SERVER_IMAP ? 0 :
-		s->type == SV_SERVER_POP3 ? 1 : 2];
 	if (start(w, "section") < 0 || attr(w, "class", "card") < 0 ||
-			element(w, "h3", role) < 0 || start(w, "dl") < 0 ||
-			row(w, wd->server) < 0 || start(w, "code") < 0 ||
+			element(w, "h3", sv_settings_role_word(lang, s)) < 0 ||
+			start(w, "dl") < 0 ||
+			row(w, words->server[lang]) < 0 ||
+			start(w, "code") < 0 ||
 			sv_answer_builder_template(p->b, s->hostname) < 0 ||
 			end(w) < 0 || end(w) < 0 ||
-			row(w, wd->port) < 0 || element(w, "code", port) < 0 ||
-			end(w) < 0 || row(w, wd->security) < 0) {
+			row(w, words->port[lang]) < 0 ||
+			element(w, "code", port) < 0 ||
+			end(w) < 0 || row(w, words->security[lang]) < 0) {
 		return -1;
 	}
 	if (s->socket == SV_SOCKET_PLAIN) {
-		if (element_class(w, "span", "warn", wd->none) < 0 ||
+		if (element_class(w, "span", "warn", words->none[lang]) < 0 ||
 				start(w, "br") < 0 ||
 				xmlTextWriterEndElement(w) < 0 ||
 				element_class(w, "span", "warn",
-					needs_username(s) ? wd->none_warning :
-					wd->plain_warning) < 0) {
+					sv_settings_needs_username(s) ?
+					words->none_warning[lang] :
+					words->plain_warning[lang]) < 0) {
 			return -1;
 		}
-	} else if (text(w, s->socket == SV_SOCKET_SSL ? wd->ssl :
-			wd->starttls) < 0) {
+	} else if (text(w, s->socket == SV_SOCKET_SSL ? words->ssl[lang] :
+			words->starttls[lang]) < 0) {
 		return -1;
 	}
-	if (end(w) < 0 || row(w, wd->auth) < 0 || write_auth(w, wd, s) < 0 ||
-			end(w) < 0) {
+	if (end(w) < 0 || row(w, words->auth[lang]) < 0 ||
+			write_auth(w, lang, s) < 0 || end(w) < 0) {
 		return -1;
 	}
-	if (needs_username(s)) {
+	if (sv_settings_needs_username(s)) {
 		const char *user = !sv_render_absent(s->username) ?
 			s->username : "%EMAILADDRESS%";
-		if (row(w, wd->username) < 0 || start(w, "code") < 0 ||
+		if (row(w, words->username[lang]) < 0 ||
+				start(w, "code") < 0 ||
 				sv_answer_builder_template(p->b, user) < 0 ||
 				end(w) < 0 || end(w) < 0) {
 			return -1;
@@ -307,41 +290,33 @@ static int write_server(const struct page *p, const struct sv_server *s) {
 
 static int write_service(const struct page *p, const struct sv_service *s) {
 	xmlTextWriterPtr w = p->b->w;
-	const struct sv_settings_words *wd = p->wd;
+	enum sv_settings_lang lang = p->lang;
 	const char *user = !sv_render_absent(s->username) ? s->username :
 		"%EMAILADDRESS%";
 	if (start(w, "section") < 0 || attr(w, "class", "card") < 0 ||
-			element(w, "h3", sv_settings_service_word(wd, s->type)) < 0 ||
+			element(w, "h3",
+				sv_settings_service_word(lang, s->type)) < 0 ||
 			start(w, "dl") < 0 ||
-			row(w, wd->url) < 0 || start(w, "code") < 0 ||
+			row(w, words->url[lang]) < 0 || start(w, "code") < 0 ||
 			sv_answer_builder_url(p->b, s->url) < 0 ||
 			end(w) < 0 || end(w) < 0 ||
-			row(w, wd->auth) < 0) {
+			row(w, words->auth[lang]) < 0) {
 		return -1;
 	}
 	for (size_t i = 0; i < s->n_auth && i < SV_MODEL_MAX_AUTH; i++) {
-		if ((i > 0 && text(w, wd->or_word) < 0) ||
-				text(w, sv_settings_sauth_word(wd, s->auth[i])) < 0) {
+		if ((i > 0 && text(w, words->or_word[lang]) < 0) ||
+				text(w, sv_settings_sauth_word(lang,
+					s->auth[i])) < 0) {
 			return -1;
 		}
 	}
-	if (end(w) < 0 || row(w, wd->username) < 0 || start(w, "code") < 0 ||
+	if (end(w) < 0 || row(w, words->username[lang]) < 0 ||
+			start(w, "code") < 0 ||
 			sv_answer_builder_template(p->b, user) < 0 ||
 			end(w) < 0 || end(w) < 0) {
 		return -1;
 	}
 	return end(w) < 0 || end(w) < 0 ? -1 : newline(w);
-}
-
-/* A link's text in the page's language, else its first, else NULL. */
-static const char *link_text(const struct sv_link *l, const char *lang) {
-	for (size_t i = 0; i < l->n_texts; i++) {
-		if (l->texts[i].lang != NULL &&
-				strcmp(l->texts[i].lang, lang) == 0) {
-			return l->texts[i].text;
-		}
-	}
-	return l->n_texts > 0 ? l->texts[0].text : NULL;
 }
 
 /* Only web addresses become links: a javascript: or data: URL in a
@@ -380,20 +355,22 @@ static int write_links(const struct page *p) {
 	if (pv->n_links == 0 && !webmail) {
 		return 0;
 	}
-	if (element(w, "h2", p->wd->links) < 0 || newline(w) < 0 ||
+	if (element(w, "h2", words->links[p->lang]) < 0 ||
+			newline(w) < 0 ||
 			start(w, "ul") < 0 || newline(w) < 0) {
 		return -1;
 	}
 	for (size_t i = 0; i < pv->n_links; i++) {
 		const struct sv_link *l = &pv->links[i];
 		if ((unsigned)l->kind >= SV_LINK_KIND_COUNT ||
-				write_link(w, p->wd->link[l->kind], l->url,
-					link_text(l, p->wd->lang)) < 0) {
+				write_link(w, words->link[l->kind][p->lang],
+					l->url, sv_settings_link_text(p->lang,
+						l)) < 0) {
 			return -1;
 		}
 	}
-	if (webmail && write_link(w, p->wd->webmail, pv->webmail.login_page,
-			NULL) < 0) {
+	if (webmail && write_link(w, words->webmail[p->lang],
+			pv->webmail.login_page, NULL) < 0) {
 		return -1;
 	}
 	return end(w) < 0 ? -1 : newline(w);
@@ -424,42 +401,49 @@ static int write_page(struct sv_answer_builder *b, const void *ctx) {
 	q.b = b;
 	const struct page *p = &q;
 	xmlTextWriterPtr w = b->w;
-	const struct sv_settings_words *wd = p->wd;
+	enum sv_settings_lang lang = p->lang;
 	const char *name = !sv_render_absent(p->pv->display_name) ?
 		p->pv->display_name : p->pv->id;
 	b->domain_token_is_domain = true; /* the page always has it */
-	if (write_head(w, wd, wd->title, name) < 0 ||
+	if (write_head(w, lang, words->title[lang], name) < 0 ||
 			/* the other language, for the same address or domain;
 			 * without an address, email= is empty */
 			start(w, "p") < 0 || attr(w, "class", "lang") < 0 ||
-			start(w, "a") < 0 || attr(w, "hreflang", wd->other_lang) < 0 ||
-			attr(w, "lang", wd->other_lang) < 0 ||
+			start(w, "a") < 0 ||
+			attr(w, "hreflang", words->other_lang[lang]) < 0 ||
+			attr(w, "lang", words->other_lang[lang]) < 0 ||
 			xmlTextWriterStartAttribute(w, BAD_CAST "href") < 0 ||
 			text(w, PAGE "?domain=") < 0 ||
 			sv_answer_builder_slot(b, SV_SLOT_DOMAIN) < 0 ||
 			text(w, "&email=") < 0 ||
 			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS_URL) < 0 ||
-			text(w, "&lang=") < 0 || text(w, wd->other_lang) < 0 ||
+			text(w, "&lang=") < 0 ||
+			text(w, words->other_lang[lang]) < 0 ||
 			xmlTextWriterEndAttribute(w) < 0 ||
-			text(w, wd->other_name) < 0 || end(w) < 0 || end(w) < 0 ||
+			text(w, words->other_name[lang]) < 0 ||
+			end(w) < 0 || end(w) < 0 ||
 			newline(w) < 0 ||
-			element(w, "h1", wd->title) < 0 || newline(w) < 0 ||
+			element(w, "h1", words->title[lang]) < 0 ||
+			newline(w) < 0 ||
 			start(w, "p") < 0 || text(w, name) < 0 ||
 			text(w, " — ") < 0 || start(w, "strong") < 0 ||
 			sv_answer_builder_slot(b, SV_SLOT_EMAILADDRESS) < 0 ||
 			end(w) < 0 || text(w, " (") < 0 ||
 			sv_answer_builder_slot(b, SV_SLOT_DOMAIN) < 0 ||
 			text(w, ")") < 0 || end(w) < 0 || newline(w) < 0 ||
-			element(w, "p", wd->intro) < 0 || newline(w) < 0 ||
-			element(w, "p", wd->password) < 0 || newline(w) < 0 ||
-			write_servers(p, wd->preferred, p->t->preferred,
-				p->t->n_preferred) < 0 ||
-			write_servers(p, wd->others, p->t->others,
+			element(w, "p", words->intro[lang]) < 0 ||
+			newline(w) < 0 ||
+			element(w, "p", words->password[lang]) < 0 ||
+			newline(w) < 0 ||
+			write_servers(p, words->preferred[lang],
+				p->t->preferred, p->t->n_preferred) < 0 ||
+			write_servers(p, words->others[lang], p->t->others,
 				p->t->n_others) < 0) {
 		return -1;
 	}
 	if (p->t->n_services > 0) {
-		if (element(w, "h2", services_heading(wd, p->t)) < 0 ||
+		const char *heading = sv_settings_services_heading(lang, p->t);
+		if (element(w, "h2", heading) < 0 ||
 				newline(w) < 0 ||
 				start(w, "div") < 0 ||
 				attr(w, "class", "cards") < 0 || newline(w) < 0) {
@@ -474,10 +458,10 @@ static int write_page(struct sv_answer_builder *b, const void *ctx) {
 			return -1;
 		}
 	}
-	return write_links(p) < 0 ? -1 : write_tail(w, wd);
+	return write_links(p) < 0 ? -1 : write_tail(w, lang);
 }
 
-static int render(const struct sv_settings_words *wd, const struct sv_provider *pv,
+static int render(enum sv_settings_lang lang, const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
 	*out = NULL;
@@ -486,7 +470,7 @@ static int render(const struct sv_settings_words *wd, const struct sv_provider *
 	if (rc != SV_OK) {
 		return rc;
 	}
-	struct page p = { .pv = pv, .t = &t, .wd = wd };
+	struct page p = { .pv = pv, .t = &t, .lang = lang };
 	return sv_render_answer(WHAT, pv->id, SV_SETTINGS_CONTENT_TYPE,
 		write_page, &p, out, err);
 }
@@ -494,213 +478,13 @@ static int render(const struct sv_settings_words *wd, const struct sv_provider *
 int sv_render_settings_fr(const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
-	return render(sv_settings_words_of(SV_SETTINGS_FR), pv,
-		override_domain, out, err);
+	return render(SV_SETTINGS_FR, pv, override_domain, out, err);
 }
 
 int sv_render_settings_en(const struct sv_provider *pv,
 		const char *override_domain, struct sv_answer **out,
 		struct sv_err *err) {
-	return render(sv_settings_words_of(SV_SETTINGS_EN), pv,
-		override_domain, out, err);
-}
-
-/* ---- the text table ---- */
-
-/* Pieces of the longest template: a service URL of SV_MODEL_MAX_URL
- * bytes, a token (at least 13 bytes) every other piece. */
-#define MAX_PIECES (2 * (SV_MODEL_MAX_URL / 13) + 2)
-
-/* tpl with the facts' address parts (or the absent words) in place of
- * its tokens, appended to out: a person reads it, nothing is encoded. */
-static int text_template(struct sv_buf *out, const char *tpl,
-		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
-		struct sv_err *err) {
-	struct sv_tpl_piece pieces[MAX_PIECES];
-	size_t n;
-	int rc = sv_placeholder_split(tpl, pieces, MAX_PIECES, &n, err);
-	const char *at = f->address != NULL ? strrchr(f->address, '@') : NULL;
-	for (size_t i = 0; rc == SV_OK && i < n; i++) {
-		const struct sv_tpl_piece *pc = &pieces[i];
-		if (!pc->is_token) {
-			rc = sv_buf_append(out, pc->lit, pc->lit_len);
-		} else if (pc->token == SV_TOKEN_EMAILADDRESS) {
-			rc = sv_buf_append_str(out, f->address != NULL ?
-				f->address : wd->absent[SV_SLOT_EMAILADDRESS]);
-		} else if (pc->token == SV_TOKEN_EMAILLOCALPART) {
-			rc = f->local != NULL ? sv_buf_append_str(out, f->local) :
-				at != NULL ? sv_buf_append(out, f->address,
-					(size_t)(at - f->address)) :
-				sv_buf_append_str(out,
-					wd->absent[SV_SLOT_EMAILLOCALPART]);
-		} else if (pc->token == SV_TOKEN_EMAILDOMAIN) {
-			rc = sv_buf_append_str(out, f->domain);
-		} else {
-			rc = sv_buf_append_str(out, sv_token_text(pc->token));
-		}
-	}
-	return rc;
-}
-
-/* "    label: " */
-static int text_label(struct sv_buf *out, const struct sv_settings_words *wd,
-		const char *label) {
-	return sv_buf_printf(out, "    %s%s", label, wd->colon);
-}
-
-/* "    label: <tpl expanded>\n" */
-static int text_field(struct sv_buf *out, const char *label, const char *tpl,
-		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
-		struct sv_err *err) {
-	int rc = text_label(out, wd, label);
-	if (rc == SV_OK) {
-		rc = text_template(out, tpl, f, wd, err);
-	}
-	return rc == SV_OK ? sv_buf_append_str(out, "\n") : rc;
-}
-
-/* The username line; a missing template is the address. */
-static int text_username(struct sv_buf *out, const char *username,
-		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
-		struct sv_err *err) {
-	return text_field(out, wd->username, !sv_render_absent(username) ?
-		username : "%EMAILADDRESS%", f, wd, err);
-}
-
-static int text_server(struct sv_buf *out, const struct sv_server *s,
-		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
-		struct sv_err *err) {
-	const char *role = wd->role[s->type == SV_SERVER_IMAP ? 0 :
-		s->type == SV_SERVER_POP3 ? 1 : 2];
-	const char *sec = s->socket == SV_SOCKET_SSL ? wd->ssl :
-		s->socket == SV_SOCKET_STARTTLS ? wd->starttls : wd->none;
-	int rc = sv_buf_printf(out, "  %s\n", role);
-	if (rc == SV_OK && (rc = text_field(out, wd->server, s->hostname, f, wd,
-			err)) == SV_OK) {
-		rc = sv_buf_printf(out, "    %s%s%d\n    %s%s%s%s%s\n",
-			wd->port, wd->colon, s->port, wd->security, wd->colon,
-			sec,
-			s->socket == SV_SOCKET_PLAIN ? " — " : "",
-			s->socket != SV_SOCKET_PLAIN ? "" :
-			needs_username(s) ? wd->none_warning :
-			wd->plain_warning);
-	}
-	if (rc == SV_OK) {
-		rc = text_label(out, wd, wd->auth);
-	}
-	const char *said[SV_MODEL_MAX_AUTH];
-	size_t n_said = 0;
-	for (size_t i = 0; rc == SV_OK && i < s->n_auth &&
-			i < SV_MODEL_MAX_AUTH; i++) {
-		const char *name = (unsigned)s->auth[i] < SV_AUTH_COUNT ?
-			wd->auth_name[s->auth[i]] : NULL;
-		bool dup = name == NULL;
-		for (size_t j = 0; j < n_said && !dup; j++) {
-			dup = said[j] == name;
-		}
-		if (!dup) {
-			rc = sv_buf_printf(out, "%s%s", n_said > 0 ?
-				wd->or_word : "", name);
-			said[n_said++] = name;
-		}
-	}
-	if (rc == SV_OK && has_oauth2(s)) {
-		rc = sv_buf_printf(out, "\n      (%s)", wd->oauth_note);
-	}
-	if (rc == SV_OK) {
-		rc = sv_buf_append_str(out, "\n");
-	}
-	if (rc == SV_OK && needs_username(s)) {
-		rc = text_username(out, s->username, f, wd, err);
-	}
-	return rc;
-}
-
-static int text_service(struct sv_buf *out, const struct sv_service *s,
-		const struct sv_answer_facts *f, const struct sv_settings_words *wd,
-		struct sv_err *err) {
-	int rc = sv_buf_printf(out, "  %s\n", sv_settings_service_word(wd, s->type));
-	if (rc == SV_OK && (rc = text_field(out, wd->url, s->url, f, wd,
-			err)) == SV_OK) {
-		rc = text_label(out, wd, wd->auth);
-	}
-	for (size_t i = 0; rc == SV_OK && i < s->n_auth &&
-			i < SV_MODEL_MAX_AUTH; i++) {
-		rc = sv_buf_printf(out, "%s%s", i > 0 ? wd->or_word : "",
-			sv_settings_sauth_word(wd, s->auth[i]));
-	}
-	if (rc == SV_OK && (rc = sv_buf_append_str(out, "\n")) == SV_OK) {
-		rc = text_username(out, s->username, f, wd, err);
-	}
-	return rc;
-}
-
-int sv_render_settings_text(const struct sv_provider *pv,
-		const char *override_domain, const struct sv_answer_facts *facts,
-		enum sv_settings_lang lang, struct sv_buf *out,
-		struct sv_err *err) {
-	const struct sv_settings_words *wd = sv_settings_words_of(lang);
-	struct sv_settings_table t;
-	int rc = sv_settings_table_build(pv, override_domain, &t, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	const char *name = !sv_render_absent(pv->display_name) ?
-		pv->display_name : pv->id;
-	rc = sv_buf_printf(out, "%s%s%s — %s (%s)\n", wd->title, wd->colon,
-		name,
-		facts->address != NULL ? facts->address :
-			wd->absent[SV_SLOT_EMAILADDRESS], facts->domain);
-	for (size_t i = 0; rc == SV_OK && i < t.n_preferred; i++) {
-		if (i == 0) {
-			rc = sv_buf_printf(out, "\n%s\n", wd->preferred);
-		}
-		if (rc == SV_OK) {
-			rc = text_server(out, t.preferred[i], facts, wd, err);
-		}
-	}
-	for (size_t i = 0; rc == SV_OK && i < t.n_others; i++) {
-		if (i == 0) {
-			rc = sv_buf_printf(out, "\n%s\n", wd->others);
-		}
-		if (rc == SV_OK) {
-			rc = text_server(out, t.others[i], facts, wd, err);
-		}
-	}
-	for (size_t i = 0; rc == SV_OK && i < t.n_services; i++) {
-		if (i == 0) {
-			rc = sv_buf_printf(out, "\n%s\n",
-				services_heading(wd, &t));
-		}
-		if (rc == SV_OK) {
-			rc = text_service(out, t.services[i], facts, wd, err);
-		}
-	}
-	if (rc == SV_OK && (pv->n_links > 0 ||
-			!sv_render_absent(pv->webmail.login_page))) {
-		rc = sv_buf_printf(out, "\n%s\n", wd->links);
-		for (size_t i = 0; rc == SV_OK && i < pv->n_links; i++) {
-			const struct sv_link *l = &pv->links[i];
-			const char *what = link_text(l, wd->lang);
-			rc = (unsigned)l->kind >= SV_LINK_KIND_COUNT ?
-				SV_EINVAL : sv_buf_printf(out, "  %s%s%s%s%s\n",
-					wd->link[l->kind], wd->colon, l->url,
-					what != NULL ? " — " : "",
-					what != NULL ? what : "");
-		}
-		if (rc == SV_OK && !sv_render_absent(pv->webmail.login_page)) {
-			rc = sv_buf_printf(out, "  %s%s%s\n", wd->webmail,
-				wd->colon, pv->webmail.login_page);
-		}
-	}
-	if (rc != SV_OK) {
-		sv_buf_finish(out);
-		if (err->msg[0] == '\0') {
-			sv_errf(err, rc, "%s: %s: %s", WHAT, pv->id,
-				sv_rc_str(rc));
-		}
-	}
-	return rc;
+	return render(SV_SETTINGS_EN, pv, override_domain, out, err);
 }
 
 /* ---- the error pages ---- */
@@ -716,19 +500,21 @@ static void printable(const char *detail, char *out, size_t size) {
 	out[i] = '\0';
 }
 
-static int write_error(xmlTextWriterPtr w, const struct sv_settings_words *wd,
+static int write_error(xmlTextWriterPtr w, enum sv_settings_lang lang,
 		unsigned status, const char *detail) {
-	const char *title = status == 404 ? wd->e404_title : wd->e400_title;
-	if (write_head(w, wd, title, NULL) < 0 ||
+	const char *title = status == 404 ? words->e404_title[lang] :
+		words->e400_title[lang];
+	if (write_head(w, lang, title, NULL) < 0 ||
 			element(w, "h1", title) < 0 || newline(w) < 0 ||
 			start(w, "p") < 0 ||
-			text(w, status == 404 ? wd->e404_text : wd->e400_text) < 0 ||
+			text(w, status == 404 ? words->e404_text[lang] :
+				words->e400_text[lang]) < 0 ||
 			element(w, "strong", detail) < 0 ||
 			text(w, status == 404 ? "." : "") < 0 ||
 			end(w) < 0 || newline(w) < 0) {
 		return -1;
 	}
-	return write_tail(w, wd);
+	return write_tail(w, lang);
 }
 
 int sv_render_settings_error(enum sv_settings_lang lang, unsigned status,
@@ -744,7 +530,8 @@ int sv_render_settings_error(enum sv_settings_lang lang, unsigned status,
 	int rc = SV_ENOMEM;
 	xmlBufferPtr xb = xmlBufferCreate();
 	xmlTextWriterPtr w = xb != NULL ? xmlNewTextWriterMemory(xb, 0) : NULL;
-	if (w != NULL && write_error(w, sv_settings_words_of(lang), status, shown) >= 0 &&
+	if (w != NULL && write_error(w, sv_settings_words_column(lang), status,
+			shown) >= 0 &&
 			sv_answer_xml_alloc_failures() == failures) {
 		rc = sv_buf_append(out, (const char *)xmlBufferContent(xb),
 			(size_t)xmlBufferLength(xb));

@@ -53,6 +53,7 @@
 
 #include "answer/answer.h"
 #include "answer/render_autodiscover.h"
+#include "answer/render_autodiscover_v2.h"
 #include "answer/render_settings.h"
 #include "cli/cli.h"
 #include "dataset/dataset.h"

@@ -13,6 +13,7 @@
 #include <sysexits.h>
 
 #include "answer/render_settings.h"
+#include "answer/render_settings_text.h"
 #include "cli/cli.h"
 #include "dataset/dataset.h"
 #include "http/config.h"

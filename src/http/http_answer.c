@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "answer/render_autodiscover.h"
+#include "answer/render_autodiscover_v2.h"
 #include "answer/render_settings.h"
 #include "http/http_internal.h"
 #include "util/buf.h"

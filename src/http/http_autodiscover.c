@@ -52,6 +52,7 @@
 #include <string.h>
 
 #include "answer/render_autodiscover.h"
+#include "answer/render_autodiscover_v2.h"
 #include "http/http_internal.h"
 #include "request/autodiscover_request.h"
 #include "util/buf.h"

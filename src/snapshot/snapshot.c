@@ -39,6 +39,7 @@
 
 #include "answer/render_autoconfig.h"
 #include "answer/render_autodiscover.h"
+#include "answer/render_autodiscover_v2.h"
 #include "answer/render_mobileconfig.h"
 #include "answer/render_pacc.h"
 #include "answer/render_settings.h"

@@ -20,6 +20,7 @@
 
 #include "answer/answer.h"
 #include "answer/render_settings.h"
+#include "answer/render_settings_text.h"
 #include "model/model.h"
 #include "test_support.h"
 #include "util/alloc.h"

@@ -32,6 +32,7 @@
 
 #include "answer/answer.h"
 #include "answer/render_autodiscover.h"
+#include "answer/render_autodiscover_v2.h"
 #include "model/model.h"
 #include "request/autodiscover_request.h"
 #include "test_support.h"

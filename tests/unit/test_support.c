@@ -161,6 +161,17 @@ char *sv_test_render_fill(sv_test_answer_fn fn, const char *content_type,
 	return s;
 }
 
+void sv_test_render_parts(const char *what, sv_test_answer_fn fn,
+		const char *content_type, const struct sv_provider *pv,
+		const char *override_domain, const struct sv_answer_facts *f,
+		const struct sv_test_part *p, size_t n) {
+	size_t len;
+	char *doc = sv_test_render_fill(fn, content_type, pv,
+		override_domain, f, &len);
+	sv_test_parts(what, doc, p, n);
+	sv_free(doc);
+}
+
 void sv_test_render_refused(sv_test_answer_fn fn,
 		const struct sv_provider *pv, const char *in_msg) {
 	static struct sv_answer sentinel;

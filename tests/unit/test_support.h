@@ -16,6 +16,8 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+#include "test_base.h"
+
 /* Cap of every output buffer the helpers create. */
 #define SV_TEST_OUT_MAX (1024 * 1024)
 
@@ -83,6 +85,15 @@ typedef int (*sv_test_answer_fn)(const struct sv_provider *pv,
 char *sv_test_render_fill(sv_test_answer_fn fn, const char *content_type,
 	const struct sv_provider *pv, const char *override_domain,
 	const struct sv_answer_facts *f, size_t *len);
+
+/*
+ * Renders pv with fn (sv_test_render_fill), fills it with f and checks
+ * the n parts of the bytes (sv_test_parts: what names the case).
+ */
+void sv_test_render_parts(const char *what, sv_test_answer_fn fn,
+	const char *content_type, const struct sv_provider *pv,
+	const char *override_domain, const struct sv_answer_facts *f,
+	const struct sv_test_part *p, size_t n);
 
 /*
  * Fails allocation n = 0, 1, ... (ours, and libxml2's through the hooks)

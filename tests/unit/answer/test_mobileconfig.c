@@ -129,16 +129,8 @@ static void check_golden(const char *name, const char *got, size_t len) {
 	sv_test_golden_check(GOLDEN_DIR, name, ".plist", got, len);
 }
 
-/* "<key>K</key>\n<tabs><VALUE>" appears in doc. */
-static void assert_key(const char *doc, const char *k, const char *value) {
-	char want[512];
-	int n = snprintf(want, sizeof(want), "<key>%s</key>\n\t\t\t\t%s", k,
-		value);
-	assert_true(n > 0 && (size_t)n < sizeof(want));
-	if (strstr(doc, want) == NULL) {
-		fail_msg("missing %s = %s", k, value);
-	}
-}
+/* "<key>K</key>\n<tabs><VALUE>": a key of the mail payload, its value. */
+#define KEY(k, value) SV_TEST_HAS("<key>" k "</key>\n\t\t\t\t" value)
 
 /* ---- tests ---- */
 
@@ -148,19 +140,20 @@ static void test_minimal_golden(void **state) {
 	size_t len;
 	char *doc = render_fill(pv, NULL, &jean, &len);
 	check_golden("minimal", doc, len);
-	assert_key(doc, "EmailAccountType", "<string>EmailTypeIMAP</string>");
-	assert_key(doc, "IncomingMailServerUseSSL", "<true/>");
-	assert_key(doc, "IncomingMailServerPortNumber", "<integer>993</integer>");
-	assert_key(doc, "IncomingMailServerUsername",
-		"<string>jean.dupont@example.fr</string>");
-	assert_key(doc, "OutgoingPasswordSameAsIncomingPassword", "<true/>");
-	assert_key(doc, "PayloadUUID", "<string>" JEAN_MAIL "</string>");
-	assert_key(doc, "PayloadIdentifier",
-		"<string>fr.example.mobileconfig." JEAN_MAIL "</string>");
-	assert_non_null(strstr(doc, "<key>PayloadUUID</key>\n\t\t<string>"
-		JEAN_PROFILE "</string>"));
-	assert_non_null(strstr(doc, "<string>fr.example.mobileconfig."
-		JEAN_PROFILE "</string>"));
+	sv_test_parts("minimal", doc, SV_TEST_PARTS(
+		KEY("EmailAccountType", "<string>EmailTypeIMAP</string>"),
+		KEY("IncomingMailServerUseSSL", "<true/>"),
+		KEY("IncomingMailServerPortNumber", "<integer>993</integer>"),
+		KEY("IncomingMailServerUsername",
+			"<string>jean.dupont@example.fr</string>"),
+		KEY("OutgoingPasswordSameAsIncomingPassword", "<true/>"),
+		KEY("PayloadUUID", "<string>" JEAN_MAIL "</string>"),
+		KEY("PayloadIdentifier",
+			"<string>fr.example.mobileconfig." JEAN_MAIL "</string>"),
+		SV_TEST_HAS("<key>PayloadUUID</key>\n\t\t<string>"
+			JEAN_PROFILE "</string>"),
+		SV_TEST_HAS("<string>fr.example.mobileconfig."
+			JEAN_PROFILE "</string>")));
 	sv_free(doc);
 	sv_provider_destroy(pv);
 }
@@ -190,20 +183,23 @@ static void test_dav_golden(void **state) {
 	size_t len;
 	char *doc = render_fill(pv, NULL, &f, &len);
 	check_golden("dav", doc, len);
-	assert_key(doc, "CalDAVHostName", "<string>dav.example.fr</string>");
-	assert_key(doc, "CalDAVPort", "<integer>443</integer>");
-	assert_key(doc, "CalDAVUseSSL", "<true/>");
-	assert_key(doc, "CalDAVPrincipalURL", "<string>https://dav.example.fr/"
-		"cal/jean+cal@example.fr/</string>");
-	assert_key(doc, "CardDAVHostName", "<string>card.example.fr</string>");
-	assert_key(doc, "CardDAVPort", "<integer>8080</integer>");
-	assert_key(doc, "CardDAVUseSSL", "<false/>");
-	assert_key(doc, "CardDAVUsername", "<string>jean+cal</string>");
-	assert_key(doc, "PayloadType", "<string>com.apple.caldav.account"
-		"</string>");
-	assert_null(strstr(doc, "other.example.fr"));
-	assert_null(strstr(doc, "files.example.fr"));
-	assert_null(strstr(doc, "Password</key>\n\t\t\t\t<string>"));
+	sv_test_parts("dav", doc, SV_TEST_PARTS(
+		KEY("CalDAVHostName", "<string>dav.example.fr</string>"),
+		KEY("CalDAVPort", "<integer>443</integer>"),
+		KEY("CalDAVUseSSL", "<true/>"),
+		KEY("CalDAVPrincipalURL",
+			"<string>https://dav.example.fr/"
+			"cal/jean+cal@example.fr/</string>"),
+		KEY("CardDAVHostName", "<string>card.example.fr</string>"),
+		KEY("CardDAVPort", "<integer>8080</integer>"),
+		KEY("CardDAVUseSSL", "<false/>"),
+		KEY("CardDAVUsername", "<string>jean+cal</string>"),
+		KEY("PayloadType",
+			"<string>com.apple.caldav.account"
+			"</string>"),
+		SV_TEST_LACKS("other.example.fr"),
+		SV_TEST_LACKS("files.example.fr"),
+		SV_TEST_LACKS("Password</key>\n\t\t\t\t<string>")));
 	sv_test_answer_alloc_case(sv_render_mobileconfig,
 		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
 	sv_free(doc);
@@ -219,22 +215,23 @@ static void test_hoster_golden(void **state) {
 	size_t len;
 	char *doc = render_fill(pv, NULL, &f, &len);
 	check_golden("hoster", doc, len);
-	assert_key(doc, "EmailAccountType", "<string>EmailTypeIMAP</string>");
-	assert_key(doc, "EmailAccountDescription",
-		"<string>Hoster &amp; &lt;Co&gt; é</string>");
-	assert_key(doc, "IncomingMailServerHostName",
-		"<string>mail.shop.example.fr</string>");
-	assert_key(doc, "IncomingMailServerUseSSL", "<false/>");
-	assert_key(doc, "IncomingMailServerAuthentication",
-		"<string>EmailAuthCRAMMD5</string>");
-	assert_key(doc, "IncomingMailServerUsername",
-		"<string>o&apos;brien&amp;co%shop.example.fr</string>");
-	assert_key(doc, "OutgoingMailServerHostName",
-		"<string>smtp.shop.example.fr</string>");
-	assert_key(doc, "OutgoingMailServerUsername",
-		"<string>o&apos;brien&amp;co@shop.example.fr</string>");
-	assert_non_null(strstr(doc, "<string>fr.example.shop.mobileconfig."));
-	assert_null(strstr(doc, "pop."));
+	sv_test_parts("hoster", doc, SV_TEST_PARTS(
+		KEY("EmailAccountType", "<string>EmailTypeIMAP</string>"),
+		KEY("EmailAccountDescription",
+			"<string>Hoster &amp; &lt;Co&gt; é</string>"),
+		KEY("IncomingMailServerHostName",
+			"<string>mail.shop.example.fr</string>"),
+		KEY("IncomingMailServerUseSSL", "<false/>"),
+		KEY("IncomingMailServerAuthentication",
+			"<string>EmailAuthCRAMMD5</string>"),
+		KEY("IncomingMailServerUsername",
+			"<string>o&apos;brien&amp;co%shop.example.fr</string>"),
+		KEY("OutgoingMailServerHostName",
+			"<string>smtp.shop.example.fr</string>"),
+		KEY("OutgoingMailServerUsername",
+			"<string>o&apos;brien&amp;co@shop.example.fr</string>"),
+		SV_TEST_HAS("<string>fr.example.shop.mobileconfig."),
+		SV_TEST_LACKS("pop.")));
 	sv_free(doc);
 
 	/* own.example.fr has its own imap server: that answer uses it. */
@@ -242,11 +239,12 @@ static void test_hoster_golden(void **state) {
 		.address = "a@own.example.fr", .local = "a" };
 	doc = render_fill(pv, "own.example.fr", &g, &len);
 	check_plist(doc, len);
-	assert_key(doc, "IncomingMailServerHostName",
-		"<string>imap.own.example.fr</string>");
-	assert_key(doc, "IncomingMailServerUseSSL", "<true/>");
-	assert_key(doc, "OutgoingMailServerHostName",
-		"<string>smtp.own.example.fr</string>");
+	sv_test_parts("own domain", doc, SV_TEST_PARTS(
+		KEY("IncomingMailServerHostName",
+			"<string>imap.own.example.fr</string>"),
+		KEY("IncomingMailServerUseSSL", "<true/>"),
+		KEY("OutgoingMailServerHostName",
+			"<string>smtp.own.example.fr</string>")));
 	sv_free(doc);
 	sv_provider_destroy(pv);
 }
@@ -264,15 +262,16 @@ static void test_pop_only_and_no_login(void **state) {
 	size_t len;
 	char *doc = render_fill(pv, NULL, &jean, &len);
 	check_plist(doc, len);
-	assert_key(doc, "EmailAccountType", "<string>EmailTypePOP</string>");
-	/* no display name: the id, as the Mozilla answer does */
-	assert_key(doc, "EmailAccountDescription", "<string>pop.example</string>");
-	assert_key(doc, "IncomingMailServerUsername",
-		"<string>jean.dupont</string>");
-	assert_key(doc, "OutgoingMailServerAuthentication",
-		"<string>EmailAuthNone</string>");
-	assert_key(doc, "OutgoingPasswordSameAsIncomingPassword", "<false/>");
-	assert_null(strstr(doc, "OutgoingMailServerUsername"));
+	sv_test_parts("pop only", doc, SV_TEST_PARTS(
+		KEY("EmailAccountType", "<string>EmailTypePOP</string>"),
+		/* no display name: the id, as the Mozilla answer does */
+		KEY("EmailAccountDescription", "<string>pop.example</string>"),
+		KEY("IncomingMailServerUsername",
+			"<string>jean.dupont</string>"),
+		KEY("OutgoingMailServerAuthentication",
+			"<string>EmailAuthNone</string>"),
+		KEY("OutgoingPasswordSameAsIncomingPassword", "<false/>"),
+		SV_TEST_LACKS("OutgoingMailServerUsername")));
 	sv_free(doc);
 	sv_provider_destroy(pv);
 }
@@ -288,10 +287,11 @@ static void test_realname_username_left_out(void **state) {
 	size_t len;
 	char *doc = render_fill(pv, NULL, &jean, &len);
 	check_plist(doc, len);
-	assert_null(strstr(doc, "OutgoingMailServerUsername"));
-	assert_null(strstr(doc, "<string>%REALNAME%</string>"));
-	assert_key(doc, "IncomingMailServerUsername",
-		"<string>example.frREALNAME%</string>");
+	sv_test_parts("realname", doc, SV_TEST_PARTS(
+		SV_TEST_LACKS("OutgoingMailServerUsername"),
+		SV_TEST_LACKS("<string>%REALNAME%</string>"),
+		KEY("IncomingMailServerUsername",
+			"<string>example.frREALNAME%</string>")));
 	sv_free(doc);
 	sv_provider_destroy(pv);
 }

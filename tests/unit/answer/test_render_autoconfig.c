@@ -240,6 +240,14 @@ static void check_xml(const char *doc, size_t len) {
 	xmlFreeDoc(d);
 }
 
+/* pv's answer to f must hold the parts; what names the case. */
+static void expect_parts(const char *what, const struct sv_provider *pv,
+		const char *override, const struct sv_answer_facts *f,
+		const struct sv_test_part *p, size_t n) {
+	sv_test_render_parts(what, sv_render_autoconfig,
+		SV_AUTOCONFIG_CONTENT_TYPE, pv, override, f, p, n);
+}
+
 static void check_golden(const char *name, const char *got, size_t len) {
 	check_xml(got, len);
 	sv_test_golden_check(GOLDEN_DIR, name, ".xml", got, len);
@@ -359,18 +367,15 @@ static void test_every_extra(void **state) {
 	struct sv_provider *pv = extras_provider();
 	golden_case("extras", pv, NULL, "example.net", "ann@example.net",
 		"ann");
-	size_t len;
 	const struct sv_answer_facts f = { .domain = "example.net" };
-	char *doc = render_fill(pv, NULL, &f, &len);
-	/* Left out: URL-based and exchange servers. */
-	assert_null(strstr(doc, "ews"));
-	assert_null(strstr(doc, "exchange"));
-	assert_null(strstr(doc, "owa"));
-	/* An empty <pop3/> makes Thunderbird's readFromXML throw. */
-	assert_null(strstr(doc, "<pop3/>"));
-	/* Only the requested domain, never the provider's list. */
-	assert_null(strstr(doc, "example.com</domain>"));
-	sv_free(doc);
+	expect_parts("extras", pv, NULL, &f, SV_TEST_PARTS(
+		/* Left out: URL-based and exchange servers. */
+		SV_TEST_LACKS("ews"), SV_TEST_LACKS("exchange"),
+		SV_TEST_LACKS("owa"),
+		/* An empty <pop3/> makes Thunderbird's readFromXML throw. */
+		SV_TEST_LACKS("<pop3/>"),
+		/* Only the requested domain, never the provider's list. */
+		SV_TEST_LACKS("example.com</domain>")));
 	sv_provider_destroy(pv);
 }
 
@@ -380,13 +385,11 @@ static void test_plaintext_withheld(void **state) {
 	(void)state;
 	struct sv_provider *pv = extras_provider();
 	pv->publish_plaintext = false;
-	size_t len;
 	const struct sv_answer_facts f = { .domain = "example.net" };
-	char *doc = render_fill(pv, NULL, &f, &len);
-	assert_null(strstr(doc, "relay.example.com"));
-	assert_null(strstr(doc, "<socketType>plain</socketType>"));
-	assert_non_null(strstr(doc, "<hostname>smtp.example.com</hostname>"));
-	sv_free(doc);
+	expect_parts("plaintext withheld", pv, NULL, &f, SV_TEST_PARTS(
+		SV_TEST_LACKS("relay.example.com"),
+		SV_TEST_LACKS("<socketType>plain</socketType>"),
+		SV_TEST_HAS("<hostname>smtp.example.com</hostname>")));
 	sv_provider_destroy(pv);
 }
 
@@ -402,31 +405,28 @@ static void test_evolution(void **state) {
 	const struct sv_answer_facts f = { .domain = "client.fr" };
 	char *doc = sv_test_render_fill(sv_render_autoconfig_evolution,
 		SV_AUTOCONFIG_CONTENT_TYPE, pv, NULL, &f, &len);
-	/* imap (the SSL one, not the later STARTTLS one), pop3, smtp */
-	assert_non_null(strstr(doc, "<hostname>mail.client.fr</hostname>"));
-	assert_null(strstr(doc, "imap.hoster.example"));
-	assert_non_null(strstr(doc, "<hostname>pop.client.fr</hostname>"));
-	assert_non_null(strstr(doc, "<hostname>smtp.client.fr</hostname>"));
-	assert_null(strstr(doc, "%EMAILDOMAIN%"));
-	assert_non_null(strstr(doc, "<username>%EMAILLOCALPART%%client.fr"
-		"</username>"));
-	assert_non_null(strstr(doc, "<username>recent:%EMAILADDRESS%"
-		"</username>"));
-	const char *imap = strstr(doc, "type=\"imap\"");
-	const char *pop = strstr(doc, "type=\"pop3\"");
-	const char *smtp = strstr(doc, "type=\"smtp\"");
-	assert_true(imap != NULL && pop != NULL && smtp != NULL &&
-		imap < pop && pop < smtp);
-	assert_null(strstr(imap + 1, "type=\"imap\""));
+	sv_test_parts("evolution", doc, SV_TEST_PARTS(
+		/* imap (the SSL one, not the later STARTTLS one), pop3, smtp */
+		SV_TEST_HAS("<hostname>mail.client.fr</hostname>"),
+		SV_TEST_LACKS("imap.hoster.example"),
+		SV_TEST_HAS("<hostname>pop.client.fr</hostname>"),
+		SV_TEST_HAS("<hostname>smtp.client.fr</hostname>"),
+		SV_TEST_LACKS("%EMAILDOMAIN%"),
+		SV_TEST_HAS("<username>%EMAILLOCALPART%%client.fr</username>"),
+		SV_TEST_HAS("<username>recent:%EMAILADDRESS%</username>")));
+	const char *const order[] = { "type=\"imap\"", "type=\"pop3\"",
+		"type=\"smtp\"" };
+	sv_test_in_order("evolution", doc, order, SV_TEST_LEN(order));
+	assert_null(strstr(strstr(doc, order[0]) + 1, order[0]));
 	sv_free(doc);
 	/* with an address (a newer Evolution sends it): filled */
 	const struct sv_answer_facts a = { .domain = "client.fr",
 		.address = "jean@client.fr", .local = "jean" };
-	doc = sv_test_render_fill(sv_render_autoconfig_evolution,
-		SV_AUTOCONFIG_CONTENT_TYPE, pv, NULL, &a, &len);
-	assert_non_null(strstr(doc, "<username>jean%client.fr</username>"));
-	assert_null(strstr(doc, "%EMAIL"));
-	sv_free(doc);
+	sv_test_render_parts("evolution with an address",
+		sv_render_autoconfig_evolution, SV_AUTOCONFIG_CONTENT_TYPE, pv,
+		NULL, &a, SV_TEST_PARTS(
+		SV_TEST_HAS("<username>jean%client.fr</username>"),
+		SV_TEST_LACKS("%EMAIL")));
 	sv_provider_destroy(pv);
 }
 
@@ -436,24 +436,18 @@ static void test_templates(void **state) {
 	golden_case("templates", pv, NULL, "client.fr", "jean@client.fr",
 		"jean");
 	/* Spot checks, so the golden file is not the only witness. */
-	size_t len;
 	const struct sv_answer_facts f = { .domain = "client.fr",
 		.address = "jean@client.fr", .local = "jean" };
-	char *doc = render_fill(pv, NULL, &f, &len);
-	assert_non_null(strstr(doc, "<hostname>mail.client.fr</hostname>"));
-	assert_non_null(strstr(doc, "<username>jean%client.fr</username>"));
-	assert_non_null(strstr(doc,
-		"<username>recent:jean@client.fr</username>"));
-	assert_non_null(strstr(doc, "<username>%REALNAME%</username>"));
-	assert_non_null(strstr(doc,
-		"<username>jean.client.fr</username>"));
-	sv_free(doc);
-	doc = render_fill(pv, NULL, &no_address, &len);
-	assert_non_null(strstr(doc,
-		"<hostname>mail.%EMAILDOMAIN%</hostname>"));
-	assert_non_null(strstr(doc,
-		"<username>%EMAILLOCALPART%%%EMAILDOMAIN%</username>"));
-	sv_free(doc);
+	expect_parts("templates with an address", pv, NULL, &f, SV_TEST_PARTS(
+		SV_TEST_HAS("<hostname>mail.client.fr</hostname>"),
+		SV_TEST_HAS("<username>jean%client.fr</username>"),
+		SV_TEST_HAS("<username>recent:jean@client.fr</username>"),
+		SV_TEST_HAS("<username>%REALNAME%</username>"),
+		SV_TEST_HAS("<username>jean.client.fr</username>")));
+	expect_parts("templates", pv, NULL, &no_address, SV_TEST_PARTS(
+		SV_TEST_HAS("<hostname>mail.%EMAILDOMAIN%</hostname>"),
+		SV_TEST_HAS("<username>%EMAILLOCALPART%%%EMAILDOMAIN%"
+			"</username>")));
 	sv_provider_destroy(pv);
 }
 
@@ -465,10 +459,11 @@ static void test_special_address(void **state) {
 	size_t len;
 	char *doc = render_fill(pv, NULL, &f, &len);
 	check_golden("special-address", doc, len);
-	assert_non_null(strstr(doc,
-		"<username>o&apos;brien&amp;co%example.fr</username>"));
-	assert_non_null(strstr(doc, "<username>recent:"
-		"o&apos;brien&amp;co@example.fr</username>"));
+	sv_test_parts("special address", doc, SV_TEST_PARTS(
+		SV_TEST_HAS("<username>o&apos;brien&amp;co%example.fr"
+			"</username>"),
+		SV_TEST_HAS("<username>recent:o&apos;brien&amp;co@example.fr"
+			"</username>")));
 	sv_free(doc);
 
 	/* Without local, the part before the last '@' is used. */
@@ -487,18 +482,13 @@ static void test_override_domain(void **state) {
 	struct sv_provider *pv = override_provider();
 	golden_case("override", pv, "other.fr", "other.fr", "paul@other.fr",
 		"paul");
-	size_t len;
 	const struct sv_answer_facts f = { .domain = "other.fr" };
-	char *doc = render_fill(pv, "other.fr", &f, &len);
-	assert_non_null(strstr(doc, "imap.other.fr"));
-	assert_null(strstr(doc, "imap.example.fr"));
-	assert_non_null(strstr(doc, "smtp.example.fr"));
-	sv_free(doc);
+	expect_parts("override other.fr", pv, "other.fr", &f, SV_TEST_PARTS(
+		SV_TEST_HAS("imap.other.fr"), SV_TEST_LACKS("imap.example.fr"),
+		SV_TEST_HAS("smtp.example.fr")));
 	/* The provider-wide answer never shows a domain's own servers. */
-	doc = render_fill(pv, NULL, &no_address, &len);
-	assert_null(strstr(doc, "imap.other.fr"));
-	assert_non_null(strstr(doc, "imap.example.fr"));
-	sv_free(doc);
+	expect_parts("provider-wide", pv, NULL, &no_address, SV_TEST_PARTS(
+		SV_TEST_LACKS("imap.other.fr"), SV_TEST_HAS("imap.example.fr")));
 	sv_provider_destroy(pv);
 }
 
@@ -507,18 +497,16 @@ static void test_text_escaping(void **state) {
 	struct sv_provider *pv = escaping_provider();
 	golden_case("escaping", pv, NULL, "example.jp", "a.b@example.jp",
 		"a.b");
-	size_t len;
 	const struct sv_answer_facts f = { .domain = "example.jp" };
-	char *doc = render_fill(pv, NULL, &f, &len);
-	assert_non_null(strstr(doc, "<displayName>Tom &amp; Jerry "
-		"&lt;Mail&gt; é 日本</displayName>"));
-	assert_non_null(strstr(doc, "url=\"https://example.jp/help?a=1&amp;"
-		"b=&lt;2&gt;&amp;c=&quot;3&quot;\""));
-	assert_non_null(strstr(doc, "設定 &amp; &lt;ヘルプ&gt;"));
-	/* The writer's literal run next to a slot. */
-	assert_non_null(strstr(doc, "<username>user&amp;&lt;x&gt;'&quot;"
-		"%EMAILADDRESS%</username>"));
-	sv_free(doc);
+	expect_parts("escaping", pv, NULL, &f, SV_TEST_PARTS(
+		SV_TEST_HAS("<displayName>Tom &amp; Jerry &lt;Mail&gt; é 日本"
+			"</displayName>"),
+		SV_TEST_HAS("url=\"https://example.jp/help?a=1&amp;"
+			"b=&lt;2&gt;&amp;c=&quot;3&quot;\""),
+		SV_TEST_HAS("設定 &amp; &lt;ヘルプ&gt;"),
+		/* The writer's literal run next to a slot. */
+		SV_TEST_HAS("<username>user&amp;&lt;x&gt;'&quot;"
+			"%EMAILADDRESS%</username>")));
 	sv_provider_destroy(pv);
 }
 
@@ -634,10 +622,11 @@ static void test_absent_and_empty_values(void **state) {
 		pv->webmail.username = empty ? sv_test_dup("") : NULL;
 		size_t len;
 		char *doc = render_fill(pv, NULL, &no_address, &len);
-		assert_non_null(strstr(doc,
-			"<displayName>example.fr</displayName>"));
-		assert_null(strstr(doc, "displayShortName"));
-		assert_null(strstr(doc, "></"));  /* no empty element */
+		sv_test_parts(empty ? "empty values" : "absent values", doc,
+			SV_TEST_PARTS(
+			SV_TEST_HAS("<displayName>example.fr</displayName>"),
+			SV_TEST_LACKS("displayShortName"),
+			SV_TEST_LACKS("></"))); /* no empty element */
 		const char *u = "<username>%EMAILADDRESS%</username>";
 		const char *first = strstr(doc, u);
 		assert_non_null(first);

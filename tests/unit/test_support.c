@@ -172,6 +172,17 @@ void sv_test_render_parts(const char *what, sv_test_answer_fn fn,
 	sv_free(doc);
 }
 
+int sv_test_provider_setup(void **state) {
+	const struct sv_test_maker *m = *state;
+	*state = m->make();
+	return *state != NULL ? 0 : -1;
+}
+
+int sv_test_provider_teardown(void **state) {
+	sv_provider_destroy(*state);
+	return 0;
+}
+
 void sv_test_render_refused(sv_test_answer_fn fn,
 		const struct sv_provider *pv, const char *in_msg) {
 	static struct sv_answer sentinel;

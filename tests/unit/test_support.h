@@ -138,6 +138,21 @@ typedef int (*sv_test_buf_fn)(void *ctx, struct sv_buf *out);
 long sv_test_buf_alloc_loop(const char *what, sv_test_buf_fn fn, void *ctx);
 
 /*
+ * A test that starts from a provider made by make (SV_TEST_WITH): the
+ * cmocka setup gives the test that provider as *state, the teardown
+ * destroys it, also when the test fails.
+ */
+struct sv_test_maker {
+	struct sv_provider *(*make)(void);
+};
+
+int sv_test_provider_setup(void **state);
+int sv_test_provider_teardown(void **state);
+
+#define SV_TEST_WITH(fn, maker) cmocka_unit_test_prestate_setup_teardown(fn, \
+	sv_test_provider_setup, sv_test_provider_teardown, &(maker))
+
+/*
  * cmocka group setup and teardown of the tests that write XML: as main.c
  * does, libxml2 allocates through alloc.h (counted, so that its
  * allocations can be failed), then the parser is initialised; the

@@ -135,8 +135,7 @@ static void check_golden(const char *name, const char *got, size_t len) {
 /* ---- tests ---- */
 
 static void test_minimal_golden(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	size_t len;
 	char *doc = render_fill(pv, NULL, &jean, &len);
 	check_golden("minimal", doc, len);
@@ -155,7 +154,6 @@ static void test_minimal_golden(void **state) {
 		SV_TEST_HAS("<string>fr.example.mobileconfig."
 			JEAN_PROFILE "</string>")));
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 /*
@@ -167,8 +165,7 @@ static void test_minimal_golden(void **state) {
  * share.
  */
 static void test_dav_golden(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	sv_test_add_service(pv, SV_SERVICE_WEBDAV, "https://files.example.fr/",
 		NULL, NULL);
 	sv_test_add_service(pv, SV_SERVICE_CALDAV,
@@ -203,13 +200,11 @@ static void test_dav_golden(void **state) {
 	sv_test_answer_alloc_case(sv_render_mobileconfig,
 		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 /* IMAP over an earlier POP3, templates expanded, STARTTLS, OAuth2. */
 static void test_hoster_golden(void **state) {
-	(void)state;
-	struct sv_provider *pv = hoster_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "shop.example.fr",
 		.address = "o'brien&co@shop.example.fr", .local = "o'brien&co" };
 	size_t len;
@@ -246,7 +241,6 @@ static void test_hoster_golden(void **state) {
 		KEY("OutgoingMailServerHostName",
 			"<string>smtp.own.example.fr</string>")));
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 static void test_pop_only_and_no_login(void **state) {
@@ -277,8 +271,7 @@ static void test_pop_only_and_no_login(void **state) {
 }
 
 static void test_realname_username_left_out(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	sv_free(pv->servers[1].username);
 	pv->servers[1].username = sv_test_dup("%REALNAME%");
 	sv_free(pv->servers[0].username);
@@ -293,7 +286,6 @@ static void test_realname_username_left_out(void **state) {
 		KEY("IncomingMailServerUsername",
 			"<string>example.frREALNAME%</string>")));
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 static void test_auth_mapping(void **state) {
@@ -386,8 +378,7 @@ static void test_uuid_slots(void **state) {
 }
 
 static void test_render_rejects_bad_data(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	pv->servers[1].type = SV_SERVER_EWS; /* no smtp left */
 	sv_test_render_refused(sv_render_mobileconfig, pv, "smtp");
 	pv->servers[1].type = SV_SERVER_SMTP;
@@ -410,7 +401,6 @@ static void test_render_rejects_bad_data(void **state) {
 	sv_free(pv->servers[1].username);
 	pv->servers[1].username = NULL; /* absent: the address */
 	sv_test_render_ok(sv_render_mobileconfig, pv);
-	sv_provider_destroy(pv);
 }
 
 /*
@@ -419,27 +409,29 @@ static void test_render_rejects_bad_data(void **state) {
  * nothing, and success gives the reference bytes.
  */
 static void test_alloc_failures(void **state) {
-	(void)state;
-	struct sv_provider *pv = hoster_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "shop.example.fr",
 		.address = "ann@shop.example.fr", .local = "ann" };
 	long failures = sv_test_answer_alloc_case(sv_render_mobileconfig,
 		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
 	assert_true(failures > 10); /* the loop did reach the renderer */
-	sv_provider_destroy(pv);
 }
+
+/* The providers the fixtures give the tests (SV_TEST_WITH). */
+static struct sv_test_maker hoster_provider_maker = { hoster_provider };
+static struct sv_test_maker minimal_provider_maker = { minimal_provider };
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_minimal_golden),
-		cmocka_unit_test(test_hoster_golden),
-		cmocka_unit_test(test_dav_golden),
+		SV_TEST_WITH(test_minimal_golden, minimal_provider_maker),
+		SV_TEST_WITH(test_hoster_golden, hoster_provider_maker),
+		SV_TEST_WITH(test_dav_golden, minimal_provider_maker),
 		cmocka_unit_test(test_pop_only_and_no_login),
-		cmocka_unit_test(test_realname_username_left_out),
+		SV_TEST_WITH(test_realname_username_left_out, minimal_provider_maker),
 		cmocka_unit_test(test_auth_mapping),
 		cmocka_unit_test(test_uuid_slots),
-		cmocka_unit_test(test_render_rejects_bad_data),
-		cmocka_unit_test(test_alloc_failures),
+		SV_TEST_WITH(test_render_rejects_bad_data, minimal_provider_maker),
+		SV_TEST_WITH(test_alloc_failures, hoster_provider_maker),
 	};
 	return cmocka_run_group_tests(tests, sv_test_xml_setup,
 		sv_test_xml_teardown);

@@ -355,16 +355,13 @@ static void test_builder_bad_template(void **state) {
 /* ---- golden cases ---- */
 
 static void test_minimal(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	golden_case("minimal", pv, NULL, "example.fr", "jean.dupont@example.fr",
 		"jean.dupont");
-	sv_provider_destroy(pv);
 }
 
 static void test_every_extra(void **state) {
-	(void)state;
-	struct sv_provider *pv = extras_provider();
+	struct sv_provider *pv = *state;
 	golden_case("extras", pv, NULL, "example.net", "ann@example.net",
 		"ann");
 	const struct sv_answer_facts f = { .domain = "example.net" };
@@ -376,21 +373,18 @@ static void test_every_extra(void **state) {
 		SV_TEST_LACKS("<pop3/>"),
 		/* Only the requested domain, never the provider's list. */
 		SV_TEST_LACKS("example.com</domain>")));
-	sv_provider_destroy(pv);
 }
 
 /* By default the plain relay beside the STARTTLS smtp server is left
  * out (model.h, sv_provider_servers_for); the rest is unchanged. */
 static void test_plaintext_withheld(void **state) {
-	(void)state;
-	struct sv_provider *pv = extras_provider();
+	struct sv_provider *pv = *state;
 	pv->publish_plaintext = false;
 	const struct sv_answer_facts f = { .domain = "example.net" };
 	expect_parts("plaintext withheld", pv, NULL, &f, SV_TEST_PARTS(
 		SV_TEST_LACKS("relay.example.com"),
 		SV_TEST_LACKS("<socketType>plain</socketType>"),
 		SV_TEST_HAS("<hostname>smtp.example.com</hostname>")));
-	sv_provider_destroy(pv);
 }
 
 /*
@@ -399,8 +393,7 @@ static void test_plaintext_withheld(void **state) {
  * without an address, the address tokens kept for Evolution to fill.
  */
 static void test_evolution(void **state) {
-	(void)state;
-	struct sv_provider *pv = templates_provider();
+	struct sv_provider *pv = *state;
 	size_t len;
 	const struct sv_answer_facts f = { .domain = "client.fr" };
 	char *doc = sv_test_render_fill(sv_render_autoconfig_evolution,
@@ -427,12 +420,10 @@ static void test_evolution(void **state) {
 		NULL, &a, SV_TEST_PARTS(
 		SV_TEST_HAS("<username>jean%client.fr</username>"),
 		SV_TEST_LACKS("%EMAIL")));
-	sv_provider_destroy(pv);
 }
 
 static void test_templates(void **state) {
-	(void)state;
-	struct sv_provider *pv = templates_provider();
+	struct sv_provider *pv = *state;
 	golden_case("templates", pv, NULL, "client.fr", "jean@client.fr",
 		"jean");
 	/* Spot checks, so the golden file is not the only witness. */
@@ -448,12 +439,10 @@ static void test_templates(void **state) {
 		SV_TEST_HAS("<hostname>mail.%EMAILDOMAIN%</hostname>"),
 		SV_TEST_HAS("<username>%EMAILLOCALPART%%%EMAILDOMAIN%"
 			"</username>")));
-	sv_provider_destroy(pv);
 }
 
 static void test_special_address(void **state) {
-	(void)state;
-	struct sv_provider *pv = templates_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "o'brien&co@example.fr", .local = "o'brien&co" };
 	size_t len;
@@ -474,12 +463,10 @@ static void test_special_address(void **state) {
 		"<username>&quot;a@b&quot;%example.fr</username>"));
 	check_xml(doc, len);
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 static void test_override_domain(void **state) {
-	(void)state;
-	struct sv_provider *pv = override_provider();
+	struct sv_provider *pv = *state;
 	golden_case("override", pv, "other.fr", "other.fr", "paul@other.fr",
 		"paul");
 	const struct sv_answer_facts f = { .domain = "other.fr" };
@@ -489,12 +476,10 @@ static void test_override_domain(void **state) {
 	/* The provider-wide answer never shows a domain's own servers. */
 	expect_parts("provider-wide", pv, NULL, &no_address, SV_TEST_PARTS(
 		SV_TEST_LACKS("imap.other.fr"), SV_TEST_HAS("imap.example.fr")));
-	sv_provider_destroy(pv);
 }
 
 static void test_text_escaping(void **state) {
-	(void)state;
-	struct sv_provider *pv = escaping_provider();
+	struct sv_provider *pv = *state;
 	golden_case("escaping", pv, NULL, "example.jp", "a.b@example.jp",
 		"a.b");
 	const struct sv_answer_facts f = { .domain = "example.jp" };
@@ -507,14 +492,12 @@ static void test_text_escaping(void **state) {
 		/* The writer's literal run next to a slot. */
 		SV_TEST_HAS("<username>user&amp;&lt;x&gt;'&quot;"
 			"%EMAILADDRESS%</username>")));
-	sv_provider_destroy(pv);
 }
 
 /* ---- limits and failures ---- */
 
 static void test_fill_too_big(void **state) {
-	(void)state;
-	struct sv_provider *pv = templates_provider();
+	struct sv_provider *pv = *state;
 	struct sv_answer *a = NULL;
 	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, NULL), SV_OK);
 	const struct sv_answer_facts f = { .domain = "client.fr",
@@ -544,12 +527,10 @@ static void test_fill_too_big(void **state) {
 	assert_int_equal(sv_answer_fill(a, &g, &out), SV_ETOOBIG);
 	assert_null(out.data);
 	sv_answer_destroy(a);
-	sv_provider_destroy(pv);
 }
 
 static void test_fill_rejects_control_bytes(void **state) {
-	(void)state;
-	struct sv_provider *pv = templates_provider();
+	struct sv_provider *pv = *state;
 	struct sv_answer *a = NULL;
 	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, NULL), SV_OK);
 	const struct sv_answer_facts f = { .domain = "client.fr",
@@ -565,12 +546,10 @@ static void test_fill_rejects_control_bytes(void **state) {
 	assert_int_equal(sv_answer_fill(a, &g, &out), SV_OK);
 	sv_buf_finish(&out);
 	sv_answer_destroy(a);
-	sv_provider_destroy(pv);
 }
 
 static void test_render_rejects_bad_data(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	static struct sv_answer sentinel;
 	struct sv_answer *a = &sentinel; /* must be reset to NULL */
 	struct sv_err err = { "" };
@@ -597,7 +576,6 @@ static void test_render_rejects_bad_data(void **state) {
 	pv->servers[1].n_auth = 1;
 	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, &err), SV_OK);
 	sv_answer_destroy(a);
-	sv_provider_destroy(pv);
 }
 
 /*
@@ -669,8 +647,7 @@ static struct sv_provider *dav_provider(void) {
 }
 
 static void test_dav(void **state) {
-	(void)state;
-	struct sv_provider *pv = dav_provider();
+	struct sv_provider *pv = *state;
 	golden_case("dav", pv, NULL, "example.fr", "jean/x%41@example.fr",
 		"jean/x%41");
 	golden_case("dav-override", pv, "example.org", "example.org",
@@ -679,17 +656,14 @@ static void test_dav(void **state) {
 		.address = "jean/x%41@example.fr", .local = "jean/x%41" };
 	sv_test_answer_alloc_case(sv_render_autoconfig,
 		SV_AUTOCONFIG_CONTENT_TYPE, pv, &f);
-	sv_provider_destroy(pv);
 }
 
 static void test_alloc_failures(void **state) {
-	(void)state;
-	struct sv_provider *pv = extras_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.net",
 		.address = "ann@example.net", .local = "ann" };
 	sv_test_answer_alloc_case(sv_render_autoconfig,
 		SV_AUTOCONFIG_CONTENT_TYPE, pv, &f);
-	sv_provider_destroy(pv);
 }
 
 /*
@@ -765,8 +739,7 @@ static int bare_writer_doc(char **out) {
 }
 
 static void test_libxml2_oneshot_failures(void **state) {
-	(void)state;
-	struct sv_provider *pv = extras_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.net",
 		.address = "ann@example.net", .local = "ann" };
 	size_t want_len;
@@ -827,29 +800,36 @@ static void test_libxml2_oneshot_failures(void **state) {
 		inner_strdup), 0);
 	sv_free(bare_want);
 	sv_free(want);
-	sv_provider_destroy(pv);
 }
+
+/* The providers the fixtures give the tests (SV_TEST_WITH). */
+static struct sv_test_maker dav_provider_maker = { dav_provider };
+static struct sv_test_maker escaping_provider_maker = { escaping_provider };
+static struct sv_test_maker extras_provider_maker = { extras_provider };
+static struct sv_test_maker minimal_provider_maker = { minimal_provider };
+static struct sv_test_maker override_provider_maker = { override_provider };
+static struct sv_test_maker templates_provider_maker = { templates_provider };
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slot_closes_start_tag),
 		cmocka_unit_test(test_builder_abandon_and_destroy_null),
 		cmocka_unit_test(test_builder_bad_template),
-		cmocka_unit_test(test_minimal),
-		cmocka_unit_test(test_every_extra),
-		cmocka_unit_test(test_plaintext_withheld),
-		cmocka_unit_test(test_evolution),
-		cmocka_unit_test(test_templates),
-		cmocka_unit_test(test_special_address),
-		cmocka_unit_test(test_override_domain),
-		cmocka_unit_test(test_dav),
-		cmocka_unit_test(test_text_escaping),
-		cmocka_unit_test(test_fill_too_big),
-		cmocka_unit_test(test_fill_rejects_control_bytes),
-		cmocka_unit_test(test_render_rejects_bad_data),
+		SV_TEST_WITH(test_minimal, minimal_provider_maker),
+		SV_TEST_WITH(test_every_extra, extras_provider_maker),
+		SV_TEST_WITH(test_plaintext_withheld, extras_provider_maker),
+		SV_TEST_WITH(test_evolution, templates_provider_maker),
+		SV_TEST_WITH(test_templates, templates_provider_maker),
+		SV_TEST_WITH(test_special_address, templates_provider_maker),
+		SV_TEST_WITH(test_override_domain, override_provider_maker),
+		SV_TEST_WITH(test_dav, dav_provider_maker),
+		SV_TEST_WITH(test_text_escaping, escaping_provider_maker),
+		SV_TEST_WITH(test_fill_too_big, templates_provider_maker),
+		SV_TEST_WITH(test_fill_rejects_control_bytes, templates_provider_maker),
+		SV_TEST_WITH(test_render_rejects_bad_data, minimal_provider_maker),
 		cmocka_unit_test(test_absent_and_empty_values),
-		cmocka_unit_test(test_alloc_failures),
-		cmocka_unit_test(test_libxml2_oneshot_failures),
+		SV_TEST_WITH(test_alloc_failures, extras_provider_maker),
+		SV_TEST_WITH(test_libxml2_oneshot_failures, extras_provider_maker),
 	};
 	return cmocka_run_group_tests(tests, sv_test_xml_setup,
 		sv_test_xml_teardown);

@@ -81,8 +81,7 @@ static size_t at(const char *s, const char *part) {
 }
 
 static void test_table_order(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	struct sv_settings_table t;
 	struct sv_err e = { "" };
 	assert_int_equal(sv_settings_table_build(pv, NULL, &t, &e), SV_OK);
@@ -95,12 +94,10 @@ static void test_table_order(void **state) {
 	assert_int_equal(t.others[0]->type, SV_SERVER_POP3);
 	assert_int_equal(t.others[1]->port, 587);
 	assert_int_equal(t.n_services, 0);
-	sv_provider_destroy(pv);
 }
 
 static void test_page_for_address(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	struct sv_answer_facts f = { .domain = "free.example",
 		.address = "jean.dupont@free.example", .local = "jean.dupont" };
 	char *s = page(sv_render_settings_fr, pv, &f);
@@ -132,12 +129,10 @@ static void test_page_for_address(void **state) {
 		SV_TEST_HAS("OAuth2 or encrypted password"),
 		SV_TEST_HAS("&amp;lang=fr\"")));
 	sv_free(s);
-	sv_provider_destroy(pv);
 }
 
 static void test_page_for_domain(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	struct sv_answer_facts f = { .domain = "free.example",
 		.absent = sv_render_settings_absent(SV_SETTINGS_FR) };
 	char *s = page(sv_render_settings_fr, pv, &f);
@@ -152,7 +147,6 @@ static void test_page_for_domain(void **state) {
 	sv_test_parts("page for a domain (en)", s, SV_TEST_PARTS(
 		SV_TEST_HAS("<code>&lt;the part before the @&gt;</code>")));
 	sv_free(s);
-	sv_provider_destroy(pv);
 }
 
 static void test_escaping_and_links(void **state) {
@@ -203,8 +197,7 @@ static void test_escaping_and_links(void **state) {
 }
 
 static void test_services(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	sv_test_add_service(pv, SV_SERVICE_CALDAV,
 		"https://dav.free.example/cal/%EMAILLOCALPART%/", NULL, NULL);
 	sv_test_add_service(pv, SV_SERVICE_CARDDAV,
@@ -220,12 +213,10 @@ static void test_services(void **state) {
 		SV_TEST_HAS("<h3>Contacts (CardDAV)</h3>"),
 		SV_TEST_HAS("<dt>Username</dt><dd><code>j/x</code></dd></dl>")));
 	sv_free(s);
-	sv_provider_destroy(pv);
 }
 
 static void test_text_same_table(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	struct sv_answer_facts f = { .domain = "free.example",
 		.address = "jean@free.example", .local = "jean" };
 	struct sv_buf out;
@@ -275,7 +266,6 @@ static void test_text_same_table(void **state) {
 			"the @>\n"),
 		SV_TEST_LACKS("%EMAIL")));
 	sv_buf_finish(&out);
-	sv_provider_destroy(pv);
 }
 
 static void test_error_pages(void **state) {
@@ -303,11 +293,9 @@ static void test_error_pages(void **state) {
 }
 
 static void test_refused(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	pv->servers[0].port = 0;
 	sv_test_render_refused(sv_render_settings_fr, pv, "port 0");
-	sv_provider_destroy(pv);
 }
 
 static int error_page(void *ctx, struct sv_buf *out) {
@@ -316,8 +304,7 @@ static int error_page(void *ctx, struct sv_buf *out) {
 }
 
 static void test_alloc_failures(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	sv_test_add_service(pv, SV_SERVICE_CALDAV,
 		"https://dav.free.example/cal/", NULL, NULL);
 	struct sv_answer_facts f = { .domain = "free.example",
@@ -326,20 +313,22 @@ static void test_alloc_failures(void **state) {
 		SV_SETTINGS_CONTENT_TYPE, pv, &f) > 0);
 	assert_true(sv_test_buf_alloc_loop("settings 404", error_page,
 		"nowhere.example") > 0);
-	sv_provider_destroy(pv);
 }
+
+/* The providers the fixtures give the tests (SV_TEST_WITH). */
+static struct sv_test_maker free_like_maker = { free_like };
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_order),
-		cmocka_unit_test(test_page_for_address),
-		cmocka_unit_test(test_page_for_domain),
+		SV_TEST_WITH(test_table_order, free_like_maker),
+		SV_TEST_WITH(test_page_for_address, free_like_maker),
+		SV_TEST_WITH(test_page_for_domain, free_like_maker),
 		cmocka_unit_test(test_escaping_and_links),
-		cmocka_unit_test(test_services),
-		cmocka_unit_test(test_text_same_table),
+		SV_TEST_WITH(test_services, free_like_maker),
+		SV_TEST_WITH(test_text_same_table, free_like_maker),
 		cmocka_unit_test(test_error_pages),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_alloc_failures),
+		SV_TEST_WITH(test_refused, free_like_maker),
+		SV_TEST_WITH(test_alloc_failures, free_like_maker),
 	};
 	return cmocka_run_group_tests(tests, sv_test_xml_setup,
 		sv_test_xml_teardown);

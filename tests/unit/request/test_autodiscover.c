@@ -568,8 +568,7 @@ static void expect_parts(const char *what, const struct sv_provider *pv,
 }
 
 static void test_render_minimal(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "jean.dupont@example.fr", .local = "jean.dupont" };
 	size_t len;
@@ -586,7 +585,6 @@ static void test_render_minimal(void **state) {
 			"        <LoginName>jean.dupont@example.fr</LoginName>"),
 		SV_TEST_LACKS("%")));
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 /*
@@ -594,8 +592,7 @@ static void test_render_minimal(void **state) {
  * mailcow's answer gives eM Client; no WebDAV protocol.
  */
 static void test_render_dav(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	sv_test_add_service(pv, SV_SERVICE_CARDDAV,
 		"https://dav.%EMAILDOMAIN%/card/%EMAILADDRESS%/", NULL, NULL);
 	sv_test_add_service(pv, SV_SERVICE_WEBDAV, "https://files.example.fr/",
@@ -620,12 +617,10 @@ static void test_render_dav(void **state) {
 		"<Type>CardDAV</Type>" };
 	sv_test_in_order("dav", doc, order, SV_TEST_LEN(order));
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 static void test_render_mixed(void **state) {
-	(void)state;
-	struct sv_provider *pv = mixed_provider();
+	struct sv_provider *pv = *state;
 	size_t len;
 	char *doc = render_fill(pv, NULL, &ann, &len);
 	check_golden("mixed", doc, len);
@@ -647,21 +642,18 @@ static void test_render_mixed(void **state) {
 		/* escaped login */
 		SV_TEST_HAS("<LoginName>x&amp;y</LoginName>")));
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 /* By default the plain IMAP and SMTP servers beside TLS ones of their
  * type are left out (model.h, sv_provider_servers_for). */
 static void test_render_plaintext_withheld(void **state) {
-	(void)state;
-	struct sv_provider *pv = mixed_provider();
+	struct sv_provider *pv = *state;
 	pv->publish_plaintext = false;
 	expect_parts("plaintext withheld", pv, NULL, &ann, SV_TEST_PARTS(
 		SV_TEST_LACKS("old.hoster.example"),
 		SV_TEST_LACKS("<Server>relay.hoster.example"),
 		SV_TEST_LACKS("<SSL>off</SSL>"),
 		SV_TEST_HAS("<Server>mail.client.example</Server>")));
-	sv_provider_destroy(pv);
 }
 
 /*
@@ -723,8 +715,7 @@ static void test_render_domain(void **state) {
  * login that needs it too, %EMAILDOMAIN% is the requested domain.
  */
 static void test_render_domain_dav(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	sv_test_add_service(pv, SV_SERVICE_CARDDAV,
 		"https://dav.example.fr/card/%EMAILADDRESS%/", NULL, NULL);
 	sv_test_add_service(pv, SV_SERVICE_CALDAV,
@@ -746,13 +737,11 @@ static void test_render_domain_dav(void **state) {
 			"\n        <DomainRequired>off</DomainRequired>\n"
 			"        <LoginName>cal-example.fr</LoginName>")));
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 /* Each field of each Protocol: TLS and authentication mappings. */
 static void test_render_mappings(void **state) {
-	(void)state;
-	struct sv_provider *pv = mixed_provider();
+	struct sv_provider *pv = *state;
 	size_t len;
 	char *doc = render_fill(pv, NULL, &ann, &len);
 	xmlDocPtr d = xmlReadMemory(doc, (int)len, "a.xml", NULL, 0);
@@ -819,12 +808,10 @@ static void test_render_mappings(void **state) {
 	assert_int_equal(i, sizeof(want) / sizeof(want[0]));
 	xmlFreeDoc(d);
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 static void test_render_escaping_and_override(void **state) {
-	(void)state;
-	struct sv_provider *pv = override_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "other.fr",
 		.address = "o'brien&co@other.fr", .local = "o'brien&co" };
 	size_t len;
@@ -846,12 +833,10 @@ static void test_render_escaping_and_override(void **state) {
 	expect_parts("provider-wide", pv, NULL, &g, SV_TEST_PARTS(
 		SV_TEST_LACKS("imap.other.fr"),
 		SV_TEST_HAS("<UsePOPAuth>on</UsePOPAuth>")));
-	sv_provider_destroy(pv);
 }
 
 static void test_render_rejects_bad_data(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	sv_free(pv->servers[0].hostname);
 	pv->servers[0].hostname = NULL;
 	sv_test_render_refused(sv_render_autodiscover, pv, "hostname");
@@ -874,7 +859,6 @@ static void test_render_rejects_bad_data(void **state) {
 	sv_free(pv->id);
 	pv->id = NULL;
 	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
-	sv_provider_destroy(pv);
 }
 
 /* ---- error documents ---- */
@@ -1010,6 +994,11 @@ static void test_alloc_failures(void **state) {
 		NULL) > 0);
 }
 
+/* The providers the fixtures give the tests (SV_TEST_WITH). */
+static struct sv_test_maker minimal_provider_maker = { minimal_provider };
+static struct sv_test_maker mixed_provider_maker = { mixed_provider };
+static struct sv_test_maker override_provider_maker = { override_provider };
+
 int main(void) {
 	/* jansson too, so that its allocations can be failed */
 	json_set_alloc_funcs(sv_malloc, sv_free);
@@ -1021,15 +1010,15 @@ int main(void) {
 		cmocka_unit_test(test_request_deep_and_long),
 		cmocka_unit_test(test_request_size_cap),
 		cmocka_unit_test(test_request_alloc_failures),
-		cmocka_unit_test(test_render_minimal),
-		cmocka_unit_test(test_render_mixed),
-		cmocka_unit_test(test_render_dav),
-		cmocka_unit_test(test_render_plaintext_withheld),
+		SV_TEST_WITH(test_render_minimal, minimal_provider_maker),
+		SV_TEST_WITH(test_render_mixed, mixed_provider_maker),
+		SV_TEST_WITH(test_render_dav, minimal_provider_maker),
+		SV_TEST_WITH(test_render_plaintext_withheld, mixed_provider_maker),
 		cmocka_unit_test(test_render_domain),
-		cmocka_unit_test(test_render_domain_dav),
-		cmocka_unit_test(test_render_mappings),
-		cmocka_unit_test(test_render_escaping_and_override),
-		cmocka_unit_test(test_render_rejects_bad_data),
+		SV_TEST_WITH(test_render_domain_dav, minimal_provider_maker),
+		SV_TEST_WITH(test_render_mappings, mixed_provider_maker),
+		SV_TEST_WITH(test_render_escaping_and_override, override_provider_maker),
+		SV_TEST_WITH(test_render_rejects_bad_data, minimal_provider_maker),
 		cmocka_unit_test(test_error_documents),
 		cmocka_unit_test(test_v2_json),
 		cmocka_unit_test(test_alloc_failures),

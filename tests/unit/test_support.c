@@ -172,6 +172,18 @@ void sv_test_render_parts(const char *what, sv_test_answer_fn fn,
 	sv_free(doc);
 }
 
+void sv_test_golden_parts(const struct sv_test_golden *g, const char *name,
+		const struct sv_provider *pv, const char *override_domain,
+		const struct sv_answer_facts *f, const struct sv_test_part *p,
+		size_t n) {
+	size_t len;
+	char *doc = sv_test_render_fill(g->fn, g->content_type, pv,
+		override_domain, f, &len);
+	g->check(name, doc, len);
+	sv_test_parts(name, doc, p, n);
+	sv_free(doc);
+}
+
 int sv_test_provider_setup(void **state) {
 	const struct sv_test_maker *m = *state;
 	*state = m->make();

@@ -137,6 +137,23 @@ typedef int (*sv_test_buf_fn)(void *ctx, struct sv_buf *out);
  */
 long sv_test_buf_alloc_loop(const char *what, sv_test_buf_fn fn, void *ctx);
 
+/* How a renderer's golden cases are made and checked. */
+struct sv_test_golden {
+	sv_test_answer_fn fn;
+	const char *content_type;
+	/* well-formedness, then the golden file of that name */
+	void (*check)(const char *name, const char *doc, size_t len);
+};
+
+/*
+ * Renders pv with g->fn, fills it with f, checks the bytes with g->check
+ * and their n parts (sv_test_parts), both named name.
+ */
+void sv_test_golden_parts(const struct sv_test_golden *g, const char *name,
+	const struct sv_provider *pv, const char *override_domain,
+	const struct sv_answer_facts *f, const struct sv_test_part *p,
+	size_t n);
+
 /*
  * A test that starts from a provider made by make (SV_TEST_WITH): the
  * cmocka setup gives the test that provider as *state, the teardown

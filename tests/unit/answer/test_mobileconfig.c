@@ -132,14 +132,26 @@ static void check_golden(const char *name, const char *got, size_t len) {
 /* "<key>K</key>\n<tabs><VALUE>": a key of the mail payload, its value. */
 #define KEY(k, value) SV_TEST_HAS("<key>" k "</key>\n\t\t\t\t" value)
 
+/* The golden cases: rendered, filled, checked by check_golden. */
+static const struct sv_test_golden golden = { sv_render_mobileconfig,
+	SV_MOBILECONFIG_CONTENT_TYPE, check_golden };
+
+/* pv's answer to f is a profile holding the parts; what names the case. */
+static void expect_parts(const char *what, const struct sv_provider *pv,
+		const char *override, const struct sv_answer_facts *f,
+		const struct sv_test_part *p, size_t n) {
+	size_t len;
+	char *doc = render_fill(pv, override, f, &len);
+	check_plist(doc, len);
+	sv_test_parts(what, doc, p, n);
+	sv_free(doc);
+}
+
 /* ---- tests ---- */
 
 static void test_minimal_golden(void **state) {
 	struct sv_provider *pv = *state;
-	size_t len;
-	char *doc = render_fill(pv, NULL, &jean, &len);
-	check_golden("minimal", doc, len);
-	sv_test_parts("minimal", doc, SV_TEST_PARTS(
+	sv_test_golden_parts(&golden, "minimal", pv, NULL, &jean, SV_TEST_PARTS(
 		KEY("EmailAccountType", "<string>EmailTypeIMAP</string>"),
 		KEY("IncomingMailServerUseSSL", "<true/>"),
 		KEY("IncomingMailServerPortNumber", "<integer>993</integer>"),
@@ -153,7 +165,6 @@ static void test_minimal_golden(void **state) {
 			JEAN_PROFILE "</string>"),
 		SV_TEST_HAS("<string>fr.example.mobileconfig."
 			JEAN_PROFILE "</string>")));
-	sv_free(doc);
 }
 
 /*
@@ -177,10 +188,7 @@ static void test_dav_golden(void **state) {
 		NULL, NULL);
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "jean+cal@example.fr", .local = "jean+cal" };
-	size_t len;
-	char *doc = render_fill(pv, NULL, &f, &len);
-	check_golden("dav", doc, len);
-	sv_test_parts("dav", doc, SV_TEST_PARTS(
+	sv_test_golden_parts(&golden, "dav", pv, NULL, &f, SV_TEST_PARTS(
 		KEY("CalDAVHostName", "<string>dav.example.fr</string>"),
 		KEY("CalDAVPort", "<integer>443</integer>"),
 		KEY("CalDAVUseSSL", "<true/>"),
@@ -199,7 +207,6 @@ static void test_dav_golden(void **state) {
 		SV_TEST_LACKS("Password</key>\n\t\t\t\t<string>")));
 	sv_test_answer_alloc_case(sv_render_mobileconfig,
 		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
-	sv_free(doc);
 }
 
 /* IMAP over an earlier POP3, templates expanded, STARTTLS, OAuth2. */
@@ -207,10 +214,7 @@ static void test_hoster_golden(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "shop.example.fr",
 		.address = "o'brien&co@shop.example.fr", .local = "o'brien&co" };
-	size_t len;
-	char *doc = render_fill(pv, NULL, &f, &len);
-	check_golden("hoster", doc, len);
-	sv_test_parts("hoster", doc, SV_TEST_PARTS(
+	sv_test_golden_parts(&golden, "hoster", pv, NULL, &f, SV_TEST_PARTS(
 		KEY("EmailAccountType", "<string>EmailTypeIMAP</string>"),
 		KEY("EmailAccountDescription",
 			"<string>Hoster &amp; &lt;Co&gt; é</string>"),
@@ -227,20 +231,16 @@ static void test_hoster_golden(void **state) {
 			"<string>o&apos;brien&amp;co@shop.example.fr</string>"),
 		SV_TEST_HAS("<string>fr.example.shop.mobileconfig."),
 		SV_TEST_LACKS("pop.")));
-	sv_free(doc);
 
 	/* own.example.fr has its own imap server: that answer uses it. */
 	const struct sv_answer_facts g = { .domain = "own.example.fr",
 		.address = "a@own.example.fr", .local = "a" };
-	doc = render_fill(pv, "own.example.fr", &g, &len);
-	check_plist(doc, len);
-	sv_test_parts("own domain", doc, SV_TEST_PARTS(
+	expect_parts("own domain", pv, "own.example.fr", &g, SV_TEST_PARTS(
 		KEY("IncomingMailServerHostName",
 			"<string>imap.own.example.fr</string>"),
 		KEY("IncomingMailServerUseSSL", "<true/>"),
 		KEY("OutgoingMailServerHostName",
 			"<string>smtp.own.example.fr</string>")));
-	sv_free(doc);
 }
 
 static void test_pop_only_and_no_login(void **state) {
@@ -253,10 +253,7 @@ static void test_pop_only_and_no_login(void **state) {
 	sv_test_add_server(pv, &(struct sv_test_server)SERVER(SV_SERVER_SMTP,
 		"relay.example.fr", 25, SV_SOCKET_PLAIN, "%EMAILADDRESS%",
 		SV_AUTH_CLIENT_IP_ADDRESS));
-	size_t len;
-	char *doc = render_fill(pv, NULL, &jean, &len);
-	check_plist(doc, len);
-	sv_test_parts("pop only", doc, SV_TEST_PARTS(
+	expect_parts("pop only", pv, NULL, &jean, SV_TEST_PARTS(
 		KEY("EmailAccountType", "<string>EmailTypePOP</string>"),
 		/* no display name: the id, as the Mozilla answer does */
 		KEY("EmailAccountDescription", "<string>pop.example</string>"),
@@ -266,7 +263,6 @@ static void test_pop_only_and_no_login(void **state) {
 			"<string>EmailAuthNone</string>"),
 		KEY("OutgoingPasswordSameAsIncomingPassword", "<false/>"),
 		SV_TEST_LACKS("OutgoingMailServerUsername")));
-	sv_free(doc);
 	sv_provider_destroy(pv);
 }
 
@@ -277,15 +273,11 @@ static void test_realname_username_left_out(void **state) {
 	sv_free(pv->servers[0].username);
 	/* "%EMAILDOMAIN%REALNAME%" holds no %REALNAME% token */
 	pv->servers[0].username = sv_test_dup("%EMAILDOMAIN%REALNAME%");
-	size_t len;
-	char *doc = render_fill(pv, NULL, &jean, &len);
-	check_plist(doc, len);
-	sv_test_parts("realname", doc, SV_TEST_PARTS(
+	expect_parts("realname", pv, NULL, &jean, SV_TEST_PARTS(
 		SV_TEST_LACKS("OutgoingMailServerUsername"),
 		SV_TEST_LACKS("<string>%REALNAME%</string>"),
 		KEY("IncomingMailServerUsername",
 			"<string>example.frREALNAME%</string>")));
-	sv_free(doc);
 }
 
 static void test_auth_mapping(void **state) {

@@ -557,6 +557,15 @@ static char *render_fill(const struct sv_provider *pv, const char *override,
 	return s;
 }
 
+/* The golden cases: well-formed POX answers equal to their golden file. */
+static void check_answer(const char *name, const char *doc, size_t len) {
+	check_xml(doc, len, NS_OUT);
+	check_golden(name, doc, len);
+}
+
+static const struct sv_test_golden golden = { sv_render_autodiscover,
+	SV_AUTODISCOVER_CONTENT_TYPE, check_answer };
+
 /* pv's answer to f must hold the parts; what names the case. */
 static void expect_parts(const char *what, const struct sv_provider *pv,
 		const char *override, const struct sv_answer_facts *f,
@@ -571,11 +580,8 @@ static void test_render_minimal(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "jean.dupont@example.fr", .local = "jean.dupont" };
-	size_t len;
-	char *doc = render_fill(pv, NULL, &f, &len);
-	check_golden("minimal", doc, len);
 	/* PROTOCOLS.md 3.9, spot checks beside the golden file */
-	sv_test_parts("minimal", doc, SV_TEST_PARTS(
+	sv_test_golden_parts(&golden, "minimal", pv, NULL, &f, SV_TEST_PARTS(
 		SV_TEST_HAS("<User>\n      <DisplayName>"
 			"jean.dupont@example.fr</DisplayName>"),
 		SV_TEST_HAS("<AccountType>email</AccountType>\n"
@@ -584,7 +590,6 @@ static void test_render_minimal(void **state) {
 			"imap.example.fr</Server>\n        <Port>993</Port>\n"
 			"        <LoginName>jean.dupont@example.fr</LoginName>"),
 		SV_TEST_LACKS("%")));
-	sv_free(doc);
 }
 
 /*
@@ -814,10 +819,8 @@ static void test_render_escaping_and_override(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "other.fr",
 		.address = "o'brien&co@other.fr", .local = "o'brien&co" };
-	size_t len;
-	char *doc = render_fill(pv, "other.fr", &f, &len);
-	check_golden("override-escaping", doc, len);
-	sv_test_parts("override, escaping", doc, SV_TEST_PARTS(
+	sv_test_golden_parts(&golden, "override-escaping", pv, "other.fr", &f,
+		SV_TEST_PARTS(
 		SV_TEST_HAS("<DisplayName>o&apos;brien&amp;co@other.fr"
 			"</DisplayName>"),
 		SV_TEST_HAS("<Server>imap.other.fr</Server>"),
@@ -826,7 +829,6 @@ static void test_render_escaping_and_override(void **state) {
 		/* own imap logs in with the local part, smtp with the
 		 * address */
 		SV_TEST_HAS("<UsePOPAuth>off</UsePOPAuth>")));
-	sv_free(doc);
 	/* the provider-wide answer never shows a domain's own servers */
 	const struct sv_answer_facts g = { .domain = "example.fr",
 		.address = "a@example.fr", .local = "a" };

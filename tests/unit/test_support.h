@@ -87,15 +87,6 @@ char *sv_test_render_fill(sv_test_answer_fn fn, const char *content_type,
 	const struct sv_answer_facts *f, size_t *len);
 
 /*
- * Renders pv with fn (sv_test_render_fill), fills it with f and checks
- * the n parts of the bytes (sv_test_parts: what names the case).
- */
-void sv_test_render_parts(const char *what, sv_test_answer_fn fn,
-	const char *content_type, const struct sv_provider *pv,
-	const char *override_domain, const struct sv_answer_facts *f,
-	const struct sv_test_part *p, size_t n);
-
-/*
  * Fails allocation n = 0, 1, ... (ours, and libxml2's through the hooks)
  * in fn until it succeeds, then each allocation of the fill in turn: every
  * failure must be SV_ENOMEM with nothing out, and both a success after
@@ -137,22 +128,33 @@ typedef int (*sv_test_buf_fn)(void *ctx, struct sv_buf *out);
  */
 long sv_test_buf_alloc_loop(const char *what, sv_test_buf_fn fn, void *ctx);
 
-/* How a renderer's golden cases are made and checked. */
-struct sv_test_golden {
+/* A renderer under test: how its answers are made and checked. */
+struct sv_test_renderer {
 	sv_test_answer_fn fn;
 	const char *content_type;
-	/* well-formedness, then the golden file of that name */
-	void (*check)(const char *name, const char *doc, size_t len);
+	/* well-formedness and what every answer shares; NULL: nothing */
+	void (*check)(const char *doc, size_t len);
+	/* the golden files of sv_test_golden_parts: <dir><name><ext> */
+	const char *golden_dir, *golden_ext;
 };
 
 /*
- * Renders pv with g->fn, fills it with f, checks the bytes with g->check
- * and their n parts (sv_test_parts), both named name.
+ * Renders pv with r->fn, fills it with f, checks the bytes with r->check
+ * and their n parts (sv_test_parts, what naming the case).
  */
-void sv_test_golden_parts(const struct sv_test_golden *g, const char *name,
-	const struct sv_provider *pv, const char *override_domain,
-	const struct sv_answer_facts *f, const struct sv_test_part *p,
-	size_t n);
+void sv_test_expect_parts(const struct sv_test_renderer *r,
+	const char *what, const struct sv_provider *pv,
+	const char *override_domain, const struct sv_answer_facts *f,
+	const struct sv_test_part *p, size_t n);
+
+/*
+ * The same, the bytes also compared with the golden file name
+ * (sv_test_golden_check), name naming the case.
+ */
+void sv_test_golden_parts(const struct sv_test_renderer *r,
+	const char *name, const struct sv_provider *pv,
+	const char *override_domain, const struct sv_answer_facts *f,
+	const struct sv_test_part *p, size_t n);
 
 /*
  * A test that starts from a provider made by make (SV_TEST_WITH): the

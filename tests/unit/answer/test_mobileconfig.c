@@ -95,12 +95,6 @@ static struct sv_provider *hoster_provider(void) {
 static const struct sv_answer_facts jean = { .domain = "example.fr",
 	.address = "jean.dupont@example.fr", .local = "jean.dupont" };
 
-static char *render_fill(const struct sv_provider *pv, const char *override,
-		const struct sv_answer_facts *f, size_t *len) {
-	return sv_test_render_fill(sv_render_mobileconfig,
-		SV_MOBILECONFIG_CONTENT_TYPE, pv, override, f, len);
-}
-
 /* Well-formed, plist DOCTYPE, root <plist version="1.0">, no password. */
 static void check_plist(const char *doc, size_t len) {
 	static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -124,34 +118,19 @@ static void check_plist(const char *doc, size_t len) {
 	xmlFreeDoc(d);
 }
 
-static void check_golden(const char *name, const char *got, size_t len) {
-	check_plist(got, len);
-	sv_test_golden_check(GOLDEN_DIR, name, ".plist", got, len);
-}
-
 /* "<key>K</key>\n<tabs><VALUE>": a key of the mail payload, its value. */
 #define KEY(k, value) SV_TEST_HAS("<key>" k "</key>\n\t\t\t\t" value)
 
-/* The golden cases: rendered, filled, checked by check_golden. */
-static const struct sv_test_golden golden = { sv_render_mobileconfig,
-	SV_MOBILECONFIG_CONTENT_TYPE, check_golden };
-
-/* pv's answer to f is a profile holding the parts; what names the case. */
-static void expect_parts(const char *what, const struct sv_provider *pv,
-		const char *override, const struct sv_answer_facts *f,
-		const struct sv_test_part *p, size_t n) {
-	size_t len;
-	char *doc = render_fill(pv, override, f, &len);
-	check_plist(doc, len);
-	sv_test_parts(what, doc, p, n);
-	sv_free(doc);
-}
+/* The renderer under test: profiles, checked by check_plist. */
+static const struct sv_test_renderer renderer = { sv_render_mobileconfig,
+	SV_MOBILECONFIG_CONTENT_TYPE, check_plist, GOLDEN_DIR, ".plist" };
 
 /* ---- tests ---- */
 
 static void test_minimal_golden(void **state) {
 	struct sv_provider *pv = *state;
-	sv_test_golden_parts(&golden, "minimal", pv, NULL, &jean, SV_TEST_PARTS(
+	sv_test_golden_parts(&renderer, "minimal", pv, NULL, &jean,
+		SV_TEST_PARTS(
 		KEY("EmailAccountType", "<string>EmailTypeIMAP</string>"),
 		KEY("IncomingMailServerUseSSL", "<true/>"),
 		KEY("IncomingMailServerPortNumber", "<integer>993</integer>"),
@@ -188,7 +167,7 @@ static void test_dav_golden(void **state) {
 		NULL, NULL);
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "jean+cal@example.fr", .local = "jean+cal" };
-	sv_test_golden_parts(&golden, "dav", pv, NULL, &f, SV_TEST_PARTS(
+	sv_test_golden_parts(&renderer, "dav", pv, NULL, &f, SV_TEST_PARTS(
 		KEY("CalDAVHostName", "<string>dav.example.fr</string>"),
 		KEY("CalDAVPort", "<integer>443</integer>"),
 		KEY("CalDAVUseSSL", "<true/>"),
@@ -214,7 +193,7 @@ static void test_hoster_golden(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "shop.example.fr",
 		.address = "o'brien&co@shop.example.fr", .local = "o'brien&co" };
-	sv_test_golden_parts(&golden, "hoster", pv, NULL, &f, SV_TEST_PARTS(
+	sv_test_golden_parts(&renderer, "hoster", pv, NULL, &f, SV_TEST_PARTS(
 		KEY("EmailAccountType", "<string>EmailTypeIMAP</string>"),
 		KEY("EmailAccountDescription",
 			"<string>Hoster &amp; &lt;Co&gt; é</string>"),
@@ -235,7 +214,8 @@ static void test_hoster_golden(void **state) {
 	/* own.example.fr has its own imap server: that answer uses it. */
 	const struct sv_answer_facts g = { .domain = "own.example.fr",
 		.address = "a@own.example.fr", .local = "a" };
-	expect_parts("own domain", pv, "own.example.fr", &g, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "own domain", pv, "own.example.fr", &g,
+		SV_TEST_PARTS(
 		KEY("IncomingMailServerHostName",
 			"<string>imap.own.example.fr</string>"),
 		KEY("IncomingMailServerUseSSL", "<true/>"),
@@ -253,7 +233,8 @@ static void test_pop_only_and_no_login(void **state) {
 	sv_test_add_server(pv, &(struct sv_test_server)SERVER(SV_SERVER_SMTP,
 		"relay.example.fr", 25, SV_SOCKET_PLAIN, "%EMAILADDRESS%",
 		SV_AUTH_CLIENT_IP_ADDRESS));
-	expect_parts("pop only", pv, NULL, &jean, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "pop only", pv, NULL, &jean,
+		SV_TEST_PARTS(
 		KEY("EmailAccountType", "<string>EmailTypePOP</string>"),
 		/* no display name: the id, as the Mozilla answer does */
 		KEY("EmailAccountDescription", "<string>pop.example</string>"),
@@ -273,7 +254,8 @@ static void test_realname_username_left_out(void **state) {
 	sv_free(pv->servers[0].username);
 	/* "%EMAILDOMAIN%REALNAME%" holds no %REALNAME% token */
 	pv->servers[0].username = sv_test_dup("%EMAILDOMAIN%REALNAME%");
-	expect_parts("realname", pv, NULL, &jean, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "realname", pv, NULL, &jean,
+		SV_TEST_PARTS(
 		SV_TEST_LACKS("OutgoingMailServerUsername"),
 		SV_TEST_LACKS("<string>%REALNAME%</string>"),
 		KEY("IncomingMailServerUsername",

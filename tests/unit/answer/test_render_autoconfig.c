@@ -240,13 +240,12 @@ static void check_xml(const char *doc, size_t len) {
 	xmlFreeDoc(d);
 }
 
-/* pv's answer to f must hold the parts; what names the case. */
-static void expect_parts(const char *what, const struct sv_provider *pv,
-		const char *override, const struct sv_answer_facts *f,
-		const struct sv_test_part *p, size_t n) {
-	sv_test_render_parts(what, sv_render_autoconfig,
-		SV_AUTOCONFIG_CONTENT_TYPE, pv, override, f, p, n);
-}
+/* The renderer under test, and its Evolution form. */
+static const struct sv_test_renderer renderer = { sv_render_autoconfig,
+	SV_AUTOCONFIG_CONTENT_TYPE, check_xml, GOLDEN_DIR, ".xml" };
+static const struct sv_test_renderer evolution = {
+	sv_render_autoconfig_evolution, SV_AUTOCONFIG_CONTENT_TYPE, check_xml,
+	NULL, NULL };
 
 static void check_golden(const char *name, const char *got, size_t len) {
 	check_xml(got, len);
@@ -365,7 +364,7 @@ static void test_every_extra(void **state) {
 	golden_case("extras", pv, NULL, "example.net", "ann@example.net",
 		"ann");
 	const struct sv_answer_facts f = { .domain = "example.net" };
-	expect_parts("extras", pv, NULL, &f, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "extras", pv, NULL, &f, SV_TEST_PARTS(
 		/* Left out: URL-based and exchange servers. */
 		SV_TEST_LACKS("ews"), SV_TEST_LACKS("exchange"),
 		SV_TEST_LACKS("owa"),
@@ -381,7 +380,8 @@ static void test_plaintext_withheld(void **state) {
 	struct sv_provider *pv = *state;
 	pv->publish_plaintext = false;
 	const struct sv_answer_facts f = { .domain = "example.net" };
-	expect_parts("plaintext withheld", pv, NULL, &f, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "plaintext withheld", pv, NULL, &f,
+		SV_TEST_PARTS(
 		SV_TEST_LACKS("relay.example.com"),
 		SV_TEST_LACKS("<socketType>plain</socketType>"),
 		SV_TEST_HAS("<hostname>smtp.example.com</hostname>")));
@@ -415,8 +415,7 @@ static void test_evolution(void **state) {
 	/* with an address (a newer Evolution sends it): filled */
 	const struct sv_answer_facts a = { .domain = "client.fr",
 		.address = "jean@client.fr", .local = "jean" };
-	sv_test_render_parts("evolution with an address",
-		sv_render_autoconfig_evolution, SV_AUTOCONFIG_CONTENT_TYPE, pv,
+	sv_test_expect_parts(&evolution, "evolution with an address", pv,
 		NULL, &a, SV_TEST_PARTS(
 		SV_TEST_HAS("<username>jean%client.fr</username>"),
 		SV_TEST_LACKS("%EMAIL")));
@@ -429,13 +428,15 @@ static void test_templates(void **state) {
 	/* Spot checks, so the golden file is not the only witness. */
 	const struct sv_answer_facts f = { .domain = "client.fr",
 		.address = "jean@client.fr", .local = "jean" };
-	expect_parts("templates with an address", pv, NULL, &f, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "templates with an address", pv, NULL,
+		&f, SV_TEST_PARTS(
 		SV_TEST_HAS("<hostname>mail.client.fr</hostname>"),
 		SV_TEST_HAS("<username>jean%client.fr</username>"),
 		SV_TEST_HAS("<username>recent:jean@client.fr</username>"),
 		SV_TEST_HAS("<username>%REALNAME%</username>"),
 		SV_TEST_HAS("<username>jean.client.fr</username>")));
-	expect_parts("templates", pv, NULL, &no_address, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "templates", pv, NULL, &no_address,
+		SV_TEST_PARTS(
 		SV_TEST_HAS("<hostname>mail.%EMAILDOMAIN%</hostname>"),
 		SV_TEST_HAS("<username>%EMAILLOCALPART%%%EMAILDOMAIN%"
 			"</username>")));
@@ -470,11 +471,13 @@ static void test_override_domain(void **state) {
 	golden_case("override", pv, "other.fr", "other.fr", "paul@other.fr",
 		"paul");
 	const struct sv_answer_facts f = { .domain = "other.fr" };
-	expect_parts("override other.fr", pv, "other.fr", &f, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "override other.fr", pv, "other.fr", &f,
+		SV_TEST_PARTS(
 		SV_TEST_HAS("imap.other.fr"), SV_TEST_LACKS("imap.example.fr"),
 		SV_TEST_HAS("smtp.example.fr")));
 	/* The provider-wide answer never shows a domain's own servers. */
-	expect_parts("provider-wide", pv, NULL, &no_address, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "provider-wide", pv, NULL, &no_address,
+		SV_TEST_PARTS(
 		SV_TEST_LACKS("imap.other.fr"), SV_TEST_HAS("imap.example.fr")));
 }
 
@@ -483,7 +486,7 @@ static void test_text_escaping(void **state) {
 	golden_case("escaping", pv, NULL, "example.jp", "a.b@example.jp",
 		"a.b");
 	const struct sv_answer_facts f = { .domain = "example.jp" };
-	expect_parts("escaping", pv, NULL, &f, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "escaping", pv, NULL, &f, SV_TEST_PARTS(
 		SV_TEST_HAS("<displayName>Tom &amp; Jerry &lt;Mail&gt; é 日本"
 			"</displayName>"),
 		SV_TEST_HAS("url=\"https://example.jp/help?a=1&amp;"

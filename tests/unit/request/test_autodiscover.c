@@ -557,31 +557,20 @@ static char *render_fill(const struct sv_provider *pv, const char *override,
 	return s;
 }
 
-/* The golden cases: well-formed POX answers equal to their golden file. */
-static void check_answer(const char *name, const char *doc, size_t len) {
+/* The renderer under test: POX answers, in the response namespace. */
+static void check_answer(const char *doc, size_t len) {
 	check_xml(doc, len, NS_OUT);
-	check_golden(name, doc, len);
 }
 
-static const struct sv_test_golden golden = { sv_render_autodiscover,
-	SV_AUTODISCOVER_CONTENT_TYPE, check_answer };
-
-/* pv's answer to f must hold the parts; what names the case. */
-static void expect_parts(const char *what, const struct sv_provider *pv,
-		const char *override, const struct sv_answer_facts *f,
-		const struct sv_test_part *p, size_t n) {
-	size_t len;
-	char *doc = render_fill(pv, override, f, &len);
-	sv_test_parts(what, doc, p, n);
-	sv_free(doc);
-}
+static const struct sv_test_renderer renderer = { sv_render_autodiscover,
+	SV_AUTODISCOVER_CONTENT_TYPE, check_answer, GOLDEN_DIR, ".xml" };
 
 static void test_render_minimal(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "jean.dupont@example.fr", .local = "jean.dupont" };
 	/* PROTOCOLS.md 3.9, spot checks beside the golden file */
-	sv_test_golden_parts(&golden, "minimal", pv, NULL, &f, SV_TEST_PARTS(
+	sv_test_golden_parts(&renderer, "minimal", pv, NULL, &f, SV_TEST_PARTS(
 		SV_TEST_HAS("<User>\n      <DisplayName>"
 			"jean.dupont@example.fr</DisplayName>"),
 		SV_TEST_HAS("<AccountType>email</AccountType>\n"
@@ -654,7 +643,8 @@ static void test_render_mixed(void **state) {
 static void test_render_plaintext_withheld(void **state) {
 	struct sv_provider *pv = *state;
 	pv->publish_plaintext = false;
-	expect_parts("plaintext withheld", pv, NULL, &ann, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "plaintext withheld", pv, NULL, &ann,
+		SV_TEST_PARTS(
 		SV_TEST_LACKS("old.hoster.example"),
 		SV_TEST_LACKS("<Server>relay.hoster.example"),
 		SV_TEST_LACKS("<SSL>off</SSL>"),
@@ -819,7 +809,7 @@ static void test_render_escaping_and_override(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "other.fr",
 		.address = "o'brien&co@other.fr", .local = "o'brien&co" };
-	sv_test_golden_parts(&golden, "override-escaping", pv, "other.fr", &f,
+	sv_test_golden_parts(&renderer, "override-escaping", pv, "other.fr", &f,
 		SV_TEST_PARTS(
 		SV_TEST_HAS("<DisplayName>o&apos;brien&amp;co@other.fr"
 			"</DisplayName>"),
@@ -832,7 +822,8 @@ static void test_render_escaping_and_override(void **state) {
 	/* the provider-wide answer never shows a domain's own servers */
 	const struct sv_answer_facts g = { .domain = "example.fr",
 		.address = "a@example.fr", .local = "a" };
-	expect_parts("provider-wide", pv, NULL, &g, SV_TEST_PARTS(
+	sv_test_expect_parts(&renderer, "provider-wide", pv, NULL, &g,
+		SV_TEST_PARTS(
 		SV_TEST_LACKS("imap.other.fr"),
 		SV_TEST_HAS("<UsePOPAuth>on</UsePOPAuth>")));
 }

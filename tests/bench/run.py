@@ -735,6 +735,13 @@ def generate(path, n_domains, seed=1):
     return p
 
 
+def per_round_ratios(series, n, key):
+    """series[n]'s key over series[1000]'s, round by round (the rounds of
+    one size are measured in the same order as those of the other)."""
+    return [got[key] / base[key] for got, base in zip(series[n],
+                                                        series[1000])]
+
+
 def scale(work, suivant, args):
     """1k, 100k and 1M domains: the three servers run at the same time and
     wrk drives them in alternation (1k, 100k, 1M, then again, --rounds
@@ -847,10 +854,8 @@ def scale(work, suivant, args):
                  'load: rerun with more --seconds)',
                  ('  ERRORS: ' + '; '.join(errors)) if errors else ''))
     for n in sizes[1:]:
-        per_round = [runs[n][i]['rps'] / runs[1000][i]['rps']
-                     for i in range(args.rounds)]
-        cpu = [runs[n][i]['us'] / runs[1000][i]['us']
-               for i in range(args.rounds)]
+        per_round = per_round_ratios(runs, n, 'rps')
+        cpu = per_round_ratios(runs, n, 'us')
         print('  %s / 1k throughput: x%.2f (median of the rounds: %s), '
               'CPU per request x%.2f'
               % ('1M' if n == 1000000 else '100k',
@@ -867,10 +872,8 @@ def scale(work, suivant, args):
                  statistics.median(r['us'] for r in spread[n]),
                  ('  ERRORS: ' + '; '.join(errors)) if errors else ''))
     for n in sizes[1:]:
-        rps = [spread[n][i]['rps'] / spread[1000][i]['rps']
-               for i in range(args.rounds)]
-        cpu = [spread[n][i]['us'] / spread[1000][i]['us']
-               for i in range(args.rounds)]
+        rps = per_round_ratios(spread, n, 'rps')
+        cpu = per_round_ratios(spread, n, 'us')
         print('  %s / 1k, random hosts: throughput x%.2f, CPU per request '
               'x%.2f (medians of the per-round ratios)'
               % ('1M' if n == 1000000 else '100k', statistics.median(rps),

@@ -38,26 +38,16 @@ EWS, OWA and ActiveSync with password logins).
 usage: autodiscover.py SUIVANT_BINARY   (env SV_SOURCE_ROOT = repository root)
 Exits 77 (skipped) when ../shared/oracles or node is absent.
 """
-import concurrent.futures
 import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import urllib.request
 import xml.etree.ElementTree as ET
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
-    __file__))))
-import httpwire  # noqa: E402  (tests/httpwire.py)
+from oracle_serve import ROOT, TB, exact_domains, serve_and_check
 
-ROOT = os.environ.get('SV_SOURCE_ROOT',
-                      os.path.dirname(os.path.dirname(os.path.dirname(
-                          os.path.abspath(__file__)))))
-ORACLES = os.path.join(os.path.dirname(ROOT), 'shared', 'oracles')
-TB = os.path.join(ORACLES, 'thunderbird')
 LOCAL = 'jean.dupont'
 STARTTLS_PORTS = (25, 110, 143, 587)
 ENCRYPTION = {'SSL': 'SSL', 'alwaysSTARTTLS': 'TLS', 'plain': 'None'}
@@ -68,19 +58,6 @@ outlook/requestschema/2006"><Request><EMailAddress>%s</EMailAddress>
 autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
 </Request></Autodiscover>'''
 FIELDS = ('type', 'hostname', 'port', 'socketTypeName', 'username')
-
-
-def setup():
-    r = subprocess.run(['bash', os.path.join(TB, 'setup.sh')],
-                       capture_output=True, text=True, timeout=1800)
-    if r.returncode != 0:
-        sys.exit('oracle setup failed: %s' % r.stderr[-2000:])
-
-
-def exact_domains(path):
-    root = ET.parse(path).getroot()
-    names = [(d.text or '').strip() for d in root.iter('domain')]
-    return [n for n in names if n and not n.startswith('*')]
 
 
 def bundled_domains():
@@ -237,51 +214,13 @@ def check(domain, port):
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    binary = os.path.abspath(sys.argv[1])
-    if not os.path.isdir(ORACLES):
-        print('oracle-autodiscover: skipped: %s is absent' % ORACLES)
-        return 77
-    if shutil.which('node') is None:
-        print('oracle-autodiscover: skipped: node is not installed')
-        return 77
-    setup()
-    work = tempfile.mkdtemp(prefix='suivant-oracle-ad-')
-    db = os.path.join(work, 'suivant.db')
-    extra = os.path.join(ROOT, 'tests', 'data', 'import', 'exchange.xml')
-    for args in (['init', '--db', db], ['import', '--db', db, extra]):
-        r = subprocess.run([binary] + args, capture_output=True, text=True)
-        if r.returncode != 0:
-            print('oracle-autodiscover: %s failed: %s' % (args[0], r.stderr))
-            return 1
-    server = subprocess.Popen([binary, 'serve', '--db', db, '--listen',
-                               '127.0.0.1:0'] + httpwire.unprivileged(
-                                   [], work), stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = server.stdout.readline()
-        if not line.startswith('ready port='):
-            print('oracle-autodiscover: server did not start')
-            return 1
-        port = int(line.split('=')[1])
-        domains = bundled_domains() + ['exchange.example']
-        passed = failed = 0
-        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-            jobs = [(d, pool.submit(check, d, port)) for d in domains]
-            for domain, job in jobs:
-                problem = job.result()
-                if problem is None:
-                    passed += 1
-                    print('ok thunderbird-autodiscover %s' % domain)
-                else:
-                    failed += 1
-                    print('FAIL thunderbird-autodiscover %s: %s'
-                          % (domain, problem))
-        print('oracle-autodiscover: %d passed, %d failed' % (passed, failed))
-        return 1 if failed else 0
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+
+    def submit(pool, port, work):
+        return [('thunderbird-autodiscover %s' % d, pool.submit(check, d, port))
+                for d in bundled_domains() + ['exchange.example']]
+    return serve_and_check('oracle-autodiscover',
+                           os.path.abspath(sys.argv[1]), ['thunderbird'],
+                           submit)
 
 
 if __name__ == '__main__':

@@ -43,46 +43,23 @@ usage: run.py SUIVANT_BINARY   (env SV_SOURCE_ROOT = repository root;
                                domain, not only each file's first)
 Exits 77 (skipped) when ../shared/oracles is absent, as on a user's clone.
 """
-import concurrent.futures
 import glob
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
-    __file__))))
-import httpwire  # noqa: E402  (tests/httpwire.py)
+from oracle_serve import (EXCHANGE, ORACLES, ROOT, TB, exact_domains,
+                          serve_and_check)
 
-ROOT = os.environ.get('SV_SOURCE_ROOT',
-                      os.path.dirname(os.path.dirname(os.path.dirname(
-                          os.path.abspath(__file__)))))
-ORACLES = os.path.join(os.path.dirname(ROOT), 'shared', 'oracles')
-TB = os.path.join(ORACLES, 'thunderbird')
 KMAIL = os.path.join(ORACLES, 'kmail')
 ISPDB = os.path.join(os.path.dirname(ROOT), 'shared', 'ispdb')
 LOCAL = 'jean.dupont'
 FIELDS = ('type', 'hostname', 'port', 'socketTypeName', 'authName',
           'username')
 PUBLIC_TYPES = ('imap', 'pop3', 'smtp')
-
-
-def setup():
-    for script in (os.path.join(TB, 'setup.sh'), os.path.join(KMAIL, 'setup.sh')):
-        r = subprocess.run(['bash', script], capture_output=True, text=True,
-                           timeout=1800)
-        if r.returncode != 0:
-            sys.exit('oracle setup failed: %s\n%s' % (script, r.stderr[-2000:]))
-
-
-def exact_domains(path):
-    root = ET.parse(path).getroot()
-    names = [(d.text or '').strip() for d in root.iter('domain')]
-    return [n for n in names if n and not n.startswith('*')]
 
 
 def ispdb_source(path):
@@ -321,64 +298,25 @@ def check_kmail(domain, path, port):
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    binary = os.path.abspath(sys.argv[1])
-    if not os.path.isdir(ORACLES):
-        print('oracle: skipped: %s is absent (it sits beside the checkout '
-              'in CI)' % ORACLES)
-        return 77
-    if shutil.which('node') is None:
-        print('oracle: skipped: node is not installed')
-        return 77
-    setup()
-    work = tempfile.mkdtemp(prefix='suivant-oracle-')
-    db = os.path.join(work, 'suivant.db')
-    extra = os.path.join(ROOT, 'tests', 'data', 'import', 'exchange.xml')
-    for args in (['init', '--db', db], ['import', '--db', db, extra]):
-        r = subprocess.run([binary] + args, capture_output=True, text=True)
-        if r.returncode != 0:
-            print('oracle: %s failed: %s' % (args[0], r.stderr))
-            return 1
-    server = subprocess.Popen([binary, 'serve', '--db', db, '--listen',
-                               '127.0.0.1:0'] + httpwire.unprivileged(
-                                   [], work), stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = server.stdout.readline()
-        if not line.startswith('ready port='):
-            print('oracle: server did not start')
-            return 1
-        port = int(line.split('=')[1])
+
+    def submit(pool, port, work):
         jobs = []
-        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-            for domain, path, original in bundled_domains() + [
-                    ('exchange.example', extra, None)]:
-                jobs.append(('thunderbird', domain, pool.submit(
-                    check_thunderbird, domain, path, original, port)))
-                jobs.append(('kmail', domain, pool.submit(
-                    check_kmail, domain, path, port)))
-                bare = without_services(path, work)
-                if bare != path:
-                    jobs.append(('thunderbird (1.1, no services)', domain,
-                                 pool.submit(check_thunderbird, domain, bare,
-                                             None, port)))
-                    jobs.append(('kmail (1.1, no services)', domain,
-                                 pool.submit(check_kmail, domain, bare,
-                                             port)))
-            passed = failed = 0
-            for client, domain, job in jobs:
-                problem = job.result()
-                if problem is None:
-                    passed += 1
-                    print('ok %s %s' % (client, domain))
-                else:
-                    failed += 1
-                    print('FAIL %s %s: %s' % (client, domain, problem))
-        print('oracle: %d passed, %d failed' % (passed, failed))
-        return 1 if failed else 0
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+        for domain, path, original in bundled_domains() + [
+                ('exchange.example', EXCHANGE, None)]:
+            jobs.append(('thunderbird %s' % domain, pool.submit(
+                check_thunderbird, domain, path, original, port)))
+            jobs.append(('kmail %s' % domain, pool.submit(
+                check_kmail, domain, path, port)))
+            bare = without_services(path, work)
+            if bare != path:
+                jobs.append(('thunderbird (1.1, no services) %s' % domain,
+                             pool.submit(check_thunderbird, domain, bare,
+                                         None, port)))
+                jobs.append(('kmail (1.1, no services) %s' % domain,
+                             pool.submit(check_kmail, domain, bare, port)))
+        return jobs
+    return serve_and_check('oracle', os.path.abspath(sys.argv[1]),
+                           ['thunderbird', 'kmail'], submit)
 
 
 if __name__ == '__main__':

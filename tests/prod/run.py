@@ -519,10 +519,23 @@ def trickle(sock, data, interval, out):
     out["ended"] = time.monotonic()
 
 
+def deadline_server(suivant, tmp, timeout, request_timeout):
+    """A server on a free plain port with these --timeout and
+    --request-timeout (seconds)."""
+    return Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout",
+                                 str(timeout), "--request-timeout",
+                                 str(request_timeout)], 1)
+
+
+def check_200(got, what):
+    """got (read_response's) must be a 200 answer; what names the case."""
+    check(got is not None and got[0] == "HTTP/1.1 200 OK",
+          "%s got %r" % (what, got))
+
+
 def test_request_timeout_drops_trickler(suivant, tmp):
     import threading
-    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout", "5",
-                                "--request-timeout", "2"], 1)
+    srv = deadline_server(suivant, tmp, 5, 2)
     try:
         port = srv.plain[0]
         long_request = (b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n" +
@@ -566,8 +579,7 @@ def test_request_timeout_drops_trickler(suivant, tmp):
 
 
 def test_request_timeout_spares_slow_client(suivant, tmp):
-    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout", "5",
-                                "--request-timeout", "3"], 1)
+    srv = deadline_server(suivant, tmp, 5, 3)
     try:
         port = srv.plain[0]
         with connect(port) as s:  # 1.5 s for the whole request: in time
@@ -577,9 +589,7 @@ def test_request_timeout_spares_slow_client(suivant, tmp):
                 if i:
                     time.sleep(0.5)
                 s.sendall(piece)
-            got = read_response(s)
-            check(got is not None and got[0] == "HTTP/1.1 200 OK",
-                  "slow client got %r" % (got,))
+            check_200(read_response(s), "slow client")
         # A POST whose body comes slowly but in time is answered too.
         with connect(port) as s:
             body = b"x" * 20
@@ -589,17 +599,14 @@ def test_request_timeout_spares_slow_client(suivant, tmp):
             for i in range(0, 20, 5):
                 time.sleep(0.3)
                 s.sendall(body[i:i + 5])
-            got = read_response(s)
-            check(got is not None and got[0] == "HTTP/1.1 200 OK",
-                  "slow POST got %r" % (got,))
+            check_200(read_response(s), "slow POST")
         check("request-timeout" not in srv.log(), srv.log()[-500:])
     finally:
         srv.stop()
 
 
 def test_request_timeout_keep_alive(suivant, tmp):
-    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout", "8",
-                                "--request-timeout", "3"], 1)
+    srv = deadline_server(suivant, tmp, 8, 3)
     try:
         port = srv.plain[0]
         with connect(port) as s:
@@ -609,9 +616,8 @@ def test_request_timeout_keep_alive(suivant, tmp):
                 if i:
                     time.sleep(2)
                 s.sendall(GET_FREE)
-                got = read_response(s)
-                check(got is not None and got[0] == "HTTP/1.1 200 OK",
-                      "request %d on a kept-alive connection: %r" % (i, got))
+                check_200(read_response(s),
+                          "request %d on a kept-alive connection" % i)
             # idle for longer than the deadline (but not --timeout): a
             # request that never comes is dropped by the deadline
             t0 = time.monotonic()
@@ -1149,14 +1155,17 @@ def test_nginx_example(suivant, tmp):
         srv.stop()
 
 
-def start_nginx(tmp, site):
-    """nginx (daemon off) with site in its http block; waits until every
-    listen port of site accepts. The process, or Skip without nginx."""
+def start_nginx(tmp, site, ports=None, conf_name="nginx.conf"):
+    """nginx (daemon off) with site in its http block, configured by
+    tmp/conf_name; waits until each of ports (by default every listen
+    port of site) accepts. The process, or Skip without nginx."""
     nginx = httpwire.sbin("nginx")
     if nginx is None:
         raise Skip("nginx not installed (package nginx-light): "
                    "deploy/nginx.conf not tested")
-    conf = os.path.join(tmp, "nginx.conf")
+    if ports is None:
+        ports = map(int, re.findall(r"listen 127\.0\.0\.1:(\d+)", site))
+    conf = os.path.join(tmp, conf_name)
     with open(conf, "w") as f:
         f.write("daemon off;\npid %s/nginx.pid;\nerror_log %s/"
                 "nginx-error.log;\nevents {}\nhttp {\naccess_log "
@@ -1164,9 +1173,12 @@ def start_nginx(tmp, site):
                 "%s;\n%s\n}\n" % (tmp, tmp, tmp, tmp, site))
     proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    httpwire.wait_listening(
-        map(int, re.findall(r"listen 127\.0\.0\.1:(\d+)", site)), 5, proc,
-        "nginx")
+    try:
+        httpwire.wait_listening(ports, 5, proc, "nginx")
+    except BaseException:
+        proc.terminate()
+        proc.wait(10)
+        raise
     return proc
 
 
@@ -1826,18 +1838,10 @@ def test_export_static_matches_serve(suivant, tmp):
     if nginx is None:
         raise Skip("nginx not installed (package nginx-light): the "
                    "export was written but not served and compared")
-    conf = os.path.join(tmp, "nginx-static.conf")
-    with open(conf, "w") as f:
-        f.write("daemon off;\npid %s/nginx.pid;\nerror_log %s/"
-                "nginx-error.log;\nevents {}\nhttp {\naccess_log off;\n"
-                "client_body_temp_path %s;\nproxy_temp_path %s;\n"
-                "include %s/nginx.conf;\n}\n" % (tmp, tmp, tmp, tmp, out))
-    nginx_proc = subprocess.Popen([nginx, "-p", tmp, "-c", conf],
-                                  stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE)
+    nginx_proc = start_nginx(tmp, "include %s/nginx.conf;" % out, [port],
+                             "nginx-static.conf")
     srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0"], 1)
     try:
-        httpwire.wait_listening([port], 5, nginx_proc, "nginx")
         a = http.client.HTTPConnection("127.0.0.1", srv.plain[0], timeout=10)
         b = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         compared = [0]

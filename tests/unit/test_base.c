@@ -98,6 +98,31 @@ void sv_test_pred_all(const char *what, bool (*pred)(const char *s),
 	}
 }
 
+void sv_test_parts(const char *what, const char *doc,
+		const struct sv_test_part *p, size_t n) {
+	assert_non_null(doc);
+	for (size_t i = 0; i < n; i++) {
+		if ((strstr(doc, p[i].text) != NULL) != p[i].has) {
+			fail_msg("%s: \"%s\" is %s", what, p[i].text,
+				p[i].has ? "missing" : "there");
+		}
+	}
+}
+
+void sv_test_in_order(const char *what, const char *doc,
+		const char *const *texts, size_t n) {
+	const char *at = doc;
+	for (size_t i = 0; i < n; i++) {
+		const char *next = strstr(at, texts[i]);
+		if (next == NULL) {
+			fail_msg("%s: \"%s\" is %s", what, texts[i],
+				strstr(doc, texts[i]) ? "out of order" :
+				"missing");
+		}
+		at = next + 1;
+	}
+}
+
 static bool hostname_lower(const char *s) {
 	return sv_is_hostname(s, true);
 }

@@ -70,6 +70,35 @@ void sv_test_pred_all(const char *what, bool (*pred)(const char *s),
 	const char *const *list, size_t n, bool want);
 
 /*
+ * Checks of a rendered document: a piece of text it must hold (has) or
+ * must not hold (!has). SV_TEST_PARTS(...) turns a list of SV_TEST_HAS /
+ * SV_TEST_LACKS into the array and count sv_test_parts() takes.
+ */
+struct sv_test_part {
+	const char *text;
+	bool has;
+};
+
+#define SV_TEST_HAS(s) { (s), true }
+#define SV_TEST_LACKS(s) { (s), false }
+#define SV_TEST_PARTS(...) (const struct sv_test_part[]){ __VA_ARGS__ }, \
+	SV_TEST_LEN(((const struct sv_test_part[]){ __VA_ARGS__ }))
+
+/*
+ * Each of the n parts must be in doc, or absent from it; a failure names
+ * the case (what) and the part.
+ */
+void sv_test_parts(const char *what, const char *doc,
+	const struct sv_test_part *p, size_t n);
+
+/*
+ * Each of the n texts must be in doc, each after the start of the one
+ * before; a failure names the case (what) and the text.
+ */
+void sv_test_in_order(const char *what, const char *doc,
+	const char *const *texts, size_t n);
+
+/*
  * sv_is_hostname() must accept each of the nok names of ok in lower case
  * only, and refuse NULL and each of the nbad names of bad in any case.
  */

@@ -161,6 +161,50 @@ char *sv_test_render_fill(sv_test_answer_fn fn, const char *content_type,
 	return s;
 }
 
+/* sv_test_expect_parts(), and the golden file what when golden. */
+static void parts_of(const struct sv_test_renderer *r, const char *what,
+		bool golden, const struct sv_provider *pv,
+		const char *override_domain, const struct sv_answer_facts *f,
+		const struct sv_test_part *p, size_t n) {
+	size_t len;
+	char *doc = sv_test_render_fill(r->fn, r->content_type, pv,
+		override_domain, f, &len);
+	if (r->check != NULL) {
+		r->check(doc, len);
+	}
+	if (golden) {
+		sv_test_golden_check(r->golden_dir, what, r->golden_ext, doc,
+			len);
+	}
+	sv_test_parts(what, doc, p, n);
+	sv_free(doc);
+}
+
+void sv_test_expect_parts(const struct sv_test_renderer *r,
+		const char *what, const struct sv_provider *pv,
+		const char *override_domain, const struct sv_answer_facts *f,
+		const struct sv_test_part *p, size_t n) {
+	parts_of(r, what, false, pv, override_domain, f, p, n);
+}
+
+void sv_test_golden_parts(const struct sv_test_renderer *r,
+		const char *name, const struct sv_provider *pv,
+		const char *override_domain, const struct sv_answer_facts *f,
+		const struct sv_test_part *p, size_t n) {
+	parts_of(r, name, true, pv, override_domain, f, p, n);
+}
+
+int sv_test_provider_setup(void **state) {
+	const struct sv_test_maker *m = *state;
+	*state = m->make();
+	return *state != NULL ? 0 : -1;
+}
+
+int sv_test_provider_teardown(void **state) {
+	sv_provider_destroy(*state);
+	return 0;
+}
+
 void sv_test_render_refused(sv_test_answer_fn fn,
 		const struct sv_provider *pv, const char *in_msg) {
 	static struct sv_answer sentinel;

@@ -16,6 +16,8 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+#include "test_base.h"
+
 /* Cap of every output buffer the helpers create. */
 #define SV_TEST_OUT_MAX (1024 * 1024)
 
@@ -125,6 +127,49 @@ typedef int (*sv_test_buf_fn)(void *ctx, struct sv_buf *out);
  * Returns how many attempts failed.
  */
 long sv_test_buf_alloc_loop(const char *what, sv_test_buf_fn fn, void *ctx);
+
+/* A renderer under test: how its answers are made and checked. */
+struct sv_test_renderer {
+	sv_test_answer_fn fn;
+	const char *content_type;
+	/* well-formedness and what every answer shares; NULL: nothing */
+	void (*check)(const char *doc, size_t len);
+	/* the golden files of sv_test_golden_parts: <dir><name><ext> */
+	const char *golden_dir, *golden_ext;
+};
+
+/*
+ * Renders pv with r->fn, fills it with f, checks the bytes with r->check
+ * and their n parts (sv_test_parts, what naming the case).
+ */
+void sv_test_expect_parts(const struct sv_test_renderer *r,
+	const char *what, const struct sv_provider *pv,
+	const char *override_domain, const struct sv_answer_facts *f,
+	const struct sv_test_part *p, size_t n);
+
+/*
+ * The same, the bytes also compared with the golden file name
+ * (sv_test_golden_check), name naming the case.
+ */
+void sv_test_golden_parts(const struct sv_test_renderer *r,
+	const char *name, const struct sv_provider *pv,
+	const char *override_domain, const struct sv_answer_facts *f,
+	const struct sv_test_part *p, size_t n);
+
+/*
+ * A test that starts from a provider made by make (SV_TEST_WITH): the
+ * cmocka setup gives the test that provider as *state, the teardown
+ * destroys it, also when the test fails.
+ */
+struct sv_test_maker {
+	struct sv_provider *(*make)(void);
+};
+
+int sv_test_provider_setup(void **state);
+int sv_test_provider_teardown(void **state);
+
+#define SV_TEST_WITH(fn, maker) cmocka_unit_test_prestate_setup_teardown(fn, \
+	sv_test_provider_setup, sv_test_provider_teardown, &(maker))
 
 /*
  * cmocka group setup and teardown of the tests that write XML: as main.c

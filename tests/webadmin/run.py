@@ -170,6 +170,20 @@ def suivant(env, *args, input_text=None):
                           text=True, timeout=60, input=input_text)
 
 
+def logged_in(env):
+    """An Admin of env's admin port, logged in as alice."""
+    a = Admin(env.admin)
+    a.login()
+    return a
+
+
+def check_not_stored(env, domain, why):
+    """domain must not be one of free.fr's domains in the database."""
+    r = suivant(env, "domain", "list", "--provider", "free.fr", "--db",
+                env.db)
+    check(domain not in r.stdout, why)
+
+
 def public_get(env, path, host="autoconfig.example"):
     conn = http.client.HTTPConnection("127.0.0.1", env.public, timeout=10)
     try:
@@ -260,9 +274,7 @@ def no_session_303(env):
                                "csrf": "0" * 64})
     check(r.status == 303 and r.header("Location") == "/login",
           "POST without a session: %d" % r.status)
-    r = suivant(env, "domain", "list", "--provider", "free.fr", "--db",
-                env.db)
-    check("nosession.example" not in r.stdout, "stored without a session")
+    check_not_stored(env, "nosession.example", "stored without a session")
 
 
 @case
@@ -345,8 +357,7 @@ def session_fixation(env):
 
 @case
 def logout_ends_session(env):
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     old = a.cookie
     r = a.post("/logout", {})
     check(r.status == 303 and r.header("Location") == "/login",
@@ -362,15 +373,13 @@ def logout_ends_session(env):
 def session_idle_and_absolute_end(env):
     for column, age in (("last_seen", 30 * 60 + 5),
                         ("created_at", 12 * 3600 + 5)):
-        a = Admin(env.admin)
-        a.login()
+        a = logged_in(env)
         with sqlite3.connect(env.db) as db:
             db.execute("UPDATE admin_sessions SET %s = %s - ?"
                        % (column, column), (age,))
         check(a.get("/").status == 303, "%s aged %d s: still open"
               % (column, age))
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     with sqlite3.connect(env.db) as db:
         db.execute("UPDATE admin_sessions SET last_seen = last_seen - ?",
                    (29 * 60,))
@@ -379,8 +388,7 @@ def session_idle_and_absolute_end(env):
 
 @case
 def csrf_refused(env):
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     page = a.get("/provider?id=free.fr").text
     v = version_of(page)
     for token in ("0" * 64, "", None, a.csrf[:-1] + "x"):
@@ -390,15 +398,12 @@ def csrf_refused(env):
             fields["csrf"] = token
         r = a.post("/domain/add", fields, csrf=False)
         check(r.status == 403, "csrf %r: %d" % (token, r.status))
-    r = suivant(env, "domain", "list", "--provider", "free.fr", "--db",
-                env.db)
-    check("csrf.example" not in r.stdout, "stored with a bad token")
+    check_not_stored(env, "csrf.example", "stored with a bad token")
 
 
 @case
 def cross_origin_post_refused(env):
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     v = version_of(a.get("/provider?id=free.fr").text)
     fields = {"id": "free.fr", "version": v, "domain": "origin.example"}
     for headers in ({"Origin": "http://evil.example"},
@@ -411,9 +416,7 @@ def cross_origin_post_refused(env):
     r = a.post("/login", {"name": "alice", "password": PASSWORD},
                csrf=False, headers={"Origin": "http://evil.example"})
     check(r.status == 403, "cross-origin login: %d" % r.status)
-    r = suivant(env, "domain", "list", "--provider", "free.fr", "--db",
-                env.db)
-    check("origin.example" not in r.stdout, "stored from another origin")
+    check_not_stored(env, "origin.example", "stored from another origin")
     r = a.post("/domain/add", fields, headers={
         "Origin": "http://127.0.0.1:%d" % env.admin,
         "Sec-Fetch-Site": "same-origin"})
@@ -425,8 +428,7 @@ def cross_origin_post_refused(env):
 
 @case
 def hostile_names_escaped_and_served(env):
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     r = a.post("/provider/add", {"id": "Hostile.Example",
                                  "display_name": HOSTILE[:60],
                                  "short_name": "<i>x</i>"})
@@ -482,8 +484,7 @@ def hostile_names_escaped_and_served(env):
 
 @case
 def stale_version_409(env):
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     v = version_of(a.get("/provider?id=free.fr").text)
     r = a.post("/domain/add", {"id": "free.fr", "version": v,
                                "domain": "first.example"})
@@ -512,15 +513,12 @@ def stale_version_409(env):
     r = a.post("/domain/add", {"id": "free.fr", "version": v,
                                "domain": "second.example"})
     check(r.status == 409, "after a priority change: %d" % r.status)
-    c = suivant(env, "domain", "list", "--provider", "free.fr", "--db",
-                env.db)
-    check("second.example" not in c.stdout, "stored with a stale version")
+    check_not_stored(env, "second.example", "stored with a stale version")
 
 
 @case
 def invalid_port_validator_message(env):
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     page = a.get("/provider?id=free.fr").text
     v = version_of(page)
     m = re.search(r'name="server" value="(\d+)"', page)
@@ -549,8 +547,7 @@ def invalid_port_validator_message(env):
 
 @case
 def edit_names_domains_servers(env):
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     page = a.get("/provider?id=hostile.example").text
     r = a.post("/provider/set", {"id": "hostile.example",
                                  "version": version_of(page),
@@ -605,8 +602,7 @@ def webmail_redirect_prefix_kept(env):
                                             "roundtrip", "t-online.de.xml"),
                 "--db", env.db)
     check(c.returncode == 0, c.stderr)
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
 
     def webmail():
         return json.loads(suivant(env, "provider", "show", "t-online.de",
@@ -630,8 +626,7 @@ def webmail_redirect_prefix_kept(env):
 
 @case
 def import_dry_run_then_commit(env):
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     with open(os.path.join(ROOT, "tests", "data", "import",
                            "minimal.xml"), "rb") as f:
         data = f.read()
@@ -674,8 +669,7 @@ def import_dry_run_then_commit(env):
 
 @case
 def export_lookup_check_audit(env):
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     r = a.get("/export?id=hostile.example")
     check(r.status == 200 and r.header("Content-Disposition") ==
           'attachment; filename="hostile.example.xml"' and
@@ -716,8 +710,7 @@ def export_lookup_check_audit(env):
 
 @case
 def provider_rm_confirmed(env):
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     r = a.post("/provider/add", {"id": "gone.example"})
     check(r.status == 303, "add: %d" % r.status)
     v = version_of(a.get("/provider?id=gone.example").text)
@@ -735,8 +728,7 @@ def provider_rm_confirmed(env):
 
 @case
 def bodies_bounded_and_checked(env):
-    a = Admin(env.admin)
-    a.login()
+    a = logged_in(env)
     v = version_of(a.get("/provider?id=free.fr").text)
     for ctype, size in (("application/x-www-form-urlencoded",
                          64 * 1024 + 1),

@@ -95,12 +95,6 @@ static struct sv_provider *hoster_provider(void) {
 static const struct sv_answer_facts jean = { .domain = "example.fr",
 	.address = "jean.dupont@example.fr", .local = "jean.dupont" };
 
-static char *render_fill(const struct sv_provider *pv, const char *override,
-		const struct sv_answer_facts *f, size_t *len) {
-	return sv_test_render_fill(sv_render_mobileconfig,
-		SV_MOBILECONFIG_CONTENT_TYPE, pv, override, f, len);
-}
-
 /* Well-formed, plist DOCTYPE, root <plist version="1.0">, no password. */
 static void check_plist(const char *doc, size_t len) {
 	static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -124,45 +118,32 @@ static void check_plist(const char *doc, size_t len) {
 	xmlFreeDoc(d);
 }
 
-static void check_golden(const char *name, const char *got, size_t len) {
-	check_plist(got, len);
-	sv_test_golden_check(GOLDEN_DIR, name, ".plist", got, len);
-}
+/* "<key>K</key>\n<tabs><VALUE>": a key of the mail payload, its value. */
+#define KEY(k, value) SV_TEST_HAS("<key>" k "</key>\n\t\t\t\t" value)
 
-/* "<key>K</key>\n<tabs><VALUE>" appears in doc. */
-static void assert_key(const char *doc, const char *k, const char *value) {
-	char want[512];
-	int n = snprintf(want, sizeof(want), "<key>%s</key>\n\t\t\t\t%s", k,
-		value);
-	assert_true(n > 0 && (size_t)n < sizeof(want));
-	if (strstr(doc, want) == NULL) {
-		fail_msg("missing %s = %s", k, value);
-	}
-}
+/* The renderer under test: profiles, checked by check_plist. */
+static const struct sv_test_renderer renderer = { sv_render_mobileconfig,
+	SV_MOBILECONFIG_CONTENT_TYPE, check_plist, GOLDEN_DIR, ".plist" };
 
 /* ---- tests ---- */
 
 static void test_minimal_golden(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
-	size_t len;
-	char *doc = render_fill(pv, NULL, &jean, &len);
-	check_golden("minimal", doc, len);
-	assert_key(doc, "EmailAccountType", "<string>EmailTypeIMAP</string>");
-	assert_key(doc, "IncomingMailServerUseSSL", "<true/>");
-	assert_key(doc, "IncomingMailServerPortNumber", "<integer>993</integer>");
-	assert_key(doc, "IncomingMailServerUsername",
-		"<string>jean.dupont@example.fr</string>");
-	assert_key(doc, "OutgoingPasswordSameAsIncomingPassword", "<true/>");
-	assert_key(doc, "PayloadUUID", "<string>" JEAN_MAIL "</string>");
-	assert_key(doc, "PayloadIdentifier",
-		"<string>fr.example.mobileconfig." JEAN_MAIL "</string>");
-	assert_non_null(strstr(doc, "<key>PayloadUUID</key>\n\t\t<string>"
-		JEAN_PROFILE "</string>"));
-	assert_non_null(strstr(doc, "<string>fr.example.mobileconfig."
-		JEAN_PROFILE "</string>"));
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	struct sv_provider *pv = *state;
+	sv_test_golden_parts(&renderer, "minimal", pv, NULL, &jean,
+		SV_TEST_PARTS(
+		KEY("EmailAccountType", "<string>EmailTypeIMAP</string>"),
+		KEY("IncomingMailServerUseSSL", "<true/>"),
+		KEY("IncomingMailServerPortNumber", "<integer>993</integer>"),
+		KEY("IncomingMailServerUsername",
+			"<string>jean.dupont@example.fr</string>"),
+		KEY("OutgoingPasswordSameAsIncomingPassword", "<true/>"),
+		KEY("PayloadUUID", "<string>" JEAN_MAIL "</string>"),
+		KEY("PayloadIdentifier",
+			"<string>fr.example.mobileconfig." JEAN_MAIL "</string>"),
+		SV_TEST_HAS("<key>PayloadUUID</key>\n\t\t<string>"
+			JEAN_PROFILE "</string>"),
+		SV_TEST_HAS("<string>fr.example.mobileconfig."
+			JEAN_PROFILE "</string>")));
 }
 
 /*
@@ -174,8 +155,7 @@ static void test_minimal_golden(void **state) {
  * share.
  */
 static void test_dav_golden(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	sv_test_add_service(pv, SV_SERVICE_WEBDAV, "https://files.example.fr/",
 		NULL, NULL);
 	sv_test_add_service(pv, SV_SERVICE_CALDAV,
@@ -187,68 +167,60 @@ static void test_dav_golden(void **state) {
 		NULL, NULL);
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "jean+cal@example.fr", .local = "jean+cal" };
-	size_t len;
-	char *doc = render_fill(pv, NULL, &f, &len);
-	check_golden("dav", doc, len);
-	assert_key(doc, "CalDAVHostName", "<string>dav.example.fr</string>");
-	assert_key(doc, "CalDAVPort", "<integer>443</integer>");
-	assert_key(doc, "CalDAVUseSSL", "<true/>");
-	assert_key(doc, "CalDAVPrincipalURL", "<string>https://dav.example.fr/"
-		"cal/jean+cal@example.fr/</string>");
-	assert_key(doc, "CardDAVHostName", "<string>card.example.fr</string>");
-	assert_key(doc, "CardDAVPort", "<integer>8080</integer>");
-	assert_key(doc, "CardDAVUseSSL", "<false/>");
-	assert_key(doc, "CardDAVUsername", "<string>jean+cal</string>");
-	assert_key(doc, "PayloadType", "<string>com.apple.caldav.account"
-		"</string>");
-	assert_null(strstr(doc, "other.example.fr"));
-	assert_null(strstr(doc, "files.example.fr"));
-	assert_null(strstr(doc, "Password</key>\n\t\t\t\t<string>"));
+	sv_test_golden_parts(&renderer, "dav", pv, NULL, &f, SV_TEST_PARTS(
+		KEY("CalDAVHostName", "<string>dav.example.fr</string>"),
+		KEY("CalDAVPort", "<integer>443</integer>"),
+		KEY("CalDAVUseSSL", "<true/>"),
+		KEY("CalDAVPrincipalURL",
+			"<string>https://dav.example.fr/"
+			"cal/jean+cal@example.fr/</string>"),
+		KEY("CardDAVHostName", "<string>card.example.fr</string>"),
+		KEY("CardDAVPort", "<integer>8080</integer>"),
+		KEY("CardDAVUseSSL", "<false/>"),
+		KEY("CardDAVUsername", "<string>jean+cal</string>"),
+		KEY("PayloadType",
+			"<string>com.apple.caldav.account"
+			"</string>"),
+		SV_TEST_LACKS("other.example.fr"),
+		SV_TEST_LACKS("files.example.fr"),
+		SV_TEST_LACKS("Password</key>\n\t\t\t\t<string>")));
 	sv_test_answer_alloc_case(sv_render_mobileconfig,
 		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
-	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 /* IMAP over an earlier POP3, templates expanded, STARTTLS, OAuth2. */
 static void test_hoster_golden(void **state) {
-	(void)state;
-	struct sv_provider *pv = hoster_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "shop.example.fr",
 		.address = "o'brien&co@shop.example.fr", .local = "o'brien&co" };
-	size_t len;
-	char *doc = render_fill(pv, NULL, &f, &len);
-	check_golden("hoster", doc, len);
-	assert_key(doc, "EmailAccountType", "<string>EmailTypeIMAP</string>");
-	assert_key(doc, "EmailAccountDescription",
-		"<string>Hoster &amp; &lt;Co&gt; é</string>");
-	assert_key(doc, "IncomingMailServerHostName",
-		"<string>mail.shop.example.fr</string>");
-	assert_key(doc, "IncomingMailServerUseSSL", "<false/>");
-	assert_key(doc, "IncomingMailServerAuthentication",
-		"<string>EmailAuthCRAMMD5</string>");
-	assert_key(doc, "IncomingMailServerUsername",
-		"<string>o&apos;brien&amp;co%shop.example.fr</string>");
-	assert_key(doc, "OutgoingMailServerHostName",
-		"<string>smtp.shop.example.fr</string>");
-	assert_key(doc, "OutgoingMailServerUsername",
-		"<string>o&apos;brien&amp;co@shop.example.fr</string>");
-	assert_non_null(strstr(doc, "<string>fr.example.shop.mobileconfig."));
-	assert_null(strstr(doc, "pop."));
-	sv_free(doc);
+	sv_test_golden_parts(&renderer, "hoster", pv, NULL, &f, SV_TEST_PARTS(
+		KEY("EmailAccountType", "<string>EmailTypeIMAP</string>"),
+		KEY("EmailAccountDescription",
+			"<string>Hoster &amp; &lt;Co&gt; é</string>"),
+		KEY("IncomingMailServerHostName",
+			"<string>mail.shop.example.fr</string>"),
+		KEY("IncomingMailServerUseSSL", "<false/>"),
+		KEY("IncomingMailServerAuthentication",
+			"<string>EmailAuthCRAMMD5</string>"),
+		KEY("IncomingMailServerUsername",
+			"<string>o&apos;brien&amp;co%shop.example.fr</string>"),
+		KEY("OutgoingMailServerHostName",
+			"<string>smtp.shop.example.fr</string>"),
+		KEY("OutgoingMailServerUsername",
+			"<string>o&apos;brien&amp;co@shop.example.fr</string>"),
+		SV_TEST_HAS("<string>fr.example.shop.mobileconfig."),
+		SV_TEST_LACKS("pop.")));
 
 	/* own.example.fr has its own imap server: that answer uses it. */
 	const struct sv_answer_facts g = { .domain = "own.example.fr",
 		.address = "a@own.example.fr", .local = "a" };
-	doc = render_fill(pv, "own.example.fr", &g, &len);
-	check_plist(doc, len);
-	assert_key(doc, "IncomingMailServerHostName",
-		"<string>imap.own.example.fr</string>");
-	assert_key(doc, "IncomingMailServerUseSSL", "<true/>");
-	assert_key(doc, "OutgoingMailServerHostName",
-		"<string>smtp.own.example.fr</string>");
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	sv_test_expect_parts(&renderer, "own domain", pv, "own.example.fr", &g,
+		SV_TEST_PARTS(
+		KEY("IncomingMailServerHostName",
+			"<string>imap.own.example.fr</string>"),
+		KEY("IncomingMailServerUseSSL", "<true/>"),
+		KEY("OutgoingMailServerHostName",
+			"<string>smtp.own.example.fr</string>")));
 }
 
 static void test_pop_only_and_no_login(void **state) {
@@ -261,39 +233,33 @@ static void test_pop_only_and_no_login(void **state) {
 	sv_test_add_server(pv, &(struct sv_test_server)SERVER(SV_SERVER_SMTP,
 		"relay.example.fr", 25, SV_SOCKET_PLAIN, "%EMAILADDRESS%",
 		SV_AUTH_CLIENT_IP_ADDRESS));
-	size_t len;
-	char *doc = render_fill(pv, NULL, &jean, &len);
-	check_plist(doc, len);
-	assert_key(doc, "EmailAccountType", "<string>EmailTypePOP</string>");
-	/* no display name: the id, as the Mozilla answer does */
-	assert_key(doc, "EmailAccountDescription", "<string>pop.example</string>");
-	assert_key(doc, "IncomingMailServerUsername",
-		"<string>jean.dupont</string>");
-	assert_key(doc, "OutgoingMailServerAuthentication",
-		"<string>EmailAuthNone</string>");
-	assert_key(doc, "OutgoingPasswordSameAsIncomingPassword", "<false/>");
-	assert_null(strstr(doc, "OutgoingMailServerUsername"));
-	sv_free(doc);
+	sv_test_expect_parts(&renderer, "pop only", pv, NULL, &jean,
+		SV_TEST_PARTS(
+		KEY("EmailAccountType", "<string>EmailTypePOP</string>"),
+		/* no display name: the id, as the Mozilla answer does */
+		KEY("EmailAccountDescription", "<string>pop.example</string>"),
+		KEY("IncomingMailServerUsername",
+			"<string>jean.dupont</string>"),
+		KEY("OutgoingMailServerAuthentication",
+			"<string>EmailAuthNone</string>"),
+		KEY("OutgoingPasswordSameAsIncomingPassword", "<false/>"),
+		SV_TEST_LACKS("OutgoingMailServerUsername")));
 	sv_provider_destroy(pv);
 }
 
 static void test_realname_username_left_out(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	sv_free(pv->servers[1].username);
 	pv->servers[1].username = sv_test_dup("%REALNAME%");
 	sv_free(pv->servers[0].username);
 	/* "%EMAILDOMAIN%REALNAME%" holds no %REALNAME% token */
 	pv->servers[0].username = sv_test_dup("%EMAILDOMAIN%REALNAME%");
-	size_t len;
-	char *doc = render_fill(pv, NULL, &jean, &len);
-	check_plist(doc, len);
-	assert_null(strstr(doc, "OutgoingMailServerUsername"));
-	assert_null(strstr(doc, "<string>%REALNAME%</string>"));
-	assert_key(doc, "IncomingMailServerUsername",
-		"<string>example.frREALNAME%</string>");
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	sv_test_expect_parts(&renderer, "realname", pv, NULL, &jean,
+		SV_TEST_PARTS(
+		SV_TEST_LACKS("OutgoingMailServerUsername"),
+		SV_TEST_LACKS("<string>%REALNAME%</string>"),
+		KEY("IncomingMailServerUsername",
+			"<string>example.frREALNAME%</string>")));
 }
 
 static void test_auth_mapping(void **state) {
@@ -386,8 +352,7 @@ static void test_uuid_slots(void **state) {
 }
 
 static void test_render_rejects_bad_data(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	pv->servers[1].type = SV_SERVER_EWS; /* no smtp left */
 	sv_test_render_refused(sv_render_mobileconfig, pv, "smtp");
 	pv->servers[1].type = SV_SERVER_SMTP;
@@ -410,7 +375,6 @@ static void test_render_rejects_bad_data(void **state) {
 	sv_free(pv->servers[1].username);
 	pv->servers[1].username = NULL; /* absent: the address */
 	sv_test_render_ok(sv_render_mobileconfig, pv);
-	sv_provider_destroy(pv);
 }
 
 /*
@@ -419,27 +383,29 @@ static void test_render_rejects_bad_data(void **state) {
  * nothing, and success gives the reference bytes.
  */
 static void test_alloc_failures(void **state) {
-	(void)state;
-	struct sv_provider *pv = hoster_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "shop.example.fr",
 		.address = "ann@shop.example.fr", .local = "ann" };
 	long failures = sv_test_answer_alloc_case(sv_render_mobileconfig,
 		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
 	assert_true(failures > 10); /* the loop did reach the renderer */
-	sv_provider_destroy(pv);
 }
+
+/* The providers the fixtures give the tests (SV_TEST_WITH). */
+static struct sv_test_maker hoster_provider_maker = { hoster_provider };
+static struct sv_test_maker minimal_provider_maker = { minimal_provider };
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_minimal_golden),
-		cmocka_unit_test(test_hoster_golden),
-		cmocka_unit_test(test_dav_golden),
+		SV_TEST_WITH(test_minimal_golden, minimal_provider_maker),
+		SV_TEST_WITH(test_hoster_golden, hoster_provider_maker),
+		SV_TEST_WITH(test_dav_golden, minimal_provider_maker),
 		cmocka_unit_test(test_pop_only_and_no_login),
-		cmocka_unit_test(test_realname_username_left_out),
+		SV_TEST_WITH(test_realname_username_left_out, minimal_provider_maker),
 		cmocka_unit_test(test_auth_mapping),
 		cmocka_unit_test(test_uuid_slots),
-		cmocka_unit_test(test_render_rejects_bad_data),
-		cmocka_unit_test(test_alloc_failures),
+		SV_TEST_WITH(test_render_rejects_bad_data, minimal_provider_maker),
+		SV_TEST_WITH(test_alloc_failures, hoster_provider_maker),
 	};
 	return cmocka_run_group_tests(tests, sv_test_xml_setup,
 		sv_test_xml_teardown);

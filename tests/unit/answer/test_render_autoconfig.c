@@ -240,6 +240,13 @@ static void check_xml(const char *doc, size_t len) {
 	xmlFreeDoc(d);
 }
 
+/* The renderer under test, and its Evolution form. */
+static const struct sv_test_renderer renderer = { sv_render_autoconfig,
+	SV_AUTOCONFIG_CONTENT_TYPE, check_xml, GOLDEN_DIR, ".xml" };
+static const struct sv_test_renderer evolution = {
+	sv_render_autoconfig_evolution, SV_AUTOCONFIG_CONTENT_TYPE, check_xml,
+	NULL, NULL };
+
 static void check_golden(const char *name, const char *got, size_t len) {
 	check_xml(got, len);
 	sv_test_golden_check(GOLDEN_DIR, name, ".xml", got, len);
@@ -347,47 +354,37 @@ static void test_builder_bad_template(void **state) {
 /* ---- golden cases ---- */
 
 static void test_minimal(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	golden_case("minimal", pv, NULL, "example.fr", "jean.dupont@example.fr",
 		"jean.dupont");
-	sv_provider_destroy(pv);
 }
 
 static void test_every_extra(void **state) {
-	(void)state;
-	struct sv_provider *pv = extras_provider();
+	struct sv_provider *pv = *state;
 	golden_case("extras", pv, NULL, "example.net", "ann@example.net",
 		"ann");
-	size_t len;
 	const struct sv_answer_facts f = { .domain = "example.net" };
-	char *doc = render_fill(pv, NULL, &f, &len);
-	/* Left out: URL-based and exchange servers. */
-	assert_null(strstr(doc, "ews"));
-	assert_null(strstr(doc, "exchange"));
-	assert_null(strstr(doc, "owa"));
-	/* An empty <pop3/> makes Thunderbird's readFromXML throw. */
-	assert_null(strstr(doc, "<pop3/>"));
-	/* Only the requested domain, never the provider's list. */
-	assert_null(strstr(doc, "example.com</domain>"));
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	sv_test_expect_parts(&renderer, "extras", pv, NULL, &f, SV_TEST_PARTS(
+		/* Left out: URL-based and exchange servers. */
+		SV_TEST_LACKS("ews"), SV_TEST_LACKS("exchange"),
+		SV_TEST_LACKS("owa"),
+		/* An empty <pop3/> makes Thunderbird's readFromXML throw. */
+		SV_TEST_LACKS("<pop3/>"),
+		/* Only the requested domain, never the provider's list. */
+		SV_TEST_LACKS("example.com</domain>")));
 }
 
 /* By default the plain relay beside the STARTTLS smtp server is left
  * out (model.h, sv_provider_servers_for); the rest is unchanged. */
 static void test_plaintext_withheld(void **state) {
-	(void)state;
-	struct sv_provider *pv = extras_provider();
+	struct sv_provider *pv = *state;
 	pv->publish_plaintext = false;
-	size_t len;
 	const struct sv_answer_facts f = { .domain = "example.net" };
-	char *doc = render_fill(pv, NULL, &f, &len);
-	assert_null(strstr(doc, "relay.example.com"));
-	assert_null(strstr(doc, "<socketType>plain</socketType>"));
-	assert_non_null(strstr(doc, "<hostname>smtp.example.com</hostname>"));
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	sv_test_expect_parts(&renderer, "plaintext withheld", pv, NULL, &f,
+		SV_TEST_PARTS(
+		SV_TEST_LACKS("relay.example.com"),
+		SV_TEST_LACKS("<socketType>plain</socketType>"),
+		SV_TEST_HAS("<hostname>smtp.example.com</hostname>")));
 }
 
 /*
@@ -396,79 +393,67 @@ static void test_plaintext_withheld(void **state) {
  * without an address, the address tokens kept for Evolution to fill.
  */
 static void test_evolution(void **state) {
-	(void)state;
-	struct sv_provider *pv = templates_provider();
+	struct sv_provider *pv = *state;
 	size_t len;
 	const struct sv_answer_facts f = { .domain = "client.fr" };
 	char *doc = sv_test_render_fill(sv_render_autoconfig_evolution,
 		SV_AUTOCONFIG_CONTENT_TYPE, pv, NULL, &f, &len);
-	/* imap (the SSL one, not the later STARTTLS one), pop3, smtp */
-	assert_non_null(strstr(doc, "<hostname>mail.client.fr</hostname>"));
-	assert_null(strstr(doc, "imap.hoster.example"));
-	assert_non_null(strstr(doc, "<hostname>pop.client.fr</hostname>"));
-	assert_non_null(strstr(doc, "<hostname>smtp.client.fr</hostname>"));
-	assert_null(strstr(doc, "%EMAILDOMAIN%"));
-	assert_non_null(strstr(doc, "<username>%EMAILLOCALPART%%client.fr"
-		"</username>"));
-	assert_non_null(strstr(doc, "<username>recent:%EMAILADDRESS%"
-		"</username>"));
-	const char *imap = strstr(doc, "type=\"imap\"");
-	const char *pop = strstr(doc, "type=\"pop3\"");
-	const char *smtp = strstr(doc, "type=\"smtp\"");
-	assert_true(imap != NULL && pop != NULL && smtp != NULL &&
-		imap < pop && pop < smtp);
-	assert_null(strstr(imap + 1, "type=\"imap\""));
+	sv_test_parts("evolution", doc, SV_TEST_PARTS(
+		/* imap (the SSL one, not the later STARTTLS one), pop3, smtp */
+		SV_TEST_HAS("<hostname>mail.client.fr</hostname>"),
+		SV_TEST_LACKS("imap.hoster.example"),
+		SV_TEST_HAS("<hostname>pop.client.fr</hostname>"),
+		SV_TEST_HAS("<hostname>smtp.client.fr</hostname>"),
+		SV_TEST_LACKS("%EMAILDOMAIN%"),
+		SV_TEST_HAS("<username>%EMAILLOCALPART%%client.fr</username>"),
+		SV_TEST_HAS("<username>recent:%EMAILADDRESS%</username>")));
+	const char *const order[] = { "type=\"imap\"", "type=\"pop3\"",
+		"type=\"smtp\"" };
+	sv_test_in_order("evolution", doc, order, SV_TEST_LEN(order));
+	assert_null(strstr(strstr(doc, order[0]) + 1, order[0]));
 	sv_free(doc);
 	/* with an address (a newer Evolution sends it): filled */
 	const struct sv_answer_facts a = { .domain = "client.fr",
 		.address = "jean@client.fr", .local = "jean" };
-	doc = sv_test_render_fill(sv_render_autoconfig_evolution,
-		SV_AUTOCONFIG_CONTENT_TYPE, pv, NULL, &a, &len);
-	assert_non_null(strstr(doc, "<username>jean%client.fr</username>"));
-	assert_null(strstr(doc, "%EMAIL"));
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	sv_test_expect_parts(&evolution, "evolution with an address", pv,
+		NULL, &a, SV_TEST_PARTS(
+		SV_TEST_HAS("<username>jean%client.fr</username>"),
+		SV_TEST_LACKS("%EMAIL")));
 }
 
 static void test_templates(void **state) {
-	(void)state;
-	struct sv_provider *pv = templates_provider();
+	struct sv_provider *pv = *state;
 	golden_case("templates", pv, NULL, "client.fr", "jean@client.fr",
 		"jean");
 	/* Spot checks, so the golden file is not the only witness. */
-	size_t len;
 	const struct sv_answer_facts f = { .domain = "client.fr",
 		.address = "jean@client.fr", .local = "jean" };
-	char *doc = render_fill(pv, NULL, &f, &len);
-	assert_non_null(strstr(doc, "<hostname>mail.client.fr</hostname>"));
-	assert_non_null(strstr(doc, "<username>jean%client.fr</username>"));
-	assert_non_null(strstr(doc,
-		"<username>recent:jean@client.fr</username>"));
-	assert_non_null(strstr(doc, "<username>%REALNAME%</username>"));
-	assert_non_null(strstr(doc,
-		"<username>jean.client.fr</username>"));
-	sv_free(doc);
-	doc = render_fill(pv, NULL, &no_address, &len);
-	assert_non_null(strstr(doc,
-		"<hostname>mail.%EMAILDOMAIN%</hostname>"));
-	assert_non_null(strstr(doc,
-		"<username>%EMAILLOCALPART%%%EMAILDOMAIN%</username>"));
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	sv_test_expect_parts(&renderer, "templates with an address", pv, NULL,
+		&f, SV_TEST_PARTS(
+		SV_TEST_HAS("<hostname>mail.client.fr</hostname>"),
+		SV_TEST_HAS("<username>jean%client.fr</username>"),
+		SV_TEST_HAS("<username>recent:jean@client.fr</username>"),
+		SV_TEST_HAS("<username>%REALNAME%</username>"),
+		SV_TEST_HAS("<username>jean.client.fr</username>")));
+	sv_test_expect_parts(&renderer, "templates", pv, NULL, &no_address,
+		SV_TEST_PARTS(
+		SV_TEST_HAS("<hostname>mail.%EMAILDOMAIN%</hostname>"),
+		SV_TEST_HAS("<username>%EMAILLOCALPART%%%EMAILDOMAIN%"
+			"</username>")));
 }
 
 static void test_special_address(void **state) {
-	(void)state;
-	struct sv_provider *pv = templates_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "o'brien&co@example.fr", .local = "o'brien&co" };
 	size_t len;
 	char *doc = render_fill(pv, NULL, &f, &len);
 	check_golden("special-address", doc, len);
-	assert_non_null(strstr(doc,
-		"<username>o&apos;brien&amp;co%example.fr</username>"));
-	assert_non_null(strstr(doc, "<username>recent:"
-		"o&apos;brien&amp;co@example.fr</username>"));
+	sv_test_parts("special address", doc, SV_TEST_PARTS(
+		SV_TEST_HAS("<username>o&apos;brien&amp;co%example.fr"
+			"</username>"),
+		SV_TEST_HAS("<username>recent:o&apos;brien&amp;co@example.fr"
+			"</username>")));
 	sv_free(doc);
 
 	/* Without local, the part before the last '@' is used. */
@@ -479,54 +464,43 @@ static void test_special_address(void **state) {
 		"<username>&quot;a@b&quot;%example.fr</username>"));
 	check_xml(doc, len);
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 static void test_override_domain(void **state) {
-	(void)state;
-	struct sv_provider *pv = override_provider();
+	struct sv_provider *pv = *state;
 	golden_case("override", pv, "other.fr", "other.fr", "paul@other.fr",
 		"paul");
-	size_t len;
 	const struct sv_answer_facts f = { .domain = "other.fr" };
-	char *doc = render_fill(pv, "other.fr", &f, &len);
-	assert_non_null(strstr(doc, "imap.other.fr"));
-	assert_null(strstr(doc, "imap.example.fr"));
-	assert_non_null(strstr(doc, "smtp.example.fr"));
-	sv_free(doc);
+	sv_test_expect_parts(&renderer, "override other.fr", pv, "other.fr", &f,
+		SV_TEST_PARTS(
+		SV_TEST_HAS("imap.other.fr"), SV_TEST_LACKS("imap.example.fr"),
+		SV_TEST_HAS("smtp.example.fr")));
 	/* The provider-wide answer never shows a domain's own servers. */
-	doc = render_fill(pv, NULL, &no_address, &len);
-	assert_null(strstr(doc, "imap.other.fr"));
-	assert_non_null(strstr(doc, "imap.example.fr"));
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	sv_test_expect_parts(&renderer, "provider-wide", pv, NULL, &no_address,
+		SV_TEST_PARTS(
+		SV_TEST_LACKS("imap.other.fr"), SV_TEST_HAS("imap.example.fr")));
 }
 
 static void test_text_escaping(void **state) {
-	(void)state;
-	struct sv_provider *pv = escaping_provider();
+	struct sv_provider *pv = *state;
 	golden_case("escaping", pv, NULL, "example.jp", "a.b@example.jp",
 		"a.b");
-	size_t len;
 	const struct sv_answer_facts f = { .domain = "example.jp" };
-	char *doc = render_fill(pv, NULL, &f, &len);
-	assert_non_null(strstr(doc, "<displayName>Tom &amp; Jerry "
-		"&lt;Mail&gt; é 日本</displayName>"));
-	assert_non_null(strstr(doc, "url=\"https://example.jp/help?a=1&amp;"
-		"b=&lt;2&gt;&amp;c=&quot;3&quot;\""));
-	assert_non_null(strstr(doc, "設定 &amp; &lt;ヘルプ&gt;"));
-	/* The writer's literal run next to a slot. */
-	assert_non_null(strstr(doc, "<username>user&amp;&lt;x&gt;'&quot;"
-		"%EMAILADDRESS%</username>"));
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	sv_test_expect_parts(&renderer, "escaping", pv, NULL, &f, SV_TEST_PARTS(
+		SV_TEST_HAS("<displayName>Tom &amp; Jerry &lt;Mail&gt; é 日本"
+			"</displayName>"),
+		SV_TEST_HAS("url=\"https://example.jp/help?a=1&amp;"
+			"b=&lt;2&gt;&amp;c=&quot;3&quot;\""),
+		SV_TEST_HAS("設定 &amp; &lt;ヘルプ&gt;"),
+		/* The writer's literal run next to a slot. */
+		SV_TEST_HAS("<username>user&amp;&lt;x&gt;'&quot;"
+			"%EMAILADDRESS%</username>")));
 }
 
 /* ---- limits and failures ---- */
 
 static void test_fill_too_big(void **state) {
-	(void)state;
-	struct sv_provider *pv = templates_provider();
+	struct sv_provider *pv = *state;
 	struct sv_answer *a = NULL;
 	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, NULL), SV_OK);
 	const struct sv_answer_facts f = { .domain = "client.fr",
@@ -556,12 +530,10 @@ static void test_fill_too_big(void **state) {
 	assert_int_equal(sv_answer_fill(a, &g, &out), SV_ETOOBIG);
 	assert_null(out.data);
 	sv_answer_destroy(a);
-	sv_provider_destroy(pv);
 }
 
 static void test_fill_rejects_control_bytes(void **state) {
-	(void)state;
-	struct sv_provider *pv = templates_provider();
+	struct sv_provider *pv = *state;
 	struct sv_answer *a = NULL;
 	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, NULL), SV_OK);
 	const struct sv_answer_facts f = { .domain = "client.fr",
@@ -577,12 +549,10 @@ static void test_fill_rejects_control_bytes(void **state) {
 	assert_int_equal(sv_answer_fill(a, &g, &out), SV_OK);
 	sv_buf_finish(&out);
 	sv_answer_destroy(a);
-	sv_provider_destroy(pv);
 }
 
 static void test_render_rejects_bad_data(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	static struct sv_answer sentinel;
 	struct sv_answer *a = &sentinel; /* must be reset to NULL */
 	struct sv_err err = { "" };
@@ -609,7 +579,6 @@ static void test_render_rejects_bad_data(void **state) {
 	pv->servers[1].n_auth = 1;
 	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, &err), SV_OK);
 	sv_answer_destroy(a);
-	sv_provider_destroy(pv);
 }
 
 /*
@@ -634,10 +603,11 @@ static void test_absent_and_empty_values(void **state) {
 		pv->webmail.username = empty ? sv_test_dup("") : NULL;
 		size_t len;
 		char *doc = render_fill(pv, NULL, &no_address, &len);
-		assert_non_null(strstr(doc,
-			"<displayName>example.fr</displayName>"));
-		assert_null(strstr(doc, "displayShortName"));
-		assert_null(strstr(doc, "></"));  /* no empty element */
+		sv_test_parts(empty ? "empty values" : "absent values", doc,
+			SV_TEST_PARTS(
+			SV_TEST_HAS("<displayName>example.fr</displayName>"),
+			SV_TEST_LACKS("displayShortName"),
+			SV_TEST_LACKS("></"))); /* no empty element */
 		const char *u = "<username>%EMAILADDRESS%</username>";
 		const char *first = strstr(doc, u);
 		assert_non_null(first);
@@ -680,8 +650,7 @@ static struct sv_provider *dav_provider(void) {
 }
 
 static void test_dav(void **state) {
-	(void)state;
-	struct sv_provider *pv = dav_provider();
+	struct sv_provider *pv = *state;
 	golden_case("dav", pv, NULL, "example.fr", "jean/x%41@example.fr",
 		"jean/x%41");
 	golden_case("dav-override", pv, "example.org", "example.org",
@@ -690,17 +659,14 @@ static void test_dav(void **state) {
 		.address = "jean/x%41@example.fr", .local = "jean/x%41" };
 	sv_test_answer_alloc_case(sv_render_autoconfig,
 		SV_AUTOCONFIG_CONTENT_TYPE, pv, &f);
-	sv_provider_destroy(pv);
 }
 
 static void test_alloc_failures(void **state) {
-	(void)state;
-	struct sv_provider *pv = extras_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.net",
 		.address = "ann@example.net", .local = "ann" };
 	sv_test_answer_alloc_case(sv_render_autoconfig,
 		SV_AUTOCONFIG_CONTENT_TYPE, pv, &f);
-	sv_provider_destroy(pv);
 }
 
 /*
@@ -776,8 +742,7 @@ static int bare_writer_doc(char **out) {
 }
 
 static void test_libxml2_oneshot_failures(void **state) {
-	(void)state;
-	struct sv_provider *pv = extras_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.net",
 		.address = "ann@example.net", .local = "ann" };
 	size_t want_len;
@@ -838,29 +803,36 @@ static void test_libxml2_oneshot_failures(void **state) {
 		inner_strdup), 0);
 	sv_free(bare_want);
 	sv_free(want);
-	sv_provider_destroy(pv);
 }
+
+/* The providers the fixtures give the tests (SV_TEST_WITH). */
+static struct sv_test_maker dav_provider_maker = { dav_provider };
+static struct sv_test_maker escaping_provider_maker = { escaping_provider };
+static struct sv_test_maker extras_provider_maker = { extras_provider };
+static struct sv_test_maker minimal_provider_maker = { minimal_provider };
+static struct sv_test_maker override_provider_maker = { override_provider };
+static struct sv_test_maker templates_provider_maker = { templates_provider };
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slot_closes_start_tag),
 		cmocka_unit_test(test_builder_abandon_and_destroy_null),
 		cmocka_unit_test(test_builder_bad_template),
-		cmocka_unit_test(test_minimal),
-		cmocka_unit_test(test_every_extra),
-		cmocka_unit_test(test_plaintext_withheld),
-		cmocka_unit_test(test_evolution),
-		cmocka_unit_test(test_templates),
-		cmocka_unit_test(test_special_address),
-		cmocka_unit_test(test_override_domain),
-		cmocka_unit_test(test_dav),
-		cmocka_unit_test(test_text_escaping),
-		cmocka_unit_test(test_fill_too_big),
-		cmocka_unit_test(test_fill_rejects_control_bytes),
-		cmocka_unit_test(test_render_rejects_bad_data),
+		SV_TEST_WITH(test_minimal, minimal_provider_maker),
+		SV_TEST_WITH(test_every_extra, extras_provider_maker),
+		SV_TEST_WITH(test_plaintext_withheld, extras_provider_maker),
+		SV_TEST_WITH(test_evolution, templates_provider_maker),
+		SV_TEST_WITH(test_templates, templates_provider_maker),
+		SV_TEST_WITH(test_special_address, templates_provider_maker),
+		SV_TEST_WITH(test_override_domain, override_provider_maker),
+		SV_TEST_WITH(test_dav, dav_provider_maker),
+		SV_TEST_WITH(test_text_escaping, escaping_provider_maker),
+		SV_TEST_WITH(test_fill_too_big, templates_provider_maker),
+		SV_TEST_WITH(test_fill_rejects_control_bytes, templates_provider_maker),
+		SV_TEST_WITH(test_render_rejects_bad_data, minimal_provider_maker),
 		cmocka_unit_test(test_absent_and_empty_values),
-		cmocka_unit_test(test_alloc_failures),
-		cmocka_unit_test(test_libxml2_oneshot_failures),
+		SV_TEST_WITH(test_alloc_failures, extras_provider_maker),
+		SV_TEST_WITH(test_libxml2_oneshot_failures, extras_provider_maker),
 	};
 	return cmocka_run_group_tests(tests, sv_test_xml_setup,
 		sv_test_xml_teardown);

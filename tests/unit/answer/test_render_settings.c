@@ -72,20 +72,6 @@ static char *page(sv_test_answer_fn fn, const struct sv_provider *pv,
 	return s;
 }
 
-/* (the "?:" for gcc's -Wformat-overflow under UBSan, which cannot see
- * that cmocka's failures do not return) */
-static void assert_contains(const char *s, const char *part) {
-	if (s == NULL || strstr(s, part) == NULL) {
-		fail_msg("missing %s in:\n%s", part, s != NULL ? s : "");
-	}
-}
-
-static void assert_lacks(const char *s, const char *part) {
-	if (s == NULL || strstr(s, part) != NULL) {
-		fail_msg("unexpected %s in:\n%s", part, s != NULL ? s : "");
-	}
-}
-
 /* Where part first occurs in s, or fails. */
 static size_t at(const char *s, const char *part) {
 	const char *p = strstr(s, part);
@@ -96,8 +82,7 @@ static size_t at(const char *s, const char *part) {
 }
 
 static void test_table_order(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	struct sv_settings_table t;
 	struct sv_err e = { "" };
 	assert_int_equal(sv_settings_table_build(pv, NULL, &t, &e), SV_OK);
@@ -110,28 +95,27 @@ static void test_table_order(void **state) {
 	assert_int_equal(t.others[0]->type, SV_SERVER_POP3);
 	assert_int_equal(t.others[1]->port, 587);
 	assert_int_equal(t.n_services, 0);
-	sv_provider_destroy(pv);
 }
 
 static void test_page_for_address(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	struct sv_answer_facts f = { .domain = "free.example",
 		.address = "jean.dupont@free.example", .local = "jean.dupont" };
 	char *s = page(sv_render_settings_fr, pv, &f);
-	assert_contains(s, "<html lang=\"fr\">");
-	assert_contains(s, "<h3>Réception (IMAP)</h3>");
-	assert_contains(s, "<dt>Serveur</dt><dd><code>imap.free.example"
-		"</code></dd>\n<dt>Port</dt><dd><code>993</code></dd>\n"
-		"<dt>Sécurité</dt><dd>SSL/TLS</dd>");
-	assert_contains(s, "<dt>Identifiant</dt><dd><code>jean.dupont</code>");
-	assert_contains(s, "<dd>STARTTLS</dd>");
-	assert_contains(s, "OAuth2 ou mot de passe chiffré<br/><span "
-		"class=\"note\">OAuth2 demande une application");
-	assert_contains(s, "href=\"settings?domain=free.example&amp;email="
-		"jean.dupont@free.example&amp;lang=en\"");
-	assert_lacks(s, "plain.free.example");
-	assert_lacks(s, "<script");
+	sv_test_parts("page for an address (fr)", s, SV_TEST_PARTS(
+		SV_TEST_HAS("<html lang=\"fr\">"),
+		SV_TEST_HAS("<h3>Réception (IMAP)</h3>"),
+		SV_TEST_HAS("<dt>Serveur</dt><dd><code>imap.free.example"
+			"</code></dd>\n<dt>Port</dt><dd><code>993</code></dd>\n"
+			"<dt>Sécurité</dt><dd>SSL/TLS</dd>"),
+		SV_TEST_HAS("<dt>Identifiant</dt><dd><code>jean.dupont</code>"),
+		SV_TEST_HAS("<dd>STARTTLS</dd>"),
+		SV_TEST_HAS("OAuth2 ou mot de passe chiffré<br/><span "
+			"class=\"note\">OAuth2 demande une application"),
+		SV_TEST_HAS("href=\"settings?domain=free.example&amp;email="
+			"jean.dupont@free.example&amp;lang=en\""),
+		SV_TEST_LACKS("plain.free.example"),
+		SV_TEST_LACKS("<script")));
 	/* preferred first, then the alternatives */
 	assert_true(at(s, "Serveurs recommandés") < at(s, "<code>993"));
 	assert_true(at(s, "<code>465") < at(s, "Autres possibilités"));
@@ -140,30 +124,30 @@ static void test_page_for_address(void **state) {
 	sv_free(s);
 
 	s = page(sv_render_settings_en, pv, &f);
-	assert_contains(s, "<html lang=\"en\">");
-	assert_contains(s, "<dt>Username</dt><dd><code>jean.dupont</code>");
-	assert_contains(s, "OAuth2 or encrypted password");
-	assert_contains(s, "&amp;lang=fr\"");
+	sv_test_parts("page for an address (en)", s, SV_TEST_PARTS(
+		SV_TEST_HAS("<html lang=\"en\">"),
+		SV_TEST_HAS("<dt>Username</dt><dd><code>jean.dupont</code>"),
+		SV_TEST_HAS("OAuth2 or encrypted password"),
+		SV_TEST_HAS("&amp;lang=fr\"")));
 	sv_free(s);
-	sv_provider_destroy(pv);
 }
 
 static void test_page_for_domain(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	struct sv_answer_facts f = { .domain = "free.example",
 		.absent = sv_render_settings_absent(SV_SETTINGS_FR) };
 	char *s = page(sv_render_settings_fr, pv, &f);
-	assert_contains(s, "<code>«la partie avant le @»</code>");
-	assert_contains(s, "<strong>«votre adresse»</strong>");
-	assert_contains(s, "email=&amp;lang=en\"");
-	assert_lacks(s, "%EMAIL");
+	sv_test_parts("page for a domain (fr)", s, SV_TEST_PARTS(
+		SV_TEST_HAS("<code>«la partie avant le @»</code>"),
+		SV_TEST_HAS("<strong>«votre adresse»</strong>"),
+		SV_TEST_HAS("email=&amp;lang=en\""),
+		SV_TEST_LACKS("%EMAIL")));
 	sv_free(s);
 	f.absent = sv_render_settings_absent(SV_SETTINGS_EN);
 	s = page(sv_render_settings_en, pv, &f);
-	assert_contains(s, "<code>&lt;the part before the @&gt;</code>");
+	sv_test_parts("page for a domain (en)", s, SV_TEST_PARTS(
+		SV_TEST_HAS("<code>&lt;the part before the @&gt;</code>")));
 	sv_free(s);
-	sv_provider_destroy(pv);
 }
 
 static void test_escaping_and_links(void **state) {
@@ -188,33 +172,33 @@ static void test_escaping_and_links(void **state) {
 	struct sv_answer_facts f = { .domain = "evil.example",
 		.address = "a&b'c\"d@evil.example" };
 	char *s = page(sv_render_settings_fr, pv, &f);
-	assert_lacks(s, "<script");
-	assert_lacks(s, "<b>");
-	assert_lacks(s, "href=\"javascript");
-	assert_contains(s, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; "
-		"&quot;co&quot;");
-	assert_contains(s, "<code>x&lt;&amp;&gt;a&amp;b&apos;c&quot;d@"
-		"evil.example</code>");
-	assert_contains(s, "Documentation du fournisseur: <code>"
-		"javascript:alert(1)</code> — &lt;b&gt;clic&lt;/b&gt;");
-	assert_contains(s, "href=\"https://evil.example/?a=1&amp;b=&quot;2"
-		"&quot;\"");
-	assert_contains(s, "— Français</li>");
-	/* the address in the language link is percent-encoded */
-	assert_contains(s, "email=a%26b%27c%22d@evil.example&amp;lang=en");
-	/* plain IMAP with a password, plain SMTP by IP address */
-	assert_contains(s, "<span class=\"warn\">attention : le mot de passe "
-		"circule en clair</span>");
-	assert_contains(s, "<span class=\"warn\">attention : rien n’est "
-		"chiffré</span>");
-	assert_contains(s, "<dd>aucune (selon l’adresse IP)</dd></dl>");
+	sv_test_parts("escaping and links", s, SV_TEST_PARTS(
+		SV_TEST_LACKS("<script"),
+		SV_TEST_LACKS("<b>"),
+		SV_TEST_LACKS("href=\"javascript"),
+		SV_TEST_HAS("&lt;script&gt;alert(1)&lt;/script&gt; &amp; "
+			"&quot;co&quot;"),
+		SV_TEST_HAS("<code>x&lt;&amp;&gt;a&amp;b&apos;c&quot;d@"
+			"evil.example</code>"),
+		SV_TEST_HAS("Documentation du fournisseur: <code>"
+			"javascript:alert(1)</code> — &lt;b&gt;clic&lt;/b&gt;"),
+		SV_TEST_HAS("href=\"https://evil.example/?a=1&amp;b=&quot;2"
+			"&quot;\""),
+		SV_TEST_HAS("— Français</li>"),
+		/* the address in the language link is percent-encoded */
+		SV_TEST_HAS("email=a%26b%27c%22d@evil.example&amp;lang=en"),
+		/* plain IMAP with a password, plain SMTP by IP address */
+		SV_TEST_HAS("<span class=\"warn\">attention : le mot de passe "
+			"circule en clair</span>"),
+		SV_TEST_HAS("<span class=\"warn\">attention : rien n’est "
+			"chiffré</span>"),
+		SV_TEST_HAS("<dd>aucune (selon l’adresse IP)</dd></dl>")));
 	sv_free(s);
 	sv_provider_destroy(pv);
 }
 
 static void test_services(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	sv_test_add_service(pv, SV_SERVICE_CALDAV,
 		"https://dav.free.example/cal/%EMAILLOCALPART%/", NULL, NULL);
 	sv_test_add_service(pv, SV_SERVICE_CARDDAV,
@@ -222,19 +206,18 @@ static void test_services(void **state) {
 	struct sv_answer_facts f = { .domain = "free.example",
 		.address = "j/x@free.example", .local = "j/x" };
 	char *s = page(sv_render_settings_en, pv, &f);
-	assert_contains(s, "<h3>Calendar (CalDAV)</h3><dl>\n<dt>Address (URL)"
-		"</dt><dd><code>https://dav.free.example/cal/j%2Fx/</code></dd>"
-		"\n<dt>Authentication</dt><dd>password (HTTP Basic)</dd>"
-		"\n<dt>Username</dt><dd><code>j/x@free.example</code>");
-	assert_contains(s, "<h3>Contacts (CardDAV)</h3>");
-	assert_contains(s, "<dt>Username</dt><dd><code>j/x</code></dd></dl>");
+	sv_test_parts("services", s, SV_TEST_PARTS(
+		SV_TEST_HAS("<h3>Calendar (CalDAV)</h3><dl>\n<dt>Address (URL)"
+			"</dt><dd><code>https://dav.free.example/cal/j%2Fx/</code></dd>"
+			"\n<dt>Authentication</dt><dd>password (HTTP Basic)</dd>"
+			"\n<dt>Username</dt><dd><code>j/x@free.example</code>"),
+		SV_TEST_HAS("<h3>Contacts (CardDAV)</h3>"),
+		SV_TEST_HAS("<dt>Username</dt><dd><code>j/x</code></dd></dl>")));
 	sv_free(s);
-	sv_provider_destroy(pv);
 }
 
 static void test_text_same_table(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	struct sv_answer_facts f = { .domain = "free.example",
 		.address = "jean@free.example", .local = "jean" };
 	struct sv_buf out;
@@ -279,11 +262,11 @@ static void test_text_same_table(void **state) {
 	sv_buf_init(&out, SV_TEST_OUT_MAX);
 	assert_int_equal(sv_render_settings_text(pv, NULL, &d, SV_SETTINGS_EN,
 		&out, &e), SV_OK);
-	assert_non_null(strstr(out.data, "    Username: <the part before "
-		"the @>\n"));
-	assert_null(strstr(out.data, "%EMAIL"));
+	sv_test_parts("text for a domain", out.data, SV_TEST_PARTS(
+		SV_TEST_HAS("    Username: <the part before "
+			"the @>\n"),
+		SV_TEST_LACKS("%EMAIL")));
 	sv_buf_finish(&out);
-	sv_provider_destroy(pv);
 }
 
 static void test_error_pages(void **state) {
@@ -293,8 +276,9 @@ static void test_error_pages(void **state) {
 	sv_buf_init(&out, SV_TEST_OUT_MAX);
 	assert_int_equal(sv_render_settings_error(SV_SETTINGS_EN, 404,
 		"nowhere.example", &out, &e), SV_OK);
-	assert_non_null(strstr(out.data, "<h1>Unknown domain</h1>"));
-	assert_non_null(strstr(out.data, "<strong>nowhere.example</strong>"));
+	sv_test_parts("error 404", out.data, SV_TEST_PARTS(
+		SV_TEST_HAS("<h1>Unknown domain</h1>"),
+		SV_TEST_HAS("<strong>nowhere.example</strong>")));
 	sv_buf_finish(&out);
 	sv_buf_init(&out, SV_TEST_OUT_MAX);
 	assert_int_equal(sv_render_settings_error(SV_SETTINGS_FR, 400,
@@ -310,11 +294,9 @@ static void test_error_pages(void **state) {
 }
 
 static void test_refused(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	pv->servers[0].port = 0;
 	sv_test_render_refused(sv_render_settings_fr, pv, "port 0");
-	sv_provider_destroy(pv);
 }
 
 static int error_page(void *ctx, struct sv_buf *out) {
@@ -323,8 +305,7 @@ static int error_page(void *ctx, struct sv_buf *out) {
 }
 
 static void test_alloc_failures(void **state) {
-	(void)state;
-	struct sv_provider *pv = free_like();
+	struct sv_provider *pv = *state;
 	sv_test_add_service(pv, SV_SERVICE_CALDAV,
 		"https://dav.free.example/cal/", NULL, NULL);
 	struct sv_answer_facts f = { .domain = "free.example",
@@ -333,20 +314,22 @@ static void test_alloc_failures(void **state) {
 		SV_SETTINGS_CONTENT_TYPE, pv, &f) > 0);
 	assert_true(sv_test_buf_alloc_loop("settings 404", error_page,
 		"nowhere.example") > 0);
-	sv_provider_destroy(pv);
 }
+
+/* The providers the fixtures give the tests (SV_TEST_WITH). */
+static struct sv_test_maker free_like_maker = { free_like };
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_order),
-		cmocka_unit_test(test_page_for_address),
-		cmocka_unit_test(test_page_for_domain),
+		SV_TEST_WITH(test_table_order, free_like_maker),
+		SV_TEST_WITH(test_page_for_address, free_like_maker),
+		SV_TEST_WITH(test_page_for_domain, free_like_maker),
 		cmocka_unit_test(test_escaping_and_links),
-		cmocka_unit_test(test_services),
-		cmocka_unit_test(test_text_same_table),
+		SV_TEST_WITH(test_services, free_like_maker),
+		SV_TEST_WITH(test_text_same_table, free_like_maker),
 		cmocka_unit_test(test_error_pages),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_alloc_failures),
+		SV_TEST_WITH(test_refused, free_like_maker),
+		SV_TEST_WITH(test_alloc_failures, free_like_maker),
 	};
 	return cmocka_run_group_tests(tests, sv_test_xml_setup,
 		sv_test_xml_teardown);

@@ -25,6 +25,8 @@
 #include "import/import_mozilla.h"
 #include "util/alloc.h"
 
+#include "test_base.h"
+
 #define DATA_DIR SV_SOURCE_ROOT "/tests/data/import"
 #define CORPUS_DIR SV_SOURCE_ROOT "/../shared/ispdb"
 
@@ -70,6 +72,58 @@ static struct sv_provider *import_ok(const char *doc) {
 	}
 	assert_non_null(pv);
 	return pv;
+}
+
+/* The provider of the file at path, which must import. */
+static struct sv_provider *import_file_ok(const char *path) {
+	struct sv_provider *pv = NULL;
+	struct sv_err e = { .msg = "" };
+	if (sv_import_mozilla_file(path, &pv, &e) != SV_OK) {
+		fail_msg("%s: %s", path, e.msg);
+	}
+	return pv;
+}
+
+/*
+ * What each server check starts with: host name, port, socket type,
+ * username (NULL: absent) and the number of authentication methods.
+ */
+static void expect_server(const struct sv_server *s, const char *host,
+		int port, enum sv_socket socket, const char *user, size_t n_auth) {
+	sv_test_str_is("hostname", s->hostname, host);
+	sv_test_int_is("port", s->port, port);
+	sv_test_int_is("socket", s->socket, socket);
+	sv_test_str_is("username", s->username, user);
+	sv_test_int_is("n_auth", (long long)s->n_auth, (long long)n_auth);
+}
+
+/* A link as the import must give it: kind, URL, texts (lang NULL: none). */
+struct want_link {
+	enum sv_link_kind kind;
+	const char *url;
+	size_t n_texts;
+	struct {
+		const char *lang, *text;
+	} texts[3];
+};
+
+/* pv's links must be the n links want, in order. */
+static void expect_links(const struct sv_provider *pv,
+		const struct want_link *want, size_t n) {
+	sv_test_int_is("links", (long long)pv->n_links, (long long)n);
+	for (size_t i = 0; i < n; i++) {
+		const struct sv_link *l = &pv->links[i];
+		sv_test_int_is(want[i].url, l->kind, want[i].kind);
+		sv_test_str_is(want[i].url, l->url, want[i].url);
+		sv_test_int_is(want[i].url, (long long)l->n_texts,
+			(long long)want[i].n_texts);
+		for (size_t k = 0; k < want[i].n_texts; k++) {
+			sv_test_str_is(want[i].url, l->texts[k].lang,
+				want[i].texts[k].lang);
+			sv_test_str_is(want[i].url, l->texts[k].text,
+				want[i].texts[k].text);
+		}
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -626,12 +680,7 @@ static void test_xinclude_not_fetched(void **state) {
 
 static void test_full_fixture(void **state) {
 	(void)state;
-	struct sv_provider *pv = NULL;
-	struct sv_err e = { .msg = "" };
-	int rc = sv_import_mozilla_file(DATA_DIR "/full.xml", &pv, &e);
-	if (rc != SV_OK) {
-		fail_msg("%s", e.msg);
-	}
+	struct sv_provider *pv = import_file_ok(DATA_DIR "/full.xml");
 	assert_string_equal(pv->id, "example.net");
 	assert_string_equal(pv->display_name, "Example Networks Mail");
 	assert_string_equal(pv->short_name, "ExNet"); /* from CDATA */
@@ -654,11 +703,8 @@ static void test_full_fixture(void **state) {
 	}
 
 	const struct sv_server *s = &pv->servers[0];
-	assert_string_equal(s->hostname, "imap.example.net");
-	assert_int_equal(s->port, 993);
-	assert_int_equal(s->socket, SV_SOCKET_SSL);
-	assert_string_equal(s->username, "%EMAILADDRESS%");
-	assert_int_equal(s->n_auth, 3);
+	expect_server(s, "imap.example.net", 993, SV_SOCKET_SSL,
+		"%EMAILADDRESS%", 3);
 	assert_int_equal(s->auth[0], SV_AUTH_OAUTH2);
 	assert_int_equal(s->auth[1], SV_AUTH_PASSWORD_ENCRYPTED);
 	assert_int_equal(s->auth[2], SV_AUTH_PASSWORD_CLEARTEXT);
@@ -671,11 +717,8 @@ static void test_full_fixture(void **state) {
 	assert_null(s->restriction);
 
 	s = &pv->servers[1];
-	assert_string_equal(s->hostname, "smtp.%EMAILDOMAIN%");
-	assert_int_equal(s->port, 465);
-	assert_int_equal(s->socket, SV_SOCKET_SSL);
-	assert_string_equal(s->username, "%EMAILLOCALPART%");
-	assert_int_equal(s->n_auth, 2);
+	expect_server(s, "smtp.%EMAILDOMAIN%", 465, SV_SOCKET_SSL,
+		"%EMAILLOCALPART%", 2);
 	assert_int_equal(s->auth[0], SV_AUTH_PASSWORD_CLEARTEXT);
 	assert_int_equal(s->auth[1], SV_AUTH_CLIENT_IP_ADDRESS);
 	assert_int_equal(s->add_this_server, SV_FALSE);
@@ -683,11 +726,8 @@ static void test_full_fixture(void **state) {
 	assert_string_equal(s->restriction, "client-IP-address");
 
 	s = &pv->servers[2];
-	assert_string_equal(s->hostname, "pop.example.net");
-	assert_int_equal(s->port, 110);
-	assert_int_equal(s->socket, SV_SOCKET_STARTTLS);
-	assert_string_equal(s->username, "%EMAILLOCALPART%%%EMAILDOMAIN%");
-	assert_int_equal(s->n_auth, 1);
+	expect_server(s, "pop.example.net", 110, SV_SOCKET_STARTTLS,
+		"%EMAILLOCALPART%%%EMAILDOMAIN%", 1);
 	assert_true(s->has_pop3);
 	assert_int_equal(s->pop3.leave_on_server, SV_TRUE); /* "True" */
 	assert_int_equal(s->pop3.days_to_leave, 14);
@@ -715,46 +755,25 @@ static void test_full_fixture(void **state) {
 	assert_int_equal(ews->auth[0], SV_SAUTH_OAUTH2);
 
 	s = &pv->servers[4];
-	assert_string_equal(s->hostname, "relay.example.net");
-	assert_int_equal(s->port, 25);
-	assert_int_equal(s->socket, SV_SOCKET_PLAIN);
-	assert_null(s->username); /* absent, not "" */
-	assert_int_equal(s->n_auth, 1);
+	/* its username absent, not "" */
+	expect_server(s, "relay.example.net", 25, SV_SOCKET_PLAIN, NULL, 1);
 	assert_int_equal(s->auth[0], SV_AUTH_NONE);
 
 	/* links in document order, the root-level <enable> last */
-	assert_int_equal(pv->n_links, 4);
-	const struct sv_link *l = &pv->links[0];
-	assert_int_equal(l->kind, SV_LINK_DOCUMENTATION);
-	assert_string_equal(l->url, "https://help.example.net/mail?a=1&b=2");
-	assert_int_equal(l->n_texts, 3);
-	assert_string_equal(l->texts[0].lang, "en");
-	assert_string_equal(l->texts[0].text, "Mail settings");
-	assert_string_equal(l->texts[1].lang, "fr");
-	assert_string_equal(l->texts[1].text,
-		"R\xc3\xa9glages de la messagerie");
-	assert_null(l->texts[2].lang);
-	assert_string_equal(l->texts[2].text, "No language given");
-	l = &pv->links[1];
-	assert_int_equal(l->kind, SV_LINK_ENABLE);
-	assert_string_equal(l->url, "https://example.net/settings/imap");
-	assert_int_equal(l->n_texts, 2);
-	assert_string_equal(l->texts[0].lang, "en");
-	assert_string_equal(l->texts[0].text, "Turn IMAP on first.");
-	assert_string_equal(l->texts[1].lang, "de");
-	assert_string_equal(l->texts[1].text, "Zuerst IMAP einschalten.");
-	l = &pv->links[2];
-	assert_int_equal(l->kind, SV_LINK_INSTRUCTION);
-	assert_string_equal(l->url, "https://example.net/howto");
-	assert_int_equal(l->n_texts, 1);
-	assert_string_equal(l->texts[0].text,
-		"How to set up your mail program");
-	l = &pv->links[3];
-	assert_int_equal(l->kind, SV_LINK_ENABLE);
-	assert_string_equal(l->url, "https://example.net/settings/pop");
-	assert_int_equal(l->n_texts, 1);
-	assert_null(l->texts[0].lang);
-	assert_string_equal(l->texts[0].text, "Turn POP on as well.");
+	static const struct want_link links[] = {
+		{ SV_LINK_DOCUMENTATION, "https://help.example.net/mail?a=1&b=2",
+			3, { { "en", "Mail settings" },
+			{ "fr", "R\xc3\xa9glages de la messagerie" },
+			{ NULL, "No language given" } } },
+		{ SV_LINK_ENABLE, "https://example.net/settings/imap", 2,
+			{ { "en", "Turn IMAP on first." },
+			{ "de", "Zuerst IMAP einschalten." } } },
+		{ SV_LINK_INSTRUCTION, "https://example.net/howto", 1,
+			{ { "en", "How to set up your mail program" } } },
+		{ SV_LINK_ENABLE, "https://example.net/settings/pop", 1,
+			{ { NULL, "Turn POP on as well." } } },
+	};
+	expect_links(pv, links, SV_TEST_LEN(links));
 
 	const struct sv_webmail *w = &pv->webmail;
 	assert_string_equal(w->login_page, "https://webmail.example.net/");
@@ -779,12 +798,7 @@ static void test_full_fixture(void **state) {
 
 static void test_minimal_fixture(void **state) {
 	(void)state;
-	struct sv_provider *pv = NULL;
-	struct sv_err e = { .msg = "" };
-	int rc = sv_import_mozilla_file(DATA_DIR "/minimal.xml", &pv, &e);
-	if (rc != SV_OK) {
-		fail_msg("%s", e.msg);
-	}
+	struct sv_provider *pv = import_file_ok(DATA_DIR "/minimal.xml");
 	assert_string_equal(pv->id, "example.com");
 	assert_null(pv->display_name);
 	assert_null(pv->short_name);
@@ -811,13 +825,8 @@ static void test_minimal_fixture(void **state) {
  * (the export lost it once: issue 16). */
 static void test_login_page_info_wait_redirect_kept(void **state) {
 	(void)state;
-	struct sv_provider *pv = NULL;
-	struct sv_err e = { .msg = "" };
-	int rc = sv_import_mozilla_file(SV_SOURCE_ROOT
-		"/tests/data/roundtrip/t-online.de.xml", &pv, &e);
-	if (rc != SV_OK) {
-		fail_msg("%s", e.msg);
-	}
+	struct sv_provider *pv = import_file_ok(SV_SOURCE_ROOT
+		"/tests/data/roundtrip/t-online.de.xml");
 	const struct sv_webmail *w = &pv->webmail;
 	assert_string_equal(w->info_url,
 		"https://accounts.login.idm.telekom.com/oauth2/auth");

@@ -998,6 +998,24 @@ static const char *hosts(const struct sv_server *const *out, size_t n,
 typedef size_t (*view_fn)(const struct sv_provider *pv, const char *domain,
 	const struct sv_server **out, size_t max);
 
+/* A server of the view tests; domain NULL: provider-wide. */
+struct view_server {
+	enum sv_server_type type;
+	int port;
+	enum sv_socket socket;
+	const char *host, *domain;
+};
+
+/* Appends the n servers s, in order, each of priority 0. */
+static void add_servers(struct sv_provider *pv, const struct view_server *s,
+		size_t n) {
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(add_srv(pv, s[i].type, s[i].host, s[i].port,
+			s[i].socket, 0), SV_OK);
+		set(&pv->servers[pv->n_servers - 1].domain, s[i].domain);
+	}
+}
+
 /*
  * The view fn gives of domain, at most max servers, must be the hosts
  * want (joined by spaces); returns its count.
@@ -1021,18 +1039,18 @@ static void test_servers_for(void **state) {
 	const size_t max = SV_MODEL_MAX_SERVERS;
 	const view_fn view = sv_provider_servers_for;
 	/* example.com has its own imap and smtp; *.hoster.fr its own pop3 */
-	assert_int_equal(add_srv(pv, SV_SERVER_IMAP, "imap.example.com", 993,
-		SV_SOCKET_SSL, 0), SV_OK);
-	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "smtp1.example.com", 465,
-		SV_SOCKET_SSL, 0), SV_OK);
-	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "smtp2.example.com", 587,
-		SV_SOCKET_STARTTLS, 0), SV_OK);
-	assert_int_equal(add_srv(pv, SV_SERVER_POP3, "pop.hoster.fr", 995,
-		SV_SOCKET_SSL, 0), SV_OK);
-	set(&pv->servers[3].domain, "example.com");
-	set(&pv->servers[4].domain, "example.com");
-	set(&pv->servers[5].domain, "example.com");
-	set(&pv->servers[6].domain, "*.hoster.fr");
+	static const struct view_server own[] = {
+		{ SV_SERVER_IMAP, 993, SV_SOCKET_SSL, "imap.example.com",
+			"example.com" },
+		{ SV_SERVER_SMTP, 465, SV_SOCKET_SSL, "smtp1.example.com",
+			"example.com" },
+		{ SV_SERVER_SMTP, 587, SV_SOCKET_STARTTLS, "smtp2.example.com",
+			"example.com" },
+		{ SV_SERVER_POP3, 995, SV_SOCKET_SSL, "pop.hoster.fr",
+			"*.hoster.fr" },
+	};
+	add_servers(pv, own, SV_TEST_LEN(own));
+	assert_int_equal(pv->n_servers, 7);
 	expect_ok(pv);
 	assert_int_equal(sv_provider_check_servable(pv, NULL), SV_OK);
 
@@ -1092,22 +1110,18 @@ static void test_servers_for_plaintext(void **state) {
 	const view_fn withheld = sv_provider_plaintext_withheld;
 	/* imap: plain first, then SSL; pop3: plain only; smtp: STARTTLS,
 	 * plain; own.example: its own smtp, plain then SSL */
-	assert_int_equal(add_srv(pv, SV_SERVER_IMAP, "plain.imap", 143,
-		SV_SOCKET_PLAIN, 0), SV_OK);
-	assert_int_equal(add_srv(pv, SV_SERVER_IMAP, "ssl.imap", 993,
-		SV_SOCKET_SSL, 0), SV_OK);
-	assert_int_equal(add_srv(pv, SV_SERVER_POP3, "plain.pop", 110,
-		SV_SOCKET_PLAIN, 0), SV_OK);
-	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "tls.smtp", 587,
-		SV_SOCKET_STARTTLS, 0), SV_OK);
-	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "plain.smtp", 25,
-		SV_SOCKET_PLAIN, 0), SV_OK);
-	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "own.plain", 25,
-		SV_SOCKET_PLAIN, 0), SV_OK);
-	assert_int_equal(add_srv(pv, SV_SERVER_SMTP, "own.ssl", 465,
-		SV_SOCKET_SSL, 0), SV_OK);
-	set(&pv->servers[5].domain, "own.example");
-	set(&pv->servers[6].domain, "own.example");
+	static const struct view_server servers[] = {
+		{ SV_SERVER_IMAP, 143, SV_SOCKET_PLAIN, "plain.imap", NULL },
+		{ SV_SERVER_IMAP, 993, SV_SOCKET_SSL, "ssl.imap", NULL },
+		{ SV_SERVER_POP3, 110, SV_SOCKET_PLAIN, "plain.pop", NULL },
+		{ SV_SERVER_SMTP, 587, SV_SOCKET_STARTTLS, "tls.smtp", NULL },
+		{ SV_SERVER_SMTP, 25, SV_SOCKET_PLAIN, "plain.smtp", NULL },
+		{ SV_SERVER_SMTP, 25, SV_SOCKET_PLAIN, "own.plain",
+			"own.example" },
+		{ SV_SERVER_SMTP, 465, SV_SOCKET_SSL, "own.ssl",
+			"own.example" },
+	};
+	add_servers(pv, servers, SV_TEST_LEN(servers));
 	expect_ok(pv);
 
 	expect_view(view, pv, NULL, max, "ssl.imap plain.pop tls.smtp");

@@ -327,6 +327,21 @@ static void test_request_no_network(void **state) {
 	close(fd);
 }
 
+/*
+ * A request into b whose EMailAddress is a@free.fr followed by spaces,
+ * text bytes in all.
+ */
+static void padded_address(struct sv_buf *b, size_t text) {
+	sv_buf_init(b, SV_AUTODISCOVER_MAX_REQUEST + 1);
+	assert_int_equal(sv_buf_append_str(b, "<Autodiscover xmlns=\""
+		NS_REQ "\"><Request><EMailAddress>a@free.fr"), SV_OK);
+	for (size_t i = strlen("a@free.fr"); i < text; i++) {
+		assert_int_equal(sv_buf_append_str(b, " "), SV_OK);
+	}
+	assert_int_equal(sv_buf_append_str(b, "</EMailAddress>"
+		SCHEMA(NS_OUT) "</Request></Autodiscover>"), SV_OK);
+}
+
 /* Deep nesting and long texts within the cap: refused, quickly. */
 static void test_request_deep_and_long(void **state) {
 	(void)state;
@@ -349,26 +364,12 @@ static void test_request_deep_and_long(void **state) {
 	sv_buf_finish(&b);
 
 	/* an address of 1025 bytes of text (over SV_AUTODISCOVER_MAX_TEXT) */
-	sv_buf_init(&b, SV_AUTODISCOVER_MAX_REQUEST + 1);
-	assert_int_equal(sv_buf_append_str(&b, "<Autodiscover xmlns=\""
-		NS_REQ "\"><Request><EMailAddress>a@free.fr"), SV_OK);
-	for (int i = 0; i < 1025 - 9; i++) {
-		assert_int_equal(sv_buf_append_str(&b, " "), SV_OK);
-	}
-	assert_int_equal(sv_buf_append_str(&b, "</EMailAddress>"
-		SCHEMA(NS_OUT) "</Request></Autodiscover>"), SV_OK);
+	padded_address(&b, 1025);
 	assert_int_equal(parse(b.data, &req, &err), SV_EINVAL);
 	sv_buf_finish(&b);
 
 	/* 1024 bytes of text is fine (white space trimmed) */
-	sv_buf_init(&b, SV_AUTODISCOVER_MAX_REQUEST + 1);
-	assert_int_equal(sv_buf_append_str(&b, "<Autodiscover xmlns=\""
-		NS_REQ "\"><Request><EMailAddress>a@free.fr"), SV_OK);
-	for (int i = 0; i < 1024 - 9; i++) {
-		assert_int_equal(sv_buf_append_str(&b, " "), SV_OK);
-	}
-	assert_int_equal(sv_buf_append_str(&b, "</EMailAddress>"
-		SCHEMA(NS_OUT) "</Request></Autodiscover>"), SV_OK);
+	padded_address(&b, 1024);
 	assert_int_equal(parse(b.data, &req, &err), SV_OK);
 	assert_string_equal(req.address.address, "a@free.fr");
 	sv_buf_finish(&b);
@@ -557,25 +558,28 @@ static char *render_fill(const struct sv_provider *pv, const char *override,
 	return s;
 }
 
+/* The renderer under test: POX answers, in the response namespace. */
+static void check_answer(const char *doc, size_t len) {
+	check_xml(doc, len, NS_OUT);
+}
+
+static const struct sv_test_renderer renderer = { sv_render_autodiscover,
+	SV_AUTODISCOVER_CONTENT_TYPE, check_answer, GOLDEN_DIR, ".xml" };
+
 static void test_render_minimal(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "jean.dupont@example.fr", .local = "jean.dupont" };
-	size_t len;
-	char *doc = render_fill(pv, NULL, &f, &len);
-	check_golden("minimal", doc, len);
 	/* PROTOCOLS.md 3.9, spot checks beside the golden file */
-	assert_non_null(strstr(doc, "<User>\n      <DisplayName>"
-		"jean.dupont@example.fr</DisplayName>"));
-	assert_non_null(strstr(doc, "<AccountType>email</AccountType>\n"
-		"      <Action>settings</Action>"));
-	assert_non_null(strstr(doc, "<Type>IMAP</Type>\n        <Server>"
-		"imap.example.fr</Server>\n        <Port>993</Port>\n"
-		"        <LoginName>jean.dupont@example.fr</LoginName>"));
-	assert_null(strstr(doc, "%"));
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	sv_test_golden_parts(&renderer, "minimal", pv, NULL, &f, SV_TEST_PARTS(
+		SV_TEST_HAS("<User>\n      <DisplayName>"
+			"jean.dupont@example.fr</DisplayName>"),
+		SV_TEST_HAS("<AccountType>email</AccountType>\n"
+			"      <Action>settings</Action>"),
+		SV_TEST_HAS("<Type>IMAP</Type>\n        <Server>"
+			"imap.example.fr</Server>\n        <Port>993</Port>\n"
+			"        <LoginName>jean.dupont@example.fr</LoginName>"),
+		SV_TEST_LACKS("%")));
 }
 
 /*
@@ -583,8 +587,7 @@ static void test_render_minimal(void **state) {
  * mailcow's answer gives eM Client; no WebDAV protocol.
  */
 static void test_render_dav(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	sv_test_add_service(pv, SV_SERVICE_CARDDAV,
 		"https://dav.%EMAILDOMAIN%/card/%EMAILADDRESS%/", NULL, NULL);
 	sv_test_add_service(pv, SV_SERVICE_WEBDAV, "https://files.example.fr/",
@@ -596,60 +599,57 @@ static void test_render_dav(void **state) {
 	size_t len;
 	char *doc = render_fill(pv, NULL, &f, &len);
 	check_golden("dav", doc, len);
-	assert_non_null(strstr(doc, "<Type>CardDAV</Type>\n        <Server>"
-		"https://dav.example.fr/card/jean%26co@example.fr/</Server>\n"
-		"        <DomainRequired>off</DomainRequired>\n"
-		"        <LoginName>jean&amp;co@example.fr</LoginName>"));
-	assert_non_null(strstr(doc, "<Type>CalDAV</Type>\n        <Server>"
-		"https://cal.example.fr/</Server>"));
-	assert_null(strstr(doc, "files.example.fr"));
-	assert_true(strstr(doc, "<Type>SMTP</Type>") <
-		strstr(doc, "<Type>CardDAV</Type>"));
+	sv_test_parts("dav", doc, SV_TEST_PARTS(
+		SV_TEST_HAS("<Type>CardDAV</Type>\n        <Server>"
+			"https://dav.example.fr/card/jean%26co@example.fr/"
+			"</Server>\n"
+			"        <DomainRequired>off</DomainRequired>\n"
+			"        <LoginName>jean&amp;co@example.fr</LoginName>"),
+		SV_TEST_HAS("<Type>CalDAV</Type>\n        <Server>"
+			"https://cal.example.fr/</Server>"),
+		SV_TEST_LACKS("files.example.fr")));
+	const char *const order[] = { "<Type>SMTP</Type>",
+		"<Type>CardDAV</Type>" };
+	sv_test_in_order("dav", doc, order, SV_TEST_LEN(order));
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 static void test_render_mixed(void **state) {
-	(void)state;
-	struct sv_provider *pv = mixed_provider();
+	struct sv_provider *pv = *state;
 	size_t len;
 	char *doc = render_fill(pv, NULL, &ann, &len);
 	check_golden("mixed", doc, len);
 	/* incoming first, each group in priority order */
-	const char *imap = strstr(doc, "<Server>mail.client.example</Server>");
-	const char *pop = strstr(doc, "<Server>pop.hoster.example</Server>");
-	const char *old = strstr(doc, "<Server>old.hoster.example</Server>");
-	const char *smtp = strstr(doc, "<Server>smtp.client.example</Server>");
-	const char *relay = strstr(doc, "<Server>relay.hoster.example");
-	assert_true(imap != NULL && pop != NULL && old != NULL &&
-		smtp != NULL && relay != NULL);
-	assert_true(imap < pop && pop < old && old < smtp && smtp < relay);
-	/* URL-based servers are not POX protocols */
-	assert_null(strstr(doc, "ews"));
-	/* %REALNAME% login: no LoginName at all */
-	assert_non_null(strstr(doc, "<Port>143</Port>\n        "
-		"<DomainRequired>off</DomainRequired>"));
-	assert_null(strstr(doc, "REALNAME"));
-	/* escaped login */
-	assert_non_null(strstr(doc, "<LoginName>x&amp;y</LoginName>"));
+	const char *const order[] = {
+		"<Server>mail.client.example</Server>",
+		"<Server>pop.hoster.example</Server>",
+		"<Server>old.hoster.example</Server>",
+		"<Server>smtp.client.example</Server>",
+		"<Server>relay.hoster.example" };
+	sv_test_in_order("mixed", doc, order, SV_TEST_LEN(order));
+	sv_test_parts("mixed", doc, SV_TEST_PARTS(
+		/* URL-based servers are not POX protocols */
+		SV_TEST_LACKS("ews"),
+		/* %REALNAME% login: no LoginName at all */
+		SV_TEST_HAS("<Port>143</Port>\n        "
+			"<DomainRequired>off</DomainRequired>"),
+		SV_TEST_LACKS("REALNAME"),
+		/* escaped login */
+		SV_TEST_HAS("<LoginName>x&amp;y</LoginName>")));
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 /* By default the plain IMAP and SMTP servers beside TLS ones of their
  * type are left out (model.h, sv_provider_servers_for). */
 static void test_render_plaintext_withheld(void **state) {
-	(void)state;
-	struct sv_provider *pv = mixed_provider();
+	struct sv_provider *pv = *state;
 	pv->publish_plaintext = false;
-	size_t len;
-	char *doc = render_fill(pv, NULL, &ann, &len);
-	assert_null(strstr(doc, "old.hoster.example"));
-	assert_null(strstr(doc, "<Server>relay.hoster.example"));
-	assert_null(strstr(doc, "<SSL>off</SSL>"));
-	assert_non_null(strstr(doc, "<Server>mail.client.example</Server>"));
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	sv_test_expect_parts(&renderer, "plaintext withheld", pv, NULL, &ann,
+		SV_TEST_PARTS(
+		SV_TEST_LACKS("old.hoster.example"),
+		SV_TEST_LACKS("<Server>relay.hoster.example"),
+		SV_TEST_LACKS("<SSL>off</SSL>"),
+		SV_TEST_HAS("<Server>mail.client.example</Server>")));
 }
 
 /*
@@ -666,12 +666,12 @@ static void test_render_domain(void **state) {
 	char *doc = sv_test_render_fill(sv_render_autodiscover_domain,
 		SV_AUTODISCOVER_CONTENT_TYPE, pv, NULL, &f, &len);
 	check_xml(doc, len, NS_OUT);
-	assert_null(strstr(doc, "<User>"));
-	assert_null(strstr(doc, "%"));
-	assert_non_null(strstr(doc, "<Server>smtp.client.example</Server>"));
-	/* the fixed login stays, escaped; those of the address go */
-	assert_non_null(strstr(doc, "<LoginName>x&amp;y</LoginName>"));
-	assert_null(strstr(doc, "<LoginName>ann"));
+	sv_test_parts("domain", doc, SV_TEST_PARTS(
+		SV_TEST_LACKS("<User>"), SV_TEST_LACKS("%"),
+		SV_TEST_HAS("<Server>smtp.client.example</Server>"),
+		/* the fixed login stays, escaped; those of the address go */
+		SV_TEST_HAS("<LoginName>x&amp;y</LoginName>"),
+		SV_TEST_LACKS("<LoginName>ann")));
 	sv_free(doc);
 	/* the same Protocols as POST's, in the same order */
 	char *post = render_fill(pv, NULL, &ann, &len);
@@ -711,8 +711,7 @@ static void test_render_domain(void **state) {
  * login that needs it too, %EMAILDOMAIN% is the requested domain.
  */
 static void test_render_domain_dav(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	sv_test_add_service(pv, SV_SERVICE_CARDDAV,
 		"https://dav.example.fr/card/%EMAILADDRESS%/", NULL, NULL);
 	sv_test_add_service(pv, SV_SERVICE_CALDAV,
@@ -724,23 +723,21 @@ static void test_render_domain_dav(void **state) {
 	char *doc = sv_test_render_fill(sv_render_autodiscover_domain,
 		SV_AUTODISCOVER_CONTENT_TYPE, pv, NULL, &f, &len);
 	check_xml(doc, len, NS_OUT);
-	assert_null(strstr(doc, "%"));
-	assert_null(strstr(doc, "CardDAV"));
-	assert_non_null(strstr(doc, "<Type>CalDAV</Type>\n        <Server>"
-		"https://cal.example.fr/</Server>\n"
-		"        <DomainRequired>off</DomainRequired>\n"
-		"      </Protocol>"));
-	assert_non_null(strstr(doc, "<Server>https://cal2.example.fr/</Server>"
-		"\n        <DomainRequired>off</DomainRequired>\n"
-		"        <LoginName>cal-example.fr</LoginName>"));
+	sv_test_parts("domain dav", doc, SV_TEST_PARTS(
+		SV_TEST_LACKS("%"), SV_TEST_LACKS("CardDAV"),
+		SV_TEST_HAS("<Type>CalDAV</Type>\n        <Server>"
+			"https://cal.example.fr/</Server>\n"
+			"        <DomainRequired>off</DomainRequired>\n"
+			"      </Protocol>"),
+		SV_TEST_HAS("<Server>https://cal2.example.fr/</Server>"
+			"\n        <DomainRequired>off</DomainRequired>\n"
+			"        <LoginName>cal-example.fr</LoginName>")));
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 /* Each field of each Protocol: TLS and authentication mappings. */
 static void test_render_mappings(void **state) {
-	(void)state;
-	struct sv_provider *pv = mixed_provider();
+	struct sv_provider *pv = *state;
 	size_t len;
 	char *doc = render_fill(pv, NULL, &ann, &len);
 	xmlDocPtr d = xmlReadMemory(doc, (int)len, "a.xml", NULL, 0);
@@ -807,38 +804,33 @@ static void test_render_mappings(void **state) {
 	assert_int_equal(i, sizeof(want) / sizeof(want[0]));
 	xmlFreeDoc(d);
 	sv_free(doc);
-	sv_provider_destroy(pv);
 }
 
 static void test_render_escaping_and_override(void **state) {
-	(void)state;
-	struct sv_provider *pv = override_provider();
+	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "other.fr",
 		.address = "o'brien&co@other.fr", .local = "o'brien&co" };
-	size_t len;
-	char *doc = render_fill(pv, "other.fr", &f, &len);
-	check_golden("override-escaping", doc, len);
-	assert_non_null(strstr(doc, "<DisplayName>o&apos;brien&amp;co@"
-		"other.fr</DisplayName>"));
-	assert_non_null(strstr(doc, "<Server>imap.other.fr</Server>"));
-	assert_null(strstr(doc, "imap.example.fr"));
-	assert_non_null(strstr(doc, "<Server>smtp.example.fr</Server>"));
-	/* own imap logs in with the local part, smtp with the address */
-	assert_non_null(strstr(doc, "<UsePOPAuth>off</UsePOPAuth>"));
-	sv_free(doc);
+	sv_test_golden_parts(&renderer, "override-escaping", pv, "other.fr", &f,
+		SV_TEST_PARTS(
+		SV_TEST_HAS("<DisplayName>o&apos;brien&amp;co@other.fr"
+			"</DisplayName>"),
+		SV_TEST_HAS("<Server>imap.other.fr</Server>"),
+		SV_TEST_LACKS("imap.example.fr"),
+		SV_TEST_HAS("<Server>smtp.example.fr</Server>"),
+		/* own imap logs in with the local part, smtp with the
+		 * address */
+		SV_TEST_HAS("<UsePOPAuth>off</UsePOPAuth>")));
 	/* the provider-wide answer never shows a domain's own servers */
 	const struct sv_answer_facts g = { .domain = "example.fr",
 		.address = "a@example.fr", .local = "a" };
-	doc = render_fill(pv, NULL, &g, &len);
-	assert_null(strstr(doc, "imap.other.fr"));
-	assert_non_null(strstr(doc, "<UsePOPAuth>on</UsePOPAuth>"));
-	sv_free(doc);
-	sv_provider_destroy(pv);
+	sv_test_expect_parts(&renderer, "provider-wide", pv, NULL, &g,
+		SV_TEST_PARTS(
+		SV_TEST_LACKS("imap.other.fr"),
+		SV_TEST_HAS("<UsePOPAuth>on</UsePOPAuth>")));
 }
 
 static void test_render_rejects_bad_data(void **state) {
-	(void)state;
-	struct sv_provider *pv = minimal_provider();
+	struct sv_provider *pv = *state;
 	sv_free(pv->servers[0].hostname);
 	pv->servers[0].hostname = NULL;
 	sv_test_render_refused(sv_render_autodiscover, pv, "hostname");
@@ -861,7 +853,6 @@ static void test_render_rejects_bad_data(void **state) {
 	sv_free(pv->id);
 	pv->id = NULL;
 	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
-	sv_provider_destroy(pv);
 }
 
 /* ---- error documents ---- */
@@ -997,6 +988,11 @@ static void test_alloc_failures(void **state) {
 		NULL) > 0);
 }
 
+/* The providers the fixtures give the tests (SV_TEST_WITH). */
+static struct sv_test_maker minimal_provider_maker = { minimal_provider };
+static struct sv_test_maker mixed_provider_maker = { mixed_provider };
+static struct sv_test_maker override_provider_maker = { override_provider };
+
 int main(void) {
 	/* jansson too, so that its allocations can be failed */
 	json_set_alloc_funcs(sv_malloc, sv_free);
@@ -1008,15 +1004,15 @@ int main(void) {
 		cmocka_unit_test(test_request_deep_and_long),
 		cmocka_unit_test(test_request_size_cap),
 		cmocka_unit_test(test_request_alloc_failures),
-		cmocka_unit_test(test_render_minimal),
-		cmocka_unit_test(test_render_mixed),
-		cmocka_unit_test(test_render_dav),
-		cmocka_unit_test(test_render_plaintext_withheld),
+		SV_TEST_WITH(test_render_minimal, minimal_provider_maker),
+		SV_TEST_WITH(test_render_mixed, mixed_provider_maker),
+		SV_TEST_WITH(test_render_dav, minimal_provider_maker),
+		SV_TEST_WITH(test_render_plaintext_withheld, mixed_provider_maker),
 		cmocka_unit_test(test_render_domain),
-		cmocka_unit_test(test_render_domain_dav),
-		cmocka_unit_test(test_render_mappings),
-		cmocka_unit_test(test_render_escaping_and_override),
-		cmocka_unit_test(test_render_rejects_bad_data),
+		SV_TEST_WITH(test_render_domain_dav, minimal_provider_maker),
+		SV_TEST_WITH(test_render_mappings, mixed_provider_maker),
+		SV_TEST_WITH(test_render_escaping_and_override, override_provider_maker),
+		SV_TEST_WITH(test_render_rejects_bad_data, minimal_provider_maker),
 		cmocka_unit_test(test_error_documents),
 		cmocka_unit_test(test_v2_json),
 		cmocka_unit_test(test_alloc_failures),

@@ -381,31 +381,70 @@ static struct sv_provider *small_provider(const char *id, const char *d1,
 
 /* ---- comparing providers ---- */
 
-static void assert_str_eq(const char *got, const char *want) {
-	if (want == NULL) {
-		assert_null(got);
-	} else {
-		assert_non_null(got);
-		assert_string_equal(got, want);
+/* A string field of a model struct, by name (STR_FIELD). */
+struct str_field {
+	const char *name;
+	size_t off;
+};
+
+#define STR_FIELD(type, f) { #f, offsetof(type, f) }
+
+/*
+ * Each of the n string fields f of got must equal want's (NULL only
+ * NULL); a failure names the field.
+ */
+static void same_strings(const void *got, const void *want,
+		const struct str_field *f, size_t n) {
+	for (size_t i = 0; i < n; i++) {
+		sv_test_str_is(f[i].name,
+			*(char *const *)((const char *)got + f[i].off),
+			*(char *const *)((const char *)want + f[i].off));
 	}
 }
 
+#define SERVER_STR(f) STR_FIELD(struct sv_server, f)
+
+static const struct str_field server_strings[] = {
+	SERVER_STR(hostname), SERVER_STR(username), SERVER_STR(domain),
+	SERVER_STR(url), SERVER_STR(owa_url), SERVER_STR(ews_url),
+	SERVER_STR(restriction),
+};
+
+#define SERVICE_STR(f) STR_FIELD(struct sv_service, f)
+
+static const struct str_field service_strings[] = {
+	SERVICE_STR(url), SERVICE_STR(username), SERVICE_STR(domain),
+};
+
+#define PROVIDER_STR(f) STR_FIELD(struct sv_provider, f)
+
+static const struct str_field provider_strings[] = {
+	PROVIDER_STR(id), PROVIDER_STR(display_name),
+	PROVIDER_STR(short_name),
+	PROVIDER_STR(webmail.login_page), PROVIDER_STR(webmail.info_url),
+	PROVIDER_STR(webmail.wait_redirect_prefix),
+	PROVIDER_STR(webmail.username),
+	PROVIDER_STR(webmail.username_field_id),
+	PROVIDER_STR(webmail.username_field_name),
+	PROVIDER_STR(webmail.password_field_id),
+	PROVIDER_STR(webmail.password_field_name),
+	PROVIDER_STR(webmail.login_button_id),
+	PROVIDER_STR(webmail.login_button_name),
+	PROVIDER_STR(oauth2.issuer), PROVIDER_STR(oauth2.scope),
+	PROVIDER_STR(oauth2.auth_url), PROVIDER_STR(oauth2.token_url),
+};
+
 static void assert_server_eq(const struct sv_server *got,
 		const struct sv_server *want) {
+	same_strings(got, want, server_strings, SV_TEST_LEN(server_strings));
 	assert_int_equal(got->type, want->type);
-	assert_str_eq(got->hostname, want->hostname);
 	assert_int_equal(got->port, want->port);
 	assert_int_equal(got->socket, want->socket);
-	assert_str_eq(got->username, want->username);
 	assert_int_equal(got->n_auth, want->n_auth);
 	for (size_t i = 0; i < want->n_auth; i++) {
 		assert_int_equal(got->auth[i], want->auth[i]);
 	}
 	assert_int_equal(got->priority, want->priority);
-	assert_str_eq(got->domain, want->domain);
-	assert_str_eq(got->url, want->url);
-	assert_str_eq(got->owa_url, want->owa_url);
-	assert_str_eq(got->ews_url, want->ews_url);
 	assert_int_equal(got->has_pop3, want->has_pop3);
 	if (want->has_pop3) {
 		assert_int_equal(got->pop3.leave_on_server,
@@ -425,15 +464,13 @@ static void assert_server_eq(const struct sv_server *got,
 	assert_int_equal(got->use_global_preferred_server,
 		want->use_global_preferred_server);
 	assert_int_equal(got->add_this_server, want->add_this_server);
-	assert_str_eq(got->restriction, want->restriction);
 	assert_true(got->id > 0);
 }
 
 static void assert_provider_eq(const struct sv_provider *got,
 		const struct sv_provider *want) {
-	assert_str_eq(got->id, want->id);
-	assert_str_eq(got->display_name, want->display_name);
-	assert_str_eq(got->short_name, want->short_name);
+	same_strings(got, want, provider_strings,
+		SV_TEST_LEN(provider_strings));
 	assert_int_equal(got->n_domains, want->n_domains);
 	for (size_t i = 0; i < want->n_domains; i++) {
 		assert_string_equal(got->domains[i], want->domains[i]);
@@ -449,10 +486,9 @@ static void assert_provider_eq(const struct sv_provider *got,
 	for (size_t i = 0; i < want->n_services; i++) {
 		const struct sv_service *g = &got->services[i];
 		const struct sv_service *w = &want->services[i];
+		same_strings(g, w, service_strings,
+			SV_TEST_LEN(service_strings));
 		assert_int_equal(g->type, w->type);
-		assert_str_eq(g->url, w->url);
-		assert_str_eq(g->username, w->username);
-		assert_str_eq(g->domain, w->domain);
 		assert_int_equal(g->priority, w->priority);
 		assert_int_equal(g->insecure, w->insecure);
 		assert_int_equal(g->n_auth, w->n_auth);
@@ -465,28 +501,15 @@ static void assert_provider_eq(const struct sv_provider *got,
 	for (size_t i = 0; i < want->n_links; i++) {
 		const struct sv_link *g = &got->links[i], *w = &want->links[i];
 		assert_int_equal(g->kind, w->kind);
-		assert_str_eq(g->url, w->url);
+		sv_test_str_is("link url", g->url, w->url);
 		assert_int_equal(g->n_texts, w->n_texts);
 		for (size_t j = 0; j < w->n_texts; j++) {
-			assert_str_eq(g->texts[j].lang, w->texts[j].lang);
-			assert_str_eq(g->texts[j].text, w->texts[j].text);
+			sv_test_str_is("link text lang", g->texts[j].lang,
+				w->texts[j].lang);
+			sv_test_str_is("link text", g->texts[j].text,
+				w->texts[j].text);
 		}
 	}
-	const struct sv_webmail *gw = &got->webmail, *ww = &want->webmail;
-	assert_str_eq(gw->login_page, ww->login_page);
-	assert_str_eq(gw->info_url, ww->info_url);
-	assert_str_eq(gw->wait_redirect_prefix, ww->wait_redirect_prefix);
-	assert_str_eq(gw->username, ww->username);
-	assert_str_eq(gw->username_field_id, ww->username_field_id);
-	assert_str_eq(gw->username_field_name, ww->username_field_name);
-	assert_str_eq(gw->password_field_id, ww->password_field_id);
-	assert_str_eq(gw->password_field_name, ww->password_field_name);
-	assert_str_eq(gw->login_button_id, ww->login_button_id);
-	assert_str_eq(gw->login_button_name, ww->login_button_name);
-	assert_str_eq(got->oauth2.issuer, want->oauth2.issuer);
-	assert_str_eq(got->oauth2.scope, want->oauth2.scope);
-	assert_str_eq(got->oauth2.auth_url, want->oauth2.auth_url);
-	assert_str_eq(got->oauth2.token_url, want->oauth2.token_url);
 }
 
 static void put_ok(struct sv_store *st, const struct sv_provider *pv) {

@@ -321,8 +321,11 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 	}
 	unattended_add(cn, UNATTENDED_HEADERS);
 	struct sv_http_req *r = &cn->req;
-	*r = (struct sv_http_req){ .conn = cn->reg,
-		.endpoint = SV_HTTP_EP_NONE };
+	/* zeroed up to the text buffers, which are written here */
+	memset(r, 0, offsetof(struct sv_http_req, client_sa));
+	r->conn = cn->reg;
+	r->endpoint = SV_HTTP_EP_NONE;
+	r->domain[0] = '\0';
 	cn->live = true;
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
 		MHD_CONNECTION_INFO_CLIENT_ADDRESS);

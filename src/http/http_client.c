@@ -18,6 +18,23 @@
 
 #include "http/http_internal.h"
 
+/* a[0..4) as inet_ntop writes an IPv4 address, into out (16 bytes or
+ * more); by hand because glibc's inet_ntop formats one with sprintf, and
+ * this runs once a request (the access line). */
+static void ipv4_text(const uint8_t *a, char *out) {
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+		if (v >= 100) {
+			*out++ = (char)('0' + v / 100);
+		}
+		if (v >= 10) {
+			*out++ = (char)('0' + v / 10 % 10);
+		}
+		*out++ = (char)('0' + v % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
+}
+
 void sv_http_client_text(const struct sockaddr *sa, char *out, size_t size) {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0xff, 0xff };
@@ -33,8 +50,10 @@ void sv_http_client_text(const struct sockaddr *sa, char *out, size_t size) {
 		bytes = v4 ? a + 12 : a;
 		family = v4 ? AF_INET : AF_INET6;
 	}
-	if (bytes == NULL || inet_ntop(family, bytes, out, (socklen_t)size) ==
-			NULL) {
+	if (bytes != NULL && family == AF_INET && size >= INET_ADDRSTRLEN) {
+		ipv4_text(bytes, out);
+	} else if (bytes == NULL || inet_ntop(family, bytes, out,
+			(socklen_t)size) == NULL) {
 		snprintf(out, size, "-");
 	}
 }

@@ -3,7 +3,8 @@
  * Unit tests for log.c's batched access lines: whole lines, none lost or
  * interleaved when several threads log at once (with warnings written at
  * once in between), in text and JSON; a quiet thread's line reaches the
- * file within the flusher's interval; reopen and stop flush.
+ * file within the flusher's interval; reopen and stop flush; the text
+ * access line has the bytes printf made of it before it was hand-written.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,11 +200,78 @@ static void test_quiet_line_flushed(void **state) {
 	unlink(path);
 }
 
+/* The access line's text as log.c wrote it with printf up to 22bd86f. */
+static int printf_line(char *out, size_t size, const struct sv_log_access *a) {
+	char status[16];
+	if (a->status != 0) {
+		snprintf(status, sizeof(status), "%u", a->status);
+	} else {
+		snprintf(status, sizeof(status), "-");
+	}
+	return snprintf(out, size, "info: access: %s \"%s\" %s bytes=%zu "
+		"ms=%ld domain=%s client=%s%s%s%s%s", a->method, a->path,
+		status, a->bytes, a->ms, a->domain, a->client,
+		a->end != NULL ? " end=" : "", a->end != NULL ? a->end : "",
+		a->mx != NULL ? " mx=" : "", a->mx != NULL ? a->mx : "");
+}
+
+/* Every field's extremes, each optional part present or not, and a line
+ * over the 2,048-byte limit: the same bytes as printf's, cut alike. */
+static void test_access_text_bytes(void **state) {
+	(void)state;
+	static char long_path[3000];
+	memset(long_path, 'p', sizeof(long_path) - 1);
+	const struct sv_log_access cases[] = {
+		{ .client = "192.0.2.1", .method = "GET",
+			.path = "/mail/config-v1.1.xml", .status = 200,
+			.bytes = 1998, .ms = 0, .domain = "free.fr" },
+		{ .client = "2001:db8::1", .method = "POST",
+			.path = "/autodiscover/autodiscover.xml",
+			.status = 503, .bytes = 0, .ms = 12345,
+			.domain = "-", .end = "timeout", .mx = "busy" },
+		{ .client = "-", .method = "-", .path = "/v1.1/*",
+			.status = 0, .bytes = SIZE_MAX, .ms = LONG_MAX,
+			.domain = "-", .end = "client-abort" },
+		{ .client = "-", .method = "G\\x00T", .path = "",
+			.status = UINT_MAX, .bytes = 10, .ms = LONG_MIN,
+			.domain = "example.org", .mx = "nomatch" },
+		{ .client = "127.0.0.1", .method = "GET", .path = long_path,
+			.status = 414, .bytes = 7, .ms = -1, .domain = "-" },
+	};
+	struct sv_err err = { "" };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		temp_log();
+		sv_log_access(&cases[i]);
+		assert_int_equal(sv_log_open_file(NULL, &err), SV_OK);
+		size_t len = 0;
+		char *data = slurp(&len);
+		/* past the timestamp, which printf did not write either */
+		const char *got = strstr(data, "info: access: ");
+		assert_non_null(got);
+		char want[2048 + 64];
+		int n = printf_line(want, sizeof(want), &cases[i]);
+		assert_true(n > 0);
+		/* log.c cut at 2,047 bytes of line, timestamp included, and
+		 * the newline then replaced the last of them */
+		size_t ts = (size_t)(got - data);
+		size_t keep = (size_t)n;
+		if (ts + keep > 2046) {
+			keep = 2046 - ts;
+		}
+		assert_int_equal(len - ts, keep + 1);
+		assert_memory_equal(got, want, keep);
+		assert_int_equal(got[keep], '\n');
+		free(data);
+		unlink(path);
+	}
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_lines_whole),
 		cmocka_unit_test(test_json_lines_whole),
 		cmocka_unit_test(test_quiet_line_flushed),
+		cmocka_unit_test(test_access_text_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

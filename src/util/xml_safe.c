@@ -25,6 +25,7 @@ typedef xmlError *xml_error_ptr;
 
 /* Parser-side state, reached from libxml2 callbacks via ctxt->_private. */
 struct parse_state {
+	void *user;        /* sv_xml_sax's data, or NULL */
 	long doctype_line; /* > 0 once a DOCTYPE was seen */
 	bool has_error;    /* first libxml2 error recorded below */
 	bool oom;          /* that error was an allocation failure */
@@ -136,9 +137,34 @@ static int check_bytes(const char *buf, size_t len, long *line,
 	return SV_OK;
 }
 
-int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
-		long *line, struct sv_err *err) {
-	*doc = NULL;
+/*
+ * The declared encoding, as xmlSAX2EndDocument would give it to a tree:
+ * the context's (UTF-8 or UTF-16 declared), else the first input's (any
+ * other one, which libxml2 switched to).
+ */
+static const xmlChar *declared_encoding(xmlParserCtxtPtr ctxt,
+		const xmlDoc *d) {
+	if (d != NULL) {
+		return d->encoding;
+	}
+	if (ctxt->encoding != NULL) {
+		return ctxt->encoding;
+	}
+	if (ctxt->inputNr > 0 && ctxt->inputTab[0] != NULL) {
+		return ctxt->inputTab[0]->encoding;
+	}
+	return NULL;
+}
+
+/*
+ * The one parse behind sv_xml_parse and sv_xml_parse_sax: with sax NULL
+ * libxml2's tree builder, otherwise only sax's callbacks (no tree, no
+ * ID table). Either way the same checks, options, DOCTYPE stop and
+ * error capture.
+ */
+static int parse(const char *buf, size_t len, size_t max,
+		const struct sv_xml_sax *sax, xmlDoc **doc, long *line,
+		struct sv_err *err) {
 	*line = 1;
 	if (len > max || len > (size_t)0x7fffffff) {
 		return sv_errf(err, SV_ETOOBIG, "document of %zu bytes, over "
@@ -153,8 +179,18 @@ int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
 		xmlFreeParserCtxt(ctxt);
 		return sv_errf(err, SV_ENOMEM, "out of memory");
 	}
-	struct parse_state ps = { 0 };
+	struct parse_state ps = { .user = sax != NULL ? sax->data : NULL };
 	ctxt->_private = &ps;
+	if (sax != NULL) {
+		/* nothing of SAX2's tree builder is left */
+		memset(ctxt->sax, 0, sizeof(*ctxt->sax));
+		ctxt->sax->initialized = XML_SAX2_MAGIC;
+		ctxt->sax->startElementNs = sax->start;
+		ctxt->sax->endElementNs = sax->end;
+		ctxt->sax->characters = sax->text;
+		ctxt->sax->ignorableWhitespace = sax->text;
+		ctxt->sax->cdataBlock = sax->text;
+	}
 	ctxt->sax->serror = on_xml_error; /* this context only */
 	ctxt->sax->internalSubset = on_doctype;
 	ctxt->sax->externalSubset = NULL;
@@ -167,6 +203,7 @@ int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
 		XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES;
 	xmlDoc *d = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL,
 		options);
+	const xmlChar *enc = NULL;
 	if (ps.doctype_line > 0 || (d != NULL && (d->intSubset != NULL ||
 			d->extSubset != NULL))) {
 		rc = fail(line, ps.doctype_line > 0 ? ps.doctype_line : 1, err,
@@ -176,12 +213,13 @@ int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
 		rc = sv_errf(err, SV_ENOMEM, "out of memory");
 	} else if (ps.has_error) {
 		rc = fail(line, ps.error_line, err, ps.error_msg);
-	} else if (d == NULL || !ctxt->wellFormed) {
+	} else if ((sax == NULL && d == NULL) || !ctxt->wellFormed) {
 		rc = fail(line, 1, err, "not well-formed XML");
-	} else if (d->encoding != NULL && !is_utf8_name(d->encoding)) {
+	} else if ((enc = declared_encoding(ctxt, d)) != NULL &&
+			!is_utf8_name(enc)) {
 		*line = 1;
 		rc = sv_errf(err, SV_EINVAL, "encoding '%.40s' is not UTF-8",
-			(const char *)d->encoding);
+			(const char *)enc);
 	}
 	ctxt->_private = NULL;
 	xmlFreeParserCtxt(ctxt);
@@ -189,6 +227,25 @@ int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
 		xmlFreeDoc(d);
 		return rc;
 	}
-	*doc = d;
+	if (doc != NULL) {
+		*doc = d;
+	}
 	return SV_OK;
+}
+
+int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
+		long *line, struct sv_err *err) {
+	*doc = NULL;
+	return parse(buf, len, max, NULL, doc, line, err);
+}
+
+int sv_xml_parse_sax(const char *buf, size_t len, size_t max,
+		const struct sv_xml_sax *sax, long *line, struct sv_err *err) {
+	return parse(buf, len, max, sax, NULL, line, err);
+}
+
+void *sv_xml_sax_data(void *ctx) {
+	const xmlParserCtxt *ctxt = ctx;
+	const struct parse_state *ps = ctxt->_private;
+	return ps->user;
 }

@@ -27,8 +27,8 @@ int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
 	long *line, struct sv_err *err);
 
 /*
- * The same parse (same checks, limits, refusals and errors) without a
- * tree, for readers that only pick a few values out of the document:
+ * The same parse (same checks, limits, nesting limit included, and
+ * refusals; libxml2's own messages may differ) without a tree, for readers that only pick a few values out of the document:
  * libxml2 calls start and end for each element (SAX2: local name,
  * prefix, namespace URI, attributes) and text for character data (text,
  * CDATA, white space, predefined entities and character references, in

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Autodiscover v1 request bodies: untrusted XML in, an address and the
- * requested response schema out. The XML goes through sv_xml_parse, the
- * project's one safe parser (no DTD, no entity, no network, UTF-8 only,
+ * requested response schema out. The XML goes through sv_xml_parse_sax,
+ * the project's one safe parser (no DTD, no entity, no network, UTF-8 only,
  * size cap), so billion-laughs and external-entity bodies never get past
  * the parser; what is left here is picking the two values out as the
- * parser streams (sv_xml_parse_sax: building a tree to walk it once was
- * most of a POST's cost, issue #22) and refusing anything ambiguous (two
- * addresses, two Request elements).
+ * parser streams (no tree to build, walk and free: the POST's cost, issue
+ * #22) and refusing anything ambiguous (two addresses, two Request
+ * elements).
  *
  * Privacy: the reasons written to err are constant phrases (plus a line
  * number). libxml2's own messages can quote element names from the body
@@ -35,7 +35,7 @@ enum count { NONE, ONE, SEVERAL };
 /* The text of EMailAddress or AcceptableResponseSchema, as it streams. */
 struct text {
 	enum count count;  /* such elements in the Request */
-	bool bad;          /* a child element, or over SV_AUTODISCOVER_MAX_TEXT */
+	bool bad;          /* a child element, or too long */
 	size_t len;
 	char data[SV_AUTODISCOVER_MAX_TEXT + 1];
 };

@@ -254,11 +254,14 @@ static int parse(const char *buf, size_t len, size_t max,
 		XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES;
 	xmlDoc *d = NULL;
 	if (sax != NULL) {
+		/* nonzero only for options libxml2 does not know */
 		if (xmlCtxtUseOptions(ctxt, options) == 0) {
 			xmlParseChunk(ctxt, buf, (int)len, 1);
 		} else {
 			ps.has_error = true;
-			ps.oom = true;
+			ps.error_line = 1;
+			snprintf(ps.error_msg, sizeof(ps.error_msg),
+				"libxml2 refused the parser options");
 		}
 	} else {
 		d = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL,

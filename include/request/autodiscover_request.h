@@ -41,7 +41,7 @@ struct sv_autodiscover_request {
 
 /*
  * Parses an untrusted request body of len bytes (need not be NUL-
- * terminated) with sv_xml_parse (no DTD, no entities, no network, UTF-8
+ * terminated) with sv_xml_parse_sax (no DTD, no entities, no network, UTF-8
  * only, at most SV_AUTODISCOVER_MAX_REQUEST bytes). Elements are matched
  * by namespace and local name, so prefixes are fine; a UTF-8 BOM is fine.
  * The root is Autodiscover in one of the two request namespaces; exactly

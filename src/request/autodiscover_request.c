@@ -1,23 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Autodiscover v1 request bodies: untrusted XML in, an address and the
- * requested response schema out. The XML goes through sv_xml_parse, the
- * project's one safe parser (no DTD, no entity, no network, UTF-8 only,
+ * requested response schema out. The XML goes through sv_xml_parse_sax,
+ * the project's one safe parser (no DTD, no entity, no network, UTF-8 only,
  * size cap), so billion-laughs and external-entity bodies never get past
- * the parser; what is left here is walking a small tree without recursion
- * and refusing anything ambiguous (two addresses, two Request elements).
+ * the parser; what is left here is picking the two values out as the
+ * parser streams (no tree to build, walk and free: the POST's cost, issue
+ * #22) and refusing anything ambiguous (two addresses, two Request
+ * elements).
  *
  * Privacy: the reasons written to err are constant phrases (plus a line
  * number). libxml2's own messages can quote element names from the body
  * and the body may hold a password-bearing client's data, so they are not
  * passed on.
  *
- * No state, no allocation besides libxml2's tree (freed before return).
+ * No state; the only allocations are libxml2's parser context's (freed
+ * before return).
  */
 #include <stdbool.h>
 #include <string.h>
 
-#include <libxml/tree.h>
+#include <libxml/parser.h>
 
 #include "request/autodiscover_request.h"
 #include "util/xml_safe.h"
@@ -26,73 +29,135 @@ static bool is_xml_space(unsigned char c) {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* True when n is an element named local in namespace ns. */
-static bool is_element(const xmlNode *n, const char *ns, const char *local) {
-	return n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-		n->ns->href != NULL &&
-		strcmp((const char *)n->ns->href, ns) == 0 &&
-		strcmp((const char *)n->name, local) == 0;
+/* How many elements of one name a parent held, up to "several". */
+enum count { NONE, ONE, SEVERAL };
+
+/* The text of EMailAddress or AcceptableResponseSchema, as it streams. */
+struct text {
+	enum count count;  /* such elements in the Request */
+	bool bad;          /* a child element, or too long */
+	size_t len;
+	char data[SV_AUTODISCOVER_MAX_TEXT + 1];
+};
+
+/*
+ * What the callbacks learn of the document. Depth 1 is the root, 2 its
+ * children, 3 the Request's children. Only the first Request is read: a
+ * second one is an error whatever it holds.
+ */
+struct reader {
+	const char *ns;    /* the root's request namespace; NULL: not ours */
+	enum count requests;
+	bool in_request;   /* inside the first Request */
+	unsigned depth;
+	struct text *open; /* the element whose text is being read */
+	struct text addr, schema;
+};
+
+static bool named(const xmlChar *uri, const char *ns, const xmlChar *local,
+		const char *name) {
+	return uri != NULL && strcmp((const char *)uri, ns) == 0 &&
+		strcmp((const char *)local, name) == 0;
+}
+
+static void add(enum count *c) {
+	*c = *c == NONE ? ONE : SEVERAL;
+}
+
+static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
+		const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+		int nb_attributes, int nb_defaulted, const xmlChar **attributes) {
+	struct reader *r = sv_xml_sax_data(ctx);
+	(void)prefix;
+	(void)nb_namespaces;
+	(void)namespaces;
+	(void)nb_attributes;
+	(void)nb_defaulted;
+	(void)attributes;
+	r->depth++;
+	if (r->open != NULL) {
+		r->open->bad = true; /* element text is text only */
+	} else if (r->depth == 1) {
+		if (named(uri, SV_AUTODISCOVER_NS_REQUEST_OUTLOOK, local,
+				"Autodiscover")) {
+			r->ns = SV_AUTODISCOVER_NS_REQUEST_OUTLOOK;
+		} else if (named(uri, SV_AUTODISCOVER_NS_REQUEST_MOBILESYNC,
+				local, "Autodiscover")) {
+			r->ns = SV_AUTODISCOVER_NS_REQUEST_MOBILESYNC;
+		}
+	} else if (r->depth == 2 && r->ns != NULL &&
+			named(uri, r->ns, local, "Request")) {
+		add(&r->requests);
+		r->in_request = r->requests == ONE;
+	} else if (r->depth == 3 && r->in_request) {
+		struct text *t = named(uri, r->ns, local, "EMailAddress") ?
+			&r->addr : named(uri, r->ns, local,
+			"AcceptableResponseSchema") ? &r->schema : NULL;
+		if (t != NULL) {
+			add(&t->count);
+			/* a second one is an error: its text does not matter */
+			r->open = t->count == ONE ? t : NULL;
+		}
+	}
+}
+
+static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
+		const xmlChar *uri) {
+	struct reader *r = sv_xml_sax_data(ctx);
+	(void)local;
+	(void)prefix;
+	(void)uri;
+	if (r->depth == 3) {
+		r->open = NULL;
+	} else if (r->depth == 2) {
+		r->in_request = false;
+	}
+	r->depth--;
 }
 
 /*
- * The only child element of parent named local in ns: SV_OK with *out,
- * SV_ENOTFOUND when there is none, SV_EINVAL when there are several.
+ * Text and CDATA of the element being read, in pieces; comments and
+ * processing instructions are not reported. Text inside one of its
+ * children needs no care: the child made it bad.
  */
-static int only_child(const xmlNode *parent, const char *ns,
-		const char *local, const xmlNode **out) {
-	*out = NULL;
-	for (const xmlNode *c = parent->children; c != NULL; c = c->next) {
-		if (!is_element(c, ns, local)) {
-			continue;
-		}
-		if (*out != NULL) {
-			return SV_EINVAL;
-		}
-		*out = c;
+static void on_text(void *ctx, const xmlChar *s, int n) {
+	struct reader *r = sv_xml_sax_data(ctx);
+	struct text *t = r->open;
+	if (t == NULL || t->bad || n <= 0) {
+		return;
 	}
-	return *out != NULL ? SV_OK : SV_ENOTFOUND;
+	if ((size_t)n > SV_AUTODISCOVER_MAX_TEXT - t->len) {
+		t->bad = true;
+		return;
+	}
+	memcpy(t->data + t->len, s, (size_t)n);
+	t->len += (size_t)n;
 }
 
 /*
- * The text of el, trimmed of XML white space, into out (size
- * SV_AUTODISCOVER_MAX_TEXT + 1); *len gets its length. Text and CDATA
- * children are concatenated; comments and processing instructions are
- * skipped; any other child (an element, an entity reference) is an error,
- * as is text longer than SV_AUTODISCOVER_MAX_TEXT before trimming.
+ * t's text trimmed of XML white space, NUL-terminated in place; *len gets
+ * its length. SV_EINVAL when it was not plain text of at most
+ * SV_AUTODISCOVER_MAX_TEXT bytes.
  */
-static int element_text(const xmlNode *el, char *out, size_t *len) {
-	size_t n = 0;
-	for (const xmlNode *c = el->children; c != NULL; c = c->next) {
-		switch (c->type) {
-		case XML_TEXT_NODE:
-		case XML_CDATA_SECTION_NODE: {
-			const char *t = (const char *)c->content;
-			size_t tl = t != NULL ? strlen(t) : 0;
-			if (tl > SV_AUTODISCOVER_MAX_TEXT - n) {
-				return SV_EINVAL;
-			}
-			memcpy(out + n, t, tl);
-			n += tl;
-			break;
-		}
-		case XML_COMMENT_NODE:
-		case XML_PI_NODE:
-			break;
-		default:
-			return SV_EINVAL;
-		}
+static int trimmed(struct text *t, const char **text, size_t *len) {
+	if (t->bad) {
+		return SV_EINVAL;
 	}
-	size_t start = 0;
-	while (start < n && is_xml_space((unsigned char)out[start])) {
+	size_t start = 0, n = t->len;
+	while (start < n && is_xml_space((unsigned char)t->data[start])) {
 		start++;
 	}
-	while (n > start && is_xml_space((unsigned char)out[n - 1])) {
+	while (n > start && is_xml_space((unsigned char)t->data[n - 1])) {
 		n--;
 	}
-	memmove(out, out + start, n - start);
-	out[n - start] = '\0';
+	t->data[n] = '\0';
+	*text = t->data + start;
 	*len = n - start;
 	return SV_OK;
+}
+
+static const char *how_many(enum count c) {
+	return c == NONE ? "no" : "more than one";
 }
 
 static enum sv_autodiscover_schema schema_of(const char *s) {
@@ -106,41 +171,29 @@ static enum sv_autodiscover_schema schema_of(const char *s) {
 	return SV_AUTODISCOVER_SCHEMA_OTHER;
 }
 
-/* Reads the request out of a parsed document. */
-static int read_request(const xmlDoc *doc, struct sv_autodiscover_request *out,
+/* The request out of what the callbacks saw of a well-formed document. */
+static int read_request(struct reader *r, struct sv_autodiscover_request *out,
 		struct sv_err *err) {
-	const xmlNode *root = xmlDocGetRootElement(doc);
-	const char *ns = NULL;
-	if (root != NULL && is_element(root, SV_AUTODISCOVER_NS_REQUEST_OUTLOOK,
-			"Autodiscover")) {
-		ns = SV_AUTODISCOVER_NS_REQUEST_OUTLOOK;
-	} else if (root != NULL && is_element(root,
-			SV_AUTODISCOVER_NS_REQUEST_MOBILESYNC, "Autodiscover")) {
-		ns = SV_AUTODISCOVER_NS_REQUEST_MOBILESYNC;
-	} else {
+	if (r->ns == NULL) {
 		return sv_errf(err, SV_EINVAL, "body: the root is not "
 			"Autodiscover in a request namespace");
 	}
-	const xmlNode *req, *addr, *schema;
-	int rc = only_child(root, ns, "Request", &req);
-	if (rc != SV_OK) {
+	if (r->requests != ONE) {
 		return sv_errf(err, SV_EINVAL, "body: %s Request element",
-			rc == SV_ENOTFOUND ? "no" : "more than one");
+			how_many(r->requests));
 	}
-	rc = only_child(req, ns, "EMailAddress", &addr);
-	if (rc != SV_OK) {
+	if (r->addr.count != ONE) {
 		return sv_errf(err, SV_EINVAL, "body: %s EMailAddress element",
-			rc == SV_ENOTFOUND ? "no" : "more than one");
+			how_many(r->addr.count));
 	}
-	rc = only_child(req, ns, "AcceptableResponseSchema", &schema);
-	if (rc != SV_OK) {
+	if (r->schema.count != ONE) {
 		return sv_errf(err, SV_EINVAL, "body: %s "
 			"AcceptableResponseSchema element",
-			rc == SV_ENOTFOUND ? "no" : "more than one");
+			how_many(r->schema.count));
 	}
-	char text[SV_AUTODISCOVER_MAX_TEXT + 1];
+	const char *text;
 	size_t len;
-	if (element_text(addr, text, &len) != SV_OK) {
+	if (trimmed(&r->addr, &text, &len) != SV_OK) {
 		return sv_errf(err, SV_EINVAL, "body: EMailAddress is not "
 			"plain text of at most %d bytes",
 			SV_AUTODISCOVER_MAX_TEXT);
@@ -151,7 +204,7 @@ static int read_request(const xmlDoc *doc, struct sv_autodiscover_request *out,
 		return sv_errf(err, SV_EINVAL, "body: EMailAddress: %s",
 			why.msg);
 	}
-	if (element_text(schema, text, &len) != SV_OK) {
+	if (trimmed(&r->schema, &text, &len) != SV_OK) {
 		return sv_errf(err, SV_EINVAL, "body: AcceptableResponseSchema "
 			"is not plain text of at most %d bytes",
 			SV_AUTODISCOVER_MAX_TEXT);
@@ -188,11 +241,23 @@ int sv_autodiscover_request_parse(const char *body, size_t len,
 		return sv_errf(err, SV_ETOOBIG, "body: longer than %d bytes",
 			SV_AUTODISCOVER_MAX_REQUEST);
 	}
-	xmlDoc *doc = NULL;
+	struct reader r; /* not = { 0 }: the text buffers need no clearing */
+	r.ns = NULL;
+	r.requests = NONE;
+	r.in_request = false;
+	r.depth = 0;
+	r.open = NULL;
+	r.addr.count = r.schema.count = NONE;
+	r.addr.bad = r.schema.bad = false;
+	r.addr.len = r.schema.len = 0;
+	const struct sv_xml_sax sax = {
+		.start = on_start, .end = on_end, .text = on_text, .data = &r,
+	};
 	long line = 1;
 	struct sv_err why = { "" };
-	int rc = sv_xml_parse(body != NULL ? body : "", body != NULL ? len : 0,
-		SV_AUTODISCOVER_MAX_REQUEST, &doc, &line, &why);
+	int rc = sv_xml_parse_sax(body != NULL ? body : "",
+		body != NULL ? len : 0, SV_AUTODISCOVER_MAX_REQUEST, &sax,
+		&line, &why);
 	if (rc == SV_ENOMEM) {
 		return sv_errf(err, rc, "body: out of memory");
 	}
@@ -201,8 +266,7 @@ int sv_autodiscover_request_parse(const char *body, size_t len,
 		return sv_errf(err, rc == SV_ETOOBIG ? SV_ETOOBIG : SV_EINVAL,
 			"body: line %ld: %s", line, safe_reason(why.msg));
 	}
-	rc = read_request(doc, out, err);
-	xmlFreeDoc(doc);
+	rc = read_request(&r, out, err);
 	if (rc != SV_OK) {
 		memset(&out->address, 0, sizeof(out->address));
 		out->schema = SV_AUTODISCOVER_SCHEMA_OTHER;

@@ -8,6 +8,7 @@
  * parser context only: the global handlers are shared by every thread.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -25,6 +26,8 @@ typedef xmlError *xml_error_ptr;
 
 /* Parser-side state, reached from libxml2 callbacks via ctxt->_private. */
 struct parse_state {
+	const struct sv_xml_sax *sax; /* NULL when building a tree */
+	unsigned depth;    /* elements open (without a tree) */
 	long doctype_line; /* > 0 once a DOCTYPE was seen */
 	bool has_error;    /* first libxml2 error recorded below */
 	bool oom;          /* that error was an allocation failure */
@@ -76,6 +79,47 @@ static void on_doctype(void *data, const xmlChar *name,
 		ps->doctype_line = line > 0 ? line : 1;
 	}
 	xmlStopParser(ctxt);
+}
+
+/*
+ * Without a tree, elements go through these two: the push parser does not
+ * enforce libxml2's nesting limit (xmlParserMaxDepth: an element under
+ * more than 256 others, without XML_PARSE_HUGE) as the memory reader
+ * does, so this does, with the same fatal error.
+ */
+#define MAX_DEPTH 256
+
+static void on_start(void *data, const xmlChar *local, const xmlChar *prefix,
+		const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+		int nb_attributes, int nb_defaulted, const xmlChar **attributes) {
+	xmlParserCtxtPtr ctxt = data;
+	struct parse_state *ps = ctxt->_private;
+	if (ps->depth++ > MAX_DEPTH) {
+		if (!ps->has_error) {
+			ps->has_error = true;
+			int line = xmlSAX2GetLineNumber(ctxt);
+			ps->error_line = line > 0 ? line : 1;
+			snprintf(ps->error_msg, sizeof(ps->error_msg),
+				"Excessive depth in document: %d use "
+				"XML_PARSE_HUGE option", MAX_DEPTH);
+		}
+		xmlStopParser(ctxt);
+		return;
+	}
+	if (ps->sax->start != NULL) {
+		ps->sax->start(data, local, prefix, uri, nb_namespaces,
+			namespaces, nb_attributes, nb_defaulted, attributes);
+	}
+}
+
+static void on_end(void *data, const xmlChar *local, const xmlChar *prefix,
+		const xmlChar *uri) {
+	xmlParserCtxtPtr ctxt = data;
+	struct parse_state *ps = ctxt->_private;
+	ps->depth--;
+	if (ps->sax->end != NULL) {
+		ps->sax->end(data, local, prefix, uri);
+	}
 }
 
 static bool is_utf8_name(const xmlChar *enc) {
@@ -136,9 +180,34 @@ static int check_bytes(const char *buf, size_t len, long *line,
 	return SV_OK;
 }
 
-int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
-		long *line, struct sv_err *err) {
-	*doc = NULL;
+/*
+ * The declared encoding, as xmlSAX2EndDocument would give it to a tree:
+ * the context's (UTF-8 or UTF-16 declared), else the first input's (any
+ * other one, which libxml2 switched to).
+ */
+static const xmlChar *declared_encoding(xmlParserCtxtPtr ctxt,
+		const xmlDoc *d) {
+	if (d != NULL) {
+		return d->encoding;
+	}
+	if (ctxt->encoding != NULL) {
+		return ctxt->encoding;
+	}
+	if (ctxt->inputNr > 0 && ctxt->inputTab[0] != NULL) {
+		return ctxt->inputTab[0]->encoding;
+	}
+	return NULL;
+}
+
+/*
+ * The one parse behind sv_xml_parse and sv_xml_parse_sax: with sax NULL
+ * libxml2's tree builder, otherwise only sax's callbacks (no tree, no
+ * ID table). Either way the same checks, options, DOCTYPE stop and
+ * error capture.
+ */
+static int parse(const char *buf, size_t len, size_t max,
+		const struct sv_xml_sax *sax, xmlDoc **doc, long *line,
+		struct sv_err *err) {
 	*line = 1;
 	if (len > max || len > (size_t)0x7fffffff) {
 		return sv_errf(err, SV_ETOOBIG, "document of %zu bytes, over "
@@ -148,13 +217,31 @@ int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	/*
+	 * Without a tree, libxml2's push parser: given the whole document
+	 * at once it parses it in one go, while the memory reader asks its
+	 * input to grow before nearly every token of a small document
+	 * (about a quarter of an Autodiscover request's parse, issue #22).
+	 */
+	xmlParserCtxtPtr ctxt = sax != NULL ?
+		xmlCreatePushParserCtxt(NULL, NULL, NULL, 0, NULL) :
+		xmlNewParserCtxt();
 	if (ctxt == NULL || ctxt->sax == NULL) {
 		xmlFreeParserCtxt(ctxt);
 		return sv_errf(err, SV_ENOMEM, "out of memory");
 	}
-	struct parse_state ps = { 0 };
+	struct parse_state ps = { .sax = sax };
 	ctxt->_private = &ps;
+	if (sax != NULL) {
+		/* nothing of SAX2's tree builder is left */
+		memset(ctxt->sax, 0, sizeof(*ctxt->sax));
+		ctxt->sax->initialized = XML_SAX2_MAGIC;
+		ctxt->sax->startElementNs = on_start;
+		ctxt->sax->endElementNs = on_end;
+		ctxt->sax->characters = sax->text;
+		ctxt->sax->ignorableWhitespace = sax->text;
+		ctxt->sax->cdataBlock = sax->text;
+	}
 	ctxt->sax->serror = on_xml_error; /* this context only */
 	ctxt->sax->internalSubset = on_doctype;
 	ctxt->sax->externalSubset = NULL;
@@ -165,8 +252,22 @@ int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
 	 */
 	int options = XML_PARSE_NONET | XML_PARSE_NOERROR |
 		XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES;
-	xmlDoc *d = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL,
-		options);
+	xmlDoc *d = NULL;
+	if (sax != NULL) {
+		/* nonzero only for options libxml2 does not know */
+		if (xmlCtxtUseOptions(ctxt, options) == 0) {
+			xmlParseChunk(ctxt, buf, (int)len, 1);
+		} else {
+			ps.has_error = true;
+			ps.error_line = 1;
+			snprintf(ps.error_msg, sizeof(ps.error_msg),
+				"libxml2 refused the parser options");
+		}
+	} else {
+		d = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL,
+			options);
+	}
+	const xmlChar *enc = NULL;
 	if (ps.doctype_line > 0 || (d != NULL && (d->intSubset != NULL ||
 			d->extSubset != NULL))) {
 		rc = fail(line, ps.doctype_line > 0 ? ps.doctype_line : 1, err,
@@ -176,12 +277,13 @@ int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
 		rc = sv_errf(err, SV_ENOMEM, "out of memory");
 	} else if (ps.has_error) {
 		rc = fail(line, ps.error_line, err, ps.error_msg);
-	} else if (d == NULL || !ctxt->wellFormed) {
+	} else if ((sax == NULL && d == NULL) || !ctxt->wellFormed) {
 		rc = fail(line, 1, err, "not well-formed XML");
-	} else if (d->encoding != NULL && !is_utf8_name(d->encoding)) {
+	} else if ((enc = declared_encoding(ctxt, d)) != NULL &&
+			!is_utf8_name(enc)) {
 		*line = 1;
 		rc = sv_errf(err, SV_EINVAL, "encoding '%.40s' is not UTF-8",
-			(const char *)d->encoding);
+			(const char *)enc);
 	}
 	ctxt->_private = NULL;
 	xmlFreeParserCtxt(ctxt);
@@ -189,6 +291,25 @@ int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
 		xmlFreeDoc(d);
 		return rc;
 	}
-	*doc = d;
+	if (doc != NULL) {
+		*doc = d;
+	}
 	return SV_OK;
+}
+
+int sv_xml_parse(const char *buf, size_t len, size_t max, xmlDoc **doc,
+		long *line, struct sv_err *err) {
+	*doc = NULL;
+	return parse(buf, len, max, NULL, doc, line, err);
+}
+
+int sv_xml_parse_sax(const char *buf, size_t len, size_t max,
+		const struct sv_xml_sax *sax, long *line, struct sv_err *err) {
+	return parse(buf, len, max, sax, NULL, line, err);
+}
+
+void *sv_xml_sax_data(void *ctx) {
+	const xmlParserCtxt *ctxt = ctx;
+	const struct parse_state *ps = ctxt->_private;
+	return ps->sax->data;
 }

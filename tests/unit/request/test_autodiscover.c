@@ -38,6 +38,7 @@
 #include "test_support.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/xml_safe.h"
 #include "xml_testing.h"
 
 #ifndef SV_SOURCE_ROOT
@@ -432,6 +433,159 @@ static void test_request_alloc_failures(void **state) {
 	xmlSetGenericErrorFunc(NULL, NULL);
 	print_message("request: %ld allocation failure points\n", n);
 	assert_true(n > 5);
+}
+
+/*
+ * The streaming parse (push parser, no tree) and the tree parse share a
+ * nesting limit: libxml2's, an element under at most 256 others. The push
+ * parser does not enforce it itself; xml_safe.c does, at the same depth.
+ */
+static void test_request_depth_limit(void **state) {
+	(void)state;
+	/* Autodiscover and Request, then k nested <a>: the deepest <a> is
+	 * under k + 1 elements */
+	for (int k = 250; k <= 260; k++) {
+		struct sv_buf b;
+		sv_buf_init(&b, SV_AUTODISCOVER_MAX_REQUEST + 1);
+		assert_int_equal(sv_buf_append_str(&b, "<Autodiscover xmlns=\""
+			NS_REQ "\"><Request>"), SV_OK);
+		for (int i = 0; i < k; i++) {
+			assert_int_equal(sv_buf_append_str(&b, "<a>"), SV_OK);
+		}
+		for (int i = 0; i < k; i++) {
+			assert_int_equal(sv_buf_append_str(&b, "</a>"), SV_OK);
+		}
+		assert_int_equal(sv_buf_append_str(&b, ADDR("a@free.fr")
+			SCHEMA(NS_OUT) "</Request></Autodiscover>"), SV_OK);
+		struct sv_autodiscover_request req;
+		struct sv_err err;
+		int want = k + 1 <= 256 ? SV_OK : SV_EINVAL;
+		int rc = parse(b.data, &req, &err);
+		if (rc != want) {
+			fail_msg("k=%d: rc %d, want %d", k, rc, want);
+		}
+		xmlDoc *doc;
+		long line;
+		assert_int_equal(sv_xml_parse(b.data, b.len,
+			SV_AUTODISCOVER_MAX_REQUEST, &doc, &line, &err), want);
+		xmlFreeDoc(doc);
+		sv_buf_finish(&b);
+	}
+}
+
+/* A reader for sv_xml_parse_sax: counts elements and text bytes. */
+struct counts {
+	int elements, ends;
+	size_t text;
+};
+
+static void count_start(void *ctx, const xmlChar *local,
+		const xmlChar *prefix, const xmlChar *uri, int nb_namespaces,
+		const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+		const xmlChar **attributes) {
+	struct counts *c = sv_xml_sax_data(ctx);
+	(void)local;
+	(void)prefix;
+	(void)uri;
+	(void)nb_namespaces;
+	(void)namespaces;
+	(void)nb_attributes;
+	(void)nb_defaulted;
+	(void)attributes;
+	c->elements++;
+}
+
+static void count_end(void *ctx, const xmlChar *local,
+		const xmlChar *prefix, const xmlChar *uri) {
+	struct counts *c = sv_xml_sax_data(ctx);
+	(void)local;
+	(void)prefix;
+	(void)uri;
+	c->ends++;
+}
+
+static void count_text(void *ctx, const xmlChar *s, int n) {
+	struct counts *c = sv_xml_sax_data(ctx);
+	(void)s;
+	c->text += (size_t)n;
+}
+
+/* Elements and text bytes of a tree, as the callbacks should count them. */
+static void count_tree(const xmlNode *n, struct counts *c) {
+	for (; n != NULL; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE) {
+			c->elements++;
+			c->ends++;
+			count_tree(n->children, c);
+		} else if (n->type == XML_TEXT_NODE ||
+				n->type == XML_CDATA_SECTION_NODE) {
+			c->text += strlen((const char *)n->content);
+		}
+	}
+}
+
+/*
+ * sv_xml_parse_sax accepts and refuses what sv_xml_parse does, with the
+ * same status: hostile documents (DOCTYPE, entities, encodings, NUL,
+ * UTF-16, size) and good ones, whose elements and text the callbacks
+ * see in full.
+ */
+static void test_xml_sax_as_tree(void **state) {
+	(void)state;
+	static const struct {
+		const char *body;
+		size_t len; /* 0: strlen */
+	} cases[] = {
+		{ TB_BODY("jean@free.fr"), 0 },
+		{ REQ(ADDR("<![CDATA[c]]>d<!-- x -->@free.fr<?pi x?>")
+			SCHEMA(NS_OUT)), 0 },
+		{ REQ(ADDR("o&apos;b&amp;c&#x40;free.fr") SCHEMA(NS_OUT)), 0 },
+		{ "\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"UTF8\"?><r/>",
+			0 },
+		{ "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r/>", 0 },
+		{ "<?xml version=\"1.0\" encoding=\"UTF-16\"?><r/>", 0 },
+		{ "<?xml version=\"1.0\" encoding=\"x-nonsense\"?><r/>", 0 },
+		{ "<!DOCTYPE r [<!ENTITY x \"y\">]><r>&x;</r>", 0 },
+		{ "<!DOCTYPE r SYSTEM \"http://127.0.0.1:1/r.dtd\"><r/>", 0 },
+		{ "<r>&x;</r>", 0 },
+		{ "<r>\xc3(</r>", 0 },
+		{ "<r a=\"1\" a=\"2\"/>", 0 },
+		{ "<a:r/>", 0 },
+		{ "<r></s>", 0 },
+		{ "<r/><r/>", 0 },
+		{ "<r>", 0 },
+		{ "", 0 },
+		{ " \n", 0 },
+		{ "text", 0 },
+		{ "\xff\xfe<\0r\0/\0>\0", 8 },
+		{ "<r>\0</r>", 8 },
+		{ "<r><!-- a --><?p b?>t</r>\n<!-- after -->", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *body = cases[i].body;
+		size_t len = cases[i].len != 0 ? cases[i].len : strlen(body);
+		xmlDoc *doc;
+		long tline, sline;
+		struct sv_err terr, serr;
+		int trc = sv_xml_parse(body, len, 1024, &doc, &tline, &terr);
+		struct counts c = { 0 }, want = { 0 };
+		const struct sv_xml_sax sax = { .start = count_start,
+			.end = count_end, .text = count_text, .data = &c };
+		int src = sv_xml_parse_sax(body, len, 1024, &sax, &sline,
+			&serr);
+		if (trc != src) {
+			fail_msg("case %zu: tree %d (%s), stream %d (%s)", i,
+				trc, trc != SV_OK ? terr.msg : "",
+				src, src != SV_OK ? serr.msg : "");
+		}
+		if (trc == SV_OK) {
+			count_tree(xmlDocGetRootElement(doc), &want);
+			assert_int_equal(c.elements, want.elements);
+			assert_int_equal(c.ends, want.ends);
+			assert_int_equal(c.text, want.text);
+		}
+		xmlFreeDoc(doc);
+	}
 }
 
 /* ---- building providers ---- */
@@ -1004,6 +1158,8 @@ int main(void) {
 		cmocka_unit_test(test_request_deep_and_long),
 		cmocka_unit_test(test_request_size_cap),
 		cmocka_unit_test(test_request_alloc_failures),
+		cmocka_unit_test(test_request_depth_limit),
+		cmocka_unit_test(test_xml_sax_as_tree),
 		SV_TEST_WITH(test_render_minimal, minimal_provider_maker),
 		SV_TEST_WITH(test_render_mixed, mixed_provider_maker),
 		SV_TEST_WITH(test_render_dav, minimal_provider_maker),

@@ -241,6 +241,33 @@ static void sig_take(const char *path, struct file_sig *s, bool *racy) {
 	*racy = age < RACY_NS;
 }
 
+/*
+ * A writer through the store checkpoints its commit into the database
+ * file and truncates the WAL right after (store.c, wal_trim); a large
+ * write (a sync of a million domains) takes a while to copy. A commit
+ * loaded before that is seen twice: the checkpoint rewrites the file in
+ * place (size, mtime) and restarting the WAL moves data_version, without
+ * any new data, and the same data was built again (0.7 s and twice the
+ * memory for a moment at a million domains). So a commit is loaded once
+ * the WAL is empty or gone (checkpointed: the file holds all of it), or
+ * after this many checks (a writer that keeps its WAL, such as the sqlite3
+ * shell: its commits are loaded one second late at the default interval).
+ */
+#define WAL_WAIT_CHECKS 4
+
+/* Whether path's WAL holds nothing: truncated by a checkpoint, or gone. */
+static bool wal_empty(const char *path) {
+	char wal[4096];
+	struct stat st;
+	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal)) {
+		return false;
+	}
+	if (stat(wal, &st) != 0) {
+		return errno == ENOENT;
+	}
+	return st.st_size == 0;
+}
+
 static bool ts_equal(const struct timespec *a, const struct timespec *b) {
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
@@ -262,6 +289,8 @@ struct sv_dataset_watcher {
 	struct file_sig seen;         /* the file when last loaded */
 	struct file_sig moving;       /* a change not loaded yet */
 	bool has_moving;
+	bool committed;               /* data_version moved, not loaded */
+	unsigned committed_checks;    /* checks since, up to WAL_WAIT_CHECKS */
 	/* A failing file is logged when it starts failing or fails
 	 * otherwise, then reminded of every remind interval. */
 	bool failing;
@@ -293,10 +322,12 @@ static bool watch_open(struct sv_dataset_watcher *w) {
 }
 
 /*
- * Whether to load now: poked, a commit (data_version), or a change on the
- * file (stat) that has kept still for one interval, so that a file being
- * copied is not read half-written. On yes, the baseline becomes the file
- * as seen before the load, which then reads it as it is or newer.
+ * Whether to load now: poked, a commit (data_version) once checkpointed
+ * (WAL_WAIT_CHECKS), or a change on the file (stat) that has kept still
+ * for one interval, so that a file being copied is not read half-written.
+ * While a commit waits for its checkpoint, the file moving is that
+ * checkpoint, not a change of its own. On yes, the baseline becomes the
+ * file as seen before the load, which then reads it as it is or newer.
  */
 static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
 	struct file_sig now;
@@ -306,16 +337,16 @@ static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
 	bool settled = moved && w->has_moving && sig_equal(&now, &w->moving);
 	w->moving = now;
 	w->has_moving = moved;
-	bool go = poked || settled;
+	bool go = poked;
 	bool reopen = moved || w->store == NULL;
-	if (!go && w->store != NULL) {
+	if (w->store != NULL) {
 		int64_t v;
 		struct sv_err err;
 		if (sv_store_data_version(w->store, &v, &err) != SV_OK) {
 			go = reopen = true; /* the load says why */
 		} else if (v != w->data_version) {
 			w->data_version = v;
-			go = true;
+			w->committed = true;
 		}
 	} else if (!go && !moved) {
 		/* Unchanged, but could not be opened (locked, or not a
@@ -323,15 +354,22 @@ static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
 		go = watch_open(w);
 		reopen = false;
 	}
+	bool checkpointed = w->committed && wal_empty(w->ds->path);
+	bool waiting = w->committed && !checkpointed &&
+		++w->committed_checks < WAL_WAIT_CHECKS;
+	go = go || (!waiting && (settled || w->committed));
 	if (!go) {
 		return false;
 	}
 	/* A change too young to trust (RACY_NS) stays pending: it is
-	 * loaded again once the file has kept still. */
-	if (settled || !moved || !racy) {
+	 * loaded again once the file has kept still. A checkpoint's is
+	 * SQLite's own, already counted by data_version. */
+	if (settled || !moved || !racy || checkpointed) {
 		w->seen = now;
 		w->has_moving = false;
 	}
+	w->committed = false;
+	w->committed_checks = 0;
 	if (reopen) {
 		(void)watch_open(w); /* the baseline predates the load */
 	}

@@ -244,16 +244,19 @@ static void sig_take(const char *path, struct file_sig *s, bool *racy) {
 /*
  * A writer through the store checkpoints its commit into the database
  * file and truncates the WAL right after (store.c, wal_trim); a large
- * write (a sync of a million domains) takes a while to copy. A commit
- * loaded before that is seen twice: the checkpoint rewrites the file in
- * place (size, mtime) and restarting the WAL moves data_version, without
- * any new data, and the same data was built again (0.7 s and twice the
- * memory for a moment at a million domains). So a commit is loaded once
- * the WAL is empty or gone (checkpointed: the file holds all of it), or
- * after this many checks (a writer that keeps its WAL, such as the sqlite3
- * shell: its commits are loaded one second late at the default interval).
+ * write (a sync of a million domains) takes seconds to copy. A commit
+ * loaded before that was loaded again for it: the copy rewrites the file
+ * in place (size, mtime), and restarting the WAL moves data_version (a
+ * TRUNCATE checkpoint does, even of an empty WAL: every write through the
+ * store, a no-op sync too), all without new data, and the same million
+ * domains were built twice. So a commit is loaded once the WAL is empty
+ * or gone (checkpointed: the file holds all of it), or once the file has
+ * kept still for WAL_WAIT_CHECKS checks while the WAL holds frames (a
+ * writer that keeps its WAL, such as the sqlite3 shell: loaded one second
+ * late at the default interval), or after WAL_WAIT_MAX_CHECKS in all.
  */
 #define WAL_WAIT_CHECKS 4
+#define WAL_WAIT_MAX_CHECKS 40
 
 /* Whether path's WAL holds nothing: truncated by a checkpoint, or gone. */
 static bool wal_empty(const char *path) {
@@ -290,7 +293,8 @@ struct sv_dataset_watcher {
 	struct file_sig moving;       /* a change not loaded yet */
 	bool has_moving;
 	bool committed;               /* data_version moved, not loaded */
-	unsigned committed_checks;    /* checks since, up to WAL_WAIT_CHECKS */
+	unsigned still_checks;        /* since: the file still (WAL_WAIT_*) */
+	unsigned committed_checks;    /* since: in all */
 	/* A failing file is logged when it starts failing or fails
 	 * otherwise, then reminded of every remind interval. */
 	bool failing;
@@ -330,11 +334,15 @@ static bool watch_open(struct sv_dataset_watcher *w) {
  * file as seen before the load, which then reads it as it is or newer.
  */
 static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
+	/* The WAL first: once it is seen empty, the checkpoint's writes
+	 * into the file are all in the file's stat taken after. */
+	bool wal_clear = wal_empty(w->ds->path);
 	struct file_sig now;
 	bool racy;
 	sig_take(w->ds->path, &now, &racy);
 	bool moved = !sig_equal(&now, &w->seen);
 	bool settled = moved && w->has_moving && sig_equal(&now, &w->moving);
+	bool still = !moved || settled; /* since the previous check */
 	w->moving = now;
 	w->has_moving = moved;
 	bool go = poked;
@@ -354,22 +362,36 @@ static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
 		go = watch_open(w);
 		reopen = false;
 	}
-	bool checkpointed = w->committed && wal_empty(w->ds->path);
-	bool waiting = w->committed && !checkpointed &&
-		++w->committed_checks < WAL_WAIT_CHECKS;
+	bool checkpointed = w->committed && wal_clear;
+	if (checkpointed && !moved && !go) {
+		/* The WAL restarted and the file is as loaded: all the
+		 * data is in the file, which has not changed since. */
+		w->committed = false;
+		w->still_checks = w->committed_checks = 0;
+		return false;
+	}
+	bool waiting = false;
+	if (w->committed) {
+		w->still_checks += still;
+		w->committed_checks++;
+		/* Checkpointed: waits for a stat of the file it can trust
+		 * (RACY_NS), rather than loading twice (below). */
+		waiting = (checkpointed ? moved && racy :
+			w->still_checks < WAL_WAIT_CHECKS) &&
+			w->committed_checks < WAL_WAIT_MAX_CHECKS;
+	}
 	go = go || (!waiting && (settled || w->committed));
 	if (!go) {
 		return false;
 	}
 	/* A change too young to trust (RACY_NS) stays pending: it is
-	 * loaded again once the file has kept still. A checkpoint's is
-	 * SQLite's own, already counted by data_version. */
-	if (settled || !moved || !racy || checkpointed) {
+	 * loaded again once the file has kept still. */
+	if (settled || !moved || !racy) {
 		w->seen = now;
 		w->has_moving = false;
 	}
 	w->committed = false;
-	w->committed_checks = 0;
+	w->still_checks = w->committed_checks = 0;
 	if (reopen) {
 		(void)watch_open(w); /* the baseline predates the load */
 	}

@@ -635,6 +635,40 @@ static void test_watcher_commit_and_checkpoint_one_reload(void **state) {
 }
 
 /*
+ * A write that changes nothing, as a sync of the names already stored:
+ * the store checkpoints after it all the same, and restarting the WAL
+ * moves data_version, but the file is as loaded: no reload (before
+ * issue 20: a full build of the same data after every such sync).
+ */
+static void test_watcher_ignores_wal_restart(void **state) {
+	struct fixture *f = *state;
+	struct sv_err err = { "" };
+	struct watched t;
+	watched_db(f, &t, true, FAST_MS, 0);
+	struct sv_store *st = sv_store_open(f->db, SV_STORE_READWRITE, &err);
+	assert_non_null(st);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sv_store_begin(st, &err), SV_OK);
+		assert_int_equal(sv_store_commit(st, &err), SV_OK);
+		sleep_ms(5 * FAST_MS);
+	}
+	sleep_ms(10 * FAST_MS);
+	int ok, failed;
+	reports_now(&t.r, &ok, &failed);
+	/* a commit still is news */
+	assert_int_equal(sv_store_provider_rm(st, "free.fr", NULL, &err),
+		SV_OK);
+	sv_store_close(st);
+	if (ok + failed == 0) {
+		wait_reports(&t.r, 1, 0);
+		expect_served(t.ds, 2, false);
+	}
+	/* closed first: a watcher left running would fail the next tests */
+	watched_close(&t);
+	assert_int_equal(ok + failed, 0);
+}
+
+/*
  * Garbage written in place, then the file removed: each is one failed
  * reload, logged once with the file's name however many checks see it,
  * reminded of at the remind interval only; the snapshot served stays.
@@ -772,6 +806,7 @@ int main(void) {
 		T(test_watcher_bad_replacement),
 		T(test_watcher_notices_rewrite_in_place),
 		T(test_watcher_commit_and_checkpoint_one_reload),
+		T(test_watcher_ignores_wal_restart),
 		T(test_watcher_failing_file_logged_once),
 		T(test_watcher_failing_file_reminded),
 		T(test_watcher_poke),

@@ -334,8 +334,13 @@ static bool watch_open(struct sv_dataset_watcher *w) {
  * file as seen before the load, which then reads it as it is or newer.
  */
 static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
-	/* The WAL first: once it is seen empty, the checkpoint's writes
-	 * into the file are all in the file's stat taken after. */
+	/* data_version, then the WAL, then the file: a commit seen here
+	 * whose WAL is then seen empty has its checkpoint's writes in the
+	 * file's stat. */
+	int64_t v = 0;
+	struct sv_err err;
+	bool asked = w->store != NULL && sv_store_data_version(w->store, &v,
+		&err) == SV_OK;
 	bool wal_clear = wal_empty(w->ds->path);
 	struct file_sig now;
 	bool racy;
@@ -348,9 +353,7 @@ static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
 	bool go = poked;
 	bool reopen = moved || w->store == NULL;
 	if (w->store != NULL) {
-		int64_t v;
-		struct sv_err err;
-		if (sv_store_data_version(w->store, &v, &err) != SV_OK) {
+		if (!asked) {
 			go = reopen = true; /* the load says why */
 		} else if (v != w->data_version) {
 			w->data_version = v;

@@ -589,7 +589,8 @@ static void exec_sql(sqlite3 *db, const char *sql) {
  * loaded at once, and the checkpoint, which rewrites the file in place
  * and moves data_version by restarting the WAL, was loaded again: a
  * second full build of the same data. The checkpoint comes one check and
- * a half after the commit: the watcher has seen the commit by then.
+ * a half after the commit: the watcher has seen the commit by then. Then
+ * a commit that nobody checkpoints is loaded all the same.
  */
 static void test_watcher_commit_and_checkpoint_one_reload(void **state) {
 	struct fixture *f = *state;
@@ -625,6 +626,15 @@ static void test_watcher_commit_and_checkpoint_one_reload(void **state) {
 	uint64_t generation = sv_snapshot_generation(s);
 	bool bulk = serves(s, "d20000.bulk.test");
 	sv_snapshot_release(s);
+	/* a commit never checkpointed (the sqlite3 shell's): still loaded,
+	 * once the file has kept still for a few checks */
+	exec_sql(db, "DELETE FROM domains WHERE name = 'd1.bulk.test'");
+	if (ok == 1) {
+		wait_reports(&t.r, 2, 0);
+	}
+	s = sv_snapshot_holder_acquire(sv_dataset_holder(t.ds));
+	bool gone = !serves(s, "d1.bulk.test");
+	sv_snapshot_release(s);
 	/* closed first: a watcher left running would fail the next tests */
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 	watched_close(&t);
@@ -632,6 +642,7 @@ static void test_watcher_commit_and_checkpoint_one_reload(void **state) {
 	assert_int_equal(failed, 0);
 	assert_int_equal(generation, 2);
 	assert_true(bulk);
+	assert_true(gone);
 }
 
 /*

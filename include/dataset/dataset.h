@@ -87,10 +87,10 @@ struct sv_snapshot_holder *sv_dataset_holder(struct sv_dataset *ds);
  * place (size, mtime, ctime: cp, dd conv=notrunc, rsync --inplace over
  * the live file, which SQLite cannot see). A commit is loaded once it is
  * checkpointed (the WAL empty or gone, as the store leaves it after each
- * write), or once the file has kept still for 4 checks: the checkpoint
- * that follows a commit rewrites the file and restarts the WAL, and a
- * commit loaded before it would be loaded again for it, with no new
- * data. A restart of the WAL that leaves the file as it was when last
+ * write), or at a check that sees the file as the previous one did (no
+ * checkpoint copying it in): the checkpoint that follows a commit
+ * rewrites the file and restarts the WAL, and a commit loaded before it
+ * would be loaded again for it, with no new data. A restart of the WAL that leaves the file as it was when last
  * loaded (a write that changed nothing) is not loaded. A change seen
  * only on the file is loaded once the file has kept still for one
  * interval, so that a file being copied is not read half-written (file

@@ -250,12 +250,12 @@ static void sig_take(const char *path, struct file_sig *s, bool *racy) {
  * TRUNCATE checkpoint does, even of an empty WAL: every write through the
  * store, a no-op sync too), all without new data, and the same million
  * domains were built twice. So a commit is loaded once the WAL is empty
- * or gone (checkpointed: the file holds all of it), or once the file has
- * kept still for WAL_WAIT_CHECKS checks while the WAL holds frames (a
- * writer that keeps its WAL, such as the sqlite3 shell: loaded one second
- * late at the default interval), or after WAL_WAIT_MAX_CHECKS in all.
+ * or gone (checkpointed: the file holds all of it), or else once the
+ * file has not moved since the previous check (no copy under way: the
+ * next check, as before, for a writer that keeps its WAL), or after
+ * WAL_WAIT_MAX_CHECKS; and a restart of the WAL that leaves the file as
+ * it was when last loaded is not loaded at all.
  */
-#define WAL_WAIT_CHECKS 4
 #define WAL_WAIT_MAX_CHECKS 40
 
 /* Whether path's WAL holds nothing: truncated by a checkpoint, or gone. */
@@ -293,8 +293,7 @@ struct sv_dataset_watcher {
 	struct file_sig moving;       /* a change not loaded yet */
 	bool has_moving;
 	bool committed;               /* data_version moved, not loaded */
-	unsigned still_checks;        /* since: the file still (WAL_WAIT_*) */
-	unsigned committed_checks;    /* since: in all */
+	unsigned committed_checks;    /* since (WAL_WAIT_MAX_CHECKS) */
 	/* A failing file is logged when it starts failing or fails
 	 * otherwise, then reminded of every remind interval. */
 	bool failing;
@@ -327,7 +326,7 @@ static bool watch_open(struct sv_dataset_watcher *w) {
 
 /*
  * Whether to load now: poked, a commit (data_version) once checkpointed
- * (WAL_WAIT_CHECKS), or a change on the file (stat) that has kept still
+ * or not being copied (WAL_WAIT_MAX_CHECKS), or a change on the file (stat) that has kept still
  * for one interval, so that a file being copied is not read half-written.
  * While a commit waits for its checkpoint, the file moving is that
  * checkpoint, not a change of its own. On yes, the baseline becomes the
@@ -370,18 +369,16 @@ static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
 		/* The WAL restarted and the file is as loaded: all the
 		 * data is in the file, which has not changed since. */
 		w->committed = false;
-		w->still_checks = w->committed_checks = 0;
+		w->committed_checks = 0;
 		return false;
 	}
 	bool waiting = false;
 	if (w->committed) {
-		w->still_checks += still;
-		w->committed_checks++;
-		/* Checkpointed: waits for a stat of the file it can trust
+		/* Not checkpointed: waits while the file moves (the copy);
+		 * checkpointed: for a stat of the file it can trust
 		 * (RACY_NS), rather than loading twice (below). */
-		waiting = (checkpointed ? moved && racy :
-			w->still_checks < WAL_WAIT_CHECKS) &&
-			w->committed_checks < WAL_WAIT_MAX_CHECKS;
+		waiting = (checkpointed ? moved && racy : !still) &&
+			++w->committed_checks < WAL_WAIT_MAX_CHECKS;
 	}
 	go = go || (!waiting && (settled || w->committed));
 	if (!go) {
@@ -394,7 +391,7 @@ static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
 		w->has_moving = false;
 	}
 	w->committed = false;
-	w->still_checks = w->committed_checks = 0;
+	w->committed_checks = 0;
 	if (reopen) {
 		(void)watch_open(w); /* the baseline predates the load */
 	}

@@ -326,8 +326,9 @@ static bool watch_open(struct sv_dataset_watcher *w) {
 
 /*
  * Whether to load now: poked, a commit (data_version) once checkpointed
- * or not being copied (WAL_WAIT_MAX_CHECKS), or a change on the file (stat) that has kept still
- * for one interval, so that a file being copied is not read half-written.
+ * or not being copied (WAL_WAIT_MAX_CHECKS), or a change on the file
+ * (stat) that has kept still for one interval, so that a file being
+ * copied is not read half-written.
  * While a commit waits for its checkpoint, the file moving is that
  * checkpoint, not a change of its own. On yes, the baseline becomes the
  * file as seen before the load, which then reads it as it is or newer.

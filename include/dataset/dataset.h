@@ -85,12 +85,17 @@ struct sv_snapshot_holder *sv_dataset_holder(struct sv_dataset *ds);
  * connection of its own), and stat(2) whether the file changed: another
  * file renamed over it or removed (device and inode), or rewritten in
  * place (size, mtime, ctime: cp, dd conv=notrunc, rsync --inplace over
- * the live file, which SQLite cannot see). A commit is loaded at the next
- * check; a change seen only on the file once the file has kept still for
- * one interval, so that a file being copied is not read half-written
- * (file times have a coarse clock: a change younger than ~10 ms is
- * loaded again once still, in case a second write hid behind the same
- * times).
+ * the live file, which SQLite cannot see). A commit is loaded once it is
+ * checkpointed (the WAL empty or gone, as the store leaves it after each
+ * write), or at a check that sees the file as the previous one did (no
+ * checkpoint copying it in): the checkpoint that follows a commit
+ * rewrites the file and restarts the WAL, and a commit loaded before it
+ * would be loaded again for it, with no new data. A restart of the WAL that leaves the file as it was when last
+ * loaded (a write that changed nothing) is not loaded. A change seen
+ * only on the file is loaded once the file has kept still for one
+ * interval, so that a file being copied is not read half-written (file
+ * times have a coarse clock: a change younger than ~10 ms is loaded
+ * again once still, in case a second write hid behind the same times).
  *
  * Loads run in the watcher's thread, off the request path: a snapshot
  * that cannot be built is not published, the previous one stays served.

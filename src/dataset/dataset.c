@@ -241,6 +241,36 @@ static void sig_take(const char *path, struct file_sig *s, bool *racy) {
 	*racy = age < RACY_NS;
 }
 
+/*
+ * A writer through the store checkpoints its commit into the database
+ * file and truncates the WAL right after (store.c, wal_trim); a large
+ * write (a sync of a million domains) takes seconds to copy. A commit
+ * loaded before that was loaded again for it: the copy rewrites the file
+ * in place (size, mtime), and restarting the WAL moves data_version (a
+ * TRUNCATE checkpoint does, even of an empty WAL: every write through the
+ * store, a no-op sync too), all without new data, and the same million
+ * domains were built twice. So a commit is loaded once the WAL is empty
+ * or gone (checkpointed: the file holds all of it), or else once the
+ * file has not moved since the previous check (no copy under way: the
+ * next check, as before, for a writer that keeps its WAL), or after
+ * WAL_WAIT_MAX_CHECKS; and a restart of the WAL that leaves the file as
+ * it was when last loaded is not loaded at all.
+ */
+#define WAL_WAIT_MAX_CHECKS 40
+
+/* Whether path's WAL holds nothing: truncated by a checkpoint, or gone. */
+static bool wal_empty(const char *path) {
+	char wal[4096];
+	struct stat st;
+	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal)) {
+		return false;
+	}
+	if (stat(wal, &st) != 0) {
+		return errno == ENOENT;
+	}
+	return st.st_size == 0;
+}
+
 static bool ts_equal(const struct timespec *a, const struct timespec *b) {
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
@@ -262,6 +292,8 @@ struct sv_dataset_watcher {
 	struct file_sig seen;         /* the file when last loaded */
 	struct file_sig moving;       /* a change not loaded yet */
 	bool has_moving;
+	bool committed;               /* data_version moved, not loaded */
+	unsigned committed_checks;    /* since (WAL_WAIT_MAX_CHECKS) */
 	/* A failing file is logged when it starts failing or fails
 	 * otherwise, then reminded of every remind interval. */
 	bool failing;
@@ -293,29 +325,39 @@ static bool watch_open(struct sv_dataset_watcher *w) {
 }
 
 /*
- * Whether to load now: poked, a commit (data_version), or a change on the
- * file (stat) that has kept still for one interval, so that a file being
- * copied is not read half-written. On yes, the baseline becomes the file
- * as seen before the load, which then reads it as it is or newer.
+ * Whether to load now: poked, a commit (data_version) once checkpointed
+ * or not being copied (WAL_WAIT_MAX_CHECKS), or a change on the file
+ * (stat) that has kept still for one interval, so that a file being
+ * copied is not read half-written.
+ * While a commit waits for its checkpoint, the file moving is that
+ * checkpoint, not a change of its own. On yes, the baseline becomes the
+ * file as seen before the load, which then reads it as it is or newer.
  */
 static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
+	/* data_version, then the WAL, then the file: a commit seen here
+	 * whose WAL is then seen empty has its checkpoint's writes in the
+	 * file's stat. */
+	int64_t v = 0;
+	struct sv_err err;
+	bool asked = w->store != NULL && sv_store_data_version(w->store, &v,
+		&err) == SV_OK;
+	bool wal_clear = wal_empty(w->ds->path);
 	struct file_sig now;
 	bool racy;
 	sig_take(w->ds->path, &now, &racy);
 	bool moved = !sig_equal(&now, &w->seen);
 	bool settled = moved && w->has_moving && sig_equal(&now, &w->moving);
+	bool still = !moved || settled; /* since the previous check */
 	w->moving = now;
 	w->has_moving = moved;
-	bool go = poked || settled;
+	bool go = poked;
 	bool reopen = moved || w->store == NULL;
-	if (!go && w->store != NULL) {
-		int64_t v;
-		struct sv_err err;
-		if (sv_store_data_version(w->store, &v, &err) != SV_OK) {
+	if (w->store != NULL) {
+		if (!asked) {
 			go = reopen = true; /* the load says why */
 		} else if (v != w->data_version) {
 			w->data_version = v;
-			go = true;
+			w->committed = true;
 		}
 	} else if (!go && !moved) {
 		/* Unchanged, but could not be opened (locked, or not a
@@ -323,6 +365,23 @@ static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
 		go = watch_open(w);
 		reopen = false;
 	}
+	bool checkpointed = w->committed && wal_clear;
+	if (checkpointed && !moved && !go) {
+		/* The WAL restarted and the file is as loaded: all the
+		 * data is in the file, which has not changed since. */
+		w->committed = false;
+		w->committed_checks = 0;
+		return false;
+	}
+	bool waiting = false;
+	if (w->committed) {
+		/* Not checkpointed: waits while the file moves (the copy);
+		 * checkpointed: for a stat of the file it can trust
+		 * (RACY_NS), rather than loading twice (below). */
+		waiting = (checkpointed ? moved && racy : !still) &&
+			++w->committed_checks < WAL_WAIT_MAX_CHECKS;
+	}
+	go = go || (!waiting && (settled || w->committed));
 	if (!go) {
 		return false;
 	}
@@ -332,6 +391,8 @@ static bool watch_changed(struct sv_dataset_watcher *w, bool poked) {
 		w->seen = now;
 		w->has_moving = false;
 	}
+	w->committed = false;
+	w->committed_checks = 0;
 	if (reopen) {
 		(void)watch_open(w); /* the baseline predates the load */
 	}

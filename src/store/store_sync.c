@@ -5,10 +5,12 @@
  * and a consistent copy of the whole database.
  *
  * The sync works set-wise in SQL rather than row by row in C: the list
- * goes into a temporary table, and the differences (rows to remove,
- * names to add, names another provider owns, names this provider has
- * by hand) are each one statement, so a million names cost a few
- * index-driven passes, not a million round trips through the model.
+ * goes into a temporary table, one pass over it sorts the names into
+ * kept, by hand, another provider's and new (classify), and each change
+ * that is needed (rows to remove, names to add, conflicts to name) is
+ * one more statement, so a million names cost a few index-driven passes,
+ * not a million round trips through the model; a sync that changes
+ * nothing costs the table, that pass and the count of the rows before.
  * Names come normalised from the caller, and each is checked here
  * against the rule of the domains table's CHECK (sv_is_domain_pattern,
  * the same rule or stricter): SQLite's own CHECK, eight GLOB scans a
@@ -61,8 +63,9 @@ static void note_conflict(sqlite3_stmt *s, void *ctx) {
 	r->conflict++;
 }
 
+/* Also counts the distinct names into *input. */
 static int fill_input(sqlite3 *db, const char *const *names, size_t n,
-		struct sv_err *err) {
+		size_t *input, struct sv_err *err) {
 	/* A million names touch every page of two indexes several times:
 	 * SQLite's default 2 MB page cache would read them again and again
 	 * (this connection only, and only while it lives). The table below
@@ -94,9 +97,39 @@ static int fill_input(sqlite3 *db, const char *const *names, size_t n,
 		rc = src != SQLITE_OK ? store_db_fail(db, src, err,
 			"store: sync: bind") : store_step_done(db, s, err,
 			"store: sync: %s", names[i]);
+		*input += rc == SV_OK ? (size_t)sqlite3_changes(db) : 0;
 	}
 	store_finalize(s);
 	return rc;
+}
+
+/* What one pass over the names given finds (classify). */
+struct sync_classes {
+	int64_t kept_synced; /* the provider's synced rows given again */
+	int64_t hand;        /* the provider's rows added by hand */
+	int64_t other;       /* another provider's rows */
+	int64_t fresh;       /* names nobody has */
+};
+
+static void note_classes(sqlite3_stmt *s, void *ctx) {
+	struct sync_classes *c = ctx;
+	c->kept_synced = sqlite3_column_int64(s, 0);
+	c->hand = sqlite3_column_int64(s, 1);
+	c->other = sqlite3_column_int64(s, 2);
+	c->fresh = sqlite3_column_int64(s, 3);
+}
+
+/* One pass over temp.sync_in, two index look-ups a name (no name: NULL
+ * sums, read as 0). */
+static int classify(sqlite3 *db, const char *provider_id,
+		struct sync_classes *c, struct sv_err *err) {
+	return run_rows(db, "SELECT"
+		" sum(d.provider_id = ?1 AND s.name IS NOT NULL),"
+		" sum(d.provider_id = ?1 AND s.name IS NULL),"
+		" sum(d.provider_id <> ?1), sum(d.name IS NULL)"
+		" FROM temp.sync_in i LEFT JOIN domains d ON d.name = i.name"
+		" LEFT JOIN domain_synced s ON s.name = i.name", provider_id,
+		note_classes, c, err);
 }
 
 /*
@@ -149,25 +182,21 @@ int sv_store_sync_domains(struct sv_store *st, const char *provider_id,
 		rc = sv_errf(err, SV_ENOTFOUND, "no provider %s", provider_id);
 	}
 	if (rc == SV_OK) {
-		rc = fill_input(db, names, n, err);
+		rc = fill_input(db, names, n, &r->input, err);
+	}
+	struct sync_classes c = { 0 };
+	if (rc == SV_OK) {
+		rc = classify(db, provider_id, &c, err);
 	}
 	int64_t v = 0;
-#define COUNT(sql, field) \
-	if (rc == SV_OK && (rc = store_count_of(db, sql, provider_id, &v, \
-			err)) == SV_OK) { \
-		r->field = (size_t)v; \
+	if (rc == SV_OK && (rc = store_count_of(db, "SELECT count(*) FROM"
+			" domains JOIN domain_synced USING (name) WHERE"
+			" provider_id = ?1", provider_id, &v, err)) == SV_OK) {
+		r->before = (size_t)v;
+		r->removed = (size_t)(v - c.kept_synced);
+		r->hand = (size_t)c.hand;
 	}
-	COUNT("SELECT count(*) FROM temp.sync_in WHERE ?1 IS NOT NULL", input)
-	COUNT("SELECT count(*) FROM domains JOIN domain_synced USING (name)"
-		" WHERE provider_id = ?1", before)
-	COUNT("SELECT count(*) FROM domains JOIN domain_synced USING (name)"
-		" WHERE provider_id = ?1 AND name NOT IN"
-		" (SELECT name FROM temp.sync_in)", removed)
-	COUNT("SELECT count(*) FROM domains d JOIN temp.sync_in USING (name)"
-		" WHERE d.provider_id = ?1 AND name NOT IN"
-		" (SELECT name FROM domain_synced)", hand)
-#undef COUNT
-	if (rc == SV_OK) {
+	if (rc == SV_OK && c.other > 0) {
 		rc = run_rows(db, "SELECT name, d.provider_id FROM domains d"
 			" JOIN temp.sync_in USING (name) WHERE d.provider_id <> ?1"
 			" ORDER BY name", provider_id, note_conflict, r, err);
@@ -184,29 +213,32 @@ int sv_store_sync_domains(struct sv_store *st, const char *provider_id,
 			"(--allow-shrink to accept)", r->removed, r->before,
 			provider_id);
 	}
-	if (rc == SV_OK) { /* cascades to their marks and servers */
+	/* cascades to their marks and servers */
+	if (rc == SV_OK && r->removed > 0) {
 		rc = store_run_keyed(db, "DELETE FROM domains WHERE"
 			" provider_id = ?1 AND name IN (SELECT name FROM"
 			" domain_synced) AND name NOT IN"
 			" (SELECT name FROM temp.sync_in)", provider_id, 0, err);
 	}
-	if (rc == SV_OK) { /* the names nobody has: these are added */
+	/* the names nobody has: these are added */
+	bool adding = rc == SV_OK && c.fresh > 0;
+	if (adding) {
 		rc = store_run_keyed(db, "DELETE FROM temp.sync_in WHERE"
 			" name IN (SELECT name FROM domains) AND ?1 IS NOT NULL",
 			provider_id, 0, err);
 	}
 	int64_t base = 0;
-	if (rc == SV_OK) {
+	if (adding && rc == SV_OK) {
 		rc = store_count_of(db, "SELECT coalesce(max(p) + 1, 0) FROM"
 			" (SELECT max(position) AS p FROM domains WHERE"
 			" provider_id = ?1 UNION ALL SELECT max(position) FROM"
 			" domain_mx WHERE provider_id = ?1)", provider_id, &base,
 			err);
 	}
-	if (rc == SV_OK) {
+	if (adding && rc == SV_OK) {
 		rc = insert_new(db, provider_id, base, &r->added, err);
 	}
-	if (rc == SV_OK) {
+	if (adding && rc == SV_OK) {
 		rc = store_exec(db, "INSERT INTO domain_synced (name)"
 			" SELECT name FROM temp.sync_in", err, "store: sync");
 	}

@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "dataset/bundle.h"
 #include "dataset/dataset.h"
 #include "store/store.h"
@@ -573,6 +575,115 @@ static void test_watcher_notices_rewrite_in_place(void **state) {
 	expect_one_reload(&t);
 }
 
+static void exec_sql(sqlite3 *db, const char *sql) {
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fail_msg("%s: %s", sql, msg != NULL ? msg : "?");
+	}
+}
+
+/*
+ * A large commit, copied into the file at once, the WAL truncated one
+ * check and a half later, as a sync through the store does when the
+ * reload holds the truncation back: one reload. Before issue 20 the
+ * commit was loaded at once, and the truncation, which moves
+ * data_version by restarting the WAL, was loaded again: a second full
+ * build of the same data. Then a commit that nobody checkpoints is
+ * loaded all the same.
+ */
+static void test_watcher_commit_and_checkpoint_one_reload(void **state) {
+	struct fixture *f = *state;
+	enum { INTERVAL_MS = 200 };
+	struct watched t;
+	watched_db(f, &t, true, INTERVAL_MS, 0);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_busy_timeout(db, WAIT_S * 1000), SQLITE_OK);
+	/* the checkpoint is ours to make, when we say */
+	exec_sql(db, "PRAGMA wal_autocheckpoint = 0");
+	exec_sql(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+		"SELECT i + 1 FROM n WHERE i < 20000) "
+		"INSERT INTO domains (name, provider_id, position) "
+		"SELECT 'd' || i || '.bulk.test', 'free.fr', 100000 + i "
+		"FROM n");
+	char wal[128];
+	struct stat st;
+	snprintf(wal, sizeof(wal), "%s-wal", f->db);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size > 1000000); /* large: over a megabyte */
+	/* copied into the file at once, as SQLite's autocheckpoint and the
+	 * store do after a commit; truncated only later, as when a reader
+	 * (the reload) held the truncation back */
+	int frames = -1, copied = -1;
+	assert_int_equal(sqlite3_wal_checkpoint_v2(db, NULL,
+		SQLITE_CHECKPOINT_PASSIVE, &frames, &copied), SQLITE_OK);
+	assert_true(frames > 0 && copied == frames);
+	sleep_ms(3 * INTERVAL_MS / 2);
+	assert_int_equal(sqlite3_wal_checkpoint_v2(db, NULL,
+		SQLITE_CHECKPOINT_TRUNCATE, &frames, &copied), SQLITE_OK);
+	assert_true(frames == 0 && copied == 0); /* truncated */
+	wait_reports(&t.r, 1, 0);
+	sleep_ms(5 * INTERVAL_MS); /* five checks more: nothing new */
+	int ok, failed;
+	reports_now(&t.r, &ok, &failed);
+	struct sv_snapshot *s = sv_snapshot_holder_acquire(
+		sv_dataset_holder(t.ds));
+	uint64_t generation = sv_snapshot_generation(s);
+	bool bulk = serves(s, "d20000.bulk.test");
+	sv_snapshot_release(s);
+	/* a commit never checkpointed (the sqlite3 shell's): still loaded,
+	 * once the file has kept still for a few checks */
+	exec_sql(db, "DELETE FROM domains WHERE name = 'd1.bulk.test'");
+	if (ok == 1) {
+		wait_reports(&t.r, 2, 0);
+	}
+	s = sv_snapshot_holder_acquire(sv_dataset_holder(t.ds));
+	bool gone = !serves(s, "d1.bulk.test");
+	sv_snapshot_release(s);
+	/* closed first: a watcher left running would fail the next tests */
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	watched_close(&t);
+	assert_int_equal(ok, 1);
+	assert_int_equal(failed, 0);
+	assert_int_equal(generation, 2);
+	assert_true(bulk);
+	assert_true(gone);
+}
+
+/*
+ * A write that changes nothing, as a sync of the names already stored:
+ * the store checkpoints after it all the same, and restarting the WAL
+ * moves data_version, but the file is as loaded: no reload (before
+ * issue 20: a full build of the same data after every such sync).
+ */
+static void test_watcher_ignores_wal_restart(void **state) {
+	struct fixture *f = *state;
+	struct sv_err err = { "" };
+	struct watched t;
+	watched_db(f, &t, true, FAST_MS, 0);
+	struct sv_store *st = sv_store_open(f->db, SV_STORE_READWRITE, &err);
+	assert_non_null(st);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sv_store_begin(st, &err), SV_OK);
+		assert_int_equal(sv_store_commit(st, &err), SV_OK);
+		sleep_ms(5 * FAST_MS);
+	}
+	sleep_ms(10 * FAST_MS);
+	int ok, failed;
+	reports_now(&t.r, &ok, &failed);
+	/* a commit still is news */
+	assert_int_equal(sv_store_provider_rm(st, "free.fr", NULL, &err),
+		SV_OK);
+	sv_store_close(st);
+	if (ok + failed == 0) {
+		wait_reports(&t.r, 1, 0);
+		expect_served(t.ds, 2, false);
+	}
+	/* closed first: a watcher left running would fail the next tests */
+	watched_close(&t);
+	assert_int_equal(ok + failed, 0);
+}
+
 /*
  * Garbage written in place, then the file removed: each is one failed
  * reload, logged once with the file's name however many checks see it,
@@ -710,6 +821,8 @@ int main(void) {
 		T(test_watcher_baseline_before_load),
 		T(test_watcher_bad_replacement),
 		T(test_watcher_notices_rewrite_in_place),
+		T(test_watcher_commit_and_checkpoint_one_reload),
+		T(test_watcher_ignores_wal_restart),
 		T(test_watcher_failing_file_logged_once),
 		T(test_watcher_failing_file_reminded),
 		T(test_watcher_poke),

@@ -606,6 +606,53 @@ static void test_sync_checks_names(void **state) {
 	assert_int_equal(digest(path_of(state)), before);
 }
 
+/*
+ * The same names again: every count as before, and nothing written (the
+ * sync skips the statements it has no row for); a name another provider
+ * has is still named, and a name gone is still removed.
+ */
+static void test_sync_again(void **state) {
+	struct sv_store *st = store_of(state);
+	struct sv_err err = { "" };
+	seed(st, NULL, NULL);
+	struct sv_provider *pv = provider_new("q.example", "Q");
+	ok(sv_store_provider_add(st, pv, &err), &err);
+	sv_provider_destroy(pv);
+	ok(sv_store_domain_add(st, "q.example", "q.net", &err), &err);
+	struct sv_store_sync r;
+	const char *names[] = { "a.example", "b.example", "c.example",
+		"d.example", "e.example", "f.example", "g.example",
+		"h.example", "i.example", "j.example", "p.net", "q.net" };
+	const size_t n = sizeof(names) / sizeof(*names);
+	ok(sv_store_sync_domains(st, "p.example", names, n, false, &r, &err),
+		&err);
+	assert_int_equal(r.added, 10);
+	int64_t before = digest(path_of(state));
+	for (int i = 0; i < 2; i++) {
+		ok(sv_store_sync_domains(st, "p.example", names, n, false, &r,
+			&err), &err);
+		assert_int_equal(r.input, n);
+		assert_int_equal(r.before, 10);
+		assert_int_equal(r.added, 0);
+		assert_int_equal(r.removed, 0);
+		assert_int_equal(r.kept, 10);
+		assert_int_equal(r.hand, 1);
+		assert_int_equal(r.conflict, 1);
+		assert_int_equal(r.n_examples, 1);
+		assert_string_equal(r.conflicts[0].name, "q.net");
+		assert_string_equal(r.conflicts[0].owner, "q.example");
+		assert_int_equal(digest(path_of(state)), before);
+	}
+	/* one gone (10%, allowed), none new */
+	ok(sv_store_sync_domains(st, "p.example", names + 1, n - 1, false, &r,
+		&err), &err);
+	assert_int_equal(r.removed, 1);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.kept, 9);
+	assert_int_equal(raw_int(path_of(state), "SELECT count(*) FROM"
+		" domains WHERE name = 'a.example'"), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -621,6 +668,7 @@ int main(void) {
 		T(test_busy),
 		T(test_alloc_failures),
 		T(test_sync_checks_names),
+		T(test_sync_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

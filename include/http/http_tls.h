@@ -4,8 +4,8 @@
 
 /*
  * Private to the HTTP front end (src/http/http.c and src/http/http_tls.c): the TLS
- * listeners' credentials. Kept apart from http_internal.h so that the
- * endpoint files do not see GnuTLS's names.
+ * listeners' credentials. Kept apart from the other headers of src/http/
+ * so that the endpoint files do not see GnuTLS's names.
  */
 
 #include <gnutls/abstract.h>

@@ -78,9 +78,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http/http_client.h"
 #include "http/http_deadline.h"
-#include "http/http_internal.h"
+#include "http/http_framing.h"
+#include "http/http_metrics.h"
+#include "http/http_mx.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
+#include "http/http_route.h"
 #include "http/http_tls.h"
+#include "resolve/mx_resolver.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"

@@ -15,7 +15,11 @@
 #include <malloc.h>
 #endif
 
-#include "http/http_internal.h"
+#include "http/http_endpoints.h"
+#include "http/http_metrics.h"
+#include "http/http_mx.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
 
 #define ADMIN_MAX_BODY (64 * 1024)
 

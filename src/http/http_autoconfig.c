@@ -24,7 +24,10 @@
  */
 #include <string.h>
 
-#include "http/http_internal.h"
+#include "http/http_answer.h"
+#include "http/http_endpoints.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
 
 #define EMAILADDRESS "emailaddress"
 #define EMAILMD5 "emailmd5"

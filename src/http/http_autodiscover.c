@@ -53,7 +53,11 @@
 
 #include "answer/render_autodiscover.h"
 #include "answer/render_autodiscover_v2.h"
-#include "http/http_internal.h"
+#include "http/http_answer.h"
+#include "http/http_endpoints.h"
+#include "http/http_mx.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
 #include "request/autodiscover_request.h"
 #include "util/buf.h"
 #include "util/log.h"

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http/http_internal.h"
+#include "http/http_client.h"
+#include "http/http_metrics.h"
+#include "http/http_request.h"
 
 /* a[0..4) as inet_ntop writes an IPv4 address, into out (16 bytes or
  * more); by hand because glibc's inet_ntop formats one with sprintf, and

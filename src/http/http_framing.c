@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "http/http_internal.h"
+#include "http/http_framing.h"
+#include "http/http_request.h"
 
 /* Content-Length over the cap (MHD has already checked its syntax). */
 bool sv_http_body_too_large(struct MHD_Connection *c) {

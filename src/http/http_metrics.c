@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http/http_internal.h"
+#include "http/http_client.h"
+#include "http/http_metrics.h"
+#include "http/http_request.h"
 #include "util/log.h"
 
 const unsigned sv_http_statuses[SV_HTTP_STATUSES - 2] = {

@@ -23,7 +23,10 @@
 #include <string.h>
 
 #include "answer/render_page.h"
-#include "http/http_internal.h"
+#include "http/http_answer.h"
+#include "http/http_endpoints.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"

@@ -19,7 +19,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http/http_internal.h"
+#include "http/http_mx.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
+#include "resolve/mx_resolver.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"

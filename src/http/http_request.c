@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "http/http_internal.h"
+#include "http/http_request.h"
 
 bool sv_http_ascii_caseeq(const char *a, const char *b, size_t n) {
 	for (size_t i = 0; i < n; i++) {

@@ -32,7 +32,9 @@
 #include <string.h>
 
 #include "http/http_deadline.h"
-#include "http/http_internal.h"
+#include "http/http_metrics.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"

@@ -8,7 +8,12 @@
  */
 #include <string.h>
 
-#include "http/http_internal.h"
+#include "http/http_client.h"
+#include "http/http_endpoints.h"
+#include "http/http_metrics.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
+#include "http/http_route.h"
 
 /*
  * Routes: the decoded path is compared without regard to ASCII case (an

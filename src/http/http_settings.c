@@ -25,7 +25,10 @@
 #include <string.h>
 
 #include "answer/render_settings.h"
-#include "http/http_internal.h"
+#include "http/http_answer.h"
+#include "http/http_endpoints.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
 
 #define PARAM_EMAIL "email"
 #define PARAM_DOMAIN "domain"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * GET /tls/ask?domain=NAME: whether a TLS front end (Caddy's on-demand
- * TLS) may get a certificate for NAME (http_internal.h). Only the names
+ * TLS) may get a certificate for NAME (http_endpoints.h). Only the names
  * mail clients ask us under are worth one: autoconfig.DOMAIN (Thunderbird),
  * autodiscover.DOMAIN (Outlook, Apple, Android) and ua-auto-config.DOMAIN
  * (the autoconfig 1.2 draft), for a DOMAIN some row serves by name or by
@@ -10,7 +10,10 @@
  */
 #include <string.h>
 
-#include "http/http_internal.h"
+#include "http/http_endpoints.h"
+#include "http/http_mx.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
 
 static const char *const prefixes[] = {
 	"autoconfig.", "autodiscover.", "ua-auto-config.",

@@ -16,7 +16,10 @@
  */
 #include <string.h>
 
-#include "http/http_internal.h"
+#include "http/http_answer.h"
+#include "http/http_endpoints.h"
+#include "http/http_request.h"
+#include "http/http_response.h"
 #include "model/pacc.h"
 
 /* Names a client may reach this service by instead of the domain. */

@@ -14,7 +14,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "http/http_internal.h"
+#include "http/http_client.h"
 
 static void check_v4(const uint8_t a[4]) {
 	char want[INET_ADDRSTRLEN], got[46];

@@ -43,6 +43,7 @@ OWNERS = {
     'mysql.h': {'src/source/sql_source_mysql.c'},
     'microhttpd.h': {'src/http/http.c', 'src/http/http_autoconfig.c',
                      'include/http/http_answer.h', 'include/http/http_client.h',
+                     'include/http/http_connection.h',
                      'include/http/http_endpoints.h',
                      'include/http/http_framing.h', 'include/http/http_metrics.h',
                      'include/http/http_mx.h', 'include/http/http_request.h',

@@ -6,8 +6,9 @@
  * The registry of open connections, private to the HTTP front end: it
  * enforces the request deadline (--request-timeout) and keeps the
  * connection counts behind --max-connections and --max-per-ip. It knows
- * descriptors and socket addresses, not libmicrohttpd: src/http/http.c feeds it
- * from MHD's connection notifications.
+ * descriptors and socket addresses, not libmicrohttpd:
+ * src/http/http_connection.c feeds it from MHD's connection
+ * notifications.
  *
  * Contract with the caller, which makes the janitor's shutdown(2) safe:
  * sv_http_deadline_close must be called before the descriptor given to

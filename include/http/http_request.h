@@ -33,7 +33,7 @@ struct sv_http_mx;   /* src/http/http_mx.c: a request's DNS wait */
 
 /*
  * Per-request state. It lives inside its connection's state (src/http/
- * http.c), one request at a time, from the request line (URI log
+ * http_connection.c), one request at a time, from the request line (URI log
  * callback) until the request ends: the completion callback, or the
  * connection's close when MHD ends it without one (MHD 0.9.75 does when
  * it gives up on a request's headers), so nothing is left behind
@@ -54,7 +54,8 @@ struct sv_http_req {
 	                            * line so that no refusal logs the address */
 	bool started;              /* the access handler has run once */
 	bool refused;              /* shut down unanswered: MHD 0.9.75 could
-	                            * not answer it correctly (http.c) */
+	                            * not answer it correctly
+	                            * (http_connection.c) */
 	bool reserve;              /* on a connection of the admin reserve:
 	                            * admin routes only */
 	bool forwarded;            /* carries a proxy's client headers
@@ -78,7 +79,7 @@ struct sv_http_req {
 	                            * when the domain needed no MX look-up */
 	/* From here on, a new request is not zeroed (2.4 KB a request, on
 	 * a plain GET's path): each field is written before it is read, as
-	 * its comment says (http.c, on_uri). */
+	 * its comment says (http_connection.c, sv_http_on_uri). */
 	struct sockaddr_storage client_sa; /* the client: the peer, or the
 	                            * address a trusted proxy forwarded
 	                            * (http_client.c); ss_family AF_UNSPEC

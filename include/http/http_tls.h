@@ -3,9 +3,10 @@
 #define SUIVANT_HTTP_TLS_H
 
 /*
- * Private to the HTTP front end (src/http/http.c and src/http/http_tls.c): the TLS
- * listeners' credentials. Kept apart from the other headers of src/http/
- * so that the endpoint files do not see GnuTLS's names.
+ * Private to the HTTP front end (src/http/http.c, http_connection.c and
+ * http_tls.c): the TLS listeners' credentials. Kept apart from the other
+ * headers of src/http/ so that the endpoint files do not see GnuTLS's
+ * names.
  */
 
 #include <gnutls/abstract.h>

@@ -3,8 +3,8 @@
  * Routing: the route table, the raw path's percent-decoding, and the
  * checks a route's row asks for (method, admin client). MHD hands the
  * handler a decoded path cut at the first %00, so routing works on the
- * raw path kept by on_uri (src/http/http.c) and decodes it here, NUL bytes
- * included. Each row names its metrics row (enum sv_http_endpoint).
+ * raw path kept by sv_http_on_uri (src/http/http_connection.c) and
+ * decodes it here, NUL bytes included. Each row names its metrics row (enum sv_http_endpoint).
  */
 #include <string.h>
 

@@ -11,7 +11,7 @@
 
 struct sv_buf;            /* util/buf.h */
 struct sv_http_call;      /* http/http_request.h */
-struct sv_http_mx;
+struct sv_http_mx;        /* a request's DNS wait, in http_mx.c */
 struct sv_mx_resolver;    /* resolve/mx_resolver.h */
 struct sv_snapshot_match; /* snapshot/snapshot.h */
 

@@ -17,7 +17,8 @@
 
 /*
  * Routes: the decoded path is compared without regard to ASCII case (an
- * admin route's byte for byte), exactly (MATCH_EXACT) or as a prefix whose
+ * admin route's byte for byte), exactly (MATCH_EXACT), exactly or with one
+ * trailing '/' (MATCH_DIR: the same resource), or as a prefix whose
  * remainder goes to the handler (MATCH_PREFIX). Everything the router decides about a route is a column
  * of its row: which methods it takes (others get 405 with the matching
  * Allow), whether the remainder is private (an address: the access line
@@ -26,7 +27,7 @@
  * its format (the handler hands it to sv_http_answer). Serving a new
  * format the way an existing route does is one more row.
  */
-enum match { MATCH_EXACT, MATCH_PREFIX };
+enum match { MATCH_EXACT, MATCH_DIR, MATCH_PREFIX };
 
 enum methods {
 	GET_HEAD,      /* ALLOWED_METHODS */
@@ -80,20 +81,12 @@ static const struct route routes[] = {
 		GET_HEAD, 0, SV_HTTP_EP_SETTINGS },
 	{ "/email.mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
 		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, SV_HTTP_EP_MOBILECONFIG },
-	{ "/mobileconfig", MATCH_EXACT, sv_http_mobileconfig, 0,
+	{ "/mobileconfig", MATCH_DIR, sv_http_mobileconfig, 0,
 		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, SV_HTTP_EP_MOBILECONFIG },
-	{ "/mobileconfig/", MATCH_EXACT, sv_http_mobileconfig, 0,
-		SV_FORMAT_MOBILECONFIG, GET_HEAD, 0, SV_HTTP_EP_MOBILECONFIG },
-	{ "/.well-known/caldav", MATCH_EXACT, sv_http_wellknown_dav, 0,
+	{ "/.well-known/caldav", MATCH_DIR, sv_http_wellknown_dav, 0,
 		SV_FORMAT_CALDAV, GET_HEAD_PROPFIND, 0,
 		SV_HTTP_EP_WELL_KNOWN_DAV },
-	{ "/.well-known/caldav/", MATCH_EXACT, sv_http_wellknown_dav, 0,
-		SV_FORMAT_CALDAV, GET_HEAD_PROPFIND, 0,
-		SV_HTTP_EP_WELL_KNOWN_DAV },
-	{ "/.well-known/carddav", MATCH_EXACT, sv_http_wellknown_dav, 0,
-		SV_FORMAT_CARDDAV, GET_HEAD_PROPFIND, 0,
-		SV_HTTP_EP_WELL_KNOWN_DAV },
-	{ "/.well-known/carddav/", MATCH_EXACT, sv_http_wellknown_dav, 0,
+	{ "/.well-known/carddav", MATCH_DIR, sv_http_wellknown_dav, 0,
 		SV_FORMAT_CARDDAV, GET_HEAD_PROPFIND, 0,
 		SV_HTTP_EP_WELL_KNOWN_DAV },
 	{ "/.well-known/user-agent-configuration.json", MATCH_EXACT,
@@ -167,7 +160,10 @@ static const enum sv_http_fixed_id not_allowed[] = {
 static bool route_matches(const struct route *rt, const char *path,
 		size_t len) {
 	size_t n = strlen(rt->path);
-	if (rt->match == MATCH_EXACT ? len != n : len < n) {
+	if (rt->match == MATCH_DIR && len == n + 1 && path[n] == '/') {
+		len = n;
+	}
+	if (rt->match == MATCH_PREFIX ? len < n : len != n) {
 		return false;
 	}
 	return (rt->flags & ROUTE_ADMIN) ? memcmp(path, rt->path, n) == 0 :

@@ -44,6 +44,7 @@
 #include "answer/render_autodiscover_v2.h"
 #include "answer/render_settings.h"
 #include "http/http_internal.h"
+#include "http/http_shared.h"
 #include "util/buf.h"
 #include "util/hash.h"
 #include "util/log.h"
@@ -214,6 +215,22 @@ static enum MHD_Result queue_error(const struct sv_http_call *call,
 		SV_HTTP_FIXED_NO_CONFIG : SV_HTTP_FIXED_INTERNAL);
 }
 
+/*
+ * Whether the answer is the same for every such request, its response
+ * made once and kept (http/http_shared.h): a GET or HEAD (public cache)
+ * without an address, of a format sent as it is filled (no signature, no
+ * download name, no redirect, no page with its words for absent parts).
+ * What it queues is what the path below queues for it.
+ */
+static bool same_for_all(const struct sv_http_call *call,
+		enum sv_format format, const struct sv_answer_facts *facts) {
+	const struct form *f = &forms[format];
+	return facts->address == NULL && facts->absent == NULL && !f->sign &&
+		f->download == NULL && !f->redirect && !f->page &&
+		(strcmp(call->r->method, MHD_HTTP_METHOD_GET) == 0 ||
+			strcmp(call->r->method, MHD_HTTP_METHOD_HEAD) == 0);
+}
+
 enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 		enum sv_format format, const struct sv_answer_facts *facts) {
 	const char *name = sv_format_name(format);
@@ -230,6 +247,11 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 		return waiting; /* waiting for DNS, or answered */
 	}
 	bool served = rc == SV_OK;
+	enum MHD_Result shared;
+	if (served && same_for_all(call, format, facts) &&
+			sv_http_shared_queue(call, &m, format, facts, &shared)) {
+		return shared;
+	}
 	/* the thread's recycled body: no allocation once warm */
 	struct sv_http_body *body = sv_http_body_get();
 	const char *content_type = NULL;

@@ -29,7 +29,10 @@
  * the response: no allocation of ours and no lock on this path once the
  * thread has answered once (a signed profile allocates its signature).
  * Why a copy and not an iovec over the compiled answer's chunks: see
- * src/http/http_response.c.
+ * src/http/http_response.c. An answer the same for every request (no
+ * address, a GET or HEAD: same_for_all) skips the fill and the response's
+ * making: the one made by its first request is queued again
+ * (http/http_shared.h), with the same bytes and headers.
  *
  * The Autodiscover v1 Error documents are queued here too (its endpoint
  * answers its own request errors with them): its not-found and internal

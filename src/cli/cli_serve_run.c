@@ -38,9 +38,9 @@
 #define HEAP_KEEP_BYTES (16 * 1024 * 1024)
 
 /*
- * The malloc arenas: glibc gives a thread that finds its arena busy a new
- * one, up to eight per core, and each keeps up to HEAP_KEEP_BYTES of free
- * heap (above). Two (the main one and one more) brought the benchmark's
+ * The malloc arenas: glibc gives each thread that allocates an arena of
+ * its own, up to eight per core, and each keeps up to HEAP_KEEP_BYTES of
+ * free heap (above). Two (the main one and one more) brought the benchmark's
  * peak RSS from 28.7 to 23.6 MB with its throughput within the run's
  * noise (tests/bench/RESULTS.md, "two glibc arenas"): the request path
  * allocates little, and mostly from each thread's tcache, which takes

@@ -48,6 +48,7 @@ OWNERS = {
                      'include/http/http_framing.h', 'include/http/http_metrics.h',
                      'include/http/http_mx.h', 'include/http/http_request.h',
                      'include/http/http_response.h', 'include/http/http_route.h',
+                     'include/http/http_shared.h',
                      'src/webadmin/webadmin.c', 'src/webadmin/admin_fields.c',
                      'include/webadmin/webadmin_internal.h'},
     'libxml/': {'src/answer/answer.c', 'include/answer/answer.h', 'src/import/import_mozilla.c',

@@ -73,6 +73,8 @@ struct sv_snapshot_match {
 	const char *mx_host; /* for an MX row, the MX host that matched it
 	                      * (borrowed from the caller's sv_snapshot_mx);
 	                      * else NULL */
+	size_t target;       /* which answers[] these are, for
+	                      * sv_snapshot_kept_slot */
 };
 
 /*
@@ -202,5 +204,34 @@ void sv_snapshot_holder_publish(struct sv_snapshot_holder *h,
 	struct sv_snapshot *s);
 /* Thread-safe and lock-free: the request path. */
 struct sv_snapshot *sv_snapshot_holder_acquire(struct sv_snapshot_holder *h);
+
+/*
+ * Objects a front end keeps beside the compiled answers, made from them
+ * and living as long as the snapshot: the HTTP server's ready responses
+ * for answers that are the same for every request (src/http/
+ * http_shared.c). The snapshot knows nothing of them but a slot per
+ * answer and a function that frees what a slot holds.
+ *
+ * The slot of m's answer of format (m from sv_snapshot_resolve on s): an
+ * atomic pointer, NULL until a front end stores an object there (with a
+ * compare-and-swap: the loser frees its own). Every object stored is
+ * given to free_obj when s is freed, after its last reference; free_obj
+ * is s's for good once a slot was asked with it, and NULL is returned
+ * when asked with another, when m has no answer of that format or when
+ * the slots could not be allocated (the front end then does without).
+ * Thread-safe and lock-free.
+ */
+typedef void sv_snapshot_kept_free(void *obj);
+_Atomic(void *) *sv_snapshot_kept_slot(struct sv_snapshot *s,
+	const struct sv_snapshot_match *m, enum sv_format format,
+	sv_snapshot_kept_free *free_obj);
+/*
+ * Charges bytes to s's budget for kept objects (SV_SNAPSHOT_KEPT_MAX):
+ * true when they fit, false (nothing charged) when they do not, and the
+ * object should not be made. Charges are never given back: kept objects
+ * live as long as the snapshot. Thread-safe and lock-free.
+ */
+#define SV_SNAPSHOT_KEPT_MAX (2u * 1024 * 1024)
+bool sv_snapshot_kept_charge(struct sv_snapshot *s, size_t bytes);
 
 #endif

@@ -12,6 +12,8 @@
 #endif
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 #include <systemd/sd-daemon.h>
 
@@ -35,12 +37,32 @@
  */
 #define HEAP_KEEP_BYTES (16 * 1024 * 1024)
 
+/*
+ * The malloc arenas: glibc gives each thread that allocates an arena of
+ * its own, up to eight per core, and each keeps up to HEAP_KEEP_BYTES of
+ * free heap (above). Two (the main one and one more) brought the benchmark's
+ * peak RSS from 28.7 to 23.6 MB with its throughput within the run's
+ * noise (tests/bench/RESULTS.md, "two glibc arenas"): the request path
+ * allocates little, and mostly from each thread's tcache, which takes
+ * no arena lock. An operator's own MALLOC_ARENA_MAX, or
+ * glibc.malloc.arena_max in GLIBC_TUNABLES, is glibc's to apply and
+ * wins (suivant-serve(1), ENVIRONMENT).
+ */
+#define ARENAS_MAX 2
+
 static void keep_heap(void) {
 #ifdef __GLIBC__
 	/* AddressSanitizer's allocator refuses: no matter there */
 	if (mallopt(M_TRIM_THRESHOLD, HEAP_KEEP_BYTES) != 1) {
 		sv_log_debug("serve: mallopt(M_TRIM_THRESHOLD) refused: the "
 			"heap is trimmed as by default");
+	}
+	const char *tunables = getenv("GLIBC_TUNABLES");
+	if (getenv("MALLOC_ARENA_MAX") == NULL && (tunables == NULL ||
+			strstr(tunables, "glibc.malloc.arena_max") == NULL) &&
+			mallopt(M_ARENA_MAX, ARENAS_MAX) != 1) {
+		sv_log_debug("serve: mallopt(M_ARENA_MAX) refused: glibc's "
+			"default number of arenas");
 	}
 #endif
 }

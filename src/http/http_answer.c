@@ -29,7 +29,10 @@
  * the response: no allocation of ours and no lock on this path once the
  * thread has answered once (a signed profile allocates its signature).
  * Why a copy and not an iovec over the compiled answer's chunks: see
- * src/http/http_response.c.
+ * src/http/http_response.c. An answer the same for every request (no
+ * address, a GET or HEAD: same_for_all) skips the fill and the response's
+ * making: the one made by its first request is queued again
+ * (http/http_shared.h), with the same bytes and headers.
  *
  * The Autodiscover v1 Error documents are queued here too (its endpoint
  * answers its own request errors with them): its not-found and internal
@@ -49,6 +52,7 @@
 #include "http/http_mx.h"
 #include "http/http_request.h"
 #include "http/http_response.h"
+#include "http/http_shared.h"
 #include "util/buf.h"
 #include "util/hash.h"
 #include "util/log.h"
@@ -219,6 +223,22 @@ static enum MHD_Result queue_error(const struct sv_http_call *call,
 		SV_HTTP_FIXED_NO_CONFIG : SV_HTTP_FIXED_INTERNAL);
 }
 
+/*
+ * Whether the answer is the same for every such request, its response
+ * made once and kept (http/http_shared.h): a GET or HEAD (public cache)
+ * without an address, of a format sent as it is filled (no signature, no
+ * download name, no redirect, no page with its words for absent parts).
+ * What it queues is what the path below queues for it.
+ */
+static bool same_for_all(const struct sv_http_call *call,
+		enum sv_format format, const struct sv_answer_facts *facts) {
+	const struct form *f = &forms[format];
+	return facts->address == NULL && facts->absent == NULL && !f->sign &&
+		f->download == NULL && !f->redirect && !f->page &&
+		(strcmp(call->r->method, MHD_HTTP_METHOD_GET) == 0 ||
+			strcmp(call->r->method, MHD_HTTP_METHOD_HEAD) == 0);
+}
+
 enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 		enum sv_format format, const struct sv_answer_facts *facts) {
 	const char *name = sv_format_name(format);
@@ -235,6 +255,11 @@ enum MHD_Result sv_http_answer(const struct sv_http_call *call,
 		return waiting; /* waiting for DNS, or answered */
 	}
 	bool served = rc == SV_OK;
+	enum MHD_Result shared;
+	if (served && same_for_all(call, format, facts) &&
+			sv_http_shared_queue(call, &m, format, facts, &shared)) {
+		return shared;
+	}
 	/* the thread's recycled body: no allocation once warm */
 	struct sv_http_body *body = sv_http_body_get();
 	const char *content_type = NULL;

@@ -86,6 +86,11 @@ struct sv_snapshot {
 	struct table mx_exact, mx_suffix; /* MX rows, by mail server name */
 	size_t n_mx;                    /* MX rows in the index */
 	struct slot catch_all;          /* the "*" row; name 0 = none */
+	/* kept objects (snapshot.h): a slot per target and format, NULL
+	 * when they could not be allocated; owned, and what they hold */
+	_Atomic(void *) *kept;
+	_Atomic(sv_snapshot_kept_free *) kept_free;
+	atomic_size_t kept_bytes;       /* charged, of SV_SNAPSHOT_KEPT_MAX */
 };
 
 static int table_init(struct table *t, size_t n, size_t skip) {
@@ -337,6 +342,8 @@ struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
 		return NULL;
 	}
 	atomic_init(&s->refs, 1);
+	atomic_init(&s->kept_free, NULL);
+	atomic_init(&s->kept_bytes, 0);
 	s->pool = sv_answer_pool_create();
 	s->generation = generation;
 	s->providers = pvs;
@@ -393,6 +400,9 @@ struct sv_snapshot *sv_snapshot_build(struct sv_provider **pvs, size_t n,
 		s->targets = t;
 		s->cap_targets = s->n_targets;
 	}
+	/* untouched zero pages until a front end keeps something */
+	s->kept = sv_calloc(s->n_targets ? s->n_targets * SV_FORMAT_COUNT :
+		1, sizeof(*s->kept));
 	if (skipped != NULL) {
 		*skipped = n_skipped;
 	}
@@ -403,6 +413,15 @@ fail:
 }
 
 static void snapshot_free(struct sv_snapshot *s) {
+	sv_snapshot_kept_free *free_obj = atomic_load(&s->kept_free);
+	for (size_t i = 0; s->kept != NULL && free_obj != NULL &&
+			i < s->n_targets * SV_FORMAT_COUNT; i++) {
+		void *obj = atomic_load(&s->kept[i]);
+		if (obj != NULL) {
+			free_obj(obj);
+		}
+	}
+	sv_free(s->kept);
 	for (size_t i = 0; i < s->n_answers; i++) {
 		sv_answer_destroy(s->answers[i]);
 	}
@@ -492,6 +511,7 @@ int sv_snapshot_resolve(const struct sv_snapshot *s, const char *domain,
 	out->provider = t->provider;
 	memcpy(out->answers, t->answers, sizeof(out->answers));
 	out->pattern = s->names + sl->name - 1;
+	out->target = sl->target;
 	return SV_OK;
 }
 
@@ -586,4 +606,27 @@ struct sv_snapshot *sv_snapshot_holder_acquire(struct sv_snapshot_holder *h) {
 	}
 	atomic_fetch_sub(&h->readers[k], 1);
 	return s;
+}
+
+_Atomic(void *) *sv_snapshot_kept_slot(struct sv_snapshot *s,
+		const struct sv_snapshot_match *m, enum sv_format format,
+		sv_snapshot_kept_free *free_obj) {
+	sv_snapshot_kept_free *none = NULL;
+	if (s->kept == NULL || (unsigned)format >= SV_FORMAT_COUNT ||
+			m->target >= s->n_targets ||
+			m->answers[format] == NULL || free_obj == NULL ||
+			(!atomic_compare_exchange_strong(&s->kept_free, &none,
+				free_obj) && none != free_obj)) {
+		return NULL;
+	}
+	return &s->kept[m->target * SV_FORMAT_COUNT + format];
+}
+
+bool sv_snapshot_kept_charge(struct sv_snapshot *s, size_t bytes) {
+	size_t had = atomic_fetch_add(&s->kept_bytes, bytes);
+	if (had + bytes > SV_SNAPSHOT_KEPT_MAX || had + bytes < had) {
+		atomic_fetch_sub(&s->kept_bytes, bytes);
+		return false;
+	}
+	return true;
 }

@@ -1918,6 +1918,86 @@ def test_export_static_matches_serve(suivant, tmp):
         srv.stop()
 
 
+# glibc's HEAP_MAX_SIZE on 64-bit: each arena but the main one lives in
+# heaps of this size, aligned to it, mapped PROT_NONE beyond what is in use
+ARENA_HEAP_BYTES = 64 << 20
+
+
+def glibc_arena_heaps(pid):
+    """The glibc heaps in /proc/PID/maps: runs of contiguous anonymous
+    mappings starting on a 64 MiB boundary, read-write first, then (when
+    not all in use) PROT_NONE, exactly 64 MiB in all. Thread stacks (8 MiB
+    and a guard page) and MHD's pools are never that."""
+    maps = []
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            fields = line.split()
+            lo, hi = (int(x, 16) for x in fields[0].split("-"))
+            maps.append((lo, hi, fields[1], len(fields) > 5))
+    heaps = 0
+    for i, (lo, hi, perms, named) in enumerate(maps):
+        if named or lo % ARENA_HEAP_BYTES or not perms.startswith("rw"):
+            continue
+        end = hi
+        for lo2, hi2, perms2, named2 in maps[i + 1:]:
+            if lo2 != end or named2 or end - lo >= ARENA_HEAP_BYTES:
+                break
+            end = hi2
+        heaps += end - lo == ARENA_HEAP_BYTES
+    return heaps
+
+
+def busy_workers(port, clients=48, rounds=20):
+    """clients connections at once, each asking rounds keep-alive
+    questions with and without an address: every worker allocates."""
+    import threading
+    errors = []
+
+    def client():
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            for i in range(rounds):
+                conn.request("GET", "/mail/config-v1.1.xml" + (
+                    "?emailaddress=a%d@gmail.com" % i if i % 2 else ""),
+                    headers={"Host": "autoconfig.free.fr"})
+                r = conn.getresponse()
+                r.read()
+                if r.status != 200:
+                    errors.append(r.status)
+            conn.close()
+        except OSError as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(not errors, "requests failed: %r" % errors[:3])
+
+
+def test_malloc_arenas_bounded(suivant, tmp):
+    """Issue 22: serve bounds glibc's malloc to two arenas (the main one
+    and one more; each keeps up to 16 MiB of free heap), so 8 busy
+    workers map one 64 MiB arena heap, not one each; an operator's
+    MALLOC_ARENA_MAX wins. Skipped under AddressSanitizer, whose
+    allocator has no glibc arenas."""
+    with open(suivant, "rb") as f:
+        if b"__asan_init" in f.read():
+            raise Skip("AddressSanitizer's allocator: no glibc arenas")
+    for env, low, high in (({}, 1, 1), ({"MALLOC_ARENA_MAX": "4"}, 2, 3)):
+        srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0",
+                                    "--threads", "8"], 1, env)
+        try:
+            busy_workers(srv.plain[0])
+            heaps = glibc_arena_heaps(srv.proc.pid)
+            check(low <= heaps <= high, "%r: %d glibc arena heaps besides "
+                  "the main arena, want %d to %d"
+                  % (env, heaps, low, high))
+        finally:
+            srv.stop()
+
+
 # ------------------------------------------------------------- harness
 
 def main(argv):

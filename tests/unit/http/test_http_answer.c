@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "dataset/dataset.h"
 #include "http/config.h"
 #include "http/http.h"
+#include "snapshot/snapshot.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
@@ -229,6 +231,152 @@ static void test_alternating_sizes(void **state) {
 	assert_int_equal(n[1], n[0]);
 }
 
+/*
+ * Answers the same for every request are made once and queued again
+ * (src/http/http_shared.c): clients on connections of their own ask at
+ * once, by GET and HEAD, for the Host-form answer of ten domains of one
+ * provider (one compiled answer: eight are kept, the others take the
+ * per-request path). Every response must be what the answer pipeline
+ * gives: status 200, the headers it sets, the body filled with its own
+ * domain (sv_snapshot_answer), and the same bytes every time but Date.
+ */
+#define SHARED_CLIENTS 6
+#define SHARED_ASKS 60
+static const char *const shared_domains[] = { "2die4.com",
+	"accountant.com", "activist.com", "adexec.com", "africamail.com",
+	"aircraftmail.com", "alabama.usa.com", "alaska.usa.com",
+	"allergist.com", "alumni.com" };
+#define N_SHARED (sizeof(shared_domains) / sizeof(shared_domains[0]))
+
+struct shared_client {
+	in_port_t port;
+	int first;              /* which request it starts with */
+	char *want[N_SHARED][2]; /* [domain][head]: the expected response */
+	const char *failed;     /* why, or NULL */
+};
+
+/* resp without its Date line, in place. */
+static void drop_date(char *resp) {
+	char *d = strstr(resp, "\r\nDate: ");
+	if (d != NULL) {
+		char *eol = strstr(d + 2, "\r\n");
+		memmove(d, eol, strlen(eol) + 1);
+	}
+}
+
+static void *shared_client(void *arg) {
+	struct shared_client *c = arg;
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+		.sin_port = htons(c->port) };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct timeval tv = { 10, 0 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char resp[8192];
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			sizeof(tv)) != 0 || connect(fd, (struct sockaddr *)&sa,
+			sizeof(sa)) != 0) {
+		c->failed = "connect";
+		return NULL;
+	}
+	for (int i = c->first; i < c->first + SHARED_ASKS && !c->failed;
+			i++) {
+		size_t d = (size_t)i % N_SHARED;
+		int head = (i / (int)N_SHARED) % 2;
+		char req[256];
+		int n = snprintf(req, sizeof(req), "%s /mail/config-v1.1.xml "
+			"HTTP/1.1\r\nHost: autoconfig.%s\r\n\r\n",
+			head ? "HEAD" : "GET", shared_domains[d]);
+		if (send(fd, req, (size_t)n, 0) != n) {
+			c->failed = "send";
+			break;
+		}
+		size_t got = 0, want = 0;
+		const char *end = NULL;
+		while (end == NULL || got < want) {
+			ssize_t r = recv(fd, resp + got, sizeof(resp) - 1 - got,
+				0);
+			if (r <= 0) {
+				c->failed = "recv";
+				break;
+			}
+			got += (size_t)r;
+			resp[got] = '\0';
+			if (end == NULL && (end = strstr(resp, "\r\n\r\n")) !=
+					NULL) {
+				const char *cl = strstr(resp,
+					"Content-Length: ");
+				want = (size_t)(end + 4 - resp) + (head ||
+					cl == NULL ? 0 :
+					strtoul(cl + 16, NULL, 10));
+			}
+		}
+		if (c->failed == NULL) {
+			drop_date(resp);
+			if (strcmp(resp, c->want[d][head]) != 0) {
+				c->failed = shared_domains[d];
+			}
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+static void test_shared_answers_concurrent(void **state) {
+	struct fixture *f = *state;
+	struct sv_snapshot *snap = sv_snapshot_holder_acquire(
+		sv_dataset_holder(f->ds));
+	assert_non_null(snap);
+	struct shared_client c[SHARED_CLIENTS];
+	char *want[N_SHARED][2];
+	for (size_t d = 0; d < N_SHARED; d++) {
+		struct sv_answer_facts facts = { .domain = shared_domains[d] };
+		struct sv_buf body;
+		const char *ct;
+		sv_buf_init(&body, 1 << 16);
+		assert_int_equal(sv_snapshot_answer(snap, SV_FORMAT_AUTOCONFIG,
+			&facts, &body, &ct), SV_OK);
+		char domain[128];
+		snprintf(domain, sizeof(domain), "<domain>%s</domain>",
+			shared_domains[d]);
+		assert_non_null(strstr(body.data, domain));
+		for (int head = 0; head < 2; head++) {
+			want[d][head] = malloc(body.len + 1024);
+			assert_non_null(want[d][head]);
+			/* MHD's order: ours as added, then its own */
+			snprintf(want[d][head], body.len + 1024,
+				"HTTP/1.1 200 OK\r\n"
+				"X-Content-Type-Options: nosniff\r\n"
+				"Content-Type: %s\r\n"
+				"Cache-Control: public, max-age=%d\r\n"
+				"Content-Length: %zu\r\n\r\n%s", ct,
+				SV_HTTP_MAX_AGE, body.len,
+				head ? "" : body.data);
+		}
+		sv_buf_finish(&body);
+	}
+	sv_snapshot_release(snap);
+	pthread_t t[SHARED_CLIENTS];
+	for (int i = 0; i < SHARED_CLIENTS; i++) {
+		c[i] = (struct shared_client){
+			.port = sv_http_port(f->http, 0), .first = i * 7 };
+		memcpy(c[i].want, want, sizeof(want));
+		assert_int_equal(pthread_create(&t[i], NULL, shared_client,
+			&c[i]), 0);
+	}
+	for (int i = 0; i < SHARED_CLIENTS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	}
+	for (int i = 0; i < SHARED_CLIENTS; i++) {
+		if (c[i].failed != NULL) {
+			fail_msg("client %d: %s", i, c[i].failed);
+		}
+	}
+	for (size_t d = 0; d < N_SHARED; d++) {
+		free(want[d][0]);
+		free(want[d][1]);
+	}
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_form_get),
@@ -236,6 +384,7 @@ int main(void) {
 		cmocka_unit_test(test_ispdb_get),
 		cmocka_unit_test(test_autodiscover_post),
 		cmocka_unit_test(test_alternating_sizes),
+		cmocka_unit_test(test_shared_answers_concurrent),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -4,7 +4,10 @@
  * catch-all), per-domain answers, skipped providers, the holder's
  * reference counting and allocation failures during a build.
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -509,6 +512,139 @@ static void test_answer_interning(void **state) {
 	sv_provider_destroy(p2);
 }
 
+/* Kept objects (snapshot.h): what the free functions were given. */
+static int kept_freed[4];
+static void free_kept(void *obj) {
+	int *which = obj;
+	kept_freed[*which]++;
+}
+static void free_other(void *obj) {
+	(void)obj;
+	fail_msg("a slot asked with another free function was used");
+}
+
+/* One slot per compiled answer, shared by the domains it serves, NULL
+ * where there is no answer or another free function; what is stored is
+ * freed once, with the snapshot, after its last reference. */
+static void test_kept_slots(void **state) {
+	(void)state;
+	const char *a[] = { "example.fr", "other.fr", "big.example", NULL };
+	struct sv_provider *pv = provider("a.example", a);
+	add_server(pv, SV_SERVER_IMAP, "imap.big.example", 143, "big.example",
+		5);
+	struct sv_provider *list[] = { pv };
+	struct sv_snapshot *s = build(list, 1, NULL);
+	struct sv_snapshot_match m1, m2, m3;
+	assert_int_equal(sv_snapshot_lookup(s, "example.fr", &m1), SV_OK);
+	assert_int_equal(sv_snapshot_lookup(s, "other.fr", &m2), SV_OK);
+	assert_int_equal(sv_snapshot_lookup(s, "big.example", &m3), SV_OK);
+	_Atomic(void *) *wide = sv_snapshot_kept_slot(s, &m1,
+		SV_FORMAT_AUTOCONFIG, free_kept);
+	assert_non_null(wide);
+	assert_null(atomic_load(wide));
+	assert_ptr_equal(sv_snapshot_kept_slot(s, &m2, SV_FORMAT_AUTOCONFIG,
+		free_kept), wide);
+	_Atomic(void *) *own = sv_snapshot_kept_slot(s, &m3,
+		SV_FORMAT_AUTOCONFIG, free_kept);
+	assert_non_null(own);
+	assert_ptr_not_equal(own, wide);
+	_Atomic(void *) *mobile = sv_snapshot_kept_slot(s, &m1,
+		SV_FORMAT_MOBILECONFIG, free_kept);
+	assert_non_null(mobile);
+	assert_ptr_not_equal(mobile, wide);
+	assert_null(sv_snapshot_kept_slot(s, &m1,
+		SV_FORMAT_AUTODISCOVER_MOBILESYNC, free_kept)); /* no answer */
+	assert_null(sv_snapshot_kept_slot(s, &m1, SV_FORMAT_COUNT,
+		free_kept));
+	assert_null(sv_snapshot_kept_slot(s, &m1, SV_FORMAT_AUTOCONFIG,
+		free_other));
+	static int one = 1, two = 2;
+	void *none = NULL;
+	assert_true(atomic_compare_exchange_strong(wide, &none, &one));
+	none = NULL;
+	assert_true(atomic_compare_exchange_strong(own, &none, &two));
+	/* asked again (the next request): the same slot, what it holds */
+	assert_ptr_equal(atomic_load(sv_snapshot_kept_slot(s, &m2,
+		SV_FORMAT_AUTOCONFIG, free_kept)), &one);
+	/* the budget: charges fit up to the bound, none beyond it */
+	assert_true(sv_snapshot_kept_charge(s, SV_SNAPSHOT_KEPT_MAX - 10));
+	assert_false(sv_snapshot_kept_charge(s, 20));
+	assert_true(sv_snapshot_kept_charge(s, 10));
+	assert_false(sv_snapshot_kept_charge(s, 1));
+	assert_false(sv_snapshot_kept_charge(s, (size_t)-1));
+	/* a request's reference keeps them; the last one frees them, once */
+	struct sv_snapshot *in_flight = sv_snapshot_retain(s);
+	memset(kept_freed, 0, sizeof(kept_freed));
+	sv_snapshot_release(s);
+	assert_int_equal(kept_freed[1] + kept_freed[2], 0);
+	sv_snapshot_release(in_flight);
+	assert_int_equal(kept_freed[1], 1);
+	assert_int_equal(kept_freed[2], 1);
+	assert_int_equal(kept_freed[0] + kept_freed[3], 0);
+}
+
+/* Creators racing for one slot (compare-and-swap, the losers free their
+ * own): one object kept, every thread ends up with it, freed once. Run
+ * under ThreadSanitizer by tests/run-all's build-tsan. */
+#define RACERS 8
+struct racer {
+	struct sv_snapshot *s;
+	pthread_barrier_t *go;
+	int mine;
+	void *got;
+	bool won;
+};
+
+static void *race(void *arg) {
+	struct racer *r = arg;
+	struct sv_snapshot_match m;
+	if (sv_snapshot_lookup(r->s, "example.fr", &m) != SV_OK) {
+		return NULL;
+	}
+	pthread_barrier_wait(r->go);
+	_Atomic(void *) *slot = sv_snapshot_kept_slot(r->s, &m,
+		SV_FORMAT_AUTOCONFIG, free_kept);
+	if (slot == NULL) {
+		return NULL;
+	}
+	void *seen = atomic_load(slot);
+	if (seen == NULL) {
+		r->won = atomic_compare_exchange_strong(slot, &seen, &r->mine);
+	}
+	r->got = r->won ? &r->mine : seen;
+	return NULL;
+}
+
+static void test_kept_slot_race(void **state) {
+	(void)state;
+	const char *a[] = { "example.fr", NULL };
+	struct sv_provider *list[] = { provider("a.example", a) };
+	struct sv_snapshot *s = build(list, 1, NULL);
+	pthread_barrier_t go;
+	assert_int_equal(pthread_barrier_init(&go, NULL, RACERS), 0);
+	struct racer r[RACERS];
+	pthread_t t[RACERS];
+	for (int i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){ .s = s, .go = &go, .mine = 3 };
+		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	}
+	int won = 0;
+	void *kept = NULL;
+	for (int i = 0; i < RACERS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		won += r[i].won;
+		kept = r[i].won ? r[i].got : kept;
+	}
+	assert_int_equal(won, 1);
+	for (int i = 0; i < RACERS; i++) {
+		assert_ptr_equal(r[i].got, kept);
+	}
+	pthread_barrier_destroy(&go);
+	memset(kept_freed, 0, sizeof(kept_freed));
+	sv_snapshot_release(s);
+	assert_int_equal(kept_freed[3], 1);
+}
+
 int main(void) {
 	assert_int_equal(sv_answer_xml_memory_setup(), SV_OK);
 	xmlInitParser();
@@ -526,6 +662,8 @@ int main(void) {
 		cmocka_unit_test(test_mx_rows),
 		cmocka_unit_test(test_holder_keeps_old_snapshot_alive),
 		cmocka_unit_test(test_build_alloc_failures),
+		cmocka_unit_test(test_kept_slots),
+		cmocka_unit_test(test_kept_slot_race),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

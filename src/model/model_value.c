@@ -194,7 +194,6 @@ int model_check_hostname(const char *s, const char *where,
 		err);
 }
 
-/* A language tag: 1..35 letters, digits and hyphens, a letter first. */
 int model_check_required(const char *s, const char *w, const char *name,
 		model_check_fn *check, struct sv_err *err) {
 	if (s == NULL) {
@@ -205,6 +204,7 @@ int model_check_required(const char *s, const char *w, const char *name,
 	return check(s, where, err);
 }
 
+/* A language tag: 1..35 letters, digits and hyphens, a letter first. */
 bool model_is_lang(const char *s) {
 	size_t n = strlen(s);
 	if (n == 0 || n > LANG_MAX ||

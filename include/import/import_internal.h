@@ -42,6 +42,12 @@ int imp_fail(const struct imp *im, long line, int rc,
 /* "name: out of memory" into im->err; returns SV_ENOMEM. */
 int imp_oom(const struct imp *im);
 /*
+ * Room for one more of what ("servers") beside the count the provider
+ * holds: SV_OK below max, else "more than max what" at n's line.
+ */
+int imp_room(const struct imp *im, const xmlNode *n, size_t count,
+	int max, const char *what);
+/*
  * Copies at most IMP_QUOTE_MAX bytes of s into out
  * (IMP_QUOTE_MAX + 4 bytes) for a message: control characters
  * become '?', a longer value ends in "...". Returns out.

@@ -39,6 +39,18 @@ int model_check_url(const char *s, const char *where, struct sv_err *err);
 /* A username-like template: text, <= SV_MODEL_MAX_TEMPLATE, valid tokens. */
 int model_check_template(const char *s, const char *where,
 	struct sv_err *err);
+/* A server's hostname template: the same, with the tokens a host allows. */
+int model_check_hostname(const char *s, const char *where,
+	struct sv_err *err);
+/* One of the checks above, for model_check_required. */
+typedef int model_check_fn(const char *s, const char *where,
+	struct sv_err *err);
+/*
+ * A field that must be set: "w: name: missing" when s is NULL, else
+ * check(s) with where "w: name" (at most 127 bytes).
+ */
+int model_check_required(const char *s, const char *w, const char *name,
+	model_check_fn *check, struct sv_err *err);
 /* A language tag: 1..35 letters, digits and hyphens, a letter first. */
 bool model_is_lang(const char *s);
 

@@ -37,6 +37,12 @@ int imp_oom(const struct imp *im) {
 	return sv_errf(im->err, SV_ENOMEM, "%s: out of memory", im->name);
 }
 
+int imp_room(const struct imp *im, const xmlNode *n, size_t count,
+		int max, const char *what) {
+	return count < (size_t)max ? SV_OK : imp_fail(im, imp_line_of(n),
+		SV_EINVAL, "more than %d %s", max, what);
+}
+
 /*
  * Copies at most IMP_QUOTE_MAX bytes of s into out (IMP_QUOTE_MAX + 4
  * bytes) for a message: control characters become '?', a longer value

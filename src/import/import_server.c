@@ -160,9 +160,9 @@ int imp_map_server(struct imp *im, const xmlNode *n, bool outgoing) {
 			"%s type '%s' is not allowed here (%s)",
 			imp_elem_name(n), type,
 			outgoing ? "smtp only" : "smtp is outgoing");
-	} else if (im->pv->n_servers == SV_MODEL_MAX_SERVERS) {
-		rc = imp_fail(im, imp_line_of(n), SV_EINVAL,
-			"more than %d servers", SV_MODEL_MAX_SERVERS);
+	} else {
+		rc = imp_room(im, n, im->pv->n_servers, SV_MODEL_MAX_SERVERS,
+			"servers");
 	}
 	sv_free(type);
 	if (rc != SV_OK) {

@@ -150,11 +150,16 @@ static int map_child(const struct imp *im, const xmlNode *c,
 }
 
 /*
- * The end of a section read into *s (rc: how the reading went): checked
- * for what it needs and moved into im->pv, or freed.
+ * The children of section n read into *s (its type and priority set),
+ * checked for what it needs and moved into im->pv, or freed.
  */
 static int add_service(struct imp *im, const xmlNode *n,
-		const char *element, struct sv_service *s, int rc) {
+		const char *element, struct sv_service *s, bool account) {
+	int rc = SV_OK;
+	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
+			c = c->next) {
+		rc = map_child(im, c, s, account);
+	}
 	if (rc == SV_OK && (s->url == NULL || s->n_auth == 0)) {
 		rc = imp_fail(im, imp_line_of(n), SV_EINVAL, "%s (%s) has no "
 			"<%s>", element, sv_service_type_name(s->type),
@@ -198,21 +203,16 @@ int imp_map_service(struct imp *im, const xmlNode *n) {
 		rc = imp_fail(im, imp_line_of(n), SV_EINVAL, "%s type '%s' is "
 			"not supported (calendar caldav, addressbook carddav, "
 			"fileShare webdav)", element, imp_quote(type, q));
-	} else if (rc == SV_OK &&
-			im->pv->n_services == SV_MODEL_MAX_SERVICES) {
-		rc = imp_fail(im, imp_line_of(n), SV_EINVAL,
-			"more than %d services", SV_MODEL_MAX_SERVICES);
+	} else if (rc == SV_OK) {
+		rc = imp_room(im, n, im->pv->n_services, SV_MODEL_MAX_SERVICES,
+			"services");
 	}
 	sv_free(type);
 	if (rc != SV_OK) {
 		return rc;
 	}
 	s.priority = 10 * (int)(im->pv->n_services + 1);
-	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
-			c = c->next) {
-		rc = map_child(im, c, &s, false);
-	}
-	return add_service(im, n, element, &s, rc);
+	return add_service(im, n, element, &s, false);
 }
 
 
@@ -235,21 +235,17 @@ bool imp_is_account_elem(const xmlNode *n) {
 
 int imp_map_account(struct imp *im, const xmlNode *n) {
 	struct sv_service s = { .type = SV_SERVICE_TYPE_COUNT };
-	int rc = SV_OK;
 	if (!account_type(n, &s.type)) {
 		return imp_oom(im); /* read once already: only memory fails */
 	}
-	if (im->pv->n_services == SV_MODEL_MAX_SERVICES) {
-		return imp_fail(im, imp_line_of(n), SV_EINVAL,
-			"more than %d services", SV_MODEL_MAX_SERVICES);
+	int rc = imp_room(im, n, im->pv->n_services, SV_MODEL_MAX_SERVICES,
+		"services");
+	if (rc != SV_OK) {
+		return rc;
 	}
 	/* between the servers before it (10, 20...) and the next one: the
 	 * file's order among mail servers and accounts, which is the
 	 * provider's preference (render_mobileconfig.c compares them) */
 	s.priority = 10 * (int)(im->pv->n_servers + 1) - 5;
-	for (const xmlNode *c = n->children; c != NULL && rc == SV_OK;
-			c = c->next) {
-		rc = map_child(im, c, &s, true);
-	}
-	return add_service(im, n, "incomingServer", &s, rc);
+	return add_service(im, n, "incomingServer", &s, true);
 }

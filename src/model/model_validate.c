@@ -219,11 +219,7 @@ static int check_link(const struct sv_provider *pv, size_t i,
 	}
 	snprintf(w, sizeof(w), "link %zu (%s)", i + 1,
 		sv_link_kind_name(l->kind));
-	if (l->url == NULL) {
-		return sv_errf(err, SV_EINVAL, "%s: url: missing", w);
-	}
-	snprintf(where, sizeof(where), "%s: url", w);
-	int rc = model_check_url(l->url, where, err);
+	int rc = model_check_required(l->url, w, "url", model_check_url, err);
 	if (rc != SV_OK) {
 		return rc;
 	}

@@ -11,7 +11,6 @@
 #include "model/model.h"
 #include "model/model_validate_server.h"
 #include "model/model_value.h"
-#include "model/placeholder.h"
 
 static bool is_tristate(enum sv_tristate t) {
 	return t == SV_UNSET || t == SV_FALSE || t == SV_TRUE;
@@ -20,19 +19,10 @@ static bool is_tristate(enum sv_tristate t) {
 /* hostname, port and socket of a TCP server (imap, pop3, smtp, exchange). */
 static int check_tcp(const struct sv_server *s, const char *w,
 		struct sv_err *err) {
-	if (s->hostname == NULL) {
-		return sv_errf(err, SV_EINVAL, "%s: hostname: missing", w);
-	}
-	char where[96];
-	snprintf(where, sizeof(where), "%s: hostname", w);
-	int rc = model_check_text(s->hostname, SV_MODEL_MAX_TEMPLATE, where,
-		NULL, err);
+	int rc = model_check_required(s->hostname, w, "hostname",
+		model_check_hostname, err);
 	if (rc != SV_OK) {
 		return rc;
-	}
-	struct sv_err sub = { .msg = "" };
-	if (sv_placeholder_validate_hostname(s->hostname, &sub) != SV_OK) {
-		return sv_errf(err, SV_EINVAL, "%s: %s", where, sub.msg);
 	}
 	if (s->port < 1 || s->port > 65535) {
 		return sv_errf(err, SV_EINVAL,
@@ -57,12 +47,7 @@ static int check_tcp(const struct sv_server *s, const char *w,
 /* url of a URL-based server (ews, owa, graph), and no TCP fields. */
 static int check_url_server(const struct sv_server *s, const char *w,
 		struct sv_err *err) {
-	if (s->url == NULL) {
-		return sv_errf(err, SV_EINVAL, "%s: url: missing", w);
-	}
-	char where[96];
-	snprintf(where, sizeof(where), "%s: url", w);
-	int rc = model_check_url(s->url, where, err);
+	int rc = model_check_required(s->url, w, "url", model_check_url, err);
 	if (rc != SV_OK) {
 		return rc;
 	}

@@ -168,18 +168,40 @@ int model_check_url(const char *s, const char *where, struct sv_err *err) {
 	return SV_OK;
 }
 
-/* A username-like template: text, <= SV_MODEL_MAX_TEMPLATE, valid tokens. */
-int model_check_template(const char *s, const char *where,
+/* Text of at most SV_MODEL_MAX_TEMPLATE bytes that valid() accepts. */
+static int check_template_with(const char *s, const char *where,
+		int (*valid)(const char *tpl, struct sv_err *err),
 		struct sv_err *err) {
 	int rc = model_check_text(s, SV_MODEL_MAX_TEMPLATE, where, NULL, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
 	struct sv_err sub = { .msg = "" };
-	if (sv_placeholder_validate(s, &sub) != SV_OK) {
+	if (valid(s, &sub) != SV_OK) {
 		return sv_errf(err, SV_EINVAL, "%s: %s", where, sub.msg);
 	}
 	return SV_OK;
+}
+
+int model_check_template(const char *s, const char *where,
+		struct sv_err *err) {
+	return check_template_with(s, where, sv_placeholder_validate, err);
+}
+
+int model_check_hostname(const char *s, const char *where,
+		struct sv_err *err) {
+	return check_template_with(s, where, sv_placeholder_validate_hostname,
+		err);
+}
+
+int model_check_required(const char *s, const char *w, const char *name,
+		model_check_fn *check, struct sv_err *err) {
+	if (s == NULL) {
+		return sv_errf(err, SV_EINVAL, "%s: %s: missing", w, name);
+	}
+	char where[128];
+	snprintf(where, sizeof(where), "%s: %s", w, name);
+	return check(s, where, err);
 }
 
 /* A language tag: 1..35 letters, digits and hyphens, a letter first. */

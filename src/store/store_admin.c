@@ -34,45 +34,6 @@
 /* ------------------------------------------------------------------ */
 /* Rows: what servers and services share                             */
 
-/* Deep copy of s into dst (zeroed on failure). */
-static int server_copy(struct sv_server *dst, const struct sv_server *s) {
-	*dst = *s;
-	char **to[] = {
-		&dst->hostname, &dst->username, &dst->domain, &dst->url,
-		&dst->owa_url, &dst->ews_url, &dst->restriction,
-	};
-	const char *from[] = {
-		s->hostname, s->username, s->domain, s->url, s->owa_url,
-		s->ews_url, s->restriction,
-	};
-	size_t n = sizeof(to) / sizeof(*to);
-	for (size_t i = 0; i < n; i++) {
-		*to[i] = NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (from[i] != NULL && (*to[i] = sv_strdup(from[i])) == NULL) {
-			sv_server_finish(dst);
-			return SV_ENOMEM;
-		}
-	}
-	return SV_OK;
-}
-
-/* Deep copy of s into dst (zeroed on failure). */
-static int service_copy(struct sv_service *dst, const struct sv_service *s) {
-	*dst = *s;
-	dst->url = s->url != NULL ? sv_strdup(s->url) : NULL;
-	dst->username = s->username != NULL ? sv_strdup(s->username) : NULL;
-	dst->domain = s->domain != NULL ? sv_strdup(s->domain) : NULL;
-	if ((s->url != NULL && dst->url == NULL) ||
-			(s->username != NULL && dst->username == NULL) ||
-			(s->domain != NULL && dst->domain == NULL)) {
-		sv_service_finish(dst);
-		return SV_ENOMEM;
-	}
-	return SV_OK;
-}
-
 /*
  * What differs between a server and a service write (the rows a provider
  * holds by id, each with its auth methods): one table each, and the
@@ -84,9 +45,8 @@ struct row_kind {
 	/* where struct sv_provider holds the array and its count, and
 	 * where the row's struct holds its int64_t id (offsetof) */
 	size_t array_at, count_at, id_at;
-	/* Appends a deep copy of row with id 0 ("new server" in messages)
-	 * to pv: SV_OK or SV_ENOMEM (pv unchanged). */
-	int (*append)(struct sv_provider *pv, const void *row);
+	/* Appends an empty row to pv: SV_OK or SV_ENOMEM (pv unchanged). */
+	int (*append_empty)(struct sv_provider *pv);
 	int (*put)(struct store_putter *p, size_t idx, int64_t *id,
 		struct sv_err *err);
 };
@@ -116,44 +76,29 @@ union any_row {
 	struct sv_service service;
 };
 
-static int server_append(struct sv_provider *pv, const void *row) {
-	struct sv_server copy;
-	if (server_copy(&copy, row) != SV_OK) {
-		return SV_ENOMEM;
-	}
-	copy.id = 0;
-	if (sv_provider_add_server(pv, &copy, NULL) != SV_OK) {
-		sv_server_finish(&copy);
-		return SV_ENOMEM;
-	}
-	return SV_OK;
+static int server_append_empty(struct sv_provider *pv) {
+	struct sv_server empty = { 0 };
+	return sv_provider_add_server(pv, &empty, NULL);
 }
 
 static const struct row_kind servers = {
 	"server", sizeof(struct sv_server),
 	offsetof(struct sv_provider, servers),
 	offsetof(struct sv_provider, n_servers),
-	offsetof(struct sv_server, id), server_append, store_put_server,
+	offsetof(struct sv_server, id), server_append_empty, store_put_server,
 };
 
-static int service_append(struct sv_provider *pv, const void *row) {
-	struct sv_service copy;
-	if (service_copy(&copy, row) != SV_OK) {
-		return SV_ENOMEM;
-	}
-	copy.id = 0;
-	if (sv_provider_add_service(pv, &copy, NULL) != SV_OK) {
-		sv_service_finish(&copy);
-		return SV_ENOMEM;
-	}
-	return SV_OK;
+static int service_append_empty(struct sv_provider *pv) {
+	struct sv_service empty = { 0 };
+	return sv_provider_add_service(pv, &empty, NULL);
 }
 
 static const struct row_kind services = {
 	"service", sizeof(struct sv_service),
 	offsetof(struct sv_provider, services),
 	offsetof(struct sv_provider, n_services),
-	offsetof(struct sv_service, id), service_append, store_put_service,
+	offsetof(struct sv_service, id), service_append_empty,
+	store_put_service,
 };
 
 /* ------------------------------------------------------------------ */
@@ -303,14 +248,21 @@ static int row_add(struct sv_store *st, const struct row_kind *k,
 	if (rc == SV_OK) {
 		rc = store_admin_check_bound_domain(pv, domain, err);
 	}
-	if (rc == SV_OK && k->append(pv, row) != SV_OK) {
+	if (rc == SV_OK && k->append_empty(pv) != SV_OK) {
 		rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
 	}
 	if (rc == SV_OK) {
+		/* row in the new slot, borrowed until cleared, with id 0
+		 * ("new server" in messages) */
+		size_t idx = row_count(k, pv) - 1;
+		void *slot = row_at(k, pv, idx);
+		memcpy(slot, row, k->size);
+		memset((char *)slot + k->id_at, 0, sizeof(int64_t));
 		rc = store_admin_validate(pv, err);
-	}
-	if (rc == SV_OK) {
-		rc = put_one(st, k, pv, row_count(k, pv) - 1, false, id, err);
+		if (rc == SV_OK) {
+			rc = put_one(st, k, pv, idx, false, id, err);
+		}
+		memset(slot, 0, k->size);
 	}
 	sv_provider_destroy(pv);
 	return store_write_end(st, rc, err);

@@ -30,17 +30,15 @@ static int run_rows(sqlite3 *db, const char *sql, const char *pid,
 		void (*each)(sqlite3_stmt *s, void *ctx), void *ctx,
 		struct sv_err *err) {
 	sqlite3_stmt *s;
-	int rc = store_prepare(db, sql, &s, err);
+	int rc = store_prepare_bound(db, sql, &pid, 1, NULL, 0, &s, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	int src = SQLITE_OK;
-	store_bind_text(s, 1, pid, &src);
-	while (src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	int src;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
 		if (each != NULL) {
 			each(s, ctx);
 		}
-		src = SQLITE_OK;
 	}
 	if (src != SQLITE_DONE) {
 		rc = store_db_fail(db, src, err, "store: sync");

@@ -148,6 +148,18 @@ static void expect_links(const struct sv_provider *pv,
 	"<authentication>password-cleartext</authentication>" \
 	"</outgoingServer>\n"
 #define TAIL "</emailProvider>\n</clientConfig>\n"
+/* one-line rows, for the limits */
+#define IMAP_LINE "<incomingServer type=\"imap\">" \
+	"<hostname>imap.example.com</hostname><port>993</port>" \
+	"<socketType>SSL</socketType><authentication>password-cleartext" \
+	"</authentication></incomingServer>\n"
+#define ACCOUNT_LINE "<incomingServer type=\"jmap\">" \
+	"<url>https://jmap.example.com/</url>" \
+	"<authentication>OAuth2</authentication></incomingServer>\n"
+#define CALENDAR_LINE "<calendar type=\"caldav\">" \
+	"<url>https://dav.example.com/</url>" \
+	"<authentication system=\"http\">Basic</authentication>" \
+	"</calendar>\n"
 /* body replaces lines 6.. of the imap section */
 #define DOC(body) HEAD IMAP_OPEN body IMAP_CLOSE SMTP TAIL
 #define GOOD_BODY L_HOST L_PORT L_SOCK L_USER L_AUTH
@@ -615,6 +627,57 @@ static void test_big_line_numbers(void **state) {
 	assert_int_equal(import_str(doc, &pv, &e), SV_EINVAL);
 	assert_string_equal(e.msg, "t.xml:70005: domain: 'BAD' is not a "
 		"lower-case domain name");
+}
+
+/* head, n copies of body (one line each), then tail; malloc'd. */
+static char *repeated(const char *head, const char *body, size_t n,
+		const char *tail) {
+	size_t len = strlen(head) + n * strlen(body) + strlen(tail) + 1;
+	char *doc = malloc(len);
+	assert_non_null(doc);
+	strcpy(doc, head);
+	for (size_t i = 0; i < n; i++) {
+		strcat(doc, body);
+	}
+	strcat(doc, tail);
+	return doc;
+}
+
+/*
+ * The importer's row limits (imp_room): the first row too many fails at
+ * its own line and nothing is returned; one row fewer imports.
+ */
+static void test_row_limits(void **state) {
+	(void)state;
+	static const struct {
+		const char *head, *body, *tail, *msg;
+		size_t n_ok; /* rows of body that fit; one more fails */
+	} cases[] = {
+		/* the smtp server (line 5) and imap ones from line 6 */
+		{ HEAD SMTP, IMAP_LINE, TAIL, "t.xml:69: more than 64 servers",
+			SV_MODEL_MAX_SERVERS - 1 },
+		{ HEAD, ACCOUNT_LINE, SMTP TAIL,
+			"t.xml:37: more than 32 services",
+			SV_MODEL_MAX_SERVICES },
+		/* calendars are services too, sections from line 7 */
+		{ HEAD SMTP "</emailProvider>\n", CALENDAR_LINE,
+			"</clientConfig>\n", "t.xml:39: more than 32 services",
+			SV_MODEL_MAX_SERVICES },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct sv_provider *pv = NULL;
+		struct sv_err e = { .msg = "" };
+		char *doc = repeated(cases[i].head, cases[i].body,
+			cases[i].n_ok + 1, cases[i].tail);
+		assert_int_equal(import_str(doc, &pv, &e), SV_EINVAL);
+		assert_string_equal(e.msg, cases[i].msg);
+		assert_null(pv);
+		free(doc);
+		doc = repeated(cases[i].head, cases[i].body, cases[i].n_ok,
+			cases[i].tail);
+		sv_provider_destroy(import_ok(doc));
+		free(doc);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1244,6 +1307,7 @@ int main(void) {
 		cmocka_unit_test(test_size_cap),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_big_line_numbers),
+		cmocka_unit_test(test_row_limits),
 		cmocka_unit_test(test_doctype_refused_quickly),
 		cmocka_unit_test(test_xinclude_not_fetched),
 		cmocka_unit_test(test_allocation_failures),

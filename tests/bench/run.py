@@ -742,6 +742,14 @@ def per_round_ratios(series, n, key):
                                                         series[1000])]
 
 
+def scale_ratios(series, n):
+    """Size n's name ('100k', '1M'), then its throughput and its CPU per
+    request over 1k's, round by round."""
+    return ('1M' if n == 1000000 else '100k',
+            per_round_ratios(series, n, 'rps'),
+            per_round_ratios(series, n, 'us'))
+
+
 def scale(work, suivant, args):
     """1k, 100k and 1M domains: the three servers run at the same time and
     wrk drives them in alternation (1k, 100k, 1M, then again, --rounds
@@ -854,12 +862,10 @@ def scale(work, suivant, args):
                  'load: rerun with more --seconds)',
                  ('  ERRORS: ' + '; '.join(errors)) if errors else ''))
     for n in sizes[1:]:
-        per_round = per_round_ratios(runs, n, 'rps')
-        cpu = per_round_ratios(runs, n, 'us')
+        name, per_round, cpu = scale_ratios(runs, n)
         print('  %s / 1k throughput: x%.2f (median of the rounds: %s), '
               'CPU per request x%.2f'
-              % ('1M' if n == 1000000 else '100k',
-                 statistics.median(per_round),
+              % (name, statistics.median(per_round),
                  ' '.join('x%.2f' % r for r in per_round),
                  statistics.median(cpu)))
     print('  20,000 random hosts per server (wrk script), same rounds:')
@@ -872,12 +878,10 @@ def scale(work, suivant, args):
                  statistics.median(r['us'] for r in spread[n]),
                  ('  ERRORS: ' + '; '.join(errors)) if errors else ''))
     for n in sizes[1:]:
-        rps = per_round_ratios(spread, n, 'rps')
-        cpu = per_round_ratios(spread, n, 'us')
+        name, rps, cpu = scale_ratios(spread, n)
         print('  %s / 1k, random hosts: throughput x%.2f, CPU per request '
               'x%.2f (medians of the per-round ratios)'
-              % ('1M' if n == 1000000 else '100k', statistics.median(rps),
-                 statistics.median(cpu)))
+              % (name, statistics.median(rps), statistics.median(cpu)))
     for n in sizes:
         servers[n].stop()
 

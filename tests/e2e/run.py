@@ -66,6 +66,19 @@ lines are ignored):
     body-file PATH            body is exactly the bytes of file PATH ($SRC:
                               the repository root): golden pages;
                               SV_E2E_UPDATE=1 rewrites PATH instead
+    body-file PATH in FRAME [in FRAME2...]
+                              body is exactly FRAME with its holes filled
+                              by the lines of PATH (then FRAME2 with its
+                              holes filled by that, and so on): the lines
+                              every golden page repeats are stored once.
+                              A frame line `@line` is replaced by the next
+                              line, the one line `@rest` (after every
+                              `@line`) by all the lines left; every other
+                              line stays as it is. The whole body is still
+                              compared byte for byte. SV_E2E_UPDATE=1
+                              rewrites PATH with the lines of the body that
+                              fill the holes (frames are edited by hand: a
+                              body that does not fit them fails)
     same-body-as N            body identical to response N of this case
     same-headers-as N         status and headers (but Date) identical to
                               response N's
@@ -431,6 +444,108 @@ def check_xml_path(body, arg):
                                                      .strip(), got, want))
 
 
+# A golden page is stored as the lines its frames do not hold; the frames
+# (tests/e2e/golden/frames/) hold what every page of a kind repeats.
+HOLE = b"@line"
+REST = b"@rest"
+
+
+def file_lines(data, name):
+    """The lines of a golden file or body, without their newlines."""
+    if data and not data.endswith(b"\n"):
+        raise CaseError("%s does not end in a newline" % name)
+    return data.split(b"\n")[:-1]
+
+
+def join_lines(lines):
+    return b"".join(line + b"\n" for line in lines)
+
+
+def frame_parts(frame, name):
+    """The frame's lines before its `@rest` line and after it (those
+    after it hold no hole); after is None without `@rest`."""
+    lines = file_lines(frame, name)
+    if REST not in lines:
+        return lines, None
+    at = lines.index(REST)
+    after = lines[at + 1:]
+    if HOLE in after or REST in after:
+        raise CaseError("%s: a hole after @rest" % name)
+    return lines[:at], after
+
+
+def fill_frame(frame, name, page):
+    """The frame with its holes filled by the page's lines."""
+    before, after = frame_parts(frame, name)
+    fills = file_lines(page, "the page inside %s" % name)
+    holes = before.count(HOLE)
+    if len(fills) < holes or (after is None and len(fills) != holes):
+        raise CaseError("%d lines to fill the %d holes of %s"
+                        % (len(fills), holes, name))
+    fills.reverse()
+    out = [fills.pop() if line == HOLE else line for line in before]
+    if after is not None:
+        out += reversed(fills)
+        out += after
+    return join_lines(out)
+
+
+def unfill_frame(frame, name, body):
+    """The inverse of fill_frame, for SV_E2E_UPDATE: the lines of body
+    that fill the frame's holes; fails where body does not fit it."""
+    before, after = frame_parts(frame, name)
+    lines = file_lines(body, "the body")
+    if after is None:
+        after = []
+        if len(lines) != len(before):
+            raise CaseError("the body has %d lines, %s %d"
+                            % (len(lines), name, len(before)))
+    end = len(lines) - len(after)
+    if end < len(before) or lines[end:] != after:
+        raise CaseError("the body does not end as %s" % name)
+    for n, (line, want) in enumerate(zip(lines, before), 1):
+        if want != HOLE and line != want:
+            raise CaseError("the body's line %d is not %s's: %r"
+                            % (n, name, line))
+    return join_lines([line for line, want in zip(lines, before)
+                       if want == HOLE] + lines[len(before):end])
+
+
+def first_difference(got, want):
+    """Where two bodies part, for the failure message."""
+    got_lines, want_lines = got.split(b"\n"), want.split(b"\n")
+    for n, (g, w) in enumerate(zip(got_lines, want_lines), 1):
+        if g != w:
+            return "line %d is %r, want %r" % (n, g[:200], w[:200])
+    return "%d lines, want %d" % (len(got_lines), len(want_lines))
+
+
+def check_body_file(body, arg):
+    """body-file PATH [in FRAME...]: body is the file, in its frames."""
+    words = arg.split()
+    if not words or len(words) % 2 == 0 or any(
+            w != "in" for w in words[1::2]):
+        raise CaseError("expected 'body-file PATH [in FRAME]...'")
+    path = words[0].replace("$SRC", SOURCE_ROOT)
+    frames = []
+    for name in words[2::2]:
+        with open(name.replace("$SRC", SOURCE_ROOT), "rb") as f:
+            frames.append((f.read(), name))
+    if os.environ.get("SV_E2E_UPDATE") == "1":
+        page = body
+        for frame, name in reversed(frames):
+            page = unfill_frame(frame, name, page)
+        with open(path, "wb") as f:
+            f.write(page)
+    with open(path, "rb") as f:
+        want = f.read()
+    for frame, name in frames:
+        want = fill_frame(frame, name, want)
+    if body != want:
+        raise CaseError("body differs from %s: %s"
+                        % (arg, first_difference(body, want)))
+
+
 def split_header_arg(arg):
     name, sep, value = arg.partition(":")
     if not sep:
@@ -483,15 +598,7 @@ def check(resp, word, arg, previous):
         if not re.search(arg, text, re.S):
             raise CaseError("body does not match %r" % arg)
     elif word == "body-file":
-        path = arg.replace("$SRC", SOURCE_ROOT)
-        if os.environ.get("SV_E2E_UPDATE") == "1":
-            with open(path, "wb") as f:
-                f.write(resp.body)
-        with open(path, "rb") as f:
-            want = f.read()
-        if resp.body != want:
-            raise CaseError("body differs from %s (first 200 bytes: %r)"
-                            % (arg, resp.body[:200]))
+        check_body_file(resp.body, arg)
     elif word in ("same-body-as", "same-headers-as"):
         n = int(arg)
         if not 1 <= n <= len(previous):

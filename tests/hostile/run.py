@@ -672,14 +672,25 @@ def half_closed_still_answered(ctx):
         same_as_ref(ctx, read(s))
 
 
-@case
-def half_closed_mid_headers(ctx):
+def closed_unfinished(ctx, data, half_close=False):
+    """One connection sends data, headers never ended (then, with
+    half_close, shuts its writing side): the server must close it within
+    its idle timeout and 3 s more. Returns the seconds that took."""
     ctx.requests += 1
     with connect(ctx) as s:
-        s.sendall(b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n")
-        s.shutdown(socket.SHUT_WR)
-        check(at_eof(s, TIMEOUT_S + 3),
-              "not closed after a half-close mid-headers")
+        s.sendall(data)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        t0 = time.monotonic()
+        check(at_eof(s, TIMEOUT_S + 3), "still open after %d s%s"
+              % (TIMEOUT_S + 3, " (half-closed)" if half_close else ""))
+        return time.monotonic() - t0
+
+
+@case
+def half_closed_mid_headers(ctx):
+    closed_unfinished(ctx, b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n",
+                      half_close=True)
 
 
 # Clients that leave mid-request have no answer to read: the status they
@@ -777,11 +788,7 @@ left_mid_request("v2-path-client-abort-address-not-logged", "127.0.1.4",
 
 @case
 def v2_path_timeout_address_not_logged(ctx):
-    ctx.requests += 1
-    with connect(ctx) as s:
-        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n" % V2.encode())
-        check(at_eof(s, TIMEOUT_S + 3), "still open after %d s"
-              % (TIMEOUT_S + 3))
+    closed_unfinished(ctx, b"GET %s HTTP/1.1\r\nHost: x\r\n" % V2.encode())
 
 
 def check_private_lines(log, failures):
@@ -815,15 +822,10 @@ def slow_sender_inside_timeout(ctx):
 
 @case
 def idle_partial_headers_closed(ctx):
-    ctx.requests += 1
-    with connect(ctx) as s:
-        s.sendall(b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n")
-        t0 = time.monotonic()
-        check(at_eof(s, TIMEOUT_S + 3), "still open after %d s"
-              % (TIMEOUT_S + 3))
-        took = time.monotonic() - t0
-        check(took >= TIMEOUT_S - 0.5, "closed after %.1f s, before the "
-              "%d s timeout" % (took, TIMEOUT_S))
+    took = closed_unfinished(ctx,
+                             b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n")
+    check(took >= TIMEOUT_S - 0.5, "closed after %.1f s, before the "
+          "%d s timeout" % (took, TIMEOUT_S))
 
 
 @case

@@ -81,11 +81,25 @@ class Server:
                     int(m.group(1)))
                 buf = b""
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
     def log(self):
         if not self.log_file.closed:
             self.log_file.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
+
+    def wait_log(self, regex, what, seconds=3):
+        """Waits until a line of the log matches regex; fails with what."""
+        deadline = time.monotonic() + seconds
+        while not re.search(regex, self.log(), re.M):
+            check(time.monotonic() < deadline, "%s: %s"
+                  % (what, self.log()[-600:]))
+            time.sleep(0.05)
 
     def kill(self):
         self.proc.kill()
@@ -350,13 +364,10 @@ def ask(sock, request=b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n\r\n"):
     closed the connection (or reset it) without answering."""
     try:
         sock.sendall(request)
-        data = b""
-        while b"\r\n" not in data:
-            chunk = sock.recv(4096)
-            if not chunk:
-                return None
-            data += chunk
+        data = httpwire.recv_all(sock, b"\r\n")
     except (ConnectionResetError, BrokenPipeError):
+        return None
+    if b"\r\n" not in data:
         return None
     return data.split(b"\r\n", 1)[0].decode("latin-1")
 
@@ -381,13 +392,10 @@ def read_response(sock):
     """Reads one whole response (Content-Length framed); returns (status
     line, headers dict with lower-case names, body), or None when the
     server closed (or reset) the connection first."""
-    data = b""
     try:
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(4096)
-            if not chunk:
-                return None
-            data += chunk
+        data = httpwire.recv_all(sock, b"\r\n\r\n")
+        if b"\r\n\r\n" not in data:
+            return None
         head, body = data.split(b"\r\n\r\n", 1)
         lines = head.decode("latin-1").split("\r\n")
         headers = {}
@@ -519,12 +527,13 @@ def trickle(sock, data, interval, out):
     out["ended"] = time.monotonic()
 
 
-def deadline_server(suivant, tmp, timeout, request_timeout):
-    """A server on a free plain port with these --timeout and
+def deadline_server(suivant, tmp, timeout, request_timeout=None):
+    """A server on a free plain port with this --timeout and, when given,
     --request-timeout (seconds)."""
-    return Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout",
-                                 str(timeout), "--request-timeout",
-                                 str(request_timeout)], 1)
+    args = ["--listen", "127.0.0.1:0", "--timeout", str(timeout)]
+    if request_timeout is not None:
+        args += ["--request-timeout", str(request_timeout)]
+    return Server(suivant, tmp, args, 1)
 
 
 def check_200(got, what):
@@ -535,8 +544,7 @@ def check_200(got, what):
 
 def test_request_timeout_drops_trickler(suivant, tmp):
     import threading
-    srv = deadline_server(suivant, tmp, 5, 2)
-    try:
+    with deadline_server(suivant, tmp, 5, 2) as srv:
         port = srv.plain[0]
         long_request = (b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n" +
                         b"X-Pad: " + b"a" * 40 + b"\r\n\r\n")
@@ -565,22 +573,15 @@ def test_request_timeout_drops_trickler(suivant, tmp):
         with connect(port) as s:
             s.sendall(b"GET /v1.1/stalled.example HTTP/1.1\r\nHost: x\r\n")
             check(closed_by_server(s, 6), "stalled client kept")
-        deadline = time.monotonic() + 3
-        while not re.search(r'"/v1\.1/stalled\.example" .* end=timeout$',
-                            srv.log(), re.M):
-            check(time.monotonic() < deadline, "stalled request not logged "
-                  "end=timeout: %s" % srv.log()[-500:])
-            time.sleep(0.05)
+        srv.wait_log(r'"/v1\.1/stalled\.example" .* end=timeout$',
+                     "stalled request not logged end=timeout")
         m = metrics(port)
         check(m.get("suivant_request_timeouts_total") == 2,
               "timeouts counted: %r" % m.get("suivant_request_timeouts_total"))
-    finally:
-        srv.stop()
 
 
 def test_request_timeout_spares_slow_client(suivant, tmp):
-    srv = deadline_server(suivant, tmp, 5, 3)
-    try:
+    with deadline_server(suivant, tmp, 5, 3) as srv:
         port = srv.plain[0]
         with connect(port) as s:  # 1.5 s for the whole request: in time
             for i, piece in enumerate((b"GET /v1.1/free.fr HTTP/1.1\r\n",
@@ -601,13 +602,10 @@ def test_request_timeout_spares_slow_client(suivant, tmp):
                 s.sendall(body[i:i + 5])
             check_200(read_response(s), "slow POST")
         check("request-timeout" not in srv.log(), srv.log()[-500:])
-    finally:
-        srv.stop()
 
 
 def test_request_timeout_keep_alive(suivant, tmp):
-    srv = deadline_server(suivant, tmp, 8, 3)
-    try:
+    with deadline_server(suivant, tmp, 8, 3) as srv:
         port = srv.plain[0]
         with connect(port) as s:
             # 3 requests, 2 s apart: 4 s on one connection, more than
@@ -625,8 +623,6 @@ def test_request_timeout_keep_alive(suivant, tmp):
             took = time.monotonic() - t0
             check(2.8 <= took <= 4.5, "idle connection dropped after %.2f s"
                   % took)
-    finally:
-        srv.stop()
 
 
 def test_request_timeout_tls(suivant, tmp):
@@ -664,38 +660,34 @@ def test_request_timeout_tls(suivant, tmp):
         srv.stop()
 
 
-def test_timeout_drops_stalled_client(suivant, tmp):
-    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout", "1"],
-                 1)
+def first_bytes(sock, within):
+    """(what the server sends first on sock, b"" when it closes or resets
+    the connection instead; the seconds that took); fails after within."""
+    t0 = time.monotonic()
+    sock.settimeout(within)
     try:
+        data = sock.recv(100)
+    except ConnectionResetError:
+        data = b""
+    return data, time.monotonic() - t0
+
+
+def test_timeout_drops_stalled_client(suivant, tmp):
+    with deadline_server(suivant, tmp, 1) as srv:
         port = srv.plain[0]
         with connect(port) as s:  # slow loris: headers never finished
             s.sendall(b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n")
-            t0 = time.monotonic()
-            s.settimeout(8)
-            try:
-                data = s.recv(100)
-            except ConnectionResetError:
-                data = b""
-            took = time.monotonic() - t0
+            data, took = first_bytes(s, 8)
             check(data == b"", "stalled client got %r" % data)
             check(0.8 <= took <= 4, "dropped after %.1f s" % took)
         with connect(port) as s:  # idle, nothing sent at all
-            t0 = time.monotonic()
-            s.settimeout(8)
-            try:
-                data = s.recv(100)
-            except ConnectionResetError:
-                data = b""
-            check(data == b"" and time.monotonic() - t0 <= 4,
-                  "idle connection kept")
+            data, took = first_bytes(s, 8)
+            check(data == b"" and took <= 4, "idle connection kept")
         with connect(port) as s:
             check(ask(s) == "HTTP/1.1 200 OK", "server stopped serving")
         srv.stop()
         check("end=timeout" in srv.log(), "timeout not logged: %s"
               % srv.log()[-500:])
-    finally:
-        srv.stop()
 
 
 def test_limit_flags_checked(suivant, tmp):
@@ -994,9 +986,7 @@ def test_sd_notify_ready_and_stopping(suivant, tmp):
 
 
 def test_sigterm_finishes_in_flight_requests(suivant, tmp):
-    srv = Server(suivant, tmp, ["--listen", "127.0.0.1:0", "--timeout", "5"],
-                 1)
-    try:
+    with deadline_server(suivant, tmp, 5) as srv:
         port = srv.plain[0]
         s = connect(port)
         s.sendall(b"GET /v1.1/free.fr HTTP/1.1\r\nHost: x\r\n")
@@ -1020,8 +1010,6 @@ def test_sigterm_finishes_in_flight_requests(suivant, tmp):
               "in-flight request got %r" % data[:200])
         srv.proc.wait(10)
         check(time.monotonic() - t0 < 5, "stop waited for the timeout")
-    finally:
-        srv.stop()
     check(srv.log().count("access:") == 1, "log %s" % srv.log())
 
 
@@ -1259,12 +1247,8 @@ def test_nginx_admin_paths_no_spelling(suivant, tmp):
                             "Host: autoconfig.free.fr",
                             "http://127.0.0.1:%d/v1.1/free.fr" % plain)
         check(out == "200", "autoconfig through nginx: %s %s" % (out, err))
-        deadline = time.monotonic() + 3
-        while not re.search(r'"/v1.1/free.fr" 200 .*client=127\.0\.0\.9$',
-                            srv.log(), re.M):
-            check(time.monotonic() < deadline, "client not taken from "
-                  "X-Forwarded-For: %s" % srv.log()[-600:])
-            time.sleep(0.1)
+        srv.wait_log(r'"/v1.1/free.fr" 200 .*client=127\.0\.0\.9$',
+                     "client not taken from X-Forwarded-For")
     finally:
         if nginx_proc is not None:
             nginx_proc.terminate()
@@ -1341,12 +1325,8 @@ def test_trusted_proxy_not_capped(suivant, tmp):
         line = via_proxy(b"198.51.100.0")
         check(line == "HTTP/1.1 503 Service Unavailable",
               "third connection of one client: %r" % line)
-        deadline = time.monotonic() + 3  # access lines are batched
-        while not re.search(r'GET "/v1.1/free.fr" 503 .*client=198\.51\.'
-                            r'100\.0$', srv.log(), re.M):
-            check(time.monotonic() < deadline, "503 not logged with the "
-                  "forwarded client: %s" % srv.log()[-500:])
-            time.sleep(0.1)
+        srv.wait_log(r'GET "/v1.1/free.fr" 503 .*client=198\.51\.100\.0$',
+                     "503 not logged with the forwarded client")  # batched
     finally:
         for s in socks:
             s.close()

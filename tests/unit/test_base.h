@@ -40,6 +40,17 @@ char *sv_test_host_of(char *buf, size_t n);
 /* Seconds on the monotonic clock, for tests that wait. */
 double sv_test_now_s(void);
 
+/*
+ * The main() of a unit test program: the cmocka tests that follow setup
+ * and teardown (the group's, either may be NULL) run as one group. A
+ * trailing comma after the last test is fine.
+ */
+#define SV_TEST_MAIN(setup, teardown, ...) \
+	int main(void) { \
+		const struct CMUnitTest tests[] = { __VA_ARGS__ }; \
+		return cmocka_run_group_tests(tests, setup, teardown); \
+	}
+
 /* The number of elements of the array a (a table of cases). */
 #define SV_TEST_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

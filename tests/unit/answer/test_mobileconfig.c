@@ -395,18 +395,14 @@ static void test_alloc_failures(void **state) {
 static struct sv_test_maker hoster_provider_maker = { hoster_provider };
 static struct sv_test_maker minimal_provider_maker = { minimal_provider };
 
-int main(void) {
-	const struct CMUnitTest tests[] = {
-		SV_TEST_WITH(test_minimal_golden, minimal_provider_maker),
-		SV_TEST_WITH(test_hoster_golden, hoster_provider_maker),
-		SV_TEST_WITH(test_dav_golden, minimal_provider_maker),
-		cmocka_unit_test(test_pop_only_and_no_login),
-		SV_TEST_WITH(test_realname_username_left_out, minimal_provider_maker),
-		cmocka_unit_test(test_auth_mapping),
-		cmocka_unit_test(test_uuid_slots),
-		SV_TEST_WITH(test_render_rejects_bad_data, minimal_provider_maker),
-		SV_TEST_WITH(test_alloc_failures, hoster_provider_maker),
-	};
-	return cmocka_run_group_tests(tests, sv_test_xml_setup,
-		sv_test_xml_teardown);
-}
+SV_TEST_MAIN(sv_test_xml_setup, sv_test_xml_teardown,
+	SV_TEST_WITH(test_minimal_golden, minimal_provider_maker),
+	SV_TEST_WITH(test_hoster_golden, hoster_provider_maker),
+	SV_TEST_WITH(test_dav_golden, minimal_provider_maker),
+	cmocka_unit_test(test_pop_only_and_no_login),
+	SV_TEST_WITH(test_realname_username_left_out, minimal_provider_maker),
+	cmocka_unit_test(test_auth_mapping),
+	cmocka_unit_test(test_uuid_slots),
+	SV_TEST_WITH(test_render_rejects_bad_data, minimal_provider_maker),
+	SV_TEST_WITH(test_alloc_failures, hoster_provider_maker),
+)

@@ -319,18 +319,14 @@ static void test_alloc_failures(void **state) {
 /* The providers the fixtures give the tests (SV_TEST_WITH). */
 static struct sv_test_maker free_like_maker = { free_like };
 
-int main(void) {
-	const struct CMUnitTest tests[] = {
-		SV_TEST_WITH(test_table_order, free_like_maker),
-		SV_TEST_WITH(test_page_for_address, free_like_maker),
-		SV_TEST_WITH(test_page_for_domain, free_like_maker),
-		cmocka_unit_test(test_escaping_and_links),
-		SV_TEST_WITH(test_services, free_like_maker),
-		SV_TEST_WITH(test_text_same_table, free_like_maker),
-		cmocka_unit_test(test_error_pages),
-		SV_TEST_WITH(test_refused, free_like_maker),
-		SV_TEST_WITH(test_alloc_failures, free_like_maker),
-	};
-	return cmocka_run_group_tests(tests, sv_test_xml_setup,
-		sv_test_xml_teardown);
-}
+SV_TEST_MAIN(sv_test_xml_setup, sv_test_xml_teardown,
+	SV_TEST_WITH(test_table_order, free_like_maker),
+	SV_TEST_WITH(test_page_for_address, free_like_maker),
+	SV_TEST_WITH(test_page_for_domain, free_like_maker),
+	cmocka_unit_test(test_escaping_and_links),
+	SV_TEST_WITH(test_services, free_like_maker),
+	SV_TEST_WITH(test_text_same_table, free_like_maker),
+	cmocka_unit_test(test_error_pages),
+	SV_TEST_WITH(test_refused, free_like_maker),
+	SV_TEST_WITH(test_alloc_failures, free_like_maker),
+)

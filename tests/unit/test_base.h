@@ -24,6 +24,20 @@ int sv_test_db_file(char *path, size_t size, const char *name);
 /* Removes path and the files SQLite keeps beside it (those present). */
 void sv_test_db_unlink(const char *path);
 
+/* A temporary database file, as the state of a cmocka fixture. */
+struct sv_test_db {
+	char path[64];
+};
+
+/*
+ * A new temporary database file named after name (sv_test_db_file),
+ * owned by the caller (sv_test_db_free); NULL when it cannot be made.
+ */
+struct sv_test_db *sv_test_db_new(const char *name);
+
+/* Removes db's file (sv_test_db_unlink) and frees db; NULL is fine. */
+void sv_test_db_free(struct sv_test_db *db);
+
 /*
  * The address a ("192.0.2.1", or IPv6 when it holds a ':'), port 0, as
  * a client's; fails the running test when a is not one.

@@ -36,30 +36,18 @@
 
 /* ---- fixtures ---- */
 
-struct fixture {
-	char path[64];
-};
-
 static int setup_tmp(void **state) {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL || sv_test_db_file(f->path, sizeof(f->path),
-			"store") != 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	*state = sv_test_db_new("store");
+	return *state != NULL ? 0 : -1;
 }
 
 static int teardown_tmp(void **state) {
-	struct fixture *f = *state;
-	sv_test_db_unlink(f->path);
-	free(f);
+	sv_test_db_free(*state);
 	return 0;
 }
 
 static const char *fixture_path(void **state) {
-	return ((struct fixture *)*state)->path;
+	return ((struct sv_test_db *)*state)->path;
 }
 
 static struct sv_store *open_ok(const char *path, enum sv_store_mode mode) {

@@ -32,32 +32,30 @@
 /* ---- fixtures ---- */
 
 struct fixture {
-	char path[64];
+	struct sv_test_db *db;
 	struct sv_store *st;
 };
-
-static int setup(void **state) {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL || sv_test_db_file(f->path, sizeof(f->path),
-			"admin") != 0) {
-		free(f);
-		return -1;
-	}
-	f->st = sv_store_open(f->path, SV_STORE_CREATE, NULL);
-	if (f->st == NULL) {
-		unlink(f->path);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
 
 static int teardown(void **state) {
 	struct fixture *f = *state;
 	sv_store_close(f->st);
-	sv_test_db_unlink(f->path);
+	sv_test_db_free(f->db);
 	free(f);
+	return 0;
+}
+
+static int setup(void **state) {
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		return -1;
+	}
+	*state = f;
+	f->db = sv_test_db_new("admin");
+	if (f->db == NULL || (f->st = sv_store_open(f->db->path,
+			SV_STORE_CREATE, NULL)) == NULL) {
+		teardown(state);
+		return -1;
+	}
 	return 0;
 }
 
@@ -66,7 +64,7 @@ static struct sv_store *store_of(void **state) {
 }
 
 static const char *path_of(void **state) {
-	return ((struct fixture *)*state)->path;
+	return ((struct fixture *)*state)->db->path;
 }
 
 /* ---- raw views of the tables ---- */

@@ -221,6 +221,13 @@ void sv_test_render_ok(sv_test_answer_fn fn, const struct sv_provider *pv) {
 	sv_answer_destroy(rendered(fn, pv, NULL));
 }
 
+struct sv_answer *sv_test_render(sv_test_answer_fn fn,
+		const struct sv_provider *pv) {
+	struct sv_answer *a = rendered(fn, pv, NULL);
+	assert_non_null(a);
+	return a;
+}
+
 long sv_test_answer_alloc_case(sv_test_answer_fn fn,
 		const char *content_type, const struct sv_provider *pv,
 		const struct sv_answer_facts *f) {

@@ -107,6 +107,10 @@ void sv_test_render_refused(sv_test_answer_fn fn,
 /* fn must render pv (the answer is dropped). */
 void sv_test_render_ok(sv_test_answer_fn fn, const struct sv_provider *pv);
 
+/* fn's answer for pv, which fn must render; owned by the caller. */
+struct sv_answer *sv_test_render(sv_test_answer_fn fn,
+	const struct sv_provider *pv);
+
 /*
  * A whole allocation-failure case: the reference bytes from fn and f
  * (sv_test_render_fill with content_type), then

@@ -180,6 +180,11 @@ static void parts_of(const struct sv_test_renderer *r, const char *what,
 	sv_free(doc);
 }
 
+long sv_test_renderer_alloc_case(const struct sv_test_renderer *r,
+		const struct sv_provider *pv, const struct sv_answer_facts *f) {
+	return sv_test_answer_alloc_case(r->fn, r->content_type, pv, f);
+}
+
 void sv_test_expect_parts(const struct sv_test_renderer *r,
 		const char *what, const struct sv_provider *pv,
 		const char *override_domain, const struct sv_answer_facts *f,

@@ -142,6 +142,10 @@ struct sv_test_renderer {
 	const char *golden_dir, *golden_ext;
 };
 
+/* sv_test_answer_alloc_case of the renderer r. */
+long sv_test_renderer_alloc_case(const struct sv_test_renderer *r,
+	const struct sv_provider *pv, const struct sv_answer_facts *f);
+
 /*
  * Renders pv with r->fn, fills it with f, checks the bytes with r->check
  * and their n parts (sv_test_parts, what naming the case).

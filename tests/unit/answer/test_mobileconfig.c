@@ -184,8 +184,7 @@ static void test_dav_golden(void **state) {
 		SV_TEST_LACKS("other.example.fr"),
 		SV_TEST_LACKS("files.example.fr"),
 		SV_TEST_LACKS("Password</key>\n\t\t\t\t<string>")));
-	sv_test_answer_alloc_case(sv_render_mobileconfig,
-		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
+	sv_test_renderer_alloc_case(&renderer, pv, &f);
 }
 
 /* IMAP over an earlier POP3, templates expanded, STARTTLS, OAuth2. */
@@ -386,8 +385,7 @@ static void test_alloc_failures(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "shop.example.fr",
 		.address = "ann@shop.example.fr", .local = "ann" };
-	long failures = sv_test_answer_alloc_case(sv_render_mobileconfig,
-		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
+	long failures = sv_test_renderer_alloc_case(&renderer, pv, &f);
 	assert_true(failures > 10); /* the loop did reach the renderer */
 }
 

@@ -646,16 +646,14 @@ static void test_dav(void **state) {
 		"ann@example.org", "ann");
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "jean/x%41@example.fr", .local = "jean/x%41" };
-	sv_test_answer_alloc_case(sv_render_autoconfig,
-		SV_AUTOCONFIG_CONTENT_TYPE, pv, &f);
+	sv_test_renderer_alloc_case(&renderer, pv, &f);
 }
 
 static void test_alloc_failures(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.net",
 		.address = "ann@example.net", .local = "ann" };
-	sv_test_answer_alloc_case(sv_render_autoconfig,
-		SV_AUTOCONFIG_CONTENT_TYPE, pv, &f);
+	sv_test_renderer_alloc_case(&renderer, pv, &f);
 }
 
 /*

@@ -51,10 +51,9 @@ struct sv_test_db *sv_test_db_new(const char *name) {
 }
 
 void sv_test_db_free(struct sv_test_db *db) {
-	if (db == NULL) {
-		return;
+	if (db != NULL) {
+		sv_test_db_unlink(db->path);
 	}
-	sv_test_db_unlink(db->path);
 	free(db);
 }
 

@@ -40,6 +40,23 @@ void sv_test_db_unlink(const char *path) {
 	}
 }
 
+struct sv_test_db *sv_test_db_new(const char *name) {
+	struct sv_test_db *db = calloc(1, sizeof(*db));
+	if (db == NULL || sv_test_db_file(db->path, sizeof(db->path),
+			name) != 0) {
+		free(db);
+		return NULL;
+	}
+	return db;
+}
+
+void sv_test_db_free(struct sv_test_db *db) {
+	if (db != NULL) {
+		sv_test_db_unlink(db->path);
+	}
+	free(db);
+}
+
 struct sockaddr_storage sv_test_addr(const char *a) {
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));

@@ -24,6 +24,20 @@ int sv_test_db_file(char *path, size_t size, const char *name);
 /* Removes path and the files SQLite keeps beside it (those present). */
 void sv_test_db_unlink(const char *path);
 
+/* A temporary database file, as the state of a cmocka fixture. */
+struct sv_test_db {
+	char path[64];
+};
+
+/*
+ * A new temporary database file named after name (sv_test_db_file),
+ * owned by the caller (sv_test_db_free); NULL when it cannot be made.
+ */
+struct sv_test_db *sv_test_db_new(const char *name);
+
+/* Removes db's file (sv_test_db_unlink) and frees db; NULL is fine. */
+void sv_test_db_free(struct sv_test_db *db);
+
 /*
  * The address a ("192.0.2.1", or IPv6 when it holds a ':'), port 0, as
  * a client's; fails the running test when a is not one.
@@ -39,6 +53,17 @@ char *sv_test_host_of(char *buf, size_t n);
 
 /* Seconds on the monotonic clock, for tests that wait. */
 double sv_test_now_s(void);
+
+/*
+ * The main() of a unit test program: the cmocka tests that follow setup
+ * and teardown (the group's, either may be NULL) run as one group. A
+ * trailing comma after the last test is fine.
+ */
+#define SV_TEST_MAIN(setup, teardown, ...) \
+	int main(void) { \
+		const struct CMUnitTest tests[] = { __VA_ARGS__ }; \
+		return cmocka_run_group_tests(tests, setup, teardown); \
+	}
 
 /* The number of elements of the array a (a table of cases). */
 #define SV_TEST_LEN(a) (sizeof(a) / sizeof((a)[0]))

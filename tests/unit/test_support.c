@@ -180,6 +180,11 @@ static void parts_of(const struct sv_test_renderer *r, const char *what,
 	sv_free(doc);
 }
 
+long sv_test_renderer_alloc_case(const struct sv_test_renderer *r,
+		const struct sv_provider *pv, const struct sv_answer_facts *f) {
+	return sv_test_answer_alloc_case(r->fn, r->content_type, pv, f);
+}
+
 void sv_test_expect_parts(const struct sv_test_renderer *r,
 		const char *what, const struct sv_provider *pv,
 		const char *override_domain, const struct sv_answer_facts *f,
@@ -219,6 +224,13 @@ void sv_test_render_refused(sv_test_answer_fn fn,
 
 void sv_test_render_ok(sv_test_answer_fn fn, const struct sv_provider *pv) {
 	sv_answer_destroy(rendered(fn, pv, NULL));
+}
+
+struct sv_answer *sv_test_render(sv_test_answer_fn fn,
+		const struct sv_provider *pv) {
+	struct sv_answer *a = rendered(fn, pv, NULL);
+	assert_non_null(a);
+	return a;
 }
 
 long sv_test_answer_alloc_case(sv_test_answer_fn fn,

@@ -107,6 +107,10 @@ void sv_test_render_refused(sv_test_answer_fn fn,
 /* fn must render pv (the answer is dropped). */
 void sv_test_render_ok(sv_test_answer_fn fn, const struct sv_provider *pv);
 
+/* fn's answer for pv, which fn must render; owned by the caller. */
+struct sv_answer *sv_test_render(sv_test_answer_fn fn,
+	const struct sv_provider *pv);
+
 /*
  * A whole allocation-failure case: the reference bytes from fn and f
  * (sv_test_render_fill with content_type), then
@@ -137,6 +141,10 @@ struct sv_test_renderer {
 	/* the golden files of sv_test_golden_parts: <dir><name><ext> */
 	const char *golden_dir, *golden_ext;
 };
+
+/* sv_test_answer_alloc_case of the renderer r. */
+long sv_test_renderer_alloc_case(const struct sv_test_renderer *r,
+	const struct sv_provider *pv, const struct sv_answer_facts *f);
 
 /*
  * Renders pv with r->fn, fills it with f, checks the bytes with r->check

@@ -184,8 +184,7 @@ static void test_dav_golden(void **state) {
 		SV_TEST_LACKS("other.example.fr"),
 		SV_TEST_LACKS("files.example.fr"),
 		SV_TEST_LACKS("Password</key>\n\t\t\t\t<string>")));
-	sv_test_answer_alloc_case(sv_render_mobileconfig,
-		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
+	sv_test_renderer_alloc_case(&renderer, pv, &f);
 }
 
 /* IMAP over an earlier POP3, templates expanded, STARTTLS, OAuth2. */
@@ -386,8 +385,7 @@ static void test_alloc_failures(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "shop.example.fr",
 		.address = "ann@shop.example.fr", .local = "ann" };
-	long failures = sv_test_answer_alloc_case(sv_render_mobileconfig,
-		SV_MOBILECONFIG_CONTENT_TYPE, pv, &f);
+	long failures = sv_test_renderer_alloc_case(&renderer, pv, &f);
 	assert_true(failures > 10); /* the loop did reach the renderer */
 }
 
@@ -395,18 +393,14 @@ static void test_alloc_failures(void **state) {
 static struct sv_test_maker hoster_provider_maker = { hoster_provider };
 static struct sv_test_maker minimal_provider_maker = { minimal_provider };
 
-int main(void) {
-	const struct CMUnitTest tests[] = {
-		SV_TEST_WITH(test_minimal_golden, minimal_provider_maker),
-		SV_TEST_WITH(test_hoster_golden, hoster_provider_maker),
-		SV_TEST_WITH(test_dav_golden, minimal_provider_maker),
-		cmocka_unit_test(test_pop_only_and_no_login),
-		SV_TEST_WITH(test_realname_username_left_out, minimal_provider_maker),
-		cmocka_unit_test(test_auth_mapping),
-		cmocka_unit_test(test_uuid_slots),
-		SV_TEST_WITH(test_render_rejects_bad_data, minimal_provider_maker),
-		SV_TEST_WITH(test_alloc_failures, hoster_provider_maker),
-	};
-	return cmocka_run_group_tests(tests, sv_test_xml_setup,
-		sv_test_xml_teardown);
-}
+SV_TEST_MAIN(sv_test_xml_setup, sv_test_xml_teardown,
+	SV_TEST_WITH(test_minimal_golden, minimal_provider_maker),
+	SV_TEST_WITH(test_hoster_golden, hoster_provider_maker),
+	SV_TEST_WITH(test_dav_golden, minimal_provider_maker),
+	cmocka_unit_test(test_pop_only_and_no_login),
+	SV_TEST_WITH(test_realname_username_left_out, minimal_provider_maker),
+	cmocka_unit_test(test_auth_mapping),
+	cmocka_unit_test(test_uuid_slots),
+	SV_TEST_WITH(test_render_rejects_bad_data, minimal_provider_maker),
+	SV_TEST_WITH(test_alloc_failures, hoster_provider_maker),
+)

@@ -247,29 +247,30 @@ static const struct sv_test_renderer evolution = {
 	sv_render_autoconfig_evolution, SV_AUTOCONFIG_CONTENT_TYPE, check_xml,
 	NULL, NULL };
 
-static void check_golden(const char *name, const char *got, size_t len) {
-	check_xml(got, len);
-	sv_test_golden_check(GOLDEN_DIR, name, ".xml", got, len);
+/*
+ * Renders pv, fills it without an address (whose answer must also hold
+ * or lack the n parts p) and with one, and compares both with their
+ * golden files: name, and name-address.
+ */
+static void golden_parts_case(const char *name, const struct sv_provider *pv,
+		const char *override, const char *domain, const char *address,
+		const char *local, const struct sv_test_part *p, size_t n) {
+	struct sv_answer_facts f = { .domain = domain };
+	sv_test_golden_parts(&renderer, name, pv, override, &f, p, n);
+
+	char with[128];
+	int w = snprintf(with, sizeof(with), "%s-address", name);
+	assert_true(w > 0 && (size_t)w < sizeof(with));
+	f.address = address;
+	f.local = local;
+	sv_test_golden_parts(&renderer, with, pv, override, &f, NULL, 0);
 }
 
 /* Renders pv, fills it without and with an address, checks both. */
 static void golden_case(const char *name, const struct sv_provider *pv,
 		const char *override, const char *domain, const char *address,
 		const char *local) {
-	struct sv_answer_facts f = { .domain = domain };
-	size_t len;
-	char *doc = render_fill(pv, override, &f, &len);
-	check_golden(name, doc, len);
-	sv_free(doc);
-
-	char with[128];
-	int n = snprintf(with, sizeof(with), "%s-address", name);
-	assert_true(n > 0 && (size_t)n < sizeof(with));
-	f.address = address;
-	f.local = local;
-	doc = render_fill(pv, override, &f, &len);
-	check_golden(with, doc, len);
-	sv_free(doc);
+	golden_parts_case(name, pv, override, domain, address, local, NULL, 0);
 }
 
 /* ---- the builder on its own ---- */
@@ -360,11 +361,8 @@ static void test_minimal(void **state) {
 }
 
 static void test_every_extra(void **state) {
-	struct sv_provider *pv = *state;
-	golden_case("extras", pv, NULL, "example.net", "ann@example.net",
-		"ann");
-	const struct sv_answer_facts f = { .domain = "example.net" };
-	sv_test_expect_parts(&renderer, "extras", pv, NULL, &f, SV_TEST_PARTS(
+	golden_parts_case("extras", *state, NULL, "example.net",
+		"ann@example.net", "ann", SV_TEST_PARTS(
 		/* Left out: URL-based and exchange servers. */
 		SV_TEST_LACKS("ews"), SV_TEST_LACKS("exchange"),
 		SV_TEST_LACKS("owa"),
@@ -446,20 +444,18 @@ static void test_special_address(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "o'brien&co@example.fr", .local = "o'brien&co" };
-	size_t len;
-	char *doc = render_fill(pv, NULL, &f, &len);
-	check_golden("special-address", doc, len);
-	sv_test_parts("special address", doc, SV_TEST_PARTS(
+	sv_test_golden_parts(&renderer, "special-address", pv, NULL, &f,
+		SV_TEST_PARTS(
 		SV_TEST_HAS("<username>o&apos;brien&amp;co%example.fr"
 			"</username>"),
 		SV_TEST_HAS("<username>recent:o&apos;brien&amp;co@example.fr"
 			"</username>")));
-	sv_free(doc);
 
 	/* Without local, the part before the last '@' is used. */
 	const struct sv_answer_facts g = { .domain = "example.fr",
 		.address = "\"a@b\"@example.fr", .local = NULL };
-	doc = render_fill(pv, NULL, &g, &len);
+	size_t len;
+	char *doc = render_fill(pv, NULL, &g, &len);
 	assert_non_null(strstr(doc,
 		"<username>&quot;a@b&quot;%example.fr</username>"));
 	check_xml(doc, len);
@@ -482,11 +478,8 @@ static void test_override_domain(void **state) {
 }
 
 static void test_text_escaping(void **state) {
-	struct sv_provider *pv = *state;
-	golden_case("escaping", pv, NULL, "example.jp", "a.b@example.jp",
-		"a.b");
-	const struct sv_answer_facts f = { .domain = "example.jp" };
-	sv_test_expect_parts(&renderer, "escaping", pv, NULL, &f, SV_TEST_PARTS(
+	golden_parts_case("escaping", *state, NULL, "example.jp",
+		"a.b@example.jp", "a.b", SV_TEST_PARTS(
 		SV_TEST_HAS("<displayName>Tom &amp; Jerry &lt;Mail&gt; é 日本"
 			"</displayName>"),
 		SV_TEST_HAS("url=\"https://example.jp/help?a=1&amp;"
@@ -500,9 +493,7 @@ static void test_text_escaping(void **state) {
 /* ---- limits and failures ---- */
 
 static void test_fill_too_big(void **state) {
-	struct sv_provider *pv = *state;
-	struct sv_answer *a = NULL;
-	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, NULL), SV_OK);
+	struct sv_answer *a = sv_test_render(sv_render_autoconfig, *state);
 	const struct sv_answer_facts f = { .domain = "client.fr",
 		.address = "jean@client.fr", .local = "jean" };
 	struct sv_buf out;
@@ -533,9 +524,7 @@ static void test_fill_too_big(void **state) {
 }
 
 static void test_fill_rejects_control_bytes(void **state) {
-	struct sv_provider *pv = *state;
-	struct sv_answer *a = NULL;
-	assert_int_equal(sv_render_autoconfig(pv, NULL, &a, NULL), SV_OK);
+	struct sv_answer *a = sv_test_render(sv_render_autoconfig, *state);
 	const struct sv_answer_facts f = { .domain = "client.fr",
 		.address = "je\ran@client.fr", .local = "je\ran" };
 	struct sv_buf out;
@@ -657,16 +646,14 @@ static void test_dav(void **state) {
 		"ann@example.org", "ann");
 	const struct sv_answer_facts f = { .domain = "example.fr",
 		.address = "jean/x%41@example.fr", .local = "jean/x%41" };
-	sv_test_answer_alloc_case(sv_render_autoconfig,
-		SV_AUTOCONFIG_CONTENT_TYPE, pv, &f);
+	sv_test_renderer_alloc_case(&renderer, pv, &f);
 }
 
 static void test_alloc_failures(void **state) {
 	struct sv_provider *pv = *state;
 	const struct sv_answer_facts f = { .domain = "example.net",
 		.address = "ann@example.net", .local = "ann" };
-	sv_test_answer_alloc_case(sv_render_autoconfig,
-		SV_AUTOCONFIG_CONTENT_TYPE, pv, &f);
+	sv_test_renderer_alloc_case(&renderer, pv, &f);
 }
 
 /*

@@ -19,11 +19,11 @@
 #include "model/pacc.h"
 #include "util/alloc.h"
 
+#include "test_support.h"
+
 static struct sv_provider *provider(void) {
-	struct sv_provider *pv = sv_provider_create();
-	assert_non_null(pv);
-	pv->id = sv_strdup("p.example");
-	pv->display_name = sv_strdup("P Mail");
+	struct sv_provider *pv = sv_test_provider_new("p.example", "P Mail",
+		NULL);
 	assert_int_equal(sv_provider_add_domain(pv, "p.example"), SV_OK);
 	return pv;
 }
@@ -31,28 +31,9 @@ static struct sv_provider *provider(void) {
 static struct sv_server *server(struct sv_provider *pv,
 		enum sv_server_type type, const char *host, int port,
 		enum sv_socket sock, enum sv_auth auth) {
-	struct sv_server s = {
-		.id = (int64_t)pv->n_servers + 1, .type = type,
-		.hostname = host != NULL ? sv_strdup(host) : NULL,
-		.port = port, .socket = sock,
-		.pop3 = { SV_UNSET, -1, SV_UNSET, -1 },
-	};
-	s.auth[s.n_auth++] = auth;
-	struct sv_server *out = NULL;
-	assert_int_equal(sv_provider_add_server(pv, &s, &out), SV_OK);
-	return out;
-}
-
-static struct sv_service *service(struct sv_provider *pv,
-		enum sv_service_type type, const char *url) {
-	struct sv_service s = {
-		.id = (int64_t)pv->n_services + 1, .type = type,
-		.url = sv_strdup(url),
-	};
-	s.auth[s.n_auth++] = SV_SAUTH_HTTP_BASIC;
-	struct sv_service *out = NULL;
-	assert_int_equal(sv_provider_add_service(pv, &s, &out), SV_OK);
-	return out;
+	const struct sv_test_server sp = { type, host, port, sock, NULL,
+		{ auth }, 1, NULL };
+	return sv_test_add_server(pv, &sp);
 }
 
 /* A sayable provider: imap 993, smtp 465. */
@@ -106,8 +87,10 @@ static void test_exact_bytes(void **state) {
 	pv->short_name = sv_strdup("P");
 	pv->oauth2.issuer = sv_strdup("login.p.example");
 	pv->servers[1].auth[pv->servers[1].n_auth++] = SV_AUTH_OAUTH2;
-	service(pv, SV_SERVICE_CALDAV, "https://dav.%EMAILDOMAIN%/cal/");
-	service(pv, SV_SERVICE_WEBDAV, "https://files.p.example:443/f/");
+	sv_test_add_service(pv, SV_SERVICE_CALDAV,
+		"https://dav.%EMAILDOMAIN%/cal/", NULL, NULL);
+	sv_test_add_service(pv, SV_SERVICE_WEBDAV,
+		"https://files.p.example:443/f/", NULL, NULL);
 	/* an alternative PACC cannot say is not a loss: 993 is said */
 	server(pv, SV_SERVER_IMAP, "imap.p.example", 143, SV_SOCKET_STARTTLS,
 		SV_AUTH_PASSWORD_CLEARTEXT);
@@ -144,10 +127,12 @@ static void test_exact_bytes(void **state) {
 static void test_jmap_and_accounts(void **state) {
 	(void)state;
 	struct sv_provider *pv = sayable();
-	service(pv, SV_SERVICE_ACTIVESYNC,
-		"https://eas.p.example/Microsoft-Server-ActiveSync");
-	service(pv, SV_SERVICE_JMAP, "https://jmap.%EMAILDOMAIN%/jmap/");
-	service(pv, SV_SERVICE_EWS, "https://ews.p.example/EWS/Exchange.asmx");
+	sv_test_add_service(pv, SV_SERVICE_ACTIVESYNC,
+		"https://eas.p.example/Microsoft-Server-ActiveSync", NULL, NULL);
+	sv_test_add_service(pv, SV_SERVICE_JMAP,
+		"https://jmap.%EMAILDOMAIN%/jmap/", NULL, NULL);
+	sv_test_add_service(pv, SV_SERVICE_EWS,
+		"https://ews.p.example/EWS/Exchange.asmx", NULL, NULL);
 	char doc[4096];
 	assert_int_equal(document(pv, "shop.example", doc, sizeof(doc)),
 		SV_OK);
@@ -158,7 +143,8 @@ static void test_jmap_and_accounts(void **state) {
 		"\"submit\":{\"host\":\"smtp.p.example\"}}}");
 	sv_provider_destroy(pv);
 	pv = sayable();
-	service(pv, SV_SERVICE_JMAP, "https://jmap.p.example:8443/jmap/");
+	sv_test_add_service(pv, SV_SERVICE_JMAP,
+		"https://jmap.p.example:8443/jmap/", NULL, NULL);
 	refused(pv, "jmap: service");
 	sv_provider_destroy(pv);
 }
@@ -205,7 +191,8 @@ static void test_unsayable(void **state) {
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		pv = sayable();
-		service(pv, SV_SERVICE_CARDDAV, bad[i].url);
+		sv_test_add_service(pv, SV_SERVICE_CARDDAV, bad[i].url, NULL,
+			NULL);
 		refused(pv, bad[i].why);
 		sv_provider_destroy(pv);
 	}

@@ -29,38 +29,35 @@
 
 static const char doctype[] = "<!DOCTYPE html>\n";
 
+/* Appends a server whose login is the local part and a password in the
+ * clear. */
+static void server(struct sv_provider *pv, enum sv_server_type type,
+		const char *host, int port, enum sv_socket sock) {
+	sv_test_add_server(pv, &(struct sv_test_server){ type, host, port,
+		sock, "%EMAILLOCALPART%", { SV_AUTH_PASSWORD_CLEARTEXT }, 1,
+		NULL });
+}
+
 /* A provider like Free: IMAP SSL, POP3 SSL, SMTP SSL then STARTTLS, the
  * username the local part; a plain IMAP server that must not show. */
 static struct sv_provider *free_like(void) {
 	struct sv_provider *pv = sv_test_provider_new("free.example",
 		"Free", NULL);
 	assert_int_equal(sv_provider_add_domain(pv, "free.example"), SV_OK);
-	sv_test_add_server(pv, &(struct sv_test_server){ SV_SERVER_IMAP,
-		"imap.free.example", 993, SV_SOCKET_SSL, "%EMAILLOCALPART%",
-		{ SV_AUTH_PASSWORD_CLEARTEXT }, 1, NULL });
-	sv_test_add_server(pv, &(struct sv_test_server){ SV_SERVER_IMAP,
-		"plain.free.example", 143, SV_SOCKET_PLAIN, "%EMAILLOCALPART%",
-		{ SV_AUTH_PASSWORD_CLEARTEXT }, 1, NULL });
-	sv_test_add_server(pv, &(struct sv_test_server){ SV_SERVER_POP3,
-		"pop.free.example", 995, SV_SOCKET_SSL, "%EMAILLOCALPART%",
-		{ SV_AUTH_PASSWORD_CLEARTEXT }, 1, NULL });
-	sv_test_add_server(pv, &(struct sv_test_server){ SV_SERVER_SMTP,
-		"smtp.free.example", 465, SV_SOCKET_SSL, "%EMAILLOCALPART%",
-		{ SV_AUTH_PASSWORD_CLEARTEXT }, 1, NULL });
+	server(pv, SV_SERVER_IMAP, "imap.free.example", 993, SV_SOCKET_SSL);
+	server(pv, SV_SERVER_IMAP, "plain.free.example", 143, SV_SOCKET_PLAIN);
+	server(pv, SV_SERVER_POP3, "pop.free.example", 995, SV_SOCKET_SSL);
+	server(pv, SV_SERVER_SMTP, "smtp.free.example", 465, SV_SOCKET_SSL);
 	sv_test_add_server(pv, &(struct sv_test_server){ SV_SERVER_SMTP,
 		"smtp.free.example", 587, SV_SOCKET_STARTTLS, "%EMAILLOCALPART%",
 		{ SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_ENCRYPTED }, 2, NULL });
 	return pv;
 }
 
-static char *page(sv_test_answer_fn fn, const struct sv_provider *pv,
-		const struct sv_answer_facts *f) {
-	size_t len;
-	char *s = sv_test_render_fill(fn, SV_SETTINGS_CONTENT_TYPE, pv, NULL,
-		f, &len);
+/* HTML, and well-formed XML after its doctype: every element closed,
+ * every value escaped. */
+static void check_page(const char *s, size_t len) {
 	assert_int_equal(strlen(s), len);
-	/* HTML, and well-formed XML after its doctype: every element
-	 * closed, every value escaped */
 	assert_memory_equal(s, doctype, sizeof(doctype) - 1);
 	xmlDocPtr doc = xmlReadMemory(s + sizeof(doctype) - 1,
 		(int)(len - (sizeof(doctype) - 1)), "page.html", "UTF-8",
@@ -69,8 +66,22 @@ static char *page(sv_test_answer_fn fn, const struct sv_provider *pv,
 		fail_msg("not well-formed:\n%s", s);
 	}
 	xmlFreeDoc(doc);
+}
+
+static char *page(sv_test_answer_fn fn, const struct sv_provider *pv,
+		const struct sv_answer_facts *f) {
+	size_t len;
+	char *s = sv_test_render_fill(fn, SV_SETTINGS_CONTENT_TYPE, pv, NULL,
+		f, &len);
+	check_page(s, len);
 	return s;
 }
+
+/* The page in French and in English, as sv_test_expect_parts renders. */
+static const struct sv_test_renderer fr_page = { sv_render_settings_fr,
+	SV_SETTINGS_CONTENT_TYPE, check_page, NULL, NULL };
+static const struct sv_test_renderer en_page = { sv_render_settings_en,
+	SV_SETTINGS_CONTENT_TYPE, check_page, NULL, NULL };
 
 /* Where part first occurs in s, or fails. */
 static size_t at(const char *s, const char *part) {
@@ -123,31 +134,28 @@ static void test_page_for_address(void **state) {
 	assert_true(at(s, "<code>995") < at(s, "<code>587"));
 	sv_free(s);
 
-	s = page(sv_render_settings_en, pv, &f);
-	sv_test_parts("page for an address (en)", s, SV_TEST_PARTS(
+	sv_test_expect_parts(&en_page, "page for an address (en)", pv, NULL, &f,
+		SV_TEST_PARTS(
 		SV_TEST_HAS("<html lang=\"en\">"),
 		SV_TEST_HAS("<dt>Username</dt><dd><code>jean.dupont</code>"),
 		SV_TEST_HAS("OAuth2 or encrypted password"),
 		SV_TEST_HAS("&amp;lang=fr\"")));
-	sv_free(s);
 }
 
 static void test_page_for_domain(void **state) {
 	struct sv_provider *pv = *state;
 	struct sv_answer_facts f = { .domain = "free.example",
 		.absent = sv_render_settings_absent(SV_SETTINGS_FR) };
-	char *s = page(sv_render_settings_fr, pv, &f);
-	sv_test_parts("page for a domain (fr)", s, SV_TEST_PARTS(
+	sv_test_expect_parts(&fr_page, "page for a domain (fr)", pv, NULL, &f,
+		SV_TEST_PARTS(
 		SV_TEST_HAS("<code>«la partie avant le @»</code>"),
 		SV_TEST_HAS("<strong>«votre adresse»</strong>"),
 		SV_TEST_HAS("email=&amp;lang=en\""),
 		SV_TEST_LACKS("%EMAIL")));
-	sv_free(s);
 	f.absent = sv_render_settings_absent(SV_SETTINGS_EN);
-	s = page(sv_render_settings_en, pv, &f);
-	sv_test_parts("page for a domain (en)", s, SV_TEST_PARTS(
+	sv_test_expect_parts(&en_page, "page for a domain (en)", pv, NULL, &f,
+		SV_TEST_PARTS(
 		SV_TEST_HAS("<code>&lt;the part before the @&gt;</code>")));
-	sv_free(s);
 }
 
 static void test_escaping_and_links(void **state) {
@@ -171,8 +179,8 @@ static void test_escaping_and_links(void **state) {
 	assert_int_equal(sv_link_add_text(l, "fr", "Français"), SV_OK);
 	struct sv_answer_facts f = { .domain = "evil.example",
 		.address = "a&b'c\"d@evil.example" };
-	char *s = page(sv_render_settings_fr, pv, &f);
-	sv_test_parts("escaping and links", s, SV_TEST_PARTS(
+	sv_test_expect_parts(&fr_page, "escaping and links", pv, NULL, &f,
+		SV_TEST_PARTS(
 		SV_TEST_LACKS("<script"),
 		SV_TEST_LACKS("<b>"),
 		SV_TEST_LACKS("href=\"javascript"),
@@ -193,7 +201,6 @@ static void test_escaping_and_links(void **state) {
 		SV_TEST_HAS("<span class=\"warn\">attention : rien n’est "
 			"chiffré</span>"),
 		SV_TEST_HAS("<dd>aucune (selon l’adresse IP)</dd></dl>")));
-	sv_free(s);
 	sv_provider_destroy(pv);
 }
 
@@ -205,15 +212,14 @@ static void test_services(void **state) {
 		"https://dav.free.example/card/", "%EMAILLOCALPART%", NULL);
 	struct sv_answer_facts f = { .domain = "free.example",
 		.address = "j/x@free.example", .local = "j/x" };
-	char *s = page(sv_render_settings_en, pv, &f);
-	sv_test_parts("services", s, SV_TEST_PARTS(
+	sv_test_expect_parts(&en_page, "services", pv, NULL, &f,
+		SV_TEST_PARTS(
 		SV_TEST_HAS("<h3>Calendar (CalDAV)</h3><dl>\n<dt>Address (URL)"
 			"</dt><dd><code>https://dav.free.example/cal/j%2Fx/</code></dd>"
 			"\n<dt>Authentication</dt><dd>password (HTTP Basic)</dd>"
 			"\n<dt>Username</dt><dd><code>j/x@free.example</code>"),
 		SV_TEST_HAS("<h3>Contacts (CardDAV)</h3>"),
 		SV_TEST_HAS("<dt>Username</dt><dd><code>j/x</code></dd></dl>")));
-	sv_free(s);
 }
 
 static void test_text_same_table(void **state) {
@@ -319,18 +325,14 @@ static void test_alloc_failures(void **state) {
 /* The providers the fixtures give the tests (SV_TEST_WITH). */
 static struct sv_test_maker free_like_maker = { free_like };
 
-int main(void) {
-	const struct CMUnitTest tests[] = {
-		SV_TEST_WITH(test_table_order, free_like_maker),
-		SV_TEST_WITH(test_page_for_address, free_like_maker),
-		SV_TEST_WITH(test_page_for_domain, free_like_maker),
-		cmocka_unit_test(test_escaping_and_links),
-		SV_TEST_WITH(test_services, free_like_maker),
-		SV_TEST_WITH(test_text_same_table, free_like_maker),
-		cmocka_unit_test(test_error_pages),
-		SV_TEST_WITH(test_refused, free_like_maker),
-		SV_TEST_WITH(test_alloc_failures, free_like_maker),
-	};
-	return cmocka_run_group_tests(tests, sv_test_xml_setup,
-		sv_test_xml_teardown);
-}
+SV_TEST_MAIN(sv_test_xml_setup, sv_test_xml_teardown,
+	SV_TEST_WITH(test_table_order, free_like_maker),
+	SV_TEST_WITH(test_page_for_address, free_like_maker),
+	SV_TEST_WITH(test_page_for_domain, free_like_maker),
+	cmocka_unit_test(test_escaping_and_links),
+	SV_TEST_WITH(test_services, free_like_maker),
+	SV_TEST_WITH(test_text_same_table, free_like_maker),
+	cmocka_unit_test(test_error_pages),
+	SV_TEST_WITH(test_refused, free_like_maker),
+	SV_TEST_WITH(test_alloc_failures, free_like_maker),
+)

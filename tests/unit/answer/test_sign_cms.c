@@ -28,6 +28,8 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 
+#include "test_base.h"
+
 static char dir[] = "/tmp/sv-sign-cms-XXXXXX";
 static char cert_path[128], key_path[128], other_key_path[128];
 static char chain_path[128], junk_path[128], empty_chain_path[128];
@@ -238,12 +240,9 @@ static void test_alloc_failures(void **state) {
 	sv_sign_cms_destroy(s);
 }
 
-int main(void) {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sign_and_verify),
-		cmocka_unit_test(test_chain_included),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_alloc_failures),
-	};
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+SV_TEST_MAIN(setup, teardown,
+	cmocka_unit_test(test_sign_and_verify),
+	cmocka_unit_test(test_chain_included),
+	cmocka_unit_test(test_refusals),
+	cmocka_unit_test(test_alloc_failures),
+)

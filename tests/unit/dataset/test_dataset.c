@@ -97,6 +97,23 @@ static void make_db(const char *path, bool bundled) {
 	assert_true(created);
 }
 
+/* A dataset of a new database at path (make_db), nothing loaded yet. */
+static struct sv_dataset *dataset_of_new_db(const char *path, bool bundled) {
+	make_db(path, bundled);
+	struct sv_err err = { "" };
+	struct sv_dataset *ds = sv_dataset_create(path, &err);
+	assert_non_null(ds);
+	return ds;
+}
+
+/* Another read-write connection to the database at path, an admin's. */
+static struct sv_store *writer(const char *path) {
+	struct sv_err err = { "" };
+	struct sv_store *st = sv_store_open(path, SV_STORE_READWRITE, &err);
+	assert_non_null(st);
+	return st;
+}
+
 /* Rewrites dst with src's bytes, as cp does: same inode, truncated. */
 static void copy_in_place(const char *src, const char *dst) {
 	FILE *in = fopen(src, "rb");
@@ -417,16 +434,13 @@ static void test_read_errors(void **state) {
 static void test_load(void **state) {
 	struct fixture *f = *state;
 	struct sv_err err = { "" };
-	make_db(f->db, true);
-	struct sv_dataset *ds = sv_dataset_create(f->db, &err);
-	assert_non_null(ds);
+	struct sv_dataset *ds = dataset_of_new_db(f->db, true);
 	/* nothing served before the first load */
 	assert_null(sv_snapshot_holder_acquire(sv_dataset_holder(ds)));
 	assert_int_equal(sv_dataset_load(ds, &err), SV_OK);
 	expect_served(ds, 1, true);
 	/* each load is the next generation, and sees the file as it is */
-	struct sv_store *st = sv_store_open(f->db, SV_STORE_READWRITE, &err);
-	assert_non_null(st);
+	struct sv_store *st = writer(f->db);
 	assert_int_equal(sv_store_provider_rm(st, "free.fr", NULL, &err), SV_OK);
 	sv_store_close(st);
 	assert_int_equal(sv_dataset_load(ds, &err), SV_OK);
@@ -438,9 +452,7 @@ static void test_load(void **state) {
 static void test_failed_load_keeps_snapshot(void **state) {
 	struct fixture *f = *state;
 	struct sv_err err = { "" };
-	make_db(f->db, true);
-	struct sv_dataset *ds = sv_dataset_create(f->db, &err);
-	assert_non_null(ds);
+	struct sv_dataset *ds = dataset_of_new_db(f->db, true);
 	/* a missing file: nothing to serve yet, and nothing created */
 	assert_int_equal(unlink(f->db), 0);
 	assert_int_equal(sv_dataset_load(ds, &err), SV_ENOTFOUND);
@@ -506,28 +518,51 @@ static void test_create_alloc_failures(void **state) {
 
 /* ---- the watcher ---- */
 
-static void test_watcher_notices_commit(void **state) {
-	struct fixture *f = *state;
-	struct sv_err err = { "" };
-	struct watched t;
-	watched_db(f, &t, false, FAST_MS, 0);
-	/* another connection commits: data_version moves */
-	struct sv_store *st = sv_store_open(f->db, SV_STORE_READWRITE, &err);
-	assert_non_null(st);
-	assert_int_equal(sv_bundle_install(st, NULL, &err), SV_OK);
-	sv_store_close(st);
-	expect_one_reload(&t);
-}
-
-static void test_watcher_notices_replaced_file(void **state) {
+/*
+ * A watcher of a database without providers, when change puts the
+ * bundled providers in its place, reloads once. f->other holds the
+ * bundled database before the watcher starts.
+ */
+static void expect_noticed(void **state,
+		void (*change)(const struct fixture *f)) {
 	struct fixture *f = *state;
 	make_db(f->other, true);
 	struct watched t;
 	watched_db(f, &t, false, FAST_MS, 0);
-	/* rename(2) over it, as an admin deploys a database built elsewhere:
-	 * the old file's data_version never moves */
-	assert_int_equal(rename(f->other, f->db), 0);
+	change(f);
 	expect_one_reload(&t);
+}
+
+/* Another connection commits: data_version moves. */
+static void commit_bundle(const struct fixture *f) {
+	struct sv_err err = { "" };
+	struct sv_store *st = writer(f->db);
+	assert_int_equal(sv_bundle_install(st, NULL, &err), SV_OK);
+	sv_store_close(st);
+}
+
+/* rename(2) over it, as an admin deploys a database built elsewhere: the
+ * old file's data_version never moves. */
+static void rename_over(const struct fixture *f) {
+	assert_int_equal(rename(f->other, f->db), 0);
+}
+
+/* cp over the live file: same inode, the WAL index untouched, so
+ * data_version never moves (issue 16). */
+static void copy_over(const struct fixture *f) {
+	copy_in_place(f->other, f->db);
+}
+
+static void test_watcher_notices_commit(void **state) {
+	expect_noticed(state, commit_bundle);
+}
+
+static void test_watcher_notices_replaced_file(void **state) {
+	expect_noticed(state, rename_over);
+}
+
+static void test_watcher_notices_rewrite_in_place(void **state) {
+	expect_noticed(state, copy_over);
 }
 
 static void test_watcher_baseline_before_load(void **state) {
@@ -562,17 +597,6 @@ static void test_watcher_bad_replacement(void **state) {
 	wait_reports(&t.r, 1, 1);
 	expect_served(t.ds, 2, false);
 	watched_close(&t);
-}
-
-/* cp over the live file: same inode, the WAL index untouched, so
- * data_version never moves (issue 16). */
-static void test_watcher_notices_rewrite_in_place(void **state) {
-	struct fixture *f = *state;
-	make_db(f->other, true);
-	struct watched t;
-	watched_db(f, &t, false, FAST_MS, 0);
-	copy_in_place(f->other, f->db);
-	expect_one_reload(&t);
 }
 
 static void exec_sql(sqlite3 *db, const char *sql) {
@@ -661,8 +685,7 @@ static void test_watcher_ignores_wal_restart(void **state) {
 	struct sv_err err = { "" };
 	struct watched t;
 	watched_db(f, &t, true, FAST_MS, 0);
-	struct sv_store *st = sv_store_open(f->db, SV_STORE_READWRITE, &err);
-	assert_non_null(st);
+	struct sv_store *st = writer(f->db);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(sv_store_begin(st, &err), SV_OK);
 		assert_int_equal(sv_store_commit(st, &err), SV_OK);

@@ -103,12 +103,9 @@ static void test_tls_pairing(void **state) {
 	assert_int_equal(sv_config_check(&cfg, &err), SV_EINVAL);
 }
 
-int main(void) {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_is_loopback),
-		cmocka_unit_test(test_prefix_bounds),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_tls_pairing),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SV_TEST_MAIN(NULL, NULL,
+	cmocka_unit_test(test_default_is_loopback),
+	cmocka_unit_test(test_prefix_bounds),
+	cmocka_unit_test(test_refusals),
+	cmocka_unit_test(test_tls_pairing),
+)

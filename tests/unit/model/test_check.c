@@ -73,6 +73,32 @@ static void collect(const struct sv_check_problem *p, void *ctx) {
 	f->p[f->n++] = *p;
 }
 
+/* Problem i of f must have severity sev and be about server id server. */
+static void expect_problem(const struct found *f, size_t i,
+		enum sv_check_severity sev, int64_t server) {
+	assert_true(i < f->n);
+	assert_int_equal(f->p[i].severity, sev);
+	assert_int_equal(f->p[i].server, server);
+}
+
+/*
+ * Problem i of f must be about domain (NULL: the provider-wide view) and
+ * its message must hold part.
+ */
+static void expect_said(const struct found *f, size_t i, const char *domain,
+		const char *part) {
+	assert_true(i < f->n);
+	if (domain == NULL) {
+		assert_null(f->p[i].domain);
+	} else {
+		assert_string_equal(f->p[i].domain, domain);
+	}
+	if (strstr(f->p[i].message, part) == NULL) {
+		fail_msg("problem %zu: \"%s\" lacks \"%s\"", i, f->p[i].message,
+			part);
+	}
+}
+
 static void test_port_socket(void **state) {
 	(void)state;
 	/* whether the pairing is flagged, and the message when msg is set */
@@ -183,8 +209,7 @@ static void test_problems(void **state) {
 	assert_string_equal(f.p[2].message, "server 10 (imap imap.q.example:"
 		"143): SSL on port 143, which is IMAP with STARTTLS (IMAP over "
 		"SSL is port 993)");
-	assert_int_equal(f.p[3].severity, SV_CHECK_NOTICE);
-	assert_int_equal(f.p[3].server, 11);
+	expect_problem(&f, 3, SV_CHECK_NOTICE, 11);
 	assert_int_equal(f.p[4].severity, SV_CHECK_NOTICE);
 	assert_int_equal(f.p[5].severity, SV_CHECK_WARNING);
 	assert_string_equal(f.p[5].message, "server 12 (pop3 pop.q.example:"
@@ -226,8 +251,7 @@ static void test_plaintext(void **state) {
 	/* 6 and the provider-wide view's PACC notice (own.example's view
 	 * has smtp on 465: PACC can say it) */
 	assert_int_equal(sv_check_provider(pv, collect, &f), 7);
-	assert_null(f.p[6].domain);
-	assert_non_null(strstr(f.p[6].message, "no PACC document"));
+	expect_said(&f, 6, NULL, "no PACC document");
 	/* servers 2, 3 and 5 send passwords in the clear: notices 0-2 */
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(f.p[i].severity, SV_CHECK_NOTICE);
@@ -238,17 +262,14 @@ static void test_plaintext(void **state) {
 	assert_string_equal(f.p[3].message, "the only smtp server is plain "
 		"(no TLS): listed, as the only way in, but passwords travel "
 		"unencrypted; Thunderbird for Android refuses the whole answer");
-	assert_int_equal(f.p[4].severity, SV_CHECK_NOTICE);
-	assert_int_equal(f.p[4].server, 2);
+	expect_problem(&f, 4, SV_CHECK_NOTICE, 2);
 	assert_string_equal(f.p[4].message, "server 2 (imap imap.p.example:"
 		"143): plain, left out of every answer beside the TLS imap "
 		"servers (RFC 8314; suivant provider set p.example "
 		"--publish-plaintext lists it)");
-	assert_int_equal(f.p[5].severity, SV_CHECK_NOTICE);
-	assert_int_equal(f.p[5].server, 5);
-	assert_string_equal(f.p[5].domain, "own.example");
-	assert_non_null(strstr(f.p[5].message, "beside the TLS smtp server "
-		"of this domain"));
+	expect_problem(&f, 5, SV_CHECK_NOTICE, 5);
+	expect_said(&f, 5, "own.example", "beside the TLS smtp server "
+		"of this domain");
 
 	f.n = 0;
 	pv->publish_plaintext = true;
@@ -263,9 +284,8 @@ static void test_plaintext(void **state) {
 	assert_non_null(strstr(f.p[4].message, "published on purpose"));
 	/* own.example's view differs in smtp only: said once, there */
 	assert_int_equal(f.p[5].severity, SV_CHECK_WARNING);
-	assert_string_equal(f.p[5].domain, "own.example");
-	assert_non_null(strstr(f.p[5].message, "domain own.example: "
-		"publishes 1 plain smtp"));
+	expect_said(&f, 5, "own.example", "domain own.example: "
+		"publishes 1 plain smtp");
 	sv_provider_destroy(pv);
 }
 
@@ -282,8 +302,7 @@ static void test_known_pairing(void **state) {
 	/* and PACC cannot say submission on 587 */
 	assert_int_equal(sv_check_provider(pv, collect, &f), 2);
 	assert_non_null(strstr(f.p[1].message, "no PACC document"));
-	assert_int_equal(f.p[0].severity, SV_CHECK_NOTICE);
-	assert_int_equal(f.p[0].server, 2);
+	expect_problem(&f, 0, SV_CHECK_NOTICE, 2);
 	assert_string_equal(f.p[0].message, "server 2 (smtp Mobile.Charter.net"
 		":587): SSL on port 587, which is mail submission with STARTTLS "
 		"(mail submission over SSL is port 465); on purpose: Charter "
@@ -293,10 +312,8 @@ static void test_known_pairing(void **state) {
 		SV_SOCKET_STARTTLS);
 	server(pv, 4, SV_SERVER_SMTP, "smtp.charter.net", 587, SV_SOCKET_SSL);
 	assert_int_equal(sv_check_provider(pv, collect, &f), 4);
-	assert_int_equal(f.p[1].severity, SV_CHECK_WARNING);
-	assert_int_equal(f.p[1].server, 3);
-	assert_int_equal(f.p[2].severity, SV_CHECK_WARNING);
-	assert_int_equal(f.p[2].server, 4);
+	expect_problem(&f, 1, SV_CHECK_WARNING, 3);
+	expect_problem(&f, 2, SV_CHECK_WARNING, 4);
 	sv_provider_destroy(pv);
 }
 
@@ -316,18 +333,15 @@ static void test_pacc_notice(void **state) {
 	domain_server(pv, 4, SV_SERVER_SMTP, "smtp.web.example", 465,
 		SV_SOCKET_SSL, "web.example");
 	assert_int_equal(sv_check_provider(pv, collect, &f), 1);
-	assert_null(f.p[0].domain);
-	assert_non_null(strstr(f.p[0].message, "submit: its servers use "
-		"STARTTLS"));
+	expect_said(&f, 0, NULL, "submit: its servers use STARTTLS");
 	/* a reason of its own is said for the domain */
 	f.n = 0;
 	sv_free(pv->servers[2].hostname);
 	pv->servers[2].hostname = sv_strdup("%EMAILLOCALPART%.own.example");
 	assert_int_equal(sv_check_provider(pv, collect, &f), 2);
-	assert_string_equal(f.p[1].domain, "own.example");
-	assert_non_null(strstr(f.p[1].message, "domain own.example: no PACC "
+	expect_said(&f, 1, "own.example", "domain own.example: no PACC "
 		"document (404 at user-agent-configuration.json): imap: a host "
-		"name that needs the user's address"));
+		"name that needs the user's address");
 	sv_provider_destroy(pv);
 }
 

@@ -15,6 +15,8 @@
 
 #include "resolve/mx_cache.h"
 
+#include "test_base.h"
+
 static struct sv_mx_hosts found(const char *a, const char *b) {
 	struct sv_mx_hosts h;
 	sv_mx_hosts_init(&h, SV_MX_FOUND);
@@ -149,12 +151,9 @@ static void test_readers_race_the_writer(void **state) {
 	sv_mx_cache_destroy(r[0].c);
 }
 
-int main(void) {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_put_get_replace_expire),
-		cmocka_unit_test(test_hosts_bounds),
-		cmocka_unit_test(test_bound_keeps_used_entries),
-		cmocka_unit_test(test_readers_race_the_writer),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SV_TEST_MAIN(NULL, NULL,
+	cmocka_unit_test(test_put_get_replace_expire),
+	cmocka_unit_test(test_hosts_bounds),
+	cmocka_unit_test(test_bound_keeps_used_entries),
+	cmocka_unit_test(test_readers_race_the_writer),
+)

@@ -64,6 +64,17 @@ static struct sv_snapshot *build(struct sv_provider **list, size_t n,
 	return s;
 }
 
+/* A snapshot of pv alone (build, which takes pv). */
+static struct sv_snapshot *build_one(struct sv_provider *pv) {
+	return build(&pv, 1, NULL);
+}
+
+/* A snapshot of one provider, id, that serves domain alone. */
+static struct sv_snapshot *build_single(const char *id, const char *domain) {
+	const char *d[] = { domain, NULL };
+	return build_one(provider(id, d));
+}
+
 static const char *resolve(const struct sv_snapshot *s, const char *d) {
 	struct sv_snapshot_match m;
 	if (sv_snapshot_lookup(s, d, &m) != SV_OK) {
@@ -162,9 +173,7 @@ static void test_mx_rows(void **state) {
 	assert_string_equal(resolve(s, "cust.example"), "*");
 	sv_snapshot_release(s);
 
-	const char *d[] = { "mx:*.mx.hoster.example", NULL };
-	struct sv_provider *one[] = { provider("d.example", d) };
-	s = build(one, 1, NULL);
+	s = build_single("d.example", "mx:*.mx.hoster.example");
 	assert_string_equal(resolve_mx(s, "cust.example", out, 1, &mx),
 		"none");
 	sv_snapshot_release(s);
@@ -172,9 +181,7 @@ static void test_mx_rows(void **state) {
 
 static void test_not_found_without_catch_all(void **state) {
 	(void)state;
-	const char *a[] = { "example.fr", NULL };
-	struct sv_provider *list[] = { provider("a.example", a) };
-	struct sv_snapshot *s = build(list, 1, NULL);
+	struct sv_snapshot *s = build_single("a.example", "example.fr");
 	struct sv_snapshot_match m;
 	assert_int_equal(sv_snapshot_lookup(s, "example.com", &m),
 		SV_ENOTFOUND);
@@ -187,8 +194,7 @@ static void test_not_found_without_catch_all(void **state) {
 static void test_answer_fills_requested_domain(void **state) {
 	(void)state;
 	const char *a[] = { "*.hoster.example", "hoster.example", NULL };
-	struct sv_provider *list[] = { provider("hoster.example", a) };
-	struct sv_snapshot *s = build(list, 1, NULL);
+	struct sv_snapshot *s = build_one(provider("hoster.example", a));
 	struct sv_answer_facts facts = { .domain = "shop.hoster.example" };
 	struct sv_buf out;
 	const char *ct = NULL;
@@ -229,9 +235,7 @@ static void test_answer_fills_requested_domain(void **state) {
  */
 static void test_every_format_named_and_answered(void **state) {
 	(void)state;
-	const char *a[] = { "example.fr", NULL };
-	struct sv_provider *list[] = { provider("a.example", a) };
-	struct sv_snapshot *s = build(list, 1, NULL);
+	struct sv_snapshot *s = build_single("a.example", "example.fr");
 	struct sv_address addr;
 	snprintf(addr.local, sizeof(addr.local), "Jean");
 	snprintf(addr.domain, sizeof(addr.domain), "example.fr");
@@ -287,8 +291,7 @@ static void test_domain_override_has_own_answer(void **state) {
 	struct sv_provider *pv = provider("a.example", a);
 	add_server(pv, SV_SERVER_IMAP, "imap.big.example", 143, "big.example",
 		5);
-	struct sv_provider *list[] = { pv };
-	struct sv_snapshot *s = build(list, 1, NULL);
+	struct sv_snapshot *s = build_one(pv);
 	struct sv_snapshot_match wide, own;
 	assert_int_equal(sv_snapshot_lookup(s, "example.fr", &wide), SV_OK);
 	assert_int_equal(sv_snapshot_lookup(s, "big.example", &own), SV_OK);
@@ -358,16 +361,14 @@ static void test_empty_snapshot(void **state) {
 
 static void test_holder_keeps_old_snapshot_alive(void **state) {
 	(void)state;
-	const char *a[] = { "one.example", NULL };
-	const char *b[] = { "two.example", NULL };
-	struct sv_provider *l1[] = { provider("one.example", a) };
-	struct sv_provider *l2[] = { provider("two.example", b) };
 	struct sv_snapshot_holder h;
 	assert_int_equal(sv_snapshot_holder_init(&h), SV_OK);
 	assert_null(sv_snapshot_holder_acquire(&h));
-	sv_snapshot_holder_publish(&h, build(l1, 1, NULL));
+	sv_snapshot_holder_publish(&h,
+		build_single("one.example", "one.example"));
 	struct sv_snapshot *in_flight = sv_snapshot_holder_acquire(&h);
-	sv_snapshot_holder_publish(&h, build(l2, 1, NULL));
+	sv_snapshot_holder_publish(&h,
+		build_single("two.example", "two.example"));
 	/* A request that started before the swap still sees its data. */
 	assert_string_equal(resolve(in_flight, "one.example"), "one.example");
 	assert_null(resolve(in_flight, "two.example"));

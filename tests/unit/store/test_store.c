@@ -36,30 +36,18 @@
 
 /* ---- fixtures ---- */
 
-struct fixture {
-	char path[64];
-};
-
 static int setup_tmp(void **state) {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL || sv_test_db_file(f->path, sizeof(f->path),
-			"store") != 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	*state = sv_test_db_new("store");
+	return *state != NULL ? 0 : -1;
 }
 
 static int teardown_tmp(void **state) {
-	struct fixture *f = *state;
-	sv_test_db_unlink(f->path);
-	free(f);
+	sv_test_db_free(*state);
 	return 0;
 }
 
 static const char *fixture_path(void **state) {
-	return ((struct fixture *)*state)->path;
+	return ((struct sv_test_db *)*state)->path;
 }
 
 static struct sv_store *open_ok(const char *path, enum sv_store_mode mode) {
@@ -112,24 +100,9 @@ struct counts {
 	int64_t services, service_auth;
 };
 
-static struct counts raw_counts(const char *path) {
-	sqlite3 *db = raw_open(path);
-	struct counts c = {
-		raw_int(db, "SELECT count(*) FROM providers"),
-		raw_int(db, "SELECT count(*) FROM domains"),
-		raw_int(db, "SELECT count(*) FROM servers"),
-		raw_int(db, "SELECT count(*) FROM server_auth"),
-		raw_int(db, "SELECT count(*) FROM links"),
-		raw_int(db, "SELECT count(*) FROM link_texts"),
-		raw_int(db, "SELECT count(*) FROM services"),
-		raw_int(db, "SELECT count(*) FROM service_auth"),
-	};
-	raw_close(db);
-	return c;
-}
-
-/* raw_counts of a database that has no services table yet. */
-static struct counts raw_counts_v1(const char *path) {
+/* The row counts of path's database; its services tables only when
+ * services (a database from before them has none: 0). */
+static struct counts raw_counts_of(const char *path, bool services) {
 	sqlite3 *db = raw_open(path);
 	struct counts c = {
 		raw_int(db, "SELECT count(*) FROM providers"),
@@ -140,8 +113,17 @@ static struct counts raw_counts_v1(const char *path) {
 		raw_int(db, "SELECT count(*) FROM link_texts"),
 		0, 0,
 	};
+	if (services) {
+		c.services = raw_int(db, "SELECT count(*) FROM services");
+		c.service_auth = raw_int(db,
+			"SELECT count(*) FROM service_auth");
+	}
 	raw_close(db);
 	return c;
+}
+
+static struct counts raw_counts(const char *path) {
+	return raw_counts_of(path, true);
 }
 
 static void assert_counts(struct counts got, struct counts want) {
@@ -810,7 +792,7 @@ static void test_migrates_previous_release(void **state) {
 		" (3, 'vieux.fr', 'documentation', 0, 'https://vieux.fr/aide');"
 		"INSERT INTO link_texts VALUES (3, 0, 'fr', 'Aide');");
 	raw_close(db);
-	struct counts before = raw_counts_v1(path);
+	struct counts before = raw_counts_of(path, false);
 
 	/* The server (read-only) refuses it until a writer migrates it. */
 	struct sv_store *st = NULL;

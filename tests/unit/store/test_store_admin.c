@@ -32,32 +32,31 @@
 /* ---- fixtures ---- */
 
 struct fixture {
-	char path[64];
+	struct sv_test_db *db;
 	struct sv_store *st;
+	int64_t imap, smtp; /* the servers of a seeded store (seed) */
 };
-
-static int setup(void **state) {
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL || sv_test_db_file(f->path, sizeof(f->path),
-			"admin") != 0) {
-		free(f);
-		return -1;
-	}
-	f->st = sv_store_open(f->path, SV_STORE_CREATE, NULL);
-	if (f->st == NULL) {
-		unlink(f->path);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
 
 static int teardown(void **state) {
 	struct fixture *f = *state;
 	sv_store_close(f->st);
-	sv_test_db_unlink(f->path);
+	sv_test_db_free(f->db);
 	free(f);
+	return 0;
+}
+
+static int setup(void **state) {
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		return -1;
+	}
+	*state = f;
+	f->db = sv_test_db_new("admin");
+	if (f->db == NULL || (f->st = sv_store_open(f->db->path,
+			SV_STORE_CREATE, NULL)) == NULL) {
+		teardown(state);
+		return -1;
+	}
 	return 0;
 }
 
@@ -66,7 +65,7 @@ static struct sv_store *store_of(void **state) {
 }
 
 static const char *path_of(void **state) {
-	return ((struct fixture *)*state)->path;
+	return ((struct fixture *)*state)->db->path;
 }
 
 /* ---- raw views of the tables ---- */
@@ -133,12 +132,19 @@ static void ok(int rc, const struct sv_err *err) {
 	assert_int_equal(rc, SV_OK);
 }
 
+/* Stores a new provider id, display name name, with nothing else yet. */
+static void add_provider(struct sv_store *st, const char *id,
+		const char *name) {
+	struct sv_err err = { "" };
+	struct sv_provider *pv = provider_new(id, name);
+	ok(sv_store_provider_add(st, pv, &err), &err);
+	sv_provider_destroy(pv);
+}
+
 /* A provider p.example with domains p.example, p.net, two servers. */
 static void seed(struct sv_store *st, int64_t *imap, int64_t *smtp) {
 	struct sv_err err = { "" };
-	struct sv_provider *pv = provider_new("p.example", "P");
-	ok(sv_store_provider_add(st, pv, &err), &err);
-	sv_provider_destroy(pv);
+	add_provider(st, "p.example", "P");
 	ok(sv_store_domain_add(st, "p.example", "p.example", &err), &err);
 	ok(sv_store_domain_add(st, "p.example", "p.net", &err), &err);
 	struct sv_server s = tcp(SV_SERVER_IMAP, "imap.p.example", 993,
@@ -146,6 +152,16 @@ static void seed(struct sv_store *st, int64_t *imap, int64_t *smtp) {
 	ok(sv_store_server_add(st, "p.example", &s, imap, &err), &err);
 	s = tcp(SV_SERVER_SMTP, "smtp.p.example", 465, SV_SOCKET_SSL);
 	ok(sv_store_server_add(st, "p.example", &s, smtp, &err), &err);
+}
+
+/* setup, then seed: the fixture of the tests that start from p.example. */
+static int setup_seeded(void **state) {
+	if (setup(state) != 0) {
+		return -1;
+	}
+	struct fixture *f = *state;
+	seed(f->st, &f->imap, &f->smtp);
+	return 0;
 }
 
 /* ---- providers ---- */
@@ -182,10 +198,9 @@ static void test_provider_add_draft_and_refusals(void **state) {
 }
 
 static void test_provider_set_keeps_servers(void **state) {
+	const struct fixture *f = *state;
 	struct sv_store *st = store_of(state);
 	struct sv_err err = { "" };
-	int64_t imap, smtp;
-	seed(st, &imap, &smtp);
 	struct sv_provider *pv = NULL;
 	ok(sv_store_load_provider(st, "p.example", &pv, &err), &err);
 	sv_free(pv->display_name);
@@ -206,8 +221,8 @@ static void test_provider_set_keeps_servers(void **state) {
 	assert_string_equal(pv->links[0].texts[0].text, "Help");
 	assert_string_equal(pv->oauth2.issuer, "accounts.p.example");
 	assert_int_equal(pv->n_servers, 2);
-	assert_int_equal(pv->servers[0].id, imap);
-	assert_int_equal(pv->servers[1].id, smtp);
+	assert_int_equal(pv->servers[0].id, f->imap);
+	assert_int_equal(pv->servers[1].id, f->smtp);
 	assert_int_equal(pv->n_domains, 2);
 	/* invalid: refused, unchanged */
 	int64_t before = digest(path_of(state));
@@ -226,8 +241,6 @@ static void test_provider_set_keeps_servers(void **state) {
 static void test_provider_rm_cascades(void **state) {
 	struct sv_store *st = store_of(state);
 	struct sv_err err = { "" };
-	int64_t imap, smtp;
-	seed(st, &imap, &smtp);
 	struct sv_store_removed gone = { 0 };
 	ok(sv_store_provider_rm(st, "p.example", &gone, &err), &err);
 	assert_int_equal(gone.domains, 2);
@@ -242,11 +255,7 @@ static void test_provider_rm_cascades(void **state) {
 static void test_domain_add_rm(void **state) {
 	struct sv_store *st = store_of(state);
 	struct sv_err err = { "" };
-	int64_t imap, smtp;
-	seed(st, &imap, &smtp);
-	struct sv_provider *q = provider_new("q.example", "Q");
-	ok(sv_store_provider_add(st, q, &err), &err);
-	sv_provider_destroy(q);
+	add_provider(st, "q.example", "Q");
 	int64_t before = digest(path_of(state));
 	assert_int_equal(sv_store_domain_add(st, "q.example", "p.net", &err),
 		SV_EEXIST);
@@ -298,16 +307,15 @@ static void test_domain_add_rm(void **state) {
 /* ---- servers ---- */
 
 static void test_server_add_set_rm(void **state) {
+	const struct fixture *f = *state;
 	struct sv_store *st = store_of(state);
 	struct sv_err err = { "" };
-	int64_t imap, smtp;
-	seed(st, &imap, &smtp);
-	assert_true(imap > 0 && smtp > imap);
+	assert_true(f->imap > 0 && f->smtp > f->imap);
 	struct sv_provider *pv = NULL;
 	size_t idx = 99;
-	ok(sv_store_load_server(st, smtp, &pv, &idx, &err), &err);
+	ok(sv_store_load_server(st, f->smtp, &pv, &idx, &err), &err);
 	assert_string_equal(pv->id, "p.example");
-	assert_int_equal(pv->servers[idx].id, smtp);
+	assert_int_equal(pv->servers[idx].id, f->smtp);
 	/* change the port and bind it to p.net: the id stays */
 	struct sv_server s = pv->servers[idx];
 	s.port = 587;
@@ -316,7 +324,7 @@ static void test_server_add_set_rm(void **state) {
 	s.auth[s.n_auth++] = SV_AUTH_OAUTH2;
 	ok(sv_store_server_set(st, &s, &err), &err);
 	sv_provider_destroy(pv);
-	ok(sv_store_load_server(st, smtp, &pv, &idx, &err), &err);
+	ok(sv_store_load_server(st, f->smtp, &pv, &idx, &err), &err);
 	assert_int_equal(pv->servers[idx].port, 587);
 	assert_int_equal(pv->servers[idx].socket, SV_SOCKET_STARTTLS);
 	assert_string_equal(pv->servers[idx].domain, "p.net");
@@ -330,7 +338,7 @@ static void test_server_add_set_rm(void **state) {
 	char want[SV_ERR_MSG_MAX];
 	snprintf(want, sizeof(want), "server %lld (smtp): hostname: "
 		"placeholder %%EMAILADDRESS is missing its closing '%%'",
-		(long long)smtp);
+		(long long)f->smtp);
 	assert_string_equal(err.msg, want);
 	s = pv->servers[idx];
 	s.domain = (char *)"q.example";
@@ -362,20 +370,18 @@ static void test_server_add_set_rm(void **state) {
 	assert_int_equal(digest(path_of(state)), before);
 	sv_provider_destroy(pv);
 	char *owner = NULL;
-	ok(sv_store_server_rm(st, imap, &owner, &err), &err);
+	ok(sv_store_server_rm(st, f->imap, &owner, &err), &err);
 	assert_string_equal(owner, "p.example");
 	sv_free(owner);
 	/* ids are never reused */
 	int64_t again = 0;
 	ok(sv_store_server_add(st, "p.example", &n, &again, &err), &err);
-	assert_true(again > smtp);
+	assert_true(again > f->smtp);
 }
 
 static void test_server_limit(void **state) {
 	struct sv_store *st = store_of(state);
 	struct sv_err err = { "" };
-	int64_t imap, smtp;
-	seed(st, &imap, &smtp);
 	struct sv_server s = tcp(SV_SERVER_IMAP, "imap.p.example", 993,
 		SV_SOCKET_SSL);
 	for (int i = 2; i < SV_MODEL_MAX_SERVERS; i++) {
@@ -393,8 +399,6 @@ static void test_server_limit(void **state) {
 static void test_caller_transaction(void **state) {
 	struct sv_store *st = store_of(state);
 	struct sv_err err = { "" };
-	int64_t imap, smtp;
-	seed(st, &imap, &smtp);
 	int64_t before = digest(path_of(state));
 	/* inside the caller's transaction: a failed call undoes only
 	 * itself, the caller's rollback undoes everything */
@@ -412,9 +416,8 @@ static void test_caller_transaction(void **state) {
 }
 
 static void test_readonly_refuses(void **state) {
+	const struct fixture *f = *state;
 	struct sv_err err = { "" };
-	int64_t imap, smtp;
-	seed(store_of(state), &imap, &smtp);
 	int64_t before = digest(path_of(state));
 	struct sv_store *ro = sv_store_open(path_of(state), SV_STORE_READONLY,
 		&err);
@@ -424,15 +427,13 @@ static void test_readonly_refuses(void **state) {
 	assert_string_equal(err.msg, "store: opened read-only");
 	assert_int_equal(sv_store_provider_rm(ro, "p.example", NULL, &err),
 		SV_EDB);
-	assert_int_equal(sv_store_server_rm(ro, imap, NULL, &err), SV_EDB);
+	assert_int_equal(sv_store_server_rm(ro, f->imap, NULL, &err), SV_EDB);
 	sv_store_close(ro);
 	assert_int_equal(digest(path_of(state)), before);
 }
 
 static void test_busy(void **state) {
 	struct sv_err err = { "" };
-	int64_t imap, smtp;
-	seed(store_of(state), &imap, &smtp);
 	int64_t before = digest(path_of(state));
 	sqlite3 *other = NULL;
 	assert_int_equal(sqlite3_open_v2(path_of(state), &other,
@@ -582,7 +583,6 @@ static void test_alloc_failures(void **state) {
 static void test_sync_checks_names(void **state) {
 	struct sv_store *st = store_of(state);
 	struct sv_err err = { "" };
-	seed(st, NULL, NULL);
 	struct sv_store_sync r;
 	const char *names[] = { "b.example", "a.example", "p.net" };
 	ok(sv_store_sync_domains(st, "p.example", names, 3, false, &r, &err),
@@ -620,10 +620,7 @@ static void test_sync_checks_names(void **state) {
 static void test_sync_again(void **state) {
 	struct sv_store *st = store_of(state);
 	struct sv_err err = { "" };
-	seed(st, NULL, NULL);
-	struct sv_provider *pv = provider_new("q.example", "Q");
-	ok(sv_store_provider_add(st, pv, &err), &err);
-	sv_provider_destroy(pv);
+	add_provider(st, "q.example", "Q");
 	ok(sv_store_domain_add(st, "q.example", "q.net", &err), &err);
 	struct sv_store_sync r;
 	const char *names[] = { "a.example", "b.example", "c.example",
@@ -660,21 +657,22 @@ static void test_sync_again(void **state) {
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define S(f) cmocka_unit_test_setup_teardown(f, setup_seeded, teardown)
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		T(test_provider_add_draft_and_refusals),
-		T(test_provider_set_keeps_servers),
-		T(test_provider_rm_cascades),
-		T(test_domain_add_rm),
-		T(test_server_add_set_rm),
-		T(test_server_limit),
-		T(test_caller_transaction),
-		T(test_readonly_refuses),
-		T(test_busy),
+		S(test_provider_set_keeps_servers),
+		S(test_provider_rm_cascades),
+		S(test_domain_add_rm),
+		S(test_server_add_set_rm),
+		S(test_server_limit),
+		S(test_caller_transaction),
+		S(test_readonly_refuses),
+		S(test_busy),
 		T(test_alloc_failures),
-		T(test_sync_checks_names),
-		T(test_sync_again),
+		S(test_sync_checks_names),
+		S(test_sync_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

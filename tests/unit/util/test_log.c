@@ -266,12 +266,9 @@ static void test_access_text_bytes(void **state) {
 	}
 }
 
-int main(void) {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text_lines_whole),
-		cmocka_unit_test(test_json_lines_whole),
-		cmocka_unit_test(test_quiet_line_flushed),
-		cmocka_unit_test(test_access_text_bytes),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SV_TEST_MAIN(NULL, NULL,
+	cmocka_unit_test(test_text_lines_whole),
+	cmocka_unit_test(test_json_lines_whole),
+	cmocka_unit_test(test_quiet_line_flushed),
+	cmocka_unit_test(test_access_text_bytes),
+)

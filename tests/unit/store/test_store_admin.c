@@ -353,7 +353,7 @@ static void test_server_add_set_rm(void **state) {
 	assert_string_equal(err.msg, "new server (imap): authentication 1: "
 		"none is for outgoing (smtp) servers only");
 	/* a stored server's id in the row added is ignored: still new */
-	n.id = smtp;
+	n.id = f->smtp;
 	assert_int_equal(sv_store_server_add(st, "p.example", &n, NULL, &err),
 		SV_EINVAL);
 	assert_string_equal(err.msg, "new server (imap): authentication 1: "

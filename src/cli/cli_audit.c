@@ -10,7 +10,11 @@
 
 #include <jansson.h>
 
+#include "cli/cli_audit.h"
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
+#include "cli/cli_write.h"
 #include "http/config.h"
 #include "store/store_audit.h"
 

@@ -20,8 +20,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "answer/render_ispdb.h"
 #include "cli/cli.h"
+#include "answer/render_ispdb.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
 #include "http/config.h"
 #include "store/store.h"
 #include "util/alloc.h"

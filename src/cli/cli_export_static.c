@@ -52,11 +52,14 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "answer/answer.h"
 #include "answer/render_autodiscover.h"
 #include "answer/render_autodiscover_v2.h"
 #include "answer/render_settings.h"
-#include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_export_nginx.h"
+#include "cli/cli_output.h"
 #include "dataset/dataset.h"
 #include "http/config.h"
 #include "snapshot/snapshot.h"

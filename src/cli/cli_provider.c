@@ -16,6 +16,10 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
+#include "cli/cli_provider_show.h"
+#include "cli/cli_write.h"
 #include "http/config.h"
 #include "store/store.h"
 #include "util/alloc.h"

@@ -58,6 +58,18 @@ struct sv_cli_opts {
 #define SV_CLI_MAX_OPTIONS 48
 
 /*
+ * The usage lines of the options that every command with a JSON output
+ * shares (--db, --json, --help). pad, a string of spaces, sets where
+ * their descriptions start: after "  -h, --help" and pad, in line with
+ * the command's own options (SV_CONFIG_DEFAULT_DB: http/config.h).
+ */
+#define SV_CLI_USAGE_OPTIONS(pad) \
+	"  --db FILE " pad "database file (default ./" SV_CONFIG_DEFAULT_DB \
+	")\n" \
+	"  --json    " pad "machine-readable output on stdout\n" \
+	"  -h, --help" pad "show this help\n"
+
+/*
  * getopt_long over argv (argv[0] is the command or verb) with the shared
  * options, --db FILE and -h/--help, plus the command's own (extra: an
  * array ending with a zeroed entry, may be NULL); --json never reaches
@@ -85,6 +97,9 @@ int sv_cli_getopt(int argc, char **argv, const char *usage,
  * from argv).
  */
 int sv_cli_opt_string(int val, const char *arg, void *ctx);
+/* The val of that one option in the command's table (>= 256, as
+ * sv_cli_getopt asks of an option it hands to on_opt). */
+#define SV_CLI_OPT_STRING 256
 
 /*
  * After sv_cli_getopt, for a command taking n (0 or 1) positional

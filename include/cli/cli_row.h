@@ -90,10 +90,7 @@ struct sv_cli_row_kind {
  * command has and the exit status (SV_CONFIG_DEFAULT_DB: http/config.h).
  */
 #define SV_CLI_ROW_USAGE_END(what) \
-	"  --db FILE             database file (default ./" \
-	SV_CONFIG_DEFAULT_DB ")\n" \
-	"  --json                machine-readable output on stdout\n" \
-	"  -h, --help            show this help\n" \
+	SV_CLI_USAGE_OPTIONS("            ") \
 	"\n" \
 	"Exit status: 0 done, 64 bad usage, 65 invalid value, 66 no such\n" \
 	"database, provider or " what ", 75 database busy.\n"

@@ -9,7 +9,8 @@
  * own, named for their sources: cli_common.h (option parsing, the global
  * options, arguments, verb dispatch), cli_output.h (exit codes,
  * diagnostics, the error report, JSON and tables), cli_write.h (the admin
- * writes and listings), cli_row.h (the server and service verbs).
+ * writes and listings), cli_row.h (the server and service verbs). argv
+ * stays main's; a command may reorder it (sv_cli_hoist, getopt_long).
  */
 
 /* ---- cli_admin_user.c, cli_audit.c, cli_check.c, cli_dns.c,

@@ -7,7 +7,8 @@
 
 /*
  * The contract of src/cli/cli_audit.c beyond its command (cli.h): the
- * time format of `audit` that other commands print too.
+ * time format of `audit` that other commands print too, into the
+ * caller's buffer.
  */
 
 /* Unix time t as "2026-11-22T04:06:54Z" (UTC) into out. */

@@ -6,8 +6,9 @@
 
 /*
  * The contract of src/cli/cli_serve_run.c: running `serve` once
- * cli_serve.c has parsed and checked its command line. The settings stay
- * the caller's; the dataset is handed over to the server while it runs.
+ * cli_serve.c has parsed and checked its command line. Everything it is
+ * given stays the caller's: cli_serve.c destroys the dataset once this
+ * has returned and every reader of it has stopped.
  */
 
 /*

@@ -2,7 +2,7 @@
 /*
  * suivant: mail client autoconfiguration server. Dispatch only: each
  * command lives in src/cli/cli_<command>.c; the global options are
- * sorted out here (cli.h).
+ * sorted out here (cli_common.h).
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -15,6 +15,8 @@
 
 #include "answer/answer.h"
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
 #include "http/config.h"
 #include "util/alloc.h"
 #include "util/log.h"

@@ -17,6 +17,10 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/cli_audit.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
+#include "cli/cli_write.h"
 #include "http/config.h"
 #include "store/store_account.h"
 #include "util/alloc.h"
@@ -37,18 +41,14 @@ static const char usage[] =
 	"\n"
 	"  --password-file FILE  add: the password is FILE's first line\n"
 	"                        ('-': standard input), never an argument\n"
-	"  --db FILE      database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
-	"  --json         machine-readable output on stdout\n"
-	"  -h, --help     show this help\n"
+	SV_CLI_USAGE_OPTIONS("     ")
 	"\n"
 	"Exit status: 0 done, 64 bad usage, 65 invalid name or password, or\n"
 	"the account exists, 66 no such database, account or file, 74 no\n"
 	"terminal to ask on, 75 database busy.\n";
 
-enum { OPT_PASSWORD_FILE = 256 };
-
 static const struct option file_opt[] = {
-	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "password-file", required_argument, NULL, SV_CLI_OPT_STRING },
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -10,7 +10,11 @@
 
 #include <jansson.h>
 
+#include "cli/cli_audit.h"
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
+#include "cli/cli_write.h"
 #include "http/config.h"
 #include "store/store_audit.h"
 
@@ -24,9 +28,7 @@ static const char usage[] =
 	"the object changed (null when there was none).\n"
 	"\n"
 	"  --limit N      only the N newest entries (default: all)\n"
-	"  --db FILE      database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
-	"  --json         machine-readable output on stdout\n"
-	"  -h, --help     show this help\n"
+	SV_CLI_USAGE_OPTIONS("     ")
 	"\n"
 	"Exit status: 0 done, 64 bad usage, 66 no such database, 74\n"
 	"unreadable database, 75 database busy.\n";

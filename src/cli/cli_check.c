@@ -11,6 +11,8 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
 #include "http/config.h"
 #include "model/check.h"
 #include "store/store.h"

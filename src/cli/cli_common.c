@@ -12,7 +12,8 @@
 #include <strings.h>
 #include <sysexits.h>
 
-#include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
 #include "http/config.h"
 #include "store/store.h"
 #include "util/alloc.h"

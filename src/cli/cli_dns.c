@@ -11,8 +11,12 @@
 
 #include <jansson.h>
 
-#include "answer/render_dns.h"
 #include "cli/cli.h"
+#include "answer/render_dns.h"
+#include "cli/cli_common.h"
+#include "cli/cli_dns_check.h"
+#include "cli/cli_output.h"
+#include "cli/cli_resolve.h"
 #include "dataset/dataset.h"
 #include "http/config.h"
 #include "model/pacc.h"

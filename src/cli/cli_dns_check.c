@@ -24,8 +24,9 @@
 
 #include <jansson.h>
 
+#include "cli/cli_dns_check.h"
 #include "answer/render_dns.h"
-#include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "model/pacc.h"
 #include "resolve/dns_query.h"
 #include "util/alloc.h"

@@ -12,6 +12,9 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
+#include "cli/cli_write.h"
 #include "http/config.h"
 #include "store/store.h"
 #include "util/alloc.h"
@@ -38,17 +41,13 @@ static const char usage[] =
 	"(suivant server add --domain).\n"
 	"\n"
 	"  --provider ID  add: the owner (required); list: only its domains\n"
-	"  --db FILE      database file (default ./" SV_CONFIG_DEFAULT_DB ")\n"
-	"  --json         machine-readable output on stdout\n"
-	"  -h, --help     show this help\n"
+	SV_CLI_USAGE_OPTIONS("     ")
 	"\n"
 	"Exit status: 0 done, 64 bad usage, 65 invalid or taken name, 66 no\n"
 	"such database, provider or domain, 75 database busy.\n";
 
-enum { OPT_PROVIDER = 256 };
-
 static const struct option provider_opt[] = {
-	{ "provider", required_argument, NULL, OPT_PROVIDER },
+	{ "provider", required_argument, NULL, SV_CLI_OPT_STRING },
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -20,8 +20,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "answer/render_ispdb.h"
 #include "cli/cli.h"
+#include "answer/render_ispdb.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
 #include "http/config.h"
 #include "store/store.h"
 #include "util/alloc.h"
@@ -221,15 +223,12 @@ static int exit_for(int rc) {
 	return rc == SV_EIO ? EX_CANTCREAT : sv_cli_exit_code(rc);
 }
 
-
-enum { OPT_OUT = 256 };
-
 int sv_cli_export(int argc, char **argv) {
 	int all = 0;
 	const char *dir = NULL; /* NULL: stdout */
 	const struct option extra[] = {
 		{ "all", no_argument, &all, 1 },
-		{ "out", required_argument, NULL, OPT_OUT },
+		{ "out", required_argument, NULL, SV_CLI_OPT_STRING },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sv_cli_opts opts;

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli_export_nginx.h"
 #include "answer/answer.h"
-#include "cli/cli.h"
 #include "snapshot/snapshot.h"
 #include "util/buf.h"
 

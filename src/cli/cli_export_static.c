@@ -52,11 +52,14 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "answer/answer.h"
 #include "answer/render_autodiscover.h"
 #include "answer/render_autodiscover_v2.h"
 #include "answer/render_settings.h"
-#include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_export_nginx.h"
+#include "cli/cli_output.h"
 #include "dataset/dataset.h"
 #include "http/config.h"
 #include "snapshot/snapshot.h"
@@ -296,11 +299,17 @@ static const char not_static[] =
 	"not quoted back\n"
 	"  /healthz, /metrics, /tls/ask: the operator's\n";
 
-enum { OPT_LISTEN = 256 };
+/* The rows a static export leaves out, named on stderr and counted. */
+enum { LEFT_WILDCARD, LEFT_MX };
+static const char *const left_out_why[] = {
+	[LEFT_WILDCARD] = "wildcard rows cannot be exported",
+	[LEFT_MX] = "MX rows need a DNS look-up per request and cannot be "
+		"exported",
+};
 
 int sv_cli_export_static(int argc, char **argv) {
 	static const struct option extra[] = {
-		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "listen", required_argument, NULL, SV_CLI_OPT_STRING },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listen = SV_CONFIG_DEFAULT_LISTEN;
@@ -356,7 +365,7 @@ int sv_cli_export_static(int argc, char **argv) {
 		return sv_cli_db_fail("export-static", rc, &err);
 	}
 	int status = EX_OK;
-	size_t done = 0, wild = 0, mx = 0;
+	size_t done = 0, left_out[2] = { 0, 0 };
 	struct sv_cli_dav_maps dm = { .failed = false };
 	sv_buf_init(&dm.lines[0], 64 * 1024 * 1024);
 	sv_buf_init(&dm.lines[1], 64 * 1024 * 1024);
@@ -381,20 +390,13 @@ int sv_cli_export_static(int argc, char **argv) {
 		for (size_t j = 0; j < pvs[i]->n_domains; j++) {
 			const char *d = pvs[i]->domains[j];
 			struct sv_snapshot_match m;
-			if (d[0] == '*') {
-				fprintf(stderr, "suivant: export-static: %s "
-					"(provider %s): wildcard rows cannot be "
-					"exported; serve them with suivant "
-					"serve\n", d, pvs[i]->id);
-				wild++;
-				continue;
-			}
-			if (sv_is_mx_prefixed(d)) {
-				fprintf(stderr, "suivant: export-static: %s "
-					"(provider %s): MX rows need a DNS look-up "
-					"per request and cannot be exported; serve "
-					"them with suivant serve\n", d, pvs[i]->id);
-				mx++;
+			int kind = d[0] == '*' ? LEFT_WILDCARD :
+				sv_is_mx_prefixed(d) ? LEFT_MX : -1;
+			if (kind >= 0) {
+				sv_cli_note("export-static", "%s (provider %s): %s; "
+					"serve them with suivant serve", d,
+					pvs[i]->id, left_out_why[kind]);
+				left_out[kind]++;
 				continue;
 			}
 			if (sv_snapshot_lookup(snap, d, &m) != SV_OK ||
@@ -435,9 +437,9 @@ int sv_cli_export_static(int argc, char **argv) {
 	}
 	if (status == EX_OK) {
 		printf("exported %zu domains to %s (%zu wildcard rows left "
-			"out", done, abs_dir, wild);
-		if (mx > 0) {
-			printf(", %zu MX rows", mx);
+			"out", done, abs_dir, left_out[LEFT_WILDCARD]);
+		if (left_out[LEFT_MX] > 0) {
+			printf(", %zu MX rows", left_out[LEFT_MX]);
 		}
 		printf(")\n%s", not_static);
 	}

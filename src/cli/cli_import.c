@@ -31,6 +31,8 @@
 #include <sysexits.h>
 
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
 #include "http/config.h"
 #include "import/import_mozilla.h"
 #include "store/store.h"

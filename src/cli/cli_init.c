@@ -9,6 +9,8 @@
 #include <sysexits.h>
 
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
 #include "dataset/dataset.h"
 #include "http/config.h"
 

@@ -12,9 +12,12 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "cli/cli.h"
 #include "answer/render_settings.h"
 #include "answer/render_settings_text.h"
-#include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
+#include "cli/cli_resolve.h"
 #include "dataset/dataset.h"
 #include "http/config.h"
 #include "request/address.h"

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"

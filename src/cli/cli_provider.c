@@ -16,6 +16,10 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
+#include "cli/cli_provider_show.h"
+#include "cli/cli_write.h"
 #include "http/config.h"
 #include "store/store.h"
 #include "util/alloc.h"
@@ -61,10 +65,7 @@ static const char usage[] =
 	"  --no-publish-plaintext leave them out (the default: no client\n"
 	"                         is offered a downgrade)\n"
 	"Common:\n"
-	"  --db FILE              database file (default ./"
-	SV_CONFIG_DEFAULT_DB ")\n"
-	"  --json                 machine-readable output on stdout\n"
-	"  -h, --help             show this help\n"
+	SV_CLI_USAGE_OPTIONS("             ")
 	"\n"
 	"Exit status: 0 done, 64 bad usage, 65 invalid value or id taken, 66\n"
 	"no such database or provider, 75 database busy.\n";

@@ -12,7 +12,10 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "cli/cli_provider_show.h"
+#include "cli/cli_output.h"
+#include "cli/cli_server_show.h"
+#include "cli/cli_service_show.h"
 
 static const char cmd[] = "provider show";
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/cli_resolve.h"
 #include "resolve/dns_query.h"
 #include "resolve/mx_resolver.h"
 

@@ -16,7 +16,12 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "cli/cli_row.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
+#include "cli/cli_server_show.h"
+#include "cli/cli_service_show.h"
+#include "cli/cli_write.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/log.h"

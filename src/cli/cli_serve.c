@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "answer/sign_cms.h"
 #include "cli/cli.h"
+#include "answer/sign_cms.h"
+#include "cli/cli_output.h"
+#include "cli/cli_serve_run.h"
 #include "dataset/dataset.h"
 #include "http/config.h"
 #include "http/http.h"

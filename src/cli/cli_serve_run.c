@@ -17,7 +17,8 @@
 #include <sysexits.h>
 #include <systemd/sd-daemon.h>
 
-#include "cli/cli.h"
+#include "cli/cli_serve_run.h"
+#include "cli/cli_output.h"
 #include "dataset/dataset.h"
 #include "http/config.h"
 #include "http/http.h"

@@ -16,6 +16,10 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
+#include "cli/cli_row.h"
+#include "cli/cli_server_show.h"
 #include "http/config.h"
 #include "model/check.h"
 #include "model/placeholder.h"

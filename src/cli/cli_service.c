@@ -17,6 +17,9 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
+#include "cli/cli_row.h"
+#include "cli/cli_service_show.h"
 #include "http/config.h"
 #include "model/placeholder.h"
 #include "model/service_url.h"

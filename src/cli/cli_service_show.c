@@ -10,7 +10,9 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "cli/cli_service_show.h"
+#include "cli/cli_output.h"
+#include "cli/cli_write.h"
 #include "model/model.h"
 
 /* The names of s's auth methods, in order, into names; names. */

@@ -22,6 +22,8 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
 #include "http/config.h"
 #include "source/sql_source.h"
 #include "store/store.h"

@@ -12,7 +12,9 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "cli/cli_write.h"
+#include "cli/cli_common.h"
+#include "cli/cli_output.h"
 #include "store/store.h"
 
 int sv_cli_fail(const char *cmd, int rc, const struct sv_err *err) {

@@ -8,6 +8,7 @@
 
 #include "http/config.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_holder.h"
 #include "util/err.h"
 
 /*

@@ -23,6 +23,7 @@
 
 #include "model/model.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_holder.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "webadmin/admin_auth.h"

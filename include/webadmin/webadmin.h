@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_holder.h"
 #include "util/err.h"
 
 /*

@@ -62,6 +62,7 @@
 #include "http/http_server_internal.h"
 #include "http/http_tls.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_holder.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"

@@ -37,6 +37,7 @@
 #include "import/import_mozilla.h"
 #include "model/model.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_holder.h"
 #include "util/alloc.h"
 #include "util/log.h"
 

@@ -32,6 +32,7 @@
 #include "http/config.h"
 #include "http/http.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_holder.h"
 #include "util/alloc.h"
 #include "util/log.h"
 

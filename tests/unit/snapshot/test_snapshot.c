@@ -20,6 +20,7 @@
 #include "answer/render_autoconfig.h"
 #include "answer/render_mobileconfig.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_holder.h"
 #include "util/alloc.h"
 #include "xml_testing.h"
 

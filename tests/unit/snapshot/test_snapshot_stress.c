@@ -7,13 +7,13 @@
  * fast as it can build them.
  *
  * Checked: no snapshot is freed while a reader is between reading the
- * holder and counting its reference (the window a plain atomic pointer
- * and reference count leaves open, stretched here by a hook that the
- * test's own copy of snapshot.c calls: with that naive scheme this test
+ * holder and counting its reference (the window a plain atomic pointer and
+ * reference count leaves open, stretched here by a hook that the test's
+ * own copy of snapshot_holder.c calls: with that naive scheme this test
  * fails at once, in every build); every acquire returns a snapshot still
- * alive, whose answer is its own generation's, never an older one than
- * the reader saw before; every snapshot built is freed exactly once,
- * after its last reader. The sanitizers watch too: this test runs in the
+ * alive, whose answer is its own generation's, never an older one than the
+ * reader saw before; every snapshot built is freed exactly once, after its
+ * last reader. The sanitizers watch too: this test runs in the
  * ASan build and, in tests/run-all, under ThreadSanitizer, whose reports
  * fail it. To see the frees, the test is linked with -Wl,--wrap=sv_free:
  * every sv_free in the code under test comes through __wrap_sv_free
@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_holder.h"
 #include "test_support.h"
 #include "util/alloc.h"
 
@@ -125,8 +126,8 @@ void __wrap_sv_free(void *p) {
 
 /*
  * Called by acquire between reading the current snapshot and counting its
- * reference (snapshot.c, built with -DSV_SNAPSHOT_RACE_HOOK for this test
- * only). Every few calls the reader sleeps there, long enough for the
+ * reference (snapshot_holder.c, built with -DSV_SNAPSHOT_RACE_HOOK for
+ * this test only). Every few calls the reader sleeps there, long enough for the
  * publisher to swap and for other readers to drop their references, and
  * then checks that the snapshot it read was neither freed nor replaced by
  * another at its address meanwhile: what a plain atomic pointer and

@@ -549,12 +549,22 @@ int sv_snapshot_answer(const struct sv_snapshot *s, enum sv_format format,
 _Atomic(void *) *sv_snapshot_kept_slot(struct sv_snapshot *s,
 		const struct sv_snapshot_match *m, enum sv_format format,
 		sv_snapshot_kept_free *free_obj) {
-	sv_snapshot_kept_free *none = NULL;
 	if (s->kept == NULL || (unsigned)format >= SV_FORMAT_COUNT ||
 			m->target >= s->n_targets ||
-			m->answers[format] == NULL || free_obj == NULL ||
-			(!atomic_compare_exchange_strong(&s->kept_free, &none,
-				free_obj) && none != free_obj)) {
+			m->answers[format] == NULL || free_obj == NULL) {
+		return NULL;
+	}
+	/* Every request comes here: a plain load once the function is set,
+	 * since even a failing compare-and-swap takes the cache line away
+	 * from the other threads' cores. */
+	sv_snapshot_kept_free *had = atomic_load(&s->kept_free);
+	if (had == NULL) {
+		/* its outcome is in had: NULL when ours was set, else the
+		 * function another thread set first */
+		(void)atomic_compare_exchange_strong(&s->kept_free, &had,
+			free_obj);
+	}
+	if (had != NULL && had != free_obj) {
 		return NULL;
 	}
 	return &s->kept[m->target * SV_FORMAT_COUNT + format];

@@ -79,6 +79,15 @@ lines are ignored):
                               rewrites PATH with the lines of the body that
                               fill the holes (frames are edited by hand: a
                               body that does not fit them fails)
+    body-file PATH with TEMPLATE [with T2...] in FRAME...
+                              the same, once each line `@NAME V1 | V2...`
+                              of PATH (NAME: TEMPLATE's file name up to its
+                              first dot) is replaced by TEMPLATE's lines,
+                              their `@value` marks replaced by V1, V2... in
+                              order: a block a page repeats with other
+                              values (a server's card) is one line per
+                              block. SV_E2E_UPDATE=1 writes such a line for
+                              each run of body lines that fits TEMPLATE
     same-body-as N            body identical to response N of this case
     same-headers-as N         status and headers (but Date) identical to
                               response N's
@@ -511,6 +520,77 @@ def unfill_frame(frame, name, body):
                        if want == HOLE] + lines[len(before):end])
 
 
+# A template (body-file ... with TEMPLATE) is a block a page repeats with
+# other values; a golden line `@NAME V1 | V2 ...` stands for one.
+VALUE = b"@value"
+VALUES_SEP = b" | "
+
+
+class Template:
+    def __init__(self, data, name):
+        self.name = name
+        self.lines = file_lines(data, name)
+        self.tag = b"@" + os.path.basename(name).split(".")[0].encode()
+        self.holes = sum(line.count(VALUE) for line in self.lines)
+        if not self.lines or not self.holes:
+            raise CaseError("%s: a template without @value" % name)
+        self.pattern = re.compile(b"\n".join(
+            b"(.*?)".join(re.escape(piece) for piece in line.split(VALUE))
+            for line in self.lines))
+
+    def fill(self, line):
+        """The lines a golden line `@NAME V1 | V2...` stands for."""
+        values = line[len(self.tag) + 1:].split(VALUES_SEP)
+        if len(values) != self.holes:
+            raise CaseError("%d values for the %d holes of %s: %r"
+                            % (len(values), self.holes, self.name, line))
+        values.reverse()
+        out = []
+        for template in self.lines:
+            pieces = template.split(VALUE)
+            out.append(pieces[0] + b"".join(values.pop() + piece
+                                            for piece in pieces[1:]))
+        return out
+
+    def unfill(self, lines):
+        """The golden line for the first len(self.lines) of lines, or
+        None where they do not fit the template."""
+        block = lines[:len(self.lines)]
+        m = self.pattern.fullmatch(b"\n".join(block))
+        if not m:
+            return None
+        golden = self.tag + b" " + VALUES_SEP.join(m.groups())
+        # a value holding " | " would not split back: that block stays
+        return golden if self.fill(golden) == block else None
+
+
+def fill_templates(templates, page):
+    """The page with each template line replaced by its block."""
+    out = []
+    for line in file_lines(page, "the page"):
+        found = [t for t in templates if line.startswith(t.tag + b" ")]
+        out += found[0].fill(line) if found else [line]
+    return join_lines(out)
+
+
+def unfill_templates(templates, body):
+    """The inverse of fill_templates, for SV_E2E_UPDATE."""
+    lines, out = file_lines(body, "the body"), []
+    while lines:
+        for t in templates:
+            if lines[0].startswith(t.tag + b" "):
+                raise CaseError("the body's line %r looks like a template's"
+                                % lines[0])
+            golden = t.unfill(lines)
+            if golden is not None:
+                out.append(golden)
+                lines = lines[len(t.lines):]
+                break
+        else:
+            out.append(lines.pop(0))
+    return join_lines(out)
+
+
 def first_difference(got, want):
     """Where two bodies part, for the failure message."""
     got_lines, want_lines = got.split(b"\n"), want.split(b"\n")
@@ -520,27 +600,53 @@ def first_difference(got, want):
     return "%d lines, want %d" % (len(got_lines), len(want_lines))
 
 
-def check_body_file(body, arg):
-    """body-file PATH [in FRAME...]: body is the file, in its frames."""
+def read_src(name):
+    with open(name.replace("$SRC", SOURCE_ROOT), "rb") as f:
+        return f.read()
+
+
+def body_file_parts(arg):
+    """body-file PATH [with TEMPLATE]... [in FRAME]...: PATH, the templates
+    and the frames, as (data, name) pairs."""
     words = arg.split()
+    keys = words[1::2]
     if not words or len(words) % 2 == 0 or any(
-            w != "in" for w in words[1::2]):
-        raise CaseError("expected 'body-file PATH [in FRAME]...'")
-    path = words[0].replace("$SRC", SOURCE_ROOT)
-    frames = []
-    for name in words[2::2]:
-        with open(name.replace("$SRC", SOURCE_ROOT), "rb") as f:
-            frames.append((f.read(), name))
+            k not in ("with", "in") for k in keys) or keys != sorted(
+            keys, key=lambda k: k == "in"):
+        raise CaseError("expected 'body-file PATH [with TEMPLATE]..."
+                        " [in FRAME]...'")
+    templates = [Template(read_src(name), name)
+                 for key, name in zip(keys, words[2::2]) if key == "with"]
+    tags = [t.tag for t in templates]
+    if len(set(tags)) != len(tags):
+        raise CaseError("two templates named alike in %r" % arg)
+    frames = [(read_src(name), name)
+              for key, name in zip(keys, words[2::2]) if key == "in"]
+    return words[0].replace("$SRC", SOURCE_ROOT), templates, frames
+
+
+def expected_body(arg):
+    """The body body-file ARG stands for: PATH's lines in its templates,
+    then in its frames."""
+    path, templates, frames = body_file_parts(arg)
+    with open(path, "rb") as f:
+        want = fill_templates(templates, f.read())
+    for frame, name in frames:
+        want = fill_frame(frame, name, want)
+    return want
+
+
+def check_body_file(body, arg):
+    """body-file PATH [with TEMPLATE]... [in FRAME]...: body is the file,
+    in its templates and frames."""
     if os.environ.get("SV_E2E_UPDATE") == "1":
+        path, templates, frames = body_file_parts(arg)
         page = body
         for frame, name in reversed(frames):
             page = unfill_frame(frame, name, page)
         with open(path, "wb") as f:
-            f.write(page)
-    with open(path, "rb") as f:
-        want = f.read()
-    for frame, name in frames:
-        want = fill_frame(frame, name, want)
+            f.write(unfill_templates(templates, page))
+    want = expected_body(arg)
     if body != want:
         raise CaseError("body differs from %s: %s"
                         % (arg, first_difference(body, want)))

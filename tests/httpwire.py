@@ -3,8 +3,8 @@
 command line, and the Failure a harness's check raises, shared by the
 harnesses that speak to the real server byte for byte (tests/e2e,
 tests/hostile, tests/prod, tests/concurrency, tests/bench,
-tests/mobileconfig, tests/webadmin). Import with the tests directory on
-sys.path.
+tests/mobileconfig, tests/webadmin); also the set-up SQL of a case file
+(tests/e2e, tests/cli). Import with the tests directory on sys.path.
 
 Reading is strict on purpose: a response is a status line, headers and
 exactly Content-Length bytes (or a chunked body), so a pipelined answer
@@ -16,6 +16,7 @@ import select
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -268,6 +269,22 @@ def stop_server(proc):
         proc.wait()
         return None, False
     return proc.returncode, False
+
+
+def run_sql(db, statements, is_file=False):
+    """Runs STATEMENTS (with is_file: the SQL file at that path) on DB with
+    Python's sqlite3, bypassing suivant, as another tool (or an older
+    release) would. Raises Failure "sql: WHY" when SQLite refuses them."""
+    if is_file:
+        with open(statements, encoding="utf-8") as f:
+            statements = f.read()
+    con = sqlite3.connect(db)
+    try:
+        con.executescript(statements)
+    except sqlite3.Error as e:
+        raise Failure("sql: %s" % e)
+    finally:
+        con.close()
 
 
 def sanitizer_report(log_text):

@@ -54,14 +54,16 @@ import os
 import re
 import shlex
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import httpwire  # noqa: E402  (tests/httpwire.py)
+from httpwire import SANITIZER_MARKS  # noqa: E402
+
 TIMEOUT = 60
-SANITIZER_MARKS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer',
-                   'runtime error:')
 
 
 class CaseError(Exception):
@@ -238,18 +240,9 @@ def expand(text, variables):
 
 
 def run_sql(db, statements, is_file=False):
-    if is_file:
-        with open(statements, encoding='utf-8') as f:
-            statements = f.read()
-    elif not os.path.exists(db):
+    if not is_file and not os.path.exists(db):
         raise CaseError('sql: no database at %s yet' % db)
-    con = sqlite3.connect(db)
-    try:
-        con.executescript(statements)
-    except sqlite3.Error as e:
-        raise CaseError('sql: %s' % e)
-    finally:
-        con.close()
+    httpwire.run_sql(db, statements, is_file)
 
 
 def run_case(binary, path, root):
@@ -292,7 +285,8 @@ def main():
         try:
             unchecked = run_case(binary, os.path.join(here, 'cases', name),
                                  root)
-        except (CaseError, subprocess.TimeoutExpired, ValueError) as e:
+        except (CaseError, httpwire.Failure, subprocess.TimeoutExpired,
+                ValueError) as e:
             failed += 1
             print('FAIL %s: %s' % (name[:-5], e))
         else:

@@ -120,7 +120,6 @@ import re
 import shlex
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -786,27 +785,14 @@ def run_step(suivant, env, step):
     return None
 
 
-def run_sql(db, arg, is_file):
-    """Set-up SQL on db, as another tool (or an older release) would."""
-    if is_file:
-        with open(arg, encoding="utf-8") as f:
-            arg = f.read()
-    con = sqlite3.connect(db)
-    try:
-        con.executescript(arg)
-    except sqlite3.Error as e:
-        raise CaseError("sql: %s" % e)
-    finally:
-        con.close()
-
-
 def run_case(suivant, src, case):
     tmp = tempfile.mkdtemp(prefix="sv-e2e-%s-" % case.name)
     env = {"DB": os.path.join(tmp, "suivant.db"), "SRC": src, "TMP": tmp}
     try:
         for want, run in case.runs:
             if want in ("sql", "sql-file"):
-                run_sql(env["DB"], substitute(run, env), want == "sql-file")
+                httpwire.run_sql(env["DB"], substitute(run, env),
+                                 want == "sql-file")
                 continue
             args = [substitute(a, env) for a in shlex.split(run)]
             try:
@@ -896,7 +882,8 @@ def main(argv):
         name = n[:-len(".case")]
         try:
             run_case(suivant, src, parse_case(path))
-        except (CaseError, OSError, subprocess.SubprocessError) as e:
+        except (CaseError, httpwire.Failure, OSError,
+                subprocess.SubprocessError) as e:
             failed += 1
             print("FAIL %s: %s" % (name, e), flush=True)
         else:

@@ -463,20 +463,19 @@ POST_AD = b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: x\r\n"
 simple("content-length-twice-400",
        POST_AD + b"Content-Length: 3\r\nContent-Length: 5\r\n\r\nabcde",
        400, body_is(b"bad request\n"), eof=True)
-simple("content-length-same-twice-400",
-       POST_AD + b"Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
-       400, eof=True)
-simple("content-length-and-chunked-400",
-       POST_AD + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
-       b"0\r\n\r\n", 400, eof=True)
-simple("transfer-encoding-gzip-400",
-       POST_AD + b"Transfer-Encoding: gzip\r\n\r\nabc", 400, eof=True)
-simple("transfer-encoding-gzip-chunked-400",
-       POST_AD + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
-       400, eof=True)
-simple("transfer-encoding-twice-400",
-       POST_AD + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked"
-       b"\r\n\r\n0\r\n\r\n", 400, eof=True)
+for name, framing in (
+        ("content-length-same-twice-400",
+         b"Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc"),
+        ("content-length-and-chunked-400",
+         b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        ("transfer-encoding-gzip-400",
+         b"Transfer-Encoding: gzip\r\n\r\nabc"),
+        ("transfer-encoding-gzip-chunked-400",
+         b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"),
+        ("transfer-encoding-twice-400",
+         b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked"
+         b"\r\n\r\n0\r\n\r\n")):
+    simple(name, POST_AD + framing, 400, eof=True)
 simple("duplicate-host-get-400",
        b"GET /v1.1/free.fr HTTP/1.1\r\nHost: a.example\r\nHost: b.example"
        b"\r\n\r\n", 400)

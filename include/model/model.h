@@ -218,6 +218,10 @@ void sv_provider_destroy(struct sv_provider *pv);
 void sv_server_finish(struct sv_server *s);
 /* The same for a service. */
 void sv_service_finish(struct sv_service *s);
+/* Frees every string of w and zeroes it: a provider without webmail. */
+void sv_webmail_finish(struct sv_webmail *w);
+/* Frees every string of o and zeroes it: a provider without OAuth2. */
+void sv_oauth2_finish(struct sv_oauth2 *o);
 
 /*
  * Appenders: copy their string arguments (the caller keeps its own) and

@@ -240,27 +240,6 @@ static int add_text(struct sv_provider *pv, enum sv_link_kind kind,
 	return SV_OK;
 }
 
-static void clear_webmail(struct sv_webmail *w) {
-	char **f[] = {
-		&w->login_page, &w->info_url, &w->wait_redirect_prefix,
-		&w->username, &w->username_field_id, &w->username_field_name,
-		&w->password_field_id, &w->password_field_name,
-		&w->login_button_id, &w->login_button_name,
-	};
-	for (size_t i = 0; i < sizeof(f) / sizeof(*f); i++) {
-		sv_free(*f[i]);
-		*f[i] = NULL;
-	}
-}
-
-static void clear_oauth2(struct sv_oauth2 *o) {
-	char **f[] = { &o->issuer, &o->scope, &o->auth_url, &o->token_url };
-	for (size_t i = 0; i < sizeof(f) / sizeof(*f); i++) {
-		sv_free(*f[i]);
-		*f[i] = NULL;
-	}
-}
-
 /* The text field of pv that option val sets to its value, or NULL. */
 static char **text_field(struct sv_provider *pv, int val) {
 	switch (val) {
@@ -320,8 +299,8 @@ static int apply(const struct edits *e, struct sv_provider *pv,
 			doc_chosen = false;
 			enable_chosen = false;
 			break;
-		case OPT_CLEAR_WEBMAIL: clear_webmail(&pv->webmail); break;
-		case OPT_CLEAR_OAUTH: clear_oauth2(&pv->oauth2); break;
+		case OPT_CLEAR_WEBMAIL: sv_webmail_finish(&pv->webmail); break;
+		case OPT_CLEAR_OAUTH: sv_oauth2_finish(&pv->oauth2); break;
 		case OPT_PLAINTEXT: pv->publish_plaintext = true; break;
 		case OPT_NO_PLAINTEXT: pv->publish_plaintext = false; break;
 		default: { /* the options that set one text field */

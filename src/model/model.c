@@ -172,6 +172,28 @@ void sv_service_finish(struct sv_service *s) {
 	memset(s, 0, sizeof(*s));
 }
 
+void sv_webmail_finish(struct sv_webmail *w) {
+	sv_free(w->login_page);
+	sv_free(w->info_url);
+	sv_free(w->wait_redirect_prefix);
+	sv_free(w->username);
+	sv_free(w->username_field_id);
+	sv_free(w->username_field_name);
+	sv_free(w->password_field_id);
+	sv_free(w->password_field_name);
+	sv_free(w->login_button_id);
+	sv_free(w->login_button_name);
+	memset(w, 0, sizeof(*w));
+}
+
+void sv_oauth2_finish(struct sv_oauth2 *o) {
+	sv_free(o->issuer);
+	sv_free(o->scope);
+	sv_free(o->auth_url);
+	sv_free(o->token_url);
+	memset(o, 0, sizeof(*o));
+}
+
 static void link_finish(struct sv_link *l) {
 	sv_free(l->url);
 	for (size_t i = 0; i < l->n_texts; i++) {
@@ -204,21 +226,8 @@ void sv_provider_destroy(struct sv_provider *pv) {
 		link_finish(&pv->links[i]);
 	}
 	sv_free(pv->links);
-	struct sv_webmail *w = &pv->webmail;
-	sv_free(w->login_page);
-	sv_free(w->info_url);
-	sv_free(w->wait_redirect_prefix);
-	sv_free(w->username);
-	sv_free(w->username_field_id);
-	sv_free(w->username_field_name);
-	sv_free(w->password_field_id);
-	sv_free(w->password_field_name);
-	sv_free(w->login_button_id);
-	sv_free(w->login_button_name);
-	sv_free(pv->oauth2.issuer);
-	sv_free(pv->oauth2.scope);
-	sv_free(pv->oauth2.auth_url);
-	sv_free(pv->oauth2.token_url);
+	sv_webmail_finish(&pv->webmail);
+	sv_oauth2_finish(&pv->oauth2);
 	sv_free(pv);
 }
 

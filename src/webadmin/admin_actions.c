@@ -268,12 +268,7 @@ static int provider_set_change(struct sv_admin_req *rq, struct action *a,
 	}
 	if (rc == SV_OK && w->login_page == NULL) {
 		/* no webmail details without its login page */
-		char **const details[] = { &w->info_url,
-			&w->wait_redirect_prefix, &w->username,
-			&w->username_field_id, &w->username_field_name,
-			&w->password_field_id, &w->password_field_name,
-			&w->login_button_id, &w->login_button_name };
-		clear_strings(details, sizeof(details) / sizeof(*details));
+		sv_webmail_finish(w);
 	}
 	if (rc == SV_ENOMEM) {
 		rc = sv_errf(err, rc, "out of memory");

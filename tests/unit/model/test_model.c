@@ -1206,6 +1206,25 @@ static void test_appenders(void **state) {
 	sv_server_finish(&zero);
 }
 
+/* Clearing webmail or OAuth2 frees their strings and leaves none set. */
+static void test_finish_parts(void **state) {
+	(void)state;
+	struct sv_webmail w = { .login_page = sv_strdup("https://m.fr/"),
+		.login_button_name = sv_strdup("go") };
+	assert_non_null(w.login_page);
+	assert_non_null(w.login_button_name);
+	sv_webmail_finish(&w);
+	assert_null(w.login_page);
+	assert_null(w.login_button_name);
+	struct sv_oauth2 o = { .issuer = sv_strdup("https://m.fr"),
+		.token_url = sv_strdup("https://m.fr/token") };
+	assert_non_null(o.issuer);
+	assert_non_null(o.token_url);
+	sv_oauth2_finish(&o);
+	assert_null(o.issuer);
+	assert_null(o.token_url);
+}
+
 /* Every allocation of the fixture fails in turn: a clean NULL, no leak. */
 static void test_alloc_failures(void **state) {
 	(void)state;
@@ -1493,6 +1512,7 @@ int main(void) {
 		T(test_services_for),
 		cmocka_unit_test(test_sort_stable),
 		cmocka_unit_test(test_appenders),
+		cmocka_unit_test(test_finish_parts),
 		cmocka_unit_test(test_alloc_failures),
 		T(test_account_services),
 	};

@@ -993,22 +993,14 @@ static void test_render_escaping_and_override(void **state) {
 
 static void test_render_rejects_bad_data(void **state) {
 	struct sv_provider *pv = *state;
-	sv_free(pv->servers[0].hostname);
-	pv->servers[0].hostname = NULL;
-	sv_test_render_refused(sv_render_autodiscover, pv, "hostname");
-	pv->servers[0].hostname = sv_test_dup("mail.%FOO%");
-	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
-	sv_free(pv->servers[0].hostname);
-	pv->servers[0].hostname = sv_test_dup("imap.example.fr");
-	pv->servers[1].port = 0;
-	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
-	pv->servers[1].port = 465;
-	pv->servers[1].socket = SV_SOCKET_NONE;
-	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
-	pv->servers[1].socket = SV_SOCKET_SSL;
-	sv_free(pv->servers[1].username);
-	pv->servers[1].username = sv_test_dup("%EMAILADDRESS");
-	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
+	char **host = &pv->servers[0].hostname;
+	sv_test_refused_with(sv_render_autodiscover, pv, host, NULL,
+		"hostname");
+	sv_test_refused_with(sv_render_autodiscover, pv, host, "mail.%FOO%",
+		NULL);
+	sv_test_refused_port_socket(sv_render_autodiscover, pv, 1, NULL);
+	sv_test_refused_with(sv_render_autodiscover, pv,
+		&pv->servers[1].username, "%EMAILADDRESS", NULL);
 	sv_free(pv->servers[1].username);
 	pv->servers[1].username = NULL;
 	sv_test_render_ok(sv_render_autodiscover, pv);

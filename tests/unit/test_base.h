@@ -84,6 +84,15 @@ struct sv_test_pred_case {
 };
 
 /*
+ * A string and the string that must come of it (a result, a message or
+ * its start; NULL where none must): a row of a table-driven test.
+ */
+struct sv_test_str_case {
+	const char *in;
+	const char *want;
+};
+
+/*
  * pred(c[i].in) must be c[i].want for each of the n cases; a failure
  * names the predicate (what) and the input.
  */

@@ -222,6 +222,30 @@ void sv_test_render_refused(sv_test_answer_fn fn,
 	}
 }
 
+void sv_test_refused_with(sv_test_answer_fn fn,
+		const struct sv_provider *pv, char **field, const char *value,
+		const char *in_msg) {
+	char *own = *field;
+	*field = sv_test_dup(value);
+	sv_test_render_refused(fn, pv, in_msg);
+	sv_free(*field);
+	*field = own;
+}
+
+void sv_test_refused_port_socket(sv_test_answer_fn fn,
+		struct sv_provider *pv, size_t i, const char *in_msg) {
+	assert_true(i < pv->n_servers);
+	struct sv_server *s = &pv->servers[i];
+	int port = s->port;
+	s->port = 0;
+	sv_test_render_refused(fn, pv, in_msg);
+	s->port = port;
+	enum sv_socket sock = s->socket;
+	s->socket = SV_SOCKET_NONE;
+	sv_test_render_refused(fn, pv, NULL);
+	s->socket = sock;
+}
+
 void sv_test_render_ok(sv_test_answer_fn fn, const struct sv_provider *pv) {
 	sv_answer_destroy(rendered(fn, pv, NULL));
 }

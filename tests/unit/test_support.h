@@ -104,6 +104,23 @@ long sv_test_answer_alloc_loop(sv_test_answer_fn fn,
 void sv_test_render_refused(sv_test_answer_fn fn,
 	const struct sv_provider *pv, const char *in_msg);
 
+/*
+ * fn must refuse pv (as sv_test_render_refused, in_msg alike) while
+ * *field, a string of pv's, holds a copy of value (NULL: none); *field
+ * has its own value back after.
+ */
+void sv_test_refused_with(sv_test_answer_fn fn,
+	const struct sv_provider *pv, char **field, const char *value,
+	const char *in_msg);
+
+/*
+ * fn must refuse pv once server i's port is 0 (in_msg as
+ * sv_test_render_refused), then once its socket is SV_SOCKET_NONE (any
+ * message); each has its own value back after.
+ */
+void sv_test_refused_port_socket(sv_test_answer_fn fn,
+	struct sv_provider *pv, size_t i, const char *in_msg);
+
 /* fn must render pv (the answer is dropped). */
 void sv_test_render_ok(sv_test_answer_fn fn, const struct sv_provider *pv);
 

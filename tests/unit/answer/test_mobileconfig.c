@@ -355,22 +355,13 @@ static void test_render_rejects_bad_data(void **state) {
 	pv->servers[1].type = SV_SERVER_EWS; /* no smtp left */
 	sv_test_render_refused(sv_render_mobileconfig, pv, "smtp");
 	pv->servers[1].type = SV_SERVER_SMTP;
-	pv->servers[0].port = 0;
-	sv_test_render_refused(sv_render_mobileconfig, pv, "port");
-	pv->servers[0].port = 993;
-	pv->servers[0].socket = SV_SOCKET_NONE;
-	sv_test_render_refused(sv_render_mobileconfig, pv, NULL);
-	pv->servers[0].socket = SV_SOCKET_SSL;
-	sv_free(pv->servers[0].hostname);
-	pv->servers[0].hostname = sv_test_dup("mail.%FOO%");
-	sv_test_render_refused(sv_render_mobileconfig, pv, NULL);
-	sv_free(pv->servers[0].hostname);
-	pv->servers[0].hostname = NULL;
-	sv_test_render_refused(sv_render_mobileconfig, pv, NULL);
-	pv->servers[0].hostname = sv_test_dup("imap.example.fr");
-	sv_free(pv->servers[1].username);
-	pv->servers[1].username = sv_test_dup("%BAD%");
-	sv_test_render_refused(sv_render_mobileconfig, pv, "username");
+	sv_test_refused_port_socket(sv_render_mobileconfig, pv, 0, "port");
+	char **host = &pv->servers[0].hostname;
+	sv_test_refused_with(sv_render_mobileconfig, pv, host, "mail.%FOO%",
+		NULL);
+	sv_test_refused_with(sv_render_mobileconfig, pv, host, NULL, NULL);
+	sv_test_refused_with(sv_render_mobileconfig, pv,
+		&pv->servers[1].username, "%BAD%", "username");
 	sv_free(pv->servers[1].username);
 	pv->servers[1].username = NULL; /* absent: the address */
 	sv_test_render_ok(sv_render_mobileconfig, pv);

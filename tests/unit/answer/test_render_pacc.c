@@ -176,10 +176,9 @@ static void test_unsayable(void **state) {
 	pv->servers[0].auth[0] = SV_AUTH_OAUTH2; /* no issuer */
 	refused(pv, "imap: no password or OAuth2");
 	sv_provider_destroy(pv);
-	/* services: address, plain http, port, no context path */
-	static const struct {
-		const char *url, *why;
-	} bad[] = {
+	/* services: address, plain http, port, no context path; a url,
+	 * and why it is refused */
+	static const struct sv_test_str_case bad[] = {
 		{ "https://dav.p.example/%EMAILADDRESS%/", "needs the user's "
 			"address" },
 		{ "https://dav.p.example/c/?u=%EMAILLOCALPART%", "needs the "
@@ -191,9 +190,9 @@ static void test_unsayable(void **state) {
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		pv = sayable();
-		sv_test_add_service(pv, SV_SERVICE_CARDDAV, bad[i].url, NULL,
+		sv_test_add_service(pv, SV_SERVICE_CARDDAV, bad[i].in, NULL,
 			NULL);
-		refused(pv, bad[i].why);
+		refused(pv, bad[i].want);
 		sv_provider_destroy(pv);
 	}
 	/* names: required, never shortened (the validator refuses these
@@ -279,9 +278,8 @@ static void test_alloc_failures(void **state) {
  * them, unknown ones ignored; v, a and d required, each once. */
 static void test_txt_digest(void **state) {
 	(void)state;
-	static const struct {
-		const char *text, *digest;
-	} cases[] = {
+	/* a TXT record's text, and the digest read (NULL: refused) */
+	static const struct sv_test_str_case cases[] = {
 		{ SV_PACC_TXT_PREFIX "abc=", "abc=" },
 		{ "v=UAAC1;a=sha256;d=abc=", "abc=" },
 		{ " d = abc= ; x=1; a=sha256 ;v=UAAC1;", "abc=" },
@@ -298,14 +296,14 @@ static void test_txt_digest(void **state) {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		const char *d = NULL;
 		size_t n = 0;
-		bool is = sv_pacc_txt_digest(cases[i].text, &d, &n);
-		if (cases[i].digest == NULL) {
+		bool is = sv_pacc_txt_digest(cases[i].in, &d, &n);
+		if (cases[i].want == NULL) {
 			assert_false(is);
 			continue;
 		}
 		assert_true(is);
-		assert_int_equal(n, strlen(cases[i].digest));
-		assert_memory_equal(d, cases[i].digest, n);
+		assert_int_equal(n, strlen(cases[i].want));
+		assert_memory_equal(d, cases[i].want, n);
 	}
 }
 

@@ -1079,10 +1079,8 @@ static void test_repairs(void **state) {
 /* What --repair leaves alone: it is not a typo, or not unambiguous. */
 static void test_repair_limits(void **state) {
 	(void)state;
-	static const struct {
-		const char *doc;
-		const char *msg;
-	} cases[] = {
+	/* a document, and the start of the message that refuses it */
+	static const struct sv_test_str_case cases[] = {
 		{ DOC(L_HOST L_PORT L_SOCK "<username>%EMAILUSER%</username>\n"
 			L_AUTH), "t.xml:9: username: unknown placeholder "
 			"%EMAILUSER%" },
@@ -1101,9 +1099,9 @@ static void test_repair_limits(void **state) {
 		struct repairs r;
 		struct sv_provider *pv = NULL;
 		struct sv_err e = { .msg = "" };
-		assert_int_equal(import_repair(cases[i].doc, &r, &pv, &e),
+		assert_int_equal(import_repair(cases[i].in, &r, &pv, &e),
 			SV_EINVAL);
-		if (strncmp(e.msg, cases[i].msg, strlen(cases[i].msg)) != 0) {
+		if (strncmp(e.msg, cases[i].want, strlen(cases[i].want)) != 0) {
 			fail_msg("case %zu: %s", i, e.msg);
 		}
 		assert_null(pv);

@@ -1279,9 +1279,8 @@ static void test_service_urls(void **state) {
 		sv_service_finish(s);
 		pv->n_services--;
 	}
-	static const struct {
-		const char *url, *msg;
-	} bad[] = {
+	/* a url, and the start of the message that refuses it */
+	static const struct sv_test_str_case bad[] = {
 		{ "http://dav.example.fr/", "service 1 (caldav): url: plain "
 			"http is refused" },
 		{ "ftp://dav.example.fr/", "service 1 (caldav): url: "
@@ -1322,8 +1321,8 @@ static void test_service_urls(void **state) {
 		{ "", "service 1 (caldav): url: empty" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct sv_service *s = add_svc(pv, bad[i].url);
-		expect_bad(pv, bad[i].msg);
+		struct sv_service *s = add_svc(pv, bad[i].in);
+		expect_bad(pv, bad[i].want);
 		sv_service_finish(s);
 		pv->n_services--;
 	}

@@ -616,39 +616,56 @@ static struct sv_provider *minimal_provider(void) {
 	return pv;
 }
 
-/* Every TLS mode, every authentication mapping, templates, order. */
+/*
+ * Every TLS mode, every authentication mapping, templates, order: the
+ * servers in the order written (smtp first: incoming must still come
+ * first in the answer).
+ */
+static const struct sv_test_server mixed_servers[] = {
+	{ .type = SV_SERVER_SMTP, .host = "smtp.%EMAILDOMAIN%", .port = 587,
+		.socket = SV_SOCKET_STARTTLS, .user = "%EMAILLOCALPART%",
+		.auth = { SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_CLEARTEXT },
+		.n_auth = 2 },
+	{ .type = SV_SERVER_IMAP, .host = "mail.%EMAILDOMAIN%", .port = 143,
+		.socket = SV_SOCKET_STARTTLS, .user = "%EMAILLOCALPART%",
+		.auth = { SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_CLEARTEXT },
+		.n_auth = 2 },
+	{ .type = SV_SERVER_POP3, .host = "pop.hoster.example", .port = 995,
+		.socket = SV_SOCKET_SSL,
+		.auth = { SV_AUTH_PASSWORD_ENCRYPTED }, .n_auth = 1 },
+	{ .type = SV_SERVER_IMAP, .host = "old.hoster.example", .port = 143,
+		.socket = SV_SOCKET_PLAIN, .user = "%REALNAME%",
+		.auth = { SV_AUTH_NTLM }, .n_auth = 1 },
+	/* its URL is set once added (mixed_ews_url) */
+	{ .type = SV_SERVER_EWS, .port = 0, .socket = SV_SOCKET_NONE,
+		.auth = CLEAR },
+	{ .type = SV_SERVER_SMTP, .host = "relay.hoster.example", .port = 25,
+		.socket = SV_SOCKET_PLAIN,
+		.auth = { SV_AUTH_CLIENT_IP_ADDRESS }, .n_auth = 1 },
+	{ .type = SV_SERVER_SMTP, .host = "pop-relay.hoster.example",
+		.port = 2525, .socket = SV_SOCKET_SSL, .user = "x&y",
+		.auth = { SV_AUTH_SMTP_AFTER_POP }, .n_auth = 1 },
+	{ .type = SV_SERVER_SMTP, .host = "cert.hoster.example", .port = 465,
+		.socket = SV_SOCKET_SSL, .user = "%EMAILADDRESS%",
+		.auth = { SV_AUTH_TLS_CLIENT_CERT }, .n_auth = 1 },
+};
+
+static const char mixed_ews_url[] =
+	"https://ews.hoster.example/EWS/Exchange.asmx";
+
+/* hoster.example serving *.example, with mixed_servers. */
 static struct sv_provider *mixed_provider(void) {
 	struct sv_provider *pv = provider_new("hoster.example");
 	assert_int_equal(sv_provider_add_domain(pv, "*.example"), SV_OK);
 	/* every mapping, plain beside TLS included: the admin opted in
 	 * (test_render_plaintext_withheld covers the default) */
 	pv->publish_plaintext = true;
-	/* smtp written first: incoming must still come first */
-	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_SMTP,
-		.host = "smtp.%EMAILDOMAIN%", .port = 587,
-		.socket = SV_SOCKET_STARTTLS, .user = "%EMAILLOCALPART%",
-		.auth = { SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_CLEARTEXT },
-		.n_auth = 2 });
-	sv_test_add_server(pv, &(struct sv_test_server){ .type = SV_SERVER_IMAP,
-		.host = "mail.%EMAILDOMAIN%", .port = 143,
-		.socket = SV_SOCKET_STARTTLS, .user = "%EMAILLOCALPART%",
-		.auth = { SV_AUTH_OAUTH2, SV_AUTH_PASSWORD_CLEARTEXT },
-		.n_auth = 2 });
-	server(pv, SV_SERVER_POP3, "pop.hoster.example", 995,
-		SV_SOCKET_SSL, NULL, SV_AUTH_PASSWORD_ENCRYPTED);
-	server(pv, SV_SERVER_IMAP, "old.hoster.example", 143,
-		SV_SOCKET_PLAIN, "%REALNAME%", SV_AUTH_NTLM);
-	struct sv_server *ews = sv_test_add_server(pv, &(struct sv_test_server){
-		.type = SV_SERVER_EWS, .port = 0, .socket = SV_SOCKET_NONE,
-		.auth = CLEAR });
-	ews->url = sv_test_dup("https://ews.hoster.example/EWS/"
-		"Exchange.asmx");
-	server(pv, SV_SERVER_SMTP, "relay.hoster.example", 25,
-		SV_SOCKET_PLAIN, NULL, SV_AUTH_CLIENT_IP_ADDRESS);
-	server(pv, SV_SERVER_SMTP, "pop-relay.hoster.example", 2525,
-		SV_SOCKET_SSL, "x&y", SV_AUTH_SMTP_AFTER_POP);
-	server(pv, SV_SERVER_SMTP, "cert.hoster.example", 465,
-		SV_SOCKET_SSL, "%EMAILADDRESS%", SV_AUTH_TLS_CLIENT_CERT);
+	for (size_t i = 0; i < SV_TEST_LEN(mixed_servers); i++) {
+		struct sv_server *s = sv_test_add_server(pv, &mixed_servers[i]);
+		if (s->type == SV_SERVER_EWS) {
+			s->url = sv_test_dup(mixed_ews_url);
+		}
+	}
 	return pv;
 }
 
@@ -976,22 +993,14 @@ static void test_render_escaping_and_override(void **state) {
 
 static void test_render_rejects_bad_data(void **state) {
 	struct sv_provider *pv = *state;
-	sv_free(pv->servers[0].hostname);
-	pv->servers[0].hostname = NULL;
-	sv_test_render_refused(sv_render_autodiscover, pv, "hostname");
-	pv->servers[0].hostname = sv_test_dup("mail.%FOO%");
-	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
-	sv_free(pv->servers[0].hostname);
-	pv->servers[0].hostname = sv_test_dup("imap.example.fr");
-	pv->servers[1].port = 0;
-	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
-	pv->servers[1].port = 465;
-	pv->servers[1].socket = SV_SOCKET_NONE;
-	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
-	pv->servers[1].socket = SV_SOCKET_SSL;
-	sv_free(pv->servers[1].username);
-	pv->servers[1].username = sv_test_dup("%EMAILADDRESS");
-	sv_test_render_refused(sv_render_autodiscover, pv, NULL);
+	char **host = &pv->servers[0].hostname;
+	sv_test_refused_with(sv_render_autodiscover, pv, host, NULL,
+		"hostname");
+	sv_test_refused_with(sv_render_autodiscover, pv, host, "mail.%FOO%",
+		NULL);
+	sv_test_refused_port_socket(sv_render_autodiscover, pv, 1, NULL);
+	sv_test_refused_with(sv_render_autodiscover, pv,
+		&pv->servers[1].username, "%EMAILADDRESS", NULL);
 	sv_free(pv->servers[1].username);
 	pv->servers[1].username = NULL;
 	sv_test_render_ok(sv_render_autodiscover, pv);

@@ -378,6 +378,49 @@ static void test_shared_answers_concurrent(void **state) {
 	}
 }
 
+/*
+ * A kept answer that cannot be made (make() in src/http/http_shared.c:
+ * one of our allocations fails, at any point) falls back to the
+ * per-request path: the client still gets the whole answer, the same
+ * bytes, and nothing leaks (the ASan builds check that). Each round
+ * loads a new snapshot, whose kept lists are empty, so that make() runs
+ * again with one more allocation allowed than the round before, up to
+ * the count a round takes when nothing fails.
+ */
+static void test_shared_answer_allocation_fails(void **state) {
+	struct fixture *f = *state;
+	const char *host = "autoconfig.free.fr";
+	const char *target = "/mail/config-v1.1.xml";
+	struct sv_err err;
+	/* warm: this connection's thread has grown its recycled body */
+	assert_int_equal(request(f, "GET", host, target, NULL), 200);
+	assert_non_null(strstr(f->resp, "<domain>free.fr</domain>"));
+	drop_date(f->resp);
+	char *want = strdup(f->resp);
+	assert_non_null(want);
+	assert_int_equal(sv_dataset_load(f->ds, &err), SV_OK);
+	sv_alloc_count_start();
+	assert_int_equal(request(f, "GET", host, target, NULL), 200);
+	long full = (long)sv_alloc_count_stop();
+	assert_true(full > 0); /* the kept entry was made */
+	for (long n = 0; n <= full; n++) {
+		assert_int_equal(sv_dataset_load(f->ds, &err), SV_OK);
+		sv_alloc_fail_after(n);
+		int status = request(f, "GET", host, target, NULL);
+		sv_alloc_fail_after(-1);
+		drop_date(f->resp);
+		if (status != 200 || strcmp(f->resp, want) != 0) {
+			fail_msg("allocation %ld of %ld failing: %.300s", n + 1,
+				full, f->resp);
+		}
+		/* kept or not, the next request gets the same answer */
+		assert_int_equal(request(f, "GET", host, target, NULL), 200);
+		drop_date(f->resp);
+		assert_string_equal(f->resp, want);
+	}
+	free(want);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_form_get),
@@ -386,6 +429,7 @@ int main(void) {
 		cmocka_unit_test(test_autodiscover_post),
 		cmocka_unit_test(test_alternating_sizes),
 		cmocka_unit_test(test_shared_answers_concurrent),
+		cmocka_unit_test(test_shared_answer_allocation_fails),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

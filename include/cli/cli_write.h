@@ -51,6 +51,14 @@ struct sv_cli_write {
  */
 int sv_cli_write(const struct sv_cli_write *w);
 
+/*
+ * A verb whose arguments were checked before anything is opened: rc is
+ * the check's result. SV_OK: sv_cli_write(w). Otherwise err->msg is
+ * printed as w->cmd's diagnostic and nothing is opened. The exit code.
+ */
+int sv_cli_write_checked(int rc, const struct sv_err *err,
+	const struct sv_cli_write *w);
+
 /* Prints a listing of pvs (n of them) as JSON or a table; an exit code. */
 typedef int sv_cli_print_fn(const char *cmd, struct sv_provider **pvs,
 	size_t n, bool json);

@@ -205,12 +205,9 @@ static int user_add(const struct sv_cli_verb_args *a, void *ctx) {
 	if (status != EX_OK) {
 		return status;
 	}
-	if (rc != SV_OK) {
-		return sv_cli_fail(a->cmd, rc, &err);
-	}
-	return sv_cli_write(&(struct sv_cli_write){ .cmd = a->cmd,
-		.opts = &a->o, .change = add_change, .json = add_json,
-		.text = add_text, .ctx = &c });
+	return sv_cli_write_checked(rc, &err, &(struct sv_cli_write){
+		.cmd = a->cmd, .opts = &a->o, .change = add_change,
+		.json = add_json, .text = add_text, .ctx = &c });
 }
 
 static int rm_change(struct sv_store *st, void *ctx, struct sv_err *err) {

@@ -89,12 +89,9 @@ static int domain_add(const struct sv_cli_verb_args *a, void *ctx) {
 		rc = sv_cli_provider_id(provider, "--provider", c.pid,
 			sizeof(c.pid), &err);
 	}
-	if (rc != SV_OK) {
-		return sv_cli_fail(a->cmd, rc, &err);
-	}
-	return sv_cli_write(&(struct sv_cli_write){ .cmd = a->cmd,
-		.opts = &a->o, .change = add_change, .json = add_json,
-		.text = add_text, .ctx = &c });
+	return sv_cli_write_checked(rc, &err, &(struct sv_cli_write){
+		.cmd = a->cmd, .opts = &a->o, .change = add_change,
+		.json = add_json, .text = add_text, .ctx = &c });
 }
 
 static int rm_change(struct sv_store *st, void *ctx, struct sv_err *err) {
@@ -145,12 +142,9 @@ static int domain_rm(const struct sv_cli_verb_args *a, void *ctx) {
 			c.name, sizeof(c.name), NULL) == SV_OK) {
 		rc = SV_OK;
 	}
-	if (rc != SV_OK) {
-		return sv_cli_fail(a->cmd, rc, &err);
-	}
-	int status = sv_cli_write(&(struct sv_cli_write){ .cmd = a->cmd,
-		.opts = &a->o, .change = rm_change, .json = rm_json,
-		.text = rm_text, .ctx = &c });
+	int status = sv_cli_write_checked(rc, &err, &(struct sv_cli_write){
+		.cmd = a->cmd, .opts = &a->o, .change = rm_change,
+		.json = rm_json, .text = rm_text, .ctx = &c });
 	sv_free(c.owner);
 	return status;
 }

@@ -390,10 +390,9 @@ static int provider_add(const struct sv_cli_verb_args *a, void *ctx) {
 	int rc = c.pv == NULL || set_str(&c.pv->id, e->id) != SV_OK ?
 		sv_errf(&err, SV_ENOMEM, "out of memory") :
 		apply(e, c.pv, &err);
-	int status = rc != SV_OK ? sv_cli_fail(a->cmd, rc, &err) :
-		sv_cli_write(&(struct sv_cli_write){ .cmd = a->cmd,
-		.opts = &a->o, .change = add_change, .json = id_json,
-		.text = added_text, .ctx = &c });
+	int status = sv_cli_write_checked(rc, &err, &(struct sv_cli_write){
+		.cmd = a->cmd, .opts = &a->o, .change = add_change,
+		.json = id_json, .text = added_text, .ctx = &c });
 	sv_provider_destroy(c.pv);
 	return status;
 }

@@ -57,6 +57,11 @@ int sv_cli_write(const struct sv_cli_write *w) {
 	return EX_OK;
 }
 
+int sv_cli_write_checked(int rc, const struct sv_err *err,
+		const struct sv_cli_write *w) {
+	return rc != SV_OK ? sv_cli_fail(w->cmd, rc, err) : sv_cli_write(w);
+}
+
 int sv_cli_list(const char *cmd, const struct sv_cli_opts *opts,
 		const char *id, sv_cli_print_fn *print) {
 	struct sv_store *st;

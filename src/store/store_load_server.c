@@ -12,7 +12,8 @@
  * A kind of row loaded with its auth methods in one pass (servers,
  * services): the LEFT JOIN (aliases s and a) yields one row per method, or
  * one row with a NULL method, grouped by the row's id (column 0); column
- * 1 is its provider. The kind reads a row's own columns and its methods.
+ * 1 is its provider, column 2 its type. The kind reads the type and the
+ * row's own columns, and its methods.
  */
 #define GROUPED_ORDER_ALL \
 	" ORDER BY s.provider_id, s.priority, s.id, a.position"
@@ -20,31 +21,25 @@
 	" WHERE s.provider_id = ?1 ORDER BY s.priority, s.id, a.position"
 
 struct grouped {
+	enum store_kind kind;
 	const char *all, *one; /* the queries, for store_load_prepare */
-	const char *what;      /* "server": messages */
 	int method_col;
-	void *cur;             /* the row being filled, zeroed; its id and
-	                        * its count of auth methods: */
-	const int64_t *cur_id;
-	size_t *cur_n_auth;
-	/* Fills the zeroed cur from the current row's columns. */
-	int (*read)(struct store_loader *ld, sqlite3_stmt *st, void *cur,
-		struct sv_err *err);
-	/* Parses method m into cur's next auth slot (*cur_n_auth, below
+	/* Fills the zeroed row (its id set) from type, the type column's
+	 * text (NULL for SQL NULL), and the current row's own columns. */
+	int (*read)(struct store_loader *ld, sqlite3_stmt *st, void *row,
+		const char *type, struct sv_err *err);
+	/* Parses method m into row's next auth slot (its n_auth, below
 	 * SV_MODEL_MAX_AUTH): SV_OK, or SV_EDB with err set. */
-	int (*method)(void *cur, const char *m, struct sv_err *err);
-	/* Moves cur into pv (cur zeroed), as sv_provider_add_server. */
-	int (*move)(struct sv_provider *pv, void *cur);
-	void (*finish)(void *cur);
+	int (*method)(void *row, const char *m, struct sv_err *err);
 };
 
-/* Moves g->cur (if it holds a row: pv set) into its provider pv. */
+/* Moves row (if it holds one: pv set) into its provider pv. */
 static int flush_grouped(struct sv_provider *pv, const struct grouped *g,
-		struct sv_err *err) {
+		void *row, struct sv_err *err) {
 	if (pv == NULL) {
 		return SV_OK;
 	}
-	if (g->move(pv, g->cur) != SV_OK) {
+	if (store_kind_move(g->kind, pv, row) != SV_OK) {
 		return sv_errf(err, SV_ENOMEM, "store: load: out of memory");
 	}
 	return SV_OK;
@@ -57,15 +52,21 @@ static int load_grouped(struct store_loader *ld, const struct grouped *g,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	struct sv_provider *cur_pv = NULL; /* NULL: g->cur holds nothing */
+	union store_row cur;
+	memset(&cur, 0, sizeof(cur));
+	void *row = &cur; /* the row being filled */
+	int64_t *row_id = store_kind_id(g->kind, row);
+	size_t *n_auth = store_kind_n_auth(g->kind, row);
+	const char *what = store_kind_what(g->kind);
+	struct sv_provider *cur_pv = NULL; /* NULL: row holds nothing */
 	int src = SQLITE_DONE;
 	while (rc == SV_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
-		if (cur_pv == NULL || id != *g->cur_id) {
-			rc = flush_grouped(cur_pv, g, err);
+		if (cur_pv == NULL || id != *row_id) {
+			rc = flush_grouped(cur_pv, g, row, err);
 			cur_pv = NULL;
-			g->finish(g->cur);
-			const char *pid = NULL;
+			store_kind_finish(g->kind, row);
+			const char *pid = NULL, *type = NULL;
 			struct sv_provider *pv = NULL;
 			if (rc == SV_OK) {
 				rc = store_col_text(ld, st, 1, &pid, err);
@@ -75,7 +76,11 @@ static int load_grouped(struct store_loader *ld, const struct grouped *g,
 			}
 			if (rc == SV_OK) {
 				cur_pv = pv;
-				rc = g->read(ld, st, g->cur, err);
+				*row_id = id;
+				rc = store_col_text(ld, st, 2, &type, err);
+			}
+			if (rc == SV_OK) {
+				rc = g->read(ld, st, row, type, err);
 			}
 		}
 		const char *m = NULL;
@@ -85,21 +90,20 @@ static int load_grouped(struct store_loader *ld, const struct grouped *g,
 		if (rc != SV_OK || m == NULL) {
 			continue;
 		}
-		if (*g->cur_n_auth == SV_MODEL_MAX_AUTH) {
+		if (*n_auth == SV_MODEL_MAX_AUTH) {
 			rc = sv_errf(err, SV_EDB, "store: %s %lld: too many "
-				"auth methods", g->what, (long long)*g->cur_id);
-		} else if ((rc = g->method(g->cur, m, err)) == SV_OK) {
-			++*g->cur_n_auth;
+				"auth methods", what, (long long)*row_id);
+		} else if ((rc = g->method(row, m, err)) == SV_OK) {
+			++*n_auth;
 		}
 	}
 	if (rc == SV_OK && src != SQLITE_DONE) {
-		rc = store_db_fail(ld->db, src, err, "store: load %ss",
-			g->what);
+		rc = store_db_fail(ld->db, src, err, "store: load %ss", what);
 	}
 	if (rc == SV_OK) {
-		rc = flush_grouped(cur_pv, g, err);
+		rc = flush_grouped(cur_pv, g, row, err);
 	}
-	g->finish(g->cur);
+	store_kind_finish(g->kind, row);
 	store_finalize(st);
 	return rc;
 }
@@ -112,21 +116,17 @@ enum {
 	SC_ADD_THIS, SC_RESTRICTION, SC_METHOD,
 };
 
-/* Fills a zeroed s from the server columns of the current row. */
+/* Fills a zeroed s (its id set) from type and the server columns of the
+ * current row. */
 static int read_server(struct store_loader *ld, sqlite3_stmt *st, void *cur,
-		struct sv_err *err) {
+		const char *type, struct sv_err *err) {
 	struct sv_server *s = cur;
-	const char *t;
-	s->id = sqlite3_column_int64(st, SC_ID);
-	int rc = store_col_text(ld, st, SC_TYPE, &t, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	if (t == NULL || sv_server_type_parse(t, &s->type) != SV_OK) {
+	if (type == NULL || sv_server_type_parse(type, &s->type) != SV_OK) {
 		return sv_errf(err, SV_EDB, "store: server %lld: bad type",
 			(long long)s->id);
 	}
-	rc = store_col_text(ld, st, SC_SOCKET, &t, err);
+	const char *t;
+	int rc = store_col_text(ld, st, SC_SOCKET, &t, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -197,24 +197,12 @@ static int server_method(void *cur, const char *m, struct sv_err *err) {
 			(long long)s->id);
 }
 
-static int server_move(struct sv_provider *pv, void *cur) {
-	return sv_provider_add_server(pv, cur, NULL);
-}
-
-static void server_finish(void *cur) {
-	sv_server_finish(cur);
-}
-
 int store_load_servers(struct store_loader *ld, struct sv_err *err) {
-	struct sv_server cur = { 0 };
-	return load_grouped(ld, &(struct grouped){
+	return load_grouped(ld, &(struct grouped){ .kind = STORE_SERVER,
 		.all = SERVERS_SQL GROUPED_ORDER_ALL,
 		.one = SERVERS_SQL GROUPED_ORDER_ONE,
-		.what = "server", .method_col = SC_METHOD, .cur = &cur,
-		.cur_id = &cur.id, .cur_n_auth = &cur.n_auth,
-		.read = read_server,
-		.method = server_method, .move = server_move,
-		.finish = server_finish }, err);
+		.method_col = SC_METHOD, .read = read_server,
+		.method = server_method }, err);
 }
 
 /* Service columns, in the order of the SELECT in store_load_services. */
@@ -223,23 +211,18 @@ enum {
 	VC_DOMAIN, VC_INSECURE, VC_METHOD,
 };
 
-/* Fills a zeroed s from the service columns of the current row. */
+/* Fills a zeroed s (its id set) from type and the service columns of the
+ * current row. */
 static int read_service(struct store_loader *ld, sqlite3_stmt *st, void *cur,
-		struct sv_err *err) {
+		const char *type, struct sv_err *err) {
 	struct sv_service *s = cur;
-	const char *t;
-	int insecure = 0;
-	s->id = sqlite3_column_int64(st, VC_ID);
-	int rc = store_col_text(ld, st, VC_TYPE, &t, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	if (t == NULL || sv_service_type_parse(t, &s->type) != SV_OK) {
+	if (type == NULL || sv_service_type_parse(type, &s->type) != SV_OK) {
 		/* a type a later release serves: refused, not dropped */
 		return sv_errf(err, SV_EDB, "store: service %lld: type %s is "
 			"not known to this suivant", (long long)s->id,
-			t != NULL ? t : "NULL");
+			type != NULL ? type : "NULL");
 	}
+	int rc, insecure = 0;
 	if ((rc = store_col_int(st, VC_PRIORITY, INT_MIN, INT_MAX, 0,
 			&s->priority, err)) != SV_OK
 		|| (rc = store_col_int(st, VC_INSECURE, 0, 1, 0, &insecure,
@@ -268,23 +251,11 @@ static int service_method(void *cur, const char *m, struct sv_err *err) {
 			"%s is not known to this suivant", (long long)s->id, m);
 }
 
-static int service_move(struct sv_provider *pv, void *cur) {
-	return sv_provider_add_service(pv, cur, NULL);
-}
-
-static void service_finish(void *cur) {
-	sv_service_finish(cur);
-}
-
 /* Services and their auth methods in one pass, like store_load_servers. */
 int store_load_services(struct store_loader *ld, struct sv_err *err) {
-	struct sv_service cur = { 0 };
-	return load_grouped(ld, &(struct grouped){
+	return load_grouped(ld, &(struct grouped){ .kind = STORE_SERVICE,
 		.all = SERVICES_SQL GROUPED_ORDER_ALL,
 		.one = SERVICES_SQL GROUPED_ORDER_ONE,
-		.what = "service", .method_col = VC_METHOD, .cur = &cur,
-		.cur_id = &cur.id, .cur_n_auth = &cur.n_auth,
-		.read = read_service,
-		.method = service_method, .move = service_move,
-		.finish = service_finish }, err);
+		.method_col = VC_METHOD, .read = read_service,
+		.method = service_method }, err);
 }

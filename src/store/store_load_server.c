@@ -45,6 +45,28 @@ static int flush_grouped(struct sv_provider *pv, const struct grouped *g,
 	return SV_OK;
 }
 
+/*
+ * Fills row (zeroed) from the current row of st, whose id is id: *pv gets
+ * its provider, then the columns every kind has, then the kind's own.
+ */
+static int start_row(struct store_loader *ld, sqlite3_stmt *st,
+		const struct grouped *g, int64_t id, void *row,
+		struct sv_provider **pv, struct sv_err *err) {
+	const char *pid = NULL, *type = NULL;
+	struct sv_provider *found = NULL;
+	int rc = store_col_text(ld, st, 1, &pid, err);
+	if (rc == SV_OK) {
+		rc = store_find_provider(ld, pid, &found, err);
+	}
+	if (rc != SV_OK) {
+		return rc;
+	}
+	*pv = found;
+	*store_kind_id(g->kind, row) = id;
+	rc = store_col_text(ld, st, 2, &type, err);
+	return rc == SV_OK ? g->read(ld, st, row, type, err) : rc;
+}
+
 static int load_grouped(struct store_loader *ld, const struct grouped *g,
 		struct sv_err *err) {
 	sqlite3_stmt *st;
@@ -55,7 +77,7 @@ static int load_grouped(struct store_loader *ld, const struct grouped *g,
 	union store_row cur;
 	memset(&cur, 0, sizeof(cur));
 	void *row = &cur; /* the row being filled */
-	int64_t *row_id = store_kind_id(g->kind, row);
+	const int64_t *row_id = store_kind_id(g->kind, row);
 	size_t *n_auth = store_kind_n_auth(g->kind, row);
 	const char *what = store_kind_what(g->kind);
 	struct sv_provider *cur_pv = NULL; /* NULL: row holds nothing */
@@ -66,21 +88,8 @@ static int load_grouped(struct store_loader *ld, const struct grouped *g,
 			rc = flush_grouped(cur_pv, g, row, err);
 			cur_pv = NULL;
 			store_kind_finish(g->kind, row);
-			const char *pid = NULL, *type = NULL;
-			struct sv_provider *pv = NULL;
 			if (rc == SV_OK) {
-				rc = store_col_text(ld, st, 1, &pid, err);
-			}
-			if (rc == SV_OK) {
-				rc = store_find_provider(ld, pid, &pv, err);
-			}
-			if (rc == SV_OK) {
-				cur_pv = pv;
-				*row_id = id;
-				rc = store_col_text(ld, st, 2, &type, err);
-			}
-			if (rc == SV_OK) {
-				rc = g->read(ld, st, row, type, err);
+				rc = start_row(ld, st, g, id, row, &cur_pv, err);
 			}
 		}
 		const char *m = NULL;

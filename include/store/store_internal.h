@@ -8,10 +8,10 @@
  * store_load.c, store_loader.c and store_load_server.c (model from
  * rows), store_write.c (rows from the model), store_admin.c and
  * store_admin_provider.c (the admin mutations), store_kind.c (servers
- * and services alike). Nothing else includes
- * this header, so sqlite3.h stays the store's alone (a lint test checks
- * it). Names are store_<verb>: shared between these files, never part of
- * the API in store.h.
+ * and services alike). Nothing else includes this header, so sqlite3.h
+ * stays the store's alone (a lint test checks it). Names are
+ * store_<verb>: shared between these files, never part of the API in
+ * store.h.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -182,10 +182,17 @@ void *store_kind_row(enum store_kind k, const struct sv_provider *pv,
  * row is). */
 int64_t *store_kind_id(enum store_kind k, const void *row);
 size_t *store_kind_n_auth(enum store_kind k, const void *row);
+/* Sets row's type from its name: SV_OK, or SV_EINVAL for a name that is
+ * not one of k's types. */
+int store_kind_type_parse(enum store_kind k, void *row, const char *name);
 /* The name of row's type (NULL: none), and of its auth method i. */
 const char *store_kind_type_name(enum store_kind k, const void *row);
 const char *store_kind_auth_name(enum store_kind k, const void *row,
 	size_t i);
+/* Sets row's auth method i (below SV_MODEL_MAX_AUTH) from its name:
+ * SV_OK, or SV_EINVAL for a name that is not one of k's methods. */
+int store_kind_auth_parse(enum store_kind k, void *row, size_t i,
+	const char *name);
 /* Moves *row into pv (row zeroed), as sv_provider_add_server: SV_OK, or
  * SV_ENOMEM with pv unchanged. */
 int store_kind_move(enum store_kind k, struct sv_provider *pv, void *row);
@@ -227,8 +234,10 @@ int store_find_provider(struct store_loader *ld, const char *id,
 
 /* ---- store_load_server.c: servers and services with their methods ---- */
 
-int store_load_servers(struct store_loader *ld, struct sv_err *err);
-int store_load_services(struct store_loader *ld, struct sv_err *err);
+/* Loads every row of kind k of the providers in ld (loaded already),
+ * with its auth methods, into its provider. */
+int store_load_rows(struct store_loader *ld, enum store_kind k,
+	struct sv_err *err);
 
 /* ---- store_load.c ---- */
 

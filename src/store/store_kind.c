@@ -41,11 +41,25 @@ const char *store_kind_type_name(enum store_kind k, const void *row) {
 		sv_service_type_name(((const struct sv_service *)row)->type);
 }
 
+int store_kind_type_parse(enum store_kind k, void *row, const char *name) {
+	return k == STORE_SERVER ?
+		sv_server_type_parse(name, &((struct sv_server *)row)->type) :
+		sv_service_type_parse(name, &((struct sv_service *)row)->type);
+}
+
 const char *store_kind_auth_name(enum store_kind k, const void *row,
 		size_t i) {
 	return k == STORE_SERVER ?
 		sv_auth_name(((const struct sv_server *)row)->auth[i]) :
 		sv_service_auth_name(((const struct sv_service *)row)->auth[i]);
+}
+
+int store_kind_auth_parse(enum store_kind k, void *row, size_t i,
+		const char *name) {
+	return k == STORE_SERVER ?
+		sv_auth_parse(name, &((struct sv_server *)row)->auth[i]) :
+		sv_service_auth_parse(name,
+			&((struct sv_service *)row)->auth[i]);
 }
 
 int store_kind_move(enum store_kind k, struct sv_provider *pv, void *row) {

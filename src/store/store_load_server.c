@@ -12,8 +12,8 @@
  * A kind of row loaded with its auth methods in one pass (servers,
  * services): the LEFT JOIN (aliases s and a) yields one row per method, or
  * one row with a NULL method, grouped by the row's id (column 0); column
- * 1 is its provider, column 2 its type. The kind reads the type and the
- * row's own columns, and its methods.
+ * 1 is its provider, column 2 its type, and method_col the method. The
+ * kind's names are read through store_kind.c, its own columns by read.
  */
 #define GROUPED_ORDER_ALL \
 	" ORDER BY s.provider_id, s.priority, s.id, a.position"
@@ -24,13 +24,10 @@ struct grouped {
 	enum store_kind kind;
 	const char *all, *one; /* the queries, for store_load_prepare */
 	int method_col;
-	/* Fills the zeroed row (its id set) from type, the type column's
-	 * text (NULL for SQL NULL), and the current row's own columns. */
+	/* Fills row (its id and type set, the rest zeroed) from the
+	 * current row's own columns. */
 	int (*read)(struct store_loader *ld, sqlite3_stmt *st, void *row,
-		const char *type, struct sv_err *err);
-	/* Parses method m into row's next auth slot (its n_auth, below
-	 * SV_MODEL_MAX_AUTH): SV_OK, or SV_EDB with err set. */
-	int (*method)(void *row, const char *m, struct sv_err *err);
+		struct sv_err *err);
 };
 
 /* Moves row (if it holds one: pv set) into its provider pv. */
@@ -64,7 +61,31 @@ static int start_row(struct store_loader *ld, sqlite3_stmt *st,
 	*pv = found;
 	*store_kind_id(g->kind, row) = id;
 	rc = store_col_text(ld, st, 2, &type, err);
-	return rc == SV_OK ? g->read(ld, st, row, type, err) : rc;
+	if (rc == SV_OK && (type == NULL ||
+			store_kind_type_parse(g->kind, row, type) != SV_OK)) {
+		/* a type a later release serves: refused, not dropped */
+		rc = sv_errf(err, SV_EDB, "store: %s %lld: type %s is not "
+			"known to this suivant", store_kind_what(g->kind),
+			(long long)id, type != NULL ? type : "NULL");
+	}
+	return rc == SV_OK ? g->read(ld, st, row, err) : rc;
+}
+
+/* Adds method m, by its name, to row's auth methods. */
+static int add_method(enum store_kind k, void *row, const char *m,
+		struct sv_err *err) {
+	size_t *n_auth = store_kind_n_auth(k, row);
+	long long id = (long long)*store_kind_id(k, row);
+	if (*n_auth == SV_MODEL_MAX_AUTH) {
+		return sv_errf(err, SV_EDB, "store: %s %lld: too many auth "
+			"methods", store_kind_what(k), id);
+	}
+	if (store_kind_auth_parse(k, row, *n_auth, m) != SV_OK) {
+		return sv_errf(err, SV_EDB, "store: %s %lld: auth method %s is "
+			"not known to this suivant", store_kind_what(k), id, m);
+	}
+	++*n_auth;
+	return SV_OK;
 }
 
 static int load_grouped(struct store_loader *ld, const struct grouped *g,
@@ -78,7 +99,6 @@ static int load_grouped(struct store_loader *ld, const struct grouped *g,
 	memset(&cur, 0, sizeof(cur));
 	void *row = &cur; /* the row being filled */
 	const int64_t *row_id = store_kind_id(g->kind, row);
-	size_t *n_auth = store_kind_n_auth(g->kind, row);
 	const char *what = store_kind_what(g->kind);
 	struct sv_provider *cur_pv = NULL; /* NULL: row holds nothing */
 	int src = SQLITE_DONE;
@@ -96,14 +116,8 @@ static int load_grouped(struct store_loader *ld, const struct grouped *g,
 		if (rc == SV_OK) {
 			rc = store_col_text(ld, st, g->method_col, &m, err);
 		}
-		if (rc != SV_OK || m == NULL) {
-			continue;
-		}
-		if (*n_auth == SV_MODEL_MAX_AUTH) {
-			rc = sv_errf(err, SV_EDB, "store: %s %lld: too many "
-				"auth methods", what, (long long)*row_id);
-		} else if ((rc = g->method(row, m, err)) == SV_OK) {
-			++*n_auth;
+		if (rc == SV_OK && m != NULL) {
+			rc = add_method(g->kind, row, m, err);
 		}
 	}
 	if (rc == SV_OK && src != SQLITE_DONE) {
@@ -117,7 +131,7 @@ static int load_grouped(struct store_loader *ld, const struct grouped *g,
 	return rc;
 }
 
-/* Server columns, in the order of the SELECT in store_load_servers. */
+/* Server columns, in the order of SERVERS_SQL. */
 enum {
 	SC_ID, SC_PROVIDER, SC_TYPE, SC_HOSTNAME, SC_PORT, SC_SOCKET,
 	SC_USERNAME, SC_PRIORITY, SC_DOMAIN, SC_URL, SC_OWA_URL, SC_EWS_URL,
@@ -125,15 +139,11 @@ enum {
 	SC_ADD_THIS, SC_RESTRICTION, SC_METHOD,
 };
 
-/* Fills a zeroed s (its id set) from type and the server columns of the
- * current row. */
+/* Fills s (its id and type set) from the server columns of the current
+ * row. */
 static int read_server(struct store_loader *ld, sqlite3_stmt *st, void *cur,
-		const char *type, struct sv_err *err) {
+		struct sv_err *err) {
 	struct sv_server *s = cur;
-	if (type == NULL || sv_server_type_parse(type, &s->type) != SV_OK) {
-		return sv_errf(err, SV_EDB, "store: server %lld: bad type",
-			(long long)s->id);
-	}
 	const char *t;
 	int rc = store_col_text(ld, st, SC_SOCKET, &t, err);
 	if (rc != SV_OK) {
@@ -199,38 +209,17 @@ static int read_server(struct store_loader *ld, sqlite3_stmt *st, void *cur,
 	" FROM servers AS s" \
 	" LEFT JOIN server_auth AS a ON a.server_id = s.id"
 
-static int server_method(void *cur, const char *m, struct sv_err *err) {
-	struct sv_server *s = cur;
-	return sv_auth_parse(m, &s->auth[s->n_auth]) == SV_OK ? SV_OK :
-		sv_errf(err, SV_EDB, "store: server %lld: bad auth method",
-			(long long)s->id);
-}
-
-int store_load_servers(struct store_loader *ld, struct sv_err *err) {
-	return load_grouped(ld, &(struct grouped){ .kind = STORE_SERVER,
-		.all = SERVERS_SQL GROUPED_ORDER_ALL,
-		.one = SERVERS_SQL GROUPED_ORDER_ONE,
-		.method_col = SC_METHOD, .read = read_server,
-		.method = server_method }, err);
-}
-
-/* Service columns, in the order of the SELECT in store_load_services. */
+/* Service columns, in the order of SERVICES_SQL. */
 enum {
 	VC_ID, VC_PROVIDER, VC_TYPE, VC_URL, VC_USERNAME, VC_PRIORITY,
 	VC_DOMAIN, VC_INSECURE, VC_METHOD,
 };
 
-/* Fills a zeroed s (its id set) from type and the service columns of the
- * current row. */
+/* Fills s (its id and type set) from the service columns of the current
+ * row. */
 static int read_service(struct store_loader *ld, sqlite3_stmt *st, void *cur,
-		const char *type, struct sv_err *err) {
+		struct sv_err *err) {
 	struct sv_service *s = cur;
-	if (type == NULL || sv_service_type_parse(type, &s->type) != SV_OK) {
-		/* a type a later release serves: refused, not dropped */
-		return sv_errf(err, SV_EDB, "store: service %lld: type %s is "
-			"not known to this suivant", (long long)s->id,
-			type != NULL ? type : "NULL");
-	}
 	int rc, insecure = 0;
 	if ((rc = store_col_int(st, VC_PRIORITY, INT_MIN, INT_MAX, 0,
 			&s->priority, err)) != SV_OK
@@ -253,18 +242,14 @@ static int read_service(struct store_loader *ld, sqlite3_stmt *st, void *cur,
 	" FROM services AS s" \
 	" LEFT JOIN service_auth AS a ON a.service_id = s.id"
 
-static int service_method(void *cur, const char *m, struct sv_err *err) {
-	struct sv_service *s = cur;
-	return sv_service_auth_parse(m, &s->auth[s->n_auth]) == SV_OK ?
-		SV_OK : sv_errf(err, SV_EDB, "store: service %lld: auth method "
-			"%s is not known to this suivant", (long long)s->id, m);
-}
+static const struct grouped kinds[] = {
+	[STORE_SERVER] = { STORE_SERVER, SERVERS_SQL GROUPED_ORDER_ALL,
+		SERVERS_SQL GROUPED_ORDER_ONE, SC_METHOD, read_server },
+	[STORE_SERVICE] = { STORE_SERVICE, SERVICES_SQL GROUPED_ORDER_ALL,
+		SERVICES_SQL GROUPED_ORDER_ONE, VC_METHOD, read_service },
+};
 
-/* Services and their auth methods in one pass, like store_load_servers. */
-int store_load_services(struct store_loader *ld, struct sv_err *err) {
-	return load_grouped(ld, &(struct grouped){ .kind = STORE_SERVICE,
-		.all = SERVICES_SQL GROUPED_ORDER_ALL,
-		.one = SERVICES_SQL GROUPED_ORDER_ONE,
-		.method_col = VC_METHOD, .read = read_service,
-		.method = service_method }, err);
+int store_load_rows(struct store_loader *ld, enum store_kind k,
+		struct sv_err *err) {
+	return load_grouped(ld, &kinds[k], err);
 }

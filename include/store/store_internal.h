@@ -7,10 +7,11 @@
  * store_statement.c (the helpers below), store_transaction.c,
  * store_load.c, store_loader.c and store_load_server.c (model from
  * rows), store_write.c (rows from the model), store_admin.c and
- * store_admin_provider.c (the admin mutations). Nothing else includes
- * this header, so sqlite3.h stays the store's alone (a lint test checks
- * it). Names are store_<verb>: shared between these files, never part of
- * the API in store.h.
+ * store_admin_provider.c (the admin mutations), store_kind.c (servers
+ * and services alike). Nothing else includes this header, so sqlite3.h
+ * stays the store's alone (a lint test checks it). Names are
+ * store_<verb>: shared between these files, never part of the API in
+ * store.h.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -151,6 +152,53 @@ int store_collect(sqlite3 *db, sqlite3_stmt *s, size_t size,
 	void (*drop)(void *list, size_t n), void **out, size_t *n,
 	const char *what, struct sv_err *err);
 
+/* ---- store_kind.c: what differs between servers and services ---- */
+
+/*
+ * The two kinds of row a provider holds by id, each with its auth methods
+ * in a table of its own. Loading (store_load_server.c), writing
+ * (store_write.c) and editing them (store_admin.c) are the same steps for
+ * both; a row is a struct sv_server or sv_service, as k says, passed as
+ * void *.
+ */
+enum store_kind { STORE_SERVER, STORE_SERVICE };
+
+/* Room for a row of either kind. */
+union store_row {
+	struct sv_server server;
+	struct sv_service service;
+};
+
+/* "server", "service": messages; its table is the plural. */
+const char *store_kind_what(enum store_kind k);
+/* The size of k's struct. */
+size_t store_kind_size(enum store_kind k);
+/* How many rows of kind k pv holds. */
+size_t store_kind_count(enum store_kind k, const struct sv_provider *pv);
+/* Row i of pv (writable when pv is, as strchr's result is). */
+void *store_kind_row(enum store_kind k, const struct sv_provider *pv,
+	size_t i);
+/* Where row holds its id and its count of auth methods (writable when
+ * row is). */
+int64_t *store_kind_id(enum store_kind k, const void *row);
+size_t *store_kind_n_auth(enum store_kind k, const void *row);
+/* Sets row's type from its name: SV_OK, or SV_EINVAL for a name that is
+ * not one of k's types. */
+int store_kind_type_parse(enum store_kind k, void *row, const char *name);
+/* The name of row's type (NULL: none), and of its auth method i. */
+const char *store_kind_type_name(enum store_kind k, const void *row);
+const char *store_kind_auth_name(enum store_kind k, const void *row,
+	size_t i);
+/* Sets row's auth method i (below SV_MODEL_MAX_AUTH) from its name:
+ * SV_OK, or SV_EINVAL for a name that is not one of k's methods. */
+int store_kind_auth_parse(enum store_kind k, void *row, size_t i,
+	const char *name);
+/* Moves *row into pv (row zeroed), as sv_provider_add_server: SV_OK, or
+ * SV_ENOMEM with pv unchanged. */
+int store_kind_move(enum store_kind k, struct sv_provider *pv, void *row);
+/* Frees what row owns and zeroes it, as sv_server_finish. */
+void store_kind_finish(enum store_kind k, void *row);
+
 /* ---- store_loader.c: the loader's shared steps ---- */
 
 /* One load in progress (store_load), for the kinds' loaders. */
@@ -186,8 +234,10 @@ int store_find_provider(struct store_loader *ld, const char *id,
 
 /* ---- store_load_server.c: servers and services with their methods ---- */
 
-int store_load_servers(struct store_loader *ld, struct sv_err *err);
-int store_load_services(struct store_loader *ld, struct sv_err *err);
+/* Loads every row of kind k of the providers in ld (loaded already),
+ * with its auth methods, into its provider. */
+int store_load_rows(struct store_loader *ld, enum store_kind k,
+	struct sv_err *err);
 
 /* ---- store_load.c ---- */
 
@@ -259,14 +309,10 @@ void store_bind_provider_row(sqlite3_stmt *s, const struct sv_provider *pv,
 	int *src);
 /* Inserts the providers row of pv (the row must not exist). */
 int store_put_provider_row(struct store_putter *p, struct sv_err *err);
-/* Inserts pv->servers[idx] and its auth rows; *id (may be NULL) gets the
- * row id. */
-int store_put_server(struct store_putter *p, size_t idx, int64_t *id,
-	struct sv_err *err);
-/* Inserts pv->services[idx] and its auth rows; *id (may be NULL) gets
- * the row id. */
-int store_put_service(struct store_putter *p, size_t idx, int64_t *id,
-	struct sv_err *err);
+/* Inserts row idx of kind k of pv (pv->servers[idx], or services) and its
+ * auth rows; *id (may be NULL) gets the row id. */
+int store_put_row(struct store_putter *p, enum store_kind k, size_t idx,
+	int64_t *id, struct sv_err *err);
 /* Inserts pv->links[idx] (at position idx) and its texts. */
 int store_put_link(struct store_putter *p, size_t idx, struct sv_err *err);
 /*

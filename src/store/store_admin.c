@@ -32,76 +32,6 @@
 #include "util/alloc.h"
 
 /* ------------------------------------------------------------------ */
-/* Rows: what servers and services share                             */
-
-/*
- * What differs between a server and a service write (the rows a provider
- * holds by id, each with its auth methods): one table each, and the
- * steps below are the same for both.
- */
-struct row_kind {
-	const char *what;  /* "server": messages; the table is the plural */
-	size_t size;       /* of its struct */
-	/* where struct sv_provider holds the array and its count, and
-	 * where the row's struct holds its int64_t id (offsetof) */
-	size_t array_at, count_at, id_at;
-	/* Appends an empty row to pv: SV_OK or SV_ENOMEM (pv unchanged). */
-	int (*append_empty)(struct sv_provider *pv);
-	int (*put)(struct store_putter *p, size_t idx, int64_t *id,
-		struct sv_err *err);
-};
-
-static size_t row_count(const struct row_kind *k,
-		const struct sv_provider *pv) {
-	return *(const size_t *)((const char *)pv + k->count_at);
-}
-
-/* Row i of pv (writable when pv is, as strchr's result is). */
-static void *row_at(const struct row_kind *k, const struct sv_provider *pv,
-		size_t i) {
-	char *array; /* pv's struct sv_server * or sv_service *, as bytes */
-	memcpy(&array, (const char *)pv + k->array_at, sizeof(array));
-	return array + i * k->size;
-}
-
-static int64_t row_id(const struct row_kind *k, const void *row) {
-	int64_t id;
-	memcpy(&id, (const char *)row + k->id_at, sizeof(id));
-	return id;
-}
-
-/* Room for any kind's row (row_set keeps the stored one aside). */
-union any_row {
-	struct sv_server server;
-	struct sv_service service;
-};
-
-static int server_append_empty(struct sv_provider *pv) {
-	struct sv_server empty = { 0 };
-	return sv_provider_add_server(pv, &empty, NULL);
-}
-
-static const struct row_kind servers = {
-	"server", sizeof(struct sv_server),
-	offsetof(struct sv_provider, servers),
-	offsetof(struct sv_provider, n_servers),
-	offsetof(struct sv_server, id), server_append_empty, store_put_server,
-};
-
-static int service_append_empty(struct sv_provider *pv) {
-	struct sv_service empty = { 0 };
-	return sv_provider_add_service(pv, &empty, NULL);
-}
-
-static const struct row_kind services = {
-	"service", sizeof(struct sv_service),
-	offsetof(struct sv_provider, services),
-	offsetof(struct sv_provider, n_services),
-	offsetof(struct sv_service, id), service_append_empty,
-	store_put_service,
-};
-
-/* ------------------------------------------------------------------ */
 /* Validation                                                         */
 
 /*
@@ -109,25 +39,26 @@ static const struct row_kind services = {
  * (imap): ..."), which means nothing to an admin: name them by their id,
  * as `server list` shows them, or "new server" for one not stored yet.
  */
-static void name_rows(const struct row_kind *k,
+static void name_rows(enum store_kind k,
 		const struct sv_provider *pv, struct sv_err *err) {
-	size_t len = strlen(k->what);
+	const char *what = store_kind_what(k);
+	size_t len = strlen(what);
 	unsigned long n = 0;
 	int used = 0;
-	if (err == NULL || strncmp(err->msg, k->what, len) != 0 ||
+	if (err == NULL || strncmp(err->msg, what, len) != 0 ||
 			err->msg[len] != ' ' || sscanf(err->msg + len + 1,
 			"%lu (%n", &n, &used) != 1 || used == 0 || n == 0 ||
-			n > row_count(k, pv)) {
+			n > store_kind_count(k, pv)) {
 		return;
 	}
 	char rest[SV_ERR_MSG_MAX];
 	snprintf(rest, sizeof(rest), "%s", err->msg + len + used);
-	int64_t id = row_id(k, row_at(k, pv, n - 1));
+	int64_t id = *store_kind_id(k, store_kind_row(k, pv, n - 1));
 	if (id != 0) {
-		sv_errf(err, SV_EINVAL, "%s %lld %s", k->what, (long long)id,
+		sv_errf(err, SV_EINVAL, "%s %lld %s", what, (long long)id,
 			rest);
 	} else {
-		sv_errf(err, SV_EINVAL, "new %s %s", k->what, rest);
+		sv_errf(err, SV_EINVAL, "new %s %s", what, rest);
 	}
 }
 
@@ -139,8 +70,8 @@ static void name_rows(const struct row_kind *k,
 int store_admin_validate(const struct sv_provider *pv, struct sv_err *err) {
 	int rc = sv_check_validate_draft(pv, err);
 	if (rc == SV_EINVAL) {
-		name_rows(&servers, pv, err);
-		name_rows(&services, pv, err);
+		name_rows(STORE_SERVER, pv, err);
+		name_rows(STORE_SERVICE, pv, err);
 	}
 	return rc;
 }
@@ -205,39 +136,39 @@ static int vanished(struct sv_provider **out, const char *what, int64_t id,
 }
 
 /* sv_store_load_server and sv_store_load_service. */
-static int load_row(struct sv_store *st, const struct row_kind *k,
+static int load_row(struct sv_store *st, enum store_kind k,
 		int64_t id, struct sv_provider **out, size_t *idx,
 		struct sv_err *err) {
 	*out = NULL;
-	int rc = load_owner(st, k->what, id, out, err);
+	int rc = load_owner(st, store_kind_what(k), id, out, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
-	for (size_t i = 0; i < row_count(k, *out); i++) {
-		if (row_id(k, row_at(k, *out, i)) == id) {
+	for (size_t i = 0; i < store_kind_count(k, *out); i++) {
+		if (*store_kind_id(k, store_kind_row(k, *out, i)) == id) {
 			*idx = i;
 			return SV_OK;
 		}
 	}
-	return vanished(out, k->what, id, err);
+	return vanished(out, store_kind_what(k), id, err);
 }
 
 /* Writes row idx of pv (keeping its id when keep_ids). */
-static int put_one(struct sv_store *st, const struct row_kind *k,
+static int put_one(struct sv_store *st, enum store_kind k,
 		struct sv_provider *pv, size_t idx, bool keep_ids, int64_t *id,
 		struct sv_err *err) {
 	struct store_putter p = { .db = st->db, .pv = pv,
 		.keep_ids = keep_ids };
 	int rc = store_putter_prepare(&p, err);
 	if (rc == SV_OK) {
-		rc = k->put(&p, idx, id, err);
+		rc = store_put_row(&p, k, idx, id, err);
 	}
 	store_putter_finish(&p);
 	return rc;
 }
 
 /* sv_store_server_add and sv_store_service_add; domain is row's. */
-static int row_add(struct sv_store *st, const struct row_kind *k,
+static int row_add(struct sv_store *st, enum store_kind k,
 		const char *provider_id, const void *row, const char *domain,
 		int64_t *id, struct sv_err *err) {
 	struct sv_provider *pv = NULL;
@@ -248,32 +179,34 @@ static int row_add(struct sv_store *st, const struct row_kind *k,
 	if (rc == SV_OK) {
 		rc = store_admin_check_bound_domain(pv, domain, err);
 	}
-	if (rc == SV_OK && k->append_empty(pv) != SV_OK) {
+	union store_row empty; /* the new slot's row, until row is copied in */
+	memset(&empty, 0, sizeof(empty));
+	if (rc == SV_OK && store_kind_move(k, pv, &empty) != SV_OK) {
 		rc = sv_errf(err, SV_ENOMEM, "store: out of memory");
 	}
 	if (rc == SV_OK) {
 		/* row in the new slot, borrowed until cleared, with id 0
 		 * ("new server" in messages) */
-		size_t idx = row_count(k, pv) - 1;
-		void *slot = row_at(k, pv, idx);
-		memcpy(slot, row, k->size);
-		memset((char *)slot + k->id_at, 0, sizeof(int64_t));
+		size_t idx = store_kind_count(k, pv) - 1;
+		void *slot = store_kind_row(k, pv, idx);
+		memcpy(slot, row, store_kind_size(k));
+		*store_kind_id(k, slot) = 0;
 		rc = store_admin_validate(pv, err);
 		if (rc == SV_OK) {
 			rc = put_one(st, k, pv, idx, false, id, err);
 		}
-		memset(slot, 0, k->size);
+		memset(slot, 0, store_kind_size(k));
 	}
 	sv_provider_destroy(pv);
 	return store_write_end(st, rc, err);
 }
 
 /* sv_store_server_set and sv_store_service_set; domain is row's. */
-static int row_set(struct sv_store *st, const struct row_kind *k,
+static int row_set(struct sv_store *st, enum store_kind k,
 		const void *row, const char *domain, struct sv_err *err) {
 	struct sv_provider *pv = NULL;
 	size_t idx = 0;
-	int64_t id = row_id(k, row);
+	int64_t id = *store_kind_id(k, row);
 	int rc = store_write_begin(st, err);
 	if (rc == SV_OK) {
 		rc = load_row(st, k, id, &pv, &idx, err);
@@ -283,21 +216,21 @@ static int row_set(struct sv_store *st, const struct row_kind *k,
 	}
 	if (rc == SV_OK) {
 		/* row in place of the stored one, borrowed until restored */
-		union any_row saved;
-		void *slot = row_at(k, pv, idx);
-		memcpy(&saved, slot, k->size);
-		memcpy(slot, row, k->size);
+		union store_row saved;
+		void *slot = store_kind_row(k, pv, idx);
+		memcpy(&saved, slot, store_kind_size(k));
+		memcpy(slot, row, store_kind_size(k));
 		rc = store_admin_validate(pv, err);
 		if (rc == SV_OK) {
 			char sql[64];
 			snprintf(sql, sizeof(sql), "DELETE FROM %ss WHERE "
-				"id = ?1", k->what);
+				"id = ?1", store_kind_what(k));
 			rc = store_run_keyed(st->db, sql, NULL, id, err);
 		}
 		if (rc == SV_OK) {
 			rc = put_one(st, k, pv, idx, true, NULL, err);
 		}
-		memcpy(slot, &saved, k->size);
+		memcpy(slot, &saved, store_kind_size(k));
 	}
 	sv_provider_destroy(pv);
 	return store_write_end(st, rc, err);
@@ -305,7 +238,7 @@ static int row_set(struct sv_store *st, const struct row_kind *k,
 
 int sv_store_load_server(struct sv_store *st, int64_t id,
 		struct sv_provider **out, size_t *idx, struct sv_err *err) {
-	return load_row(st, &servers, id, out, idx, err);
+	return load_row(st, STORE_SERVER, id, out, idx, err);
 }
 
 int sv_store_domain_owner(struct sv_store *st, const char *name,
@@ -320,12 +253,12 @@ int sv_store_domain_owner(struct sv_store *st, const char *name,
 
 int sv_store_server_add(struct sv_store *st, const char *provider_id,
 		const struct sv_server *s, int64_t *id, struct sv_err *err) {
-	return row_add(st, &servers, provider_id, s, s->domain, id, err);
+	return row_add(st, STORE_SERVER, provider_id, s, s->domain, id, err);
 }
 
 int sv_store_server_set(struct sv_store *st, const struct sv_server *s,
 		struct sv_err *err) {
-	return row_set(st, &servers, s, s->domain, err);
+	return row_set(st, STORE_SERVER, s, s->domain, err);
 }
 
 /*
@@ -345,12 +278,12 @@ int store_admin_end_handing_owner(struct sv_store *st, int rc, char *owner,
 }
 
 /*
- * Removes row id of what's table ("server", "service": a constant; the
- * table is its plural); *provider_id (may be NULL) receives its former
+ * Removes row id of kind k; *provider_id (may be NULL) receives its former
  * owner.
  */
-static int rm_row(struct sv_store *st, const char *what, int64_t id,
+static int rm_row(struct sv_store *st, enum store_kind k, int64_t id,
 		char **provider_id, struct sv_err *err) {
+	const char *what = store_kind_what(k); /* its table is the plural */
 	char sql[64], *owner = NULL;
 	int rc = store_write_begin(st, err);
 	if (rc == SV_OK) {
@@ -369,7 +302,7 @@ static int rm_row(struct sv_store *st, const char *what, int64_t id,
 
 int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
 		struct sv_err *err) {
-	return rm_row(st, "server", id, provider_id, err);
+	return rm_row(st, STORE_SERVER, id, provider_id, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -377,20 +310,20 @@ int sv_store_server_rm(struct sv_store *st, int64_t id, char **provider_id,
 
 int sv_store_load_service(struct sv_store *st, int64_t id,
 		struct sv_provider **out, size_t *idx, struct sv_err *err) {
-	return load_row(st, &services, id, out, idx, err);
+	return load_row(st, STORE_SERVICE, id, out, idx, err);
 }
 
 int sv_store_service_add(struct sv_store *st, const char *provider_id,
 		const struct sv_service *s, int64_t *id, struct sv_err *err) {
-	return row_add(st, &services, provider_id, s, s->domain, id, err);
+	return row_add(st, STORE_SERVICE, provider_id, s, s->domain, id, err);
 }
 
 int sv_store_service_set(struct sv_store *st, const struct sv_service *s,
 		struct sv_err *err) {
-	return row_set(st, &services, s, s->domain, err);
+	return row_set(st, STORE_SERVICE, s, s->domain, err);
 }
 
 int sv_store_service_rm(struct sv_store *st, int64_t id, char **provider_id,
 		struct sv_err *err) {
-	return rm_row(st, "service", id, provider_id, err);
+	return rm_row(st, STORE_SERVICE, id, provider_id, err);
 }

@@ -143,7 +143,7 @@ static int load_domains(struct store_loader *ld, struct sv_err *err) {
 	" FROM links AS l" \
 	" LEFT JOIN link_texts AS t ON t.link_id = l.id"
 
-/* Links and their texts in one pass, like store_load_servers. */
+/* Links and their texts in one pass, like store_load_rows. */
 static int load_links(struct store_loader *ld, struct sv_err *err) {
 	sqlite3_stmt *s;
 	int rc = store_load_prepare(ld, LINKS_SQL
@@ -218,10 +218,10 @@ int store_load(struct sv_store *st, const char *only,
 		rc = load_domains(&ld, err);
 	}
 	if (rc == SV_OK) {
-		rc = store_load_servers(&ld, err);
+		rc = store_load_rows(&ld, STORE_SERVER, err);
 	}
 	if (rc == SV_OK) {
-		rc = store_load_services(&ld, err);
+		rc = store_load_rows(&ld, STORE_SERVICE, err);
 	}
 	if (rc == SV_OK) {
 		rc = load_links(&ld, err);

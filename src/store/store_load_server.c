@@ -12,7 +12,8 @@
  * A kind of row loaded with its auth methods in one pass (servers,
  * services): the LEFT JOIN (aliases s and a) yields one row per method, or
  * one row with a NULL method, grouped by the row's id (column 0); column
- * 1 is its provider. The kind reads a row's own columns and its methods.
+ * 1 is its provider, column 2 its type, and method_col the method. The
+ * kind's names are read through store_kind.c, its own columns by read.
  */
 #define GROUPED_ORDER_ALL \
 	" ORDER BY s.provider_id, s.priority, s.id, a.position"
@@ -20,33 +21,70 @@
 	" WHERE s.provider_id = ?1 ORDER BY s.priority, s.id, a.position"
 
 struct grouped {
+	enum store_kind kind;
 	const char *all, *one; /* the queries, for store_load_prepare */
-	const char *what;      /* "server": messages */
 	int method_col;
-	void *cur;             /* the row being filled, zeroed; its id and
-	                        * its count of auth methods: */
-	const int64_t *cur_id;
-	size_t *cur_n_auth;
-	/* Fills the zeroed cur from the current row's columns. */
-	int (*read)(struct store_loader *ld, sqlite3_stmt *st, void *cur,
+	/* Fills row (its id and type set, the rest zeroed) from the
+	 * current row's own columns. */
+	int (*read)(struct store_loader *ld, sqlite3_stmt *st, void *row,
 		struct sv_err *err);
-	/* Parses method m into cur's next auth slot (*cur_n_auth, below
-	 * SV_MODEL_MAX_AUTH): SV_OK, or SV_EDB with err set. */
-	int (*method)(void *cur, const char *m, struct sv_err *err);
-	/* Moves cur into pv (cur zeroed), as sv_provider_add_server. */
-	int (*move)(struct sv_provider *pv, void *cur);
-	void (*finish)(void *cur);
 };
 
-/* Moves g->cur (if it holds a row: pv set) into its provider pv. */
+/* Moves row (if it holds one: pv set) into its provider pv. */
 static int flush_grouped(struct sv_provider *pv, const struct grouped *g,
-		struct sv_err *err) {
+		void *row, struct sv_err *err) {
 	if (pv == NULL) {
 		return SV_OK;
 	}
-	if (g->move(pv, g->cur) != SV_OK) {
+	if (store_kind_move(g->kind, pv, row) != SV_OK) {
 		return sv_errf(err, SV_ENOMEM, "store: load: out of memory");
 	}
+	return SV_OK;
+}
+
+/*
+ * Fills row (zeroed) from the current row of st, whose id is id: *pv gets
+ * its provider, then the columns every kind has, then the kind's own.
+ */
+static int start_row(struct store_loader *ld, sqlite3_stmt *st,
+		const struct grouped *g, int64_t id, void *row,
+		struct sv_provider **pv, struct sv_err *err) {
+	const char *pid = NULL, *type = NULL;
+	struct sv_provider *found = NULL;
+	int rc = store_col_text(ld, st, 1, &pid, err);
+	if (rc == SV_OK) {
+		rc = store_find_provider(ld, pid, &found, err);
+	}
+	if (rc != SV_OK) {
+		return rc;
+	}
+	*pv = found;
+	*store_kind_id(g->kind, row) = id;
+	rc = store_col_text(ld, st, 2, &type, err);
+	if (rc == SV_OK && (type == NULL ||
+			store_kind_type_parse(g->kind, row, type) != SV_OK)) {
+		/* a type a later release serves: refused, not dropped */
+		rc = sv_errf(err, SV_EDB, "store: %s %lld: type %s is not "
+			"known to this suivant", store_kind_what(g->kind),
+			(long long)id, type != NULL ? type : "NULL");
+	}
+	return rc == SV_OK ? g->read(ld, st, row, err) : rc;
+}
+
+/* Adds method m, by its name, to row's auth methods. */
+static int add_method(enum store_kind k, void *row, const char *m,
+		struct sv_err *err) {
+	size_t *n_auth = store_kind_n_auth(k, row);
+	long long id = (long long)*store_kind_id(k, row);
+	if (*n_auth == SV_MODEL_MAX_AUTH) {
+		return sv_errf(err, SV_EDB, "store: %s %lld: too many auth "
+			"methods", store_kind_what(k), id);
+	}
+	if (store_kind_auth_parse(k, row, *n_auth, m) != SV_OK) {
+		return sv_errf(err, SV_EDB, "store: %s %lld: auth method %s is "
+			"not known to this suivant", store_kind_what(k), id, m);
+	}
+	++*n_auth;
 	return SV_OK;
 }
 
@@ -57,54 +95,43 @@ static int load_grouped(struct store_loader *ld, const struct grouped *g,
 	if (rc != SV_OK) {
 		return rc;
 	}
-	struct sv_provider *cur_pv = NULL; /* NULL: g->cur holds nothing */
+	union store_row cur;
+	memset(&cur, 0, sizeof(cur));
+	void *row = &cur; /* the row being filled */
+	const int64_t *row_id = store_kind_id(g->kind, row);
+	const char *what = store_kind_what(g->kind);
+	struct sv_provider *cur_pv = NULL; /* NULL: row holds nothing */
 	int src = SQLITE_DONE;
 	while (rc == SV_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
-		if (cur_pv == NULL || id != *g->cur_id) {
-			rc = flush_grouped(cur_pv, g, err);
+		if (cur_pv == NULL || id != *row_id) {
+			rc = flush_grouped(cur_pv, g, row, err);
 			cur_pv = NULL;
-			g->finish(g->cur);
-			const char *pid = NULL;
-			struct sv_provider *pv = NULL;
+			store_kind_finish(g->kind, row);
 			if (rc == SV_OK) {
-				rc = store_col_text(ld, st, 1, &pid, err);
-			}
-			if (rc == SV_OK) {
-				rc = store_find_provider(ld, pid, &pv, err);
-			}
-			if (rc == SV_OK) {
-				cur_pv = pv;
-				rc = g->read(ld, st, g->cur, err);
+				rc = start_row(ld, st, g, id, row, &cur_pv, err);
 			}
 		}
 		const char *m = NULL;
 		if (rc == SV_OK) {
 			rc = store_col_text(ld, st, g->method_col, &m, err);
 		}
-		if (rc != SV_OK || m == NULL) {
-			continue;
-		}
-		if (*g->cur_n_auth == SV_MODEL_MAX_AUTH) {
-			rc = sv_errf(err, SV_EDB, "store: %s %lld: too many "
-				"auth methods", g->what, (long long)*g->cur_id);
-		} else if ((rc = g->method(g->cur, m, err)) == SV_OK) {
-			++*g->cur_n_auth;
+		if (rc == SV_OK && m != NULL) {
+			rc = add_method(g->kind, row, m, err);
 		}
 	}
 	if (rc == SV_OK && src != SQLITE_DONE) {
-		rc = store_db_fail(ld->db, src, err, "store: load %ss",
-			g->what);
+		rc = store_db_fail(ld->db, src, err, "store: load %ss", what);
 	}
 	if (rc == SV_OK) {
-		rc = flush_grouped(cur_pv, g, err);
+		rc = flush_grouped(cur_pv, g, row, err);
 	}
-	g->finish(g->cur);
+	store_kind_finish(g->kind, row);
 	store_finalize(st);
 	return rc;
 }
 
-/* Server columns, in the order of the SELECT in store_load_servers. */
+/* Server columns, in the order of SERVERS_SQL. */
 enum {
 	SC_ID, SC_PROVIDER, SC_TYPE, SC_HOSTNAME, SC_PORT, SC_SOCKET,
 	SC_USERNAME, SC_PRIORITY, SC_DOMAIN, SC_URL, SC_OWA_URL, SC_EWS_URL,
@@ -112,21 +139,13 @@ enum {
 	SC_ADD_THIS, SC_RESTRICTION, SC_METHOD,
 };
 
-/* Fills a zeroed s from the server columns of the current row. */
+/* Fills s (its id and type set) from the server columns of the current
+ * row. */
 static int read_server(struct store_loader *ld, sqlite3_stmt *st, void *cur,
 		struct sv_err *err) {
 	struct sv_server *s = cur;
 	const char *t;
-	s->id = sqlite3_column_int64(st, SC_ID);
-	int rc = store_col_text(ld, st, SC_TYPE, &t, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	if (t == NULL || sv_server_type_parse(t, &s->type) != SV_OK) {
-		return sv_errf(err, SV_EDB, "store: server %lld: bad type",
-			(long long)s->id);
-	}
-	rc = store_col_text(ld, st, SC_SOCKET, &t, err);
+	int rc = store_col_text(ld, st, SC_SOCKET, &t, err);
 	if (rc != SV_OK) {
 		return rc;
 	}
@@ -190,56 +209,18 @@ static int read_server(struct store_loader *ld, sqlite3_stmt *st, void *cur,
 	" FROM servers AS s" \
 	" LEFT JOIN server_auth AS a ON a.server_id = s.id"
 
-static int server_method(void *cur, const char *m, struct sv_err *err) {
-	struct sv_server *s = cur;
-	return sv_auth_parse(m, &s->auth[s->n_auth]) == SV_OK ? SV_OK :
-		sv_errf(err, SV_EDB, "store: server %lld: bad auth method",
-			(long long)s->id);
-}
-
-static int server_move(struct sv_provider *pv, void *cur) {
-	return sv_provider_add_server(pv, cur, NULL);
-}
-
-static void server_finish(void *cur) {
-	sv_server_finish(cur);
-}
-
-int store_load_servers(struct store_loader *ld, struct sv_err *err) {
-	struct sv_server cur = { 0 };
-	return load_grouped(ld, &(struct grouped){
-		.all = SERVERS_SQL GROUPED_ORDER_ALL,
-		.one = SERVERS_SQL GROUPED_ORDER_ONE,
-		.what = "server", .method_col = SC_METHOD, .cur = &cur,
-		.cur_id = &cur.id, .cur_n_auth = &cur.n_auth,
-		.read = read_server,
-		.method = server_method, .move = server_move,
-		.finish = server_finish }, err);
-}
-
-/* Service columns, in the order of the SELECT in store_load_services. */
+/* Service columns, in the order of SERVICES_SQL. */
 enum {
 	VC_ID, VC_PROVIDER, VC_TYPE, VC_URL, VC_USERNAME, VC_PRIORITY,
 	VC_DOMAIN, VC_INSECURE, VC_METHOD,
 };
 
-/* Fills a zeroed s from the service columns of the current row. */
+/* Fills s (its id and type set) from the service columns of the current
+ * row. */
 static int read_service(struct store_loader *ld, sqlite3_stmt *st, void *cur,
 		struct sv_err *err) {
 	struct sv_service *s = cur;
-	const char *t;
-	int insecure = 0;
-	s->id = sqlite3_column_int64(st, VC_ID);
-	int rc = store_col_text(ld, st, VC_TYPE, &t, err);
-	if (rc != SV_OK) {
-		return rc;
-	}
-	if (t == NULL || sv_service_type_parse(t, &s->type) != SV_OK) {
-		/* a type a later release serves: refused, not dropped */
-		return sv_errf(err, SV_EDB, "store: service %lld: type %s is "
-			"not known to this suivant", (long long)s->id,
-			t != NULL ? t : "NULL");
-	}
+	int rc, insecure = 0;
 	if ((rc = store_col_int(st, VC_PRIORITY, INT_MIN, INT_MAX, 0,
 			&s->priority, err)) != SV_OK
 		|| (rc = store_col_int(st, VC_INSECURE, 0, 1, 0, &insecure,
@@ -261,30 +242,14 @@ static int read_service(struct store_loader *ld, sqlite3_stmt *st, void *cur,
 	" FROM services AS s" \
 	" LEFT JOIN service_auth AS a ON a.service_id = s.id"
 
-static int service_method(void *cur, const char *m, struct sv_err *err) {
-	struct sv_service *s = cur;
-	return sv_service_auth_parse(m, &s->auth[s->n_auth]) == SV_OK ?
-		SV_OK : sv_errf(err, SV_EDB, "store: service %lld: auth method "
-			"%s is not known to this suivant", (long long)s->id, m);
-}
+static const struct grouped kinds[] = {
+	[STORE_SERVER] = { STORE_SERVER, SERVERS_SQL GROUPED_ORDER_ALL,
+		SERVERS_SQL GROUPED_ORDER_ONE, SC_METHOD, read_server },
+	[STORE_SERVICE] = { STORE_SERVICE, SERVICES_SQL GROUPED_ORDER_ALL,
+		SERVICES_SQL GROUPED_ORDER_ONE, VC_METHOD, read_service },
+};
 
-static int service_move(struct sv_provider *pv, void *cur) {
-	return sv_provider_add_service(pv, cur, NULL);
-}
-
-static void service_finish(void *cur) {
-	sv_service_finish(cur);
-}
-
-/* Services and their auth methods in one pass, like store_load_servers. */
-int store_load_services(struct store_loader *ld, struct sv_err *err) {
-	struct sv_service cur = { 0 };
-	return load_grouped(ld, &(struct grouped){
-		.all = SERVICES_SQL GROUPED_ORDER_ALL,
-		.one = SERVICES_SQL GROUPED_ORDER_ONE,
-		.what = "service", .method_col = VC_METHOD, .cur = &cur,
-		.cur_id = &cur.id, .cur_n_auth = &cur.n_auth,
-		.read = read_service,
-		.method = service_method, .move = service_move,
-		.finish = service_finish }, err);
+int store_load_rows(struct store_loader *ld, enum store_kind k,
+		struct sv_err *err) {
+	return load_grouped(ld, &kinds[k], err);
 }

@@ -200,53 +200,78 @@ static int put_domains(struct store_putter *p, struct sv_err *err) {
 	return SV_OK;
 }
 
-/* A server or service row whose insert is bound, and its auth methods. */
-struct put_row {
-	const char *what;      /* "server": messages */
-	size_t idx;            /* its place in the provider */
-	const char *type;      /* its type's name (NULL: none) */
-	int row_stmt;          /* PUT_SERVER, PUT_SERVICE: bound */
-	int auth_stmt;         /* PUT_AUTH, PUT_SERVICE_AUTH */
-	const char *auth_what; /* names a failed bind of a method */
-	const void *row;       /* the struct sv_server or sv_service */
-	size_t n_auth;
-	/* the name of row's method i */
-	const char *(*auth_name)(const void *row, size_t i);
+/* Binds server sv's own columns of PUT_SERVER, ?3 .. ?20. */
+static void bind_server(const struct store_putter *p,
+		const struct sv_server *sv, int *src) {
+	sqlite3_stmt *s = p->s[PUT_SERVER];
+	store_bind_text(s, 3, sv->hostname, src);
+	store_bind_int_or_null(s, 4, sv->port, 0, src);
+	store_bind_text(s, 5, sv->socket == SV_SOCKET_NONE ? NULL
+		: sv_socket_name(sv->socket), src);
+	store_bind_text(s, 6, sv->username, src);
+	store_bind_int(s, 7, sv->priority, src);
+	store_bind_text(s, 8, sv->domain, src);
+	store_bind_text(s, 9, sv->url, src);
+	store_bind_text(s, 10, sv->owa_url, src);
+	store_bind_text(s, 11, sv->ews_url, src);
+	/* Without a <pop3> element the options mean nothing (the validator
+	 * ignores them): store them absent. */
+	const struct sv_pop3_options none = {
+		SV_UNSET, -1, SV_UNSET, -1
+	};
+	const struct sv_pop3_options *o = sv->has_pop3 ? &sv->pop3 : &none;
+	store_bind_int(s, 12, sv->has_pop3 ? 1 : 0, src);
+	store_bind_tristate(s, 13, o->leave_on_server, src);
+	store_bind_int_or_null(s, 14, o->days_to_leave, -1, src);
+	store_bind_tristate(s, 15, o->download_on_biff, src);
+	store_bind_int_or_null(s, 16, o->check_interval_min, -1, src);
+	store_bind_tristate(s, 17, sv->use_global_preferred_server, src);
+	store_bind_tristate(s, 18, sv->add_this_server, src);
+	store_bind_text(s, 19, sv->restriction, src);
+	store_bind_int_or_null(s, 20, p->keep_ids ? sv->id : 0, 0, src);
+}
+
+/* Binds service sv's own columns of PUT_SERVICE, ?3 .. ?8. */
+static void bind_service(const struct store_putter *p,
+		const struct sv_service *sv, int *src) {
+	sqlite3_stmt *s = p->s[PUT_SERVICE];
+	store_bind_text(s, 3, sv->url, src);
+	store_bind_text(s, 4, sv->username, src);
+	store_bind_int(s, 5, sv->priority, src);
+	store_bind_text(s, 6, sv->domain, src);
+	store_bind_int(s, 7, sv->insecure ? 1 : 0, src);
+	store_bind_int_or_null(s, 8, p->keep_ids ? sv->id : 0, 0, src);
+}
+
+/* Each kind's insert, the insert of its methods, and what a failed bind
+ * of a method is called. */
+static const struct {
+	int row_stmt, auth_stmt;
+	const char *auth_what;
+} put_kinds[] = {
+	[STORE_SERVER] = { PUT_SERVER, PUT_AUTH, "authentication" },
+	[STORE_SERVICE] = {
+		PUT_SERVICE, PUT_SERVICE_AUTH, "service authentication"
+	},
 };
 
-/*
- * Binds r's provider and type (?1, ?2) beside the columns the caller bound
- * (src: how that went), steps the insert, then inserts its methods; the
- * new row's id into *id (may be NULL).
- */
-static int put_row(struct store_putter *p, int src, const struct put_row *r,
-		int64_t *id, struct sv_err *err) {
-	sqlite3_stmt *s = p->s[r->row_stmt];
-	store_bind_text(s, 1, p->pv->id, &src);
-	store_bind_text(s, 2, r->type, &src);
-	if (src != SQLITE_OK) {
-		return bind_fail(p, src, err, r->what);
-	}
-	int rc = store_step_done(p->db, s, err, "provider %s: %s %zu (%s)",
-		p->pv->id, r->what, r->idx + 1, r->type != NULL ? r->type : "?");
-	if (rc != SV_OK) {
-		return rc;
-	}
-	int64_t row = sqlite3_last_insert_rowid(p->db);
-	if (id != NULL) {
-		*id = row;
-	}
-	s = p->s[r->auth_stmt];
-	for (size_t i = 0; i < r->n_auth; i++) {
-		store_bind_int(s, 1, row, &src);
+/* Inserts the auth methods of row idx of kind k, stored as row_id. */
+static int put_methods(struct store_putter *p, enum store_kind k,
+		size_t idx, int64_t row_id, struct sv_err *err) {
+	const void *row = store_kind_row(k, p->pv, idx);
+	sqlite3_stmt *s = p->s[put_kinds[k].auth_stmt];
+	size_t n_auth = *store_kind_n_auth(k, row);
+	for (size_t i = 0; i < n_auth; i++) {
+		int src = SQLITE_OK;
+		store_bind_int(s, 1, row_id, &src);
 		store_bind_int(s, 2, (int64_t)i, &src);
-		store_bind_text(s, 3, r->auth_name(r->row, i), &src);
+		store_bind_text(s, 3, store_kind_auth_name(k, row, i), &src);
 		if (src != SQLITE_OK) {
-			return bind_fail(p, src, err, r->auth_what);
+			return bind_fail(p, src, err, put_kinds[k].auth_what);
 		}
-		rc = store_step_done(p->db, s, err,
-			"provider %s: %s %zu: authentication %zu",
-			p->pv->id, r->what, r->idx + 1, i + 1);
+		int rc = store_step_done(p->db, s, err,
+			"provider %s: %s %zu: authentication %zu", p->pv->id,
+			store_kind_what(k), idx + 1, i + 1);
 		if (rc != SV_OK) {
 			return rc;
 		}
@@ -254,70 +279,33 @@ static int put_row(struct store_putter *p, int src, const struct put_row *r,
 	return SV_OK;
 }
 
-/* The name of a server's or service's method i (struct put_row). */
-static const char *server_auth(const void *row, size_t i) {
-	return sv_auth_name(((const struct sv_server *)row)->auth[i]);
-}
-
-static const char *service_auth(const void *row, size_t i) {
-	return sv_service_auth_name(((const struct sv_service *)row)->auth[i]);
-}
-
-int store_put_server(struct store_putter *p, size_t idx, int64_t *id,
-		struct sv_err *err) {
-	const struct sv_server *sv = &p->pv->servers[idx];
-	const char *type = sv_server_type_name(sv->type);
-	sqlite3_stmt *s = p->s[PUT_SERVER];
+int store_put_row(struct store_putter *p, enum store_kind k, size_t idx,
+		int64_t *id, struct sv_err *err) {
+	const void *row = store_kind_row(k, p->pv, idx);
+	const char *what = store_kind_what(k);
+	const char *type = store_kind_type_name(k, row);
+	sqlite3_stmt *s = p->s[put_kinds[k].row_stmt];
 	int src = SQLITE_OK;
-	store_bind_text(s, 3, sv->hostname, &src);
-	store_bind_int_or_null(s, 4, sv->port, 0, &src);
-	store_bind_text(s, 5, sv->socket == SV_SOCKET_NONE ? NULL
-		: sv_socket_name(sv->socket), &src);
-	store_bind_text(s, 6, sv->username, &src);
-	store_bind_int(s, 7, sv->priority, &src);
-	store_bind_text(s, 8, sv->domain, &src);
-	store_bind_text(s, 9, sv->url, &src);
-	store_bind_text(s, 10, sv->owa_url, &src);
-	store_bind_text(s, 11, sv->ews_url, &src);
-	/* Without a <pop3> element the options mean nothing (the validator
-	 * ignores them): store them absent. */
-	const struct sv_pop3_options none = {
-		SV_UNSET, -1, SV_UNSET, -1
-	};
-	const struct sv_pop3_options *o = sv->has_pop3 ? &sv->pop3 : &none;
-	store_bind_int(s, 12, sv->has_pop3 ? 1 : 0, &src);
-	store_bind_tristate(s, 13, o->leave_on_server, &src);
-	store_bind_int_or_null(s, 14, o->days_to_leave, -1, &src);
-	store_bind_tristate(s, 15, o->download_on_biff, &src);
-	store_bind_int_or_null(s, 16, o->check_interval_min, -1, &src);
-	store_bind_tristate(s, 17, sv->use_global_preferred_server, &src);
-	store_bind_tristate(s, 18, sv->add_this_server, &src);
-	store_bind_text(s, 19, sv->restriction, &src);
-	store_bind_int_or_null(s, 20, p->keep_ids ? sv->id : 0, 0, &src);
-	return put_row(p, src, &(struct put_row){ .what = "server",
-		.idx = idx, .type = type,
-		.row_stmt = PUT_SERVER, .auth_stmt = PUT_AUTH,
-		.auth_what = "authentication", .row = sv, .n_auth = sv->n_auth,
-		.auth_name = server_auth }, id, err);
-}
-
-int store_put_service(struct store_putter *p, size_t idx, int64_t *id,
-		struct sv_err *err) {
-	const struct sv_service *sv = &p->pv->services[idx];
-	const char *type = sv_service_type_name(sv->type);
-	sqlite3_stmt *s = p->s[PUT_SERVICE];
-	int src = SQLITE_OK;
-	store_bind_text(s, 3, sv->url, &src);
-	store_bind_text(s, 4, sv->username, &src);
-	store_bind_int(s, 5, sv->priority, &src);
-	store_bind_text(s, 6, sv->domain, &src);
-	store_bind_int(s, 7, sv->insecure ? 1 : 0, &src);
-	store_bind_int_or_null(s, 8, p->keep_ids ? sv->id : 0, 0, &src);
-	return put_row(p, src, &(struct put_row){ .what = "service",
-		.idx = idx, .type = type, .row_stmt = PUT_SERVICE,
-		.auth_stmt = PUT_SERVICE_AUTH,
-		.auth_what = "service authentication", .row = sv,
-		.n_auth = sv->n_auth, .auth_name = service_auth }, id, err);
+	if (k == STORE_SERVER) {
+		bind_server(p, row, &src);
+	} else {
+		bind_service(p, row, &src);
+	}
+	store_bind_text(s, 1, p->pv->id, &src);
+	store_bind_text(s, 2, type, &src);
+	if (src != SQLITE_OK) {
+		return bind_fail(p, src, err, what);
+	}
+	int rc = store_step_done(p->db, s, err, "provider %s: %s %zu (%s)",
+		p->pv->id, what, idx + 1, type != NULL ? type : "?");
+	if (rc != SV_OK) {
+		return rc;
+	}
+	int64_t row_id = sqlite3_last_insert_rowid(p->db);
+	if (id != NULL) {
+		*id = row_id;
+	}
+	return put_methods(p, k, idx, row_id, err);
 }
 
 int store_put_link(struct store_putter *p, size_t idx,
@@ -377,11 +365,11 @@ int store_put_rows(struct store_putter *p, struct sv_err *err) {
 	if (rc == SV_OK) {
 		rc = put_domains(p, err);
 	}
-	for (size_t i = 0; rc == SV_OK && i < p->pv->n_servers; i++) {
-		rc = store_put_server(p, i, NULL, err);
-	}
-	for (size_t i = 0; rc == SV_OK && i < p->pv->n_services; i++) {
-		rc = store_put_service(p, i, NULL, err);
+	for (enum store_kind k = STORE_SERVER; k <= STORE_SERVICE; k++) {
+		for (size_t i = 0; rc == SV_OK &&
+				i < store_kind_count(k, p->pv); i++) {
+			rc = store_put_row(p, k, i, NULL, err);
+		}
 	}
 	for (size_t i = 0; rc == SV_OK && i < p->pv->n_links; i++) {
 		rc = store_put_link(p, i, err);

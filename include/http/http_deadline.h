@@ -73,18 +73,27 @@ struct sv_http_deadline_policy {
 	                        * for admin peers */
 };
 
+/* What a registry enforces (the serve options they come from). */
+struct sv_http_deadline_limits {
+	unsigned listeners;    /* how many listeners it counts for */
+	unsigned limit;        /* connections per listener in all
+	                        * (--max-connections) */
+	unsigned per_ip;       /* per client address (--max-per-ip) */
+	unsigned timeout_s;    /* for a whole request (--request-timeout) */
+};
+
 /*
- * A registry for n_listeners listeners, each allowing limit connections
- * in all and per_ip per client address; a request must be complete
- * within timeout_s seconds. *drops (borrowed, must outlive the registry)
- * counts the connections the janitor shut down. Starts the janitor.
- * NULL with err set on failure. Dual to sv_http_deadline_destroy().
+ * A registry enforcing lim (copied), with the default policy; *drops
+ * (borrowed, must outlive the registry) counts the connections the
+ * janitor shut down. Starts the janitor. NULL with err set on failure.
+ * Dual to sv_http_deadline_destroy().
  */
-struct sv_http_deadline *sv_http_deadline_create(unsigned n_listeners,
-	unsigned limit, unsigned per_ip, unsigned timeout_s,
-	atomic_ulong *drops, struct sv_err *err);
+struct sv_http_deadline *sv_http_deadline_create(
+	const struct sv_http_deadline_limits *lim, atomic_ulong *drops,
+	struct sv_err *err);
 /*
- * Sets the policy (the default: /32 and /64, no proxy, no reserve).
+ * Sets the policy (the default: /32 and /64, no proxy, no reserve, which
+ * is what an all-zero policy gives).
  * Before the first sv_http_deadline_open only.
  */
 void sv_http_deadline_set_policy(struct sv_http_deadline *d,
@@ -96,11 +105,11 @@ void sv_http_deadline_set_policy(struct sv_http_deadline *d,
 void sv_http_deadline_destroy(struct sv_http_deadline *d);
 
 /*
- * Registers a new connection of listener (< n_listeners) on fd from sa
- * (may be NULL: then it shares one "unknown" address) with its deadline
- * armed. A connection over a limit is registered too (with a deadline of
- * SV_HTTP_DEADLINE_REFUSED_MS at most) but not counted, and
- * sv_http_deadline_over_limit says why; one on the admin reserve is
+ * Registers a new connection of listener (below the limits' listeners)
+ * on fd from sa (may be NULL: then it shares one "unknown" address) with
+ * its deadline armed. A connection over a limit is registered too (with
+ * a deadline of SV_HTTP_DEADLINE_REFUSED_MS at most) but not counted,
+ * and sv_http_deadline_over_limit says why; one on the admin reserve is
  * counted apart.
  * Returns the entry (owned by the registry), or NULL when out of memory.
  */

@@ -210,9 +210,10 @@ static struct sv_http *start(const struct sv_config *cfg,
 	if (driven) {
 		n = 1;
 	}
-	srv->reg = sv_http_deadline_create((unsigned)(n + (driven ? 0 :
-		cfg->n_listen_tls)),
-		cfg->conn_limit, cfg->per_ip_limit, cfg->request_timeout_s,
+	srv->reg = sv_http_deadline_create(&(struct sv_http_deadline_limits){
+		.listeners = (unsigned)(n + (driven ? 0 : cfg->n_listen_tls)),
+		.limit = cfg->conn_limit, .per_ip = cfg->per_ip_limit,
+		.timeout_s = cfg->request_timeout_s },
 		&srv->metrics.deadline_drops, err);
 	if (srv->reg == NULL) {
 		goto fail;

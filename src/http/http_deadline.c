@@ -71,12 +71,11 @@ struct sv_http_deadline {
 	pthread_cond_t wake;       /* signalled to stop the janitor */
 	bool stopping;
 	pthread_t janitor;
-	int64_t timeout_ms;
-	unsigned limit, per_ip;
-	unsigned n_listeners;
+	struct sv_http_deadline_limits lim;
+	int64_t timeout_ms;        /* lim's, in the unit of the deadlines */
 	atomic_ulong *drops;       /* borrowed */
-	unsigned *open;            /* [n_listeners] counted connections */
-	unsigned *reserved;        /* [n_listeners] on the admin reserve */
+	unsigned *open;            /* [lim.listeners] counted connections */
+	unsigned *reserved;        /* [lim.listeners] on the admin reserve */
 	unsigned prefix4, prefix6, reserve;
 	struct sv_config_net proxies[SV_CONFIG_MAX_ADMIN_NETS];
 	size_t n_proxies;
@@ -279,14 +278,13 @@ static void *janitor_main(void *arg) {
 	return NULL;
 }
 
-struct sv_http_deadline *sv_http_deadline_create(unsigned n_listeners,
-		unsigned limit, unsigned per_ip, unsigned timeout_s,
-		atomic_ulong *drops, struct sv_err *err) {
+struct sv_http_deadline *sv_http_deadline_create(
+		const struct sv_http_deadline_limits *lim, atomic_ulong *drops,
+		struct sv_err *err) {
+	size_t n = lim->listeners != 0 ? lim->listeners : 1;
 	struct sv_http_deadline *d = sv_calloc(1, sizeof(*d));
-	unsigned *open = sv_calloc(n_listeners != 0 ? n_listeners : 1,
-		sizeof(*open));
-	unsigned *reserved = sv_calloc(n_listeners != 0 ? n_listeners : 1,
-		sizeof(*reserved));
+	unsigned *open = sv_calloc(n, sizeof(*open));
+	unsigned *reserved = sv_calloc(n, sizeof(*reserved));
 	if (d == NULL || open == NULL || reserved == NULL) {
 		sv_free(d);
 		sv_free(open);
@@ -296,13 +294,11 @@ struct sv_http_deadline *sv_http_deadline_create(unsigned n_listeners,
 	}
 	d->open = open;
 	d->reserved = reserved;
-	d->prefix4 = 32;
-	d->prefix6 = 64;
-	d->n_listeners = n_listeners;
-	d->limit = limit;
-	d->per_ip = per_ip;
-	d->timeout_ms = (int64_t)timeout_s * 1000;
+	d->lim = *lim;
+	d->timeout_ms = (int64_t)lim->timeout_s * 1000;
 	d->drops = drops;
+	sv_http_deadline_set_policy(d,
+		&(const struct sv_http_deadline_policy){ 0 });
 	pthread_condattr_t ca;
 	int rc = pthread_mutex_init(&d->lock, NULL);
 	if (rc != 0) {
@@ -383,7 +379,7 @@ void sv_http_deadline_set_policy(struct sv_http_deadline *d,
 
 struct sv_http_conn *sv_http_deadline_open(struct sv_http_deadline *d,
 		unsigned listener, int fd, const struct sockaddr *sa) {
-	if (listener >= d->n_listeners) {
+	if (listener >= d->lim.listeners) {
 		return NULL;
 	}
 	struct sv_http_conn *c = sv_calloc(1, sizeof(*c));
@@ -397,14 +393,14 @@ struct sv_http_conn *sv_http_deadline_open(struct sv_http_deadline *d,
 	bool admin = sv_config_net_match(d->admin, d->n_admin, sa);
 	int64_t now = now_ms();
 	lock(d);
-	if (d->open[listener] >= d->limit) {
+	if (d->open[listener] >= d->lim.limit) {
 		if (admin && d->reserved[listener] < d->reserve) {
 			c->over = SV_HTTP_OVER_RESERVE;
 			d->reserved[listener]++;
 		} else {
 			c->over = SV_HTTP_OVER_TOTAL;
 		}
-	} else if (!c->proxy && count_same(d, c) >= d->per_ip) {
+	} else if (!c->proxy && count_same(d, c) >= d->lim.per_ip) {
 		c->over = SV_HTTP_OVER_PER_IP;
 	} else {
 		c->over = SV_HTTP_OVER_NONE;
@@ -447,7 +443,7 @@ enum sv_http_over sv_http_deadline_attach(struct sv_http_deadline *d,
 	lock(d);
 	unlink_entry(d, c);
 	set_address(d, c, client);
-	c->counted = count_same(d, c) < d->per_ip;
+	c->counted = count_same(d, c) < d->lim.per_ip;
 	link_entry(d, c);
 	unlock(d);
 	return c->counted ? SV_HTTP_OVER_NONE : SV_HTTP_OVER_PER_IP;

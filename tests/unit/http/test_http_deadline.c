@@ -43,8 +43,10 @@ struct open_case {
  */
 static struct sv_http_deadline *deadline(unsigned limit, unsigned per_ip,
 		const struct sv_http_deadline_policy *p, atomic_ulong *drops) {
-	struct sv_http_deadline *d = sv_http_deadline_create(1, limit, per_ip,
-		60, drops, NULL);
+	struct sv_http_deadline *d = sv_http_deadline_create(
+		&(struct sv_http_deadline_limits){ .listeners = 1,
+			.limit = limit, .per_ip = per_ip, .timeout_s = 60 },
+		drops, NULL);
 	assert_non_null(d);
 	if (p != NULL) {
 		sv_http_deadline_set_policy(d, p);
@@ -85,8 +87,9 @@ static void test_limits(void **state) {
 	(void)state;
 	atomic_ulong drops = 0;
 	struct sv_err err;
-	struct sv_http_deadline *d = sv_http_deadline_create(2, 3, 2, 60,
-		&drops, &err);
+	struct sv_http_deadline *d = sv_http_deadline_create(
+		&(struct sv_http_deadline_limits){ .listeners = 2, .limit = 3,
+			.per_ip = 2, .timeout_s = 60 }, &drops, &err);
 	assert_non_null(d);
 	struct sv_http_conn *a1 = open_from(d, 0, "192.0.2.1");
 	struct sv_http_conn *a2 = open_from(d, 0, "192.0.2.1");
@@ -306,8 +309,9 @@ static void test_janitor(void **state) {
 	int late[2], done[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, late), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, done), 0);
-	struct sv_http_deadline *d = sv_http_deadline_create(1, 10, 10, 1,
-		&drops, &err);
+	struct sv_http_deadline *d = sv_http_deadline_create(
+		&(struct sv_http_deadline_limits){ .listeners = 1, .limit = 10,
+			.per_ip = 10, .timeout_s = 1 }, &drops, &err);
 	assert_non_null(d);
 	double t0 = sv_test_now_s();
 	struct sv_http_conn *cl = sv_http_deadline_open(d, 0, late[0], NULL);

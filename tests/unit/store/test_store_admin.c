@@ -520,12 +520,30 @@ static int op_domain_rm(struct sv_store *st, void *arg,
 	return rc;
 }
 
-static int op_server_rm(struct sv_store *st, void *arg,
+/* A removal by id, of a server or a service: which, and the id. */
+struct rm_by_id {
+	int (*rm)(struct sv_store *st, int64_t id, char **provider_id,
+		struct sv_err *err);
+	int64_t id;
+};
+
+static int op_rm_by_id(struct sv_store *st, void *arg,
 		struct sv_err *err) {
+	const struct rm_by_id *r = arg;
 	char *owner = NULL;
-	int rc = sv_store_server_rm(st, *(int64_t *)arg, &owner, err);
+	int rc = r->rm(st, r->id, &owner, err);
 	sv_free(owner);
 	return rc;
+}
+
+static int op_service_add(struct sv_store *st, void *arg,
+		struct sv_err *err) {
+	return sv_store_service_add(st, "p.example", arg, NULL, err);
+}
+
+static int op_service_set(struct sv_store *st, void *arg,
+		struct sv_err *err) {
+	return sv_store_service_set(st, arg, err);
 }
 
 static void test_alloc_failures(void **state) {
@@ -569,7 +587,29 @@ static void test_alloc_failures(void **state) {
 	assert_string_equal(stored->display_name, "Renamed");
 	assert_int_equal(stored->n_links, 1);
 	sv_provider_destroy(stored);
-	assert_true(fail_each_alloc(state, op_server_rm, &id) > 0);
+	assert_true(fail_each_alloc(state, op_rm_by_id, &(struct rm_by_id){
+		sv_store_server_rm, id }) > 0);
+	/* services take the same steps as servers, by kind (store_kind.c):
+	 * the service side of each, and its row kept through a failure */
+	struct sv_service v = { .type = SV_SERVICE_CALDAV,
+		.url = (char *)"https://dav.p.example/", .n_auth = 1,
+		.auth = { SV_SAUTH_HTTP_BASIC }, .domain = (char *)"x.fr" };
+	assert_true(fail_each_alloc(state, op_service_add, &v) > 70);
+	ok(sv_store_load_provider(store_of(state), "p.example", &stored,
+		&err), &err);
+	assert_int_equal(stored->n_services, 1);
+	struct sv_service vedit = stored->services[0];
+	vedit.url = (char *)"https://cal.p.example/";
+	assert_true(fail_each_alloc(state, op_service_set, &vedit) > 70);
+	id = vedit.id;
+	sv_provider_destroy(stored);
+	ok(sv_store_load_service(store_of(state), id, &stored, &idx, &err),
+		&err);
+	assert_string_equal(stored->services[idx].url,
+		"https://cal.p.example/");
+	sv_provider_destroy(stored);
+	assert_true(fail_each_alloc(state, op_rm_by_id, &(struct rm_by_id){
+		sv_store_service_rm, id }) > 0);
 	assert_true(fail_each_alloc(state, op_domain_rm, "x.fr") > 0);
 }
 
